@@ -1,0 +1,110 @@
+# dl toolkit - see README.md.  `make`, `make test`, `make check`, `make install`.
+BUILD   ?= build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+OPT     ?= -O2 -g
+CFLAGS  ?=
+LDFLAGS ?=
+SAN     ?=
+
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+DEFS    := -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
+PKGS    := openblas lapacke yaml-0.1 zlib
+INCS    := -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+ALL_CFLAGS := $(WARN) $(DEFS) $(INCS) $(OPT) $(SAN) $(CFLAGS)
+LIBS    := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-llapacke -lopenblas -lyaml -lz) -lm -lpthread
+
+LIB_SRC  := $(sort $(wildcard lib/*.c))
+CMD_SRC  := $(sort $(wildcard cmd/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIBA     := $(BUILD)/libdltk.a
+BINS     := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
+UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+SCRIPTS  := $(wildcard scripts/dl-*)
+MAN1     := $(wildcard man/*.1)
+MAN5     := $(wildcard man/*.5)
+
+.PHONY: all test unit bats check test-asan clang fuzz install uninstall clean demo setup bench
+all: $(BINS) $(UNITS) $(BUILD)/bin/.scripts
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/cmd/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(SAN) $(LDFLAGS) $< $(LIBA) $(LIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(SAN) $(LDFLAGS) $< $(LIBA) $(LIBS) -o $@
+
+# Shell-script tools (dl-plot) are copied beside the binaries.
+$(BUILD)/bin/.scripts: $(SCRIPTS)
+	@mkdir -p $(BUILD)/bin
+	@for s in $(SCRIPTS); do cp $$s $(BUILD)/bin/ && chmod +x $(BUILD)/bin/$$(basename $$s); done
+	@touch $@
+
+# The whole suite: C unit tests, then the BATS tests against $(BUILD)/bin.
+test: all
+	BUILD=$(BUILD) tests/run
+
+# Everything CI runs: the suite with gcc, again under ASan+UBSan, and a
+# warning-clean clang build.
+check:
+	$(MAKE) test
+	$(MAKE) test-asan
+	$(MAKE) clang
+
+test-asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+clang:
+	$(MAKE) BUILD=build-clang CC=clang all
+
+# Fuzz the stream reader for a short while (FUZZ_SECONDS); crashes land in
+# tests/fuzz/crashes and belong in tests as regressions.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p build-fuzz tests/fuzz/corpus tests/fuzz/crashes
+	clang $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	  tests/fuzz/fuzz_stream.c lib/stream.c lib/tensor.c lib/err.c -lz -o build-fuzz/fuzz_stream
+	build-fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashes/ \
+	  build-fuzz/corpus tests/fuzz/seeds 2>&1 | tail -5 || true
+	@mkdir -p build-fuzz/corpus
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for s in $(SCRIPTS); do install -m 755 $$s $(DESTDIR)$(PREFIX)/bin/; done
+	[ -z "$(MAN1)" ] || install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	[ -z "$(MAN5)" ] || install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
+
+uninstall:
+	rm -f $(BINS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(SCRIPTS:scripts/%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(MAN1:man/%=$(DESTDIR)$(PREFIX)/share/man/man1/%) $(MAN5:man/%=$(DESTDIR)$(PREFIX)/share/man/man5/%)
+
+# Installs missing system packages, builds, and runs the demo pipeline.
+setup:
+	scripts/install-deps
+	$(MAKE) all
+	$(MAKE) demo
+
+demo: all
+	BUILD=$(BUILD) scripts/demo
+
+bench: all
+	BUILD=$(BUILD) bench/run
+
+clean:
+	rm -rf build build-asan build-clang build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d)

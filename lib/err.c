@@ -1,0 +1,71 @@
+#include "err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static int vset(dl_err *e, int code, const char *fmt, va_list ap)
+{
+    e->code = code;
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    return code;
+}
+
+int dl_fail(dl_err *e, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vset(e, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int dl_fail_errno(dl_err *e, const char *fmt, ...)
+{
+    int saved = errno;
+    va_list ap;
+    va_start(ap, fmt);
+    vset(e, DL_EIO, fmt, ap);
+    va_end(ap);
+    size_t len = strlen(e->msg);
+    if (saved != 0 && len < sizeof e->msg)
+        snprintf(e->msg + len, sizeof e->msg - len, ": %s", strerror(saved));
+    return saved == ENOMEM ? (e->code = DL_ENOMEM) : DL_EIO;
+}
+
+int dl_err_wrap(dl_err *e, const char *fmt, ...)
+{
+    char prefix[DL_ERR_MSG_MAX], old[DL_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, e->msg, sizeof old);
+    snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+    return e->code;
+}
+
+void dl_err_clear(dl_err *e)
+{
+    e->code = DL_OK;
+    e->msg[0] = '\0';
+}
+
+void dl_err_print(const char *tool, const dl_err *e)
+{
+    fprintf(stderr, "%s: %s\n", tool, e->msg[0] ? e->msg : dl_status_name(e->code));
+}
+
+const char *dl_status_name(int code)
+{
+    switch (code) {
+    case DL_OK: return "success";
+    case DL_EDATA: return "bad input data";
+    case DL_EUSAGE: return "bad usage";
+    case DL_EIO: return "input/output error";
+    case DL_ENOMEM: return "out of memory or over a size limit";
+    case DL_ENUM: return "numerical failure";
+    case DL_EINTR: return "interrupted";
+    default: return "unknown error";
+    }
+}

@@ -1,0 +1,47 @@
+/* err.h - error values carried up with context, printed once at the top.
+ *
+ * Every library function that can fail takes a `dl_err *` last and returns
+ * 0 on success or one of the DL_E* codes (also stored in err->code).  Callers
+ * add context with dl_err_wrap() on the way up; only main() prints.  The
+ * codes double as the tools' documented exit statuses. */
+#ifndef DL_ERR_H
+#define DL_ERR_H
+
+#include <stdarg.h>
+
+enum dl_status {
+    DL_OK = 0,
+    DL_EDATA = 1,   /* bad input data: stream, CSV, YAML, shapes, NaN */
+    DL_EUSAGE = 2,  /* bad command line */
+    DL_EIO = 3,     /* the system refused: open, read, write, rename */
+    DL_ENOMEM = 4,  /* out of memory or beyond a documented size limit */
+    DL_ENUM = 5,    /* numerical failure: singular system, NaN loss */
+    DL_EINTR = 6    /* interrupted by SIGINT/SIGTERM after saving state */
+};
+
+#define DL_ERR_MSG_MAX 1024
+
+typedef struct dl_err {
+    int code;
+    char msg[DL_ERR_MSG_MAX];
+} dl_err;
+
+#if defined(__GNUC__)
+#define DL_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define DL_PRINTF(a, b)
+#endif
+
+/* Sets the error and returns `code`, so `return dl_fail(e, DL_EDATA, ...)`. */
+int dl_fail(dl_err *e, int code, const char *fmt, ...) DL_PRINTF(3, 4);
+/* Prefixes the current message with "context: " and returns e->code. */
+int dl_err_wrap(dl_err *e, const char *fmt, ...) DL_PRINTF(2, 3);
+/* Sets DL_EIO with strerror(errno) appended: "what: No such file". */
+int dl_fail_errno(dl_err *e, const char *fmt, ...) DL_PRINTF(2, 3);
+void dl_err_clear(dl_err *e);
+/* Prints "tool: message" on stderr, once, at the top. */
+void dl_err_print(const char *tool, const dl_err *e);
+/* Short name of a status for documentation and tests ("bad data"). */
+const char *dl_status_name(int code);
+
+#endif

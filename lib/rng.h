@@ -1,0 +1,26 @@
+/* rng.h - a seeded, portable random generator (xoshiro256**, seeded by
+ * splitmix64).  State is a plain value: no hidden globals, so runs are
+ * reproducible and the state can be saved in a checkpoint and resumed. */
+#ifndef DL_RNG_H
+#define DL_RNG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct dl_rng {
+    uint64_t s[4];
+} dl_rng;
+
+void dl_rng_seed(dl_rng *r, uint64_t seed);
+uint64_t dl_rng_u64(dl_rng *r);
+/* Uniform in [0, 1) with 53 random bits. */
+double dl_rng_uniform(dl_rng *r);
+/* Standard normal (Box-Muller, both values of a pair are not cached so the
+ * state alone determines the sequence). */
+double dl_rng_normal(dl_rng *r);
+/* Uniform integer in [0, n), unbiased; n > 0. */
+uint64_t dl_rng_below(dl_rng *r, uint64_t n);
+/* Fisher-Yates shuffle of idx[0..n). */
+void dl_rng_shuffle(dl_rng *r, uint64_t *idx, size_t n);
+
+#endif

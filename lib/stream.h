@@ -1,0 +1,99 @@
+/* stream.h - the tensor stream: self-delimiting, checksummed records.
+ *
+ * Record layout (all integers little-endian; see man/dl-stream.5):
+ *
+ *   off size field
+ *     0   4  magic 0x89 'D' 'L' 'T'
+ *     4   1  format version (1)
+ *     5   1  dtype (enum dl_dtype)
+ *     6   1  encoding (0 raw, 1 zlib)
+ *     7   1  rank (0..8)
+ *     8   2  name length in bytes (0..255)
+ *    10   2  reserved, 0
+ *    12   8  payload length in bytes, as stored
+ *    20   4  CRC-32 of the stored payload
+ *    24  8r  shape, one u64 per axis
+ *   ...   n  name, UTF-8, no terminator
+ *   ...   4  CRC-32 of every header byte before this field
+ *   ...      payload: the elements, C order, little-endian (zlib: deflated)
+ *
+ * Records with the same name are chunks of one tensor along its first axis;
+ * a reader that wants the tensor whole appends them (dl_set_add). */
+#ifndef DL_STREAM_H
+#define DL_STREAM_H
+
+#include <stdint.h>
+
+#include "tensor.h"
+
+#define ST_MAGIC0 0x89
+#define ST_VERSION 1
+#define ST_FIXED_HEADER 24
+enum st_encoding { ST_RAW = 0, ST_DEFLATE = 1 };
+
+/* What a record header says, checked before any of it is trusted. */
+typedef struct st_header {
+    char name[DL_NAME_MAX + 1];
+    int dtype, encoding, rank;
+    uint64_t shape[DL_RANK_MAX];
+    uint64_t nelem, raw_bytes;   /* from the shape */
+    uint64_t payload_bytes;      /* as stored */
+    uint32_t payload_crc;
+    uint64_t index;              /* 1-based record number in the stream */
+    uint64_t offset;             /* byte offset of the record */
+} st_header;
+
+/* ------------------------------- reading ------------------------------- */
+typedef struct st_reader st_reader;
+
+/* path NULL or "-" reads standard input. */
+int st_reader_open(st_reader **r, const char *path, dl_err *e);
+int st_reader_from_fd(st_reader **r, int fd, const char *label, dl_err *e);
+void st_reader_close(st_reader *r);
+const char *st_reader_label(const st_reader *r);
+
+/* Reads the next header: 1 when there is one, 0 at a clean end of stream,
+ * -1 on error ("FILE: record N ('name'): what is wrong"). */
+int st_next_header(st_reader *r, st_header *h, dl_err *e);
+/* After st_next_header: decodes the payload into t (host order, checked CRC
+ * and length); or skips it (still checking the CRC); or copies the stored
+ * record unchanged to a writer.  0 or -1. */
+int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e);
+int st_skip_payload(st_reader *r, const st_header *h, dl_err *e);
+struct st_writer;
+int st_copy_record(st_reader *r, const st_header *h, struct st_writer *w, dl_err *e);
+/* Header and payload in one call: 1, 0 at the end, or -1. */
+int st_read(st_reader *r, dl_tensor *t, dl_err *e);
+
+/* ------------------------------- writing ------------------------------- */
+typedef struct st_writer st_writer;
+enum st_writer_flags {
+    ST_ZLIB = 1,       /* deflate payloads */
+    ST_ALLOW_TTY = 2   /* do not refuse a terminal (tests only) */
+};
+
+/* path NULL or "-" writes standard output, which must not be a terminal.
+ * A named file is written to a temporary beside it and renamed into place
+ * by st_writer_close, so a failed run never leaves a partial file. */
+int st_writer_open(st_writer **w, const char *path, int flags, dl_err *e);
+int st_writer_from_fd(st_writer **w, int fd, const char *label, int flags, dl_err *e);
+int st_write(st_writer *w, const dl_tensor *t, dl_err *e);
+int st_write_data(st_writer *w, const char *name, int dtype, int rank,
+                  const uint64_t *shape, const void *data, dl_err *e);
+/* Flushes and commits; frees w in every case. */
+int st_writer_close(st_writer *w, dl_err *e);
+/* Discards a partial output (removes the temporary); frees w.  NULL is ok. */
+void st_writer_abort(st_writer *w);
+
+/* --------------------------- whole streams ---------------------------- */
+/* Reads every record, reassembling chunks by name (dl_set_add). */
+int st_read_set(const char *path, dl_tensor_set *set, dl_err *e);
+int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e);
+int st_write_set(st_writer *w, const dl_tensor_set *set, dl_err *e);
+/* Opens, writes the set, commits: the common tail of a tool. */
+int st_save_set(const char *path, int flags, const dl_tensor_set *set, dl_err *e);
+
+/* CRC-32 (ISO-HDLC, as zlib and gzip) continuing from `crc`. */
+uint32_t st_crc32(uint32_t crc, const void *buf, size_t len);
+
+#endif

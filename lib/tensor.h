@@ -1,0 +1,85 @@
+/* tensor.h - the in-memory tensor: a name, a dtype, a shape and owned data.
+ *
+ * Data is always host-endian and C-ordered in memory; the stream converts to
+ * and from little-endian.  Row data (x, y, yhat) is rank 2, N rows first. */
+#ifndef DL_TENSOR_H
+#define DL_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum dl_dtype { DL_U8 = 1, DL_I32 = 2, DL_I64 = 3, DL_F32 = 4, DL_F64 = 5 };
+
+#define DL_RANK_MAX 8
+#define DL_NAME_MAX 255
+/* No single tensor may hold more bytes than this (a documented limit that
+ * keeps every size computation far from overflow). */
+#define DL_TENSOR_BYTES_MAX ((uint64_t)1 << 46)
+
+typedef struct dl_tensor {
+    char name[DL_NAME_MAX + 1];
+    int dtype;
+    int rank;
+    uint64_t shape[DL_RANK_MAX];
+    void *data; /* owned; NULL when empty */
+} dl_tensor;
+
+size_t dl_dtype_size(int dtype);           /* 0 for an unknown dtype */
+const char *dl_dtype_name(int dtype);      /* "f32", ... or "?" */
+int dl_dtype_parse(const char *s);         /* 0 when unknown */
+int dl_dtype_is_float(int dtype);
+
+/* Element count and byte size, checked against overflow and the size limit. */
+int dl_shape_bytes(int dtype, int rank, const uint64_t *shape, uint64_t *nelem,
+                   uint64_t *nbytes, dl_err *e);
+uint64_t dl_tensor_nelem(const dl_tensor *t); /* of a valid tensor */
+uint64_t dl_tensor_nbytes(const dl_tensor *t);
+/* Elements per first-axis row (product of shape[1..]); 1 for rank <= 1. */
+uint64_t dl_tensor_row_size(const dl_tensor *t);
+uint64_t dl_tensor_rows(const dl_tensor *t);
+
+/* Allocates zeroed data for the given shape; t is overwritten. */
+int dl_tensor_alloc(dl_tensor *t, const char *name, int dtype, int rank,
+                    const uint64_t *shape, dl_err *e);
+int dl_tensor_alloc2(dl_tensor *t, const char *name, int dtype, uint64_t rows,
+                     uint64_t cols, dl_err *e);
+void dl_tensor_free(dl_tensor *t);
+int dl_tensor_set_name(dl_tensor *t, const char *name, dl_err *e);
+int dl_tensor_copy(dl_tensor *dst, const dl_tensor *src, dl_err *e);
+/* Converts the data in place to `dtype` (floats: C casts; to integers only
+ * from integers or from floats that are exactly integral). */
+int dl_tensor_convert(dl_tensor *t, int dtype, dl_err *e);
+/* Appends src's rows to dst (same dtype and trailing shape). */
+int dl_tensor_append_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e);
+/* Views a rank-1 tensor as N x 1 and a rank-0 as 1 x 1; rank-2 unchanged.
+ * Higher ranks are an error naming the tensor. */
+int dl_tensor_as_matrix(dl_tensor *t, dl_err *e);
+/* First index of a NaN or Inf in a float tensor, or -1. */
+int64_t dl_tensor_find_nonfinite(const dl_tensor *t);
+/* "x f64 [100, 3]" for messages. */
+void dl_tensor_describe(const dl_tensor *t, char *buf, size_t len);
+
+/* -------- sets of tensors: a whole stream read into memory -------- */
+typedef struct dl_tensor_set {
+    dl_tensor *items;
+    size_t count, cap;
+} dl_tensor_set;
+
+void dl_set_init(dl_tensor_set *s);
+void dl_set_free(dl_tensor_set *s);
+/* Returns the first tensor called `name`, or NULL. */
+dl_tensor *dl_set_find(dl_tensor_set *s, const char *name);
+/* Moves t into the set (t is left empty).  A tensor whose name is already in
+ * the set is appended to it along the first axis: that is how chunked and
+ * concatenated streams are reassembled. */
+int dl_set_add(dl_tensor_set *s, dl_tensor *t, dl_err *e);
+/* Moves t into the set, replacing any tensor of the same name. */
+int dl_set_put(dl_tensor_set *s, dl_tensor *t, dl_err *e);
+/* Removes (and frees) the tensor called name; 1 if found. */
+int dl_set_remove(dl_tensor_set *s, const char *name);
+/* Takes the tensor out of the set into *out (ownership moves); 1 if found. */
+int dl_set_take(dl_tensor_set *s, const char *name, dl_tensor *out);
+
+#endif
