@@ -35,13 +35,21 @@ int dl_fail_errno(dl_err *e, const char *fmt, ...)
 
 int dl_err_wrap(dl_err *e, const char *fmt, ...)
 {
-    char prefix[DL_ERR_MSG_MAX], old[DL_ERR_MSG_MAX];
+    char prefix[DL_ERR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    int n = vsnprintf(prefix, sizeof prefix - 2, fmt, ap);
     va_end(ap);
-    memcpy(old, e->msg, sizeof old);
-    snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+    size_t plen = n < 0 ? 0 : strlen(prefix);
+    memcpy(prefix + plen, ": ", 3);
+    plen += 2;
+    /* Shift the old message right, keeping the terminator inside the buffer. */
+    size_t old = strnlen(e->msg, sizeof e->msg - 1);
+    if (plen + old > sizeof e->msg - 1)
+        old = sizeof e->msg - 1 - plen;
+    memmove(e->msg + plen, e->msg, old);
+    e->msg[plen + old] = '\0';
+    memcpy(e->msg, prefix, plen);
     return e->code;
 }
 

@@ -1,0 +1,777 @@
+#include "stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define IO_BUF (1u << 20)
+/* Payloads larger than this are allocated as their bytes arrive, so a header
+ * that lies about its length costs no more memory than the stream holds. */
+#define TRUSTED_ALLOC (64u << 20)
+/* Deflate cannot expand data more than about 1032:1. */
+#define DEFLATE_MAX_RATIO 1032u
+/* Raw bytes per deflated record: bounds the writer's memory. */
+#define DEFLATE_CHUNK (4u << 20)
+
+static const unsigned char st_magic[4] = {ST_MAGIC0, 'D', 'L', 'T'};
+
+/* ============================ byte order ============================ */
+
+static int host_is_little(void)
+{
+    const uint16_t one = 1;
+    return *(const unsigned char *)&one == 1;
+}
+
+static void put_u16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+}
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint16_t get_u16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Reverses each element's bytes: little-endian <-> host on a big-endian host. */
+static void swap_elements(void *data, uint64_t nbytes, size_t esize)
+{
+    unsigned char *p = data;
+    for (uint64_t i = 0; esize > 1 && i + esize <= nbytes; i += esize)
+        for (size_t a = 0, b = esize - 1; a < b; a++, b--) {
+            unsigned char t = p[i + a];
+            p[i + a] = p[i + b];
+            p[i + b] = t;
+        }
+}
+
+uint32_t st_crc32(uint32_t crc, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    while (len > 0) {
+        uInt n = len > UINT_MAX ? UINT_MAX : (uInt)len;
+        crc = (uint32_t)crc32(crc, p, n);
+        p += n;
+        len -= n;
+    }
+    return crc;
+}
+
+/* ============================== headers ============================= */
+
+/* Encodes h into buf (at least ST_FIXED_HEADER + 8*rank + name + 4 bytes). */
+static size_t encode_header(const st_header *h, unsigned char *buf)
+{
+    size_t name_len = strlen(h->name);
+    memcpy(buf, st_magic, 4);
+    buf[4] = ST_VERSION;
+    buf[5] = (unsigned char)h->dtype;
+    buf[6] = (unsigned char)h->encoding;
+    buf[7] = (unsigned char)h->rank;
+    put_u16(buf + 8, (uint16_t)name_len);
+    put_u16(buf + 10, 0);
+    put_u64(buf + 12, h->payload_bytes);
+    put_u32(buf + 20, h->payload_crc);
+    size_t n = ST_FIXED_HEADER;
+    for (int i = 0; i < h->rank; i++, n += 8)
+        put_u64(buf + n, h->shape[i]);
+    memcpy(buf + n, h->name, name_len);
+    n += name_len;
+    put_u32(buf + n, st_crc32(0, buf, n));
+    return n + 4;
+}
+
+#define HEADER_MAX (ST_FIXED_HEADER + 8 * DL_RANK_MAX + DL_NAME_MAX + 4)
+
+/* ============================== reading ============================= */
+
+struct st_reader {
+    int fd, owns_fd;
+    char label[256];
+    unsigned char *buf;
+    size_t pos, len;   /* unread bytes are buf[pos..len) */
+    uint64_t offset;   /* stream bytes consumed */
+    uint64_t records;  /* headers read */
+    int at_eof;
+};
+
+int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
+{
+    st_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->buf = malloc(IO_BUF))) {
+        free(r);
+        return dl_fail(e, DL_ENOMEM, "%s: cannot allocate a read buffer", label);
+    }
+    r->fd = fd;
+    snprintf(r->label, sizeof r->label, "%s", label);
+    *out = r;
+    return 0;
+}
+
+int st_reader_open(st_reader **out, const char *path, dl_err *e)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return st_reader_from_fd(out, STDIN_FILENO, "<stdin>", e);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return dl_fail_errno(e, "%s: cannot open", path);
+    if (st_reader_from_fd(out, fd, path, e)) {
+        close(fd);
+        return e->code;
+    }
+    (*out)->owns_fd = 1;
+    return 0;
+}
+
+void st_reader_close(st_reader *r)
+{
+    if (!r)
+        return;
+    if (r->owns_fd)
+        close(r->fd);
+    free(r->buf);
+    free(r);
+}
+
+const char *st_reader_label(const st_reader *r) { return r->label; }
+
+static ssize_t read_some(st_reader *r, void *dst, size_t n, dl_err *e)
+{
+    for (;;) {
+        ssize_t got = read(r->fd, dst, n);
+        if (got >= 0)
+            return got;
+        if (errno != EINTR)
+            return dl_fail_errno(e, "%s: read failed", r->label), -1;
+    }
+}
+
+/* Copies up to n bytes into dst; returns how many (fewer only at end of input). */
+static int read_upto(st_reader *r, void *dst, size_t n, size_t *got, dl_err *e)
+{
+    unsigned char *out = dst;
+    size_t done = 0;
+    while (done < n) {
+        if (r->pos < r->len) {
+            size_t take = r->len - r->pos < n - done ? r->len - r->pos : n - done;
+            memcpy(out + done, r->buf + r->pos, take);
+            r->pos += take;
+            done += take;
+            continue;
+        }
+        if (r->at_eof)
+            break;
+        ssize_t got_now;
+        if (n - done >= IO_BUF) { /* large reads skip the buffer copy */
+            got_now = read_some(r, out + done, n - done, e);
+            if (got_now > 0)
+                done += (size_t)got_now;
+        } else {
+            got_now = read_some(r, r->buf, IO_BUF, e);
+            r->pos = 0;
+            r->len = got_now > 0 ? (size_t)got_now : 0;
+        }
+        if (got_now < 0)
+            return e->code;
+        if (got_now == 0)
+            r->at_eof = 1;
+    }
+    r->offset += done;
+    *got = done;
+    return 0;
+}
+
+static int record_error(const st_reader *r, const st_header *h, dl_err *e, const char *what)
+{
+    if (h->name[0] || h->rank >= 0)
+        return dl_fail(e, DL_EDATA, "%s: record %llu ('%s'): %s", r->label,
+                       (unsigned long long)h->index, h->name, what);
+    return dl_fail(e, DL_EDATA, "%s: record %llu (at byte %llu): %s", r->label,
+                   (unsigned long long)h->index, (unsigned long long)h->offset, what);
+}
+
+static int read_exact(st_reader *r, const st_header *h, void *dst, size_t n, dl_err *e)
+{
+    size_t got;
+    if (read_upto(r, dst, n, &got, e))
+        return e->code;
+    if (got < n) {
+        char what[160];
+        snprintf(what, sizeof what, "truncated: the stream ends %llu bytes short",
+                 (unsigned long long)(n - got));
+        return record_error(r, h, e, what);
+    }
+    return 0;
+}
+
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || c == 0 || i + len > n)
+            return 0;
+        for (size_t k = 1; k < len; k++)
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* Checks the fixed part; h->rank stays -1 (name unknown) so messages give the
+ * offset, and the rank is returned in *rank. */
+static int check_fixed(st_reader *r, st_header *h, const unsigned char *p, int *rank, dl_err *e)
+{
+    char what[200];
+    if (memcmp(p, st_magic, 4) != 0) {
+        int texty = p[0] >= 0x20 && p[0] < 0x7f;
+        snprintf(what, sizeof what, "not a dl stream record (bad magic)%s",
+                 texty && h->index == 1 ? "; text input? convert it with 'dl-tensor import'" : "");
+        return record_error(r, h, e, what);
+    }
+    if (p[4] != ST_VERSION) {
+        snprintf(what, sizeof what, "format version %d is not supported (this reader knows %d)",
+                 p[4], ST_VERSION);
+        return record_error(r, h, e, what);
+    }
+    h->dtype = p[5];
+    h->encoding = p[6];
+    *rank = p[7];
+    if (!dl_dtype_size(h->dtype))
+        return record_error(r, h, e, "unknown dtype code");
+    if (h->encoding != ST_RAW && h->encoding != ST_DEFLATE)
+        return record_error(r, h, e, "unknown encoding");
+    if (*rank > DL_RANK_MAX)
+        return record_error(r, h, e, "rank is over 8");
+    if (get_u16(p + 8) > DL_NAME_MAX || get_u16(p + 10) != 0)
+        return record_error(r, h, e, "name length over 255 or reserved bits set");
+    h->payload_bytes = get_u64(p + 12);
+    h->payload_crc = get_u32(p + 20);
+    return 0;
+}
+
+static int check_sizes(st_reader *r, st_header *h, dl_err *e)
+{
+    char what[240];
+    dl_err shape_err;
+    if (dl_shape_bytes(h->dtype, h->rank, h->shape, &h->nelem, &h->raw_bytes, &shape_err))
+        return record_error(r, h, e, shape_err.msg);
+    if (h->encoding == ST_RAW && h->payload_bytes != h->raw_bytes) {
+        snprintf(what, sizeof what, "payload is %llu bytes but the shape needs %llu",
+                 (unsigned long long)h->payload_bytes, (unsigned long long)h->raw_bytes);
+        return record_error(r, h, e, what);
+    }
+    if (h->encoding == ST_DEFLATE &&
+        (h->payload_bytes > compressBound(h->raw_bytes) + 64 ||
+         h->raw_bytes / DEFLATE_MAX_RATIO > h->payload_bytes)) {
+        snprintf(what, sizeof what, "compressed payload of %llu bytes cannot hold %llu bytes",
+                 (unsigned long long)h->payload_bytes, (unsigned long long)h->raw_bytes);
+        return record_error(r, h, e, what);
+    }
+    return 0;
+}
+
+int st_next_header(st_reader *r, st_header *h, dl_err *e)
+{
+    unsigned char buf[HEADER_MAX];
+    size_t got;
+    memset(h, 0, sizeof *h);
+    h->rank = -1;
+    h->offset = r->offset;
+    h->index = r->records + 1;
+    if (read_upto(r, buf, ST_FIXED_HEADER, &got, e))
+        return -1;
+    if (got == 0)
+        return 0;
+    r->records++;
+    if (got < ST_FIXED_HEADER)
+        return record_error(r, h, e, "truncated header"), -1;
+    int rank;
+    if (check_fixed(r, h, buf, &rank, e))
+        return -1;
+    size_t name_len = get_u16(buf + 8), rest = 8 * (size_t)rank + name_len + 4;
+    if (read_exact(r, h, buf + ST_FIXED_HEADER, rest, e))
+        return -1;
+    size_t crc_at = ST_FIXED_HEADER + rest - 4;
+    if (st_crc32(0, buf, crc_at) != get_u32(buf + crc_at))
+        return record_error(r, h, e, "header checksum mismatch (corrupted header)"), -1;
+    if (!valid_utf8(buf + crc_at - name_len, name_len))
+        return record_error(r, h, e, "name is not valid UTF-8 or contains a NUL byte"), -1;
+    memcpy(h->name, buf + crc_at - name_len, name_len);
+    h->name[name_len] = '\0';
+    h->rank = rank;
+    for (int i = 0; i < rank; i++)
+        h->shape[i] = get_u64(buf + ST_FIXED_HEADER + 8 * (size_t)i);
+    return check_sizes(r, h, e) ? -1 : 1;
+}
+
+/* Reads the stored payload into a buffer grown as bytes arrive, checking its CRC. */
+static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl_err *e)
+{
+    uint64_t want = h->payload_bytes;
+    if (want > SIZE_MAX)
+        return record_error(r, h, e, "payload does not fit in memory");
+    size_t cap = want < TRUSTED_ALLOC ? (size_t)want : TRUSTED_ALLOC, have = 0;
+    unsigned char *buf = malloc(cap ? cap : 1);
+    while (buf) {
+        size_t step = (size_t)want - have < cap - have ? (size_t)want - have : cap - have;
+        if (read_exact(r, h, buf + have, step, e))
+            break;
+        have += step;
+        if (have == want) {
+            if (st_crc32(0, buf, have) != h->payload_crc) {
+                record_error(r, h, e, "payload checksum mismatch (corrupted data)");
+                break;
+            }
+            *out = buf;
+            return 0;
+        }
+        size_t grown = cap > (size_t)want / 2 ? (size_t)want : 2 * cap;
+        unsigned char *bigger = realloc(buf, grown);
+        if (!bigger) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = bigger;
+        cap = grown;
+    }
+    if (!buf)
+        return record_error(r, h, e, "out of memory for the payload"), e->code = DL_ENOMEM;
+    free(buf);
+    return e->code;
+}
+
+static int inflate_payload(st_reader *r, const st_header *h, const unsigned char *in,
+                           unsigned char *out, dl_err *e)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (inflateInit(&z) != Z_OK)
+        return record_error(r, h, e, "cannot start zlib"), e->code = DL_ENOMEM;
+    uint64_t in_left = h->payload_bytes, out_left = h->raw_bytes;
+    z.next_in = (unsigned char *)in;
+    z.next_out = out;
+    int zrc = Z_OK;
+    while (zrc == Z_OK) {
+        uInt in_step = in_left > UINT_MAX ? UINT_MAX : (uInt)in_left;
+        uInt out_step = out_left > UINT_MAX ? UINT_MAX : (uInt)out_left;
+        z.avail_in = in_step;
+        z.avail_out = out_step;
+        zrc = inflate(&z, Z_FINISH);
+        in_left -= in_step - z.avail_in;
+        out_left -= out_step - z.avail_out;
+        if (zrc == Z_BUF_ERROR && (in_left || out_left) && (z.avail_in == 0 || z.avail_out == 0))
+            zrc = Z_OK;
+        if (zrc == Z_OK && in_step == z.avail_in && out_step == z.avail_out)
+            break; /* no progress */
+    }
+    inflateEnd(&z);
+    if (zrc != Z_STREAM_END || in_left || out_left)
+        return record_error(r, h, e, "compressed payload is corrupt or has the wrong length");
+    return 0;
+}
+
+int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e)
+{
+    unsigned char *stored = NULL;
+    memset(t, 0, sizeof *t);
+    if (read_stored(r, h, &stored, e))
+        return -1;
+    if (h->encoding == ST_RAW) {
+        t->data = stored;
+    } else {
+        t->data = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1);
+        int rc = t->data ? inflate_payload(r, h, stored, t->data, e)
+                         : (record_error(r, h, e, "out of memory"), DL_ENOMEM);
+        free(stored);
+        if (rc) {
+            dl_tensor_free(t);
+            return -1;
+        }
+    }
+    memcpy(t->name, h->name, sizeof t->name);
+    t->dtype = h->dtype;
+    t->rank = h->rank;
+    memcpy(t->shape, h->shape, sizeof t->shape);
+    if (!host_is_little())
+        swap_elements(t->data, h->raw_bytes, dl_dtype_size(h->dtype));
+    return 0;
+}
+
+/* Streams the stored payload through `sink` in buffer-sized pieces, checking the CRC. */
+static int pass_payload(st_reader *r, const st_header *h, st_writer *sink, dl_err *e);
+
+int st_skip_payload(st_reader *r, const st_header *h, dl_err *e)
+{
+    return pass_payload(r, h, NULL, e) ? -1 : 0;
+}
+
+int st_read(st_reader *r, dl_tensor *t, dl_err *e)
+{
+    st_header h;
+    int rc = st_next_header(r, &h, e);
+    if (rc <= 0)
+        return rc;
+    return st_read_payload(r, &h, t, e) ? -1 : 1;
+}
+
+/* ============================== writing ============================= */
+
+struct st_writer {
+    int fd, owns_fd, flags;
+    char label[256];
+    char *final_path, *tmp_path;
+    unsigned char *buf;
+    size_t len;
+};
+
+static int write_all(st_writer *w, const void *data, size_t n, dl_err *e)
+{
+    const unsigned char *p = data;
+    while (n > 0) {
+        ssize_t put = write(w->fd, p, n);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            return dl_fail_errno(e, "%s: write failed", w->label);
+        p += put;
+        n -= (size_t)put;
+    }
+    return 0;
+}
+
+static int flush_buf(st_writer *w, dl_err *e)
+{
+    int rc = write_all(w, w->buf, w->len, e);
+    w->len = 0;
+    return rc;
+}
+
+/* Small pieces are gathered in the buffer; large ones go straight out. */
+static int emit(st_writer *w, const void *data, size_t n, dl_err *e)
+{
+    if (w->len + n <= IO_BUF) {
+        memcpy(w->buf + w->len, data, n);
+        w->len += n;
+        return 0;
+    }
+    if (flush_buf(w, e))
+        return e->code;
+    if (n >= IO_BUF / 2)
+        return write_all(w, data, n, e);
+    memcpy(w->buf, data, n);
+    w->len = n;
+    return 0;
+}
+
+int st_writer_from_fd(st_writer **out, int fd, const char *label, int flags, dl_err *e)
+{
+    if (!(flags & ST_ALLOW_TTY) && isatty(fd))
+        return dl_fail(e, DL_EUSAGE,
+                       "%s is a terminal: refusing to write a binary stream there; redirect "
+                       "it (> FILE), pipe it, or use -o FILE ('dl-tensor export' gives text)",
+                       label);
+    st_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->buf = malloc(IO_BUF))) {
+        free(w);
+        return dl_fail(e, DL_ENOMEM, "%s: cannot allocate a write buffer", label);
+    }
+    w->fd = fd;
+    w->flags = flags;
+    snprintf(w->label, sizeof w->label, "%s", label);
+    *out = w;
+    return 0;
+}
+
+static int open_temporary(const char *path, char **tmp_out, int *fd_out, dl_err *e)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t need = strlen(path) + 16;
+    char *tmp = malloc(need);
+    if (!tmp)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
+    snprintf(tmp, need, "%.*s.%s.XXXXXX", (int)dir_len, path, path + dir_len);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        dl_fail_errno(e, "%s: cannot create a temporary file beside it", path);
+        free(tmp);
+        return e->code;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    *tmp_out = tmp;
+    *fd_out = fd;
+    return 0;
+}
+
+int st_writer_open(st_writer **out, const char *path, int flags, dl_err *e)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return st_writer_from_fd(out, STDOUT_FILENO, "standard output", flags, e);
+    char *tmp = NULL;
+    int fd = -1;
+    if (open_temporary(path, &tmp, &fd, e))
+        return e->code;
+    if (st_writer_from_fd(out, fd, path, flags | ST_ALLOW_TTY, e)) {
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return e->code;
+    }
+    (*out)->owns_fd = 1;
+    (*out)->tmp_path = tmp;
+    (*out)->final_path = strdup(path);
+    if (!(*out)->final_path) {
+        st_writer_abort(*out);
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
+    }
+    return 0;
+}
+
+static int write_header(st_writer *w, const st_header *h, dl_err *e)
+{
+    unsigned char buf[HEADER_MAX];
+    return emit(w, buf, encode_header(h, buf), e);
+}
+
+static int fill_header(st_header *h, const char *name, int dtype, int rank,
+                       const uint64_t *shape, dl_err *e)
+{
+    memset(h, 0, sizeof *h);
+    if (strlen(name) > DL_NAME_MAX)
+        return dl_fail(e, DL_EUSAGE, "tensor name '%.40s...' is over %d bytes", name, DL_NAME_MAX);
+    if (!valid_utf8((const unsigned char *)name, strlen(name)))
+        return dl_fail(e, DL_EUSAGE, "tensor name is not valid UTF-8");
+    strcpy(h->name, name);
+    h->dtype = dtype;
+    h->rank = rank;
+    for (int i = 0; i < rank; i++)
+        h->shape[i] = shape[i];
+    return dl_shape_bytes(dtype, rank, shape, &h->nelem, &h->raw_bytes, e);
+}
+
+/* Raw records: the payload leaves straight from the caller's memory. */
+static int write_raw(st_writer *w, st_header *h, const void *data, dl_err *e)
+{
+    h->encoding = ST_RAW;
+    h->payload_bytes = h->raw_bytes;
+    if (host_is_little()) {
+        h->payload_crc = st_crc32(0, data, (size_t)h->raw_bytes);
+        return write_header(w, h, e) || emit(w, data, (size_t)h->raw_bytes, e) ? e->code : 0;
+    }
+    unsigned char *copy = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1);
+    if (!copy)
+        return dl_fail(e, DL_ENOMEM, "'%s': out of memory", h->name);
+    memcpy(copy, data, (size_t)h->raw_bytes);
+    swap_elements(copy, h->raw_bytes, dl_dtype_size(h->dtype));
+    h->payload_crc = st_crc32(0, copy, (size_t)h->raw_bytes);
+    int rc = write_header(w, h, e) || emit(w, copy, (size_t)h->raw_bytes, e);
+    free(copy);
+    return rc ? e->code : 0;
+}
+
+static int write_deflated(st_writer *w, st_header *h, const void *data, dl_err *e)
+{
+    uLong bound = compressBound((uLong)h->raw_bytes);
+    unsigned char *z = malloc(bound ? bound : 1);
+    unsigned char *le = NULL;
+    if (!z)
+        return dl_fail(e, DL_ENOMEM, "'%s': out of memory for compression", h->name);
+    if (!host_is_little()) {
+        if (!(le = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1))) {
+            free(z);
+            return dl_fail(e, DL_ENOMEM, "'%s': out of memory", h->name);
+        }
+        memcpy(le, data, (size_t)h->raw_bytes);
+        swap_elements(le, h->raw_bytes, dl_dtype_size(h->dtype));
+        data = le;
+    }
+    uLongf zlen = bound;
+    int rc = compress2(z, &zlen, data, (uLong)h->raw_bytes, Z_DEFAULT_COMPRESSION);
+    if (rc != Z_OK) {
+        rc = dl_fail(e, DL_ENOMEM, "'%s': zlib failed (%d)", h->name, rc);
+    } else {
+        h->encoding = ST_DEFLATE;
+        h->payload_bytes = zlen;
+        h->payload_crc = st_crc32(0, z, zlen);
+        rc = write_header(w, h, e) || emit(w, z, zlen, e) ? e->code : 0;
+    }
+    free(le);
+    free(z);
+    return rc;
+}
+
+/* Deflated tensors go out in row chunks so the writer's memory stays bounded. */
+static int write_chunked(st_writer *w, st_header *h, const void *data, dl_err *e)
+{
+    uint64_t rows = h->shape[0], row_bytes = rows ? h->raw_bytes / rows : 0;
+    uint64_t per = row_bytes ? DEFLATE_CHUNK / row_bytes : rows;
+    if (per == 0)
+        per = 1;
+    for (uint64_t r0 = 0; r0 < rows || r0 == 0; r0 += per) {
+        st_header c = *h;
+        c.shape[0] = rows - r0 < per ? rows - r0 : per;
+        c.raw_bytes = c.shape[0] * row_bytes;
+        if (write_deflated(w, &c, (const unsigned char *)data + r0 * row_bytes, e))
+            return e->code;
+        if (rows == 0)
+            break;
+    }
+    return 0;
+}
+
+int st_write_data(st_writer *w, const char *name, int dtype, int rank,
+                  const uint64_t *shape, const void *data, dl_err *e)
+{
+    st_header h;
+    if (fill_header(&h, name, dtype, rank, shape, e))
+        return dl_err_wrap(e, "%s", w->label);
+    if (!(w->flags & ST_ZLIB))
+        return write_raw(w, &h, data, e);
+    if (rank == 0)
+        return write_deflated(w, &h, data, e);
+    return write_chunked(w, &h, data, e);
+}
+
+int st_write(st_writer *w, const dl_tensor *t, dl_err *e)
+{
+    return st_write_data(w, t->name, t->dtype, t->rank, t->shape, t->data, e);
+}
+
+static int pass_payload(st_reader *r, const st_header *h, st_writer *sink, dl_err *e)
+{
+    unsigned char *piece = malloc(IO_BUF);
+    if (!piece)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", r->label);
+    uint32_t crc = 0;
+    uint64_t left = h->payload_bytes;
+    int rc = 0;
+    while (left > 0 && !rc) {
+        size_t step = left < IO_BUF ? (size_t)left : IO_BUF;
+        rc = read_exact(r, h, piece, step, e);
+        if (!rc) {
+            crc = st_crc32(crc, piece, step);
+            if (sink)
+                rc = emit(sink, piece, step, e);
+        }
+        left -= step;
+    }
+    free(piece);
+    if (!rc && crc != h->payload_crc)
+        rc = record_error(r, h, e, "payload checksum mismatch (corrupted data)");
+    return rc;
+}
+
+int st_copy_record(st_reader *r, const st_header *h, st_writer *w, dl_err *e)
+{
+    return write_header(w, h, e) || pass_payload(r, h, w, e) ? -1 : 0;
+}
+
+int st_writer_close(st_writer *w, dl_err *e)
+{
+    int rc = flush_buf(w, e);
+    if (w->owns_fd && close(w->fd) != 0 && !rc)
+        rc = dl_fail_errno(e, "%s: write failed", w->label);
+    w->owns_fd = 0;
+    if (!rc && w->tmp_path && rename(w->tmp_path, w->final_path) != 0)
+        rc = dl_fail_errno(e, "%s: cannot move the finished file into place", w->label);
+    if (!rc) {
+        free(w->tmp_path);
+        w->tmp_path = NULL;
+    }
+    st_writer_abort(w);
+    return rc;
+}
+
+void st_writer_abort(st_writer *w)
+{
+    if (!w)
+        return;
+    if (w->owns_fd)
+        close(w->fd);
+    if (w->tmp_path)
+        unlink(w->tmp_path);
+    free(w->tmp_path);
+    free(w->final_path);
+    free(w->buf);
+    free(w);
+}
+
+/* =========================== whole streams ========================== */
+
+int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
+{
+    for (;;) {
+        dl_tensor t;
+        int rc = st_read(r, &t, e);
+        if (rc < 0)
+            return e->code;
+        if (rc == 0)
+            return 0;
+        if (dl_set_add(set, &t, e))
+            return dl_err_wrap(e, "%s", r->label);
+    }
+}
+
+int st_read_set(const char *path, dl_tensor_set *set, dl_err *e)
+{
+    st_reader *r;
+    if (st_reader_open(&r, path, e))
+        return e->code;
+    int rc = st_read_set_from(r, set, e);
+    st_reader_close(r);
+    return rc;
+}
+
+int st_write_set(st_writer *w, const dl_tensor_set *set, dl_err *e)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (st_write(w, &set->items[i], e))
+            return e->code;
+    return 0;
+}
+
+int st_save_set(const char *path, int flags, const dl_tensor_set *set, dl_err *e)
+{
+    st_writer *w;
+    if (st_writer_open(&w, path, flags, e))
+        return e->code;
+    if (st_write_set(w, set, e)) {
+        st_writer_abort(w);
+        return e->code;
+    }
+    return st_writer_close(w, e);
+}

@@ -1,0 +1,359 @@
+#include "tensor.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ============================== dtypes ============================== */
+
+size_t dl_dtype_size(int dtype)
+{
+    switch (dtype) {
+    case DL_U8: return 1;
+    case DL_I32: case DL_F32: return 4;
+    case DL_I64: case DL_F64: return 8;
+    default: return 0;
+    }
+}
+
+static const char *const dtype_names[] = {"?", "u8", "i32", "i64", "f32", "f64"};
+
+const char *dl_dtype_name(int dtype)
+{
+    return dl_dtype_size(dtype) ? dtype_names[dtype] : dtype_names[0];
+}
+
+int dl_dtype_parse(const char *s)
+{
+    for (int d = DL_U8; d <= DL_F64; d++)
+        if (strcmp(s, dtype_names[d]) == 0)
+            return d;
+    return 0;
+}
+
+int dl_dtype_is_float(int dtype) { return dtype == DL_F32 || dtype == DL_F64; }
+
+/* ============================== shapes ============================== */
+
+int dl_shape_bytes(int dtype, int rank, const uint64_t *shape, uint64_t *nelem,
+                   uint64_t *nbytes, dl_err *e)
+{
+    size_t esize = dl_dtype_size(dtype);
+    if (!esize)
+        return dl_fail(e, DL_EDATA, "unknown dtype %d", dtype);
+    if (rank < 0 || rank > DL_RANK_MAX)
+        return dl_fail(e, DL_EDATA, "rank %d is outside 0..%d", rank, DL_RANK_MAX);
+    uint64_t n = 1, limit = DL_TENSOR_BYTES_MAX / esize;
+    for (int i = 0; i < rank; i++) {
+        if (shape[i] != 0 && n > limit / shape[i])
+            return dl_fail(e, DL_ENOMEM, "shape is too large (over %llu bytes)",
+                           (unsigned long long)DL_TENSOR_BYTES_MAX);
+        n *= shape[i];
+    }
+    if (nelem)
+        *nelem = n;
+    if (nbytes)
+        *nbytes = n * esize;
+    return 0;
+}
+
+uint64_t dl_tensor_nelem(const dl_tensor *t)
+{
+    uint64_t n = 1;
+    for (int i = 0; i < t->rank; i++)
+        n *= t->shape[i];
+    return n;
+}
+
+uint64_t dl_tensor_nbytes(const dl_tensor *t) { return dl_tensor_nelem(t) * dl_dtype_size(t->dtype); }
+
+uint64_t dl_tensor_row_size(const dl_tensor *t)
+{
+    uint64_t n = 1;
+    for (int i = 1; i < t->rank; i++)
+        n *= t->shape[i];
+    return n;
+}
+
+uint64_t dl_tensor_rows(const dl_tensor *t) { return t->rank ? t->shape[0] : 1; }
+
+/* ============================ life cycle ============================ */
+
+int dl_tensor_set_name(dl_tensor *t, const char *name, dl_err *e)
+{
+    size_t len = strlen(name);
+    if (len > DL_NAME_MAX)
+        return dl_fail(e, DL_EUSAGE, "tensor name '%.40s...' is longer than %d bytes", name,
+                       DL_NAME_MAX);
+    memcpy(t->name, name, len + 1);
+    return 0;
+}
+
+int dl_tensor_alloc(dl_tensor *t, const char *name, int dtype, int rank,
+                    const uint64_t *shape, dl_err *e)
+{
+    uint64_t nbytes;
+    memset(t, 0, sizeof *t);
+    if (dl_shape_bytes(dtype, rank, shape, NULL, &nbytes, e) ||
+        dl_tensor_set_name(t, name, e))
+        return e->code;
+    t->dtype = dtype;
+    t->rank = rank;
+    for (int i = 0; i < rank; i++)
+        t->shape[i] = shape[i];
+    if (nbytes > SIZE_MAX)
+        return dl_fail(e, DL_ENOMEM, "'%s': %llu bytes do not fit in memory", name,
+                       (unsigned long long)nbytes);
+    t->data = calloc(nbytes ? (size_t)nbytes : 1, 1);
+    if (!t->data)
+        return dl_fail(e, DL_ENOMEM, "'%s': cannot allocate %llu bytes", name,
+                       (unsigned long long)nbytes);
+    return 0;
+}
+
+int dl_tensor_alloc2(dl_tensor *t, const char *name, int dtype, uint64_t rows,
+                     uint64_t cols, dl_err *e)
+{
+    uint64_t shape[2] = {rows, cols};
+    return dl_tensor_alloc(t, name, dtype, 2, shape, e);
+}
+
+void dl_tensor_free(dl_tensor *t)
+{
+    free(t->data);
+    t->data = NULL;
+}
+
+int dl_tensor_copy(dl_tensor *dst, const dl_tensor *src, dl_err *e)
+{
+    if (dl_tensor_alloc(dst, src->name, src->dtype, src->rank, src->shape, e))
+        return e->code;
+    memcpy(dst->data, src->data, (size_t)dl_tensor_nbytes(src));
+    return 0;
+}
+
+/* ============================ conversion ============================ */
+
+static double load_as_double(const void *data, int dtype, uint64_t i)
+{
+    switch (dtype) {
+    case DL_U8: return ((const uint8_t *)data)[i];
+    case DL_I32: return ((const int32_t *)data)[i];
+    case DL_I64: return (double)((const int64_t *)data)[i];
+    case DL_F32: return ((const float *)data)[i];
+    default: return ((const double *)data)[i];
+    }
+}
+
+static int64_t load_as_i64(const void *data, int dtype, uint64_t i)
+{
+    switch (dtype) {
+    case DL_U8: return ((const uint8_t *)data)[i];
+    case DL_I32: return ((const int32_t *)data)[i];
+    default: return ((const int64_t *)data)[i];
+    }
+}
+
+static int store_converted(void *out, int dtype, uint64_t i, const dl_tensor *t, dl_err *e)
+{
+    int from_float = dl_dtype_is_float(t->dtype);
+    if (dtype == DL_F32) {
+        ((float *)out)[i] = (float)load_as_double(t->data, t->dtype, i);
+        return 0;
+    }
+    if (dtype == DL_F64) {
+        ((double *)out)[i] = load_as_double(t->data, t->dtype, i);
+        return 0;
+    }
+    int64_t v;
+    if (from_float) {
+        double d = load_as_double(t->data, t->dtype, i);
+        if (!(d == floor(d)) || fabs(d) > 9.0e18)
+            return dl_fail(e, DL_EDATA, "'%s': element %llu (%g) is not a whole number",
+                           t->name, (unsigned long long)i, d);
+        v = (int64_t)d;
+    } else {
+        v = load_as_i64(t->data, t->dtype, i);
+    }
+    int64_t lo = dtype == DL_U8 ? 0 : dtype == DL_I32 ? INT32_MIN : INT64_MIN;
+    int64_t hi = dtype == DL_U8 ? 255 : dtype == DL_I32 ? INT32_MAX : INT64_MAX;
+    if (v < lo || v > hi)
+        return dl_fail(e, DL_EDATA, "'%s': element %llu (%lld) does not fit in %s", t->name,
+                       (unsigned long long)i, (long long)v, dl_dtype_name(dtype));
+    if (dtype == DL_U8)
+        ((uint8_t *)out)[i] = (uint8_t)v;
+    else if (dtype == DL_I32)
+        ((int32_t *)out)[i] = (int32_t)v;
+    else
+        ((int64_t *)out)[i] = v;
+    return 0;
+}
+
+int dl_tensor_convert(dl_tensor *t, int dtype, dl_err *e)
+{
+    if (t->dtype == dtype)
+        return 0;
+    uint64_t n, nbytes;
+    if (dl_shape_bytes(dtype, t->rank, t->shape, &n, &nbytes, e))
+        return e->code;
+    void *out = malloc(nbytes ? (size_t)nbytes : 1);
+    if (!out)
+        return dl_fail(e, DL_ENOMEM, "'%s': cannot allocate %llu bytes", t->name,
+                       (unsigned long long)nbytes);
+    for (uint64_t i = 0; i < n; i++)
+        if (store_converted(out, dtype, i, t, e)) {
+            free(out);
+            return e->code;
+        }
+    free(t->data);
+    t->data = out;
+    t->dtype = dtype;
+    return 0;
+}
+
+int dl_tensor_append_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e)
+{
+    if (src->dtype != dst->dtype)
+        return dl_fail(e, DL_EDATA, "'%s': chunk dtype %s differs from %s", src->name,
+                       dl_dtype_name(src->dtype), dl_dtype_name(dst->dtype));
+    if (src->rank != dst->rank || src->rank == 0)
+        return dl_fail(e, DL_EDATA, "'%s': chunk of rank %d cannot extend rank %d", src->name,
+                       src->rank, dst->rank);
+    for (int i = 1; i < src->rank; i++)
+        if (src->shape[i] != dst->shape[i])
+            return dl_fail(e, DL_EDATA, "'%s': chunk axis %d is %llu, expected %llu", src->name,
+                           i, (unsigned long long)src->shape[i],
+                           (unsigned long long)dst->shape[i]);
+    uint64_t shape[DL_RANK_MAX], nbytes;
+    memcpy(shape, dst->shape, sizeof shape);
+    shape[0] += src->shape[0];
+    if (shape[0] < src->shape[0] || dl_shape_bytes(dst->dtype, dst->rank, shape, NULL, &nbytes, e))
+        return e->code ? e->code : dl_fail(e, DL_ENOMEM, "'%s': too many rows", src->name);
+    uint64_t old = dl_tensor_nbytes(dst), add = dl_tensor_nbytes(src);
+    void *grown = realloc(dst->data, nbytes ? (size_t)nbytes : 1);
+    if (!grown)
+        return dl_fail(e, DL_ENOMEM, "'%s': cannot grow to %llu bytes", src->name,
+                       (unsigned long long)nbytes);
+    memcpy((char *)grown + old, src->data, (size_t)add);
+    dst->data = grown;
+    dst->shape[0] = shape[0];
+    return 0;
+}
+
+int dl_tensor_as_matrix(dl_tensor *t, dl_err *e)
+{
+    if (t->rank == 2)
+        return 0;
+    if (t->rank > 2)
+        return dl_fail(e, DL_EDATA, "'%s' has rank %d, expected a matrix (rows x columns)",
+                       t->name, t->rank);
+    t->shape[0] = t->rank == 1 ? t->shape[0] : 1;
+    t->shape[1] = 1;
+    t->rank = 2;
+    return 0;
+}
+
+int64_t dl_tensor_find_nonfinite(const dl_tensor *t)
+{
+    uint64_t n = dl_tensor_nelem(t);
+    if (t->dtype == DL_F32) {
+        const float *v = t->data;
+        for (uint64_t i = 0; i < n; i++)
+            if (!isfinite(v[i]))
+                return (int64_t)i;
+    } else if (t->dtype == DL_F64) {
+        const double *v = t->data;
+        for (uint64_t i = 0; i < n; i++)
+            if (!isfinite(v[i]))
+                return (int64_t)i;
+    }
+    return -1;
+}
+
+void dl_tensor_describe(const dl_tensor *t, char *buf, size_t len)
+{
+    int used = snprintf(buf, len, "%s %s [", t->name, dl_dtype_name(t->dtype));
+    for (int i = 0; i < t->rank && used > 0 && (size_t)used < len; i++)
+        used += snprintf(buf + used, len - (size_t)used, "%s%llu", i ? ", " : "",
+                         (unsigned long long)t->shape[i]);
+    if (used > 0 && (size_t)used < len)
+        snprintf(buf + used, len - (size_t)used, "]");
+}
+
+/* ============================ tensor sets =========================== */
+
+void dl_set_init(dl_tensor_set *s) { memset(s, 0, sizeof *s); }
+
+void dl_set_free(dl_tensor_set *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        dl_tensor_free(&s->items[i]);
+    free(s->items);
+    dl_set_init(s);
+}
+
+dl_tensor *dl_set_find(dl_tensor_set *s, const char *name)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (strcmp(s->items[i].name, name) == 0)
+            return &s->items[i];
+    return NULL;
+}
+
+static int set_push(dl_tensor_set *s, dl_tensor *t, dl_err *e)
+{
+    if (s->count == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 8;
+        dl_tensor *items = realloc(s->items, cap * sizeof *items);
+        if (!items)
+            return dl_fail(e, DL_ENOMEM, "cannot grow a set of %zu tensors", s->count);
+        s->items = items;
+        s->cap = cap;
+    }
+    s->items[s->count++] = *t;
+    t->data = NULL;
+    return 0;
+}
+
+int dl_set_add(dl_tensor_set *s, dl_tensor *t, dl_err *e)
+{
+    dl_tensor *have = dl_set_find(s, t->name);
+    if (!have)
+        return set_push(s, t, e);
+    int rc = dl_tensor_append_rows(have, t, e);
+    dl_tensor_free(t);
+    return rc;
+}
+
+int dl_set_put(dl_tensor_set *s, dl_tensor *t, dl_err *e)
+{
+    dl_tensor *have = dl_set_find(s, t->name);
+    if (!have)
+        return set_push(s, t, e);
+    dl_tensor_free(have);
+    *have = *t;
+    t->data = NULL;
+    return 0;
+}
+
+int dl_set_take(dl_tensor_set *s, const char *name, dl_tensor *out)
+{
+    dl_tensor *have = dl_set_find(s, name);
+    if (!have)
+        return 0;
+    *out = *have;
+    size_t i = (size_t)(have - s->items);
+    memmove(&s->items[i], &s->items[i + 1], (s->count - i - 1) * sizeof *have);
+    s->count--;
+    return 1;
+}
+
+int dl_set_remove(dl_tensor_set *s, const char *name)
+{
+    dl_tensor t;
+    if (!dl_set_take(s, name, &t))
+        return 0;
+    dl_tensor_free(&t);
+    return 1;
+}

@@ -1,0 +1,255 @@
+/* Unit tests of the tensor stream: round trips, chunk reassembly, and a
+ * reader that must reject every damaged stream without crashing. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "stream.h"
+#include "unit.h"
+
+/* Writes the records into a temporary file and returns its bytes. */
+static unsigned char *stream_bytes(const dl_tensor *ts, int n, int flags, size_t *len)
+{
+    char path[] = "/tmp/dl-test-stream-XXXXXX";
+    int fd = mkstemp(path);
+    st_writer *w;
+    dl_err e;
+    CHECK(st_writer_from_fd(&w, fd, path, flags | ST_ALLOW_TTY, &e) == 0);
+    for (int i = 0; i < n; i++)
+        CHECK(st_write(w, &ts[i], &e) == 0);
+    CHECK(st_writer_close(w, &e) == 0);
+    off_t size = lseek(fd, 0, SEEK_END);
+    unsigned char *buf = malloc((size_t)size + 1);
+    CHECK(pread(fd, buf, (size_t)size, 0) == size);
+    close(fd);
+    unlink(path);
+    *len = (size_t)size;
+    return buf;
+}
+
+/* Reads bytes back as a set; returns the reader's status code. */
+static int read_bytes(const unsigned char *buf, size_t len, dl_tensor_set *set, dl_err *e)
+{
+    char path[] = "/tmp/dl-test-stream-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(write(fd, buf, len) == (ssize_t)len);
+    lseek(fd, 0, SEEK_SET);
+    st_reader *r;
+    dl_set_init(set);
+    int rc = st_reader_from_fd(&r, fd, "mem", e);
+    if (!rc)
+        rc = st_read_set_from(r, set, e);
+    st_reader_close(r);
+    close(fd);
+    unlink(path);
+    return rc;
+}
+
+static void make_xy(dl_tensor t[2], uint64_t rows)
+{
+    dl_err e;
+    CHECK(dl_tensor_alloc2(&t[0], "x", DL_F64, rows, 3, &e) == 0);
+    CHECK(dl_tensor_alloc2(&t[1], "y", DL_F32, rows, 1, &e) == 0);
+    for (uint64_t i = 0; i < rows * 3; i++)
+        ((double *)t[0].data)[i] = (double)i * 0.25 - 7.0;
+    for (uint64_t i = 0; i < rows; i++)
+        ((float *)t[1].data)[i] = (float)i;
+}
+
+static void round_trip(int flags)
+{
+    dl_tensor t[2];
+    dl_tensor_set set;
+    dl_err e;
+    size_t len;
+    make_xy(t, 1000);
+    unsigned char *buf = stream_bytes(t, 2, flags, &len);
+    CHECK(read_bytes(buf, len, &set, &e) == 0);
+    CHECK(set.count == 2);
+    dl_tensor *x = dl_set_find(&set, "x"), *y = dl_set_find(&set, "y");
+    CHECK(x && x->dtype == DL_F64 && x->rank == 2 && x->shape[0] == 1000 && x->shape[1] == 3);
+    CHECK(y && y->dtype == DL_F32 && y->shape[0] == 1000);
+    CHECK(x && memcmp(x->data, t[0].data, 1000 * 3 * 8) == 0);
+    CHECK(y && memcmp(y->data, t[1].data, 1000 * 4) == 0);
+    dl_set_free(&set);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+    free(buf);
+}
+
+static void test_round_trip_raw(void) { round_trip(0); }
+static void test_round_trip_zlib(void) { round_trip(ST_ZLIB); }
+
+static void test_little_endian_layout(void)
+{
+    dl_tensor t;
+    dl_err e;
+    size_t len;
+    uint64_t shape[1] = {1};
+    CHECK(dl_tensor_alloc(&t, "ab", DL_I32, 1, shape, &e) == 0);
+    ((int32_t *)t.data)[0] = 0x01020304;
+    unsigned char *buf = stream_bytes(&t, 1, 0, &len);
+    CHECK(len == 24 + 8 + 2 + 4 + 4);
+    CHECK(buf[0] == 0x89 && buf[1] == 'D' && buf[2] == 'L' && buf[3] == 'T');
+    CHECK(buf[4] == 1 && buf[5] == DL_I32 && buf[6] == 0 && buf[7] == 1);
+    CHECK(buf[8] == 2 && buf[9] == 0 && buf[12] == 4);
+    CHECK(buf[24] == 1 && buf[32] == 'a' && buf[33] == 'b');
+    CHECK(buf[38] == 4 && buf[39] == 3 && buf[40] == 2 && buf[41] == 1);
+    dl_tensor_free(&t);
+    free(buf);
+}
+
+static void test_chunks_reassemble(void)
+{
+    dl_tensor a[2], b[2];
+    dl_tensor_set set;
+    dl_err e;
+    size_t la, lb;
+    make_xy(a, 5);
+    make_xy(b, 7);
+    unsigned char *ba = stream_bytes(a, 2, 0, &la), *bb = stream_bytes(b, 2, ST_ZLIB, &lb);
+    unsigned char *cat = malloc(la + lb);
+    memcpy(cat, ba, la);
+    memcpy(cat + la, bb, lb);
+    CHECK(read_bytes(cat, la + lb, &set, &e) == 0);
+    dl_tensor *x = dl_set_find(&set, "x");
+    CHECK(set.count == 2 && x && x->shape[0] == 12);
+    CHECK(x && ((double *)x->data)[5 * 3] == ((double *)b[0].data)[0]);
+    dl_set_free(&set);
+    for (int i = 0; i < 2; i++) {
+        dl_tensor_free(&a[i]);
+        dl_tensor_free(&b[i]);
+    }
+    free(ba);
+    free(bb);
+    free(cat);
+}
+
+/* Every proper prefix of a valid stream that does not end on a record
+ * boundary must be an error, never a crash or a silent success. */
+static void truncations(int flags)
+{
+    dl_tensor t[2];
+    dl_tensor_set set;
+    dl_err e;
+    size_t len;
+    make_xy(t, 4);
+    unsigned char *buf = stream_bytes(t, 2, flags, &len);
+    size_t first_len = 0;
+    { /* the first record's length, where a cut leaves a valid stream */
+        dl_tensor one[1] = {t[0]};
+        free(stream_bytes(one, 1, flags, &first_len));
+    }
+    int bad = 0;
+    for (size_t cut = 1; cut < len; cut++) {
+        int rc = read_bytes(buf, cut, &set, &e);
+        dl_set_free(&set);
+        if (cut == first_len)
+            CHECK(rc == 0);
+        else if (rc != DL_EDATA || !strstr(e.msg, "record"))
+            bad++;
+    }
+    CHECK(bad == 0);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+    free(buf);
+}
+
+static void test_truncation_raw(void) { truncations(0); }
+static void test_truncation_zlib(void) { truncations(ST_ZLIB); }
+
+/* A single flipped bit anywhere is detected (header or payload CRC). */
+static void bit_flips(int flags)
+{
+    dl_tensor t[2];
+    dl_tensor_set set;
+    dl_err e;
+    size_t len;
+    make_xy(t, 3);
+    unsigned char *buf = stream_bytes(t, 2, flags, &len);
+    int undetected = 0;
+    for (size_t byte = 0; byte < len; byte++)
+        for (int bit = 0; bit < 8; bit++) {
+            buf[byte] ^= (unsigned char)(1u << bit);
+            if (read_bytes(buf, len, &set, &e) == 0)
+                undetected++;
+            dl_set_free(&set);
+            buf[byte] ^= (unsigned char)(1u << bit);
+        }
+    CHECK(undetected == 0);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+    free(buf);
+}
+
+static void test_bit_flips_raw(void) { bit_flips(0); }
+static void test_bit_flips_zlib(void) { bit_flips(ST_ZLIB); }
+
+/* A header claiming 2^60 elements is refused before any allocation. */
+static void test_absurd_shape(void)
+{
+    unsigned char h[24 + 16 + 1 + 4] = {0x89, 'D', 'L', 'T', 1, DL_F32, 0, 2, 1, 0};
+    uint64_t dims[2] = {(uint64_t)1 << 30, (uint64_t)1 << 30};
+    for (int a = 0; a < 2; a++)
+        for (int i = 0; i < 8; i++)
+            h[24 + 8 * a + i] = (unsigned char)(dims[a] >> (8 * i));
+    h[40] = 'x';
+    uint32_t crc = st_crc32(0, h, 41);
+    for (int i = 0; i < 4; i++)
+        h[41 + i] = (unsigned char)(crc >> (8 * i));
+    dl_tensor_set set;
+    dl_err e;
+    int rc = read_bytes(h, sizeof h, &set, &e);
+    CHECK(rc != 0);
+    CHECK(strstr(e.msg, "record 1 ('x')") != NULL);
+    dl_set_free(&set);
+}
+
+static void test_text_input_hint(void)
+{
+    const char *csv = "1,2,3\n4,5,6\n7,8,9\n10,11,12\n13,14,15\n";
+    dl_tensor_set set;
+    dl_err e;
+    CHECK(read_bytes((const unsigned char *)csv, strlen(csv), &set, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "dl-tensor import") != NULL);
+    dl_set_free(&set);
+}
+
+static void test_empty_stream_is_valid(void)
+{
+    dl_tensor_set set;
+    dl_err e;
+    CHECK(read_bytes((const unsigned char *)"", 0, &set, &e) == 0);
+    CHECK(set.count == 0);
+    dl_set_free(&set);
+}
+
+static void test_convert(void)
+{
+    dl_tensor t[2];
+    dl_err e;
+    make_xy(t, 2);
+    CHECK(dl_tensor_convert(&t[0], DL_F32, &e) == 0);
+    CHECK(((float *)t[0].data)[5] == -5.75f);
+    CHECK(dl_tensor_convert(&t[0], DL_I64, &e) == DL_EDATA); /* -7.0 ok, -6.75 not */
+    CHECK(dl_tensor_convert(&t[1], DL_I32, &e) == 0);
+    CHECK(((int32_t *)t[1].data)[1] == 1);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+}
+
+int main(void)
+{
+    UNIT_RUN(test_round_trip_raw);
+    UNIT_RUN(test_round_trip_zlib);
+    UNIT_RUN(test_little_endian_layout);
+    UNIT_RUN(test_chunks_reassemble);
+    UNIT_RUN(test_truncation_raw);
+    UNIT_RUN(test_truncation_zlib);
+    UNIT_RUN(test_bit_flips_raw);
+    UNIT_RUN(test_bit_flips_zlib);
+    UNIT_RUN(test_absurd_shape);
+    UNIT_RUN(test_text_input_hint);
+    UNIT_RUN(test_empty_stream_is_valid);
+    UNIT_RUN(test_convert);
+    return UNIT_DONE();
+}
