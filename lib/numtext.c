@@ -1,0 +1,274 @@
+#include "numtext.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Powers of ten that are exact in a double (5^22 < 2^53) and in a float
+ * (5^10 < 2^24): the two operands of Clinger's fast path. */
+static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+static const float pow10f_exact[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
+                                     1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+
+enum { KIND_FINITE, KIND_NAN, KIND_INF };
+
+/* What the scanner saw: sign * mant * 10^exp10, where mant holds the first
+ * 19 significant digits and `truncated` says whether nonzero digits were
+ * dropped after them. */
+typedef struct decimal {
+    uint64_t mant;
+    int64_t exp10;
+    int neg, truncated, kind;
+} decimal;
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+
+/* Case-insensitive match of `word` at p; returns its length or 0. */
+static size_t match_word(const char *p, const char *end, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (lower(p[i]) != word[i])
+            return 0;
+    return n;
+}
+
+static const char *scan_special(const char *p, const char *end, decimal *d, int *ok)
+{
+    size_t n;
+    if ((n = match_word(p, end, "nan")) != 0)
+        d->kind = KIND_NAN;
+    else if ((n = match_word(p, end, "infinity")) != 0 || (n = match_word(p, end, "inf")) != 0)
+        d->kind = KIND_INF;
+    *ok = n != 0;
+    return p + n;
+}
+
+/* Digits of the mantissa, before and after the point. */
+static const char *scan_mantissa(const char *p, const char *end, decimal *d, int *ndigits)
+{
+    int sig = 0; /* significant digits kept in mant */
+    *ndigits = 0;
+    for (; p < end && is_digit(*p); p++, (*ndigits)++) {
+        if (d->mant == 0 && *p == '0')
+            continue;
+        if (sig < 19) {
+            d->mant = d->mant * 10 + (uint64_t)(*p - '0');
+            sig++;
+        } else {
+            d->exp10++;
+            d->truncated |= *p != '0';
+        }
+    }
+    if (p < end && *p == '.') {
+        p++;
+        for (; p < end && is_digit(*p); p++, (*ndigits)++) {
+            if (d->mant == 0 && *p == '0') {
+                d->exp10--;
+                continue;
+            }
+            if (sig < 19) {
+                d->mant = d->mant * 10 + (uint64_t)(*p - '0');
+                d->exp10--;
+                sig++;
+            } else {
+                d->truncated |= *p != '0';
+            }
+        }
+    }
+    return p;
+}
+
+/* An exponent part, consumed only when it is complete ("1e" stops at 'e'). */
+static const char *scan_exponent(const char *p, const char *end, decimal *d)
+{
+    if (p >= end || (*p != 'e' && *p != 'E'))
+        return p;
+    const char *q = p + 1;
+    int neg = 0;
+    if (q < end && (*q == '+' || *q == '-'))
+        neg = *q++ == '-';
+    if (q >= end || !is_digit(*q))
+        return p;
+    int64_t x = 0;
+    for (; q < end && is_digit(*q); q++)
+        if (x < 1000000) /* far beyond any double; keeps the sum exact */
+            x = x * 10 + (*q - '0');
+    d->exp10 += neg ? -x : x;
+    return q;
+}
+
+static const char *scan_decimal(const char *s, const char *end, decimal *d, int *ok)
+{
+    const char *p = s;
+    memset(d, 0, sizeof *d);
+    if (p < end && (*p == '+' || *p == '-'))
+        d->neg = *p++ == '-';
+    if (p < end && (lower(*p) == 'n' || lower(*p) == 'i'))
+        return scan_special(p, end, d, ok);
+    int ndigits;
+    p = scan_mantissa(p, end, d, &ndigits);
+    *ok = ndigits > 0;
+    if (!*ok)
+        return p;
+    return scan_exponent(p, end, d);
+}
+
+/* strtod/strtof on a terminated copy of [s, stop): the slow, exact path. */
+static int slow_parse(const char *s, const char *stop, int is_float, double *dv, float *fv)
+{
+    char local[128];
+    size_t n = (size_t)(stop - s);
+    char *buf = n < sizeof local ? local : malloc(n + 1);
+    if (!buf)
+        return NT_RANGE;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    errno = 0;
+    int status = NT_OK;
+    if (is_float) {
+        *fv = strtof(buf, NULL);
+        if (errno == ERANGE && isinf(*fv))
+            status = NT_RANGE;
+    } else {
+        *dv = strtod(buf, NULL);
+        if (errno == ERANGE && isinf(*dv))
+            status = NT_RANGE;
+    }
+    if (buf != local)
+        free(buf);
+    return status;
+}
+
+static int special_value(const decimal *d, double *out)
+{
+    double v = d->kind == KIND_NAN ? NAN : d->kind == KIND_INF ? INFINITY : 0.0;
+    *out = d->neg ? -v : v;
+    return d->kind != KIND_FINITE || d->mant == 0;
+}
+
+/* Clinger: mant and 10^|exp10| are both exact doubles, so one correctly
+ * rounded multiplication or division gives the correctly rounded result. */
+static int fast_f64(const decimal *d, double *out)
+{
+    if (d->truncated || d->mant > ((uint64_t)1 << 53) || d->exp10 < -22 || d->exp10 > 22)
+        return 0;
+    double v = (double)d->mant;
+    v = d->exp10 < 0 ? v / pow10_exact[-d->exp10] : v * pow10_exact[d->exp10];
+    *out = d->neg ? -v : v;
+    return 1;
+}
+
+int nt_scan_f64(const char *s, const char *end, double *out, const char **stop)
+{
+    decimal d;
+    int ok;
+    *stop = scan_decimal(s, end, &d, &ok);
+    if (!ok)
+        return NT_SYNTAX;
+    if (special_value(&d, out) || fast_f64(&d, out))
+        return NT_OK;
+    return slow_parse(s, *stop, 0, out, NULL);
+}
+
+/* Rounding a correctly rounded double to float is correct unless the double
+ * sits exactly halfway between two floats (any other float midpoint between
+ * the decimal and its double would have been a closer double). */
+static int is_float_midpoint(double v)
+{
+    float f = (float)v;
+    if (isinf(f)) /* halfway between FLT_MAX and 2^128 */
+        return fabs(v) == 0x1.ffffffp+127;
+    if ((double)f == v)
+        return 0;
+    float g = nextafterf(f, v > (double)f ? INFINITY : -INFINITY);
+    return (double)f + (double)g == 2.0 * v;
+}
+
+static int fast_f32(const decimal *d, float *out)
+{
+    if (d->truncated || d->mant > ((uint64_t)1 << 24) || d->exp10 < -10 || d->exp10 > 10)
+        return 0;
+    float v = (float)d->mant;
+    v = d->exp10 < 0 ? v / pow10f_exact[-d->exp10] : v * pow10f_exact[d->exp10];
+    *out = d->neg ? -v : v;
+    return 1;
+}
+
+int nt_scan_f32(const char *s, const char *end, float *out, const char **stop)
+{
+    decimal d;
+    int ok;
+    *stop = scan_decimal(s, end, &d, &ok);
+    if (!ok)
+        return NT_SYNTAX;
+    double v;
+    if (special_value(&d, &v)) {
+        *out = (float)v;
+        return NT_OK;
+    }
+    if (fast_f32(&d, out))
+        return NT_OK;
+    if (!fast_f64(&d, &v) && slow_parse(s, *stop, 0, &v, NULL) != NT_OK)
+        return NT_RANGE;
+    if (is_float_midpoint(v))
+        return slow_parse(s, *stop, 1, NULL, out);
+    *out = (float)v;
+    return isinf(*out) ? NT_RANGE : NT_OK;
+}
+
+int nt_parse_f64(const char *s, const char *end, double *out)
+{
+    const char *stop;
+    int status = nt_scan_f64(s, end, out, &stop);
+    return status == NT_OK && stop != end ? NT_SYNTAX : status;
+}
+
+int nt_parse_f32(const char *s, const char *end, float *out)
+{
+    const char *stop;
+    int status = nt_scan_f32(s, end, out, &stop);
+    return status == NT_OK && stop != end ? NT_SYNTAX : status;
+}
+
+static int format_special(double v, char *buf)
+{
+    if (isnan(v))
+        return snprintf(buf, NT_BUF, "nan");
+    return snprintf(buf, NT_BUF, "%sinf", v < 0 ? "-" : "");
+}
+
+int nt_format_f64(double v, char *buf)
+{
+    if (!isfinite(v))
+        return format_special(v, buf);
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(buf, NT_BUF, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return n;
+}
+
+int nt_format_f32(float v, char *buf)
+{
+    if (!isfinite(v))
+        return format_special(v, buf);
+    int n = 0;
+    for (int prec = 6; prec <= 9; prec++) {
+        n = snprintf(buf, NT_BUF, "%.*g", prec, (double)v);
+        if (strtof(buf, NULL) == v)
+            break;
+    }
+    return n;
+}

@@ -1,0 +1,42 @@
+/* numtext.h - numbers as text, always in the C locale: exact parsing and
+ * shortest round-trip formatting.
+ *
+ * Parsing is correctly rounded (the same value strtod/strtof give) but does
+ * not go through them for the common case: a decimal with at most 19
+ * significant digits and a small exponent is converted with exact double
+ * arithmetic (Clinger's fast path); everything else falls back to strtod.
+ * The accepted syntax is strict: [+-]digits[.digits][(e|E)[+-]digits], or
+ * [+-]nan / inf / infinity in any case.  Hexadecimal floats, locale decimal
+ * commas and surrounding blanks are not numbers here. */
+#ifndef DL_NUMTEXT_H
+#define DL_NUMTEXT_H
+
+#include <stddef.h>
+
+enum nt_status {
+    NT_OK = 0,
+    NT_SYNTAX = 1, /* not a number */
+    NT_RANGE = 2   /* a finite decimal too large for the type */
+};
+
+/* Longest text nt_format_* writes, with its terminator. */
+#define NT_BUF 32
+
+/* Scans a number at s (never past end).  *stop is set to the first byte
+ * after the longest prefix that looks like a number; the status says
+ * whether that prefix is a valid number.  NaN and Inf are returned as such
+ * (callers decide whether to accept them). */
+int nt_scan_f64(const char *s, const char *end, double *out, const char **stop);
+int nt_scan_f32(const char *s, const char *end, float *out, const char **stop);
+
+/* Parses exactly [s, end): the whole text must be one number. */
+int nt_parse_f64(const char *s, const char *end, double *out);
+int nt_parse_f32(const char *s, const char *end, float *out);
+
+/* Writes the shortest of %.15g/%.16g/%.17g (f32: %.6g .. %.9g) that reads
+ * back to exactly v; "nan", "inf", "-inf" for non-finite values.  Returns
+ * the length; buf holds at least NT_BUF bytes. */
+int nt_format_f64(double v, char *buf);
+int nt_format_f32(float v, char *buf);
+
+#endif

@@ -1,0 +1,198 @@
+/* Number text: the parser must agree bit for bit with strtod/strtof, and
+ * formatting must read back to the same value. */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numtext.h"
+#include "rng.h"
+#include "unit.h"
+
+static int same_bits_f64(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+static int same_bits_f32(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+static int parse64(const char *s, double *v) { return nt_parse_f64(s, s + strlen(s), v); }
+static int parse32(const char *s, float *v) { return nt_parse_f32(s, s + strlen(s), v); }
+
+/* A random decimal: 1..25 digits, a point somewhere or none, an exponent
+ * or none; wide enough to reach both the fast path and the fallback. */
+static void random_decimal(dl_rng *r, char *buf, size_t len)
+{
+    size_t n = 0;
+    if (dl_rng_below(r, 2))
+        buf[n++] = '-';
+    int digits = 1 + (int)dl_rng_below(r, 25);
+    int point = (int)dl_rng_below(r, (uint64_t)digits + 2);
+    for (int i = 0; i < digits; i++) {
+        if (i == point)
+            buf[n++] = '.';
+        buf[n++] = (char)('0' + dl_rng_below(r, 10));
+    }
+    if (dl_rng_below(r, 2))
+        n += (size_t)snprintf(buf + n, len - n, "e%d", (int)dl_rng_below(r, 700) - 350);
+    buf[n] = '\0';
+}
+
+static void test_random_strings_match_strtod(void)
+{
+    dl_rng r;
+    dl_rng_seed(&r, 42);
+    char buf[96];
+    int mismatches = 0;
+    for (int i = 0; i < 300000; i++) {
+        random_decimal(&r, buf, sizeof buf);
+        double mine, ref = strtod(buf, NULL);
+        int st = parse64(buf, &mine);
+        if (isinf(ref)) {
+            mismatches += st != NT_RANGE;
+        } else if (st != NT_OK || !same_bits_f64(mine, ref)) {
+            if (mismatches++ < 5)
+                fprintf(stderr, "f64 mismatch on '%s': %.17g vs %.17g\n", buf, mine, ref);
+        }
+    }
+    CHECK(mismatches == 0);
+}
+
+static void test_random_strings_match_strtof(void)
+{
+    dl_rng r;
+    dl_rng_seed(&r, 7);
+    char buf[96];
+    int mismatches = 0;
+    for (int i = 0; i < 300000; i++) {
+        random_decimal(&r, buf, sizeof buf);
+        float mine, ref = strtof(buf, NULL);
+        int st = parse32(buf, &mine);
+        if (isinf(ref)) {
+            mismatches += st != NT_RANGE;
+        } else if (st != NT_OK || !same_bits_f32(mine, ref)) {
+            if (mismatches++ < 5)
+                fprintf(stderr, "f32 mismatch on '%s': %.9g vs %.9g\n", buf, mine, ref);
+        }
+    }
+    CHECK(mismatches == 0);
+}
+
+/* Random bit patterns printed with %.17g (the way data usually arrives)
+ * and with %.9g for floats. */
+static void test_random_doubles_roundtrip(void)
+{
+    dl_rng r;
+    dl_rng_seed(&r, 3);
+    char buf[64], shortest[NT_BUF];
+    int bad = 0;
+    for (int i = 0; i < 200000; i++) {
+        uint64_t bits = dl_rng_u64(&r);
+        double v;
+        memcpy(&v, &bits, sizeof v);
+        if (!isfinite(v))
+            continue;
+        snprintf(buf, sizeof buf, "%.17g", v);
+        double back;
+        bad += parse64(buf, &back) != NT_OK || !same_bits_f64(back, v);
+        nt_format_f64(v, shortest);
+        bad += parse64(shortest, &back) != NT_OK || !same_bits_f64(back, v);
+        float f = (float)dl_rng_normal(&r), fback;
+        nt_format_f32(f, shortest);
+        bad += parse32(shortest, &fback) != NT_OK || !same_bits_f32(fback, f);
+    }
+    CHECK(bad == 0);
+}
+
+/* Decimals that land exactly halfway between two floats once rounded to
+ * double: rounding the double again would be wrong. */
+static void test_f32_double_rounding_cases(void)
+{
+    const char *cases[] = {"1.00000005960464477550", "1.0000000596046447755",
+                           "7.038531e-26", "16777217", "16777217.000000001",
+                           "3.4028235677973366e38", "1.4012984643e-45", "7.006492321624086e-46"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        float mine = 0, ref = strtof(cases[i], NULL);
+        int st = parse32(cases[i], &mine);
+        if (isinf(ref))
+            CHECK(st == NT_RANGE);
+        else
+            CHECK(st == NT_OK && same_bits_f32(mine, ref));
+    }
+}
+
+static void test_syntax(void)
+{
+    double v;
+    CHECK(parse64("1.5", &v) == NT_OK && v == 1.5);
+    CHECK(parse64("-.5", &v) == NT_OK && v == -0.5);
+    CHECK(parse64("5.", &v) == NT_OK && v == 5.0);
+    CHECK(parse64("+2e3", &v) == NT_OK && v == 2000.0);
+    CHECK(parse64("-0", &v) == NT_OK && v == 0.0 && signbit(v));
+    CHECK(parse64("1E-2", &v) == NT_OK && v == 0.01);
+    CHECK(parse64("NaN", &v) == NT_OK && isnan(v));
+    CHECK(parse64("-inf", &v) == NT_OK && isinf(v) && v < 0);
+    CHECK(parse64("Infinity", &v) == NT_OK && isinf(v) && v > 0);
+    CHECK(parse64("1e400", &v) == NT_RANGE);
+    CHECK(parse64("1e-400", &v) == NT_OK && v == 0.0);
+    CHECK(parse64("", &v) == NT_SYNTAX);
+    CHECK(parse64(".", &v) == NT_SYNTAX);
+    CHECK(parse64("-", &v) == NT_SYNTAX);
+    CHECK(parse64("1e", &v) == NT_SYNTAX);
+    CHECK(parse64("1e+", &v) == NT_SYNTAX);
+    CHECK(parse64("0x10", &v) == NT_SYNTAX);
+    CHECK(parse64("1,5", &v) == NT_SYNTAX);
+    CHECK(parse64(" 1", &v) == NT_SYNTAX);
+    CHECK(parse64("1 ", &v) == NT_SYNTAX);
+    CHECK(parse64("abc", &v) == NT_SYNTAX);
+    CHECK(parse64("nanx", &v) == NT_SYNTAX);
+    CHECK(parse64("1.2.3", &v) == NT_SYNTAX);
+    float f;
+    CHECK(parse32("1e39", &f) == NT_RANGE);
+    CHECK(parse32("3.4028234e38", &f) == NT_OK && f == FLT_MAX);
+}
+
+static void test_long_digit_strings(void)
+{
+    /* 400 digits: far past the 19 the fast path keeps, and past the local
+     * buffer of the fallback. */
+    char buf[512] = "0.";
+    for (int i = 0; i < 400; i++)
+        buf[2 + i] = (char)('0' + (i * 7) % 10);
+    buf[402] = '\0';
+    double v;
+    CHECK(parse64(buf, &v) == NT_OK && same_bits_f64(v, strtod(buf, NULL)));
+    /* 2^-1074 written out in full rounds correctly too. */
+    const char *tiny = "4.9406564584124654417656879286822137236505980e-324";
+    CHECK(parse64(tiny, &v) == NT_OK && same_bits_f64(v, strtod(tiny, NULL)));
+}
+
+static void test_format(void)
+{
+    char buf[NT_BUF];
+    nt_format_f64(0.1, buf);
+    CHECK_STR(buf, "0.1");
+    nt_format_f64(1.0 / 3.0, buf);
+    CHECK_STR(buf, "0.3333333333333333");
+    nt_format_f64(-0.0, buf);
+    CHECK_STR(buf, "-0");
+    nt_format_f64(NAN, buf);
+    CHECK_STR(buf, "nan");
+    nt_format_f64(-INFINITY, buf);
+    CHECK_STR(buf, "-inf");
+    nt_format_f64(DBL_MAX, buf);
+    CHECK_STR(buf, "1.7976931348623157e+308");
+    nt_format_f32(0.1f, buf);
+    CHECK_STR(buf, "0.1");
+    nt_format_f32(16777216.0f, buf);
+    CHECK_STR(buf, "16777216");
+}
+
+int main(void)
+{
+    UNIT_RUN(test_random_strings_match_strtod);
+    UNIT_RUN(test_random_strings_match_strtof);
+    UNIT_RUN(test_random_doubles_roundtrip);
+    UNIT_RUN(test_f32_double_rounding_cases);
+    UNIT_RUN(test_syntax);
+    UNIT_RUN(test_long_digit_strings);
+    UNIT_RUN(test_format);
+    return UNIT_DONE();
+}
