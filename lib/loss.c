@@ -1,0 +1,250 @@
+/* loss.c - losses with PyTorch's reduction='mean', and their gradients.
+ *
+ * bce, mlbce and ce are fused with their output activation: the value comes
+ * from the logits z in a stable form and the gradient wrt z is (p - y)/count,
+ * so no 0 * log(0) or division by p(1 - p) ever happens.  The others give
+ * dL/da, which activ_backward turns into dL/dz. */
+#include <math.h>
+#include <string.h>
+
+#include "activ.h"
+#include "nn.h"
+
+static const char *const loss_names[NN_LOSS_COUNT] = {
+    "mse", "mae", "lq", "huber", "bce", "ce", "multilabel_bce",
+};
+
+int nn_loss_parse(const char *name)
+{
+    static const struct {
+        const char *alias;
+        int kind;
+    } aliases[] = {
+        {"l1", NN_LOSS_MAE}, {"l2", NN_LOSS_MSE}, {"cross_entropy", NN_LOSS_CE},
+        {"mlbce", NN_LOSS_MLBCE},
+    };
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcmp(name, aliases[i].alias) == 0)
+            return aliases[i].kind;
+    for (int i = 0; i < NN_LOSS_COUNT; i++)
+        if (strcmp(name, loss_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *nn_loss_name(int kind)
+{
+    return kind >= 0 && kind < NN_LOSS_COUNT ? loss_names[kind] : "?";
+}
+
+void nn_loss_init(nn_loss *l, int kind)
+{
+    l->kind = kind;
+    l->q = 2.0;
+    l->delta = 1.0;
+}
+
+static int need_output(const nn_net *net, int activ, const char *loss, dl_err *e)
+{
+    int have = net->layers[net->n_layers - 1].activ;
+    if (have != activ)
+        return dl_fail(e, DL_EDATA, "loss %s needs a %s output layer, not %s", loss,
+                       nn_activ_name(activ), nn_activ_name(have));
+    return 0;
+}
+
+static int need_cols(size_t y_cols, size_t want, const char *loss, dl_err *e)
+{
+    if (y_cols != want)
+        return dl_fail(e, DL_EDATA, "loss %s: targets have %zu columns, the network %zu outputs",
+                       loss, y_cols, want);
+    return 0;
+}
+
+int nn_loss_check(const nn_loss *l, const nn_net *net, size_t y_cols, dl_err *e)
+{
+    const char *name = nn_loss_name(l->kind);
+    size_t k = net->n_out;
+    switch (l->kind) {
+    case NN_LOSS_LQ:
+        if (!(isfinite(l->q) && l->q > 0))
+            return dl_fail(e, DL_EDATA, "loss lq: q must be finite and > 0");
+        return need_cols(y_cols, k, name, e);
+    case NN_LOSS_HUBER:
+        if (!(isfinite(l->delta) && l->delta > 0))
+            return dl_fail(e, DL_EDATA, "loss huber: delta must be finite and > 0");
+        return need_cols(y_cols, k, name, e);
+    case NN_LOSS_MSE:
+    case NN_LOSS_MAE: return need_cols(y_cols, k, name, e);
+    case NN_LOSS_BCE:
+        if (k != 1)
+            return dl_fail(e, DL_EDATA, "loss bce needs 1 output unit, not %zu (use "
+                                        "multilabel_bce or ce)", k);
+        return need_output(net, NN_SIGMOID, name, e) || need_cols(y_cols, 1, name, e);
+    case NN_LOSS_MLBCE:
+        return need_output(net, NN_SIGMOID, name, e) || need_cols(y_cols, k, name, e);
+    case NN_LOSS_CE:
+        if (k < 2)
+            return dl_fail(e, DL_EDATA, "loss ce needs >= 2 output units (use bce for 1)");
+        if (need_output(net, NN_SOFTMAX, name, e))
+            return e->code;
+        return y_cols == 1 ? 0 : need_cols(y_cols, k, name, e);
+    default: return dl_fail(e, DL_EDATA, "unknown loss %d", l->kind);
+    }
+}
+
+/* A class label: a float that is an integer in [0, k). */
+static int label_of(float v, size_t k, size_t *cls)
+{
+    if (!(v >= 0.0f && v < (float)k) || v != floorf(v))
+        return 0;
+    *cls = (size_t)v;
+    return 1;
+}
+
+static int check_target_row(const nn_loss *l, const float *y, size_t y_cols, size_t k,
+                            uint64_t row, dl_err *e)
+{
+    for (size_t j = 0; j < y_cols; j++)
+        if (!isfinite(y[j]))
+            return dl_fail(e, DL_EDATA, "row %llu: target %zu is not finite",
+                           (unsigned long long)row, j + 1);
+    size_t cls;
+    int probs = l->kind == NN_LOSS_BCE || l->kind == NN_LOSS_MLBCE;
+    int labels = l->kind == NN_LOSS_CE && y_cols == 1;
+    for (size_t j = 0; j < y_cols; j++) {
+        if (probs && !(y[j] >= 0.0f && y[j] <= 1.0f))
+            return dl_fail(e, DL_EDATA, "row %llu: target %.9g is outside [0, 1] for %s",
+                           (unsigned long long)row, (double)y[j], nn_loss_name(l->kind));
+        if (labels && !label_of(y[j], k, &cls))
+            return dl_fail(e, DL_EDATA, "row %llu: label %.9g is not a class in 0..%zu",
+                           (unsigned long long)row, (double)y[j], k - 1);
+        if (l->kind == NN_LOSS_CE && !labels && y[j] < 0.0f)
+            return dl_fail(e, DL_EDATA, "row %llu: one-hot target %.9g is negative",
+                           (unsigned long long)row, (double)y[j]);
+    }
+    return 0;
+}
+
+int nn_loss_check_targets(const nn_loss *l, const nn_net *net, const float *y, size_t rows,
+                          size_t y_cols, uint64_t first_row, dl_err *e)
+{
+    if (nn_loss_check(l, net, y_cols, e))
+        return e->code;
+    for (size_t r = 0; r < rows; r++)
+        if (check_target_row(l, y + r * y_cols, y_cols, net->n_out, first_row + r, e))
+            return e->code;
+    return 0;
+}
+
+static double sign(double x) { return (double)(x > 0) - (double)(x < 0); }
+
+/* Loss of one residual r = a - y and, in *g, its derivative wrt a. */
+static double point_loss(const nn_loss *l, double r, double *g)
+{
+    double ar = fabs(r);
+    switch (l->kind) {
+    case NN_LOSS_MSE: *g = 2.0 * r; return r * r;
+    case NN_LOSS_MAE: *g = sign(r); return ar;
+    case NN_LOSS_LQ:
+        *g = ar > 0 ? l->q * pow(ar, l->q - 1.0) * sign(r) : 0.0;
+        return pow(ar, l->q);
+    default: /* huber */
+        if (ar < l->delta) {
+            *g = r;
+            return 0.5 * r * r;
+        }
+        *g = l->delta * sign(r);
+        return l->delta * (ar - 0.5 * l->delta);
+    }
+}
+
+static double residual_loss(const nn_loss *l, const float *a, const float *y, size_t n, float *d)
+{
+    double sum = 0.0, inv = 1.0 / (double)n, g;
+    for (size_t i = 0; i < n; i++) {
+        sum += point_loss(l, (double)a[i] - (double)y[i], &g);
+        if (d)
+            d[i] = (float)(g * inv);
+    }
+    return sum * inv;
+}
+
+/* Binary cross-entropy on logits: max(z, 0) - z y + log(1 + exp(-|z|)). */
+static double bce_logits(const float *z, const float *p, const float *y, size_t n, float *d)
+{
+    double sum = 0.0, inv = 1.0 / (double)n;
+    for (size_t i = 0; i < n; i++) {
+        double zi = z[i];
+        sum += (zi > 0 ? zi : 0.0) - zi * y[i] + log1p(exp(-fabs(zi)));
+        if (d)
+            d[i] = (float)(((double)p[i] - y[i]) * inv);
+    }
+    return sum * inv;
+}
+
+/* Cross-entropy of one row of logits z against target probabilities y
+ * (or label cls when y is NULL): -sum y_j log softmax(z)_j. */
+static double ce_row(const float *z, const float *p, const float *y, size_t cls, size_t k,
+                     double inv, float *d)
+{
+    double mx = z[0], s = 0.0, loss = 0.0, ysum = 1.0;
+    for (size_t j = 1; j < k; j++)
+        mx = z[j] > mx ? z[j] : mx;
+    for (size_t j = 0; j < k; j++)
+        s += exp((double)z[j] - mx);
+    double lse = mx + log(s);
+    if (y) {
+        ysum = 0.0;
+        for (size_t j = 0; j < k; j++) {
+            loss += (double)y[j] * (lse - z[j]);
+            ysum += y[j];
+        }
+    } else {
+        loss = lse - z[cls];
+    }
+    if (d)
+        for (size_t j = 0; j < k; j++) {
+            double t = y ? y[j] : (double)(j == cls);
+            d[j] = (float)(((double)p[j] * ysum - t) * inv);
+        }
+    return loss;
+}
+
+static int ce_loss(const nn_net *net, const float *y, size_t y_cols, float *d, double *loss,
+                   dl_err *e)
+{
+    const nn_layer *L = &net->layers[net->n_layers - 1];
+    size_t k = L->out, rows = net->batch, cls = 0;
+    double inv = 1.0 / (double)rows, sum = 0.0;
+    for (size_t r = 0; r < rows; r++) {
+        const float *yr = y + r * y_cols;
+        if (y_cols == 1 && !label_of(yr[0], k, &cls))
+            return dl_fail(e, DL_EDATA, "row %zu of the batch: label %.9g is not a class in 0..%zu",
+                           r + 1, (double)yr[0], k - 1);
+        sum += ce_row(L->z + r * k, L->a + r * k, y_cols == 1 ? NULL : yr, cls, k, inv,
+                      d ? d + r * k : NULL);
+    }
+    *loss = sum * inv;
+    return 0;
+}
+
+int nn_loss_eval(const nn_loss *l, nn_net *net, const float *y, size_t y_cols, int want_grad,
+                 double *loss, dl_err *e)
+{
+    if (nn_loss_check(l, net, y_cols, e))
+        return e->code;
+    nn_layer *L = &net->layers[net->n_layers - 1];
+    size_t n = net->batch * L->out;
+    float *d = want_grad ? L->dz : NULL;
+    switch (l->kind) {
+    case NN_LOSS_CE: return ce_loss(net, y, y_cols, d, loss, e);
+    case NN_LOSS_BCE:
+    case NN_LOSS_MLBCE: *loss = bce_logits(L->z, L->a, y, n, d); return 0;
+    default:
+        *loss = residual_loss(l, L->a, y, n, d);
+        if (d)
+            activ_backward(L->activ, L->param, L->z, L->a, d, net->batch, L->out);
+        return 0;
+    }
+}

@@ -1,0 +1,328 @@
+/* nn.c - fully connected networks: creation, forward and backward passes,
+ * initialization, parameter views and diagnostics.  See nn.h. */
+#include "nn.h"
+
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activ.h"
+
+/* Buffers start on 64-byte boundaries (16 floats) for the BLAS kernels. */
+#define NN_ALIGN_FLOATS 16
+
+static int mul_ok(size_t a, size_t b, size_t *out)
+{
+    if (a != 0 && b > SIZE_MAX / a)
+        return 0;
+    *out = a * b;
+    return 1;
+}
+
+static int add_ok(size_t a, size_t b, size_t *out)
+{
+    if (b > SIZE_MAX - a)
+        return 0;
+    *out = a + b;
+    return 1;
+}
+
+static size_t round_up(size_t n) { return (n + NN_ALIGN_FLOATS - 1) / NN_ALIGN_FLOATS * NN_ALIGN_FLOATS; }
+
+static int check_layer_spec(const nn_layer_spec *s, size_t i, size_t n_layers, dl_err *e)
+{
+    if (s->units == 0)
+        return dl_fail(e, DL_EDATA, "layer %zu: units must be > 0", i + 1);
+    if (s->activ < 0 || s->activ >= NN_ACTIV_COUNT)
+        return dl_fail(e, DL_EDATA, "layer %zu: unknown activation %d", i + 1, s->activ);
+    if (s->activ == NN_SOFTMAX && i + 1 != n_layers)
+        return dl_fail(e, DL_EDATA, "layer %zu: softmax is only allowed on the output layer",
+                       i + 1);
+    if (s->activ == NN_LEAKY_RELU && !(isfinite(s->param) && s->param >= 0.0))
+        return dl_fail(e, DL_EDATA, "layer %zu: leaky_relu slope must be finite and >= 0",
+                       i + 1);
+    return 0;
+}
+
+/* Lays out W/b offsets and sums the parameter and workspace sizes, checking
+ * every product and sum against overflow.  work_floats covers z, a and dz of
+ * every layer plus the ones vector for bias gradients. */
+static int plan_layers(nn_net *net, const nn_layer_spec *specs, size_t *work_floats, dl_err *e)
+{
+    size_t in = net->n_in, params = 0, work = round_up(net->max_batch);
+    for (size_t i = 0; i < net->n_layers; i++) {
+        nn_layer *L = &net->layers[i];
+        size_t wcount, block, buf;
+        L->in = in;
+        L->out = specs[i].units;
+        L->activ = specs[i].activ;
+        L->param = (float)specs[i].param;
+        if (!mul_ok(L->out, L->in, &wcount) || !add_ok(params, wcount, &L->b_off) ||
+            !add_ok(L->b_off, L->out, &params) || !mul_ok(net->max_batch, L->out, &buf) ||
+            !mul_ok(round_up(buf), 3, &block) || !add_ok(work, block, &work))
+            return dl_fail(e, DL_ENOMEM, "layer %zu: network too large", i + 1);
+        if (L->in > INT_MAX || L->out > INT_MAX || net->max_batch > INT_MAX)
+            return dl_fail(e, DL_ENOMEM, "layer %zu: sizes beyond BLAS's int range", i + 1);
+        L->w_off = L->b_off - wcount;
+        in = L->out;
+    }
+    if (params > SIZE_MAX / 2 / sizeof(float) || work > SIZE_MAX / sizeof(float))
+        return dl_fail(e, DL_ENOMEM, "network too large");
+    net->n_params = params;
+    net->n_out = in;
+    *work_floats = work;
+    return 0;
+}
+
+static float *alloc_floats(size_t n)
+{
+    void *p = NULL;
+    if (posix_memalign(&p, NN_ALIGN_FLOATS * sizeof(float), (n ? n : 1) * sizeof(float)) != 0)
+        return NULL;
+    memset(p, 0, (n ? n : 1) * sizeof(float));
+    return p;
+}
+
+/* Points every layer's z, a, dz into the workspace; the ones vector first. */
+static void assign_workspace(nn_net *net)
+{
+    float *p = net->work;
+    for (size_t r = 0; r < net->max_batch; r++)
+        p[r] = 1.0f;
+    p += round_up(net->max_batch);
+    for (size_t i = 0; i < net->n_layers; i++) {
+        nn_layer *L = &net->layers[i];
+        size_t step = round_up(net->max_batch * L->out);
+        L->z = p;
+        L->a = p + step;
+        L->dz = p + 2 * step;
+        p += 3 * step;
+    }
+}
+
+int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
+              size_t max_batch, dl_err *e)
+{
+    memset(net, 0, sizeof *net);
+    if (n_layers == 0)
+        return dl_fail(e, DL_EDATA, "the network has no layers");
+    if (n_in == 0)
+        return dl_fail(e, DL_EDATA, "the network has no inputs");
+    if (max_batch == 0)
+        return dl_fail(e, DL_EUSAGE, "batch size must be > 0");
+    for (size_t i = 0; i < n_layers; i++)
+        if (check_layer_spec(&layers[i], i, n_layers, e))
+            return e->code;
+    net->n_in = n_in;
+    net->n_layers = n_layers;
+    net->max_batch = max_batch;
+    net->layers = calloc(n_layers, sizeof *net->layers);
+    if (!net->layers)
+        return dl_fail(e, DL_ENOMEM, "out of memory for %zu layers", n_layers);
+    size_t work = 0;
+    if (plan_layers(net, layers, &work, e)) {
+        nn_free(net);
+        return e->code;
+    }
+    net->params = alloc_floats(net->n_params);
+    net->grads = alloc_floats(net->n_params);
+    net->work = alloc_floats(work);
+    if (!net->params || !net->grads || !net->work) {
+        nn_free(net);
+        return dl_fail(e, DL_ENOMEM, "out of memory for the network (%zu parameters)",
+                       net->n_params);
+    }
+    assign_workspace(net);
+    return 0;
+}
+
+void nn_free(nn_net *net)
+{
+    free(net->layers);
+    free(net->params);
+    free(net->grads);
+    free(net->work);
+    memset(net, 0, sizeof *net);
+}
+
+int nn_forward(nn_net *net, const float *x, size_t batch, dl_err *e)
+{
+    if (batch == 0 || batch > net->max_batch)
+        return dl_fail(e, DL_EUSAGE, "batch of %zu rows: the network takes 1 to %zu", batch,
+                       net->max_batch);
+    const float *in = x;
+    for (size_t i = 0; i < net->n_layers; i++) {
+        nn_layer *L = &net->layers[i];
+        /* z = in [batch x in] * W^T [in x out] */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)L->out,
+                    (int)L->in, 1.0f, in, (int)L->in, net->params + L->w_off, (int)L->in,
+                    0.0f, L->z, (int)L->out);
+        activ_forward(L->activ, L->param, net->params + L->b_off, L->z, L->a, batch, L->out);
+        in = L->a;
+    }
+    net->batch = batch;
+    return 0;
+}
+
+const float *nn_output(const nn_net *net) { return net->layers[net->n_layers - 1].a; }
+
+void nn_backward(nn_net *net, const float *x)
+{
+    int b = (int)net->batch;
+    const float *ones = net->work;
+    for (size_t i = net->n_layers; i-- > 0;) {
+        nn_layer *L = &net->layers[i];
+        const float *in = i ? net->layers[i - 1].a : x;
+        /* dW = dz^T [out x batch] * in [batch x in];  db = dz^T * ones */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)L->out, (int)L->in, b, 1.0f,
+                    L->dz, (int)L->out, in, (int)L->in, 0.0f, net->grads + L->w_off,
+                    (int)L->in);
+        cblas_sgemv(CblasRowMajor, CblasTrans, b, (int)L->out, 1.0f, L->dz, (int)L->out, ones, 1,
+                    0.0f, net->grads + L->b_off, 1);
+        if (i == 0)
+            break;
+        /* da_prev = dz [batch x out] * W [out x in], then through h' */
+        nn_layer *P = &net->layers[i - 1];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, (int)L->in, (int)L->out, 1.0f,
+                    L->dz, (int)L->out, net->params + L->w_off, (int)L->in, 0.0f, P->dz,
+                    (int)L->in);
+        activ_backward(P->activ, P->param, P->z, P->a, P->dz, net->batch, P->out);
+    }
+}
+
+/* ---------------------------- initialization ----------------------------- */
+static const char *const init_names[NN_INIT_COUNT] = {
+    "auto", "kaiming_normal", "kaiming_uniform", "xavier_uniform", "xavier_normal", "normal",
+    "uniform",
+};
+
+int nn_init_parse(const char *name)
+{
+    static const struct {
+        const char *alias;
+        int init;
+    } aliases[] = {
+        {"kaiming", NN_INIT_KAIMING_NORMAL}, {"he", NN_INIT_KAIMING_NORMAL},
+        {"xavier", NN_INIT_XAVIER_UNIFORM}, {"glorot", NN_INIT_XAVIER_UNIFORM},
+    };
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcmp(name, aliases[i].alias) == 0)
+            return aliases[i].init;
+    for (int i = 0; i < NN_INIT_COUNT; i++)
+        if (strcmp(name, init_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *nn_init_name(int init)
+{
+    return init >= 0 && init < NN_INIT_COUNT ? init_names[init] : "?";
+}
+
+double nn_kaiming_gain(int activ, double param)
+{
+    switch (activ) {
+    case NN_RELU:
+    case NN_SILU:
+    case NN_GELU: return sqrt(2.0);
+    case NN_LEAKY_RELU: return sqrt(2.0 / (1.0 + param * param));
+    case NN_TANH: return 5.0 / 3.0;
+    default: return 1.0;
+    }
+}
+
+static int init_for_layer(int init, int activ)
+{
+    if (init != NN_INIT_AUTO)
+        return init;
+    int relu_family = activ == NN_RELU || activ == NN_LEAKY_RELU || activ == NN_SILU ||
+                      activ == NN_GELU;
+    return relu_family ? NN_INIT_KAIMING_NORMAL : NN_INIT_XAVIER_UNIFORM;
+}
+
+/* Fills W [out x in] from the distribution `init` resolves to. */
+static void init_weights(const nn_layer *L, float *w, int init, double scale, dl_rng *rng)
+{
+    double fan_in = (double)L->in, fan_sum = (double)(L->in + L->out);
+    double gain = nn_kaiming_gain(L->activ, L->param);
+    int normal = 1;
+    double s = scale;
+    switch (init_for_layer(init, L->activ)) {
+    case NN_INIT_KAIMING_NORMAL: s = gain / sqrt(fan_in); break;
+    case NN_INIT_KAIMING_UNIFORM: s = gain * sqrt(3.0 / fan_in), normal = 0; break;
+    case NN_INIT_XAVIER_UNIFORM: s = sqrt(6.0 / fan_sum), normal = 0; break;
+    case NN_INIT_XAVIER_NORMAL: s = sqrt(2.0 / fan_sum); break;
+    case NN_INIT_UNIFORM: normal = 0; break;
+    default: break; /* NN_INIT_NORMAL: std = scale */
+    }
+    size_t n = L->in * L->out;
+    for (size_t k = 0; k < n; k++)
+        w[k] = (float)(normal ? s * dl_rng_normal(rng) : s * (2.0 * dl_rng_uniform(rng) - 1.0));
+}
+
+int nn_init_params(nn_net *net, int init, double scale, dl_rng *rng, dl_err *e)
+{
+    if (init < 0 || init >= NN_INIT_COUNT)
+        return dl_fail(e, DL_EUSAGE, "unknown initialization %d", init);
+    if ((init == NN_INIT_NORMAL || init == NN_INIT_UNIFORM) && !(isfinite(scale) && scale > 0))
+        return dl_fail(e, DL_EUSAGE, "init %s: scale must be finite and > 0",
+                       nn_init_name(init));
+    for (size_t i = 0; i < net->n_layers; i++) {
+        const nn_layer *L = &net->layers[i];
+        init_weights(L, net->params + L->w_off, init, scale, rng);
+        memset(net->params + L->b_off, 0, L->out * sizeof(float));
+    }
+    return 0;
+}
+
+/* -------------------------- parameters by name --------------------------- */
+size_t nn_param_tensor_count(const nn_net *net) { return 2 * net->n_layers; }
+
+void nn_param_view_get(const nn_net *net, size_t i, nn_param_view *v)
+{
+    const nn_layer *L = &net->layers[i / 2];
+    memset(v, 0, sizeof *v);
+    v->is_bias = (int)(i % 2);
+    snprintf(v->name, sizeof v->name, "layer%zu.%s", i / 2 + 1, v->is_bias ? "bias" : "weight");
+    v->rank = v->is_bias ? 1 : 2;
+    v->shape[0] = L->out;
+    v->shape[1] = v->is_bias ? 0 : L->in;
+    v->count = v->is_bias ? L->out : L->out * L->in;
+    v->offset = v->is_bias ? L->b_off : L->w_off;
+    v->data = net->params + v->offset;
+    v->grad = net->grads + v->offset;
+}
+
+/* ------------------------------ diagnostics ------------------------------ */
+static void mean_std(const float *x, size_t n, double *mean, double *std)
+{
+    double s = 0.0, ss = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i];
+    double m = n ? s / (double)n : 0.0;
+    for (size_t i = 0; i < n; i++)
+        ss += ((double)x[i] - m) * ((double)x[i] - m);
+    *mean = m;
+    *std = n ? sqrt(ss / (double)n) : 0.0;
+}
+
+static double norm2(const float *x, size_t n)
+{
+    double ss = 0.0;
+    for (size_t i = 0; i < n; i++)
+        ss += (double)x[i] * x[i];
+    return sqrt(ss);
+}
+
+void nn_layer_diagnostics(const nn_net *net, size_t l, nn_layer_stats *s)
+{
+    const nn_layer *L = &net->layers[l];
+    size_t n = net->batch * L->out;
+    mean_std(L->z, n, &s->z_mean, &s->z_std);
+    mean_std(L->a, n, &s->a_mean, &s->a_std);
+    s->gw_norm = norm2(net->grads + L->w_off, L->in * L->out);
+    s->gb_norm = norm2(net->grads + L->b_off, L->out);
+}

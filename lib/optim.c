@@ -1,0 +1,293 @@
+/* optim.c - sgd, adam, adamw, rmsprop over flat arrays; l1, clipping,
+ * schedules.  See optim.h for the exact update rules (PyTorch's). */
+#include "optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[OPT_KIND_COUNT] = {"sgd", "adam", "adamw", "rmsprop"};
+static const char *const sched_names[SCHED_KIND_COUNT] = {"constant", "step", "cosine"};
+
+static int parse_name(const char *name, const char *const *names, int count)
+{
+    for (int i = 0; i < count; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int opt_kind_parse(const char *name) { return parse_name(name, kind_names, OPT_KIND_COUNT); }
+int opt_sched_parse(const char *name) { return parse_name(name, sched_names, SCHED_KIND_COUNT); }
+
+const char *opt_kind_name(int kind)
+{
+    return kind >= 0 && kind < OPT_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+const char *opt_sched_name(int kind)
+{
+    return kind >= 0 && kind < SCHED_KIND_COUNT ? sched_names[kind] : "?";
+}
+
+void opt_config_default(opt_config *c, int kind)
+{
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->lr = kind == OPT_ADAM || kind == OPT_ADAMW ? 1e-3 : 1e-2;
+    c->beta1 = 0.9;
+    c->beta2 = 0.999;
+    c->eps = 1e-8;
+    c->alpha = 0.99;
+    c->weight_decay = kind == OPT_ADAMW ? 1e-2 : 0.0;
+    c->decay_bias = 1;
+}
+
+static int in_unit(double x) { return x >= 0.0 && x < 1.0; }
+
+int opt_config_check(const opt_config *c, dl_err *e)
+{
+    if (c->kind < 0 || c->kind >= OPT_KIND_COUNT)
+        return dl_fail(e, DL_EDATA, "optimizer.name: unknown optimizer %d", c->kind);
+    if (!(isfinite(c->lr) && c->lr > 0))
+        return dl_fail(e, DL_EDATA, "optimizer.lr: must be finite and > 0");
+    if (!in_unit(c->momentum))
+        return dl_fail(e, DL_EDATA, "optimizer.momentum: must be in [0, 1)");
+    if (c->nesterov && !(c->kind == OPT_SGD && c->momentum > 0))
+        return dl_fail(e, DL_EDATA, "optimizer.nesterov: needs sgd with momentum > 0");
+    if (!in_unit(c->beta1) || !in_unit(c->beta2))
+        return dl_fail(e, DL_EDATA, "optimizer.betas: must be in [0, 1)");
+    if (!in_unit(c->alpha))
+        return dl_fail(e, DL_EDATA, "optimizer.alpha: must be in [0, 1)");
+    if (!(isfinite(c->eps) && c->eps > 0))
+        return dl_fail(e, DL_EDATA, "optimizer.eps: must be finite and > 0");
+    if (!(isfinite(c->weight_decay) && c->weight_decay >= 0))
+        return dl_fail(e, DL_EDATA, "optimizer.weight_decay: must be finite and >= 0");
+    if (!(isfinite(c->l1) && c->l1 >= 0))
+        return dl_fail(e, DL_EDATA, "optimizer.l1: must be finite and >= 0");
+    if (!(isfinite(c->clip_norm) && c->clip_norm >= 0))
+        return dl_fail(e, DL_EDATA, "optimizer.clip_norm: must be finite and >= 0 (0 = off)");
+    return 0;
+}
+
+static int uses_m(const opt_config *c)
+{
+    return c->kind == OPT_ADAM || c->kind == OPT_ADAMW || c->momentum > 0;
+}
+
+static int uses_v(const opt_config *c) { return c->kind != OPT_SGD; }
+
+static int check_ranges(const opt_range *r, size_t nr, size_t n, dl_err *e)
+{
+    size_t end = 0;
+    for (size_t i = 0; i < nr; i++) {
+        if (r[i].off < end || r[i].len > n || r[i].off > n - r[i].len)
+            return dl_fail(e, DL_EUSAGE, "bias range %zu is out of order or out of bounds", i);
+        end = r[i].off + r[i].len;
+    }
+    return 0;
+}
+
+static float *zeroed_floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
+
+int opt_create(opt_state *o, const opt_config *c, size_t n, const opt_range *bias,
+               size_t n_bias, dl_err *e)
+{
+    memset(o, 0, sizeof *o);
+    if (opt_config_check(c, e) || check_ranges(bias, n_bias, n, e))
+        return e->code;
+    o->cfg = *c;
+    o->n = n;
+    o->n_bias = n_bias;
+    o->bias = calloc(n_bias ? n_bias : 1, sizeof *o->bias);
+    o->m = uses_m(c) ? zeroed_floats(n) : NULL;
+    o->v = uses_v(c) ? zeroed_floats(n) : NULL;
+    if (!o->bias || (uses_m(c) && !o->m) || (uses_v(c) && !o->v)) {
+        opt_free(o);
+        return dl_fail(e, DL_ENOMEM, "out of memory for the optimizer state (%zu parameters)", n);
+    }
+    if (n_bias)
+        memcpy(o->bias, bias, n_bias * sizeof *bias);
+    return 0;
+}
+
+void opt_free(opt_state *o)
+{
+    free(o->bias);
+    free(o->m);
+    free(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+/* Runs BODY with off, len set to each maximal run [off, off + len) of weights (not biases). */
+#define FOR_EACH_WEIGHT_RUN(o, BODY)                                         \
+    do {                                                                     \
+        size_t run_start_ = 0;                                               \
+        for (size_t k_ = 0; k_ <= (o)->n_bias; k_++) {                       \
+            size_t run_end_ = k_ < (o)->n_bias ? (o)->bias[k_].off : (o)->n; \
+            size_t off = run_start_, len = run_end_ - run_start_;            \
+            BODY;                                                            \
+            if (k_ < (o)->n_bias)                                            \
+                run_start_ = (o)->bias[k_].off + (o)->bias[k_].len;          \
+        }                                                                    \
+    } while (0)
+
+static void add_l1(const opt_state *o, const float *w, float *g)
+{
+    float l1 = (float)o->cfg.l1;
+    FOR_EACH_WEIGHT_RUN(o, {
+        for (size_t i = off; i < off + len; i++)
+            g[i] += l1 * (float)((w[i] > 0.0f) - (w[i] < 0.0f));
+    });
+}
+
+static double clip(const opt_config *c, float *g, size_t n)
+{
+    double ss = 0.0;
+    for (size_t i = 0; i < n; i++)
+        ss += (double)g[i] * g[i];
+    double norm = sqrt(ss);
+    if (c->clip_norm > 0 && norm > c->clip_norm) {
+        float coef = (float)(c->clip_norm / (norm + 1e-6));
+        for (size_t i = 0; i < n; i++)
+            g[i] *= coef;
+    }
+    return norm;
+}
+
+static void decay_range(const opt_state *o, float *w, float *g, size_t off, size_t len, double lr)
+{
+    if (o->cfg.kind == OPT_ADAMW) {
+        float shrink = (float)(1.0 - lr * o->cfg.weight_decay);
+        for (size_t i = off; i < off + len; i++)
+            w[i] *= shrink;
+    } else {
+        float wd = (float)o->cfg.weight_decay;
+        for (size_t i = off; i < off + len; i++)
+            g[i] += wd * w[i];
+    }
+}
+
+/* Coupled (L2) weight decay g += wd * w, or adamw's decoupled w *= 1 - lr wd;
+ * on biases too unless decay_bias = 0. */
+static void weight_decay(const opt_state *o, float *w, float *g, double lr)
+{
+    if (o->cfg.weight_decay == 0.0)
+        return;
+    if (o->cfg.decay_bias)
+        decay_range(o, w, g, 0, o->n, lr);
+    else
+        FOR_EACH_WEIGHT_RUN(o, decay_range(o, w, g, off, len, lr));
+}
+
+static void sgd(opt_state *o, float *w, const float *g, float lr)
+{
+    float mu = (float)o->cfg.momentum;
+    if (!o->m) {
+        for (size_t i = 0; i < o->n; i++)
+            w[i] -= lr * g[i];
+        return;
+    }
+    int nesterov = o->cfg.nesterov;
+    for (size_t i = 0; i < o->n; i++) {
+        float buf = o->step == 0 ? g[i] : mu * o->m[i] + g[i];
+        o->m[i] = buf;
+        w[i] -= lr * (nesterov ? g[i] + mu * buf : buf);
+    }
+}
+
+static void adam(opt_state *o, float *w, const float *g, double lr)
+{
+    float b1 = (float)o->cfg.beta1, b2 = (float)o->cfg.beta2, eps = (float)o->cfg.eps;
+    double t = (double)(o->step + 1);
+    float step_size = (float)(lr / (1.0 - pow(o->cfg.beta1, t)));
+    float bc2_sqrt = (float)sqrt(1.0 - pow(o->cfg.beta2, t));
+    float *m = o->m, *v = o->v;
+    for (size_t i = 0; i < o->n; i++) {
+        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        w[i] -= step_size * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
+    }
+}
+
+static void rmsprop(opt_state *o, float *w, const float *g, float lr)
+{
+    float alpha = (float)o->cfg.alpha, eps = (float)o->cfg.eps, mu = (float)o->cfg.momentum;
+    float *v = o->v;
+    for (size_t i = 0; i < o->n; i++) {
+        v[i] = alpha * v[i] + (1.0f - alpha) * g[i] * g[i];
+        float d = g[i] / (sqrtf(v[i]) + eps);
+        if (o->m) {
+            o->m[i] = mu * o->m[i] + d;
+            d = o->m[i];
+        }
+        w[i] -= lr * d;
+    }
+}
+
+double opt_step(opt_state *o, float *params, float *grads, double lr)
+{
+    if (o->cfg.l1 > 0)
+        add_l1(o, params, grads);
+    double norm = clip(&o->cfg, grads, o->n);
+    weight_decay(o, params, grads, lr);
+    switch (o->cfg.kind) {
+    case OPT_SGD: sgd(o, params, grads, (float)lr); break;
+    case OPT_RMSPROP: rmsprop(o, params, grads, (float)lr); break;
+    default: adam(o, params, grads, lr); break;
+    }
+    o->step++;
+    return norm;
+}
+
+/* ----------------------- state for checkpoints -------------------------- */
+size_t opt_state_tensor_count(const opt_state *o) { return (o->m != NULL) + (o->v != NULL); }
+
+void opt_state_view_get(const opt_state *o, size_t i, opt_state_view *v)
+{
+    int first_is_m = o->m != NULL;
+    int is_m = i == 0 && first_is_m;
+    v->name = is_m ? "optim.m" : "optim.v";
+    v->data = is_m ? o->m : o->v;
+    v->count = o->n;
+}
+
+/* --------------------------- lr schedules -------------------------------- */
+void opt_schedule_default(opt_schedule *s)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = SCHED_CONSTANT;
+    s->step_size = 1;
+    s->gamma = 0.1;
+    s->t_max = 1;
+}
+
+int opt_schedule_check(const opt_schedule *s, dl_err *e)
+{
+    if (s->kind < 0 || s->kind >= SCHED_KIND_COUNT)
+        return dl_fail(e, DL_EDATA, "schedule: unknown kind %d", s->kind);
+    if (s->kind == SCHED_STEP && s->step_size == 0)
+        return dl_fail(e, DL_EDATA, "schedule.step_size: must be > 0");
+    if (s->kind == SCHED_STEP && !(isfinite(s->gamma) && s->gamma > 0))
+        return dl_fail(e, DL_EDATA, "schedule.gamma: must be finite and > 0");
+    if (s->kind == SCHED_COSINE && s->t_max == 0)
+        return dl_fail(e, DL_EDATA, "schedule.t_max: must be > 0");
+    if (s->kind == SCHED_COSINE && !(isfinite(s->eta_min) && s->eta_min >= 0))
+        return dl_fail(e, DL_EDATA, "schedule.eta_min: must be finite and >= 0");
+    return 0;
+}
+
+double opt_schedule_lr(const opt_schedule *s, double base_lr, uint64_t t)
+{
+    double lr = base_lr;
+    if (s->kind == SCHED_STEP)
+        lr = base_lr * pow(s->gamma, (double)(t / s->step_size));
+    else if (s->kind == SCHED_COSINE)
+        lr = t >= s->t_max ? s->eta_min
+                           : s->eta_min + (base_lr - s->eta_min) *
+                                              (1.0 + cos(M_PI * (double)t / (double)s->t_max)) /
+                                              2.0;
+    if (t < s->warmup)
+        lr *= (double)(t + 1) / (double)s->warmup;
+    return lr;
+}
