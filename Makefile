@@ -73,12 +73,13 @@ clang:
 # tests/fuzz/crashes and belong in tests as regressions.
 FUZZ_SECONDS ?= 60
 fuzz:
-	@mkdir -p build-fuzz tests/fuzz/corpus tests/fuzz/crashes
+	@mkdir -p build-fuzz/corpus tests/fuzz/crashes
 	clang $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	  -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
 	  tests/fuzz/fuzz_stream.c lib/stream.c lib/tensor.c lib/err.c -lz -o build-fuzz/fuzz_stream
 	build-fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashes/ \
-	  build-fuzz/corpus tests/fuzz/seeds 2>&1 | tail -5 || true
-	@mkdir -p build-fuzz/corpus
+	  build-fuzz/corpus tests/fuzz/seeds 2>&1 | tail -5
+	@if ls tests/fuzz/crashes/* >/dev/null 2>&1; then echo 'fuzz: crashes in tests/fuzz/crashes'; exit 1; fi
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
