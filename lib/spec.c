@@ -1,0 +1,1120 @@
+/* spec.c - the YAML model spec: a small tree with positions built from
+ * libyaml events, overrides applied to the tree, then one validating walk
+ * that fills dl_spec.  See spec.h and man/dl-spec.5. */
+#include "spec.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "numtext.h"
+
+/* ---------------- a small YAML tree with source positions ---------------- */
+
+enum { SN_SCALAR, SN_MAP, SN_SEQ };
+
+/* One YAML node.  Maps keep their keys as scalar nodes so that an unknown key
+ * can be reported at its own line and column. */
+typedef struct sn_node {
+    int kind;
+    char *text;              /* SN_SCALAR: the value */
+    int quoted;              /* SN_SCALAR: written with quotes (always a string) */
+    struct sn_node **keys;   /* SN_MAP: keys[i] -> vals[i] */
+    struct sn_node **vals;   /* SN_MAP values, SN_SEQ items */
+    size_t n, cap;
+    const char *src;         /* file label or the -s text that made the node */
+    int line, col;           /* 1-based; 0 for a node made by an override */
+} sn_node;
+
+#define SN_DEPTH_MAX 16      /* a model spec is 4 levels deep */
+#define SN_NODES_MAX 100000  /* keeps a hostile file from eating memory */
+
+typedef struct sn_builder {
+    yaml_parser_t parser;
+    const char *src;
+    int from_override;      /* positions are not shown for -s values */
+    size_t nodes;
+} sn_builder;
+
+static void sn_free(sn_node *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->keys)
+            sn_free(n->keys[i]);
+        sn_free(n->vals[i]);
+    }
+    free(n->keys);
+    free(n->vals);
+    free(n->text);
+    free(n);
+}
+
+/* "FILE:LINE:COL" or, for a value given with -s, "-s 'path=value'". */
+static void sn_where(const sn_node *n, char *buf, size_t len)
+{
+    if (n->line > 0)
+        snprintf(buf, len, "%s:%d:%d", n->src, n->line, n->col);
+    else
+        snprintf(buf, len, "%s", n->src);
+}
+
+static int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...) DL_PRINTF(3, 4);
+static int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...)
+{
+    char where[DL_ERR_MSG_MAX / 2], what[DL_ERR_MSG_MAX / 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    sn_where(n, where, sizeof where);
+    return dl_fail(e, DL_EDATA, "%s: %s", where, what);
+}
+
+static sn_node *sn_new(int kind, const char *src, const yaml_mark_t *mark, int positioned)
+{
+    sn_node *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->src = src;
+    if (positioned && mark) {
+        n->line = (int)mark->line + 1;
+        n->col = (int)mark->column + 1;
+    }
+    return n;
+}
+
+static int sn_push(sn_node *parent, sn_node *key, sn_node *val, dl_err *e)
+{
+    if (parent->n == parent->cap) {
+        size_t cap = parent->cap ? parent->cap * 2 : 4;
+        sn_node **v = realloc(parent->vals, cap * sizeof *v);
+        if (!v)
+            return dl_fail(e, DL_ENOMEM, "out of memory reading the spec");
+        parent->vals = v;
+        if (parent->kind == SN_MAP) {
+            sn_node **k = realloc(parent->keys, cap * sizeof *k);
+            if (!k)
+                return dl_fail(e, DL_ENOMEM, "out of memory reading the spec");
+            parent->keys = k;
+        }
+        parent->cap = cap;
+    }
+    if (parent->kind == SN_MAP)
+        parent->keys[parent->n] = key;
+    parent->vals[parent->n++] = val;
+    return 0;
+}
+
+static int sn_parser_error(sn_builder *b, dl_err *e)
+{
+    const yaml_parser_t *p = &b->parser;
+    const char *problem = p->problem ? p->problem : "malformed YAML";
+    if (b->from_override)
+        return dl_fail(e, DL_EDATA, "%s: %s", b->src, problem);
+    return dl_fail(e, DL_EDATA, "%s:%d:%d: %s", b->src, (int)p->problem_mark.line + 1,
+                   (int)p->problem_mark.column + 1, problem);
+}
+
+static int sn_next(sn_builder *b, yaml_event_t *ev, dl_err *e)
+{
+    if (!yaml_parser_parse(&b->parser, ev))
+        return sn_parser_error(b, e);
+    return 0;
+}
+
+static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, dl_err *e);
+
+/* Reads the items of a sequence or mapping whose start event was consumed. */
+static int sn_build_children(sn_builder *b, sn_node *n, int depth, dl_err *e)
+{
+    yaml_event_type_t end = n->kind == SN_MAP ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+    for (;;) {
+        yaml_event_t ev;
+        if (sn_next(b, &ev, e))
+            return e->code;
+        if (ev.type == end) {
+            yaml_event_delete(&ev);
+            return 0;
+        }
+        sn_node *key = NULL, *val = NULL;
+        int rc = sn_build(b, &ev, depth + 1, n->kind == SN_MAP ? &key : &val, e);
+        yaml_event_delete(&ev);
+        if (!rc && n->kind == SN_MAP) {
+            if (key->kind != SN_SCALAR)
+                rc = sn_error(key, e, "a key must be a plain word");
+            else if (!(rc = sn_next(b, &ev, e))) {
+                rc = sn_build(b, &ev, depth + 1, &val, e);
+                yaml_event_delete(&ev);
+            }
+            for (size_t i = 0; !rc && i < n->n; i++)
+                if (strcmp(n->keys[i]->text, key->text) == 0)
+                    rc = sn_error(key, e, "duplicate key '%s'", key->text);
+        }
+        if (!rc)
+            rc = sn_push(n, key, val, e);
+        if (rc) {
+            sn_free(key);
+            sn_free(val);
+            return rc;
+        }
+    }
+}
+
+/* Builds the node that starts with event ev (not consumed here). */
+static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, dl_err *e)
+{
+    int positioned = !b->from_override;
+    if (depth > SN_DEPTH_MAX || ++b->nodes > SN_NODES_MAX)
+        return dl_fail(e, DL_EDATA, "%s:%d:%d: the spec is nested too deeply or too large",
+                       b->src, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
+    sn_node *n;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        n = sn_new(SN_SCALAR, b->src, &ev->start_mark, positioned);
+        if (!n || !(n->text = strdup((const char *)ev->data.scalar.value))) {
+            free(n);
+            return dl_fail(e, DL_ENOMEM, "out of memory reading the spec");
+        }
+        n->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        *out = n;
+        return 0;
+    case YAML_MAPPING_START_EVENT:
+    case YAML_SEQUENCE_START_EVENT:
+        n = sn_new(ev->type == YAML_MAPPING_START_EVENT ? SN_MAP : SN_SEQ, b->src,
+                   &ev->start_mark, positioned);
+        if (!n)
+            return dl_fail(e, DL_ENOMEM, "out of memory reading the spec");
+        if (sn_build_children(b, n, depth, e)) {
+            sn_free(n);
+            return e->code;
+        }
+        *out = n;
+        return 0;
+    default: {
+        sn_node where = {.src = b->src};
+        if (positioned) {
+            where.line = (int)ev->start_mark.line + 1;
+            where.col = (int)ev->start_mark.column + 1;
+        }
+        return sn_error(&where, e, "YAML anchors and aliases are not supported in a spec");
+    }
+    }
+}
+
+/* Parses one YAML document from text into a tree (NULL for an empty one). */
+static int sn_parse(const char *text, size_t len, const char *src, int from_override,
+                    sn_node **root, dl_err *e)
+{
+    sn_builder b = {.src = src, .from_override = from_override};
+    *root = NULL;
+    if (!yaml_parser_initialize(&b.parser))
+        return dl_fail(e, DL_ENOMEM, "out of memory starting the YAML parser");
+    yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
+    int rc = 0, docs = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if ((rc = sn_next(&b, &ev, e)))
+            break;
+        yaml_event_type_t type = ev.type;
+        if (type == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+            sn_node where = {.src = src, .line = (int)ev.start_mark.line + 1,
+                             .col = (int)ev.start_mark.column + 1};
+            rc = sn_error(&where, e, "a spec is one YAML document, not several");
+        } else if (type == YAML_SCALAR_EVENT || type == YAML_MAPPING_START_EVENT ||
+                   type == YAML_SEQUENCE_START_EVENT || type == YAML_ALIAS_EVENT) {
+            rc = sn_build(&b, &ev, 0, root, e);
+        }
+        yaml_event_delete(&ev);
+        if (rc)
+            break;
+    }
+    yaml_parser_delete(&b.parser);
+    if (rc) {
+        sn_free(*root);
+        *root = NULL;
+    }
+    return rc;
+}
+
+/* ------------------------------ overrides ------------------------------- */
+
+static sn_node *sn_map_get(const sn_node *map, const char *key)
+{
+    for (size_t i = 0; i < map->n; i++)
+        if (strcmp(map->keys[i]->text, key) == 0)
+            return map->vals[i];
+    return NULL;
+}
+
+static sn_node *sn_scalar_new(const char *text, const char *src)
+{
+    sn_node *n = sn_new(SN_SCALAR, src, NULL, 0);
+    if (n && !(n->text = strdup(text))) {
+        free(n);
+        n = NULL;
+    }
+    return n;
+}
+
+/* A scalar where a mapping is wanted is short for {name: scalar}
+ * ("loss: huber" then "-s loss.delta=2"). */
+static int sn_scalar_to_map(sn_node *n, dl_err *e)
+{
+    sn_node *key = sn_scalar_new("name", n->src);
+    sn_node *val = sn_scalar_new(n->text, n->src);
+    if (!key || !val) {
+        sn_free(key);
+        sn_free(val);
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    }
+    val->line = n->line;
+    val->col = n->col;
+    free(n->text);
+    n->text = NULL;
+    n->kind = SN_MAP;
+    if (sn_push(n, key, val, e)) {
+        sn_free(key);
+        sn_free(val);
+        return e->code;
+    }
+    return 0;
+}
+
+/* Returns (creating it when `create`) the slot holding the child `seg` of
+ * node `cur`, a map or a sequence. */
+static int sn_child_slot(sn_node *cur, const char *seg, const char *src, sn_node ***slot,
+                         dl_err *e)
+{
+    if (cur->kind == SN_SEQ) {
+        char *end;
+        unsigned long i = strtoul(seg, &end, 10);
+        if (*seg < '1' || *seg > '9' || *end || i > cur->n)
+            return dl_fail(e, DL_EUSAGE, "%s: '%s' is not an item number from 1 to %zu", src,
+                           seg, cur->n);
+        *slot = &cur->vals[i - 1];
+        return 0;
+    }
+    for (size_t i = 0; i < cur->n; i++)
+        if (strcmp(cur->keys[i]->text, seg) == 0) {
+            *slot = &cur->vals[i];
+            return 0;
+        }
+    sn_node *key = sn_scalar_new(seg, src), *val = sn_new(SN_MAP, src, NULL, 0);
+    if (!key || !val || sn_push(cur, key, val, e)) {
+        sn_free(key);
+        sn_free(val);
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    }
+    *slot = &cur->vals[cur->n - 1];
+    return 0;
+}
+
+/* Applies "a.b.c=value" to the tree: value is YAML (a number, a word, or a
+ * flow collection such as [0.9, 0.99]).  Missing maps on the way are made;
+ * list items are numbered from 1.  src labels the new nodes in errors. */
+static int sn_override(sn_node **root, const char *assign, const char *src, dl_err *e)
+{
+    const char *eq = strchr(assign, '=');
+    if (!eq || eq == assign || eq[1] == '\0')
+        return dl_fail(e, DL_EUSAGE, "%s: expected key.path=value", src);
+    sn_node *val = NULL;
+    if (sn_parse(eq + 1, strlen(eq + 1), src, 1, &val, e))
+        return e->code;
+    if (!val)
+        return dl_fail(e, DL_EUSAGE, "%s: the value is empty", src);
+    if (!*root && !(*root = sn_new(SN_MAP, src, NULL, 0))) {
+        sn_free(val);
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    }
+    char path[512];
+    size_t plen = (size_t)(eq - assign);
+    if (plen >= sizeof path) {
+        sn_free(val);
+        return dl_fail(e, DL_EUSAGE, "%s: the key path is too long", src);
+    }
+    memcpy(path, assign, plen);
+    path[plen] = '\0';
+    sn_node **slot = root;
+    for (char *seg = path, *next; seg; seg = next) {
+        next = strchr(seg, '.');
+        if (next)
+            *next++ = '\0';
+        if (*seg == '\0') {
+            sn_free(val);
+            return dl_fail(e, DL_EUSAGE, "%s: empty part in the key path", src);
+        }
+        if ((*slot)->kind == SN_SCALAR && sn_scalar_to_map(*slot, e)) {
+            sn_free(val);
+            return e->code;
+        }
+        if (sn_child_slot(*slot, seg, src, &slot, e)) {
+            sn_free(val);
+            return e->code;
+        }
+    }
+    sn_free(*slot);
+    *slot = val;
+    return 0;
+}
+
+/* ------------------------------ validation ------------------------------ */
+
+/* What the cross-key checks need to point at after the walk. */
+typedef struct spec_ctx {
+    const sn_node *act[SPEC_LAYERS_MAX]; /* each layer's activation value */
+    const sn_node *layers;               /* model.layers */
+    const sn_node *loss;                 /* the loss name */
+    int have_t_max;
+} spec_ctx;
+
+static const char *kind_name(int kind)
+{
+    return kind == SN_MAP ? "a mapping" : kind == SN_SEQ ? "a list" : "a single value";
+}
+
+static int want(const sn_node *n, int kind, const char *path, dl_err *e)
+{
+    if (n->kind != kind)
+        return sn_error(n, e, "%s: expected %s, found %s", path, kind_name(kind),
+                        kind_name(n->kind));
+    return 0;
+}
+
+static int get_word(const sn_node *n, const char *path, const char **out, dl_err *e)
+{
+    if (want(n, SN_SCALAR, path, e))
+        return e->code;
+    *out = n->text;
+    return 0;
+}
+
+static int get_f64(const sn_node *n, const char *path, double *out, dl_err *e)
+{
+    if (want(n, SN_SCALAR, path, e))
+        return e->code;
+    const char *t = n->text;
+    if (n->quoted || nt_parse_f64(t, t + strlen(t), out) != NT_OK || !isfinite(*out))
+        return sn_error(n, e, "%s: expected a finite number, found '%s'", path, t);
+    return 0;
+}
+
+/* A whole number in [lo, hi]. */
+static int get_u64(const sn_node *n, const char *path, uint64_t lo, uint64_t hi, uint64_t *out,
+                   dl_err *e)
+{
+    if (want(n, SN_SCALAR, path, e))
+        return e->code;
+    const char *t = n->text;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(t, &end, 10);
+    if (n->quoted || *t < '0' || *t > '9' || *end || errno == ERANGE)
+        return sn_error(n, e, "%s: expected a whole number, found '%s'", path, t);
+    if (v < lo || v > hi)
+        return sn_error(n, e, "%s: %s is out of range (%llu to %llu)", path, t,
+                        (unsigned long long)lo, (unsigned long long)hi);
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int get_bool(const sn_node *n, const char *path, int *out, dl_err *e)
+{
+    if (want(n, SN_SCALAR, path, e))
+        return e->code;
+    if (!n->quoted && strcmp(n->text, "true") == 0)
+        *out = 1;
+    else if (!n->quoted && strcmp(n->text, "false") == 0)
+        *out = 0;
+    else
+        return sn_error(n, e, "%s: expected true or false, found '%s'", path, n->text);
+    return 0;
+}
+
+/* A number with a range; `what` says the range in words for the message. */
+static int get_ranged(const sn_node *n, const char *path, double lo, int lo_open, double hi,
+                      const char *what, double *out, dl_err *e)
+{
+    if (get_f64(n, path, out, e))
+        return e->code;
+    if (*out < lo || (lo_open && *out == lo) || *out >= hi)
+        return sn_error(n, e, "%s: must be %s, found %s", path, what, n->text);
+    return 0;
+}
+
+static int unknown_key(const sn_node *key, const char *section, const char *known, dl_err *e)
+{
+    return sn_error(key, e, "unknown key '%s' in %s (known: %s)", key->text, section, known);
+}
+
+static int not_for(const sn_node *key, const char *section, const char *kind, dl_err *e)
+{
+    return sn_error(key, e, "%s.%s does not apply to %s", section, key->text, kind);
+}
+
+/* ---- model ---- */
+
+static int parse_layer(const sn_node *n, size_t i, nn_layer_spec *l, spec_ctx *c, dl_err *e)
+{
+    char path[64];
+    snprintf(path, sizeof path, "model.layers.%zu", i + 1);
+    if (want(n, SN_MAP, path, e))
+        return e->code;
+    const sn_node *units = NULL, *act = NULL, *slope = NULL;
+    for (size_t k = 0; k < n->n; k++) {
+        const char *key = n->keys[k]->text;
+        if (strcmp(key, "units") == 0)
+            units = n->vals[k];
+        else if (strcmp(key, "activation") == 0)
+            act = n->vals[k];
+        else if (strcmp(key, "slope") == 0)
+            slope = n->vals[k];
+        else
+            return unknown_key(n->keys[k], path, "units, activation, slope", e);
+    }
+    if (!units || !act)
+        return sn_error(n, e, "%s: a layer needs units and activation", path);
+    char units_path[80], act_path[80], slope_path[80];
+    snprintf(units_path, sizeof units_path, "%s.units", path);
+    snprintf(act_path, sizeof act_path, "%s.activation", path);
+    snprintf(slope_path, sizeof slope_path, "%s.slope", path);
+    uint64_t u;
+    const char *name = NULL;
+    if (get_u64(units, units_path, 1, (uint64_t)1 << 24, &u, e) ||
+        get_word(act, act_path, &name, e))
+        return e->code;
+    l->units = (size_t)u;
+    l->activ = nn_activ_parse(name);
+    if (l->activ < 0)
+        return sn_error(act, e, "%s: unknown activation '%s' (identity, relu, leaky_relu, "
+                        "silu, swish, gelu, sigmoid, tanh, sin, softmax)", path, name);
+    l->param = nn_activ_default_param(l->activ);
+    if (slope) {
+        if (l->activ != NN_LEAKY_RELU)
+            return sn_error(slope, e, "%s: slope applies to leaky_relu only", path);
+        if (get_ranged(slope, slope_path, 0, 0, INFINITY, ">= 0", &l->param, e))
+            return e->code;
+    }
+    c->act[i] = act;
+    return 0;
+}
+
+static int parse_layers(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
+{
+    if (want(n, SN_SEQ, "model.layers", e))
+        return e->code;
+    if (n->n == 0 || n->n > SPEC_LAYERS_MAX)
+        return sn_error(n, e, "model.layers: expected 1 to %d layers, found %zu",
+                        SPEC_LAYERS_MAX, n->n);
+    for (size_t i = 0; i < n->n; i++)
+        if (parse_layer(n->vals[i], i, &s->layers[i], c, e))
+            return e->code;
+    s->n_layers = n->n;
+    c->layers = n;
+    return 0;
+}
+
+static int parse_model(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
+{
+    if (want(n, SN_MAP, "model", e))
+        return e->code;
+    for (size_t k = 0; k < n->n; k++) {
+        const char *key = n->keys[k]->text;
+        const sn_node *v = n->vals[k];
+        int rc = 0;
+        if (strcmp(key, "layers") == 0) {
+            rc = parse_layers(v, s, c, e);
+        } else if (strcmp(key, "input") == 0) {
+            if (v->kind == SN_SCALAR && strcmp(v->text, "auto") == 0)
+                s->input = 0;
+            else
+                rc = get_u64(v, "model.input", 1, (uint64_t)1 << 24, &s->input, e);
+        } else if (strcmp(key, "init") == 0) {
+            const char *name = NULL;
+            if (!(rc = get_word(v, "model.init", &name, e)) && (s->init = nn_init_parse(name)) < 0)
+                rc = sn_error(v, e, "model.init: unknown initialization '%s' (auto, kaiming, "
+                              "kaiming_normal, kaiming_uniform, xavier, xavier_uniform, "
+                              "xavier_normal, normal, uniform)", name);
+        } else if (strcmp(key, "init_scale") == 0) {
+            rc = get_ranged(v, "model.init_scale", 0, 1, INFINITY, "> 0", &s->init_scale, e);
+        } else {
+            rc = unknown_key(n->keys[k], "model", "input, layers, init, init_scale", e);
+        }
+        if (rc)
+            return rc;
+    }
+    if (!c->layers)
+        return sn_error(n, e, "model: the layers list is missing");
+    return 0;
+}
+
+/* ---- loss ---- */
+
+/* A scalar section value is its name; a mapping has a `name` key.  Sets
+ * *name_node (NULL when a mapping has no name). */
+static int section_name(const sn_node *n, const char *path, const sn_node **name_node, dl_err *e)
+{
+    *name_node = NULL;
+    if (n->kind == SN_SCALAR) {
+        *name_node = n;
+        return 0;
+    }
+    if (want(n, SN_MAP, path, e))
+        return e->code;
+    *name_node = sn_map_get(n, "name");
+    if (*name_node && (*name_node)->kind != SN_SCALAR)
+        return want(*name_node, SN_SCALAR, path, e);
+    return 0;
+}
+
+static int parse_loss(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
+{
+    const sn_node *name;
+    if (section_name(n, "loss", &name, e))
+        return e->code;
+    if (!name)
+        return sn_error(n, e, "loss: the name is missing (mse, mae, lq, huber, bce, ce, "
+                        "multilabel_bce)");
+    int kind = nn_loss_parse(name->text);
+    if (kind < 0)
+        return sn_error(name, e, "loss: unknown loss '%s' (mse, mae, lq, huber, bce, ce, "
+                        "multilabel_bce)", name->text);
+    nn_loss_init(&s->loss, kind);
+    c->loss = name;
+    for (size_t k = 0; n->kind == SN_MAP && k < n->n; k++) {
+        const char *key = n->keys[k]->text;
+        const sn_node *v = n->vals[k];
+        int rc = 0;
+        if (strcmp(key, "name") == 0)
+            continue;
+        if (strcmp(key, "q") == 0)
+            rc = kind != NN_LOSS_LQ ? not_for(n->keys[k], "loss", name->text, e)
+                                    : get_ranged(v, "loss.q", 0, 1, INFINITY, "> 0",
+                                                 &s->loss.q, e);
+        else if (strcmp(key, "delta") == 0)
+            rc = kind != NN_LOSS_HUBER ? not_for(n->keys[k], "loss", name->text, e)
+                                       : get_ranged(v, "loss.delta", 0, 1, INFINITY, "> 0",
+                                                    &s->loss.delta, e);
+        else
+            rc = unknown_key(n->keys[k], "loss", "name, q, delta", e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- optimizer ---- */
+
+static int parse_schedule(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
+{
+    const sn_node *name;
+    if (section_name(n, "optimizer.schedule", &name, e))
+        return e->code;
+    opt_schedule_default(&s->sched);
+    if (name && (s->sched.kind = opt_sched_parse(name->text)) < 0)
+        return sn_error(name, e, "optimizer.schedule: unknown schedule '%s' (constant, step, "
+                        "cosine)", name->text);
+    const char *kname = opt_sched_name(s->sched.kind);
+    for (size_t k = 0; n->kind == SN_MAP && k < n->n; k++) {
+        const sn_node *key = n->keys[k], *v = n->vals[k];
+        int step = s->sched.kind == SCHED_STEP, cosine = s->sched.kind == SCHED_COSINE;
+        int rc = 0;
+        if (strcmp(key->text, "name") == 0)
+            continue;
+        if (strcmp(key->text, "warmup") == 0)
+            rc = get_u64(v, "optimizer.schedule.warmup", 0, UINT32_MAX, &s->sched.warmup, e);
+        else if (strcmp(key->text, "step_size") == 0)
+            rc = !step ? not_for(key, "optimizer.schedule", kname, e)
+                       : get_u64(v, "optimizer.schedule.step_size", 1, UINT32_MAX,
+                                 &s->sched.step_size, e);
+        else if (strcmp(key->text, "gamma") == 0)
+            rc = !step ? not_for(key, "optimizer.schedule", kname, e)
+                       : get_ranged(v, "optimizer.schedule.gamma", 0, 1, INFINITY, "> 0",
+                                    &s->sched.gamma, e);
+        else if (strcmp(key->text, "t_max") == 0) {
+            rc = !cosine ? not_for(key, "optimizer.schedule", kname, e)
+                         : get_u64(v, "optimizer.schedule.t_max", 1, UINT32_MAX,
+                                   &s->sched.t_max, e);
+            c->have_t_max = 1;
+        } else if (strcmp(key->text, "eta_min") == 0)
+            rc = !cosine ? not_for(key, "optimizer.schedule", kname, e)
+                         : get_ranged(v, "optimizer.schedule.eta_min", 0, 0, INFINITY, ">= 0",
+                                      &s->sched.eta_min, e);
+        else
+            rc = unknown_key(key, "optimizer.schedule",
+                             "name, warmup, step_size, gamma, t_max, eta_min", e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int parse_betas(const sn_node *n, opt_config *o, dl_err *e)
+{
+    if (want(n, SN_SEQ, "optimizer.betas", e))
+        return e->code;
+    if (n->n != 2)
+        return sn_error(n, e, "optimizer.betas: expected two numbers [beta1, beta2]");
+    if (get_ranged(n->vals[0], "optimizer.betas", 0, 0, 1, "in [0, 1)", &o->beta1, e) ||
+        get_ranged(n->vals[1], "optimizer.betas", 0, 0, 1, "in [0, 1)", &o->beta2, e))
+        return e->code;
+    return 0;
+}
+
+/* The keys each optimizer takes, beyond name, lr, weight_decay, decay_bias,
+ * l1, clip_norm and schedule. */
+static int opt_key_applies(const char *key, int kind)
+{
+    if (strcmp(key, "momentum") == 0)
+        return kind == OPT_SGD || kind == OPT_RMSPROP;
+    if (strcmp(key, "nesterov") == 0)
+        return kind == OPT_SGD;
+    if (strcmp(key, "betas") == 0)
+        return kind == OPT_ADAM || kind == OPT_ADAMW;
+    if (strcmp(key, "eps") == 0)
+        return kind != OPT_SGD;
+    if (strcmp(key, "alpha") == 0)
+        return kind == OPT_RMSPROP;
+    return 1;
+}
+
+static int parse_opt_key(const sn_node *key, const sn_node *v, dl_spec *s, spec_ctx *c,
+                         dl_err *e)
+{
+    opt_config *o = &s->opt;
+    const char *k = key->text;
+    if (!opt_key_applies(k, o->kind))
+        return not_for(key, "optimizer", opt_kind_name(o->kind), e);
+    if (strcmp(k, "lr") == 0)
+        return get_ranged(v, "optimizer.lr", 0, 1, INFINITY, "> 0", &o->lr, e);
+    if (strcmp(k, "momentum") == 0)
+        return get_ranged(v, "optimizer.momentum", 0, 0, 1, "in [0, 1)", &o->momentum, e);
+    if (strcmp(k, "nesterov") == 0)
+        return get_bool(v, "optimizer.nesterov", &o->nesterov, e);
+    if (strcmp(k, "betas") == 0)
+        return parse_betas(v, o, e);
+    if (strcmp(k, "eps") == 0)
+        return get_ranged(v, "optimizer.eps", 0, 1, INFINITY, "> 0", &o->eps, e);
+    if (strcmp(k, "alpha") == 0)
+        return get_ranged(v, "optimizer.alpha", 0, 0, 1, "in [0, 1)", &o->alpha, e);
+    if (strcmp(k, "weight_decay") == 0)
+        return get_ranged(v, "optimizer.weight_decay", 0, 0, INFINITY, ">= 0",
+                          &o->weight_decay, e);
+    if (strcmp(k, "decay_bias") == 0)
+        return get_bool(v, "optimizer.decay_bias", &o->decay_bias, e);
+    if (strcmp(k, "l1") == 0)
+        return get_ranged(v, "optimizer.l1", 0, 0, INFINITY, ">= 0", &o->l1, e);
+    if (strcmp(k, "clip_norm") == 0)
+        return get_ranged(v, "optimizer.clip_norm", 0, 0, INFINITY, ">= 0 (0: off)",
+                          &o->clip_norm, e);
+    if (strcmp(k, "schedule") == 0)
+        return parse_schedule(v, s, c, e);
+    return unknown_key(key, "optimizer", "name, lr, momentum, nesterov, betas, eps, alpha, "
+                       "weight_decay, decay_bias, l1, clip_norm, schedule", e);
+}
+
+static int parse_optimizer(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
+{
+    const sn_node *name;
+    if (section_name(n, "optimizer", &name, e))
+        return e->code;
+    int kind = name ? opt_kind_parse(name->text) : OPT_ADAM;
+    if (kind < 0)
+        return sn_error(name, e, "optimizer: unknown optimizer '%s' (sgd, adam, adamw, "
+                        "rmsprop)", name->text);
+    opt_config_default(&s->opt, kind);
+    for (size_t k = 0; n->kind == SN_MAP && k < n->n; k++)
+        if (strcmp(n->keys[k]->text, "name") != 0 &&
+            parse_opt_key(n->keys[k], n->vals[k], s, c, e))
+            return e->code;
+    if (s->opt.nesterov && s->opt.momentum <= 0)
+        return sn_error(n, e, "optimizer: nesterov needs momentum > 0");
+    return 0;
+}
+
+/* ---- training ---- */
+
+static int parse_early_stopping(const sn_node *n, dl_spec *s, dl_err *e)
+{
+    if (want(n, SN_MAP, "training.early_stopping", e))
+        return e->code;
+    for (size_t k = 0; k < n->n; k++) {
+        const char *key = n->keys[k]->text;
+        const sn_node *v = n->vals[k];
+        int rc;
+        if (strcmp(key, "patience") == 0)
+            rc = get_u64(v, "training.early_stopping.patience", 0, UINT32_MAX, &s->patience, e);
+        else if (strcmp(key, "min_delta") == 0)
+            rc = get_ranged(v, "training.early_stopping.min_delta", 0, 0, INFINITY, ">= 0",
+                            &s->min_delta, e);
+        else
+            rc = unknown_key(n->keys[k], "training.early_stopping", "patience, min_delta", e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* training.validation: a fraction in [0, 1) or the name of a data file. */
+static int parse_validation(const sn_node *v, dl_spec *s, dl_err *e)
+{
+    if (want(v, SN_SCALAR, "training.validation", e))
+        return e->code;
+    const char *t = v->text;
+    double f;
+    if (!v->quoted && nt_parse_f64(t, t + strlen(t), &f) == NT_OK) {
+        s->val_file[0] = '\0';
+        return get_ranged(v, "training.validation", 0, 0, 1, "a fraction in [0, 1) or a file",
+                          &s->validation, e);
+    }
+    if (strlen(t) >= sizeof s->val_file || *t == '\0')
+        return sn_error(v, e, "training.validation: the file name is empty or too long");
+    snprintf(s->val_file, sizeof s->val_file, "%s", t);
+    s->validation = 0;
+    return 0;
+}
+
+/* training.batch_size: a number of rows, or `full` for full-batch training. */
+static int parse_batch_size(const sn_node *v, dl_spec *s, dl_err *e)
+{
+    if (v->kind == SN_SCALAR && strcmp(v->text, "full") == 0) {
+        s->batch_size = 0;
+        return 0;
+    }
+    return get_u64(v, "training.batch_size", 1, UINT32_MAX, &s->batch_size, e);
+}
+
+static int parse_training(const sn_node *n, dl_spec *s, dl_err *e)
+{
+    if (want(n, SN_MAP, "training", e))
+        return e->code;
+    for (size_t k = 0; k < n->n; k++) {
+        const char *key = n->keys[k]->text;
+        const sn_node *v = n->vals[k];
+        int rc;
+        if (strcmp(key, "epochs") == 0)
+            rc = get_u64(v, "training.epochs", 1, UINT32_MAX, &s->epochs, e);
+        else if (strcmp(key, "batch_size") == 0)
+            rc = parse_batch_size(v, s, e);
+        else if (strcmp(key, "shuffle") == 0)
+            rc = get_bool(v, "training.shuffle", &s->shuffle, e);
+        else if (strcmp(key, "seed") == 0)
+            rc = get_u64(v, "training.seed", 0, UINT64_MAX, &s->seed, e);
+        else if (strcmp(key, "validation") == 0)
+            rc = parse_validation(v, s, e);
+        else if (strcmp(key, "early_stopping") == 0)
+            rc = parse_early_stopping(v, s, e);
+        else
+            rc = unknown_key(n->keys[k], "training", "epochs, batch_size, shuffle, seed, "
+                             "validation, early_stopping", e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- the whole spec ---- */
+
+static void spec_defaults(dl_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    s->init = NN_INIT_AUTO;
+    s->init_scale = 0.01;
+    opt_config_default(&s->opt, OPT_ADAM);
+    opt_schedule_default(&s->sched);
+    s->epochs = 100;
+    s->batch_size = 32;
+    s->shuffle = 1;
+    s->seed = 1;
+}
+
+/* The output layer must suit the loss: the checks of nn_loss_check that do
+ * not depend on the data, reported at the loss and the layer. */
+static int check_output(const dl_spec *s, const spec_ctx *c, dl_err *e)
+{
+    const nn_layer_spec *out = &s->layers[s->n_layers - 1];
+    const char *act = nn_activ_name(out->activ), *loss = nn_loss_name(s->loss.kind);
+    size_t last = s->n_layers;
+    switch (s->loss.kind) {
+    case NN_LOSS_BCE:
+        if (out->activ != NN_SIGMOID || out->units != 1)
+            return sn_error(c->loss, e, "loss bce needs a 1-unit sigmoid output layer, but "
+                            "layer %zu has %zu %s units (use multilabel_bce for several "
+                            "outputs)", last, out->units, act);
+        return 0;
+    case NN_LOSS_MLBCE:
+        if (out->activ != NN_SIGMOID)
+            return sn_error(c->loss, e, "loss %s needs a sigmoid output layer, but layer %zu "
+                            "is %s", loss, last, act);
+        return 0;
+    case NN_LOSS_CE:
+        if (out->activ != NN_SOFTMAX || out->units < 2)
+            return sn_error(c->loss, e, "loss ce needs a softmax output layer of 2 or more "
+                            "units, but layer %zu has %zu %s units", last, out->units, act);
+        return 0;
+    default:
+        if (out->activ == NN_SOFTMAX)
+            return sn_error(c->act[last - 1], e, "a softmax output goes with loss ce, not "
+                            "with the regression loss %s", loss);
+        return 0;
+    }
+}
+
+static int spec_check(dl_spec *s, const spec_ctx *c, const char *label, dl_err *e)
+{
+    for (size_t i = 0; i + 1 < s->n_layers; i++)
+        if (s->layers[i].activ == NN_SOFTMAX)
+            return sn_error(c->act[i], e, "model.layers.%zu: softmax is for the output layer "
+                            "only", i + 1);
+    if (check_output(s, c, e))
+        return e->code;
+    if (s->sched.kind == SCHED_COSINE && !c->have_t_max)
+        s->sched.t_max = s->epochs;
+    if (opt_config_check(&s->opt, e) || opt_schedule_check(&s->sched, e))
+        return dl_err_wrap(e, "%s", label);
+    return 0;
+}
+
+static int parse_root(const sn_node *root, dl_spec *s, spec_ctx *c, const char *label, dl_err *e)
+{
+    if (!root)
+        return dl_fail(e, DL_EDATA, "%s: the spec is empty", label);
+    if (want(root, SN_MAP, "the spec", e))
+        return e->code;
+    const sn_node *model = NULL, *loss = NULL;
+    for (size_t k = 0; k < root->n; k++) {
+        const char *key = root->keys[k]->text;
+        const sn_node *v = root->vals[k];
+        int rc = 0;
+        if (strcmp(key, "model") == 0)
+            rc = parse_model(model = v, s, c, e);
+        else if (strcmp(key, "loss") == 0)
+            rc = parse_loss(loss = v, s, c, e);
+        else if (strcmp(key, "optimizer") == 0)
+            rc = parse_optimizer(v, s, c, e);
+        else if (strcmp(key, "training") == 0)
+            rc = parse_training(v, s, e);
+        else if (strcmp(key, "kind") == 0) {
+            if (v->kind != SN_SCALAR || strcmp(v->text, "network") != 0)
+                rc = sn_error(v, e, "kind: a network spec has kind network");
+        } else
+            rc = unknown_key(root->keys[k], "the spec", "model, loss, optimizer, training", e);
+        if (rc)
+            return rc;
+    }
+    if (!model)
+        return sn_error(root, e, "the model section is missing");
+    if (!loss)
+        return sn_error(root, e, "the loss is missing (e.g. loss: mse)");
+    return 0;
+}
+
+int spec_parse(dl_spec *s, const char *text, size_t len, const char *label,
+               const char *const *overrides, size_t n_overrides, dl_err *e)
+{
+    sn_node *root = NULL;
+    char **labels = calloc(n_overrides + 1, sizeof *labels);
+    if (!labels)
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    int rc = sn_parse(text, len, label, 0, &root, e);
+    for (size_t i = 0; !rc && i < n_overrides; i++) {
+        size_t n = strlen(overrides[i]) + 8;
+        if (!(labels[i] = malloc(n)))
+            rc = dl_fail(e, DL_ENOMEM, "out of memory");
+        else {
+            snprintf(labels[i], n, "-s '%s'", overrides[i]);
+            rc = sn_override(&root, overrides[i], labels[i], e);
+        }
+    }
+    if (!rc) {
+        spec_ctx ctx = {0};
+        spec_defaults(s);
+        rc = parse_root(root, s, &ctx, label, e);
+        if (!rc)
+            rc = spec_check(s, &ctx, label, e);
+    }
+    sn_free(root);
+    for (size_t i = 0; i < n_overrides; i++)
+        free(labels[i]);
+    free(labels);
+    return rc;
+}
+
+int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t n_overrides,
+              dl_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return dl_fail_errno(e, "%s", path);
+    char *buf = malloc(SPEC_BYTES_MAX + 1);
+    if (!buf) {
+        fclose(f);
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    }
+    size_t len = fread(buf, 1, SPEC_BYTES_MAX + 1, f);
+    int rc = 0;
+    if (ferror(f))
+        rc = dl_fail_errno(e, "%s: read", path);
+    else if (len > SPEC_BYTES_MAX)
+        rc = dl_fail(e, DL_ENOMEM, "%s: a spec file is at most %u bytes", path, SPEC_BYTES_MAX);
+    fclose(f);
+    if (!rc)
+        rc = spec_parse(s, buf, len, path, overrides, n_overrides, e);
+    free(buf);
+    return rc;
+}
+
+/* ------------------------------ formatting ------------------------------ */
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    int failed;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) DL_PRINTF(2, 3);
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = (b->len + (size_t)n + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+            b->failed = 1;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+        va_start(ap, fmt);
+        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
+}
+
+/* Shortest text that reads back to exactly v. */
+static const char *num(double v, char buf[NT_BUF])
+{
+    nt_format_f64(v, buf);
+    return buf;
+}
+
+static void format_model(sbuf *b, const dl_spec *s)
+{
+    char n1[NT_BUF];
+    sb_printf(b, "model:\n");
+    if (s->input)
+        sb_printf(b, "  input: %llu\n", (unsigned long long)s->input);
+    else
+        sb_printf(b, "  input: auto\n");
+    sb_printf(b, "  layers:\n");
+    for (size_t i = 0; i < s->n_layers; i++) {
+        const nn_layer_spec *l = &s->layers[i];
+        sb_printf(b, "    - {units: %zu, activation: %s", l->units, nn_activ_name(l->activ));
+        if (l->activ == NN_LEAKY_RELU)
+            sb_printf(b, ", slope: %s", num(l->param, n1));
+        sb_printf(b, "}\n");
+    }
+    sb_printf(b, "  init: %s\n", nn_init_name(s->init));
+    if (s->init == NN_INIT_NORMAL || s->init == NN_INIT_UNIFORM)
+        sb_printf(b, "  init_scale: %s\n", num(s->init_scale, n1));
+}
+
+static void format_loss(sbuf *b, const dl_spec *s)
+{
+    char n1[NT_BUF];
+    sb_printf(b, "loss: {name: %s", nn_loss_name(s->loss.kind));
+    if (s->loss.kind == NN_LOSS_LQ)
+        sb_printf(b, ", q: %s", num(s->loss.q, n1));
+    if (s->loss.kind == NN_LOSS_HUBER)
+        sb_printf(b, ", delta: %s", num(s->loss.delta, n1));
+    sb_printf(b, "}\n");
+}
+
+static void format_schedule(sbuf *b, const opt_schedule *c)
+{
+    char n1[NT_BUF];
+    sb_printf(b, "  schedule: {name: %s", opt_sched_name(c->kind));
+    if (c->kind == SCHED_STEP)
+        sb_printf(b, ", step_size: %llu, gamma: %s", (unsigned long long)c->step_size,
+                  num(c->gamma, n1));
+    if (c->kind == SCHED_COSINE)
+        sb_printf(b, ", t_max: %llu, eta_min: %s", (unsigned long long)c->t_max,
+                  num(c->eta_min, n1));
+    sb_printf(b, ", warmup: %llu}\n", (unsigned long long)c->warmup);
+}
+
+static void format_optimizer(sbuf *b, const dl_spec *s)
+{
+    char n1[NT_BUF], n2[NT_BUF];
+    const opt_config *o = &s->opt;
+    sb_printf(b, "optimizer:\n  name: %s\n  lr: %s\n", opt_kind_name(o->kind), num(o->lr, n1));
+    if (opt_key_applies("momentum", o->kind))
+        sb_printf(b, "  momentum: %s\n", num(o->momentum, n1));
+    if (opt_key_applies("nesterov", o->kind))
+        sb_printf(b, "  nesterov: %s\n", o->nesterov ? "true" : "false");
+    if (opt_key_applies("betas", o->kind))
+        sb_printf(b, "  betas: [%s, %s]\n", num(o->beta1, n1), num(o->beta2, n2));
+    if (opt_key_applies("alpha", o->kind))
+        sb_printf(b, "  alpha: %s\n", num(o->alpha, n1));
+    if (opt_key_applies("eps", o->kind))
+        sb_printf(b, "  eps: %s\n", num(o->eps, n1));
+    sb_printf(b, "  weight_decay: %s\n  decay_bias: %s\n", num(o->weight_decay, n1),
+              o->decay_bias ? "true" : "false");
+    sb_printf(b, "  l1: %s\n  clip_norm: %s\n", num(o->l1, n1), num(o->clip_norm, n2));
+    format_schedule(b, &s->sched);
+}
+
+static void format_training(sbuf *b, const dl_spec *s)
+{
+    char n1[NT_BUF];
+    sb_printf(b, "training:\n  epochs: %llu\n", (unsigned long long)s->epochs);
+    if (s->batch_size)
+        sb_printf(b, "  batch_size: %llu\n", (unsigned long long)s->batch_size);
+    else
+        sb_printf(b, "  batch_size: full\n");
+    sb_printf(b, "  shuffle: %s\n  seed: %llu\n", s->shuffle ? "true" : "false",
+              (unsigned long long)s->seed);
+    if (s->val_file[0])
+        sb_printf(b, "  validation: '%s'\n", s->val_file);
+    else
+        sb_printf(b, "  validation: %s\n", num(s->validation, n1));
+    sb_printf(b, "  early_stopping: {patience: %llu, min_delta: %s}\n",
+              (unsigned long long)s->patience, num(s->min_delta, n1));
+}
+
+int spec_format(const dl_spec *s, char **text, size_t *len, dl_err *e)
+{
+    sbuf b = {0};
+    format_model(&b, s);
+    format_loss(&b, s);
+    format_optimizer(&b, s);
+    format_training(&b, s);
+    if (b.failed || !b.p) {
+        free(b.p);
+        return dl_fail(e, DL_ENOMEM, "out of memory formatting the spec");
+    }
+    *text = b.p;
+    *len = b.len;
+    return 0;
+}

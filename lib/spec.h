@@ -1,0 +1,61 @@
+/* spec.h - the YAML model spec of dl-train (see man/dl-spec.5).
+ *
+ * A spec names a network (model.layers, model.init), a loss, an optimizer
+ * with its lr schedule, and the training settings.  spec_parse reads it with
+ * libyaml, applies `-s key.path=value` overrides to the YAML tree, then
+ * validates every key: unknown keys, wrong types and impossible values are
+ * DL_EDATA errors that start "FILE:LINE:COL: " (or "-s 'key=value': " for a
+ * value that came from an override).  spec_format writes the effective spec
+ * back as YAML with every default spelled out; parsing that text gives the
+ * same spec, which is how a checkpoint's `model` record describes its
+ * network. */
+#ifndef DL_SPEC_H
+#define DL_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "nn.h"
+#include "optim.h"
+
+#define SPEC_LAYERS_MAX 64   /* a documented limit on model.layers */
+#define SPEC_PATH_MAX 1024   /* training.validation as a file name */
+#define SPEC_BYTES_MAX (1u << 20) /* a spec file larger than 1 MiB is refused */
+
+typedef struct dl_spec {
+    /* model */
+    uint64_t input;                          /* 0: taken from the data */
+    size_t n_layers;
+    nn_layer_spec layers[SPEC_LAYERS_MAX];   /* the last one is the output */
+    int init;                                /* enum nn_init */
+    double init_scale;                       /* normal/uniform only */
+    /* loss and optimizer */
+    nn_loss loss;
+    opt_config opt;
+    opt_schedule sched;
+    /* training */
+    uint64_t epochs;
+    uint64_t batch_size;                     /* 0: full batch */
+    int shuffle;
+    uint64_t seed;
+    double validation;                       /* fraction held out, [0, 1) */
+    char val_file[SPEC_PATH_MAX];            /* or a file of x, y ("" for none) */
+    uint64_t patience;                       /* 0: no early stopping */
+    double min_delta;
+} dl_spec;
+
+/* Parses spec text (len bytes, label names it in errors), applies the
+ * overrides in order ("optimizer.lr=3e-4"; list items counted from 1, as in
+ * model.layers.2.units=32), and validates.  A top-level `kind: network`
+ * (the first line of a checkpoint's model record) is accepted. */
+int spec_parse(dl_spec *s, const char *text, size_t len, const char *label,
+               const char *const *overrides, size_t n_overrides, dl_err *e);
+/* Reads the file (at most SPEC_BYTES_MAX) and parses it as above. */
+int spec_load(dl_spec *s, const char *path, const char *const *overrides,
+              size_t n_overrides, dl_err *e);
+/* The effective spec as YAML, every default written out; *text is
+ * NUL-terminated, malloc'd, owned by the caller. */
+int spec_format(const dl_spec *s, char **text, size_t *len, dl_err *e);
+
+#endif
