@@ -1,0 +1,788 @@
+#include "basis.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+#define NO_PARENT SIZE_MAX
+#define KMEANS_MAX_ITER 100
+#define TWO_PI 6.283185307179586
+
+struct bf_design {
+    size_t inputs, cols;
+    int bias, standardize, poly, fourier, legendre;
+    double *mean, *scale; /* [inputs], when standardize */
+    double *lo, *hi;      /* range of z, when fourier or legendre */
+    size_t nrbf;          /* centers */
+    double *centers;      /* [nrbf x inputs] */
+    double alpha;
+    size_t npoly;         /* poly columns: column j = poly[parent[j]] * z[var[j]] */
+    size_t *poly_parent, *poly_var;
+};
+
+void bf_options_init(bf_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->bias = 1;
+}
+
+int bf_options_empty(const bf_options *o)
+{
+    return o->poly == 0 && o->rbf == 0 && o->fourier == 0 && o->legendre == 0;
+}
+
+int bf_options_need_data(const bf_options *o)
+{
+    return o->standardize || o->rbf || o->fourier || o->legendre;
+}
+
+/* a + b and a * b with a 64-bit overflow check. */
+static int add_u64(uint64_t *a, uint64_t b)
+{
+    if (*a > UINT64_MAX - b)
+        return -1;
+    *a += b;
+    return 0;
+}
+
+static int mul_u64(uint64_t *a, uint64_t b)
+{
+    if (b != 0 && *a > UINT64_MAX / b)
+        return -1;
+    *a *= b;
+    return 0;
+}
+
+/* C(n + D, D) - 1 monomials of degree 1..D, from C(n+d, d) = C(n+d-1, d-1) * (n+d) / d,
+ * which divides exactly at every step. */
+static int poly_columns(uint64_t inputs, int degree, uint64_t *out)
+{
+    uint64_t c = 1;
+    for (uint64_t d = 1; d <= (uint64_t)degree; d++) {
+        if (inputs > UINT64_MAX - d || mul_u64(&c, inputs + d))
+            return -1;
+        c /= d;
+    }
+    *out = c - 1;
+    return 0;
+}
+
+static int rbf_centers_count(const bf_options *o, uint64_t inputs, uint64_t *out)
+{
+    uint64_t c = (uint64_t)o->rbf;
+    if (o->rbf_centers == BF_CENTERS_GRID)
+        for (uint64_t d = 1; d < inputs; d++)
+            if (mul_u64(&c, (uint64_t)o->rbf))
+                return -1;
+    *out = c;
+    return 0;
+}
+
+int bf_count_columns(const bf_options *o, uint64_t inputs, uint64_t *cols, dl_err *e)
+{
+    uint64_t n = o->bias ? 1 : 0, part = 0;
+    int bad = 0;
+    if (o->poly > 0)
+        bad |= poly_columns(inputs, o->poly, &part) || add_u64(&n, part);
+    if (o->rbf > 0)
+        bad |= rbf_centers_count(o, inputs, &part) || add_u64(&n, part);
+    part = inputs;
+    if (o->fourier > 0)
+        bad |= mul_u64(&part, 2 * (uint64_t)o->fourier) || add_u64(&n, part);
+    part = inputs;
+    if (o->legendre > 0)
+        bad |= mul_u64(&part, (uint64_t)o->legendre) || add_u64(&n, part);
+    if (bad)
+        return dl_fail(e, DL_ENOMEM, "the design has more than 2^64 columns for %llu inputs",
+                       (unsigned long long)inputs);
+    if (n == 0)
+        return dl_fail(e, DL_EUSAGE, "the design has no columns (no bias and no basis)");
+    *cols = n;
+    return 0;
+}
+
+void bf_free(bf_design *d)
+{
+    if (!d)
+        return;
+    free(d->mean);
+    free(d->scale);
+    free(d->lo);
+    free(d->hi);
+    free(d->centers);
+    free(d->poly_parent);
+    free(d->poly_var);
+    free(d);
+}
+
+size_t bf_input_dim(const bf_design *d) { return d->inputs; }
+size_t bf_output_dim(const bf_design *d) { return d->cols; }
+
+/* calloc of n * size bytes, checked for overflow. */
+static int alloc_array(void *pp, size_t n, size_t size, dl_err *e)
+{
+    void **p = pp;
+    if (n != 0 && size > SIZE_MAX / n)
+        return dl_fail(e, DL_ENOMEM, "design: %zu elements of %zu bytes overflow", n, size);
+    *p = calloc(n ? n : 1, size);
+    if (!*p)
+        return dl_fail(e, DL_ENOMEM, "design: out of memory for %zu elements", n);
+    return 0;
+}
+
+/* The monomial table in combinations-with-replacement order: a degree-d
+ * monomial is a degree-(d-1) one times a variable no smaller than its last. */
+static int build_poly(bf_design *d, dl_err *e)
+{
+    uint64_t count;
+    if (poly_columns(d->inputs, d->poly, &count) || count > SIZE_MAX / 2)
+        return dl_fail(e, DL_ENOMEM, "design: too many polynomial columns");
+    d->npoly = (size_t)count;
+    if (alloc_array(&d->poly_parent, d->npoly, sizeof(size_t), e) ||
+        alloc_array(&d->poly_var, d->npoly, sizeof(size_t), e))
+        return e->code;
+    size_t j = 0, prev_begin = 0, prev_end = 0;
+    for (size_t v = 0; v < d->inputs; v++) {
+        d->poly_parent[j] = NO_PARENT;
+        d->poly_var[j++] = v;
+    }
+    prev_end = j;
+    for (int deg = 2; deg <= d->poly; deg++) {
+        for (size_t p = prev_begin; p < prev_end; p++)
+            for (size_t v = d->poly_var[p]; v < d->inputs; v++) {
+                d->poly_parent[j] = p;
+                d->poly_var[j++] = v;
+            }
+        prev_begin = prev_end;
+        prev_end = j;
+    }
+    return 0;
+}
+
+static double z_value(const bf_design *d, const double *x, size_t k)
+{
+    return d->standardize ? (x[k] - d->mean[k]) / d->scale[k] : x[k];
+}
+
+static void fit_moments(bf_design *d, const double *x, size_t n)
+{
+    for (size_t k = 0; k < d->inputs; k++) {
+        double sum = 0, ss = 0;
+        for (size_t i = 0; i < n; i++)
+            sum += x[i * d->inputs + k];
+        double mean = sum / (double)n;
+        for (size_t i = 0; i < n; i++) {
+            double t = x[i * d->inputs + k] - mean;
+            ss += t * t;
+        }
+        double sd = sqrt(ss / (double)n);
+        d->mean[k] = mean;
+        d->scale[k] = sd > 0 ? sd : 1.0; /* a constant input stays finite */
+    }
+}
+
+/* Range of z per input; a constant input gets a unit range. */
+static void fit_range(bf_design *d, const double *x, size_t n)
+{
+    for (size_t k = 0; k < d->inputs; k++) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            double z = z_value(d, x + i * d->inputs, k);
+            lo = z < lo ? z : lo;
+            hi = z > hi ? z : hi;
+        }
+        d->lo[k] = lo;
+        d->hi[k] = hi > lo ? hi : lo + 1.0;
+    }
+}
+
+static double grid_spacing(const bf_design *d, size_t k, int per_axis)
+{
+    return per_axis > 1 ? (d->hi[k] - d->lo[k]) / (per_axis - 1) : (d->hi[k] - d->lo[k]);
+}
+
+/* K points per axis; center c has axis-k index (c / K^k) % K. */
+static double fit_grid_centers(bf_design *d, int per_axis)
+{
+    double spacing = 0;
+    for (size_t c = 0; c < d->nrbf; c++) {
+        size_t rest = c;
+        for (size_t k = 0; k < d->inputs; k++) {
+            size_t idx = rest % (size_t)per_axis;
+            rest /= (size_t)per_axis;
+            double mid = 0.5 * (d->lo[k] + d->hi[k]);
+            d->centers[c * d->inputs + k] =
+                per_axis > 1 ? d->lo[k] + (double)idx * grid_spacing(d, k, per_axis) : mid;
+        }
+    }
+    for (size_t k = 0; k < d->inputs; k++)
+        spacing += grid_spacing(d, k, per_axis);
+    return spacing / (double)d->inputs;
+}
+
+static double sq_dist(const double *a, const double *b, size_t dim)
+{
+    double s = 0;
+    for (size_t k = 0; k < dim; k++)
+        s += (a[k] - b[k]) * (a[k] - b[k]);
+    return s;
+}
+
+static size_t nearest_center(const bf_design *d, const double *z, double *dist)
+{
+    size_t best = 0;
+    double bd = INFINITY;
+    for (size_t c = 0; c < d->nrbf; c++) {
+        double s = sq_dist(z, d->centers + c * d->inputs, d->inputs);
+        if (s < bd) {
+            bd = s;
+            best = c;
+        }
+    }
+    if (dist)
+        *dist = bd;
+    return best;
+}
+
+/* Means of the assigned points; an empty cluster keeps its center. */
+static void kmeans_update(bf_design *d, const double *z, size_t n, const size_t *assign,
+                          double *sums, size_t *counts)
+{
+    size_t dim = d->inputs;
+    memset(sums, 0, d->nrbf * dim * sizeof *sums);
+    memset(counts, 0, d->nrbf * sizeof *counts);
+    for (size_t i = 0; i < n; i++) {
+        counts[assign[i]]++;
+        for (size_t k = 0; k < dim; k++)
+            sums[assign[i] * dim + k] += z[i * dim + k];
+    }
+    for (size_t c = 0; c < d->nrbf; c++)
+        for (size_t k = 0; counts[c] && k < dim; k++)
+            d->centers[c * dim + k] = sums[c * dim + k] / (double)counts[c];
+}
+
+/* Lloyd's algorithm from K distinct seeded rows, until no point moves. */
+static int kmeans_lloyd(bf_design *d, const double *z, size_t n, uint64_t seed, dl_err *e)
+{
+    size_t *assign = NULL, *counts = NULL;
+    uint64_t *idx = NULL;
+    double *sums = NULL;
+    int rc = alloc_array(&assign, n, sizeof *assign, e) ||
+             alloc_array(&counts, d->nrbf, sizeof *counts, e) ||
+             alloc_array(&idx, n, sizeof *idx, e) ||
+             alloc_array(&sums, d->nrbf * d->inputs, sizeof *sums, e);
+    if (!rc) {
+        dl_rng rng;
+        dl_rng_seed(&rng, seed);
+        for (size_t i = 0; i < n; i++)
+            idx[i] = i;
+        for (size_t c = 0; c < d->nrbf; c++) { /* partial Fisher-Yates */
+            size_t j = c + (size_t)dl_rng_below(&rng, n - c);
+            uint64_t t = idx[c];
+            idx[c] = idx[j];
+            idx[j] = t;
+            memcpy(d->centers + c * d->inputs, z + idx[c] * d->inputs,
+                   d->inputs * sizeof(double));
+        }
+        for (size_t i = 0; i < n; i++)
+            assign[i] = SIZE_MAX;
+        for (int it = 0; it < KMEANS_MAX_ITER; it++) {
+            size_t moved = 0;
+            for (size_t i = 0; i < n; i++) {
+                size_t c = nearest_center(d, z + i * d->inputs, NULL);
+                moved += c != assign[i];
+                assign[i] = c;
+            }
+            if (!moved)
+                break;
+            kmeans_update(d, z, n, assign, sums, counts);
+        }
+    }
+    free(assign);
+    free(counts);
+    free(idx);
+    free(sums);
+    return rc ? e->code : 0;
+}
+
+/* Mean distance from each center to its nearest neighbour. */
+static double kmeans_spacing(bf_design *d)
+{
+    if (d->nrbf < 2)
+        return 0.5 * (d->hi[0] - d->lo[0]);
+    double total = 0;
+    for (size_t c = 0; c < d->nrbf; c++) {
+        double best = INFINITY;
+        for (size_t o = 0; o < d->nrbf; o++)
+            if (o != c) {
+                double s = sq_dist(d->centers + c * d->inputs, d->centers + o * d->inputs,
+                                   d->inputs);
+                best = s < best ? s : best;
+            }
+        total += sqrt(best);
+    }
+    return total / (double)d->nrbf;
+}
+
+static int fit_kmeans(bf_design *d, const double *x, size_t n, uint64_t seed, double *spacing,
+                      dl_err *e)
+{
+    if (n < d->nrbf)
+        return dl_fail(e, DL_EDATA, "design: k-means needs at least %zu rows, got %zu",
+                       d->nrbf, n);
+    double *z = NULL;
+    if (alloc_array(&z, n * d->inputs, sizeof *z, e))
+        return e->code; /* n * inputs already fits: x exists */
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < d->inputs; k++)
+            z[i * d->inputs + k] = z_value(d, x + i * d->inputs, k);
+    int rc = kmeans_lloyd(d, z, n, seed, e);
+    free(z);
+    *spacing = kmeans_spacing(d);
+    return rc;
+}
+
+static int fit_rbf(bf_design *d, const bf_options *o, const double *x, size_t n, dl_err *e)
+{
+    uint64_t count;
+    if (rbf_centers_count(o, d->inputs, &count) || count > SIZE_MAX / 2 / (d->inputs + 1))
+        return dl_fail(e, DL_ENOMEM, "design: too many rbf centers");
+    d->nrbf = (size_t)count;
+    if (alloc_array(&d->centers, d->nrbf * d->inputs, sizeof(double), e))
+        return e->code;
+    double spacing = 0;
+    if (o->rbf_centers == BF_CENTERS_KMEANS) {
+        if (fit_kmeans(d, x, n, o->seed, &spacing, e))
+            return e->code;
+    } else {
+        spacing = fit_grid_centers(d, o->rbf);
+    }
+    double sigma = o->rbf_width > 0 ? o->rbf_width : spacing;
+    d->alpha = o->rbf_alpha > 0 ? o->rbf_alpha : 1.0 / (2.0 * sigma * sigma);
+    if (!(d->alpha > 0) || !isfinite(d->alpha))
+        return dl_fail(e, DL_EDATA, "design: rbf width is zero (all centers coincide); "
+                                    "give --width or --alpha");
+    return 0;
+}
+
+static int check_options(const bf_options *o, size_t n, size_t inputs, dl_err *e)
+{
+    if (inputs == 0)
+        return dl_fail(e, DL_EDATA, "design: x has no columns");
+    if (n == 0 && bf_options_need_data(o))
+        return dl_fail(e, DL_EDATA, "design: fitting needs at least one row of x");
+    if (o->poly < 0 || o->rbf < 0 || o->fourier < 0 || o->legendre < 0)
+        return dl_fail(e, DL_EUSAGE, "design: negative basis size");
+    if (o->rbf_width < 0 || o->rbf_alpha < 0)
+        return dl_fail(e, DL_EUSAGE, "design: negative rbf width or alpha");
+    return 0;
+}
+
+static int design_alloc(bf_design **out, const bf_options *o, size_t inputs, dl_err *e)
+{
+    bf_design *d = calloc(1, sizeof *d);
+    if (!d)
+        return dl_fail(e, DL_ENOMEM, "design: out of memory");
+    d->inputs = inputs;
+    d->bias = o->bias;
+    d->standardize = o->standardize;
+    d->poly = o->poly;
+    d->fourier = o->fourier;
+    d->legendre = o->legendre;
+    *out = d;
+    uint64_t cols;
+    if (bf_count_columns(o, inputs, &cols, e))
+        return e->code;
+    if (cols > SIZE_MAX / sizeof(double))
+        return dl_fail(e, DL_ENOMEM, "design: too many columns");
+    d->cols = (size_t)cols;
+    if (d->standardize && (alloc_array(&d->mean, inputs, sizeof(double), e) ||
+                           alloc_array(&d->scale, inputs, sizeof(double), e)))
+        return e->code;
+    if (alloc_array(&d->lo, inputs, sizeof(double), e) ||
+        alloc_array(&d->hi, inputs, sizeof(double), e))
+        return e->code;
+    if (d->poly && build_poly(d, e))
+        return e->code;
+    return 0;
+}
+
+int bf_fit(bf_design **out, const bf_options *o, const double *x, size_t n, size_t inputs,
+           dl_err *e)
+{
+    *out = NULL;
+    bf_design *d = NULL;
+    if (check_options(o, n, inputs, e) || design_alloc(&d, o, inputs, e))
+        goto fail;
+    if (d->standardize)
+        fit_moments(d, x, n);
+    if (n > 0)
+        fit_range(d, x, n);
+    if (o->rbf > 0 && fit_rbf(d, o, x, n, e))
+        goto fail;
+    *out = d;
+    return 0;
+fail:
+    bf_free(d);
+    return e->code;
+}
+
+/* ------------------------------ applying ------------------------------ */
+
+static double *apply_poly(const bf_design *d, const double *z, double *out)
+{
+    for (size_t j = 0; j < d->npoly; j++) {
+        double parent = d->poly_parent[j] == NO_PARENT ? 1.0 : out[d->poly_parent[j]];
+        out[j] = parent * z[d->poly_var[j]];
+    }
+    return out + d->npoly;
+}
+
+static double *apply_rbf(const bf_design *d, const double *z, double *out)
+{
+    for (size_t c = 0; c < d->nrbf; c++)
+        out[c] = exp(-d->alpha * sq_dist(z, d->centers + c * d->inputs, d->inputs));
+    return out + d->nrbf;
+}
+
+static double *apply_fourier(const bf_design *d, const double *z, double *out)
+{
+    for (size_t k = 0; k < d->inputs; k++) {
+        double u = (z[k] - d->lo[k]) / (d->hi[k] - d->lo[k]);
+        for (int f = 1; f <= d->fourier; f++) {
+            *out++ = sin(TWO_PI * f * u);
+            *out++ = cos(TWO_PI * f * u);
+        }
+    }
+    return out;
+}
+
+/* Bonnet's recurrence: (k+1) P_{k+1} = (2k+1) t P_k - k P_{k-1}. */
+static double *apply_legendre(const bf_design *d, const double *z, double *out)
+{
+    for (size_t k = 0; k < d->inputs; k++) {
+        double t = 2.0 * (z[k] - d->lo[k]) / (d->hi[k] - d->lo[k]) - 1.0;
+        double prev = 1.0, cur = t;
+        *out++ = cur;
+        for (int m = 1; m < d->legendre; m++) {
+            double next = ((2.0 * m + 1.0) * t * cur - m * prev) / (m + 1.0);
+            prev = cur;
+            cur = next;
+            *out++ = cur;
+        }
+    }
+    return out;
+}
+
+static void apply_row(const bf_design *d, const double *x, double *z, double *out)
+{
+    for (size_t k = 0; k < d->inputs; k++)
+        z[k] = z_value(d, x, k);
+    if (d->bias)
+        *out++ = 1.0;
+    if (d->poly)
+        out = apply_poly(d, z, out);
+    if (d->nrbf)
+        out = apply_rbf(d, z, out);
+    if (d->fourier)
+        out = apply_fourier(d, z, out);
+    if (d->legendre)
+        apply_legendre(d, z, out);
+}
+
+int bf_apply(const bf_design *d, const double *x, size_t n, double *out, dl_err *e)
+{
+    double *z;
+    if (alloc_array(&z, d->inputs, sizeof *z, e))
+        return e->code;
+    for (size_t i = 0; i < n; i++)
+        apply_row(d, x + i * d->inputs, z, out + i * d->cols);
+    free(z);
+    return 0;
+}
+
+int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, const char *name,
+                    dl_tensor *out, dl_err *e)
+{
+    dl_tensor x;
+    memset(out, 0, sizeof *out);
+    if (dl_tensor_copy(&x, x_raw, e))
+        return e->code;
+    int rc = dl_tensor_as_matrix(&x, e) || dl_tensor_convert(&x, DL_F64, e);
+    if (!rc && x.shape[1] != d->inputs)
+        rc = dl_fail(e, DL_EDATA, "x has %llu columns but the design takes %zu inputs",
+                     (unsigned long long)x.shape[1], d->inputs);
+    int64_t bad = rc ? -1 : dl_tensor_find_nonfinite(&x);
+    if (bad >= 0)
+        rc = dl_fail(e, DL_EDATA, "x row %lld column %lld is not finite",
+                     (long long)(bad / (int64_t)d->inputs) + 1,
+                     (long long)(bad % (int64_t)d->inputs) + 1);
+    if (!rc)
+        rc = dl_tensor_alloc2(out, name, DL_F64, x.shape[0], d->cols, e) ||
+             bf_apply(d, x.data, (size_t)x.shape[0], out->data, e);
+    bad = rc ? -1 : dl_tensor_find_nonfinite(out);
+    if (bad >= 0)
+        rc = dl_fail(e, DL_EDATA, "design row %lld column %lld overflows to infinity "
+                                  "(try --standardize or a lower degree)",
+                     (long long)(bad / (int64_t)d->cols) + 1,
+                     (long long)(bad % (int64_t)d->cols) + 1);
+    dl_tensor_free(&x);
+    if (rc)
+        dl_tensor_free(out);
+    return rc ? e->code : 0;
+}
+
+/* ------------------------------ the record ------------------------------ */
+
+typedef struct text_buf {
+    char *s;
+    size_t len, cap;
+    int failed;
+} text_buf;
+
+static void tb_printf(text_buf *b, const char *fmt, ...) DL_PRINTF(2, 3);
+static void tb_printf(text_buf *b, const char *fmt, ...)
+{
+    for (;;) {
+        if (b->failed)
+            return;
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = 1;
+            return;
+        }
+        if (b->s && (size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap + (size_t)n + 1) * 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->failed = 1;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+static void tb_numbers(text_buf *b, const char *key, const double *v, size_t n)
+{
+    tb_printf(b, "%s:", key);
+    for (size_t i = 0; i < n; i++)
+        tb_printf(b, " %.17g", v[i]);
+    tb_printf(b, "\n");
+}
+
+int bf_to_record(const bf_design *d, dl_tensor *rec, dl_err *e)
+{
+    text_buf b = {0};
+    tb_printf(&b, "inputs: %zu\ncolumns: %zu\nbias: %d\nstandardize: %d\n", d->inputs,
+              d->cols, d->bias, d->standardize);
+    if (d->standardize) {
+        tb_numbers(&b, "mean", d->mean, d->inputs);
+        tb_numbers(&b, "scale", d->scale, d->inputs);
+    }
+    tb_printf(&b, "poly: %d\nrbf: %zu\n", d->poly, d->nrbf);
+    if (d->nrbf) {
+        tb_numbers(&b, "rbf_alpha", &d->alpha, 1);
+        tb_numbers(&b, "rbf_centers", d->centers, d->nrbf * d->inputs);
+    }
+    tb_printf(&b, "fourier: %d\nlegendre: %d\n", d->fourier, d->legendre);
+    if (d->fourier || d->legendre) {
+        tb_numbers(&b, "lo", d->lo, d->inputs);
+        tb_numbers(&b, "hi", d->hi, d->inputs);
+    }
+    int rc = b.failed ? dl_fail(e, DL_ENOMEM, "design: out of memory for the record") : 0;
+    uint64_t len = b.len;
+    if (!rc)
+        rc = dl_tensor_alloc(rec, "design", DL_U8, 1, &len, e);
+    if (!rc)
+        memcpy(rec->data, b.s, b.len);
+    free(b.s);
+    return rc;
+}
+
+/* The record's lines, looked up by key. */
+#define BF_KEYS 14
+static const char *const bf_keys[BF_KEYS] = {
+    "inputs", "columns", "bias", "standardize", "mean", "scale", "poly",
+    "rbf", "rbf_alpha", "rbf_centers", "fourier", "legendre", "lo", "hi"};
+
+typedef struct bf_text {
+    char *copy;
+    const char *value[BF_KEYS];
+} bf_text;
+
+static int key_index(const char *key)
+{
+    for (int i = 0; i < BF_KEYS; i++)
+        if (strcmp(key, bf_keys[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int split_lines(bf_text *t, const dl_tensor *rec, dl_err *e)
+{
+    uint64_t len = dl_tensor_nelem(rec);
+    if (rec->dtype != DL_U8 || rec->rank != 1)
+        return dl_fail(e, DL_EDATA, "design record must be u8 text of rank 1");
+    if (alloc_array(&t->copy, (size_t)len + 1, 1, e))
+        return e->code;
+    memcpy(t->copy, rec->data, (size_t)len);
+    char *save = NULL;
+    for (char *line = strtok_r(t->copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            return dl_fail(e, DL_EDATA, "design record: line '%.40s' has no ':'", line);
+        *colon = '\0';
+        int k = key_index(line);
+        if (k < 0)
+            return dl_fail(e, DL_EDATA, "design record: unknown key '%.40s'", line);
+        if (t->value[k])
+            return dl_fail(e, DL_EDATA, "design record: key '%s' given twice", line);
+        t->value[k] = colon + 1;
+    }
+    return 0;
+}
+
+static int parse_doubles(const bf_text *t, int key, double *out, size_t n, dl_err *e)
+{
+    const char *s = t->value[key];
+    if (!s)
+        return dl_fail(e, DL_EDATA, "design record: missing '%s'", bf_keys[key]);
+    for (size_t i = 0; i < n; i++) {
+        char *end;
+        out[i] = strtod(s, &end);
+        if (end == s || !isfinite(out[i]))
+            return dl_fail(e, DL_EDATA, "design record: '%s' needs %zu finite numbers",
+                           bf_keys[key], n);
+        s = end;
+    }
+    while (*s == ' ')
+        s++;
+    if (*s)
+        return dl_fail(e, DL_EDATA, "design record: '%s' has more than %zu numbers",
+                       bf_keys[key], n);
+    return 0;
+}
+
+static int parse_count(const bf_text *t, int key, uint64_t max, uint64_t *out, dl_err *e)
+{
+    const char *s = t->value[key];
+    if (!s)
+        return dl_fail(e, DL_EDATA, "design record: missing '%s'", bf_keys[key]);
+    char *end;
+    while (*s == ' ')
+        s++;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || *end || *s == '-' || v > max)
+        return dl_fail(e, DL_EDATA, "design record: '%s' is not a count up to %llu",
+                       bf_keys[key], (unsigned long long)max);
+    *out = v;
+    return 0;
+}
+
+enum { K_INPUTS, K_COLUMNS, K_BIAS, K_STD, K_MEAN, K_SCALE, K_POLY, K_RBF, K_ALPHA,
+       K_CENTERS, K_FOURIER, K_LEGENDRE, K_LO, K_HI };
+
+#define BF_COUNT_MAX 100000000ULL
+
+static int parse_options(const bf_text *t, bf_options *o, uint64_t *inputs, uint64_t *nrbf,
+                         dl_err *e)
+{
+    uint64_t v[6];
+    const int keys[6] = {K_BIAS, K_STD, K_POLY, K_FOURIER, K_LEGENDRE, K_RBF};
+    if (parse_count(t, K_INPUTS, BF_COUNT_MAX, inputs, e))
+        return e->code;
+    for (int i = 0; i < 6; i++)
+        if (parse_count(t, keys[i], i < 2 ? 1 : BF_COUNT_MAX, &v[i], e))
+            return e->code;
+    bf_options_init(o);
+    o->bias = (int)v[0];
+    o->standardize = (int)v[1];
+    o->poly = (int)v[2];
+    o->fourier = (int)v[3];
+    o->legendre = (int)v[4];
+    *nrbf = v[5];
+    /* k-means: exactly nrbf centers, whatever the input count */
+    o->rbf = (int)v[5];
+    o->rbf_centers = BF_CENTERS_KMEANS;
+    return 0;
+}
+
+static int check_ranges(const bf_design *d, dl_err *e)
+{
+    for (size_t k = 0; k < d->inputs; k++) {
+        if (d->standardize && !(d->scale[k] > 0))
+            return dl_fail(e, DL_EDATA, "design record: scale %zu is not positive", k + 1);
+        if ((d->fourier || d->legendre) && !(d->hi[k] > d->lo[k]))
+            return dl_fail(e, DL_EDATA, "design record: hi %zu is not above lo", k + 1);
+    }
+    return 0;
+}
+
+static int parse_values(bf_design *d, const bf_text *t, dl_err *e)
+{
+    if (d->standardize && (parse_doubles(t, K_MEAN, d->mean, d->inputs, e) ||
+                           parse_doubles(t, K_SCALE, d->scale, d->inputs, e)))
+        return e->code;
+    if (d->nrbf && (alloc_array(&d->centers, d->nrbf * d->inputs, sizeof(double), e) ||
+                    parse_doubles(t, K_ALPHA, &d->alpha, 1, e) ||
+                    parse_doubles(t, K_CENTERS, d->centers, d->nrbf * d->inputs, e)))
+        return e->code;
+    if (d->nrbf && !(d->alpha > 0))
+        return dl_fail(e, DL_EDATA, "design record: rbf_alpha is not positive");
+    if ((d->fourier || d->legendre) && (parse_doubles(t, K_LO, d->lo, d->inputs, e) ||
+                                        parse_doubles(t, K_HI, d->hi, d->inputs, e)))
+        return e->code;
+    return check_ranges(d, e);
+}
+
+int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
+{
+    bf_text t;
+    bf_options o;
+    bf_design *d = NULL;
+    uint64_t inputs = 0, nrbf = 0, cols = 0;
+    memset(&t, 0, sizeof t);
+    *out = NULL;
+    int rc = split_lines(&t, rec, e) || parse_options(&t, &o, &inputs, &nrbf, e) ||
+             parse_count(&t, K_COLUMNS, UINT64_MAX, &cols, e);
+    if (!rc && inputs == 0)
+        rc = dl_fail(e, DL_EDATA, "design record: inputs must be at least 1");
+    uint64_t expect = 0; /* checked before any allocation sized by the record */
+    if (!rc)
+        rc = bf_count_columns(&o, inputs, &expect, e);
+    if (!rc && expect != cols)
+        rc = dl_fail(e, DL_EDATA, "design record: says %llu columns but its blocks make %llu",
+                     (unsigned long long)cols, (unsigned long long)expect);
+    if (!rc)
+        rc = design_alloc(&d, &o, (size_t)inputs, e);
+    if (!rc) {
+        d->nrbf = (size_t)nrbf;
+        rc = parse_values(d, &t, e);
+    }
+    free(t.copy);
+    if (rc) {
+        bf_free(d);
+        return e->code;
+    }
+    *out = d;
+    return 0;
+}
+
+void bf_describe(const bf_design *d, char *buf, size_t len)
+{
+    snprintf(buf, len,
+             "%s%s poly %d, rbf %zu, fourier %d, legendre %d (%zu columns from %zu inputs)",
+             d->bias ? "bias," : "no bias,", d->standardize ? " standardized," : "", d->poly,
+             d->nrbf, d->fourier, d->legendre, d->cols, d->inputs);
+}

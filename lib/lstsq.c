@@ -1,0 +1,456 @@
+#include "lstsq.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The normal equations refuse X^T X whose reciprocal condition number is
+ * below this: cond(X) above ~2e6 would lose more than half the digits. */
+#define LS_NORMAL_RCOND_MIN (1e3 * DBL_EPSILON)
+
+int ls_method_parse(const char *s)
+{
+    if (strcmp(s, "svd") == 0)
+        return LS_SVD;
+    if (strcmp(s, "qr") == 0)
+        return LS_QR;
+    if (strcmp(s, "normal") == 0)
+        return LS_NORMAL;
+    return -1;
+}
+
+const char *ls_method_name(int method)
+{
+    static const char *const names[] = {"svd", "qr", "normal"};
+    return method >= 0 && method <= LS_NORMAL ? names[method] : "?";
+}
+
+void ls_options_init(ls_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->method = LS_SVD;
+    o->rcond = -1;
+    o->l1_ratio = 1.0;
+    o->tol = 1e-12;
+    o->max_iter = 100000;
+}
+
+/* calloc of a * b doubles, checked. */
+static int alloc_doubles(double **p, size_t a, size_t b, dl_err *e)
+{
+    if (b != 0 && a > SIZE_MAX / sizeof(double) / b)
+        return dl_fail(e, DL_ENOMEM, "lstsq: %zu x %zu doubles overflow", a, b);
+    *p = calloc(a * b != 0 ? a * b : 1, sizeof(double));
+    if (!*p)
+        return dl_fail(e, DL_ENOMEM, "lstsq: out of memory for %zu x %zu doubles", a, b);
+    return 0;
+}
+
+int ls_stats_init(ls_stats *s, size_t p, size_t k, dl_err *e)
+{
+    memset(s, 0, sizeof *s);
+    s->p = p;
+    s->k = k;
+    if (alloc_doubles(&s->xtx, p, p, e) || alloc_doubles(&s->xty, p, k, e) ||
+        alloc_doubles(&s->yty, k, 1, e) || alloc_doubles(&s->ysum, k, 1, e)) {
+        ls_stats_free(s);
+        return e->code;
+    }
+    return 0;
+}
+
+void ls_stats_free(ls_stats *s)
+{
+    free(s->xtx);
+    free(s->xty);
+    free(s->yty);
+    free(s->ysum);
+    memset(s, 0, sizeof *s);
+}
+
+void ls_stats_add(ls_stats *s, const double *x, const double *y, size_t n)
+{
+    if (n == 0)
+        return;
+    int p = (int)s->p, k = (int)s->k, rows = (int)n;
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, rows, 1.0, x, p, 1.0, s->xtx, p);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, k, rows, 1.0, x, p, y, k, 1.0,
+                s->xty, k);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < s->k; j++) {
+            double v = y[i * s->k + j];
+            s->yty[j] += v * v;
+            s->ysum[j] += v;
+        }
+    s->n += n;
+}
+
+int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e)
+{
+    if (dst->p != src->p || dst->k != src->k)
+        return dl_fail(e, DL_EDATA, "partial statistics disagree: %zu x %zu against %zu x %zu",
+                       src->p, src->k, dst->p, dst->k);
+    cblas_daxpy((int)(dst->p * dst->p), 1.0, src->xtx, 1, dst->xtx, 1);
+    cblas_daxpy((int)(dst->p * dst->k), 1.0, src->xty, 1, dst->xty, 1);
+    cblas_daxpy((int)dst->k, 1.0, src->yty, 1, dst->yty, 1);
+    cblas_daxpy((int)dst->k, 1.0, src->ysum, 1, dst->ysum, 1);
+    dst->n += src->n;
+    return 0;
+}
+
+void ls_stats_symmetrize(ls_stats *s)
+{
+    for (size_t i = 0; i < s->p; i++)
+        for (size_t j = 0; j < i; j++)
+            s->xtx[i * s->p + j] = s->xtx[j * s->p + i];
+}
+
+void ls_result_free(ls_result *r)
+{
+    free(r->w);
+    free(r->sv);
+    free(r->mse);
+    free(r->r2);
+    free(r->w_cov);
+    free(r->sigma2);
+    memset(r, 0, sizeof *r);
+}
+
+static int result_init(ls_result *r, size_t n, size_t p, size_t k, dl_err *e)
+{
+    memset(r, 0, sizeof *r);
+    r->n = n;
+    r->p = p;
+    r->k = k;
+    r->rank = (int)p;
+    r->converged = 1;
+    if (alloc_doubles(&r->w, p, k, e) || alloc_doubles(&r->mse, k, 1, e) ||
+        alloc_doubles(&r->r2, k, 1, e)) {
+        ls_result_free(r);
+        return e->code;
+    }
+    return 0;
+}
+
+/* R^2 as scikit-learn: 1 - RSS/TSS, and for constant y 1 (perfect) or 0. */
+static double r2_score(double rss, double tss)
+{
+    if (tss > 0)
+        return 1.0 - rss / tss;
+    return rss > 0 ? 0.0 : 1.0;
+}
+
+/* MSE and R^2 from the residuals of the rows themselves. */
+static void fit_metrics_dense(const double *x, const double *y, ls_result *r)
+{
+    for (size_t j = 0; j < r->k; j++) {
+        double rss = 0, sum = 0, tss = 0;
+        for (size_t i = 0; i < r->n; i++) {
+            double pred = cblas_ddot((int)r->p, x + i * r->p, 1, r->w + j, (int)r->k);
+            double res = y[i * r->k + j] - pred;
+            rss += res * res;
+            sum += y[i * r->k + j];
+        }
+        double mean = sum / (double)r->n;
+        for (size_t i = 0; i < r->n; i++)
+            tss += (y[i * r->k + j] - mean) * (y[i * r->k + j] - mean);
+        r->mse[j] = rss / (double)r->n;
+        r->r2[j] = r2_score(rss, tss);
+    }
+}
+
+/* w^T G w for column j of w (G symmetric p x p); tmp has p doubles. */
+static double quad_form(const double *g, const double *w, size_t p, size_t k, size_t j,
+                        double *tmp)
+{
+    cblas_dsymv(CblasRowMajor, CblasUpper, (int)p, 1.0, g, (int)p, w + j, (int)k, 0.0, tmp, 1);
+    return cblas_ddot((int)p, tmp, 1, w + j, (int)k);
+}
+
+/* Residual sum of squares per output: y'y - 2 w'X'y + w'X'Xw (clamped at 0). */
+static int rss_from_stats(const ls_stats *s, const double *w, double *rss, dl_err *e)
+{
+    double *tmp;
+    if (alloc_doubles(&tmp, s->p, 1, e))
+        return e->code;
+    for (size_t j = 0; j < s->k; j++) {
+        double v = s->yty[j] - 2.0 * cblas_ddot((int)s->p, w + j, (int)s->k, s->xty + j,
+                                                (int)s->k) +
+                   quad_form(s->xtx, w, s->p, s->k, j, tmp);
+        rss[j] = v > 0 ? v : 0;
+    }
+    free(tmp);
+    return 0;
+}
+
+int ls_fit_metrics_stats(const ls_stats *s, ls_result *r, dl_err *e)
+{
+    if (rss_from_stats(s, r->w, r->mse, e))
+        return e->code;
+    for (size_t j = 0; j < s->k; j++) {
+        double n = (double)s->n;
+        double tss = s->yty[j] - s->ysum[j] * s->ysum[j] / n;
+        r->r2[j] = r2_score(r->mse[j], tss > 0 ? tss : 0);
+        r->mse[j] /= n;
+    }
+    return 0;
+}
+
+/* Column-major copy of a row-major n x c matrix into ld x c. */
+static void to_col_major(const double *a, size_t n, size_t c, size_t ld, double *out)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < c; j++)
+            out[j * ld + i] = a[i * c + j];
+}
+
+static int lapack_error(const char *what, lapack_int info, dl_err *e)
+{
+    if (info < 0)
+        return dl_fail(e, DL_ENUM, "%s: bad argument %d (a bug)", what, (int)-info);
+    return dl_fail(e, DL_ENOMEM, "%s: LAPACK could not allocate its workspace", what);
+}
+
+static int solve_svd(double *a, double *b, size_t n, size_t p, size_t k, size_t ldb,
+                     const ls_options *o, ls_result *r, dl_err *e)
+{
+    size_t ns = n < p ? n : p;
+    double rcond = o->rcond >= 0 ? o->rcond : DBL_EPSILON * (double)(n > p ? n : p);
+    lapack_int rank = 0;
+    if (alloc_doubles(&r->sv, ns, 1, e))
+        return e->code;
+    r->nsv = ns;
+    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)p,
+                                     (lapack_int)k, a, (lapack_int)n, b, (lapack_int)ldb,
+                                     r->sv, rcond, &rank);
+    if (info > 0)
+        return dl_fail(e, DL_ENUM, "svd did not converge (%d superdiagonals)", (int)info);
+    if (info < 0 || info == LAPACK_WORK_MEMORY_ERROR)
+        return lapack_error("svd", info, e);
+    r->rank = (int)rank;
+    r->cond = r->sv[ns - 1] > 0 ? r->sv[0] / r->sv[ns - 1] : INFINITY;
+    return 0;
+}
+
+static int solve_qr(double *a, double *b, size_t n, size_t p, size_t k, size_t ldb,
+                    ls_result *r, dl_err *e)
+{
+    lapack_int info = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)n, (lapack_int)p,
+                                    (lapack_int)k, a, (lapack_int)n, b, (lapack_int)ldb);
+    double rc = 0;
+    if (info == 0)
+        info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)p, a,
+                              (lapack_int)n, &rc);
+    if (info > 0 || (info == 0 && rc < DBL_EPSILON * (double)n))
+        return dl_fail(e, DL_ENUM, "qr: X is rank deficient (a column is a combination of "
+                                   "others); use --method svd for the minimum-norm solution");
+    if (info != 0)
+        return lapack_error("qr", info, e);
+    r->cond = 1.0 / rc;
+    return 0;
+}
+
+int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t k,
+                   const ls_options *o, ls_result *r, dl_err *e)
+{
+    size_t ldb = n > p ? n : p;
+    double *a = NULL, *b = NULL;
+    if (n < p)
+        return dl_fail(e, DL_EDATA, "%zu rows cannot determine %zu weights; add rows, "
+                                    "use fewer columns or regularize (--ridge, --lasso)", n, p);
+    if (result_init(r, n, p, k, e))
+        return e->code;
+    int rc = alloc_doubles(&a, n, p, e) || alloc_doubles(&b, ldb, k, e);
+    if (!rc) {
+        to_col_major(x, n, p, n, a);
+        to_col_major(y, n, k, ldb, b);
+        rc = o->method == LS_QR ? solve_qr(a, b, n, p, k, ldb, r, e)
+                                : solve_svd(a, b, n, p, k, ldb, o, r, e);
+    }
+    if (!rc) {
+        for (size_t i = 0; i < p; i++)
+            for (size_t j = 0; j < k; j++)
+                r->w[i * k + j] = b[j * ldb + i];
+        fit_metrics_dense(x, y, r);
+    }
+    free(a);
+    free(b);
+    if (rc)
+        ls_result_free(r);
+    return rc ? e->code : 0;
+}
+
+/* Cholesky factor of X^T X + ridge I into f, with the conditioning check. */
+static int cholesky(const ls_stats *s, double ridge, double *f, double *cond, dl_err *e)
+{
+    lapack_int p = (lapack_int)s->p;
+    double anorm = 0, rc = 0;
+    memcpy(f, s->xtx, s->p * s->p * sizeof *f);
+    for (size_t i = 0; i < s->p; i++)
+        f[i * s->p + i] += ridge;
+    for (size_t j = 0; j < s->p; j++) { /* 1-norm of a symmetric matrix */
+        double col = 0;
+        for (size_t i = 0; i < s->p; i++)
+            col += fabs(f[i * s->p + j]);
+        anorm = col > anorm ? col : anorm;
+    }
+    lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', p, f, p);
+    if (info == 0)
+        info = LAPACKE_dpocon(LAPACK_ROW_MAJOR, 'U', p, f, p, anorm, &rc);
+    *cond = info == 0 && rc > 0 ? sqrt(1.0 / rc) : INFINITY;
+    if (info > 0 || (info == 0 && rc < LS_NORMAL_RCOND_MIN))
+        return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X "
+                                   "about %.3g): use --method svd, or --ridge", *cond);
+    return info ? lapack_error("cholesky", info, e) : 0;
+}
+
+static int solve_normal(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
+{
+    double *f;
+    if (alloc_doubles(&f, s->p, s->p, e))
+        return e->code;
+    int rc = cholesky(s, o->ridge, f, &r->cond, e);
+    if (!rc) {
+        memcpy(r->w, s->xty, s->p * s->k * sizeof *r->w);
+        lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)s->p,
+                                         (lapack_int)s->k, f, (lapack_int)s->p, r->w,
+                                         (lapack_int)s->k);
+        rc = info ? lapack_error("cholesky solve", info, e) : 0;
+    }
+    free(f);
+    return rc;
+}
+
+static double soft_threshold(double v, double t)
+{
+    return v > t ? v - t : v < -t ? v + t : 0.0;
+}
+
+/* One output by cyclic coordinate descent on the Gram matrix (scikit-learn's
+ * update with precomputed Gram): q = G w is kept current as w changes. */
+static void cd_output(const ls_stats *s, const ls_options *o, size_t j, double *w, double *q,
+                      ls_result *r)
+{
+    size_t p = s->p, k = s->k;
+    double n = (double)s->n, l1 = n * o->alpha * o->l1_ratio;
+    double l2 = n * o->alpha * (1.0 - o->l1_ratio);
+    memset(q, 0, p * sizeof *q);
+    long it;
+    for (it = 1; it <= o->max_iter; it++) {
+        double max_dw = 0, max_w = 0;
+        for (size_t c = 0; c < p; c++) {
+            double gcc = s->xtx[c * p + c], old = w[c * k + j];
+            if (gcc <= 0)
+                continue; /* an all-zero column keeps weight 0 */
+            double rho = s->xty[c * k + j] - q[c] + gcc * old;
+            double nw = soft_threshold(rho, l1) / (gcc + l2);
+            if (nw != old) {
+                cblas_daxpy((int)p, nw - old, s->xtx + c * p, 1, q, 1);
+                w[c * k + j] = nw;
+            }
+            max_dw = fmax(max_dw, fabs(nw - old));
+            max_w = fmax(max_w, fabs(nw));
+        }
+        if (max_w == 0 || max_dw <= o->tol * max_w)
+            break;
+    }
+    r->iterations = it > r->iterations ? it : r->iterations;
+    if (it > o->max_iter)
+        r->converged = 0;
+}
+
+static int solve_cd(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
+{
+    double *q, *f;
+    if (alloc_doubles(&q, s->p, 1, e))
+        return e->code;
+    for (size_t j = 0; j < s->k; j++)
+        cd_output(s, o, j, r->w, q, r);
+    free(q);
+    /* the condition number is still worth reporting */
+    if (alloc_doubles(&f, s->p, s->p, e))
+        return e->code;
+    dl_err ignored;
+    if (cholesky(s, 0, f, &r->cond, &ignored))
+        r->cond = INFINITY;
+    free(f);
+    return 0;
+}
+
+int ls_solve_stats(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
+{
+    if (s->n == 0)
+        return dl_fail(e, DL_EDATA, "no rows to fit");
+    if (s->n < s->p && o->ridge <= 0 && o->alpha <= 0)
+        return dl_fail(e, DL_EDATA, "%llu rows cannot determine %zu weights; add rows, use "
+                                    "fewer columns or regularize (--ridge, --lasso)",
+                       (unsigned long long)s->n, s->p);
+    if (result_init(r, s->n, s->p, s->k, e))
+        return e->code;
+    ls_stats_symmetrize(s);
+    int rc = o->alpha > 0 ? solve_cd(s, o, r, e) : solve_normal(s, o, r, e);
+    if (!rc)
+        rc = ls_fit_metrics_stats(s, r, e);
+    if (rc)
+        ls_result_free(r);
+    return rc;
+}
+
+/* Trace of A^-1 G: the effective number of parameters. */
+static double effective_dof(const double *ainv, const double *g, size_t p)
+{
+    double t = 0;
+    for (size_t i = 0; i < p * p; i++)
+        t += ainv[i] * g[i];
+    return t;
+}
+
+static int noise_variances(ls_stats *s, const ls_options *o, const double *ainv,
+                           ls_result *r, dl_err *e)
+{
+    if (o->noise_var > 0) {
+        for (size_t j = 0; j < s->k; j++)
+            r->sigma2[j] = o->noise_var;
+        return 0;
+    }
+    double dof = (double)s->n - effective_dof(ainv, s->xtx, s->p);
+    if (!(dof > 0.5))
+        return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: %llu rows leave no "
+                                    "residual degrees of freedom; give --noise-var",
+                       (unsigned long long)s->n);
+    if (rss_from_stats(s, r->w, r->sigma2, e))
+        return e->code;
+    for (size_t j = 0; j < s->k; j++)
+        r->sigma2[j] /= dof;
+    return 0;
+}
+
+int ls_posterior(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
+{
+    size_t p = s->p;
+    double *ainv = NULL, cond;
+    ls_stats_symmetrize(s);
+    int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&r->sigma2, s->k, 1, e) ||
+             alloc_doubles(&r->w_cov, s->k, p * p, e);
+    if (!rc && cholesky(s, o->ridge, ainv, &cond, e))
+        rc = dl_err_wrap(e, "posterior");
+    if (!rc) {
+        lapack_int info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, ainv,
+                                         (lapack_int)p);
+        rc = info ? lapack_error("posterior inverse", info, e) : 0;
+    }
+    if (!rc) {
+        for (size_t i = 0; i < p; i++)
+            for (size_t j = 0; j < i; j++)
+                ainv[i * p + j] = ainv[j * p + i];
+        rc = noise_variances(s, o, ainv, r, e);
+    }
+    for (size_t j = 0; !rc && j < s->k; j++)
+        for (size_t i = 0; i < p * p; i++)
+            r->w_cov[j * p * p + i] = r->sigma2[j] * ainv[i];
+    free(ainv);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/* lstsq.h - linear least squares in float64: min ||y - X w||^2 and its
+ * regularized and Bayesian variants.
+ *
+ * Two ways in:
+ *  - dense: the whole X (n x p) and Y (n x k) in memory, solved by LAPACK
+ *    dgelsd (SVD, minimum-norm, rank from rcond) or dgels (QR, full rank);
+ *  - sufficient statistics: X^T X, X^T Y, y^T y, sum y and n, accumulated
+ *    chunk by chunk (so n may exceed memory), merged across shards, and
+ *    solved by Cholesky (normal equations, ridge, posterior) or coordinate
+ *    descent (lasso, elastic net).
+ *
+ * Objectives (w for one output; outputs are independent):
+ *   ols / svd / qr / normal   ||y - Xw||^2
+ *   ridge L                   ||y - Xw||^2 + L ||w||^2   (every column penalized)
+ *   lasso / elastic net       1/(2n) ||y - Xw||^2 + a r ||w||_1 + a (1 - r)/2 ||w||^2
+ *                             (scikit-learn's Lasso/ElasticNet with fit_intercept=False;
+ *                             lasso is r = 1)
+ * Posterior: prior w ~ N(0, sigma^2 / L I) and noise N(0, sigma^2) give the
+ * ridge mean and covariance sigma^2 (X^T X + L I)^-1; sigma^2 per output is
+ * given or estimated as RSS / (n - tr((X^T X + L I)^-1 X^T X)). */
+#ifndef DL_LSTSQ_H
+#define DL_LSTSQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum ls_method { LS_SVD = 0, LS_QR = 1, LS_NORMAL = 2 };
+
+/* Parses "svd", "qr", "normal"; -1 when unknown. */
+int ls_method_parse(const char *s);
+const char *ls_method_name(int method);
+
+typedef struct ls_options {
+    int method;          /* enum ls_method */
+    double rcond;        /* svd: singular values below rcond * s_max are 0; <0 = eps * max(n, p) */
+    double ridge;        /* L >= 0 */
+    double alpha;        /* lasso / elastic-net strength a; 0 = no coordinate descent */
+    double l1_ratio;     /* r in [0, 1]; 1 = lasso */
+    double tol;          /* coordinate descent: stop when max |dw| <= tol * max |w| */
+    long max_iter;       /* coordinate descent sweeps */
+    int posterior;       /* keep the posterior covariance */
+    double noise_var;    /* sigma^2 for the posterior; <= 0 = estimate */
+} ls_options;
+
+void ls_options_init(ls_options *o);
+
+/* Sufficient statistics of n rows: xtx [p x p] (upper triangle while
+ * accumulating; ls_stats_symmetrize fills the rest), xty [p x k], yty [k],
+ * ysum [k]; row-major. */
+typedef struct ls_stats {
+    size_t p, k;
+    uint64_t n;
+    double *xtx, *xty, *yty, *ysum;
+} ls_stats;
+
+int ls_stats_init(ls_stats *s, size_t p, size_t k, dl_err *e);
+void ls_stats_free(ls_stats *s);
+/* Adds n rows of x (n x p) and y (n x k), both row-major (BLAS dsyrk/dgemm). */
+void ls_stats_add(ls_stats *s, const double *x, const double *y, size_t n);
+/* dst += src; shapes must agree. */
+int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e);
+void ls_stats_symmetrize(ls_stats *s);
+
+typedef struct ls_result {
+    size_t p, k;
+    uint64_t n;
+    double *w;          /* [p x k] */
+    int rank;
+    double cond;        /* estimate of the condition number of X (inf when singular) */
+    double *sv;         /* singular values (svd), nsv of them, else NULL */
+    size_t nsv;
+    double *mse, *r2;   /* [k], on the training rows */
+    double *w_cov;      /* posterior: [k x p x p], else NULL */
+    double *sigma2;     /* posterior: [k] */
+    long iterations;    /* coordinate descent sweeps */
+    int converged;      /* coordinate descent reached tol */
+} ls_result;
+
+void ls_result_free(ls_result *r);
+
+/* SVD or QR on the whole data (x and y are not modified). */
+int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t k,
+                   const ls_options *o, ls_result *r, dl_err *e);
+/* Normal equations (Cholesky, with ridge) or coordinate descent from
+ * sufficient statistics (symmetrized here; s is modified). */
+int ls_solve_stats(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e);
+/* Training MSE and R^2 from the statistics (when the rows are gone). */
+int ls_fit_metrics_stats(const ls_stats *s, ls_result *r, dl_err *e);
+/* Posterior covariance and noise variance for the weights in r. */
+int ls_posterior(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e);
+
+#endif

@@ -1,0 +1,254 @@
+/* Design matrices: columns against direct evaluation and scikit-learn's
+ * PolynomialFeatures (tests/fixtures/linear/gen_linear.py), the design
+ * record round trip, and bad records. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basis.h"
+#include "matfile.h"
+#include "unit.h"
+
+static const double xs1[6] = {-1.0, -0.25, 0.0, 0.5, 1.5, 2.0};
+
+static bf_design *fit(const bf_options *o, const double *x, size_t n, size_t dim)
+{
+    bf_design *d = NULL;
+    dl_err e;
+    if (bf_fit(&d, o, x, n, dim, &e))
+        fprintf(stderr, "bf_fit: %s\n", e.msg);
+    return d;
+}
+
+static void test_poly_matches_sklearn(void)
+{
+    test_mat x = mat_load("poly_x"), phi = mat_load("poly_phi");
+    bf_options o;
+    bf_options_init(&o);
+    o.poly = 3;
+    bf_design *d = fit(&o, x.v, x.rows, x.cols);
+    CHECK(d && bf_output_dim(d) == 10 && phi.cols == 10);
+    double *out = calloc(x.rows * 10, sizeof *out);
+    dl_err e;
+    CHECK(d && bf_apply(d, x.v, x.rows, out, &e) == 0);
+    for (size_t i = 0; phi.v && i < x.rows * 10; i++)
+        CHECK_NEAR(out[i], phi.v[i], 1e-14);
+    free(out);
+    bf_free(d);
+    free(x.v), free(phi.v);
+}
+
+static void test_poly_one_input_direct(void)
+{
+    bf_options o;
+    bf_options_init(&o);
+    o.poly = 15;
+    bf_design *d = fit(&o, xs1, 6, 1);
+    double out[6 * 16];
+    dl_err e;
+    CHECK(d && bf_output_dim(d) == 16);
+    CHECK(d && bf_apply(d, xs1, 6, out, &e) == 0);
+    for (size_t i = 0; i < 6; i++)
+        for (int p = 0; p <= 15; p++)
+            CHECK_NEAR(out[i * 16 + (size_t)p], pow(xs1[i], p), 1e-13);
+    bf_free(d);
+}
+
+static void test_column_counts(void)
+{
+    bf_options o;
+    uint64_t cols;
+    dl_err e;
+    bf_options_init(&o);
+    o.poly = 3;
+    CHECK(bf_count_columns(&o, 8, &cols, &e) == 0 && cols == 165); /* C(11, 3) */
+    o.poly = 15;
+    CHECK(bf_count_columns(&o, 1, &cols, &e) == 0 && cols == 16);
+    o.poly = 10;
+    CHECK(bf_count_columns(&o, 100, &cols, &e) == 0 && cols == 46897636623981ULL);
+    o.poly = 60;
+    CHECK(bf_count_columns(&o, 1000, &cols, &e) == DL_ENOMEM);
+    bf_options_init(&o);
+    o.rbf = 5;
+    o.fourier = 2;
+    o.legendre = 3;
+    o.bias = 0;
+    CHECK(bf_count_columns(&o, 2, &cols, &e) == 0 && cols == 25 + 8 + 6);
+    bf_options_init(&o);
+    o.bias = 0;
+    CHECK(bf_count_columns(&o, 2, &cols, &e) == DL_EUSAGE);
+}
+
+static void test_rbf_grid_direct(void)
+{
+    bf_options o;
+    bf_options_init(&o);
+    o.bias = 0;
+    o.rbf = 4;
+    o.rbf_width = 0.3;
+    bf_design *d = fit(&o, xs1, 6, 1);
+    double out[6 * 4];
+    dl_err e;
+    CHECK(d && bf_output_dim(d) == 4);
+    CHECK(d && bf_apply(d, xs1, 6, out, &e) == 0);
+    for (size_t i = 0; i < 6; i++)
+        for (size_t c = 0; c < 4; c++) {
+            double mu = -1.0 + (double)c; /* grid over [-1, 2] */
+            double want = exp(-(xs1[i] - mu) * (xs1[i] - mu) / (2 * 0.3 * 0.3));
+            CHECK_NEAR(out[i * 4 + c], want, 1e-15);
+        }
+    bf_free(d);
+    /* derived width: the grid spacing, so alpha = 1 / (2 * 1^2) */
+    o.rbf_width = 0;
+    d = fit(&o, xs1, 6, 1);
+    CHECK(d && bf_apply(d, xs1, 1, out, &e) == 0);
+    CHECK_NEAR(out[1], exp(-0.5), 1e-15);
+    bf_free(d);
+}
+
+static void test_rbf_kmeans_seeded(void)
+{
+    double x[40];
+    for (int i = 0; i < 20; i++) {
+        x[2 * i] = i < 10 ? 0.1 * i : 5 + 0.1 * i;
+        x[2 * i + 1] = i < 10 ? 1.0 : -1.0;
+    }
+    bf_options o;
+    bf_options_init(&o);
+    o.rbf = 2;
+    o.rbf_centers = BF_CENTERS_KMEANS;
+    o.rbf_alpha = 0.5;
+    o.seed = 7;
+    bf_design *a = fit(&o, x, 20, 2), *b = fit(&o, x, 20, 2);
+    dl_tensor ra, rb;
+    dl_err e;
+    CHECK(a && b && bf_output_dim(a) == 3);
+    CHECK(bf_to_record(a, &ra, &e) == 0 && bf_to_record(b, &rb, &e) == 0);
+    CHECK(ra.shape[0] == rb.shape[0] && memcmp(ra.data, rb.data, ra.shape[0]) == 0);
+    /* the two clusters' means are the centers */
+    double out[3];
+    double c1[2] = {0.45, 1.0};
+    CHECK(bf_apply(a, c1, 1, out, &e) == 0);
+    CHECK(fabs(out[1] - 1.0) < 1e-12 || fabs(out[2] - 1.0) < 1e-12);
+    dl_tensor_free(&ra);
+    dl_tensor_free(&rb);
+    bf_free(a);
+    bf_free(b);
+    o.rbf = 30; /* more centers than rows */
+    CHECK(bf_fit(&a, &o, x, 20, 2, &e) == DL_EDATA);
+}
+
+static void test_fourier_legendre_standardize(void)
+{
+    bf_options o;
+    bf_options_init(&o);
+    o.bias = 0;
+    o.fourier = 2;
+    o.legendre = 3;
+    bf_design *d = fit(&o, xs1, 6, 1);
+    double out[6 * 7];
+    dl_err e;
+    CHECK(d && bf_output_dim(d) == 7);
+    CHECK(d && bf_apply(d, xs1, 6, out, &e) == 0);
+    for (size_t i = 0; i < 6; i++) {
+        double u = (xs1[i] + 1.0) / 3.0, t = 2 * u - 1;
+        CHECK_NEAR(out[i * 7 + 0], sin(2 * M_PI * u), 1e-14);
+        CHECK_NEAR(out[i * 7 + 3], cos(4 * M_PI * u), 1e-14);
+        CHECK_NEAR(out[i * 7 + 4], t, 1e-14);
+        CHECK_NEAR(out[i * 7 + 5], 0.5 * (3 * t * t - 1), 1e-14);
+        CHECK_NEAR(out[i * 7 + 6], 0.5 * (5 * t * t * t - 3 * t), 1e-14);
+    }
+    bf_free(d);
+    bf_options_init(&o);
+    o.standardize = 1;
+    o.poly = 1;
+    d = fit(&o, xs1, 6, 1);
+    double z[12], sum = 0, ss = 0;
+    CHECK(d && bf_apply(d, xs1, 6, z, &e) == 0);
+    for (int i = 0; i < 6; i++)
+        sum += z[2 * i + 1], ss += z[2 * i + 1] * z[2 * i + 1];
+    CHECK_NEAR(sum, 0, 1e-14);
+    CHECK_NEAR(ss / 6, 1, 1e-14);
+    bf_free(d);
+}
+
+/* Every block, fitted, written, read back: the same columns bit for bit. */
+static void test_record_round_trip(void)
+{
+    double x[12] = {0.1, 2, 0.7, -3, 0.3, 1, 0.9, 0.5, -0.2, 4, 0.4, 0};
+    bf_options o;
+    bf_options_init(&o);
+    o.standardize = 1;
+    o.poly = 2;
+    o.rbf = 3;
+    o.fourier = 1;
+    o.legendre = 2;
+    bf_design *d = fit(&o, x, 6, 2), *back = NULL;
+    dl_tensor rec, phi_a, phi_b, xt;
+    dl_err e;
+    CHECK(d && bf_to_record(d, &rec, &e) == 0);
+    CHECK(bf_from_record(&back, &rec, &e) == 0);
+    CHECK(back && bf_output_dim(back) == bf_output_dim(d) && bf_input_dim(back) == 2);
+    CHECK(dl_tensor_alloc2(&xt, "x", DL_F64, 6, 2, &e) == 0);
+    memcpy(xt.data, x, sizeof x);
+    CHECK(bf_apply_tensor(d, &xt, "x", &phi_a, &e) == 0);
+    CHECK(back && bf_apply_tensor(back, &xt, "x", &phi_b, &e) == 0);
+    CHECK(memcmp(phi_a.data, phi_b.data, dl_tensor_nbytes(&phi_a)) == 0);
+    ((double *)xt.data)[3] = NAN;
+    dl_tensor bad;
+    CHECK(bf_apply_tensor(d, &xt, "x", &bad, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "row 2 column 2") != NULL);
+    dl_tensor_free(&xt);
+    dl_tensor_free(&phi_a);
+    dl_tensor_free(&phi_b);
+    dl_tensor_free(&rec);
+    bf_free(d);
+    bf_free(back);
+}
+
+static int parse_text(const char *text, dl_err *e)
+{
+    dl_tensor rec;
+    uint64_t len = strlen(text);
+    bf_design *d = NULL;
+    if (dl_tensor_alloc(&rec, "design", DL_U8, 1, &len, e))
+        return -1;
+    memcpy(rec.data, text, len);
+    int rc = bf_from_record(&d, &rec, e);
+    bf_free(d);
+    dl_tensor_free(&rec);
+    return rc;
+}
+
+static void test_bad_records(void)
+{
+    dl_err e;
+    const char *ok = "inputs: 1\ncolumns: 3\nbias: 1\nstandardize: 0\npoly: 2\nrbf: 0\n"
+                     "fourier: 0\nlegendre: 0\n";
+    CHECK(parse_text(ok, &e) == 0);
+    CHECK(parse_text("inputs: 1\ncolumns: 4\nbias: 1\nstandardize: 0\npoly: 2\nrbf: 0\n"
+                     "fourier: 0\nlegendre: 0\n", &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "columns") != NULL);
+    CHECK(parse_text("inputs: 1\ncolumns: 3\nbias: 1\ncolour: red\n", &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "unknown key 'colour'") != NULL);
+    CHECK(parse_text("inputs: 1\ncolumns: 2\nbias: 1\nstandardize: 1\nmean: 0\nscale: nan\n"
+                     "poly: 1\nrbf: 0\nfourier: 0\nlegendre: 0\n", &e) == DL_EDATA);
+    CHECK(parse_text("inputs: 1\ncolumns: 2\nbias: 1\nstandardize: 0\npoly: 0\nrbf: 1\n"
+                     "rbf_alpha: 1\nrbf_centers: 0 1\nfourier: 0\nlegendre: 0\n", &e) ==
+          DL_EDATA);
+    CHECK(strstr(e.msg, "more than 1 numbers") != NULL);
+    CHECK(parse_text("no colon here\n", &e) == DL_EDATA);
+}
+
+int main(void)
+{
+    UNIT_RUN(test_poly_matches_sklearn);
+    UNIT_RUN(test_poly_one_input_direct);
+    UNIT_RUN(test_column_counts);
+    UNIT_RUN(test_rbf_grid_direct);
+    UNIT_RUN(test_rbf_kmeans_seeded);
+    UNIT_RUN(test_fourier_legendre_standardize);
+    UNIT_RUN(test_record_round_trip);
+    UNIT_RUN(test_bad_records);
+    return UNIT_DONE();
+}

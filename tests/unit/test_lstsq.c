@@ -1,0 +1,232 @@
+/* Least squares against numpy / scikit-learn references made by
+ * tests/fixtures/linear/gen_linear.py. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lstsq.h"
+#include "matfile.h"
+#include "unit.h"
+
+static void check_matrix(const double *got, const test_mat *want, double tol)
+{
+    CHECK(want->v != NULL);
+    for (size_t i = 0; want->v && i < want->rows * want->cols; i++)
+        CHECK_NEAR(got[i], want->v[i], tol);
+}
+
+static int stats_of(ls_stats *s, const test_mat *x, const test_mat *y, size_t first,
+                    size_t rows)
+{
+    dl_err e;
+    if (ls_stats_init(s, x->cols, y->cols, &e))
+        return -1;
+    ls_stats_add(s, x->v + first * x->cols, y->v + first * y->cols, rows);
+    return 0;
+}
+
+static void solve_dense_method(int method)
+{
+    test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load("wc_w_lstsq");
+    ls_options o;
+    ls_result r;
+    dl_err e;
+    ls_options_init(&o);
+    o.method = method;
+    CHECK(ls_solve_dense(x.v, y.v, x.rows, x.cols, y.cols, &o, &r, &e) == 0);
+    check_matrix(r.w, &w, 1e-10);
+    CHECK(r.rank == 4);
+    CHECK(r.cond > 1 && r.cond < 100);
+    CHECK(r.r2[0] > 0.9 && r.r2[0] <= 1 && r.mse[0] > 0 && r.mse[0] < 0.05);
+    ls_result_free(&r);
+    free(x.v), free(y.v), free(w.v);
+}
+
+static void test_svd_matches_numpy(void) { solve_dense_method(LS_SVD); }
+static void test_qr_matches_numpy(void) { solve_dense_method(LS_QR); }
+
+static void solve_from_stats(const char *want_name, double ridge, double alpha, double l1,
+                             double tol)
+{
+    test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load(want_name);
+    ls_options o;
+    ls_stats s;
+    ls_result r;
+    dl_err e;
+    ls_options_init(&o);
+    o.method = LS_NORMAL;
+    o.ridge = ridge;
+    o.alpha = alpha;
+    o.l1_ratio = l1;
+    CHECK(stats_of(&s, &x, &y, 0, x.rows) == 0);
+    CHECK(ls_solve_stats(&s, &o, &r, &e) == 0);
+    check_matrix(r.w, &w, tol);
+    CHECK(r.converged);
+    ls_result_free(&r);
+    ls_stats_free(&s);
+    free(x.v), free(y.v), free(w.v);
+}
+
+static void test_normal_matches_numpy(void) { solve_from_stats("wc_w_lstsq", 0, 0, 1, 1e-10); }
+static void test_ridge_closed_form(void) { solve_from_stats("wc_w_ridge", 0.5, 0, 1, 1e-10); }
+static void test_lasso_matches_sklearn(void)
+{
+    solve_from_stats("wc_w_lasso", 0, 0.05, 1.0, 1e-6);
+}
+static void test_enet_matches_sklearn(void)
+{
+    solve_from_stats("wc_w_enet", 0, 0.05, 0.3, 1e-6);
+}
+
+/* The metrics from statistics equal the ones from the residuals. */
+static void test_metrics_from_stats(void)
+{
+    test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
+    ls_options o;
+    ls_stats s;
+    ls_result dense, normal;
+    dl_err e;
+    ls_options_init(&o);
+    CHECK(ls_solve_dense(x.v, y.v, x.rows, x.cols, y.cols, &o, &dense, &e) == 0);
+    CHECK(stats_of(&s, &x, &y, 0, x.rows) == 0);
+    CHECK(ls_solve_stats(&s, &o, &normal, &e) == 0);
+    for (size_t j = 0; j < 2; j++) {
+        CHECK_NEAR(normal.mse[j], dense.mse[j], 1e-9);
+        CHECK_NEAR(normal.r2[j], dense.r2[j], 1e-9);
+    }
+    ls_result_free(&dense);
+    ls_result_free(&normal);
+    ls_stats_free(&s);
+    free(x.v), free(y.v);
+}
+
+static void test_duplicate_column(void)
+{
+    test_mat x = mat_load("dup_x"), y = mat_load("dup_y"), w = mat_load("dup_w");
+    test_mat rank = mat_load("dup_rank");
+    ls_options o;
+    ls_result r;
+    ls_stats s;
+    dl_err e;
+    ls_options_init(&o);
+    CHECK(ls_solve_dense(x.v, y.v, x.rows, x.cols, 1, &o, &r, &e) == 0);
+    check_matrix(r.w, &w, 1e-10);
+    CHECK(rank.v && r.rank == (int)rank.v[0]);
+    CHECK(r.cond > 1e12);
+    ls_result_free(&r);
+    o.method = LS_QR;
+    CHECK(ls_solve_dense(x.v, y.v, x.rows, x.cols, 1, &o, &r, &e) == DL_ENUM);
+    CHECK(strstr(e.msg, "svd") != NULL);
+    o.method = LS_NORMAL;
+    CHECK(stats_of(&s, &x, &y, 0, x.rows) == 0);
+    CHECK(ls_solve_stats(&s, &o, &r, &e) == DL_ENUM);
+    CHECK(strstr(e.msg, "singular") != NULL && strstr(e.msg, "svd") != NULL);
+    ls_stats_free(&s);
+    free(x.v), free(y.v), free(w.v), free(rank.v);
+}
+
+/* Statistics of three uneven shards, merged, give the one-pass model. */
+static void test_partial_combine(void)
+{
+    test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
+    ls_options o;
+    ls_stats whole, part[3];
+    ls_result a, b;
+    dl_err e;
+    size_t cut[4] = {0, 7, 31, 60};
+    ls_options_init(&o);
+    CHECK(stats_of(&whole, &x, &y, 0, x.rows) == 0);
+    for (int i = 0; i < 3; i++)
+        CHECK(stats_of(&part[i], &x, &y, cut[i], cut[i + 1] - cut[i]) == 0);
+    CHECK(ls_stats_merge(&part[0], &part[1], &e) == 0);
+    CHECK(ls_stats_merge(&part[0], &part[2], &e) == 0);
+    CHECK(part[0].n == 60);
+    CHECK(ls_solve_stats(&whole, &o, &a, &e) == 0);
+    CHECK(ls_solve_stats(&part[0], &o, &b, &e) == 0);
+    for (size_t i = 0; i < 8; i++)
+        CHECK_NEAR(b.w[i], a.w[i], 1e-12);
+    ls_result_free(&a);
+    ls_result_free(&b);
+    ls_stats_free(&whole);
+    for (int i = 0; i < 3; i++)
+        ls_stats_free(&part[i]);
+    ls_stats bad;
+    CHECK(ls_stats_init(&bad, 3, 2, &e) == 0);
+    CHECK(stats_of(&whole, &x, &y, 0, 1) == 0);
+    CHECK(ls_stats_merge(&whole, &bad, &e) == DL_EDATA);
+    ls_stats_free(&bad);
+    ls_stats_free(&whole);
+    free(x.v), free(y.v);
+}
+
+static void test_posterior(void)
+{
+    test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
+    test_mat sigma2 = mat_load("wc_sigma2"), cov0 = mat_load("wc_cov0");
+    ls_options o;
+    ls_stats s;
+    ls_result r;
+    dl_err e;
+    ls_options_init(&o);
+    o.method = LS_NORMAL;
+    o.ridge = 0.5;
+    o.posterior = 1;
+    CHECK(stats_of(&s, &x, &y, 0, x.rows) == 0);
+    CHECK(ls_solve_stats(&s, &o, &r, &e) == 0);
+    CHECK(ls_posterior(&s, &o, &r, &e) == 0);
+    check_matrix(r.sigma2, &sigma2, 1e-10);
+    check_matrix(r.w_cov, &cov0, 1e-10);
+    o.noise_var = 2.0;
+    ls_result_free(&r);
+    CHECK(ls_solve_stats(&s, &o, &r, &e) == 0);
+    CHECK(ls_posterior(&s, &o, &r, &e) == 0);
+    CHECK(r.sigma2[1] == 2.0);
+    CHECK_NEAR(r.w_cov[16], 2.0 / sigma2.v[0] * cov0.v[0], 1e-10);
+    ls_result_free(&r);
+    ls_stats_free(&s);
+    free(x.v), free(y.v), free(sigma2.v), free(cov0.v);
+}
+
+static void test_more_columns_than_rows(void)
+{
+    test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
+    ls_options o;
+    ls_stats s;
+    ls_result r;
+    dl_err e;
+    ls_options_init(&o);
+    CHECK(ls_solve_dense(x.v, y.v, 3, x.cols, y.cols, &o, &r, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "3 rows cannot determine 4 weights") != NULL);
+    CHECK(stats_of(&s, &x, &y, 0, 3) == 0);
+    CHECK(ls_solve_stats(&s, &o, &r, &e) == DL_EDATA);
+    o.ridge = 1.0; /* regularized: solvable */
+    CHECK(ls_solve_stats(&s, &o, &r, &e) == 0);
+    ls_result_free(&r);
+    ls_stats_free(&s);
+    free(x.v), free(y.v);
+}
+
+static void test_method_names(void)
+{
+    CHECK(ls_method_parse("svd") == LS_SVD);
+    CHECK(ls_method_parse("qr") == LS_QR);
+    CHECK(ls_method_parse("normal") == LS_NORMAL);
+    CHECK(ls_method_parse("lu") == -1);
+    CHECK_STR(ls_method_name(LS_QR), "qr");
+}
+
+int main(void)
+{
+    UNIT_RUN(test_svd_matches_numpy);
+    UNIT_RUN(test_qr_matches_numpy);
+    UNIT_RUN(test_normal_matches_numpy);
+    UNIT_RUN(test_ridge_closed_form);
+    UNIT_RUN(test_lasso_matches_sklearn);
+    UNIT_RUN(test_enet_matches_sklearn);
+    UNIT_RUN(test_metrics_from_stats);
+    UNIT_RUN(test_duplicate_column);
+    UNIT_RUN(test_partial_combine);
+    UNIT_RUN(test_posterior);
+    UNIT_RUN(test_more_columns_than_rows);
+    UNIT_RUN(test_method_names);
+    return UNIT_DONE();
+}
