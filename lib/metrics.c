@@ -376,20 +376,15 @@ static int add_prf_averages(const label_counts *c, mt_report *r, dl_err *e)
     return rc;
 }
 
-/* precision[l] recall[l] f1[l] support[l] for each label. */
-static int add_prf_per_label(const label_counts *c, const int64_t *labels, mt_report *r,
-                             dl_err *e)
+/* precision[id] recall[id] f1[id] support[id] of label number l. */
+static int add_prf_of_label(const label_counts *c, size_t l, long long id, mt_report *r,
+                            dl_err *e)
 {
-    int rc = 0;
-    for (size_t l = 0; l < c->count && rc == 0; l++) {
-        prf m = prf_from(c->tp[l], c->fp[l], c->fn[l]);
-        long long id = labels ? (long long)labels[l] : (long long)l;
-        rc = add_metric(r, e, m.precision, "precision[%lld]", id);
-        rc = rc ? rc : add_metric(r, e, m.recall, "recall[%lld]", id);
-        rc = rc ? rc : add_metric(r, e, m.f1, "f1[%lld]", id);
-        rc = rc ? rc : add_metric(r, e, c->support[l], "support[%lld]", id);
-    }
-    return rc;
+    prf m = prf_from(c->tp[l], c->fp[l], c->fn[l]);
+    int rc = add_metric(r, e, m.precision, "precision[%lld]", id);
+    rc = rc ? rc : add_metric(r, e, m.recall, "recall[%lld]", id);
+    rc = rc ? rc : add_metric(r, e, m.f1, "f1[%lld]", id);
+    return rc ? rc : add_metric(r, e, c->support[l], "support[%lld]", id);
 }
 
 /* =========================== confusion matrix ========================== */
@@ -601,7 +596,8 @@ static int multiclass_metrics(const mt_data *d, const mt_options *o, const int64
     if (rc == 0 && d->kyhat > 1)
         rc = add_metric(r, e, multiclass_log_loss(truth, d->yhat, d->n, d->kyhat, o->eps),
                         "log_loss");
-    rc = rc ? rc : add_prf_per_label(&c, all, r, e);
+    for (size_t l = 0; l < k && rc == 0; l++)
+        rc = add_prf_of_label(&c, l, (long long)all[l], r, e);
     counts_free(&c);
     return rc;
 }
@@ -646,12 +642,12 @@ static int multilabel_per_label(const mt_data *d, const label_counts *c, mt_repo
                                 double *auc_macro, dl_err *e)
 {
     size_t k = d->ky;
-    int rc = add_prf_per_label(c, NULL, r, e);
+    int rc = 0;
     *auc_macro = 0;
     for (size_t j = 0; j < k && rc == 0; j++) {
         double auc;
-        rc = mt_roc_auc(d->y + j, k, d->yhat + j, k, d->n, &auc, e);
-        if (rc)
+        if ((rc = add_prf_of_label(c, j, (long long)j, r, e)) ||
+            (rc = mt_roc_auc(d->y + j, k, d->yhat + j, k, d->n, &auc, e)))
             break;
         if (isnan(auc))
             add_note(r, "roc_auc is undefined (NaN) for a label whose y holds one class only");

@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# dl-eval against sklearn.metrics values (tests/fixtures/metrics, made by
+# gen_metrics.py), its output formats, and its refusal of bad input.
+
+setup() {
+    FIX="$DL_TEST_ROOT/tests/fixtures/metrics"
+    T="$BATS_TEST_TMPDIR"
+}
+
+# mkstream OUT NAME CSV [NAME CSV]...: a stream of the named CSV matrices.
+mkstream() {
+    local out=$1; shift
+    : >"$out"
+    while [ $# -gt 0 ]; do
+        dl-tensor import --name "$1" "$2" >>"$out" || return 1
+        shift 2
+    done
+}
+
+# check_case NAME: dl-eval's TSV record equals the case's expected.tsv to 1e-9.
+check_case() {
+    local c=$FIX/$1
+    mkstream "$T/$1.dlt" y "$c/y.csv" yhat "$c/yhat.csv"
+    # shellcheck disable=SC2046
+    dl-eval --format tsv $(cat "$c/options") "$T/$1.dlt" >"$T/$1.tsv" 2>"$T/$1.err" || {
+        cat "$T/$1.err"; return 1; }
+    awk -F '\t' -v case="$1" '
+        NR == FNR { want[$1] = $2; n++; next }
+        FNR == 1 { for (i = 1; i <= NF; i++) col[i] = $i; next }
+        {
+            for (i = 3; i <= NF; i++) {
+                name = col[i]
+                if (name ~ /^cm\[/) continue
+                if (!(name in want)) { print case ": unexpected " name; bad = 1; continue }
+                g = $i; w = want[name]; seen++
+                if (w == "nan") { if (g != "nan") { print case ": " name " = " g ", want nan"; bad = 1 } }
+                else { d = g - w; if (d < 0) d = -d
+                       if (d > 1e-9 || g == "nan") { print case ": " name " = " g ", sklearn " w; bad = 1 } }
+            }
+        }
+        END { if (seen != n) { print case ": " seen " metrics, sklearn has " n; bad = 1 }
+              exit bad }' "$c/expected.tsv" "$T/$1.tsv"
+}
+
+check_cases() {
+    local c found=0
+    for c in "$FIX"/$1*/; do
+        c=$(basename "$c")
+        check_case "$c" || return 1
+        found=$((found + 1))
+    done
+    [ "$found" -gt 0 ]
+}
+
+@test "dl-eval: regression metrics equal sklearn (multi-output, constant y, Lq)" {
+    run check_cases reg_
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "dl-eval: binary metrics equal sklearn (ties, p of 0 and 1, one class, threshold, eps)" {
+    run check_cases bin_
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "dl-eval: multiclass metrics equal sklearn (probabilities, labels, one-hot)" {
+    run check_cases mc_
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "dl-eval: multilabel metrics equal sklearn" {
+    run check_cases ml_
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "dl-eval: --truth reads y from another stream; a forced task is used" {
+    mkstream "$T/t.dlt" y "$FIX/reg_single/y.csv"
+    mkstream "$T/p.dlt" yhat "$FIX/reg_single/yhat.csv"
+    run dl-eval --truth "$T/t.dlt" --format tsv --task regression "$T/p.dlt"
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == regression$'\t'40$'\t'* ]]
+    # the same from stdin, concatenated
+    run bash -c "cat '$T/t.dlt' '$T/p.dlt' | dl-eval --format tsv"
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == regression$'\t'40$'\t'* ]]
+}
+
+@test "dl-eval: tags become leading columns; --no-header appends a row" {
+    mkstream "$T/b.dlt" y "$FIX/bin_ties_01/y.csv" yhat "$FIX/bin_ties_01/yhat.csv"
+    dl-eval -f tsv --tag lr=0.1 --tag model=mlp "$T/b.dlt" >"$T/table.tsv"
+    dl-eval -f tsv --no-header --tag lr=0.01 --tag model=mlp "$T/b.dlt" >>"$T/table.tsv"
+    run cat "$T/table.tsv"
+    [ "${#lines[@]}" -eq 3 ]
+    [[ "${lines[0]}" == lr$'\t'model$'\t'task$'\t'n$'\t'accuracy$'\t'* ]]
+    [[ "${lines[2]}" == 0.01$'\t'mlp$'\t'binary$'\t'50$'\t'0.68$'\t'* ]]
+    # every row has as many fields as the header
+    run awk -F '\t' 'NF != n { if (NR > 1) exit 1; n = NF }' "$T/table.tsv"
+    [ "$status" -eq 0 ]
+}
+
+@test "dl-eval: json is one object per run, NaN as null with a note" {
+    mkstream "$T/o.dlt" y "$FIX/bin_one_class/y.csv" yhat "$FIX/bin_one_class/yhat.csv"
+    run dl-eval --format json --tag seed=3 "$T/o.dlt"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *'dl-eval: warning: roc_auc is undefined'* ]]
+    json=$(dl-eval --format json --tag seed=3 "$T/o.dlt" 2>/dev/null)
+    [ "$(printf '%s\n' "$json" | wc -l)" -eq 1 ]
+    [[ "$json" == '{"seed": "3", "task": "binary", "n": 12,'* ]]
+    [[ "$json" == *'"roc_auc": null,'* ]]
+    [[ "$json" == *'"confusion_matrix": {"labels": [0, 1], "counts": [['* ]]
+    if command -v jq >/dev/null; then printf '%s\n' "$json" | jq -e .n; fi
+}
+
+@test "dl-eval: the table shows metrics, per-class rows and the confusion matrix" {
+    mkstream "$T/m.dlt" y "$FIX/mc_labels/y.csv" yhat "$FIX/mc_labels/yhat.csv"
+    run dl-eval "$T/m.dlt"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^task\ +multiclass$ ]]
+    [[ "$output" =~ accuracy\ +0\.533333 ]]
+    [[ "$output" =~ class\ +precision\ +recall\ +f1\ +support ]]
+    [[ "$output" == *"confusion matrix (rows: true class, columns: predicted)"* ]]
+}
+
+@test "dl-eval: integer dtypes are accepted" {
+    mkstream "$T/i.dlt" y "$FIX/mc_labels/y.csv"
+    dl-tensor import --dtype i64 --name yhat "$FIX/mc_labels/yhat.csv" >>"$T/i.dlt" ||
+        skip "dl-tensor import has no --dtype i64"
+    run dl-eval -f tsv "$T/i.dlt"
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == multiclass$'\t'45$'\t'0.5333333333333333$'\t'* ]]
+}
+
+@test "dl-eval: bad input is refused with a clear message" {
+    mkstream "$T/yonly.dlt" y "$FIX/reg_single/y.csv"
+    run dl-eval "$T/yonly.dlt"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-eval: $T/yonly.dlt: no 'yhat' tensor"* ]]
+
+    mkstream "$T/rows.dlt" y "$FIX/reg_single/y.csv" yhat "$FIX/bin_one_class/yhat.csv"
+    run dl-eval "$T/rows.dlt"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"'y' has 40 rows but 'yhat' has 12"* ]]
+
+    head -n 25 "$FIX/reg_multi_const/y.csv" >"$T/y25.csv"
+    cut -d, -f1,2 "$FIX/mc_onehot/yhat.csv" >"$T/p2.csv"
+    mkstream "$T/width.dlt" y "$T/y25.csv" yhat "$T/p2.csv"
+    run dl-eval "$T/width.dlt"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"'y' has 3 columns but 'yhat' has 2"* ]]
+
+    mkstream "$T/frac.dlt" y "$FIX/reg_single/y.csv" yhat "$FIX/reg_single/yhat.csv"
+    run dl-eval --task multiclass "$T/frac.dlt"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"'y' row 1: "*" is not an integer class label"* ]]
+
+    run dl-eval --task binary "$T/frac.dlt"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"is not a 0/1 label"* ]]
+
+    head -c 200 "$T/frac.dlt" >"$T/trunc.dlt"
+    run dl-eval "$T/trunc.dlt"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-eval: $T/trunc.dlt: record "* ]]
+
+    run dl-eval "$T/missing.dlt"
+    [ "$status" -eq 3 ]
+}
+
+@test "dl-eval: NaN in yhat is refused, naming the row" {
+    printf '0\n1\n1\n' >"$T/y.csv"
+    printf '0.2\nnan\n0.9\n' >"$T/p.csv"
+    mkstream "$T/n.dlt" y "$T/y.csv"
+    dl-tensor import --name yhat --allow-nonfinite "$T/p.csv" >>"$T/n.dlt" 2>/dev/null ||
+        dl-tensor import --name yhat "$T/p.csv" >>"$T/n.dlt" ||
+        skip "dl-tensor cannot store a NaN"
+    run dl-eval "$T/n.dlt"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-eval: $T/n.dlt: 'yhat' row 2, column 1: NaN" ]]
+}
+
+@test "dl-eval: usage errors exit 2; --help shows every default; --version" {
+    run dl-eval --task sideways x
+    [ "$status" -eq 2 ]
+    [[ "${lines[0]}" == "dl-eval: --task: unknown task 'sideways'" ]]
+    run dl-eval --format xml x
+    [ "$status" -eq 2 ]
+    run dl-eval --tag novalue x
+    [ "$status" -eq 2 ]
+    run dl-eval --q -1 x
+    [ "$status" -eq 2 ]
+    run dl-eval a b
+    [ "$status" -eq 2 ]
+    run dl-eval --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(default: 0.5)"* ]]
+    [[ "$output" == *"(default: table)"* ]]
+    [[ "$output" == *"(default: auto"* ]]
+    run dl-eval --version
+    [ "$status" -eq 0 ]
+    [[ "$output" == "dl-eval (dl toolkit) "* ]]
+}
