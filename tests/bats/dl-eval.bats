@@ -126,8 +126,9 @@ check_cases() {
 
 @test "dl-eval: integer dtypes are accepted" {
     mkstream "$T/i.dlt" y "$FIX/mc_labels/y.csv"
-    dl-tensor import --dtype i64 --name yhat "$FIX/mc_labels/yhat.csv" >>"$T/i.dlt" ||
-        skip "dl-tensor import has no --dtype i64"
+    dl-tensor import --name yhat "$FIX/mc_labels/yhat_i64.npy" >>"$T/i.dlt"
+    run dl-tensor info "$T/i.dlt"
+    [[ "$output" == *i64* ]]
     run dl-eval -f tsv "$T/i.dlt"
     [ "$status" -eq 0 ]
     [[ "${lines[1]}" == multiclass$'\t'45$'\t'0.5333333333333333$'\t'* ]]
