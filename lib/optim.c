@@ -198,14 +198,16 @@ static void sgd(opt_state *o, float *w, const float *g, float lr)
 
 static void adam(opt_state *o, float *w, const float *g, double lr)
 {
+    /* 1 - beta in double, then rounded: (1.0f - (float)0.999) is 1.3e-5 off. */
     float b1 = (float)o->cfg.beta1, b2 = (float)o->cfg.beta2, eps = (float)o->cfg.eps;
+    float c1 = (float)(1.0 - o->cfg.beta1), c2 = (float)(1.0 - o->cfg.beta2);
     double t = (double)(o->step + 1);
     float step_size = (float)(lr / (1.0 - pow(o->cfg.beta1, t)));
     float bc2_sqrt = (float)sqrt(1.0 - pow(o->cfg.beta2, t));
     float *m = o->m, *v = o->v;
     for (size_t i = 0; i < o->n; i++) {
-        m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-        v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+        m[i] = b1 * m[i] + c1 * g[i];
+        v[i] = b2 * v[i] + c2 * g[i] * g[i];
         w[i] -= step_size * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
     }
 }
@@ -213,9 +215,10 @@ static void adam(opt_state *o, float *w, const float *g, double lr)
 static void rmsprop(opt_state *o, float *w, const float *g, float lr)
 {
     float alpha = (float)o->cfg.alpha, eps = (float)o->cfg.eps, mu = (float)o->cfg.momentum;
+    float c = (float)(1.0 - o->cfg.alpha);
     float *v = o->v;
     for (size_t i = 0; i < o->n; i++) {
-        v[i] = alpha * v[i] + (1.0f - alpha) * g[i] * g[i];
+        v[i] = alpha * v[i] + c * g[i] * g[i];
         float d = g[i] / (sqrtf(v[i]) + eps);
         if (o->m) {
             o->m[i] = mu * o->m[i] + d;

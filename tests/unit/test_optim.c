@@ -1,0 +1,360 @@
+/* test_optim.c - optimizers against PyTorch (one step and ten of a fixed
+ * 3-6-4-2 network, tests/fixtures/nn/gen_torch.py), l1 and clipping,
+ * schedules, state save/restore for exact resume, config errors. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "nn.h"
+#include "nn_fixture.h"
+#include "optim.h"
+#include "unit.h"
+
+#define ROWS 8
+
+typedef struct fixture_net {
+    nn_net net;
+    float x[ROWS * 3], y[ROWS * 2];
+    opt_range bias[3];
+} fixture_net;
+
+/* The fixture's network with its initial weights, and its bias ranges. */
+static int load_net(fixture_net *f)
+{
+    nn_layer_spec s[3] = {{6, NN_TANH, 0}, {4, NN_RELU, 0}, {2, NN_IDENTITY, 0}};
+    dl_err e;
+    if (nn_create(&f->net, 3, s, 3, ROWS, &e))
+        return -1;
+    if (fixture_floats("init.txt", 0, f->net.params) != (int)f->net.n_params ||
+        fixture_floats("x.txt", 0, f->x) != ROWS * 3 || fixture_floats("y.txt", 0, f->y) != ROWS * 2)
+        return -1;
+    for (size_t i = 0; i < 3; i++) {
+        nn_param_view v;
+        nn_param_view_get(&f->net, 2 * i + 1, &v);
+        f->bias[i].off = v.offset;
+        f->bias[i].len = v.count;
+    }
+    return 0;
+}
+
+/* One full-batch mse step. */
+static void train_step(fixture_net *f, opt_state *o, double lr)
+{
+    nn_loss l;
+    dl_err e;
+    double loss;
+    nn_loss_init(&l, NN_LOSS_MSE);
+    nn_forward(&f->net, f->x, ROWS, &e);
+    nn_loss_eval(&l, &f->net, f->y, 2, 1, &loss, &e);
+    nn_backward(&f->net, f->x);
+    opt_step(o, f->net.params, f->net.grads, lr);
+}
+
+/* |a - b| <= 1e-5 * max(|b|, 0.01) for every parameter: relative, with a
+ * floor for parameters that cross zero. */
+static int params_match(const float *a, const double *b, size_t n, const char *what)
+{
+    int ok = 1;
+    for (size_t i = 0; i < n; i++) {
+        double tol = 1e-5 * fmax(fabs(b[i]), 0.01);
+        if (!(fabs((double)a[i] - b[i]) <= tol)) {
+            fprintf(stderr, "%s: parameter %zu = %.9g, torch %.9g\n", what, i, (double)a[i], b[i]);
+            ok = 0;
+        }
+    }
+    return ok;
+}
+
+static void check_against_torch(const char *name, const opt_config *c)
+{
+    fixture_net f;
+    opt_state o;
+    dl_err e;
+    char file[64], what[96];
+    double want[FIX_MAX];
+    snprintf(file, sizeof file, "opt_%s.txt", name);
+    CHECK(load_net(&f) == 0);
+    CHECK(opt_create(&o, c, f.net.n_params, f.bias, 3, &e) == 0);
+    for (int step = 1; step <= 10; step++) {
+        train_step(&f, &o, c->lr);
+        if (step != 1 && step != 10)
+            continue;
+        CHECK(fixture_line(file, step == 1 ? 0 : 1, want) == (int)f.net.n_params);
+        snprintf(what, sizeof what, "%s after %d step(s)", name, step);
+        CHECK(params_match(f.net.params, want, f.net.n_params, what));
+    }
+    CHECK(o.step == 10);
+    opt_free(&o);
+    nn_free(&f.net);
+}
+
+static opt_config config(int kind, double lr)
+{
+    opt_config c;
+    opt_config_default(&c, kind);
+    c.lr = lr;
+    c.weight_decay = 0.0;
+    return c;
+}
+
+static void test_sgd_matches_torch(void)
+{
+    opt_config c = config(OPT_SGD, 0.1);
+    check_against_torch("sgd", &c);
+    c.momentum = 0.9;
+    check_against_torch("momentum", &c);
+    c.nesterov = 1;
+    c.weight_decay = 0.01;
+    check_against_torch("nesterov", &c);
+    c = config(OPT_SGD, 0.1);
+    c.weight_decay = 0.05;
+    check_against_torch("sgd_wd", &c);
+}
+
+static void test_adam_matches_torch(void)
+{
+    opt_config c = config(OPT_ADAM, 0.01);
+    check_against_torch("adam", &c);
+    c.beta1 = 0.8;
+    c.beta2 = 0.99;
+    c.eps = 1e-6;
+    c.weight_decay = 0.1;
+    check_against_torch("adam_wd", &c);
+    c = config(OPT_ADAMW, 0.01);
+    c.weight_decay = 0.1;
+    check_against_torch("adamw", &c);
+}
+
+static void test_rmsprop_matches_torch(void)
+{
+    opt_config c = config(OPT_RMSPROP, 0.01);
+    check_against_torch("rmsprop", &c);
+    c.alpha = 0.9;
+    c.momentum = 0.5;
+    c.weight_decay = 0.01;
+    check_against_torch("rmsprop_mom", &c);
+}
+
+static void test_clip_and_l1_match_torch(void)
+{
+    opt_config c = config(OPT_SGD, 0.1);
+    c.momentum = 0.9;
+    c.clip_norm = 0.05;
+    check_against_torch("sgd_clip", &c);
+    c = config(OPT_SGD, 0.1);
+    c.l1 = 0.01;
+    check_against_torch("sgd_l1", &c);
+}
+
+/* A wrong variant must not pass the same comparison: adam's fixture
+ * against adamw with the same decay, and sgd's against momentum. */
+static void test_comparison_can_fail(void)
+{
+    fixture_net f;
+    opt_state o;
+    dl_err e;
+    double want[FIX_MAX];
+    opt_config c = config(OPT_ADAMW, 0.01);
+    c.beta1 = 0.8;
+    c.beta2 = 0.99;
+    c.eps = 1e-6;
+    c.weight_decay = 0.1;
+    CHECK(load_net(&f) == 0);
+    CHECK(opt_create(&o, &c, f.net.n_params, f.bias, 3, &e) == 0);
+    for (int i = 0; i < 10; i++)
+        train_step(&f, &o, c.lr);
+    CHECK(fixture_line("opt_adam_wd.txt", 1, want) == (int)f.net.n_params);
+    int mismatches = 0;
+    for (size_t i = 0; i < f.net.n_params; i++)
+        mismatches += fabs(f.net.params[i] - want[i]) > 1e-5 * fmax(fabs(want[i]), 0.01);
+    CHECK(mismatches > (int)f.net.n_params / 2);
+    opt_free(&o);
+    nn_free(&f.net);
+}
+
+static void test_norm_and_clip(void)
+{
+    float w[4] = {1, -2, 0, 3}, g[4] = {3, 0, 4, 0};
+    opt_config c = config(OPT_SGD, 1.0);
+    opt_state o;
+    dl_err e;
+    c.clip_norm = 1.0;
+    CHECK(opt_create(&o, &c, 4, NULL, 0, &e) == 0);
+    CHECK_NEAR(opt_step(&o, w, g, 1.0), 5.0, 1e-12);
+    /* g scaled to norm ~1: (0.6, 0, 0.8, 0) */
+    CHECK_NEAR(w[0], 1.0 - 0.6, 1e-6);
+    CHECK_NEAR(w[2], -0.8, 1e-6);
+    CHECK(w[1] == -2.0f && w[3] == 3.0f);
+    opt_free(&o);
+}
+
+/* l1 and (optionally) weight decay skip the bias ranges. */
+static void test_bias_ranges(void)
+{
+    float w[6] = {1, -1, 2, 5, 0, -3}, g[6] = {0};
+    opt_range bias[1] = {{3, 2}}; /* elements 3 and 4 are biases */
+    opt_config c = config(OPT_SGD, 0.5);
+    opt_state o;
+    dl_err e;
+    c.l1 = 0.1;
+    c.weight_decay = 0.2;
+    c.decay_bias = 0;
+    CHECK(opt_create(&o, &c, 6, bias, 1, &e) == 0);
+    opt_step(&o, w, g, 0.5);
+    /* weights: w -= 0.5 (0.1 sign(w) + 0.2 w); biases untouched */
+    CHECK_NEAR(w[0], 1 - 0.5 * (0.1 + 0.2), 1e-6);
+    CHECK_NEAR(w[1], -1 + 0.5 * (0.1 + 0.2), 1e-6);
+    CHECK_NEAR(w[2], 2 - 0.5 * (0.1 + 0.4), 1e-6);
+    CHECK(w[3] == 5.0f && w[4] == 0.0f);
+    CHECK_NEAR(w[5], -3 + 0.5 * (0.1 + 0.6), 1e-6);
+    opt_free(&o);
+    /* decay_bias = 1 (default): biases decay, but l1 still skips them */
+    float w2[6] = {1, -1, 2, 5, 0, -3}, g2[6] = {0};
+    c.decay_bias = 1;
+    CHECK(opt_create(&o, &c, 6, bias, 1, &e) == 0);
+    opt_step(&o, w2, g2, 0.5);
+    CHECK_NEAR(w2[3], 5 - 0.5 * 0.2 * 5, 1e-6);
+    CHECK_NEAR(w2[0], 1 - 0.5 * (0.1 + 0.2), 1e-6);
+    opt_free(&o);
+    opt_range overlap[2] = {{1, 3}, {2, 1}}, outside[1] = {{5, 2}};
+    CHECK(opt_create(&o, &c, 6, overlap, 2, &e) == DL_EUSAGE);
+    CHECK(opt_create(&o, &c, 6, outside, 1, &e) == DL_EUSAGE);
+}
+
+/* Five steps, state saved and restored into a fresh optimizer, five more:
+ * bit-identical to ten uninterrupted steps. */
+static void check_resume(const opt_config *c)
+{
+    fixture_net a, b;
+    opt_state oa, ob, oc;
+    dl_err e;
+    CHECK(load_net(&a) == 0 && load_net(&b) == 0);
+    CHECK(opt_create(&oa, c, a.net.n_params, a.bias, 3, &e) == 0);
+    CHECK(opt_create(&ob, c, b.net.n_params, b.bias, 3, &e) == 0);
+    for (int i = 0; i < 10; i++)
+        train_step(&a, &oa, c->lr);
+    for (int i = 0; i < 5; i++)
+        train_step(&b, &ob, c->lr);
+    CHECK(opt_create(&oc, c, b.net.n_params, b.bias, 3, &e) == 0);
+    CHECK(opt_state_tensor_count(&oc) == opt_state_tensor_count(&ob));
+    for (size_t i = 0; i < opt_state_tensor_count(&ob); i++) {
+        opt_state_view from, to;
+        opt_state_view_get(&ob, i, &from);
+        opt_state_view_get(&oc, i, &to);
+        CHECK_STR(from.name, to.name);
+        CHECK(from.count == to.count && from.count == b.net.n_params);
+        memcpy(to.data, from.data, from.count * sizeof(float));
+    }
+    oc.step = ob.step;
+    opt_free(&ob);
+    for (int i = 0; i < 5; i++)
+        train_step(&b, &oc, c->lr);
+    CHECK(memcmp(a.net.params, b.net.params, a.net.n_params * sizeof(float)) == 0);
+    opt_free(&oa);
+    opt_free(&oc);
+    nn_free(&a.net);
+    nn_free(&b.net);
+}
+
+static void test_resume_exact(void)
+{
+    opt_config c = config(OPT_ADAMW, 0.01);
+    c.weight_decay = 0.1;
+    check_resume(&c);
+    c = config(OPT_SGD, 0.05);
+    c.momentum = 0.9;
+    check_resume(&c);
+    c = config(OPT_RMSPROP, 0.01);
+    check_resume(&c);
+    opt_state o;
+    dl_err e;
+    CHECK(opt_create(&o, &c, 4, NULL, 0, &e) == 0);
+    opt_state_view v;
+    CHECK(opt_state_tensor_count(&o) == 1);
+    opt_state_view_get(&o, 0, &v);
+    CHECK_STR(v.name, "optim.v");
+    opt_free(&o);
+    c = config(OPT_SGD, 0.1);
+    CHECK(opt_create(&o, &c, 4, NULL, 0, &e) == 0 && opt_state_tensor_count(&o) == 0);
+    opt_free(&o);
+}
+
+static void test_schedules_match_torch(void)
+{
+    double want[FIX_MAX];
+    opt_schedule s;
+    dl_err e;
+    opt_schedule_default(&s);
+    for (uint64_t t = 0; t < 12; t++)
+        CHECK(opt_schedule_lr(&s, 0.1, t) == 0.1);
+    s.kind = SCHED_STEP;
+    s.step_size = 3;
+    s.gamma = 0.5;
+    CHECK(opt_schedule_check(&s, &e) == 0);
+    CHECK(fixture_line("sched.txt", 0, want) == 12);
+    for (uint64_t t = 0; t < 12; t++)
+        CHECK_NEAR(opt_schedule_lr(&s, 0.1, t), want[t], 1e-9);
+    opt_schedule_default(&s);
+    s.kind = SCHED_COSINE;
+    s.t_max = 12;
+    s.eta_min = 0.001;
+    CHECK(fixture_line("sched.txt", 1, want) == 12);
+    for (uint64_t t = 0; t < 12; t++)
+        CHECK_NEAR(opt_schedule_lr(&s, 0.1, t), want[t], 1e-9);
+    CHECK(opt_schedule_lr(&s, 0.1, 40) == 0.001);
+    opt_schedule_default(&s);
+    s.warmup = 4;
+    CHECK(fixture_line("sched.txt", 2, want) == 12);
+    for (uint64_t t = 0; t < 12; t++)
+        CHECK_NEAR(opt_schedule_lr(&s, 0.1, t), want[t], 1e-9);
+    s.kind = SCHED_STEP;
+    s.step_size = 0;
+    CHECK(opt_schedule_check(&s, &e) == DL_EDATA && strstr(e.msg, "step_size"));
+    CHECK(opt_sched_parse("cosine") == SCHED_COSINE && opt_sched_parse("exp") == -1);
+}
+
+static void test_config_errors(void)
+{
+    opt_config c;
+    opt_state o;
+    dl_err e;
+    CHECK(opt_kind_parse("adamw") == OPT_ADAMW && opt_kind_parse("adagrad") == -1);
+    CHECK_STR(opt_kind_name(OPT_RMSPROP), "rmsprop");
+    opt_config_default(&c, OPT_ADAMW);
+    CHECK(c.lr == 1e-3 && c.weight_decay == 1e-2 && c.beta2 == 0.999 && c.decay_bias == 1);
+    CHECK(opt_config_check(&c, &e) == 0);
+    c.lr = -1;
+    CHECK(opt_create(&o, &c, 4, NULL, 0, &e) == DL_EDATA && strstr(e.msg, "optimizer.lr"));
+    CHECK(o.m == NULL && o.v == NULL);
+    c.lr = NAN;
+    CHECK(opt_config_check(&c, &e) == DL_EDATA);
+    opt_config_default(&c, OPT_SGD);
+    c.nesterov = 1;
+    CHECK(opt_config_check(&c, &e) == DL_EDATA && strstr(e.msg, "nesterov"));
+    opt_config_default(&c, OPT_ADAM);
+    c.beta1 = 1.0;
+    CHECK(opt_config_check(&c, &e) == DL_EDATA);
+    opt_config_default(&c, OPT_ADAM);
+    c.weight_decay = -0.1;
+    CHECK(opt_config_check(&c, &e) == DL_EDATA);
+    opt_config_default(&c, OPT_ADAM);
+    c.eps = 0;
+    CHECK(opt_config_check(&c, &e) == DL_EDATA);
+    opt_config_default(&c, OPT_ADAM);
+    c.clip_norm = -1;
+    CHECK(opt_config_check(&c, &e) == DL_EDATA);
+}
+
+int main(void)
+{
+    UNIT_RUN(test_sgd_matches_torch);
+    UNIT_RUN(test_adam_matches_torch);
+    UNIT_RUN(test_rmsprop_matches_torch);
+    UNIT_RUN(test_clip_and_l1_match_torch);
+    UNIT_RUN(test_comparison_can_fail);
+    UNIT_RUN(test_norm_and_clip);
+    UNIT_RUN(test_bias_ranges);
+    UNIT_RUN(test_resume_exact);
+    UNIT_RUN(test_schedules_match_torch);
+    UNIT_RUN(test_config_errors);
+    return UNIT_DONE();
+}
