@@ -45,6 +45,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(SAN) $(LDFLAGS) $< $(LIBA) $(LIBS) -o $@
 
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(SAN) $(LDFLAGS) $< $(LIBA) $(LIBS) -o $@
+
 # Shell-script tools (dl-plot) are copied beside the binaries.
 $(BUILD)/bin/.scripts: $(SCRIPTS)
 	@mkdir -p $(BUILD)/bin
@@ -76,7 +80,7 @@ fuzz:
 	@mkdir -p build-fuzz/corpus tests/fuzz/crashes
 	clang $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined \
 	  -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
-	  tests/fuzz/fuzz_stream.c lib/stream.c lib/tensor.c lib/err.c -lz -o build-fuzz/fuzz_stream
+	  tests/fuzz/fuzz_stream.c lib/stream.c lib/tensor.c lib/err.c lib/crc32c.c -lz -lm -o build-fuzz/fuzz_stream
 	build-fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashes/ \
 	  build-fuzz/corpus tests/fuzz/seeds 2>&1 | tail -5
 	@if ls tests/fuzz/crashes/* >/dev/null 2>&1; then echo 'fuzz: crashes in tests/fuzz/crashes'; exit 1; fi
@@ -102,7 +106,8 @@ setup:
 demo: all
 	BUILD=$(BUILD) scripts/demo
 
-bench: all
+BENCH_SRC := $(wildcard bench/*.c)
+bench: all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 	BUILD=$(BUILD) bench/run
 
 clean:

@@ -11,10 +11,10 @@
  *     8   2  name length in bytes (0..255)
  *    10   2  reserved, 0
  *    12   8  payload length in bytes, as stored
- *    20   4  CRC-32 of the stored payload
+ *    20   4  CRC-32C of the stored payload
  *    24  8r  shape, one u64 per axis
  *   ...   n  name, UTF-8, no terminator
- *   ...   4  CRC-32 of every header byte before this field
+ *   ...   4  CRC-32C of every header byte before this field
  *   ...      payload: the elements, C order, little-endian (zlib: deflated)
  *
  * Records with the same name are chunks of one tensor along its first axis;
@@ -93,7 +93,7 @@ int st_write_set(st_writer *w, const dl_tensor_set *set, dl_err *e);
 /* Opens, writes the set, commits: the common tail of a tool. */
 int st_save_set(const char *path, int flags, const dl_tensor_set *set, dl_err *e);
 
-/* CRC-32 (ISO-HDLC, as zlib and gzip) continuing from `crc`. */
+/* CRC-32C (Castagnoli, as iSCSI and ext4) continuing from `crc`. */
 uint32_t st_crc32(uint32_t crc, const void *buf, size_t len);
 
 #endif
