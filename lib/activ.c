@@ -10,16 +10,22 @@ static const char *const activ_names[NN_ACTIV_COUNT] = {
     "identity", "relu", "leaky_relu", "silu", "gelu", "sigmoid", "tanh", "sin", "softmax",
 };
 
-int nn_activ_parse(const char *name)
+int nn_lookup_name(const char *name, const nn_alias *aliases, size_t n_aliases,
+                   const char *const *names, int n_names)
 {
-    if (strcmp(name, "swish") == 0)
-        return NN_SILU;
-    if (strcmp(name, "linear") == 0)
-        return NN_IDENTITY;
-    for (int i = 0; i < NN_ACTIV_COUNT; i++)
-        if (strcmp(name, activ_names[i]) == 0)
+    for (size_t i = 0; i < n_aliases; i++)
+        if (strcmp(name, aliases[i].alias) == 0)
+            return aliases[i].value;
+    for (int i = 0; i < n_names; i++)
+        if (strcmp(name, names[i]) == 0)
             return i;
     return -1;
+}
+
+int nn_activ_parse(const char *name)
+{
+    static const nn_alias aliases[] = {{"swish", NN_SILU}, {"linear", NN_IDENTITY}};
+    return nn_lookup_name(name, aliases, 2, activ_names, NN_ACTIV_COUNT);
 }
 
 const char *nn_activ_name(int activ)

@@ -14,6 +14,15 @@ void activ_forward(int activ, float param, const float *bias, float *z, float *a
  * Jacobian product a * (d - sum(d * a))).  z and a from the forward pass. */
 void activ_backward(int activ, float param, const float *z, const float *a, float *d,
                     size_t rows, size_t cols);
+/* Name tables: an alias list then the canonical names (index = value). */
+typedef struct nn_alias {
+    const char *alias;
+    int value;
+} nn_alias;
+/* The value of `name` among aliases[] or names[] (index), or -1. */
+int nn_lookup_name(const char *name, const nn_alias *aliases, size_t n_aliases,
+                   const char *const *names, int n_names);
+
 /* Numerically stable logistic function. */
 float activ_sigmoid(float z);
 

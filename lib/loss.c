@@ -16,20 +16,12 @@ static const char *const loss_names[NN_LOSS_COUNT] = {
 
 int nn_loss_parse(const char *name)
 {
-    static const struct {
-        const char *alias;
-        int kind;
-    } aliases[] = {
+    static const nn_alias aliases[] = {
         {"l1", NN_LOSS_MAE}, {"l2", NN_LOSS_MSE}, {"cross_entropy", NN_LOSS_CE},
         {"mlbce", NN_LOSS_MLBCE},
     };
-    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (strcmp(name, aliases[i].alias) == 0)
-            return aliases[i].kind;
-    for (int i = 0; i < NN_LOSS_COUNT; i++)
-        if (strcmp(name, loss_names[i]) == 0)
-            return i;
-    return -1;
+    return nn_lookup_name(name, aliases, sizeof aliases / sizeof aliases[0], loss_names,
+                          NN_LOSS_COUNT);
 }
 
 const char *nn_loss_name(int kind)

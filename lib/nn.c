@@ -201,20 +201,12 @@ static const char *const init_names[NN_INIT_COUNT] = {
 
 int nn_init_parse(const char *name)
 {
-    static const struct {
-        const char *alias;
-        int init;
-    } aliases[] = {
+    static const nn_alias aliases[] = {
         {"kaiming", NN_INIT_KAIMING_NORMAL}, {"he", NN_INIT_KAIMING_NORMAL},
         {"xavier", NN_INIT_XAVIER_UNIFORM}, {"glorot", NN_INIT_XAVIER_UNIFORM},
     };
-    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-        if (strcmp(name, aliases[i].alias) == 0)
-            return aliases[i].init;
-    for (int i = 0; i < NN_INIT_COUNT; i++)
-        if (strcmp(name, init_names[i]) == 0)
-            return i;
-    return -1;
+    return nn_lookup_name(name, aliases, sizeof aliases / sizeof aliases[0], init_names,
+                          NN_INIT_COUNT);
 }
 
 const char *nn_init_name(int init)

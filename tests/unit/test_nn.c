@@ -109,19 +109,30 @@ static void check_loss(const char *file, int kind, double q, double delta, int a
 
 static void test_losses_match_torch(void)
 {
-    check_loss("loss_mse.txt", NN_LOSS_MSE, 2, 1, NN_IDENTITY, 3);
-    check_loss("loss_mae.txt", NN_LOSS_MAE, 2, 1, NN_IDENTITY, 3);
-    check_loss("loss_lq15.txt", NN_LOSS_LQ, 1.5, 1, NN_IDENTITY, 3);
-    check_loss("loss_lq3.txt", NN_LOSS_LQ, 3.0, 1, NN_IDENTITY, 3);
-    check_loss("loss_huber.txt", NN_LOSS_HUBER, 2, 0.5, NN_IDENTITY, 3);
-    check_loss("loss_bce.txt", NN_LOSS_BCE, 2, 1, NN_SIGMOID, 1);
-    check_loss("loss_mlbce.txt", NN_LOSS_MLBCE, 2, 1, NN_SIGMOID, 3);
-    check_loss("loss_ce_onehot.txt", NN_LOSS_CE, 2, 1, NN_SOFTMAX, 3);
-    check_loss("loss_ce_labels.txt", NN_LOSS_CE, 2, 1, NN_SOFTMAX, 3);
-    check_loss("loss_mse_sigmoid.txt", NN_LOSS_MSE, 2, 1, NN_SIGMOID, 3);
-    check_loss("loss_mse_softmax.txt", NN_LOSS_MSE, 2, 1, NN_SOFTMAX, 3);
-    check_loss("loss_bce_big.txt", NN_LOSS_BCE, 2, 1, NN_SIGMOID, 1);
-    check_loss("loss_ce_big.txt", NN_LOSS_CE, 2, 1, NN_SOFTMAX, 3);
+    static const struct {
+        const char *file;
+        int kind;
+        double q, delta;
+        int activ;
+        size_t k;
+    } cases[] = {
+        {"loss_mse.txt", NN_LOSS_MSE, 2, 1, NN_IDENTITY, 3},
+        {"loss_mae.txt", NN_LOSS_MAE, 2, 1, NN_IDENTITY, 3},
+        {"loss_lq15.txt", NN_LOSS_LQ, 1.5, 1, NN_IDENTITY, 3},
+        {"loss_lq3.txt", NN_LOSS_LQ, 3.0, 1, NN_IDENTITY, 3},
+        {"loss_huber.txt", NN_LOSS_HUBER, 2, 0.5, NN_IDENTITY, 3},
+        {"loss_bce.txt", NN_LOSS_BCE, 2, 1, NN_SIGMOID, 1},
+        {"loss_mlbce.txt", NN_LOSS_MLBCE, 2, 1, NN_SIGMOID, 3},
+        {"loss_ce_onehot.txt", NN_LOSS_CE, 2, 1, NN_SOFTMAX, 3},
+        {"loss_ce_labels.txt", NN_LOSS_CE, 2, 1, NN_SOFTMAX, 3},
+        {"loss_mse_sigmoid.txt", NN_LOSS_MSE, 2, 1, NN_SIGMOID, 3},
+        {"loss_mse_softmax.txt", NN_LOSS_MSE, 2, 1, NN_SOFTMAX, 3},
+        {"loss_bce_big.txt", NN_LOSS_BCE, 2, 1, NN_SIGMOID, 1},
+        {"loss_ce_big.txt", NN_LOSS_CE, 2, 1, NN_SOFTMAX, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_loss(cases[i].file, cases[i].kind, cases[i].q, cases[i].delta, cases[i].activ,
+                   cases[i].k);
 }
 
 /* ----------------------------- gradient check ---------------------------- */
@@ -246,15 +257,24 @@ static void check_loss_gradient(int kind, double q, int out_activ, size_t n_out,
 
 static void test_gradcheck_losses(void)
 {
-    check_loss_gradient(NN_LOSS_MSE, 2, NN_IDENTITY, 3, 3, 0);
-    check_loss_gradient(NN_LOSS_MAE, 2, NN_IDENTITY, 3, 3, 0);
-    check_loss_gradient(NN_LOSS_LQ, 1.5, NN_IDENTITY, 3, 3, 0);
-    check_loss_gradient(NN_LOSS_LQ, 3.0, NN_IDENTITY, 3, 3, 0);
-    check_loss_gradient(NN_LOSS_HUBER, 2, NN_IDENTITY, 3, 3, 0);
-    check_loss_gradient(NN_LOSS_BCE, 2, NN_SIGMOID, 1, 1, 1);
-    check_loss_gradient(NN_LOSS_MLBCE, 2, NN_SIGMOID, 3, 3, 1);
-    check_loss_gradient(NN_LOSS_CE, 2, NN_SOFTMAX, 3, 3, 2);
-    check_loss_gradient(NN_LOSS_CE, 2, NN_SOFTMAX, 3, 1, 3);
+    /* kind, q, output activation, outputs, target columns, target kind
+     * (0 real, 1 binary, 2 one-hot, 3 labels) */
+    static const struct {
+        int kind;
+        double q;
+        int activ;
+        size_t n_out, y_cols;
+        int targets;
+    } cases[] = {
+        {NN_LOSS_MSE, 2, NN_IDENTITY, 3, 3, 0},   {NN_LOSS_MAE, 2, NN_IDENTITY, 3, 3, 0},
+        {NN_LOSS_LQ, 1.5, NN_IDENTITY, 3, 3, 0},  {NN_LOSS_LQ, 3.0, NN_IDENTITY, 3, 3, 0},
+        {NN_LOSS_HUBER, 2, NN_IDENTITY, 3, 3, 0}, {NN_LOSS_BCE, 2, NN_SIGMOID, 1, 1, 1},
+        {NN_LOSS_MLBCE, 2, NN_SIGMOID, 3, 3, 1},  {NN_LOSS_CE, 2, NN_SOFTMAX, 3, 3, 2},
+        {NN_LOSS_CE, 2, NN_SOFTMAX, 3, 1, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_loss_gradient(cases[i].kind, cases[i].q, cases[i].activ, cases[i].n_out,
+                            cases[i].y_cols, cases[i].targets);
 }
 
 /* The check can fail: an analytic gradient off by 2% (a wrong constant

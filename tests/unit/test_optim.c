@@ -96,53 +96,41 @@ static opt_config config(int kind, double lr)
     return c;
 }
 
-static void test_sgd_matches_torch(void)
+/* The cases of gen_torch.py, with the same hyper-parameters. */
+static void test_optimizers_match_torch(void)
 {
-    opt_config c = config(OPT_SGD, 0.1);
-    check_against_torch("sgd", &c);
-    c.momentum = 0.9;
-    check_against_torch("momentum", &c);
-    c.nesterov = 1;
-    c.weight_decay = 0.01;
-    check_against_torch("nesterov", &c);
-    c = config(OPT_SGD, 0.1);
-    c.weight_decay = 0.05;
-    check_against_torch("sgd_wd", &c);
-}
-
-static void test_adam_matches_torch(void)
-{
-    opt_config c = config(OPT_ADAM, 0.01);
-    check_against_torch("adam", &c);
-    c.beta1 = 0.8;
-    c.beta2 = 0.99;
-    c.eps = 1e-6;
-    c.weight_decay = 0.1;
-    check_against_torch("adam_wd", &c);
-    c = config(OPT_ADAMW, 0.01);
-    c.weight_decay = 0.1;
-    check_against_torch("adamw", &c);
-}
-
-static void test_rmsprop_matches_torch(void)
-{
-    opt_config c = config(OPT_RMSPROP, 0.01);
-    check_against_torch("rmsprop", &c);
-    c.alpha = 0.9;
-    c.momentum = 0.5;
-    c.weight_decay = 0.01;
-    check_against_torch("rmsprop_mom", &c);
-}
-
-static void test_clip_and_l1_match_torch(void)
-{
-    opt_config c = config(OPT_SGD, 0.1);
-    c.momentum = 0.9;
-    c.clip_norm = 0.05;
-    check_against_torch("sgd_clip", &c);
-    c = config(OPT_SGD, 0.1);
-    c.l1 = 0.01;
-    check_against_torch("sgd_l1", &c);
+    static const struct {
+        const char *name;
+        int kind;
+        double lr, momentum;
+        int nesterov;
+        double beta1, beta2, eps, alpha, wd, clip, l1;
+    } cases[] = {
+        {"sgd", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0},
+        {"momentum", OPT_SGD, 0.1, 0.9, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0},
+        {"nesterov", OPT_SGD, 0.1, 0.9, 1, 0.9, 0.999, 1e-8, 0.99, 0.01, 0, 0},
+        {"sgd_wd", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0.05, 0, 0},
+        {"adam", OPT_ADAM, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0},
+        {"adam_wd", OPT_ADAM, 0.01, 0, 0, 0.8, 0.99, 1e-6, 0.99, 0.1, 0, 0},
+        {"adamw", OPT_ADAMW, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0.1, 0, 0},
+        {"rmsprop", OPT_RMSPROP, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0},
+        {"rmsprop_mom", OPT_RMSPROP, 0.01, 0.5, 0, 0.9, 0.999, 1e-8, 0.9, 0.01, 0, 0},
+        {"sgd_clip", OPT_SGD, 0.1, 0.9, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0.05, 0},
+        {"sgd_l1", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0.01},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        opt_config c = config(cases[i].kind, cases[i].lr);
+        c.momentum = cases[i].momentum;
+        c.nesterov = cases[i].nesterov;
+        c.beta1 = cases[i].beta1;
+        c.beta2 = cases[i].beta2;
+        c.eps = cases[i].eps;
+        c.alpha = cases[i].alpha;
+        c.weight_decay = cases[i].wd;
+        c.clip_norm = cases[i].clip;
+        c.l1 = cases[i].l1;
+        check_against_torch(cases[i].name, &c);
+    }
 }
 
 /* A wrong variant must not pass the same comparison: adam's fixture
@@ -346,10 +334,7 @@ static void test_config_errors(void)
 
 int main(void)
 {
-    UNIT_RUN(test_sgd_matches_torch);
-    UNIT_RUN(test_adam_matches_torch);
-    UNIT_RUN(test_rmsprop_matches_torch);
-    UNIT_RUN(test_clip_and_l1_match_torch);
+    UNIT_RUN(test_optimizers_match_torch);
     UNIT_RUN(test_comparison_can_fail);
     UNIT_RUN(test_norm_and_clip);
     UNIT_RUN(test_bias_ranges);
