@@ -1,0 +1,241 @@
+/* dl-train - train a network from a YAML spec on x, y from a stream and
+ * write the checkpoint.  Parses the command line, reads the inputs, calls
+ * lib/train; see man/dl-train.1. */
+#include <cblas.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "spec.h"
+#include "stream.h"
+#include "train.h"
+
+static const char *const TOOL = "dl-train";
+
+/* The only mutable static: set by SIGINT/SIGTERM, read by the training loop
+ * at the end of each batch. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(void)
+{
+    printf("Usage: dl-train [OPTION]... SPEC [DATA]\n"
+           "Train the network that the YAML file SPEC describes (see dl-spec(5)) on the\n"
+           "records x and y of the stream DATA (default: standard input) and write the\n"
+           "checkpoint (the effective spec, the best epoch's weights, the training state)\n"
+           "to standard output or -o FILE.  One line per epoch goes to standard error.\n"
+           "\n"
+           "  -s, --set KEY.PATH=VALUE  override a spec key, e.g. -s optimizer.lr=3e-4 or\n"
+           "                            -s model.layers.2.units=32 (repeatable, in order)\n"
+           "  -o, --output FILE         write the checkpoint to FILE atomically\n"
+           "                            (default: standard output, never a terminal)\n"
+           "      --val FILE            validation data (x, y); replaces training.validation\n"
+           "      --resume CKPT         continue the run saved in CKPT exactly\n"
+           "      --init-from CKPT      start from CKPT's weights (new optimizer, epoch 0)\n"
+           "      --log FILE            learning curve as TSV: epoch, train_loss, val_loss,\n"
+           "                            lr, seconds, best, grad_norm\n"
+           "      --diagnostics FILE    per epoch and layer: mean/std of pre-activations and\n"
+           "                            activations, weight and bias gradient norms (TSV)\n"
+           "      --print-config        print the effective spec as YAML and exit\n"
+           "  -j, --threads N           BLAS threads (default 0: OpenBLAS's own choice)\n"
+           "  -q, --quiet               no progress on standard error\n"
+           "      --zlib                deflate the checkpoint's records\n"
+           "  -h, --help                this help;  --version  the version\n"
+           "\n"
+           "Exit status: 0 ok, 1 bad data or spec, 2 bad usage, 3 input/output error,\n"
+           "4 out of memory, 5 NaN/Inf loss (the best checkpoint so far is written),\n"
+           "6 interrupted by SIGINT/SIGTERM (the best checkpoint so far is written).\n");
+}
+
+enum { OPT_VAL = 256, OPT_RESUME, OPT_INIT, OPT_LOG, OPT_DIAG, OPT_PRINT, OPT_ZLIB, OPT_VERSION };
+
+typedef struct args {
+    const char *spec, *data, *output, *val, *resume, *init_from, *log, *diag;
+    const char **sets;
+    size_t n_sets;
+    long threads;
+    int print_config, quiet, zlib;
+} args;
+
+static int parse_args(int argc, char **argv, args *a, dl_err *e)
+{
+    static const struct option opts[] = {
+        {"set", required_argument, 0, 's'},       {"output", required_argument, 0, 'o'},
+        {"val", required_argument, 0, OPT_VAL},   {"resume", required_argument, 0, OPT_RESUME},
+        {"init-from", required_argument, 0, OPT_INIT}, {"log", required_argument, 0, OPT_LOG},
+        {"diagnostics", required_argument, 0, OPT_DIAG},
+        {"print-config", no_argument, 0, OPT_PRINT}, {"threads", required_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'},           {"zlib", no_argument, 0, OPT_ZLIB},
+        {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
+        {0, 0, 0, 0}};
+    a->sets = calloc((size_t)argc, sizeof *a->sets);
+    if (!a->sets)
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:o:j:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': a->sets[a->n_sets++] = optarg; break;
+        case 'o': a->output = optarg; break;
+        case OPT_VAL: a->val = optarg; break;
+        case OPT_RESUME: a->resume = optarg; break;
+        case OPT_INIT: a->init_from = optarg; break;
+        case OPT_LOG: a->log = optarg; break;
+        case OPT_DIAG: a->diag = optarg; break;
+        case OPT_PRINT: a->print_config = 1; break;
+        case 'j':
+            if (cli_long("-j", optarg, 0, 256, &a->threads, e))
+                return e->code;
+            break;
+        case 'q': a->quiet = 1; break;
+        case OPT_ZLIB: a->zlib = 1; break;
+        case 'h': usage(); exit(0);
+        case OPT_VERSION: cli_version(TOOL); exit(0);
+        case ':': return dl_fail(e, DL_EUSAGE, "%s needs a value", argv[optind - 1]);
+        default: return dl_fail(e, DL_EUSAGE, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return dl_fail(e, DL_EUSAGE, "the spec file is missing");
+    if (argc - optind > 2)
+        return dl_fail(e, DL_EUSAGE, "too many arguments: '%s'", argv[optind + 2]);
+    a->spec = argv[optind];
+    a->data = optind + 1 < argc ? argv[optind + 1] : NULL;
+    if (a->resume && a->init_from)
+        return dl_fail(e, DL_EUSAGE, "--resume and --init-from exclude each other");
+    return 0;
+}
+
+static int print_config(const dl_spec *s, dl_err *e)
+{
+    char *text;
+    size_t len;
+    if (spec_format(s, &text, &len, e))
+        return e->code;
+    int ok = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0;
+    free(text);
+    return ok ? 0 : dl_fail_errno(e, "standard output");
+}
+
+static int read_set(const char *path, dl_tensor_set *set, dl_err *e)
+{
+    return st_read_set(path, set, e);
+}
+
+static int open_text(const char *path, FILE **f, dl_err *e)
+{
+    if (!path)
+        return 0;
+    *f = fopen(path, "w");
+    return *f ? 0 : dl_fail_errno(e, "%s", path);
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Everything a run holds, freed in one place. */
+typedef struct run {
+    dl_spec spec;
+    dl_tensor_set data, val, resume, init_from, ckpt;
+    FILE *log, *diag;
+    st_writer *out;
+} run;
+
+static int close_text(FILE *f, const char *path, dl_err *e)
+{
+    if (f && fclose(f) != 0 && e->code == 0)
+        return dl_fail_errno(e, "%s", path);
+    return 0;
+}
+
+static int train(const args *a, run *r, dl_err *e)
+{
+    const char *val_path = a->val ? a->val : r->spec.val_file[0] ? r->spec.val_file : NULL;
+    if (read_set(a->data, &r->data, e) || (val_path && read_set(val_path, &r->val, e)) ||
+        (a->resume && read_set(a->resume, &r->resume, e)) ||
+        (a->init_from && read_set(a->init_from, &r->init_from, e)) ||
+        open_text(a->log, &r->log, e) || open_text(a->diag, &r->diag, e))
+        return e->code;
+    /* Opened first, so that a terminal is refused before the work. */
+    if (st_writer_open(&r->out, a->output, a->zlib ? ST_ZLIB : 0, e))
+        return e->code;
+    if (a->threads > 0)
+        openblas_set_num_threads((int)a->threads);
+    tr_config c = {
+        .spec = &r->spec,
+        .data_label = a->data && strcmp(a->data, "-") ? a->data : "<stdin>",
+        .val_label = val_path,
+        .progress = a->quiet ? NULL : stderr,
+        .progress_bar = !a->quiet && isatty(STDERR_FILENO),
+        .log = r->log,
+        .diagnostics = r->diag,
+        .stop = &stop_requested,
+        .resume = a->resume ? &r->resume : NULL,
+        .init_from = a->init_from ? &r->init_from : NULL,
+    };
+    catch_signals();
+    int rc = tr_train(&c, &r->data, val_path ? &r->val : NULL, &r->ckpt, e);
+    if (rc && rc != DL_ENUM && rc != DL_EINTR)
+        return rc;
+    dl_err we;
+    dl_err_clear(&we);
+    int wrc = st_write_set(r->out, &r->ckpt, &we);
+    st_writer *w = r->out;
+    r->out = NULL;
+    if (wrc)
+        st_writer_abort(w);
+    else
+        wrc = st_writer_close(w, &we);
+    if (wrc) {
+        *e = we;
+        return wrc;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    args a = {0};
+    run r;
+    dl_err e;
+    dl_err_clear(&e);
+    memset(&r, 0, sizeof r);
+    dl_set_init(&r.data);
+    dl_set_init(&r.val);
+    dl_set_init(&r.resume);
+    dl_set_init(&r.init_from);
+    dl_set_init(&r.ckpt);
+    int rc = parse_args(argc, argv, &a, &e);
+    if (!rc)
+        rc = spec_load(&r.spec, a.spec, a.sets, a.n_sets, &e);
+    if (!rc && a.print_config)
+        rc = print_config(&r.spec, &e);
+    else if (!rc)
+        rc = train(&a, &r, &e);
+    st_writer_abort(r.out);
+    close_text(r.log, a.log, &e);
+    close_text(r.diag, a.diag, &e);
+    dl_set_free(&r.data);
+    dl_set_free(&r.val);
+    dl_set_free(&r.resume);
+    dl_set_free(&r.init_from);
+    dl_set_free(&r.ckpt);
+    free(a.sets);
+    return rc || e.code ? cli_exit(TOOL, &e) : 0;
+}

@@ -1,0 +1,158 @@
+/* netmodel.c - networks in checkpoints and prediction (see netmodel.h). */
+#include "netmodel.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nm_model {
+    dl_spec spec;
+    nn_net net;
+};
+
+int nm_spec_from_set(dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
+{
+    dl_tensor *rec = dl_set_find(ckpt, "model");
+    if (!rec)
+        return dl_fail(e, DL_EDATA, "no 'model' record: not a checkpoint");
+    if (rec->dtype != DL_U8 || rec->rank != 1)
+        return dl_fail(e, DL_EDATA, "record 'model': expected u8 text");
+    const char *text = rec->data ? (const char *)rec->data : "";
+    size_t len = (size_t)rec->shape[0];
+    if (len < strlen(NM_KIND_LINE) || memcmp(text, NM_KIND_LINE, strlen(NM_KIND_LINE)) != 0)
+        return dl_fail(e, DL_EDATA, "record 'model': not a network (first line is not '%.*s')",
+                       (int)strlen(NM_KIND_LINE) - 1, NM_KIND_LINE);
+    if (spec_parse(s, text, len, "checkpoint model record", NULL, 0, e))
+        return e->code;
+    if (s->input == 0)
+        return dl_fail(e, DL_EDATA, "record 'model': the input size is missing");
+    return 0;
+}
+
+int nm_spec_to_set(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
+{
+    char *yaml;
+    size_t len;
+    if (spec_format(s, &yaml, &len, e))
+        return e->code;
+    size_t head = strlen(NM_KIND_LINE);
+    dl_tensor t;
+    uint64_t shape[1] = {head + len};
+    int rc = dl_tensor_alloc(&t, "model", DL_U8, 1, shape, e);
+    if (!rc) {
+        memcpy(t.data, NM_KIND_LINE, head);
+        memcpy((char *)t.data + head, yaml, len);
+        rc = dl_set_put(ckpt, &t, e);
+        if (rc)
+            dl_tensor_free(&t);
+    }
+    free(yaml);
+    return rc;
+}
+
+int nm_net_create(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e)
+{
+    return nn_create(net, (size_t)s->input, s->layers, s->n_layers, max_batch, e);
+}
+
+int nm_params_from_set(nn_net *net, dl_tensor_set *ckpt, const char *prefix, dl_err *e)
+{
+    for (size_t i = 0; i < nn_param_tensor_count(net); i++) {
+        nn_param_view v;
+        nn_param_view_get(net, i, &v);
+        char name[DL_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%s%s", prefix, v.name);
+        dl_tensor *t = dl_set_find(ckpt, name);
+        if (!t)
+            return dl_fail(e, DL_EDATA, "checkpoint: no '%s' record", name);
+        int same = t->dtype == DL_F32 && t->rank == v.rank && t->shape[0] == v.shape[0] &&
+                   (v.rank == 1 || t->shape[1] == v.shape[1]);
+        if (!same) {
+            char have[128];
+            dl_tensor_describe(t, have, sizeof have);
+            if (v.rank == 1)
+                return dl_fail(e, DL_EDATA, "checkpoint: '%s' is %s, the network needs f32 "
+                               "[%llu]", name, have, (unsigned long long)v.shape[0]);
+            return dl_fail(e, DL_EDATA, "checkpoint: '%s' is %s, the network needs f32 "
+                           "[%llu, %llu]", name, have, (unsigned long long)v.shape[0],
+                           (unsigned long long)v.shape[1]);
+        }
+        if (dl_tensor_find_nonfinite(t) >= 0)
+            return dl_fail(e, DL_EDATA, "checkpoint: '%s' holds NaN or Inf", name);
+        memcpy(v.data, t->data, v.count * sizeof(float));
+    }
+    return 0;
+}
+
+int nm_params_to_set(const nn_net *net, const float *params, dl_tensor_set *ckpt,
+                     const char *prefix, dl_err *e)
+{
+    for (size_t i = 0; i < nn_param_tensor_count(net); i++) {
+        nn_param_view v;
+        nn_param_view_get(net, i, &v);
+        char name[DL_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%s%s", prefix, v.name);
+        dl_tensor t;
+        if (dl_tensor_alloc(&t, name, DL_F32, v.rank, v.shape, e))
+            return e->code;
+        memcpy(t.data, params + v.offset, v.count * sizeof(float));
+        if (dl_set_put(ckpt, &t, e)) {
+            dl_tensor_free(&t);
+            return e->code;
+        }
+    }
+    return 0;
+}
+
+int nm_open(nm_model **out, dl_tensor_set *ckpt, size_t max_batch, dl_err *e)
+{
+    nm_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    if (nm_spec_from_set(&m->spec, ckpt, e) || nm_net_create(&m->net, &m->spec, max_batch, e) ||
+        nm_params_from_set(&m->net, ckpt, "", e)) {
+        nm_free(m);
+        return e->code;
+    }
+    *out = m;
+    return 0;
+}
+
+void nm_free(nm_model *m)
+{
+    if (!m)
+        return;
+    nn_free(&m->net);
+    free(m);
+}
+
+size_t nm_input_dim(const nm_model *m) { return m->net.n_in; }
+size_t nm_output_dim(const nm_model *m) { return m->net.n_out; }
+
+int nm_predict(nm_model *m, const float *x, size_t rows, float *yhat, dl_err *e)
+{
+    size_t in = m->net.n_in, out = m->net.n_out;
+    for (size_t r = 0; r < rows; r += m->net.max_batch) {
+        size_t n = rows - r < m->net.max_batch ? rows - r : m->net.max_batch;
+        if (nn_forward(&m->net, x + r * in, n, e))
+            return e->code;
+        memcpy(yhat + r * out, nn_output(&m->net), n * out * sizeof(float));
+    }
+    return 0;
+}
+
+void nm_labels(const float *p, size_t rows, size_t k, double threshold, float *labels)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = p + r * k;
+        if (k == 1) {
+            labels[r] = row[0] >= threshold ? 1.0f : 0.0f;
+            continue;
+        }
+        size_t best = 0;
+        for (size_t j = 1; j < k; j++)
+            if (row[j] > row[best])
+                best = j;
+        labels[r] = (float)best;
+    }
+}

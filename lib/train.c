@@ -1,0 +1,633 @@
+/* train.c - the training loop (see train.h and man/dl-train.1). */
+#include "train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "netmodel.h"
+#include "nn.h"
+#include "optim.h"
+#include "rng.h"
+
+/* Rows of a data set in float32, row-major. */
+typedef struct tr_rows {
+    float *x, *y;
+    size_t n;
+} tr_rows;
+
+/* The optimizer state and the shuffling RNG at the end of an epoch: what
+ * --resume needs besides the weights. */
+typedef struct tr_snapshot {
+    float *params, *m, *v;
+    uint64_t step;
+    dl_rng rng;
+} tr_snapshot;
+
+typedef struct trainer {
+    const tr_config *cfg;
+    dl_spec spec;           /* the config's spec with the input size filled in */
+    nn_net net;
+    opt_state opt;
+    tr_rows train, val;
+    size_t d, k;            /* x and y columns */
+    size_t batch;           /* rows per minibatch */
+    uint64_t *order;        /* training rows in this epoch's order */
+    float *xb, *yb;         /* a gathered minibatch */
+    float *best;            /* the best epoch's weights */
+    tr_snapshot snap;       /* the last completed epoch */
+    nn_layer_stats *stats;  /* per layer, from the epoch's last batch */
+    dl_rng rng;             /* shuffles */
+    uint64_t epoch;         /* completed epochs */
+    uint64_t best_epoch, bad_epochs;
+    double best_loss;
+    double grad_norm;       /* of the last batch */
+} trainer;
+
+/* Separate streams so that, e.g., --init-from (no weights drawn) does not
+ * change the validation split or the shuffles of the same seed. */
+#define SEED_SPLIT 0x5851f42d4c957f2dULL
+#define SEED_SHUFFLE 0x14057b7ef767814fULL
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static float *floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
+
+/* ------------------------------ the data -------------------------------- */
+
+/* Takes record `name` as an f32 matrix, checked for NaN/Inf. */
+static int take_matrix(dl_tensor_set *set, const char *name, const char *label, dl_tensor *t,
+                       dl_err *e)
+{
+    if (!dl_set_take(set, name, t))
+        return dl_fail(e, DL_EDATA, "%s: no '%s' record", label, name);
+    if (dl_tensor_as_matrix(t, e) || dl_tensor_convert(t, DL_F32, e))
+        return dl_err_wrap(e, "%s: record '%s'", label, name);
+    int64_t bad = dl_tensor_find_nonfinite(t);
+    if (bad >= 0)
+        return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu holds NaN or Inf", label, name,
+                       (unsigned long long)((uint64_t)bad / dl_tensor_row_size(t) + 1));
+    return 0;
+}
+
+/* x and y of a set, as matrices with the same number of rows. */
+static int take_xy(dl_tensor_set *set, const char *label, dl_tensor *x, dl_tensor *y, dl_err *e)
+{
+    if (take_matrix(set, "x", label, x, e) || take_matrix(set, "y", label, y, e))
+        return e->code;
+    if (x->shape[0] != y->shape[0])
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu rows but 'y' has %llu", label,
+                       (unsigned long long)x->shape[0], (unsigned long long)y->shape[0]);
+    if (x->shape[0] == 0)
+        return dl_fail(e, DL_EDATA, "%s: the data set is empty", label);
+    return 0;
+}
+
+static int rows_alloc(tr_rows *r, size_t n, size_t d, size_t k, dl_err *e)
+{
+    r->n = n;
+    r->x = floats(n * d);
+    r->y = floats(n * k);
+    if (!r->x || !r->y)
+        return dl_fail(e, DL_ENOMEM, "out of memory for %zu rows", n);
+    return 0;
+}
+
+static void copy_row(tr_rows *dst, size_t i, const dl_tensor *x, const dl_tensor *y, size_t j,
+                     size_t d, size_t k)
+{
+    memcpy(dst->x + i * d, (const float *)x->data + j * d, d * sizeof(float));
+    memcpy(dst->y + i * k, (const float *)y->data + j * k, k * sizeof(float));
+}
+
+/* Holds out round(fraction * n) rows (at least 1), chosen by the seeded
+ * split stream; both parts keep the data's row order. */
+static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, dl_err *e)
+{
+    size_t n = (size_t)x->shape[0];
+    size_t n_val = (size_t)llround(t->spec.validation * (double)n);
+    if (t->spec.validation > 0 && n_val == 0)
+        n_val = 1;
+    if (n_val >= n)
+        return dl_fail(e, DL_EDATA, "%s: %zu rows leave no training rows after holding out "
+                       "%s for validation", t->cfg->data_label, n, "a fraction");
+    unsigned char *is_val = calloc(n, 1);
+    uint64_t *perm = calloc(n, sizeof *perm);
+    int rc = 0;
+    if (!is_val || !perm || rows_alloc(&t->train, n - n_val, t->d, t->k, e) ||
+        rows_alloc(&t->val, n_val, t->d, t->k, e)) {
+        rc = e->code ? e->code : dl_fail(e, DL_ENOMEM, "out of memory");
+    } else {
+        dl_rng split;
+        dl_rng_seed(&split, t->spec.seed ^ SEED_SPLIT);
+        for (size_t i = 0; i < n; i++)
+            perm[i] = i;
+        if (n_val)
+            dl_rng_shuffle(&split, perm, n);
+        for (size_t i = 0; i < n_val; i++)
+            is_val[perm[i]] = 1;
+        size_t a = 0, b = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (is_val[i])
+                copy_row(&t->val, b++, x, y, i, t->d, t->k);
+            else
+                copy_row(&t->train, a++, x, y, i, t->d, t->k);
+        }
+    }
+    free(is_val);
+    free(perm);
+    return rc;
+}
+
+static int load_val_set(trainer *t, dl_tensor_set *val, dl_err *e)
+{
+    dl_tensor x = {0}, y = {0};
+    int rc = take_xy(val, t->cfg->val_label, &x, &y, e);
+    if (!rc && (x.shape[1] != t->d || y.shape[1] != t->k))
+        rc = dl_fail(e, DL_EDATA, "%s: x is [%llu, %llu] and y [%llu, %llu], but the training "
+                     "data has %zu and %zu columns", t->cfg->val_label,
+                     (unsigned long long)x.shape[0], (unsigned long long)x.shape[1],
+                     (unsigned long long)y.shape[0], (unsigned long long)y.shape[1], t->d, t->k);
+    if (!rc && !(rc = rows_alloc(&t->val, (size_t)x.shape[0], t->d, t->k, e)))
+        for (size_t i = 0; i < t->val.n; i++)
+            copy_row(&t->val, i, &x, &y, i, t->d, t->k);
+    dl_tensor_free(&x);
+    dl_tensor_free(&y);
+    return rc;
+}
+
+static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
+{
+    dl_tensor x = {0}, y = {0};
+    int rc = take_xy(data, t->cfg->data_label, &x, &y, e);
+    if (!rc) {
+        t->d = (size_t)x.shape[1];
+        t->k = (size_t)y.shape[1];
+        if (t->spec.input && t->spec.input != t->d)
+            rc = dl_fail(e, DL_EDATA, "%s: 'x' has %zu columns but the spec says model.input "
+                         "%llu", t->cfg->data_label, t->d, (unsigned long long)t->spec.input);
+        t->spec.input = t->d;
+    }
+    if (!rc && val) {
+        t->spec.validation = 0;
+        rc = load_val_set(t, val, e);
+        if (!rc && !(rc = rows_alloc(&t->train, (size_t)x.shape[0], t->d, t->k, e)))
+            for (size_t i = 0; i < t->train.n; i++)
+                copy_row(&t->train, i, &x, &y, i, t->d, t->k);
+    } else if (!rc) {
+        rc = split_rows(t, &x, &y, e);
+    }
+    dl_tensor_free(&x);
+    dl_tensor_free(&y);
+    return rc;
+}
+
+static int check_targets(trainer *t, const tr_rows *r, const char *label, dl_err *e)
+{
+    if (r->n && nn_loss_check_targets(&t->spec.loss, &t->net, r->y, r->n, t->k, 1, e))
+        return dl_err_wrap(e, "%s: record 'y'", label);
+    return 0;
+}
+
+/* ------------------------------ set-up --------------------------------- */
+
+static int alloc_buffers(trainer *t, dl_err *e)
+{
+    size_t p = t->net.n_params;
+    int with_m = t->opt.m != NULL, with_v = t->opt.v != NULL;
+    t->order = calloc(t->train.n, sizeof *t->order);
+    t->xb = floats(t->batch * t->d);
+    t->yb = floats(t->batch * t->k);
+    t->best = floats(p);
+    t->snap.params = floats(p);
+    t->snap.m = with_m ? floats(p) : NULL;
+    t->snap.v = with_v ? floats(p) : NULL;
+    t->stats = calloc(t->net.n_layers, sizeof *t->stats);
+    if (!t->order || !t->xb || !t->yb || !t->best || !t->snap.params || !t->stats ||
+        (with_m && !t->snap.m) || (with_v && !t->snap.v))
+        return dl_fail(e, DL_ENOMEM, "out of memory for the training buffers");
+    for (size_t i = 0; i < t->train.n; i++)
+        t->order[i] = i;
+    return 0;
+}
+
+static int create_optimizer(trainer *t, dl_err *e)
+{
+    size_t nl = t->net.n_layers;
+    opt_range *bias = calloc(nl, sizeof *bias);
+    if (!bias)
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    for (size_t l = 0; l < nl; l++) {
+        bias[l].off = t->net.layers[l].b_off;
+        bias[l].len = t->net.layers[l].out;
+    }
+    int rc = opt_create(&t->opt, &t->spec.opt, t->net.n_params, bias, nl, e);
+    free(bias);
+    return rc;
+}
+
+static void take_snapshot(trainer *t)
+{
+    size_t bytes = t->net.n_params * sizeof(float);
+    memcpy(t->snap.params, t->net.params, bytes);
+    if (t->snap.m)
+        memcpy(t->snap.m, t->opt.m, bytes);
+    if (t->snap.v)
+        memcpy(t->snap.v, t->opt.v, bytes);
+    t->snap.step = t->opt.step;
+    t->snap.rng = t->rng;
+}
+
+/* ------------------------------ checkpoints ------------------------------ */
+
+static int put_data(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t count,
+                    const void *data, dl_err *e)
+{
+    dl_tensor t;
+    uint64_t shape[1] = {count};
+    if (dl_tensor_alloc(&t, name, dtype, 1, shape, e))
+        return e->code;
+    memcpy(t.data, data, (size_t)count * dl_dtype_size(dtype));
+    if (dl_set_put(ckpt, &t, e)) {
+        dl_tensor_free(&t);
+        return e->code;
+    }
+    return 0;
+}
+
+/* state.counters (i64): completed epochs, optimizer steps, best epoch,
+ * epochs without improvement; state.best_loss (f64); state.rng (the four
+ * xoshiro words as i64); state.optim.m / .v; state.layerN.* (weights). */
+static int put_state(const trainer *t, dl_tensor_set *ckpt, dl_err *e)
+{
+    int64_t counters[4] = {(int64_t)t->epoch, (int64_t)t->snap.step, (int64_t)t->best_epoch,
+                           (int64_t)t->bad_epochs};
+    int64_t rng[4];
+    for (int i = 0; i < 4; i++)
+        rng[i] = (int64_t)t->snap.rng.s[i];
+    size_t p = t->net.n_params;
+    if (put_data(ckpt, "state.counters", DL_I64, 4, counters, e) ||
+        put_data(ckpt, "state.best_loss", DL_F64, 1, &t->best_loss, e) ||
+        put_data(ckpt, "state.rng", DL_I64, 4, rng, e) ||
+        (t->snap.m && put_data(ckpt, "state.optim.m", DL_F32, p, t->snap.m, e)) ||
+        (t->snap.v && put_data(ckpt, "state.optim.v", DL_F32, p, t->snap.v, e)))
+        return e->code;
+    return nm_params_to_set(&t->net, t->snap.params, ckpt, "state.", e);
+}
+
+static int write_checkpoint(const trainer *t, dl_tensor_set *ckpt, dl_err *e)
+{
+    if (nm_params_to_set(&t->net, t->best, ckpt, "", e) || put_state(t, ckpt, e))
+        return dl_err_wrap(e, "writing the checkpoint");
+    return 0;
+}
+
+static int get_state(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t count,
+                     void *out, dl_err *e)
+{
+    dl_tensor *t = dl_set_find(ckpt, name);
+    if (!t)
+        return dl_fail(e, DL_EDATA, "no '%s' record (not written by dl-train?)", name);
+    if (t->dtype != dtype || t->rank != 1 || t->shape[0] != count)
+        return dl_fail(e, DL_EDATA, "'%s' is not %s [%llu]", name, dl_dtype_name(dtype),
+                       (unsigned long long)count);
+    memcpy(out, t->data, (size_t)count * dl_dtype_size(dtype));
+    return 0;
+}
+
+/* The resumed run must be the same network and optimizer as the saved one;
+ * epochs, patience and the like may change. */
+static int same_setup(const dl_spec *a, const dl_spec *b, dl_err *e)
+{
+    if (a->n_layers != b->n_layers || a->input != b->input)
+        return dl_fail(e, DL_EDATA, "the checkpoint's network has %zu layers and %llu inputs, "
+                       "the spec and data %zu and %llu", b->n_layers,
+                       (unsigned long long)b->input, a->n_layers, (unsigned long long)a->input);
+    for (size_t i = 0; i < a->n_layers; i++)
+        if (a->layers[i].units != b->layers[i].units ||
+            a->layers[i].activ != b->layers[i].activ || a->layers[i].param != b->layers[i].param)
+            return dl_fail(e, DL_EDATA, "layer %zu differs between the checkpoint and the spec",
+                           i + 1);
+    if (a->opt.kind != b->opt.kind)
+        return dl_fail(e, DL_EDATA, "the checkpoint was trained with %s, the spec says %s",
+                       opt_kind_name(b->opt.kind), opt_kind_name(a->opt.kind));
+    return 0;
+}
+
+static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
+{
+    dl_spec saved;
+    int64_t counters[4], rng[4];
+    size_t p = t->net.n_params;
+    if (nm_spec_from_set(&saved, ckpt, e) || same_setup(&t->spec, &saved, e) ||
+        get_state(ckpt, "state.counters", DL_I64, 4, counters, e) ||
+        get_state(ckpt, "state.best_loss", DL_F64, 1, &t->best_loss, e) ||
+        get_state(ckpt, "state.rng", DL_I64, 4, rng, e) ||
+        (t->opt.m && get_state(ckpt, "state.optim.m", DL_F32, p, t->opt.m, e)) ||
+        (t->opt.v && get_state(ckpt, "state.optim.v", DL_F32, p, t->opt.v, e)) ||
+        nm_params_from_set(&t->net, ckpt, "", e))
+        return dl_err_wrap(e, "--resume");
+    memcpy(t->best, t->net.params, p * sizeof(float));
+    if (nm_params_from_set(&t->net, ckpt, "state.", e))
+        return dl_err_wrap(e, "--resume");
+    for (int i = 0; i < 4; i++) {
+        if (counters[i] < 0)
+            return dl_fail(e, DL_EDATA, "--resume: 'state.counters' is negative");
+        t->rng.s[i] = (uint64_t)rng[i];
+    }
+    t->epoch = (uint64_t)counters[0];
+    t->opt.step = (uint64_t)counters[1];
+    t->best_epoch = (uint64_t)counters[2];
+    t->bad_epochs = (uint64_t)counters[3];
+    return 0;
+}
+
+/* Initial weights: resumed, copied from --init-from, or drawn from the seed. */
+static int start_weights(trainer *t, dl_err *e)
+{
+    const tr_config *c = t->cfg;
+    dl_rng_seed(&t->rng, t->spec.seed ^ SEED_SHUFFLE);
+    t->best_loss = INFINITY;
+    if (c->resume)
+        return resume_from(t, c->resume, e);
+    if (c->init_from) {
+        if (nm_params_from_set(&t->net, c->init_from, "", e))
+            return dl_err_wrap(e, "--init-from");
+    } else {
+        dl_rng init;
+        dl_rng_seed(&init, t->spec.seed);
+        if (nn_init_params(&t->net, t->spec.init, t->spec.init_scale, &init, e))
+            return e->code;
+    }
+    memcpy(t->best, t->net.params, t->net.n_params * sizeof(float));
+    return 0;
+}
+
+static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
+{
+    if (load_data(t, data, val, e))
+        return e->code;
+    size_t n = t->train.n;
+    t->batch = t->spec.batch_size && t->spec.batch_size < n ? (size_t)t->spec.batch_size : n;
+    if (nm_net_create(&t->net, &t->spec, t->batch, e) ||
+        nn_loss_check(&t->spec.loss, &t->net, t->k, e))
+        return e->code;
+    if (check_targets(t, &t->train, t->cfg->data_label, e) ||
+        check_targets(t, &t->val, t->cfg->val_label ? t->cfg->val_label : t->cfg->data_label,
+                      e) ||
+        create_optimizer(t, e) || alloc_buffers(t, e) || start_weights(t, e))
+        return e->code;
+    take_snapshot(t);
+    return 0;
+}
+
+static void trainer_free(trainer *t)
+{
+    nn_free(&t->net);
+    opt_free(&t->opt);
+    free(t->train.x);
+    free(t->train.y);
+    free(t->val.x);
+    free(t->val.y);
+    free(t->order);
+    free(t->xb);
+    free(t->yb);
+    free(t->best);
+    free(t->snap.params);
+    free(t->snap.m);
+    free(t->snap.v);
+    free(t->stats);
+}
+
+/* ------------------------------ the loop -------------------------------- */
+
+enum { RUN_OK, RUN_NAN, RUN_STOP };
+
+/* The minibatch of rows [first, first + rows) in this epoch's order: views
+ * into the data when the order is the data's, else gathered copies. */
+static void minibatch(trainer *t, size_t first, size_t rows, const float **xb, const float **yb)
+{
+    size_t d = t->d, k = t->k;
+    if (!t->spec.shuffle || t->batch == t->train.n) {
+        *xb = t->train.x + first * d;
+        *yb = t->train.y + first * k;
+        return;
+    }
+    for (size_t i = 0; i < rows; i++) {
+        size_t r = (size_t)t->order[first + i];
+        memcpy(t->xb + i * d, t->train.x + r * d, d * sizeof(float));
+        memcpy(t->yb + i * k, t->train.y + r * k, k * sizeof(float));
+    }
+    *xb = t->xb;
+    *yb = t->yb;
+}
+
+static void draw_bar(const trainer *t, size_t done, size_t total, double *last)
+{
+    double now = now_seconds();
+    if (!t->cfg->progress_bar || !t->cfg->progress || now - *last < 0.2)
+        return;
+    *last = now;
+    int width = 30, filled = (int)((double)width * (double)done / (double)total);
+    fprintf(t->cfg->progress, "\repoch %llu [%.*s%*s] %zu/%zu", (unsigned long long)t->epoch + 1,
+            filled, "##############################", width - filled, "", done, total);
+    fflush(t->cfg->progress);
+}
+
+static void collect_stats(trainer *t)
+{
+    for (size_t l = 0; l < t->net.n_layers; l++)
+        nn_layer_diagnostics(&t->net, l, &t->stats[l]);
+}
+
+/* One pass over the training rows; *why says whether it completed. */
+static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err *e)
+{
+    size_t n = t->train.n;
+    double sum = 0.0, last_bar = now_seconds();
+    if (t->spec.shuffle && t->batch < n)
+        dl_rng_shuffle(&t->rng, t->order, n);
+    *why = RUN_OK;
+    for (size_t first = 0; first < n; first += t->batch) {
+        size_t rows = n - first < t->batch ? n - first : t->batch;
+        const float *xb, *yb;
+        double loss;
+        minibatch(t, first, rows, &xb, &yb);
+        if (nn_forward(&t->net, xb, rows, e) ||
+            nn_loss_eval(&t->spec.loss, &t->net, yb, t->k, 1, &loss, e))
+            return e->code;
+        if (!isfinite(loss)) {
+            *why = RUN_NAN;
+            return 0;
+        }
+        nn_backward(&t->net, xb);
+        if (t->cfg->diagnostics && first + rows == n)
+            collect_stats(t);
+        t->grad_norm = opt_step(&t->opt, t->net.params, t->net.grads, lr);
+        sum += loss * (double)rows;
+        if (!isfinite(t->grad_norm)) {
+            *why = RUN_NAN;
+            return 0;
+        }
+        if (t->cfg->stop && *t->cfg->stop) {
+            *why = RUN_STOP;
+            return 0;
+        }
+        draw_bar(t, first + rows, n, &last_bar);
+    }
+    *train_loss = sum / (double)n;
+    return 0;
+}
+
+/* Mean loss over rows r, in chunks of the network's batch. */
+static int eval_loss(trainer *t, const tr_rows *r, double *out, dl_err *e)
+{
+    double sum = 0.0;
+    for (size_t first = 0; first < r->n; first += t->net.max_batch) {
+        size_t rows = r->n - first < t->net.max_batch ? r->n - first : t->net.max_batch;
+        double loss;
+        if (nn_forward(&t->net, r->x + first * t->d, rows, e) ||
+            nn_loss_eval(&t->spec.loss, &t->net, r->y + first * t->k, t->k, 0, &loss, e))
+            return e->code;
+        sum += loss * (double)rows;
+    }
+    *out = sum / (double)r->n;
+    return 0;
+}
+
+static void write_logs(const trainer *t, double train_loss, double val_loss, double lr,
+                       double secs, int improved)
+{
+    const tr_config *c = t->cfg;
+    unsigned long long ep = (unsigned long long)t->epoch;
+    if (c->log)
+        fprintf(c->log, "%llu\t%.9g\t%.9g\t%.9g\t%.6f\t%d\t%.9g\n", ep, train_loss, val_loss, lr,
+                secs, improved, t->grad_norm);
+    for (size_t l = 0; c->diagnostics && l < t->net.n_layers; l++) {
+        const nn_layer_stats *s = &t->stats[l];
+        fprintf(c->diagnostics, "%llu\t%zu\t%zu\t%s\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\n", ep,
+                l + 1, t->net.layers[l].out, nn_activ_name(t->net.layers[l].activ), s->z_mean,
+                s->z_std, s->a_mean, s->a_std, s->gw_norm, s->gb_norm);
+    }
+    if (!c->progress)
+        return;
+    if (c->progress_bar)
+        fprintf(c->progress, "\r\033[K");
+    fprintf(c->progress, "epoch %llu/%llu: train %.6g", ep, (unsigned long long)t->spec.epochs,
+            train_loss);
+    if (t->val.n)
+        fprintf(c->progress, " val %.6g", val_loss);
+    fprintf(c->progress, " best %.6g (epoch %llu) %.3fs\n", t->best_loss,
+            (unsigned long long)t->best_epoch, secs);
+}
+
+/* Best-epoch bookkeeping after epoch t->epoch, then the snapshot. */
+static void end_epoch(trainer *t, double train_loss, double val_loss, double lr, double secs)
+{
+    double metric = t->val.n ? val_loss : train_loss;
+    int improved = metric < t->best_loss - t->spec.min_delta;
+    if (improved) {
+        t->best_loss = metric;
+        t->best_epoch = t->epoch;
+        t->bad_epochs = 0;
+        memcpy(t->best, t->net.params, t->net.n_params * sizeof(float));
+    } else {
+        t->bad_epochs++;
+    }
+    take_snapshot(t);
+    write_logs(t, train_loss, val_loss, lr, secs, improved);
+}
+
+static int nan_stop(const trainer *t, const char *what, dl_err *e)
+{
+    return dl_fail(e, DL_ENUM, "epoch %llu: the %s loss is NaN or Inf (try a smaller "
+                   "optimizer.lr); the checkpoint keeps epoch %llu, the best so far",
+                   (unsigned long long)t->epoch + 1, what, (unsigned long long)t->best_epoch);
+}
+
+static int train_loop(trainer *t, dl_err *e)
+{
+    const tr_config *c = t->cfg;
+    while (t->epoch < t->spec.epochs) {
+        double start = now_seconds();
+        double lr = opt_schedule_lr(&t->spec.sched, t->spec.opt.lr, t->epoch);
+        double train_loss = 0.0, val_loss = NAN;
+        int why;
+        if (run_epoch(t, lr, &train_loss, &why, e))
+            return e->code;
+        if (why == RUN_NAN)
+            return nan_stop(t, "training", e);
+        if (why == RUN_STOP)
+            return dl_fail(e, DL_EINTR, "interrupted in epoch %llu; the checkpoint keeps epoch "
+                           "%llu (the best) and resumes after epoch %llu",
+                           (unsigned long long)t->epoch + 1, (unsigned long long)t->best_epoch,
+                           (unsigned long long)t->epoch);
+        if (t->val.n && eval_loss(t, &t->val, &val_loss, e))
+            return e->code;
+        if (t->val.n && !isfinite(val_loss))
+            return nan_stop(t, "validation", e);
+        t->epoch++;
+        end_epoch(t, train_loss, val_loss, lr, now_seconds() - start);
+        if (c->stop && *c->stop)
+            return dl_fail(e, DL_EINTR, "interrupted after epoch %llu; the checkpoint keeps "
+                           "epoch %llu (the best)", (unsigned long long)t->epoch,
+                           (unsigned long long)t->best_epoch);
+        if (t->spec.patience && t->bad_epochs >= t->spec.patience) {
+            if (c->progress)
+                fprintf(c->progress, "early stopping after epoch %llu: no improvement for %llu "
+                        "epochs; keeping epoch %llu\n", (unsigned long long)t->epoch,
+                        (unsigned long long)t->bad_epochs, (unsigned long long)t->best_epoch);
+            break;
+        }
+    }
+    return 0;
+}
+
+static void write_headers(const tr_config *c)
+{
+    if (c->log)
+        fprintf(c->log, "epoch\ttrain_loss\tval_loss\tlr\tseconds\tbest\tgrad_norm\n");
+    if (c->diagnostics)
+        fprintf(c->diagnostics, "epoch\tlayer\tunits\tactivation\tz_mean\tz_std\ta_mean\ta_std\t"
+                "grad_w_norm\tgrad_b_norm\n");
+}
+
+int tr_train(const tr_config *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
+             dl_err *e)
+{
+    trainer t;
+    memset(&t, 0, sizeof t);
+    t.cfg = c;
+    t.spec = *c->spec;
+    dl_tensor design = {0};
+    int have_design = dl_set_take(data, "design", &design);
+    int rc = setup(&t, data, val, e);
+    if (!rc) {
+        write_headers(c);
+        rc = train_loop(&t, e);
+    }
+    if (rc == 0 || rc == DL_ENUM || rc == DL_EINTR) {
+        dl_err we;
+        dl_err_clear(&we);
+        int wrc = nm_spec_to_set(&t.spec, ckpt, &we);
+        if (!wrc && have_design && !(wrc = dl_set_put(ckpt, &design, &we)))
+            have_design = 0;
+        if (!wrc)
+            wrc = write_checkpoint(&t, ckpt, &we);
+        if (wrc) {
+            *e = we;
+            rc = wrc;
+            dl_set_free(ckpt);
+        }
+    }
+    if (have_design)
+        dl_tensor_free(&design);
+    trainer_free(&t);
+    return rc;
+}

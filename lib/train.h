@@ -1,0 +1,49 @@
+/* train.h - the training loop of dl-train.
+ *
+ * tr_train reads x and y from a data set (any float or integer dtype; used
+ * as float32), holds out a validation part (a seeded fraction, or a separate
+ * set), runs seeded shuffled minibatches for the spec's epochs with its
+ * optimizer and lr schedule, tracks the best epoch (lowest validation loss,
+ * or training loss when there is no validation data), stops early after
+ * `patience` epochs without an improvement of more than min_delta, and
+ * returns a checkpoint whose weights are the best epoch's.  The checkpoint
+ * also holds the state of the last completed epoch (weights, optimizer
+ * moments, step count, shuffling RNG, counters), so a run continued with
+ * --resume gives the same bits as one that never stopped.
+ *
+ * Nothing is allocated inside the epoch loop. */
+#ifndef DL_TRAIN_H
+#define DL_TRAIN_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "spec.h"
+#include "tensor.h"
+
+typedef struct tr_config {
+    const dl_spec *spec;
+    const char *data_label;          /* names the training data in messages */
+    const char *val_label;           /* names the validation set, if any */
+    FILE *progress;                  /* one line per epoch; NULL: quiet */
+    int progress_bar;                /* also a bar within each epoch (a terminal) */
+    FILE *log;                       /* learning curve TSV, or NULL */
+    FILE *diagnostics;               /* per-layer statistics TSV, or NULL */
+    volatile sig_atomic_t *stop;     /* set by a signal: stop after the batch */
+    dl_tensor_set *resume;           /* checkpoint to continue exactly, or NULL */
+    dl_tensor_set *init_from;        /* checkpoint whose weights start the run, or NULL */
+} tr_config;
+
+/* Trains on data (records x, y; a `design` record is moved into the
+ * checkpoint) and the optional validation set val (x, y).  Returns:
+ *   0         ckpt holds the checkpoint;
+ *   DL_ENUM   a NaN or Inf loss stopped training; ckpt holds the best epoch
+ *             so far (epoch 0 is the initial weights);
+ *   DL_EINTR  *stop was set; ckpt holds the best epoch so far;
+ *   other     an error; ckpt is left empty.
+ * e describes what happened in the DL_ENUM and DL_EINTR cases too. */
+int tr_train(const tr_config *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
+             dl_err *e);
+
+#endif
