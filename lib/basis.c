@@ -781,8 +781,18 @@ int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
 
 void bf_describe(const bf_design *d, char *buf, size_t len)
 {
-    snprintf(buf, len,
-             "%s%s poly %d, rbf %zu, fourier %d, legendre %d (%zu columns from %zu inputs)",
-             d->bias ? "bias," : "no bias,", d->standardize ? " standardized," : "", d->poly,
-             d->nrbf, d->fourier, d->legendre, d->cols, d->inputs);
+    text_buf b = {0};
+    tb_printf(&b, "%s", d->standardize ? "standardized inputs; " : "");
+    tb_printf(&b, "%s", d->bias ? "bias" : "no bias");
+    if (d->poly)
+        tb_printf(&b, " + poly %d", d->poly);
+    if (d->nrbf)
+        tb_printf(&b, " + rbf %zu (alpha %.6g)", d->nrbf, d->alpha);
+    if (d->fourier)
+        tb_printf(&b, " + fourier %d", d->fourier);
+    if (d->legendre)
+        tb_printf(&b, " + legendre %d", d->legendre);
+    snprintf(buf, len, "%s: %zu columns from %zu inputs", b.failed ? "design" : b.s, d->cols,
+             d->inputs);
+    free(b.s);
 }

@@ -1,0 +1,247 @@
+#include "model.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basis.h"
+#include "stream.h"
+
+typedef struct linear_model {
+    dl_tensor w;      /* [P x K] f64 */
+    dl_tensor w_cov;  /* [K x P x P] f64, or empty */
+    dl_tensor sigma2; /* [K] f64, or empty */
+} linear_model;
+
+struct mdl_model {
+    int kind;
+    bf_design *design;     /* NULL: x goes to the core as it is */
+    dl_tensor design_rec;  /* the checkpoint's design text, to recognise it */
+    int design_upstream;   /* x arrives already designed */
+    size_t inputs, outputs;
+    linear_model lin;
+};
+
+int mdl_text_value(const dl_tensor *model_rec, const char *key, char *buf, size_t len)
+{
+    const char *s = model_rec->data, *end = s + dl_tensor_nelem(model_rec);
+    size_t klen = strlen(key);
+    while (s && s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        const char *line_end = nl ? nl : end;
+        if ((size_t)(line_end - s) > klen && memcmp(s, key, klen) == 0 && s[klen] == ':') {
+            const char *v = s + klen + 1;
+            while (v < line_end && (*v == ' ' || *v == '\t'))
+                v++;
+            size_t n = (size_t)(line_end - v);
+            while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\r'))
+                n--;
+            n = n < len - 1 ? n : len - 1;
+            memcpy(buf, v, n);
+            buf[n] = '\0';
+            return 1;
+        }
+        s = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
+static int take_matrix(dl_tensor_set *ckpt, const char *name, int rank, dl_tensor *out,
+                       dl_err *e)
+{
+    if (!dl_set_take(ckpt, name, out))
+        return dl_fail(e, DL_EDATA, "checkpoint has no '%s' tensor", name);
+    if (out->rank != rank || !dl_dtype_is_float(out->dtype))
+        return dl_fail(e, DL_EDATA, "checkpoint tensor '%s' must be a float tensor of rank %d",
+                       name, rank);
+    if (dl_tensor_convert(out, DL_F64, e))
+        return e->code;
+    if (dl_tensor_find_nonfinite(out) >= 0)
+        return dl_fail(e, DL_EDATA, "checkpoint tensor '%s' holds NaN or Inf", name);
+    return 0;
+}
+
+static int open_linear(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
+{
+    linear_model *l = &m->lin;
+    if (take_matrix(ckpt, "w", 2, &l->w, e))
+        return e->code;
+    size_t p = (size_t)l->w.shape[0], k = (size_t)l->w.shape[1];
+    m->outputs = k;
+    m->inputs = m->design ? bf_input_dim(m->design) : p;
+    if (m->design && bf_output_dim(m->design) != p)
+        return dl_fail(e, DL_EDATA, "checkpoint: the design makes %zu columns but w has %zu rows",
+                       bf_output_dim(m->design), p);
+    if (!dl_set_find(ckpt, "w_cov"))
+        return 0;
+    if (take_matrix(ckpt, "w_cov", 3, &l->w_cov, e) || take_matrix(ckpt, "sigma2", 1, &l->sigma2, e))
+        return e->code;
+    if (l->w_cov.shape[0] != k || l->w_cov.shape[1] != p || l->w_cov.shape[2] != p ||
+        l->sigma2.shape[0] != k)
+        return dl_fail(e, DL_EDATA, "checkpoint: w_cov must be [%zu, %zu, %zu] and sigma2 [%zu]",
+                       k, p, p, k);
+    return 0;
+}
+
+/* The network kind: its loader and predictor belong to the network code,
+ * which plugs in here. */
+static int open_network(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
+{
+    (void)m;
+    (void)ckpt;
+    return dl_fail(e, DL_EDATA, "network checkpoints cannot be used for prediction yet");
+}
+
+static int parse_kind(const dl_tensor *rec, int *kind, dl_err *e)
+{
+    char v[64];
+    if (rec->dtype != DL_U8 || rec->rank != 1)
+        return dl_fail(e, DL_EDATA, "checkpoint: 'model' must be u8 text");
+    if (!mdl_text_value(rec, "kind", v, sizeof v))
+        return dl_fail(e, DL_EDATA, "checkpoint: the model record has no 'kind:' line");
+    if (strcmp(v, "linear") == 0)
+        *kind = MDL_LINEAR;
+    else if (strcmp(v, "network") == 0)
+        *kind = MDL_NETWORK;
+    else
+        return dl_fail(e, DL_EDATA, "checkpoint: unknown model kind '%s' (linear or network)", v);
+    return 0;
+}
+
+int mdl_open(mdl_model **out, dl_tensor_set *ckpt, dl_err *e)
+{
+    *out = NULL;
+    dl_tensor *rec = dl_set_find(ckpt, "model");
+    if (!rec)
+        return dl_fail(e, DL_EDATA, "not a checkpoint: no 'model' record");
+    mdl_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return dl_fail(e, DL_ENOMEM, "out of memory for the model");
+    int rc = parse_kind(rec, &m->kind, e);
+    if (!rc && dl_set_take(ckpt, "design", &m->design_rec))
+        rc = bf_from_record(&m->design, &m->design_rec, e);
+    if (!rc)
+        rc = m->kind == MDL_LINEAR ? open_linear(m, ckpt, e) : open_network(m, ckpt, e);
+    if (rc) {
+        mdl_free(m);
+        return e->code;
+    }
+    *out = m;
+    return 0;
+}
+
+int mdl_load(mdl_model **m, const char *path, dl_err *e)
+{
+    dl_tensor_set set;
+    dl_set_init(&set);
+    int rc = st_read_set(path, &set, e);
+    if (!rc && mdl_open(m, &set, e))
+        rc = dl_err_wrap(e, "%s", path && strcmp(path, "-") ? path : "<stdin>");
+    dl_set_free(&set);
+    return rc;
+}
+
+void mdl_free(mdl_model *m)
+{
+    if (!m)
+        return;
+    bf_free(m->design);
+    dl_tensor_free(&m->design_rec);
+    dl_tensor_free(&m->lin.w);
+    dl_tensor_free(&m->lin.w_cov);
+    dl_tensor_free(&m->lin.sigma2);
+    free(m);
+}
+
+int mdl_kind(const mdl_model *m) { return m->kind; }
+size_t mdl_input_dim(const mdl_model *m) { return m->design_upstream ? bf_output_dim(m->design) : m->inputs; }
+size_t mdl_output_dim(const mdl_model *m) { return m->outputs; }
+int mdl_has_std(const mdl_model *m) { return m->lin.w_cov.data != NULL; }
+
+int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e)
+{
+    uint64_t len = dl_tensor_nelem(design_rec);
+    if (!m->design || design_rec->dtype != DL_U8 || len != dl_tensor_nelem(&m->design_rec) ||
+        memcmp(design_rec->data, m->design_rec.data, (size_t)len) != 0)
+        return dl_fail(e, DL_EDATA, "the input went through a design that is not the "
+                                    "checkpoint's; give raw x (the checkpoint applies its design)");
+    m->design_upstream = 1;
+    return 0;
+}
+
+/* phi: the chunk in the space the weights expect, f64 [N x P]. */
+static int design_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *phi, dl_err *e)
+{
+    if (m->design && !m->design_upstream)
+        return bf_apply_tensor(m->design, x_raw, "phi", phi, e);
+    size_t p = (size_t)m->lin.w.shape[0];
+    if (dl_tensor_copy(phi, x_raw, e) || dl_tensor_as_matrix(phi, e) ||
+        dl_tensor_convert(phi, DL_F64, e))
+        return e->code;
+    if (phi->shape[1] != p)
+        return dl_fail(e, DL_EDATA, "x has %llu columns but the model takes %zu",
+                       (unsigned long long)phi->shape[1], p);
+    if (dl_tensor_find_nonfinite(phi) >= 0)
+        return dl_fail(e, DL_EDATA, "x holds NaN or Inf");
+    return 0;
+}
+
+/* ystd[i,k] = sqrt(sigma2_k + phi_i^T C_k phi_i), with T = phi C_k by BLAS. */
+static int predictive_std(const linear_model *l, const dl_tensor *phi, dl_tensor *ystd,
+                          dl_err *e)
+{
+    size_t n = (size_t)phi->shape[0], p = (size_t)phi->shape[1], k = (size_t)l->w.shape[1];
+    dl_tensor t;
+    if (dl_tensor_alloc2(&t, "t", DL_F64, n, p, e) ||
+        dl_tensor_alloc2(ystd, "ystd", DL_F64, n, k, e))
+        return e->code;
+    const double *f = phi->data, *s2 = l->sigma2.data;
+    double *tt = t.data, *out = ystd->data;
+    for (size_t j = 0; j < k; j++) {
+        const double *c = (const double *)l->w_cov.data + j * p * p;
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, (int)n, (int)p, 1.0, c, (int)p, f,
+                    (int)p, 0.0, tt, (int)p);
+        for (size_t i = 0; i < n; i++) {
+            double v = s2[j] + cblas_ddot((int)p, tt + i * p, 1, f + i * p, 1);
+            out[i * k + j] = sqrt(v > 0 ? v : 0);
+        }
+    }
+    dl_tensor_free(&t);
+    return 0;
+}
+
+static int predict_linear(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat,
+                          dl_tensor *ystd, dl_err *e)
+{
+    dl_tensor phi;
+    memset(&phi, 0, sizeof phi);
+    int rc = design_rows(m, x_raw, &phi, e);
+    size_t n = rc ? 0 : (size_t)phi.shape[0], p = (size_t)phi.shape[1];
+    size_t k = m->outputs;
+    if (!rc)
+        rc = dl_tensor_alloc2(yhat, "yhat", DL_F64, n, k, e);
+    if (!rc && n > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)p, 1.0,
+                    phi.data, (int)p, m->lin.w.data, (int)k, 0.0, yhat->data, (int)k);
+    if (!rc && ystd && mdl_has_std(m))
+        rc = predictive_std(&m->lin, &phi, ystd, e);
+    dl_tensor_free(&phi);
+    return rc;
+}
+
+int mdl_predict(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_tensor *ystd,
+                dl_err *e)
+{
+    memset(yhat, 0, sizeof *yhat);
+    if (ystd)
+        memset(ystd, 0, sizeof *ystd);
+    int rc = m->kind == MDL_LINEAR ? predict_linear(m, x_raw, yhat, ystd, e)
+                                   : dl_fail(e, DL_EDATA, "network prediction is not available");
+    if (rc) {
+        dl_tensor_free(yhat);
+        if (ystd)
+            dl_tensor_free(ystd);
+    }
+    return rc;
+}

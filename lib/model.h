@@ -1,0 +1,59 @@
+/* model.h - checkpoints turned into predictors.  The one place that knows
+ * the checkpoint kinds.
+ *
+ * A checkpoint is a stream (see lib/stream.h) with:
+ *   model   u8 text, "key: value" lines, the first `kind: linear` or
+ *           `kind: network`;
+ *   design  optional (lib/basis.h): the basis applied to raw x first;
+ *   the parameters of the kind:
+ *     linear   w [P x K] f64; with a posterior also w_cov [K x P x P] f64
+ *              (covariance of output k's weights) and sigma2 [K] f64 (noise
+ *              variance), so predictions carry a standard deviation
+ *              ystd = sqrt(sigma2_k + phi^T w_cov_k phi);
+ *     network  see the network code (its branch in model.c).
+ *
+ * Use: mdl_load (or mdl_open on a set read elsewhere), then mdl_predict on
+ * chunks of raw x as they stream by, mdl_free. */
+#ifndef DL_MODEL_H
+#define DL_MODEL_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "tensor.h"
+
+enum mdl_kind { MDL_LINEAR = 1, MDL_NETWORK = 2 };
+
+typedef struct mdl_model mdl_model;
+
+/* Builds a predictor from a checkpoint set, taking (moving out of ckpt) the
+ * tensors it needs; the caller still frees ckpt. */
+int mdl_open(mdl_model **m, dl_tensor_set *ckpt, dl_err *e);
+/* Reads the checkpoint file (NULL or "-": standard input) and opens it;
+ * errors name the file. */
+int mdl_load(mdl_model **m, const char *path, dl_err *e);
+void mdl_free(mdl_model *m);
+
+int mdl_kind(const mdl_model *m);
+/* Raw input columns (before the design) and outputs. */
+size_t mdl_input_dim(const mdl_model *m);
+size_t mdl_output_dim(const mdl_model *m);
+/* 1 when predictions come with a standard deviation (a linear posterior). */
+int mdl_has_std(const mdl_model *m);
+
+/* Input that already went through a design (it carries a `design` record):
+ * accepted when it is the checkpoint's own design, which is then not applied
+ * again; any other design is an error. */
+int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e);
+
+/* Predicts one chunk: x_raw (N x D or N, any float or integer dtype) ->
+ * yhat [N x K] (allocated here, named "yhat") and, when ystd is non-NULL and
+ * mdl_has_std, ystd [N x K] ("ystd"). */
+int mdl_predict(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_tensor *ystd,
+                dl_err *e);
+
+/* The value after "key:" in a `model` record's text, trimmed, into buf;
+ * 1 when found, 0 when absent. */
+int mdl_text_value(const dl_tensor *model_rec, const char *key, char *buf, size_t len);
+
+#endif
