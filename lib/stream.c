@@ -239,13 +239,22 @@ static int read_exact(st_reader *r, const st_header *h, void *dst, size_t n, dl_
     size_t got;
     if (read_upto(r, dst, n, &got, e))
         return e->code;
-    if (got < n) {
-        char what[160];
-        snprintf(what, sizeof what, "truncated: the stream ends %llu bytes short",
-                 (unsigned long long)(n - got));
-        return record_error(r, h, e, what);
-    }
-    return 0;
+    return got < n ? record_error(r, h, e, "truncated header") : 0;
+}
+
+/* Reads the next n payload bytes; `done` of the payload came before them. */
+static int read_payload_part(st_reader *r, const st_header *h, void *dst, size_t n,
+                             uint64_t done, dl_err *e)
+{
+    size_t got;
+    if (read_upto(r, dst, n, &got, e))
+        return e->code;
+    if (got == n)
+        return 0;
+    char what[160];
+    snprintf(what, sizeof what, "truncated: the payload has %llu of its %llu bytes",
+             (unsigned long long)(done + got), (unsigned long long)h->payload_bytes);
+    return record_error(r, h, e, what);
 }
 
 static int valid_utf8(const unsigned char *s, size_t n)
@@ -360,7 +369,7 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
     unsigned char *buf = malloc(cap ? cap : 1);
     while (buf) {
         size_t step = (size_t)want - have < cap - have ? (size_t)want - have : cap - have;
-        if (read_exact(r, h, buf + have, step, e))
+        if (read_payload_part(r, h, buf + have, step, have, e))
             break;
         have += step;
         if (have == want) {
@@ -697,7 +706,7 @@ static int pass_payload(st_reader *r, const st_header *h, st_writer *sink, dl_er
     int rc = 0;
     while (left > 0 && !rc) {
         size_t step = left < IO_BUF ? (size_t)left : IO_BUF;
-        rc = read_exact(r, h, piece, step, e);
+        rc = read_payload_part(r, h, piece, step, h->payload_bytes - left, e);
         if (!rc) {
             crc = st_crc32(crc, piece, step);
             if (sink)

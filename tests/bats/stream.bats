@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# The stream format as every tool sees it, through `dl-tensor info`:
+# fixtures written by an independent implementation (gen_streams.py), and
+# damaged streams that must give one clear line and exit status 1.
+
+setup() {
+    F=$DL_TEST_ROOT/tests/fixtures/stream
+    TMP=$BATS_TEST_TMPDIR
+}
+
+@test "stream: reads a stream written by the independent Python writer" {
+    run dl-tensor info "$F/small.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"x"*"f64"*"[3, 2]"*"raw"*"48"*"ok"* ]]
+    [[ $output == *"y"*"f64"*"[3, 1]"* ]]
+}
+
+@test "stream: the concatenation of two streams is a stream, tensors merge by name" {
+    cat "$F/small.dlt" "$F/small.dlt" > "$TMP/two.dlt"
+    run dl-tensor info "$TMP/two.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"[6, 2]"*"2 records"* ]]
+    run dl-tensor info < "$TMP/two.dlt"
+    [ "$status" -eq 0 ]
+}
+
+@test "stream: an empty input is an empty, valid stream" {
+    run dl-tensor info < /dev/null
+    [ "$status" -eq 0 ]
+}
+
+@test "stream: truncated at every byte offset, each cut is an error naming the record" {
+    size=$(stat -c %s "$F/small.dlt")
+    first=93   # the first record's length: a cut there leaves a valid stream
+    for ((cut = 1; cut < size; cut++)); do
+        head -c "$cut" "$F/small.dlt" > "$TMP/cut.dlt"
+        run dl-tensor info "$TMP/cut.dlt"
+        if [ "$cut" -eq "$first" ]; then
+            [ "$status" -eq 0 ] || { echo "cut $cut: $output"; false; }
+            continue
+        fi
+        [ "$status" -eq 1 ] || { echo "cut $cut: status $status"; false; }
+        [[ $output == *"dl-tensor: $TMP/cut.dlt: record "*"truncated"* ]] || { echo "cut $cut: $output"; false; }
+    done
+}
+
+@test "stream: a flipped bit in the payload is a checksum error" {
+    cp "$F/small.dlt" "$TMP/flip.dlt"
+    # byte 60 is inside x's payload; xor its lowest bit
+    b=$(od -An -tu1 -j60 -N1 "$TMP/flip.dlt" | tr -d ' ')
+    printf "$(printf '\\%03o' $((b ^ 1)))" | dd of="$TMP/flip.dlt" bs=1 seek=60 conv=notrunc 2>/dev/null
+    run dl-tensor info "$TMP/flip.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 1 ('x'): payload checksum mismatch"* ]]
+}
+
+@test "stream: a flipped bit in a header is a header checksum error" {
+    cp "$F/small.dlt" "$TMP/flip.dlt"
+    printf '\007' | dd of="$TMP/flip.dlt" bs=1 seek=24 conv=notrunc 2>/dev/null  # shape[0] 3 -> 7
+    run dl-tensor info "$TMP/flip.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 1 (at byte 0): header checksum mismatch"* ]]
+}
+
+@test "stream: a shape of 2^60 elements is refused, not allocated" {
+    run dl-tensor info "$F/absurd_shape.dlt"
+    [ "$status" -ne 0 ]
+    [[ $output == *"absurd_shape.dlt: record 1 ('x'): shape is too large"* ]]
+}
+
+@test "stream: a header claiming 1 TiB with 8 bytes present fails without the memory" {
+    ulimit -v 1000000   # 1 GB of address space is plenty for a correct reader
+    run dl-tensor info "$F/lying_length.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 1 ('x'): truncated: the payload has 8 of its 1099511627776 bytes"* ]]
+}
+
+@test "stream: an unknown format version is named" {
+    run dl-tensor info "$F/bad_version.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"format version 2 is not supported"* ]]
+}
+
+@test "stream: a name that is not UTF-8 is refused" {
+    run dl-tensor info "$F/odd_name.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"not valid UTF-8"* ]]
+}
+
+@test "stream: text where a stream is expected gets a hint" {
+    printf '1,2\n3,4\n5,6\n7,8\n9,10\n11,12\n13,14\n' > "$TMP/data.csv"
+    run dl-tensor info "$TMP/data.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"bad magic"*"dl-tensor import"* ]]
+}
+
+@test "stream: a missing file is an I/O error (status 3) naming it" {
+    run dl-tensor info "$TMP/nope.dlt"
+    [ "$status" -eq 3 ]
+    [[ $output == *"nope.dlt"*"No such file"* ]]
+}
+
+@test "stream: binary output to a terminal is refused with a hint" {
+    command -v script >/dev/null || skip "script(1) not installed"
+    run script -qec "dl-tensor import --targets 1 $DL_TEST_ROOT/tests/fixtures/stream/small.csv" /dev/null
+    [[ $output == *"terminal"*"-o FILE"* ]]
+}
+
+@test "stream: -o writes atomically: a failed run leaves no file and no temporary" {
+    run dl-tensor head -n 2 -o "$TMP/out.dlt" "$F/absurd_shape.dlt"
+    [ "$status" -ne 0 ]
+    [ ! -e "$TMP/out.dlt" ]
+    run ls -A "$TMP"
+    [ -z "$output" ]
+}
+
+@test "stream: zlib records read back identically and are checked" {
+    dl-tensor head -n 3 --zlib "$F/small.dlt" > "$TMP/z.dlt"
+    run dl-tensor info "$TMP/z.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"zlib"* ]]
+    dl-tensor export "$F/small.dlt" > "$TMP/a.csv"
+    dl-tensor export "$TMP/z.dlt" > "$TMP/b.csv"
+    cmp "$TMP/a.csv" "$TMP/b.csv"
+    size=$(stat -c %s "$TMP/z.dlt")
+    head -c $((size - 3)) "$TMP/z.dlt" > "$TMP/zcut.dlt"
+    run dl-tensor info "$TMP/zcut.dlt"
+    [ "$status" -eq 1 ]
+}
