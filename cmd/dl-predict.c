@@ -13,7 +13,8 @@ static const char *const TOOL = "dl-predict";
 
 typedef struct predict_args {
     const char *checkpoint, *input, *output;
-    int flags, no_std;
+    int flags, no_std, labels;
+    double threshold;
 } predict_args;
 
 static void usage(void)
@@ -26,6 +27,9 @@ static void usage(void)
            "--posterior).  Every other record ('y' ...) passes through, so | dl-eval works.\n"
            "\n"
            "      --no-std          do not write 'ystd' (default: written when available)\n"
+           "      --labels          class labels instead of probabilities (classifier\n"
+           "                        networks: argmax for ce, threshold for bce)\n"
+           "      --threshold=T     the bce threshold for --labels (default 0.5)\n"
            "  -o, --output=FILE     write to FILE, atomically (default: standard output)\n"
            "      --zlib            compress records\n"
            "  -h, --help            show this help and exit\n"
@@ -36,17 +40,20 @@ static void usage(void)
            TOOL);
 }
 
-enum { OPT_NO_STD = 256, OPT_ZLIB };
+enum { OPT_NO_STD = 256, OPT_ZLIB, OPT_LABELS, OPT_THRESHOLD };
 
 /* 1: run, 0: --help/--version done, <0: usage error printed. */
 static int parse_args(int argc, char **argv, predict_args *a)
 {
     static const struct option longs[] = {
         {"no-std", no_argument, 0, OPT_NO_STD}, {"zlib", no_argument, 0, OPT_ZLIB},
+        {"labels", no_argument, 0, OPT_LABELS}, {"threshold", required_argument, 0, OPT_THRESHOLD},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     int c;
+    dl_err e;
     memset(a, 0, sizeof *a);
+    a->threshold = 0.5;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:hV", longs, NULL)) != -1) {
         switch (c) {
@@ -55,6 +62,11 @@ static int parse_args(int argc, char **argv, predict_args *a)
         case 'o': a->output = optarg; break;
         case OPT_NO_STD: a->no_std = 1; break;
         case OPT_ZLIB: a->flags |= ST_ZLIB; break;
+        case OPT_LABELS: a->labels = 1; break;
+        case OPT_THRESHOLD:
+            if (cli_double("--threshold", optarg, &a->threshold, &e))
+                return -cli_exit(TOOL, &e);
+            break;
         default:
             return -cli_usage_error(TOOL, "%s '%s'", c == ':' ? "missing value for" : "unknown option",
                                     argv[optind - 1]);
@@ -77,13 +89,17 @@ static int record_error(st_reader *r, const st_header *h, dl_err *e)
 }
 
 static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
-                         int want_std, dl_err *e)
+                         int want_std, const predict_args *a, dl_err *e)
 {
     dl_tensor x, yhat, ystd;
     if (st_read_payload(r, h, &x, e))
         return e->code;
     int rc = mdl_predict(m, &x, &yhat, want_std ? &ystd : NULL, e);
     dl_tensor_free(&x);
+    if (!rc && a->labels && mdl_labels(m, &yhat, a->threshold, e)) {
+        dl_tensor_free(&yhat);
+        rc = e->code;
+    }
     if (rc)
         return record_error(r, h, e);
     rc = st_write(w, &yhat, e) || (want_std && st_write(w, &ystd, e));
@@ -104,14 +120,15 @@ static int input_design(mdl_model *m, st_reader *r, const st_header *h, dl_err *
     return rc ? record_error(r, h, e) : 0;
 }
 
-static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std, dl_err *e)
+static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std,
+                          const predict_args *a, dl_err *e)
 {
     st_header h;
     int got = 0, rc = 0, seen_x = 0;
     while (!rc && (got = st_next_header(r, &h, e)) == 1) {
         if (strcmp(h.name, "x") == 0) {
             seen_x = 1;
-            rc = predict_chunk(m, r, &h, w, want_std, e);
+            rc = predict_chunk(m, r, &h, w, want_std, a, e);
         } else if (strcmp(h.name, "design") == 0) {
             rc = seen_x ? dl_fail(e, DL_EDATA, "a design record after x") : input_design(m, r, &h, e);
         } else if (strcmp(h.name, "yhat") == 0 || strcmp(h.name, "ystd") == 0) {
@@ -136,7 +153,7 @@ static int run(const predict_args *a, dl_err *e)
     int rc = mdl_load(&m, a->checkpoint, e) || st_reader_open(&r, a->input, e) ||
              st_writer_open(&w, a->output, a->flags, e);
     if (!rc)
-        rc = predict_stream(m, r, w, mdl_has_std(m) && !a->no_std, e);
+        rc = predict_stream(m, r, w, mdl_has_std(m) && !a->no_std, a, e);
     if (!rc)
         rc = st_writer_close(w, e);
     else

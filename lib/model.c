@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "basis.h"
+#include "netmodel.h"
 #include "stream.h"
 
 typedef struct linear_model {
@@ -21,6 +22,7 @@ struct mdl_model {
     int design_upstream;   /* x arrives already designed */
     size_t inputs, outputs;
     linear_model lin;
+    nm_model *net;         /* the network kind (lib/netmodel.h) */
 };
 
 int mdl_text_value(const dl_tensor *model_rec, const char *key, char *buf, size_t len)
@@ -84,13 +86,53 @@ static int open_linear(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
     return 0;
 }
 
-/* The network kind: its loader and predictor belong to the network code,
- * which plugs in here. */
+/* ---- the network kind: loader and predictor are lib/netmodel's ---- */
+
+/* Rows per forward pass: bounds the network's workspace. */
+#define NETWORK_CHUNK_ROWS 1024
+
 static int open_network(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
 {
-    (void)m;
-    (void)ckpt;
-    return dl_fail(e, DL_EDATA, "network checkpoints cannot be used for prediction yet");
+    if (nm_open(&m->net, ckpt, NETWORK_CHUNK_ROWS, e))
+        return dl_err_wrap(e, "checkpoint");
+    size_t in = nm_input_dim(m->net);
+    m->outputs = nm_output_dim(m->net);
+    m->inputs = m->design ? bf_input_dim(m->design) : in;
+    if (m->design && bf_output_dim(m->design) != in)
+        return dl_fail(e, DL_EDATA, "checkpoint: the design makes %zu columns but the network "
+                       "takes %zu", bf_output_dim(m->design), in);
+    return 0;
+}
+
+/* x in the network's input space as f32 [N x inputs]. */
+static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x, dl_err *e)
+{
+    size_t in = nm_input_dim(m->net);
+    int rc = m->design && !m->design_upstream
+                 ? bf_apply_tensor(m->design, x_raw, "x", x, e)
+                 : (dl_tensor_copy(x, x_raw, e) || dl_tensor_as_matrix(x, e));
+    if (rc || dl_tensor_convert(x, DL_F32, e))
+        return e->code;
+    if (x->shape[1] != in)
+        return dl_fail(e, DL_EDATA, "x has %llu columns but the network takes %zu",
+                       (unsigned long long)x->shape[1], in);
+    if (dl_tensor_find_nonfinite(x) >= 0)
+        return dl_fail(e, DL_EDATA, "x holds NaN or Inf");
+    return 0;
+}
+
+static int predict_network(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_err *e)
+{
+    dl_tensor x;
+    memset(&x, 0, sizeof x);
+    int rc = network_rows(m, x_raw, &x, e);
+    size_t n = rc ? 0 : (size_t)x.shape[0];
+    if (!rc)
+        rc = dl_tensor_alloc2(yhat, "yhat", DL_F32, n, m->outputs, e);
+    if (!rc && n > 0)
+        rc = nm_predict(m->net, x.data, n, yhat->data, e);
+    dl_tensor_free(&x);
+    return rc;
 }
 
 static int parse_kind(const dl_tensor *rec, int *kind, dl_err *e)
@@ -151,6 +193,7 @@ void mdl_free(mdl_model *m)
     dl_tensor_free(&m->lin.w);
     dl_tensor_free(&m->lin.w_cov);
     dl_tensor_free(&m->lin.sigma2);
+    nm_free(m->net);
     free(m);
 }
 
@@ -230,6 +273,13 @@ static int predict_linear(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat,
     return rc;
 }
 
+int mdl_labels(const mdl_model *m, dl_tensor *yhat, double threshold, dl_err *e)
+{
+    if (m->kind != MDL_NETWORK)
+        return dl_fail(e, DL_EUSAGE, "--labels needs a classifier network checkpoint");
+    return nm_labels(m->net, yhat, threshold, e);
+}
+
 int mdl_predict(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_tensor *ystd,
                 dl_err *e)
 {
@@ -237,7 +287,7 @@ int mdl_predict(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_tensor
     if (ystd)
         memset(ystd, 0, sizeof *ystd);
     int rc = m->kind == MDL_LINEAR ? predict_linear(m, x_raw, yhat, ystd, e)
-                                   : dl_fail(e, DL_EDATA, "network prediction is not available");
+                                   : predict_network(m, x_raw, yhat, e);
     if (rc) {
         dl_tensor_free(yhat);
         if (ystd)

@@ -52,6 +52,11 @@ int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e);
 int mdl_predict(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_tensor *ystd,
                 dl_err *e);
 
+/* Class labels from a classifier network's yhat, in place (see nm_labels in
+ * lib/netmodel.h): threshold for bce outputs, argmax for ce.  Other models
+ * are DL_EUSAGE. */
+int mdl_labels(const mdl_model *m, dl_tensor *yhat, double threshold, dl_err *e);
+
 /* The value after "key:" in a `model` record's text, trimmed, into buf;
  * 1 when found, 0 when absent. */
 int mdl_text_value(const dl_tensor *model_rec, const char *key, char *buf, size_t len);

@@ -141,18 +141,34 @@ int nm_predict(nm_model *m, const float *x, size_t rows, float *yhat, dl_err *e)
     return 0;
 }
 
-void nm_labels(const float *p, size_t rows, size_t k, double threshold, float *labels)
+static void argmax_rows(float *p, size_t rows, size_t k)
 {
     for (size_t r = 0; r < rows; r++) {
         const float *row = p + r * k;
-        if (k == 1) {
-            labels[r] = row[0] >= threshold ? 1.0f : 0.0f;
-            continue;
-        }
         size_t best = 0;
         for (size_t j = 1; j < k; j++)
             if (row[j] > row[best])
                 best = j;
-        labels[r] = (float)best;
+        p[r] = (float)best; /* row r is read before p[r] can be written */
     }
+}
+
+int nm_labels(const nm_model *m, dl_tensor *yhat, double threshold, dl_err *e)
+{
+    int kind = m->spec.loss.kind;
+    if (kind != NN_LOSS_BCE && kind != NN_LOSS_MLBCE && kind != NN_LOSS_CE)
+        return dl_fail(e, DL_EUSAGE, "--labels: the network was trained with the regression "
+                       "loss %s, it has no classes", nn_loss_name(kind));
+    if (yhat->dtype != DL_F32 || yhat->rank != 2)
+        return dl_fail(e, DL_EUSAGE, "--labels: expected f32 rows of probabilities");
+    size_t rows = (size_t)yhat->shape[0], k = (size_t)yhat->shape[1];
+    float *p = yhat->data;
+    if (kind == NN_LOSS_CE) {
+        argmax_rows(p, rows, k);
+        yhat->shape[1] = 1;
+        return 0;
+    }
+    for (size_t i = 0; i < rows * k; i++)
+        p[i] = p[i] >= threshold ? 1.0f : 0.0f;
+    return 0;
 }

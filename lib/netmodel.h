@@ -50,10 +50,10 @@ size_t nm_output_dim(const nm_model *m);
  * columns) into yhat (rows x nm_output_dim): values, or probabilities for
  * sigmoid and softmax outputs. */
 int nm_predict(nm_model *m, const float *x, size_t rows, float *yhat, dl_err *e);
-/* Class labels from probabilities p (rows x k) into labels[rows] (which may
- * be p itself):
- * k == 1: p >= threshold -> 1 else 0; k > 1: the index of the largest
- * (the first on ties). */
-void nm_labels(const float *p, size_t rows, size_t k, double threshold, float *labels);
+/* Turns predictions of a classifier network into class labels, in place:
+ * bce: [N x 1] 1 where p >= threshold else 0; multilabel_bce: the same per
+ * output; ce: [N x 1] the index of the largest probability (the first on
+ * ties).  A regression network is DL_EUSAGE. */
+int nm_labels(const nm_model *m, dl_tensor *yhat, double threshold, dl_err *e);
 
 #endif

@@ -212,8 +212,6 @@ static int alloc_buffers(trainer *t, dl_err *e)
     if (!t->order || !t->xb || !t->yb || !t->best || !t->snap.params || !t->stats ||
         (with_m && !t->snap.m) || (with_v && !t->snap.v))
         return dl_fail(e, DL_ENOMEM, "out of memory for the training buffers");
-    for (size_t i = 0; i < t->train.n; i++)
-        t->order[i] = i;
     return 0;
 }
 
@@ -451,8 +449,12 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
 {
     size_t n = t->train.n;
     double sum = 0.0, last_bar = now_seconds();
-    if (t->spec.shuffle && t->batch < n)
+    if (t->spec.shuffle && t->batch < n) {
+        /* From the data order every epoch, so the RNG alone is the state. */
+        for (size_t i = 0; i < n; i++)
+            t->order[i] = i;
         dl_rng_shuffle(&t->rng, t->order, n);
+    }
     *why = RUN_OK;
     for (size_t first = 0; first < n; first += t->batch) {
         size_t rows = n - first < t->batch ? n - first : t->batch;
