@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numtext_pow5.h"
+
 /* Powers of ten that are exact in a double (5^22 < 2^53) and in a float
  * (5^10 < 2^24): the two operands of Clinger's fast path. */
 static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -107,7 +109,41 @@ static const char *scan_exponent(const char *p, const char *end, decimal *d)
     return q;
 }
 
-static const char *scan_decimal(const char *s, const char *end, decimal *d, int *ok)
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Eight ASCII digits at once (SWAR, as in fast_float): a check that all
+ * eight bytes are '0'..'9', and their value. */
+static inline int eight_digits(uint64_t v)
+{
+    return ((v & 0xF0F0F0F0F0F0F0F0ULL) |
+            (((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
+           0x3333333333333333ULL;
+}
+
+static inline uint64_t eight_value(uint64_t v)
+{
+    v = (v & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
+    v = (v & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
+    return (v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32;
+}
+#endif
+
+/* A run of digits folded into *m (which wraps past 19 digits; the caller
+ * counts digits and rescans such long numbers carefully). */
+static inline const char *fold_digits(const char *p, const char *end, uint64_t *m)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t v;
+    while (end - p >= 8 && (memcpy(&v, p, 8), eight_digits(v))) {
+        *m = *m * 100000000 + eight_value(v);
+        p += 8;
+    }
+#endif
+    for (; p < end && is_digit(*p); p++)
+        *m = *m * 10 + (uint64_t)(*p - '0');
+    return p;
+}
+
+static inline const char *scan_decimal(const char *s, const char *end, decimal *d, int *ok)
 {
     const char *p = s;
     memset(d, 0, sizeof *d);
@@ -115,11 +151,24 @@ static const char *scan_decimal(const char *s, const char *end, decimal *d, int 
         d->neg = *p++ == '-';
     if (p < end && (lower(*p) == 'n' || lower(*p) == 'i'))
         return scan_special(p, end, d, ok);
-    int ndigits;
-    p = scan_mantissa(p, end, d, &ndigits);
+    const char *digits = p;
+    p = fold_digits(p, end, &d->mant);
+    int64_t ndigits = p - digits;
+    if (p < end && *p == '.') {
+        const char *frac = ++p;
+        p = fold_digits(p, end, &d->mant);
+        d->exp10 = -(p - frac);
+        ndigits += p - frac;
+    }
     *ok = ndigits > 0;
     if (!*ok)
         return p;
+    if (ndigits > 19) { /* maybe too long for mant: count significant digits */
+        int again;
+        d->mant = 0;
+        d->exp10 = 0;
+        scan_mantissa(digits, end, d, &again);
+    }
     return scan_exponent(p, end, d);
 }
 
@@ -168,6 +217,103 @@ static int fast_f64(const decimal *d, double *out)
     return 1;
 }
 
+/* The high and low halves of a 64 x 64-bit product. */
+static void mul_64x64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+#if defined(__SIZEOF_INT128__)
+    unsigned __int128 p = (unsigned __int128)a * b;
+    *hi = (uint64_t)(p >> 64);
+    *lo = (uint64_t)p;
+#else
+    uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    *lo = (mid << 32) | (uint32_t)p00;
+#endif
+}
+
+static int leading_zeros(uint64_t x)
+{
+#if defined(__GNUC__)
+    return __builtin_clzll(x);
+#else
+    int n = 0;
+    for (uint64_t bit = (uint64_t)1 << 63; !(x & bit); bit >>= 1)
+        n++;
+    return n;
+#endif
+}
+
+/* Eisel-Lemire (Lemire, "Number parsing at a gigabyte per second", 2021,
+ * as in fast_float): mant * 10^exp10 from a 128-bit approximation of
+ * 5^exp10.  With an exact mantissa of at most 19 digits the product is
+ * always precise enough (Mushtak & Lemire 2023), so there is no fallback
+ * except for truncated mantissas, which the caller sends to strtod. */
+static double eisel_lemire(uint64_t mant, int64_t q, int neg)
+{
+    uint64_t bits;
+    if (q < NT_POW5_MIN) {
+        bits = 0;
+    } else if (q > NT_POW5_MAX) {
+        bits = (uint64_t)0x7FF << 52;
+    } else {
+        int lz = leading_zeros(mant);
+        uint64_t w = mant << lz, hi, lo, hi2, lo2;
+        const uint64_t *p5 = nt_pow5_128[q - NT_POW5_MIN];
+        mul_64x64(w, p5[0], &hi, &lo);
+        if ((hi & 0x1FF) == 0x1FF) { /* the low half could carry into the result */
+            mul_64x64(w, p5[1], &hi2, &lo2);
+            lo += hi2;
+            hi += hi2 > lo;
+        }
+        int upper = (int)(hi >> 63), shift = upper + 9;
+        uint64_t m = hi >> shift;
+        int64_t e2 = ((((152170 + 65536) * q) >> 16) + 63) + upper - lz + 1023;
+        if (e2 <= 0) { /* subnormal, or zero */
+            if (-e2 + 1 >= 64) {
+                m = 0;
+                e2 = 0;
+            } else {
+                m >>= -e2 + 1;
+                m += m & 1;
+                m >>= 1;
+                e2 = m < ((uint64_t)1 << 52) ? 0 : 1;
+            }
+            bits = (m & ~((uint64_t)1 << 52)) | (uint64_t)e2 << 52;
+        } else {
+            /* exactly halfway: round to even rather than up */
+            if (lo <= 1 && q >= -4 && q <= 23 && (m & 3) == 1 && (m << shift) == hi)
+                m &= ~(uint64_t)1;
+            m += m & 1;
+            m >>= 1;
+            if (m >= ((uint64_t)2 << 52)) {
+                m = (uint64_t)1 << 52;
+                e2++;
+            }
+            m &= ~((uint64_t)1 << 52);
+            bits = e2 >= 0x7FF ? (uint64_t)0x7FF << 52 : m | (uint64_t)e2 << 52;
+        }
+    }
+    bits |= (uint64_t)neg << 63;
+    double v;
+    memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/* The decimal as the nearest double: exact fast paths, else strtod. */
+static int decimal_to_f64(const decimal *d, const char *s, const char *stop, double *out)
+{
+    if (fast_f64(d, out))
+        return NT_OK;
+    *out = eisel_lemire(d->mant, d->exp10, d->neg);
+    /* Dropped digits put the value in [mant, mant + 1) x 10^exp10: when
+     * both ends round to the same double, so does the value. */
+    if (d->truncated && eisel_lemire(d->mant + 1, d->exp10, d->neg) != *out)
+        return slow_parse(s, stop, 0, out, NULL);
+    return isinf(*out) ? NT_RANGE : NT_OK;
+}
+
 int nt_scan_f64(const char *s, const char *end, double *out, const char **stop)
 {
     decimal d;
@@ -175,9 +321,9 @@ int nt_scan_f64(const char *s, const char *end, double *out, const char **stop)
     *stop = scan_decimal(s, end, &d, &ok);
     if (!ok)
         return NT_SYNTAX;
-    if (special_value(&d, out) || fast_f64(&d, out))
+    if (special_value(&d, out))
         return NT_OK;
-    return slow_parse(s, *stop, 0, out, NULL);
+    return decimal_to_f64(&d, s, *stop, out);
 }
 
 /* Rounding a correctly rounded double to float is correct unless the double
@@ -218,7 +364,7 @@ int nt_scan_f32(const char *s, const char *end, float *out, const char **stop)
     }
     if (fast_f32(&d, out))
         return NT_OK;
-    if (!fast_f64(&d, &v) && slow_parse(s, *stop, 0, &v, NULL) != NT_OK)
+    if (decimal_to_f64(&d, s, *stop, &v) != NT_OK)
         return NT_RANGE;
     if (is_float_midpoint(v))
         return slow_parse(s, *stop, 1, NULL, out);

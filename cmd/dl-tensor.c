@@ -1,0 +1,348 @@
+/* dl-tensor - convert to and from the tensor stream, inspect it, and cut
+ * data sets by rows.  Parses the command line and calls lib/textio,
+ * lib/dataset and lib/stream; see man/dl-tensor.1. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dataset.h"
+#include "stream.h"
+#include "textio.h"
+
+static const char *const TOOL = "dl-tensor";
+
+static void usage(void)
+{
+    printf("Usage: dl-tensor COMMAND [OPTION]... [FILE]\n"
+           "Convert tables and arrays to the dl tensor stream and back; inspect and cut streams.\n"
+           "FILE defaults to standard input; streams go to standard output unless -o FILE.\n"
+           "\n"
+           "Commands:\n"
+           "  import [FILE]        CSV/TSV/.npy/svmlight -> stream (records x and y)\n"
+           "    -t, --targets K      the last K columns become y (default 0: all are x)\n"
+           "        --name NAME      all columns into one record NAME (default: x and y)\n"
+           "        --dtype T        f32 or f64 (default f64 for text, as stored for .npy)\n"
+           "        --format F       csv, tsv, npy or svmlight (default: from the file name\n"
+           "                         or content)\n"
+           "        --delimiter C    a character, 'tab' or 'space' (default: detected:\n"
+           "                         tab, semicolon, comma, else blanks)\n"
+           "        --header         the first row is a header (default: detected, a\n"
+           "        --no-header      first row that is not all numbers is a header)\n"
+           "        --allow-nonfinite  keep nan/inf cells (default: refuse them)\n"
+           "        --chunk-rows N   rows per record (default 65536, at most 16 MiB)\n"
+           "  export [FILE]        stream -> CSV/TSV (x columns, then y) or .npy\n"
+           "        --name NAME      export only record NAME (default: x and y)\n"
+           "        --format F       csv, tsv or npy (default csv)\n"
+           "        --delimiter C    column separator (default ',' or tab for tsv)\n"
+           "        --header         write a header row x0,x1,...,y0 (default: none)\n"
+           "  info [FILE]...       every record's name, dtype, shape, encoding, bytes, CRC,\n"
+           "                       then each tensor with its chunks merged\n"
+           "  head -n N [FILE]     the first N rows of every row record (default N 10)\n"
+           "  shuffle [FILE]       rows in a seeded random order (--seed S, default 0)\n"
+           "  split IN OUT1 OUT2   seeded split of the rows: OUT1 gets round(F x N)\n"
+           "        --fraction F     share of rows for OUT1 (default 0.8)\n"
+           "        --seed S         permutation seed (default 0)\n"
+           "\n"
+           "Options of every command that writes a stream:\n"
+           "  -o, --output FILE    write FILE atomically (default: standard output)\n"
+           "      --zlib           deflate the records\n"
+           "  -h, --help           this help;  --version  the version\n"
+           "\n"
+           "Row records are x (else y, else yhat) and every record with as many rows;\n"
+           "others pass through unchanged.  Numbers are read and written in the C locale.\n"
+           "Exit status: 0 ok, 1 bad data, 2 bad usage, 3 input/output error, 4 out of memory.\n");
+}
+
+enum {
+    OPT_NAME = 256, OPT_DTYPE, OPT_FORMAT, OPT_DELIM, OPT_HEADER, OPT_NO_HEADER,
+    OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION, OPT_VERSION
+};
+
+/* Everything any command accepts; each command checks what applies. */
+typedef struct args {
+    const char *cmd, *output;
+    tx_import_opts imp;
+    tx_export_opts exp;
+    int zlib, seen_header;
+    uint64_t rows, seed;
+    double fraction;
+    char **files;
+    int nfiles;
+} args;
+
+static int parse_delimiter(const char *s, char *out, dl_err *e)
+{
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0)
+        *out = '\t';
+    else if (strcmp(s, "space") == 0)
+        *out = ' ';
+    else if (strlen(s) == 1 && s[0] != '"' && s[0] != '\n' && s[0] != '.' && s[0] != '-')
+        *out = s[0];
+    else
+        return dl_fail(e, DL_EUSAGE, "--delimiter: '%s' is not one character, 'tab' or 'space'", s);
+    return 0;
+}
+
+static int parse_option(args *a, int c, const char *v, dl_err *e)
+{
+    long l;
+    switch (c) {
+    case 't': return cli_u64("--targets", v, &a->imp.targets, e);
+    case 'n': return cli_u64("-n", v, &a->rows, e);
+    case 'o': a->output = v; return 0;
+    case OPT_NAME:
+        if (!*v || strlen(v) > DL_NAME_MAX)
+            return dl_fail(e, DL_EUSAGE, "--name: a name of 1 to %d bytes", DL_NAME_MAX);
+        a->imp.name = a->exp.name = v;
+        return 0;
+    case OPT_DTYPE:
+        a->imp.dtype = dl_dtype_parse(v);
+        if (a->imp.dtype != DL_F32 && a->imp.dtype != DL_F64)
+            return dl_fail(e, DL_EUSAGE, "--dtype: '%s' is not f32 or f64", v);
+        return 0;
+    case OPT_FORMAT:
+        a->imp.format = a->exp.format = tx_format_parse(v);
+        if (a->imp.format < 0)
+            return dl_fail(e, DL_EUSAGE, "--format: '%s' is not csv, tsv, npy or svmlight", v);
+        return 0;
+    case OPT_DELIM:
+        if (parse_delimiter(v, &a->imp.delimiter, e))
+            return e->code;
+        a->exp.delimiter = a->imp.delimiter;
+        return 0;
+    case OPT_HEADER: a->imp.header = a->exp.header = 1; a->seen_header = 1; return 0;
+    case OPT_NO_HEADER: a->imp.header = 0; a->seen_header = 1; return 0;
+    case OPT_NONFINITE: a->imp.allow_nonfinite = 1; return 0;
+    case OPT_CHUNK:
+        if (cli_long("--chunk-rows", v, 1, 1L << 30, &l, e))
+            return e->code;
+        a->imp.chunk_rows = (uint64_t)l;
+        return 0;
+    case OPT_ZLIB: a->zlib = 1; return 0;
+    case OPT_SEED: return cli_u64("--seed", v, &a->seed, e);
+    case OPT_FRACTION:
+        if (cli_double("--fraction", v, &a->fraction, e))
+            return e->code;
+        if (a->fraction < 0 || a->fraction > 1)
+            return dl_fail(e, DL_EUSAGE, "--fraction: '%s' is not between 0 and 1", v);
+        return 0;
+    default: return dl_fail(e, DL_EUSAGE, "unknown option");
+    }
+}
+
+static int parse_args(args *a, int argc, char **argv, dl_err *e)
+{
+    static const struct option opts[] = {
+        {"targets", required_argument, 0, 't'}, {"output", required_argument, 0, 'o'},
+        {"name", required_argument, 0, OPT_NAME}, {"dtype", required_argument, 0, OPT_DTYPE},
+        {"format", required_argument, 0, OPT_FORMAT},
+        {"delimiter", required_argument, 0, OPT_DELIM}, {"header", no_argument, 0, OPT_HEADER},
+        {"no-header", no_argument, 0, OPT_NO_HEADER},
+        {"allow-nonfinite", no_argument, 0, OPT_NONFINITE},
+        {"chunk-rows", required_argument, 0, OPT_CHUNK}, {"zlib", no_argument, 0, OPT_ZLIB},
+        {"seed", required_argument, 0, OPT_SEED},
+        {"fraction", required_argument, 0, OPT_FRACTION}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, OPT_VERSION}, {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    tx_import_defaults(&a->imp);
+    tx_export_defaults(&a->exp);
+    a->rows = 10;
+    a->fraction = 0.8;
+    a->cmd = argv[1];
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc - 1, argv + 1, ":t:o:n:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            usage();
+            exit(0);
+        }
+        if (c == OPT_VERSION) {
+            cli_version(TOOL);
+            exit(0);
+        }
+        if (c == '?')
+            return dl_fail(e, DL_EUSAGE, "%s: unknown option '%s'", a->cmd, argv[optind]);
+        if (c == ':')
+            return dl_fail(e, DL_EUSAGE, "%s: option '%s' needs a value", a->cmd, argv[optind]);
+        if (parse_option(a, c, optarg, e))
+            return e->code;
+    }
+    a->files = argv + 1 + optind;
+    a->nfiles = argc - 1 - optind;
+    return 0;
+}
+
+/* Options that make no sense for a command are errors, not silently unused. */
+static int only(const args *a, int allowed_files, dl_err *e)
+{
+    if (a->nfiles > allowed_files)
+        return dl_fail(e, DL_EUSAGE, "%s: takes at most %d file%s", a->cmd, allowed_files,
+                       allowed_files == 1 ? "" : "s");
+    return 0;
+}
+
+static const char *input(const args *a) { return a->nfiles ? a->files[0] : NULL; }
+
+static int cmd_import(args *a, dl_err *e)
+{
+    if (only(a, 1, e))
+        return e->code;
+    if (a->imp.name && a->imp.targets)
+        return dl_fail(e, DL_EUSAGE, "import: --name and --targets exclude each other");
+    st_writer *w;
+    if (st_writer_open(&w, a->output, a->zlib ? ST_ZLIB : 0, e))
+        return e->code;
+    if (tx_import(input(a), &a->imp, w, e)) {
+        st_writer_abort(w);
+        return e->code;
+    }
+    return st_writer_close(w, e);
+}
+
+static int cmd_export(args *a, dl_err *e)
+{
+    if (only(a, 1, e))
+        return e->code;
+    if (a->exp.format == TX_SVMLIGHT || a->exp.format < 0)
+        return dl_fail(e, DL_EUSAGE, "export: --format is csv, tsv or npy");
+    if (a->exp.format == TX_AUTO)
+        a->exp.format = TX_CSV;
+    return tx_export(input(a), a->output, &a->exp, e);
+}
+
+static int cmd_info(args *a, dl_err *e)
+{
+    if (a->nfiles == 0)
+        return ds_info(stdout, NULL, e);
+    for (int i = 0; i < a->nfiles; i++)
+        if (ds_info(stdout, a->files[i], e))
+            return e->code;
+    return 0;
+}
+
+/* head and shuffle: read the set, take rows, write the set. */
+static int take_and_save(const args *a, const char *in, int shuffled, uint64_t limit,
+                         dl_tensor_set *set, const char *out, dl_err *e)
+{
+    uint64_t rows, *idx = NULL;
+    dl_tensor_set result;
+    dl_set_init(&result);
+    const char *label = in ? in : "<stdin>";
+    int rc = ds_rows(set, &rows, label, e);
+    if (!rc)
+        rc = ds_index(rows, shuffled, a->seed, &idx, e);
+    if (!rc)
+        rc = ds_take_rows(set, idx, limit < rows ? limit : rows, &result, label, e);
+    if (!rc)
+        rc = st_save_set(out, a->zlib ? ST_ZLIB : 0, &result, e);
+    free(idx);
+    dl_set_free(&result);
+    return rc;
+}
+
+static int cmd_rows(args *a, int shuffled, dl_err *e)
+{
+    if (only(a, 1, e))
+        return e->code;
+    dl_tensor_set set;
+    dl_set_init(&set);
+    int rc = st_read_set(input(a), &set, e);
+    if (!rc)
+        rc = take_and_save(a, input(a), shuffled, shuffled ? UINT64_MAX : a->rows, &set,
+                           a->output, e);
+    dl_set_free(&set);
+    return rc;
+}
+
+static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
+                      st_writer *w, const char *label, dl_err *e)
+{
+    dl_tensor_set part;
+    dl_set_init(&part);
+    int rc = ds_take_rows(set, idx, n, &part, label, e);
+    if (!rc)
+        rc = st_write_set(w, &part, e);
+    dl_set_free(&part);
+    return rc;
+}
+
+/* Both outputs are written in full before either is committed; if the
+ * second cannot be committed the first is removed again. */
+static int cmd_split(args *a, dl_err *e)
+{
+    if (a->nfiles != 3)
+        return dl_fail(e, DL_EUSAGE, "split: needs IN OUT1 OUT2");
+    if (strcmp(a->files[1], a->files[2]) == 0)
+        return dl_fail(e, DL_EUSAGE, "split: OUT1 and OUT2 must differ");
+    dl_tensor_set set;
+    dl_set_init(&set);
+    uint64_t rows, *idx = NULL;
+    st_writer *w1 = NULL, *w2 = NULL;
+    int flags = a->zlib ? ST_ZLIB : 0;
+    int rc = st_read_set(a->files[0], &set, e);
+    if (!rc)
+        rc = ds_rows(&set, &rows, a->files[0], e);
+    if (!rc)
+        rc = ds_index(rows, 1, a->seed, &idx, e);
+    uint64_t k = rc ? 0 : (uint64_t)(a->fraction * (double)rows + 0.5);
+    if (!rc && !(rc = st_writer_open(&w1, a->files[1], flags, e)))
+        rc = st_writer_open(&w2, a->files[2], flags, e);
+    if (!rc)
+        rc = write_part(&set, idx, k, w1, a->files[0], e);
+    if (!rc)
+        rc = write_part(&set, idx + k, rows - k, w2, a->files[0], e);
+    if (rc) {
+        st_writer_abort(w1);
+        st_writer_abort(w2);
+    } else if ((rc = st_writer_close(w1, e)) != 0) {
+        st_writer_abort(w2);
+    } else if ((rc = st_writer_close(w2, e)) != 0 && strcmp(a->files[1], "-") != 0) {
+        unlink(a->files[1]);
+    }
+    free(idx);
+    dl_set_free(&set);
+    return rc;
+}
+
+static int run(args *a, dl_err *e)
+{
+    const char *c = a->cmd;
+    if (strcmp(c, "import") == 0)
+        return cmd_import(a, e);
+    if (strcmp(c, "export") == 0)
+        return cmd_export(a, e);
+    if (strcmp(c, "info") == 0)
+        return cmd_info(a, e);
+    if (strcmp(c, "head") == 0)
+        return cmd_rows(a, 0, e);
+    if (strcmp(c, "shuffle") == 0)
+        return cmd_rows(a, 1, e);
+    if (strcmp(c, "split") == 0)
+        return cmd_split(a, e);
+    return dl_fail(e, DL_EUSAGE, "unknown command '%s' (import, export, info, head, shuffle, split)",
+                   c);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error(TOOL, "a command is needed (import, export, info, head, shuffle, split)");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage();
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        cli_version(TOOL);
+        return 0;
+    }
+    dl_err e;
+    dl_err_clear(&e);
+    args a;
+    if (parse_args(&a, argc, argv, &e) || run(&a, &e))
+        return cli_exit(TOOL, &e);
+    return 0;
+}

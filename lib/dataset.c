@@ -1,0 +1,196 @@
+/* dataset.c - head/shuffle/split as "take these rows", and `info`. */
+#include "dataset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+#include "stream.h"
+
+static const dl_tensor *find(const dl_tensor_set *s, const char *name)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (strcmp(s->items[i].name, name) == 0)
+            return &s->items[i];
+    return NULL;
+}
+
+int ds_rows(const dl_tensor_set *s, uint64_t *rows, const char *label, dl_err *e)
+{
+    static const char *const names[] = {"x", "y", "yhat"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        const dl_tensor *t = find(s, names[i]);
+        if (t && t->rank >= 1) {
+            *rows = t->shape[0];
+            return 0;
+        }
+    }
+    return dl_fail(e, DL_EDATA, "%s: no 'x', 'y' or 'yhat' record to take rows from", label);
+}
+
+static int gather(const dl_tensor *src, const uint64_t *idx, uint64_t count, dl_tensor *dst,
+                  dl_err *e)
+{
+    uint64_t shape[DL_RANK_MAX];
+    memcpy(shape, src->shape, sizeof shape);
+    shape[0] = count;
+    if (dl_tensor_alloc(dst, src->name, src->dtype, src->rank, shape, e))
+        return e->code;
+    size_t row_bytes = (size_t)(dl_tensor_row_size(src) * dl_dtype_size(src->dtype));
+    for (uint64_t i = 0; i < count; i++)
+        memcpy((char *)dst->data + i * row_bytes, (const char *)src->data + idx[i] * row_bytes,
+               row_bytes);
+    return 0;
+}
+
+int ds_take_rows(const dl_tensor_set *src, const uint64_t *idx, uint64_t count,
+                 dl_tensor_set *dst, const char *label, dl_err *e)
+{
+    uint64_t rows;
+    if (ds_rows(src, &rows, label, e))
+        return e->code;
+    for (size_t i = 0; i < src->count; i++) {
+        const dl_tensor *t = &src->items[i];
+        dl_tensor out;
+        int rc = t->rank >= 1 && t->shape[0] == rows ? gather(t, idx, count, &out, e)
+                                                       : dl_tensor_copy(&out, t, e);
+        if (rc || dl_set_put(dst, &out, e)) {
+            dl_tensor_free(&out);
+            return dl_err_wrap(e, "%s", label);
+        }
+    }
+    return 0;
+}
+
+int ds_index(uint64_t n, int shuffled, uint64_t seed, uint64_t **out, dl_err *e)
+{
+    if (n > SIZE_MAX / sizeof **out)
+        return dl_fail(e, DL_ENOMEM, "%llu rows are too many to index", (unsigned long long)n);
+    *out = malloc(n ? (size_t)n * sizeof **out : 1);
+    if (!*out)
+        return dl_fail(e, DL_ENOMEM, "cannot allocate an index of %llu rows",
+                       (unsigned long long)n);
+    for (uint64_t i = 0; i < n; i++)
+        (*out)[i] = i;
+    if (shuffled) {
+        dl_rng r;
+        dl_rng_seed(&r, seed);
+        dl_rng_shuffle(&r, *out, (size_t)n);
+    }
+    return 0;
+}
+
+/* ------------------------------- info -------------------------------- */
+typedef struct summary {
+    char name[DL_NAME_MAX + 1];
+    int dtype, rank, consistent;
+    uint64_t shape[DL_RANK_MAX];
+    uint64_t records, stored, raw;
+} summary;
+
+typedef struct summaries {
+    summary *items;
+    size_t count, cap;
+} summaries;
+
+static void format_shape(char *buf, size_t len, int rank, const uint64_t *shape)
+{
+    int n = snprintf(buf, len, "[");
+    for (int i = 0; i < rank && n > 0 && (size_t)n < len; i++)
+        n += snprintf(buf + n, len - (size_t)n, "%s%llu", i ? ", " : "",
+                      (unsigned long long)shape[i]);
+    if (n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, "]");
+}
+
+static int same_trailing(const summary *s, const st_header *h)
+{
+    if (s->dtype != h->dtype || s->rank != h->rank || h->rank == 0)
+        return 0;
+    for (int i = 1; i < h->rank; i++)
+        if (s->shape[i] != h->shape[i])
+            return 0;
+    return 1;
+}
+
+static int merge(summaries *all, const st_header *h, dl_err *e)
+{
+    for (size_t i = 0; i < all->count; i++) {
+        summary *s = &all->items[i];
+        if (strcmp(s->name, h->name) == 0) {
+            s->consistent &= same_trailing(s, h);
+            s->shape[0] += h->rank ? h->shape[0] : 0;
+            s->records++;
+            s->stored += h->payload_bytes;
+            s->raw += h->raw_bytes;
+            return 0;
+        }
+    }
+    if (all->count == all->cap) {
+        size_t cap = all->cap ? all->cap * 2 : 16;
+        summary *more = realloc(all->items, cap * sizeof *more);
+        if (!more)
+            return dl_fail(e, DL_ENOMEM, "out of memory");
+        all->items = more;
+        all->cap = cap;
+    }
+    summary *s = &all->items[all->count++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, "%s", h->name);
+    s->dtype = h->dtype;
+    s->rank = h->rank;
+    memcpy(s->shape, h->shape, sizeof s->shape);
+    s->consistent = 1;
+    s->records = 1;
+    s->stored = h->payload_bytes;
+    s->raw = h->raw_bytes;
+    return 0;
+}
+
+static void print_record(FILE *out, const st_header *h)
+{
+    char shape[256];
+    format_shape(shape, sizeof shape, h->rank, h->shape);
+    fprintf(out, "%6llu  %-12s %-4s %-20s %-5s %12llu  ok\n", (unsigned long long)h->index,
+            h->name, dl_dtype_name(h->dtype), shape, h->encoding == ST_DEFLATE ? "zlib" : "raw",
+            (unsigned long long)h->payload_bytes);
+}
+
+static void print_summaries(FILE *out, const summaries *all)
+{
+    fprintf(out, "tensors:\n");
+    for (size_t i = 0; i < all->count; i++) {
+        const summary *s = &all->items[i];
+        char shape[256];
+        format_shape(shape, sizeof shape, s->rank, s->shape);
+        fprintf(out, "  %-12s %-4s %-20s %llu record%s, %llu bytes stored, %llu raw%s\n", s->name,
+                dl_dtype_name(s->dtype), s->consistent || s->records == 1 ? shape : "(mixed)",
+                (unsigned long long)s->records, s->records == 1 ? "" : "s",
+                (unsigned long long)s->stored, (unsigned long long)s->raw,
+                s->consistent || s->records == 1 ? "" : "  (chunks disagree in dtype or shape)");
+    }
+}
+
+int ds_info(FILE *out, const char *path, dl_err *e)
+{
+    st_reader *r;
+    if (st_reader_open(&r, path, e))
+        return e->code;
+    summaries all = {0};
+    fprintf(out, "%s:\n%6s  %-12s %-4s %-20s %-5s %12s  %s\n", st_reader_label(r), "record",
+            "name", "type", "shape", "enc", "bytes", "crc");
+    st_header h;
+    int rc;
+    while ((rc = st_next_header(r, &h, e)) == 1) {
+        if (st_skip_payload(r, &h, e) || merge(&all, &h, e)) {
+            rc = -1;
+            break;
+        }
+        print_record(out, &h);
+    }
+    if (rc == 0)
+        print_summaries(out, &all);
+    free(all.items);
+    st_reader_close(r);
+    return rc == 0 ? 0 : e->code;
+}

@@ -1,0 +1,182 @@
+/* svmlight.c - the sparse svmlight/libsvm format: `label idx:val ... # c`.
+ *
+ * The width of x is the largest index, known only at the end, so the
+ * nonzeros are collected first (memory grows with the file's nonzeros,
+ * not with rows x columns) and dense chunks are written afterwards. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "numtext.h"
+#include "textio.h"
+
+/* Indices above this are refused: x would be too wide to be dense. */
+#define SVM_MAX_INDEX ((uint64_t)1 << 24)
+
+typedef struct entry {
+    uint64_t row, col; /* col 0-based */
+    double val;
+} entry;
+
+typedef struct sparse {
+    entry *items;
+    size_t count, cap;
+    double *labels;
+    size_t rows, label_cap;
+    uint64_t cols;
+} sparse;
+
+static int push(void **items, size_t *cap, size_t count, size_t size, dl_err *e)
+{
+    if (count < *cap)
+        return 0;
+    size_t want = *cap ? *cap * 2 : 1024;
+    if (want > SIZE_MAX / size)
+        return dl_fail(e, DL_ENOMEM, "too many entries");
+    void *more = realloc(*items, want * size);
+    if (!more)
+        return dl_fail(e, DL_ENOMEM, "out of memory for the sparse entries");
+    *items = more;
+    *cap = want;
+    return 0;
+}
+
+static int is_space(char c) { return c == ' ' || c == '\t'; }
+
+static const char *token_end(const char *p, const char *end)
+{
+    while (p < end && !is_space(*p))
+        p++;
+    return p;
+}
+
+static int bad_token(const tx_in *in, uint64_t line, const char *p, const char *end,
+                     const char *what, dl_err *e)
+{
+    int n = (int)(end - p);
+    return dl_fail(e, DL_EDATA, "%s: line %llu: '%.*s' %s", in->label,
+                   (unsigned long long)line, n > 40 ? 40 : n, p, what);
+}
+
+static int number(const char *p, const char *end, double *v, const tx_import_opts *o)
+{
+    return nt_parse_f64(p, end, v) == NT_OK && (o->allow_nonfinite || isfinite(*v));
+}
+
+/* idx:val, with idx a positive whole number above the previous one. */
+static int feature(sparse *sp, const tx_in *in, uint64_t line, const char *p, const char *end,
+                   uint64_t *prev, const tx_import_opts *o, dl_err *e)
+{
+    const char *colon = memchr(p, ':', (size_t)(end - p));
+    if (!colon)
+        return bad_token(in, line, p, end, "is not index:value", e);
+    if (colon - p == 3 && memcmp(p, "qid", 3) == 0)
+        return 0;
+    uint64_t idx = 0;
+    const char *q = p;
+    for (; q < colon && *q >= '0' && *q <= '9' && idx <= SVM_MAX_INDEX; q++)
+        idx = idx * 10 + (uint64_t)(*q - '0');
+    if (q != colon || idx == 0 || idx > SVM_MAX_INDEX)
+        return bad_token(in, line, p, end, "has no index from 1 to 16777216", e);
+    if (idx <= *prev)
+        return bad_token(in, line, p, end, "has an index not above the previous one", e);
+    double v;
+    if (!number(colon + 1, end, &v, o))
+        return bad_token(in, line, p, end, "has no finite numeric value", e);
+    *prev = idx;
+    if (push((void **)&sp->items, &sp->cap, sp->count, sizeof *sp->items, e))
+        return e->code;
+    sp->items[sp->count++] = (entry){sp->rows, idx - 1, v};
+    if (idx > sp->cols)
+        sp->cols = idx;
+    return 0;
+}
+
+static int parse_line(sparse *sp, const tx_in *in, uint64_t line, const char *p,
+                      const char *end, const tx_import_opts *o, dl_err *e)
+{
+    const char *hash = memchr(p, '#', (size_t)(end - p));
+    if (hash)
+        end = hash;
+    while (p < end && is_space(*p))
+        p++;
+    if (p == end)
+        return 0;
+    const char *t = token_end(p, end);
+    double label;
+    if (!number(p, t, &label, o))
+        return bad_token(in, line, p, t, "is not a finite numeric label", e);
+    if (push((void **)&sp->labels, &sp->label_cap, sp->rows, sizeof *sp->labels, e))
+        return e->code;
+    uint64_t prev = 0;
+    for (p = t; p < end; p = t) {
+        while (p < end && is_space(*p))
+            p++;
+        if (p == end)
+            break;
+        t = token_end(p, end);
+        if (feature(sp, in, line, p, t, &prev, o, e))
+            return e->code;
+    }
+    sp->labels[sp->rows++] = label;
+    return 0;
+}
+
+/* Dense rows [features..., label]: the label is the one target column. */
+static int write_dense(const sparse *sp, const tx_in *in, const tx_import_opts *o,
+                       st_writer *w, dl_err *e)
+{
+    tx_import_opts local = *o;
+    local.targets = 1;
+    local.name = NULL;
+    int dtype = o->dtype ? o->dtype : DL_F64;
+    tx_sink s;
+    if (tx_sink_open(&s, w, &local, dtype, sp->cols + 1, in->label, e))
+        return e->code;
+    size_t k = 0;
+    int rc = 0;
+    for (uint64_t i = 0; i < sp->rows && !rc; i++) {
+        void *row = tx_sink_row(&s);
+        memset(row, 0, (size_t)(sp->cols + 1) * s.esize);
+        for (; k < sp->count && sp->items[k].row == i; k++) {
+            if (dtype == DL_F32)
+                ((float *)row)[sp->items[k].col] = (float)sp->items[k].val;
+            else
+                ((double *)row)[sp->items[k].col] = sp->items[k].val;
+        }
+        if (dtype == DL_F32)
+            ((float *)row)[sp->cols] = (float)sp->labels[i];
+        else
+            ((double *)row)[sp->cols] = sp->labels[i];
+        rc = tx_sink_commit(&s, e);
+    }
+    if (!rc)
+        rc = tx_sink_finish(&s, in->label, e);
+    tx_sink_free(&s);
+    return rc;
+}
+
+int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
+{
+    if (o->name)
+        return dl_fail(e, DL_EUSAGE, "--name does not apply to svmlight input (it makes x and y)");
+    sparse sp;
+    memset(&sp, 0, sizeof sp);
+    const char *p, *end;
+    uint64_t line = 0;
+    int rc;
+    while ((rc = tx_in_line(in, &p, &end, e)) == 1) {
+        line++;
+        if ((rc = parse_line(&sp, in, line, p, end, o, e)) != 0)
+            break;
+    }
+    if (rc == 0 && sp.rows == 0)
+        rc = dl_fail(e, DL_EDATA, "%s: empty input: no rows", in->label);
+    else if (rc == 0)
+        rc = write_dense(&sp, in, o, w, e);
+    else if (rc < 0)
+        rc = e->code;
+    free(sp.items);
+    free(sp.labels);
+    return rc;
+}

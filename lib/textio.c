@@ -1,0 +1,307 @@
+/* textio.c - import dispatch, the buffered input and the chunking row sink. */
+#include "textio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TX_IN_START (1u << 20)
+/* A single line (or .npy header) longer than this is refused rather than
+ * buffered: it is almost surely not a table. */
+#define TX_IN_MAX ((size_t)256 << 20)
+#define TX_CHUNK_ROWS 65536
+#define TX_CHUNK_BYTES ((uint64_t)16 << 20)
+
+int tx_format_parse(const char *s)
+{
+    if (strcmp(s, "csv") == 0)
+        return TX_CSV;
+    if (strcmp(s, "tsv") == 0)
+        return TX_TSV;
+    if (strcmp(s, "npy") == 0)
+        return TX_NPY;
+    if (strcmp(s, "svmlight") == 0 || strcmp(s, "libsvm") == 0)
+        return TX_SVMLIGHT;
+    return -1;
+}
+
+void tx_import_defaults(tx_import_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->header = -1;
+}
+
+/* ------------------------------ tx_in ------------------------------ */
+int tx_in_open(tx_in *in, const char *path, dl_err *e)
+{
+    memset(in, 0, sizeof *in);
+    if (!path || strcmp(path, "-") == 0) {
+        in->fd = STDIN_FILENO;
+        snprintf(in->label, sizeof in->label, "<stdin>");
+    } else {
+        snprintf(in->label, sizeof in->label, "%s", path);
+        in->fd = open(path, O_RDONLY);
+        if (in->fd < 0)
+            return dl_fail_errno(e, "%s: cannot open", path);
+        in->owns_fd = 1;
+    }
+    in->cap = TX_IN_START;
+    in->buf = malloc(in->cap);
+    if (!in->buf) {
+        tx_in_close(in);
+        return dl_fail(e, DL_ENOMEM, "%s: cannot allocate a read buffer", in->label);
+    }
+    return 0;
+}
+
+void tx_in_close(tx_in *in)
+{
+    if (in->owns_fd && in->fd >= 0)
+        close(in->fd);
+    free(in->buf);
+    in->buf = NULL;
+    in->fd = -1;
+}
+
+static int grow(tx_in *in, dl_err *e)
+{
+    if (in->cap >= TX_IN_MAX)
+        return dl_fail(e, DL_ENOMEM, "%s: a line longer than %zu MiB", in->label,
+                       TX_IN_MAX >> 20);
+    char *bigger = realloc(in->buf, in->cap * 2);
+    if (!bigger)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory for a long line", in->label);
+    in->buf = bigger;
+    in->cap *= 2;
+    return 0;
+}
+
+int tx_in_fill(tx_in *in, dl_err *e)
+{
+    if (in->pos > 0) {
+        memmove(in->buf, in->buf + in->pos, in->len - in->pos);
+        in->len -= in->pos;
+        in->pos = 0;
+    }
+    if (in->len == in->cap && grow(in, e))
+        return e->code;
+    for (;;) {
+        ssize_t n = read(in->fd, in->buf + in->len, in->cap - in->len);
+        if (n > 0) {
+            in->len += (size_t)n;
+            return 0;
+        }
+        if (n == 0) {
+            in->eof = 1;
+            return 0;
+        }
+        if (errno != EINTR)
+            return dl_fail_errno(e, "%s: read failed", in->label);
+    }
+}
+
+int tx_in_read(tx_in *in, void *dst, size_t n, size_t *got, dl_err *e)
+{
+    unsigned char *out = dst;
+    *got = 0;
+    while (*got < n) {
+        if (in->pos == in->len) {
+            if (in->eof)
+                return 0;
+            in->pos = in->len = 0;
+            if (tx_in_fill(in, e))
+                return e->code;
+            continue;
+        }
+        size_t take = in->len - in->pos;
+        if (take > n - *got)
+            take = n - *got;
+        memcpy(out + *got, in->buf + in->pos, take);
+        in->pos += take;
+        *got += take;
+    }
+    return 0;
+}
+
+int tx_in_line(tx_in *in, const char **line, const char **line_end, dl_err *e)
+{
+    size_t scanned = 0;
+    for (;;) {
+        char *start = in->buf + in->pos;
+        char *nl = memchr(start + scanned, '\n', in->len - in->pos - scanned);
+        if (nl || (in->eof && in->pos < in->len)) {
+            char *end = nl ? nl : in->buf + in->len;
+            in->pos = (size_t)(end - in->buf) + (nl != NULL);
+            if (end > start && end[-1] == '\r')
+                end--;
+            *line = start;
+            *line_end = end;
+            return 1;
+        }
+        if (in->eof)
+            return 0;
+        scanned = in->len - in->pos;
+        if (tx_in_fill(in, e))
+            return -1;
+    }
+}
+
+/* ----------------------------- tx_sink ----------------------------- */
+static int alloc_chunk(unsigned char **buf, int dtype, uint64_t rows, uint64_t cols,
+                       const char *label, dl_err *e)
+{
+    uint64_t shape[2] = {rows, cols}, nelem, nbytes;
+    if (dl_shape_bytes(dtype, 2, shape, &nelem, &nbytes, e))
+        return dl_err_wrap(e, "%s", label);
+    *buf = malloc(nbytes ? (size_t)nbytes : 1);
+    if (!*buf)
+        return dl_fail(e, DL_ENOMEM, "%s: cannot allocate %llu bytes for a chunk", label,
+                       (unsigned long long)nbytes);
+    return 0;
+}
+
+int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
+                 uint64_t cols, const char *label, dl_err *e)
+{
+    memset(s, 0, sizeof *s);
+    s->w = w;
+    s->dtype = dtype;
+    s->esize = dl_dtype_size(dtype);
+    if (cols == 0)
+        return dl_fail(e, DL_EDATA, "%s: no columns", label);
+    uint64_t targets = o->name ? 0 : o->targets;
+    if (targets >= cols && !o->name)
+        return dl_fail(e, DL_EDATA, "%s: --targets %llu leaves no input columns: the data has %llu column%s",
+                       label, (unsigned long long)targets, (unsigned long long)cols,
+                       cols == 1 ? "" : "s");
+    s->xcols = cols - targets;
+    s->ycols = targets;
+    snprintf(s->xname, sizeof s->xname, "%s", o->name ? o->name : "x");
+    if (alloc_chunk(&s->row, dtype, 1, cols, label, e))
+        return e->code;
+    uint64_t row_bytes = cols * s->esize; /* checked by alloc_chunk */
+    s->chunk_rows = o->chunk_rows ? o->chunk_rows : TX_CHUNK_BYTES / row_bytes;
+    if (s->chunk_rows > TX_CHUNK_ROWS && !o->chunk_rows)
+        s->chunk_rows = TX_CHUNK_ROWS;
+    if (s->chunk_rows == 0)
+        s->chunk_rows = 1;
+    if (alloc_chunk(&s->xbuf, dtype, s->chunk_rows, s->xcols, label, e) ||
+        alloc_chunk(&s->ybuf, dtype, s->chunk_rows, s->ycols, label, e)) {
+        tx_sink_free(s);
+        return e->code;
+    }
+    return 0;
+}
+
+static int flush(tx_sink *s, dl_err *e)
+{
+    if (s->rows == 0)
+        return 0;
+    uint64_t xshape[2] = {s->rows, s->xcols}, yshape[2] = {s->rows, s->ycols};
+    if (st_write_data(s->w, s->xname, s->dtype, 2, xshape, s->xbuf, e))
+        return e->code;
+    if (s->ycols && st_write_data(s->w, "y", s->dtype, 2, yshape, s->ybuf, e))
+        return e->code;
+    s->total_rows += s->rows;
+    s->rows = 0;
+    return 0;
+}
+
+int tx_sink_commit(tx_sink *s, dl_err *e)
+{
+    size_t xbytes = (size_t)s->xcols * s->esize, ybytes = (size_t)s->ycols * s->esize;
+    memcpy(s->xbuf + s->rows * xbytes, s->row, xbytes);
+    if (ybytes)
+        memcpy(s->ybuf + s->rows * ybytes, s->row + xbytes, ybytes);
+    if (++s->rows == s->chunk_rows)
+        return flush(s, e);
+    return 0;
+}
+
+int tx_sink_finish(tx_sink *s, const char *label, dl_err *e)
+{
+    if (flush(s, e))
+        return e->code;
+    if (s->total_rows == 0)
+        return dl_fail(e, DL_EDATA, "%s: no data rows", label);
+    return 0;
+}
+
+void tx_sink_free(tx_sink *s)
+{
+    free(s->row);
+    free(s->xbuf);
+    free(s->ybuf);
+    s->row = s->xbuf = s->ybuf = NULL;
+}
+
+/* ----------------------------- dispatch ---------------------------- */
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int format_from_name(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return TX_AUTO;
+    if (ends_with(path, ".npy"))
+        return TX_NPY;
+    if (ends_with(path, ".tsv") || ends_with(path, ".tab"))
+        return TX_TSV;
+    if (ends_with(path, ".svm") || ends_with(path, ".svmlight") || ends_with(path, ".libsvm"))
+        return TX_SVMLIGHT;
+    if (ends_with(path, ".csv") || ends_with(path, ".txt"))
+        return TX_CSV;
+    return TX_AUTO;
+}
+
+/* Without a telling file name: the .npy magic, or an svmlight first line
+ * (`label idx:val`: a colon and none of the CSV delimiters), else CSV. */
+static int format_from_content(tx_in *in, dl_err *e)
+{
+    while (!in->eof && in->len < 4096)
+        if (tx_in_fill(in, e))
+            return -1;
+    if (in->len >= 6 && memcmp(in->buf, "\x93NUMPY", 6) == 0)
+        return TX_NPY;
+    size_t n = 0;
+    while (n < in->len && in->buf[n] == '#') { /* comment lines */
+        const char *nl = memchr(in->buf + n, '\n', in->len - n);
+        n = nl ? (size_t)(nl - in->buf) + 1 : in->len;
+    }
+    const char *line = in->buf + n, *nl = memchr(line, '\n', in->len - n);
+    size_t len = nl ? (size_t)(nl - line) : in->len - n;
+    if (memchr(line, ':', len) && !memchr(line, ',', len) && !memchr(line, ';', len) &&
+        !memchr(line, '\t', len))
+        return TX_SVMLIGHT;
+    return TX_CSV;
+}
+
+int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e)
+{
+    tx_in in;
+    if (tx_in_open(&in, path, e))
+        return e->code;
+    int format = o->format ? o->format : format_from_name(path);
+    if (format == TX_AUTO)
+        format = format_from_content(&in, e);
+    int rc = format < 0 ? e->code : 0;
+    tx_import_opts local = *o;
+    if (format == TX_TSV && !local.delimiter)
+        local.delimiter = '\t';
+    if (rc == 0) {
+        if (format == TX_NPY)
+            rc = tx_import_npy(&in, &local, w, e);
+        else if (format == TX_SVMLIGHT)
+            rc = tx_import_svmlight(&in, &local, w, e);
+        else
+            rc = tx_import_csv(&in, &local, w, e);
+    }
+    tx_in_close(&in);
+    return rc;
+}

@@ -1,0 +1,100 @@
+/* textio.h - converting text and array files to and from the tensor stream.
+ *
+ * Import reads CSV/TSV, NumPy .npy and svmlight files and writes the rows as
+ * `x` (first columns) and `y` (last --targets columns) records, or as one
+ * record of a given name, in chunks of bounded size so that input of any
+ * length needs bounded memory.  Export writes a stream's x and y (or one
+ * named record) back as CSV/TSV with round-trip precision, or as .npy.
+ *
+ * The pieces the format readers share are here too: a buffered input
+ * (tx_in) and the chunking row sink (tx_sink).  Format specifics live in
+ * csv.c, npy.c and svmlight.c. */
+#ifndef DL_TEXTIO_H
+#define DL_TEXTIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "stream.h"
+
+enum tx_format { TX_AUTO = 0, TX_CSV, TX_TSV, TX_NPY, TX_SVMLIGHT };
+
+/* "csv", "tsv", "npy", "svmlight" (also "libsvm"); -1 when unknown. */
+int tx_format_parse(const char *s);
+
+typedef struct tx_import_opts {
+    int format;          /* enum tx_format; TX_AUTO guesses from name/content */
+    int dtype;           /* DL_F32 or DL_F64; 0 = f64 for text, as stored for .npy */
+    char delimiter;      /* 0 = detect (tab, semicolon, comma, else blanks) */
+    int header;          /* -1 detect, 0 no header row, 1 header row */
+    uint64_t targets;    /* the last `targets` columns become `y` */
+    const char *name;    /* non-NULL: every column into one record so named */
+    int allow_nonfinite; /* accept nan/inf cells instead of refusing them */
+    uint64_t chunk_rows; /* rows per record; 0 = default (64k, at most 16 MiB) */
+} tx_import_opts;
+
+void tx_import_defaults(tx_import_opts *o);
+/* Reads path (NULL or "-" for standard input) and writes records to w. */
+int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e);
+
+typedef struct tx_export_opts {
+    int format;       /* TX_CSV (default), TX_TSV or TX_NPY */
+    char delimiter;   /* 0 = ',' for CSV, '\t' for TSV */
+    int header;       /* write a header row (x0,x1,...,y0 or NAME0,...) */
+    const char *name; /* export this record only */
+} tx_export_opts;
+
+void tx_export_defaults(tx_export_opts *o);
+/* Reads the stream at in_path and writes text (or .npy) to out_path
+ * (NULL or "-": standard output), atomically when out_path names a file. */
+int tx_export(const char *in_path, const char *out_path, const tx_export_opts *o,
+              dl_err *e);
+
+/* ------------------------- shared by the readers ------------------------ */
+/* Buffered input over a file descriptor; [buf+pos, buf+len) is unread. */
+typedef struct tx_in {
+    int fd, owns_fd, eof;
+    char label[256];
+    char *buf;
+    size_t cap, pos, len;
+} tx_in;
+
+int tx_in_open(tx_in *in, const char *path, dl_err *e);
+void tx_in_close(tx_in *in);
+/* Moves the unread bytes to the front and reads more; grows the buffer when
+ * it is full (up to a limit).  Returns 0 (check in->eof) or an error. */
+int tx_in_fill(tx_in *in, dl_err *e);
+/* The next line without its "\n" or "\r\n": 1, 0 at the end, -1 on error.
+ * [*line, *line_end) stays valid until the next call. */
+int tx_in_line(tx_in *in, const char **line, const char **line_end, dl_err *e);
+/* Reads exactly n bytes (buffered first); *got < n only at end of file. */
+int tx_in_read(tx_in *in, void *dst, size_t n, size_t *got, dl_err *e);
+
+/* Collects rows of `cols` elements and writes them as chunk records: the
+ * first cols - targets columns to `x`, the rest to `y` (or all to `name`). */
+typedef struct tx_sink {
+    st_writer *w;
+    int dtype;
+    size_t esize;
+    uint64_t xcols, ycols, chunk_rows, rows, total_rows;
+    char xname[DL_NAME_MAX + 1];
+    unsigned char *row, *xbuf, *ybuf;
+} tx_sink;
+
+int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
+                 uint64_t cols, const char *label, dl_err *e);
+/* The next row's elements go here (cols elements of the sink's dtype). */
+static inline void *tx_sink_row(tx_sink *s) { return s->row; }
+/* Takes the row filled in tx_sink_row; writes a chunk when one is full. */
+int tx_sink_commit(tx_sink *s, dl_err *e);
+/* Writes the last partial chunk; an error when no row came at all. */
+int tx_sink_finish(tx_sink *s, const char *label, dl_err *e);
+void tx_sink_free(tx_sink *s);
+
+/* The format readers. */
+int tx_import_csv(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e);
+int tx_import_npy(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e);
+int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e);
+
+#endif
