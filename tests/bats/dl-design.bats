@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# dl-design: bases against direct evaluation, --apply, pass-through, limits, bad input.
+
+load linear_helpers
+
+@test "dl-design --help shows every default and --version" {
+    run dl-design --help
+    [ "$status" -eq 0 ]
+    [[ $output == *"default: bias on"* ]]
+    [[ $output == *"default: grid"* ]]
+    [[ $output == *"default: 0"* ]]
+    run dl-design --version
+    [ "$status" -eq 0 ]
+    [[ $output == "dl-design (dl toolkit)"* ]]
+}
+
+@test "--poly columns equal direct evaluation of t, t^2, t^3" {
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/p.dlt"
+    dl-design --poly 3 --no-bias -q < "$TMP/p.dlt" > "$TMP/d.dlt"
+    dl-tensor export --name x "$TMP/d.dlt" > "$TMP/got.csv"
+    dl-tensor export --name x "$TMP/p.dlt" | awk '{ printf "%.17g,%.17g,%.17g\n", $1, $1*$1, $1*$1*$1 }' > "$TMP/want.csv"
+    numbers_near "$TMP/got.csv" "$TMP/want.csv" 1e-14
+}
+
+@test "--poly over 3 inputs makes C(3+2, 2) = 10 columns and reports them" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    run dl-design --poly 2 -o "$TMP/d.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"10 columns from 3 inputs"* ]]
+    run dl-tensor info "$TMP/d.dlt"
+    [[ $output == *"x "*"f64  [200, 10]"* ]]
+}
+
+@test "--rbf grid columns equal exp(-(t - mu)^2 / (2 sigma^2))" {
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/p.dlt"
+    dl-design --rbf 4 --width 0.7 --no-bias -q < "$TMP/p.dlt" > "$TMP/d.dlt"
+    dl-tensor export --name x "$TMP/d.dlt" > "$TMP/got.csv"
+    dl-tensor export --name x "$TMP/p.dlt" > "$TMP/t.csv"
+    # the grid spans the training range of t
+    read lo hi < <(sort -g "$TMP/t.csv" | sed -n '1p;$p' | paste -sd' ')
+    awk -v lo="$lo" -v hi="$hi" '{
+        for (j = 0; j < 4; j++) {
+            mu = lo + j * (hi - lo) / 3
+            printf "%s%.17g", j ? "," : "", exp(-($1 - mu)^2 / (2 * 0.49))
+        }
+        printf "\n" }' "$TMP/t.csv" > "$TMP/want.csv"
+    numbers_near "$TMP/got.csv" "$TMP/want.csv" 1e-12
+}
+
+@test "other records pass through unchanged and a design record is added" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    dl-design --legendre 3 --fourier 2 --standardize -q < "$TMP/t.dlt" > "$TMP/d.dlt"
+    cmp <(dl-tensor export --name y "$TMP/t.dlt") <(dl-tensor export --name y "$TMP/d.dlt")
+    run dl-tensor info "$TMP/d.dlt"
+    [[ $output == *"design"* ]]
+}
+
+@test "--apply on the training data reproduces the fitted design bit for bit" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    dl-design --rbf 5 --centers kmeans --seed 3 --standardize --poly 2 -q < "$TMP/t.dlt" > "$TMP/fit.dlt"
+    dl-design --apply "$TMP/fit.dlt" -q < "$TMP/t.dlt" > "$TMP/applied.dlt"
+    cmp "$TMP/fit.dlt" "$TMP/applied.dlt"
+}
+
+@test "fitting on a chunked stream gives the design of the whole stream" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    dl-tensor import -t 1 --chunk-rows 7 "$FIX/train.csv" > "$TMP/chunks.dlt"
+    dl-design --standardize --rbf 3 -q < "$TMP/t.dlt" | dl-tensor export > "$TMP/a.csv"
+    dl-design --standardize --rbf 3 -q < "$TMP/chunks.dlt" | dl-tensor export > "$TMP/b.csv"
+    cmp "$TMP/a.csv" "$TMP/b.csv"
+}
+
+@test "the same seed gives the same k-means centers" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    dl-design --rbf 6 --centers kmeans --seed 11 -q < "$TMP/t.dlt" > "$TMP/a.dlt"
+    dl-design --rbf 6 --centers kmeans --seed 11 -q < "$TMP/t.dlt" > "$TMP/b.dlt"
+    cmp "$TMP/a.dlt" "$TMP/b.dlt"
+}
+
+@test "many columns: a warning above 1000, a refusal above 10000 unless --force" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    run dl-design --poly 14 -q -o "$TMP/d.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output != *warning* ]] # C(17, 3) = 680 columns
+    run dl-design --rbf 22 -o "$TMP/d.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 4 ]
+    [[ $output == *"10649 columns for 3 inputs"*"--force"* ]]
+    run dl-design --rbf 11 -q -o "$TMP/d.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"warning: 1332 design columns"* ]]
+    run dl-design --rbf 22 --force -q -o "$TMP/d.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 0 ]
+}
+
+@test "bad input: NaN in x, no x, truncated stream, stacked designs" {
+    printf '1,2\nnan,3\n' > "$TMP/nan.csv"
+    dl-tensor import -t 1 --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
+    run dl-design --poly 2 "$TMP/nan.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-design: "*"row 2 column 1 is not finite"* ]]
+    run dl-design --standardize "$TMP/nan.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-design: "*"row 2 column 1 is not finite"* ]]
+    dl-tensor import --name y "$FIX/test.csv" > "$TMP/y.dlt"
+    run dl-design --poly 2 "$TMP/y.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no 'x' record"* ]]
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    head -c 3000 "$TMP/t.dlt" > "$TMP/cut.dlt"
+    run dl-design --standardize -o "$TMP/out.dlt" "$TMP/cut.dlt"
+    [ "$status" -eq 1 ]
+    [ ! -e "$TMP/out.dlt" ]
+    dl-design -q < "$TMP/t.dlt" > "$TMP/d.dlt"
+    run dl-design "$TMP/d.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"designs do not stack"* ]]
+}
+
+@test "usage errors exit 2" {
+    run dl-design --poly 0
+    [ "$status" -eq 2 ]
+    run dl-design --centers hex
+    [ "$status" -eq 2 ]
+    run dl-design --apply x.dlt --poly 2
+    [ "$status" -eq 2 ]
+    run dl-design --bogus
+    [ "$status" -eq 2 ]
+    [[ $output == *"Try 'dl-design --help'"* ]]
+}
+
+@test "--apply needs a design record in its file" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    run dl-design --apply "$TMP/t.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no 'design' record to apply"* ]]
+    run dl-design --apply "$TMP/missing.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 3 ]
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# dl-lstsq against numpy / scikit-learn references (tests/fixtures/linear/gen_linear.py).
+
+load linear_helpers
+
+# fit_w STREAM OPTIONS...: the fitted weights as CSV in $TMP/w.csv
+fit_w() {
+    local in=$1
+    shift
+    dl-lstsq -q "$@" < "$in" > "$TMP/m.ckpt" && dl-tensor export --name w "$TMP/m.ckpt" > "$TMP/w.csv"
+}
+
+@test "dl-lstsq --help shows every default and --version" {
+    run dl-lstsq --help
+    [ "$status" -eq 0 ]
+    [[ $output == *"(default: svd)"* ]]
+    [[ $output == *"(default: 0.5)"* ]]
+    [[ $output == *"(default: 1e-12)"* ]]
+    run dl-lstsq --version
+    [[ $output == "dl-lstsq (dl toolkit)"* ]]
+}
+
+@test "svd, qr and normal give numpy.linalg.lstsq's weights to 1e-10" {
+    import_csv train.csv 1 | dl-design --poly 2 -q > "$TMP/d.dlt"
+    for m in svd qr normal; do
+        fit_w "$TMP/d.dlt" --method $m
+        WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/train_poly2_w.txt" 1e-10
+    done
+}
+
+@test "two outputs: lstsq, ridge closed form, lasso and elastic net as scikit-learn" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    fit_w "$TMP/wc.dlt"
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/wc_w_lstsq.txt" 1e-10
+    fit_w "$TMP/wc.dlt" --ridge 0.5
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/wc_w_ridge.txt" 1e-10
+    fit_w "$TMP/wc.dlt" --lasso 0.05
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/wc_w_lasso.txt" 1e-6
+    fit_w "$TMP/wc.dlt" --elastic-net 0.05 --l1-ratio 0.3
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/wc_w_enet.txt" 1e-6
+}
+
+@test "lasso reports its exact zeros" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    run dl-lstsq --lasso 0.05 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"2 of 8 weights are exactly zero"* ]]
+}
+
+@test "the report: rows, columns, rank, condition number, MSE and R^2 per output" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    run dl-lstsq -v -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == "dl-lstsq: 60 rows, 4 columns, 2 outputs, method svd, rank 4, condition number ~"* ]]
+    [[ ${lines[1]} == "dl-lstsq: output 1: training MSE "*", R^2 0.9"* ]]
+    [[ ${lines[2]} == "dl-lstsq: output 2: training MSE "* ]]
+    [[ ${lines[3]} == "dl-lstsq: singular values: "* ]]
+}
+
+@test "a duplicated column: svd gives the minimum-norm solution, normal and qr refuse" {
+    import_csv dup.csv 1 > "$TMP/dup.dlt"
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/dup.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"rank 3"* ]]
+    dl-tensor export --name w "$TMP/m.ckpt" > "$TMP/w.csv"
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/dup_w.txt" 1e-10
+    run dl-lstsq --method normal -o "$TMP/n.ckpt" "$TMP/dup.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == "dl-lstsq: "*"singular"*"--method svd"* ]]
+    [ ! -e "$TMP/n.ckpt" ]
+    run dl-lstsq --method qr "$TMP/dup.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == *"rank deficient"*"svd"* ]]
+}
+
+@test "--partial over 3 shards then --combine equals one pass over all rows" {
+    head -n 50 "$FIX/train.csv" > "$TMP/s1.csv"
+    sed -n '51,137p' "$FIX/train.csv" > "$TMP/s2.csv"
+    tail -n +138 "$FIX/train.csv" > "$TMP/s3.csv"
+    for s in s1 s2 s3; do
+        dl-tensor import -t 1 "$TMP/$s.csv" | dl-design --poly 2 -q | dl-lstsq --partial > "$TMP/$s.part"
+    done
+    cat "$TMP"/s?.part | dl-lstsq --combine -q > "$TMP/big.ckpt"
+    dl-tensor export --name w "$TMP/big.ckpt" > "$TMP/w.csv"
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/train_poly2_w.txt" 1e-10
+    import_csv train.csv 1 | dl-design --poly 2 -q > "$TMP/d.dlt"
+    fit_w "$TMP/d.dlt" --method normal
+    numbers_near "$TMP/w.csv" <(dl-tensor export --name w "$TMP/big.ckpt") 1e-12
+    # the combined checkpoint carries the design, so it predicts raw x
+    dl-tensor import -t 1 "$FIX/test.csv" | dl-predict "$TMP/big.ckpt" > /dev/null
+}
+
+@test "--combine refuses partials made with different designs" {
+    dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 -q | dl-lstsq --partial > "$TMP/a.part"
+    dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 --standardize -q | dl-lstsq --partial > "$TMP/b.part"
+    run bash -c "cat '$TMP/a.part' '$TMP/b.part' | dl-lstsq --combine"
+    [ "$status" -eq 1 ]
+    [[ $output == *"different designs"* ]]
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    run dl-lstsq --combine "$TMP/t.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no partial statistics"* ]]
+}
+
+@test "--posterior stores w_cov and sigma2 as numpy computes them" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    dl-lstsq -q --ridge 0.5 --posterior < "$TMP/wc.dlt" > "$TMP/m.ckpt"
+    dl-tensor export --name sigma2 "$TMP/m.ckpt" > "$TMP/s2.csv"
+    WANT_SKIP=1 numbers_near "$TMP/s2.csv" "$FIX/wc_sigma2.txt" 1e-10
+    run dl-tensor info "$TMP/m.ckpt"
+    [[ $output == *"w_cov"*"[2, 4, 4]"* ]]
+}
+
+@test "bad input: row counts differ, no y, NaN, more columns than rows" {
+    dl-tensor import --name x "$FIX/test.csv" > "$TMP/x.dlt"
+    dl-tensor import --name y "$FIX/train.csv" > "$TMP/y.dlt"
+    run bash -c "cat '$TMP/x.dlt' '$TMP/y.dlt' | dl-lstsq"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-lstsq: "*"x has 30 rows but y has 200"* ]]
+    run bash -c "cat '$TMP/x.dlt' '$TMP/y.dlt' | dl-lstsq --method normal"
+    [ "$status" -eq 1 ]
+    run dl-lstsq "$TMP/x.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no 'y' record"* ]]
+    printf '1,2,3\n2,nan,4\n3,1,2\n' > "$TMP/nan.csv"
+    dl-tensor import -t 1 --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
+    run dl-lstsq "$TMP/nan.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 1 ('x'): row 2 column 2 is NaN"* ]]
+    head -n 5 "$FIX/train.csv" | dl-tensor import -t 1 | dl-design --poly 2 -q > "$TMP/few.dlt"
+    run dl-lstsq "$TMP/few.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"5 rows cannot determine 10 weights"* ]]
+    run dl-lstsq --ridge 1 -o "$TMP/r.ckpt" "$TMP/few.dlt"
+    [ "$status" -eq 0 ]
+}
+
+@test "a truncated stream is an error and leaves no output file" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    head -c 5000 "$TMP/t.dlt" > "$TMP/cut.dlt"
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/cut.dlt"
+    [ "$status" -eq 1 ]
+    [ ! -e "$TMP/m.ckpt" ]
+}
+
+@test "usage errors exit 2" {
+    run dl-lstsq --method lu
+    [ "$status" -eq 2 ]
+    run dl-lstsq --method svd --ridge 1
+    [ "$status" -eq 2 ]
+    run dl-lstsq --lasso 0.1 --posterior
+    [ "$status" -eq 2 ]
+    run dl-lstsq --partial --combine
+    [ "$status" -eq 2 ]
+    run dl-lstsq --ridge -1
+    [ "$status" -eq 2 ]
+}

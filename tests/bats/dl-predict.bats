@@ -1,0 +1,100 @@
+#!/usr/bin/env bats
+# dl-predict with linear checkpoints: the design applied from the checkpoint,
+# chunked streaming, y passed through, ystd from a posterior, bad input.
+
+load linear_helpers
+
+cubic() {
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/p.dlt"
+    dl-design --poly 3 -q < "$TMP/p.dlt" | dl-lstsq -q > "$TMP/cubic.ckpt"
+}
+
+@test "dl-predict --help and --version" {
+    run dl-predict --help
+    [ "$status" -eq 0 ]
+    [[ $output == *"Usage: dl-predict"*"CHECKPOINT"* ]]
+    run dl-predict --version
+    [[ $output == "dl-predict (dl toolkit)"* ]]
+}
+
+@test "yhat of raw x equals w0 + w1 t + w2 t^2 + w3 t^3 with the stored weights" {
+    cubic
+    dl-predict "$TMP/cubic.ckpt" < "$TMP/p.dlt" > "$TMP/pred.dlt"
+    dl-tensor export --name yhat "$TMP/pred.dlt" > "$TMP/got.csv"
+    w=$(dl-tensor export --name w "$TMP/cubic.ckpt" | paste -sd' ')
+    dl-tensor export --name x "$TMP/p.dlt" |
+        awk -v w="$w" 'BEGIN { split(w, c, " ") } { t = $1; printf "%.17g\n", c[1] + t * (c[2] + t * (c[3] + t * c[4])) }' > "$TMP/want.csv"
+    numbers_near "$TMP/got.csv" "$TMP/want.csv" 1e-12
+}
+
+@test "y passes through unchanged and dl-eval reads the result" {
+    cubic
+    dl-predict "$TMP/cubic.ckpt" "$TMP/p.dlt" > "$TMP/pred.dlt"
+    cmp <(dl-tensor export --name y "$TMP/p.dlt") <(dl-tensor export --name y "$TMP/pred.dlt")
+    run dl-eval "$TMP/pred.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"r2"*"0.99"* ]]
+}
+
+@test "a chunked input gives the same yhat, chunk by chunk" {
+    cubic
+    dl-tensor import -t 1 --chunk-rows 16 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/chunks.dlt"
+    dl-predict "$TMP/cubic.ckpt" "$TMP/chunks.dlt" > "$TMP/a.dlt"
+    run dl-tensor info "$TMP/a.dlt"
+    [[ $output == *"yhat"*"19 records"* ]]
+    cmp <(dl-tensor export --name yhat "$TMP/a.dlt") \
+        <(dl-predict "$TMP/cubic.ckpt" "$TMP/p.dlt" | dl-tensor export --name yhat)
+}
+
+@test "input already through the checkpoint's design is accepted, another design refused" {
+    cubic
+    dl-design --apply "$TMP/cubic.ckpt" -q < "$TMP/p.dlt" > "$TMP/d.dlt"
+    cmp <(dl-predict "$TMP/cubic.ckpt" "$TMP/d.dlt" | dl-tensor export --name yhat) \
+        <(dl-predict "$TMP/cubic.ckpt" "$TMP/p.dlt" | dl-tensor export --name yhat)
+    dl-design --poly 2 -q < "$TMP/p.dlt" > "$TMP/other.dlt"
+    run dl-predict "$TMP/cubic.ckpt" "$TMP/other.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"not the checkpoint's"* ]]
+}
+
+@test "a posterior gives ystd = sqrt(s2 (1 + phi' (X'X + L I)^-1 phi)) as numpy" {
+    dl-tensor import -t 2 "$FIX/wc.csv" | dl-lstsq -q --ridge 0.5 --posterior > "$TMP/m.ckpt"
+    dl-tensor import "$FIX/wc_xnew.csv" | dl-predict "$TMP/m.ckpt" > "$TMP/pred.dlt"
+    dl-tensor export --name ystd "$TMP/pred.dlt" > "$TMP/ystd.csv"
+    WANT_SKIP=1 numbers_near "$TMP/ystd.csv" "$FIX/wc_ystd_ridge.txt" 1e-10
+    run bash -c "dl-tensor import '$FIX/wc_xnew.csv' | dl-predict --no-std '$TMP/m.ckpt' | dl-tensor info"
+    [[ $output != *ystd* ]]
+}
+
+@test "bad input: wrong column count, NaN, not a checkpoint, missing file, no x" {
+    cubic
+    dl-tensor import -t 1 "$FIX/train.csv" > "$TMP/t.dlt"
+    run dl-predict "$TMP/cubic.ckpt" "$TMP/t.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-predict: "*"record 1 ('x'): x has 3 columns but the design takes 1 inputs"* ]]
+    printf '1\nnan\n' > "$TMP/nan.csv"
+    dl-tensor import --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
+    run dl-predict "$TMP/cubic.ckpt" "$TMP/nan.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"row 2 column 1 is not finite"* ]]
+    run dl-predict "$TMP/t.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"not a checkpoint"* ]]
+    run dl-predict "$TMP/missing.ckpt" "$TMP/t.dlt"
+    [ "$status" -eq 3 ]
+    dl-tensor import --name y "$FIX/test.csv" > "$TMP/y.dlt"
+    run dl-predict "$TMP/cubic.ckpt" "$TMP/y.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no 'x' record"* ]]
+    run dl-predict
+    [ "$status" -eq 2 ]
+}
+
+@test "a stream that already has yhat is refused" {
+    cubic
+    dl-predict "$TMP/cubic.ckpt" "$TMP/p.dlt" > "$TMP/pred.dlt"
+    cat "$TMP/p.dlt" "$TMP/pred.dlt" > "$TMP/both.dlt"
+    run dl-predict "$TMP/cubic.ckpt" "$TMP/both.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 4: the input already has 'yhat'"* ]]
+}

@@ -1,0 +1,37 @@
+# Shared by dl-design.bats, dl-lstsq.bats and dl-predict.bats.
+FIX="$DL_TEST_ROOT/tests/fixtures/linear"
+
+setup() {
+    TMP=$(mktemp -d)
+}
+
+teardown() {
+    rm -rf "$TMP"
+}
+
+# numbers_near GOT WANT TOL: two files of numbers (CSV or blank separated,
+# a "rows cols" first line of a fixture is skipped with WANT_SKIP=1) agree:
+# the same count, each |got - want| <= TOL * max(1, |want|).
+numbers_near() {
+    awk -v tol="$3" -v skip="${WANT_SKIP:-0}" '
+        function abs(v) { return v < 0 ? -v : v }
+        FNR == 1 && NR != FNR { fileno = 2 }
+        { gsub(/,/, " ") }
+        fileno != 2 { for (i = 1; i <= NF; i++) got[++ng] = $i; next }
+        skip && FNR == 1 { next }
+        { for (i = 1; i <= NF; i++) want[++nw] = $i }
+        END {
+            if (ng != nw) { printf "count %d != %d\n", ng, nw; exit 1 }
+            for (i = 1; i <= ng; i++) {
+                s = abs(want[i]) > 1 ? abs(want[i]) : 1
+                if (abs(got[i] - want[i]) > tol * s) {
+                    printf "value %d: %.17g != %.17g\n", i, got[i], want[i]; exit 1
+                }
+            }
+        }' "$1" "$2"
+}
+
+# Imports a fixture CSV with K targets into a stream.
+import_csv() {
+    dl-tensor import -t "$2" "$FIX/$1"
+}
