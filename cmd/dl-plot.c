@@ -1,0 +1,192 @@
+/* dl-plot - PNG/SVG figures of learning curves, fits, decision regions and
+ * per-layer diagnostics, drawn by gnuplot (see man/dl-plot.1). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "plot.h"
+
+static const char *const TOOL = "dl-plot";
+
+typedef struct plot_args {
+    const char *command, *output;
+    const char *inputs[2];
+    int ninputs;
+    int script_only;
+    pl_options opt;
+} plot_args;
+
+static void usage(void)
+{
+    printf("Usage: %s curves LOG.tsv -o FILE.png|FILE.svg [OPTION]...\n"
+           "       %s layers DIAG.tsv -o FILE [OPTION]...\n"
+           "       %s fit MODEL [DATA] -o FILE [OPTION]...\n"
+           "       %s regions MODEL [DATA] -o FILE [OPTION]...\n"
+           "Draw a figure with gnuplot (Debian: apt-get install gnuplot-nox).\n"
+           "\n"
+           "  curves    training and validation loss from dl-train --log, best epoch marked\n"
+           "  layers    per-layer statistics from dl-train --diagnostics, over epochs\n"
+           "  fit       a model of one input over a fine grid, with DATA's x, y as points\n"
+           "  regions   decision regions of a classifier of two inputs, DATA's points on top\n"
+           "A TSV of - and a missing DATA read standard input.\n"
+           "\n"
+           "  -o, --output=FILE     the image; .png or .svg chooses the format (required)\n"
+           "      --title=TEXT      the figure's title (default: one per figure)\n"
+           "      --size=WxH        image size in pixels (default: 800x560)\n"
+           "      --log-scale       curves, layers: logarithmic y axis (default: linear)\n"
+           "      --basis           fit: also the weighted basis functions of a linear\n"
+           "                        model (default: off)\n"
+           "      --grid=N          fit: points on x (default: 400); regions: points per\n"
+           "                        axis (default: 200)\n"
+           "      --threshold=T     regions, one output: class 1 when yhat >= T\n"
+           "                        (default: 0.5)\n"
+           "      --script          print the gnuplot script instead of running gnuplot\n"
+           "  -h, --help            show this help and exit\n"
+           "  -V, --version         show the version and exit\n"
+           "\n"
+           "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error or gnuplot failure,\n"
+           "4 out of memory.  See dl-plot(1).\n",
+           TOOL, TOOL, TOOL, TOOL);
+}
+
+static int parse_size(const char *s, pl_options *o, dl_err *e)
+{
+    char *x;
+    long w = strtol(s, &x, 10), h = *x == 'x' ? strtol(x + 1, &x, 10) : 0;
+    if (*x != '\0' || w < 100 || h < 100 || w > 10000 || h > 10000)
+        return dl_fail(e, DL_EUSAGE, "--size: '%s' is not WxH with 100..10000 each", s);
+    o->width = (int)w;
+    o->height = (int)h;
+    return 0;
+}
+
+static int parse_option(int c, const char *arg, plot_args *a, dl_err *e)
+{
+    long n;
+    switch (c) {
+    case 'o': a->output = arg; return 0;
+    case 't': a->opt.title = arg; return 0;
+    case 's': return parse_size(arg, &a->opt, e);
+    case 'l': a->opt.log_scale = 1; return 0;
+    case 'b': a->opt.basis = 1; return 0;
+    case 'g':
+        if (cli_long("--grid", arg, 2, 100000, &n, e))
+            return e->code;
+        a->opt.grid = (size_t)n;
+        return 0;
+    case 'r': return cli_double("--threshold", arg, &a->opt.threshold, e);
+    case 'S': a->script_only = 1; return 0;
+    default: return dl_fail(e, DL_EUSAGE, "unknown option");
+    }
+}
+
+/* Inputs each command takes: at least, at most. */
+static int command_inputs(const char *cmd, int *min, int *max)
+{
+    if (strcmp(cmd, "curves") == 0 || strcmp(cmd, "layers") == 0)
+        *min = *max = 1;
+    else if (strcmp(cmd, "fit") == 0 || strcmp(cmd, "regions") == 0)
+        *min = 1, *max = 2;
+    else
+        return -1;
+    return 0;
+}
+
+/* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
+static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
+{
+    static const struct option longs[] = {
+        {"output", required_argument, 0, 'o'}, {"title", required_argument, 0, 't'},
+        {"size", required_argument, 0, 's'},   {"log-scale", no_argument, 0, 'l'},
+        {"basis", no_argument, 0, 'b'},        {"grid", required_argument, 0, 'g'},
+        {"threshold", required_argument, 0, 'r'}, {"script", no_argument, 0, 'S'},
+        {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    pl_options_default(&a->opt);
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:hV", longs, NULL)) != -1) {
+        if (c == 'h' || c == 'V') {
+            c == 'h' ? usage() : cli_version(TOOL);
+            return 1;
+        }
+        if (c == '?' || c == ':')
+            return dl_fail(e, DL_EUSAGE, "unknown option or missing value: '%s'",
+                           argv[optind - 1]);
+        if (parse_option(c, optarg, a, e))
+            return e->code;
+    }
+    if (optind >= argc)
+        return dl_fail(e, DL_EUSAGE, "a command is needed: curves, layers, fit or regions");
+    a->command = argv[optind++];
+    int min, max;
+    if (command_inputs(a->command, &min, &max))
+        return dl_fail(e, DL_EUSAGE, "unknown command '%s' (curves, layers, fit, regions)",
+                       a->command);
+    a->ninputs = argc - optind;
+    if (a->ninputs < min || a->ninputs > max)
+        return dl_fail(e, DL_EUSAGE, "%s takes %s", a->command,
+                       max == 1 ? "one TSV file" : "MODEL and optionally DATA");
+    for (int i = 0; i < a->ninputs; i++)
+        a->inputs[i] = argv[optind + i];
+    if (!a->output)
+        return dl_fail(e, DL_EUSAGE, "-o FILE.png or -o FILE.svg is required");
+    if (strpbrk(a->output, "'\n"))
+        return dl_fail(e, DL_EUSAGE, "-o: the name may not contain quotes or newlines");
+    const char *term;
+    return pl_terminal_for(a->output, &term, e);
+}
+
+static int build_script(const plot_args *a, FILE *s, dl_err *e)
+{
+    if (strcmp(a->command, "fit") == 0)
+        return pl_fit_script(a->inputs[0], a->inputs[1], &a->opt, s, e);
+    if (strcmp(a->command, "regions") == 0)
+        return pl_regions_script(a->inputs[0], a->inputs[1], &a->opt, s, e);
+    pl_table t;
+    if (pl_table_read(&t, a->inputs[0], e))
+        return e->code;
+    int rc = strcmp(a->command, "curves") == 0 ? pl_curves_script(&t, &a->opt, s, e)
+                                               : pl_layers_script(&t, &a->opt, s, e);
+    pl_table_free(&t);
+    return rc;
+}
+
+static int run(const plot_args *a, dl_err *e)
+{
+    char *script = NULL;
+    size_t len = 0;
+    FILE *s = open_memstream(&script, &len);
+    if (!s)
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    int rc = build_script(a, s, e);
+    fclose(s);
+    if (rc == 0 && a->script_only) {
+        rc = pl_write_preamble(stdout, a->output, a->output, &a->opt, e);
+        fwrite(script, 1, len, stdout);
+        if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+            rc = dl_fail_errno(e, "standard output: write error");
+    } else if (rc == 0) {
+        rc = pl_render(script, len, a->output, &a->opt, e);
+    }
+    free(script);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    plot_args a;
+    dl_err e = {0};
+    int rc = parse_args(argc, argv, &a, &e);
+    if (rc == 1)
+        return 0;
+    /* a gnuplot that exits early must not kill us while we feed it */
+    signal(SIGPIPE, SIG_IGN);
+    if (rc == 0)
+        rc = run(&a, &e);
+    return rc ? cli_exit(TOOL, &e) : 0;
+}

@@ -1,0 +1,965 @@
+/* plot.c - gnuplot scripts for the toolkit's figures, and running gnuplot.
+ *
+ * Data goes inline as datablocks ($name << EOD ... EOD) so a script is one
+ * self-contained text: `dl-plot --script` shows exactly what is rendered. */
+#include "plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "basis.h"
+#include "model.h"
+#include "numtext.h"
+#include "stream.h"
+
+extern char **environ;
+
+/* Colours that stay apart for the colour-blind (Okabe-Ito), and lighter
+ * versions of them for regions. */
+static const char *const COLOR[] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
+                                    "#56B4E9", "#D55E00", "#F0E442", "#000000"};
+static const char *const LIGHT[] = {"#B3D5EA", "#F8E2B3", "#B3E2D5", "#F0D7E7",
+                                    "#CCE9F8", "#F2CFB3", "#FAF6C2", "#BBBBBB"};
+#define NCOLORS 8
+
+void pl_options_default(pl_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->width = 800;
+    o->height = 560;
+    o->threshold = 0.5;
+}
+
+/* =============================== tables =============================== */
+
+static int read_all(const char *path, char **text, size_t *len, dl_err *e)
+{
+    int fd = path && strcmp(path, "-") != 0 ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+    const char *label = fd == STDIN_FILENO ? "<stdin>" : path;
+    if (fd < 0)
+        return dl_fail_errno(e, "%s: cannot open", label);
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    ssize_t got = 0;
+    while (buf && (got = read(fd, buf + n, cap - n - 1)) > 0) {
+        n += (size_t)got;
+        if (cap - n - 1 == 0) {
+            char *grown = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+            } else {
+                buf = grown;
+                cap *= 2;
+            }
+        }
+    }
+    int rc = !buf ? dl_fail(e, DL_ENOMEM, "%s: out of memory", label)
+                  : got < 0 ? dl_fail_errno(e, "%s: cannot read", label) : 0;
+    if (fd != STDIN_FILENO)
+        close(fd);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+static int skip_line(const char *line)
+{
+    return line[0] == '\0' || line[0] == '#' || strspn(line, " \t\r") == strlen(line);
+}
+
+static size_t count_fields(const char *line)
+{
+    size_t n = 1;
+    for (; *line; line++)
+        n += *line == '\t';
+    return n;
+}
+
+/* Cuts the line at its tabs into cells[0..cols). */
+static void split_fields(char *line, char **cells)
+{
+    size_t k = 0;
+    cells[k++] = line;
+    for (char *p = line; *p; p++)
+        if (*p == '\t') {
+            *p = '\0';
+            cells[k++] = p + 1;
+        }
+}
+
+static int table_cut(pl_table *t, size_t len, dl_err *e)
+{
+    size_t nlines = 1;
+    for (size_t i = 0; i < len; i++)
+        if (t->text[i] == '\n') {
+            t->text[i] = '\0';
+            nlines++;
+        }
+    char *line = t->text, *end = t->text + len;
+    size_t lineno = 1;
+    for (; line <= end && skip_line(line); lineno++)
+        line += strlen(line) + 1;
+    if (line > end)
+        return dl_fail(e, DL_EDATA, "%s: empty table (a header row and data rows expected)",
+                       t->label);
+    line[strcspn(line, "\r")] = '\0';
+    t->cols = count_fields(line);
+    if (nlines > SIZE_MAX / sizeof(char *) / t->cols)
+        return dl_fail(e, DL_ENOMEM, "%s: too many cells", t->label);
+    t->cells = malloc(nlines * t->cols * sizeof(char *));
+    if (!t->cells)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", t->label);
+    for (size_t row = 0; line <= end; lineno++) {
+        char *next = line + strlen(line) + 1;
+        line[strcspn(line, "\r")] = '\0';
+        if (row == 0 || !skip_line(line)) {
+            if (count_fields(line) != t->cols)
+                return dl_fail(e, DL_EDATA, "%s: line %zu: %zu fields, the header has %zu",
+                               t->label, lineno, count_fields(line), t->cols);
+            split_fields(line, t->cells + row * t->cols);
+            row++;
+            t->rows = row - 1;
+        }
+        line = next;
+    }
+    if (t->rows == 0)
+        return dl_fail(e, DL_EDATA, "%s: no data rows after the header", t->label);
+    return 0;
+}
+
+int pl_table_read(pl_table *t, const char *path, dl_err *e)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->label, sizeof t->label, "%s", path && strcmp(path, "-") ? path : "<stdin>");
+    size_t len = 0;
+    if (read_all(path, &t->text, &len, e))
+        return e->code;
+    if (memchr(t->text, '\0', len))
+        return dl_fail(e, DL_EDATA, "%s: binary data, not a TSV table", t->label);
+    int rc = table_cut(t, len, e);
+    if (rc)
+        pl_table_free(t);
+    return rc;
+}
+
+void pl_table_free(pl_table *t)
+{
+    free(t->text);
+    free(t->cells);
+    t->text = NULL;
+    t->cells = NULL;
+}
+
+long pl_table_find(const pl_table *t, const char *const *names)
+{
+    for (; *names; names++)
+        for (size_t c = 0; c < t->cols; c++)
+            if (strcmp(t->cells[c], *names) == 0)
+                return (long)c;
+    return -1;
+}
+
+const char *pl_table_cell(const pl_table *t, size_t row, size_t col)
+{
+    return t->cells[(row + 1) * t->cols + col];
+}
+
+int pl_table_number(const pl_table *t, size_t row, size_t col, double *v, dl_err *e)
+{
+    const char *s = pl_table_cell(t, row, col);
+    if (s[0] == '\0' || strcmp(s, "nan") == 0 || strcmp(s, "NaN") == 0) {
+        *v = NAN;
+        return 0;
+    }
+    if (nt_parse_f64(s, s + strlen(s), v) != NT_OK || !isfinite(*v))
+        return dl_fail(e, DL_EDATA, "%s: data row %zu, column '%s': '%s' is not a number",
+                       t->label, row + 1, t->cells[col], s);
+    return 0;
+}
+
+/* ========================== script fragments ========================== */
+
+/* A gnuplot single-quoted string: quotes doubled. */
+static void put_quoted(FILE *s, const char *text)
+{
+    fputc('\'', s);
+    for (; *text; text++) {
+        if (*text == '\'')
+            fputc('\'', s);
+        if (*text != '\n')
+            fputc(*text, s);
+    }
+    fputc('\'', s);
+}
+
+static void put_value(FILE *s, double v)
+{
+    if (isnan(v))
+        fputs("NaN", s);
+    else
+        fprintf(s, "%.9g", v);
+}
+
+static void put_title(FILE *s, const pl_options *o, const char *fallback)
+{
+    fputs("set title ", s);
+    put_quoted(s, o->title ? o->title : fallback);
+    fputc('\n', s);
+}
+
+static const char *const COMMON =
+    "set grid lc rgb '#dddddd'\n"
+    "set border lc rgb '#444444'\n"
+    "set key opaque box lc rgb '#cccccc'\n";
+
+/* ============================== curves ================================ */
+
+static const char *const EPOCH_COLS[] = {"epoch", NULL};
+static const char *const TRAIN_COLS[] = {"train_loss", "loss", "train", NULL};
+static const char *const VAL_COLS[] = {"val_loss", "valid_loss", "validation_loss", "val", NULL};
+
+/* Reads column c (or NaN when c < 0) as numbers; refuses <= 0 on a log
+ * axis. */
+static int table_column(const pl_table *t, long c, int log_axis, double *out, dl_err *e)
+{
+    for (size_t r = 0; r < t->rows; r++) {
+        out[r] = NAN;
+        if (c >= 0 && pl_table_number(t, r, (size_t)c, &out[r], e))
+            return e->code;
+        if (log_axis && out[r] <= 0)
+            return dl_fail(e, DL_EDATA,
+                           "%s: data row %zu, column '%s': %g cannot be drawn on a log scale",
+                           t->label, r + 1, t->cells[c], out[r]);
+    }
+    return 0;
+}
+
+/* Row of the smallest non-NaN value, or -1. */
+static long argmin_finite(const double *v, size_t n)
+{
+    long best = -1;
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i]) && (best < 0 || v[i] < v[best]))
+            best = (long)i;
+    return best;
+}
+
+static const char *const BEST_COLS[] = {"best", NULL};
+
+/* The epoch dl-train kept: the last row flagged in its 'best' column (it
+ * knows about min_delta), else the lowest loss. */
+static int best_epoch(const pl_table *t, const double *loss, long *best, dl_err *e)
+{
+    long cb = pl_table_find(t, BEST_COLS);
+    *best = -1;
+    for (size_t r = 0; cb >= 0 && r < t->rows; r++) {
+        double flag;
+        if (pl_table_number(t, r, (size_t)cb, &flag, e))
+            return e->code;
+        if (flag == 1 && !isnan(loss[r]))
+            *best = (long)r;
+    }
+    if (*best < 0)
+        *best = argmin_finite(loss, t->rows);
+    if (*best < 0)
+        return dl_fail(e, DL_EDATA, "%s: the loss columns hold no values", t->label);
+    return 0;
+}
+
+static double *alloc_doubles(size_t n, size_t m, dl_err *e)
+{
+    if (m != 0 && n > SIZE_MAX / sizeof(double) / m) {
+        dl_fail(e, DL_ENOMEM, "%zu x %zu values are too many", n, m);
+        return NULL;
+    }
+    double *p = calloc(n * m > 0 ? n * m : 1, sizeof(double));
+    if (!p)
+        dl_fail(e, DL_ENOMEM, "out of memory for %zu values", n * m);
+    return p;
+}
+
+static void write_curves(FILE *s, const pl_options *o, const double *ep, const double *tr,
+                         const double *va, size_t n, long best, int have_val)
+{
+    put_title(s, o, "Learning curves");
+    fputs(COMMON, s);
+    fputs("set xlabel 'epoch'\nset ylabel 'loss'\nset key top right\n", s);
+    if (o->log_scale)
+        fputs("set logscale y\n", s);
+    fputs("$curve << EOD\n", s);
+    for (size_t i = 0; i < n; i++) {
+        put_value(s, ep[i]);
+        fputc(' ', s);
+        put_value(s, tr[i]);
+        fputc(' ', s);
+        put_value(s, va[i]);
+        fputc('\n', s);
+    }
+    fputs("EOD\n", s);
+    const double *crit = have_val ? va : tr;
+    fprintf(s, "set arrow 1 from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lc rgb '#777777'\n",
+            ep[best], ep[best]);
+    fprintf(s, "plot $curve using 1:2 with lines lw 2 lc rgb '%s' title 'training', \\\n",
+            COLOR[0]);
+    if (have_val)
+        fprintf(s, "     $curve using 1:3 with lines lw 2 lc rgb '%s' title 'validation', \\\n",
+                COLOR[1]);
+    fprintf(s,
+            "     $curve using ($1 == %.9g ? $1 : NaN):%d with points pt 7 ps 1.6 "
+            "lc rgb '%s' title 'best epoch %.9g (%s loss %.4g)'\n",
+            ep[best], have_val ? 3 : 2, COLOR[5], ep[best], have_val ? "validation" : "training",
+            crit[best]);
+}
+
+int pl_curves_script(const pl_table *t, const pl_options *o, FILE *s, dl_err *e)
+{
+    long ce = pl_table_find(t, EPOCH_COLS), ct = pl_table_find(t, TRAIN_COLS),
+         cv = pl_table_find(t, VAL_COLS);
+    if (ct < 0 && cv < 0)
+        return dl_fail(e, DL_EDATA,
+                       "%s: no loss column (looked for train_loss, loss, val_loss; a header "
+                       "row as dl-train --log writes is needed)",
+                       t->label);
+    double *ep = alloc_doubles(t->rows, 3, e);
+    if (!ep)
+        return e->code;
+    double *tr = ep + t->rows, *va = tr + t->rows;
+    int rc = table_column(t, ce < 0 ? 0 : ce, 0, ep, e);
+    rc = rc ? rc : table_column(t, ct, o->log_scale, tr, e);
+    rc = rc ? rc : table_column(t, cv, o->log_scale, va, e);
+    int have_val = rc == 0 && cv >= 0 && argmin_finite(va, t->rows) >= 0;
+    long best = -1;
+    if (rc == 0)
+        rc = best_epoch(t, have_val ? va : tr, &best, e);
+    if (rc == 0 && isnan(ep[best]))
+        rc = dl_fail(e, DL_EDATA, "%s: data row %ld has no epoch", t->label, best + 1);
+    if (rc == 0)
+        write_curves(s, o, ep, tr, va, t->rows, best, have_val);
+    free(ep);
+    return rc;
+}
+
+/* =============================== layers =============================== */
+
+static const char *const LAYER_COLS[] = {"layer", NULL};
+
+/* Distinct values of column cl, in order of appearance, with the row where
+ * each first appears. */
+static int distinct_layers(const pl_table *t, size_t cl, const char **layer, size_t *first_row,
+                           size_t max, size_t *count, dl_err *e)
+{
+    *count = 0;
+    for (size_t r = 0; r < t->rows; r++) {
+        const char *name = pl_table_cell(t, r, cl);
+        size_t k = 0;
+        while (k < *count && strcmp(layer[k], name) != 0)
+            k++;
+        if (k == *count) {
+            if (*count == max)
+                return dl_fail(e, DL_EDATA, "%s: more than %zu layers", t->label, max);
+            first_row[*count] = r;
+            layer[(*count)++] = name;
+        }
+    }
+    return 0;
+}
+
+/* One datablock per layer: epoch, then the panel columns. */
+static int write_layer_blocks(FILE *s, const pl_table *t, size_t ce, size_t cl,
+                              const char *const *layer, size_t nlayers,
+                              const size_t *panel_col, size_t npanels, dl_err *e)
+{
+    for (size_t k = 0; k < nlayers; k++) {
+        fprintf(s, "$layer%zu << EOD\n", k);
+        for (size_t r = 0; r < t->rows; r++) {
+            if (strcmp(pl_table_cell(t, r, cl), layer[k]) != 0)
+                continue;
+            double v;
+            if (pl_table_number(t, r, ce, &v, e))
+                return e->code;
+            put_value(s, v);
+            for (size_t p = 0; p < npanels; p++) {
+                if (pl_table_number(t, r, panel_col[p], &v, e))
+                    return e->code;
+                fputc(' ', s);
+                put_value(s, v);
+            }
+            fputc('\n', s);
+        }
+        fputs("EOD\n", s);
+    }
+    return 0;
+}
+
+/* 1 when every value of column c is positive (NaN aside): drawable on a
+ * log axis. */
+static int column_positive(const pl_table *t, size_t c)
+{
+    for (size_t r = 0; r < t->rows; r++) {
+        double v;
+        dl_err ignore;
+        if (pl_table_number(t, r, c, &v, &ignore) == 0 && v <= 0)
+            return 0;
+    }
+    return 1;
+}
+
+#define MAX_PANELS 16
+#define MAX_LAYERS 64
+
+static const char *const ACTIV_COLS[] = {"activation", NULL};
+static const char *const UNITS_COLS[] = {"units", NULL};
+
+static int ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), m = strlen(tail);
+    return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* The statistics to draw: the amplitudes (columns named *_std or *_norm)
+ * when there are any, else every column but the descriptive ones. */
+static int pick_panels(const pl_table *t, const long *skip, size_t nskip, size_t *panel_col,
+                       size_t *npanels, dl_err *e)
+{
+    for (int amplitudes_only = 1; amplitudes_only >= 0; amplitudes_only--) {
+        *npanels = 0;
+        for (size_t c = 0; c < t->cols; c++) {
+            int skipped = 0;
+            for (size_t k = 0; k < nskip; k++)
+                skipped |= skip[k] == (long)c;
+            const char *name = t->cells[c];
+            if (skipped || (amplitudes_only && !ends_with(name, "_std") &&
+                            !ends_with(name, "_norm")))
+                continue;
+            if (*npanels == MAX_PANELS)
+                return dl_fail(e, DL_EDATA, "%s: more than %d statistics columns", t->label,
+                               MAX_PANELS);
+            panel_col[(*npanels)++] = c;
+        }
+        if (*npanels)
+            return 0;
+    }
+    return dl_fail(e, DL_EDATA, "%s: no statistics columns besides epoch and layer", t->label);
+}
+
+/* "layer 2: tanh, 10 units" from the row where the layer first appears. */
+static void layer_title(const pl_table *t, size_t row, long cl, long ca, long cu, char *buf,
+                        size_t len)
+{
+    int n = snprintf(buf, len, "layer %s", pl_table_cell(t, row, (size_t)cl));
+    if (ca >= 0 && n >= 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, ": %s", pl_table_cell(t, row, (size_t)ca));
+    if (cu >= 0 && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, "%s%s units", ca >= 0 ? ", " : ": ",
+                 pl_table_cell(t, row, (size_t)cu));
+}
+
+/* What dl-train's diagnostics columns measure. */
+static const char *panel_title(const char *column)
+{
+    static const char *const known[][2] = {
+        {"z_std", "pre-activations z: standard deviation"},
+        {"z_mean", "pre-activations z: mean"},
+        {"a_std", "activations a: standard deviation"},
+        {"a_mean", "activations a: mean"},
+        {"grad_w_norm", "weight gradient: norm"},
+        {"grad_b_norm", "bias gradient: norm"}};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(column, known[i][0]) == 0)
+            return known[i][1];
+    return column;
+}
+
+/* A row per (epoch, layer); a panel per statistic, a line per layer. */
+static int layers_long(const pl_table *t, size_t ce, size_t cl, const pl_options *o, FILE *s,
+                       dl_err *e)
+{
+    long ca = pl_table_find(t, ACTIV_COLS), cu = pl_table_find(t, UNITS_COLS);
+    long skip[] = {(long)ce, (long)cl, ca, cu};
+    size_t npanels, panel_col[MAX_PANELS], nlayers, first_row[MAX_LAYERS];
+    const char *layer[MAX_LAYERS];
+    if (pick_panels(t, skip, 4, panel_col, &npanels, e) ||
+        distinct_layers(t, cl, layer, first_row, MAX_LAYERS, &nlayers, e) ||
+        write_layer_blocks(s, t, ce, cl, layer, nlayers, panel_col, npanels, e))
+        return e->code;
+    size_t cols = npanels <= 2 ? npanels : npanels <= 4 ? 2 : 3;
+    size_t rows = (npanels + cols - 1) / cols;
+    fputs(COMMON, s);
+    fputs("set xlabel 'epoch'\nset key top left font ',8' noopaque nobox\n", s);
+    fprintf(s, "set multiplot layout %zu, %zu title ", rows, cols);
+    put_quoted(s, o->title ? o->title : "Per-layer statistics over epochs");
+    fputc('\n', s);
+    for (size_t p = 0; p < npanels; p++) {
+        int log_axis = o->log_scale && column_positive(t, panel_col[p]);
+        /* one legend, in the first panel, leaves the others' lines visible */
+        fprintf(s, "%s\n%s\nset title ", log_axis ? "set logscale y" : "unset logscale y",
+                p ? "unset key" : "");
+        put_quoted(s, panel_title(t->cells[panel_col[p]]));
+        fputs("\nplot ", s);
+        for (size_t k = 0; k < nlayers; k++) {
+            char title[128];
+            layer_title(t, first_row[k], (long)cl, ca, cu, title, sizeof title);
+            fprintf(s, "%s$layer%zu using 1:%zu with linespoints lw 2 pt 7 ps 0.4 lc rgb '%s' "
+                       "title ",
+                    k ? ", \\\n     " : "", k, p + 2, COLOR[k % NCOLORS]);
+            put_quoted(s, title);
+        }
+        fputc('\n', s);
+    }
+    fputs("unset multiplot\n", s);
+    return 0;
+}
+
+int pl_layers_script(const pl_table *t, const pl_options *o, FILE *s, dl_err *e)
+{
+    long ce = pl_table_find(t, EPOCH_COLS), cl = pl_table_find(t, LAYER_COLS);
+    if (ce < 0 || cl < 0)
+        return dl_fail(e, DL_EDATA,
+                       "%s: needs 'epoch' and 'layer' columns (as dl-train --diagnostics "
+                       "writes)",
+                       t->label);
+    return layers_long(t, (size_t)ce, (size_t)cl, o, s, e);
+}
+
+/* ============================ model inputs ============================ */
+
+/* The data stream's x (N x D) and, when present, y (N x K), as f64. */
+typedef struct pl_data {
+    dl_tensor_set set;
+    dl_tensor *x, *y;
+    const char *label;
+} pl_data;
+
+static int load_data(pl_data *d, const char *path, size_t want_dims, dl_err *e)
+{
+    dl_set_init(&d->set);
+    d->label = path && strcmp(path, "-") ? path : "<stdin>";
+    if (st_read_set(path, &d->set, e))
+        return e->code;
+    d->x = dl_set_find(&d->set, "x");
+    d->y = dl_set_find(&d->set, "y");
+    if (!d->x)
+        return dl_fail(e, DL_EDATA, "%s: no 'x' tensor", d->label);
+    if (dl_tensor_as_matrix(d->x, e) || dl_tensor_convert(d->x, DL_F64, e) ||
+        (d->y && (dl_tensor_as_matrix(d->y, e) || dl_tensor_convert(d->y, DL_F64, e))))
+        return dl_err_wrap(e, "%s", d->label);
+    if (d->x->shape[1] != want_dims)
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu columns; this plot needs %zu", d->label,
+                       (unsigned long long)d->x->shape[1], want_dims);
+    if (d->y && d->y->shape[0] != d->x->shape[0])
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu rows but 'y' has %llu", d->label,
+                       (unsigned long long)d->x->shape[0], (unsigned long long)d->y->shape[0]);
+    if (d->x->shape[0] == 0)
+        return dl_fail(e, DL_EDATA, "%s: 'x' has no rows", d->label);
+    int64_t bad = dl_tensor_find_nonfinite(d->x);
+    if (bad < 0 && d->y)
+        bad = dl_tensor_find_nonfinite(d->y);
+    if (bad >= 0)
+        return dl_fail(e, DL_EDATA, "%s: NaN or infinite value in 'x' or 'y'", d->label);
+    return 0;
+}
+
+static void range_of(const double *v, size_t n, size_t stride, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        *lo = fmin(*lo, v[i * stride]);
+        *hi = fmax(*hi, v[i * stride]);
+    }
+    double pad = *hi > *lo ? 0.05 * (*hi - *lo) : 0.5;
+    *lo -= pad;
+    *hi += pad;
+}
+
+/* Predictions of the model for the rows of grid (f64 G x D): yhat and, when
+ * wanted and available, ystd, both converted to f64. */
+static int predict_grid(const char *model_path, const dl_tensor *grid, size_t want_inputs,
+                        dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
+{
+    mdl_model *m;
+    if (mdl_load(&m, model_path, e))
+        return e->code;
+    int rc = 0;
+    if (mdl_input_dim(m) != want_inputs)
+        rc = dl_fail(e, DL_EDATA, "%s: the model takes %zu inputs; this plot needs %zu",
+                     model_path, mdl_input_dim(m), want_inputs);
+    int with_std = ystd && mdl_has_std(m);
+    rc = rc ? rc : mdl_predict(m, grid, yhat, with_std ? ystd : NULL, e);
+    rc = rc ? rc : dl_tensor_convert(yhat, DL_F64, e);
+    if (rc == 0 && with_std)
+        rc = dl_tensor_convert(ystd, DL_F64, e);
+    mdl_free(m);
+    return rc;
+}
+
+/* ================================= fit ================================ */
+
+/* w_j phi_j(x) on the grid, for output 0 of a linear checkpoint: comps
+ * (G x P), allocated here. */
+static int basis_components(const char *model_path, const dl_tensor *grid, double **comps,
+                            size_t *ncomp, dl_err *e)
+{
+    dl_tensor_set ck;
+    dl_set_init(&ck);
+    bf_design *d = NULL;
+    int rc = st_read_set(model_path, &ck, e);
+    dl_tensor *rec = rc ? NULL : dl_set_find(&ck, "design");
+    dl_tensor *w = rc ? NULL : dl_set_find(&ck, "w");
+    if (rc == 0 && (!rec || !w))
+        rc = dl_fail(e, DL_EDATA, "%s: --basis needs a linear checkpoint with a 'design' "
+                     "record and weights 'w'", model_path);
+    rc = rc ? rc : bf_from_record(&d, rec, e);
+    rc = rc ? rc : dl_tensor_as_matrix(w, e);
+    rc = rc ? rc : dl_tensor_convert(w, DL_F64, e);
+    size_t g = (size_t)grid->shape[0], p = rc ? 0 : bf_output_dim(d);
+    if (rc == 0 && w->shape[0] != p)
+        rc = dl_fail(e, DL_EDATA, "%s: 'w' has %llu rows but the design has %zu columns",
+                     model_path, (unsigned long long)w->shape[0], p);
+    double *phi = rc ? NULL : alloc_doubles(g, p, e);
+    rc = rc ? rc : phi ? bf_apply(d, grid->data, g, phi, e) : e->code;
+    if (rc == 0) {
+        const double *wv = w->data;
+        size_t k = (size_t)w->shape[1];
+        for (size_t i = 0; i < g; i++)
+            for (size_t j = 0; j < p; j++)
+                phi[i * p + j] *= wv[j * k];
+        *comps = phi;
+        *ncomp = p;
+    } else {
+        free(phi);
+    }
+    bf_free(d);
+    dl_set_free(&ck);
+    return rc;
+}
+
+static void write_fit(FILE *s, const pl_options *o, const pl_data *d, const dl_tensor *grid,
+                      const dl_tensor *yhat, const dl_tensor *ystd, const double *comps,
+                      size_t ncomp)
+{
+    size_t n = (size_t)d->x->shape[0], g = (size_t)grid->shape[0];
+    const double *x = d->x->data, *gx = grid->data, *py = yhat->data;
+    size_t k = (size_t)yhat->shape[1];
+    put_title(s, o, "Fit");
+    fputs(COMMON, s);
+    fputs("set xlabel 'x'\nset ylabel 'y'\nset key top left\n", s);
+    fprintf(s, "set xrange [%.9g:%.9g]\n", gx[0], gx[g - 1]);
+    if (d->y) {
+        double lo, hi;
+        range_of(d->y->data, n, (size_t)d->y->shape[1], &lo, &hi);
+        double span = hi - lo;
+        /* wild fits (overfitting) must not squash the data into a line */
+        fprintf(s, "set yrange [%.9g:%.9g]\n", lo - 0.6 * span, hi + 0.6 * span);
+        fputs("$points << EOD\n", s);
+        for (size_t i = 0; i < n; i++)
+            fprintf(s, "%.9g %.9g\n", x[i], ((const double *)d->y->data)[i * d->y->shape[1]]);
+        fputs("EOD\n", s);
+    }
+    fputs("$fit << EOD\n", s);
+    for (size_t i = 0; i < g; i++) {
+        fprintf(s, "%.9g %.9g", gx[i], py[i * k]);
+        if (ystd->data)
+            fprintf(s, " %.9g", ((const double *)ystd->data)[i * k]);
+        for (size_t j = 0; j < ncomp; j++)
+            fprintf(s, " %.9g", comps[i * ncomp + j]);
+        fputc('\n', s);
+    }
+    fputs("EOD\nplot ", s);
+    int col = ystd->data ? 4 : 3;
+    if (ystd->data)
+        fprintf(s, "$fit using 1:($2-2*$3):($2+2*$3) with filledcurves fc rgb '%s' "
+                   "fs transparent solid 0.5 title 'prediction ± 2 sd', \\\n     ",
+                LIGHT[0]);
+    for (size_t j = 0; j < ncomp; j++)
+        fprintf(s, "$fit using 1:%zu with lines dt 2 lw 1 lc rgb '%s' %s, \\\n     ",
+                (size_t)col + j, COLOR[2 + j % 4],
+                j == 0 ? "title 'weighted basis functions w_j φ_j(x)'" : "notitle");
+    if (d->y)
+        fprintf(s, "$points using 1:2 with points pt 7 ps 0.9 lc rgb '%s' title 'data', "
+                   "\\\n     ", COLOR[1]);
+    fprintf(s, "$fit using 1:2 with lines lw 2.5 lc rgb '%s' title 'model'\n", COLOR[0]);
+}
+
+int pl_fit_script(const char *model_path, const char *data_path, const pl_options *o,
+                  FILE *s, dl_err *e)
+{
+    pl_data d;
+    dl_tensor grid = {0}, yhat = {0}, ystd = {0};
+    double *comps = NULL;
+    size_t ncomp = 0, g = o->grid ? o->grid : 400;
+    int rc = load_data(&d, data_path, 1, e);
+    rc = rc ? rc : dl_tensor_alloc2(&grid, "x", DL_F64, g, 1, e);
+    if (rc == 0) {
+        double lo, hi, *gx = grid.data;
+        range_of(d.x->data, (size_t)d.x->shape[0], 1, &lo, &hi);
+        for (size_t i = 0; i < g; i++)
+            gx[i] = lo + (hi - lo) * (double)i / (double)(g > 1 ? g - 1 : 1);
+    }
+    rc = rc ? rc : predict_grid(model_path, &grid, 1, &yhat, &ystd, e);
+    if (rc == 0 && o->basis)
+        rc = basis_components(model_path, &grid, &comps, &ncomp, e);
+    if (rc == 0)
+        write_fit(s, o, &d, &grid, &yhat, &ystd, comps, ncomp);
+    free(comps);
+    dl_tensor_free(&grid);
+    dl_tensor_free(&yhat);
+    dl_tensor_free(&ystd);
+    dl_set_free(&d.set);
+    return rc;
+}
+
+/* =============================== regions ============================== */
+
+/* The class of each row: argmax of several outputs or columns, or one value
+ * (an integer label; for predictions, compared with the threshold). */
+static int classes_of(const dl_tensor *t, int thresholded, double threshold, int *out,
+                      const char *label, dl_err *e)
+{
+    size_t n = (size_t)t->shape[0], k = (size_t)t->shape[1];
+    const double *v = t->data;
+    for (size_t i = 0; i < n; i++) {
+        if (k > 1) {
+            size_t best = 0;
+            for (size_t j = 1; j < k; j++)
+                if (v[i * k + j] > v[i * k + best])
+                    best = j;
+            out[i] = (int)best;
+        } else if (thresholded) {
+            out[i] = v[i] >= threshold;
+        } else if (v[i] != floor(v[i]) || v[i] < 0 || v[i] >= 1000) {
+            return dl_fail(e, DL_EDATA, "%s: 'y' row %zu: %g is not a class label 0..999",
+                           label, i + 1, v[i]);
+        } else {
+            out[i] = (int)v[i];
+        }
+    }
+    return 0;
+}
+
+static void write_regions(FILE *s, const pl_options *o, const pl_data *d, const double *box,
+                          size_t g, const int *grid_class, const int *point_class,
+                          int nclasses)
+{
+    put_title(s, o, "Decision regions");
+    fputs(COMMON, s);
+    fputs("set xlabel 'x_0'\nset ylabel 'x_1'\nset key outside right top\nunset colorbox\n",
+          s);
+    fprintf(s, "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", box[0], box[1], box[2],
+            box[3]);
+    fprintf(s, "set cbrange [-0.5:%d.5]\nset palette maxcolors %d\nset palette defined (",
+            nclasses - 1, nclasses);
+    for (int c = 0; c < nclasses; c++)
+        fprintf(s, "%s%d '%s'", c ? ", " : "", c, LIGHT[c % NCOLORS]);
+    fputs(")\n$grid << EOD\n", s);
+    for (size_t i = 0; i < g; i++) {
+        for (size_t j = 0; j < g; j++)
+            fprintf(s, "%.9g %.9g %d\n", box[0] + (box[1] - box[0]) * (double)j / (double)(g - 1),
+                    box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1),
+                    grid_class[i * g + j]);
+        fputc('\n', s);
+    }
+    fputs("EOD\n$points << EOD\n", s);
+    const double *x = d->x->data;
+    for (size_t i = 0; i < (size_t)d->x->shape[0]; i++)
+        fprintf(s, "%.9g %.9g %d\n", x[2 * i], x[2 * i + 1], point_class[i]);
+    fputs("EOD\nplot $grid using 1:2:3 with image notitle", s);
+    for (int c = 0; c < nclasses; c++)
+        fprintf(s, ", \\\n     $points using 1:($3 == %d ? $2 : NaN) with points pt %d ps 1.1 "
+                   "lc rgb '%s' title 'class %d'",
+                c, 5 + 2 * (c % 4), COLOR[c % NCOLORS], c);
+    fputc('\n', s);
+}
+
+static int regions_predict(const char *model_path, const pl_options *o, const double *box,
+                           size_t g, int *grid_class, int *nclasses, dl_err *e)
+{
+    dl_tensor grid = {0}, yhat = {0};
+    int rc = dl_tensor_alloc2(&grid, "x", DL_F64, g * g, 2, e);
+    if (rc)
+        return rc;
+    double *gx = grid.data;
+    for (size_t i = 0; i < g; i++)
+        for (size_t j = 0; j < g; j++) {
+            gx[2 * (i * g + j)] = box[0] + (box[1] - box[0]) * (double)j / (double)(g - 1);
+            gx[2 * (i * g + j) + 1] = box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1);
+        }
+    rc = predict_grid(model_path, &grid, 2, &yhat, NULL, e);
+    rc = rc ? rc : classes_of(&yhat, 1, o->threshold, grid_class, model_path, e);
+    if (rc == 0 && yhat.shape[1] > 1)
+        *nclasses = (int)(yhat.shape[1] < 1000 ? yhat.shape[1] : 1000);
+    dl_tensor_free(&grid);
+    dl_tensor_free(&yhat);
+    return rc;
+}
+
+int pl_regions_script(const char *model_path, const char *data_path, const pl_options *o,
+                      FILE *s, dl_err *e)
+{
+    pl_data d;
+    size_t g = o->grid ? o->grid : 200;
+    int *grid_class = NULL, *point_class = NULL, nclasses = 2;
+    int rc = load_data(&d, data_path, 2, e);
+    size_t n = rc ? 0 : (size_t)d.x->shape[0];
+    if (rc == 0 && (g < 2 || g > 4096))
+        rc = dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected 2..4096", g);
+    if (rc == 0) {
+        grid_class = calloc(g * g, sizeof *grid_class);
+        point_class = calloc(n ? n : 1, sizeof *point_class);
+        if (!grid_class || !point_class)
+            rc = dl_fail(e, DL_ENOMEM, "regions: out of memory");
+    }
+    double box[4];
+    if (rc == 0) {
+        range_of(d.x->data, n, 2, &box[0], &box[1]);
+        range_of((const double *)d.x->data + 1, n, 2, &box[2], &box[3]);
+        rc = regions_predict(model_path, o, box, g, grid_class, &nclasses, e);
+    }
+    if (rc == 0 && d.y)
+        rc = classes_of(d.y, 0, 0, point_class, d.label, e);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (point_class[i] >= nclasses)
+            nclasses = point_class[i] + 1;
+    if (rc == 0)
+        write_regions(s, o, &d, box, g, grid_class, point_class, nclasses);
+    free(grid_class);
+    free(point_class);
+    dl_set_free(&d.set);
+    return rc;
+}
+
+/* ============================== rendering ============================= */
+
+static const char *extension(const char *path)
+{
+    const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+    return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+int pl_terminal_for(const char *output, const char **terminal, dl_err *e)
+{
+    const char *ext = extension(output);
+    if (strcmp(ext, "png") == 0 || strcmp(ext, "PNG") == 0)
+        *terminal = "pngcairo";
+    else if (strcmp(ext, "svg") == 0 || strcmp(ext, "SVG") == 0)
+        *terminal = "svg";
+    else
+        return dl_fail(e, DL_EUSAGE, "-o %s: the name must end in .png or .svg", output);
+    return 0;
+}
+
+int pl_write_preamble(FILE *s, const char *output, const char *image_path,
+                      const pl_options *o, dl_err *e)
+{
+    const char *term;
+    if (pl_terminal_for(output, &term, e))
+        return e->code;
+    fprintf(s, "set terminal %s size %d,%d noenhanced font 'sans,%d'%s\nset output ", term,
+            o->width, o->height, strcmp(term, "svg") == 0 ? 11 : 10,
+            strcmp(term, "svg") == 0 ? " dynamic background rgb 'white'"
+                                     : " background rgb 'white'");
+    put_quoted(s, image_path);
+    fputc('\n', s);
+    return 0;
+}
+
+/* Feeds the preamble and script to gnuplot's standard input and waits. */
+static int run_gnuplot(const char *preamble, size_t plen, const char *script, size_t len,
+                       dl_err *e)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return dl_fail_errno(e, "gnuplot: cannot make a pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    char *argv[] = {"gnuplot", NULL};
+    pid_t pid;
+    int err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[0]);
+    if (err != 0) {
+        close(fds[1]);
+        if (err == ENOENT)
+            return dl_fail(e, DL_EIO, "gnuplot is not installed (on Debian/Ubuntu: "
+                                      "apt-get install gnuplot-nox)");
+        errno = err;
+        return dl_fail_errno(e, "cannot run gnuplot");
+    }
+    /* A gnuplot that dies early closes the pipe: the write fails (EPIPE,
+     * SIGPIPE ignored by the tool) and its exit status tells why. */
+    const char *parts[] = {preamble, script};
+    size_t lens[] = {plen, len};
+    for (int p = 0; p < 2; p++)
+        for (size_t off = 0; off < lens[p];) {
+            ssize_t w = write(fds[1], parts[p] + off, lens[p] - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+    close(fds[1]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return dl_fail_errno(e, "gnuplot: cannot wait");
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return dl_fail(e, DL_EIO, "gnuplot failed (%s %d); its message is above",
+                       WIFEXITED(status) ? "exit status" : "signal",
+                       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+    return 0;
+}
+
+int pl_render(const char *script, size_t len, const char *output, const pl_options *o,
+              dl_err *e)
+{
+    const char *term;
+    if (pl_terminal_for(output, &term, e))
+        return e->code;
+    size_t olen = strlen(output);
+    char *tmp = malloc(olen + 16);
+    if (!tmp)
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    /* not mkstemp: the image should get the usual 0666 & ~umask mode */
+    snprintf(tmp, olen + 16, "%s.tmp%ld", output, (long)getpid() % 10000000);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        free(tmp);
+        return dl_fail_errno(e, "%s: cannot create", output);
+    }
+    close(fd);
+    char *pre = NULL;
+    size_t plen = 0;
+    FILE *ps = open_memstream(&pre, &plen);
+    int rc = ps ? pl_write_preamble(ps, output, tmp, o, e) : dl_fail(e, DL_ENOMEM, "out of memory");
+    if (ps)
+        fclose(ps);
+    rc = rc ? rc : run_gnuplot(pre, plen, script, len, e);
+    struct stat st;
+    if (rc == 0 && (stat(tmp, &st) != 0 || st.st_size == 0))
+        rc = dl_fail(e, DL_EIO, "gnuplot wrote no image");
+    if (rc == 0 && rename(tmp, output) != 0)
+        rc = dl_fail_errno(e, "%s: cannot write", output);
+    if (rc)
+        unlink(tmp);
+    free(pre);
+    free(tmp);
+    return rc;
+}

@@ -1,0 +1,83 @@
+/* plot.h - figures of the toolkit's outputs, drawn by gnuplot.
+ *
+ * Each figure is a gnuplot script with its data inline (datablocks), built
+ * in memory by a pl_*_script function and rendered by pl_render, which runs
+ * gnuplot (found on PATH) with the script on its standard input and writes
+ * PNG (pngcairo) or SVG by the output's extension, atomically: the image
+ * goes to a temporary file beside the output, renamed into place only when
+ * gnuplot succeeded.  Tables (dl-train --log, --diagnostics) are TSV with a
+ * header row; columns are looked up by name. */
+#ifndef DL_PLOT_H
+#define DL_PLOT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+
+typedef struct pl_options {
+    const char *title;  /* NULL: a default for the figure */
+    int width, height;  /* pixels (SVG: points); 0: 800 x 560 */
+    int log_scale;      /* curves, layers: logarithmic y axis */
+    int basis;          /* fit: also the weighted basis functions w_j phi_j(x) */
+    size_t grid;        /* fit: points on x (default 400); regions: per axis (200) */
+    double threshold;   /* regions with one output: class 1 when yhat >= threshold */
+} pl_options;
+
+void pl_options_default(pl_options *o);
+
+/* ------------------------------- tables ------------------------------- */
+/* A TSV read whole: a header row of names, then rows of as many cells.
+ * Blank lines and lines starting with '#' are skipped. */
+typedef struct pl_table {
+    char *text;    /* the file, cut in place into cells */
+    char **cells;  /* (rows + 1) x cols: the header row first */
+    size_t rows, cols;
+    char label[256];
+} pl_table;
+
+/* path NULL or "-": standard input.  Errors name the file and line. */
+int pl_table_read(pl_table *t, const char *path, dl_err *e);
+void pl_table_free(pl_table *t);
+/* Index of the first column whose name is one of names (NULL-terminated),
+ * or -1. */
+long pl_table_find(const pl_table *t, const char *const *names);
+const char *pl_table_cell(const pl_table *t, size_t row, size_t col);
+/* The cell as a number: "", "nan" and "NaN" are NaN (a missing value); any
+ * other text must be a finite number. */
+int pl_table_number(const pl_table *t, size_t row, size_t col, double *v, dl_err *e);
+
+/* ------------------------------ figures ------------------------------- */
+/* Each writes a whole script (without terminal and output) to s. */
+
+/* Learning curves from dl-train --log: training and validation loss over
+ * epochs, the best epoch (lowest validation loss, else training) marked. */
+int pl_curves_script(const pl_table *log, const pl_options *o, FILE *s, dl_err *e);
+
+/* Per-layer statistics from dl-train --diagnostics, one panel per quantity,
+ * one line per layer, over epochs. */
+int pl_layers_script(const pl_table *diag, const pl_options *o, FILE *s, dl_err *e);
+
+/* A 1-D fit: the data stream's x, y as points and the checkpoint's
+ * prediction over a fine grid (with +-2 standard deviations when the model
+ * has a posterior), optionally its weighted basis functions. */
+int pl_fit_script(const char *model_path, const char *data_path, const pl_options *o,
+                  FILE *s, dl_err *e);
+
+/* 2-D decision regions of a classifier over the data's bounding box, the
+ * data's points on top, coloured by class. */
+int pl_regions_script(const char *model_path, const char *data_path, const pl_options *o,
+                      FILE *s, dl_err *e);
+
+/* ------------------------------ rendering ----------------------------- */
+/* "pngcairo" or "svg" by the output's extension; DL_EUSAGE otherwise. */
+int pl_terminal_for(const char *output, const char **terminal, dl_err *e);
+/* The terminal and output lines that precede a script. */
+int pl_write_preamble(FILE *s, const char *output, const char *image_path,
+                      const pl_options *o, dl_err *e);
+/* Runs gnuplot on the script and writes output atomically.  Without gnuplot
+ * on PATH: DL_EIO with a message that says what to install. */
+int pl_render(const char *script, size_t len, const char *output, const pl_options *o,
+              dl_err *e);
+
+#endif
