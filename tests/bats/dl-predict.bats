@@ -96,5 +96,5 @@ cubic() {
     cat "$TMP/p.dlt" "$TMP/pred.dlt" > "$TMP/both.dlt"
     run dl-predict "$TMP/cubic.ckpt" "$TMP/both.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == *"record 4: the input already has 'yhat'"* ]]
+    [[ $output == *"record 3: the input already has 'yhat'"* ]]
 }
