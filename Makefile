@@ -27,7 +27,7 @@ MAN1     := $(wildcard man/*.1)
 MAN5     := $(wildcard man/*.5)
 
 .PHONY: all test unit bats check test-asan clang fuzz install uninstall clean demo setup bench
-all: $(BINS) $(UNITS) $(BUILD)/bin/.scripts
+all: $(BINS) $(UNITS) $(BUILD)/bin/.scripts $(BUILD)/tests/failalloc.so
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -39,15 +39,20 @@ $(LIBA): $(LIB_OBJ)
 
 $(BUILD)/bin/%: $(BUILD)/cmd/%.o $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(SAN) $(LDFLAGS) $< $(LIBA) $(LIBS) -o $@
+	$(CC) $(OPT) $(SAN) $(LDFLAGS) -Wl,--as-needed $< $(LIBA) $(LIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(SAN) $(LDFLAGS) $< $(LIBA) $(LIBS) -o $@
+	$(CC) $(OPT) $(SAN) $(LDFLAGS) -Wl,--as-needed $< $(LIBA) $(LIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(SAN) $(LDFLAGS) $< $(LIBA) $(LIBS) -o $@
+	$(CC) $(OPT) $(SAN) $(LDFLAGS) -Wl,--as-needed $< $(LIBA) $(LIBS) -o $@
+
+# An LD_PRELOAD shim that fails the Nth allocation (tests/bats/faults.bats).
+$(BUILD)/tests/failalloc.so: tests/faults/failalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) -shared -fPIC -O1 $< -o $@
 
 # Shell-script tools (dl-plot) are copied beside the binaries.
 $(BUILD)/bin/.scripts: $(SCRIPTS)
@@ -57,7 +62,7 @@ $(BUILD)/bin/.scripts: $(SCRIPTS)
 
 # The whole suite: C unit tests, then the BATS tests against $(BUILD)/bin.
 test: all
-	BUILD=$(BUILD) tests/run
+	BUILD=$(BUILD) DL_SAN="$(SAN)" tests/run
 
 # Everything CI runs: the suite with gcc, again under ASan+UBSan, and a
 # warning-clean clang build.

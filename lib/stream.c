@@ -140,6 +140,7 @@ struct st_reader {
 
 int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
 {
+    *out = NULL;
     st_reader *r = calloc(1, sizeof *r);
     if (!r || !(r->buf = malloc(IO_BUF))) {
         free(r);
@@ -154,6 +155,7 @@ int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
 
 int st_reader_open(st_reader **out, const char *path, dl_err *e)
 {
+    *out = NULL;
     if (!path || strcmp(path, "-") == 0)
         return st_reader_from_fd(out, STDIN_FILENO, "<stdin>", e);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -521,6 +523,7 @@ static int emit(st_writer *w, const void *data, size_t n, dl_err *e)
 
 int st_writer_from_fd(st_writer **out, int fd, const char *label, int flags, dl_err *e)
 {
+    *out = NULL;
     if (!(flags & ST_ALLOW_TTY) && isatty(fd))
         return dl_fail(e, DL_EUSAGE,
                        "%s is a terminal: refusing to write a binary stream there; redirect "
@@ -564,8 +567,23 @@ static int open_temporary(const char *path, char **tmp_out, int *fd_out, dl_err 
 
 int st_writer_open(st_writer **out, const char *path, int flags, dl_err *e)
 {
+    *out = NULL; /* so that aborting after a failed open is harmless */
     if (!path || strcmp(path, "-") == 0)
         return st_writer_from_fd(out, STDOUT_FILENO, "standard output", flags, e);
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device or a FIFO (/dev/null, a named pipe) is written in place:
+         * renaming a temporary over it would replace the device itself. */
+        int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+            return dl_fail_errno(e, "%s: cannot open for writing", path);
+        if (st_writer_from_fd(out, fd, path, flags | ST_ALLOW_TTY, e)) {
+            close(fd);
+            return e->code;
+        }
+        (*out)->owns_fd = 1;
+        return 0;
+    }
     char *tmp = NULL;
     int fd = -1;
     if (open_temporary(path, &tmp, &fd, e))
@@ -581,6 +599,7 @@ int st_writer_open(st_writer **out, const char *path, int flags, dl_err *e)
     (*out)->final_path = strdup(path);
     if (!(*out)->final_path) {
         st_writer_abort(*out);
+        *out = NULL;
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
     }
     return 0;
