@@ -578,8 +578,9 @@ static int train_loop(trainer *t, dl_err *e)
         end_epoch(t, train_loss, val_loss, lr, now_seconds() - start);
         if (c->stop && *c->stop)
             return dl_fail(e, DL_EINTR, "interrupted after epoch %llu; the checkpoint keeps "
-                           "epoch %llu (the best)", (unsigned long long)t->epoch,
-                           (unsigned long long)t->best_epoch);
+                           "epoch %llu (the best) and resumes after epoch %llu",
+                           (unsigned long long)t->epoch, (unsigned long long)t->best_epoch,
+                           (unsigned long long)t->epoch);
         if (t->spec.patience && t->bad_epochs >= t->spec.patience) {
             if (c->progress)
                 fprintf(c->progress, "early stopping after epoch %llu: no improvement for %llu "

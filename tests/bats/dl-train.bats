@@ -1,0 +1,222 @@
+#!/usr/bin/env bats
+# dl-train: the YAML spec's errors and overrides, early stopping, exact resume,
+# init-from, NaN and signal stops, bad input, determinism; dl-predict with
+# network checkpoints.
+
+EX="$DL_TEST_ROOT/examples"
+
+setup() {
+    TMP=$(mktemp -d)
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish2d.csv" > "$TMP/f2.dlt"
+}
+
+teardown() {
+    rm -rf "$TMP"
+}
+
+# A quick variant of the issue's spec: fewer epochs, no early stopping.
+short() {
+    dl-train "$EX/fish2d.yaml" -q -s training.epochs="$1" \
+        -s training.early_stopping.patience=0 "${@:2}" < "$TMP/f2.dlt"
+}
+
+@test "dl-train --help shows the options and defaults, --version" {
+    run dl-train --help
+    [ "$status" -eq 0 ]
+    [[ $output == *"Usage: dl-train"*"--resume"*"--init-from"*"default 0"* ]]
+    run dl-train --version
+    [[ $output == "dl-train (dl toolkit)"* ]]
+    run dl-train
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: the spec file is missing"* ]]
+}
+
+@test "a typo in the spec is an error with file, line and column" {
+    printf 'model:\n  layers:\n    - {units: 4, activation: relu}\n    - {units: 1, activation: identity}\nloss: mse\noptimizer:\n  lrr: 0.1\n' > "$TMP/net.yaml"
+    run dl-train "$TMP/net.yaml" < "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $TMP/net.yaml:7:3: unknown key 'lrr' in optimizer"* ]]
+}
+
+@test "impossible values: softmax on a hidden layer, zero units, negative lr" {
+    printf 'model:\n  layers:\n    - {units: 4, activation: softmax}\n    - {units: 2, activation: softmax}\nloss: ce\n' > "$TMP/net.yaml"
+    run dl-train "$TMP/net.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *"net.yaml:3:30: model.layers.1: softmax is for the output layer only"* ]]
+    run dl-train "$EX/fish2d.yaml" -s model.layers.2.units=0 --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *"-s 'model.layers.2.units=0': model.layers.2.units: 0 is out of range"* ]]
+    run dl-train "$EX/fish2d.yaml" -s optimizer.lr=-1 --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *"optimizer.lr: must be > 0"* ]]
+}
+
+@test "-s overrides show in --print-config, whose output is itself a valid spec" {
+    run dl-train "$EX/fish2d.yaml" -s optimizer.lr=3e-4 -s training.seed=7 \
+        -s model.layers.1.units=32 --print-config
+    [ "$status" -eq 0 ]
+    [[ $output == *"- {units: 32, activation: tanh}"*"lr: 0.0003"*"seed: 7"* ]]
+    [[ $output == *"betas: [0.9, 0.999]"*"patience: 30"* ]]
+    printf '%s\n' "$output" > "$TMP/eff.yaml"
+    run dl-train "$TMP/eff.yaml" --print-config
+    [ "$status" -eq 0 ]
+    diff <(printf '%s\n' "$output") "$TMP/eff.yaml"
+}
+
+@test "the checkpoint holds the effective spec, weights and training state" {
+    short 3 > "$TMP/m.ckpt"
+    run dl-tensor info "$TMP/m.ckpt"
+    [[ $output == *"layer1.weight f32  [16, 2]"*"layer3.bias"*"state.counters"*"state.optim.m"* ]]
+    # the model record (u8 text) is "kind: network" and the effective spec
+    dl-tensor export --name model "$TMP/m.ckpt" | awk '{ printf "%c", $1 }' > "$TMP/model.txt"
+    [ "$(head -n 1 "$TMP/model.txt")" = "kind: network" ]
+    grep -q "^  input: 2$" "$TMP/model.txt"
+    grep -q "^  epochs: 3$" "$TMP/model.txt"
+    run dl-train "$TMP/model.txt" --print-config
+    [ "$status" -eq 0 ]
+    diff <(printf '%s\n' "$output") <(tail -n +2 "$TMP/model.txt")
+}
+
+@test "two runs with the same seed give identical bytes; another seed differs" {
+    short 5 > "$TMP/a.ckpt"
+    short 5 > "$TMP/b.ckpt"
+    cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
+    short 5 -s training.seed=2 > "$TMP/c.ckpt"
+    ! cmp -s "$TMP/a.ckpt" "$TMP/c.ckpt"
+}
+
+@test "--resume continues exactly as an uninterrupted run (bit for bit)" {
+    short 12 > "$TMP/full.ckpt"
+    short 5 > "$TMP/part.ckpt"
+    short 12 --resume "$TMP/part.ckpt" > "$TMP/resumed.ckpt"
+    cmp "$TMP/full.ckpt" "$TMP/resumed.ckpt"
+    # a different optimizer cannot resume that state
+    run short 12 --resume "$TMP/part.ckpt" -s optimizer.name=sgd -o "$TMP/x.ckpt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"--resume: the checkpoint was trained with adam, the spec says sgd"* ]]
+    [ ! -e "$TMP/x.ckpt" ]
+}
+
+@test "early stopping keeps the epoch with the lowest validation loss" {
+    dl-train "$EX/fish2d.yaml" --log "$TMP/curve.tsv" < "$TMP/f2.dlt" 2> "$TMP/err" > "$TMP/es.ckpt"
+    head -n 1 "$TMP/curve.tsv" | grep -q "^epoch	train_loss	val_loss	lr	seconds	best"
+    best=$(awk -F'\t' 'NR > 1 && (min == "" || $3 < min) { min = $3; ep = $1 } END { print ep }' "$TMP/curve.tsv")
+    last=$(tail -n 1 "$TMP/curve.tsv" | cut -f1)
+    [ "$last" -lt 300 ]                       # it did stop early
+    [ "$last" -eq $((best + 30)) ]            # patience 30 after the best
+    grep -q "keeping epoch $best" "$TMP/err"
+    # the weights are those of a run that ends at the best epoch
+    short "$best" > "$TMP/upto.ckpt"
+    cmp <(dl-tensor export --name layer2.weight "$TMP/es.ckpt") \
+        <(dl-tensor export --name layer2.weight "$TMP/upto.ckpt")
+}
+
+@test "--init-from starts from the weights only, --resume and --init-from exclude each other" {
+    short 40 > "$TMP/trained.ckpt"
+    short 1 --log "$TMP/fresh.tsv" > /dev/null
+    short 1 --init-from "$TMP/trained.ckpt" --log "$TMP/tuned.tsv" > "$TMP/tuned.ckpt"
+    fresh=$(sed -n 2p "$TMP/fresh.tsv" | cut -f2)
+    tuned=$(sed -n 2p "$TMP/tuned.tsv" | cut -f2)
+    awk -v a="$tuned" -v b="$fresh" 'BEGIN { exit !(a < 0.7 * b) }'
+    run dl-tensor export --name state.counters "$TMP/tuned.ckpt"
+    [ "${lines[0]}" = 1 ]                     # a new run: one epoch done
+    run short 1 --init-from "$TMP/trained.ckpt" --resume "$TMP/trained.ckpt"
+    [ "$status" -eq 2 ]
+}
+
+@test "a NaN loss stops with exit 5 and a usable best checkpoint" {
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/p.dlt"
+    run dl-train "$EX/particle.yaml" -q -s 'optimizer={name: sgd, lr: 1e6}' \
+        -o "$TMP/nan.ckpt" < "$TMP/p.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == *"the training loss is NaN or Inf"*"keeps epoch 0"* ]]
+    dl-predict "$TMP/nan.ckpt" < "$TMP/p.dlt" | dl-eval > /dev/null
+}
+
+@test "SIGTERM stops at the end of a batch, writes the best checkpoint, exits 6" {
+    dl-train "$EX/fish2d.yaml" -q -s training.epochs=1000000 -s training.early_stopping.patience=0 \
+        -o "$TMP/int.ckpt" < "$TMP/f2.dlt" 2> "$TMP/err" &
+    pid=$!
+    sleep 1
+    kill -TERM "$pid"
+    status=0
+    wait "$pid" || status=$?
+    [ "$status" -eq 6 ]
+    grep -q "interrupted" "$TMP/err"
+    dl-predict "$TMP/int.ckpt" < "$TMP/f2.dlt" | dl-eval > /dev/null
+    # the state is the last completed epoch's, and it resumes
+    done=$(dl-tensor export --name state.counters "$TMP/int.ckpt" | head -n 1)
+    [ "$done" -ge 1 ]
+    grep -q "resumes after epoch $done" "$TMP/err"
+    short $((done + 2)) --resume "$TMP/int.ckpt" --log "$TMP/more.tsv" > /dev/null
+    [ "$(tail -n 1 "$TMP/more.tsv" | cut -f1)" -eq $((done + 2)) ]
+}
+
+@test "bad input: an empty training set, a truncated checkpoint, a shape mismatch" {
+    printf 'speed,depth,type\n1.0,2.0,1\n' > "$TMP/one.csv"
+    dl-tensor import -t 1 "$TMP/one.csv" > "$TMP/one.dlt"
+    run dl-train "$EX/fish2d.yaml" -q < "$TMP/one.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no training rows"* ]]
+    short 2 > "$TMP/m.ckpt"
+    head -c 700 "$TMP/m.ckpt" > "$TMP/trunc.ckpt"
+    run dl-predict "$TMP/trunc.ckpt" < "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    run short 4 --resume "$TMP/trunc.ckpt"
+    [ "$status" -eq 1 ]
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish.csv" > "$TMP/f1.dlt"
+    run dl-predict "$TMP/m.ckpt" < "$TMP/f1.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"x has 1 columns but the network takes 2"* ]]
+    run dl-train "$EX/fish2d.yaml" -q -s model.input=3 < "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"'x' has 2 columns but the spec says model.input 3"* ]]
+}
+
+@test "class labels outside the range of a softmax output are an error" {
+    printf 'a,b,label\n0.1,0.2,0\n0.3,0.1,2\n0.5,0.9,5\n0.7,0.3,1\n' > "$TMP/c.csv"
+    dl-tensor import -t 1 "$TMP/c.csv" > "$TMP/c.dlt"
+    printf 'model:\n  layers:\n    - {units: 8, activation: relu}\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 2, batch_size: 2}\n' > "$TMP/ce.yaml"
+    run dl-train "$TMP/ce.yaml" -q < "$TMP/c.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 'y'"*"row 3"* ]]
+    # the same labels in range train, and --labels gives argmax classes
+    printf 'a,b,label\n0.1,0.2,0\n0.3,0.1,2\n0.5,0.9,1\n0.7,0.3,1\n' > "$TMP/c.csv"
+    dl-tensor import -t 1 "$TMP/c.csv" > "$TMP/c.dlt"
+    dl-train "$TMP/ce.yaml" -q < "$TMP/c.dlt" > "$TMP/ce.ckpt"
+    run sh -c "dl-predict --labels '$TMP/ce.ckpt' < '$TMP/c.dlt' | dl-tensor export --name yhat"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 4 ]
+    for l in "${lines[@]}"; do [[ $l =~ ^[012]$ ]]; done
+}
+
+@test "dl-predict with the fish2d network: probabilities, labels, y passed through" {
+    dl-train "$EX/fish2d.yaml" -q < "$TMP/f2.dlt" > "$TMP/f.ckpt"
+    run sh -c "dl-predict '$TMP/f.ckpt' < '$TMP/f2.dlt' | dl-eval"
+    [ "$status" -eq 0 ]
+    acc=$(printf '%s\n' "$output" | awk '$1 == "accuracy" { print $2 }')
+    awk -v a="$acc" 'BEGIN { exit !(a >= 0.9) }'
+    dl-predict "$TMP/f.ckpt" < "$TMP/f2.dlt" | dl-tensor export --name yhat |
+        awk '$1 < 0 || $1 > 1 { exit 1 }'
+    run sh -c "dl-predict --labels '$TMP/f.ckpt' < '$TMP/f2.dlt' | dl-tensor export --name yhat | sort -u"
+    [ "$output" = "$(printf '0\n1')" ]
+}
+
+@test "--diagnostics writes per-epoch, per-layer statistics" {
+    short 3 --diagnostics "$TMP/diag.tsv" > /dev/null
+    [ "$(wc -l < "$TMP/diag.tsv")" -eq 10 ]   # header + 3 epochs x 3 layers
+    head -n 1 "$TMP/diag.tsv" | grep -q "z_mean	z_std	a_mean	a_std	grad_w_norm"
+    awk -F'\t' 'NR > 1 && ($9 <= 0 || $6 < 0) { exit 1 }' "$TMP/diag.tsv"
+}
+
+@test "the validation file option and a missing data record" {
+    dl-tensor split --fraction 0.8 "$TMP/f2.dlt" "$TMP/tr.dlt" "$TMP/va.dlt"
+    dl-train "$EX/fish2d.yaml" -q -s training.epochs=3 --val "$TMP/va.dlt" --log "$TMP/c.tsv" \
+        < "$TMP/tr.dlt" > /dev/null
+    [ "$(sed -n 2p "$TMP/c.tsv" | cut -f3)" != nan ]
+    dl-tensor export --name x "$TMP/f2.dlt" > "$TMP/x.csv"
+    dl-tensor import "$TMP/x.csv" > "$TMP/xonly.dlt"
+    run dl-train "$EX/fish2d.yaml" -q < "$TMP/xonly.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no 'y' record"* ]]
+}
