@@ -1,0 +1,49 @@
+# common.mk - what every lesson Makefile shares: where the tools and the data
+# are, bash with pipefail (a failing tool in a pipe fails the recipe), and
+# whether gnuplot is there to draw the pictures.
+#
+# The tools are taken from $(TOP)/$(BUILD)/bin when that exists (BUILD=build
+# by default, so `make` in the repository root is enough), else from PATH
+# (an installed toolkit).  Override with BIN=/some/dir.
+
+.DEFAULT_GOAL := all
+
+EXAMPLES := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+TOP      := $(abspath $(EXAMPLES)/..)
+DATA     := $(TOP)/data
+BUILD    ?= build
+BIN      ?= $(or $(wildcard $(abspath $(TOP)/$(BUILD)/bin)),$(patsubst %/,%,$(dir $(shell command -v dl-train))))
+ifeq ($(BIN),)
+$(error no dl tools: run `make` in $(TOP) first, or put dl-train and friends on PATH)
+endif
+export PATH := $(BIN):$(EXAMPLES)/bin:$(PATH)
+export LC_ALL := C
+
+# Targets depend on the tools they run, so a rebuilt tool redoes its outputs.
+TENSOR  := $(BIN)/dl-tensor
+DESIGN  := $(BIN)/dl-design
+LSTSQ   := $(BIN)/dl-lstsq
+TRAIN   := $(BIN)/dl-train
+PREDICT := $(BIN)/dl-predict
+EVAL    := $(BIN)/dl-eval
+PLOT    := $(BIN)/dl-plot
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+# Pictures only when gnuplot is installed; the tables are made either way.
+GNUPLOT := $(shell command -v gnuplot)
+ifeq ($(GNUPLOT),)
+plots_or_nothing = $(info gnuplot is not installed (Debian: apt-get install gnuplot-nox): no pictures)
+else
+plots_or_nothing = $(1)
+endif
+
+out:
+	mkdir -p out
+
+.PHONY: clean
+clean:
+	rm -rf out
