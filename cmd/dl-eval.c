@@ -73,8 +73,9 @@ static int valid_tag(const char *tag)
     return eq && eq != tag && strpbrk(tag, "\t\n\r\"\\") == NULL;
 }
 
-static int parse_option(int c, const char *arg, eval_args *a, dl_err *e)
+static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
 {
+    eval_args *a = ctx;
     double v;
     switch (c) {
     case 't': a->truth = arg; return 0;
@@ -127,19 +128,9 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
     memset(a, 0, sizeof *a);
     mt_options_default(&a->opt);
     a->header = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "t:T:f:hV", longs, NULL)) != -1) {
-        if (c == 'h' || c == 'V') {
-            c == 'h' ? usage() : cli_version(TOOL);
-            return 1;
-        }
-        if (c == '?' || c == ':')
-            return dl_fail(e, DL_EUSAGE, "unknown option or missing value: '%s'",
-                           argv[optind - 1]);
-        if (parse_option(c, optarg, a, e))
-            return e->code;
-    }
+    int rc = cli_parse_options(argc, argv, "t:T:f:hV", longs, TOOL, usage, parse_option, a, e);
+    if (rc)
+        return rc;
     if (argc - optind > 1)
         return dl_fail(e, DL_EUSAGE, "one input FILE at most (got '%s' after '%s')",
                        argv[optind + 1], argv[optind]);

@@ -63,8 +63,9 @@ static int parse_size(const char *s, pl_options *o, dl_err *e)
     return 0;
 }
 
-static int parse_option(int c, const char *arg, plot_args *a, dl_err *e)
+static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
 {
+    plot_args *a = ctx;
     long n;
     switch (c) {
     case 'o': a->output = arg; return 0;
@@ -107,19 +108,9 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     pl_options_default(&a->opt);
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, "o:hV", longs, NULL)) != -1) {
-        if (c == 'h' || c == 'V') {
-            c == 'h' ? usage() : cli_version(TOOL);
-            return 1;
-        }
-        if (c == '?' || c == ':')
-            return dl_fail(e, DL_EUSAGE, "unknown option or missing value: '%s'",
-                           argv[optind - 1]);
-        if (parse_option(c, optarg, a, e))
-            return e->code;
-    }
+    int rc = cli_parse_options(argc, argv, "o:hV", longs, TOOL, usage, parse_option, a, e);
+    if (rc)
+        return rc;
     if (optind >= argc)
         return dl_fail(e, DL_EUSAGE, "a command is needed: curves, layers, fit or regions");
     a->command = argv[optind++];

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,4 +62,25 @@ int cli_exit(const char *tool, const dl_err *e)
     if (e->code == DL_EUSAGE)
         fprintf(stderr, "Try '%s --help' for more information.\n", tool);
     return e->code ? e->code : 1;
+}
+
+int cli_parse_options(int argc, char **argv, const char *shorts, const struct option *longs,
+                      const char *tool, void (*usage)(void),
+                      int (*parse)(int c, const char *arg, void *ctx, dl_err *e), void *ctx,
+                      dl_err *e)
+{
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+        if (c == 'h' || c == 'V') {
+            c == 'h' ? usage() : cli_version(tool);
+            return 1;
+        }
+        if (c == '?' || c == ':')
+            return dl_fail(e, DL_EUSAGE, "unknown option or missing value: '%s'",
+                           argv[optind - 1]);
+        if (parse(c, optarg, ctx, e))
+            return e->code;
+    }
+    return 0;
 }

@@ -164,25 +164,27 @@ static void test_rejects_nan_and_bad_labels(void)
 
 static void test_infers_tasks(void)
 {
-    int task;
-    dl_err e = {0};
-    double y01[] = {0, 1, 0}, y3[] = {0, 2, 1}, yreal[] = {0.5, 1, 2};
-    double p[] = {0.2, 0.7, 0.4}, lab[] = {0, 2, 2};
-    mt_data d = {y01, p, 3, 1, 1};
-    CHECK(mt_infer_task(&d, &task, &e) == 0 && task == MT_BINARY);
-    d = (mt_data){y3, lab, 3, 1, 1};
-    CHECK(mt_infer_task(&d, &task, &e) == 0 && task == MT_MULTICLASS);
-    d = (mt_data){y3, p, 3, 1, 1};
-    CHECK(mt_infer_task(&d, &task, &e) == 0 && task == MT_REGRESSION);
-    d = (mt_data){yreal, lab, 3, 1, 1};
-    CHECK(mt_infer_task(&d, &task, &e) == 0 && task == MT_REGRESSION);
-    double onehot[] = {1, 0, 0, 1}, multi[] = {1, 1, 0, 1}, p2[] = {.3, .7, .6, .4};
-    d = (mt_data){onehot, p2, 2, 2, 2};
-    CHECK(mt_infer_task(&d, &task, &e) == 0 && task == MT_MULTICLASS);
-    d = (mt_data){multi, p2, 2, 2, 2};
-    CHECK(mt_infer_task(&d, &task, &e) == 0 && task == MT_MULTILABEL);
-    d = (mt_data){p2, p2, 2, 2, 2};
-    CHECK(mt_infer_task(&d, &task, &e) == 0 && task == MT_REGRESSION);
+    static const double y01[] = {0, 1, 0}, y3[] = {0, 2, 1}, yreal[] = {0.5, 1, 2};
+    static const double p[] = {0.2, 0.7, 0.4}, lab[] = {0, 2, 2};
+    static const double onehot[] = {1, 0, 0, 1}, multi[] = {1, 1, 0, 1}, p2[] = {.3, .7, .6, .4};
+    static const struct {
+        mt_data d;
+        int task;
+    } cases[] = {
+        {{y01, p, 3, 1, 1}, MT_BINARY},       {{y3, lab, 3, 1, 1}, MT_MULTICLASS},
+        {{y3, p, 3, 1, 1}, MT_REGRESSION},    {{yreal, lab, 3, 1, 1}, MT_REGRESSION},
+        {{onehot, p2, 2, 2, 2}, MT_MULTICLASS}, {{multi, p2, 2, 2, 2}, MT_MULTILABEL},
+        {{p2, p2, 2, 2, 2}, MT_REGRESSION},   {{y01, p2, 2, 1, 2}, MT_MULTICLASS},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int task = -1;
+        dl_err e = {0};
+        CHECK(mt_infer_task(&cases[i].d, &task, &e) == 0);
+        if (task != cases[i].task)
+            fprintf(stderr, "case %zu: inferred %s, expected %s\n", i, mt_task_name(task),
+                    mt_task_name(cases[i].task));
+        CHECK(task == cases[i].task);
+    }
     CHECK(mt_task_parse("multilabel") == MT_MULTILABEL);
     CHECK(mt_task_parse("bogus") == -1);
 }

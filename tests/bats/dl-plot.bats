@@ -1,0 +1,199 @@
+#!/usr/bin/env bats
+# dl-plot: the files it makes are valid PNG/SVG, bad input is refused and
+# leaves no output, and a missing gnuplot says what to install.  Pixels are
+# not compared.
+
+setup() {
+    FIX="$DL_TEST_ROOT/tests/fixtures/plot"
+    T="$BATS_TEST_TMPDIR"
+}
+
+is_png() {
+    [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+}
+
+is_svg() {
+    [ -s "$1" ] || return 1
+    if command -v xmllint >/dev/null; then
+        xmllint --noout "$1"
+    fi
+    grep -q '<svg' "$1" && grep -q '</svg>' "$1"
+}
+
+linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T/data.dlt
+    local csv=$1 k=$2; shift 2
+    dl-tensor import -t "$k" "$csv" >"$T/data.dlt"
+    dl-design -q "$@" "$T/data.dlt" | dl-lstsq 2>/dev/null >"$T/lin.ckpt"
+}
+
+@test "dl-plot curves: PNG and SVG from a dl-train --log, with --log-scale" {
+    run dl-plot curves "$FIX/curve.tsv" -o "$T/c.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/c.png"
+    run dl-plot curves --log-scale --title "it's a curve" "$FIX/curve.tsv" -o "$T/c.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/c.svg"
+}
+
+@test "dl-plot curves: the best epoch is the last one dl-train flagged" {
+    best=$(awk -F '\t' 'NR > 1 && $6 == 1 { e = $1 } END { print e }' "$FIX/curve.tsv")
+    run dl-plot curves --script "$FIX/curve.tsv" -o "$T/c.png"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"title 'best epoch $best (validation loss "* ]]
+    [[ "$output" == *"set output '$T/c.png'"* ]]
+    [ ! -e "$T/c.png" ]
+}
+
+@test "dl-plot curves: a log without validation marks the best training loss" {
+    printf 'epoch\ttrain_loss\tval_loss\n1\t0.5\tnan\n2\t0.25\tnan\n3\t0.3\tnan\n' >"$T/nv.tsv"
+    run dl-plot curves --script "$T/nv.tsv" -o "$T/nv.png"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"best epoch 2 (training loss 0.25)"* ]]
+    [[ "$output" != *"title 'validation'"* ]]
+    run dl-plot curves "$T/nv.tsv" -o "$T/nv.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/nv.png"
+}
+
+@test "dl-plot layers: per-layer amplitudes from dl-train --diagnostics" {
+    run dl-plot layers --log-scale "$FIX/diag.tsv" -o "$T/l.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/l.png"
+    run dl-plot layers --script "$FIX/diag.tsv" -o "$T/l.svg"
+    [[ "$output" == *"activations a: standard deviation"* ]]
+    [[ "$output" == *"weight gradient: norm"* ]]
+    [[ "$output" == *"layer 3: sigmoid, 1 units"* ]]
+    run dl-plot layers "$FIX/diag.tsv" -o "$T/l.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/l.svg"
+}
+
+@test "dl-plot with fresh dl-train logs (the formats agree)" {
+    dl-tensor import -t 1 "$FIX/circ.csv" >"$T/circ.dlt"
+    dl-train -q "$FIX/net.yaml" -s training.epochs=5 --log "$T/log.tsv" \
+        --diagnostics "$T/diag.tsv" "$T/circ.dlt" >"$T/net.ckpt"
+    run dl-plot curves "$T/log.tsv" -o "$T/c.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/c.png"
+    run dl-plot layers "$T/diag.tsv" -o "$T/l.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/l.png"
+    run dl-plot regions "$T/net.ckpt" "$T/circ.dlt" -o "$T/r.png" --grid 50
+    [ "$status" -eq 0 ]
+    is_png "$T/r.png"
+}
+
+@test "dl-plot fit: data, prediction band and weighted basis of a linear model" {
+    dl-tensor import -t 1 "$FIX/sin.csv" >"$T/sin.dlt"
+    dl-design -q --rbf 6 "$T/sin.dlt" | dl-lstsq --ridge 1e-3 --posterior 2>/dev/null >"$T/rbf.ckpt"
+    run dl-plot fit --basis "$T/rbf.ckpt" "$T/sin.dlt" -o "$T/f.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/f.png"
+    run dl-plot fit --basis --script --grid 50 "$T/rbf.ckpt" "$T/sin.dlt" -o "$T/f.png"
+    [[ "$output" == *"prediction ± 2 sd"* ]]
+    [[ "$output" == *"weighted basis functions"* ]]
+    # data from standard input, SVG
+    run bash -c "dl-plot fit '$T/rbf.ckpt' -o '$T/f.svg' < '$T/sin.dlt'"
+    [ "$status" -eq 0 ]
+    is_svg "$T/f.svg"
+}
+
+@test "dl-plot regions: binary and three-class linear classifiers" {
+    linear_model "$FIX/circ.csv" 1 --poly 2
+    run dl-plot regions "$T/lin.ckpt" "$T/data.dlt" -o "$T/r2.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/r2.png"
+    linear_model "$FIX/circ3.csv" 3 --poly 2
+    run dl-plot regions --script --grid 20 "$T/lin.ckpt" "$T/data.dlt" -o "$T/r3.svg"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"title 'class 2'"* ]]
+    run dl-plot regions "$T/lin.ckpt" "$T/data.dlt" -o "$T/r3.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/r3.svg"
+}
+
+@test "dl-plot: bad tables are refused, naming file and line, and leave no image" {
+    printf 'epoch\tlr\n1\t0.1\n' >"$T/noloss.tsv"
+    run dl-plot curves "$T/noloss.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $T/noloss.tsv: no loss column"* ]]
+
+    printf 'epoch\ttrain_loss\n1\t0.5\n2\tabc\n' >"$T/text.tsv"
+    run dl-plot curves "$T/text.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $T/text.tsv: data row 2, column 'train_loss': 'abc' is not a number" ]]
+
+    printf 'epoch\ttrain_loss\n1\t0.5\t7\n' >"$T/ragged.tsv"
+    run dl-plot curves "$T/ragged.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"line 2: 3 fields, the header has 2"* ]]
+
+    : >"$T/empty.tsv"
+    run dl-plot curves "$T/empty.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"empty table"* ]]
+
+    printf 'epoch\ttrain_loss\n1\t0.5\n2\t0\n' >"$T/zero.tsv"
+    run dl-plot curves --log-scale "$T/zero.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cannot be drawn on a log scale"* ]]
+
+    run dl-plot layers "$FIX/curve.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"needs 'epoch' and 'layer' columns"* ]]
+
+    run dl-plot curves "$T/absent.tsv" -o "$T/x.png"
+    [ "$status" -eq 3 ]
+    [ ! -e "$T/x.png" ]
+    [ -z "$(ls "$T" | grep 'x.png')" ]
+}
+
+@test "dl-plot fit/regions: wrong dimensions and bad models are refused" {
+    linear_model "$FIX/circ.csv" 1 --poly 2
+    run dl-plot fit "$T/lin.ckpt" "$T/data.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"'x' has 2 columns; this plot needs 1"* ]]
+    dl-tensor import -t 1 "$FIX/sin.csv" >"$T/sin.dlt"
+    run dl-plot regions "$T/lin.ckpt" "$T/sin.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    run dl-plot fit "$T/sin.dlt" "$T/sin.dlt" -o "$T/x.png"
+    [ "$status" -ne 0 ]
+    head -c 100 "$T/lin.ckpt" >"$T/trunc.ckpt"
+    run dl-plot regions "$T/trunc.ckpt" "$T/data.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $T/trunc.ckpt: "* ]]
+    [ ! -e "$T/x.png" ]
+}
+
+@test "dl-plot: without gnuplot, says what to install" {
+    plot=$(command -v dl-plot)
+    run env PATH=/nonexistent "$plot" curves "$FIX/curve.tsv" -o "$T/x.png"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"apt-get install gnuplot-nox"* ]]
+    [ -z "$(ls "$T")" ]
+}
+
+@test "dl-plot: usage errors exit 2; --help shows every default; --version" {
+    run dl-plot curves "$FIX/curve.tsv" -o "$T/x.jpg"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"must end in .png or .svg"* ]]
+    run dl-plot curves "$FIX/curve.tsv"
+    [ "$status" -eq 2 ]
+    run dl-plot histogram x -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    run dl-plot
+    [ "$status" -eq 2 ]
+    run dl-plot curves a b -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    run dl-plot fit m d --grid 1 -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    run dl-plot curves --size 10x10 "$FIX/curve.tsv" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    run dl-plot --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"(default: 800x560)"* ]]
+    [[ "$output" == *"(default: 400)"* ]]
+    [[ "$output" == *"(default: 0.5)"* ]]
+    run dl-plot --version
+    [[ "$output" == "dl-plot (dl toolkit) "* ]]
+}

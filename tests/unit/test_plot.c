@@ -1,0 +1,134 @@
+/* test_plot.c - lib/plot: TSV tables, the scripts' content (best epoch,
+ * panels, log-scale refusals) and output format choice.  Rendering itself is
+ * tested through dl-plot in tests/bats/dl-plot.bats. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "plot.h"
+#include "unit.h"
+
+/* Writes text to a temporary file; returns its path (static buffer). */
+static const char *temp_table(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/test_plot_%ld.tsv", (long)getpid());
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    return path;
+}
+
+/* Builds a script from a table with the given builder; returns malloc'd
+ * text or NULL (the error in e). */
+static char *script_of(const char *table,
+                       int (*build)(const pl_table *, const pl_options *, FILE *, dl_err *),
+                       int log_scale, dl_err *e)
+{
+    pl_table t;
+    const char *path = temp_table(table);
+    int rc = pl_table_read(&t, path, e);
+    unlink(path);
+    if (rc)
+        return NULL;
+    pl_options o;
+    pl_options_default(&o);
+    o.log_scale = log_scale;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *s = open_memstream(&text, &len);
+    rc = build(&t, &o, s, e);
+    fclose(s);
+    pl_table_free(&t);
+    if (rc) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+static void test_table_reading(void)
+{
+    pl_table t;
+    dl_err e = {0};
+    const char *path = temp_table("# a comment\nepoch\tloss\tname\n\n1\t0.5\ta\r\n2\t\tb\n");
+    CHECK(pl_table_read(&t, path, &e) == 0);
+    CHECK(t.rows == 2 && t.cols == 3);
+    const char *const names[] = {"missing", "name", NULL};
+    CHECK(pl_table_find(&t, names) == 2);
+    CHECK_STR(pl_table_cell(&t, 1, 2), "b");
+    double v;
+    CHECK(pl_table_number(&t, 0, 1, &v, &e) == 0 && v == 0.5);
+    CHECK(pl_table_number(&t, 1, 1, &v, &e) == 0 && isnan(v));
+    CHECK(pl_table_number(&t, 0, 2, &v, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "data row 1, column 'name': 'a' is not a number") != NULL);
+    pl_table_free(&t);
+
+    CHECK(pl_table_read(&t, temp_table("a\tb\n1\t2\n3\n"), &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "line 3: 1 fields, the header has 2") != NULL);
+    CHECK(pl_table_read(&t, temp_table("a\tb\n"), &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "no data rows") != NULL);
+    CHECK(pl_table_read(&t, temp_table("\n# only\n"), &e) == DL_EDATA);
+    CHECK(pl_table_read(&t, "/nonexistent/t.tsv", &e) == DL_EIO);
+    unlink(path);
+}
+
+static void test_curves_best_epoch(void)
+{
+    dl_err e = {0};
+    /* dl-train's flag wins over the raw minimum (min_delta) */
+    char *s = script_of("epoch\ttrain_loss\tval_loss\tbest\n1\t1\t0.9\t1\n2\t0.8\t0.5\t1\n"
+                        "3\t0.7\t0.49\t0\n",
+                        pl_curves_script, 0, &e);
+    CHECK(s && strstr(s, "best epoch 2 (validation loss 0.5)"));
+    free(s);
+    s = script_of("epoch\ttrain_loss\tval_loss\n1\t1\t0.9\n2\t0.8\t0.5\n3\t0.7\t0.49\n",
+                  pl_curves_script, 1, &e);
+    CHECK(s && strstr(s, "best epoch 3 (validation loss 0.49)") && strstr(s, "set logscale y"));
+    free(s);
+    s = script_of("epoch\tloss\n1\t-1\n", pl_curves_script, 1, &e);
+    CHECK(s == NULL && strstr(e.msg, "log scale"));
+    s = script_of("epoch\tval_loss\n1\tnan\n", pl_curves_script, 0, &e);
+    CHECK(s == NULL && strstr(e.msg, "no values"));
+}
+
+static void test_layers_panels(void)
+{
+    dl_err e = {0};
+    const char *diag = "epoch\tlayer\tunits\tactivation\tz_mean\ta_std\tgrad_w_norm\n"
+                       "1\t1\t4\trelu\t-0.5\t1\t0.1\n1\t2\t1\tidentity\t0.2\t2\t0.2\n"
+                       "2\t1\t4\trelu\t-0.4\t1.5\t0.05\n2\t2\t1\tidentity\t0.1\t2.5\t0.3\n";
+    char *s = script_of(diag, pl_layers_script, 1, &e);
+    CHECK(s != NULL);
+    /* amplitudes only: a_std and grad_w_norm, not the mean */
+    CHECK(s && strstr(s, "set multiplot layout 1, 2"));
+    CHECK(s && strstr(s, "activations a: standard deviation"));
+    CHECK(s && !strstr(s, "pre-activations z: mean"));
+    CHECK(s && strstr(s, "'layer 2: identity, 1 units'"));
+    CHECK(s && strstr(s, "$layer1 << EOD\n1 2 0.2\n2 2.5 0.3\nEOD"));
+    free(s);
+    s = script_of("epoch\tloss\n1\t1\n", pl_layers_script, 0, &e);
+    CHECK(s == NULL && strstr(e.msg, "'layer'"));
+}
+
+static void test_terminal_choice(void)
+{
+    const char *term;
+    dl_err e = {0};
+    CHECK(pl_terminal_for("a/b.png", &term, &e) == 0);
+    CHECK_STR(term, "pngcairo");
+    CHECK(pl_terminal_for("x.svg", &term, &e) == 0);
+    CHECK_STR(term, "svg");
+    CHECK(pl_terminal_for("x.pdf", &term, &e) == DL_EUSAGE);
+    CHECK(pl_terminal_for("dir.png/x", &term, &e) == DL_EUSAGE);
+}
+
+int main(void)
+{
+    UNIT_RUN(test_table_reading);
+    UNIT_RUN(test_curves_best_epoch);
+    UNIT_RUN(test_layers_panels);
+    UNIT_RUN(test_terminal_choice);
+    return UNIT_DONE();
+}
