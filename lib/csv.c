@@ -40,6 +40,14 @@ static const char *skip_blanks(const char *p, const char *end)
     return p;
 }
 
+/* Blanks around a cell, but never the delimiter itself (a tab in TSV). */
+static const char *skip_pad(const csv *c, const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || (*p == '\t' && c->delim != '\t')))
+        p++;
+    return p;
+}
+
 static int is_content(span l)
 {
     const char *p = skip_blanks(l.p, l.end);
@@ -111,11 +119,12 @@ static uint64_t count_cells(const csv *c, span l)
     return n;
 }
 
-static int cell_is_number(span s)
+/* Empty cells do not make a header: they are reported as data errors. */
+static int cell_is_number_or_empty(span s)
 {
     double v;
     s = trim(s);
-    return nt_parse_f64(s.p, s.end, &v) != NT_SYNTAX;
+    return s.p == s.end || nt_parse_f64(s.p, s.end, &v) != NT_SYNTAX;
 }
 
 static int row_is_numeric(const csv *c, span l)
@@ -124,7 +133,7 @@ static int row_is_numeric(const csv *c, span l)
     for (;;) {
         const char *next;
         span s = cell_at(c, p, l.end, &next);
-        if (!cell_is_number(s))
+        if (!cell_is_number_or_empty(s))
             return 0;
         if (s.end == l.end)
             return 1;
@@ -152,7 +161,7 @@ static void where(const csv *c, uint64_t col, char *buf, size_t len)
 {
     int n = snprintf(buf, len, "line %llu, column %llu", (unsigned long long)c->line,
                      (unsigned long long)col + 1);
-    if (c->names && col < c->cols && n > 0 && (size_t)n < len)
+    if (c->names && col < c->cols && c->names[col][0] && n > 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, " ('%s')", c->names[col]);
 }
 
@@ -226,7 +235,7 @@ static int quoted_value(csv *c, uint64_t j, const char *p, const char *end,
  * 0 at the end of the line, -1 when other text follows the number. */
 static int after_cell(const csv *c, const char **p, const char *end)
 {
-    const char *q = skip_blanks(*p, end);
+    const char *q = skip_pad(c, *p, end);
     if (q == end)
         return 0;
     if (c->delim ? *q == c->delim : q > *p) {
@@ -242,7 +251,7 @@ static int parse_row(csv *c, span l, dl_err *e)
 {
     const char *p = l.p, *end = l.end, *next;
     for (uint64_t j = 0; j < c->cols; j++) {
-        p = skip_blanks(p, end);
+        p = skip_pad(c, p, end);
         const char *cell = p;
         if (p < end && *p == '"') {
             if (quoted_value(c, j, p, end, &p, e))

@@ -147,6 +147,12 @@ static int merge(summaries *all, const st_header *h, dl_err *e)
     return 0;
 }
 
+static void print_title(FILE *out, const char *label)
+{
+    fprintf(out, "%s:\n%6s  %-12s %-4s %-20s %-5s %12s  %s\n", label, "record", "name", "type",
+            "shape", "enc", "bytes", "crc");
+}
+
 static void print_record(FILE *out, const st_header *h)
 {
     char shape[256];
@@ -177,8 +183,6 @@ int ds_info(FILE *out, const char *path, dl_err *e)
     if (st_reader_open(&r, path, e))
         return e->code;
     summaries all = {0};
-    fprintf(out, "%s:\n%6s  %-12s %-4s %-20s %-5s %12s  %s\n", st_reader_label(r), "record",
-            "name", "type", "shape", "enc", "bytes", "crc");
     st_header h;
     int rc;
     while ((rc = st_next_header(r, &h, e)) == 1) {
@@ -186,8 +190,12 @@ int ds_info(FILE *out, const char *path, dl_err *e)
             rc = -1;
             break;
         }
+        if (h.index == 1)
+            print_title(out, st_reader_label(r));
         print_record(out, &h);
     }
+    if (rc == 0 && all.count == 0)
+        print_title(out, st_reader_label(r));
     if (rc == 0)
         print_summaries(out, &all);
     free(all.items);

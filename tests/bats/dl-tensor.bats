@@ -1,0 +1,420 @@
+#!/usr/bin/env bats
+# dl-tensor: import/export of CSV, TSV, .npy and svmlight, info, head,
+# shuffle, split.  .npy reference files come from numpy
+# (tests/fixtures/npy/gen_npy.py); nothing here runs python.
+
+setup() {
+    N=$DL_TEST_ROOT/tests/fixtures/npy
+    TMP=$BATS_TEST_TMPDIR
+    printf 'a,b,c\n1,2,3\n4.5,-5,6e1\n7,8,9\n' > "$TMP/small.csv"
+    # y = 10 * first column + second: an alignment check after any reordering
+    seq 1 100 | awk '{ printf "%d,%d,%d\n", $1, $1 % 7, 10 * $1 + $1 % 7 }' > "$TMP/rows.csv"
+    dl-tensor import -t 1 "$TMP/rows.csv" -o "$TMP/rows.dlt"
+}
+
+# Every exported row of x0,x1,y0 must still satisfy y0 = 10*x0 + x1.
+rows_aligned() {
+    awk -F, '$3 != 10 * $1 + $2 { bad = 1 } END { exit bad }' "$1"
+}
+
+@test "dl-tensor: --help shows every command and default, --version" {
+    run dl-tensor --help
+    [ "$status" -eq 0 ]
+    for w in import export info head shuffle split --targets --zlib "default 0.8" "default 65536" "default f64"; do
+        [[ $output == *"$w"* ]]
+    done
+    run dl-tensor --version
+    [ "$status" -eq 0 ]
+    [[ $output == "dl-tensor (dl toolkit) "* ]]
+    run dl-tensor import --help
+    [ "$status" -eq 0 ]
+}
+
+@test "dl-tensor: usage errors exit 2 and name the problem" {
+    run dl-tensor
+    [ "$status" -eq 2 ]
+    run dl-tensor frobnicate
+    [ "$status" -eq 2 ]
+    [[ $output == *"unknown command 'frobnicate'"* ]]
+    run dl-tensor import --bogus "$TMP/small.csv"
+    [ "$status" -eq 2 ]
+    [[ $output == *"--bogus"* ]]
+    run dl-tensor import --dtype i32 "$TMP/small.csv"
+    [ "$status" -eq 2 ]
+    run dl-tensor import --name z -t 1 "$TMP/small.csv"
+    [ "$status" -eq 2 ]
+    run dl-tensor split --fraction 1.5 "$TMP/rows.dlt" "$TMP/a" "$TMP/b"
+    [ "$status" -eq 2 ]
+    run dl-tensor split "$TMP/rows.dlt" "$TMP/a"
+    [ "$status" -eq 2 ]
+}
+
+@test "dl-tensor import: header detected, --targets splits x and y" {
+    run dl-tensor import -t 1 "$TMP/small.csv" -o "$TMP/s.dlt"
+    [ "$status" -eq 0 ]
+    run dl-tensor info "$TMP/s.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"x"*"f64"*"[3, 2]"*"raw"*"48"*"ok"* ]]
+    [[ $output == *"y"*"f64"*"[3, 1]"*"raw"*"24"*"ok"* ]]
+    run dl-tensor export --header "$TMP/s.dlt"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'x0,x1,y0\n1,2,3\n4.5,-5,60\n7,8,9')" ]
+}
+
+@test "dl-tensor import: without --targets everything is x; --name makes one record" {
+    dl-tensor import "$TMP/small.csv" | dl-tensor info > "$TMP/info"
+    grep -q 'x  *f64  *\[3, 3\]' "$TMP/info"
+    ! grep -q ' y ' "$TMP/info"
+    dl-tensor import --name yhat "$TMP/small.csv" -o "$TMP/p.dlt"
+    run dl-tensor info "$TMP/p.dlt"
+    [[ $output == *"yhat"*"[3, 3]"* ]]
+    run dl-tensor export --name yhat "$TMP/p.dlt"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "1,2,3" ]
+    run dl-tensor export "$TMP/p.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no 'x' or 'y' record"* ]]
+    run dl-tensor export --name nope "$TMP/p.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no record named 'nope'"* ]]
+}
+
+@test "dl-tensor import: comma, tab, semicolon and blanks give the same stream" {
+    dl-tensor import --no-header "$TMP/rows.csv" -o "$TMP/comma.dlt"
+    tr ',' '\t' < "$TMP/rows.csv" > "$TMP/rows.tsv"
+    tr ',' ';' < "$TMP/rows.csv" > "$TMP/rows.ssv"
+    tr ',' ' ' < "$TMP/rows.csv" | sed 's/ /   /; s/^/  /' > "$TMP/rows.txt"
+    for f in rows.tsv rows.ssv rows.txt; do
+        dl-tensor import < "$TMP/$f" | cmp - "$TMP/comma.dlt"
+    done
+    dl-tensor import --format tsv < "$TMP/rows.tsv" | cmp - "$TMP/comma.dlt"
+    dl-tensor import --delimiter ';' "$TMP/rows.ssv" | cmp - "$TMP/comma.dlt"
+    dl-tensor import --delimiter space "$TMP/rows.txt" | cmp - "$TMP/comma.dlt"
+    # blanks around cells are ignored, but a tab is a delimiter in TSV
+    printf '1 	 2
+' | dl-tensor import | dl-tensor export | grep -qx '1,2'
+    printf '1		2
+' | dl-tensor import --format tsv 2>&1 | grep -q 'column 2: empty cell'
+}
+
+@test "dl-tensor import: CRLF line ends, a BOM, blank and comment lines, quoted cells" {
+    printf '\xef\xbb\xbf"a","b"\r\n# a comment\r\n\r\n1,"2"\r\n 3 , 4 \r\n' > "$TMP/win.csv"
+    run dl-tensor export < <(dl-tensor import "$TMP/win.csv")
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '1,2\n3,4')" ]
+}
+
+@test "dl-tensor import: --header and --no-header override the detection" {
+    printf '1,2\n3,4\n' > "$TMP/n.csv"
+    run dl-tensor export < <(dl-tensor import --header "$TMP/n.csv")
+    [ "$output" = "3,4" ]
+    run dl-tensor import --no-header "$TMP/small.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"line 1, column 1: 'a' is not a number"* ]]
+}
+
+@test "dl-tensor import: ragged rows are an error naming the line" {
+    printf 'a,b,c\n1,2,3\n4,5\n6,7,8\n' > "$TMP/ragged.csv"
+    run dl-tensor import "$TMP/ragged.csv" -o "$TMP/out.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $TMP/ragged.csv: line 3: 2 fields, expected 3 (as on line 1)" ]
+    [ ! -e "$TMP/out.dlt" ]
+    printf '1,2\n3,4,5\n' > "$TMP/long.csv"
+    run dl-tensor import "$TMP/long.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"line 2: 3 fields, expected 2"* ]]
+}
+
+@test "dl-tensor import: non-numeric and empty cells name line, column and header" {
+    printf 'mass,speed\n1,2\n3,fast\n' > "$TMP/bad.csv"
+    run dl-tensor import "$TMP/bad.csv"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $TMP/bad.csv: line 3, column 2 ('speed'): 'fast' is not a number" ]
+    printf '1,2\n3,4kg\n' > "$TMP/unit.csv"
+    run dl-tensor import "$TMP/unit.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"line 2, column 2: '4kg' is not a number" ]]
+    printf '1,2\n,4\n' > "$TMP/empty.csv"
+    run dl-tensor import "$TMP/empty.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"line 2, column 1: empty cell" ]]
+    printf '1;2\n3;4,5\n' > "$TMP/comma.csv"
+    run dl-tensor import "$TMP/comma.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"'4,5' is not a number (numbers use '.' as the decimal point)" ]]
+    printf '1,2\n3,1e999\n' > "$TMP/big.csv"
+    run dl-tensor import "$TMP/big.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"'1e999' is out of range for f64" ]]
+    printf '1,2\n3,0x10\n' > "$TMP/hex.csv"
+    run dl-tensor import "$TMP/hex.csv"
+    [ "$status" -eq 1 ]
+}
+
+@test "dl-tensor import: empty input and header-only input are errors" {
+    run dl-tensor import < /dev/null
+    [ "$status" -eq 1 ]
+    [[ $output == *"empty input"* ]]
+    printf '\n# nothing\n\n' > "$TMP/blank.csv"
+    run dl-tensor import "$TMP/blank.csv"
+    [ "$status" -eq 1 ]
+    printf 'a,b\n' > "$TMP/h.csv"
+    run dl-tensor import "$TMP/h.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no data rows"* ]]
+    run dl-tensor import "$TMP/missing.csv"
+    [ "$status" -eq 3 ]
+    [[ $output == *"missing.csv: cannot open"* ]]
+}
+
+@test "dl-tensor import: NaN and Inf are refused unless --allow-nonfinite" {
+    printf '1,nan\n-inf,2\n' > "$TMP/nan.csv"
+    run dl-tensor import "$TMP/nan.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"line 1, column 2: 'nan' is not a finite number (--allow-nonfinite keeps it)" ]]
+    run dl-tensor export < <(dl-tensor import --allow-nonfinite "$TMP/nan.csv")
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '1,nan\n-inf,2')" ]
+}
+
+@test "dl-tensor: export reads back bit-identical (random doubles, repr text)" {
+    dl-tensor import "$N/random_f8.csv" -o "$TMP/a.dlt"
+    dl-tensor export "$TMP/a.dlt" > "$TMP/a.csv"
+    dl-tensor import "$TMP/a.csv" | cmp - "$TMP/a.dlt"
+    # numpy's shortest text and numpy's binary give the same doubles
+    dl-tensor import "$N/random_f8.npy" | cmp - "$TMP/a.dlt"
+}
+
+@test "dl-tensor: f32 import rounds once and exports shortest float text" {
+    printf '0.1,16777217\n3.4028235e38,1.00000005960464477550\n' > "$TMP/f.csv"
+    run dl-tensor export < <(dl-tensor import --dtype f32 "$TMP/f.csv")
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '0.1,16777216\n3.4028235e+38,1.0000001')" ]
+    dl-tensor import --dtype f32 "$TMP/f.csv" | dl-tensor info | grep -q 'x  *f32'
+    printf '1,3.5e38\n' > "$TMP/over.csv"
+    run dl-tensor import --dtype f32 "$TMP/over.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"out of range for f32"* ]]
+}
+
+@test "dl-tensor import: every numpy fixture reads back as numpy wrote it" {
+    n=0
+    for f in "$N"/{f4,f8,i4,i8,u1,b1}_*.npy; do
+        base=$(basename "$f" .npy)
+        code=${base%%_*} dim=${base##*_}
+        [ "$dim" = v2 ] || [ "$dim" = v3 ] && dim=2d
+        dl-tensor import "$f" | dl-tensor export > "$TMP/out.csv"
+        cmp "$TMP/out.csv" "$N/${code}_${dim}.csv" || { echo "mismatch: $base"; false; }
+        n=$((n + 1))
+    done
+    [ "$n" -eq 32 ]
+}
+
+@test "dl-tensor import: .npy keeps its dtype, 1-D becomes a column, --dtype converts" {
+    run dl-tensor info < <(dl-tensor import "$N/i8_be_c_1d.npy")
+    [[ $output == *"x"*"i64"*"[5, 1]"* ]]
+    run dl-tensor info < <(dl-tensor import "$N/u1_na_f_2d.npy")
+    [[ $output == *"x"*"u8"*"[3, 4]"* ]]
+    run dl-tensor info < <(dl-tensor import --dtype f32 "$N/i4_le_f_2d.npy")
+    [[ $output == *"x"*"f32"*"[3, 4]"* ]]
+    run dl-tensor info < <(dl-tensor import -t 1 "$N/f8_be_f_2d.npy")
+    [[ $output == *"x"*"[3, 3]"*"y"*"[3, 1]"* ]]
+}
+
+@test "dl-tensor export --format npy: byte-identical to numpy's own files" {
+    for code in f4 f8 i4 i8 u1; do
+        for f in "$N/${code}"_*_2d.npy; do
+            [[ $f == *_v? ]] && continue
+            want=$(ls "$N/${code}"_{le,na}_c_2d.npy 2>/dev/null | head -n 1)
+            dl-tensor import "$f" | dl-tensor export --format npy -o "$TMP/out.npy"
+            cmp "$TMP/out.npy" "$want" || { echo "differs: $f"; false; }
+        done
+    done
+    # x and y side by side, as one 2-D array
+    dl-tensor import -t 1 "$N/f8_le_c_2d.npy" | dl-tensor export --format npy | cmp - "$N/f8_le_c_2d.npy"
+}
+
+@test "dl-tensor import: bad .npy files are clear errors" {
+    run dl-tensor import "$N/bad_c8.npy"
+    [ "$status" -eq 1 ]
+    [[ $output == *"bad_c8.npy: .npy dtype '<c8' is not supported"* ]]
+    run dl-tensor import "$N/bad_3d.npy"
+    [ "$status" -eq 1 ]
+    [[ $output == *"a 3-D array"* ]]
+    head -c 150 "$N/f8_le_c_2d.npy" > "$TMP/trunc.npy"
+    run dl-tensor import "$TMP/trunc.npy"
+    [ "$status" -eq 1 ]
+    [[ $output == *"truncated .npy data"* ]]
+    head -c 40 "$N/f8_le_c_2d.npy" > "$TMP/trunc.npy"
+    run dl-tensor import "$TMP/trunc.npy"
+    [ "$status" -eq 1 ]
+    [[ $output == *"truncated .npy header"* ]]
+    { cat "$N/f8_le_c_2d.npy"; printf 'x'; } > "$TMP/extra.npy"
+    run dl-tensor import "$TMP/extra.npy"
+    [ "$status" -eq 1 ]
+    # every truncation of a small file fails cleanly
+    size=$(wc -c < "$N/i4_be_f_2d.npy")
+    for ((i = 0; i < size; i++)); do
+        head -c "$i" "$N/i4_be_f_2d.npy" > "$TMP/cut.npy"
+        run dl-tensor import --format npy "$TMP/cut.npy"
+        [ "$status" -eq 1 ] || { echo "offset $i: status $status"; false; }
+    done
+}
+
+@test "dl-tensor import: svmlight, sparse to dense, label to y" {
+    printf '# a comment\n1 1:0.5 3:2 # trailing\n0 qid:7 2:1.5\n-1\n\n' > "$TMP/s.svm"
+    run dl-tensor export --header < <(dl-tensor import "$TMP/s.svm")
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'x0,x1,x2,y0\n0.5,0,2,1\n0,1.5,0,0\n0,0,0,-1')" ]
+    # detected from content on standard input too
+    dl-tensor import < "$TMP/s.svm" | cmp - <(dl-tensor import "$TMP/s.svm")
+    printf '1 3:1 2:1\n' > "$TMP/order.svm"
+    run dl-tensor import "$TMP/order.svm"
+    [ "$status" -eq 1 ]
+    [[ $output == *"line 1: '2:1' has an index not above the previous one"* ]]
+    printf '1 0:1\n' > "$TMP/zero.svm"
+    run dl-tensor import "$TMP/zero.svm"
+    [ "$status" -eq 1 ]
+    printf 'one 1:1\n' > "$TMP/label.svm"
+    run dl-tensor import "$TMP/label.svm"
+    [ "$status" -eq 1 ]
+    [[ $output == *"'one' is not a finite numeric label"* ]]
+}
+
+@test "dl-tensor import: writes bounded chunks that reassemble to the same data" {
+    dl-tensor import -t 1 --chunk-rows 7 "$TMP/rows.csv" -o "$TMP/chunked.dlt"
+    run dl-tensor info "$TMP/chunked.dlt"
+    [[ $output == *"x"*"f64"*"[100, 2]"*"15 records"* ]]
+    [[ $output == *"y"*"f64"*"[100, 1]"*"15 records"* ]]
+    cmp <(dl-tensor export "$TMP/chunked.dlt") <(dl-tensor export "$TMP/rows.dlt")
+    # the default chunk is 65536 rows
+    seq 1 70000 | dl-tensor import | dl-tensor info > "$TMP/info"
+    grep -q '\[65536, 1\]' "$TMP/info"
+    grep -q '\[4464, 1\]' "$TMP/info"
+    grep -q '\[70000, 1\]  *2 records' "$TMP/info"
+}
+
+@test "dl-tensor head: first N rows of every row record, others pass through" {
+    dl-tensor import --name model "$N/u1_na_c_1d.npy" -o "$TMP/model.dlt"
+    cat "$TMP/rows.dlt" "$TMP/model.dlt" > "$TMP/both.dlt"
+    dl-tensor head -n 3 "$TMP/both.dlt" -o "$TMP/h.dlt"
+    run dl-tensor export "$TMP/h.dlt"
+    [ "$output" = "$(printf '1,1,11\n2,2,22\n3,3,33')" ]
+    run dl-tensor info "$TMP/h.dlt"
+    [[ $output == *"model"*"u8"*"[5, 1]"* ]]
+    run dl-tensor export < <(dl-tensor head < "$TMP/rows.dlt")
+    [ "${#lines[@]}" -eq 10 ]
+    run dl-tensor export < <(dl-tensor head -n 1000 "$TMP/rows.dlt")
+    [ "${#lines[@]}" -eq 100 ]
+}
+
+@test "dl-tensor shuffle: a seeded permutation applied to x and y alike" {
+    dl-tensor shuffle --seed 3 "$TMP/rows.dlt" | dl-tensor export > "$TMP/s3.csv"
+    dl-tensor shuffle --seed 3 < "$TMP/rows.dlt" | dl-tensor export | cmp - "$TMP/s3.csv"
+    dl-tensor shuffle --seed 4 "$TMP/rows.dlt" | dl-tensor export > "$TMP/s4.csv"
+    ! cmp -s "$TMP/s3.csv" "$TMP/s4.csv"
+    ! cmp -s "$TMP/s3.csv" "$TMP/rows.csv"
+    cmp <(sort "$TMP/s3.csv") <(sort "$TMP/rows.csv")
+    rows_aligned "$TMP/s3.csv"
+}
+
+@test "dl-tensor split: sizes, alignment, determinism, nothing lost" {
+    dl-tensor split --fraction 0.8 --seed 1 "$TMP/rows.dlt" "$TMP/train.dlt" "$TMP/val.dlt"
+    dl-tensor export "$TMP/train.dlt" > "$TMP/train.csv"
+    dl-tensor export "$TMP/val.dlt" > "$TMP/val.csv"
+    [ "$(wc -l < "$TMP/train.csv")" -eq 80 ]
+    [ "$(wc -l < "$TMP/val.csv")" -eq 20 ]
+    rows_aligned "$TMP/train.csv"
+    rows_aligned "$TMP/val.csv"
+    cmp <(sort "$TMP/train.csv" "$TMP/val.csv") <(sort "$TMP/rows.csv")
+    dl-tensor split --fraction 0.8 --seed 1 "$TMP/rows.dlt" "$TMP/t2.dlt" "$TMP/v2.dlt"
+    cmp "$TMP/train.dlt" "$TMP/t2.dlt"
+    cmp "$TMP/val.dlt" "$TMP/v2.dlt"
+    dl-tensor split --fraction 0.8 --seed 2 "$TMP/rows.dlt" "$TMP/t3.dlt" "$TMP/v3.dlt"
+    ! cmp -s "$TMP/train.dlt" "$TMP/t3.dlt"
+    # round(0.333 * 100) = 33
+    dl-tensor split --fraction 0.333 --seed 1 "$TMP/rows.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    [ "$(dl-tensor export "$TMP/a.dlt" | wc -l)" -eq 33 ]
+}
+
+@test "dl-tensor split: a bad input leaves neither output behind" {
+    head -c 100 "$TMP/rows.dlt" > "$TMP/cut.dlt"
+    run dl-tensor split "$TMP/cut.dlt" "$TMP/o1.dlt" "$TMP/o2.dlt"
+    [ "$status" -eq 1 ]
+    [ ! -e "$TMP/o1.dlt" ]
+    [ ! -e "$TMP/o2.dlt" ]
+    [ -z "$(ls "$TMP" | grep tmp)" ]
+}
+
+@test "dl-tensor info: a checkpoint-like stream and concatenated files" {
+    dl-tensor import --name model "$N/u1_na_c_1d.npy" -o "$TMP/m.dlt"
+    dl-tensor import --name w1 --dtype f32 "$N/f4_le_c_2d.npy" -o "$TMP/w.dlt"
+    dl-tensor import --name b1 --dtype f32 "$N/f4_le_c_1d.npy" -o "$TMP/b.dlt"
+    cat "$TMP/m.dlt" "$TMP/w.dlt" "$TMP/b.dlt" > "$TMP/model.ckpt"
+    run dl-tensor info "$TMP/model.ckpt"
+    [ "$status" -eq 0 ]
+    [[ ${lines[2]} == *"1  model"*"u8"*"[5, 1]"*"raw"*"5  ok" ]]
+    [[ ${lines[3]} == *"2  w1"*"f32"*"[3, 4]"*"raw"*"48  ok" ]]
+    [[ ${lines[4]} == *"3  b1"*"f32"*"[5, 1]"*"raw"*"20  ok" ]]
+    [[ $output == *"tensors:"* ]]
+    run dl-tensor info "$TMP/m.dlt" "$TMP/w.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"m.dlt:"*"model"*"w.dlt:"*"w1"* ]]
+    echo 'not a stream' > "$TMP/junk"
+    run dl-tensor info "$TMP/junk"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-tensor: $TMP/junk: record 1"* ]]
+}
+
+@test "dl-tensor: --zlib on every writing command; same data, fewer bytes" {
+    seq 1 5000 | awk '{ print $1 % 10 "," $1 % 3 }' > "$TMP/z.csv"
+    dl-tensor import --zlib -t 1 "$TMP/z.csv" -o "$TMP/z.dlt"
+    dl-tensor import -t 1 "$TMP/z.csv" -o "$TMP/raw.dlt"
+    run dl-tensor info "$TMP/z.dlt"
+    [[ $output == *"x"*"zlib"* ]]
+    [ "$(wc -c < "$TMP/z.dlt")" -lt "$(wc -c < "$TMP/raw.dlt")" ]
+    cmp <(dl-tensor export "$TMP/z.dlt") <(dl-tensor export "$TMP/raw.dlt")
+    for cmd in "head -n 5" "shuffle --seed 1"; do
+        dl-tensor $cmd --zlib "$TMP/raw.dlt" | dl-tensor info | grep -q zlib
+    done
+    dl-tensor split --zlib "$TMP/raw.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-tensor info "$TMP/b.dlt" | grep -q zlib
+}
+
+@test "dl-tensor: -o is atomic: a failed import keeps the old file" {
+    echo keep > "$TMP/out.dlt"
+    printf '1,2\n3\n' > "$TMP/bad.csv"
+    run dl-tensor import "$TMP/bad.csv" -o "$TMP/out.dlt"
+    [ "$status" -eq 1 ]
+    [ "$(cat "$TMP/out.dlt")" = keep ]
+    run dl-tensor export --format npy "$TMP/bad.csv" -o "$TMP/out.npy"
+    [ "$status" -eq 1 ]
+    [ ! -e "$TMP/out.npy" ]
+    [ "$(ls "$TMP" | grep -c tmp)" -eq 0 ]
+}
+
+@test "dl-tensor: never writes binary to a terminal" {
+    command -v script > /dev/null || skip "no script(1) to make a terminal"
+    run script -qec "dl-tensor import $TMP/small.csv" /dev/null
+    [ "$status" -eq 2 ]
+    [[ $output == *"terminal"*"dl-tensor export"* ]]
+    run script -qec "dl-tensor export --format npy $TMP/rows.dlt" /dev/null
+    [ "$status" -eq 2 ]
+    [[ $output == *"refusing to write .npy to a terminal"* ]]
+    run script -qec "dl-tensor export $TMP/rows.dlt" /dev/null
+    [ "$status" -eq 0 ]
+}
+
+@test "dl-tensor: a decimal-comma locale changes nothing" {
+    command -v localedef > /dev/null || skip "no localedef"
+    mkdir -p "$TMP/loc"
+    localedef -i de_DE -f UTF-8 "$TMP/loc/de_DE.UTF-8" 2> /dev/null || true
+    [ "$(LOCPATH=$TMP/loc LC_ALL=de_DE.UTF-8 /usr/bin/printf '%.1f' 0.5)" = "0,5" ] ||
+        skip "cannot build a de_DE locale here"
+    dl-tensor export "$TMP/rows.dlt" > "$TMP/c.csv"
+    LOCPATH=$TMP/loc LC_ALL=de_DE.UTF-8 dl-tensor import "$N/random_f8.csv" > "$TMP/de.dlt"
+    dl-tensor import "$N/random_f8.csv" | cmp - "$TMP/de.dlt"
+    LOCPATH=$TMP/loc LC_ALL=de_DE.UTF-8 dl-tensor export "$TMP/de.dlt" |
+        cmp - <(dl-tensor export "$TMP/de.dlt")
+    grep -q '\.' <(dl-tensor export "$TMP/de.dlt")
+}
