@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nn.h"
+#include "nn_simd.h"
 
 static const char *const activ_names[NN_ACTIV_COUNT] = {
     "identity", "relu", "leaky_relu", "silu", "gelu", "sigmoid", "tanh", "sin", "softmax",
@@ -61,11 +62,12 @@ static float silu_grad(float z)
 }
 
 /* One pass over the layer: add the bias and apply EXPR (of v, the
- * pre-activation, and p, the parameter) in each element. */
+ * pre-activation, and p, the parameter) in each element from column j0 on
+ * (the columns before j0 done by a SIMD kernel). */
 #define MAP_FORWARD(EXPR)                                  \
     for (size_t r = 0; r < rows; r++) {                    \
         float *zr = z + r * cols, *ar = a + r * cols;      \
-        for (size_t j = 0; j < cols; j++) {                \
+        for (size_t j = j0; j < cols; j++) {               \
             float v = zr[j] + bias[j];                     \
             zr[j] = v;                                     \
             ar[j] = (EXPR);                                \
@@ -94,9 +96,16 @@ void activ_forward(int activ, float param, const float *bias, float *z, float *a
                    size_t cols)
 {
     float p = param;
+    size_t j0 = 0;
     switch (activ) {
-    case NN_RELU: MAP_FORWARD(v > 0.0f ? v : 0.0f); break;
-    case NN_LEAKY_RELU: MAP_FORWARD(v > 0.0f ? v : p * v); break;
+    case NN_RELU:
+        j0 = simd_bias_relu(z, a, bias, rows, cols, 0.0f);
+        MAP_FORWARD(v > 0.0f ? v : 0.0f);
+        break;
+    case NN_LEAKY_RELU:
+        j0 = simd_bias_relu(z, a, bias, rows, cols, p);
+        MAP_FORWARD(v > 0.0f ? v : p * v);
+        break;
     case NN_SILU: MAP_FORWARD(v * activ_sigmoid(v)); break;
     case NN_GELU: MAP_FORWARD(gelu(v)); break;
     case NN_SIGMOID: MAP_FORWARD(activ_sigmoid(v)); break;
@@ -111,9 +120,9 @@ void activ_forward(int activ, float param, const float *bias, float *z, float *a
     (void)p;
 }
 
-/* d *= EXPR (of v = z and y = a) in each element. */
+/* d *= EXPR (of v = z and y = a) in each element from i0 on. */
 #define MAP_BACKWARD(EXPR)                            \
-    for (size_t i = 0; i < n; i++) {                  \
+    for (size_t i = i0; i < n; i++) {                 \
         float v = z[i], y = a[i];                     \
         (void)v, (void)y;                             \
         d[i] *= (EXPR);                               \
@@ -135,11 +144,17 @@ static void softmax_backward(const float *a, float *d, size_t rows, size_t cols)
 void activ_backward(int activ, float param, const float *z, const float *a, float *d,
                     size_t rows, size_t cols)
 {
-    size_t n = rows * cols;
+    size_t n = rows * cols, i0 = 0;
     float p = param;
     switch (activ) {
-    case NN_RELU: MAP_BACKWARD(v > 0.0f ? 1.0f : 0.0f); break;
-    case NN_LEAKY_RELU: MAP_BACKWARD(v > 0.0f ? 1.0f : p); break;
+    case NN_RELU:
+        i0 = simd_relu_backward(z, d, n, 0.0f);
+        MAP_BACKWARD(v > 0.0f ? 1.0f : 0.0f);
+        break;
+    case NN_LEAKY_RELU:
+        i0 = simd_relu_backward(z, d, n, p);
+        MAP_BACKWARD(v > 0.0f ? 1.0f : p);
+        break;
     case NN_SILU: MAP_BACKWARD(silu_grad(v)); break;
     case NN_GELU: MAP_BACKWARD(gelu_grad(v)); break;
     case NN_SIGMOID: MAP_BACKWARD(y * (1.0f - y)); break;

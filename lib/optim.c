@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn_simd.h"
+
 static const char *const kind_names[OPT_KIND_COUNT] = {"sgd", "adam", "adamw", "rmsprop"};
 static const char *const sched_names[SCHED_KIND_COUNT] = {"constant", "step", "cosine"};
 
@@ -141,12 +143,24 @@ static void add_l1(const opt_state *o, const float *w, float *g)
     });
 }
 
+/* Sum of squares in double over 8 interleaved partial sums: independent
+ * adds (one chain of n dependent adds was most of a step's overhead), in a
+ * fixed order, so the result does not depend on the machine. */
+static double sum_squares(const float *g, size_t n)
+{
+    double acc[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            acc[j] += (double)g[i + j] * g[i + j];
+    for (size_t j = 0; i < n; i++, j++)
+        acc[j] += (double)g[i] * g[i];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 static double clip(const opt_config *c, float *g, size_t n)
 {
-    double ss = 0.0;
-    for (size_t i = 0; i < n; i++)
-        ss += (double)g[i] * g[i];
-    double norm = sqrt(ss);
+    double norm = sqrt(sum_squares(g, n));
     if (c->clip_norm > 0 && norm > c->clip_norm) {
         float coef = (float)(c->clip_norm / (norm + 1e-6));
         for (size_t i = 0; i < n; i++)
@@ -199,16 +213,17 @@ static void sgd(opt_state *o, float *w, const float *g, float lr)
 static void adam(opt_state *o, float *w, const float *g, double lr)
 {
     /* 1 - beta in double, then rounded: (1.0f - (float)0.999) is 1.3e-5 off. */
-    float b1 = (float)o->cfg.beta1, b2 = (float)o->cfg.beta2, eps = (float)o->cfg.eps;
-    float c1 = (float)(1.0 - o->cfg.beta1), c2 = (float)(1.0 - o->cfg.beta2);
     double t = (double)(o->step + 1);
-    float step_size = (float)(lr / (1.0 - pow(o->cfg.beta1, t)));
-    float bc2_sqrt = (float)sqrt(1.0 - pow(o->cfg.beta2, t));
+    const float k[7] = {
+        (float)o->cfg.beta1, (float)o->cfg.beta2, (float)(1.0 - o->cfg.beta1),
+        (float)(1.0 - o->cfg.beta2), (float)(lr / (1.0 - pow(o->cfg.beta1, t))),
+        (float)sqrt(1.0 - pow(o->cfg.beta2, t)), (float)o->cfg.eps,
+    };
     float *m = o->m, *v = o->v;
-    for (size_t i = 0; i < o->n; i++) {
-        m[i] = b1 * m[i] + c1 * g[i];
-        v[i] = b2 * v[i] + c2 * g[i] * g[i];
-        w[i] -= step_size * m[i] / (sqrtf(v[i]) / bc2_sqrt + eps);
+    for (size_t i = simd_adam(w, m, v, g, o->n, k); i < o->n; i++) {
+        m[i] = k[0] * m[i] + k[2] * g[i];
+        v[i] = k[1] * v[i] + k[3] * g[i] * g[i];
+        w[i] -= k[4] * m[i] / (sqrtf(v[i]) / k[5] + k[6]);
     }
 }
 

@@ -8,6 +8,7 @@
 #include "activ.h"
 #include "nn.h"
 #include "nn_fixture.h"
+#include "nn_simd.h"
 #include "unit.h"
 
 /* ------------------------- activations vs torch -------------------------- */
@@ -68,6 +69,48 @@ static void test_softmax_stable(void)
     CHECK_NEAR(a[2], 0.0, 1e-12);
     CHECK_NEAR(a[3], 1.0 / 3.0, 1e-6);
     CHECK(activ_sigmoid(-200.0f) == 0.0f && activ_sigmoid(200.0f) == 1.0f);
+}
+
+/* The SIMD relu kernels give the scalar code's bits, NaN, -0 and Inf
+ * included (or do nothing on a CPU without AVX2). */
+static void test_simd_relu_matches_scalar(void)
+{
+    enum { ROWS = 3, COLS = 21 };
+    float z[ROWS * COLS], z2[ROWS * COLS], a[ROWS * COLS], bias[COLS], d[ROWS * COLS];
+    float want_a[ROWS * COLS], want_d[ROWS * COLS];
+    const float special[] = {NAN, -0.0f, 0.0f, INFINITY, -INFINITY, 1e-40f, -1e-40f};
+    dl_rng r;
+    dl_rng_seed(&r, 5);
+    for (int slope_i = 0; slope_i < 2; slope_i++) {
+        float slope = slope_i ? 0.1f : 0.0f;
+        for (size_t i = 0; i < ROWS * COLS; i++) {
+            z[i] = i % 5 == 0 ? special[(i / 5) % 7] : (float)dl_rng_normal(&r);
+            d[i] = i % 7 == 3 ? special[(i / 7) % 7] : (float)dl_rng_normal(&r);
+        }
+        for (size_t j = 0; j < COLS; j++)
+            bias[j] = j % 4 == 0 ? -0.0f : (float)dl_rng_normal(&r);
+        memcpy(z2, z, sizeof z);
+        for (size_t i = 0; i < ROWS * COLS; i++) {
+            float v = z[i] + bias[i % COLS];
+            z2[i] = v;
+            want_a[i] = v > 0.0f ? v : (slope == 0.0f ? 0.0f : slope * v);
+            want_d[i] = d[i] * (v > 0.0f ? 1.0f : slope);
+        }
+        size_t done = simd_bias_relu(z, a, bias, ROWS, COLS, slope);
+        CHECK(done == 0 || done == 16);
+        for (size_t r2 = 0; r2 < ROWS; r2++) /* finish the rows as activ.c does */
+            for (size_t j = done; j < COLS; j++) {
+                float v = z[r2 * COLS + j] + bias[j];
+                z[r2 * COLS + j] = v;
+                a[r2 * COLS + j] = v > 0.0f ? v : (slope == 0.0f ? 0.0f : slope * v);
+            }
+        CHECK(memcmp(z, z2, sizeof z) == 0);
+        CHECK(memcmp(a, want_a, sizeof a) == 0);
+        size_t n = simd_relu_backward(z, d, ROWS * COLS, slope);
+        for (size_t i = n; i < ROWS * COLS; i++)
+            d[i] *= z[i] > 0.0f ? 1.0f : slope;
+        CHECK(memcmp(d, want_d, sizeof d) == 0);
+    }
 }
 
 /* --------------------------- losses vs torch ----------------------------- */
@@ -562,6 +605,7 @@ int main(void)
     UNIT_RUN(test_activations_match_torch);
     UNIT_RUN(test_activation_names);
     UNIT_RUN(test_softmax_stable);
+    UNIT_RUN(test_simd_relu_matches_scalar);
     UNIT_RUN(test_losses_match_torch);
     UNIT_RUN(test_gradcheck_activations);
     UNIT_RUN(test_gradcheck_losses);

@@ -6,6 +6,7 @@
 
 #include "nn.h"
 #include "nn_fixture.h"
+#include "nn_simd.h"
 #include "optim.h"
 #include "unit.h"
 
@@ -157,6 +158,32 @@ static void test_comparison_can_fail(void)
     CHECK(mismatches > (int)f.net.n_params / 2);
     opt_free(&o);
     nn_free(&f.net);
+}
+
+/* The SIMD adam kernel gives the scalar formula's bits. */
+static void test_simd_adam_matches_scalar(void)
+{
+    enum { N = 37 };
+    float w[N], m[N], v[N], g[N], w2[N], m2[N], v2[N];
+    const float k[7] = {0.9f, 0.999f, 0.1f, 0.001f, 0.0123f, 0.0316f, 1e-8f};
+    dl_rng r;
+    dl_rng_seed(&r, 8);
+    for (size_t i = 0; i < N; i++) {
+        w[i] = w2[i] = (float)dl_rng_normal(&r);
+        m[i] = m2[i] = (float)(0.1 * dl_rng_normal(&r));
+        v[i] = v2[i] = (float)(0.01 * dl_rng_uniform(&r));
+        g[i] = i % 9 == 0 ? 0.0f : (float)dl_rng_normal(&r);
+    }
+    for (size_t i = 0; i < N; i++) {
+        m2[i] = k[0] * m2[i] + k[2] * g[i];
+        v2[i] = k[1] * v2[i] + k[3] * g[i] * g[i];
+        w2[i] -= k[4] * m2[i] / (sqrtf(v2[i]) / k[5] + k[6]);
+    }
+    size_t done = simd_adam(w, m, v, g, N, k);
+    CHECK(done == 0 || done == 32);
+    CHECK(memcmp(w, w2, sizeof(float) * done) == 0);
+    CHECK(memcmp(m, m2, sizeof(float) * done) == 0);
+    CHECK(memcmp(v, v2, sizeof(float) * done) == 0);
 }
 
 static void test_norm_and_clip(void)
@@ -336,6 +363,7 @@ int main(void)
 {
     UNIT_RUN(test_optimizers_match_torch);
     UNIT_RUN(test_comparison_can_fail);
+    UNIT_RUN(test_simd_adam_matches_scalar);
     UNIT_RUN(test_norm_and_clip);
     UNIT_RUN(test_bias_ranges);
     UNIT_RUN(test_resume_exact);
