@@ -603,6 +603,12 @@ static int predict_grid(const char *model_path, const dl_tensor *grid, size_t wa
     rc = rc ? rc : dl_tensor_convert(yhat, DL_F64, e);
     if (rc == 0 && with_std)
         rc = dl_tensor_convert(ystd, DL_F64, e);
+    int64_t bad = rc ? -1 : dl_tensor_find_nonfinite(yhat);
+    if (bad < 0 && rc == 0 && with_std)
+        bad = dl_tensor_find_nonfinite(ystd);
+    if (bad >= 0)
+        rc = dl_fail(e, DL_ENUM, "%s: the model predicts NaN or Inf on the plot's grid",
+                     model_path);
     mdl_free(m);
     return rc;
 }
