@@ -31,7 +31,11 @@ PLOT    := $(BIN)/dl-plot
 SHELL       := /bin/bash
 .SHELLFLAGS := -o pipefail -ec
 .DELETE_ON_ERROR:
-.SECONDARY:
+# Each Makefile lists in .PRECIOUS the patterns of the rules whose files are
+# made on the way (checkpoints, streams, training logs): people look at them,
+# and make would otherwise delete them.  (Not `.SECONDARY:` with no names:
+# GNU make then never remakes a missing file whose dependents look up to
+# date.)  The tools write streams atomically: a kept file is never half made.
 
 # Pictures only when gnuplot is installed; the tables are made either way.
 GNUPLOT := $(shell command -v gnuplot)
@@ -41,9 +45,11 @@ else
 plots_or_nothing = $(1)
 endif
 
-out:
-	mkdir -p out
+# Every output goes under $(OUT) (default out/, beside the Makefile).
+OUT ?= out
+$(OUT):
+	mkdir -p $@
 
 .PHONY: clean
 clean:
-	rm -rf out
+	rm -rf $(OUT)
