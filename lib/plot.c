@@ -689,12 +689,12 @@ static void write_fit(FILE *s, const pl_options *o, const pl_data *d, const dl_t
     int col = ystd->data ? 4 : 3;
     if (ystd->data)
         fprintf(s, "$fit using 1:($2-2*$3):($2+2*$3) with filledcurves fc rgb '%s' "
-                   "fs transparent solid 0.5 title 'prediction ± 2 sd', \\\n     ",
+                   "fs transparent solid 0.5 title 'model ± 2 sd', \\\n     ",
                 LIGHT[0]);
     for (size_t j = 0; j < ncomp; j++)
         fprintf(s, "$fit using 1:%zu with lines dt 2 lw 1 lc rgb '%s' %s, \\\n     ",
                 (size_t)col + j, COLOR[2 + j % 4],
-                j == 0 ? "title 'weighted basis functions w_j φ_j(x)'" : "notitle");
+                j == 0 ? "title 'basis functions, weighted: w_j φ_j(x)'" : "notitle");
     if (d->y)
         fprintf(s, "$points using 1:2 with points pt 7 ps 0.9 lc rgb '%s' title 'data', "
                    "\\\n     ", COLOR[1]);

@@ -203,3 +203,14 @@ check_cases() {
     [ "$status" -eq 0 ]
     [[ "$output" == "dl-eval (dl toolkit) "* ]]
 }
+
+@test "dl-eval: log-loss clipping follows yhat's dtype (f32: float32 epsilon), as sklearn" {
+    c=$FIX/bin_ties_01
+    dl-tensor import --name y "$c/y.csv" >"$T/f32.dlt"
+    dl-tensor import --name yhat --dtype f32 "$c/yhat.csv" >>"$T/f32.dlt"
+    auto=$(dl-eval -f tsv --no-header "$T/f32.dlt")
+    eps32=$(dl-eval -f tsv --no-header --eps 1.1920928955078125e-07 "$T/f32.dlt")
+    eps64=$(dl-eval -f tsv --no-header --eps 2.220446049250313e-16 "$T/f32.dlt")
+    [ "$auto" = "$eps32" ]
+    [ "$auto" != "$eps64" ]
+}

@@ -91,7 +91,7 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     is_png "$T/f.png"
     run dl-plot fit --basis --script --grid 50 "$T/rbf.ckpt" "$T/sin.dlt" -o "$T/f.png"
     [[ "$output" == *"prediction ± 2 sd"* ]]
-    [[ "$output" == *"weighted basis functions"* ]]
+    [[ "$output" == *"basis functions, weighted"* ]]
     # data from standard input, SVG
     run bash -c "dl-plot fit '$T/rbf.ckpt' -o '$T/f.svg' < '$T/sin.dlt'"
     [ "$status" -eq 0 ]
