@@ -90,7 +90,7 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [ "$status" -eq 0 ]
     is_png "$T/f.png"
     run dl-plot fit --basis --script --grid 50 "$T/rbf.ckpt" "$T/sin.dlt" -o "$T/f.png"
-    [[ "$output" == *"prediction ± 2 sd"* ]]
+    [[ "$output" == *"model ± 2 sd"* ]]
     [[ "$output" == *"basis functions, weighted"* ]]
     # data from standard input, SVG
     run bash -c "dl-plot fit '$T/rbf.ckpt' -o '$T/f.svg' < '$T/sin.dlt'"
