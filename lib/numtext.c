@@ -9,14 +9,11 @@
 
 #include "numtext_pow5.h"
 
-/* Powers of ten that are exact in a double (5^22 < 2^53) and in a float
- * (5^10 < 2^24): the two operands of Clinger's fast path. */
+/* Powers of ten that are exact in a double (5^22 < 2^53): the operands of
+ * Clinger's fast path. */
 static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-static const float pow10f_exact[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f,
-                                     1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
-
 enum { KIND_FINITE, KIND_NAN, KIND_INF };
 
 /* What the scanner saw: sign * mant * 10^exp10, where mant holds the first
@@ -340,16 +337,6 @@ static int is_float_midpoint(double v)
     return (double)f + (double)g == 2.0 * v;
 }
 
-static int fast_f32(const decimal *d, float *out)
-{
-    if (d->truncated || d->mant > ((uint64_t)1 << 24) || d->exp10 < -10 || d->exp10 > 10)
-        return 0;
-    float v = (float)d->mant;
-    v = d->exp10 < 0 ? v / pow10f_exact[-d->exp10] : v * pow10f_exact[d->exp10];
-    *out = d->neg ? -v : v;
-    return 1;
-}
-
 int nt_scan_f32(const char *s, const char *end, float *out, const char **stop)
 {
     decimal d;
@@ -362,8 +349,6 @@ int nt_scan_f32(const char *s, const char *end, float *out, const char **stop)
         *out = (float)v;
         return NT_OK;
     }
-    if (fast_f32(&d, out))
-        return NT_OK;
     if (decimal_to_f64(&d, s, *stop, &v) != NT_OK)
         return NT_RANGE;
     if (is_float_midpoint(v))

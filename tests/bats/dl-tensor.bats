@@ -12,6 +12,15 @@ setup() {
     dl-tensor import -t 1 "$TMP/rows.csv" -o "$TMP/rows.dlt"
 }
 
+# refuses TEXT MESSAGE [OPTION...]: importing TEXT fails with status 1 and
+# an error that contains MESSAGE.
+refuses() {
+    printf "$1" > "$TMP/in.csv"
+    run dl-tensor import "${@:3}" "$TMP/in.csv"
+    [ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+    [[ $output == *"$2"* ]] || { echo "got: $output"; return 1; }
+}
+
 # Every exported row of x0,x1,y0 must still satisfy y0 = 10*x0 + x1.
 rows_aligned() {
     awk -F, '$3 != 10 * $1 + $2 { bad = 1 } END { exit bad }' "$1"
@@ -130,25 +139,12 @@ rows_aligned() {
     run dl-tensor import "$TMP/bad.csv"
     [ "$status" -eq 1 ]
     [ "$output" = "dl-tensor: $TMP/bad.csv: line 3, column 2 ('speed'): 'fast' is not a number" ]
-    printf '1,2\n3,4kg\n' > "$TMP/unit.csv"
-    run dl-tensor import "$TMP/unit.csv"
-    [ "$status" -eq 1 ]
-    [[ $output == *"line 2, column 2: '4kg' is not a number" ]]
-    printf '1,2\n,4\n' > "$TMP/empty.csv"
-    run dl-tensor import "$TMP/empty.csv"
-    [ "$status" -eq 1 ]
-    [[ $output == *"line 2, column 1: empty cell" ]]
-    printf '1;2\n3;4,5\n' > "$TMP/comma.csv"
-    run dl-tensor import "$TMP/comma.csv"
-    [ "$status" -eq 1 ]
-    [[ $output == *"'4,5' is not a number (numbers use '.' as the decimal point)" ]]
-    printf '1,2\n3,1e999\n' > "$TMP/big.csv"
-    run dl-tensor import "$TMP/big.csv"
-    [ "$status" -eq 1 ]
-    [[ $output == *"'1e999' is out of range for f64" ]]
-    printf '1,2\n3,0x10\n' > "$TMP/hex.csv"
-    run dl-tensor import "$TMP/hex.csv"
-    [ "$status" -eq 1 ]
+    refuses '1,2\n3,4kg\n' "line 2, column 2: '4kg' is not a number"
+    refuses '1,2\n,4\n' "line 2, column 1: empty cell"
+    refuses '1;2\n3;4,5\n' "'4,5' is not a number (numbers use '.' as the decimal point)"
+    refuses '1,2\n3,1e999\n' "'1e999' is out of range for f64"
+    refuses '1,2\n3,0x10\n' "'0x10' is not a number"
+    refuses '1,2\n3,1.5.2\n' "'1.5.2' is not a number"
 }
 
 @test "dl-tensor import: empty input and header-only input are errors" {
