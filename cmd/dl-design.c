@@ -217,14 +217,28 @@ static int write_design(st_writer *w, const bf_design *d, int quiet, dl_err *e)
     return rc;
 }
 
+/* Output chunks of at most this many bytes keep the pipeline's memory bounded
+ * however wide the design makes a chunk of x. */
+#define OUT_CHUNK_BYTES ((uint64_t)8 << 20)
+
 static int write_designed(st_writer *w, const bf_design *d, const dl_tensor *x, dl_err *e)
 {
-    dl_tensor phi;
-    if (bf_apply_tensor(d, x, "x", &phi, e))
-        return e->code;
-    int rc = st_write(w, &phi, e);
-    dl_tensor_free(&phi);
-    return rc;
+    uint64_t rows = dl_tensor_rows(x), step = OUT_CHUNK_BYTES / 8 / bf_output_dim(d);
+    uint64_t row_bytes = dl_tensor_row_size(x) * dl_dtype_size(x->dtype);
+    dl_tensor part = *x; /* a view of some rows of x: never freed */
+    step = step ? step : 1;
+    for (uint64_t first = 0; first < rows || first == 0; first += step) {
+        dl_tensor phi;
+        part.shape[0] = rows - first < step ? rows - first : step;
+        part.data = (char *)x->data + first * row_bytes;
+        if (bf_apply_tensor(d, &part, "x", &phi, e))
+            return e->code;
+        int rc = st_write(w, &phi, e);
+        dl_tensor_free(&phi);
+        if (rc || rows == 0)
+            return rc ? e->code : 0;
+    }
+    return 0;
 }
 
 static int refuse_design(st_reader *r, const st_header *h, dl_err *e)

@@ -174,8 +174,9 @@ typedef struct xy_input {
     dl_tensor x, y;       /* pending rows, f64 matrices */
     uint64_t xrows, yrows; /* rows seen in all */
     dl_tensor design;     /* the input's design record, if any */
-    ls_stats stats;       /* streaming: rows are consumed into these */
-    int streaming;
+    int method;           /* rows are consumed into: */
+    ls_stats stats;       /* the normal equations' statistics, or */
+    ls_qr qr;             /* the triangular factor (svd, qr) */
 } xy_input;
 
 /* Converts a chunk to an f64 matrix and refuses NaN/Inf, naming the row in
@@ -212,18 +213,23 @@ static void drop_rows(dl_tensor *t, uint64_t n)
     t->shape[0] = left;
 }
 
-/* Streaming: the rows both x and y have so far go into the statistics. */
+/* The rows both x and y have so far go into the statistics or the factor. */
 static int consume_pairs(xy_input *in, dl_err *e)
 {
-    if (!in->streaming || !in->x.data || !in->y.data)
+    if (!in->x.data || !in->y.data)
         return 0;
     uint64_t n = in->x.shape[0] < in->y.shape[0] ? in->x.shape[0] : in->y.shape[0];
+    size_t p = (size_t)in->x.shape[1], k = (size_t)in->y.shape[1];
     if (n == 0)
         return 0;
-    if (!in->stats.xtx &&
-        ls_stats_init(&in->stats, (size_t)in->x.shape[1], (size_t)in->y.shape[1], e))
+    if (in->method == LS_NORMAL) {
+        if (!in->stats.xtx && ls_stats_init(&in->stats, p, k, e))
+            return e->code;
+        ls_stats_add(&in->stats, in->x.data, in->y.data, (size_t)n);
+    } else if ((!in->qr.r && ls_qr_init(&in->qr, p, k, e)) ||
+               ls_qr_add(&in->qr, in->x.data, in->y.data, (size_t)n, e)) {
         return e->code;
-    ls_stats_add(&in->stats, in->x.data, in->y.data, (size_t)n);
+    }
     drop_rows(&in->x, n);
     drop_rows(&in->y, n);
     return 0;
@@ -311,6 +317,7 @@ static void xy_free(xy_input *in)
     dl_tensor_free(&in->y);
     dl_tensor_free(&in->design);
     ls_stats_free(&in->stats);
+    ls_qr_free(&in->qr);
 }
 
 /* ------------------------------ the report ------------------------------ */
@@ -402,15 +409,10 @@ static int solve_rows(xy_input *in, const lstsq_args *a, ls_result *r, dl_err *e
     const ls_options *o = &a->opt;
     if (o->method == LS_NORMAL)
         return ls_solve_stats(&in->stats, o, r, e);
-    size_t n = (size_t)in->x.shape[0], p = (size_t)in->x.shape[1], k = (size_t)in->y.shape[1];
-    if (ls_solve_dense(in->x.data, in->y.data, n, p, k, o, r, e))
+    if (ls_qr_solve(&in->qr, o, r, e))
         return e->code;
-    if (!o->posterior)
-        return 0;
-    if (ls_stats_init(&in->stats, p, k, e)) /* the posterior needs X^T X too */
-        return e->code;
-    ls_stats_add(&in->stats, in->x.data, in->y.data, n);
-    return 0;
+    /* the posterior needs X^T X, which R gives */
+    return o->posterior && ls_qr_stats(&in->qr, &in->stats, e) ? e->code : 0;
 }
 
 static int fit_rows(const lstsq_args *a, st_reader *rd, st_writer *w, dl_err *e)
@@ -420,7 +422,7 @@ static int fit_rows(const lstsq_args *a, st_reader *rd, st_writer *w, dl_err *e)
     memset(&in, 0, sizeof in);
     memset(&r, 0, sizeof r);
     in.r = rd;
-    in.streaming = a->opt.method == LS_NORMAL;
+    in.method = a->opt.method;
     dl_err_clear(e);
     int rc = read_xy(&in, e);
     if (!rc && a->partial)

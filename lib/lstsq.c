@@ -143,25 +143,6 @@ static double r2_score(double rss, double tss)
     return rss > 0 ? 0.0 : 1.0;
 }
 
-/* MSE and R^2 from the residuals of the rows themselves. */
-static void fit_metrics_dense(const double *x, const double *y, ls_result *r)
-{
-    for (size_t j = 0; j < r->k; j++) {
-        double rss = 0, sum = 0, tss = 0;
-        for (size_t i = 0; i < r->n; i++) {
-            double pred = cblas_ddot((int)r->p, x + i * r->p, 1, r->w + j, (int)r->k);
-            double res = y[i * r->k + j] - pred;
-            rss += res * res;
-            sum += y[i * r->k + j];
-        }
-        double mean = sum / (double)r->n;
-        for (size_t i = 0; i < r->n; i++)
-            tss += (y[i * r->k + j] - mean) * (y[i * r->k + j] - mean);
-        r->mse[j] = rss / (double)r->n;
-        r->r2[j] = r2_score(rss, tss);
-    }
-}
-
 /* w^T G w for column j of w (G symmetric p x p); tmp has p doubles. */
 static double quad_form(const double *g, const double *w, size_t p, size_t k, size_t j,
                         double *tmp)
@@ -199,14 +180,6 @@ int ls_fit_metrics_stats(const ls_stats *s, ls_result *r, dl_err *e)
     return 0;
 }
 
-/* Column-major copy of a row-major n x c matrix into ld x c. */
-static void to_col_major(const double *a, size_t n, size_t c, size_t ld, double *out)
-{
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < c; j++)
-            out[j * ld + i] = a[i * c + j];
-}
-
 static int lapack_error(const char *what, lapack_int info, dl_err *e)
 {
     if (info < 0)
@@ -214,72 +187,210 @@ static int lapack_error(const char *what, lapack_int info, dl_err *e)
     return dl_fail(e, DL_ENOMEM, "%s: LAPACK could not allocate its workspace", what);
 }
 
-static int solve_svd(double *a, double *b, size_t n, size_t p, size_t k, size_t ldb,
-                     const ls_options *o, ls_result *r, dl_err *e)
+/* ------------------------- streaming QR of [X | Y] ------------------------- */
+
+/* Rows per fold: enough to amortize the triangle, few enough to stay in cache. */
+static size_t qr_chunk_rows(size_t cols)
 {
-    size_t ns = n < p ? n : p;
-    double rcond = o->rcond >= 0 ? o->rcond : DBL_EPSILON * (double)(n > p ? n : p);
-    lapack_int rank = 0;
-    if (alloc_doubles(&r->sv, ns, 1, e))
-        return e->code;
-    r->nsv = ns;
-    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)p,
-                                     (lapack_int)k, a, (lapack_int)n, b, (lapack_int)ldb,
-                                     r->sv, rcond, &rank);
-    if (info > 0)
-        return dl_fail(e, DL_ENUM, "svd did not converge (%d superdiagonals)", (int)info);
-    if (info < 0 || info == LAPACK_WORK_MEMORY_ERROR)
-        return lapack_error("svd", info, e);
-    r->rank = (int)rank;
-    r->cond = r->sv[ns - 1] > 0 ? r->sv[0] / r->sv[ns - 1] : INFINITY;
+    size_t rows = (size_t)(2u << 20) / sizeof(double) / cols; /* ~2 MiB */
+    return rows < 4 * cols ? 4 * cols : rows;
+}
+
+int ls_qr_init(ls_qr *q, size_t p, size_t k, dl_err *e)
+{
+    memset(q, 0, sizeof *q);
+    q->p = p;
+    q->k = k;
+    q->cols = p + k;
+    q->chunk = qr_chunk_rows(q->cols);
+    q->nb = q->cols < 32 ? (int)q->cols : 32;
+    if (q->cols > 46340 || alloc_doubles(&q->r, q->cols, q->cols, e) ||
+        alloc_doubles(&q->b, q->chunk, q->cols, e) ||
+        alloc_doubles(&q->t, (size_t)q->nb, q->cols, e) ||
+        alloc_doubles(&q->work, (size_t)q->nb, q->cols, e) || alloc_doubles(&q->yty, k, 1, e) ||
+        alloc_doubles(&q->ysum, k, 1, e)) {
+        ls_qr_free(q);
+        return e->code ? e->code : dl_fail(e, DL_ENOMEM, "lstsq: %zu columns is too many", p);
+    }
     return 0;
 }
 
-static int solve_qr(double *a, double *b, size_t n, size_t p, size_t k, size_t ldb,
-                    ls_result *r, dl_err *e)
+void ls_qr_free(ls_qr *q)
 {
-    lapack_int info = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)n, (lapack_int)p,
-                                    (lapack_int)k, a, (lapack_int)n, b, (lapack_int)ldb);
+    free(q->r);
+    free(q->b);
+    free(q->t);
+    free(q->work);
+    free(q->yty);
+    free(q->ysum);
+    memset(q, 0, sizeof *q);
+}
+
+/* R <- the triangular factor of [R; B]: one dtpqrt on the waiting rows. */
+static int qr_fold(ls_qr *q, dl_err *e)
+{
+    if (q->fill == 0)
+        return 0;
+    lapack_int c = (lapack_int)q->cols;
+    lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)q->fill, c, 0, q->nb,
+                                          q->r, c, q->b, (lapack_int)q->chunk, q->t, q->nb,
+                                          q->work);
+    q->fill = 0;
+    return info ? lapack_error("qr", info, e) : 0;
+}
+
+int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        double *row = q->b + q->fill;
+        for (size_t j = 0; j < q->p; j++)
+            row[j * q->chunk] = x[i * q->p + j];
+        for (size_t j = 0; j < q->k; j++) {
+            double v = y[i * q->k + j];
+            row[(q->p + j) * q->chunk] = v;
+            q->yty[j] += v * v;
+            q->ysum[j] += v;
+        }
+        if (++q->fill == q->chunk && qr_fold(q, e))
+            return e->code;
+    }
+    q->n += n;
+    return 0;
+}
+
+/* R11 (p x p) and z (p x k) copied out of R: the small system R11 w = z. */
+static void qr_small_system(const ls_qr *q, double *r11, double *z)
+{
+    size_t p = q->p, c = q->cols;
+    for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i < p; i++)
+            r11[j * p + i] = i <= j ? q->r[j * c + i] : 0.0;
+    for (size_t j = 0; j < q->k; j++)
+        memcpy(z + j * p, q->r + (p + j) * c, p * sizeof *z);
+}
+
+static int solve_svd(const ls_qr *q, double *a, double *z, const ls_options *o, ls_result *r,
+                     dl_err *e)
+{
+    size_t p = q->p;
+    double rcond = o->rcond >= 0 ? o->rcond : DBL_EPSILON * (double)(q->n > p ? q->n : p);
+    lapack_int rank = 0;
+    if (alloc_doubles(&r->sv, p, 1, e))
+        return e->code;
+    r->nsv = p;
+    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)p, (lapack_int)p,
+                                     (lapack_int)q->k, a, (lapack_int)p, z, (lapack_int)p,
+                                     r->sv, rcond, &rank);
+    if (info > 0)
+        return dl_fail(e, DL_ENUM, "svd did not converge (%d superdiagonals)", (int)info);
+    if (info != 0)
+        return lapack_error("svd", info, e);
+    r->rank = (int)rank;
+    r->cond = r->sv[p - 1] > 0 ? r->sv[0] / r->sv[p - 1] : INFINITY;
+    return 0;
+}
+
+static int solve_qr(const ls_qr *q, double *a, double *z, ls_result *r, dl_err *e)
+{
+    lapack_int p = (lapack_int)q->p;
     double rc = 0;
-    if (info == 0)
-        info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', (lapack_int)p, a,
-                              (lapack_int)n, &rc);
-    if (info > 0 || (info == 0 && rc < DBL_EPSILON * (double)n))
+    lapack_int info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', p, a, p, &rc);
+    if (info == 0 && !(rc > DBL_EPSILON * (double)q->n))
         return dl_fail(e, DL_ENUM, "qr: X is rank deficient (a column is a combination of "
                                    "others); use --method svd for the minimum-norm solution");
+    if (info == 0)
+        info = LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', p, (lapack_int)q->k, a, p, z, p);
     if (info != 0)
-        return lapack_error("qr", info, e);
+        return info > 0 ? dl_fail(e, DL_ENUM, "qr: X is singular; use --method svd")
+                        : lapack_error("qr", info, e);
     r->cond = 1.0 / rc;
+    return 0;
+}
+
+/* RSS_j = |R11 w_j - z_j|^2 (0 at full rank) + |t_j|^2, t from R's last k columns. */
+static void qr_metrics(const ls_qr *q, const double *z_orig, ls_result *r)
+{
+    size_t p = q->p, c = q->cols;
+    for (size_t j = 0; j < q->k; j++) {
+        double rss = 0;
+        for (size_t i = 0; i <= j; i++)
+            rss += q->r[(p + j) * c + p + i] * q->r[(p + j) * c + p + i];
+        for (size_t i = 0; i < p; i++) {
+            double fit = 0;
+            for (size_t m = i; m < p; m++)
+                fit += q->r[m * c + i] * r->w[m * q->k + j];
+            rss += (fit - z_orig[j * p + i]) * (fit - z_orig[j * p + i]);
+        }
+        double n = (double)q->n, tss = q->yty[j] - q->ysum[j] * q->ysum[j] / n;
+        r->mse[j] = rss / n;
+        r->r2[j] = r2_score(rss, tss > 0 ? tss : 0);
+    }
+}
+
+int ls_qr_solve(ls_qr *q, const ls_options *o, ls_result *r, dl_err *e)
+{
+    size_t p = q->p, k = q->k;
+    double *a = NULL, *z = NULL, *z0 = NULL;
+    if (q->n < p)
+        return dl_fail(e, DL_EDATA, "%llu rows cannot determine %zu weights; add rows, use "
+                                    "fewer columns or regularize (--ridge, --lasso)",
+                       (unsigned long long)q->n, p);
+    if (qr_fold(q, e) || result_init(r, q->n, p, k, e))
+        return e->code;
+    int rc = alloc_doubles(&a, p, p, e) || alloc_doubles(&z, p, k, e) ||
+             alloc_doubles(&z0, p, k, e);
+    if (!rc) {
+        qr_small_system(q, a, z);
+        memcpy(z0, z, p * k * sizeof *z);
+        rc = o->method == LS_QR ? solve_qr(q, a, z, r, e) : solve_svd(q, a, z, o, r, e);
+    }
+    if (!rc) {
+        for (size_t i = 0; i < p; i++)
+            for (size_t j = 0; j < k; j++)
+                r->w[i * k + j] = z[j * p + i];
+        qr_metrics(q, z0, r);
+    }
+    free(a);
+    free(z);
+    free(z0);
+    if (rc)
+        ls_result_free(r);
+    return rc ? e->code : 0;
+}
+
+int ls_qr_stats(const ls_qr *q, ls_stats *s, dl_err *e)
+{
+    size_t p = q->p, k = q->k, c = q->cols;
+    if (ls_stats_init(s, p, k, e))
+        return e->code;
+    /* [X Y]^T [X Y] = R^T R: its blocks are X^T X and X^T Y */
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < c; j++) {
+            double v = 0;
+            for (size_t m = 0; m <= i && m <= j; m++)
+                v += q->r[i * c + m] * q->r[j * c + m];
+            if (j < p)
+                s->xtx[i * p + j] = v;
+            else
+                s->xty[i * k + (j - p)] = v;
+        }
+    memcpy(s->yty, q->yty, k * sizeof *s->yty);
+    memcpy(s->ysum, q->ysum, k * sizeof *s->ysum);
+    s->n = q->n;
     return 0;
 }
 
 int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t k,
                    const ls_options *o, ls_result *r, dl_err *e)
 {
-    size_t ldb = n > p ? n : p;
-    double *a = NULL, *b = NULL;
+    ls_qr q;
     if (n < p)
         return dl_fail(e, DL_EDATA, "%zu rows cannot determine %zu weights; add rows, "
                                     "use fewer columns or regularize (--ridge, --lasso)", n, p);
-    if (result_init(r, n, p, k, e))
+    if (ls_qr_init(&q, p, k, e))
         return e->code;
-    int rc = alloc_doubles(&a, n, p, e) || alloc_doubles(&b, ldb, k, e);
-    if (!rc) {
-        to_col_major(x, n, p, n, a);
-        to_col_major(y, n, k, ldb, b);
-        rc = o->method == LS_QR ? solve_qr(a, b, n, p, k, ldb, r, e)
-                                : solve_svd(a, b, n, p, k, ldb, o, r, e);
-    }
-    if (!rc) {
-        for (size_t i = 0; i < p; i++)
-            for (size_t j = 0; j < k; j++)
-                r->w[i * k + j] = b[j * ldb + i];
-        fit_metrics_dense(x, y, r);
-    }
-    free(a);
-    free(b);
-    if (rc)
-        ls_result_free(r);
+    int rc = ls_qr_add(&q, x, y, n, e) || ls_qr_solve(&q, o, r, e);
+    ls_qr_free(&q);
     return rc ? e->code : 0;
 }
 

@@ -80,7 +80,33 @@ typedef struct ls_result {
 
 void ls_result_free(ls_result *r);
 
-/* SVD or QR on the whole data (x and y are not modified). */
+/* SVD and QR stream too: rows are folded, a chunk at a time, into the
+ * triangular factor R of [X | Y] (LAPACK dtpqrt, cache-sized chunks), so
+ * memory stays O((p + k)^2) whatever n is.  X = QR keeps the singular
+ * values of X, and min |Xw - y| = min |R11 w - z| + |t|, so solving the
+ * small system by gelsd (svd) or a triangular solve (qr) gives the
+ * least-squares solution of the whole data. */
+typedef struct ls_qr {
+    size_t p, k, cols;   /* cols = p + k */
+    size_t chunk, fill;  /* rows per fold, rows waiting */
+    uint64_t n;
+    double *r;           /* [cols x cols] upper triangular, column-major */
+    double *b;           /* [chunk x cols] waiting rows, column-major */
+    double *t, *work;    /* dtpqrt workspace */
+    int nb;
+    double *yty, *ysum;  /* [k], for R^2 */
+} ls_qr;
+
+int ls_qr_init(ls_qr *q, size_t p, size_t k, dl_err *e);
+void ls_qr_free(ls_qr *q);
+/* Adds n rows of x (n x p) and y (n x k), row-major. */
+int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e);
+/* o->method LS_SVD or LS_QR; q is folded and stays usable. */
+int ls_qr_solve(ls_qr *q, const ls_options *o, ls_result *r, dl_err *e);
+/* The statistics X^T X = R11^T R11, X^T y = R11^T z, for the posterior. */
+int ls_qr_stats(const ls_qr *q, ls_stats *s, dl_err *e);
+
+/* SVD or QR on the whole data at once (x and y are not modified). */
 int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t k,
                    const ls_options *o, ls_result *r, dl_err *e);
 /* Normal equations (Cholesky, with ridge) or coordinate descent from
