@@ -12,7 +12,7 @@ EXAMPLES := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 TOP      := $(abspath $(EXAMPLES)/..)
 DATA     := $(TOP)/data
 BUILD    ?= build
-BIN      ?= $(or $(wildcard $(abspath $(TOP)/$(BUILD)/bin)),$(patsubst %/,%,$(dir $(shell command -v dl-train))))
+BIN      ?= $(or $(wildcard $(abspath $(if $(filter /%,$(BUILD)),,$(TOP)/)$(BUILD)/bin)),$(patsubst %/,%,$(dir $(shell command -v dl-train))))
 ifeq ($(BIN),)
 $(error no dl tools: run `make` in $(TOP) first, or put dl-train and friends on PATH)
 endif

@@ -1,0 +1,197 @@
+#!/usr/bin/env bats
+# examples/: the Slurm array script's per-task logic run here with
+# SLURM_ARRAY_TASK_ID set (and its SIGTERM/resume path), a tiny sweep and its
+# collected table, incremental re-runs, and two lessons end to end.  Every
+# output goes to the test's temporary directory (OUT=...), never the tree.
+
+setup() {
+    EX="$DL_TEST_ROOT/examples"
+    T="$BATS_TEST_TMPDIR"
+    BIN=$(dirname "$(command -v dl-train)")
+    export DL_BIN="$BIN" SWEEP_OUT="$T/sweep"
+    # A grid of two configurations, five epochs each.
+    GRID=(BIN="$BIN" OUT="$T/sweep" LRS=0.01 "UNITS=2 4" WDS=0 EPOCHS=5)
+}
+
+# The rows of a TSV (header excluded).
+rows() { tail -n +2 "$1" | wc -l; }
+
+# column_of FILE NAME: the values of column NAME, one a line.
+column_of() { "$EX/bin/tsv-select" "$2" < "$1" | tail -n +2; }
+
+# weight_shape CKPT: the shape of layer1.weight as "[R, C]".
+weight_shape() {
+    dl-tensor info "$1" | awk '$2 == "layer1.weight" && $1 ~ /^[0-9]+$/ { print $4, $5; exit }'
+}
+
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }
+
+@test "slurm.sh: task k trains line k+1 of configs.tsv, with its overrides" {
+    run make -s -C "$EX/sweep" "${GRID[@]}" configs data
+    [ "$status" -eq 0 ]
+    [ "$(wc -l < "$T/sweep/configs.tsv")" -eq 2 ]
+    run env SLURM_ARRAY_TASK_ID=1 "$EX/sweep/slurm.sh"
+    [ "$status" -eq 0 ]
+    [[ $output == *"lr0.01_h4_wd0: done"* ]]
+    [ "$(weight_shape "$T/sweep/runs/lr0.01_h4_wd0.ckpt")" = "[4, 2]" ]
+    [ "$(rows "$T/sweep/runs/lr0.01_h4_wd0.log.tsv")" -eq 5 ]
+    [ ! -e "$T/sweep/runs/lr0.01_h2_wd0.ckpt" ]
+    run env SLURM_ARRAY_TASK_ID=0 "$EX/sweep/slurm.sh"
+    [ "$status" -eq 0 ]
+    [ "$(weight_shape "$T/sweep/runs/lr0.01_h2_wd0.ckpt")" = "[2, 2]" ]
+    # The checkpoint predicts.
+    dl-predict "$T/sweep/runs/lr0.01_h2_wd0.ckpt" "$T/sweep/val-raw.dlt" | dl-eval >/dev/null
+}
+
+@test "slurm.sh: a task past the end, a bad task number, no task number, no configs" {
+    make -s -C "$EX/sweep" "${GRID[@]}" configs data
+    run env SLURM_ARRAY_TASK_ID=2 "$EX/sweep/slurm.sh"
+    [ "$status" -eq 1 ]
+    [[ $output == *"configs.tsv: no line for task 2 (2 configurations: --array=0-1)"* ]]
+    run env SLURM_ARRAY_TASK_ID=1x "$EX/sweep/slurm.sh"
+    [ "$status" -eq 2 ]
+    [[ $output == *"'1x' is not a task number"* ]]
+    run env -u SLURM_ARRAY_TASK_ID "$EX/sweep/slurm.sh"
+    [ "$status" -eq 2 ]
+    [[ $output == *"SLURM_ARRAY_TASK_ID is not set"* ]]
+    run env SLURM_ARRAY_TASK_ID=0 SWEEP_OUT="$T/nowhere" "$EX/sweep/slurm.sh"
+    [ "$status" -eq 1 ]
+    [[ $output == *"nowhere/configs.tsv: cannot read it"* ]]
+    [ ! -e "$T/sweep/runs" ]
+}
+
+@test "slurm.sh: SIGTERM leaves a usable checkpoint, exit 6; the task run again resumes to the same bits" {
+    make -s -C "$EX/sweep" "${GRID[@]}" data
+    local long=(-s training.epochs=1000000 -s training.early_stopping.patience=0)
+    "$EX/sweep/slurm.sh" cut "${long[@]}" 2>"$T/cut.err" &
+    local pid=$!
+    # Signal once training is under way (a few epochs logged).
+    for _ in $(seq 200); do
+        [ "$(wc -l < "$T/sweep/runs/cut.log.tsv" 2>/dev/null || echo 0)" -gt 3 ] && break
+        sleep 0.05
+    done
+    kill -TERM "$pid"
+    local status=0
+    wait "$pid" || status=$?
+    [ "$status" -eq 6 ]
+    grep -q 'cut: interrupted' "$T/cut.err"
+    [ -e "$T/sweep/runs/cut.interrupted" ]
+    dl-predict "$T/sweep/runs/cut.ckpt" "$T/sweep/val-raw.dlt" | dl-eval >/dev/null
+    # Resume up to a few epochs past the stop, and train the same from scratch.
+    local stopped end
+    stopped=$(tail -n 1 "$T/sweep/runs/cut.log.tsv" | cut -f 1)
+    end=$((stopped + 7))
+    cp "$T/sweep/runs/cut.log.tsv" "$T/before.tsv"
+    run "$EX/sweep/slurm.sh" cut -s training.epochs=$end -s training.early_stopping.patience=0
+    [ "$status" -eq 0 ]
+    [[ $output == *"cut: resuming the interrupted run"* ]]
+    [ ! -e "$T/sweep/runs/cut.interrupted" ]
+    # Continued, not redone: the first part's rows (with their timings) stay.
+    cmp -n "$(wc -c < "$T/before.tsv")" "$T/before.tsv" "$T/sweep/runs/cut.log.tsv"
+    [ "$(rows "$T/sweep/runs/cut.log.tsv")" -eq "$end" ]
+    run "$EX/sweep/slurm.sh" whole -s training.epochs=$end -s training.early_stopping.patience=0
+    [ "$status" -eq 0 ]
+    cmp "$T/sweep/runs/cut.ckpt" "$T/sweep/runs/whole.ckpt"
+    # One learning curve across the two parts, as the uninterrupted run's.
+    diff <(cut -f 1-3 "$T/sweep/runs/cut.log.tsv") <(cut -f 1-3 "$T/sweep/runs/whole.log.tsv")
+}
+
+@test "sweep: a 2-configuration grid collects one table sorted by validation log loss" {
+    run make -j 2 -C "$EX/sweep" "${GRID[@]}"
+    [ "$status" -eq 0 ]
+    local table=$T/sweep/results.tsv
+    [ "$(head -n 1 "$table")" = "$(printf 'config\tlr\tunits\tweight_decay\taccuracy\tf1\troc_auc\tlog_loss')" ]
+    [ "$(rows "$table")" -eq 2 ]
+    [ "$(column_of "$table" config | sort | tr '\n' ' ')" = "lr0.01_h2_wd0 lr0.01_h4_wd0 " ]
+    column_of "$table" log_loss | sort -g -c
+    # Each row is what dl-eval says of that checkpoint on the validation set.
+    local c=lr0.01_h4_wd0 want got
+    want=$(dl-predict "$T/sweep/runs/$c.ckpt" "$T/sweep/val-raw.dlt" | dl-eval --format tsv |
+           "$EX/bin/tsv-select" log_loss | tail -n 1)
+    got=$(awk -F '\t' -v c=$c '$1 == c { print $8 }' "$table")
+    [ "$got" = "$want" ]
+    # The runs used the grid's overrides.
+    [ "$(weight_shape "$T/sweep/runs/lr0.01_h2_wd0.ckpt")" = "[2, 2]" ]
+    [ "$(rows "$T/sweep/runs/lr0.01_h2_wd0.log.tsv")" -eq 5 ]
+}
+
+@test "sweep: re-running make redoes only what changed" {
+    make -s -C "$EX/sweep" "${GRID[@]}" >/dev/null
+    run make -C "$EX/sweep" "${GRID[@]}"
+    [ "$status" -eq 0 ]
+    [[ $output != *slurm.sh* ]]
+    [[ $output != *dl-predict* ]]
+    # A third configuration: one run, the table collected again.
+    run make -C "$EX/sweep" "${GRID[@]}" "UNITS=2 4 8"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '\./slurm\.sh' <<<"$output")" -eq 1 ]
+    [[ $output == *"slurm.sh lr0.01_h8_wd0 "* ]]
+    [ "$(rows "$T/sweep/results.tsv")" -eq 3 ]
+    # Other shared settings (EPOCHS) retrain every configuration.
+    run make -C "$EX/sweep" "${GRID[@]}" "UNITS=2 4 8" EPOCHS=6
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '\./slurm\.sh' <<<"$output")" -eq 3 ]
+    [ "$(rows "$T/sweep/runs/lr0.01_h8_wd0.log.tsv")" -eq 6 ]
+}
+
+@test "lesson classify: x_D is -b/w of the trained model; the network beats a straight line in 2-D" {
+    run make -s -C "$EX/classify" BIN="$BIN" OUT="$T/classify"
+    [ "$status" -eq 0 ]
+    local w b xd
+    w=$(dl-tensor export --name layer1.weight "$T/classify/speed.ckpt")
+    b=$(dl-tensor export --name layer1.bias "$T/classify/speed.ckpt")
+    xd=$(awk -v w="$w" -v b="$b" 'BEGIN { printf "%.4f", -b / w }')
+    grep -q "x_D = -b / w = $xd m/s" "$T/classify/boundary.txt"
+    # Between the two species' mean speeds (2.1 and 3.4 m/s in data/gen_fish.py).
+    awk -v x="$xd" 'BEGIN { exit !(x > 2.1 && x < 3.4) }'
+    # The model says so too: p < 1/2 just below x_D, > 1/2 just above.
+    printf 'x\n%s\n%s\n' "$(awk -v x="$xd" 'BEGIN { print x - 0.01 }')" \
+        "$(awk -v x="$xd" 'BEGIN { print x + 0.01 }')" > "$T/around.csv"
+    dl-tensor import "$T/around.csv" | dl-predict "$T/classify/speed.ckpt" | dl-tensor export --name yhat > "$T/p.csv"
+    awk 'NR == 1 && $1 >= 0.5 { exit 1 } NR == 2 && $1 <= 0.5 { exit 1 }' "$T/p.csv"
+    local table=$T/classify/metrics.tsv lin net
+    [ "$(rows "$table")" -eq 3 ]
+    lin=$(awk -F '\t' '$1 == "fish2d-linear" { print $3 }' "$table")
+    net=$(awk -F '\t' '$1 == "fish2d-network" { print $3 }' "$table")
+    awk -v l="$lin" -v n="$net" 'BEGIN { exit !(n > l + 0.1) }'
+    if command -v gnuplot >/dev/null; then
+        for f in speed-fit regions-linear regions-network; do is_png "$T/classify/$f.png"; done
+    fi
+}
+
+@test "lesson linear: the validation error is lowest at a middle degree, the training error falls" {
+    run make -s -C "$EX/linear" BIN="$BIN" OUT="$T/linear" "DEGREES=1 2 3 4 6 8 10"
+    [ "$status" -eq 0 ]
+    local table=$T/linear/error-vs-degree.tsv
+    [ "$(head -n 1 "$table")" = "$(printf 'degree\ttrain_rmse\tval_rmse')" ]
+    [ "$(column_of "$table" degree | tr '\n' ' ')" = "1 2 3 4 6 8 10 " ]
+    # Training error never rises with the degree (nested least squares).
+    column_of "$table" train_rmse | awk 'NR > 1 && $1 > prev + 1e-9 { exit 1 } { prev = $1 }'
+    # Underfitting at degree 1, overfitting at degree 10, the best in between.
+    local best
+    best=$(tail -n +2 "$table" | sort -t "$(printf '\t')" -k 3,3 -g | head -n 1 | cut -f 1)
+    [ "$best" -gt 1 ] && [ "$best" -lt 10 ]
+    # Row degree 3 is that model's RMSE on the validation points.
+    local want
+    want=$(dl-predict "$T/linear/poly3.ckpt" "$T/linear/val.dlt" | dl-eval --format tsv |
+           "$EX/bin/tsv-select" rmse | tail -n 1)
+    [ "$(awk -F '\t' '$1 == 3 { print $3 }' "$table")" = "$want" ]
+    if command -v gnuplot >/dev/null; then
+        is_png "$T/linear/error-vs-degree.png"
+        is_png "$T/linear/fit-poly9.png"
+    fi
+}
+
+@test "tsv-select and tsv-sort: named columns, repeated headers dropped, unknown names refused" {
+    printf 'a\tb\n1\t3\na\tb\n2\t0.5\n' > "$T/t.tsv"
+    run "$EX/bin/tsv-select" b a < "$T/t.tsv"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'b\ta\n3\t1\n0.5\t2')" ]
+    run "$EX/bin/tsv-select" c < "$T/t.tsv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no column 'c'"* ]]
+    run bash -c "'$EX/bin/tsv-select' a b < '$T/t.tsv' | '$EX/bin/tsv-sort' b"
+    [ "$output" = "$(printf 'a\tb\n2\t0.5\n1\t3')" ]
+    run "$EX/bin/tsv-sort" z < "$T/t.tsv"
+    [ "$status" -eq 1 ]
+}
