@@ -226,6 +226,8 @@ int nn_loss_eval(const nn_loss *l, nn_net *net, const float *y, size_t y_cols, i
 {
     if (nn_loss_check(l, net, y_cols, e))
         return e->code;
+    if (net->batch == 0)
+        return dl_fail(e, DL_EUSAGE, "loss %s: no forward pass to evaluate", nn_loss_name(l->kind));
     nn_layer *L = &net->layers[net->n_layers - 1];
     size_t n = net->batch * L->out;
     float *d = want_grad ? L->dz : NULL;

@@ -561,6 +561,9 @@ static void test_loss_errors(void)
     CHECK(identity_net(&sig1, 1, NN_SIGMOID, 2) == 0);
     CHECK(identity_net(&soft3, 3, NN_SOFTMAX, 2) == 0);
     CHECK(identity_net(&lin2, 2, NN_IDENTITY, 2) == 0);
+    float x_unused[4] = {0};
+    nn_loss_init(&l, NN_LOSS_MSE);
+    CHECK(nn_loss_eval(&l, &lin2, x_unused, 2, 1, &loss, &e) == DL_EUSAGE); /* no forward yet */
     nn_loss_init(&l, NN_LOSS_BCE);
     CHECK(nn_loss_check(&l, &lin2, 2, &e) == DL_EDATA);
     CHECK(nn_loss_check(&l, &sig1, 1, &e) == 0);
