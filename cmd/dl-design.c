@@ -8,6 +8,7 @@
 
 #include "basis.h"
 #include "cli.h"
+#include "filter_main.h"
 #include "stream.h"
 
 static const char *const TOOL = "dl-design";
@@ -17,9 +18,10 @@ static const char *const TOOL = "dl-design";
 #define COLUMNS_LIMIT 10000
 
 typedef struct design_args {
+    filter_io io;
     bf_options opt;
-    const char *input, *output, *apply;
-    int flags, force, quiet;
+    const char *apply;
+    int force, quiet;
 } design_args;
 
 static void usage(void)
@@ -90,8 +92,9 @@ static int parse_centers(const char *s, int *out, dl_err *e)
 enum { OPT_NO_BIAS = 256, OPT_POLY, OPT_RBF, OPT_CENTERS, OPT_WIDTH, OPT_ALPHA, OPT_SEED,
        OPT_FOURIER, OPT_LEGENDRE, OPT_STANDARDIZE, OPT_FORCE, OPT_ZLIB };
 
-static int parse_option(int c, const char *arg, design_args *a, dl_err *e)
+static int parse_option(int c, const char *arg, void *args, dl_err *e)
 {
+    design_args *a = args;
     bf_options *o = &a->opt;
     switch (c) {
     case OPT_NO_BIAS: o->bias = 0; return 0;
@@ -105,17 +108,18 @@ static int parse_option(int c, const char *arg, design_args *a, dl_err *e)
     case OPT_LEGENDRE: return parse_int("--legendre", arg, &o->legendre, e);
     case OPT_STANDARDIZE: o->standardize = 1; return 0;
     case OPT_FORCE: a->force = 1; return 0;
-    case OPT_ZLIB: a->flags |= ST_ZLIB; return 0;
+    case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
     case 'a': a->apply = arg; return 0;
-    case 'o': a->output = arg; return 0;
+    case 'o': a->io.output = arg; return 0;
     case 'q': a->quiet = 1; return 0;
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }
 }
 
 /* 1: run, 0: --help/--version done, <0: usage error printed. */
-static int parse_args(int argc, char **argv, design_args *a)
+static int parse_args(int argc, char **argv, void *args)
 {
+    design_args *a = args;
     static const struct option longs[] = {
         {"no-bias", no_argument, 0, OPT_NO_BIAS}, {"poly", required_argument, 0, OPT_POLY},
         {"rbf", required_argument, 0, OPT_RBF}, {"centers", required_argument, 0, OPT_CENTERS},
@@ -128,22 +132,11 @@ static int parse_args(int argc, char **argv, design_args *a)
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     bf_options_init(&a->opt);
-    int c;
-    dl_err e;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":a:o:qhV", longs, NULL)) != -1) {
-        if (c == 'h' || c == 'V') {
-            c == 'h' ? usage() : cli_version(TOOL);
-            return 0;
-        }
-        if (c == '?' || c == ':')
-            return -cli_usage_error(TOOL, "%s '%s'", c == ':' ? "missing value for" : "unknown option",
-                                    argv[optind - 1]);
-        if (parse_option(c, optarg, a, &e))
-            return -cli_usage_error(TOOL, "%s", e.msg);
-    }
+    int go = filter_getopt(TOOL, argc, argv, ":a:o:qhV", longs, parse_option, a, usage);
+    if (go <= 0)
+        return go;
     if (optind < argc)
-        a->input = argv[optind++];
+        a->io.input = argv[optind++];
     if (optind < argc)
         return -cli_usage_error(TOOL, "unexpected argument '%s'", argv[optind]);
     if (a->apply && !bf_options_empty(&a->opt))
@@ -373,21 +366,14 @@ static int load_design(const char *path, bf_design **d, dl_err *e)
     return rc;
 }
 
-static int run(const design_args *a, dl_err *e)
+static int design_body(st_reader *r, st_writer *w, void *args, dl_err *e)
 {
-    st_reader *r = NULL;
-    st_writer *w = NULL;
+    const design_args *a = args;
     bf_design *d = NULL;
-    int rc = (a->apply && load_design(a->apply, &d, e)) || st_reader_open(&r, a->input, e) ||
-             st_writer_open(&w, a->output, a->flags, e);
+    int rc = a->apply && load_design(a->apply, &d, e);
     if (!rc)
         rc = d || !bf_options_need_data(&a->opt) ? stream_records(r, w, a, d, e)
                                                  : fit_then_write(r, w, a, e);
-    if (!rc)
-        rc = st_writer_close(w, e);
-    else
-        st_writer_abort(w);
-    st_reader_close(r);
     bf_free(d);
     return rc ? e->code : 0;
 }
@@ -395,12 +381,6 @@ static int run(const design_args *a, dl_err *e)
 int main(int argc, char **argv)
 {
     design_args a;
-    dl_err e;
-    int p = parse_args(argc, argv, &a);
-    if (p <= 0)
-        return -p;
-    dl_err_clear(&e);
-    if (run(&a, &e))
-        return cli_exit(TOOL, &e);
-    return 0;
+    memset(&a, 0, sizeof a);
+    return filter_main(TOOL, argc, argv, parse_args, design_body, &a, &a.io);
 }

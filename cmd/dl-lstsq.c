@@ -9,6 +9,7 @@
 
 #include "basis.h"
 #include "cli.h"
+#include "filter_main.h"
 #include "lstsq.h"
 #include "model.h"
 #include "stream.h"
@@ -16,9 +17,9 @@
 static const char *const TOOL = "dl-lstsq";
 
 typedef struct lstsq_args {
+    filter_io io;
     ls_options opt;
-    const char *input, *output;
-    int flags, method_given, partial, combine, verbose, quiet;
+    int method_given, partial, combine, verbose, quiet;
 } lstsq_args;
 
 static void usage(void)
@@ -72,8 +73,9 @@ static int parse_nonneg(const char *opt, const char *s, double *out, dl_err *e)
     return 0;
 }
 
-static int parse_option(int c, const char *arg, lstsq_args *a, dl_err *e)
+static int parse_option(int c, const char *arg, void *args, dl_err *e)
 {
+    lstsq_args *a = args;
     ls_options *o = &a->opt;
     switch (c) {
     case 'm':
@@ -95,8 +97,8 @@ static int parse_option(int c, const char *arg, lstsq_args *a, dl_err *e)
     case OPT_NOISE: return parse_nonneg("--noise-var", arg, &o->noise_var, e);
     case OPT_PARTIAL: a->partial = 1; return 0;
     case OPT_COMBINE: a->combine = 1; return 0;
-    case OPT_ZLIB: a->flags |= ST_ZLIB; return 0;
-    case 'o': a->output = arg; return 0;
+    case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
+    case 'o': a->io.output = arg; return 0;
     case 'v': a->verbose = 1; return 0;
     case 'q': a->quiet = 1; return 0;
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
@@ -125,8 +127,9 @@ static const char *conflict(const lstsq_args *a)
 }
 
 /* 1: run, 0: --help/--version done, <0: usage error printed. */
-static int parse_args(int argc, char **argv, lstsq_args *a)
+static int parse_args(int argc, char **argv, void *args)
 {
+    lstsq_args *a = args;
     static const struct option longs[] = {
         {"method", required_argument, 0, 'm'}, {"rcond", required_argument, 0, OPT_RCOND},
         {"ridge", required_argument, 0, OPT_RIDGE}, {"lasso", required_argument, 0, OPT_LASSO},
@@ -139,22 +142,11 @@ static int parse_args(int argc, char **argv, lstsq_args *a)
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     ls_options_init(&a->opt);
-    int c;
-    dl_err e;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:o:vqhV", longs, NULL)) != -1) {
-        if (c == 'h' || c == 'V') {
-            c == 'h' ? usage() : cli_version(TOOL);
-            return 0;
-        }
-        if (c == '?' || c == ':')
-            return -cli_usage_error(TOOL, "%s '%s'", c == ':' ? "missing value for" : "unknown option",
-                                    argv[optind - 1]);
-        if (parse_option(c, optarg, a, &e))
-            return -cli_usage_error(TOOL, "%s", e.msg);
-    }
+    int go = filter_getopt(TOOL, argc, argv, ":m:o:vqhV", longs, parse_option, a, usage);
+    if (go <= 0)
+        return go;
     if (optind < argc)
-        a->input = argv[optind++];
+        a->io.input = argv[optind++];
     if (optind < argc)
         return -cli_usage_error(TOOL, "unexpected argument '%s'", argv[optind]);
     const char *why = conflict(a);
@@ -562,30 +554,15 @@ static int combine(const lstsq_args *a, st_reader *rd, st_writer *w, dl_err *e)
     return rc ? e->code : 0;
 }
 
-static int run(const lstsq_args *a, dl_err *e)
+static int lstsq_body(st_reader *r, st_writer *w, void *args, dl_err *e)
 {
-    st_reader *r = NULL;
-    st_writer *w = NULL;
-    int rc = st_reader_open(&r, a->input, e) || st_writer_open(&w, a->output, a->flags, e);
-    if (!rc)
-        rc = a->combine ? combine(a, r, w, e) : fit_rows(a, r, w, e);
-    if (!rc)
-        rc = st_writer_close(w, e);
-    else
-        st_writer_abort(w);
-    st_reader_close(r);
-    return rc ? e->code : 0;
+    const lstsq_args *a = args;
+    return a->combine ? combine(a, r, w, e) : fit_rows(a, r, w, e);
 }
 
 int main(int argc, char **argv)
 {
     lstsq_args a;
-    dl_err e;
-    int p = parse_args(argc, argv, &a);
-    if (p <= 0)
-        return -p;
-    dl_err_clear(&e);
-    if (run(&a, &e))
-        return cli_exit(TOOL, &e);
-    return 0;
+    memset(&a, 0, sizeof a);
+    return filter_main(TOOL, argc, argv, parse_args, lstsq_body, &a, &a.io);
 }

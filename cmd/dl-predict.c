@@ -6,14 +6,16 @@
 #include <string.h>
 
 #include "cli.h"
+#include "filter_main.h"
 #include "model.h"
 #include "stream.h"
 
 static const char *const TOOL = "dl-predict";
 
 typedef struct predict_args {
-    const char *checkpoint, *input, *output;
-    int flags, no_std, labels;
+    filter_io io;
+    const char *checkpoint;
+    int no_std, labels;
     double threshold;
 } predict_args;
 
@@ -42,41 +44,38 @@ static void usage(void)
 
 enum { OPT_NO_STD = 256, OPT_ZLIB, OPT_LABELS, OPT_THRESHOLD };
 
+static int parse_option(int c, const char *arg, void *args, dl_err *e)
+{
+    predict_args *a = args;
+    switch (c) {
+    case 'o': a->io.output = arg; return 0;
+    case OPT_NO_STD: a->no_std = 1; return 0;
+    case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
+    case OPT_LABELS: a->labels = 1; return 0;
+    case OPT_THRESHOLD: return cli_double("--threshold", arg, &a->threshold, e);
+    default: return dl_fail(e, DL_EUSAGE, "unknown option");
+    }
+}
+
 /* 1: run, 0: --help/--version done, <0: usage error printed. */
-static int parse_args(int argc, char **argv, predict_args *a)
+static int parse_args(int argc, char **argv, void *args)
 {
     static const struct option longs[] = {
         {"no-std", no_argument, 0, OPT_NO_STD}, {"zlib", no_argument, 0, OPT_ZLIB},
         {"labels", no_argument, 0, OPT_LABELS}, {"threshold", required_argument, 0, OPT_THRESHOLD},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
-    int c;
-    dl_err e;
+    predict_args *a = args;
     memset(a, 0, sizeof *a);
     a->threshold = 0.5;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:hV", longs, NULL)) != -1) {
-        switch (c) {
-        case 'h': usage(); return 0;
-        case 'V': cli_version(TOOL); return 0;
-        case 'o': a->output = optarg; break;
-        case OPT_NO_STD: a->no_std = 1; break;
-        case OPT_ZLIB: a->flags |= ST_ZLIB; break;
-        case OPT_LABELS: a->labels = 1; break;
-        case OPT_THRESHOLD:
-            if (cli_double("--threshold", optarg, &a->threshold, &e))
-                return -cli_exit(TOOL, &e);
-            break;
-        default:
-            return -cli_usage_error(TOOL, "%s '%s'", c == ':' ? "missing value for" : "unknown option",
-                                    argv[optind - 1]);
-        }
-    }
+    int go = filter_getopt(TOOL, argc, argv, ":o:hV", longs, parse_option, a, usage);
+    if (go <= 0)
+        return go;
     if (optind >= argc)
         return -cli_usage_error(TOOL, "missing the CHECKPOINT argument");
     a->checkpoint = argv[optind++];
     if (optind < argc)
-        a->input = argv[optind++];
+        a->io.input = argv[optind++];
     if (optind < argc)
         return -cli_usage_error(TOOL, "unexpected argument '%s'", argv[optind]);
     return 1;
@@ -145,20 +144,12 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
     return rc;
 }
 
-static int run(const predict_args *a, dl_err *e)
+static int predict_body(st_reader *r, st_writer *w, void *args, dl_err *e)
 {
+    const predict_args *a = args;
     mdl_model *m = NULL;
-    st_reader *r = NULL;
-    st_writer *w = NULL;
-    int rc = mdl_load(&m, a->checkpoint, e) || st_reader_open(&r, a->input, e) ||
-             st_writer_open(&w, a->output, a->flags, e);
-    if (!rc)
-        rc = predict_stream(m, r, w, mdl_has_std(m) && !a->no_std, a, e);
-    if (!rc)
-        rc = st_writer_close(w, e);
-    else
-        st_writer_abort(w);
-    st_reader_close(r);
+    int rc = mdl_load(&m, a->checkpoint, e) ||
+             predict_stream(m, r, w, mdl_has_std(m) && !a->no_std, a, e);
     mdl_free(m);
     return rc ? e->code : 0;
 }
@@ -166,12 +157,6 @@ static int run(const predict_args *a, dl_err *e)
 int main(int argc, char **argv)
 {
     predict_args a;
-    dl_err e;
-    int p = parse_args(argc, argv, &a);
-    if (p <= 0)
-        return -p;
-    dl_err_clear(&e);
-    if (run(&a, &e))
-        return cli_exit(TOOL, &e);
-    return 0;
+    memset(&a, 0, sizeof a);
+    return filter_main(TOOL, argc, argv, parse_args, predict_body, &a, &a.io);
 }
