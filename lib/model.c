@@ -104,19 +104,27 @@ static int open_network(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
     return 0;
 }
 
-/* x in the network's input space as f32 [N x inputs]. */
-static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x, dl_err *e)
+/* x in the network's input space as f32 [N x inputs]: *rows is x_raw's own
+ * data when that already is an f32 matrix (no copy), else *x holds it. */
+static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x,
+                        const dl_tensor **rows, dl_err *e)
 {
     size_t in = nm_input_dim(m->net);
-    int rc = m->design && !m->design_upstream
-                 ? bf_apply_tensor(m->design, x_raw, "x", x, e)
-                 : (dl_tensor_copy(x, x_raw, e) || dl_tensor_as_matrix(x, e));
-    if (rc || dl_tensor_convert(x, DL_F32, e))
-        return e->code;
-    if (x->shape[1] != in)
+    *rows = x_raw;
+    if (m->design && !m->design_upstream) {
+        if (bf_apply_tensor(m->design, x_raw, "x", x, e) || dl_tensor_convert(x, DL_F32, e))
+            return e->code;
+        *rows = x;
+    } else if (x_raw->dtype != DL_F32 || x_raw->rank != 2) {
+        if (dl_tensor_copy(x, x_raw, e) || dl_tensor_as_matrix(x, e) ||
+            dl_tensor_convert(x, DL_F32, e))
+            return e->code;
+        *rows = x;
+    }
+    if ((*rows)->shape[1] != in)
         return dl_fail(e, DL_EDATA, "x has %llu columns but the network takes %zu",
-                       (unsigned long long)x->shape[1], in);
-    if (dl_tensor_find_nonfinite(x) >= 0)
+                       (unsigned long long)(*rows)->shape[1], in);
+    if (dl_tensor_find_nonfinite(*rows) >= 0)
         return dl_fail(e, DL_EDATA, "x holds NaN or Inf");
     return 0;
 }
@@ -124,13 +132,14 @@ static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x
 static int predict_network(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_err *e)
 {
     dl_tensor x;
+    const dl_tensor *rows;
     memset(&x, 0, sizeof x);
-    int rc = network_rows(m, x_raw, &x, e);
-    size_t n = rc ? 0 : (size_t)x.shape[0];
+    int rc = network_rows(m, x_raw, &x, &rows, e);
+    size_t n = rc ? 0 : (size_t)rows->shape[0];
     if (!rc)
         rc = dl_tensor_alloc2(yhat, "yhat", DL_F32, n, m->outputs, e);
     if (!rc && n > 0)
-        rc = nm_predict(m->net, x.data, n, yhat->data, e);
+        rc = nm_predict(m->net, rows->data, n, yhat->data, e);
     dl_tensor_free(&x);
     return rc;
 }
