@@ -132,13 +132,10 @@ static int parse_args(int argc, char **argv, void *args)
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     bf_options_init(&a->opt);
-    int go = filter_getopt(TOOL, argc, argv, ":a:o:qhV", longs, parse_option, a, usage);
+    int go = filter_getopt(TOOL, argc, argv, ":a:o:qhV", longs, parse_option, a, usage, NULL, NULL,
+                           &a->io.input);
     if (go <= 0)
         return go;
-    if (optind < argc)
-        a->io.input = argv[optind++];
-    if (optind < argc)
-        return -cli_usage_error(TOOL, "unexpected argument '%s'", argv[optind]);
     if (a->apply && !bf_options_empty(&a->opt))
         return -cli_usage_error(TOOL, "--apply takes the basis from its file; give no basis options");
     if (bf_options_empty(&a->opt))
@@ -275,11 +272,7 @@ static int stream_records(st_reader *r, st_writer *w, const design_args *a, bf_d
         }
     }
     bf_free(own);
-    if (!rc && got < 0)
-        rc = e->code;
-    if (!rc && !seen_x)
-        rc = dl_fail(e, DL_EDATA, "%s: no 'x' record", st_reader_label(r));
-    return rc;
+    return filter_loop_end(r, rc, got, seen_x, e);
 }
 
 /* All records into memory; x chunks also concatenated, as f64, for the fit. */

@@ -142,13 +142,10 @@ static int parse_args(int argc, char **argv, void *args)
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     ls_options_init(&a->opt);
-    int go = filter_getopt(TOOL, argc, argv, ":m:o:vqhV", longs, parse_option, a, usage);
+    int go = filter_getopt(TOOL, argc, argv, ":m:o:vqhV", longs, parse_option, a, usage, NULL, NULL,
+                           &a->io.input);
     if (go <= 0)
         return go;
-    if (optind < argc)
-        a->io.input = argv[optind++];
-    if (optind < argc)
-        return -cli_usage_error(TOOL, "unexpected argument '%s'", argv[optind]);
     const char *why = conflict(a);
     if (why)
         return -cli_usage_error(TOOL, "%s", why);

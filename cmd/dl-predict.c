@@ -68,17 +68,8 @@ static int parse_args(int argc, char **argv, void *args)
     predict_args *a = args;
     memset(a, 0, sizeof *a);
     a->threshold = 0.5;
-    int go = filter_getopt(TOOL, argc, argv, ":o:hV", longs, parse_option, a, usage);
-    if (go <= 0)
-        return go;
-    if (optind >= argc)
-        return -cli_usage_error(TOOL, "missing the CHECKPOINT argument");
-    a->checkpoint = argv[optind++];
-    if (optind < argc)
-        a->io.input = argv[optind++];
-    if (optind < argc)
-        return -cli_usage_error(TOOL, "unexpected argument '%s'", argv[optind]);
-    return 1;
+    return filter_getopt(TOOL, argc, argv, ":o:hV", longs, parse_option, a, usage, "CHECKPOINT",
+                         &a->checkpoint, &a->io.input);
 }
 
 static int record_error(st_reader *r, const st_header *h, dl_err *e)
@@ -137,11 +128,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
             rc = st_copy_record(r, &h, w, e) ? e->code : 0;
         }
     }
-    if (!rc && got < 0)
-        rc = e->code;
-    if (!rc && !seen_x)
-        rc = dl_fail(e, DL_EDATA, "%s: no 'x' record to predict from", st_reader_label(r));
-    return rc;
+    return filter_loop_end(r, rc, got, seen_x, e);
 }
 
 static int predict_body(st_reader *r, st_writer *w, void *args, dl_err *e)

@@ -15,12 +15,14 @@ typedef int (*filter_option_fn)(int c, const char *arg, void *args, dl_err *e);
 /* The tool's work between an open reader and writer. */
 typedef int (*filter_body_fn)(st_reader *r, st_writer *w, void *args, dl_err *e);
 
-/* Runs getopt_long over argv with -h/--help and -V/--version built in.
- * Returns 1 to go on (optind at the operands), 0 after help or version, or
- * minus the exit status after printing a usage error. */
+/* Runs getopt_long over argv with -h/--help and -V/--version built in,
+ * then takes the operands: `required` (named required_name, if not NULL)
+ * and then an optional input FILE.  Returns 1 to go on, 0 after help or
+ * version, or minus the exit status after printing a usage error. */
 static inline int filter_getopt(const char *tool, int argc, char **argv, const char *shorts,
                                 const struct option *longs, filter_option_fn apply,
-                                void *args, void (*usage)(void))
+                                void *args, void (*usage)(void), const char *required_name,
+                                const char **required, const char **input)
 {
     int c;
     dl_err e;
@@ -37,7 +39,25 @@ static inline int filter_getopt(const char *tool, int argc, char **argv, const c
         if (apply(c, optarg, args, &e))
             return -cli_usage_error(tool, "%s", e.msg);
     }
+    if (required && optind >= argc)
+        return -cli_usage_error(tool, "missing the %s argument", required_name);
+    if (required)
+        *required = argv[optind++];
+    if (optind < argc)
+        *input = argv[optind++];
+    if (optind < argc)
+        return -cli_usage_error(tool, "unexpected argument '%s'", argv[optind]);
     return 1;
+}
+
+/* The end of a record loop: a read error (got < 0) or no x at all. */
+static inline int filter_loop_end(st_reader *r, int rc, int got, int seen_x, dl_err *e)
+{
+    if (!rc && got < 0)
+        rc = e->code;
+    if (!rc && !seen_x)
+        rc = dl_fail(e, DL_EDATA, "%s: no 'x' record", st_reader_label(r));
+    return rc;
 }
 
 /* Opens input (NULL: stdin) and output (NULL: stdout, atomically for a
