@@ -126,18 +126,29 @@ static inline uint64_t eight_value(uint64_t v)
 
 /* A run of digits folded into *m (which wraps past 19 digits; the caller
  * counts digits and rescans such long numbers carefully). */
-static inline const char *fold_digits(const char *p, const char *end, uint64_t *m)
+static inline const char *fold_digits(const char *p, const char *end, uint64_t *mant)
 {
+    uint64_t m = *mant; /* a local: stores through *mant could alias p */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     uint64_t v;
     while (end - p >= 8 && (memcpy(&v, p, 8), eight_digits(v))) {
-        *m = *m * 100000000 + eight_value(v);
+        m = m * 100000000 + eight_value(v);
         p += 8;
     }
 #endif
     for (; p < end && is_digit(*p); p++)
-        *m = *m * 10 + (uint64_t)(*p - '0');
+        m = m * 10 + (uint64_t)(*p - '0');
+    *mant = m;
     return p;
+}
+
+/* Zeros before the first significant digit of [p, end) (digits and '.'). */
+static int64_t zeros_before_significant(const char *p, const char *end)
+{
+    int64_t n = 0;
+    for (; p < end && (*p == '0' || *p == '.'); p++)
+        n += *p == '0';
+    return n;
 }
 
 static inline const char *scan_decimal(const char *s, const char *end, decimal *d, int *ok)
@@ -160,7 +171,7 @@ static inline const char *scan_decimal(const char *s, const char *end, decimal *
     *ok = ndigits > 0;
     if (!*ok)
         return p;
-    if (ndigits > 19) { /* maybe too long for mant: count significant digits */
+    if (ndigits > 19 && ndigits - zeros_before_significant(digits, p) > 19) { /* mant wrapped */
         int again;
         d->mant = 0;
         d->exp10 = 0;

@@ -23,6 +23,9 @@ static void random_decimal(dl_rng *r, char *buf, size_t len)
     size_t n = 0;
     if (dl_rng_below(r, 2))
         buf[n++] = '-';
+    if (dl_rng_below(r, 4) == 0) /* leading zeros do not count as digits */
+        for (int z = (int)dl_rng_below(r, 25); z >= 0; z--)
+            buf[n++] = '0';
     int digits = 1 + (int)dl_rng_below(r, 25);
     int point = (int)dl_rng_below(r, (uint64_t)digits + 2);
     for (int i = 0; i < digits; i++) {
@@ -41,7 +44,7 @@ static int mismatches_against_libc(int is_float, uint64_t seed, int n)
 {
     dl_rng r;
     dl_rng_seed(&r, seed);
-    char buf[96];
+    char buf[128];
     int bad = 0;
     for (int i = 0; i < n; i++) {
         random_decimal(&r, buf, sizeof buf);
