@@ -50,6 +50,15 @@ OUT ?= out
 $(OUT):
 	mkdir -p $@
 
+# Any CSV of data/ as a stream (its last column is y): $(OUT)/fish2d.dlt.
+$(OUT)/%.dlt: $(DATA)/%.csv $(TENSOR) | $(OUT)
+	dl-tensor import --targets 1 $< -o $@
+.PRECIOUS: $(OUT)/%.dlt
+
+# $(call metric,CKPT,DATA,NAME): metric NAME (a dl-eval column) of the
+# checkpoint's predictions for DATA, as a shell command.
+metric = dl-predict $(1) $(2) | dl-eval --format tsv | tsv-select $(3) | tail -n 1
+
 .PHONY: clean
 clean:
 	rm -rf $(OUT)
