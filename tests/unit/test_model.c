@@ -1,0 +1,194 @@
+/* lib/model: linear checkpoints opened and applied, and every way a
+ * checkpoint can be wrong. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basis.h"
+#include "model.h"
+#include "unit.h"
+
+static void add_text(dl_tensor_set *s, const char *name, const char *text)
+{
+    dl_tensor t;
+    dl_err e;
+    uint64_t len = strlen(text);
+    if (dl_tensor_alloc(&t, name, DL_U8, 1, &len, &e) == 0) {
+        memcpy(t.data, text, len);
+        dl_set_add(s, &t, &e);
+    }
+}
+
+static void add_f64(dl_tensor_set *s, const char *name, int rank, const uint64_t *shape,
+                    const double *v)
+{
+    dl_tensor t;
+    dl_err e;
+    if (dl_tensor_alloc(&t, name, DL_F64, rank, shape, &e) == 0) {
+        memcpy(t.data, v, dl_tensor_nbytes(&t));
+        dl_set_add(s, &t, &e);
+    }
+}
+
+static dl_tensor column(const double *v, uint64_t n, uint64_t cols)
+{
+    dl_tensor t;
+    dl_err e;
+    dl_tensor_alloc2(&t, "x", DL_F64, n, cols, &e);
+    memcpy(t.data, v, n * cols * sizeof *v);
+    return t;
+}
+
+/* A cubic-free quadratic: design bias + poly 2 on one input, w = 1, 2, 3. */
+static void quadratic(dl_tensor_set *s, int posterior)
+{
+    bf_options o;
+    bf_design *d;
+    dl_tensor rec;
+    dl_err e;
+    const double w[3] = {1, 2, 3}, cov[9] = {1, 0, 0, 0, 2, 0, 0, 0, 0.5}, s2 = 0.25;
+    uint64_t ws[2] = {3, 1}, cs[3] = {1, 3, 3}, ks[1] = {1};
+    dl_set_init(s);
+    add_text(s, "model", "kind: linear\nsolver: svd\n");
+    bf_options_init(&o);
+    o.poly = 2;
+    if (bf_fit(&d, &o, NULL, 0, 1, &e) == 0 && bf_to_record(d, &rec, &e) == 0)
+        dl_set_add(s, &rec, &e);
+    bf_free(d);
+    add_f64(s, "w", 2, ws, w);
+    if (posterior) {
+        add_f64(s, "w_cov", 3, cs, cov);
+        add_f64(s, "sigma2", 1, ks, &s2);
+    }
+}
+
+static void test_linear_with_design(void)
+{
+    dl_tensor_set s;
+    mdl_model *m = NULL;
+    dl_err e;
+    const double xs[3] = {-1, 0, 2};
+    dl_tensor x = column(xs, 3, 1), yhat, ystd;
+    quadratic(&s, 1);
+    CHECK(mdl_open(&m, &s, &e) == 0);
+    CHECK(m && mdl_kind(m) == MDL_LINEAR && mdl_input_dim(m) == 1 && mdl_output_dim(m) == 1);
+    CHECK(m && mdl_has_std(m));
+    CHECK(m && mdl_predict(m, &x, &yhat, &ystd, &e) == 0);
+    for (int i = 0; m && i < 3; i++) {
+        double t = xs[i], q = 1 + 2 * t * t + 0.5 * t * t * t * t;
+        CHECK_NEAR(((double *)yhat.data)[i], 1 + 2 * t + 3 * t * t, 1e-15);
+        CHECK_NEAR(((double *)ystd.data)[i], sqrt(0.25 + q), 1e-15);
+    }
+    CHECK_STR(yhat.name, "yhat");
+    CHECK_STR(ystd.name, "ystd");
+    dl_tensor_free(&yhat);
+    dl_tensor_free(&ystd);
+    ((double *)x.data)[1] = NAN;
+    CHECK(m && mdl_predict(m, &x, &yhat, NULL, &e) == DL_EDATA);
+    mdl_free(m);
+    dl_tensor_free(&x);
+    dl_set_free(&s);
+}
+
+static void test_linear_without_design(void)
+{
+    dl_tensor_set s;
+    mdl_model *m = NULL;
+    dl_err e;
+    const double w[4] = {1, -1, 2, 0.5}, xs[4] = {1, 2, 3, 4};
+    uint64_t ws[2] = {2, 2};
+    dl_tensor x = column(xs, 2, 2), yhat;
+    dl_set_init(&s);
+    add_text(&s, "model", "kind:   linear  \n");
+    add_f64(&s, "w", 2, ws, w);
+    CHECK(mdl_open(&m, &s, &e) == 0);
+    CHECK(m && !mdl_has_std(m) && mdl_input_dim(m) == 2);
+    CHECK(m && mdl_predict(m, &x, &yhat, NULL, &e) == 0);
+    if (m) {
+        double *y = yhat.data;
+        CHECK(y[0] == 5 && y[1] == 0 && y[2] == 11 && y[3] == -1);
+        dl_tensor_free(&yhat);
+    }
+    x.shape[1] = 1, x.shape[0] = 4; /* wrong column count */
+    CHECK(m && mdl_predict(m, &x, &yhat, NULL, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "x has 1 columns but the model takes 2") != NULL);
+    mdl_free(m);
+    dl_tensor_free(&x);
+    dl_set_free(&s);
+}
+
+/* Opens a checkpoint whose model text is `text` with w of P rows. */
+static int open_with(const char *text, uint64_t p, dl_err *e)
+{
+    dl_tensor_set s;
+    mdl_model *m = NULL;
+    const double w[3] = {1, 2, 3};
+    uint64_t ws[2] = {p, 1};
+    dl_set_init(&s);
+    if (text)
+        add_text(&s, "model", text);
+    if (p)
+        add_f64(&s, "w", 2, ws, w);
+    int rc = mdl_open(&m, &s, e);
+    mdl_free(m);
+    dl_set_free(&s);
+    return rc;
+}
+
+static void test_bad_checkpoints(void)
+{
+    dl_err e;
+    CHECK(open_with(NULL, 2, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "not a checkpoint") != NULL);
+    CHECK(open_with("solver: svd\n", 2, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "no 'kind:' line") != NULL);
+    CHECK(open_with("kind: banana\n", 2, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "unknown model kind 'banana'") != NULL);
+    CHECK(open_with("kind: linear\n", 0, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "no 'w' tensor") != NULL);
+    /* the design makes 3 columns, w has 2 rows */
+    dl_tensor_set s;
+    mdl_model *m = NULL;
+    quadratic(&s, 0);
+    dl_tensor *w = dl_set_find(&s, "w");
+    w->shape[0] = 2;
+    CHECK(mdl_open(&m, &s, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "design makes 3 columns but w has 2 rows") != NULL);
+    dl_set_free(&s);
+    /* a posterior of the wrong shape */
+    quadratic(&s, 1);
+    dl_set_find(&s, "w_cov")->shape[1] = 1;
+    CHECK(mdl_open(&m, &s, &e) == DL_EDATA);
+    dl_set_free(&s);
+    quadratic(&s, 0);
+    ((double *)dl_set_find(&s, "w")->data)[1] = NAN;
+    CHECK(mdl_open(&m, &s, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "NaN") != NULL);
+    dl_set_free(&s);
+}
+
+static void test_text_value(void)
+{
+    dl_tensor_set s;
+    char buf[16];
+    dl_set_init(&s);
+    add_text(&s, "model", "kind: linear\nrows:  12 \r\nlast:x");
+    dl_tensor *rec = dl_set_find(&s, "model");
+    CHECK(rec && mdl_text_value(rec, "rows", buf, sizeof buf) == 1);
+    CHECK_STR(buf, "12");
+    CHECK(rec && mdl_text_value(rec, "last", buf, sizeof buf) == 1);
+    CHECK_STR(buf, "x");
+    CHECK(rec && mdl_text_value(rec, "row", buf, sizeof buf) == 0);
+    CHECK(rec && mdl_text_value(rec, "kind", buf, 4) == 1);
+    CHECK_STR(buf, "lin");
+    dl_set_free(&s);
+}
+
+int main(void)
+{
+    UNIT_RUN(test_linear_with_design);
+    UNIT_RUN(test_linear_without_design);
+    UNIT_RUN(test_bad_checkpoints);
+    UNIT_RUN(test_text_value);
+    return UNIT_DONE();
+}
