@@ -135,7 +135,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
 }
 
 @test "lesson classify: x_D is -b/w of the trained model; the network beats a straight line in 2-D" {
-    run make -s -C "$EX/classify" BIN="$BIN" OUT="$T/classify"
+    run make -s -j 2 -C "$EX/classify" BIN="$BIN" OUT="$T/classify"
     [ "$status" -eq 0 ]
     local w b xd
     w=$(dl-tensor export --name layer1.weight "$T/classify/speed.ckpt")
@@ -160,7 +160,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
 }
 
 @test "lesson linear: the validation error is lowest at a middle degree, the training error falls" {
-    run make -s -C "$EX/linear" BIN="$BIN" OUT="$T/linear" "DEGREES=1 2 3 4 6 8 10"
+    run make -s -j 2 -C "$EX/linear" BIN="$BIN" OUT="$T/linear" "DEGREES=1 2 3 4 6 8 10"
     [ "$status" -eq 0 ]
     local table=$T/linear/error-vs-degree.tsv
     [ "$(head -n 1 "$table")" = "$(printf 'degree\ttrain_rmse\tval_rmse')" ]
