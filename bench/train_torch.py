@@ -64,6 +64,22 @@ def net_a():
                                torch.nn.Linear(128, N_CLASS))
 
 
+def fit(net, opt, loss_fn, x, y, epochs, batch):
+    """The timed loop: shuffled minibatches (in order for a full batch)."""
+    import torch
+    n = len(x)
+    t0 = time.perf_counter()
+    for _ in range(epochs):
+        perm = torch.randperm(n) if batch < n else torch.arange(n)
+        for s in range(0, n, batch):
+            idx = perm[s:s + batch]
+            opt.zero_grad()
+            loss = loss_fn(net(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+    return time.perf_counter() - t0
+
+
 def train_a(d, threads):
     import torch
     torch.set_num_threads(threads)
@@ -72,17 +88,7 @@ def train_a(d, threads):
     xte, yte = load(d, "xte.npy"), load(d, "yte.npy")[:, 0].long()
     net = net_a()
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    t0 = time.perf_counter()
-    for _ in range(EPOCHS):
-        perm = torch.randperm(N_TRAIN)
-        for s in range(0, N_TRAIN, BATCH):
-            idx = perm[s:s + BATCH]
-            opt.zero_grad()
-            loss = loss_fn(net(xtr[idx]), ytr[idx])
-            loss.backward()
-            opt.step()
-    secs = time.perf_counter() - t0
+    secs = fit(net, opt, torch.nn.CrossEntropyLoss(), xtr, ytr, EPOCHS, BATCH)
     with torch.no_grad():
         acc = (net(xte).argmax(1) == yte).float().mean().item()
     torch.save(net.state_dict(), os.path.join(d, "a.pt"))
@@ -97,18 +103,7 @@ def train_b(d, batch):
     net = torch.nn.Sequential(torch.nn.Linear(1, 10), torch.nn.Tanh(), torch.nn.Linear(10, 1))
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
     loss_fn = torch.nn.MSELoss()
-    n = len(x)
-    bs = batch if batch > 0 else n
-    t0 = time.perf_counter()
-    for _ in range(2000):
-        perm = torch.randperm(n) if bs < n else torch.arange(n)
-        for s in range(0, n, bs):
-            idx = perm[s:s + bs]
-            opt.zero_grad()
-            loss = loss_fn(net(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
-    secs = time.perf_counter() - t0
+    secs = fit(net, opt, loss_fn, x, y, 2000, batch if batch > 0 else len(x))
     with torch.no_grad():
         mse = loss_fn(net(x), y).item()
     print("epoch_us %.2f mse %.5f seconds %.4f" % (secs / 2000 * 1e6, mse, secs))
