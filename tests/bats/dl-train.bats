@@ -220,3 +220,17 @@ short() {
     [ "$status" -eq 1 ]
     [[ $output == *"no 'y' record"* ]]
 }
+
+@test "--diagnostics shows vanishing gradients with sigmoid, level ones with relu and kaiming" {
+    dl-design --standardize --no-bias -q < "$TMP/f2.dlt" > "$TMP/s.dlt"
+    for act in sigmoid relu; do
+        h="{units: 32, activation: $act}"
+        dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 -s model.init=auto \
+            -s "model.layers=[$h, $h, $h, $h, $h, $h, {units: 1, activation: sigmoid}]" \
+            --diagnostics "$TMP/d_$act.tsv" < "$TMP/s.dlt" > /dev/null
+    done
+    # gradient norm of layer 1 over that of layer 7
+    ratio() { awk -F'\t' '$2 == 1 { a = $9 } $2 == 7 { b = $9 } END { print a / b }' "$1"; }
+    awk -v r="$(ratio "$TMP/d_sigmoid.tsv")" 'BEGIN { exit !(r < 1e-3) }'
+    awk -v r="$(ratio "$TMP/d_relu.tsv")" 'BEGIN { exit !(r > 0.1 && r < 10) }'
+}
