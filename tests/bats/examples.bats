@@ -8,6 +8,9 @@ setup() {
     EX="$DL_TEST_ROOT/examples"
     T="$BATS_TEST_TMPDIR"
     BIN=$(dirname "$(command -v dl-train)")
+    # The suite may run under a make: its flags (variables, jobserver) are
+    # not for the examples' makes.
+    unset MAKEFLAGS MFLAGS MAKELEVEL
     export DL_BIN="$BIN" SWEEP_OUT="$T/sweep"
     # A grid of two configurations, five epochs each.
     GRID=(BIN="$BIN" OUT="$T/sweep" LRS=0.01 "UNITS=2 4" WDS=0 EPOCHS=5)
