@@ -198,11 +198,16 @@ static size_t qr_chunk_rows(size_t cols)
 
 int ls_qr_init(ls_qr *q, size_t p, size_t k, dl_err *e)
 {
+    return ls_qr_init_chunk(q, p, k, 0, e);
+}
+
+int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
+{
     memset(q, 0, sizeof *q);
     q->p = p;
     q->k = k;
     q->cols = p + k;
-    q->chunk = qr_chunk_rows(q->cols);
+    q->chunk = chunk_rows ? chunk_rows : qr_chunk_rows(q->cols);
     q->nb = q->cols < 32 ? (int)q->cols : 32;
     if (q->cols > 46340 || alloc_doubles(&q->r, q->cols, q->cols, e) ||
         alloc_doubles(&q->b, q->chunk, q->cols, e) ||

@@ -155,3 +155,9 @@ fit_w() {
     run dl-lstsq --ridge -1
     [ "$status" -eq 2 ]
 }
+
+@test "svd streams: a chunked input gives the identical checkpoint" {
+    dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 -q | dl-lstsq -q > "$TMP/a.ckpt"
+    dl-tensor import -t 1 --chunk-rows 9 "$FIX/train.csv" | dl-design --poly 2 -q | dl-lstsq -q > "$TMP/b.ckpt"
+    cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
+}

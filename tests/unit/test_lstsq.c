@@ -186,6 +186,32 @@ static void test_posterior(void)
     free(x.v), free(y.v), free(sigma2.v), free(cov0.v);
 }
 
+/* Many small folds (7 rows each, the last partial) give the one-shot answer. */
+static void test_qr_folds(void)
+{
+    test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load("wc_w_lstsq");
+    ls_options o;
+    ls_result r;
+    ls_qr q;
+    dl_err e;
+    ls_options_init(&o);
+    CHECK(ls_qr_init_chunk(&q, x.cols, y.cols, 7, &e) == 0);
+    for (size_t i = 0; i < x.rows; i += 11) { /* input chunks unlike the folds */
+        size_t n = x.rows - i < 11 ? x.rows - i : 11;
+        CHECK(ls_qr_add(&q, x.v + i * x.cols, y.v + i * y.cols, n, &e) == 0);
+    }
+    CHECK(ls_qr_solve(&q, &o, &r, &e) == 0);
+    check_matrix(r.w, &w, 1e-10);
+    CHECK(r.rank == 4);
+    ls_result_free(&r);
+    o.method = LS_QR;
+    CHECK(ls_qr_solve(&q, &o, &r, &e) == 0);
+    check_matrix(r.w, &w, 1e-10);
+    ls_result_free(&r);
+    ls_qr_free(&q);
+    free(x.v), free(y.v), free(w.v);
+}
+
 static void test_more_columns_than_rows(void)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
@@ -226,6 +252,7 @@ int main(void)
     UNIT_RUN(test_duplicate_column);
     UNIT_RUN(test_partial_combine);
     UNIT_RUN(test_posterior);
+    UNIT_RUN(test_qr_folds);
     UNIT_RUN(test_more_columns_than_rows);
     UNIT_RUN(test_method_names);
     return UNIT_DONE();
