@@ -167,13 +167,13 @@ static int close_text(FILE *f, const char *path, dl_err *e)
 static int train(const args *a, run *r, dl_err *e)
 {
     const char *val_path = a->val ? a->val : r->spec.val_file[0] ? r->spec.val_file : NULL;
+    /* Opened first, so that a terminal is refused before any reading or work. */
+    if (st_writer_open(&r->out, a->output, a->zlib ? ST_ZLIB : 0, e))
+        return e->code;
     if (read_set(a->data, &r->data, e) || (val_path && read_set(val_path, &r->val, e)) ||
         (a->resume && read_set(a->resume, &r->resume, e)) ||
         (a->init_from && read_set(a->init_from, &r->init_from, e)) ||
         open_text(a->log, &r->log, e) || open_text(a->diag, &r->diag, e))
-        return e->code;
-    /* Opened first, so that a terminal is refused before the work. */
-    if (st_writer_open(&r->out, a->output, a->zlib ? ST_ZLIB : 0, e))
         return e->code;
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);

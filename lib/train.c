@@ -116,7 +116,8 @@ static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, dl_err
         n_val = 1;
     if (n_val >= n)
         return dl_fail(e, DL_EDATA, "%s: %zu rows leave no training rows after holding out "
-                       "%s for validation", t->cfg->data_label, n, "a fraction");
+                       "%zu for validation (training.validation %g)", t->cfg->data_label, n,
+                       n_val, t->spec.validation);
     unsigned char *is_val = calloc(n, 1);
     uint64_t *perm = calloc(n, sizeof *perm);
     int rc = 0;
