@@ -12,13 +12,20 @@ setup() {
     dl-tensor import -t 1 "$TMP/rows.csv" -o "$TMP/rows.dlt"
 }
 
+# fails STATUS MESSAGE COMMAND...: COMMAND exits with STATUS and says MESSAGE.
+fails() {
+    local want=$1 message=$2
+    shift 2
+    run "$@"
+    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
+    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
+}
+
 # refuses TEXT MESSAGE [OPTION...]: importing TEXT fails with status 1 and
 # an error that contains MESSAGE.
 refuses() {
     printf "$1" > "$TMP/in.csv"
-    run dl-tensor import "${@:3}" "$TMP/in.csv"
-    [ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
-    [[ $output == *"$2"* ]] || { echo "got: $output"; return 1; }
+    fails 1 "$2" dl-tensor import "${@:3}" "$TMP/in.csv"
 }
 
 # Every exported row of x0,x1,y0 must still satisfy y0 = 10*x0 + x1.
@@ -42,12 +49,8 @@ rows_aligned() {
 @test "dl-tensor: usage errors exit 2 and name the problem" {
     run dl-tensor
     [ "$status" -eq 2 ]
-    run dl-tensor frobnicate
-    [ "$status" -eq 2 ]
-    [[ $output == *"unknown command 'frobnicate'"* ]]
-    run dl-tensor import --bogus "$TMP/small.csv"
-    [ "$status" -eq 2 ]
-    [[ $output == *"--bogus"* ]]
+    fails 2 "unknown command 'frobnicate'" dl-tensor frobnicate
+    fails 2 "--bogus" dl-tensor import --bogus "$TMP/small.csv"
     run dl-tensor import --dtype i32 "$TMP/small.csv"
     [ "$status" -eq 2 ]
     run dl-tensor import --name z -t 1 "$TMP/small.csv"
@@ -80,12 +83,8 @@ rows_aligned() {
     run dl-tensor export --name yhat "$TMP/p.dlt"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "1,2,3" ]
-    run dl-tensor export "$TMP/p.dlt"
-    [ "$status" -eq 1 ]
-    [[ $output == *"no 'x' or 'y' record"* ]]
-    run dl-tensor export --name nope "$TMP/p.dlt"
-    [ "$status" -eq 1 ]
-    [[ $output == *"no record named 'nope'"* ]]
+    fails 1 "no 'x' or 'y' record" dl-tensor export "$TMP/p.dlt"
+    fails 1 "no record named 'nope'" dl-tensor export --name nope "$TMP/p.dlt"
 }
 
 @test "dl-tensor import: comma, tab, semicolon and blanks give the same stream" {
@@ -117,9 +116,7 @@ rows_aligned() {
     printf '1,2\n3,4\n' > "$TMP/n.csv"
     run dl-tensor export < <(dl-tensor import --header "$TMP/n.csv")
     [ "$output" = "3,4" ]
-    run dl-tensor import --no-header "$TMP/small.csv"
-    [ "$status" -eq 1 ]
-    [[ $output == *"line 1, column 1: 'a' is not a number"* ]]
+    fails 1 "line 1, column 1: 'a' is not a number" dl-tensor import --no-header "$TMP/small.csv"
 }
 
 @test "dl-tensor import: ragged rows are an error naming the line" {
@@ -129,9 +126,7 @@ rows_aligned() {
     [ "$output" = "dl-tensor: $TMP/ragged.csv: line 3: 2 fields, expected 3 (as on line 1)" ]
     [ ! -e "$TMP/out.dlt" ]
     printf '1,2\n3,4,5\n' > "$TMP/long.csv"
-    run dl-tensor import "$TMP/long.csv"
-    [ "$status" -eq 1 ]
-    [[ $output == *"line 2: 3 fields, expected 2"* ]]
+    fails 1 "line 2: 3 fields, expected 2" dl-tensor import "$TMP/long.csv"
 }
 
 @test "dl-tensor import: non-numeric and empty cells name line, column and header" {
@@ -148,19 +143,13 @@ rows_aligned() {
 }
 
 @test "dl-tensor import: empty input and header-only input are errors" {
-    run dl-tensor import < /dev/null
-    [ "$status" -eq 1 ]
-    [[ $output == *"empty input"* ]]
+    fails 1 "empty input" dl-tensor import < /dev/null
     printf '\n# nothing\n\n' > "$TMP/blank.csv"
     run dl-tensor import "$TMP/blank.csv"
     [ "$status" -eq 1 ]
     printf 'a,b\n' > "$TMP/h.csv"
-    run dl-tensor import "$TMP/h.csv"
-    [ "$status" -eq 1 ]
-    [[ $output == *"no data rows"* ]]
-    run dl-tensor import "$TMP/missing.csv"
-    [ "$status" -eq 3 ]
-    [[ $output == *"missing.csv: cannot open"* ]]
+    fails 1 "no data rows" dl-tensor import "$TMP/h.csv"
+    fails 3 "missing.csv: cannot open" dl-tensor import "$TMP/missing.csv"
 }
 
 @test "dl-tensor import: NaN and Inf are refused unless --allow-nonfinite" {
@@ -188,9 +177,7 @@ rows_aligned() {
     [ "$output" = "$(printf '0.1,16777216\n3.4028235e+38,1.0000001')" ]
     dl-tensor import --dtype f32 "$TMP/f.csv" | dl-tensor info | grep -q 'x  *f32'
     printf '1,3.5e38\n' > "$TMP/over.csv"
-    run dl-tensor import --dtype f32 "$TMP/over.csv"
-    [ "$status" -eq 1 ]
-    [[ $output == *"out of range for f32"* ]]
+    fails 1 "out of range for f32" dl-tensor import --dtype f32 "$TMP/over.csv"
 }
 
 @test "dl-tensor import: every numpy fixture reads back as numpy wrote it" {
@@ -231,20 +218,12 @@ rows_aligned() {
 }
 
 @test "dl-tensor import: bad .npy files are clear errors" {
-    run dl-tensor import "$N/bad_c8.npy"
-    [ "$status" -eq 1 ]
-    [[ $output == *"bad_c8.npy: .npy dtype '<c8' is not supported"* ]]
-    run dl-tensor import "$N/bad_3d.npy"
-    [ "$status" -eq 1 ]
-    [[ $output == *"a 3-D array"* ]]
+    fails 1 "bad_c8.npy: .npy dtype '<c8' is not supported" dl-tensor import "$N/bad_c8.npy"
+    fails 1 "a 3-D array" dl-tensor import "$N/bad_3d.npy"
     head -c 150 "$N/f8_le_c_2d.npy" > "$TMP/trunc.npy"
-    run dl-tensor import "$TMP/trunc.npy"
-    [ "$status" -eq 1 ]
-    [[ $output == *"truncated .npy data"* ]]
+    fails 1 "truncated .npy data" dl-tensor import "$TMP/trunc.npy"
     head -c 40 "$N/f8_le_c_2d.npy" > "$TMP/trunc.npy"
-    run dl-tensor import "$TMP/trunc.npy"
-    [ "$status" -eq 1 ]
-    [[ $output == *"truncated .npy header"* ]]
+    fails 1 "truncated .npy header" dl-tensor import "$TMP/trunc.npy"
     { cat "$N/f8_le_c_2d.npy"; printf 'x'; } > "$TMP/extra.npy"
     run dl-tensor import "$TMP/extra.npy"
     [ "$status" -eq 1 ]
@@ -265,16 +244,12 @@ rows_aligned() {
     # detected from content on standard input too
     dl-tensor import < "$TMP/s.svm" | cmp - <(dl-tensor import "$TMP/s.svm")
     printf '1 3:1 2:1\n' > "$TMP/order.svm"
-    run dl-tensor import "$TMP/order.svm"
-    [ "$status" -eq 1 ]
-    [[ $output == *"line 1: '2:1' has an index not above the previous one"* ]]
+    fails 1 "line 1: '2:1' has an index not above the previous one" dl-tensor import "$TMP/order.svm"
     printf '1 0:1\n' > "$TMP/zero.svm"
     run dl-tensor import "$TMP/zero.svm"
     [ "$status" -eq 1 ]
     printf 'one 1:1\n' > "$TMP/label.svm"
-    run dl-tensor import "$TMP/label.svm"
-    [ "$status" -eq 1 ]
-    [[ $output == *"'one' is not a finite numeric label"* ]]
+    fails 1 "'one' is not a finite numeric label" dl-tensor import "$TMP/label.svm"
 }
 
 @test "dl-tensor import: writes bounded chunks that reassemble to the same data" {
@@ -288,6 +263,16 @@ rows_aligned() {
     grep -q '\[65536, 1\]' "$TMP/info"
     grep -q '\[4464, 1\]' "$TMP/info"
     grep -q '\[70000, 1\]  *2 records' "$TMP/info"
+}
+
+@test "dl-tensor import: memory stays bounded however long the input" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizer builds have their own memory overhead"
+    [ -x /usr/bin/time ] || skip "no /usr/bin/time"
+    # 4 million rows x 5 doubles: 160 MB of data, imported from a pipe
+    seq 1 4000000 | awk '{ print $1 "," $1 "," $1 "," $1 "," $1 }' |
+        /usr/bin/time -f '%M' -o "$TMP/rss" dl-tensor import | dl-tensor info > "$TMP/info"
+    grep -q '\[4000000, 5\]  *62 records' "$TMP/info"
+    [ "$(cat "$TMP/rss")" -lt 50000 ]   # kilobytes
 }
 
 @test "dl-tensor head: first N rows of every row record, others pass through" {
@@ -394,9 +379,7 @@ rows_aligned() {
     run script -qec "dl-tensor import $TMP/small.csv" /dev/null
     [ "$status" -eq 2 ]
     [[ $output == *"terminal"*"dl-tensor export"* ]]
-    run script -qec "dl-tensor export --format npy $TMP/rows.dlt" /dev/null
-    [ "$status" -eq 2 ]
-    [[ $output == *"refusing to write .npy to a terminal"* ]]
+    fails 2 "refusing to write .npy to a terminal" script -qec "dl-tensor export --format npy $TMP/rows.dlt" /dev/null
     run script -qec "dl-tensor export $TMP/rows.dlt" /dev/null
     [ "$status" -eq 0 ]
 }

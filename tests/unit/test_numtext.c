@@ -125,18 +125,10 @@ static void test_syntax(void)
     CHECK(parse64("Infinity", &v) == NT_OK && isinf(v) && v > 0);
     CHECK(parse64("1e400", &v) == NT_RANGE);
     CHECK(parse64("1e-400", &v) == NT_OK && v == 0.0);
-    CHECK(parse64("", &v) == NT_SYNTAX);
-    CHECK(parse64(".", &v) == NT_SYNTAX);
-    CHECK(parse64("-", &v) == NT_SYNTAX);
-    CHECK(parse64("1e", &v) == NT_SYNTAX);
-    CHECK(parse64("1e+", &v) == NT_SYNTAX);
-    CHECK(parse64("0x10", &v) == NT_SYNTAX);
-    CHECK(parse64("1,5", &v) == NT_SYNTAX);
-    CHECK(parse64(" 1", &v) == NT_SYNTAX);
-    CHECK(parse64("1 ", &v) == NT_SYNTAX);
-    CHECK(parse64("abc", &v) == NT_SYNTAX);
-    CHECK(parse64("nanx", &v) == NT_SYNTAX);
-    CHECK(parse64("1.2.3", &v) == NT_SYNTAX);
+    static const char *const not_numbers[] = {"",   ".",  "-",   "1e",  "1e+",  "0x10",
+                                              "1,5", " 1", "1 ", "abc", "nanx", "1.2.3"};
+    for (size_t i = 0; i < sizeof not_numbers / sizeof *not_numbers; i++)
+        CHECK(parse64(not_numbers[i], &v) == NT_SYNTAX);
     float f;
     CHECK(parse32("1e39", &f) == NT_RANGE);
     CHECK(parse32("3.4028234e38", &f) == NT_OK && f == FLT_MAX);
