@@ -509,6 +509,9 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
         ps->sum[ST_YTY].shape[0] != k || ps->sum[ST_YSUM].shape[0] != k ||
         ps->sum[ST_ROWS].shape[0] != 1 || ((int64_t *)ps->sum[ST_ROWS].data)[0] < 0)
         return dl_fail(e, DL_EDATA, "the partial statistics have inconsistent shapes");
+    for (int i = 0; i < ST_ROWS; i++)
+        if (dl_tensor_find_nonfinite(&ps->sum[i]) >= 0)
+            return dl_fail(e, DL_EDATA, "'%s' holds NaN or Inf", stat_names[i]);
     if (ls_stats_init(s, (size_t)p, (size_t)k, e))
         return e->code;
     memcpy(s->xtx, ps->sum[ST_XTX].data, (size_t)(p * p) * sizeof(double));

@@ -135,6 +135,17 @@ static int result_init(ls_result *r, size_t n, size_t p, size_t k, dl_err *e)
     return 0;
 }
 
+/* Overflowing data or statistics must not become a checkpoint of NaNs. */
+static int check_weights(const ls_result *r, dl_err *e)
+{
+    for (size_t i = 0; i < r->p * r->k; i++)
+        if (!isfinite(r->w[i]))
+            return dl_fail(e, DL_ENUM, "the solution is not finite (weight %zu of output %zu): "
+                                       "the data or the statistics overflow",
+                           i / r->k + 1, i % r->k + 1);
+    return 0;
+}
+
 /* R^2 as scikit-learn: 1 - RSS/TSS, and for constant y 1 (perfect) or 0. */
 static double r2_score(double rss, double tss)
 {
@@ -353,8 +364,10 @@ int ls_qr_solve(ls_qr *q, const ls_options *o, ls_result *r, dl_err *e)
         for (size_t i = 0; i < p; i++)
             for (size_t j = 0; j < k; j++)
                 r->w[i * k + j] = z[j * p + i];
-        qr_metrics(q, z0, r);
+        rc = check_weights(r, e);
     }
+    if (!rc)
+        qr_metrics(q, z0, r);
     free(a);
     free(z);
     free(z0);
@@ -504,12 +517,16 @@ int ls_solve_stats(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
         return dl_fail(e, DL_EDATA, "%llu rows cannot determine %zu weights; add rows, use "
                                     "fewer columns or regularize (--ridge, --lasso)",
                        (unsigned long long)s->n, s->p);
+    for (size_t i = 0; i < s->p * s->p; i++)
+        if (!isfinite(s->xtx[i]))
+            return dl_fail(e, DL_ENUM, "X^T X overflows: scale the data "
+                                       "(dl-design --standardize)");
     if (result_init(r, s->n, s->p, s->k, e))
         return e->code;
     ls_stats_symmetrize(s);
     int rc = o->alpha > 0 ? solve_cd(s, o, r, e) : solve_normal(s, o, r, e);
     if (!rc)
-        rc = ls_fit_metrics_stats(s, r, e);
+        rc = check_weights(r, e) || ls_fit_metrics_stats(s, r, e);
     if (rc)
         ls_result_free(r);
     return rc;
