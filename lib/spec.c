@@ -1095,8 +1095,13 @@ static void format_training(sbuf *b, const dl_spec *s)
         sb_printf(b, "  batch_size: full\n");
     sb_printf(b, "  shuffle: %s\n  seed: %llu\n", s->shuffle ? "true" : "false",
               (unsigned long long)s->seed);
-    if (s->val_file[0])
-        sb_printf(b, "  validation: '%s'\n", s->val_file);
+    if (s->val_file[0]) {
+        /* single-quoted YAML: a quote inside is written twice */
+        sb_printf(b, "  validation: '");
+        for (const char *p = s->val_file; *p; p++)
+            sb_printf(b, *p == '\'' ? "''" : "%c", *p);
+        sb_printf(b, "'\n");
+    }
     else
         sb_printf(b, "  validation: %s\n", num(s->validation, n1));
     sb_printf(b, "  early_stopping: {patience: %llu, min_delta: %s}\n",

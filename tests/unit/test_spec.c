@@ -142,6 +142,17 @@ static void test_round_trip(void)
     CHECK(b.sched.kind == SCHED_STEP && b.sched.step_size == 10);
     free(t1);
     free(t2);
+    /* a validation file name with a quote survives the round trip */
+    const char *ov3[] = {"training.validation=\"it's val.dlt\"",
+                         "optimizer.schedule.warmup=5"};
+    CHECK(parse(&a, "model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n", ov3, 2,
+                &e) == 0);
+    CHECK_STR(a.val_file, "it's val.dlt");
+    CHECK(a.opt.kind == OPT_ADAM && a.sched.warmup == 5);
+    CHECK(spec_format(&a, &t1, &n1, &e) == 0);
+    CHECK(spec_parse(&b, t1, n1, "printed", NULL, 0, &e) == 0);
+    CHECK_STR(b.val_file, "it's val.dlt");
+    free(t1);
     /* a checkpoint's model record starts with kind: network */
     char rec[2048];
     snprintf(rec, sizeof rec, "kind: network\n%s", fish2d);
