@@ -161,3 +161,12 @@ fit_w() {
     dl-tensor import -t 1 --chunk-rows 9 "$FIX/train.csv" | dl-design --poly 2 -q | dl-lstsq -q > "$TMP/b.ckpt"
     cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
 }
+
+@test "overflowing data is a clear error, not a checkpoint of NaNs" {
+    printf '1e200,1e200\n2e200,1e200\n3e200,-1e200\n' > "$TMP/big.csv"
+    dl-tensor import -t 1 "$TMP/big.csv" > "$TMP/big.dlt"
+    run dl-lstsq --method normal -o "$TMP/m.ckpt" "$TMP/big.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == *"X^T X overflows"* ]]
+    [ ! -e "$TMP/m.ckpt" ]
+}
