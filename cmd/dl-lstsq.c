@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "basis.h"
 #include "cli.h"
@@ -169,7 +170,11 @@ typedef struct xy_input {
     int method;           /* rows are consumed into: */
     ls_stats stats;       /* the normal equations' statistics, or */
     ls_qr qr;             /* the triangular factor (svd, qr) */
+    int progress;         /* report the rows read on a terminal's stderr */
+    uint64_t next_report;
 } xy_input;
+
+#define PROGRESS_ROWS ((uint64_t)1 << 22)
 
 /* Converts a chunk to an f64 matrix and refuses NaN/Inf, naming the row in
  * the whole tensor (the chunk starts at row first + 1). */
@@ -224,6 +229,10 @@ static int consume_pairs(xy_input *in, dl_err *e)
     }
     drop_rows(&in->x, n);
     drop_rows(&in->y, n);
+    if (in->progress && in->xrows >= in->next_report) {
+        fprintf(stderr, "\r%s: %llu rows read", TOOL, (unsigned long long)in->xrows);
+        in->next_report = in->xrows + PROGRESS_ROWS;
+    }
     return 0;
 }
 
@@ -415,8 +424,12 @@ static int fit_rows(const lstsq_args *a, st_reader *rd, st_writer *w, dl_err *e)
     memset(&r, 0, sizeof r);
     in.r = rd;
     in.method = a->opt.method;
+    in.progress = !a->quiet && isatty(STDERR_FILENO);
+    in.next_report = PROGRESS_ROWS;
     dl_err_clear(e);
     int rc = read_xy(&in, e);
+    if (in.progress && in.xrows >= PROGRESS_ROWS)
+        fprintf(stderr, "\n");
     if (!rc && a->partial)
         rc = write_partial(w, &in.stats, &in.design, e);
     else if (!rc)
