@@ -4,9 +4,9 @@
 # initial weights: 784-256-128-10 relu, softmax cross-entropy, Adam lr 1e-3,
 # batch 128, 5 epochs of 8,000 samples (bench/nn_kernels.c and
 # bench/nn_kernels_torch.py).  Training samples/s, medians of RUNS runs taken
-# in turn (ours, theirs, ours, ...) because this machine's speed drifts
-# between runs; held-out accuracy on 2,000 more samples; the fraction of the
-# sgemm peak (1024^3, same thread count, measured in this run) that the
+# in turn (ours, theirs, sgemm peak, ours, ...) because this machine's speed
+# drifts between runs; held-out accuracy on 2,000 more samples; the fraction of the
+# sgemm peak (1024^3, same thread count, median of the same runs) that the
 # network's FLOPs reach.  Variants: OPENBLAS_NUM_THREADS 1 and 2 for both
 # sides, torch.set_num_threads(1) (and 2 once: it fights OpenBLAS's pool).
 # Ratios above 1 mean dl is faster.  OPENBLAS_CORETYPE is left as it is.
@@ -28,12 +28,13 @@ echo "nn core, 784-256-128-10 relu, CE, Adam, batch 128, 5 epochs x 8,000; media
 best_dl=0 best_t=0
 for ob in 1 2; do
     export OPENBLAS_NUM_THREADS=$ob
-    : > "$tmp/dl" && : > "$tmp/t"
+    : > "$tmp/dl" && : > "$tmp/t" && : > "$tmp/peak"
     for _ in $(seq "$RUNS"); do
         $tool train "$tmp" >> "$tmp/dl"
         $PY bench/nn_kernels_torch.py "$tmp" 1 2>/dev/null >> "$tmp/t"
+        $tool peak >> "$tmp/peak"
     done
-    peak=$(for _ in 1 2 3; do $tool peak; done | field sgemm_gflops_1024 | median)
+    peak=$(field sgemm_gflops_1024 < "$tmp/peak" | median)
     r_dl=$(field samples_per_s < "$tmp/dl" | median); r_t=$(field samples_per_s < "$tmp/t" | median)
     a_dl=$(field test_accuracy < "$tmp/dl" | median); a_t=$(field test_accuracy < "$tmp/t" | median)
     printf '  OPENBLAS_NUM_THREADS=%d  sgemm peak %6.1f GFLOP/s\n' "$ob" "$peak"
