@@ -120,7 +120,10 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
             seen_x = 1;
             rc = predict_chunk(m, r, &h, w, want_std, a, e);
         } else if (strcmp(h.name, "design") == 0) {
-            rc = seen_x ? dl_fail(e, DL_EDATA, "a design record after x") : input_design(m, r, &h, e);
+            rc = seen_x && !mdl_design_upstream(m)
+                     ? dl_fail(e, DL_EDATA, "%s: record %llu: a design record after raw x",
+                               st_reader_label(r), (unsigned long long)h.index)
+                     : input_design(m, r, &h, e);
         } else if (strcmp(h.name, "yhat") == 0 || strcmp(h.name, "ystd") == 0) {
             rc = dl_fail(e, DL_EDATA, "%s: record %llu: the input already has '%s'",
                          st_reader_label(r), (unsigned long long)h.index, h.name);

@@ -211,6 +211,8 @@ size_t mdl_input_dim(const mdl_model *m) { return m->design_upstream ? bf_output
 size_t mdl_output_dim(const mdl_model *m) { return m->outputs; }
 int mdl_has_std(const mdl_model *m) { return m->lin.w_cov.data != NULL; }
 
+int mdl_design_upstream(const mdl_model *m) { return m->design_upstream; }
+
 int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e)
 {
     uint64_t len = dl_tensor_nelem(design_rec);

@@ -45,6 +45,8 @@ int mdl_has_std(const mdl_model *m);
  * accepted when it is the checkpoint's own design, which is then not applied
  * again; any other design is an error. */
 int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e);
+/* 1 once mdl_accept_design has accepted a design. */
+int mdl_design_upstream(const mdl_model *m);
 
 /* Predicts one chunk: x_raw (N x D or N, any float or integer dtype) ->
  * yhat [N x K] (allocated here, named "yhat") and, when ystd is non-NULL and

@@ -98,3 +98,24 @@ cubic() {
     [ "$status" -eq 1 ]
     [[ $output == *"record 3: the input already has 'yhat'"* ]]
 }
+
+@test "concatenated outputs of one design: dl-lstsq and dl-predict accept the repeated record" {
+    cubic
+    dl-design --apply "$TMP/cubic.ckpt" -q < "$TMP/p.dlt" > "$TMP/d.dlt"
+    cat "$TMP/d.dlt" "$TMP/d.dlt" > "$TMP/dd.dlt"
+    run dl-lstsq -o "$TMP/m2.ckpt" "$TMP/dd.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"600 rows"* ]]
+    dl-predict "$TMP/cubic.ckpt" "$TMP/dd.dlt" > "$TMP/pred.dlt"
+    run dl-tensor info "$TMP/pred.dlt"
+    [[ $output == *"yhat"*"[600, 1]"* ]]
+    dl-design --poly 2 -q < "$TMP/p.dlt" > "$TMP/other.dlt"
+    cat "$TMP/d.dlt" "$TMP/other.dlt" > "$TMP/mixed.dlt"
+    run dl-lstsq "$TMP/mixed.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"a second, different design"* ]]
+    cat "$TMP/p.dlt" "$TMP/d.dlt" > "$TMP/rawfirst.dlt"
+    run dl-predict "$TMP/cubic.ckpt" "$TMP/rawfirst.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"a design record after raw x"* ]]
+}
