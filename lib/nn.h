@@ -184,7 +184,8 @@ int nn_loss_check_targets(const nn_loss *l, const nn_net *net, const float *y, s
 /* The loss of the last forward pass against y [batch x y_cols] (reduction
  * 'mean' as in PyTorch), in *loss (double, summed in double).  want_grad:
  * also sets the output layer's dz = dLoss/dz for nn_backward (fused for
- * bce/ce/mlbce: (p - y) / count).  DL_EDATA for a label out of range. */
+ * bce/ce/mlbce: (p - y) / count).  DL_EDATA for a label out of range or a
+ * loss that does not fit (nn_loss_check); DL_EUSAGE before any forward pass. */
 int nn_loss_eval(const nn_loss *l, nn_net *net, const float *y, size_t y_cols, int want_grad,
                  double *loss, dl_err *e);
 
