@@ -103,7 +103,7 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     case OPT_COMBINE: a->combine = 1; return 0;
     case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
     case 'o': a->io.output = arg; return 0;
-    case 'v': a->verbose = 1; return 0;
+    case 'v': a->verbose = o->want_sv = 1; return 0;
     case 'q': a->quiet = 1; return 0;
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }

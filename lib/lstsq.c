@@ -509,6 +509,37 @@ static int solve_cd(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
     return 0;
 }
 
+/* sqrt of the eigenvalues of X^T X, largest first: X's singular values to
+ * about sqrt(eps) * s_max. */
+static int sv_from_gram(const ls_stats *s, ls_result *r, dl_err *e)
+{
+    size_t p = s->p;
+    double *g = NULL, *ev = NULL;
+    int rc = alloc_doubles(&g, p, p, e) || alloc_doubles(&ev, p, 1, e);
+    if (!rc) {
+        memcpy(g, s->xtx, p * p * sizeof *g);
+        lapack_int info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', (lapack_int)p, g,
+                                        (lapack_int)p, ev);
+        rc = info ? lapack_error("eigenvalues", info, e) : 0;
+    }
+    for (size_t i = 0; !rc && i < p; i++)
+        ev[i] = ev[i] > 0 ? sqrt(ev[i]) : 0;
+    for (size_t i = 0; !rc && i < p / 2; i++) {
+        double t = ev[i];
+        ev[i] = ev[p - 1 - i];
+        ev[p - 1 - i] = t;
+    }
+    free(g);
+    if (rc) {
+        free(ev);
+        return e->code;
+    }
+    r->sv = ev;
+    r->nsv = p;
+    r->cond = ev[p - 1] > 0 ? ev[0] / ev[p - 1] : INFINITY;
+    return 0;
+}
+
 int ls_solve_stats(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
 {
     if (s->n == 0)
@@ -526,7 +557,8 @@ int ls_solve_stats(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
     ls_stats_symmetrize(s);
     int rc = o->alpha > 0 ? solve_cd(s, o, r, e) : solve_normal(s, o, r, e);
     if (!rc)
-        rc = check_weights(r, e) || ls_fit_metrics_stats(s, r, e);
+        rc = check_weights(r, e) || ls_fit_metrics_stats(s, r, e) ||
+             (o->want_sv && sv_from_gram(s, r, e));
     if (rc)
         ls_result_free(r);
     return rc;

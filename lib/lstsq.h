@@ -42,6 +42,7 @@ typedef struct ls_options {
     long max_iter;       /* coordinate descent sweeps */
     int posterior;       /* keep the posterior covariance */
     double noise_var;    /* sigma^2 for the posterior; <= 0 = estimate */
+    int want_sv;         /* statistics: also the singular values of X (from X^T X) */
 } ls_options;
 
 void ls_options_init(ls_options *o);
