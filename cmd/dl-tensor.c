@@ -176,8 +176,7 @@ static int parse_args(args *a, int argc, char **argv, dl_err *e)
     return 0;
 }
 
-/* Options that make no sense for a command are errors, not silently unused. */
-static int only(const args *a, int allowed_files, dl_err *e)
+static int at_most_files(const args *a, int allowed_files, dl_err *e)
 {
     if (a->nfiles > allowed_files)
         return dl_fail(e, DL_EUSAGE, "%s: takes at most %d file%s", a->cmd, allowed_files,
@@ -189,7 +188,7 @@ static const char *input(const args *a) { return a->nfiles ? a->files[0] : NULL;
 
 static int cmd_import(args *a, dl_err *e)
 {
-    if (only(a, 1, e))
+    if (at_most_files(a, 1, e))
         return e->code;
     if (a->imp.name && a->imp.targets)
         return dl_fail(e, DL_EUSAGE, "import: --name and --targets exclude each other");
@@ -205,7 +204,7 @@ static int cmd_import(args *a, dl_err *e)
 
 static int cmd_export(args *a, dl_err *e)
 {
-    if (only(a, 1, e))
+    if (at_most_files(a, 1, e))
         return e->code;
     if (a->exp.format == TX_SVMLIGHT || a->exp.format < 0)
         return dl_fail(e, DL_EUSAGE, "export: --format is csv, tsv or npy");
@@ -246,7 +245,7 @@ static int take_and_save(const args *a, const char *in, int shuffled, uint64_t l
 
 static int cmd_rows(args *a, int shuffled, dl_err *e)
 {
-    if (only(a, 1, e))
+    if (at_most_files(a, 1, e))
         return e->code;
     dl_tensor_set set;
     dl_set_init(&set);

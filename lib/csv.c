@@ -9,6 +9,8 @@
 #include "textio.h"
 
 #define NAME_SHOWN 48 /* header names kept for messages, truncated */
+/* Beyond enum nt_status: a number, but NaN or Inf without --allow-nonfinite. */
+#define CELL_NOT_FINITE 3
 
 typedef struct csv {
     tx_in *in;
@@ -177,7 +179,7 @@ static int bad_cell(const csv *c, uint64_t col, span cell, int status, dl_err *e
     if (status == NT_RANGE)
         return dl_fail(e, DL_EDATA, "%s: %s: '%.*s' is out of range for %s", label, at,
                        n > 40 ? 40 : n, cell.p, dl_dtype_name(c->dtype));
-    if (status == NT_OK) /* parsed, but not finite */
+    if (status == CELL_NOT_FINITE)
         return dl_fail(e, DL_EDATA,
                        "%s: %s: '%.*s' is not a finite number (--allow-nonfinite keeps it)",
                        label, at, n, cell.p);
@@ -211,7 +213,7 @@ static int scan_value(csv *c, uint64_t j, const char *p, const char *end, const 
         ((double *)tx_sink_row(&c->sink))[j] = v;
     }
     if (status == NT_OK && !isfinite(v) && !c->o->allow_nonfinite)
-        return -1; /* reported by the caller as not finite */
+        return CELL_NOT_FINITE;
     return status;
 }
 
@@ -224,7 +226,7 @@ static int quoted_value(csv *c, uint64_t j, const char *p, const char *end,
     span inner = trim(cell);
     int status = scan_value(c, j, inner.p, inner.end, &stop);
     if (status != NT_OK)
-        return bad_cell(c, j, cell, status < 0 ? NT_OK : status, e);
+        return bad_cell(c, j, cell, status, e);
     if (stop != inner.end || inner.p == inner.end)
         return bad_cell(c, j, cell, NT_SYNTAX, e);
     *after = cell.end;
@@ -260,7 +262,7 @@ static int parse_row(csv *c, span l, dl_err *e)
             int status = scan_value(c, j, p, end, &p);
             if (status != NT_OK || p == cell)
                 return bad_cell(c, j, cell_at(c, cell, end, &next),
-                                status < 0 ? NT_OK : p == cell ? NT_SYNTAX : status, e);
+                                status == NT_OK ? NT_SYNTAX : status, e);
         }
         int sep = after_cell(c, &p, end);
         if (sep < 0)

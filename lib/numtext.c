@@ -122,6 +122,17 @@ static inline uint64_t eight_value(uint64_t v)
     v = (v & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
     return (v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32;
 }
+
+static inline int four_digits(uint32_t v)
+{
+    return ((v & 0xF0F0F0F0u) | (((v + 0x06060606u) & 0xF0F0F0F0u) >> 4)) == 0x33333333u;
+}
+
+static inline uint32_t four_value(uint32_t v)
+{
+    v = (v & 0x0F0F0F0Fu) * 2561 >> 8;
+    return ((v & 0x00FF00FFu) * 6553601 >> 16) & 0xFFFFu;
+}
 #endif
 
 /* A run of digits folded into *m (which wraps past 19 digits; the caller
@@ -134,6 +145,11 @@ static inline const char *fold_digits(const char *p, const char *end, uint64_t *
     while (end - p >= 8 && (memcpy(&v, p, 8), eight_digits(v))) {
         m = m * 100000000 + eight_value(v);
         p += 8;
+    }
+    uint32_t u;
+    if (end - p >= 4 && (memcpy(&u, p, 4), four_digits(u))) {
+        m = m * 10000 + four_value(u);
+        p += 4;
     }
 #endif
     for (; p < end && is_digit(*p); p++)
