@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -186,18 +187,44 @@ static int at_most_files(const args *a, int allowed_files, dl_err *e)
 
 static const char *input(const args *a) { return a->nfiles ? a->files[0] : NULL; }
 
+/* Progress on a terminal's stderr, at most once a second, for long imports. */
+typedef struct progress {
+    const char *label;
+    time_t last;
+    int shown;
+} progress;
+
+static void show_progress(void *ctx, uint64_t rows)
+{
+    progress *p = ctx;
+    time_t now = time(NULL);
+    if (now == p->last)
+        return;
+    p->last = now;
+    p->shown = 1;
+    fprintf(stderr, "\rdl-tensor: %s: %llu rows", p->label, (unsigned long long)rows);
+}
+
 static int cmd_import(args *a, dl_err *e)
 {
     if (at_most_files(a, 1, e))
         return e->code;
     if (a->imp.name && a->imp.targets)
         return dl_fail(e, DL_EUSAGE, "import: --name and --targets exclude each other");
+    progress p = {input(a) ? input(a) : "<stdin>", time(NULL), 0};
+    if (isatty(STDERR_FILENO)) {
+        a->imp.progress = show_progress;
+        a->imp.progress_ctx = &p;
+    }
     st_writer *w;
     if (st_writer_open(&w, a->output, a->zlib ? ST_ZLIB : 0, e))
         return e->code;
-    if (tx_import(input(a), &a->imp, w, e)) {
+    int rc = tx_import(input(a), &a->imp, w, e);
+    if (p.shown)
+        fputc('\n', stderr);
+    if (rc) {
         st_writer_abort(w);
-        return e->code;
+        return rc;
     }
     return st_writer_close(w, e);
 }

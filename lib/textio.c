@@ -177,6 +177,8 @@ int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
         return dl_fail(e, DL_EDATA, "%s: --targets %llu leaves no input columns: the data has %llu column%s",
                        label, (unsigned long long)targets, (unsigned long long)cols,
                        cols == 1 ? "" : "s");
+    s->progress = o->progress;
+    s->progress_ctx = o->progress_ctx;
     s->xcols = cols - targets;
     s->ycols = targets;
     snprintf(s->xname, sizeof s->xname, "%s", o->name ? o->name : "x");
@@ -207,6 +209,8 @@ static int flush(tx_sink *s, dl_err *e)
         return e->code;
     s->total_rows += s->rows;
     s->rows = 0;
+    if (s->progress)
+        s->progress(s->progress_ctx, s->total_rows);
     return 0;
 }
 

@@ -32,6 +32,10 @@ typedef struct tx_import_opts {
     const char *name;    /* non-NULL: every column into one record so named */
     int allow_nonfinite; /* accept nan/inf cells instead of refusing them */
     uint64_t chunk_rows; /* rows per record; 0 = default (64k, at most 16 MiB) */
+    /* Called after every chunk written with the rows so far (may be NULL):
+     * the caller decides whether and how to show progress. */
+    void (*progress)(void *ctx, uint64_t rows);
+    void *progress_ctx;
 } tx_import_opts;
 
 void tx_import_defaults(tx_import_opts *o);
@@ -80,6 +84,8 @@ typedef struct tx_sink {
     uint64_t xcols, ycols, chunk_rows, rows, total_rows;
     char xname[DL_NAME_MAX + 1];
     unsigned char *row, *xbuf, *ybuf;
+    void (*progress)(void *ctx, uint64_t rows);
+    void *progress_ctx;
 } tx_sink;
 
 int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
