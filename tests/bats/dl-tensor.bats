@@ -71,6 +71,10 @@ rows_aligned() {
     run dl-tensor export --header "$TMP/s.dlt"
     [ "$status" -eq 0 ]
     [ "$output" = "$(printf 'x0,x1,y0\n1,2,3\n4.5,-5,60\n7,8,9')" ]
+    run dl-tensor export --format tsv "$TMP/s.dlt"
+    [ "${lines[1]}" = "$(printf '4.5\t-5\t60')" ]
+    run dl-tensor export --delimiter ';' --header "$TMP/s.dlt"
+    [ "${lines[0]}" = "x0;x1;y0" ]
 }
 
 @test "dl-tensor import: without --targets everything is x; --name makes one record" {
