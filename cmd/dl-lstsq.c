@@ -161,7 +161,8 @@ static int parse_args(int argc, char **argv, void *args)
 /* ------------------------------ reading x, y ------------------------------ */
 
 /* x and y arrive as chunks, possibly interleaved: rows are paired as both
- * become available and handed to the statistics (streaming), or kept. */
+ * become available and folded into the statistics or the QR factor at
+ * once, so only rows still waiting for their partner are held. */
 typedef struct xy_input {
     st_reader *r;
     dl_tensor x, y;       /* pending rows, f64 matrices */

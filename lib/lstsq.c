@@ -71,8 +71,16 @@ void ls_stats_free(ls_stats *s)
     memset(s, 0, sizeof *s);
 }
 
+/* BLAS takes int sizes: longer chunks go in pieces. */
+#define LS_BLAS_ROWS ((size_t)1 << 20)
+
 void ls_stats_add(ls_stats *s, const double *x, const double *y, size_t n)
 {
+    for (; n > LS_BLAS_ROWS; n -= LS_BLAS_ROWS) {
+        ls_stats_add(s, x, y, LS_BLAS_ROWS);
+        x += LS_BLAS_ROWS * s->p;
+        y += LS_BLAS_ROWS * s->k;
+    }
     if (n == 0)
         return;
     int p = (int)s->p, k = (int)s->k, rows = (int)n;

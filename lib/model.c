@@ -241,47 +241,68 @@ static int design_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *ph
     return 0;
 }
 
-/* ystd[i,k] = sqrt(sigma2_k + phi_i^T C_k phi_i), with T = phi C_k by BLAS. */
-static int predictive_std(const linear_model *l, const dl_tensor *phi, dl_tensor *ystd,
-                          dl_err *e)
+/* Rows designed and predicted at a time: bounds phi's memory (and keeps
+ * BLAS's int sizes small) however large a chunk of x is. */
+#define LINEAR_BLOCK_ROWS ((uint64_t)1 << 14)
+
+/* ystd[i,j] = sqrt(sigma2_j + phi_i^T C_j phi_i), with T = phi C_j by BLAS;
+ * out is the block's first row of ystd (stride k), t an n x p workspace. */
+static void predictive_std(const linear_model *l, const dl_tensor *phi, double *t, double *out)
 {
     size_t n = (size_t)phi->shape[0], p = (size_t)phi->shape[1], k = (size_t)l->w.shape[1];
-    dl_tensor t;
-    if (dl_tensor_alloc2(&t, "t", DL_F64, n, p, e) ||
-        dl_tensor_alloc2(ystd, "ystd", DL_F64, n, k, e))
-        return e->code;
     const double *f = phi->data, *s2 = l->sigma2.data;
-    double *tt = t.data, *out = ystd->data;
     for (size_t j = 0; j < k; j++) {
         const double *c = (const double *)l->w_cov.data + j * p * p;
         cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, (int)n, (int)p, 1.0, c, (int)p, f,
-                    (int)p, 0.0, tt, (int)p);
+                    (int)p, 0.0, t, (int)p);
         for (size_t i = 0; i < n; i++) {
-            double v = s2[j] + cblas_ddot((int)p, tt + i * p, 1, f + i * p, 1);
+            double v = s2[j] + cblas_ddot((int)p, t + i * p, 1, f + i * p, 1);
             out[i * k + j] = sqrt(v > 0 ? v : 0);
         }
     }
-    dl_tensor_free(&t);
+}
+
+/* One block of rows: design, then yhat (and ystd) rows from `first` on. */
+static int predict_block(mdl_model *m, const dl_tensor *rows, uint64_t first, dl_tensor *yhat,
+                         dl_tensor *ystd, double *t, dl_err *e)
+{
+    dl_tensor phi;
+    size_t k = m->outputs;
+    if (design_rows(m, rows, &phi, e))
+        return e->code;
+    size_t n = (size_t)phi.shape[0], p = (size_t)phi.shape[1];
+    if (n > 0)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)p, 1.0,
+                    phi.data, (int)p, m->lin.w.data, (int)k, 0.0,
+                    (double *)yhat->data + first * k, (int)k);
+    if (ystd && n > 0)
+        predictive_std(&m->lin, &phi, t, (double *)ystd->data + first * k);
+    dl_tensor_free(&phi);
     return 0;
 }
 
 static int predict_linear(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat,
                           dl_tensor *ystd, dl_err *e)
 {
-    dl_tensor phi;
-    memset(&phi, 0, sizeof phi);
-    int rc = design_rows(m, x_raw, &phi, e);
-    size_t n = rc ? 0 : (size_t)phi.shape[0], p = (size_t)phi.shape[1];
-    size_t k = m->outputs;
-    if (!rc)
-        rc = dl_tensor_alloc2(yhat, "yhat", DL_F64, n, k, e);
-    if (!rc && n > 0)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)p, 1.0,
-                    phi.data, (int)p, m->lin.w.data, (int)k, 0.0, yhat->data, (int)k);
-    if (!rc && ystd && mdl_has_std(m))
-        rc = predictive_std(&m->lin, &phi, ystd, e);
-    dl_tensor_free(&phi);
-    return rc;
+    uint64_t n = x_raw->rank == 0 ? 1 : x_raw->shape[0];
+    uint64_t row_bytes = dl_tensor_row_size(x_raw) * dl_dtype_size(x_raw->dtype);
+    size_t p = (size_t)m->lin.w.shape[0];
+    dl_tensor t, rows = *x_raw; /* rows: a view of a block of x_raw, never freed */
+    memset(&t, 0, sizeof t);
+    ystd = ystd && mdl_has_std(m) ? ystd : NULL;
+    int rc = dl_tensor_alloc2(yhat, "yhat", DL_F64, n, m->outputs, e) ||
+             (ystd && (dl_tensor_alloc2(ystd, "ystd", DL_F64, n, m->outputs, e) ||
+                       dl_tensor_alloc2(&t, "t", DL_F64, LINEAR_BLOCK_ROWS, p, e)));
+    for (uint64_t first = 0; !rc && (first < n || first == 0); first += LINEAR_BLOCK_ROWS) {
+        if (x_raw->rank > 0)
+            rows.shape[0] = n - first < LINEAR_BLOCK_ROWS ? n - first : LINEAR_BLOCK_ROWS;
+        rows.data = (char *)x_raw->data + first * row_bytes;
+        rc = predict_block(m, &rows, first, yhat, ystd, t.data, e);
+        if (n == 0)
+            break;
+    }
+    dl_tensor_free(&t);
+    return rc ? e->code : 0;
 }
 
 int mdl_labels(const mdl_model *m, dl_tensor *yhat, double threshold, dl_err *e)

@@ -90,6 +90,35 @@ static void test_linear_with_design(void)
     dl_set_free(&s);
 }
 
+/* More rows than one block of the predictor: every row still right. */
+static void test_many_rows(void)
+{
+    enum { N = 40000 };
+    dl_tensor_set s;
+    mdl_model *m = NULL;
+    dl_err e;
+    dl_tensor x, yhat, ystd;
+    quadratic(&s, 1);
+    CHECK(mdl_open(&m, &s, &e) == 0);
+    CHECK(dl_tensor_alloc(&x, "x", DL_F64, 1, (uint64_t[]){N}, &e) == 0); /* rank 1 */
+    for (int i = 0; i < N; i++)
+        ((double *)x.data)[i] = (i - N / 2) * 1e-4;
+    CHECK(m && mdl_predict(m, &x, &yhat, &ystd, &e) == 0);
+    int bad = 0;
+    for (int i = 0; m && i < N; i++) {
+        double t = ((double *)x.data)[i], q = 1 + 2 * t * t + 0.5 * t * t * t * t;
+        bad += fabs(((double *)yhat.data)[i] - (1 + 2 * t + 3 * t * t)) > 1e-14 ||
+               fabs(((double *)ystd.data)[i] - sqrt(0.25 + q)) > 1e-14;
+    }
+    CHECK(bad == 0);
+    CHECK(yhat.shape[0] == N && yhat.shape[1] == 1);
+    dl_tensor_free(&yhat);
+    dl_tensor_free(&ystd);
+    dl_tensor_free(&x);
+    mdl_free(m);
+    dl_set_free(&s);
+}
+
 static void test_linear_without_design(void)
 {
     dl_tensor_set s;
@@ -187,6 +216,7 @@ static void test_text_value(void)
 int main(void)
 {
     UNIT_RUN(test_linear_with_design);
+    UNIT_RUN(test_many_rows);
     UNIT_RUN(test_linear_without_design);
     UNIT_RUN(test_bad_checkpoints);
     UNIT_RUN(test_text_value);
