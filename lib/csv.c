@@ -1,6 +1,7 @@
 /* csv.c - CSV/TSV import: delimiter and header detection, strict numeric
  * cells, errors that name the line and column. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,28 +13,35 @@
 /* Beyond enum nt_status: a number, but NaN or Inf without --allow-nonfinite. */
 #define CELL_NOT_FINITE 3
 
+/* What the first line decided; read-only while regions are parsed. */
 typedef struct csv {
     tx_in *in;
     const tx_import_opts *o;
     char delim;                  /* 0: runs of blanks separate cells */
     int dtype;
-    uint64_t line, cols, header_line;
+    size_t row_bytes;
+    uint64_t cols, header_line;
     char (*names)[NAME_SHOWN];   /* header names, or NULL */
-    tx_sink sink;
 } csv;
 
 typedef struct span {
     const char *p, *end;
 } span;
 
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
+/* One region of whole lines parsed into rows, by the main thread or by a
+ * worker: rows land in `rows` (row-major, the import dtype) and go to the
+ * sink afterwards, in file order. */
+typedef struct job {
+    const csv *c;
+    span text;
+    uint64_t first, line, lines; /* first line's number, current line, count */
+    unsigned char *rows;
+    size_t len, cap;             /* bytes used and allocated in rows */
+    int rc;
+    dl_err err;
+} job;
 
-static int next_line(csv *c, span *out, dl_err *e)
-{
-    int rc = tx_in_line(c->in, &out->p, &out->end, e);
-    c->line += rc == 1;
-    return rc;
-}
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
 static const char *skip_blanks(const char *p, const char *end)
 {
@@ -159,58 +167,62 @@ static int keep_names(csv *c, span l, dl_err *e)
 }
 
 /* "line 7, column 3 ('mass')" */
-static void where(const csv *c, uint64_t col, char *buf, size_t len)
+static void where(const job *jb, uint64_t col, char *buf, size_t len)
 {
-    int n = snprintf(buf, len, "line %llu, column %llu", (unsigned long long)c->line,
+    const csv *c = jb->c;
+    int n = snprintf(buf, len, "line %llu, column %llu", (unsigned long long)jb->line,
                      (unsigned long long)col + 1);
     if (c->names && col < c->cols && c->names[col][0] && n > 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, " ('%s')", c->names[col]);
 }
 
-static int bad_cell(const csv *c, uint64_t col, span cell, int status, dl_err *e)
+static int bad_cell(job *jb, uint64_t col, span cell, int status)
 {
     char at[128];
-    where(c, col, at, sizeof at);
+    where(jb, col, at, sizeof at);
     cell = trim(cell);
     int n = (int)(cell.end - cell.p);
-    const char *label = c->in->label;
+    const char *label = jb->c->in->label;
+    dl_err *e = &jb->err;
     if (n == 0)
         return dl_fail(e, DL_EDATA, "%s: %s: empty cell", label, at);
     if (status == NT_RANGE)
         return dl_fail(e, DL_EDATA, "%s: %s: '%.*s' is out of range for %s", label, at,
-                       n > 40 ? 40 : n, cell.p, dl_dtype_name(c->dtype));
+                       n > 40 ? 40 : n, cell.p, dl_dtype_name(jb->c->dtype));
     if (status == CELL_NOT_FINITE)
         return dl_fail(e, DL_EDATA,
                        "%s: %s: '%.*s' is not a finite number (--allow-nonfinite keeps it)",
-                       label, at, n, cell.p);
-    const char *hint = memchr(cell.p, ',', (size_t)n) && c->delim != ','
+                       label, at, n > 40 ? 40 : n, cell.p);
+    const char *hint = memchr(cell.p, ',', (size_t)n) && jb->c->delim != ','
                            ? " (numbers use '.' as the decimal point)"
                            : "";
     return dl_fail(e, DL_EDATA, "%s: %s: '%.*s' is not a number%s", label, at,
                    n > 40 ? 40 : n, cell.p, hint);
 }
 
-static int ragged(const csv *c, span l, dl_err *e)
+static int ragged(job *jb, span l)
 {
-    return dl_fail(e, DL_EDATA, "%s: line %llu: %llu fields, expected %llu (as on line %llu)",
-                   c->in->label, (unsigned long long)c->line,
-                   (unsigned long long)count_cells(c, l), (unsigned long long)c->cols,
-                   (unsigned long long)c->header_line);
+    const csv *c = jb->c;
+    return dl_fail(&jb->err, DL_EDATA,
+                   "%s: line %llu: %llu fields, expected %llu (as on line %llu)", c->in->label,
+                   (unsigned long long)jb->line, (unsigned long long)count_cells(c, l),
+                   (unsigned long long)c->cols, (unsigned long long)c->header_line);
 }
 
-/* One number at p into element j of the row; *stop is past it. */
-static int scan_value(csv *c, uint64_t j, const char *p, const char *end, const char **stop)
+/* One number at p into element j of row; *stop is past it. */
+static int scan_value(const csv *c, void *row, uint64_t j, const char *p, const char *end,
+                      const char **stop)
 {
     int status;
     double v;
     if (c->dtype == DL_F32) {
         float f;
         status = nt_scan_f32(p, end, &f, stop);
-        ((float *)tx_sink_row(&c->sink))[j] = f;
+        ((float *)row)[j] = f;
         v = f;
     } else {
         status = nt_scan_f64(p, end, &v, stop);
-        ((double *)tx_sink_row(&c->sink))[j] = v;
+        ((double *)row)[j] = v;
     }
     if (status == NT_OK && !isfinite(v) && !c->o->allow_nonfinite)
         return CELL_NOT_FINITE;
@@ -218,17 +230,17 @@ static int scan_value(csv *c, uint64_t j, const char *p, const char *end, const 
 }
 
 /* A quoted cell ("1.5"): the slow path, rare in numeric files. */
-static int quoted_value(csv *c, uint64_t j, const char *p, const char *end,
-                        const char **after, dl_err *e)
+static int quoted_value(job *jb, void *row, uint64_t j, const char *p, const char *end,
+                        const char **after)
 {
     const char *next, *stop;
-    span cell = cell_at(c, p, end, &next);
+    span cell = cell_at(jb->c, p, end, &next);
     span inner = trim(cell);
-    int status = scan_value(c, j, inner.p, inner.end, &stop);
+    int status = scan_value(jb->c, row, j, inner.p, inner.end, &stop);
     if (status != NT_OK)
-        return bad_cell(c, j, cell, status, e);
+        return bad_cell(jb, j, cell, status);
     if (stop != inner.end || inner.p == inner.end)
-        return bad_cell(c, j, cell, NT_SYNTAX, e);
+        return bad_cell(jb, j, cell, NT_SYNTAX);
     *after = cell.end;
     return 0;
 }
@@ -249,53 +261,215 @@ static int after_cell(const csv *c, const char **p, const char *end)
 
 /* The hot loop: cells are scanned in place, the number parser finds each
  * cell's end, and only a failure looks at the cell as text. */
-static int parse_row(csv *c, span l, dl_err *e)
+static int parse_row(job *jb, span l, void *row)
 {
+    const csv *c = jb->c;
     const char *p = l.p, *end = l.end, *next;
     for (uint64_t j = 0; j < c->cols; j++) {
         p = skip_pad(c, p, end);
         const char *cell = p;
         if (p < end && *p == '"') {
-            if (quoted_value(c, j, p, end, &p, e))
-                return e->code;
+            if (quoted_value(jb, row, j, p, end, &p))
+                return DL_EDATA;
         } else {
-            int status = scan_value(c, j, p, end, &p);
+            int status = scan_value(c, row, j, p, end, &p);
             if (status != NT_OK || p == cell)
-                return bad_cell(c, j, cell_at(c, cell, end, &next),
-                                status == NT_OK ? NT_SYNTAX : status, e);
+                return bad_cell(jb, j, cell_at(c, cell, end, &next),
+                                status == NT_OK ? NT_SYNTAX : status);
         }
         int sep = after_cell(c, &p, end);
         if (sep < 0)
-            return bad_cell(c, j, cell_at(c, cell, end, &next), NT_SYNTAX, e);
+            return bad_cell(jb, j, cell_at(c, cell, end, &next), NT_SYNTAX);
         if ((sep == 0) != (j + 1 == c->cols))
-            return ragged(c, l, e);
+            return ragged(jb, l);
     }
-    return tx_sink_commit(&c->sink, e);
+    return 0;
+}
+
+/* The next line of [*p, end) without its "\n" or "\r\n"; advances *p. */
+static span take_line(const char **p, const char *end)
+{
+    const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+    span l = {*p, nl ? nl : end};
+    *p = nl ? nl + 1 : end;
+    if (l.end > l.p && l.end[-1] == '\r')
+        l.end--;
+    return l;
+}
+
+static int reserve_row(job *jb)
+{
+    size_t need = jb->len + jb->c->row_bytes;
+    if (need <= jb->cap)
+        return 0;
+    size_t cap = jb->cap ? jb->cap : 1 << 16;
+    while (cap < need)
+        cap *= 2; /* need is bounded by a few times the region's text */
+    unsigned char *more = realloc(jb->rows, cap);
+    if (!more)
+        return dl_fail(&jb->err, DL_ENOMEM, "%s: out of memory for parsed rows",
+                       jb->c->in->label);
+    jb->rows = more;
+    jb->cap = cap;
+    return 0;
+}
+
+/* Parses every line of jb->text from line number jb->first; stops at the
+ * first error.  jb->lines counts the lines read. */
+static void parse_region(job *jb)
+{
+    const char *p = jb->text.p;
+    jb->len = 0;
+    jb->rc = 0;
+    for (jb->lines = 0; p < jb->text.end && !jb->rc; jb->lines++) {
+        span l = take_line(&p, jb->text.end);
+        jb->line = jb->first + jb->lines;
+        if (!is_content(l))
+            continue;
+        jb->rc = reserve_row(jb);
+        if (!jb->rc && (jb->rc = parse_row(jb, l, jb->rows + jb->len)) == 0)
+            jb->len += jb->c->row_bytes;
+    }
+}
+
+static void *parse_region_thread(void *arg)
+{
+    parse_region(arg);
+    return NULL;
+}
+
+/* Regions at least this long are split in two and parsed in parallel. */
+#define PARALLEL_MIN ((size_t)1 << 20)
+#define REGION_BYTES ((size_t)8 << 20)
+
+/* Parses text as one or two jobs, the second on a worker thread, and
+ * returns the lines consumed.  The worker cannot know its first line number
+ * until the first job is done: it counts from 1 and, only if it fails,
+ * parses again with the right numbers for the message. */
+static uint64_t parse_parallel(job jobs[2], span text, uint64_t first_line)
+{
+    jobs[0].text = jobs[1].text = (span){text.end, text.end};
+    jobs[0].text.p = text.p;
+    jobs[0].first = first_line;
+    jobs[1].first = 1;
+    jobs[1].len = jobs[1].lines = 0;
+    jobs[1].rc = 0;
+    size_t size = (size_t)(text.end - text.p);
+    const char *nl = size >= 2 * PARALLEL_MIN
+                         ? memchr(text.p + size / 2, '\n', size - size / 2)
+                         : NULL;
+    if (nl && nl + 1 < text.end)
+        jobs[0].text.end = jobs[1].text.p = nl + 1;
+    pthread_t worker;
+    int split = jobs[1].text.p < jobs[1].text.end;
+    int threaded = split && pthread_create(&worker, NULL, parse_region_thread, &jobs[1]) == 0;
+    parse_region(&jobs[0]);
+    if (threaded)
+        pthread_join(worker, NULL);
+    if (split && !jobs[0].rc && (!threaded || jobs[1].rc)) {
+        jobs[1].first = first_line + jobs[0].lines;
+        parse_region(&jobs[1]);
+    }
+    return jobs[0].lines + jobs[1].lines;
+}
+
+static int feed(tx_sink *sink, const job *jb, dl_err *e)
+{
+    for (size_t off = 0; off < jb->len; off += jb->c->row_bytes)
+        if (tx_sink_push(sink, jb->rows + off, e))
+            return e->code;
+    return 0;
+}
+
+/* Unread whole lines in the buffer, at least REGION_BYTES of them unless
+ * the input ends first; an empty span at the end. */
+static int next_region(tx_in *in, span *out, dl_err *e)
+{
+    for (;;) {
+        const char *start = in->buf + in->pos, *end = in->buf + in->len;
+        if (in->eof || (size_t)(end - start) >= REGION_BYTES) {
+            const char *last = end;
+            while (!in->eof && last > start && last[-1] != '\n')
+                last--;
+            if (last > start || in->eof) {
+                *out = (span){start, last};
+                in->pos = (size_t)(last - in->buf);
+                return 0;
+            }
+        }
+        if (tx_in_fill(in, e)) /* grows the buffer for a very long line */
+            return e->code;
+    }
 }
 
 /* The first line with content decides the delimiter, the header and the
- * column count.  Returns 1 when it is a header row. */
-static int first_line(csv *c, span l, st_writer *w, dl_err *e)
+ * column count.  Returns 1 when it is a header row, 0, or -1 on error. */
+static int first_line(csv *c, span l, dl_err *e)
 {
     c->delim = c->o->delimiter ? c->o->delimiter : detect_delimiter(l);
     if (c->delim == ' ')
         c->delim = 0;
     c->cols = count_cells(c, l);
-    c->header_line = c->line;
     int header = c->o->header;
     if (header < 0)
         header = !row_is_numeric(c, l);
-    if (tx_sink_open(&c->sink, w, c->o, c->dtype, c->cols, c->in->label, e))
-        return -1;
     if (header && keep_names(c, l, e))
         return -1;
     return header;
 }
 
-static void skip_bom(tx_in *in)
+/* Skips a byte order mark, blank and comment lines, and a header; leaves
+ * in->pos at the first data line.  *line is that line's number; 0 rows when
+ * the input has no content at all. */
+static int read_head(csv *c, uint64_t *line, dl_err *e)
 {
+    tx_in *in = c->in;
+    if (in->len == 0 && !in->eof && tx_in_fill(in, e))
+        return e->code;
     if (in->len - in->pos >= 3 && memcmp(in->buf + in->pos, "\xEF\xBB\xBF", 3) == 0)
         in->pos += 3;
+    const char *p, *end;
+    int rc;
+    for (*line = 1; (rc = tx_in_line(in, &p, &end, e)) == 1; ++*line) {
+        span l = {p, end};
+        if (!is_content(l))
+            continue;
+        c->header_line = *line;
+        int header = first_line(c, l, e);
+        if (header < 0)
+            return e->code;
+        if (header)
+            ++*line;
+        else /* a data row: parse it with the others */
+            in->pos = (size_t)(p - in->buf);
+        return 0;
+    }
+    if (rc < 0)
+        return e->code;
+    return dl_fail(e, DL_EDATA, "%s: empty input: no rows", in->label);
+}
+
+static int parse_all(csv *c, tx_sink *sink, uint64_t line, dl_err *e)
+{
+    job jobs[2];
+    memset(jobs, 0, sizeof jobs);
+    jobs[0].c = jobs[1].c = c;
+    int rc = 0;
+    span text = {NULL, NULL};
+    while (!rc && !(rc = next_region(c->in, &text, e)) && text.p < text.end) {
+        line += parse_parallel(jobs, text, line);
+        for (int k = 0; k < 2 && !rc; k++) {
+            if (jobs[k].rc) {
+                *e = jobs[k].err;
+                rc = e->code;
+            } else {
+                rc = feed(sink, &jobs[k], e);
+            }
+        }
+    }
+    free(jobs[0].rows);
+    free(jobs[1].rows);
+    return rc;
 }
 
 int tx_import_csv(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
@@ -308,32 +482,19 @@ int tx_import_csv(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
     if (c.dtype != DL_F32 && c.dtype != DL_F64)
         return dl_fail(e, DL_EUSAGE, "text import makes f32 or f64, not %s",
                        dl_dtype_name(c.dtype));
-    if (in->len == 0 && !in->eof && tx_in_fill(in, e))
-        return e->code;
-    skip_bom(in);
-    int rc = 0, started = 0;
-    span l;
-    while (rc == 0 && (rc = next_line(&c, &l, e)) == 1) {
-        rc = 0;
-        if (!is_content(l))
-            continue;
-        if (!started) {
-            started = 1;
-            int header = first_line(&c, l, w, e);
-            if (header < 0)
-                rc = e->code;
-            if (header != 0)
-                continue;
-        }
-        rc = parse_row(&c, l, e);
+    tx_sink sink;
+    memset(&sink, 0, sizeof sink);
+    uint64_t line = 1;
+    int rc = read_head(&c, &line, e);
+    if (!rc)
+        rc = tx_sink_open(&sink, w, o, c.dtype, c.cols, in->label, e);
+    if (!rc) {
+        c.row_bytes = (size_t)c.cols * sink.esize;
+        rc = parse_all(&c, &sink, line, e);
     }
-    if (rc == 0 && !started)
-        rc = dl_fail(e, DL_EDATA, "%s: empty input: no rows", in->label);
-    else if (rc == 0)
-        rc = tx_sink_finish(&c.sink, in->label, e);
-    else if (rc < 0)
-        rc = e->code;
-    tx_sink_free(&c.sink);
+    if (!rc)
+        rc = tx_sink_finish(&sink, in->label, e);
+    tx_sink_free(&sink);
     free(c.names);
     return rc;
 }

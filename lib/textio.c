@@ -214,16 +214,18 @@ static int flush(tx_sink *s, dl_err *e)
     return 0;
 }
 
-int tx_sink_commit(tx_sink *s, dl_err *e)
+int tx_sink_push(tx_sink *s, const void *row, dl_err *e)
 {
     size_t xbytes = (size_t)s->xcols * s->esize, ybytes = (size_t)s->ycols * s->esize;
-    memcpy(s->xbuf + s->rows * xbytes, s->row, xbytes);
+    memcpy(s->xbuf + s->rows * xbytes, row, xbytes);
     if (ybytes)
-        memcpy(s->ybuf + s->rows * ybytes, s->row + xbytes, ybytes);
+        memcpy(s->ybuf + s->rows * ybytes, (const unsigned char *)row + xbytes, ybytes);
     if (++s->rows == s->chunk_rows)
         return flush(s, e);
     return 0;
 }
+
+int tx_sink_commit(tx_sink *s, dl_err *e) { return tx_sink_push(s, s->row, e); }
 
 int tx_sink_finish(tx_sink *s, const char *label, dl_err *e)
 {

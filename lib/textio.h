@@ -94,6 +94,8 @@ int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
 static inline void *tx_sink_row(tx_sink *s) { return s->row; }
 /* Takes the row filled in tx_sink_row; writes a chunk when one is full. */
 int tx_sink_commit(tx_sink *s, dl_err *e);
+/* The same for a row that is elsewhere (cols elements of the sink's dtype). */
+int tx_sink_push(tx_sink *s, const void *row, dl_err *e);
 /* Writes the last partial chunk; an error when no row came at all. */
 int tx_sink_finish(tx_sink *s, const char *label, dl_err *e);
 void tx_sink_free(tx_sink *s);

@@ -269,6 +269,22 @@ rows_aligned() {
     grep -q '\[70000, 1\]  *2 records' "$TMP/info"
 }
 
+@test "dl-tensor import: a large file parsed in parallel halves keeps order and line numbers" {
+    # ~4 MB: big enough to be split between two threads
+    seq 1 300000 | awk '{ printf "%d,%d.25\n", $1, -$1 }' > "$TMP/big.csv"
+    dl-tensor import "$TMP/big.csv" | dl-tensor export | cmp - "$TMP/big.csv"
+    # the same through a pipe, with comment and blank lines moving line numbers
+    { echo '# made by seq'; echo; cat "$TMP/big.csv"; } > "$TMP/big2.csv"
+    dl-tensor import < "$TMP/big2.csv" | dl-tensor export | cmp - "$TMP/big.csv"
+    # errors in the first half, the second half, and the last line
+    for n in 1000 250000 300000; do
+        sed "${n}s/.*/$n,oops/" "$TMP/big2.csv" > "$TMP/bad.csv"
+        fails 1 "line $((n)), column 2: 'oops' is not a number" dl-tensor import "$TMP/bad.csv"
+    done
+    sed '280000s/,.*//' "$TMP/big2.csv" > "$TMP/ragged.csv"
+    fails 1 "line 280000: 1 fields, expected 2 (as on line 3)" dl-tensor import "$TMP/ragged.csv"
+}
+
 @test "dl-tensor import: memory stays bounded however long the input" {
     [ -z "${DL_SAN:-}" ] || skip "sanitizer builds have their own memory overhead"
     [ -x /usr/bin/time ] || skip "no /usr/bin/time"
