@@ -190,6 +190,22 @@ short() {
     for l in "${lines[@]}"; do [[ $l =~ ^[012]$ ]]; done
 }
 
+@test "ce targets as one-hot rows train like integer labels" {
+    printf 'model:\n  layers:\n    - {units: 8, activation: relu}\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 3, batch_size: 2, shuffle: false}\n' > "$TMP/ce.yaml"
+    printf 'a,b,label\n0.1,0.2,0\n0.3,0.1,2\n0.5,0.9,1\n0.7,0.3,1\n' > "$TMP/l.csv"
+    printf 'a,b,c0,c1,c2\n0.1,0.2,1,0,0\n0.3,0.1,0,0,1\n0.5,0.9,0,1,0\n0.7,0.3,0,1,0\n' > "$TMP/h.csv"
+    dl-tensor import -t 1 "$TMP/l.csv" > "$TMP/l.dlt"
+    dl-tensor import -t 3 "$TMP/h.csv" > "$TMP/h.dlt"
+    dl-train "$TMP/ce.yaml" -q < "$TMP/l.dlt" > "$TMP/l.ckpt"
+    dl-train "$TMP/ce.yaml" -q < "$TMP/h.dlt" > "$TMP/h.ckpt"
+    cmp <(dl-tensor export --name layer2.weight "$TMP/l.ckpt") \
+        <(dl-tensor export --name layer2.weight "$TMP/h.ckpt")
+    # a one-hot row with the wrong width is an error
+    dl-tensor import -t 2 "$TMP/h.csv" > "$TMP/w.dlt"
+    run dl-train "$TMP/ce.yaml" -q < "$TMP/w.dlt"
+    [ "$status" -eq 1 ]
+}
+
 @test "dl-predict with the fish2d network: probabilities, labels, y passed through" {
     dl-train "$EX/fish2d.yaml" -q < "$TMP/f2.dlt" > "$TMP/f.ckpt"
     run sh -c "dl-predict '$TMP/f.ckpt' < '$TMP/f2.dlt' | dl-eval"
