@@ -219,6 +219,11 @@ static int write_designed(st_writer *w, const bf_design *d, const dl_tensor *x, 
     uint64_t rows = dl_tensor_rows(x), step = OUT_CHUNK_BYTES / 8 / bf_output_dim(d);
     uint64_t row_bytes = dl_tensor_row_size(x) * dl_dtype_size(x->dtype);
     dl_tensor part = *x; /* a view of some rows of x: never freed */
+    int64_t bad = dl_tensor_find_nonfinite(x); /* named by its row in x, not in a block */
+    if (bad >= 0)
+        return dl_fail(e, DL_EDATA, "x row %llu column %llu is not finite",
+                       (unsigned long long)((uint64_t)bad / dl_tensor_row_size(x) + 1),
+                       (unsigned long long)((uint64_t)bad % dl_tensor_row_size(x) + 1));
     step = step ? step : 1;
     for (uint64_t first = 0; first < rows || first == 0; first += step) {
         dl_tensor phi;
