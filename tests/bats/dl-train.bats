@@ -148,8 +148,11 @@ short() {
     done=$(dl-tensor export --name state.counters "$TMP/int.ckpt" | head -n 1)
     [ "$done" -ge 1 ]
     grep -q "resumes after epoch $done" "$TMP/err"
-    short $((done + 2)) --resume "$TMP/int.ckpt" --log "$TMP/more.tsv" > /dev/null
+    short $((done + 2)) --resume "$TMP/int.ckpt" --log "$TMP/more.tsv" > "$TMP/more.ckpt"
     [ "$(tail -n 1 "$TMP/more.tsv" | cut -f1)" -eq $((done + 2)) ]
+    # exactly what a run that was never interrupted gives
+    short $((done + 2)) > "$TMP/straight.ckpt"
+    cmp "$TMP/more.ckpt" "$TMP/straight.ckpt"
 }
 
 @test "bad input: an empty training set, a truncated checkpoint, a shape mismatch" {
