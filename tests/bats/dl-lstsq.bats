@@ -170,3 +170,24 @@ fit_w() {
     [[ $output == *"X^T X overflows"* ]]
     [ ! -e "$TMP/m.ckpt" ]
 }
+
+@test "--rcond cuts small singular values; --zlib checkpoints predict the same" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    run dl-lstsq --rcond 0.6 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"rank 2"* ]] # singular values 7.8, 4.9, 4.6, 3.7
+    dl-lstsq -q < "$TMP/wc.dlt" > "$TMP/raw.ckpt"
+    dl-lstsq -q --zlib < "$TMP/wc.dlt" > "$TMP/z.ckpt"
+    run dl-tensor info "$TMP/z.ckpt"
+    [[ $output == *zlib* ]]
+    cmp <(dl-tensor import "$FIX/wc_xnew.csv" | dl-predict "$TMP/raw.ckpt" | dl-tensor export --name yhat) \
+        <(dl-tensor import "$FIX/wc_xnew.csv" | dl-predict "$TMP/z.ckpt" | dl-tensor export --name yhat)
+}
+
+@test "--noise-var fixes sigma2 of every output" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    dl-lstsq -q --posterior --noise-var 0.04 < "$TMP/wc.dlt" > "$TMP/m.ckpt"
+    run dl-tensor export --name sigma2 "$TMP/m.ckpt"
+    [ "${lines[0]}" = "0.04" ]
+    [ "${lines[1]}" = "0.04" ]
+}
