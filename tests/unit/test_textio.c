@@ -8,6 +8,7 @@
 
 #include "dataset.h"
 #include "npy.h"
+#include "rng.h"
 #include "stream.h"
 #include "textio.h"
 #include "unit.h"
@@ -261,6 +262,38 @@ static void test_no_rows_to_take(void)
     CHECK_STR(e.msg, "empty: no 'x', 'y' or 'yhat' record to take rows from");
 }
 
+/* Random text from the characters that matter to the parser: every input
+ * must end in success or a data error naming the file, never a crash (the
+ * suite also runs this under ASan and UBSan). */
+static void test_random_text_never_crashes(void)
+{
+    static const char alphabet[] = "0123456789.,;eE-+ \t\n\r\"nNaIif#x:";
+    dl_rng r;
+    dl_rng_seed(&r, 11);
+    int bad = 0;
+    for (int i = 0; i < 1000; i++) {
+        char text[200];
+        size_t n = (size_t)dl_rng_below(&r, sizeof text);
+        for (size_t k = 0; k < n; k++)
+            text[k] = alphabet[dl_rng_below(&r, sizeof alphabet - 1)];
+        text[n] = '\0';
+        tx_import_opts o;
+        tx_import_defaults(&o);
+        o.format = i % 3 == 0 ? TX_SVMLIGHT : TX_CSV;
+        o.targets = (uint64_t)(i % 2);
+        dl_tensor_set s;
+        dl_err e;
+        dl_err_clear(&e);
+        int rc = import_text(text, &o, &s, &e);
+        if (rc != 0 && (rc != DL_EDATA || strncmp(e.msg, in_path, strlen(in_path)) != 0)) {
+            if (bad++ < 3)
+                fprintf(stderr, "status %d, '%s' for:\n%s\n", rc, e.msg, text);
+        }
+        dl_set_free(&s);
+    }
+    CHECK(bad == 0);
+}
+
 int main(void)
 {
     temp_paths();
@@ -273,6 +306,7 @@ int main(void)
     UNIT_RUN(test_take_rows_keeps_alignment);
     UNIT_RUN(test_index_is_a_seeded_permutation);
     UNIT_RUN(test_no_rows_to_take);
+    UNIT_RUN(test_random_text_never_crashes);
     unlink(in_path);
     unlink(out_path);
     return UNIT_DONE();
