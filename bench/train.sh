@@ -29,11 +29,6 @@ median_field() {
     done | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
 
-# samples/s of a dl-train run from its --log: rows * epochs / sum(seconds)
-dl_rate() { # LOG ROWS
-    awk -F'\t' -v n="$2" 'NR > 1 { s += $5; e++ } END { printf "samples_per_s %.1f\n", n * e / s }' "$1"
-}
-
 $PY bench/train_torch.py gen "$tmp"
 for s in tr te pr; do
     { dl-tensor import --name x "$tmp/x$s.npy"; dl-tensor import --name y "$tmp/y$s.npy"; } > "$tmp/$s.dlt"
@@ -65,6 +60,7 @@ echo "sgemm peak (1024^3, 2 threads): $peak GFLOP/s"
 echo "(a) 784-256-128-10 relu, CE, Adam, batch 128, 5 epochs x 8,000 samples; median of $RUNS"
 dl_a="dl-train -q $tmp/a.yaml --log $tmp/a.tsv -o $tmp/a.ckpt < $tmp/tr.dlt && awk -F'\t' 'NR > 1 { s += \$5; e++ } END { printf \"samples_per_s %.1f\n\", 8000 * e / s }' $tmp/a.tsv"
 r_dl=$(median_field "$RUNS" samples_per_s "$dl_a")
+r_dl1=$(median_field "$RUNS" samples_per_s "${dl_a/dl-train -q/dl-train -q -j 1}")
 r_t1=$(median_field "$RUNS" samples_per_s "$PY bench/train_torch.py a $tmp 1")
 r_t2=$(median_field "$RUNS" samples_per_s "$PY bench/train_torch.py a $tmp 2")
 acc_dl=$(dl-predict "$tmp/a.ckpt" < "$tmp/te.dlt" | dl-eval | awk '$1 == "accuracy" { print $2 }')
@@ -73,10 +69,11 @@ w_dl=$(median_seconds "$RUNS" "dl-train -q $tmp/a.yaml < $tmp/tr.dlt > $tmp/w.ck
 w_t=$(median_seconds "$RUNS" "$PY bench/train_torch.py a $tmp 1")
 # FLOP per sample: forward 2P, weight gradients 2P, input gradients of layers 2 and 3
 flops=$(( 2 * 234752 + 2 * 234752 + 2 * (256 * 128 + 128 * 10) ))
-printf '  dl-train          %9.0f samples/s  accuracy %s  whole process %6.2f s  %.0f%% of sgemm peak\n' \
+printf '  dl-train (2 BLAS threads) %9.0f samples/s  accuracy %s  whole process %6.2f s  %.0f%% of sgemm peak\n' \
     "$r_dl" "$acc_dl" "$w_dl" "$(echo "100 * $r_dl * $flops / ($peak * 10^9)" | bc -l)"
-printf '  torch 1 thread    %9.0f samples/s  accuracy %s  whole process %6.2f s  (OPENBLAS_NUM_THREADS=2)\n' "$r_t1" "$acc_t" "$w_t"
-printf '  torch 2 threads   %9.0f samples/s\n' "$r_t2"
+printf '  dl-train -j 1             %9.0f samples/s\n' "$r_dl1"
+printf '  torch 1 thread            %9.0f samples/s  accuracy %s  whole process %6.2f s  (OPENBLAS_NUM_THREADS=2)\n' "$r_t1" "$acc_t" "$w_t"
+printf '  torch 2 threads           %9.0f samples/s\n' "$r_t2"
 echo "  speed-up vs torch's fastest: $(ratio "$r_dl" "$(echo "if ($r_t1 > $r_t2) $r_t1 else $r_t2" | bc -l)")x"
 
 echo "(b) 1-10-1 tanh, mse, Adam, 2,000 epochs on 200 points; median of $RUNS"
