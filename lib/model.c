@@ -224,11 +224,9 @@ int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e)
     return 0;
 }
 
-/* phi: the chunk in the space the weights expect, f64 [N x P]. */
-static int design_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *phi, dl_err *e)
+/* x already in the weights' space: a checked f64 copy. */
+static int copy_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *phi, dl_err *e)
 {
-    if (m->design && !m->design_upstream)
-        return bf_apply_tensor(m->design, x_raw, "phi", phi, e);
     size_t p = (size_t)m->lin.w.shape[0];
     if (dl_tensor_copy(phi, x_raw, e) || dl_tensor_as_matrix(phi, e) ||
         dl_tensor_convert(phi, DL_F64, e))
@@ -238,6 +236,20 @@ static int design_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *ph
                        (unsigned long long)phi->shape[1], p);
     if (dl_tensor_find_nonfinite(phi) >= 0)
         return dl_fail(e, DL_EDATA, "x holds NaN or Inf");
+    return 0;
+}
+
+/* phi: the chunk in the space the weights expect, f64 [N x P]; nothing
+ * allocated on failure. */
+static int design_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *phi, dl_err *e)
+{
+    memset(phi, 0, sizeof *phi);
+    if (m->design && !m->design_upstream)
+        return bf_apply_tensor(m->design, x_raw, "phi", phi, e);
+    if (copy_rows(m, x_raw, phi, e)) {
+        dl_tensor_free(phi);
+        return e->code;
+    }
     return 0;
 }
 
