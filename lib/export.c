@@ -137,31 +137,165 @@ static int format_elem(const dl_tensor *t, uint64_t i, char *buf)
     }
 }
 
-static void write_header(FILE *f, const table *tb, char delim)
+/* Text is written as it arrives: each column group (x and y, or the named
+ * record) queues its chunks, and rows go out as soon as every group has
+ * them.  A stream that holds x alone is only known to at its end, so its x
+ * waits in memory until then; x and y written alternately (as import does)
+ * need only a chunk or two. */
+typedef struct part {
+    const char *name;
+    dl_tensor *chunks;      /* not yet written, oldest at `first` */
+    size_t first, count, cap;
+    uint64_t offset;        /* rows of chunks[first] already written */
+    uint64_t pending, total, cols;
+    int seen;
+} part;
+
+static int part_push(part *p, dl_tensor *t, const char *label, dl_err *e)
 {
-    for (int k = 0; k < tb->nparts; k++)
-        for (uint64_t j = 0; j < tb->cols[k]; j++)
-            fprintf(f, "%s%s%llu", k + j ? (char[]){delim, 0} : "", tb->part[k]->name,
+    uint64_t cols = dl_tensor_row_size(t), rows = rows_of(t);
+    if (p->seen && cols != p->cols) {
+        dl_tensor_free(t);
+        return dl_fail(e, DL_EDATA, "%s: a '%s' record has rows of %llu values, earlier ones %llu",
+                       label, p->name, (unsigned long long)cols, (unsigned long long)p->cols);
+    }
+    p->seen = 1;
+    p->cols = cols;
+    if (rows == 0) {
+        dl_tensor_free(t);
+        return 0;
+    }
+    if (p->first > 0) { /* drop the slots of written chunks */
+        memmove(p->chunks, p->chunks + p->first, (p->count - p->first) * sizeof *p->chunks);
+        p->count -= p->first;
+        p->first = 0;
+    }
+    if (p->count == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        dl_tensor *more = realloc(p->chunks, cap * sizeof *more);
+        if (!more) {
+            dl_tensor_free(t);
+            return dl_fail(e, DL_ENOMEM, "%s: out of memory", label);
+        }
+        p->chunks = more;
+        p->cap = cap;
+    }
+    p->chunks[p->count++] = *t;
+    t->data = NULL;
+    p->pending += rows;
+    p->total += rows;
+    return 0;
+}
+
+static void part_free(part *p)
+{
+    for (size_t i = p->first; i < p->count; i++)
+        dl_tensor_free(&p->chunks[i]);
+    free(p->chunks);
+}
+
+/* Writes the next row's values of p (after a delimiter unless first). */
+static void part_write_row(FILE *f, part *p, char delim, int first)
+{
+    const dl_tensor *t = &p->chunks[p->first];
+    char buf[NT_BUF];
+    for (uint64_t j = 0; j < p->cols; j++) {
+        if (!first || j)
+            fputc(delim, f);
+        int n = format_elem(t, p->offset * p->cols + j, buf);
+        fwrite(buf, 1, (size_t)n, f);
+    }
+    p->pending--;
+    if (++p->offset == rows_of(t)) {
+        dl_tensor_free(&p->chunks[p->first]);
+        p->first++;
+        p->offset = 0;
+    }
+}
+
+static void write_header(FILE *f, const part *parts, int nparts, char delim)
+{
+    for (int k = 0; k < nparts; k++)
+        for (uint64_t j = 0; j < parts[k].cols; j++)
+            fprintf(f, "%s%s%llu", k + j ? (char[]){delim, 0} : "", parts[k].name,
                     (unsigned long long)j);
     fputc('\n', f);
 }
 
-static void write_text(FILE *f, const table *tb, char delim, int header)
+/* Writes the rows every part has; the header first, once, if asked. */
+static void write_ready(FILE *f, part *parts, int nparts, char delim, int *header_due)
 {
-    char buf[NT_BUF];
-    if (header)
-        write_header(f, tb, delim);
-    for (uint64_t i = 0; i < tb->rows; i++) {
-        for (int k = 0; k < tb->nparts; k++) {
-            for (uint64_t j = 0; j < tb->cols[k]; j++) {
-                if (k + j)
-                    fputc(delim, f);
-                int n = format_elem(tb->part[k], i * tb->cols[k] + j, buf);
-                fwrite(buf, 1, (size_t)n, f);
-            }
-        }
+    uint64_t n = parts[0].pending;
+    for (int k = 1; k < nparts; k++)
+        if (parts[k].pending < n)
+            n = parts[k].pending;
+    if (*header_due) {
+        write_header(f, parts, nparts, delim);
+        *header_due = 0;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        for (int k = 0; k < nparts; k++)
+            part_write_row(f, &parts[k], delim, k == 0);
         fputc('\n', f);
     }
+}
+
+/* At the end: one group alone is written alone; rows left over mean x and
+ * y disagree. */
+static int finish_text(FILE *f, part *parts, int nparts, char delim, int *header_due,
+                       const char *label, dl_err *e)
+{
+    if (nparts == 2 && parts[0].seen != parts[1].seen) {
+        if (!parts[0].seen) {
+            part t = parts[0];
+            parts[0] = parts[1];
+            parts[1] = t;
+        }
+        nparts = 1;
+    }
+    if (!parts[0].seen) /* nothing seen: nparts is still 1 only for --name */
+        return nparts == 1
+                   ? dl_fail(e, DL_EDATA, "%s: no record named '%s'", label, parts[0].name)
+                   : dl_fail(e, DL_EDATA, "%s: no 'x' or 'y' record (use --name NAME)", label);
+    write_ready(f, parts, nparts, delim, header_due);
+    if (nparts == 2 && (parts[0].pending || parts[1].pending))
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu rows but 'y' has %llu", label,
+                       (unsigned long long)parts[0].total, (unsigned long long)parts[1].total);
+    return 0;
+}
+
+static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl_err *e)
+{
+    char delim = o->delimiter ? o->delimiter : o->format == TX_TSV ? '\t' : ',';
+    part parts[2] = {{.name = o->name ? o->name : "x"}, {.name = "y"}};
+    int nparts = o->name ? 1 : 2, header_due = o->header;
+    st_reader *r;
+    if (st_reader_open(&r, in_path, e))
+        return e->code;
+    const char *label = st_reader_label(r);
+    dl_tensor t;
+    int rc;
+    while ((rc = st_read(r, &t, e)) == 1) {
+        int k = strcmp(t.name, parts[0].name) == 0 ? 0
+                : nparts == 2 && strcmp(t.name, "y") == 0 ? 1
+                                                           : -1;
+        if (k < 0) {
+            dl_tensor_free(&t);
+            continue;
+        }
+        if (part_push(&parts[k], &t, label, e)) {
+            rc = -1;
+            break;
+        }
+        if (parts[0].seen && (nparts == 1 || parts[1].seen))
+            write_ready(f, parts, nparts, delim, &header_due);
+    }
+    if (rc == 0)
+        rc = finish_text(f, parts, nparts, delim, &header_due, label, e);
+    part_free(&parts[0]);
+    part_free(&parts[1]);
+    st_reader_close(r);
+    return rc ? e->code : 0;
 }
 
 /* -------------------------------- npy -------------------------------- */
@@ -195,6 +329,17 @@ static int write_npy(FILE *f, table *tb, const char *label, dl_err *e)
 
 int tx_export(const char *in_path, const char *out_path, const tx_export_opts *o, dl_err *e)
 {
+    out_file out;
+    if (o->format != TX_NPY) {
+        if (out_open(&out, out_path, 0, e))
+            return e->code;
+        if (stream_text(in_path, out.f, o, e)) {
+            out_abort(&out);
+            return e->code;
+        }
+        return out_commit(&out, e);
+    }
+    /* .npy needs the shape before the data: the stream is read whole. */
     dl_tensor_set set;
     dl_set_init(&set);
     table tb;
@@ -202,17 +347,8 @@ int tx_export(const char *in_path, const char *out_path, const tx_export_opts *o
     int rc = st_read_set(in_path, &set, e);
     if (!rc)
         rc = pick(&set, o, in_label, &tb, e);
-    out_file out;
-    if (!rc)
-        rc = out_open(&out, out_path, o->format == TX_NPY, e);
-    if (!rc) {
-        if (o->format == TX_NPY) {
-            rc = write_npy(out.f, &tb, out.label, e);
-        } else {
-            char delim = o->delimiter ? o->delimiter : o->format == TX_TSV ? '\t' : ',';
-            write_text(out.f, &tb, delim, o->header);
-        }
-        if (rc)
+    if (!rc && !(rc = out_open(&out, out_path, 1, e))) {
+        if ((rc = write_npy(out.f, &tb, out.label, e)) != 0)
             out_abort(&out);
         else
             rc = out_commit(&out, e);

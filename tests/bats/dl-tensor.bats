@@ -295,6 +295,29 @@ rows_aligned() {
     [ "$(cat "$TMP/rss")" -lt 50000 ]   # kilobytes
 }
 
+@test "dl-tensor export: rows align across x and y chunks of any size and order" {
+    cut -d, -f1,2 "$TMP/rows.csv" | dl-tensor import --name x --chunk-rows 7 > "$TMP/x.dlt"
+    cut -d, -f3 "$TMP/rows.csv" | dl-tensor import --name y --chunk-rows 5 > "$TMP/y.dlt"
+    cat "$TMP/x.dlt" "$TMP/y.dlt" | dl-tensor export | cmp - "$TMP/rows.csv"
+    cat "$TMP/y.dlt" "$TMP/x.dlt" | dl-tensor export | cmp - "$TMP/rows.csv"
+    head -n 99 "$TMP/rows.csv" | cut -d, -f3 | dl-tensor import --name y > "$TMP/y99.dlt"
+    cat "$TMP/x.dlt" "$TMP/y99.dlt" > "$TMP/short.dlt"
+    fails 1 "'x' has 100 rows but 'y' has 99" dl-tensor export "$TMP/short.dlt"
+    fails 1 "'x' has 100 rows but 'y' has 99" dl-tensor export --format npy "$TMP/short.dlt"
+    # records that are neither x nor y are skipped
+    cat "$TMP/x.dlt" "$TMP/y.dlt" <(dl-tensor import --name model "$N/u1_na_c_1d.npy") |
+        dl-tensor export | cmp - "$TMP/rows.csv"
+}
+
+@test "dl-tensor export: text export streams in bounded memory" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizer builds have their own memory overhead"
+    [ -x /usr/bin/time ] || skip "no /usr/bin/time"
+    seq 1 2000000 | awk '{ print $1 "," 2 * $1 }' | dl-tensor import -t 1 -o "$TMP/m.dlt"
+    /usr/bin/time -f '%M' -o "$TMP/rss" dl-tensor export "$TMP/m.dlt" | tail -n 1 > "$TMP/last"
+    [ "$(cat "$TMP/last")" = "2000000,4000000" ]
+    [ "$(cat "$TMP/rss")" -lt 20000 ]   # kilobytes; the data is 32 MB
+}
+
 @test "dl-tensor head: first N rows of every row record, others pass through" {
     dl-tensor import --name model "$N/u1_na_c_1d.npy" -o "$TMP/model.dlt"
     cat "$TMP/rows.dlt" "$TMP/model.dlt" > "$TMP/both.dlt"
