@@ -405,28 +405,115 @@ static int format_special(double v, char *buf)
     return snprintf(buf, NT_BUF, "%sinf", v < 0 ? "-" : "");
 }
 
+/* A decimal as printf's %e gives it: sign, digits d[0..n) meaning
+ * d[0].d[1]...d[n-1] x 10^exp10. */
+typedef struct digits {
+    int neg, n, exp10;
+    char d[20];
+} digits;
+
+static void exact_digits(double v, int n, digits *out)
+{
+    char tmp[40];
+    snprintf(tmp, sizeof tmp, "%.*e", n - 1, v); /* correctly rounded by libc */
+    const char *p = tmp;
+    out->neg = *p == '-';
+    p += out->neg;
+    out->n = 0;
+    for (; *p != 'e'; p++)
+        if (*p != '.')
+            out->d[out->n++] = *p;
+    out->exp10 = atoi(p + 1);
+}
+
+/* The first n digits of `all`, rounded to nearest.  Returns 1 when the
+ * dropped digits are exactly 5000...: the printed digits were themselves
+ * rounded, so only the exact value can tell which way to go. */
+static int round_digits(const digits *all, int n, digits *out)
+{
+    *out = *all;
+    out->n = n;
+    if (all->d[n] < '5')
+        return 0;
+    int tie = all->d[n] == '5';
+    for (int i = n + 1; i < all->n && tie; i++)
+        tie = all->d[i] == '0';
+    if (tie)
+        return 1;
+    int k = n - 1;
+    for (; k >= 0 && out->d[k] == '9'; k--)
+        out->d[k] = '0';
+    if (k >= 0) {
+        out->d[k]++;
+    } else { /* 9.99 -> 10.0 */
+        out->d[0] = '1';
+        out->exp10++;
+    }
+    return 0;
+}
+
+/* Writes the digits as printf's %.<n>g would: fixed notation for exponents
+ * from -4 to n - 1, else d.ddde+XX; trailing zeros dropped. */
+static int write_g(const digits *g, char *buf)
+{
+    int k = g->n, x = g->exp10, len = 0;
+    while (k > 1 && g->d[k - 1] == '0')
+        k--;
+    if (g->neg)
+        buf[len++] = '-';
+    if (x < -4 || x >= g->n) {
+        buf[len++] = g->d[0];
+        if (k > 1)
+            buf[len++] = '.';
+        for (int i = 1; i < k; i++)
+            buf[len++] = g->d[i];
+        return len + snprintf(buf + len, NT_BUF - (size_t)len, "e%c%02d", x < 0 ? '-' : '+',
+                              x < 0 ? -x : x);
+    }
+    if (x < 0) { /* 0.000ddd */
+        buf[len++] = '0';
+        buf[len++] = '.';
+        for (int i = -1; i > x; i--)
+            buf[len++] = '0';
+    }
+    for (int i = 0; i < k || i <= x; i++) { /* ddd.ddd, or ddd000 */
+        if (i == x + 1 && x >= 0)
+            buf[len++] = '.';
+        buf[len++] = i < k ? g->d[i] : '0';
+    }
+    buf[len] = '\0';
+    return len;
+}
+
+/* The same text as the shortest of printf's %.<n>g for n = shortest ..
+ * longest that reads back to v, with one printf call instead of up to
+ * three: shorter forms are roundings of the longest one's digits. */
+static int format_shortest(double v, int shortest, int longest, int is_float, char *buf)
+{
+    digits all, g;
+    exact_digits(v, longest, &all);
+    for (int n = shortest; n < longest; n++) {
+        int len = round_digits(&all, n, &g) ? snprintf(buf, NT_BUF, "%.*g", n, v)
+                                            : write_g(&g, buf);
+        double d;
+        float f;
+        if (is_float ? nt_parse_f32(buf, buf + len, &f) == NT_OK && f == (float)v
+                     : nt_parse_f64(buf, buf + len, &d) == NT_OK && d == v)
+            return len;
+    }
+    return write_g(&all, buf);
+}
+
 int nt_format_f64(double v, char *buf)
 {
     if (!isfinite(v))
         return format_special(v, buf);
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
-        n = snprintf(buf, NT_BUF, "%.*g", prec, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    return n;
+    return format_shortest(v, 15, 17, 0, buf);
 }
 
 int nt_format_f32(float v, char *buf)
 {
     if (!isfinite(v))
         return format_special(v, buf);
-    int n = 0;
-    for (int prec = 6; prec <= 9; prec++) {
-        n = snprintf(buf, NT_BUF, "%.*g", prec, (double)v);
-        if (strtof(buf, NULL) == v)
-            break;
-    }
-    return n;
+    return format_shortest((double)v, 6, 9, 1, buf);
 }

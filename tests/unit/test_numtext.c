@@ -94,6 +94,48 @@ static void test_random_doubles_roundtrip(void)
     CHECK(bad == 0);
 }
 
+/* The reference: printf at each precision until strtod/strtof reads the
+ * value back.  nt_format_* must print exactly the same text. */
+static void reference_format(double v, int is_float, char *buf, size_t len)
+{
+    for (int prec = is_float ? 6 : 15; prec <= (is_float ? 9 : 17); prec++) {
+        snprintf(buf, len, "%.*g", prec, v);
+        if (is_float ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
+            return;
+    }
+}
+
+static void test_format_matches_printf(void)
+{
+    dl_rng r;
+    dl_rng_seed(&r, 5);
+    char mine[NT_BUF], ref[64];
+    int bad = 0;
+    for (int i = 0; i < 300000; i++) {
+        uint64_t bits = dl_rng_u64(&r);
+        double v;
+        memcpy(&v, &bits, sizeof v);
+        if (i % 3 == 1) /* typical data: moderate magnitudes */
+            v = dl_rng_normal(&r) * pow(10.0, (double)dl_rng_below(&r, 30) - 15.0);
+        if (i % 3 == 2) /* few digits: 0.1, 2.5e-07, 1234 */
+            v = (double)dl_rng_below(&r, 100000) * pow(10.0, (double)dl_rng_below(&r, 20) - 10.0);
+        if (!isfinite(v))
+            continue;
+        nt_format_f64(v, mine);
+        reference_format(v, 0, ref, sizeof ref);
+        float f = (float)v;
+        if (strcmp(mine, ref) != 0 && bad++ < 5)
+            fprintf(stderr, "f64 %a: '%s' vs printf '%s'\n", v, mine, ref);
+        if (!isfinite(f))
+            continue;
+        nt_format_f32(f, mine);
+        reference_format(f, 1, ref, sizeof ref);
+        if (strcmp(mine, ref) != 0 && bad++ < 5)
+            fprintf(stderr, "f32 %a: '%s' vs printf '%s'\n", (double)f, mine, ref);
+    }
+    CHECK(bad == 0);
+}
+
 /* Decimals that land exactly halfway between two floats once rounded to
  * double: rounding the double again would be wrong. */
 static void test_f32_double_rounding_cases(void)
@@ -179,5 +221,6 @@ int main(void)
     UNIT_RUN(test_syntax);
     UNIT_RUN(test_long_digit_strings);
     UNIT_RUN(test_format);
+    UNIT_RUN(test_format_matches_printf);
     return UNIT_DONE();
 }
