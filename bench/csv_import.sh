@@ -8,7 +8,9 @@
 # a user runs) and loadtxt alone timed inside Python (start-up and `import
 # numpy` excluded, the figure most favourable to numpy).  dl-tensor is timed
 # as a whole process writing its stream to a file.  Then the values are
-# checked: every double dl-tensor parsed equals numpy's, bit for bit.
+# checked: every double dl-tensor parsed equals numpy's, bit for bit.  The
+# machine is shared: look at the load average printed with the figures.
+# Last, export (shortest round-trip text) beside numpy.savetxt, for scale.
 set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -39,6 +41,11 @@ EOF
 )
 
 $tool export --format npy -o "$tmp/out.npy" "$tmp/out.dlt"
+# The way back, for scale: shortest round-trip text against numpy.savetxt
+# with %.17g (round-trip, not shortest).
+t_ex=$(median_seconds "$RUNS" "$tool export $tmp/out.dlt > $tmp/back.csv")
+t_sv=$(median_seconds "$RUNS" "$PY -c 'import numpy as np; np.savetxt(\"$tmp/np.csv\", np.load(\"$tmp/out.npy\"), delimiter=\",\", fmt=\"%.17g\")'")
+
 exact=$($PY - "$csv" "$tmp/out.npy" <<'EOF'
 import sys, numpy as np
 ref = np.loadtxt(sys.argv[1], delimiter=",")
@@ -48,9 +55,10 @@ EOF
 )
 $tool export "$tmp/out.dlt" | $tool import | cmp -s - "$tmp/out.dlt" && rt=ok || rt=FAILED
 
-echo "csv import: $mb MB, $ROWS rows x 5 doubles, median of $RUNS runs"
+echo "csv import: $mb MB, $ROWS rows x 5 doubles, median of $RUNS runs (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '  dl-tensor import                 %7.3f s  %6.0f MB/s\n' "$t_dl" "$(echo "$mb / $t_dl" | bc -l)"
 printf '  numpy.loadtxt (python process)   %7.3f s   dl-tensor is %sx faster\n' "$t_np" "$(ratio "$t_np" "$t_dl")"
 printf '  numpy.loadtxt (call alone)       %7.3f s   dl-tensor is %sx faster\n' "$t_np_inner" "$(ratio "$t_np_inner" "$t_dl")"
 echo "  values against numpy.loadtxt: $exact; export -> import round trip: $rt"
+printf '  dl-tensor export (shortest text) %7.3f s;  numpy.savetxt %%.17g %7.3f s\n' "$t_ex" "$t_sv"
 rm -rf "$tmp"
