@@ -104,12 +104,33 @@ int nm_params_to_set(const nn_net *net, const float *params, dl_tensor_set *ckpt
     return 0;
 }
 
+/* Every layer's weight must be in the checkpoint with the shape the spec
+ * gives, checked before the network is allocated: a model record that
+ * claims a huge network is bad data, not an allocation attempt. */
+static int check_weight_shapes(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
+{
+    uint64_t in = s->input;
+    for (size_t l = 0; l < s->n_layers; l++) {
+        char name[32];
+        snprintf(name, sizeof name, "layer%zu.weight", l + 1);
+        const dl_tensor *t = dl_set_find(ckpt, name);
+        uint64_t out = s->layers[l].units;
+        if (!t || t->rank != 2 || t->shape[0] != out || t->shape[1] != in)
+            return dl_fail(e, DL_EDATA, "checkpoint: '%s' is %s, the model record says "
+                           "[%llu, %llu]", name, t ? "of another shape" : "missing",
+                           (unsigned long long)out, (unsigned long long)in);
+        in = out;
+    }
+    return 0;
+}
+
 int nm_open(nm_model **out, dl_tensor_set *ckpt, size_t max_batch, dl_err *e)
 {
     nm_model *m = calloc(1, sizeof *m);
     if (!m)
         return dl_fail(e, DL_ENOMEM, "out of memory");
-    if (nm_spec_from_set(&m->spec, ckpt, e) || nm_net_create(&m->net, &m->spec, max_batch, e) ||
+    if (nm_spec_from_set(&m->spec, ckpt, e) || check_weight_shapes(&m->spec, ckpt, e) ||
+        nm_net_create(&m->net, &m->spec, max_batch, e) ||
         nm_params_from_set(&m->net, ckpt, "", e)) {
         nm_free(m);
         return e->code;
