@@ -253,3 +253,14 @@ short() {
     awk -v r="$(ratio "$TMP/d_sigmoid.tsv")" 'BEGIN { exit !(r < 1e-3) }'
     awk -v r="$(ratio "$TMP/d_relu.tsv")" 'BEGIN { exit !(r > 0.1 && r < 10) }'
 }
+
+@test "the shipped examples reach their documented metrics" {
+    metric() { # SPEC DATA NAME: the dl-eval value NAME of the trained example
+        dl-tensor import -t 1 "$DL_TEST_ROOT/data/$2.csv" > "$TMP/$2.dlt"
+        dl-train "$EX/$1.yaml" -q < "$TMP/$2.dlt" > "$TMP/$1.ckpt"
+        dl-predict "$TMP/$1.ckpt" < "$TMP/$2.dlt" | dl-eval | awk -v k="$3" '$1 == k { print $2 }'
+    }
+    awk -v v="$(metric fish fish accuracy)" 'BEGIN { exit !(v >= 0.88) }'
+    awk -v v="$(metric fish2d fish2d accuracy)" 'BEGIN { exit !(v >= 0.93) }'
+    awk -v v="$(metric particle particle rmse)" 'BEGIN { exit !(v > 0 && v <= 1.0) }'
+}
