@@ -6,17 +6,13 @@
 #include <string.h>
 
 #include "cli.h"
-#include "filter_main.h"
-#include "model.h"
-#include "stream.h"
+#include "predict.h"
 
 static const char *const TOOL = "dl-predict";
 
 typedef struct predict_args {
-    filter_io io;
-    const char *checkpoint;
-    int no_std, labels;
-    double threshold;
+    cli_filter_io io;
+    predict_options opt;
 } predict_args;
 
 static void usage(void)
@@ -49,104 +45,42 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     predict_args *a = args;
     switch (c) {
     case 'o': a->io.output = arg; return 0;
-    case OPT_NO_STD: a->no_std = 1; return 0;
+    case OPT_NO_STD: a->opt.no_std = 1; return 0;
     case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
-    case OPT_LABELS: a->labels = 1; return 0;
-    case OPT_THRESHOLD: return cli_double("--threshold", arg, &a->threshold, e);
+    case OPT_LABELS: a->opt.labels = 1; return 0;
+    case OPT_THRESHOLD: return cli_double("--threshold", arg, &a->opt.threshold, e);
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }
 }
 
-/* 1: run, 0: --help/--version done, <0: usage error printed. */
-static int parse_args(int argc, char **argv, void *args)
+/* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
+static int parse_args(int argc, char **argv, predict_args *a, dl_err *e)
 {
     static const struct option longs[] = {
         {"no-std", no_argument, 0, OPT_NO_STD}, {"zlib", no_argument, 0, OPT_ZLIB},
         {"labels", no_argument, 0, OPT_LABELS}, {"threshold", required_argument, 0, OPT_THRESHOLD},
         {"output", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
-    predict_args *a = args;
+    static const cli_spec spec = {TOOL, usage, ":o:hV", longs, parse_option};
     memset(a, 0, sizeof *a);
-    a->threshold = 0.5;
-    return filter_getopt(TOOL, argc, argv, ":o:hV", longs, parse_option, a, usage, "CHECKPOINT",
-                         &a->checkpoint, &a->io.input);
+    a->opt.threshold = 0.5;
+    return cli_parse_filter(argc, argv, &spec, a, "CHECKPOINT", &a->opt.checkpoint,
+                            &a->io.input, e);
 }
 
-static int record_error(st_reader *r, const st_header *h, dl_err *e)
+static int predict(st_reader *r, st_writer *w, const void *opt, dl_err *e)
 {
-    return dl_err_wrap(e, "%s: record %llu ('%s')", st_reader_label(r),
-                       (unsigned long long)h->index, h->name);
-}
-
-static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
-                         int want_std, const predict_args *a, dl_err *e)
-{
-    dl_tensor x, yhat, ystd;
-    if (st_read_payload(r, h, &x, e))
-        return e->code;
-    int rc = mdl_predict(m, &x, &yhat, want_std ? &ystd : NULL, e);
-    dl_tensor_free(&x);
-    if (!rc && a->labels && mdl_labels(m, &yhat, a->threshold, e)) {
-        dl_tensor_free(&yhat);
-        rc = e->code;
-    }
-    if (rc)
-        return record_error(r, h, e);
-    rc = st_write(w, &yhat, e) || (want_std && st_write(w, &ystd, e));
-    dl_tensor_free(&yhat);
-    if (want_std)
-        dl_tensor_free(&ystd);
-    return rc ? e->code : 0;
-}
-
-/* Input that already went through the checkpoint's own design is accepted. */
-static int input_design(mdl_model *m, st_reader *r, const st_header *h, dl_err *e)
-{
-    dl_tensor rec;
-    if (st_read_payload(r, h, &rec, e))
-        return e->code;
-    int rc = mdl_accept_design(m, &rec, e);
-    dl_tensor_free(&rec);
-    return rc ? record_error(r, h, e) : 0;
-}
-
-static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std,
-                          const predict_args *a, dl_err *e)
-{
-    st_header h;
-    int got = 0, rc = 0, seen_x = 0;
-    while (!rc && (got = st_next_header(r, &h, e)) == 1) {
-        if (strcmp(h.name, "x") == 0) {
-            seen_x = 1;
-            rc = predict_chunk(m, r, &h, w, want_std, a, e);
-        } else if (strcmp(h.name, "design") == 0) {
-            rc = seen_x && !mdl_design_upstream(m)
-                     ? dl_fail(e, DL_EDATA, "%s: record %llu: a design record after raw x",
-                               st_reader_label(r), (unsigned long long)h.index)
-                     : input_design(m, r, &h, e);
-        } else if (strcmp(h.name, "yhat") == 0 || strcmp(h.name, "ystd") == 0) {
-            rc = dl_fail(e, DL_EDATA, "%s: record %llu: the input already has '%s'",
-                         st_reader_label(r), (unsigned long long)h.index, h.name);
-        } else {
-            rc = st_copy_record(r, &h, w, e) ? e->code : 0;
-        }
-    }
-    return filter_loop_end(r, rc, got, seen_x, e);
-}
-
-static int predict_body(st_reader *r, st_writer *w, void *args, dl_err *e)
-{
-    const predict_args *a = args;
-    mdl_model *m = NULL;
-    int rc = mdl_load(&m, a->checkpoint, e) ||
-             predict_stream(m, r, w, mdl_has_std(m) && !a->no_std, a, e);
-    mdl_free(m);
-    return rc ? e->code : 0;
+    return predict_run(r, w, opt, e);
 }
 
 int main(int argc, char **argv)
 {
     predict_args a;
-    memset(&a, 0, sizeof a);
-    return filter_main(TOOL, argc, argv, parse_args, predict_body, &a, &a.io);
+    dl_err e = {0};
+    int rc = parse_args(argc, argv, &a, &e);
+    if (rc == 1)
+        return 0; /* --help or --version */
+    if (rc == 0)
+        rc = cli_run_filter(&a.io, predict, &a.opt, &e);
+    return rc ? cli_exit(TOOL, &e) : 0;
 }

@@ -64,23 +64,70 @@ int cli_exit(const char *tool, const dl_err *e)
     return e->code ? e->code : 1;
 }
 
+/* The getopt_long loop.  precise: name an unknown option apart from a
+ * missing value (getopt returns ':' for the latter when shorts starts with
+ * ':'), as the filter tools always have; the others say "unknown option or
+ * missing value". */
+static int option_loop(int argc, char **argv, const cli_spec *s, void *ctx, int precise,
+                       dl_err *e)
+{
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, s->shorts, s->longs, NULL)) != -1) {
+        if (c == 'h' || c == 'V') {
+            c == 'h' ? s->usage() : cli_version(s->tool);
+            return 1;
+        }
+        if (c == '?' || c == ':') {
+            const char *arg = argv[optind - 1];
+            if (!precise)
+                return dl_fail(e, DL_EUSAGE, "unknown option or missing value: '%s'", arg);
+            return dl_fail(e, DL_EUSAGE, "%s '%s'",
+                           c == ':' ? "missing value for" : "unknown option", arg);
+        }
+        if (s->parse(c, optarg, ctx, e))
+            return e->code = DL_EUSAGE;
+    }
+    return 0;
+}
+
 int cli_parse_options(int argc, char **argv, const char *shorts, const struct option *longs,
                       const char *tool, void (*usage)(void),
                       int (*parse)(int c, const char *arg, void *ctx, dl_err *e), void *ctx,
                       dl_err *e)
 {
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-        if (c == 'h' || c == 'V') {
-            c == 'h' ? usage() : cli_version(tool);
-            return 1;
-        }
-        if (c == '?' || c == ':')
-            return dl_fail(e, DL_EUSAGE, "unknown option or missing value: '%s'",
-                           argv[optind - 1]);
-        if (parse(c, optarg, ctx, e))
-            return e->code;
-    }
+    const cli_spec spec = {tool, usage, shorts, longs, parse};
+    return option_loop(argc, argv, &spec, ctx, 0, e);
+}
+
+int cli_parse_filter(int argc, char **argv, const cli_spec *spec, void *ctx,
+                     const char *required_name, const char **required, const char **input,
+                     dl_err *e)
+{
+    int rc = option_loop(argc, argv, spec, ctx, 1, e);
+    if (rc)
+        return rc;
+    if (required && optind >= argc)
+        return dl_fail(e, DL_EUSAGE, "missing the %s argument", required_name);
+    if (required)
+        *required = argv[optind++];
+    if (optind < argc)
+        *input = argv[optind++];
+    if (optind < argc)
+        return dl_fail(e, DL_EUSAGE, "unexpected argument '%s'", argv[optind]);
     return 0;
+}
+
+int cli_run_filter(const cli_filter_io *io, cli_filter_fn body, const void *args, dl_err *e)
+{
+    st_reader *r = NULL;
+    st_writer *w = NULL;
+    int rc = st_reader_open(&r, io->input, e) || st_writer_open(&w, io->output, io->flags, e) ||
+             body(r, w, args, e);
+    if (!rc)
+        rc = st_writer_close(w, e);
+    else
+        st_writer_abort(w);
+    st_reader_close(r);
+    return rc ? (e->code ? e->code : 1) : 0;
 }

@@ -1,11 +1,14 @@
 /* cli.h - what every dl-* main shares: version, strict number parsing,
- * the binary-to-terminal guard.  Nothing here prints except cli_die. */
+ * the option loop, and the frame of a filter tool (open the input and
+ * output streams, run, commit the output or discard it).  Nothing here
+ * prints except the usage and version texts and the one error line. */
 #ifndef DL_CLI_H
 #define DL_CLI_H
 
 #include <stdint.h>
 
 #include "err.h"
+#include "stream.h"
 
 #define DL_VERSION "0.1.0"
 
@@ -30,5 +33,41 @@ int cli_parse_options(int argc, char **argv, const char *shorts, const struct op
                       const char *tool, void (*usage)(void),
                       int (*parse)(int c, const char *arg, void *ctx, dl_err *e), void *ctx,
                       dl_err *e);
+
+/* --------------------------- filter tools ---------------------------- */
+/* dl-design, dl-lstsq and dl-predict: a stream in, a stream out. */
+
+/* What a main's option loop needs: its name and --help text, getopt's
+ * tables (shorts starting with ':'), and where each parsed option goes. */
+typedef struct cli_spec {
+    const char *tool;
+    void (*usage)(void);
+    const char *shorts;
+    const struct option *longs;
+    int (*parse)(int c, const char *arg, void *ctx, dl_err *e);
+} cli_spec;
+
+/* cli_parse_options for a filter: the errors say "unknown option 'X'" or
+ * "missing value for 'X'"; an option parse refuses is DL_EUSAGE.  Then the
+ * operands: `required` (when not NULL; called required_name in the error)
+ * and an optional input FILE, nothing more.  0 to run, 1 after --help or
+ * --version, or DL_EUSAGE. */
+int cli_parse_filter(int argc, char **argv, const cli_spec *spec, void *ctx,
+                     const char *required_name, const char **required, const char **input,
+                     dl_err *e);
+
+/* Where a filter reads and writes. */
+typedef struct cli_filter_io {
+    const char *input, *output; /* NULL: standard input / output */
+    int flags;                  /* st_writer_open flags (--zlib) */
+} cli_filter_io;
+
+/* The tool's work between an open reader and writer. */
+typedef int (*cli_filter_fn)(st_reader *r, st_writer *w, const void *args, dl_err *e);
+
+/* Opens io's input and output (a file is written atomically), runs body,
+ * and commits the output, or discards it on any error.  0 or the error's
+ * code. */
+int cli_run_filter(const cli_filter_io *io, cli_filter_fn body, const void *args, dl_err *e);
 
 #endif

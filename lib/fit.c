@@ -1,0 +1,308 @@
+#include "fit.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "basis.h"
+#include "filter.h"
+#include "partial.h"
+
+/* x and y arrive as chunks, possibly interleaved: rows are paired as both
+ * become available and folded into the statistics or the QR factor at
+ * once, so only rows still waiting for their partner are held. */
+typedef struct xy_input {
+    st_reader *r;
+    dl_tensor x, y;       /* pending rows, f64 matrices */
+    uint64_t xrows, yrows; /* rows seen in all */
+    dl_tensor design;     /* the input's design record, if any */
+    const fit_options *o; /* o->ls.method: rows are consumed into */
+    ls_stats stats;       /* the normal equations' statistics, or */
+    ls_qr qr;             /* the triangular factor (svd, qr) */
+    int progress;         /* count the rows read on o->log */
+    uint64_t next_report;
+} xy_input;
+
+#define PROGRESS_ROWS ((uint64_t)1 << 22)
+
+/* Converts a chunk to an f64 matrix and refuses NaN/Inf, naming the row in
+ * the whole tensor (the chunk starts at row first + 1). */
+static int check_chunk(dl_tensor *t, uint64_t first, dl_err *e)
+{
+    if (dl_tensor_as_matrix(t, e) || dl_tensor_convert(t, DL_F64, e))
+        return e->code;
+    int64_t bad = dl_tensor_find_nonfinite(t);
+    if (bad >= 0) {
+        uint64_t cols = t->shape[1];
+        return dl_fail(e, DL_EDATA, "row %llu column %llu is %s",
+                       (unsigned long long)(first + (uint64_t)bad / cols + 1),
+                       (unsigned long long)((uint64_t)bad % cols + 1),
+                       isnan(((double *)t->data)[bad]) ? "NaN" : "infinite");
+    }
+    return 0;
+}
+
+static int append_chunk(dl_tensor *pending, dl_tensor *t, dl_err *e)
+{
+    if (!pending->data) {
+        *pending = *t;
+        memset(t, 0, sizeof *t);
+        return 0;
+    }
+    return dl_tensor_append_rows(pending, t, e);
+}
+
+static void drop_rows(dl_tensor *t, uint64_t n)
+{
+    uint64_t cols = t->shape[1], left = t->shape[0] - n;
+    memmove(t->data, (double *)t->data + n * cols, (size_t)(left * cols) * sizeof(double));
+    t->shape[0] = left;
+}
+
+/* The rows both x and y have so far go into the statistics or the factor. */
+static int consume_pairs(xy_input *in, dl_err *e)
+{
+    if (!in->x.data || !in->y.data)
+        return 0;
+    uint64_t n = in->x.shape[0] < in->y.shape[0] ? in->x.shape[0] : in->y.shape[0];
+    size_t p = (size_t)in->x.shape[1], k = (size_t)in->y.shape[1];
+    if (n == 0)
+        return 0;
+    if (in->o->ls.method == LS_NORMAL) {
+        if (!in->stats.xtx && ls_stats_init(&in->stats, p, k, e))
+            return e->code;
+        ls_stats_add(&in->stats, in->x.data, in->y.data, (size_t)n);
+    } else if ((!in->qr.r && ls_qr_init(&in->qr, p, k, e)) ||
+               ls_qr_add(&in->qr, in->x.data, in->y.data, (size_t)n, e)) {
+        return e->code;
+    }
+    drop_rows(&in->x, n);
+    drop_rows(&in->y, n);
+    if (in->progress && in->xrows >= in->next_report) {
+        fprintf(in->o->log, "\r%s: %llu rows read", in->o->tool, (unsigned long long)in->xrows);
+        in->next_report = in->xrows + PROGRESS_ROWS;
+    }
+    return 0;
+}
+
+static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
+{
+    int is_x = h->name[0] == 'x';
+    uint64_t *seen = is_x ? &in->xrows : &in->yrows;
+    dl_tensor t;
+    if (st_read_payload(in->r, h, &t, e))
+        return e->code;
+    int rc = check_chunk(&t, *seen, e);
+    if (!rc) {
+        *seen += t.shape[0];
+        rc = append_chunk(is_x ? &in->x : &in->y, &t, e);
+    }
+    dl_tensor_free(&t);
+    if (rc)
+        return flt_record_error(in->r, h, e);
+    return consume_pairs(in, e);
+}
+
+/* Concatenated outputs of one design repeat its record: fine; another
+ * design is not. */
+static int read_design_record(xy_input *in, const st_header *h, dl_err *e)
+{
+    dl_tensor t;
+    if (!in->design.data)
+        return st_read_payload(in->r, h, &in->design, e) ? e->code : 0;
+    if (st_read_payload(in->r, h, &t, e))
+        return e->code;
+    int same = dl_tensor_nbytes(&t) == dl_tensor_nbytes(&in->design) &&
+               memcmp(t.data, in->design.data, (size_t)dl_tensor_nbytes(&t)) == 0;
+    dl_tensor_free(&t);
+    if (!same)
+        return dl_fail(e, DL_EDATA, "%s: record %llu ('design'): a second, different design",
+                       st_reader_label(in->r), (unsigned long long)h->index);
+    return 0;
+}
+
+static int check_xy(const xy_input *in, dl_err *e)
+{
+    const char *label = st_reader_label(in->r);
+    if (in->xrows == 0 && !in->x.data)
+        return dl_fail(e, DL_EDATA, "%s: no 'x' record", label);
+    if (!in->y.data)
+        return dl_fail(e, DL_EDATA, "%s: no 'y' record: dl-lstsq needs targets "
+                                    "(e.g. dl-tensor import -t 1)", label);
+    if (in->xrows != in->yrows)
+        return dl_fail(e, DL_EDATA, "%s: x has %llu rows but y has %llu", label,
+                       (unsigned long long)in->xrows, (unsigned long long)in->yrows);
+    if (in->xrows == 0)
+        return dl_fail(e, DL_EDATA, "%s: x and y have no rows", label);
+    return 0;
+}
+
+/* The design must make as many columns as x has. */
+static int check_design(const xy_input *in, dl_err *e)
+{
+    bf_design *d;
+    if (!in->design.data)
+        return 0;
+    if (bf_from_record(&d, &in->design, e))
+        return dl_err_wrap(e, "%s", st_reader_label(in->r));
+    size_t cols = bf_output_dim(d);
+    bf_free(d);
+    if (cols != in->x.shape[1])
+        return dl_fail(e, DL_EDATA, "%s: the design record makes %zu columns but x has %llu",
+                       st_reader_label(in->r), cols, (unsigned long long)in->x.shape[1]);
+    return 0;
+}
+
+static int read_xy(xy_input *in, dl_err *e)
+{
+    st_header h;
+    int got, rc = 0;
+    while (!rc && (got = st_next_header(in->r, &h, e)) == 1) {
+        if (strcmp(h.name, "x") == 0 || strcmp(h.name, "y") == 0)
+            rc = read_row_record(in, &h, e);
+        else if (strcmp(h.name, "design") == 0)
+            rc = read_design_record(in, &h, e);
+        else
+            rc = st_skip_payload(in->r, &h, e) ? e->code : 0;
+    }
+    if (!rc && got < 0)
+        rc = e->code;
+    return rc || check_xy(in, e) || check_design(in, e) ? e->code : 0;
+}
+
+static void xy_free(xy_input *in)
+{
+    dl_tensor_free(&in->x);
+    dl_tensor_free(&in->y);
+    dl_tensor_free(&in->design);
+    ls_stats_free(&in->stats);
+    ls_qr_free(&in->qr);
+}
+
+/* ------------------------------ the report ------------------------------ */
+
+static void report(const fit_options *o, const ls_result *r)
+{
+    const char *tool = o->tool;
+    if (o->quiet)
+        return;
+    fprintf(o->log, "%s: %llu rows, %zu columns, %zu output%s, method %s, rank %d, "
+                    "condition number ~%.3g\n",
+            tool, (unsigned long long)r->n, r->p, r->k, r->k == 1 ? "" : "s",
+            ls_method_name(o->ls.method), r->rank, r->cond);
+    for (size_t j = 0; j < r->k; j++)
+        fprintf(o->log, "%s: output %zu: training MSE %.6g, R^2 %.6g\n", tool, j + 1,
+                r->mse[j], r->r2[j]);
+    if (o->ls.alpha > 0) {
+        size_t zeros = 0;
+        for (size_t i = 0; i < r->p * r->k; i++)
+            zeros += r->w[i] == 0.0;
+        fprintf(o->log, "%s: %zu of %zu weights are exactly zero; %ld sweeps%s\n", tool, zeros,
+                r->p * r->k, r->iterations, r->converged ? "" : " (NOT converged: raise --max-iter)");
+    }
+    for (size_t j = 0; o->ls.posterior && j < r->k; j++)
+        fprintf(o->log, "%s: output %zu: noise variance %.6g%s\n", tool, j + 1, r->sigma2[j],
+                o->ls.noise_var > 0 ? " (given)" : " (estimated)");
+    if (o->verbose && r->sv) {
+        fprintf(o->log, "%s: singular values:", tool);
+        for (size_t i = 0; i < r->nsv; i++)
+            fprintf(o->log, " %.6g", r->sv[i]);
+        fprintf(o->log, "\n");
+    }
+}
+
+/* ------------------------------ the outputs ------------------------------ */
+
+static const char *solver_name(const ls_options *o)
+{
+    if (o->alpha > 0)
+        return o->l1_ratio == 1.0 ? "lasso" : "elastic-net";
+    return o->ridge > 0 ? "ridge" : ls_method_name(o->method);
+}
+
+static int write_model(st_writer *w, const ls_options *o, const ls_result *r,
+                       const dl_tensor *design, dl_err *e)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "kind: linear\nsolver: %s\ncolumns: %zu\noutputs: %zu\nrows: %llu\nrank: %d\n"
+             "ridge: %.17g\nalpha: %.17g\nl1_ratio: %.17g\nposterior: %d\n",
+             solver_name(o), r->p, r->k, (unsigned long long)r->n, r->rank, o->ridge, o->alpha,
+             o->l1_ratio, o->posterior);
+    uint64_t wshape[2] = {r->p, r->k}, cshape[3] = {r->k, r->p, r->p}, kshape[1] = {r->k};
+    uint64_t len = strlen(text);
+    int rc = st_write_data(w, "model", DL_U8, 1, &len, text, e) ||
+             (design->data && st_write(w, design, e)) ||
+             st_write_data(w, "w", DL_F64, 2, wshape, r->w, e);
+    if (!rc && r->w_cov)
+        rc = st_write_data(w, "w_cov", DL_F64, 3, cshape, r->w_cov, e) ||
+             st_write_data(w, "sigma2", DL_F64, 1, kshape, r->sigma2, e);
+    return rc ? e->code : 0;
+}
+
+/* ------------------------------ solving ------------------------------ */
+
+/* After the solve: the posterior when asked, the checkpoint, the report. */
+static int conclude(const fit_options *o, ls_stats *s, ls_result *r, const dl_tensor *design,
+                    st_writer *w, dl_err *e)
+{
+    if ((o->ls.posterior && ls_posterior(s, &o->ls, r, e)) ||
+        write_model(w, &o->ls, r, design, e))
+        return e->code;
+    report(o, r);
+    return 0;
+}
+
+static int solve_rows(xy_input *in, const ls_options *o, ls_result *r, dl_err *e)
+{
+    if (o->method == LS_NORMAL)
+        return ls_solve_stats(&in->stats, o, r, e);
+    if (ls_qr_solve(&in->qr, o, r, e))
+        return e->code;
+    /* the posterior needs X^T X, which R gives */
+    return o->posterior && ls_qr_stats(&in->qr, &in->stats, e) ? e->code : 0;
+}
+
+static int fit_rows(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e)
+{
+    xy_input in;
+    ls_result r;
+    memset(&in, 0, sizeof in);
+    memset(&r, 0, sizeof r);
+    in.r = rd;
+    in.o = o;
+    in.progress = o->progress && !o->quiet;
+    in.next_report = PROGRESS_ROWS;
+    dl_err_clear(e);
+    int rc = read_xy(&in, e);
+    if (in.progress && in.xrows >= PROGRESS_ROWS)
+        fprintf(o->log, "\n");
+    if (!rc && o->partial)
+        rc = partial_write(w, &in.stats, &in.design, e);
+    else if (!rc)
+        rc = solve_rows(&in, &o->ls, &r, e) || conclude(o, &in.stats, &r, &in.design, w, e);
+    ls_result_free(&r);
+    xy_free(&in);
+    return rc ? e->code : 0;
+}
+
+/* Concatenated partials: their summed statistics are solved. */
+static int combine(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e)
+{
+    dl_tensor design;
+    ls_stats s;
+    ls_result r;
+    memset(&design, 0, sizeof design);
+    memset(&s, 0, sizeof s);
+    memset(&r, 0, sizeof r);
+    int rc = partial_read(rd, &s, &design, e) || ls_solve_stats(&s, &o->ls, &r, e) ||
+             conclude(o, &s, &r, &design, w, e);
+    dl_tensor_free(&design);
+    ls_stats_free(&s);
+    ls_result_free(&r);
+    return rc ? e->code : 0;
+}
+
+int fit_run(st_reader *r, st_writer *w, const fit_options *o, dl_err *e)
+{
+    return o->combine ? combine(o, r, w, e) : fit_rows(o, r, w, e);
+}

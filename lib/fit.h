@@ -1,0 +1,39 @@
+/* fit.h - a linear model fitted to a stream (dl-lstsq).
+ *
+ * The input holds 'x' (the design matrix, see dl-design) and 'y' as chunks,
+ * possibly interleaved; rows are paired as both become available and folded
+ * at once into the sufficient statistics (normal equations, ridge, lasso,
+ * elastic net) or the triangular factor of [X | Y] (svd, qr), so memory
+ * stays O((p + k)^2) whatever the number of rows (lib/lstsq.h).  The output
+ * is a linear checkpoint (lib/model.h) that carries the input's 'design'
+ * record, or the statistics alone (a partial, lib/partial.h); concatenated
+ * partials are fitted as one pass over all their rows would be.
+ *
+ * Lines about the fit (rows, rank, condition number, training MSE and R^2,
+ * sparsity, noise variance, singular values) go to o->log, each starting
+ * "tool: ". */
+#ifndef DL_FIT_H
+#define DL_FIT_H
+
+#include <stdio.h>
+
+#include "lstsq.h"
+#include "stream.h"
+
+typedef struct fit_options {
+    ls_options ls;    /* the solver; ls.method LS_NORMAL for partial, combine,
+                         ridge, lasso and elastic net */
+    int partial;      /* write the statistics, not a model */
+    int combine;      /* the input is concatenated partials */
+    int verbose;      /* the report lists the singular values (ls.want_sv) */
+    int quiet;        /* no report */
+    int progress;     /* count the rows read on log (a terminal) */
+    FILE *log;        /* where the report goes */
+    const char *tool; /* the report's prefix */
+} fit_options;
+
+/* Reads r, fits, writes the checkpoint (or partial) to w and reports.
+ * Errors name the file and record. */
+int fit_run(st_reader *r, st_writer *w, const fit_options *o, dl_err *e);
+
+#endif

@@ -1,0 +1,140 @@
+#include "partial.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+
+int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e)
+{
+    char text[256];
+    int64_t rows = (int64_t)s->n;
+    uint64_t pp[2] = {s->p, s->p}, pk[2] = {s->p, s->k}, k1[1] = {s->k}, one[1] = {1};
+    ls_stats_symmetrize(s);
+    snprintf(text, sizeof text, "kind: lstsq-partial\ncolumns: %zu\noutputs: %zu\nrows: %llu\n",
+             s->p, s->k, (unsigned long long)s->n);
+    uint64_t len = strlen(text);
+    int rc = st_write_data(w, "model", DL_U8, 1, &len, text, e) ||
+             (design->data && st_write(w, design, e)) ||
+             st_write_data(w, "xtx", DL_F64, 2, pp, s->xtx, e) ||
+             st_write_data(w, "xty", DL_F64, 2, pk, s->xty, e) ||
+             st_write_data(w, "yty", DL_F64, 1, k1, s->yty, e) ||
+             st_write_data(w, "ysum", DL_F64, 1, k1, s->ysum, e) ||
+             st_write_data(w, "rows", DL_I64, 1, one, &rows, e);
+    return rc ? e->code : 0;
+}
+
+/* The sums over all partials, one accumulator per statistic. */
+enum { ST_XTX, ST_XTY, ST_YTY, ST_YSUM, ST_ROWS, ST_COUNT };
+static const char *const stat_names[ST_COUNT] = {"xtx", "xty", "yty", "ysum", "rows"};
+static const int stat_ranks[ST_COUNT] = {2, 2, 1, 1, 1};
+
+typedef struct partial_sums {
+    dl_tensor sum[ST_COUNT];
+    size_t seen[ST_COUNT];
+    size_t partials;
+    dl_tensor *design; /* the caller's */
+} partial_sums;
+
+static int add_stat(partial_sums *ps, int which, dl_tensor *t, dl_err *e)
+{
+    dl_tensor *acc = &ps->sum[which];
+    int want = which == ST_ROWS ? DL_I64 : DL_F64;
+    if (t->dtype != want || t->rank != stat_ranks[which])
+        return dl_fail(e, DL_EDATA, "'%s' must be %s of rank %d", t->name, dl_dtype_name(want),
+                       stat_ranks[which]);
+    ps->seen[which]++;
+    if (!acc->data) {
+        *acc = *t;
+        memset(t, 0, sizeof *t);
+        return 0;
+    }
+    if (memcmp(acc->shape, t->shape, sizeof t->shape) != 0)
+        return dl_fail(e, DL_EDATA, "'%s' has another shape than in the first partial", t->name);
+    uint64_t n = dl_tensor_nelem(t);
+    for (uint64_t i = 0; i < n; i++) {
+        if (which == ST_ROWS)
+            ((int64_t *)acc->data)[i] += ((int64_t *)t->data)[i];
+        else
+            ((double *)acc->data)[i] += ((double *)t->data)[i];
+    }
+    return 0;
+}
+
+static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
+{
+    char kind[64];
+    if (strcmp(t->name, "model") == 0) {
+        if (!mdl_text_value(t, "kind", kind, sizeof kind) || strcmp(kind, "lstsq-partial") != 0)
+            return dl_fail(e, DL_EDATA, "not a dl-lstsq --partial output (model kind '%s')",
+                           kind);
+        ps->partials++;
+        return 0;
+    }
+    if (strcmp(t->name, "design") == 0) {
+        if (!ps->design->data) {
+            *ps->design = *t;
+            memset(t, 0, sizeof *t);
+            return 0;
+        }
+        if (dl_tensor_nbytes(t) != dl_tensor_nbytes(ps->design) ||
+            memcmp(t->data, ps->design->data, (size_t)dl_tensor_nbytes(t)) != 0)
+            return dl_fail(e, DL_EDATA, "the partials were made with different designs");
+        return 0;
+    }
+    for (int i = 0; i < ST_COUNT; i++)
+        if (strcmp(t->name, stat_names[i]) == 0)
+            return add_stat(ps, i, t, e);
+    return 0; /* anything else is ignored, as in any stream */
+}
+
+/* Every partial contributed each statistic once, with agreeing shapes. */
+static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
+{
+    if (ps->partials == 0)
+        return dl_fail(e, DL_EDATA, "no partial statistics (dl-lstsq --partial output) found");
+    for (int i = 0; i < ST_COUNT; i++)
+        if (ps->seen[i] != ps->partials)
+            return dl_fail(e, DL_EDATA, "%zu partials but %zu '%s' records", ps->partials,
+                           ps->seen[i], stat_names[i]);
+    uint64_t p = ps->sum[ST_XTX].shape[0], k = ps->sum[ST_XTY].shape[1];
+    if (ps->sum[ST_XTX].shape[1] != p || ps->sum[ST_XTY].shape[0] != p ||
+        ps->sum[ST_YTY].shape[0] != k || ps->sum[ST_YSUM].shape[0] != k ||
+        ps->sum[ST_ROWS].shape[0] != 1 || ((int64_t *)ps->sum[ST_ROWS].data)[0] < 0)
+        return dl_fail(e, DL_EDATA, "the partial statistics have inconsistent shapes");
+    for (int i = 0; i < ST_ROWS; i++)
+        if (dl_tensor_find_nonfinite(&ps->sum[i]) >= 0)
+            return dl_fail(e, DL_EDATA, "'%s' holds NaN or Inf", stat_names[i]);
+    if (ls_stats_init(s, (size_t)p, (size_t)k, e))
+        return e->code;
+    memcpy(s->xtx, ps->sum[ST_XTX].data, (size_t)(p * p) * sizeof(double));
+    memcpy(s->xty, ps->sum[ST_XTY].data, (size_t)(p * k) * sizeof(double));
+    memcpy(s->yty, ps->sum[ST_YTY].data, (size_t)k * sizeof(double));
+    memcpy(s->ysum, ps->sum[ST_YSUM].data, (size_t)k * sizeof(double));
+    s->n = (uint64_t)((int64_t *)ps->sum[ST_ROWS].data)[0];
+    return 0;
+}
+
+static int read_partials(st_reader *rd, partial_sums *ps, dl_err *e)
+{
+    dl_tensor t;
+    int got;
+    while ((got = st_read(rd, &t, e)) == 1) {
+        int rc = add_partial_record(ps, &t, e);
+        dl_tensor_free(&t);
+        if (rc)
+            return dl_err_wrap(e, "%s", st_reader_label(rd));
+    }
+    return got < 0 ? e->code : 0;
+}
+
+int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_err *e)
+{
+    partial_sums ps;
+    memset(&ps, 0, sizeof ps);
+    ps.design = design;
+    int rc = read_partials(r, &ps, e) || stats_from_sums(&ps, s, e);
+    for (int i = 0; i < ST_COUNT; i++)
+        dl_tensor_free(&ps.sum[i]);
+    return rc ? e->code : 0;
+}

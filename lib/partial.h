@@ -1,0 +1,26 @@
+/* partial.h - sufficient statistics as a stream, for sharded least squares
+ * (dl-lstsq --partial and --combine).
+ *
+ * A partial is a `model` record (kind: lstsq-partial) followed by the
+ * input's `design` record, if any, and the statistics of its rows: xtx
+ * [p x p], xty [p x k], yty [k], ysum [k] (f64) and rows [1] (i64).  Sums
+ * are exact to merge, so fitting the concatenation of partials gives the
+ * model one pass over all their rows would (up to rounding): shards are
+ * reduced where they live and only (p + k)^2 numbers travel. */
+#ifndef DL_PARTIAL_H
+#define DL_PARTIAL_H
+
+#include "lstsq.h"
+#include "stream.h"
+
+/* Writes s (symmetrized here) as a partial; design may be empty. */
+int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e);
+
+/* Reads concatenated partials from r and sums them into s (initialized
+ * here); design receives their design record (all must agree), or stays
+ * empty.  Every partial must have every statistic once, with agreeing
+ * shapes and finite values; other records are ignored.  The caller frees
+ * s and design, also after an error. */
+int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_err *e);
+
+#endif

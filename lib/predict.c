@@ -1,0 +1,71 @@
+#include "predict.h"
+
+#include <string.h>
+
+#include "filter.h"
+#include "model.h"
+
+static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
+                         int want_std, const predict_options *o, dl_err *e)
+{
+    dl_tensor x, yhat, ystd;
+    if (st_read_payload(r, h, &x, e))
+        return e->code;
+    int rc = mdl_predict(m, &x, &yhat, want_std ? &ystd : NULL, e);
+    dl_tensor_free(&x);
+    if (!rc && o->labels && mdl_labels(m, &yhat, o->threshold, e)) {
+        dl_tensor_free(&yhat);
+        rc = e->code;
+    }
+    if (rc)
+        return flt_record_error(r, h, e);
+    rc = st_write(w, &yhat, e) || (want_std && st_write(w, &ystd, e));
+    dl_tensor_free(&yhat);
+    if (want_std)
+        dl_tensor_free(&ystd);
+    return rc ? e->code : 0;
+}
+
+/* Input that already went through the checkpoint's own design is accepted. */
+static int input_design(mdl_model *m, st_reader *r, const st_header *h, dl_err *e)
+{
+    dl_tensor rec;
+    if (st_read_payload(r, h, &rec, e))
+        return e->code;
+    int rc = mdl_accept_design(m, &rec, e);
+    dl_tensor_free(&rec);
+    return rc ? flt_record_error(r, h, e) : 0;
+}
+
+static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std,
+                          const predict_options *o, dl_err *e)
+{
+    st_header h;
+    int got = 0, rc = 0, seen_x = 0;
+    while (!rc && (got = st_next_header(r, &h, e)) == 1) {
+        if (strcmp(h.name, "x") == 0) {
+            seen_x = 1;
+            rc = predict_chunk(m, r, &h, w, want_std, o, e);
+        } else if (strcmp(h.name, "design") == 0) {
+            rc = seen_x && !mdl_design_upstream(m)
+                     ? dl_fail(e, DL_EDATA, "%s: record %llu: a design record after raw x",
+                               st_reader_label(r), (unsigned long long)h.index)
+                     : input_design(m, r, &h, e);
+        } else if (strcmp(h.name, "yhat") == 0 || strcmp(h.name, "ystd") == 0) {
+            rc = dl_fail(e, DL_EDATA, "%s: record %llu: the input already has '%s'",
+                         st_reader_label(r), (unsigned long long)h.index, h.name);
+        } else {
+            rc = st_copy_record(r, &h, w, e) ? e->code : 0;
+        }
+    }
+    return flt_loop_end(r, rc, got, seen_x, e);
+}
+
+int predict_run(st_reader *r, st_writer *w, const predict_options *o, dl_err *e)
+{
+    mdl_model *m = NULL;
+    int rc = mdl_load(&m, o->checkpoint, e) ||
+             predict_stream(m, r, w, mdl_has_std(m) && !o->no_std, o, e);
+    mdl_free(m);
+    return rc ? e->code : 0;
+}

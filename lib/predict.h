@@ -1,0 +1,26 @@
+/* predict.h - a checkpoint applied to a stream, chunk by chunk (dl-predict).
+ *
+ * Each 'x' record of the input is predicted as it arrives and replaced by
+ * 'yhat' (and 'ystd' when the model has a posterior), so memory stays one
+ * chunk whatever the input's length; every other record ('y', ...) passes
+ * through unchanged, so the output goes straight to dl-eval.  Input that
+ * already went through the checkpoint's own design (it carries that
+ * 'design' record first) is accepted and not designed twice. */
+#ifndef DL_PREDICT_H
+#define DL_PREDICT_H
+
+#include "stream.h"
+
+typedef struct predict_options {
+    const char *checkpoint; /* the model's file (dl-lstsq or dl-train output) */
+    int no_std;             /* leave out 'ystd' even when the model has it */
+    int labels;             /* classifier networks: labels, not probabilities */
+    double threshold;       /* labels of bce outputs: 1 when yhat >= threshold */
+} predict_options;
+
+/* Loads o->checkpoint and filters r into w as above.  Errors name the file
+ * and record; an input without 'x', or one that already has 'yhat' or
+ * 'ystd', is DL_EDATA. */
+int predict_run(st_reader *r, st_writer *w, const predict_options *o, dl_err *e);
+
+#endif
