@@ -111,7 +111,7 @@ static int check_weight_shapes(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
 {
     uint64_t in = s->input;
     for (size_t l = 0; l < s->n_layers; l++) {
-        char name[32];
+        char name[48];
         snprintf(name, sizeof name, "layer%zu.weight", l + 1);
         const dl_tensor *t = dl_set_find(ckpt, name);
         uint64_t out = s->layers[l].units;
