@@ -1,0 +1,42 @@
+/* design_stream.h - a design applied to a stream (dl-design).
+ *
+ * Each 'x' record is replaced by its design matrix phi(x) (lib/basis.h),
+ * every other record passes through, and a 'design' record (the fitted
+ * basis) goes before the first designed x so dl-design --apply, dl-lstsq
+ * and dl-predict reuse the identical basis.
+ *
+ * Two ways through the input:
+ *  - streaming, chunk by chunk in bounded memory, when the design needs no
+ *    data (bias, poly) or comes from a file (apply): it is fitted on the
+ *    first x header, before any row is read;
+ *  - two passes in memory when fitting needs the rows (ranges, moments,
+ *    centers): every record is held, x is concatenated for the fit, then
+ *    the records are written in their order.
+ * Output chunks stay under 8 MiB however wide the design makes a row.
+ * Designs do not stack: input that carries a 'design' record is refused. */
+#ifndef DL_DESIGN_STREAM_H
+#define DL_DESIGN_STREAM_H
+
+#include <stdio.h>
+
+#include "basis.h"
+#include "stream.h"
+
+/* Beyond WARN columns a warning; beyond LIMIT a refusal unless forced: the
+ * column count grows as C(n+D, D) with --poly and K^n with an rbf grid. */
+#define DESIGN_COLUMNS_WARN 1000
+#define DESIGN_COLUMNS_LIMIT 10000
+
+typedef struct design_options {
+    bf_options basis;  /* the blocks to fit (not used with apply) */
+    const char *apply; /* take the first 'design' record of this stream file */
+    int force;         /* allow more than DESIGN_COLUMNS_LIMIT columns */
+    int quiet;         /* no description of the design on log */
+    FILE *log;         /* the warning and the description, "tool: ..." */
+    const char *tool;
+} design_options;
+
+/* Filters r into w as above.  Errors name the file and record. */
+int design_run(st_reader *r, st_writer *w, const design_options *o, dl_err *e);
+
+#endif
