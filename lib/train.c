@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "basis.h"
 #include "netmodel.h"
 #include "nn.h"
 #include "optim.h"
@@ -602,6 +603,40 @@ static void write_headers(const tr_config *c)
                 "grad_w_norm\tgrad_b_norm\n");
 }
 
+/* Validation data must reach the network in the same space as the training
+ * data: raw validation x gets the training data's design applied; x that
+ * already went through a design must have gone through the same one. */
+static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const char *label,
+                            dl_err *e)
+{
+    dl_tensor *val_design = dl_set_find(val, "design");
+    if (!design && !val_design)
+        return 0;
+    if (!design)
+        return dl_fail(e, DL_EDATA, "%s went through a design (it has a 'design' record) but "
+                       "the training data did not", label);
+    if (val_design) {
+        uint64_t len = dl_tensor_nbytes(design);
+        if (val_design->dtype != design->dtype || dl_tensor_nbytes(val_design) != len ||
+            memcmp(val_design->data, design->data, (size_t)len) != 0)
+            return dl_fail(e, DL_EDATA, "%s went through a different design than the training "
+                           "data; give it raw (the training design is applied to it)", label);
+        dl_set_remove(val, "design");
+        return 0;
+    }
+    dl_tensor *x = dl_set_find(val, "x"), phi;
+    if (!x)
+        return dl_fail(e, DL_EDATA, "%s: no 'x' record", label);
+    bf_design *d;
+    if (bf_from_record(&d, design, e))
+        return dl_err_wrap(e, "training data's design");
+    int rc = bf_apply_tensor(d, x, "x", &phi, e);
+    bf_free(d);
+    if (rc)
+        return dl_err_wrap(e, "%s: applying the training data's design", label);
+    return dl_set_put(val, &phi, e);
+}
+
 int tr_train(const tr_config *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
              dl_err *e)
 {
@@ -611,7 +646,9 @@ int tr_train(const tr_config *c, dl_tensor_set *data, dl_tensor_set *val, dl_ten
     t.spec = *c->spec;
     dl_tensor design = {0};
     int have_design = dl_set_take(data, "design", &design);
-    int rc = setup(&t, data, val, e);
+    int rc = val ? align_val_design(have_design ? &design : NULL, val, c->val_label, e) : 0;
+    if (!rc)
+        rc = setup(&t, data, val, e);
     if (!rc) {
         write_headers(c);
         rc = train_loop(&t, e);

@@ -240,6 +240,25 @@ short() {
     [[ $output == *"no 'y' record"* ]]
 }
 
+@test "--val data gets the training data's design: raw and pre-applied give the same model" {
+    dl-tensor split --fraction 0.8 "$TMP/f2.dlt" "$TMP/tr.dlt" "$TMP/va.dlt"
+    dl-design --standardize < "$TMP/tr.dlt" > "$TMP/trd.dlt"
+    dl-design --apply "$TMP/trd.dlt" < "$TMP/va.dlt" > "$TMP/vad.dlt"
+    train() { dl-train "$EX/fish2d.yaml" -q -s training.epochs=5 --log "$TMP/$2.tsv" --val "$1" < "$TMP/trd.dlt" > "$TMP/$2.ckpt"; }
+    train "$TMP/va.dlt" raw
+    train "$TMP/vad.dlt" applied
+    cmp "$TMP/raw.ckpt" "$TMP/applied.ckpt"
+    cmp "$TMP/raw.tsv" "$TMP/applied.tsv" || diff <(cut -f1-4 "$TMP/raw.tsv") <(cut -f1-4 "$TMP/applied.tsv")
+    # validation data through another design, or a design the training data lacks: refused
+    dl-design --poly 2 < "$TMP/va.dlt" > "$TMP/vap.dlt"
+    run dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 --val "$TMP/vap.dlt" < "$TMP/trd.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"went through a different design"* ]]
+    run dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 --val "$TMP/vad.dlt" < "$TMP/tr.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"the training data did not"* ]]
+}
+
 @test "--diagnostics shows vanishing gradients with sigmoid, level ones with relu and kaiming" {
     dl-design --standardize --no-bias -q < "$TMP/f2.dlt" > "$TMP/s.dlt"
     for act in sigmoid relu; do
