@@ -1,0 +1,306 @@
+#include "metrics_io.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "numtext.h"
+#include "stream.h"
+#include "tensor.h"
+
+int mio_format_parse(const char *s)
+{
+    static const char *const names[] = {"table", "tsv", "json"};
+    for (int f = 0; f < 3; f++)
+        if (strcmp(s, names[f]) == 0)
+            return f;
+    return -1;
+}
+
+/* key=value with a non-empty key; neither may hold tabs, newlines or quotes
+ * (they would break the TSV and JSON records). */
+int mio_tag_valid(const char *tag)
+{
+    const char *eq = strchr(tag, '=');
+    return eq && eq != tag && strpbrk(tag, "\t\n\r\"\\") == NULL;
+}
+
+/* ------------------------------- input ------------------------------- */
+
+/* Reads the tensors called want1 / want2 (want2 may be NULL) from a stream,
+ * reassembling chunks and skipping every other record. */
+static int read_named(const char *path, const char *want1, const char *want2,
+                      dl_tensor_set *set, dl_err *e)
+{
+    st_reader *r;
+    if (st_reader_open(&r, path, e))
+        return e->code;
+    st_header h;
+    int got;
+    while ((got = st_next_header(r, &h, e)) == 1) {
+        int wanted = strcmp(h.name, want1) == 0 || (want2 && strcmp(h.name, want2) == 0);
+        if (!wanted) {
+            if (st_skip_payload(r, &h, e))
+                break;
+            continue;
+        }
+        dl_tensor t;
+        if (st_read_payload(r, &h, &t, e))
+            break;
+        if (dl_set_add(set, &t, e)) {
+            dl_tensor_free(&t);
+            dl_err_wrap(e, "%s", st_reader_label(r));
+            break;
+        }
+    }
+    st_reader_close(r);
+    return got == 0 ? 0 : e->code;
+}
+
+/* Makes a tensor an N x K float64 matrix; its original dtype in *dtype. */
+static int as_f64_matrix(dl_tensor *t, const char *label, int *dtype, dl_err *e)
+{
+    *dtype = t->dtype;
+    if (dl_tensor_as_matrix(t, e) || dl_tensor_convert(t, DL_F64, e))
+        return dl_err_wrap(e, "%s", label);
+    return 0;
+}
+
+typedef struct eval_input {
+    dl_tensor_set in, truth;
+    dl_tensor *y, *yhat;
+    const char *y_label, *yhat_label;
+    int yhat_dtype;
+} eval_input;
+
+static int load_inputs(const mio_options *mo, eval_input *d, dl_err *e)
+{
+    const char *in_label = mo->input && strcmp(mo->input, "-") != 0 ? mo->input : "<stdin>";
+    d->yhat_label = in_label;
+    d->y_label = mo->truth ? mo->truth : in_label;
+    if (!mo->input && isatty(STDIN_FILENO))
+        return dl_fail(e, DL_EUSAGE, "the input is a terminal: give FILE or pipe a stream");
+    if (read_named(mo->input, "yhat", mo->truth ? NULL : "y", &d->in, e))
+        return e->code;
+    if (mo->truth && read_named(mo->truth, "y", NULL, &d->truth, e))
+        return e->code;
+    d->yhat = dl_set_find(&d->in, "yhat");
+    d->y = dl_set_find(mo->truth ? &d->truth : &d->in, "y");
+    if (!d->yhat)
+        return dl_fail(e, DL_EDATA, "%s: no 'yhat' tensor (predictions, as dl-predict writes)",
+                       in_label);
+    if (!d->y)
+        return dl_fail(e, DL_EDATA, "%s: no 'y' tensor (truth; or give --truth FILE)",
+                       d->y_label);
+    int y_dtype;
+    if (as_f64_matrix(d->y, d->y_label, &y_dtype, e) ||
+        as_f64_matrix(d->yhat, in_label, &d->yhat_dtype, e))
+        return e->code;
+    if (d->y->shape[0] != d->yhat->shape[0])
+        return dl_fail(e, DL_EDATA, "%s: 'y'%s%s has %llu rows but 'yhat' has %llu", in_label,
+                       mo->truth ? " from " : "", mo->truth ? mo->truth : "",
+                       (unsigned long long)d->y->shape[0],
+                       (unsigned long long)d->yhat->shape[0]);
+    return 0;
+}
+
+/* ------------------------------ output ------------------------------- */
+
+/* Shortest round-trip text; NaN as the format wants it. */
+static void put_number(FILE *out, double v, const char *nan_text)
+{
+    char buf[NT_BUF];
+    if (isnan(v)) {
+        fputs(nan_text, out);
+        return;
+    }
+    nt_format_f64(v, buf);
+    fputs(buf, out);
+}
+
+static void write_tsv(FILE *out, const mio_options *mo, const mt_report *r)
+{
+    size_t k = r->ncm;
+    int cm = r->task == MT_MULTICLASS;
+    if (mo->header) {
+        for (size_t i = 0; i < mo->ntags; i++)
+            fprintf(out, "%.*s\t", (int)(strchr(mo->tags[i], '=') - mo->tags[i]), mo->tags[i]);
+        fputs("task\tn", out);
+        for (size_t i = 0; i < r->count; i++)
+            fprintf(out, "\t%s", r->items[i].name);
+        for (size_t i = 0; cm && i < k * k; i++)
+            fprintf(out, "\tcm[%lld,%lld]", (long long)r->cm_labels[i / k],
+                    (long long)r->cm_labels[i % k]);
+        fputc('\n', out);
+    }
+    for (size_t i = 0; i < mo->ntags; i++)
+        fprintf(out, "%s\t", strchr(mo->tags[i], '=') + 1);
+    fprintf(out, "%s\t%zu", mt_task_name(r->task), r->n);
+    for (size_t i = 0; i < r->count; i++) {
+        fputc('\t', out);
+        put_number(out, r->items[i].value, "nan");
+    }
+    for (size_t i = 0; cm && i < k * k; i++)
+        fprintf(out, "\t%llu", (unsigned long long)r->cm[i]);
+    fputc('\n', out);
+}
+
+static void write_json(FILE *out, const mio_options *mo, const mt_report *r)
+{
+    fputc('{', out);
+    for (size_t i = 0; i < mo->ntags; i++) {
+        const char *eq = strchr(mo->tags[i], '=');
+        fprintf(out, "\"%.*s\": \"%s\", ", (int)(eq - mo->tags[i]), mo->tags[i], eq + 1);
+    }
+    fprintf(out, "\"task\": \"%s\", \"n\": %zu", mt_task_name(r->task), r->n);
+    for (size_t i = 0; i < r->count; i++) {
+        fprintf(out, ", \"%s\": ", r->items[i].name);
+        put_number(out, r->items[i].value, "null");
+    }
+    if (r->ncm) {
+        fputs(", \"confusion_matrix\": {\"labels\": [", out);
+        for (size_t i = 0; i < r->ncm; i++)
+            fprintf(out, "%s%lld", i ? ", " : "", (long long)r->cm_labels[i]);
+        fputs("], \"counts\": [", out);
+        for (size_t i = 0; i < r->ncm * r->ncm; i++)
+            fprintf(out, "%s%llu%s", i % r->ncm ? ", " : i ? "], [" : "[",
+                    (unsigned long long)r->cm[i], i + 1 == r->ncm * r->ncm ? "]" : "");
+        fputs("]}", out);
+    }
+    if (r->note[0])
+        fprintf(out, ", \"note\": \"%s\"", r->note);
+    fputs("}\n", out);
+}
+
+/* ------------------------------- table ------------------------------- */
+
+/* "base[idx]" -> length of base, or 0 when the name has no index. */
+static size_t indexed_base(const char *name)
+{
+    const char *open = strchr(name, '[');
+    return open && name[strlen(name) - 1] == ']' ? (size_t)(open - name) : 0;
+}
+
+static void table_value(FILE *out, double v, int width)
+{
+    if (isnan(v))
+        fprintf(out, "%*s", width, "nan");
+    else
+        fprintf(out, "%*.6g", width, v);
+}
+
+/* Indexed metrics as a grid: a row per index, a column per base name, in
+ * the order they first appear (precision[0] recall[0] ... precision[1]). */
+static void write_grid(FILE *out, const mt_report *r, size_t first)
+{
+    size_t ncols = 0, cols[32];
+    const char *first_index = strchr(r->items[first].name, '[');
+    for (size_t i = first; i < r->count && ncols < 32; i++)
+        if (strcmp(strchr(r->items[i].name, '['), first_index) == 0)
+            cols[ncols++] = i;
+    fprintf(out, "\n%-8s", r->task == MT_MULTICLASS ? "class" : r->task == MT_MULTILABEL
+                                                                    ? "label"
+                                                                    : "output");
+    for (size_t c = 0; c < ncols; c++)
+        fprintf(out, " %12.*s", (int)indexed_base(r->items[cols[c]].name),
+                r->items[cols[c]].name);
+    fputc('\n', out);
+    for (size_t i = first; i + ncols <= r->count; i += ncols) {
+        const char *idx = strchr(r->items[i].name, '[');
+        fprintf(out, "%-8.*s", (int)(strlen(idx) - 2), idx + 1);
+        for (size_t c = 0; c < ncols; c++) {
+            fputc(' ', out);
+            table_value(out, r->items[i + c].value, 12);
+        }
+        fputc('\n', out);
+    }
+}
+
+static void write_confusion(FILE *out, const mt_report *r)
+{
+    size_t k = r->ncm;
+    fputs("\nconfusion matrix (rows: true class, columns: predicted)\n        ", out);
+    for (size_t j = 0; j < k; j++)
+        fprintf(out, " %8lld", (long long)r->cm_labels[j]);
+    for (size_t i = 0; i < k * k; i++) {
+        if (i % k == 0)
+            fprintf(out, "\n%8lld", (long long)r->cm_labels[i / k]);
+        fprintf(out, " %8llu", (unsigned long long)r->cm[i]);
+    }
+    fputc('\n', out);
+}
+
+static void write_table(FILE *out, const mio_options *mo, const mt_report *r)
+{
+    int width = 4;
+    size_t scalars = 0;
+    while (scalars < r->count && !indexed_base(r->items[scalars].name))
+        scalars++;
+    for (size_t i = 0; i < scalars; i++)
+        if ((int)strlen(r->items[i].name) > width)
+            width = (int)strlen(r->items[i].name);
+    for (size_t i = 0; i < mo->ntags; i++) {
+        const char *eq = strchr(mo->tags[i], '=');
+        fprintf(out, "%-*.*s  %s\n", width, (int)(eq - mo->tags[i]), mo->tags[i], eq + 1);
+    }
+    fprintf(out, "%-*s  %s\n%-*s  %zu\n", width, "task", mt_task_name(r->task), width, "n",
+            r->n);
+    for (size_t i = 0; i < scalars; i++) {
+        fprintf(out, "%-*s  ", width, r->items[i].name);
+        table_value(out, r->items[i].value, 0);
+        fputc('\n', out);
+    }
+    if (scalars < r->count)
+        write_grid(out, r, scalars);
+    if (r->ncm)
+        write_confusion(out, r);
+}
+
+int mio_evaluate(const mio_options *mo, mt_report *r, dl_err *e)
+{
+    eval_input d = {0};
+    dl_set_init(&d.in);
+    dl_set_init(&d.truth);
+    int rc = load_inputs(mo, &d, e);
+    if (rc == 0) {
+        mt_options mt = mo->mt;
+        if (!mo->eps_given && d.yhat_dtype == DL_F32)
+            mt.eps = FLT_EPSILON; /* sklearn: np.finfo(y_pred.dtype).eps */
+        mt_data md = {d.y->data, d.yhat->data, (size_t)d.y->shape[0], (size_t)d.y->shape[1],
+                      (size_t)d.yhat->shape[1]};
+        rc = mt_evaluate(&md, &mt, r, e);
+        if (rc)
+            dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? d.y_label : d.yhat_label);
+    }
+    dl_set_free(&d.in);
+    dl_set_free(&d.truth);
+    return rc;
+}
+
+void mio_write(FILE *out, const mio_options *o, const mt_report *r)
+{
+    if (o->format == MIO_TSV)
+        write_tsv(out, o, r);
+    else if (o->format == MIO_JSON)
+        write_json(out, o, r);
+    else
+        write_table(out, o, r);
+}
+
+int mio_run(const mio_options *o, FILE *log, const char *tool, dl_err *e)
+{
+    mt_report r;
+    mt_report_init(&r);
+    if (mio_evaluate(o, &r, e)) {
+        mt_report_free(&r);
+        return e->code;
+    }
+    if (r.note[0])
+        fprintf(log, "%s: warning: %s\n", tool, r.note);
+    mio_write(stdout, o, &r);
+    mt_report_free(&r);
+    if (fflush(stdout) != 0 || ferror(stdout))
+        return dl_fail_errno(e, "standard output: write error");
+    return 0;
+}

@@ -1,0 +1,50 @@
+/* metrics_io.h - dl-eval's input and output around lib/metrics.h.
+ *
+ * In: 'yhat' and 'y' from one stream (or 'y' from a second, the truth),
+ * chunks reassembled, every other record skipped; both become N x K f64
+ * matrices, and log-loss clipping follows yhat's stored dtype as sklearn's
+ * np.finfo(y_pred.dtype).eps does unless an eps is given.
+ * Out: the report as a table for people, or one TSV line (with a header to
+ * start a table) or one JSON object per run for scripts, with the user's
+ * KEY=VALUE tags first so sweeps line up.  Numbers in TSV and JSON are the
+ * shortest text that reads back to the same double; NaN is "nan" in TSV,
+ * null in JSON. */
+#ifndef DL_METRICS_IO_H
+#define DL_METRICS_IO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "metrics.h"
+
+enum mio_format { MIO_TABLE = 0, MIO_TSV, MIO_JSON };
+
+/* "table", "tsv", "json"; -1 when unknown. */
+int mio_format_parse(const char *s);
+/* 1 for KEY=VALUE with a non-empty KEY and no tab, newline, quote or
+ * backslash (they would break the TSV and JSON records). */
+int mio_tag_valid(const char *tag);
+
+typedef struct mio_options {
+    const char *input;        /* the stream with yhat; NULL: standard input */
+    const char *truth;        /* the stream with y; NULL: y from input */
+    mt_options mt;
+    int eps_given;            /* mt.eps was given: keep it whatever yhat's dtype */
+    int format;               /* enum mio_format */
+    int header;               /* tsv: the header line first */
+    const char *const *tags;  /* "KEY=VALUE", each mio_tag_valid */
+    size_t ntags;
+} mio_options;
+
+/* Reads the inputs (refusing a terminal as standard input) and evaluates
+ * them into r.  Errors name the file. */
+int mio_evaluate(const mio_options *o, mt_report *r, dl_err *e);
+/* Writes r to out in o->format. */
+void mio_write(FILE *out, const mio_options *o, const mt_report *r);
+
+/* All of dl-eval: evaluates, says the report's note on log as
+ * "tool: warning: ...", writes the record to standard output and checks
+ * that it got there (DL_EIO). */
+int mio_run(const mio_options *o, FILE *log, const char *tool, dl_err *e);
+
+#endif
