@@ -1,0 +1,45 @@
+#!/usr/bin/env bats
+# The README's command blocks run as written (in a scratch directory with the
+# repository's data/ and examples/ beside them), so the documentation cannot
+# drift from the tools.
+
+setup() {
+    T=$BATS_TEST_TMPDIR
+    ln -s "$DL_TEST_ROOT/data" "$T/data"
+    ln -s "$DL_TEST_ROOT/examples" "$T/examples"
+}
+
+# The body of the README's fenced sh block that contains $1.
+sh_block() {
+    awk -v key="$1" '
+        /^```sh$/ { inblock = 1; body = ""; next }
+        /^```$/ && inblock { if (index(body, key)) { printf "%s", body; exit } inblock = 0; next }
+        inblock { body = body $0 "\n" }' "$DL_TEST_ROOT/README.md"
+}
+
+@test "README: the five-command tour runs and its metrics are what it shows" {
+    block=$(sh_block "dl-plot regions")
+    [ -n "$block" ]
+    command -v gnuplot >/dev/null || block=$(printf '%s\n' "$block" | grep -v '^dl-plot')
+    cd "$T"
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ]
+    [[ $output == *"accuracy   0.96"* ]]
+    [[ $output == *"roc_auc    0.998794"* ]]
+    if command -v gnuplot >/dev/null; then
+        [ "$(head -c 4 regions.png | od -An -tx1 | tr -d ' \n')" = 89504e47 ]
+    fi
+}
+
+@test "README: the linear-model block runs, shards and all" {
+    block=$(sh_block "dl-lstsq --combine")
+    [ -n "$block" ]
+    cd "$T"
+    dl-tensor import --targets 1 data/particle.csv > all.dlt
+    dl-tensor split --fraction 0.8 --seed 1 all.dlt train.dlt rest.dlt
+    dl-tensor split --fraction 0.5 --seed 2 rest.dlt shard1.dlt shard2.dlt
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ]
+    for f in cubic.ckpt rbf.ckpt big.ckpt shard1.dlt.part shard2.dlt.part; do [ -s "$f" ]; done
+    [[ $output == *"r2"* ]]
+}
