@@ -84,18 +84,6 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
     }
 }
 
-/* Inputs each command takes: at least, at most. */
-static int command_inputs(const char *cmd, int *min, int *max)
-{
-    if (strcmp(cmd, "curves") == 0 || strcmp(cmd, "layers") == 0)
-        *min = *max = 1;
-    else if (strcmp(cmd, "fit") == 0 || strcmp(cmd, "regions") == 0)
-        *min = 1, *max = 2;
-    else
-        return -1;
-    return 0;
-}
-
 /* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
 static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
 {
@@ -115,7 +103,7 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "a command is needed: curves, layers, fit or regions");
     a->command = argv[optind++];
     int min, max;
-    if (command_inputs(a->command, &min, &max))
+    if (pl_command_inputs(a->command, &min, &max))
         return dl_fail(e, DL_EUSAGE, "unknown command '%s' (curves, layers, fit, regions)",
                        a->command);
     a->ninputs = argc - optind;
@@ -132,42 +120,6 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
     return pl_terminal_for(a->output, &term, e);
 }
 
-static int build_script(const plot_args *a, FILE *s, dl_err *e)
-{
-    if (strcmp(a->command, "fit") == 0)
-        return pl_fit_script(a->inputs[0], a->inputs[1], &a->opt, s, e);
-    if (strcmp(a->command, "regions") == 0)
-        return pl_regions_script(a->inputs[0], a->inputs[1], &a->opt, s, e);
-    pl_table t;
-    if (pl_table_read(&t, a->inputs[0], e))
-        return e->code;
-    int rc = strcmp(a->command, "curves") == 0 ? pl_curves_script(&t, &a->opt, s, e)
-                                               : pl_layers_script(&t, &a->opt, s, e);
-    pl_table_free(&t);
-    return rc;
-}
-
-static int run(const plot_args *a, dl_err *e)
-{
-    char *script = NULL;
-    size_t len = 0;
-    FILE *s = open_memstream(&script, &len);
-    if (!s)
-        return dl_fail(e, DL_ENOMEM, "out of memory");
-    int rc = build_script(a, s, e);
-    fclose(s);
-    if (rc == 0 && a->script_only) {
-        rc = pl_write_preamble(stdout, a->output, a->output, &a->opt, e);
-        fwrite(script, 1, len, stdout);
-        if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
-            rc = dl_fail_errno(e, "standard output: write error");
-    } else if (rc == 0) {
-        rc = pl_render(script, len, a->output, &a->opt, e);
-    }
-    free(script);
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     plot_args a;
@@ -178,6 +130,6 @@ int main(int argc, char **argv)
     /* a gnuplot that exits early must not kill us while we feed it */
     signal(SIGPIPE, SIG_IGN);
     if (rc == 0)
-        rc = run(&a, &e);
+        rc = pl_draw(a.command, a.inputs, a.output, a.script_only, &a.opt, &e);
     return rc ? cli_exit(TOOL, &e) : 0;
 }

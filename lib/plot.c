@@ -969,3 +969,54 @@ int pl_render(const char *script, size_t len, const char *output, const pl_optio
     free(tmp);
     return rc;
 }
+
+/* ------------------------------ a figure ------------------------------ */
+
+int pl_command_inputs(const char *command, int *min, int *max)
+{
+    if (strcmp(command, "curves") == 0 || strcmp(command, "layers") == 0)
+        *min = *max = 1;
+    else if (strcmp(command, "fit") == 0 || strcmp(command, "regions") == 0)
+        *min = 1, *max = 2;
+    else
+        return -1;
+    return 0;
+}
+
+static int build_script(const char *command, const char *const inputs[2], const pl_options *o,
+                        FILE *s, dl_err *e)
+{
+    if (strcmp(command, "fit") == 0)
+        return pl_fit_script(inputs[0], inputs[1], o, s, e);
+    if (strcmp(command, "regions") == 0)
+        return pl_regions_script(inputs[0], inputs[1], o, s, e);
+    pl_table t;
+    if (pl_table_read(&t, inputs[0], e))
+        return e->code;
+    int rc = strcmp(command, "curves") == 0 ? pl_curves_script(&t, o, s, e)
+                                            : pl_layers_script(&t, o, s, e);
+    pl_table_free(&t);
+    return rc;
+}
+
+int pl_draw(const char *command, const char *const inputs[2], const char *output,
+            int script_only, const pl_options *o, dl_err *e)
+{
+    char *script = NULL;
+    size_t len = 0;
+    FILE *s = open_memstream(&script, &len);
+    if (!s)
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    int rc = build_script(command, inputs, o, s, e);
+    fclose(s);
+    if (rc == 0 && script_only) {
+        rc = pl_write_preamble(stdout, output, output, o, e);
+        fwrite(script, 1, len, stdout);
+        if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+            rc = dl_fail_errno(e, "standard output: write error");
+    } else if (rc == 0) {
+        rc = pl_render(script, len, output, o, e);
+    }
+    free(script);
+    return rc;
+}

@@ -80,4 +80,15 @@ int pl_write_preamble(FILE *s, const char *output, const char *image_path,
 int pl_render(const char *script, size_t len, const char *output, const pl_options *o,
               dl_err *e);
 
+/* ------------------------------ a figure ------------------------------ */
+/* The inputs a command ("curves", "layers": a TSV; "fit", "regions": MODEL
+ * and optionally DATA) takes, at least and at most; -1 for an unknown
+ * command. */
+int pl_command_inputs(const char *command, int *min, int *max);
+/* Builds the command's script from inputs[0] (and inputs[1], NULL for
+ * standard input) and renders it to output; with script_only, prints the
+ * preamble and script on standard output instead of running gnuplot. */
+int pl_draw(const char *command, const char *const inputs[2], const char *output,
+            int script_only, const pl_options *o, dl_err *e);
+
 #endif
