@@ -139,19 +139,10 @@ static int parse_args(int argc, char **argv, design_args *a, dl_err *e)
     return 0;
 }
 
-static int design(st_reader *r, st_writer *w, const void *opt, dl_err *e)
-{
-    return design_run(r, w, opt, e);
-}
-
 int main(int argc, char **argv)
 {
     design_args a;
     dl_err e = {0};
-    int rc = parse_args(argc, argv, &a, &e);
-    if (rc == 1)
-        return 0; /* --help or --version */
-    if (rc == 0)
-        rc = cli_run_filter(&a.io, design, &a.opt, &e);
-    return rc ? cli_exit(TOOL, &e) : 0;
+    int parsed = parse_args(argc, argv, &a, &e);
+    return cli_filter_main(TOOL, parsed, &a.io, design_filter, &a.opt, &e);
 }

@@ -131,3 +131,13 @@ int cli_run_filter(const cli_filter_io *io, cli_filter_fn body, const void *args
     st_reader_close(r);
     return rc ? (e->code ? e->code : 1) : 0;
 }
+
+int cli_filter_main(const char *tool, int parsed, const cli_filter_io *io, cli_filter_fn body,
+                    const void *args, dl_err *e)
+{
+    if (parsed == 1)
+        return 0; /* --help or --version */
+    if (parsed == 0)
+        parsed = cli_run_filter(io, body, args, e);
+    return parsed ? cli_exit(tool, e) : 0;
+}

@@ -70,4 +70,11 @@ typedef int (*cli_filter_fn)(st_reader *r, st_writer *w, const void *args, dl_er
  * code. */
 int cli_run_filter(const cli_filter_io *io, cli_filter_fn body, const void *args, dl_err *e);
 
+/* The rest of a filter's main once its option parsing returned `parsed` (0
+ * to run, 1 after --help or --version, else the error in e): runs body
+ * between io's streams and prints the error, if any, once.  The exit
+ * status. */
+int cli_filter_main(const char *tool, int parsed, const cli_filter_io *io, cli_filter_fn body,
+                    const void *args, dl_err *e);
+
 #endif

@@ -228,3 +228,8 @@ int design_run(st_reader *r, st_writer *w, const design_options *o, dl_err *e)
     bf_free(d);
     return rc ? e->code : 0;
 }
+
+int design_filter(st_reader *r, st_writer *w, const void *opt, dl_err *e)
+{
+    return design_run(r, w, opt, e);
+}

@@ -39,4 +39,7 @@ typedef struct design_options {
 /* Filters r into w as above.  Errors name the file and record. */
 int design_run(st_reader *r, st_writer *w, const design_options *o, dl_err *e);
 
+/* design_run with the signature of cli_run_filter's body (opt is a design_options). */
+int design_filter(st_reader *r, st_writer *w, const void *opt, dl_err *e);
+
 #endif

@@ -306,3 +306,8 @@ int fit_run(st_reader *r, st_writer *w, const fit_options *o, dl_err *e)
 {
     return o->combine ? combine(o, r, w, e) : fit_rows(o, r, w, e);
 }
+
+int fit_filter(st_reader *r, st_writer *w, const void *opt, dl_err *e)
+{
+    return fit_run(r, w, opt, e);
+}

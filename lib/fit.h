@@ -36,4 +36,7 @@ typedef struct fit_options {
  * Errors name the file and record. */
 int fit_run(st_reader *r, st_writer *w, const fit_options *o, dl_err *e);
 
+/* fit_run with the signature of cli_run_filter's body (opt is a fit_options). */
+int fit_filter(st_reader *r, st_writer *w, const void *opt, dl_err *e);
+
 #endif

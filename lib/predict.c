@@ -69,3 +69,8 @@ int predict_run(st_reader *r, st_writer *w, const predict_options *o, dl_err *e)
     mdl_free(m);
     return rc ? e->code : 0;
 }
+
+int predict_filter(st_reader *r, st_writer *w, const void *opt, dl_err *e)
+{
+    return predict_run(r, w, opt, e);
+}

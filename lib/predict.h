@@ -23,4 +23,7 @@ typedef struct predict_options {
  * 'ystd', is DL_EDATA. */
 int predict_run(st_reader *r, st_writer *w, const predict_options *o, dl_err *e);
 
+/* predict_run with the signature of cli_run_filter's body (opt is a predict_options). */
+int predict_filter(st_reader *r, st_writer *w, const void *opt, dl_err *e);
+
 #endif
