@@ -131,7 +131,8 @@ static int parse_args(int argc, char **argv, design_args *a, dl_err *e)
     if (rc)
         return rc;
     if (a->opt.apply && !bf_options_empty(basis))
-        return dl_fail(e, DL_EUSAGE, "--apply takes the basis from its file; give no basis options");
+        return dl_fail(e, DL_EUSAGE,
+                       "--apply takes the basis from its file; give no basis options");
     if (bf_options_empty(basis))
         basis->poly = 1;
     a->opt.log = stderr;

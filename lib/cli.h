@@ -26,8 +26,9 @@ int cli_exit(const char *tool, const dl_err *e);
 
 /* The getopt_long loop of a main: 'h' calls usage(), 'V' prints the version
  * (both then return 1); every other option goes to parse(c, optarg, ctx, e);
- * an unknown option or a missing value is DL_EUSAGE.  0 when all options
- * were taken; optind then indexes the first operand. */
+ * an unknown option, a missing value or an option parse refuses is
+ * DL_EUSAGE.  0 when all options were taken; optind then indexes the first
+ * operand. */
 struct option;
 int cli_parse_options(int argc, char **argv, const char *shorts, const struct option *longs,
                       const char *tool, void (*usage)(void),

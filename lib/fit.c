@@ -197,7 +197,8 @@ static void report(const fit_options *o, const ls_result *r)
         for (size_t i = 0; i < r->p * r->k; i++)
             zeros += r->w[i] == 0.0;
         fprintf(o->log, "%s: %zu of %zu weights are exactly zero; %ld sweeps%s\n", tool, zeros,
-                r->p * r->k, r->iterations, r->converged ? "" : " (NOT converged: raise --max-iter)");
+                r->p * r->k, r->iterations,
+                r->converged ? "" : " (NOT converged: raise --max-iter)");
     }
     for (size_t j = 0; o->ls.posterior && j < r->k; j++)
         fprintf(o->log, "%s: output %zu: noise variance %.6g%s\n", tool, j + 1, r->sigma2[j],
