@@ -126,8 +126,9 @@ size_t bf_output_dim(const bf_design *d) { return d->cols; }
 static int alloc_array(void *pp, size_t n, size_t size, dl_err *e)
 {
     void **p = pp;
-    if (n != 0 && size > SIZE_MAX / n)
-        return dl_fail(e, DL_ENOMEM, "design: %zu elements of %zu bytes overflow", n, size);
+    if (n != 0 && size > DL_TENSOR_BYTES_MAX / n)
+        return dl_fail(e, DL_ENOMEM, "design: %zu elements of %zu bytes are over the %llu-byte "
+                       "limit", n, size, (unsigned long long)DL_TENSOR_BYTES_MAX);
     *p = calloc(n ? n : 1, size);
     if (!*p)
         return dl_fail(e, DL_ENOMEM, "design: out of memory for %zu elements", n);

@@ -90,6 +90,11 @@ load linear_helpers
     [[ $output == *"warning: 1332 design columns"* ]]
     run dl-design --rbf 22 --force -q -o "$TMP/d.dlt" "$TMP/t.dlt"
     [ "$status" -eq 0 ]
+    # forced into the absurd: a size-limit error, no attempt to allocate it
+    run dl-design --poly 100000 --force -q -o "$TMP/huge.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 4 ]
+    [[ $output == "dl-design: "*"limit"* ]]
+    [ ! -e "$TMP/huge.dlt" ]
 }
 
 @test "bad input: NaN in x, no x, truncated stream, stacked designs" {
