@@ -114,7 +114,8 @@ setup:
 demo: all
 	BUILD=$(BUILD) scripts/demo
 
-BENCH_SRC := $(wildcard bench/*.c)
+# train_fann.c links FANN, which only bench/train.sh needs: it builds that one.
+BENCH_SRC := $(filter-out bench/train_fann.c,$(wildcard bench/*.c))
 bench: all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 	BUILD=$(BUILD) bench/run
 
