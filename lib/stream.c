@@ -19,6 +19,9 @@
 #define TRUSTED_ALLOC (64u << 20)
 /* Deflate cannot expand data more than about 1032:1. */
 #define DEFLATE_MAX_RATIO 1032u
+/* Fast deflate: binary floats gain little from the slower levels (measured
+ * in bench/stream.sh), and a pipeline should not wait on its compressor. */
+#define ST_ZLIB_LEVEL Z_BEST_SPEED
 /* Raw bytes per deflated record: bounds the writer's memory. */
 #define DEFLATE_CHUNK (4u << 20)
 
@@ -664,7 +667,7 @@ static int write_deflated(st_writer *w, st_header *h, const void *data, dl_err *
         data = le;
     }
     uLongf zlen = bound;
-    int rc = compress2(z, &zlen, data, (uLong)h->raw_bytes, Z_DEFAULT_COMPRESSION);
+    int rc = compress2(z, &zlen, data, (uLong)h->raw_bytes, ST_ZLIB_LEVEL);
     if (rc != Z_OK) {
         rc = dl_fail(e, DL_ENOMEM, "'%s': zlib failed (%d)", h->name, rc);
     } else {
