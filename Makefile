@@ -22,12 +22,11 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIBA     := $(BUILD)/libdltk.a
 BINS     := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-SCRIPTS  := $(wildcard scripts/dl-*)
 MAN1     := $(wildcard man/*.1)
 MAN5     := $(wildcard man/*.5)
 
 .PHONY: all test unit bats check test-asan clang fuzz install uninstall clean demo setup bench
-all: $(BINS) $(UNITS) $(BUILD)/bin/.scripts $(BUILD)/tests/failalloc.so
+all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -54,11 +53,6 @@ $(BUILD)/tests/failalloc.so: tests/faults/failalloc.c
 	@mkdir -p $(dir $@)
 	$(CC) -shared -fPIC -O1 $< -o $@
 
-# Shell-script tools (dl-plot) are copied beside the binaries.
-$(BUILD)/bin/.scripts: $(SCRIPTS)
-	@mkdir -p $(BUILD)/bin
-	@for s in $(SCRIPTS); do cp $$s $(BUILD)/bin/ && chmod +x $(BUILD)/bin/$$(basename $$s); done
-	@touch $@
 
 # The whole suite: C unit tests, then the BATS tests against $(BUILD)/bin.
 test: all
@@ -96,13 +90,11 @@ fuzz:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	for s in $(SCRIPTS); do install -m 755 $$s $(DESTDIR)$(PREFIX)/bin/; done
 	[ -z "$(MAN1)" ] || install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	[ -z "$(MAN5)" ] || install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
 	rm -f $(BINS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%)
-	rm -f $(SCRIPTS:scripts/%=$(DESTDIR)$(PREFIX)/bin/%)
 	rm -f $(MAN1:man/%=$(DESTDIR)$(PREFIX)/share/man/man1/%) $(MAN5:man/%=$(DESTDIR)$(PREFIX)/share/man/man5/%)
 
 # Installs missing system packages, builds, and runs the demo pipeline.
