@@ -58,10 +58,21 @@ def load(d, name):
 
 
 def net_a():
+    """(a)'s network, initialized as dl-train's default does (Kaiming normal
+    for relu layers, Xavier uniform for the output, zero biases), so that the
+    two sides' held-out accuracies compare like with like."""
     import torch
-    return torch.nn.Sequential(torch.nn.Linear(N_IN, 256), torch.nn.ReLU(),
-                               torch.nn.Linear(256, 128), torch.nn.ReLU(),
-                               torch.nn.Linear(128, N_CLASS))
+    net = torch.nn.Sequential(torch.nn.Linear(N_IN, 256), torch.nn.ReLU(),
+                              torch.nn.Linear(256, 128), torch.nn.ReLU(),
+                              torch.nn.Linear(128, N_CLASS))
+    with torch.no_grad():
+        for layer, relu in ((net[0], True), (net[2], True), (net[4], False)):
+            if relu:
+                torch.nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            else:
+                torch.nn.init.xavier_uniform_(layer.weight)
+            layer.bias.zero_()
+    return net
 
 
 def fit(net, opt, loss_fn, x, y, epochs, batch):
