@@ -228,6 +228,10 @@ static const char *const COMMON =
 
 /* ============================== curves ================================ */
 
+/* Log axes label their ticks 1e-07, not 0.0000001. */
+#define LOG_Y "set logscale y\nset format y '%.0e'"
+#define LINEAR_Y "unset logscale y\nset format y '%g'"
+
 static const char *const EPOCH_COLS[] = {"epoch", NULL};
 static const char *const TRAIN_COLS[] = {"train_loss", "loss", "train", NULL};
 static const char *const VAL_COLS[] = {"val_loss", "valid_loss", "validation_loss", "val", NULL};
@@ -299,7 +303,7 @@ static void write_curves(FILE *s, const pl_options *o, const double *ep, const d
     fputs(COMMON, s);
     fputs("set xlabel 'epoch'\nset ylabel 'loss'\nset key top right\n", s);
     if (o->log_scale)
-        fputs("set logscale y\n", s);
+        fputs(LOG_Y "\n", s);
     fputs("$curve << EOD\n", s);
     for (size_t i = 0; i < n; i++) {
         put_value(s, ep[i]);
@@ -499,15 +503,17 @@ static int layers_long(const pl_table *t, size_t ce, size_t cl, const pl_options
     size_t cols = npanels <= 2 ? npanels : npanels <= 4 ? 2 : 3;
     size_t rows = (npanels + cols - 1) / cols;
     fputs(COMMON, s);
-    fputs("set xlabel 'epoch'\nset key top left font ',8' noopaque nobox\n", s);
+    /* The legend gets a column of its own at the right, where it hides no line. */
+    fputs("set xlabel 'epoch'\n"
+          "set key at screen 0.995, 0.5 right center vertical font ',9' noopaque nobox\n", s);
     fprintf(s, "set multiplot layout %zu, %zu title ", rows, cols);
     put_quoted(s, o->title ? o->title : "Per-layer statistics over epochs");
-    fputc('\n', s);
+    double right = 1.0 - 240.0 / (o->width > 480 ? o->width : 480); /* ~240 px of legend */
+    fprintf(s, " margins 0.08, %.3f, 0.1, 0.9 spacing 0.1, 0.14\n", right);
     for (size_t p = 0; p < npanels; p++) {
         int log_axis = o->log_scale && column_positive(t, panel_col[p]);
-        /* one legend, in the first panel, leaves the others' lines visible */
-        fprintf(s, "%s\n%s\nset title ", log_axis ? "set logscale y" : "unset logscale y",
-                p ? "unset key" : "");
+        /* one legend for all panels: the first panel's */
+        fprintf(s, "%s\n%s\nset title ", log_axis ? LOG_Y : LINEAR_Y, p ? "unset key" : "");
         put_quoted(s, panel_title(t->cells[panel_col[p]]));
         fputs("\nplot ", s);
         for (size_t k = 0; k < nlayers; k++) {
