@@ -254,8 +254,30 @@ static void test_crc32c_known_value(void)
     CHECK(dl_crc32c(0, buf + 1, N - 1) == dl_crc32c_portable(0, buf + 1, N - 1));
 }
 
+/* The first NaN or Inf, wherever it falls relative to the scan's blocks. */
+static void test_find_nonfinite(void)
+{
+    dl_err e;
+    dl_tensor t;
+    int wrong = 0;
+    for (int dt = DL_F32; dt <= DL_F64; dt++)
+        for (uint64_t n = 1; n < 3000; n += 97)
+            for (uint64_t k = 0; k <= n; k += 13) {
+                CHECK(dl_tensor_alloc2(&t, "x", dt, n, 1, &e) == 0);
+                double bad = k % 3 ? NAN : (k % 2 ? INFINITY : -INFINITY);
+                if (k < n && dt == DL_F32)
+                    ((float *)t.data)[k] = (float)bad;
+                else if (k < n)
+                    ((double *)t.data)[k] = bad;
+                wrong += dl_tensor_find_nonfinite(&t) != (k < n ? (int64_t)k : -1);
+                dl_tensor_free(&t);
+            }
+    CHECK(wrong == 0);
+}
+
 int main(void)
 {
+    UNIT_RUN(test_find_nonfinite);
     UNIT_RUN(test_crc32c_known_value);
     UNIT_RUN(test_round_trip_raw);
     UNIT_RUN(test_round_trip_zlib);
