@@ -25,6 +25,8 @@ UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MAN1     := $(wildcard man/*.1)
 MAN5     := $(wildcard man/*.5)
 
+MAKEFLAGS += --no-print-directory
+
 .PHONY: all test unit bats check test-asan clang fuzz install uninstall clean demo setup bench
 all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so
 
