@@ -27,7 +27,7 @@ MAN5     := $(wildcard man/*.5)
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all test unit bats check test-asan clang fuzz install uninstall clean demo setup bench
+.PHONY: all test check test-asan clang fuzz install uninstall clean demo setup bench
 all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so
 
 $(BUILD)/%.o: %.c
