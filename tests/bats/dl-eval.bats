@@ -214,3 +214,20 @@ check_cases() {
     [ "$auto" = "$eps32" ]
     [ "$auto" != "$eps64" ]
 }
+
+@test "dl-eval: the man page's examples run as written" {
+    cd "$T"
+    printf '0.1,0\n0.9,1\n0.2,0\n0.7,1\n' >val.csv
+    dl-tensor import --targets 1 val.csv >val.dlt
+    printf 'x,y\n0,0\n1,1\n' >line.csv
+    dl-tensor import --targets 1 line.csv | dl-design --poly 1 | dl-lstsq -q >model.dlt
+    dl-predict model.dlt val.dlt >pred-0.1.dlt
+    cp pred-0.1.dlt pred-0.01.dlt
+    examples=$(awk '/^\.SH EXAMPLES/ { p = 1; next } /^\.SH/ { p = 0 } p && !/^\./' \
+        "$DL_TEST_ROOT/man/dl-eval.1" | sed 's/\\-/-/g')
+    [ -n "$examples" ]
+    run bash -euo pipefail -c "$examples"
+    [ "$status" -eq 0 ]
+    [ "$(wc -l <sweep.tsv)" -eq 3 ]
+    [ "$(wc -l <sweep.jsonl)" -eq 1 ]
+}
