@@ -164,6 +164,12 @@ static int close_text(FILE *f, const char *path, dl_err *e)
     return 0;
 }
 
+/* A path as messages name it: "-" is standard input; NULL stays NULL. */
+static const char *stdin_label(const char *path)
+{
+    return path && strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
 static int train(const args *a, run *r, dl_err *e)
 {
     const char *val_path = a->val ? a->val : r->spec.val_file[0] ? r->spec.val_file : NULL;
@@ -179,7 +185,7 @@ static int train(const args *a, run *r, dl_err *e)
         openblas_set_num_threads((int)a->threads);
     tr_config c = {
         .spec = &r->spec,
-        .data_label = a->data && strcmp(a->data, "-") ? a->data : "<stdin>",
+        .data_label = stdin_label(a->data ? a->data : "-"),
         .val_label = val_path,
         .progress = a->quiet ? NULL : stderr,
         .progress_bar = !a->quiet && isatty(STDERR_FILENO),
@@ -188,6 +194,7 @@ static int train(const args *a, run *r, dl_err *e)
         .stop = &stop_requested,
         .resume = a->resume ? &r->resume : NULL,
         .init_from = a->init_from ? &r->init_from : NULL,
+        .ckpt_label = stdin_label(a->resume ? a->resume : a->init_from),
     };
     catch_signals();
     int rc = tr_train(&c, &r->data, val_path ? &r->val : NULL, &r->ckpt, e);

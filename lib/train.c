@@ -320,8 +320,15 @@ static int same_setup(const dl_spec *a, const dl_spec *b, dl_err *e)
     return 0;
 }
 
+/* The checkpoint file's name, so that a message says which file is wrong. */
+static const char *ckpt_label(const tr_config *c)
+{
+    return c->ckpt_label ? c->ckpt_label : "checkpoint";
+}
+
 static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
 {
+    const char *label = ckpt_label(t->cfg);
     dl_spec saved;
     int64_t counters[4], rng[4];
     size_t p = t->net.n_params;
@@ -332,13 +339,14 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
         (t->opt.m && get_state(ckpt, "state.optim.m", DL_F32, p, t->opt.m, e)) ||
         (t->opt.v && get_state(ckpt, "state.optim.v", DL_F32, p, t->opt.v, e)) ||
         nm_params_from_set(&t->net, ckpt, "", e))
-        return dl_err_wrap(e, "--resume");
+        return dl_err_wrap(e, "%s: --resume", label);
     memcpy(t->best, t->net.params, p * sizeof(float));
     if (nm_params_from_set(&t->net, ckpt, "state.", e))
-        return dl_err_wrap(e, "--resume");
+        return dl_err_wrap(e, "%s: --resume", label);
     for (int i = 0; i < 4; i++) {
         if (counters[i] < 0)
-            return dl_fail(e, DL_EDATA, "--resume: 'state.counters' is negative");
+            return dl_fail(e, DL_EDATA, "%s: --resume: 'state.counters' is negative",
+                           label);
         t->rng.s[i] = (uint64_t)rng[i];
     }
     t->epoch = (uint64_t)counters[0];
@@ -358,7 +366,7 @@ static int start_weights(trainer *t, dl_err *e)
         return resume_from(t, c->resume, e);
     if (c->init_from) {
         if (nm_params_from_set(&t->net, c->init_from, "", e))
-            return dl_err_wrap(e, "--init-from");
+            return dl_err_wrap(e, "%s: --init-from", ckpt_label(c));
     } else {
         dl_rng init;
         dl_rng_seed(&init, t->spec.seed);

@@ -33,6 +33,7 @@ typedef struct tr_config {
     volatile sig_atomic_t *stop;     /* set by a signal: stop after the batch */
     dl_tensor_set *resume;           /* checkpoint to continue exactly, or NULL */
     dl_tensor_set *init_from;        /* checkpoint whose weights start the run, or NULL */
+    const char *ckpt_label;          /* names the resume or init_from file in messages */
 } tr_config;
 
 /* Trains on data (records x, y; a `design` record is moved into the

@@ -283,3 +283,12 @@ short() {
     awk -v v="$(metric fish2d fish2d accuracy)" 'BEGIN { exit !(v >= 0.93) }'
     awk -v v="$(metric particle particle rmse)" 'BEGIN { exit !(v > 0 && v <= 1.0) }'
 }
+
+@test "a data stream given to --resume or --init-from: the message names that file" {
+    run short 2 --resume "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $TMP/f2.dlt: --resume: "*"not a checkpoint"* ]]
+    run short 2 --init-from "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $TMP/f2.dlt: --init-from: "* ]]
+}
