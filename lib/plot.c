@@ -148,9 +148,9 @@ int pl_table_read(pl_table *t, const char *path, dl_err *e)
     size_t len = 0;
     if (read_all(path, &t->text, &len, e))
         return e->code;
-    if (memchr(t->text, '\0', len))
-        return dl_fail(e, DL_EDATA, "%s: binary data, not a TSV table", t->label);
-    int rc = table_cut(t, len, e);
+    int rc = memchr(t->text, '\0', len)
+                 ? dl_fail(e, DL_EDATA, "%s: binary data, not a TSV table", t->label)
+                 : table_cut(t, len, e);
     if (rc)
         pl_table_free(t);
     return rc;

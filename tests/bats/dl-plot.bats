@@ -197,3 +197,12 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     run dl-plot --version
     [[ "$output" == "dl-plot (dl toolkit) "* ]]
 }
+
+@test "dl-plot: a stream given where a TSV is expected is refused, nothing leaks (ASan)" {
+    printf '1,2\n3,4\n' >"$T/d.csv"
+    dl-tensor import "$T/d.csv" >"$T/d.dlt"
+    run dl-plot curves "$T/d.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/d.dlt: binary data, not a TSV table" ]
+    [ ! -e "$T/x.png" ]
+}
