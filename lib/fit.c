@@ -280,7 +280,8 @@ static int fit_rows(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e
     if (!rc && o->partial)
         rc = partial_write(w, &in.stats, &in.design, e);
     else if (!rc)
-        rc = solve_rows(&in, &o->ls, &r, e) || conclude(o, &in.stats, &r, &in.design, w, e);
+        rc = (solve_rows(&in, &o->ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
+             conclude(o, &in.stats, &r, &in.design, w, e);
     ls_result_free(&r);
     xy_free(&in);
     return rc ? e->code : 0;
@@ -295,7 +296,8 @@ static int combine(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e)
     memset(&design, 0, sizeof design);
     memset(&s, 0, sizeof s);
     memset(&r, 0, sizeof r);
-    int rc = partial_read(rd, &s, &design, e) || ls_solve_stats(&s, &o->ls, &r, e) ||
+    int rc = partial_read(rd, &s, &design, e) ||
+             (ls_solve_stats(&s, &o->ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
              conclude(o, &s, &r, &design, w, e);
     dl_tensor_free(&design);
     ls_stats_free(&s);

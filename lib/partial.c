@@ -133,7 +133,8 @@ int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_err *e)
     partial_sums ps;
     memset(&ps, 0, sizeof ps);
     ps.design = design;
-    int rc = read_partials(r, &ps, e) || stats_from_sums(&ps, s, e);
+    int rc = read_partials(r, &ps, e) ||
+             (stats_from_sums(&ps, s, e) && dl_err_wrap(e, "%s", st_reader_label(r)));
     for (int i = 0; i < ST_COUNT; i++)
         dl_tensor_free(&ps.sum[i]);
     return rc ? e->code : 0;

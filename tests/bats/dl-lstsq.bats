@@ -191,3 +191,13 @@ fit_w() {
     [ "${lines[0]}" = "0.04" ]
     [ "${lines[1]}" = "0.04" ]
 }
+
+@test "a fit the data cannot determine, and --combine without partials, name the file" {
+    head -n 5 "$FIX/train.csv" | dl-tensor import -t 1 | dl-design --poly 2 -q > "$TMP/few.dlt"
+    run dl-lstsq "$TMP/few.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/few.dlt: 5 rows cannot determine 10 weights; add rows, use fewer columns or regularize (--ridge, --lasso)" ]
+    run dl-lstsq --combine "$TMP/few.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/few.dlt: no partial statistics (dl-lstsq --partial output) found" ]
+}
