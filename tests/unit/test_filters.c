@@ -373,7 +373,9 @@ static void test_partials_must_be_complete(void)
     st_reader *r;
     CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
     CHECK(partial_read(r, &sum, &got, &e) == DL_EDATA);
-    CHECK_STR(e.msg, "2 partials but 1 'xtx' records");
+    char want[256];
+    snprintf(want, sizeof want, "%s: 2 partials but 1 'xtx' records", tmp_path("p.dlt"));
+    CHECK_STR(e.msg, want);
     st_reader_close(r);
     ls_stats_free(&a);
     ls_stats_free(&sum);
