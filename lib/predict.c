@@ -61,10 +61,24 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
     return flt_loop_end(r, rc, got, seen_x, e);
 }
 
+/* Whether --labels applies is a property of the model alone: refused before
+ * any input is read, naming the checkpoint rather than the data. */
+static int labels_apply(const mdl_model *m, const predict_options *o, dl_err *e)
+{
+    dl_tensor no_rows;
+    memset(&no_rows, 0, sizeof no_rows);
+    no_rows.dtype = DL_F32;
+    no_rows.rank = 2;
+    no_rows.shape[1] = mdl_output_dim(m);
+    if (!o->labels || mdl_labels(m, &no_rows, o->threshold, e) == 0)
+        return 0;
+    return dl_err_wrap(e, "%s", strcmp(o->checkpoint, "-") ? o->checkpoint : "<stdin>");
+}
+
 int predict_run(st_reader *r, st_writer *w, const predict_options *o, dl_err *e)
 {
     mdl_model *m = NULL;
-    int rc = mdl_load(&m, o->checkpoint, e) ||
+    int rc = mdl_load(&m, o->checkpoint, e) || labels_apply(m, o, e) ||
              predict_stream(m, r, w, mdl_has_std(m) && !o->no_std, o, e);
     mdl_free(m);
     return rc ? e->code : 0;

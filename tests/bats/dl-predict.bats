@@ -119,3 +119,11 @@ cubic() {
     [ "$status" -eq 1 ]
     [[ $output == *"a design record after raw x"* ]]
 }
+
+@test "--labels with a linear checkpoint is a usage error naming the checkpoint, before any output" {
+    cubic
+    run dl-predict --labels -o "$TMP/out.dlt" "$TMP/cubic.ckpt" "$TMP/p.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-predict: $TMP/cubic.ckpt: --labels needs a classifier network checkpoint" ]
+    [ ! -e "$TMP/out.dlt" ]
+}
