@@ -180,7 +180,8 @@ static int fit_then_write(st_reader *r, st_writer *w, const design_options *o, d
     }
     if (!rc)
         rc = check_columns(o, xall.shape[1], e) ||
-             bf_fit(&d, &o->basis, xall.data, (size_t)xall.shape[0], (size_t)xall.shape[1], e);
+             (bf_fit(&d, &o->basis, xall.data, (size_t)xall.shape[0], (size_t)xall.shape[1], e) &&
+              dl_err_wrap(e, "%s", st_reader_label(r)));
     dl_tensor_free(&xall);
     if (!rc)
         rc = write_design(w, d, o, e);

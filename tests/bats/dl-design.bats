@@ -141,3 +141,11 @@ load linear_helpers
     run dl-design --apply "$TMP/missing.dlt" "$TMP/t.dlt"
     [ "$status" -eq 3 ]
 }
+
+@test "too few rows for k-means: the message names the file" {
+    printf '1,2\n3,4\n' > "$TMP/two.csv"
+    dl-tensor import -t 1 "$TMP/two.csv" > "$TMP/two.dlt"
+    run dl-design -q --rbf 5 --centers kmeans "$TMP/two.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/two.dlt: design: k-means needs at least 5 rows, got 2" ]
+}
