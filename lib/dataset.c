@@ -43,6 +43,15 @@ static int gather(const dl_tensor *src, const uint64_t *idx, uint64_t count, dl_
     return 0;
 }
 
+/* A record cut by rows: rank 1 or more with the data set's row count.  The
+ * text records 'model' and 'design' describe the data, never hold rows: a
+ * length that happens to equal the row count must not cut them. */
+static int is_row_record(const dl_tensor *t, uint64_t rows)
+{
+    return t->rank >= 1 && t->shape[0] == rows && strcmp(t->name, "model") != 0 &&
+           strcmp(t->name, "design") != 0;
+}
+
 int ds_take_rows(const dl_tensor_set *src, const uint64_t *idx, uint64_t count,
                  dl_tensor_set *dst, const char *label, dl_err *e)
 {
@@ -52,8 +61,8 @@ int ds_take_rows(const dl_tensor_set *src, const uint64_t *idx, uint64_t count,
     for (size_t i = 0; i < src->count; i++) {
         const dl_tensor *t = &src->items[i];
         dl_tensor out;
-        int rc = t->rank >= 1 && t->shape[0] == rows ? gather(t, idx, count, &out, e)
-                                                       : dl_tensor_copy(&out, t, e);
+        int rc = is_row_record(t, rows) ? gather(t, idx, count, &out, e)
+                                        : dl_tensor_copy(&out, t, e);
         if (rc || dl_set_put(dst, &out, e)) {
             dl_tensor_free(&out);
             return dl_err_wrap(e, "%s", label);

@@ -440,3 +440,25 @@ rows_aligned() {
         cmp - <(dl-tensor export "$TMP/de.dlt")
     grep -q '\.' <(dl-tensor export "$TMP/de.dlt")
 }
+
+@test "head, shuffle, split never cut a 'design' or 'model' text record, whatever its length" {
+    printf '0,0\n1,2\n2,4\n' > "$TMP/r.csv"
+    dl-tensor import -t 1 "$TMP/r.csv" | dl-design -q --poly 1 > "$TMP/d.dlt"
+    len=$(dl-tensor info "$TMP/d.dlt" | awk '$2 == "design" { gsub(/[][]/, "", $4); print $4; exit }')
+    [ "$len" -gt 3 ]
+    seq 0 $((len - 1)) | awk '{ print $1 "," 2 * $1 }' > "$TMP/n.csv"
+    dl-tensor import -t 1 "$TMP/n.csv" | dl-design -q --poly 1 > "$TMP/n.dlt"
+    dl-tensor export --name design "$TMP/n.dlt" > "$TMP/want.txt"
+    for cmd in "shuffle --seed 3" "head -n 2"; do
+        # shellcheck disable=SC2086
+        dl-tensor $cmd "$TMP/n.dlt" > "$TMP/out.dlt"
+        dl-tensor export --name design "$TMP/out.dlt" | cmp - "$TMP/want.txt"
+    done
+    dl-tensor split --seed 3 "$TMP/n.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-tensor export --name design "$TMP/b.dlt" | cmp - "$TMP/want.txt"
+    dl-lstsq -q "$TMP/a.dlt" > "$TMP/m.ckpt"
+    len=$(dl-tensor info "$TMP/m.ckpt" | awk '$2 == "model" { gsub(/[][]/, "", $4); print $4; exit }')
+    seq 0 $((len - 1)) | awk '{ print $1 "," 2 * $1 }' | dl-tensor import -t 1 > "$TMP/rows.dlt"
+    cat "$TMP/m.ckpt" "$TMP/rows.dlt" | dl-tensor shuffle --seed 5 > "$TMP/mix.dlt"
+    cmp <(dl-tensor export --name model "$TMP/mix.dlt") <(dl-tensor export --name model "$TMP/m.ckpt")
+}
