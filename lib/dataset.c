@@ -15,17 +15,27 @@ static const dl_tensor *find(const dl_tensor_set *s, const char *name)
     return NULL;
 }
 
+/* The rows of x, else y, else yhat; those present must agree, or cutting
+ * them alike would silently misalign the data set. */
 int ds_rows(const dl_tensor_set *s, uint64_t *rows, const char *label, dl_err *e)
 {
     static const char *const names[] = {"x", "y", "yhat"};
+    const dl_tensor *first = NULL;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         const dl_tensor *t = find(s, names[i]);
-        if (t && t->rank >= 1) {
-            *rows = t->shape[0];
-            return 0;
-        }
+        if (!t || t->rank < 1)
+            continue;
+        if (!first)
+            first = t;
+        else if (t->shape[0] != first->shape[0])
+            return dl_fail(e, DL_EDATA, "%s: '%s' has %llu rows but '%s' has %llu", label,
+                           first->name, (unsigned long long)first->shape[0], t->name,
+                           (unsigned long long)t->shape[0]);
     }
-    return dl_fail(e, DL_EDATA, "%s: no 'x', 'y' or 'yhat' record to take rows from", label);
+    if (!first)
+        return dl_fail(e, DL_EDATA, "%s: no 'x', 'y' or 'yhat' record to take rows from", label);
+    *rows = first->shape[0];
+    return 0;
 }
 
 static int gather(const dl_tensor *src, const uint64_t *idx, uint64_t count, dl_tensor *dst,

@@ -462,3 +462,13 @@ rows_aligned() {
     cat "$TMP/m.ckpt" "$TMP/rows.dlt" | dl-tensor shuffle --seed 5 > "$TMP/mix.dlt"
     cmp <(dl-tensor export --name model "$TMP/mix.dlt") <(dl-tensor export --name model "$TMP/m.ckpt")
 }
+
+@test "head, shuffle, split refuse x and y of different row counts rather than misalign them" {
+    printf '1\n2\n3\n4\n5\n' | dl-tensor import --name x > "$TMP/x5.dlt"
+    printf '1\n2\n3\n' | dl-tensor import --name y > "$TMP/y3.dlt"
+    cat "$TMP/x5.dlt" "$TMP/y3.dlt" > "$TMP/bad.dlt"
+    fails 1 "$TMP/bad.dlt: 'x' has 5 rows but 'y' has 3" dl-tensor shuffle "$TMP/bad.dlt"
+    fails 1 "'x' has 5 rows but 'y' has 3" dl-tensor head -n 2 "$TMP/bad.dlt"
+    fails 1 "'x' has 5 rows but 'y' has 3" dl-tensor split "$TMP/bad.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+}
