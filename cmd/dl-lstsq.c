@@ -15,6 +15,8 @@ typedef struct lstsq_args {
     cli_filter_io io;
     fit_options fit;
     int method_given;
+    int l1_penalty;  /* OPT_LASSO or OPT_ENET, the last given; 0: none */
+    double l1_ratio; /* --l1-ratio, for --elastic-net only */
 } lstsq_args;
 
 static void usage(void)
@@ -83,16 +85,19 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
         return 0;
     case OPT_RCOND: return parse_nonneg("--rcond", arg, &o->rcond, e);
     case OPT_RIDGE: return parse_nonneg("--ridge", arg, &o->ridge, e);
-    case OPT_LASSO: o->l1_ratio = 1.0; return parse_nonneg("--lasso", arg, &o->alpha, e);
-    case OPT_ENET:
-        if (o->l1_ratio == 1.0)
-            o->l1_ratio = 0.5;
-        return parse_nonneg("--elastic-net", arg, &o->alpha, e);
-    case OPT_L1: return parse_nonneg("--l1-ratio", arg, &o->l1_ratio, e);
+    case OPT_LASSO: a->l1_penalty = c; return parse_nonneg("--lasso", arg, &o->alpha, e);
+    case OPT_ENET: a->l1_penalty = c; return parse_nonneg("--elastic-net", arg, &o->alpha, e);
+    case OPT_L1: return parse_nonneg("--l1-ratio", arg, &a->l1_ratio, e);
     case OPT_TOL: return parse_nonneg("--tol", arg, &o->tol, e);
     case OPT_MAXIT: return cli_long("--max-iter", arg, 1, 100000000, &o->max_iter, e);
     case OPT_POSTERIOR: o->posterior = 1; return 0;
-    case OPT_NOISE: return parse_nonneg("--noise-var", arg, &o->noise_var, e);
+    case OPT_NOISE:
+        /* 0 would mean "estimate" below, so a given variance must be positive. */
+        if (parse_nonneg("--noise-var", arg, &o->noise_var, e))
+            return e->code;
+        return o->noise_var > 0
+                   ? 0
+                   : dl_fail(e, DL_EUSAGE, "--noise-var: '%s' must be positive", arg);
     case OPT_PARTIAL: a->fit.partial = 1; return 0;
     case OPT_COMBINE: a->fit.combine = 1; return 0;
     case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
@@ -111,7 +116,7 @@ static const char *conflict(const lstsq_args *a)
     int streamed = f->partial || f->combine || o->ridge > 0 || o->alpha > 0;
     if (f->partial && f->combine)
         return "--partial and --combine exclude each other";
-    if (o->l1_ratio > 1)
+    if (a->l1_ratio > 1)
         return "--l1-ratio must be in [0, 1]";
     if (o->alpha > 0 && o->posterior)
         return "--posterior needs a Gaussian prior: use --ridge, not --lasso/--elastic-net";
@@ -142,9 +147,11 @@ static int parse_args(int argc, char **argv, lstsq_args *a, dl_err *e)
     fit_options *f = &a->fit;
     memset(a, 0, sizeof *a);
     ls_options_init(&f->ls);
+    a->l1_ratio = 0.5;
     int rc = cli_parse_filter(argc, argv, &spec, a, NULL, NULL, &a->io.input, e);
     if (rc)
         return rc;
+    f->ls.l1_ratio = a->l1_penalty == OPT_ENET ? a->l1_ratio : 1.0;
     const char *why = conflict(a);
     if (why)
         return dl_fail(e, DL_EUSAGE, "%s", why);

@@ -201,3 +201,22 @@ fit_w() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-lstsq: $TMP/few.dlt: no partial statistics (dl-lstsq --partial output) found" ]
 }
+
+@test "--l1-ratio is the elastic net's whatever the option order; --lasso is r = 1" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    dl-lstsq -q --lasso 0.05 "$TMP/wc.dlt" | dl-tensor export --name w > "$TMP/lasso.csv"
+    dl-lstsq -q --l1-ratio 1 --elastic-net 0.05 "$TMP/wc.dlt" | dl-tensor export --name w |
+        cmp - "$TMP/lasso.csv"
+    dl-lstsq -q --lasso 0.05 --l1-ratio 0.3 "$TMP/wc.dlt" | dl-tensor export --name w |
+        cmp - "$TMP/lasso.csv"
+    dl-lstsq -q --l1-ratio 0.3 --elastic-net 0.05 "$TMP/wc.dlt" | dl-tensor export --name w > "$TMP/a.csv"
+    dl-lstsq -q --elastic-net 0.05 --l1-ratio 0.3 "$TMP/wc.dlt" | dl-tensor export --name w |
+        cmp - "$TMP/a.csv"
+    WANT_SKIP=1 numbers_near "$TMP/a.csv" "$FIX/wc_w_enet.txt" 1e-6
+}
+
+@test "--noise-var 0 is refused, not silently replaced by the estimate" {
+    run dl-lstsq --posterior --noise-var 0
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-lstsq: --noise-var: '0' must be positive" ]]
+}
