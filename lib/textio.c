@@ -288,6 +288,18 @@ static int format_from_content(tx_in *in, dl_err *e)
     return TX_CSV;
 }
 
+/* A stream given to import would otherwise fail as text, quoting binary bytes. */
+static int refuse_stream(tx_in *in, dl_err *e)
+{
+    while (!in->eof && in->len < 4)
+        if (tx_in_fill(in, e))
+            return e->code;
+    if (in->len >= 4 && memcmp(in->buf, "\x89" "DLT", 4) == 0)
+        return dl_fail(e, DL_EDATA, "%s: this is already a dl tensor stream, not text to import "
+                       "(dl-tensor export turns it into CSV)", in->label);
+    return 0;
+}
+
 int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e)
 {
     tx_in in;
@@ -296,7 +308,7 @@ int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e
     int format = o->format ? o->format : format_from_name(path);
     if (format == TX_AUTO)
         format = format_from_content(&in, e);
-    int rc = format < 0 ? e->code : 0;
+    int rc = format < 0 ? e->code : refuse_stream(&in, e);
     tx_import_opts local = *o;
     if (format == TX_TSV && !local.delimiter)
         local.delimiter = '\t';

@@ -472,3 +472,19 @@ rows_aligned() {
     fails 1 "'x' has 5 rows but 'y' has 3" dl-tensor split "$TMP/bad.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
     [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
 }
+
+@test "import of a file that is already a stream says so, without echoing binary bytes" {
+    cp "$TMP/rows.dlt" "$TMP/rows.data"
+    for f in "$TMP/rows.dlt" "$TMP/rows.data"; do
+        run dl-tensor import "$f"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-tensor: $f: this is already a dl tensor stream, not text to import (dl-tensor export turns it into CSV)" ]
+    done
+    cp "$TMP/rows.dlt" "$TMP/named.csv"
+    run dl-tensor import "$TMP/named.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"already a dl tensor stream"* ]]
+    run dl-tensor import < "$TMP/rows.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: <stdin>: this is already a dl tensor stream, not text to import (dl-tensor export turns it into CSV)" ]
+}
