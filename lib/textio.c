@@ -288,15 +288,19 @@ static int format_from_content(tx_in *in, dl_err *e)
     return TX_CSV;
 }
 
-/* A stream given to import would otherwise fail as text, quoting binary bytes. */
-static int refuse_stream(tx_in *in, dl_err *e)
+/* A stream or other binary file given to import would otherwise fail as
+ * text, quoting binary bytes in the message. */
+static int refuse_binary(tx_in *in, int format, dl_err *e)
 {
-    while (!in->eof && in->len < 4)
+    while (!in->eof && in->len < 4096)
         if (tx_in_fill(in, e))
             return e->code;
     if (in->len >= 4 && memcmp(in->buf, "\x89" "DLT", 4) == 0)
         return dl_fail(e, DL_EDATA, "%s: this is already a dl tensor stream, not text to import "
                        "(dl-tensor export turns it into CSV)", in->label);
+    if (format != TX_NPY && memchr(in->buf, '\0', in->len))
+        return dl_fail(e, DL_EDATA, "%s: binary data (a NUL byte), not CSV, TSV or svmlight text",
+                       in->label);
     return 0;
 }
 
@@ -308,7 +312,7 @@ int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e
     int format = o->format ? o->format : format_from_name(path);
     if (format == TX_AUTO)
         format = format_from_content(&in, e);
-    int rc = format < 0 ? e->code : refuse_stream(&in, e);
+    int rc = format < 0 ? e->code : refuse_binary(&in, format, e);
     tx_import_opts local = *o;
     if (format == TX_TSV && !local.delimiter)
         local.delimiter = '\t';

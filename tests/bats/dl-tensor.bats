@@ -488,3 +488,10 @@ rows_aligned() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-tensor: <stdin>: this is already a dl tensor stream, not text to import (dl-tensor export turns it into CSV)" ]
 }
+
+@test "import of other binary data says so, without echoing its bytes" {
+    printf '\211PNG\r\n\032\n\0\0\0\rIHDR\n1,2\n' > "$TMP/pic.png"
+    run dl-tensor import "$TMP/pic.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $TMP/pic.png: binary data (a NUL byte), not CSV, TSV or svmlight text" ]
+}
