@@ -62,18 +62,33 @@ static float *floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
 
 /* ------------------------------ the data -------------------------------- */
 
-/* Takes record `name` as an f32 matrix, checked for NaN/Inf. */
+/* The row of the first non-finite element of matrix t, or 0 when all are finite. */
+static uint64_t nonfinite_row(const dl_tensor *t)
+{
+    int64_t bad = dl_tensor_find_nonfinite(t);
+    return bad < 0 ? 0 : (uint64_t)bad / dl_tensor_row_size(t) + 1;
+}
+
+/* Takes record `name` as an f32 matrix, checked for NaN/Inf before and after
+ * the conversion (a finite f64 beyond float32's range becomes Inf). */
 static int take_matrix(dl_tensor_set *set, const char *name, const char *label, dl_tensor *t,
                        dl_err *e)
 {
     if (!dl_set_take(set, name, t))
         return dl_fail(e, DL_EDATA, "%s: no '%s' record", label, name);
-    if (dl_tensor_as_matrix(t, e) || dl_tensor_convert(t, DL_F32, e))
+    if (dl_tensor_as_matrix(t, e))
         return dl_err_wrap(e, "%s: record '%s'", label, name);
-    int64_t bad = dl_tensor_find_nonfinite(t);
-    if (bad >= 0)
+    uint64_t row = nonfinite_row(t);
+    if (row)
         return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu holds NaN or Inf", label, name,
-                       (unsigned long long)((uint64_t)bad / dl_tensor_row_size(t) + 1));
+                       (unsigned long long)row);
+    if (dl_tensor_convert(t, DL_F32, e))
+        return dl_err_wrap(e, "%s: record '%s'", label, name);
+    row = nonfinite_row(t);
+    if (row)
+        return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu holds a value beyond float32's "
+                       "range (about 3.4e38), as networks train in float32", label, name,
+                       (unsigned long long)row);
     return 0;
 }
 

@@ -292,3 +292,14 @@ short() {
     [ "$status" -eq 1 ]
     [[ $output == "dl-train: $TMP/f2.dlt: --init-from: "* ]]
 }
+
+@test "a finite value beyond float32's range is named as such, not as NaN or Inf" {
+    printf '1,0\n1e300,1\n2,0\n' | dl-tensor import -t 1 > "$TMP/huge.dlt"
+    run dl-train -q "$EX/fish2d.yaml" "$TMP/huge.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/huge.dlt: record 'x': row 2 holds a value beyond float32's range (about 3.4e38), as networks train in float32" ]
+    printf '1,0\nnan,1\n2,0\n' | dl-tensor import --allow-nonfinite -t 1 > "$TMP/nan.dlt"
+    run dl-train -q "$EX/fish2d.yaml" "$TMP/nan.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/nan.dlt: record 'x': row 2 holds NaN or Inf" ]
+}
