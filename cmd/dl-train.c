@@ -29,10 +29,11 @@ static void on_signal(int sig)
 static void usage(void)
 {
     printf("Usage: dl-train [OPTION]... SPEC [DATA]\n"
-           "Train the network that the YAML file SPEC describes (see dl-spec(5)) on the\n"
-           "records x and y of the stream DATA (default: standard input) and write the\n"
-           "checkpoint (the effective spec, the best epoch's weights, the training state)\n"
-           "to standard output or -o FILE.  One line per epoch goes to standard error.\n"
+           "Train the network that the YAML file SPEC describes (see dl-spec(5); - is\n"
+           "standard input when DATA is a file) on the records x and y of the stream\n"
+           "DATA (default: standard input) and write the checkpoint (the effective spec,\n"
+           "the best epoch's weights, the training state) to standard output or -o FILE.\n"
+           "One line per epoch goes to standard error.\n"
            "\n"
            "  -s, --set KEY.PATH=VALUE  override a spec key, e.g. -s optimizer.lr=3e-4 or\n"
            "                            -s model.layers.2.units=32 (repeatable, in order)\n"
@@ -110,6 +111,9 @@ static int parse_args(int argc, char **argv, args *a, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "too many arguments: '%s'", argv[optind + 2]);
     a->spec = argv[optind];
     a->data = optind + 1 < argc ? argv[optind + 1] : NULL;
+    int data_stdin = !a->data || strcmp(a->data, "-") == 0;
+    if (!a->print_config && strcmp(a->spec, "-") == 0 && data_stdin)
+        return dl_fail(e, DL_EUSAGE, "SPEC and DATA cannot both be standard input");
     if (a->resume && a->init_from)
         return dl_fail(e, DL_EUSAGE, "--resume and --init-from exclude each other");
     return 0;

@@ -954,23 +954,27 @@ int spec_parse(dl_spec *s, const char *text, size_t len, const char *label,
 int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t n_overrides,
               dl_err *e)
 {
-    FILE *f = fopen(path, "rb");
+    int from_stdin = strcmp(path, "-") == 0;
+    const char *label = from_stdin ? "<stdin>" : path;
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (!f)
         return dl_fail_errno(e, "%s", path);
     char *buf = malloc(SPEC_BYTES_MAX + 1);
     if (!buf) {
-        fclose(f);
+        if (!from_stdin)
+            fclose(f);
         return dl_fail(e, DL_ENOMEM, "out of memory");
     }
     size_t len = fread(buf, 1, SPEC_BYTES_MAX + 1, f);
     int rc = 0;
     if (ferror(f))
-        rc = dl_fail_errno(e, "%s: read", path);
+        rc = dl_fail_errno(e, "%s: read", label);
     else if (len > SPEC_BYTES_MAX)
-        rc = dl_fail(e, DL_ENOMEM, "%s: a spec file is at most %u bytes", path, SPEC_BYTES_MAX);
-    fclose(f);
+        rc = dl_fail(e, DL_ENOMEM, "%s: a spec file is at most %u bytes", label, SPEC_BYTES_MAX);
+    if (!from_stdin)
+        fclose(f);
     if (!rc)
-        rc = spec_parse(s, buf, len, path, overrides, n_overrides, e);
+        rc = spec_parse(s, buf, len, label, overrides, n_overrides, e);
     free(buf);
     return rc;
 }

@@ -51,7 +51,7 @@ typedef struct dl_spec {
  * (the first line of a checkpoint's model record) is accepted. */
 int spec_parse(dl_spec *s, const char *text, size_t len, const char *label,
                const char *const *overrides, size_t n_overrides, dl_err *e);
-/* Reads the file (at most SPEC_BYTES_MAX) and parses it as above. */
+/* Reads the file (at most SPEC_BYTES_MAX; "-" is standard input) and parses it as above. */
 int spec_load(dl_spec *s, const char *path, const char *const *overrides,
               size_t n_overrides, dl_err *e);
 /* The effective spec as YAML, every default written out; *text is

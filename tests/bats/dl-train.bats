@@ -303,3 +303,18 @@ short() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-train: $TMP/nan.dlt: record 'x': row 2 holds NaN or Inf" ]
 }
+
+@test "SPEC - reads the spec from standard input; SPEC and DATA cannot both be" {
+    run sh -c "dl-train --print-config - < '$EX/fish2d.yaml'"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(dl-train --print-config "$EX/fish2d.yaml")" ]
+    dl-train -q -s training.epochs=2 - "$TMP/f2.dlt" < "$EX/fish2d.yaml" > "$TMP/a.ckpt"
+    dl-train -q -s training.epochs=2 "$EX/fish2d.yaml" "$TMP/f2.dlt" | cmp - "$TMP/a.ckpt"
+    printf 'loss: [\n' > "$TMP/bad.yaml"
+    run sh -c "dl-train - '$TMP/f2.dlt' < '$TMP/bad.yaml'"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: <stdin>:"* ]]
+    run dl-train - < "$EX/fish2d.yaml"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-train: SPEC and DATA cannot both be standard input"* ]]
+}
