@@ -124,8 +124,11 @@ static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x
     if ((*rows)->shape[1] != in)
         return dl_fail(e, DL_EDATA, "x has %llu columns but the network takes %zu",
                        (unsigned long long)(*rows)->shape[1], in);
-    if (dl_tensor_find_nonfinite(*rows) >= 0)
-        return dl_fail(e, DL_EDATA, "x holds NaN or Inf");
+    int64_t bad = dl_tensor_find_nonfinite(*rows);
+    if (bad >= 0)
+        return dl_fail(e, DL_EDATA, "x row %llu is not finite in float32 (NaN, Inf, or beyond "
+                       "about 3.4e38), as networks compute",
+                       (unsigned long long)((uint64_t)bad / in + 1));
     return 0;
 }
 

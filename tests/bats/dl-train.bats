@@ -318,3 +318,11 @@ short() {
     [ "$status" -eq 2 ]
     [[ ${lines[0]} == "dl-train: SPEC and DATA cannot both be standard input"* ]]
 }
+
+@test "dl-predict with a network: a non-finite x, or one beyond float32's range, names its row" {
+    short 2 > "$TMP/f.ckpt"
+    printf '1,2\n1e300,1\n' | dl-tensor import > "$TMP/huge.dlt"
+    run dl-predict "$TMP/f.ckpt" "$TMP/huge.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/huge.dlt: record 1 ('x'): x row 2 is not finite in float32 (NaN, Inf, or beyond about 3.4e38), as networks compute" ]
+}
