@@ -495,3 +495,17 @@ rows_aligned() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-tensor: $TMP/pic.png: binary data (a NUL byte), not CSV, TSV or svmlight text" ]
 }
+
+@test "the man page's examples run as written, predictions evaluated against the truth" {
+    cd "$TMP"
+    printf '0.1\n0.8\n0.3\n' > predictions.csv
+    printf '1,0\n2,1\n3,0\n' | dl-tensor import -t 1 > test.dlt
+    cp "$N/f8_le_c_2d.npy" features.npy
+    examples=$(awk '/^\.SH/ { p = /EXAMPLES/; next } /^\.nf/ { nf = 1 } /^\.fi/ { nf = 0 }
+                    p && nf && !/^\./' \
+        "$DL_TEST_ROOT/man/dl-tensor.1" | sed -e 's/\\-/-/g' -e 's/\\e/\\/g')
+    run bash -euo pipefail -c "$examples"
+    [ "$status" -eq 0 ]
+    [[ $output == *"accuracy   1"* ]]
+    [ -s shuffled.npy ]
+}
