@@ -50,7 +50,7 @@ static void usage(void)
            "Options of every command that writes a stream:\n"
            "  -o, --output FILE    write FILE atomically (default: standard output)\n"
            "      --zlib           deflate the records\n"
-           "  -h, --help           this help;  --version  the version\n"
+           "  -h, --help           this help;  -V, --version  the version\n"
            "\n"
            "Row records are x (else y, else yhat) and every record with as many rows\n"
            "(never model or design); others pass through unchanged.  Numbers are read\n"
@@ -157,12 +157,12 @@ static int parse_args(args *a, int argc, char **argv, dl_err *e)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc - 1, argv + 1, ":t:o:n:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc - 1, argv + 1, ":t:o:n:hV", opts, NULL)) != -1) {
         if (c == 'h') {
             usage();
             exit(0);
         }
-        if (c == OPT_VERSION) {
+        if (c == OPT_VERSION || c == 'V') {
             cli_version(TOOL);
             exit(0);
         }
@@ -362,7 +362,7 @@ int main(int argc, char **argv)
         usage();
         return 0;
     }
-    if (strcmp(argv[1], "--version") == 0) {
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         cli_version(TOOL);
         return 0;
     }

@@ -50,7 +50,7 @@ static void usage(void)
            "  -j, --threads N           BLAS threads (default 0: OpenBLAS's own choice)\n"
            "  -q, --quiet               no progress on standard error\n"
            "      --zlib                deflate the checkpoint's records\n"
-           "  -h, --help                this help;  --version  the version\n"
+           "  -h, --help                this help;  -V, --version  the version\n"
            "\n"
            "Exit status: 0 ok, 1 bad data or spec, 2 bad usage, 3 input/output error,\n"
            "4 out of memory, 5 NaN/Inf loss (the best checkpoint so far is written),\n"
@@ -83,7 +83,7 @@ static int parse_args(int argc, char **argv, args *a, dl_err *e)
         return dl_fail(e, DL_ENOMEM, "out of memory");
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:o:j:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:o:j:qhV", opts, NULL)) != -1) {
         switch (c) {
         case 's': a->sets[a->n_sets++] = optarg; break;
         case 'o': a->output = optarg; break;
@@ -100,6 +100,7 @@ static int parse_args(int argc, char **argv, args *a, dl_err *e)
         case 'q': a->quiet = 1; break;
         case OPT_ZLIB: a->zlib = 1; break;
         case 'h': usage(); exit(0);
+        case 'V':
         case OPT_VERSION: cli_version(TOOL); exit(0);
         case ':': return dl_fail(e, DL_EUSAGE, "%s needs a value", argv[optind - 1]);
         default: return dl_fail(e, DL_EUSAGE, "unknown option '%s'", argv[optind - 1]);

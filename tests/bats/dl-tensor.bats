@@ -509,3 +509,13 @@ rows_aligned() {
     [[ $output == *"accuracy   1"* ]]
     [ -s shuffled.npy ]
 }
+
+@test "-V is --version, as in the other tools, before or after the command" {
+    run dl-tensor -V
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(dl-tensor --version)" ]
+    run dl-tensor info -V
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(dl-tensor --version)" ]
+    [[ $(dl-tensor --help) == *"-V, --version"* ]]
+}

@@ -326,3 +326,10 @@ short() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-predict: $TMP/huge.dlt: record 1 ('x'): x row 2 is not finite in float32 (NaN, Inf, or beyond about 3.4e38), as networks compute" ]
 }
+
+@test "-V is --version, as in the other tools" {
+    run dl-train -V
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(dl-train --version)" ]
+    [[ $(dl-train --help) == *"-V, --version"* ]]
+}
