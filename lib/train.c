@@ -626,6 +626,30 @@ static void write_headers(const tr_config *c)
                 "grad_w_norm\tgrad_b_norm\n");
 }
 
+/* Two design records describe the same basis. */
+static int same_design(const dl_tensor *a, const dl_tensor *b)
+{
+    uint64_t len = dl_tensor_nbytes(a);
+    return a->dtype == b->dtype && dl_tensor_nbytes(b) == len &&
+           memcmp(a->data, b->data, (size_t)len) == 0;
+}
+
+/* --resume continues the saved run: its data must have gone through the
+ * checkpoint's design, or like the checkpoint's data through none. */
+static int resume_design(const tr_config *c, const dl_tensor *design, dl_err *e)
+{
+    const dl_tensor *saved = c->resume ? dl_set_find(c->resume, "design") : NULL;
+    if (!c->resume || (!saved && !design) || (saved && design && same_design(saved, design)))
+        return 0;
+    const char *why = !design ? "the checkpoint's training data went through a design, the "
+                                "data did not (dl-design --apply the checkpoint first)"
+                      : saved ? "the data went through a different design than the "
+                                "checkpoint's training data"
+                              : "the data went through a design, the checkpoint's training "
+                                "data did not";
+    return dl_fail(e, DL_EDATA, "%s: --resume: %s", ckpt_label(c), why);
+}
+
 /* Validation data must reach the network in the same space as the training
  * data: raw validation x gets the training data's design applied; x that
  * already went through a design must have gone through the same one. */
@@ -639,9 +663,7 @@ static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const c
         return dl_fail(e, DL_EDATA, "%s went through a design (it has a 'design' record) but "
                        "the training data did not", label);
     if (val_design) {
-        uint64_t len = dl_tensor_nbytes(design);
-        if (val_design->dtype != design->dtype || dl_tensor_nbytes(val_design) != len ||
-            memcmp(val_design->data, design->data, (size_t)len) != 0)
+        if (!same_design(val_design, design))
             return dl_fail(e, DL_EDATA, "%s went through a different design than the training "
                            "data; give it raw (the training design is applied to it)", label);
         dl_set_remove(val, "design");
@@ -669,7 +691,10 @@ int tr_train(const tr_config *c, dl_tensor_set *data, dl_tensor_set *val, dl_ten
     t.spec = *c->spec;
     dl_tensor design = {0};
     int have_design = dl_set_take(data, "design", &design);
-    int rc = val ? align_val_design(have_design ? &design : NULL, val, c->val_label, e) : 0;
+    int rc = resume_design(c, have_design ? &design : NULL, e) ||
+                     (val && align_val_design(have_design ? &design : NULL, val, c->val_label, e))
+                 ? e->code
+                 : 0;
     if (!rc)
         rc = setup(&t, data, val, e);
     if (!rc) {

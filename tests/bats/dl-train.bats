@@ -333,3 +333,14 @@ short() {
     [ "$output" = "$(dl-train --version)" ]
     [[ $(dl-train --help) == *"-V, --version"* ]]
 }
+
+@test "--resume refuses data through another design than the checkpoint's, accepts the same one" {
+    dl-design -q --poly 2 --standardize < "$TMP/f2.dlt" > "$TMP/std.dlt"
+    dl-design -q --poly 2 < "$TMP/f2.dlt" > "$TMP/raw2.dlt"
+    dl-train -q "$EX/fish2d.yaml" -s training.epochs=2 "$TMP/std.dlt" > "$TMP/a.ckpt"
+    run dl-train -q -o "$TMP/b.ckpt" "$EX/fish2d.yaml" -s training.epochs=3 --resume "$TMP/a.ckpt" "$TMP/raw2.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/a.ckpt: --resume: the data went through a different design than the checkpoint's training data" ]
+    run dl-train -q -o "$TMP/b.ckpt" "$EX/fish2d.yaml" -s training.epochs=3 --resume "$TMP/a.ckpt" "$TMP/std.dlt"
+    [ "$status" -eq 0 ]
+}
