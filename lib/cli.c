@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_double(const char *opt, const char *s, double *out, dl_err *e)
 {
@@ -115,6 +116,8 @@ int cli_parse_filter(int argc, char **argv, const cli_spec *spec, void *ctx,
         *input = argv[optind++];
     if (optind < argc)
         return dl_fail(e, DL_EUSAGE, "unexpected argument '%s'", argv[optind]);
+    if (required && strcmp(*required, "-") == 0 && (!*input || strcmp(*input, "-") == 0))
+        return dl_fail(e, DL_EUSAGE, "%s and FILE cannot both be standard input", required_name);
     return 0;
 }
 

@@ -127,3 +127,13 @@ cubic() {
     [ "${lines[0]}" = "dl-predict: $TMP/cubic.ckpt: --labels needs a classifier network checkpoint" ]
     [ ! -e "$TMP/out.dlt" ]
 }
+
+@test "CHECKPOINT and the input cannot both be standard input" {
+    cubic
+    run sh -c "dl-predict - < '$TMP/cubic.ckpt'"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-predict: CHECKPOINT and FILE cannot both be standard input" ]
+    run sh -c "dl-predict - - < '$TMP/cubic.ckpt'"
+    [ "$status" -eq 2 ]
+    dl-predict - "$TMP/p.dlt" < "$TMP/cubic.ckpt" | dl-tensor info | grep -q yhat
+}
