@@ -13,6 +13,7 @@ static const char *const TOOL = "dl-design";
 typedef struct design_args {
     cli_filter_io io;
     design_options opt;
+    int rbf_option_given; /* --centers, --width or --alpha: meaningless without --rbf */
 } design_args;
 
 static void usage(void)
@@ -94,9 +95,9 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     case OPT_NO_BIAS: o->bias = 0; return 0;
     case OPT_POLY: return parse_int("--poly", arg, &o->poly, e);
     case OPT_RBF: return parse_int("--rbf", arg, &o->rbf, e);
-    case OPT_CENTERS: return parse_centers(arg, &o->rbf_centers, e);
-    case OPT_WIDTH: return parse_positive("--width", arg, &o->rbf_width, e);
-    case OPT_ALPHA: return parse_positive("--alpha", arg, &o->rbf_alpha, e);
+    case OPT_CENTERS: a->rbf_option_given = 1; return parse_centers(arg, &o->rbf_centers, e);
+    case OPT_WIDTH: a->rbf_option_given = 1; return parse_positive("--width", arg, &o->rbf_width, e);
+    case OPT_ALPHA: a->rbf_option_given = 1; return parse_positive("--alpha", arg, &o->rbf_alpha, e);
     case OPT_SEED: return cli_u64("--seed", arg, &o->seed, e);
     case OPT_FOURIER: return parse_int("--fourier", arg, &o->fourier, e);
     case OPT_LEGENDRE: return parse_int("--legendre", arg, &o->legendre, e);
@@ -133,6 +134,10 @@ static int parse_args(int argc, char **argv, design_args *a, dl_err *e)
     if (a->opt.apply && !bf_options_empty(basis))
         return dl_fail(e, DL_EUSAGE,
                        "--apply takes the basis from its file; give no basis options");
+    if (a->rbf_option_given && !basis->rbf)
+        return dl_fail(e, DL_EUSAGE, "--centers, --width and --alpha go with --rbf K");
+    if (basis->rbf_width > 0 && basis->rbf_alpha > 0)
+        return dl_fail(e, DL_EUSAGE, "--width and --alpha say the same thing: give one");
     if (bf_options_empty(basis))
         basis->poly = 1;
     a->opt.log = stderr;

@@ -15,6 +15,7 @@ typedef struct lstsq_args {
     cli_filter_io io;
     fit_options fit;
     int method_given;
+    int rcond_given, l1_ratio_given, noise_var_given; /* to refuse them where unused */
     int l1_penalty;  /* OPT_LASSO or OPT_ENET, the last given; 0: none */
     double l1_ratio; /* --l1-ratio, for --elastic-net only */
 } lstsq_args;
@@ -83,16 +84,17 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
         if ((o->method = ls_method_parse(arg)) < 0)
             return dl_fail(e, DL_EUSAGE, "--method: '%s' is not svd, qr or normal", arg);
         return 0;
-    case OPT_RCOND: return parse_nonneg("--rcond", arg, &o->rcond, e);
+    case OPT_RCOND: a->rcond_given = 1; return parse_nonneg("--rcond", arg, &o->rcond, e);
     case OPT_RIDGE: return parse_nonneg("--ridge", arg, &o->ridge, e);
     case OPT_LASSO: a->l1_penalty = c; return parse_nonneg("--lasso", arg, &o->alpha, e);
     case OPT_ENET: a->l1_penalty = c; return parse_nonneg("--elastic-net", arg, &o->alpha, e);
-    case OPT_L1: return parse_nonneg("--l1-ratio", arg, &a->l1_ratio, e);
+    case OPT_L1: a->l1_ratio_given = 1; return parse_nonneg("--l1-ratio", arg, &a->l1_ratio, e);
     case OPT_TOL: return parse_nonneg("--tol", arg, &o->tol, e);
     case OPT_MAXIT: return cli_long("--max-iter", arg, 1, 100000000, &o->max_iter, e);
     case OPT_POSTERIOR: o->posterior = 1; return 0;
     case OPT_NOISE:
         /* 0 would mean "estimate" below, so a given variance must be positive. */
+        a->noise_var_given = 1;
         if (parse_nonneg("--noise-var", arg, &o->noise_var, e))
             return e->code;
         return o->noise_var > 0
@@ -127,6 +129,14 @@ static const char *conflict(const lstsq_args *a)
                "use --method normal or no --method";
     if (f->partial && (o->posterior || o->alpha > 0 || o->ridge > 0))
         return "--partial writes statistics only; give the solver options to --combine";
+    /* An option the chosen solver would ignore is a mistake worth saying. */
+    if (a->l1_ratio_given && a->l1_penalty != OPT_ENET)
+        return "--l1-ratio goes with --elastic-net";
+    if (a->noise_var_given && !o->posterior)
+        return "--noise-var goes with --posterior";
+    if (a->rcond_given && (streamed || o->method != LS_SVD))
+        return "--rcond goes with --method svd (the default without --ridge, --lasso, "
+               "--elastic-net, --partial or --combine)";
     return NULL;
 }
 

@@ -97,6 +97,17 @@ load linear_helpers
     [ ! -e "$TMP/huge.dlt" ]
 }
 
+@test "rbf options without --rbf, or --width with --alpha, are refused" {
+    run dl-design --poly 2 --width 0.3
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-design: --centers, --width and --alpha go with --rbf K" ]]
+    run dl-design --centers kmeans
+    [ "$status" -eq 2 ]
+    run dl-design --rbf 3 --width 1 --alpha 2
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-design: --width and --alpha say the same thing: give one" ]]
+}
+
 @test "bad input: NaN in x, no x, truncated stream, stacked designs" {
     printf '1,2\nnan,3\n' > "$TMP/nan.csv"
     dl-tensor import -t 1 --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"

@@ -207,12 +207,26 @@ fit_w() {
     dl-lstsq -q --lasso 0.05 "$TMP/wc.dlt" | dl-tensor export --name w > "$TMP/lasso.csv"
     dl-lstsq -q --l1-ratio 1 --elastic-net 0.05 "$TMP/wc.dlt" | dl-tensor export --name w |
         cmp - "$TMP/lasso.csv"
-    dl-lstsq -q --lasso 0.05 --l1-ratio 0.3 "$TMP/wc.dlt" | dl-tensor export --name w |
-        cmp - "$TMP/lasso.csv"
+    run dl-lstsq -q --lasso 0.05 --l1-ratio 0.3 "$TMP/wc.dlt"   # a ratio the lasso would ignore
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-lstsq: --l1-ratio goes with --elastic-net" ]]
     dl-lstsq -q --l1-ratio 0.3 --elastic-net 0.05 "$TMP/wc.dlt" | dl-tensor export --name w > "$TMP/a.csv"
     dl-lstsq -q --elastic-net 0.05 --l1-ratio 0.3 "$TMP/wc.dlt" | dl-tensor export --name w |
         cmp - "$TMP/a.csv"
     WANT_SKIP=1 numbers_near "$TMP/a.csv" "$FIX/wc_w_enet.txt" 1e-6
+}
+
+@test "options the chosen solver would ignore are refused, not dropped" {
+    run dl-lstsq --noise-var 2
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-lstsq: --noise-var goes with --posterior" ]]
+    run dl-lstsq --ridge 1 --rcond 1e-3
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-lstsq: --rcond goes with --method svd"* ]]
+    run dl-lstsq --method normal --rcond 1e-3
+    [ "$status" -eq 2 ]
+    run dl-lstsq --l1-ratio 0.3
+    [ "$status" -eq 2 ]
 }
 
 @test "--noise-var 0 is refused, not silently replaced by the estimate" {
