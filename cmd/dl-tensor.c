@@ -236,6 +236,8 @@ static int cmd_export(args *a, dl_err *e)
         return e->code;
     if (a->exp.format == TX_SVMLIGHT || a->exp.format < 0)
         return dl_fail(e, DL_EUSAGE, "export: --format is csv, tsv or npy");
+    if (a->zlib)
+        return dl_fail(e, DL_EUSAGE, "export writes text or .npy, not a stream: --zlib does not apply");
     if (a->exp.format == TX_AUTO)
         a->exp.format = TX_CSV;
     return tx_export(input(a), a->output, &a->exp, e);
@@ -243,6 +245,8 @@ static int cmd_export(args *a, dl_err *e)
 
 static int cmd_info(args *a, dl_err *e)
 {
+    if (a->zlib || a->output)
+        return dl_fail(e, DL_EUSAGE, "info prints text on standard output: no -o or --zlib");
     if (a->nfiles == 0)
         return ds_info(stdout, NULL, e);
     for (int i = 0; i < a->nfiles; i++)

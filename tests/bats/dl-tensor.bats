@@ -519,3 +519,12 @@ rows_aligned() {
     [ "$output" = "$(dl-tensor --version)" ]
     [[ $(dl-tensor --help) == *"-V, --version"* ]]
 }
+
+@test "dl-tensor: options that would be ignored are usage errors (export --zlib, info -o)" {
+    run dl-tensor export --zlib "$DL_TEST_ROOT/tests/fixtures/stream/small.dlt"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-tensor: export writes text or .npy, not a stream: --zlib does not apply" ]]
+    run dl-tensor info -o "$BATS_TEST_TMPDIR/x" "$DL_TEST_ROOT/tests/fixtures/stream/small.dlt"
+    [ "$status" -eq 2 ]
+    [ ! -e "$BATS_TEST_TMPDIR/x" ]
+}
