@@ -84,7 +84,7 @@ fuzz:
 	@mkdir -p build-fuzz/corpus tests/fuzz/crashes
 	clang $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined \
 	  -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
-	  tests/fuzz/fuzz_stream.c lib/stream.c lib/tensor.c lib/err.c lib/crc32c.c -lz -lm -o build-fuzz/fuzz_stream
+	  tests/fuzz/fuzz_stream.c lib/stream.c lib/tensor.c lib/err.c lib/crc32c.c lib/outfile.c -lz -lm -o build-fuzz/fuzz_stream
 	build-fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashes/ \
 	  build-fuzz/corpus tests/fuzz/seeds 2>&1 | tail -5
 	@if ls tests/fuzz/crashes/* >/dev/null 2>&1; then echo 'fuzz: crashes in tests/fuzz/crashes'; exit 1; fi

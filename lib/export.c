@@ -8,6 +8,7 @@
 
 #include "npy.h"
 #include "numtext.h"
+#include "outfile.h"
 #include "textio.h"
 
 void tx_export_defaults(tx_export_opts *o)
@@ -20,7 +21,7 @@ void tx_export_defaults(tx_export_opts *o)
  * renamed into place only when everything was written. */
 typedef struct out_file {
     FILE *f;
-    char *tmp, *final;
+    dl_outfile file; /* -o FILE; unused (path NULL) for standard output */
     const char *label;
 } out_file;
 
@@ -36,25 +37,12 @@ static int out_open(out_file *o, const char *path, int binary, dl_err *e)
         return 0;
     }
     o->label = path;
-    size_t n = strlen(path);
-    o->tmp = malloc(n + 16);
-    o->final = malloc(n + 1);
-    if (!o->tmp || !o->final) {
-        free(o->tmp);
-        free(o->final);
-        return dl_fail(e, DL_ENOMEM, "out of memory");
-    }
-    memcpy(o->final, path, n + 1);
-    snprintf(o->tmp, n + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(o->tmp);
-    if (fd < 0 || !(o->f = fdopen(fd, "wb"))) {
+    if (dl_outfile_open(&o->file, path, e))
+        return e->code;
+    if (!(o->f = fdopen(o->file.fd, "wb"))) {
         int rc = dl_fail_errno(e, "%s: cannot create", path);
-        if (fd >= 0) {
-            close(fd);
-            unlink(o->tmp);
-        }
-        free(o->tmp);
-        free(o->final);
+        close(o->file.fd);
+        dl_outfile_abort(&o->file);
         return rc;
     }
     return 0;
@@ -62,12 +50,10 @@ static int out_open(out_file *o, const char *path, int binary, dl_err *e)
 
 static void out_abort(out_file *o)
 {
-    if (o->tmp) {
+    if (o->file.path) {
         fclose(o->f);
-        unlink(o->tmp);
+        dl_outfile_abort(&o->file);
     }
-    free(o->tmp);
-    free(o->final);
 }
 
 static int out_commit(out_file *o, dl_err *e)
@@ -75,16 +61,14 @@ static int out_commit(out_file *o, dl_err *e)
     int rc = 0;
     if (fflush(o->f) != 0 || ferror(o->f))
         rc = dl_fail_errno(e, "%s: write failed", o->label);
-    if (o->tmp) {
+    if (o->file.path) {
         if (fclose(o->f) != 0 && !rc)
             rc = dl_fail_errno(e, "%s: write failed", o->label);
-        if (!rc && rename(o->tmp, o->final) != 0)
-            rc = dl_fail_errno(e, "%s: cannot move the finished file into place", o->label);
         if (rc)
-            unlink(o->tmp);
+            dl_outfile_abort(&o->file);
+        else
+            rc = dl_outfile_commit(&o->file, e);
     }
-    free(o->tmp);
-    free(o->final);
     return rc;
 }
 

@@ -18,6 +18,7 @@
 #include "basis.h"
 #include "model.h"
 #include "numtext.h"
+#include "outfile.h"
 #include "stream.h"
 
 extern char **environ;
@@ -945,18 +946,13 @@ int pl_render(const char *script, size_t len, const char *output, const pl_optio
     const char *term;
     if (pl_terminal_for(output, &term, e))
         return e->code;
-    size_t olen = strlen(output);
-    char *tmp = malloc(olen + 16);
-    if (!tmp)
-        return dl_fail(e, DL_ENOMEM, "out of memory");
-    /* not mkstemp: the image should get the usual 0666 & ~umask mode */
-    snprintf(tmp, olen + 16, "%s.tmp%ld", output, (long)getpid() % 10000000);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        free(tmp);
-        return dl_fail_errno(e, "%s: cannot create", output);
-    }
-    close(fd);
+    /* gnuplot writes the image by name: the outfile's path, renamed into place
+     * only once gnuplot has succeeded */
+    dl_outfile file;
+    if (dl_outfile_open(&file, output, e))
+        return e->code;
+    close(file.fd);
+    const char *tmp = file.path;
     char *pre = NULL;
     size_t plen = 0;
     FILE *ps = open_memstream(&pre, &plen);
@@ -965,14 +961,13 @@ int pl_render(const char *script, size_t len, const char *output, const pl_optio
         fclose(ps);
     rc = rc ? rc : run_gnuplot(pre, plen, script, len, e);
     struct stat st;
-    if (rc == 0 && (stat(tmp, &st) != 0 || st.st_size == 0))
+    if (rc == 0 && file.final && (stat(tmp, &st) != 0 || st.st_size == 0))
         rc = dl_fail(e, DL_EIO, "gnuplot wrote no image");
-    if (rc == 0 && rename(tmp, output) != 0)
-        rc = dl_fail_errno(e, "%s: cannot write", output);
     if (rc)
-        unlink(tmp);
+        dl_outfile_abort(&file);
+    else
+        rc = dl_outfile_commit(&file, e);
     free(pre);
-    free(tmp);
     return rc;
 }
 

@@ -2,6 +2,7 @@
 #include "stream.h"
 
 #include "crc32c.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -480,7 +481,7 @@ int st_read(st_reader *r, dl_tensor *t, dl_err *e)
 struct st_writer {
     int fd, owns_fd, flags;
     char label[256];
-    char *final_path, *tmp_path;
+    dl_outfile out; /* -o FILE: committed or discarded with the writer */
     unsigned char *buf;
     size_t len;
 };
@@ -545,66 +546,21 @@ int st_writer_from_fd(st_writer **out, int fd, const char *label, int flags, dl_
     return 0;
 }
 
-static int open_temporary(const char *path, char **tmp_out, int *fd_out, dl_err *e)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-    size_t need = strlen(path) + 16;
-    char *tmp = malloc(need);
-    if (!tmp)
-        return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
-    snprintf(tmp, need, "%.*s.%s.XXXXXX", (int)dir_len, path, path + dir_len);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        dl_fail_errno(e, "%s: cannot create a temporary file beside it", path);
-        free(tmp);
-        return e->code;
-    }
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(fd, 0666 & ~mask);
-    *tmp_out = tmp;
-    *fd_out = fd;
-    return 0;
-}
-
 int st_writer_open(st_writer **out, const char *path, int flags, dl_err *e)
 {
     *out = NULL; /* so that aborting after a failed open is harmless */
     if (!path || strcmp(path, "-") == 0)
         return st_writer_from_fd(out, STDOUT_FILENO, "standard output", flags, e);
-    struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        /* A device or a FIFO (/dev/null, a named pipe) is written in place:
-         * renaming a temporary over it would replace the device itself. */
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-            return dl_fail_errno(e, "%s: cannot open for writing", path);
-        if (st_writer_from_fd(out, fd, path, flags | ST_ALLOW_TTY, e)) {
-            close(fd);
-            return e->code;
-        }
-        (*out)->owns_fd = 1;
-        return 0;
-    }
-    char *tmp = NULL;
-    int fd = -1;
-    if (open_temporary(path, &tmp, &fd, e))
+    dl_outfile file;
+    if (dl_outfile_open(&file, path, e))
         return e->code;
-    if (st_writer_from_fd(out, fd, path, flags | ST_ALLOW_TTY, e)) {
-        close(fd);
-        unlink(tmp);
-        free(tmp);
+    if (st_writer_from_fd(out, file.fd, path, flags | ST_ALLOW_TTY, e)) {
+        close(file.fd);
+        dl_outfile_abort(&file);
         return e->code;
     }
     (*out)->owns_fd = 1;
-    (*out)->tmp_path = tmp;
-    (*out)->final_path = strdup(path);
-    if (!(*out)->final_path) {
-        st_writer_abort(*out);
-        *out = NULL;
-        return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
-    }
+    (*out)->out = file;
     return 0;
 }
 
@@ -753,12 +709,8 @@ int st_writer_close(st_writer *w, dl_err *e)
     if (w->owns_fd && close(w->fd) != 0 && !rc)
         rc = dl_fail_errno(e, "%s: write failed", w->label);
     w->owns_fd = 0;
-    if (!rc && w->tmp_path && rename(w->tmp_path, w->final_path) != 0)
-        rc = dl_fail_errno(e, "%s: cannot move the finished file into place", w->label);
-    if (!rc) {
-        free(w->tmp_path);
-        w->tmp_path = NULL;
-    }
+    if (!rc)
+        rc = dl_outfile_commit(&w->out, e);
     st_writer_abort(w);
     return rc;
 }
@@ -769,10 +721,7 @@ void st_writer_abort(st_writer *w)
         return;
     if (w->owns_fd)
         close(w->fd);
-    if (w->tmp_path)
-        unlink(w->tmp_path);
-    free(w->tmp_path);
-    free(w->final_path);
+    dl_outfile_abort(&w->out);
     free(w->buf);
     free(w);
 }

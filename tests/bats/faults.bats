@@ -67,6 +67,15 @@ each_allocation_fails_cleanly() {
     [ "$status" -eq 0 ]
     dl-tensor import --targets 1 "$F/small.csv" -o /dev/null
     [ -c /dev/null ]
+    # text export and plots share the same output files
+    rm -f "$TMP/fifo" && mkfifo "$TMP/fifo"
+    timeout 20 cat "$TMP/fifo" > "$TMP/from-fifo" &
+    timeout 20 dl-tensor export -o "$TMP/fifo" "$F/small.dlt"
+    wait
+    [ -p "$TMP/fifo" ]
+    dl-tensor export "$F/small.dlt" | cmp - "$TMP/from-fifo"
+    dl-tensor export -o /dev/null "$F/small.dlt"
+    [ -c /dev/null ]
 }
 
 @test "faults: dl-design survives every failed allocation" {
