@@ -42,16 +42,16 @@ static int pump(int flags, int write_out, dl_err *e)
     if (st_reader_open(&r, NULL, e) || (write_out && st_writer_open(&w, NULL, flags, e)))
         return e->code;
     dl_tensor t;
-    int rc;
-    while ((rc = st_read(r, &t, e)) == 1) {
-        if (w && st_write(w, &t, e))
-            rc = -1;
+    int rc, found;
+    while (!(rc = st_read(r, &t, &found, e)) && found) {
+        if (w)
+            rc = st_write(w, &t, e);
         dl_tensor_free(&t);
-        if (rc < 0)
+        if (rc)
             break;
     }
     st_reader_close(r);
-    if (rc < 0) {
+    if (rc) {
         st_writer_abort(w);
         return e->code;
     }

@@ -275,7 +275,7 @@ static int kmeans_lloyd(bf_design *d, const double *z, size_t n, uint64_t seed, 
     int rc = alloc_array(&assign, n, sizeof *assign, e) ||
              alloc_array(&counts, d->nrbf, sizeof *counts, e) ||
              alloc_array(&idx, n, sizeof *idx, e) ||
-             alloc_array(&sums, d->nrbf * d->inputs, sizeof *sums, e);
+             alloc_array(&sums, d->nrbf * d->inputs, sizeof *sums, e) ? e->code : 0;
     if (!rc) {
         dl_rng rng;
         dl_rng_seed(&rng, seed);
@@ -513,7 +513,7 @@ int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, const char *name
     memset(out, 0, sizeof *out);
     if (dl_tensor_copy(&x, x_raw, e))
         return e->code;
-    int rc = dl_tensor_as_matrix(&x, e) || dl_tensor_convert(&x, DL_F64, e);
+    int rc = dl_tensor_as_matrix(&x, e) || dl_tensor_convert(&x, DL_F64, e) ? e->code : 0;
     if (!rc && x.shape[1] != d->inputs)
         rc = dl_fail(e, DL_EDATA, "x has %llu columns but the design takes %zu inputs",
                      (unsigned long long)x.shape[1], d->inputs);
@@ -524,7 +524,7 @@ int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, const char *name
                      (long long)(bad % (int64_t)d->inputs) + 1);
     if (!rc)
         rc = dl_tensor_alloc2(out, name, DL_F64, x.shape[0], d->cols, e) ||
-             bf_apply(d, x.data, (size_t)x.shape[0], out->data, e);
+             bf_apply(d, x.data, (size_t)x.shape[0], out->data, e) ? e->code : 0;
     bad = rc ? -1 : dl_tensor_find_nonfinite(out);
     if (bad >= 0)
         rc = dl_fail(e, DL_EDATA, "design row %lld column %lld overflows to infinity "
@@ -756,7 +756,7 @@ int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
     memset(&t, 0, sizeof t);
     *out = NULL;
     int rc = split_lines(&t, rec, e) || parse_options(&t, &o, &inputs, &nrbf, e) ||
-             parse_count(&t, K_COLUMNS, UINT64_MAX, &cols, e);
+             parse_count(&t, K_COLUMNS, UINT64_MAX, &cols, e) ? e->code : 0;
     if (!rc && inputs == 0)
         rc = dl_fail(e, DL_EDATA, "design record: inputs must be at least 1");
     uint64_t expect = 0; /* checked before any allocation sized by the record */

@@ -126,13 +126,13 @@ int cli_run_filter(const cli_filter_io *io, cli_filter_fn body, const void *args
     st_reader *r = NULL;
     st_writer *w = NULL;
     int rc = st_reader_open(&r, io->input, e) || st_writer_open(&w, io->output, io->flags, e) ||
-             body(r, w, args, e);
+             body(r, w, args, e) ? e->code : 0;
     if (!rc)
         rc = st_writer_close(w, e);
     else
         st_writer_abort(w);
     st_reader_close(r);
-    return rc ? (e->code ? e->code : 1) : 0;
+    return rc;
 }
 
 int cli_filter_main(const char *tool, int parsed, const cli_filter_io *io, cli_filter_fn body,

@@ -403,19 +403,17 @@ static int next_region(tx_in *in, span *out, dl_err *e)
 }
 
 /* The first line with content decides the delimiter, the header and the
- * column count.  Returns 1 when it is a header row, 0, or -1 on error. */
-static int first_line(csv *c, span l, dl_err *e)
+ * column count.  *header: whether it is a header row. */
+static int first_line(csv *c, span l, int *header, dl_err *e)
 {
     c->delim = c->o->delimiter ? c->o->delimiter : detect_delimiter(l);
     if (c->delim == ' ')
         c->delim = 0;
     c->cols = count_cells(c, l);
-    int header = c->o->header;
-    if (header < 0)
-        header = !row_is_numeric(c, l);
-    if (header && keep_names(c, l, e))
-        return -1;
-    return header;
+    *header = c->o->header;
+    if (*header < 0)
+        *header = !row_is_numeric(c, l);
+    return *header && keep_names(c, l, e) ? e->code : 0;
 }
 
 /* Skips a byte order mark, blank and comment lines, and a header; leaves
@@ -430,13 +428,13 @@ static int read_head(csv *c, uint64_t *line, dl_err *e)
         in->pos += 3;
     const char *p, *end;
     int rc;
-    for (*line = 1; (rc = tx_in_line(in, &p, &end, e)) == 1; ++*line) {
+    for (*line = 1; !(rc = tx_in_line(in, &p, &end, e)) && p; ++*line) {
         span l = {p, end};
         if (!is_content(l))
             continue;
         c->header_line = *line;
-        int header = first_line(c, l, e);
-        if (header < 0)
+        int header;
+        if (first_line(c, l, &header, e))
             return e->code;
         if (header)
             ++*line;
@@ -444,8 +442,8 @@ static int read_head(csv *c, uint64_t *line, dl_err *e)
             in->pos = (size_t)(p - in->buf);
         return 0;
     }
-    if (rc < 0)
-        return e->code;
+    if (rc)
+        return rc;
     return dl_fail(e, DL_EDATA, "%s: empty input: no rows", in->label);
 }
 

@@ -203,10 +203,10 @@ int ds_info(FILE *out, const char *path, dl_err *e)
         return e->code;
     summaries all = {0};
     st_header h;
-    int rc;
-    while ((rc = st_next_header(r, &h, e)) == 1) {
+    int rc, found;
+    while (!(rc = st_next_header(r, &h, &found, e)) && found) {
         if (st_skip_payload(r, &h, e) || merge(&all, &h, e)) {
-            rc = -1;
+            rc = e->code;
             break;
         }
         if (h.index == 1)
@@ -219,5 +219,5 @@ int ds_info(FILE *out, const char *path, dl_err *e)
         print_summaries(out, &all);
     free(all.items);
     st_reader_close(r);
-    return rc == 0 ? 0 : e->code;
+    return rc;
 }

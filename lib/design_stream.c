@@ -109,9 +109,9 @@ static int stream_records(st_reader *r, st_writer *w, const design_options *o, b
                           dl_err *e)
 {
     st_header h;
-    int got = 0, seen_x = 0, rc = 0;
+    int found = 0, seen_x = 0, rc = 0;
     bf_design *own = NULL;
-    while (!rc && (got = st_next_header(r, &h, e)) == 1) {
+    while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "design") == 0) {
             rc = refuse_design(r, &h, e);
         } else if (strcmp(h.name, "x") != 0) {
@@ -131,16 +131,16 @@ static int stream_records(st_reader *r, st_writer *w, const design_options *o, b
         }
     }
     bf_free(own);
-    return flt_loop_end(r, rc, got, seen_x, e);
+    return flt_loop_end(r, rc, seen_x, e);
 }
 
 /* All records into memory; x chunks also concatenated, as f64, for the fit. */
 static int read_all(st_reader *r, record_list *l, dl_tensor *xall, dl_err *e)
 {
     dl_tensor t;
-    int got;
-    while ((got = st_read(r, &t, e)) == 1) {
-        int rc = 0;
+    int found, rc;
+    while (!(rc = st_read(r, &t, &found, e)) && found) {
+        int bad = 0;
         if (strcmp(t.name, "design") == 0) {
             dl_tensor_free(&t);
             return dl_fail(e, DL_EDATA, "%s: the input already went through dl-design; "
@@ -148,18 +148,18 @@ static int read_all(st_reader *r, record_list *l, dl_tensor *xall, dl_err *e)
         }
         if (strcmp(t.name, "x") == 0) {
             dl_tensor c;
-            rc = dl_tensor_copy(&c, &t, e) || dl_tensor_as_matrix(&c, e) ||
-                 dl_tensor_convert(&c, DL_F64, e) ||
-                 (xall->data ? dl_tensor_append_rows(xall, &c, e) : dl_tensor_copy(xall, &c, e));
+            bad = dl_tensor_copy(&c, &t, e) || dl_tensor_as_matrix(&c, e) ||
+                  dl_tensor_convert(&c, DL_F64, e) ||
+                  (xall->data ? dl_tensor_append_rows(xall, &c, e) : dl_tensor_copy(xall, &c, e));
             dl_tensor_free(&c);
         }
-        if (rc || list_push(l, &t, e)) {
+        if (bad || list_push(l, &t, e)) {
             dl_tensor_free(&t);
             return dl_err_wrap(e, "%s: 'x'", st_reader_label(r));
         }
     }
-    if (got < 0)
-        return e->code;
+    if (rc)
+        return rc;
     if (!xall->data)
         return dl_fail(e, DL_EDATA, "%s: no 'x' record", st_reader_label(r));
     return 0;
@@ -180,8 +180,11 @@ static int fit_then_write(st_reader *r, st_writer *w, const design_options *o, d
     }
     if (!rc)
         rc = check_columns(o, xall.shape[1], e) ||
-             (bf_fit(&d, &o->basis, xall.data, (size_t)xall.shape[0], (size_t)xall.shape[1], e) &&
-              dl_err_wrap(e, "%s", st_reader_label(r)));
+                     (bf_fit(&d, &o->basis, xall.data, (size_t)xall.shape[0],
+                             (size_t)xall.shape[1], e) &&
+                      dl_err_wrap(e, "%s", st_reader_label(r)))
+                 ? e->code
+                 : 0;
     dl_tensor_free(&xall);
     if (!rc)
         rc = write_design(w, d, o, e);
@@ -198,23 +201,23 @@ static int load_design(const char *path, bf_design **d, dl_err *e)
 {
     st_reader *r;
     st_header h;
-    int got = 0, rc = 0, found = 0;
+    int more = 0, rc = 0, found = 0;
     if (st_reader_open(&r, path, e))
         return e->code;
-    while (!found && !rc && (got = st_next_header(r, &h, e)) == 1) {
+    while (!found && !rc && !(rc = st_next_header(r, &h, &more, e)) && more) {
         if (strcmp(h.name, "design") != 0) {
             rc = st_skip_payload(r, &h, e);
             continue;
         }
         dl_tensor rec;
         found = 1;
-        rc = st_read_payload(r, &h, &rec, e) || bf_from_record(d, &rec, e);
+        rc = st_read_payload(r, &h, &rec, e) || bf_from_record(d, &rec, e) ? e->code : 0;
         if (rc)
             dl_err_wrap(e, "%s", path);
         dl_tensor_free(&rec);
     }
     if (!rc && !found)
-        rc = got < 0 ? e->code : dl_fail(e, DL_EDATA, "%s: no 'design' record to apply", path);
+        rc = dl_fail(e, DL_EDATA, "%s: no 'design' record to apply", path);
     st_reader_close(r);
     return rc;
 }
@@ -222,7 +225,7 @@ static int load_design(const char *path, bf_design **d, dl_err *e)
 int design_run(st_reader *r, st_writer *w, const design_options *o, dl_err *e)
 {
     bf_design *d = NULL;
-    int rc = o->apply && load_design(o->apply, &d, e);
+    int rc = o->apply ? load_design(o->apply, &d, e) : 0;
     if (!rc)
         rc = d || !bf_options_need_data(&o->basis) ? stream_records(r, w, o, d, e)
                                                    : fit_then_write(r, w, o, e);

@@ -258,8 +258,8 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
         return e->code;
     const char *label = st_reader_label(r);
     dl_tensor t;
-    int rc;
-    while ((rc = st_read(r, &t, e)) == 1) {
+    int rc, found;
+    while (!(rc = st_read(r, &t, &found, e)) && found) {
         int k = strcmp(t.name, parts[0].name) == 0 ? 0
                 : nparts == 2 && strcmp(t.name, "y") == 0 ? 1
                                                            : -1;
@@ -267,10 +267,8 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
             dl_tensor_free(&t);
             continue;
         }
-        if (part_push(&parts[k], &t, label, e)) {
-            rc = -1;
+        if ((rc = part_push(&parts[k], &t, label, e)) != 0)
             break;
-        }
         if (parts[0].seen && (nparts == 1 || parts[1].seen))
             write_ready(f, parts, nparts, delim, &header_due);
     }

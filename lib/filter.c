@@ -6,10 +6,8 @@ int flt_record_error(const st_reader *r, const st_header *h, dl_err *e)
                        (unsigned long long)h->index, h->name);
 }
 
-int flt_loop_end(const st_reader *r, int rc, int got, int seen_x, dl_err *e)
+int flt_loop_end(const st_reader *r, int rc, int seen_x, dl_err *e)
 {
-    if (!rc && got < 0)
-        rc = e->code;
     if (!rc && !seen_x)
         rc = dl_fail(e, DL_EDATA, "%s: no 'x' record", st_reader_label(r));
     return rc;

@@ -10,8 +10,8 @@
 /* Prefixes e's message with "FILE: record N ('name')"; returns e->code. */
 int flt_record_error(const st_reader *r, const st_header *h, dl_err *e);
 
-/* The end of a record loop: the loop's rc, else a read error (got < 0, as
- * st_next_header returns), else DL_EDATA when no 'x' record came. */
-int flt_loop_end(const st_reader *r, int rc, int got, int seen_x, dl_err *e);
+/* The end of a record loop: the loop's rc (a read error included), else
+ * DL_EDATA when no 'x' record came. */
+int flt_loop_end(const st_reader *r, int rc, int seen_x, dl_err *e);
 
 #endif

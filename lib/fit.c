@@ -155,17 +155,17 @@ static int check_design(const xy_input *in, dl_err *e)
 static int read_xy(xy_input *in, dl_err *e)
 {
     st_header h;
-    int got, rc = 0;
-    while (!rc && (got = st_next_header(in->r, &h, e)) == 1) {
+    int found, rc;
+    while (!(rc = st_next_header(in->r, &h, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0 || strcmp(h.name, "y") == 0)
             rc = read_row_record(in, &h, e);
         else if (strcmp(h.name, "design") == 0)
             rc = read_design_record(in, &h, e);
         else
-            rc = st_skip_payload(in->r, &h, e) ? e->code : 0;
+            rc = st_skip_payload(in->r, &h, e);
+        if (rc)
+            break;
     }
-    if (!rc && got < 0)
-        rc = e->code;
     return rc || check_xy(in, e) || check_design(in, e) ? e->code : 0;
 }
 
@@ -233,10 +233,10 @@ static int write_model(st_writer *w, const ls_options *o, const ls_result *r,
     uint64_t len = strlen(text);
     int rc = st_write_data(w, "model", DL_U8, 1, &len, text, e) ||
              (design->data && st_write(w, design, e)) ||
-             st_write_data(w, "w", DL_F64, 2, wshape, r->w, e);
+             st_write_data(w, "w", DL_F64, 2, wshape, r->w, e) ? e->code : 0;
     if (!rc && r->w_cov)
         rc = st_write_data(w, "w_cov", DL_F64, 3, cshape, r->w_cov, e) ||
-             st_write_data(w, "sigma2", DL_F64, 1, kshape, r->sigma2, e);
+             st_write_data(w, "sigma2", DL_F64, 1, kshape, r->sigma2, e) ? e->code : 0;
     return rc ? e->code : 0;
 }
 
@@ -281,7 +281,7 @@ static int fit_rows(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e
         rc = partial_write(w, &in.stats, &in.design, e);
     else if (!rc)
         rc = (solve_rows(&in, &o->ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             conclude(o, &in.stats, &r, &in.design, w, e);
+             conclude(o, &in.stats, &r, &in.design, w, e) ? e->code : 0;
     ls_result_free(&r);
     xy_free(&in);
     return rc ? e->code : 0;
@@ -298,7 +298,7 @@ static int combine(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e)
     memset(&r, 0, sizeof r);
     int rc = partial_read(rd, &s, &design, e) ||
              (ls_solve_stats(&s, &o->ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             conclude(o, &s, &r, &design, w, e);
+             conclude(o, &s, &r, &design, w, e) ? e->code : 0;
     dl_tensor_free(&design);
     ls_stats_free(&s);
     ls_result_free(&r);

@@ -72,9 +72,9 @@ int nn_loss_check(const nn_loss *l, const nn_net *net, size_t y_cols, dl_err *e)
         if (k != 1)
             return dl_fail(e, DL_EDATA, "loss bce needs 1 output unit, not %zu (use "
                                         "multilabel_bce or ce)", k);
-        return need_output(net, NN_SIGMOID, name, e) || need_cols(y_cols, 1, name, e);
+        return need_output(net, NN_SIGMOID, name, e) || need_cols(y_cols, 1, name, e) ? e->code : 0;
     case NN_LOSS_MLBCE:
-        return need_output(net, NN_SIGMOID, name, e) || need_cols(y_cols, k, name, e);
+        return need_output(net, NN_SIGMOID, name, e) || need_cols(y_cols, k, name, e) ? e->code : 0;
     case NN_LOSS_CE:
         if (k < 2)
             return dl_fail(e, DL_EDATA, "loss ce needs >= 2 output units (use bce for 1)");

@@ -362,7 +362,7 @@ int ls_qr_solve(ls_qr *q, const ls_options *o, ls_result *r, dl_err *e)
     if (qr_fold(q, e) || result_init(r, q->n, p, k, e))
         return e->code;
     int rc = alloc_doubles(&a, p, p, e) || alloc_doubles(&z, p, k, e) ||
-             alloc_doubles(&z0, p, k, e);
+             alloc_doubles(&z0, p, k, e) ? e->code : 0;
     if (!rc) {
         qr_small_system(q, a, z);
         memcpy(z0, z, p * k * sizeof *z);
@@ -415,7 +415,7 @@ int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t 
                                     "use fewer columns or regularize (--ridge, --lasso)", n, p);
     if (ls_qr_init(&q, p, k, e))
         return e->code;
-    int rc = ls_qr_add(&q, x, y, n, e) || ls_qr_solve(&q, o, r, e);
+    int rc = ls_qr_add(&q, x, y, n, e) || ls_qr_solve(&q, o, r, e) ? e->code : 0;
     ls_qr_free(&q);
     return rc ? e->code : 0;
 }
@@ -523,7 +523,7 @@ static int sv_from_gram(const ls_stats *s, ls_result *r, dl_err *e)
 {
     size_t p = s->p;
     double *g = NULL, *ev = NULL;
-    int rc = alloc_doubles(&g, p, p, e) || alloc_doubles(&ev, p, 1, e);
+    int rc = alloc_doubles(&g, p, p, e) || alloc_doubles(&ev, p, 1, e) ? e->code : 0;
     if (!rc) {
         memcpy(g, s->xtx, p * p * sizeof *g);
         lapack_int info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, 'N', 'U', (lapack_int)p, g,
@@ -566,7 +566,7 @@ int ls_solve_stats(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
     int rc = o->alpha > 0 ? solve_cd(s, o, r, e) : solve_normal(s, o, r, e);
     if (!rc)
         rc = check_weights(r, e) || ls_fit_metrics_stats(s, r, e) ||
-             (o->want_sv && sv_from_gram(s, r, e));
+             (o->want_sv && sv_from_gram(s, r, e)) ? e->code : 0;
     if (rc)
         ls_result_free(r);
     return rc;
@@ -607,7 +607,7 @@ int ls_posterior(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
     double *ainv = NULL, cond;
     ls_stats_symmetrize(s);
     int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&r->sigma2, s->k, 1, e) ||
-             alloc_doubles(&r->w_cov, s->k, p * p, e);
+             alloc_doubles(&r->w_cov, s->k, p * p, e) ? e->code : 0;
     if (!rc && cholesky(s, o->ridge, ainv, &cond, e))
         rc = dl_err_wrap(e, "posterior");
     if (!rc) {

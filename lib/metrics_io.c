@@ -37,25 +37,25 @@ static int read_named(const char *path, const char *want1, const char *want2,
     if (st_reader_open(&r, path, e))
         return e->code;
     st_header h;
-    int got;
-    while ((got = st_next_header(r, &h, e)) == 1) {
+    int found, rc;
+    while (!(rc = st_next_header(r, &h, &found, e)) && found) {
         int wanted = strcmp(h.name, want1) == 0 || (want2 && strcmp(h.name, want2) == 0);
         if (!wanted) {
-            if (st_skip_payload(r, &h, e))
+            if ((rc = st_skip_payload(r, &h, e)) != 0)
                 break;
             continue;
         }
         dl_tensor t;
-        if (st_read_payload(r, &h, &t, e))
+        if ((rc = st_read_payload(r, &h, &t, e)) != 0)
             break;
         if (dl_set_add(set, &t, e)) {
             dl_tensor_free(&t);
-            dl_err_wrap(e, "%s", st_reader_label(r));
+            rc = dl_err_wrap(e, "%s", st_reader_label(r));
             break;
         }
     }
     st_reader_close(r);
-    return got == 0 ? 0 : e->code;
+    return rc;
 }
 
 /* Makes a tensor an N x K float64 matrix; its original dtype in *dtype. */

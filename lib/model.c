@@ -307,7 +307,7 @@ static int predict_linear(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat,
     ystd = ystd && mdl_has_std(m) ? ystd : NULL;
     int rc = dl_tensor_alloc2(yhat, "yhat", DL_F64, n, m->outputs, e) ||
              (ystd && (dl_tensor_alloc2(ystd, "ystd", DL_F64, n, m->outputs, e) ||
-                       dl_tensor_alloc2(&t, "t", DL_F64, LINEAR_BLOCK_ROWS, p, e)));
+                       dl_tensor_alloc2(&t, "t", DL_F64, LINEAR_BLOCK_ROWS, p, e))) ? e->code : 0;
     for (uint64_t first = 0; !rc && (first < n || first == 0); first += LINEAR_BLOCK_ROWS) {
         if (x_raw->rank > 0)
             rows.shape[0] = n - first < LINEAR_BLOCK_ROWS ? n - first : LINEAR_BLOCK_ROWS;

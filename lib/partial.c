@@ -20,7 +20,7 @@ int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e)
              st_write_data(w, "xty", DL_F64, 2, pk, s->xty, e) ||
              st_write_data(w, "yty", DL_F64, 1, k1, s->yty, e) ||
              st_write_data(w, "ysum", DL_F64, 1, k1, s->ysum, e) ||
-             st_write_data(w, "rows", DL_I64, 1, one, &rows, e);
+             st_write_data(w, "rows", DL_I64, 1, one, &rows, e) ? e->code : 0;
     return rc ? e->code : 0;
 }
 
@@ -118,14 +118,14 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
 static int read_partials(st_reader *rd, partial_sums *ps, dl_err *e)
 {
     dl_tensor t;
-    int got;
-    while ((got = st_read(rd, &t, e)) == 1) {
-        int rc = add_partial_record(ps, &t, e);
+    int found, rc;
+    while (!(rc = st_read(rd, &t, &found, e)) && found) {
+        rc = add_partial_record(ps, &t, e);
         dl_tensor_free(&t);
         if (rc)
             return dl_err_wrap(e, "%s", st_reader_label(rd));
     }
-    return got < 0 ? e->code : 0;
+    return rc;
 }
 
 int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_err *e)
@@ -134,7 +134,7 @@ int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_err *e)
     memset(&ps, 0, sizeof ps);
     ps.design = design;
     int rc = read_partials(r, &ps, e) ||
-             (stats_from_sums(&ps, s, e) && dl_err_wrap(e, "%s", st_reader_label(r)));
+             (stats_from_sums(&ps, s, e) && dl_err_wrap(e, "%s", st_reader_label(r))) ? e->code : 0;
     for (int i = 0; i < ST_COUNT; i++)
         dl_tensor_free(&ps.sum[i]);
     return rc ? e->code : 0;

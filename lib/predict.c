@@ -19,7 +19,7 @@ static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writ
     }
     if (rc)
         return flt_record_error(r, h, e);
-    rc = st_write(w, &yhat, e) || (want_std && st_write(w, &ystd, e));
+    rc = st_write(w, &yhat, e) || (want_std && st_write(w, &ystd, e)) ? e->code : 0;
     dl_tensor_free(&yhat);
     if (want_std)
         dl_tensor_free(&ystd);
@@ -41,8 +41,8 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
                           const predict_options *o, dl_err *e)
 {
     st_header h;
-    int got = 0, rc = 0, seen_x = 0;
-    while (!rc && (got = st_next_header(r, &h, e)) == 1) {
+    int found = 0, rc = 0, seen_x = 0;
+    while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0) {
             seen_x = 1;
             rc = predict_chunk(m, r, &h, w, want_std, o, e);
@@ -58,7 +58,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
             rc = st_copy_record(r, &h, w, e) ? e->code : 0;
         }
     }
-    return flt_loop_end(r, rc, got, seen_x, e);
+    return flt_loop_end(r, rc, seen_x, e);
 }
 
 /* Whether --labels applies is a property of the model alone: refused before
@@ -79,7 +79,7 @@ int predict_run(st_reader *r, st_writer *w, const predict_options *o, dl_err *e)
 {
     mdl_model *m = NULL;
     int rc = mdl_load(&m, o->checkpoint, e) || labels_apply(m, o, e) ||
-             predict_stream(m, r, w, mdl_has_std(m) && !o->no_std, o, e);
+             predict_stream(m, r, w, mdl_has_std(m) && !o->no_std, o, e) ? e->code : 0;
     mdl_free(m);
     return rc ? e->code : 0;
 }

@@ -331,38 +331,42 @@ static int check_sizes(st_reader *r, st_header *h, dl_err *e)
     return 0;
 }
 
-int st_next_header(st_reader *r, st_header *h, dl_err *e)
+int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e)
 {
     unsigned char buf[HEADER_MAX];
     size_t got;
+    *found = 0;
     memset(h, 0, sizeof *h);
     h->rank = -1;
     h->offset = r->offset;
     h->index = r->records + 1;
     if (read_upto(r, buf, ST_FIXED_HEADER, &got, e))
-        return -1;
+        return e->code;
     if (got == 0)
         return 0;
     r->records++;
     if (got < ST_FIXED_HEADER)
-        return record_error(r, h, e, "truncated header"), -1;
+        return record_error(r, h, e, "truncated header");
     int rank;
     if (check_fixed(r, h, buf, &rank, e))
-        return -1;
+        return e->code;
     size_t name_len = get_u16(buf + 8), rest = 8 * (size_t)rank + name_len + 4;
     if (read_exact(r, h, buf + ST_FIXED_HEADER, rest, e))
-        return -1;
+        return e->code;
     size_t crc_at = ST_FIXED_HEADER + rest - 4;
     if (!CRC_MATCHES(st_crc32(0, buf, crc_at), get_u32(buf + crc_at)))
-        return record_error(r, h, e, "header checksum mismatch (corrupted header)"), -1;
+        return record_error(r, h, e, "header checksum mismatch (corrupted header)");
     if (!valid_utf8(buf + crc_at - name_len, name_len))
-        return record_error(r, h, e, "name is not valid UTF-8 or contains a NUL byte"), -1;
+        return record_error(r, h, e, "name is not valid UTF-8 or contains a NUL byte");
     memcpy(h->name, buf + crc_at - name_len, name_len);
     h->name[name_len] = '\0';
     h->rank = rank;
     for (int i = 0; i < rank; i++)
         h->shape[i] = get_u64(buf + ST_FIXED_HEADER + 8 * (size_t)i);
-    return check_sizes(r, h, e) ? -1 : 1;
+    if (check_sizes(r, h, e))
+        return e->code;
+    *found = 1;
+    return 0;
 }
 
 /* Reads the stored payload into a buffer grown as bytes arrive, checking its CRC. */
@@ -437,7 +441,7 @@ int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e)
     unsigned char *stored = NULL;
     memset(t, 0, sizeof *t);
     if (read_stored(r, h, &stored, e))
-        return -1;
+        return e->code;
     if (h->encoding == ST_RAW) {
         t->data = stored;
     } else {
@@ -447,7 +451,7 @@ int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e)
         free(stored);
         if (rc) {
             dl_tensor_free(t);
-            return -1;
+            return rc;
         }
     }
     memcpy(t->name, h->name, sizeof t->name);
@@ -464,16 +468,19 @@ static int pass_payload(st_reader *r, const st_header *h, st_writer *sink, dl_er
 
 int st_skip_payload(st_reader *r, const st_header *h, dl_err *e)
 {
-    return pass_payload(r, h, NULL, e) ? -1 : 0;
+    return pass_payload(r, h, NULL, e) ? e->code : 0;
 }
 
-int st_read(st_reader *r, dl_tensor *t, dl_err *e)
+int st_read(st_reader *r, dl_tensor *t, int *found, dl_err *e)
 {
     st_header h;
-    int rc = st_next_header(r, &h, e);
-    if (rc <= 0)
-        return rc;
-    return st_read_payload(r, &h, t, e) ? -1 : 1;
+    if (st_next_header(r, &h, found, e))
+        return e->code;
+    if (*found && st_read_payload(r, &h, t, e)) {
+        *found = 0;
+        return e->code;
+    }
+    return 0;
 }
 
 /* ============================== writing ============================= */
@@ -601,7 +608,7 @@ static int write_raw(st_writer *w, st_header *h, const void *data, dl_err *e)
     memcpy(copy, data, (size_t)h->raw_bytes);
     swap_elements(copy, h->raw_bytes, dl_dtype_size(h->dtype));
     h->payload_crc = st_crc32(0, copy, (size_t)h->raw_bytes);
-    int rc = write_header(w, h, e) || emit(w, copy, (size_t)h->raw_bytes, e);
+    int rc = write_header(w, h, e) || emit(w, copy, (size_t)h->raw_bytes, e) ? e->code : 0;
     free(copy);
     return rc ? e->code : 0;
 }
@@ -700,7 +707,7 @@ static int pass_payload(st_reader *r, const st_header *h, st_writer *sink, dl_er
 
 int st_copy_record(st_reader *r, const st_header *h, st_writer *w, dl_err *e)
 {
-    return write_header(w, h, e) || pass_payload(r, h, w, e) ? -1 : 0;
+    return write_header(w, h, e) || pass_payload(r, h, w, e) ? e->code : 0;
 }
 
 int st_writer_close(st_writer *w, dl_err *e)
@@ -732,10 +739,10 @@ int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
 {
     for (;;) {
         dl_tensor t;
-        int rc = st_read(r, &t, e);
-        if (rc < 0)
+        int found;
+        if (st_read(r, &t, &found, e))
             return e->code;
-        if (rc == 0)
+        if (!found)
             return 0;
         if (dl_set_add(set, &t, e))
             return dl_err_wrap(e, "%s", r->label);

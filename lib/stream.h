@@ -52,18 +52,22 @@ int st_reader_from_fd(st_reader **r, int fd, const char *label, dl_err *e);
 void st_reader_close(st_reader *r);
 const char *st_reader_label(const st_reader *r);
 
-/* Reads the next header: 1 when there is one, 0 at a clean end of stream,
- * -1 on error ("FILE: record N ('name'): what is wrong"). */
-int st_next_header(st_reader *r, st_header *h, dl_err *e);
+/* Every function here returns 0 or a DL_E* code (also in e->code), as the
+ * rest of the library does; where the end of the stream is a normal outcome
+ * *found says whether a record came. */
+
+/* Reads the next header: *found 1 when there is one, 0 at a clean end of
+ * stream.  An error names "FILE: record N ('name'): what is wrong". */
+int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e);
 /* After st_next_header: decodes the payload into t (host order, checked CRC
  * and length); or skips it (still checking the CRC); or copies the stored
- * record unchanged to a writer.  0 or -1. */
+ * record unchanged to a writer. */
 int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e);
 int st_skip_payload(st_reader *r, const st_header *h, dl_err *e);
 struct st_writer;
 int st_copy_record(st_reader *r, const st_header *h, struct st_writer *w, dl_err *e);
-/* Header and payload in one call: 1, 0 at the end, or -1. */
-int st_read(st_reader *r, dl_tensor *t, dl_err *e);
+/* Header and payload in one call; *found 0 at the end (t untouched). */
+int st_read(st_reader *r, dl_tensor *t, int *found, dl_err *e);
 
 /* ------------------------------- writing ------------------------------- */
 typedef struct st_writer st_writer;

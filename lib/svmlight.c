@@ -165,7 +165,7 @@ int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
     const char *p, *end;
     uint64_t line = 0;
     int rc;
-    while ((rc = tx_in_line(in, &p, &end, e)) == 1) {
+    while (!(rc = tx_in_line(in, &p, &end, e)) && p) {
         line++;
         if ((rc = parse_line(&sp, in, line, p, end, o, e)) != 0)
             break;
@@ -174,8 +174,6 @@ int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
         rc = dl_fail(e, DL_EDATA, "%s: empty input: no rows", in->label);
     else if (rc == 0)
         rc = write_dense(&sp, in, o, w, e);
-    else if (rc < 0)
-        rc = e->code;
     free(sp.items);
     free(sp.labels);
     return rc;

@@ -139,13 +139,15 @@ int tx_in_line(tx_in *in, const char **line, const char **line_end, dl_err *e)
                 end--;
             *line = start;
             *line_end = end;
-            return 1;
-        }
-        if (in->eof)
             return 0;
+        }
+        if (in->eof) {
+            *line = *line_end = NULL;
+            return 0;
+        }
         scanned = in->len - in->pos;
         if (tx_in_fill(in, e))
-            return -1;
+            return e->code;
     }
 }
 
@@ -268,13 +270,16 @@ static int format_from_name(const char *path)
 
 /* Without a telling file name: the .npy magic, or an svmlight first line
  * (`label idx:val`: a colon and none of the CSV delimiters), else CSV. */
-static int format_from_content(tx_in *in, dl_err *e)
+static int format_from_content(tx_in *in, int *format, dl_err *e)
 {
     while (!in->eof && in->len < 4096)
         if (tx_in_fill(in, e))
-            return -1;
-    if (in->len >= 6 && memcmp(in->buf, "\x93NUMPY", 6) == 0)
-        return TX_NPY;
+            return e->code;
+    *format = TX_CSV;
+    if (in->len >= 6 && memcmp(in->buf, "\x93NUMPY", 6) == 0) {
+        *format = TX_NPY;
+        return 0;
+    }
     size_t n = 0;
     while (n < in->len && in->buf[n] == '#') { /* comment lines */
         const char *nl = memchr(in->buf + n, '\n', in->len - n);
@@ -284,8 +289,8 @@ static int format_from_content(tx_in *in, dl_err *e)
     size_t len = nl ? (size_t)(nl - line) : in->len - n;
     if (memchr(line, ':', len) && !memchr(line, ',', len) && !memchr(line, ';', len) &&
         !memchr(line, '\t', len))
-        return TX_SVMLIGHT;
-    return TX_CSV;
+        *format = TX_SVMLIGHT;
+    return 0;
 }
 
 /* A stream or other binary file given to import would otherwise fail as
@@ -310,9 +315,9 @@ int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e
     if (tx_in_open(&in, path, e))
         return e->code;
     int format = o->format ? o->format : format_from_name(path);
-    if (format == TX_AUTO)
-        format = format_from_content(&in, e);
-    int rc = format < 0 ? e->code : refuse_binary(&in, format, e);
+    int rc = format == TX_AUTO ? format_from_content(&in, &format, e) : 0;
+    if (!rc)
+        rc = refuse_binary(&in, format, e);
     tx_import_opts local = *o;
     if (format == TX_TSV && !local.delimiter)
         local.delimiter = '\t';

@@ -69,7 +69,7 @@ void tx_in_close(tx_in *in);
 /* Moves the unread bytes to the front and reads more; grows the buffer when
  * it is full (up to a limit).  Returns 0 (check in->eof) or an error. */
 int tx_in_fill(tx_in *in, dl_err *e);
-/* The next line without its "\n" or "\r\n": 1, 0 at the end, -1 on error.
+/* The next line without its "\n" or "\r\n"; *line NULL at the end.
  * [*line, *line_end) stays valid until the next call. */
 int tx_in_line(tx_in *in, const char **line, const char **line_end, dl_err *e);
 /* Reads exactly n bytes (buffered first); *got < n only at end of file. */

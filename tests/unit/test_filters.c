@@ -147,12 +147,12 @@ static int write_x(const char *path, const double *x, uint64_t rows, uint64_t co
 static int copy_all(st_reader *r, st_writer *w, const void *args, dl_err *e)
 {
     st_header h;
-    int got;
+    int found, rc;
     (void)args;
-    while ((got = st_next_header(r, &h, e)) == 1)
-        if (st_copy_record(r, &h, w, e))
-            return e->code;
-    return got < 0 ? e->code : 0;
+    while (!(rc = st_next_header(r, &h, &found, e)) && found)
+        if ((rc = st_copy_record(r, &h, w, e)) != 0)
+            break;
+    return rc;
 }
 
 static int copy_then_fail(st_reader *r, st_writer *w, const void *args, dl_err *e)

@@ -231,6 +231,36 @@ static void test_more_columns_than_rows(void)
     free(x.v), free(y.v);
 }
 
+/* A numerical failure comes back as its DL_E* code, the one in e.code, from
+ * every solver entry (not as the truth value of a chain of calls). */
+static void test_numerical_failure_returns_its_code(void)
+{
+    const double x[] = {1, 0, 0, 1, 1, 1}, y[] = {1, 2, 3};
+    ls_options o;
+    ls_stats s;
+    ls_result r;
+    dl_err e;
+    ls_options_init(&o);
+    o.method = LS_NORMAL;
+    CHECK(ls_stats_init(&s, 2, 1, &e) == 0);
+    ls_stats_add(&s, x, y, 3);
+    s.xty[0] = INFINITY; /* finite X^T X, a solution that is not finite */
+    int rc = ls_solve_stats(&s, &o, &r, &e);
+    CHECK(rc == DL_ENUM);
+    CHECK(rc == e.code);
+    CHECK(strstr(e.msg, "not finite") != NULL);
+    ls_stats_free(&s);
+
+    const double same[] = {1, 1, 2, 2, 3, 3}; /* two equal columns: singular */
+    CHECK(ls_stats_init(&s, 2, 1, &e) == 0);
+    ls_stats_add(&s, same, y, 3);
+    memset(&r, 0, sizeof r);
+    rc = ls_posterior(&s, &o, &r, &e);
+    CHECK(rc != 0 && rc == e.code);
+    ls_result_free(&r);
+    ls_stats_free(&s);
+}
+
 static void test_method_names(void)
 {
     CHECK(ls_method_parse("svd") == LS_SVD);
@@ -254,6 +284,7 @@ int main(void)
     UNIT_RUN(test_posterior);
     UNIT_RUN(test_qr_folds);
     UNIT_RUN(test_more_columns_than_rows);
+    UNIT_RUN(test_numerical_failure_returns_its_code);
     UNIT_RUN(test_method_names);
     return UNIT_DONE();
 }

@@ -224,6 +224,48 @@ static void test_empty_stream_is_valid(void)
     dl_set_free(&set);
 }
 
+/* The record-by-record calls follow the library's one contract: 0 or a
+ * DL_E* code that is also e.code; the end of the stream is *found == 0. */
+static void test_record_calls_return_codes(void)
+{
+    dl_tensor t[2];
+    dl_err e;
+    size_t len;
+    make_xy(t, 3);
+    unsigned char *buf = stream_bytes(t, 2, 0, &len);
+    buf[len - 1] ^= 0x40; /* damage the last payload */
+    char path[] = "/tmp/dl-test-stream-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(write(fd, buf, len) == (ssize_t)len);
+    lseek(fd, 0, SEEK_SET);
+    st_reader *r;
+    st_header h;
+    dl_tensor got;
+    int found = -1;
+    CHECK(st_reader_from_fd(&r, fd, "mem", &e) == 0);
+    CHECK(st_next_header(r, &h, &found, &e) == 0 && found == 1);
+    CHECK(st_skip_payload(r, &h, &e) == 0);
+    CHECK(st_next_header(r, &h, &found, &e) == 0 && found == 1);
+    int rc = st_read_payload(r, &h, &got, &e);
+    CHECK(rc == DL_EDATA && rc == e.code);
+    st_reader_close(r);
+    lseek(fd, 0, SEEK_SET);
+    CHECK(st_reader_from_fd(&r, fd, "mem", &e) == 0);
+    CHECK(st_read(r, &got, &found, &e) == 0 && found == 1);
+    dl_tensor_free(&got);
+    rc = st_read(r, &got, &found, &e);
+    CHECK(rc == DL_EDATA && rc == e.code && found == 0);
+    st_reader_close(r);
+    CHECK(st_reader_from_fd(&r, fd, "mem", &e) == 0); /* at the end of the file now */
+    CHECK(st_next_header(r, &h, &found, &e) == 0 && found == 0);
+    st_reader_close(r);
+    close(fd);
+    unlink(path);
+    free(buf);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+}
+
 static void test_convert(void)
 {
     dl_tensor t[2];
@@ -290,6 +332,7 @@ int main(void)
     UNIT_RUN(test_absurd_shape);
     UNIT_RUN(test_text_input_hint);
     UNIT_RUN(test_empty_stream_is_valid);
+    UNIT_RUN(test_record_calls_return_codes);
     UNIT_RUN(test_convert);
     return UNIT_DONE();
 }
