@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Networks, dl-train and dl-predict against PyTorch (CPU) in the same run
-# (issue 4's speed section), medians of RUNS runs:
+# Networks, dl-train and dl-predict against PyTorch (CPU) in the same run,
+# medians of RUNS runs:
 #   peak  float32 matmul GFLOP/s (1024^3, numpy on the system OpenBLAS)
 #   (a)   784-256-128-10 relu, softmax CE, Adam 1e-3, batch 128, 5 epochs on
 #         8,000 synthetic samples: training samples/s (dl from the --log epoch

@@ -14,7 +14,8 @@ teardown() {
     rm -rf "$TMP"
 }
 
-# A quick variant of the issue's spec: fewer epochs, no early stopping.
+# A quick variant of the fish example spec (examples/fish2d.yaml): fewer
+# epochs, no early stopping.
 short() {
     dl-train "$EX/fish2d.yaml" -q -s training.epochs="$1" \
         -s training.early_stopping.patience=0 "${@:2}" < "$TMP/f2.dlt"

@@ -1,4 +1,4 @@
-/* test_spec.c - the YAML model spec: the issue's example, defaults,
+/* test_spec.c - the YAML model spec: the fish example (examples/fish2d.yaml), defaults,
  * overrides, errors with positions, and the format/parse round trip. */
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,7 @@ static int parse(dl_spec *s, const char *text, const char *const *ov, size_t n, 
     return spec_parse(s, text, strlen(text), "net.yaml", ov, n, e);
 }
 
-static void test_issue_example(void)
+static void test_fish_example(void)
 {
     dl_spec s;
     dl_err e;
@@ -163,7 +163,7 @@ static void test_round_trip(void)
 
 int main(void)
 {
-    UNIT_RUN(test_issue_example);
+    UNIT_RUN(test_fish_example);
     UNIT_RUN(test_overrides);
     UNIT_RUN(test_errors);
     UNIT_RUN(test_round_trip);
