@@ -43,3 +43,13 @@ sh_block() {
     for f in cubic.ckpt rbf.ckpt big.ckpt shard1.dlt.part shard2.dlt.part; do [ -s "$f" ]; done
     [[ $output == *"r2"* ]]
 }
+
+@test "docs, man pages, sources and tests speak to users: no build-machine paths, no talk of issues" {
+    # the patterns are split so that this file does not match itself
+    pat='/wo''rk/|/ro''ot/|shared/''lecture|the ''issue|this ''issue|per the ''issue|issue'' [0-9]'
+    cd "$DL_TEST_ROOT"
+    run grep -rnIE "$pat" README.md HACKING.md man lib cmd tests examples bench scripts data \
+        --exclude-dir='out' --exclude='*.csv'
+    [ "$status" -eq 1 ]
+    [ -z "$output" ]
+}
