@@ -137,6 +137,40 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     [ "$(rows "$T/sweep/runs/lr0.01_h8_wd0.log.tsv")" -eq 6 ]
 }
 
+@test "sweep: make configs writes a grid too big for a pipe buffer (no SIGPIPE from the comparison)" {
+    # Over 64 KiB of configurations: a writer piped into a comparison that
+    # exits at the missing file would die of SIGPIPE every time.
+    local lrs
+    lrs=$(seq -f '0.%04g' 1 300 | tr '\n' ' ')
+    run make -C "$EX/sweep" BIN="$BIN" OUT="$T/sweep" "LRS=$lrs" "UNITS=2 4 8" WDS=0 configs
+    [ "$status" -eq 0 ]
+    [[ $output == *"900 configurations: sbatch --array=0-899 slurm.sh"* ]]
+    [ "$(wc -l < "$T/sweep/configs.tsv")" -eq 900 ]
+    [ "$(wc -c < "$T/sweep/configs.tsv")" -gt 65536 ]
+    [ "$(sed -n 900p "$T/sweep/configs.tsv" | cut -f 1)" = lr0.0300_h8_wd0 ]
+    # Unchanged: not rewritten, nothing said.
+    touch -d '2001-01-01' "$T/sweep/configs.tsv"
+    run make -C "$EX/sweep" BIN="$BIN" OUT="$T/sweep" "LRS=$lrs" "UNITS=2 4 8" WDS=0 configs
+    [ "$status" -eq 0 ]
+    [[ $output != *configurations* ]]
+    [ "$(date -r "$T/sweep/configs.tsv" +%Y)" = 2001 ]
+}
+
+@test "sweep: after 'make configs data' and every array task, make only evaluates" {
+    run make -s -C "$EX/sweep" "${GRID[@]}" configs data
+    [ "$status" -eq 0 ]
+    local k
+    for k in 0 1; do
+        run env SLURM_ARRAY_TASK_ID=$k "$EX/sweep/slurm.sh"
+        [ "$status" -eq 0 ]
+    done
+    run make -C "$EX/sweep" "${GRID[@]}"
+    [ "$status" -eq 0 ]
+    [[ $output != *slurm.sh* ]]
+    [ "$(grep -c 'dl-predict' <<<"$output")" -eq 2 ]
+    [ "$(rows "$T/sweep/results.tsv")" -eq 2 ]
+}
+
 @test "lesson classify: x_D is -b/w of the trained model; the network beats a straight line in 2-D" {
     run make -s -j 2 -C "$EX/classify" BIN="$BIN" OUT="$T/classify"
     [ "$status" -eq 0 ]
