@@ -97,12 +97,12 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
     mt_options_default(&a->opt.mt);
     a->opt.header = 1;
     a->opt.tags = a->tags;
-    int rc = cli_parse_options(argc, argv, "t:T:f:hV", longs, TOOL, usage, parse_option, a, e);
+    static const cli_spec spec = {TOOL, usage, ":t:T:f:hV", longs, parse_option};
+    int rc = cli_parse_options(argc, argv, &spec, a, e);
     if (rc)
         return rc;
     if (argc - optind > 1)
-        return dl_fail(e, DL_EUSAGE, "one input FILE at most (got '%s' after '%s')",
-                       argv[optind + 1], argv[optind]);
+        return dl_fail(e, DL_EUSAGE, "unexpected argument '%s'", argv[optind + 1]);
     a->opt.input = optind < argc ? argv[optind] : NULL;
     return 0;
 }

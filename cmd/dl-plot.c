@@ -96,7 +96,8 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     pl_options_default(&a->opt);
-    int rc = cli_parse_options(argc, argv, "o:hV", longs, TOOL, usage, parse_option, a, e);
+    static const cli_spec spec = {TOOL, usage, ":o:hV", longs, parse_option};
+    int rc = cli_parse_options(argc, argv, &spec, a, e);
     if (rc)
         return rc;
     if (optind >= argc)

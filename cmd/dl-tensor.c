@@ -60,7 +60,7 @@ static void usage(void)
 
 enum {
     OPT_NAME = 256, OPT_DTYPE, OPT_FORMAT, OPT_DELIM, OPT_HEADER, OPT_NO_HEADER,
-    OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION, OPT_VERSION
+    OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION
 };
 
 /* Everything any command accepts; each command checks what applies. */
@@ -88,8 +88,9 @@ static int parse_delimiter(const char *s, char *out, dl_err *e)
     return 0;
 }
 
-static int parse_option(args *a, int c, const char *v, dl_err *e)
+static int parse_option(int c, const char *v, void *ctx, dl_err *e)
 {
+    args *a = ctx;
     long l;
     switch (c) {
     case 't': return cli_u64("--targets", v, &a->imp.targets, e);
@@ -135,9 +136,12 @@ static int parse_option(args *a, int c, const char *v, dl_err *e)
     }
 }
 
-static int parse_args(args *a, int argc, char **argv, dl_err *e)
+/* The options and operands of command cmd in argv[1..argc-1] (argv[0]
+ * stands for the program's name, as getopt expects).  0 to run, 1 after
+ * --help/--version, or DL_EUSAGE. */
+static int parse_args(args *a, const char *cmd, int argc, char **argv, dl_err *e)
 {
-    static const struct option opts[] = {
+    static const struct option longs[] = {
         {"targets", required_argument, 0, 't'}, {"output", required_argument, 0, 'o'},
         {"name", required_argument, 0, OPT_NAME}, {"dtype", required_argument, 0, OPT_DTYPE},
         {"format", required_argument, 0, OPT_FORMAT},
@@ -147,42 +151,27 @@ static int parse_args(args *a, int argc, char **argv, dl_err *e)
         {"chunk-rows", required_argument, 0, OPT_CHUNK}, {"zlib", no_argument, 0, OPT_ZLIB},
         {"seed", required_argument, 0, OPT_SEED},
         {"fraction", required_argument, 0, OPT_FRACTION}, {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, OPT_VERSION}, {0, 0, 0, 0}};
+        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+    static const cli_spec spec = {TOOL, usage, ":t:o:n:hV", longs, parse_option};
     memset(a, 0, sizeof *a);
     tx_import_defaults(&a->imp);
     tx_export_defaults(&a->exp);
     a->rows = 10;
     a->fraction = 0.8;
-    a->cmd = argv[1];
-    optind = 1;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc - 1, argv + 1, ":t:o:n:hV", opts, NULL)) != -1) {
-        if (c == 'h') {
-            usage();
-            exit(0);
-        }
-        if (c == OPT_VERSION || c == 'V') {
-            cli_version(TOOL);
-            exit(0);
-        }
-        if (c == '?')
-            return dl_fail(e, DL_EUSAGE, "%s: unknown option '%s'", a->cmd, argv[optind]);
-        if (c == ':')
-            return dl_fail(e, DL_EUSAGE, "%s: option '%s' needs a value", a->cmd, argv[optind]);
-        if (parse_option(a, c, optarg, e))
-            return e->code;
-    }
-    a->files = argv + 1 + optind;
-    a->nfiles = argc - 1 - optind;
+    a->cmd = cmd;
+    int rc = cli_parse_options(argc, argv, &spec, a, e);
+    if (rc)
+        return rc;
+    a->files = argv + optind;
+    a->nfiles = argc - optind;
     return 0;
 }
 
 static int at_most_files(const args *a, int allowed_files, dl_err *e)
 {
     if (a->nfiles > allowed_files)
-        return dl_fail(e, DL_EUSAGE, "%s: takes at most %d file%s", a->cmd, allowed_files,
-                       allowed_files == 1 ? "" : "s");
+        return dl_fail(e, DL_EUSAGE, "%s: unexpected argument '%s'", a->cmd,
+                       a->files[allowed_files]);
     return 0;
 }
 
@@ -360,20 +349,20 @@ static int run(args *a, dl_err *e)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2)
-        return cli_usage_error(TOOL, "a command is needed (import, export, info, head, shuffle, split)");
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage();
-        return 0;
-    }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        cli_version(TOOL);
-        return 0;
-    }
     dl_err e;
     dl_err_clear(&e);
     args a;
-    if (parse_args(&a, argc, argv, &e) || run(&a, &e))
-        return cli_exit(TOOL, &e);
-    return 0;
+    /* without a command only --help and --version make sense; a command
+     * stands in for the program's name before its options */
+    int has_cmd = argc >= 2 && argv[1][0] != '-';
+    int rc = has_cmd ? parse_args(&a, argv[1], argc - 1, argv + 1, &e)
+                     : parse_args(&a, NULL, argc, argv, &e);
+    if (rc == 1)
+        return 0; /* --help or --version */
+    if (!rc && !has_cmd)
+        rc = dl_fail(&e, DL_EUSAGE,
+                     "a command is needed (import, export, info, head, shuffle, split)");
+    if (!rc)
+        rc = run(&a, &e);
+    return rc ? cli_exit(TOOL, &e) : 0;
 }

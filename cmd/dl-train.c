@@ -57,7 +57,7 @@ static void usage(void)
            "6 interrupted by SIGINT/SIGTERM (the best checkpoint so far is written).\n");
 }
 
-enum { OPT_VAL = 256, OPT_RESUME, OPT_INIT, OPT_LOG, OPT_DIAG, OPT_PRINT, OPT_ZLIB, OPT_VERSION };
+enum { OPT_VAL = 256, OPT_RESUME, OPT_INIT, OPT_LOG, OPT_DIAG, OPT_PRINT, OPT_ZLIB };
 
 typedef struct args {
     const char *spec, *data, *output, *val, *resume, *init_from, *log, *diag;
@@ -67,49 +67,49 @@ typedef struct args {
     int print_config, quiet, zlib;
 } args;
 
+static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
+{
+    args *a = ctx;
+    switch (c) {
+    case 's': a->sets[a->n_sets++] = arg; return 0;
+    case 'o': a->output = arg; return 0;
+    case OPT_VAL: a->val = arg; return 0;
+    case OPT_RESUME: a->resume = arg; return 0;
+    case OPT_INIT: a->init_from = arg; return 0;
+    case OPT_LOG: a->log = arg; return 0;
+    case OPT_DIAG: a->diag = arg; return 0;
+    case OPT_PRINT: a->print_config = 1; return 0;
+    case 'j': return cli_long("-j", arg, 0, 256, &a->threads, e);
+    case 'q': a->quiet = 1; return 0;
+    case OPT_ZLIB: a->zlib = 1; return 0;
+    default: return dl_fail(e, DL_EUSAGE, "unknown option");
+    }
+}
+
+/* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
 static int parse_args(int argc, char **argv, args *a, dl_err *e)
 {
-    static const struct option opts[] = {
+    static const struct option longs[] = {
         {"set", required_argument, 0, 's'},       {"output", required_argument, 0, 'o'},
         {"val", required_argument, 0, OPT_VAL},   {"resume", required_argument, 0, OPT_RESUME},
         {"init-from", required_argument, 0, OPT_INIT}, {"log", required_argument, 0, OPT_LOG},
         {"diagnostics", required_argument, 0, OPT_DIAG},
         {"print-config", no_argument, 0, OPT_PRINT}, {"threads", required_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},           {"zlib", no_argument, 0, OPT_ZLIB},
-        {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, OPT_VERSION},
+        {"help", no_argument, 0, 'h'},            {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
+    static const cli_spec spec = {TOOL, usage, ":s:o:j:qhV", longs, parse_option};
+    /* each -s takes at least one word of argv, so argc bounds their count */
     a->sets = calloc((size_t)argc, sizeof *a->sets);
     if (!a->sets)
         return dl_fail(e, DL_ENOMEM, "out of memory");
-    int c;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:o:j:qhV", opts, NULL)) != -1) {
-        switch (c) {
-        case 's': a->sets[a->n_sets++] = optarg; break;
-        case 'o': a->output = optarg; break;
-        case OPT_VAL: a->val = optarg; break;
-        case OPT_RESUME: a->resume = optarg; break;
-        case OPT_INIT: a->init_from = optarg; break;
-        case OPT_LOG: a->log = optarg; break;
-        case OPT_DIAG: a->diag = optarg; break;
-        case OPT_PRINT: a->print_config = 1; break;
-        case 'j':
-            if (cli_long("-j", optarg, 0, 256, &a->threads, e))
-                return e->code;
-            break;
-        case 'q': a->quiet = 1; break;
-        case OPT_ZLIB: a->zlib = 1; break;
-        case 'h': usage(); exit(0);
-        case 'V':
-        case OPT_VERSION: cli_version(TOOL); exit(0);
-        case ':': return dl_fail(e, DL_EUSAGE, "%s needs a value", argv[optind - 1]);
-        default: return dl_fail(e, DL_EUSAGE, "unknown option '%s'", argv[optind - 1]);
-        }
-    }
+    int rc = cli_parse_options(argc, argv, &spec, a, e);
+    if (rc)
+        return rc;
     if (optind >= argc)
-        return dl_fail(e, DL_EUSAGE, "the spec file is missing");
+        return dl_fail(e, DL_EUSAGE, "missing the SPEC argument");
     if (argc - optind > 2)
-        return dl_fail(e, DL_EUSAGE, "too many arguments: '%s'", argv[optind + 2]);
+        return dl_fail(e, DL_EUSAGE, "unexpected argument '%s'", argv[optind + 2]);
     a->spec = argv[optind];
     a->data = optind + 1 < argc ? argv[optind + 1] : NULL;
     int data_stdin = !a->data || strcmp(a->data, "-") == 0;
@@ -234,6 +234,10 @@ int main(int argc, char **argv)
     dl_set_init(&r.init_from);
     dl_set_init(&r.ckpt);
     int rc = parse_args(argc, argv, &a, &e);
+    if (rc == 1) {
+        free(a.sets);
+        return 0; /* --help or --version */
+    }
     if (!rc)
         rc = spec_load(&r.spec, a.spec, a.sets, a.n_sets, &e);
     if (!rc && a.print_config)

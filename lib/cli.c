@@ -65,26 +65,37 @@ int cli_exit(const char *tool, const dl_err *e)
     return e->code ? e->code : 1;
 }
 
-/* The getopt_long loop.  precise: name an unknown option apart from a
- * missing value (getopt returns ':' for the latter when shorts starts with
- * ':'), as the filter tools always have; the others say "unknown option or
- * missing value". */
-static int option_loop(int argc, char **argv, const cli_spec *s, void *ctx, int precise,
-                       dl_err *e)
+/* The option getopt refused, as the user typed it: a long option's word,
+ * else the short option's letter (also inside a cluster such as -qx, where
+ * argv[optind - 1] is not the word that holds it). */
+static void refused_option(char **argv, char *buf, size_t size)
 {
+    const char *word = argv[optind - 1];
+    if (strncmp(word, "--", 2) == 0)
+        snprintf(buf, size, "%s", word);
+    else
+        snprintf(buf, size, "-%c", optopt);
+}
+
+/* getopt tells a missing value (':') from an unknown option ('?') only
+ * when the short options start with ':', so that is added when the table
+ * lacks it. */
+int cli_parse_options(int argc, char **argv, const cli_spec *s, void *ctx, dl_err *e)
+{
+    char shorts[128];
+    snprintf(shorts, sizeof shorts, "%s%s", s->shorts[0] == ':' ? "" : ":", s->shorts);
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, s->shorts, s->longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shorts, s->longs, NULL)) != -1) {
         if (c == 'h' || c == 'V') {
             c == 'h' ? s->usage() : cli_version(s->tool);
             return 1;
         }
         if (c == '?' || c == ':') {
-            const char *arg = argv[optind - 1];
-            if (!precise)
-                return dl_fail(e, DL_EUSAGE, "unknown option or missing value: '%s'", arg);
+            char name[64];
+            refused_option(argv, name, sizeof name);
             return dl_fail(e, DL_EUSAGE, "%s '%s'",
-                           c == ':' ? "missing value for" : "unknown option", arg);
+                           c == ':' ? "missing value for" : "unknown option", name);
         }
         if (s->parse(c, optarg, ctx, e))
             return e->code = DL_EUSAGE;
@@ -92,20 +103,11 @@ static int option_loop(int argc, char **argv, const cli_spec *s, void *ctx, int 
     return 0;
 }
 
-int cli_parse_options(int argc, char **argv, const char *shorts, const struct option *longs,
-                      const char *tool, void (*usage)(void),
-                      int (*parse)(int c, const char *arg, void *ctx, dl_err *e), void *ctx,
-                      dl_err *e)
-{
-    const cli_spec spec = {tool, usage, shorts, longs, parse};
-    return option_loop(argc, argv, &spec, ctx, 0, e);
-}
-
 int cli_parse_filter(int argc, char **argv, const cli_spec *spec, void *ctx,
                      const char *required_name, const char **required, const char **input,
                      dl_err *e)
 {
-    int rc = option_loop(argc, argv, spec, ctx, 1, e);
+    int rc = cli_parse_options(argc, argv, spec, ctx, e);
     if (rc)
         return rc;
     if (required && optind >= argc)

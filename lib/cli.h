@@ -24,22 +24,9 @@ int cli_usage_error(const char *tool, const char *fmt, ...) DL_PRINTF(2, 3);
 /* Prints the error once and returns its code, for `return cli_exit(...)`. */
 int cli_exit(const char *tool, const dl_err *e);
 
-/* The getopt_long loop of a main: 'h' calls usage(), 'V' prints the version
- * (both then return 1); every other option goes to parse(c, optarg, ctx, e);
- * an unknown option, a missing value or an option parse refuses is
- * DL_EUSAGE.  0 when all options were taken; optind then indexes the first
- * operand. */
-struct option;
-int cli_parse_options(int argc, char **argv, const char *shorts, const struct option *longs,
-                      const char *tool, void (*usage)(void),
-                      int (*parse)(int c, const char *arg, void *ctx, dl_err *e), void *ctx,
-                      dl_err *e);
-
-/* --------------------------- filter tools ---------------------------- */
-/* dl-design, dl-lstsq and dl-predict: a stream in, a stream out. */
-
 /* What a main's option loop needs: its name and --help text, getopt's
- * tables (shorts starting with ':'), and where each parsed option goes. */
+ * tables, and where each parsed option goes. */
+struct option;
 typedef struct cli_spec {
     const char *tool;
     void (*usage)(void);
@@ -48,10 +35,19 @@ typedef struct cli_spec {
     int (*parse)(int c, const char *arg, void *ctx, dl_err *e);
 } cli_spec;
 
-/* cli_parse_options for a filter: the errors say "unknown option 'X'" or
- * "missing value for 'X'"; an option parse refuses is DL_EUSAGE.  Then the
- * operands: `required` (when not NULL; called required_name in the error)
- * and an optional input FILE, nothing more.  0 to run, 1 after --help or
+/* The getopt_long loop of every main: 'h' calls usage(), 'V' prints the
+ * version (both then return 1); every other option goes to
+ * parse(c, optarg, ctx, e).  An unknown option ("unknown option 'X'"), a
+ * missing value ("missing value for 'X'") or an option parse refuses is
+ * DL_EUSAGE (cli_exit adds the --help hint).  0 when all options were
+ * taken; optind then indexes the first operand. */
+int cli_parse_options(int argc, char **argv, const cli_spec *spec, void *ctx, dl_err *e);
+
+/* --------------------------- filter tools ---------------------------- */
+/* dl-design, dl-lstsq and dl-predict: a stream in, a stream out. */
+
+/* cli_parse_options, then the operands: `required` (when not NULL; called
+ * required_name in the error) and an optional input FILE, nothing more.  0 to run, 1 after --help or
  * --version, or DL_EUSAGE. */
 int cli_parse_filter(int argc, char **argv, const cli_spec *spec, void *ctx,
                      const char *required_name, const char **required, const char **input,

@@ -29,7 +29,7 @@ short() {
     [[ $output == "dl-train (dl toolkit)"* ]]
     run dl-train
     [ "$status" -eq 2 ]
-    [[ $output == *"dl-train: the spec file is missing"* ]]
+    [[ $output == *"dl-train: missing the SPEC argument"* ]]
 }
 
 @test "a typo in the spec is an error with file, line and column" {
