@@ -3,7 +3,6 @@
 #include <float.h>
 #include <math.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "numtext.h"
 #include "stream.h"
@@ -79,8 +78,6 @@ static int load_inputs(const mio_options *mo, eval_input *d, dl_err *e)
     const char *in_label = mo->input && strcmp(mo->input, "-") != 0 ? mo->input : "<stdin>";
     d->yhat_label = in_label;
     d->y_label = mo->truth ? mo->truth : in_label;
-    if (!mo->input && isatty(STDIN_FILENO))
-        return dl_fail(e, DL_EUSAGE, "the input is a terminal: give FILE or pipe a stream");
     if (read_named(mo->input, "yhat", mo->truth ? NULL : "y", &d->in, e))
         return e->code;
     if (mo->truth && read_named(mo->truth, "y", NULL, &d->truth, e))

@@ -20,6 +20,7 @@
 #include "numtext.h"
 #include "outfile.h"
 #include "stream.h"
+#include "tty.h"
 
 extern char **environ;
 
@@ -43,6 +44,8 @@ void pl_options_default(pl_options *o)
 
 static int read_all(const char *path, char **text, size_t *len, dl_err *e)
 {
+    if (dl_tty_refuse_input(path, "a log", e))
+        return e->code;
     int fd = path && strcmp(path, "-") != 0 ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
     const char *label = fd == STDIN_FILENO ? "<stdin>" : path;
     if (fd < 0)

@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "numtext.h"
+#include "tty.h"
 
 /* ---------------- a small YAML tree with source positions ---------------- */
 
@@ -954,6 +955,8 @@ int spec_parse(dl_spec *s, const char *text, size_t len, const char *label,
 int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t n_overrides,
               dl_err *e)
 {
+    if (dl_tty_refuse_input(path, "the spec", e))
+        return e->code;
     int from_stdin = strcmp(path, "-") == 0;
     const char *label = from_stdin ? "<stdin>" : path;
     FILE *f = from_stdin ? stdin : fopen(path, "rb");

@@ -3,6 +3,7 @@
 
 #include "crc32c.h"
 #include "outfile.h"
+#include "tty.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -160,6 +161,8 @@ int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
 int st_reader_open(st_reader **out, const char *path, dl_err *e)
 {
     *out = NULL;
+    if (dl_tty_refuse_input(path, "a stream", e))
+        return e->code;
     if (!path || strcmp(path, "-") == 0)
         return st_reader_from_fd(out, STDIN_FILENO, "<stdin>", e);
     int fd = open(path, O_RDONLY | O_CLOEXEC);

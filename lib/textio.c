@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tty.h"
+
 #define TX_IN_START (1u << 20)
 /* A single line (or .npy header) longer than this is refused rather than
  * buffered: it is almost surely not a table. */
@@ -38,6 +40,8 @@ void tx_import_defaults(tx_import_opts *o)
 int tx_in_open(tx_in *in, const char *path, dl_err *e)
 {
     memset(in, 0, sizeof *in);
+    if (dl_tty_refuse_input(path, "the text", e))
+        return e->code;
     if (!path || strcmp(path, "-") == 0) {
         in->fd = STDIN_FILENO;
         snprintf(in->label, sizeof in->label, "<stdin>");

@@ -1,0 +1,16 @@
+/* tty.h - no tool waits silently for input typed at a terminal.
+ *
+ * A tool run with nothing piped in and no FILE would otherwise sit reading
+ * the keyboard, which looks like a hang; every reader of standard input
+ * (streams, text to import, logs to plot, a spec) asks here first. */
+#ifndef DL_TTY_H
+#define DL_TTY_H
+
+#include "err.h"
+
+/* When path is NULL or "-" and standard input is a terminal: DL_EUSAGE,
+ * "the input is a terminal: give FILE or pipe <what>" (what: "a stream",
+ * "the text", ...).  Else 0. */
+int dl_tty_refuse_input(const char *path, const char *what, dl_err *e);
+
+#endif

@@ -1,0 +1,52 @@
+#!/usr/bin/env bats
+# No tool waits silently for input typed at a terminal: run with standard
+# input on a pseudo-terminal (script(1) from util-linux) and no FILE, each
+# says so and exits 2.  `timeout` turns a hang into a failure, never a stall.
+
+setup() {
+    command -v script >/dev/null || skip "script(1) from util-linux is not installed"
+    TMP=$(mktemp -d)
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish2d.csv" > "$TMP/f2.dlt"
+    dl-lstsq < "$TMP/f2.dlt" > "$TMP/lin.ckpt" 2>/dev/null
+}
+
+teardown() {
+    rm -rf "$TMP"
+}
+
+# Runs "$1" (a shell command line) with a terminal for standard input; stdout
+# goes to a file, so only the input is a terminal.
+at_terminal() {
+    run timeout 60 script -qec "cd '$TMP' && $1 > out 2> err; echo \"exit \$?\" >> err" /dev/null \
+        < /dev/null
+    output=$(cat "$TMP/err" 2>/dev/null)
+}
+
+@test "stream readers at a terminal say so and exit 2" {
+    for cmd in "dl-train '$DL_TEST_ROOT/examples/fish2d.yaml'" "dl-predict lin.ckpt" \
+        "dl-lstsq" "dl-design --poly 2" "dl-eval" "dl-tensor info" \
+        "dl-tensor split --fraction 0.5 - a.dlt b.dlt" "dl-tensor info -"; do
+        at_terminal "$cmd"
+        [[ $output == *"the input is a terminal: give FILE or pipe a stream"* ]] || {
+            echo "$cmd: $output"
+            false
+        }
+        [[ $output == *"exit 2" ]]
+    done
+}
+
+@test "dl-tensor import, dl-plot curves and a spec on standard input at a terminal say so" {
+    at_terminal "dl-tensor import"
+    [[ $output == *"dl-tensor: the input is a terminal: give FILE or pipe the text"*"exit 2" ]]
+    at_terminal "dl-plot curves - -o c.png"
+    [[ $output == *"dl-plot: the input is a terminal: give FILE or pipe a log"*"exit 2" ]]
+    at_terminal "dl-train - f2.dlt"
+    [[ $output == *"dl-train: the input is a terminal: give FILE or pipe the spec"*"exit 2" ]]
+}
+
+@test "a FILE operand is read even when standard input is a terminal" {
+    at_terminal "dl-lstsq f2.dlt"
+    [[ $output == *"exit 0" ]]
+    at_terminal "dl-tensor info f2.dlt"
+    [[ $output == *"exit 0" ]]
+}
