@@ -30,6 +30,11 @@ MAKEFLAGS += --no-print-directory
 .PHONY: all test check test-asan clang fuzz install uninstall clean demo setup bench
 all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so
 
+# Objects of mains, unit tests and benchmarks are made by pattern rules, so
+# make would delete them as intermediates and relink every program on the
+# next run; keep them.
+.SECONDARY:
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
@@ -113,7 +118,9 @@ BENCH_SRC := $(filter-out bench/train_fann.c,$(wildcard bench/*.c))
 bench: all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 	BUILD=$(BUILD) bench/run
 
+# Every build directory: build, build-asan, build-clang, build-fuzz and any
+# BUILD=build-xyz.
 clean:
-	rm -rf build build-asan build-clang build-fuzz
+	rm -rf $(wildcard build*/)
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d)
