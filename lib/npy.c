@@ -269,22 +269,63 @@ static int truncated(tx_in *in, const npy_header *h, dl_err *e)
                    in->label, (unsigned long long)h->nbytes);
 }
 
+/* Rows whose bytes already are the stream's (same dtype, host byte order)
+ * and all go to one record: read straight into the chunk, no conversion. */
+static int rows_in_place(tx_in *in, const npy_header *h, tx_sink *s, uint64_t rows,
+                         size_t row_bytes, dl_err *e)
+{
+    while (rows > 0) {
+        uint64_t room, n;
+        void *dst = tx_sink_space(s, &room);
+        n = room < rows ? room : rows;
+        size_t got;
+        if (tx_in_read(in, dst, (size_t)n * row_bytes, &got, e))
+            return e->code;
+        if (got < (size_t)n * row_bytes)
+            return truncated(in, h, e);
+        if (tx_sink_added(s, n, e))
+            return e->code;
+        rows -= n;
+    }
+    return 0;
+}
+
+#define NPY_BLOCK_BYTES ((size_t)1 << 20)
+
+/* One row from the file: pushed as it is when nothing needs converting,
+ * else element by element. */
+static int put_row(tx_sink *s, unsigned char *src, const npy_header *h, uint64_t cols, dl_err *e)
+{
+    if (!h->swap && s->dtype == h->dtype)
+        return tx_sink_push(s, src, e);
+    for (uint64_t j = 0; j < cols; j++)
+        put_elem(s, j, src + j * h->itemsize, h);
+    return tx_sink_commit(s, e);
+}
+
 static int rows_c_order(tx_in *in, const npy_header *h, tx_sink *s, uint64_t rows,
                         uint64_t cols, dl_err *e)
 {
-    unsigned char *buf = malloc((size_t)(cols * h->itemsize));
+    size_t row_bytes = (size_t)(cols * h->itemsize);
+    uint64_t room;
+    tx_sink_space(s, &room);
+    if (room && !h->swap && s->dtype == h->dtype)
+        return rows_in_place(in, h, s, rows, row_bytes, e);
+    /* Else blocks of rows of about NPY_BLOCK_BYTES, at least one row. */
+    size_t block = row_bytes && row_bytes < NPY_BLOCK_BYTES ? NPY_BLOCK_BYTES / row_bytes : 1;
+    size_t block_bytes = block * row_bytes;
+    unsigned char *buf = malloc(block_bytes ? block_bytes : 1);
     if (!buf)
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", in->label);
     int rc = 0;
-    for (uint64_t i = 0; i < rows && !rc; i++) {
-        size_t got;
-        rc = tx_in_read(in, buf, (size_t)(cols * h->itemsize), &got, e);
-        if (!rc && got < cols * h->itemsize)
+    while (rows > 0 && !rc) {
+        size_t n = rows < block ? (size_t)rows : block, got;
+        rc = tx_in_read(in, buf, n * row_bytes, &got, e);
+        if (!rc && got < n * row_bytes)
             rc = truncated(in, h, e);
-        for (uint64_t j = 0; j < cols && !rc; j++)
-            put_elem(s, j, buf + j * h->itemsize, h);
-        if (!rc)
-            rc = tx_sink_commit(s, e);
+        for (size_t i = 0; i < n && !rc; i++)
+            rc = put_row(s, buf + i * row_bytes, h, cols, e);
+        rows -= n;
     }
     free(buf);
     return rc;

@@ -107,6 +107,21 @@ int tx_in_fill(tx_in *in, dl_err *e)
     }
 }
 
+/* read() until n bytes or the end of the file, straight into dst. */
+static int read_direct(tx_in *in, unsigned char *dst, size_t n, size_t *got, dl_err *e)
+{
+    while (*got < n && !in->eof) {
+        ssize_t r = read(in->fd, dst + *got, n - *got);
+        if (r > 0)
+            *got += (size_t)r;
+        else if (r == 0)
+            in->eof = 1;
+        else if (errno != EINTR)
+            return dl_fail_errno(e, "%s: read failed", in->label);
+    }
+    return 0;
+}
+
 int tx_in_read(tx_in *in, void *dst, size_t n, size_t *got, dl_err *e)
 {
     unsigned char *out = dst;
@@ -116,6 +131,9 @@ int tx_in_read(tx_in *in, void *dst, size_t n, size_t *got, dl_err *e)
             if (in->eof)
                 return 0;
             in->pos = in->len = 0;
+            /* What would fill the buffer goes to dst without the extra copy. */
+            if (n - *got >= in->cap)
+                return read_direct(in, out, n, got, e);
             if (tx_in_fill(in, e))
                 return e->code;
             continue;
@@ -232,6 +250,18 @@ int tx_sink_push(tx_sink *s, const void *row, dl_err *e)
 }
 
 int tx_sink_commit(tx_sink *s, dl_err *e) { return tx_sink_push(s, s->row, e); }
+
+void *tx_sink_space(tx_sink *s, uint64_t *room)
+{
+    *room = s->ycols ? 0 : s->chunk_rows - s->rows;
+    return s->xbuf + (size_t)(s->rows * s->xcols) * s->esize;
+}
+
+int tx_sink_added(tx_sink *s, uint64_t n, dl_err *e)
+{
+    s->rows += n;
+    return s->rows == s->chunk_rows ? flush(s, e) : 0;
+}
 
 int tx_sink_finish(tx_sink *s, const char *label, dl_err *e)
 {

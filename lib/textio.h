@@ -72,7 +72,8 @@ int tx_in_fill(tx_in *in, dl_err *e);
 /* The next line without its "\n" or "\r\n"; *line NULL at the end.
  * [*line, *line_end) stays valid until the next call. */
 int tx_in_line(tx_in *in, const char **line, const char **line_end, dl_err *e);
-/* Reads exactly n bytes (buffered first); *got < n only at end of file. */
+/* Reads exactly n bytes (buffered first, then large reads straight into
+ * dst); *got < n only at end of file. */
 int tx_in_read(tx_in *in, void *dst, size_t n, size_t *got, dl_err *e);
 
 /* Collects rows of `cols` elements and writes them as chunk records: the
@@ -96,6 +97,11 @@ static inline void *tx_sink_row(tx_sink *s) { return s->row; }
 int tx_sink_commit(tx_sink *s, dl_err *e);
 /* The same for a row that is elsewhere (cols elements of the sink's dtype). */
 int tx_sink_push(tx_sink *s, const void *row, dl_err *e);
+/* Rows written in place, for a reader whose rows already are the sink's
+ * layout: *room rows (0 when the sink splits off targets) fit at the returned
+ * address; after writing n <= *room rows there, tx_sink_added takes them. */
+void *tx_sink_space(tx_sink *s, uint64_t *room);
+int tx_sink_added(tx_sink *s, uint64_t n, dl_err *e);
 /* Writes the last partial chunk; an error when no row came at all. */
 int tx_sink_finish(tx_sink *s, const char *label, dl_err *e);
 void tx_sink_free(tx_sink *s);

@@ -240,6 +240,18 @@ rows_aligned() {
     done
 }
 
+@test "dl-tensor import: a large .npy (many read buffers, several chunks) reads back exactly" {
+    awk 'BEGIN { for (i = 0; i < 150000; i++) printf "%d,%.17g,%d\n", i, i / 7, -i }' > "$TMP/big.csv"
+    dl-tensor import "$TMP/big.csv" -o "$TMP/big.dlt"
+    dl-tensor export --format npy "$TMP/big.dlt" -o "$TMP/big.npy"
+    dl-tensor import "$TMP/big.npy" | cmp - "$TMP/big.dlt"
+    cat "$TMP/big.npy" | dl-tensor import | cmp - "$TMP/big.dlt"
+    dl-tensor import -t 1 "$TMP/big.npy" | cmp - <(dl-tensor import -t 1 "$TMP/big.csv")
+    dl-tensor import --dtype f32 "$TMP/big.npy" | cmp - <(dl-tensor import --dtype f32 "$TMP/big.csv")
+    head -c 3000000 "$TMP/big.npy" > "$TMP/cut.npy"
+    fails 1 "truncated .npy data" dl-tensor import "$TMP/cut.npy"
+}
+
 @test "dl-tensor import: svmlight, sparse to dense, label to y" {
     printf '# a comment\n1 1:0.5 3:2 # trailing\n0 qid:7 2:1.5\n-1\n\n' > "$TMP/s.svm"
     run dl-tensor export --header < <(dl-tensor import "$TMP/s.svm")
