@@ -4,10 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A message is one line whatever it quotes (a file name, an override, a
+ * YAML scalar): control characters become '?'. */
+static void one_line(char *msg)
+{
+    for (unsigned char *p = (unsigned char *)msg; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+}
+
 static int vset(dl_err *e, int code, const char *fmt, va_list ap)
 {
     e->code = code;
     vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    one_line(e->msg);
     return code;
 }
 
@@ -30,6 +40,7 @@ int dl_fail_errno(dl_err *e, const char *fmt, ...)
     size_t len = strlen(e->msg);
     if (saved != 0 && len < sizeof e->msg)
         snprintf(e->msg + len, sizeof e->msg - len, ": %s", strerror(saved));
+    one_line(e->msg);
     return saved == ENOMEM ? (e->code = DL_ENOMEM) : DL_EIO;
 }
 
@@ -50,6 +61,7 @@ int dl_err_wrap(dl_err *e, const char *fmt, ...)
     memmove(e->msg + plen, e->msg, old);
     e->msg[plen + old] = '\0';
     memcpy(e->msg, prefix, plen);
+    one_line(e->msg);
     return e->code;
 }
 

@@ -32,7 +32,8 @@ typedef struct dl_err {
 #define DL_PRINTF(a, b)
 #endif
 
-/* Sets the error and returns `code`, so `return dl_fail(e, DL_EDATA, ...)`. */
+/* Sets the error and returns `code`, so `return dl_fail(e, DL_EDATA, ...)`.
+ * Every message is kept to one line: control characters become '?'. */
 int dl_fail(dl_err *e, int code, const char *fmt, ...) DL_PRINTF(3, 4);
 /* Prefixes the current message with "context: " and returns e->code. */
 int dl_err_wrap(dl_err *e, const char *fmt, ...) DL_PRINTF(2, 3);

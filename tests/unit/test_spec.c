@@ -119,6 +119,13 @@ static void test_errors(void)
     expect_error(fish2d, bad_index, 1, "not an item number from 1 to 3");
     const char *no_eq[] = {"optimizer.lr"};
     expect_error(fish2d, no_eq, 1, "expected key.path=value");
+    /* control characters from an override or a quoted scalar never split
+     * the one-line message */
+    const char *newline_key[] = {"2, act\nivation: x}\n"};
+    expect_error(fish2d, newline_key, 1, "-s '2, act?ivation: x}?'");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "training: {epochs: \"a\\nb\\tc\"}\n", NULL, 0,
+                 "training.epochs: expected a whole number, found 'a?b?c'");
 }
 
 static void test_round_trip(void)
