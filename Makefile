@@ -27,7 +27,7 @@ MAN5     := $(wildcard man/*.5)
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all test check test-asan clang fuzz install uninstall clean demo setup bench
+.PHONY: all test check test-asan clang fuzz fuzz-build install uninstall clean demo setup bench
 all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so
 
 # Objects of mains, unit tests and benchmarks are made by pattern rules, so
@@ -82,17 +82,30 @@ test-asan:
 clang:
 	$(MAKE) BUILD=build-clang CC=clang all
 
-# Fuzz the stream reader for a short while (FUZZ_SECONDS); crashes land in
-# tests/fuzz/crashes and belong in tests as regressions.
+# Fuzzing: each tests/fuzz/fuzz_NAME.c is a libFuzzer target linked against
+# the library built with the fuzzing flags in build-fuzz/ (the same object
+# list as every other build, so no target names library sources).  `make
+# fuzz` builds them all and runs each for FUZZ_SECONDS (tests/fuzz/run says
+# where seeds and crashes go); FUZZ_TARGETS=spec runs only fuzz_spec.
 FUZZ_SECONDS ?= 60
-fuzz:
-	@mkdir -p build-fuzz/corpus tests/fuzz/crashes
-	clang $(WARN) $(DEFS) $(INCS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
-	  tests/fuzz/fuzz_stream.c lib/stream.c lib/tensor.c lib/err.c lib/crc32c.c lib/outfile.c -lz -lm -o build-fuzz/fuzz_stream
-	build-fuzz/fuzz_stream -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=tests/fuzz/crashes/ \
-	  build-fuzz/corpus tests/fuzz/seeds 2>&1 | tail -5
-	@if ls tests/fuzz/crashes/* >/dev/null 2>&1; then echo 'fuzz: crashes in tests/fuzz/crashes'; exit 1; fi
+FUZZ_BUILD   := build-fuzz
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_BINS    := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_FLAGS   := -O1 -g -fno-omit-frame-pointer -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+FUZZ_SAN     := address,undefined -fno-sanitize-recover=all
+
+fuzz: fuzz-build
+	nice tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="$(FUZZ_FLAGS)" \
+	  SAN="-fsanitize=fuzzer-no-link,$(FUZZ_SAN)" $(FUZZ_BUILD)/libdltk.a
+	$(MAKE) $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_BUILD)/libdltk.a
+	clang $(WARN) $(DEFS) -D_GNU_SOURCE $(INCS) $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) \
+	  $< $(FUZZ_BUILD)/libdltk.a $(LIBS) -o $@
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5

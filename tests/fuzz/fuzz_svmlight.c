@@ -1,0 +1,7 @@
+/* libFuzzer target for svmlight import: labels, index:value pairs, widths.  Build and run with `make fuzz`. */
+#include "fuzz_import.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_import(data, size, TX_SVMLIGHT);
+}
