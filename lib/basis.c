@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "rng.h"
 
 #define NO_PARENT SIZE_MAX
@@ -539,75 +540,42 @@ int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, const char *name
 
 /* ------------------------------ the record ------------------------------ */
 
-typedef struct text_buf {
-    char *s;
-    size_t len, cap;
-    int failed;
-} text_buf;
-
-static void tb_printf(text_buf *b, const char *fmt, ...) DL_PRINTF(2, 3);
-static void tb_printf(text_buf *b, const char *fmt, ...)
+static void tb_numbers(dl_str *b, const char *key, const double *v, size_t n)
 {
-    for (;;) {
-        if (b->failed)
-            return;
-        va_list ap;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->failed = 1;
-            return;
-        }
-        if (b->s && (size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap + (size_t)n + 1) * 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->failed = 1;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-}
-
-static void tb_numbers(text_buf *b, const char *key, const double *v, size_t n)
-{
-    tb_printf(b, "%s:", key);
+    dl_str_printf(b, "%s:", key);
     for (size_t i = 0; i < n; i++)
-        tb_printf(b, " %.17g", v[i]);
-    tb_printf(b, "\n");
+        dl_str_printf(b, " %.17g", v[i]);
+    dl_str_printf(b, "\n");
 }
 
 int bf_to_record(const bf_design *d, dl_tensor *rec, dl_err *e)
 {
-    text_buf b = {0};
-    tb_printf(&b, "inputs: %zu\ncolumns: %zu\nbias: %d\nstandardize: %d\n", d->inputs,
+    dl_str b = {0};
+    dl_str_printf(&b, "inputs: %zu\ncolumns: %zu\nbias: %d\nstandardize: %d\n", d->inputs,
               d->cols, d->bias, d->standardize);
     if (d->standardize) {
         tb_numbers(&b, "mean", d->mean, d->inputs);
         tb_numbers(&b, "scale", d->scale, d->inputs);
     }
-    tb_printf(&b, "poly: %d\nrbf: %zu\n", d->poly, d->nrbf);
+    dl_str_printf(&b, "poly: %d\nrbf: %zu\n", d->poly, d->nrbf);
     if (d->nrbf) {
         tb_numbers(&b, "rbf_alpha", &d->alpha, 1);
         tb_numbers(&b, "rbf_centers", d->centers, d->nrbf * d->inputs);
     }
-    tb_printf(&b, "fourier: %d\nlegendre: %d\n", d->fourier, d->legendre);
+    dl_str_printf(&b, "fourier: %d\nlegendre: %d\n", d->fourier, d->legendre);
     if (d->fourier || d->legendre) {
         tb_numbers(&b, "lo", d->lo, d->inputs);
         tb_numbers(&b, "hi", d->hi, d->inputs);
     }
-    int rc = b.failed ? dl_fail(e, DL_ENOMEM, "design: out of memory for the record") : 0;
-    uint64_t len = b.len;
+    char *text;
+    size_t n;
+    if (dl_str_take(&b, &text, &n, e))
+        return dl_err_wrap(e, "design record");
+    uint64_t len = n;
+    int rc = dl_tensor_alloc(rec, "design", DL_U8, 1, &len, e);
     if (!rc)
-        rc = dl_tensor_alloc(rec, "design", DL_U8, 1, &len, e);
-    if (!rc)
-        memcpy(rec->data, b.s, b.len);
-    free(b.s);
+        memcpy(rec->data, text, n);
+    free(text);
     return rc;
 }
 
@@ -782,18 +750,18 @@ int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
 
 void bf_describe(const bf_design *d, char *buf, size_t len)
 {
-    text_buf b = {0};
-    tb_printf(&b, "%s", d->standardize ? "standardized inputs; " : "");
-    tb_printf(&b, "%s", d->bias ? "bias" : "no bias");
+    dl_str b = {0};
+    dl_str_printf(&b, "%s", d->standardize ? "standardized inputs; " : "");
+    dl_str_printf(&b, "%s", d->bias ? "bias" : "no bias");
     if (d->poly)
-        tb_printf(&b, " + poly %d", d->poly);
+        dl_str_printf(&b, " + poly %d", d->poly);
     if (d->nrbf)
-        tb_printf(&b, " + rbf %zu (alpha %.6g)", d->nrbf, d->alpha);
+        dl_str_printf(&b, " + rbf %zu (alpha %.6g)", d->nrbf, d->alpha);
     if (d->fourier)
-        tb_printf(&b, " + fourier %d", d->fourier);
+        dl_str_printf(&b, " + fourier %d", d->fourier);
     if (d->legendre)
-        tb_printf(&b, " + legendre %d", d->legendre);
-    snprintf(buf, len, "%s: %zu columns from %zu inputs", b.failed ? "design" : b.s, d->cols,
-             d->inputs);
-    free(b.s);
+        dl_str_printf(&b, " + legendre %d", d->legendre);
+    snprintf(buf, len, "%s: %zu columns from %zu inputs", b.failed ? "design" : dl_str_text(&b),
+             d->cols, d->inputs);
+    dl_str_free(&b);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "numtext.h"
 #include "textio.h"
 
@@ -299,18 +300,10 @@ static span take_line(const char **p, const char *end)
 
 static int reserve_row(job *jb)
 {
+    /* need is bounded by a few times the region's text */
     size_t need = jb->len + jb->c->row_bytes;
-    if (need <= jb->cap)
-        return 0;
-    size_t cap = jb->cap ? jb->cap : 1 << 16;
-    while (cap < need)
-        cap *= 2; /* need is bounded by a few times the region's text */
-    unsigned char *more = realloc(jb->rows, cap);
-    if (!more)
-        return dl_fail(&jb->err, DL_ENOMEM, "%s: out of memory for parsed rows",
-                       jb->c->in->label);
-    jb->rows = more;
-    jb->cap = cap;
+    if (need > jb->cap && dl_vec_reserve(&jb->rows, &jb->cap, need, 1, &jb->err))
+        return dl_err_wrap(&jb->err, "%s: parsed rows", jb->c->in->label);
     return 0;
 }
 

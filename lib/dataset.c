@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "rng.h"
 #include "stream.h"
 
@@ -145,14 +146,8 @@ static int merge(summaries *all, const st_header *h, dl_err *e)
             return 0;
         }
     }
-    if (all->count == all->cap) {
-        size_t cap = all->cap ? all->cap * 2 : 16;
-        summary *more = realloc(all->items, cap * sizeof *more);
-        if (!more)
-            return dl_fail(e, DL_ENOMEM, "out of memory");
-        all->items = more;
-        all->cap = cap;
-    }
+    if (dl_vec_reserve(&all->items, &all->cap, all->count + 1, sizeof *all->items, e))
+        return e->code;
     summary *s = &all->items[all->count++];
     memset(s, 0, sizeof *s);
     snprintf(s->name, sizeof s->name, "%s", h->name);

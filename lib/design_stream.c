@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "filter.h"
 
 /* The records of the input in order, for the fitting pass. */
@@ -13,14 +14,8 @@ typedef struct record_list {
 
 static int list_push(record_list *l, dl_tensor *t, dl_err *e)
 {
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 16;
-        dl_tensor *items = realloc(l->items, cap * sizeof *items);
-        if (!items)
-            return dl_fail(e, DL_ENOMEM, "out of memory for %zu records", cap);
-        l->items = items;
-        l->cap = cap;
-    }
+    if (dl_vec_reserve(&l->items, &l->cap, l->count + 1, sizeof *l->items, e))
+        return dl_err_wrap(e, "the records");
     l->items[l->count++] = *t;
     memset(t, 0, sizeof *t);
     return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "npy.h"
 #include "numtext.h"
 #include "outfile.h"
@@ -154,15 +155,9 @@ static int part_push(part *p, dl_tensor *t, const char *label, dl_err *e)
         p->count -= p->first;
         p->first = 0;
     }
-    if (p->count == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 8;
-        dl_tensor *more = realloc(p->chunks, cap * sizeof *more);
-        if (!more) {
-            dl_tensor_free(t);
-            return dl_fail(e, DL_ENOMEM, "%s: out of memory", label);
-        }
-        p->chunks = more;
-        p->cap = cap;
+    if (dl_vec_reserve(&p->chunks, &p->cap, p->count + 1, sizeof *p->chunks, e)) {
+        dl_tensor_free(t);
+        return dl_err_wrap(e, "%s", label);
     }
     p->chunks[p->count++] = *t;
     t->data = NULL;

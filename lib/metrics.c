@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 /* ============================ tasks, options ============================ */
 
 static const char *const task_names[] = {"auto", "regression", "binary", "multiclass",
@@ -80,16 +82,8 @@ static int add_metric(mt_report *r, dl_err *e, double value, const char *fmt, ..
 
 static int add_metric(mt_report *r, dl_err *e, double value, const char *fmt, ...)
 {
-    if (r->count == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 32;
-        if (cap > SIZE_MAX / sizeof *r->items)
-            return dl_fail(e, DL_ENOMEM, "metrics: too many values");
-        mt_metric *items = realloc(r->items, cap * sizeof *items);
-        if (!items)
-            return dl_fail(e, DL_ENOMEM, "metrics: out of memory");
-        r->items = items;
-        r->cap = cap;
-    }
+    if (dl_vec_reserve(&r->items, &r->cap, r->count + 1, sizeof *r->items, e))
+        return dl_err_wrap(e, "metrics");
     mt_metric *m = &r->items[r->count++];
     va_list ap;
     va_start(ap, fmt);

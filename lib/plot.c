@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "basis.h"
+#include "buf.h"
 #include "model.h"
 #include "numtext.h"
 #include "outfile.h"
@@ -50,24 +51,18 @@ static int read_all(const char *path, char **text, size_t *len, dl_err *e)
     const char *label = fd == STDIN_FILENO ? "<stdin>" : path;
     if (fd < 0)
         return dl_fail_errno(e, "%s: cannot open", label);
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
     ssize_t got = 0;
-    while (buf && (got = read(fd, buf + n, cap - n - 1)) > 0) {
+    int rc = 0;
+    /* room for a read of 64 KiB and the closing NUL */
+    while (!(rc = dl_vec_reserve(&buf, &cap, n + (1 << 16) + 1, 1, e)) &&
+           (got = read(fd, buf + n, cap - n - 1)) > 0)
         n += (size_t)got;
-        if (cap - n - 1 == 0) {
-            char *grown = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf = grown;
-                cap *= 2;
-            }
-        }
-    }
-    int rc = !buf ? dl_fail(e, DL_ENOMEM, "%s: out of memory", label)
-                  : got < 0 ? dl_fail_errno(e, "%s: cannot read", label) : 0;
+    if (rc)
+        dl_err_wrap(e, "%s", label);
+    else if (got < 0)
+        rc = dl_fail_errno(e, "%s: cannot read", label);
     if (fd != STDIN_FILENO)
         close(fd);
     if (rc) {

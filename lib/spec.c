@@ -11,6 +11,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "buf.h"
 #include "numtext.h"
 #include "tty.h"
 
@@ -93,20 +94,13 @@ static sn_node *sn_new(int kind, const char *src, const yaml_mark_t *mark, int p
 
 static int sn_push(sn_node *parent, sn_node *key, sn_node *val, dl_err *e)
 {
-    if (parent->n == parent->cap) {
-        size_t cap = parent->cap ? parent->cap * 2 : 4;
-        sn_node **v = realloc(parent->vals, cap * sizeof *v);
-        if (!v)
-            return dl_fail(e, DL_ENOMEM, "out of memory reading the spec");
-        parent->vals = v;
-        if (parent->kind == SN_MAP) {
-            sn_node **k = realloc(parent->keys, cap * sizeof *k);
-            if (!k)
-                return dl_fail(e, DL_ENOMEM, "out of memory reading the spec");
-            parent->keys = k;
-        }
-        parent->cap = cap;
-    }
+    /* keys and values grow together: keys' capacity follows vals' */
+    size_t vcap = parent->cap, kcap = parent->cap;
+    if (dl_vec_reserve(&parent->vals, &vcap, parent->n + 1, sizeof *parent->vals, e) ||
+        (parent->kind == SN_MAP &&
+         dl_vec_reserve(&parent->keys, &kcap, vcap, sizeof *parent->keys, e)))
+        return dl_err_wrap(e, "reading the spec");
+    parent->cap = vcap;
     if (parent->kind == SN_MAP)
         parent->keys[parent->n] = key;
     parent->vals[parent->n++] = val;
@@ -984,41 +978,6 @@ int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t
 
 /* ------------------------------ formatting ------------------------------ */
 
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int failed;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) DL_PRINTF(2, 3);
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->failed)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = 1;
-        return;
-    }
-    if (b->len + (size_t)n + 1 > b->cap) {
-        size_t cap = (b->len + (size_t)n + 1) * 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-        va_start(ap, fmt);
-        vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-    }
-    b->len += (size_t)n;
-}
-
 /* Shortest text that reads back to exactly v. */
 static const char *num(double v, char buf[NT_BUF])
 {
@@ -1026,107 +985,101 @@ static const char *num(double v, char buf[NT_BUF])
     return buf;
 }
 
-static void format_model(sbuf *b, const dl_spec *s)
+static void format_model(dl_str *b, const dl_spec *s)
 {
     char n1[NT_BUF];
-    sb_printf(b, "model:\n");
+    dl_str_printf(b, "model:\n");
     if (s->input)
-        sb_printf(b, "  input: %llu\n", (unsigned long long)s->input);
+        dl_str_printf(b, "  input: %llu\n", (unsigned long long)s->input);
     else
-        sb_printf(b, "  input: auto\n");
-    sb_printf(b, "  layers:\n");
+        dl_str_printf(b, "  input: auto\n");
+    dl_str_printf(b, "  layers:\n");
     for (size_t i = 0; i < s->n_layers; i++) {
         const nn_layer_spec *l = &s->layers[i];
-        sb_printf(b, "    - {units: %zu, activation: %s", l->units, nn_activ_name(l->activ));
+        dl_str_printf(b, "    - {units: %zu, activation: %s", l->units, nn_activ_name(l->activ));
         if (l->activ == NN_LEAKY_RELU)
-            sb_printf(b, ", slope: %s", num(l->param, n1));
-        sb_printf(b, "}\n");
+            dl_str_printf(b, ", slope: %s", num(l->param, n1));
+        dl_str_printf(b, "}\n");
     }
-    sb_printf(b, "  init: %s\n", nn_init_name(s->init));
+    dl_str_printf(b, "  init: %s\n", nn_init_name(s->init));
     if (s->init == NN_INIT_NORMAL || s->init == NN_INIT_UNIFORM)
-        sb_printf(b, "  init_scale: %s\n", num(s->init_scale, n1));
+        dl_str_printf(b, "  init_scale: %s\n", num(s->init_scale, n1));
 }
 
-static void format_loss(sbuf *b, const dl_spec *s)
+static void format_loss(dl_str *b, const dl_spec *s)
 {
     char n1[NT_BUF];
-    sb_printf(b, "loss: {name: %s", nn_loss_name(s->loss.kind));
+    dl_str_printf(b, "loss: {name: %s", nn_loss_name(s->loss.kind));
     if (s->loss.kind == NN_LOSS_LQ)
-        sb_printf(b, ", q: %s", num(s->loss.q, n1));
+        dl_str_printf(b, ", q: %s", num(s->loss.q, n1));
     if (s->loss.kind == NN_LOSS_HUBER)
-        sb_printf(b, ", delta: %s", num(s->loss.delta, n1));
-    sb_printf(b, "}\n");
+        dl_str_printf(b, ", delta: %s", num(s->loss.delta, n1));
+    dl_str_printf(b, "}\n");
 }
 
-static void format_schedule(sbuf *b, const opt_schedule *c)
+static void format_schedule(dl_str *b, const opt_schedule *c)
 {
     char n1[NT_BUF];
-    sb_printf(b, "  schedule: {name: %s", opt_sched_name(c->kind));
+    dl_str_printf(b, "  schedule: {name: %s", opt_sched_name(c->kind));
     if (c->kind == SCHED_STEP)
-        sb_printf(b, ", step_size: %llu, gamma: %s", (unsigned long long)c->step_size,
+        dl_str_printf(b, ", step_size: %llu, gamma: %s", (unsigned long long)c->step_size,
                   num(c->gamma, n1));
     if (c->kind == SCHED_COSINE)
-        sb_printf(b, ", t_max: %llu, eta_min: %s", (unsigned long long)c->t_max,
+        dl_str_printf(b, ", t_max: %llu, eta_min: %s", (unsigned long long)c->t_max,
                   num(c->eta_min, n1));
-    sb_printf(b, ", warmup: %llu}\n", (unsigned long long)c->warmup);
+    dl_str_printf(b, ", warmup: %llu}\n", (unsigned long long)c->warmup);
 }
 
-static void format_optimizer(sbuf *b, const dl_spec *s)
+static void format_optimizer(dl_str *b, const dl_spec *s)
 {
     char n1[NT_BUF], n2[NT_BUF];
     const opt_config *o = &s->opt;
-    sb_printf(b, "optimizer:\n  name: %s\n  lr: %s\n", opt_kind_name(o->kind), num(o->lr, n1));
+    dl_str_printf(b, "optimizer:\n  name: %s\n  lr: %s\n", opt_kind_name(o->kind), num(o->lr, n1));
     if (opt_key_applies("momentum", o->kind))
-        sb_printf(b, "  momentum: %s\n", num(o->momentum, n1));
+        dl_str_printf(b, "  momentum: %s\n", num(o->momentum, n1));
     if (opt_key_applies("nesterov", o->kind))
-        sb_printf(b, "  nesterov: %s\n", o->nesterov ? "true" : "false");
+        dl_str_printf(b, "  nesterov: %s\n", o->nesterov ? "true" : "false");
     if (opt_key_applies("betas", o->kind))
-        sb_printf(b, "  betas: [%s, %s]\n", num(o->beta1, n1), num(o->beta2, n2));
+        dl_str_printf(b, "  betas: [%s, %s]\n", num(o->beta1, n1), num(o->beta2, n2));
     if (opt_key_applies("alpha", o->kind))
-        sb_printf(b, "  alpha: %s\n", num(o->alpha, n1));
+        dl_str_printf(b, "  alpha: %s\n", num(o->alpha, n1));
     if (opt_key_applies("eps", o->kind))
-        sb_printf(b, "  eps: %s\n", num(o->eps, n1));
-    sb_printf(b, "  weight_decay: %s\n  decay_bias: %s\n", num(o->weight_decay, n1),
+        dl_str_printf(b, "  eps: %s\n", num(o->eps, n1));
+    dl_str_printf(b, "  weight_decay: %s\n  decay_bias: %s\n", num(o->weight_decay, n1),
               o->decay_bias ? "true" : "false");
-    sb_printf(b, "  l1: %s\n  clip_norm: %s\n", num(o->l1, n1), num(o->clip_norm, n2));
+    dl_str_printf(b, "  l1: %s\n  clip_norm: %s\n", num(o->l1, n1), num(o->clip_norm, n2));
     format_schedule(b, &s->sched);
 }
 
-static void format_training(sbuf *b, const dl_spec *s)
+static void format_training(dl_str *b, const dl_spec *s)
 {
     char n1[NT_BUF];
-    sb_printf(b, "training:\n  epochs: %llu\n", (unsigned long long)s->epochs);
+    dl_str_printf(b, "training:\n  epochs: %llu\n", (unsigned long long)s->epochs);
     if (s->batch_size)
-        sb_printf(b, "  batch_size: %llu\n", (unsigned long long)s->batch_size);
+        dl_str_printf(b, "  batch_size: %llu\n", (unsigned long long)s->batch_size);
     else
-        sb_printf(b, "  batch_size: full\n");
-    sb_printf(b, "  shuffle: %s\n  seed: %llu\n", s->shuffle ? "true" : "false",
+        dl_str_printf(b, "  batch_size: full\n");
+    dl_str_printf(b, "  shuffle: %s\n  seed: %llu\n", s->shuffle ? "true" : "false",
               (unsigned long long)s->seed);
     if (s->val_file[0]) {
         /* single-quoted YAML: a quote inside is written twice */
-        sb_printf(b, "  validation: '");
+        dl_str_printf(b, "  validation: '");
         for (const char *p = s->val_file; *p; p++)
-            sb_printf(b, *p == '\'' ? "''" : "%c", *p);
-        sb_printf(b, "'\n");
+            dl_str_printf(b, *p == '\'' ? "''" : "%c", *p);
+        dl_str_printf(b, "'\n");
     }
     else
-        sb_printf(b, "  validation: %s\n", num(s->validation, n1));
-    sb_printf(b, "  early_stopping: {patience: %llu, min_delta: %s}\n",
+        dl_str_printf(b, "  validation: %s\n", num(s->validation, n1));
+    dl_str_printf(b, "  early_stopping: {patience: %llu, min_delta: %s}\n",
               (unsigned long long)s->patience, num(s->min_delta, n1));
 }
 
 int spec_format(const dl_spec *s, char **text, size_t *len, dl_err *e)
 {
-    sbuf b = {0};
+    dl_str b = {0};
     format_model(&b, s);
     format_loss(&b, s);
     format_optimizer(&b, s);
     format_training(&b, s);
-    if (b.failed || !b.p) {
-        free(b.p);
-        return dl_fail(e, DL_ENOMEM, "out of memory formatting the spec");
-    }
-    *text = b.p;
-    *len = b.len;
-    return 0;
+    return dl_str_take(&b, text, len, e) ? dl_err_wrap(e, "formatting the spec") : 0;
 }

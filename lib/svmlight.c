@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "numtext.h"
 #include "textio.h"
 
@@ -25,21 +26,6 @@ typedef struct sparse {
     size_t rows, label_cap;
     uint64_t cols;
 } sparse;
-
-static int push(void **items, size_t *cap, size_t count, size_t size, dl_err *e)
-{
-    if (count < *cap)
-        return 0;
-    size_t want = *cap ? *cap * 2 : 1024;
-    if (want > SIZE_MAX / size)
-        return dl_fail(e, DL_ENOMEM, "too many entries");
-    void *more = realloc(*items, want * size);
-    if (!more)
-        return dl_fail(e, DL_ENOMEM, "out of memory for the sparse entries");
-    *items = more;
-    *cap = want;
-    return 0;
-}
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
 
@@ -84,8 +70,8 @@ static int feature(sparse *sp, const tx_in *in, uint64_t line, const char *p, co
     if (!number(colon + 1, end, &v, o))
         return bad_token(in, line, p, end, "has no finite numeric value", e);
     *prev = idx;
-    if (push((void **)&sp->items, &sp->cap, sp->count, sizeof *sp->items, e))
-        return e->code;
+    if (dl_vec_reserve(&sp->items, &sp->cap, sp->count + 1, sizeof *sp->items, e))
+        return dl_err_wrap(e, "the sparse entries");
     sp->items[sp->count++] = (entry){sp->rows, idx - 1, v};
     if (idx > sp->cols)
         sp->cols = idx;
@@ -106,8 +92,8 @@ static int parse_line(sparse *sp, const tx_in *in, uint64_t line, const char *p,
     double label;
     if (!number(p, t, &label, o))
         return bad_token(in, line, p, t, "is not a finite numeric label", e);
-    if (push((void **)&sp->labels, &sp->label_cap, sp->rows, sizeof *sp->labels, e))
-        return e->code;
+    if (dl_vec_reserve(&sp->labels, &sp->label_cap, sp->rows + 1, sizeof *sp->labels, e))
+        return dl_err_wrap(e, "the labels");
     uint64_t prev = 0;
     for (p = t; p < end; p = t) {
         while (p < end && is_space(*p))

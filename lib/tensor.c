@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+
 /* ============================== dtypes ============================== */
 
 size_t dl_dtype_size(int dtype)
@@ -323,14 +325,8 @@ dl_tensor *dl_set_find(dl_tensor_set *s, const char *name)
 
 static int set_push(dl_tensor_set *s, dl_tensor *t, dl_err *e)
 {
-    if (s->count == s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 8;
-        dl_tensor *items = realloc(s->items, cap * sizeof *items);
-        if (!items)
-            return dl_fail(e, DL_ENOMEM, "cannot grow a set of %zu tensors", s->count);
-        s->items = items;
-        s->cap = cap;
-    }
+    if (dl_vec_reserve(&s->items, &s->cap, s->count + 1, sizeof *s->items, e))
+        return dl_err_wrap(e, "a set of %zu tensors", s->count);
     s->items[s->count++] = *t;
     t->data = NULL;
     return 0;

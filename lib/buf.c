@@ -1,0 +1,77 @@
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e)
+{
+    if (need <= *cap)
+        return 0;
+    size_t grown = *cap ? *cap : 16;
+    while (grown < need)
+        grown = grown <= SIZE_MAX / 2 ? grown * 2 : need;
+    if (grown > SIZE_MAX / size)
+        return dl_fail(e, DL_ENOMEM, "out of memory: %zu items of %zu bytes", need, size);
+    void *old;
+    memcpy(&old, items, sizeof old); /* items is a T **: read its pointer */
+    void *more = realloc(old, grown * size);
+    if (!more)
+        return dl_fail(e, DL_ENOMEM, "out of memory for %zu items of %zu bytes", grown, size);
+    memcpy(items, &more, sizeof more);
+    *cap = grown;
+    return 0;
+}
+
+void dl_str_printf(dl_str *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = 1;
+        return;
+    }
+    if (b->s && (size_t)n < b->cap - b->len) {
+        b->len += (size_t)n;
+        return;
+    }
+    dl_err ignored;
+    if ((size_t)n > SIZE_MAX - b->len - 1 ||
+        dl_vec_reserve(&b->s, &b->cap, b->len + (size_t)n + 1, 1, &ignored)) {
+        b->failed = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+const char *dl_str_text(const dl_str *b) { return b->s && !b->failed ? b->s : ""; }
+
+int dl_str_take(dl_str *b, char **text, size_t *len, dl_err *e)
+{
+    if (!b->failed && !b->s)
+        dl_str_printf(b, "%s", "");
+    if (b->failed) {
+        size_t had = b->len;
+        dl_str_free(b);
+        return dl_fail(e, DL_ENOMEM, "out of memory for a text beyond %zu bytes", had);
+    }
+    *text = b->s;
+    *len = b->len;
+    memset(b, 0, sizeof *b);
+    return 0;
+}
+
+void dl_str_free(dl_str *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}

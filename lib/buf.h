@@ -1,0 +1,37 @@
+/* buf.h - the one growable array and the one string builder of lib/.
+ *
+ * A growable array is a typed pointer, a count and a capacity, all kept by
+ * its owner; dl_vec_reserve is the only place that grows one.  A string
+ * builder collects printf output; an allocation failure sticks and is
+ * reported once, by dl_str_take, so that building code need not check
+ * every call. */
+#ifndef DL_BUF_H
+#define DL_BUF_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Makes room for `need` items of `size` bytes in the array whose pointer
+ * is at `items` (a T **, T of that size) and whose capacity is *cap:
+ * doubling from 16 items, checked against overflow.  0, or DL_ENOMEM with
+ * the array untouched. */
+int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e);
+
+/* A string builder; {0} is an empty one. */
+typedef struct dl_str {
+    char *s;          /* NUL-terminated text so far (NULL while empty) */
+    size_t len, cap;
+    int failed;       /* an allocation failed: later appends do nothing */
+} dl_str;
+
+void dl_str_printf(dl_str *b, const char *fmt, ...) DL_PRINTF(2, 3);
+/* The text so far ("" when nothing was added or an append failed). */
+const char *dl_str_text(const dl_str *b);
+/* Hands the text (NUL-terminated, *len bytes without the NUL; "" when
+ * empty) to the caller, who frees it; the builder is empty again.
+ * DL_ENOMEM when an append failed. */
+int dl_str_take(dl_str *b, char **text, size_t *len, dl_err *e);
+void dl_str_free(dl_str *b);
+
+#endif
