@@ -1,0 +1,85 @@
+/* test_buf.c - lib/buf: the growable array keeps its items while it grows,
+ * refuses a size that would overflow (DL_ENOMEM, array untouched), and the
+ * string builder collects printf output of any length. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "unit.h"
+
+static void test_vec_grows_and_keeps_items(void)
+{
+    double *v = NULL;
+    size_t n = 0, cap = 0;
+    dl_err e = {0};
+    for (size_t i = 0; i < 1000; i++) {
+        CHECK(dl_vec_reserve(&v, &cap, n + 1, sizeof *v, &e) == 0);
+        v[n++] = (double)i;
+    }
+    CHECK(cap >= 1000 && cap < 2048);
+    size_t same = 0;
+    for (size_t i = 0; i < n; i++)
+        same += v[i] == (double)i;
+    CHECK(same == 1000);
+    size_t before = cap;
+    CHECK(dl_vec_reserve(&v, &cap, 10, sizeof *v, &e) == 0 && cap == before);
+    free(v);
+}
+
+static void test_vec_refuses_an_overflowing_size(void)
+{
+    double *v = NULL;
+    size_t cap = 0;
+    dl_err e = {0};
+    CHECK(dl_vec_reserve(&v, &cap, 4, sizeof *v, &e) == 0);
+    double *kept = v;
+    v[3] = 7;
+    CHECK(dl_vec_reserve(&v, &cap, SIZE_MAX / 4, sizeof *v, &e) == DL_ENOMEM);
+    CHECK(e.code == DL_ENOMEM && strstr(e.msg, "out of memory") != NULL);
+    CHECK(v == kept && cap == 16 && v[3] == 7);
+    free(v);
+}
+
+static void test_str_collects_printf_output(void)
+{
+    dl_str b = {0};
+    CHECK_STR(dl_str_text(&b), "");
+    dl_str_printf(&b, "%s: %d", "inputs", 3);
+    dl_str_printf(&b, "\n%.17g", 0.1);
+    CHECK_STR(dl_str_text(&b), "inputs: 3\n0.10000000000000001");
+    for (int i = 0; i < 2000; i++)
+        dl_str_printf(&b, "%c", 'a' + i % 26);
+    char *text;
+    size_t len;
+    dl_err e = {0};
+    CHECK(dl_str_take(&b, &text, &len, &e) == 0);
+    CHECK(len == 29 + 2000 && strlen(text) == len && text[29] == 'a' && text[len - 1] == 'x');
+    CHECK(b.s == NULL && b.len == 0);
+    free(text);
+    CHECK(dl_str_take(&b, &text, &len, &e) == 0 && len == 0 && strcmp(text, "") == 0);
+    free(text);
+}
+
+static void test_str_failure_sticks_until_take(void)
+{
+    dl_str b = {0};
+    dl_str_printf(&b, "kept");
+    b.failed = 1; /* as after a failed allocation */
+    dl_str_printf(&b, " lost");
+    CHECK_STR(dl_str_text(&b), "");
+    char *text = NULL;
+    size_t len = 0;
+    dl_err e = {0};
+    CHECK(dl_str_take(&b, &text, &len, &e) == DL_ENOMEM && text == NULL);
+    CHECK(b.s == NULL && !b.failed);
+}
+
+int main(void)
+{
+    UNIT_RUN(test_vec_grows_and_keeps_items);
+    UNIT_RUN(test_vec_refuses_an_overflowing_size);
+    UNIT_RUN(test_str_collects_printf_output);
+    UNIT_RUN(test_str_failure_sticks_until_take);
+    return UNIT_DONE();
+}
