@@ -28,7 +28,7 @@ MAN5     := $(wildcard man/*.5)
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all test check test-asan clang fuzz fuzz-build install uninstall clean demo setup bench
-all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so
+all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so $(BUILD)/tests/many_records
 
 # Objects of mains, unit tests and benchmarks are made by pattern rules, so
 # make would delete them as intermediates and relink every program on the
@@ -52,6 +52,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBA)
 	$(CC) $(OPT) $(SAN) $(LDFLAGS) -Wl,--as-needed $< $(LIBA) $(LIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(SAN) $(LDFLAGS) -Wl,--as-needed $< $(LIBA) $(LIBS) -o $@
+
+# Generators of inputs too large to keep as fixtures (tests/bats).
+$(BUILD)/tests/%: $(BUILD)/tests/gen/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(SAN) $(LDFLAGS) -Wl,--as-needed $< $(LIBA) $(LIBS) -o $@
 

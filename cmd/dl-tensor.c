@@ -99,6 +99,8 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
     case OPT_NAME:
         if (!*v || strlen(v) > DL_NAME_MAX)
             return dl_fail(e, DL_EUSAGE, "--name: a name of 1 to %d bytes", DL_NAME_MAX);
+        if (dl_name_fault(v, strlen(v)))
+            return dl_fail(e, DL_EUSAGE, "--name: the name %s", dl_name_fault(v, strlen(v)));
         a->imp.name = a->exp.name = v;
         return 0;
     case OPT_DTYPE:

@@ -111,7 +111,13 @@ typedef struct summary {
 typedef struct summaries {
     summary *items;
     size_t count, cap;
+    dl_name_index index; /* a stream may hold many distinct names */
 } summaries;
+
+static const char *summary_name(const void *items, size_t pos)
+{
+    return ((const summary *)items)[pos].name;
+}
 
 static void format_shape(char *buf, size_t len, int rank, const uint64_t *shape)
 {
@@ -135,18 +141,18 @@ static int same_trailing(const summary *s, const st_header *h)
 
 static int merge(summaries *all, const st_header *h, dl_err *e)
 {
-    for (size_t i = 0; i < all->count; i++) {
-        summary *s = &all->items[i];
-        if (strcmp(s->name, h->name) == 0) {
-            s->consistent &= same_trailing(s, h);
-            s->shape[0] += h->rank ? h->shape[0] : 0;
-            s->records++;
-            s->stored += h->payload_bytes;
-            s->raw += h->raw_bytes;
-            return 0;
-        }
+    size_t pos = dl_names_find(&all->index, h->name, all->items, summary_name);
+    if (pos != SIZE_MAX) {
+        summary *s = &all->items[pos];
+        s->consistent &= same_trailing(s, h);
+        s->shape[0] += h->rank ? h->shape[0] : 0;
+        s->records++;
+        s->stored += h->payload_bytes;
+        s->raw += h->raw_bytes;
+        return 0;
     }
-    if (dl_vec_reserve(&all->items, &all->cap, all->count + 1, sizeof *all->items, e))
+    if (dl_vec_reserve(&all->items, &all->cap, all->count + 1, sizeof *all->items, e) ||
+        dl_names_add(&all->index, h->name, all->count, e))
         return e->code;
     summary *s = &all->items[all->count++];
     memset(s, 0, sizeof *s);
@@ -213,6 +219,7 @@ int ds_info(FILE *out, const char *path, dl_err *e)
     if (rc == 0)
         print_summaries(out, &all);
     free(all.items);
+    dl_names_free(&all.index);
     st_reader_close(r);
     return rc;
 }

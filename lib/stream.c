@@ -266,21 +266,6 @@ static int read_payload_part(st_reader *r, const st_header *h, void *dst, size_t
     return record_error(r, h, e, what);
 }
 
-static int valid_utf8(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned char c = s[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0 || c == 0 || i + len > n)
-            return 0;
-        for (size_t k = 1; k < len; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
-        i += len;
-    }
-    return 1;
-}
-
 /* Checks the fixed part; h->rank stays -1 (name unknown) so messages give the
  * offset, and the rank is returned in *rank. */
 static int check_fixed(st_reader *r, st_header *h, const unsigned char *p, int *rank, dl_err *e)
@@ -359,8 +344,12 @@ int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e)
     size_t crc_at = ST_FIXED_HEADER + rest - 4;
     if (!CRC_MATCHES(st_crc32(0, buf, crc_at), get_u32(buf + crc_at)))
         return record_error(r, h, e, "header checksum mismatch (corrupted header)");
-    if (!valid_utf8(buf + crc_at - name_len, name_len))
-        return record_error(r, h, e, "name is not valid UTF-8 or contains a NUL byte");
+    const char *fault = dl_name_fault((const char *)buf + crc_at - name_len, name_len);
+    if (fault) {
+        char what[64];
+        snprintf(what, sizeof what, "the name %s", fault);
+        return record_error(r, h, e, what);
+    }
     memcpy(h->name, buf + crc_at - name_len, name_len);
     h->name[name_len] = '\0';
     h->rank = rank;
@@ -586,8 +575,9 @@ static int fill_header(st_header *h, const char *name, int dtype, int rank,
     memset(h, 0, sizeof *h);
     if (strlen(name) > DL_NAME_MAX)
         return dl_fail(e, DL_EUSAGE, "tensor name '%.40s...' is over %d bytes", name, DL_NAME_MAX);
-    if (!valid_utf8((const unsigned char *)name, strlen(name)))
-        return dl_fail(e, DL_EUSAGE, "tensor name is not valid UTF-8");
+    const char *fault = dl_name_fault(name, strlen(name));
+    if (fault)
+        return dl_fail(e, DL_EUSAGE, "a tensor name %s", fault);
     strcpy(h->name, name);
     h->dtype = dtype;
     h->rank = rank;

@@ -88,6 +88,9 @@ int dl_tensor_set_name(dl_tensor *t, const char *name, dl_err *e)
     if (len > DL_NAME_MAX)
         return dl_fail(e, DL_EUSAGE, "tensor name '%.40s...' is longer than %d bytes", name,
                        DL_NAME_MAX);
+    const char *fault = dl_name_fault(name, len);
+    if (fault)
+        return dl_fail(e, DL_EUSAGE, "a tensor name %s", fault);
     memcpy(t->name, name, len + 1);
     return 0;
 }
@@ -312,21 +315,27 @@ void dl_set_free(dl_tensor_set *s)
     for (size_t i = 0; i < s->count; i++)
         dl_tensor_free(&s->items[i]);
     free(s->items);
+    dl_names_free(&s->index);
     dl_set_init(s);
+}
+
+static const char *item_name(const void *items, size_t pos)
+{
+    return ((const dl_tensor *)items)[pos].name;
 }
 
 dl_tensor *dl_set_find(dl_tensor_set *s, const char *name)
 {
-    for (size_t i = 0; i < s->count; i++)
-        if (strcmp(s->items[i].name, name) == 0)
-            return &s->items[i];
-    return NULL;
+    size_t pos = dl_names_find(&s->index, name, s->items, item_name);
+    return pos == SIZE_MAX ? NULL : &s->items[pos];
 }
 
 static int set_push(dl_tensor_set *s, dl_tensor *t, dl_err *e)
 {
     if (dl_vec_reserve(&s->items, &s->cap, s->count + 1, sizeof *s->items, e))
         return dl_err_wrap(e, "a set of %zu tensors", s->count);
+    if (dl_names_add(&s->index, t->name, s->count, e))
+        return e->code;
     s->items[s->count++] = *t;
     t->data = NULL;
     return 0;
@@ -362,6 +371,12 @@ int dl_set_take(dl_tensor_set *s, const char *name, dl_tensor *out)
     size_t i = (size_t)(have - s->items);
     memmove(&s->items[i], &s->items[i + 1], (s->count - i - 1) * sizeof *have);
     s->count--;
+    /* Positions after i moved: index again (no allocation, the table only
+     * shrinks in use; takes are few, a tool's x, y and parameters). */
+    dl_err ignored;
+    dl_names_clear(&s->index);
+    for (size_t k = 0; k < s->count; k++)
+        dl_names_add(&s->index, s->items[k].name, k, &ignored);
     return 1;
 }
 

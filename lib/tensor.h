@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "names.h"
 
 enum dl_dtype { DL_U8 = 1, DL_I32 = 2, DL_I64 = 3, DL_F32 = 4, DL_F64 = 5 };
 
@@ -65,11 +66,12 @@ void dl_tensor_describe(const dl_tensor *t, char *buf, size_t len);
 typedef struct dl_tensor_set {
     dl_tensor *items;
     size_t count, cap;
+    dl_name_index index; /* names to positions in items: a stream may hold many */
 } dl_tensor_set;
 
 void dl_set_init(dl_tensor_set *s);
 void dl_set_free(dl_tensor_set *s);
-/* Returns the first tensor called `name`, or NULL. */
+/* Returns the tensor called `name`, or NULL (constant time). */
 dl_tensor *dl_set_find(dl_tensor_set *s, const char *name);
 /* Moves t into the set (t is left empty).  A tensor whose name is already in
  * the set is appended to it along the first axis: that is how chunked and

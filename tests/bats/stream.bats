@@ -129,3 +129,18 @@ setup() {
     run dl-tensor info "$TMP/zcut.dlt"
     [ "$status" -eq 1 ]
 }
+
+@test "stream: a record name with a control character is refused where it is set or read" {
+    printf '1,2\n' > "$TMP/a.csv"
+    run dl-tensor import --name "$(printf 'a\nb')" "$TMP/a.csv"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-tensor: --name: the name contains a control character" ]
+    run dl-tensor import --name "$(printf 'a\tb')" "$TMP/a.csv"
+    [ "$status" -eq 2 ]
+    # written by another program: the reader refuses it in one line
+    run dl-tensor export "$F/newline_name.dlt" --name "$(printf 'a\nb')"
+    [ "$status" -eq 2 ]
+    run dl-tensor export "$F/newline_name.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $F/newline_name.dlt: record 1 (at byte 0): the name contains a control character" ]
+}

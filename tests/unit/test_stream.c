@@ -317,6 +317,91 @@ static void test_find_nonfinite(void)
     CHECK(wrong == 0);
 }
 
+/* A set of many distinct names finds each by hash: the name comparisons stay
+ * about one per lookup, where a scan would make n^2/2 (5e9 for 1e5 names). */
+static void test_many_names_linear(void)
+{
+    enum { N = 100000 };
+    dl_tensor_set set;
+    dl_err e;
+    dl_set_init(&set);
+    for (int i = 0; i < N; i++) {
+        char name[16];
+        dl_tensor t;
+        snprintf(name, sizeof name, "r%d", i);
+        CHECK(dl_tensor_alloc2(&t, name, DL_U8, 1, 1, &e) == 0);
+        CHECK(dl_set_add(&set, &t, &e) == 0);
+    }
+    CHECK(set.count == N);
+    for (int i = 0; i < N; i += 997) {
+        char name[16];
+        snprintf(name, sizeof name, "r%d", i);
+        dl_tensor *t = dl_set_find(&set, name);
+        CHECK(t && strcmp(t->name, name) == 0);
+    }
+    CHECK(dl_set_find(&set, "absent") == NULL);
+    CHECK(set.index.compares < 2 * (uint64_t)N);
+    /* a take moves later items: every name is still found where it is */
+    CHECK(dl_set_remove(&set, "r5"));
+    CHECK(dl_set_find(&set, "r5") == NULL);
+    CHECK(strcmp(dl_set_find(&set, "r99999")->name, "r99999") == 0);
+    dl_tensor more;
+    CHECK(dl_tensor_alloc2(&more, "r6", DL_U8, 2, 1, &e) == 0);
+    CHECK(dl_set_add(&set, &more, &e) == 0);
+    CHECK(set.count == N - 1 && dl_set_find(&set, "r6")->shape[0] == 3);
+    dl_set_free(&set);
+}
+
+/* Names are one line of text: control characters are refused where a
+ * name is set, written or read. */
+static void test_name_rules(void)
+{
+    CHECK(dl_name_fault("x", 1) == NULL);
+    CHECK(dl_name_fault("caf\xc3\xa9 \xe2\x82\xac", 9) == NULL);
+    CHECK_STR(dl_name_fault("a\nb", 3), "contains a control character");
+    CHECK_STR(dl_name_fault("a\tb", 3), "contains a control character");
+    CHECK_STR(dl_name_fault("\x7f", 1), "contains a control character");
+    CHECK_STR(dl_name_fault("\xc2\x85", 2), "contains a control character");
+    CHECK_STR(dl_name_fault("\xc3", 1), "is not valid UTF-8");
+    CHECK_STR(dl_name_fault("a\0b", 3), "contains a NUL byte");
+    dl_tensor t;
+    dl_err e;
+    CHECK(dl_tensor_alloc2(&t, "a\rb", DL_F32, 1, 1, &e) == DL_EUSAGE);
+    dl_tensor_free(&t);
+    CHECK(dl_tensor_alloc2(&t, "x", DL_F32, 1, 1, &e) == 0);
+    CHECK(dl_tensor_set_name(&t, "bad\x1b[31m", &e) == DL_EUSAGE);
+    CHECK(strstr(e.msg, "control character") != NULL);
+    strcpy(t.name, "new\nline"); /* as if set behind the library's back */
+    st_writer *w;
+    CHECK(st_writer_open(&w, "/dev/null", 0, &e) == 0);
+    CHECK(st_write(w, &t, &e) == DL_EUSAGE);
+    st_writer_abort(w);
+    dl_tensor_free(&t);
+    /* a record whose (checksummed) name holds a newline */
+    unsigned char h[24 + 3 + 4] = {0x89, 'D', 'L', 'T', 1, DL_U8, 0, 0, 3, 0};
+    memcpy(h + 24, "a\nb", 3);
+    uint32_t crc = st_crc32(0, h, 27);
+    for (int i = 0; i < 4; i++)
+        h[27 + i] = (unsigned char)(crc >> (8 * i));
+    unsigned char rec[sizeof h + 1];
+    memcpy(rec, h, sizeof h);
+    rec[sizeof h] = 7;
+    uint32_t pcrc = st_crc32(0, rec + sizeof h, 1);
+    for (int i = 0; i < 4; i++) /* the payload CRC field, then the header CRC again */
+        rec[20 + i] = (unsigned char)(pcrc >> (8 * i));
+    crc = st_crc32(0, rec, 27);
+    for (int i = 0; i < 4; i++)
+        rec[27 + i] = (unsigned char)(crc >> (8 * i));
+    rec[12] = 1; /* payload length */
+    crc = st_crc32(0, rec, 27);
+    for (int i = 0; i < 4; i++)
+        rec[27 + i] = (unsigned char)(crc >> (8 * i));
+    dl_tensor_set set;
+    CHECK(read_bytes(rec, sizeof rec, &set, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "control character") != NULL);
+    dl_set_free(&set);
+}
+
 int main(void)
 {
     UNIT_RUN(test_find_nonfinite);
@@ -334,5 +419,7 @@ int main(void)
     UNIT_RUN(test_empty_stream_is_valid);
     UNIT_RUN(test_record_calls_return_codes);
     UNIT_RUN(test_convert);
+    UNIT_RUN(test_many_names_linear);
+    UNIT_RUN(test_name_rules);
     return UNIT_DONE();
 }
