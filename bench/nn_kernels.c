@@ -185,7 +185,7 @@ static int train(const char *dir, int epochs)
     bench_data d;
     nn_net net;
     nn_loss l;
-    opt_config c;
+    opt_opts c;
     opt_state o;
     dl_rng r;
     dl_err e;
@@ -193,7 +193,7 @@ static int train(const char *dir, int epochs)
         return 1;
     dl_rng_seed(&r, 1);
     nn_loss_init(&l, NN_LOSS_CE);
-    opt_config_default(&c, OPT_ADAM);
+    opt_opts_defaults(&c, OPT_ADAM);
     if (nn_create(&net, N_IN, net_spec, 3, BATCH, &e) ||
         opt_create(&o, &c, net.n_params, NULL, 0, &e)) {
         fprintf(stderr, "nn_kernels: %s\n", e.msg);

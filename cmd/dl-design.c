@@ -12,7 +12,7 @@ static const char *const TOOL = "dl-design";
 
 typedef struct design_args {
     cli_filter_io io;
-    design_options opt;
+    design_opts opt;
     int rbf_option_given; /* --centers, --width or --alpha: meaningless without --rbf */
 } design_args;
 
@@ -90,7 +90,7 @@ enum { OPT_NO_BIAS = 256, OPT_POLY, OPT_RBF, OPT_CENTERS, OPT_WIDTH, OPT_ALPHA, 
 static int parse_option(int c, const char *arg, void *args, dl_err *e)
 {
     design_args *a = args;
-    bf_options *o = &a->opt.basis;
+    bf_opts *o = &a->opt.basis;
     switch (c) {
     case OPT_NO_BIAS: o->bias = 0; return 0;
     case OPT_POLY: return parse_int("--poly", arg, &o->poly, e);
@@ -125,9 +125,9 @@ static int parse_args(int argc, char **argv, design_args *a, dl_err *e)
         {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     static const cli_spec spec = {TOOL, usage, ":a:o:qhV", longs, parse_option};
-    bf_options *basis = &a->opt.basis;
+    bf_opts *basis = &a->opt.basis;
     memset(a, 0, sizeof *a);
-    bf_options_init(basis);
+    bf_opts_defaults(basis);
     int rc = cli_parse_filter(argc, argv, &spec, a, NULL, NULL, &a->io.input, e);
     if (rc)
         return rc;

@@ -12,7 +12,7 @@ static const char *const TOOL = "dl-eval";
 #define MAX_TAGS 64
 
 typedef struct eval_args {
-    mio_options opt;
+    mio_opts opt;
     const char *tags[MAX_TAGS]; /* "key=value" as given */
 } eval_args;
 
@@ -94,7 +94,7 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
         {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
-    mt_options_default(&a->opt.mt);
+    mt_opts_defaults(&a->opt.mt);
     a->opt.header = 1;
     a->opt.tags = a->tags;
     static const cli_spec spec = {TOOL, usage, ":t:T:f:hV", longs, parse_option};

@@ -13,7 +13,7 @@ static const char *const TOOL = "dl-lstsq";
 
 typedef struct lstsq_args {
     cli_filter_io io;
-    fit_options fit;
+    fit_opts fit;
     int method_given;
     int rcond_given, l1_ratio_given, noise_var_given; /* to refuse them where unused */
     int l1_penalty;  /* OPT_LASSO or OPT_ENET, the last given; 0: none */
@@ -77,7 +77,7 @@ static int parse_nonneg(const char *opt, const char *s, double *out, dl_err *e)
 static int parse_option(int c, const char *arg, void *args, dl_err *e)
 {
     lstsq_args *a = args;
-    ls_options *o = &a->fit.ls;
+    ls_opts *o = &a->fit.ls;
     switch (c) {
     case 'm':
         a->method_given = 1;
@@ -113,8 +113,8 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
 /* Combinations that make no sense, refused before any data is read. */
 static const char *conflict(const lstsq_args *a)
 {
-    const fit_options *f = &a->fit;
-    const ls_options *o = &f->ls;
+    const fit_opts *f = &a->fit;
+    const ls_opts *o = &f->ls;
     int streamed = f->partial || f->combine || o->ridge > 0 || o->alpha > 0;
     if (f->partial && f->combine)
         return "--partial and --combine exclude each other";
@@ -154,9 +154,9 @@ static int parse_args(int argc, char **argv, lstsq_args *a, dl_err *e)
         {"verbose", no_argument, 0, 'v'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     static const cli_spec spec = {TOOL, usage, ":m:o:vqhV", longs, parse_option};
-    fit_options *f = &a->fit;
+    fit_opts *f = &a->fit;
     memset(a, 0, sizeof *a);
-    ls_options_init(&f->ls);
+    ls_opts_defaults(&f->ls);
     a->l1_ratio = 0.5;
     int rc = cli_parse_filter(argc, argv, &spec, a, NULL, NULL, &a->io.input, e);
     if (rc)

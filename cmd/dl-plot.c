@@ -16,7 +16,7 @@ typedef struct plot_args {
     const char *inputs[2];
     int ninputs;
     int script_only;
-    pl_options opt;
+    pl_opts opt;
 } plot_args;
 
 static void usage(void)
@@ -52,7 +52,7 @@ static void usage(void)
            TOOL, TOOL, TOOL, TOOL);
 }
 
-static int parse_size(const char *s, pl_options *o, dl_err *e)
+static int parse_size(const char *s, pl_opts *o, dl_err *e)
 {
     char *x;
     long w = strtol(s, &x, 10), h = *x == 'x' ? strtol(x + 1, &x, 10) : 0;
@@ -95,7 +95,7 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
         {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
-    pl_options_default(&a->opt);
+    pl_opts_defaults(&a->opt);
     static const cli_spec spec = {TOOL, usage, ":o:hV", longs, parse_option};
     int rc = cli_parse_options(argc, argv, &spec, a, e);
     if (rc)

@@ -12,7 +12,7 @@ static const char *const TOOL = "dl-predict";
 
 typedef struct predict_args {
     cli_filter_io io;
-    predict_options opt;
+    predict_opts opt;
 } predict_args;
 
 static void usage(void)

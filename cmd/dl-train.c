@@ -188,7 +188,7 @@ static int train(const args *a, run *r, dl_err *e)
         return e->code;
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);
-    tr_config c = {
+    tr_opts c = {
         .spec = &r->spec,
         .data_label = stdin_label(a->data ? a->data : "-"),
         .val_label = val_path,

@@ -25,18 +25,18 @@ struct bf_design {
     size_t *poly_parent, *poly_var;
 };
 
-void bf_options_init(bf_options *o)
+void bf_opts_defaults(bf_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->bias = 1;
 }
 
-int bf_options_empty(const bf_options *o)
+int bf_options_empty(const bf_opts *o)
 {
     return o->poly == 0 && o->rbf == 0 && o->fourier == 0 && o->legendre == 0;
 }
 
-int bf_options_need_data(const bf_options *o)
+int bf_options_need_data(const bf_opts *o)
 {
     return o->standardize || o->rbf || o->fourier || o->legendre;
 }
@@ -72,7 +72,7 @@ static int poly_columns(uint64_t inputs, int degree, uint64_t *out)
     return 0;
 }
 
-static int rbf_centers_count(const bf_options *o, uint64_t inputs, uint64_t *out)
+static int rbf_centers_count(const bf_opts *o, uint64_t inputs, uint64_t *out)
 {
     uint64_t c = (uint64_t)o->rbf;
     if (o->rbf_centers == BF_CENTERS_GRID)
@@ -83,7 +83,7 @@ static int rbf_centers_count(const bf_options *o, uint64_t inputs, uint64_t *out
     return 0;
 }
 
-int bf_count_columns(const bf_options *o, uint64_t inputs, uint64_t *cols, dl_err *e)
+int bf_count_columns(const bf_opts *o, uint64_t inputs, uint64_t *cols, dl_err *e)
 {
     uint64_t n = o->bias ? 1 : 0, part = 0;
     int bad = 0;
@@ -348,7 +348,7 @@ static int fit_kmeans(bf_design *d, const double *x, size_t n, uint64_t seed, do
     return rc;
 }
 
-static int fit_rbf(bf_design *d, const bf_options *o, const double *x, size_t n, dl_err *e)
+static int fit_rbf(bf_design *d, const bf_opts *o, const double *x, size_t n, dl_err *e)
 {
     uint64_t count;
     if (rbf_centers_count(o, d->inputs, &count) || count > SIZE_MAX / 2 / (d->inputs + 1))
@@ -371,7 +371,7 @@ static int fit_rbf(bf_design *d, const bf_options *o, const double *x, size_t n,
     return 0;
 }
 
-static int check_options(const bf_options *o, size_t n, size_t inputs, dl_err *e)
+static int check_options(const bf_opts *o, size_t n, size_t inputs, dl_err *e)
 {
     if (inputs == 0)
         return dl_fail(e, DL_EDATA, "design: x has no columns");
@@ -384,7 +384,7 @@ static int check_options(const bf_options *o, size_t n, size_t inputs, dl_err *e
     return 0;
 }
 
-static int design_alloc(bf_design **out, const bf_options *o, size_t inputs, dl_err *e)
+static int design_alloc(bf_design **out, const bf_opts *o, size_t inputs, dl_err *e)
 {
     bf_design *d = calloc(1, sizeof *d);
     if (!d)
@@ -413,7 +413,7 @@ static int design_alloc(bf_design **out, const bf_options *o, size_t inputs, dl_
     return 0;
 }
 
-int bf_fit(bf_design **out, const bf_options *o, const double *x, size_t n, size_t inputs,
+int bf_fit(bf_design **out, const bf_opts *o, const double *x, size_t n, size_t inputs,
            dl_err *e)
 {
     *out = NULL;
@@ -664,7 +664,7 @@ enum { K_INPUTS, K_COLUMNS, K_BIAS, K_STD, K_MEAN, K_SCALE, K_POLY, K_RBF, K_ALP
 
 #define BF_COUNT_MAX 100000000ULL
 
-static int parse_options(const bf_text *t, bf_options *o, uint64_t *inputs, uint64_t *nrbf,
+static int parse_options(const bf_text *t, bf_opts *o, uint64_t *inputs, uint64_t *nrbf,
                          dl_err *e)
 {
     uint64_t v[6];
@@ -674,7 +674,7 @@ static int parse_options(const bf_text *t, bf_options *o, uint64_t *inputs, uint
     for (int i = 0; i < 6; i++)
         if (parse_count(t, keys[i], i < 2 ? 1 : BF_COUNT_MAX, &v[i], e))
             return e->code;
-    bf_options_init(o);
+    bf_opts_defaults(o);
     o->bias = (int)v[0];
     o->standardize = (int)v[1];
     o->poly = (int)v[2];
@@ -718,7 +718,7 @@ static int parse_values(bf_design *d, const bf_text *t, dl_err *e)
 int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
 {
     bf_text t;
-    bf_options o;
+    bf_opts o;
     bf_design *d = NULL;
     uint64_t inputs = 0, nrbf = 0, cols = 0;
     memset(&t, 0, sizeof t);

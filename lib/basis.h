@@ -29,7 +29,7 @@
 enum bf_centers { BF_CENTERS_GRID = 0, BF_CENTERS_KMEANS = 1 };
 
 /* What the user asked for; zero means "block off" (bias excepted). */
-typedef struct bf_options {
+typedef struct bf_opts {
     int bias;          /* 1 by default */
     int standardize;
     int poly;          /* total degree, 0 = none */
@@ -40,22 +40,22 @@ typedef struct bf_options {
     uint64_t seed;     /* k-means initialisation */
     int fourier;       /* frequencies per input */
     int legendre;      /* degree per input */
-} bf_options;
+} bf_opts;
 
 /* The defaults: bias on, everything else off. */
-void bf_options_init(bf_options *o);
+void bf_opts_defaults(bf_opts *o);
 /* 1 when no basis block was chosen (then dl-design uses poly 1: x itself). */
-int bf_options_empty(const bf_options *o);
+int bf_options_empty(const bf_opts *o);
 /* 1 when fitting needs the training data (ranges, moments, centers). */
-int bf_options_need_data(const bf_options *o);
+int bf_options_need_data(const bf_opts *o);
 /* Number of design columns for `inputs` inputs, or DL_ENOMEM when it does
  * not fit in 64 bits (the curse of dimensionality made concrete). */
-int bf_count_columns(const bf_options *o, uint64_t inputs, uint64_t *cols, dl_err *e);
+int bf_count_columns(const bf_opts *o, uint64_t inputs, uint64_t *cols, dl_err *e);
 
 typedef struct bf_design bf_design;
 
 /* Fits the design on x (n rows of `inputs` f64 values, row-major). */
-int bf_fit(bf_design **d, const bf_options *o, const double *x, size_t n, size_t inputs,
+int bf_fit(bf_design **d, const bf_opts *o, const double *x, size_t n, size_t inputs,
            dl_err *e);
 void bf_free(bf_design *d);
 size_t bf_input_dim(const bf_design *d);

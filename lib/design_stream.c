@@ -29,7 +29,7 @@ static void list_free(record_list *l)
 }
 
 /* Columns for these inputs, with the curse of dimensionality spelled out. */
-static int check_columns(const design_options *o, uint64_t inputs, dl_err *e)
+static int check_columns(const design_opts *o, uint64_t inputs, dl_err *e)
 {
     uint64_t cols;
     if (bf_count_columns(&o->basis, inputs, &cols, e))
@@ -47,7 +47,7 @@ static int check_columns(const design_options *o, uint64_t inputs, dl_err *e)
 
 static uint64_t header_columns(const st_header *h) { return h->rank >= 2 ? h->shape[1] : 1; }
 
-static int write_design(st_writer *w, const bf_design *d, const design_options *o, dl_err *e)
+static int write_design(st_writer *w, const bf_design *d, const design_opts *o, dl_err *e)
 {
     dl_tensor rec;
     if (bf_to_record(d, &rec, e))
@@ -100,7 +100,7 @@ static int refuse_design(st_reader *r, const st_header *h, dl_err *e)
 
 /* Streaming: each x chunk is designed and written as it arrives.  d is the
  * given design, or NULL to fit one on the first x header (no data needed). */
-static int stream_records(st_reader *r, st_writer *w, const design_options *o, bf_design *d,
+static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_design *d,
                           dl_err *e)
 {
     st_header h;
@@ -160,7 +160,7 @@ static int read_all(st_reader *r, record_list *l, dl_tensor *xall, dl_err *e)
     return 0;
 }
 
-static int fit_then_write(st_reader *r, st_writer *w, const design_options *o, dl_err *e)
+static int fit_then_write(st_reader *r, st_writer *w, const design_opts *o, dl_err *e)
 {
     record_list l = {0};
     dl_tensor xall;
@@ -217,7 +217,7 @@ static int load_design(const char *path, bf_design **d, dl_err *e)
     return rc;
 }
 
-int design_run(st_reader *r, st_writer *w, const design_options *o, dl_err *e)
+int design_run(st_reader *r, st_writer *w, const design_opts *o, dl_err *e)
 {
     bf_design *d = NULL;
     int rc = o->apply ? load_design(o->apply, &d, e) : 0;

@@ -27,19 +27,19 @@
 #define DESIGN_COLUMNS_WARN 1000
 #define DESIGN_COLUMNS_LIMIT 10000
 
-typedef struct design_options {
-    bf_options basis;  /* the blocks to fit (not used with apply) */
+typedef struct design_opts {
+    bf_opts basis;  /* the blocks to fit (not used with apply) */
     const char *apply; /* take the first 'design' record of this stream file */
     int force;         /* allow more than DESIGN_COLUMNS_LIMIT columns */
     int quiet;         /* no description of the design on log */
     FILE *log;         /* the warning and the description, "tool: ..." */
     const char *tool;
-} design_options;
+} design_opts;
 
 /* Filters r into w as above.  Errors name the file and record. */
-int design_run(st_reader *r, st_writer *w, const design_options *o, dl_err *e);
+int design_run(st_reader *r, st_writer *w, const design_opts *o, dl_err *e);
 
-/* design_run with the signature of cli_run_filter's body (opt is a design_options). */
+/* design_run with the signature of cli_run_filter's body (opt is a design_opts). */
 int design_filter(st_reader *r, st_writer *w, const void *opt, dl_err *e);
 
 #endif

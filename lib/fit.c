@@ -15,7 +15,7 @@ typedef struct xy_input {
     dl_tensor x, y;       /* pending rows, f64 matrices */
     uint64_t xrows, yrows; /* rows seen in all */
     dl_tensor design;     /* the input's design record, if any */
-    const fit_options *o; /* o->ls.method: rows are consumed into */
+    const fit_opts *o; /* o->ls.method: rows are consumed into */
     ls_stats stats;       /* the normal equations' statistics, or */
     ls_qr qr;             /* the triangular factor (svd, qr) */
     int progress;         /* count the rows read on o->log */
@@ -180,7 +180,7 @@ static void xy_free(xy_input *in)
 
 /* ------------------------------ the report ------------------------------ */
 
-static void report(const fit_options *o, const ls_result *r)
+static void report(const fit_opts *o, const ls_result *r)
 {
     const char *tool = o->tool;
     if (o->quiet)
@@ -213,14 +213,14 @@ static void report(const fit_options *o, const ls_result *r)
 
 /* ------------------------------ the outputs ------------------------------ */
 
-static const char *solver_name(const ls_options *o)
+static const char *solver_name(const ls_opts *o)
 {
     if (o->alpha > 0)
         return o->l1_ratio == 1.0 ? "lasso" : "elastic-net";
     return o->ridge > 0 ? "ridge" : ls_method_name(o->method);
 }
 
-static int write_model(st_writer *w, const ls_options *o, const ls_result *r,
+static int write_model(st_writer *w, const ls_opts *o, const ls_result *r,
                        const dl_tensor *design, dl_err *e)
 {
     char text[1024];
@@ -243,7 +243,7 @@ static int write_model(st_writer *w, const ls_options *o, const ls_result *r,
 /* ------------------------------ solving ------------------------------ */
 
 /* After the solve: the posterior when asked, the checkpoint, the report. */
-static int conclude(const fit_options *o, ls_stats *s, ls_result *r, const dl_tensor *design,
+static int conclude(const fit_opts *o, ls_stats *s, ls_result *r, const dl_tensor *design,
                     st_writer *w, dl_err *e)
 {
     if ((o->ls.posterior && ls_posterior(s, &o->ls, r, e)) ||
@@ -253,7 +253,7 @@ static int conclude(const fit_options *o, ls_stats *s, ls_result *r, const dl_te
     return 0;
 }
 
-static int solve_rows(xy_input *in, const ls_options *o, ls_result *r, dl_err *e)
+static int solve_rows(xy_input *in, const ls_opts *o, ls_result *r, dl_err *e)
 {
     if (o->method == LS_NORMAL)
         return ls_solve_stats(&in->stats, o, r, e);
@@ -263,7 +263,7 @@ static int solve_rows(xy_input *in, const ls_options *o, ls_result *r, dl_err *e
     return o->posterior && ls_qr_stats(&in->qr, &in->stats, e) ? e->code : 0;
 }
 
-static int fit_rows(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e)
+static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
 {
     xy_input in;
     ls_result r;
@@ -288,7 +288,7 @@ static int fit_rows(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e
 }
 
 /* Concatenated partials: their summed statistics are solved. */
-static int combine(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e)
+static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
 {
     dl_tensor design;
     ls_stats s;
@@ -305,7 +305,7 @@ static int combine(const fit_options *o, st_reader *rd, st_writer *w, dl_err *e)
     return rc ? e->code : 0;
 }
 
-int fit_run(st_reader *r, st_writer *w, const fit_options *o, dl_err *e)
+int fit_run(st_reader *r, st_writer *w, const fit_opts *o, dl_err *e)
 {
     return o->combine ? combine(o, r, w, e) : fit_rows(o, r, w, e);
 }

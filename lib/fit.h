@@ -20,8 +20,8 @@
 #include "lstsq.h"
 #include "stream.h"
 
-typedef struct fit_options {
-    ls_options ls;    /* the solver; ls.method LS_NORMAL for partial, combine,
+typedef struct fit_opts {
+    ls_opts ls;    /* the solver; ls.method LS_NORMAL for partial, combine,
                          ridge, lasso and elastic net */
     int partial;      /* write the statistics, not a model */
     int combine;      /* the input is concatenated partials */
@@ -30,13 +30,13 @@ typedef struct fit_options {
     int progress;     /* count the rows read on log (a terminal) */
     FILE *log;        /* where the report goes */
     const char *tool; /* the report's prefix */
-} fit_options;
+} fit_opts;
 
 /* Reads r, fits, writes the checkpoint (or partial) to w and reports.
  * Errors name the file and record. */
-int fit_run(st_reader *r, st_writer *w, const fit_options *o, dl_err *e);
+int fit_run(st_reader *r, st_writer *w, const fit_opts *o, dl_err *e);
 
-/* fit_run with the signature of cli_run_filter's body (opt is a fit_options). */
+/* fit_run with the signature of cli_run_filter's body (opt is a fit_opts). */
 int fit_filter(st_reader *r, st_writer *w, const void *opt, dl_err *e);
 
 #endif

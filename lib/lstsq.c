@@ -28,7 +28,7 @@ const char *ls_method_name(int method)
     return method >= 0 && method <= LS_NORMAL ? names[method] : "?";
 }
 
-void ls_options_init(ls_options *o)
+void ls_opts_defaults(ls_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->method = LS_SVD;
@@ -293,7 +293,7 @@ static void qr_small_system(const ls_qr *q, double *r11, double *z)
         memcpy(z + j * p, q->r + (p + j) * c, p * sizeof *z);
 }
 
-static int solve_svd(const ls_qr *q, double *a, double *z, const ls_options *o, ls_result *r,
+static int solve_svd(const ls_qr *q, double *a, double *z, const ls_opts *o, ls_result *r,
                      dl_err *e)
 {
     size_t p = q->p;
@@ -351,7 +351,7 @@ static void qr_metrics(const ls_qr *q, const double *z_orig, ls_result *r)
     }
 }
 
-int ls_qr_solve(ls_qr *q, const ls_options *o, ls_result *r, dl_err *e)
+int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
 {
     size_t p = q->p, k = q->k;
     double *a = NULL, *z = NULL, *z0 = NULL;
@@ -407,7 +407,7 @@ int ls_qr_stats(const ls_qr *q, ls_stats *s, dl_err *e)
 }
 
 int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t k,
-                   const ls_options *o, ls_result *r, dl_err *e)
+                   const ls_opts *o, ls_result *r, dl_err *e)
 {
     ls_qr q;
     if (n < p)
@@ -444,7 +444,7 @@ static int cholesky(const ls_stats *s, double ridge, double *f, double *cond, dl
     return info ? lapack_error("cholesky", info, e) : 0;
 }
 
-static int solve_normal(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
+static int solve_normal(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     double *f;
     if (alloc_doubles(&f, s->p, s->p, e))
@@ -468,7 +468,7 @@ static double soft_threshold(double v, double t)
 
 /* One output by cyclic coordinate descent on the Gram matrix (scikit-learn's
  * update with precomputed Gram): q = G w is kept current as w changes. */
-static void cd_output(const ls_stats *s, const ls_options *o, size_t j, double *w, double *q,
+static void cd_output(const ls_stats *s, const ls_opts *o, size_t j, double *w, double *q,
                       ls_result *r)
 {
     size_t p = s->p, k = s->k;
@@ -499,7 +499,7 @@ static void cd_output(const ls_stats *s, const ls_options *o, size_t j, double *
         r->converged = 0;
 }
 
-static int solve_cd(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
+static int solve_cd(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     double *q, *f;
     if (alloc_doubles(&q, s->p, 1, e))
@@ -548,7 +548,7 @@ static int sv_from_gram(const ls_stats *s, ls_result *r, dl_err *e)
     return 0;
 }
 
-int ls_solve_stats(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
+int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     if (s->n == 0)
         return dl_fail(e, DL_EDATA, "no rows to fit");
@@ -581,7 +581,7 @@ static double effective_dof(const double *ainv, const double *g, size_t p)
     return t;
 }
 
-static int noise_variances(ls_stats *s, const ls_options *o, const double *ainv,
+static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
                            ls_result *r, dl_err *e)
 {
     if (o->noise_var > 0) {
@@ -601,7 +601,7 @@ static int noise_variances(ls_stats *s, const ls_options *o, const double *ainv,
     return 0;
 }
 
-int ls_posterior(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e)
+int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     size_t p = s->p;
     double *ainv = NULL, cond;

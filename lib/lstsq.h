@@ -32,7 +32,7 @@ enum ls_method { LS_SVD = 0, LS_QR = 1, LS_NORMAL = 2 };
 int ls_method_parse(const char *s);
 const char *ls_method_name(int method);
 
-typedef struct ls_options {
+typedef struct ls_opts {
     int method;          /* enum ls_method */
     double rcond;        /* svd: singular values below rcond * s_max are 0; <0 = eps * max(n, p) */
     double ridge;        /* L >= 0 */
@@ -43,9 +43,9 @@ typedef struct ls_options {
     int posterior;       /* keep the posterior covariance */
     double noise_var;    /* sigma^2 for the posterior; <= 0 = estimate */
     int want_sv;         /* statistics: also the singular values of X (from X^T X) */
-} ls_options;
+} ls_opts;
 
-void ls_options_init(ls_options *o);
+void ls_opts_defaults(ls_opts *o);
 
 /* Sufficient statistics of n rows: xtx [p x p] (upper triangle while
  * accumulating; ls_stats_symmetrize fills the rest), xty [p x k], yty [k],
@@ -105,19 +105,19 @@ void ls_qr_free(ls_qr *q);
 /* Adds n rows of x (n x p) and y (n x k), row-major. */
 int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e);
 /* o->method LS_SVD or LS_QR; q is folded and stays usable. */
-int ls_qr_solve(ls_qr *q, const ls_options *o, ls_result *r, dl_err *e);
+int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e);
 /* The statistics X^T X = R11^T R11, X^T y = R11^T z, for the posterior. */
 int ls_qr_stats(const ls_qr *q, ls_stats *s, dl_err *e);
 
 /* SVD or QR on the whole data at once (x and y are not modified). */
 int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t k,
-                   const ls_options *o, ls_result *r, dl_err *e);
+                   const ls_opts *o, ls_result *r, dl_err *e);
 /* Normal equations (Cholesky, with ridge) or coordinate descent from
  * sufficient statistics (symmetrized here; s is modified). */
-int ls_solve_stats(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e);
+int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e);
 /* Training MSE and R^2 from the statistics (when the rows are gone). */
 int ls_fit_metrics_stats(const ls_stats *s, ls_result *r, dl_err *e);
 /* Posterior covariance and noise variance for the weights in r. */
-int ls_posterior(ls_stats *s, const ls_options *o, ls_result *r, dl_err *e);
+int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e);
 
 #endif

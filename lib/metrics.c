@@ -30,7 +30,7 @@ int mt_task_parse(const char *s)
     return -1;
 }
 
-void mt_options_default(mt_options *o)
+void mt_opts_defaults(mt_opts *o)
 {
     o->task = MT_AUTO;
     o->threshold = 0.5;
@@ -198,7 +198,7 @@ static double r2_from_sums(const reg_sums *s)
     return 1.0 - s->sse / s->sst;
 }
 
-static int regression(const mt_data *d, const mt_options *o, mt_report *r, dl_err *e)
+static int regression(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
 {
     if (d->ky != d->kyhat)
         return dl_fail(e, DL_EDATA, "'y' has %zu columns but 'yhat' has %zu", d->ky,
@@ -437,7 +437,7 @@ static int check_labels_binary(const char *name, const double *a, size_t n, dl_e
     return 0;
 }
 
-static int binary(const mt_data *d, const mt_options *o, mt_report *r, dl_err *e)
+static int binary(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
 {
     if (d->ky != 1 || d->kyhat != 1)
         return dl_fail(e, DL_EDATA,
@@ -568,7 +568,7 @@ static int multiclass_truth(const mt_data *d, int64_t *truth, dl_err *e)
     return 0;
 }
 
-static int multiclass_metrics(const mt_data *d, const mt_options *o, const int64_t *truth,
+static int multiclass_metrics(const mt_data *d, const mt_opts *o, const int64_t *truth,
                               const int64_t *pred, int64_t *all, mt_report *r, dl_err *e)
 {
     size_t k = unique_labels(truth, pred, d->n, all);
@@ -596,7 +596,7 @@ static int multiclass_metrics(const mt_data *d, const mt_options *o, const int64
     return rc;
 }
 
-static int multiclass(const mt_data *d, const mt_options *o, mt_report *r, dl_err *e)
+static int multiclass(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
 {
     int64_t *truth = alloc_array(d->n, sizeof *truth, "labels", e);
     int64_t *pred = truth ? alloc_array(d->n, sizeof *pred, "labels", e) : NULL;
@@ -656,7 +656,7 @@ static int multilabel_per_label(const mt_data *d, const label_counts *c, mt_repo
     return rc;
 }
 
-static int multilabel(const mt_data *d, const mt_options *o, mt_report *r, dl_err *e)
+static int multilabel(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
 {
     if (d->ky != d->kyhat)
         return dl_fail(e, DL_EDATA, "'y' has %zu columns but 'yhat' has %zu", d->ky,
@@ -691,7 +691,7 @@ static int multilabel(const mt_data *d, const mt_options *o, mt_report *r, dl_er
 
 /* ================================ driver =============================== */
 
-int mt_evaluate(const mt_data *d, const mt_options *o, mt_report *r, dl_err *e)
+int mt_evaluate(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
 {
     mt_report_free(r);
     if (d->n == 0)

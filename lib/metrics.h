@@ -31,16 +31,16 @@ enum mt_task { MT_AUTO = 0, MT_REGRESSION, MT_BINARY, MT_MULTICLASS, MT_MULTILAB
 const char *mt_task_name(int task); /* "regression", ...; "auto" for MT_AUTO */
 int mt_task_parse(const char *s);   /* -1 when unknown */
 
-typedef struct mt_options {
+typedef struct mt_opts {
     int task;         /* MT_AUTO infers it */
     double threshold; /* binary and multilabel decisions: yhat >= threshold */
     double q;         /* Lq exponent for regression; 0 leaves lq out */
     double eps;       /* log-loss clipping to [eps, 1-eps]; sklearn's default
                          is the machine epsilon of yhat's dtype */
-} mt_options;
+} mt_opts;
 
 /* threshold 0.5, q 0, eps DBL_EPSILON, task MT_AUTO. */
-void mt_options_default(mt_options *o);
+void mt_opts_defaults(mt_opts *o);
 
 /* Borrowed views of the two matrices. */
 typedef struct mt_data {
@@ -84,7 +84,7 @@ int mt_infer_task(const mt_data *d, int *task, dl_err *e);
 
 /* Checks the data (finite values, integer labels in range, matching shapes)
  * and computes every metric of the task into r (which it resets). */
-int mt_evaluate(const mt_data *d, const mt_options *o, mt_report *r, dl_err *e);
+int mt_evaluate(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e);
 
 /* Binary ROC AUC of scores against 0/1 truth, read with strides (so a column
  * of a matrix works); ties count half, as sklearn's trapezoidal ROC area.

@@ -73,7 +73,7 @@ typedef struct eval_input {
     int yhat_dtype;
 } eval_input;
 
-static int load_inputs(const mio_options *mo, eval_input *d, dl_err *e)
+static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
 {
     const char *in_label = mo->input && strcmp(mo->input, "-") != 0 ? mo->input : "<stdin>";
     d->yhat_label = in_label;
@@ -116,7 +116,7 @@ static void put_number(FILE *out, double v, const char *nan_text)
     fputs(buf, out);
 }
 
-static void write_tsv(FILE *out, const mio_options *mo, const mt_report *r)
+static void write_tsv(FILE *out, const mio_opts *mo, const mt_report *r)
 {
     size_t k = r->ncm;
     int cm = r->task == MT_MULTICLASS;
@@ -143,7 +143,7 @@ static void write_tsv(FILE *out, const mio_options *mo, const mt_report *r)
     fputc('\n', out);
 }
 
-static void write_json(FILE *out, const mio_options *mo, const mt_report *r)
+static void write_json(FILE *out, const mio_opts *mo, const mt_report *r)
 {
     fputc('{', out);
     for (size_t i = 0; i < mo->ntags; i++) {
@@ -228,7 +228,7 @@ static void write_confusion(FILE *out, const mt_report *r)
     fputc('\n', out);
 }
 
-static void write_table(FILE *out, const mio_options *mo, const mt_report *r)
+static void write_table(FILE *out, const mio_opts *mo, const mt_report *r)
 {
     int width = 4;
     size_t scalars = 0;
@@ -254,14 +254,14 @@ static void write_table(FILE *out, const mio_options *mo, const mt_report *r)
         write_confusion(out, r);
 }
 
-int mio_evaluate(const mio_options *mo, mt_report *r, dl_err *e)
+int mio_evaluate(const mio_opts *mo, mt_report *r, dl_err *e)
 {
     eval_input d = {0};
     dl_set_init(&d.in);
     dl_set_init(&d.truth);
     int rc = load_inputs(mo, &d, e);
     if (rc == 0) {
-        mt_options mt = mo->mt;
+        mt_opts mt = mo->mt;
         if (!mo->eps_given && d.yhat_dtype == DL_F32)
             mt.eps = FLT_EPSILON; /* sklearn: np.finfo(y_pred.dtype).eps */
         mt_data md = {d.y->data, d.yhat->data, (size_t)d.y->shape[0], (size_t)d.y->shape[1],
@@ -275,7 +275,7 @@ int mio_evaluate(const mio_options *mo, mt_report *r, dl_err *e)
     return rc;
 }
 
-void mio_write(FILE *out, const mio_options *o, const mt_report *r)
+void mio_write(FILE *out, const mio_opts *o, const mt_report *r)
 {
     if (o->format == MIO_TSV)
         write_tsv(out, o, r);
@@ -285,7 +285,7 @@ void mio_write(FILE *out, const mio_options *o, const mt_report *r)
         write_table(out, o, r);
 }
 
-int mio_run(const mio_options *o, FILE *log, const char *tool, dl_err *e)
+int mio_run(const mio_opts *o, FILE *log, const char *tool, dl_err *e)
 {
     mt_report r;
     mt_report_init(&r);

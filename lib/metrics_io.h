@@ -25,26 +25,26 @@ int mio_format_parse(const char *s);
  * backslash (they would break the TSV and JSON records). */
 int mio_tag_valid(const char *tag);
 
-typedef struct mio_options {
+typedef struct mio_opts {
     const char *input;        /* the stream with yhat; NULL: standard input */
     const char *truth;        /* the stream with y; NULL: y from input */
-    mt_options mt;
+    mt_opts mt;
     int eps_given;            /* mt.eps was given: keep it whatever yhat's dtype */
     int format;               /* enum mio_format */
     int header;               /* tsv: the header line first */
     const char *const *tags;  /* "KEY=VALUE", each mio_tag_valid */
     size_t ntags;
-} mio_options;
+} mio_opts;
 
 /* Reads the inputs (refusing a terminal as standard input) and evaluates
  * them into r.  Errors name the file. */
-int mio_evaluate(const mio_options *o, mt_report *r, dl_err *e);
+int mio_evaluate(const mio_opts *o, mt_report *r, dl_err *e);
 /* Writes r to out in o->format. */
-void mio_write(FILE *out, const mio_options *o, const mt_report *r);
+void mio_write(FILE *out, const mio_opts *o, const mt_report *r);
 
 /* All of dl-eval: evaluates, says the report's note on log as
  * "tool: warning: ...", writes the record to standard output and checks
  * that it got there (DL_EIO). */
-int mio_run(const mio_options *o, FILE *log, const char *tool, dl_err *e);
+int mio_run(const mio_opts *o, FILE *log, const char *tool, dl_err *e);
 
 #endif

@@ -32,7 +32,7 @@ const char *opt_sched_name(int kind)
     return kind >= 0 && kind < SCHED_KIND_COUNT ? sched_names[kind] : "?";
 }
 
-void opt_config_default(opt_config *c, int kind)
+void opt_opts_defaults(opt_opts *c, int kind)
 {
     memset(c, 0, sizeof *c);
     c->kind = kind;
@@ -47,7 +47,7 @@ void opt_config_default(opt_config *c, int kind)
 
 static int in_unit(double x) { return x >= 0.0 && x < 1.0; }
 
-int opt_config_check(const opt_config *c, dl_err *e)
+int opt_config_check(const opt_opts *c, dl_err *e)
 {
     if (c->kind < 0 || c->kind >= OPT_KIND_COUNT)
         return dl_fail(e, DL_EDATA, "optimizer.name: unknown optimizer %d", c->kind);
@@ -72,12 +72,12 @@ int opt_config_check(const opt_config *c, dl_err *e)
     return 0;
 }
 
-static int uses_m(const opt_config *c)
+static int uses_m(const opt_opts *c)
 {
     return c->kind == OPT_ADAM || c->kind == OPT_ADAMW || c->momentum > 0;
 }
 
-static int uses_v(const opt_config *c) { return c->kind != OPT_SGD; }
+static int uses_v(const opt_opts *c) { return c->kind != OPT_SGD; }
 
 static int check_ranges(const opt_range *r, size_t nr, size_t n, dl_err *e)
 {
@@ -92,7 +92,7 @@ static int check_ranges(const opt_range *r, size_t nr, size_t n, dl_err *e)
 
 static float *zeroed_floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
 
-int opt_create(opt_state *o, const opt_config *c, size_t n, const opt_range *bias,
+int opt_create(opt_state *o, const opt_opts *c, size_t n, const opt_range *bias,
                size_t n_bias, dl_err *e)
 {
     memset(o, 0, sizeof *o);
@@ -158,7 +158,7 @@ static double sum_squares(const float *g, size_t n)
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-static double clip(const opt_config *c, float *g, size_t n)
+static double clip(const opt_opts *c, float *g, size_t n)
 {
     double norm = sqrt(sum_squares(g, n));
     if (c->clip_norm > 0 && norm > c->clip_norm) {
@@ -271,7 +271,7 @@ void opt_state_view_get(const opt_state *o, size_t i, opt_state_view *v)
 }
 
 /* --------------------------- lr schedules -------------------------------- */
-void opt_schedule_default(opt_schedule *s)
+void opt_schedule_defaults(opt_schedule *s)
 {
     memset(s, 0, sizeof *s);
     s->kind = SCHED_CONSTANT;

@@ -36,7 +36,7 @@
 
 enum opt_kind { OPT_SGD = 0, OPT_ADAM, OPT_ADAMW, OPT_RMSPROP, OPT_KIND_COUNT };
 
-typedef struct opt_config {
+typedef struct opt_opts {
     int kind;
     double lr;           /* base learning rate, > 0 */
     double momentum;     /* sgd, rmsprop: [0, 1) */
@@ -48,7 +48,7 @@ typedef struct opt_config {
     int decay_bias;      /* 1 (default, PyTorch): weight decay on biases too */
     double l1;           /* >= 0, on weights only */
     double clip_norm;    /* 0 = no clipping, else > 0 */
-} opt_config;
+} opt_opts;
 
 /* "sgd", "adam", "adamw", "rmsprop"; -1 when unknown. */
 int opt_kind_parse(const char *name);
@@ -57,9 +57,9 @@ const char *opt_kind_name(int kind);
  * adam lr 1e-3, betas (0.9, 0.999), eps 1e-8, wd 0; adamw the same with
  * wd 0.01; rmsprop lr 0.01, alpha 0.99, eps 1e-8, momentum 0.  l1 0,
  * clip_norm 0, decay_bias 1. */
-void opt_config_default(opt_config *c, int kind);
+void opt_opts_defaults(opt_opts *c, int kind);
 /* Range checks (DL_EDATA naming the key, e.g. "optimizer.lr: must be > 0"). */
-int opt_config_check(const opt_config *c, dl_err *e);
+int opt_config_check(const opt_opts *c, dl_err *e);
 
 /* Which parameter elements are biases: sorted, non-overlapping ranges.  With
  * no ranges every element is a weight. */
@@ -68,7 +68,7 @@ typedef struct opt_range {
 } opt_range;
 
 typedef struct opt_state {
-    opt_config cfg;
+    opt_opts cfg;
     size_t n;             /* parameter count */
     opt_range *bias;      /* owned copy of the bias ranges */
     size_t n_bias;
@@ -78,7 +78,7 @@ typedef struct opt_state {
 } opt_state;
 
 /* Checks the config and allocates zeroed state for n parameters. */
-int opt_create(opt_state *o, const opt_config *c, size_t n, const opt_range *bias,
+int opt_create(opt_state *o, const opt_opts *c, size_t n, const opt_range *bias,
                size_t n_bias, dl_err *e);
 void opt_free(opt_state *o);
 
@@ -117,7 +117,7 @@ typedef struct opt_schedule {
 int opt_sched_parse(const char *name);
 const char *opt_sched_name(int kind);
 /* constant, no warmup; step_size 1, gamma 0.1, t_max 1, eta_min 0 as placeholders. */
-void opt_schedule_default(opt_schedule *s);
+void opt_schedule_defaults(opt_schedule *s);
 int opt_schedule_check(const opt_schedule *s, dl_err *e);
 /* The lr for 0-based epoch (or step) t, closed forms as PyTorch's schedulers:
  *   constant  base

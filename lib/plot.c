@@ -33,7 +33,7 @@ static const char *const LIGHT[] = {"#B3D5EA", "#F8E2B3", "#B3E2D5", "#F0D7E7",
                                     "#CCE9F8", "#F2CFB3", "#FAF6C2", "#BBBBBB"};
 #define NCOLORS 8
 
-void pl_options_default(pl_options *o)
+void pl_opts_defaults(pl_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->width = 800;
@@ -213,7 +213,7 @@ static void put_value(FILE *s, double v)
         fprintf(s, "%.9g", v);
 }
 
-static void put_title(FILE *s, const pl_options *o, const char *fallback)
+static void put_title(FILE *s, const pl_opts *o, const char *fallback)
 {
     fputs("set title ", s);
     put_quoted(s, o->title ? o->title : fallback);
@@ -295,7 +295,7 @@ static double *alloc_doubles(size_t n, size_t m, dl_err *e)
     return p;
 }
 
-static void write_curves(FILE *s, const pl_options *o, const double *ep, const double *tr,
+static void write_curves(FILE *s, const pl_opts *o, const double *ep, const double *tr,
                          const double *va, size_t n, long best, int have_val)
 {
     put_title(s, o, "Learning curves");
@@ -328,7 +328,7 @@ static void write_curves(FILE *s, const pl_options *o, const double *ep, const d
             crit[best]);
 }
 
-int pl_curves_script(const pl_table *t, const pl_options *o, FILE *s, dl_err *e)
+int pl_curves_script(const pl_table *t, const pl_opts *o, FILE *s, dl_err *e)
 {
     long ce = pl_table_find(t, EPOCH_COLS), ct = pl_table_find(t, TRAIN_COLS),
          cv = pl_table_find(t, VAL_COLS);
@@ -488,7 +488,7 @@ static const char *panel_title(const char *column)
 }
 
 /* A row per (epoch, layer); a panel per statistic, a line per layer. */
-static int layers_long(const pl_table *t, size_t ce, size_t cl, const pl_options *o, FILE *s,
+static int layers_long(const pl_table *t, size_t ce, size_t cl, const pl_opts *o, FILE *s,
                        dl_err *e)
 {
     long ca = pl_table_find(t, ACTIV_COLS), cu = pl_table_find(t, UNITS_COLS);
@@ -529,7 +529,7 @@ static int layers_long(const pl_table *t, size_t ce, size_t cl, const pl_options
     return 0;
 }
 
-int pl_layers_script(const pl_table *t, const pl_options *o, FILE *s, dl_err *e)
+int pl_layers_script(const pl_table *t, const pl_opts *o, FILE *s, dl_err *e)
 {
     long ce = pl_table_find(t, EPOCH_COLS), cl = pl_table_find(t, LAYER_COLS);
     if (ce < 0 || cl < 0)
@@ -659,7 +659,7 @@ static int basis_components(const char *model_path, const dl_tensor *grid, doubl
     return rc;
 }
 
-static void write_fit(FILE *s, const pl_options *o, const pl_data *d, const dl_tensor *grid,
+static void write_fit(FILE *s, const pl_opts *o, const pl_data *d, const dl_tensor *grid,
                       const dl_tensor *yhat, const dl_tensor *ystd, const double *comps,
                       size_t ncomp)
 {
@@ -706,7 +706,7 @@ static void write_fit(FILE *s, const pl_options *o, const pl_data *d, const dl_t
     fprintf(s, "$fit using 1:2 with lines lw 2.5 lc rgb '%s' title 'model'\n", COLOR[0]);
 }
 
-int pl_fit_script(const char *model_path, const char *data_path, const pl_options *o,
+int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *o,
                   FILE *s, dl_err *e)
 {
     pl_data d;
@@ -762,7 +762,7 @@ static int classes_of(const dl_tensor *t, int thresholded, double threshold, int
     return 0;
 }
 
-static void write_regions(FILE *s, const pl_options *o, const pl_data *d, const double *box,
+static void write_regions(FILE *s, const pl_opts *o, const pl_data *d, const double *box,
                           size_t g, const int *grid_class, const int *point_class,
                           int nclasses)
 {
@@ -796,7 +796,7 @@ static void write_regions(FILE *s, const pl_options *o, const pl_data *d, const 
     fputc('\n', s);
 }
 
-static int regions_predict(const char *model_path, const pl_options *o, const double *box,
+static int regions_predict(const char *model_path, const pl_opts *o, const double *box,
                            size_t g, int *grid_class, int *nclasses, dl_err *e)
 {
     dl_tensor grid = {0}, yhat = {0};
@@ -818,7 +818,7 @@ static int regions_predict(const char *model_path, const pl_options *o, const do
     return rc;
 }
 
-int pl_regions_script(const char *model_path, const char *data_path, const pl_options *o,
+int pl_regions_script(const char *model_path, const char *data_path, const pl_opts *o,
                       FILE *s, dl_err *e)
 {
     pl_data d;
@@ -874,7 +874,7 @@ int pl_terminal_for(const char *output, const char **terminal, dl_err *e)
 }
 
 int pl_write_preamble(FILE *s, const char *output, const char *image_path,
-                      const pl_options *o, dl_err *e)
+                      const pl_opts *o, dl_err *e)
 {
     const char *term;
     if (pl_terminal_for(output, &term, e))
@@ -938,7 +938,7 @@ static int run_gnuplot(const char *preamble, size_t plen, const char *script, si
     return 0;
 }
 
-int pl_render(const char *script, size_t len, const char *output, const pl_options *o,
+int pl_render(const char *script, size_t len, const char *output, const pl_opts *o,
               dl_err *e)
 {
     const char *term;
@@ -982,7 +982,7 @@ int pl_command_inputs(const char *command, int *min, int *max)
     return 0;
 }
 
-static int build_script(const char *command, const char *const inputs[2], const pl_options *o,
+static int build_script(const char *command, const char *const inputs[2], const pl_opts *o,
                         FILE *s, dl_err *e)
 {
     if (strcmp(command, "fit") == 0)
@@ -999,7 +999,7 @@ static int build_script(const char *command, const char *const inputs[2], const 
 }
 
 int pl_draw(const char *command, const char *const inputs[2], const char *output,
-            int script_only, const pl_options *o, dl_err *e)
+            int script_only, const pl_opts *o, dl_err *e)
 {
     char *script = NULL;
     size_t len = 0;

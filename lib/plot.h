@@ -15,16 +15,16 @@
 
 #include "err.h"
 
-typedef struct pl_options {
+typedef struct pl_opts {
     const char *title;  /* NULL: a default for the figure */
     int width, height;  /* pixels (SVG: points); 0: 800 x 560 */
     int log_scale;      /* curves, layers: logarithmic y axis */
     int basis;          /* fit: also the weighted basis functions w_j phi_j(x) */
     size_t grid;        /* fit: points on x (default 400); regions: per axis (200) */
     double threshold;   /* regions with one output: class 1 when yhat >= threshold */
-} pl_options;
+} pl_opts;
 
-void pl_options_default(pl_options *o);
+void pl_opts_defaults(pl_opts *o);
 
 /* ------------------------------- tables ------------------------------- */
 /* A TSV read whole: a header row of names, then rows of as many cells.
@@ -52,21 +52,21 @@ int pl_table_number(const pl_table *t, size_t row, size_t col, double *v, dl_err
 
 /* Learning curves from dl-train --log: training and validation loss over
  * epochs, the best epoch (lowest validation loss, else training) marked. */
-int pl_curves_script(const pl_table *log, const pl_options *o, FILE *s, dl_err *e);
+int pl_curves_script(const pl_table *log, const pl_opts *o, FILE *s, dl_err *e);
 
 /* Per-layer statistics from dl-train --diagnostics, one panel per quantity,
  * one line per layer, over epochs. */
-int pl_layers_script(const pl_table *diag, const pl_options *o, FILE *s, dl_err *e);
+int pl_layers_script(const pl_table *diag, const pl_opts *o, FILE *s, dl_err *e);
 
 /* A 1-D fit: the data stream's x, y as points and the checkpoint's
  * prediction over a fine grid (with +-2 standard deviations when the model
  * has a posterior), optionally its weighted basis functions. */
-int pl_fit_script(const char *model_path, const char *data_path, const pl_options *o,
+int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *o,
                   FILE *s, dl_err *e);
 
 /* 2-D decision regions of a classifier over the data's bounding box, the
  * data's points on top, coloured by class. */
-int pl_regions_script(const char *model_path, const char *data_path, const pl_options *o,
+int pl_regions_script(const char *model_path, const char *data_path, const pl_opts *o,
                       FILE *s, dl_err *e);
 
 /* ------------------------------ rendering ----------------------------- */
@@ -74,10 +74,10 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
 int pl_terminal_for(const char *output, const char **terminal, dl_err *e);
 /* The terminal and output lines that precede a script. */
 int pl_write_preamble(FILE *s, const char *output, const char *image_path,
-                      const pl_options *o, dl_err *e);
+                      const pl_opts *o, dl_err *e);
 /* Runs gnuplot on the script and writes output atomically.  Without gnuplot
  * on PATH: DL_EIO with a message that says what to install. */
-int pl_render(const char *script, size_t len, const char *output, const pl_options *o,
+int pl_render(const char *script, size_t len, const char *output, const pl_opts *o,
               dl_err *e);
 
 /* ------------------------------ a figure ------------------------------ */
@@ -89,6 +89,6 @@ int pl_command_inputs(const char *command, int *min, int *max);
  * standard input) and renders it to output; with script_only, prints the
  * preamble and script on standard output instead of running gnuplot. */
 int pl_draw(const char *command, const char *const inputs[2], const char *output,
-            int script_only, const pl_options *o, dl_err *e);
+            int script_only, const pl_opts *o, dl_err *e);
 
 #endif

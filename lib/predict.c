@@ -6,7 +6,7 @@
 #include "model.h"
 
 static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
-                         int want_std, const predict_options *o, dl_err *e)
+                         int want_std, const predict_opts *o, dl_err *e)
 {
     dl_tensor x, yhat, ystd;
     if (st_read_payload(r, h, &x, e))
@@ -38,7 +38,7 @@ static int input_design(mdl_model *m, st_reader *r, const st_header *h, dl_err *
 }
 
 static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std,
-                          const predict_options *o, dl_err *e)
+                          const predict_opts *o, dl_err *e)
 {
     st_header h;
     int found = 0, rc = 0, seen_x = 0;
@@ -63,7 +63,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
 
 /* Whether --labels applies is a property of the model alone: refused before
  * any input is read, naming the checkpoint rather than the data. */
-static int labels_apply(const mdl_model *m, const predict_options *o, dl_err *e)
+static int labels_apply(const mdl_model *m, const predict_opts *o, dl_err *e)
 {
     dl_tensor no_rows;
     memset(&no_rows, 0, sizeof no_rows);
@@ -75,7 +75,7 @@ static int labels_apply(const mdl_model *m, const predict_options *o, dl_err *e)
     return dl_err_wrap(e, "%s", strcmp(o->checkpoint, "-") ? o->checkpoint : "<stdin>");
 }
 
-int predict_run(st_reader *r, st_writer *w, const predict_options *o, dl_err *e)
+int predict_run(st_reader *r, st_writer *w, const predict_opts *o, dl_err *e)
 {
     mdl_model *m = NULL;
     int rc = mdl_load(&m, o->checkpoint, e) || labels_apply(m, o, e) ||

@@ -11,19 +11,19 @@
 
 #include "stream.h"
 
-typedef struct predict_options {
+typedef struct predict_opts {
     const char *checkpoint; /* the model's file (dl-lstsq or dl-train output) */
     int no_std;             /* leave out 'ystd' even when the model has it */
     int labels;             /* classifier networks: labels, not probabilities */
     double threshold;       /* labels of bce outputs: 1 when yhat >= threshold */
-} predict_options;
+} predict_opts;
 
 /* Loads o->checkpoint and filters r into w as above.  Errors name the file
  * and record; an input without 'x', or one that already has 'yhat' or
  * 'ystd', is DL_EDATA. */
-int predict_run(st_reader *r, st_writer *w, const predict_options *o, dl_err *e);
+int predict_run(st_reader *r, st_writer *w, const predict_opts *o, dl_err *e);
 
-/* predict_run with the signature of cli_run_filter's body (opt is a predict_options). */
+/* predict_run with the signature of cli_run_filter's body (opt is a predict_opts). */
 int predict_filter(st_reader *r, st_writer *w, const void *opt, dl_err *e);
 
 #endif

@@ -616,7 +616,7 @@ static int parse_schedule(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
     const sn_node *name;
     if (section_name(n, "optimizer.schedule", &name, e))
         return e->code;
-    opt_schedule_default(&s->sched);
+    opt_schedule_defaults(&s->sched);
     if (name && (s->sched.kind = opt_sched_parse(name->text)) < 0)
         return sn_error(name, e, "optimizer.schedule: unknown schedule '%s' (constant, step, "
                         "cosine)", name->text);
@@ -655,7 +655,7 @@ static int parse_schedule(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
     return 0;
 }
 
-static int parse_betas(const sn_node *n, opt_config *o, dl_err *e)
+static int parse_betas(const sn_node *n, opt_opts *o, dl_err *e)
 {
     if (want(n, SN_SEQ, "optimizer.betas", e))
         return e->code;
@@ -687,7 +687,7 @@ static int opt_key_applies(const char *key, int kind)
 static int parse_opt_key(const sn_node *key, const sn_node *v, dl_spec *s, spec_ctx *c,
                          dl_err *e)
 {
-    opt_config *o = &s->opt;
+    opt_opts *o = &s->opt;
     const char *k = key->text;
     if (!opt_key_applies(k, o->kind))
         return not_for(key, "optimizer", opt_kind_name(o->kind), e);
@@ -728,7 +728,7 @@ static int parse_optimizer(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
     if (kind < 0)
         return sn_error(name, e, "optimizer: unknown optimizer '%s' (sgd, adam, adamw, "
                         "rmsprop)", name->text);
-    opt_config_default(&s->opt, kind);
+    opt_opts_defaults(&s->opt, kind);
     for (size_t k = 0; n->kind == SN_MAP && k < n->n; k++)
         if (strcmp(n->keys[k]->text, "name") != 0 &&
             parse_opt_key(n->keys[k], n->vals[k], s, c, e))
@@ -826,8 +826,8 @@ static void spec_defaults(dl_spec *s)
     memset(s, 0, sizeof *s);
     s->init = NN_INIT_AUTO;
     s->init_scale = 0.01;
-    opt_config_default(&s->opt, OPT_ADAM);
-    opt_schedule_default(&s->sched);
+    opt_opts_defaults(&s->opt, OPT_ADAM);
+    opt_schedule_defaults(&s->sched);
     s->epochs = 100;
     s->batch_size = 32;
     s->shuffle = 1;
@@ -1033,7 +1033,7 @@ static void format_schedule(dl_str *b, const opt_schedule *c)
 static void format_optimizer(dl_str *b, const dl_spec *s)
 {
     char n1[NT_BUF], n2[NT_BUF];
-    const opt_config *o = &s->opt;
+    const opt_opts *o = &s->opt;
     dl_str_printf(b, "optimizer:\n  name: %s\n  lr: %s\n", opt_kind_name(o->kind), num(o->lr, n1));
     if (opt_key_applies("momentum", o->kind))
         dl_str_printf(b, "  momentum: %s\n", num(o->momentum, n1));

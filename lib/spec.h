@@ -32,7 +32,7 @@ typedef struct dl_spec {
     double init_scale;                       /* normal/uniform only */
     /* loss and optimizer */
     nn_loss loss;
-    opt_config opt;
+    opt_opts opt;
     opt_schedule sched;
     /* training */
     uint64_t epochs;

@@ -31,7 +31,7 @@ int dl_dtype_parse(const char *s)
     for (int d = DL_U8; d <= DL_F64; d++)
         if (strcmp(s, dtype_names[d]) == 0)
             return d;
-    return 0;
+    return -1;
 }
 
 int dl_dtype_is_float(int dtype) { return dtype == DL_F32 || dtype == DL_F64; }
@@ -82,7 +82,7 @@ uint64_t dl_tensor_rows(const dl_tensor *t) { return t->rank ? t->shape[0] : 1; 
 
 /* ============================ life cycle ============================ */
 
-int dl_tensor_set_name(dl_tensor *t, const char *name, dl_err *e)
+int dl_tensor_rename(dl_tensor *t, const char *name, dl_err *e)
 {
     size_t len = strlen(name);
     if (len > DL_NAME_MAX)
@@ -101,7 +101,7 @@ int dl_tensor_alloc(dl_tensor *t, const char *name, int dtype, int rank,
     uint64_t nbytes;
     memset(t, 0, sizeof *t);
     if (dl_shape_bytes(dtype, rank, shape, NULL, &nbytes, e) ||
-        dl_tensor_set_name(t, name, e))
+        dl_tensor_rename(t, name, e))
         return e->code;
     t->dtype = dtype;
     t->rank = rank;

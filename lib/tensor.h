@@ -29,7 +29,7 @@ typedef struct dl_tensor {
 
 size_t dl_dtype_size(int dtype);           /* 0 for an unknown dtype */
 const char *dl_dtype_name(int dtype);      /* "f32", ... or "?" */
-int dl_dtype_parse(const char *s);         /* 0 when unknown */
+int dl_dtype_parse(const char *s);         /* -1 when unknown, as every *_parse */
 int dl_dtype_is_float(int dtype);
 
 /* Element count and byte size, checked against overflow and the size limit. */
@@ -47,7 +47,8 @@ int dl_tensor_alloc(dl_tensor *t, const char *name, int dtype, int rank,
 int dl_tensor_alloc2(dl_tensor *t, const char *name, int dtype, uint64_t rows,
                      uint64_t cols, dl_err *e);
 void dl_tensor_free(dl_tensor *t);
-int dl_tensor_set_name(dl_tensor *t, const char *name, dl_err *e);
+/* Gives t the name (at most DL_NAME_MAX bytes, else DL_EUSAGE). */
+int dl_tensor_rename(dl_tensor *t, const char *name, dl_err *e);
 int dl_tensor_copy(dl_tensor *dst, const dl_tensor *src, dl_err *e);
 /* Converts the data in place to `dtype` (floats: C casts; to integers only
  * from integers or from floats that are exactly integral). */

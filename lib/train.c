@@ -27,7 +27,7 @@ typedef struct tr_snapshot {
 } tr_snapshot;
 
 typedef struct trainer {
-    const tr_config *cfg;
+    const tr_opts *cfg;
     dl_spec spec;           /* the config's spec with the input size filled in */
     nn_net net;
     opt_state opt;
@@ -336,7 +336,7 @@ static int same_setup(const dl_spec *a, const dl_spec *b, dl_err *e)
 }
 
 /* The checkpoint file's name, so that a message says which file is wrong. */
-static const char *ckpt_label(const tr_config *c)
+static const char *ckpt_label(const tr_opts *c)
 {
     return c->ckpt_label ? c->ckpt_label : "checkpoint";
 }
@@ -374,7 +374,7 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
 /* Initial weights: resumed, copied from --init-from, or drawn from the seed. */
 static int start_weights(trainer *t, dl_err *e)
 {
-    const tr_config *c = t->cfg;
+    const tr_opts *c = t->cfg;
     dl_rng_seed(&t->rng, t->spec.seed ^ SEED_SHUFFLE);
     t->best_loss = INFINITY;
     if (c->resume)
@@ -531,7 +531,7 @@ static int eval_loss(trainer *t, const tr_rows *r, double *out, dl_err *e)
 static void write_logs(const trainer *t, double train_loss, double val_loss, double lr,
                        double secs, int improved)
 {
-    const tr_config *c = t->cfg;
+    const tr_opts *c = t->cfg;
     unsigned long long ep = (unsigned long long)t->epoch;
     if (c->log)
         fprintf(c->log, "%llu\t%.9g\t%.9g\t%.9g\t%.6f\t%d\t%.9g\n", ep, train_loss, val_loss, lr,
@@ -580,7 +580,7 @@ static int nan_stop(const trainer *t, const char *what, dl_err *e)
 
 static int train_loop(trainer *t, dl_err *e)
 {
-    const tr_config *c = t->cfg;
+    const tr_opts *c = t->cfg;
     while (t->epoch < t->spec.epochs) {
         double start = now_seconds();
         double lr = opt_schedule_lr(&t->spec.sched, t->spec.opt.lr, t->epoch);
@@ -617,7 +617,7 @@ static int train_loop(trainer *t, dl_err *e)
     return 0;
 }
 
-static void write_headers(const tr_config *c)
+static void write_headers(const tr_opts *c)
 {
     if (c->log)
         fprintf(c->log, "epoch\ttrain_loss\tval_loss\tlr\tseconds\tbest\tgrad_norm\n");
@@ -636,7 +636,7 @@ static int same_design(const dl_tensor *a, const dl_tensor *b)
 
 /* --resume continues the saved run: its data must have gone through the
  * checkpoint's design, or like the checkpoint's data through none. */
-static int resume_design(const tr_config *c, const dl_tensor *design, dl_err *e)
+static int resume_design(const tr_opts *c, const dl_tensor *design, dl_err *e)
 {
     const dl_tensor *saved = c->resume ? dl_set_find(c->resume, "design") : NULL;
     if (!c->resume || (!saved && !design) || (saved && design && same_design(saved, design)))
@@ -682,7 +682,7 @@ static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const c
     return dl_set_put(val, &phi, e);
 }
 
-int tr_train(const tr_config *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
+int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
              dl_err *e)
 {
     trainer t;

@@ -22,7 +22,7 @@
 #include "spec.h"
 #include "tensor.h"
 
-typedef struct tr_config {
+typedef struct tr_opts {
     const dl_spec *spec;
     const char *data_label;          /* names the training data in messages */
     const char *val_label;           /* names the validation set, if any */
@@ -34,7 +34,7 @@ typedef struct tr_config {
     dl_tensor_set *resume;           /* checkpoint to continue exactly, or NULL */
     dl_tensor_set *init_from;        /* checkpoint whose weights start the run, or NULL */
     const char *ckpt_label;          /* names the resume or init_from file in messages */
-} tr_config;
+} tr_opts;
 
 /* Trains on data (records x, y; a `design` record is moved into the
  * checkpoint) and the optional validation set val (x, y).  Returns:
@@ -44,7 +44,7 @@ typedef struct tr_config {
  *   DL_EINTR  *stop was set; ckpt holds the best epoch so far;
  *   other     an error; ckpt is left empty.
  * e describes what happened in the DL_ENUM and DL_EINTR cases too. */
-int tr_train(const tr_config *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
+int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
              dl_err *e);
 
 #endif

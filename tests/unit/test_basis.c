@@ -11,7 +11,7 @@
 
 static const double xs1[6] = {-1.0, -0.25, 0.0, 0.5, 1.5, 2.0};
 
-static bf_design *fit(const bf_options *o, const double *x, size_t n, size_t dim)
+static bf_design *fit(const bf_opts *o, const double *x, size_t n, size_t dim)
 {
     bf_design *d = NULL;
     dl_err e;
@@ -22,7 +22,7 @@ static bf_design *fit(const bf_options *o, const double *x, size_t n, size_t dim
 
 /* Fits o on xs1 (one input), checks the column count, writes the design
  * of all six rows into out. */
-static void design_xs1(const bf_options *o, size_t cols, double *out)
+static void design_xs1(const bf_opts *o, size_t cols, double *out)
 {
     dl_err e;
     bf_design *d = fit(o, xs1, 6, 1);
@@ -35,8 +35,8 @@ static void design_xs1(const bf_options *o, size_t cols, double *out)
 static void test_poly_matches_sklearn(void)
 {
     test_mat x = mat_load("poly_x"), phi = mat_load("poly_phi");
-    bf_options o;
-    bf_options_init(&o);
+    bf_opts o;
+    bf_opts_defaults(&o);
     o.poly = 3;
     bf_design *d = fit(&o, x.v, x.rows, x.cols);
     CHECK(d && bf_output_dim(d) == 10 && phi.cols == 10);
@@ -52,8 +52,8 @@ static void test_poly_matches_sklearn(void)
 
 static void test_poly_one_input_direct(void)
 {
-    bf_options o;
-    bf_options_init(&o);
+    bf_opts o;
+    bf_opts_defaults(&o);
     o.poly = 15;
     double out[6 * 16];
     design_xs1(&o, 16, out);
@@ -64,10 +64,10 @@ static void test_poly_one_input_direct(void)
 
 static void test_column_counts(void)
 {
-    bf_options o;
+    bf_opts o;
     uint64_t cols;
     dl_err e;
-    bf_options_init(&o);
+    bf_opts_defaults(&o);
     o.poly = 3;
     CHECK(bf_count_columns(&o, 8, &cols, &e) == 0 && cols == 165); /* C(11, 3) */
     o.poly = 15;
@@ -76,21 +76,21 @@ static void test_column_counts(void)
     CHECK(bf_count_columns(&o, 100, &cols, &e) == 0 && cols == 46897636623981ULL);
     o.poly = 60;
     CHECK(bf_count_columns(&o, 1000, &cols, &e) == DL_ENOMEM);
-    bf_options_init(&o);
+    bf_opts_defaults(&o);
     o.rbf = 5;
     o.fourier = 2;
     o.legendre = 3;
     o.bias = 0;
     CHECK(bf_count_columns(&o, 2, &cols, &e) == 0 && cols == 25 + 8 + 6);
-    bf_options_init(&o);
+    bf_opts_defaults(&o);
     o.bias = 0;
     CHECK(bf_count_columns(&o, 2, &cols, &e) == DL_EUSAGE);
 }
 
 static void test_rbf_grid_direct(void)
 {
-    bf_options o;
-    bf_options_init(&o);
+    bf_opts o;
+    bf_opts_defaults(&o);
     o.bias = 0;
     o.rbf = 4;
     o.rbf_width = 0.3;
@@ -115,8 +115,8 @@ static void test_rbf_kmeans_seeded(void)
         x[2 * i] = i < 10 ? 0.1 * i : 5 + 0.1 * i;
         x[2 * i + 1] = i < 10 ? 1.0 : -1.0;
     }
-    bf_options o;
-    bf_options_init(&o);
+    bf_opts o;
+    bf_opts_defaults(&o);
     o.rbf = 2;
     o.rbf_centers = BF_CENTERS_KMEANS;
     o.rbf_alpha = 0.5;
@@ -142,8 +142,8 @@ static void test_rbf_kmeans_seeded(void)
 
 static void test_fourier_legendre_standardize(void)
 {
-    bf_options o;
-    bf_options_init(&o);
+    bf_opts o;
+    bf_opts_defaults(&o);
     o.bias = 0;
     o.fourier = 2;
     o.legendre = 3;
@@ -157,7 +157,7 @@ static void test_fourier_legendre_standardize(void)
         CHECK_NEAR(out[i * 7 + 5], 0.5 * (3 * t * t - 1), 1e-14);
         CHECK_NEAR(out[i * 7 + 6], 0.5 * (5 * t * t * t - 3 * t), 1e-14);
     }
-    bf_options_init(&o);
+    bf_opts_defaults(&o);
     o.standardize = 1;
     o.poly = 1;
     double z[12], sum = 0, ss = 0;
@@ -172,8 +172,8 @@ static void test_fourier_legendre_standardize(void)
 static void test_record_round_trip(void)
 {
     double x[12] = {0.1, 2, 0.7, -3, 0.3, 1, 0.9, 0.5, -0.2, 4, 0.4, 0};
-    bf_options o;
-    bf_options_init(&o);
+    bf_opts o;
+    bf_opts_defaults(&o);
     o.standardize = 1;
     o.poly = 2;
     o.rbf = 3;

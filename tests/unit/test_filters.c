@@ -241,7 +241,7 @@ static int write_interleaved(const char *path, const double *x, const double *y,
     return st_writer_close(w, e);
 }
 
-static int run_fit(const fit_options *o, const char *in, const char *out, dl_err *e)
+static int run_fit(const fit_opts *o, const char *in, const char *out, dl_err *e)
 {
     cli_filter_io io = {in, out, 0};
     return cli_run_filter(&io, fit_filter, o, e);
@@ -264,15 +264,15 @@ static void test_fit_pairs_interleaved_chunks(void)
 {
     double x[N * P], y[N * K];
     make_data(x, y, 11);
-    ls_options dense;
+    ls_opts dense;
     ls_result ref = {0};
     dl_err e = {0};
-    ls_options_init(&dense);
+    ls_opts_defaults(&dense);
     CHECK(ls_solve_dense(x, y, N, P, K, &dense, &ref, &e) == 0);
     CHECK(write_interleaved(tmp_path("xy.dlt"), x, y, &e) == 0);
     for (int method = LS_SVD; method <= LS_NORMAL; method++) {
-        fit_options o = {0};
-        ls_options_init(&o.ls);
+        fit_opts o = {0};
+        ls_opts_defaults(&o.ls);
         o.ls.method = method;
         o.quiet = 1;
         CHECK(run_fit(&o, tmp_path("xy.dlt"), tmp_path("m.ckpt"), &e) == 0);
@@ -291,8 +291,8 @@ static void test_fit_refuses_unpaired_rows(void)
     CHECK(st_writer_open(&w, tmp_path("bad.dlt"), 0, &e) == 0);
     CHECK(put(w, "x", x, N, P, &e) == 0 && put(w, "y", y, N - 10, K, &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
-    fit_options o = {0};
-    ls_options_init(&o.ls);
+    fit_opts o = {0};
+    ls_opts_defaults(&o.ls);
     o.quiet = 1;
     CHECK(run_fit(&o, tmp_path("bad.dlt"), tmp_path("m.ckpt"), &e) == DL_EDATA);
     CHECK(strstr(e.msg, "x has 50 rows but y has 40") != NULL);
@@ -308,8 +308,8 @@ static void test_fit_reports_on_log(void)
     char line[256];
     make_data(x, y, 13);
     CHECK(write_interleaved(tmp_path("xy.dlt"), x, y, &e) == 0);
-    fit_options o = {0};
-    ls_options_init(&o.ls);
+    fit_opts o = {0};
+    ls_opts_defaults(&o.ls);
     o.log = tmpfile();
     o.tool = "dl-test";
     CHECK(o.log && run_fit(&o, tmp_path("xy.dlt"), tmp_path("m.ckpt"), &e) == 0);
@@ -409,8 +409,8 @@ static void test_design_streams_x_and_passes_the_rest(void)
     CHECK(st_writer_open(&w, tmp_path("raw.dlt"), 0, &e) == 0);
     CHECK(put(w, "x", x, 3, 2, &e) == 0 && put(w, "y", y, 3, 1, &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
-    design_options o = {0};
-    bf_options_init(&o.basis);
+    design_opts o = {0};
+    bf_opts_defaults(&o.basis);
     o.basis.poly = 1;
     o.quiet = 1;
     cli_filter_io io = {tmp_path("raw.dlt"), tmp_path("phi.dlt"), 0};
@@ -442,11 +442,11 @@ static void test_predict_applies_the_fitted_model(void)
     dl_err e = {0};
     make_data(x, y, 16);
     CHECK(write_interleaved(tmp_path("xy.dlt"), x, y, &e) == 0);
-    fit_options f = {0};
-    ls_options_init(&f.ls);
+    fit_opts f = {0};
+    ls_opts_defaults(&f.ls);
     f.quiet = 1;
     CHECK(run_fit(&f, tmp_path("xy.dlt"), tmp_path("m.ckpt"), &e) == 0);
-    predict_options o = {tmp_path("m.ckpt"), 0, 0, 0.5};
+    predict_opts o = {tmp_path("m.ckpt"), 0, 0, 0.5};
     cli_filter_io io = {tmp_path("xy.dlt"), tmp_path("yhat.dlt"), 0};
     CHECK(cli_run_filter(&io, predict_filter, &o, &e) == 0);
     dl_tensor_set ck, out;
@@ -492,11 +492,11 @@ static void test_tsv_and_json_records(void)
 {
     double y[3] = {1.5, 2, 3}, yhat[3] = {1.5, 2, 4};
     const char *tags[] = {"run=7"};
-    mio_options o = {0};
+    mio_opts o = {0};
     mt_report r;
     dl_err e = {0};
     char buf[1024];
-    mt_options_default(&o.mt);
+    mt_opts_defaults(&o.mt);
     o.tags = tags;
     o.ntags = 1;
     o.header = 1;

@@ -27,10 +27,10 @@ static int stats_of(ls_stats *s, const test_mat *x, const test_mat *y, size_t fi
 static void solve_dense_method(int method)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load("wc_w_lstsq");
-    ls_options o;
+    ls_opts o;
     ls_result r;
     dl_err e;
-    ls_options_init(&o);
+    ls_opts_defaults(&o);
     o.method = method;
     CHECK(ls_solve_dense(x.v, y.v, x.rows, x.cols, y.cols, &o, &r, &e) == 0);
     check_matrix(r.w, &w, 1e-10);
@@ -48,11 +48,11 @@ static void solve_from_stats(const char *want_name, double ridge, double alpha, 
                              double tol)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load(want_name);
-    ls_options o;
+    ls_opts o;
     ls_stats s;
     ls_result r;
     dl_err e;
-    ls_options_init(&o);
+    ls_opts_defaults(&o);
     o.method = LS_NORMAL;
     o.ridge = ridge;
     o.alpha = alpha;
@@ -81,11 +81,11 @@ static void test_enet_matches_sklearn(void)
 static void test_metrics_from_stats(void)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
-    ls_options o;
+    ls_opts o;
     ls_stats s;
     ls_result dense, normal;
     dl_err e;
-    ls_options_init(&o);
+    ls_opts_defaults(&o);
     CHECK(ls_solve_dense(x.v, y.v, x.rows, x.cols, y.cols, &o, &dense, &e) == 0);
     CHECK(stats_of(&s, &x, &y, 0, x.rows) == 0);
     CHECK(ls_solve_stats(&s, &o, &normal, &e) == 0);
@@ -103,11 +103,11 @@ static void test_duplicate_column(void)
 {
     test_mat x = mat_load("dup_x"), y = mat_load("dup_y"), w = mat_load("dup_w");
     test_mat rank = mat_load("dup_rank");
-    ls_options o;
+    ls_opts o;
     ls_result r;
     ls_stats s;
     dl_err e;
-    ls_options_init(&o);
+    ls_opts_defaults(&o);
     CHECK(ls_solve_dense(x.v, y.v, x.rows, x.cols, 1, &o, &r, &e) == 0);
     check_matrix(r.w, &w, 1e-10);
     CHECK(rank.v && r.rank == (int)rank.v[0]);
@@ -128,12 +128,12 @@ static void test_duplicate_column(void)
 static void test_partial_combine(void)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
-    ls_options o;
+    ls_opts o;
     ls_stats whole, part[3];
     ls_result a, b;
     dl_err e;
     size_t cut[4] = {0, 7, 31, 60};
-    ls_options_init(&o);
+    ls_opts_defaults(&o);
     CHECK(stats_of(&whole, &x, &y, 0, x.rows) == 0);
     for (int i = 0; i < 3; i++)
         CHECK(stats_of(&part[i], &x, &y, cut[i], cut[i + 1] - cut[i]) == 0);
@@ -162,11 +162,11 @@ static void test_posterior(void)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
     test_mat sigma2 = mat_load("wc_sigma2"), cov0 = mat_load("wc_cov0");
-    ls_options o;
+    ls_opts o;
     ls_stats s;
     ls_result r;
     dl_err e;
-    ls_options_init(&o);
+    ls_opts_defaults(&o);
     o.method = LS_NORMAL;
     o.ridge = 0.5;
     o.posterior = 1;
@@ -190,11 +190,11 @@ static void test_posterior(void)
 static void test_qr_folds(void)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load("wc_w_lstsq");
-    ls_options o;
+    ls_opts o;
     ls_result r;
     ls_qr q;
     dl_err e;
-    ls_options_init(&o);
+    ls_opts_defaults(&o);
     CHECK(ls_qr_init_chunk(&q, x.cols, y.cols, 7, &e) == 0);
     for (size_t i = 0; i < x.rows; i += 11) { /* input chunks unlike the folds */
         size_t n = x.rows - i < 11 ? x.rows - i : 11;
@@ -215,11 +215,11 @@ static void test_qr_folds(void)
 static void test_more_columns_than_rows(void)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
-    ls_options o;
+    ls_opts o;
     ls_stats s;
     ls_result r;
     dl_err e;
-    ls_options_init(&o);
+    ls_opts_defaults(&o);
     CHECK(ls_solve_dense(x.v, y.v, 3, x.cols, y.cols, &o, &r, &e) == DL_EDATA);
     CHECK(strstr(e.msg, "3 rows cannot determine 4 weights") != NULL);
     CHECK(stats_of(&s, &x, &y, 0, 3) == 0);
@@ -236,11 +236,11 @@ static void test_more_columns_than_rows(void)
 static void test_numerical_failure_returns_its_code(void)
 {
     const double x[] = {1, 0, 0, 1, 1, 1}, y[] = {1, 2, 3};
-    ls_options o;
+    ls_opts o;
     ls_stats s;
     ls_result r;
     dl_err e;
-    ls_options_init(&o);
+    ls_opts_defaults(&o);
     o.method = LS_NORMAL;
     CHECK(ls_stats_init(&s, 2, 1, &e) == 0);
     ls_stats_add(&s, x, y, 3);

@@ -65,8 +65,8 @@ static int read_fixture(FILE *in, fixture *f)
 
 static void check_fixture(const fixture *f, int force_task)
 {
-    mt_options o;
-    mt_options_default(&o);
+    mt_opts o;
+    mt_opts_defaults(&o);
     o.threshold = f->threshold;
     o.q = f->q;
     o.eps = f->eps;
@@ -125,8 +125,8 @@ static void test_sklearn_fixtures(void)
 static int eval_simple(const double *y, const double *yhat, size_t n, size_t ky, size_t kyhat,
                        int task, mt_report *r, dl_err *e)
 {
-    mt_options o;
-    mt_options_default(&o);
+    mt_opts o;
+    mt_opts_defaults(&o);
     o.task = task;
     mt_data d = {y, yhat, n, ky, kyhat};
     return mt_evaluate(&d, &o, r, e);

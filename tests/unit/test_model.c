@@ -42,7 +42,7 @@ static dl_tensor column(const double *v, uint64_t n, uint64_t cols)
 /* A cubic-free quadratic: design bias + poly 2 on one input, w = 1, 2, 3. */
 static void quadratic(dl_tensor_set *s, int posterior)
 {
-    bf_options o;
+    bf_opts o;
     bf_design *d;
     dl_tensor rec;
     dl_err e;
@@ -50,7 +50,7 @@ static void quadratic(dl_tensor_set *s, int posterior)
     uint64_t ws[2] = {3, 1}, cs[3] = {1, 3, 3}, ks[1] = {1};
     dl_set_init(s);
     add_text(s, "model", "kind: linear\nsolver: svd\n");
-    bf_options_init(&o);
+    bf_opts_defaults(&o);
     o.poly = 2;
     if (bf_fit(&d, &o, NULL, 0, 1, &e) == 0 && bf_to_record(d, &rec, &e) == 0)
         dl_set_add(s, &rec, &e);

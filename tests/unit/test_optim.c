@@ -65,7 +65,7 @@ static int params_match(const float *a, const double *b, size_t n, const char *w
     return ok;
 }
 
-static void check_against_torch(const char *name, const opt_config *c)
+static void check_against_torch(const char *name, const opt_opts *c)
 {
     fixture_net f;
     opt_state o;
@@ -88,10 +88,10 @@ static void check_against_torch(const char *name, const opt_config *c)
     nn_free(&f.net);
 }
 
-static opt_config config(int kind, double lr)
+static opt_opts config(int kind, double lr)
 {
-    opt_config c;
-    opt_config_default(&c, kind);
+    opt_opts c;
+    opt_opts_defaults(&c, kind);
     c.lr = lr;
     c.weight_decay = 0.0;
     return c;
@@ -120,7 +120,7 @@ static void test_optimizers_match_torch(void)
         {"sgd_l1", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0.01},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        opt_config c = config(cases[i].kind, cases[i].lr);
+        opt_opts c = config(cases[i].kind, cases[i].lr);
         c.momentum = cases[i].momentum;
         c.nesterov = cases[i].nesterov;
         c.beta1 = cases[i].beta1;
@@ -142,7 +142,7 @@ static void test_comparison_can_fail(void)
     opt_state o;
     dl_err e;
     double want[FIX_MAX];
-    opt_config c = config(OPT_ADAMW, 0.01);
+    opt_opts c = config(OPT_ADAMW, 0.01);
     c.beta1 = 0.8;
     c.beta2 = 0.99;
     c.eps = 1e-6;
@@ -189,7 +189,7 @@ static void test_simd_adam_matches_scalar(void)
 static void test_norm_and_clip(void)
 {
     float w[4] = {1, -2, 0, 3}, g[4] = {3, 0, 4, 0};
-    opt_config c = config(OPT_SGD, 1.0);
+    opt_opts c = config(OPT_SGD, 1.0);
     opt_state o;
     dl_err e;
     c.clip_norm = 1.0;
@@ -207,7 +207,7 @@ static void test_bias_ranges(void)
 {
     float w[6] = {1, -1, 2, 5, 0, -3}, g[6] = {0};
     opt_range bias[1] = {{3, 2}}; /* elements 3 and 4 are biases */
-    opt_config c = config(OPT_SGD, 0.5);
+    opt_opts c = config(OPT_SGD, 0.5);
     opt_state o;
     dl_err e;
     c.l1 = 0.1;
@@ -237,7 +237,7 @@ static void test_bias_ranges(void)
 
 /* Five steps, state saved and restored into a fresh optimizer, five more:
  * bit-identical to ten uninterrupted steps. */
-static void check_resume(const opt_config *c)
+static void check_resume(const opt_opts *c)
 {
     fixture_net a, b;
     opt_state oa, ob, oc;
@@ -272,7 +272,7 @@ static void check_resume(const opt_config *c)
 
 static void test_resume_exact(void)
 {
-    opt_config c = config(OPT_ADAMW, 0.01);
+    opt_opts c = config(OPT_ADAMW, 0.01);
     c.weight_decay = 0.1;
     check_resume(&c);
     c = config(OPT_SGD, 0.05);
@@ -298,7 +298,7 @@ static void test_schedules_match_torch(void)
     double want[FIX_MAX];
     opt_schedule s;
     dl_err e;
-    opt_schedule_default(&s);
+    opt_schedule_defaults(&s);
     for (uint64_t t = 0; t < 12; t++)
         CHECK(opt_schedule_lr(&s, 0.1, t) == 0.1);
     s.kind = SCHED_STEP;
@@ -308,7 +308,7 @@ static void test_schedules_match_torch(void)
     CHECK(fixture_line("sched.txt", 0, want) == 12);
     for (uint64_t t = 0; t < 12; t++)
         CHECK_NEAR(opt_schedule_lr(&s, 0.1, t), want[t], 1e-9);
-    opt_schedule_default(&s);
+    opt_schedule_defaults(&s);
     s.kind = SCHED_COSINE;
     s.t_max = 12;
     s.eta_min = 0.001;
@@ -316,7 +316,7 @@ static void test_schedules_match_torch(void)
     for (uint64_t t = 0; t < 12; t++)
         CHECK_NEAR(opt_schedule_lr(&s, 0.1, t), want[t], 1e-9);
     CHECK(opt_schedule_lr(&s, 0.1, 40) == 0.001);
-    opt_schedule_default(&s);
+    opt_schedule_defaults(&s);
     s.warmup = 4;
     CHECK(fixture_line("sched.txt", 2, want) == 12);
     for (uint64_t t = 0; t < 12; t++)
@@ -329,12 +329,12 @@ static void test_schedules_match_torch(void)
 
 static void test_config_errors(void)
 {
-    opt_config c;
+    opt_opts c;
     opt_state o;
     dl_err e;
     CHECK(opt_kind_parse("adamw") == OPT_ADAMW && opt_kind_parse("adagrad") == -1);
     CHECK_STR(opt_kind_name(OPT_RMSPROP), "rmsprop");
-    opt_config_default(&c, OPT_ADAMW);
+    opt_opts_defaults(&c, OPT_ADAMW);
     CHECK(c.lr == 1e-3 && c.weight_decay == 1e-2 && c.beta2 == 0.999 && c.decay_bias == 1);
     CHECK(opt_config_check(&c, &e) == 0);
     c.lr = -1;
@@ -342,19 +342,19 @@ static void test_config_errors(void)
     CHECK(o.m == NULL && o.v == NULL);
     c.lr = NAN;
     CHECK(opt_config_check(&c, &e) == DL_EDATA);
-    opt_config_default(&c, OPT_SGD);
+    opt_opts_defaults(&c, OPT_SGD);
     c.nesterov = 1;
     CHECK(opt_config_check(&c, &e) == DL_EDATA && strstr(e.msg, "nesterov"));
-    opt_config_default(&c, OPT_ADAM);
+    opt_opts_defaults(&c, OPT_ADAM);
     c.beta1 = 1.0;
     CHECK(opt_config_check(&c, &e) == DL_EDATA);
-    opt_config_default(&c, OPT_ADAM);
+    opt_opts_defaults(&c, OPT_ADAM);
     c.weight_decay = -0.1;
     CHECK(opt_config_check(&c, &e) == DL_EDATA);
-    opt_config_default(&c, OPT_ADAM);
+    opt_opts_defaults(&c, OPT_ADAM);
     c.eps = 0;
     CHECK(opt_config_check(&c, &e) == DL_EDATA);
-    opt_config_default(&c, OPT_ADAM);
+    opt_opts_defaults(&c, OPT_ADAM);
     c.clip_norm = -1;
     CHECK(opt_config_check(&c, &e) == DL_EDATA);
 }

@@ -23,7 +23,7 @@ static const char *temp_table(const char *text)
 /* Builds a script from a table with the given builder; returns malloc'd
  * text or NULL (the error in e). */
 static char *script_of(const char *table,
-                       int (*build)(const pl_table *, const pl_options *, FILE *, dl_err *),
+                       int (*build)(const pl_table *, const pl_opts *, FILE *, dl_err *),
                        int log_scale, dl_err *e)
 {
     pl_table t;
@@ -32,8 +32,8 @@ static char *script_of(const char *table,
     unlink(path);
     if (rc)
         return NULL;
-    pl_options o;
-    pl_options_default(&o);
+    pl_opts o;
+    pl_opts_defaults(&o);
     o.log_scale = log_scale;
     char *text = NULL;
     size_t len = 0;
