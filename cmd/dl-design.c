@@ -131,14 +131,14 @@ static int parse_args(int argc, char **argv, design_args *a, dl_err *e)
     int rc = cli_parse_filter(argc, argv, &spec, a, NULL, NULL, &a->io.input, e);
     if (rc)
         return rc;
-    if (a->opt.apply && !bf_options_empty(basis))
+    if (a->opt.apply && !bf_opts_empty(basis))
         return dl_fail(e, DL_EUSAGE,
                        "--apply takes the basis from its file; give no basis options");
     if (a->rbf_option_given && !basis->rbf)
         return dl_fail(e, DL_EUSAGE, "--centers, --width and --alpha go with --rbf K");
     if (basis->rbf_width > 0 && basis->rbf_alpha > 0)
         return dl_fail(e, DL_EUSAGE, "--width and --alpha say the same thing: give one");
-    if (bf_options_empty(basis))
+    if (bf_opts_empty(basis))
         basis->poly = 1;
     a->opt.log = stderr;
     a->opt.tool = TOOL;

@@ -31,12 +31,12 @@ void bf_opts_defaults(bf_opts *o)
     o->bias = 1;
 }
 
-int bf_options_empty(const bf_opts *o)
+int bf_opts_empty(const bf_opts *o)
 {
     return o->poly == 0 && o->rbf == 0 && o->fourier == 0 && o->legendre == 0;
 }
 
-int bf_options_need_data(const bf_opts *o)
+int bf_opts_need_data(const bf_opts *o)
 {
     return o->standardize || o->rbf || o->fourier || o->legendre;
 }
@@ -375,7 +375,7 @@ static int check_options(const bf_opts *o, size_t n, size_t inputs, dl_err *e)
 {
     if (inputs == 0)
         return dl_fail(e, DL_EDATA, "design: x has no columns");
-    if (n == 0 && bf_options_need_data(o))
+    if (n == 0 && bf_opts_need_data(o))
         return dl_fail(e, DL_EDATA, "design: fitting needs at least one row of x");
     if (o->poly < 0 || o->rbf < 0 || o->fourier < 0 || o->legendre < 0)
         return dl_fail(e, DL_EUSAGE, "design: negative basis size");
@@ -746,6 +746,13 @@ int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
     }
     *out = d;
     return 0;
+}
+
+int bf_design_equal(const dl_tensor *a, const dl_tensor *b)
+{
+    uint64_t len = dl_tensor_nbytes(a);
+    return a->dtype == b->dtype && dl_tensor_nbytes(b) == len &&
+           (len == 0 || memcmp(a->data, b->data, (size_t)len) == 0);
 }
 
 void bf_describe(const bf_design *d, char *buf, size_t len)

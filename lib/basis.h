@@ -45,9 +45,9 @@ typedef struct bf_opts {
 /* The defaults: bias on, everything else off. */
 void bf_opts_defaults(bf_opts *o);
 /* 1 when no basis block was chosen (then dl-design uses poly 1: x itself). */
-int bf_options_empty(const bf_opts *o);
+int bf_opts_empty(const bf_opts *o);
 /* 1 when fitting needs the training data (ranges, moments, centers). */
-int bf_options_need_data(const bf_opts *o);
+int bf_opts_need_data(const bf_opts *o);
 /* Number of design columns for `inputs` inputs, or DL_ENOMEM when it does
  * not fit in 64 bits (the curse of dimensionality made concrete). */
 int bf_count_columns(const bf_opts *o, uint64_t inputs, uint64_t *cols, dl_err *e);
@@ -71,6 +71,9 @@ int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, const char *name
 /* The `design` record: u8 rank-1 text.  bf_to_record allocates rec. */
 int bf_to_record(const bf_design *d, dl_tensor *rec, dl_err *e);
 int bf_from_record(bf_design **d, const dl_tensor *rec, dl_err *e);
+/* 1 when two `design` records are the same design (the same bytes: the
+ * record is written with %.17g, so the same basis gives the same text). */
+int bf_design_equal(const dl_tensor *a, const dl_tensor *b);
 /* One line for reports: "bias + poly 3 (20 columns from 3 inputs)". */
 void bf_describe(const bf_design *d, char *buf, size_t len);
 

@@ -222,7 +222,7 @@ int design_run(st_reader *r, st_writer *w, const design_opts *o, dl_err *e)
     bf_design *d = NULL;
     int rc = o->apply ? load_design(o->apply, &d, e) : 0;
     if (!rc)
-        rc = d || !bf_options_need_data(&o->basis) ? stream_records(r, w, o, d, e)
+        rc = d || !bf_opts_need_data(&o->basis) ? stream_records(r, w, o, d, e)
                                                    : fit_then_write(r, w, o, e);
     bf_free(d);
     return rc ? e->code : 0;

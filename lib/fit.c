@@ -111,8 +111,7 @@ static int read_design_record(xy_input *in, const st_header *h, dl_err *e)
         return st_read_payload(in->r, h, &in->design, e) ? e->code : 0;
     if (st_read_payload(in->r, h, &t, e))
         return e->code;
-    int same = dl_tensor_nbytes(&t) == dl_tensor_nbytes(&in->design) &&
-               memcmp(t.data, in->design.data, (size_t)dl_tensor_nbytes(&t)) == 0;
+    int same = bf_design_equal(&t, &in->design);
     dl_tensor_free(&t);
     if (!same)
         return dl_fail(e, DL_EDATA, "%s: record %llu ('design'): a second, different design",

@@ -218,9 +218,7 @@ int mdl_design_upstream(const mdl_model *m) { return m->design_upstream; }
 
 int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e)
 {
-    uint64_t len = dl_tensor_nelem(design_rec);
-    if (!m->design || design_rec->dtype != DL_U8 || len != dl_tensor_nelem(&m->design_rec) ||
-        memcmp(design_rec->data, m->design_rec.data, (size_t)len) != 0)
+    if (!m->design || !bf_design_equal(design_rec, &m->design_rec))
         return dl_fail(e, DL_EDATA, "the input went through a design that is not the "
                                     "checkpoint's; give raw x (the checkpoint applies its design)");
     m->design_upstream = 1;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "basis.h"
 #include "model.h"
 
 int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e)
@@ -77,8 +78,7 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
             memset(t, 0, sizeof *t);
             return 0;
         }
-        if (dl_tensor_nbytes(t) != dl_tensor_nbytes(ps->design) ||
-            memcmp(t->data, ps->design->data, (size_t)dl_tensor_nbytes(t)) != 0)
+        if (!bf_design_equal(t, ps->design))
             return dl_fail(e, DL_EDATA, "the partials were made with different designs");
         return 0;
     }

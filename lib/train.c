@@ -626,20 +626,12 @@ static void write_headers(const tr_opts *c)
                 "grad_w_norm\tgrad_b_norm\n");
 }
 
-/* Two design records describe the same basis. */
-static int same_design(const dl_tensor *a, const dl_tensor *b)
-{
-    uint64_t len = dl_tensor_nbytes(a);
-    return a->dtype == b->dtype && dl_tensor_nbytes(b) == len &&
-           memcmp(a->data, b->data, (size_t)len) == 0;
-}
-
 /* --resume continues the saved run: its data must have gone through the
  * checkpoint's design, or like the checkpoint's data through none. */
 static int resume_design(const tr_opts *c, const dl_tensor *design, dl_err *e)
 {
     const dl_tensor *saved = c->resume ? dl_set_find(c->resume, "design") : NULL;
-    if (!c->resume || (!saved && !design) || (saved && design && same_design(saved, design)))
+    if (!c->resume || (!saved && !design) || (saved && design && bf_design_equal(saved, design)))
         return 0;
     const char *why = !design ? "the checkpoint's training data went through a design, the "
                                 "data did not (dl-design --apply the checkpoint first)"
@@ -663,7 +655,7 @@ static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const c
         return dl_fail(e, DL_EDATA, "%s went through a design (it has a 'design' record) but "
                        "the training data did not", label);
     if (val_design) {
-        if (!same_design(val_design, design))
+        if (!bf_design_equal(val_design, design))
             return dl_fail(e, DL_EDATA, "%s went through a different design than the training "
                            "data; give it raw (the training design is applied to it)", label);
         dl_set_remove(val, "design");

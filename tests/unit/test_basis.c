@@ -202,6 +202,41 @@ static void test_record_round_trip(void)
     bf_free(back);
 }
 
+/* The same design written twice is the same record; another basis, a
+ * shorter text or another dtype is not. */
+static void test_design_equal(void)
+{
+    bf_opts o;
+    bf_opts_defaults(&o);
+    o.poly = 2;
+    bf_design *a = fit(&o, xs1, 6, 1), *b = fit(&o, xs1, 6, 1);
+    o.poly = 3;
+    bf_design *c = fit(&o, xs1, 6, 1);
+    dl_tensor ra, rb, rc, cut;
+    dl_err e;
+    CHECK(a && b && c);
+    if (!a || !b || !c)
+        return;
+    CHECK(bf_to_record(a, &ra, &e) == 0 && bf_to_record(b, &rb, &e) == 0 &&
+          bf_to_record(c, &rc, &e) == 0);
+    CHECK(bf_design_equal(&ra, &rb) && bf_design_equal(&rb, &ra));
+    CHECK(!bf_design_equal(&ra, &rc));
+    uint64_t shorter = dl_tensor_nelem(&ra) - 1;
+    CHECK(dl_tensor_alloc(&cut, "design", DL_U8, 1, &shorter, &e) == 0);
+    memcpy(cut.data, ra.data, (size_t)shorter);
+    CHECK(!bf_design_equal(&ra, &cut) && !bf_design_equal(&cut, &ra));
+    cut.dtype = DL_I32; /* 4 bytes an element: no longer text */
+    CHECK(!bf_design_equal(&ra, &cut));
+    cut.dtype = DL_U8;
+    dl_tensor_free(&cut);
+    dl_tensor_free(&ra);
+    dl_tensor_free(&rb);
+    dl_tensor_free(&rc);
+    bf_free(a);
+    bf_free(b);
+    bf_free(c);
+}
+
 static int parse_text(const char *text, dl_err *e)
 {
     dl_tensor rec;
@@ -245,6 +280,7 @@ int main(void)
     UNIT_RUN(test_rbf_kmeans_seeded);
     UNIT_RUN(test_fourier_legendre_standardize);
     UNIT_RUN(test_record_round_trip);
+    UNIT_RUN(test_design_equal);
     UNIT_RUN(test_bad_records);
     return UNIT_DONE();
 }
