@@ -169,7 +169,8 @@ int nn_forward(nn_net *net, const float *x, size_t batch, dl_err *e)
 
 const float *nn_output(const nn_net *net) { return net->layers[net->n_layers - 1].a; }
 
-void nn_backward(nn_net *net, const float *x)
+/* The backward pass; beta 0 overwrites the gradients, beta 1 adds to them. */
+static void backward(nn_net *net, const float *x, float beta)
 {
     int b = (int)net->batch;
     const float *ones = net->work;
@@ -178,10 +179,10 @@ void nn_backward(nn_net *net, const float *x)
         const float *in = i ? net->layers[i - 1].a : x;
         /* dW = dz^T [out x batch] * in [batch x in];  db = dz^T * ones */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)L->out, (int)L->in, b, 1.0f,
-                    L->dz, (int)L->out, in, (int)L->in, 0.0f, net->grads + L->w_off,
+                    L->dz, (int)L->out, in, (int)L->in, beta, net->grads + L->w_off,
                     (int)L->in);
         cblas_sgemv(CblasRowMajor, CblasTrans, b, (int)L->out, 1.0f, L->dz, (int)L->out, ones, 1,
-                    0.0f, net->grads + L->b_off, 1);
+                    beta, net->grads + L->b_off, 1);
         if (i == 0)
             break;
         /* da_prev = dz [batch x out] * W [out x in], then through h' */
@@ -192,6 +193,10 @@ void nn_backward(nn_net *net, const float *x)
         activ_backward(P->activ, P->param, P->z, P->a, P->dz, net->batch, P->out);
     }
 }
+
+void nn_backward(nn_net *net, const float *x) { backward(net, x, 0.0f); }
+
+void nn_backward_add(nn_net *net, const float *x) { backward(net, x, 1.0f); }
 
 /* ---------------------------- initialization ----------------------------- */
 static const char *const init_names[NN_INIT_COUNT] = {

@@ -94,6 +94,12 @@ const float *nn_output(const nn_net *net);
  * OVERWRITES net->grads with dLoss/dW and dLoss/db for every layer (no
  * accumulation).  x must be the rows given to the forward pass. */
 void nn_backward(nn_net *net, const float *x);
+/* The same, but ADDS the gradients to net->grads.  The training loop uses it
+ * on gradients that opt_step left zero: the products then accumulate into
+ * them (BLAS beta = 1) instead of first clearing a buffer BLAS is about to
+ * fill (beta = 0 costs an extra pass over every weight gradient), and the
+ * result is the same bits as nn_backward. */
+void nn_backward_add(nn_net *net, const float *x);
 
 /* ---------------------------- initialization ----------------------------- */
 enum nn_init {

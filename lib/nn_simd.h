@@ -22,7 +22,8 @@ size_t simd_bias_relu(float *z, float *a, const float *bias, size_t rows, size_t
 /* d[i] *= z[i] > 0 ? 1 : slope. */
 size_t simd_relu_backward(const float *z, float *d, size_t n, float slope);
 /* The adam update of optim.c, k = {b1, b2, c1, c2, step, bc2, eps}:
- *   m = b1 m + c1 g;  v = b2 v + (c2 g) g;  w -= (step m) / (sqrt(v) / bc2 + eps) */
-size_t simd_adam(float *w, float *m, float *v, const float *g, size_t n, const float k[7]);
+ *   m = b1 m + c1 g;  v = b2 v + (c2 g) g;  w -= (step m) / (sqrt(v) / bc2 + eps)
+ * and g = 0 (opt_step leaves the gradients zero, in the same pass). */
+size_t simd_adam(float *w, float *m, float *v, float *g, size_t n, const float k[7]);
 
 #endif

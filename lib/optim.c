@@ -210,7 +210,7 @@ static void sgd(opt_state *o, float *w, const float *g, float lr)
     }
 }
 
-static void adam(opt_state *o, float *w, const float *g, double lr)
+static void adam(opt_state *o, float *w, float *g, double lr)
 {
     /* 1 - beta in double, then rounded: (1.0f - (float)0.999) is 1.3e-5 off. */
     double t = (double)(o->step + 1);
@@ -224,6 +224,7 @@ static void adam(opt_state *o, float *w, const float *g, double lr)
         m[i] = k[0] * m[i] + k[2] * g[i];
         v[i] = k[1] * v[i] + k[3] * g[i] * g[i];
         w[i] -= k[4] * m[i] / (sqrtf(v[i]) / k[5] + k[6]);
+        g[i] = 0.0f;
     }
 }
 
@@ -252,8 +253,10 @@ double opt_step(opt_state *o, float *params, float *grads, double lr)
     switch (o->cfg.kind) {
     case OPT_SGD: sgd(o, params, grads, (float)lr); break;
     case OPT_RMSPROP: rmsprop(o, params, grads, (float)lr); break;
-    default: adam(o, params, grads, lr); break;
+    default: adam(o, params, grads, lr); break; /* clears grads in its pass */
     }
+    if (o->cfg.kind == OPT_SGD || o->cfg.kind == OPT_RMSPROP)
+        memset(grads, 0, o->n * sizeof *grads);
     o->step++;
     return norm;
 }

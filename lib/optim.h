@@ -84,7 +84,9 @@ void opt_free(opt_state *o);
 
 /* One step over params/grads (n each) with learning rate lr (see above).
  * Returns the global gradient norm before clipping (after the l1 term), for
- * logging; a NaN/Inf norm is the caller's signal to stop. */
+ * logging; a NaN/Inf norm is the caller's signal to stop.  Consumes the
+ * gradients: leaves grads zero, ready for nn_backward_add to accumulate the
+ * next batch's into (for adam and adamw in the update's own pass). */
 double opt_step(opt_state *o, float *params, float *grads, double lr);
 
 /* ----------------------- state for checkpoints -------------------------- */

@@ -493,7 +493,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
             *why = RUN_NAN;
             return 0;
         }
-        nn_backward(&t->net, xb);
+        nn_backward_add(&t->net, xb); /* onto the zeros opt_step left */
         if (t->cfg->diagnostics && first + rows == n)
             collect_stats(t);
         t->grad_norm = opt_step(&t->opt, t->net.params, t->net.grads, lr);

@@ -492,6 +492,16 @@ static void test_backward_deterministic(void)
     nn_backward(&net, x);
     CHECK(loss1 == loss2);
     CHECK(memcmp(g1, net.grads, sizeof g1) == 0);
+    /* nn_backward_add onto zeros is the same bits; onto them again, about
+     * twice (BLAS may add in a different order) */
+    memset(net.grads, 0, sizeof g1);
+    nn_backward_add(&net, x);
+    CHECK(memcmp(g1, net.grads, sizeof g1) == 0);
+    nn_backward_add(&net, x);
+    int doubled = 1;
+    for (size_t i = 0; i < net.n_params; i++)
+        doubled &= fabsf(net.grads[i] - 2.0f * g1[i]) <= 1e-6f * (1.0f + fabsf(g1[i]));
+    CHECK(doubled);
     nn_free(&net);
 }
 

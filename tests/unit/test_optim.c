@@ -37,7 +37,7 @@ static int load_net(fixture_net *f)
     return 0;
 }
 
-/* One full-batch mse step. */
+/* One full-batch mse step, as the training loop takes it. */
 static void train_step(fixture_net *f, opt_state *o, double lr)
 {
     nn_loss l;
@@ -46,8 +46,12 @@ static void train_step(fixture_net *f, opt_state *o, double lr)
     nn_loss_init(&l, NN_LOSS_MSE);
     nn_forward(&f->net, f->x, ROWS, &e);
     nn_loss_eval(&l, &f->net, f->y, 2, 1, &loss, &e);
-    nn_backward(&f->net, f->x);
+    nn_backward_add(&f->net, f->x); /* as the training loop: onto what opt_step left */
     opt_step(o, f->net.params, f->net.grads, lr);
+    int zero = 1;
+    for (size_t i = 0; i < f->net.n_params; i++)
+        zero &= f->net.grads[i] == 0.0f;
+    CHECK(zero); /* opt_step consumed the gradients */
 }
 
 /* |a - b| <= 1e-5 * max(|b|, 0.01) for every parameter: relative, with a
@@ -184,6 +188,8 @@ static void test_simd_adam_matches_scalar(void)
     CHECK(memcmp(w, w2, sizeof(float) * done) == 0);
     CHECK(memcmp(m, m2, sizeof(float) * done) == 0);
     CHECK(memcmp(v, v2, sizeof(float) * done) == 0);
+    for (size_t i = 0; i < done; i++)
+        CHECK(g[i] == 0.0f);
 }
 
 static void test_norm_and_clip(void)
