@@ -12,12 +12,13 @@
 # for that configuration makes, so `make` afterwards trains nothing that
 # finished and only evaluates and collects.
 #
-# The time limit.  `--signal=TERM@120` makes Slurm send SIGTERM 120 s before
-# the limit.  dl-train finishes the batch it is in, writes the checkpoint of
+# The time limit.  `--signal=B:TERM@120` makes Slurm send SIGTERM to this
+# shell 120 s before the limit (B: the batch shell: without it Slurm signals
+# only job steps started with srun, and dl-train, started here directly, would
+# see nothing until the limit itself), and the trap below forwards it to
+# dl-train.  dl-train finishes the batch it is in, writes the checkpoint of
 # its best epoch so far together with the state of its last completed epoch,
-# and exits 6.  (Slurm signals the processes of the job; when the signal
-# reaches only this shell, e.g. with --signal=B:TERM@120, the trap below
-# forwards it.)  This script then leaves NAME.interrupted beside the
+# and exits 6.  This script then leaves NAME.interrupted beside the
 # checkpoint and exits 6.  That checkpoint is usable as it is (dl-predict,
 # dl-eval), and submitting the same task again (sbatch --array=k slurm.sh)
 # continues the run with dl-train --resume: the result is bit for bit the one
@@ -40,7 +41,7 @@
 #SBATCH --time=00:30:00
 #SBATCH --cpus-per-task=1
 #SBATCH --mem=1G
-#SBATCH --signal=TERM@120
+#SBATCH --signal=B:TERM@120
 #SBATCH --output=slurm-%A_%a.out
 set -u
 

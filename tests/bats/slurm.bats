@@ -1,0 +1,79 @@
+#!/usr/bin/env bats
+# The cluster paths under a real Slurm: a one-node cluster of its own
+# (tests/slurm/minislurm) runs the sweep's array job, a job that reaches its
+# time limit and its resubmission, a sharded least-squares fit and the
+# data-parallel training script of examples/cluster.  Skipped, saying why,
+# when the machine cannot run a cluster (not root, Slurm not installed).
+
+load ../slurm/slurm
+
+setup_file() { slurm_setup_file; }
+teardown_file() { slurm_teardown_file; }
+
+setup() {
+    slurm_setup
+    EX="$DL_TEST_ROOT/examples"
+    T="$BATS_TEST_TMPDIR"
+    BIN=$(dirname "$(command -v dl-train)")
+    unset MAKEFLAGS MFLAGS MAKELEVEL
+    # Jobs inherit the environment: the tools, and where the sweep's files are.
+    export DL_BIN="$BIN" SWEEP_OUT="$T/sweep" SWEEP_SPEC="$EX/sweep/net.yaml"
+    GRID=(BIN="$BIN" OUT="$T/sweep" LRS=0.01 "UNITS=2 4 8" WDS=0 EPOCHS=5)
+    cd "$T"
+}
+
+# The rows of a TSV (header excluded).
+rows() { tail -n +2 "$1" | wc -l; }
+
+@test "Slurm: the sweep's array job trains every configuration, and the make after it only evaluates" {
+    make -s -C "$EX/sweep" "${GRID[@]}" configs data
+    local n job c
+    n=$(wc -l < "$T/sweep/configs.tsv")
+    [ "$n" -eq 3 ]
+    job=$(sbatch --parsable --array=0-$((n - 1)) -o "$T/slurm-%A_%a.out" "$EX/sweep/slurm.sh")
+    wait_job 300 "$job"
+    # Every task ended with exit status 0.
+    [ "$(scontrol show job -o "$job" | grep -c 'JobState=COMPLETED .*ExitCode=0:0')" -eq 3 ]
+    for c in lr0.01_h2_wd0 lr0.01_h4_wd0 lr0.01_h8_wd0; do
+        grep -q "$c: done" "$T"/slurm-*.out
+        [ "$(rows "$T/sweep/runs/$c.log.tsv")" -eq 5 ]
+    done
+    run make -C "$EX/sweep" "${GRID[@]}"
+    [ "$status" -eq 0 ]
+    [[ $output != *slurm.sh* ]]
+    [ "$(grep -c 'dl-predict' <<<"$output")" -eq 3 ]
+    [ "$(rows "$T/sweep/results.tsv")" -eq 3 ]
+}
+
+@test "Slurm: a task at its time limit leaves a checkpoint, exit 6; submitted again it resumes to the same bits" {
+    make -s -C "$EX/sweep" "${GRID[@]}" data
+    local long=(-s training.epochs=1000000 -s training.early_stopping.patience=0)
+    # A limit of one minute, below slurm.sh's --signal=B:TERM@120: the signal
+    # is due as soon as the job runs, and slurmctld sends it at its next
+    # periodic check of the time limits (every 30 s), long before the limit.
+    local job
+    job=$(sbatch --parsable --time=1 -o "$T/cut.out" "$EX/sweep/slurm.sh" cut "${long[@]}")
+    wait_job 300 "$job"
+    # Stopped by the script's signal, before the limit: not TIMEOUT.
+    [ "$(job_field "$job" JobState)" = FAILED ]
+    [ "$(job_field "$job" ExitCode)" = 6:0 ]
+    grep -q 'cut: interrupted' "$T/cut.out"
+    [ -e "$T/sweep/runs/cut.interrupted" ]
+    dl-predict "$T/sweep/runs/cut.ckpt" "$T/sweep/val-raw.dlt" | dl-eval >/dev/null
+    # The same task submitted again continues the run a few epochs further,
+    # to the checkpoint an uninterrupted run gives.
+    local stopped end
+    stopped=$(tail -n 1 "$T/sweep/runs/cut.log.tsv" | cut -f 1)
+    end=$((stopped + 5))
+    job=$(sbatch --parsable -o "$T/resume.out" "$EX/sweep/slurm.sh" cut \
+          -s training.epochs=$end -s training.early_stopping.patience=0)
+    wait_job 300 "$job"
+    [ "$(job_field "$job" JobState)" = COMPLETED ]
+    grep -q 'cut: resuming the interrupted run' "$T/resume.out"
+    [ ! -e "$T/sweep/runs/cut.interrupted" ]
+    [ "$(rows "$T/sweep/runs/cut.log.tsv")" -eq "$end" ]
+    run "$EX/sweep/slurm.sh" whole -s training.epochs=$end -s training.early_stopping.patience=0
+    [ "$status" -eq 0 ]
+    cmp "$T/sweep/runs/cut.ckpt" "$T/sweep/runs/whole.ckpt"
+    diff <(cut -f 1-3 "$T/sweep/runs/cut.log.tsv") <(cut -f 1-3 "$T/sweep/runs/whole.log.tsv")
+}

@@ -1,0 +1,76 @@
+# The BATS side of tests/slurm/minislurm: one cluster per .bats file.
+#
+#   load ../slurm/slurm
+#   setup_file()    { slurm_setup_file; }
+#   teardown_file() { slurm_teardown_file; }
+#   setup()         { slurm_setup; ... }
+#
+# slurm_setup_file starts a cluster in a directory of its own and exports
+# SLURM_CONF, so sbatch, srun, squeue... use it; a watchdog stops the
+# cluster if the test run dies without its teardown.  When no cluster can run
+# here (not root, Slurm or munge not installed), and in the sanitizer suite
+# (see HACKING.md), it starts nothing, and slurm_setup skips every test
+# saying why.  (A skip in setup_file itself fails the file in BATS 1.8.)
+
+MINISLURM="$DL_TEST_ROOT/tests/slurm/minislurm"
+
+slurm_setup_file() {
+    export SLURM_SKIP=""
+    if [ -n "${DL_SAN:-}" ]; then
+        SLURM_SKIP="the Slurm tests run in the unsanitized suite only"
+        return 0
+    fi
+    local why
+    if ! why=$("$MINISLURM" check); then
+        SLURM_SKIP="no Slurm cluster here: $why"
+        return 0
+    fi
+    # A short path: munge's and slurmstepd's sockets live under it.
+    SLURM_HOME=$(mktemp -d "${TMPDIR:-/tmp}/dl-slurm.XXXXXX")
+    export SLURM_HOME
+    "$MINISLURM" start "$SLURM_HOME" "$$" || {
+        tail -n 20 "$SLURM_HOME"/log/* >&3 2>/dev/null
+        return 1
+    }
+    export SLURM_CONF=$SLURM_HOME/slurm.conf
+}
+
+slurm_setup() {
+    [ -z "${SLURM_SKIP:-}" ] || skip "$SLURM_SKIP"
+}
+
+slurm_teardown_file() {
+    [ -n "${SLURM_HOME:-}" ] || return 0
+    "$MINISLURM" stop "$SLURM_HOME"
+    rm -rf "$SLURM_HOME"
+}
+
+# job_field JOBID FIELD: a field of `scontrol show job` (JobState, ExitCode...);
+# for an array, the first task's.
+job_field() {
+    scontrol show job -o "$1" | head -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# wait_job SECONDS JOBID: waits until no task of the job is pending or
+# running; fails after SECONDS (a hang, not a timing).
+wait_job() {
+    local limit=$1 job=$2 i
+    for ((i = 0; i < limit * 5; i++)); do
+        [ -z "$(squeue -h -j "$job" -t PD,R,CG,CF,RQ,S 2>/dev/null)" ] && return 0
+        sleep 0.2
+    done
+    echo "job $job still queued or running after $limit s:" >&2
+    squeue -j "$job" >&2
+    return 1
+}
+
+# wait_file SECONDS FILE LINES: waits until FILE has more than LINES lines.
+wait_lines() {
+    local limit=$1 file=$2 lines=$3 i
+    for ((i = 0; i < limit * 5; i++)); do
+        [ "$(wc -l < "$file" 2>/dev/null || echo 0)" -gt "$lines" ] && return 0
+        sleep 0.2
+    done
+    echo "$file: not more than $lines lines after $limit s" >&2
+    return 1
+}
