@@ -6,6 +6,7 @@
 # when the machine cannot run a cluster (not root, Slurm not installed).
 
 load ../slurm/slurm
+load linear_helpers
 
 setup_file() { slurm_setup_file; }
 teardown_file() { slurm_teardown_file; }
@@ -21,6 +22,8 @@ setup() {
     GRID=(BIN="$BIN" OUT="$T/sweep" LRS=0.01 "UNITS=2 4 8" WDS=0 EPOCHS=5)
     cd "$T"
 }
+
+teardown() { :; }
 
 # The rows of a TSV (header excluded).
 rows() { tail -n +2 "$1" | wc -l; }
@@ -48,12 +51,17 @@ rows() { tail -n +2 "$1" | wc -l; }
 @test "Slurm: a task at its time limit leaves a checkpoint, exit 6; submitted again it resumes to the same bits" {
     make -s -C "$EX/sweep" "${GRID[@]}" data
     local long=(-s training.epochs=1000000 -s training.early_stopping.patience=0)
-    # A limit of one minute, below slurm.sh's --signal=B:TERM@120: the signal
-    # is due as soon as the job runs, and slurmctld sends it at its next
-    # periodic check of the time limits (every 30 s), long before the limit.
     local job
-    job=$(sbatch --parsable --time=1 -o "$T/cut.out" "$EX/sweep/slurm.sh" cut "${long[@]}")
+    job=$(sbatch --parsable --time=10 -o "$T/cut.out" "$EX/sweep/slurm.sh" cut "${long[@]}")
+    # Once it trains, cut its limit to between one and two minutes from now:
+    # below slurm.sh's --signal=B:TERM@120, so the signal is due at once, and
+    # slurmctld sends it at its next periodic check of the limits (every
+    # 30 s), before the limit itself.
+    wait_lines 120 "$T/sweep/runs/cut.log.tsv" 2
+    scontrol update JobId="$job" TimeLimit=$(($(run_seconds "$job") / 60 + 2))
     wait_job 300 "$job"
+    scontrol show job -o "$job"
+    cat "$T/cut.out"
     # Stopped by the script's signal, before the limit: not TIMEOUT.
     [ "$(job_field "$job" JobState)" = FAILED ]
     [ "$(job_field "$job" ExitCode)" = 6:0 ]
@@ -76,4 +84,42 @@ rows() { tail -n +2 "$1" | wc -l; }
     [ "$status" -eq 0 ]
     cmp "$T/sweep/runs/cut.ckpt" "$T/sweep/runs/whole.ckpt"
     diff <(cut -f 1-3 "$T/sweep/runs/cut.log.tsv") <(cut -f 1-3 "$T/sweep/runs/whole.log.tsv")
+}
+
+@test "Slurm: a sharded least-squares fit (an array of --partial, then --combine) equals the one-process fit" {
+    head -n 50 "$FIX/train.csv" > "$T/s0.csv"
+    sed -n '51,137p' "$FIX/train.csv" > "$T/s1.csv"
+    tail -n +138 "$FIX/train.csv" > "$T/s2.csv"
+    local k job comb
+    for k in 0 1 2; do
+        dl-tensor import -t 1 "$T/s$k.csv" -o "$T/s$k.dlt"
+        echo "s$k.dlt"
+    done > "$T/shards.txt"
+    job=$(sbatch --parsable --array=0-2 -o "$T/part-%A_%a.out" \
+          "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2)
+    comb=$(sbatch --parsable --dependency=afterok:"$job" -o "$T/combine.out" \
+          "$EX/cluster/lstsq.sbatch" combine shards.txt parts model.ckpt -q)
+    wait_job 300 "$comb"
+    cat "$T"/*.out
+    [ "$(scontrol show job -o "$job" | grep -c 'JobState=COMPLETED .*ExitCode=0:0')" -eq 3 ]
+    [ "$(job_field "$comb" JobState)" = COMPLETED ]
+    # The weights numpy fits on all rows, and those of one process.
+    dl-tensor export --name w "$T/model.ckpt" > "$T/w.csv"
+    WANT_SKIP=1 numbers_near "$T/w.csv" "$FIX/train_poly2_w.txt" 1e-10
+    import_csv train.csv 1 | dl-design --poly 2 -q | dl-lstsq -q --method normal -o "$T/one.ckpt"
+    numbers_near "$T/w.csv" <(dl-tensor export --name w "$T/one.ckpt") 1e-12
+    # The combined model carries the design: it predicts raw x as the other.
+    import_csv test.csv 1 > "$T/test.dlt"
+    numbers_near <(dl-predict "$T/model.ckpt" "$T/test.dlt" | dl-tensor export --name yhat) \
+                 <(dl-predict "$T/one.ckpt" "$T/test.dlt" | dl-tensor export --name yhat) 1e-12
+    # The array submitted again finds its parts done; a missing part is named.
+    job=$(sbatch --parsable --array=0-2 -o "$T/again-%A_%a.out" \
+          "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2)
+    wait_job 300 "$job"
+    [ "$(grep -l 'is already there' "$T"/again-*.out | wc -l)" -eq 3 ]
+    rm "$T/parts/1.part"
+    run "$EX/cluster/lstsq.sbatch" combine shards.txt parts model2.ckpt
+    [ "$status" -eq 1 ]
+    [[ $output == *"parts: no part for task(s) 1: submit them again (sbatch --array=1 ...)"* ]]
+    [ ! -e "$T/model2.ckpt" ]
 }

@@ -64,7 +64,16 @@ wait_job() {
     return 1
 }
 
-# wait_file SECONDS FILE LINES: waits until FILE has more than LINES lines.
+# run_seconds JOBID: how long the job has been running, in seconds.
+run_seconds() {
+    local t d=0 h m sec
+    t=$(job_field "$1" RunTime)
+    case $t in *-*) d=${t%%-*} t=${t#*-} ;; esac
+    IFS=: read -r h m sec <<<"$t"
+    echo $(((10#$d * 24 + 10#$h) * 3600 + 10#$m * 60 + 10#$sec))
+}
+
+# wait_lines SECONDS FILE LINES: waits until FILE has more than LINES lines.
 wait_lines() {
     local limit=$1 file=$2 lines=$3 i
     for ((i = 0; i < limit * 5; i++)); do
