@@ -27,7 +27,7 @@ MAN5     := $(wildcard man/*.5)
 
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all test check test-asan clang fuzz fuzz-build install uninstall clean demo setup bench
+.PHONY: all test check test-asan clang fuzz fuzz-build install uninstall clean demo setup bench layers
 all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so $(BUILD)/tests/many_records
 
 # Objects of mains, unit tests and benchmarks are made by pattern rules, so
@@ -70,14 +70,20 @@ $(BUILD)/tests/failalloc.so: tests/faults/failalloc.c
 test: all
 	BUILD=$(BUILD) DL_SAN="$(SAN)" tests/run
 
-# Everything CI runs: a warning-clean clang build, the suite with gcc, and the
-# suite again under ASan+UBSan (its "N passed, N failed" line comes last).
+# Everything CI runs: the layer check, a warning-clean clang build, the suite
+# with gcc, and the suite again under ASan+UBSan (its "N passed, N failed"
+# line comes last).
 check:
+	$(MAKE) layers
 	$(MAKE) -j2 clang
 	$(MAKE) -j2 all
 	$(MAKE) test
 	$(MAKE) -j2 BUILD=build-asan OPT="$(ASAN_OPT)" SAN="$(ASAN)" all
 	$(MAKE) test-asan
+
+# lib/ against the layer table in HACKING.md: no include from a higher layer.
+layers:
+	scripts/layers .
 
 ASAN_OPT := -O1 -g -fno-omit-frame-pointer
 ASAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
