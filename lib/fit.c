@@ -5,6 +5,7 @@
 
 #include "basis.h"
 #include "filter.h"
+#include "linmodel.h"
 #include "partial.h"
 
 /* x and y arrive as chunks, possibly interleaved: rows are paired as both
@@ -212,33 +213,6 @@ static void report(const fit_opts *o, const ls_result *r)
 
 /* ------------------------------ the outputs ------------------------------ */
 
-static const char *solver_name(const ls_opts *o)
-{
-    if (o->alpha > 0)
-        return o->l1_ratio == 1.0 ? "lasso" : "elastic-net";
-    return o->ridge > 0 ? "ridge" : ls_method_name(o->method);
-}
-
-static int write_model(st_writer *w, const ls_opts *o, const ls_result *r,
-                       const dl_tensor *design, dl_err *e)
-{
-    char text[1024];
-    snprintf(text, sizeof text,
-             "kind: linear\nsolver: %s\ncolumns: %zu\noutputs: %zu\nrows: %llu\nrank: %d\n"
-             "ridge: %.17g\nalpha: %.17g\nl1_ratio: %.17g\nposterior: %d\n",
-             solver_name(o), r->p, r->k, (unsigned long long)r->n, r->rank, o->ridge, o->alpha,
-             o->l1_ratio, o->posterior);
-    uint64_t wshape[2] = {r->p, r->k}, cshape[3] = {r->k, r->p, r->p}, kshape[1] = {r->k};
-    uint64_t len = strlen(text);
-    int rc = st_write_data(w, "model", DL_U8, 1, &len, text, e) ||
-             (design->data && st_write(w, design, e)) ||
-             st_write_data(w, "w", DL_F64, 2, wshape, r->w, e) ? e->code : 0;
-    if (!rc && r->w_cov)
-        rc = st_write_data(w, "w_cov", DL_F64, 3, cshape, r->w_cov, e) ||
-             st_write_data(w, "sigma2", DL_F64, 1, kshape, r->sigma2, e) ? e->code : 0;
-    return rc ? e->code : 0;
-}
-
 /* ------------------------------ solving ------------------------------ */
 
 /* After the solve: the posterior when asked, the checkpoint, the report. */
@@ -246,7 +220,7 @@ static int conclude(const fit_opts *o, ls_stats *s, ls_result *r, const dl_tenso
                     st_writer *w, dl_err *e)
 {
     if ((o->ls.posterior && ls_posterior(s, &o->ls, r, e)) ||
-        write_model(w, &o->ls, r, design, e))
+        lm_write(w, &o->ls, r, design, e))
         return e->code;
     report(o, r);
     return 0;

@@ -1,19 +1,12 @@
 #include "model.h"
 
-#include <cblas.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "basis.h"
+#include "linmodel.h"
 #include "netmodel.h"
 #include "stream.h"
-
-typedef struct linear_model {
-    dl_tensor w;      /* [P x K] f64 */
-    dl_tensor w_cov;  /* [K x P x P] f64, or empty */
-    dl_tensor sigma2; /* [K] f64, or empty */
-} linear_model;
 
 struct mdl_model {
     int kind;
@@ -21,7 +14,7 @@ struct mdl_model {
     dl_tensor design_rec;  /* the checkpoint's design text, to recognise it */
     int design_upstream;   /* x arrives already designed */
     size_t inputs, outputs;
-    linear_model lin;
+    lm_model *lin;         /* the linear kind (lib/linmodel.h) */
     nm_model *net;         /* the network kind (lib/netmodel.h) */
 };
 
@@ -49,40 +42,16 @@ int mdl_text_value(const dl_tensor *model_rec, const char *key, char *buf, size_
     return 0;
 }
 
-static int take_matrix(dl_tensor_set *ckpt, const char *name, int rank, dl_tensor *out,
-                       dl_err *e)
-{
-    if (!dl_set_take(ckpt, name, out))
-        return dl_fail(e, DL_EDATA, "checkpoint has no '%s' tensor", name);
-    if (out->rank != rank || !dl_dtype_is_float(out->dtype))
-        return dl_fail(e, DL_EDATA, "checkpoint tensor '%s' must be a float tensor of rank %d",
-                       name, rank);
-    if (dl_tensor_convert(out, DL_F64, e))
-        return e->code;
-    if (dl_tensor_find_nonfinite(out) >= 0)
-        return dl_fail(e, DL_EDATA, "checkpoint tensor '%s' holds NaN or Inf", name);
-    return 0;
-}
-
 static int open_linear(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
 {
-    linear_model *l = &m->lin;
-    if (take_matrix(ckpt, "w", 2, &l->w, e))
+    if (lm_open(&m->lin, ckpt, e))
         return e->code;
-    size_t p = (size_t)l->w.shape[0], k = (size_t)l->w.shape[1];
-    m->outputs = k;
+    size_t p = lm_input_dim(m->lin);
+    m->outputs = lm_output_dim(m->lin);
     m->inputs = m->design ? bf_input_dim(m->design) : p;
     if (m->design && bf_output_dim(m->design) != p)
         return dl_fail(e, DL_EDATA, "checkpoint: the design makes %zu columns but w has %zu rows",
                        bf_output_dim(m->design), p);
-    if (!dl_set_find(ckpt, "w_cov"))
-        return 0;
-    if (take_matrix(ckpt, "w_cov", 3, &l->w_cov, e) || take_matrix(ckpt, "sigma2", 1, &l->sigma2, e))
-        return e->code;
-    if (l->w_cov.shape[0] != k || l->w_cov.shape[1] != p || l->w_cov.shape[2] != p ||
-        l->sigma2.shape[0] != k)
-        return dl_fail(e, DL_EDATA, "checkpoint: w_cov must be [%zu, %zu, %zu] and sigma2 [%zu]",
-                       k, p, p, k);
     return 0;
 }
 
@@ -202,9 +171,7 @@ void mdl_free(mdl_model *m)
         return;
     bf_free(m->design);
     dl_tensor_free(&m->design_rec);
-    dl_tensor_free(&m->lin.w);
-    dl_tensor_free(&m->lin.w_cov);
-    dl_tensor_free(&m->lin.sigma2);
+    lm_free(m->lin);
     nm_free(m->net);
     free(m);
 }
@@ -212,7 +179,7 @@ void mdl_free(mdl_model *m)
 int mdl_kind(const mdl_model *m) { return m->kind; }
 size_t mdl_input_dim(const mdl_model *m) { return m->design_upstream ? bf_output_dim(m->design) : m->inputs; }
 size_t mdl_output_dim(const mdl_model *m) { return m->outputs; }
-int mdl_has_std(const mdl_model *m) { return m->lin.w_cov.data != NULL; }
+int mdl_has_std(const mdl_model *m) { return m->lin && lm_has_std(m->lin); }
 
 int mdl_design_upstream(const mdl_model *m) { return m->design_upstream; }
 
@@ -228,7 +195,7 @@ int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e)
 /* x already in the weights' space: a checked f64 copy. */
 static int copy_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *phi, dl_err *e)
 {
-    size_t p = (size_t)m->lin.w.shape[0];
+    size_t p = lm_input_dim(m->lin);
     if (dl_tensor_copy(phi, x_raw, e) || dl_tensor_as_matrix(phi, e) ||
         dl_tensor_convert(phi, DL_F64, e))
         return e->code;
@@ -258,23 +225,6 @@ static int design_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *ph
  * BLAS's int sizes small) however large a chunk of x is. */
 #define LINEAR_BLOCK_ROWS ((uint64_t)1 << 14)
 
-/* ystd[i,j] = sqrt(sigma2_j + phi_i^T C_j phi_i), with T = phi C_j by BLAS;
- * out is the block's first row of ystd (stride k), t an n x p workspace. */
-static void predictive_std(const linear_model *l, const dl_tensor *phi, double *t, double *out)
-{
-    size_t n = (size_t)phi->shape[0], p = (size_t)phi->shape[1], k = (size_t)l->w.shape[1];
-    const double *f = phi->data, *s2 = l->sigma2.data;
-    for (size_t j = 0; j < k; j++) {
-        const double *c = (const double *)l->w_cov.data + j * p * p;
-        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, (int)n, (int)p, 1.0, c, (int)p, f,
-                    (int)p, 0.0, t, (int)p);
-        for (size_t i = 0; i < n; i++) {
-            double v = s2[j] + cblas_ddot((int)p, t + i * p, 1, f + i * p, 1);
-            out[i * k + j] = sqrt(v > 0 ? v : 0);
-        }
-    }
-}
-
 /* One block of rows: design, then yhat (and ystd) rows from `first` on. */
 static int predict_block(mdl_model *m, const dl_tensor *rows, uint64_t first, dl_tensor *yhat,
                          dl_tensor *ystd, double *t, dl_err *e)
@@ -283,13 +233,8 @@ static int predict_block(mdl_model *m, const dl_tensor *rows, uint64_t first, dl
     size_t k = m->outputs;
     if (design_rows(m, rows, &phi, e))
         return e->code;
-    size_t n = (size_t)phi.shape[0], p = (size_t)phi.shape[1];
-    if (n > 0)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)p, 1.0,
-                    phi.data, (int)p, m->lin.w.data, (int)k, 0.0,
-                    (double *)yhat->data + first * k, (int)k);
-    if (ystd && n > 0)
-        predictive_std(&m->lin, &phi, t, (double *)ystd->data + first * k);
+    lm_predict(m->lin, phi.data, (size_t)phi.shape[0], (double *)yhat->data + first * k,
+               ystd ? (double *)ystd->data + first * k : NULL, t);
     dl_tensor_free(&phi);
     return 0;
 }
@@ -299,7 +244,7 @@ static int predict_linear(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat,
 {
     uint64_t n = x_raw->rank == 0 ? 1 : x_raw->shape[0];
     uint64_t row_bytes = dl_tensor_row_size(x_raw) * dl_dtype_size(x_raw->dtype);
-    size_t p = (size_t)m->lin.w.shape[0];
+    size_t p = lm_input_dim(m->lin);
     dl_tensor t, rows = *x_raw; /* rows: a view of a block of x_raw, never freed */
     memset(&t, 0, sizeof t);
     ystd = ystd && mdl_has_std(m) ? ystd : NULL;

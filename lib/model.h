@@ -5,12 +5,10 @@
  *   model   u8 text, "key: value" lines, the first `kind: linear` or
  *           `kind: network`;
  *   design  optional (lib/basis.h): the basis applied to raw x first;
- *   the parameters of the kind:
- *     linear   w [P x K] f64; with a posterior also w_cov [K x P x P] f64
- *              (covariance of output k's weights) and sigma2 [K] f64 (noise
- *              variance), so predictions carry a standard deviation
- *              ystd = sqrt(sigma2_k + phi^T w_cov_k phi);
- *     network  see the network code (its branch in model.c).
+ *   the parameters of the kind, owned by its module:
+ *     linear   lib/linmodel.h (w, and w_cov and sigma2 with a posterior, so
+ *              predictions carry a standard deviation);
+ *     network  lib/netmodel.h.
  *
  * Use: mdl_load (or mdl_open on a set read elsewhere), then mdl_predict on
  * chunks of raw x as they stream by, mdl_free. */

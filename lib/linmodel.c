@@ -1,0 +1,135 @@
+#include "linmodel.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lm_model {
+    dl_tensor w;      /* [P x K] f64 */
+    dl_tensor w_cov;  /* [K x P x P] f64, or empty */
+    dl_tensor sigma2; /* [K] f64, or empty */
+};
+
+/* ------------------------------ writing ------------------------------ */
+
+static const char *solver_name(const ls_opts *o)
+{
+    if (o->alpha > 0)
+        return o->l1_ratio == 1.0 ? "lasso" : "elastic-net";
+    return o->ridge > 0 ? "ridge" : ls_method_name(o->method);
+}
+
+int lm_write(st_writer *w, const ls_opts *o, const ls_result *r, const dl_tensor *design,
+             dl_err *e)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "kind: linear\nsolver: %s\ncolumns: %zu\noutputs: %zu\nrows: %llu\nrank: %d\n"
+             "ridge: %.17g\nalpha: %.17g\nl1_ratio: %.17g\nposterior: %d\n",
+             solver_name(o), r->p, r->k, (unsigned long long)r->n, r->rank, o->ridge, o->alpha,
+             o->l1_ratio, o->posterior);
+    uint64_t wshape[2] = {r->p, r->k}, cshape[3] = {r->k, r->p, r->p}, kshape[1] = {r->k};
+    uint64_t len = strlen(text);
+    int rc = st_write_data(w, "model", DL_U8, 1, &len, text, e) ||
+             (design->data && st_write(w, design, e)) ||
+             st_write_data(w, "w", DL_F64, 2, wshape, r->w, e) ? e->code : 0;
+    if (!rc && r->w_cov)
+        rc = st_write_data(w, "w_cov", DL_F64, 3, cshape, r->w_cov, e) ||
+             st_write_data(w, "sigma2", DL_F64, 1, kshape, r->sigma2, e) ? e->code : 0;
+    return rc ? e->code : 0;
+}
+
+/* ------------------------------ reading ------------------------------ */
+
+static int take_matrix(dl_tensor_set *ckpt, const char *name, int rank, dl_tensor *out,
+                       dl_err *e)
+{
+    if (!dl_set_take(ckpt, name, out))
+        return dl_fail(e, DL_EDATA, "checkpoint has no '%s' tensor", name);
+    if (out->rank != rank || !dl_dtype_is_float(out->dtype))
+        return dl_fail(e, DL_EDATA, "checkpoint tensor '%s' must be a float tensor of rank %d",
+                       name, rank);
+    if (dl_tensor_convert(out, DL_F64, e))
+        return e->code;
+    if (dl_tensor_find_nonfinite(out) >= 0)
+        return dl_fail(e, DL_EDATA, "checkpoint tensor '%s' holds NaN or Inf", name);
+    return 0;
+}
+
+static int take_weights(lm_model *l, dl_tensor_set *ckpt, dl_err *e)
+{
+    if (take_matrix(ckpt, "w", 2, &l->w, e))
+        return e->code;
+    size_t p = (size_t)l->w.shape[0], k = (size_t)l->w.shape[1];
+    if (!dl_set_find(ckpt, "w_cov"))
+        return 0;
+    if (take_matrix(ckpt, "w_cov", 3, &l->w_cov, e) || take_matrix(ckpt, "sigma2", 1, &l->sigma2, e))
+        return e->code;
+    if (l->w_cov.shape[0] != k || l->w_cov.shape[1] != p || l->w_cov.shape[2] != p ||
+        l->sigma2.shape[0] != k)
+        return dl_fail(e, DL_EDATA, "checkpoint: w_cov must be [%zu, %zu, %zu] and sigma2 [%zu]",
+                       k, p, p, k);
+    return 0;
+}
+
+int lm_open(lm_model **out, dl_tensor_set *ckpt, dl_err *e)
+{
+    *out = NULL;
+    lm_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return dl_fail(e, DL_ENOMEM, "out of memory for the model");
+    if (take_weights(m, ckpt, e)) {
+        lm_free(m);
+        return e->code;
+    }
+    *out = m;
+    return 0;
+}
+
+void lm_free(lm_model *m)
+{
+    if (!m)
+        return;
+    dl_tensor_free(&m->w);
+    dl_tensor_free(&m->w_cov);
+    dl_tensor_free(&m->sigma2);
+    free(m);
+}
+
+size_t lm_input_dim(const lm_model *m) { return (size_t)m->w.shape[0]; }
+size_t lm_output_dim(const lm_model *m) { return (size_t)m->w.shape[1]; }
+int lm_has_std(const lm_model *m) { return m->w_cov.data != NULL; }
+
+/* ---------------------------- prediction ---------------------------- */
+
+/* ystd[i,j] = sqrt(sigma2_j + phi_i^T C_j phi_i), with T = phi C_j by BLAS;
+ * t an n x p workspace. */
+static void predictive_std(const lm_model *l, const double *f, size_t n, double *t,
+                           double *out)
+{
+    size_t p = lm_input_dim(l), k = lm_output_dim(l);
+    const double *s2 = l->sigma2.data;
+    for (size_t j = 0; j < k; j++) {
+        const double *c = (const double *)l->w_cov.data + j * p * p;
+        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, (int)n, (int)p, 1.0, c, (int)p, f,
+                    (int)p, 0.0, t, (int)p);
+        for (size_t i = 0; i < n; i++) {
+            double v = s2[j] + cblas_ddot((int)p, t + i * p, 1, f + i * p, 1);
+            out[i * k + j] = sqrt(v > 0 ? v : 0);
+        }
+    }
+}
+
+void lm_predict(const lm_model *m, const double *phi, size_t n, double *yhat, double *ystd,
+                double *t)
+{
+    size_t p = lm_input_dim(m), k = lm_output_dim(m);
+    if (n == 0)
+        return;
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)p, 1.0, phi,
+                (int)p, m->w.data, (int)k, 0.0, yhat, (int)k);
+    if (ystd)
+        predictive_std(m, phi, n, t, ystd);
+}

@@ -1,0 +1,46 @@
+/* linmodel.h - linear checkpoints: the `kind: linear` model record, the
+ * weights, and their prediction.  The one owner of that format: dl-lstsq
+ * writes it here, dl-predict reads it here (through lib/model).
+ *
+ * A linear checkpoint is a stream (man/dl-lstsq.1):
+ *   model   u8 text, "key: value" lines: kind: linear, solver, columns,
+ *           outputs, rows, rank, ridge, alpha, l1_ratio, posterior;
+ *   design  optional, copied from the training data (dl-design);
+ *   w       f64 [P x K];
+ *   w_cov   f64 [K x P x P] and sigma2 f64 [K], with a posterior only: the
+ *           covariance of output k's weights and its noise variance, so that
+ *           ystd = sqrt(sigma2_k + phi^T w_cov_k phi). */
+#ifndef DL_LINMODEL_H
+#define DL_LINMODEL_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "lstsq.h"
+#include "stream.h"
+#include "tensor.h"
+
+/* Writes the checkpoint of the solution r found with o: the model record,
+ * the design record (when design->data), w, and w_cov and sigma2 when r has
+ * a posterior. */
+int lm_write(st_writer *w, const ls_opts *o, const ls_result *r, const dl_tensor *design,
+             dl_err *e);
+
+typedef struct lm_model lm_model;
+
+/* Takes (moves out of ckpt) w, and w_cov and sigma2 when present, checking
+ * dtypes, shapes and finiteness. */
+int lm_open(lm_model **m, dl_tensor_set *ckpt, dl_err *e);
+void lm_free(lm_model *m);
+size_t lm_input_dim(const lm_model *m);  /* P */
+size_t lm_output_dim(const lm_model *m); /* K */
+/* 1 when predictions come with a standard deviation (a posterior). */
+int lm_has_std(const lm_model *m);
+
+/* yhat = phi w for the n rows of phi (f64, n x P, row-major) into yhat
+ * (n x K); with ystd (only when lm_has_std) the predictive standard
+ * deviations too, using t (n x P doubles) as workspace. */
+void lm_predict(const lm_model *m, const double *phi, size_t n, double *yhat, double *ystd,
+                double *t);
+
+#endif
