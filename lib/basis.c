@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "kvtext.h"
 #include "rng.h"
 
 #define NO_PARENT SIZE_MAX
@@ -590,14 +591,6 @@ typedef struct bf_text {
     const char *value[BF_KEYS];
 } bf_text;
 
-static int key_index(const char *key)
-{
-    for (int i = 0; i < BF_KEYS; i++)
-        if (strcmp(key, bf_keys[i]) == 0)
-            return i;
-    return -1;
-}
-
 static int split_lines(bf_text *t, const dl_tensor *rec, dl_err *e)
 {
     uint64_t len = dl_tensor_nelem(rec);
@@ -606,20 +599,7 @@ static int split_lines(bf_text *t, const dl_tensor *rec, dl_err *e)
     if (alloc_array(&t->copy, (size_t)len + 1, 1, e))
         return e->code;
     memcpy(t->copy, rec->data, (size_t)len);
-    char *save = NULL;
-    for (char *line = strtok_r(t->copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *colon = strchr(line, ':');
-        if (!colon)
-            return dl_fail(e, DL_EDATA, "design record: line '%.40s' has no ':'", line);
-        *colon = '\0';
-        int k = key_index(line);
-        if (k < 0)
-            return dl_fail(e, DL_EDATA, "design record: unknown key '%.40s'", line);
-        if (t->value[k])
-            return dl_fail(e, DL_EDATA, "design record: key '%s' given twice", line);
-        t->value[k] = colon + 1;
-    }
-    return 0;
+    return kv_split(t->copy, bf_keys, BF_KEYS, t->value, "design record", e);
 }
 
 static int parse_doubles(const bf_text *t, int key, double *out, size_t n, dl_err *e)

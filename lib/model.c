@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "basis.h"
+#include "kvtext.h"
 #include "linmodel.h"
 #include "netmodel.h"
 #include "stream.h"
@@ -17,30 +18,6 @@ struct mdl_model {
     lm_model *lin;         /* the linear kind (lib/linmodel.h) */
     nm_model *net;         /* the network kind (lib/netmodel.h) */
 };
-
-int mdl_text_value(const dl_tensor *model_rec, const char *key, char *buf, size_t len)
-{
-    const char *s = model_rec->data, *end = s + dl_tensor_nelem(model_rec);
-    size_t klen = strlen(key);
-    while (s && s < end) {
-        const char *nl = memchr(s, '\n', (size_t)(end - s));
-        const char *line_end = nl ? nl : end;
-        if ((size_t)(line_end - s) > klen && memcmp(s, key, klen) == 0 && s[klen] == ':') {
-            const char *v = s + klen + 1;
-            while (v < line_end && (*v == ' ' || *v == '\t'))
-                v++;
-            size_t n = (size_t)(line_end - v);
-            while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\r'))
-                n--;
-            n = n < len - 1 ? n : len - 1;
-            memcpy(buf, v, n);
-            buf[n] = '\0';
-            return 1;
-        }
-        s = nl ? nl + 1 : end;
-    }
-    return 0;
-}
 
 static int open_linear(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
 {
@@ -121,7 +98,7 @@ static int parse_kind(const dl_tensor *rec, int *kind, dl_err *e)
     char v[64];
     if (rec->dtype != DL_U8 || rec->rank != 1)
         return dl_fail(e, DL_EDATA, "checkpoint: 'model' must be u8 text");
-    if (!mdl_text_value(rec, "kind", v, sizeof v))
+    if (!kv_value(rec->data, (size_t)dl_tensor_nelem(rec), "kind", v, sizeof v))
         return dl_fail(e, DL_EDATA, "checkpoint: the model record has no 'kind:' line");
     if (strcmp(v, "linear") == 0)
         *kind = MDL_LINEAR;

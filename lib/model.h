@@ -57,8 +57,4 @@ int mdl_predict(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_tensor
  * are DL_EUSAGE. */
 int mdl_labels(const mdl_model *m, dl_tensor *yhat, double threshold, dl_err *e);
 
-/* The value after "key:" in a `model` record's text, trimmed, into buf;
- * 1 when found, 0 when absent. */
-int mdl_text_value(const dl_tensor *model_rec, const char *key, char *buf, size_t len);
-
 #endif

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "basis.h"
-#include "model.h"
+#include "kvtext.h"
 
 int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e)
 {
@@ -64,9 +64,11 @@ static int add_stat(partial_sums *ps, int which, dl_tensor *t, dl_err *e)
 
 static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
 {
-    char kind[64];
+    char kind[64] = "";
     if (strcmp(t->name, "model") == 0) {
-        if (!mdl_text_value(t, "kind", kind, sizeof kind) || strcmp(kind, "lstsq-partial") != 0)
+        if (t->dtype != DL_U8 ||
+            !kv_value(t->data, (size_t)dl_tensor_nelem(t), "kind", kind, sizeof kind) ||
+            strcmp(kind, "lstsq-partial") != 0)
             return dl_fail(e, DL_EDATA, "not a dl-lstsq --partial output (model kind '%s')",
                            kind);
         ps->partials++;

@@ -196,29 +196,11 @@ static void test_bad_checkpoints(void)
     dl_set_free(&s);
 }
 
-static void test_text_value(void)
-{
-    dl_tensor_set s;
-    char buf[16];
-    dl_set_init(&s);
-    add_text(&s, "model", "kind: linear\nrows:  12 \r\nlast:x");
-    dl_tensor *rec = dl_set_find(&s, "model");
-    CHECK(rec && mdl_text_value(rec, "rows", buf, sizeof buf) == 1);
-    CHECK_STR(buf, "12");
-    CHECK(rec && mdl_text_value(rec, "last", buf, sizeof buf) == 1);
-    CHECK_STR(buf, "x");
-    CHECK(rec && mdl_text_value(rec, "row", buf, sizeof buf) == 0);
-    CHECK(rec && mdl_text_value(rec, "kind", buf, 4) == 1);
-    CHECK_STR(buf, "lin");
-    dl_set_free(&s);
-}
-
 int main(void)
 {
     UNIT_RUN(test_linear_with_design);
     UNIT_RUN(test_many_rows);
     UNIT_RUN(test_linear_without_design);
     UNIT_RUN(test_bad_checkpoints);
-    UNIT_RUN(test_text_value);
     return UNIT_DONE();
 }
