@@ -142,6 +142,10 @@ BENCH_SRC := $(filter-out bench/train_fann.c,$(wildcard bench/*.c))
 bench: all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 	BUILD=$(BUILD) bench/run
 
+# The ratio table of every speed target in under two minutes (bench/quick.sh).
+bench-quick: all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+	BUILD=$(BUILD) bench/quick.sh
+
 # Every build directory: build, build-asan, build-clang, build-fuzz and any
 # BUILD=build-xyz.
 clean:

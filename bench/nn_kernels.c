@@ -8,8 +8,9 @@
  *                            784-256-128-10 relu, softmax cross-entropy, Adam
  *                            lr 1e-3, batch 128, shuffled each epoch; prints
  *                            "samples_per_s S test_accuracy A"
- *   nn_kernels peak          sgemm GFLOP/s on 1024^3 and on this network's
- *                            largest product (128 x 784 x 256)
+ *   nn_kernels peak          sgemm GFLOP/s on 1024^3, on this network's
+ *                            largest product (128 x 784 x 256), and on all
+ *                            the products of one training step
  *
  * Only the training loop is timed (shuffle, gather, forward, loss, backward,
  * step), as in bench/nn_kernels_torch.py. */
@@ -237,6 +238,53 @@ static double sgemm_gflops(int m, int n, int k, int reps)
     return best;
 }
 
+/* GFLOP/s of the products alone of one training step of this network at
+ * batch 128, with their real shapes and transposes (forward z = a W^T, weight
+ * gradients dz^T a accumulated, input gradients dz W): the ceiling the
+ * step's BLAS work can reach here, whatever the code around it does. */
+static double step_gflops(int reps)
+{
+    const int dims[4] = {N_IN, 256, 128, N_CLASS}, b = BATCH;
+    float *buf[4], *w[3], *g[3], *dz[4];
+    double flops = 0, best = 0;
+    for (int l = 0; l < 4; l++) {
+        buf[l] = calloc((size_t)b * dims[l], sizeof(float));
+        dz[l] = calloc((size_t)b * dims[l], sizeof(float));
+        if (!buf[l] || !dz[l])
+            return 0;
+    }
+    for (int l = 0; l < 3; l++) {
+        w[l] = calloc((size_t)dims[l] * dims[l + 1], sizeof(float));
+        g[l] = calloc((size_t)dims[l] * dims[l + 1], sizeof(float));
+        if (!w[l] || !g[l])
+            return 0;
+        flops += 2.0 * 2 * b * dims[l] * dims[l + 1] + (l ? 2.0 * b * dims[l] * dims[l + 1] : 0);
+    }
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now();
+        for (int i = 0; i < reps; i++) {
+            for (int l = 0; l < 3; l++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, dims[l + 1], dims[l],
+                            1.0f, buf[l], dims[l], w[l], dims[l], 0.0f, buf[l + 1], dims[l + 1]);
+            for (int l = 2; l >= 0; l--) {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, dims[l + 1], dims[l], b,
+                            1.0f, dz[l + 1], dims[l + 1], buf[l], dims[l], 1.0f, g[l], dims[l]);
+                if (l)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, dims[l],
+                                dims[l + 1], 1.0f, dz[l + 1], dims[l + 1], w[l], dims[l], 0.0f,
+                                dz[l], dims[l]);
+            }
+        }
+        double gf = flops * reps / (now() - t0) / 1e9;
+        best = gf > best ? gf : best;
+    }
+    for (int l = 0; l < 4; l++)
+        free(buf[l]), free(dz[l]);
+    for (int l = 0; l < 3; l++)
+        free(w[l]), free(g[l]);
+    return best;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "gen") == 0)
@@ -244,8 +292,9 @@ int main(int argc, char **argv)
     if (argc >= 3 && strcmp(argv[1], "train") == 0)
         return train(argv[2], argc >= 4 ? atoi(argv[3]) : 5);
     if (argc >= 2 && strcmp(argv[1], "peak") == 0) {
-        printf("sgemm_gflops_1024 %.1f sgemm_gflops_128x784x256 %.1f\n",
-               sgemm_gflops(1024, 1024, 1024, 3), sgemm_gflops(128, 256, 784, 200));
+        printf("sgemm_gflops_1024 %.1f sgemm_gflops_128x784x256 %.1f sgemm_gflops_net_step %.1f\n",
+               sgemm_gflops(1024, 1024, 1024, 3), sgemm_gflops(128, 256, 784, 200),
+               step_gflops(20));
         return 0;
     }
     fprintf(stderr, "usage: nn_kernels gen DIR | train DIR [EPOCHS] | peak\n");

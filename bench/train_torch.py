@@ -7,7 +7,7 @@ optimizers as the dl-train runs.
                                        10 classes; (b) 200 points of a 1-D curve;
                                        (p) 40,000 rows of 784 inputs to predict
     train_torch.py a DIR THREADS       784-256-128-10 relu, softmax CE, Adam
-                                       1e-3, batch 128, 5 epochs, shuffled;
+                                       1e-3, batch 128, 5 epochs ($EPOCHS), shuffled;
                                        prints samples_per_s and test accuracy
     train_torch.py b DIR BATCH         1-10-1 tanh, mse, Adam 0.01, 2,000
                                        epochs (BATCH 0: full batch)
@@ -25,7 +25,8 @@ import time
 
 import numpy as np
 
-N_TRAIN, N_TEST, N_IN, N_CLASS, BATCH, EPOCHS = 8000, 2000, 784, 10, 128, 5
+N_TRAIN, N_TEST, N_IN, N_CLASS, BATCH = 8000, 2000, 784, 10, 128
+EPOCHS = int(os.environ.get("EPOCHS", "5"))  # bench/quick.sh takes fewer
 N_PREDICT = 40000
 
 

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# `make bench-quick`: every speed target once, at smaller sizes, in under two
+# minutes, as one ratio table.  Each row runs ours and the reference in turn,
+# RUNS times (3), and compares medians, because this machine's speed drifts
+# between runs.  The header states the CPU and the sgemm peak measured in the
+# same run (OpenBLAS, same thread count), so figures from different machines
+# compare as ratios.  For the full-size figures run bench/run.
+# Needs `scripts/install-deps --bench`; rows whose reference is missing say so.
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}; RUNS=${RUNS:-3}; PY=/usr/bin/python3
+PATH="$PWD/$BUILD/bin:$PATH"
+tmp=${TMPDIR:-/tmp}/dl-bench-quick; rm -rf "$tmp"; mkdir -p "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+seconds() { # wall seconds of a shell command
+    local s e
+    s=$(date +%s.%N)
+    bash -c "$1" >/dev/null 2>&1 || { echo "bench: failed: $1" >&2; return 1; }
+    e=$(date +%s.%N)
+    echo "$e - $s" | bc -l
+}
+field() { # the value after FIELD in a command's "name value" output
+    bash -c "$1" 2>/dev/null | awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'
+}
+calc() { echo "scale=4; $1" | bc -l; }
+# Runs two measurements in turn RUNS times; sets A and B to their medians.
+in_turn() {
+    : > "$tmp/ma"; : > "$tmp/mb"
+    for _ in $(seq "$RUNS"); do
+        eval "$1" >> "$tmp/ma"
+        eval "$2" >> "$tmp/mb"
+    done
+    A=$(median < "$tmp/ma"); B=$(median < "$tmp/mb")
+}
+row() { printf '%-34s %12s %12s %8sx  %s\n' "$@"; }
+
+# -------------------------------------------------------------- set-up ------
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+peaks=$($BUILD/bench/nn_kernels peak)
+peak=$(echo "$peaks" | awk '{ print $2 }'); step_peak=$(echo "$peaks" | awk '{ print $6 }')
+echo "bench-quick: $cpu, $(nproc) cores, OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS," \
+     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "sgemm peak: $peak GFLOP/s (1024^3); $step_peak GFLOP/s for the products of one" \
+     "training step of (a) alone (their shapes, batch 128); medians of $RUNS, in turn"
+have_torch=1; $PY -c 'import torch' 2>/dev/null || have_torch=0
+$PY bench/train_torch.py gen "$tmp" 2>/dev/null
+for s in tr pr b; do
+    { dl-tensor import --name x "$tmp/x$s.npy"; dl-tensor import --name y "$tmp/y$s.npy"; } > "$tmp/$s.dlt"
+done
+sed -n '/^cat > "$tmp\/a.yaml"/,/^YAML/p' bench/train.sh | sed '1d;$d' > "$tmp/a.yaml"
+sed -n '/^cat > "$tmp\/b.yaml"/,/^YAML/p' bench/train.sh | sed '1d;$d' > "$tmp/b.yaml"
+row "path" "dl" "reference" "ratio" "(target; above 1: dl is faster)"
+
+# (a) MNIST-shaped training: dl-train whole process against torch's loop alone.
+if [ "$have_torch" = 1 ]; then
+    ep=2 n=$((2 * 8000))
+    in_turn "calc \"$n / \$(seconds 'dl-train -q $tmp/a.yaml -s training.epochs=$ep < $tmp/tr.dlt > $tmp/a.ckpt')\"" \
+            "field 'EPOCHS=$ep $PY bench/train_torch.py a $tmp 1' samples_per_s"
+    flops=$(( 4 * (784 * 256 + 256 * 128 + 128 * 10) + 2 * (256 * 128 + 128 * 10) ))
+    row "train 784-256-128-10 samples/s" "$(printf %.0f "$A")" "$(printf %.0f "$B")" \
+        "$(calc "$A / $B" | xargs printf %.2f)" \
+        "(3x; torch 1 thread; $(calc "100 * $A * $flops / ($peak * 10^9)" | xargs printf %.0f)% of sgemm peak, $(calc "100 * $A * $flops / ($step_peak * 10^9)" | xargs printf %.0f)% of the step's products)"
+else
+    row "train 784-256-128-10" "-" "-" "-" "(torch missing)"
+fi
+
+# .npy (native f64, C order) into a stream through a pipe, against cat | cat.
+$PY -c "import numpy as np; np.save('$tmp/big.npy', np.random.default_rng(1).standard_normal((1 << 20, 8)))"
+cat "$tmp/big.npy" > /dev/null
+in_turn "seconds 'dl-tensor import $tmp/big.npy | dl-tensor info'" "seconds 'cat $tmp/big.npy | cat'"
+row ".npy 64 MiB | info, seconds" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
+    "$(calc "$B / $A" | xargs printf %.2f)" "(1/1.3 = 0.77x of cat | cat)"
+
+# dl-predict whole process against torch inference in-process.
+if [ "$have_torch" = 1 ]; then
+    in_turn "calc \"40000 / \$(seconds 'dl-predict $tmp/a.ckpt < $tmp/pr.dlt')\"" \
+            "field '$PY bench/train_torch.py predict $tmp 1' rows_per_s"
+    row "predict rows/s (40,000 rows)" "$(printf %.0f "$A")" "$(printf %.0f "$B")" \
+        "$(calc "$A / $B" | xargs printf %.2f)" "(1.2x; torch in-process, 1 thread)"
+fi
+
+# Tiny 1-10-1 tanh network, full batch, per epoch against FANN's RPROP.
+if cc -O2 -std=c11 bench/train_fann.c -o "$tmp/train_fann" -lfloatfann -lm 2>/dev/null; then
+    in_turn "OPENBLAS_NUM_THREADS=1 dl-train -q -j 1 $tmp/b.yaml --log $tmp/b.tsv < $tmp/b.dlt > /dev/null && awk -F'\t' 'NR > 1 { s += \$5; e++ } END { printf \"%.3f\n\", 1e6 * s / e }' $tmp/b.tsv" \
+            "field '$tmp/train_fann $tmp/b.fann' epoch_us"
+    row "tiny 1-10-1 tanh, us/epoch" "$(printf %.2f "$A")" "$(printf %.2f "$B")" \
+        "$(calc "$B / $A" | xargs printf %.2f)" "(3x; FANN RPROP)"
+else
+    row "tiny 1-10-1 tanh" "-" "-" "-" "(FANN missing)"
+fi
+
+# Least squares, whole pipeline from .npy against numpy (load, design, lstsq).
+for c in "a 200000 1 15" "b 50000 8 3"; do
+    set -- $c
+    $PY bench/linear_data.py "$2" "$3" "$tmp/l$1"
+    in_turn "seconds 'dl-tensor import -t 1 $tmp/l$1.npy | dl-design -q --poly $4 | dl-lstsq -q -o $tmp/l.ckpt'" \
+            "seconds '$PY bench/linear_numpy.py $tmp/l$1.npy $4 $tmp/l.w.npy'"
+    row "lstsq ${2} x ${3}, degree $4, s" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
+        "$(calc "$B / $A" | xargs printf %.2f)" "(3x; numpy)"
+done
+
+# CSV import throughput, with the exact round trip checked.
+$PY - "$tmp/d.csv" <<'EOF'
+import sys, numpy as np
+rng = np.random.default_rng(1)
+a = rng.standard_normal((200000, 5)) * 10.0 ** rng.integers(-5, 6, (200000, 5))
+np.savetxt(sys.argv[1], a, delimiter=",", fmt="%.17g")
+EOF
+mb=$(calc "$(stat -c %s "$tmp/d.csv") / 1000000")
+# Wall time, and CPU time (user + system), which a loaded machine disturbs less.
+in_turn "calc \"$mb / \$(seconds 'dl-tensor import $tmp/d.csv -o $tmp/d.dlt')\"" \
+        "/usr/bin/time -f '%U %S' dl-tensor import $tmp/d.csv -o $tmp/d.dlt 2>&1 >/dev/null | awk '{ print $mb / (\$1 + \$2 + 0.005) }'"
+dl-tensor export "$tmp/d.dlt" | dl-tensor import | cmp -s - "$tmp/d.dlt" && rt=exact || rt=DIFFERENT
+row "CSV import MB/s ($(printf %.0f "$mb") MB), wall" "$(printf %.0f "$A")" "1000" \
+    "$(calc "$A / 1000" | xargs printf %.2f)" "(1 GB/s; round trip $rt)"
+row "CSV import MB/s of CPU time" "$(printf %.0f "$B")" "1000" "$(calc "$B / 1000" | xargs printf %.2f)" \
+    "(CPU seconds to 10 ms)"
