@@ -1,0 +1,341 @@
+#include "yamltree.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "buf.h"
+
+#define SN_DEPTH_MAX 16      /* a model spec is 4 levels deep */
+#define SN_NODES_MAX 100000  /* keeps a hostile file from eating memory */
+
+typedef struct sn_builder {
+    yaml_parser_t parser;
+    const char *src;
+    int from_override;      /* positions are not shown for -s values */
+    size_t nodes;
+} sn_builder;
+
+void sn_free(sn_node *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++) {
+        if (n->keys)
+            sn_free(n->keys[i]);
+        sn_free(n->vals[i]);
+    }
+    free(n->keys);
+    free(n->vals);
+    free(n->text);
+    free(n);
+}
+
+/* "FILE:LINE:COL" or, for a value given with -s, "-s 'path=value'". */
+static void sn_where(const sn_node *n, char *buf, size_t len)
+{
+    if (n->line > 0)
+        snprintf(buf, len, "%s:%d:%d", n->src, n->line, n->col);
+    else
+        snprintf(buf, len, "%s", n->src);
+}
+
+int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...)
+{
+    char where[DL_ERR_MSG_MAX / 2], what[DL_ERR_MSG_MAX / 2];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    sn_where(n, where, sizeof where);
+    return dl_fail(e, DL_EDATA, "%s: %s", where, what);
+}
+
+static sn_node *sn_new(int kind, const char *src, const yaml_mark_t *mark, int positioned)
+{
+    sn_node *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->src = src;
+    if (positioned && mark) {
+        n->line = (int)mark->line + 1;
+        n->col = (int)mark->column + 1;
+    }
+    return n;
+}
+
+static int sn_push(sn_node *parent, sn_node *key, sn_node *val, dl_err *e)
+{
+    /* keys and values grow together: keys' capacity follows vals' */
+    size_t vcap = parent->cap, kcap = parent->cap;
+    if (dl_vec_reserve(&parent->vals, &vcap, parent->n + 1, sizeof *parent->vals, e) ||
+        (parent->kind == SN_MAP &&
+         dl_vec_reserve(&parent->keys, &kcap, vcap, sizeof *parent->keys, e)))
+        return dl_err_wrap(e, "reading the spec");
+    parent->cap = vcap;
+    if (parent->kind == SN_MAP)
+        parent->keys[parent->n] = key;
+    parent->vals[parent->n++] = val;
+    return 0;
+}
+
+static int sn_parser_error(sn_builder *b, dl_err *e)
+{
+    const yaml_parser_t *p = &b->parser;
+    const char *problem = p->problem ? p->problem : "malformed YAML";
+    if (b->from_override)
+        return dl_fail(e, DL_EDATA, "%s: %s", b->src, problem);
+    return dl_fail(e, DL_EDATA, "%s:%d:%d: %s", b->src, (int)p->problem_mark.line + 1,
+                   (int)p->problem_mark.column + 1, problem);
+}
+
+static int sn_next(sn_builder *b, yaml_event_t *ev, dl_err *e)
+{
+    if (!yaml_parser_parse(&b->parser, ev))
+        return sn_parser_error(b, e);
+    return 0;
+}
+
+static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, dl_err *e);
+
+/* Reads the items of a sequence or mapping whose start event was consumed. */
+static int sn_build_children(sn_builder *b, sn_node *n, int depth, dl_err *e)
+{
+    yaml_event_type_t end = n->kind == SN_MAP ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+    for (;;) {
+        yaml_event_t ev;
+        if (sn_next(b, &ev, e))
+            return e->code;
+        if (ev.type == end) {
+            yaml_event_delete(&ev);
+            return 0;
+        }
+        sn_node *key = NULL, *val = NULL;
+        int rc = sn_build(b, &ev, depth + 1, n->kind == SN_MAP ? &key : &val, e);
+        yaml_event_delete(&ev);
+        if (!rc && n->kind == SN_MAP) {
+            if (key->kind != SN_SCALAR)
+                rc = sn_error(key, e, "a key must be a plain word");
+            else if (!(rc = sn_next(b, &ev, e))) {
+                rc = sn_build(b, &ev, depth + 1, &val, e);
+                yaml_event_delete(&ev);
+            }
+            for (size_t i = 0; !rc && i < n->n; i++)
+                if (strcmp(n->keys[i]->text, key->text) == 0)
+                    rc = sn_error(key, e, "duplicate key '%s'", key->text);
+        }
+        if (!rc)
+            rc = sn_push(n, key, val, e);
+        if (rc) {
+            sn_free(key);
+            sn_free(val);
+            return rc;
+        }
+    }
+}
+
+/* Builds the node that starts with event ev (not consumed here). */
+static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, dl_err *e)
+{
+    int positioned = !b->from_override;
+    if (depth > SN_DEPTH_MAX || ++b->nodes > SN_NODES_MAX)
+        return dl_fail(e, DL_EDATA, "%s:%d:%d: the spec is nested too deeply or too large",
+                       b->src, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
+    sn_node *n;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        n = sn_new(SN_SCALAR, b->src, &ev->start_mark, positioned);
+        if (!n || !(n->text = strdup((const char *)ev->data.scalar.value))) {
+            free(n);
+            return dl_fail(e, DL_ENOMEM, "out of memory reading the spec");
+        }
+        n->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        *out = n;
+        return 0;
+    case YAML_MAPPING_START_EVENT:
+    case YAML_SEQUENCE_START_EVENT:
+        n = sn_new(ev->type == YAML_MAPPING_START_EVENT ? SN_MAP : SN_SEQ, b->src,
+                   &ev->start_mark, positioned);
+        if (!n)
+            return dl_fail(e, DL_ENOMEM, "out of memory reading the spec");
+        if (sn_build_children(b, n, depth, e)) {
+            sn_free(n);
+            return e->code;
+        }
+        *out = n;
+        return 0;
+    default: {
+        sn_node where = {.src = b->src};
+        if (positioned) {
+            where.line = (int)ev->start_mark.line + 1;
+            where.col = (int)ev->start_mark.column + 1;
+        }
+        return sn_error(&where, e, "YAML anchors and aliases are not supported in a spec");
+    }
+    }
+}
+
+/* Parses one YAML document from text into a tree (NULL for an empty one). */
+int sn_parse(const char *text, size_t len, const char *src, int from_override,
+                    sn_node **root, dl_err *e)
+{
+    sn_builder b = {.src = src, .from_override = from_override};
+    *root = NULL;
+    if (!yaml_parser_initialize(&b.parser))
+        return dl_fail(e, DL_ENOMEM, "out of memory starting the YAML parser");
+    yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
+    int rc = 0, docs = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if ((rc = sn_next(&b, &ev, e)))
+            break;
+        yaml_event_type_t type = ev.type;
+        if (type == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+            sn_node where = {.src = src, .line = (int)ev.start_mark.line + 1,
+                             .col = (int)ev.start_mark.column + 1};
+            rc = sn_error(&where, e, "a spec is one YAML document, not several");
+        } else if (type == YAML_SCALAR_EVENT || type == YAML_MAPPING_START_EVENT ||
+                   type == YAML_SEQUENCE_START_EVENT || type == YAML_ALIAS_EVENT) {
+            rc = sn_build(&b, &ev, 0, root, e);
+        }
+        yaml_event_delete(&ev);
+        if (rc)
+            break;
+    }
+    yaml_parser_delete(&b.parser);
+    if (rc) {
+        sn_free(*root);
+        *root = NULL;
+    }
+    return rc;
+}
+
+/* ------------------------------ overrides ------------------------------- */
+
+sn_node *sn_map_get(const sn_node *map, const char *key)
+{
+    for (size_t i = 0; i < map->n; i++)
+        if (strcmp(map->keys[i]->text, key) == 0)
+            return map->vals[i];
+    return NULL;
+}
+
+static sn_node *sn_scalar_new(const char *text, const char *src)
+{
+    sn_node *n = sn_new(SN_SCALAR, src, NULL, 0);
+    if (n && !(n->text = strdup(text))) {
+        free(n);
+        n = NULL;
+    }
+    return n;
+}
+
+/* A scalar where a mapping is wanted is short for {name: scalar}
+ * ("loss: huber" then "-s loss.delta=2"). */
+static int sn_scalar_to_map(sn_node *n, dl_err *e)
+{
+    sn_node *key = sn_scalar_new("name", n->src);
+    sn_node *val = sn_scalar_new(n->text, n->src);
+    if (!key || !val) {
+        sn_free(key);
+        sn_free(val);
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    }
+    val->line = n->line;
+    val->col = n->col;
+    free(n->text);
+    n->text = NULL;
+    n->kind = SN_MAP;
+    if (sn_push(n, key, val, e)) {
+        sn_free(key);
+        sn_free(val);
+        return e->code;
+    }
+    return 0;
+}
+
+/* Returns (creating it when `create`) the slot holding the child `seg` of
+ * node `cur`, a map or a sequence. */
+static int sn_child_slot(sn_node *cur, const char *seg, const char *src, sn_node ***slot,
+                         dl_err *e)
+{
+    if (cur->kind == SN_SEQ) {
+        char *end;
+        unsigned long i = strtoul(seg, &end, 10);
+        if (*seg < '1' || *seg > '9' || *end || i > cur->n)
+            return dl_fail(e, DL_EUSAGE, "%s: '%s' is not an item number from 1 to %zu", src,
+                           seg, cur->n);
+        *slot = &cur->vals[i - 1];
+        return 0;
+    }
+    for (size_t i = 0; i < cur->n; i++)
+        if (strcmp(cur->keys[i]->text, seg) == 0) {
+            *slot = &cur->vals[i];
+            return 0;
+        }
+    sn_node *key = sn_scalar_new(seg, src), *val = sn_new(SN_MAP, src, NULL, 0);
+    if (!key || !val || sn_push(cur, key, val, e)) {
+        sn_free(key);
+        sn_free(val);
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    }
+    *slot = &cur->vals[cur->n - 1];
+    return 0;
+}
+
+/* Applies "a.b.c=value" to the tree: value is YAML (a number, a word, or a
+ * flow collection such as [0.9, 0.99]).  Missing maps on the way are made;
+ * list items are numbered from 1.  src labels the new nodes in errors. */
+int sn_override(sn_node **root, const char *assign, const char *src, dl_err *e)
+{
+    const char *eq = strchr(assign, '=');
+    if (!eq || eq == assign || eq[1] == '\0')
+        return dl_fail(e, DL_EUSAGE, "%s: expected key.path=value", src);
+    sn_node *val = NULL;
+    if (sn_parse(eq + 1, strlen(eq + 1), src, 1, &val, e))
+        return e->code;
+    if (!val)
+        return dl_fail(e, DL_EUSAGE, "%s: the value is empty", src);
+    if (!*root && !(*root = sn_new(SN_MAP, src, NULL, 0))) {
+        sn_free(val);
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    }
+    char path[512];
+    size_t plen = (size_t)(eq - assign);
+    if (plen >= sizeof path) {
+        sn_free(val);
+        return dl_fail(e, DL_EUSAGE, "%s: the key path is too long", src);
+    }
+    memcpy(path, assign, plen);
+    path[plen] = '\0';
+    sn_node **slot = root;
+    for (char *seg = path, *next; seg; seg = next) {
+        next = strchr(seg, '.');
+        if (next)
+            *next++ = '\0';
+        if (*seg == '\0') {
+            sn_free(val);
+            return dl_fail(e, DL_EUSAGE, "%s: empty part in the key path", src);
+        }
+        if ((*slot)->kind == SN_SCALAR && sn_scalar_to_map(*slot, e)) {
+            sn_free(val);
+            return e->code;
+        }
+        if (sn_child_slot(*slot, seg, src, &slot, e)) {
+            sn_free(val);
+            return e->code;
+        }
+    }
+    sn_free(*slot);
+    *slot = val;
+    return 0;
+}
+

@@ -1,0 +1,68 @@
+/* test_yamltree.c - lib/yamltree: nodes carry their line and column, an
+ * error names them, overrides make missing maps and replace values, and a
+ * second document or a duplicate key is refused at its place. */
+#include <string.h>
+
+#include "unit.h"
+#include "yamltree.h"
+
+static void test_positions_and_errors(void)
+{
+    const char *text = "model:\n  layers:\n    - {units: 4}\nloss: mse\n";
+    sn_node *root = NULL;
+    dl_err e = {0};
+    CHECK(sn_parse(text, strlen(text), "net.yaml", 0, &root, &e) == 0);
+    CHECK(root && root->kind == SN_MAP && root->n == 2);
+    if (!root)
+        return;
+    sn_node *loss = sn_map_get(root, "loss");
+    CHECK(loss && loss->kind == SN_SCALAR && strcmp(loss->text, "mse") == 0);
+    CHECK(loss && loss->line == 4 && loss->col == 7);
+    CHECK(sn_map_get(root, "optimizer") == NULL);
+    CHECK(sn_error(loss, &e, "unknown loss '%s'", loss->text) == DL_EDATA);
+    CHECK_STR(e.msg, "net.yaml:4:7: unknown loss 'mse'");
+    sn_free(root);
+}
+
+static void test_overrides(void)
+{
+    const char *text = "optimizer:\n  lr: 0.1\n";
+    sn_node *root = NULL;
+    dl_err e = {0};
+    CHECK(sn_parse(text, strlen(text), "s.yaml", 0, &root, &e) == 0);
+    CHECK(sn_override(&root, "optimizer.lr=3e-4", "-s 'optimizer.lr=3e-4'", &e) == 0);
+    CHECK(sn_override(&root, "training.epochs=5", "-s 'training.epochs=5'", &e) == 0);
+    sn_node *opt = root ? sn_map_get(root, "optimizer") : NULL;
+    sn_node *lr = opt ? sn_map_get(opt, "lr") : NULL;
+    CHECK(lr && strcmp(lr->text, "3e-4") == 0 && lr->line == 0);
+    sn_node *tr = root ? sn_map_get(root, "training") : NULL;
+    sn_node *ep = tr ? sn_map_get(tr, "epochs") : NULL;
+    CHECK(ep && strcmp(ep->text, "5") == 0);
+    if (ep) {
+        sn_error(ep, &e, "too few");
+        CHECK_STR(e.msg, "-s 'training.epochs=5': too few");
+    }
+    CHECK(sn_override(&root, "training", "-s 'training'", &e) == DL_EUSAGE);
+    sn_free(root);
+}
+
+static void test_refusals_name_the_place(void)
+{
+    sn_node *root = NULL;
+    dl_err e = {0};
+    const char *two = "a: 1\n---\nb: 2\n";
+    CHECK(sn_parse(two, strlen(two), "t.yaml", 0, &root, &e) == DL_EDATA && root == NULL);
+    CHECK(strncmp(e.msg, "t.yaml:2:1: ", 12) == 0);
+    const char *dup = "a: 1\na: 2\n";
+    CHECK(sn_parse(dup, strlen(dup), "t.yaml", 0, &root, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "t.yaml:2:1: duplicate key 'a'");
+    CHECK(sn_parse("", 0, "t.yaml", 0, &root, &e) == 0 && root == NULL);
+}
+
+int main(void)
+{
+    UNIT_RUN(test_positions_and_errors);
+    UNIT_RUN(test_overrides);
+    UNIT_RUN(test_refusals_name_the_place);
+    return UNIT_DONE();
+}
