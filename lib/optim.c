@@ -301,13 +301,12 @@ int opt_schedule_check(const opt_schedule *s, dl_err *e)
 double opt_schedule_lr(const opt_schedule *s, double base_lr, uint64_t t)
 {
     double lr = base_lr;
-    if (s->kind == SCHED_STEP)
+    if (s->kind == SCHED_STEP) {
         lr = base_lr * pow(s->gamma, (double)(t / s->step_size));
-    else if (s->kind == SCHED_COSINE)
-        lr = t >= s->t_max ? s->eta_min
-                           : s->eta_min + (base_lr - s->eta_min) *
-                                              (1.0 + cos(M_PI * (double)t / (double)s->t_max)) /
-                                              2.0;
+    } else if (s->kind == SCHED_COSINE) {
+        double phase = (double)(t % (2 * s->t_max)) / (double)s->t_max; /* one period */
+        lr = s->eta_min + (base_lr - s->eta_min) * (1.0 + cos(M_PI * phase)) / 2.0;
+    }
     if (t < s->warmup)
         lr *= (double)(t + 1) / (double)s->warmup;
     return lr;

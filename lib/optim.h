@@ -125,7 +125,9 @@ int opt_schedule_check(const opt_schedule *s, dl_err *e);
  *   constant  base
  *   step      base * gamma^floor(t / step_size)                 (StepLR)
  *   cosine    eta_min + (base - eta_min)(1 + cos(pi t / t_max)) / 2
- *             for t <= t_max, eta_min after        (CosineAnnealingLR closed form)
+ *             for every t: past t_max it rises back to base at 2 t_max, as
+ *             CosineAnnealingLR does (its recursive form equals this one up
+ *             to rounding, about 1e-15 relative)
  * then, for t < warmup, multiplied by (t + 1) / warmup (linear warmup from
  * base/warmup to the schedule's value). */
 double opt_schedule_lr(const opt_schedule *s, double base_lr, uint64_t t);

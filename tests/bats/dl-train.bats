@@ -98,6 +98,19 @@ short() {
     [ ! -e "$TMP/x.ckpt" ]
 }
 
+@test "cosine schedule: past t_max the lr rises again, epoch by epoch as PyTorch's CosineAnnealingLR" {
+    short 20 -s optimizer.lr=0.003 -s 'optimizer.schedule={name: cosine, t_max: 4, eta_min: 0.001}' \
+        --log "$TMP/cos.tsv" > "$TMP/cos.ckpt"
+    # tests/fixtures/nn/sched_cosine.txt: torch's lr for epochs 0..19 (gen_torch.py)
+    run awk -F'\t' 'NR == FNR { n = split($0, want, " "); next }
+        FNR > 1 { got = $4; w = want[FNR - 1]; d = got - w; if (d < 0) d = -d
+                  if (d > 1e-8 * w) { print "epoch " $1 ": lr " got ", torch " w; bad = 1 }
+                  rows++ }
+        END { if (rows != n) { print rows " epochs logged, want " n; bad = 1 }; exit bad }' \
+        "$DL_TEST_ROOT/tests/fixtures/nn/sched_cosine.txt" "$TMP/cos.tsv"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
 @test "early stopping keeps the epoch with the lowest validation loss" {
     dl-train "$EX/fish2d.yaml" --log "$TMP/curve.tsv" < "$TMP/f2.dlt" 2> "$TMP/err" > "$TMP/es.ckpt"
     head -n 1 "$TMP/curve.tsv" | grep -q "^epoch	train_loss	val_loss	lr	seconds	best"

@@ -321,7 +321,10 @@ static void test_schedules_match_torch(void)
     CHECK(fixture_line("sched.txt", 1, want) == 12);
     for (uint64_t t = 0; t < 12; t++)
         CHECK_NEAR(opt_schedule_lr(&s, 0.1, t), want[t], 1e-9);
-    CHECK(opt_schedule_lr(&s, 0.1, 40) == 0.001);
+    s.t_max = 4; /* past t_max the lr rises again, as torch's recursive form */
+    CHECK(fixture_line("sched_cosine.txt", 0, want) == 20);
+    for (uint64_t t = 0; t < 20; t++)
+        CHECK_NEAR(opt_schedule_lr(&s, 0.003, t), want[t], 1e-12);
     opt_schedule_defaults(&s);
     s.warmup = 4;
     CHECK(fixture_line("sched.txt", 2, want) == 12);
