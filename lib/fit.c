@@ -9,16 +9,19 @@
 #include "partial.h"
 
 /* x and y arrive as chunks, possibly interleaved: rows are paired as both
- * become available and folded into the statistics or the QR factor at
- * once, so only rows still waiting for their partner are held. */
+ * become available and folded into the QR factor at once, so only rows
+ * still waiting for their partner are held.  Every method starts from that
+ * factor: it keeps X's singular values (the condition number numpy reports,
+ * which X^T X summed row by row could not resolve beyond about 1e6), and
+ * gives X^T X = R^T R for the normal equations and the partials. */
 typedef struct xy_input {
     st_reader *r;
     dl_tensor x, y;       /* pending rows, f64 matrices */
     uint64_t xrows, yrows; /* rows seen in all */
     dl_tensor design;     /* the input's design record, if any */
-    const fit_opts *o; /* o->ls.method: rows are consumed into */
-    ls_stats stats;       /* the normal equations' statistics, or */
-    ls_qr qr;             /* the triangular factor (svd, qr) */
+    const fit_opts *o;
+    ls_qr qr;             /* the triangular factor of [X | Y] */
+    ls_stats stats;       /* from qr, for the methods that need X^T X */
     int progress;         /* count the rows read on o->log */
     uint64_t next_report;
 } xy_input;
@@ -68,14 +71,9 @@ static int consume_pairs(xy_input *in, dl_err *e)
     size_t p = (size_t)in->x.shape[1], k = (size_t)in->y.shape[1];
     if (n == 0)
         return 0;
-    if (in->o->ls.method == LS_NORMAL) {
-        if (!in->stats.xtx && ls_stats_init(&in->stats, p, k, e))
-            return e->code;
-        ls_stats_add(&in->stats, in->x.data, in->y.data, (size_t)n);
-    } else if ((!in->qr.r && ls_qr_init(&in->qr, p, k, e)) ||
-               ls_qr_add(&in->qr, in->x.data, in->y.data, (size_t)n, e)) {
+    if ((!in->qr.r && ls_qr_init(&in->qr, p, k, e)) ||
+        ls_qr_add(&in->qr, in->x.data, in->y.data, (size_t)n, e))
         return e->code;
-    }
     drop_rows(&in->x, n);
     drop_rows(&in->y, n);
     if (in->progress && in->xrows >= in->next_report) {
@@ -186,9 +184,14 @@ static void report(const fit_opts *o, const ls_result *r)
     if (o->quiet)
         return;
     fprintf(o->log, "%s: %llu rows, %zu columns, %zu output%s, method %s, rank %d, "
-                    "condition number ~%.3g\n",
+                    "condition number %s%.3g%s\n",
             tool, (unsigned long long)r->n, r->p, r->k, r->k == 1 ? "" : "s",
-            ls_method_name(o->ls.method), r->rank, r->cond);
+            ls_method_name(o->ls.method), r->rank, r->cond_bound ? ">" : "~", r->cond,
+            r->cond_bound ? " (more than X^T X can resolve; -m svd on the rows gives it)" : "");
+    if (r->n < r->p && o->ls.method == LS_SVD)
+        fprintf(o->log, "%s: note: %llu rows for %zu weights: the minimum-norm solution "
+                        "(as numpy.linalg.lstsq)\n",
+                tool, (unsigned long long)r->n, r->p);
     for (size_t j = 0; j < r->k; j++)
         fprintf(o->log, "%s: output %zu: training MSE %.6g, R^2 %.6g\n", tool, j + 1,
                 r->mse[j], r->r2[j]);
@@ -229,7 +232,9 @@ static int conclude(const fit_opts *o, ls_stats *s, ls_result *r, const dl_tenso
 static int solve_rows(xy_input *in, const ls_opts *o, ls_result *r, dl_err *e)
 {
     if (o->method == LS_NORMAL)
-        return ls_solve_stats(&in->stats, o, r, e);
+        return ls_qr_stats(&in->qr, &in->stats, e) || ls_solve_stats(&in->stats, o, r, e)
+                   ? e->code
+                   : 0;
     if (ls_qr_solve(&in->qr, o, r, e))
         return e->code;
     /* the posterior needs X^T X, which R gives */
@@ -251,7 +256,9 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     if (in.progress && in.xrows >= PROGRESS_ROWS)
         fprintf(o->log, "\n");
     if (!rc && o->partial)
-        rc = partial_write(w, &in.stats, &in.design, e);
+        rc = ls_qr_stats(&in.qr, &in.stats, e) || partial_write(w, &in.stats, &in.design, e)
+                 ? e->code
+                 : 0;
     else if (!rc)
         rc = (solve_rows(&in, &o->ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
              conclude(o, &in.stats, &r, &in.design, w, e) ? e->code : 0;

@@ -68,6 +68,7 @@ void ls_stats_free(ls_stats *s)
     free(s->xty);
     free(s->yty);
     free(s->ysum);
+    free(s->sv);
     memset(s, 0, sizeof *s);
 }
 
@@ -106,6 +107,8 @@ int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e)
     cblas_daxpy((int)dst->k, 1.0, src->yty, 1, dst->yty, 1);
     cblas_daxpy((int)dst->k, 1.0, src->ysum, 1, dst->ysum, 1);
     dst->n += src->n;
+    free(dst->sv); /* the singular values of one part are not those of the sum */
+    dst->sv = NULL;
     return 0;
 }
 
@@ -293,6 +296,35 @@ static void qr_small_system(const ls_qr *q, double *r11, double *z)
         memcpy(z + j * p, q->r + (p + j) * c, p * sizeof *z);
 }
 
+/* s_max / s_min over the min(n, p) singular values a matrix of n rows has,
+ * as numpy.linalg.cond; inf when singular. */
+static double cond_from_sv(const double *sv, size_t p, uint64_t n)
+{
+    size_t count = n < p ? (size_t)n : p;
+    return count && sv[count - 1] > 0 ? sv[0] / sv[count - 1] : INFINITY;
+}
+
+/* X's singular values, largest first, from R11 (X = Q R11 keeps them). */
+static int r11_singular_values(const ls_qr *q, double *sv, dl_err *e)
+{
+    size_t p = q->p;
+    double *a, *z;
+    if (alloc_doubles(&a, p, p, e))
+        return e->code;
+    if (alloc_doubles(&z, p, q->k, e)) {
+        free(a);
+        return e->code;
+    }
+    qr_small_system(q, a, z);
+    lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)p, (lapack_int)p, a,
+                                     (lapack_int)p, sv, NULL, 1, NULL, 1);
+    free(a);
+    free(z);
+    if (info > 0)
+        return dl_fail(e, DL_ENUM, "svd of R did not converge");
+    return info ? lapack_error("svd of R", info, e) : 0;
+}
+
 static int solve_svd(const ls_qr *q, double *a, double *z, const ls_opts *o, ls_result *r,
                      dl_err *e)
 {
@@ -310,7 +342,7 @@ static int solve_svd(const ls_qr *q, double *a, double *z, const ls_opts *o, ls_
     if (info != 0)
         return lapack_error("svd", info, e);
     r->rank = (int)rank;
-    r->cond = r->sv[p - 1] > 0 ? r->sv[0] / r->sv[p - 1] : INFINITY;
+    r->cond = cond_from_sv(r->sv, p, q->n);
     return 0;
 }
 
@@ -327,7 +359,10 @@ static int solve_qr(const ls_qr *q, double *a, double *z, ls_result *r, dl_err *
     if (info != 0)
         return info > 0 ? dl_fail(e, DL_ENUM, "qr: X is singular; use --method svd")
                         : lapack_error("qr", info, e);
-    r->cond = 1.0 / rc;
+    if (alloc_doubles(&r->sv, q->p, 1, e) || r11_singular_values(q, r->sv, e))
+        return e->code;
+    r->nsv = q->p;
+    r->cond = cond_from_sv(r->sv, q->p, q->n);
     return 0;
 }
 
@@ -355,10 +390,13 @@ int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
 {
     size_t p = q->p, k = q->k;
     double *a = NULL, *z = NULL, *z0 = NULL;
-    if (q->n < p)
-        return dl_fail(e, DL_EDATA, "%llu rows cannot determine %zu weights; add rows, use "
-                                    "fewer columns or regularize (--ridge, --lasso)",
-                       (unsigned long long)q->n, p);
+    if (q->n == 0)
+        return dl_fail(e, DL_EDATA, "no rows to fit");
+    if (q->n < p && o->method != LS_SVD)
+        return dl_fail(e, DL_EDATA, "%llu rows cannot determine %zu weights by %s: --method svd "
+                                    "gives the minimum-norm solution (as numpy.linalg.lstsq), "
+                                    "or regularize (--ridge, --lasso)",
+                       (unsigned long long)q->n, p, ls_method_name(o->method));
     if (qr_fold(q, e) || result_init(r, q->n, p, k, e))
         return e->code;
     int rc = alloc_doubles(&a, p, p, e) || alloc_doubles(&z, p, k, e) ||
@@ -384,22 +422,30 @@ int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
     return rc ? e->code : 0;
 }
 
-int ls_qr_stats(const ls_qr *q, ls_stats *s, dl_err *e)
+int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e)
 {
     size_t p = q->p, k = q->k, c = q->cols;
-    if (ls_stats_init(s, p, k, e))
+    double *g;
+    if (qr_fold(q, e) || ls_stats_init(s, p, k, e))
         return e->code;
-    /* [X Y]^T [X Y] = R^T R: its blocks are X^T X and X^T Y */
-    for (size_t i = 0; i < p; i++)
-        for (size_t j = 0; j < c; j++) {
-            double v = 0;
-            for (size_t m = 0; m <= i && m <= j; m++)
-                v += q->r[i * c + m] * q->r[j * c + m];
+    if (alloc_doubles(&g, c, c, e) || alloc_doubles(&s->sv, p, 1, e) ||
+        r11_singular_values(q, s->sv, e)) {
+        free(g);
+        ls_stats_free(s);
+        return e->code;
+    }
+    /* [X Y]^T [X Y] = R^T R (R's strict lower triangle is zero): its blocks
+     * are X^T X and X^T Y; column-major G, upper triangle */
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)c, (int)c, 1.0, q->r, (int)c, 0.0, g,
+                (int)c);
+    for (size_t j = 0; j < c; j++)
+        for (size_t i = 0; i <= j && i < p; i++) {
             if (j < p)
-                s->xtx[i * p + j] = v;
+                s->xtx[i * p + j] = s->xtx[j * p + i] = g[j * c + i];
             else
-                s->xty[i * k + (j - p)] = v;
+                s->xty[i * k + (j - p)] = g[j * c + i];
         }
+    free(g);
     memcpy(s->yty, q->yty, k * sizeof *s->yty);
     memcpy(s->ysum, q->ysum, k * sizeof *s->ysum);
     s->n = q->n;
@@ -410,9 +456,6 @@ int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t 
                    const ls_opts *o, ls_result *r, dl_err *e)
 {
     ls_qr q;
-    if (n < p)
-        return dl_fail(e, DL_EDATA, "%zu rows cannot determine %zu weights; add rows, "
-                                    "use fewer columns or regularize (--ridge, --lasso)", n, p);
     if (ls_qr_init(&q, p, k, e))
         return e->code;
     int rc = ls_qr_add(&q, x, y, n, e) || ls_qr_solve(&q, o, r, e) ? e->code : 0;
@@ -420,8 +463,9 @@ int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t 
     return rc ? e->code : 0;
 }
 
-/* Cholesky factor of X^T X + ridge I into f, with the conditioning check. */
-static int cholesky(const ls_stats *s, double ridge, double *f, double *cond, dl_err *e)
+/* Cholesky factor of X^T X + ridge I into f, with the conditioning check;
+ * r's condition number of X goes in the message. */
+static int cholesky(const ls_stats *s, double ridge, double *f, const ls_result *r, dl_err *e)
 {
     lapack_int p = (lapack_int)s->p;
     double anorm = 0, rc = 0;
@@ -437,10 +481,10 @@ static int cholesky(const ls_stats *s, double ridge, double *f, double *cond, dl
     lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', p, f, p);
     if (info == 0)
         info = LAPACKE_dpocon(LAPACK_ROW_MAJOR, 'U', p, f, p, anorm, &rc);
-    *cond = info == 0 && rc > 0 ? sqrt(1.0 / rc) : INFINITY;
     if (info > 0 || (info == 0 && rc < LS_NORMAL_RCOND_MIN))
         return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X "
-                                   "about %.3g): use --method svd, or --ridge", *cond);
+                                   "%s %.3g): use --method svd, or --ridge",
+                       r->cond_bound ? "above" : "about", r->cond);
     return info ? lapack_error("cholesky", info, e) : 0;
 }
 
@@ -449,7 +493,7 @@ static int solve_normal(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     double *f;
     if (alloc_doubles(&f, s->p, s->p, e))
         return e->code;
-    int rc = cholesky(s, o->ridge, f, &r->cond, e);
+    int rc = cholesky(s, o->ridge, f, r, e);
     if (!rc) {
         memcpy(r->w, s->xty, s->p * s->k * sizeof *r->w);
         lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)s->p,
@@ -501,24 +545,18 @@ static void cd_output(const ls_stats *s, const ls_opts *o, size_t j, double *w, 
 
 static int solve_cd(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
-    double *q, *f;
+    double *q;
     if (alloc_doubles(&q, s->p, 1, e))
         return e->code;
     for (size_t j = 0; j < s->k; j++)
         cd_output(s, o, j, r->w, q, r);
     free(q);
-    /* the condition number is still worth reporting */
-    if (alloc_doubles(&f, s->p, s->p, e))
-        return e->code;
-    dl_err ignored;
-    if (cholesky(s, 0, f, &r->cond, &ignored))
-        r->cond = INFINITY;
-    free(f);
     return 0;
 }
 
 /* sqrt of the eigenvalues of X^T X, largest first: X's singular values to
- * about sqrt(eps) * s_max. */
+ * about sqrt(eps) * s_max; the condition number only where X^T X resolves
+ * it (s_min^2 above LS_NORMAL_RCOND_MIN s_max^2), else that bound. */
 static int sv_from_gram(const ls_stats *s, ls_result *r, dl_err *e)
 {
     size_t p = s->p;
@@ -544,7 +582,32 @@ static int sv_from_gram(const ls_stats *s, ls_result *r, dl_err *e)
     }
     r->sv = ev;
     r->nsv = p;
-    r->cond = ev[p - 1] > 0 ? ev[0] / ev[p - 1] : INFINITY;
+    size_t last = s->n < p ? (size_t)s->n - 1 : p - 1;
+    r->cond_bound = !(ev[last] * ev[last] > LS_NORMAL_RCOND_MIN * ev[0] * ev[0]);
+    r->cond = r->cond_bound ? 1.0 / sqrt(LS_NORMAL_RCOND_MIN) : ev[0] / ev[last];
+    return 0;
+}
+
+/* X's singular values and condition number: exact from the rows' factor R
+ * when the statistics came from it, else from X^T X (sv_from_gram).  The
+ * singular values stay in r only when asked for. */
+static int stats_condition(const ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
+{
+    if (!s->sv) {
+        if (sv_from_gram(s, r, e))
+            return e->code;
+    } else {
+        if (alloc_doubles(&r->sv, s->p, 1, e))
+            return e->code;
+        memcpy(r->sv, s->sv, s->p * sizeof *r->sv);
+        r->nsv = s->p;
+        r->cond = cond_from_sv(s->sv, s->p, s->n);
+    }
+    if (!o->want_sv) {
+        free(r->sv);
+        r->sv = NULL;
+        r->nsv = 0;
+    }
     return 0;
 }
 
@@ -553,8 +616,9 @@ int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     if (s->n == 0)
         return dl_fail(e, DL_EDATA, "no rows to fit");
     if (s->n < s->p && o->ridge <= 0 && o->alpha <= 0)
-        return dl_fail(e, DL_EDATA, "%llu rows cannot determine %zu weights; add rows, use "
-                                    "fewer columns or regularize (--ridge, --lasso)",
+        return dl_fail(e, DL_EDATA, "%llu rows cannot determine %zu weights by the normal "
+                                    "equations: --method svd gives the minimum-norm solution "
+                                    "(as numpy.linalg.lstsq), or regularize (--ridge, --lasso)",
                        (unsigned long long)s->n, s->p);
     for (size_t i = 0; i < s->p * s->p; i++)
         if (!isfinite(s->xtx[i]))
@@ -563,10 +627,11 @@ int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     if (result_init(r, s->n, s->p, s->k, e))
         return e->code;
     ls_stats_symmetrize(s);
-    int rc = o->alpha > 0 ? solve_cd(s, o, r, e) : solve_normal(s, o, r, e);
+    int rc = stats_condition(s, o, r, e);
     if (!rc)
-        rc = check_weights(r, e) || ls_fit_metrics_stats(s, r, e) ||
-             (o->want_sv && sv_from_gram(s, r, e)) ? e->code : 0;
+        rc = o->alpha > 0 ? solve_cd(s, o, r, e) : solve_normal(s, o, r, e);
+    if (!rc)
+        rc = check_weights(r, e) || ls_fit_metrics_stats(s, r, e) ? e->code : 0;
     if (rc)
         ls_result_free(r);
     return rc;
@@ -604,11 +669,11 @@ static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
 int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     size_t p = s->p;
-    double *ainv = NULL, cond;
+    double *ainv = NULL;
     ls_stats_symmetrize(s);
     int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&r->sigma2, s->k, 1, e) ||
              alloc_doubles(&r->w_cov, s->k, p * p, e) ? e->code : 0;
-    if (!rc && cholesky(s, o->ridge, ainv, &cond, e))
+    if (!rc && cholesky(s, o->ridge, ainv, r, e))
         rc = dl_err_wrap(e, "posterior");
     if (!rc) {
         lapack_int info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, ainv,

@@ -49,11 +49,14 @@ void ls_opts_defaults(ls_opts *o);
 
 /* Sufficient statistics of n rows: xtx [p x p] (upper triangle while
  * accumulating; ls_stats_symmetrize fills the rest), xty [p x k], yty [k],
- * ysum [k]; row-major. */
+ * ysum [k]; row-major.  sv: X's singular values [p], largest first, when
+ * the statistics come from the rows' factor R (ls_qr_stats), else NULL:
+ * X^T X alone cannot resolve a condition number of X beyond about 1e6. */
 typedef struct ls_stats {
     size_t p, k;
     uint64_t n;
     double *xtx, *xty, *yty, *ysum;
+    double *sv;
 } ls_stats;
 
 int ls_stats_init(ls_stats *s, size_t p, size_t k, dl_err *e);
@@ -69,7 +72,9 @@ typedef struct ls_result {
     uint64_t n;
     double *w;          /* [p x k] */
     int rank;
-    double cond;        /* estimate of the condition number of X (inf when singular) */
+    double cond;        /* condition number of X, s_max/s_min as numpy.linalg.cond (inf
+                           when singular) */
+    int cond_bound;     /* cond is only a lower bound: from X^T X alone (--combine) */
     double *sv;         /* singular values (svd), nsv of them, else NULL */
     size_t nsv;
     double *mse, *r2;   /* [k], on the training rows */
@@ -104,12 +109,16 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
 void ls_qr_free(ls_qr *q);
 /* Adds n rows of x (n x p) and y (n x k), row-major. */
 int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e);
-/* o->method LS_SVD or LS_QR; q is folded and stays usable. */
+/* o->method LS_SVD or LS_QR; q is folded and stays usable.  Fewer rows
+ * than columns: svd gives the minimum-norm solution (numpy.linalg.lstsq),
+ * qr refuses (DL_EDATA, naming svd). */
 int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e);
-/* The statistics X^T X = R11^T R11, X^T y = R11^T z, for the posterior. */
-int ls_qr_stats(const ls_qr *q, ls_stats *s, dl_err *e);
+/* The statistics X^T X = R11^T R11, X^T y = R11^T z (the normal equations,
+ * ridge, lasso, the posterior, --partial) and X's singular values; folds q. */
+int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e);
 
-/* SVD or QR on the whole data at once (x and y are not modified). */
+/* SVD or QR on the whole data at once (x and y are not modified); fewer
+ * rows than columns as ls_qr_solve. */
 int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t k,
                    const ls_opts *o, ls_result *r, dl_err *e);
 /* Normal equations (Cholesky, with ridge) or coordinate descent from

@@ -128,7 +128,7 @@ fit_w() {
     [ "$status" -eq 1 ]
     [[ $output == *"record 1 ('x'): row 2 column 2 is NaN"* ]]
     head -n 5 "$FIX/train.csv" | dl-tensor import -t 1 | dl-design --poly 2 -q > "$TMP/few.dlt"
-    run dl-lstsq "$TMP/few.dlt"
+    run dl-lstsq -m normal "$TMP/few.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"5 rows cannot determine 10 weights"* ]]
     run dl-lstsq --ridge 1 -o "$TMP/r.ckpt" "$TMP/few.dlt"
@@ -194,9 +194,12 @@ fit_w() {
 
 @test "a fit the data cannot determine, and --combine without partials, name the file" {
     head -n 5 "$FIX/train.csv" | dl-tensor import -t 1 | dl-design --poly 2 -q > "$TMP/few.dlt"
-    run dl-lstsq "$TMP/few.dlt"
+    run dl-lstsq -m qr "$TMP/few.dlt"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-lstsq: $TMP/few.dlt: 5 rows cannot determine 10 weights; add rows, use fewer columns or regularize (--ridge, --lasso)" ]
+    [ "$output" = "dl-lstsq: $TMP/few.dlt: 5 rows cannot determine 10 weights by qr: --method svd gives the minimum-norm solution (as numpy.linalg.lstsq), or regularize (--ridge, --lasso)" ]
+    run dl-lstsq -m normal "$TMP/few.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/few.dlt: 5 rows cannot determine 10 weights by the normal equations: --method svd gives the minimum-norm solution (as numpy.linalg.lstsq), or regularize (--ridge, --lasso)" ]
     run dl-lstsq --combine "$TMP/few.dlt"
     [ "$status" -eq 1 ]
     [ "$output" = "dl-lstsq: $TMP/few.dlt: no partial statistics (dl-lstsq --partial output) found" ]
@@ -233,4 +236,46 @@ fit_w() {
     run dl-lstsq --posterior --noise-var 0
     [ "$status" -eq 2 ]
     [[ ${lines[0]} == "dl-lstsq: --noise-var: '0' must be positive" ]]
+}
+
+@test "more columns than rows: svd gives numpy's minimum-norm solution, with a note" {
+    head -n 5 "$FIX/train.csv" | dl-tensor import -t 1 | dl-design --poly 2 -q > "$TMP/few.dlt"
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/few.dlt"
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == "dl-lstsq: 5 rows, 10 columns, 1 output, method svd, rank 5, condition number ~"* ]]
+    [ "${lines[1]}" = "dl-lstsq: note: 5 rows for 10 weights: the minimum-norm solution (as numpy.linalg.lstsq)" ]
+    dl-tensor export --name w "$TMP/m.ckpt" > "$TMP/w.csv"
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/few_w.txt" 1e-9
+}
+
+# cond_near OUTPUT WANT: the number after "condition number ~" or "of X about"
+# is numpy's to the 3 digits printed.
+cond_near() {
+    awk -v want="$2" '{
+            if (match($0, /condition number ~[^ ,)]*/)) v = substr($0, RSTART + 18, RLENGTH - 18)
+            else if (match($0, /of X about [^ ,)]*/)) v = substr($0, RSTART + 11, RLENGTH - 11)
+            else next
+            found = 1; d = v / want - 1; if (d < 0) d = -d
+            if (d > 0.006) { print "condition number " v ", numpy " want; exit 1 }
+        }
+        END { if (!found) { print "no condition number in: " $0; exit 1 } }' <<<"$1"
+}
+
+@test "the condition number is numpy's for every method, the normal equations and lasso too" {
+    import_csv vander.csv 1 | dl-design --poly 12 -q > "$TMP/v.dlt"
+    want=$(sed -n 2p "$FIX/vander_cond.txt")
+    for opts in "" "-m qr" "--lasso 1e-6" "--ridge 1e-9" "--ridge 1e-9 --posterior"; do
+        run dl-lstsq $opts -o "$TMP/m.ckpt" "$TMP/v.dlt"
+        [ "$status" -eq 0 ]
+        cond_near "${lines[0]}" "$want"
+    done
+    run dl-lstsq -m normal "$TMP/v.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == *"X^T X is singular or nearly so (condition number of X about "* ]]
+    cond_near "$output" "$want"
+    # from partials only X^T X is known: a bound, said to be one
+    dl-lstsq -q --partial "$TMP/v.dlt" > "$TMP/v.part"
+    run dl-lstsq --combine --lasso 1e-6 "$TMP/v.part"
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == *"condition number >2.12e+06 (more than X^T X can resolve; -m svd on the rows gives it)" ]]
 }

@@ -212,23 +212,32 @@ static void test_qr_folds(void)
     free(x.v), free(y.v), free(w.v);
 }
 
+/* Fewer rows than columns: svd gives numpy's minimum-norm solution (gelsd),
+ * qr and the normal equations refuse, naming svd. */
 static void test_more_columns_than_rows(void)
 {
-    test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
+    test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load("wc_w_minnorm3");
     ls_opts o;
     ls_stats s;
     ls_result r;
     dl_err e;
     ls_opts_defaults(&o);
+    CHECK(ls_solve_dense(x.v, y.v, 3, x.cols, y.cols, &o, &r, &e) == 0);
+    check_matrix(r.w, &w, 1e-10);
+    CHECK(r.rank == 3 && isfinite(r.cond));
+    ls_result_free(&r);
+    o.method = LS_QR;
     CHECK(ls_solve_dense(x.v, y.v, 3, x.cols, y.cols, &o, &r, &e) == DL_EDATA);
-    CHECK(strstr(e.msg, "3 rows cannot determine 4 weights") != NULL);
+    CHECK(strstr(e.msg, "3 rows cannot determine 4 weights by qr: --method svd") != NULL);
+    o.method = LS_NORMAL;
     CHECK(stats_of(&s, &x, &y, 0, 3) == 0);
     CHECK(ls_solve_stats(&s, &o, &r, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "--method svd gives the minimum-norm solution") != NULL);
     o.ridge = 1.0; /* regularized: solvable */
     CHECK(ls_solve_stats(&s, &o, &r, &e) == 0);
     ls_result_free(&r);
     ls_stats_free(&s);
-    free(x.v), free(y.v);
+    free(x.v), free(y.v), free(w.v);
 }
 
 /* A numerical failure comes back as its DL_E* code, the one in e.code, from
