@@ -232,3 +232,27 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     run "$EX/bin/tsv-sort" z < "$T/t.tsv"
     [ "$status" -eq 1 ]
 }
+
+@test "lstsq.sbatch: SIGTERM in a task exits 6 and leaves no part; the task run again makes it" {
+    cd "$T"
+    mkfifo s0.dlt
+    echo s0.dlt > shards.txt
+    SLURM_ARRAY_TASK_ID=0 "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2 2> err &
+    local pid=$! status=0
+    # Opening the shard for writing waits until the task reads it.
+    exec 5> s0.dlt
+    kill -TERM "$pid"
+    wait "$pid" || status=$?
+    exec 5>&-
+    [ "$status" -eq 6 ]
+    grep -q 'task 0: interrupted, no part written: submit the task again' err
+    [ -z "$(ls -A parts)" ]
+    rm s0.dlt
+    dl-tensor import -t 1 "$DL_TEST_ROOT/tests/fixtures/linear/train.csv" -o s0.dlt
+    run env SLURM_ARRAY_TASK_ID=0 "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2
+    [ "$status" -eq 0 ]
+    [[ $output == *"task 0: s0.dlt -> parts/0.part"* ]]
+    run env SLURM_ARRAY_TASK_ID=0 "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2
+    [ "$status" -eq 0 ]
+    [[ $output == *"task 0: parts/0.part is already there"* ]]
+}
