@@ -5,7 +5,6 @@
 #include "plot.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -21,7 +20,7 @@
 #include "numtext.h"
 #include "outfile.h"
 #include "stream.h"
-#include "tty.h"
+#include "tsv.h"
 
 extern char **environ;
 
@@ -39,155 +38,6 @@ void pl_opts_defaults(pl_opts *o)
     o->width = 800;
     o->height = 560;
     o->threshold = 0.5;
-}
-
-/* =============================== tables =============================== */
-
-static int read_all(const char *path, char **text, size_t *len, dl_err *e)
-{
-    if (dl_tty_refuse_input(path, "a log", e))
-        return e->code;
-    int fd = path && strcmp(path, "-") != 0 ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-    const char *label = fd == STDIN_FILENO ? "<stdin>" : path;
-    if (fd < 0)
-        return dl_fail_errno(e, "%s: cannot open", label);
-    size_t cap = 0, n = 0;
-    char *buf = NULL;
-    ssize_t got = 0;
-    int rc = 0;
-    /* room for a read of 64 KiB and the closing NUL */
-    while (!(rc = dl_vec_reserve(&buf, &cap, n + (1 << 16) + 1, 1, e)) &&
-           (got = read(fd, buf + n, cap - n - 1)) > 0)
-        n += (size_t)got;
-    if (rc)
-        dl_err_wrap(e, "%s", label);
-    else if (got < 0)
-        rc = dl_fail_errno(e, "%s: cannot read", label);
-    if (fd != STDIN_FILENO)
-        close(fd);
-    if (rc) {
-        free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return 0;
-}
-
-static int skip_line(const char *line)
-{
-    return line[0] == '\0' || line[0] == '#' || strspn(line, " \t\r") == strlen(line);
-}
-
-static size_t count_fields(const char *line)
-{
-    size_t n = 1;
-    for (; *line; line++)
-        n += *line == '\t';
-    return n;
-}
-
-/* Cuts the line at its tabs into cells[0..cols). */
-static void split_fields(char *line, char **cells)
-{
-    size_t k = 0;
-    cells[k++] = line;
-    for (char *p = line; *p; p++)
-        if (*p == '\t') {
-            *p = '\0';
-            cells[k++] = p + 1;
-        }
-}
-
-static int table_cut(pl_table *t, size_t len, dl_err *e)
-{
-    size_t nlines = 1;
-    for (size_t i = 0; i < len; i++)
-        if (t->text[i] == '\n') {
-            t->text[i] = '\0';
-            nlines++;
-        }
-    char *line = t->text, *end = t->text + len;
-    size_t lineno = 1;
-    for (; line <= end && skip_line(line); lineno++)
-        line += strlen(line) + 1;
-    if (line > end)
-        return dl_fail(e, DL_EDATA, "%s: empty table (a header row and data rows expected)",
-                       t->label);
-    line[strcspn(line, "\r")] = '\0';
-    t->cols = count_fields(line);
-    if (nlines > SIZE_MAX / sizeof(char *) / t->cols)
-        return dl_fail(e, DL_ENOMEM, "%s: too many cells", t->label);
-    t->cells = malloc(nlines * t->cols * sizeof(char *));
-    if (!t->cells)
-        return dl_fail(e, DL_ENOMEM, "%s: out of memory", t->label);
-    for (size_t row = 0; line <= end; lineno++) {
-        char *next = line + strlen(line) + 1;
-        line[strcspn(line, "\r")] = '\0';
-        if (row == 0 || !skip_line(line)) {
-            if (count_fields(line) != t->cols)
-                return dl_fail(e, DL_EDATA, "%s: line %zu: %zu fields, the header has %zu",
-                               t->label, lineno, count_fields(line), t->cols);
-            split_fields(line, t->cells + row * t->cols);
-            row++;
-            t->rows = row - 1;
-        }
-        line = next;
-    }
-    if (t->rows == 0)
-        return dl_fail(e, DL_EDATA, "%s: no data rows after the header", t->label);
-    return 0;
-}
-
-int pl_table_read(pl_table *t, const char *path, dl_err *e)
-{
-    memset(t, 0, sizeof *t);
-    snprintf(t->label, sizeof t->label, "%s", path && strcmp(path, "-") ? path : "<stdin>");
-    size_t len = 0;
-    if (read_all(path, &t->text, &len, e))
-        return e->code;
-    int rc = memchr(t->text, '\0', len)
-                 ? dl_fail(e, DL_EDATA, "%s: binary data, not a TSV table", t->label)
-                 : table_cut(t, len, e);
-    if (rc)
-        pl_table_free(t);
-    return rc;
-}
-
-void pl_table_free(pl_table *t)
-{
-    free(t->text);
-    free(t->cells);
-    t->text = NULL;
-    t->cells = NULL;
-}
-
-long pl_table_find(const pl_table *t, const char *const *names)
-{
-    for (; *names; names++)
-        for (size_t c = 0; c < t->cols; c++)
-            if (strcmp(t->cells[c], *names) == 0)
-                return (long)c;
-    return -1;
-}
-
-const char *pl_table_cell(const pl_table *t, size_t row, size_t col)
-{
-    return t->cells[(row + 1) * t->cols + col];
-}
-
-int pl_table_number(const pl_table *t, size_t row, size_t col, double *v, dl_err *e)
-{
-    const char *s = pl_table_cell(t, row, col);
-    if (s[0] == '\0' || strcmp(s, "nan") == 0 || strcmp(s, "NaN") == 0) {
-        *v = NAN;
-        return 0;
-    }
-    if (nt_parse_f64(s, s + strlen(s), v) != NT_OK || !isfinite(*v))
-        return dl_fail(e, DL_EDATA, "%s: data row %zu, column '%s': '%s' is not a number",
-                       t->label, row + 1, t->cells[col], s);
-    return 0;
 }
 
 /* ========================== script fragments ========================== */
@@ -237,11 +87,11 @@ static const char *const VAL_COLS[] = {"val_loss", "valid_loss", "validation_los
 
 /* Reads column c (or NaN when c < 0) as numbers; refuses <= 0 on a log
  * axis. */
-static int table_column(const pl_table *t, long c, int log_axis, double *out, dl_err *e)
+static int table_column(const tsv_table *t, long c, int log_axis, double *out, dl_err *e)
 {
     for (size_t r = 0; r < t->rows; r++) {
         out[r] = NAN;
-        if (c >= 0 && pl_table_number(t, r, (size_t)c, &out[r], e))
+        if (c >= 0 && tsv_number(t, r, (size_t)c, &out[r], e))
             return e->code;
         if (log_axis && out[r] <= 0)
             return dl_fail(e, DL_EDATA,
@@ -265,13 +115,13 @@ static const char *const BEST_COLS[] = {"best", NULL};
 
 /* The epoch dl-train kept: the last row flagged in its 'best' column (it
  * knows about min_delta), else the lowest loss. */
-static int best_epoch(const pl_table *t, const double *loss, long *best, dl_err *e)
+static int best_epoch(const tsv_table *t, const double *loss, long *best, dl_err *e)
 {
-    long cb = pl_table_find(t, BEST_COLS);
+    long cb = tsv_find(t, BEST_COLS);
     *best = -1;
     for (size_t r = 0; cb >= 0 && r < t->rows; r++) {
         double flag;
-        if (pl_table_number(t, r, (size_t)cb, &flag, e))
+        if (tsv_number(t, r, (size_t)cb, &flag, e))
             return e->code;
         if (flag == 1 && !isnan(loss[r]))
             *best = (long)r;
@@ -328,10 +178,10 @@ static void write_curves(FILE *s, const pl_opts *o, const double *ep, const doub
             crit[best]);
 }
 
-int pl_curves_script(const pl_table *t, const pl_opts *o, FILE *s, dl_err *e)
+int pl_curves_script(const tsv_table *t, const pl_opts *o, FILE *s, dl_err *e)
 {
-    long ce = pl_table_find(t, EPOCH_COLS), ct = pl_table_find(t, TRAIN_COLS),
-         cv = pl_table_find(t, VAL_COLS);
+    long ce = tsv_find(t, EPOCH_COLS), ct = tsv_find(t, TRAIN_COLS),
+         cv = tsv_find(t, VAL_COLS);
     if (ct < 0 && cv < 0)
         return dl_fail(e, DL_EDATA,
                        "%s: no loss column (looked for train_loss, loss, val_loss; a header "
@@ -362,12 +212,12 @@ static const char *const LAYER_COLS[] = {"layer", NULL};
 
 /* Distinct values of column cl, in order of appearance, with the row where
  * each first appears. */
-static int distinct_layers(const pl_table *t, size_t cl, const char **layer, size_t *first_row,
+static int distinct_layers(const tsv_table *t, size_t cl, const char **layer, size_t *first_row,
                            size_t max, size_t *count, dl_err *e)
 {
     *count = 0;
     for (size_t r = 0; r < t->rows; r++) {
-        const char *name = pl_table_cell(t, r, cl);
+        const char *name = tsv_cell(t, r, cl);
         size_t k = 0;
         while (k < *count && strcmp(layer[k], name) != 0)
             k++;
@@ -382,21 +232,21 @@ static int distinct_layers(const pl_table *t, size_t cl, const char **layer, siz
 }
 
 /* One datablock per layer: epoch, then the panel columns. */
-static int write_layer_blocks(FILE *s, const pl_table *t, size_t ce, size_t cl,
+static int write_layer_blocks(FILE *s, const tsv_table *t, size_t ce, size_t cl,
                               const char *const *layer, size_t nlayers,
                               const size_t *panel_col, size_t npanels, dl_err *e)
 {
     for (size_t k = 0; k < nlayers; k++) {
         fprintf(s, "$layer%zu << EOD\n", k);
         for (size_t r = 0; r < t->rows; r++) {
-            if (strcmp(pl_table_cell(t, r, cl), layer[k]) != 0)
+            if (strcmp(tsv_cell(t, r, cl), layer[k]) != 0)
                 continue;
             double v;
-            if (pl_table_number(t, r, ce, &v, e))
+            if (tsv_number(t, r, ce, &v, e))
                 return e->code;
             put_value(s, v);
             for (size_t p = 0; p < npanels; p++) {
-                if (pl_table_number(t, r, panel_col[p], &v, e))
+                if (tsv_number(t, r, panel_col[p], &v, e))
                     return e->code;
                 fputc(' ', s);
                 put_value(s, v);
@@ -410,12 +260,12 @@ static int write_layer_blocks(FILE *s, const pl_table *t, size_t ce, size_t cl,
 
 /* 1 when every value of column c is positive (NaN aside): drawable on a
  * log axis. */
-static int column_positive(const pl_table *t, size_t c)
+static int column_positive(const tsv_table *t, size_t c)
 {
     for (size_t r = 0; r < t->rows; r++) {
         double v;
         dl_err ignore;
-        if (pl_table_number(t, r, c, &v, &ignore) == 0 && v <= 0)
+        if (tsv_number(t, r, c, &v, &ignore) == 0 && v <= 0)
             return 0;
     }
     return 1;
@@ -435,7 +285,7 @@ static int ends_with(const char *s, const char *tail)
 
 /* The statistics to draw: the amplitudes (columns named *_std or *_norm)
  * when there are any, else every column but the descriptive ones. */
-static int pick_panels(const pl_table *t, const long *skip, size_t nskip, size_t *panel_col,
+static int pick_panels(const tsv_table *t, const long *skip, size_t nskip, size_t *panel_col,
                        size_t *npanels, dl_err *e)
 {
     for (int amplitudes_only = 1; amplitudes_only >= 0; amplitudes_only--) {
@@ -460,15 +310,15 @@ static int pick_panels(const pl_table *t, const long *skip, size_t nskip, size_t
 }
 
 /* "layer 2: tanh, 10 units" from the row where the layer first appears. */
-static void layer_title(const pl_table *t, size_t row, long cl, long ca, long cu, char *buf,
+static void layer_title(const tsv_table *t, size_t row, long cl, long ca, long cu, char *buf,
                         size_t len)
 {
-    int n = snprintf(buf, len, "layer %s", pl_table_cell(t, row, (size_t)cl));
+    int n = snprintf(buf, len, "layer %s", tsv_cell(t, row, (size_t)cl));
     if (ca >= 0 && n >= 0 && (size_t)n < len)
-        n += snprintf(buf + n, len - (size_t)n, ": %s", pl_table_cell(t, row, (size_t)ca));
+        n += snprintf(buf + n, len - (size_t)n, ": %s", tsv_cell(t, row, (size_t)ca));
     if (cu >= 0 && n >= 0 && (size_t)n < len)
         snprintf(buf + n, len - (size_t)n, "%s%s units", ca >= 0 ? ", " : ": ",
-                 pl_table_cell(t, row, (size_t)cu));
+                 tsv_cell(t, row, (size_t)cu));
 }
 
 /* What dl-train's diagnostics columns measure. */
@@ -488,10 +338,10 @@ static const char *panel_title(const char *column)
 }
 
 /* A row per (epoch, layer); a panel per statistic, a line per layer. */
-static int layers_long(const pl_table *t, size_t ce, size_t cl, const pl_opts *o, FILE *s,
+static int layers_long(const tsv_table *t, size_t ce, size_t cl, const pl_opts *o, FILE *s,
                        dl_err *e)
 {
-    long ca = pl_table_find(t, ACTIV_COLS), cu = pl_table_find(t, UNITS_COLS);
+    long ca = tsv_find(t, ACTIV_COLS), cu = tsv_find(t, UNITS_COLS);
     long skip[] = {(long)ce, (long)cl, ca, cu};
     size_t npanels, panel_col[MAX_PANELS], nlayers, first_row[MAX_LAYERS];
     const char *layer[MAX_LAYERS];
@@ -529,9 +379,9 @@ static int layers_long(const pl_table *t, size_t ce, size_t cl, const pl_opts *o
     return 0;
 }
 
-int pl_layers_script(const pl_table *t, const pl_opts *o, FILE *s, dl_err *e)
+int pl_layers_script(const tsv_table *t, const pl_opts *o, FILE *s, dl_err *e)
 {
-    long ce = pl_table_find(t, EPOCH_COLS), cl = pl_table_find(t, LAYER_COLS);
+    long ce = tsv_find(t, EPOCH_COLS), cl = tsv_find(t, LAYER_COLS);
     if (ce < 0 || cl < 0)
         return dl_fail(e, DL_EDATA,
                        "%s: needs 'epoch' and 'layer' columns (as dl-train --diagnostics "
@@ -989,12 +839,12 @@ static int build_script(const char *command, const char *const inputs[2], const 
         return pl_fit_script(inputs[0], inputs[1], o, s, e);
     if (strcmp(command, "regions") == 0)
         return pl_regions_script(inputs[0], inputs[1], o, s, e);
-    pl_table t;
-    if (pl_table_read(&t, inputs[0], e))
+    tsv_table t;
+    if (tsv_read(&t, inputs[0], e))
         return e->code;
     int rc = strcmp(command, "curves") == 0 ? pl_curves_script(&t, o, s, e)
                                             : pl_layers_script(&t, o, s, e);
-    pl_table_free(&t);
+    tsv_free(&t);
     return rc;
 }
 

@@ -6,7 +6,7 @@
  * PNG (pngcairo) or SVG by the output's extension, atomically: the image
  * goes to a temporary file beside the output, renamed into place only when
  * gnuplot succeeded.  Tables (dl-train --log, --diagnostics) are TSV with a
- * header row; columns are looked up by name. */
+ * header row (lib/tsv); columns are looked up by name. */
 #ifndef DL_PLOT_H
 #define DL_PLOT_H
 
@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "tsv.h"
 
 typedef struct pl_opts {
     const char *title;  /* NULL: a default for the figure */
@@ -26,37 +27,16 @@ typedef struct pl_opts {
 
 void pl_opts_defaults(pl_opts *o);
 
-/* ------------------------------- tables ------------------------------- */
-/* A TSV read whole: a header row of names, then rows of as many cells.
- * Blank lines and lines starting with '#' are skipped. */
-typedef struct pl_table {
-    char *text;    /* the file, cut in place into cells */
-    char **cells;  /* (rows + 1) x cols: the header row first */
-    size_t rows, cols;
-    char label[256];
-} pl_table;
-
-/* path NULL or "-": standard input.  Errors name the file and line. */
-int pl_table_read(pl_table *t, const char *path, dl_err *e);
-void pl_table_free(pl_table *t);
-/* Index of the first column whose name is one of names (NULL-terminated),
- * or -1. */
-long pl_table_find(const pl_table *t, const char *const *names);
-const char *pl_table_cell(const pl_table *t, size_t row, size_t col);
-/* The cell as a number: "", "nan" and "NaN" are NaN (a missing value); any
- * other text must be a finite number. */
-int pl_table_number(const pl_table *t, size_t row, size_t col, double *v, dl_err *e);
-
 /* ------------------------------ figures ------------------------------- */
 /* Each writes a whole script (without terminal and output) to s. */
 
 /* Learning curves from dl-train --log: training and validation loss over
  * epochs, the best epoch (lowest validation loss, else training) marked. */
-int pl_curves_script(const pl_table *log, const pl_opts *o, FILE *s, dl_err *e);
+int pl_curves_script(const tsv_table *log, const pl_opts *o, FILE *s, dl_err *e);
 
 /* Per-layer statistics from dl-train --diagnostics, one panel per quantity,
  * one line per layer, over epochs. */
-int pl_layers_script(const pl_table *diag, const pl_opts *o, FILE *s, dl_err *e);
+int pl_layers_script(const tsv_table *diag, const pl_opts *o, FILE *s, dl_err *e);
 
 /* A 1-D fit: the data stream's x, y as points and the checkpoint's
  * prediction over a fine grid (with +-2 standard deviations when the model

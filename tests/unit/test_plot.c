@@ -1,4 +1,4 @@
-/* test_plot.c - lib/plot: TSV tables, the scripts' content (best epoch,
+/* test_plot.c - lib/plot: the scripts' content (best epoch,
  * panels, log-scale refusals) and output format choice.  Rendering itself is
  * tested through dl-plot in tests/bats/dl-plot.bats. */
 #include <stdlib.h>
@@ -23,12 +23,12 @@ static const char *temp_table(const char *text)
 /* Builds a script from a table with the given builder; returns malloc'd
  * text or NULL (the error in e). */
 static char *script_of(const char *table,
-                       int (*build)(const pl_table *, const pl_opts *, FILE *, dl_err *),
+                       int (*build)(const tsv_table *, const pl_opts *, FILE *, dl_err *),
                        int log_scale, dl_err *e)
 {
-    pl_table t;
+    tsv_table t;
     const char *path = temp_table(table);
-    int rc = pl_table_read(&t, path, e);
+    int rc = tsv_read(&t, path, e);
     unlink(path);
     if (rc)
         return NULL;
@@ -40,38 +40,12 @@ static char *script_of(const char *table,
     FILE *s = open_memstream(&text, &len);
     rc = build(&t, &o, s, e);
     fclose(s);
-    pl_table_free(&t);
+    tsv_free(&t);
     if (rc) {
         free(text);
         return NULL;
     }
     return text;
-}
-
-static void test_table_reading(void)
-{
-    pl_table t;
-    dl_err e = {0};
-    const char *path = temp_table("# a comment\nepoch\tloss\tname\n\n1\t0.5\ta\r\n2\t\tb\n");
-    CHECK(pl_table_read(&t, path, &e) == 0);
-    CHECK(t.rows == 2 && t.cols == 3);
-    const char *const names[] = {"missing", "name", NULL};
-    CHECK(pl_table_find(&t, names) == 2);
-    CHECK_STR(pl_table_cell(&t, 1, 2), "b");
-    double v;
-    CHECK(pl_table_number(&t, 0, 1, &v, &e) == 0 && v == 0.5);
-    CHECK(pl_table_number(&t, 1, 1, &v, &e) == 0 && isnan(v));
-    CHECK(pl_table_number(&t, 0, 2, &v, &e) == DL_EDATA);
-    CHECK(strstr(e.msg, "data row 1, column 'name': 'a' is not a number") != NULL);
-    pl_table_free(&t);
-
-    CHECK(pl_table_read(&t, temp_table("a\tb\n1\t2\n3\n"), &e) == DL_EDATA);
-    CHECK(strstr(e.msg, "line 3: 1 fields, the header has 2") != NULL);
-    CHECK(pl_table_read(&t, temp_table("a\tb\n"), &e) == DL_EDATA);
-    CHECK(strstr(e.msg, "no data rows") != NULL);
-    CHECK(pl_table_read(&t, temp_table("\n# only\n"), &e) == DL_EDATA);
-    CHECK(pl_table_read(&t, "/nonexistent/t.tsv", &e) == DL_EIO);
-    unlink(path);
 }
 
 static void test_curves_best_epoch(void)
@@ -126,7 +100,6 @@ static void test_terminal_choice(void)
 
 int main(void)
 {
-    UNIT_RUN(test_table_reading);
     UNIT_RUN(test_curves_best_epoch);
     UNIT_RUN(test_layers_panels);
     UNIT_RUN(test_terminal_choice);
