@@ -13,7 +13,13 @@ DEFS    := -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
 PKGS    := openblas lapacke yaml-0.1 zlib
 INCS    := -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 ALL_CFLAGS := $(WARN) $(DEFS) $(INCS) $(OPT) $(SAN) $(CFLAGS)
-LIBS    := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-llapacke -lopenblas -lyaml -lz) -lm -lpthread
+LIBS    := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-llapacke -lopenblas -lyaml -lz) -lm -lpthread -ldl
+
+# dl-train's MPI plugin (see HACKING.md): built when mpicc is present, with
+# the compiler of the rest of the build; dl-train loads it only when mpirun
+# or srun started it, so nothing else links or needs MPI.
+MPICC   ?= $(shell command -v mpicc 2>/dev/null)
+PLUGIN  := $(if $(MPICC),$(BUILD)/lib/dltk/mpi.so)
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
@@ -28,7 +34,7 @@ MAN5     := $(wildcard man/*.5)
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all test check test-asan clang fuzz fuzz-build install uninstall clean demo setup bench layers
-all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so $(BUILD)/tests/many_records
+all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so $(BUILD)/tests/many_records $(PLUGIN)
 
 # Objects of mains, unit tests and benchmarks are made by pattern rules, so
 # make would delete them as intermediates and relink every program on the
@@ -59,6 +65,10 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBA)
 $(BUILD)/tests/%: $(BUILD)/tests/gen/%.o $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(OPT) $(SAN) $(LDFLAGS) -Wl,--as-needed $< $(LIBA) $(LIBS) -o $@
+
+$(BUILD)/lib/dltk/mpi.so: plugin/mpi.c lib/dist_plugin.h
+	@mkdir -p $(dir $@)
+	OMPI_CC=$(CC) $(MPICC) $(WARN) -Ilib $(OPT) -shared -fPIC $< -o $@
 
 # An LD_PRELOAD shim that fails the Nth allocation (tests/bats/faults.bats).
 $(BUILD)/tests/failalloc.so: tests/faults/failalloc.c
@@ -121,11 +131,12 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_BUILD)/libdltk.a
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	[ -z "$(PLUGIN)" ] || install -D -m 644 $(PLUGIN) $(DESTDIR)$(PREFIX)/lib/dltk/mpi.so
 	[ -z "$(MAN1)" ] || install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	[ -z "$(MAN5)" ] || install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
 
 uninstall:
-	rm -f $(BINS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(BINS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/dltk/mpi.so
 	rm -f $(MAN1:man/%=$(DESTDIR)$(PREFIX)/share/man/man1/%) $(MAN5:man/%=$(DESTDIR)$(PREFIX)/share/man/man5/%)
 
 # Installs missing system packages, builds, and runs the demo pipeline.

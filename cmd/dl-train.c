@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "dist.h"
+#include "shard.h"
 #include "spec.h"
 #include "stream.h"
 #include "train.h"
@@ -33,7 +35,9 @@ static void usage(void)
            "standard input when DATA is a file) on the records x and y of the stream\n"
            "DATA (default: standard input) and write the checkpoint (the effective spec,\n"
            "the best epoch's weights, the training state) to standard output or -o FILE.\n"
-           "One line per epoch goes to standard error.\n"
+           "One line per epoch goes to standard error.  Started by mpirun or srun, the\n"
+           "processes train one network together, each on its share of DATA's rows\n"
+           "(see dl-train(1), DATA-PARALLEL TRAINING).\n"
            "\n"
            "  -s, --set KEY.PATH=VALUE  override a spec key, e.g. -s optimizer.lr=3e-4 or\n"
            "                            -s model.layers.2.units=32 (repeatable, in order)\n"
@@ -131,8 +135,12 @@ static int print_config(const dl_spec *s, dl_err *e)
     return ok ? 0 : dl_fail_errno(e, "standard output");
 }
 
-static int read_set(const char *path, dl_tensor_set *set, dl_err *e)
+/* The whole set, or in a data-parallel run this process's share of its rows. */
+static int read_rows(const dd_group *g, const char *path, dl_tensor_set *set, sh_share *share,
+                     dl_err *e)
 {
+    if (g->size > 1)
+        return sh_read(path, g->rank, g->size, set, share, e);
     return st_read_set(path, set, e);
 }
 
@@ -156,6 +164,8 @@ static void catch_signals(void)
 
 /* Everything a run holds, freed in one place. */
 typedef struct run {
+    dd_group group;          /* the processes of a data-parallel run (or one) */
+    sh_share data_share, val_share;
     dl_spec spec;
     dl_tensor_set data, val, resume, init_from, ckpt;
     FILE *log, *diag;
@@ -178,13 +188,16 @@ static const char *stdin_label(const char *path)
 static int train(const args *a, run *r, dl_err *e)
 {
     const char *val_path = a->val ? a->val : r->spec.val_file[0] ? r->spec.val_file : NULL;
+    /* Rank 0 alone writes; the others only train. */
+    int writes = r->group.rank == 0;
     /* Opened first, so that a terminal is refused before any reading or work. */
-    if (st_writer_open(&r->out, a->output, a->zlib ? ST_ZLIB : 0, e))
+    if (writes && st_writer_open(&r->out, a->output, a->zlib ? ST_ZLIB : 0, e))
         return e->code;
-    if (read_set(a->data, &r->data, e) || (val_path && read_set(val_path, &r->val, e)) ||
-        (a->resume && read_set(a->resume, &r->resume, e)) ||
-        (a->init_from && read_set(a->init_from, &r->init_from, e)) ||
-        open_text(a->log, &r->log, e) || open_text(a->diag, &r->diag, e))
+    if (read_rows(&r->group, a->data, &r->data, &r->data_share, e) ||
+        (val_path && read_rows(&r->group, val_path, &r->val, &r->val_share, e)) ||
+        (a->resume && st_read_set(a->resume, &r->resume, e)) ||
+        (a->init_from && st_read_set(a->init_from, &r->init_from, e)) ||
+        (writes && (open_text(a->log, &r->log, e) || open_text(a->diag, &r->diag, e))))
         return e->code;
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);
@@ -192,18 +205,21 @@ static int train(const args *a, run *r, dl_err *e)
         .spec = &r->spec,
         .data_label = stdin_label(a->data ? a->data : "-"),
         .val_label = val_path,
-        .progress = a->quiet ? NULL : stderr,
-        .progress_bar = !a->quiet && isatty(STDERR_FILENO),
+        .progress = a->quiet || !writes ? NULL : stderr,
+        .progress_bar = !a->quiet && writes && isatty(STDERR_FILENO),
         .log = r->log,
         .diagnostics = r->diag,
         .stop = &stop_requested,
         .resume = a->resume ? &r->resume : NULL,
         .init_from = a->init_from ? &r->init_from : NULL,
         .ckpt_label = stdin_label(a->resume ? a->resume : a->init_from),
+        .group = &r->group,
+        .data_share = r->group.size > 1 ? &r->data_share : NULL,
+        .val_share = r->group.size > 1 && val_path ? &r->val_share : NULL,
     };
     catch_signals();
     int rc = tr_train(&c, &r->data, val_path ? &r->val : NULL, &r->ckpt, e);
-    if (rc && rc != DL_ENUM && rc != DL_EINTR)
+    if ((rc && rc != DL_ENUM && rc != DL_EINTR) || !writes)
         return rc;
     dl_err we;
     dl_err_clear(&we);
@@ -238,12 +254,16 @@ int main(int argc, char **argv)
         free(a.sets);
         return 0; /* --help or --version */
     }
+    int joined = !rc && !a.print_config && !(rc = dd_open(&r.group, &e));
     if (!rc)
         rc = spec_load(&r.spec, a.spec, a.sets, a.n_sets, &e);
     if (!rc && a.print_config)
         rc = print_config(&r.spec, &e);
     else if (!rc)
         rc = train(&a, &r, &e);
+    /* A process that failed before the start-up handshake still takes part. */
+    if (joined && !r.group.agreed)
+        rc = dd_agree(&r.group, rc, NULL, NULL, 0, &e);
     st_writer_abort(r.out);
     close_text(r.log, a.log, &e);
     close_text(r.diag, a.diag, &e);
@@ -253,5 +273,11 @@ int main(int argc, char **argv)
     dl_set_free(&r.init_from);
     dl_set_free(&r.ckpt);
     free(a.sets);
+    if (joined)
+        dd_close(&r.group);
+    /* Another process reported the job's error, or rank 0 reports the
+     * interruption or NaN stop that every process shares. */
+    if (r.group.peer_failed || (r.group.rank > 0 && (rc == DL_EINTR || rc == DL_ENUM)))
+        return rc;
     return rc || e.code ? cli_exit(TOOL, &e) : 0;
 }

@@ -169,34 +169,43 @@ int nn_forward(nn_net *net, const float *x, size_t batch, dl_err *e)
 
 const float *nn_output(const nn_net *net) { return net->layers[net->n_layers - 1].a; }
 
-/* The backward pass; beta 0 overwrites the gradients, beta 1 adds to them. */
-static void backward(nn_net *net, const float *x, float beta)
+/* Layer i of the backward pass; beta 0 overwrites its gradients, beta 1
+ * adds to them. */
+static void backward_layer(nn_net *net, const float *x, size_t i, float beta)
 {
     int b = (int)net->batch;
     const float *ones = net->work;
-    for (size_t i = net->n_layers; i-- > 0;) {
-        nn_layer *L = &net->layers[i];
-        const float *in = i ? net->layers[i - 1].a : x;
-        /* dW = dz^T [out x batch] * in [batch x in];  db = dz^T * ones */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)L->out, (int)L->in, b, 1.0f,
-                    L->dz, (int)L->out, in, (int)L->in, beta, net->grads + L->w_off,
-                    (int)L->in);
-        cblas_sgemv(CblasRowMajor, CblasTrans, b, (int)L->out, 1.0f, L->dz, (int)L->out, ones, 1,
-                    beta, net->grads + L->b_off, 1);
-        if (i == 0)
-            break;
-        /* da_prev = dz [batch x out] * W [out x in], then through h' */
-        nn_layer *P = &net->layers[i - 1];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, (int)L->in, (int)L->out, 1.0f,
-                    L->dz, (int)L->out, net->params + L->w_off, (int)L->in, 0.0f, P->dz,
-                    (int)L->in);
-        activ_backward(P->activ, P->param, P->z, P->a, P->dz, net->batch, P->out);
-    }
+    nn_layer *L = &net->layers[i];
+    const float *in = i ? net->layers[i - 1].a : x;
+    /* dW = dz^T [out x batch] * in [batch x in];  db = dz^T * ones */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)L->out, (int)L->in, b, 1.0f, L->dz,
+                (int)L->out, in, (int)L->in, beta, net->grads + L->w_off, (int)L->in);
+    cblas_sgemv(CblasRowMajor, CblasTrans, b, (int)L->out, 1.0f, L->dz, (int)L->out, ones, 1,
+                beta, net->grads + L->b_off, 1);
+    if (i == 0)
+        return;
+    /* da_prev = dz [batch x out] * W [out x in], then through h' */
+    nn_layer *P = &net->layers[i - 1];
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, (int)L->in, (int)L->out, 1.0f, L->dz,
+                (int)L->out, net->params + L->w_off, (int)L->in, 0.0f, P->dz, (int)L->in);
+    activ_backward(P->activ, P->param, P->z, P->a, P->dz, net->batch, P->out);
+}
+
+/* The backward pass; beta 0 overwrites the gradients, beta 1 adds to them. */
+static void backward(nn_net *net, const float *x, float beta)
+{
+    for (size_t i = net->n_layers; i-- > 0;)
+        backward_layer(net, x, i, beta);
 }
 
 void nn_backward(nn_net *net, const float *x) { backward(net, x, 0.0f); }
 
 void nn_backward_add(nn_net *net, const float *x) { backward(net, x, 1.0f); }
+
+void nn_backward_layer_add(nn_net *net, const float *x, size_t l)
+{
+    backward_layer(net, x, l, 1.0f);
+}
 
 /* ---------------------------- initialization ----------------------------- */
 static const char *const init_names[NN_INIT_COUNT] = {

@@ -100,6 +100,12 @@ void nn_backward(nn_net *net, const float *x);
  * fill (beta = 0 costs an extra pass over every weight gradient), and the
  * result is the same bits as nn_backward. */
 void nn_backward_add(nn_net *net, const float *x);
+/* One layer of nn_backward_add: adds layer l's dW and db, then sets the dz
+ * of layer l - 1.  Calling it for l = n_layers - 1 down to 0 is
+ * nn_backward_add; a caller that acts on each layer's gradient as soon as it
+ * is ready (a data-parallel run sums it over the processes while the layers
+ * below are computed) calls it layer by layer. */
+void nn_backward_layer_add(nn_net *net, const float *x, size_t l);
 
 /* ---------------------------- initialization ----------------------------- */
 enum nn_init {

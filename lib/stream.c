@@ -463,6 +463,28 @@ int st_skip_payload(st_reader *r, const st_header *h, dl_err *e)
     return pass_payload(r, h, NULL, e) ? e->code : 0;
 }
 
+int st_seek_payload(st_reader *r, const st_header *h, dl_err *e)
+{
+    struct stat sb;
+    uint64_t buffered = r->len - r->pos;
+    if (h->payload_bytes <= buffered) {
+        r->pos += (size_t)h->payload_bytes;
+        r->offset += h->payload_bytes;
+        return 0;
+    }
+    uint64_t beyond = h->payload_bytes - buffered;
+    off_t at = lseek(r->fd, 0, SEEK_CUR);
+    if (at < 0 || fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode) || beyond > (uint64_t)INT64_MAX)
+        return st_skip_payload(r, h, e);
+    if ((uint64_t)at + beyond > (uint64_t)sb.st_size)
+        return record_error(r, h, e, "truncated: the payload runs past the end of the file");
+    if (lseek(r->fd, (off_t)beyond, SEEK_CUR) < 0)
+        return dl_fail_errno(e, "%s: seek failed", r->label);
+    r->pos = r->len = 0;
+    r->offset += h->payload_bytes;
+    return 0;
+}
+
 int st_read(st_reader *r, dl_tensor *t, int *found, dl_err *e)
 {
     st_header h;

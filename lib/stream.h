@@ -64,6 +64,10 @@ int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e);
  * record unchanged to a writer. */
 int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e);
 int st_skip_payload(st_reader *r, const st_header *h, dl_err *e);
+/* Skips the payload like st_skip_payload, but by seeking when the input is
+ * a regular file: the payload is neither read nor checked (its reader checks
+ * it), so N processes sharing one file each read only their part. */
+int st_seek_payload(st_reader *r, const st_header *h, dl_err *e);
 struct st_writer;
 int st_copy_record(st_reader *r, const st_header *h, struct st_writer *w, dl_err *e);
 /* Header and payload in one call; *found 0 at the end (t untouched). */

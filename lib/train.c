@@ -1,6 +1,7 @@
 /* train.c - the training loop (see train.h and man/dl-train.1). */
 #include "train.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "nn.h"
 #include "optim.h"
 #include "rng.h"
+#include "stream.h"
 
 /* Rows of a data set in float32, row-major. */
 typedef struct tr_rows {
@@ -31,10 +33,16 @@ typedef struct trainer {
     dl_spec spec;           /* the config's spec with the input size filled in */
     nn_net net;
     opt_state opt;
-    tr_rows train, val;
+    tr_rows train, val;     /* this process's rows (all of them in one process) */
+    size_t train_total;     /* training rows of every process */
+    size_t train_first;     /* global index of this process's first training row */
+    size_t val_total;       /* validation rows of every process */
     size_t d, k;            /* x and y columns */
-    size_t batch;           /* rows per minibatch */
-    uint64_t *order;        /* training rows in this epoch's order */
+    size_t batch;           /* rows per global minibatch */
+    dd_group *group;        /* a data-parallel run, or NULL */
+    unsigned char *reduce_after; /* per layer: a gradient bucket ends there */
+    double step_sums[2];    /* summed each step: loss x rows, stop requests */
+    uint64_t *order;        /* global training rows in this epoch's order */
     float *xb, *yb;         /* a gathered minibatch */
     float *best;            /* the best epoch's weights */
     tr_snapshot snap;       /* the last completed epoch */
@@ -126,7 +134,9 @@ static void copy_row(tr_rows *dst, size_t i, const dl_tensor *x, const dl_tensor
  * split stream; both parts keep the data's row order. */
 static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, dl_err *e)
 {
-    size_t n = (size_t)x->shape[0];
+    const sh_share *share = t->cfg->data_share;
+    size_t here = (size_t)x->shape[0];
+    size_t n = share ? (size_t)share->rows : here, first = share ? (size_t)share->first : 0;
     size_t n_val = (size_t)llround(t->spec.validation * (double)n);
     if (t->spec.validation > 0 && n_val == 0)
         n_val = 1;
@@ -137,21 +147,32 @@ static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, dl_err
     unsigned char *is_val = calloc(n, 1);
     uint64_t *perm = calloc(n, sizeof *perm);
     int rc = 0;
-    if (!is_val || !perm || rows_alloc(&t->train, n - n_val, t->d, t->k, e) ||
-        rows_alloc(&t->val, n_val, t->d, t->k, e)) {
-        rc = e->code ? e->code : dl_fail(e, DL_ENOMEM, "out of memory");
+    if (!is_val || !perm)
+        return free(is_val), free(perm), dl_fail(e, DL_ENOMEM, "out of memory");
+    dl_rng split;
+    dl_rng_seed(&split, t->spec.seed ^ SEED_SPLIT);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    if (n_val)
+        dl_rng_shuffle(&split, perm, n);
+    for (size_t i = 0; i < n_val; i++)
+        is_val[perm[i]] = 1;
+    /* The split is of the global rows: this process keeps its share of each part. */
+    size_t val_here = 0;
+    t->train_first = first;
+    for (size_t i = 0; i < first + here; i++) {
+        t->train_first -= i < first && is_val[i];
+        val_here += i >= first && is_val[i];
+    }
+    t->train_total = n - n_val;
+    t->val_total = n_val;
+    if (rows_alloc(&t->train, here - val_here, t->d, t->k, e) ||
+        rows_alloc(&t->val, val_here, t->d, t->k, e)) {
+        rc = e->code;
     } else {
-        dl_rng split;
-        dl_rng_seed(&split, t->spec.seed ^ SEED_SPLIT);
-        for (size_t i = 0; i < n; i++)
-            perm[i] = i;
-        if (n_val)
-            dl_rng_shuffle(&split, perm, n);
-        for (size_t i = 0; i < n_val; i++)
-            is_val[perm[i]] = 1;
         size_t a = 0, b = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (is_val[i])
+        for (size_t i = 0; i < here; i++) {
+            if (is_val[first + i])
                 copy_row(&t->val, b++, x, y, i, t->d, t->k);
             else
                 copy_row(&t->train, a++, x, y, i, t->d, t->k);
@@ -174,6 +195,7 @@ static int load_val_set(trainer *t, dl_tensor_set *val, dl_err *e)
     if (!rc && !(rc = rows_alloc(&t->val, (size_t)x.shape[0], t->d, t->k, e)))
         for (size_t i = 0; i < t->val.n; i++)
             copy_row(&t->val, i, &x, &y, i, t->d, t->k);
+    t->val_total = t->cfg->val_share ? (size_t)t->cfg->val_share->rows : t->val.n;
     dl_tensor_free(&x);
     dl_tensor_free(&y);
     return rc;
@@ -197,6 +219,9 @@ static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err
         if (!rc && !(rc = rows_alloc(&t->train, (size_t)x.shape[0], t->d, t->k, e)))
             for (size_t i = 0; i < t->train.n; i++)
                 copy_row(&t->train, i, &x, &y, i, t->d, t->k);
+        const sh_share *share = t->cfg->data_share;
+        t->train_total = share ? (size_t)share->rows : t->train.n;
+        t->train_first = share ? (size_t)share->first : 0;
     } else if (!rc) {
         rc = split_rows(t, &x, &y, e);
     }
@@ -218,15 +243,17 @@ static int alloc_buffers(trainer *t, dl_err *e)
 {
     size_t p = t->net.n_params;
     int with_m = t->opt.m != NULL, with_v = t->opt.v != NULL;
-    t->order = calloc(t->train.n, sizeof *t->order);
-    t->xb = floats(t->batch * t->d);
-    t->yb = floats(t->batch * t->k);
+    t->order = calloc(t->train_total, sizeof *t->order);
+    t->xb = floats(t->net.max_batch * t->d);
+    t->yb = floats(t->net.max_batch * t->k);
+    t->reduce_after = calloc(t->net.n_layers, 1);
     t->best = floats(p);
     t->snap.params = floats(p);
     t->snap.m = with_m ? floats(p) : NULL;
     t->snap.v = with_v ? floats(p) : NULL;
     t->stats = calloc(t->net.n_layers, sizeof *t->stats);
     if (!t->order || !t->xb || !t->yb || !t->best || !t->snap.params || !t->stats ||
+        !t->reduce_after ||
         (with_m && !t->snap.m) || (with_v && !t->snap.v))
         return dl_fail(e, DL_ENOMEM, "out of memory for the training buffers");
     return 0;
@@ -392,13 +419,37 @@ static int start_weights(trainer *t, dl_err *e)
     return 0;
 }
 
+/* Gradient buckets of about BUCKET_FLOATS, layer by layer from the output
+ * down, as the backward pass produces them: a bucket's sum starts while the
+ * layers below it are computed (the scheme of PyTorch's DDP).  At most
+ * DD_SLOTS - 1 buckets, so they fit the slots beside the step's scalars. */
+#define BUCKET_FLOATS ((size_t)1 << 16)
+
+static void plan_buckets(trainer *t)
+{
+    size_t pending = 0, buckets = 0;
+    for (size_t l = t->net.n_layers; l-- > 0;) {
+        const nn_layer *L = &t->net.layers[l];
+        size_t size = L->out * L->in + L->out;
+        if (pending && pending + size > BUCKET_FLOATS && buckets + 2 < DD_SLOTS) {
+            t->reduce_after[l + 1] = 1;
+            buckets++;
+            pending = 0;
+        }
+        pending += size;
+    }
+    t->reduce_after[0] = 1;
+}
+
 static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
 {
     if (load_data(t, data, val, e))
         return e->code;
-    size_t n = t->train.n;
+    size_t n = t->train_total;
     t->batch = t->spec.batch_size && t->spec.batch_size < n ? (size_t)t->spec.batch_size : n;
-    if (nm_net_create(&t->net, &t->spec, t->batch, e) ||
+    /* This process computes at most its own rows of a batch. */
+    size_t most = t->batch < t->train.n ? t->batch : t->train.n;
+    if (nm_net_create(&t->net, &t->spec, most ? most : 1, e) ||
         nn_loss_check(&t->spec.loss, &t->net, t->k, e))
         return e->code;
     if (check_targets(t, &t->train, t->cfg->data_label, e) ||
@@ -406,6 +457,10 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
                       e) ||
         create_optimizer(t, e) || alloc_buffers(t, e) || start_weights(t, e))
         return e->code;
+    if (t->cfg->group && t->cfg->group->size > 1 && t->net.n_params > INT_MAX)
+        return dl_fail(e, DL_ENOMEM, "%zu parameters: a data-parallel run sums at most %d per "
+                       "call", t->net.n_params, INT_MAX);
+    plan_buckets(t);
     take_snapshot(t);
     return 0;
 }
@@ -426,29 +481,70 @@ static void trainer_free(trainer *t)
     free(t->snap.m);
     free(t->snap.v);
     free(t->stats);
+    free(t->reduce_after);
 }
 
 /* ------------------------------ the loop -------------------------------- */
 
 enum { RUN_OK, RUN_NAN, RUN_STOP };
 
-/* The minibatch of rows [first, first + rows) in this epoch's order: views
- * into the data when the order is the data's, else gathered copies. */
-static void minibatch(trainer *t, size_t first, size_t rows, const float **xb, const float **yb)
+/* This process's rows of the minibatch [first, first + rows) of this
+ * epoch's global order, and how many: views into the data when the order is
+ * the data's, else gathered copies. */
+static size_t minibatch(trainer *t, size_t first, size_t rows, const float **xb,
+                        const float **yb)
 {
-    size_t d = t->d, k = t->k;
-    if (!t->spec.shuffle || t->batch == t->train.n) {
-        *xb = t->train.x + first * d;
-        *yb = t->train.y + first * k;
-        return;
+    size_t d = t->d, k = t->k, lo = t->train_first, hi = lo + t->train.n;
+    if (!t->spec.shuffle || t->batch == t->train_total) {
+        size_t a = first > lo ? first : lo, b = first + rows < hi ? first + rows : hi;
+        *xb = t->train.x + (a - lo) * d;
+        *yb = t->train.y + (a - lo) * k;
+        return b > a ? b - a : 0;
     }
+    size_t m = 0;
     for (size_t i = 0; i < rows; i++) {
         size_t r = (size_t)t->order[first + i];
-        memcpy(t->xb + i * d, t->train.x + r * d, d * sizeof(float));
-        memcpy(t->yb + i * k, t->train.y + r * k, k * sizeof(float));
+        if (r < lo || r >= hi)
+            continue;
+        memcpy(t->xb + m * d, t->train.x + (r - lo) * d, d * sizeof(float));
+        memcpy(t->yb + m * k, t->train.y + (r - lo) * k, k * sizeof(float));
+        m++;
     }
     *xb = t->xb;
     *yb = t->yb;
+    return m;
+}
+
+/* A data-parallel step's backward pass over this process's m of the batch's
+ * rows: each bucket's gradient sum starts as soon as its layers are done,
+ * beside the sum of the step's scalars (loss, stop requests).  Scaling the
+ * output's dz by m / rows turns this process's mean into its part of the
+ * global mean, so the sums are the gradient of the whole batch. */
+static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
+{
+    nn_net *net = &t->net;
+    int slot = 0;
+    dd_isum_f64(t->group, t->step_sums, 2, slot++);
+    if (m) {
+        nn_layer *out = &net->layers[net->n_layers - 1];
+        float scale = (float)((double)m / (double)rows);
+        for (size_t i = 0; i < m * out->out; i++)
+            out->dz[i] *= scale;
+    } else {
+        memset(net->grads, 0, net->n_params * sizeof(float));
+    }
+    size_t end = net->n_params;
+    for (size_t l = net->n_layers; l-- > 0;) {
+        if (m)
+            nn_backward_layer_add(net, xb, l); /* onto the zeros opt_step left */
+        if (t->reduce_after[l]) {
+            size_t start = net->layers[l].w_off;
+            dd_isum_f32(t->group, net->grads + start, end - start, slot++);
+            end = start;
+        }
+        dd_progress(t->group);
+    }
+    dd_wait(t->group);
 }
 
 static void draw_bar(const trainer *t, size_t done, size_t total, double *last)
@@ -472,7 +568,7 @@ static void collect_stats(trainer *t)
 /* One pass over the training rows; *why says whether it completed. */
 static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err *e)
 {
-    size_t n = t->train.n;
+    size_t n = t->train_total;
     double sum = 0.0, last_bar = now_seconds();
     if (t->spec.shuffle && t->batch < n) {
         /* From the data order every epoch, so the RNG alone is the state. */
@@ -484,16 +580,25 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
     for (size_t first = 0; first < n; first += t->batch) {
         size_t rows = n - first < t->batch ? n - first : t->batch;
         const float *xb, *yb;
-        double loss;
-        minibatch(t, first, rows, &xb, &yb);
-        if (nn_forward(&t->net, xb, rows, e) ||
-            nn_loss_eval(&t->spec.loss, &t->net, yb, t->k, 1, &loss, e))
+        double loss = 0.0;
+        size_t m = minibatch(t, first, rows, &xb, &yb);
+        if (m && (nn_forward(&t->net, xb, m, e) ||
+                  nn_loss_eval(&t->spec.loss, &t->net, yb, t->k, 1, &loss, e)))
             return e->code;
+        int stop = t->cfg->stop && *t->cfg->stop;
+        if (t->group) {
+            t->step_sums[0] = loss * (double)m;
+            t->step_sums[1] = stop;
+            backward_reduced(t, xb, m, rows);
+            loss = t->step_sums[0] / (double)rows;
+            stop = t->step_sums[1] > 0;
+        }
         if (!isfinite(loss)) {
             *why = RUN_NAN;
             return 0;
         }
-        nn_backward_add(&t->net, xb); /* onto the zeros opt_step left */
+        if (!t->group)
+            nn_backward_add(&t->net, xb); /* onto the zeros opt_step left */
         if (t->cfg->diagnostics && first + rows == n)
             collect_stats(t);
         t->grad_norm = opt_step(&t->opt, t->net.params, t->net.grads, lr);
@@ -502,7 +607,9 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
             *why = RUN_NAN;
             return 0;
         }
-        if (t->cfg->stop && *t->cfg->stop) {
+        if (!t->group)
+            stop = t->cfg->stop && *t->cfg->stop;
+        if (stop) {
             *why = RUN_STOP;
             return 0;
         }
@@ -512,7 +619,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
     return 0;
 }
 
-/* Mean loss over rows r, in chunks of the network's batch. */
+/* Summed loss over rows r, in chunks of the network's batch. */
 static int eval_loss(trainer *t, const tr_rows *r, double *out, dl_err *e)
 {
     double sum = 0.0;
@@ -524,7 +631,22 @@ static int eval_loss(trainer *t, const tr_rows *r, double *out, dl_err *e)
             return e->code;
         sum += loss * (double)rows;
     }
-    *out = sum / (double)r->n;
+    *out = sum;
+    return 0;
+}
+
+/* The validation loss over every process's rows and whether any process
+ * was asked to stop, agreed at the end of an epoch. */
+static int epoch_figures(trainer *t, double *val_loss, int *stop, dl_err *e)
+{
+    double sums[2] = {0.0, t->cfg->stop && *t->cfg->stop};
+    if (t->val_total && eval_loss(t, &t->val, &sums[0], e))
+        return e->code;
+    if (t->group)
+        dd_sum_f64(t->group, sums, 2);
+    if (t->val_total)
+        *val_loss = sums[0] / (double)t->val_total;
+    *stop = sums[1] > 0;
     return 0;
 }
 
@@ -548,7 +670,7 @@ static void write_logs(const trainer *t, double train_loss, double val_loss, dou
         fprintf(c->progress, "\r\033[K");
     fprintf(c->progress, "epoch %llu/%llu: train %.6g", ep, (unsigned long long)t->spec.epochs,
             train_loss);
-    if (t->val.n)
+    if (t->val_total)
         fprintf(c->progress, " val %.6g", val_loss);
     fprintf(c->progress, " best %.6g (epoch %llu) %.3fs\n", t->best_loss,
             (unsigned long long)t->best_epoch, secs);
@@ -557,7 +679,7 @@ static void write_logs(const trainer *t, double train_loss, double val_loss, dou
 /* Best-epoch bookkeeping after epoch t->epoch, then the snapshot. */
 static void end_epoch(trainer *t, double train_loss, double val_loss, double lr, double secs)
 {
-    double metric = t->val.n ? val_loss : train_loss;
+    double metric = t->val_total ? val_loss : train_loss;
     int improved = metric < t->best_loss - t->spec.min_delta;
     if (improved) {
         t->best_loss = metric;
@@ -595,13 +717,14 @@ static int train_loop(trainer *t, dl_err *e)
                            "%llu (the best) and resumes after epoch %llu",
                            (unsigned long long)t->epoch + 1, (unsigned long long)t->best_epoch,
                            (unsigned long long)t->epoch);
-        if (t->val.n && eval_loss(t, &t->val, &val_loss, e))
+        int stop;
+        if (epoch_figures(t, &val_loss, &stop, e))
             return e->code;
-        if (t->val.n && !isfinite(val_loss))
+        if (t->val_total && !isfinite(val_loss))
             return nan_stop(t, "validation", e);
         t->epoch++;
         end_epoch(t, train_loss, val_loss, lr, now_seconds() - start);
-        if (c->stop && *c->stop)
+        if (stop)
             return dl_fail(e, DL_EINTR, "interrupted after epoch %llu; the checkpoint keeps "
                            "epoch %llu (the best) and resumes after epoch %llu",
                            (unsigned long long)t->epoch, (unsigned long long)t->best_epoch,
@@ -674,6 +797,36 @@ static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const c
     return dl_set_put(val, &phi, e);
 }
 
+/* Every process of a data-parallel run checks, before the first step,
+ * that all of them failed nothing and train the same network on the same
+ * data; the sums of the loop are skipped in one process. */
+static int agree(trainer *t, int rc, dl_err *e)
+{
+    static const char *const what[] = {
+        "the effective spec (after --set)", "the number of x columns",
+        "the number of y columns", "the number of rows of the data",
+        "the number of validation rows", "the epoch of --resume's checkpoint",
+        "the optimizer step of --resume's checkpoint",
+    };
+    int64_t fp[sizeof what / sizeof *what] = {0};
+    char *text = NULL;
+    size_t len = 0;
+    if (!rc && !(rc = spec_format(&t->spec, &text, &len, e))) {
+        fp[0] = (int64_t)st_crc32(0, text, len);
+        fp[1] = (int64_t)t->d;
+        fp[2] = (int64_t)t->k;
+        fp[3] = (int64_t)(t->cfg->data_share ? t->cfg->data_share->rows : 0);
+        fp[4] = (int64_t)t->val_total;
+        fp[5] = (int64_t)t->epoch;
+        fp[6] = (int64_t)t->opt.step;
+    }
+    free(text);
+    rc = dd_agree(t->cfg->group, rc, fp, what, sizeof what / sizeof *what, e);
+    if (t->cfg->group->size > 1)
+        t->group = t->cfg->group;
+    return rc;
+}
+
 int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
              dl_err *e)
 {
@@ -689,6 +842,8 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
                  : 0;
     if (!rc)
         rc = setup(&t, data, val, e);
+    if (c->group)
+        rc = agree(&t, rc, e);
     if (!rc) {
         write_headers(c);
         rc = train_loop(&t, e);

@@ -11,14 +11,26 @@
  * moments, step count, shuffling RNG, counters), so a run continued with
  * --resume gives the same bits as one that never stopped.
  *
- * Nothing is allocated inside the epoch loop. */
+ * Nothing is allocated inside the epoch loop.
+ *
+ * Data-parallel (c->group of several processes): every process runs the
+ * same spec on its share of the rows.  The shuffle is of the global row
+ * indices, from the same seed on every process, so each global batch holds
+ * the same rows as in one process; each process computes the gradient of
+ * the rows of the batch that it holds, and the sums over processes (started
+ * layer by layer during the backward pass, in buckets) give every process
+ * the same global-mean gradient, hence the same weights and optimizer state.
+ * The loss, validation loss and a stop request are summed too, so early
+ * stopping and interruption happen at the same step everywhere. */
 #ifndef DL_TRAIN_H
 #define DL_TRAIN_H
 
 #include <signal.h>
 #include <stdio.h>
 
+#include "dist.h"
 #include "err.h"
+#include "shard.h"
 #include "spec.h"
 #include "tensor.h"
 
@@ -34,6 +46,11 @@ typedef struct tr_opts {
     dl_tensor_set *resume;           /* checkpoint to continue exactly, or NULL */
     dl_tensor_set *init_from;        /* checkpoint whose weights start the run, or NULL */
     const char *ckpt_label;          /* names the resume or init_from file in messages */
+    /* A data-parallel run (NULL or one process: a plain run).  Each process
+     * holds its share of the rows of data (data_share) and val (val_share);
+     * they agree at start-up (dd_agree) and sum every step's gradient. */
+    dd_group *group;
+    const sh_share *data_share, *val_share;
 } tr_opts;
 
 /* Trains on data (records x, y; a `design` record is moved into the

@@ -1,0 +1,161 @@
+/* dist.c - the processes of one data-parallel run (see dist.h). */
+#include "dist.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The size the launcher announced, 0 when it said nothing, -1 when it
+ * started this process without saying how many (PMIx gives the size only
+ * through its API). */
+static long launched_size(void)
+{
+    const char *n = getenv("OMPI_COMM_WORLD_SIZE");
+    if (!n)
+        n = getenv("PMI_SIZE");
+    if (!n) {
+        const char *tasks = getenv("SLURM_STEP_NUM_TASKS");
+        if (tasks && atol(tasks) > 1)
+            n = tasks;
+    }
+    if (n)
+        return atol(n) > 0 ? atol(n) : -1;
+    return getenv("PMIX_RANK") ? -1 : 0;
+}
+
+/* DL_MPI_PLUGIN, else lib/dltk/mpi.so beside the executable's bin/. */
+static void plugin_path(char *path, size_t len)
+{
+    const char *env = getenv("DL_MPI_PLUGIN");
+    if (env && *env) {
+        snprintf(path, len, "%s", env);
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t got = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[got > 0 ? got : 0] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash)
+        *slash = '\0';
+    snprintf(path, len, "%s/../lib/dltk/mpi.so", exe);
+}
+
+int dd_open(dd_group *g, dl_err *e)
+{
+    memset(g, 0, sizeof *g);
+    g->size = 1;
+    long size = launched_size();
+    if (size == 0 || size == 1)
+        return 0;
+    char path[PATH_MAX + 32];
+    plugin_path(path, sizeof path);
+    /* RTLD_GLOBAL: Open MPI's own components resolve libmpi's symbols. */
+    void *lib = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    dd_plugin_fn get = lib ? (dd_plugin_fn)(uintptr_t)dlsym(lib, "dd_plugin_ops") : NULL;
+    const dd_ops *ops = get ? get() : NULL;
+    if (!ops || ops->abi != DD_ABI)
+        return dl_fail(e, DL_EUSAGE, "started by mpirun or srun as one of several processes, "
+                       "but the MPI plugin cannot be loaded (%s); build with mpicc present, "
+                       "or set DL_MPI_PLUGIN", lib && !ops ? "no dd_plugin_ops"
+                       : lib ? "another version" : dlerror());
+    char msg[256] = "";
+    if (ops->init(&g->rank, &g->size, msg, sizeof msg))
+        return dl_fail(e, DL_EIO, "%s", msg);
+    g->ops = ops;
+    return 0;
+}
+
+void dd_close(dd_group *g)
+{
+    if (g->ops)
+        g->ops->finalize();
+    g->ops = NULL;
+}
+
+static void max_i64(const dd_group *g, int64_t *buf, size_t n)
+{
+    if (g->ops)
+        g->ops->max_i64(buf, (int)n);
+}
+
+/* The first rank whose `bad` is set, or -1. */
+static int first_rank(const dd_group *g, int bad)
+{
+    int64_t key = bad ? g->size - g->rank : 0;
+    max_i64(g, &key, 1);
+    return key ? g->size - (int)key : -1;
+}
+
+int dd_agree(dd_group *g, int rc, const int64_t *fp, const char *const *what, size_t n,
+             dl_err *e)
+{
+    g->agreed = 1;
+    if (!g->ops)
+        return rc;
+    int failed = first_rank(g, rc != 0);
+    if (failed >= 0) {
+        int64_t code = failed == g->rank ? rc : 0;
+        max_i64(g, &code, 1);
+        if (failed == g->rank)
+            return dl_err_wrap(e, "rank %d", g->rank);
+        g->peer_failed = 1;
+        e->code = (int)code;
+        e->msg[0] = '\0';
+        return (int)code;
+    }
+    int64_t mine[DD_FINGERPRINT] = {0}, root[DD_FINGERPRINT] = {0};
+    n = n < DD_FINGERPRINT ? n : DD_FINGERPRINT;
+    if (n) {
+        memcpy(mine, fp, n * sizeof *fp);
+        memcpy(root, fp, n * sizeof *fp);
+    }
+    g->ops->bcast(root, (int)sizeof root, 0);
+    size_t differs = n;
+    for (size_t i = 0; i < n && differs == n; i++)
+        if (mine[i] != root[i])
+            differs = i;
+    failed = first_rank(g, differs < n);
+    if (failed < 0)
+        return 0;
+    if (failed == g->rank)
+        return dl_fail(e, DL_EDATA, "rank %d: %s differs from rank 0's (%lld here, %lld there): "
+                       "every process must see the same spec, options and data", g->rank,
+                       what[differs], (long long)mine[differs], (long long)root[differs]);
+    g->peer_failed = 1;
+    e->code = DL_EDATA;
+    e->msg[0] = '\0';
+    return DL_EDATA;
+}
+
+void dd_sum_f64(const dd_group *g, double *buf, size_t n)
+{
+    if (g->ops)
+        g->ops->sum_f64(buf, (int)n);
+}
+
+void dd_isum_f32(const dd_group *g, float *buf, size_t n, int slot)
+{
+    if (g->ops)
+        g->ops->isum_f32(buf, (int)n, slot);
+}
+
+void dd_isum_f64(const dd_group *g, double *buf, size_t n, int slot)
+{
+    if (g->ops)
+        g->ops->isum_f64(buf, (int)n, slot);
+}
+
+void dd_progress(const dd_group *g)
+{
+    if (g->ops)
+        g->ops->test();
+}
+
+void dd_wait(const dd_group *g)
+{
+    if (g->ops)
+        g->ops->wait_all();
+}

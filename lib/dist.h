@@ -1,0 +1,56 @@
+/* dist.h - the processes of one data-parallel run.
+ *
+ * A group is either one process (rank 0 of 1: every call below is a no-op,
+ * and nothing MPI-related is loaded) or the processes that mpirun or srun
+ * started together, reached through the MPI plugin (dist_plugin.h).
+ * dd_open decides from the environment the launcher sets, so a process
+ * started by hand pays nothing.  MPI failures abort the whole job with
+ * MPI's own message (MPI's default error handler); a process that dies
+ * makes the launcher end the others. */
+#ifndef DL_DIST_H
+#define DL_DIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dist_plugin.h"
+#include "err.h"
+
+#define DD_FINGERPRINT 8 /* values every process must agree on at start-up */
+
+typedef struct dd_group {
+    int rank, size;
+    const dd_ops *ops;  /* NULL: one process */
+    int agreed;         /* dd_agree has run */
+    int peer_failed;    /* dd_agree: another process reported the error */
+} dd_group;
+
+/* One process, unless the environment says a launcher started this one
+ * (OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_SIZE, or SLURM_STEP_NUM_TASKS > 1):
+ * then loads the MPI plugin (DL_MPI_PLUGIN, else ../lib/dltk/mpi.so beside
+ * the executable) and joins the others.  DL_EUSAGE when the plugin cannot
+ * be loaded: N copies each training alone would each write the output. */
+int dd_open(dd_group *g, dl_err *e);
+/* Leaves the group (MPI_Finalize). */
+void dd_close(dd_group *g);
+
+/* The start-up handshake, called exactly once by every process (whatever
+ * happened before): rc is this process's status so far and fp[0..n) the
+ * values that must match across processes (what[i] names value i).
+ * Returns the job's status: the first failing rank's code (that rank's
+ * message is prefixed "rank R: "; the others get peer_failed and should
+ * exit with the code quietly), else DL_EDATA naming the first rank whose
+ * fingerprint differs from rank 0's, else 0. */
+int dd_agree(dd_group *g, int rc, const int64_t *fp, const char *const *what, size_t n,
+             dl_err *e);
+
+/* In-place reductions over every process (no-ops for one process). */
+void dd_sum_f64(const dd_group *g, double *buf, size_t n);
+/* Nonblocking sum of buf[0..n) (n < 2^31) in slot (< DD_SLOTS); dd_progress
+ * lets pending sums advance while the caller computes; dd_wait ends them. */
+void dd_isum_f32(const dd_group *g, float *buf, size_t n, int slot);
+void dd_isum_f64(const dd_group *g, double *buf, size_t n, int slot);
+void dd_progress(const dd_group *g);
+void dd_wait(const dd_group *g);
+
+#endif

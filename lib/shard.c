@@ -1,0 +1,118 @@
+/* shard.c - one process's share of a data set's rows (see shard.h). */
+#include "shard.h"
+
+#include <string.h>
+
+#include "stream.h"
+
+static int is_rows(const char *name) { return !strcmp(name, "x") || !strcmp(name, "y"); }
+
+/* Pass one: the row counts of x and y, from the headers alone. */
+static int count_rows(const char *path, uint64_t *x_rows, uint64_t *y_rows, dl_err *e)
+{
+    st_reader *r;
+    st_header h;
+    int have_x = 0, have_y = 0, found, rc;
+    *x_rows = *y_rows = 0;
+    if (st_reader_open(&r, path, e))
+        return e->code;
+    while (!(rc = st_next_header(r, &h, &found, e)) && found) {
+        if (is_rows(h.name) && h.rank == 0) {
+            rc = dl_fail(e, DL_EDATA, "%s: record %llu ('%s'): a scalar has no rows to share",
+                         path, (unsigned long long)h.index, h.name);
+            break;
+        }
+        if (!strcmp(h.name, "x")) {
+            *x_rows += h.shape[0];
+            have_x = 1;
+        } else if (!strcmp(h.name, "y")) {
+            *y_rows += h.shape[0];
+            have_y = 1;
+        }
+        if ((rc = st_seek_payload(r, &h, e)))
+            break;
+    }
+    st_reader_close(r);
+    if (rc)
+        return rc;
+    if (!have_x || !have_y)
+        return dl_fail(e, DL_EDATA, "%s: no '%s' record", path, have_x ? "y" : "x");
+    if (*x_rows != *y_rows)
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu rows but 'y' has %llu", path,
+                       (unsigned long long)*x_rows, (unsigned long long)*y_rows);
+    return 0;
+}
+
+/* Rows [from, to) of chunk t (which starts at the data set's row `at`),
+ * added to the set. */
+static int add_rows(dl_tensor_set *set, dl_tensor *t, uint64_t from, uint64_t to, dl_err *e)
+{
+    uint64_t rows = t->shape[0];
+    if (from == 0 && to == rows)
+        return dl_set_add(set, t, e);
+    dl_tensor cut;
+    uint64_t shape[DL_RANK_MAX];
+    memcpy(shape, t->shape, sizeof shape);
+    shape[0] = to - from;
+    size_t row_bytes = (size_t)(dl_tensor_row_size(t) * dl_dtype_size(t->dtype));
+    int rc = dl_tensor_alloc(&cut, t->name, t->dtype, t->rank, shape, e);
+    if (!rc) {
+        memcpy(cut.data, (const char *)t->data + from * row_bytes, (size_t)(to - from) * row_bytes);
+        rc = dl_set_add(set, &cut, e);
+    }
+    dl_tensor_free(t);
+    return rc;
+}
+
+/* Pass two: the chunks that overlap [first, end), the design, nothing else. */
+static int read_share(const char *path, uint64_t first, uint64_t end, dl_tensor_set *set,
+                      dl_err *e)
+{
+    st_reader *r;
+    st_header h;
+    uint64_t at_x = 0, at_y = 0;
+    int found, rc;
+    if (st_reader_open(&r, path, e))
+        return e->code;
+    while (!(rc = st_next_header(r, &h, &found, e)) && found) {
+        uint64_t *at = !strcmp(h.name, "x") ? &at_x : !strcmp(h.name, "y") ? &at_y : NULL;
+        uint64_t lo = at ? *at : 0, hi = at ? *at + h.shape[0] : 0;
+        if (at)
+            *at = hi;
+        int wanted = at ? lo < end && hi > first : !strcmp(h.name, "design");
+        if (!wanted) {
+            rc = st_seek_payload(r, &h, e);
+        } else {
+            dl_tensor t;
+            rc = st_read_payload(r, &h, &t, e);
+            if (!rc && at)
+                rc = add_rows(set, &t, lo < first ? first - lo : 0,
+                              (hi < end ? hi : end) - lo, e);
+            else if (!rc)
+                rc = dl_set_put(set, &t, e);
+        }
+        if (rc)
+            break;
+    }
+    st_reader_close(r);
+    return rc;
+}
+
+int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,
+            dl_err *e)
+{
+    if (!path || !strcmp(path, "-"))
+        return dl_fail(e, DL_EUSAGE, "several processes cannot share standard input: give the "
+                       "data as a file every process can read");
+    uint64_t rows, y_rows;
+    if (count_rows(path, &rows, &y_rows, e))
+        return e->code;
+    uint64_t p = (uint64_t)parts, i = (uint64_t)part;
+    if (rows < p)
+        return dl_fail(e, DL_EDATA, "%s: %llu rows cannot be shared by %d processes", path,
+                       (unsigned long long)rows, parts);
+    share->rows = rows;
+    share->first = i * (rows / p) + (i < rows % p ? i : rows % p);
+    share->count = rows / p + (i < rows % p);
+    return read_share(path, share->first, share->first + share->count, set, e);
+}

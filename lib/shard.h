@@ -1,0 +1,32 @@
+/* shard.h - one process's share of a data set's rows.
+ *
+ * In a data-parallel run each of `parts` processes reads only part `part`
+ * of the rows of a data set that all of them can see: the balanced
+ * contiguous range [first, first + count) of the rows of `x` and `y`
+ * (rows * part / parts, rounded so that shares differ by at most one row).
+ * A first pass reads the record headers, seeking past every payload; the
+ * second reads only the chunks that overlap the share (cutting the two at
+ * its ends) and the `design` record, and seeks past everything else.  So N
+ * processes do not each read and parse the whole file. */
+#ifndef DL_SHARD_H
+#define DL_SHARD_H
+
+#include <stdint.h>
+
+#include "tensor.h"
+
+typedef struct sh_share {
+    uint64_t rows;  /* of the whole data set */
+    uint64_t first; /* first row of this share */
+    uint64_t count; /* rows in this share */
+} sh_share;
+
+/* Reads share `part` of `parts` (0 <= part < parts) of the stream at path
+ * (a file: standard input cannot be shared) into set: x and y cut to the
+ * share, design whole.  DL_EDATA when x or y is missing, when their row
+ * counts differ, or when there are fewer rows than parts; DL_EUSAGE for
+ * standard input. */
+int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,
+            dl_err *e);
+
+#endif

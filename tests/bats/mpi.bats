@@ -1,0 +1,172 @@
+#!/usr/bin/env bats
+# dl-train data-parallel under a real mpirun: the same weights as one
+# process, bit-identical reruns, rank 0 alone writing, faults (a rank's bad
+# data, a spec that differs, SIGTERM to one rank, a rank that dies) ending
+# the whole job cleanly.  Skipped, saying why, without mpirun or the plugin.
+
+EX="$DL_TEST_ROOT/examples"
+
+setup() {
+    command -v mpirun > /dev/null || skip "mpirun not installed (Debian: openmpi-bin)"
+    local bin
+    bin=$(dirname "$(command -v dl-train)")
+    [ -f "$bin/../lib/dltk/mpi.so" ] || skip "dl-train's MPI plugin not built (no mpicc)"
+    # mpirun refuses root without these; the CI runs as root.
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    # Open MPI's own allocations outlive MPI_Finalize (not ours): see the file.
+    export LSAN_OPTIONS="suppressions=$DL_TEST_ROOT/tests/lsan-openmpi.supp:print_suppressions=0"
+    TMP=$(mktemp -d)
+    # 500 rows in chunks of 64: shares begin and end inside chunks.
+    dl-tensor import -t 1 --chunk-rows 64 "$DL_TEST_ROOT/data/fish2d.csv" > "$TMP/f2.dlt"
+}
+
+teardown() {
+    # a run a failed test left behind: mpirun passes SIGTERM to its ranks
+    [ -z "${job:-}" ] || kill -TERM "$job" 2> /dev/null || true
+    [ -z "${job:-}" ] || wait "$job" 2> /dev/null || true
+    rm -rf "$TMP"
+}
+
+mpi() {
+    local n=$1
+    shift
+    timeout 300 mpirun -np "$n" --oversubscribe "$@"
+}
+
+# Full-batch training for 10 steps, no held-out rows.
+FULL=(-s training.epochs=10 -s training.batch_size=100000 -s training.validation=0
+      -s training.early_stopping.patience=0)
+
+# Relative difference |a - b| / |b| (Euclidean norms) of tensor NAME of two
+# checkpoints: float sums in another order move single elements near zero
+# by more than their size, the tensor by rounding only.
+max_rel() {
+    paste <(dl-tensor export --name "$1" --format tsv "$2" | tr '\t' '\n') \
+          <(dl-tensor export --name "$1" --format tsv "$3" | tr '\t' '\n') |
+        awk '{ d += ($1 - $2) ^ 2; n += $2 ^ 2 } END { printf "%.3g\n", sqrt(d / n) }'
+}
+
+@test "full batch: mpirun -np 2 and -np 3 give one process's weights to 1e-5 (500 rows)" {
+    dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/one.ckpt" "$TMP/f2.dlt"
+    for n in 2 3; do
+        mpi $n dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/n$n.ckpt" "$TMP/f2.dlt"
+        for t in state.layer1.weight state.layer1.bias state.layer2.weight \
+                 state.layer3.weight state.optim.m state.optim.v; do
+            r=$(max_rel $t "$TMP/n$n.ckpt" "$TMP/one.ckpt")
+            echo "$n $t $r"
+            awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+        done
+    done
+    # the test can fail: another step count is far from 1e-5
+    dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -s training.epochs=9 -o "$TMP/nine.ckpt" "$TMP/f2.dlt"
+    r=$(max_rel state.layer1.weight "$TMP/nine.ckpt" "$TMP/one.ckpt")
+    awk -v r="$r" 'BEGIN { exit !(r > 1e-3) }'
+}
+
+@test "minibatches, shuffling, a validation split: the same N twice gives the same bits" {
+    args=(-q -s training.epochs=4 -s training.early_stopping.patience=0 "$TMP/f2.dlt")
+    mpi 3 dl-train "$EX/fish2d.yaml" "${args[@]}" -o "$TMP/a.ckpt"
+    mpi 3 dl-train "$EX/fish2d.yaml" "${args[@]}" -o "$TMP/b.ckpt"
+    cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
+    # each global batch holds one process's rows: the weights agree closely
+    dl-train "$EX/fish2d.yaml" "${args[@]}" -o "$TMP/one.ckpt"
+    r=$(max_rel layer1.weight "$TMP/a.ckpt" "$TMP/one.ckpt")
+    awk -v r="$r" 'BEGIN { exit !(r < 1e-4) }'
+}
+
+@test "rank 0 alone writes the checkpoint, the log and the progress lines" {
+    cd "$TMP"
+    mpi 2 dl-train "$EX/fish2d.yaml" -s training.epochs=3 -s training.early_stopping.patience=0 \
+        --val f2.dlt --log curve.tsv --diagnostics diag.tsv -o net.ckpt f2.dlt 2> err
+    [ "$(grep -c '^epoch [0-9]*/3: train .* val ' err)" -eq 3 ]
+    [ "$(wc -l < curve.tsv)" -eq 4 ]
+    [ "$(grep -c '^epoch' diag.tsv)" -eq 1 ]
+    [ "$(ls)" = "$(printf 'curve.tsv\ndiag.tsv\nerr\nf2.dlt\nnet.ckpt')" ]
+    dl-predict net.ckpt f2.dlt | dl-eval > /dev/null
+    # the validation loss is of every rank's rows: one process says the same
+    dl-train "$EX/fish2d.yaml" -q -s training.epochs=3 -s training.early_stopping.patience=0 \
+        --val f2.dlt --log one.tsv -o /dev/null f2.dlt
+    paste <(cut -f3 curve.tsv | tail -n +2) <(cut -f3 one.tsv | tail -n +2) |
+        awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-5 * $2) exit 1 }'
+}
+
+@test "a rank that cannot read its share: one message naming the rank and the file, no hang" {
+    # corrupt the last payload byte: the last chunk is rank 1's alone
+    size=$(stat -c %s "$TMP/f2.dlt")
+    byte=$(od -An -tu1 -j $((size - 1)) -N1 "$TMP/f2.dlt" | tr -d ' ')
+    printf "\\$(printf '%03o' $(((byte + 1) % 256)))" |
+        dd of="$TMP/f2.dlt" bs=1 seek=$((size - 1)) conv=notrunc 2> /dev/null
+    run mpi 2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank 1: $TMP/f2.dlt: record 16 ('y'): payload checksum mismatch"* ]]
+    [ ! -e "$TMP/x.ckpt" ]
+}
+
+@test "specs that differ between ranks are refused at start-up, naming the rank" {
+    cp "$EX/fish2d.yaml" "$TMP/net0.yaml"
+    sed 's/units: 16/units: 8/' "$EX/fish2d.yaml" > "$TMP/net1.yaml"
+    run mpi 2 sh -c 'exec dl-train -q -o "$0/x.ckpt" "$0/net$OMPI_COMM_WORLD_RANK.yaml" "$0/f2.dlt"' "$TMP"
+    [ "$status" -eq 1 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank 1: the effective spec (after --set) differs from rank 0's"* ]]
+    [ ! -e "$TMP/x.ckpt" ]
+}
+
+@test "standard input cannot be shared; a missing plugin is an error, not N lone runs" {
+    run mpi 2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" < "$TMP/f2.dlt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: rank 0: several processes cannot share standard input"* ]]
+    run mpi 2 -x DL_MPI_PLUGIN=/nonexistent/mpi.so dl-train "$EX/fish2d.yaml" -q \
+        -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: started by mpirun or srun as one of several processes, but the MPI plugin cannot be loaded"* ]]
+    [ ! -e "$TMP/x.ckpt" ]
+    # one process under mpirun needs no plugin
+    mpi 1 -x DL_MPI_PLUGIN=/nonexistent/mpi.so dl-train "$EX/fish2d.yaml" -q \
+        -s training.epochs=1 -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+}
+
+# Starts a long run on N ranks (each writes its pid to pid.RANK) and waits
+# until rank 0 has reported epoch 2, whatever the machine's speed.
+start_long() {
+    local n=$1
+    shift
+    cd "$TMP"
+    mpirun -np "$n" --oversubscribe sh -c 'echo $$ > pid.$OMPI_COMM_WORLD_RANK; exec "$@"' sh \
+        dl-train "$EX/fish2d.yaml" -s training.epochs=1000000000 \
+        -s training.early_stopping.patience=0 "$@" -o int.ckpt f2.dlt 2> err &
+    job=$!
+    for _ in $(seq 600); do
+        grep -q '^epoch 2/' err 2> /dev/null && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+@test "SIGTERM to one rank: rank 0 writes one checkpoint, every rank exits 6, --resume is exact" {
+    start_long 2
+    kill -TERM "$(cat pid.1)"
+    status=0
+    wait "$job" || status=$?
+    job=
+    [ "$status" -eq 6 ]
+    [ "$(grep -c '^dl-train' err)" -eq 1 ]
+    done=$(dl-tensor export --name state.counters int.ckpt | head -n 1)
+    [ "$done" -ge 2 ]
+    grep -q "dl-train: interrupted .*resumes after epoch $done" err
+    args=(-q -s training.epochs=$((done + 2)) -s training.early_stopping.patience=0)
+    mpi 2 dl-train "$EX/fish2d.yaml" "${args[@]}" --resume int.ckpt -o more.ckpt f2.dlt
+    mpi 2 dl-train "$EX/fish2d.yaml" "${args[@]}" -o straight.ckpt f2.dlt
+    cmp more.ckpt straight.ckpt
+}
+
+@test "a rank that dies ends the whole job promptly, and no checkpoint is written" {
+    start_long 3
+    kill -KILL "$(cat pid.2)"
+    status=0
+    wait "$job" || status=$?
+    job=
+    [ "$status" -ne 0 ]
+    [ ! -e int.ckpt ]
+}

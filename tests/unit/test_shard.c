@@ -1,0 +1,112 @@
+/* test_shard.c - sh_read: each part gets exactly its rows of x and y,
+ * across chunk boundaries and zlib chunks, the design whole, other records
+ * skipped; errors for too few rows, standard input, mismatched x and y. */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "shard.h"
+#include "stream.h"
+#include "unit.h"
+
+/* 10 rows, x [10 x 2] = (i, -i) in chunks of 4, 4, 2; y [10 x 1] = i in
+ * chunks of 3, 7; a design record between them; an unused record last. */
+static void write_data(const char *path, int flags)
+{
+    dl_err e;
+    st_writer *w;
+    dl_err_clear(&e);
+    CHECK(st_writer_open(&w, path, flags, &e) == 0);
+    float x[20], y[10];
+    for (int i = 0; i < 10; i++) {
+        x[2 * i] = (float)i;
+        x[2 * i + 1] = (float)-i;
+        y[i] = (float)i;
+    }
+    uint64_t s4[2] = {4, 2}, s2[2] = {2, 2}, y3[2] = {3, 1}, y7[2] = {7, 1}, d[1] = {3};
+    unsigned char design[3] = {'a', 'b', 'c'};
+    CHECK(st_write_data(w, "x", DL_F32, 2, s4, x, &e) == 0);
+    CHECK(st_write_data(w, "y", DL_F32, 2, y3, y, &e) == 0);
+    CHECK(st_write_data(w, "design", DL_U8, 1, d, design, &e) == 0);
+    CHECK(st_write_data(w, "x", DL_F32, 2, s4, x + 8, &e) == 0);
+    CHECK(st_write_data(w, "x", DL_F32, 2, s2, x + 16, &e) == 0);
+    CHECK(st_write_data(w, "y", DL_F32, 2, y7, y + 3, &e) == 0);
+    CHECK(st_write_data(w, "other", DL_F32, 2, s2, x, &e) == 0);
+    CHECK(st_writer_close(w, &e) == 0);
+}
+
+static void parts_of(const char *path, int parts)
+{
+    uint64_t next = 0;
+    for (int p = 0; p < parts; p++) {
+        dl_tensor_set set;
+        sh_share share;
+        dl_err e;
+        dl_err_clear(&e);
+        dl_set_init(&set);
+        CHECK(sh_read(path, p, parts, &set, &share, &e) == 0);
+        CHECK(share.rows == 10 && share.first == next);
+        CHECK(share.count == 10 / (uint64_t)parts + ((uint64_t)p < 10 % (uint64_t)parts));
+        next += share.count;
+        dl_tensor *x = dl_set_find(&set, "x"), *y = dl_set_find(&set, "y");
+        CHECK(x && y && dl_set_find(&set, "design") && !dl_set_find(&set, "other"));
+        if (x && y) {
+            CHECK(x->shape[0] == share.count && y->shape[0] == share.count);
+            for (uint64_t i = 0; i < share.count && x->shape[0] == share.count; i++) {
+                float row = (float)(share.first + i);
+                CHECK(((float *)x->data)[2 * i] == row && ((float *)x->data)[2 * i + 1] == -row);
+                CHECK(((float *)y->data)[i] == row);
+            }
+        }
+        dl_set_free(&set);
+    }
+    CHECK(next == 10);
+}
+
+static void test_parts_get_their_rows(void)
+{
+    char path[] = "/tmp/dl-test-shard-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    for (int flags = 0; flags <= ST_ZLIB; flags += ST_ZLIB) {
+        write_data(path, flags);
+        for (int parts = 1; parts <= 4; parts++)
+            parts_of(path, parts);
+    }
+    remove(path);
+}
+
+static void test_refusals(void)
+{
+    dl_tensor_set set;
+    sh_share share;
+    dl_err e;
+    dl_err_clear(&e);
+    dl_set_init(&set);
+    char path[] = "/tmp/dl-test-shard-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    write_data(path, 0);
+    CHECK(sh_read(path, 0, 11, &set, &share, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "10 rows cannot be shared by 11 processes") != NULL);
+    CHECK(sh_read("-", 0, 2, &set, &share, &e) == DL_EUSAGE);
+    st_writer *w;
+    float v[4] = {0};
+    uint64_t s2[2] = {2, 2}, s1[2] = {1, 1};
+    CHECK(st_writer_open(&w, path, 0, &e) == 0);
+    CHECK(st_write_data(w, "x", DL_F32, 2, s2, v, &e) == 0);
+    CHECK(st_write_data(w, "y", DL_F32, 2, s1, v, &e) == 0);
+    CHECK(st_writer_close(w, &e) == 0);
+    CHECK(sh_read(path, 0, 2, &set, &share, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "'x' has 2 rows but 'y' has 1") != NULL);
+    dl_set_free(&set);
+    remove(path);
+}
+
+int main(void)
+{
+    UNIT_RUN(test_parts_get_their_rows);
+    UNIT_RUN(test_refusals);
+    return UNIT_DONE();
+}
