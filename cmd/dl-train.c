@@ -273,11 +273,13 @@ int main(int argc, char **argv)
     dl_set_free(&r.init_from);
     dl_set_free(&r.ckpt);
     free(a.sets);
+    /* Another process reports the job's error, or rank 0 the interruption or
+     * NaN stop that every process shares.  The message goes out before
+     * MPI_Finalize, which waits for every process: the launcher, ending the
+     * job at the first non-zero exit, cannot cut it off. */
+    int quiet = r.group.peer_failed || (r.group.rank > 0 && (rc == DL_EINTR || rc == DL_ENUM));
+    int status = rc || e.code ? quiet ? rc : cli_exit(TOOL, &e) : 0;
     if (joined)
         dd_close(&r.group);
-    /* Another process reported the job's error, or rank 0 reports the
-     * interruption or NaN stop that every process shares. */
-    if (r.group.peer_failed || (r.group.rank > 0 && (rc == DL_EINTR || rc == DL_ENUM)))
-        return rc;
-    return rc || e.code ? cli_exit(TOOL, &e) : 0;
+    return status;
 }
