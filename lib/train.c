@@ -42,6 +42,7 @@ typedef struct trainer {
     dd_group *group;        /* a data-parallel run, or NULL */
     unsigned char *reduce_after; /* per layer: a gradient bucket ends there */
     double step_sums[2];    /* summed each step: loss x rows, stop requests */
+    double waited;          /* this epoch's seconds blocked on the sums */
     uint64_t *order;        /* global training rows in this epoch's order */
     float *xb, *yb;         /* a gathered minibatch */
     float *best;            /* the best epoch's weights */
@@ -544,7 +545,9 @@ static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
         }
         dd_progress(t->group);
     }
+    double start = now_seconds();
     dd_wait(t->group);
+    t->waited += now_seconds() - start;
 }
 
 static void draw_bar(const trainer *t, size_t done, size_t total, double *last)
@@ -577,6 +580,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
         dl_rng_shuffle(&t->rng, t->order, n);
     }
     *why = RUN_OK;
+    t->waited = 0.0;
     for (size_t first = 0; first < n; first += t->batch) {
         size_t rows = n - first < t->batch ? n - first : t->batch;
         const float *xb, *yb;
@@ -672,8 +676,11 @@ static void write_logs(const trainer *t, double train_loss, double val_loss, dou
             train_loss);
     if (t->val_total)
         fprintf(c->progress, " val %.6g", val_loss);
-    fprintf(c->progress, " best %.6g (epoch %llu) %.3fs\n", t->best_loss,
+    fprintf(c->progress, " best %.6g (epoch %llu) %.3fs", t->best_loss,
             (unsigned long long)t->best_epoch, secs);
+    if (t->group)
+        fprintf(c->progress, " (%.3fs waiting for the gradient sums)", t->waited);
+    fputc('\n', c->progress);
 }
 
 /* Best-epoch bookkeeping after epoch t->epoch, then the snapshot. */

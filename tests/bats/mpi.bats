@@ -13,8 +13,14 @@ setup() {
     [ -f "$bin/../lib/dltk/mpi.so" ] || skip "dl-train's MPI plugin not built (no mpicc)"
     # mpirun refuses root without these; the CI runs as root.
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-    # Open MPI's own allocations outlive MPI_Finalize (not ours): see the file.
-    export LSAN_OPTIONS="suppressions=$DL_TEST_ROOT/tests/lsan-openmpi.supp:print_suppressions=0"
+    # Under ASan: Open MPI's own allocations outlive MPI_Finalize (not ours:
+    # see the file); its components stay loaded so that LeakSanitizer can
+    # name them, with full stacks through libraries without frame pointers.
+    if [ -n "${DL_SAN:-}" ]; then
+        export LSAN_OPTIONS="suppressions=$DL_TEST_ROOT/tests/lsan-openmpi.supp:print_suppressions=0"
+        export LD_PRELOAD="$bin/../tests/nodlclose.so"
+        export ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0:fast_unwind_on_malloc=0"
+    fi
     TMP=$(mktemp -d)
     # 500 rows in chunks of 64: shares begin and end inside chunks.
     dl-tensor import -t 1 --chunk-rows 64 "$DL_TEST_ROOT/data/fish2d.csv" > "$TMP/f2.dlt"
