@@ -123,3 +123,43 @@ rows() { tail -n +2 "$1" | wc -l; }
     [[ $output == *"parts: no part for task(s) 1: submit them again (sbatch --array=1 ...)"* ]]
     [ ! -e "$T/model2.ckpt" ]
 }
+
+@test "Slurm: train.sbatch interrupted requeues itself and resumes; past DL_REQUEUE it waits to be submitted again; the end is the uninterrupted run's" {
+    make -s -C "$EX/sweep" "${GRID[@]}" data
+    local long=(-s training.epochs=1000000 -s training.early_stopping.patience=0)
+    local one=(--nodes=1 --ntasks-per-node=1 --cpus-per-task=1)
+    local job first second end
+    job=$(DL_REQUEUE=1 sbatch --parsable "${one[@]}" -o "$T/train.out" "$EX/cluster/train.sbatch" \
+          "$EX/sweep/net.yaml" sweep/train.dlt net.ckpt --val sweep/val.dlt "${long[@]}")
+    # What Slurm sends at --signal=TERM@300 (to the job's steps), sent now.
+    wait_lines 120 "$T/net.log.tsv" 2
+    scancel --signal=TERM "$job"
+    # Requeued, and started again at once.
+    start_requeued 120 "$job" 1
+    wait_lines 120 "$T/net.resumed.log.tsv" 2
+    first=$(wc -l < "$T/net.log.tsv")
+    scancel --signal=TERM "$job"
+    wait_job 120 "$job"
+    cat "$T/train.out"
+    [ "$(job_field "$job" JobState)" = FAILED ]
+    [ "$(job_field "$job" ExitCode)" = 6:0 ]
+    [ "$(grep -c 'resuming the interrupted run in net.ckpt' "$T/train.out")" -eq 1 ]
+    grep -q 'submit the job again (requeued 1 times, DL_REQUEUE=1)' "$T/train.out"
+    [ -e "$T/net.ckpt.interrupted" ]
+    second=$(tail -n 1 "$T/net.log.tsv" | cut -f 1)
+    [ "$second" -gt "$((first - 1))" ]
+    # Submitted again, a few epochs further: the checkpoint and the learning
+    # curve of one uninterrupted run.
+    end=$((second + 5))
+    job=$(sbatch --parsable "${one[@]}" -o "$T/train2.out" "$EX/cluster/train.sbatch" \
+          "$EX/sweep/net.yaml" sweep/train.dlt net.ckpt --val sweep/val.dlt \
+          -s training.epochs=$end -s training.early_stopping.patience=0)
+    wait_job 120 "$job"
+    cat "$T/train2.out"
+    [ "$(job_field "$job" JobState)" = COMPLETED ]
+    [ ! -e "$T/net.ckpt.interrupted" ]
+    dl-train -q -j 1 "$EX/sweep/net.yaml" sweep/train.dlt --val sweep/val.dlt --log whole.log.tsv \
+        -s training.epochs=$end -s training.early_stopping.patience=0 -o whole.ckpt
+    cmp net.ckpt whole.ckpt
+    diff <(cut -f 1-3 net.log.tsv) <(cut -f 1-3 whole.log.tsv)
+}

@@ -64,6 +64,26 @@ wait_job() {
     return 1
 }
 
+# start_requeued SECONDS JOBID N: once the job has been requeued N times,
+# lets it start again now rather than after the hold Slurm gives a requeued
+# job (its credentials' lifetime, 121 s by default); waits until it runs.
+# The hold is set when the requeue completes: lifted as often as it is seen.
+start_requeued() {
+    local limit=$1 job=$2 n=$3 i state
+    for ((i = 0; i < limit * 5; i++)); do
+        state=$(job_field "$job" JobState)
+        if [ "$(job_field "$job" Restarts)" = "$n" ]; then
+            [ "$state" = RUNNING ] && return 0
+            [ "$state" = PENDING ] && [ "$(job_field "$job" Reason)" = BeginTime ] &&
+                scontrol update JobId="$job" StartTime=now
+        fi
+        sleep 0.2
+    done
+    echo "job $job not running again after $n requeues in $limit s:" >&2
+    scontrol show job "$job" >&2
+    return 1
+}
+
 # run_seconds JOBID: how long the job has been running, in seconds.
 run_seconds() {
     local t d=0 h m sec
@@ -77,7 +97,7 @@ run_seconds() {
 wait_lines() {
     local limit=$1 file=$2 lines=$3 i
     for ((i = 0; i < limit * 5; i++)); do
-        [ "$(wc -l < "$file" 2>/dev/null || echo 0)" -gt "$lines" ] && return 0
+        [ "$(wc -l 2>/dev/null < "$file" || echo 0)" -gt "$lines" ] && return 0
         sleep 0.2
     done
     echo "$file: not more than $lines lines after $limit s" >&2
