@@ -163,3 +163,52 @@ rows() { tail -n +2 "$1" | wc -l; }
     cmp net.ckpt whole.ckpt
     diff <(cut -f 1-3 net.log.tsv) <(cut -f 1-3 whole.log.tsv)
 }
+
+# Skips unless dl-train can run over MPI here (mpirun, and the plugin built).
+mpi_or_skip() {
+    command -v mpirun > /dev/null || skip "mpirun not installed (Debian: openmpi-bin)"
+    [ -f "$BIN/../lib/dltk/mpi.so" ] || skip "dl-train's MPI plugin not built (no mpicc)"
+    # mpirun refuses root without these.
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    # 500 rows in chunks of 64: the two processes' shares end inside chunks.
+    dl-tensor import -t 1 --chunk-rows 64 "$DL_TEST_ROOT/data/fish2d.csv" -o "$T/f2.dlt"
+}
+
+@test "Slurm: srun --mpi=pmix -n 2 dl-train gives the checkpoint of mpirun -np 2" {
+    mpi_or_skip
+    srun --mpi=list 2>&1 | grep -qw pmix
+    local args=(-q -s training.epochs=4 -s training.early_stopping.patience=0 f2.dlt)
+    timeout 300 srun --mpi=pmix -n 2 dl-train "$EX/fish2d.yaml" "${args[@]}" -o srun.ckpt
+    timeout 300 mpirun -np 2 --oversubscribe dl-train "$EX/fish2d.yaml" "${args[@]}" -o mpirun.ckpt
+    cmp srun.ckpt mpirun.ckpt
+    # Two processes, not one: minibatches are made of other rows then.
+    dl-train "$EX/fish2d.yaml" "${args[@]}" -o one.ckpt
+    ! cmp -s srun.ckpt one.ckpt
+}
+
+@test "Slurm: train.sbatch with 2 tasks, interrupted and submitted again, ends as mpirun -np 2 uninterrupted" {
+    mpi_or_skip
+    local two=(--nodes=1 --ntasks-per-node=2 --cpus-per-task=1)
+    local job end
+    job=$(DL_REQUEUE=0 sbatch --parsable "${two[@]}" -o "$T/train.out" "$EX/cluster/train.sbatch" \
+          "$EX/fish2d.yaml" f2.dlt net.ckpt -s training.epochs=1000000 -s training.early_stopping.patience=0)
+    wait_lines 120 "$T/net.log.tsv" 2
+    # What Slurm sends to every process at --signal=TERM@300, sent now.
+    scancel --signal=TERM "$job"
+    wait_job 120 "$job"
+    cat "$T/train.out"
+    [ "$(job_field "$job" JobState)" = FAILED ]
+    [ "$(job_field "$job" ExitCode)" = 6:0 ]
+    grep -q 'submit the job again (requeued 0 times, DL_REQUEUE=0)' "$T/train.out"
+    end=$(($(tail -n 1 "$T/net.log.tsv" | cut -f 1) + 3))
+    job=$(sbatch --parsable "${two[@]}" -o "$T/train2.out" "$EX/cluster/train.sbatch" \
+          "$EX/fish2d.yaml" f2.dlt net.ckpt -s training.epochs=$end -s training.early_stopping.patience=0)
+    wait_job 120 "$job"
+    cat "$T/train2.out"
+    [ "$(job_field "$job" JobState)" = COMPLETED ]
+    grep -q 'resuming the interrupted run in net.ckpt' "$T/train2.out"
+    timeout 300 mpirun -np 2 --oversubscribe dl-train -q -j 1 "$EX/fish2d.yaml" f2.dlt \
+        --log whole.log.tsv -s training.epochs=$end -s training.early_stopping.patience=0 -o whole.ckpt
+    cmp net.ckpt whole.ckpt
+    diff <(cut -f 1-3 net.log.tsv) <(cut -f 1-3 whole.log.tsv)
+}
