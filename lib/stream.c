@@ -15,7 +15,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* Fuzzing builds use small buffers: a run then costs the fuzzer a few pages
+ * instead of fresh megabytes, and small inputs reach the refill paths. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define IO_BUF (4u << 10)
+#else
 #define IO_BUF (1u << 20)
+#endif
 /* Payloads larger than this are allocated as their bytes arrive, so a header
  * that lies about its length costs no more memory than the stream holds. */
 #define TRUSTED_ALLOC (64u << 20)
@@ -423,6 +429,8 @@ static int inflate_payload(st_reader *r, const st_header *h, const unsigned char
             break; /* no progress */
     }
     inflateEnd(&z);
+    if (zrc == Z_MEM_ERROR) /* zlib allocates its window on the first inflate */
+        return record_error(r, h, e, "out of memory for zlib"), e->code = DL_ENOMEM;
     if (zrc != Z_STREAM_END || in_left || out_left)
         return record_error(r, h, e, "compressed payload is corrupt or has the wrong length");
     return 0;
@@ -439,7 +447,7 @@ int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e)
     } else {
         t->data = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1);
         int rc = t->data ? inflate_payload(r, h, stored, t->data, e)
-                         : (record_error(r, h, e, "out of memory"), DL_ENOMEM);
+                         : (record_error(r, h, e, "out of memory"), e->code = DL_ENOMEM);
         free(stored);
         if (rc) {
             dl_tensor_free(t);
