@@ -202,8 +202,21 @@ int ls_fit_metrics_stats(const ls_stats *s, ls_result *r, dl_err *e)
     return 0;
 }
 
+/* LAPACKE reports a bad argument or a failed allocation by printing a line
+ * of its own (LAPACKE_xerbla) and returning a code; lapack_error turns the
+ * code into the tool's one message, so the line printed here is dropped.
+ * Defining LAPACKE_xerbla is the replacement LAPACKE provides for this. */
+void LAPACKE_xerbla(const char *name, lapack_int info);
+void LAPACKE_xerbla(const char *name, lapack_int info)
+{
+    (void)name;
+    (void)info;
+}
+
 static int lapack_error(const char *what, lapack_int info, dl_err *e)
 {
+    if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory for LAPACK's workspace", what);
     if (info < 0)
         return dl_fail(e, DL_ENUM, "%s: bad argument %d (a bug)", what, (int)-info);
     return dl_fail(e, DL_ENOMEM, "%s: LAPACK could not allocate its workspace", what);

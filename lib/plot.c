@@ -746,13 +746,24 @@ static int run_gnuplot(const char *preamble, size_t plen, const char *script, si
     if (pipe(fds) != 0)
         return dl_fail_errno(e, "gnuplot: cannot make a pipe");
     posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]);
+    /* each action is stored in memory the call allocates: one that fails
+     * would leave gnuplot reading the tool's own standard input */
+    int err = posix_spawn_file_actions_init(&fa);
+    if (err != 0) {
+        close(fds[0]);
+        close(fds[1]);
+        errno = err;
+        return dl_fail_errno(e, "cannot run gnuplot");
+    }
     char *argv[] = {"gnuplot", NULL};
     pid_t pid;
-    int err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    err = posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
+    if (!err)
+        err = posix_spawn_file_actions_addclose(&fa, fds[0]);
+    if (!err)
+        err = posix_spawn_file_actions_addclose(&fa, fds[1]);
+    if (!err)
+        err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     close(fds[0]);
     if (err != 0) {
@@ -788,6 +799,19 @@ static int run_gnuplot(const char *preamble, size_t plen, const char *script, si
     return 0;
 }
 
+/* Closes a memory stream a script was written to (buf is its buffer): a
+ * write that could not grow the buffer shows only here, as an error or, when
+ * the final copy fails, as no buffer at all; either would cut the script. */
+static int close_script(FILE *s, char *const *buf, int rc, dl_err *e)
+{
+    int failed = ferror(s);
+    if (fclose(s) != 0 || !*buf)
+        failed = 1;
+    if (failed && rc == 0)
+        rc = dl_fail(e, DL_ENOMEM, "out of memory for the gnuplot script");
+    return rc;
+}
+
 int pl_render(const char *script, size_t len, const char *output, const pl_opts *o,
               dl_err *e)
 {
@@ -806,7 +830,7 @@ int pl_render(const char *script, size_t len, const char *output, const pl_opts 
     FILE *ps = open_memstream(&pre, &plen);
     int rc = ps ? pl_write_preamble(ps, output, tmp, o, e) : dl_fail(e, DL_ENOMEM, "out of memory");
     if (ps)
-        fclose(ps);
+        rc = close_script(ps, &pre, rc, e);
     rc = rc ? rc : run_gnuplot(pre, plen, script, len, e);
     struct stat st;
     if (rc == 0 && file.final && (stat(tmp, &st) != 0 || st.st_size == 0))
@@ -857,7 +881,7 @@ int pl_draw(const char *command, const char *const inputs[2], const char *output
     if (!s)
         return dl_fail(e, DL_ENOMEM, "out of memory");
     int rc = build_script(command, inputs, o, s, e);
-    fclose(s);
+    rc = close_script(s, &script, rc, e);
     if (rc == 0 && script_only) {
         rc = pl_write_preamble(stdout, output, output, o, e);
         fwrite(script, 1, len, stdout);

@@ -332,10 +332,15 @@ dl_tensor *dl_set_find(dl_tensor_set *s, const char *name)
 
 static int set_push(dl_tensor_set *s, dl_tensor *t, dl_err *e)
 {
-    if (dl_vec_reserve(&s->items, &s->cap, s->count + 1, sizeof *s->items, e))
+    /* t is consumed either way, as the header says */
+    if (dl_vec_reserve(&s->items, &s->cap, s->count + 1, sizeof *s->items, e)) {
+        dl_tensor_free(t);
         return dl_err_wrap(e, "a set of %zu tensors", s->count);
-    if (dl_names_add(&s->index, t->name, s->count, e))
+    }
+    if (dl_names_add(&s->index, t->name, s->count, e)) {
+        dl_tensor_free(t);
         return e->code;
+    }
     s->items[s->count++] = *t;
     t->data = NULL;
     return 0;

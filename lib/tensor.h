@@ -74,11 +74,12 @@ void dl_set_init(dl_tensor_set *s);
 void dl_set_free(dl_tensor_set *s);
 /* Returns the tensor called `name`, or NULL (constant time). */
 dl_tensor *dl_set_find(dl_tensor_set *s, const char *name);
-/* Moves t into the set (t is left empty).  A tensor whose name is already in
- * the set is appended to it along the first axis: that is how chunked and
- * concatenated streams are reassembled. */
+/* Moves t into the set (t is left empty, also when it fails).  A tensor
+ * whose name is already in the set is appended to it along the first axis:
+ * that is how chunked and concatenated streams are reassembled. */
 int dl_set_add(dl_tensor_set *s, dl_tensor *t, dl_err *e);
-/* Moves t into the set, replacing any tensor of the same name. */
+/* Moves t into the set, replacing any tensor of the same name (t is left
+ * empty, also when it fails). */
 int dl_set_put(dl_tensor_set *s, dl_tensor *t, dl_err *e);
 /* Removes (and frees) the tensor called name; 1 if found. */
 int dl_set_remove(dl_tensor_set *s, const char *name);

@@ -85,6 +85,8 @@ static int sn_push(sn_node *parent, sn_node *key, sn_node *val, dl_err *e)
 static int sn_parser_error(sn_builder *b, dl_err *e)
 {
     const yaml_parser_t *p = &b->parser;
+    if (p->error == YAML_MEMORY_ERROR)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory for the YAML parser", b->src);
     const char *problem = p->problem ? p->problem : "malformed YAML";
     if (b->from_override)
         return dl_fail(e, DL_EDATA, "%s: %s", b->src, problem);
