@@ -79,7 +79,7 @@ $(BUILD)/tests/nodlclose.so: tests/faults/nodlclose.c
 # An LD_PRELOAD shim that fails the Nth allocation (tests/bats/faults.bats).
 $(BUILD)/tests/failalloc.so: tests/faults/failalloc.c
 	@mkdir -p $(dir $@)
-	$(CC) -shared -fPIC -O1 $< -o $@
+	$(CC) -Wall -Wextra -Werror -shared -fPIC -O1 $< -o $@
 
 
 # The whole suite: C unit tests, then the BATS tests against $(BUILD)/bin.

@@ -1,89 +1,247 @@
 #!/usr/bin/env bats
-# Injected failures: every heap allocation of a run made to fail in turn
-# (tests/faults/failalloc.c), and writes to a full disk.  Each must end in a
-# clean one-line error and a documented exit status, never a crash, and
-# never leave a partial output file.
+# Injected failures: heap allocations of a run made to fail one at a time
+# (tests/faults/failalloc.c, counting from main), and writes to a full disk.
+# Each must end in exactly one line on stderr and exit status 4, never a
+# crash, a hang, a leak (under ASan) or a partial output file; a run the
+# failure did not stop must give the same output as an undisturbed one.
+#
+# Which allocations: every one of a run that makes up to 2 x FIRST
+# (FIRST = 20); beyond that the first FIRST (the set-up: buffers, options,
+# headers, where most distinct sites are) and then FIRST more spread
+# evenly up to the last one (the rest repeat per record or per row).  The
+# sample depends on the count only, so it is the same on every run.
+# DL_FAULTS_ALL=1 walks every allocation.
 
-setup() {
-    F=$DL_TEST_ROOT/tests/fixtures/stream
-    TMP=$BATS_TEST_TMPDIR
-    SHIM=$(dirname "$(command -v dl-tensor)")/../tests/failalloc.so
+setup_file() {
+    export D=$BATS_FILE_TMPDIR
+    F=$DL_TEST_ROOT/tests/fixtures
+    # y = 2 x0 - x1 + 0.5 and a class from the sign: enough rows to chunk
+    seq 1 40 | awk '{ x0 = ($1 % 9) / 4; x1 = ($1 % 5) / 3; printf "%g,%g,%g\n", x0, x1, 2 * x0 - x1 + 0.5 }' > "$D/reg.csv"
+    dl-tensor import -t 1 --chunk-rows 16 "$D/reg.csv" -o "$D/reg.dlt"
+    dl-tensor import -t 1 --zlib "$D/reg.csv" -o "$D/reg.zlib.dlt"
+    dl-design -q --poly 2 "$D/reg.dlt" -o "$D/reg.poly.dlt"
+    dl-lstsq -q "$D/reg.poly.dlt" -o "$D/linear.ckpt"
+    dl-lstsq -q --ridge 0.5 --posterior "$D/reg.dlt" -o "$D/posterior.ckpt"
+    dl-lstsq -q --partial "$D/reg.dlt" -o "$D/partial.dlt"
+    awk -F, '{ print $1 "," $2 "," ($1 > $2 ? 1 : 0) }' "$D/reg.csv" > "$D/cls.csv"
+    dl-tensor import -t 1 "$D/cls.csv" -o "$D/cls.dlt"
+    printf 'model:\n  layers:\n    - {units: 4, activation: tanh}\n    - {units: 1, activation: sigmoid}\nloss: bce\noptimizer: {name: adam, lr: 0.05}\ntraining: {epochs: 3, batch_size: 16, seed: 1, validation: 0.25}\n' > "$D/net.yaml"
+    dl-train -q -j 1 "$D/net.yaml" "$D/cls.dlt" -o "$D/net.ckpt" --log "$D/log.tsv" --diagnostics "$D/diag.tsv"
+    dl-predict "$D/net.ckpt" "$D/cls.dlt" -o "$D/pred.dlt"
+    dl-predict "$D/linear.ckpt" "$D/reg.dlt" -o "$D/regpred.dlt"
+    dl-tensor import -t 1 "$F/plot/sin.csv" -o "$D/sin.dlt"
+    dl-design -q --poly 3 "$D/sin.dlt" | dl-lstsq -q -o "$D/sin.ckpt"
+    printf '1 1:0.5 3:2\n0 2:1.5\n1 1:-3 2:4 3:1e-3\n0 3:7\n' > "$D/small.svm"
 }
 
-# Runs "$@" once per allocation it makes, failing that allocation.
-each_allocation_fails_cleanly() {
-    [ -z "${DL_SAN:-}" ] || skip "sanitizer builds own malloc"
-    [ -f "$SHIM" ] || skip "failalloc.so not built"
-    total=$(DL_FAIL_ALLOC_REPORT=1 LD_PRELOAD=$SHIM "$@" 2>&1 >/dev/null | sed -n 's/^allocations: //p' | tail -1)
-    [ -n "$total" ] && [ "$total" -gt 0 ]
-    for ((n = 1; n <= total; n++)); do
-        rm -f "$TMP/out"
-        DL_FAIL_ALLOC=$n LD_PRELOAD=$SHIM "$@" > "$TMP/stdout" 2> "$TMP/stderr" && status=0 || status=$?
-        if [ "$status" -ne 0 ]; then
-            [ "$status" -eq 4 ] || { echo "allocation $n: status $status: $(cat "$TMP/stderr")"; return 1; }
-            # the error is the last line, printed once (progress lines may precede it)
-            tail -n 1 "$TMP/stderr" | grep -q '^dl-[a-z]*: ' || { echo "allocation $n: $(cat "$TMP/stderr")"; return 1; }
-            [ "$(grep -c 'out of memory\|cannot allocate' "$TMP/stderr")" -le 1 ] || { echo "allocation $n: $(cat "$TMP/stderr")"; return 1; }
-            [ ! -e "$TMP/out" ] || { echo "allocation $n: left $TMP/out behind"; return 1; }
-        fi
+setup() {
+    F=$DL_TEST_ROOT/tests/fixtures
+    TMP=$BATS_TEST_TMPDIR
+    O=$TMP/o            # every output of a run under test goes here
+    SHIM=$(dirname "$(command -v dl-tensor)")/../tests/failalloc.so
+    # one BLAS thread: the same allocations on every machine
+    export OPENBLAS_NUM_THREADS=1
+}
+
+FIRST=20
+
+# The allocation indices to fail for a run that makes `total`.
+fault_sample() {
+    local total=$1 n k
+    if [ -n "${DL_FAULTS_ALL:-}" ] || [ "$total" -le $((2 * FIRST)) ]; then
+        seq 1 "$total"
+        return
+    fi
+    seq 1 "$FIRST"
+    for ((k = 1; k <= FIRST; k++)); do
+        n=$((FIRST + (k * (total - FIRST) + FIRST - 1) / FIRST))
+        echo "$n"
     done
 }
 
-@test "faults: dl-tensor import survives every failed allocation" {
-    each_allocation_fails_cleanly dl-tensor import --targets 1 -o "$TMP/out" "$F/small.csv"
+# Runs "$@" (outputs under $O) with the shim, allocation $1 failing (0: none).
+run_failing() {
+    local n=$1
+    shift
+    rm -rf "$O" && mkdir -p "$O"
+    # the limit only catches a hang; it is no timing assertion
+    # (the shim arms itself in the first main it sees: env sets it for the tool only)
+    timeout 120 env DL_FAIL_ALLOC="$n" ${REPORT:+DL_FAIL_ALLOC_REPORT=1} LD_PRELOAD="$SHIM" \
+        ASAN_OPTIONS="$ASAN_RUN" "$@" > "$TMP/stdout" 2> "$TMP/stderr" && status=0 || status=$?
 }
 
-@test "faults: dl-tensor info survives every failed allocation" {
-    each_allocation_fails_cleanly dl-tensor info "$F/small.dlt"
+# Runs "$@" once per sampled allocation, failing that allocation.
+each_allocation_fails_cleanly() {
+    [ -f "$SHIM" ] || skip "failalloc.so not built"
+    # under ASan the shim forwards to ASan's allocator, which then also
+    # checks for leaks on every error path (a leak exits 23, a failure here)
+    ASAN_RUN="${ASAN_OPTIONS:-}:verify_asan_link_order=0:detect_leaks=1"
+    REPORT=1 run_failing 0 "$@"
+    [ "$status" -eq 0 ] || { echo "undisturbed run: status $status: $(cat "$TMP/stderr")"; return 1; }
+    local total tool=${1##*/}
+    total=$(sed -n 's/^allocations: //p' "$TMP/stderr" | tail -n 1)
+    if [ "${total:-0}" -eq 0 ] && [ -n "${DL_SAN:-}" ]; then
+        skip "the sanitizer's runtime is linked into the program: its malloc cannot be replaced"
+    fi
+    [ "${total:-0}" -gt 0 ] || { echo "the shim counted no allocation: $(cat "$TMP/stderr")"; return 1; }
+    mkdir -p "$TMP/want"
+    cp "$TMP/stdout" "$TMP/want/stdout"
+    rm -rf "$TMP/want/o" && cp -r "$O" "$TMP/want/o"
+    for n in $(fault_sample "$total"); do
+        run_failing "$n" "$@"
+        local err
+        err=$(cat "$TMP/stderr")
+        if [ "$status" -eq 0 ]; then
+            # a failure the tool could do without: the output must not suffer
+            # (a learning curve's seconds column is the only thing that may differ)
+            cmp -s "$TMP/stdout" "$TMP/want/stdout" && diff -r -x log.tsv "$O" "$TMP/want/o" > /dev/null ||
+                { echo "allocation $n of $total: status 0 but other output"; return 1; }
+            continue
+        fi
+        [ "$status" -eq 4 ] || { echo "allocation $n of $total: status $status: $err"; return 1; }
+        [ "$(wc -l < "$TMP/stderr")" -eq 1 ] && [[ $err == "$tool: "* ]] ||
+            { echo "allocation $n of $total: not one line: $err"; return 1; }
+        [ -z "$(ls -A "$O")" ] || { echo "allocation $n of $total: left $(ls -A "$O") behind"; return 1; }
+    done
 }
 
-@test "faults: dl-tensor export and split survive every failed allocation" {
-    each_allocation_fails_cleanly dl-tensor export "$F/small.dlt"
-    each_allocation_fails_cleanly dl-tensor split --fraction 0.5 --seed 1 "$F/small.dlt" "$TMP/out" "$TMP/out2"
+# ------------------------------- dl-tensor -------------------------------
+@test "faults: dl-tensor import (CSV, to a file and to standard output)" {
+    each_allocation_fails_cleanly dl-tensor import --targets 1 -o "$O/out" "$F/stream/small.csv"
+    each_allocation_fails_cleanly dl-tensor import --targets 1 --zlib --chunk-rows 16 "$D/reg.csv"
 }
 
-@test "faults: dl-eval survives every failed allocation" {
-    dl-tensor import --name yhat "$F/small.csv" > "$TMP/yhat.dlt"
-    dl-tensor import --name y "$F/small.csv" | cat - "$TMP/yhat.dlt" > "$TMP/eval.dlt"
-    each_allocation_fails_cleanly dl-eval "$TMP/eval.dlt"
+@test "faults: dl-tensor import (.npy: little and big endian, Fortran order)" {
+    each_allocation_fails_cleanly dl-tensor import -o "$O/out" "$F/npy/f8_le_c_2d.npy"
+    each_allocation_fails_cleanly dl-tensor import --dtype f32 -o "$O/out" "$F/npy/i4_be_f_2d.npy"
 }
 
+@test "faults: dl-tensor import (svmlight)" {
+    each_allocation_fails_cleanly dl-tensor import -o "$O/out" "$D/small.svm"
+}
+
+@test "faults: dl-tensor info" {
+    each_allocation_fails_cleanly dl-tensor info "$D/reg.dlt" "$D/reg.zlib.dlt"
+}
+
+@test "faults: dl-tensor export (CSV and .npy)" {
+    each_allocation_fails_cleanly dl-tensor export --header "$D/reg.zlib.dlt"
+    each_allocation_fails_cleanly dl-tensor export --format npy --name x -o "$O/out.npy" "$D/reg.dlt"
+}
+
+@test "faults: dl-tensor head, shuffle and split" {
+    each_allocation_fails_cleanly dl-tensor head -n 20 -o "$O/out" "$D/reg.dlt"
+    each_allocation_fails_cleanly dl-tensor shuffle --seed 3 -o "$O/out" "$D/reg.zlib.dlt"
+    each_allocation_fails_cleanly dl-tensor split --fraction 0.5 --seed 1 "$D/reg.dlt" "$O/a" "$O/b"
+}
+
+# ------------------------------- dl-design -------------------------------
+@test "faults: dl-design (poly, rbf k-means, fourier + legendre, --apply)" {
+    each_allocation_fails_cleanly dl-design -q --poly 2 -o "$O/out" "$D/reg.dlt"
+    each_allocation_fails_cleanly dl-design -q --rbf 3 --centers kmeans --standardize -o "$O/out" "$D/reg.dlt"
+    each_allocation_fails_cleanly dl-design -q --fourier 2 --legendre 2 --zlib "$D/reg.zlib.dlt"
+    each_allocation_fails_cleanly dl-design -q --apply "$D/linear.ckpt" -o "$O/out" "$D/reg.dlt"
+}
+
+# ------------------------------- dl-lstsq --------------------------------
+@test "faults: dl-lstsq svd, qr and normal" {
+    each_allocation_fails_cleanly dl-lstsq -q -o "$O/out" "$D/reg.poly.dlt"
+    each_allocation_fails_cleanly dl-lstsq -q --method qr -o "$O/out" "$D/reg.poly.dlt"
+    each_allocation_fails_cleanly dl-lstsq -q --method normal -o "$O/out" "$D/reg.poly.dlt"
+}
+
+@test "faults: dl-lstsq ridge, lasso, elastic net, posterior" {
+    each_allocation_fails_cleanly dl-lstsq -q --ridge 0.5 -o "$O/out" "$D/reg.poly.dlt"
+    each_allocation_fails_cleanly dl-lstsq -q --lasso 0.01 -o "$O/out" "$D/reg.poly.dlt"
+    each_allocation_fails_cleanly dl-lstsq -q --elastic-net 0.01 -o "$O/out" "$D/reg.poly.dlt"
+    each_allocation_fails_cleanly dl-lstsq -q --ridge 0.5 --posterior -o "$O/out" "$D/reg.dlt"
+}
+
+@test "faults: dl-lstsq --partial and --combine" {
+    each_allocation_fails_cleanly dl-lstsq -q --partial -o "$O/out" "$D/reg.poly.dlt"
+    each_allocation_fails_cleanly dl-lstsq -q --combine -o "$O/out" "$D/partial.dlt"
+}
+
+# ------------------------------- dl-train --------------------------------
+@test "faults: dl-train" {
+    each_allocation_fails_cleanly dl-train -q -j 1 "$D/net.yaml" "$D/cls.dlt" -o "$O/out"
+}
+
+@test "faults: dl-train --log and --diagnostics" {
+    skip "--log and --diagnostics files are not yet written atomically"
+    each_allocation_fails_cleanly dl-train -q -j 1 "$D/net.yaml" "$D/cls.dlt" -o "$O/out" \
+        --log "$O/log.tsv" --diagnostics "$O/diag.tsv"
+}
+
+@test "faults: dl-train --resume" {
+    each_allocation_fails_cleanly dl-train -q -j 1 -s training.epochs=4 --resume "$D/net.ckpt" \
+        "$D/net.yaml" "$D/cls.dlt" -o "$O/out"
+}
+
+# ------------------------------ dl-predict -------------------------------
+@test "faults: dl-predict (network, --labels)" {
+    each_allocation_fails_cleanly dl-predict -o "$O/out" "$D/net.ckpt" "$D/cls.dlt"
+    each_allocation_fails_cleanly dl-predict --labels "$D/net.ckpt" "$D/cls.dlt"
+}
+
+@test "faults: dl-predict (linear with a design, and with a posterior)" {
+    each_allocation_fails_cleanly dl-predict -o "$O/out" "$D/linear.ckpt" "$D/reg.zlib.dlt"
+    each_allocation_fails_cleanly dl-predict -o "$O/out" "$D/posterior.ckpt" "$D/reg.dlt"
+}
+
+# -------------------------------- dl-eval --------------------------------
+@test "faults: dl-eval (binary, regression, --truth)" {
+    each_allocation_fails_cleanly dl-eval "$D/pred.dlt"
+    each_allocation_fails_cleanly dl-eval -f json "$D/regpred.dlt"
+    each_allocation_fails_cleanly dl-eval --truth "$D/cls.dlt" -f tsv "$D/pred.dlt"
+}
+
+# -------------------------------- dl-plot --------------------------------
+@test "faults: dl-plot curves and layers" {
+    command -v gnuplot > /dev/null || skip "no gnuplot"
+    each_allocation_fails_cleanly dl-plot curves "$D/log.tsv" -o "$O/out.svg"
+    each_allocation_fails_cleanly dl-plot layers "$D/diag.tsv" -o "$O/out.svg"
+}
+
+@test "faults: dl-plot fit and regions" {
+    command -v gnuplot > /dev/null || skip "no gnuplot"
+    each_allocation_fails_cleanly dl-plot fit --grid 50 --basis "$D/sin.ckpt" "$D/sin.dlt" -o "$O/out.svg"
+    each_allocation_fails_cleanly dl-plot regions --grid 20 "$D/net.ckpt" "$D/cls.dlt" -o "$O/out.svg"
+}
+
+# --------------------------- not allocations ----------------------------
 @test "faults: a full disk is an I/O error (status 3), not a crash" {
     [ -w /dev/full ] || skip "no /dev/full"
-    run bash -c "dl-tensor import --targets 1 '$F/small.csv' > /dev/full"
+    run bash -c "dl-tensor import --targets 1 '$F/stream/small.csv' > /dev/full"
     [ "$status" -eq 3 ]
     [[ $output == "dl-tensor: "*"No space left on device"* ]]
-    run bash -c "dl-tensor export '$F/small.dlt' > /dev/full"
+    run bash -c "dl-tensor export '$F/stream/small.dlt' > /dev/full"
     [ "$status" -eq 3 ]
 }
 
 @test "faults: -o onto a device writes to it and leaves the device in place" {
     mkfifo "$TMP/fifo"
     timeout 20 cat "$TMP/fifo" > "$TMP/from-fifo" &   # never hangs the suite
-    timeout 20 dl-tensor import --targets 1 "$F/small.csv" -o "$TMP/fifo"
+    timeout 20 dl-tensor import --targets 1 "$F/stream/small.csv" -o "$TMP/fifo"
     wait
     [ -p "$TMP/fifo" ]
     run dl-tensor info "$TMP/from-fifo"
     [ "$status" -eq 0 ]
-    dl-tensor import --targets 1 "$F/small.csv" -o /dev/null
+    dl-tensor import --targets 1 "$F/stream/small.csv" -o /dev/null
     [ -c /dev/null ]
     # text export and plots share the same output files
     rm -f "$TMP/fifo" && mkfifo "$TMP/fifo"
     timeout 20 cat "$TMP/fifo" > "$TMP/from-fifo" &
-    timeout 20 dl-tensor export -o "$TMP/fifo" "$F/small.dlt"
+    timeout 20 dl-tensor export -o "$TMP/fifo" "$F/stream/small.dlt"
     wait
     [ -p "$TMP/fifo" ]
-    dl-tensor export "$F/small.dlt" | cmp - "$TMP/from-fifo"
-    dl-tensor export -o /dev/null "$F/small.dlt"
+    dl-tensor export "$F/stream/small.dlt" | cmp - "$TMP/from-fifo"
+    dl-tensor export -o /dev/null "$F/stream/small.dlt"
     [ -c /dev/null ]
 }
 
-@test "faults: dl-design survives every failed allocation" {
-    each_allocation_fails_cleanly dl-design --poly 2 -o "$TMP/out" "$F/small.dlt"
-}
-
 @test "faults: -o into a missing directory is an I/O error naming it" {
-    run dl-tensor import --targets 1 "$F/small.csv" -o "$TMP/no/such/dir/out.dlt"
+    run dl-tensor import --targets 1 "$F/stream/small.csv" -o "$TMP/no/such/dir/out.dlt"
     [ "$status" -eq 3 ]
     [[ $output == *"no/such/dir/out.dlt"* ]]
 }

@@ -1,57 +1,170 @@
 /* failalloc.so - an LD_PRELOAD shim that makes exactly the Nth heap
- * allocation fail (DL_FAIL_ALLOC=N), so tests can walk every allocation
- * site of a tool and check that each failure is a clean error, not a crash.
- * DL_FAIL_ALLOC_REPORT=1 prints the number of allocations made at exit. */
+ * allocation of a tool fail (DL_FAIL_ALLOC=N), so tests can walk the
+ * allocation sites of a tool and check that each failure is a clean error,
+ * not a crash.  DL_FAIL_ALLOC_REPORT=1 prints "allocations: N" (how many
+ * were counted) on stderr at exit; DL_FAIL_ALLOC_TRACE=1 prints where the
+ * failed allocation was made (to find the site behind a test failure).
+ *
+ * Counting starts when main starts.  What the loader, libc and the shared
+ * libraries (OpenBLAS starts its threads, libgfortran sets itself up) allocate
+ * in their constructors happens before main: a failure there is not the
+ * tool's to handle, and their number changes with the machine (OpenBLAS
+ * sizes its thread pool by the cores).  The shim therefore wraps
+ * __libc_start_main, the libc function that _start calls with the address of
+ * main and that calls the constructors, then main: the wrapper passes libc a
+ * trampoline that arms the counter and then calls the real main.  This needs
+ * nothing from the tools and holds for every dynamically linked program.
+ * Once armed, the shim removes its variables and itself from the environment
+ * so that programs the tool runs (gnuplot for dl-plot) are left alone.
+ *
+ * Every allocation function a tool may reach is counted: malloc, calloc,
+ * realloc, strdup, posix_memalign, aligned_alloc, memalign (glibc's own
+ * strdup and posix_memalign do not go through malloc).  Freeing is not
+ * intercepted.  The real allocator is glibc's (__libc_malloc, ...), or,
+ * under AddressSanitizer (gcc links it as a shared library), ASan's own
+ * (__interceptor_malloc, ...), so that ASan still checks every block and
+ * reports leaks on the error paths; ASan then needs
+ * ASAN_OPTIONS=verify_asan_link_order=0, as this shim comes first. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <execinfo.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
 
-static long fail_at = -1, calls;
+/* Present only when the program runs under ASan. */
+extern void *__interceptor_malloc(size_t) __attribute__((weak));
+extern void *__interceptor_calloc(size_t, size_t) __attribute__((weak));
+extern void *__interceptor_realloc(void *, size_t) __attribute__((weak));
+extern int __interceptor_posix_memalign(void **, size_t, size_t) __attribute__((weak));
+
+static int armed;          /* main has started */
+static int trace;          /* DL_FAIL_ALLOC_TRACE was set */
+static long fail_at, calls;
+
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+
+static int armed_main(int argc, char **argv, char **envp)
+{
+    (void)envp; /* environ, which unsetenv below keeps current */
+    const char *s = getenv("DL_FAIL_ALLOC");
+    fail_at = s ? atol(s) : 0;
+    trace = getenv("DL_FAIL_ALLOC_TRACE") != NULL;
+    unsetenv("DL_FAIL_ALLOC");
+    unsetenv("LD_PRELOAD");
+    calls = 0;
+    armed = 1;
+    return real_main(argc, argv, environ);
+}
+
+typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
+                        void (*)(void), void *);
+
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
+                      void (*fini)(void), void (*rtld_fini)(void), void *stack_end)
+{
+    start_fn real_start = (start_fn)dlsym(RTLD_NEXT, "__libc_start_main");
+    if (!real_start) {
+        static const char msg[] = "failalloc: no __libc_start_main\n";
+        if (write(2, msg, sizeof msg - 1) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    real_main = main;
+    return real_start(armed_main, argc, argv, init, fini, rtld_fini, stack_end);
+}
 
 static int should_fail(void)
 {
-    if (fail_at == -1) {
-        const char *s = getenv("DL_FAIL_ALLOC");
-        fail_at = s ? atol(s) : 0;
+    if (!armed)
+        return 0;
+    if (++calls == fail_at) {
+        if (trace) {
+            void *frames[32];
+            armed = 0; /* backtrace may allocate the first time */
+            backtrace_symbols_fd(frames, backtrace(frames, 32), 2);
+            armed = 1;
+        }
+        errno = ENOMEM;
+        return 1;
     }
-    return ++calls == fail_at;
+    return 0;
 }
 
 void *malloc(size_t n)
 {
-    if (should_fail()) {
-        errno = ENOMEM;
+    if (should_fail())
         return NULL;
-    }
-    return __libc_malloc(n);
+    return __interceptor_malloc ? __interceptor_malloc(n) : __libc_malloc(n);
 }
 
 void *calloc(size_t n, size_t m)
 {
-    if (should_fail()) {
-        errno = ENOMEM;
+    if (should_fail())
         return NULL;
-    }
-    return __libc_calloc(n, m);
+    return __interceptor_calloc ? __interceptor_calloc(n, m) : __libc_calloc(n, m);
 }
 
 void *realloc(void *p, size_t n)
 {
-    if (should_fail()) {
-        errno = ENOMEM;
+    if (should_fail())
         return NULL;
-    }
-    return __libc_realloc(p, n);
+    return __interceptor_realloc ? __interceptor_realloc(p, n) : __libc_realloc(p, n);
+}
+
+int posix_memalign(void **p, size_t align, size_t n)
+{
+    if (should_fail())
+        return ENOMEM;
+    if (__interceptor_posix_memalign)
+        return __interceptor_posix_memalign(p, align, n);
+    void *q = __libc_memalign(align, n);
+    if (!q)
+        return ENOMEM;
+    *p = q;
+    return 0;
+}
+
+void *aligned_alloc(size_t align, size_t n)
+{
+    void *p;
+    return posix_memalign(&p, align, n) == 0 ? p : NULL;
+}
+
+void *memalign(size_t align, size_t n)
+{
+    return aligned_alloc(align, n);
+}
+
+char *strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    return d ? memcpy(d, s, n) : NULL;
+}
+
+char *strndup(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+    char *d = malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
 }
 
 __attribute__((destructor)) static void report(void)
 {
-    if (getenv("DL_FAIL_ALLOC_REPORT")) {
+    if (armed && getenv("DL_FAIL_ALLOC_REPORT")) {
         char buf[64];
         int len = snprintf(buf, sizeof buf, "allocations: %ld\n", calls);
         if (write(2, buf, (size_t)len) < 0)
