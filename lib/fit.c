@@ -131,6 +131,9 @@ static int check_xy(const xy_input *in, dl_err *e)
                        (unsigned long long)in->xrows, (unsigned long long)in->yrows);
     if (in->xrows == 0)
         return dl_fail(e, DL_EDATA, "%s: x and y have no rows", label);
+    if (in->x.shape[1] == 0 || in->y.shape[1] == 0)
+        return dl_fail(e, DL_EDATA, "%s: %s has no columns", label,
+                       in->x.shape[1] == 0 ? "x" : "y");
     return 0;
 }
 
