@@ -40,7 +40,7 @@ static int open_linear(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
 static int open_network(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
 {
     if (nm_open(&m->net, ckpt, NETWORK_CHUNK_ROWS, e))
-        return dl_err_wrap(e, "checkpoint");
+        return strncmp(e->msg, "checkpoint", 10) ? dl_err_wrap(e, "checkpoint") : e->code;
     size_t in = nm_input_dim(m->net);
     m->outputs = nm_output_dim(m->net);
     m->inputs = m->design ? bf_input_dim(m->design) : in;

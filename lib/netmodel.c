@@ -8,7 +8,34 @@
 struct nm_model {
     dl_spec spec;
     nn_net net;
+    size_t max_rows; /* rows per forward pass, within NM_WORK_BYTES */
 };
+
+/* Prediction's workspace (z, a, dz of every layer for a pass of rows) stays
+ * under this many bytes: a wide network predicts fewer rows per pass. */
+#define NM_WORK_BYTES ((size_t)64 << 20)
+
+/* The first tensor named prefix + "layerN.*" that is not a parameter of an
+ * n_layers network (N beyond it, or neither weight nor bias), or NULL: a
+ * checkpoint holding more than its model record describes is not trusted. */
+static const char *stray_param(const dl_tensor_set *ckpt, const char *prefix, size_t n_layers)
+{
+    size_t plen = strlen(prefix);
+    for (size_t i = 0; i < ckpt->count; i++) {
+        const char *name = ckpt->items[i].name;
+        if (strncmp(name, prefix, plen) != 0 || strncmp(name + plen, "layer", 5) != 0)
+            continue;
+        const char *p = name + plen + 5;
+        size_t layer = 0, digits = 0;
+        for (; *p >= '0' && *p <= '9' && digits < 19; p++, digits++)
+            layer = layer * 10 + (size_t)(*p - '0');
+        int known = digits > 0 && (*p < '0' || *p > '9') && layer >= 1 && layer <= n_layers &&
+                    name[plen + 5] != '0' && (strcmp(p, ".weight") == 0 || strcmp(p, ".bias") == 0);
+        if (!known)
+            return name;
+    }
+    return NULL;
+}
 
 int nm_spec_from_set(dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
 {
@@ -57,6 +84,10 @@ int nm_net_create(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e)
 
 int nm_params_from_set(nn_net *net, dl_tensor_set *ckpt, const char *prefix, dl_err *e)
 {
+    const char *stray = stray_param(ckpt, prefix, net->n_layers);
+    if (stray)
+        return dl_fail(e, DL_EDATA, "checkpoint: '%s' is not a parameter of the %zu-layer "
+                       "network its model record describes", stray, net->n_layers);
     for (size_t i = 0; i < nn_param_tensor_count(net); i++) {
         nn_param_view v;
         nn_param_view_get(net, i, &v);
@@ -104,10 +135,11 @@ int nm_params_to_set(const nn_net *net, const float *params, dl_tensor_set *ckpt
     return 0;
 }
 
-/* Every layer's weight must be in the checkpoint with the shape the spec
- * gives, checked before the network is allocated: a model record that
- * claims a huge network is bad data, not an allocation attempt. */
-static int check_weight_shapes(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
+/* Every layer's weight and bias must be in the checkpoint with the shape the
+ * spec gives, and nothing else named like a layer's parameter, checked
+ * before the network is allocated: a model record that claims a huge
+ * network is bad data, not an allocation attempt. */
+static int check_param_shapes(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
 {
     uint64_t in = s->input;
     for (size_t l = 0; l < s->n_layers; l++) {
@@ -119,9 +151,29 @@ static int check_weight_shapes(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
             return dl_fail(e, DL_EDATA, "checkpoint: '%s' is %s, the model record says "
                            "[%llu, %llu]", name, t ? "of another shape" : "missing",
                            (unsigned long long)out, (unsigned long long)in);
+        snprintf(name, sizeof name, "layer%zu.bias", l + 1);
+        t = dl_set_find(ckpt, name);
+        if (!t || t->rank != 1 || t->shape[0] != out)
+            return dl_fail(e, DL_EDATA, "checkpoint: '%s' is %s, the model record says [%llu]",
+                           name, t ? "of another shape" : "missing", (unsigned long long)out);
         in = out;
     }
+    const char *stray = stray_param(ckpt, "", s->n_layers);
+    if (stray)
+        return dl_fail(e, DL_EDATA, "checkpoint: '%s' is not a parameter of the %zu-layer "
+                       "network its model record describes", stray, s->n_layers);
     return 0;
+}
+
+/* Rows per pass such that the workspace (about 3 floats per unit per row)
+ * stays within NM_WORK_BYTES; at least 1, at most max_batch. */
+static size_t rows_within_budget(const dl_spec *s, size_t max_batch)
+{
+    size_t per_row = 1; /* floats */
+    for (size_t l = 0; l < s->n_layers; l++)
+        per_row += 3 * s->layers[l].units; /* units are bounded by the tensors checked */
+    size_t rows = NM_WORK_BYTES / sizeof(float) / per_row;
+    return rows < 1 ? 1 : rows > max_batch ? max_batch : rows;
 }
 
 int nm_open(nm_model **out, dl_tensor_set *ckpt, size_t max_batch, dl_err *e)
@@ -129,12 +181,13 @@ int nm_open(nm_model **out, dl_tensor_set *ckpt, size_t max_batch, dl_err *e)
     nm_model *m = calloc(1, sizeof *m);
     if (!m)
         return dl_fail(e, DL_ENOMEM, "out of memory");
-    if (nm_spec_from_set(&m->spec, ckpt, e) || check_weight_shapes(&m->spec, ckpt, e) ||
-        nm_net_create(&m->net, &m->spec, max_batch, e) ||
-        nm_params_from_set(&m->net, ckpt, "", e)) {
+    /* the workspace starts at one row and grows with the rows predicted */
+    if (nm_spec_from_set(&m->spec, ckpt, e) || check_param_shapes(&m->spec, ckpt, e) ||
+        nm_net_create(&m->net, &m->spec, 1, e) || nm_params_from_set(&m->net, ckpt, "", e)) {
         nm_free(m);
         return e->code;
     }
+    m->max_rows = rows_within_budget(&m->spec, max_batch ? max_batch : 1);
     *out = m;
     return 0;
 }
@@ -153,6 +206,9 @@ size_t nm_output_dim(const nm_model *m) { return m->net.n_out; }
 int nm_predict(nm_model *m, const float *x, size_t rows, float *yhat, dl_err *e)
 {
     size_t in = m->net.n_in, out = m->net.n_out;
+    size_t want = rows < m->max_rows ? rows : m->max_rows;
+    if (want > m->net.max_batch && nn_set_max_batch(&m->net, want, e))
+        return e->code;
     for (size_t r = 0; r < rows; r += m->net.max_batch) {
         size_t n = rows - r < m->net.max_batch ? rows - r : m->net.max_batch;
         if (nn_forward(&m->net, x + r * in, n, e))

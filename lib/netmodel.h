@@ -40,8 +40,12 @@ int nm_params_to_set(const nn_net *net, const float *params, dl_tensor_set *ckpt
 /* ------------------------------ prediction ------------------------------ */
 typedef struct nm_model nm_model;
 
-/* Loads a network checkpoint (model record and parameters); max_batch rows
- * are predicted per pass (bounded memory). */
+/* Loads a network checkpoint (model record and parameters), refusing one
+ * whose parameter tensors disagree with its model record before allocating
+ * the network.  At most max_batch rows are predicted per pass, fewer for a
+ * wide network (the workspace stays under 64 MiB), and the workspace grows
+ * only as rows arrive: a checkpoint that declares a huge network costs what
+ * its tensors hold, not max_batch rows of it. */
 int nm_open(nm_model **m, dl_tensor_set *ckpt, size_t max_batch, dl_err *e);
 void nm_free(nm_model *m);
 size_t nm_input_dim(const nm_model *m);

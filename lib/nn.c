@@ -47,33 +47,50 @@ static int check_layer_spec(const nn_layer_spec *s, size_t i, size_t n_layers, d
     return 0;
 }
 
-/* Lays out W/b offsets and sums the parameter and workspace sizes, checking
- * every product and sum against overflow.  work_floats covers z, a and dz of
- * every layer plus the ones vector for bias gradients. */
-static int plan_layers(nn_net *net, const nn_layer_spec *specs, size_t *work_floats, dl_err *e)
+/* Lays out W/b offsets and sums the parameter count, checking every
+ * product and sum against overflow. */
+static int plan_layers(nn_net *net, const nn_layer_spec *specs, dl_err *e)
 {
-    size_t in = net->n_in, params = 0, work = round_up(net->max_batch);
+    size_t in = net->n_in, params = 0;
     for (size_t i = 0; i < net->n_layers; i++) {
         nn_layer *L = &net->layers[i];
-        size_t wcount, block, buf;
+        size_t wcount;
         L->in = in;
         L->out = specs[i].units;
         L->activ = specs[i].activ;
         L->param = (float)specs[i].param;
         if (!mul_ok(L->out, L->in, &wcount) || !add_ok(params, wcount, &L->b_off) ||
-            !add_ok(L->b_off, L->out, &params) || !mul_ok(net->max_batch, L->out, &buf) ||
-            !mul_ok(round_up(buf), 3, &block) || !add_ok(work, block, &work))
+            !add_ok(L->b_off, L->out, &params))
             return dl_fail(e, DL_ENOMEM, "layer %zu: network too large", i + 1);
-        if (L->in > INT_MAX || L->out > INT_MAX || net->max_batch > INT_MAX)
+        if (L->in > INT_MAX || L->out > INT_MAX)
             return dl_fail(e, DL_ENOMEM, "layer %zu: sizes beyond BLAS's int range", i + 1);
         L->w_off = L->b_off - wcount;
         in = L->out;
     }
-    if (params > SIZE_MAX / 2 / sizeof(float) || work > SIZE_MAX / sizeof(float))
+    if (params > SIZE_MAX / 2 / sizeof(float))
         return dl_fail(e, DL_ENOMEM, "network too large");
     net->n_params = params;
     net->n_out = in;
-    *work_floats = work;
+    return 0;
+}
+
+/* Floats of workspace for batches of up to max_batch rows: z, a and dz of
+ * every layer plus the ones vector for bias gradients, overflow-checked. */
+static int work_floats(const nn_net *net, size_t max_batch, size_t *out, dl_err *e)
+{
+    size_t work = round_up(max_batch);
+    if (max_batch > INT_MAX)
+        return dl_fail(e, DL_ENOMEM, "a batch of %zu rows is beyond BLAS's int range", max_batch);
+    for (size_t i = 0; i < net->n_layers; i++) {
+        size_t buf, block;
+        if (!mul_ok(max_batch, net->layers[i].out, &buf) || !mul_ok(round_up(buf), 3, &block) ||
+            !add_ok(work, block, &work))
+            return dl_fail(e, DL_ENOMEM, "layer %zu: network too large for %zu rows", i + 1,
+                           max_batch);
+    }
+    if (work > SIZE_MAX / sizeof(float))
+        return dl_fail(e, DL_ENOMEM, "network too large for %zu rows", max_batch);
+    *out = work;
     return 0;
 }
 
@@ -123,7 +140,7 @@ int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_la
     if (!net->layers)
         return dl_fail(e, DL_ENOMEM, "out of memory for %zu layers", n_layers);
     size_t work = 0;
-    if (plan_layers(net, layers, &work, e)) {
+    if (plan_layers(net, layers, e) || work_floats(net, max_batch, &work, e)) {
         nn_free(net);
         return e->code;
     }
@@ -131,10 +148,29 @@ int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_la
     net->grads = alloc_floats(net->n_params);
     net->work = alloc_floats(work);
     if (!net->params || !net->grads || !net->work) {
+        size_t n_params = net->n_params; /* nn_free clears it */
         nn_free(net);
-        return dl_fail(e, DL_ENOMEM, "out of memory for the network (%zu parameters)",
-                       net->n_params);
+        return dl_fail(e, DL_ENOMEM, "out of memory for the network (%zu parameters)", n_params);
     }
+    assign_workspace(net);
+    return 0;
+}
+
+int nn_set_max_batch(nn_net *net, size_t max_batch, dl_err *e)
+{
+    size_t work;
+    if (max_batch == 0)
+        return dl_fail(e, DL_EUSAGE, "batch size must be > 0");
+    if (work_floats(net, max_batch, &work, e))
+        return e->code;
+    float *p = alloc_floats(work);
+    if (!p)
+        return dl_fail(e, DL_ENOMEM, "out of memory for batches of %zu rows (%zu floats)",
+                       max_batch, work);
+    free(net->work);
+    net->work = p;
+    net->max_batch = max_batch;
+    net->batch = 0;
     assign_workspace(net);
     return 0;
 }

@@ -81,6 +81,10 @@ typedef struct nn_net {
 int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
               size_t max_batch, dl_err *e);
 void nn_free(nn_net *net);
+/* Replaces the workspace by one for batches of up to max_batch rows (the
+ * parameters stay; the last forward pass is forgotten).  On error the
+ * network is unchanged. */
+int nn_set_max_batch(nn_net *net, size_t max_batch, dl_err *e);
 
 /* Forward pass over x [batch x n_in], 1 <= batch <= max_batch (else DL_EUSAGE).
  * Stores every layer's z and a; the output is nn_output(net). */

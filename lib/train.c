@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "basis.h"
+#include "model.h"
 #include "netmodel.h"
 #include "nn.h"
 #include "optim.h"
@@ -756,6 +757,28 @@ static void write_headers(const tr_opts *c)
                 "grad_w_norm\tgrad_b_norm\n");
 }
 
+/* --resume and --init-from take a network checkpoint: a linear model (or
+ * anything else) is named as such before its records are compared. */
+static int network_checkpoints(const tr_opts *c, dl_err *e)
+{
+    dl_tensor_set *sets[2] = {c->resume, c->init_from};
+    const char *options[2] = {"--resume", "--init-from"};
+    for (int i = 0; i < 2; i++) {
+        const dl_tensor *rec = sets[i] ? dl_set_find(sets[i], "model") : NULL;
+        char kind[32];
+        if (!sets[i] || (rec && mdl_text_value(rec, "kind", kind, sizeof kind) &&
+                         strcmp(kind, "network") == 0))
+            continue;
+        if (rec && mdl_text_value(rec, "kind", kind, sizeof kind) && strcmp(kind, "linear") == 0)
+            return dl_fail(e, DL_EDATA, "%s: %s: a linear model (dl-lstsq) cannot be trained "
+                           "further; dl-train takes a network checkpoint", ckpt_label(c),
+                           options[i]);
+        return dl_fail(e, DL_EDATA, "%s: %s: not a network checkpoint (no 'model' record "
+                       "of kind network)", ckpt_label(c), options[i]);
+    }
+    return 0;
+}
+
 /* --resume continues the saved run: its data must have gone through the
  * checkpoint's design, or like the checkpoint's data through none. */
 static int resume_design(const tr_opts *c, const dl_tensor *design, dl_err *e)
@@ -843,7 +866,7 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     t.spec = *c->spec;
     dl_tensor design = {0};
     int have_design = dl_set_take(data, "design", &design);
-    int rc = resume_design(c, have_design ? &design : NULL, e) ||
+    int rc = network_checkpoints(c, e) || resume_design(c, have_design ? &design : NULL, e) ||
                      (val && align_val_design(have_design ? &design : NULL, val, c->val_label, e))
                  ? e->code
                  : 0;

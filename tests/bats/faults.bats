@@ -245,3 +245,22 @@ each_allocation_fails_cleanly() {
     [ "$status" -eq 3 ]
     [[ $output == *"no/such/dir/out.dlt"* ]]
 }
+
+@test "faults: the network's out-of-memory message gives its real parameter count" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizer builds own malloc"
+    [ -f "$SHIM" ] || skip "failalloc.so not built"
+    printf 'model:\n  layers:\n    - {units: 3, activation: tanh}\n    - {units: 1, activation: identity}\nloss: mse\ntraining:\n  epochs: 1\n' > "$TMP/net.yaml"
+    dl-tensor import --targets 1 "$F/small.csv" > "$TMP/d.dlt"
+    dl-train "$TMP/net.yaml" -q -o "$TMP/c.ckpt" < "$TMP/d.dlt"
+    total=$(DL_FAIL_ALLOC_REPORT=1 LD_PRELOAD=$SHIM dl-predict "$TMP/c.ckpt" "$TMP/d.dlt" 2>&1 >/dev/null | sed -n 's/^allocations: //p' | tail -1)
+    seen=0
+    for ((n = 1; n <= total; n++)); do
+        msg=$(DL_FAIL_ALLOC=$n LD_PRELOAD=$SHIM dl-predict "$TMP/c.ckpt" "$TMP/d.dlt" 2>&1 >/dev/null) || true
+        if [[ $msg == *"out of memory for the network"* ]]; then
+            # 2 inputs -> 3 -> 1: 6 + 3 + 3 + 1 parameters
+            [[ $msg == *"out of memory for the network (13 parameters)" ]] || { echo "$msg"; return 1; }
+            seen=$((seen + 1))
+        fi
+    done
+    [ "$seen" -ge 1 ]
+}

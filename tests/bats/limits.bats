@@ -26,3 +26,30 @@ setup() {
     timeout 60 dl-train "$TMP/lin.yaml" -q -o "$TMP/c.ckpt" < "$TMP/many.dlt"
     [ -s "$TMP/c.ckpt" ]
 }
+
+# wide18/wide20.ckpt (gen_limits.py): a few KB of zlib declaring 2^18 and
+# 2^20 hidden units.  Working memory sized for 1,024 rows of that is 3 GB
+# and 13 GB; sized by the rows predicted it is a few MB.  400 MB of address
+# space is ample for the tools, BLAS included, and far below either.
+@test "limits: a tiny checkpoint declaring a huge network predicts 2 rows in bounded memory" {
+    L=$DL_TEST_ROOT/tests/fixtures/limits
+    printf '0.5\n-3\n' | dl-tensor import - > "$TMP/two.dlt"
+    for c in wide18 wide20; do
+        run bash -c "ulimit -v 400000; dl-predict '$L/$c.ckpt' '$TMP/two.dlt' -o '$TMP/p.dlt'"
+        [ "$status" -eq 0 ] || { echo "$c: $output"; return 1; }
+        # zero weights, output bias 0.5: yhat is 0.5 whatever x
+        [ "$(dl-tensor export --name yhat "$TMP/p.dlt" | tr '\n' ' ')" = "0.5 0.5 " ]
+    done
+    command -v gnuplot > /dev/null || skip "gnuplot not installed"
+    run bash -c "ulimit -v 400000; dl-plot fit '$L/wide18.ckpt' '$TMP/two.dlt' -o '$TMP/fit.svg'"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [ -s "$TMP/fit.svg" ]
+}
+
+@test "limits: a checkpoint whose model record disagrees with its tensors is refused, naming both" {
+    L=$DL_TEST_ROOT/tests/fixtures/limits
+    printf '0.5\n-3\n' | dl-tensor import - > "$TMP/two.dlt"
+    run dl-predict "$L/liar.ckpt" "$TMP/two.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $L/liar.ckpt: checkpoint: 'layer1.weight' is of another shape, the model record says [1048576, 1]" ]
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bats
+# One rule for each thing across the tools: checkpoints hold exactly what
+# their model record describes, and --resume says what it was given.
+
+setup() {
+    TMP=$BATS_TEST_TMPDIR
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish2d.csv" > "$TMP/f2.dlt"
+    printf 'model:\n  layers:\n    - {units: 3, activation: tanh}\n    - {units: 1, activation: identity}\nloss: mse\ntraining:\n  epochs: 2\n' > "$TMP/net.yaml"
+}
+
+@test "rules: a checkpoint with a parameter its spec does not account for is refused" {
+    dl-train "$TMP/net.yaml" -q -o "$TMP/c.ckpt" < "$TMP/f2.dlt"
+    printf '1,2,3\n' | dl-tensor import --name layer3.weight - > "$TMP/extra.dlt"
+    cat "$TMP/c.ckpt" "$TMP/extra.dlt" > "$TMP/extra.ckpt"
+    run dl-predict "$TMP/extra.ckpt" "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/extra.ckpt: checkpoint: 'layer3.weight' is not a parameter of the 2-layer network its model record describes" ]
+    run dl-train "$TMP/net.yaml" -q --resume "$TMP/extra.ckpt" < "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"'layer3.weight' is not a parameter of the 2-layer network"* ]]
+    # a leading zero or another suffix is not a parameter either
+    printf '1\n' | dl-tensor import --name layer1.scale - | cat "$TMP/c.ckpt" - > "$TMP/odd.ckpt"
+    run dl-predict "$TMP/odd.ckpt" "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"'layer1.scale' is not a parameter"* ]]
+    # the checkpoint itself still predicts
+    dl-predict "$TMP/c.ckpt" "$TMP/f2.dlt" > /dev/null
+}
+
+@test "rules: --resume or --init-from on a linear checkpoint says it is linear" {
+    dl-design --poly 2 "$TMP/f2.dlt" | dl-lstsq -q -o "$TMP/lin.ckpt"
+    run dl-train "$TMP/net.yaml" -q --resume "$TMP/lin.ckpt" < "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/lin.ckpt: --resume: a linear model (dl-lstsq) cannot be trained further; dl-train takes a network checkpoint" ]
+    run dl-train "$TMP/net.yaml" -q --init-from "$TMP/lin.ckpt" < "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"--init-from: a linear model (dl-lstsq)"* ]]
+}
