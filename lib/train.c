@@ -773,8 +773,10 @@ static int network_checkpoints(const tr_opts *c, dl_err *e)
             return dl_fail(e, DL_EDATA, "%s: %s: a linear model (dl-lstsq) cannot be trained "
                            "further; dl-train takes a network checkpoint", ckpt_label(c),
                            options[i]);
-        return dl_fail(e, DL_EDATA, "%s: %s: not a network checkpoint (no 'model' record "
-                       "of kind network)", ckpt_label(c), options[i]);
+        return dl_fail(e, DL_EDATA, rec ? "%s: %s: not a network checkpoint (its model "
+                                          "record is not of kind network)"
+                                        : "%s: %s: not a checkpoint (no 'model' record)",
+                       ckpt_label(c), options[i]);
     }
     return 0;
 }
