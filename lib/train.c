@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "basis.h"
-#include "model.h"
+#include "kvtext.h"
 #include "netmodel.h"
 #include "nn.h"
 #include "optim.h"
@@ -759,6 +759,12 @@ static void write_headers(const tr_opts *c)
 
 /* --resume and --init-from take a network checkpoint: a linear model (or
  * anything else) is named as such before its records are compared. */
+static int model_kind(const dl_tensor *rec, char *kind, size_t len)
+{
+    return rec && rec->dtype == DL_U8 && rec->rank == 1 && rec->data &&
+           kv_value(rec->data, (size_t)rec->shape[0], "kind", kind, len);
+}
+
 static int network_checkpoints(const tr_opts *c, dl_err *e)
 {
     dl_tensor_set *sets[2] = {c->resume, c->init_from};
@@ -766,10 +772,9 @@ static int network_checkpoints(const tr_opts *c, dl_err *e)
     for (int i = 0; i < 2; i++) {
         const dl_tensor *rec = sets[i] ? dl_set_find(sets[i], "model") : NULL;
         char kind[32];
-        if (!sets[i] || (rec && mdl_text_value(rec, "kind", kind, sizeof kind) &&
-                         strcmp(kind, "network") == 0))
+        if (!sets[i] || (model_kind(rec, kind, sizeof kind) && strcmp(kind, "network") == 0))
             continue;
-        if (rec && mdl_text_value(rec, "kind", kind, sizeof kind) && strcmp(kind, "linear") == 0)
+        if (model_kind(rec, kind, sizeof kind) && strcmp(kind, "linear") == 0)
             return dl_fail(e, DL_EDATA, "%s: %s: a linear model (dl-lstsq) cannot be trained "
                            "further; dl-train takes a network checkpoint", ckpt_label(c),
                            options[i]);
