@@ -240,13 +240,20 @@ static int read_upto(st_reader *r, void *dst, size_t n, size_t *got, dl_err *e)
     return 0;
 }
 
-static int record_error(const st_reader *r, const st_header *h, dl_err *e, const char *what)
+/* "FILE: record N ('name'): what" with the status `code`. */
+static int record_fail(const st_reader *r, const st_header *h, dl_err *e, int code,
+                       const char *what)
 {
     if (h->name[0] || h->rank >= 0)
-        return dl_fail(e, DL_EDATA, "%s: record %llu ('%s'): %s", r->label,
+        return dl_fail(e, code, "%s: record %llu ('%s'): %s", r->label,
                        (unsigned long long)h->index, h->name, what);
-    return dl_fail(e, DL_EDATA, "%s: record %llu (at byte %llu): %s", r->label,
+    return dl_fail(e, code, "%s: record %llu (at byte %llu): %s", r->label,
                    (unsigned long long)h->index, (unsigned long long)h->offset, what);
+}
+
+static int record_error(const st_reader *r, const st_header *h, dl_err *e, const char *what)
+{
+    return record_fail(r, h, e, DL_EDATA, what);
 }
 
 static int read_exact(st_reader *r, const st_header *h, void *dst, size_t n, dl_err *e)
@@ -399,7 +406,7 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
         cap = grown;
     }
     if (!buf)
-        return record_error(r, h, e, "out of memory for the payload"), e->code = DL_ENOMEM;
+        return record_fail(r, h, e, DL_ENOMEM, "out of memory for the payload");
     free(buf);
     return e->code;
 }
@@ -410,7 +417,7 @@ static int inflate_payload(st_reader *r, const st_header *h, const unsigned char
     z_stream z;
     memset(&z, 0, sizeof z);
     if (inflateInit(&z) != Z_OK)
-        return record_error(r, h, e, "cannot start zlib"), e->code = DL_ENOMEM;
+        return record_fail(r, h, e, DL_ENOMEM, "out of memory starting zlib");
     uint64_t in_left = h->payload_bytes, out_left = h->raw_bytes;
     z.next_in = (unsigned char *)in;
     z.next_out = out;
@@ -430,7 +437,7 @@ static int inflate_payload(st_reader *r, const st_header *h, const unsigned char
     }
     inflateEnd(&z);
     if (zrc == Z_MEM_ERROR) /* zlib allocates its window on the first inflate */
-        return record_error(r, h, e, "out of memory for zlib"), e->code = DL_ENOMEM;
+        return record_fail(r, h, e, DL_ENOMEM, "out of memory for zlib");
     if (zrc != Z_STREAM_END || in_left || out_left)
         return record_error(r, h, e, "compressed payload is corrupt or has the wrong length");
     return 0;
@@ -447,7 +454,7 @@ int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e)
     } else {
         t->data = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1);
         int rc = t->data ? inflate_payload(r, h, stored, t->data, e)
-                         : (record_error(r, h, e, "out of memory"), e->code = DL_ENOMEM);
+                         : record_fail(r, h, e, DL_ENOMEM, "out of memory");
         free(stored);
         if (rc) {
             dl_tensor_free(t);

@@ -264,3 +264,39 @@ each_allocation_fails_cleanly() {
     done
     [ "$seen" -ge 1 ]
 }
+
+# Runs "$@" once per allocation it makes, failing that allocation, and
+# checks the runs whose message matches PATTERN (the part under test) end
+# with status 4 and say "out of memory"; at least one must match.
+oom_where() {
+    local pattern=$1
+    shift
+    [ -z "${DL_SAN:-}" ] || skip "sanitizer builds own malloc"
+    [ -f "$SHIM" ] || skip "failalloc.so not built"
+    total=$(DL_FAIL_ALLOC_REPORT=1 LD_PRELOAD=$SHIM "$@" 2>&1 >/dev/null | sed -n 's/^allocations: //p' | tail -1)
+    seen=0
+    for ((n = 1; n <= total; n++)); do
+        DL_FAIL_ALLOC=$n LD_PRELOAD=$SHIM "$@" > /dev/null 2> "$TMP/stderr" && status=0 || status=$?
+        grep -q -- "$pattern" "$TMP/stderr" || continue
+        seen=$((seen + 1))
+        [ "$status" -eq 4 ] && grep -q "out of memory\\|Cannot allocate memory" "$TMP/stderr" ||
+            { echo "allocation $n: status $status: $(cat "$TMP/stderr")"; return 1; }
+    done
+    [ "$seen" -ge 1 ] || { echo "no failure matched '$pattern'"; return 1; }
+}
+
+@test "faults: a zlib record that cannot be allocated is out of memory (4), not bad data" {
+    dl-tensor import --zlib --targets 1 "$F/small.csv" > "$TMP/z.dlt"
+    oom_where "record [0-9]* (" dl-tensor export "$TMP/z.dlt"
+}
+
+@test "faults: LAPACK's own allocation failure is out of memory (4), not a bug" {
+    dl-tensor import --targets 1 "$F/small.csv" > "$TMP/d.dlt"
+    oom_where "svd\|LAPACK" dl-lstsq -q --method svd "$TMP/d.dlt" -o "$TMP/out"
+}
+
+@test "faults: libyaml's allocation failure is out of memory (4), not malformed YAML" {
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining:\n  epochs: 1\n' > "$TMP/net.yaml"
+    dl-tensor import --targets 1 "$F/small.csv" > "$TMP/d.dlt"
+    oom_where "YAML\|net.yaml" dl-train "$TMP/net.yaml" -q -o "$TMP/out" "$TMP/d.dlt"
+}

@@ -162,17 +162,6 @@ char *strndup(const char *s, size_t max)
     return d;
 }
 
-int posix_memalign(void **out, size_t align, size_t n)
-{
-    if (should_fail())
-        return ENOMEM;
-    void *p = __libc_memalign(align, n);
-    if (!p)
-        return ENOMEM;
-    *out = p;
-    return 0;
-}
-
 __attribute__((destructor)) static void report(void)
 {
     if (armed && getenv("DL_FAIL_ALLOC_REPORT")) {
