@@ -34,6 +34,8 @@ static void usage(void)
            "        --no-header      first row that is not all numbers is a header)\n"
            "        --allow-nonfinite  keep nan/inf cells (default: refuse them)\n"
            "        --chunk-rows N   rows per record (default 65536, at most 16 MiB)\n"
+           "        --features N     svmlight: x has N columns (default: the largest index,\n"
+           "                         refused when dense x would dwarf the text)\n"
            "  export [FILE]        stream -> CSV/TSV (x columns, then y) or .npy\n"
            "        --name NAME      export only record NAME (default: x and y)\n"
            "        --format F       csv, tsv or npy (default csv)\n"
@@ -60,7 +62,7 @@ static void usage(void)
 
 enum {
     OPT_NAME = 256, OPT_DTYPE, OPT_FORMAT, OPT_DELIM, OPT_HEADER, OPT_NO_HEADER,
-    OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION
+    OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION, OPT_FEATURES
 };
 
 /* Everything any command accepts; each command checks what applies. */
@@ -126,6 +128,11 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
             return e->code;
         a->imp.chunk_rows = (uint64_t)l;
         return 0;
+    case OPT_FEATURES:
+        if (cli_long("--features", v, 1, 1L << 24, &l, e))
+            return e->code;
+        a->imp.features = (uint64_t)l;
+        return 0;
     case OPT_ZLIB: a->zlib = 1; return 0;
     case OPT_SEED: return cli_u64("--seed", v, &a->seed, e);
     case OPT_FRACTION:
@@ -153,6 +160,7 @@ static int parse_args(args *a, const char *cmd, int argc, char **argv, dl_err *e
         {"chunk-rows", required_argument, 0, OPT_CHUNK}, {"zlib", no_argument, 0, OPT_ZLIB},
         {"seed", required_argument, 0, OPT_SEED},
         {"fraction", required_argument, 0, OPT_FRACTION}, {"help", no_argument, 0, 'h'},
+        {"features", required_argument, 0, OPT_FEATURES},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     static const cli_spec spec = {TOOL, usage, ":t:o:n:hV", longs, parse_option};
     memset(a, 0, sizeof *a);

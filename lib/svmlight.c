@@ -13,6 +13,11 @@
 
 /* Indices above this are refused: x would be too wide to be dense. */
 #define SVM_MAX_INDEX ((uint64_t)1 << 24)
+/* Without --features, dense x may take up to this many bytes, or up to
+ * SVM_DENSE_RATIO times the text when that is more: a few bytes naming a
+ * huge index must not become gigabytes of zeros (man/dl-tensor.1). */
+#define SVM_DENSE_FREE ((uint64_t)64 << 20)
+#define SVM_DENSE_RATIO 1000
 
 typedef struct entry {
     uint64_t row, col; /* col 0-based */
@@ -64,6 +69,8 @@ static int feature(sparse *sp, const tx_in *in, uint64_t line, const char *p, co
         idx = idx * 10 + (uint64_t)(*q - '0');
     if (q != colon || idx == 0 || idx > SVM_MAX_INDEX)
         return bad_token(in, line, p, end, "has no index from 1 to 16777216", e);
+    if (o->features && idx > o->features)
+        return bad_token(in, line, p, end, "has an index above --features", e);
     if (idx <= *prev)
         return bad_token(in, line, p, end, "has an index not above the previous one", e);
     double v;
@@ -142,6 +149,25 @@ static int write_dense(const sparse *sp, const tx_in *in, const tx_import_opts *
     return rc;
 }
 
+/* Dense x must not dwarf the text it comes from, unless --features asked
+ * for the width. */
+static int check_density(const sparse *sp, const tx_in *in, uint64_t text_bytes,
+                         const tx_import_opts *o, dl_err *e)
+{
+    uint64_t shape[2] = {sp->rows, sp->cols + 1}, bytes;
+    dl_err ignored;
+    int huge = dl_shape_bytes(o->dtype ? o->dtype : DL_F64, 2, shape, NULL, &bytes, &ignored);
+    if (o->features || (!huge && (bytes <= SVM_DENSE_FREE || bytes / SVM_DENSE_RATIO <= text_bytes)))
+        return 0;
+    return dl_fail(e, DL_ENOMEM, "%s: index %llu would make %llu rows of svmlight (%llu bytes) "
+                   "a dense x of %s%llu MiB, over %d times the text; give --features %llu to "
+                   "accept that width", in->label, (unsigned long long)sp->cols,
+                   (unsigned long long)sp->rows, (unsigned long long)text_bytes,
+                   huge ? "over " : "", huge ? (unsigned long long)(DL_TENSOR_BYTES_MAX >> 20)
+                                             : (unsigned long long)(bytes >> 20),
+                   SVM_DENSE_RATIO, (unsigned long long)sp->cols);
+}
+
 int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
 {
     if (o->name)
@@ -149,16 +175,21 @@ int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
     sparse sp;
     memset(&sp, 0, sizeof sp);
     const char *p, *end;
-    uint64_t line = 0;
-    int rc;
-    while (!(rc = tx_in_line(in, &p, &end, e)) && p) {
+    uint64_t line = 0, text_bytes = 0;
+    int rc = in->len == 0 && !in->eof ? tx_in_fill(in, e) : 0;
+    if (!rc && in->len - in->pos >= 3 && memcmp(in->buf + in->pos, "\xEF\xBB\xBF", 3) == 0)
+        in->pos += 3; /* a UTF-8 byte order mark, as CSV allows */
+    while (!rc && !(rc = tx_in_line(in, &p, &end, e)) && p) {
         line++;
+        text_bytes += (uint64_t)(end - p) + 1;
         if ((rc = parse_line(&sp, in, line, p, end, o, e)) != 0)
             break;
     }
+    if (o->features > sp.cols)
+        sp.cols = o->features;
     if (rc == 0 && sp.rows == 0)
         rc = dl_fail(e, DL_EDATA, "%s: empty input: no rows", in->label);
-    else if (rc == 0)
+    else if (rc == 0 && !(rc = check_density(&sp, in, text_bytes, o, e)))
         rc = write_dense(&sp, in, o, w, e);
     free(sp.items);
     free(sp.labels);

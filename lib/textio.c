@@ -358,6 +358,8 @@ int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e
     int rc = format == TX_AUTO ? format_from_content(&in, &format, e) : 0;
     if (!rc)
         rc = refuse_binary(&in, format, e);
+    if (!rc && o->features && format != TX_SVMLIGHT)
+        rc = dl_fail(e, DL_EUSAGE, "%s: --features applies to svmlight input only", in.label);
     tx_import_opts local = *o;
     if (format == TX_TSV && !local.delimiter)
         local.delimiter = '\t';

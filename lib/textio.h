@@ -32,6 +32,7 @@ typedef struct tx_import_opts {
     const char *name;    /* non-NULL: every column into one record so named */
     int allow_nonfinite; /* accept nan/inf cells instead of refusing them */
     uint64_t chunk_rows; /* rows per record; 0 = default (64k, at most 16 MiB) */
+    uint64_t features;   /* svmlight: x has this many columns; 0 = the largest index */
     /* Called after every chunk written with the rows so far (may be NULL):
      * the caller decides whether and how to show progress. */
     void (*progress)(void *ctx, uint64_t rows);

@@ -36,3 +36,10 @@ setup() {
     [ "$status" -eq 1 ]
     [[ $output == *"--init-from: a linear model (dl-lstsq)"* ]]
 }
+
+@test "rules: svmlight accepts a UTF-8 byte order mark, as CSV does" {
+    printf '\357\273\2771 1:2 3:4\n0 2:1\n' > "$TMP/bom.svm"
+    run dl-tensor import "$TMP/bom.svm" -o "$TMP/bom.dlt"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [ "$(dl-tensor export "$TMP/bom.dlt" | tr '\n' ' ')" = "2,0,4,1 0,1,0,0 " ]
+}
