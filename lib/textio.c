@@ -209,6 +209,8 @@ int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
                        cols == 1 ? "" : "s");
     s->progress = o->progress;
     s->progress_ctx = o->progress_ctx;
+    s->allow_nonfinite = o->allow_nonfinite;
+    s->label = label;
     s->xcols = cols - targets;
     s->ycols = targets;
     snprintf(s->xname, sizeof s->xname, "%s", o->name ? o->name : "x");
@@ -228,10 +230,44 @@ int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
     return 0;
 }
 
+/* The first NaN or Inf of a chunk buffer as (row, column) from 0, or 0. */
+static int first_nonfinite(const tx_sink *s, const unsigned char *buf, uint64_t cols,
+                           uint64_t *row, uint64_t *col)
+{
+    dl_tensor view = {.dtype = s->dtype, .rank = 2, .shape = {s->rows, cols}, .data = (void *)buf};
+    int64_t bad = cols ? dl_tensor_find_nonfinite(&view) : -1;
+    if (bad < 0)
+        return 0;
+    *row = (uint64_t)bad / cols;
+    *col = (uint64_t)bad % cols;
+    return 1;
+}
+
+/* NaN and Inf are refused the same way whatever the format (CSV and
+ * svmlight name the cell earlier; .npy data, or a finite value beyond
+ * float32's range under --dtype f32, is caught here): the first by row. */
+static int check_finite(const tx_sink *s, dl_err *e)
+{
+    uint64_t row = 0, col = 0, yrow = 0, ycol = 0;
+    int in_x = first_nonfinite(s, s->xbuf, s->xcols, &row, &col);
+    int in_y = first_nonfinite(s, s->ybuf, s->ycols, &yrow, &ycol);
+    if (!in_x && !in_y)
+        return 0;
+    if (in_y && (!in_x || yrow < row)) {
+        row = yrow;
+        col = s->xcols + ycol;
+    }
+    return dl_fail(e, DL_EDATA, "%s: row %llu, column %llu: NaN or Inf%s (--allow-nonfinite "
+                   "keeps it)", s->label, (unsigned long long)(s->total_rows + row + 1),
+                   (unsigned long long)(col + 1), s->dtype == DL_F32 ? " in float32" : "");
+}
+
 static int flush(tx_sink *s, dl_err *e)
 {
     if (s->rows == 0)
         return 0;
+    if (!s->allow_nonfinite && check_finite(s, e))
+        return e->code;
     uint64_t xshape[2] = {s->rows, s->xcols}, yshape[2] = {s->rows, s->ycols};
     if (st_write_data(s->w, s->xname, s->dtype, 2, xshape, s->xbuf, e))
         return e->code;

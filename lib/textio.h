@@ -86,6 +86,8 @@ typedef struct tx_sink {
     uint64_t xcols, ycols, chunk_rows, rows, total_rows;
     char xname[DL_NAME_MAX + 1];
     unsigned char *row, *xbuf, *ybuf;
+    int allow_nonfinite; /* else a chunk holding NaN or Inf is refused */
+    const char *label;   /* the input, for messages; outlives the sink */
     void (*progress)(void *ctx, uint64_t rows);
     void *progress_ctx;
 } tx_sink;

@@ -43,3 +43,26 @@ setup() {
     [ "$status" -eq 0 ] || { echo "$output"; return 1; }
     [ "$(dl-tensor export "$TMP/bom.dlt" | tr '\n' ' ')" = "2,0,4,1 0,1,0,0 " ]
 }
+
+@test "rules: .npy NaN and Inf are refused without --allow-nonfinite, as CSV and svmlight do" {
+    N=$DL_TEST_ROOT/tests/fixtures/npy
+    run dl-tensor import "$N/nonfinite_f8.npy" -o "$TMP/n.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $N/nonfinite_f8.npy: row 2, column 2: NaN or Inf (--allow-nonfinite keeps it)" ]
+    [ ! -e "$TMP/n.dlt" ]
+    run dl-tensor import -t 1 "$N/nonfinite_f8.npy"
+    [ "$status" -eq 1 ]
+    [[ $output == *"row 2, column 2: NaN or Inf"* ]]
+    dl-tensor import --allow-nonfinite "$N/nonfinite_f8.npy" -o "$TMP/n.dlt"
+    [ "$(dl-tensor export "$TMP/n.dlt" | tr '\n' ' ')" = "1,2 3,nan inf,4 " ]
+    # 1e300 is finite as a double, not as a float
+    dl-tensor import "$N/huge_f8.npy" > /dev/null
+    run dl-tensor import --dtype f32 "$N/huge_f8.npy"
+    [ "$status" -eq 1 ]
+    [[ $output == *"row 2, column 1: NaN or Inf in float32"* ]]
+    # CSV says the same of the same cells
+    printf '1,2\n3,nan\n' > "$TMP/n.csv"
+    run dl-tensor import "$TMP/n.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"--allow-nonfinite keeps it"* ]]
+}
