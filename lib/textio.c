@@ -89,6 +89,24 @@ static int grow(tx_in *in, dl_err *e)
     return 0;
 }
 
+static void cr_to_lf(char *p, size_t n)
+{
+    for (char *cr = memchr(p, '\r', n); cr; cr = memchr(cr + 1, '\r', n - (size_t)(cr + 1 - p)))
+        *cr = '\n';
+}
+
+void tx_in_detect_cr_lines(tx_in *in)
+{
+    char *start = in->buf + in->pos;
+    size_t n = in->len - in->pos;
+    char *cr = n ? memchr(start, '\r', n) : NULL;
+    /* a '\r' last in the buffer may be half of a "\r\n" still unread */
+    if (in->cr_lines || !cr || memchr(start, '\n', n) || (cr == start + n - 1 && !in->eof))
+        return;
+    in->cr_lines = 1;
+    cr_to_lf(start, n);
+}
+
 int tx_in_fill(tx_in *in, dl_err *e)
 {
     if (in->pos > 0) {
@@ -101,6 +119,8 @@ int tx_in_fill(tx_in *in, dl_err *e)
     for (;;) {
         ssize_t n = read(in->fd, in->buf + in->len, in->cap - in->len);
         if (n > 0) {
+            if (in->cr_lines)
+                cr_to_lf(in->buf + in->len, (size_t)n);
             in->len += (size_t)n;
             return 0;
         }

@@ -60,6 +60,7 @@ int tx_export(const char *in_path, const char *out_path, const tx_export_opts *o
 /* Buffered input over a file descriptor; [buf+pos, buf+len) is unread. */
 typedef struct tx_in {
     int fd, owns_fd, eof;
+    int cr_lines; /* lines end in a lone '\r' (classic Mac OS): read as '\n' */
     char label[256];
     char *buf;
     size_t cap, pos, len;
@@ -70,6 +71,10 @@ void tx_in_close(tx_in *in);
 /* Moves the unread bytes to the front and reads more; grows the buffer when
  * it is full (up to a limit).  Returns 0 (check in->eof) or an error. */
 int tx_in_fill(tx_in *in, dl_err *e);
+/* Text whose buffered start holds a '\r' and no '\n' has lines ending in a
+ * lone '\r': from then on every '\r' read is made a '\n' (a "\r\n" would
+ * make an empty line, which text readers skip).  Call before the first line. */
+void tx_in_detect_cr_lines(tx_in *in);
 /* The next line without its "\n" or "\r\n"; *line NULL at the end.
  * [*line, *line_end) stays valid until the next call. */
 int tx_in_line(tx_in *in, const char **line, const char **line_end, dl_err *e);

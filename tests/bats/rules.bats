@@ -66,3 +66,24 @@ setup() {
     [ "$status" -eq 1 ]
     [[ $output == *"--allow-nonfinite keeps it"* ]]
 }
+
+@test "rules: CSV and svmlight with CR-only line ends (classic Mac OS) read like LF" {
+    printf 'a,b\r1,2\r3,4\r' > "$TMP/cr.csv"
+    run dl-tensor import -t 1 "$TMP/cr.csv" -o "$TMP/cr.dlt"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [ "$(dl-tensor export "$TMP/cr.dlt" | tr '\n' ' ')" = "1,2 3,4 " ]
+    # over several buffers and the parallel parser's split, from a pipe too
+    seq 1 300000 | awk '{ print $1 "," 2 * $1 }' > "$TMP/lf.csv"
+    tr '\n' '\r' < "$TMP/lf.csv" > "$TMP/big.csv"
+    dl-tensor import -t 1 "$TMP/lf.csv" -o "$TMP/lf.dlt"
+    dl-tensor import -t 1 "$TMP/big.csv" -o "$TMP/big.dlt"
+    cmp "$TMP/lf.dlt" "$TMP/big.dlt"
+    cat "$TMP/big.csv" | dl-tensor import -t 1 | cmp - "$TMP/lf.dlt"
+    # errors count CR-ended lines
+    printf 'a,b\r1,x\r' > "$TMP/bad.csv"
+    run dl-tensor import "$TMP/bad.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"line 2, column 2 ('b'): 'x' is not a number" ]]
+    printf '1 1:2\r0 2:3\r' > "$TMP/cr.svm"
+    [ "$(dl-tensor import "$TMP/cr.svm" | dl-tensor export - | tr '\n' ' ')" = "2,0,1 0,3,0 " ]
+}
