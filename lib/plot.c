@@ -42,17 +42,25 @@ void pl_opts_defaults(pl_opts *o)
 
 /* ========================== script fragments ========================== */
 
-/* A gnuplot single-quoted string: quotes doubled. */
+/* A gnuplot double-quoted string that holds `text` literally: every byte
+ * but letters, digits, blanks and a few inert marks is written as an octal
+ * escape, so no quote can end the string, no backquote or '@' reaches
+ * gnuplot's command and macro substitution (done on the raw line, before
+ * strings are parsed), and quotes at the start or in runs need no doubling
+ * rule.  Control characters are dropped: a title is one line. */
 static void put_quoted(FILE *s, const char *text)
 {
-    fputc('\'', s);
-    for (; *text; text++) {
-        if (*text == '\'')
-            fputc('\'', s);
-        if (*text != '\n')
-            fputc(*text, s);
+    fputc('"', s);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            continue;
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr(" .,:-+()%/=", *p))
+            fputc(*p, s);
+        else
+            fprintf(s, "\\%03o", *p);
     }
-    fputc('\'', s);
+    fputc('"', s);
 }
 
 static void put_value(FILE *s, double v)

@@ -40,7 +40,7 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     run dl-plot curves --script "$FIX/curve.tsv" -o "$T/c.png"
     [ "$status" -eq 0 ]
     [[ "$output" == *"title 'best epoch $best (validation loss "* ]]
-    [[ "$output" == *"set output '$T/c.png'"* ]]
+    [[ "$output" == *"set output \"$T/c.png\""* ]]
     [ ! -e "$T/c.png" ]
 }
 
