@@ -250,7 +250,7 @@ each_allocation_fails_cleanly() {
     [ -z "${DL_SAN:-}" ] || skip "sanitizer builds own malloc"
     [ -f "$SHIM" ] || skip "failalloc.so not built"
     printf 'model:\n  layers:\n    - {units: 3, activation: tanh}\n    - {units: 1, activation: identity}\nloss: mse\ntraining:\n  epochs: 1\n' > "$TMP/net.yaml"
-    dl-tensor import --targets 1 "$F/small.csv" > "$TMP/d.dlt"
+    dl-tensor import --targets 1 "$F/stream/small.csv" > "$TMP/d.dlt"
     dl-train "$TMP/net.yaml" -q -o "$TMP/c.ckpt" < "$TMP/d.dlt"
     total=$(DL_FAIL_ALLOC_REPORT=1 LD_PRELOAD=$SHIM dl-predict "$TMP/c.ckpt" "$TMP/d.dlt" 2>&1 >/dev/null | sed -n 's/^allocations: //p' | tail -1)
     seen=0
@@ -286,17 +286,17 @@ oom_where() {
 }
 
 @test "faults: a zlib record that cannot be allocated is out of memory (4), not bad data" {
-    dl-tensor import --zlib --targets 1 "$F/small.csv" > "$TMP/z.dlt"
+    dl-tensor import --zlib --targets 1 "$F/stream/small.csv" > "$TMP/z.dlt"
     oom_where "record [0-9]* (" dl-tensor export "$TMP/z.dlt"
 }
 
 @test "faults: LAPACK's own allocation failure is out of memory (4), not a bug" {
-    dl-tensor import --targets 1 "$F/small.csv" > "$TMP/d.dlt"
+    dl-tensor import --targets 1 "$F/stream/small.csv" > "$TMP/d.dlt"
     oom_where "svd\|LAPACK" dl-lstsq -q --method svd "$TMP/d.dlt" -o "$TMP/out"
 }
 
 @test "faults: libyaml's allocation failure is out of memory (4), not malformed YAML" {
     printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining:\n  epochs: 1\n' > "$TMP/net.yaml"
-    dl-tensor import --targets 1 "$F/small.csv" > "$TMP/d.dlt"
+    dl-tensor import --targets 1 "$F/stream/small.csv" > "$TMP/d.dlt"
     oom_where "YAML\|net.yaml" dl-train "$TMP/net.yaml" -q -o "$TMP/out" "$TMP/d.dlt"
 }
