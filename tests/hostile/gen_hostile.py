@@ -217,3 +217,6 @@ put("log_garbage.tsv", bytes(rng.randrange(1, 256) for _ in range(600)))
 put("log_header_only.tsv", "epoch\ttrain_loss\tval_loss\tlr\tseconds\tbest\tgrad_norm\n")
 put("log_nan.tsv", "epoch\ttrain_loss\tval_loss\n1\tnan\tinf\n2\t-inf\tnan\n")
 put("log_ragged.tsv", "epoch\ttrain_loss\n1\t0.5\t9\t9\n2\n")
+
+put("svm_bomb.svm", "1 16777216:1\n")
+put("svm_bomb_rows.svm", "1 1:1\n" * 50 + "1 9000000:1\n")
