@@ -109,8 +109,9 @@ static int check_target_row(const nn_loss *l, const float *y, size_t y_cols, siz
             return dl_fail(e, DL_EDATA, "row %llu: target %.9g is outside [0, 1] for %s",
                            (unsigned long long)row, (double)y[j], nn_loss_name(l->kind));
         if (labels && !label_of(y[j], k, &cls))
-            return dl_fail(e, DL_EDATA, "row %llu: label %.9g is not a class in 0..%zu",
-                           (unsigned long long)row, (double)y[j], k - 1);
+            return dl_fail(e, DL_EDATA, "row %llu: label %.9g is not a class in 0..%zu (labels "
+                                        "are 0-based: %zu classes are 0 to %zu)",
+                           (unsigned long long)row, (double)y[j], k - 1, k, k - 1);
         if (l->kind == NN_LOSS_CE && !labels && y[j] < 0.0f)
             return dl_fail(e, DL_EDATA, "row %llu: one-hot target %.9g is negative",
                            (unsigned long long)row, (double)y[j]);

@@ -185,31 +185,35 @@ static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, dl_err
     return rc;
 }
 
-static int load_val_set(trainer *t, dl_tensor_set *val, dl_err *e)
+/* y comes back as read (the caller frees it): its rows are checked once the
+ * network exists, and a message must name a row of the input. */
+static int load_val_set(trainer *t, dl_tensor_set *val, dl_tensor *y, dl_err *e)
 {
-    dl_tensor x = {0}, y = {0};
-    int rc = take_xy(val, t->cfg->val_label, &x, &y, e);
-    if (!rc && (x.shape[1] != t->d || y.shape[1] != t->k))
+    dl_tensor x = {0};
+    int rc = take_xy(val, t->cfg->val_label, &x, y, e);
+    if (!rc && (x.shape[1] != t->d || y->shape[1] != t->k))
         rc = dl_fail(e, DL_EDATA, "%s: x is [%llu, %llu] and y [%llu, %llu], but the training "
                      "data has %zu and %zu columns", t->cfg->val_label,
                      (unsigned long long)x.shape[0], (unsigned long long)x.shape[1],
-                     (unsigned long long)y.shape[0], (unsigned long long)y.shape[1], t->d, t->k);
+                     (unsigned long long)y->shape[0], (unsigned long long)y->shape[1], t->d, t->k);
     if (!rc && !(rc = rows_alloc(&t->val, (size_t)x.shape[0], t->d, t->k, e)))
         for (size_t i = 0; i < t->val.n; i++)
-            copy_row(&t->val, i, &x, &y, i, t->d, t->k);
+            copy_row(&t->val, i, &x, y, i, t->d, t->k);
     t->val_total = t->cfg->val_share ? (size_t)t->cfg->val_share->rows : t->val.n;
     dl_tensor_free(&x);
-    dl_tensor_free(&y);
     return rc;
 }
 
-static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
+/* The training rows and the validation rows (held out, or from val); y and
+ * y_val come back in input order, as load_val_set's. */
+static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_tensor *y,
+                     dl_tensor *y_val, dl_err *e)
 {
-    dl_tensor x = {0}, y = {0};
-    int rc = take_xy(data, t->cfg->data_label, &x, &y, e);
+    dl_tensor x = {0};
+    int rc = take_xy(data, t->cfg->data_label, &x, y, e);
     if (!rc) {
         t->d = (size_t)x.shape[1];
-        t->k = (size_t)y.shape[1];
+        t->k = (size_t)y->shape[1];
         if (t->spec.input && t->spec.input != t->d)
             rc = dl_fail(e, DL_EDATA, "%s: 'x' has %zu columns but the spec says model.input "
                          "%llu", t->cfg->data_label, t->d, (unsigned long long)t->spec.input);
@@ -217,24 +221,28 @@ static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err
     }
     if (!rc && val) {
         t->spec.validation = 0;
-        rc = load_val_set(t, val, e);
+        rc = load_val_set(t, val, y_val, e);
         if (!rc && !(rc = rows_alloc(&t->train, (size_t)x.shape[0], t->d, t->k, e)))
             for (size_t i = 0; i < t->train.n; i++)
-                copy_row(&t->train, i, &x, &y, i, t->d, t->k);
+                copy_row(&t->train, i, &x, y, i, t->d, t->k);
         const sh_share *share = t->cfg->data_share;
         t->train_total = share ? (size_t)share->rows : t->train.n;
         t->train_first = share ? (size_t)share->first : 0;
     } else if (!rc) {
-        rc = split_rows(t, &x, &y, e);
+        rc = split_rows(t, &x, y, e);
     }
     dl_tensor_free(&x);
-    dl_tensor_free(&y);
     return rc;
 }
 
-static int check_targets(trainer *t, const tr_rows *r, const char *label, dl_err *e)
+/* The targets as read, so that "row N" is the input's row, not a row of
+ * the training or validation part (nor of this process's share). */
+static int check_targets(trainer *t, const dl_tensor *y, const char *label,
+                         const sh_share *share, dl_err *e)
 {
-    if (r->n && nn_loss_check_targets(&t->spec.loss, &t->net, r->y, r->n, t->k, 1, e))
+    uint64_t first = share ? share->first + 1 : 1;
+    if (y->data && nn_loss_check_targets(&t->spec.loss, &t->net, y->data,
+                                         (size_t)y->shape[0], t->k, first, e))
         return dl_err_wrap(e, "%s: record 'y'", label);
     return 0;
 }
@@ -445,19 +453,23 @@ static void plan_buckets(trainer *t)
 
 static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
 {
-    if (load_data(t, data, val, e))
-        return e->code;
-    size_t n = t->train_total;
-    t->batch = t->spec.batch_size && t->spec.batch_size < n ? (size_t)t->spec.batch_size : n;
-    /* This process computes at most its own rows of a batch. */
-    size_t most = t->batch < t->train.n ? t->batch : t->train.n;
-    if (nm_net_create(&t->net, &t->spec, most ? most : 1, e) ||
-        nn_loss_check(&t->spec.loss, &t->net, t->k, e))
-        return e->code;
-    if (check_targets(t, &t->train, t->cfg->data_label, e) ||
-        check_targets(t, &t->val, t->cfg->val_label ? t->cfg->val_label : t->cfg->data_label,
-                      e) ||
-        create_optimizer(t, e) || alloc_buffers(t, e) || start_weights(t, e))
+    dl_tensor y = {0}, y_val = {0};
+    int rc = load_data(t, data, val, &y, &y_val, e);
+    if (!rc) {
+        size_t n = t->train_total;
+        t->batch = t->spec.batch_size && t->spec.batch_size < n ? (size_t)t->spec.batch_size : n;
+        /* This process computes at most its own rows of a batch. */
+        size_t most = t->batch < t->train.n ? t->batch : t->train.n;
+        rc = nm_net_create(&t->net, &t->spec, most ? most : 1, e) ||
+                     nn_loss_check(&t->spec.loss, &t->net, t->k, e) ||
+                     check_targets(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
+                     check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e)
+                 ? e->code
+                 : 0;
+    }
+    dl_tensor_free(&y);
+    dl_tensor_free(&y_val);
+    if (rc || create_optimizer(t, e) || alloc_buffers(t, e) || start_weights(t, e))
         return e->code;
     if (t->cfg->group && t->cfg->group->size > 1 && t->net.n_params > INT_MAX)
         return dl_fail(e, DL_ENOMEM, "%zu parameters: a data-parallel run sums at most %d per "

@@ -358,3 +358,14 @@ short() {
     run dl-train -q -o "$TMP/b.ckpt" "$EX/fish2d.yaml" -s training.epochs=3 --resume "$TMP/a.ckpt" "$TMP/std.dlt"
     [ "$status" -eq 0 ]
 }
+
+@test "a bad class label names the row of the input, not of the training part, and says labels are 0-based" {
+    # labels 0..2 in rows 1-100, then 1..3: the first 3 is in row 101
+    awk 'BEGIN { for (i = 1; i <= 150; i++)
+                     printf "%.4f,%.4f,%d\n", i / 150, (i * 7 % 13) / 13, i <= 100 ? i % 3 : i % 3 + 1 }' |
+        dl-tensor import -t 1 > "$TMP/labels.dlt"
+    printf 'model:\n  layers:\n    - {units: 4, activation: tanh}\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 2, validation: 0.2}\n' > "$TMP/ce.yaml"
+    run dl-train "$TMP/ce.yaml" < "$TMP/labels.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: <stdin>: record 'y': row 101: label 3 is not a class in 0..2 (labels are 0-based: 3 classes are 0 to 2)" ]
+}
