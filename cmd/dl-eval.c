@@ -22,7 +22,7 @@ static void usage(void)
            "Evaluate predictions: read a tensor stream with 'yhat' and 'y' from FILE\n"
            "(default: standard input) and print metrics computed as sklearn.metrics does.\n"
            "\n"
-           "  -t, --truth=FILE      read 'y' from the stream FILE instead of the input\n"
+           "      --truth=FILE      read 'y' from the stream FILE instead of the input\n"
            "  -T, --task=TASK       auto, regression, binary, multiclass or multilabel\n"
            "                        (default: auto, inferred from shapes and values)\n"
            "      --threshold=T     binary/multilabel decision: positive when yhat >= T\n"
@@ -97,7 +97,8 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
     mt_opts_defaults(&a->opt.mt);
     a->opt.header = 1;
     a->opt.tags = a->tags;
-    static const cli_spec spec = {TOOL, usage, ":t:T:f:hV", longs, parse_option};
+    /* no -t: across the tools it is dl-tensor's --targets */
+    static const cli_spec spec = {TOOL, usage, ":T:f:hV", longs, parse_option};
     int rc = cli_parse_options(argc, argv, &spec, a, e);
     if (rc)
         return rc;

@@ -103,6 +103,9 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
             return dl_fail(e, DL_EUSAGE, "--name: a name of 1 to %d bytes", DL_NAME_MAX);
         if (dl_name_fault(v, strlen(v)))
             return dl_fail(e, DL_EUSAGE, "--name: the name %s", dl_name_fault(v, strlen(v)));
+        if (a->exp.name) /* the last one silently winning hid the mistake */
+            return dl_fail(e, DL_EUSAGE, "--name given twice ('%s', then '%s'): give one name",
+                           a->exp.name, v);
         a->imp.name = a->exp.name = v;
         return 0;
     case OPT_DTYPE:

@@ -125,7 +125,7 @@ static int check_xy(const xy_input *in, dl_err *e)
         return dl_fail(e, DL_EDATA, "%s: no 'x' record", label);
     if (!in->y.data)
         return dl_fail(e, DL_EDATA, "%s: no 'y' record: dl-lstsq needs targets "
-                                    "(e.g. dl-tensor import -t 1)", label);
+                                    "(e.g. dl-tensor import --targets 1)", label);
     if (in->xrows != in->yrows)
         return dl_fail(e, DL_EDATA, "%s: x has %llu rows but y has %llu", label,
                        (unsigned long long)in->xrows, (unsigned long long)in->yrows);

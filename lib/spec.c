@@ -46,13 +46,23 @@ static int get_word(const sn_node *n, const char *path, const char **out, dl_err
     return 0;
 }
 
+/* A scalar that is not the value expected; a quoted one is a string in
+ * YAML whatever it spells, which the message says. */
+static int not_a(const sn_node *n, const char *path, const char *expected, dl_err *e)
+{
+    if (n->quoted)
+        return sn_error(n, e, "%s: expected %s, found the quoted string '%s' (write it without "
+                              "quotes)", path, expected, n->text);
+    return sn_error(n, e, "%s: expected %s, found '%s'", path, expected, n->text);
+}
+
 static int get_f64(const sn_node *n, const char *path, double *out, dl_err *e)
 {
     if (want(n, SN_SCALAR, path, e))
         return e->code;
     const char *t = n->text;
     if (n->quoted || nt_parse_f64(t, t + strlen(t), out) != NT_OK || !isfinite(*out))
-        return sn_error(n, e, "%s: expected a finite number, found '%s'", path, t);
+        return not_a(n, path, "a finite number", e);
     return 0;
 }
 
@@ -67,7 +77,7 @@ static int get_u64(const sn_node *n, const char *path, uint64_t lo, uint64_t hi,
     errno = 0;
     unsigned long long v = strtoull(t, &end, 10);
     if (n->quoted || *t < '0' || *t > '9' || *end || errno == ERANGE)
-        return sn_error(n, e, "%s: expected a whole number, found '%s'", path, t);
+        return not_a(n, path, "a whole number", e);
     if (v < lo || v > hi)
         return sn_error(n, e, "%s: %s is out of range (%llu to %llu)", path, t,
                         (unsigned long long)lo, (unsigned long long)hi);
@@ -84,7 +94,7 @@ static int get_bool(const sn_node *n, const char *path, int *out, dl_err *e)
     else if (!n->quoted && strcmp(n->text, "false") == 0)
         *out = 0;
     else
-        return sn_error(n, e, "%s: expected true or false, found '%s'", path, n->text);
+        return not_a(n, path, "true or false", e);
     return 0;
 }
 
@@ -621,6 +631,10 @@ int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t
         rc = dl_fail(e, DL_ENOMEM, "%s: a spec file is at most %u bytes", label, SPEC_BYTES_MAX);
     if (!from_stdin)
         fclose(f);
+    /* the magic of a dl stream (dl-stream(5)): DATA given where SPEC goes */
+    if (!rc && len >= 4 && memcmp(buf, "\x89" "DLT", 4) == 0)
+        rc = dl_fail(e, DL_EUSAGE, "%s: this is a tensor stream, not a YAML spec: the spec "
+                                   "comes first (dl-train SPEC [DATA])", label);
     if (!rc)
         rc = spec_parse(s, buf, len, label, overrides, n_overrides, e);
     free(buf);

@@ -85,7 +85,10 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
                        dl_err *e)
 {
     if (!dl_set_take(set, name, t))
-        return dl_fail(e, DL_EDATA, "%s: no '%s' record", label, name);
+        return strcmp(name, "y") == 0
+                   ? dl_fail(e, DL_EDATA, "%s: no 'y' record: dl-train needs targets "
+                                          "(e.g. dl-tensor import --targets 1)", label)
+                   : dl_fail(e, DL_EDATA, "%s: no '%s' record", label, name);
     if (dl_tensor_as_matrix(t, e))
         return dl_err_wrap(e, "%s: record '%s'", label, name);
     uint64_t row = nonfinite_row(t);
