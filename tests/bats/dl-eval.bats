@@ -231,3 +231,12 @@ check_cases() {
     [ "$(wc -l <sweep.tsv)" -eq 3 ]
     [ "$(wc -l <sweep.jsonl)" -eq 1 ]
 }
+
+@test "-t is dl-tensor's --targets everywhere: dl-eval has --truth only" {
+    run dl-eval -t x.dlt
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-eval: unknown option '-t'" ]
+    run dl-eval --help
+    [[ $output == *"      --truth=FILE"* ]]
+    [[ $output != *"-t, --truth"* ]]
+}

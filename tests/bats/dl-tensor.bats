@@ -540,3 +540,12 @@ rows_aligned() {
     [ "$status" -eq 2 ]
     [ ! -e "$BATS_TEST_TMPDIR/x" ]
 }
+
+@test "--name given twice is a usage error, not the last one silently winning" {
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish.csv" > "$BATS_TEST_TMPDIR/f.dlt"
+    run dl-tensor export --name y --name yhat "$BATS_TEST_TMPDIR/f.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-tensor: --name given twice ('y', then 'yhat'): give one name" ]
+    run dl-tensor import --name a --name b "$DL_TEST_ROOT/data/fish.csv"
+    [ "$status" -eq 2 ]
+}

@@ -369,3 +369,20 @@ short() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-train: <stdin>: record 'y': row 101: label 3 is not a class in 0..2 (labels are 0-based: 3 classes are 0 to 2)" ]
 }
+
+@test "messages: a quoted number is a quoted string, a stream given as SPEC, no y" {
+    run dl-train "$EX/fish2d.yaml" -s 'optimizer.lr="0.01"' --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *"optimizer.lr: expected a finite number, found the quoted string '0.01' (write it without quotes)" ]]
+    printf "model:\n  layers:\n    - {units: 1, activation: sigmoid}\nloss: bce\noptimizer: {name: adam, lr: '0.01'}\n" > "$TMP/q.yaml"
+    run dl-train "$TMP/q.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *"found the quoted string '0.01'"* ]]
+    run dl-train "$TMP/f2.dlt" "$EX/fish2d.yaml"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-train: $TMP/f2.dlt: this is a tensor stream, not a YAML spec: the spec comes first (dl-train SPEC [DATA])" ]
+    dl-tensor import "$DL_TEST_ROOT/data/fish2d.csv" > "$TMP/noy.dlt"
+    run dl-train "$EX/fish2d.yaml" "$TMP/noy.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/noy.dlt: no 'y' record: dl-train needs targets (e.g. dl-tensor import --targets 1)" ]
+}
