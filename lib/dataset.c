@@ -34,7 +34,9 @@ int ds_rows(const dl_tensor_set *s, uint64_t *rows, const char *label, dl_err *e
                            (unsigned long long)t->shape[0]);
     }
     if (!first)
-        return dl_fail(e, DL_EDATA, "%s: no 'x', 'y' or 'yhat' record to take rows from", label);
+        return s->count == 0 ? st_fail_empty(label, e)
+                             : dl_fail(e, DL_EDATA, "%s: no 'x', 'y' or 'yhat' record to take "
+                                                    "rows from", label);
     *rows = first->shape[0];
     return 0;
 }

@@ -155,6 +155,8 @@ static int read_all(st_reader *r, record_list *l, dl_tensor *xall, dl_err *e)
     }
     if (rc)
         return rc;
+    if (st_reader_records(r) == 0)
+        return st_fail_empty(st_reader_label(r), e);
     if (!xall->data)
         return dl_fail(e, DL_EDATA, "%s: no 'x' record", st_reader_label(r));
     return 0;

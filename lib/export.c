@@ -86,6 +86,8 @@ static int pick(dl_tensor_set *set, const tx_export_opts *o, const char *label, 
                 dl_err *e)
 {
     memset(tb, 0, sizeof *tb);
+    if (set->count == 0)
+        return st_fail_empty(label, e);
     if (o->name) {
         tb->part[0] = dl_set_find(set, o->name);
         if (!tb->part[0])
@@ -267,6 +269,8 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
         if (parts[0].seen && (nparts == 1 || parts[1].seen))
             write_ready(f, parts, nparts, delim, &header_due);
     }
+    if (rc == 0 && st_reader_records(r) == 0)
+        rc = st_fail_empty(label, e);
     if (rc == 0)
         rc = finish_text(f, parts, nparts, delim, &header_due, label, e);
     part_free(&parts[0]);

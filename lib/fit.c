@@ -121,6 +121,8 @@ static int read_design_record(xy_input *in, const st_header *h, dl_err *e)
 static int check_xy(const xy_input *in, dl_err *e)
 {
     const char *label = st_reader_label(in->r);
+    if (st_reader_records(in->r) == 0)
+        return st_fail_empty(label, e);
     if (in->xrows == 0 && !in->x.data)
         return dl_fail(e, DL_EDATA, "%s: no 'x' record", label);
     if (!in->y.data)

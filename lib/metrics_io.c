@@ -53,6 +53,8 @@ static int read_named(const char *path, const char *want1, const char *want2,
             break;
         }
     }
+    if (!rc && st_reader_records(r) == 0)
+        rc = st_fail_empty(st_reader_label(r), e);
     st_reader_close(r);
     return rc;
 }

@@ -136,6 +136,8 @@ int mdl_load(mdl_model **m, const char *path, dl_err *e)
     dl_tensor_set set;
     dl_set_init(&set);
     int rc = st_read_set(path, &set, e);
+    if (!rc && set.count == 0)
+        rc = st_fail_empty(path && strcmp(path, "-") ? path : "<stdin>", e);
     if (!rc && mdl_open(m, &set, e))
         rc = dl_err_wrap(e, "%s", path && strcmp(path, "-") ? path : "<stdin>");
     dl_set_free(&set);

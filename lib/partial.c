@@ -136,6 +136,7 @@ int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_err *e)
     memset(&ps, 0, sizeof ps);
     ps.design = design;
     int rc = read_partials(r, &ps, e) ||
+             (st_reader_records(r) == 0 && st_fail_empty(st_reader_label(r), e)) ||
              (stats_from_sums(&ps, s, e) && dl_err_wrap(e, "%s", st_reader_label(r))) ? e->code : 0;
     for (int i = 0; i < ST_COUNT; i++)
         dl_tensor_free(&ps.sum[i]);

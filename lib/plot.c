@@ -413,6 +413,8 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, dl_err *e)
     d->label = path && strcmp(path, "-") ? path : "<stdin>";
     if (st_read_set(path, &d->set, e))
         return e->code;
+    if (d->set.count == 0)
+        return st_fail_empty(d->label, e);
     d->x = dl_set_find(&d->set, "x");
     d->y = dl_set_find(&d->set, "y");
     if (!d->x)

@@ -194,6 +194,13 @@ void st_reader_close(st_reader *r)
 
 const char *st_reader_label(const st_reader *r) { return r->label; }
 
+uint64_t st_reader_records(const st_reader *r) { return r->records; }
+
+int st_fail_empty(const char *label, dl_err *e)
+{
+    return dl_fail(e, DL_EDATA, "%s: the input is empty (did the previous command fail?)", label);
+}
+
 static ssize_t read_some(st_reader *r, void *dst, size_t n, dl_err *e)
 {
     for (;;) {

@@ -51,6 +51,12 @@ int st_reader_open(st_reader **r, const char *path, dl_err *e);
 int st_reader_from_fd(st_reader **r, int fd, const char *label, dl_err *e);
 void st_reader_close(st_reader *r);
 const char *st_reader_label(const st_reader *r);
+/* Records whose header was read so far (0 after the end: an empty stream). */
+uint64_t st_reader_records(const st_reader *r);
+/* DL_EDATA "LABEL: the input is empty (did the previous command fail?)":
+ * what a tool says instead of "no 'x' record" when nothing came at all, as
+ * when the command before it in a pipe failed and wrote nothing. */
+int st_fail_empty(const char *label, dl_err *e);
 
 /* Every function here returns 0 or a DL_E* code (also in e->code), as the
  * rest of the library does; where the end of the stream is a normal outcome

@@ -84,6 +84,8 @@ static uint64_t nonfinite_row(const dl_tensor *t)
 static int take_matrix(dl_tensor_set *set, const char *name, const char *label, dl_tensor *t,
                        dl_err *e)
 {
+    if (set->count == 0)
+        return st_fail_empty(label, e);
     if (!dl_set_take(set, name, t))
         return strcmp(name, "y") == 0
                    ? dl_fail(e, DL_EDATA, "%s: no 'y' record: dl-train needs targets "

@@ -144,3 +144,24 @@ setup() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-tensor: $F/newline_name.dlt: record 1 (at byte 0): the name contains a control character" ]
 }
+
+@test "an empty input (the command before failed) says so, not 'no x record', in every stream reader" {
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish.csv" > "$TMP/f.dlt"
+    dl-lstsq -q < "$TMP/f.dlt" > "$TMP/lin.ckpt"
+    : > "$TMP/empty"
+    for cmd in "dl-train $DL_TEST_ROOT/examples/fish.yaml" "dl-predict $TMP/lin.ckpt" "dl-lstsq" \
+        "dl-lstsq --combine" "dl-design --poly 2" "dl-eval" "dl-tensor export" \
+        "dl-tensor export --format npy -o $TMP/e.npy" "dl-tensor split --fraction 0.5 - $TMP/a $TMP/b" \
+        "dl-predict - $TMP/f.dlt"; do
+        run $cmd < "$TMP/empty"
+        [ "$status" -eq 1 ] || { echo "$cmd: $status $output"; false; }
+        [[ $output == *": the input is empty (did the previous command fail?)" ]] || {
+            echo "$cmd: $output"
+            false
+        }
+    done
+    # the pipe the message is for: dl-predict fails, dl-eval says why it has nothing
+    run bash -c "dl-predict '$TMP/missing.ckpt' < '$TMP/f.dlt' | dl-eval"
+    [[ ${lines[0]} == "dl-predict: $TMP/missing.ckpt: cannot open"* ]]
+    [ "${lines[1]}" = "dl-eval: <stdin>: the input is empty (did the previous command fail?)" ]
+}
