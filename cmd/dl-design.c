@@ -43,7 +43,7 @@ static void usage(void)
            "With no block: x itself (as --poly 1).\n"
            "  -a, --apply=FILE      apply the 'design' record found in FILE (a dl-design output\n"
            "                        or a checkpoint) instead of fitting; streams\n"
-           "      --force           allow more than %d columns (warning above %d)\n"
+           "      --force           allow more than %d column%s (warning above %d)\n"
            "  -o, --output=FILE     write to FILE, atomically (default: standard output)\n"
            "      --zlib            compress records\n"
            "  -q, --quiet           do not report the column count on stderr\n"
@@ -52,7 +52,7 @@ static void usage(void)
            "\n"
            "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error, 4 out of memory or over\n"
            "the column limit.  See dl-design(1).\n",
-           TOOL, DESIGN_COLUMNS_LIMIT, DESIGN_COLUMNS_WARN);
+           TOOL, DESIGN_COLUMNS_LIMIT, dl_plural(DESIGN_COLUMNS_LIMIT), DESIGN_COLUMNS_WARN);
 }
 
 static int parse_int(const char *opt, const char *s, int *out, dl_err *e)
@@ -96,8 +96,10 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     case OPT_POLY: return parse_int("--poly", arg, &o->poly, e);
     case OPT_RBF: return parse_int("--rbf", arg, &o->rbf, e);
     case OPT_CENTERS: a->rbf_option_given = 1; return parse_centers(arg, &o->rbf_centers, e);
-    case OPT_WIDTH: a->rbf_option_given = 1; return parse_positive("--width", arg, &o->rbf_width, e);
-    case OPT_ALPHA: a->rbf_option_given = 1; return parse_positive("--alpha", arg, &o->rbf_alpha, e);
+    case OPT_WIDTH: a->rbf_option_given = 1; return parse_positive("--width",
+    arg, &o->rbf_width, e);
+    case OPT_ALPHA: a->rbf_option_given = 1; return parse_positive("--alpha",
+    arg, &o->rbf_alpha, e);
     case OPT_SEED: return cli_u64("--seed", arg, &o->seed, e);
     case OPT_FOURIER: return parse_int("--fourier", arg, &o->fourier, e);
     case OPT_LEGENDRE: return parse_int("--legendre", arg, &o->legendre, e);

@@ -205,7 +205,8 @@ static void show_progress(void *ctx, uint64_t rows)
         return;
     p->last = now;
     p->shown = 1;
-    fprintf(stderr, "\rdl-tensor: %s: %llu rows", p->label, (unsigned long long)rows);
+    fprintf(stderr, "\rdl-tensor: %s: %llu row%s",
+            p->label, (unsigned long long)rows, dl_plural((unsigned long long)rows));
 }
 
 static int cmd_import(args *a, dl_err *e)

@@ -99,8 +99,8 @@ int bf_count_columns(const bf_opts *o, uint64_t inputs, uint64_t *cols, dl_err *
     if (o->legendre > 0)
         bad |= mul_u64(&part, (uint64_t)o->legendre) || add_u64(&n, part);
     if (bad)
-        return dl_fail(e, DL_ENOMEM, "the design has more than 2^64 columns for %llu inputs",
-                       (unsigned long long)inputs);
+        return dl_fail(e, DL_ENOMEM, "the design has more than 2^64 columns for %llu input%s",
+                       (unsigned long long)inputs, dl_plural((unsigned long long)inputs));
     if (n == 0)
         return dl_fail(e, DL_EUSAGE, "the design has no columns (no bias and no basis)");
     *cols = n;
@@ -335,8 +335,8 @@ static int fit_kmeans(bf_design *d, const double *x, size_t n, uint64_t seed, do
                       dl_err *e)
 {
     if (n < d->nrbf)
-        return dl_fail(e, DL_EDATA, "design: k-means needs at least %zu rows, got %zu",
-                       d->nrbf, n);
+        return dl_fail(e, DL_EDATA, "design: k-means needs at least %zu row%s, got %zu",
+                       d->nrbf, dl_plural(d->nrbf), n);
     double *z = NULL;
     if (alloc_array(&z, n * d->inputs, sizeof *z, e))
         return e->code; /* n * inputs already fits: x exists */
@@ -517,8 +517,9 @@ int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, const char *name
         return e->code;
     int rc = dl_tensor_as_matrix(&x, e) || dl_tensor_convert(&x, DL_F64, e) ? e->code : 0;
     if (!rc && x.shape[1] != d->inputs)
-        rc = dl_fail(e, DL_EDATA, "x has %llu columns but the design takes %zu inputs",
-                     (unsigned long long)x.shape[1], d->inputs);
+        rc = dl_fail(e, DL_EDATA, "x has %llu column%s but the design takes %zu input%s",
+                     (unsigned long long)x.shape[1], dl_plural((unsigned long long)x.shape[1]),
+                     d->inputs, dl_plural(d->inputs));
     int64_t bad = rc ? -1 : dl_tensor_find_nonfinite(&x);
     if (bad >= 0)
         rc = dl_fail(e, DL_EDATA, "x row %lld column %lld is not finite",
@@ -711,8 +712,9 @@ int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
     if (!rc)
         rc = bf_count_columns(&o, inputs, &expect, e);
     if (!rc && expect != cols)
-        rc = dl_fail(e, DL_EDATA, "design record: says %llu columns but its blocks make %llu",
-                     (unsigned long long)cols, (unsigned long long)expect);
+        rc = dl_fail(e, DL_EDATA, "design record: says %llu column%s but its blocks make %llu",
+                     (unsigned long long)cols, dl_plural((unsigned long long)cols),
+                     (unsigned long long)expect);
     if (!rc)
         rc = design_alloc(&d, &o, (size_t)inputs, e);
     if (!rc) {
@@ -748,7 +750,7 @@ void bf_describe(const bf_design *d, char *buf, size_t len)
         dl_str_printf(&b, " + fourier %d", d->fourier);
     if (d->legendre)
         dl_str_printf(&b, " + legendre %d", d->legendre);
-    snprintf(buf, len, "%s: %zu columns from %zu inputs", b.failed ? "design" : dl_str_text(&b),
-             d->cols, d->inputs);
+    snprintf(buf, len, "%s: %zu column%s from %zu input%s", b.failed ? "design" : dl_str_text(&b),
+             d->cols, dl_plural(d->cols), d->inputs, dl_plural(d->inputs));
     dl_str_free(&b);
 }

@@ -29,8 +29,9 @@ int ds_rows(const dl_tensor_set *s, uint64_t *rows, const char *label, dl_err *e
         if (!first)
             first = t;
         else if (t->shape[0] != first->shape[0])
-            return dl_fail(e, DL_EDATA, "%s: '%s' has %llu rows but '%s' has %llu", label,
-                           first->name, (unsigned long long)first->shape[0], t->name,
+            return dl_fail(e, DL_EDATA, "%s: '%s' has %llu row%s but '%s' has %llu", label,
+                           first->name, (unsigned long long)first->shape[0],
+                           dl_plural((unsigned long long)first->shape[0]), t->name,
                            (unsigned long long)t->shape[0]);
     }
     if (!first)
@@ -87,11 +88,12 @@ int ds_take_rows(const dl_tensor_set *src, const uint64_t *idx, uint64_t count,
 int ds_index(uint64_t n, int shuffled, uint64_t seed, uint64_t **out, dl_err *e)
 {
     if (n > SIZE_MAX / sizeof **out)
-        return dl_fail(e, DL_ENOMEM, "%llu rows are too many to index", (unsigned long long)n);
+        return dl_fail(e, DL_ENOMEM, "%llu row%s are too many to index",
+                       (unsigned long long)n, dl_plural((unsigned long long)n));
     *out = malloc(n ? (size_t)n * sizeof **out : 1);
     if (!*out)
-        return dl_fail(e, DL_ENOMEM, "cannot allocate an index of %llu rows",
-                       (unsigned long long)n);
+        return dl_fail(e, DL_ENOMEM, "cannot allocate an index of %llu row%s",
+                       (unsigned long long)n, dl_plural((unsigned long long)n));
     for (uint64_t i = 0; i < n; i++)
         (*out)[i] = i;
     if (shuffled) {

@@ -35,13 +35,16 @@ static int check_columns(const design_opts *o, uint64_t inputs, dl_err *e)
     if (bf_count_columns(&o->basis, inputs, &cols, e))
         return e->code;
     if (cols > DESIGN_COLUMNS_LIMIT && !o->force)
-        return dl_fail(e, DL_ENOMEM, "the design would have %llu columns for %llu inputs "
+        return dl_fail(e, DL_ENOMEM, "the design would have %llu column%s for %llu input%s "
                                      "(limit %d; the count grows as C(n+D, D) for --poly and "
                                      "K^n for an rbf grid): use --force to go on",
-                       (unsigned long long)cols, (unsigned long long)inputs, DESIGN_COLUMNS_LIMIT);
+                       (unsigned long long)cols, dl_plural((unsigned long long)cols),
+                       (unsigned long long)inputs, dl_plural((unsigned long long)inputs),
+                       DESIGN_COLUMNS_LIMIT);
     if (cols > DESIGN_COLUMNS_WARN)
-        fprintf(o->log, "%s: warning: %llu design columns for %llu inputs\n", o->tool,
-                (unsigned long long)cols, (unsigned long long)inputs);
+        fprintf(o->log, "%s: warning: %llu design columns for %llu input%s\n", o->tool,
+                (unsigned long long)cols, (unsigned long long)inputs,
+                dl_plural((unsigned long long)inputs));
     return 0;
 }
 

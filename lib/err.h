@@ -32,6 +32,9 @@ typedef struct dl_err {
 #define DL_PRINTF(a, b)
 #endif
 
+/* "s" unless n is 1, for counts in messages: "%zu column%s", n, dl_plural(n). */
+static inline const char *dl_plural(unsigned long long n) { return n == 1 ? "" : "s"; }
+
 /* Sets the error and returns `code`, so `return dl_fail(e, DL_EDATA, ...)`.
  * Every message is kept to one line: control characters become '?'. */
 int dl_fail(dl_err *e, int code, const char *fmt, ...) DL_PRINTF(3, 4);

@@ -105,8 +105,8 @@ static int pick(dl_tensor_set *set, const tx_export_opts *o, const char *label, 
     for (int i = 0; i < tb->nparts; i++) {
         tb->cols[i] = dl_tensor_row_size(tb->part[i]);
         if (rows_of(tb->part[i]) != tb->rows)
-            return dl_fail(e, DL_EDATA, "%s: 'x' has %llu rows but 'y' has %llu", label,
-                           (unsigned long long)tb->rows,
+            return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", label,
+                           (unsigned long long)tb->rows, dl_plural((unsigned long long)tb->rows),
                            (unsigned long long)rows_of(tb->part[i]));
     }
     return 0;
@@ -240,8 +240,10 @@ static int finish_text(FILE *f, part *parts, int nparts, char delim, int *header
                    : dl_fail(e, DL_EDATA, "%s: no 'x' or 'y' record (use --name NAME)", label);
     write_ready(f, parts, nparts, delim, header_due);
     if (nparts == 2 && (parts[0].pending || parts[1].pending))
-        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu rows but 'y' has %llu", label,
-                       (unsigned long long)parts[0].total, (unsigned long long)parts[1].total);
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", label,
+                       (unsigned long long)parts[0].total,
+                       dl_plural((unsigned long long)parts[0].total),
+                       (unsigned long long)parts[1].total);
     return 0;
 }
 

@@ -77,7 +77,9 @@ static int consume_pairs(xy_input *in, dl_err *e)
     drop_rows(&in->x, n);
     drop_rows(&in->y, n);
     if (in->progress && in->xrows >= in->next_report) {
-        fprintf(in->o->log, "\r%s: %llu rows read", in->o->tool, (unsigned long long)in->xrows);
+        fprintf(in->o->log, "\r%s: %llu row%s read",
+                in->o->tool, (unsigned long long)in->xrows,
+                dl_plural((unsigned long long)in->xrows));
         in->next_report = in->xrows + PROGRESS_ROWS;
     }
     return 0;
@@ -129,8 +131,9 @@ static int check_xy(const xy_input *in, dl_err *e)
         return dl_fail(e, DL_EDATA, "%s: no 'y' record: dl-lstsq needs targets "
                                     "(e.g. dl-tensor import --targets 1)", label);
     if (in->xrows != in->yrows)
-        return dl_fail(e, DL_EDATA, "%s: x has %llu rows but y has %llu", label,
-                       (unsigned long long)in->xrows, (unsigned long long)in->yrows);
+        return dl_fail(e, DL_EDATA, "%s: x has %llu row%s but y has %llu", label,
+                       (unsigned long long)in->xrows, dl_plural((unsigned long long)in->xrows),
+                       (unsigned long long)in->yrows);
     if (in->xrows == 0)
         return dl_fail(e, DL_EDATA, "%s: x and y have no rows", label);
     if (in->x.shape[1] == 0 || in->y.shape[1] == 0)
@@ -150,8 +153,9 @@ static int check_design(const xy_input *in, dl_err *e)
     size_t cols = bf_output_dim(d);
     bf_free(d);
     if (cols != in->x.shape[1])
-        return dl_fail(e, DL_EDATA, "%s: the design record makes %zu columns but x has %llu",
-                       st_reader_label(in->r), cols, (unsigned long long)in->x.shape[1]);
+        return dl_fail(e, DL_EDATA, "%s: the design record makes %zu column%s but x has %llu",
+                       st_reader_label(in->r), cols, dl_plural(cols),
+                       (unsigned long long)in->x.shape[1]);
     return 0;
 }
 
@@ -188,15 +192,17 @@ static void report(const fit_opts *o, const ls_result *r)
     const char *tool = o->tool;
     if (o->quiet)
         return;
-    fprintf(o->log, "%s: %llu rows, %zu columns, %zu output%s, method %s, rank %d, "
+    fprintf(o->log, "%s: %llu row%s, %zu column%s, %zu output%s, method %s, rank %d, "
                     "condition number %s%.3g%s\n",
-            tool, (unsigned long long)r->n, r->p, r->k, r->k == 1 ? "" : "s",
+            tool, (unsigned long long)r->n, dl_plural((unsigned long long)r->n), r->p,
+            dl_plural(r->p), r->k, r->k == 1 ? "" : "s",
             ls_method_name(o->ls.method), r->rank, r->cond_bound ? ">" : "~", r->cond,
             r->cond_bound ? " (more than X^T X can resolve; -m svd on the rows gives it)" : "");
     if (r->n < r->p && o->ls.method == LS_SVD)
-        fprintf(o->log, "%s: note: %llu rows for %zu weights: the minimum-norm solution "
+        fprintf(o->log, "%s: note: %llu row%s for %zu weight%s: the minimum-norm solution "
                         "(as numpy.linalg.lstsq)\n",
-                tool, (unsigned long long)r->n, r->p);
+                tool, (unsigned long long)r->n, dl_plural((unsigned long long)r->n), r->p,
+                dl_plural(r->p));
     for (size_t j = 0; j < r->k; j++)
         fprintf(o->log, "%s: output %zu: training MSE %.6g, R^2 %.6g\n", tool, j + 1,
                 r->mse[j], r->r2[j]);
@@ -204,8 +210,8 @@ static void report(const fit_opts *o, const ls_result *r)
         size_t zeros = 0;
         for (size_t i = 0; i < r->p * r->k; i++)
             zeros += r->w[i] == 0.0;
-        fprintf(o->log, "%s: %zu of %zu weights are exactly zero; %ld sweeps%s\n", tool, zeros,
-                r->p * r->k, r->iterations,
+        fprintf(o->log, "%s: %zu of %zu weight%s are exactly zero; %ld sweeps%s\n", tool, zeros,
+                r->p * r->k, dl_plural(r->p * r->k), r->iterations,
                 r->converged ? "" : " (NOT converged: raise --max-iter)");
     }
     for (size_t j = 0; o->ls.posterior && j < r->k; j++)

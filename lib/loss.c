@@ -48,8 +48,9 @@ static int need_output(const nn_net *net, int activ, const char *loss, dl_err *e
 static int need_cols(size_t y_cols, size_t want, const char *loss, dl_err *e)
 {
     if (y_cols != want)
-        return dl_fail(e, DL_EDATA, "loss %s: targets have %zu columns, the network %zu outputs",
-                       loss, y_cols, want);
+        return dl_fail(e, DL_EDATA,
+                       "loss %s: targets have %zu column%s, the network has %zu output%s",
+                       loss, y_cols, dl_plural(y_cols), want, dl_plural(want));
     return 0;
 }
 

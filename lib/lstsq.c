@@ -250,7 +250,8 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
         alloc_doubles(&q->work, (size_t)q->nb, q->cols, e) || alloc_doubles(&q->yty, k, 1, e) ||
         alloc_doubles(&q->ysum, k, 1, e)) {
         ls_qr_free(q);
-        return e->code ? e->code : dl_fail(e, DL_ENOMEM, "lstsq: %zu columns is too many", p);
+        return e->code ? e->code : dl_fail(e, DL_ENOMEM, "lstsq: %zu column%s is too many",
+                                           p, dl_plural(p));
     }
     return 0;
 }
@@ -406,10 +407,11 @@ int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
     if (q->n == 0)
         return dl_fail(e, DL_EDATA, "no rows to fit");
     if (q->n < p && o->method != LS_SVD)
-        return dl_fail(e, DL_EDATA, "%llu rows cannot determine %zu weights by %s: --method svd "
+        return dl_fail(e, DL_EDATA, "%llu row%s cannot determine %zu weight%s by %s: --method svd "
                                     "gives the minimum-norm solution (as numpy.linalg.lstsq), "
                                     "or regularize (--ridge, --lasso)",
-                       (unsigned long long)q->n, p, ls_method_name(o->method));
+                       (unsigned long long)q->n, dl_plural((unsigned long long)q->n), p,
+                       dl_plural(p), ls_method_name(o->method));
     if (qr_fold(q, e) || result_init(r, q->n, p, k, e))
         return e->code;
     int rc = alloc_doubles(&a, p, p, e) || alloc_doubles(&z, p, k, e) ||
@@ -629,10 +631,11 @@ int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     if (s->n == 0)
         return dl_fail(e, DL_EDATA, "no rows to fit");
     if (s->n < s->p && o->ridge <= 0 && o->alpha <= 0)
-        return dl_fail(e, DL_EDATA, "%llu rows cannot determine %zu weights by the normal "
+        return dl_fail(e, DL_EDATA, "%llu row%s cannot determine %zu weight%s by the normal "
                                     "equations: --method svd gives the minimum-norm solution "
                                     "(as numpy.linalg.lstsq), or regularize (--ridge, --lasso)",
-                       (unsigned long long)s->n, s->p);
+                       (unsigned long long)s->n, dl_plural((unsigned long long)s->n), s->p,
+                       dl_plural(s->p));
     for (size_t i = 0; i < s->p * s->p; i++)
         if (!isfinite(s->xtx[i]))
             return dl_fail(e, DL_ENUM, "X^T X overflows: scale the data "
@@ -669,9 +672,9 @@ static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
     }
     double dof = (double)s->n - effective_dof(ainv, s->xtx, s->p);
     if (!(dof > 0.5))
-        return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: %llu rows leave no "
+        return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: %llu row%s leave no "
                                     "residual degrees of freedom; give --noise-var",
-                       (unsigned long long)s->n);
+                       (unsigned long long)s->n, dl_plural((unsigned long long)s->n));
     if (rss_from_stats(s, r->w, r->sigma2, e))
         return e->code;
     for (size_t j = 0; j < s->k; j++)

@@ -152,9 +152,9 @@ int mt_infer_task(const mt_data *d, int *task, dl_err *e)
     }
     if (d->ky != d->kyhat)
         return dl_fail(e, DL_EDATA,
-                       "'y' has %zu columns but 'yhat' has %zu (they must match, or y "
+                       "'y' has %zu column%s but 'yhat' has %zu (they must match, or y "
                        "must hold one class label per row)",
-                       d->ky, d->kyhat);
+                       d->ky, dl_plural(d->ky), d->kyhat);
     if (!all_values(d->y, ny, is_binary_value))
         *task = MT_REGRESSION;
     else
@@ -201,7 +201,8 @@ static double r2_from_sums(const reg_sums *s)
 static int regression(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
 {
     if (d->ky != d->kyhat)
-        return dl_fail(e, DL_EDATA, "'y' has %zu columns but 'yhat' has %zu", d->ky,
+        return dl_fail(e, DL_EDATA, "'y' has %zu column%s but 'yhat' has %zu",
+                       d->ky, dl_plural(d->ky),
                        d->kyhat);
     size_t k = d->ky;
     double n = (double)d->n, mse = 0, rmse = 0, mae = 0, r2 = 0, max_err = 0, lq = 0;
@@ -549,12 +550,14 @@ static int multiclass_truth(const mt_data *d, int64_t *truth, dl_err *e)
 {
     if (d->ky > 1) {
         if (d->ky != d->kyhat)
-            return dl_fail(e, DL_EDATA, "'y' has %zu columns but 'yhat' has %zu", d->ky,
+            return dl_fail(e, DL_EDATA, "'y' has %zu column%s but 'yhat' has %zu",
+                           d->ky, dl_plural(d->ky),
                            d->kyhat);
         if (!all_values(d->y, d->n * d->ky, is_binary_value) ||
             !rows_one_hot(d->y, d->n, d->ky))
             return dl_fail(e, DL_EDATA,
-                           "multiclass task: 'y' with %zu columns must be one-hot rows", d->ky);
+                           "multiclass task: 'y' with %zu column%s must be one-hot rows",
+                           d->ky, dl_plural(d->ky));
     }
     int rc = labels_of("y", d->y, d->n, d->ky, truth, e);
     if (rc || d->kyhat == 1)
@@ -659,7 +662,8 @@ static int multilabel_per_label(const mt_data *d, const label_counts *c, mt_repo
 static int multilabel(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
 {
     if (d->ky != d->kyhat)
-        return dl_fail(e, DL_EDATA, "'y' has %zu columns but 'yhat' has %zu", d->ky,
+        return dl_fail(e, DL_EDATA, "'y' has %zu column%s but 'yhat' has %zu",
+                       d->ky, dl_plural(d->ky),
                        d->kyhat);
     for (size_t i = 0; i < d->n * d->ky; i++)
         if (!is_binary_value(d->y[i]))

@@ -97,9 +97,10 @@ static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
         as_f64_matrix(d->yhat, in_label, &d->yhat_dtype, e))
         return e->code;
     if (d->y->shape[0] != d->yhat->shape[0])
-        return dl_fail(e, DL_EDATA, "%s: 'y'%s%s has %llu rows but 'yhat' has %llu", in_label,
+        return dl_fail(e, DL_EDATA, "%s: 'y'%s%s has %llu row%s but 'yhat' has %llu", in_label,
                        mo->truth ? " from " : "", mo->truth ? mo->truth : "",
                        (unsigned long long)d->y->shape[0],
+                       dl_plural((unsigned long long)d->y->shape[0]),
                        (unsigned long long)d->yhat->shape[0]);
     return 0;
 }

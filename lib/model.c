@@ -27,8 +27,9 @@ static int open_linear(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
     m->outputs = lm_output_dim(m->lin);
     m->inputs = m->design ? bf_input_dim(m->design) : p;
     if (m->design && bf_output_dim(m->design) != p)
-        return dl_fail(e, DL_EDATA, "checkpoint: the design makes %zu columns but w has %zu rows",
-                       bf_output_dim(m->design), p);
+        return dl_fail(e, DL_EDATA, "checkpoint: the design makes %zu column%s but w has %zu row%s",
+                       bf_output_dim(m->design), dl_plural(bf_output_dim(m->design)), p,
+                       dl_plural(p));
     return 0;
 }
 
@@ -45,8 +46,9 @@ static int open_network(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
     m->outputs = nm_output_dim(m->net);
     m->inputs = m->design ? bf_input_dim(m->design) : in;
     if (m->design && bf_output_dim(m->design) != in)
-        return dl_fail(e, DL_EDATA, "checkpoint: the design makes %zu columns but the network "
-                       "takes %zu", bf_output_dim(m->design), in);
+        return dl_fail(e, DL_EDATA, "checkpoint: the design makes %zu column%s but the network "
+                       "takes %zu",
+                       bf_output_dim(m->design), dl_plural(bf_output_dim(m->design)), in);
     return 0;
 }
 
@@ -68,8 +70,9 @@ static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x
         *rows = x;
     }
     if ((*rows)->shape[1] != in)
-        return dl_fail(e, DL_EDATA, "x has %llu columns but the network takes %zu",
-                       (unsigned long long)(*rows)->shape[1], in);
+        return dl_fail(e, DL_EDATA, "x has %llu column%s but the network takes %zu",
+                       (unsigned long long)(*rows)->shape[1],
+                       dl_plural((unsigned long long)(*rows)->shape[1]), in);
     int64_t bad = dl_tensor_find_nonfinite(*rows);
     if (bad >= 0)
         return dl_fail(e, DL_EDATA, "x row %llu is not finite in float32 (NaN, Inf, or beyond "
@@ -179,8 +182,9 @@ static int copy_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *phi,
         dl_tensor_convert(phi, DL_F64, e))
         return e->code;
     if (phi->shape[1] != p)
-        return dl_fail(e, DL_EDATA, "x has %llu columns but the model takes %zu",
-                       (unsigned long long)phi->shape[1], p);
+        return dl_fail(e, DL_EDATA, "x has %llu column%s but the model takes %zu",
+                       (unsigned long long)phi->shape[1],
+                       dl_plural((unsigned long long)phi->shape[1]), p);
     if (dl_tensor_find_nonfinite(phi) >= 0)
         return dl_fail(e, DL_EDATA, "x holds NaN or Inf");
     return 0;

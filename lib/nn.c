@@ -138,7 +138,8 @@ int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_la
     net->max_batch = max_batch;
     net->layers = calloc(n_layers, sizeof *net->layers);
     if (!net->layers)
-        return dl_fail(e, DL_ENOMEM, "out of memory for %zu layers", n_layers);
+        return dl_fail(e, DL_ENOMEM, "out of memory for %zu layer%s",
+                       n_layers, dl_plural(n_layers));
     size_t work = 0;
     if (plan_layers(net, layers, e) || work_floats(net, max_batch, &work, e)) {
         nn_free(net);
@@ -187,7 +188,8 @@ void nn_free(nn_net *net)
 int nn_forward(nn_net *net, const float *x, size_t batch, dl_err *e)
 {
     if (batch == 0 || batch > net->max_batch)
-        return dl_fail(e, DL_EUSAGE, "batch of %zu rows: the network takes 1 to %zu", batch,
+        return dl_fail(e, DL_EUSAGE, "batch of %zu row%s: the network takes 1 to %zu",
+                       batch, dl_plural(batch),
                        net->max_batch);
     const float *in = x;
     for (size_t i = 0; i < net->n_layers; i++) {

@@ -231,7 +231,8 @@ static int distinct_layers(const tsv_table *t, size_t cl, const char **layer, si
             k++;
         if (k == *count) {
             if (*count == max)
-                return dl_fail(e, DL_EDATA, "%s: more than %zu layers", t->label, max);
+                return dl_fail(e, DL_EDATA, "%s: more than %zu layer%s",
+                               t->label, max, dl_plural(max));
             first_row[*count] = r;
             layer[(*count)++] = name;
         }
@@ -324,9 +325,11 @@ static void layer_title(const tsv_table *t, size_t row, long cl, long ca, long c
     int n = snprintf(buf, len, "layer %s", tsv_cell(t, row, (size_t)cl));
     if (ca >= 0 && n >= 0 && (size_t)n < len)
         n += snprintf(buf + n, len - (size_t)n, ": %s", tsv_cell(t, row, (size_t)ca));
-    if (cu >= 0 && n >= 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, "%s%s units", ca >= 0 ? ", " : ": ",
-                 tsv_cell(t, row, (size_t)cu));
+    if (cu >= 0 && n >= 0 && (size_t)n < len) {
+        const char *units = tsv_cell(t, row, (size_t)cu);
+        snprintf(buf + n, len - (size_t)n, "%s%s unit%s", ca >= 0 ? ", " : ": ", units,
+                 strcmp(units, "1") == 0 ? "" : "s");
+    }
 }
 
 /* What dl-train's diagnostics columns measure. */
@@ -423,11 +426,14 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, dl_err *e)
         (d->y && (dl_tensor_as_matrix(d->y, e) || dl_tensor_convert(d->y, DL_F64, e))))
         return dl_err_wrap(e, "%s", d->label);
     if (d->x->shape[1] != want_dims)
-        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu columns; this plot needs %zu", d->label,
-                       (unsigned long long)d->x->shape[1], want_dims);
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu column%s; this plot needs %zu", d->label,
+                       (unsigned long long)d->x->shape[1],
+                       dl_plural((unsigned long long)d->x->shape[1]), want_dims);
     if (d->y && d->y->shape[0] != d->x->shape[0])
-        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu rows but 'y' has %llu", d->label,
-                       (unsigned long long)d->x->shape[0], (unsigned long long)d->y->shape[0]);
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", d->label,
+                       (unsigned long long)d->x->shape[0],
+                       dl_plural((unsigned long long)d->x->shape[0]),
+                       (unsigned long long)d->y->shape[0]);
     if (d->x->shape[0] == 0)
         return dl_fail(e, DL_EDATA, "%s: 'x' has no rows", d->label);
     int64_t bad = dl_tensor_find_nonfinite(d->x);
@@ -461,8 +467,8 @@ static int predict_grid(const char *model_path, const dl_tensor *grid, size_t wa
         return e->code;
     int rc = 0;
     if (mdl_input_dim(m) != want_inputs)
-        rc = dl_fail(e, DL_EDATA, "%s: the model takes %zu inputs; this plot needs %zu",
-                     model_path, mdl_input_dim(m), want_inputs);
+        rc = dl_fail(e, DL_EDATA, "%s: the model takes %zu input%s; this plot needs %zu",
+                     model_path, mdl_input_dim(m), dl_plural(mdl_input_dim(m)), want_inputs);
     int with_std = ystd && mdl_has_std(m);
     rc = rc ? rc : mdl_predict(m, grid, yhat, with_std ? ystd : NULL, e);
     rc = rc ? rc : dl_tensor_convert(yhat, DL_F64, e);
@@ -499,8 +505,9 @@ static int basis_components(const char *model_path, const dl_tensor *grid, doubl
     rc = rc ? rc : dl_tensor_convert(w, DL_F64, e);
     size_t g = (size_t)grid->shape[0], p = rc ? 0 : bf_output_dim(d);
     if (rc == 0 && w->shape[0] != p)
-        rc = dl_fail(e, DL_EDATA, "%s: 'w' has %llu rows but the design has %zu columns",
-                     model_path, (unsigned long long)w->shape[0], p);
+        rc = dl_fail(e, DL_EDATA, "%s: 'w' has %llu row%s but the design has %zu column%s",
+                     model_path, (unsigned long long)w->shape[0],
+                     dl_plural((unsigned long long)w->shape[0]), p, dl_plural(p));
     double *phi = rc ? NULL : alloc_doubles(g, p, e);
     rc = rc ? rc : phi ? bf_apply(d, grid->data, g, phi, e) : e->code;
     if (rc == 0) {

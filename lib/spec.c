@@ -171,8 +171,8 @@ static int parse_layers(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
     if (want(n, SN_SEQ, "model.layers", e))
         return e->code;
     if (n->n == 0 || n->n > SPEC_LAYERS_MAX)
-        return sn_error(n, e, "model.layers: expected 1 to %d layers, found %zu",
-                        SPEC_LAYERS_MAX, n->n);
+        return sn_error(n, e, "model.layers: expected 1 to %d layer%s, found %zu",
+                        SPEC_LAYERS_MAX, dl_plural(SPEC_LAYERS_MAX), n->n);
     for (size_t i = 0; i < n->n; i++)
         if (parse_layer(n->vals[i], i, &s->layers[i], c, e))
             return e->code;
@@ -506,8 +506,8 @@ static int check_output(const dl_spec *s, const spec_ctx *c, dl_err *e)
     case NN_LOSS_BCE:
         if (out->activ != NN_SIGMOID || out->units != 1)
             return sn_error(c->loss, e, "loss bce needs a 1-unit sigmoid output layer, but "
-                            "layer %zu has %zu %s units (use multilabel_bce for several "
-                            "outputs)", last, out->units, act);
+                            "layer %zu has %zu %s unit%s (use multilabel_bce for several "
+                            "outputs)", last, out->units, act, dl_plural(out->units));
         return 0;
     case NN_LOSS_MLBCE:
         if (out->activ != NN_SIGMOID)

@@ -113,8 +113,9 @@ static int take_xy(dl_tensor_set *set, const char *label, dl_tensor *x, dl_tenso
     if (take_matrix(set, "x", label, x, e) || take_matrix(set, "y", label, y, e))
         return e->code;
     if (x->shape[0] != y->shape[0])
-        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu rows but 'y' has %llu", label,
-                       (unsigned long long)x->shape[0], (unsigned long long)y->shape[0]);
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", label,
+                       (unsigned long long)x->shape[0], dl_plural((unsigned long long)x->shape[0]),
+                       (unsigned long long)y->shape[0]);
     if (x->shape[0] == 0)
         return dl_fail(e, DL_EDATA, "%s: the data set is empty", label);
     return 0;
@@ -126,7 +127,7 @@ static int rows_alloc(tr_rows *r, size_t n, size_t d, size_t k, dl_err *e)
     r->x = floats(n * d);
     r->y = floats(n * k);
     if (!r->x || !r->y)
-        return dl_fail(e, DL_ENOMEM, "out of memory for %zu rows", n);
+        return dl_fail(e, DL_ENOMEM, "out of memory for %zu row%s", n, dl_plural(n));
     return 0;
 }
 
@@ -148,8 +149,9 @@ static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, dl_err
     if (t->spec.validation > 0 && n_val == 0)
         n_val = 1;
     if (n_val >= n)
-        return dl_fail(e, DL_EDATA, "%s: %zu rows leave no training rows after holding out "
-                       "%zu for validation (training.validation %g)", t->cfg->data_label, n,
+        return dl_fail(e, DL_EDATA, "%s: %zu row%s leave no training rows after holding out "
+                       "%zu for validation (training.validation %g)",
+                       t->cfg->data_label, n, dl_plural(n),
                        n_val, t->spec.validation);
     unsigned char *is_val = calloc(n, 1);
     uint64_t *perm = calloc(n, sizeof *perm);
@@ -198,9 +200,10 @@ static int load_val_set(trainer *t, dl_tensor_set *val, dl_tensor *y, dl_err *e)
     int rc = take_xy(val, t->cfg->val_label, &x, y, e);
     if (!rc && (x.shape[1] != t->d || y->shape[1] != t->k))
         rc = dl_fail(e, DL_EDATA, "%s: x is [%llu, %llu] and y [%llu, %llu], but the training "
-                     "data has %zu and %zu columns", t->cfg->val_label,
+                     "data has %zu and %zu column%s", t->cfg->val_label,
                      (unsigned long long)x.shape[0], (unsigned long long)x.shape[1],
-                     (unsigned long long)y->shape[0], (unsigned long long)y->shape[1], t->d, t->k);
+                     (unsigned long long)y->shape[0], (unsigned long long)y->shape[1], t->d, t->k,
+                     dl_plural(t->k));
     if (!rc && !(rc = rows_alloc(&t->val, (size_t)x.shape[0], t->d, t->k, e)))
         for (size_t i = 0; i < t->val.n; i++)
             copy_row(&t->val, i, &x, y, i, t->d, t->k);
@@ -220,8 +223,10 @@ static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_ten
         t->d = (size_t)x.shape[1];
         t->k = (size_t)y->shape[1];
         if (t->spec.input && t->spec.input != t->d)
-            rc = dl_fail(e, DL_EDATA, "%s: 'x' has %zu columns but the spec says model.input "
-                         "%llu", t->cfg->data_label, t->d, (unsigned long long)t->spec.input);
+            rc = dl_fail(e, DL_EDATA, "%s: 'x' has %zu column%s but the spec says model.input "
+                         "%llu",
+                         t->cfg->data_label, t->d, dl_plural(t->d),
+                         (unsigned long long)t->spec.input);
         t->spec.input = t->d;
     }
     if (!rc && val) {
@@ -363,9 +368,10 @@ static int get_state(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t 
 static int same_setup(const dl_spec *a, const dl_spec *b, dl_err *e)
 {
     if (a->n_layers != b->n_layers || a->input != b->input)
-        return dl_fail(e, DL_EDATA, "the checkpoint's network has %zu layers and %llu inputs, "
-                       "the spec and data %zu and %llu", b->n_layers,
-                       (unsigned long long)b->input, a->n_layers, (unsigned long long)a->input);
+        return dl_fail(e, DL_EDATA, "the checkpoint's network has %zu layer%s and %llu input%s, "
+                       "the spec and data %zu and %llu", b->n_layers, dl_plural(b->n_layers),
+                       (unsigned long long)b->input, dl_plural((unsigned long long)b->input),
+                       a->n_layers, (unsigned long long)a->input);
     for (size_t i = 0; i < a->n_layers; i++)
         if (a->layers[i].units != b->layers[i].units ||
             a->layers[i].activ != b->layers[i].activ || a->layers[i].param != b->layers[i].param)

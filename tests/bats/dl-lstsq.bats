@@ -279,3 +279,13 @@ cond_near() {
     [ "$status" -eq 0 ]
     [[ ${lines[0]} == *"condition number >2.12e+06 (more than X^T X can resolve; -m svd on the rows gives it)" ]]
 }
+
+@test "counts of one are singular: 1 column, 1 output, the network has 1 output" {
+    printf '1,2\n2,4\n3,7\n' | dl-tensor import --targets 1 > "$TMP/one.dlt"
+    run dl-lstsq -o "$TMP/one.ckpt" "$TMP/one.dlt"
+    [[ ${lines[0]} == "dl-lstsq: 3 rows, 1 column, 1 output, method svd, rank 1, "* ]]
+    printf 'model:\n  layers:\n    - {units: 2, activation: softmax}\nloss: ce\n' > "$TMP/ce.yaml"
+    printf '1,2,0,1\n2,4,1,0\n' | dl-tensor import --targets 2 > "$TMP/two.dlt"
+    run dl-train "$TMP/ce.yaml" -s 'model.layers=[{units: 1, activation: sigmoid}]' -s loss=mse "$TMP/two.dlt"
+    [[ $output == *"targets have 2 columns, the network has 1 output"* ]]
+}

@@ -62,7 +62,7 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     run dl-plot layers --script "$FIX/diag.tsv" -o "$T/l.svg"
     [[ "$output" == *"activations a: standard deviation"* ]]
     [[ "$output" == *"weight gradient: norm"* ]]
-    [[ "$output" == *"layer 3: sigmoid, 1 units"* ]]
+    [[ "$output" == *"layer 3: sigmoid, 1 unit"* ]]
     run dl-plot layers "$FIX/diag.tsv" -o "$T/l.svg"
     [ "$status" -eq 0 ]
     is_svg "$T/l.svg"

@@ -71,7 +71,7 @@ cubic() {
     dl-tensor import -t 1 "$FIX/train.csv" > "$TMP/t.dlt"
     run dl-predict "$TMP/cubic.ckpt" "$TMP/t.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == "dl-predict: "*"record 1 ('x'): x has 3 columns but the design takes 1 inputs"* ]]
+    [[ $output == "dl-predict: "*"record 1 ('x'): x has 3 columns but the design takes 1 input"* ]]
     printf '1\nnan\n' > "$TMP/nan.csv"
     dl-tensor import --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
     run dl-predict "$TMP/cubic.ckpt" "$TMP/nan.dlt"

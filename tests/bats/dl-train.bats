@@ -184,7 +184,7 @@ short() {
     dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish.csv" > "$TMP/f1.dlt"
     run dl-predict "$TMP/m.ckpt" < "$TMP/f1.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == *"x has 1 columns but the network takes 2"* ]]
+    [[ $output == *"x has 1 column but the network takes 2"* ]]
     run dl-train "$EX/fish2d.yaml" -q -s model.input=3 < "$TMP/f2.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"'x' has 2 columns but the spec says model.input 3"* ]]

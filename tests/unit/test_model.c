@@ -140,7 +140,7 @@ static void test_linear_without_design(void)
     }
     x.shape[1] = 1, x.shape[0] = 4; /* wrong column count */
     CHECK(m && mdl_predict(m, &x, &yhat, NULL, &e) == DL_EDATA);
-    CHECK(strstr(e.msg, "x has 1 columns but the model takes 2") != NULL);
+    CHECK(strstr(e.msg, "x has 1 column but the model takes 2") != NULL);
     mdl_free(m);
     dl_tensor_free(&x);
     dl_set_free(&s);

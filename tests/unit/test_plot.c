@@ -79,7 +79,7 @@ static void test_layers_panels(void)
     CHECK(s && strstr(s, "set multiplot layout 1, 2"));
     CHECK(s && strstr(s, "activations a: standard deviation"));
     CHECK(s && !strstr(s, "pre-activations z: mean"));
-    CHECK(s && strstr(s, "\"layer 2: identity, 1 units\""));
+    CHECK(s && strstr(s, "\"layer 2: identity, 1 unit\""));
     CHECK(s && strstr(s, "$layer1 << EOD\n1 2 0.2\n2 2.5 0.3\nEOD"));
     free(s);
     s = script_of("epoch\tloss\n1\t1\n", pl_layers_script, 0, &e);
