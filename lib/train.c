@@ -84,8 +84,6 @@ static uint64_t nonfinite_row(const dl_tensor *t)
 static int take_matrix(dl_tensor_set *set, const char *name, const char *label, dl_tensor *t,
                        dl_err *e)
 {
-    if (set->count == 0)
-        return st_fail_empty(label, e);
     if (!dl_set_take(set, name, t))
         return strcmp(name, "y") == 0
                    ? dl_fail(e, DL_EDATA, "%s: no 'y' record: dl-train needs targets "
@@ -110,6 +108,8 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
 /* x and y of a set, as matrices with the same number of rows. */
 static int take_xy(dl_tensor_set *set, const char *label, dl_tensor *x, dl_tensor *y, dl_err *e)
 {
+    if (set->count == 0)
+        return st_fail_empty(label, e);
     if (take_matrix(set, "x", label, x, e) || take_matrix(set, "y", label, y, e))
         return e->code;
     if (x->shape[0] != y->shape[0])

@@ -125,7 +125,7 @@ static void test_errors(void)
     expect_error(fish2d, newline_key, 1, "-s '2, act?ivation: x}?'");
     expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
                  "training: {epochs: \"a\\nb\\tc\"}\n", NULL, 0,
-                 "training.epochs: expected a whole number, found 'a?b?c'");
+                 "training.epochs: expected a whole number, found the quoted string 'a?b?c'");
 }
 
 static void test_round_trip(void)

@@ -259,7 +259,13 @@ static void test_no_rows_to_take(void)
     uint64_t rows;
     dl_set_init(&s);
     CHECK(ds_rows(&s, &rows, "empty", &e) == DL_EDATA);
-    CHECK_STR(e.msg, "empty: no 'x', 'y' or 'yhat' record to take rows from");
+    CHECK_STR(e.msg, "empty: the input is empty (did the previous command fail?)");
+    dl_tensor w;
+    CHECK(dl_tensor_alloc2(&w, "w", DL_F64, 2, 2, &e) == 0);
+    CHECK(dl_set_add(&s, &w, &e) == 0);
+    CHECK(ds_rows(&s, &rows, "no-rows", &e) == DL_EDATA);
+    CHECK_STR(e.msg, "no-rows: no 'x', 'y' or 'yhat' record to take rows from");
+    dl_set_free(&s);
 }
 
 /* Random text from the characters that matter to the parser: every input
