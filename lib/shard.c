@@ -32,14 +32,18 @@ static int count_rows(const char *path, uint64_t *x_rows, uint64_t *y_rows, dl_e
         if ((rc = st_seek_payload(r, &h, e)))
             break;
     }
+    uint64_t records = st_reader_records(r);
     st_reader_close(r);
     if (rc)
         return rc;
+    if (records == 0)
+        return st_fail_empty(path, e);
     if (!have_x || !have_y)
         return dl_fail(e, DL_EDATA, "%s: no '%s' record", path, have_x ? "y" : "x");
     if (*x_rows != *y_rows)
-        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu rows but 'y' has %llu", path,
-                       (unsigned long long)*x_rows, (unsigned long long)*y_rows);
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", path,
+                       (unsigned long long)*x_rows, dl_plural((unsigned long long)*x_rows),
+                       (unsigned long long)*y_rows);
     return 0;
 }
 
@@ -109,8 +113,8 @@ int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share 
         return e->code;
     uint64_t p = (uint64_t)parts, i = (uint64_t)part;
     if (rows < p)
-        return dl_fail(e, DL_EDATA, "%s: %llu rows cannot be shared by %d processes", path,
-                       (unsigned long long)rows, parts);
+        return dl_fail(e, DL_EDATA, "%s: %llu row%s cannot be shared by %d processes", path,
+                       (unsigned long long)rows, dl_plural((unsigned long long)rows), parts);
     share->rows = rows;
     share->first = i * (rows / p) + (i < rows % p ? i : rows % p);
     share->count = rows / p + (i < rows % p);
