@@ -304,8 +304,8 @@ static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
     return rc;
 }
 
-/* Both outputs are written in full before either is committed; if the
- * second cannot be committed the first is removed again. */
+/* Both outputs are written in full and committed together: a failure
+ * leaves both paths as they were. */
 static int cmd_split(args *a, dl_err *e)
 {
     if (a->nfiles != 3)
@@ -332,10 +332,9 @@ static int cmd_split(args *a, dl_err *e)
     if (rc) {
         st_writer_abort(w1);
         st_writer_abort(w2);
-    } else if ((rc = st_writer_close(w1, e)) != 0) {
-        st_writer_abort(w2);
-    } else if ((rc = st_writer_close(w2, e)) != 0 && strcmp(a->files[1], "-") != 0) {
-        unlink(a->files[1]);
+    } else {
+        st_writer *both[] = {w1, w2};
+        rc = st_writer_close_all(both, 2, e);
     }
     free(idx);
     dl_set_free(&set);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "dist.h"
+#include "outfile.h"
 #include "shard.h"
 #include "spec.h"
 #include "stream.h"
@@ -144,12 +145,9 @@ static int read_rows(const dd_group *g, const char *path, dl_tensor_set *set, sh
     return st_read_set(path, set, e);
 }
 
-static int open_text(const char *path, FILE **f, dl_err *e)
+static int open_text(const char *path, dl_outfile *o, FILE **f, dl_err *e)
 {
-    if (!path)
-        return 0;
-    *f = fopen(path, "w");
-    return *f ? 0 : dl_fail_errno(e, "%s", path);
+    return path ? dl_outfile_fopen(o, path, f, e) : 0;
 }
 
 static void catch_signals(void)
@@ -169,14 +167,19 @@ typedef struct run {
     dl_spec spec;
     dl_tensor_set data, val, resume, init_from, ckpt;
     FILE *log, *diag;
+    dl_outfile log_file, diag_file;
+    int keep_logs; /* set once the checkpoint is written: the logs go with it */
     st_writer *out;
 } run;
 
-static int close_text(FILE *f, const char *path, dl_err *e)
+/* Commits a --log or --diagnostics file (keep) or removes it; the first
+ * error is the one reported. */
+static void close_text(dl_outfile *o, FILE *f, int keep, dl_err *e)
 {
-    if (f && fclose(f) != 0 && e->code == 0)
-        return dl_fail_errno(e, "%s", path);
-    return 0;
+    dl_err err;
+    dl_err_clear(&err);
+    if (f && dl_outfile_fclose(o, f, keep, &err) && e->code == 0)
+        *e = err;
 }
 
 /* A path as messages name it: "-" is standard input; NULL stays NULL. */
@@ -197,7 +200,8 @@ static int train(const args *a, run *r, dl_err *e)
         (val_path && read_rows(&r->group, val_path, &r->val, &r->val_share, e)) ||
         (a->resume && st_read_set(a->resume, &r->resume, e)) ||
         (a->init_from && st_read_set(a->init_from, &r->init_from, e)) ||
-        (writes && (open_text(a->log, &r->log, e) || open_text(a->diag, &r->diag, e))))
+        (writes && (open_text(a->log, &r->log_file, &r->log, e) ||
+                    open_text(a->diag, &r->diag_file, &r->diag, e))))
         return e->code;
     if (a->threads > 0)
         openblas_set_num_threads((int)a->threads);
@@ -234,6 +238,7 @@ static int train(const args *a, run *r, dl_err *e)
         *e = we;
         return wrc;
     }
+    r->keep_logs = 1;
     return rc;
 }
 
@@ -265,8 +270,8 @@ int main(int argc, char **argv)
     if (joined && !r.group.agreed)
         rc = dd_agree(&r.group, rc, NULL, NULL, 0, &e);
     st_writer_abort(r.out);
-    close_text(r.log, a.log, &e);
-    close_text(r.diag, a.diag, &e);
+    close_text(&r.log_file, r.log, r.keep_logs, &e);
+    close_text(&r.diag_file, r.diag, r.keep_logs, &e);
     dl_set_free(&r.data);
     dl_set_free(&r.val);
     dl_set_free(&r.resume);

@@ -38,39 +38,22 @@ static int out_open(out_file *o, const char *path, int binary, dl_err *e)
         return 0;
     }
     o->label = path;
-    if (dl_outfile_open(&o->file, path, e))
-        return e->code;
-    if (!(o->f = fdopen(o->file.fd, "wb"))) {
-        int rc = dl_fail_errno(e, "%s: cannot create", path);
-        close(o->file.fd);
-        dl_outfile_abort(&o->file);
-        return rc;
-    }
-    return 0;
+    return dl_outfile_fopen(&o->file, path, &o->f, e);
 }
 
 static void out_abort(out_file *o)
 {
-    if (o->file.path) {
-        fclose(o->f);
-        dl_outfile_abort(&o->file);
-    }
+    if (o->file.path)
+        dl_outfile_fclose(&o->file, o->f, 0, NULL);
 }
 
 static int out_commit(out_file *o, dl_err *e)
 {
-    int rc = 0;
+    if (o->file.path)
+        return dl_outfile_fclose(&o->file, o->f, 1, e);
     if (fflush(o->f) != 0 || ferror(o->f))
-        rc = dl_fail_errno(e, "%s: write failed", o->label);
-    if (o->file.path) {
-        if (fclose(o->f) != 0 && !rc)
-            rc = dl_fail_errno(e, "%s: write failed", o->label);
-        if (rc)
-            dl_outfile_abort(&o->file);
-        else
-            rc = dl_outfile_commit(&o->file, e);
-    }
-    return rc;
+        return dl_fail_errno(e, "%s: write failed", o->label);
+    return 0;
 }
 
 /* ------------------------- what gets exported ------------------------- */

@@ -1,15 +1,34 @@
 #include "outfile.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int open_in_place(dl_outfile *o, const char *path, dl_err *e)
+/* /dev/stdout, /dev/fd/N, /proc/self/fd/N: names of an open descriptor,
+ * which may look like a regular file but are links the system owns. */
+static int is_descriptor_alias(const char *path)
 {
-    o->fd = open(path, O_WRONLY | O_CLOEXEC);
+    char target[8];
+    ssize_t n = readlink(path, target, sizeof target);
+    if (n >= 6 && memcmp(target, "/proc/", 6) == 0)
+        return 1;
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX], real[PATH_MAX];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    return realpath(dir, real) && strncmp(real, "/proc/", 6) == 0;
+}
+
+static int open_in_place(dl_outfile *o, const char *path, int truncate, dl_err *e)
+{
+    o->fd = open(path, O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0));
     if (o->fd < 0)
         return dl_fail_errno(e, "%s: cannot open for writing", path);
     if (!(o->path = strdup(path))) {
@@ -19,8 +38,23 @@ static int open_in_place(dl_outfile *o, const char *path, dl_err *e)
     return 0;
 }
 
+/* The replaced file's permission bits, owner and group (each where the
+ * system allows: only root may give a file away), else the umask's. */
+static void set_mode(int fd, const struct stat *old)
+{
+    if (old) {
+        if (fchown(fd, old->st_uid, old->st_gid) != 0)
+            (void)!fchown(fd, (uid_t)-1, old->st_gid);
+        (void)fchmod(fd, old->st_mode & 0777);
+        return;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    (void)fchmod(fd, 0666 & ~mask);
+}
+
 /* ".NAME.XXXXXX" in the target's directory, so the rename stays on one file system. */
-static int open_temporary(dl_outfile *o, const char *path, dl_err *e)
+static int open_temporary(dl_outfile *o, const char *path, const struct stat *old, dl_err *e)
 {
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0, need = strlen(path) + 16;
@@ -41,9 +75,7 @@ static int open_temporary(dl_outfile *o, const char *path, dl_err *e)
         o->path = o->final = NULL;
         return e->code;
     }
-    mode_t mask = umask(0);
-    umask(mask);
-    (void)fchmod(o->fd, 0666 & ~mask);
+    set_mode(o->fd, old);
     return 0;
 }
 
@@ -52,29 +84,110 @@ int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e)
     struct stat st;
     memset(o, 0, sizeof *o);
     o->fd = -1;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-        return open_in_place(o, path, e);
-    return open_temporary(o, path, e);
+    int exists = stat(path, &st) == 0;
+    if ((exists && !S_ISREG(st.st_mode)) || is_descriptor_alias(path))
+        return open_in_place(o, path, exists && S_ISREG(st.st_mode), e);
+    return open_temporary(o, path, exists ? &st : NULL, e);
 }
 
-int dl_outfile_commit(dl_outfile *o, dl_err *e)
+static void finish(dl_outfile *o)
 {
-    int rc = 0;
-    if (o->final && rename(o->path, o->final) != 0)
-        rc = dl_fail_errno(e, "%s: cannot move the finished file into place", o->final);
-    if (rc)
-        unlink(o->path);
     free(o->path);
     free(o->final);
     o->path = o->final = NULL;
+}
+
+/* A hard link to the file about to be replaced (the link itself when it
+ * is a symbolic link), so that it can be put back: *backup stays NULL when
+ * there is no such file. */
+static int keep_previous(const dl_outfile *o, char **backup, dl_err *e)
+{
+    size_t need = strlen(o->path) + 2;
+    if (!(*backup = malloc(need)))
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", o->final);
+    snprintf(*backup, need, "%s~", o->path);
+    if (linkat(AT_FDCWD, o->final, AT_FDCWD, *backup, 0) == 0)
+        return 0;
+    free(*backup);
+    *backup = NULL;
+    if (errno == ENOENT)
+        return 0;
+    return dl_fail_errno(e, "%s: cannot keep the previous file while replacing it", o->final);
+}
+
+int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
+{
+    size_t last = n, done = n; /* the entries before done were renamed */
+    for (size_t i = 0; i < n; i++)
+        if (o[i]->final)
+            last = i;
+    char **backup = calloc(n ? n : 1, sizeof *backup);
+    int rc = backup ? 0 : dl_fail(e, DL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (!o[i]->final)
+            continue;
+        if (i != last && keep_previous(o[i], &backup[i], e))
+            rc = e->code;
+        else if (rename(o[i]->path, o[i]->final) != 0)
+            rc = dl_fail_errno(e, "%s: cannot move the finished file into place", o[i]->final);
+        if (rc)
+            done = i;
+    }
+    if (!backup)
+        done = 0;
+    for (size_t i = done; rc && i-- > 0;) { /* undo, newest first */
+        if (!o[i]->final)
+            continue;
+        if (backup[i] ? rename(backup[i], o[i]->final) == 0 : unlink(o[i]->final) == 0) {
+            free(backup[i]);
+            backup[i] = NULL;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (backup && backup[i]) {
+            unlink(backup[i]);
+            free(backup[i]);
+        }
+        if (rc && o[i]->final && i >= done)
+            unlink(o[i]->path); /* not renamed: still the temporary */
+        finish(o[i]);
+    }
+    free(backup);
     return rc;
 }
+
+int dl_outfile_commit(dl_outfile *o, dl_err *e) { return dl_outfile_commit_all(&o, 1, e); }
 
 void dl_outfile_abort(dl_outfile *o)
 {
     if (o->final && o->path)
         unlink(o->path);
-    free(o->path);
-    free(o->final);
-    o->path = o->final = NULL;
+    finish(o);
+}
+
+int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e)
+{
+    *f = NULL;
+    if (dl_outfile_open(o, path, e))
+        return e->code;
+    if (!(*f = fdopen(o->fd, "wb"))) {
+        int rc = dl_fail_errno(e, "%s: cannot open for writing", path);
+        close(o->fd);
+        dl_outfile_abort(o);
+        return rc;
+    }
+    return 0;
+}
+
+int dl_outfile_fclose(dl_outfile *o, FILE *f, int keep, dl_err *e)
+{
+    int rc = 0;
+    if (keep && (fflush(f) != 0 || ferror(f)))
+        rc = dl_fail_errno(e, "%s: write failed", o->final ? o->final : o->path);
+    if (fclose(f) != 0 && keep && !rc)
+        rc = dl_fail_errno(e, "%s: write failed", o->final ? o->final : o->path);
+    if (keep && !rc)
+        return dl_outfile_commit(o, e);
+    dl_outfile_abort(o);
+    return rc;
 }

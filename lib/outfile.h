@@ -1,11 +1,23 @@
-/* outfile.h - atomic output files, shared by every tool that writes -o FILE.
+/* outfile.h - atomic output files, shared by every tool that writes a file
+ * it is named (-o FILE, --log, --diagnostics, plots, exports).
  *
- * A regular (or new) file is written as a temporary beside it and renamed
- * into place on commit, so a failed run never leaves a partial file.  An
- * existing device or FIFO (/dev/null, a named pipe) is written in place:
- * renaming a temporary over it would replace the device itself. */
+ * The rule, the same for every such file:
+ *  - A new file, an existing regular file, or a symbolic link is written as
+ *    a temporary ".NAME.XXXXXX" beside it and renamed over it on commit, so
+ *    a failed run never leaves a partial file, and a symbolic link is
+ *    replaced by the new file: its target is never written.
+ *  - A replaced regular file keeps its permission bits (and its owner and
+ *    group where the system allows); a new file gets 0666 & ~umask.
+ *  - An existing device or FIFO (/dev/null, a named pipe), or a descriptor
+ *    alias such as /dev/stdout or /dev/fd/N, is written in place: renaming
+ *    a temporary over it would replace the device or link itself.
+ *  - A failed command removes only the temporaries it created; it never
+ *    unlinks a path it was given. */
 #ifndef DL_OUTFILE_H
 #define DL_OUTFILE_H
+
+#include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -15,11 +27,23 @@ typedef struct dl_outfile {
     char *final; /* the target when path is a temporary, else NULL */
 } dl_outfile;
 
-/* Opens path for writing; the file gets mode 0666 & ~umask. */
+/* Opens path for writing by the rule above. */
 int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e);
 /* After the caller closed the fd: moves the temporary into place. */
 int dl_outfile_commit(dl_outfile *o, dl_err *e);
+/* Commits n outfiles (fds closed) as one output: if a rename fails, the
+ * files already renamed get their previous contents back (or are removed
+ * again when there was none), so every path is as it was.  Entries written
+ * in place, or zeroed, are skipped.  Every entry is finished either way. */
+int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e);
 /* After the caller closed the fd: removes the temporary.  Safe on a zeroed o. */
 void dl_outfile_abort(dl_outfile *o);
+
+/* dl_outfile_open with a stdio stream on the fd. */
+int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e);
+/* Closes f; commits the file when keep is set and every write succeeded,
+ * else removes the temporary.  A failed write is the error (DL_EIO); e may
+ * be NULL when keep is 0. */
+int dl_outfile_fclose(dl_outfile *o, FILE *f, int keep, dl_err *e);
 
 #endif

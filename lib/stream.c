@@ -747,17 +747,32 @@ int st_copy_record(st_reader *r, const st_header *h, st_writer *w, dl_err *e)
     return write_header(w, h, e) || pass_payload(r, h, w, e) ? e->code : 0;
 }
 
-int st_writer_close(st_writer *w, dl_err *e)
+/* Writes out the buffer and closes the file, without committing it. */
+static int writer_flush_close(st_writer *w, dl_err *e)
 {
     int rc = flush_buf(w, e);
     if (w->owns_fd && close(w->fd) != 0 && !rc)
         rc = dl_fail_errno(e, "%s: write failed", w->label);
     w->owns_fd = 0;
-    if (!rc)
-        rc = dl_outfile_commit(&w->out, e);
-    st_writer_abort(w);
     return rc;
 }
+
+int st_writer_close_all(st_writer *const *w, size_t n, dl_err *e)
+{
+    dl_outfile *files[4] = {0};
+    int rc = n > sizeof files / sizeof *files ? dl_fail(e, DL_EUSAGE, "too many outputs") : 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        rc = writer_flush_close(w[i], e);
+        files[i] = &w[i]->out;
+    }
+    if (!rc)
+        rc = dl_outfile_commit_all(files, n, e);
+    for (size_t i = 0; i < n; i++)
+        st_writer_abort(w[i]);
+    return rc;
+}
+
+int st_writer_close(st_writer *w, dl_err *e) { return st_writer_close_all(&w, 1, e); }
 
 void st_writer_abort(st_writer *w)
 {

@@ -88,7 +88,8 @@ enum st_writer_flags {
 
 /* path NULL or "-" writes standard output, which must not be a terminal.
  * A named file is written to a temporary beside it and renamed into place
- * by st_writer_close, so a failed run never leaves a partial file. */
+ * by st_writer_close, so a failed run never leaves a partial file (the
+ * rules for files are outfile.h's). */
 int st_writer_open(st_writer **w, const char *path, int flags, dl_err *e);
 int st_writer_from_fd(st_writer **w, int fd, const char *label, int flags, dl_err *e);
 int st_write(st_writer *w, const dl_tensor *t, dl_err *e);
@@ -96,6 +97,10 @@ int st_write_data(st_writer *w, const char *name, int dtype, int rank,
                   const uint64_t *shape, const void *data, dl_err *e);
 /* Flushes and commits; frees w in every case. */
 int st_writer_close(st_writer *w, dl_err *e);
+/* Closes n writers as one output: all are flushed and closed before any
+ * file is moved into place, and a failure leaves every path as it was
+ * (dl_outfile_commit_all).  Frees them all in every case. */
+int st_writer_close_all(st_writer *const *w, size_t n, dl_err *e);
 /* Discards a partial output (removes the temporary); frees w.  NULL is ok. */
 void st_writer_abort(st_writer *w);
 

@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# Output files: a failed command leaves every path as it was, a replaced
+# file keeps its permissions, symbolic links are replaced and never written
+# through, and every output file follows the same rule (see dl-tensor(1)).
+
+setup() {
+    F=$DL_TEST_ROOT/tests/fixtures
+    TMP=$BATS_TEST_TMPDIR
+    printf 'a,b,y\n1,2,3\n4,5,6\n7,8,9\n10,11,12\n' > "$TMP/d.csv"
+    dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/d.dlt"
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\noptimizer: {name: sgd, lr: 0.01}\ntraining: {epochs: 2, batch_size: 2, seed: 1}\n' > "$TMP/net.yaml"
+}
+
+teardown() {
+    # an immutable file (rename test) would keep bats from cleaning up
+    [ -e "$TMP/locked.dlt" ] && chattr -i "$TMP/locked.dlt" 2>/dev/null
+    return 0
+}
+
+# Only our own temporaries start with a dot here.
+no_temporaries() {
+    local left
+    left=$(find "$1" -maxdepth 1 -name '.*.??????*' | head -n 5)
+    [ -z "$left" ] || { echo "left behind: $left"; return 1; }
+}
+
+@test "split: a failing second output leaves a precious first output untouched" {
+    echo precious > "$TMP/keep.dlt"
+    run dl-tensor split --fraction 0.5 "$TMP/d.dlt" "$TMP/keep.dlt" /dev/full
+    [ "$status" -eq 3 ]
+    [[ $output == *"/dev/full"* ]]
+    [ "$(cat "$TMP/keep.dlt")" = precious ]
+    # a new first output is not created either
+    run dl-tensor split --fraction 0.5 "$TMP/d.dlt" "$TMP/new.dlt" /dev/full
+    [ "$status" -eq 3 ]
+    [ ! -e "$TMP/new.dlt" ]
+    no_temporaries "$TMP"
+}
+
+@test "split: a FIFO as first output is never unlinked when the second fails" {
+    mkfifo "$TMP/fifo"
+    timeout 20 cat "$TMP/fifo" > /dev/null &   # the reader the FIFO waits for
+    run timeout 20 dl-tensor split --fraction 0.5 "$TMP/d.dlt" "$TMP/fifo" /dev/full
+    wait
+    [ "$status" -eq 3 ]
+    [ -p "$TMP/fifo" ]
+    if [ "$(id -u)" -eq 0 ]; then   # a device node of our own, never the system's
+        mknod "$TMP/null" c 1 3
+        run dl-tensor split --fraction 0.5 "$TMP/d.dlt" "$TMP/null" /dev/full
+        [ "$status" -eq 3 ]
+        [ -c "$TMP/null" ]
+    fi
+}
+
+@test "split: when the second file cannot be moved into place, the first gets its old contents back" {
+    [ "$(id -u)" -eq 0 ] || skip "needs root to make a file immutable"
+    echo first > "$TMP/one.dlt"
+    echo locked > "$TMP/locked.dlt"
+    chattr +i "$TMP/locked.dlt" 2>/dev/null || skip "this file system has no immutable files"
+    run dl-tensor split --fraction 0.5 "$TMP/d.dlt" "$TMP/one.dlt" "$TMP/locked.dlt"
+    chattr -i "$TMP/locked.dlt"
+    [ "$status" -eq 3 ]
+    [[ $output == *"locked.dlt: cannot move the finished file into place"* ]]
+    [ "$(cat "$TMP/one.dlt")" = first ]
+    [ "$(cat "$TMP/locked.dlt")" = locked ]
+    no_temporaries "$TMP"
+    # and a first output that did not exist is gone again
+    chattr +i "$TMP/locked.dlt"
+    run dl-tensor split --fraction 0.5 "$TMP/d.dlt" "$TMP/two.dlt" "$TMP/locked.dlt"
+    chattr -i "$TMP/locked.dlt"
+    [ "$status" -eq 3 ]
+    [ ! -e "$TMP/two.dlt" ]
+    no_temporaries "$TMP"
+}
+
+@test "-o over an existing file keeps its permissions; a new file follows the umask" {
+    echo old > "$TMP/priv.dlt"
+    chmod 600 "$TMP/priv.dlt"
+    dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/priv.dlt"
+    [ "$(stat -c %a "$TMP/priv.dlt")" = 600 ]
+    dl-tensor info "$TMP/priv.dlt" > /dev/null
+    chmod 640 "$TMP/priv.dlt"
+    dl-tensor export -o "$TMP/priv.dlt" "$TMP/d.dlt"
+    [ "$(stat -c %a "$TMP/priv.dlt")" = 640 ]
+    (umask 077 && dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/new077.dlt")
+    [ "$(stat -c %a "$TMP/new077.dlt")" = 600 ]
+    (umask 022 && dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/new022.dlt")
+    [ "$(stat -c %a "$TMP/new022.dlt")" = 644 ]
+    echo old > "$TMP/log.tsv"
+    chmod 600 "$TMP/log.tsv"
+    (umask 022 && dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" --log "$TMP/log.tsv")
+    [ "$(stat -c %a "$TMP/log.tsv")" = 600 ]
+}
+
+@test "-o keeps the group of the replaced file where it can" {
+    [ "$(id -u)" -eq 0 ] || skip "only root may give a file to any group"
+    echo old > "$TMP/g.dlt"
+    chgrp 12345 "$TMP/g.dlt"
+    dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/g.dlt"
+    [ "$(stat -c %g "$TMP/g.dlt")" = 12345 ]
+}
+
+@test "--log and --diagnostics replace a symbolic link, never write through it, like -o" {
+    echo target > "$TMP/target"
+    ln -s target "$TMP/log.tsv"
+    ln -s target "$TMP/diag.tsv"
+    ln -s target "$TMP/c.ckpt"
+    dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" --log "$TMP/log.tsv" \
+        --diagnostics "$TMP/diag.tsv"
+    [ "$(cat "$TMP/target")" = target ]
+    for f in log.tsv diag.tsv c.ckpt; do
+        [ -f "$TMP/$f" ] && [ ! -L "$TMP/$f" ]
+    done
+    [[ $(head -n 1 "$TMP/log.tsv") == epoch*train_loss* ]]
+    [[ $(head -n 1 "$TMP/diag.tsv") == epoch*layer* ]]
+    no_temporaries "$TMP"
+}
+
+@test "--log and --diagnostics are written atomically: a failed run leaves the old files" {
+    echo old-log > "$TMP/log.tsv"
+    echo old-diag > "$TMP/diag.tsv"
+    run dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o /dev/full --log "$TMP/log.tsv" \
+        --diagnostics "$TMP/diag.tsv"
+    [ "$status" -eq 3 ]
+    [ "$(cat "$TMP/log.tsv")" = old-log ]
+    [ "$(cat "$TMP/diag.tsv")" = old-diag ]
+    no_temporaries "$TMP"
+    # a log on a full disk is an error, not a silently short file
+    run dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" --log /dev/full
+    [ "$status" -eq 3 ]
+    [[ $output == *"/dev/full: write failed"* ]]
+}
+
+@test "-o through a descriptor alias (/proc/self/fd/1, /dev/fd/1) writes the redirected file in place" {
+    # (not /dev/stdout itself: a regression would replace the system's link)
+    ln -s /proc/self/fd/1 "$TMP/alias"
+    dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/alias" > "$TMP/via-alias.dlt"
+    cmp "$TMP/d.dlt" "$TMP/via-alias.dlt"
+    [ -L "$TMP/alias" ]
+    dl-tensor export -o /dev/fd/1 "$TMP/d.dlt" > "$TMP/via-fd.csv"
+    dl-tensor export "$TMP/d.dlt" | cmp - "$TMP/via-fd.csv"
+}
