@@ -57,7 +57,14 @@ rows() { tail -n +2 "$1" | wc -l; }
     # below slurm.sh's --signal=B:TERM@120, so the signal is due at once, and
     # slurmctld sends it at its next periodic check of the limits (every
     # 30 s), before the limit itself.
-    wait_lines 120 "$T/sweep/runs/cut.log.tsv" 2
+    # (the log is written to a temporary beside it until dl-train ends)
+    local i part=
+    for ((i = 0; i < 600; i++)); do
+        part=$(find "$T/sweep/runs" -name '.cut.log.tsv.*' 2>/dev/null | head -n 1)
+        [ -z "$part" ] || break
+        sleep 0.2
+    done
+    wait_lines 120 "$part" 2
     scontrol update JobId="$job" TimeLimit=$(($(run_seconds "$job") / 60 + 2))
     wait_job 300 "$job"
     scontrol show job -o "$job"
