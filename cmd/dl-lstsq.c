@@ -175,6 +175,7 @@ static int parse_args(int argc, char **argv, lstsq_args *a, dl_err *e)
 
 int main(int argc, char **argv)
 {
+    cli_start(TOOL);
     lstsq_args a;
     dl_err e = {0};
     int parsed = parse_args(argc, argv, &a, &e);

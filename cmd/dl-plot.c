@@ -123,6 +123,7 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
 
 int main(int argc, char **argv)
 {
+    cli_start(TOOL);
     plot_args a;
     dl_err e = {0};
     int rc = parse_args(argc, argv, &a, &e);

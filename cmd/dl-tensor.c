@@ -362,6 +362,7 @@ static int run(args *a, dl_err *e)
 
 int main(int argc, char **argv)
 {
+    cli_start(TOOL);
     dl_err e;
     dl_err_clear(&e);
     args a;

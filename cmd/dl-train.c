@@ -3,7 +3,6 @@
  * lib/train; see man/dl-train.1. */
 #include <cblas.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +12,12 @@
 #include "dist.h"
 #include "outfile.h"
 #include "shard.h"
+#include "sig.h"
 #include "spec.h"
 #include "stream.h"
 #include "train.h"
 
 static const char *const TOOL = "dl-train";
-
-/* The only mutable static: set by SIGINT/SIGTERM, read by the training loop
- * at the end of each batch. */
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static void usage(void)
 {
@@ -59,7 +49,8 @@ static void usage(void)
            "\n"
            "Exit status: 0 ok, 1 bad data or spec, 2 bad usage, 3 input/output error,\n"
            "4 out of memory, 5 NaN/Inf loss (the best checkpoint so far is written),\n"
-           "6 interrupted by SIGINT/SIGTERM (the best checkpoint so far is written).\n");
+           "6 interrupted by SIGINT/SIGTERM/SIGHUP (while training: the best checkpoint so\n"
+           "far is written; a second signal ends it at once, writing nothing).\n");
 }
 
 enum { OPT_VAL = 256, OPT_RESUME, OPT_INIT, OPT_LOG, OPT_DIAG, OPT_PRINT, OPT_ZLIB };
@@ -150,16 +141,6 @@ static int open_text(const char *path, dl_outfile *o, FILE **f, dl_err *e)
     return path ? dl_outfile_fopen(o, path, f, e) : 0;
 }
 
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* Everything a run holds, freed in one place. */
 typedef struct run {
     dd_group group;          /* the processes of a data-parallel run (or one) */
@@ -213,7 +194,9 @@ static int train(const args *a, run *r, dl_err *e)
         .progress_bar = !a->quiet && writes && isatty(STDERR_FILENO),
         .log = r->log,
         .diagnostics = r->diag,
-        .stop = &stop_requested,
+        /* from here to the end, a first signal asks for the best checkpoint (also of a
+         * launcher that stops the other ranks); a second one still ends the run at once */
+        .stop = sig_defer(),
         .resume = a->resume ? &r->resume : NULL,
         .init_from = a->init_from ? &r->init_from : NULL,
         .ckpt_label = stdin_label(a->resume ? a->resume : a->init_from),
@@ -221,7 +204,6 @@ static int train(const args *a, run *r, dl_err *e)
         .data_share = r->group.size > 1 ? &r->data_share : NULL,
         .val_share = r->group.size > 1 && val_path ? &r->val_share : NULL,
     };
-    catch_signals();
     int rc = tr_train(&c, &r->data, val_path ? &r->val : NULL, &r->ckpt, e);
     if ((rc && rc != DL_ENUM && rc != DL_EINTR) || !writes)
         return rc;
@@ -244,6 +226,7 @@ static int train(const args *a, run *r, dl_err *e)
 
 int main(int argc, char **argv)
 {
+    cli_start(TOOL);
     args a = {0};
     run r;
     dl_err e;

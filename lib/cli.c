@@ -1,12 +1,17 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdio_ext.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "sig.h"
 
 int cli_double(const char *opt, const char *s, double *out, dl_err *e)
 {
@@ -42,6 +47,37 @@ int cli_u64(const char *opt, const char *s, uint64_t *out, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "%s: '%s' is not a non-negative whole number", opt, s);
     *out = (uint64_t)v;
     return 0;
+}
+
+/* Output nobody will read is an error, as gnulib's close_stdout has it; a
+ * closed descriptor is one only when something was written to it. */
+static void check_stdout(void)
+{
+    int pending = __fpending(stdout) > 0, failed = ferror(stdout);
+    errno = 0;
+    if (fclose(stdout) != 0 && (pending || errno != EBADF))
+        failed = 1;
+    if (!failed)
+        return;
+    int saved = errno;
+    fprintf(stderr, "%s: standard output: write failed%s%s\n", sig_tool(), saved ? ": " : "",
+            saved ? strerror(saved) : "");
+    _exit(DL_EIO); /* exit() again from an exit handler is undefined */
+}
+
+void cli_start(const char *tool)
+{
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+        if (got >= 0 && got != fd) {
+            dup2(got, fd);
+            close(got);
+        }
+    }
+    sig_install(tool);
+    atexit(check_stdout);
 }
 
 void cli_version(const char *tool) { printf("%s (dl toolkit) %s\n", tool, DL_VERSION); }

@@ -17,6 +17,14 @@
 int cli_double(const char *opt, const char *s, double *out, dl_err *e);
 int cli_long(const char *opt, const char *s, long min, long max, long *out, dl_err *e);
 int cli_u64(const char *opt, const char *s, uint64_t *out, dl_err *e);
+/* The first call of every main: a closed standard descriptor (`>&-`) is
+ * reopened on /dev/null the wrong way round, so that using it fails instead
+ * of writing into whatever file would get its number; the signal handlers
+ * are installed (sig.h: exit 6, temporaries removed); and at exit standard
+ * output is flushed and closed: a failed write (a full disk, a closed
+ * descriptor) ends the process with status 3 and one line, instead of
+ * success with the output lost. */
+void cli_start(const char *tool);
 /* Prints "tool version" on stdout. */
 void cli_version(const char *tool);
 /* Prints "tool: message" and a hint to run --help, returns DL_EUSAGE. */

@@ -1,5 +1,7 @@
 #include "outfile.h"
 
+#include "sig.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -53,6 +55,16 @@ static void set_mode(int fd, const struct stat *old)
     (void)fchmod(fd, 0666 & ~mask);
 }
 
+/* Frees o's names; a temporary's is no longer the signal handler's. */
+static void finish(dl_outfile *o)
+{
+    if (o->final)
+        sig_release_temporary(o->path);
+    free(o->path);
+    free(o->final);
+    o->path = o->final = NULL;
+}
+
 /* ".NAME.XXXXXX" in the target's directory, so the rename stays on one file system. */
 static int open_temporary(dl_outfile *o, const char *path, const struct stat *old, dl_err *e)
 {
@@ -75,6 +87,12 @@ static int open_temporary(dl_outfile *o, const char *path, const struct stat *ol
         o->path = o->final = NULL;
         return e->code;
     }
+    if (sig_hold_temporary(o->path, e)) { /* a signal removes it from now on */
+        close(o->fd);
+        unlink(o->path);
+        finish(o);
+        return e->code;
+    }
     set_mode(o->fd, old);
     return 0;
 }
@@ -90,13 +108,6 @@ int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e)
     return open_temporary(o, path, exists ? &st : NULL, e);
 }
 
-static void finish(dl_outfile *o)
-{
-    free(o->path);
-    free(o->final);
-    o->path = o->final = NULL;
-}
-
 /* A hard link to the file about to be replaced (the link itself when it
  * is a symbolic link), so that it can be put back: *backup stays NULL when
  * there is no such file. */
@@ -106,8 +117,14 @@ static int keep_previous(const dl_outfile *o, char **backup, dl_err *e)
     if (!(*backup = malloc(need)))
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", o->final);
     snprintf(*backup, need, "%s~", o->path);
+    if (sig_hold_temporary(*backup, e)) {
+        free(*backup);
+        *backup = NULL;
+        return e->code;
+    }
     if (linkat(AT_FDCWD, o->final, AT_FDCWD, *backup, 0) == 0)
         return 0;
+    sig_release_temporary(*backup);
     free(*backup);
     *backup = NULL;
     if (errno == ENOENT)
@@ -139,6 +156,7 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
         if (!o[i]->final)
             continue;
         if (backup[i] ? rename(backup[i], o[i]->final) == 0 : unlink(o[i]->final) == 0) {
+            sig_release_temporary(backup[i]);
             free(backup[i]);
             backup[i] = NULL;
         }
@@ -146,6 +164,7 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
     for (size_t i = 0; i < n; i++) {
         if (backup && backup[i]) {
             unlink(backup[i]);
+            sig_release_temporary(backup[i]);
             free(backup[i]);
         }
         if (rc && o[i]->final && i >= done)

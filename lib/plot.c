@@ -19,6 +19,7 @@
 #include "model.h"
 #include "numtext.h"
 #include "outfile.h"
+#include "sig.h"
 #include "stream.h"
 #include "tsv.h"
 
@@ -779,8 +780,22 @@ static int run_gnuplot(const char *preamble, size_t plen, const char *script, si
         err = posix_spawn_file_actions_addclose(&fa, fds[0]);
     if (!err)
         err = posix_spawn_file_actions_addclose(&fa, fds[1]);
+    /* registered before a signal can act: gnuplot may be writing the image's
+     * temporary, so a signal kills it before removing the file */
+    posix_spawnattr_t attr;
     if (!err)
-        err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+        err = posix_spawnattr_init(&attr);
+    if (!err) {
+        sigset_t old;
+        sig_block(&old);
+        posix_spawnattr_setsigmask(&attr, &old);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+        err = posix_spawnp(&pid, "gnuplot", &fa, &attr, argv, environ);
+        if (err == 0)
+            sig_hold_child(pid);
+        sig_unblock(&old);
+        posix_spawnattr_destroy(&attr);
+    }
     posix_spawn_file_actions_destroy(&fa);
     close(fds[0]);
     if (err != 0) {
@@ -805,10 +820,12 @@ static int run_gnuplot(const char *preamble, size_t plen, const char *script, si
             off += (size_t)w;
         }
     close(fds[1]);
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return dl_fail_errno(e, "gnuplot: cannot wait");
+    int status, waited;
+    while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    sig_hold_child(0);
+    if (waited < 0)
+        return dl_fail_errno(e, "gnuplot: cannot wait");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return dl_fail(e, DL_EIO, "gnuplot failed (%s %d); its message is above",
                        WIFEXITED(status) ? "exit status" : "signal",

@@ -1,0 +1,144 @@
+#include "sig.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The global state this module exists for (see sig.h for why). */
+static atomic_flag table_lock = ATOMIC_FLAG_INIT;
+static const char *temporaries[SIG_TEMPORARIES];
+static pid_t child;
+static const char *tool_name = "dl";
+static volatile sig_atomic_t stop_flag;
+static atomic_int deferring, caught;
+
+static const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+
+static void lock_table(void)
+{
+    while (atomic_flag_test_and_set_explicit(&table_lock, memory_order_acquire))
+        ;
+}
+
+static void unlock_table(void) { atomic_flag_clear_explicit(&table_lock, memory_order_release); }
+
+static const char *signal_name(int sig)
+{
+    switch (sig) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGHUP: return "SIGHUP";
+    default: return "SIGPIPE";
+    }
+}
+
+/* Only async-signal-safe calls.  The message is skipped when standard
+ * error could block (a full pipe): ending matters more than saying so. */
+static void on_signal(int sig)
+{
+    if (sig != SIGPIPE && atomic_load(&deferring) && atomic_fetch_add(&caught, 1) == 0) {
+        stop_flag = 1;
+        return;
+    }
+    lock_table(); /* never released: the process ends here */
+    if (child > 0) {
+        kill(child, SIGKILL);
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+            ;
+    }
+    for (int i = 0; i < SIG_TEMPORARIES; i++)
+        if (temporaries[i])
+            unlink(temporaries[i]);
+    struct pollfd p = {.fd = STDERR_FILENO, .events = POLLOUT};
+    if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT)) {
+        char line[160];
+        size_t n = 0;
+        const char *parts[] = {tool_name, ": interrupted by ", signal_name(sig), "\n"};
+        for (int i = 0; i < 4; i++)
+            for (const char *c = parts[i]; *c && n < sizeof line; c++)
+                line[n++] = *c;
+        (void)!write(STDERR_FILENO, line, n);
+    }
+    _exit(DL_EINTR);
+}
+
+void sig_block(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof handled / sizeof *handled; i++)
+        sigaddset(&set, handled[i]);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+void sig_unblock(const sigset_t *old) { pthread_sigmask(SIG_SETMASK, old, NULL); }
+
+void sig_install(const char *tool)
+{
+    tool_name = tool;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof handled / sizeof *handled; i++)
+        sigaddset(&sa.sa_mask, handled[i]);
+    for (size_t i = 0; i < sizeof handled / sizeof *handled; i++)
+        sigaction(handled[i], &sa, NULL);
+}
+
+const char *sig_tool(void) { return tool_name; }
+
+volatile sig_atomic_t *sig_defer(void)
+{
+    stop_flag = 0;
+    atomic_store(&caught, 0);
+    atomic_store(&deferring, 1);
+    return &stop_flag;
+}
+
+
+/* Runs change on the table with the signals blocked and the lock held. */
+static int set_entry(const char *find, const char *put)
+{
+    sigset_t old;
+    sig_block(&old);
+    lock_table();
+    int found = 0;
+    for (int i = 0; i < SIG_TEMPORARIES && !found; i++)
+        if (temporaries[i] == find) {
+            temporaries[i] = put;
+            found = 1;
+        }
+    unlock_table();
+    sig_unblock(&old);
+    return found;
+}
+
+int sig_hold_temporary(const char *path, dl_err *e)
+{
+    if (!set_entry(NULL, path))
+        return dl_fail(e, DL_ENOMEM, "%s: more than %d temporary files at once", path,
+                       SIG_TEMPORARIES);
+    return 0;
+}
+
+void sig_release_temporary(const char *path)
+{
+    if (path)
+        set_entry(path, NULL);
+}
+
+void sig_hold_child(pid_t pid)
+{
+    sigset_t old;
+    sig_block(&old);
+    lock_table();
+    child = pid;
+    unlock_table();
+    sig_unblock(&old);
+}

@@ -1,0 +1,47 @@
+/* sig.h - what a signal does to a dl tool.
+ *
+ * SIGINT, SIGTERM, SIGHUP and SIGPIPE end a tool with status 6 (DL_EINTR)
+ * and one line "tool: interrupted by SIGTERM", after removing the temporary
+ * files it was writing (outfile registers them here) and killing a child
+ * that may still be writing one.  A long job (dl-train) may defer: then the
+ * first SIGINT/SIGTERM/SIGHUP only sets a flag its loop reads, and a second
+ * one ends the process at once, whatever it is doing.
+ *
+ * This module holds the one piece of global mutable state in lib/: a
+ * handler cannot be given arguments, so what it must clean up lives in a
+ * static table.  The table is changed only with the signals blocked in the
+ * changing thread and under a spin lock that the handler also takes (it may
+ * run in a BLAS thread), so the handler never sees a half-changed entry. */
+#ifndef DL_SIG_H
+#define DL_SIG_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+#define SIG_TEMPORARIES 16 /* live temporaries at once: outputs, backups */
+
+/* Installs the handlers; tool names the process in the handler's line. */
+void sig_install(const char *tool);
+/* The name given to sig_install ("dl" before). */
+const char *sig_tool(void);
+
+/* From now on the first SIGINT/SIGTERM/SIGHUP sets the returned flag (and
+ * nothing else); a second one, or SIGPIPE, ends the process as above. */
+volatile sig_atomic_t *sig_defer(void);
+
+/* A temporary file the handler removes.  path must stay valid until
+ * released.  DL_ENOMEM when SIG_TEMPORARIES are live. */
+int sig_hold_temporary(const char *path, dl_err *e);
+void sig_release_temporary(const char *path);
+/* A child process the handler kills and reaps before it removes the
+ * temporaries; 0 for none. */
+void sig_hold_child(pid_t pid);
+
+/* Blocks the handled signals in this thread (around a fork, so that a
+ * child is registered before a signal can act); *old restores them. */
+void sig_block(sigset_t *old);
+void sig_unblock(const sigset_t *old);
+
+#endif

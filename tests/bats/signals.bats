@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# Dying cleanly: SIGTERM, SIGINT, SIGHUP and SIGPIPE end every tool with
+# status 6 and no temporary left behind; a second signal ends dl-train
+# whatever it is doing; lost standard output is an error (status 3).
+# Nothing here waits a fixed time: each test waits (with a bound) for a
+# state it can see - a temporary file, a caught-signal mask, a blocked write.
+
+setup() {
+    TMP=$BATS_TEST_TMPDIR
+    printf 'a,b,y\n1,2,3\n4,5,6\n7,8,9\n10,11,12\n' > "$TMP/d.csv"
+    dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/d.dlt"
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\noptimizer: {name: sgd, lr: 0.001}\ntraining: {epochs: 2, batch_size: 2, seed: 1}\n' > "$TMP/net.yaml"
+    mkfifo "$TMP/in"
+    exec 7<>"$TMP/in"   # a writer that never writes: readers of in wait forever
+}
+
+teardown() {
+    exec 7>&-
+    [ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null
+    return 0
+}
+
+# until SECONDS COMMAND...: polls COMMAND every 0.1 s, for SECONDS at most.
+until_true() {
+    local limit=$1 i
+    shift
+    for ((i = 0; i < limit * 10; i++)); do
+        "$@" && return 0
+        sleep 0.1
+    done
+    echo "not true after $limit s: $*" >&2
+    return 1
+}
+
+has_temporary() { compgen -G "$TMP/.$1.??????" > /dev/null; }
+catches_term() {  # the process's handler for SIGTERM is installed
+    local mask
+    mask=$(awk '/^SigCgt/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 1
+    [ -n "$mask" ] && (( (0x$mask >> 14) & 1 ))
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+no_pending_term() {
+    local mask
+    mask=$(awk '/^ShdPnd/ { print $2 }' "/proc/$1/status" 2>/dev/null) || return 0
+    (( ! ((0x$mask >> 14) & 1) ))
+}
+blocked_writing() { grep -q pipe_write "/proc/$1/wchan" 2>/dev/null; }
+
+# interrupt SIGNAL OUTPUT COMMAND...: runs COMMAND (its input waits on the
+# FIFO) in the background, waits until it has created the temporary of
+# OUTPUT, sends SIGNAL, and checks: status 6, one line, no OUTPUT, no
+# temporary.
+interrupt() {
+    local sig=$1 out=$2 status=0
+    shift 2
+    "$@" -o "$TMP/$out" < "$TMP/in" 2> "$TMP/err" &
+    pid=$!
+    until_true 30 has_temporary "$out"
+    kill -s "$sig" "$pid"
+    until_true 30 gone "$pid"
+    wait "$pid" || status=$?
+    [ "$status" -eq 6 ] || { echo "$* after SIG$sig: status $status"; cat "$TMP/err"; return 1; }
+    [ "$(cat "$TMP/err")" = "$(basename "$1"): interrupted by SIG$sig" ] || { cat "$TMP/err"; return 1; }
+    [ ! -e "$TMP/$out" ]
+    ! has_temporary "$out"
+}
+
+@test "signals: dl-train stops cleanly from its first instruction, while it still reads its data" {
+    for sig in TERM HUP INT; do
+        interrupt "$sig" c.ckpt dl-train -q "$TMP/net.yaml"
+    done
+}
+
+@test "signals: the filters and dl-tensor remove their temporaries on SIGTERM, SIGHUP, SIGPIPE" {
+    dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/m.ckpt"
+    for sig in TERM HUP PIPE; do
+        interrupt "$sig" p.dlt dl-predict "$TMP/m.ckpt"
+        interrupt "$sig" l.ckpt dl-lstsq
+        interrupt "$sig" x.dlt dl-design --poly 2
+    done
+}
+
+@test "signals: a tool waiting for input before writing ends with status 6 and one line" {
+    local status=0
+    dl-tensor import -t 1 -o "$TMP/x.dlt" < "$TMP/in" 2> "$TMP/err" &
+    pid=$!
+    until_true 30 catches_term "$pid"
+    kill -TERM "$pid"
+    until_true 30 gone "$pid"
+    wait "$pid" || status=$?
+    [ "$status" -eq 6 ]
+    [ "$(cat "$TMP/err")" = "dl-tensor: interrupted by SIGTERM" ]
+    [ ! -e "$TMP/x.dlt" ]
+}
+
+@test "signals: a second SIGTERM ends dl-train at once, even where it cannot stop at a batch's end" {
+    local status=0
+    # Progress goes to a pipe nobody reads: once it is full, dl-train is stuck
+    # in a write inside the training loop, where the first signal only asks it
+    # to stop at the end of the batch.
+    mkfifo "$TMP/progress"
+    exec 8<>"$TMP/progress"
+    dl-train -s training.epochs=100000000 "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" \
+        2> "$TMP/progress" &
+    pid=$!
+    until_true 60 blocked_writing "$pid"
+    kill -TERM "$pid"
+    until_true 30 no_pending_term "$pid"
+    gone "$pid" && { echo "the first signal ended it"; return 1; }
+    kill -TERM "$pid"
+    until_true 30 gone "$pid"
+    wait "$pid" || status=$?
+    exec 8>&-
+    [ "$status" -eq 6 ]
+    [ ! -e "$TMP/c.ckpt" ]
+    ! has_temporary c.ckpt
+}
+
+@test "lost standard output is status 3 with a message, for every tool" {
+    dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/many.dlt"
+    run bash -c 'dl-tensor info "$1" > /dev/full' _ "$TMP/many.dlt"
+    [ "$status" -eq 3 ]
+    [[ $output == "dl-tensor: standard output: write failed: No space left on device" ]]
+    run bash -c 'dl-tensor info "$1" >&-' _ "$TMP/many.dlt"
+    [ "$status" -eq 3 ]
+    [[ $output == "dl-tensor: standard output: write failed: Bad file descriptor" ]]
+    for t in dl-tensor dl-design dl-lstsq dl-train dl-predict dl-eval dl-plot; do
+        for opt in --help --version; do
+            run bash -c '"$1" "$2" > /dev/full' _ "$t" "$opt"
+            [ "$status" -eq 3 ] || { echo "$t $opt: status $status"; return 1; }
+            [[ $output == "$t: standard output: write failed"* ]]
+        done
+    done
+    # nothing written, nothing lost: a closed standard output is fine then
+    dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/quiet.dlt" >&-
+}
