@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blasmem.h"
 #include "cli.h"
 #include "fit.h"
 
@@ -178,6 +179,8 @@ int main(int argc, char **argv)
     cli_start(TOOL);
     lstsq_args a;
     dl_err e = {0};
+    if (dl_blas_reserve(0, &e)) /* before anything: a stuck BLAS thread hangs exit */
+        cli_abandon(TOOL, &e);
     int parsed = parse_args(argc, argv, &a, &e);
     return cli_filter_main(TOOL, parsed, &a.io, fit_filter, &a.fit, &e);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blasmem.h"
 #include "cli.h"
 #include "plot.h"
 
@@ -126,6 +127,8 @@ int main(int argc, char **argv)
     cli_start(TOOL);
     plot_args a;
     dl_err e = {0};
+    if (dl_blas_reserve(0, &e)) /* before anything: a stuck BLAS thread hangs exit */
+        cli_abandon(TOOL, &e);
     int rc = parse_args(argc, argv, &a, &e);
     if (rc == 1)
         return 0;

@@ -1,13 +1,13 @@
 /* dl-train - train a network from a YAML spec on x, y from a stream and
  * write the checkpoint.  Parses the command line, reads the inputs, calls
  * lib/train; see man/dl-train.1. */
-#include <cblas.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "blasmem.h"
 #include "cli.h"
 #include "dist.h"
 #include "outfile.h"
@@ -184,8 +184,6 @@ static int train(const args *a, run *r, dl_err *e)
         (writes && (open_text(a->log, &r->log_file, &r->log, e) ||
                     open_text(a->diag, &r->diag_file, &r->diag, e))))
         return e->code;
-    if (a->threads > 0)
-        openblas_set_num_threads((int)a->threads);
     tr_opts c = {
         .spec = &r->spec,
         .data_label = stdin_label(a->data ? a->data : "-"),
@@ -231,6 +229,8 @@ int main(int argc, char **argv)
     run r;
     dl_err e;
     dl_err_clear(&e);
+    if (dl_blas_reserve(0, &e)) /* before anything: a stuck BLAS thread hangs exit */
+        cli_abandon(TOOL, &e);
     memset(&r, 0, sizeof r);
     dl_set_init(&r.data);
     dl_set_init(&r.val);
@@ -238,6 +238,8 @@ int main(int argc, char **argv)
     dl_set_init(&r.init_from);
     dl_set_init(&r.ckpt);
     int rc = parse_args(argc, argv, &a, &e);
+    if (rc == 0 && a.threads > 0 && dl_blas_reserve(a.threads, &e)) /* -j: its threads' too */
+        cli_abandon(TOOL, &e);
     if (rc == 1) {
         free(a.sets);
         return 0; /* --help or --version */

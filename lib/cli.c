@@ -80,6 +80,12 @@ void cli_start(const char *tool)
     atexit(check_stdout);
 }
 
+void cli_abandon(const char *tool, const dl_err *e)
+{
+    dl_err_print(tool, e);
+    _exit(e->code ? e->code : 1);
+}
+
 void cli_version(const char *tool) { printf("%s (dl toolkit) %s\n", tool, DL_VERSION); }
 
 int cli_usage_error(const char *tool, const char *fmt, ...)

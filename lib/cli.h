@@ -25,6 +25,10 @@ int cli_u64(const char *opt, const char *s, uint64_t *out, dl_err *e);
  * descriptor) ends the process with status 3 and one line, instead of
  * success with the output lost. */
 void cli_start(const char *tool);
+/* Prints the error and ends the process at once with its code, without
+ * exit handlers: for a failure that may leave a library thread stuck (a
+ * BLAS worker without memory), which exit() would wait for forever. */
+void cli_abandon(const char *tool, const dl_err *e);
 /* Prints "tool version" on stdout. */
 void cli_version(const char *tool);
 /* Prints "tool: message" and a hint to run --help, returns DL_EUSAGE. */

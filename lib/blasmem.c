@@ -1,0 +1,98 @@
+#include "blasmem.h"
+
+#include <cblas.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+/* What the process has mapped, from /proc/self/maps: in all (the address
+ * space), privately writable (what RLIMIT_DATA counts), and how many of the
+ * mappings are BLAS buffers (anonymous, read-write, exactly the size). */
+typedef struct mapped {
+    uint64_t total, data;
+    long buffers;
+} mapped;
+
+static int read_maps(mapped *m)
+{
+    memset(m, 0, sizeof *m);
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0) {
+        unsigned long lo, hi, inode;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &lo, &hi, perms, &inode) != 4 || hi < lo)
+            continue;
+        m->total += hi - lo;
+        if (perms[1] == 'w' && perms[3] == 'p' && !strstr(line, "[stack]"))
+            m->data += hi - lo;
+        if (hi - lo == DL_BLAS_BUFFER_BYTES && strncmp(perms, "rw-p", 4) == 0 && inode == 0)
+            m->buffers++;
+    }
+    free(line);
+    fclose(f);
+    return 0;
+}
+
+/* The process's threads: the caller and OpenBLAS's workers. */
+static long thread_count(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long n = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %ld", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+static int check_limit(int resource, const char *name, uint64_t used, uint64_t need, long threads,
+                       dl_err *e)
+{
+    struct rlimit rl;
+    if (getrlimit(resource, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        used + need <= (uint64_t)rl.rlim_cur)
+        return 0;
+    return dl_fail(e, DL_ENOMEM,
+                   "the memory limit (%s %llu KiB) is too small for BLAS: %ld thread%s need "
+                   "%llu MiB more than the %llu MiB in use; raise the limit or use fewer "
+                   "threads (OPENBLAS_NUM_THREADS=1)",
+                   name, (unsigned long long)rl.rlim_cur / 1024, threads,
+                   threads == 1 ? "" : "s", (unsigned long long)need >> 20,
+                   (unsigned long long)used >> 20);
+}
+
+int dl_blas_reserve(long threads, dl_err *e)
+{
+    if (threads > 0)
+        openblas_set_num_threads((int)threads);
+    mapped m;
+    long all = thread_count();
+    if (all < 1 || read_maps(&m) != 0)
+        return 0; /* no /proc: nothing to measure, BLAS as it comes */
+    /* a buffer for each thread that has none (the caller's comes at its first
+     * BLAS call), and room to work beside them */
+    long missing = all - (m.buffers < all ? m.buffers : all);
+    uint64_t need = (uint64_t)missing * DL_BLAS_BUFFER_BYTES + (8UL << 20);
+    if (missing > 0 && (check_limit(RLIMIT_AS, "ulimit -v", m.total, need, all, e) ||
+                        check_limit(RLIMIT_DATA, "ulimit -d", m.data, need, all, e)))
+        return e->code;
+    /* A product big enough to go through OpenBLAS's buffer pool, too small to
+     * be split among threads: the calling thread's buffer is mapped now. */
+    enum { N = 64 };
+    float *a = calloc(3 * N * N, sizeof *a);
+    if (!a)
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, a, N, a + N * N, N,
+                0.0f, a + 2 * N * N, N);
+    free(a);
+    return 0;
+}

@@ -1,0 +1,24 @@
+/* blasmem.h - room for OpenBLAS's buffers, checked before the first BLAS call.
+ *
+ * OpenBLAS maps a large buffer (128 MiB in the 0.3 releases for x86_64) for
+ * each of its threads: its worker threads as they start, the calling thread
+ * at its first BLAS call.  When a memory limit (ulimit -v, ulimit -d) leaves
+ * no room for one, OpenBLAS retries the mapping forever at full CPU instead
+ * of failing, and exit() then waits forever for the stuck worker.  So the
+ * tools that use BLAS check the room first and fail cleanly. */
+#ifndef DL_BLASMEM_H
+#define DL_BLASMEM_H
+
+#include "err.h"
+
+#define DL_BLAS_BUFFER_BYTES (128UL << 20)
+
+/* Sets OpenBLAS's thread count (threads > 0; 0 keeps its own choice),
+ * checks that the address-space and data limits leave room for a buffer
+ * for every thread that has none yet, and has the calling thread's buffer
+ * mapped now, while the room is there (later BLAS calls reuse it).
+ * DL_ENOMEM naming the limit and the need otherwise; a worker thread may
+ * then be stuck, so the caller must end with _exit, not exit (cli_abandon). */
+int dl_blas_reserve(long threads, dl_err *e);
+
+#endif
