@@ -97,7 +97,10 @@ run_seconds() {
 wait_lines() {
     local limit=$1 file=$2 lines=$3 i
     for ((i = 0; i < limit * 5; i++)); do
-        [ "$(wc -l 2>/dev/null < "$file" || echo 0)" -gt "$lines" ] && return 0
+        # dl-train writes a log to a temporary beside it until it ends
+        local part
+        part=$(find "$(dirname "$file")" -maxdepth 1 -name ".$(basename "$file").??????" 2>/dev/null | head -n 1)
+        [ "$(cat "$file" $part 2>/dev/null | wc -l)" -gt "$lines" ] && return 0
         sleep 0.2
     done
     echo "$file: not more than $lines lines after $limit s" >&2
