@@ -138,7 +138,11 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
     for (size_t i = 0; i < n; i++)
         if (o[i]->final)
             last = i;
-    char **backup = calloc(n ? n : 1, sizeof *backup);
+    /* Committing is the last step of a run that succeeded: it allocates
+     * nothing for the usual few files, so it cannot fail for memory after an
+     * earlier file of the same run is already in place. */
+    char *few[8] = {0};
+    char **backup = n <= 8 ? few : calloc(n, sizeof *backup);
     int rc = backup ? 0 : dl_fail(e, DL_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && !rc; i++) {
         if (!o[i]->final)
@@ -171,7 +175,8 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
             unlink(o[i]->path); /* not renamed: still the temporary */
         finish(o[i]);
     }
-    free(backup);
+    if (backup != few)
+        free(backup);
     return rc;
 }
 

@@ -168,7 +168,6 @@ each_allocation_fails_cleanly() {
 }
 
 @test "faults: dl-train --log and --diagnostics" {
-    skip "--log and --diagnostics files are not yet written atomically"
     each_allocation_fails_cleanly dl-train -q -j 1 "$D/net.yaml" "$D/cls.dlt" -o "$O/out" \
         --log "$O/log.tsv" --diagnostics "$O/diag.tsv"
 }

@@ -142,7 +142,7 @@ rows() { tail -n +2 "$1" | wc -l; }
     wait_lines 120 "$T/net.log.tsv" 2
     scancel --signal=TERM "$job"
     # Requeued, and started again at once.
-    start_requeued 120 "$job" 1
+    start_requeued 300 "$job" 1
     wait_lines 120 "$T/net.resumed.log.tsv" 2
     first=$(wc -l < "$T/net.log.tsv")
     scancel --signal=TERM "$job"

@@ -67,6 +67,8 @@ wait_job() {
 # start_requeued SECONDS JOBID N: once the job has been requeued N times,
 # lets it start again now rather than after the hold Slurm gives a requeued
 # job (its credentials' lifetime, 121 s by default); waits until it runs.
+# Callers allow more than that hold, so a lift that Slurm ignores on a busy
+# machine costs time, not the test.
 # The hold is set when the requeue completes: lifted as often as it is seen.
 start_requeued() {
     local limit=$1 job=$2 n=$3 i state
