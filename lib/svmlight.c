@@ -122,6 +122,10 @@ static int write_dense(const sparse *sp, const tx_in *in, const tx_import_opts *
     tx_import_opts local = *o;
     local.targets = 1;
     local.name = NULL;
+    /* The rows are known: a --chunk-rows beyond them would only reserve
+     * zeros, rows x a width the size rule allows for the rows there are. */
+    if (local.chunk_rows > sp->rows)
+        local.chunk_rows = sp->rows;
     int dtype = o->dtype ? o->dtype : DL_F64;
     tx_sink s;
     if (tx_sink_open(&s, w, &local, dtype, sp->cols + 1, in->label, e))

@@ -86,3 +86,15 @@ setup() {
     run dl-tensor import "$TMP/wide.svm" -o "$TMP/wide.dlt"
     [ "$status" -eq 0 ]
 }
+
+# One row of svmlight naming index 5,344,851 is a dense x of 21 MB, which the
+# width rule allows; --chunk-rows 64 must not reserve 64 such rows (1.4 GB)
+# for the one row there is.
+@test "limits: svmlight with --chunk-rows reserves only the rows the file has" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizers reserve terabytes of address space: no ulimit -v"
+    run bash -c "ulimit -v 400000; printf '1 5344851:31' |
+        dl-tensor import --format svmlight --chunk-rows 64 -t 1 --dtype f32 -o '$TMP/wide.dlt'"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    run dl-tensor info "$TMP/wide.dlt"
+    [[ $output == *"x "*"f32"*"[1, 5344851]"* ]]
+}
