@@ -87,8 +87,14 @@ void sig_install(const char *tool)
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof handled / sizeof *handled; i++)
         sigaddset(&sa.sa_mask, handled[i]);
-    for (size_t i = 0; i < sizeof handled / sizeof *handled; i++)
+    /* A signal ignored when the tool started stays ignored, as in the shell
+     * (nohup's SIGHUP, a background job's SIGINT): whoever started us chose. */
+    for (size_t i = 0; i < sizeof handled / sizeof *handled; i++) {
+        struct sigaction was;
+        if (sigaction(handled[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+            continue;
         sigaction(handled[i], &sa, NULL);
+    }
 }
 
 const char *sig_tool(void) { return tool_name; }

@@ -152,3 +152,22 @@ interrupt() {
     done
     [ ! -e "$TMP/c.ckpt" ] && [ ! -e "$TMP/p.dlt" ] && [ ! -e "$TMP/l.ckpt" ]
 }
+
+# nohup and a shell's background jobs start a tool with SIGHUP or SIGINT
+# ignored: the tool keeps it ignored, and runs to its end.
+@test "signals: a signal ignored at start stays ignored (nohup)" {
+    (trap '' HUP; exec 7>&-; exec dl-tensor import -t 1 -o "$TMP/out.dlt" < "$TMP/in") 2> "$TMP/err" &
+    pid=$!
+    until_true 30 has_temporary out.dlt
+    until_true 30 catches_term "$pid"
+    local ign
+    ign=$(awk '/^SigIgn/ { print $2 }' "/proc/$pid/status")
+    (( (0x$ign >> 0) & 1 ))   # SIGHUP (1) is still ignored
+    kill -s HUP "$pid"
+    cat "$TMP/d.csv" >&7
+    exec 7>&-
+    wait "$pid"
+    pid=
+    [ -s "$TMP/out.dlt" ]
+    [ ! -s "$TMP/err" ]
+}
