@@ -87,11 +87,13 @@ void sig_install(const char *tool)
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < sizeof handled / sizeof *handled; i++)
         sigaddset(&sa.sa_mask, handled[i]);
-    /* A signal ignored when the tool started stays ignored, as in the shell
-     * (nohup's SIGHUP, a background job's SIGINT): whoever started us chose. */
+    /* A SIGHUP ignored when the tool started stays ignored: nohup asked for
+     * that.  The others are caught even so (a script's background job starts
+     * with SIGINT ignored, and is still interrupted by it cleanly). */
     for (size_t i = 0; i < sizeof handled / sizeof *handled; i++) {
         struct sigaction was;
-        if (sigaction(handled[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN)
+        if (handled[i] == SIGHUP && sigaction(SIGHUP, NULL, &was) == 0 &&
+            was.sa_handler == SIG_IGN)
             continue;
         sigaction(handled[i], &sa, NULL);
     }

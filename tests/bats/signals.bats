@@ -153,9 +153,9 @@ interrupt() {
     [ ! -e "$TMP/c.ckpt" ] && [ ! -e "$TMP/p.dlt" ] && [ ! -e "$TMP/l.ckpt" ]
 }
 
-# nohup and a shell's background jobs start a tool with SIGHUP or SIGINT
+# nohup starts a tool with SIGHUP
 # ignored: the tool keeps it ignored, and runs to its end.
-@test "signals: a signal ignored at start stays ignored (nohup)" {
+@test "signals: a SIGHUP ignored at start stays ignored (nohup)" {
     (trap '' HUP; exec 7>&-; exec dl-tensor import -t 1 -o "$TMP/out.dlt" < "$TMP/in") 2> "$TMP/err" &
     pid=$!
     until_true 30 has_temporary out.dlt
