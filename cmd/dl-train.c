@@ -269,6 +269,7 @@ int main(int argc, char **argv)
      * job at the first non-zero exit, cannot cut it off. */
     int quiet = r.group.peer_failed || (r.group.rank > 0 && (rc == DL_EINTR || rc == DL_ENUM));
     int status = rc || e.code ? quiet ? rc : cli_exit(TOOL, &e) : 0;
+    sig_settle(status); /* the launcher may end us in dd_close: nothing more to say */
     if (joined)
         dd_close(&r.group);
     return status;

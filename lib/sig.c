@@ -15,6 +15,7 @@ static pid_t child;
 static const char *tool_name = "dl";
 static volatile sig_atomic_t stop_flag;
 static atomic_int deferring, caught;
+static atomic_int settled = -1; /* the status sig_settle decided, or -1 */
 
 static const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 
@@ -40,7 +41,9 @@ static const char *signal_name(int sig)
  * error could block (a full pipe): ending matters more than saying so. */
 static void on_signal(int sig)
 {
-    if (sig != SIGPIPE && atomic_load(&deferring) && atomic_fetch_add(&caught, 1) == 0) {
+    int status = atomic_load(&settled);
+    if (status < 0 && sig != SIGPIPE && atomic_load(&deferring) &&
+        atomic_fetch_add(&caught, 1) == 0) {
         stop_flag = 1;
         return;
     }
@@ -53,6 +56,8 @@ static void on_signal(int sig)
     for (int i = 0; i < SIG_TEMPORARIES; i++)
         if (temporaries[i])
             unlink(temporaries[i]);
+    if (status >= 0)
+        _exit(status);
     struct pollfd p = {.fd = STDERR_FILENO, .events = POLLOUT};
     if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT)) {
         char line[160];
@@ -108,6 +113,8 @@ volatile sig_atomic_t *sig_defer(void)
     atomic_store(&deferring, 1);
     return &stop_flag;
 }
+
+void sig_settle(int status) { atomic_store(&settled, status); }
 
 
 /* Runs change on the table with the signals blocked and the lock held. */

@@ -31,6 +31,12 @@ const char *sig_tool(void);
  * nothing else); a second one, or SIGPIPE, ends the process as above. */
 volatile sig_atomic_t *sig_defer(void);
 
+/* The tool has decided its exit status and said what it had to say: from
+ * now on a signal removes the temporaries and ends the process with that
+ * status, silently.  An MPI launcher sends SIGTERM to the processes still
+ * finishing when one has exited non-zero; they have nothing left to add. */
+void sig_settle(int status);
+
 /* A temporary file the handler removes.  path must stay valid until
  * released.  DL_ENOMEM when SIG_TEMPORARIES are live. */
 int sig_hold_temporary(const char *path, dl_err *e);

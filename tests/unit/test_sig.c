@@ -1,0 +1,109 @@
+/* What a signal does to a tool, each case in a child process so that the
+ * handlers and the exit they cause stay out of the test runner. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sig.h"
+#include "unit.h"
+
+typedef void (*child_fn)(void);
+
+/* Runs fn in a child whose standard error is captured into out; returns its
+ * exit status (-1 if it did not exit normally). */
+static int run_child(child_fn fn, char *out, size_t cap)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], STDERR_FILENO);
+        close(p[0]);
+        close(p[1]);
+        fn();
+        _exit(0);
+    }
+    close(p[1]);
+    size_t n = 0;
+    ssize_t got;
+    while (n + 1 < cap && (got = read(p[0], out + n, cap - 1 - n)) > 0)
+        n += (size_t)got;
+    out[n] = 0;
+    close(p[0]);
+    int st;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+static void plain_signal(void)
+{
+    sig_install("t");
+    raise(SIGTERM);
+}
+
+static void deferred_twice(void)
+{
+    sig_install("t");
+    volatile sig_atomic_t *stop = sig_defer();
+    raise(SIGTERM);
+    if (!*stop)
+        _exit(10); /* the first one must only set the flag */
+    raise(SIGTERM);
+}
+
+/* An MPI launcher ends the processes still finishing when one rank exits
+ * non-zero: a rank that has already said how the job ended must not add a
+ * second "interrupted" line, nor change its status. */
+static void after_the_outcome(void)
+{
+    sig_install("t");
+    volatile sig_atomic_t *stop = sig_defer();
+    raise(SIGTERM);
+    if (!*stop)
+        _exit(10);
+    sig_settle(6);
+    raise(SIGTERM);
+    _exit(11); /* not reached */
+}
+
+static void settled_on_an_error(void)
+{
+    sig_install("t");
+    sig_settle(3);
+    raise(SIGINT);
+    _exit(11);
+}
+
+static void test_a_signal_ends_the_tool_with_one_line(void)
+{
+    char out[256];
+    CHECK(run_child(plain_signal, out, sizeof out) == 6);
+    CHECK_STR(out, "t: interrupted by SIGTERM\n");
+}
+
+static void test_a_deferred_signal_waits_for_a_second(void)
+{
+    char out[256];
+    CHECK(run_child(deferred_twice, out, sizeof out) == 6);
+    CHECK_STR(out, "t: interrupted by SIGTERM\n");
+}
+
+static void test_a_settled_tool_exits_silently_with_its_status(void)
+{
+    char out[256];
+    CHECK(run_child(after_the_outcome, out, sizeof out) == 6);
+    CHECK_STR(out, "");
+    CHECK(run_child(settled_on_an_error, out, sizeof out) == 3);
+    CHECK_STR(out, "");
+}
+
+int main(void)
+{
+    UNIT_RUN(test_a_signal_ends_the_tool_with_one_line);
+    UNIT_RUN(test_a_deferred_signal_waits_for_a_second);
+    UNIT_RUN(test_a_settled_tool_exits_silently_with_its_status);
+    return UNIT_DONE();
+}
