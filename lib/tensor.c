@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "colmeta.h"
 
 /* ============================== dtypes ============================== */
 
@@ -351,7 +352,9 @@ int dl_set_add(dl_tensor_set *s, dl_tensor *t, dl_err *e)
     dl_tensor *have = dl_set_find(s, t->name);
     if (!have)
         return set_push(s, t, e);
-    int rc = dl_tensor_append_rows(have, t, e);
+    /* Column metadata says the same of every chunk: one copy is kept. */
+    int rc = cm_is_meta_name(t->name) ? cm_meta_repeat(have, t, e)
+                                      : dl_tensor_append_rows(have, t, e);
     dl_tensor_free(t);
     return rc;
 }

@@ -76,7 +76,10 @@ void dl_set_free(dl_tensor_set *s);
 dl_tensor *dl_set_find(dl_tensor_set *s, const char *name);
 /* Moves t into the set (t is left empty, also when it fails).  A tensor
  * whose name is already in the set is appended to it along the first axis:
- * that is how chunked and concatenated streams are reassembled. */
+ * that is how chunked and concatenated streams are reassembled.  Column
+ * metadata (*.names, *.categories: colmeta.h) is not appended: a repeat
+ * must be byte-identical to the copy kept, else DL_EDATA "'x.names'
+ * differs between chunks". */
 int dl_set_add(dl_tensor_set *s, dl_tensor *t, dl_err *e);
 /* Moves t into the set, replacing any tensor of the same name (t is left
  * empty, also when it fails). */

@@ -1,0 +1,129 @@
+/* colmeta.h - what a stream says about the columns of a tensor T, in records
+ * beside it (dl-stream(5), "Column metadata"):
+ *
+ *   T.names       u8 text, one column name per line ("\n"-ended), as many
+ *                 lines as T has columns (rank-1 T: one); names 1..255
+ *                 bytes of UTF-8, no control characters (so no tab), unique.
+ *   T.categories  u8 text, one line per categorical column in increasing
+ *                 column order: "COL\tLEVEL0\tLEVEL1...\n", COL 0-based;
+ *                 levels non-empty, no control characters, strictly
+ *                 increasing by bytes (strcmp: scikit-learn's LabelEncoder
+ *                 and OneHotEncoder order for strings).  The column's cells
+ *                 hold the level's code 0..k-1 as a float, NaN when missing.
+ *   w             per-row sample weights, float, N x 1 (or rank 1 N),
+ *                 finite and >= 0.
+ *
+ * Missing cells are NaN in float tensors.  A metadata record (*.names,
+ * *.categories) repeated in a stream must be byte-identical to the first;
+ * a set keeps one copy (dl_set_add asks cm_meta_repeat).  This module is
+ * the one owner of these records: every reader and writer goes through it. */
+#ifndef DL_COLMETA_H
+#define DL_COLMETA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "names.h"
+#include "tensor.h"
+
+#define CM_NAMES_SUFFIX ".names"
+#define CM_CATEGORIES_SUFFIX ".categories"
+#define CM_WEIGHTS "w"
+/* Bytes of one column name (as of a record name). */
+#define CM_COLNAME_MAX 255
+
+/* 1 when `name` is a metadata record's name (ends in .names or .categories,
+ * with something before it). */
+int cm_is_meta_name(const char *name);
+/* out = tensor + suffix ("x" + CM_NAMES_SUFFIX = "x.names"); DL_EUSAGE when
+ * it would be longer than a record name. */
+int cm_meta_name(char out[DL_NAME_MAX + 1], const char *tensor, const char *suffix,
+                 dl_err *e);
+/* A record of the name `have` is in a set and t, of the same name, came
+ * again: 0 when t is byte-identical to it (t is then dropped by the caller),
+ * else DL_EDATA "'x.names' differs between chunks". */
+int cm_meta_repeat(const dl_tensor *have, const dl_tensor *t, dl_err *e);
+
+/* What is wrong with a column name (len bytes) or a category level, or NULL
+ * when it is valid. */
+const char *cm_colname_fault(const char *s, size_t len);
+const char *cm_level_fault(const char *s, size_t len);
+
+/* ------------------------------ T.names ------------------------------- */
+typedef struct cm_names {
+    uint64_t count;      /* columns named; 0: no names (a stream without them) */
+    char **name;         /* count NUL-terminated names, pointing into text */
+    char *text;          /* owned */
+    dl_name_index index;
+} cm_names;
+
+void cm_names_init(cm_names *n);
+void cm_names_free(cm_names *n);
+/* Parses and checks a T.names record for a T of `cols` columns (the line
+ * count must match).  Errors name the record and the line. */
+int cm_names_parse(cm_names *n, const dl_tensor *rec, uint64_t cols, dl_err *e);
+/* Reads T.names from a set into n when there is one (n->count 0 when not). */
+int cm_names_load(cm_names *n, dl_tensor_set *s, const char *tensor, uint64_t cols,
+                  dl_err *e);
+/* The column called `name`, or -1. */
+int64_t cm_names_find(cm_names *n, const char *name);
+/* The name of column `col` (0-based), or NULL when there are no names. */
+const char *cm_names_at(const cm_names *n, uint64_t col);
+/* Checks `count` names (unique, each valid) and makes the record `rec_name`
+ * of them (a u8 rank-1 tensor), into *out. */
+int cm_names_make(const char *const *names, uint64_t count, const char *rec_name,
+                  dl_tensor *out, dl_err *e);
+
+/* --------------------------- T.categories ----------------------------- */
+typedef struct cm_column {
+    uint64_t col;        /* 0-based column of T */
+    uint64_t count;      /* levels, >= 1 */
+    char **level;        /* count NUL-terminated levels, sorted, into text */
+} cm_column;
+
+typedef struct cm_categories {
+    size_t count;        /* categorical columns; 0: none */
+    cm_column *column;   /* in increasing col order */
+    char *text;          /* owned */
+    char **levels;       /* storage of every column's level pointers */
+} cm_categories;
+
+void cm_categories_init(cm_categories *c);
+void cm_categories_free(cm_categories *c);
+/* Parses and checks a T.categories record for a T of `cols` columns. */
+int cm_categories_parse(cm_categories *c, const dl_tensor *rec, uint64_t cols, dl_err *e);
+/* Reads T.categories from a set when there is one (c->count 0 when not). */
+int cm_categories_load(cm_categories *c, dl_tensor_set *s, const char *tensor,
+                       uint64_t cols, dl_err *e);
+/* The categories of column `col`, or NULL when it is numeric. */
+const cm_column *cm_categories_column(const cm_categories *c, uint64_t col);
+/* The code of a level (len bytes) of column k, or -1 when k has no such
+ * level (binary search: levels are sorted). */
+int64_t cm_column_code(const cm_column *k, const char *level, size_t len);
+/* The level whose code a cell holds, or NULL when the cell is not one of
+ * 0..count-1 (NaN, a missing cell, included: test isnan first). */
+const char *cm_column_level(const cm_column *k, double code);
+/* Checks `count` columns (increasing, < cols, levels sorted, unique and
+ * valid) and makes the record `rec_name` of them into *out. */
+int cm_categories_make(const cm_column *cols, size_t count, uint64_t tcols,
+                       const char *rec_name, dl_tensor *out, dl_err *e);
+
+/* ---------------------------- missing cells --------------------------- */
+/* DL_EDATA "row R, column C ('name'): missing value (impute with dl-design
+ * --impute)", row and col 0-based here and 1-based in the message; the name
+ * when `names` has one.  The caller wraps it with "FILE: record N ('x')". */
+int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e);
+/* The first NaN of a float tensor (rank <= 2; rows start at `first_row`)
+ * reported by cm_fail_missing; 0 when there is none. */
+int cm_check_missing(const dl_tensor *t, const cm_names *names, uint64_t first_row,
+                     dl_err *e);
+
+/* ------------------------------ weights ------------------------------- */
+/* Checks a `w` record for a data set of `rows` rows: float, N x 1 or rank 1,
+ * N == rows, every weight finite and >= 0.  DL_EDATA names the row. */
+int cm_weights_check(const dl_tensor *w, uint64_t rows, dl_err *e);
+/* Weight of row i of a checked `w`. */
+double cm_weight_at(const dl_tensor *w, uint64_t i);
+
+#endif
