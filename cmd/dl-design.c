@@ -14,6 +14,7 @@ typedef struct design_args {
     cli_filter_io io;
     design_opts opt;
     int rbf_option_given; /* --centers, --width or --alpha: meaningless without --rbf */
+    int unseen_given;     /* --unseen: meaningless without --onehot */
 } design_args;
 
 static void usage(void)
@@ -38,9 +39,21 @@ static void usage(void)
            "                        from the training range (default: none)\n"
            "      --legendre=D      per input: Legendre P1..PD on [-1, 1] from the training range\n"
            "                        (default: none)\n"
-           "      --standardize     standardize inputs first (training mean and std)\n"
-           "                        (default: off)\n"
+           "      --standardize     standardize inputs first (training mean and std; one-hot\n"
+           "                        and indicator columns stay 0/1) (default: off)\n"
            "With no block: x itself (as --poly 1).\n"
+           "The input stage, before the blocks (statistics from the training rows):\n"
+           "      --impute=HOW      fill missing cells (NaN) with the column's mean, median,\n"
+           "                        most_frequent value, or constant[=VALUE] (VALUE default 0);\n"
+           "                        a categorical column takes its most frequent level\n"
+           "                        (default: none, a missing cell is an error)\n"
+           "      --impute-indicator  add a 0/1 column missing(NAME) per column that had a\n"
+           "                        missing cell in training, after the others (default: off)\n"
+           "      --onehot=COLS     auto (every categorical column of x.categories) or\n"
+           "                        NAME[,NAME]...: one 0/1 column NAME=LEVEL per level, in\n"
+           "                        place of the column (default: none, codes stay numbers)\n"
+           "      --unseen=HOW      a level training never saw, when the design is applied:\n"
+           "                        error or zero (an all-zero one-hot row) (default: error)\n"
            "  -a, --apply=FILE      apply the 'design' record found in FILE (a dl-design output\n"
            "                        or a checkpoint) instead of fitting; streams\n"
            "      --force           allow more than %d column%s (warning above %d)\n"
@@ -84,8 +97,34 @@ static int parse_centers(const char *s, int *out, dl_err *e)
     return 0;
 }
 
+/* mean | median | most_frequent | constant[=VALUE] */
+static int parse_impute(const char *s, pp_opts *o, dl_err *e)
+{
+    const char *eq = strchr(s, '=');
+    char how[32];
+    snprintf(how, sizeof how, "%.*s", eq ? (int)(eq - s) : (int)strlen(s), s);
+    o->impute = pp_impute_parse(how);
+    if (o->impute <= PP_IMPUTE_NONE)
+        return dl_fail(e, DL_EUSAGE, "--impute: '%s' is not mean, median, most_frequent or "
+                                     "constant[=VALUE]", s);
+    if (eq && o->impute != PP_IMPUTE_CONSTANT)
+        return dl_fail(e, DL_EUSAGE, "--impute: only constant takes a value ('%s')", s);
+    if (eq && cli_double("--impute constant", eq + 1, &o->fill, e))
+        return e->code;
+    return 0;
+}
+
+static int parse_unseen(const char *s, int *zero, dl_err *e)
+{
+    if (strcmp(s, "error") != 0 && strcmp(s, "zero") != 0)
+        return dl_fail(e, DL_EUSAGE, "--unseen: '%s' is not error or zero", s);
+    *zero = strcmp(s, "zero") == 0;
+    return 0;
+}
+
 enum { OPT_NO_BIAS = 256, OPT_POLY, OPT_RBF, OPT_CENTERS, OPT_WIDTH, OPT_ALPHA, OPT_SEED,
-       OPT_FOURIER, OPT_LEGENDRE, OPT_STANDARDIZE, OPT_FORCE, OPT_ZLIB };
+       OPT_FOURIER, OPT_LEGENDRE, OPT_STANDARDIZE, OPT_FORCE, OPT_ZLIB, OPT_IMPUTE,
+       OPT_INDICATOR, OPT_ONEHOT, OPT_UNSEEN };
 
 static int parse_option(int c, const char *arg, void *args, dl_err *e)
 {
@@ -105,6 +144,15 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     case OPT_LEGENDRE: return parse_int("--legendre", arg, &o->legendre, e);
     case OPT_STANDARDIZE: o->standardize = 1; return 0;
     case OPT_FORCE: a->opt.force = 1; return 0;
+    case OPT_IMPUTE: return parse_impute(arg, &a->opt.prep, e);
+    case OPT_INDICATOR: a->opt.prep.indicator = 1; return 0;
+    case OPT_ONEHOT:
+        if (strcmp(arg, "auto") == 0)
+            a->opt.prep.onehot_all = 1;
+        else
+            a->opt.prep.onehot = arg;
+        return 0;
+    case OPT_UNSEEN: a->unseen_given = 1; return parse_unseen(arg, &a->opt.prep.unseen_zero, e);
     case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
     case 'a': a->opt.apply = arg; return 0;
     case 'o': a->io.output = arg; return 0;
@@ -124,18 +172,26 @@ static int parse_args(int argc, char **argv, design_args *a, dl_err *e)
         {"legendre", required_argument, 0, OPT_LEGENDRE},
         {"standardize", no_argument, 0, OPT_STANDARDIZE}, {"force", no_argument, 0, OPT_FORCE},
         {"zlib", no_argument, 0, OPT_ZLIB}, {"apply", required_argument, 0, 'a'},
+        {"impute", required_argument, 0, OPT_IMPUTE},
+        {"impute-indicator", no_argument, 0, OPT_INDICATOR},
+        {"onehot", required_argument, 0, OPT_ONEHOT}, {"unseen", required_argument, 0, OPT_UNSEEN},
         {"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     static const cli_spec spec = {TOOL, usage, ":a:o:qhV", longs, parse_option};
     bf_opts *basis = &a->opt.basis;
     memset(a, 0, sizeof *a);
     bf_opts_defaults(basis);
+    pp_opts_defaults(&a->opt.prep);
     int rc = cli_parse_filter(argc, argv, &spec, a, NULL, NULL, &a->io.input, e);
     if (rc)
         return rc;
-    if (a->opt.apply && !bf_opts_empty(basis))
+    if (a->opt.apply && (!bf_opts_empty(basis) || pp_opts_active(&a->opt.prep) || a->unseen_given))
         return dl_fail(e, DL_EUSAGE,
-                       "--apply takes the basis from its file; give no basis options");
+                       "--apply takes the design from its file; give no design options");
+    if (a->opt.prep.indicator && a->opt.prep.impute == PP_IMPUTE_NONE)
+        return dl_fail(e, DL_EUSAGE, "--impute-indicator goes with --impute");
+    if (a->unseen_given && !a->opt.prep.onehot_all && !a->opt.prep.onehot)
+        return dl_fail(e, DL_EUSAGE, "--unseen goes with --onehot");
     if (a->rbf_option_given && !basis->rbf)
         return dl_fail(e, DL_EUSAGE, "--centers, --width and --alpha go with --rbf K");
     if (basis->rbf_width > 0 && basis->rbf_alpha > 0)

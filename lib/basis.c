@@ -15,7 +15,8 @@
 #define TWO_PI 6.283185307179586
 
 struct bf_design {
-    size_t inputs, cols;
+    pp_prep *prep;        /* raw columns -> the inputs below (impute, one-hot) */
+    size_t inputs, cols;  /* inputs: of the basis, after prep */
     int bias, standardize, poly, fourier, legendre;
     double *mean, *scale; /* [inputs], when standardize */
     double *lo, *hi;      /* range of z, when fourier or legendre */
@@ -111,6 +112,7 @@ void bf_free(bf_design *d)
 {
     if (!d)
         return;
+    pp_free(d->prep);
     free(d->mean);
     free(d->scale);
     free(d->lo);
@@ -121,7 +123,7 @@ void bf_free(bf_design *d)
     free(d);
 }
 
-size_t bf_input_dim(const bf_design *d) { return d->inputs; }
+size_t bf_input_dim(const bf_design *d) { return pp_input_dim(d->prep); }
 size_t bf_output_dim(const bf_design *d) { return d->cols; }
 
 /* calloc of n * size bytes, checked for overflow. */
@@ -171,9 +173,15 @@ static double z_value(const bf_design *d, const double *x, size_t k)
     return d->standardize ? (x[k] - d->mean[k]) / d->scale[k] : x[k];
 }
 
+/* One-hot and indicator columns keep their 0/1 (scale 1, no centering). */
 static void fit_moments(bf_design *d, const double *x, size_t n)
 {
     for (size_t k = 0; k < d->inputs; k++) {
+        if (pp_output_binary(d->prep, k)) {
+            d->mean[k] = 0;
+            d->scale[k] = 1;
+            continue;
+        }
         double sum = 0, ss = 0;
         for (size_t i = 0; i < n; i++)
             sum += x[i * d->inputs + k];
@@ -417,10 +425,27 @@ static int design_alloc(bf_design **out, const bf_opts *o, size_t inputs, dl_err
 int bf_fit(bf_design **out, const bf_opts *o, const double *x, size_t n, size_t inputs,
            dl_err *e)
 {
+    pp_prep *prep;
+    *out = NULL;
+    if (pp_identity(&prep, inputs, NULL, e))
+        return e->code;
+    return bf_fit_prep(out, o, prep, x, n, e);
+}
+
+int bf_fit_prep(bf_design **out, const bf_opts *o, pp_prep *prep, const double *x, size_t n,
+                dl_err *e)
+{
     *out = NULL;
     bf_design *d = NULL;
-    if (check_options(o, n, inputs, e) || design_alloc(&d, o, inputs, e))
+    size_t inputs = pp_output_dim(prep);
+    if (check_options(o, n, inputs, e) || design_alloc(&d, o, inputs, e)) {
+        if (d)
+            d->prep = prep;
+        else
+            pp_free(prep);
         goto fail;
+    }
+    d->prep = prep;
     if (d->standardize)
         fit_moments(d, x, n);
     if (n > 0)
@@ -497,42 +522,49 @@ static void apply_row(const bf_design *d, const double *x, double *z, double *ou
         apply_legendre(d, z, out);
 }
 
-int bf_apply(const bf_design *d, const double *x, size_t n, double *out, dl_err *e)
+int bf_apply_rows(const bf_design *d, const double *x, size_t n, uint64_t first_row,
+                  double *out, dl_err *e)
 {
-    double *z;
-    if (alloc_array(&z, d->inputs, sizeof *z, e))
-        return e->code;
-    for (size_t i = 0; i < n; i++)
-        apply_row(d, x + i * d->inputs, z, out + i * d->cols);
+    double *z = NULL, *in = NULL;
+    size_t raw = pp_input_dim(d->prep);
+    int rc = alloc_array(&z, d->inputs, sizeof *z, e) ||
+             alloc_array(&in, d->inputs, sizeof *in, e) ? e->code : 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        rc = pp_apply(d->prep, x + i * raw, 1, first_row + i, in, e);
+        if (!rc)
+            apply_row(d, in, z, out + i * d->cols);
+    }
     free(z);
-    return 0;
+    free(in);
+    return rc;
 }
 
-int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, const char *name,
-                    dl_tensor *out, dl_err *e)
+int bf_apply(const bf_design *d, const double *x, size_t n, double *out, dl_err *e)
 {
+    return bf_apply_rows(d, x, n, 0, out, e);
+}
+
+int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, uint64_t first_row,
+                    const char *name, dl_tensor *out, dl_err *e)
+{
+    size_t raw = pp_input_dim(d->prep);
     dl_tensor x;
     memset(out, 0, sizeof *out);
     if (dl_tensor_copy(&x, x_raw, e))
         return e->code;
     int rc = dl_tensor_as_matrix(&x, e) || dl_tensor_convert(&x, DL_F64, e) ? e->code : 0;
-    if (!rc && x.shape[1] != d->inputs)
+    if (!rc && x.shape[1] != raw)
         rc = dl_fail(e, DL_EDATA, "x has %llu column%s but the design takes %zu input%s",
                      (unsigned long long)x.shape[1], dl_plural((unsigned long long)x.shape[1]),
-                     d->inputs, dl_plural(d->inputs));
-    int64_t bad = rc ? -1 : dl_tensor_find_nonfinite(&x);
-    if (bad >= 0)
-        rc = dl_fail(e, DL_EDATA, "x row %lld column %lld is not finite",
-                     (long long)(bad / (int64_t)d->inputs) + 1,
-                     (long long)(bad % (int64_t)d->inputs) + 1);
+                     raw, dl_plural(raw));
     if (!rc)
         rc = dl_tensor_alloc2(out, name, DL_F64, x.shape[0], d->cols, e) ||
-             bf_apply(d, x.data, (size_t)x.shape[0], out->data, e) ? e->code : 0;
-    bad = rc ? -1 : dl_tensor_find_nonfinite(out);
+             bf_apply_rows(d, x.data, (size_t)x.shape[0], first_row, out->data, e) ? e->code : 0;
+    int64_t bad = rc ? -1 : dl_tensor_find_nonfinite(out);
     if (bad >= 0)
         rc = dl_fail(e, DL_EDATA, "design row %lld column %lld overflows to infinity "
                                   "(try --standardize or a lower degree)",
-                     (long long)(bad / (int64_t)d->cols) + 1,
+                     (long long)(bad / (int64_t)d->cols) + (long long)first_row + 1,
                      (long long)(bad % (int64_t)d->cols) + 1);
     dl_tensor_free(&x);
     if (rc)
@@ -553,8 +585,8 @@ static void tb_numbers(dl_str *b, const char *key, const double *v, size_t n)
 int bf_to_record(const bf_design *d, dl_tensor *rec, dl_err *e)
 {
     dl_str b = {0};
-    dl_str_printf(&b, "inputs: %zu\ncolumns: %zu\nbias: %d\nstandardize: %d\n", d->inputs,
-              d->cols, d->bias, d->standardize);
+    dl_str_printf(&b, "inputs: %zu\ncolumns: %zu\nbias: %d\nstandardize: %d\n",
+                  pp_input_dim(d->prep), d->cols, d->bias, d->standardize);
     if (d->standardize) {
         tb_numbers(&b, "mean", d->mean, d->inputs);
         tb_numbers(&b, "scale", d->scale, d->inputs);
@@ -569,6 +601,7 @@ int bf_to_record(const bf_design *d, dl_tensor *rec, dl_err *e)
         tb_numbers(&b, "lo", d->lo, d->inputs);
         tb_numbers(&b, "hi", d->hi, d->inputs);
     }
+    pp_write_text(d->prep, &b);
     char *text;
     size_t n;
     if (dl_str_take(&b, &text, &n, e))
@@ -582,10 +615,11 @@ int bf_to_record(const bf_design *d, dl_tensor *rec, dl_err *e)
 }
 
 /* The record's lines, looked up by key. */
-#define BF_KEYS 14
+#define BF_KEYS 22
 static const char *const bf_keys[BF_KEYS] = {
     "inputs", "columns", "bias", "standardize", "mean", "scale", "poly",
-    "rbf", "rbf_alpha", "rbf_centers", "fourier", "legendre", "lo", "hi"};
+    "rbf", "rbf_alpha", "rbf_centers", "fourier", "legendre", "lo", "hi",
+    "impute", "fill", "indicator", "missing", "unseen", "names", "categories", "onehot"};
 
 typedef struct bf_text {
     char *copy;
@@ -641,7 +675,17 @@ static int parse_count(const bf_text *t, int key, uint64_t max, uint64_t *out, d
 }
 
 enum { K_INPUTS, K_COLUMNS, K_BIAS, K_STD, K_MEAN, K_SCALE, K_POLY, K_RBF, K_ALPHA,
-       K_CENTERS, K_FOURIER, K_LEGENDRE, K_LO, K_HI };
+       K_CENTERS, K_FOURIER, K_LEGENDRE, K_LO, K_HI, K_IMPUTE, K_FILL, K_INDICATOR, K_MISSING,
+       K_UNSEEN, K_NAMES, K_CATEGORIES, K_ONEHOT };
+
+/* The input stage's lines (prep.h). */
+static int parse_prep(const bf_text *t, uint64_t inputs, pp_prep **prep, dl_err *e)
+{
+    pp_text pt = {t->value[K_IMPUTE], t->value[K_FILL], t->value[K_INDICATOR],
+                  t->value[K_MISSING], t->value[K_UNSEEN], t->value[K_NAMES],
+                  t->value[K_CATEGORIES], t->value[K_ONEHOT]};
+    return pp_parse_text(prep, (size_t)inputs, &pt, e);
+}
 
 #define BF_COUNT_MAX 100000000ULL
 
@@ -701,6 +745,7 @@ int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
     bf_text t;
     bf_opts o;
     bf_design *d = NULL;
+    pp_prep *prep = NULL;
     uint64_t inputs = 0, nrbf = 0, cols = 0;
     memset(&t, 0, sizeof t);
     *out = NULL;
@@ -708,6 +753,8 @@ int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
              parse_count(&t, K_COLUMNS, UINT64_MAX, &cols, e) ? e->code : 0;
     if (!rc && inputs == 0)
         rc = dl_fail(e, DL_EDATA, "design record: inputs must be at least 1");
+    if (!rc && !(rc = parse_prep(&t, inputs, &prep, e)))
+        inputs = pp_output_dim(prep); /* the basis's inputs */
     uint64_t expect = 0; /* checked before any allocation sized by the record */
     if (!rc)
         rc = bf_count_columns(&o, inputs, &expect, e);
@@ -717,11 +764,16 @@ int bf_from_record(bf_design **out, const dl_tensor *rec, dl_err *e)
                      (unsigned long long)expect);
     if (!rc)
         rc = design_alloc(&d, &o, (size_t)inputs, e);
+    if (d) {
+        d->prep = prep;
+        prep = NULL;
+    }
     if (!rc) {
         d->nrbf = (size_t)nrbf;
         rc = parse_values(d, &t, e);
     }
     free(t.copy);
+    pp_free(prep);
     if (rc) {
         bf_free(d);
         return e->code;
@@ -737,9 +789,60 @@ int bf_design_equal(const dl_tensor *a, const dl_tensor *b)
            (len == 0 || memcmp(a->data, b->data, (size_t)len) == 0);
 }
 
+/* "a^2*b": the variables of poly column j, from its chain of parents. */
+static void poly_name(const bf_design *d, size_t j, dl_str *b)
+{
+    size_t vars[64], n = 0;
+    for (size_t c = j; c != NO_PARENT && n < 64; c = d->poly_parent[c])
+        vars[n++] = d->poly_var[c];
+    for (size_t i = n; i > 0;) { /* vars run from the last factor back: smallest first now */
+        size_t v = vars[--i], power = 1;
+        while (i > 0 && vars[i - 1] == v)
+            power++, i--;
+        pp_output_name(d->prep, v, b);
+        if (power > 1)
+            dl_str_printf(b, "^%zu", power);
+        if (i > 0)
+            dl_str_printf(b, "*");
+    }
+}
+
+void bf_output_name(const bf_design *d, size_t j, dl_str *b)
+{
+    if (d->bias && j-- == 0) {
+        dl_str_printf(b, "bias");
+        return;
+    }
+    if (j < d->npoly) {
+        poly_name(d, j, b);
+        return;
+    }
+    j -= d->npoly;
+    if (j < d->nrbf) {
+        dl_str_printf(b, "rbf%zu", j);
+        return;
+    }
+    j -= d->nrbf;
+    size_t per = 2 * (size_t)d->fourier;
+    if (per && j < per * d->inputs) {
+        dl_str_printf(b, "%s%zu(", j % 2 ? "cos" : "sin", j % per / 2 + 1);
+        pp_output_name(d->prep, j / per, b);
+        dl_str_printf(b, ")");
+        return;
+    }
+    j -= per * d->inputs;
+    dl_str_printf(b, "P%zu(", j % (size_t)d->legendre + 1);
+    pp_output_name(d->prep, j / (size_t)d->legendre, b);
+    dl_str_printf(b, ")");
+}
+
+const pp_prep *bf_prep(const bf_design *d) { return d->prep; }
+pp_prep *bf_prep_mut(bf_design *d) { return d->prep; }
+
 void bf_describe(const bf_design *d, char *buf, size_t len)
 {
     dl_str b = {0};
+    pp_describe(d->prep, &b);
     dl_str_printf(&b, "%s", d->standardize ? "standardized inputs; " : "");
     dl_str_printf(&b, "%s", d->bias ? "bias" : "no bias");
     if (d->poly)

@@ -10,8 +10,11 @@
  *   fourier K per input: sin(2 pi k u), cos(2 pi k u), k = 1..K, with u the
  *             input mapped to [0, 1] from the training range
  *   legendre D per input: P_1..P_D of the input mapped to [-1, 1]
+ * The inputs are the raw columns of x after the input stage (prep.h: missing
+ * cells imputed, categorical columns one-hot encoded, indicator columns).
  * z is the input, standardized first when `standardize` is on (training mean
- * and population standard deviation; a constant input keeps scale 1).
+ * and population standard deviation; a constant input keeps scale 1; one-hot
+ * and indicator columns stay 0/1).
  *
  * Fitting (bf_fit) turns options plus training data into a fitted design;
  * every fitted value (means, scales, ranges, centers, alpha) is stored in the
@@ -23,7 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
+#include "prep.h"
 #include "tensor.h"
 
 enum bf_centers { BF_CENTERS_GRID = 0, BF_CENTERS_KMEANS = 1 };
@@ -54,19 +59,37 @@ int bf_count_columns(const bf_opts *o, uint64_t inputs, uint64_t *cols, dl_err *
 
 typedef struct bf_design bf_design;
 
-/* Fits the design on x (n rows of `inputs` f64 values, row-major). */
+/* Fits the design on x (n rows of `inputs` f64 values, row-major), with
+ * no input stage (the identity). */
 int bf_fit(bf_design **d, const bf_opts *o, const double *x, size_t n, size_t inputs,
            dl_err *e);
+/* Fits the design after a fitted input stage, which it takes (freed on
+ * failure too); z is n rows already through the stage (pp_apply). */
+int bf_fit_prep(bf_design **d, const bf_opts *o, pp_prep *prep, const double *z, size_t n,
+                dl_err *e);
+/* The design's input stage (to bind an input's categories: pp_bind). */
+const pp_prep *bf_prep(const bf_design *d);
+pp_prep *bf_prep_mut(bf_design *d);
 void bf_free(bf_design *d);
 size_t bf_input_dim(const bf_design *d);
 size_t bf_output_dim(const bf_design *d);
 
-/* Writes phi for n rows of x into out (n x bf_output_dim, row-major). */
+/* Writes phi for n raw rows of x into out (n x bf_output_dim, row-major).
+ * Errors name a row counted from first_row (0-based) and a column. */
+int bf_apply_rows(const bf_design *d, const double *x, size_t n, uint64_t first_row,
+                  double *out, dl_err *e);
+/* bf_apply_rows from row 0. */
 int bf_apply(const bf_design *d, const double *x, size_t n, double *out, dl_err *e);
-/* Tensor form: x_raw (any float or integer dtype, N x D or N) -> out, a
- * newly allocated f64 [N x P] called `name`.  Checks D and finiteness. */
-int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, const char *name,
-                    dl_tensor *out, dl_err *e);
+/* Tensor form: x_raw (any float or integer dtype, N x D or N, its first row
+ * being row first_row of the whole x) -> out, a newly allocated f64 [N x P]
+ * called `name`.  Checks D, missing cells and finiteness. */
+int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, uint64_t first_row,
+                    const char *name, dl_tensor *out, dl_err *e);
+/* Appends the name of design column j: "bias", the input names through
+ * the stage ("speed", "color=red", "missing(depth)"), monomials
+ * "speed^2*depth", "rbf3" (0-based), "sin2(speed)", "cos2(speed)",
+ * "P3(speed)". */
+void bf_output_name(const bf_design *d, size_t j, dl_str *b);
 
 /* The `design` record: u8 rank-1 text.  bf_to_record allocates rec. */
 int bf_to_record(const bf_design *d, dl_tensor *rec, dl_err *e);

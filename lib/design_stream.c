@@ -2,31 +2,28 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "colmeta.h"
 #include "filter.h"
 
-/* The records of the input in order, for the fitting pass. */
-typedef struct record_list {
-    dl_tensor *items;
-    size_t count, cap;
-} record_list;
-
-static int list_push(record_list *l, dl_tensor *t, dl_err *e)
+/* The input's x.names and x.categories go into the design, not through:
+ * the design's columns are not x's. */
+static int meta_take(pp_meta *m, st_reader *r, const st_header *h, int seen_x, dl_err *e)
 {
-    if (dl_vec_reserve(&l->items, &l->cap, l->count + 1, sizeof *l->items, e))
-        return dl_err_wrap(e, "the records");
-    l->items[l->count++] = *t;
-    memset(t, 0, sizeof *t);
-    return 0;
+    dl_tensor t;
+    if (st_read_payload(r, h, &t, e))
+        return e->code;
+    return pp_meta_take(m, &t, seen_x, e) ? flt_record_error(r, h, e) : 0;
 }
 
-static void list_free(record_list *l)
+static int meta_columns(pp_meta *m, uint64_t cols, const char *label, dl_err *e)
 {
-    for (size_t i = 0; i < l->count; i++)
-        dl_tensor_free(&l->items[i]);
-    free(l->items);
+    return pp_meta_columns(m, cols, e) ? dl_err_wrap(e, "%s", label) : 0;
 }
+
+/* ------------------------------- output ------------------------------- */
 
 /* Columns for these inputs, with the curse of dimensionality spelled out. */
 static int check_columns(const design_opts *o, uint64_t inputs, dl_err *e)
@@ -50,12 +47,48 @@ static int check_columns(const design_opts *o, uint64_t inputs, dl_err *e)
 
 static uint64_t header_columns(const st_header *h) { return h->rank >= 2 ? h->shape[1] : 1; }
 
+/* x.names of the design's columns, when the input had names or the stage
+ * made columns of its own; names that do not make a valid record (too
+ * long, repeated) are left out with a warning. */
+static int write_names(st_writer *w, const bf_design *d, const design_opts *o, dl_err *e)
+{
+    const pp_prep *p = bf_prep(d);
+    if (!pp_has_names(p) && !pp_active(p))
+        return 0;
+    size_t n = bf_output_dim(d);
+    dl_str *b = calloc(n, sizeof *b);
+    const char **names = calloc(n, sizeof *names);
+    int rc = !b || !names ? dl_fail(e, DL_ENOMEM, "out of memory for %zu column names", n) : 0;
+    for (size_t j = 0; !rc && j < n; j++) {
+        bf_output_name(d, j, &b[j]);
+        names[j] = dl_str_text(&b[j]);
+        if (b[j].failed)
+            rc = dl_fail(e, DL_ENOMEM, "out of memory for the column names");
+    }
+    dl_tensor rec;
+    memset(&rec, 0, sizeof rec);
+    if (!rc && cm_names_make(names, n, "x" CM_NAMES_SUFFIX, &rec, e)) {
+        if (e->code == DL_ENOMEM)
+            rc = e->code;
+        else
+            fprintf(o->log, "%s: warning: design column names left out (%s)\n", o->tool, e->msg);
+    }
+    if (!rc && rec.data)
+        rc = st_write(w, &rec, e);
+    dl_tensor_free(&rec);
+    for (size_t j = 0; b && j < n; j++)
+        dl_str_free(&b[j]);
+    free(b);
+    free(names);
+    return rc;
+}
+
 static int write_design(st_writer *w, const bf_design *d, const design_opts *o, dl_err *e)
 {
     dl_tensor rec;
     if (bf_to_record(d, &rec, e))
         return e->code;
-    int rc = st_write(w, &rec, e);
+    int rc = st_write(w, &rec, e) || write_names(w, d, o, e) ? e->code : 0;
     dl_tensor_free(&rec);
     if (!rc && !o->quiet) {
         char what[256];
@@ -69,22 +102,19 @@ static int write_design(st_writer *w, const bf_design *d, const design_opts *o, 
  * however wide the design makes a chunk of x. */
 #define OUT_CHUNK_BYTES ((uint64_t)8 << 20)
 
-static int write_designed(st_writer *w, const bf_design *d, const dl_tensor *x, dl_err *e)
+/* Designs a chunk of x whose first row is row `first_row` of the whole x. */
+static int write_designed(st_writer *w, const bf_design *d, const dl_tensor *x,
+                          uint64_t first_row, dl_err *e)
 {
     uint64_t rows = dl_tensor_rows(x), step = OUT_CHUNK_BYTES / 8 / bf_output_dim(d);
     uint64_t row_bytes = dl_tensor_row_size(x) * dl_dtype_size(x->dtype);
     dl_tensor part = *x; /* a view of some rows of x: never freed */
-    int64_t bad = dl_tensor_find_nonfinite(x); /* named by its row in x, not in a block */
-    if (bad >= 0)
-        return dl_fail(e, DL_EDATA, "x row %llu column %llu is not finite",
-                       (unsigned long long)((uint64_t)bad / dl_tensor_row_size(x) + 1),
-                       (unsigned long long)((uint64_t)bad % dl_tensor_row_size(x) + 1));
     step = step ? step : 1;
     for (uint64_t first = 0; first < rows || first == 0; first += step) {
         dl_tensor phi;
         part.shape[0] = rows - first < step ? rows - first : step;
         part.data = (char *)x->data + first * row_bytes;
-        if (bf_apply_tensor(d, &part, "x", &phi, e))
+        if (bf_apply_tensor(d, &part, first_row + first, "x", &phi, e))
             return e->code;
         int rc = st_write(w, &phi, e);
         dl_tensor_free(&phi);
@@ -101,6 +131,27 @@ static int refuse_design(st_reader *r, const st_header *h, dl_err *e)
                    st_reader_label(r), (unsigned long long)h->index);
 }
 
+/* ------------------------------ streaming ------------------------------ */
+
+/* The design of a stream whose x has `cols` columns, fitted with no rows
+ * (bias, poly, categories kept as codes) or given (bound to the input's
+ * columns). */
+static int design_for(const design_opts *o, pp_meta *m, uint64_t cols, const char *label,
+                      bf_design **given, bf_design **own, dl_err *e)
+{
+    if (meta_columns(m, cols, label, e))
+        return e->code;
+    if (*given)
+        return pp_bind(bf_prep_mut(*given), &m->cols, e) ? dl_err_wrap(e, "%s", label) : 0;
+    pp_fitter *f;
+    pp_prep *p;
+    if (check_columns(o, cols, e) || pp_fit_begin(&f, &o->prep, &m->cols, e) ||
+        pp_fit_end(f, &p, e) || bf_fit_prep(own, &o->basis, p, NULL, 0, e))
+        return e->code;
+    *given = *own;
+    return 0;
+}
+
 /* Streaming: each x chunk is designed and written as it arrives.  d is the
  * given design, or NULL to fit one on the first x header (no data needed). */
 static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_design *d,
@@ -108,93 +159,245 @@ static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_d
 {
     st_header h;
     int found = 0, seen_x = 0, rc = 0;
+    uint64_t row = 0;
     bf_design *own = NULL;
+    pp_meta m;
+    pp_meta_init(&m);
     while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "design") == 0) {
             rc = refuse_design(r, &h, e);
+        } else if (pp_meta_is(h.name)) {
+            rc = meta_take(&m, r, &h, seen_x, e);
         } else if (strcmp(h.name, "x") != 0) {
             rc = st_copy_record(r, &h, w, e);
         } else {
             dl_tensor x;
-            if (!d && !(rc = check_columns(o, header_columns(&h), e)) &&
-                !(rc = bf_fit(&own, &o->basis, NULL, 0, (size_t)header_columns(&h), e)))
-                d = own;
-            if (!rc && !seen_x++)
-                rc = write_design(w, d, o, e);
+            if (!seen_x++ && (design_for(o, &m, header_columns(&h), st_reader_label(r), &d,
+                                         &own, e) ||
+                              write_design(w, d, o, e)))
+                rc = e->code;
             if (!rc && !(rc = st_read_payload(r, &h, &x, e))) {
-                if (write_designed(w, d, &x, e))
+                if (write_designed(w, d, &x, row, e))
                     rc = flt_record_error(r, &h, e);
+                row += dl_tensor_rows(&x);
                 dl_tensor_free(&x);
             }
         }
     }
     bf_free(own);
+    pp_meta_free(&m);
     return flt_loop_end(r, rc, seen_x, e);
 }
 
-/* All records into memory; x chunks also concatenated, as f64, for the fit. */
-static int read_all(st_reader *r, record_list *l, dl_tensor *xall, dl_err *e)
+/* ------------------------- fitting on the rows ------------------------- */
+
+/* Fitting reads the rows several times (the median takes up to four
+ * passes), so the input is first copied to a temporary file, already
+ * unlinked: memory stays bounded however long the input. */
+typedef struct spool {
+    FILE *file;
+    st_writer *w;
+} spool;
+
+static int spool_open(spool *s, dl_err *e)
 {
-    dl_tensor t;
-    int found, rc;
-    while (!(rc = st_read(r, &t, &found, e)) && found) {
-        int bad = 0;
-        if (strcmp(t.name, "design") == 0) {
-            dl_tensor_free(&t);
-            return dl_fail(e, DL_EDATA, "%s: the input already went through dl-design; "
-                                        "designs do not stack", st_reader_label(r));
-        }
-        if (strcmp(t.name, "x") == 0) {
-            dl_tensor c;
-            bad = dl_tensor_copy(&c, &t, e) || dl_tensor_as_matrix(&c, e) ||
-                  dl_tensor_convert(&c, DL_F64, e) ||
-                  (xall->data ? dl_tensor_append_rows(xall, &c, e) : dl_tensor_copy(xall, &c, e));
-            dl_tensor_free(&c);
-        }
-        if (bad || list_push(l, &t, e)) {
-            dl_tensor_free(&t);
-            return dl_err_wrap(e, "%s: 'x'", st_reader_label(r));
+    s->w = NULL;
+    s->file = tmpfile();
+    if (!s->file)
+        return dl_fail_errno(e, "cannot create a temporary file for the input");
+    return st_writer_from_fd(&s->w, fileno(s->file), "the temporary copy of the input",
+                             ST_ALLOW_TTY, e);
+}
+
+static void spool_close(spool *s)
+{
+    st_writer_abort(s->w);
+    if (s->file)
+        fclose(s->file);
+}
+
+/* A reader from the start of the spool (the writer closed). */
+static int spool_rewind(spool *s, const char *label, st_reader **r, dl_err *e)
+{
+    if (lseek(fileno(s->file), 0, SEEK_SET) != 0)
+        return dl_fail_errno(e, "cannot read the temporary copy of the input back");
+    return st_reader_from_fd(r, fileno(s->file), label, e);
+}
+
+/* x as an f64 matrix, for the fit. */
+static int x_matrix(st_reader *r, const st_header *h, dl_tensor *x, dl_err *e)
+{
+    if (st_read_payload(r, h, x, e) || dl_tensor_as_matrix(x, e) || dl_tensor_convert(x, DL_F64, e))
+        return flt_record_error(r, h, e);
+    return 0;
+}
+
+/* The first pass: the input copied to the spool, its metadata taken, the
+ * stage's statistics started. */
+static int first_pass(st_reader *r, spool *s, const design_opts *o, pp_meta *m, pp_fitter **f,
+                      dl_err *e)
+{
+    st_header h;
+    int found = 0, rc = 0;
+    uint64_t row = 0, cols = 0;
+    while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
+        if (strcmp(h.name, "design") == 0) {
+            rc = refuse_design(r, &h, e);
+        } else if (pp_meta_is(h.name)) {
+            rc = meta_take(m, r, &h, *f != NULL, e);
+        } else if (strcmp(h.name, "x") != 0) {
+            rc = st_copy_record(r, &h, s->w, e);
+        } else {
+            dl_tensor x;
+            if (!*f && !(rc = meta_columns(m, cols = header_columns(&h), st_reader_label(r), e)))
+                rc = pp_fit_begin(f, &o->prep, &m->cols, e);
+            if (!rc && !(rc = x_matrix(r, &h, &x, e))) {
+                if (x.shape[1] != cols)
+                    rc = dl_fail(e, DL_EDATA, "x has %llu columns here but %llu before",
+                                 (unsigned long long)x.shape[1], (unsigned long long)cols);
+                rc = rc || pp_fit_rows(*f, x.data, (size_t)x.shape[0], row, e) ||
+                             st_write(s->w, &x, e) ? flt_record_error(r, &h, e) : 0;
+                row += x.shape[0];
+                dl_tensor_free(&x);
+            }
         }
     }
+    if (!rc && st_reader_records(r) == 0)
+        return st_fail_empty(st_reader_label(r), e);
+    if (!rc && !*f)
+        return dl_fail(e, DL_EDATA, "%s: no 'x' record", st_reader_label(r));
+    return rc;
+}
+
+/* Calls each(x chunk, its first row) for every x of the spool. */
+typedef int (*x_visit)(void *ctx, const dl_tensor *x, uint64_t first_row, dl_err *e);
+
+static int each_x(spool *s, const char *label, x_visit each, void *ctx, dl_err *e)
+{
+    st_reader *r;
+    st_header h;
+    int found = 0, rc = spool_rewind(s, label, &r, e);
+    uint64_t row = 0;
+    while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
+        if (strcmp(h.name, "x") != 0) {
+            rc = st_skip_payload(r, &h, e);
+            continue;
+        }
+        dl_tensor x;
+        if (!(rc = st_read_payload(r, &h, &x, e))) {
+            rc = each(ctx, &x, row, e);
+            row += x.shape[0];
+            dl_tensor_free(&x);
+        }
+    }
+    st_reader_close(r);
+    return rc ? dl_err_wrap(e, "%s", label) : 0;
+}
+
+static int visit_fit(void *f, const dl_tensor *x, uint64_t first_row, dl_err *e)
+{
+    return pp_fit_rows(f, x->data, (size_t)x->shape[0], first_row, e);
+}
+
+/* The rows through the stage, gathered for a basis that needs them. */
+typedef struct gathered {
+    const pp_prep *p;
+    dl_tensor z;
+} gathered;
+
+static int visit_gather(void *ctx, const dl_tensor *x, uint64_t first_row, dl_err *e)
+{
+    gathered *g = ctx;
+    dl_tensor z;
+    if (dl_tensor_alloc2(&z, "x", DL_F64, x->shape[0], pp_output_dim(g->p), e))
+        return e->code;
+    int rc = pp_apply(g->p, x->data, (size_t)x->shape[0], first_row, z.data, e) ||
+             (g->z.data ? dl_tensor_append_rows(&g->z, &z, e) : dl_tensor_copy(&g->z, &z, e));
+    dl_tensor_free(&z);
+    return rc ? e->code : 0;
+}
+
+static int fit_design(spool *s, const design_opts *o, pp_fitter *f, const char *label,
+                      bf_design **d, dl_err *e)
+{
+    int again = 1;
+    pp_prep *p = NULL;
+    int rc = pp_fit_pass_done(f, &again, e);
+    while (!rc && again)
+        rc = each_x(s, label, visit_fit, f, e) || pp_fit_pass_done(f, &again, e) ? e->code : 0;
+    if (rc) {
+        pp_fitter_free(f);
+        return dl_err_wrap(e, "%s", label);
+    }
+    if (pp_fit_end(f, &p, e) || check_columns(o, pp_output_dim(p), e)) {
+        pp_free(p);
+        return dl_err_wrap(e, "%s", label);
+    }
+    if (!bf_opts_need_data(&o->basis))
+        return bf_fit_prep(d, &o->basis, p, NULL, 0, e);
+    gathered g;
+    g.p = p;
+    memset(&g.z, 0, sizeof g.z);
+    rc = each_x(s, label, visit_gather, &g, e);
+    if (rc)
+        pp_free(p);
+    else
+        rc = bf_fit_prep(d, &o->basis, p, g.z.data, (size_t)g.z.shape[0], e) &&
+                     dl_err_wrap(e, "%s", label) ? e->code : 0;
+    dl_tensor_free(&g.z);
+    return rc;
+}
+
+/* The last pass: the design, then the spool's records in order. */
+static int write_output(spool *s, st_writer *w, const design_opts *o, const bf_design *d,
+                        const char *label, dl_err *e)
+{
+    st_reader *r;
+    st_header h;
+    int found = 0;
+    uint64_t row = 0;
+    int rc = write_design(w, d, o, e) || spool_rewind(s, label, &r, e) ? e->code : 0;
     if (rc)
         return rc;
-    if (st_reader_records(r) == 0)
-        return st_fail_empty(st_reader_label(r), e);
-    if (!xall->data)
-        return dl_fail(e, DL_EDATA, "%s: no 'x' record", st_reader_label(r));
-    return 0;
+    while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
+        if (strcmp(h.name, "x") != 0) {
+            rc = st_copy_record(r, &h, w, e);
+            continue;
+        }
+        dl_tensor x;
+        if (!(rc = st_read_payload(r, &h, &x, e))) {
+            rc = write_designed(w, d, &x, row, e) ? dl_err_wrap(e, "%s: 'x'", label) : 0;
+            row += x.shape[0];
+            dl_tensor_free(&x);
+        }
+    }
+    st_reader_close(r);
+    return rc;
 }
 
 static int fit_then_write(st_reader *r, st_writer *w, const design_opts *o, dl_err *e)
 {
-    record_list l = {0};
-    dl_tensor xall;
+    spool s;
+    pp_meta m;
+    pp_fitter *f = NULL;
     bf_design *d = NULL;
-    memset(&xall, 0, sizeof xall);
-    int rc = read_all(r, &l, &xall, e);
-    if (!rc && dl_tensor_find_nonfinite(&xall) >= 0) {
-        int64_t bad = dl_tensor_find_nonfinite(&xall);
-        rc = dl_fail(e, DL_EDATA, "%s: x row %lld column %lld is not finite",
-                     st_reader_label(r), (long long)(bad / (int64_t)xall.shape[1]) + 1,
-                     (long long)(bad % (int64_t)xall.shape[1]) + 1);
-    }
-    if (!rc)
-        rc = check_columns(o, xall.shape[1], e) ||
-                     (bf_fit(&d, &o->basis, xall.data, (size_t)xall.shape[0],
-                             (size_t)xall.shape[1], e) &&
-                      dl_err_wrap(e, "%s", st_reader_label(r)))
-                 ? e->code
-                 : 0;
-    dl_tensor_free(&xall);
-    if (!rc)
-        rc = write_design(w, d, o, e);
-    for (size_t i = 0; !rc && i < l.count; i++)
-        rc = strcmp(l.items[i].name, "x") == 0 ? write_designed(w, d, &l.items[i], e)
-                                               : st_write(w, &l.items[i], e);
+    const char *label = st_reader_label(r);
+    pp_meta_init(&m);
+    int rc = spool_open(&s, e) || first_pass(r, &s, o, &m, &f, e) ||
+             st_writer_close(s.w, e) ? e->code : 0;
+    s.w = NULL;
+    if (rc)
+        pp_fitter_free(f);
+    else
+        rc = fit_design(&s, o, f, label, &d, e) || write_output(&s, w, o, d, label, e) ? e->code
+                                                                                       : 0;
     bf_free(d);
-    list_free(&l);
-    return rc ? e->code : 0;
+    pp_meta_free(&m);
+    spool_close(&s);
+    return rc;
 }
+
+/* ------------------------------- running ------------------------------- */
 
 /* The first `design` record of a stream file. */
 static int load_design(const char *path, bf_design **d, dl_err *e)
@@ -227,8 +430,9 @@ int design_run(st_reader *r, st_writer *w, const design_opts *o, dl_err *e)
     bf_design *d = NULL;
     int rc = o->apply ? load_design(o->apply, &d, e) : 0;
     if (!rc)
-        rc = d || !bf_opts_need_data(&o->basis) ? stream_records(r, w, o, d, e)
-                                                   : fit_then_write(r, w, o, e);
+        rc = d || (!bf_opts_need_data(&o->basis) && !pp_opts_active(&o->prep))
+                 ? stream_records(r, w, o, d, e)
+                 : fit_then_write(r, w, o, e);
     bf_free(d);
     return rc ? e->code : 0;
 }

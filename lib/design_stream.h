@@ -2,16 +2,21 @@
  *
  * Each 'x' record is replaced by its design matrix phi(x) (lib/basis.h),
  * every other record passes through, and a 'design' record (the fitted
- * basis) goes before the first designed x so dl-design --apply, dl-lstsq
- * and dl-predict reuse the identical basis.
+ * basis and input stage) goes before the first designed x so dl-design
+ * --apply, dl-lstsq and dl-predict reuse the identical design.  The input's
+ * x.names and x.categories (colmeta.h) go into the design; the output gets
+ * x.names of the design's own columns ("speed^2", "color=red").
  *
  * Two ways through the input:
  *  - streaming, chunk by chunk in bounded memory, when the design needs no
  *    data (bias, poly) or comes from a file (apply): it is fitted on the
  *    first x header, before any row is read;
- *  - two passes in memory when fitting needs the rows (ranges, moments,
- *    centers): every record is held, x is concatenated for the fit, then
- *    the records are written in their order.
+ *  - several passes when fitting needs the rows (imputation statistics,
+ *    ranges, moments, centers): the input is copied to an unlinked
+ *    temporary file while the stage's statistics are gathered, read again
+ *    for the median's passes, then written out designed.  Memory stays
+ *    bounded, except that a basis that needs the rows (--standardize, rbf,
+ *    fourier, legendre) holds x through the stage in memory for its fit.
  * Output chunks stay under 8 MiB however wide the design makes a row.
  * Designs do not stack: input that carries a 'design' record is refused. */
 #ifndef DL_DESIGN_STREAM_H
@@ -29,6 +34,7 @@
 
 typedef struct design_opts {
     bf_opts basis;  /* the blocks to fit (not used with apply) */
+    pp_opts prep;   /* the input stage: impute, one-hot (not used with apply) */
     const char *apply; /* take the first 'design' record of this stream file */
     int force;         /* allow more than DESIGN_COLUMNS_LIMIT columns */
     int quiet;         /* no description of the design on log */

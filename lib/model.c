@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "basis.h"
+#include "colmeta.h"
 #include "kvtext.h"
 #include "linmodel.h"
 #include "netmodel.h"
@@ -17,6 +18,7 @@ struct mdl_model {
     size_t inputs, outputs;
     lm_model *lin;         /* the linear kind (lib/linmodel.h) */
     nm_model *net;         /* the network kind (lib/netmodel.h) */
+    cm_names xnames;       /* the checkpoint's x.names: the columns the core takes */
 };
 
 static int open_linear(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
@@ -60,7 +62,7 @@ static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x
     size_t in = nm_input_dim(m->net);
     *rows = x_raw;
     if (m->design && !m->design_upstream) {
-        if (bf_apply_tensor(m->design, x_raw, "x", x, e) || dl_tensor_convert(x, DL_F32, e))
+        if (bf_apply_tensor(m->design, x_raw, 0, "x", x, e) || dl_tensor_convert(x, DL_F32, e))
             return e->code;
         *rows = x;
     } else if (x_raw->dtype != DL_F32 || x_raw->rank != 2) {
@@ -73,6 +75,8 @@ static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x
         return dl_fail(e, DL_EDATA, "x has %llu column%s but the network takes %zu",
                        (unsigned long long)(*rows)->shape[1],
                        dl_plural((unsigned long long)(*rows)->shape[1]), in);
+    if (cm_check_missing(*rows, &m->xnames, 0, e))
+        return e->code;
     int64_t bad = dl_tensor_find_nonfinite(*rows);
     if (bad >= 0)
         return dl_fail(e, DL_EDATA, "x row %llu is not finite in float32 (NaN, Inf, or beyond "
@@ -124,8 +128,12 @@ int mdl_open(mdl_model **out, dl_tensor_set *ckpt, dl_err *e)
     int rc = parse_kind(rec, &m->kind, e);
     if (!rc && dl_set_take(ckpt, "design", &m->design_rec))
         rc = bf_from_record(&m->design, &m->design_rec, e);
+    cm_names_init(&m->xnames);
     if (!rc)
         rc = m->kind == MDL_LINEAR ? open_linear(m, ckpt, e) : open_network(m, ckpt, e);
+    if (!rc)
+        rc = cm_names_load(&m->xnames, ckpt, "x",
+                           m->lin ? lm_input_dim(m->lin) : nm_input_dim(m->net), e);
     if (rc) {
         mdl_free(m);
         return e->code;
@@ -153,6 +161,7 @@ void mdl_free(mdl_model *m)
         return;
     bf_free(m->design);
     dl_tensor_free(&m->design_rec);
+    cm_names_free(&m->xnames);
     lm_free(m->lin);
     nm_free(m->net);
     free(m);
@@ -165,6 +174,13 @@ int mdl_has_std(const mdl_model *m) { return m->lin && lm_has_std(m->lin); }
 
 int mdl_design_upstream(const mdl_model *m) { return m->design_upstream; }
 
+int mdl_bind_input(mdl_model *m, const pp_columns *c, dl_err *e)
+{
+    if (!m->design || m->design_upstream)
+        return 0;
+    return pp_bind(bf_prep_mut(m->design), c, e);
+}
+
 int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e)
 {
     if (!m->design || !bf_design_equal(design_rec, &m->design_rec))
@@ -175,7 +191,8 @@ int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e)
 }
 
 /* x already in the weights' space: a checked f64 copy. */
-static int copy_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *phi, dl_err *e)
+static int copy_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *phi,
+                     dl_err *e)
 {
     size_t p = lm_input_dim(m->lin);
     if (dl_tensor_copy(phi, x_raw, e) || dl_tensor_as_matrix(phi, e) ||
@@ -185,19 +202,22 @@ static int copy_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *phi,
         return dl_fail(e, DL_EDATA, "x has %llu column%s but the model takes %zu",
                        (unsigned long long)phi->shape[1],
                        dl_plural((unsigned long long)phi->shape[1]), p);
+    if (cm_check_missing(phi, &m->xnames, first, e))
+        return e->code;
     if (dl_tensor_find_nonfinite(phi) >= 0)
-        return dl_fail(e, DL_EDATA, "x holds NaN or Inf");
+        return dl_fail(e, DL_EDATA, "x holds an infinity");
     return 0;
 }
 
 /* phi: the chunk in the space the weights expect, f64 [N x P]; nothing
  * allocated on failure. */
-static int design_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *phi, dl_err *e)
+static int design_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *phi,
+                       dl_err *e)
 {
     memset(phi, 0, sizeof *phi);
     if (m->design && !m->design_upstream)
-        return bf_apply_tensor(m->design, x_raw, "phi", phi, e);
-    if (copy_rows(m, x_raw, phi, e)) {
+        return bf_apply_tensor(m->design, x_raw, first, "phi", phi, e);
+    if (copy_rows(m, x_raw, first, phi, e)) {
         dl_tensor_free(phi);
         return e->code;
     }
@@ -214,7 +234,7 @@ static int predict_block(mdl_model *m, const dl_tensor *rows, uint64_t first, dl
 {
     dl_tensor phi;
     size_t k = m->outputs;
-    if (design_rows(m, rows, &phi, e))
+    if (design_rows(m, rows, first, &phi, e))
         return e->code;
     lm_predict(m->lin, phi.data, (size_t)phi.shape[0], (double *)yhat->data + first * k,
                ystd ? (double *)ystd->data + first * k : NULL, t);

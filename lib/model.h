@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "prep.h"
 #include "tensor.h"
 
 enum mdl_kind { MDL_LINEAR = 1, MDL_NETWORK = 2 };
@@ -38,6 +39,12 @@ size_t mdl_input_dim(const mdl_model *m);
 size_t mdl_output_dim(const mdl_model *m);
 /* 1 when predictions come with a standard deviation (a linear posterior). */
 int mdl_has_std(const mdl_model *m);
+
+/* The raw input's columns (its x.names, x.categories), before its first x:
+ * the checkpoint's design maps the input's category codes to its training
+ * levels and checks names and kinds (pp_bind).  Without it, codes are taken
+ * as the training codes. */
+int mdl_bind_input(mdl_model *m, const pp_columns *c, dl_err *e);
 
 /* Input that already went through a design (it carries a `design` record):
  * accepted when it is the checkpoint's own design, which is then not applied

@@ -37,15 +37,40 @@ static int input_design(mdl_model *m, st_reader *r, const st_header *h, dl_err *
     return rc ? flt_record_error(r, h, e) : 0;
 }
 
+/* x.names and x.categories pass through and are kept for the design. */
+static int input_columns(pp_meta *meta, st_reader *r, const st_header *h, st_writer *w,
+                         int seen_x, dl_err *e)
+{
+    dl_tensor t;
+    if (st_read_payload(r, h, &t, e))
+        return e->code;
+    int rc = st_write(w, &t, e) || pp_meta_take(meta, &t, seen_x, e) ? e->code : 0;
+    dl_tensor_free(&t);
+    return rc ? flt_record_error(r, h, e) : 0;
+}
+
+static int bind_columns(mdl_model *m, pp_meta *meta, st_reader *r, const st_header *h, dl_err *e)
+{
+    if (pp_meta_columns(meta, h->rank >= 2 ? h->shape[1] : 1, e) ||
+        mdl_bind_input(m, &meta->cols, e))
+        return flt_record_error(r, h, e);
+    return 0;
+}
+
 static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std,
                           const predict_opts *o, dl_err *e)
 {
     st_header h;
     int found = 0, rc = 0, seen_x = 0;
+    pp_meta meta;
+    pp_meta_init(&meta);
     while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0) {
-            seen_x = 1;
-            rc = predict_chunk(m, r, &h, w, want_std, o, e);
+            rc = !seen_x++ && bind_columns(m, &meta, r, &h, e) ? e->code : 0;
+            if (!rc)
+                rc = predict_chunk(m, r, &h, w, want_std, o, e);
+        } else if (pp_meta_is(h.name)) {
+            rc = input_columns(&meta, r, &h, w, seen_x, e);
         } else if (strcmp(h.name, "design") == 0) {
             rc = seen_x && !mdl_design_upstream(m)
                      ? dl_fail(e, DL_EDATA, "%s: record %llu: a design record after raw x",
@@ -58,6 +83,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
             rc = st_copy_record(r, &h, w, e) ? e->code : 0;
         }
     }
+    pp_meta_free(&meta);
     return flt_loop_end(r, rc, seen_x, e);
 }
 

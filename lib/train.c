@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "basis.h"
+#include "colmeta.h"
 #include "kvtext.h"
 #include "netmodel.h"
 #include "nn.h"
@@ -91,6 +92,15 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
                    : dl_fail(e, DL_EDATA, "%s: no '%s' record", label, name);
     if (dl_tensor_as_matrix(t, e))
         return dl_err_wrap(e, "%s: record '%s'", label, name);
+    if (strcmp(name, "x") == 0) { /* a missing cell named by its column */
+        cm_names names;
+        cm_names_init(&names);
+        int rc = cm_names_load(&names, set, "x", t->shape[1], e) ||
+                 cm_check_missing(t, &names, 0, e) ? e->code : 0;
+        cm_names_free(&names);
+        if (rc)
+            return dl_err_wrap(e, "%s: record 'x'", label);
+    }
     uint64_t row = nonfinite_row(t);
     if (row)
         return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu holds NaN or Inf", label, name,
@@ -850,7 +860,7 @@ static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const c
     bf_design *d;
     if (bf_from_record(&d, design, e))
         return dl_err_wrap(e, "training data's design");
-    int rc = bf_apply_tensor(d, x, "x", &phi, e);
+    int rc = bf_apply_tensor(d, x, 0, "x", &phi, e);
     bf_free(d);
     if (rc)
         return dl_err_wrap(e, "%s: applying the training data's design", label);
@@ -887,6 +897,20 @@ static int agree(trainer *t, int rc, dl_err *e)
     return rc;
 }
 
+/* The checkpoint keeps the names of the columns the network saw and of its
+ * outputs, and the class names (dl-stream(5), "Column metadata"). */
+static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *ckpt, dl_err *e)
+{
+    static const char *const names[] = {"x" CM_NAMES_SUFFIX, "y" CM_NAMES_SUFFIX,
+                                        "y" CM_CATEGORIES_SUFFIX};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        dl_tensor t;
+        if (dl_set_take(data, names[i], &t) && dl_set_put(ckpt, &t, e))
+            return e->code;
+    }
+    return 0;
+}
+
 int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
              dl_err *e)
 {
@@ -914,6 +938,8 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         int wrc = nm_spec_to_set(&t.spec, ckpt, &we);
         if (!wrc && have_design && !(wrc = dl_set_put(ckpt, &design, &we)))
             have_design = 0;
+        if (!wrc)
+            wrc = keep_column_meta(data, ckpt, &we);
         if (!wrc)
             wrc = write_checkpoint(&t, ckpt, &we);
         if (wrc) {

@@ -113,10 +113,10 @@ load linear_helpers
     dl-tensor import -t 1 --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
     run dl-design --poly 2 "$TMP/nan.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == "dl-design: "*"row 2 column 1 is not finite"* ]]
+    [[ $output == "dl-design: "*"record 1 ('x'): row 2, column 1: missing value (impute with dl-design --impute)" ]]
     run dl-design --standardize "$TMP/nan.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == "dl-design: "*"row 2 column 1 is not finite"* ]]
+    [[ $output == "dl-design: "*"record 1 ('x'): row 2, column 1: missing value (impute with dl-design --impute)" ]]
     dl-tensor import --name y "$FIX/test.csv" > "$TMP/y.dlt"
     run dl-design --poly 2 "$TMP/y.dlt"
     [ "$status" -eq 1 ]

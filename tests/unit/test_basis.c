@@ -187,13 +187,13 @@ static void test_record_round_trip(void)
     CHECK(back && bf_output_dim(back) == bf_output_dim(d) && bf_input_dim(back) == 2);
     CHECK(dl_tensor_alloc2(&xt, "x", DL_F64, 6, 2, &e) == 0);
     memcpy(xt.data, x, sizeof x);
-    CHECK(bf_apply_tensor(d, &xt, "x", &phi_a, &e) == 0);
-    CHECK(back && bf_apply_tensor(back, &xt, "x", &phi_b, &e) == 0);
+    CHECK(bf_apply_tensor(d, &xt, 0, "x", &phi_a, &e) == 0);
+    CHECK(back && bf_apply_tensor(back, &xt, 0, "x", &phi_b, &e) == 0);
     CHECK(memcmp(phi_a.data, phi_b.data, dl_tensor_nbytes(&phi_a)) == 0);
     ((double *)xt.data)[3] = NAN;
     dl_tensor bad;
-    CHECK(bf_apply_tensor(d, &xt, "x", &bad, &e) == DL_EDATA);
-    CHECK(strstr(e.msg, "row 2 column 2") != NULL);
+    CHECK(bf_apply_tensor(d, &xt, 0, "x", &bad, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "row 2, column 2: missing value") != NULL);
     dl_tensor_free(&xt);
     dl_tensor_free(&phi_a);
     dl_tensor_free(&phi_b);

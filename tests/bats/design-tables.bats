@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# dl-design's input stage on tables: --impute, --impute-indicator, --onehot,
+# --unseen, against scikit-learn's SimpleImputer and OneHotEncoder
+# (tests/fixtures/design/gen_design.py); derived column names; missing cells.
+
+load linear_helpers
+
+D="$DL_TEST_ROOT/tests/fixtures/design"
+
+# design_x OUT ARGS...: dl-design ARGS on mixed.dlt, x exported as CSV to OUT.
+design_x() {
+    local out=$1
+    shift
+    dl-design -q "$@" "$D/mixed.dlt" > "$TMP/d.dlt"
+    dl-tensor export --name x "$TMP/d.dlt" > "$out"
+}
+
+@test "--impute mean|median|most_frequent|constant with indicators and --onehot auto match scikit-learn" {
+    for how in mean median most_frequent; do
+        design_x "$TMP/$how.csv" --no-bias --impute "$how" --impute-indicator --onehot auto
+        WANT_SKIP=1 numbers_near "$TMP/$how.csv" "$D/mixed_$how.txt" 1e-13
+    done
+    design_x "$TMP/c.csv" --no-bias --impute constant=7.5 --impute-indicator --onehot auto
+    WANT_SKIP=1 numbers_near "$TMP/c.csv" "$D/mixed_constant.txt" 1e-13
+}
+
+@test "the median is exact over many rows (ties, negatives, even and odd counts), as is the most frequent value" {
+    dl-design -q --impute median "$D/median.dlt" > "$TMP/m.dlt"
+    grep -a '^fill: ' "$TMP/m.dlt" | sed 's/^fill: //' > "$TMP/fill.txt"
+    WANT_SKIP=1 numbers_near "$TMP/fill.txt" "$D/median_fill.txt" 0
+    dl-design -q --impute most_frequent "$D/median.dlt" > "$TMP/f.dlt"
+    grep -a '^fill: ' "$TMP/f.dlt" | sed 's/^fill: //' > "$TMP/fill.txt"
+    WANT_SKIP=1 numbers_near "$TMP/fill.txt" "$D/frequent_fill.txt" 0
+}
+
+@test "--apply re-applies the statistics and maps the input's own category codes to the training levels" {
+    dl-design -q --no-bias --impute median --impute-indicator --onehot auto "$D/mixed.dlt" > "$TMP/m.dlt"
+    dl-design -q -a "$TMP/m.dlt" "$D/mixed_new.dlt" | dl-tensor export --name x > "$TMP/new.csv"
+    WANT_SKIP=1 numbers_near "$TMP/new.csv" "$D/mixed_new.txt" 1e-13
+}
+
+@test "an unseen level is exit 1 naming column and level; --unseen zero gives an all-zero row" {
+    dl-design -q --no-bias --impute median --impute-indicator --onehot auto "$D/mixed.dlt" > "$TMP/m.dlt"
+    run dl-design -q -a "$TMP/m.dlt" "$D/mixed_unseen.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-design: $D/mixed_unseen.dlt: record 3 ('x'): row 2, column 3 ('color'): level 'purple' was not in the training data (dl-design --unseen zero gives it an all-zero row)" ]]
+    dl-design -q --no-bias --impute median --impute-indicator --onehot auto --unseen zero "$D/mixed.dlt" > "$TMP/z.dlt"
+    dl-design -q -a "$TMP/z.dlt" "$D/mixed_unseen.dlt" | dl-tensor export --name x > "$TMP/z.csv"
+    WANT_SKIP=1 numbers_near "$TMP/z.csv" "$D/mixed_unseen_zero.txt" 1e-13
+}
+
+@test "dl-predict re-applies the stage of the checkpoint's design, unseen levels included" {
+    dl-design -q --impute median --onehot auto "$D/mixed.dlt" | dl-lstsq -q --ridge 1 > "$TMP/m.ckpt"
+    run dl-predict "$TMP/m.ckpt" "$D/mixed_new.dlt"
+    [ "$status" -eq 0 ]
+    run dl-predict "$TMP/m.ckpt" "$D/mixed_unseen.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"row 2, column 3 ('color'): level 'purple' was not in the training data"* ]]
+}
+
+@test "--onehot NAME expands only that column; derived names travel as x.names" {
+    dl-design -q --impute mean --impute-indicator --onehot size --poly 2 "$D/mixed.dlt" > "$TMP/d.dlt"
+    run dl-tensor info "$TMP/d.dlt"
+    [[ $output == *"x.names"* ]]
+    grep -a -c '^size=M$' "$TMP/d.dlt"
+    grep -a -c 'bias$' "$TMP/d.dlt"
+    grep -a -c '^speed^2$' "$TMP/d.dlt"
+    grep -a -c '^speed\*depth$' "$TMP/d.dlt"
+    grep -a -c '^missing(depth)$' "$TMP/d.dlt"
+    grep -a -c '^color\*size=L$' "$TMP/d.dlt"
+    dl-design -q --rbf 2 --fourier 1 --legendre 2 --onehot color --impute median "$D/mixed.dlt" > "$TMP/r.dlt"
+    grep -a -c '^rbf3$' "$TMP/r.dlt"
+    grep -a -c '^sin1(color=red)$' "$TMP/r.dlt"
+    grep -a -c '^P2(size)$' "$TMP/r.dlt"
+}
+
+@test "--standardize leaves one-hot and indicator columns 0/1" {
+    design_x "$TMP/s.csv" --no-bias --impute median --impute-indicator --onehot auto --standardize
+    awk -F, '{ for (i = 3; i <= 11; i++) if ($i != 0 && $i != 1) exit 1 }' "$TMP/s.csv"
+    # the numeric columns are centred
+    awk -F, '{ s += $1 } END { exit !(s < 1e-9 && s > -1e-9) }' "$TMP/s.csv"
+}
+
+@test "a missing cell without --impute: exit 1 naming row, column and name, and how to impute" {
+    run dl-design -q "$D/holes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-design: $D/holes.dlt: record 2 ('x'): row 3, column 2 ('depth'): missing value (impute with dl-design --impute)" ]]
+    run dl-design -q --standardize "$D/holes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"row 3, column 2 ('depth'): missing value (impute with dl-design --impute)" ]]
+}
+
+@test "usage: bad --impute, --impute-indicator alone, unknown --onehot column, --unseen alone, options with --apply" {
+    run dl-design --impute mode "$D/mixed.dlt"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-design: --impute: 'mode' is not mean, median, most_frequent or constant[=VALUE]" ]]
+    run dl-design --impute median=3 "$D/mixed.dlt"
+    [ "$status" -eq 2 ]
+    run dl-design --impute constant=abc "$D/mixed.dlt"
+    [ "$status" -eq 2 ]
+    run dl-design --impute-indicator "$D/mixed.dlt"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-design: --impute-indicator goes with --impute" ]]
+    run dl-design --onehot shade "$D/mixed.dlt"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-design: --onehot: x has no column 'shade'" ]]
+    run dl-design --onehot speed "$D/mixed.dlt"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-design: --onehot: column 1 ('speed') is not categorical" ]]
+    run dl-design --unseen zero "$D/mixed.dlt"
+    [ "$status" -eq 2 ]
+    run dl-design --impute mean -a "$D/mixed.dlt" "$D/mixed.dlt"
+    [ "$status" -eq 2 ]
+}
+
+@test "a column with no values at all cannot be imputed from the data" {
+    dl-tensor import -t 1 --allow-nonfinite <(printf 'nan,1,2\nnan,2,3\n') > "$TMP/e.dlt"
+    run dl-design -q --impute mean "$TMP/e.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"column 1 ('x0') has no values in the training rows: nothing to take the mean of (use --impute constant)" ]]
+    dl-design -q --impute constant=3 "$TMP/e.dlt" > /dev/null
+}
+
+@test "columns that differ from the design's are refused by name" {
+    dl-design -q --impute median --onehot auto "$D/mixed.dlt" > "$TMP/m.dlt"
+    run dl-design -q -a "$TMP/m.dlt" "$D/holes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"x has 2 columns but the design takes 4 inputs"* ]]
+}
