@@ -127,3 +127,34 @@ design_x() {
     [ "$status" -eq 1 ]
     [[ $output == *"x has 2 columns but the design takes 4 inputs"* ]]
 }
+
+@test "dl-train meets a missing cell: exit 1 naming row, column and name" {
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 1, validation: 0}\n' > "$TMP/lin.yaml"
+    run dl-train -q "$TMP/lin.yaml" "$D/holes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $D/holes.dlt: record 'x': row 3, column 2 ('depth'): missing value (impute with dl-design --impute)" ]]
+}
+
+@test "dl-predict meets a missing cell its checkpoint cannot impute: exit 1 naming row, column and name" {
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 1, validation: 0}\n' > "$TMP/lin.yaml"
+    dl-train -q "$TMP/lin.yaml" "$D/clean.dlt" > "$TMP/net.ckpt"
+    run dl-predict "$TMP/net.ckpt" "$D/holes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-predict: $D/holes.dlt: record 2 ('x'): row 3, column 2 ('depth'): missing value (impute with dl-design --impute)" ]]
+    dl-design -q "$D/clean.dlt" | dl-lstsq -q > "$TMP/lin.ckpt"
+    run dl-predict "$TMP/lin.ckpt" "$D/holes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-predict: $D/holes.dlt: record 2 ('x'): row 3, column 2 ('depth'): missing value (impute with dl-design --impute)" ]]
+}
+
+@test "checkpoints of dl-train keep x.names, y.names and y.categories" {
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 1, validation: 0}\n' > "$TMP/lin.yaml"
+    dl-design -q --onehot auto --impute median "$D/mixed.dlt" > "$TMP/d.dlt"
+    dl-train -q "$TMP/lin.yaml" "$TMP/d.dlt" > "$TMP/net.ckpt"
+    dl-tensor export --name x.names "$TMP/d.dlt" > "$TMP/want"
+    dl-tensor export --name x.names "$TMP/net.ckpt" > "$TMP/got"
+    cmp "$TMP/want" "$TMP/got"
+    dl-train -q "$TMP/lin.yaml" "$D/clean.dlt" > "$TMP/c.ckpt"
+    run dl-tensor info "$TMP/c.ckpt"
+    [[ $output == *"y.names"* ]]
+}
