@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "basis.h"
+#include "colmeta.h"
 #include "filter.h"
 #include "linmodel.h"
 #include "partial.h"
@@ -14,11 +15,15 @@
  * factor: it keeps X's singular values (the condition number numpy reports,
  * which X^T X summed row by row could not resolve beyond about 1e6), and
  * gives X^T X = R^T R for the normal equations and the partials. */
+#define FIT_META 3
+
 typedef struct xy_input {
     st_reader *r;
     dl_tensor x, y;       /* pending rows, f64 matrices */
     uint64_t xrows, yrows; /* rows seen in all */
     dl_tensor design;     /* the input's design record, if any */
+    dl_tensor meta[FIT_META]; /* x.names, y.names, y.categories, for the checkpoint */
+    cm_names xnames;      /* parsed from meta[0] at the first x */
     const fit_opts *o;
     ls_qr qr;             /* the triangular factor of [X | Y] */
     ls_stats stats;       /* from qr, for the methods that need X^T X */
@@ -27,6 +32,19 @@ typedef struct xy_input {
 } xy_input;
 
 #define PROGRESS_ROWS ((uint64_t)1 << 22)
+
+/* The column metadata a checkpoint keeps (dl-stream(5)): the names of the
+ * columns the model saw, of its outputs, and the class names. */
+static const char *const fit_meta[FIT_META] = {"x" CM_NAMES_SUFFIX, "y" CM_NAMES_SUFFIX,
+                                               "y" CM_CATEGORIES_SUFFIX};
+
+static int meta_index(const char *name)
+{
+    for (int i = 0; i < FIT_META; i++)
+        if (strcmp(name, fit_meta[i]) == 0)
+            return i;
+    return -1;
+}
 
 /* Converts a chunk to an f64 matrix and refuses NaN/Inf, naming the row in
  * the whole tensor (the chunk starts at row first + 1). */
@@ -85,6 +103,34 @@ static int consume_pairs(xy_input *in, dl_err *e)
     return 0;
 }
 
+/* A missing cell of x, named by its column (x.names, read at the first x). */
+static int x_missing(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
+{
+    uint64_t cols = t->rank >= 2 ? t->shape[1] : 1;
+    if (first == 0 && in->meta[0].data && !in->xnames.count &&
+        cm_names_parse(&in->xnames, &in->meta[0], cols, e))
+        return e->code;
+    return cm_check_missing(t, &in->xnames, first, e);
+}
+
+/* x.names, y.names, y.categories: the first copy is kept, a repeat must be
+ * the same bytes, and x.names must come before x. */
+static int read_meta(xy_input *in, const st_header *h, int which, dl_err *e)
+{
+    dl_tensor t;
+    if (st_read_payload(in->r, h, &t, e))
+        return e->code;
+    int rc = 0;
+    if (in->meta[which].data)
+        rc = cm_meta_repeat(&in->meta[which], &t, e);
+    else if (which == 0 && in->xrows > 0)
+        rc = dl_fail(e, DL_EDATA, "it comes after 'x': column metadata goes before the data");
+    else
+        in->meta[which] = t, memset(&t, 0, sizeof t);
+    dl_tensor_free(&t);
+    return rc ? flt_record_error(in->r, h, e) : 0;
+}
+
 static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
 {
     int is_x = h->name[0] == 'x';
@@ -92,7 +138,9 @@ static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
     dl_tensor t;
     if (st_read_payload(in->r, h, &t, e))
         return e->code;
-    int rc = check_chunk(&t, *seen, e);
+    int rc = is_x ? x_missing(in, &t, *seen, e) : 0;
+    if (!rc)
+        rc = check_chunk(&t, *seen, e);
     if (!rc) {
         *seen += t.shape[0];
         rc = append_chunk(is_x ? &in->x : &in->y, &t, e);
@@ -168,6 +216,8 @@ static int read_xy(xy_input *in, dl_err *e)
             rc = read_row_record(in, &h, e);
         else if (strcmp(h.name, "design") == 0)
             rc = read_design_record(in, &h, e);
+        else if (meta_index(h.name) >= 0)
+            rc = read_meta(in, &h, meta_index(h.name), e);
         else
             rc = st_skip_payload(in->r, &h, e);
         if (rc)
@@ -181,13 +231,30 @@ static void xy_free(xy_input *in)
     dl_tensor_free(&in->x);
     dl_tensor_free(&in->y);
     dl_tensor_free(&in->design);
+    for (int i = 0; i < FIT_META; i++)
+        dl_tensor_free(&in->meta[i]);
+    cm_names_free(&in->xnames);
     ls_stats_free(&in->stats);
     ls_qr_free(&in->qr);
 }
 
 /* ------------------------------ the report ------------------------------ */
 
-static void report(const fit_opts *o, const ls_result *r)
+/* With --verbose: a line per weight, named after its column when x has
+ * names ("coefficient 2 (speed): 0.5"). */
+static void report_weights(const fit_opts *o, const ls_result *r, const cm_names *names)
+{
+    for (size_t i = 0; i < r->p; i++) {
+        const char *name = names ? cm_names_at(names, i) : NULL;
+        fprintf(o->log, "%s: coefficient %zu%s%s%s:", o->tool, i + 1, name ? " (" : "",
+                name ? name : "", name ? ")" : "");
+        for (size_t j = 0; j < r->k; j++)
+            fprintf(o->log, " %.6g", r->w[i * r->k + j]);
+        fprintf(o->log, "\n");
+    }
+}
+
+static void report(const fit_opts *o, const ls_result *r, const cm_names *names)
 {
     const char *tool = o->tool;
     if (o->quiet)
@@ -223,6 +290,8 @@ static void report(const fit_opts *o, const ls_result *r)
             fprintf(o->log, " %.6g", r->sv[i]);
         fprintf(o->log, "\n");
     }
+    if (o->verbose)
+        report_weights(o, r, names);
 }
 
 /* ------------------------------ the outputs ------------------------------ */
@@ -231,12 +300,15 @@ static void report(const fit_opts *o, const ls_result *r)
 
 /* After the solve: the posterior when asked, the checkpoint, the report. */
 static int conclude(const fit_opts *o, ls_stats *s, ls_result *r, const dl_tensor *design,
-                    st_writer *w, dl_err *e)
+                    const xy_input *in, st_writer *w, dl_err *e)
 {
     if ((o->ls.posterior && ls_posterior(s, &o->ls, r, e)) ||
         lm_write(w, &o->ls, r, design, e))
         return e->code;
-    report(o, r);
+    for (int i = 0; in && i < FIT_META; i++)
+        if (in->meta[i].data && st_write(w, &in->meta[i], e))
+            return e->code;
+    report(o, r, in && in->xnames.count ? &in->xnames : NULL);
     return 0;
 }
 
@@ -258,6 +330,7 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     ls_result r;
     memset(&in, 0, sizeof in);
     memset(&r, 0, sizeof r);
+    cm_names_init(&in.xnames);
     in.r = rd;
     in.o = o;
     in.progress = o->progress && !o->quiet;
@@ -272,7 +345,7 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
                  : 0;
     else if (!rc)
         rc = (solve_rows(&in, &o->ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             conclude(o, &in.stats, &r, &in.design, w, e) ? e->code : 0;
+             conclude(o, &in.stats, &r, &in.design, &in, w, e) ? e->code : 0;
     ls_result_free(&r);
     xy_free(&in);
     return rc ? e->code : 0;
@@ -289,7 +362,7 @@ static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     memset(&r, 0, sizeof r);
     int rc = partial_read(rd, &s, &design, e) ||
              (ls_solve_stats(&s, &o->ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             conclude(o, &s, &r, &design, w, e) ? e->code : 0;
+             conclude(o, &s, &r, &design, NULL, w, e) ? e->code : 0;
     dl_tensor_free(&design);
     ls_stats_free(&s);
     ls_result_free(&r);

@@ -158,3 +158,28 @@ design_x() {
     run dl-tensor info "$TMP/c.ckpt"
     [[ $output == *"y.names"* ]]
 }
+
+@test "dl-lstsq meets a missing cell: exit 1 naming row, column and name" {
+    run dl-lstsq -q "$D/holes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-lstsq: $D/holes.dlt: record 2 ('x'): row 3, column 2 ('depth'): missing value (impute with dl-design --impute)" ]]
+}
+
+@test "dl-lstsq: the checkpoint keeps x.names and y.names, -v names every coefficient" {
+    dl-design -q --impute median --onehot auto "$D/mixed.dlt" > "$TMP/d.dlt"
+    run dl-lstsq -v --ridge 1 -o "$TMP/m.ckpt" "$TMP/d.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"coefficient 1 (bias): "* ]]
+    [[ $output == *"coefficient 4 (color=blue): "* ]]
+    [[ $output == *"coefficient 9 (size=S): "* ]]
+    dl-tensor export --name x.names "$TMP/d.dlt" > "$TMP/want"
+    dl-tensor export --name x.names "$TMP/m.ckpt" > "$TMP/got"
+    cmp "$TMP/want" "$TMP/got"
+    run dl-lstsq -v -o "$TMP/c.ckpt" "$D/clean.dlt"
+    [[ $output == *"coefficient 2 (depth): "* ]]
+    run dl-tensor info "$TMP/c.ckpt"
+    [[ $output == *"y.names"* ]]
+    # without names, the coefficients are numbered only
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" | dl-lstsq -v -o "$TMP/p.ckpt" 2> "$TMP/log"
+    grep -q '^dl-lstsq: coefficient 1: ' "$TMP/log"
+}
