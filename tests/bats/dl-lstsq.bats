@@ -126,7 +126,7 @@ fit_w() {
     dl-tensor import -t 1 --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
     run dl-lstsq "$TMP/nan.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == *"record 1 ('x'): row 2 column 2 is NaN"* ]]
+    [[ $output == *"record 1 ('x'): row 2, column 2: missing value (impute with dl-design --impute)" ]]
     head -n 5 "$FIX/train.csv" | dl-tensor import -t 1 | dl-design --poly 2 -q > "$TMP/few.dlt"
     run dl-lstsq -m normal "$TMP/few.dlt"
     [ "$status" -eq 1 ]

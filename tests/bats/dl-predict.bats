@@ -76,7 +76,7 @@ cubic() {
     dl-tensor import --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
     run dl-predict "$TMP/cubic.ckpt" "$TMP/nan.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == *"row 2 column 1 is not finite"* ]]
+    [[ $output == *"record 1 ('x'): row 2, column 1: missing value (impute with dl-design --impute)" ]]
     run dl-predict "$TMP/t.dlt" "$TMP/t.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"not a checkpoint"* ]]
