@@ -315,7 +315,7 @@ short() {
     printf '1,0\nnan,1\n2,0\n' | dl-tensor import --allow-nonfinite -t 1 > "$TMP/nan.dlt"
     run dl-train -q "$EX/fish2d.yaml" "$TMP/nan.dlt"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-train: $TMP/nan.dlt: record 'x': row 2 holds NaN or Inf" ]
+    [ "$output" = "dl-train: $TMP/nan.dlt: record 'x': row 2, column 1: missing value (impute with dl-design --impute)" ]
 }
 
 @test "SPEC - reads the spec from standard input; SPEC and DATA cannot both be" {
