@@ -383,9 +383,11 @@ static int fit_then_write(st_reader *r, st_writer *w, const design_opts *o, dl_e
     bf_design *d = NULL;
     const char *label = st_reader_label(r);
     pp_meta_init(&m);
-    int rc = spool_open(&s, e) || first_pass(r, &s, o, &m, &f, e) ||
-             st_writer_close(s.w, e) ? e->code : 0;
-    s.w = NULL;
+    int rc = spool_open(&s, e) || first_pass(r, &s, o, &m, &f, e) ? e->code : 0;
+    if (!rc) { /* st_writer_close frees the writer in every case */
+        rc = st_writer_close(s.w, e);
+        s.w = NULL;
+    }
     if (rc)
         pp_fitter_free(f);
     else
