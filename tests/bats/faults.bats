@@ -143,6 +143,12 @@ each_allocation_fails_cleanly() {
     each_allocation_fails_cleanly dl-design -q --apply "$D/linear.ckpt" -o "$O/out" "$D/reg.dlt"
 }
 
+@test "faults: dl-design's input stage (impute, indicators, one-hot; applied to new levels)" {
+    each_allocation_fails_cleanly dl-design -q --impute median --impute-indicator --onehot auto --poly 2 -o "$O/out" "$F/design/mixed.dlt"
+    dl-design -q --impute most_frequent --onehot auto "$F/design/mixed.dlt" -o "$D/prep.dlt"
+    each_allocation_fails_cleanly dl-design -q --apply "$D/prep.dlt" -o "$O/out" "$F/design/mixed_new.dlt"
+}
+
 # ------------------------------- dl-lstsq --------------------------------
 @test "faults: dl-lstsq svd, qr and normal" {
     each_allocation_fails_cleanly dl-lstsq -q -o "$O/out" "$D/reg.poly.dlt"
