@@ -2,8 +2,9 @@
 # dl-design's input stage on a large mixed table: ROWS rows (default 1M) of
 # 20 columns, 15 numbers and 5 categorical columns (3, 4, 6, 10 and 16
 # levels, as x.categories says), about 5% of the cells of every column
-# missing.  Imputes (median with indicators, then mean) and one-hot encodes
-# every categorical column: 15 + 39 + 20 = 74 columns out.
+# missing.  Imputes (median with indicators, mean, median then
+# standardized) and one-hot encodes every categorical column: 15 + 39 (+ 20
+# indicators) columns out.
 #
 # The figure that matters is peak memory (maximum resident set size from
 # /usr/bin/time -v) against the rows: the input is spooled to an unlinked
@@ -71,7 +72,7 @@ make_table "$ROWS" "$tmp/big.dlt"
 mb=$(( $(stat -c %s "$tmp/big.dlt") / 1000000 ))
 
 echo "dl-design input stage: $ROWS rows x 20 columns (5 categorical), 5% missing, $mb MB in (load: $(cut -d' ' -f1-3 /proc/loadavg))"
-for how in "median --impute-indicator" "mean"; do
+for how in "median --impute-indicator" "mean" "median --standardize"; do
     cmd="$tool/dl-design -q --no-bias --impute $how --onehot auto"
     small=$(peak_kb "$cmd < $tmp/small.dlt > /dev/null")
     big=$(peak_kb "$cmd < $tmp/big.dlt > /dev/null")

@@ -40,8 +40,10 @@ int bf_opts_empty(const bf_opts *o)
 
 int bf_opts_need_data(const bf_opts *o)
 {
-    return o->standardize || o->rbf || o->fourier || o->legendre;
+    return o->standardize || bf_opts_need_rows(o);
 }
+
+int bf_opts_need_rows(const bf_opts *o) { return o->rbf || o->fourier || o->legendre; }
 
 /* a + b and a * b with a 64-bit overflow check. */
 static int add_u64(uint64_t *a, uint64_t b)
@@ -173,15 +175,19 @@ static double z_value(const bf_design *d, const double *x, size_t k)
     return d->standardize ? (x[k] - d->mean[k]) / d->scale[k] : x[k];
 }
 
-/* One-hot and indicator columns keep their 0/1 (scale 1, no centering). */
+/* Mean and scale of input k from its mean and population standard
+ * deviation; one-hot and indicator columns keep their 0/1 (scale 1, no
+ * centering), a constant input stays finite (scale 1). */
+static void set_moments(bf_design *d, size_t k, double mean, double sd)
+{
+    int binary = pp_output_binary(d->prep, k);
+    d->mean[k] = binary ? 0 : mean;
+    d->scale[k] = binary || !(sd > 0) ? 1.0 : sd;
+}
+
 static void fit_moments(bf_design *d, const double *x, size_t n)
 {
     for (size_t k = 0; k < d->inputs; k++) {
-        if (pp_output_binary(d->prep, k)) {
-            d->mean[k] = 0;
-            d->scale[k] = 1;
-            continue;
-        }
         double sum = 0, ss = 0;
         for (size_t i = 0; i < n; i++)
             sum += x[i * d->inputs + k];
@@ -190,9 +196,7 @@ static void fit_moments(bf_design *d, const double *x, size_t n)
             double t = x[i * d->inputs + k] - mean;
             ss += t * t;
         }
-        double sd = sqrt(ss / (double)n);
-        d->mean[k] = mean;
-        d->scale[k] = sd > 0 ? sd : 1.0; /* a constant input stays finite */
+        set_moments(d, k, mean, sqrt(ss / (double)n));
     }
 }
 
@@ -457,6 +461,34 @@ int bf_fit_prep(bf_design **out, const bf_opts *o, pp_prep *prep, const double *
 fail:
     bf_free(d);
     return e->code;
+}
+
+int bf_fit_moments(bf_design **out, const bf_opts *o, pp_prep *prep, const double *mean,
+                   const double *sd, size_t n, dl_err *e)
+{
+    bf_opts plain = *o;
+    plain.standardize = 0;
+    if (bf_opts_need_rows(o)) {
+        pp_free(prep);
+        return dl_fail(e, DL_EUSAGE, "design: this basis needs the rows, not their moments");
+    }
+    if (check_options(o, n, pp_output_dim(prep), e)) {
+        pp_free(prep);
+        return e->code;
+    }
+    bf_design *d = NULL;
+    if (bf_fit_prep(&d, &plain, prep, NULL, 0, e))
+        return e->code;
+    d->standardize = o->standardize;
+    if (d->standardize && (alloc_array(&d->mean, d->inputs, sizeof(double), e) ||
+                           alloc_array(&d->scale, d->inputs, sizeof(double), e))) {
+        bf_free(d);
+        return e->code;
+    }
+    for (size_t k = 0; d->standardize && k < d->inputs; k++)
+        set_moments(d, k, mean[k], sd[k]);
+    *out = d;
+    return 0;
 }
 
 /* ------------------------------ applying ------------------------------ */

@@ -53,6 +53,9 @@ void bf_opts_defaults(bf_opts *o);
 int bf_opts_empty(const bf_opts *o);
 /* 1 when fitting needs the training data (ranges, moments, centers). */
 int bf_opts_need_data(const bf_opts *o);
+/* 1 when fitting needs the rows themselves (ranges, centers), not just the
+ * moments that --standardize takes. */
+int bf_opts_need_rows(const bf_opts *o);
 /* Number of design columns for `inputs` inputs, or DL_ENOMEM when it does
  * not fit in 64 bits (the curse of dimensionality made concrete). */
 int bf_count_columns(const bf_opts *o, uint64_t inputs, uint64_t *cols, dl_err *e);
@@ -67,6 +70,11 @@ int bf_fit(bf_design **d, const bf_opts *o, const double *x, size_t n, size_t in
  * failure too); z is n rows already through the stage (pp_apply). */
 int bf_fit_prep(bf_design **d, const bf_opts *o, pp_prep *prep, const double *z, size_t n,
                 dl_err *e);
+/* The same for a basis that needs no rows (!bf_opts_need_rows), from the
+ * mean and population standard deviation of each column of z over its n
+ * rows, found by the caller (dl-design streams them). */
+int bf_fit_moments(bf_design **d, const bf_opts *o, pp_prep *prep, const double *mean,
+                   const double *sd, size_t n, dl_err *e);
 /* The design's input stage (to bind an input's categories: pp_bind). */
 const pp_prep *bf_prep(const bf_design *d);
 pp_prep *bf_prep_mut(bf_design *d);

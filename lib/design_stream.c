@@ -1,5 +1,6 @@
 #include "design_stream.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -317,6 +318,69 @@ static int visit_gather(void *ctx, const dl_tensor *x, uint64_t first_row, dl_er
     return rc ? e->code : 0;
 }
 
+/* The moments of the rows through the stage, for --standardize without a
+ * block that needs the rows: two passes, the sums and then the squared
+ * deviations, in the order (so to the bits) of the fit in memory. */
+typedef struct moments {
+    const pp_prep *p;
+    int pass;
+    uint64_t n;
+    double *sum, *ss, *mean, *sd;
+} moments;
+
+static int visit_moments(void *ctx, const dl_tensor *x, uint64_t first_row, dl_err *e)
+{
+    moments *m = ctx;
+    size_t cols = pp_output_dim(m->p), rows = (size_t)x->shape[0];
+    dl_tensor z;
+    if (dl_tensor_alloc2(&z, "x", DL_F64, rows, cols, e))
+        return e->code;
+    int rc = pp_apply(m->p, x->data, rows, first_row, z.data, e);
+    const double *v = z.data;
+    for (size_t i = 0; !rc && i < rows; i++)
+        for (size_t k = 0; k < cols; k++) {
+            double t = v[i * cols + k];
+            if (m->pass == 0)
+                m->sum[k] += t;
+            else
+                m->ss[k] += (t - m->mean[k]) * (t - m->mean[k]);
+        }
+    m->n += m->pass == 0 ? rows : 0;
+    dl_tensor_free(&z);
+    return rc;
+}
+
+static int fit_moments(spool *s, const design_opts *o, pp_prep *p, const char *label,
+                       bf_design **d, dl_err *e)
+{
+    size_t cols = pp_output_dim(p);
+    moments m = {p, 0, 0, NULL, NULL, NULL, NULL};
+    m.sum = calloc(cols, sizeof *m.sum);
+    m.ss = calloc(cols, sizeof *m.ss);
+    m.mean = calloc(cols, sizeof *m.mean);
+    m.sd = calloc(cols, sizeof *m.sd);
+    int rc = !m.sum || !m.ss || !m.mean || !m.sd
+                 ? dl_fail(e, DL_ENOMEM, "out of memory for the moments of %zu columns", cols)
+                 : each_x(s, label, visit_moments, &m, e);
+    for (size_t k = 0; !rc && k < cols; k++)
+        m.mean[k] = m.sum[k] / (double)m.n;
+    m.pass = 1;
+    if (!rc && m.n > 0)
+        rc = each_x(s, label, visit_moments, &m, e);
+    for (size_t k = 0; !rc && k < cols; k++)
+        m.sd[k] = sqrt(m.ss[k] / (double)m.n);
+    if (rc)
+        pp_free(p);
+    else
+        rc = bf_fit_moments(d, &o->basis, p, m.mean, m.sd, (size_t)m.n, e) &&
+                     dl_err_wrap(e, "%s", label) ? e->code : 0;
+    free(m.sum);
+    free(m.ss);
+    free(m.mean);
+    free(m.sd);
+    return rc;
+}
+
 static int fit_design(spool *s, const design_opts *o, pp_fitter *f, const char *label,
                       bf_design **d, dl_err *e)
 {
@@ -335,6 +399,8 @@ static int fit_design(spool *s, const design_opts *o, pp_fitter *f, const char *
     }
     if (!bf_opts_need_data(&o->basis))
         return bf_fit_prep(d, &o->basis, p, NULL, 0, e);
+    if (!bf_opts_need_rows(&o->basis))
+        return fit_moments(s, o, p, label, d, e);
     gathered g;
     g.p = p;
     memset(&g.z, 0, sizeof g.z);

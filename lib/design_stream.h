@@ -14,9 +14,10 @@
  *  - several passes when fitting needs the rows (imputation statistics,
  *    ranges, moments, centers): the input is copied to an unlinked
  *    temporary file while the stage's statistics are gathered, read again
- *    for the median's passes, then written out designed.  Memory stays
- *    bounded, except that a basis that needs the rows (--standardize, rbf,
- *    fourier, legendre) holds x through the stage in memory for its fit.
+ *    for the median's passes and the moments of --standardize, then written
+ *    out designed.  Memory stays bounded, except that a block that needs
+ *    the rows (rbf, fourier, legendre) holds x through the stage in memory
+ *    for its fit.
  * Output chunks stay under 8 MiB however wide the design makes a row.
  * Designs do not stack: input that carries a 'design' record is refused. */
 #ifndef DL_DESIGN_STREAM_H
