@@ -183,3 +183,11 @@ design_x() {
     dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" | dl-lstsq -v -o "$TMP/p.ckpt" 2> "$TMP/log"
     grep -q '^dl-lstsq: coefficient 1: ' "$TMP/log"
 }
+
+@test "a categorical cell that is no code of its levels is exit 1 naming it" {
+    for opts in "--onehot auto" "--impute mean" ""; do
+        run dl-design -q $opts "$D/badcode.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == "dl-design: $D/badcode.dlt: record 3 ('x'): row 2, column 2 ('color'): 2.5 is not a category code (0..1)" ]]
+    done
+}
