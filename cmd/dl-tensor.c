@@ -48,6 +48,13 @@ static void usage(void)
            "  split IN OUT1 OUT2   seeded split of the rows: OUT1 gets round(F x N)\n"
            "        --fraction F     share of rows for OUT1 (default 0.8)\n"
            "        --seed S         permutation seed (default 0)\n"
+           "        --folds K        K-fold cross-validation: OUT2 gets fold I, OUT1 the\n"
+           "        --fold I         other K-1; each row is in exactly one fold of 1..K\n"
+           "        --stratify       keep the class proportions of y (labels or one-hot)\n"
+           "                         in both outputs, to within one row per class\n"
+           "        --group COL      rows with equal values in COL stay on one side: COL\n"
+           "                         is a 0-based column of x, a name in x.names, or a\n"
+           "                         one-column record; --fraction is a share of groups\n"
            "\n"
            "Options of every command that writes a stream:\n"
            "  -o, --output FILE    write FILE atomically (default: standard output)\n"
@@ -62,7 +69,8 @@ static void usage(void)
 
 enum {
     OPT_NAME = 256, OPT_DTYPE, OPT_FORMAT, OPT_DELIM, OPT_HEADER, OPT_NO_HEADER,
-    OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION, OPT_FEATURES
+    OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION, OPT_FEATURES, OPT_FOLDS,
+    OPT_FOLD, OPT_STRATIFY, OPT_GROUP
 };
 
 /* Everything any command accepts; each command checks what applies. */
@@ -72,7 +80,7 @@ typedef struct args {
     tx_export_opts exp;
     int zlib, seen_header;
     uint64_t rows, seed;
-    double fraction;
+    ds_split_opts split;
     char **files;
     int nfiles;
 } args;
@@ -139,10 +147,26 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
     case OPT_ZLIB: a->zlib = 1; return 0;
     case OPT_SEED: return cli_u64("--seed", v, &a->seed, e);
     case OPT_FRACTION:
-        if (cli_double("--fraction", v, &a->fraction, e))
+        if (cli_double("--fraction", v, &a->split.fraction, e))
             return e->code;
-        if (a->fraction < 0 || a->fraction > 1)
+        if (!(a->split.fraction >= 0 && a->split.fraction <= 1))
             return dl_fail(e, DL_EUSAGE, "--fraction: '%s' is not between 0 and 1", v);
+        return 0;
+    case OPT_FOLDS:
+        if (cli_long("--folds", v, 2, 1L << 30, &l, e))
+            return e->code;
+        a->split.folds = (uint64_t)l;
+        return 0;
+    case OPT_FOLD:
+        if (cli_long("--fold", v, 1, 1L << 30, &l, e))
+            return e->code;
+        a->split.fold = (uint64_t)l;
+        return 0;
+    case OPT_STRATIFY: a->split.stratify = 1; return 0;
+    case OPT_GROUP:
+        if (!*v)
+            return dl_fail(e, DL_EUSAGE, "--group: a column of x or a record name");
+        a->split.group = v;
         return 0;
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }
@@ -164,13 +188,15 @@ static int parse_args(args *a, const char *cmd, int argc, char **argv, dl_err *e
         {"seed", required_argument, 0, OPT_SEED},
         {"fraction", required_argument, 0, OPT_FRACTION}, {"help", no_argument, 0, 'h'},
         {"features", required_argument, 0, OPT_FEATURES},
+        {"folds", required_argument, 0, OPT_FOLDS}, {"fold", required_argument, 0, OPT_FOLD},
+        {"stratify", no_argument, 0, OPT_STRATIFY}, {"group", required_argument, 0, OPT_GROUP},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     static const cli_spec spec = {TOOL, usage, ":t:o:n:hV", longs, parse_option};
     memset(a, 0, sizeof *a);
     tx_import_defaults(&a->imp);
     tx_export_defaults(&a->exp);
     a->rows = 10;
-    a->fraction = 0.8;
+    ds_split_defaults(&a->split);
     a->cmd = cmd;
     int rc = cli_parse_options(argc, argv, &spec, a, e);
     if (rc)
@@ -312,17 +338,19 @@ static int cmd_split(args *a, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "split: needs IN OUT1 OUT2");
     if (strcmp(a->files[1], a->files[2]) == 0)
         return dl_fail(e, DL_EUSAGE, "split: OUT1 and OUT2 must differ");
+    a->split.seed = a->seed;
+    if (ds_split_check(&a->split, e))
+        return e->code;
     dl_tensor_set set;
     dl_set_init(&set);
-    uint64_t rows, *idx = NULL;
+    uint64_t rows = 0, k = 0, *idx = NULL;
     st_writer *w1 = NULL, *w2 = NULL;
     int flags = a->zlib ? ST_ZLIB : 0;
     int rc = st_read_set(a->files[0], &set, e);
     if (!rc)
         rc = ds_rows(&set, &rows, a->files[0], e);
     if (!rc)
-        rc = ds_index(rows, 1, a->seed, &idx, e);
-    uint64_t k = rc ? 0 : (uint64_t)(a->fraction * (double)rows + 0.5);
+        rc = ds_split_order(&set, &a->split, a->files[0], &idx, &k, e);
     if (!rc && !(rc = st_writer_open(&w1, a->files[1], flags, e)))
         rc = st_writer_open(&w2, a->files[2], flags, e);
     if (!rc)

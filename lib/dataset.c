@@ -1,6 +1,7 @@
 /* dataset.c - head/shuffle/split as "take these rows", and `info`. */
 #include "dataset.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,367 @@ int ds_index(uint64_t n, int shuffled, uint64_t seed, uint64_t **out, dl_err *e)
         dl_rng_shuffle(&r, *out, (size_t)n);
     }
     return 0;
+}
+
+/* ------------------------------- split ------------------------------- */
+void ds_split_defaults(ds_split_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->fraction = -1;
+}
+
+int ds_split_check(const ds_split_opts *o, dl_err *e)
+{
+    if (o->fold && !o->folds)
+        return dl_fail(e, DL_EUSAGE, "split: --fold needs --folds K");
+    if (o->folds && !o->fold)
+        return dl_fail(e, DL_EUSAGE, "split: --folds needs --fold I (1 to %llu): the fold that "
+                       "goes to OUT2", (unsigned long long)o->folds);
+    if (o->folds && o->folds < 2)
+        return dl_fail(e, DL_EUSAGE, "split: --folds %llu: at least 2 folds",
+                       (unsigned long long)o->folds);
+    if (o->folds && o->fold > o->folds)
+        return dl_fail(e, DL_EUSAGE, "split: --fold %llu: folds are numbered 1 to %llu",
+                       (unsigned long long)o->fold, (unsigned long long)o->folds);
+    if (o->folds && o->fraction >= 0)
+        return dl_fail(e, DL_EUSAGE, "split: --fraction and --folds exclude each other (a fold "
+                       "is 1/K of the rows)");
+    if (o->stratify && o->group)
+        return dl_fail(e, DL_EUSAGE, "split: --stratify and --group exclude each other");
+    return 0;
+}
+
+static double elem(const dl_tensor *t, uint64_t i)
+{
+    switch (t->dtype) {
+    case DL_F64: return ((const double *)t->data)[i];
+    case DL_F32: return ((const float *)t->data)[i];
+    case DL_I32: return ((const int32_t *)t->data)[i];
+    case DL_I64: return (double)((const int64_t *)t->data)[i];
+    default: return ((const uint8_t *)t->data)[i];
+    }
+}
+
+typedef struct keyed_row {
+    double key;
+    uint64_t row;
+} keyed_row;
+
+static int by_key(const void *a, const void *b)
+{
+    const keyed_row *p = a, *q = b;
+    return p->key < q->key ? -1 : p->key > q->key ? 1 : (p->row > q->row) - (p->row < q->row);
+}
+
+/* ids[r] = the rank of key[r] among the distinct keys (0..*count-1). */
+static int dense_ids(const double *key, uint64_t n, uint64_t *ids, uint64_t *count, dl_err *e)
+{
+    keyed_row *k = malloc(n ? (size_t)n * sizeof *k : 1);
+    if (!k)
+        return dl_fail(e, DL_ENOMEM, "cannot allocate the keys of %llu row%s",
+                       (unsigned long long)n, dl_plural((unsigned long long)n));
+    for (uint64_t r = 0; r < n; r++)
+        k[r] = (keyed_row){key[r] == 0 ? 0 : key[r], r}; /* -0 and 0 are one key */
+    qsort(k, (size_t)n, sizeof *k, by_key);
+    *count = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (i && k[i].key != k[i - 1].key)
+            (*count)++;
+        ids[k[i].row] = *count;
+    }
+    if (n)
+        (*count)++;
+    free(k);
+    return 0;
+}
+
+/* Column `col` of x is named `name` in x.names (one name a line). */
+static int names_column(const dl_tensor *names, const char *name, uint64_t *col)
+{
+    if (!names || names->dtype != DL_U8 || names->rank != 1)
+        return 0;
+    const char *p = names->data, *end = p + names->shape[0];
+    size_t len = strlen(name);
+    for (uint64_t c = 0; p < end; c++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *stop = nl ? nl : end;
+        if ((size_t)(stop - p) == len && memcmp(p, name, len) == 0) {
+            *col = c;
+            return 1;
+        }
+        p = stop + 1;
+    }
+    return 0;
+}
+
+/* The group of every row, as a value: see ds_split_opts.group. */
+static int group_keys(const dl_tensor_set *s, const char *spec, uint64_t rows, double *key,
+                      const char *label, dl_err *e)
+{
+    const dl_tensor *x = find(s, "x"), *rec = find(s, spec), *src = NULL;
+    uint64_t col = 0, cols = 1;
+    size_t digits = strspn(spec, "0123456789");
+    if (spec[0] && !spec[digits]) {
+        if (!x || x->rank < 1)
+            return dl_fail(e, DL_EDATA, "%s: --group %s: no 'x' record to take column %s from",
+                           label, spec, spec);
+        cols = dl_tensor_row_size(x);
+        col = strtoull(spec, NULL, 10);
+        if (digits > 18 || col >= cols)
+            return dl_fail(e, DL_EDATA, "%s: --group %s: 'x' has %llu column%s (0 to %llu)",
+                           label, spec, (unsigned long long)cols,
+                           dl_plural((unsigned long long)cols), (unsigned long long)cols - 1);
+        src = x;
+    } else if (rec && rec->rank >= 1 && rec->shape[0] == rows && dl_tensor_row_size(rec) == 1 &&
+               is_row_record(rec, rows)) {
+        src = rec;
+    } else if (x && x->rank >= 1 && names_column(find(s, "x.names"), spec, &col)) {
+        src = x;
+        cols = dl_tensor_row_size(x);
+    } else {
+        return dl_fail(e, DL_EDATA, "%s: --group '%s': no column of 'x' so named and no "
+                       "one-column record of %llu row%s (give a 0-based column of 'x')", label,
+                       spec, (unsigned long long)rows, dl_plural((unsigned long long)rows));
+    }
+    for (uint64_t r = 0; r < rows; r++) {
+        key[r] = elem(src, r * cols + col);
+        if (isnan(key[r]))
+            return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu: the group is NaN", label,
+                           src->name, (unsigned long long)r + 1);
+    }
+    return 0;
+}
+
+/* The class of every row: y's value (an integer) or the column of its one 1. */
+static int class_keys(const dl_tensor_set *s, uint64_t rows, double *key, const char *label,
+                      dl_err *e)
+{
+    const dl_tensor *y = find(s, "y");
+    if (!y || y->rank < 1 || y->shape[0] != rows)
+        return dl_fail(e, DL_EDATA, "%s: --stratify needs a 'y' record of class labels (one "
+                       "column) or one-hot rows", label);
+    uint64_t k = dl_tensor_row_size(y);
+    for (uint64_t r = 0; r < rows; r++) {
+        if (k == 1) {
+            key[r] = elem(y, r);
+            if (!(key[r] == floor(key[r])))
+                return dl_fail(e, DL_EDATA, "%s: record 'y': row %llu: --stratify needs class "
+                               "labels, not %g", label, (unsigned long long)r + 1, key[r]);
+            continue;
+        }
+        uint64_t ones = 0;
+        for (uint64_t c = 0; c < k; c++) {
+            double v = elem(y, r * k + c);
+            if (v == 1) {
+                ones++;
+                key[r] = (double)c;
+            } else if (v != 0) {
+                ones = 2;
+            }
+        }
+        if (ones != 1)
+            return dl_fail(e, DL_EDATA, "%s: record 'y': row %llu: --stratify needs one-hot "
+                           "rows (one 1, the rest 0) or a column of class labels", label,
+                           (unsigned long long)r + 1);
+    }
+    return 0;
+}
+
+/* Rounds to the nearest, halves up, as the plain split always has. */
+static uint64_t share(double fraction, uint64_t n) { return (uint64_t)(fraction * (double)n + 0.5); }
+
+/* Stratified fraction: how many rows of each class go to OUT1. */
+static void class_quotas(double fraction, const uint64_t *size, uint64_t count, uint64_t rows,
+                         uint64_t *quota)
+{
+    uint64_t given = 0;
+    for (uint64_t c = 0; c < count; c++) {
+        quota[c] = (uint64_t)(fraction * (double)size[c]);
+        given += quota[c];
+    }
+    for (uint64_t want = share(fraction, rows); given < want; given++) {
+        uint64_t best = count;
+        double best_rest = 0;
+        for (uint64_t c = 0; c < count; c++) {
+            double rest = fraction * (double)size[c] - (double)quota[c];
+            if (quota[c] < size[c] && rest > 0 && (best == count || rest > best_rest)) {
+                best = c;
+                best_rest = rest;
+            }
+        }
+        if (best == count)
+            break;
+        quota[best]++;
+    }
+}
+
+typedef struct split_work {
+    uint64_t rows, count;    /* rows; classes or groups */
+    uint64_t *perm, *id;     /* the order P; class or group of each row */
+    uint64_t *size, *aux;    /* per class or group */
+    unsigned char *to_first; /* per row: goes to OUT1 */
+} split_work;
+
+static void work_free(split_work *w)
+{
+    free(w->perm);
+    free(w->id);
+    free(w->size);
+    free(w->aux);
+    free(w->to_first);
+}
+
+/* Groups to folds: the largest first, each to the lightest fold. */
+static int deal_groups(split_work *w, uint64_t folds, uint64_t *fold_of, dl_err *e)
+{
+    uint64_t *first_seen = w->aux, *order = malloc((size_t)w->count * sizeof *order);
+    uint64_t *load = calloc((size_t)folds, sizeof *load);
+    if (!order || !load) {
+        free(order);
+        free(load);
+        return dl_fail(e, DL_ENOMEM, "cannot allocate the fold of %llu groups",
+                       (unsigned long long)w->count);
+    }
+    for (uint64_t g = 0; g < w->count; g++)
+        order[first_seen[g]] = g; /* groups in P order */
+    for (uint64_t i = 1; i < w->count; i++) /* stable insertion by size, largest first */
+        for (uint64_t j = i; j > 0 && w->size[order[j]] > w->size[order[j - 1]]; j--) {
+            uint64_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (uint64_t i = 0; i < w->count; i++) {
+        uint64_t light = 0;
+        for (uint64_t f = 1; f < folds; f++)
+            if (load[f] < load[light])
+                light = f;
+        fold_of[order[i]] = light;
+        load[light] += w->size[order[i]];
+    }
+    free(order);
+    free(load);
+    return 0;
+}
+
+static int alloc_work(split_work *w, uint64_t rows, const ds_split_opts *o, dl_err *e)
+{
+    memset(w, 0, sizeof *w);
+    w->rows = rows;
+    if (ds_index(rows, 1, o->seed, &w->perm, e))
+        return e->code;
+    size_t n = rows ? (size_t)rows : 1; /* ds_index checked rows * 8 */
+    w->to_first = malloc(n);
+    if (o->stratify || o->group)
+        w->id = malloc(n * sizeof *w->id);
+    if (!w->to_first || ((o->stratify || o->group) && !w->id))
+        return dl_fail(e, DL_ENOMEM, "cannot allocate the split of %llu row%s",
+                       (unsigned long long)rows, dl_plural((unsigned long long)rows));
+    return 0;
+}
+
+/* Classes or groups: ids, sizes, and (aux) the rank of each by first row in P. */
+static int keyed(split_work *w, const dl_tensor_set *s, const ds_split_opts *o,
+                 const char *label, dl_err *e)
+{
+    double *key = malloc(w->rows ? (size_t)w->rows * sizeof *key : 1);
+    if (!key)
+        return dl_fail(e, DL_ENOMEM, "cannot allocate the keys of %llu rows",
+                       (unsigned long long)w->rows);
+    int rc = o->group ? group_keys(s, o->group, w->rows, key, label, e)
+                      : class_keys(s, w->rows, key, label, e);
+    if (!rc)
+        rc = dense_ids(key, w->rows, w->id, &w->count, e);
+    free(key);
+    if (rc)
+        return rc;
+    w->size = calloc(w->count ? (size_t)w->count : 1, sizeof *w->size);
+    w->aux = malloc(w->count ? (size_t)w->count * sizeof *w->aux : 1);
+    if (!w->size || !w->aux)
+        return dl_fail(e, DL_ENOMEM, "cannot allocate %llu classes or groups",
+                       (unsigned long long)w->count);
+    uint64_t seen = 0;
+    for (uint64_t j = 0; j < w->rows; j++) {
+        uint64_t g = w->id[w->perm[j]];
+        if (w->size[g]++ == 0)
+            w->aux[g] = seen++;
+    }
+    return 0;
+}
+
+/* Decides to_first for every position j of P. */
+static int assign(split_work *w, const ds_split_opts *o, const char *label, dl_err *e)
+{
+    double fraction = o->fraction < 0 ? 0.8 : o->fraction;
+    uint64_t fold = o->fold - 1;
+    if (o->folds && o->folds > (o->group ? w->count : w->rows))
+        return dl_fail(e, DL_EUSAGE, "%s: --folds %llu: the input has only %llu %s%s", label,
+                       (unsigned long long)o->folds,
+                       (unsigned long long)(o->group ? w->count : w->rows),
+                       o->group ? "group" : "row",
+                       dl_plural((unsigned long long)(o->group ? w->count : w->rows)));
+    if (!o->stratify && !o->group) {
+        uint64_t k = share(fraction, w->rows);
+        for (uint64_t j = 0; j < w->rows; j++)
+            w->to_first[j] = o->folds ? j % o->folds != fold : j < k;
+        return 0;
+    }
+    uint64_t *aux = w->aux, *size = w->size;
+    if (o->group && o->folds) {
+        if (deal_groups(w, o->folds, aux, e)) /* aux: now the fold of each group */
+            return e->code;
+    } else if (o->group) {
+        uint64_t k = share(fraction, w->count);
+        for (uint64_t g = 0; g < w->count; g++)
+            aux[g] = aux[g] < k; /* aux: now "goes to OUT1" */
+    } else if (o->folds) {
+        uint64_t start = 0; /* aux: now the next fold slot of each class */
+        for (uint64_t c = 0; c < w->count; c++) {
+            aux[c] = start;
+            start += size[c];
+        }
+    } else {
+        class_quotas(fraction, size, w->count, w->rows, aux); /* aux: rows left for OUT1 */
+    }
+    for (uint64_t j = 0; j < w->rows; j++) {
+        uint64_t g = w->id[w->perm[j]];
+        if (o->group)
+            w->to_first[j] = o->folds ? aux[g] != fold : aux[g] != 0;
+        else if (o->folds)
+            w->to_first[j] = aux[g]++ % o->folds != fold;
+        else if ((w->to_first[j] = aux[g] > 0) != 0)
+            aux[g]--;
+    }
+    return 0;
+}
+
+int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *label,
+                   uint64_t **order, uint64_t *first, dl_err *e)
+{
+    uint64_t rows;
+    split_work w;
+    *order = NULL;
+    if (ds_rows(s, &rows, label, e))
+        return e->code;
+    int rc = alloc_work(&w, rows, o, e);
+    if (!rc && (o->stratify || o->group))
+        rc = keyed(&w, s, o, label, e);
+    if (!rc)
+        rc = assign(&w, o, label, e);
+    if (!rc && !(*order = malloc(rows ? (size_t)rows * sizeof **order : 1)))
+        rc = dl_fail(e, DL_ENOMEM, "cannot allocate the split of %llu row%s",
+                     (unsigned long long)rows, dl_plural((unsigned long long)rows));
+    if (!rc) {
+        uint64_t n = 0;
+        for (int pass = 1; pass >= 0; pass--) {
+            if (pass == 0)
+                *first = n;
+            for (uint64_t j = 0; j < rows; j++)
+                if (w.to_first[j] == pass)
+                    (*order)[n++] = w.perm[j];
+        }
+    }
+    work_free(&w);
+    return rc;
 }
 
 /* ------------------------------- info -------------------------------- */

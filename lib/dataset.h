@@ -26,6 +26,42 @@ int ds_take_rows(const dl_tensor_set *src, const uint64_t *idx, uint64_t count,
  * *out is malloc'd. */
 int ds_index(uint64_t n, int shuffled, uint64_t seed, uint64_t **out, dl_err *e);
 
+/* How `split` divides the rows between OUT1 (training) and OUT2 (test).
+ * The rows are first put in a seeded random order P (the order both
+ * outputs keep); then:
+ *  - plain: OUT1 takes the first round(fraction x N) rows of P;
+ *  - folds K, fold I: position j of P is in fold (j mod K) + 1, OUT2 is
+ *    fold I and OUT1 the other K - 1 (fold sizes differ by at most one);
+ *  - stratify: the classes of y (a label column, or one-hot rows) are kept
+ *    in proportion: with a fraction, each class gives OUT1 the floor or the
+ *    ceiling of fraction x its rows (largest remainders first, ties to the
+ *    lower class, so OUT1 still has round(fraction x N) rows); with folds,
+ *    the rows of each class, in P order, are dealt to the folds in turn,
+ *    class after class, so every fold holds each class to within one row;
+ *  - group: rows of one group (equal values of the group column) go to the
+ *    same output.  Groups are taken in the order of their first row in P;
+ *    with a fraction, OUT1 takes the first round(fraction x G) of the G
+ *    groups (as scikit-learn's GroupShuffleSplit, a share of groups); with
+ *    folds, groups from the largest down (equal sizes in P order) go each
+ *    to the fold with the fewest rows so far, the first such fold on a tie
+ *    (as GroupKFold). */
+typedef struct ds_split_opts {
+    double fraction;      /* share for OUT1; < 0: not given (0.8) */
+    uint64_t seed;        /* of the order P */
+    uint64_t folds, fold; /* folds > 0: OUT2 is fold `fold` of `folds` (1-based) */
+    int stratify;         /* keep the class proportions of y */
+    const char *group;    /* column of x by 0-based index or x.names name, or a
+                             one-column row record; NULL: no groups */
+} ds_split_opts;
+
+void ds_split_defaults(ds_split_opts *o);
+/* The options that cannot go together, before any input is read (DL_EUSAGE). */
+int ds_split_check(const ds_split_opts *o, dl_err *e);
+/* *order (malloc'd) holds the N row indices, OUT1's *first ones first and
+ * OUT2's after, each in P order.  Errors name label. */
+int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *label,
+                   uint64_t **order, uint64_t *first, dl_err *e);
+
 /* Prints every record's header (index, name, dtype, shape, encoding,
  * stored bytes, CRC check) and then one line per tensor name with the
  * chunks merged.  Reads path (NULL or "-": standard input) to the end. */

@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# dl-tensor split: K-fold cross-validation, stratified and grouped splits.
+# Every property is checked on the exported rows with awk and sort.
+
+setup() {
+    TMP=$BATS_TEST_TMPDIR
+    # x0 = the row's number (a key), x1 = its group (27 groups of 1 to 7
+    # rows), y = its class (50, 30, 12 and 8 rows)
+    seq 0 99 | awk 'BEGIN { g = -1 } { if (n == s) { g++; n = 0; s = g % 7 + 1 }; n++
+                    c = $1 % 10 < 5 ? 0 : $1 % 10 < 8 ? 1 : $1 < 65 ? 2 : 3
+                    printf "%d,%d,%d\n", $1, g, c }' > "$TMP/rows.csv"
+    dl-tensor import -t 1 "$TMP/rows.csv" -o "$TMP/rows.dlt"
+}
+
+fails() {
+    local want=$1 message=$2
+    shift 2
+    run "$@"
+    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
+    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
+}
+
+# folds K IN [OPTION...]: splits IN into K folds, exports train and test of
+# each fold I to $TMP/trI.csv and $TMP/teI.csv.
+folds() {
+    local k=$1 in=$2 i
+    shift 2
+    for i in $(seq 1 "$k"); do
+        dl-tensor split --folds "$k" --fold "$i" "$@" "$in" "$TMP/tr$i.dlt" "$TMP/te$i.dlt"
+        dl-tensor export "$TMP/tr$i.dlt" > "$TMP/tr$i.csv"
+        dl-tensor export "$TMP/te$i.dlt" > "$TMP/te$i.csv"
+    done
+}
+
+# Each fold's train and test are the whole set, disjoint; the test folds
+# together hold every row exactly once.
+partitions() {
+    local k=$1 i
+    for i in $(seq 1 "$k"); do
+        cmp <(sort "$TMP/tr$i.csv" "$TMP/te$i.csv") <(sort "$TMP/rows.csv")
+    done
+    cmp <(for i in $(seq 1 "$k"); do cat "$TMP/te$i.csv"; done | sort) <(sort "$TMP/rows.csv")
+}
+
+@test "split --folds: every row in exactly one test fold, sizes within one, seeded" {
+    for k in 3 7 100; do
+        folds $k "$TMP/rows.dlt" --seed 5
+        partitions $k
+        for i in $(seq 1 $k); do wc -l < "$TMP/te$i.csv"; done |
+            awk -v k=$k 'NR == 1 { lo = hi = $1 } $1 < lo { lo = $1 } $1 > hi { hi = $1 }
+                         { n += $1 } END { exit !(hi - lo <= 1 && n == 100) }'
+    done
+    # a fold is not a run of consecutive input rows
+    ! cmp -s "$TMP/te1.csv" <(head -n 1 "$TMP/rows.csv")
+    dl-tensor split --folds 5 --fold 2 --seed 5 "$TMP/rows.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-tensor split --folds 5 --fold 2 --seed 5 "$TMP/rows.dlt" "$TMP/a2.dlt" "$TMP/b2.dlt"
+    cmp "$TMP/a.dlt" "$TMP/a2.dlt"
+    cmp "$TMP/b.dlt" "$TMP/b2.dlt"
+    dl-tensor split --folds 5 --fold 2 --seed 6 "$TMP/rows.dlt" "$TMP/a3.dlt" "$TMP/b3.dlt"
+    ! cmp -s "$TMP/b.dlt" "$TMP/b3.dlt"
+}
+
+# Class counts of column 3 in FILE, one "class count" line per class 0..3.
+class_counts() {
+    awk -F, '{ n[$3]++ } END { for (c = 0; c < 4; c++) print c, n[c] + 0 }' "$1"
+}
+
+# within_one FILE SHARE: every class of FILE has floor or ceil of SHARE x its
+# size in rows.csv (50, 30, 12, 8).
+within_one() {
+    class_counts "$1" | awk -v f="$2" 'BEGIN { s[0] = 50; s[1] = 30; s[2] = 12; s[3] = 8 }
+        { want = f * s[$1]; if ($2 < int(want) || $2 > int(want) + (want > int(want))) bad = 1 }
+        END { exit bad }'
+}
+
+@test "split --stratify: each class within one row of its share, in folds and fractions" {
+    class_counts "$TMP/rows.csv" | tr '\n' ' ' | grep -qx '0 50 1 30 2 12 3 8 '
+    folds 4 "$TMP/rows.dlt" --stratify --seed 2
+    partitions 4
+    for i in 1 2 3 4; do within_one "$TMP/te$i.csv" 0.25; within_one "$TMP/tr$i.csv" 0.75; done
+    # one-hot y: the same classes, the same folds
+    awk -F, '{ printf "%d,%d,%d,%d,%d,%d\n", $1, $2, $3 == 0, $3 == 1, $3 == 2, $3 == 3 }' \
+        "$TMP/rows.csv" | dl-tensor import -t 4 -o "$TMP/onehot.dlt"
+    dl-tensor split --folds 4 --fold 3 --stratify --seed 2 "$TMP/onehot.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    cmp <(dl-tensor export "$TMP/b.dlt" | cut -d, -f1,2) <(cut -d, -f1,2 "$TMP/te3.csv")
+    for f in 0.8 0.3 0.55; do
+        dl-tensor split --fraction $f --stratify --seed 9 "$TMP/rows.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+        dl-tensor export "$TMP/a.dlt" > "$TMP/a.csv"
+        dl-tensor export "$TMP/b.dlt" > "$TMP/b.csv"
+        within_one "$TMP/a.csv" $f
+        within_one "$TMP/b.csv" "$(echo "1 - $f" | bc)"
+        # OUT1 still has round(F x N) rows
+        [ "$(wc -l < "$TMP/a.csv")" -eq "$(echo "$f * 100 / 1" | bc)" ]
+        cmp <(sort "$TMP/a.csv" "$TMP/b.csv") <(sort "$TMP/rows.csv")
+    done
+}
+
+@test "split --stratify refuses targets that are not classes" {
+    awk -F, '{ print $1 "," $2 "," $3 + 0.5 }' "$TMP/rows.csv" | dl-tensor import -t 1 -o "$TMP/r.dlt"
+    fails 1 "row 1: --stratify needs class labels" \
+        dl-tensor split --stratify "$TMP/r.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    awk -F, '{ print $1 "," $2 ",1,1" }' "$TMP/rows.csv" | dl-tensor import -t 2 -o "$TMP/r.dlt"
+    fails 1 "needs one-hot rows" dl-tensor split --stratify "$TMP/r.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-tensor import --name x "$TMP/rows.csv" -o "$TMP/r.dlt"
+    fails 1 "needs a 'y' record" dl-tensor split --stratify "$TMP/r.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+}
+
+# groups FILE: the groups (column 2) of FILE, sorted and unique.
+groups() { cut -d, -f2 "$1" | sort -u; }
+
+@test "split --group: no group on both sides, in folds and fractions" {
+    [ "$(groups "$TMP/rows.csv" | wc -l)" -eq 27 ]
+    folds 5 "$TMP/rows.dlt" --group 1 --seed 3
+    partitions 5
+    for i in 1 2 3 4 5; do
+        [ -z "$(comm -12 <(groups "$TMP/tr$i.csv") <(groups "$TMP/te$i.csv"))" ]
+        # balanced as far as groups allow: 100 rows, groups of at most 7
+        n=$(wc -l < "$TMP/te$i.csv")
+        [ "$n" -ge 13 ] && [ "$n" -le 27 ]
+    done
+    for f in 0.8 0.5; do
+        dl-tensor split --group 1 --fraction $f --seed 4 "$TMP/rows.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+        dl-tensor export "$TMP/a.dlt" > "$TMP/a.csv"
+        dl-tensor export "$TMP/b.dlt" > "$TMP/b.csv"
+        [ -z "$(comm -12 <(groups "$TMP/a.csv") <(groups "$TMP/b.csv"))" ]
+        # a share of the 27 groups: round(F x 27)
+        [ "$(groups "$TMP/a.csv" | wc -l)" -eq "$(echo "($f * 27 + 0.5) / 1" | bc)" ]
+        cmp <(sort "$TMP/a.csv" "$TMP/b.csv") <(sort "$TMP/rows.csv")
+    done
+    # the groups as a record of their own, which stays beside x and y
+    cut -d, -f2 "$TMP/rows.csv" | dl-tensor import --name g -o "$TMP/g.dlt"
+    cat "$TMP/rows.dlt" "$TMP/g.dlt" > "$TMP/rg.dlt"
+    dl-tensor split --group g --folds 5 --fold 2 --seed 3 "$TMP/rg.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    cmp <(dl-tensor export "$TMP/b.dlt") "$TMP/te2.csv"
+    cmp <(dl-tensor export --name g "$TMP/b.dlt") <(cut -d, -f2 "$TMP/te2.csv")
+}
+
+@test "split: bad --folds, --fold and combinations exit 2 and say why" {
+    R=$TMP/rows.dlt
+    fails 2 "--folds: '1' is not a whole number from 2" dl-tensor split --folds 1 --fold 1 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--folds: 'x'" dl-tensor split --folds x --fold 1 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--fold: '0'" dl-tensor split --folds 3 --fold 0 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--fold 4: folds are numbered 1 to 3" dl-tensor split --folds 3 --fold 4 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--fold needs --folds K" dl-tensor split --fold 2 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--folds needs --fold I" dl-tensor split --folds 3 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--fraction and --folds exclude each other" \
+        dl-tensor split --folds 3 --fold 1 --fraction 0.5 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--stratify and --group exclude each other" \
+        dl-tensor split --stratify --group 1 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--folds 101: the input has only 100 rows" \
+        dl-tensor split --folds 101 --fold 1 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--folds 28: the input has only 27 groups" \
+        dl-tensor split --folds 28 --fold 1 --group 1 "$R" "$TMP/a" "$TMP/b"
+    fails 1 "--group 2: 'x' has 2 columns (0 to 1)" dl-tensor split --group 2 "$R" "$TMP/a" "$TMP/b"
+    fails 1 "--group 'g': no column of 'x' so named" dl-tensor split --group g "$R" "$TMP/a" "$TMP/b"
+    [ ! -e "$TMP/a" ] && [ ! -e "$TMP/b" ]
+    run dl-tensor --help
+    for w in --folds --fold --stratify --group; do [[ $output == *"$w"* ]]; done
+}
