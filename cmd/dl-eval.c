@@ -2,6 +2,7 @@
  * people or one TSV/JSON record per run for scripts (see man/dl-eval.1). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -11,16 +12,26 @@ static const char *const TOOL = "dl-eval";
 
 #define MAX_TAGS 64
 
+#define MAX_BY 64
+
 typedef struct eval_args {
     mio_opts opt;
     const char *tags[MAX_TAGS]; /* "key=value" as given */
+    int summary;                /* --summary FILE... */
+    int per_run;                /* an option of a single evaluation was given */
+    mio_summary_opts sum;
+    char *by_text;              /* --by's value, cut at commas into by */
+    const char *by[MAX_BY];
 } eval_args;
 
 static void usage(void)
 {
     printf("Usage: %s [OPTION]... [FILE]\n"
+           "  or:  %s --summary [--by KEY,...] [--format FMT] [FILE]...\n"
            "Evaluate predictions: read a tensor stream with 'yhat' and 'y' from FILE\n"
            "(default: standard input) and print metrics computed as sklearn.metrics does.\n"
+           "With --summary, read the TSV or JSON records of several runs instead and\n"
+           "print per metric the runs, mean, standard deviation (n - 1), min and max.\n"
            "\n"
            "      --truth=FILE      read 'y' from the stream FILE instead of the input\n"
            "  -T, --task=TASK       auto, regression, binary, multiclass or multilabel\n"
@@ -33,18 +44,24 @@ static void usage(void)
            "  -f, --format=FMT      table, tsv or json (default: table)\n"
            "      --tag=KEY=VALUE   add a column KEY with VALUE to the record (repeatable)\n"
            "      --no-header       tsv: omit the header line (to append to a table)\n"
+           "      --summary         summarize dl-eval records (TSV or JSON, any mix) read\n"
+           "                        from the FILEs (default: standard input)\n"
+           "      --by=KEY[,KEY]    --summary: one summary per value of these tags\n"
+           "                        (default: one over every record)\n"
            "  -h, --help            show this help and exit\n"
            "  -V, --version         show the version and exit\n"
            "\n"
            "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error, 4 out of memory.\n"
            "See dl-eval(1).\n",
-           TOOL);
+           TOOL, TOOL);
 }
 
 static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
 {
     eval_args *a = ctx;
     double v;
+    if (strchr("tTrqeg", c))
+        a->per_run = c;
     switch (c) {
     case 't': a->opt.truth = arg; return 0;
     case 'T':
@@ -79,8 +96,40 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
         a->tags[a->opt.ntags++] = arg;
         return 0;
     case 'H': a->opt.header = 0; return 0;
+    case 'S': a->summary = 1; return 0;
+    case 'B': {
+        if (a->by_text)
+            return dl_fail(e, DL_EUSAGE, "--by given twice: give the tags once, KEY,KEY");
+        if (!(a->by_text = strdup(arg)))
+            return dl_fail(e, DL_ENOMEM, "--by: out of memory");
+        for (char *key = strtok(a->by_text, ","); key; key = strtok(NULL, ",")) {
+            if (a->sum.nby == MAX_BY)
+                return dl_fail(e, DL_EUSAGE, "--by: at most %d tags", MAX_BY);
+            a->by[a->sum.nby++] = key;
+        }
+        if (a->sum.nby == 0)
+            return dl_fail(e, DL_EUSAGE, "--by: '%s' names no tag", arg);
+        return 0;
+    }
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }
+}
+
+/* --summary takes the files of records and --by, --format, --no-header. */
+static int summary_args(int argc, char **argv, eval_args *a, dl_err *e)
+{
+    static const char *const names[] = {['t'] = "--truth", ['T'] = "--task",
+                                        ['r'] = "--threshold", ['q'] = "--q", ['e'] = "--eps",
+                                        ['g'] = "--tag"};
+    if (a->per_run)
+        return dl_fail(e, DL_EUSAGE, "%s applies to one evaluation, not to --summary",
+                       names[a->per_run]);
+    a->sum.files = (const char *const *)argv + optind;
+    a->sum.nfiles = (size_t)(argc - optind);
+    a->sum.by = a->by;
+    a->sum.format = a->opt.format;
+    a->sum.header = a->opt.header;
+    return 0;
 }
 
 /* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
@@ -91,9 +140,11 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
         {"threshold", required_argument, 0, 'r'}, {"q", required_argument, 0, 'q'},
         {"eps", required_argument, 0, 'e'},     {"format", required_argument, 0, 'f'},
         {"tag", required_argument, 0, 'g'},     {"no-header", no_argument, 0, 'H'},
+        {"summary", no_argument, 0, 'S'},       {"by", required_argument, 0, 'B'},
         {"help", no_argument, 0, 'h'},          {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
+    mio_summary_defaults(&a->sum);
     mt_opts_defaults(&a->opt.mt);
     a->opt.header = 1;
     a->opt.tags = a->tags;
@@ -102,6 +153,10 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
     int rc = cli_parse_options(argc, argv, &spec, a, e);
     if (rc)
         return rc;
+    if (a->summary)
+        return summary_args(argc, argv, a, e);
+    if (a->sum.nby)
+        return dl_fail(e, DL_EUSAGE, "--by applies to --summary only");
     if (argc - optind > 1)
         return dl_fail(e, DL_EUSAGE, "unexpected argument '%s'", argv[optind + 1]);
     a->opt.input = optind < argc ? argv[optind] : NULL;
@@ -116,7 +171,12 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &a, &e);
     if (rc == 1)
         return 0; /* --help or --version */
-    if (rc == 0)
+    if (rc == 0 && a.summary)
+        rc = mio_summarize(stdout, &a.sum, &e);
+    else if (rc == 0)
         rc = mio_run(&a.opt, stderr, TOOL, &e);
+    if (rc == 0 && a.summary && (fflush(stdout) != 0 || ferror(stdout)))
+        rc = dl_fail_errno(&e, "standard output: write error");
+    free(a.by_text);
     return rc ? cli_exit(TOOL, &e) : 0;
 }

@@ -47,4 +47,24 @@ void mio_write(FILE *out, const mio_opts *o, const mt_report *r);
  * that it got there (DL_EIO). */
 int mio_run(const mio_opts *o, FILE *log, const char *tool, dl_err *e);
 
+/* dl-eval --summary: the TSV or JSON records of several runs (any mix of
+ * files; a TSV header line is one with the cells "task" and "n") grouped by
+ * the values of the tags `by` (one group when none), and for each group and
+ * metric in order of first appearance: the runs, the mean, the standard
+ * deviation with n - 1 (as pandas; NaN for one run), min and max.  A NaN in
+ * any run makes them NaN (as numpy).  Confusion-matrix counts and n are
+ * not summarized.  Every record of a group must have the same task. */
+typedef struct mio_summary_opts {
+    const char *const *files; /* NULL or "-": standard input */
+    size_t nfiles;            /* 0: standard input */
+    const char *const *by;    /* tag keys */
+    size_t nby;
+    int format;               /* enum mio_format */
+    int header;               /* tsv: the header line first */
+} mio_summary_opts;
+
+void mio_summary_defaults(mio_summary_opts *o);
+/* Reads every file, then writes the summary to out. */
+int mio_summarize(FILE *out, const mio_summary_opts *o, dl_err *e);
+
 #endif

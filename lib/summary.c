@@ -1,0 +1,555 @@
+/* summary.c - dl-eval --summary: the records of several dl-eval runs (TSV
+ * or JSON lines) reduced to runs, mean, standard deviation (n - 1), min
+ * and max per metric, per group of --by tags. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "metrics_io.h"
+#include "numtext.h"
+#include "textio.h"
+
+void mio_summary_defaults(mio_summary_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->header = 1;
+}
+
+/* ------------------------------ a record ------------------------------ */
+typedef struct span {
+    const char *s;
+    size_t len;
+} span;
+
+typedef struct field {
+    span key, text; /* a tag's value, or a metric's number as text */
+    double value;   /* a metric's value */
+} field;
+
+/* One run: its tags, task and metrics, pointing into the line (and for
+ * TSV into the header). */
+typedef struct record {
+    field *tags, *metrics;
+    size_t ntags, nmetrics, tags_cap, metrics_cap;
+    span task;
+} record;
+
+static int push_field(field **items, size_t *count, size_t *cap, field f, dl_err *e)
+{
+    if (dl_vec_reserve(items, cap, *count + 1, sizeof **items, e))
+        return e->code;
+    (*items)[(*count)++] = f;
+    return 0;
+}
+
+static int span_is(span a, const char *s) { return a.len == strlen(s) && memcmp(a.s, s, a.len) == 0; }
+
+/* Confusion-matrix counts are not metrics to average. */
+static int is_count(span name) { return name.len >= 3 && memcmp(name.s, "cm[", 3) == 0; }
+
+/* ------------------------------ the table ----------------------------- */
+typedef struct sample {
+    size_t group, metric, seq;
+    double value;
+} sample;
+
+typedef struct group {
+    char *key;  /* the --by values, tab-separated */
+    char *task;
+} group;
+
+typedef struct summary {
+    const mio_summary_opts *o;
+    group *groups;
+    size_t ngroups, groups_cap;
+    char **metrics;
+    size_t nmetrics, metrics_cap;
+    sample *samples;
+    size_t nsamples, samples_cap;
+    dl_str key; /* scratch for a group key */
+} summary;
+
+static void summary_free(summary *s)
+{
+    for (size_t i = 0; i < s->ngroups; i++) {
+        free(s->groups[i].key);
+        free(s->groups[i].task);
+    }
+    for (size_t i = 0; i < s->nmetrics; i++)
+        free(s->metrics[i]);
+    free(s->groups);
+    free(s->metrics);
+    free(s->samples);
+    dl_str_free(&s->key);
+}
+
+static int copy_text(const char *p, size_t len, char **out, dl_err *e)
+{
+    *out = malloc(len + 1);
+    if (!*out)
+        return dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes of text", len + 1);
+    memcpy(*out, p, len);
+    (*out)[len] = '\0';
+    return 0;
+}
+
+/* The metric's position, added when new; `hint` is where the previous
+ * record had its next metric (runs of one tool list them alike). */
+static int metric_id(summary *s, span name, size_t hint, size_t *id, dl_err *e)
+{
+    if (hint < s->nmetrics && span_is(name, s->metrics[hint])) {
+        *id = hint;
+        return 0;
+    }
+    for (size_t i = 0; i < s->nmetrics; i++)
+        if (span_is(name, s->metrics[i])) {
+            *id = i;
+            return 0;
+        }
+    if (dl_vec_reserve(&s->metrics, &s->metrics_cap, s->nmetrics + 1, sizeof *s->metrics, e) ||
+        copy_text(name.s, name.len, &s->metrics[s->nmetrics], e))
+        return e->code;
+    *id = s->nmetrics++;
+    return 0;
+}
+
+static int group_id(summary *s, const record *r, size_t *id, const char *where, dl_err *e)
+{
+    dl_str_free(&s->key);
+    for (size_t b = 0; b < s->o->nby; b++) {
+        const field *tag = NULL;
+        for (size_t i = 0; i < r->ntags && !tag; i++)
+            if (span_is(r->tags[i].key, s->o->by[b]))
+                tag = &r->tags[i];
+        if (!tag)
+            return dl_fail(e, DL_EDATA, "%s: no tag '%s' (--by takes tags every record has)",
+                           where, s->o->by[b]);
+        dl_str_printf(&s->key, "%s%.*s", b ? "\t" : "", (int)tag->text.len, tag->text.s);
+    }
+    const char *key = dl_str_text(&s->key);
+    for (size_t i = 0; i < s->ngroups; i++)
+        if (strcmp(s->groups[i].key, key) == 0) {
+            if (!span_is(r->task, s->groups[i].task))
+                return dl_fail(e, DL_EDATA, "%s: task %.*s, but the group's first record is %s "
+                               "(--by a tag that tells them apart)", where, (int)r->task.len,
+                               r->task.s, s->groups[i].task);
+            *id = i;
+            return 0;
+        }
+    group g = {0};
+    if (dl_vec_reserve(&s->groups, &s->groups_cap, s->ngroups + 1, sizeof *s->groups, e) ||
+        copy_text(key, strlen(key), &g.key, e))
+        return e->code;
+    if (copy_text(r->task.s, r->task.len, &g.task, e)) {
+        free(g.key);
+        return e->code;
+    }
+    s->groups[s->ngroups] = g;
+    *id = s->ngroups++;
+    return 0;
+}
+
+static int add_record(summary *s, const record *r, const char *where, dl_err *e)
+{
+    size_t g = 0, m = 0;
+    if (s->key.failed)
+        return dl_fail(e, DL_ENOMEM, "cannot allocate a group's key");
+    if (group_id(s, r, &g, where, e))
+        return e->code;
+    for (size_t i = 0; i < r->nmetrics; i++) {
+        if (metric_id(s, r->metrics[i].key, m, &m, e) ||
+            dl_vec_reserve(&s->samples, &s->samples_cap, s->nsamples + 1, sizeof *s->samples, e))
+            return e->code;
+        s->samples[s->nsamples] = (sample){g, m, s->nsamples, r->metrics[i].value};
+        s->nsamples++;
+        m++;
+    }
+    return 0;
+}
+
+/* -------------------------------- TSV -------------------------------- */
+/* Cuts [p, end) at tabs into *cells. */
+static int tsv_cells(const char *p, const char *end, span **cells, size_t *count, size_t *cap,
+                     dl_err *e)
+{
+    *count = 0;
+    for (;;) {
+        const char *tab = memchr(p, '\t', (size_t)(end - p));
+        const char *stop = tab ? tab : end;
+        if (dl_vec_reserve(cells, cap, *count + 1, sizeof **cells, e))
+            return e->code;
+        (*cells)[(*count)++] = (span){p, (size_t)(stop - p)};
+        if (!tab)
+            return 0;
+        p = tab + 1;
+    }
+}
+
+/* A header has a cell "task" followed by "n"; its index in *task. */
+static int tsv_header(const span *cells, size_t count, size_t *task)
+{
+    for (size_t i = 0; i + 1 < count; i++)
+        if (span_is(cells[i], "task") && span_is(cells[i + 1], "n")) {
+            *task = i;
+            return 1;
+        }
+    return 0;
+}
+
+static int number(span text, double *v, const char *what, const char *where, dl_err *e)
+{
+    if (nt_parse_f64(text.s, text.s + text.len, v) != NT_OK)
+        return dl_fail(e, DL_EDATA, "%s: %s: '%.*s' is not a number", where, what,
+                       (int)(text.len > 40 ? 40 : text.len), text.s);
+    return 0;
+}
+
+static int tsv_record(const span *head, size_t nhead, size_t task, const span *cells,
+                      size_t count, record *r, const char *where, dl_err *e)
+{
+    if (count != nhead)
+        return dl_fail(e, DL_EDATA, "%s: %zu cell%s, the header has %zu", where, count,
+                       dl_plural(count), nhead);
+    r->task = cells[task];
+    for (size_t i = 0; i < task; i++)
+        if (push_field(&r->tags, &r->ntags, &r->tags_cap, (field){head[i], cells[i], 0}, e))
+            return e->code;
+    for (size_t i = task + 2; i < count; i++) {
+        field f = {head[i], cells[i], 0};
+        if (is_count(head[i]))
+            continue;
+        char what[64];
+        snprintf(what, sizeof what, "'%.*s'", (int)(head[i].len > 40 ? 40 : head[i].len),
+                 head[i].s);
+        if (number(cells[i], &f.value, what, where, e) ||
+            push_field(&r->metrics, &r->nmetrics, &r->metrics_cap, f, e))
+            return e->code;
+    }
+    return 0;
+}
+
+/* -------------------------------- JSON ------------------------------- */
+/* dl-eval's JSON line: one flat object of strings, numbers and null, plus
+ * the nested confusion matrix, which is skipped. */
+typedef struct cursor {
+    const char *p, *end;
+} cursor;
+
+static void blanks(cursor *c)
+{
+    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
+        c->p++;
+}
+
+static int eat(cursor *c, char ch)
+{
+    blanks(c);
+    if (c->p < c->end && *c->p == ch) {
+        c->p++;
+        return 1;
+    }
+    return 0;
+}
+
+static int json_string(cursor *c, span *out)
+{
+    if (!eat(c, '"'))
+        return 0;
+    const char *start = c->p;
+    while (c->p < c->end && *c->p != '"')
+        c->p += *c->p == '\\' && c->p + 1 < c->end ? 2 : 1;
+    if (c->p >= c->end)
+        return 0;
+    *out = (span){start, (size_t)(c->p - start)};
+    c->p++;
+    return 1;
+}
+
+/* Skips a nested object or array. */
+static int json_skip(cursor *c)
+{
+    int depth = 0;
+    span ignored;
+    while (c->p < c->end) {
+        char ch = *c->p;
+        if (ch == '"') {
+            if (!json_string(c, &ignored))
+                return 0;
+            continue;
+        }
+        c->p++;
+        depth += (ch == '{' || ch == '[') - (ch == '}' || ch == ']');
+        if (depth == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int json_record(const char *line, const char *end, record *r, const char *where,
+                       dl_err *e)
+{
+    cursor c = {line, end};
+    int seen_task = 0;
+    if (!eat(&c, '{'))
+        goto bad;
+    for (int first = 1; !eat(&c, '}'); first = 0) {
+        span key, text;
+        if (!first && !eat(&c, ','))
+            goto bad;
+        if (!json_string(&c, &key) || !eat(&c, ':'))
+            goto bad;
+        blanks(&c);
+        if (c.p < c.end && (*c.p == '{' || *c.p == '[')) {
+            if (!json_skip(&c))
+                goto bad;
+        } else if (c.p < c.end && *c.p == '"') {
+            if (!json_string(&c, &text))
+                goto bad;
+            if (span_is(key, "task")) {
+                r->task = text;
+                seen_task = 1;
+            } else if (!seen_task &&
+                       push_field(&r->tags, &r->ntags, &r->tags_cap, (field){key, text, 0}, e)) {
+                return e->code;
+            }
+        } else {
+            field f = {key, {c.p, 0}, NAN};
+            if (end - c.p >= 4 && memcmp(c.p, "null", 4) == 0) {
+                c.p += 4;
+            } else {
+                const char *stop;
+                if (nt_scan_f64(c.p, end, &f.value, &stop) != NT_OK)
+                    goto bad;
+                c.p = stop;
+            }
+            if (!seen_task)
+                goto bad;
+            if (!span_is(key, "n") &&
+                push_field(&r->metrics, &r->nmetrics, &r->metrics_cap, f, e))
+                return e->code;
+        }
+    }
+    blanks(&c);
+    if (c.p == c.end && seen_task)
+        return 0;
+bad:
+    return dl_fail(e, DL_EDATA, "%s: not a dl-eval JSON record (at byte %zu)", where,
+                   (size_t)(c.p - line) + 1);
+}
+
+/* ------------------------------- reading ------------------------------ */
+static int read_file(summary *s, const char *path, dl_err *e)
+{
+    tx_in in;
+    if (tx_in_open(&in, path, e))
+        return e->code;
+    record r = {0};
+    span *cells = NULL, *head = NULL;
+    size_t ncells = 0, cells_cap = 0, nhead = 0, head_cap = 0, task = 0, lineno = 0;
+    char *head_text = NULL, where[300];
+    const char *line, *end;
+    int rc;
+    while (!(rc = tx_in_line(&in, &line, &end, e)) && line) {
+        snprintf(where, sizeof where, "%s: line %zu", in.label, ++lineno);
+        r.ntags = r.nmetrics = 0;
+        r.task = (span){"", 0};
+        while (line < end && (*line == ' ' || *line == '\t'))
+            line++;
+        if (line == end)
+            continue;
+        if (*line == '{') {
+            rc = json_record(line, end, &r, where, e) || add_record(s, &r, where, e);
+        } else if ((rc = tsv_cells(line, end, &cells, &ncells, &cells_cap, e)) != 0) {
+            break;
+        } else if (tsv_header(cells, ncells, &task)) {
+            /* the header outlives its line */
+            free(head_text);
+            head_text = NULL;
+            rc = copy_text(line, (size_t)(end - line), &head_text, e) ||
+                 tsv_cells(head_text, head_text + (end - line), &head, &nhead, &head_cap, e);
+        } else if (!head_text) {
+            rc = dl_fail(e, DL_EDATA, "%s: a TSV record before its header (a line with 'task' "
+                         "and 'n', as dl-eval --format tsv writes)", where);
+        } else {
+            rc = tsv_record(head, nhead, task, cells, ncells, &r, where, e) ||
+                 add_record(s, &r, where, e);
+        }
+        if (rc) {
+            rc = e->code;
+            break;
+        }
+    }
+    if (!rc && lineno == 0)
+        rc = dl_fail(e, DL_EDATA, "%s: no dl-eval records (the input is empty)", in.label);
+    free(r.tags);
+    free(r.metrics);
+    free(cells);
+    free(head);
+    free(head_text);
+    tx_in_close(&in);
+    return rc;
+}
+
+/* ------------------------------- output ------------------------------ */
+typedef struct stats {
+    size_t runs;
+    double mean, sd, min, max;
+} stats;
+
+static int by_group_metric(const void *a, const void *b)
+{
+    const sample *p = a, *q = b;
+    if (p->group != q->group)
+        return p->group < q->group ? -1 : 1;
+    if (p->metric != q->metric)
+        return p->metric < q->metric ? -1 : 1;
+    return (p->seq > q->seq) - (p->seq < q->seq);
+}
+
+/* NaN in any run makes every statistic NaN (as numpy's mean and std);
+ * one run has no standard deviation (NaN, as pandas). */
+static stats reduce(const sample *v, size_t n)
+{
+    stats st = {n, 0, 0, v[0].value, v[0].value};
+    int nan = 0;
+    for (size_t i = 0; i < n; i++) {
+        nan |= isnan(v[i].value);
+        st.mean += v[i].value;
+        if (v[i].value < st.min)
+            st.min = v[i].value;
+        if (v[i].value > st.max)
+            st.max = v[i].value;
+    }
+    st.mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        st.sd += (v[i].value - st.mean) * (v[i].value - st.mean);
+    st.sd = n > 1 ? sqrt(st.sd / (double)(n - 1)) : NAN;
+    if (nan)
+        st.mean = st.sd = st.min = st.max = NAN;
+    return st;
+}
+
+static void put_number(FILE *out, double v, const char *nan_text)
+{
+    char buf[NT_BUF];
+    if (isnan(v)) {
+        fputs(nan_text, out);
+        return;
+    }
+    nt_format_f64(v, buf);
+    fputs(buf, out);
+}
+
+/* The i-th --by value of a group key (tab-separated): its length. */
+static const char *key_part(const char *key, size_t i, int *len)
+{
+    for (; i > 0; i--)
+        key = strchr(key, '\t') + 1;
+    const char *tab = strchr(key, '\t');
+    *len = tab ? (int)(tab - key) : (int)strlen(key);
+    return key;
+}
+
+typedef struct widths {
+    int by[64], metric;
+} widths;
+
+static void measure(const summary *s, widths *w)
+{
+    w->metric = 6;
+    for (size_t b = 0; b < s->o->nby; b++) {
+        w->by[b] = (int)strlen(s->o->by[b]);
+        for (size_t g = 0; g < s->ngroups; g++) {
+            int len;
+            key_part(s->groups[g].key, b, &len);
+            if (len > w->by[b])
+                w->by[b] = len;
+        }
+    }
+    for (size_t m = 0; m < s->nmetrics; m++)
+        if ((int)strlen(s->metrics[m]) > w->metric)
+            w->metric = (int)strlen(s->metrics[m]);
+}
+
+static void write_head(FILE *out, const summary *s, const widths *w)
+{
+    static const char *const cols[] = {"mean", "sd", "min", "max"};
+    if (s->o->format == MIO_TABLE) {
+        for (size_t b = 0; b < s->o->nby; b++)
+            fprintf(out, "%-*s  ", w->by[b], s->o->by[b]);
+        fprintf(out, "%-*s %5s", w->metric, "metric", "runs");
+        for (size_t i = 0; i < 4; i++)
+            fprintf(out, " %12s", cols[i]);
+        fputc('\n', out);
+    } else if (s->o->format == MIO_TSV && s->o->header) {
+        for (size_t b = 0; b < s->o->nby; b++)
+            fprintf(out, "%s\t", s->o->by[b]);
+        fputs("metric\truns\tmean\tsd\tmin\tmax\n", out);
+    }
+}
+
+static void write_row(FILE *out, const summary *s, const widths *w, size_t g, size_t m,
+                      const stats *st)
+{
+    const double v[4] = {st->mean, st->sd, st->min, st->max};
+    static const char *const names[4] = {"mean", "sd", "min", "max"};
+    int len;
+    if (s->o->format == MIO_JSON)
+        fputc('{', out);
+    for (size_t b = 0; b < s->o->nby; b++) {
+        const char *part = key_part(s->groups[g].key, b, &len);
+        if (s->o->format == MIO_TABLE)
+            fprintf(out, "%-*.*s  ", w->by[b], len, part);
+        else if (s->o->format == MIO_TSV)
+            fprintf(out, "%.*s\t", len, part);
+        else
+            fprintf(out, "\"%s\": \"%.*s\", ", s->o->by[b], len, part);
+    }
+    if (s->o->format == MIO_TABLE) {
+        fprintf(out, "%-*s %5zu", w->metric, s->metrics[m], st->runs);
+        for (int i = 0; i < 4; i++)
+            isnan(v[i]) ? fprintf(out, " %12s", "nan") : fprintf(out, " %12.6g", v[i]);
+    } else if (s->o->format == MIO_TSV) {
+        fprintf(out, "%s\t%zu", s->metrics[m], st->runs);
+        for (int i = 0; i < 4; i++) {
+            fputc('\t', out);
+            put_number(out, v[i], "nan");
+        }
+    } else {
+        fprintf(out, "\"metric\": \"%s\", \"runs\": %zu", s->metrics[m], st->runs);
+        for (int i = 0; i < 4; i++) {
+            fprintf(out, ", \"%s\": ", names[i]);
+            put_number(out, v[i], "null");
+        }
+        fputc('}', out);
+    }
+    fputc('\n', out);
+}
+
+int mio_summarize(FILE *out, const mio_summary_opts *o, dl_err *e)
+{
+    summary s = {0};
+    s.o = o;
+    if (o->nby > 64)
+        return dl_fail(e, DL_EUSAGE, "--by: at most 64 tags");
+    int rc = 0;
+    for (size_t i = 0; i < (o->nfiles ? o->nfiles : 1) && !rc; i++)
+        rc = read_file(&s, o->nfiles ? o->files[i] : NULL, e);
+    if (!rc) {
+        widths w;
+        measure(&s, &w);
+        qsort(s.samples, s.nsamples, sizeof *s.samples, by_group_metric);
+        write_head(out, &s, &w);
+        for (size_t i = 0, j; i < s.nsamples; i = j) {
+            for (j = i; j < s.nsamples && s.samples[j].group == s.samples[i].group &&
+                        s.samples[j].metric == s.samples[i].metric;)
+                j++;
+            stats st = reduce(&s.samples[i], j - i);
+            write_row(out, &s, &w, s.samples[i].group, s.samples[i].metric, &st);
+        }
+    }
+    summary_free(&s);
+    return rc;
+}

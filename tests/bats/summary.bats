@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# dl-eval --summary: runs, mean, standard deviation (n - 1), min and max of
+# dl-eval records, against numpy (tests/fixtures/summary/gen_summary.py).
+
+setup() {
+    F=$DL_TEST_ROOT/tests/fixtures/summary
+    TMP=$BATS_TEST_TMPDIR
+}
+
+fails() {
+    local want=$1 message=$2
+    shift 2
+    run "$@"
+    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
+    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
+}
+
+# same_numbers GOT WANT: two TSV tables with the same text cells and numbers
+# equal to 1e-12 relative ("nan" only where nan is wanted).
+same_numbers() {
+    paste "$1" "$2" | awk -F'\t' '
+        function differ(a, b) {
+            if (a == "nan" || b == "nan") return a != b
+            if (a !~ /^[-+0-9.]/) return a != b
+            d = a - b; if (d < 0) d = -d
+            m = b < 0 ? -b : b
+            return d > 1e-12 * m + 1e-300
+        }
+        NF % 2 { print "row " NR ": " NF " cells"; bad = 1; next }
+        { h = NF / 2; for (i = 1; i <= h; i++) if (differ($i, $(i + h))) {
+              print "row " NR ", column " i ": " $i " vs " $(i + h); bad = 1 } }
+        END { exit bad }' || return 1
+    [ "$(wc -l < "$1")" -eq "$(wc -l < "$2")" ]
+}
+
+@test "dl-eval --summary: mean, sd (n-1), min, max per model and metric match numpy, TSV and JSON mixed" {
+    dl-eval --summary --by model --format tsv "$F/runs.tsv" "$F/runs2.tsv" "$F/runs.jsonl" > "$TMP/got.tsv"
+    cat "$TMP/got.tsv"
+    same_numbers "$TMP/got.tsv" "$F/expected.tsv"
+    # the records on standard input, as one stream
+    cat "$F/runs.tsv" "$F/runs2.tsv" "$F/runs.jsonl" | dl-eval --summary --by model -f tsv > "$TMP/stdin.tsv"
+    cmp "$TMP/got.tsv" "$TMP/stdin.tsv"
+    # --no-header, and JSON records of the same numbers
+    dl-eval --summary --by model -f tsv --no-header "$F/runs.tsv" "$F/runs2.tsv" "$F/runs.jsonl" |
+        cmp - <(tail -n +2 "$TMP/got.tsv")
+    dl-eval --summary --by model -f json "$F/runs.tsv" "$F/runs2.tsv" "$F/runs.jsonl" > "$TMP/got.json"
+    /bin/grep -q '^{"model": "net", "metric": "log_loss", "runs": 5, "mean": null, "sd": null, "min": null, "max": null}$' "$TMP/got.json"
+    [ "$(wc -l < "$TMP/got.json")" -eq 9 ]
+}
+
+@test "dl-eval --summary: the table for people, one group without --by, one run has no sd" {
+    run dl-eval --summary --by model "$F/runs.tsv" "$F/runs2.tsv"
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == "model   metric    runs         mean           sd          min          max" ]]
+    [[ ${lines[1]} == "linear  accuracy     5      1.99665      3.69391  3.86463e-05      8.51812" ]]
+    [ "${#lines[@]}" -eq 7 ]
+    # no --by: every record in one group (10 runs), cm[...] counts and n left out
+    run dl-eval --summary -f tsv "$F/runs.tsv" "$F/runs2.tsv"
+    [ "${#lines[@]}" -eq 4 ]
+    [[ ${lines[0]} == $'metric\truns\tmean\tsd\tmin\tmax' ]]
+    [[ ${lines[1]} == $'accuracy\t10\t'* ]]
+    run dl-eval --summary -f tsv --by model,fold "$F/runs.jsonl"
+    [[ ${lines[1]} == $'tree\t1\taccuracy\t1\t9.207269930886819e-05\tnan\t'* ]]
+}
+
+@test "dl-eval --summary: records it cannot use and options that do not apply" {
+    fails 2 "--truth applies to one evaluation, not to --summary" dl-eval --summary --truth x "$F/runs.tsv"
+    fails 2 "--tag applies to one evaluation" dl-eval --summary --tag a=b "$F/runs.tsv"
+    fails 2 "--by applies to --summary only" dl-eval --by model "$F/runs.tsv"
+    fails 1 "runs.jsonl: line 1: no tag 'fold2' (--by takes tags every record has)" \
+        dl-eval --summary --by fold2 "$F/runs.jsonl"
+    tail -n 2 "$F/runs.tsv" > "$TMP/nohead.tsv"
+    fails 1 "nohead.tsv: line 1: a TSV record before its header" dl-eval --summary "$TMP/nohead.tsv"
+    { head -n 2 "$F/runs.tsv"; printf 'linear\t9\tbinary\t30\t0.5\n'; } > "$TMP/short.tsv"
+    fails 1 "short.tsv: line 3: 5 cells, the header has 11" dl-eval --summary "$TMP/short.tsv"
+    sed '2s/\t30\t[^\t]*/\t30\tgood/' "$F/runs.tsv" > "$TMP/word.tsv"
+    fails 1 "word.tsv: line 2: 'accuracy': 'good' is not a number" dl-eval --summary "$TMP/word.tsv"
+    sed '3s/binary/regression/' "$F/runs.tsv" > "$TMP/tasks.tsv"
+    fails 1 "tasks.tsv: line 3: task regression, but the group's first record is binary" \
+        dl-eval --summary "$TMP/tasks.tsv"
+    dl-eval --summary --by model,fold "$TMP/tasks.tsv" > /dev/null
+    printf '{"task": "binary", "n": 3, "accuracy": 0.5\n' > "$TMP/cut.jsonl"
+    fails 1 "cut.jsonl: line 1: not a dl-eval JSON record" dl-eval --summary "$TMP/cut.jsonl"
+    : > "$TMP/empty.tsv"
+    fails 1 "empty.tsv: no dl-eval records" dl-eval --summary "$TMP/empty.tsv"
+    fails 3 "nosuch.tsv" dl-eval --summary "$TMP/nosuch.tsv"
+    run dl-eval --help
+    [[ $output == *"--summary"* && $output == *"--by"* ]]
+}
