@@ -25,9 +25,12 @@ static void usage(void)
            "  import [FILE]        CSV/TSV/.npy/svmlight -> stream (records x and y)\n"
            "    -t, --targets K      the last K columns become y (default 0: all are x)\n"
            "        --name NAME      all columns into one record NAME (default: x and y)\n"
+           "        --rank 1         a rank-1 record ([N]) from one column or one row,\n"
+           "                         e.g. a bias for --init-from (default 2: [rows, cols])\n"
            "        --dtype T        f32 or f64 (default f64 for text, as stored for .npy)\n"
            "        --format F       csv, tsv, npy or svmlight (default: from the file name\n"
-           "                         or content)\n"
+           "                         or content); text: the whole file as one u8 record\n"
+           "                         --name NAME (a model or design exported as text)\n"
            "        --delimiter C    a character, 'tab' or 'space' (default: detected:\n"
            "                         tab, semicolon, comma, else blanks)\n"
            "        --header         the first row is a header (default: detected, a\n"
@@ -37,7 +40,9 @@ static void usage(void)
            "        --features N     svmlight: x has N columns (default: the largest index,\n"
            "                         refused when dense x would dwarf the text)\n"
            "  export [FILE]        stream -> CSV/TSV (x columns, then y) or .npy\n"
-           "        --name NAME      export only record NAME (default: x and y)\n"
+           "        --name A,B,...   export records A, B, ... side by side, rows agreeing\n"
+           "                         (default: x and y); a text record (model, design,\n"
+           "                         any u8 rank-1 record) alone is written as its text\n"
            "        --format F       csv, tsv or npy (default csv)\n"
            "        --delimiter C    column separator (default ',' or tab for tsv)\n"
            "        --header         write a header row x0,x1,...,y0 (default: none)\n"
@@ -70,7 +75,7 @@ static void usage(void)
 enum {
     OPT_NAME = 256, OPT_DTYPE, OPT_FORMAT, OPT_DELIM, OPT_HEADER, OPT_NO_HEADER,
     OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION, OPT_FEATURES, OPT_FOLDS,
-    OPT_FOLD, OPT_STRATIFY, OPT_GROUP
+    OPT_FOLD, OPT_STRATIFY, OPT_GROUP, OPT_RANK
 };
 
 /* Everything any command accepts; each command checks what applies. */
@@ -79,6 +84,9 @@ typedef struct args {
     tx_import_opts imp;
     tx_export_opts exp;
     int zlib, seen_header;
+    const char *name;       /* --name as given: one name, or for export NAME,NAME,... */
+    char *names_text;       /* export: --name cut at commas into names */
+    const char *names[TX_EXPORT_NAMES_MAX];
     uint64_t rows, seed;
     ds_split_opts split;
     char **files;
@@ -107,14 +115,10 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
     case 'n': return cli_u64("-n", v, &a->rows, e);
     case 'o': a->output = v; return 0;
     case OPT_NAME:
-        if (!*v || strlen(v) > DL_NAME_MAX)
-            return dl_fail(e, DL_EUSAGE, "--name: a name of 1 to %d bytes", DL_NAME_MAX);
-        if (dl_name_fault(v, strlen(v)))
-            return dl_fail(e, DL_EUSAGE, "--name: the name %s", dl_name_fault(v, strlen(v)));
-        if (a->exp.name) /* the last one silently winning hid the mistake */
-            return dl_fail(e, DL_EUSAGE, "--name given twice ('%s', then '%s'): give one name",
-                           a->exp.name, v);
-        a->imp.name = a->exp.name = v;
+        if (a->name) /* the last one silently winning hid the mistake */
+            return dl_fail(e, DL_EUSAGE, "--name given twice ('%s', then '%s'): give one name "
+                           "(export: NAME,NAME,... side by side)", a->name, v);
+        a->name = v;
         return 0;
     case OPT_DTYPE:
         a->imp.dtype = dl_dtype_parse(v);
@@ -124,7 +128,8 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
     case OPT_FORMAT:
         a->imp.format = a->exp.format = tx_format_parse(v);
         if (a->imp.format < 0)
-            return dl_fail(e, DL_EUSAGE, "--format: '%s' is not csv, tsv, npy or svmlight", v);
+            return dl_fail(e, DL_EUSAGE, "--format: '%s' is not csv, tsv, npy, svmlight or "
+                           "text", v);
         return 0;
     case OPT_DELIM:
         if (parse_delimiter(v, &a->imp.delimiter, e))
@@ -134,6 +139,11 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
     case OPT_HEADER: a->imp.header = a->exp.header = 1; a->seen_header = 1; return 0;
     case OPT_NO_HEADER: a->imp.header = 0; a->seen_header = 1; return 0;
     case OPT_NONFINITE: a->imp.allow_nonfinite = 1; return 0;
+    case OPT_RANK:
+        if (strcmp(v, "1") != 0 && strcmp(v, "2") != 0)
+            return dl_fail(e, DL_EUSAGE, "--rank: '%s' is not 1 or 2", v);
+        a->imp.rank = v[0] - '0';
+        return 0;
     case OPT_CHUNK:
         if (cli_long("--chunk-rows", v, 1, 1L << 30, &l, e))
             return e->code;
@@ -190,6 +200,7 @@ static int parse_args(args *a, const char *cmd, int argc, char **argv, dl_err *e
         {"features", required_argument, 0, OPT_FEATURES},
         {"folds", required_argument, 0, OPT_FOLDS}, {"fold", required_argument, 0, OPT_FOLD},
         {"stratify", no_argument, 0, OPT_STRATIFY}, {"group", required_argument, 0, OPT_GROUP},
+        {"rank", required_argument, 0, OPT_RANK},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     static const cli_spec spec = {TOOL, usage, ":t:o:n:hV", longs, parse_option};
     memset(a, 0, sizeof *a);
@@ -216,6 +227,57 @@ static int at_most_files(const args *a, int allowed_files, dl_err *e)
 
 static const char *input(const args *a) { return a->nfiles ? a->files[0] : NULL; }
 
+static int check_name(const char *option, const char *name, size_t len, dl_err *e)
+{
+    if (len == 0 || len > DL_NAME_MAX)
+        return dl_fail(e, DL_EUSAGE, "%s: a name of 1 to %d bytes", option, DL_NAME_MAX);
+    if (dl_name_fault(name, len))
+        return dl_fail(e, DL_EUSAGE, "%s: the name %s", option, dl_name_fault(name, len));
+    return 0;
+}
+
+/* import: one name, without the commas that separate export's names. */
+static int import_name(args *a, dl_err *e)
+{
+    if (!a->name)
+        return 0;
+    if (strchr(a->name, ','))
+        return dl_fail(e, DL_EUSAGE, "import --name: '%s': one name, without commas", a->name);
+    a->imp.name = a->name;
+    return check_name("--name", a->name, strlen(a->name), e);
+}
+
+/* export: NAME,NAME,... into a->exp.names. */
+static int export_names(args *a, dl_err *e)
+{
+    if (!a->name)
+        return 0;
+    if (!(a->names_text = strdup(a->name)))
+        return dl_fail(e, DL_ENOMEM, "--name: out of memory");
+    char *p = a->names_text;
+    for (;;) {
+        char *comma = strchr(p, ',');
+        size_t n = a->exp.nnames;
+        if (comma)
+            *comma = '\0';
+        if (n == TX_EXPORT_NAMES_MAX)
+            return dl_fail(e, DL_EUSAGE, "--name: at most %d records side by side",
+                           TX_EXPORT_NAMES_MAX);
+        if (check_name("--name", p, strlen(p), e))
+            return e->code;
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(a->names[i], p) == 0)
+                return dl_fail(e, DL_EUSAGE, "--name: '%s' named twice", p);
+        a->names[n] = p;
+        a->exp.nnames = n + 1;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    a->exp.names = a->names;
+    return 0;
+}
+
 /* Progress on a terminal's stderr, at most once a second, for long imports. */
 typedef struct progress {
     const char *label;
@@ -237,10 +299,12 @@ static void show_progress(void *ctx, uint64_t rows)
 
 static int cmd_import(args *a, dl_err *e)
 {
-    if (at_most_files(a, 1, e))
+    if (at_most_files(a, 1, e) || import_name(a, e))
         return e->code;
     if (a->imp.name && a->imp.targets)
         return dl_fail(e, DL_EUSAGE, "import: --name and --targets exclude each other");
+    if (a->imp.rank == 1 && a->imp.targets)
+        return dl_fail(e, DL_EUSAGE, "import: --rank 1 makes one record: it excludes --targets");
     progress p = {input(a) ? input(a) : "<stdin>", time(NULL), 0};
     if (isatty(STDERR_FILENO)) {
         a->imp.progress = show_progress;
@@ -261,9 +325,9 @@ static int cmd_import(args *a, dl_err *e)
 
 static int cmd_export(args *a, dl_err *e)
 {
-    if (at_most_files(a, 1, e))
+    if (at_most_files(a, 1, e) || export_names(a, e))
         return e->code;
-    if (a->exp.format == TX_SVMLIGHT || a->exp.format < 0)
+    if (a->exp.format == TX_SVMLIGHT || a->exp.format == TX_TEXT || a->exp.format < 0)
         return dl_fail(e, DL_EUSAGE, "export: --format is csv, tsv or npy");
     if (a->zlib)
         return dl_fail(e, DL_EUSAGE, "export writes text or .npy, not a stream: --zlib does not apply");
@@ -406,5 +470,6 @@ int main(int argc, char **argv)
                      "a command is needed (import, export, info, head, shuffle, split)");
     if (!rc)
         rc = run(&a, &e);
+    free(a.names_text);
     return rc ? cli_exit(TOOL, &e) : 0;
 }

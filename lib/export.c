@@ -58,12 +58,20 @@ static int out_commit(out_file *o, dl_err *e)
 
 /* ------------------------- what gets exported ------------------------- */
 typedef struct table {
-    dl_tensor *part[2]; /* x then y, or the one named record */
+    dl_tensor *part[TX_EXPORT_NAMES_MAX]; /* x then y, or the named records */
     int nparts;
-    uint64_t rows, cols[2];
+    uint64_t rows, cols[TX_EXPORT_NAMES_MAX];
 } table;
 
 static uint64_t rows_of(const dl_tensor *t) { return t->rank == 0 ? 1 : t->shape[0]; }
+
+static int rows_disagree(const char *label, const char *a, uint64_t ra, const char *b,
+                         uint64_t rb, dl_err *e)
+{
+    return dl_fail(e, DL_EDATA, "%s: '%s' has %llu row%s but '%s' has %llu: records side by "
+                   "side must have as many rows", label, a, (unsigned long long)ra,
+                   dl_plural((unsigned long long)ra), b, (unsigned long long)rb);
+}
 
 static int pick(dl_tensor_set *set, const tx_export_opts *o, const char *label, table *tb,
                 dl_err *e)
@@ -71,11 +79,13 @@ static int pick(dl_tensor_set *set, const tx_export_opts *o, const char *label, 
     memset(tb, 0, sizeof *tb);
     if (set->count == 0)
         return st_fail_empty(label, e);
-    if (o->name) {
-        tb->part[0] = dl_set_find(set, o->name);
-        if (!tb->part[0])
-            return dl_fail(e, DL_EDATA, "%s: no record named '%s'", label, o->name);
-        tb->nparts = 1;
+    if (o->nnames) {
+        for (size_t i = 0; i < o->nnames; i++) {
+            tb->part[i] = dl_set_find(set, o->names[i]);
+            if (!tb->part[i])
+                return dl_fail(e, DL_EDATA, "%s: no record named '%s'", label, o->names[i]);
+        }
+        tb->nparts = (int)o->nnames;
     } else {
         const char *names[2] = {"x", "y"};
         for (int i = 0; i < 2; i++)
@@ -88,9 +98,8 @@ static int pick(dl_tensor_set *set, const tx_export_opts *o, const char *label, 
     for (int i = 0; i < tb->nparts; i++) {
         tb->cols[i] = dl_tensor_row_size(tb->part[i]);
         if (rows_of(tb->part[i]) != tb->rows)
-            return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", label,
-                           (unsigned long long)tb->rows, dl_plural((unsigned long long)tb->rows),
-                           (unsigned long long)rows_of(tb->part[i]));
+            return rows_disagree(label, tb->part[0]->name, tb->rows, tb->part[i]->name,
+                                 rows_of(tb->part[i]), e);
     }
     return 0;
 }
@@ -204,12 +213,12 @@ static void write_ready(FILE *f, part *parts, int nparts, char delim, int *heade
     }
 }
 
-/* At the end: one group alone is written alone; rows left over mean x and
- * y disagree. */
-static int finish_text(FILE *f, part *parts, int nparts, char delim, int *header_due,
+/* At the end: x or y alone is written alone; rows left over mean the
+ * records side by side disagree. */
+static int finish_text(FILE *f, part *parts, int nparts, int named, char delim, int *header_due,
                        const char *label, dl_err *e)
 {
-    if (nparts == 2 && parts[0].seen != parts[1].seen) {
+    if (!named && parts[0].seen != parts[1].seen) {
         if (!parts[0].seen) {
             part t = parts[0];
             parts[0] = parts[1];
@@ -217,24 +226,31 @@ static int finish_text(FILE *f, part *parts, int nparts, char delim, int *header
         }
         nparts = 1;
     }
-    if (!parts[0].seen) /* nothing seen: nparts is still 1 only for --name */
-        return nparts == 1
-                   ? dl_fail(e, DL_EDATA, "%s: no record named '%s'", label, parts[0].name)
-                   : dl_fail(e, DL_EDATA, "%s: no 'x' or 'y' record (use --name NAME)", label);
+    for (int k = 0; k < nparts; k++)
+        if (!parts[k].seen)
+            return named ? dl_fail(e, DL_EDATA, "%s: no record named '%s'", label, parts[k].name)
+                         : dl_fail(e, DL_EDATA, "%s: no 'x' or 'y' record (use --name NAME)",
+                                   label);
     write_ready(f, parts, nparts, delim, header_due);
-    if (nparts == 2 && (parts[0].pending || parts[1].pending))
-        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", label,
-                       (unsigned long long)parts[0].total,
-                       dl_plural((unsigned long long)parts[0].total),
-                       (unsigned long long)parts[1].total);
+    for (int k = 1; k < nparts; k++)
+        if (parts[k].total != parts[0].total)
+            return rows_disagree(label, parts[0].name, parts[0].total, parts[k].name,
+                                 parts[k].total, e);
     return 0;
 }
+
+/* A text record (u8, rank 1: a model, a design, column names) exported
+ * alone is its text, not a column of byte codes. */
+static int is_text(const dl_tensor *t) { return t->dtype == DL_U8 && t->rank == 1; }
 
 static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl_err *e)
 {
     char delim = o->delimiter ? o->delimiter : o->format == TX_TSV ? '\t' : ',';
-    part parts[2] = {{.name = o->name ? o->name : "x"}, {.name = "y"}};
-    int nparts = o->name ? 1 : 2, header_due = o->header;
+    part parts[TX_EXPORT_NAMES_MAX] = {{.name = "x"}, {.name = "y"}};
+    int named = o->nnames > 0, nparts = named ? (int)o->nnames : 2, header_due = o->header;
+    int text = 0; /* the one named record is text, written as it comes */
+    for (int k = 0; named && k < nparts; k++)
+        parts[k].name = o->names[k];
     st_reader *r;
     if (st_reader_open(&r, in_path, e))
         return e->code;
@@ -242,24 +258,37 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
     dl_tensor t;
     int rc, found;
     while (!(rc = st_read(r, &t, &found, e)) && found) {
-        int k = strcmp(t.name, parts[0].name) == 0 ? 0
-                : nparts == 2 && strcmp(t.name, "y") == 0 ? 1
-                                                           : -1;
-        if (k < 0) {
+        int k = 0;
+        while (k < nparts && strcmp(t.name, parts[k].name) != 0)
+            k++;
+        if (k < nparts && nparts == 1 && (text || (!parts[0].seen && is_text(&t)))) {
+            text = parts[0].seen = 1;
+            size_t n = (size_t)dl_tensor_nbytes(&t);
+            if (fwrite(t.data, 1, n, f) != n)
+                rc = dl_fail_errno(e, "%s: write failed", label);
+            dl_tensor_free(&t);
+            if (rc)
+                break;
+            continue;
+        }
+        if (k == nparts) {
             dl_tensor_free(&t);
             continue;
         }
         if ((rc = part_push(&parts[k], &t, label, e)) != 0)
             break;
-        if (parts[0].seen && (nparts == 1 || parts[1].seen))
+        int all = 1;
+        for (int j = 0; j < nparts; j++)
+            all &= parts[j].seen;
+        if (all)
             write_ready(f, parts, nparts, delim, &header_due);
     }
     if (rc == 0 && st_reader_records(r) == 0)
         rc = st_fail_empty(label, e);
-    if (rc == 0)
-        rc = finish_text(f, parts, nparts, delim, &header_due, label, e);
-    part_free(&parts[0]);
-    part_free(&parts[1]);
+    if (rc == 0 && !text)
+        rc = finish_text(f, parts, nparts, named, delim, &header_due, label, e);
+    for (int k = 0; k < nparts; k++)
+        part_free(&parts[k]);
     st_reader_close(r);
     return rc ? e->code : 0;
 }
@@ -274,18 +303,22 @@ static int write_npy(FILE *f, table *tb, const char *label, dl_err *e)
         size_t n = (size_t)dl_tensor_nbytes(t);
         return fwrite(t->data, 1, n, f) == n ? 0 : dl_fail_errno(e, "%s: write failed", label);
     }
-    /* x and y side by side in one 2-D array, f64 unless both agree. */
-    if (tb->part[0]->dtype != tb->part[1]->dtype)
-        for (int k = 0; k < 2; k++)
-            if (dl_tensor_convert(tb->part[k], DL_F64, e))
-                return dl_err_wrap(e, "%s", label);
+    /* the records side by side in one 2-D array, f64 unless all agree */
     int dtype = tb->part[0]->dtype;
+    for (int k = 1; k < tb->nparts; k++)
+        if (tb->part[k]->dtype != dtype)
+            dtype = DL_F64;
+    for (int k = 0; k < tb->nparts; k++)
+        if (dl_tensor_convert(tb->part[k], dtype, e))
+            return dl_err_wrap(e, "%s", label);
     size_t es = dl_dtype_size(dtype);
-    uint64_t shape[2] = {tb->rows, tb->cols[0] + tb->cols[1]};
+    uint64_t shape[2] = {tb->rows, 0};
+    for (int k = 0; k < tb->nparts; k++)
+        shape[1] += tb->cols[k];
     if (npy_write_header(f, dtype, 2, shape, e))
         return dl_err_wrap(e, "%s", label);
     for (uint64_t i = 0; i < tb->rows; i++)
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < tb->nparts; k++) {
             size_t n = (size_t)tb->cols[k] * es;
             if (fwrite((const char *)tb->part[k]->data + i * n, 1, n, f) != n)
                 return dl_fail_errno(e, "%s: write failed", label);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "tty.h"
 
 /* Small in fuzzing builds (as the stream's buffers): cheaper runs, and the
@@ -33,6 +34,8 @@ int tx_format_parse(const char *s)
         return TX_NPY;
     if (strcmp(s, "svmlight") == 0 || strcmp(s, "libsvm") == 0)
         return TX_SVMLIGHT;
+    if (strcmp(s, "text") == 0)
+        return TX_TEXT;
     return -1;
 }
 
@@ -233,6 +236,9 @@ int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
     s->label = label;
     s->xcols = cols - targets;
     s->ycols = targets;
+    s->rank1 = o->rank == 1;
+    if (s->rank1 && targets)
+        return dl_fail(e, DL_EUSAGE, "--rank 1 makes one record: it excludes --targets");
     snprintf(s->xname, sizeof s->xname, "%s", o->name ? o->name : "x");
     if (alloc_chunk(&s->row, dtype, 1, cols, label, e))
         return e->code;
@@ -289,7 +295,9 @@ static int flush(tx_sink *s, dl_err *e)
     if (!s->allow_nonfinite && check_finite(s, e))
         return e->code;
     uint64_t xshape[2] = {s->rows, s->xcols}, yshape[2] = {s->rows, s->ycols};
-    if (st_write_data(s->w, s->xname, s->dtype, 2, xshape, s->xbuf, e))
+    if (s->rank1) /* one column: [rows]; one row: [columns] */
+        xshape[0] = s->rows * s->xcols;
+    if (st_write_data(s->w, s->xname, s->dtype, s->rank1 ? 1 : 2, xshape, s->xbuf, e))
         return e->code;
     if (s->ycols && st_write_data(s->w, "y", s->dtype, 2, yshape, s->ybuf, e))
         return e->code;
@@ -300,8 +308,19 @@ static int flush(tx_sink *s, dl_err *e)
     return 0;
 }
 
+/* A rank-1 record of several columns is one row. */
+static int one_row_only(const tx_sink *s, uint64_t more, dl_err *e)
+{
+    if (!s->rank1 || s->xcols == 1 || s->total_rows + s->rows + more <= 1)
+        return 0;
+    return dl_fail(e, DL_EDATA, "%s: row 2: --rank 1 takes one column or one row, and row 1 "
+                   "has %llu values", s->label, (unsigned long long)s->xcols);
+}
+
 int tx_sink_push(tx_sink *s, const void *row, dl_err *e)
 {
+    if (one_row_only(s, 1, e))
+        return e->code;
     size_t xbytes = (size_t)s->xcols * s->esize, ybytes = (size_t)s->ycols * s->esize;
     memcpy(s->xbuf + s->rows * xbytes, row, xbytes);
     if (ybytes)
@@ -315,7 +334,7 @@ int tx_sink_commit(tx_sink *s, dl_err *e) { return tx_sink_push(s, s->row, e); }
 
 void *tx_sink_space(tx_sink *s, uint64_t *room)
 {
-    *room = s->ycols ? 0 : s->chunk_rows - s->rows;
+    *room = s->ycols || (s->rank1 && s->xcols > 1) ? 0 : s->chunk_rows - s->rows;
     return s->xbuf + (size_t)(s->rows * s->xcols) * s->esize;
 }
 
@@ -405,6 +424,39 @@ static int refuse_binary(tx_in *in, int format, dl_err *e)
     return 0;
 }
 
+/* The largest text record import makes (a model or design is a few KiB). */
+#define TX_TEXT_MAX (64u << 20)
+
+/* The whole input as one u8 rank-1 record: the way back from exporting a
+ * text record such as a checkpoint's model. */
+static int import_text(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
+{
+    if (!o->name)
+        return dl_fail(e, DL_EUSAGE, "import --format text makes one record: give --name NAME");
+    char *text = NULL;
+    size_t len = 0, cap = 0, got;
+    int rc = 0;
+    do {
+        if (len == TX_TEXT_MAX) {
+            rc = dl_fail(e, DL_ENOMEM, "%s: text beyond %u MiB", in->label, TX_TEXT_MAX >> 20);
+            break;
+        }
+        if ((rc = dl_vec_reserve(&text, &cap, len + 65536 > TX_TEXT_MAX ? TX_TEXT_MAX
+                                                                         : len + 65536, 1, e)))
+            break;
+        if ((rc = tx_in_read(in, text + len, cap - len, &got, e)))
+            break;
+        len += got;
+    } while (got > 0);
+    uint64_t shape[1] = {len};
+    if (!rc && len == 0)
+        rc = dl_fail(e, DL_EDATA, "%s: no text", in->label);
+    if (!rc)
+        rc = st_write_data(w, o->name, DL_U8, 1, shape, text, e);
+    free(text);
+    return rc;
+}
+
 int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e)
 {
     tx_in in;
@@ -420,7 +472,9 @@ int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e
     if (format == TX_TSV && !local.delimiter)
         local.delimiter = '\t';
     if (rc == 0) {
-        if (format == TX_NPY)
+        if (format == TX_TEXT)
+            rc = import_text(&in, &local, w, e);
+        else if (format == TX_NPY)
             rc = tx_import_npy(&in, &local, w, e);
         else if (format == TX_SVMLIGHT)
             rc = tx_import_svmlight(&in, &local, w, e);

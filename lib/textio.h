@@ -18,9 +18,10 @@
 #include "err.h"
 #include "stream.h"
 
-enum tx_format { TX_AUTO = 0, TX_CSV, TX_TSV, TX_NPY, TX_SVMLIGHT };
+enum tx_format { TX_AUTO = 0, TX_CSV, TX_TSV, TX_NPY, TX_SVMLIGHT, TX_TEXT };
 
-/* "csv", "tsv", "npy", "svmlight" (also "libsvm"); -1 when unknown. */
+/* "csv", "tsv", "npy", "svmlight" (also "libsvm"), "text" (import: the
+ * whole input as one u8 record, named by --name); -1 when unknown. */
 int tx_format_parse(const char *s);
 
 typedef struct tx_import_opts {
@@ -33,6 +34,7 @@ typedef struct tx_import_opts {
     int allow_nonfinite; /* accept nan/inf cells instead of refusing them */
     uint64_t chunk_rows; /* rows per record; 0 = default (64k, at most 16 MiB) */
     uint64_t features;   /* svmlight: x has this many columns; 0 = the largest index */
+    int rank;            /* 1: a rank-1 record from one column or one row; else 2 */
     /* Called after every chunk written with the rows so far (may be NULL):
      * the caller decides whether and how to show progress. */
     void (*progress)(void *ctx, uint64_t rows);
@@ -43,11 +45,16 @@ void tx_import_defaults(tx_import_opts *o);
 /* Reads path (NULL or "-" for standard input) and writes records to w. */
 int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e);
 
+/* The most records export writes side by side. */
+#define TX_EXPORT_NAMES_MAX 64
+
 typedef struct tx_export_opts {
-    int format;       /* TX_CSV (default), TX_TSV or TX_NPY */
-    char delimiter;   /* 0 = ',' for CSV, '\t' for TSV */
-    int header;       /* write a header row (x0,x1,...,y0 or NAME0,...) */
-    const char *name; /* export this record only */
+    int format;               /* TX_CSV (default), TX_TSV or TX_NPY */
+    char delimiter;           /* 0 = ',' for CSV, '\t' for TSV */
+    int header;               /* write a header row (x0,x1,...,y0 or NAME0,...) */
+    const char *const *names; /* export these records, side by side (rows must agree); a
+                                 u8 rank-1 record alone is written as its text */
+    size_t nnames;            /* 0: x and y */
 } tx_export_opts;
 
 void tx_export_defaults(tx_export_opts *o);
@@ -92,6 +99,7 @@ typedef struct tx_sink {
     char xname[DL_NAME_MAX + 1];
     unsigned char *row, *xbuf, *ybuf;
     int allow_nonfinite; /* else a chunk holding NaN or Inf is refused */
+    int rank1;           /* rank-1 records: one column, or one row in all */
     const char *label;   /* the input, for messages; outlives the sink */
     void (*progress)(void *ctx, uint64_t rows);
     void *progress_ctx;

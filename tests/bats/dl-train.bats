@@ -69,7 +69,7 @@ short() {
     run dl-tensor info "$TMP/m.ckpt"
     [[ $output == *"layer1.weight f32  [16, 2]"*"layer3.bias"*"state.counters"*"state.optim.m"* ]]
     # the model record (u8 text) is "kind: network" and the effective spec
-    dl-tensor export --name model "$TMP/m.ckpt" | awk '{ printf "%c", $1 }' > "$TMP/model.txt"
+    dl-tensor export --name model "$TMP/m.ckpt" > "$TMP/model.txt"
     [ "$(head -n 1 "$TMP/model.txt")" = "kind: network" ]
     grep -q "^  input: 2$" "$TMP/model.txt"
     grep -q "^  epochs: 3$" "$TMP/model.txt"

@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# dl-tensor export of several records side by side, text records as text,
+# import --rank 1 and --format text, and a checkpoint's parameters through
+# CSV and back, bit for bit.
+
+setup() {
+    TMP=$BATS_TEST_TMPDIR
+    D=$DL_TEST_ROOT/data
+    SPEC=$DL_TEST_ROOT/examples/fish2d.yaml
+    dl-tensor import --targets 1 "$D/fish2d.csv" -o "$TMP/fish.dlt"
+}
+
+fails() {
+    local want=$1 message=$2
+    shift 2
+    run "$@"
+    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
+    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
+}
+
+@test "export --name y,yhat: truth and prediction side by side, also as .npy" {
+    dl-train -q -s training.epochs=2 "$SPEC" < "$TMP/fish.dlt" > "$TMP/m.ckpt"
+    dl-predict "$TMP/m.ckpt" < "$TMP/fish.dlt" > "$TMP/p.dlt"
+    dl-tensor export --name y,yhat --header "$TMP/p.dlt" > "$TMP/both.csv"
+    [ "$(head -n 1 "$TMP/both.csv")" = "y0,yhat0" ]
+    cmp <(tail -n +2 "$TMP/both.csv") <(paste -d, <(dl-tensor export --name y "$TMP/p.dlt") \
+                                                  <(dl-tensor export --name yhat "$TMP/p.dlt"))
+    [ "$(wc -l < "$TMP/both.csv")" -eq 501 ]
+    # x, y and yhat in any order, TSV
+    cat "$TMP/fish.dlt" <(dl-tensor import --name yhat <(cut -d, -f3 "$D/fish2d.csv")) |
+        dl-tensor export --name yhat,x --format tsv > "$TMP/yx.tsv"
+    cmp "$TMP/yx.tsv" <(awk -F, '{ print $3 "\t" $1 "\t" $2 }' "$D/fish2d.csv" |
+                        dl-tensor import --format tsv --name t | dl-tensor export --name t --format tsv)
+    # f32 yhat beside f64 y: a f64 array
+    dl-tensor export --name y,yhat --format npy -o "$TMP/both.npy" "$TMP/p.dlt"
+    dl-tensor import --name t "$TMP/both.npy" | dl-tensor info | grep -q '^  t            f64  \[500, 2\] '
+    dl-tensor export --name y,x --format npy -o "$TMP/yx.npy" "$TMP/fish.dlt"
+    dl-tensor import --name t "$TMP/yx.npy" | dl-tensor export --name t |
+        cmp - <(awk -F, '{ print $3 "," $1 "," $2 }' "$D/fish2d.csv" | dl-tensor import --name t | dl-tensor export --name t)
+}
+
+@test "export --name A,B: rows that disagree, a missing record, a name twice are errors" {
+    dl-train -q -s training.epochs=1 "$SPEC" < "$TMP/fish.dlt" > "$TMP/m.ckpt"
+    cat "$TMP/fish.dlt" "$TMP/m.ckpt" > "$TMP/mix.dlt"
+    fails 1 "'y' has 500 rows but 'layer1.bias' has 16: records side by side must have as many rows" \
+        dl-tensor export --name y,layer1.bias -o "$TMP/out.csv" "$TMP/mix.dlt"
+    [ ! -e "$TMP/out.csv" ]
+    fails 1 "'y' has 500 rows but 'layer1.bias' has 16" \
+        dl-tensor export --name y,layer1.bias --format npy -o "$TMP/out.npy" "$TMP/mix.dlt"
+    fails 1 "no record named 'yhat'" dl-tensor export --name y,yhat "$TMP/fish.dlt"
+    fails 2 "--name: 'y' named twice" dl-tensor export --name y,x,y "$TMP/fish.dlt"
+    fails 2 "--name: a name of 1 to" dl-tensor export --name y, "$TMP/fish.dlt"
+    fails 2 "import --name: 'a,b': one name, without commas" dl-tensor import --name a,b "$D/fish2d.csv"
+}
+
+@test "export: a text record (model, design) is its text, and import --format text takes it back" {
+    dl-train -q -s training.epochs=1 "$SPEC" < "$TMP/fish.dlt" > "$TMP/m.ckpt"
+    dl-tensor export --name model "$TMP/m.ckpt" > "$TMP/model.txt"
+    [ "$(head -n 1 "$TMP/model.txt")" = "kind: network" ]
+    grep -q '^    - {units: 16, activation: tanh}$' "$TMP/model.txt"
+    # as many bytes as the record holds
+    [ "$(wc -c < "$TMP/model.txt")" -eq "$(dl-tensor info "$TMP/m.ckpt" | awk '$2 == "model" { gsub(/[][]/, "", $4); print $4; exit }')" ]
+    dl-tensor import --format text --name model "$TMP/model.txt" -o "$TMP/model.dlt"
+    dl-tensor info "$TMP/model.dlt" | grep -q '  model        u8   \[[0-9]*\] '
+    dl-tensor export --name model "$TMP/model.dlt" | cmp - "$TMP/model.txt"
+    # numbers with --format npy, and beside another record
+    dl-tensor export --name model --format npy -o "$TMP/model.npy" "$TMP/m.ckpt"
+    fails 2 "import --format text makes one record: give --name NAME" \
+        dl-tensor import --format text "$TMP/model.txt"
+    : > "$TMP/empty.txt"
+    fails 1 "empty.txt: no text" dl-tensor import --format text --name model "$TMP/empty.txt"
+    fails 2 "export: --format is csv, tsv or npy" dl-tensor export --format text "$TMP/m.ckpt"
+}
+
+@test "import --rank 1: a record [N] from one column or one row" {
+    printf '0.5\n-1\n2\n' | dl-tensor import --name b --rank 1 --dtype f32 -o "$TMP/col.dlt"
+    dl-tensor info "$TMP/col.dlt" | grep -q '^  b            f32  \[3\] '
+    printf '0.5,-1,2\n' | dl-tensor import --name b --rank 1 --dtype f32 -o "$TMP/row.dlt"
+    cmp "$TMP/col.dlt" "$TMP/row.dlt"
+    [ "$(dl-tensor export --name b "$TMP/col.dlt" | tr '\n' ' ')" = "0.5 -1 2 " ]
+    # across chunks
+    seq 1 10 | dl-tensor import --name b --rank 1 --chunk-rows 3 | dl-tensor info | grep -q '^  b            f64  \[10\] '
+    printf '1,2\n3,4\n' > "$TMP/m.csv"
+    fails 1 "m.csv: row 2: --rank 1 takes one column or one row, and row 1 has 2 values" \
+        dl-tensor import --name b --rank 1 -o "$TMP/bad.dlt" "$TMP/m.csv"
+    [ ! -e "$TMP/bad.dlt" ]
+    fails 2 "--rank 1 makes one record: it excludes --targets" dl-tensor import --rank 1 -t 1 "$TMP/m.csv"
+    fails 2 "--rank: '3' is not 1 or 2" dl-tensor import --rank 3 "$TMP/m.csv"
+}
+
+@test "a network's parameters through CSV and back: the same bits, the same --init-from run" {
+    dl-train -q -s training.epochs=3 "$SPEC" < "$TMP/fish.dlt" > "$TMP/m.ckpt"
+    dl-tensor export --name model "$TMP/m.ckpt" | dl-tensor import --format text --name model -o "$TMP/new.ckpt"
+    params=$(dl-tensor info "$TMP/m.ckpt" | awk '/^tensors:/ { t = 1; next }
+        t && $2 == "f32" && $1 !~ /^state\./ { print $1 }')
+    [ "$(echo $params)" = "layer1.weight layer1.bias layer2.weight layer2.bias layer3.weight layer3.bias" ]
+    for p in $params; do
+        dl-tensor export --name "$p" "$TMP/m.ckpt" > "$TMP/$p.csv"
+        rank=2; case $p in *.bias) rank=1 ;; esac
+        dl-tensor import --name "$p" --rank $rank --dtype f32 "$TMP/$p.csv" >> "$TMP/new.ckpt"
+    done
+    for p in $params; do
+        cmp <(dl-tensor export --format npy --name "$p" -o - "$TMP/m.ckpt" | od -An -tx1) \
+            <(dl-tensor export --format npy --name "$p" -o - "$TMP/new.ckpt" | od -An -tx1)
+    done
+    dl-train -q -s training.epochs=2 --init-from "$TMP/m.ckpt" "$SPEC" < "$TMP/fish.dlt" > "$TMP/a.ckpt"
+    dl-train -q -s training.epochs=2 --init-from "$TMP/new.ckpt" "$SPEC" < "$TMP/fish.dlt" > "$TMP/b.ckpt"
+    cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
+    # and the weights really started there: a different start gives different bits
+    dl-train -q -s training.epochs=2 "$SPEC" < "$TMP/fish.dlt" > "$TMP/c.ckpt"
+    ! cmp -s "$TMP/a.ckpt" "$TMP/c.ckpt"
+}
