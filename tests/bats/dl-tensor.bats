@@ -545,7 +545,7 @@ rows_aligned() {
     dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish.csv" > "$BATS_TEST_TMPDIR/f.dlt"
     run dl-tensor export --name y --name yhat "$BATS_TEST_TMPDIR/f.dlt"
     [ "$status" -eq 2 ]
-    [ "${lines[0]}" = "dl-tensor: --name given twice ('y', then 'yhat'): give one name" ]
+    [ "${lines[0]}" = "dl-tensor: --name given twice ('y', then 'yhat'): give one name (export: NAME,NAME,... side by side)" ]
     run dl-tensor import --name a --name b "$DL_TEST_ROOT/data/fish.csv"
     [ "$status" -eq 2 ]
 }

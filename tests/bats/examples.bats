@@ -256,3 +256,28 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     [ "$status" -eq 0 ]
     [[ $output == *"task 0: parts/0.part is already there"* ]]
 }
+
+@test "lesson cv: every row in one stratified test fold; the summary is the folds' mean and sd" {
+    run make -s -j 2 -C "$EX/cv" BIN="$BIN" OUT="$T/cv" SEEDS="1 2 3"
+    [ "$status" -eq 0 ]
+    local d=$T/cv i
+    cmp <(for i in 1 2 3 4 5; do dl-tensor export "$d/fold$i-test.dlt"; done | sort) \
+        <(dl-tensor export "$d/breast_cancer.dlt" | sort)
+    # 212 malignant of 569: 42 or 43 in each fold of 113-114 rows
+    for i in 1 2 3 4 5; do
+        dl-tensor export --name y "$d/fold$i-test.dlt" |
+            awk '{ n++; m += $1 } END { exit !(m >= 42 && m <= 43 && n >= 113 && n <= 114) }'
+    done
+    # mean and sd (n - 1) of accuracy over the five folds, by awk
+    for model in linear network; do
+        for i in 1 2 3 4 5; do column_of "$d/$model-$i.eval.tsv" accuracy; done |
+            awk '{ v[NR] = $1; s += $1 } END { m = s / NR; for (i = 1; i <= NR; i++) q += (v[i] - m) ^ 2
+                 printf "%d %.12g %.12g\n", NR, m, sqrt(q / (NR - 1)) }' > "$T/want"
+        awk -F '\t' -v m=$model '$1 == m && $2 == "accuracy" { printf "%d %.12g %.12g\n", $3, $4, $5 }' \
+            "$d/cv.tsv" > "$T/got"
+        cmp "$T/got" "$T/want"
+        grep -q "^$model .* accuracy  *5 " "$d/cv.txt"
+    done
+    grep -q '^network  accuracy  *3 ' "$d/seeds.txt"
+    [ "$(ls "$d"/seed-*.eval.tsv | wc -l)" -eq 3 ]
+}
