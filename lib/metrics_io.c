@@ -107,8 +107,7 @@ static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
 
 /* ------------------------------ output ------------------------------- */
 
-/* Shortest round-trip text; NaN as the format wants it. */
-static void put_number(FILE *out, double v, const char *nan_text)
+void mio_put_number(FILE *out, double v, const char *nan_text)
 {
     char buf[NT_BUF];
     if (isnan(v)) {
@@ -139,7 +138,7 @@ static void write_tsv(FILE *out, const mio_opts *mo, const mt_report *r)
     fprintf(out, "%s\t%zu", mt_task_name(r->task), r->n);
     for (size_t i = 0; i < r->count; i++) {
         fputc('\t', out);
-        put_number(out, r->items[i].value, "nan");
+        mio_put_number(out, r->items[i].value, "nan");
     }
     for (size_t i = 0; cm && i < k * k; i++)
         fprintf(out, "\t%llu", (unsigned long long)r->cm[i]);
@@ -156,7 +155,7 @@ static void write_json(FILE *out, const mio_opts *mo, const mt_report *r)
     fprintf(out, "\"task\": \"%s\", \"n\": %zu", mt_task_name(r->task), r->n);
     for (size_t i = 0; i < r->count; i++) {
         fprintf(out, ", \"%s\": ", r->items[i].name);
-        put_number(out, r->items[i].value, "null");
+        mio_put_number(out, r->items[i].value, "null");
     }
     if (r->ncm) {
         fputs(", \"confusion_matrix\": {\"labels\": [", out);

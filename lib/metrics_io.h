@@ -39,6 +39,9 @@ typedef struct mio_opts {
 /* Reads the inputs (refusing a terminal as standard input) and evaluates
  * them into r.  Errors name the file. */
 int mio_evaluate(const mio_opts *o, mt_report *r, dl_err *e);
+/* v as the shortest text that reads back to the same double; NaN as
+ * nan_text ("nan" in TSV, "null" in JSON). */
+void mio_put_number(FILE *out, double v, const char *nan_text);
 /* Writes r to out in o->format. */
 void mio_write(FILE *out, const mio_opts *o, const mt_report *r);
 

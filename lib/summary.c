@@ -431,17 +431,6 @@ static stats reduce(const sample *v, size_t n)
     return st;
 }
 
-static void put_number(FILE *out, double v, const char *nan_text)
-{
-    char buf[NT_BUF];
-    if (isnan(v)) {
-        fputs(nan_text, out);
-        return;
-    }
-    nt_format_f64(v, buf);
-    fputs(buf, out);
-}
-
 /* The i-th --by value of a group key (tab-separated): its length. */
 static const char *key_part(const char *key, size_t i, int *len)
 {
@@ -515,13 +504,13 @@ static void write_row(FILE *out, const summary *s, const widths *w, size_t g, si
         fprintf(out, "%s\t%zu", s->metrics[m], st->runs);
         for (int i = 0; i < 4; i++) {
             fputc('\t', out);
-            put_number(out, v[i], "nan");
+            mio_put_number(out, v[i], "nan");
         }
     } else {
         fprintf(out, "\"metric\": \"%s\", \"runs\": %zu", s->metrics[m], st->runs);
         for (int i = 0; i < 4; i++) {
             fprintf(out, ", \"%s\": ", names[i]);
-            put_number(out, v[i], "null");
+            mio_put_number(out, v[i], "null");
         }
         fputc('}', out);
     }

@@ -10,13 +10,7 @@ setup() {
     dl-tensor import --targets 1 "$D/fish2d.csv" -o "$TMP/fish.dlt"
 }
 
-fails() {
-    local want=$1 message=$2
-    shift 2
-    run "$@"
-    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
-    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
-}
+load fails
 
 @test "export --name y,yhat: truth and prediction side by side, also as .npy" {
     dl-train -q -s training.epochs=2 "$SPEC" < "$TMP/fish.dlt" > "$TMP/m.ckpt"

@@ -12,13 +12,7 @@ setup() {
     dl-tensor import -t 1 "$TMP/rows.csv" -o "$TMP/rows.dlt"
 }
 
-fails() {
-    local want=$1 message=$2
-    shift 2
-    run "$@"
-    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
-    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
-}
+load fails
 
 # folds K IN [OPTION...]: splits IN into K folds, exports train and test of
 # each fold I to $TMP/trI.csv and $TMP/teI.csv.

@@ -7,13 +7,7 @@ setup() {
     TMP=$BATS_TEST_TMPDIR
 }
 
-fails() {
-    local want=$1 message=$2
-    shift 2
-    run "$@"
-    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
-    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
-}
+load fails
 
 # same_numbers GOT WANT: two TSV tables with the same text cells and numbers
 # equal to 1e-12 relative ("nan" only where nan is wanted).
