@@ -128,6 +128,8 @@ static int group_id(summary *s, const record *r, size_t *id, const char *where, 
                            where, s->o->by[b]);
         dl_str_printf(&s->key, "%s%.*s", b ? "\t" : "", (int)tag->text.len, tag->text.s);
     }
+    if (s->key.failed)
+        return dl_fail(e, DL_ENOMEM, "%s: cannot allocate the record's group", where);
     const char *key = dl_str_text(&s->key);
     for (size_t i = 0; i < s->ngroups; i++)
         if (strcmp(s->groups[i].key, key) == 0) {
@@ -154,8 +156,6 @@ static int group_id(summary *s, const record *r, size_t *id, const char *where, 
 static int add_record(summary *s, const record *r, const char *where, dl_err *e)
 {
     size_t g = 0, m = 0;
-    if (s->key.failed)
-        return dl_fail(e, DL_ENOMEM, "cannot allocate a group's key");
     if (group_id(s, r, &g, where, e))
         return e->code;
     for (size_t i = 0; i < r->nmetrics; i++) {
@@ -359,6 +359,11 @@ static int read_file(summary *s, const char *path, dl_err *e)
             line++;
         if (line == end)
             continue;
+        if (lineno == 1 && end - line >= 4 && memcmp(line, "\x89" "DLT", 4) == 0) {
+            rc = dl_fail(e, DL_EDATA, "%s: a tensor stream, not dl-eval records (dl-eval "
+                         "without --summary evaluates it)", in.label);
+            break;
+        }
         if (*line == '{') {
             rc = json_record(line, end, &r, where, e) || add_record(s, &r, where, e);
         } else if ((rc = tsv_cells(line, end, &cells, &ncells, &cells_cap, e)) != 0) {
