@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "colmeta.h"
 #include "rng.h"
 #include "stream.h"
 
@@ -59,12 +60,13 @@ static int gather(const dl_tensor *src, const uint64_t *idx, uint64_t count, dl_
 }
 
 /* A record cut by rows: rank 1 or more with the data set's row count.  The
- * text records 'model' and 'design' describe the data, never hold rows: a
- * length that happens to equal the row count must not cut them. */
+ * text records 'model' and 'design' and column metadata (x.names, ...)
+ * describe the data, never hold rows: a length that happens to equal the
+ * row count must not cut them. */
 static int is_row_record(const dl_tensor *t, uint64_t rows)
 {
     return t->rank >= 1 && t->shape[0] == rows && strcmp(t->name, "model") != 0 &&
-           strcmp(t->name, "design") != 0;
+           strcmp(t->name, "design") != 0 && !cm_is_meta_name(t->name);
 }
 
 int ds_take_rows(const dl_tensor_set *src, const uint64_t *idx, uint64_t count,
@@ -177,23 +179,25 @@ static int dense_ids(const double *key, uint64_t n, uint64_t *ids, uint64_t *cou
     return 0;
 }
 
-/* Column `col` of x is named `name` in x.names (one name a line). */
-static int names_column(const dl_tensor *names, const char *name, uint64_t *col)
+/* Column `col` of x is named `name` in x.names; 0 when it has no such
+ * column (or no names), DL_EDATA when x.names is malformed. */
+static int names_column(const dl_tensor_set *s, const dl_tensor *x, const char *name,
+                        int64_t *col, dl_err *e)
 {
-    if (!names || names->dtype != DL_U8 || names->rank != 1)
+    char rec_name[DL_NAME_MAX + 1];
+    *col = -1;
+    if (cm_meta_name(rec_name, "x", CM_NAMES_SUFFIX, e))
+        return e->code;
+    const dl_tensor *rec = find(s, rec_name);
+    if (!rec)
         return 0;
-    const char *p = names->data, *end = p + names->shape[0];
-    size_t len = strlen(name);
-    for (uint64_t c = 0; p < end; c++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *stop = nl ? nl : end;
-        if ((size_t)(stop - p) == len && memcmp(p, name, len) == 0) {
-            *col = c;
-            return 1;
-        }
-        p = stop + 1;
-    }
-    return 0;
+    cm_names names;
+    cm_names_init(&names);
+    int rc = cm_names_parse(&names, rec, dl_tensor_row_size(x), e);
+    if (!rc)
+        *col = cm_names_find(&names, name);
+    cm_names_free(&names);
+    return rc;
 }
 
 /* The group of every row, as a value: see ds_split_opts.group. */
@@ -202,6 +206,7 @@ static int group_keys(const dl_tensor_set *s, const char *spec, uint64_t rows, d
 {
     const dl_tensor *x = find(s, "x"), *rec = find(s, spec), *src = NULL;
     uint64_t col = 0, cols = 1;
+    int64_t named = -1;
     size_t digits = strspn(spec, "0123456789");
     if (spec[0] && !spec[digits]) {
         if (!x || x->rank < 1)
@@ -217,9 +222,12 @@ static int group_keys(const dl_tensor_set *s, const char *spec, uint64_t rows, d
     } else if (rec && rec->rank >= 1 && rec->shape[0] == rows && dl_tensor_row_size(rec) == 1 &&
                is_row_record(rec, rows)) {
         src = rec;
-    } else if (x && x->rank >= 1 && names_column(find(s, "x.names"), spec, &col)) {
+    } else if (x && x->rank >= 1 && names_column(s, x, spec, &named, e)) {
+        return dl_err_wrap(e, "%s", label);
+    } else if (named >= 0) {
         src = x;
         cols = dl_tensor_row_size(x);
+        col = (uint64_t)named;
     } else {
         return dl_fail(e, DL_EDATA, "%s: --group '%s': no column of 'x' so named and no "
                        "one-column record of %llu row%s (give a 0-based column of 'x')", label,

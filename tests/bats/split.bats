@@ -152,3 +152,27 @@ groups() { cut -d, -f2 "$1" | sort -u; }
     run dl-tensor --help
     for w in --folds --fold --stratify --group; do [[ $output == *"$w"* ]]; done
 }
+
+@test "split --group NAME: a column named in x.names; the names are never cut as rows" {
+    # 100 bytes of names for 100 rows: a length that must not be taken for rows
+    long=$(printf 'g%.0s' $(seq 1 96))
+    printf 'id\n%s\n' "$long" | dl-tensor import --format text --name x.names -o "$TMP/names.dlt"
+    [ "$(wc -c < <(dl-tensor export --name x.names "$TMP/names.dlt"))" -eq 100 ]
+    cat "$TMP/rows.dlt" "$TMP/names.dlt" > "$TMP/named.dlt"
+    dl-tensor split --group "$long" --folds 5 --fold 4 --seed 3 "$TMP/named.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-tensor split --group 1 --folds 5 --fold 4 --seed 3 "$TMP/rows.dlt" "$TMP/a1.dlt" "$TMP/b1.dlt"
+    cmp <(dl-tensor export "$TMP/b.dlt") <(dl-tensor export "$TMP/b1.dlt")
+    for f in a b; do
+        dl-tensor export --name x.names "$TMP/$f.dlt" | cmp - <(printf 'id\n%s\n' "$long")
+    done
+    dl-tensor shuffle --seed 2 "$TMP/named.dlt" | dl-tensor export --name x.names |
+        cmp - <(printf 'id\n%s\n' "$long")
+    fails 1 "--group 'grp': no column of 'x' so named" \
+        dl-tensor split --group grp "$TMP/named.dlt" "$TMP/c.dlt" "$TMP/d.dlt"
+    # names that do not fit x are an error, not a guess
+    printf 'id\n' | dl-tensor import --format text --name x.names -o "$TMP/one.dlt"
+    cat "$TMP/rows.dlt" "$TMP/one.dlt" > "$TMP/bad.dlt"
+    run dl-tensor split --group id "$TMP/bad.dlt" "$TMP/c.dlt" "$TMP/d.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"x.names"* ]]
+}
