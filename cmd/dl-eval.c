@@ -20,7 +20,8 @@ typedef struct eval_args {
     int summary;                /* --summary FILE... */
     int per_run;                /* an option of a single evaluation was given */
     mio_summary_opts sum;
-    char *by_text;              /* --by's value, cut at commas into by */
+    const char *by_arg;         /* --by as given */
+    char *by_text;              /* a copy of it, cut at commas into by */
     const char *by[MAX_BY];
 } eval_args;
 
@@ -97,20 +98,11 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
         return 0;
     case 'H': a->opt.header = 0; return 0;
     case 'S': a->summary = 1; return 0;
-    case 'B': {
-        if (a->by_text)
+    case 'B':
+        if (a->by_arg)
             return dl_fail(e, DL_EUSAGE, "--by given twice: give the tags once, KEY,KEY");
-        if (!(a->by_text = strdup(arg)))
-            return dl_fail(e, DL_ENOMEM, "--by: out of memory");
-        for (char *key = strtok(a->by_text, ","); key; key = strtok(NULL, ",")) {
-            if (a->sum.nby == MAX_BY)
-                return dl_fail(e, DL_EUSAGE, "--by: at most %d tags", MAX_BY);
-            a->by[a->sum.nby++] = key;
-        }
-        if (a->sum.nby == 0)
-            return dl_fail(e, DL_EUSAGE, "--by: '%s' names no tag", arg);
+        a->by_arg = arg;
         return 0;
-    }
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }
 }
@@ -124,6 +116,15 @@ static int summary_args(int argc, char **argv, eval_args *a, dl_err *e)
     if (a->per_run)
         return dl_fail(e, DL_EUSAGE, "%s applies to one evaluation, not to --summary",
                        names[a->per_run]);
+    if (a->by_arg && !(a->by_text = strdup(a->by_arg)))
+        return dl_fail(e, DL_ENOMEM, "--by: out of memory");
+    for (char *key = a->by_text ? strtok(a->by_text, ",") : NULL; key; key = strtok(NULL, ",")) {
+        if (a->sum.nby == MAX_BY)
+            return dl_fail(e, DL_EUSAGE, "--by: at most %d tags", MAX_BY);
+        a->by[a->sum.nby++] = key;
+    }
+    if (a->by_arg && a->sum.nby == 0)
+        return dl_fail(e, DL_EUSAGE, "--by: '%s' names no tag", a->by_arg);
     a->sum.files = (const char *const *)argv + optind;
     a->sum.nfiles = (size_t)(argc - optind);
     a->sum.by = a->by;
@@ -155,7 +156,7 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
         return rc;
     if (a->summary)
         return summary_args(argc, argv, a, e);
-    if (a->sum.nby)
+    if (a->by_arg)
         return dl_fail(e, DL_EUSAGE, "--by applies to --summary only");
     if (argc - optind > 1)
         return dl_fail(e, DL_EUSAGE, "unexpected argument '%s'", argv[optind + 1]);

@@ -32,6 +32,7 @@ setup_file() {
     dl-tensor import -t 1 "$F/plot/sin.csv" -o "$D/sin.dlt"
     dl-design -q --poly 3 "$D/sin.dlt" | dl-lstsq -q -o "$D/sin.ckpt"
     printf '1 1:0.5 3:2\n0 2:1.5\n1 1:-3 2:4 3:1e-3\n0 3:7\n' > "$D/small.svm"
+    cut -d, -f1 "$D/reg.csv" > "$D/col.csv"
 }
 
 setup() {
@@ -135,6 +136,15 @@ each_allocation_fails_cleanly() {
     each_allocation_fails_cleanly dl-tensor split --fraction 0.5 --seed 1 "$D/reg.dlt" "$O/a" "$O/b"
 }
 
+@test "faults: dl-tensor split into folds (stratified, grouped), export side by side, text and rank-1 import" {
+    each_allocation_fails_cleanly dl-tensor split --folds 3 --fold 2 --stratify --seed 1 "$D/cls.dlt" "$O/a" "$O/b"
+    each_allocation_fails_cleanly dl-tensor split --folds 3 --fold 1 --group 0 "$D/reg.dlt" "$O/a" "$O/b"
+    each_allocation_fails_cleanly dl-tensor export --name y,yhat -o "$O/out.csv" "$D/pred.dlt"
+    each_allocation_fails_cleanly dl-tensor export --name model "$D/net.ckpt"
+    each_allocation_fails_cleanly dl-tensor import --format text --name model -o "$O/m" "$D/net.yaml"
+    each_allocation_fails_cleanly dl-tensor import --name b --rank 1 -o "$O/b" "$D/col.csv"
+}
+
 # ------------------------------- dl-design -------------------------------
 @test "faults: dl-design (poly, rbf k-means, fourier + legendre, --apply)" {
     each_allocation_fails_cleanly dl-design -q --poly 2 -o "$O/out" "$D/reg.dlt"
@@ -199,6 +209,12 @@ each_allocation_fails_cleanly() {
     each_allocation_fails_cleanly dl-eval "$D/pred.dlt"
     each_allocation_fails_cleanly dl-eval -f json "$D/regpred.dlt"
     each_allocation_fails_cleanly dl-eval --truth "$D/cls.dlt" -f tsv "$D/pred.dlt"
+}
+
+@test "faults: dl-eval --summary" {
+    dl-eval -f tsv --tag model=a "$D/pred.dlt" > "$D/a.tsv"
+    dl-eval -f json --tag model=b "$D/pred.dlt" > "$D/b.jsonl"
+    each_allocation_fails_cleanly dl-eval --summary --by model "$D/a.tsv" "$D/b.jsonl" "$D/a.tsv"
 }
 
 # -------------------------------- dl-plot --------------------------------
