@@ -64,6 +64,12 @@ load fails
     : > "$TMP/empty.txt"
     fails 1 "empty.txt: no text" dl-tensor import --format text --name model "$TMP/empty.txt"
     fails 2 "export: --format is csv, tsv or npy" dl-tensor export --format text "$TMP/m.ckpt"
+    # text, then numbers under the same name: refused, not written as bytes
+    dl-tensor import --name model --rank 1 <(printf '1\n2\n') -o "$TMP/num.dlt"
+    cat "$TMP/model.dlt" "$TMP/num.dlt" > "$TMP/both.dlt"
+    fails 1 "record 2 ('model'): not text like the record's first chunk" \
+        dl-tensor export --name model -o "$TMP/out.txt" "$TMP/both.dlt"
+    [ ! -e "$TMP/out.txt" ]
 }
 
 @test "import --rank 1: a record [N] from one column or one row" {
