@@ -25,7 +25,9 @@ static void usage(void)
 {
     printf("Usage: %s [OPTION]... [FILE]\n"
            "Fit y = X w by least squares from a tensor stream with 'x' (the design, see\n"
-           "dl-design) and 'y' (FILE or standard input); write a linear checkpoint.\n"
+           "dl-design), 'y' and optionally 'w' (row weights) from FILE or standard input;\n"
+           "write a linear checkpoint.  The penalties leave the design's bias column (the\n"
+           "intercept) alone, as scikit-learn's fit_intercept=True.\n"
            "\n"
            "  -m, --method=M        svd (chunked QR of the rows, then LAPACK gelsd: minimum\n"
            "                        norm, rank by --rcond), qr (the same QR, full rank only)\n"
@@ -33,7 +35,8 @@ static void usage(void)
            "                        (default: svd)\n"
            "      --rcond=R         svd: singular values below R * s_max count as zero\n"
            "                        (default: machine epsilon * max(rows, columns), as numpy)\n"
-           "      --ridge=L         minimize |y - Xw|^2 + L |w|^2 (normal equations)\n"
+           "      --ridge=L         minimize |y - Xw|^2 + L |w|^2 (normal equations;\n"
+           "                        scikit-learn's Ridge objective)\n"
            "                        (default: 0, no penalty)\n"
            "      --lasso=A         minimize 1/(2n) |y - Xw|^2 + A |w|_1 (coordinate descent;\n"
            "                        scikit-learn's Lasso objective) (default: off)\n"
@@ -43,6 +46,7 @@ static void usage(void)
            "      --tol=T           coordinate descent stops when max |dw| <= T max |w|\n"
            "                        (default: 1e-12)\n"
            "      --max-iter=N      coordinate descent sweeps at most (default: 100000)\n"
+           "      --penalize-bias   the penalties shrink the bias column too (default: off)\n"
            "      --posterior       keep the posterior covariance of w (prior N(0, s2/L I)),\n"
            "                        so dl-predict also writes 'ystd' (default: off)\n"
            "      --noise-var=S2    the noise variance s2 (default: estimated from the\n"
@@ -55,7 +59,7 @@ static void usage(void)
            "      --zlib            compress records\n"
            "  -v, --verbose         also report the singular values and every coefficient,\n"
            "                        named after its column when x has names\n"
-           "  -q, --quiet           no report on stderr\n"
+           "  -q, --quiet           no report (nor note) on stderr\n"
            "  -h, --help            show this help and exit\n"
            "  -V, --version         show the version and exit\n"
            "\n"
@@ -65,7 +69,7 @@ static void usage(void)
 }
 
 enum { OPT_RCOND = 256, OPT_RIDGE, OPT_LASSO, OPT_ENET, OPT_L1, OPT_TOL, OPT_MAXIT,
-       OPT_POSTERIOR, OPT_NOISE, OPT_PARTIAL, OPT_COMBINE, OPT_ZLIB };
+       OPT_POSTERIOR, OPT_NOISE, OPT_PARTIAL, OPT_COMBINE, OPT_ZLIB, OPT_PENALIZE_BIAS };
 
 static int parse_nonneg(const char *opt, const char *s, double *out, dl_err *e)
 {
@@ -103,6 +107,7 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
                    ? 0
                    : dl_fail(e, DL_EUSAGE, "--noise-var: '%s' must be positive", arg);
     case OPT_PARTIAL: a->fit.partial = 1; return 0;
+    case OPT_PENALIZE_BIAS: a->fit.penalize_bias = 1; return 0;
     case OPT_COMBINE: a->fit.combine = 1; return 0;
     case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
     case 'o': a->io.output = arg; return 0;
@@ -134,6 +139,8 @@ static const char *conflict(const lstsq_args *a)
     /* An option the chosen solver would ignore is a mistake worth saying. */
     if (a->l1_ratio_given && a->l1_penalty != OPT_ENET)
         return "--l1-ratio goes with --elastic-net";
+    if (f->penalize_bias && !(o->ridge > 0 || o->alpha > 0))
+        return "--penalize-bias goes with --ridge, --lasso or --elastic-net";
     if (a->noise_var_given && !o->posterior)
         return "--noise-var goes with --posterior";
     if (a->rcond_given && (streamed || o->method != LS_SVD))
@@ -152,7 +159,7 @@ static int parse_args(int argc, char **argv, lstsq_args *a, dl_err *e)
         {"tol", required_argument, 0, OPT_TOL}, {"max-iter", required_argument, 0, OPT_MAXIT},
         {"posterior", no_argument, 0, OPT_POSTERIOR}, {"noise-var", required_argument, 0, OPT_NOISE},
         {"partial", no_argument, 0, OPT_PARTIAL}, {"combine", no_argument, 0, OPT_COMBINE},
-        {"zlib", no_argument, 0, OPT_ZLIB}, {"output", required_argument, 0, 'o'},
+        {"penalize-bias", no_argument, 0, OPT_PENALIZE_BIAS}, {"zlib", no_argument, 0, OPT_ZLIB}, {"output", required_argument, 0, 'o'},
         {"verbose", no_argument, 0, 'v'}, {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     static const cli_spec spec = {TOOL, usage, ":m:o:vqhV", longs, parse_option};

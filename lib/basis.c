@@ -128,6 +128,11 @@ void bf_free(bf_design *d)
 size_t bf_input_dim(const bf_design *d) { return pp_input_dim(d->prep); }
 size_t bf_output_dim(const bf_design *d) { return d->cols; }
 
+long bf_bias_column(const bf_design *d)
+{
+    return d->bias ? 0 : -1; /* the bias block always comes first */
+}
+
 /* calloc of n * size bytes, checked for overflow. */
 static int alloc_array(void *pp, size_t n, size_t size, dl_err *e)
 {

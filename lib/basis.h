@@ -81,6 +81,8 @@ pp_prep *bf_prep_mut(bf_design *d);
 void bf_free(bf_design *d);
 size_t bf_input_dim(const bf_design *d);
 size_t bf_output_dim(const bf_design *d);
+/* The index of the bias column (the intercept) in the output, or -1. */
+long bf_bias_column(const bf_design *d);
 
 /* Writes phi for n raw rows of x into out (n x bf_output_dim, row-major).
  * Errors name a row counted from first_row (0-based) and a column. */

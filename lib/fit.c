@@ -19,8 +19,10 @@
 
 typedef struct xy_input {
     st_reader *r;
-    dl_tensor x, y;       /* pending rows, f64 matrices */
-    uint64_t xrows, yrows; /* rows seen in all */
+    dl_tensor x, y, c;    /* pending rows, f64 matrices (c: the weights, N x 1) */
+    uint64_t xrows, yrows, crows; /* rows seen in all */
+    uint64_t folded;      /* rows in the factor */
+    int weighted;         /* a 'w' record came */
     dl_tensor design;     /* the input's design record, if any */
     dl_tensor meta[FIT_META]; /* x.names, y.names, y.categories, for the checkpoint */
     cm_names xnames;      /* parsed from meta[0] at the first x */
@@ -80,20 +82,26 @@ static void drop_rows(dl_tensor *t, uint64_t n)
     t->shape[0] = left;
 }
 
-/* The rows both x and y have so far go into the statistics or the factor. */
+/* The rows x, y and (when weighted) w all have so far go into the factor. */
 static int consume_pairs(xy_input *in, dl_err *e)
 {
-    if (!in->x.data || !in->y.data)
+    if (!in->x.data || !in->y.data || (in->weighted && !in->c.data))
         return 0;
     uint64_t n = in->x.shape[0] < in->y.shape[0] ? in->x.shape[0] : in->y.shape[0];
+    if (in->weighted && in->c.shape[0] < n)
+        n = in->c.shape[0];
     size_t p = (size_t)in->x.shape[1], k = (size_t)in->y.shape[1];
     if (n == 0)
         return 0;
     if ((!in->qr.r && ls_qr_init(&in->qr, p, k, e)) ||
-        ls_qr_add(&in->qr, in->x.data, in->y.data, (size_t)n, e))
+        ls_qr_add_weighted(&in->qr, in->x.data, in->y.data,
+                           in->weighted ? in->c.data : NULL, (size_t)n, e))
         return e->code;
     drop_rows(&in->x, n);
     drop_rows(&in->y, n);
+    if (in->weighted)
+        drop_rows(&in->c, n);
+    in->folded += n;
     if (in->progress && in->xrows >= in->next_report) {
         fprintf(in->o->log, "\r%s: %llu row%s read",
                 in->o->tool, (unsigned long long)in->xrows,
@@ -131,24 +139,36 @@ static int read_meta(xy_input *in, const st_header *h, int which, dl_err *e)
     return rc ? flt_record_error(in->r, h, e) : 0;
 }
 
+/* Rows are folded when the next x or y chunk comes (or at the end), not as
+ * soon as x and y pair up: a chunk's weights may follow its x and y, as
+ * dl-tensor import --weight writes them. */
 static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
 {
-    int is_x = h->name[0] == 'x';
-    uint64_t *seen = is_x ? &in->xrows : &in->yrows;
+    int is_w = h->name[0] == 'w', is_x = h->name[0] == 'x';
+    uint64_t *seen = is_w ? &in->crows : is_x ? &in->xrows : &in->yrows;
     dl_tensor t;
+    if (is_w && !in->weighted && in->folded > 0)
+        return dl_fail(e, DL_EDATA, "%s: record %llu ('w'): comes after %llu row%s of x and y "
+                                    "were fitted without weights; give 'w' before or beside "
+                                    "its rows", st_reader_label(in->r),
+                       (unsigned long long)h->index, (unsigned long long)in->folded,
+                       dl_plural((unsigned long long)in->folded));
+    if (!is_w && consume_pairs(in, e))
+        return e->code;
     if (st_read_payload(in->r, h, &t, e))
         return e->code;
-    int rc = is_x ? x_missing(in, &t, *seen, e) : 0;
-    if (!rc)
+    int rc = is_w ? dl_tensor_as_weights(&t, *seen, e) : is_x ? x_missing(in, &t, *seen, e) : 0;
+    if (!rc && !is_w)
         rc = check_chunk(&t, *seen, e);
     if (!rc) {
         *seen += t.shape[0];
-        rc = append_chunk(is_x ? &in->x : &in->y, &t, e);
+        in->weighted |= is_w;
+        rc = append_chunk(is_w ? &in->c : is_x ? &in->x : &in->y, &t, e);
     }
     dl_tensor_free(&t);
     if (rc)
         return flt_record_error(in->r, h, e);
-    return consume_pairs(in, e);
+    return is_w ? consume_pairs(in, e) : 0;
 }
 
 /* Concatenated outputs of one design repeat its record: fine; another
@@ -182,6 +202,10 @@ static int check_xy(const xy_input *in, dl_err *e)
         return dl_fail(e, DL_EDATA, "%s: x has %llu row%s but y has %llu", label,
                        (unsigned long long)in->xrows, dl_plural((unsigned long long)in->xrows),
                        (unsigned long long)in->yrows);
+    if (in->weighted && in->crows != in->xrows)
+        return dl_fail(e, DL_EDATA, "%s: x has %llu row%s but w has %llu", label,
+                       (unsigned long long)in->xrows, dl_plural((unsigned long long)in->xrows),
+                       (unsigned long long)in->crows);
     if (in->xrows == 0)
         return dl_fail(e, DL_EDATA, "%s: x and y have no rows", label);
     if (in->x.shape[1] == 0 || in->y.shape[1] == 0)
@@ -190,20 +214,23 @@ static int check_xy(const xy_input *in, dl_err *e)
     return 0;
 }
 
-/* The design must make as many columns as x has. */
-static int check_design(const xy_input *in, dl_err *e)
+/* The design must make as many columns as x has; *bias is the index of
+ * its bias column, or -1 (also without a design). */
+static int design_bias(const dl_tensor *design, uint64_t xcols, const char *label, long *bias,
+                       dl_err *e)
 {
     bf_design *d;
-    if (!in->design.data)
+    *bias = -1;
+    if (!design->data)
         return 0;
-    if (bf_from_record(&d, &in->design, e))
-        return dl_err_wrap(e, "%s", st_reader_label(in->r));
+    if (bf_from_record(&d, design, e))
+        return dl_err_wrap(e, "%s", label);
     size_t cols = bf_output_dim(d);
+    *bias = bf_bias_column(d);
     bf_free(d);
-    if (cols != in->x.shape[1])
+    if (cols != xcols)
         return dl_fail(e, DL_EDATA, "%s: the design record makes %zu column%s but x has %llu",
-                       st_reader_label(in->r), cols, dl_plural(cols),
-                       (unsigned long long)in->x.shape[1]);
+                       label, cols, dl_plural(cols), (unsigned long long)xcols);
     return 0;
 }
 
@@ -212,7 +239,7 @@ static int read_xy(xy_input *in, dl_err *e)
     st_header h;
     int found, rc;
     while (!(rc = st_next_header(in->r, &h, &found, e)) && found) {
-        if (strcmp(h.name, "x") == 0 || strcmp(h.name, "y") == 0)
+        if (strcmp(h.name, "x") == 0 || strcmp(h.name, "y") == 0 || strcmp(h.name, "w") == 0)
             rc = read_row_record(in, &h, e);
         else if (strcmp(h.name, "design") == 0)
             rc = read_design_record(in, &h, e);
@@ -223,13 +250,14 @@ static int read_xy(xy_input *in, dl_err *e)
         if (rc)
             break;
     }
-    return rc || check_xy(in, e) || check_design(in, e) ? e->code : 0;
+    return rc || check_xy(in, e) || consume_pairs(in, e) ? e->code : 0;
 }
 
 static void xy_free(xy_input *in)
 {
     dl_tensor_free(&in->x);
     dl_tensor_free(&in->y);
+    dl_tensor_free(&in->c);
     dl_tensor_free(&in->design);
     for (int i = 0; i < FIT_META; i++)
         dl_tensor_free(&in->meta[i]);
@@ -254,18 +282,22 @@ static void report_weights(const fit_opts *o, const ls_result *r, const cm_names
     }
 }
 
-static void report(const fit_opts *o, const ls_result *r, const cm_names *names)
+static void report(const fit_opts *o, const ls_opts *ls, long bias, int weighted,
+                   const ls_result *r, const cm_names *names)
 {
     const char *tool = o->tool;
     if (o->quiet)
         return;
     fprintf(o->log, "%s: %llu row%s, %zu column%s, %zu output%s, method %s, rank %d, "
-                    "condition number %s%.3g%s\n",
+                    "condition number %s%.3g%s",
             tool, (unsigned long long)r->n, dl_plural((unsigned long long)r->n), r->p,
             dl_plural(r->p), r->k, r->k == 1 ? "" : "s",
-            ls_method_name(o->ls.method), r->rank, r->cond_bound ? ">" : "~", r->cond,
+            ls_method_name(ls->method), r->rank, r->cond_bound ? ">" : "~", r->cond,
             r->cond_bound ? " (more than X^T X can resolve; -m svd on the rows gives it)" : "");
-    if (r->n < r->p && o->ls.method == LS_SVD)
+    if (weighted)
+        fprintf(o->log, ", weights summing to %.6g", r->wsum);
+    fprintf(o->log, "\n");
+    if (r->n < r->p && ls->method == LS_SVD)
         fprintf(o->log, "%s: note: %llu row%s for %zu weight%s: the minimum-norm solution "
                         "(as numpy.linalg.lstsq)\n",
                 tool, (unsigned long long)r->n, dl_plural((unsigned long long)r->n), r->p,
@@ -273,7 +305,7 @@ static void report(const fit_opts *o, const ls_result *r, const cm_names *names)
     for (size_t j = 0; j < r->k; j++)
         fprintf(o->log, "%s: output %zu: training MSE %.6g, R^2 %.6g\n", tool, j + 1,
                 r->mse[j], r->r2[j]);
-    if (o->ls.alpha > 0) {
+    if (ls->alpha > 0) {
         size_t zeros = 0;
         for (size_t i = 0; i < r->p * r->k; i++)
             zeros += r->w[i] == 0.0;
@@ -281,9 +313,9 @@ static void report(const fit_opts *o, const ls_result *r, const cm_names *names)
                 r->p * r->k, dl_plural(r->p * r->k), r->iterations,
                 r->converged ? "" : " (NOT converged: raise --max-iter)");
     }
-    for (size_t j = 0; o->ls.posterior && j < r->k; j++)
+    for (size_t j = 0; ls->posterior && j < r->k; j++)
         fprintf(o->log, "%s: output %zu: noise variance %.6g%s\n", tool, j + 1, r->sigma2[j],
-                o->ls.noise_var > 0 ? " (given)" : " (estimated)");
+                ls->noise_var > 0 ? " (given)" : " (estimated)");
     if (o->verbose && r->sv) {
         fprintf(o->log, "%s: singular values:", tool);
         for (size_t i = 0; i < r->nsv; i++)
@@ -292,23 +324,38 @@ static void report(const fit_opts *o, const ls_result *r, const cm_names *names)
     }
     if (o->verbose)
         report_weights(o, r, names);
+    if (bias < 0)
+        fprintf(o->log, "%s: note: x has no bias column, so the fit has no intercept "
+                        "(dl-design adds one)\n", tool);
 }
 
 /* ------------------------------ the outputs ------------------------------ */
 
 /* ------------------------------ solving ------------------------------ */
 
-/* After the solve: the posterior when asked, the checkpoint, the report. */
-static int conclude(const fit_opts *o, ls_stats *s, ls_result *r, const dl_tensor *design,
-                    const xy_input *in, st_writer *w, dl_err *e)
+/* The solver options for this input: the design's bias column is left
+ * out of the penalties unless --penalize-bias. */
+static int solver_opts(const fit_opts *o, const dl_tensor *design, uint64_t xcols,
+                       const char *label, ls_opts *ls, long *bias, dl_err *e)
 {
-    if ((o->ls.posterior && ls_posterior(s, &o->ls, r, e)) ||
-        lm_write(w, &o->ls, r, design, e))
+    *ls = o->ls;
+    if (design_bias(design, xcols, label, bias, e))
+        return e->code;
+    ls->free_col = o->penalize_bias ? -1 : *bias;
+    return 0;
+}
+
+/* After the solve: the posterior when asked, the checkpoint, the report. */
+static int conclude(const fit_opts *o, const ls_opts *ls, long bias, int weighted, ls_stats *s,
+                    ls_result *r, const dl_tensor *design, const xy_input *in, st_writer *w,
+                    dl_err *e)
+{
+    if ((ls->posterior && ls_posterior(s, ls, r, e)) || lm_write(w, ls, r, design, e))
         return e->code;
     for (int i = 0; in && i < FIT_META; i++)
         if (in->meta[i].data && st_write(w, &in->meta[i], e))
             return e->code;
-    report(o, r, in && in->xnames.count ? &in->xnames : NULL);
+    report(o, ls, bias, weighted, r, in && in->xnames.count ? &in->xnames : NULL);
     return 0;
 }
 
@@ -328,6 +375,8 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
 {
     xy_input in;
     ls_result r;
+    ls_opts ls;
+    long bias = -1;
     memset(&in, 0, sizeof in);
     memset(&r, 0, sizeof r);
     cm_names_init(&in.xnames);
@@ -339,13 +388,17 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     int rc = read_xy(&in, e);
     if (in.progress && in.xrows >= PROGRESS_ROWS)
         fprintf(o->log, "\n");
+    if (!rc)
+        rc = solver_opts(o, &in.design, in.qr.p, st_reader_label(rd), &ls, &bias, e);
     if (!rc && o->partial)
         rc = ls_qr_stats(&in.qr, &in.stats, e) || partial_write(w, &in.stats, &in.design, e)
                  ? e->code
                  : 0;
     else if (!rc)
-        rc = (solve_rows(&in, &o->ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             conclude(o, &in.stats, &r, &in.design, &in, w, e) ? e->code : 0;
+        rc = (solve_rows(&in, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
+             conclude(o, &ls, bias, in.weighted, &in.stats, &r, &in.design, &in, w, e)
+                 ? e->code
+                 : 0;
     ls_result_free(&r);
     xy_free(&in);
     return rc ? e->code : 0;
@@ -357,12 +410,17 @@ static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     dl_tensor design;
     ls_stats s;
     ls_result r;
+    ls_opts ls;
+    long bias = -1;
     memset(&design, 0, sizeof design);
     memset(&s, 0, sizeof s);
     memset(&r, 0, sizeof r);
     int rc = partial_read(rd, &s, &design, e) ||
-             (ls_solve_stats(&s, &o->ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             conclude(o, &s, &r, &design, NULL, w, e) ? e->code : 0;
+             solver_opts(o, &design, s.p, st_reader_label(rd), &ls, &bias, e) ||
+             (ls_solve_stats(&s, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
+             conclude(o, &ls, bias, s.wsum != (double)s.n, &s, &r, &design, NULL, w, e)
+                 ? e->code
+                 : 0;
     dl_tensor_free(&design);
     ls_stats_free(&s);
     ls_result_free(&r);

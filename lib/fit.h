@@ -1,7 +1,8 @@
 /* fit.h - a linear model fitted to a stream (dl-lstsq).
  *
- * The input holds 'x' (the design matrix, see dl-design) and 'y' as chunks,
- * possibly interleaved; rows are paired as both become available and folded
+ * The input holds 'x' (the design matrix, see dl-design), 'y' and, when the
+ * rows have sample weights, 'w' as chunks, possibly interleaved (a chunk of
+ * 'w' no later than the next chunk of x or y after its rows); rows are paired as both become available and folded
  * at once into the sufficient statistics (normal equations, ridge, lasso,
  * elastic net) or the triangular factor of [X | Y] (svd, qr), so memory
  * stays O((p + k)^2) whatever the number of rows (lib/lstsq.h).  The output
@@ -25,6 +26,7 @@ typedef struct fit_opts {
                          ridge, lasso and elastic net */
     int partial;      /* write the statistics, not a model */
     int combine;      /* the input is concatenated partials */
+    int penalize_bias; /* the penalties also shrink the design's bias column */
     int verbose;      /* the report lists the singular values (ls.want_sv) */
     int quiet;        /* no report */
     int progress;     /* count the rows read on log (a terminal) */

@@ -36,6 +36,7 @@ void ls_opts_defaults(ls_opts *o)
     o->l1_ratio = 1.0;
     o->tol = 1e-12;
     o->max_iter = 100000;
+    o->free_col = -1;
 }
 
 /* calloc of a * b doubles, checked. */
@@ -95,6 +96,7 @@ void ls_stats_add(ls_stats *s, const double *x, const double *y, size_t n)
             s->ysum[j] += v;
         }
     s->n += n;
+    s->wsum += (double)n;
 }
 
 int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e)
@@ -107,6 +109,7 @@ int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e)
     cblas_daxpy((int)dst->k, 1.0, src->yty, 1, dst->yty, 1);
     cblas_daxpy((int)dst->k, 1.0, src->ysum, 1, dst->ysum, 1);
     dst->n += src->n;
+    dst->wsum += src->wsum;
     free(dst->sv); /* the singular values of one part are not those of the sum */
     dst->sv = NULL;
     return 0;
@@ -130,10 +133,11 @@ void ls_result_free(ls_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static int result_init(ls_result *r, size_t n, size_t p, size_t k, dl_err *e)
+static int result_init(ls_result *r, uint64_t n, double wsum, size_t p, size_t k, dl_err *e)
 {
     memset(r, 0, sizeof *r);
     r->n = n;
+    r->wsum = wsum;
     r->p = p;
     r->k = k;
     r->rank = (int)p;
@@ -194,10 +198,10 @@ int ls_fit_metrics_stats(const ls_stats *s, ls_result *r, dl_err *e)
     if (rss_from_stats(s, r->w, r->mse, e))
         return e->code;
     for (size_t j = 0; j < s->k; j++) {
-        double n = (double)s->n;
-        double tss = s->yty[j] - s->ysum[j] * s->ysum[j] / n;
+        double m = s->wsum;
+        double tss = s->yty[j] - s->ysum[j] * s->ysum[j] / m;
         r->r2[j] = r2_score(r->mse[j], tss > 0 ? tss : 0);
-        r->mse[j] /= n;
+        r->mse[j] /= m;
     }
     return 0;
 }
@@ -282,16 +286,24 @@ static int qr_fold(ls_qr *q, dl_err *e)
 
 int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e)
 {
+    return ls_qr_add_weighted(q, x, y, NULL, n, e);
+}
+
+int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double *c, size_t n,
+                       dl_err *e)
+{
     for (size_t i = 0; i < n; i++) {
         double *row = q->b + q->fill;
+        double ci = c ? c[i] : 1.0, scale = c ? sqrt(ci) : 1.0;
         for (size_t j = 0; j < q->p; j++)
-            row[j * q->chunk] = x[i * q->p + j];
+            row[j * q->chunk] = scale * x[i * q->p + j];
         for (size_t j = 0; j < q->k; j++) {
             double v = y[i * q->k + j];
-            row[(q->p + j) * q->chunk] = v;
-            q->yty[j] += v * v;
-            q->ysum[j] += v;
+            row[(q->p + j) * q->chunk] = scale * v;
+            q->yty[j] += ci * v * v;
+            q->ysum[j] += ci * v;
         }
+        q->wsum += ci;
         if (++q->fill == q->chunk && qr_fold(q, e))
             return e->code;
     }
@@ -394,8 +406,8 @@ static void qr_metrics(const ls_qr *q, const double *z_orig, ls_result *r)
                 fit += q->r[m * c + i] * r->w[m * q->k + j];
             rss += (fit - z_orig[j * p + i]) * (fit - z_orig[j * p + i]);
         }
-        double n = (double)q->n, tss = q->yty[j] - q->ysum[j] * q->ysum[j] / n;
-        r->mse[j] = rss / n;
+        double m = q->wsum, tss = q->yty[j] - q->ysum[j] * q->ysum[j] / m;
+        r->mse[j] = rss / m;
         r->r2[j] = r2_score(rss, tss > 0 ? tss : 0);
     }
 }
@@ -412,7 +424,9 @@ int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
                                     "or regularize (--ridge, --lasso)",
                        (unsigned long long)q->n, dl_plural((unsigned long long)q->n), p,
                        dl_plural(p), ls_method_name(o->method));
-    if (qr_fold(q, e) || result_init(r, q->n, p, k, e))
+    if (!(q->wsum > 0))
+        return dl_fail(e, DL_EDATA, "every row has weight 0");
+    if (qr_fold(q, e) || result_init(r, q->n, q->wsum, p, k, e))
         return e->code;
     int rc = alloc_doubles(&a, p, p, e) || alloc_doubles(&z, p, k, e) ||
              alloc_doubles(&z0, p, k, e) ? e->code : 0;
@@ -464,6 +478,7 @@ int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e)
     memcpy(s->yty, q->yty, k * sizeof *s->yty);
     memcpy(s->ysum, q->ysum, k * sizeof *s->ysum);
     s->n = q->n;
+    s->wsum = q->wsum;
     return 0;
 }
 
@@ -478,15 +493,18 @@ int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t 
     return rc ? e->code : 0;
 }
 
-/* Cholesky factor of X^T X + ridge I into f, with the conditioning check;
- * r's condition number of X goes in the message. */
-static int cholesky(const ls_stats *s, double ridge, double *f, const ls_result *r, dl_err *e)
+/* Cholesky factor of X^T X + ridge D into f (D the identity without
+ * o->free_col), with the conditioning check; r's condition number of X
+ * goes in the message. */
+static int cholesky(const ls_stats *s, const ls_opts *o, double *f, const ls_result *r,
+                    dl_err *e)
 {
     lapack_int p = (lapack_int)s->p;
     double anorm = 0, rc = 0;
     memcpy(f, s->xtx, s->p * s->p * sizeof *f);
     for (size_t i = 0; i < s->p; i++)
-        f[i * s->p + i] += ridge;
+        if ((long)i != o->free_col)
+            f[i * s->p + i] += o->ridge;
     for (size_t j = 0; j < s->p; j++) { /* 1-norm of a symmetric matrix */
         double col = 0;
         for (size_t i = 0; i < s->p; i++)
@@ -508,7 +526,7 @@ static int solve_normal(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     double *f;
     if (alloc_doubles(&f, s->p, s->p, e))
         return e->code;
-    int rc = cholesky(s, o->ridge, f, r, e);
+    int rc = cholesky(s, o, f, r, e);
     if (!rc) {
         memcpy(r->w, s->xty, s->p * s->k * sizeof *r->w);
         lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)s->p,
@@ -531,8 +549,8 @@ static void cd_output(const ls_stats *s, const ls_opts *o, size_t j, double *w, 
                       ls_result *r)
 {
     size_t p = s->p, k = s->k;
-    double n = (double)s->n, l1 = n * o->alpha * o->l1_ratio;
-    double l2 = n * o->alpha * (1.0 - o->l1_ratio);
+    double m = s->wsum, l1 = m * o->alpha * o->l1_ratio;
+    double l2 = m * o->alpha * (1.0 - o->l1_ratio);
     memset(q, 0, p * sizeof *q);
     long it;
     for (it = 1; it <= o->max_iter; it++) {
@@ -558,9 +576,66 @@ static void cd_output(const ls_stats *s, const ls_opts *o, size_t j, double *w, 
         r->converged = 0;
 }
 
+/* The statistics with column f eliminated (its Schur complement: the
+ * other columns centered on f, as scikit-learn centers X and y before
+ * coordinate descent when it fits an intercept); g_ff > 0. */
+static int eliminate_column(const ls_stats *s, size_t f, ls_stats *red, dl_err *e)
+{
+    size_t p = s->p, k = s->k;
+    double gff = s->xtx[f * p + f];
+    if (ls_stats_init(red, p - 1, k, e))
+        return e->code;
+    red->n = s->n;
+    red->wsum = s->wsum;
+    for (size_t a = 0, ra = 0; a < p; a++) {
+        if (a == f)
+            continue;
+        for (size_t b = 0, rb = 0; b < p; b++)
+            if (b != f)
+                red->xtx[ra * (p - 1) + rb++] = s->xtx[a * p + b] -
+                                                s->xtx[a * p + f] * s->xtx[f * p + b] / gff;
+        for (size_t j = 0; j < k; j++)
+            red->xty[ra * k + j] = s->xty[a * k + j] - s->xtx[a * p + f] * s->xty[f * k + j] / gff;
+        ra++;
+    }
+    return 0;
+}
+
+/* Coordinate descent with column f unpenalized: the others on the reduced
+ * statistics, then f's weight as the least-squares value given them. */
+static int solve_cd_free(ls_stats *s, const ls_opts *o, size_t f, ls_result *r, dl_err *e)
+{
+    size_t p = s->p, k = s->k;
+    double gff = s->xtx[f * p + f];
+    ls_stats red;
+    double *q = NULL, *w = NULL;
+    if (!(gff > 0))
+        return dl_fail(e, DL_EDATA, "the intercept column %zu is all zero", f + 1);
+    if (eliminate_column(s, f, &red, e))
+        return e->code;
+    int rc = alloc_doubles(&q, p, 1, e) || alloc_doubles(&w, p - 1, k, e) ? e->code : 0;
+    for (size_t j = 0; !rc && j < k; j++) {
+        cd_output(&red, o, j, w, q, r);
+        double b = s->xty[f * k + j];
+        for (size_t a = 0, ra = 0; a < p; a++)
+            if (a != f) {
+                r->w[a * k + j] = w[ra * k + j];
+                b -= s->xtx[f * p + a] * w[ra * k + j];
+                ra++;
+            }
+        r->w[f * k + j] = b / gff;
+    }
+    free(q);
+    free(w);
+    ls_stats_free(&red);
+    return rc;
+}
+
 static int solve_cd(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     double *q;
+    if (o->free_col >= 0 && (size_t)o->free_col < s->p)
+        return solve_cd_free(s, o, (size_t)o->free_col, r, e);
     if (alloc_doubles(&q, s->p, 1, e))
         return e->code;
     for (size_t j = 0; j < s->k; j++)
@@ -640,7 +715,9 @@ int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
         if (!isfinite(s->xtx[i]))
             return dl_fail(e, DL_ENUM, "X^T X overflows: scale the data "
                                        "(dl-design --standardize)");
-    if (result_init(r, s->n, s->p, s->k, e))
+    if (!(s->wsum > 0))
+        return dl_fail(e, DL_EDATA, "every row has weight 0");
+    if (result_init(r, s->n, s->wsum, s->p, s->k, e))
         return e->code;
     ls_stats_symmetrize(s);
     int rc = stats_condition(s, o, r, e);
@@ -670,7 +747,7 @@ static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
             r->sigma2[j] = o->noise_var;
         return 0;
     }
-    double dof = (double)s->n - effective_dof(ainv, s->xtx, s->p);
+    double dof = s->wsum - effective_dof(ainv, s->xtx, s->p);
     if (!(dof > 0.5))
         return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: %llu row%s leave no "
                                     "residual degrees of freedom; give --noise-var",
@@ -689,7 +766,7 @@ int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     ls_stats_symmetrize(s);
     int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&r->sigma2, s->k, 1, e) ||
              alloc_doubles(&r->w_cov, s->k, p * p, e) ? e->code : 0;
-    if (!rc && cholesky(s, o->ridge, ainv, r, e))
+    if (!rc && cholesky(s, o, ainv, r, e))
         rc = dl_err_wrap(e, "posterior");
     if (!rc) {
         lapack_int info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, ainv,

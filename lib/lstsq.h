@@ -9,15 +9,22 @@
  *    solved by Cholesky (normal equations, ridge, posterior) or coordinate
  *    descent (lasso, elastic net).
  *
- * Objectives (w for one output; outputs are independent):
- *   ols / svd / qr / normal   ||y - Xw||^2
- *   ridge L                   ||y - Xw||^2 + L ||w||^2   (every column penalized)
- *   lasso / elastic net       1/(2n) ||y - Xw||^2 + a r ||w||_1 + a (1 - r)/2 ||w||^2
- *                             (scikit-learn's Lasso/ElasticNet with fit_intercept=False;
- *                             lasso is r = 1)
- * Posterior: prior w ~ N(0, sigma^2 / L I) and noise N(0, sigma^2) give the
- * ridge mean and covariance sigma^2 (X^T X + L I)^-1; sigma^2 per output is
- * given or estimated as RSS / (n - tr((X^T X + L I)^-1 X^T X)). */
+ * Rows may carry weights c_i >= 0 (scikit-learn's sample_weight, read as
+ * frequencies: a weight of 2 is the row twice).  With C = diag(c) and
+ * m = sum c_i (m = n unweighted), the objectives (w for one output; outputs
+ * are independent) are:
+ *   ols / svd / qr / normal   (y - Xw)^T C (y - Xw)
+ *   ridge L                   (y - Xw)^T C (y - Xw) + L |w|^2
+ *   lasso / elastic net       1/(2m) (y - Xw)^T C (y - Xw) + a r |w|_1 + a (1 - r)/2 |w|^2
+ *                             (scikit-learn's Ridge/Lasso/ElasticNet; lasso is r = 1)
+ * where the penalties leave out the column o->free_col (the intercept, as
+ * scikit-learn's fit_intercept=True), or none when it is -1.
+ * Posterior: prior w ~ N(0, sigma^2 / L I) (flat on free_col) and noise
+ * N(0, sigma^2 / c_i) give the ridge mean and covariance sigma^2 (X^T C X +
+ * L D)^-1, D the identity without free_col; sigma^2 per output is given or
+ * estimated as RSS / (m - tr((X^T C X + L D)^-1 X^T C X)).
+ * Weighted statistics are those of the rows scaled by sqrt(c_i): X^T C X,
+ * X^T C y, sum c y^2, sum c y and m. */
 #ifndef DL_LSTSQ_H
 #define DL_LSTSQ_H
 
@@ -43,6 +50,7 @@ typedef struct ls_opts {
     int posterior;       /* keep the posterior covariance */
     double noise_var;    /* sigma^2 for the posterior; <= 0 = estimate */
     int want_sv;         /* statistics: also the singular values of X (from X^T X) */
+    long free_col;       /* the column no penalty touches (the intercept); -1: none */
 } ls_opts;
 
 void ls_opts_defaults(ls_opts *o);
@@ -55,13 +63,15 @@ void ls_opts_defaults(ls_opts *o);
 typedef struct ls_stats {
     size_t p, k;
     uint64_t n;
+    double wsum;  /* sum of the row weights (n when unweighted) */
     double *xtx, *xty, *yty, *ysum;
     double *sv;
 } ls_stats;
 
 int ls_stats_init(ls_stats *s, size_t p, size_t k, dl_err *e);
 void ls_stats_free(ls_stats *s);
-/* Adds n rows of x (n x p) and y (n x k), both row-major (BLAS dsyrk/dgemm). */
+/* Adds n rows of x (n x p) and y (n x k), both row-major, each of weight 1
+ * (BLAS dsyrk/dgemm). */
 void ls_stats_add(ls_stats *s, const double *x, const double *y, size_t n);
 /* dst += src; shapes must agree. */
 int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e);
@@ -70,6 +80,7 @@ void ls_stats_symmetrize(ls_stats *s);
 typedef struct ls_result {
     size_t p, k;
     uint64_t n;
+    double wsum;        /* sum of the row weights */
     double *w;          /* [p x k] */
     int rank;
     double cond;        /* condition number of X, s_max/s_min as numpy.linalg.cond (inf
@@ -100,15 +111,20 @@ typedef struct ls_qr {
     double *b;           /* [chunk x cols] waiting rows, column-major */
     double *t, *work;    /* dtpqrt workspace */
     int nb;
-    double *yty, *ysum;  /* [k], for R^2 */
+    double *yty, *ysum;  /* [k], weighted, for R^2 */
+    double wsum;         /* sum of the row weights */
 } ls_qr;
 
 int ls_qr_init(ls_qr *q, size_t p, size_t k, dl_err *e);
 /* The same with a given number of rows per fold (0: the default, ~2 MiB). */
 int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e);
 void ls_qr_free(ls_qr *q);
-/* Adds n rows of x (n x p) and y (n x k), row-major. */
+/* Adds n rows of x (n x p) and y (n x k), row-major, each of weight 1. */
 int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e);
+/* The same with row weights c (n values, finite and >= 0; NULL: all 1):
+ * row i enters the factor scaled by sqrt(c_i). */
+int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double *c, size_t n,
+                       dl_err *e);
 /* o->method LS_SVD or LS_QR; q is folded and stays usable.  Fewer rows
  * than columns: svd gives the minimum-norm solution (numpy.linalg.lstsq),
  * qr refuses (DL_EDATA, naming svd). */

@@ -11,6 +11,7 @@ int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e)
     char text[256];
     int64_t rows = (int64_t)s->n;
     uint64_t pp[2] = {s->p, s->p}, pk[2] = {s->p, s->k}, k1[1] = {s->k}, one[1] = {1};
+    double wsum = s->wsum;
     ls_stats_symmetrize(s);
     snprintf(text, sizeof text, "kind: lstsq-partial\ncolumns: %zu\noutputs: %zu\nrows: %llu\n",
              s->p, s->k, (unsigned long long)s->n);
@@ -21,14 +22,17 @@ int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e)
              st_write_data(w, "xty", DL_F64, 2, pk, s->xty, e) ||
              st_write_data(w, "yty", DL_F64, 1, k1, s->yty, e) ||
              st_write_data(w, "ysum", DL_F64, 1, k1, s->ysum, e) ||
-             st_write_data(w, "rows", DL_I64, 1, one, &rows, e) ? e->code : 0;
+             st_write_data(w, "rows", DL_I64, 1, one, &rows, e) ||
+             st_write_data(w, "wsum", DL_F64, 1, one, &wsum, e) ? e->code : 0;
     return rc ? e->code : 0;
 }
 
-/* The sums over all partials, one accumulator per statistic. */
-enum { ST_XTX, ST_XTY, ST_YTY, ST_YSUM, ST_ROWS, ST_COUNT };
-static const char *const stat_names[ST_COUNT] = {"xtx", "xty", "yty", "ysum", "rows"};
-static const int stat_ranks[ST_COUNT] = {2, 2, 1, 1, 1};
+/* The sums over all partials, one accumulator per statistic.  wsum (the
+ * sum of the row weights) is absent from partials written before rows had
+ * weights: then it is the number of rows. */
+enum { ST_XTX, ST_XTY, ST_YTY, ST_YSUM, ST_ROWS, ST_WSUM, ST_COUNT };
+static const char *const stat_names[ST_COUNT] = {"xtx", "xty", "yty", "ysum", "rows", "wsum"};
+static const int stat_ranks[ST_COUNT] = {2, 2, 1, 1, 1, 1};
 
 typedef struct partial_sums {
     dl_tensor sum[ST_COUNT];
@@ -96,17 +100,20 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
     if (ps->partials == 0)
         return dl_fail(e, DL_EDATA, "no partial statistics (dl-lstsq --partial output) found");
     for (int i = 0; i < ST_COUNT; i++)
-        if (ps->seen[i] != ps->partials)
+        if (ps->seen[i] != ps->partials && !(i == ST_WSUM && ps->seen[i] == 0))
             return dl_fail(e, DL_EDATA, "%zu partials but %zu '%s' records", ps->partials,
                            ps->seen[i], stat_names[i]);
     uint64_t p = ps->sum[ST_XTX].shape[0], k = ps->sum[ST_XTY].shape[1];
     if (ps->sum[ST_XTX].shape[1] != p || ps->sum[ST_XTY].shape[0] != p ||
         ps->sum[ST_YTY].shape[0] != k || ps->sum[ST_YSUM].shape[0] != k ||
-        ps->sum[ST_ROWS].shape[0] != 1 || ((int64_t *)ps->sum[ST_ROWS].data)[0] < 0)
+        ps->sum[ST_ROWS].shape[0] != 1 || ((int64_t *)ps->sum[ST_ROWS].data)[0] < 0 ||
+        (ps->sum[ST_WSUM].data && ps->sum[ST_WSUM].shape[0] != 1))
         return dl_fail(e, DL_EDATA, "the partial statistics have inconsistent shapes");
-    for (int i = 0; i < ST_ROWS; i++)
-        if (dl_tensor_find_nonfinite(&ps->sum[i]) >= 0)
+    for (int i = 0; i < ST_COUNT; i++)
+        if (i != ST_ROWS && ps->sum[i].data && dl_tensor_find_nonfinite(&ps->sum[i]) >= 0)
             return dl_fail(e, DL_EDATA, "'%s' holds NaN or Inf", stat_names[i]);
+    if (ps->sum[ST_WSUM].data && !(((double *)ps->sum[ST_WSUM].data)[0] >= 0))
+        return dl_fail(e, DL_EDATA, "'wsum' is negative");
     if (ls_stats_init(s, (size_t)p, (size_t)k, e))
         return e->code;
     memcpy(s->xtx, ps->sum[ST_XTX].data, (size_t)(p * p) * sizeof(double));
@@ -114,6 +121,7 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
     memcpy(s->yty, ps->sum[ST_YTY].data, (size_t)k * sizeof(double));
     memcpy(s->ysum, ps->sum[ST_YSUM].data, (size_t)k * sizeof(double));
     s->n = (uint64_t)((int64_t *)ps->sum[ST_ROWS].data)[0];
+    s->wsum = ps->sum[ST_WSUM].data ? ((double *)ps->sum[ST_WSUM].data)[0] : (double)s->n;
     return 0;
 }
 

@@ -3,7 +3,9 @@
  *
  * A partial is a `model` record (kind: lstsq-partial) followed by the
  * input's `design` record, if any, and the statistics of its rows: xtx
- * [p x p], xty [p x k], yty [k], ysum [k] (f64) and rows [1] (i64).  Sums
+ * [p x p], xty [p x k], yty [k], ysum [k] (f64), rows [1] (i64) and wsum
+ * [1] (f64, the sum of the row weights; optional on reading, rows when
+ * absent); with weights, the statistics are weighted (lib/lstsq.h).  Sums
  * are exact to merge, so fitting the concatenation of partials gives the
  * model one pass over all their rows would (up to rounding): shards are
  * reduced where they live and only (p + k)^2 numbers travel. */

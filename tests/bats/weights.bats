@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# The unpenalized intercept and sample weights ('w') in dl-lstsq, against
+# scikit-learn (tests/fixtures/intercept/gen_intercept.py).
+
+load linear_helpers
+
+IFIX="$DL_TEST_ROOT/tests/fixtures/intercept"
+
+# The standardized diabetes design, and the same with the weights.
+diabetes() {
+    dl-tensor import -t 1 "$IFIX/diabetes.csv" | dl-design -q --standardize > "$TMP/d.dlt"
+    dl-tensor import --name w "$IFIX/diabetes_w.csv" > "$TMP/w.dlt"
+    cat "$TMP/w.dlt" <(dl-tensor import -t 1 "$IFIX/diabetes.csv") |
+        dl-design -q --standardize > "$TMP/dw.dlt"
+}
+
+# fit_near STREAM FIXTURE OPTIONS...: the fitted weights equal the fixture's to 1e-10
+fit_near() {
+    local in=$1 want=$2
+    shift 2
+    dl-lstsq -q "$@" < "$in" | dl-tensor export --name w > "$TMP/got.csv"
+    WANT_SKIP=1 numbers_near "$TMP/got.csv" "$IFIX/$want.txt" 1e-10
+}
+
+@test "ridge, lasso and elastic net leave the bias alone: scikit-learn's fit_intercept=True to 1e-10" {
+    diabetes
+    fit_near "$TMP/d.dlt" ridge100 --ridge 100
+    fit_near "$TMP/d.dlt" lasso --lasso 0.5 --tol 1e-15
+    fit_near "$TMP/d.dlt" enet --elastic-net 0.5 --l1-ratio 0.3 --tol 1e-15
+    fit_near "$TMP/d.dlt" ridge100_penalized --ridge 100 --penalize-bias
+}
+
+@test "standardized diabetes, --ridge 100: scikit-learn's Ridge(alpha=100) R^2" {
+    diabetes
+    run dl-lstsq --ridge 100 -o "$TMP/m.ckpt" "$TMP/d.dlt"
+    [ "$status" -eq 0 ]
+    r2=$(sed -n 's/.*output 1: training MSE .*, R^2 \(.*\)$/\1/p' <<< "$output")
+    want=$(tail -n 1 "$IFIX/ridge100_r2.txt")
+    awk -v a="$r2" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'
+    [[ $r2 == 0.506* ]]
+    run dl-lstsq --ridge 100 --penalize-bias -o "$TMP/m.ckpt" "$TMP/d.dlt"
+    r2=$(sed -n 's/.*R^2 \(.*\)$/\1/p' <<< "$output")
+    want=$(tail -n 1 "$IFIX/ridge100_penalized_r2.txt")
+    awk -v a="$r2" -v b="$want" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'
+}
+
+@test "the posterior mean is the ridge solution with the bias unpenalized, weighted or not" {
+    diabetes
+    fit_near "$TMP/d.dlt" ridge100 --ridge 100 --posterior
+    fit_near "$TMP/dw.dlt" ridge100_w --ridge 100 --posterior
+}
+
+@test "a design without a bias column is said on stderr, once; -q silences it" {
+    diabetes
+    dl-tensor import -t 2 "$FIX/wc.csv" > "$TMP/wc.dlt"
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ "$status" -eq 0 ]
+    [ "${lines[3]}" = "dl-lstsq: note: x has no bias column, so the fit has no intercept (dl-design adds one)" ]
+    [ "$(grep -c 'no bias column' <<< "$output")" -eq 1 ]
+    run dl-lstsq -q -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+    dl-tensor import -t 2 "$FIX/wc.csv" | dl-design -q --no-bias > "$TMP/nb.dlt"
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/nb.dlt"
+    [[ $output == *"dl-lstsq: note: x has no bias column"* ]]
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/d.dlt"
+    [[ $output != *"no bias column"* ]]
+}
+
+@test "--penalize-bias goes with a penalty" {
+    run dl-lstsq --penalize-bias
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-lstsq: --penalize-bias goes with --ridge, --lasso or --elastic-net" ]]
+}
+
+@test "weighted least squares: svd, qr and normal give scikit-learn's sample_weight fit, MSE and R^2" {
+    diabetes
+    for m in svd qr normal; do
+        fit_near "$TMP/dw.dlt" ols_w -m $m
+    done
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/dw.dlt"
+    [[ ${lines[0]} == *", weights summing to "* ]]
+    mse=$(sed -n 's/.*training MSE \([^,]*\),.*/\1/p' <<< "$output")
+    r2=$(sed -n 's/.*R^2 \(.*\)$/\1/p' <<< "$output")
+    awk -v a="$mse" -v b="$(tail -n 1 "$IFIX/ols_w_mse.txt")" 'BEGIN { d = a / b - 1; exit !(d < 1e-5 && d > -1e-5) }'
+    awk -v a="$r2" -v b="$(tail -n 1 "$IFIX/ols_w_r2.txt")" 'BEGIN { d = a - b; exit !(d < 1e-5 && d > -1e-5) }'
+}
+
+@test "weighted ridge, lasso and elastic net: scikit-learn's sample_weight to 1e-10" {
+    diabetes
+    fit_near "$TMP/dw.dlt" ridge100_w --ridge 100
+    fit_near "$TMP/dw.dlt" lasso_w --lasso 0.5 --tol 1e-15
+    fit_near "$TMP/dw.dlt" enet_w --elastic-net 0.5 --l1-ratio 0.3 --tol 1e-15
+}
+
+@test "weights interleaved with their rows, chunk by chunk, as one record" {
+    diabetes
+    # three chunks: x, y, w of rows 1-100, then the rest
+    head -n 100 "$IFIX/diabetes.csv" > "$TMP/a.csv"; tail -n +101 "$IFIX/diabetes.csv" > "$TMP/b.csv"
+    head -n 100 "$IFIX/diabetes_w.csv" > "$TMP/aw.csv"; tail -n +101 "$IFIX/diabetes_w.csv" > "$TMP/bw.csv"
+    { dl-tensor import -t 1 "$TMP/a.csv"; dl-tensor import --name w "$TMP/aw.csv"
+      dl-tensor import -t 1 "$TMP/b.csv"; dl-tensor import --name w "$TMP/bw.csv"; } |
+        dl-design -q > "$TMP/chunks.dlt"
+    cat "$TMP/w.dlt" <(dl-tensor import -t 1 "$IFIX/diabetes.csv") | dl-design -q > "$TMP/one.dlt"
+    dl-lstsq -q --ridge 3 "$TMP/one.dlt" | dl-tensor export --name w > "$TMP/one.csv"
+    dl-lstsq -q --ridge 3 "$TMP/chunks.dlt" | dl-tensor export --name w > "$TMP/chunks.csv"
+    numbers_near "$TMP/chunks.csv" "$TMP/one.csv" 1e-10
+}
+
+@test "weighted --partial shards and --combine give the one-pass fit" {
+    head -n 200 "$IFIX/diabetes.csv" > "$TMP/a.csv"; tail -n +201 "$IFIX/diabetes.csv" > "$TMP/b.csv"
+    head -n 200 "$IFIX/diabetes_w.csv" > "$TMP/aw.csv"; tail -n +201 "$IFIX/diabetes_w.csv" > "$TMP/bw.csv"
+    for s in a b; do
+        cat <(dl-tensor import --name w "$TMP/${s}w.csv") <(dl-tensor import -t 1 "$TMP/$s.csv") |
+            dl-design -q | dl-lstsq --partial > "$TMP/$s.part"
+    done
+    cat <(dl-tensor import --name w "$IFIX/diabetes_w.csv") <(dl-tensor import -t 1 "$IFIX/diabetes.csv") |
+        dl-design -q > "$TMP/all.dlt"
+    for opts in "" "--ridge 2" "--lasso 0.5 --tol 1e-15" "--ridge 2 --posterior"; do
+        dl-lstsq -q $opts "$TMP/all.dlt" | dl-tensor export --name w > "$TMP/one.csv"
+        cat "$TMP/a.part" "$TMP/b.part" | dl-lstsq -q --combine $opts | dl-tensor export --name w > "$TMP/comb.csv"
+        numbers_near "$TMP/comb.csv" "$TMP/one.csv" 1e-9
+    done
+    # a weighted partial says so
+    run dl-lstsq --combine -o "$TMP/m.ckpt" "$TMP/a.part"
+    [[ ${lines[0]} == *", weights summing to "* ]]
+}
+
+@test "bad weights: negative, NaN, infinite, two columns, rows that disagree with x, w after its rows" {
+    printf '1,2\n3,4\n5,7\n' | dl-tensor import -t 1 > "$TMP/xy.dlt"
+    printf '1\n-2\n1\n' | dl-tensor import --name w > "$TMP/neg.dlt"
+    cat "$TMP/neg.dlt" "$TMP/xy.dlt" > "$TMP/in.dlt"
+    run dl-lstsq "$TMP/in.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/in.dlt: record 1 ('w'): row 2: weight -2 is negative" ]
+    printf '1\n1\nnan\n' | dl-tensor import --allow-nonfinite --name w > "$TMP/nan.dlt"
+    run dl-lstsq < <(cat "$TMP/xy.dlt" "$TMP/nan.dlt")
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-lstsq: "*"record 3 ('w'): row 3: weight is NaN (weights must be finite and >= 0)" ]]
+    printf 'inf\n1\n1\n' | dl-tensor import --allow-nonfinite --name w > "$TMP/inf.dlt"
+    run dl-lstsq < <(cat "$TMP/inf.dlt" "$TMP/xy.dlt")
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 1 ('w'): row 1: weight is infinite"* ]]
+    printf '1,1\n1,1\n1,1\n' | dl-tensor import --name w > "$TMP/two.dlt"
+    run dl-lstsq < <(cat "$TMP/two.dlt" "$TMP/xy.dlt")
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 1 ('w'): weights must be one column, not 2" ]]
+    printf '1\n1\n' | dl-tensor import --name w > "$TMP/short.dlt"
+    run dl-lstsq < <(cat "$TMP/short.dlt" "$TMP/xy.dlt")
+    [ "$status" -eq 1 ]
+    [[ $output == *": x has 3 rows but w has 2" ]]
+    printf '1\n1\n1\n' | dl-tensor import --name w > "$TMP/ok.dlt"
+    printf '1,2\n' | dl-tensor import -t 1 > "$TMP/more.dlt"
+    run dl-lstsq < <(cat "$TMP/xy.dlt" "$TMP/more.dlt" "$TMP/ok.dlt")
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 5 ('w'): comes after 3 rows of x and y were fitted without weights; give 'w' before or beside its rows" ]]
+    printf '0\n0\n0\n' | dl-tensor import --name w > "$TMP/zero.dlt"
+    run dl-lstsq < <(cat "$TMP/zero.dlt" "$TMP/xy.dlt")
+    [ "$status" -eq 1 ]
+    [[ $output == *"every row has weight 0" ]]
+}
