@@ -162,6 +162,20 @@ int mt_infer_task(const mt_data *d, int *task, dl_err *e)
     return 0;
 }
 
+/* The weight of row i. */
+static double weight(const mt_data *d, size_t i) { return d->w ? d->w[i] : 1.0; }
+
+/* The sum of the weights (n unweighted). */
+static double weight_sum(const mt_data *d)
+{
+    if (!d->w)
+        return (double)d->n;
+    double sum = 0;
+    for (size_t i = 0; i < d->n; i++)
+        sum += d->w[i];
+    return sum;
+}
+
 /* ============================== regression ============================= */
 
 typedef struct reg_sums {
@@ -175,16 +189,16 @@ static reg_sums regression_sums(const mt_data *d, size_t j, double q)
     reg_sums s = {0};
     double mean = 0.0;
     for (size_t i = 0; i < d->n; i++)
-        mean += d->y[i * d->ky + j];
-    mean /= (double)d->n;
+        mean += weight(d, i) * d->y[i * d->ky + j];
+    mean /= weight_sum(d);
     for (size_t i = 0; i < d->n; i++) {
-        double y = d->y[i * d->ky + j], err = y - d->yhat[i * d->kyhat + j];
-        s.sse += err * err;
-        s.sae += fabs(err);
+        double y = d->y[i * d->ky + j], err = y - d->yhat[i * d->kyhat + j], c = weight(d, i);
+        s.sse += c * err * err;
+        s.sae += c * fabs(err);
         s.max_abs = fmax(s.max_abs, fabs(err));
-        s.sst += (y - mean) * (y - mean);
+        s.sst += c * (y - mean) * (y - mean);
         if (q > 0)
-            s.lq += pow(fabs(err), q);
+            s.lq += c * pow(fabs(err), q);
     }
     return s;
 }
@@ -205,7 +219,7 @@ static int regression(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *
                        d->ky, dl_plural(d->ky),
                        d->kyhat);
     size_t k = d->ky;
-    double n = (double)d->n, mse = 0, rmse = 0, mae = 0, r2 = 0, max_err = 0, lq = 0;
+    double n = weight_sum(d), mse = 0, rmse = 0, mae = 0, r2 = 0, max_err = 0, lq = 0;
     int rc = 0;
     for (size_t j = 0; j < k && rc == 0; j++) {
         reg_sums s = regression_sums(d, j, o->q);
@@ -249,7 +263,7 @@ static int regression(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *
 /* =============================== ROC AUC =============================== */
 
 typedef struct scored {
-    double score;
+    double score, weight;
     int positive;
 } scored;
 
@@ -260,7 +274,7 @@ static int by_score_descending(const void *a, const void *b)
 }
 
 int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstride,
-               size_t n, double *auc, dl_err *e)
+               const double *w, size_t n, double *auc, dl_err *e)
 {
     scored *s = alloc_array(n, sizeof *s, "roc_auc", e);
     if (!s)
@@ -269,9 +283,10 @@ int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstr
     for (size_t i = 0; i < n; i++) {
         s[i].score = score[i * sstride];
         s[i].positive = y[i * ystride] == 1.0;
-        pos += s[i].positive;
+        s[i].weight = w ? w[i] : 1.0;
+        pos += s[i].positive ? s[i].weight : 0;
+        neg += s[i].positive ? 0 : s[i].weight;
     }
-    neg = (double)n - pos;
     if (pos == 0 || neg == 0) {
         free(s);
         *auc = NAN;
@@ -285,8 +300,8 @@ int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstr
         double tp0 = tp, fp0 = fp;
         size_t j = i;
         for (; j < n && s[j].score == s[i].score; j++) {
-            tp += s[j].positive;
-            fp += !s[j].positive;
+            tp += s[j].positive ? s[j].weight : 0;
+            fp += s[j].positive ? 0 : s[j].weight;
         }
         area += (fp - fp0) * (tp + tp0) / 2.0;
         i = j;
@@ -404,7 +419,7 @@ static void counts_from_cm(const mt_report *r, label_counts *c)
     size_t k = r->ncm;
     for (size_t t = 0; t < k; t++)
         for (size_t p = 0; p < k; p++) {
-            double v = (double)r->cm[t * k + p];
+            double v = r->cm[t * k + p];
             c->support[t] += v;
             if (t == p)
                 c->tp[t] += v;
@@ -419,14 +434,15 @@ static void counts_from_cm(const mt_report *r, label_counts *c)
 
 /* sklearn's log_loss of a single probability column: clip p to [eps, 1-eps],
  * then renormalise (1 - p, p). */
-static double binary_log_loss(const double *y, const double *p, size_t n, double eps)
+static double binary_log_loss(const mt_data *d, double eps)
 {
+    const double *y = d->y, *p = d->yhat;
     double sum = 0.0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < d->n; i++) {
         double pc = fmin(fmax(p[i], eps), 1.0 - eps), total = (1.0 - pc) + pc;
-        sum -= log((y[i] == 1.0 ? pc : 1.0 - pc) / total);
+        sum -= weight(d, i) * log((y[i] == 1.0 ? pc : 1.0 - pc) / total);
     }
-    return sum / (double)n;
+    return sum / weight_sum(d);
 }
 
 static int check_labels_binary(const char *name, const double *a, size_t n, dl_err *e)
@@ -449,20 +465,19 @@ static int binary(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
     if (rc || (rc = cm_alloc(r, labels01, 2, e)))
         return rc;
     for (size_t i = 0; i < d->n; i++)
-        r->cm[(size_t)d->y[i] * 2 + (d->yhat[i] >= o->threshold)]++;
-    double tn = (double)r->cm[0], fp = (double)r->cm[1], fn = (double)r->cm[2],
-           tp = (double)r->cm[3];
+        r->cm[(size_t)d->y[i] * 2 + (d->yhat[i] >= o->threshold)] += weight(d, i);
+    double tn = r->cm[0], fp = r->cm[1], fn = r->cm[2], tp = r->cm[3];
     prf m = prf_from(tp, fp, fn);
     double auc;
-    if ((rc = mt_roc_auc(d->y, 1, d->yhat, 1, d->n, &auc, e)))
+    if ((rc = mt_roc_auc(d->y, 1, d->yhat, 1, d->w, d->n, &auc, e)))
         return rc;
     if (isnan(auc))
         add_note(r, "roc_auc is undefined (NaN): y holds one class only");
-    rc = add_metric(r, e, (tp + tn) / (double)d->n, "accuracy");
+    rc = add_metric(r, e, (tp + tn) / weight_sum(d), "accuracy");
     rc = rc ? rc : add_metric(r, e, m.precision, "precision");
     rc = rc ? rc : add_metric(r, e, m.recall, "recall");
     rc = rc ? rc : add_metric(r, e, m.f1, "f1");
-    rc = rc ? rc : add_metric(r, e, binary_log_loss(d->y, d->yhat, d->n, o->eps), "log_loss");
+    rc = rc ? rc : add_metric(r, e, binary_log_loss(d, o->eps), "log_loss");
     rc = rc ? rc : add_metric(r, e, auc, "roc_auc");
     rc = rc ? rc : add_metric(r, e, o->threshold, "threshold");
     rc = rc ? rc : add_metric(r, e, tn, "tn");
@@ -528,11 +543,12 @@ static size_t label_index(const int64_t *labels, size_t count, int64_t v)
 
 /* sklearn's log_loss with labels 0..C-1: clip every probability, renormalise
  * each row, average -log of the true class's share. */
-static double multiclass_log_loss(const int64_t *truth, const double *p, size_t n, size_t k,
-                                  double eps)
+static double multiclass_log_loss(const mt_data *d, const int64_t *truth, double eps)
 {
+    const double *p = d->yhat;
+    size_t k = d->kyhat;
     double sum = 0.0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < d->n; i++) {
         double total = 0.0, mine = 0.0;
         for (size_t j = 0; j < k; j++) {
             double pc = fmin(fmax(p[i * k + j], eps), 1.0 - eps);
@@ -540,9 +556,9 @@ static double multiclass_log_loss(const int64_t *truth, const double *p, size_t 
             if ((int64_t)j == truth[i])
                 mine = pc;
         }
-        sum -= log(mine / total);
+        sum -= weight(d, i) * log(mine / total);
     }
-    return sum / (double)n;
+    return sum / weight_sum(d);
 }
 
 /* The truth as labels: a label column, or one-hot rows as wide as yhat. */
@@ -581,17 +597,17 @@ static int multiclass_metrics(const mt_data *d, const mt_opts *o, const int64_t 
     double correct = 0;
     for (size_t i = 0; i < d->n; i++) {
         size_t t = label_index(all, k, truth[i]), p = label_index(all, k, pred[i]);
-        r->cm[t * k + p]++;
-        correct += t == p;
+        r->cm[t * k + p] += weight(d, i);
+        correct += t == p ? weight(d, i) : 0;
     }
     label_counts c;
     if ((rc = counts_alloc(&c, k, e)))
         return rc;
     counts_from_cm(r, &c);
-    rc = add_metric(r, e, correct / (double)d->n, "accuracy");
+    rc = add_metric(r, e, correct / weight_sum(d), "accuracy");
     rc = rc ? rc : add_prf_averages(&c, r, e);
     if (rc == 0 && d->kyhat > 1)
-        rc = add_metric(r, e, multiclass_log_loss(truth, d->yhat, d->n, d->kyhat, o->eps),
+        rc = add_metric(r, e, multiclass_log_loss(d, truth, o->eps),
                         "log_loss");
     for (size_t l = 0; l < k && rc == 0; l++)
         rc = add_prf_of_label(&c, l, (long long)all[l], r, e);
@@ -622,16 +638,17 @@ static void multilabel_counts(const mt_data *d, double threshold, label_counts *
     *subset_correct = *wrong = 0;
     for (size_t i = 0; i < d->n; i++) {
         int row_ok = 1;
+        double w = weight(d, i);
         for (size_t j = 0; j < k; j++) {
             int t = d->y[i * k + j] == 1.0, p = d->yhat[i * k + j] >= threshold;
-            c->tp[j] += t && p;
-            c->fp[j] += !t && p;
-            c->fn[j] += t && !p;
-            c->support[j] += t;
+            c->tp[j] += t && p ? w : 0;
+            c->fp[j] += !t && p ? w : 0;
+            c->fn[j] += t && !p ? w : 0;
+            c->support[j] += t ? w : 0;
             row_ok &= t == p;
-            *wrong += t != p;
+            *wrong += t != p ? w : 0;
         }
-        *subset_correct += row_ok;
+        *subset_correct += row_ok ? w : 0;
     }
 }
 
@@ -644,12 +661,12 @@ static int multilabel_per_label(const mt_data *d, const label_counts *c, mt_repo
     for (size_t j = 0; j < k && rc == 0; j++) {
         double auc;
         if ((rc = add_prf_of_label(c, j, (long long)j, r, e)) ||
-            (rc = mt_roc_auc(d->y + j, k, d->yhat + j, k, d->n, &auc, e)))
+            (rc = mt_roc_auc(d->y + j, k, d->yhat + j, k, d->w, d->n, &auc, e)))
             break;
         if (isnan(auc))
             add_note(r, "roc_auc is undefined (NaN) for a label whose y holds one class only");
         *auc_macro += auc / (double)k;
-        double tn = (double)d->n - c->tp[j] - c->fp[j] - c->fn[j];
+        double tn = weight_sum(d) - c->tp[j] - c->fp[j] - c->fn[j];
         rc = add_metric(r, e, auc, "roc_auc[%zu]", j);
         rc = rc ? rc : add_metric(r, e, tn, "tn[%zu]", j);
         rc = rc ? rc : add_metric(r, e, c->fp[j], "fp[%zu]", j);
@@ -680,8 +697,8 @@ static int multilabel(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *
     mt_report per;
     mt_report_init(&per);
     rc = multilabel_per_label(d, &c, &per, &auc_macro, e);
-    rc = rc ? rc : add_metric(r, e, subset_correct / (double)d->n, "subset_accuracy");
-    rc = rc ? rc : add_metric(r, e, wrong / ((double)d->n * (double)d->ky), "hamming_loss");
+    rc = rc ? rc : add_metric(r, e, subset_correct / weight_sum(d), "subset_accuracy");
+    rc = rc ? rc : add_metric(r, e, wrong / (weight_sum(d) * (double)d->ky), "hamming_loss");
     rc = rc ? rc : add_prf_averages(&c, r, e);
     rc = rc ? rc : add_metric(r, e, auc_macro, "roc_auc_macro");
     rc = rc ? rc : add_metric(r, e, o->threshold, "threshold");
@@ -704,6 +721,8 @@ int mt_evaluate(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
         return dl_fail(e, DL_EDATA, "'y' or 'yhat' has no columns");
     int rc = check_finite("y", d->y, d->n, d->ky, e);
     rc = rc ? rc : check_finite("yhat", d->yhat, d->n, d->kyhat, e);
+    if (rc == 0 && !(weight_sum(d) > 0))
+        return dl_fail(e, DL_EDATA, "every row has weight 0");
     int task = o->task;
     if (rc == 0 && task == MT_AUTO)
         rc = mt_infer_task(d, &task, e);

@@ -17,7 +17,13 @@
  *               f1[j] support[j] roc_auc[j] tn[j] fp[j] fn[j] tp[j]
  *
  * Undefined values (ROC AUC when y holds one class only, which sklearn
- * refuses with an error) are NaN in the report, with a note saying why. */
+ * refuses with an error) are NaN in the report, with a note saying why.
+ *
+ * Sample weights (mt_data.w) weigh every metric as sklearn's sample_weight
+ * does: each row counts w_i times in the sums, means divide by sum w_i, the
+ * confusion matrix and tn/fp/fn/tp/support hold sums of weights, ROC AUC is
+ * the weighted trapezoid.  max_error, which sklearn weighs by nothing (it
+ * takes no sample_weight), is the largest error over every row. */
 #ifndef DL_METRICS_H
 #define DL_METRICS_H
 
@@ -42,10 +48,11 @@ typedef struct mt_opts {
 /* threshold 0.5, q 0, eps DBL_EPSILON, task MT_AUTO. */
 void mt_opts_defaults(mt_opts *o);
 
-/* Borrowed views of the two matrices. */
+/* Borrowed views of the two matrices and of the row weights. */
 typedef struct mt_data {
     const double *y, *yhat;
     size_t n, ky, kyhat;
+    const double *w; /* n weights, finite and >= 0; NULL: all 1 */
 } mt_data;
 
 #define MT_NAME_MAX 48
@@ -60,11 +67,12 @@ typedef struct mt_report {
     size_t n;
     mt_metric *items;
     size_t count, cap;
-    /* Classification: ncm x ncm counts, row = true label, column = predicted,
-     * labels in ascending order (sklearn's confusion_matrix). */
+    /* Classification: ncm x ncm counts (sums of weights), row = true label,
+     * column = predicted, labels in ascending order (sklearn's
+     * confusion_matrix). */
     size_t ncm;
     int64_t *cm_labels;
-    uint64_t *cm;
+    double *cm;
     char note[256]; /* why a value is NaN, or "" */
 } mt_report;
 
@@ -87,9 +95,9 @@ int mt_infer_task(const mt_data *d, int *task, dl_err *e);
 int mt_evaluate(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e);
 
 /* Binary ROC AUC of scores against 0/1 truth, read with strides (so a column
- * of a matrix works); ties count half, as sklearn's trapezoidal ROC area.
- * NaN when only one class is present. */
+ * of a matrix works), rows weighted by w (NULL: 1); ties count half, as
+ * sklearn's trapezoidal ROC area.  NaN when only one class is present. */
 int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstride,
-               size_t n, double *auc, dl_err *e);
+               const double *w, size_t n, double *auc, dl_err *e);
 
 #endif

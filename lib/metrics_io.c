@@ -27,10 +27,18 @@ int mio_tag_valid(const char *tag)
 
 /* ------------------------------- input ------------------------------- */
 
-/* Reads the tensors called want1 / want2 (want2 may be NULL) from a stream,
- * reassembling chunks and skipping every other record. */
-static int read_named(const char *path, const char *want1, const char *want2,
-                      dl_tensor_set *set, dl_err *e)
+/* 1 when name is one of want (a NULL-terminated list). */
+static int is_wanted(const char *name, const char *const *want)
+{
+    for (; *want; want++)
+        if (strcmp(name, *want) == 0)
+            return 1;
+    return 0;
+}
+
+/* Reads the tensors named in want from a stream, reassembling chunks and
+ * skipping every other record. */
+static int read_named(const char *path, const char *const *want, dl_tensor_set *set, dl_err *e)
 {
     st_reader *r;
     if (st_reader_open(&r, path, e))
@@ -38,8 +46,7 @@ static int read_named(const char *path, const char *want1, const char *want2,
     st_header h;
     int found, rc;
     while (!(rc = st_next_header(r, &h, &found, e)) && found) {
-        int wanted = strcmp(h.name, want1) == 0 || (want2 && strcmp(h.name, want2) == 0);
-        if (!wanted) {
+        if (!is_wanted(h.name, want)) {
             if ((rc = st_skip_payload(r, &h, e)) != 0)
                 break;
             continue;
@@ -70,7 +77,7 @@ static int as_f64_matrix(dl_tensor *t, const char *label, int *dtype, dl_err *e)
 
 typedef struct eval_input {
     dl_tensor_set in, truth;
-    dl_tensor *y, *yhat;
+    dl_tensor *y, *yhat, *w; /* w: the rows' weights, or NULL */
     const char *y_label, *yhat_label;
     int yhat_dtype;
 } eval_input;
@@ -80,12 +87,16 @@ static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
     const char *in_label = mo->input && strcmp(mo->input, "-") != 0 ? mo->input : "<stdin>";
     d->yhat_label = in_label;
     d->y_label = mo->truth ? mo->truth : in_label;
-    if (read_named(mo->input, "yhat", mo->truth ? NULL : "y", &d->in, e))
+    /* the weights travel with the truth */
+    static const char *const with_truth[] = {"yhat", "y", "w", NULL}, *const yhat_only[] = {
+        "yhat", NULL}, *const truth_only[] = {"y", "w", NULL};
+    if (read_named(mo->input, mo->truth ? yhat_only : with_truth, &d->in, e))
         return e->code;
-    if (mo->truth && read_named(mo->truth, "y", NULL, &d->truth, e))
+    if (mo->truth && read_named(mo->truth, truth_only, &d->truth, e))
         return e->code;
     d->yhat = dl_set_find(&d->in, "yhat");
     d->y = dl_set_find(mo->truth ? &d->truth : &d->in, "y");
+    d->w = dl_set_find(mo->truth ? &d->truth : &d->in, "w");
     if (!d->yhat)
         return dl_fail(e, DL_EDATA, "%s: no 'yhat' tensor (predictions, as dl-predict writes)",
                        in_label);
@@ -102,6 +113,13 @@ static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
                        (unsigned long long)d->y->shape[0],
                        dl_plural((unsigned long long)d->y->shape[0]),
                        (unsigned long long)d->yhat->shape[0]);
+    if (d->w && dl_tensor_as_weights(d->w, 0, e))
+        return dl_err_wrap(e, "%s: 'w'", d->y_label);
+    if (d->w && d->w->shape[0] != d->y->shape[0])
+        return dl_fail(e, DL_EDATA, "%s: 'y' has %llu row%s but 'w' has %llu", d->y_label,
+                       (unsigned long long)d->y->shape[0],
+                       dl_plural((unsigned long long)d->y->shape[0]),
+                       (unsigned long long)d->w->shape[0]);
     return 0;
 }
 
@@ -140,8 +158,10 @@ static void write_tsv(FILE *out, const mio_opts *mo, const mt_report *r)
         fputc('\t', out);
         mio_put_number(out, r->items[i].value, "nan");
     }
-    for (size_t i = 0; cm && i < k * k; i++)
-        fprintf(out, "\t%llu", (unsigned long long)r->cm[i]);
+    for (size_t i = 0; cm && i < k * k; i++) {
+        fputc('\t', out);
+        put_number(out, r->cm[i], "nan");
+    }
     fputc('\n', out);
 }
 
@@ -162,9 +182,11 @@ static void write_json(FILE *out, const mio_opts *mo, const mt_report *r)
         for (size_t i = 0; i < r->ncm; i++)
             fprintf(out, "%s%lld", i ? ", " : "", (long long)r->cm_labels[i]);
         fputs("], \"counts\": [", out);
-        for (size_t i = 0; i < r->ncm * r->ncm; i++)
-            fprintf(out, "%s%llu%s", i % r->ncm ? ", " : i ? "], [" : "[",
-                    (unsigned long long)r->cm[i], i + 1 == r->ncm * r->ncm ? "]" : "");
+        for (size_t i = 0; i < r->ncm * r->ncm; i++) {
+            fputs(i % r->ncm ? ", " : i ? "], [" : "[", out);
+            put_number(out, r->cm[i], "null");
+            fputs(i + 1 == r->ncm * r->ncm ? "]" : "", out);
+        }
         fputs("]}", out);
     }
     if (r->note[0])
@@ -225,7 +247,10 @@ static void write_confusion(FILE *out, const mt_report *r)
     for (size_t i = 0; i < k * k; i++) {
         if (i % k == 0)
             fprintf(out, "\n%8lld", (long long)r->cm_labels[i / k]);
-        fprintf(out, " %8llu", (unsigned long long)r->cm[i]);
+        if (r->cm[i] == floor(r->cm[i]) && r->cm[i] < 1e15) /* counts, or whole weights */
+            fprintf(out, " %8.0f", r->cm[i]);
+        else
+            fprintf(out, " %8.6g", r->cm[i]);
     }
     fputc('\n', out);
 }
@@ -267,7 +292,7 @@ int mio_evaluate(const mio_opts *mo, mt_report *r, dl_err *e)
         if (!mo->eps_given && d.yhat_dtype == DL_F32)
             mt.eps = FLT_EPSILON; /* sklearn: np.finfo(y_pred.dtype).eps */
         mt_data md = {d.y->data, d.yhat->data, (size_t)d.y->shape[0], (size_t)d.y->shape[1],
-                      (size_t)d.yhat->shape[1]};
+                      (size_t)d.yhat->shape[1], d.w ? d.w->data : NULL};
         rc = mt_evaluate(&md, &mt, r, e);
         if (rc)
             dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? d.y_label : d.yhat_label);

@@ -1,7 +1,8 @@
 /* metrics_io.h - dl-eval's input and output around lib/metrics.h.
  *
  * In: 'yhat' and 'y' from one stream (or 'y' from a second, the truth),
- * chunks reassembled, every other record skipped; both become N x K f64
+ * with the rows' weights 'w' when the stream of 'y' has them (sklearn's
+ * sample_weight), chunks reassembled, every other record skipped; both become N x K f64
  * matrices, and log-loss clipping follows yhat's stored dtype as sklearn's
  * np.finfo(y_pred.dtype).eps does unless an eps is given.
  * Out: the report as a table for people, or one TSV line (with a header to

@@ -159,3 +159,79 @@ fit_near() {
     [ "$status" -eq 1 ]
     [[ $output == *"every row has weight 0" ]]
 }
+
+# ---------------------------------- dl-eval ----------------------------------
+
+WFIX="$DL_TEST_ROOT/tests/fixtures/metrics_weighted"
+
+# eval_case NAME: dl-eval's TSV record of y, yhat and w equals sklearn's
+# sample_weight values (expected.tsv) to 1e-9, metric for metric.
+eval_case() {
+    local c=$WFIX/$1
+    { dl-tensor import --name y "$c/y.csv"; dl-tensor import --name yhat "$c/yhat.csv"
+      dl-tensor import --name w "$c/w.csv"; } > "$TMP/$1.dlt"
+    # shellcheck disable=SC2046
+    dl-eval --format tsv $(cat "$c/options") "$TMP/$1.dlt" > "$TMP/$1.tsv" || return 1
+    awk -F '\t' -v case="$1" '
+        NR == FNR { want[$1] = $2; n++; next }
+        FNR == 1 { for (i = 1; i <= NF; i++) col[i] = $i; next }
+        {
+            for (i = 3; i <= NF; i++) {
+                name = col[i]
+                if (name ~ /^cm\[/) continue
+                if (!(name in want)) { print case ": unexpected " name; bad = 1; continue }
+                g = $i; w = want[name]; seen++
+                d = g - w; if (d < 0) d = -d
+                if (d > 1e-9 || g == "nan") { print case ": " name " = " g ", sklearn " w; bad = 1 }
+            }
+        }
+        END { if (seen != n) { print case ": " seen " metrics, sklearn has " n; bad = 1 }
+              exit bad }' "$c/expected.tsv" "$TMP/$1.tsv"
+}
+
+@test "dl-eval with 'w': every metric is scikit-learn's with sample_weight" {
+    for c in reg_single reg_multi bin_ties mc_probs mc_labels ml_probs; do
+        run eval_case $c
+        echo "$output"
+        [ "$status" -eq 0 ]
+    done
+}
+
+@test "dl-eval with 'w': the confusion matrix holds sums of weights; w comes with the truth" {
+    c=$WFIX/mc_probs
+    dl-tensor import --name yhat "$c/yhat.csv" > "$TMP/p.dlt"
+    { dl-tensor import --name y "$c/y.csv"; dl-tensor import --name w "$c/w.csv"; } > "$TMP/t.dlt"
+    dl-eval --format json --truth "$TMP/t.dlt" "$TMP/p.dlt" > "$TMP/r.json"
+    sed 's/.*"counts": \[\[//; s/\]\]}.*//; s/\], \[/\n/g; s/, /,/g' "$TMP/r.json" > "$TMP/cm.csv"
+    numbers_near "$TMP/cm.csv" "$c/cm.csv" 1e-12
+    # the weights of a --truth file are not looked for in the predictions
+    cat "$TMP/p.dlt" <(dl-tensor import --name w "$c/w.csv") > "$TMP/pw.dlt"
+    dl-tensor import --name y "$c/y.csv" > "$TMP/t1.dlt"
+    dl-eval --format tsv --truth "$TMP/t1.dlt" "$TMP/pw.dlt" > "$TMP/a.tsv"
+    dl-eval --format tsv --truth "$TMP/t1.dlt" "$TMP/p.dlt" > "$TMP/b.tsv"
+    cmp "$TMP/a.tsv" "$TMP/b.tsv"
+    run dl-eval --truth "$TMP/t.dlt" "$TMP/p.dlt"
+    [[ $output == *"confusion matrix"* ]]
+    [[ $output == *"9.48903"* ]]
+}
+
+@test "dl-eval: bad weights are exit 1 naming the row" {
+    printf '1\n2\n3\n' | dl-tensor import --name y > "$TMP/y.dlt"
+    printf '1\n2\n4\n' | dl-tensor import --name yhat > "$TMP/p.dlt"
+    printf '1\n-1\n1\n' | dl-tensor import --name w > "$TMP/neg.dlt"
+    run dl-eval < <(cat "$TMP/y.dlt" "$TMP/p.dlt" "$TMP/neg.dlt")
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: <stdin>: 'w': row 2: weight -1 is negative" ]
+    printf '1\nnan\n1\n' | dl-tensor import --allow-nonfinite --name w > "$TMP/nan.dlt"
+    run dl-eval < <(cat "$TMP/y.dlt" "$TMP/p.dlt" "$TMP/nan.dlt")
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: <stdin>: 'w': row 2: weight is NaN (weights must be finite and >= 0)" ]
+    printf '1\n1\n' | dl-tensor import --name w > "$TMP/short.dlt"
+    run dl-eval < <(cat "$TMP/y.dlt" "$TMP/p.dlt" "$TMP/short.dlt")
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: <stdin>: 'y' has 3 rows but 'w' has 2" ]
+    printf '0\n0\n0\n' | dl-tensor import --name w > "$TMP/zero.dlt"
+    run dl-eval < <(cat "$TMP/y.dlt" "$TMP/p.dlt" "$TMP/zero.dlt")
+    [ "$status" -eq 1 ]
+    [[ $output == *"every row has weight 0" ]]
+}

@@ -71,7 +71,7 @@ static void check_fixture(const fixture *f, int force_task)
     o.q = f->q;
     o.eps = f->eps;
     o.task = force_task ? mt_task_parse(f->task) : MT_AUTO;
-    mt_data d = {f->y, f->yhat, f->n, f->ky, f->kyhat};
+    mt_data d = {f->y, f->yhat, f->n, f->ky, f->kyhat, NULL};
     mt_report r;
     mt_report_init(&r);
     dl_err e = {0};
@@ -128,7 +128,7 @@ static int eval_simple(const double *y, const double *yhat, size_t n, size_t ky,
     mt_opts o;
     mt_opts_defaults(&o);
     o.task = task;
-    mt_data d = {y, yhat, n, ky, kyhat};
+    mt_data d = {y, yhat, n, ky, kyhat, NULL};
     return mt_evaluate(&d, &o, r, e);
 }
 
@@ -171,10 +171,10 @@ static void test_infers_tasks(void)
         mt_data d;
         int task;
     } cases[] = {
-        {{y01, p, 3, 1, 1}, MT_BINARY},       {{y3, lab, 3, 1, 1}, MT_MULTICLASS},
-        {{y3, p, 3, 1, 1}, MT_REGRESSION},    {{yreal, lab, 3, 1, 1}, MT_REGRESSION},
-        {{onehot, p2, 2, 2, 2}, MT_MULTICLASS}, {{multi, p2, 2, 2, 2}, MT_MULTILABEL},
-        {{p2, p2, 2, 2, 2}, MT_REGRESSION},   {{y01, p2, 2, 1, 2}, MT_MULTICLASS},
+        {{y01, p, 3, 1, 1, NULL}, MT_BINARY},       {{y3, lab, 3, 1, 1, NULL}, MT_MULTICLASS},
+        {{y3, p, 3, 1, 1, NULL}, MT_REGRESSION},    {{yreal, lab, 3, 1, 1, NULL}, MT_REGRESSION},
+        {{onehot, p2, 2, 2, 2, NULL}, MT_MULTICLASS}, {{multi, p2, 2, 2, 2, NULL}, MT_MULTILABEL},
+        {{p2, p2, 2, 2, 2, NULL}, MT_REGRESSION},   {{y01, p2, 2, 1, 2, NULL}, MT_MULTICLASS},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int task = -1;
@@ -194,10 +194,10 @@ static void test_roc_auc_ties(void)
 {
     dl_err e = {0};
     double y[] = {0, 1, 0, 1}, s[] = {0.5, 0.5, 0.2, 0.9}, auc;
-    CHECK(mt_roc_auc(y, 1, s, 1, 4, &auc, &e) == 0);
+    CHECK(mt_roc_auc(y, 1, s, 1, NULL, 4, &auc, &e) == 0);
     CHECK_NEAR(auc, (1 + 1 + 0.5 + 1) / 4.0, 1e-15);
     double all0[] = {0, 0, 0, 0};
-    CHECK(mt_roc_auc(all0, 1, s, 1, 4, &auc, &e) == 0);
+    CHECK(mt_roc_auc(all0, 1, s, 1, NULL, 4, &auc, &e) == 0);
     CHECK(isnan(auc));
 }
 
@@ -229,7 +229,7 @@ static void test_confusion_matrix_layout(void)
     CHECK(r.ncm == 3);
     CHECK(r.ncm == 3 && r.cm_labels[0] == 0 && r.cm_labels[1] == 2 && r.cm_labels[2] == 7);
     /* rows: truth 0, 2, 7; columns: predicted 0, 2, 7 */
-    uint64_t want[] = {0, 1, 0, 1, 1, 0, 0, 0, 1};
+    double want[] = {0, 1, 0, 1, 1, 0, 0, 0, 1};
     for (size_t i = 0; r.cm && i < 9; i++)
         CHECK(r.cm[i] == want[i]);
     mt_report_free(&r);

@@ -30,7 +30,7 @@ static void test_tsv_and_json_records(void)
     o.ntags = 1;
     o.header = 1;
     mt_report_init(&r);
-    mt_data d = {y, yhat, 3, 1, 1};
+    mt_data d = {y, yhat, 3, 1, 1, NULL};
     CHECK(mt_evaluate(&d, &o.mt, &r, &e) == 0);
     FILE *f = tmpfile();
     o.format = MIO_TSV;
