@@ -446,6 +446,11 @@ double cm_weight_at(const dl_tensor *w, uint64_t i)
 
 int cm_weights_check(const dl_tensor *w, uint64_t rows, dl_err *e)
 {
+    return cm_weights_check_chunk(w, rows, 0, e);
+}
+
+int cm_weights_check_chunk(const dl_tensor *w, uint64_t rows, uint64_t first, dl_err *e)
+{
     if (!dl_dtype_is_float(w->dtype))
         return dl_fail(e, DL_EDATA, "'%s' is %s; weights are floats", w->name,
                        dl_dtype_name(w->dtype));
@@ -462,10 +467,10 @@ int cm_weights_check(const dl_tensor *w, uint64_t rows, dl_err *e)
         double v = cm_weight_at(w, i);
         if (isnan(v))
             return dl_fail(e, DL_EDATA, "'%s': row %llu: the weight is missing (NaN)", w->name,
-                           (unsigned long long)i + 1);
+                           (unsigned long long)(first + i + 1));
         if (!isfinite(v) || v < 0)
             return dl_fail(e, DL_EDATA, "'%s': row %llu: weight %g %s", w->name,
-                           (unsigned long long)i + 1, v,
+                           (unsigned long long)(first + i + 1), v,
                            v < 0 ? "is negative" : "is not finite");
     }
     return 0;

@@ -123,6 +123,9 @@ int cm_check_missing(const dl_tensor *t, const cm_names *names, uint64_t first_r
 /* Checks a `w` record for a data set of `rows` rows: float, N x 1 or rank 1,
  * N == rows, every weight finite and >= 0.  DL_EDATA names the row. */
 int cm_weights_check(const dl_tensor *w, uint64_t rows, dl_err *e);
+/* The same for one chunk of a `w` record whose first row is row `first`
+ * (0-based) of the data set: messages count rows from first + 1. */
+int cm_weights_check_chunk(const dl_tensor *w, uint64_t rows, uint64_t first, dl_err *e);
 /* Weight of row i of a checked `w`. */
 double cm_weight_at(const dl_tensor *w, uint64_t i);
 

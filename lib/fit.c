@@ -65,6 +65,15 @@ static int check_chunk(dl_tensor *t, uint64_t first, dl_err *e)
     return 0;
 }
 
+/* A chunk of w: checked (rows named from first + 1), as an f64 column. */
+static int check_weights_chunk(dl_tensor *t, uint64_t first, dl_err *e)
+{
+    return cm_weights_check_chunk(t, t->rank ? t->shape[0] : 0, first, e) ||
+                   dl_tensor_as_matrix(t, e) || dl_tensor_convert(t, DL_F64, e)
+               ? e->code
+               : 0;
+}
+
 static int append_chunk(dl_tensor *pending, dl_tensor *t, dl_err *e)
 {
     if (!pending->data) {
@@ -157,7 +166,7 @@ static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
         return e->code;
     if (st_read_payload(in->r, h, &t, e))
         return e->code;
-    int rc = is_w ? dl_tensor_as_weights(&t, *seen, e) : is_x ? x_missing(in, &t, *seen, e) : 0;
+    int rc = is_w ? check_weights_chunk(&t, *seen, e) : is_x ? x_missing(in, &t, *seen, e) : 0;
     if (!rc && !is_w)
         rc = check_chunk(&t, *seen, e);
     if (!rc) {

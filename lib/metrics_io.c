@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "colmeta.h"
 #include "numtext.h"
 #include "stream.h"
 #include "tensor.h"
@@ -113,13 +114,16 @@ static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
                        (unsigned long long)d->y->shape[0],
                        dl_plural((unsigned long long)d->y->shape[0]),
                        (unsigned long long)d->yhat->shape[0]);
-    if (d->w && dl_tensor_as_weights(d->w, 0, e))
-        return dl_err_wrap(e, "%s: 'w'", d->y_label);
-    if (d->w && d->w->shape[0] != d->y->shape[0])
+    if (!d->w)
+        return 0;
+    if (d->w->rank >= 1 && d->w->shape[0] != d->y->shape[0])
         return dl_fail(e, DL_EDATA, "%s: 'y' has %llu row%s but 'w' has %llu", d->y_label,
                        (unsigned long long)d->y->shape[0],
                        dl_plural((unsigned long long)d->y->shape[0]),
                        (unsigned long long)d->w->shape[0]);
+    if (cm_weights_check(d->w, d->y->shape[0], e) || dl_tensor_as_matrix(d->w, e) ||
+        dl_tensor_convert(d->w, DL_F64, e))
+        return dl_err_wrap(e, "%s", d->y_label);
     return 0;
 }
 

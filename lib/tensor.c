@@ -297,27 +297,6 @@ int64_t dl_tensor_find_nonfinite(const dl_tensor *t)
     return -1;
 }
 
-int dl_tensor_as_weights(dl_tensor *t, uint64_t first, dl_err *e)
-{
-    if (t->rank == 2 && t->shape[1] != 1)
-        return dl_fail(e, DL_EDATA, "weights must be one column, not %llu",
-                       (unsigned long long)t->shape[1]);
-    if (t->rank == 0 || t->rank > 2)
-        return dl_fail(e, DL_EDATA, "weights must be N or N x 1, not of rank %d", t->rank);
-    if (dl_tensor_as_matrix(t, e) || dl_tensor_convert(t, DL_F64, e))
-        return e->code;
-    const double *c = t->data;
-    for (uint64_t i = 0; i < t->shape[0]; i++)
-        if (!(c[i] >= 0) || isinf(c[i])) {
-            unsigned long long row = (unsigned long long)(first + i + 1);
-            if (c[i] < 0 && !isinf(c[i]))
-                return dl_fail(e, DL_EDATA, "row %llu: weight %.17g is negative", row, c[i]);
-            return dl_fail(e, DL_EDATA, "row %llu: weight is %s (weights must be finite and "
-                                        ">= 0)", row, isnan(c[i]) ? "NaN" : "infinite");
-        }
-    return 0;
-}
-
 void dl_tensor_describe(const dl_tensor *t, char *buf, size_t len)
 {
     int used = snprintf(buf, len, "%s %s [", t->name, dl_dtype_name(t->dtype));

@@ -58,10 +58,6 @@ int dl_tensor_append_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e);
 /* Views a rank-1 tensor as N x 1 and a rank-0 as 1 x 1; rank-2 unchanged.
  * Higher ranks are an error naming the tensor. */
 int dl_tensor_as_matrix(dl_tensor *t, dl_err *e);
-/* Sample weights (the 'w' record, dl-stream(5)): t, rank 1 (N) or N x 1,
- * becomes an f64 N x 1 matrix whose values must be finite and >= 0; an
- * error names the row, counted from first + 1 (t is one chunk of many). */
-int dl_tensor_as_weights(dl_tensor *t, uint64_t first, dl_err *e);
 /* First index of a NaN or Inf in a float tensor, or -1. */
 int64_t dl_tensor_find_nonfinite(const dl_tensor *t);
 /* "x f64 [100, 3]" for messages. */

@@ -132,19 +132,19 @@ fit_near() {
     cat "$TMP/neg.dlt" "$TMP/xy.dlt" > "$TMP/in.dlt"
     run dl-lstsq "$TMP/in.dlt"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-lstsq: $TMP/in.dlt: record 1 ('w'): row 2: weight -2 is negative" ]
+    [ "$output" = "dl-lstsq: $TMP/in.dlt: record 1 ('w'): 'w': row 2: weight -2 is negative" ]
     printf '1\n1\nnan\n' | dl-tensor import --allow-nonfinite --name w > "$TMP/nan.dlt"
     run dl-lstsq < <(cat "$TMP/xy.dlt" "$TMP/nan.dlt")
     [ "$status" -eq 1 ]
-    [[ $output == "dl-lstsq: "*"record 3 ('w'): row 3: weight is NaN (weights must be finite and >= 0)" ]]
+    [[ $output == "dl-lstsq: "*"record 3 ('w'): 'w': row 3: the weight is missing (NaN)" ]]
     printf 'inf\n1\n1\n' | dl-tensor import --allow-nonfinite --name w > "$TMP/inf.dlt"
     run dl-lstsq < <(cat "$TMP/inf.dlt" "$TMP/xy.dlt")
     [ "$status" -eq 1 ]
-    [[ $output == *"record 1 ('w'): row 1: weight is infinite"* ]]
+    [[ $output == *"record 1 ('w'): 'w': row 1: weight inf is not finite"* ]]
     printf '1,1\n1,1\n1,1\n' | dl-tensor import --name w > "$TMP/two.dlt"
     run dl-lstsq < <(cat "$TMP/two.dlt" "$TMP/xy.dlt")
     [ "$status" -eq 1 ]
-    [[ $output == *"record 1 ('w'): weights must be one column, not 2" ]]
+    [[ $output == *"record 1 ('w'): 'w' has 2 columns; weights are N x 1" ]]
     printf '1\n1\n' | dl-tensor import --name w > "$TMP/short.dlt"
     run dl-lstsq < <(cat "$TMP/short.dlt" "$TMP/xy.dlt")
     [ "$status" -eq 1 ]
@@ -225,7 +225,7 @@ eval_case() {
     printf '1\nnan\n1\n' | dl-tensor import --allow-nonfinite --name w > "$TMP/nan.dlt"
     run dl-eval < <(cat "$TMP/y.dlt" "$TMP/p.dlt" "$TMP/nan.dlt")
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-eval: <stdin>: 'w': row 2: weight is NaN (weights must be finite and >= 0)" ]
+    [ "$output" = "dl-eval: <stdin>: 'w': row 2: the weight is missing (NaN)" ]
     printf '1\n1\n' | dl-tensor import --name w > "$TMP/short.dlt"
     run dl-eval < <(cat "$TMP/y.dlt" "$TMP/p.dlt" "$TMP/short.dlt")
     [ "$status" -eq 1 ]

@@ -277,6 +277,9 @@ static void test_weights(void)
     v[1] = INFINITY;
     CHECK(cm_weights_check(&w, 3, &e) == DL_EDATA);
     CHECK_STR(e.msg, "'w': row 2: weight inf is not finite");
+    /* a chunk whose rows start at row 11 of the data set */
+    CHECK(cm_weights_check_chunk(&w, 3, 10, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "'w': row 12: weight inf is not finite");
     dl_tensor_free(&w);
     CHECK(dl_tensor_alloc2(&w, "w", DL_F64, 3, 2, &e) == 0);
     CHECK(cm_weights_check(&w, 3, &e) == DL_EDATA);
