@@ -26,6 +26,8 @@ static void usage(void)
            "standard input when DATA is a file) on the records x and y of the stream\n"
            "DATA (default: standard input) and write the checkpoint (the effective spec,\n"
            "the best epoch's weights, the training state) to standard output or -o FILE.\n"
+           "A record w in DATA weighs the rows' losses (the weighted mean), as does\n"
+           "training.class_weight (balanced or {class: weight}) in the spec.\n"
            "One line per epoch goes to standard error.  Started by mpirun or srun, the\n"
            "processes train one network together, each on its share of DATA's rows\n"
            "(see dl-train(1), DATA-PARALLEL TRAINING).\n"

@@ -165,16 +165,42 @@ static double residual_loss(const nn_loss *l, const float *a, const float *y, si
 }
 
 /* Binary cross-entropy on logits: max(z, 0) - z y + log(1 + exp(-|z|)). */
+static double bce_point(double z, double y) { return (z > 0 ? z : 0.0) - z * y + log1p(exp(-fabs(z))); }
+
 static double bce_logits(const float *z, const float *p, const float *y, size_t n, float *d)
 {
     double sum = 0.0, inv = 1.0 / (double)n;
     for (size_t i = 0; i < n; i++) {
-        double zi = z[i];
-        sum += (zi > 0 ? zi : 0.0) - zi * y[i] + log1p(exp(-fabs(zi)));
+        sum += bce_point(z[i], y[i]);
         if (d)
             d[i] = (float)(((double)p[i] - y[i]) * inv);
     }
     return sum * inv;
+}
+
+/* The elementwise losses (residuals, bce on logits) with row weights:
+ * sum_i w_i mean_j l_ij / norm over rows of k elements. */
+static double weighted_rows(const nn_loss *l, const nn_layer *L, const float *y, size_t rows,
+                            const float *w, double norm, float *d)
+{
+    size_t k = L->out;
+    int logits = l->kind == NN_LOSS_BCE || l->kind == NN_LOSS_MLBCE;
+    double sum = 0.0, g;
+    for (size_t r = 0; r < rows; r++) {
+        double row = 0.0, c = (w ? (double)w[r] : 1.0) / (norm * (double)k);
+        for (size_t j = r * k; j < (r + 1) * k; j++) {
+            if (logits) {
+                row += bce_point(L->z[j], y[j]);
+                g = (double)L->a[j] - y[j];
+            } else {
+                row += point_loss(l, (double)L->a[j] - (double)y[j], &g);
+            }
+            if (d)
+                d[j] = (float)(g * c);
+        }
+        sum += (w ? (double)w[r] : 1.0) * row / (double)k;
+    }
+    return sum / norm;
 }
 
 /* Cross-entropy of one row of logits z against target probabilities y
@@ -205,19 +231,22 @@ static double ce_row(const float *z, const float *p, const float *y, size_t cls,
     return loss;
 }
 
-static int ce_loss(const nn_net *net, const float *y, size_t y_cols, float *d, double *loss,
-                   dl_err *e)
+/* Rows weighted by w (NULL: 1), normalized by norm. */
+static int ce_loss(const nn_net *net, const float *y, size_t y_cols, const float *w, double norm,
+                   float *d, double *loss, dl_err *e)
 {
     const nn_layer *L = &net->layers[net->n_layers - 1];
     size_t k = L->out, rows = net->batch, cls = 0;
-    double inv = 1.0 / (double)rows, sum = 0.0;
+    double inv = 1.0 / norm, sum = 0.0;
     for (size_t r = 0; r < rows; r++) {
         const float *yr = y + r * y_cols;
         if (y_cols == 1 && !label_of(yr[0], k, &cls))
             return dl_fail(e, DL_EDATA, "row %zu of the batch: label %.9g is not a class in 0..%zu",
                            r + 1, (double)yr[0], k - 1);
-        sum += ce_row(L->z + r * k, L->a + r * k, y_cols == 1 ? NULL : yr, cls, k, inv,
-                      d ? d + r * k : NULL);
+        double c = w ? (double)w[r] : 1.0;
+        double row = ce_row(L->z + r * k, L->a + r * k, y_cols == 1 ? NULL : yr, cls, k,
+                            w ? c * inv : inv, d ? d + r * k : NULL);
+        sum += w ? c * row : row;
     }
     *loss = sum * inv;
     return 0;
@@ -226,6 +255,12 @@ static int ce_loss(const nn_net *net, const float *y, size_t y_cols, float *d, d
 int nn_loss_eval(const nn_loss *l, nn_net *net, const float *y, size_t y_cols, int want_grad,
                  double *loss, dl_err *e)
 {
+    return nn_loss_eval_weighted(l, net, y, y_cols, NULL, (double)net->batch, want_grad, loss, e);
+}
+
+int nn_loss_eval_weighted(const nn_loss *l, nn_net *net, const float *y, size_t y_cols,
+                          const float *w, double norm, int want_grad, double *loss, dl_err *e)
+{
     if (nn_loss_check(l, net, y_cols, e))
         return e->code;
     if (net->batch == 0)
@@ -233,12 +268,17 @@ int nn_loss_eval(const nn_loss *l, nn_net *net, const float *y, size_t y_cols, i
     nn_layer *L = &net->layers[net->n_layers - 1];
     size_t n = net->batch * L->out;
     float *d = want_grad ? L->dz : NULL;
+    int plain = !w && norm == (double)net->batch; /* the mean over the batch */
     switch (l->kind) {
-    case NN_LOSS_CE: return ce_loss(net, y, y_cols, d, loss, e);
+    case NN_LOSS_CE: return ce_loss(net, y, y_cols, w, norm, d, loss, e);
     case NN_LOSS_BCE:
-    case NN_LOSS_MLBCE: *loss = bce_logits(L->z, L->a, y, n, d); return 0;
+    case NN_LOSS_MLBCE:
+        *loss = plain ? bce_logits(L->z, L->a, y, n, d) : weighted_rows(l, L, y, net->batch, w,
+                                                                        norm, d);
+        return 0;
     default:
-        *loss = residual_loss(l, L->a, y, n, d);
+        *loss = plain ? residual_loss(l, L->a, y, n, d)
+                      : weighted_rows(l, L, y, net->batch, w, norm, d);
         if (d)
             activ_backward(L->activ, L->param, L->z, L->a, d, net->batch, L->out);
         return 0;

@@ -204,6 +204,14 @@ int nn_loss_check_targets(const nn_loss *l, const nn_net *net, const float *y, s
  * loss that does not fit (nn_loss_check); DL_EUSAGE before any forward pass. */
 int nn_loss_eval(const nn_loss *l, nn_net *net, const float *y, size_t y_cols, int want_grad,
                  double *loss, dl_err *e);
+/* The same with row weights w [batch] (NULL: all 1): *loss = sum_i w_i
+ * l_i / norm, l_i row i's loss (the mean over its elements for the
+ * elementwise losses), and dz its gradient.  norm = sum_i w_i is PyTorch's
+ * weighted mean (CrossEntropyLoss with class weights: sum w_i l_i / sum
+ * w_i); w NULL and norm = batch is nn_loss_eval, bit for bit; norm = 1
+ * gives the weighted sum (a share of a batch whose norm is summed later). */
+int nn_loss_eval_weighted(const nn_loss *l, nn_net *net, const float *y, size_t y_cols,
+                          const float *w, double norm, int want_grad, double *loss, dl_err *e);
 
 /* ------------------------------ diagnostics ------------------------------ */
 typedef struct nn_layer_stats {

@@ -5,14 +5,19 @@
 
 #include "stream.h"
 
-static int is_rows(const char *name) { return !strcmp(name, "x") || !strcmp(name, "y"); }
+static int is_rows(const char *name)
+{
+    return !strcmp(name, "x") || !strcmp(name, "y") || !strcmp(name, "w");
+}
 
-/* Pass one: the row counts of x and y, from the headers alone. */
+/* Pass one: the row counts of x and y (and w, the optional weights), from
+ * the headers alone. */
 static int count_rows(const char *path, uint64_t *x_rows, uint64_t *y_rows, dl_err *e)
 {
     st_reader *r;
     st_header h;
-    int have_x = 0, have_y = 0, found, rc;
+    int have_x = 0, have_y = 0, have_w = 0, found, rc;
+    uint64_t w_rows = 0;
     *x_rows = *y_rows = 0;
     if (st_reader_open(&r, path, e))
         return e->code;
@@ -28,6 +33,9 @@ static int count_rows(const char *path, uint64_t *x_rows, uint64_t *y_rows, dl_e
         } else if (!strcmp(h.name, "y")) {
             *y_rows += h.shape[0];
             have_y = 1;
+        } else if (!strcmp(h.name, "w")) {
+            w_rows += h.shape[0];
+            have_w = 1;
         }
         if ((rc = st_seek_payload(r, &h, e)))
             break;
@@ -44,6 +52,10 @@ static int count_rows(const char *path, uint64_t *x_rows, uint64_t *y_rows, dl_e
         return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", path,
                        (unsigned long long)*x_rows, dl_plural((unsigned long long)*x_rows),
                        (unsigned long long)*y_rows);
+    if (have_w && w_rows != *x_rows)
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'w' has %llu", path,
+                       (unsigned long long)*x_rows, dl_plural((unsigned long long)*x_rows),
+                       (unsigned long long)w_rows);
     return 0;
 }
 
@@ -74,12 +86,15 @@ static int read_share(const char *path, uint64_t first, uint64_t end, dl_tensor_
 {
     st_reader *r;
     st_header h;
-    uint64_t at_x = 0, at_y = 0;
+    uint64_t at_x = 0, at_y = 0, at_w = 0;
     int found, rc;
     if (st_reader_open(&r, path, e))
         return e->code;
     while (!(rc = st_next_header(r, &h, &found, e)) && found) {
-        uint64_t *at = !strcmp(h.name, "x") ? &at_x : !strcmp(h.name, "y") ? &at_y : NULL;
+        uint64_t *at = !strcmp(h.name, "x")   ? &at_x
+                       : !strcmp(h.name, "y") ? &at_y
+                       : !strcmp(h.name, "w") ? &at_w
+                                              : NULL;
         uint64_t lo = at ? *at : 0, hi = at ? *at + h.shape[0] : 0;
         if (at)
             *at = hi;

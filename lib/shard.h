@@ -2,7 +2,8 @@
  *
  * In a data-parallel run each of `parts` processes reads only part `part`
  * of the rows of a data set that all of them can see: the balanced
- * contiguous range [first, first + count) of the rows of `x` and `y`
+ * contiguous range [first, first + count) of the rows of `x` and `y` (and
+ * of the weights `w`, when the data has them)
  * (rows * part / parts, rounded so that shares differ by at most one row).
  * A first pass reads the record headers, seeking past every payload; the
  * second reads only the chunks that overlap the share (cutting the two at

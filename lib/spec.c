@@ -441,6 +441,45 @@ static int parse_validation(const sn_node *v, dl_spec *s, dl_err *e)
     return 0;
 }
 
+/* training.class_weight: `balanced`, `none`, or a map {class: weight} with
+ * 0-based integer classes, kept in increasing order. */
+static int parse_class_weight(const sn_node *v, dl_spec *s, dl_err *e)
+{
+    const char *path = "training.class_weight";
+    if (v->kind == SN_SCALAR && !v->quoted &&
+        (strcmp(v->text, "balanced") == 0 || strcmp(v->text, "none") == 0)) {
+        s->class_weight = strcmp(v->text, "balanced") == 0 ? SPEC_CW_BALANCED : SPEC_CW_NONE;
+        s->n_class_weights = 0;
+        return 0;
+    }
+    if (v->kind != SN_MAP)
+        return sn_error(v, e, "%s: expected balanced, none or a map {class: weight}", path);
+    if (v->n > SPEC_CLASS_WEIGHTS_MAX)
+        return sn_error(v, e, "%s: %zu classes are more than %d", path, v->n,
+                        SPEC_CLASS_WEIGHTS_MAX);
+    s->class_weight = SPEC_CW_GIVEN;
+    s->n_class_weights = 0;
+    for (size_t k = 0; k < v->n; k++) {
+        uint64_t cls;
+        double w;
+        if (get_u64(v->keys[k], "training.class_weight: a class", 0, UINT32_MAX, &cls, e) ||
+            get_ranged(v->vals[k], path, 0, 0, INFINITY, "a finite weight >= 0", &w, e))
+            return e->code;
+        size_t at = s->n_class_weights;
+        while (at > 0 && s->cw_class[at - 1] > cls)
+            at--;
+        if (at > 0 && s->cw_class[at - 1] == cls)
+            return sn_error(v->keys[k], e, "%s: class %llu is given twice", path,
+                            (unsigned long long)cls);
+        memmove(s->cw_class + at + 1, s->cw_class + at, (s->n_class_weights - at) * sizeof cls);
+        memmove(s->cw_weight + at + 1, s->cw_weight + at, (s->n_class_weights - at) * sizeof w);
+        s->cw_class[at] = cls;
+        s->cw_weight[at] = w;
+        s->n_class_weights++;
+    }
+    return 0;
+}
+
 /* training.batch_size: a number of rows, or `full` for full-batch training. */
 static int parse_batch_size(const sn_node *v, dl_spec *s, dl_err *e)
 {
@@ -471,9 +510,11 @@ static int parse_training(const sn_node *n, dl_spec *s, dl_err *e)
             rc = parse_validation(v, s, e);
         else if (strcmp(key, "early_stopping") == 0)
             rc = parse_early_stopping(v, s, e);
+        else if (strcmp(key, "class_weight") == 0)
+            rc = parse_class_weight(v, s, e);
         else
             rc = unknown_key(n->keys[k], "training", "epochs, batch_size, shuffle, seed, "
-                             "validation, early_stopping", e);
+                             "validation, early_stopping, class_weight", e);
         if (rc)
             return rc;
     }
@@ -535,6 +576,12 @@ static int spec_check(dl_spec *s, const spec_ctx *c, const char *label, dl_err *
                             "only", i + 1);
     if (check_output(s, c, e))
         return e->code;
+    if (s->class_weight != SPEC_CW_NONE && s->loss.kind != NN_LOSS_CE &&
+        s->loss.kind != NN_LOSS_BCE)
+        return c->loss ? sn_error(c->loss, e, "training.class_weight goes with loss ce or "
+                                               "bce, not %s", nn_loss_name(s->loss.kind))
+                       : dl_fail(e, DL_EDATA, "%s: training.class_weight goes with loss ce or "
+                                              "bce, not %s", label, nn_loss_name(s->loss.kind));
     if (s->sched.kind == SCHED_COSINE && !c->have_t_max)
         s->sched.t_max = s->epochs;
     if (opt_config_check(&s->opt, e) || opt_schedule_check(&s->sched, e))
@@ -737,6 +784,15 @@ static void format_training(dl_str *b, const dl_spec *s)
         dl_str_printf(b, "  validation: %s\n", num(s->validation, n1));
     dl_str_printf(b, "  early_stopping: {patience: %llu, min_delta: %s}\n",
               (unsigned long long)s->patience, num(s->min_delta, n1));
+    if (s->class_weight == SPEC_CW_BALANCED)
+        dl_str_printf(b, "  class_weight: balanced\n");
+    else if (s->class_weight == SPEC_CW_GIVEN) {
+        dl_str_printf(b, "  class_weight: {");
+        for (size_t i = 0; i < s->n_class_weights; i++)
+            dl_str_printf(b, "%s%llu: %s", i ? ", " : "", (unsigned long long)s->cw_class[i],
+                          num(s->cw_weight[i], n1));
+        dl_str_printf(b, "}\n");
+    }
 }
 
 int spec_format(const dl_spec *s, char **text, size_t *len, dl_err *e)

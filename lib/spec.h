@@ -22,6 +22,9 @@
 #define SPEC_LAYERS_MAX 64   /* a documented limit on model.layers */
 #define SPEC_PATH_MAX 1024   /* training.validation as a file name */
 #define SPEC_BYTES_MAX (1u << 20) /* a spec file larger than 1 MiB is refused */
+#define SPEC_CLASS_WEIGHTS_MAX 256 /* classes given in training.class_weight */
+
+enum spec_class_weight { SPEC_CW_NONE = 0, SPEC_CW_BALANCED, SPEC_CW_GIVEN };
 
 typedef struct dl_spec {
     /* model */
@@ -43,6 +46,12 @@ typedef struct dl_spec {
     char val_file[SPEC_PATH_MAX];            /* or a file of x, y ("" for none) */
     uint64_t patience;                       /* 0: no early stopping */
     double min_delta;
+    /* training.class_weight: none, balanced, or {class: weight} (classes
+     * not named weigh 1); a row's loss is multiplied by its class's weight */
+    int class_weight;                        /* enum spec_class_weight */
+    size_t n_class_weights;
+    uint64_t cw_class[SPEC_CLASS_WEIGHTS_MAX]; /* increasing */
+    double cw_weight[SPEC_CLASS_WEIGHTS_MAX];  /* finite, >= 0 */
 } dl_spec;
 
 /* Parses spec text (len bytes, label names it in errors), applies the

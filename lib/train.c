@@ -1,6 +1,8 @@
 /* train.c - the training loop (see train.h and man/dl-train.1). */
 #include "train.h"
 
+#include <cblas.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -16,9 +18,10 @@
 #include "rng.h"
 #include "stream.h"
 
-/* Rows of a data set in float32, row-major. */
+/* Rows of a data set in float32, row-major, and their weights (the 'w'
+ * record times the class weights; NULL when the run is unweighted). */
 typedef struct tr_rows {
-    float *x, *y;
+    float *x, *y, *w;
     size_t n;
 } tr_rows;
 
@@ -43,10 +46,12 @@ typedef struct trainer {
     size_t batch;           /* rows per global minibatch */
     dd_group *group;        /* a data-parallel run, or NULL */
     unsigned char *reduce_after; /* per layer: a gradient bucket ends there */
-    double step_sums[2];    /* summed each step: loss x rows, stop requests */
+    double step_sums[3];    /* summed each step: loss x rows (weighted: the weighted
+                               loss sum), stop requests, the batch's sum of weights */
+    int weighted;           /* rows have weights: 'w', or training.class_weight */
     double waited;          /* this epoch's seconds blocked on the sums */
     uint64_t *order;        /* global training rows in this epoch's order */
-    float *xb, *yb;         /* a gathered minibatch */
+    float *xb, *yb, *wb;    /* a gathered minibatch */
     float *best;            /* the best epoch's weights */
     tr_snapshot snap;       /* the last completed epoch */
     nn_layer_stats *stats;  /* per layer, from the epoch's last batch */
@@ -115,8 +120,34 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
     return 0;
 }
 
-/* x and y of a set, as matrices with the same number of rows. */
-static int take_xy(dl_tensor_set *set, const char *label, dl_tensor *x, dl_tensor *y, dl_err *e)
+/* The weights 'w' of a set, if any (w stays empty without): f64, finite,
+ * >= 0, within float32's range, as many as x has rows (counted from
+ * first + 1 in messages: the set may be one process's share). */
+static int take_weights(dl_tensor_set *set, const char *label, uint64_t rows, uint64_t first,
+                        dl_tensor *w, dl_err *e)
+{
+    if (!dl_set_take(set, "w", w))
+        return 0;
+    if (w->rank >= 1 && w->shape[0] != rows)
+        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'w' has %llu", label,
+                       (unsigned long long)rows, dl_plural((unsigned long long)rows),
+                       (unsigned long long)w->shape[0]);
+    if (cm_weights_check_chunk(w, rows, first, e) || dl_tensor_as_matrix(w, e) ||
+        dl_tensor_convert(w, DL_F64, e))
+        return dl_err_wrap(e, "%s", label);
+    const double *c = w->data;
+    for (uint64_t i = 0; i < rows; i++)
+        if (c[i] > FLT_MAX)
+            return dl_fail(e, DL_EDATA, "%s: record 'w': row %llu: weight %.17g is beyond "
+                           "float32's range (about 3.4e38), as networks train in float32",
+                           label, (unsigned long long)(first + i + 1), c[i]);
+    return 0;
+}
+
+/* x and y of a set, as matrices with the same number of rows, and its
+ * weights w when it has them. */
+static int take_xy(dl_tensor_set *set, const char *label, uint64_t first, dl_tensor *x,
+                   dl_tensor *y, dl_tensor *w, dl_err *e)
 {
     if (set->count == 0)
         return st_fail_empty(label, e);
@@ -128,29 +159,34 @@ static int take_xy(dl_tensor_set *set, const char *label, dl_tensor *x, dl_tenso
                        (unsigned long long)y->shape[0]);
     if (x->shape[0] == 0)
         return dl_fail(e, DL_EDATA, "%s: the data set is empty", label);
-    return 0;
+    return take_weights(set, label, x->shape[0], first, w, e);
 }
 
-static int rows_alloc(tr_rows *r, size_t n, size_t d, size_t k, dl_err *e)
+static int rows_alloc(tr_rows *r, size_t n, size_t d, size_t k, int weighted, dl_err *e)
 {
     r->n = n;
     r->x = floats(n * d);
     r->y = floats(n * k);
-    if (!r->x || !r->y)
+    r->w = weighted ? floats(n) : NULL;
+    if (!r->x || !r->y || (weighted && !r->w))
         return dl_fail(e, DL_ENOMEM, "out of memory for %zu row%s", n, dl_plural(n));
     return 0;
 }
 
-static void copy_row(tr_rows *dst, size_t i, const dl_tensor *x, const dl_tensor *y, size_t j,
-                     size_t d, size_t k)
+/* Row j of x, y and w (empty: weight 1) into row i of dst. */
+static void copy_row(tr_rows *dst, size_t i, const dl_tensor *x, const dl_tensor *y,
+                     const dl_tensor *w, size_t j, size_t d, size_t k)
 {
     memcpy(dst->x + i * d, (const float *)x->data + j * d, d * sizeof(float));
     memcpy(dst->y + i * k, (const float *)y->data + j * k, k * sizeof(float));
+    if (dst->w)
+        dst->w[i] = w->data ? (float)((const double *)w->data)[j] : 1.0f;
 }
 
 /* Holds out round(fraction * n) rows (at least 1), chosen by the seeded
  * split stream; both parts keep the data's row order. */
-static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, dl_err *e)
+static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, const dl_tensor *w,
+                      dl_err *e)
 {
     const sh_share *share = t->cfg->data_share;
     size_t here = (size_t)x->shape[0];
@@ -185,16 +221,16 @@ static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, dl_err
     }
     t->train_total = n - n_val;
     t->val_total = n_val;
-    if (rows_alloc(&t->train, here - val_here, t->d, t->k, e) ||
-        rows_alloc(&t->val, val_here, t->d, t->k, e)) {
+    if (rows_alloc(&t->train, here - val_here, t->d, t->k, t->weighted, e) ||
+        rows_alloc(&t->val, val_here, t->d, t->k, t->weighted, e)) {
         rc = e->code;
     } else {
         size_t a = 0, b = 0;
         for (size_t i = 0; i < here; i++) {
             if (is_val[first + i])
-                copy_row(&t->val, b++, x, y, i, t->d, t->k);
+                copy_row(&t->val, b++, x, y, w, i, t->d, t->k);
             else
-                copy_row(&t->train, a++, x, y, i, t->d, t->k);
+                copy_row(&t->train, a++, x, y, w, i, t->d, t->k);
         }
     }
     free(is_val);
@@ -206,19 +242,21 @@ static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, dl_err
  * network exists, and a message must name a row of the input. */
 static int load_val_set(trainer *t, dl_tensor_set *val, dl_tensor *y, dl_err *e)
 {
-    dl_tensor x = {0};
-    int rc = take_xy(val, t->cfg->val_label, &x, y, e);
+    dl_tensor x = {0}, w = {0};
+    const sh_share *share = t->cfg->val_share;
+    int rc = take_xy(val, t->cfg->val_label, share ? share->first : 0, &x, y, &w, e);
     if (!rc && (x.shape[1] != t->d || y->shape[1] != t->k))
         rc = dl_fail(e, DL_EDATA, "%s: x is [%llu, %llu] and y [%llu, %llu], but the training "
                      "data has %zu and %zu column%s", t->cfg->val_label,
                      (unsigned long long)x.shape[0], (unsigned long long)x.shape[1],
                      (unsigned long long)y->shape[0], (unsigned long long)y->shape[1], t->d, t->k,
                      dl_plural(t->k));
-    if (!rc && !(rc = rows_alloc(&t->val, (size_t)x.shape[0], t->d, t->k, e)))
+    if (!rc && !(rc = rows_alloc(&t->val, (size_t)x.shape[0], t->d, t->k, t->weighted, e)))
         for (size_t i = 0; i < t->val.n; i++)
-            copy_row(&t->val, i, &x, y, i, t->d, t->k);
-    t->val_total = t->cfg->val_share ? (size_t)t->cfg->val_share->rows : t->val.n;
+            copy_row(&t->val, i, &x, y, &w, i, t->d, t->k);
+    t->val_total = share ? (size_t)share->rows : t->val.n;
     dl_tensor_free(&x);
+    dl_tensor_free(&w);
     return rc;
 }
 
@@ -227,8 +265,11 @@ static int load_val_set(trainer *t, dl_tensor_set *val, dl_tensor *y, dl_err *e)
 static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_tensor *y,
                      dl_tensor *y_val, dl_err *e)
 {
-    dl_tensor x = {0};
-    int rc = take_xy(data, t->cfg->data_label, &x, y, e);
+    dl_tensor x = {0}, w = {0};
+    const sh_share *share = t->cfg->data_share;
+    t->weighted = dl_set_find(data, "w") || (val && dl_set_find(val, "w")) ||
+                  t->spec.class_weight != SPEC_CW_NONE;
+    int rc = take_xy(data, t->cfg->data_label, share ? share->first : 0, &x, y, &w, e);
     if (!rc) {
         t->d = (size_t)x.shape[1];
         t->k = (size_t)y->shape[1];
@@ -242,16 +283,17 @@ static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_ten
     if (!rc && val) {
         t->spec.validation = 0;
         rc = load_val_set(t, val, y_val, e);
-        if (!rc && !(rc = rows_alloc(&t->train, (size_t)x.shape[0], t->d, t->k, e)))
+        if (!rc && !(rc = rows_alloc(&t->train, (size_t)x.shape[0], t->d, t->k, t->weighted,
+                                     e)))
             for (size_t i = 0; i < t->train.n; i++)
-                copy_row(&t->train, i, &x, y, i, t->d, t->k);
-        const sh_share *share = t->cfg->data_share;
+                copy_row(&t->train, i, &x, y, &w, i, t->d, t->k);
         t->train_total = share ? (size_t)share->rows : t->train.n;
         t->train_first = share ? (size_t)share->first : 0;
     } else if (!rc) {
-        rc = split_rows(t, &x, y, e);
+        rc = split_rows(t, &x, y, &w, e);
     }
     dl_tensor_free(&x);
+    dl_tensor_free(&w);
     return rc;
 }
 
@@ -267,6 +309,96 @@ static int check_targets(trainer *t, const dl_tensor *y, const char *label,
     return 0;
 }
 
+/* ---------------------------- class weights ----------------------------- */
+
+/* The number of classes a row's target names under the loss (ce: the
+ * outputs; bce: 0 and 1). */
+static size_t class_count(const trainer *t)
+{
+    return t->spec.loss.kind == NN_LOSS_CE ? t->net.n_out : 2;
+}
+
+/* The class of a target row: a ce label, the 1 of a one-hot row (its
+ * largest value), a bce 0/1. */
+static size_t class_of(const trainer *t, const float *y)
+{
+    if (t->k == 1)
+        return (size_t)y[0];
+    size_t best = 0;
+    for (size_t j = 1; j < t->k; j++)
+        if (y[j] > y[best])
+            best = j;
+    return best;
+}
+
+/* Before any step: the classes the spec weighs exist, and bce targets are
+ * classes (0 or 1), so every row has a class (rows counted as in
+ * check_targets). */
+static int check_class_weights(const trainer *t, const dl_tensor *y, const char *label,
+                               const sh_share *share, dl_err *e)
+{
+    const dl_spec *s = &t->spec;
+    size_t classes = class_count(t);
+    if (s->class_weight == SPEC_CW_NONE)
+        return 0;
+    for (size_t i = 0; i < s->n_class_weights; i++)
+        if (s->cw_class[i] >= classes)
+            return dl_fail(e, DL_EDATA, "training.class_weight: class %llu is not one of the "
+                           "network's %zu classes (0 to %zu)",
+                           (unsigned long long)s->cw_class[i], classes, classes - 1);
+    for (uint64_t r = 0; y->data && s->loss.kind == NN_LOSS_BCE && r < y->shape[0]; r++) {
+        float v = ((const float *)y->data)[r];
+        if (v != 0.0f && v != 1.0f)
+            return dl_fail(e, DL_EDATA, "%s: record 'y': row %llu: target %.9g is not a class "
+                           "(training.class_weight with bce needs targets 0 or 1)", label,
+                           (unsigned long long)((share ? share->first : 0) + r + 1), (double)v);
+    }
+    return 0;
+}
+
+static void weigh_rows(const trainer *t, tr_rows *r, const double *cw)
+{
+    for (size_t i = 0; i < r->n; i++)
+        r->w[i] = (float)((double)r->w[i] * cw[class_of(t, r->y + i * t->k)]);
+}
+
+/* Multiplies every row's weight by its class's: given, or scikit-learn's
+ * compute_class_weight('balanced'), n / (classes present * count of the
+ * class) over the training rows of every process (summed here: called by
+ * all of them after the start-up handshake). */
+static int apply_class_weights(trainer *t, dl_err *e)
+{
+    const dl_spec *s = &t->spec;
+    size_t classes = class_count(t);
+    if (s->class_weight == SPEC_CW_NONE)
+        return 0;
+    double *cw = calloc(classes, sizeof *cw);
+    if (!cw)
+        return dl_fail(e, DL_ENOMEM, "out of memory for %zu class weights", classes);
+    if (s->class_weight == SPEC_CW_GIVEN) {
+        for (size_t c = 0; c < classes; c++)
+            cw[c] = 1.0;
+        for (size_t i = 0; i < s->n_class_weights; i++)
+            cw[s->cw_class[i]] = s->cw_weight[i];
+    } else {
+        double present = 0, n = 0;
+        for (size_t i = 0; i < t->train.n; i++)
+            cw[class_of(t, t->train.y + i * t->k)] += 1.0;
+        if (t->group)
+            dd_sum_f64(t->group, cw, classes);
+        for (size_t c = 0; c < classes; c++) {
+            present += cw[c] > 0;
+            n += cw[c];
+        }
+        for (size_t c = 0; c < classes; c++)
+            cw[c] = cw[c] > 0 ? n / (present * cw[c]) : 0.0;
+    }
+    weigh_rows(t, &t->train, cw);
+    weigh_rows(t, &t->val, cw);
+    free(cw);
+    return 0;
+}
+
 /* ------------------------------ set-up --------------------------------- */
 
 static int alloc_buffers(trainer *t, dl_err *e)
@@ -276,13 +408,15 @@ static int alloc_buffers(trainer *t, dl_err *e)
     t->order = calloc(t->train_total, sizeof *t->order);
     t->xb = floats(t->net.max_batch * t->d);
     t->yb = floats(t->net.max_batch * t->k);
+    t->wb = t->weighted ? floats(t->net.max_batch) : NULL;
     t->reduce_after = calloc(t->net.n_layers, 1);
     t->best = floats(p);
     t->snap.params = floats(p);
     t->snap.m = with_m ? floats(p) : NULL;
     t->snap.v = with_v ? floats(p) : NULL;
     t->stats = calloc(t->net.n_layers, sizeof *t->stats);
-    if (!t->order || !t->xb || !t->yb || !t->best || !t->snap.params || !t->stats ||
+    if (!t->order || !t->xb || !t->yb || (t->weighted && !t->wb) || !t->best ||
+        !t->snap.params || !t->stats ||
         !t->reduce_after ||
         (with_m && !t->snap.m) || (with_v && !t->snap.v))
         return dl_fail(e, DL_ENOMEM, "out of memory for the training buffers");
@@ -484,7 +618,9 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
         rc = nm_net_create(&t->net, &t->spec, most ? most : 1, e) ||
                      nn_loss_check(&t->spec.loss, &t->net, t->k, e) ||
                      check_targets(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
-                     check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e)
+                     check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
+                     check_class_weights(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
+                     check_class_weights(t, &y_val, t->cfg->val_label, t->cfg->val_share, e)
                  ? e->code
                  : 0;
     }
@@ -506,11 +642,14 @@ static void trainer_free(trainer *t)
     opt_free(&t->opt);
     free(t->train.x);
     free(t->train.y);
+    free(t->train.w);
     free(t->val.x);
     free(t->val.y);
+    free(t->val.w);
     free(t->order);
     free(t->xb);
     free(t->yb);
+    free(t->wb);
     free(t->best);
     free(t->snap.params);
     free(t->snap.m);
@@ -527,13 +666,14 @@ enum { RUN_OK, RUN_NAN, RUN_STOP };
  * epoch's global order, and how many: views into the data when the order is
  * the data's, else gathered copies. */
 static size_t minibatch(trainer *t, size_t first, size_t rows, const float **xb,
-                        const float **yb)
+                        const float **yb, const float **wb)
 {
     size_t d = t->d, k = t->k, lo = t->train_first, hi = lo + t->train.n;
     if (!t->spec.shuffle || t->batch == t->train_total) {
         size_t a = first > lo ? first : lo, b = first + rows < hi ? first + rows : hi;
         *xb = t->train.x + (a - lo) * d;
         *yb = t->train.y + (a - lo) * k;
+        *wb = t->train.w ? t->train.w + (a - lo) : NULL;
         return b > a ? b - a : 0;
     }
     size_t m = 0;
@@ -543,29 +683,35 @@ static size_t minibatch(trainer *t, size_t first, size_t rows, const float **xb,
             continue;
         memcpy(t->xb + m * d, t->train.x + (r - lo) * d, d * sizeof(float));
         memcpy(t->yb + m * k, t->train.y + (r - lo) * k, k * sizeof(float));
+        if (t->wb)
+            t->wb[m] = t->train.w[r - lo];
         m++;
     }
     *xb = t->xb;
     *yb = t->yb;
+    *wb = t->wb;
     return m;
 }
 
 /* A data-parallel step's backward pass over this process's m of the batch's
  * rows: each bucket's gradient sum starts as soon as its layers are done,
- * beside the sum of the step's scalars (loss, stop requests).  Scaling the
- * output's dz by m / rows turns this process's mean into its part of the
- * global mean, so the sums are the gradient of the whole batch. */
+ * beside the sum of the step's scalars (loss, stop requests, weights).
+ * Scaling the output's dz by m / rows turns this process's mean into its
+ * part of the global mean, so the sums are the gradient of the whole batch.
+ * Weighted, the loss gave the weighted sum (norm 1) and the summed gradient
+ * is divided by the batch's summed weights: the loss normalization is that
+ * of the whole batch, whichever process holds which rows. */
 static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
 {
     nn_net *net = &t->net;
     int slot = 0;
-    dd_isum_f64(t->group, t->step_sums, 2, slot++);
-    if (m) {
+    dd_isum_f64(t->group, t->step_sums, 3, slot++);
+    if (m && !t->weighted) {
         nn_layer *out = &net->layers[net->n_layers - 1];
         float scale = (float)((double)m / (double)rows);
         for (size_t i = 0; i < m * out->out; i++)
             out->dz[i] *= scale;
-    } else {
+    } else if (!m) {
         memset(net->grads, 0, net->n_params * sizeof(float));
     }
     size_t end = net->n_params;
@@ -582,6 +728,34 @@ static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
     double start = now_seconds();
     dd_wait(t->group);
     t->waited += now_seconds() - start;
+    if (t->weighted && t->step_sums[2] > 0)
+        cblas_sscal((int)net->n_params, (float)(1.0 / t->step_sums[2]), net->grads, 1);
+}
+
+/* The sum of the weights of a batch's m rows. */
+static double weight_sum(const float *w, size_t m)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < m; i++)
+        sum += w[i];
+    return sum;
+}
+
+/* This process's loss of the batch's m rows after the forward pass, with
+ * the gradient; *wsum the rows' sum of weights (m unweighted).  Weighted,
+ * the loss is normalized by the batch's sum of weights (a batch of weight
+ * 0 has loss and gradient 0), or left a sum when the processes' parts are
+ * summed (backward_reduced). */
+static int batch_loss(trainer *t, const float *yb, const float *wb, size_t m, double *loss,
+                      double *wsum, dl_err *e)
+{
+    if (!t->weighted) {
+        *wsum = (double)m;
+        return nn_loss_eval(&t->spec.loss, &t->net, yb, t->k, 1, loss, e);
+    }
+    *wsum = weight_sum(wb, m);
+    double norm = t->group || !(*wsum > 0) ? 1.0 : *wsum;
+    return nn_loss_eval_weighted(&t->spec.loss, &t->net, yb, t->k, wb, norm, 1, loss, e);
 }
 
 static void draw_bar(const trainer *t, size_t done, size_t total, double *last)
@@ -606,7 +780,7 @@ static void collect_stats(trainer *t)
 static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err *e)
 {
     size_t n = t->train_total;
-    double sum = 0.0, last_bar = now_seconds();
+    double sum = 0.0, weights = 0.0, last_bar = now_seconds();
     if (t->spec.shuffle && t->batch < n) {
         /* From the data order every epoch, so the RNG alone is the state. */
         for (size_t i = 0; i < n; i++)
@@ -617,18 +791,19 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
     t->waited = 0.0;
     for (size_t first = 0; first < n; first += t->batch) {
         size_t rows = n - first < t->batch ? n - first : t->batch;
-        const float *xb, *yb;
-        double loss = 0.0;
-        size_t m = minibatch(t, first, rows, &xb, &yb);
-        if (m && (nn_forward(&t->net, xb, m, e) ||
-                  nn_loss_eval(&t->spec.loss, &t->net, yb, t->k, 1, &loss, e)))
+        const float *xb, *yb, *wb;
+        double loss = 0.0, wsum = 0.0;
+        size_t m = minibatch(t, first, rows, &xb, &yb, &wb);
+        if (m && (nn_forward(&t->net, xb, m, e) || batch_loss(t, yb, wb, m, &loss, &wsum, e)))
             return e->code;
         int stop = t->cfg->stop && *t->cfg->stop;
         if (t->group) {
-            t->step_sums[0] = loss * (double)m;
+            t->step_sums[0] = t->weighted ? loss : loss * (double)m;
             t->step_sums[1] = stop;
+            t->step_sums[2] = wsum;
             backward_reduced(t, xb, m, rows);
-            loss = t->step_sums[0] / (double)rows;
+            wsum = t->weighted ? t->step_sums[2] : (double)rows;
+            loss = wsum > 0 ? t->step_sums[0] / wsum : 0.0;
             stop = t->step_sums[1] > 0;
         }
         if (!isfinite(loss)) {
@@ -640,7 +815,8 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
         if (t->cfg->diagnostics && first + rows == n)
             collect_stats(t);
         t->grad_norm = opt_step(&t->opt, t->net.params, t->net.grads, lr);
-        sum += loss * (double)rows;
+        sum += loss * wsum;
+        weights += wsum;
         if (!isfinite(t->grad_norm)) {
             *why = RUN_NAN;
             return 0;
@@ -653,21 +829,27 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
         }
         draw_bar(t, first + rows, n, &last_bar);
     }
-    *train_loss = sum / (double)n;
+    *train_loss = t->weighted ? (weights > 0 ? sum / weights : 0.0) : sum / (double)n;
     return 0;
 }
 
-/* Summed loss over rows r, in chunks of the network's batch. */
-static int eval_loss(trainer *t, const tr_rows *r, double *out, dl_err *e)
+/* Summed loss over rows r (weighted: sum w_i l_i, and the weights' sum in
+ * *wsum), in chunks of the network's batch. */
+static int eval_loss(trainer *t, const tr_rows *r, double *out, double *wsum, dl_err *e)
 {
     double sum = 0.0;
+    *wsum = 0.0;
     for (size_t first = 0; first < r->n; first += t->net.max_batch) {
         size_t rows = r->n - first < t->net.max_batch ? r->n - first : t->net.max_batch;
         double loss;
+        const float *w = r->w ? r->w + first : NULL;
         if (nn_forward(&t->net, r->x + first * t->d, rows, e) ||
-            nn_loss_eval(&t->spec.loss, &t->net, r->y + first * t->k, t->k, 0, &loss, e))
+            (w ? nn_loss_eval_weighted(&t->spec.loss, &t->net, r->y + first * t->k, t->k, w,
+                                       1.0, 0, &loss, e)
+               : nn_loss_eval(&t->spec.loss, &t->net, r->y + first * t->k, t->k, 0, &loss, e)))
             return e->code;
-        sum += loss * (double)rows;
+        sum += w ? loss : loss * (double)rows;
+        *wsum += w ? weight_sum(w, rows) : (double)rows;
     }
     *out = sum;
     return 0;
@@ -677,13 +859,14 @@ static int eval_loss(trainer *t, const tr_rows *r, double *out, dl_err *e)
  * was asked to stop, agreed at the end of an epoch. */
 static int epoch_figures(trainer *t, double *val_loss, int *stop, dl_err *e)
 {
-    double sums[2] = {0.0, t->cfg->stop && *t->cfg->stop};
-    if (t->val_total && eval_loss(t, &t->val, &sums[0], e))
+    double sums[3] = {0.0, t->cfg->stop && *t->cfg->stop, 0.0};
+    if (t->val_total && eval_loss(t, &t->val, &sums[0], &sums[2], e))
         return e->code;
     if (t->group)
-        dd_sum_f64(t->group, sums, 2);
+        dd_sum_f64(t->group, sums, 3);
     if (t->val_total)
-        *val_loss = sums[0] / (double)t->val_total;
+        *val_loss = t->weighted ? (sums[2] > 0 ? sums[0] / sums[2] : 0.0)
+                                : sums[0] / (double)t->val_total;
     *stop = sums[1] > 0;
     return 0;
 }
@@ -928,6 +1111,8 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         rc = setup(&t, data, val, e);
     if (c->group)
         rc = agree(&t, rc, e);
+    if (!rc)
+        rc = apply_class_weights(&t, e);
     if (!rc) {
         write_headers(c);
         rc = train_loop(&t, e);

@@ -11,6 +11,11 @@
  * moments, step count, shuffling RNG, counters), so a run continued with
  * --resume gives the same bits as one that never stopped.
  *
+ * Rows may carry weights (a `w` record, times training.class_weight): every
+ * loss is then the weighted mean sum w_i l_i / sum w_i over a minibatch
+ * (PyTorch's weighted cross-entropy convention), the epoch's training and
+ * validation losses too.
+ *
  * Nothing is allocated inside the epoch loop.
  *
  * Data-parallel (c->group of several processes): every process runs the
@@ -20,6 +25,8 @@
  * the rows of the batch that it holds, and the sums over processes (started
  * layer by layer during the backward pass, in buckets) give every process
  * the same global-mean gradient, hence the same weights and optimizer state.
+ * Weighted, each process's share is a weighted sum and the summed gradient
+ * is divided by the batch's summed weights (the global normalization).
  * The loss, validation loss and a stop request are summed too, so early
  * stopping and interruption happen at the same step everywhere. */
 #ifndef DL_TRAIN_H

@@ -176,3 +176,40 @@ start_long() {
     [ "$status" -ne 0 ]
     [ ! -e int.ckpt ]
 }
+
+# f2w.dlt: f2.dlt and row weights 0, 0.5, 1, 1.5 in chunks of 50 after the
+# rows (shares cut w as they cut x and y).
+weighted_data() {
+    tail -n +2 "$DL_TEST_ROOT/data/fish2d.csv" | awk '{ print (NR % 4) * 0.5 }' > "$TMP/w.csv"
+    cat "$TMP/f2.dlt" <(dl-tensor import --name w --chunk-rows 50 "$TMP/w.csv") > "$TMP/f2w.dlt"
+}
+
+@test "weights: full batch on 2 and 3 ranks gives one process's weighted fit to 1e-5 (the global sum of weights)" {
+    weighted_data
+    dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/one.ckpt" "$TMP/f2w.dlt"
+    for n in 2 3; do
+        mpi $n dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/n$n.ckpt" "$TMP/f2w.dlt"
+        for t in state.layer1.weight state.layer1.bias state.layer3.weight state.optim.m; do
+            r=$(max_rel $t "$TMP/n$n.ckpt" "$TMP/one.ckpt")
+            echo "$n $t $r"
+            awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+        done
+    done
+    # the weights matter: the unweighted fit is far
+    dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/plain.ckpt" "$TMP/f2.dlt"
+    r=$(max_rel state.layer1.weight "$TMP/plain.ckpt" "$TMP/one.ckpt")
+    awk -v r="$r" 'BEGIN { exit !(r > 1e-3) }'
+}
+
+@test "weights and class_weight balanced: minibatches on 3 ranks, the same bits twice, one process's fit closely" {
+    weighted_data
+    args=(-q -s training.epochs=4 -s training.early_stopping.patience=0
+          -s training.class_weight=balanced "$TMP/f2w.dlt")
+    mpi 3 dl-train "$EX/fish2d.yaml" "${args[@]}" -o "$TMP/a.ckpt"
+    mpi 3 dl-train "$EX/fish2d.yaml" "${args[@]}" -o "$TMP/b.ckpt"
+    cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
+    dl-train "$EX/fish2d.yaml" "${args[@]}" -o "$TMP/one.ckpt"
+    r=$(max_rel layer1.weight "$TMP/a.ckpt" "$TMP/one.ckpt")
+    echo "$r"
+    awk -v r="$r" 'BEGIN { exit !(r < 1e-4) }'
+}

@@ -213,6 +213,68 @@ static void test_losses_match_torch(void)
                    cases[i].k);
 }
 
+/* Row-weighted losses, sum w_i l_i / sum w_i (PyTorch's weighted mean), and
+ * the weighted sum (norm 1) that data-parallel steps add up. */
+static void check_weighted_loss(const char *file, int kind, double delta, int activ, size_t k)
+{
+    float z[FIX_MAX], y[FIX_MAX], w[FIX_MAX], g_ref[FIX_MAX];
+    double val[FIX_MAX];
+    int nz = fixture_floats(file, 0, z), ny = fixture_floats(file, 1, y);
+    int nw = fixture_floats(file, 2, w);
+    CHECK(fixture_line(file, 3, val) == 1 && fixture_floats(file, 4, g_ref) == nz);
+    size_t rows = (size_t)nz / k, y_cols = (size_t)ny / rows;
+    CHECK(nw == (int)rows);
+    double wsum = 0, loss = NAN, sum = NAN;
+    for (size_t i = 0; i < rows; i++)
+        wsum += w[i];
+    nn_net net;
+    nn_loss l;
+    dl_err e;
+    nn_loss_init(&l, kind);
+    l.delta = delta;
+    CHECK(identity_net(&net, k, activ, rows) == 0);
+    CHECK(nn_forward(&net, z, rows, &e) == 0);
+    CHECK(nn_loss_eval_weighted(&l, &net, y, y_cols, w, wsum, 1, &loss, &e) == 0);
+    CHECK_NEAR(loss, val[0], 1e-6);
+    for (int i = 0; i < nz; i++)
+        CHECK_NEAR(net.layers[0].dz[i], g_ref[i], 1e-6);
+    CHECK(nn_loss_eval_weighted(&l, &net, y, y_cols, w, 1.0, 1, &sum, &e) == 0);
+    CHECK_NEAR(sum, val[0] * wsum, 1e-5);
+    for (int i = 0; i < nz; i++)
+        CHECK_NEAR(net.layers[0].dz[i], g_ref[i] * wsum, 1e-5);
+    /* unit weights, norm = rows: the plain mean, bit for bit */
+    float ones[FIX_MAX];
+    double plain = NAN, unit = NAN;
+    for (size_t i = 0; i < rows; i++)
+        ones[i] = 1.0f;
+    CHECK(nn_loss_eval(&l, &net, y, y_cols, 0, &plain, &e) == 0);
+    CHECK(nn_loss_eval_weighted(&l, &net, y, y_cols, ones, (double)rows, 0, &unit, &e) == 0);
+    CHECK_NEAR(unit, plain, 1e-12);
+    nn_free(&net);
+}
+
+static void test_weighted_losses_match_torch(void)
+{
+    static const struct {
+        const char *file;
+        int kind;
+        double delta;
+        int activ;
+        size_t k;
+    } cases[] = {
+        {"lossw_mse.txt", NN_LOSS_MSE, 1, NN_IDENTITY, 3},
+        {"lossw_huber.txt", NN_LOSS_HUBER, 0.5, NN_IDENTITY, 3},
+        {"lossw_bce.txt", NN_LOSS_BCE, 1, NN_SIGMOID, 1},
+        {"lossw_mlbce.txt", NN_LOSS_MLBCE, 1, NN_SIGMOID, 3},
+        {"lossw_ce_onehot.txt", NN_LOSS_CE, 1, NN_SOFTMAX, 3},
+        {"lossw_ce_labels.txt", NN_LOSS_CE, 1, NN_SOFTMAX, 3},
+        {"lossw_ce_class_weight.txt", NN_LOSS_CE, 1, NN_SOFTMAX, 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check_weighted_loss(cases[i].file, cases[i].kind, cases[i].delta, cases[i].activ,
+                            cases[i].k);
+}
+
 /* ----------------------------- gradient check ---------------------------- */
 #define GC_IN 4
 #define GC_ROWS 6
@@ -687,6 +749,7 @@ int main(void)
     UNIT_RUN(test_simd_relu_matches_scalar);
     UNIT_RUN(test_tanh_accuracy_and_simd);
     UNIT_RUN(test_losses_match_torch);
+    UNIT_RUN(test_weighted_losses_match_torch);
     UNIT_RUN(test_gradcheck_activations);
     UNIT_RUN(test_gradcheck_losses);
     UNIT_RUN(test_gradcheck_detects_errors);
