@@ -2,6 +2,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "colmeta.h"
@@ -89,8 +90,9 @@ static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
     d->yhat_label = in_label;
     d->y_label = mo->truth ? mo->truth : in_label;
     /* the weights travel with the truth */
-    static const char *const with_truth[] = {"yhat", "y", "w", NULL}, *const yhat_only[] = {
-        "yhat", NULL}, *const truth_only[] = {"y", "w", NULL};
+    static const char *const with_truth[] = {"yhat", "y", "w", "y.names", "y.categories", NULL},
+                             *const yhat_only[] = {"yhat", NULL},
+                             *const truth_only[] = {"y", "w", "y.names", "y.categories", NULL};
     if (read_named(mo->input, mo->truth ? yhat_only : with_truth, &d->in, e))
         return e->code;
     if (mo->truth && read_named(mo->truth, truth_only, &d->truth, e))
@@ -164,7 +166,7 @@ static void write_tsv(FILE *out, const mio_opts *mo, const mt_report *r)
     }
     for (size_t i = 0; cm && i < k * k; i++) {
         fputc('\t', out);
-        put_number(out, r->cm[i], "nan");
+        mio_put_number(out, r->cm[i], "nan");
     }
     fputc('\n', out);
 }
@@ -188,7 +190,7 @@ static void write_json(FILE *out, const mio_opts *mo, const mt_report *r)
         fputs("], \"counts\": [", out);
         for (size_t i = 0; i < r->ncm * r->ncm; i++) {
             fputs(i % r->ncm ? ", " : i ? "], [" : "[", out);
-            put_number(out, r->cm[i], "null");
+            mio_put_number(out, r->cm[i], "null");
             fputs(i + 1 == r->ncm * r->ncm ? "]" : "", out);
         }
         fputs("]}", out);
@@ -217,23 +219,53 @@ static void table_value(FILE *out, double v, int width)
 
 /* Indexed metrics as a grid: a row per index, a column per base name, in
  * the order they first appear (precision[0] recall[0] ... precision[1]). */
-static void write_grid(FILE *out, const mt_report *r, size_t first)
+/* The name of output or class `code` (an index of the report), or NULL:
+ * a class of a label column by y.categories, else an output (a column of y,
+ * one-hot classes included) by y.names. */
+static const char *label_name(const mio_labels *l, const mt_report *r, long long code)
+{
+    if (!l || code < 0)
+        return NULL;
+    const cm_column *k = cm_categories_column(&l->classes, 0);
+    if (k && (r->task == MT_MULTICLASS || r->task == MT_BINARY) && l->outputs.count <= 1)
+        return cm_column_level(k, (double)code);
+    if (r->task == MT_BINARY || (r->task == MT_MULTICLASS && l->outputs.count <= 1))
+        return NULL; /* one column of labels: its name is not a class's */
+    return cm_names_at(&l->outputs, (uint64_t)code);
+}
+
+/* The text of index "[idx]" of a metric: its name from l, else idx itself. */
+static void index_text(const mio_labels *l, const mt_report *r, const char *idx,
+                       const char **text, int *len)
+{
+    const char *name = label_name(l, r, strtoll(idx + 1, NULL, 10));
+    *text = name ? name : idx + 1;
+    *len = name ? (int)strlen(name) : (int)(strlen(idx) - 2);
+}
+
+static void write_grid(FILE *out, const mt_report *r, const mio_labels *l, size_t first)
 {
     size_t ncols = 0, cols[32];
-    const char *first_index = strchr(r->items[first].name, '[');
+    int width = 8;
+    const char *first_index = strchr(r->items[first].name, '['), *text;
+    int len;
     for (size_t i = first; i < r->count && ncols < 32; i++)
         if (strcmp(strchr(r->items[i].name, '['), first_index) == 0)
             cols[ncols++] = i;
-    fprintf(out, "\n%-8s", r->task == MT_MULTICLASS ? "class" : r->task == MT_MULTILABEL
-                                                                    ? "label"
-                                                                    : "output");
+    for (size_t i = first; i + ncols <= r->count; i += ncols) {
+        index_text(l, r, strchr(r->items[i].name, '['), &text, &len);
+        width = len > width ? len : width;
+    }
+    fprintf(out, "\n%-*s", width, r->task == MT_MULTICLASS ? "class" : r->task == MT_MULTILABEL
+                                                                         ? "label"
+                                                                         : "output");
     for (size_t c = 0; c < ncols; c++)
         fprintf(out, " %12.*s", (int)indexed_base(r->items[cols[c]].name),
                 r->items[cols[c]].name);
     fputc('\n', out);
     for (size_t i = first; i + ncols <= r->count; i += ncols) {
-        const char *idx = strchr(r->items[i].name, '[');
-        fprintf(out, "%-8.*s", (int)(strlen(idx) - 2), idx + 1);
+        index_text(l, r, strchr(r->items[i].name, '['), &text, &len);
+        fprintf(out, "%-*.*s", width, len, text);
         for (size_t c = 0; c < ncols; c++) {
             fputc(' ', out);
             table_value(out, r->items[i + c].value, 12);
@@ -242,24 +274,44 @@ static void write_grid(FILE *out, const mt_report *r, size_t first)
     }
 }
 
-static void write_confusion(FILE *out, const mt_report *r)
+/* A class of the confusion matrix: its name, else its code, in width. */
+static void cm_label(FILE *out, const mio_labels *l, const mt_report *r, size_t j, int width)
+{
+    const char *name = label_name(l, r, (long long)r->cm_labels[j]);
+    if (name)
+        fprintf(out, "%*s", width, name);
+    else
+        fprintf(out, "%*lld", width, (long long)r->cm_labels[j]);
+}
+
+static void write_confusion(FILE *out, const mt_report *r, const mio_labels *l)
 {
     size_t k = r->ncm;
-    fputs("\nconfusion matrix (rows: true class, columns: predicted)\n        ", out);
-    for (size_t j = 0; j < k; j++)
-        fprintf(out, " %8lld", (long long)r->cm_labels[j]);
+    int width = 8;
+    for (size_t j = 0; j < k; j++) {
+        const char *name = label_name(l, r, (long long)r->cm_labels[j]);
+        width = name && (int)strlen(name) > width ? (int)strlen(name) : width;
+    }
+    fprintf(out, "\nconfusion matrix (rows: true class, columns: predicted)\n%*s", width, "");
+    for (size_t j = 0; j < k; j++) {
+        fputc(' ', out);
+        cm_label(out, l, r, j, width);
+    }
     for (size_t i = 0; i < k * k; i++) {
-        if (i % k == 0)
-            fprintf(out, "\n%8lld", (long long)r->cm_labels[i / k]);
+        if (i % k == 0) {
+            fputc('\n', out);
+            cm_label(out, l, r, i / k, width);
+        }
         if (r->cm[i] == floor(r->cm[i]) && r->cm[i] < 1e15) /* counts, or whole weights */
-            fprintf(out, " %8.0f", r->cm[i]);
+            fprintf(out, " %*.0f", width, r->cm[i]);
         else
-            fprintf(out, " %8.6g", r->cm[i]);
+            fprintf(out, " %*.6g", width, r->cm[i]);
     }
     fputc('\n', out);
 }
 
-static void write_table(FILE *out, const mio_opts *mo, const mt_report *r)
+static void write_table(FILE *out, const mio_opts *mo, const mt_report *r,
+                        const mio_labels *l)
 {
     int width = 4;
     size_t scalars = 0;
@@ -280,17 +332,42 @@ static void write_table(FILE *out, const mio_opts *mo, const mt_report *r)
         fputc('\n', out);
     }
     if (scalars < r->count)
-        write_grid(out, r, scalars);
+        write_grid(out, r, l, scalars);
     if (r->ncm)
-        write_confusion(out, r);
+        write_confusion(out, r, l);
 }
 
-int mio_evaluate(const mio_opts *mo, mt_report *r, dl_err *e)
+void mio_labels_init(mio_labels *l)
+{
+    cm_names_init(&l->outputs);
+    cm_categories_init(&l->classes);
+}
+
+void mio_labels_free(mio_labels *l)
+{
+    cm_names_free(&l->outputs);
+    cm_categories_free(&l->classes);
+}
+
+/* y.names and y.categories from the stream of y, checked against y. */
+static int load_labels(const mio_opts *mo, eval_input *d, mio_labels *l, dl_err *e)
+{
+    dl_tensor_set *s = mo->truth ? &d->truth : &d->in;
+    uint64_t cols = d->y->shape[1];
+    if (cm_names_load(&l->outputs, s, "y", cols, e) ||
+        cm_categories_load(&l->classes, s, "y", cols, e))
+        return dl_err_wrap(e, "%s", d->y_label);
+    return 0;
+}
+
+int mio_evaluate(const mio_opts *mo, mt_report *r, mio_labels *l, dl_err *e)
 {
     eval_input d = {0};
     dl_set_init(&d.in);
     dl_set_init(&d.truth);
     int rc = load_inputs(mo, &d, e);
+    if (rc == 0 && l)
+        rc = load_labels(mo, &d, l, e);
     if (rc == 0) {
         mt_opts mt = mo->mt;
         if (!mo->eps_given && d.yhat_dtype == DL_F32)
@@ -306,28 +383,32 @@ int mio_evaluate(const mio_opts *mo, mt_report *r, dl_err *e)
     return rc;
 }
 
-void mio_write(FILE *out, const mio_opts *o, const mt_report *r)
+void mio_write(FILE *out, const mio_opts *o, const mt_report *r, const mio_labels *l)
 {
     if (o->format == MIO_TSV)
         write_tsv(out, o, r);
     else if (o->format == MIO_JSON)
         write_json(out, o, r);
     else
-        write_table(out, o, r);
+        write_table(out, o, r, l);
 }
 
 int mio_run(const mio_opts *o, FILE *log, const char *tool, dl_err *e)
 {
     mt_report r;
+    mio_labels l;
     mt_report_init(&r);
-    if (mio_evaluate(o, &r, e)) {
+    mio_labels_init(&l);
+    if (mio_evaluate(o, &r, &l, e)) {
         mt_report_free(&r);
+        mio_labels_free(&l);
         return e->code;
     }
     if (r.note[0])
         fprintf(log, "%s: warning: %s\n", tool, r.note);
-    mio_write(stdout, o, &r);
+    mio_write(stdout, o, &r, &l);
     mt_report_free(&r);
+    mio_labels_free(&l);
     if (fflush(stdout) != 0 || ferror(stdout))
         return dl_fail_errno(e, "standard output: write error");
     return 0;

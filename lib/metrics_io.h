@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "colmeta.h"
 #include "metrics.h"
 
 enum mio_format { MIO_TABLE = 0, MIO_TSV, MIO_JSON };
@@ -37,14 +38,29 @@ typedef struct mio_opts {
     size_t ntags;
 } mio_opts;
 
+/* What the truth's stream says about y's columns (dl-stream(5)): y.names
+ * names the outputs (the regression outputs, the multilabel labels, the
+ * columns of one-hot classes), y.categories the class codes of a column of
+ * labels.  Both empty when the stream has neither. */
+typedef struct mio_labels {
+    cm_names outputs;
+    cm_categories classes;
+} mio_labels;
+
+void mio_labels_init(mio_labels *l);
+void mio_labels_free(mio_labels *l);
+
 /* Reads the inputs (refusing a terminal as standard input) and evaluates
- * them into r.  Errors name the file. */
-int mio_evaluate(const mio_opts *o, mt_report *r, dl_err *e);
+ * them into r, and y's names into l (NULL: not wanted).  Errors name the
+ * file. */
+int mio_evaluate(const mio_opts *o, mt_report *r, mio_labels *l, dl_err *e);
 /* v as the shortest text that reads back to the same double; NaN as
  * nan_text ("nan" in TSV, "null" in JSON). */
 void mio_put_number(FILE *out, double v, const char *nan_text);
-/* Writes r to out in o->format. */
-void mio_write(FILE *out, const mio_opts *o, const mt_report *r);
+/* Writes r to out in o->format; the table's per-output (per-class, per-
+ * label) rows and its confusion matrix use the names of l (may be NULL).
+ * TSV and JSON keep the indices, so that runs line up. */
+void mio_write(FILE *out, const mio_opts *o, const mt_report *r, const mio_labels *l);
 
 /* All of dl-eval: evaluates, says the report's note on log as
  * "tool: warning: ...", writes the record to standard output and checks

@@ -350,3 +350,27 @@ same_params() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-train: $TMP/soft.dlt: record 'y': row 2: target 0.5 is not a class (training.class_weight with bce needs targets 0 or 1)" ]
 }
+
+# ------------------------------ dl-eval: names -------------------------------
+
+NFIX="$DL_TEST_ROOT/tests/fixtures/metrics_names"
+
+@test "dl-eval's table names the classes from y.categories and the outputs from y.names" {
+    run dl-eval "$NFIX/classes.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *$'\nsetosa                1            1            1            2\n'* ]]
+    [[ $output == *$'\nversicolor            1          0.5     0.666667            2\n'* ]]
+    [[ $output == *$'\n               setosa versicolor  virginica\n    setosa          2          0          0\nversicolor          0          1          1\n virginica          0          0          2'* ]]
+    # TSV and JSON keep the codes, so that runs line up
+    run dl-eval --format tsv "$NFIX/classes.dlt"
+    [[ $output == *"precision[0]"*"cm[2,2]"* ]]
+    [[ $output != *setosa* ]]
+    run dl-eval "$NFIX/outputs.dlt"
+    [[ $output == *$'\noutput            mse'* ]]
+    [[ $output == *$'\nprice          0.1875'* ]]
+    [[ $output == *$'\nrent            0.375'* ]]
+    # --truth: the names come with y
+    dl-tensor import --name yhat <(printf '0\n2\n2\n2\n1\n0\n') > "$TMP/p.dlt"
+    run dl-eval --truth "$NFIX/classes.dlt" "$TMP/p.dlt"
+    [[ $output == *$'\n virginica          0          0          2'* ]]
+}

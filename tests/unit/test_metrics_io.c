@@ -34,9 +34,9 @@ static void test_tsv_and_json_records(void)
     CHECK(mt_evaluate(&d, &o.mt, &r, &e) == 0);
     FILE *f = tmpfile();
     o.format = MIO_TSV;
-    mio_write(f, &o, &r);
+    mio_write(f, &o, &r, NULL);
     o.format = MIO_JSON;
-    mio_write(f, &o, &r);
+    mio_write(f, &o, &r, NULL);
     rewind(f);
     CHECK(fgets(buf, sizeof buf, f) != NULL);
     CHECK_STR(buf, "run\ttask\tn\tmse\trmse\tmae\tr2\tmax_error\n");
