@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "colmeta.h"
 #include "stream.h"
 
 static int is_rows(const char *name)
@@ -98,7 +99,8 @@ static int read_share(const char *path, uint64_t first, uint64_t end, dl_tensor_
         uint64_t lo = at ? *at : 0, hi = at ? *at + h.shape[0] : 0;
         if (at)
             *at = hi;
-        int wanted = at ? lo < end && hi > first : !strcmp(h.name, "design");
+        int wanted = at ? lo < end && hi > first
+                        : !strcmp(h.name, "design") || cm_is_meta_name(h.name);
         if (!wanted) {
             rc = st_seek_payload(r, &h, e);
         } else {

@@ -23,8 +23,8 @@ typedef struct sh_share {
 } sh_share;
 
 /* Reads share `part` of `parts` (0 <= part < parts) of the stream at path
- * (a file: standard input cannot be shared) into set: x and y cut to the
- * share, design whole.  DL_EDATA when x or y is missing, when their row
+ * (a file: standard input cannot be shared) into set: x, y and w cut to the
+ * share, design and the column metadata (*.names, *.categories) whole.  DL_EDATA when x or y is missing, when their row
  * counts differ, or when there are fewer rows than parts; DL_EUSAGE for
  * standard input. */
 int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,

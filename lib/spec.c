@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "colmeta.h"
 #include "numtext.h"
 #include "tty.h"
 #include "yamltree.h"
@@ -441,8 +442,40 @@ static int parse_validation(const sn_node *v, dl_spec *s, dl_err *e)
     return 0;
 }
 
-/* training.class_weight: `balanced`, `none`, or a map {class: weight} with
- * 0-based integer classes, kept in increasing order. */
+/* One key of training.class_weight into entry i: a code (an unquoted
+ * integer) or a class name (anything else, looked up in y.categories when
+ * training starts). */
+static int parse_class_key(const sn_node *key, dl_spec *s, size_t i, dl_err *e)
+{
+    const char *t = key->text;
+    size_t len = strlen(t);
+    s->cw_name[i][0] = '\0';
+    if (!key->quoted && len && strspn(t, "0123456789") == len)
+        return get_u64(key, "training.class_weight: a class", 0, UINT32_MAX, &s->cw_class[i], e);
+    const char *fault = cm_level_fault(t, len);
+    if (fault || len > SPEC_CLASS_NAME_MAX)
+        return sn_error(key, e, "training.class_weight: '%s' is not a class name (%s)", t,
+                        fault ? fault : "too long");
+    memcpy(s->cw_name[i], t, len + 1);
+    s->cw_class[i] = 0;
+    return 0;
+}
+
+/* Entries a and b in the stored order: codes increasing, then names as given. */
+static int class_entry_before(const dl_spec *s, size_t a, size_t b)
+{
+    if (s->cw_name[a][0] || s->cw_name[b][0])
+        return !s->cw_name[a][0] && s->cw_name[b][0];
+    return s->cw_class[a] < s->cw_class[b];
+}
+
+static int same_class_key(const dl_spec *s, size_t a, size_t b)
+{
+    return s->cw_name[a][0] ? strcmp(s->cw_name[a], s->cw_name[b]) == 0
+                            : !s->cw_name[b][0] && s->cw_class[a] == s->cw_class[b];
+}
+
+/* training.class_weight: `balanced`, `none`, or a map {class: weight}. */
 static int parse_class_weight(const sn_node *v, dl_spec *s, dl_err *e)
 {
     const char *path = "training.class_weight";
@@ -460,21 +493,28 @@ static int parse_class_weight(const sn_node *v, dl_spec *s, dl_err *e)
     s->class_weight = SPEC_CW_GIVEN;
     s->n_class_weights = 0;
     for (size_t k = 0; k < v->n; k++) {
-        uint64_t cls;
-        double w;
-        if (get_u64(v->keys[k], "training.class_weight: a class", 0, UINT32_MAX, &cls, e) ||
-            get_ranged(v->vals[k], path, 0, 0, INFINITY, "a finite weight >= 0", &w, e))
+        /* parsed into the free slot n, then moved down to its place */
+        size_t n = s->n_class_weights, at = n;
+        if (parse_class_key(v->keys[k], s, n, e) ||
+            get_ranged(v->vals[k], path, 0, 0, INFINITY, "a finite weight >= 0",
+                       &s->cw_weight[n], e))
             return e->code;
-        size_t at = s->n_class_weights;
-        while (at > 0 && s->cw_class[at - 1] > cls)
+        for (size_t i = 0; i < n; i++)
+            if (same_class_key(s, i, n))
+                return sn_error(v->keys[k], e, "%s: class %s is given twice", path,
+                                v->keys[k]->text);
+        while (at > 0 && class_entry_before(s, n, at - 1))
             at--;
-        if (at > 0 && s->cw_class[at - 1] == cls)
-            return sn_error(v->keys[k], e, "%s: class %llu is given twice", path,
-                            (unsigned long long)cls);
-        memmove(s->cw_class + at + 1, s->cw_class + at, (s->n_class_weights - at) * sizeof cls);
-        memmove(s->cw_weight + at + 1, s->cw_weight + at, (s->n_class_weights - at) * sizeof w);
+        uint64_t cls = s->cw_class[n];
+        double w = s->cw_weight[n];
+        char name[SPEC_CLASS_NAME_MAX + 1];
+        memcpy(name, s->cw_name[n], sizeof name);
+        memmove(s->cw_class + at + 1, s->cw_class + at, (n - at) * sizeof cls);
+        memmove(s->cw_weight + at + 1, s->cw_weight + at, (n - at) * sizeof w);
+        memmove(s->cw_name + at + 1, s->cw_name + at, (n - at) * sizeof name);
         s->cw_class[at] = cls;
         s->cw_weight[at] = w;
+        memcpy(s->cw_name[at], name, sizeof name);
         s->n_class_weights++;
     }
     return 0;
@@ -788,9 +828,19 @@ static void format_training(dl_str *b, const dl_spec *s)
         dl_str_printf(b, "  class_weight: balanced\n");
     else if (s->class_weight == SPEC_CW_GIVEN) {
         dl_str_printf(b, "  class_weight: {");
-        for (size_t i = 0; i < s->n_class_weights; i++)
-            dl_str_printf(b, "%s%llu: %s", i ? ", " : "", (unsigned long long)s->cw_class[i],
-                          num(s->cw_weight[i], n1));
+        for (size_t i = 0; i < s->n_class_weights; i++) {
+            dl_str_printf(b, "%s", i ? ", " : "");
+            if (s->cw_name[i][0]) {
+                /* single-quoted YAML: a quote inside is written twice */
+                dl_str_printf(b, "'");
+                for (const char *p = s->cw_name[i]; *p; p++)
+                    dl_str_printf(b, *p == '\'' ? "''" : "%c", *p);
+                dl_str_printf(b, "'");
+            } else {
+                dl_str_printf(b, "%llu", (unsigned long long)s->cw_class[i]);
+            }
+            dl_str_printf(b, ": %s", num(s->cw_weight[i], n1));
+        }
         dl_str_printf(b, "}\n");
     }
 }

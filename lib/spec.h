@@ -23,6 +23,7 @@
 #define SPEC_PATH_MAX 1024   /* training.validation as a file name */
 #define SPEC_BYTES_MAX (1u << 20) /* a spec file larger than 1 MiB is refused */
 #define SPEC_CLASS_WEIGHTS_MAX 256 /* classes given in training.class_weight */
+#define SPEC_CLASS_NAME_MAX 255    /* bytes of a class named in training.class_weight */
 
 enum spec_class_weight { SPEC_CW_NONE = 0, SPEC_CW_BALANCED, SPEC_CW_GIVEN };
 
@@ -47,10 +48,13 @@ typedef struct dl_spec {
     uint64_t patience;                       /* 0: no early stopping */
     double min_delta;
     /* training.class_weight: none, balanced, or {class: weight} (classes
-     * not named weigh 1); a row's loss is multiplied by its class's weight */
+     * not named weigh 1); a row's loss is multiplied by its class's weight.
+     * A class is a 0-based code or a name of y.categories: the codes come
+     * first, increasing, then the names in the order given. */
     int class_weight;                        /* enum spec_class_weight */
     size_t n_class_weights;
-    uint64_t cw_class[SPEC_CLASS_WEIGHTS_MAX]; /* increasing */
+    uint64_t cw_class[SPEC_CLASS_WEIGHTS_MAX]; /* the code, when cw_name is "" */
+    char cw_name[SPEC_CLASS_WEIGHTS_MAX][SPEC_CLASS_NAME_MAX + 1];
     double cw_weight[SPEC_CLASS_WEIGHTS_MAX];  /* finite, >= 0 */
 } dl_spec;
 

@@ -60,6 +60,7 @@ typedef struct trainer {
     uint64_t best_epoch, bad_epochs;
     double best_loss;
     double grad_norm;       /* of the last batch */
+    double *class_w;        /* training.class_weight given: each class's weight */
 } trainer;
 
 /* Separate streams so that, e.g., --init-from (no weights drawn) does not
@@ -338,14 +339,8 @@ static int check_class_weights(const trainer *t, const dl_tensor *y, const char 
                                const sh_share *share, dl_err *e)
 {
     const dl_spec *s = &t->spec;
-    size_t classes = class_count(t);
     if (s->class_weight == SPEC_CW_NONE)
         return 0;
-    for (size_t i = 0; i < s->n_class_weights; i++)
-        if (s->cw_class[i] >= classes)
-            return dl_fail(e, DL_EDATA, "training.class_weight: class %llu is not one of the "
-                           "network's %zu classes (0 to %zu)",
-                           (unsigned long long)s->cw_class[i], classes, classes - 1);
     for (uint64_t r = 0; y->data && s->loss.kind == NN_LOSS_BCE && r < y->shape[0]; r++) {
         float v = ((const float *)y->data)[r];
         if (v != 0.0f && v != 1.0f)
@@ -354,6 +349,66 @@ static int check_class_weights(const trainer *t, const dl_tensor *y, const char 
                            (unsigned long long)((share ? share->first : 0) + r + 1), (double)v);
     }
     return 0;
+}
+
+/* The code of class entry i of the spec: given, or its name's in the
+ * levels of y's column of labels (y.categories). */
+static int class_code(const trainer *t, const cm_categories *cats, size_t i, uint64_t *code,
+                      dl_err *e)
+{
+    const dl_spec *s = &t->spec;
+    const char *name = s->cw_name[i];
+    *code = s->cw_class[i];
+    if (!name[0])
+        return 0;
+    const cm_column *k = t->k == 1 ? cm_categories_column(cats, 0) : NULL;
+    if (!k)
+        return dl_fail(e, DL_EDATA, "%s: training.class_weight names class '%s', but y has no "
+                       "class names (y.categories, from string classes at import): give its "
+                       "code", t->cfg->data_label, name);
+    int64_t c = cm_column_code(k, name, strlen(name));
+    if (c < 0)
+        return dl_fail(e, DL_EDATA, "%s: training.class_weight: '%s' is not a class of y (its "
+                       "classes are %s ... %s)", t->cfg->data_label, name, k->level[0],
+                       k->level[k->count - 1]);
+    *code = (uint64_t)c;
+    return 0;
+}
+
+/* A given training.class_weight as a weight per class (1 for the classes
+ * not named), classes named by code or by name, each at most once. */
+static int resolve_class_weights(trainer *t, dl_tensor_set *data, dl_err *e)
+{
+    const dl_spec *s = &t->spec;
+    size_t classes = class_count(t);
+    if (s->class_weight != SPEC_CW_GIVEN)
+        return 0;
+    cm_categories cats;
+    cm_categories_init(&cats);
+    unsigned char *seen = calloc(classes, 1);
+    t->class_w = calloc(classes, sizeof *t->class_w);
+    int rc = !seen || !t->class_w ? dl_fail(e, DL_ENOMEM, "out of memory for %zu classes",
+                                           classes)
+                                  : cm_categories_load(&cats, data, "y", t->k, e);
+    for (size_t c = 0; !rc && c < classes; c++)
+        t->class_w[c] = 1.0;
+    for (size_t i = 0; !rc && i < s->n_class_weights; i++) {
+        uint64_t code;
+        if ((rc = class_code(t, &cats, i, &code, e)))
+            break;
+        if (code >= classes)
+            rc = dl_fail(e, DL_EDATA, "training.class_weight: class %llu is not one of the "
+                         "network's %zu classes (0 to %zu)",
+                         (unsigned long long)code, classes, classes - 1);
+        else if (seen[code]++)
+            rc = dl_fail(e, DL_EDATA, "training.class_weight: class %llu is given twice (by "
+                         "its code and its name)", (unsigned long long)code);
+        else
+            t->class_w[code] = s->cw_weight[i];
+    }
+    cm_categories_free(&cats);
+    free(seen);
+    return rc;
 }
 
 static void weigh_rows(const trainer *t, tr_rows *r, const double *cw)
@@ -376,10 +431,7 @@ static int apply_class_weights(trainer *t, dl_err *e)
     if (!cw)
         return dl_fail(e, DL_ENOMEM, "out of memory for %zu class weights", classes);
     if (s->class_weight == SPEC_CW_GIVEN) {
-        for (size_t c = 0; c < classes; c++)
-            cw[c] = 1.0;
-        for (size_t i = 0; i < s->n_class_weights; i++)
-            cw[s->cw_class[i]] = s->cw_weight[i];
+        memcpy(cw, t->class_w, classes * sizeof *cw);
     } else {
         double present = 0, n = 0;
         for (size_t i = 0; i < t->train.n; i++)
@@ -620,7 +672,8 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
                      check_targets(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
                      check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
                      check_class_weights(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
-                     check_class_weights(t, &y_val, t->cfg->val_label, t->cfg->val_share, e)
+                     check_class_weights(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
+                     resolve_class_weights(t, data, e)
                  ? e->code
                  : 0;
     }
@@ -656,6 +709,7 @@ static void trainer_free(trainer *t)
     free(t->snap.v);
     free(t->stats);
     free(t->reduce_after);
+    free(t->class_w);
 }
 
 /* ------------------------------ the loop -------------------------------- */

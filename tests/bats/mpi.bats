@@ -213,3 +213,12 @@ weighted_data() {
     echo "$r"
     awk -v r="$r" 'BEGIN { exit !(r < 1e-4) }'
 }
+
+@test "class_weight by name on 2 ranks: every share has y.categories" {
+    printf 'model:\n  layers:\n    - {units: 4, activation: tanh}\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 3, batch_size: full, shuffle: false, validation: 0}\n' > "$TMP/ce.yaml"
+    data="$DL_TEST_ROOT/tests/fixtures/metrics_names/train3.dlt"
+    mpi 2 dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={virginica: 2}' -o "$TMP/n.ckpt" "$data"
+    dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={2: 2}' -o "$TMP/one.ckpt" "$data"
+    r=$(max_rel state.layer1.weight "$TMP/n.ckpt" "$TMP/one.ckpt")
+    awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+}

@@ -374,3 +374,24 @@ NFIX="$DL_TEST_ROOT/tests/fixtures/metrics_names"
     run dl-eval --truth "$NFIX/classes.dlt" "$TMP/p.dlt"
     [[ $output == *$'\n virginica          0          0          2'* ]]
 }
+
+@test "dl-train: class_weight keys name the classes of y.categories" {
+    printf 'model:\n  layers:\n    - {units: 4, activation: tanh}\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 5, batch_size: 16, validation: 0}\n' > "$TMP/ce.yaml"
+    dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={virginica: 2, setosa: 0.5}' -o "$TMP/a.ckpt" "$NFIX/train3.dlt"
+    dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={2: 2, 0: 0.5}' -o "$TMP/b.ckpt" "$NFIX/train3.dlt"
+    dl-train "$TMP/ce.yaml" -q -o "$TMP/c.ckpt" "$NFIX/train3.dlt"
+    same_params "$TMP/a.ckpt" "$TMP/b.ckpt"
+    ! same_params "$TMP/a.ckpt" "$TMP/c.ckpt"
+    run dl-train "$TMP/ce.yaml" -s 'training.class_weight={virginica: 2, setosa: 0.5}' --print-config
+    [[ $output == *"  class_weight: {'virginica': 2, 'setosa': 0.5}"* ]]
+    run dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={rose: 2}' "$NFIX/train3.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $NFIX/train3.dlt: training.class_weight: 'rose' is not a class of y (its classes are setosa ... virginica)" ]
+    run dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={setosa: 2, 0: 1}' "$NFIX/train3.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: training.class_weight: class 0 is given twice (by its code and its name)" ]
+    printf '1,2,0\n2,1,1\n3,3,2\n' | dl-tensor import -t 1 > "$TMP/codes.dlt"
+    run dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={setosa: 2}' "$TMP/codes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"training.class_weight names class 'setosa', but y has no class names (y.categories, from string classes at import): give its code" ]]
+}
