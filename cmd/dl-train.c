@@ -246,11 +246,12 @@ int main(int argc, char **argv)
         free(a.sets);
         return 0; /* --help or --version */
     }
-    int joined = !rc && !a.print_config && !(rc = dd_open(&r.group, &e));
+    /* --print-config joins too: under a launcher, rank 0 alone prints. */
+    int joined = !rc && !(rc = dd_open(&r.group, &e));
     if (!rc)
         rc = spec_load(&r.spec, a.spec, a.sets, a.n_sets, &e);
     if (!rc && a.print_config)
-        rc = print_config(&r.spec, &e);
+        rc = r.group.rank == 0 ? print_config(&r.spec, &e) : 0;
     else if (!rc)
         rc = train(&a, &r, &e);
     /* A process that failed before the start-up handshake still takes part. */

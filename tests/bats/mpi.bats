@@ -96,6 +96,13 @@ max_rel() {
         awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-5 * $2) exit 1 }'
 }
 
+@test "--print-config under mpirun: rank 0 alone prints the spec, once" {
+    dl-train "$EX/fish2d.yaml" -s training.epochs=3 --print-config > "$TMP/one.yaml"
+    grep -q 'epochs: 3' "$TMP/one.yaml"
+    mpi 2 dl-train "$EX/fish2d.yaml" -s training.epochs=3 --print-config > "$TMP/two.yaml"
+    diff "$TMP/one.yaml" "$TMP/two.yaml"
+}
+
 @test "a rank that cannot read its share: one message naming the rank and the file, no hang" {
     # corrupt the last payload byte: the last chunk is rank 1's alone
     size=$(stat -c %s "$TMP/f2.dlt")
