@@ -151,18 +151,38 @@ typedef struct run {
     dl_tensor_set data, val, resume, init_from, ckpt;
     FILE *log, *diag;
     dl_outfile log_file, diag_file;
-    int keep_logs; /* set once the checkpoint is written: the logs go with it */
     st_writer *out;
 } run;
 
-/* Commits a --log or --diagnostics file (keep) or removes it; the first
- * error is the one reported. */
-static void close_text(dl_outfile *o, FILE *f, int keep, dl_err *e)
+/* Closes a --log or --diagnostics file of a finished run, for committing
+ * with the checkpoint. */
+static int close_text(dl_outfile *o, FILE **f, dl_err *e)
 {
-    dl_err err;
-    dl_err_clear(&err);
-    if (f && dl_outfile_fclose(o, f, keep, &err) && e->code == 0)
-        *e = err;
+    FILE *open = *f;
+    *f = NULL;
+    return open ? dl_outfile_fclose_pending(o, open, e) : 0;
+}
+
+/* Writes the checkpoint and commits it with the --log and --diagnostics
+ * files as one output: all of them appear, or none. */
+static int commit_outputs(run *r, dl_err *e)
+{
+    dl_outfile *texts[2];
+    size_t n = 0;
+    if (r->log)
+        texts[n++] = &r->log_file;
+    if (r->diag)
+        texts[n++] = &r->diag_file;
+    st_writer *w = r->out;
+    r->out = NULL;
+    if (st_write_set(w, &r->ckpt, e) || close_text(&r->log_file, &r->log, e) ||
+        close_text(&r->diag_file, &r->diag, e)) {
+        st_writer_abort(w);
+        while (n-- > 0)
+            dl_outfile_abort(texts[n]);
+        return e->code;
+    }
+    return st_writer_close_with(&w, 1, texts, n, e);
 }
 
 /* A path as messages name it: "-" is standard input; NULL stays NULL. */
@@ -209,18 +229,10 @@ static int train(const args *a, run *r, dl_err *e)
         return rc;
     dl_err we;
     dl_err_clear(&we);
-    int wrc = st_write_set(r->out, &r->ckpt, &we);
-    st_writer *w = r->out;
-    r->out = NULL;
-    if (wrc)
-        st_writer_abort(w);
-    else
-        wrc = st_writer_close(w, &we);
-    if (wrc) {
+    if (commit_outputs(r, &we)) {
         *e = we;
-        return wrc;
+        return we.code;
     }
-    r->keep_logs = 1;
     return rc;
 }
 
@@ -258,8 +270,10 @@ int main(int argc, char **argv)
     if (joined && !r.group.agreed)
         rc = dd_agree(&r.group, rc, NULL, NULL, 0, &e);
     st_writer_abort(r.out);
-    close_text(&r.log_file, r.log, r.keep_logs, &e);
-    close_text(&r.diag_file, r.diag, r.keep_logs, &e);
+    if (r.log) /* a run that failed: its logs go with its checkpoint */
+        dl_outfile_fclose(&r.log_file, r.log, 0, NULL);
+    if (r.diag)
+        dl_outfile_fclose(&r.diag_file, r.diag, 0, NULL);
     dl_set_free(&r.data);
     dl_set_free(&r.val);
     dl_set_free(&r.resume);

@@ -203,15 +203,23 @@ int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e)
     return 0;
 }
 
-int dl_outfile_fclose(dl_outfile *o, FILE *f, int keep, dl_err *e)
+int dl_outfile_fclose_pending(dl_outfile *o, FILE *f, dl_err *e)
 {
     int rc = 0;
-    if (keep && (fflush(f) != 0 || ferror(f)))
+    if (fflush(f) != 0 || ferror(f))
         rc = dl_fail_errno(e, "%s: write failed", o->final ? o->final : o->path);
-    if (fclose(f) != 0 && keep && !rc)
+    if (fclose(f) != 0 && !rc)
         rc = dl_fail_errno(e, "%s: write failed", o->final ? o->final : o->path);
-    if (keep && !rc)
-        return dl_outfile_commit(o, e);
-    dl_outfile_abort(o);
+    if (rc)
+        dl_outfile_abort(o);
     return rc;
+}
+
+int dl_outfile_fclose(dl_outfile *o, FILE *f, int keep, dl_err *e)
+{
+    if (keep)
+        return dl_outfile_fclose_pending(o, f, e) ? e->code : dl_outfile_commit(o, e);
+    fclose(f);
+    dl_outfile_abort(o);
+    return 0;
 }

@@ -45,5 +45,9 @@ int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e);
  * else removes the temporary.  A failed write is the error (DL_EIO); e may
  * be NULL when keep is 0. */
 int dl_outfile_fclose(dl_outfile *o, FILE *f, int keep, dl_err *e);
+/* Closes f without committing, so that the file can be committed with
+ * others (dl_outfile_commit_all).  A failed write is the error (DL_EIO),
+ * and then the temporary is removed. */
+int dl_outfile_fclose_pending(dl_outfile *o, FILE *f, dl_err *e);
 
 #endif

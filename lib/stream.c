@@ -757,19 +757,29 @@ static int writer_flush_close(st_writer *w, dl_err *e)
     return rc;
 }
 
-int st_writer_close_all(st_writer *const *w, size_t n, dl_err *e)
+int st_writer_close_with(st_writer *const *w, size_t n, dl_outfile *const *files,
+                         size_t n_files, dl_err *e)
 {
-    dl_outfile *files[4] = {0};
-    int rc = n > sizeof files / sizeof *files ? dl_fail(e, DL_EUSAGE, "too many outputs") : 0;
+    dl_outfile *all[8] = {0};
+    int rc = n + n_files > sizeof all / sizeof *all ? dl_fail(e, DL_EUSAGE, "too many outputs") : 0;
     for (size_t i = 0; i < n && !rc; i++) {
         rc = writer_flush_close(w[i], e);
-        files[i] = &w[i]->out;
+        all[i] = &w[i]->out;
     }
+    for (size_t i = 0; i < n_files && !rc; i++)
+        all[n + i] = files[i];
     if (!rc)
-        rc = dl_outfile_commit_all(files, n, e);
+        rc = dl_outfile_commit_all(all, n + n_files, e);
     for (size_t i = 0; i < n; i++)
         st_writer_abort(w[i]);
+    for (size_t i = 0; i < n_files; i++) /* a no-op on a committed file */
+        dl_outfile_abort(files[i]);
     return rc;
+}
+
+int st_writer_close_all(st_writer *const *w, size_t n, dl_err *e)
+{
+    return st_writer_close_with(w, n, NULL, 0, e);
 }
 
 int st_writer_close(st_writer *w, dl_err *e) { return st_writer_close_all(&w, 1, e); }

@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 
+#include "outfile.h"
 #include "tensor.h"
 
 #define ST_MAGIC0 0x89
@@ -101,6 +102,11 @@ int st_writer_close(st_writer *w, dl_err *e);
  * file is moved into place, and a failure leaves every path as it was
  * (dl_outfile_commit_all).  Frees them all in every case. */
 int st_writer_close_all(st_writer *const *w, size_t n, dl_err *e);
+/* st_writer_close_all, committing in the same step n_files more files that
+ * the caller wrote and closed (dl_outfile_fclose_pending): all appear or
+ * none.  At most 8 outputs in all.  Every one is finished in every case. */
+int st_writer_close_with(st_writer *const *w, size_t n, dl_outfile *const *files,
+                         size_t n_files, dl_err *e);
 /* Discards a partial output (removes the temporary); frees w.  NULL is ok. */
 void st_writer_abort(st_writer *w);
 

@@ -12,8 +12,10 @@ setup() {
 }
 
 teardown() {
-    # an immutable file (rename test) would keep bats from cleaning up
-    [ -e "$TMP/locked.dlt" ] && chattr -i "$TMP/locked.dlt" 2>/dev/null
+    # an immutable file (rename tests) would keep bats from cleaning up
+    for f in "$TMP/locked.dlt" "$TMP/locked.tsv"; do
+        [ -e "$f" ] && chattr -i "$f" 2>/dev/null
+    done
     return 0
 }
 
@@ -129,6 +131,41 @@ no_temporaries() {
     run dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" --log /dev/full
     [ "$status" -eq 3 ]
     [[ $output == *"/dev/full: write failed"* ]]
+}
+
+@test "dl-train commits the checkpoint, --log and --diagnostics as one: a log that fails leaves the old checkpoint" {
+    echo precious > "$TMP/c.ckpt"
+    echo old-log > "$TMP/log.tsv"
+    # a write that fails when the file is closed
+    run dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" --log "$TMP/log.tsv" \
+        --diagnostics /dev/full
+    [ "$status" -eq 3 ]
+    [[ $output == *"/dev/full: write failed"* ]]
+    [ "$(cat "$TMP/c.ckpt")" = precious ]
+    [ "$(cat "$TMP/log.tsv")" = old-log ]
+    run dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/new.ckpt" --log /dev/full
+    [ "$status" -eq 3 ]
+    [ ! -e "$TMP/new.ckpt" ]
+    no_temporaries "$TMP"
+    # a log that cannot be moved into place
+    [ "$(id -u)" -eq 0 ] || skip "needs root to make a file immutable"
+    echo locked > "$TMP/locked.tsv"
+    chattr +i "$TMP/locked.tsv" 2>/dev/null || skip "this file system has no immutable files"
+    run dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" --log "$TMP/log.tsv" \
+        --diagnostics "$TMP/locked.tsv"
+    chattr -i "$TMP/locked.tsv"
+    [ "$status" -eq 3 ]
+    [[ $output == *"locked.tsv: cannot move the finished file into place"* ]]
+    [ "$(cat "$TMP/c.ckpt")" = precious ]
+    [ "$(cat "$TMP/log.tsv")" = old-log ]
+    [ "$(cat "$TMP/locked.tsv")" = locked ]
+    no_temporaries "$TMP"
+    # and all three together when nothing fails
+    dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" --log "$TMP/log.tsv" \
+        --diagnostics "$TMP/diag.tsv"
+    dl-tensor info "$TMP/c.ckpt" > /dev/null
+    [[ $(head -n 1 "$TMP/log.tsv") == epoch*train_loss* ]]
+    [[ $(head -n 1 "$TMP/diag.tsv") == epoch*layer* ]]
 }
 
 @test "-o through a descriptor alias (/proc/self/fd/1, /dev/fd/1) writes the redirected file in place" {
