@@ -541,30 +541,45 @@ static int merge(summaries *all, const st_header *h, dl_err *e)
     return 0;
 }
 
+/* The records are listed while the stream is read, before the longest name
+ * is known: the name, the one column of any length, comes last. */
 static void print_title(FILE *out, const char *label)
 {
-    fprintf(out, "%s:\n%6s  %-12s %-4s %-20s %-5s %12s  %s\n", label, "record", "name", "type",
-            "shape", "enc", "bytes", "crc");
+    fprintf(out, "%s:\n%6s  %-4s %-20s %-5s %12s  %-3s %s\n", label, "record", "type", "shape",
+            "enc", "bytes", "crc", "name");
 }
 
 static void print_record(FILE *out, const st_header *h)
 {
     char shape[256];
     format_shape(shape, sizeof shape, h->rank, h->shape);
-    fprintf(out, "%6llu  %-12s %-4s %-20s %-5s %12llu  ok\n", (unsigned long long)h->index,
-            h->name, dl_dtype_name(h->dtype), shape, h->encoding == ST_DEFLATE ? "zlib" : "raw",
-            (unsigned long long)h->payload_bytes);
+    fprintf(out, "%6llu  %-4s %-20s %-5s %12llu  ok  %s\n", (unsigned long long)h->index,
+            dl_dtype_name(h->dtype), shape, h->encoding == ST_DEFLATE ? "zlib" : "raw",
+            (unsigned long long)h->payload_bytes, h->name);
 }
 
+static const char *summary_shape(const summary *s, char *buf, size_t len)
+{
+    format_shape(buf, len, s->rank, s->shape);
+    return s->consistent || s->records == 1 ? buf : "(mixed)";
+}
+
+/* At the end every name is known: the columns are as wide as their widest entry. */
 static void print_summaries(FILE *out, const summaries *all)
 {
+    int name_w = 12, shape_w = 20;
+    char shape[256];
+    for (size_t i = 0; i < all->count; i++) {
+        int n = (int)strlen(all->items[i].name);
+        int sh = (int)strlen(summary_shape(&all->items[i], shape, sizeof shape));
+        name_w = n > name_w ? n : name_w;
+        shape_w = sh > shape_w ? sh : shape_w;
+    }
     fprintf(out, "tensors:\n");
     for (size_t i = 0; i < all->count; i++) {
         const summary *s = &all->items[i];
-        char shape[256];
-        format_shape(shape, sizeof shape, s->rank, s->shape);
-        fprintf(out, "  %-12s %-4s %-20s %llu record%s, %llu bytes stored, %llu raw%s\n", s->name,
-                dl_dtype_name(s->dtype), s->consistent || s->records == 1 ? shape : "(mixed)",
+        fprintf(out, "  %-*s %-4s %-*s %llu record%s, %llu bytes stored, %llu raw%s\n", name_w,
+                s->name, dl_dtype_name(s->dtype), shape_w, summary_shape(s, shape, sizeof shape),
                 (unsigned long long)s->records, s->records == 1 ? "" : "s",
                 (unsigned long long)s->stored, (unsigned long long)s->raw,
                 s->consistent || s->records == 1 ? "" : "  (chunks disagree in dtype or shape)");

@@ -66,8 +66,8 @@ rows_aligned() {
     [ "$status" -eq 0 ]
     run dl-tensor info "$TMP/s.dlt"
     [ "$status" -eq 0 ]
-    [[ $output == *"x"*"f64"*"[3, 2]"*"raw"*"48"*"ok"* ]]
-    [[ $output == *"y"*"f64"*"[3, 1]"*"raw"*"24"*"ok"* ]]
+    [[ $output == *"f64  [3, 2]"*"raw"*"48  ok  x"* ]]
+    [[ $output == *"f64  [3, 1]"*"raw"*"24  ok  y"* ]]
     run dl-tensor export --header "$TMP/s.dlt"
     [ "$status" -eq 0 ]
     [ "$output" = "$(printf 'x0,x1,y0\n1,2,3\n4.5,-5,60\n7,8,9')" ]
@@ -389,9 +389,9 @@ rows_aligned() {
     cat "$TMP/m.dlt" "$TMP/w.dlt" "$TMP/b.dlt" > "$TMP/model.ckpt"
     run dl-tensor info "$TMP/model.ckpt"
     [ "$status" -eq 0 ]
-    [[ ${lines[2]} == *"1  model"*"u8"*"[5, 1]"*"raw"*"5  ok" ]]
-    [[ ${lines[3]} == *"2  w1"*"f32"*"[3, 4]"*"raw"*"48  ok" ]]
-    [[ ${lines[4]} == *"3  b1"*"f32"*"[5, 1]"*"raw"*"20  ok" ]]
+    [[ ${lines[2]} == *"1  u8"*"[5, 1]"*"raw"*"5  ok  model" ]]
+    [[ ${lines[3]} == *"2  f32"*"[3, 4]"*"raw"*"48  ok  w1" ]]
+    [[ ${lines[4]} == *"3  f32"*"[5, 1]"*"raw"*"20  ok  b1" ]]
     [[ $output == *"tensors:"* ]]
     run dl-tensor info "$TMP/m.dlt" "$TMP/w.dlt"
     [ "$status" -eq 0 ]
@@ -400,6 +400,26 @@ rows_aligned() {
     run dl-tensor info "$TMP/junk"
     [ "$status" -eq 1 ]
     [[ $output == "dl-tensor: $TMP/junk: record 1"* ]]
+}
+
+@test "dl-tensor info: the columns line up whatever the length of the names" {
+    printf '1\n2\n' | dl-tensor import --name a --rank 1 -o "$TMP/n.dlt"
+    printf '1\n2\n3\n' | dl-tensor import --name state.layer10.weight.of.a.long.net --rank 1 >> "$TMP/n.dlt"
+    printf '1\n' | dl-tensor import --name a --rank 1 >> "$TMP/n.dlt"
+    run dl-tensor info "$TMP/n.dlt"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 8 ]
+    # records: each line's dtype starts under "type", its "ok" under "crc"
+    for i in 2 3 4; do
+        [ "$(awk -v t="${lines[1]}" -v l="${lines[$i]}" \
+            'BEGIN { print (index(l, " f64 ") == index(t, " type ") && index(l, " ok") == index(t, " crc")) }')" = 1 ]
+    done
+    [[ ${lines[3]} == *" f64 "*" [3] "*" ok  state.layer10.weight.of.a.long.net" ]]
+    # tensors: the dtype, shape and counts start at one column on every line
+    [ "${lines[5]}" = "tensors:" ]
+    [ "$(awk -v a="${lines[6]}" -v b="${lines[7]}" \
+        'BEGIN { print (index(a, " f64 ") == index(b, " f64 ") && index(a, " 2 records") == index(b, " 1 record")) }')" = 1 ]
+    [[ ${lines[6]} == "  a "*" f64 "*" [3] "*" 2 records, "* ]]
 }
 
 @test "dl-tensor: --zlib on every writing command; same data, fewer bytes" {
@@ -456,7 +476,7 @@ rows_aligned() {
 @test "head, shuffle, split never cut a 'design' or 'model' text record, whatever its length" {
     printf '0,0\n1,2\n2,4\n' > "$TMP/r.csv"
     dl-tensor import -t 1 "$TMP/r.csv" | dl-design -q --poly 1 > "$TMP/d.dlt"
-    len=$(dl-tensor info "$TMP/d.dlt" | awk '$2 == "design" { gsub(/[][]/, "", $4); print $4; exit }')
+    len=$(dl-tensor info "$TMP/d.dlt" | awk '$1 ~ /^[0-9]+$/ && $NF == "design" { gsub(/[][]/, "", $3); print $3; exit }')
     [ "$len" -gt 3 ]
     seq 0 $((len - 1)) | awk '{ print $1 "," 2 * $1 }' > "$TMP/n.csv"
     dl-tensor import -t 1 "$TMP/n.csv" | dl-design -q --poly 1 > "$TMP/n.dlt"
@@ -469,7 +489,7 @@ rows_aligned() {
     dl-tensor split --seed 3 "$TMP/n.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
     dl-tensor export --name design "$TMP/b.dlt" | cmp - "$TMP/want.txt"
     dl-lstsq -q "$TMP/a.dlt" > "$TMP/m.ckpt"
-    len=$(dl-tensor info "$TMP/m.ckpt" | awk '$2 == "model" { gsub(/[][]/, "", $4); print $4; exit }')
+    len=$(dl-tensor info "$TMP/m.ckpt" | awk '$1 ~ /^[0-9]+$/ && $NF == "model" { gsub(/[][]/, "", $3); print $3; exit }')
     seq 0 $((len - 1)) | awk '{ print $1 "," 2 * $1 }' | dl-tensor import -t 1 > "$TMP/rows.dlt"
     cat "$TMP/m.ckpt" "$TMP/rows.dlt" | dl-tensor shuffle --seed 5 > "$TMP/mix.dlt"
     cmp <(dl-tensor export --name model "$TMP/mix.dlt") <(dl-tensor export --name model "$TMP/m.ckpt")

@@ -67,7 +67,7 @@ short() {
 @test "the checkpoint holds the effective spec, weights and training state" {
     short 3 > "$TMP/m.ckpt"
     run dl-tensor info "$TMP/m.ckpt"
-    [[ $output == *"layer1.weight f32  [16, 2]"*"layer3.bias"*"state.counters"*"state.optim.m"* ]]
+    [[ $output == *"f32  [16, 2]"*"ok  layer1.weight"*"ok  layer3.bias"*"ok  state.counters"*"ok  state.optim.m"* ]]
     # the model record (u8 text) is "kind: network" and the effective spec
     dl-tensor export --name model "$TMP/m.ckpt" > "$TMP/model.txt"
     [ "$(head -n 1 "$TMP/model.txt")" = "kind: network" ]

@@ -24,7 +24,7 @@ column_of() { "$EX/bin/tsv-select" "$2" < "$1" | tail -n +2; }
 
 # weight_shape CKPT: the shape of layer1.weight as "[R, C]".
 weight_shape() {
-    dl-tensor info "$1" | awk '$2 == "layer1.weight" && $1 ~ /^[0-9]+$/ { print $4, $5; exit }'
+    dl-tensor info "$1" | awk '$1 ~ /^[0-9]+$/ && $NF == "layer1.weight" { print $3, $4; exit }'
 }
 
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; }

@@ -53,7 +53,7 @@ load fails
     [ "$(head -n 1 "$TMP/model.txt")" = "kind: network" ]
     grep -q '^    - {units: 16, activation: tanh}$' "$TMP/model.txt"
     # as many bytes as the record holds
-    [ "$(wc -c < "$TMP/model.txt")" -eq "$(dl-tensor info "$TMP/m.ckpt" | awk '$2 == "model" { gsub(/[][]/, "", $4); print $4; exit }')" ]
+    [ "$(wc -c < "$TMP/model.txt")" -eq "$(dl-tensor info "$TMP/m.ckpt" | awk '$1 ~ /^[0-9]+$/ && $NF == "model" { gsub(/[][]/, "", $3); print $3; exit }')" ]
     dl-tensor import --format text --name model "$TMP/model.txt" -o "$TMP/model.dlt"
     dl-tensor info "$TMP/model.dlt" | grep -q '  model        u8   \[[0-9]*\] '
     dl-tensor export --name model "$TMP/model.dlt" | cmp - "$TMP/model.txt"
