@@ -23,7 +23,7 @@ tmp=${TMPDIR:-/tmp}/dl-bench-tables; mkdir -p "$tmp"
 # make ROWS OUT: the table as a stream (x.names, x.categories, x, y).
 make_table() {
     $PY - "$1" "$tmp" <<'PYEOF'
-import struct, sys, zlib
+import sys
 import numpy as np
 rows, tmp = int(sys.argv[1]), sys.argv[2]
 rng = np.random.default_rng(7)
@@ -34,29 +34,16 @@ x = np.hstack([num, cat])
 x[rng.random(x.shape) < 0.05] = np.nan
 np.save(tmp + "/x.npy", x)
 np.save(tmp + "/y.npy", rng.normal(size=(rows, 1)))
-# the two small text records, with an independent CRC-32C
-POLY = 0x82F63B78
-TABLE = []
-for i in range(256):
-    c = i
-    for _ in range(8):
-        c = (c >> 1) ^ POLY if c & 1 else c >> 1
-    TABLE.append(c)
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for b in data:
-        crc = TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-def record(name, text):
-    p, n = text.encode(), name.encode()
-    head = b"\x89DLT" + struct.pack("<BBBBHHQI", 1, 1, 0, 1, len(n), 0, len(p), crc32c(p))
-    head += struct.pack("<Q", len(p)) + n
-    return head + struct.pack("<I", crc32c(head)) + p
+# the two small text records, with the independent writer of the format
+sys.path.insert(0, "scripts")
+from dlstream import record
+def text(name, s):
+    return record(name, "u8", [len(s.encode())], s.encode())
 names = ["n%d" % j for j in range(15)] + ["c%d" % j for j in range(5)]
 cats = "".join("%d\t%s\n" % (15 + j, "\t".join("L%02d" % v for v in range(k)))
                for j, k in enumerate(levels))
-open(tmp + "/meta.dlt", "wb").write(record("x.names", "".join(n + "\n" for n in names)) +
-                                    record("x.categories", cats))
+open(tmp + "/meta.dlt", "wb").write(text("x.names", "".join(n + "\n" for n in names)) +
+                                    text("x.categories", cats))
 PYEOF
     $tool/dl-tensor import --allow-nonfinite "$tmp/x.npy" > "$tmp/x.dlt"
     $tool/dl-tensor import --name y "$tmp/y.npy" > "$tmp/y.dlt"

@@ -5,15 +5,9 @@ bytes, which let lib/crc32c.c run three hardware CRC streams side by side and
 combine them (the method of Mark Adler's crc32c.c)."""
 import sys
 
-POLY = 0x82F63B78
-LONG, SHORT = 8192, 256
+from dlstream import TABLE as byte_table
 
-byte_table = []
-for i in range(256):
-    c = i
-    for _ in range(8):
-        c = (c >> 1) ^ POLY if c & 1 else c >> 1
-    byte_table.append(c)
+LONG, SHORT = 8192, 256
 
 
 def append_zeros(reg, n):

@@ -9,38 +9,12 @@ run."""
 import os
 import random
 import struct
-import zlib
+import sys
 
-POLY = 0x82F63B78
-TABLE = []
-for i in range(256):
-    c = i
-    for _ in range(8):
-        c = (c >> 1) ^ POLY if c & 1 else c >> 1
-    TABLE.append(c)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts"))
+from dlstream import record  # noqa: E402
 
-
-def crc32c(data, crc=0):
-    crc ^= 0xFFFFFFFF
-    for b in data:
-        crc = TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-DTYPES = {"u8": 1, "i32": 2, "i64": 3, "f32": 4, "f64": 5}
 FMT = {"u8": "B", "i32": "i", "i64": "q", "f32": "f", "f64": "d"}
-
-
-def record(name, dtype, shape, payload, encoding=0, payload_len=None, rank=None,
-           dtype_code=None):
-    name_b = name if isinstance(name, bytes) else name.encode()
-    stored = zlib.compress(payload) if encoding == 1 else payload
-    plen = len(stored) if payload_len is None else payload_len
-    head = b"\x89DLT" + struct.pack(
-        "<BBBBHHQI", 1, DTYPES[dtype] if dtype_code is None else dtype_code, encoding,
-        len(shape) if rank is None else rank, len(name_b), 0, plen, crc32c(stored))
-    head += b"".join(struct.pack("<Q", d) for d in shape) + name_b
-    return head + struct.pack("<I", crc32c(head)) + stored
 
 
 def tensor(name, dtype, rows, values, encoding=0):
