@@ -10,3 +10,20 @@ median_seconds() {
     done | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
+# npy_dataset X.npy Y.npy: the data set (records x and y) on standard output.
+npy_dataset() { dl-tensor import --name x "$1"; dl-tensor import --name y "$2"; }
+# mnist_mlp_spec TRAINING: the MNIST-sized network of train.sh (a) and
+# mpi_scaling.sh (784-256-128-10 relu, softmax CE, Adam 1e-3) with the
+# given flow-style training mapping, as YAML on standard output.
+mnist_mlp_spec() {
+    cat <<YAML
+model:
+  layers:
+    - {units: 256, activation: relu}
+    - {units: 128, activation: relu}
+    - {units: 10, activation: softmax}
+loss: ce
+optimizer: {name: adam, lr: 0.001}
+training: $1
+YAML
+}

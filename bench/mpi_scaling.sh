@@ -11,6 +11,7 @@
 # Also: single-process start-up of dl-train (hyperfine, or a loop).
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 BUILD=${BUILD:-build}; EPOCHS=${EPOCHS:-6}; PY=/usr/bin/python3
 PATH="$PWD/$BUILD/bin:$PATH"
 command -v mpirun > /dev/null || { echo "mpi_scaling: mpirun not installed, skipped"; exit 0; }
@@ -25,17 +26,9 @@ x = rng.standard_normal((20480, 784)).astype(np.float32)
 w = rng.standard_normal((784, 10)).astype(np.float32)
 np.save(d + "/x.npy", x); np.save(d + "/y.npy", np.argmax(x @ w, 1).reshape(-1, 1).astype(np.float32))
 PY
-{ dl-tensor import --name x "$tmp/x.npy"; dl-tensor import --name y "$tmp/y.npy"; } > "$tmp/d.dlt"
-cat > "$tmp/net.yaml" <<YAML
-model:
-  layers:
-    - {units: 256, activation: relu}
-    - {units: 128, activation: relu}
-    - {units: 10, activation: softmax}
-loss: ce
-optimizer: {name: adam, lr: 0.001}
-training: {epochs: $EPOCHS, batch_size: 512, seed: 1, validation: 0, early_stopping: {patience: 0}}
-YAML
+npy_dataset "$tmp/x.npy" "$tmp/y.npy" > "$tmp/d.dlt"
+mnist_mlp_spec "{epochs: $EPOCHS, batch_size: 512, seed: 1, validation: 0, early_stopping: {patience: 0}}" \
+    > "$tmp/net.yaml"
 
 # median of the seconds column of epochs 2.. of a --log file
 epoch_median() {

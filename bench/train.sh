@@ -30,20 +30,10 @@ median_field() {
 }
 
 $PY bench/train_torch.py gen "$tmp"
-for s in tr te pr; do
-    { dl-tensor import --name x "$tmp/x$s.npy"; dl-tensor import --name y "$tmp/y$s.npy"; } > "$tmp/$s.dlt"
+for s in tr te pr b; do
+    npy_dataset "$tmp/x$s.npy" "$tmp/y$s.npy" > "$tmp/$s.dlt"
 done
-{ dl-tensor import --name x "$tmp/xb.npy"; dl-tensor import --name y "$tmp/yb.npy"; } > "$tmp/b.dlt"
-cat > "$tmp/a.yaml" <<'YAML'
-model:
-  layers:
-    - {units: 256, activation: relu}
-    - {units: 128, activation: relu}
-    - {units: 10, activation: softmax}
-loss: ce
-optimizer: {name: adam, lr: 0.001}
-training: {epochs: 5, batch_size: 128, seed: 1}
-YAML
+mnist_mlp_spec '{epochs: 5, batch_size: 128, seed: 1}' > "$tmp/a.yaml"
 cat > "$tmp/b.yaml" <<'YAML'
 model:
   layers:
