@@ -3,6 +3,8 @@
 # shuffle, split.  .npy reference files come from numpy
 # (tests/fixtures/npy/gen_npy.py); nothing here runs python.
 
+load fails
+
 setup() {
     N=$DL_TEST_ROOT/tests/fixtures/npy
     TMP=$BATS_TEST_TMPDIR
@@ -10,15 +12,6 @@ setup() {
     # y = 10 * first column + second: an alignment check after any reordering
     seq 1 100 | awk '{ printf "%d,%d,%d\n", $1, $1 % 7, 10 * $1 + $1 % 7 }' > "$TMP/rows.csv"
     dl-tensor import -t 1 "$TMP/rows.csv" -o "$TMP/rows.dlt"
-}
-
-# fails STATUS MESSAGE COMMAND...: COMMAND exits with STATUS and says MESSAGE.
-fails() {
-    local want=$1 message=$2
-    shift 2
-    run "$@"
-    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
-    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
 }
 
 # refuses TEXT MESSAGE [OPTION...]: importing TEXT fails with status 1 and

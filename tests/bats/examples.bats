@@ -4,6 +4,8 @@
 # collected table, incremental re-runs, and two lessons end to end.  Every
 # output goes to the test's temporary directory (OUT=...), never the tree.
 
+load sweep_helpers
+
 setup() {
     EX="$DL_TEST_ROOT/examples"
     T="$BATS_TEST_TMPDIR"
@@ -15,9 +17,6 @@ setup() {
     # A grid of two configurations, five epochs each.
     GRID=(BIN="$BIN" OUT="$T/sweep" LRS=0.01 "UNITS=2 4" WDS=0 EPOCHS=5)
 }
-
-# The rows of a TSV (header excluded).
-rows() { tail -n +2 "$1" | wc -l; }
 
 # column_of FILE NAME: the values of column NAME, one a line.
 column_of() { "$EX/bin/tsv-select" "$2" < "$1" | tail -n +2; }
@@ -91,12 +90,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     [ ! -e "$T/sweep/runs/cut.interrupted" ]
     # Continued, not redone: the first part's rows (with their timings) stay.
     cmp -n "$(wc -c < "$T/before.tsv")" "$T/before.tsv" "$T/sweep/runs/cut.log.tsv"
-    [ "$(rows "$T/sweep/runs/cut.log.tsv")" -eq "$end" ]
-    run "$EX/sweep/slurm.sh" whole -s training.epochs=$end -s training.early_stopping.patience=0
-    [ "$status" -eq 0 ]
-    cmp "$T/sweep/runs/cut.ckpt" "$T/sweep/runs/whole.ckpt"
-    # One learning curve across the two parts, as the uninterrupted run's.
-    diff <(cut -f 1-3 "$T/sweep/runs/cut.log.tsv") <(cut -f 1-3 "$T/sweep/runs/whole.log.tsv")
+    resumed_as_whole "$end"
 }
 
 @test "sweep: a 2-configuration grid collects one table sorted by validation log loss" {

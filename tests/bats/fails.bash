@@ -1,5 +1,6 @@
 # fails STATUS MESSAGE COMMAND...: COMMAND exits with STATUS and its output
-# contains MESSAGE.  Shared by split.bats, summary.bats and records.bats.
+# contains MESSAGE.  Shared by dl-tensor.bats, split.bats, summary.bats and
+# records.bats.
 fails() {
     local want=$1 message=$2
     shift 2

@@ -157,12 +157,18 @@ start_long() {
     return 1
 }
 
-@test "SIGTERM to one rank: rank 0 writes one checkpoint, every rank exits 6, --resume is exact" {
-    start_long 2
-    kill -TERM "$(cat pid.1)"
+# stop_rank SIGNAL RANK: sends SIGNAL to rank RANK of the run start_long
+# began, waits for the whole job and sets status to the job's exit status.
+stop_rank() {
+    kill -"$1" "$(cat "pid.$2")"
     status=0
     wait "$job" || status=$?
     job=
+}
+
+@test "SIGTERM to one rank: rank 0 writes one checkpoint, every rank exits 6, --resume is exact" {
+    start_long 2
+    stop_rank TERM 1
     [ "$status" -eq 6 ]
     [ "$(grep -c '^dl-train' err)" -eq 1 ]
     done=$(dl-tensor export --name state.counters int.ckpt | head -n 1)
@@ -176,10 +182,7 @@ start_long() {
 
 @test "a rank that dies ends the whole job promptly, and no checkpoint is written" {
     start_long 3
-    kill -KILL "$(cat pid.2)"
-    status=0
-    wait "$job" || status=$?
-    job=
+    stop_rank KILL 2
     [ "$status" -ne 0 ]
     [ ! -e int.ckpt ]
 }

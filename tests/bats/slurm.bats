@@ -7,6 +7,7 @@
 
 load ../slurm/slurm
 load linear_helpers
+load sweep_helpers
 
 setup_file() { slurm_setup_file; }
 teardown_file() { slurm_teardown_file; }
@@ -24,9 +25,6 @@ setup() {
 }
 
 teardown() { :; }
-
-# The rows of a TSV (header excluded).
-rows() { tail -n +2 "$1" | wc -l; }
 
 @test "Slurm: the sweep's array job trains every configuration, and the make after it only evaluates" {
     make -s -C "$EX/sweep" "${GRID[@]}" configs data
@@ -86,11 +84,7 @@ rows() { tail -n +2 "$1" | wc -l; }
     [ "$(job_field "$job" JobState)" = COMPLETED ]
     grep -q 'cut: resuming the interrupted run' "$T/resume.out"
     [ ! -e "$T/sweep/runs/cut.interrupted" ]
-    [ "$(rows "$T/sweep/runs/cut.log.tsv")" -eq "$end" ]
-    run "$EX/sweep/slurm.sh" whole -s training.epochs=$end -s training.early_stopping.patience=0
-    [ "$status" -eq 0 ]
-    cmp "$T/sweep/runs/cut.ckpt" "$T/sweep/runs/whole.ckpt"
-    diff <(cut -f 1-3 "$T/sweep/runs/cut.log.tsv") <(cut -f 1-3 "$T/sweep/runs/whole.log.tsv")
+    resumed_as_whole "$end"
 }
 
 @test "Slurm: a sharded least-squares fit (an array of --partial, then --combine) equals the one-process fit" {

@@ -44,26 +44,36 @@ static void solve_dense_method(int method)
 static void test_svd_matches_numpy(void) { solve_dense_method(LS_SVD); }
 static void test_qr_matches_numpy(void) { solve_dense_method(LS_QR); }
 
+/* What the tests that start from statistics share: the statistics of the
+ * whole wc data set (s) and their solution by the normal equations under o
+ * (r), which the caller checks and frees. */
+static void wc_normal_fit(ls_opts *o, ls_stats *s, ls_result *r)
+{
+    test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
+    dl_err e;
+    o->method = LS_NORMAL;
+    CHECK(stats_of(s, &x, &y, 0, x.rows) == 0);
+    CHECK(ls_solve_stats(s, o, r, &e) == 0);
+    free(x.v), free(y.v);
+}
+
 static void solve_from_stats(const char *want_name, double ridge, double alpha, double l1,
                              double tol)
 {
-    test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load(want_name);
+    test_mat w = mat_load(want_name);
     ls_opts o;
     ls_stats s;
     ls_result r;
-    dl_err e;
     ls_opts_defaults(&o);
-    o.method = LS_NORMAL;
     o.ridge = ridge;
     o.alpha = alpha;
     o.l1_ratio = l1;
-    CHECK(stats_of(&s, &x, &y, 0, x.rows) == 0);
-    CHECK(ls_solve_stats(&s, &o, &r, &e) == 0);
+    wc_normal_fit(&o, &s, &r);
     check_matrix(r.w, &w, tol);
     CHECK(r.converged);
     ls_result_free(&r);
     ls_stats_free(&s);
-    free(x.v), free(y.v), free(w.v);
+    free(w.v);
 }
 
 static void test_normal_matches_numpy(void) { solve_from_stats("wc_w_lstsq", 0, 0, 1, 1e-10); }
@@ -160,18 +170,15 @@ static void test_partial_combine(void)
 
 static void test_posterior(void)
 {
-    test_mat x = mat_load("wc_x"), y = mat_load("wc_y");
     test_mat sigma2 = mat_load("wc_sigma2"), cov0 = mat_load("wc_cov0");
     ls_opts o;
     ls_stats s;
     ls_result r;
     dl_err e;
     ls_opts_defaults(&o);
-    o.method = LS_NORMAL;
     o.ridge = 0.5;
     o.posterior = 1;
-    CHECK(stats_of(&s, &x, &y, 0, x.rows) == 0);
-    CHECK(ls_solve_stats(&s, &o, &r, &e) == 0);
+    wc_normal_fit(&o, &s, &r);
     CHECK(ls_posterior(&s, &o, &r, &e) == 0);
     check_matrix(r.sigma2, &sigma2, 1e-10);
     check_matrix(r.w_cov, &cov0, 1e-10);
@@ -183,7 +190,7 @@ static void test_posterior(void)
     CHECK_NEAR(r.w_cov[16], 2.0 / sigma2.v[0] * cov0.v[0], 1e-10);
     ls_result_free(&r);
     ls_stats_free(&s);
-    free(x.v), free(y.v), free(sigma2.v), free(cov0.v);
+    free(sigma2.v), free(cov0.v);
 }
 
 /* Many small folds (7 rows each, the last partial) give the one-shot answer. */
