@@ -311,6 +311,138 @@ int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstr
     return 0;
 }
 
+/* ================================ curves ================================ */
+
+/* The counts at each distinct score, scores descending (sklearn's
+ * _binary_clf_curve): after threshold thr[i], fps[i] negatives and tps[i]
+ * positives score >= thr[i] (weights summed when w is given).  Arrays of
+ * n + 2 (room for the end points). */
+typedef struct clf_counts {
+    double *fps, *tps, *thr;
+    size_t count;
+} clf_counts;
+
+static int clf_counts_of(const double *y, size_t ystride, const double *score, size_t sstride,
+                         const double *w, size_t n, clf_counts *k, dl_err *e)
+{
+    memset(k, 0, sizeof *k);
+    if (n > SIZE_MAX / 3 - 2)
+        return dl_fail(e, DL_ENOMEM, "curve: %zu rows are too many", n);
+    scored *s = alloc_array(n, sizeof *s, "curve", e);
+    k->fps = s ? alloc_array(3 * (n + 2), sizeof *k->fps, "curve", e) : NULL;
+    if (!k->fps) {
+        free(s);
+        return e->code;
+    }
+    k->tps = k->fps + n + 2;
+    k->thr = k->tps + n + 2;
+    for (size_t i = 0; i < n; i++) {
+        s[i].score = score[i * sstride];
+        s[i].positive = y[i * ystride] == 1.0;
+        s[i].weight = w ? w[i] : 1.0;
+    }
+    qsort(s, n, sizeof *s, by_score_descending);
+    double tp = 0, fp = 0;
+    for (size_t i = 0; i < n; i++) {
+        tp += s[i].positive ? s[i].weight : 0;
+        fp += s[i].positive ? 0 : s[i].weight;
+        if (i + 1 == n || s[i + 1].score != s[i].score) {
+            k->fps[k->count] = fp;
+            k->tps[k->count] = tp;
+            k->thr[k->count++] = s[i].score;
+        }
+    }
+    free(s);
+    if (tp == 0 || fp == 0) {
+        free(k->fps);
+        return dl_fail(e, DL_EDATA, "'y' holds %s only: the curve needs both classes",
+                       tp == 0 ? "negatives" : "positives");
+    }
+    return 0;
+}
+
+static int curve_alloc(mt_curve *c, size_t count, dl_err *e)
+{
+    memset(c, 0, sizeof *c);
+    c->x = alloc_array(count, 3 * sizeof *c->x, "curve", e);
+    if (!c->x)
+        return e->code;
+    c->y = c->x + count;
+    c->threshold = c->y + count;
+    c->count = count;
+    return 0;
+}
+
+void mt_curve_free(mt_curve *c)
+{
+    free(c->x);
+    memset(c, 0, sizeof *c);
+}
+
+int mt_roc_curve(const double *y, size_t ystride, const double *score, size_t sstride,
+                 const double *w, size_t n, mt_curve *c, dl_err *e)
+{
+    clf_counts k;
+    if (clf_counts_of(y, ystride, score, sstride, w, n, &k, e))
+        return e->code;
+    /* drop_intermediate: a point on the straight line between its
+     * neighbours changes neither the curve nor its area */
+    size_t kept = 0;
+    for (size_t i = 0; i < k.count; i++) {
+        int ends = i == 0 || i + 1 == k.count;
+        if (!ends && k.fps[i + 1] - 2 * k.fps[i] + k.fps[i - 1] == 0 &&
+            k.tps[i + 1] - 2 * k.tps[i] + k.tps[i - 1] == 0)
+            continue;
+        k.fps[kept] = k.fps[i];
+        k.tps[kept] = k.tps[i];
+        k.thr[kept++] = k.thr[i];
+    }
+    double neg = k.fps[kept - 1], pos = k.tps[kept - 1];
+    int rc = curve_alloc(c, kept + 1, e);
+    if (rc == 0) {
+        c->threshold[0] = NAN;
+        for (size_t i = 0; i < kept; i++) {
+            c->x[i + 1] = k.fps[i] / neg;
+            c->y[i + 1] = k.tps[i] / pos;
+            c->threshold[i + 1] = k.thr[i];
+        }
+        rc = mt_roc_auc(y, ystride, score, sstride, w, n, &c->area, e);
+        if (rc)
+            mt_curve_free(c);
+    }
+    free(k.fps);
+    return rc;
+}
+
+int mt_pr_curve(const double *y, size_t ystride, const double *score, size_t sstride,
+                const double *w, size_t n, mt_curve *c, dl_err *e)
+{
+    clf_counts k;
+    if (clf_counts_of(y, ystride, score, sstride, w, n, &k, e))
+        return e->code;
+    int rc = curve_alloc(c, k.count + 1, e);
+    if (rc == 0) {
+        double pos = k.tps[k.count - 1];
+        /* lowest threshold (full recall) first, as sklearn reverses it */
+        for (size_t i = 0; i < k.count; i++) {
+            size_t from = k.count - 1 - i;
+            c->x[i] = k.tps[from] / pos;
+            double predicted = k.tps[from] + k.fps[from]; /* 0 only under zero weights */
+            c->y[i] = predicted > 0 ? k.tps[from] / predicted : 0;
+            c->threshold[i] = k.thr[from];
+        }
+        c->x[k.count] = 0;
+        c->y[k.count] = 1;
+        c->threshold[k.count] = NAN;
+        /* the step integral: -sum (r[i+1] - r[i]) p[i] */
+        c->area = 0;
+        for (size_t i = 0; i < k.count; i++)
+            c->area -= (c->x[i + 1] - c->x[i]) * c->y[i];
+    }
+    free(k.fps);
+    return rc;
+}
+
 /* ======================= precision, recall, F1 ========================= */
 
 /* Per-label counts of a classification, plus what is derived from them. */
@@ -712,9 +844,8 @@ static int multilabel(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *
 
 /* ================================ driver =============================== */
 
-int mt_evaluate(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
+int mt_check_data(const mt_data *d, dl_err *e)
 {
-    mt_report_free(r);
     if (d->n == 0)
         return dl_fail(e, DL_EDATA, "'y' and 'yhat' have no rows to evaluate");
     if (d->ky == 0 || d->kyhat == 0)
@@ -723,6 +854,13 @@ int mt_evaluate(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
     rc = rc ? rc : check_finite("yhat", d->yhat, d->n, d->kyhat, e);
     if (rc == 0 && !(weight_sum(d) > 0))
         return dl_fail(e, DL_EDATA, "every row has weight 0");
+    return rc;
+}
+
+int mt_evaluate(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
+{
+    mt_report_free(r);
+    int rc = mt_check_data(d, e);
     int task = o->task;
     if (rc == 0 && task == MT_AUTO)
         rc = mt_infer_task(d, &task, e);

@@ -100,4 +100,31 @@ int mt_evaluate(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e);
 int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstride,
                const double *w, size_t n, double *auc, dl_err *e);
 
+/* Checks what mt_evaluate checks before any metric: rows and columns
+ * present, every value finite (errors name 'y' or 'yhat', row and column). */
+int mt_check_data(const mt_data *d, dl_err *e);
+
+/* A binary classifier's curve over the distinct scores, the points in the
+ * order sklearn returns them:
+ *   mt_roc_curve  x = fpr, y = tpr, as roc_curve (drop_intermediate=True):
+ *                 from (0, 0), whose threshold is NaN (no score reaches it);
+ *                 area = roc_auc_score;
+ *   mt_pr_curve   x = recall, y = precision, as precision_recall_curve:
+ *                 recall decreasing, ending at (0, 1), whose threshold is
+ *                 NaN; area = average_precision_score.
+ * Truth y is 0/1 (1 positive), read with strides, and w weights as in
+ * mt_roc_auc (sklearn's sample_weight; NULL: all 1).  A y without both
+ * classes (of positive weight) is DL_EDATA (the curve is undefined). */
+typedef struct mt_curve {
+    double *x, *y, *threshold; /* count each */
+    size_t count;
+    double area;
+} mt_curve;
+
+int mt_roc_curve(const double *y, size_t ystride, const double *score, size_t sstride,
+                 const double *w, size_t n, mt_curve *c, dl_err *e);
+int mt_pr_curve(const double *y, size_t ystride, const double *score, size_t sstride,
+                const double *w, size_t n, mt_curve *c, dl_err *e);
+void mt_curve_free(mt_curve *c);
+
 #endif

@@ -77,29 +77,28 @@ static int as_f64_matrix(dl_tensor *t, const char *label, int *dtype, dl_err *e)
     return 0;
 }
 
-typedef struct eval_input {
-    dl_tensor_set in, truth;
-    dl_tensor *y, *yhat, *w; /* w: the rows' weights, or NULL */
-    const char *y_label, *yhat_label;
-    int yhat_dtype;
-} eval_input;
-
-static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
+int mio_read_pair(const char *input, const char *truth, mio_pair *d, dl_err *e)
 {
-    const char *in_label = mo->input && strcmp(mo->input, "-") != 0 ? mo->input : "<stdin>";
+    memset(d, 0, sizeof *d);
+    dl_set_init(&d->in);
+    dl_set_init(&d->truth);
+    const char *in_label = input && strcmp(input, "-") != 0 ? input : "<stdin>";
     d->yhat_label = in_label;
-    d->y_label = mo->truth ? mo->truth : in_label;
+    d->y_label = truth ? truth : in_label;
+    d->truth_given = truth != NULL;
     /* the weights travel with the truth */
-    static const char *const with_truth[] = {"yhat", "y", "w", "y.names", "y.categories", NULL},
-                             *const yhat_only[] = {"yhat", NULL},
+    static const char *const with_truth[] = {"yhat", "yhat.names", "yhat.categories", "y", "w",
+                                             "y.names", "y.categories", NULL},
+                             *const yhat_only[] = {"yhat", "yhat.names", "yhat.categories",
+                                                   NULL},
                              *const truth_only[] = {"y", "w", "y.names", "y.categories", NULL};
-    if (read_named(mo->input, mo->truth ? yhat_only : with_truth, &d->in, e))
+    if (read_named(input, truth ? yhat_only : with_truth, &d->in, e))
         return e->code;
-    if (mo->truth && read_named(mo->truth, truth_only, &d->truth, e))
+    if (truth && read_named(truth, truth_only, &d->truth, e))
         return e->code;
     d->yhat = dl_set_find(&d->in, "yhat");
-    d->y = dl_set_find(mo->truth ? &d->truth : &d->in, "y");
-    d->w = dl_set_find(mo->truth ? &d->truth : &d->in, "w");
+    d->y = dl_set_find(truth ? &d->truth : &d->in, "y");
+    d->w = dl_set_find(truth ? &d->truth : &d->in, "w");
     if (!d->yhat)
         return dl_fail(e, DL_EDATA, "%s: no 'yhat' tensor (predictions, as dl-predict writes)",
                        in_label);
@@ -112,7 +111,7 @@ static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
         return e->code;
     if (d->y->shape[0] != d->yhat->shape[0])
         return dl_fail(e, DL_EDATA, "%s: 'y'%s%s has %llu row%s but 'yhat' has %llu", in_label,
-                       mo->truth ? " from " : "", mo->truth ? mo->truth : "",
+                       truth ? " from " : "", truth ? truth : "",
                        (unsigned long long)d->y->shape[0],
                        dl_plural((unsigned long long)d->y->shape[0]),
                        (unsigned long long)d->yhat->shape[0]);
@@ -127,6 +126,20 @@ static int load_inputs(const mio_opts *mo, eval_input *d, dl_err *e)
         dl_tensor_convert(d->w, DL_F64, e))
         return dl_err_wrap(e, "%s", d->y_label);
     return 0;
+}
+
+void mio_pair_free(mio_pair *p)
+{
+    dl_set_free(&p->in);
+    dl_set_free(&p->truth);
+    p->y = p->yhat = p->w = NULL;
+}
+
+mt_data mio_pair_data(const mio_pair *p)
+{
+    mt_data md = {p->y->data, p->yhat->data, (size_t)p->y->shape[0], (size_t)p->y->shape[1],
+                  (size_t)p->yhat->shape[1], p->w ? p->w->data : NULL};
+    return md;
 }
 
 /* ------------------------------ output ------------------------------- */
@@ -349,37 +362,33 @@ void mio_labels_free(mio_labels *l)
     cm_categories_free(&l->classes);
 }
 
-/* y.names and y.categories from the stream of y, checked against y. */
-static int load_labels(const mio_opts *mo, eval_input *d, mio_labels *l, dl_err *e)
+int mio_pair_labels(mio_pair *p, int of_yhat, mio_labels *l, dl_err *e)
 {
-    dl_tensor_set *s = mo->truth ? &d->truth : &d->in;
-    uint64_t cols = d->y->shape[1];
-    if (cm_names_load(&l->outputs, s, "y", cols, e) ||
-        cm_categories_load(&l->classes, s, "y", cols, e))
-        return dl_err_wrap(e, "%s", d->y_label);
+    dl_tensor_set *s = of_yhat || !p->truth_given ? &p->in : &p->truth;
+    const char *tensor = of_yhat ? "yhat" : "y";
+    uint64_t cols = (of_yhat ? p->yhat : p->y)->shape[1];
+    if (cm_names_load(&l->outputs, s, tensor, cols, e) ||
+        cm_categories_load(&l->classes, s, tensor, cols, e))
+        return dl_err_wrap(e, "%s", of_yhat ? p->yhat_label : p->y_label);
     return 0;
 }
 
 int mio_evaluate(const mio_opts *mo, mt_report *r, mio_labels *l, dl_err *e)
 {
-    eval_input d = {0};
-    dl_set_init(&d.in);
-    dl_set_init(&d.truth);
-    int rc = load_inputs(mo, &d, e);
+    mio_pair d;
+    int rc = mio_read_pair(mo->input, mo->truth, &d, e);
     if (rc == 0 && l)
-        rc = load_labels(mo, &d, l, e);
+        rc = mio_pair_labels(&d, 0, l, e);
     if (rc == 0) {
         mt_opts mt = mo->mt;
         if (!mo->eps_given && d.yhat_dtype == DL_F32)
             mt.eps = FLT_EPSILON; /* sklearn: np.finfo(y_pred.dtype).eps */
-        mt_data md = {d.y->data, d.yhat->data, (size_t)d.y->shape[0], (size_t)d.y->shape[1],
-                      (size_t)d.yhat->shape[1], d.w ? d.w->data : NULL};
+        mt_data md = mio_pair_data(&d);
         rc = mt_evaluate(&md, &mt, r, e);
         if (rc)
             dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? d.y_label : d.yhat_label);
     }
-    dl_set_free(&d.in);
-    dl_set_free(&d.truth);
+    mio_pair_free(&d);
     return rc;
 }
 

@@ -1,4 +1,5 @@
-/* metrics_io.h - dl-eval's input and output around lib/metrics.h.
+/* metrics_io.h - dl-eval's input and output around lib/metrics.h (the
+ * input is dl-plot's too).
  *
  * In: 'yhat' and 'y' from one stream (or 'y' from a second, the truth),
  * with the rows' weights 'w' when the stream of 'y' has them (sklearn's
@@ -18,6 +19,7 @@
 
 #include "colmeta.h"
 #include "metrics.h"
+#include "tensor.h"
 
 enum mio_format { MIO_TABLE = 0, MIO_TSV, MIO_JSON };
 
@@ -49,6 +51,28 @@ typedef struct mio_labels {
 
 void mio_labels_init(mio_labels *l);
 void mio_labels_free(mio_labels *l);
+
+/* The matrices of an evaluation: 'yhat' from one stream, 'y' (and 'w')
+ * from the same or from a second (the truth), as N x K f64 (rows checked to
+ * agree), with the streams' records of their columns. */
+typedef struct mio_pair {
+    dl_tensor_set in, truth;
+    dl_tensor *y, *yhat, *w;          /* in the sets above; w NULL when absent */
+    const char *y_label, *yhat_label; /* file names for messages ("<stdin>") */
+    int yhat_dtype;                   /* as stored, before conversion */
+    int truth_given;                  /* y came from the truth's stream */
+} mio_pair;
+
+/* Reads yhat from input (NULL or "-": standard input, refused at a
+ * terminal) and y (and w) from truth, or from input when truth is NULL.
+ * Errors name the file.  Free with mio_pair_free, also after an error. */
+int mio_read_pair(const char *input, const char *truth, mio_pair *p, dl_err *e);
+void mio_pair_free(mio_pair *p);
+/* p's matrices as lib/metrics borrows them. */
+mt_data mio_pair_data(const mio_pair *p);
+/* The names and categories of y's columns (of yhat's with of_yhat) into l
+ * (initialized), checked against its width. */
+int mio_pair_labels(mio_pair *p, int of_yhat, mio_labels *l, dl_err *e);
 
 /* Reads the inputs (refusing a terminal as standard input) and evaluates
  * them into r, and y's names into l (NULL: not wanted).  Errors name the

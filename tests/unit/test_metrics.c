@@ -218,6 +218,43 @@ static void test_multilabel_one_class_label(void)
     mt_report_free(&r);
 }
 
+/* The examples of sklearn's precision_recall_curve and roc_curve
+ * docstrings (scikit-learn 1.2), and a curve without both classes. */
+static void test_curves_sklearn_examples(void)
+{
+    dl_err e = {0};
+    double y[] = {0, 0, 1, 1}, s[] = {0.1, 0.4, 0.35, 0.8};
+    mt_curve c;
+    CHECK(mt_pr_curve(y, 1, s, 1, NULL, 4, &c, &e) == 0);
+    double precision[] = {0.5, 2.0 / 3, 0.5, 1, 1}, recall[] = {1, 1, 0.5, 0.5, 0},
+           thr[] = {0.1, 0.35, 0.4, 0.8};
+    CHECK(c.count == 5);
+    for (size_t i = 0; c.count == 5 && i < 5; i++) {
+        CHECK_NEAR(c.y[i], precision[i], 1e-15);
+        CHECK_NEAR(c.x[i], recall[i], 1e-15);
+        CHECK(i == 4 ? isnan(c.threshold[i]) : c.threshold[i] == thr[i]);
+    }
+    CHECK_NEAR(c.area, 0.8333333333333333, 1e-15); /* average_precision_score */
+    mt_curve_free(&c);
+    double y2[] = {1, 1, 2, 2}; /* roc_curve(y, scores, pos_label=2) */
+    for (size_t i = 0; i < 4; i++)
+        y2[i] -= 1;
+    CHECK(mt_roc_curve(y2, 1, s, 1, NULL, 4, &c, &e) == 0);
+    double fpr[] = {0, 0, 0.5, 0.5, 1}, tpr[] = {0, 0.5, 0.5, 1, 1},
+           rthr[] = {NAN, 0.8, 0.4, 0.35, 0.1};
+    CHECK(c.count == 5);
+    for (size_t i = 0; c.count == 5 && i < 5; i++) {
+        CHECK_NEAR(c.x[i], fpr[i], 0);
+        CHECK_NEAR(c.y[i], tpr[i], 0);
+        CHECK(i == 0 ? isnan(c.threshold[i]) : c.threshold[i] == rthr[i]);
+    }
+    CHECK_NEAR(c.area, 0.75, 1e-15);
+    mt_curve_free(&c);
+    double ones[] = {1, 1, 1, 1};
+    CHECK(mt_roc_curve(ones, 1, s, 1, NULL, 4, &c, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "positives only") != NULL);
+}
+
 static void test_confusion_matrix_layout(void)
 {
     double y[] = {2, 0, 2, 7}, yhat[] = {2, 2, 0, 7};
@@ -243,5 +280,6 @@ int main(void)
     UNIT_RUN(test_roc_auc_ties);
     UNIT_RUN(test_multilabel_one_class_label);
     UNIT_RUN(test_confusion_matrix_layout);
+    UNIT_RUN(test_curves_sklearn_examples);
     return UNIT_DONE();
 }
