@@ -1,5 +1,6 @@
-/* dl-plot - PNG/SVG figures of learning curves, fits, decision regions and
- * per-layer diagnostics, drawn by gnuplot (see man/dl-plot.1). */
+/* dl-plot - PNG/SVG figures of learning curves, fits, decision regions,
+ * per-layer diagnostics and predictions (ROC, precision-recall, confusion,
+ * parity, residuals), drawn by gnuplot (see man/dl-plot.1). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@ static const char *const TOOL = "dl-plot";
 
 typedef struct plot_args {
     const char *command, *output;
-    const char *inputs[2];
+    const char *inputs[PL_MAX_STREAMS];
     int ninputs;
     int script_only;
     pl_opts opt;
@@ -26,31 +27,52 @@ static void usage(void)
            "       %s layers DIAG.tsv -o FILE [OPTION]...\n"
            "       %s fit MODEL [DATA] -o FILE [OPTION]...\n"
            "       %s regions MODEL [DATA] -o FILE [OPTION]...\n"
+           "       %s roc|pr [PRED]... -o FILE [OPTION]...\n"
+           "       %s confusion|parity|residuals [PRED] -o FILE [OPTION]...\n"
            "Draw a figure with gnuplot (Debian: apt-get install gnuplot-nox).\n"
            "\n"
            "  curves    training and validation loss from dl-train --log, best epoch marked\n"
            "  layers    per-layer statistics from dl-train --diagnostics, over epochs\n"
            "  fit       a model of one input over a fine grid, with DATA's x, y as points\n"
            "  regions   decision regions of a classifier of two inputs, DATA's points on top\n"
-           "A TSV of - and a missing DATA read standard input.\n"
+           "  roc       ROC curves, the area under each in the legend\n"
+           "  pr        precision-recall curves, the average precision in the legend\n"
+           "  confusion the confusion matrix: counts and fractions\n"
+           "  parity    predicted against actual, the identity line, R² in the title\n"
+           "  residuals residuals y - yhat against the prediction\n"
+           "PRED is a dl-predict stream with 'yhat' and the truth 'y' (up to %d for roc and\n"
+           "pr, one curve each, per class for several score columns).  A TSV of -, a\n"
+           "missing DATA and a missing PRED read standard input.\n"
            "\n"
            "  -o, --output=FILE     the image; .png or .svg chooses the format (required)\n"
            "      --title=TEXT      the figure's title (default: one per figure)\n"
+           "      --xlabel=TEXT     the x axis label (default: the column's name, or one\n"
+           "                        per figure)\n"
+           "      --ylabel=TEXT     the y axis label (likewise)\n"
            "      --size=WxH        image size in pixels (default: 800x560)\n"
            "      --log-scale       curves, layers: logarithmic y axis (default: linear)\n"
            "      --basis           fit: also the weighted basis functions of a linear\n"
            "                        model (default: off)\n"
            "      --grid=N          fit: points on x (default: 400); regions: points per\n"
            "                        axis (default: 200)\n"
-           "      --threshold=T     regions, one output: class 1 when yhat >= T\n"
-           "                        (default: 0.5)\n"
-           "      --script          print the gnuplot script instead of running gnuplot\n"
+           "      --threshold=T     regions and confusion, one score column: class 1 when\n"
+           "                        yhat >= T (default: 0.5)\n"
+           "      --inputs=A[,B]    fit: the input drawn, regions: the two, by name or\n"
+           "                        0-based column of x; the others are held at their\n"
+           "                        means (default: the model has exactly 1 or 2 inputs)\n"
+           "      --truth=FILE      roc, pr, confusion, parity, residuals: read 'y' from the\n"
+           "                        stream FILE instead of each PRED\n"
+           "      --normalize=WHAT  confusion: fractions over true classes (true), predicted\n"
+           "                        classes (pred), all (all), or counts only (none)\n"
+           "                        (default: true)\n"
+           "      --script          print the gnuplot script instead of running gnuplot; its\n"
+           "                        datablocks hold the numbers drawn\n"
            "  -h, --help            show this help and exit\n"
            "  -V, --version         show the version and exit\n"
            "\n"
            "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error or gnuplot failure,\n"
            "4 out of memory.  See dl-plot(1).\n",
-           TOOL, TOOL, TOOL, TOOL);
+           TOOL, TOOL, TOOL, TOOL, TOOL, TOOL, PL_MAX_STREAMS);
 }
 
 static int parse_size(const char *s, pl_opts *o, dl_err *e)
@@ -71,6 +93,15 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
     switch (c) {
     case 'o': a->output = arg; return 0;
     case 't': a->opt.title = arg; return 0;
+    case 'x': a->opt.xlabel = arg; return 0;
+    case 'y': a->opt.ylabel = arg; return 0;
+    case 'i': a->opt.inputs = arg; return 0;
+    case 'T': a->opt.truth = arg; return 0;
+    case 'n':
+        if ((a->opt.normalize = pl_normalize_parse(arg)) < 0)
+            return dl_fail(e, DL_EUSAGE, "--normalize: '%s' is not true, pred, all or none",
+                           arg);
+        return 0;
     case 's': return parse_size(arg, &a->opt, e);
     case 'l': a->opt.log_scale = 1; return 0;
     case 'b': a->opt.basis = 1; return 0;
@@ -93,6 +124,9 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
         {"size", required_argument, 0, 's'},   {"log-scale", no_argument, 0, 'l'},
         {"basis", no_argument, 0, 'b'},        {"grid", required_argument, 0, 'g'},
         {"threshold", required_argument, 0, 'r'}, {"script", no_argument, 0, 'S'},
+        {"xlabel", required_argument, 0, 'x'}, {"ylabel", required_argument, 0, 'y'},
+        {"inputs", required_argument, 0, 'i'}, {"truth", required_argument, 0, 'T'},
+        {"normalize", required_argument, 0, 'n'},
         {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
@@ -102,16 +136,22 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
     if (rc)
         return rc;
     if (optind >= argc)
-        return dl_fail(e, DL_EUSAGE, "a command is needed: curves, layers, fit or regions");
+        return dl_fail(e, DL_EUSAGE, "a command is needed: curves, layers, fit, regions, roc, "
+                                     "pr, confusion, parity or residuals");
     a->command = argv[optind++];
     int min, max;
     if (pl_command_inputs(a->command, &min, &max))
-        return dl_fail(e, DL_EUSAGE, "unknown command '%s' (curves, layers, fit, regions)",
+        return dl_fail(e, DL_EUSAGE,
+                       "unknown command '%s' (curves, layers, fit, regions, roc, pr, "
+                       "confusion, parity, residuals)",
                        a->command);
     a->ninputs = argc - optind;
     if (a->ninputs < min || a->ninputs > max)
         return dl_fail(e, DL_EUSAGE, "%s takes %s", a->command,
-                       max == 1 ? "one TSV file" : "MODEL and optionally DATA");
+                       min == 1 && max == 1 ? "one TSV file"
+                       : min == 1           ? "MODEL and optionally DATA"
+                       : max == 1           ? "one prediction stream (or standard input)"
+                                            : "up to 8 prediction streams");
     for (int i = 0; i < a->ninputs; i++)
         a->inputs[i] = argv[optind + i];
     if (!a->output)
@@ -135,6 +175,7 @@ int main(int argc, char **argv)
     /* a gnuplot that exits early must not kill us while we feed it */
     signal(SIGPIPE, SIG_IGN);
     if (rc == 0)
-        rc = pl_draw(a.command, a.inputs, a.output, a.script_only, &a.opt, &e);
+        rc = pl_draw(a.command, a.inputs, (size_t)a.ninputs, a.output, a.script_only, &a.opt,
+                     &e);
     return rc ? cli_exit(TOOL, &e) : 0;
 }

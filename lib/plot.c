@@ -16,6 +16,8 @@
 
 #include "basis.h"
 #include "buf.h"
+#include "metrics.h"
+#include "metrics_io.h"
 #include "model.h"
 #include "numtext.h"
 #include "outfile.h"
@@ -49,34 +51,58 @@ void pl_opts_defaults(pl_opts *o)
  * gnuplot's command and macro substitution (done on the raw line, before
  * strings are parsed), and quotes at the start or in runs need no doubling
  * rule.  Control characters are dropped: a title is one line. */
-static void put_quoted(FILE *s, const char *text)
+static void put_quoted(dl_str *s, const char *text)
 {
-    fputc('"', s);
+    dl_str_printf(s, "%c", '"');
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         if (*p < 0x20 || *p == 0x7f)
             continue;
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr(" .,:-+()%/=", *p))
-            fputc(*p, s);
+            strchr(" .,:-+()%/=_", *p))
+            dl_str_printf(s, "%c", *p);
         else
-            fprintf(s, "\\%03o", *p);
+            dl_str_printf(s, "\\%03o", *p);
     }
-    fputc('"', s);
+    dl_str_printf(s, "%c", '"');
 }
 
-static void put_value(FILE *s, double v)
+static void put_value(dl_str *s, double v)
 {
     if (isnan(v))
-        fputs("NaN", s);
+        dl_str_printf(s, "%s", "NaN");
     else
-        fprintf(s, "%.9g", v);
+        dl_str_printf(s, "%.9g", v);
 }
 
-static void put_title(FILE *s, const pl_opts *o, const char *fallback)
+static void put_title(dl_str *s, const pl_opts *o, const char *fallback)
 {
-    fputs("set title ", s);
+    dl_str_printf(s, "%s", "set title ");
     put_quoted(s, o->title ? o->title : fallback);
-    fputc('\n', s);
+    dl_str_printf(s, "%c", '\n');
+}
+
+/* The axis labels: the user's, else the figure's own. */
+static void put_axis_labels(dl_str *s, const pl_opts *o, const char *x, const char *y)
+{
+    if (o->xlabel || x) {
+        dl_str_printf(s, "set xlabel ");
+        put_quoted(s, o->xlabel ? o->xlabel : x);
+        dl_str_printf(s, "\n");
+    }
+    if (o->ylabel || y) {
+        dl_str_printf(s, "set ylabel ");
+        put_quoted(s, o->ylabel ? o->ylabel : y);
+        dl_str_printf(s, "\n");
+    }
+}
+
+int pl_normalize_parse(const char *s)
+{
+    static const char *const names[] = {"true", "pred", "all", "none"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
 }
 
 static const char *const COMMON =
@@ -154,40 +180,41 @@ static double *alloc_doubles(size_t n, size_t m, dl_err *e)
     return p;
 }
 
-static void write_curves(FILE *s, const pl_opts *o, const double *ep, const double *tr,
+static void write_curves(dl_str *s, const pl_opts *o, const double *ep, const double *tr,
                          const double *va, size_t n, long best, int have_val)
 {
     put_title(s, o, "Learning curves");
-    fputs(COMMON, s);
-    fputs("set xlabel 'epoch'\nset ylabel 'loss'\nset key top right\n", s);
+    dl_str_printf(s, "%s", COMMON);
+    put_axis_labels(s, o, "epoch", "loss");
+    dl_str_printf(s, "%s", "set key top right\n");
     if (o->log_scale)
-        fputs(LOG_Y "\n", s);
-    fputs("$curve << EOD\n", s);
+        dl_str_printf(s, "%s", LOG_Y "\n");
+    dl_str_printf(s, "%s", "$curve << EOD\n# epoch train_loss val_loss\n");
     for (size_t i = 0; i < n; i++) {
         put_value(s, ep[i]);
-        fputc(' ', s);
+        dl_str_printf(s, "%c", ' ');
         put_value(s, tr[i]);
-        fputc(' ', s);
+        dl_str_printf(s, "%c", ' ');
         put_value(s, va[i]);
-        fputc('\n', s);
+        dl_str_printf(s, "%c", '\n');
     }
-    fputs("EOD\n", s);
+    dl_str_printf(s, "%s", "EOD\n");
     const double *crit = have_val ? va : tr;
-    fprintf(s, "set arrow 1 from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lc rgb '#777777'\n",
+    dl_str_printf(s, "set arrow 1 from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lc rgb '#777777'\n",
             ep[best], ep[best]);
-    fprintf(s, "plot $curve using 1:2 with lines lw 2 lc rgb '%s' title 'training', \\\n",
+    dl_str_printf(s, "plot $curve using 1:2 with lines lw 2 lc rgb '%s' title 'training', \\\n",
             COLOR[0]);
     if (have_val)
-        fprintf(s, "     $curve using 1:3 with lines lw 2 lc rgb '%s' title 'validation', \\\n",
+        dl_str_printf(s, "     $curve using 1:3 with lines lw 2 lc rgb '%s' title 'validation', \\\n",
                 COLOR[1]);
-    fprintf(s,
+    dl_str_printf(s,
             "     $curve using ($1 == %.9g ? $1 : NaN):%d with points pt 7 ps 1.6 "
             "lc rgb '%s' title 'best epoch %.9g (%s loss %.4g)'\n",
             ep[best], have_val ? 3 : 2, COLOR[5], ep[best], have_val ? "validation" : "training",
             crit[best]);
 }
 
-int pl_curves_script(const tsv_table *t, const pl_opts *o, FILE *s, dl_err *e)
+int pl_curves_script(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
 {
     long ce = tsv_find(t, EPOCH_COLS), ct = tsv_find(t, TRAIN_COLS),
          cv = tsv_find(t, VAL_COLS);
@@ -242,12 +269,15 @@ static int distinct_layers(const tsv_table *t, size_t cl, const char **layer, si
 }
 
 /* One datablock per layer: epoch, then the panel columns. */
-static int write_layer_blocks(FILE *s, const tsv_table *t, size_t ce, size_t cl,
+static int write_layer_blocks(dl_str *s, const tsv_table *t, size_t ce, size_t cl,
                               const char *const *layer, size_t nlayers,
                               const size_t *panel_col, size_t npanels, dl_err *e)
 {
     for (size_t k = 0; k < nlayers; k++) {
-        fprintf(s, "$layer%zu << EOD\n", k);
+        dl_str_printf(s, "$layer%zu << EOD\n# epoch", k);
+        for (size_t p = 0; p < npanels; p++)
+            dl_str_printf(s, " %s", t->cells[panel_col[p]]);
+        dl_str_printf(s, "\n");
         for (size_t r = 0; r < t->rows; r++) {
             if (strcmp(tsv_cell(t, r, cl), layer[k]) != 0)
                 continue;
@@ -258,12 +288,12 @@ static int write_layer_blocks(FILE *s, const tsv_table *t, size_t ce, size_t cl,
             for (size_t p = 0; p < npanels; p++) {
                 if (tsv_number(t, r, panel_col[p], &v, e))
                     return e->code;
-                fputc(' ', s);
+                dl_str_printf(s, "%c", ' ');
                 put_value(s, v);
             }
-            fputc('\n', s);
+            dl_str_printf(s, "%c", '\n');
         }
-        fputs("EOD\n", s);
+        dl_str_printf(s, "%s", "EOD\n");
     }
     return 0;
 }
@@ -350,7 +380,7 @@ static const char *panel_title(const char *column)
 }
 
 /* A row per (epoch, layer); a panel per statistic, a line per layer. */
-static int layers_long(const tsv_table *t, size_t ce, size_t cl, const pl_opts *o, FILE *s,
+static int layers_long(const tsv_table *t, size_t ce, size_t cl, const pl_opts *o, dl_str *s,
                        dl_err *e)
 {
     long ca = tsv_find(t, ACTIV_COLS), cu = tsv_find(t, UNITS_COLS);
@@ -363,35 +393,35 @@ static int layers_long(const tsv_table *t, size_t ce, size_t cl, const pl_opts *
         return e->code;
     size_t cols = npanels <= 2 ? npanels : npanels <= 4 ? 2 : 3;
     size_t rows = (npanels + cols - 1) / cols;
-    fputs(COMMON, s);
+    dl_str_printf(s, "%s", COMMON);
     /* The legend gets a column of its own at the right, where it hides no line. */
-    fputs("set xlabel 'epoch'\n"
-          "set key at screen 0.995, 0.5 right center vertical font ',9' noopaque nobox\n", s);
-    fprintf(s, "set multiplot layout %zu, %zu title ", rows, cols);
+    put_axis_labels(s, o, "epoch", NULL);
+    dl_str_printf(s, "%s", "set key at screen 0.995, 0.5 right center vertical font ',9' noopaque nobox\n");
+    dl_str_printf(s, "set multiplot layout %zu, %zu title ", rows, cols);
     put_quoted(s, o->title ? o->title : "Per-layer statistics over epochs");
     double right = 1.0 - 240.0 / (o->width > 480 ? o->width : 480); /* ~240 px of legend */
-    fprintf(s, " margins 0.08, %.3f, 0.1, 0.9 spacing 0.1, 0.14\n", right);
+    dl_str_printf(s, " margins 0.08, %.3f, 0.1, 0.9 spacing 0.1, 0.14\n", right);
     for (size_t p = 0; p < npanels; p++) {
         int log_axis = o->log_scale && column_positive(t, panel_col[p]);
         /* one legend for all panels: the first panel's */
-        fprintf(s, "%s\n%s\nset title ", log_axis ? LOG_Y : LINEAR_Y, p ? "unset key" : "");
+        dl_str_printf(s, "%s\n%s\nset title ", log_axis ? LOG_Y : LINEAR_Y, p ? "unset key" : "");
         put_quoted(s, panel_title(t->cells[panel_col[p]]));
-        fputs("\nplot ", s);
+        dl_str_printf(s, "%s", "\nplot ");
         for (size_t k = 0; k < nlayers; k++) {
             char title[128];
             layer_title(t, first_row[k], (long)cl, ca, cu, title, sizeof title);
-            fprintf(s, "%s$layer%zu using 1:%zu with linespoints lw 2 pt 7 ps 0.4 lc rgb '%s' "
+            dl_str_printf(s, "%s$layer%zu using 1:%zu with linespoints lw 2 pt 7 ps 0.4 lc rgb '%s' "
                        "title ",
                     k ? ", \\\n     " : "", k, p + 2, COLOR[k % NCOLORS]);
             put_quoted(s, title);
         }
-        fputc('\n', s);
+        dl_str_printf(s, "%c", '\n');
     }
-    fputs("unset multiplot\n", s);
+    dl_str_printf(s, "%s", "unset multiplot\n");
     return 0;
 }
 
-int pl_layers_script(const tsv_table *t, const pl_opts *o, FILE *s, dl_err *e)
+int pl_layers_script(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
 {
     long ce = tsv_find(t, EPOCH_COLS), cl = tsv_find(t, LAYER_COLS);
     if (ce < 0 || cl < 0)
@@ -404,14 +434,78 @@ int pl_layers_script(const tsv_table *t, const pl_opts *o, FILE *s, dl_err *e)
 
 /* ============================ model inputs ============================ */
 
-/* The data stream's x (N x D) and, when present, y (N x K), as f64. */
+/* The data stream's x (N x D) and, when present, y (N x K), as f64; the
+ * columns of x drawn (the others held at their means), their axis labels. */
 typedef struct pl_data {
     dl_tensor_set set;
     dl_tensor *x, *y;
     const char *label;
+    size_t ndrawn, drawn[2];
+    char axis[2][300];
 } pl_data;
 
-static int load_data(pl_data *d, const char *path, size_t want_dims, dl_err *e)
+/* The column of x that one --inputs item names: a column name, else a
+ * 0-based index. */
+static int input_column(const pl_data *d, const char *item, size_t len, size_t *col,
+                        dl_err *e)
+{
+    size_t width = (size_t)d->x->shape[1], v = 0;
+    int digits = len > 0 && len < 10;
+    for (size_t i = 0; i < len && digits; i++) {
+        digits = item[i] >= '0' && item[i] <= '9';
+        v = v * 10 + (size_t)(item[i] - '0');
+    }
+    if (digits && v < width) {
+        *col = v;
+        return 0;
+    }
+    return dl_fail(e, DL_EUSAGE, "--inputs: '%.*s' is not a column of %s's 'x' (0..%zu)",
+                   (int)len, item, d->label, width - 1);
+}
+
+/* Which columns of x the figure draws: o->inputs, else all of them when x
+ * has exactly `want`; their axis labels. */
+static int pick_inputs(pl_data *d, const char *inputs, size_t want, dl_err *e)
+{
+    size_t width = (size_t)d->x->shape[1];
+    d->ndrawn = want;
+    if (!inputs) {
+        if (width != want)
+            return dl_fail(e, DL_EDATA,
+                           "%s: 'x' has %zu column%s; this plot draws %zu (name %s with "
+                           "--inputs)",
+                           d->label, width, dl_plural(width), want,
+                           want == 1 ? "one" : "two");
+        for (size_t k = 0; k < want; k++)
+            d->drawn[k] = k;
+    } else {
+        const char *p = inputs;
+        for (size_t k = 0; k < want + 1; k++) {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            if (k == want || (k + 1 < want && !end) || (k + 1 == want && end))
+                return dl_fail(e, DL_EUSAGE, "--inputs: '%s' is not %s input%s", inputs,
+                               want == 1 ? "one" : "two", want == 1 ? "" : "s separated by a comma");
+            if (input_column(d, p, len, &d->drawn[k], e))
+                return e->code;
+            if (k == 1 && d->drawn[1] == d->drawn[0])
+                return dl_fail(e, DL_EUSAGE, "--inputs: '%s' names one input twice", inputs);
+            if (!end)
+                break;
+            p = end + 1;
+        }
+    }
+    for (size_t k = 0; k < want; k++) {
+        if (width == 1)
+            snprintf(d->axis[k], sizeof d->axis[k], "x");
+        else
+            snprintf(d->axis[k], sizeof d->axis[k], "x_%zu", d->drawn[k]);
+    }
+    return 0;
+}
+
+static int load_data(pl_data *d, const char *path, size_t want_dims, const char *inputs,
+                     dl_err *e)
 {
     dl_set_init(&d->set);
     d->label = path && strcmp(path, "-") ? path : "<stdin>";
@@ -426,10 +520,6 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, dl_err *e)
     if (dl_tensor_as_matrix(d->x, e) || dl_tensor_convert(d->x, DL_F64, e) ||
         (d->y && (dl_tensor_as_matrix(d->y, e) || dl_tensor_convert(d->y, DL_F64, e))))
         return dl_err_wrap(e, "%s", d->label);
-    if (d->x->shape[1] != want_dims)
-        return dl_fail(e, DL_EDATA, "%s: 'x' has %llu column%s; this plot needs %zu", d->label,
-                       (unsigned long long)d->x->shape[1],
-                       dl_plural((unsigned long long)d->x->shape[1]), want_dims);
     if (d->y && d->y->shape[0] != d->x->shape[0])
         return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", d->label,
                        (unsigned long long)d->x->shape[0],
@@ -442,6 +532,26 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, dl_err *e)
         bad = dl_tensor_find_nonfinite(d->y);
     if (bad >= 0)
         return dl_fail(e, DL_EDATA, "%s: NaN or infinite value in 'x' or 'y'", d->label);
+    return pick_inputs(d, inputs, want_dims, e);
+}
+
+/* A grid of g rows as wide as x: every column at its mean over the data,
+ * for the drawn ones to be filled in. */
+static int grid_at_means(const pl_data *d, size_t g, dl_tensor *grid, dl_err *e)
+{
+    size_t n = (size_t)d->x->shape[0], width = (size_t)d->x->shape[1];
+    if (dl_tensor_alloc2(grid, "x", DL_F64, g, width, e))
+        return e->code;
+    const double *x = d->x->data;
+    double *gx = grid->data;
+    for (size_t c = 0; c < width; c++) {
+        double mean = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += x[i * width + c];
+        mean /= (double)n;
+        for (size_t i = 0; i < g; i++)
+            gx[i * width + c] = mean;
+    }
     return 0;
 }
 
@@ -468,7 +578,7 @@ static int predict_grid(const char *model_path, const dl_tensor *grid, size_t wa
         return e->code;
     int rc = 0;
     if (mdl_input_dim(m) != want_inputs)
-        rc = dl_fail(e, DL_EDATA, "%s: the model takes %zu input%s; this plot needs %zu",
+        rc = dl_fail(e, DL_EDATA, "%s: the model takes %zu input%s but the data's 'x' has %zu",
                      model_path, mdl_input_dim(m), dl_plural(mdl_input_dim(m)), want_inputs);
     int with_std = ystd && mdl_has_std(m);
     rc = rc ? rc : mdl_predict(m, grid, yhat, with_std ? ystd : NULL, e);
@@ -527,69 +637,74 @@ static int basis_components(const char *model_path, const dl_tensor *grid, doubl
     return rc;
 }
 
-static void write_fit(FILE *s, const pl_opts *o, const pl_data *d, const dl_tensor *grid,
+static void write_fit(dl_str *s, const pl_opts *o, const pl_data *d, const dl_tensor *grid,
                       const dl_tensor *yhat, const dl_tensor *ystd, const double *comps,
                       size_t ncomp)
 {
     size_t n = (size_t)d->x->shape[0], g = (size_t)grid->shape[0];
+    size_t width = (size_t)d->x->shape[1], c = d->drawn[0];
     const double *x = d->x->data, *gx = grid->data, *py = yhat->data;
     size_t k = (size_t)yhat->shape[1];
-    put_title(s, o, "Fit");
-    fputs(COMMON, s);
-    fputs("set xlabel 'x'\nset ylabel 'y'\nset key top left\n", s);
-    fprintf(s, "set xrange [%.9g:%.9g]\n", gx[0], gx[g - 1]);
+    put_title(s, o, width > 1 ? "Fit (the other inputs at their means)" : "Fit");
+    dl_str_printf(s, "%s", COMMON);
+    put_axis_labels(s, o, d->axis[0], "y");
+    dl_str_printf(s, "%s", "set key top left\n");
+    dl_str_printf(s, "set xrange [%.9g:%.9g]\n", gx[c], gx[(g - 1) * width + c]);
     if (d->y) {
         double lo, hi;
         range_of(d->y->data, n, (size_t)d->y->shape[1], &lo, &hi);
         double span = hi - lo;
         /* wild fits (overfitting) must not squash the data into a line */
-        fprintf(s, "set yrange [%.9g:%.9g]\n", lo - 0.6 * span, hi + 0.6 * span);
-        fputs("$points << EOD\n", s);
+        dl_str_printf(s, "set yrange [%.9g:%.9g]\n", lo - 0.6 * span, hi + 0.6 * span);
+        dl_str_printf(s, "%s", "$points << EOD\n# x y\n");
         for (size_t i = 0; i < n; i++)
-            fprintf(s, "%.9g %.9g\n", x[i], ((const double *)d->y->data)[i * d->y->shape[1]]);
-        fputs("EOD\n", s);
+            dl_str_printf(s, "%.9g %.9g\n", x[i * width + c],
+                          ((const double *)d->y->data)[i * d->y->shape[1]]);
+        dl_str_printf(s, "%s", "EOD\n");
     }
-    fputs("$fit << EOD\n", s);
+    dl_str_printf(s, "$fit << EOD\n# x yhat%s%s\n", ystd->data ? " ystd" : "",
+                  ncomp ? " w_j*phi_j(x)..." : "");
     for (size_t i = 0; i < g; i++) {
-        fprintf(s, "%.9g %.9g", gx[i], py[i * k]);
+        dl_str_printf(s, "%.9g %.9g", gx[i * width + c], py[i * k]);
         if (ystd->data)
-            fprintf(s, " %.9g", ((const double *)ystd->data)[i * k]);
+            dl_str_printf(s, " %.9g", ((const double *)ystd->data)[i * k]);
         for (size_t j = 0; j < ncomp; j++)
-            fprintf(s, " %.9g", comps[i * ncomp + j]);
-        fputc('\n', s);
+            dl_str_printf(s, " %.9g", comps[i * ncomp + j]);
+        dl_str_printf(s, "%c", '\n');
     }
-    fputs("EOD\nplot ", s);
+    dl_str_printf(s, "%s", "EOD\nplot ");
     int col = ystd->data ? 4 : 3;
     if (ystd->data)
-        fprintf(s, "$fit using 1:($2-2*$3):($2+2*$3) with filledcurves fc rgb '%s' "
+        dl_str_printf(s, "$fit using 1:($2-2*$3):($2+2*$3) with filledcurves fc rgb '%s' "
                    "fs transparent solid 0.5 title 'model ± 2 sd', \\\n     ",
                 LIGHT[0]);
     for (size_t j = 0; j < ncomp; j++)
-        fprintf(s, "$fit using 1:%zu with lines dt 2 lw 1 lc rgb '%s' %s, \\\n     ",
+        dl_str_printf(s, "$fit using 1:%zu with lines dt 2 lw 1 lc rgb '%s' %s, \\\n     ",
                 (size_t)col + j, COLOR[2 + j % 4],
                 j == 0 ? "title 'basis functions, weighted: w_j φ_j(x)'" : "notitle");
     if (d->y)
-        fprintf(s, "$points using 1:2 with points pt 7 ps 0.9 lc rgb '%s' title 'data', "
+        dl_str_printf(s, "$points using 1:2 with points pt 7 ps 0.9 lc rgb '%s' title 'data', "
                    "\\\n     ", COLOR[1]);
-    fprintf(s, "$fit using 1:2 with lines lw 2.5 lc rgb '%s' title 'model'\n", COLOR[0]);
+    dl_str_printf(s, "$fit using 1:2 with lines lw 2.5 lc rgb '%s' title 'model'\n", COLOR[0]);
 }
 
 int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *o,
-                  FILE *s, dl_err *e)
+                  dl_str *s, dl_err *e)
 {
     pl_data d;
     dl_tensor grid = {0}, yhat = {0}, ystd = {0};
     double *comps = NULL;
     size_t ncomp = 0, g = o->grid ? o->grid : 400;
-    int rc = load_data(&d, data_path, 1, e);
-    rc = rc ? rc : dl_tensor_alloc2(&grid, "x", DL_F64, g, 1, e);
+    int rc = load_data(&d, data_path, 1, o->inputs, e);
+    rc = rc ? rc : grid_at_means(&d, g, &grid, e);
+    size_t width = rc ? 0 : (size_t)d.x->shape[1], c = d.drawn[0];
     if (rc == 0) {
         double lo, hi, *gx = grid.data;
-        range_of(d.x->data, (size_t)d.x->shape[0], 1, &lo, &hi);
+        range_of((const double *)d.x->data + c, (size_t)d.x->shape[0], width, &lo, &hi);
         for (size_t i = 0; i < g; i++)
-            gx[i] = lo + (hi - lo) * (double)i / (double)(g > 1 ? g - 1 : 1);
+            gx[i * width + c] = lo + (hi - lo) * (double)i / (double)(g > 1 ? g - 1 : 1);
     }
-    rc = rc ? rc : predict_grid(model_path, &grid, 1, &yhat, &ystd, e);
+    rc = rc ? rc : predict_grid(model_path, &grid, width, &yhat, &ystd, e);
     if (rc == 0 && o->basis)
         rc = basis_components(model_path, &grid, &comps, &ncomp, e);
     if (rc == 0)
@@ -630,54 +745,60 @@ static int classes_of(const dl_tensor *t, int thresholded, double threshold, int
     return 0;
 }
 
-static void write_regions(FILE *s, const pl_opts *o, const pl_data *d, const double *box,
+static void write_regions(dl_str *s, const pl_opts *o, const pl_data *d, const double *box,
                           size_t g, const int *grid_class, const int *point_class,
                           int nclasses)
 {
-    put_title(s, o, "Decision regions");
-    fputs(COMMON, s);
-    fputs("set xlabel 'x_0'\nset ylabel 'x_1'\nset key outside right top\nunset colorbox\n",
-          s);
-    fprintf(s, "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", box[0], box[1], box[2],
+    size_t width = (size_t)d->x->shape[1], c0 = d->drawn[0], c1 = d->drawn[1];
+    put_title(s, o, width > 2 ? "Decision regions (the other inputs at their means)"
+                              : "Decision regions");
+    dl_str_printf(s, "%s", COMMON);
+    put_axis_labels(s, o, d->axis[0], d->axis[1]);
+    dl_str_printf(s, "%s", "set key outside right top\nunset colorbox\n");
+    dl_str_printf(s, "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", box[0], box[1], box[2],
             box[3]);
-    fprintf(s, "set cbrange [-0.5:%d.5]\nset palette maxcolors %d\nset palette defined (",
+    dl_str_printf(s, "set cbrange [-0.5:%d.5]\nset palette maxcolors %d\nset palette defined (",
             nclasses - 1, nclasses);
     for (int c = 0; c < nclasses; c++)
-        fprintf(s, "%s%d '%s'", c ? ", " : "", c, LIGHT[c % NCOLORS]);
-    fputs(")\n$grid << EOD\n", s);
+        dl_str_printf(s, "%s%d '%s'", c ? ", " : "", c, LIGHT[c % NCOLORS]);
+    dl_str_printf(s, "%s", ")\n$grid << EOD\n# x y class\n");
     for (size_t i = 0; i < g; i++) {
         for (size_t j = 0; j < g; j++)
-            fprintf(s, "%.9g %.9g %d\n", box[0] + (box[1] - box[0]) * (double)j / (double)(g - 1),
+            dl_str_printf(s, "%.9g %.9g %d\n", box[0] + (box[1] - box[0]) * (double)j / (double)(g - 1),
                     box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1),
                     grid_class[i * g + j]);
-        fputc('\n', s);
+        dl_str_printf(s, "%c", '\n');
     }
-    fputs("EOD\n$points << EOD\n", s);
+    dl_str_printf(s, "%s", "EOD\n$points << EOD\n# x y class\n");
     const double *x = d->x->data;
     for (size_t i = 0; i < (size_t)d->x->shape[0]; i++)
-        fprintf(s, "%.9g %.9g %d\n", x[2 * i], x[2 * i + 1], point_class[i]);
-    fputs("EOD\nplot $grid using 1:2:3 with image notitle", s);
+        dl_str_printf(s, "%.9g %.9g %d\n", x[i * width + c0], x[i * width + c1], point_class[i]);
+    dl_str_printf(s, "%s", "EOD\nplot $grid using 1:2:3 with image notitle");
     for (int c = 0; c < nclasses; c++)
-        fprintf(s, ", \\\n     $points using 1:($3 == %d ? $2 : NaN) with points pt %d ps 1.1 "
+        dl_str_printf(s, ", \\\n     $points using 1:($3 == %d ? $2 : NaN) with points pt %d ps 1.1 "
                    "lc rgb '%s' title 'class %d'",
                 c, 5 + 2 * (c % 4), COLOR[c % NCOLORS], c);
-    fputc('\n', s);
+    dl_str_printf(s, "%c", '\n');
 }
 
-static int regions_predict(const char *model_path, const pl_opts *o, const double *box,
-                           size_t g, int *grid_class, int *nclasses, dl_err *e)
+static int regions_predict(const char *model_path, const pl_data *d, const pl_opts *o,
+                           const double *box, size_t g, int *grid_class, int *nclasses,
+                           dl_err *e)
 {
     dl_tensor grid = {0}, yhat = {0};
-    int rc = dl_tensor_alloc2(&grid, "x", DL_F64, g * g, 2, e);
+    int rc = grid_at_means(d, g * g, &grid, e);
     if (rc)
         return rc;
+    size_t width = (size_t)d->x->shape[1], c0 = d->drawn[0], c1 = d->drawn[1];
     double *gx = grid.data;
     for (size_t i = 0; i < g; i++)
         for (size_t j = 0; j < g; j++) {
-            gx[2 * (i * g + j)] = box[0] + (box[1] - box[0]) * (double)j / (double)(g - 1);
-            gx[2 * (i * g + j) + 1] = box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1);
+            gx[(i * g + j) * width + c0] =
+                box[0] + (box[1] - box[0]) * (double)j / (double)(g - 1);
+            gx[(i * g + j) * width + c1] =
+                box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1);
         }
-    rc = predict_grid(model_path, &grid, 2, &yhat, NULL, e);
+    rc = predict_grid(model_path, &grid, width, &yhat, NULL, e);
     rc = rc ? rc : classes_of(&yhat, 1, o->threshold, grid_class, model_path, e);
     if (rc == 0 && yhat.shape[1] > 1)
         *nclasses = (int)(yhat.shape[1] < 1000 ? yhat.shape[1] : 1000);
@@ -687,12 +808,12 @@ static int regions_predict(const char *model_path, const pl_opts *o, const doubl
 }
 
 int pl_regions_script(const char *model_path, const char *data_path, const pl_opts *o,
-                      FILE *s, dl_err *e)
+                      dl_str *s, dl_err *e)
 {
     pl_data d;
     size_t g = o->grid ? o->grid : 200;
     int *grid_class = NULL, *point_class = NULL, nclasses = 2;
-    int rc = load_data(&d, data_path, 2, e);
+    int rc = load_data(&d, data_path, 2, o->inputs, e);
     size_t n = rc ? 0 : (size_t)d.x->shape[0];
     if (rc == 0 && (g < 2 || g > 4096))
         rc = dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected 2..4096", g);
@@ -704,9 +825,10 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
     }
     double box[4];
     if (rc == 0) {
-        range_of(d.x->data, n, 2, &box[0], &box[1]);
-        range_of((const double *)d.x->data + 1, n, 2, &box[2], &box[3]);
-        rc = regions_predict(model_path, o, box, g, grid_class, &nclasses, e);
+        size_t width = (size_t)d.x->shape[1];
+        range_of((const double *)d.x->data + d.drawn[0], n, width, &box[0], &box[1]);
+        range_of((const double *)d.x->data + d.drawn[1], n, width, &box[2], &box[3]);
+        rc = regions_predict(model_path, &d, o, box, g, grid_class, &nclasses, e);
     }
     if (rc == 0 && d.y)
         rc = classes_of(d.y, 0, 0, point_class, d.label, e);
@@ -719,6 +841,324 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
     free(point_class);
     dl_set_free(&d.set);
     return rc;
+}
+
+/* ============================ predictions ============================= */
+
+/* One prediction stream, its matrices checked as dl-eval checks them. */
+static int read_predictions(const char *path, const pl_opts *o, mio_pair *p, mt_data *md,
+                            dl_err *e)
+{
+    if (mio_read_pair(path, o->truth, p, e))
+        return e->code;
+    *md = mio_pair_data(p);
+    if (mt_check_data(md, e))
+        return dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? p->y_label
+                                                                     : p->yhat_label);
+    return 0;
+}
+
+/* The 0/1 truth of score column j: y itself beside one score column, y's
+ * column j beside as many (one-hot or multilabel), else y == j for class
+ * labels 0..K-1. */
+static int positives_of(const mio_pair *p, const mt_data *md, size_t j, double *pos,
+                        dl_err *e)
+{
+    if (md->ky != md->kyhat && md->ky != 1)
+        return dl_fail(e, DL_EDATA, "%s: 'y' has %zu columns but 'yhat' has %zu", p->y_label,
+                       md->ky, md->kyhat);
+    for (size_t i = 0; i < md->n; i++) {
+        double v = md->ky == 1 ? md->y[i] : md->y[i * md->ky + j];
+        if (md->ky == md->kyhat && v != 0 && v != 1)
+            return dl_fail(e, DL_EDATA,
+                           "%s: 'y' row %zu: %.17g is not a 0/1 label (a curve needs a "
+                           "score per class)",
+                           p->y_label, i + 1, v);
+        if (md->ky != md->kyhat && (v != floor(v) || v < 0 || v >= (double)md->kyhat))
+            return dl_fail(e, DL_EDATA, "%s: 'y' row %zu: %.17g is not a class label 0..%zu",
+                           p->y_label, i + 1, v, md->kyhat - 1);
+        pos[i] = md->ky == md->kyhat ? v : v == (double)j;
+    }
+    return 0;
+}
+
+typedef int (*curve_fn)(const double *y, size_t ystride, const double *score, size_t sstride,
+                        size_t n, mt_curve *c, dl_err *e);
+
+/* The curves of one stream, a datablock $curveN each, and their plot
+ * clauses (legend: the stream, the class when there are several, the area)
+ * in *plot; *count curves so far. */
+static int stream_curves(const char *path, const pl_opts *o, curve_fn fn, const char *area,
+                         int several, dl_str *s, dl_str *plot, size_t *count, dl_err *e)
+{
+    mio_pair p;
+    mt_data md;
+    int rc = read_predictions(path, o, &p, &md, e);
+    double *pos = rc ? NULL : alloc_doubles(md.n, 1, e);
+    rc = rc ? rc : pos ? 0 : e->code;
+    for (size_t j = 0; rc == 0 && j < md.kyhat; j++) {
+        mt_curve c;
+        rc = positives_of(&p, &md, j, pos, e);
+        rc = rc ? rc : fn(pos, 1, md.yhat + j, md.kyhat, md.n, &c, e);
+        if (rc) {
+            if (md.kyhat > 1 && strncmp(e->msg, "'y' holds", 9) == 0)
+                dl_err_wrap(e, "class %zu", j);
+            if (e->msg[0] == '\'')
+                dl_err_wrap(e, "%s", p.y_label);
+            break;
+        }
+        dl_str_printf(s, "$curve%zu << EOD\n# %s %s threshold\n# %s %.17g\n", *count,
+                      fn == mt_roc_curve ? "fpr" : "recall",
+                      fn == mt_roc_curve ? "tpr" : "precision", area, c.area);
+        for (size_t i = 0; i < c.count; i++) {
+            put_value(s, c.x[i]);
+            dl_str_printf(s, " ");
+            put_value(s, c.y[i]);
+            dl_str_printf(s, " ");
+            put_value(s, c.threshold[i]);
+            dl_str_printf(s, "\n");
+        }
+        dl_str_printf(s, "EOD\n");
+        dl_str legend = {0};
+        if (several)
+            dl_str_printf(&legend, "%s%s", p.yhat_label, md.kyhat > 1 ? ": " : " ");
+        if (md.kyhat > 1)
+            dl_str_printf(&legend, "class %zu ", j);
+        dl_str_printf(&legend, several || md.kyhat > 1 ? "(%s = %.4f)" : "%s = %.4f", area,
+                      c.area);
+        dl_str_printf(plot, ", \\\n     $curve%zu using 1:2 with %s lw 2 lc rgb '%s' dt %zu title ",
+                      *count, fn == mt_roc_curve ? "lines" : "steps", COLOR[*count % NCOLORS],
+                      1 + *count / NCOLORS % 5);
+        put_quoted(plot, dl_str_text(&legend));
+        dl_str_free(&legend);
+        ++*count;
+        mt_curve_free(&c);
+    }
+    free(pos);
+    mio_pair_free(&p);
+    return rc;
+}
+
+static int curves_script(const char *const *paths, size_t npaths, const pl_opts *o,
+                         curve_fn fn, dl_str *s, dl_err *e)
+{
+    int roc = fn == mt_roc_curve;
+    const char *none[] = {NULL};
+    if (npaths == 0) {
+        paths = none;
+        npaths = 1;
+    }
+    dl_str plot = {0};
+    size_t count = 0;
+    int rc = 0;
+    for (size_t f = 0; f < npaths && rc == 0; f++)
+        rc = stream_curves(paths[f], o, fn, roc ? "AUC" : "AP", npaths > 1, s, &plot, &count,
+                           e);
+    if (rc == 0) {
+        put_title(s, o, roc ? "ROC curve" : "Precision-recall curve");
+        dl_str_printf(s, "%s", COMMON);
+        put_axis_labels(s, o, roc ? "false positive rate" : "recall",
+                        roc ? "true positive rate" : "precision");
+        dl_str_printf(s, "set xrange [0:1]\nset yrange [0:1.02]\nset size ratio -1\n"
+                         "set key %s\nplot %s%s\n",
+                      roc ? "bottom right" : "bottom left",
+                      roc ? "x with lines dt 2 lc rgb '#999999' title 'chance'"
+                          : "NaN notitle",
+                      dl_str_text(&plot));
+    }
+    dl_str_free(&plot);
+    return rc;
+}
+
+int pl_roc_script(const char *const *paths, size_t npaths, const pl_opts *o, dl_str *s,
+                  dl_err *e)
+{
+    return curves_script(paths, npaths, o, mt_roc_curve, s, e);
+}
+
+int pl_pr_script(const char *const *paths, size_t npaths, const pl_opts *o, dl_str *s,
+                 dl_err *e)
+{
+    return curves_script(paths, npaths, o, mt_pr_curve, s, e);
+}
+
+/* ============================== confusion ============================= */
+
+static const char *const NORM_TEXT[] = {"over true classes", "over predicted classes",
+                                        "over all", ""};
+
+/* Fraction of cell (t, p) of the k x k counts as o->normalize says;
+ * 0 for an empty row or column, as sklearn. */
+static double cell_fraction(const uint64_t *cm, size_t k, size_t t, size_t p, int normalize)
+{
+    double total = 0;
+    for (size_t i = 0; i < k; i++)
+        for (size_t j = 0; j < k; j++)
+            if ((normalize == PL_NORM_TRUE && i == t) || (normalize == PL_NORM_PRED && j == p) ||
+                normalize == PL_NORM_ALL || normalize == PL_NORM_NONE)
+                total += (double)cm[i * k + j];
+    if (normalize == PL_NORM_NONE) { /* colour by the largest count */
+        total = 0;
+        for (size_t i = 0; i < k * k; i++)
+            total = fmax(total, (double)cm[i]);
+    }
+    return total > 0 ? (double)cm[t * k + p] / total : 0;
+}
+
+static void write_confusion(dl_str *s, const pl_opts *o, const mt_report *r)
+{
+    size_t k = r->ncm;
+    char title[128];
+    snprintf(title, sizeof title, "Confusion matrix%s%s",
+             o->normalize == PL_NORM_NONE ? "" : ", fractions ", NORM_TEXT[o->normalize]);
+    put_title(s, o, title);
+    put_axis_labels(s, o, "predicted class", "true class");
+    dl_str_printf(s, "set border lc rgb '#444444'\nunset key\nset size ratio -1\n"
+                     "set xrange [-0.5:%zu.5]\nset yrange [%zu.5:-0.5]\nset cbrange [0:1]\n"
+                     "set palette defined (0 '#FFFFFF', 1 '%s')\nset tics scale 0\n",
+                  k - 1, k - 1, COLOR[0]);
+    for (int axis = 0; axis < 2; axis++) {
+        dl_str_printf(s, "set %stics (", axis ? "y" : "x");
+        for (size_t c = 0; c < k; c++) {
+            char name[32];
+            snprintf(name, sizeof name, "%lld", (long long)r->cm_labels[c]);
+            dl_str_printf(s, "%s", c ? ", " : "");
+            put_quoted(s, name);
+            dl_str_printf(s, " %zu", c);
+        }
+        dl_str_printf(s, ")\n");
+    }
+    dl_str_printf(s, "$cm << EOD\n# true predicted count fraction\n");
+    for (size_t t = 0; t < k; t++)
+        for (size_t p = 0; p < k; p++) {
+            dl_str_printf(s, "%zu %zu %llu ", t, p, (unsigned long long)r->cm[t * k + p]);
+            put_value(s, cell_fraction(r->cm, k, t, p, o->normalize));
+            dl_str_printf(s, "\n");
+        }
+    dl_str_printf(s, "EOD\nplot $cm using 2:1:4 with image, \\\n     $cm using 2:1:(%s):"
+                     "($4 > 0.55 ? 0xFFFFFF : 0x000000) with labels tc rgb variable\n",
+                  o->normalize == PL_NORM_NONE ? "sprintf('%d', $3)"
+                                               : "sprintf(\"%d\\n%.2f\", $3, $4)");
+}
+
+int pl_confusion_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e)
+{
+    mio_pair p;
+    mt_data md;
+    mt_report r;
+    mt_report_init(&r);
+    int rc = read_predictions(path, o, &p, &md, e);
+    if (rc == 0) {
+        mt_opts mt;
+        mt_opts_defaults(&mt);
+        mt.threshold = o->threshold;
+        rc = mt_evaluate(&md, &mt, &r, e);
+        if (rc)
+            dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? p.y_label : p.yhat_label);
+    }
+    if (rc == 0 && (r.ncm == 0 || r.ncm > 100))
+        rc = dl_fail(e, DL_EDATA, "%s: %s", p.yhat_label,
+                     r.ncm ? "more than 100 classes: too many for a figure"
+                           : "not class labels or scores: 'y' and 'yhat' look like a "
+                             "regression or a multilabel task");
+    if (rc == 0)
+        write_confusion(s, o, &r);
+    mt_report_free(&r);
+    mio_pair_free(&p);
+    return rc;
+}
+
+/* ========================== parity, residuals ========================= */
+
+/* R^2 of the regression (sklearn's r2_score, outputs averaged), and per
+ * output when there are several. */
+static int regression_r2(const mio_pair *p, const mt_data *md, mt_report *r, dl_err *e)
+{
+    mt_opts mt;
+    mt_opts_defaults(&mt);
+    mt.task = MT_REGRESSION;
+    if (mt_evaluate(md, &mt, r, e))
+        return dl_err_wrap(e, "%s", p->yhat_label);
+    return 0;
+}
+
+static int regression_script(const char *path, const pl_opts *o, int parity, dl_str *s,
+                             dl_err *e)
+{
+    mio_pair p;
+    mt_data md;
+    mt_report r;
+    mt_report_init(&r);
+    int rc = read_predictions(path, o, &p, &md, e);
+    rc = rc ? rc : regression_r2(&p, &md, &r, e);
+    if (rc) {
+        mt_report_free(&r);
+        mio_pair_free(&p);
+        return rc;
+    }
+    size_t k = md.ky;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < md.n * k; i++) {
+        lo = fmin(lo, fmin(md.y[i], md.yhat[i]));
+        hi = fmax(hi, fmax(md.y[i], md.yhat[i]));
+    }
+    double pad = hi > lo ? 0.05 * (hi - lo) : 0.5, r2 = mt_report_get(&r, "r2", NULL);
+    dl_str title = {0};
+    dl_str_printf(&title, "%s (R² = %.4f)",
+                  o->title ? o->title : parity ? "Predicted against actual" : "Residuals", r2);
+    dl_str_printf(s, "# r2 %.17g\nset title ", r2);
+    put_quoted(s, dl_str_text(&title));
+    dl_str_printf(s, "\n%s", COMMON);
+    dl_str_free(&title);
+    put_axis_labels(s, o, parity ? "actual y" : "predicted yhat",
+                    parity ? "predicted yhat" : "residual y - yhat");
+    dl_str_printf(s, "set key top left\nset xrange [%.9g:%.9g]\n", lo - pad, hi + pad);
+    if (parity)
+        dl_str_printf(s, "set yrange [%.9g:%.9g]\nset size ratio -1\n", lo - pad, hi + pad);
+    for (size_t j = 0; j < k; j++) {
+        char name[32];
+        snprintf(name, sizeof name, "r2[%zu]", j);
+        double r2_j = k > 1 ? mt_report_get(&r, name, NULL) : r2;
+        dl_str_printf(s, "$output%zu << EOD\n# %s\n# r2 %.17g\n", j,
+                      parity ? "y yhat" : "yhat residual", r2_j);
+        for (size_t i = 0; i < md.n; i++) {
+            double y = md.y[i * k + j], yhat = md.yhat[i * k + j];
+            put_value(s, parity ? y : yhat);
+            dl_str_printf(s, " ");
+            put_value(s, parity ? yhat : y - yhat);
+            dl_str_printf(s, "\n");
+        }
+        dl_str_printf(s, "EOD\n");
+    }
+    dl_str_printf(s, "plot %s", parity ? "x with lines dt 2 lc rgb '#777777' title 'yhat = y'"
+                                       : "0 with lines dt 2 lc rgb '#777777' title 'zero'");
+    for (size_t j = 0; j < k; j++) {
+        char legend[64], name[32];
+        snprintf(name, sizeof name, "r2[%zu]", j);
+        if (k > 1)
+            snprintf(legend, sizeof legend, "output %zu (R² = %.4f)", j,
+                     mt_report_get(&r, name, NULL));
+        else
+            snprintf(legend, sizeof legend, "predictions");
+        dl_str_printf(s, ", \\\n     $output%zu using 1:2 with points pt 7 ps 0.7 lc rgb '%s' "
+                         "title ",
+                      j, COLOR[j % NCOLORS]);
+        put_quoted(s, legend);
+    }
+    dl_str_printf(s, "\n");
+    mt_report_free(&r);
+    mio_pair_free(&p);
+    return 0;
+}
+
+int pl_parity_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e)
+{
+    return regression_script(path, o, 1, s, e);
+}
+
+int pl_residuals_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e)
+{
+    return regression_script(path, o, 0, s, e);
 }
 
 /* ============================== rendering ============================= */
@@ -741,18 +1181,18 @@ int pl_terminal_for(const char *output, const char **terminal, dl_err *e)
     return 0;
 }
 
-int pl_write_preamble(FILE *s, const char *output, const char *image_path,
+int pl_write_preamble(dl_str *s, const char *output, const char *image_path,
                       const pl_opts *o, dl_err *e)
 {
     const char *term;
     if (pl_terminal_for(output, &term, e))
         return e->code;
-    fprintf(s, "set terminal %s size %d,%d noenhanced font 'sans,%d'%s\nset output ", term,
+    dl_str_printf(s, "set terminal %s size %d,%d noenhanced font 'sans,%d'%s\nset output ", term,
             o->width, o->height, strcmp(term, "svg") == 0 ? 11 : 10,
             strcmp(term, "svg") == 0 ? " dynamic background rgb 'white'"
                                      : " background rgb 'white'");
     put_quoted(s, image_path);
-    fputc('\n', s);
+    dl_str_printf(s, "%c", '\n');
     return 0;
 }
 
@@ -833,19 +1273,6 @@ static int run_gnuplot(const char *preamble, size_t plen, const char *script, si
     return 0;
 }
 
-/* Closes a memory stream a script was written to (buf is its buffer): a
- * write that could not grow the buffer shows only here, as an error or, when
- * the final copy fails, as no buffer at all; either would cut the script. */
-static int close_script(FILE *s, char *const *buf, int rc, dl_err *e)
-{
-    int failed = ferror(s);
-    if (fclose(s) != 0 || !*buf)
-        failed = 1;
-    if (failed && rc == 0)
-        rc = dl_fail(e, DL_ENOMEM, "out of memory for the gnuplot script");
-    return rc;
-}
-
 int pl_render(const char *script, size_t len, const char *output, const pl_opts *o,
               dl_err *e)
 {
@@ -859,12 +1286,11 @@ int pl_render(const char *script, size_t len, const char *output, const pl_opts 
         return e->code;
     close(file.fd);
     const char *tmp = file.path;
+    dl_str ps = {0};
     char *pre = NULL;
     size_t plen = 0;
-    FILE *ps = open_memstream(&pre, &plen);
-    int rc = ps ? pl_write_preamble(ps, output, tmp, o, e) : dl_fail(e, DL_ENOMEM, "out of memory");
-    if (ps)
-        rc = close_script(ps, &pre, rc, e);
+    int rc = pl_write_preamble(&ps, output, tmp, o, e);
+    rc = rc ? (dl_str_free(&ps), rc) : dl_str_take(&ps, &pre, &plen, e);
     rc = rc ? rc : run_gnuplot(pre, plen, script, len, e);
     struct stat st;
     if (rc == 0 && file.final && (stat(tmp, &st) != 0 || st.st_size == 0))
@@ -879,26 +1305,54 @@ int pl_render(const char *script, size_t len, const char *output, const pl_opts 
 
 /* ------------------------------ a figure ------------------------------ */
 
+static const char *const STREAM_COMMANDS[] = {"confusion", "parity", "residuals", NULL};
+
+static int is_one_of(const char *command, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(command, *names) == 0)
+            return 1;
+    return 0;
+}
+
 int pl_command_inputs(const char *command, int *min, int *max)
 {
-    if (strcmp(command, "curves") == 0 || strcmp(command, "layers") == 0)
+    static const char *const tables[] = {"curves", "layers", NULL},
+                             *const models[] = {"fit", "regions", NULL},
+                             *const curves[] = {"roc", "pr", NULL};
+    if (is_one_of(command, tables))
         *min = *max = 1;
-    else if (strcmp(command, "fit") == 0 || strcmp(command, "regions") == 0)
+    else if (is_one_of(command, models))
         *min = 1, *max = 2;
+    else if (is_one_of(command, curves))
+        *min = 0, *max = PL_MAX_STREAMS;
+    else if (is_one_of(command, STREAM_COMMANDS))
+        *min = 0, *max = 1;
     else
         return -1;
     return 0;
 }
 
-static int build_script(const char *command, const char *const inputs[2], const pl_opts *o,
-                        FILE *s, dl_err *e)
+static int build_script(const char *command, const char *const *inputs, size_t ninputs,
+                        const pl_opts *o, dl_str *s, dl_err *e)
 {
+    const char *first = ninputs ? inputs[0] : NULL, *second = ninputs > 1 ? inputs[1] : NULL;
     if (strcmp(command, "fit") == 0)
-        return pl_fit_script(inputs[0], inputs[1], o, s, e);
+        return pl_fit_script(first, second, o, s, e);
     if (strcmp(command, "regions") == 0)
-        return pl_regions_script(inputs[0], inputs[1], o, s, e);
+        return pl_regions_script(first, second, o, s, e);
+    if (strcmp(command, "roc") == 0)
+        return pl_roc_script(inputs, ninputs, o, s, e);
+    if (strcmp(command, "pr") == 0)
+        return pl_pr_script(inputs, ninputs, o, s, e);
+    if (strcmp(command, "confusion") == 0)
+        return pl_confusion_script(first, o, s, e);
+    if (strcmp(command, "parity") == 0)
+        return pl_parity_script(first, o, s, e);
+    if (strcmp(command, "residuals") == 0)
+        return pl_residuals_script(first, o, s, e);
     tsv_table t;
-    if (tsv_read(&t, inputs[0], e))
+    if (tsv_read(&t, first, e))
         return e->code;
     int rc = strcmp(command, "curves") == 0 ? pl_curves_script(&t, o, s, e)
                                             : pl_layers_script(&t, o, s, e);
@@ -906,20 +1360,19 @@ static int build_script(const char *command, const char *const inputs[2], const 
     return rc;
 }
 
-int pl_draw(const char *command, const char *const inputs[2], const char *output,
-            int script_only, const pl_opts *o, dl_err *e)
+int pl_draw(const char *command, const char *const *inputs, size_t ninputs,
+            const char *output, int script_only, const pl_opts *o, dl_err *e)
 {
+    dl_str s = {0};
     char *script = NULL;
     size_t len = 0;
-    FILE *s = open_memstream(&script, &len);
-    if (!s)
-        return dl_fail(e, DL_ENOMEM, "out of memory");
-    int rc = build_script(command, inputs, o, s, e);
-    rc = close_script(s, &script, rc, e);
+    /* --script: the lines that choose the terminal first, as pl_render sends them */
+    int rc = script_only ? pl_write_preamble(&s, output, output, o, e) : 0;
+    rc = rc ? rc : build_script(command, inputs, ninputs, o, &s, e);
+    rc = rc ? (dl_str_free(&s), rc) : dl_str_take(&s, &script, &len, e);
     if (rc == 0 && script_only) {
-        rc = pl_write_preamble(stdout, output, output, o, e);
         fwrite(script, 1, len, stdout);
-        if (rc == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+        if (fflush(stdout) != 0 || ferror(stdout))
             rc = dl_fail_errno(e, "standard output: write error");
     } else if (rc == 0) {
         rc = pl_render(script, len, output, o, e);

@@ -1,28 +1,45 @@
 /* plot.h - figures of the toolkit's outputs, drawn by gnuplot.
  *
  * Each figure is a gnuplot script with its data inline (datablocks), built
- * in memory by a pl_*_script function and rendered by pl_render, which runs
+ * built in memory (lib/buf's dl_str) by a pl_*_script function and rendered by pl_render, which runs
  * gnuplot (found on PATH) with the script on its standard input and writes
  * PNG (pngcairo) or SVG by the output's extension, atomically: the image
  * goes to a temporary file beside the output, renamed into place only when
  * gnuplot succeeded.  Tables (dl-train --log, --diagnostics) are TSV with a
- * header row (lib/tsv); columns are looked up by name. */
+ * header row (lib/tsv); columns are looked up by name.  Predictions are
+ * dl-predict streams with 'yhat' and the truth 'y' (or 'y' from a second
+ * stream), read as dl-eval reads them (lib/metrics_io).  Every datablock
+ * starts with a comment naming its columns, so `dl-plot --script` shows the
+ * numbers drawn. */
 #ifndef DL_PLOT_H
 #define DL_PLOT_H
 
 #include <stddef.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "err.h"
 #include "tsv.h"
 
+/* confusion: what each cell's fraction is of (sklearn's normalize=) */
+enum pl_normalize { PL_NORM_TRUE = 0, PL_NORM_PRED, PL_NORM_ALL, PL_NORM_NONE };
+/* "true", "pred", "all", "none"; -1 when unknown. */
+int pl_normalize_parse(const char *s);
+
 typedef struct pl_opts {
     const char *title;  /* NULL: a default for the figure */
+    const char *xlabel, *ylabel; /* NULL: from column names, else a default */
     int width, height;  /* pixels (SVG: points); 0: 800 x 560 */
     int log_scale;      /* curves, layers: logarithmic y axis */
     int basis;          /* fit: also the weighted basis functions w_j phi_j(x) */
     size_t grid;        /* fit: points on x (default 400); regions: per axis (200) */
-    double threshold;   /* regions with one output: class 1 when yhat >= threshold */
+    double threshold;   /* regions with one output: class 1 when yhat >= threshold;
+                           confusion of one score column: its decision */
+    const char *inputs; /* fit: one input, regions: two ("a,b"), by name or
+                           0-based index; NULL: the model takes exactly that many */
+    const char *truth;  /* roc, pr, confusion, parity, residuals: 'y' from this
+                           stream instead of each prediction stream */
+    int normalize;      /* confusion: enum pl_normalize */
 } pl_opts;
 
 void pl_opts_defaults(pl_opts *o);
@@ -32,28 +49,45 @@ void pl_opts_defaults(pl_opts *o);
 
 /* Learning curves from dl-train --log: training and validation loss over
  * epochs, the best epoch (lowest validation loss, else training) marked. */
-int pl_curves_script(const tsv_table *log, const pl_opts *o, FILE *s, dl_err *e);
+int pl_curves_script(const tsv_table *log, const pl_opts *o, dl_str *s, dl_err *e);
 
 /* Per-layer statistics from dl-train --diagnostics, one panel per quantity,
  * one line per layer, over epochs. */
-int pl_layers_script(const tsv_table *diag, const pl_opts *o, FILE *s, dl_err *e);
+int pl_layers_script(const tsv_table *diag, const pl_opts *o, dl_str *s, dl_err *e);
 
 /* A 1-D fit: the data stream's x, y as points and the checkpoint's
  * prediction over a fine grid (with +-2 standard deviations when the model
  * has a posterior), optionally its weighted basis functions. */
 int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *o,
-                  FILE *s, dl_err *e);
+                  dl_str *s, dl_err *e);
 
 /* 2-D decision regions of a classifier over the data's bounding box, the
  * data's points on top, coloured by class. */
 int pl_regions_script(const char *model_path, const char *data_path, const pl_opts *o,
-                      FILE *s, dl_err *e);
+                      dl_str *s, dl_err *e);
+/* fit and regions of a wider model: o->inputs names the inputs drawn; the
+ * others are held at their means over the data. */
+
+/* Curves of classifiers, one per prediction stream and score column (a
+ * column of several is one class against the rest): ROC (the area in the
+ * legend) or precision-recall (the average precision in the legend). */
+int pl_roc_script(const char *const *paths, size_t npaths, const pl_opts *o, dl_str *s,
+                  dl_err *e);
+int pl_pr_script(const char *const *paths, size_t npaths, const pl_opts *o, dl_str *s,
+                 dl_err *e);
+/* The confusion matrix of one prediction stream: counts, and fractions as
+ * o->normalize says (cell colours). */
+int pl_confusion_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e);
+/* Regression: predicted against actual with the identity line and R^2 in
+ * the title (parity), or the residuals y - yhat against yhat. */
+int pl_parity_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e);
+int pl_residuals_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e);
 
 /* ------------------------------ rendering ----------------------------- */
 /* "pngcairo" or "svg" by the output's extension; DL_EUSAGE otherwise. */
 int pl_terminal_for(const char *output, const char **terminal, dl_err *e);
 /* The terminal and output lines that precede a script. */
-int pl_write_preamble(FILE *s, const char *output, const char *image_path,
+int pl_write_preamble(dl_str *s, const char *output, const char *image_path,
                       const pl_opts *o, dl_err *e);
 /* Runs gnuplot on the script and writes output atomically.  Without gnuplot
  * on PATH: DL_EIO with a message that says what to install. */
@@ -61,14 +95,19 @@ int pl_render(const char *script, size_t len, const char *output, const pl_opts 
               dl_err *e);
 
 /* ------------------------------ a figure ------------------------------ */
+/* Prediction streams one figure takes at most (roc, pr). */
+#define PL_MAX_STREAMS 8
+
 /* The inputs a command ("curves", "layers": a TSV; "fit", "regions": MODEL
- * and optionally DATA) takes, at least and at most; -1 for an unknown
- * command. */
+ * and optionally DATA; "roc", "pr": up to PL_MAX_STREAMS prediction
+ * streams; "confusion", "parity", "residuals": one) takes, at least and at
+ * most; -1 for an unknown command. */
 int pl_command_inputs(const char *command, int *min, int *max);
-/* Builds the command's script from inputs[0] (and inputs[1], NULL for
- * standard input) and renders it to output; with script_only, prints the
- * preamble and script on standard output instead of running gnuplot. */
-int pl_draw(const char *command, const char *const inputs[2], const char *output,
-            int script_only, const pl_opts *o, dl_err *e);
+/* Builds the command's script from its ninputs inputs (none: standard
+ * input; for fit and regions a missing DATA is standard input) and renders
+ * it to output; with script_only, prints the preamble and script on
+ * standard output instead of running gnuplot. */
+int pl_draw(const char *command, const char *const *inputs, size_t ninputs,
+            const char *output, int script_only, const pl_opts *o, dl_err *e);
 
 #endif

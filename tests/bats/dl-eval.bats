@@ -2,19 +2,11 @@
 # dl-eval against sklearn.metrics values (tests/fixtures/metrics, made by
 # gen_metrics.py), its output formats, and its refusal of bad input.
 
+load plot_helpers
+
 setup() {
     FIX="$DL_TEST_ROOT/tests/fixtures/metrics"
     T="$BATS_TEST_TMPDIR"
-}
-
-# mkstream OUT NAME CSV [NAME CSV]...: a stream of the named CSV matrices.
-mkstream() {
-    local out=$1; shift
-    : >"$out"
-    while [ $# -gt 0 ]; do
-        dl-tensor import --name "$1" "$2" >>"$out" || return 1
-        shift 2
-    done
 }
 
 # check_case NAME: dl-eval's TSV record equals the case's expected.tsv to 1e-9.

@@ -3,21 +3,11 @@
 # leaves no output, and a missing gnuplot says what to install.  Pixels are
 # not compared.
 
+load plot_helpers
+
 setup() {
     FIX="$DL_TEST_ROOT/tests/fixtures/plot"
     T="$BATS_TEST_TMPDIR"
-}
-
-is_png() {
-    [ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
-}
-
-is_svg() {
-    [ -s "$1" ] || return 1
-    if command -v xmllint >/dev/null; then
-        xmllint --noout "$1"
-    fi
-    grep -q '<svg' "$1" && grep -q '</svg>' "$1"
 }
 
 linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T/data.dlt
@@ -152,7 +142,7 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     linear_model "$FIX/circ.csv" 1 --poly 2
     run dl-plot fit "$T/lin.ckpt" "$T/data.dlt" -o "$T/x.png"
     [ "$status" -eq 1 ]
-    [[ "$output" == *"'x' has 2 columns; this plot needs 1"* ]]
+    [[ "$output" == *"'x' has 2 columns; this plot draws 1 (name one with --inputs)"* ]]
     dl-tensor import -t 1 "$FIX/sin.csv" >"$T/sin.dlt"
     run dl-plot regions "$T/lin.ckpt" "$T/sin.dlt" -o "$T/x.png"
     [ "$status" -eq 1 ]

@@ -97,3 +97,37 @@ nothing_ran() {
     done
     nothing_ran
 }
+
+@test "plot quoting: hostile --xlabel/--ylabel strings and stream names draw the plot and run nothing" {
+    PF="$DL_TEST_ROOT/tests/fixtures/plot/predictions"
+    dl-tensor import --name y "$PF/bin_y.csv" >"$T/p.dlt"
+    dl-tensor import --name yhat "$PF/bin_a.csv" >>"$T/p.dlt"
+    for s in "${INJ[@]}"; do
+        rm -f "$T/r.svg"
+        run dl-plot roc --xlabel "$s" --ylabel "$s" "$T/p.dlt" -o "$T/r.svg"
+        [ "$status" -eq 0 ] || { echo "labels [$s]: $output"; return 1; }
+        [ -s "$T/r.svg" ] || { echo "labels [$s]: no plot"; return 1; }
+    done
+    # a stream's name is its legend: every string without a slash as a file name
+    mkdir "$T/named"
+    n=0
+    for s in "${INJ[@]}"; do
+        case "$s" in */*) continue ;; esac
+        cp "$T/p.dlt" "$T/named/$s"
+        n=$((n + 1))
+    done
+    [ "$n" -gt 20 ]
+    (
+        cd "$T/named"
+        set -- *
+        while [ $# -gt 0 ]; do
+            rm -f ../pr.svg
+            files=("$@")
+            files=("${files[@]:0:8}")
+            dl-plot pr "${files[@]}" -o ../pr.svg || { echo "names [${files[*]}]"; exit 1; }
+            [ -s ../pr.svg ] || exit 1
+            shift "${#files[@]}"
+        done
+    )
+    nothing_ran
+}

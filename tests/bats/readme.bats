@@ -31,6 +31,20 @@ sh_block() {
     fi
 }
 
+@test "README: the prediction figures block runs after the tour" {
+    command -v gnuplot >/dev/null || skip "gnuplot not installed"
+    tour=$(sh_block "dl-plot regions")
+    block=$(sh_block "dl-plot confusion")
+    [ -n "$block" ]
+    cd "$T"
+    bash -euo pipefail -c "$tour" >/dev/null 2>&1
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ]
+    for f in roc.png pr.png confusion.png parity.png residuals.png; do
+        [ "$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')" = 89504e47 ]
+    done
+}
+
 @test "README: the linear-model block runs, shards and all" {
     block=$(sh_block "dl-lstsq --combine")
     [ -n "$block" ]

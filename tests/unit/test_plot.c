@@ -23,7 +23,7 @@ static const char *temp_table(const char *text)
 /* Builds a script from a table with the given builder; returns malloc'd
  * text or NULL (the error in e). */
 static char *script_of(const char *table,
-                       int (*build)(const tsv_table *, const pl_opts *, FILE *, dl_err *),
+                       int (*build)(const tsv_table *, const pl_opts *, dl_str *, dl_err *),
                        int log_scale, dl_err *e)
 {
     tsv_table t;
@@ -37,15 +37,14 @@ static char *script_of(const char *table,
     o.log_scale = log_scale;
     char *text = NULL;
     size_t len = 0;
-    FILE *s = open_memstream(&text, &len);
-    rc = build(&t, &o, s, e);
-    fclose(s);
+    dl_str s = {0};
+    rc = build(&t, &o, &s, e);
     tsv_free(&t);
     if (rc) {
-        free(text);
+        dl_str_free(&s);
         return NULL;
     }
-    return text;
+    return dl_str_take(&s, &text, &len, e) ? NULL : text;
 }
 
 static void test_curves_best_epoch(void)
@@ -80,7 +79,7 @@ static void test_layers_panels(void)
     CHECK(s && strstr(s, "activations a: standard deviation"));
     CHECK(s && !strstr(s, "pre-activations z: mean"));
     CHECK(s && strstr(s, "\"layer 2: identity, 1 unit\""));
-    CHECK(s && strstr(s, "$layer1 << EOD\n1 2 0.2\n2 2.5 0.3\nEOD"));
+    CHECK(s && strstr(s, "$layer1 << EOD\n# epoch a_std grad_w_norm\n1 2 0.2\n2 2.5 0.3\nEOD"));
     free(s);
     s = script_of("epoch\tloss\n1\t1\n", pl_layers_script, 0, &e);
     CHECK(s == NULL && strstr(e.msg, "'layer'"));

@@ -1,0 +1,293 @@
+#!/usr/bin/env bats
+# dl-plot's figures of predictions (roc, pr, confusion, parity, residuals)
+# and of wider models (fit, regions with --inputs): valid PNG/SVG, and the
+# numbers in each figure's datablocks (dl-plot --script) equal to
+# scikit-learn's (tests/fixtures/plot/predictions, made by
+# gen_predictions.py).
+
+load plot_helpers
+
+setup() {
+    FIX="$DL_TEST_ROOT/tests/fixtures/plot/predictions"
+    T="$BATS_TEST_TMPDIR"
+    command -v gnuplot > /dev/null || skip "gnuplot not installed"
+}
+
+# block NAME < SCRIPT: the rows of datablock $NAME, its comment lines dropped.
+block() {
+    awk -v head="\$$1 << EOD" '$0 == head { f = 1; next } /^EOD$/ { f = 0 } f && !/^#/'
+}
+
+# comment NAME KEY < SCRIPT: the value of the comment line "# KEY VALUE" of
+# datablock $NAME.
+comment() {
+    awk -v head="\$$1 << EOD" -v key="$2" '$0 == head { f = 1; next } /^EOD$/ { f = 0 }
+        f && $1 == "#" && $2 == key { print $3 }'
+}
+
+# scalar NAME: the expected value NAME from scalars.tsv.
+scalar() {
+    awk -F '\t' -v k="$1" '$1 == k { print $2 }' "$FIX/scalars.tsv"
+}
+
+# same_numbers GOT WANT: as many rows and fields, each number equal to 1e-8
+# relative (NaN to NaN).
+same_numbers() {
+    local got=$1 want=$2
+    [ "$(wc -l <"$got")" -eq "$(wc -l <"$want")" ] ||
+        { echo "$(wc -l <"$got") rows, want $(wc -l <"$want")"; return 1; }
+    paste "$got" "$want" | awk -F '[ \t]+' '
+        function nan(v) { return tolower(v) == "nan" }
+        {
+            if (NF % 2) { print "row " NR ": fields differ: " $0; bad = 1; exit }
+            k = NF / 2
+            for (i = 1; i <= k; i++) {
+                a = $i; b = $(i + k)
+                if (nan(a) || nan(b)) {
+                    if (!(nan(a) && nan(b))) { print "row " NR ", field " i ": " a " vs " b; bad = 1 }
+                    continue
+                }
+                d = a - b; if (d < 0) d = -d
+                m = b < 0 ? -b : b; if (m < 1) m = 1
+                if (d > 1e-8 * m) { print "row " NR ", field " i ": " a " vs " b; bad = 1 }
+            }
+        }
+        END { exit bad }'
+}
+
+# same_number GOT WANT: two numbers equal to 1e-12 relative.
+same_number() {
+    awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; m = b < 0 ? -b : b;
+        if (m < 1) m = 1; if (a == "" || d > 1e-12 * m) { print a " vs " b; exit 1 } }'
+}
+
+# binary_curve CMD KIND AREA M: dl-plot CMD's curve of model M and its area
+# are sklearn's (KIND_M.tsv, AREA_M), the area in the legend.
+binary_curve() {
+    local cmd=$1 kind=$2 area=$3 m=$4
+    mkstream "$T/$m.dlt" y "$FIX/bin_y.csv" yhat "$FIX/bin_$m.csv"
+    dl-plot "$cmd" --script "$T/$m.dlt" -o "$T/x.png" >"$T/$m.gp"
+    block curve0 <"$T/$m.gp" >"$T/got"
+    same_numbers "$T/got" "$FIX/${kind}_$m.tsv"
+    same_number "$(comment curve0 "$area" <"$T/$m.gp")" "$(scalar "$(tr A-Z a-z <<<"$area")_$m")"
+    local rounded
+    rounded=$(awk -v v="$(scalar "$(tr A-Z a-z <<<"$area")_$m")" 'BEGIN { printf "%.4f", v }')
+    grep -q "title \"$area = $rounded\"" "$T/$m.gp"
+}
+
+@test "dl-plot roc: the curve and its area are sklearn's roc_curve and roc_auc_score" {
+    binary_curve roc roc AUC a
+    binary_curve roc roc AUC b
+    run dl-plot roc "$T/a.dlt" -o "$T/r.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/r.png"
+}
+
+@test "dl-plot roc: several models on one figure, each named with its area; --truth" {
+    mkstream "$T/a.dlt" yhat "$FIX/bin_a.csv"
+    mkstream "$T/b.dlt" yhat "$FIX/bin_b.csv"
+    mkstream "$T/y.dlt" y "$FIX/bin_y.csv"
+    run dl-plot roc --truth "$T/y.dlt" --script "$T/a.dlt" "$T/b.dlt" -o "$T/r.svg"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" >"$T/ab.gp"
+    block curve0 <"$T/ab.gp" >"$T/got0"
+    block curve1 <"$T/ab.gp" >"$T/got1"
+    same_numbers "$T/got0" "$FIX/roc_a.tsv"
+    same_numbers "$T/got1" "$FIX/roc_b.tsv"
+    grep -q "title \"$T/a.dlt (AUC = 0.8945)\"" "$T/ab.gp"
+    grep -q "title \"$T/b.dlt (AUC = 0.9062)\"" "$T/ab.gp"
+    run dl-plot roc --truth "$T/y.dlt" "$T/a.dlt" "$T/b.dlt" -o "$T/r.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/r.svg"
+    # without y anywhere
+    run dl-plot roc "$T/a.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"no 'y' tensor (truth; or give --truth FILE)"* ]]
+    [ ! -e "$T/x.png" ]
+}
+
+@test "dl-plot pr: the curve and average precision are sklearn's" {
+    binary_curve pr pr AP a
+    binary_curve pr pr AP b
+    # standard input, PNG and SVG
+    run bash -c "dl-plot pr -o '$T/p.png' < '$T/a.dlt'"
+    [ "$status" -eq 0 ]
+    is_png "$T/p.png"
+    run dl-plot pr "$T/a.dlt" "$T/b.dlt" -o "$T/p.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/p.svg"
+}
+
+@test "dl-plot roc, pr: class probabilities give a curve per class against the rest" {
+    mkstream "$T/mc.dlt" y "$FIX/mc_y.csv" yhat "$FIX/mc_p.csv"
+    dl-plot roc --script "$T/mc.dlt" -o "$T/r.png" >"$T/roc.gp"
+    dl-plot pr --script "$T/mc.dlt" -o "$T/r.png" >"$T/pr.gp"
+    for c in 0 1 2; do
+        block curve$c <"$T/roc.gp" >"$T/got"
+        same_numbers "$T/got" "$FIX/roc_mc$c.tsv"
+        same_number "$(comment curve$c AUC <"$T/roc.gp")" "$(scalar auc_mc$c)"
+        block curve$c <"$T/pr.gp" >"$T/got"
+        same_numbers "$T/got" "$FIX/pr_mc$c.tsv"
+        same_number "$(comment curve$c AP <"$T/pr.gp")" "$(scalar ap_mc$c)"
+        grep -q "title \"class $c (AUC = " "$T/roc.gp"
+    done
+    # the same truth one-hot
+    awk '{ printf "%d,%d,%d\n", $1 == 0, $1 == 1, $1 == 2 }' "$FIX/mc_y.csv" >"$T/onehot.csv"
+    mkstream "$T/oh.dlt" y "$T/onehot.csv" yhat "$FIX/mc_p.csv"
+    dl-plot roc --script "$T/oh.dlt" -o "$T/r.png" | block curve2 >"$T/got"
+    same_numbers "$T/got" "$FIX/roc_mc2.tsv"
+    run dl-plot roc "$T/mc.dlt" -o "$T/r.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/r.png"
+}
+
+@test "dl-plot roc, pr: data without a curve are refused with the file and row" {
+    mkstream "$T/reg.dlt" y "$FIX/reg_y.csv" yhat "$FIX/reg_yhat.csv"
+    run dl-plot roc "$T/reg.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $T/reg.dlt: 'y' row 1: "*" is not a 0/1 label"* ]]
+    printf '1\n1\n1\n' >"$T/ones.csv"
+    printf '0.2\n0.5\n0.9\n' >"$T/s.csv"
+    mkstream "$T/one.dlt" y "$T/ones.csv" yhat "$T/s.csv"
+    run dl-plot pr "$T/one.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $T/one.dlt: 'y' holds positives only: the curve needs both classes" ]]
+    printf '0\n1\n3\n' >"$T/lab.csv"
+    printf '0.2,0.8\n0.5,0.5\n0.9,0.1\n' >"$T/p2.csv"
+    mkstream "$T/lab.dlt" y "$T/lab.csv" yhat "$T/p2.csv"
+    run dl-plot roc "$T/lab.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $T/lab.dlt: 'y' row 3: 3 is not a class label 0..1" ]]
+    printf '0\n1\nnan\n' >"$T/nan.csv"
+    dl-tensor import --allow-nonfinite --name yhat "$T/nan.csv" >"$T/nan.dlt"
+    dl-tensor import --name y "$T/lab.csv" >>"$T/nan.dlt"
+    run dl-plot roc "$T/nan.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $T/nan.dlt: 'yhat' row 3, column 1: NaN" ]]
+    mkstream "$T/short.dlt" y "$T/lab.csv"
+    run dl-plot roc --truth "$T/short.dlt" "$T/reg.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"has 3 rows but 'yhat' has 40"* ]]
+    run dl-plot roc a b c d e f g h i -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [ ! -e "$T/x.png" ]
+}
+
+@test "dl-plot confusion: counts and fractions are sklearn's confusion_matrix" {
+    mkstream "$T/mc.dlt" y "$FIX/mc_y.csv" yhat "$FIX/mc_p.csv"
+    for norm in true pred all; do
+        dl-plot confusion --normalize "$norm" --script "$T/mc.dlt" -o "$T/c.png" |
+            block cm >"$T/got"
+        same_numbers "$T/got" "$FIX/cm_mc_$norm.tsv"
+    done
+    # the default: over true classes; binary scores at --threshold
+    dl-plot confusion --script "$T/mc.dlt" -o "$T/c.png" | block cm >"$T/got"
+    same_numbers "$T/got" "$FIX/cm_mc_true.tsv"
+    mkstream "$T/a.dlt" y "$FIX/bin_y.csv" yhat "$FIX/bin_a.csv"
+    dl-plot confusion --threshold 0.5 --script "$T/a.dlt" -o "$T/c.png" | block cm >"$T/got"
+    same_numbers "$T/got" "$FIX/cm_bin_a.tsv"
+    dl-plot confusion --normalize none --script "$T/a.dlt" -o "$T/c.png" >"$T/none.gp"
+    grep -q 'Confusion matrix"' "$T/none.gp"
+    run dl-plot confusion "$T/mc.dlt" -o "$T/c.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/c.png"
+    run dl-plot confusion --normalize pred "$T/a.dlt" -o "$T/c.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/c.svg"
+    run dl-plot confusion --normalize rows "$T/a.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    mkstream "$T/reg.dlt" y "$FIX/reg_y.csv" yhat "$FIX/reg_yhat.csv"
+    run dl-plot confusion "$T/reg.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $T/reg.dlt: not class labels or scores"* ]]
+    [ ! -e "$T/x.png" ]
+}
+
+@test "dl-plot parity, residuals: the points drawn, and R² as sklearn's r2_score" {
+    mkstream "$T/reg.dlt" y "$FIX/reg_y.csv" yhat "$FIX/reg_yhat.csv"
+    dl-plot parity --script "$T/reg.dlt" -o "$T/p.png" >"$T/p.gp"
+    dl-plot residuals --script "$T/reg.dlt" -o "$T/p.png" >"$T/r.gp"
+    same_number "$(awk '$1 == "#" && $2 == "r2" { print $3; exit }' "$T/p.gp")" "$(scalar r2)"
+    r2=$(awk -v v="$(scalar r2)" 'BEGIN { printf "%.4f", v }')
+    grep -q "^set title \"Predicted against actual (R\\\\302\\\\262 = $r2)\"" "$T/p.gp"
+    for j in 0 1; do
+        same_number "$(comment output$j r2 <"$T/p.gp")" "$(scalar r2_$j)"
+        paste -d ' ' <(cut -d, -f$((j + 1)) "$FIX/reg_y.csv") \
+            <(cut -d, -f$((j + 1)) "$FIX/reg_yhat.csv") >"$T/want"
+        block output$j <"$T/p.gp" >"$T/got"
+        same_numbers "$T/got" "$T/want"
+        awk '{ printf "%.17g %.17g\n", $2, $1 - $2 }' "$T/want" >"$T/want_res"
+        block output$j <"$T/r.gp" >"$T/got"
+        same_numbers "$T/got" "$T/want_res"
+    done
+    run dl-plot parity "$T/reg.dlt" -o "$T/p.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/p.png"
+    run dl-plot residuals "$T/reg.dlt" -o "$T/r.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/r.svg"
+    # a title of one's own keeps R²
+    dl-plot parity --title 'ridge' --script "$T/reg.dlt" -o "$T/p.png" |
+        grep -q "^set title \"ridge (R\\\\302\\\\262 = $r2)\""
+    # y and yhat of different widths
+    mkstream "$T/bad.dlt" y "$FIX/reg_y.csv" yhat "$FIX/bin_a.csv"
+    run dl-plot parity "$T/bad.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ ! -e "$T/x.png" ]
+}
+
+@test "dl-plot fit, regions: one or two inputs of a wider model, the others at their means" {
+    dl-tensor import -t 1 "$FIX/wide.csv" >"$T/wide.dlt"
+    dl-design -q --poly 1 "$T/wide.dlt" | dl-lstsq 2>/dev/null >"$T/wide.ckpt"
+    dl-plot fit --inputs 1 --grid 11 --script "$T/wide.ckpt" "$T/wide.dlt" -o "$T/f.png" |
+        block fit >"$T/got"
+    same_numbers "$T/got" "$FIX/fit_x1.tsv"
+    run dl-plot fit --inputs 1 "$T/wide.ckpt" "$T/wide.dlt" -o "$T/f.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/f.png"
+    # a classifier of three inputs, drawn over x0 and x2: the points are those columns
+    awk -F, '{ printf "%s,%s,%s,%d\n", $1, $2, $3, ($4 > 2) }' "$FIX/wide.csv" >"$T/cls.csv"
+    dl-tensor import -t 1 "$T/cls.csv" >"$T/cls.dlt"
+    dl-design -q --poly 1 "$T/cls.dlt" | dl-lstsq 2>/dev/null >"$T/cls.ckpt"
+    dl-plot regions --inputs 0,2 --grid 20 --script "$T/cls.ckpt" "$T/cls.dlt" -o "$T/r.png" \
+        >"$T/r.gp"
+    block points <"$T/r.gp" | cut -d ' ' -f 1,2 >"$T/got"
+    awk -F, '{ printf "%.17g %.17g\n", $1, $3 }' "$T/cls.csv" >"$T/want"
+    same_numbers "$T/got" "$T/want"
+    grep -q '^set xlabel "x_0"' "$T/r.gp"
+    grep -q '^set ylabel "x_2"' "$T/r.gp"
+    grep -q 'the other inputs at their means' "$T/r.gp"
+    run dl-plot regions --inputs 2,0 "$T/cls.ckpt" "$T/cls.dlt" -o "$T/r.svg" --grid 30
+    [ "$status" -eq 0 ]
+    is_svg "$T/r.svg"
+    # refused: no --inputs for a wider model, a column that is not there, one twice
+    run dl-plot regions "$T/cls.ckpt" "$T/cls.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"'x' has 3 columns; this plot draws 2 (name two with --inputs)" ]]
+    run dl-plot fit --inputs 3 "$T/wide.ckpt" "$T/wide.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--inputs: '3' is not a column of $T/wide.dlt's 'x' (0..2)"* ]]
+    run dl-plot regions --inputs 1,1 "$T/cls.ckpt" "$T/cls.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    run dl-plot regions --inputs 0 "$T/cls.ckpt" "$T/cls.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [ ! -e "$T/x.png" ]
+}
+
+@test "dl-plot: --xlabel and --ylabel on every figure" {
+    P="$DL_TEST_ROOT/tests/fixtures/plot"
+    mkstream "$T/a.dlt" y "$FIX/bin_y.csv" yhat "$FIX/bin_a.csv"
+    mkstream "$T/reg.dlt" y "$FIX/reg_y.csv" yhat "$FIX/reg_yhat.csv"
+    dl-tensor import -t 1 "$P/sin.csv" >"$T/sin.dlt"
+    dl-design -q --poly 3 "$T/sin.dlt" | dl-lstsq 2>/dev/null >"$T/sin.ckpt"
+    dl-tensor import -t 1 "$P/circ.csv" >"$T/circ.dlt"
+    dl-design -q --poly 2 "$T/circ.dlt" | dl-lstsq 2>/dev/null >"$T/circ.ckpt"
+    for args in "curves $P/curve.tsv" "layers $P/diag.tsv" "fit $T/sin.ckpt $T/sin.dlt" \
+        "regions --grid 10 $T/circ.ckpt $T/circ.dlt" "roc $T/a.dlt" "pr $T/a.dlt" \
+        "confusion $T/a.dlt" "parity $T/reg.dlt" "residuals $T/reg.dlt"; do
+        run dl-plot $args --xlabel 'across' --ylabel 'up' --script -o "$T/x.png"
+        [ "$status" -eq 0 ] || { echo "$args: $output"; return 1; }
+        [[ "$output" == *'set xlabel "across"'* ]] || { echo "$args: no xlabel"; return 1; }
+        [[ "$output" == *'set ylabel "up"'* ]] || { echo "$args: no ylabel"; return 1; }
+    done
+}
