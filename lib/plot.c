@@ -16,6 +16,7 @@
 
 #include "basis.h"
 #include "buf.h"
+#include "colmeta.h"
 #include "metrics.h"
 #include "metrics_io.h"
 #include "model.h"
@@ -66,6 +67,18 @@ static void put_quoted(dl_str *s, const char *text)
     dl_str_printf(s, "%c", '"');
 }
 
+/* Quotes a side builder's text into s and empties it.  A side builder that
+ * could not grow makes s fail too: the failure surfaces once, where s's
+ * text is taken (dl_str_take), never as a silently shortened script. */
+static void put_quoted_str(dl_str *s, dl_str *text)
+{
+    if (text->failed)
+        s->failed = 1;
+    else
+        put_quoted(s, dl_str_text(text));
+    dl_str_free(text);
+}
+
 static void put_value(dl_str *s, double v)
 {
     if (isnan(v))
@@ -109,6 +122,19 @@ static const char *const COMMON =
     "set grid lc rgb '#dddddd'\n"
     "set border lc rgb '#444444'\n"
     "set key opaque box lc rgb '#cccccc'\n";
+
+/* The name of class c of a label tensor of k columns: its level in the
+ * categories of column 0 (one column of codes), or the name of column c
+ * (one column per class); NULL when the stream says neither. */
+static const char *class_name(const cm_names *names, const cm_categories *cats, size_t k,
+                              long long c)
+{
+    if (k == 1) {
+        const cm_column *col = cm_categories_column(cats, 0);
+        return col ? cm_column_level(col, (double)c) : NULL;
+    }
+    return c >= 0 ? cm_names_at(names, (uint64_t)c) : NULL;
+}
 
 /* ============================== curves ================================ */
 
@@ -442,14 +468,33 @@ typedef struct pl_data {
     const char *label;
     size_t ndrawn, drawn[2];
     char axis[2][300];
+    cm_names x_names, y_names;   /* count 0 when the stream has none */
+    cm_categories y_categories;
 } pl_data;
+
+static void data_free(pl_data *d)
+{
+    dl_set_free(&d->set);
+    cm_names_free(&d->x_names);
+    cm_names_free(&d->y_names);
+    cm_categories_free(&d->y_categories);
+}
 
 /* The column of x that one --inputs item names: a column name, else a
  * 0-based index. */
-static int input_column(const pl_data *d, const char *item, size_t len, size_t *col,
-                        dl_err *e)
+static int input_column(pl_data *d, const char *item, size_t len, size_t *col, dl_err *e)
 {
     size_t width = (size_t)d->x->shape[1], v = 0;
+    char name[CM_COLNAME_MAX + 1];
+    if (len <= CM_COLNAME_MAX && d->x_names.count) {
+        memcpy(name, item, len);
+        name[len] = '\0';
+        int64_t found = cm_names_find(&d->x_names, name);
+        if (found >= 0) {
+            *col = (size_t)found;
+            return 0;
+        }
+    }
     int digits = len > 0 && len < 10;
     for (size_t i = 0; i < len && digits; i++) {
         digits = item[i] >= '0' && item[i] <= '9';
@@ -459,8 +504,9 @@ static int input_column(const pl_data *d, const char *item, size_t len, size_t *
         *col = v;
         return 0;
     }
-    return dl_fail(e, DL_EUSAGE, "--inputs: '%.*s' is not a column of %s's 'x' (0..%zu)",
-                   (int)len, item, d->label, width - 1);
+    return dl_fail(e, DL_EUSAGE, "--inputs: '%.*s' is not a column of %s's 'x' (%s0..%zu)",
+                   (int)len, item, d->label, d->x_names.count ? "a name in x.names or " : "",
+                   width - 1);
 }
 
 /* Which columns of x the figure draws: o->inputs, else all of them when x
@@ -496,7 +542,10 @@ static int pick_inputs(pl_data *d, const char *inputs, size_t want, dl_err *e)
         }
     }
     for (size_t k = 0; k < want; k++) {
-        if (width == 1)
+        const char *name = cm_names_at(&d->x_names, d->drawn[k]);
+        if (name)
+            snprintf(d->axis[k], sizeof d->axis[k], "%s", name);
+        else if (width == 1)
             snprintf(d->axis[k], sizeof d->axis[k], "x");
         else
             snprintf(d->axis[k], sizeof d->axis[k], "x_%zu", d->drawn[k]);
@@ -508,6 +557,9 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, const char 
                      dl_err *e)
 {
     dl_set_init(&d->set);
+    cm_names_init(&d->x_names);
+    cm_names_init(&d->y_names);
+    cm_categories_init(&d->y_categories);
     d->label = path && strcmp(path, "-") ? path : "<stdin>";
     if (st_read_set(path, &d->set, e))
         return e->code;
@@ -527,6 +579,12 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, const char 
                        (unsigned long long)d->y->shape[0]);
     if (d->x->shape[0] == 0)
         return dl_fail(e, DL_EDATA, "%s: 'x' has no rows", d->label);
+    if (cm_names_load(&d->x_names, &d->set, "x", d->x->shape[1], e) ||
+        (d->y && (cm_names_load(&d->y_names, &d->set, "y", d->y->shape[1], e) ||
+                  cm_categories_load(&d->y_categories, &d->set, "y", d->y->shape[1], e))))
+        return dl_err_wrap(e, "%s", d->label);
+    if (cm_check_missing(d->x, &d->x_names, 0, e))
+        return dl_err_wrap(e, "%s: 'x'", d->label);
     int64_t bad = dl_tensor_find_nonfinite(d->x);
     if (bad < 0 && d->y)
         bad = dl_tensor_find_nonfinite(d->y);
@@ -647,7 +705,8 @@ static void write_fit(dl_str *s, const pl_opts *o, const pl_data *d, const dl_te
     size_t k = (size_t)yhat->shape[1];
     put_title(s, o, width > 1 ? "Fit (the other inputs at their means)" : "Fit");
     dl_str_printf(s, "%s", COMMON);
-    put_axis_labels(s, o, d->axis[0], "y");
+    const char *yname = cm_names_at(&d->y_names, 0);
+    put_axis_labels(s, o, d->axis[0], yname ? yname : "y");
     dl_str_printf(s, "%s", "set key top left\n");
     dl_str_printf(s, "set xrange [%.9g:%.9g]\n", gx[c], gx[(g - 1) * width + c]);
     if (d->y) {
@@ -713,7 +772,7 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
     dl_tensor_free(&grid);
     dl_tensor_free(&yhat);
     dl_tensor_free(&ystd);
-    dl_set_free(&d.set);
+    data_free(&d);
     return rc;
 }
 
@@ -774,10 +833,17 @@ static void write_regions(dl_str *s, const pl_opts *o, const pl_data *d, const d
     for (size_t i = 0; i < (size_t)d->x->shape[0]; i++)
         dl_str_printf(s, "%.9g %.9g %d\n", x[i * width + c0], x[i * width + c1], point_class[i]);
     dl_str_printf(s, "%s", "EOD\nplot $grid using 1:2:3 with image notitle");
-    for (int c = 0; c < nclasses; c++)
+    for (int c = 0; c < nclasses; c++) {
+        const char *name = d->y ? class_name(&d->y_names, &d->y_categories,
+                                             (size_t)d->y->shape[1], c)
+                                : NULL;
+        char fallback[32];
+        snprintf(fallback, sizeof fallback, "class %d", c);
         dl_str_printf(s, ", \\\n     $points using 1:($3 == %d ? $2 : NaN) with points pt %d ps 1.1 "
-                   "lc rgb '%s' title 'class %d'",
-                c, 5 + 2 * (c % 4), COLOR[c % NCOLORS], c);
+                         "lc rgb '%s' title ",
+                      c, 5 + 2 * (c % 4), COLOR[c % NCOLORS]);
+        put_quoted(s, name ? name : fallback);
+    }
     dl_str_printf(s, "%c", '\n');
 }
 
@@ -839,23 +905,40 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
         write_regions(s, o, &d, box, g, grid_class, point_class, nclasses);
     free(grid_class);
     free(point_class);
-    dl_set_free(&d.set);
+    data_free(&d);
     return rc;
 }
 
 /* ============================ predictions ============================= */
 
+/* A prediction stream with what it says of y's and yhat's columns. */
+typedef struct pl_pred {
+    mio_pair pair;
+    mio_labels y, yhat;
+} pl_pred;
+
+static void pred_free(pl_pred *p)
+{
+    mio_pair_free(&p->pair);
+    mio_labels_free(&p->y);
+    mio_labels_free(&p->yhat);
+}
+
 /* One prediction stream, its matrices checked as dl-eval checks them. */
-static int read_predictions(const char *path, const pl_opts *o, mio_pair *p, mt_data *md,
+static int read_predictions(const char *path, const pl_opts *o, pl_pred *p, mt_data *md,
                             dl_err *e)
 {
-    if (mio_read_pair(path, o->truth, p, e))
+    mio_labels_init(&p->y);
+    mio_labels_init(&p->yhat);
+    if (mio_read_pair(path, o->truth, &p->pair, e))
         return e->code;
-    *md = mio_pair_data(p);
+    *md = mio_pair_data(&p->pair);
     if (mt_check_data(md, e))
-        return dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? p->y_label
-                                                                     : p->yhat_label);
-    return 0;
+        return dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? p->pair.y_label
+                                                                     : p->pair.yhat_label);
+    return mio_pair_labels(&p->pair, 0, &p->y, e) || mio_pair_labels(&p->pair, 1, &p->yhat, e)
+               ? e->code
+               : 0;
 }
 
 /* The 0/1 truth of score column j: y itself beside one score column, y's
@@ -882,8 +965,23 @@ static int positives_of(const mio_pair *p, const mt_data *md, size_t j, double *
     return 0;
 }
 
+/* The name of class c in a prediction stream: from y's records, else
+ * yhat's; NULL when neither names it. */
+static const char *pair_class_name(const pl_pred *p, const mt_data *md, long long c)
+{
+    const char *name = class_name(&p->y.outputs, &p->y.classes, md->ky, c);
+    return name ? name : class_name(&p->yhat.outputs, &p->yhat.classes, md->kyhat, c);
+}
+
+/* The name of output j of a regression: y's column name, else yhat's. */
+static const char *pair_output_name(const pl_pred *p, size_t j)
+{
+    const char *name = cm_names_at(&p->y.outputs, j);
+    return name ? name : cm_names_at(&p->yhat.outputs, j);
+}
+
 typedef int (*curve_fn)(const double *y, size_t ystride, const double *score, size_t sstride,
-                        size_t n, mt_curve *c, dl_err *e);
+                        const double *w, size_t n, mt_curve *c, dl_err *e);
 
 /* The curves of one stream, a datablock $curveN each, and their plot
  * clauses (legend: the stream, the class when there are several, the area)
@@ -891,22 +989,21 @@ typedef int (*curve_fn)(const double *y, size_t ystride, const double *score, si
 static int stream_curves(const char *path, const pl_opts *o, curve_fn fn, const char *area,
                          int several, dl_str *s, dl_str *plot, size_t *count, dl_err *e)
 {
-    mio_pair p;
+    pl_pred p;
     mt_data md;
     int rc = read_predictions(path, o, &p, &md, e);
     double *pos = rc ? NULL : alloc_doubles(md.n, 1, e);
     rc = rc ? rc : pos ? 0 : e->code;
     for (size_t j = 0; rc == 0 && j < md.kyhat; j++) {
         mt_curve c;
-        rc = positives_of(&p, &md, j, pos, e);
-        rc = rc ? rc : fn(pos, 1, md.yhat + j, md.kyhat, md.n, &c, e);
-        if (rc) {
-            if (md.kyhat > 1 && strncmp(e->msg, "'y' holds", 9) == 0)
+        rc = positives_of(&p.pair, &md, j, pos, e);
+        if (rc == 0 && (rc = fn(pos, 1, md.yhat + j, md.kyhat, md.w, md.n, &c, e)) != 0) {
+            if (md.kyhat > 1)
                 dl_err_wrap(e, "class %zu", j);
-            if (e->msg[0] == '\'')
-                dl_err_wrap(e, "%s", p.y_label);
-            break;
+            dl_err_wrap(e, "%s", p.pair.y_label);
         }
+        if (rc)
+            break;
         dl_str_printf(s, "$curve%zu << EOD\n# %s %s threshold\n# %s %.17g\n", *count,
                       fn == mt_roc_curve ? "fpr" : "recall",
                       fn == mt_roc_curve ? "tpr" : "precision", area, c.area);
@@ -921,21 +1018,23 @@ static int stream_curves(const char *path, const pl_opts *o, curve_fn fn, const 
         dl_str_printf(s, "EOD\n");
         dl_str legend = {0};
         if (several)
-            dl_str_printf(&legend, "%s%s", p.yhat_label, md.kyhat > 1 ? ": " : " ");
-        if (md.kyhat > 1)
+            dl_str_printf(&legend, "%s%s", p.pair.yhat_label, md.kyhat > 1 ? ": " : " ");
+        const char *cname = md.kyhat > 1 ? pair_class_name(&p, &md, (long long)j) : NULL;
+        if (cname)
+            dl_str_printf(&legend, "%s ", cname);
+        else if (md.kyhat > 1)
             dl_str_printf(&legend, "class %zu ", j);
         dl_str_printf(&legend, several || md.kyhat > 1 ? "(%s = %.4f)" : "%s = %.4f", area,
                       c.area);
         dl_str_printf(plot, ", \\\n     $curve%zu using 1:2 with %s lw 2 lc rgb '%s' dt %zu title ",
                       *count, fn == mt_roc_curve ? "lines" : "steps", COLOR[*count % NCOLORS],
                       1 + *count / NCOLORS % 5);
-        put_quoted(plot, dl_str_text(&legend));
-        dl_str_free(&legend);
+        put_quoted_str(plot, &legend);
         ++*count;
         mt_curve_free(&c);
     }
     free(pos);
-    mio_pair_free(&p);
+    pred_free(&p);
     return rc;
 }
 
@@ -965,6 +1064,8 @@ static int curves_script(const char *const *paths, size_t npaths, const pl_opts 
                       roc ? "x with lines dt 2 lc rgb '#999999' title 'chance'"
                           : "NaN notitle",
                       dl_str_text(&plot));
+        if (plot.failed)
+            s->failed = 1;
     }
     dl_str_free(&plot);
     return rc;
@@ -989,23 +1090,24 @@ static const char *const NORM_TEXT[] = {"over true classes", "over predicted cla
 
 /* Fraction of cell (t, p) of the k x k counts as o->normalize says;
  * 0 for an empty row or column, as sklearn. */
-static double cell_fraction(const uint64_t *cm, size_t k, size_t t, size_t p, int normalize)
+static double cell_fraction(const double *cm, size_t k, size_t t, size_t p, int normalize)
 {
     double total = 0;
     for (size_t i = 0; i < k; i++)
         for (size_t j = 0; j < k; j++)
             if ((normalize == PL_NORM_TRUE && i == t) || (normalize == PL_NORM_PRED && j == p) ||
                 normalize == PL_NORM_ALL || normalize == PL_NORM_NONE)
-                total += (double)cm[i * k + j];
+                total += cm[i * k + j];
     if (normalize == PL_NORM_NONE) { /* colour by the largest count */
         total = 0;
         for (size_t i = 0; i < k * k; i++)
-            total = fmax(total, (double)cm[i]);
+            total = fmax(total, cm[i]);
     }
-    return total > 0 ? (double)cm[t * k + p] / total : 0;
+    return total > 0 ? cm[t * k + p] / total : 0;
 }
 
-static void write_confusion(dl_str *s, const pl_opts *o, const mt_report *r)
+static void write_confusion(dl_str *s, const pl_opts *o, const mt_report *r,
+                            const pl_pred *pair, const mt_data *md)
 {
     size_t k = r->ncm;
     char title[128];
@@ -1020,10 +1122,11 @@ static void write_confusion(dl_str *s, const pl_opts *o, const mt_report *r)
     for (int axis = 0; axis < 2; axis++) {
         dl_str_printf(s, "set %stics (", axis ? "y" : "x");
         for (size_t c = 0; c < k; c++) {
-            char name[32];
-            snprintf(name, sizeof name, "%lld", (long long)r->cm_labels[c]);
+            char number[32];
+            snprintf(number, sizeof number, "%lld", (long long)r->cm_labels[c]);
+            const char *name = pair_class_name(pair, md, (long long)r->cm_labels[c]);
             dl_str_printf(s, "%s", c ? ", " : "");
-            put_quoted(s, name);
+            put_quoted(s, name ? name : number);
             dl_str_printf(s, " %zu", c);
         }
         dl_str_printf(s, ")\n");
@@ -1031,19 +1134,21 @@ static void write_confusion(dl_str *s, const pl_opts *o, const mt_report *r)
     dl_str_printf(s, "$cm << EOD\n# true predicted count fraction\n");
     for (size_t t = 0; t < k; t++)
         for (size_t p = 0; p < k; p++) {
-            dl_str_printf(s, "%zu %zu %llu ", t, p, (unsigned long long)r->cm[t * k + p]);
+            dl_str_printf(s, "%zu %zu ", t, p);
+            put_value(s, r->cm[t * k + p]);
+            dl_str_printf(s, " ");
             put_value(s, cell_fraction(r->cm, k, t, p, o->normalize));
             dl_str_printf(s, "\n");
         }
     dl_str_printf(s, "EOD\nplot $cm using 2:1:4 with image, \\\n     $cm using 2:1:(%s):"
                      "($4 > 0.55 ? 0xFFFFFF : 0x000000) with labels tc rgb variable\n",
-                  o->normalize == PL_NORM_NONE ? "sprintf('%d', $3)"
-                                               : "sprintf(\"%d\\n%.2f\", $3, $4)");
+                  o->normalize == PL_NORM_NONE ? "sprintf('%g', $3)"
+                                               : "sprintf(\"%g\\n%.2f\", $3, $4)");
 }
 
 int pl_confusion_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e)
 {
-    mio_pair p;
+    pl_pred p;
     mt_data md;
     mt_report r;
     mt_report_init(&r);
@@ -1054,17 +1159,17 @@ int pl_confusion_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e
         mt.threshold = o->threshold;
         rc = mt_evaluate(&md, &mt, &r, e);
         if (rc)
-            dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? p.y_label : p.yhat_label);
+            dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? p.pair.y_label : p.pair.yhat_label);
     }
     if (rc == 0 && (r.ncm == 0 || r.ncm > 100))
-        rc = dl_fail(e, DL_EDATA, "%s: %s", p.yhat_label,
+        rc = dl_fail(e, DL_EDATA, "%s: %s", p.pair.yhat_label,
                      r.ncm ? "more than 100 classes: too many for a figure"
                            : "not class labels or scores: 'y' and 'yhat' look like a "
                              "regression or a multilabel task");
     if (rc == 0)
-        write_confusion(s, o, &r);
+        write_confusion(s, o, &r, &p, &md);
     mt_report_free(&r);
-    mio_pair_free(&p);
+    pred_free(&p);
     return rc;
 }
 
@@ -1085,15 +1190,15 @@ static int regression_r2(const mio_pair *p, const mt_data *md, mt_report *r, dl_
 static int regression_script(const char *path, const pl_opts *o, int parity, dl_str *s,
                              dl_err *e)
 {
-    mio_pair p;
+    pl_pred p;
     mt_data md;
     mt_report r;
     mt_report_init(&r);
     int rc = read_predictions(path, o, &p, &md, e);
-    rc = rc ? rc : regression_r2(&p, &md, &r, e);
+    rc = rc ? rc : regression_r2(&p.pair, &md, &r, e);
     if (rc) {
         mt_report_free(&r);
-        mio_pair_free(&p);
+        pred_free(&p);
         return rc;
     }
     size_t k = md.ky;
@@ -1107,11 +1212,21 @@ static int regression_script(const char *path, const pl_opts *o, int parity, dl_
     dl_str_printf(&title, "%s (R² = %.4f)",
                   o->title ? o->title : parity ? "Predicted against actual" : "Residuals", r2);
     dl_str_printf(s, "# r2 %.17g\nset title ", r2);
-    put_quoted(s, dl_str_text(&title));
+    put_quoted_str(s, &title);
     dl_str_printf(s, "\n%s", COMMON);
-    dl_str_free(&title);
-    put_axis_labels(s, o, parity ? "actual y" : "predicted yhat",
-                    parity ? "predicted yhat" : "residual y - yhat");
+    const char *axis_name = k == 1 ? pair_output_name(&p, 0) : NULL;
+    dl_str xl = {0}, yl = {0};
+    dl_str_printf(&xl, "%s %s", parity ? "actual" : "predicted",
+                  axis_name ? axis_name : parity ? "y" : "yhat");
+    if (parity)
+        dl_str_printf(&yl, "predicted %s", axis_name ? axis_name : "yhat");
+    else
+        dl_str_printf(&yl, "residual %s", axis_name ? axis_name : "y - yhat");
+    put_axis_labels(s, o, dl_str_text(&xl), dl_str_text(&yl));
+    if (xl.failed || yl.failed)
+        s->failed = 1;
+    dl_str_free(&xl);
+    dl_str_free(&yl);
     dl_str_printf(s, "set key top left\nset xrange [%.9g:%.9g]\n", lo - pad, hi + pad);
     if (parity)
         dl_str_printf(s, "set yrange [%.9g:%.9g]\nset size ratio -1\n", lo - pad, hi + pad);
@@ -1133,21 +1248,24 @@ static int regression_script(const char *path, const pl_opts *o, int parity, dl_
     dl_str_printf(s, "plot %s", parity ? "x with lines dt 2 lc rgb '#777777' title 'yhat = y'"
                                        : "0 with lines dt 2 lc rgb '#777777' title 'zero'");
     for (size_t j = 0; j < k; j++) {
-        char legend[64], name[32];
+        char name[32];
         snprintf(name, sizeof name, "r2[%zu]", j);
-        if (k > 1)
-            snprintf(legend, sizeof legend, "output %zu (R² = %.4f)", j,
-                     mt_report_get(&r, name, NULL));
+        const char *output = pair_output_name(&p, j);
+        dl_str legend = {0};
+        if (k > 1 && output)
+            dl_str_printf(&legend, "%s (R² = %.4f)", output, mt_report_get(&r, name, NULL));
+        else if (k > 1)
+            dl_str_printf(&legend, "output %zu (R² = %.4f)", j, mt_report_get(&r, name, NULL));
         else
-            snprintf(legend, sizeof legend, "predictions");
+            dl_str_printf(&legend, "predictions");
         dl_str_printf(s, ", \\\n     $output%zu using 1:2 with points pt 7 ps 0.7 lc rgb '%s' "
                          "title ",
                       j, COLOR[j % NCOLORS]);
-        put_quoted(s, legend);
+        put_quoted_str(s, &legend);
     }
     dl_str_printf(s, "\n");
     mt_report_free(&r);
-    mio_pair_free(&p);
+    pred_free(&p);
     return 0;
 }
 

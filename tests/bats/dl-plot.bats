@@ -96,7 +96,7 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     linear_model "$FIX/circ3.csv" 3 --poly 2
     run dl-plot regions --script --grid 20 "$T/lin.ckpt" "$T/data.dlt" -o "$T/r3.svg"
     [ "$status" -eq 0 ]
-    [[ "$output" == *"title 'class 2'"* ]]
+    [[ "$output" == *'title "class 2"'* ]]
     run dl-plot regions "$T/lin.ckpt" "$T/data.dlt" -o "$T/r3.svg"
     [ "$status" -eq 0 ]
     is_svg "$T/r3.svg"

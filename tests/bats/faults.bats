@@ -230,6 +230,15 @@ each_allocation_fails_cleanly() {
     each_allocation_fails_cleanly dl-plot regions --grid 20 "$D/net.ckpt" "$D/cls.dlt" -o "$O/out.svg"
 }
 
+@test "faults: dl-plot roc, pr, confusion, parity, residuals" {
+    command -v gnuplot > /dev/null || skip "no gnuplot"
+    each_allocation_fails_cleanly dl-plot roc "$D/pred.dlt" "$D/pred.dlt" -o "$O/out.svg"
+    each_allocation_fails_cleanly dl-plot pr --truth "$D/cls.dlt" "$D/pred.dlt" -o "$O/out.svg"
+    each_allocation_fails_cleanly dl-plot confusion "$D/pred.dlt" -o "$O/out.svg"
+    each_allocation_fails_cleanly dl-plot parity "$D/regpred.dlt" -o "$O/out.svg"
+    each_allocation_fails_cleanly dl-plot residuals "$D/regpred.dlt" -o "$O/out.svg"
+}
+
 # --------------------------- not allocations ----------------------------
 @test "faults: a full disk is an I/O error (status 3), not a crash" {
     [ -w /dev/full ] || skip "no /dev/full"

@@ -158,6 +158,12 @@ binary_curve() {
     run dl-plot roc "$T/lab.dlt" -o "$T/x.png"
     [ "$status" -eq 1 ]
     [[ "$output" == "dl-plot: $T/lab.dlt: 'y' row 3: 3 is not a class label 0..1" ]]
+    printf '0\n1\n0\n' >"$T/two.csv"
+    printf '0.2,0.7,0.1\n0.5,0.3,0.2\n0.9,0.05,0.05\n' >"$T/p3.csv"
+    mkstream "$T/absent.dlt" y "$T/two.csv" yhat "$T/p3.csv"
+    run dl-plot roc "$T/absent.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $T/absent.dlt: class 2: 'y' holds negatives only: the curve needs both classes" ]]
     printf '0\n1\nnan\n' >"$T/nan.csv"
     dl-tensor import --allow-nonfinite --name yhat "$T/nan.csv" >"$T/nan.dlt"
     dl-tensor import --name y "$T/lab.csv" >>"$T/nan.dlt"

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "colmeta.h"
+#include "filter_fixture.h"
 #include "plot.h"
 #include "unit.h"
 
@@ -97,10 +99,156 @@ static void test_terminal_choice(void)
     CHECK(pl_terminal_for("dir.png/x", &term, &e) == DL_EUSAGE);
 }
 
+/* A stream of the tensors given (NULL-ended), written to path. */
+static int write_stream(const char *path, dl_tensor *const *t, dl_err *e)
+{
+    st_writer *w;
+    if (st_writer_open(&w, path, 0, e))
+        return e->code;
+    for (; *t; t++)
+        if (st_write(w, *t, e)) {
+            st_writer_abort(w);
+            return e->code;
+        }
+    return st_writer_close(w, e);
+}
+
+static int matrix(dl_tensor *t, const char *name, const double *v, size_t rows, size_t cols,
+                  dl_err *e)
+{
+    if (dl_tensor_alloc2(t, name, DL_F64, rows, cols, e))
+        return e->code;
+    memcpy(t->data, v, rows * cols * sizeof *v);
+    return 0;
+}
+
+/* Builds a figure's script with pl_draw's builders; malloc'd text or NULL. */
+static char *figure(int (*build)(const char *, const pl_opts *, dl_str *, dl_err *),
+                    const char *path, const pl_opts *o, dl_err *e)
+{
+    dl_str s = {0};
+    char *text = NULL;
+    size_t len;
+    if (build(path, o, &s, e)) {
+        dl_str_free(&s);
+        return NULL;
+    }
+    return dl_str_take(&s, &text, &len, e) ? NULL : text;
+}
+
+static int roc_of(const char *path, const pl_opts *o, dl_str *s, dl_err *e)
+{
+    return pl_roc_script(&path, 1, o, s, e);
+}
+
+/* Class names from y.categories (codes) on the confusion matrix's axes and
+ * in the curves' legends; output names from y.names on parity's axes. */
+static void test_names_of_predictions(void)
+{
+    dl_err e = {0};
+    const char *path = tmp_path("pred.dlt");
+    double codes[] = {0, 1, 2, 1}, probs[] = {0.8, 0.1, 0.1, 0.2, 0.5, 0.3,
+                                              0.1, 0.2, 0.7, 0.3, 0.4, 0.3};
+    const char *species[] = {"setosa", "versicolor", "virginica"};
+    cm_column col = {0, 3, (char **)species};
+    dl_tensor y = {0}, yhat = {0}, cats = {0}, names = {0};
+    CHECK(matrix(&y, "y", codes, 4, 1, &e) == 0);
+    CHECK(matrix(&yhat, "yhat", probs, 4, 3, &e) == 0);
+    CHECK(cm_categories_make(&col, 1, 1, "y.categories", &cats, &e) == 0);
+    dl_tensor *recs[] = {&y, &cats, &yhat, NULL};
+    CHECK(write_stream(path, recs, &e) == 0);
+    pl_opts o;
+    pl_opts_defaults(&o);
+    char *s = figure(pl_confusion_script, path, &o, &e);
+    CHECK(s && strstr(s, "set xtics (\"setosa\" 0, \"versicolor\" 1, \"virginica\" 2)"));
+    free(s);
+    s = figure(roc_of, path, &o, &e);
+    CHECK(s && strstr(s, "title \"virginica (AUC = 1.0000)\""));
+    free(s);
+    const char *price[] = {"price"};
+    double v[] = {1, 2, 3, 4}, p[] = {1.5, 2, 2.5, 4};
+    dl_tensor_free(&y);
+    dl_tensor_free(&yhat);
+    CHECK(matrix(&y, "y", v, 4, 1, &e) == 0);
+    CHECK(matrix(&yhat, "yhat", p, 4, 1, &e) == 0);
+    CHECK(cm_names_make(price, 1, "y.names", &names, &e) == 0);
+    dl_tensor *reg[] = {&y, &names, &yhat, NULL};
+    CHECK(write_stream(path, reg, &e) == 0);
+    s = figure(pl_parity_script, path, &o, &e);
+    CHECK(s && strstr(s, "set xlabel \"actual price\"\nset ylabel \"predicted price\""));
+    free(s);
+    o.xlabel = "mine";
+    s = figure(pl_residuals_script, path, &o, &e);
+    CHECK(s && strstr(s, "set xlabel \"mine\"\nset ylabel \"residual price\""));
+    free(s);
+    dl_tensor_free(&y);
+    dl_tensor_free(&yhat);
+    dl_tensor_free(&cats);
+    dl_tensor_free(&names);
+}
+
+/* --inputs by the names in x.names; axis labels and class names from the
+ * data's records. */
+static void test_names_of_inputs(void)
+{
+    dl_err e = {0};
+    double x[N * P], y[N * K], labels[N];
+    make_data(x, y, 7);
+    const char *in = tmp_path("data.dlt"), *ckpt = tmp_path("m.ckpt"),
+               *data = tmp_path("named.dlt");
+    CHECK(write_interleaved(in, x, y, &e) == 0);
+    fit_opts fo = {0};
+    ls_opts_defaults(&fo.ls);
+    fo.quiet = 1;
+    CHECK(run_fit(&fo, in, ckpt, &e) == 0);
+    for (size_t i = 0; i < N; i++)
+        labels[i] = i % 2;
+    const char *cols[] = {"one", "a", "b", "c"}, *levels[] = {"no", "yes"};
+    cm_column col = {0, 2, (char **)levels};
+    dl_tensor tx = {0}, ty = {0}, xn = {0}, yc = {0};
+    CHECK(matrix(&tx, "x", x, N, P, &e) == 0);
+    CHECK(matrix(&ty, "y", labels, N, 1, &e) == 0);
+    CHECK(cm_names_make(cols, P, "x.names", &xn, &e) == 0);
+    CHECK(cm_categories_make(&col, 1, 1, "y.categories", &yc, &e) == 0);
+    dl_tensor *recs[] = {&tx, &xn, &ty, &yc, NULL};
+    CHECK(write_stream(data, recs, &e) == 0);
+    pl_opts o;
+    pl_opts_defaults(&o);
+    o.grid = 5;
+    o.inputs = "c,a";
+    dl_str s = {0};
+    CHECK(pl_regions_script(ckpt, data, &o, &s, &e) == 0);
+    const char *text = dl_str_text(&s);
+    CHECK(strstr(text, "set xlabel \"c\"\nset ylabel \"a\""));
+    CHECK(strstr(text, "title \"no\"") && strstr(text, "title \"yes\""));
+    dl_str_free(&s);
+    o.inputs = "b";
+    CHECK(pl_fit_script(ckpt, data, &o, &s, &e) == 0);
+    CHECK(strstr(dl_str_text(&s), "set xlabel \"b\""));
+    dl_str_free(&s);
+    o.inputs = "2";
+    CHECK(pl_fit_script(ckpt, data, &o, &s, &e) == 0);
+    CHECK(strstr(dl_str_text(&s), "set xlabel \"b\""));
+    dl_str_free(&s);
+    o.inputs = "d";
+    CHECK(pl_fit_script(ckpt, data, &o, &s, &e) == DL_EUSAGE);
+    CHECK(strstr(e.msg, "'d' is not a column") && strstr(e.msg, "x.names"));
+    dl_str_free(&s);
+    dl_tensor_free(&tx);
+    dl_tensor_free(&ty);
+    dl_tensor_free(&xn);
+    dl_tensor_free(&yc);
+}
+
 int main(void)
 {
+    if (fixture_setup("plot") != 0)
+        return 1;
     UNIT_RUN(test_curves_best_epoch);
     UNIT_RUN(test_layers_panels);
     UNIT_RUN(test_terminal_choice);
+    UNIT_RUN(test_names_of_predictions);
+    UNIT_RUN(test_names_of_inputs);
+    fixture_cleanup();
     return UNIT_DONE();
 }
