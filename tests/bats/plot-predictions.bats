@@ -297,3 +297,28 @@ binary_curve() {
         [[ "$output" == *'set ylabel "up"'* ]] || { echo "$args: no ylabel"; return 1; }
     done
 }
+
+@test "dl-plot roc, pr, confusion, parity: a 'w' beside the truth weighs them as sklearn's sample_weight" {
+    mkstream "$T/aw.dlt" y "$FIX/bin_y.csv" w "$FIX/bin_w.csv" yhat "$FIX/bin_a.csv"
+    dl-plot roc --script "$T/aw.dlt" -o "$T/x.png" >"$T/roc.gp"
+    block curve0 <"$T/roc.gp" >"$T/got"
+    same_numbers "$T/got" "$FIX/roc_aw.tsv"
+    same_number "$(comment curve0 AUC <"$T/roc.gp")" "$(scalar auc_aw)"
+    dl-plot pr --script "$T/aw.dlt" -o "$T/x.png" >"$T/pr.gp"
+    block curve0 <"$T/pr.gp" >"$T/got"
+    same_numbers "$T/got" "$FIX/pr_aw.tsv"
+    same_number "$(comment curve0 AP <"$T/pr.gp")" "$(scalar ap_aw)"
+    dl-plot confusion --script "$T/aw.dlt" -o "$T/x.png" | block cm >"$T/got"
+    same_numbers "$T/got" "$FIX/cm_bin_aw.tsv"
+    # the weights travel with the truth: --truth brings them
+    mkstream "$T/yw.dlt" y "$FIX/bin_y.csv" w "$FIX/bin_w.csv"
+    mkstream "$T/a.dlt" yhat "$FIX/bin_a.csv"
+    dl-plot roc --truth "$T/yw.dlt" --script "$T/a.dlt" -o "$T/x.png" | block curve0 >"$T/got"
+    same_numbers "$T/got" "$FIX/roc_aw.tsv"
+    mkstream "$T/rw.dlt" y "$FIX/reg_y.csv" w "$FIX/reg_w.csv" yhat "$FIX/reg_yhat.csv"
+    dl-plot parity --script "$T/rw.dlt" -o "$T/x.png" >"$T/p.gp"
+    same_number "$(awk '$1 == "#" && $2 == "r2" { print $3; exit }' "$T/p.gp")" "$(scalar r2_w)"
+    run dl-plot roc "$T/aw.dlt" -o "$T/r.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/r.png"
+}
