@@ -235,9 +235,15 @@ static int cell_fail(const pp_prep *p, uint64_t row, size_t col, const char *wha
                    what);
 }
 
+/* The one message for a missing cell (colmeta's), with the stage's names
+ * seen as the x.names they came from. */
 static int fail_missing(const pp_prep *p, uint64_t row, size_t col, dl_err *e)
 {
-    return cell_fail(p, row, col, "missing value (impute with dl-design --impute)", e);
+    cm_names view;
+    cm_names_init(&view);
+    view.count = p->name ? p->inputs : 0;
+    view.name = p->name;
+    return cm_fail_missing(&view, row, col, e);
 }
 
 /* A code cell (v finite) as an integer 0..count-1, or NOT_FOUND. */
