@@ -1075,6 +1075,27 @@ static int resume_design(const tr_opts *c, const dl_tensor *design, dl_err *e)
 /* Validation data must reach the network in the same space as the training
  * data: raw validation x gets the training data's design applied; x that
  * already went through a design must have gone through the same one. */
+/* Raw validation x's own names and categories, bound to the design's input
+ * stage (its codes mapped to the training levels); they describe raw x, so
+ * they leave the set with it. */
+static int bind_val_columns(bf_design *d, dl_tensor_set *val, uint64_t cols, dl_err *e)
+{
+    pp_meta meta;
+    pp_meta_init(&meta);
+    int rc = 0;
+    static const char *const names[2] = {"x" CM_NAMES_SUFFIX, "x" CM_CATEGORIES_SUFFIX};
+    for (int i = 0; !rc && i < 2; i++) {
+        dl_tensor t;
+        if (dl_set_take(val, names[i], &t))
+            rc = pp_meta_take(&meta, &t, 0, e);
+    }
+    if (!rc)
+        rc = pp_meta_columns(&meta, cols, e) ||
+             pp_bind(bf_prep_mut(d), &meta.cols, e) ? e->code : 0;
+    pp_meta_free(&meta);
+    return rc;
+}
+
 static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const char *label,
                             dl_err *e)
 {
@@ -1097,7 +1118,9 @@ static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const c
     bf_design *d;
     if (bf_from_record(&d, design, e))
         return dl_err_wrap(e, "training data's design");
-    int rc = bf_apply_tensor(d, x, 0, "x", &phi, e);
+    /* taking records from the set moves its tensors: x is found again */
+    int rc = bind_val_columns(d, val, x->rank >= 2 ? x->shape[1] : 1, e) ||
+             bf_apply_tensor(d, dl_set_find(val, "x"), 0, "x", &phi, e);
     bf_free(d);
     if (rc)
         return dl_err_wrap(e, "%s: applying the training data's design", label);

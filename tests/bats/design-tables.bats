@@ -191,3 +191,12 @@ design_x() {
         [[ $output == "dl-design: $D/badcode.dlt: record 3 ('x'): row 2, column 2 ('color'): 2.5 is not a category code (0..1)" ]]
     done
 }
+
+@test "dl-train --val: raw validation rows get the training design, their own levels mapped" {
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 2}\n' > "$TMP/lin.yaml"
+    dl-design -q --impute median --onehot auto "$D/mixed.dlt" > "$TMP/d.dlt"
+    dl-train -q "$TMP/lin.yaml" "$TMP/d.dlt" --val "$D/mixed_new.dlt" > /dev/null
+    run dl-train -q "$TMP/lin.yaml" "$TMP/d.dlt" --val "$D/mixed_unseen.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"applying the training data's design: row 2, column 3 ('color'): level 'purple' was not in the training data"* ]]
+}
