@@ -24,6 +24,12 @@ static void usage(void)
            "Commands:\n"
            "  import [FILE]        CSV/TSV/.npy/svmlight -> stream (records x and y)\n"
            "    -t, --targets K      the last K columns become y (default 0: all are x)\n"
+           "        --target NAME[,NAME...]  these columns (by name) become y, in this order\n"
+           "        --weight NAME    this column becomes the per-row weights w\n"
+           "        --names A,B,...  the column names (default: the header's), kept as\n"
+           "                         x.names and y.names\n"
+           "        --missing T[,T...]  cells holding one of these tokens are missing (NaN);\n"
+           "                         '' is the empty cell (default: none)\n"
            "        --name NAME      all columns into one record NAME (default: x and y)\n"
            "        --rank 1         a rank-1 record ([N]) from one column or one row,\n"
            "                         e.g. a bias for --init-from (default 2: [rows, cols])\n"
@@ -33,19 +39,27 @@ static void usage(void)
            "                         --name NAME (a model or design exported as text)\n"
            "        --delimiter C    a character, 'tab' or 'space' (default: detected:\n"
            "                         tab, semicolon, comma, else blanks)\n"
-           "        --header         the first row is a header (default: detected, a\n"
-           "        --no-header      first row that is not all numbers is a header)\n"
+           "        --header         the first row is a header (default: detected: a\n"
+           "        --no-header      first row without numbers is a header; one with\n"
+           "                         numbers and strings is an error)\n"
+           "                         Columns of strings become codes 0..k-1 of their\n"
+           "                         levels sorted by bytes, kept in x.categories/y.categories\n"
            "        --allow-nonfinite  keep nan/inf cells (default: refuse them)\n"
            "        --chunk-rows N   rows per record (default 65536, at most 16 MiB)\n"
            "        --features N     svmlight: x has N columns (default: the largest index,\n"
            "                         refused when dense x would dwarf the text)\n"
+           "        --zero-based, --one-based  svmlight: indices count from 0 or 1 (default:\n"
+           "                         zero-based when an index is 0, as scikit-learn's 'auto')\n"
            "  export [FILE]        stream -> CSV/TSV (x columns, then y) or .npy\n"
            "        --name A,B,...   export records A, B, ... side by side, rows agreeing\n"
            "                         (default: x and y); a text record (model, design,\n"
            "                         any u8 rank-1 record) alone is written as its text\n"
-           "        --format F       csv, tsv or npy (default csv)\n"
+           "        --format F       csv, tsv, npy or svmlight (default csv)\n"
            "        --delimiter C    column separator (default ',' or tab for tsv)\n"
-           "        --header         write a header row x0,x1,...,y0 (default: none)\n"
+           "        --header         write a header row: x.names and y.names, else\n"
+           "                         x0,x1,...,y0 (default: none)\n"
+           "        --missing T      text of a missing cell in a column of strings\n"
+           "                         (default: empty); categorical columns print their levels\n"
            "  info [FILE]...       every record's name, dtype, shape, encoding, bytes, CRC,\n"
            "                       then each tensor with its chunks merged\n"
            "  head -n N [FILE]     the first N rows of every row record (default N 10)\n"
@@ -75,7 +89,8 @@ static void usage(void)
 enum {
     OPT_NAME = 256, OPT_DTYPE, OPT_FORMAT, OPT_DELIM, OPT_HEADER, OPT_NO_HEADER,
     OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION, OPT_FEATURES, OPT_FOLDS,
-    OPT_FOLD, OPT_STRATIFY, OPT_GROUP, OPT_RANK
+    OPT_FOLD, OPT_STRATIFY, OPT_GROUP, OPT_RANK, OPT_TARGET, OPT_WEIGHT, OPT_NAMES, OPT_MISSING,
+    OPT_ZERO_BASED, OPT_ONE_BASED
 };
 
 /* Everything any command accepts; each command checks what applies. */
@@ -106,12 +121,36 @@ static int parse_delimiter(const char *s, char *out, dl_err *e)
     return 0;
 }
 
+/* An option that takes a value once: a second one is a usage error. */
+static int once(const char *opt, const char **slot, const char *v, dl_err *e)
+{
+    if (*slot)
+        return dl_fail(e, DL_EUSAGE, "%s given twice ('%s', then '%s'): give it once", opt, *slot,
+                       v);
+    if (!*v && strcmp(opt, "--missing") != 0)
+        return dl_fail(e, DL_EUSAGE, "%s: an empty value", opt);
+    *slot = v;
+    return 0;
+}
+
 static int parse_option(int c, const char *v, void *ctx, dl_err *e)
 {
     args *a = ctx;
     long l;
     switch (c) {
-    case 't': return cli_u64("--targets", v, &a->imp.targets, e);
+    case 't': a->imp.targets_given = 1; return cli_u64("--targets", v, &a->imp.targets, e);
+    case OPT_TARGET: return once("--target", &a->imp.target, v, e);
+    case OPT_WEIGHT: return once("--weight", &a->imp.weight, v, e);
+    case OPT_NAMES: return once("--names", &a->imp.names, v, e);
+    case OPT_MISSING:
+        a->exp.missing = v;
+        return once("--missing", &a->imp.missing, v, e);
+    case OPT_ZERO_BASED:
+    case OPT_ONE_BASED:
+        if (a->imp.zero_based >= 0)
+            return dl_fail(e, DL_EUSAGE, "--zero-based and --one-based exclude each other");
+        a->imp.zero_based = c == OPT_ZERO_BASED;
+        return 0;
     case 'n': return cli_u64("-n", v, &a->rows, e);
     case 'o': a->output = v; return 0;
     case OPT_NAME:
@@ -201,6 +240,9 @@ static int parse_args(args *a, const char *cmd, int argc, char **argv, dl_err *e
         {"folds", required_argument, 0, OPT_FOLDS}, {"fold", required_argument, 0, OPT_FOLD},
         {"stratify", no_argument, 0, OPT_STRATIFY}, {"group", required_argument, 0, OPT_GROUP},
         {"rank", required_argument, 0, OPT_RANK},
+        {"target", required_argument, 0, OPT_TARGET}, {"weight", required_argument, 0, OPT_WEIGHT},
+        {"names", required_argument, 0, OPT_NAMES}, {"missing", required_argument, 0, OPT_MISSING},
+        {"zero-based", no_argument, 0, OPT_ZERO_BASED}, {"one-based", no_argument, 0, OPT_ONE_BASED},
         {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
     static const cli_spec spec = {TOOL, usage, ":t:o:n:hV", longs, parse_option};
     memset(a, 0, sizeof *a);
@@ -301,10 +343,15 @@ static int cmd_import(args *a, dl_err *e)
 {
     if (at_most_files(a, 1, e) || import_name(a, e))
         return e->code;
-    if (a->imp.name && a->imp.targets)
-        return dl_fail(e, DL_EUSAGE, "import: --name and --targets exclude each other");
-    if (a->imp.rank == 1 && a->imp.targets)
-        return dl_fail(e, DL_EUSAGE, "import: --rank 1 makes one record: it excludes --targets");
+    if (a->imp.name && (a->imp.targets || a->imp.target || a->imp.weight))
+        return dl_fail(e, DL_EUSAGE, "import: --name and %s exclude each other",
+                       a->imp.weight ? "--weight" : a->imp.target ? "--target" : "--targets");
+    if (a->imp.target && a->imp.targets_given)
+        return dl_fail(e, DL_EUSAGE, "import: --target (by name) and --targets (a count) "
+                       "exclude each other");
+    if (a->imp.rank == 1 && (a->imp.targets || a->imp.target || a->imp.weight))
+        return dl_fail(e, DL_EUSAGE, "import: --rank 1 makes one record: it excludes %s",
+                       a->imp.weight ? "--weight" : a->imp.target ? "--target" : "--targets");
     progress p = {input(a) ? input(a) : "<stdin>", time(NULL), 0};
     if (isatty(STDERR_FILENO)) {
         a->imp.progress = show_progress;
@@ -327,8 +374,17 @@ static int cmd_export(args *a, dl_err *e)
 {
     if (at_most_files(a, 1, e) || export_names(a, e))
         return e->code;
-    if (a->exp.format == TX_SVMLIGHT || a->exp.format == TX_TEXT || a->exp.format < 0)
-        return dl_fail(e, DL_EUSAGE, "export: --format is csv, tsv or npy");
+    if (a->exp.format == TX_TEXT || a->exp.format < 0)
+        return dl_fail(e, DL_EUSAGE, "export: --format is csv, tsv, npy or svmlight");
+    if (a->exp.format == TX_SVMLIGHT && (a->exp.header || a->exp.nnames))
+        return dl_fail(e, DL_EUSAGE, "export: svmlight has no header and needs x and y: %s "
+                       "does not apply", a->exp.header ? "--header" : "--name");
+    if (a->exp.format == TX_NPY && a->exp.missing)
+        return dl_fail(e, DL_EUSAGE, "export: --missing applies to text, not .npy");
+    if (a->imp.zero_based >= 0 && a->exp.format != TX_SVMLIGHT)
+        return dl_fail(e, DL_EUSAGE, "export: --%s-based applies to --format svmlight only",
+                       a->imp.zero_based ? "zero" : "one");
+    a->exp.one_based = a->imp.zero_based == 0;
     if (a->zlib)
         return dl_fail(e, DL_EUSAGE, "export writes text or .npy, not a stream: --zlib does not apply");
     if (a->exp.format == TX_AUTO)

@@ -1,20 +1,48 @@
-/* csv.c - CSV/TSV import: delimiter and header detection, strict numeric
- * cells, errors that name the line and column. */
+/* csv.c - CSV/TSV import: delimiter and header detection, numeric and
+ * string (categorical) columns, missing cells, columns routed to x, y and
+ * w by name, errors that name the line and column.
+ *
+ * A numeric file is parsed by two threads.  A table with string columns
+ * (or a column whose first cell is missing) is parsed by one, since each
+ * new string extends its column's levels; a string's code is its position
+ * in the column's sorted levels, known only at the end, so the rows wait in
+ * a temporary file holding provisional codes (first-seen order) and are
+ * rewritten with the final codes after it.  Memory stays bounded by a chunk
+ * and the distinct strings, whatever the rows. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "colmeta.h"
 #include "numtext.h"
 #include "textio.h"
 
-#define NAME_SHOWN 48 /* header names kept for messages, truncated */
+#define NAME_SHOWN 48 /* bytes of a column name shown in messages */
 /* Beyond enum nt_status: a number, but NaN or Inf without --allow-nonfinite. */
 #define CELL_NOT_FINITE 3
+/* Distinct strings a column may hold: codes stay exact in float32. */
+#define LEVELS_MAX ((size_t)1 << 24)
 
-/* What the first line decided; read-only while regions are parsed. */
+enum kind { KIND_UNKNOWN = 0, KIND_NUMBER, KIND_STRING };
+
+/* The distinct strings of one column, in the order first seen (their
+ * provisional codes), indexed by text. */
+typedef struct levels {
+    char **text;
+    size_t count, cap;
+    dl_name_index index;
+} levels;
+
+typedef struct span {
+    const char *p, *end;
+} span;
+
+/* What the first lines decided; read-only while regions are parsed by two
+ * threads (kinds and levels change only when one thread parses). */
 typedef struct csv {
     tx_in *in;
     const tx_import_opts *o;
@@ -22,12 +50,19 @@ typedef struct csv {
     int dtype;
     size_t row_bytes;
     uint64_t cols, header_line;
-    char (*names)[NAME_SHOWN];   /* header names, or NULL */
+    char **names;                /* column names (header or --names), or NULL */
+    char *names_text;            /* their storage when from --names */
+    span *missing;               /* --missing tokens */
+    size_t nmissing;
+    int numeric_missing;         /* a token reads as a number ("-999") */
+    unsigned char *kind;         /* enum kind of each column */
+    uint64_t *kind_line;         /* the line that decided it */
+    levels *lv;                  /* per column, for string columns */
+    int serial;                  /* one thread: kinds may still change */
+    int64_t weight_col;          /* -1: no --weight */
+    char *scratch;               /* a string cell, unquoted and terminated */
+    size_t scratch_cap;
 } csv;
-
-typedef struct span {
-    const char *p, *end;
-} span;
 
 /* One region of whole lines parsed into rows, by the main thread or by a
  * worker: rows land in `rows` (row-major, the import dtype) and go to the
@@ -130,41 +165,110 @@ static uint64_t count_cells(const csv *c, span l)
     return n;
 }
 
-/* Empty cells do not make a header: they are reported as data errors. */
-static int cell_is_number_or_empty(span s)
+static int is_missing(const csv *c, span t)
+{
+    size_t n = (size_t)(t.end - t.p);
+    for (size_t i = 0; i < c->nmissing; i++)
+        if ((size_t)(c->missing[i].end - c->missing[i].p) == n &&
+            memcmp(c->missing[i].p, t.p, n) == 0)
+            return 1;
+    return 0;
+}
+
+enum cell_class { CELL_EMPTY, CELL_NUMBER, CELL_MISSING, CELL_TEXT };
+
+static int classify(const csv *c, span s)
 {
     double v;
     s = trim(s);
-    return s.p == s.end || nt_parse_f64(s.p, s.end, &v) != NT_SYNTAX;
+    if (is_missing(c, s))
+        return CELL_MISSING;
+    if (s.p == s.end)
+        return CELL_EMPTY;
+    return nt_parse_f64(s.p, s.end, &v) != NT_SYNTAX ? CELL_NUMBER : CELL_TEXT;
 }
 
-static int row_is_numeric(const csv *c, span l)
+/* The cells of line l, each passed to fn until it returns non-zero. */
+static int each_cell(const csv *c, span l, int (*fn)(void *ctx, uint64_t j, span s), void *ctx)
 {
     const char *p = c->delim ? l.p : skip_blanks(l.p, l.end);
-    for (;;) {
+    for (uint64_t j = 0;; j++) {
         const char *next;
         span s = cell_at(c, p, l.end, &next);
-        if (!cell_is_number_or_empty(s))
-            return 0;
-        if (s.end == l.end)
-            return 1;
+        int rc = fn(ctx, j, s);
+        if (rc || s.end == l.end)
+            return rc;
         p = next;
     }
 }
 
-static int keep_names(csv *c, span l, dl_err *e)
+typedef struct line_census {
+    const csv *c;
+    uint64_t numbers, texts, first_text;
+    span text;
+} line_census;
+
+static int count_class(void *ctx, uint64_t j, span s)
+{
+    line_census *lc = ctx;
+    int k = classify(lc->c, s);
+    lc->numbers += k == CELL_NUMBER;
+    if (k == CELL_TEXT && lc->texts++ == 0) {
+        lc->first_text = j;
+        lc->text = trim(s);
+    }
+    return 0;
+}
+
+/* A cell as a NUL-terminated string in c->scratch: outer quotes off, ""
+ * inside a quoted cell made one ". */
+static int cell_string(csv *c, span t, int quoted, dl_err *e)
+{
+    size_t n = (size_t)(t.end - t.p);
+    if (n + 1 > c->scratch_cap &&
+        dl_vec_reserve(&c->scratch, &c->scratch_cap, n + 1, 1, e))
+        return dl_err_wrap(e, "%s", c->in->label);
+    size_t k = 0;
+    for (const char *q = t.p; q < t.end; q++) {
+        c->scratch[k++] = *q;
+        if (quoted && *q == '"' && q + 1 < t.end && q[1] == '"')
+            q++;
+    }
+    c->scratch[k] = '\0';
+    return 0;
+}
+
+typedef struct header_names {
+    csv *c;
+    uint64_t line;
+    dl_err *e;
+} header_names;
+
+static int keep_name(void *ctx, uint64_t j, span s)
+{
+    header_names *h = ctx;
+    csv *c = h->c;
+    span t = trim(s);
+    int quoted = t.p > s.p && t.p[-1] == '"';
+    if (cell_string(c, t, quoted, h->e))
+        return h->e->code;
+    const char *fault = cm_colname_fault(c->scratch, strlen(c->scratch));
+    if (fault)
+        return dl_fail(h->e, DL_EDATA, "%s: line %llu, column %llu: the column name %s "
+                       "(--names names the columns)", c->in->label,
+                       (unsigned long long)h->line, (unsigned long long)j + 1, fault);
+    if (!(c->names[j] = strdup(c->scratch)))
+        return dl_fail(h->e, DL_ENOMEM, "%s: out of memory for the header", c->in->label);
+    return 0;
+}
+
+static int keep_names(csv *c, span l, uint64_t line, dl_err *e)
 {
     c->names = calloc((size_t)c->cols, sizeof *c->names);
     if (!c->names)
         return dl_fail(e, DL_ENOMEM, "%s: out of memory for the header", c->in->label);
-    const char *p = c->delim ? l.p : skip_blanks(l.p, l.end);
-    for (uint64_t j = 0; j < c->cols; j++) {
-        const char *next;
-        span s = trim(cell_at(c, p, l.end, &next));
-        snprintf(c->names[j], NAME_SHOWN, "%.*s", (int)(s.end - s.p), s.p);
-        p = next;
-    }
-    return 0;
+    header_names h = {c, line, e};
+    return each_cell(c, l, keep_name, &h);
 }
 
 /* "line 7, column 3 ('mass')" */
@@ -173,8 +277,8 @@ static void where(const job *jb, uint64_t col, char *buf, size_t len)
     const csv *c = jb->c;
     int n = snprintf(buf, len, "line %llu, column %llu", (unsigned long long)jb->line,
                      (unsigned long long)col + 1);
-    if (c->names && col < c->cols && c->names[col][0] && n > 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, " ('%s')", c->names[col]);
+    if (c->names && col < c->cols && n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, " ('%.*s')", NAME_SHOWN, c->names[col]);
 }
 
 static int bad_cell(job *jb, uint64_t col, span cell, int status)
@@ -186,7 +290,8 @@ static int bad_cell(job *jb, uint64_t col, span cell, int status)
     const char *label = jb->c->in->label;
     dl_err *e = &jb->err;
     if (n == 0)
-        return dl_fail(e, DL_EDATA, "%s: %s: empty cell", label, at);
+        return dl_fail(e, DL_EDATA, "%s: %s: empty cell%s", label, at,
+                       jb->c->nmissing ? "" : " (--missing '' reads it as missing)");
     if (status == NT_RANGE)
         return dl_fail(e, DL_EDATA, "%s: %s: '%.*s' is out of range for %s", label, at,
                        n > 40 ? 40 : n, cell.p, dl_dtype_name(jb->c->dtype));
@@ -197,8 +302,117 @@ static int bad_cell(job *jb, uint64_t col, span cell, int status)
     const char *hint = memchr(cell.p, ',', (size_t)n) && jb->c->delim != ','
                            ? " (numbers use '.' as the decimal point)"
                            : "";
+    const csv *c = jb->c;
+    if (!*hint && col < c->cols && c->kind_line[col] && c->kind_line[col] < jb->line)
+        return dl_fail(e, DL_EDATA,
+                       "%s: %s: '%.*s' is not a number, in a column of numbers from line "
+                       "%llu (--missing '%.*s' would read it as missing)",
+                       label, at, n > 40 ? 40 : n, cell.p,
+                       (unsigned long long)c->kind_line[col], n > 40 ? 40 : n, cell.p);
     return dl_fail(e, DL_EDATA, "%s: %s: '%.*s' is not a number%s", label, at,
                    n > 40 ? 40 : n, cell.p, hint);
+}
+
+static int bad_weight(job *jb, uint64_t col, double v)
+{
+    char at[128];
+    where(jb, col, at, sizeof at);
+    if (isnan(v))
+        return dl_fail(&jb->err, DL_EDATA, "%s: %s: the weight is missing", jb->c->in->label, at);
+    return dl_fail(&jb->err, DL_EDATA, "%s: %s: weight %g %s", jb->c->in->label, at, v,
+                   v < 0 ? "is negative" : "is not finite");
+}
+
+/* A number in a column: the first decides the column is numeric (one
+ * thread only); one in a column of strings is refused. */
+static int number_cell(job *jb, uint64_t j, const char *at_cell, const char *line_end)
+{
+    csv *c = (csv *)jb->c; /* kinds change only when one thread parses */
+    if (c->kind[j] == KIND_UNKNOWN) {
+        c->kind[j] = KIND_NUMBER;
+        c->kind_line[j] = jb->line;
+        return 0;
+    }
+    char at[128];
+    where(jb, j, at, sizeof at);
+    const char *next;
+    span cell = trim(cell_at(c, at_cell, line_end, &next));
+    int n = (int)(cell.end - cell.p);
+    return dl_fail(&jb->err, DL_EDATA,
+                   "%s: %s: '%.*s' is a number in a column of strings ('%.*s' on line %llu)",
+                   c->in->label, at, n > 40 ? 40 : n, cell.p, 40, c->lv[j].text[0],
+                   (unsigned long long)c->kind_line[j]);
+}
+
+static const char *level_at(const void *items, size_t pos)
+{
+    return ((char *const *)items)[pos];
+}
+
+/* The provisional code of the string in c->scratch in column j: its
+ * position among the column's strings in the order first seen. */
+static int level_code(job *jb, uint64_t j, size_t *code)
+{
+    csv *c = (csv *)jb->c;
+    levels *lv = &c->lv[j];
+    size_t pos = dl_names_find(&lv->index, c->scratch, lv->text, level_at);
+    if (pos != SIZE_MAX) {
+        *code = pos;
+        return 0;
+    }
+    char at[128];
+    where(jb, j, at, sizeof at);
+    const char *fault = cm_level_fault(c->scratch, strlen(c->scratch));
+    if (fault)
+        return dl_fail(&jb->err, DL_EDATA, "%s: %s: the string %s", c->in->label, at, fault);
+    if (lv->count == LEVELS_MAX)
+        return dl_fail(&jb->err, DL_ENOMEM, "%s: %s: more than %zu different strings in one "
+                       "column", c->in->label, at, LEVELS_MAX);
+    if (dl_vec_reserve(&lv->text, &lv->cap, lv->count + 1, sizeof *lv->text, &jb->err))
+        return dl_err_wrap(&jb->err, "%s: %s", c->in->label, at);
+    char *copy = strdup(c->scratch);
+    if (!copy)
+        return dl_fail(&jb->err, DL_ENOMEM, "%s: %s: out of memory for a string", c->in->label,
+                       at);
+    if (dl_names_add(&lv->index, copy, lv->count, &jb->err)) {
+        free(copy);
+        return dl_err_wrap(&jb->err, "%s: %s", c->in->label, at);
+    }
+    lv->text[lv->count] = copy;
+    *code = lv->count++;
+    return 0;
+}
+
+static void put_value(const csv *c, void *row, uint64_t j, double v)
+{
+    if (c->dtype == DL_F32)
+        ((float *)row)[j] = (float)v;
+    else
+        ((double *)row)[j] = v;
+}
+
+/* A cell that is not a plain number: missing, a string of a string column,
+ * or an error. */
+static int text_cell(job *jb, void *row, uint64_t j, span cell, int status)
+{
+    csv *c = (csv *)jb->c;
+    span t = trim(cell);
+    if (is_missing(c, t)) {
+        put_value(c, row, j, NAN);
+        return 0;
+    }
+    if (status == NT_RANGE || status == CELL_NOT_FINITE || t.p == t.end ||
+        c->kind[j] == KIND_NUMBER || !c->serial)
+        return bad_cell(jb, j, cell, status == NT_OK ? NT_SYNTAX : status);
+    if (c->kind[j] == KIND_UNKNOWN) {
+        c->kind[j] = KIND_STRING;
+        c->kind_line[j] = jb->line;
+    }
+    size_t code = 0;
+    if (cell_string(c, t, t.p > cell.p && t.p[-1] == '"', &jb->err) || level_code(jb, j, &code))
+        return jb->err.code;
+    put_value(c, row, j, (double)code);
+    return 0;
 }
 
 static int ragged(job *jb, span l)
@@ -237,13 +451,11 @@ static int quoted_value(job *jb, void *row, uint64_t j, const char *p, const cha
     const char *next, *stop;
     span cell = cell_at(jb->c, p, end, &next);
     span inner = trim(cell);
-    int status = scan_value(jb->c, row, j, inner.p, inner.end, &stop);
-    if (status != NT_OK)
-        return bad_cell(jb, j, cell, status);
-    if (stop != inner.end || inner.p == inner.end)
-        return bad_cell(jb, j, cell, NT_SYNTAX);
     *after = cell.end;
-    return 0;
+    int status = scan_value(jb->c, row, j, inner.p, inner.end, &stop);
+    if (status != NT_OK || stop != inner.end || inner.p == inner.end || is_missing(jb->c, inner))
+        return text_cell(jb, row, j, cell, status);
+    return jb->c->kind[j] != KIND_NUMBER ? number_cell(jb, j, p, end) : 0;
 }
 
 /* After the number of cell j: 1 when a separator follows (p moves past it),
@@ -269,20 +481,37 @@ static int parse_row(job *jb, span l, void *row)
     for (uint64_t j = 0; j < c->cols; j++) {
         p = skip_pad(c, p, end);
         const char *cell = p;
+        int sep = 0;
         if (p < end && *p == '"') {
             if (quoted_value(jb, row, j, p, end, &p))
-                return DL_EDATA;
+                return jb->err.code;
+            sep = after_cell(c, &p, end);
         } else {
             int status = scan_value(c, row, j, p, end, &p);
-            if (status != NT_OK || p == cell)
-                return bad_cell(jb, j, cell_at(c, cell, end, &next),
-                                status == NT_OK ? NT_SYNTAX : status);
+            int number = status == NT_OK && p != cell && (sep = after_cell(c, &p, end)) >= 0;
+            span s = {cell, cell};
+            if (!number || c->numeric_missing) /* the rare case: look at the text */
+                s = cell_at(c, cell, end, &next);
+            if (number && !(c->numeric_missing && is_missing(c, trim(s)))) {
+                if (c->kind[j] != KIND_NUMBER && number_cell(jb, j, cell, end))
+                    return jb->err.code;
+            } else {
+                if (text_cell(jb, row, j, s, status == NT_OK ? NT_SYNTAX : status))
+                    return jb->err.code;
+                p = s.end;
+                sep = after_cell(c, &p, end);
+            }
         }
-        int sep = after_cell(c, &p, end);
         if (sep < 0)
             return bad_cell(jb, j, cell_at(c, cell, end, &next), NT_SYNTAX);
         if ((sep == 0) != (j + 1 == c->cols))
             return ragged(jb, l);
+    }
+    if (c->weight_col >= 0) {
+        uint64_t w = (uint64_t)c->weight_col;
+        double v = c->dtype == DL_F32 ? ((const float *)row)[w] : ((const double *)row)[w];
+        if (!(v >= 0) || !isfinite(v))
+            return bad_weight(jb, w, v);
     }
     return 0;
 }
@@ -351,10 +580,10 @@ static uint64_t parse_parallel(job jobs[2], span text, uint64_t first_line)
     const char *nl = size >= 2 * PARALLEL_MIN
                          ? memchr(text.p + size / 2, '\n', size - size / 2)
                          : NULL;
-    if (nl && nl + 1 < text.end)
+    if (nl && nl + 1 < text.end && !jobs[0].c->serial)
         jobs[0].text.end = jobs[1].text.p = nl + 1;
     pthread_t worker;
-    int split = jobs[1].text.p < jobs[1].text.end;
+    int split = jobs[1].text.p < jobs[1].text.end && !jobs[0].c->serial;
     int threaded = split && pthread_create(&worker, NULL, parse_region_thread, &jobs[1]) == 0;
     parse_region(&jobs[0]);
     if (threaded)
@@ -396,17 +625,31 @@ static int next_region(tx_in *in, span *out, dl_err *e)
 }
 
 /* The first line with content decides the delimiter, the header and the
- * column count.  *header: whether it is a header row. */
-static int first_line(csv *c, span l, int *header, dl_err *e)
+ * column count.  *header: whether it is a header row: detected, it is one
+ * when none of its cells is a number; a line with numbers is data, where a
+ * string is an error (a string column needs a header, or --no-header). */
+static int first_line(csv *c, span l, uint64_t line, int *header, dl_err *e)
 {
     c->delim = c->o->delimiter ? c->o->delimiter : detect_delimiter(l);
     if (c->delim == ' ')
         c->delim = 0;
     c->cols = count_cells(c, l);
     *header = c->o->header;
-    if (*header < 0)
-        *header = !row_is_numeric(c, l);
-    return *header && keep_names(c, l, e) ? e->code : 0;
+    if (*header < 0) {
+        line_census lc = {.c = c};
+        each_cell(c, l, count_class, &lc);
+        *header = lc.numbers == 0 && lc.texts > 0;
+        int n = (int)(lc.text.end - lc.text.p);
+        if (lc.numbers && lc.texts)
+            return dl_fail(e, DL_EDATA,
+                           "%s: line %llu, column %llu: '%.*s' is not a number (a first line "
+                           "holding numbers is data, not a header; --missing '%.*s' reads it "
+                           "as missing, --no-header allows a column of strings)",
+                           c->in->label, (unsigned long long)line,
+                           (unsigned long long)lc.first_text + 1, n > 40 ? 40 : n, lc.text.p,
+                           n > 40 ? 40 : n, lc.text.p);
+    }
+    return *header && keep_names(c, l, line, e) ? e->code : 0;
 }
 
 /* Skips a byte order mark, blank and comment lines, and a header; leaves
@@ -428,7 +671,7 @@ static int read_head(csv *c, uint64_t *line, dl_err *e)
             continue;
         c->header_line = *line;
         int header;
-        if (first_line(c, l, &header, e))
+        if (first_line(c, l, *line, &header, e))
             return e->code;
         if (header)
             ++*line;
@@ -441,7 +684,313 @@ static int read_head(csv *c, uint64_t *line, dl_err *e)
     return dl_fail(e, DL_EDATA, "%s: empty input: no rows", in->label);
 }
 
-static int parse_all(csv *c, tx_sink *sink, uint64_t line, dl_err *e)
+/* ----------------------- options about columns ----------------------- */
+
+/* Splits a comma-separated list into spans; *n of them. */
+static int split_list(const char *list, span **out, size_t *n, const char *what, dl_err *e)
+{
+    size_t count = 1;
+    for (const char *q = list; *q; q++)
+        count += *q == ',';
+    *out = calloc(count, sizeof **out);
+    if (!*out)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", what);
+    const char *p = list;
+    for (size_t i = 0; i < count; i++) {
+        const char *comma = strchr(p, ',');
+        const char *end = comma ? comma : p + strlen(p);
+        (*out)[i] = (span){p, end};
+        p = end + 1;
+    }
+    *n = count;
+    return 0;
+}
+
+/* --missing NA,'' : the tokens; '' and "" stand for the empty cell. */
+static int read_missing(csv *c, dl_err *e)
+{
+    if (!c->o->missing)
+        return 0;
+    if (split_list(c->o->missing, &c->missing, &c->nmissing, "--missing", e))
+        return e->code;
+    for (size_t i = 0; i < c->nmissing; i++) {
+        span *t = &c->missing[i];
+        if (t->end - t->p == 2 && (memcmp(t->p, "''", 2) == 0 || memcmp(t->p, "\"\"", 2) == 0))
+            t->end = t->p;
+        double v;
+        if (t->p < t->end && nt_parse_f64(t->p, t->end, &v) != NT_SYNTAX)
+            c->numeric_missing = 1;
+    }
+    return 0;
+}
+
+/* --names a,b,c replaces the header's names. */
+static int read_names_option(csv *c, dl_err *e)
+{
+    span *list;
+    size_t n;
+    if (split_list(c->o->names, &list, &n, "--names", e))
+        return e->code;
+    int rc = 0;
+    if (n != c->cols)
+        rc = dl_fail(e, DL_EUSAGE, "--names gives %zu name%s, but %s has %llu column%s", n,
+                     dl_plural(n), c->in->label, (unsigned long long)c->cols,
+                     dl_plural(c->cols));
+    if (c->names)
+        for (uint64_t j = 0; j < c->cols; j++)
+            free(c->names[j]);
+    free(c->names);
+    c->names = NULL;
+    size_t len = strlen(c->o->names);
+    if (!rc && (!(c->names = calloc((size_t)c->cols, sizeof *c->names)) ||
+                !(c->names_text = malloc(len + 1))))
+        rc = dl_fail(e, DL_ENOMEM, "--names: out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        size_t k = (size_t)(list[i].end - list[i].p);
+        const char *fault = cm_colname_fault(list[i].p, k);
+        if (fault) {
+            rc = dl_fail(e, DL_EUSAGE, "--names: name %zu %s", i + 1, fault);
+            break;
+        }
+        char *dst = c->names_text + (list[i].p - c->o->names);
+        memcpy(dst, list[i].p, k);
+        dst[k] = '\0';
+        c->names[i] = dst;
+    }
+    free(list);
+    if (rc && c->names) {
+        free(c->names);
+        c->names = NULL;
+    }
+    return rc;
+}
+
+static const char *name_at(const void *items, size_t pos)
+{
+    return ((char *const *)items)[pos];
+}
+
+/* Column names are unique; index them for --target and --weight. */
+static int index_names(csv *c, dl_name_index *ix, dl_err *e)
+{
+    for (uint64_t j = 0; j < c->cols; j++) {
+        size_t at = dl_names_find(ix, c->names[j], c->names, name_at);
+        if (at != SIZE_MAX)
+            return dl_fail(e, DL_EDATA, "%s: columns %zu and %llu are both named '%s' (--names "
+                           "renames the columns)", c->in->label, at + 1,
+                           (unsigned long long)j + 1, c->names[j]);
+        if (dl_names_add(ix, c->names[j], (size_t)j, e))
+            return e->code;
+    }
+    return 0;
+}
+
+static int find_column(csv *c, dl_name_index *ix, const char *opt, span name, uint64_t *col,
+                       dl_err *e)
+{
+    int n = (int)(name.end - name.p);
+    if (!c->names)
+        return dl_fail(e, DL_EUSAGE, "%s '%.*s': %s has no header naming its columns (--names "
+                       "names them)", opt, n, name.p, c->in->label);
+    char want[CM_COLNAME_MAX + 1];
+    if (n > CM_COLNAME_MAX)
+        n = CM_COLNAME_MAX;
+    memcpy(want, name.p, (size_t)n);
+    want[n] = '\0';
+    size_t at = dl_names_find(ix, want, c->names, name_at);
+    if (at == SIZE_MAX) {
+        dl_str b = {0};
+        for (uint64_t j = 0; j < c->cols && j < 20; j++)
+            dl_str_printf(&b, "%s'%.*s'", j ? ", " : "", NAME_SHOWN, c->names[j]);
+        int rc = dl_fail(e, DL_EUSAGE, "%s '%s': %s has no such column (its columns: %s%s)", opt,
+                         want, c->in->label, dl_str_text(&b), c->cols > 20 ? ", ..." : "");
+        dl_str_free(&b);
+        return rc;
+    }
+    *col = at;
+    return 0;
+}
+
+/* Where each column goes: x (in file order), y (--target's order, or the
+ * last --targets columns), w (--weight). */
+typedef struct routing {
+    uint64_t *src;  /* x's input columns, then y's, then w's */
+    tx_route route;
+} routing;
+
+static int plan_routes(csv *c, routing *rt, dl_err *e)
+{
+    const tx_import_opts *o = c->o;
+    memset(rt, 0, sizeof *rt);
+    if (o->name && (o->target || o->weight))
+        return dl_fail(e, DL_EUSAGE, "--name puts every column in one record: it excludes "
+                       "%s", o->target ? "--target" : "--weight");
+    dl_name_index ix;
+    dl_names_init(&ix);
+    unsigned char *role = calloc((size_t)c->cols, 1); /* 0 x, 1 y, 2 w */
+    rt->src = calloc((size_t)c->cols, sizeof *rt->src);
+    span *targets = NULL;
+    size_t ntargets = 0;
+    int rc = role && rt->src ? 0 : dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
+    if (!rc && c->names)
+        rc = index_names(c, &ix, e);
+    if (!rc && o->target)
+        rc = split_list(o->target, &targets, &ntargets, "--target", e);
+    uint64_t ny = 0, col;
+    for (size_t i = 0; !rc && i < ntargets; i++) {
+        if ((rc = find_column(c, &ix, "--target", targets[i], &col, e)) != 0)
+            break;
+        if (role[col])
+            rc = dl_fail(e, DL_EUSAGE, "--target names '%s' twice", c->names[col]);
+        role[col] = 1;
+        rt->src[c->cols - ntargets + ny++] = col; /* y's part, filled below */
+    }
+    if (!rc && !o->target && !o->name) {
+        if (o->targets >= c->cols)
+            rc = dl_fail(e, DL_EDATA, "%s: --targets %llu leaves no input columns: the data "
+                         "has %llu column%s", c->in->label, (unsigned long long)o->targets,
+                         (unsigned long long)c->cols, dl_plural(c->cols));
+        for (uint64_t j = c->cols - o->targets; !rc && j < c->cols; j++) {
+            role[j] = 1;
+            rt->src[c->cols - o->targets + ny++] = j;
+        }
+    }
+    uint64_t wcol = 0;
+    if (!rc && o->weight) {
+        span w = {o->weight, o->weight + strlen(o->weight)};
+        if (!(rc = find_column(c, &ix, "--weight", w, &wcol, e)) && role[wcol])
+            rc = dl_fail(e, DL_EUSAGE, "--weight '%s' is also a --target", o->weight);
+        role[wcol] = 2;
+    }
+    uint64_t nx = 0;
+    for (uint64_t j = 0; !rc && j < c->cols; j++)
+        if (role[j] == 0)
+            rt->src[nx++] = j;
+    if (!rc && nx == 0)
+        rc = dl_fail(e, DL_EDATA, "%s: no input columns are left for x (the data has %llu "
+                     "column%s)", c->in->label, (unsigned long long)c->cols, dl_plural(c->cols));
+    if (!rc) {
+        /* y's columns were placed after the last x, w is after y */
+        memmove(rt->src + nx, rt->src + c->cols - ny, (size_t)ny * sizeof *rt->src);
+        if (o->weight) {
+            rt->src[nx + ny] = wcol;
+            c->weight_col = (int64_t)wcol;
+            c->kind[wcol] = KIND_NUMBER;
+        }
+        rt->route = (tx_route){rt->src, nx, ny, o->weight != NULL};
+        int in_order = !o->weight;
+        for (uint64_t j = 0; in_order && j < c->cols; j++)
+            in_order = rt->src[j] == j;
+        if (in_order)
+            rt->route.src = NULL;
+    }
+    free(targets);
+    free(role);
+    dl_names_free(&ix);
+    return rc;
+}
+
+/* ------------------------------- output ------------------------------ */
+
+/* Where the rows go: the caller's writer, or (when a column may hold
+ * strings) a temporary stream whose codes are rewritten at the end. */
+typedef struct output {
+    st_writer *w, *spool;
+    int spool_fd;
+    tx_sink sink;
+    int open;
+    routing rt;
+    const char *xname;
+} output;
+
+/* The names of one record's columns into NAME.names. */
+static int write_names(csv *c, output *out, const char *rec, const uint64_t *src,
+                       uint64_t n, dl_err *e)
+{
+    if (!c->names || n == 0)
+        return 0;
+    const char **names = malloc((size_t)n * sizeof *names);
+    if (!names)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
+    for (uint64_t k = 0; k < n; k++)
+        names[k] = c->names[src ? src[k] : k];
+    char name[DL_NAME_MAX + 1];
+    dl_tensor t = {0};
+    int rc = cm_meta_name(name, rec, CM_NAMES_SUFFIX, e) ||
+             cm_names_make(names, n, name, &t, e) || st_write(out->w, &t, e);
+    free(names);
+    dl_tensor_free(&t);
+    return rc ? dl_err_wrap(e, "%s", c->in->label) : 0;
+}
+
+/* The input columns of x and of y (NULL: in order). */
+static const uint64_t *x_src(const output *out) { return out->rt.route.src; }
+static const uint64_t *y_src(const output *out, uint64_t *plain)
+{
+    if (out->rt.route.src)
+        return out->rt.route.src + out->rt.route.xcols;
+    for (uint64_t k = 0; k < out->rt.route.ycols; k++)
+        plain[k] = out->rt.route.xcols + k;
+    return plain;
+}
+
+static int write_all_names(csv *c, output *out, dl_err *e)
+{
+    uint64_t *plain = calloc((size_t)out->rt.route.ycols + 1, sizeof *plain);
+    if (!plain)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
+    int rc = write_names(c, out, out->xname, x_src(out), out->rt.route.xcols, e) ||
+             write_names(c, out, "y", y_src(out, plain), out->rt.route.ycols, e);
+    free(plain);
+    return rc ? e->code : 0;
+}
+
+static int open_spool(csv *c, output *out, dl_err *e)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/dl-tensor-import-XXXXXX", dir && *dir ? dir : "/tmp");
+    out->spool_fd = mkstemp(path);
+    if (out->spool_fd < 0)
+        return dl_fail_errno(e, "%s: a temporary file in %s for the rows of a table with "
+                             "strings", c->in->label, dir && *dir ? dir : "/tmp");
+    unlink(path); /* gone with the descriptor, whatever happens */
+    return st_writer_from_fd(&out->spool, out->spool_fd, "the temporary rows", ST_ALLOW_TTY, e);
+}
+
+/* After the first data line: numeric tables go straight out, in parallel;
+ * others to a temporary, by one thread. */
+static int start_output(csv *c, output *out, dl_err *e)
+{
+    c->serial = 0;
+    for (uint64_t j = 0; j < c->cols; j++)
+        if (c->kind[j] != KIND_NUMBER)
+            c->serial = 1;
+    if (c->serial && open_spool(c, out, e))
+        return e->code;
+    if (!c->serial && write_all_names(c, out, e))
+        return e->code;
+    if (tx_sink_open_routed(&out->sink, c->serial ? out->spool : out->w, c->o, c->dtype,
+                            c->cols, &out->rt.route, c->in->label, e))
+        return e->code;
+    out->open = 1;
+    return 0;
+}
+
+/* The first data line is parsed alone, by this thread: it decides which
+ * columns hold numbers. */
+static span first_content_line(span text)
+{
+    const char *p = text.p;
+    while (p < text.end) {
+        span l = take_line(&p, text.end);
+        if (is_content(l))
+            return (span){text.p, p};
+    }
+    return text;
+}
+
+static int parse_all(csv *c, output *out, uint64_t line, dl_err *e)
 {
     job jobs[2];
     memset(jobs, 0, sizeof jobs);
@@ -449,19 +998,198 @@ static int parse_all(csv *c, tx_sink *sink, uint64_t line, dl_err *e)
     int rc = 0;
     span text = {NULL, NULL};
     while (!rc && !(rc = next_region(c->in, &text, e)) && text.p < text.end) {
-        line += parse_parallel(jobs, text, line);
-        for (int k = 0; k < 2 && !rc; k++) {
-            if (jobs[k].rc) {
-                *e = jobs[k].err;
-                rc = e->code;
-            } else {
-                rc = feed(sink, &jobs[k], e);
+        span part = out->open ? text : first_content_line(text);
+        while (!rc && part.p < text.end) {
+            line += parse_parallel(jobs, part, line);
+            for (int k = 0; k < 2 && !rc; k++) {
+                if (jobs[k].rc) {
+                    *e = jobs[k].err;
+                    rc = e->code;
+                } else if (!out->open && (rc = start_output(c, out, e)) != 0) {
+                    break;
+                } else {
+                    rc = feed(&out->sink, &jobs[k], e);
+                }
             }
+            part = (span){part.end, text.end};
         }
     }
     free(jobs[0].rows);
     free(jobs[1].rows);
     return rc;
+}
+
+/* ------------------------- codes of strings ------------------------- */
+
+typedef struct ranked {
+    const char *text;
+    size_t first; /* provisional code: order first seen */
+} ranked;
+
+static int by_bytes(const void *a, const void *b)
+{
+    return strcmp(((const ranked *)a)->text, ((const ranked *)b)->text);
+}
+
+/* For each string column: its levels sorted and, per provisional code, the
+ * final one. */
+typedef struct final_codes {
+    char ***sorted;   /* per column, NULL for numeric ones */
+    double **code;    /* per column: provisional -> final */
+} final_codes;
+
+static void final_free(final_codes *f, uint64_t cols)
+{
+    for (uint64_t j = 0; j < cols && f->sorted; j++) {
+        free(f->sorted[j]);
+        free(f->code[j]);
+    }
+    free(f->sorted);
+    free(f->code);
+}
+
+static int sort_levels(csv *c, final_codes *f, dl_err *e)
+{
+    f->sorted = calloc((size_t)c->cols, sizeof *f->sorted);
+    f->code = calloc((size_t)c->cols, sizeof *f->code);
+    if (!f->sorted || !f->code)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
+    for (uint64_t j = 0; j < c->cols; j++) {
+        levels *lv = &c->lv[j];
+        if (c->kind[j] != KIND_STRING)
+            continue;
+        ranked *r = malloc(lv->count * sizeof *r);
+        f->sorted[j] = malloc(lv->count * sizeof *f->sorted[j]);
+        f->code[j] = malloc(lv->count * sizeof *f->code[j]);
+        if (!r || !f->sorted[j] || !f->code[j]) {
+            free(r);
+            return dl_fail(e, DL_ENOMEM, "%s: out of memory sorting %zu strings", c->in->label,
+                           lv->count);
+        }
+        for (size_t i = 0; i < lv->count; i++)
+            r[i] = (ranked){lv->text[i], i};
+        qsort(r, lv->count, sizeof *r, by_bytes);
+        for (size_t i = 0; i < lv->count; i++) {
+            f->sorted[j][i] = (char *)r[i].text;
+            f->code[j][r[i].first] = (double)i;
+        }
+        free(r);
+    }
+    return 0;
+}
+
+/* NAME.categories for the string columns among src[0..n). */
+static int write_categories(csv *c, output *out, const final_codes *f, const char *rec,
+                            const uint64_t *src, uint64_t n, dl_err *e)
+{
+    cm_column *cols = calloc((size_t)n + 1, sizeof *cols);
+    if (!cols)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
+    size_t count = 0;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t j = src ? src[k] : k;
+        if (c->kind[j] == KIND_STRING)
+            cols[count++] = (cm_column){k, c->lv[j].count, f->sorted[j]};
+    }
+    char name[DL_NAME_MAX + 1];
+    dl_tensor t = {0};
+    int rc = count && (cm_meta_name(name, rec, CM_CATEGORIES_SUFFIX, e) ||
+                       cm_categories_make(cols, count, n, name, &t, e) ||
+                       st_write(out->w, &t, e));
+    free(cols);
+    dl_tensor_free(&t);
+    return rc ? dl_err_wrap(e, "%s", c->in->label) : 0;
+}
+
+/* Rewrites a chunk's provisional codes with the final ones. */
+static void recode(const csv *c, const final_codes *f, dl_tensor *t, const uint64_t *src)
+{
+    uint64_t rows = t->shape[0], n = t->shape[1];
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t j = src ? src[k] : k;
+        if (c->kind[j] != KIND_STRING)
+            continue;
+        for (uint64_t i = 0; i < rows; i++) {
+            if (t->dtype == DL_F32) {
+                float *v = (float *)t->data + i * n + k;
+                if (!isnan(*v))
+                    *v = (float)f->code[j][(size_t)*v];
+            } else {
+                double *v = (double *)t->data + i * n + k;
+                if (!isnan(*v))
+                    *v = f->code[j][(size_t)*v];
+            }
+        }
+    }
+}
+
+/* The temporary's records to the output, codes final, after the metadata. */
+static int copy_spool(csv *c, output *out, dl_err *e)
+{
+    final_codes f = {0};
+    uint64_t *plain = calloc((size_t)out->rt.route.ycols + 1, sizeof *plain);
+    const uint64_t *ysrc = plain ? y_src(out, plain) : NULL;
+    st_reader *r = NULL;
+    int rc = plain ? 0 : dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
+    if (!rc && lseek(out->spool_fd, 0, SEEK_SET) != 0)
+        rc = dl_fail_errno(e, "%s: the temporary rows", c->in->label);
+    if (!rc)
+        rc = sort_levels(c, &f, e) || write_all_names(c, out, e) ||
+             write_categories(c, out, &f, out->xname, x_src(out), out->rt.route.xcols, e) ||
+             write_categories(c, out, &f, "y", ysrc, out->rt.route.ycols, e) ||
+             st_reader_from_fd(&r, out->spool_fd, "the temporary rows", e);
+    for (int found = 1; !rc && found;) {
+        dl_tensor t;
+        if ((rc = st_read(r, &t, &found, e)) != 0 || !found)
+            break;
+        if (strcmp(t.name, out->xname) == 0)
+            recode(c, &f, &t, x_src(out));
+        else if (strcmp(t.name, "y") == 0)
+            recode(c, &f, &t, ysrc);
+        rc = st_write(out->w, &t, e);
+        dl_tensor_free(&t);
+    }
+    st_reader_close(r);
+    free(plain);
+    final_free(&f, c->cols);
+    return rc ? e->code : 0;
+}
+
+static int finish_output(csv *c, output *out, dl_err *e)
+{
+    if (tx_sink_finish(&out->sink, c->in->label, e))
+        return e->code;
+    if (!out->spool)
+        return 0;
+    st_writer *spool = out->spool;
+    out->spool = NULL;
+    return st_writer_close(spool, e) || copy_spool(c, out, e) ? e->code : 0;
+}
+
+static void csv_free(csv *c, output *out)
+{
+    if (out->open)
+        tx_sink_free(&out->sink);
+    st_writer_abort(out->spool);
+    if (out->spool_fd >= 0)
+        close(out->spool_fd);
+    free(out->rt.src);
+    if (c->names && !c->names_text)
+        for (uint64_t j = 0; j < c->cols; j++)
+            free(c->names[j]);
+    free(c->names);
+    free(c->names_text);
+    free(c->missing);
+    for (uint64_t j = 0; c->lv && j < c->cols; j++) {
+        for (size_t i = 0; i < c->lv[j].count; i++)
+            free(c->lv[j].text[i]);
+        free(c->lv[j].text);
+        dl_names_free(&c->lv[j].index);
+    }
+    free(c->lv);
+    free(c->kind);
+    free(c->kind_line);
+    free(c->scratch);
 }
 
 int tx_import_csv(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
@@ -470,23 +1198,36 @@ int tx_import_csv(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
     memset(&c, 0, sizeof c);
     c.in = in;
     c.o = o;
+    c.weight_col = -1;
+    c.serial = 1; /* until the first data line is parsed */
     c.dtype = o->dtype ? o->dtype : DL_F64;
     if (c.dtype != DL_F32 && c.dtype != DL_F64)
         return dl_fail(e, DL_EUSAGE, "text import makes f32 or f64, not %s",
                        dl_dtype_name(c.dtype));
-    tx_sink sink;
-    memset(&sink, 0, sizeof sink);
+    output out;
+    memset(&out, 0, sizeof out);
+    out.w = w;
+    out.spool_fd = -1;
+    out.xname = o->name ? o->name : "x";
     uint64_t line = 1;
-    int rc = read_head(&c, &line, e);
-    if (!rc)
-        rc = tx_sink_open(&sink, w, o, c.dtype, c.cols, in->label, e);
+    int rc = read_missing(&c, e) || read_head(&c, &line, e) ||
+             (o->names && read_names_option(&c, e));
     if (!rc) {
-        c.row_bytes = (size_t)c.cols * sink.esize;
-        rc = parse_all(&c, &sink, line, e);
+        c.kind = calloc((size_t)c.cols, 1);
+        c.kind_line = calloc((size_t)c.cols, sizeof *c.kind_line);
+        c.lv = calloc((size_t)c.cols, sizeof *c.lv);
+        if (!c.kind || !c.kind_line || !c.lv)
+            rc = dl_fail(e, DL_ENOMEM, "%s: out of memory for %llu columns", in->label,
+                         (unsigned long long)c.cols);
     }
+    if (!rc && !(rc = plan_routes(&c, &out.rt, e))) {
+        c.row_bytes = (size_t)c.cols * dl_dtype_size(c.dtype);
+        rc = parse_all(&c, &out, line, e);
+    }
+    if (!rc && !out.open) /* a header alone */
+        rc = dl_fail(e, DL_EDATA, "%s: no data rows", in->label);
     if (!rc)
-        rc = tx_sink_finish(&sink, in->label, e);
-    tx_sink_free(&sink);
-    free(c.names);
-    return rc;
+        rc = finish_output(&c, &out, e);
+    csv_free(&c, &out);
+    return rc ? e->code : 0;
 }

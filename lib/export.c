@@ -1,12 +1,14 @@
-/* export.c - stream to CSV/TSV (round-trip text) or .npy. */
+/* export.c - stream to CSV/TSV (round-trip text, level names), svmlight or .npy. */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "colmeta.h"
 #include "npy.h"
 #include "numtext.h"
 #include "outfile.h"
@@ -120,14 +122,20 @@ static int format_elem(const dl_tensor *t, uint64_t i, char *buf)
  * record) queues its chunks, and rows go out as soon as every group has
  * them.  A stream that holds x alone is only known to at its end, so its x
  * waits in memory until then; x and y written alternately (as import does)
- * need only a chunk or two. */
+ * need only a chunk or two.  A group's names and categories (colmeta.h)
+ * come before its first chunk, as writers put them. */
 typedef struct part {
     const char *name;
     dl_tensor *chunks;      /* not yet written, oldest at `first` */
     size_t first, count, cap;
     uint64_t offset;        /* rows of chunks[first] already written */
-    uint64_t pending, total, cols;
+    uint64_t pending, total, cols, written;
     int seen;
+    dl_tensor meta[2];      /* NAME.names and NAME.categories as read */
+    int parsed;             /* meta parsed into names, cats and catcol */
+    cm_names names;
+    cm_categories cats;
+    const cm_column **catcol; /* per column: its categories, or NULL */
 } part;
 
 static int part_push(part *p, dl_tensor *t, const char *label, dl_err *e)
@@ -160,64 +168,242 @@ static int part_push(part *p, dl_tensor *t, const char *label, dl_err *e)
     return 0;
 }
 
+/* t is NAME.names or NAME.categories of part p (which = 0 or 1): kept
+ * until the rows are written; a repeat must be identical. */
+static int part_meta(part *p, int which, dl_tensor *t, const char *label, dl_err *e)
+{
+    int rc = 0;
+    if (p->meta[which].name[0])
+        rc = cm_meta_repeat(&p->meta[which], t, e);
+    else if (p->parsed)
+        rc = dl_fail(e, DL_EDATA, "'%s' comes after rows of '%s' (it must come before them)",
+                     t->name, p->name);
+    else {
+        p->meta[which] = *t;
+        t->data = NULL;
+    }
+    dl_tensor_free(t);
+    return rc ? dl_err_wrap(e, "%s", label) : 0;
+}
+
+/* Before the first row: the names and categories for p->cols columns. */
+static int part_parse_meta(part *p, const char *label, dl_err *e)
+{
+    if (p->parsed)
+        return 0;
+    p->parsed = 1;
+    if ((p->meta[0].name[0] && cm_names_parse(&p->names, &p->meta[0], p->cols, e)) ||
+        (p->meta[1].name[0] && cm_categories_parse(&p->cats, &p->meta[1], p->cols, e)))
+        return dl_err_wrap(e, "%s", label);
+    if (p->cats.count) {
+        p->catcol = calloc((size_t)p->cols, sizeof *p->catcol);
+        if (!p->catcol)
+            return dl_fail(e, DL_ENOMEM, "%s: out of memory", label);
+        for (size_t k = 0; k < p->cats.count; k++)
+            p->catcol[p->cats.column[k].col] = &p->cats.column[k];
+    }
+    return 0;
+}
+
 static void part_free(part *p)
 {
     for (size_t i = p->first; i < p->count; i++)
         dl_tensor_free(&p->chunks[i]);
     free(p->chunks);
+    dl_tensor_free(&p->meta[0]);
+    dl_tensor_free(&p->meta[1]);
+    cm_names_free(&p->names);
+    cm_categories_free(&p->cats);
+    free(p->catcol);
 }
 
-/* Writes the next row's values of p (after a delimiter unless first). */
-static void part_write_row(FILE *f, part *p, char delim, int first)
+/* Text of a name or level, quoted as RFC 4180 says when it holds the
+ * delimiter, a quote or outer blanks. */
+static void write_text(FILE *f, const char *s, char delim)
 {
-    const dl_tensor *t = &p->chunks[p->first];
-    char buf[NT_BUF];
-    for (uint64_t j = 0; j < p->cols; j++) {
-        if (!first || j)
-            fputc(delim, f);
-        int n = format_elem(t, p->offset * p->cols + j, buf);
-        fwrite(buf, 1, (size_t)n, f);
+    size_t n = strlen(s);
+    int quote = strchr(s, delim) || strchr(s, '"') ||
+                (n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '#'));
+    if (!quote) {
+        fwrite(s, 1, n, f);
+        return;
     }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static double elem_as_double(const dl_tensor *t, uint64_t i)
+{
+    switch (t->dtype) {
+    case DL_F64: return ((const double *)t->data)[i];
+    case DL_F32: return ((const float *)t->data)[i];
+    case DL_I32: return ((const int32_t *)t->data)[i];
+    case DL_I64: return (double)((const int64_t *)t->data)[i];
+    default: return ((const uint8_t *)t->data)[i];
+    }
+}
+
+/* A categorical cell: its level, or the missing text for NaN. */
+static int write_level(FILE *f, const part *p, const cm_column *k, double v, uint64_t j,
+                       const tx_export_opts *o, char delim, dl_err *e)
+{
+    if (isnan(v)) {
+        fputs(o->missing ? o->missing : "", f);
+        return 0;
+    }
+    const char *level = cm_column_level(k, v);
+    if (!level) {
+        char buf[NT_BUF];
+        nt_format_f64(v, buf);
+        const char *name = cm_names_at(&p->names, j);
+        return dl_fail(e, DL_EDATA, "'%s': row %llu, column %llu%s%s%s: %s is not a code of the "
+                       "column's %llu categor%s (0 to %llu)", p->name,
+                       (unsigned long long)p->written + 1, (unsigned long long)j + 1,
+                       name ? " ('" : "", name ? name : "", name ? "')" : "", buf,
+                       (unsigned long long)k->count, k->count == 1 ? "y" : "ies",
+                       (unsigned long long)k->count - 1);
+    }
+    write_text(f, level, delim);
+    return 0;
+}
+
+static void part_next_row(part *p)
+{
     p->pending--;
-    if (++p->offset == rows_of(t)) {
+    p->written++;
+    if (++p->offset == rows_of(&p->chunks[p->first])) {
         dl_tensor_free(&p->chunks[p->first]);
         p->first++;
         p->offset = 0;
     }
 }
 
+/* Writes the next row's values of p (after a delimiter unless first). */
+static int part_write_row(FILE *f, part *p, const tx_export_opts *o, char delim, int first,
+                          dl_err *e)
+{
+    const dl_tensor *t = &p->chunks[p->first];
+    char buf[NT_BUF];
+    for (uint64_t j = 0; j < p->cols; j++) {
+        if (!first || j)
+            fputc(delim, f);
+        uint64_t i = p->offset * p->cols + j;
+        if (p->catcol && p->catcol[j]) {
+            if (write_level(f, p, p->catcol[j], elem_as_double(t, i), j, o, delim, e))
+                return e->code;
+            continue;
+        }
+        int n = format_elem(t, i, buf);
+        fwrite(buf, 1, (size_t)n, f);
+    }
+    part_next_row(p);
+    return 0;
+}
+
+/* One svmlight line: the label (y's one column), then x's nonzeros as
+ * index:value, indices from 0 (scikit-learn's dump_svmlight_file) or 1. */
+static int svm_write_row(FILE *f, part *parts, const tx_export_opts *o, dl_err *e)
+{
+    part *x = &parts[0], *y = &parts[1];
+    const dl_tensor *xt = &x->chunks[x->first], *yt = &y->chunks[y->first];
+    char buf[NT_BUF];
+    int n = format_elem(yt, y->offset, buf);
+    fwrite(buf, 1, (size_t)n, f);
+    for (uint64_t j = 0; j < x->cols; j++) {
+        uint64_t i = x->offset * x->cols + j;
+        double v = elem_as_double(xt, i);
+        if (isnan(v)) {
+            cm_fail_missing(&x->names, x->written, j, e);
+            return dl_err_wrap(e, "'%s'", x->name);
+        }
+        if (v == 0)
+            continue;
+        n = format_elem(xt, i, buf);
+        fprintf(f, " %llu:", (unsigned long long)j + (o->one_based ? 1 : 0));
+        fwrite(buf, 1, (size_t)n, f);
+    }
+    fputc('\n', f);
+    part_next_row(x);
+    part_next_row(y);
+    return 0;
+}
+
 static void write_header(FILE *f, const part *parts, int nparts, char delim)
 {
     for (int k = 0; k < nparts; k++)
-        for (uint64_t j = 0; j < parts[k].cols; j++)
-            fprintf(f, "%s%s%llu", k + j ? (char[]){delim, 0} : "", parts[k].name,
-                    (unsigned long long)j);
+        for (uint64_t j = 0; j < parts[k].cols; j++) {
+            if (k + j)
+                fputc(delim, f);
+            const char *name = cm_names_at(&parts[k].names, j);
+            if (name)
+                write_text(f, name, delim);
+            else
+                fprintf(f, "%s%llu", parts[k].name, (unsigned long long)j);
+        }
     fputc('\n', f);
 }
 
+typedef struct text_out {
+    FILE *f;
+    const tx_export_opts *o;
+    char delim;
+    int header_due;
+    const char *label;
+} text_out;
+
+static int svm_check(const part *parts, int nparts, const char *label, dl_err *e)
+{
+    if (nparts != 2)
+        return dl_fail(e, DL_EDATA, "%s: svmlight needs x and its labels y (--name does not "
+                       "apply)", label);
+    if (parts[1].cols != 1)
+        return dl_fail(e, DL_EDATA, "%s: svmlight holds one label per row, but 'y' has %llu "
+                       "columns", label, (unsigned long long)parts[1].cols);
+    return 0;
+}
+
 /* Writes the rows every part has; the header first, once, if asked. */
-static void write_ready(FILE *f, part *parts, int nparts, char delim, int *header_due)
+static int write_ready(text_out *to, part *parts, int nparts, dl_err *e)
 {
     uint64_t n = parts[0].pending;
     for (int k = 1; k < nparts; k++)
         if (parts[k].pending < n)
             n = parts[k].pending;
-    if (*header_due) {
-        write_header(f, parts, nparts, delim);
-        *header_due = 0;
+    for (int k = 0; k < nparts; k++)
+        if (part_parse_meta(&parts[k], to->label, e))
+            return e->code;
+    int svm = to->o->format == TX_SVMLIGHT;
+    if (svm && svm_check(parts, nparts, to->label, e))
+        return e->code;
+    if (to->header_due && !svm) {
+        write_header(to->f, parts, nparts, to->delim);
+        to->header_due = 0;
     }
     for (uint64_t i = 0; i < n; i++) {
+        if (svm) {
+            if (svm_write_row(to->f, parts, to->o, e))
+                return dl_err_wrap(e, "%s", to->label);
+            continue;
+        }
         for (int k = 0; k < nparts; k++)
-            part_write_row(f, &parts[k], delim, k == 0);
-        fputc('\n', f);
+            if (part_write_row(to->f, &parts[k], to->o, to->delim, k == 0, e))
+                return dl_err_wrap(e, "%s", to->label);
+        fputc('\n', to->f);
     }
+    return 0;
 }
+
 
 /* At the end: x or y alone is written alone; rows left over mean the
  * records side by side disagree. */
-static int finish_text(FILE *f, part *parts, int nparts, int named, char delim, int *header_due,
-                       const char *label, dl_err *e)
+static int finish_text(text_out *to, part *parts, int nparts, int named, dl_err *e)
 {
+    const char *label = to->label;
     if (!named && parts[0].seen != parts[1].seen) {
         if (!parts[0].seen) {
             part t = parts[0];
@@ -231,12 +417,32 @@ static int finish_text(FILE *f, part *parts, int nparts, int named, char delim, 
             return named ? dl_fail(e, DL_EDATA, "%s: no record named '%s'", label, parts[k].name)
                          : dl_fail(e, DL_EDATA, "%s: no 'x' or 'y' record (use --name NAME)",
                                    label);
-    write_ready(f, parts, nparts, delim, header_due);
+    if (write_ready(to, parts, nparts, e))
+        return e->code;
     for (int k = 1; k < nparts; k++)
         if (parts[k].total != parts[0].total)
             return rows_disagree(label, parts[0].name, parts[0].total, parts[k].name,
                                  parts[k].total, e);
     return 0;
+}
+
+/* Which part a record belongs to: k for the rows of part k, 2 + 2 * k +
+ * (0 names, 1 categories) for its metadata, -1 for none. */
+static int record_role(const char *name, const part *parts, int nparts)
+{
+    for (int k = 0; k < nparts; k++)
+        if (strcmp(name, parts[k].name) == 0)
+            return k;
+    for (int k = 0; k < nparts; k++) {
+        size_t n = strlen(parts[k].name);
+        if (strncmp(name, parts[k].name, n) == 0) {
+            if (strcmp(name + n, CM_NAMES_SUFFIX) == 0)
+                return nparts + 2 * k;
+            if (strcmp(name + n, CM_CATEGORIES_SUFFIX) == 0)
+                return nparts + 2 * k + 1;
+        }
+    }
+    return -1;
 }
 
 /* A text record (u8, rank 1: a model, a design, column names) exported
@@ -247,21 +453,20 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
 {
     char delim = o->delimiter ? o->delimiter : o->format == TX_TSV ? '\t' : ',';
     part parts[TX_EXPORT_NAMES_MAX] = {{.name = "x"}, {.name = "y"}};
-    int named = o->nnames > 0, nparts = named ? (int)o->nnames : 2, header_due = o->header;
+    int named = o->nnames > 0, nparts = named ? (int)o->nnames : 2;
     int text = 0; /* the one named record is text, written as it comes */
     for (int k = 0; named && k < nparts; k++)
         parts[k].name = o->names[k];
     st_reader *r;
     if (st_reader_open(&r, in_path, e))
         return e->code;
-    const char *label = st_reader_label(r);
+    text_out to = {f, o, delim, o->header, st_reader_label(r)};
+    const char *label = to.label;
     dl_tensor t;
     int rc, found;
     while (!(rc = st_read(r, &t, &found, e)) && found) {
-        int k = 0;
-        while (k < nparts && strcmp(t.name, parts[k].name) != 0)
-            k++;
-        if (k < nparts && nparts == 1 && (text || (!parts[0].seen && is_text(&t)))) {
+        int k = record_role(t.name, parts, nparts);
+        if (k == 0 && nparts == 1 && (text || (!parts[0].seen && is_text(&t)))) {
             if (!is_text(&t)) { /* text first, numbers after: no way to write both */
                 dl_tensor_free(&t);
                 rc = dl_fail(e, DL_EDATA, "%s: record %llu ('%s'): not text like the record's "
@@ -278,8 +483,13 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
                 break;
             continue;
         }
-        if (k == nparts) {
+        if (k < 0) {
             dl_tensor_free(&t);
+            continue;
+        }
+        if (k >= nparts) {
+            if ((rc = part_meta(&parts[(k - nparts) / 2], (k - nparts) % 2, &t, label, e)) != 0)
+                break;
             continue;
         }
         if ((rc = part_push(&parts[k], &t, label, e)) != 0)
@@ -287,13 +497,13 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
         int all = 1;
         for (int j = 0; j < nparts; j++)
             all &= parts[j].seen;
-        if (all)
-            write_ready(f, parts, nparts, delim, &header_due);
+        if (all && (rc = write_ready(&to, parts, nparts, e)) != 0)
+            break;
     }
     if (rc == 0 && st_reader_records(r) == 0)
         rc = st_fail_empty(label, e);
     if (rc == 0 && !text)
-        rc = finish_text(f, parts, nparts, named, delim, &header_due, label, e);
+        rc = finish_text(&to, parts, nparts, named, e);
     for (int k = 0; k < nparts; k++)
         part_free(&parts[k]);
     st_reader_close(r);

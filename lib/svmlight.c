@@ -2,7 +2,12 @@
  *
  * The width of x is the largest index, known only at the end, so the
  * nonzeros are collected first (memory grows with the file's nonzeros,
- * not with rows x columns) and dense chunks are written afterwards. */
+ * not with rows x columns) and dense chunks are written afterwards.
+ *
+ * Indices are zero-based (as scikit-learn's dump_svmlight_file writes them)
+ * or one-based (libsvm's own tools); unless told, the file decides as
+ * scikit-learn's load_svmlight_file(zero_based='auto') does: zero-based
+ * when some index is 0, else one-based. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +25,7 @@
 #define SVM_DENSE_RATIO 1000
 
 typedef struct entry {
-    uint64_t row, col; /* col 0-based */
+    uint64_t row, col; /* col as written in the file */
     double val;
 } entry;
 
@@ -29,7 +34,8 @@ typedef struct sparse {
     size_t count, cap;
     double *labels;
     size_t rows, label_cap;
-    uint64_t cols;
+    uint64_t cols;     /* the largest index */
+    int has_zero;      /* some index is 0 */
 } sparse;
 
 static int is_space(char c) { return c == ' ' || c == '\t'; }
@@ -54,7 +60,8 @@ static int number(const char *p, const char *end, double *v, const tx_import_opt
     return nt_parse_f64(p, end, v) == NT_OK && (o->allow_nonfinite || isfinite(*v));
 }
 
-/* idx:val, with idx a positive whole number above the previous one. */
+/* idx:val, with idx a whole number above the previous one (0 only where
+ * indices are not forced to be one-based). */
 static int feature(sparse *sp, const tx_in *in, uint64_t line, const char *p, const char *end,
                    uint64_t *prev, const tx_import_opts *o, dl_err *e)
 {
@@ -67,21 +74,24 @@ static int feature(sparse *sp, const tx_in *in, uint64_t line, const char *p, co
     const char *q = p;
     for (; q < colon && *q >= '0' && *q <= '9' && idx <= SVM_MAX_INDEX; q++)
         idx = idx * 10 + (uint64_t)(*q - '0');
-    if (q != colon || idx == 0 || idx > SVM_MAX_INDEX)
-        return bad_token(in, line, p, end, "has no index from 1 to 16777216", e);
-    if (o->features && idx > o->features)
-        return bad_token(in, line, p, end, "has an index above --features", e);
-    if (idx <= *prev)
+    if (q == p || q != colon || idx > SVM_MAX_INDEX)
+        return bad_token(in, line, p, end, "has no index from 0 to 16777216", e);
+    if (idx == 0 && o->zero_based == 0)
+        return bad_token(in, line, p, end, "has index 0, but --one-based counts from 1", e);
+    if (o->features && idx + (o->zero_based == 1) > o->features)
+        return bad_token(in, line, p, end, "has an index beyond --features", e);
+    if (*prev && idx + 1 <= *prev)
         return bad_token(in, line, p, end, "has an index not above the previous one", e);
     double v;
     if (!number(colon + 1, end, &v, o))
         return bad_token(in, line, p, end, "has no finite numeric value", e);
-    *prev = idx;
+    *prev = idx + 1; /* 0: none yet */
     if (dl_vec_reserve(&sp->items, &sp->cap, sp->count + 1, sizeof *sp->items, e))
         return dl_err_wrap(e, "the sparse entries");
-    sp->items[sp->count++] = (entry){sp->rows, idx - 1, v};
+    sp->items[sp->count++] = (entry){sp->rows, idx, v};
     if (idx > sp->cols)
         sp->cols = idx;
+    sp->has_zero |= idx == 0;
     return 0;
 }
 
@@ -115,9 +125,10 @@ static int parse_line(sparse *sp, const tx_in *in, uint64_t line, const char *p,
     return 0;
 }
 
-/* Dense rows [features..., label]: the label is the one target column. */
-static int write_dense(const sparse *sp, const tx_in *in, const tx_import_opts *o,
-                       st_writer *w, dl_err *e)
+/* Dense rows [features..., label]: the label is the one target column.
+ * sp->cols is x's width by now, and `base` the index of its first column. */
+static int write_dense(const sparse *sp, uint64_t base, const tx_in *in,
+                       const tx_import_opts *o, st_writer *w, dl_err *e)
 {
     tx_import_opts local = *o;
     local.targets = 1;
@@ -136,10 +147,11 @@ static int write_dense(const sparse *sp, const tx_in *in, const tx_import_opts *
         void *row = tx_sink_row(&s);
         memset(row, 0, (size_t)(sp->cols + 1) * s.esize);
         for (; k < sp->count && sp->items[k].row == i; k++) {
+            uint64_t col = sp->items[k].col - base;
             if (dtype == DL_F32)
-                ((float *)row)[sp->items[k].col] = (float)sp->items[k].val;
+                ((float *)row)[col] = (float)sp->items[k].val;
             else
-                ((double *)row)[sp->items[k].col] = sp->items[k].val;
+                ((double *)row)[col] = sp->items[k].val;
         }
         if (dtype == DL_F32)
             ((float *)row)[sp->cols] = (float)sp->labels[i];
@@ -176,6 +188,10 @@ int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
 {
     if (o->name)
         return dl_fail(e, DL_EUSAGE, "--name does not apply to svmlight input (it makes x and y)");
+    if (o->targets_given && o->targets != 1)
+        return dl_fail(e, DL_EUSAGE, "%s: svmlight has one label per row, which becomes y: "
+                       "--targets %llu does not apply (1 is the only count)", in->label,
+                       (unsigned long long)o->targets);
     sparse sp;
     memset(&sp, 0, sizeof sp);
     const char *p, *end;
@@ -191,12 +207,20 @@ int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
         if ((rc = parse_line(&sp, in, line, p, end, o, e)) != 0)
             break;
     }
+    /* scikit-learn's zero_based='auto': zero-based when an index is 0 */
+    uint64_t base = o->zero_based == 1 || (o->zero_based < 0 && sp.has_zero) ? 0 : 1;
+    if (sp.count)
+        sp.cols = sp.cols + 1 - base; /* the width */
+    if (rc == 0 && o->features && sp.cols > o->features)
+        rc = dl_fail(e, DL_EDATA, "%s: index %llu is beyond --features %llu (the indices are "
+                     "zero-based: the file has index 0)", in->label,
+                     (unsigned long long)sp.cols - 1, (unsigned long long)o->features);
     if (o->features > sp.cols)
         sp.cols = o->features;
     if (rc == 0 && sp.rows == 0)
         rc = dl_fail(e, DL_EDATA, "%s: empty input: no rows", in->label);
     else if (rc == 0 && !(rc = check_density(&sp, in, text_bytes, o, e)))
-        rc = write_dense(&sp, in, o, w, e);
+        rc = write_dense(&sp, base, in, o, w, e);
     free(sp.items);
     free(sp.labels);
     return rc;

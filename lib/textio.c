@@ -43,6 +43,7 @@ void tx_import_defaults(tx_import_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->header = -1;
+    o->zero_based = -1;
 }
 
 /* ------------------------------ tx_in ------------------------------ */
@@ -219,25 +220,35 @@ static int alloc_chunk(unsigned char **buf, int dtype, uint64_t rows, uint64_t c
 int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
                  uint64_t cols, const char *label, dl_err *e)
 {
+    uint64_t targets = o->name ? 0 : o->targets;
+    if (cols && targets >= cols && !o->name)
+        return dl_fail(e, DL_EDATA, "%s: --targets %llu leaves no input columns: the data has %llu column%s",
+                       label, (unsigned long long)targets, (unsigned long long)cols,
+                       cols == 1 ? "" : "s");
+    tx_route plain = {NULL, cols - targets, targets, 0};
+    return tx_sink_open_routed(s, w, o, dtype, cols, &plain, label, e);
+}
+
+int tx_sink_open_routed(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
+                        uint64_t cols, const tx_route *route, const char *label, dl_err *e)
+{
     memset(s, 0, sizeof *s);
     s->w = w;
     s->dtype = dtype;
     s->esize = dl_dtype_size(dtype);
     if (cols == 0)
         return dl_fail(e, DL_EDATA, "%s: no columns", label);
-    uint64_t targets = o->name ? 0 : o->targets;
-    if (targets >= cols && !o->name)
-        return dl_fail(e, DL_EDATA, "%s: --targets %llu leaves no input columns: the data has %llu column%s",
-                       label, (unsigned long long)targets, (unsigned long long)cols,
-                       cols == 1 ? "" : "s");
     s->progress = o->progress;
     s->progress_ctx = o->progress_ctx;
-    s->allow_nonfinite = o->allow_nonfinite;
+    /* missing cells are NaN; the readers refuse every other non-number */
+    s->allow_nonfinite = o->allow_nonfinite || o->missing;
     s->label = label;
-    s->xcols = cols - targets;
-    s->ycols = targets;
+    s->xcols = route->xcols;
+    s->ycols = route->ycols;
+    s->src = route->src;
+    s->weight = route->weight;
     s->rank1 = o->rank == 1;
-    if (s->rank1 && targets)
+    if (s->rank1 && (route->ycols || route->weight))
         return dl_fail(e, DL_EUSAGE, "--rank 1 makes one record: it excludes --targets");
     snprintf(s->xname, sizeof s->xname, "%s", o->name ? o->name : "x");
     if (alloc_chunk(&s->row, dtype, 1, cols, label, e))
@@ -249,7 +260,8 @@ int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
     if (s->chunk_rows == 0)
         s->chunk_rows = 1;
     if (alloc_chunk(&s->xbuf, dtype, s->chunk_rows, s->xcols, label, e) ||
-        alloc_chunk(&s->ybuf, dtype, s->chunk_rows, s->ycols, label, e)) {
+        alloc_chunk(&s->ybuf, dtype, s->chunk_rows, s->ycols, label, e) ||
+        alloc_chunk(&s->wbuf, dtype, s->chunk_rows, s->weight, label, e)) {
         tx_sink_free(s);
         return e->code;
     }
@@ -301,6 +313,9 @@ static int flush(tx_sink *s, dl_err *e)
         return e->code;
     if (s->ycols && st_write_data(s->w, "y", s->dtype, 2, yshape, s->ybuf, e))
         return e->code;
+    uint64_t wshape[2] = {s->rows, 1};
+    if (s->weight && st_write_data(s->w, "w", s->dtype, 2, wshape, s->wbuf, e))
+        return e->code;
     s->total_rows += s->rows;
     s->rows = 0;
     if (s->progress)
@@ -317,10 +332,28 @@ static int one_row_only(const tx_sink *s, uint64_t more, dl_err *e)
                    "has %llu values", s->label, (unsigned long long)s->xcols);
 }
 
+/* Element by element, for rows whose columns go elsewhere than in order. */
+static void push_routed(tx_sink *s, const unsigned char *row)
+{
+    size_t es = s->esize;
+    unsigned char *x = s->xbuf + s->rows * s->xcols * es, *y = s->ybuf + s->rows * s->ycols * es;
+    const uint64_t *src = s->src;
+    for (uint64_t j = 0; j < s->xcols; j++)
+        memcpy(x + j * es, row + *src++ * es, es);
+    for (uint64_t j = 0; j < s->ycols; j++)
+        memcpy(y + j * es, row + *src++ * es, es);
+    if (s->weight)
+        memcpy(s->wbuf + s->rows * es, row + *src * es, es);
+}
+
 int tx_sink_push(tx_sink *s, const void *row, dl_err *e)
 {
     if (one_row_only(s, 1, e))
         return e->code;
+    if (s->src) {
+        push_routed(s, row);
+        return ++s->rows == s->chunk_rows ? flush(s, e) : 0;
+    }
     size_t xbytes = (size_t)s->xcols * s->esize, ybytes = (size_t)s->ycols * s->esize;
     memcpy(s->xbuf + s->rows * xbytes, row, xbytes);
     if (ybytes)
@@ -334,7 +367,7 @@ int tx_sink_commit(tx_sink *s, dl_err *e) { return tx_sink_push(s, s->row, e); }
 
 void *tx_sink_space(tx_sink *s, uint64_t *room)
 {
-    *room = s->ycols || (s->rank1 && s->xcols > 1) ? 0 : s->chunk_rows - s->rows;
+    *room = s->ycols || s->src || (s->rank1 && s->xcols > 1) ? 0 : s->chunk_rows - s->rows;
     return s->xbuf + (size_t)(s->rows * s->xcols) * s->esize;
 }
 
@@ -358,7 +391,8 @@ void tx_sink_free(tx_sink *s)
     free(s->row);
     free(s->xbuf);
     free(s->ybuf);
-    s->row = s->xbuf = s->ybuf = NULL;
+    free(s->wbuf);
+    s->row = s->xbuf = s->ybuf = s->wbuf = NULL;
 }
 
 /* ----------------------------- dispatch ---------------------------- */
@@ -468,6 +502,15 @@ int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e
         rc = refuse_binary(&in, format, e);
     if (!rc && o->features && format != TX_SVMLIGHT)
         rc = dl_fail(e, DL_EUSAGE, "%s: --features applies to svmlight input only", in.label);
+    if (!rc && o->zero_based >= 0 && format != TX_SVMLIGHT)
+        rc = dl_fail(e, DL_EUSAGE, "%s: --%s-based applies to svmlight input only", in.label,
+                     o->zero_based ? "zero" : "one");
+    const char *table_only = o->names ? "--names" : o->target ? "--target"
+                             : o->weight ? "--weight" : o->missing ? "--missing" : NULL;
+    if (!rc && table_only && (format == TX_NPY || format == TX_SVMLIGHT))
+        rc = dl_fail(e, DL_EUSAGE, "%s: %s applies to CSV/TSV input only (%s has no column "
+                     "names or text cells)", in.label, table_only,
+                     format == TX_NPY ? ".npy" : "svmlight");
     tx_import_opts local = *o;
     if (format == TX_TSV && !local.delimiter)
         local.delimiter = '\t';

@@ -33,8 +33,15 @@ typedef struct tx_import_opts {
     const char *name;    /* non-NULL: every column into one record so named */
     int allow_nonfinite; /* accept nan/inf cells instead of refusing them */
     uint64_t chunk_rows; /* rows per record; 0 = default (64k, at most 16 MiB) */
+    int targets_given;   /* --targets was on the command line (svmlight checks it) */
     uint64_t features;   /* svmlight: x has this many columns; 0 = the largest index */
     int rank;            /* 1: a rank-1 record from one column or one row; else 2 */
+    int zero_based;      /* svmlight: -1 detect (scikit-learn's 'auto'), 0 one-, 1 zero-based */
+    /* CSV/TSV tables (NULL when not given): */
+    const char *names;   /* "a,b,c": the column names (replacing a header's) */
+    const char *target;  /* "NAME[,NAME...]": these columns become y, in this order */
+    const char *weight;  /* NAME: this column becomes the per-row weights `w` */
+    const char *missing; /* "NA,": cells holding one of these tokens are missing (NaN) */
     /* Called after every chunk written with the rows so far (may be NULL):
      * the caller decides whether and how to show progress. */
     void (*progress)(void *ctx, uint64_t rows);
@@ -49,12 +56,14 @@ int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e
 #define TX_EXPORT_NAMES_MAX 64
 
 typedef struct tx_export_opts {
-    int format;               /* TX_CSV (default), TX_TSV or TX_NPY */
+    int format;               /* TX_CSV (default), TX_TSV, TX_NPY or TX_SVMLIGHT */
     char delimiter;           /* 0 = ',' for CSV, '\t' for TSV */
-    int header;               /* write a header row (x0,x1,...,y0 or NAME0,...) */
+    int header;               /* write a header row: T.names, else x0,x1,...,y0 or NAME0,... */
     const char *const *names; /* export these records, side by side (rows must agree); a
                                  u8 rank-1 record alone is written as its text */
     size_t nnames;            /* 0: x and y */
+    const char *missing;      /* a missing cell of a categorical column (default "") */
+    int one_based;            /* svmlight: indices from 1 (default 0, as scikit-learn writes) */
 } tx_export_opts;
 
 void tx_export_defaults(tx_export_opts *o);
@@ -91,13 +100,21 @@ int tx_in_read(tx_in *in, void *dst, size_t n, size_t *got, dl_err *e);
 
 /* Collects rows of `cols` elements and writes them as chunk records: the
  * first cols - targets columns to `x`, the rest to `y` (or all to `name`). */
+typedef struct tx_route {
+    const uint64_t *src; /* input column of x's columns, then y's, then w */
+    uint64_t xcols, ycols;
+    int weight;          /* 1: one more column, the weights `w` */
+} tx_route;
+
 typedef struct tx_sink {
     st_writer *w;
     int dtype;
     size_t esize;
     uint64_t xcols, ycols, chunk_rows, rows, total_rows;
     char xname[DL_NAME_MAX + 1];
-    unsigned char *row, *xbuf, *ybuf;
+    unsigned char *row, *xbuf, *ybuf, *wbuf;
+    const uint64_t *src; /* NULL: x is the first columns of a row, y the rest */
+    int weight;
     int allow_nonfinite; /* else a chunk holding NaN or Inf is refused */
     int rank1;           /* rank-1 records: one column, or one row in all */
     const char *label;   /* the input, for messages; outlives the sink */
@@ -107,6 +124,10 @@ typedef struct tx_sink {
 
 int tx_sink_open(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
                  uint64_t cols, const char *label, dl_err *e);
+/* The same with the columns of a row routed to x, y and w (route->src
+ * outlives the sink); o's targets are not used. */
+int tx_sink_open_routed(tx_sink *s, st_writer *w, const tx_import_opts *o, int dtype,
+                        uint64_t cols, const tx_route *route, const char *label, dl_err *e);
 /* The next row's elements go here (cols elements of the sink's dtype). */
 static inline void *tx_sink_row(tx_sink *s) { return s->row; }
 /* Takes the row filled in tx_sink_row; writes a chunk when one is full. */

@@ -104,7 +104,8 @@ static void test_errors_name_file_line_column(void)
     CHECK_STR(e.msg, want);
     dl_set_free(&s);
     CHECK(import_text("x,y\n1,2\n3,abc\n", &o, &s, &e) == DL_EDATA);
-    snprintf(want, sizeof want, "%s: line 3, column 2 ('y'): 'abc' is not a number", in_path);
+    snprintf(want, sizeof want, "%s: line 3, column 2 ('y'): 'abc' is not a number, in a "
+             "column of numbers from line 2 (--missing 'abc' would read it as missing)", in_path);
     CHECK_STR(e.msg, want);
     dl_set_free(&s);
     CHECK(import_text("", &o, &s, &e) == DL_EDATA);
@@ -130,6 +131,60 @@ static void test_f32_and_name(void)
         CHECK(((float *)t->data)[0] == 0.1f && ((float *)t->data)[1] == 0.2f);
     CHECK(dl_set_find(&s, "x") == NULL);
     dl_set_free(&s);
+}
+
+/* The text of a u8 record equals the file's bytes. */
+static int record_is_file(dl_tensor_set *s, const char *name, const char *path)
+{
+    dl_tensor *t = dl_set_find(s, name);
+    FILE *f = fopen(path, "rb");
+    char want[4096];
+    size_t n = f ? fread(want, 1, sizeof want, f) : 0;
+    if (f)
+        fclose(f);
+    return t && t->dtype == DL_U8 && t->rank == 1 && t->shape[0] == n &&
+           memcmp(t->data, want, n) == 0;
+}
+
+/* The records beside x and y, as scikit-learn's encoders order the levels
+ * (tests/fixtures/tables/gen_tables.py). */
+static void test_csv_table_metadata(void)
+{
+    FILE *f = fopen("tests/fixtures/tables/mixed.csv", "rb");
+    char text[4096];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    CHECK(n > 0);
+    tx_import_opts o;
+    tx_import_defaults(&o);
+    o.target = "species";
+    o.weight = "wt";
+    o.missing = "NA,";
+    dl_tensor_set s;
+    dl_err e;
+    CHECK(import_text(text, &o, &s, &e) == 0);
+    CHECK(record_is_file(&s, "x.categories", "tests/fixtures/tables/x_categories.txt"));
+    CHECK(record_is_file(&s, "y.categories", "tests/fixtures/tables/y_categories.txt"));
+    dl_tensor *names = dl_set_find(&s, "x.names");
+    CHECK(names && names->shape[0] == 23 && memcmp(names->data, "speed\ncolor\ndepth\ncity\n", 23) == 0);
+    names = dl_set_find(&s, "y.names");
+    CHECK(names && names->shape[0] == 8 && memcmp(names->data, "species\n", 8) == 0);
+    CHECK(dl_set_find(&s, "w.names") == NULL && dl_set_find(&s, "w") != NULL);
+    dl_set_free(&s);
+    /* metadata comes before the first chunk of its tensor */
+    st_reader *r;
+    st_header h;
+    int found, order_ok = 1, seen_x = 0;
+    CHECK(st_reader_open(&r, out_path, &e) == 0);
+    while (st_next_header(r, &h, &found, &e) == 0 && found && st_skip_payload(r, &h, &e) == 0) {
+        seen_x |= strcmp(h.name, "x") == 0;
+        if (seen_x && strchr(h.name, '.'))
+            order_ok = 0;
+    }
+    st_reader_close(r);
+    CHECK(order_ok);
 }
 
 static int parse_dict(const char *text, npy_header *h, dl_err *e)
@@ -307,6 +362,7 @@ int main(void)
     UNIT_RUN(test_chunks_reassemble);
     UNIT_RUN(test_errors_name_file_line_column);
     UNIT_RUN(test_f32_and_name);
+    UNIT_RUN(test_csv_table_metadata);
     UNIT_RUN(test_npy_dict);
     UNIT_RUN(test_npy_header_alignment);
     UNIT_RUN(test_take_rows_keeps_alignment);

@@ -1,0 +1,191 @@
+#!/usr/bin/env bats
+# Tables: column names, targets by name, string columns as categories,
+# missing cells, weights, the header rule, export of names and levels, and
+# svmlight as scikit-learn writes it.  Reference codes and levels come from
+# scikit-learn (tests/fixtures/tables/gen_tables.py); nothing here runs python.
+
+setup() {
+    F=$DL_TEST_ROOT/tests/fixtures/tables
+    TMP=$BATS_TEST_TMPDIR
+}
+
+# fails STATUS MESSAGE COMMAND...: COMMAND exits with STATUS and says MESSAGE.
+fails() {
+    local want=$1 message=$2
+    shift 2
+    run "$@"
+    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
+    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
+}
+
+# npy_of STREAM NAME: the record NAME of STREAM as .npy on stdout.
+npy_of() {
+    dl-tensor export --format npy --name "$2" "$1"
+}
+
+@test "tables: a first line with a number and a non-number is data, and the non-number an error" {
+    printf '1.0,NA\n2,3\n' > "$TMP/in.csv"
+    fails 1 "dl-tensor: $TMP/in.csv: line 1, column 2: 'NA' is not a number (a first line holding numbers is data, not a header; --missing 'NA' reads it as missing" \
+        dl-tensor import "$TMP/in.csv"
+    printf '1.0,NA\n2,3\n' | dl-tensor import --missing NA | dl-tensor export > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf '1,nan\n2,3')" ]
+}
+
+@test "tables: a header is a first line without numbers; its names are kept as x.names and y.names" {
+    printf 'speed,depth,cost\n1,2,3\n4,5,6\n' > "$TMP/in.csv"
+    dl-tensor import -t 1 "$TMP/in.csv" > "$TMP/s.dlt"
+    run dl-tensor export --header "$TMP/s.dlt"
+    [ "$output" = "$(printf 'speed,depth,cost\n1,2,3\n4,5,6')" ]
+    run dl-tensor info "$TMP/s.dlt"
+    [[ $output == *"x.names"*"y.names"*"x "*"y "* ]]
+    # without names, today's header
+    printf '1,2,3\n' | dl-tensor import -t 1 | dl-tensor export --header > "$TMP/out.csv"
+    [ "$(head -1 "$TMP/out.csv")" = "x0,x1,y0" ]
+    # --names replaces them, and names a headerless file
+    printf '1,2,3\n' | dl-tensor import --names a,b,c --target a | dl-tensor export --header > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf 'b,c,a\n2,3,1')" ]
+}
+
+@test "tables: --target takes any columns by name, in its order; unknown names are errors naming them" {
+    printf 'a,b,c,d\n1,2,3,4\n5,6,7,8\n' > "$TMP/in.csv"
+    run dl-tensor import --target b,a "$TMP/in.csv"
+    [ "$status" -eq 0 ]
+    dl-tensor import --target b,a "$TMP/in.csv" | dl-tensor export --header > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf 'c,d,b,a\n3,4,2,1\n7,8,6,5')" ]
+    fails 2 "dl-tensor: --target 'e': $TMP/in.csv has no such column (its columns: 'a', 'b', 'c', 'd')" \
+        dl-tensor import --target e "$TMP/in.csv"
+    fails 2 "--target names 'a' twice" dl-tensor import --target a,a "$TMP/in.csv"
+    fails 2 "--target (by name) and --targets (a count) exclude each other" \
+        dl-tensor import --target a -t 1 "$TMP/in.csv"
+    fails 1 "no input columns are left for x" dl-tensor import --target a,b,c,d "$TMP/in.csv"
+    printf '1,2\n' > "$TMP/nohead.csv"
+    fails 2 "--target 'a': $TMP/nohead.csv has no header naming its columns (--names names them)" \
+        dl-tensor import --target a "$TMP/nohead.csv"
+    fails 2 "--names gives 3 names, but $TMP/nohead.csv has 2 columns" \
+        dl-tensor import --names a,b,c "$TMP/nohead.csv"
+    fails 2 "--names: name 2 is empty" dl-tensor import --names a, "$TMP/nohead.csv"
+    printf 'a,a\n1,2\n' > "$TMP/twice.csv"
+    fails 1 "columns 1 and 2 are both named 'a' (--names renames the columns)" \
+        dl-tensor import --target a "$TMP/twice.csv"
+    printf 'a,\n1,2\n' > "$TMP/empty.csv"
+    fails 1 "line 1, column 2: the column name is empty (--names names the columns)" \
+        dl-tensor import "$TMP/empty.csv"
+}
+
+@test "tables: string columns become scikit-learn's LabelEncoder codes, missing cells NaN, weights w" {
+    dl-tensor import --target species --weight wt --missing NA,'' "$F/mixed.csv" > "$TMP/m.dlt"
+    npy_of "$TMP/m.dlt" x | cmp - "$F/x.npy"
+    npy_of "$TMP/m.dlt" y | cmp - "$F/y.npy"
+    npy_of "$TMP/m.dlt" w | cmp - "$F/w.npy"
+    # levels print back in place of codes; numeric NaN stays nan
+    dl-tensor export --header --missing NA "$TMP/m.dlt" | cmp - "$F/export.csv"
+    # the same from standard input (the rows wait in a temporary file)
+    dl-tensor import --target species --weight wt --missing NA,'' < "$F/mixed.csv" | cmp - "$TMP/m.dlt"
+    # f32 too
+    dl-tensor import --dtype f32 --target species --weight wt --missing NA,'' "$F/mixed.csv" |
+        dl-tensor export --header --missing NA | cmp - "$F/export.csv"
+}
+
+@test "tables: a string class target alone, as iris in a CSV file" {
+    printf 'sepal,species\n5.1,setosa\n7.0,versicolor\n6.3,virginica\n4.9,setosa\n' > "$TMP/iris.csv"
+    dl-tensor import --target species "$TMP/iris.csv" > "$TMP/iris.dlt"
+    dl-tensor export --name y "$TMP/iris.dlt" > "$TMP/y.csv"
+    [ "$(cat "$TMP/y.csv")" = "$(printf 'setosa\nversicolor\nvirginica\nsetosa')" ]
+    # the codes themselves: 0 1 2 0, as f64 .npy (header of 128 bytes)
+    npy_of "$TMP/iris.dlt" y | tail -c 32 | od -A n -t f8 | tr -s ' \n' ' ' > "$TMP/codes"
+    [ "$(cat "$TMP/codes")" = " 0 1 2 0 " ]
+}
+
+@test "tables: mixed columns, bad strings and bad weights are errors naming line and column" {
+    printf 'a,b\n1,x\n2,3\n' > "$TMP/in.csv"
+    fails 1 "$TMP/in.csv: line 3, column 2 ('b'): '3' is a number in a column of strings ('x' on line 2)" \
+        dl-tensor import "$TMP/in.csv"
+    printf 'a,b\n1,2\n2,NA\n' > "$TMP/in.csv"
+    fails 1 "$TMP/in.csv: line 3, column 2 ('b'): 'NA' is not a number, in a column of numbers from line 2 (--missing 'NA' would read it as missing)" \
+        dl-tensor import "$TMP/in.csv"
+    printf 'a,w\n1,2\n2,-1\n' > "$TMP/in.csv"
+    fails 1 "$TMP/in.csv: line 3, column 2 ('w'): weight -1 is negative" \
+        dl-tensor import --weight w "$TMP/in.csv"
+    printf 'a,w\n1,2\n2,NA\n' > "$TMP/in.csv"
+    fails 1 "$TMP/in.csv: line 3, column 2 ('w'): the weight is missing" \
+        dl-tensor import --missing NA --weight w "$TMP/in.csv"
+    printf 'a,w\n1,2\n2,x\n' > "$TMP/in.csv"
+    fails 1 "$TMP/in.csv: line 3, column 2 ('w'): 'x' is not a number" \
+        dl-tensor import --weight w "$TMP/in.csv"
+    fails 2 "--weight 'w' is also a --target" dl-tensor import --weight w --target w "$TMP/in.csv"
+    printf 'a,b\n1,\n' > "$TMP/in.csv"
+    fails 1 "line 2, column 2 ('b'): empty cell (--missing '' reads it as missing)" \
+        dl-tensor import "$TMP/in.csv"
+    printf 'a,b\n1,x\x01y\n' > "$TMP/in.csv"
+    fails 1 "line 2, column 2 ('b'): the string contains a control character" \
+        dl-tensor import "$TMP/in.csv"
+    # a string column is allowed on line 1 with --no-header
+    printf '1,x\n2,y\n' | dl-tensor import --no-header | dl-tensor export > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf '1,x\n2,y')" ]
+}
+
+@test "tables: a column missing on its first lines may turn out to hold strings, in any chunk" {
+    { echo 'a,b'; for i in $(seq 1 300); do echo "$i,NA"; done; echo '301,late'; echo '302,early'; } > "$TMP/in.csv"
+    dl-tensor import --chunk-rows 7 --missing NA "$TMP/in.csv" > "$TMP/s.dlt"
+    dl-tensor export "$TMP/s.dlt" | tail -3 > "$TMP/tail.csv"
+    [ "$(cat "$TMP/tail.csv")" = "$(printf '300,\n301,late\n302,early')" ]
+    # codes sorted: early 0, late 1
+    dl-tensor export --format npy --name x "$TMP/s.dlt" > "$TMP/x.npy"
+    run dl-tensor info "$TMP/s.dlt"
+    [[ $output == *"x.categories"* ]]
+}
+
+@test "tables: --missing -999 marks a number as missing" {
+    printf 'a,b\n1,-999\n-999,2\n' | dl-tensor import --missing=-999 | dl-tensor export > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf '1,nan\nnan,2')" ]
+}
+
+@test "tables: options that do not apply are refused, never ignored" {
+    printf '1 0:1\n' > "$TMP/a.svm"
+    fails 2 "--target applies to CSV/TSV input only" dl-tensor import --target a "$TMP/a.svm"
+    fails 2 "--missing applies to CSV/TSV input only" dl-tensor import --missing NA "$TMP/a.svm"
+    fails 2 "svmlight has one label per row, which becomes y: --targets 2 does not apply" \
+        dl-tensor import -t 2 "$TMP/a.svm"
+    fails 2 "--zero-based applies to svmlight input only" dl-tensor import --zero-based "$F/mixed.csv"
+    fails 2 "--zero-based and --one-based exclude each other" dl-tensor import --zero-based --one-based "$TMP/a.svm"
+    fails 2 "--name and --target exclude each other" dl-tensor import --name t --target a "$F/mixed.csv"
+    fails 2 "--target given twice" dl-tensor import --target a --target b "$F/mixed.csv"
+}
+
+@test "tables: repeated names are kept once; differing ones are an error" {
+    printf 'a,b\n1,2\n' | dl-tensor import > "$TMP/1.dlt"
+    printf 'a,b\n3,4\n' | dl-tensor import > "$TMP/2.dlt"
+    printf 'a,c\n3,4\n' | dl-tensor import > "$TMP/3.dlt"
+    cat "$TMP/1.dlt" "$TMP/2.dlt" | dl-tensor export --header > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf 'a,b\n1,2\n3,4')" ]
+    cat "$TMP/1.dlt" "$TMP/3.dlt" > "$TMP/13.dlt"
+    fails 1 "'x.names' differs between chunks" dl-tensor export "$TMP/13.dlt"
+    fails 1 "'x.names' differs between chunks" dl-tensor head "$TMP/13.dlt"
+}
+
+@test "tables: svmlight indices as scikit-learn writes and reads them" {
+    dl-tensor import "$F/zero.svm" > "$TMP/z.dlt"
+    npy_of "$TMP/z.dlt" x | cmp - "$F/zero_x.npy"
+    npy_of "$TMP/z.dlt" y | cmp - "$F/zero_y.npy"
+    dl-tensor import "$F/one.svm" | dl-tensor export --format npy --name x | cmp - "$F/one_x.npy"
+    dl-tensor import --zero-based "$F/one.svm" | dl-tensor export --format npy --name x |
+        cmp - "$F/one_forced_zero_x.npy"
+    fails 1 "'0:2' has index 0, but --one-based counts from 1" dl-tensor import --one-based "$F/zero.svm"
+    # export writes what scikit-learn writes, and reads back the same
+    dl-tensor export --format svmlight "$TMP/z.dlt" | cmp - "$F/zero.svm"
+    dl-tensor export --format svmlight --one-based "$TMP/z.dlt" | cmp - "$F/one.svm"
+    fails 2 "svmlight has no header and needs x and y: --header does not apply" \
+        dl-tensor export --format svmlight --header "$TMP/z.dlt"
+    printf '1,2,3\n' | dl-tensor import -t 2 > "$TMP/y2.dlt"
+    fails 1 "svmlight holds one label per row, but 'y' has 2 columns" \
+        dl-tensor export --format svmlight "$TMP/y2.dlt"
+}
+
+@test "tables: head, shuffle and split keep names whose length equals the row count" {
+    # 'a\nb\n' is 4 bytes, and there are 4 rows
+    printf 'a,b\n1,2\n3,4\n5,6\n7,8\n' | dl-tensor import > "$TMP/s.dlt"
+    dl-tensor head -n 2 "$TMP/s.dlt" | dl-tensor export --header > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf 'a,b\n1,2\n3,4')" ]
+    dl-tensor shuffle --seed 3 "$TMP/s.dlt" | dl-tensor export --header > "$TMP/out.csv"
+    [ "$(head -1 "$TMP/out.csv")" = "a,b" ]
+}
