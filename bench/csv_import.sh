@@ -10,7 +10,9 @@
 # as a whole process writing its stream to a file.  Then the values are
 # checked: every double dl-tensor parsed equals numpy's, bit for bit.  The
 # machine is shared: look at the load average printed with the figures.
-# Last, export (shortest round-trip text) beside numpy.savetxt, for scale.
+# Then export (shortest round-trip text) beside numpy.savetxt, for scale.
+# Last, import with names (within 1.5x of the numeric import) and a mixed
+# table with string columns in bounded memory (peak RSS by /usr/bin/time -v).
 set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -61,4 +63,52 @@ printf '  numpy.loadtxt (python process)   %7.3f s   dl-tensor is %sx faster\n' 
 printf '  numpy.loadtxt (call alone)       %7.3f s   dl-tensor is %sx faster\n' "$t_np_inner" "$(ratio "$t_np_inner" "$t_dl")"
 echo "  values against numpy.loadtxt: $exact; export -> import round trip: $rt"
 printf '  dl-tensor export (shortest text) %7.3f s;  numpy.savetxt %%.17g %7.3f s\n' "$t_ex" "$t_sv"
+
+# Names on a numeric file: the same rows under a header line (kept as
+# x.names, y.names) and a target chosen by name (columns routed to x and y
+# one by one), against the headerless import above; target: within 1.5x.
+{ echo "a,b,c,d,e"; cat "$csv"; } > "$tmp/named.csv"
+t_named=$(median_seconds "$RUNS" "$tool import $tmp/named.csv > $tmp/named.dlt")
+t_target=$(median_seconds "$RUNS" "$tool import --target c $tmp/named.csv > $tmp/named.dlt")
+printf '  with a header (names kept)       %7.3f s   %sx the numeric import (target: <= 1.5x)\n' "$t_named" "$(ratio "$t_named" "$t_dl")"
+printf '  ... and --target c (by name)     %7.3f s   %sx the numeric import (target: <= 1.5x)\n' "$t_target" "$(ratio "$t_target" "$t_dl")"
+rm -f "$tmp/named.csv" "$tmp/named.dlt"
+
+# A mixed table of MIXED_ROWS rows and 20 columns: 15 numeric (2% of the
+# cells NA), 5 of strings (3, 12, 50, 1000 and 100000 levels, 1% of the
+# cells empty), imported in bounded memory: the peak resident size must not
+# grow with the rows (they wait in a temporary file, not in memory), so it
+# is measured for all the rows and for a tenth of them.
+MIXED_ROWS=${MIXED_ROWS:-1000000}
+$PY - "$tmp/mixed.csv" "$MIXED_ROWS" <<'EOF'
+import sys, numpy as np
+rng = np.random.default_rng(2)
+n = int(sys.argv[2])
+cols = {}
+for j in range(15):
+    v = np.char.mod("%.6g", rng.standard_normal(n) * 10.0 ** (j % 4)).astype(object)
+    v[rng.random(n) < 0.02] = "NA"
+    cols["num%d" % j] = v
+for j, levels in enumerate([3, 12, 50, 1000, 100000]):
+    words = np.array(["level_%d_%d" % (j, k) for k in range(levels)], dtype=object)
+    v = words[rng.integers(0, levels, n)]
+    v[rng.random(n) < 0.01] = ""
+    cols["cat%d" % j] = v
+names = list(cols)
+with open(sys.argv[1], "w") as f:
+    f.write(",".join(names) + "\n")
+    block = 100000
+    for s in range(0, n, block):
+        rows = zip(*(cols[c][s:s + block] for c in names))
+        f.write("\n".join(",".join(r) for r in rows) + "\n")
+EOF
+mixed_mb=$(( $(stat -c %s "$tmp/mixed.csv") / 1000000 ))
+rss() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident/ { print $2 }'; }
+mixed="import --target cat0 --missing NA, $tmp/mixed.csv"
+t_mixed=$(median_seconds 1 "$tool $mixed > $tmp/mixed.dlt")
+kb_mixed=$(rss $tool $mixed)
+head -n $((MIXED_ROWS / 10 + 1)) "$tmp/mixed.csv" > "$tmp/mixed10.csv"
+kb_tenth=$(rss $tool import --target cat0 --missing NA, "$tmp/mixed10.csv")
+echo "mixed table: $mixed_mb MB, $MIXED_ROWS rows x 20 columns (5 of strings), --missing NA,''"
+printf '  dl-tensor import                 %7.3f s   peak RSS %s kB (a tenth of the rows: %s kB)\n' "$t_mixed" "$kb_mixed" "$kb_tenth"
 rm -rf "$tmp"

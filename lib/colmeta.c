@@ -254,13 +254,15 @@ static int check_levels(const cm_column *k, const char *rec_name, uint64_t line,
         if (fault)
             return dl_fail(e, DL_EDATA, "'%s': line %llu: level %llu %s", rec_name,
                            (unsigned long long)line, (unsigned long long)i + 1, fault);
-        if (i && strcmp(k->level[i - 1], k->level[i]) >= 0)
-            return dl_fail(e, DL_EDATA,
-                           "'%s': line %llu: level '%s' %s '%s' (levels are sorted by "
-                           "bytes, each once)",
-                           rec_name, (unsigned long long)line, k->level[i],
-                           strcmp(k->level[i - 1], k->level[i]) ? "comes after" : "repeats",
-                           k->level[i - 1]);
+        int order = i ? strcmp(k->level[i - 1], k->level[i]) : -1;
+        if (order > 0)
+            return dl_fail(e, DL_EDATA, "'%s': line %llu: level '%s' is listed after '%s' "
+                           "(levels are sorted by bytes, each once)", rec_name,
+                           (unsigned long long)line, k->level[i], k->level[i - 1]);
+        if (order == 0)
+            return dl_fail(e, DL_EDATA, "'%s': line %llu: level '%s' is listed twice (levels "
+                           "are sorted by bytes, each once)", rec_name,
+                           (unsigned long long)line, k->level[i]);
     }
     return 0;
 }

@@ -1005,6 +1005,8 @@ static int parse_all(csv *c, output *out, uint64_t line, dl_err *e)
                 if (jobs[k].rc) {
                     *e = jobs[k].err;
                     rc = e->code;
+                } else if (!out->open && jobs[k].len == 0) {
+                    continue; /* comments and blank lines so far */
                 } else if (!out->open && (rc = start_output(c, out, e)) != 0) {
                     break;
                 } else {

@@ -19,6 +19,7 @@ struct mdl_model {
     lm_model *lin;         /* the linear kind (lib/linmodel.h) */
     nm_model *net;         /* the network kind (lib/netmodel.h) */
     cm_names xnames;       /* the checkpoint's x.names: the columns the core takes */
+    dl_tensor y_names, y_categories; /* of the training targets, when kept */
 };
 
 static int open_linear(mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
@@ -129,6 +130,8 @@ int mdl_open(mdl_model **out, dl_tensor_set *ckpt, dl_err *e)
     if (!rc && dl_set_take(ckpt, "design", &m->design_rec))
         rc = bf_from_record(&m->design, &m->design_rec, e);
     cm_names_init(&m->xnames);
+    dl_set_take(ckpt, "y.names", &m->y_names);
+    dl_set_take(ckpt, "y.categories", &m->y_categories);
     if (!rc)
         rc = m->kind == MDL_LINEAR ? open_linear(m, ckpt, e) : open_network(m, ckpt, e);
     if (!rc)
@@ -162,12 +165,22 @@ void mdl_free(mdl_model *m)
     bf_free(m->design);
     dl_tensor_free(&m->design_rec);
     cm_names_free(&m->xnames);
+    dl_tensor_free(&m->y_names);
+    dl_tensor_free(&m->y_categories);
     lm_free(m->lin);
     nm_free(m->net);
     free(m);
 }
 
 int mdl_kind(const mdl_model *m) { return m->kind; }
+const dl_tensor *mdl_target_names(const mdl_model *m)
+{
+    return m->y_names.data ? &m->y_names : NULL;
+}
+const dl_tensor *mdl_target_categories(const mdl_model *m)
+{
+    return m->y_categories.data ? &m->y_categories : NULL;
+}
 size_t mdl_input_dim(const mdl_model *m) { return m->design_upstream ? bf_output_dim(m->design) : m->inputs; }
 size_t mdl_output_dim(const mdl_model *m) { return m->outputs; }
 int mdl_has_std(const mdl_model *m) { return m->lin && lm_has_std(m->lin); }

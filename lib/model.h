@@ -59,6 +59,11 @@ int mdl_design_upstream(const mdl_model *m);
 int mdl_predict(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_tensor *ystd,
                 dl_err *e);
 
+/* The checkpoint's metadata of the training targets (colmeta.h): its
+ * "y.names" or "y.categories" record, or NULL when it has none. */
+const dl_tensor *mdl_target_names(const mdl_model *m);
+const dl_tensor *mdl_target_categories(const mdl_model *m);
+
 /* Class labels from a classifier network's yhat, in place (see nm_labels in
  * lib/netmodel.h): threshold for bce outputs, argmax for ce.  Other models
  * are DL_EUSAGE. */

@@ -1,19 +1,125 @@
 #include "predict.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "colmeta.h"
 #include "filter.h"
 #include "model.h"
 
+/* The names of yhat's columns and, for --labels, the class names, taken
+ * from the checkpoint's y.names and y.categories (colmeta.h). */
+typedef struct out_meta {
+    uint64_t cols;          /* of yhat */
+    cm_categories classes;  /* parsed y.categories when --labels uses it */
+    dl_tensor names, cats;  /* yhat.names, yhat.categories to write (or empty) */
+} out_meta;
+
+static void meta_free(out_meta *om)
+{
+    cm_categories_free(&om->classes);
+    dl_tensor_free(&om->names);
+    dl_tensor_free(&om->cats);
+}
+
+/* yhat's columns named as y's when they match one for one; probabilities
+ * of the classes of one string target are "NAME=CLASS". */
+static int yhat_names(const mdl_model *m, out_meta *om, int labels, dl_err *e)
+{
+    const dl_tensor *rec = mdl_target_names(m);
+    if (!rec)
+        return 0;
+    cm_names yn;
+    cm_names_init(&yn);
+    uint64_t ycols = 0; /* y's width: a name a line (checked by the parse) */
+    for (uint64_t i = 0; rec->dtype == DL_U8 && rec->rank == 1 && i < rec->shape[0]; i++)
+        ycols += ((const char *)rec->data)[i] == '\n';
+    if (cm_names_parse(&yn, rec, ycols, e))
+        return dl_err_wrap(e, "checkpoint");
+    cm_categories yc;
+    cm_categories_init(&yc);
+    const dl_tensor *crec = mdl_target_categories(m);
+    int rc = crec ? cm_categories_parse(&yc, crec, ycols, e) : 0;
+    const char **names = calloc((size_t)om->cols + 1, sizeof *names);
+    char **made = calloc((size_t)om->cols + 1, sizeof *made);
+    if (!rc && (!names || !made))
+        rc = dl_fail(e, DL_ENOMEM, "out of memory");
+    int have = 0;
+    if (!rc && ycols == om->cols) {
+        for (uint64_t j = 0; j < om->cols; j++)
+            names[j] = yn.name[j];
+        have = 1;
+    } else if (!rc && !labels && ycols == 1 && yc.count == 1 && yc.column[0].count == om->cols) {
+        for (uint64_t j = 0; j < om->cols && !rc; j++) {
+            dl_str b = {0};
+            size_t len;
+            dl_str_printf(&b, "%s=%s", yn.name[0], yc.column[0].level[j]);
+            rc = dl_str_take(&b, &made[j], &len, e);
+            names[j] = made[j];
+        }
+        have = 1;
+    }
+    if (!rc && have)
+        rc = cm_names_make(names, om->cols, "yhat.names", &om->names, e);
+    for (uint64_t j = 0; made && j < om->cols; j++)
+        free(made[j]);
+    free(made);
+    free(names);
+    cm_categories_free(&yc);
+    cm_names_free(&yn);
+    return rc ? dl_err_wrap(e, "checkpoint") : 0;
+}
+
+/* --labels of a string target: the class codes with the class names of
+ * y.categories as yhat.categories. */
+static int yhat_classes(const mdl_model *m, out_meta *om, dl_err *e)
+{
+    const dl_tensor *crec = mdl_target_categories(m);
+    if (!crec)
+        return 0;
+    if (cm_categories_parse(&om->classes, crec, om->cols, e))
+        return dl_err_wrap(e, "checkpoint: --labels gives %llu column%s of classes",
+                           (unsigned long long)om->cols, dl_plural(om->cols));
+    dl_tensor copy;
+    if (dl_tensor_copy(&copy, crec, e))
+        return e->code;
+    dl_tensor_free(&om->cats);
+    om->cats = copy;
+    return dl_tensor_rename(&om->cats, "yhat.categories", e);
+}
+
+/* A label with no class name: the checkpoint's classes and its outputs
+ * disagree. */
+static int check_classes(const out_meta *om, const dl_tensor *yhat, dl_err *e)
+{
+    if (!om->classes.count)
+        return 0;
+    const float *v = yhat->data;
+    for (uint64_t i = 0; i < yhat->shape[0]; i++)
+        for (size_t k = 0; k < om->classes.count; k++) {
+            const cm_column *c = &om->classes.column[k];
+            float code = v[i * om->cols + c->col];
+            if (!cm_column_level(c, code))
+                return dl_fail(e, DL_EDATA, "row %llu: class %g has no name among the %llu of "
+                               "the checkpoint's 'y.categories'", (unsigned long long)i + 1,
+                               (double)code, (unsigned long long)c->count);
+        }
+    return 0;
+}
+
 static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
-                         int want_std, const predict_opts *o, dl_err *e)
+                         int want_std, const predict_opts *o, const out_meta *om, dl_err *e)
 {
     dl_tensor x, yhat, ystd;
     if (st_read_payload(r, h, &x, e))
         return e->code;
     int rc = mdl_predict(m, &x, &yhat, want_std ? &ystd : NULL, e);
     dl_tensor_free(&x);
-    if (!rc && o->labels && mdl_labels(m, &yhat, o->threshold, e)) {
+    if (!rc && o->labels && (mdl_labels(m, &yhat, o->threshold, e) ||
+                             check_classes(om, &yhat, e))) {
         dl_tensor_free(&yhat);
         rc = e->code;
     }
@@ -58,17 +164,20 @@ static int bind_columns(mdl_model *m, pp_meta *meta, st_reader *r, const st_head
 }
 
 static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std,
-                          const predict_opts *o, dl_err *e)
+                          const predict_opts *o, const out_meta *om, dl_err *e)
 {
     st_header h;
     int found = 0, rc = 0, seen_x = 0;
+    if ((om->names.data && st_write(w, &om->names, e)) ||
+        (om->cats.data && st_write(w, &om->cats, e)))
+        return e->code;
     pp_meta meta;
     pp_meta_init(&meta);
     while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0) {
             rc = !seen_x++ && bind_columns(m, &meta, r, &h, e) ? e->code : 0;
             if (!rc)
-                rc = predict_chunk(m, r, &h, w, want_std, o, e);
+                rc = predict_chunk(m, r, &h, w, want_std, o, om, e);
         } else if (pp_meta_is(h.name)) {
             rc = input_columns(&meta, r, &h, w, seen_x, e);
         } else if (strcmp(h.name, "design") == 0) {
@@ -101,11 +210,31 @@ static int labels_apply(const mdl_model *m, const predict_opts *o, dl_err *e)
     return dl_err_wrap(e, "%s", strcmp(o->checkpoint, "-") ? o->checkpoint : "<stdin>");
 }
 
+/* yhat's width, with --labels too: asked of the model on no rows. */
+static int output_meta(const mdl_model *m, const predict_opts *o, out_meta *om, dl_err *e)
+{
+    dl_tensor no_rows;
+    memset(&no_rows, 0, sizeof no_rows);
+    no_rows.dtype = DL_F32;
+    no_rows.rank = 2;
+    no_rows.shape[1] = mdl_output_dim(m);
+    if (o->labels && mdl_labels(m, &no_rows, o->threshold, e))
+        return e->code;
+    om->cols = no_rows.shape[1];
+    int rc = yhat_names(m, om, o->labels, e) || (o->labels && yhat_classes(m, om, e));
+    return rc ? dl_err_wrap(e, "%s", strcmp(o->checkpoint, "-") ? o->checkpoint : "<stdin>")
+              : 0;
+}
+
 int predict_run(st_reader *r, st_writer *w, const predict_opts *o, dl_err *e)
 {
     mdl_model *m = NULL;
+    out_meta om;
+    memset(&om, 0, sizeof om);
     int rc = mdl_load(&m, o->checkpoint, e) || labels_apply(m, o, e) ||
-             predict_stream(m, r, w, mdl_has_std(m) && !o->no_std, o, e) ? e->code : 0;
+             output_meta(m, o, &om, e) ||
+             predict_stream(m, r, w, mdl_has_std(m) && !o->no_std, o, &om, e) ? e->code : 0;
+    meta_free(&om);
     mdl_free(m);
     return rc ? e->code : 0;
 }

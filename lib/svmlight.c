@@ -79,7 +79,7 @@ static int feature(sparse *sp, const tx_in *in, uint64_t line, const char *p, co
     if (idx == 0 && o->zero_based == 0)
         return bad_token(in, line, p, end, "has index 0, but --one-based counts from 1", e);
     if (o->features && idx + (o->zero_based == 1) > o->features)
-        return bad_token(in, line, p, end, "has an index beyond --features", e);
+        return bad_token(in, line, p, end, "has an index above --features", e);
     if (*prev && idx + 1 <= *prev)
         return bad_token(in, line, p, end, "has an index not above the previous one", e);
     double v;

@@ -112,7 +112,7 @@ max_rel() {
     run mpi 2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" "$TMP/f2.dlt"
     [ "$status" -eq 1 ]
     [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
-    [[ $output == *"dl-train: rank 1: $TMP/f2.dlt: record 16 ('y'): payload checksum mismatch"* ]]
+    [[ $output == *"dl-train: rank 1: $TMP/f2.dlt: record 18 ('y'): payload checksum mismatch"* ]]
     [ ! -e "$TMP/x.ckpt" ]
 }
 

@@ -80,10 +80,10 @@ setup() {
     cmp "$TMP/lf.dlt" "$TMP/big.dlt"
     cat "$TMP/big.csv" | dl-tensor import -t 1 | cmp - "$TMP/lf.dlt"
     # errors count CR-ended lines
-    printf 'a,b\r1,x\r' > "$TMP/bad.csv"
+    printf 'a,b\r1,2\r3,x\r' > "$TMP/bad.csv"
     run dl-tensor import "$TMP/bad.csv"
     [ "$status" -eq 1 ]
-    [[ $output == *"line 2, column 2 ('b'): 'x' is not a number" ]]
+    [[ $output == *"line 3, column 2 ('b'): 'x' is not a number"* ]]
     printf '1 1:2\r0 2:3\r' > "$TMP/cr.svm"
     [ "$(dl-tensor import "$TMP/cr.svm" | dl-tensor export - | tr '\n' ' ')" = "2,0,1 0,3,0 " ]
 }

@@ -189,3 +189,26 @@ npy_of() {
     dl-tensor shuffle --seed 3 "$TMP/s.dlt" | dl-tensor export --header > "$TMP/out.csv"
     [ "$(head -1 "$TMP/out.csv")" = "a,b" ]
 }
+
+@test "tables: dl-predict --labels prints the class names of a string target; yhat is named after y" {
+    printf 'a,b,species\n0.1,0.2,setosa\n0.3,0.1,virginica\n0.5,0.9,versicolor\n0.7,0.3,versicolor\n' > "$TMP/c.csv"
+    dl-tensor import --target species "$TMP/c.csv" > "$TMP/c.dlt"
+    printf 'model:\n  layers:\n    - {units: 8, activation: relu}\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 2, batch_size: 2}\n' > "$TMP/ce.yaml"
+    dl-train "$TMP/ce.yaml" -q < "$TMP/c.dlt" > "$TMP/ce.ckpt"
+    run dl-tensor info "$TMP/ce.ckpt"
+    [[ $output == *"y.categories"* && $output == *"y.names"* && $output == *"x.names"* ]]
+    dl-predict --labels "$TMP/ce.ckpt" < "$TMP/c.dlt" > "$TMP/p.dlt"
+    run dl-tensor export --header --name yhat "$TMP/p.dlt"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "species" ]
+    [ "${#lines[@]}" -eq 5 ]
+    for l in "${lines[@]:1}"; do [[ $l =~ ^(setosa|versicolor|virginica)$ ]]; done
+    # probabilities: a column per class, named NAME=CLASS
+    dl-predict "$TMP/ce.ckpt" < "$TMP/c.dlt" | dl-tensor export --header --name yhat > "$TMP/prob.csv"
+    [ "$(head -1 "$TMP/prob.csv")" = "species=setosa,species=versicolor,species=virginica" ]
+    # without names in the data, nothing is made up
+    printf '0.1,0.2,0\n0.3,0.1,2\n' | dl-tensor import -t 1 > "$TMP/n.dlt"
+    dl-train "$TMP/ce.yaml" -q < "$TMP/n.dlt" > "$TMP/n.ckpt"
+    dl-predict --labels "$TMP/n.ckpt" < "$TMP/n.dlt" | dl-tensor export --header --name yhat > "$TMP/n.csv"
+    [ "$(head -1 "$TMP/n.csv")" = "yhat0" ]
+}

@@ -194,3 +194,14 @@ put("log_ragged.tsv", "epoch\ttrain_loss\n1\t0.5\t9\t9\n2\n")
 
 put("svm_bomb.svm", "1 16777216:1\n")
 put("svm_bomb_rows.svm", "1 1:1\n" * 50 + "1 9000000:1\n")
+
+# ------------------------ column metadata (colmeta.h) ------------------------
+put("meta_names_count.dlt", text("x.names", "a\n") + data)
+put("meta_categories_unsorted.dlt", text("x.categories", "0\tb\ta\n") + data)
+put("meta_categories_beyond.dlt", text("x.categories", "5\ta\n") + data)
+put("meta_code_range.dlt", text("x.categories", "0\thi\tlo\n") + tensor("x", "f64", 2, [0.0, 1.0, 7.0, 1.0]))
+put("meta_names_differ.dlt", text("x.names", "a\nb\n") + data + text("x.names", "a\nc\n"))
+put("meta_names_binary.dlt", record("x.names", "f64", [2], struct.pack("<2d", 1, 2)) + data)
+put("meta_after_rows.dlt", data + text("x.names", "a\nb\n"))
+put("strings_mixed.csv", "a,b\n1,x\n2,3\n")
+put("weight_negative.csv", "a,w\n1,1\n2,-1\n")

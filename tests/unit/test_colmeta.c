@@ -161,10 +161,10 @@ static void test_categories_faults(void)
     static const struct {
         const char *text, *msg;
     } bad[] = {
-        {"0\tb\ta\n", "'y.categories': line 1: level 'a' comes after 'b' (levels are sorted by "
-                      "bytes, each once)"},
-        {"0\ta\ta\n", "'y.categories': line 1: level 'a' repeats 'a' (levels are sorted by "
-                      "bytes, each once)"},
+        {"0\tb\ta\n", "'y.categories': line 1: level 'a' is listed after 'b' (levels are "
+                      "sorted by bytes, each once)"},
+        {"0\ta\ta\n", "'y.categories': line 1: level 'a' is listed twice (levels are sorted "
+                      "by bytes, each once)"},
         {"0\ta\t\n", "'y.categories': line 1: level 2 is empty"},
         {"0\n", "'y.categories': line 1: column 1 has no levels"},
         {"2\ta\n", "'y.categories': line 1: column index 2, but the tensor has 2 columns"},
