@@ -185,7 +185,8 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
                      ? dl_fail(e, DL_EDATA, "%s: record %llu: a design record after raw x",
                                st_reader_label(r), (unsigned long long)h.index)
                      : input_design(m, r, &h, e);
-        } else if (strcmp(h.name, "yhat") == 0 || strcmp(h.name, "ystd") == 0) {
+        } else if (strcmp(h.name, "yhat") == 0 || strcmp(h.name, "ystd") == 0 ||
+                   strcmp(h.name, "yhat.names") == 0 || strcmp(h.name, "yhat.categories") == 0) {
             rc = dl_fail(e, DL_EDATA, "%s: record %llu: the input already has '%s'",
                          st_reader_label(r), (unsigned long long)h.index, h.name);
         } else {

@@ -180,7 +180,8 @@ design_x() {
     run dl-tensor info "$TMP/c.ckpt"
     [[ $output == *"y.names"* ]]
     # without names, the coefficients are numbered only
-    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" | dl-lstsq -v -o "$TMP/p.ckpt" 2> "$TMP/log"
+    tail -n +2 "$DL_TEST_ROOT/data/particle.csv" | dl-tensor import -t 1 |
+        dl-lstsq -v -o "$TMP/p.ckpt" 2> "$TMP/log"
     grep -q '^dl-lstsq: coefficient 1: ' "$TMP/log"
 }
 

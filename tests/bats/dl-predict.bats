@@ -76,7 +76,7 @@ cubic() {
     dl-tensor import --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
     run dl-predict "$TMP/cubic.ckpt" "$TMP/nan.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == *"record 1 ('x'): row 2, column 1: missing value (impute with dl-design --impute)" ]]
+    [[ $output == *"record 1 ('x'): row 2, column 1 ('t'): missing value (impute with dl-design --impute)" ]]
     run dl-predict "$TMP/t.dlt" "$TMP/t.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"not a checkpoint"* ]]
@@ -96,7 +96,8 @@ cubic() {
     cat "$TMP/p.dlt" "$TMP/pred.dlt" > "$TMP/both.dlt"
     run dl-predict "$TMP/cubic.ckpt" "$TMP/both.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == *"record 3: the input already has 'yhat'"* ]]
+    # p.dlt: x.names, y.names, x, y; then the predictions, named first
+    [[ $output == *"record 5: the input already has 'yhat.names'"* ]]
 }
 
 @test "concatenated outputs of one design: dl-lstsq and dl-predict accept the repeated record" {
