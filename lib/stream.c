@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "stream.h"
 
+#include "colmeta.h"
 #include "crc32c.h"
 #include "outfile.h"
 #include "tty.h"
@@ -708,7 +709,8 @@ int st_write_data(st_writer *w, const char *name, int dtype, int rank,
         return dl_err_wrap(e, "%s", w->label);
     if (!(w->flags & ST_ZLIB))
         return write_raw(w, &h, data, e);
-    if (rank == 0)
+    /* column metadata is one record, never chunks (colmeta.h) */
+    if (rank == 0 || cm_is_meta_name(name))
         return write_deflated(w, &h, data, e);
     return write_chunked(w, &h, data, e);
 }

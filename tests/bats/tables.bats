@@ -212,3 +212,14 @@ npy_of() {
     dl-predict --labels "$TMP/n.ckpt" < "$TMP/n.dlt" | dl-tensor export --header --name yhat > "$TMP/n.csv"
     [ "$(head -1 "$TMP/n.csv")" = "yhat0" ]
 }
+
+@test "tables: metadata larger than a deflated chunk stays one record under --zlib" {
+    # 300000 distinct strings: x.categories is over 4 MiB
+    awk 'BEGIN { print "id,v"; for (i = 0; i < 300000; i++) printf "level-%07d,%d\n", i, i % 7 }' > "$TMP/ids.csv"
+    dl-tensor import --zlib "$TMP/ids.csv" > "$TMP/z.dlt"
+    run dl-tensor info "$TMP/z.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"x.categories u8   [4200002]"*"1 record"* ]]
+    dl-tensor export "$TMP/z.dlt" | sed -n '300000p' > "$TMP/last"
+    [ "$(cat "$TMP/last")" = "level-0299999,0" ]
+}
