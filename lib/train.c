@@ -1124,6 +1124,9 @@ static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const c
     bf_free(d);
     if (rc)
         return dl_err_wrap(e, "%s: applying the training data's design", label);
+    /* the raw columns' names no longer describe x */
+    dl_set_remove(val, "x" CM_NAMES_SUFFIX);
+    dl_set_remove(val, "x" CM_CATEGORIES_SUFFIX);
     return dl_set_put(val, &phi, e);
 }
 
