@@ -1,10 +1,12 @@
 /* textio.h - converting text and array files to and from the tensor stream.
  *
  * Import reads CSV/TSV, NumPy .npy and svmlight files and writes the rows as
- * `x` (first columns) and `y` (last --targets columns) records, or as one
- * record of a given name, in chunks of bounded size so that input of any
- * length needs bounded memory.  Export writes a stream's x and y (or one
- * named record) back as CSV/TSV with round-trip precision, or as .npy.
+ * `x` (first columns) and `y` (last --targets columns, or the columns named
+ * by --target) records, or as one record of a given name, in chunks of
+ * bounded size so that input of any length needs bounded memory; a table's
+ * column names, string levels and weights go to the records of colmeta.h.
+ * Export writes a stream's x and y (or one named record) back as CSV/TSV
+ * with round-trip precision and level names, as svmlight, or as .npy.
  *
  * The pieces the format readers share are here too: a buffered input
  * (tx_in) and the chunking row sink (tx_sink).  Format specifics live in
