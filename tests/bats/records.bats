@@ -16,7 +16,8 @@ load fails
     dl-train -q -s training.epochs=2 "$SPEC" < "$TMP/fish.dlt" > "$TMP/m.ckpt"
     dl-predict "$TMP/m.ckpt" < "$TMP/fish.dlt" > "$TMP/p.dlt"
     dl-tensor export --name y,yhat --header "$TMP/p.dlt" > "$TMP/both.csv"
-    [ "$(head -n 1 "$TMP/both.csv")" = "y0,yhat0" ]
+    # both named after the target column of fish2d.csv (y.names, yhat.names)
+    [ "$(head -n 1 "$TMP/both.csv")" = "type,type" ]
     cmp <(tail -n +2 "$TMP/both.csv") <(paste -d, <(dl-tensor export --name y "$TMP/p.dlt") \
                                                   <(dl-tensor export --name yhat "$TMP/p.dlt"))
     [ "$(wc -l < "$TMP/both.csv")" -eq 501 ]
@@ -63,7 +64,7 @@ load fails
         dl-tensor import --format text "$TMP/model.txt"
     : > "$TMP/empty.txt"
     fails 1 "empty.txt: no text" dl-tensor import --format text --name model "$TMP/empty.txt"
-    fails 2 "export: --format is csv, tsv or npy" dl-tensor export --format text "$TMP/m.ckpt"
+    fails 2 "export: --format is csv, tsv, npy or svmlight" dl-tensor export --format text "$TMP/m.ckpt"
     # text, then numbers under the same name: refused, not written as bytes
     dl-tensor import --name model --rank 1 <(printf '1\n2\n') -o "$TMP/num.dlt"
     cat "$TMP/model.dlt" "$TMP/num.dlt" > "$TMP/both.dlt"
