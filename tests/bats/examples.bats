@@ -213,6 +213,28 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     fi
 }
 
+@test "lesson tables: a CSV with strings and holes to an evaluated model, names carried through" {
+    run make -s -C "$EX/tables" BIN="$BIN" OUT="$T/tables"
+    [ "$status" -eq 0 ]
+    local table=$T/tables/metrics.tsv r2
+    [ "$(rows "$table")" -eq 2 ]
+    # Both models explain a good part of the variance on the held-out rows.
+    for m in ridge network; do
+        r2=$(awk -F '\t' -v m=$m 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "r2") c = i }
+                                  $1 == m { print $c }' "$table")
+        awk -v r="$r2" 'BEGIN { exit !(r > 0.3 && r < 0.7) }'
+    done
+    grep -q "impute median, one-hot 2 columns" "$T/tables/design.txt"
+    grep -q "coefficient 3 (sex=female): " "$T/tables/ridge.txt"
+    grep -q "(bp_class=normal): " "$T/tables/ridge.txt"
+    # A level the training rows never had stops dl-predict, naming it.
+    sed 's/,low,/,very low,/' "$DL_TEST_ROOT/data/diabetes_mixed.csv" > "$T/new.csv"
+    dl-tensor import --target progression --missing "NA," "$T/new.csv" > "$T/new.dlt"
+    run dl-predict "$T/tables/ridge.ckpt" "$T/new.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"column 11 ('bp_class'): level 'very low' was not in the training data"* ]]
+}
+
 @test "tsv-select and tsv-sort: named columns, repeated headers dropped, unknown names refused" {
     printf 'a\tb\n1\t3\na\tb\n2\t0.5\n' > "$T/t.tsv"
     run "$EX/bin/tsv-select" b a < "$T/t.tsv"

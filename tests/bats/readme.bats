@@ -67,3 +67,12 @@ sh_block() {
     [ "$status" -eq 1 ]
     [ -z "$output" ]
 }
+
+@test "README: the real-table block runs from CSV to metrics" {
+    block=$(sh_block "dl-design --impute median")
+    [ -n "$block" ]
+    cd "$T"
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ]
+    [[ $output == *"r2 "* ]]
+}
