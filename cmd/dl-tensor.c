@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "dataset.h"
+#include "outfile.h"
 #include "stream.h"
 #include "textio.h"
 
@@ -456,8 +457,8 @@ static int cmd_split(args *a, dl_err *e)
 {
     if (a->nfiles != 3)
         return dl_fail(e, DL_EUSAGE, "split: needs IN OUT1 OUT2");
-    if (strcmp(a->files[1], a->files[2]) == 0)
-        return dl_fail(e, DL_EUSAGE, "split: OUT1 and OUT2 must differ");
+    if (dl_outfile_same(a->files[1], a->files[2]))
+        return dl_fail(e, DL_EUSAGE, "split: OUT1 and OUT2 name the same file");
     a->split.seed = a->seed;
     if (ds_split_check(&a->split, e))
         return e->code;

@@ -85,6 +85,19 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
 }
 
 /* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
+/* -o, --log and --diagnostics are committed as one output: each its own file. */
+static int distinct_outputs(const args *a, dl_err *e)
+{
+    const char *path[] = {a->output, a->log, a->diag};
+    const char *option[] = {"-o", "--log", "--diagnostics"};
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++)
+            if (path[i] && path[j] && dl_outfile_same(path[i], path[j]))
+                return dl_fail(e, DL_EUSAGE, "%s and %s name the same file", option[i],
+                               option[j]);
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, args *a, dl_err *e)
 {
     static const struct option longs[] = {
@@ -115,7 +128,7 @@ static int parse_args(int argc, char **argv, args *a, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "SPEC and DATA cannot both be standard input");
     if (a->resume && a->init_from)
         return dl_fail(e, DL_EUSAGE, "--resume and --init-from exclude each other");
-    return 0;
+    return distinct_outputs(a, e);
 }
 
 static int print_config(const dl_spec *s, dl_err *e)

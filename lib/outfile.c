@@ -97,6 +97,31 @@ static int open_temporary(dl_outfile *o, const char *path, const struct stat *ol
     return 0;
 }
 
+/* The directory of path ("." for a bare name); 0 when it does not fit. */
+static int dir_of(const char *path, char *dir, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    int n = slash ? snprintf(dir, len, "%.*s", slash == path ? 1 : (int)(slash - path), path)
+                  : snprintf(dir, len, ".");
+    return n >= 0 && (size_t)n < len;
+}
+
+int dl_outfile_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && !S_ISREG(sa.st_mode))
+        return 0;
+    const char *base_a = strrchr(a, '/'), *base_b = strrchr(b, '/');
+    if (strcmp(base_a ? base_a + 1 : a, base_b ? base_b + 1 : b) != 0)
+        return 0;
+    char dir_a[PATH_MAX], dir_b[PATH_MAX];
+    if (!dir_of(a, dir_a, sizeof dir_a) || !dir_of(b, dir_b, sizeof dir_b))
+        return strcmp(a, b) == 0;
+    if (stat(dir_a, &sa) != 0 || stat(dir_b, &sb) != 0)
+        return strcmp(dir_a, dir_b) == 0;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e)
 {
     struct stat st;

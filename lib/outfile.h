@@ -27,6 +27,11 @@ typedef struct dl_outfile {
     char *final; /* the target when path is a temporary, else NULL */
 } dl_outfile;
 
+/* Whether paths a and b name one directory entry that a commit would
+ * replace (./x and x, d/../d/x and d/x): two outputs of one command there
+ * would leave only the last.  A device or FIFO, written in place, is never
+ * such an entry. */
+int dl_outfile_same(const char *a, const char *b);
 /* Opens path for writing by the rule above. */
 int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e);
 /* After the caller closed the fd: moves the temporary into place. */

@@ -168,6 +168,28 @@ no_temporaries() {
     [[ $(head -n 1 "$TMP/diag.tsv") == epoch*layer* ]]
 }
 
+@test "two outputs of one command naming one file are a usage error, before any work" {
+    echo precious > "$TMP/c.ckpt"
+    for log in "$TMP/c.ckpt" "$TMP/./c.ckpt"; do
+        run dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" --log "$log"
+        [ "$status" -eq 2 ]
+        [[ $output == *"-o and --log name the same file"* ]]
+    done
+    run dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" --log "$TMP/l.tsv" \
+        --diagnostics "$TMP/../${TMP##*/}/l.tsv"
+    [ "$status" -eq 2 ]
+    [[ $output == *"--log and --diagnostics name the same file"* ]]
+    [ "$(cat "$TMP/c.ckpt")" = precious ]
+    [ ! -e "$TMP/l.tsv" ]
+    run dl-tensor split --fraction 0.5 "$TMP/d.dlt" "$TMP/a.dlt" "$TMP/./a.dlt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"OUT1 and OUT2 name the same file"* ]]
+    [ ! -e "$TMP/a.dlt" ]
+    no_temporaries "$TMP"
+    # a device written in place may take several outputs
+    dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o /dev/null --log /dev/null --diagnostics /dev/null
+}
+
 @test "-o through a descriptor alias (/proc/self/fd/1, /dev/fd/1) writes the redirected file in place" {
     # (not /dev/stdout itself: a regression would replace the system's link)
     ln -s /proc/self/fd/1 "$TMP/alias"
