@@ -20,7 +20,8 @@ teardown() {
     return 0
 }
 
-# until SECONDS COMMAND...: polls COMMAND every 0.1 s, for SECONDS at most.
+# until SECONDS COMMAND...: polls COMMAND every 0.1 s, for SECONDS at most: a
+# bound for a hang only, far beyond what a loaded machine needs.
 until_true() {
     local limit=$1 i
     shift
@@ -55,9 +56,9 @@ interrupt() {
     shift 2
     "$@" -o "$TMP/$out" < "$TMP/in" 2> "$TMP/err" &
     pid=$!
-    until_true 30 has_temporary "$out"
+    until_true 300 has_temporary "$out"
     kill -s "$sig" "$pid"
-    until_true 30 gone "$pid"
+    until_true 300 gone "$pid"
     wait "$pid" || status=$?
     [ "$status" -eq 6 ] || { echo "$* after SIG$sig: status $status"; cat "$TMP/err"; return 1; }
     [ "$(cat "$TMP/err")" = "$(basename "$1"): interrupted by SIG$sig" ] || { cat "$TMP/err"; return 1; }
@@ -83,9 +84,9 @@ interrupt() {
     local status=0
     dl-tensor import -t 1 -o "$TMP/x.dlt" < "$TMP/in" 2> "$TMP/err" &
     pid=$!
-    until_true 30 catches_term "$pid"
+    until_true 300 catches_term "$pid"
     kill -TERM "$pid"
-    until_true 30 gone "$pid"
+    until_true 300 gone "$pid"
     wait "$pid" || status=$?
     [ "$status" -eq 6 ]
     [ "$(cat "$TMP/err")" = "dl-tensor: interrupted by SIGTERM" ]
@@ -102,12 +103,12 @@ interrupt() {
     dl-train -s training.epochs=100000000 "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" \
         2> "$TMP/progress" &
     pid=$!
-    until_true 60 blocked_writing "$pid"
+    until_true 300 blocked_writing "$pid"
     kill -TERM "$pid"
-    until_true 30 no_pending_term "$pid"
+    until_true 300 no_pending_term "$pid"
     gone "$pid" && { echo "the first signal ended it"; return 1; }
     kill -TERM "$pid"
-    until_true 30 gone "$pid"
+    until_true 300 gone "$pid"
     wait "$pid" || status=$?
     exec 8>&-
     [ "$status" -eq 6 ]
@@ -158,8 +159,8 @@ interrupt() {
 @test "signals: a SIGHUP ignored at start stays ignored (nohup)" {
     (trap '' HUP; exec 7>&-; exec dl-tensor import -t 1 -o "$TMP/out.dlt" < "$TMP/in") 2> "$TMP/err" &
     pid=$!
-    until_true 30 has_temporary out.dlt
-    until_true 30 catches_term "$pid"
+    until_true 300 has_temporary out.dlt
+    until_true 300 catches_term "$pid"
     local ign
     ign=$(awk '/^SigIgn/ { print $2 }' "/proc/$pid/status")
     (( (0x$ign >> 0) & 1 ))   # SIGHUP (1) is still ignored
