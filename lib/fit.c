@@ -354,17 +354,19 @@ static int solver_opts(const fit_opts *o, const dl_tensor *design, uint64_t xcol
     return 0;
 }
 
-/* After the solve: the posterior when asked, the checkpoint, the report. */
+/* After the solve: the posterior when asked, the checkpoint (with the
+ * column metadata records of meta that are present), the report (names:
+ * x's column names, or NULL). */
 static int conclude(const fit_opts *o, const ls_opts *ls, long bias, int weighted, ls_stats *s,
-                    ls_result *r, const dl_tensor *design, const xy_input *in, st_writer *w,
-                    dl_err *e)
+                    ls_result *r, const dl_tensor *design, const dl_tensor *meta,
+                    const cm_names *names, st_writer *w, dl_err *e)
 {
     if ((ls->posterior && ls_posterior(s, ls, r, e)) || lm_write(w, ls, r, design, e))
         return e->code;
-    for (int i = 0; in && i < FIT_META; i++)
-        if (in->meta[i].data && st_write(w, &in->meta[i], e))
+    for (int i = 0; i < FIT_META; i++)
+        if (meta[i].data && st_write(w, &meta[i], e))
             return e->code;
-    report(o, ls, bias, weighted, r, in && in->xnames.count ? &in->xnames : NULL);
+    report(o, ls, bias, weighted, r, names);
     return 0;
 }
 
@@ -400,12 +402,14 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     if (!rc)
         rc = solver_opts(o, &in.design, in.qr.p, st_reader_label(rd), &ls, &bias, e);
     if (!rc && o->partial)
-        rc = ls_qr_stats(&in.qr, &in.stats, e) || partial_write(w, &in.stats, &in.design, e)
+        rc = ls_qr_stats(&in.qr, &in.stats, e) ||
+                     partial_write(w, &in.stats, &in.design, in.meta, FIT_META, e)
                  ? e->code
                  : 0;
     else if (!rc)
         rc = (solve_rows(&in, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             conclude(o, &ls, bias, in.weighted, &in.stats, &r, &in.design, &in, w, e)
+             conclude(o, &ls, bias, in.weighted, &in.stats, &r, &in.design, in.meta,
+                      in.xnames.count ? &in.xnames : NULL, w, e)
                  ? e->code
                  : 0;
     ls_result_free(&r);
@@ -413,10 +417,26 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     return rc ? e->code : 0;
 }
 
+/* The partials' column metadata, as conclude takes it: meta[i] views the
+ * set's record fit_meta[i] (or is empty); names parsed from x.names. */
+static int partial_meta(dl_tensor_set *set, uint64_t cols, dl_tensor meta[FIT_META],
+                        cm_names *names, dl_err *e)
+{
+    for (int i = 0; i < FIT_META; i++) {
+        const dl_tensor *t = dl_set_find(set, fit_meta[i]);
+        memset(&meta[i], 0, sizeof meta[i]);
+        if (t)
+            meta[i] = *t; /* a view: the set owns the data */
+    }
+    return meta[0].data && cm_names_parse(names, &meta[0], cols, e) ? e->code : 0;
+}
+
 /* Concatenated partials: their summed statistics are solved. */
 static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
 {
-    dl_tensor design;
+    dl_tensor design, meta[FIT_META];
+    dl_tensor_set sets;
+    cm_names names;
     ls_stats s;
     ls_result r;
     ls_opts ls;
@@ -424,12 +444,19 @@ static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     memset(&design, 0, sizeof design);
     memset(&s, 0, sizeof s);
     memset(&r, 0, sizeof r);
-    int rc = partial_read(rd, &s, &design, e) ||
+    dl_set_init(&sets);
+    cm_names_init(&names);
+    int rc = partial_read(rd, &s, &design, &sets, e) ||
+             (partial_meta(&sets, s.p, meta, &names, e) &&
+              dl_err_wrap(e, "%s", st_reader_label(rd))) ||
              solver_opts(o, &design, s.p, st_reader_label(rd), &ls, &bias, e) ||
              (ls_solve_stats(&s, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             conclude(o, &ls, bias, s.wsum != (double)s.n, &s, &r, &design, NULL, w, e)
+             conclude(o, &ls, bias, s.wsum != (double)s.n, &s, &r, &design, meta,
+                      names.count ? &names : NULL, w, e)
                  ? e->code
                  : 0;
+    cm_names_free(&names);
+    dl_set_free(&sets);
     dl_tensor_free(&design);
     ls_stats_free(&s);
     ls_result_free(&r);

@@ -4,9 +4,19 @@
 #include <string.h>
 
 #include "basis.h"
+#include "colmeta.h"
 #include "kvtext.h"
 
-int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e)
+static int write_meta(st_writer *w, const dl_tensor *meta, size_t n_meta, dl_err *e)
+{
+    for (size_t i = 0; i < n_meta; i++)
+        if (meta[i].data && st_write(w, &meta[i], e))
+            return e->code;
+    return 0;
+}
+
+int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, const dl_tensor *meta,
+                  size_t n_meta, dl_err *e)
 {
     char text[256];
     int64_t rows = (int64_t)s->n;
@@ -17,7 +27,7 @@ int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e)
              s->p, s->k, (unsigned long long)s->n);
     uint64_t len = strlen(text);
     int rc = st_write_data(w, "model", DL_U8, 1, &len, text, e) ||
-             (design->data && st_write(w, design, e)) ||
+             (design->data && st_write(w, design, e)) || write_meta(w, meta, n_meta, e) ||
              st_write_data(w, "xtx", DL_F64, 2, pp, s->xtx, e) ||
              st_write_data(w, "xty", DL_F64, 2, pk, s->xty, e) ||
              st_write_data(w, "yty", DL_F64, 1, k1, s->yty, e) ||
@@ -39,6 +49,7 @@ typedef struct partial_sums {
     size_t seen[ST_COUNT];
     size_t partials;
     dl_tensor *design; /* the caller's */
+    dl_tensor_set *meta; /* the caller's */
 } partial_sums;
 
 static int add_stat(partial_sums *ps, int which, dl_tensor *t, dl_err *e)
@@ -88,6 +99,8 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
             return dl_fail(e, DL_EDATA, "the partials were made with different designs");
         return 0;
     }
+    if (cm_is_meta_name(t->name))
+        return dl_set_add(ps->meta, t, e);
     for (int i = 0; i < ST_COUNT; i++)
         if (strcmp(t->name, stat_names[i]) == 0)
             return add_stat(ps, i, t, e);
@@ -138,11 +151,13 @@ static int read_partials(st_reader *rd, partial_sums *ps, dl_err *e)
     return rc;
 }
 
-int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_err *e)
+int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_tensor_set *meta,
+                 dl_err *e)
 {
     partial_sums ps;
     memset(&ps, 0, sizeof ps);
     ps.design = design;
+    ps.meta = meta;
     int rc = read_partials(r, &ps, e) ||
              (st_reader_records(r) == 0 && st_fail_empty(st_reader_label(r), e)) ||
              (stats_from_sums(&ps, s, e) && dl_err_wrap(e, "%s", st_reader_label(r))) ? e->code : 0;

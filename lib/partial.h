@@ -2,7 +2,9 @@
  * (dl-lstsq --partial and --combine).
  *
  * A partial is a `model` record (kind: lstsq-partial) followed by the
- * input's `design` record, if any, and the statistics of its rows: xtx
+ * input's `design` record, if any, its column metadata (x.names, y.names,
+ * y.categories: what the combined checkpoint keeps), and the statistics of
+ * its rows: xtx
  * [p x p], xty [p x k], yty [k], ysum [k] (f64), rows [1] (i64) and wsum
  * [1] (f64, the sum of the row weights; optional on reading, rows when
  * absent); with weights, the statistics are weighted (lib/lstsq.h).  Sums
@@ -15,14 +17,19 @@
 #include "lstsq.h"
 #include "stream.h"
 
-/* Writes s (symmetrized here) as a partial; design may be empty. */
-int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, dl_err *e);
+/* Writes s (symmetrized here) as a partial; design may be empty, and so
+ * may any of the n_meta column metadata records. */
+int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, const dl_tensor *meta,
+                  size_t n_meta, dl_err *e);
 
 /* Reads concatenated partials from r and sums them into s (initialized
  * here); design receives their design record (all must agree), or stays
- * empty.  Every partial must have every statistic once, with agreeing
- * shapes and finite values; other records are ignored.  The caller frees
- * s and design, also after an error. */
-int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_err *e);
+ * empty; meta (initialized by the caller) their column metadata records,
+ * one copy of each (a repeat must be the same bytes: dl_set_add).  Every
+ * partial must have every statistic once, with agreeing shapes and finite
+ * values; other records are ignored.  The caller frees s, design and meta,
+ * also after an error. */
+int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_tensor_set *meta,
+                 dl_err *e);
 
 #endif

@@ -90,6 +90,27 @@ fit_w() {
     dl-tensor import -t 1 "$FIX/test.csv" | dl-predict "$TMP/big.ckpt" > /dev/null
 }
 
+@test "--partial and --combine keep the column names and class names a one-pass fit keeps" {
+    printf 'speed,depth,kind\n1,2,a\n2,1,b\n3,5,a\n4,3,b\n5,8,a\n6,2,b\n7,7,a\n' > "$TMP/t.csv"
+    dl-tensor import --target kind "$TMP/t.csv" | dl-design --poly 2 -q > "$TMP/d.dlt"
+    dl-lstsq -q < "$TMP/d.dlt" > "$TMP/one.ckpt"
+    dl-tensor import --target kind "$TMP/t.csv" | dl-tensor split --fraction 0.5 - "$TMP/p1.dlt" "$TMP/p2.dlt"
+    for p in p1 p2; do
+        dl-design --poly 2 -q < "$TMP/$p.dlt" | dl-lstsq --partial > "$TMP/$p.part"
+    done
+    cat "$TMP/p1.part" "$TMP/p2.part" | dl-lstsq --combine -q > "$TMP/two.ckpt"
+    for r in x.names y.names y.categories; do
+        [ -n "$(dl-tensor export --name $r "$TMP/one.ckpt")" ]
+        diff <(dl-tensor export --name $r "$TMP/one.ckpt") <(dl-tensor export --name $r "$TMP/two.ckpt")
+    done
+    # partials whose classes differ are not one data set
+    printf 'speed,depth,kind\n1,2,a\n2,1,c\n3,5,a\n' | dl-tensor import --target kind |
+        dl-design --poly 2 -q | dl-lstsq --partial > "$TMP/other.part"
+    run bash -c "cat '$TMP/p1.part' '$TMP/other.part' | dl-lstsq --combine"
+    [ "$status" -eq 1 ]
+    [[ $output == *"'y.categories' differs"* ]]
+}
+
 @test "--combine refuses partials made with different designs" {
     dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 -q | dl-lstsq --partial > "$TMP/a.part"
     dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 --standardize -q | dl-lstsq --partial > "$TMP/b.part"

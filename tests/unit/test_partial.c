@@ -24,11 +24,16 @@ static void test_partials_sum_to_all_rows(void)
     memcpy(design.data, "bias\n", 5);
     st_writer *w;
     CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
-    CHECK(partial_write(w, &a, &design, &e) == 0 && partial_write(w, &b, &design, &e) == 0);
+    CHECK(partial_write(w, &a, &design, NULL, 0, &e) == 0 &&
+          partial_write(w, &b, &design, NULL, 0, &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
     st_reader *r;
     CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
-    CHECK(partial_read(r, &sum, &got, &e) == 0);
+    dl_tensor_set meta;
+    dl_set_init(&meta);
+    CHECK(partial_read(r, &sum, &got, &meta, &e) == 0);
+    CHECK(meta.count == 0);
+    dl_set_free(&meta);
     st_reader_close(r);
     ls_stats_symmetrize(&all);
     CHECK(sum.n == N && sum.p == P && sum.k == K);
@@ -60,13 +65,16 @@ static void test_partials_must_be_complete(void)
     stats_of(&a, x, y, 0, N);
     st_writer *w;
     CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
-    CHECK(partial_write(w, &a, &none, &e) == 0);
+    CHECK(partial_write(w, &a, &none, NULL, 0, &e) == 0);
     uint64_t len = 20;
     CHECK(st_write_data(w, "model", DL_U8, 1, &len, "kind: lstsq-partial\n", &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
     st_reader *r;
     CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
-    CHECK(partial_read(r, &sum, &got, &e) == DL_EDATA);
+    dl_tensor_set meta;
+    dl_set_init(&meta);
+    CHECK(partial_read(r, &sum, &got, &meta, &e) == DL_EDATA);
+    dl_set_free(&meta);
     char want[256];
     snprintf(want, sizeof want, "%s: 2 partials but 1 'xtx' records", tmp_path("p.dlt"));
     CHECK_STR(e.msg, want);
