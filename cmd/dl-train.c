@@ -233,6 +233,7 @@ static int train(const args *a, run *r, dl_err *e)
         .resume = a->resume ? &r->resume : NULL,
         .init_from = a->init_from ? &r->init_from : NULL,
         .ckpt_label = stdin_label(a->resume ? a->resume : a->init_from),
+        .version = DL_VERSION,
         .group = &r->group,
         .data_share = r->group.size > 1 ? &r->data_share : NULL,
         .val_share = r->group.size > 1 && val_path ? &r->val_share : NULL,

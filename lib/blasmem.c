@@ -96,3 +96,5 @@ int dl_blas_reserve(long threads, dl_err *e)
     free(a);
     return 0;
 }
+
+int dl_blas_threads(void) { return openblas_get_num_threads(); }

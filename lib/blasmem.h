@@ -21,4 +21,7 @@
  * then be stuck, so the caller must end with _exit, not exit (cli_abandon). */
 int dl_blas_reserve(long threads, dl_err *e);
 
+/* The threads BLAS runs with now (what a run records beside its results). */
+int dl_blas_threads(void);
+
 #endif

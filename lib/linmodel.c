@@ -27,9 +27,10 @@ int lm_write(st_writer *w, const ls_opts *o, const ls_result *r, const dl_tensor
     char text[1024];
     snprintf(text, sizeof text,
              "kind: linear\nsolver: %s\ncolumns: %zu\noutputs: %zu\nrows: %llu\nrank: %d\n"
-             "ridge: %.17g\nalpha: %.17g\nl1_ratio: %.17g\nposterior: %d\n",
+             "ridge: %.17g\nalpha: %.17g\nl1_ratio: %.17g\nposterior: %d\ncond: %.17g\n"
+             "cond_bound: %d\n",
              solver_name(o), r->p, r->k, (unsigned long long)r->n, r->rank, o->ridge, o->alpha,
-             o->l1_ratio, o->posterior);
+             o->l1_ratio, o->posterior, r->cond, r->cond_bound);
     uint64_t wshape[2] = {r->p, r->k}, cshape[3] = {r->k, r->p, r->p}, kshape[1] = {r->k};
     uint64_t len = strlen(text);
     int rc = st_write_data(w, "model", DL_U8, 1, &len, text, e) ||
@@ -101,6 +102,8 @@ void lm_free(lm_model *m)
 size_t lm_input_dim(const lm_model *m) { return (size_t)m->w.shape[0]; }
 size_t lm_output_dim(const lm_model *m) { return (size_t)m->w.shape[1]; }
 int lm_has_std(const lm_model *m) { return m->w_cov.data != NULL; }
+const double *lm_weights(const lm_model *m) { return m->w.data; }
+const double *lm_covariance(const lm_model *m) { return m->w_cov.data; }
 
 /* ---------------------------- prediction ---------------------------- */
 

@@ -4,7 +4,10 @@
  *
  * A linear checkpoint is a stream (man/dl-lstsq.1):
  *   model   u8 text, "key: value" lines: kind: linear, solver, columns,
- *           outputs, rows, rank, ridge, alpha, l1_ratio, posterior;
+ *           outputs, rows, rank, ridge, alpha, l1_ratio, posterior, cond (the
+ *           condition number of X; inf when singular) and cond_bound (1 when
+ *           cond is only a lower bound, from --combine); checkpoints written
+ *           before cond existed lack the last two;
  *   design  optional, copied from the training data (dl-design);
  *   w       f64 [P x K];
  *   w_cov   f64 [K x P x P] and sigma2 f64 [K], with a posterior only: the
@@ -36,6 +39,10 @@ size_t lm_input_dim(const lm_model *m);  /* P */
 size_t lm_output_dim(const lm_model *m); /* K */
 /* 1 when predictions come with a standard deviation (a posterior). */
 int lm_has_std(const lm_model *m);
+/* w, P x K row-major. */
+const double *lm_weights(const lm_model *m);
+/* The posterior covariance, K x P x P, or NULL without a posterior. */
+const double *lm_covariance(const lm_model *m);
 
 /* yhat = phi w for the n rows of phi (f64, n x P, row-major) into yhat
  * (n x K); with ystd (only when lm_has_std) the predictive standard

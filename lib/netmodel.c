@@ -1,9 +1,14 @@
 /* netmodel.c - networks in checkpoints and prediction (see netmodel.h). */
 #include "netmodel.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "buf.h"
+#include "kvtext.h"
+#include "numtext.h"
 
 struct nm_model {
     dl_spec spec;
@@ -75,6 +80,130 @@ int nm_spec_to_set(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
     }
     free(yaml);
     return rc;
+}
+
+/* ---------------------------- training summary ---------------------------- */
+
+static const char *const STOP_NAMES[] = {"unknown", "completed", "early_stopping", "nan_loss",
+                                         "interrupted"};
+
+const char *nm_stop_name(int stopped)
+{
+    return stopped > 0 && stopped <= NM_STOP_INTERRUPTED ? STOP_NAMES[stopped] : STOP_NAMES[0];
+}
+
+int nm_summary_to_set(const nm_summary *s, dl_tensor_set *ckpt, dl_err *e)
+{
+    char train[NT_BUF], val[NT_BUF];
+    nt_format_f64(s->best_train_loss, train);
+    nt_format_f64(s->best_val_loss, val);
+    dl_str b = {0};
+    dl_str_printf(&b, "epochs: %lld\nbest_epoch: %lld\nbest_train_loss: %s\nbest_val_loss: %s\n"
+                  "stopped: %s\nseed: %lld\nthreads: %lld\nprocesses: %lld\nversion: %s\n",
+                  (long long)s->epochs, (long long)s->best_epoch, train, val,
+                  nm_stop_name(s->stopped), (long long)s->seed, (long long)s->threads,
+                  (long long)s->processes, s->version);
+    char *text;
+    size_t len;
+    if (dl_str_take(&b, &text, &len, e))
+        return e->code;
+    dl_tensor t;
+    uint64_t shape[1] = {len};
+    int rc = dl_tensor_alloc(&t, "training", DL_U8, 1, shape, e);
+    if (!rc) {
+        memcpy(t.data, text, len);
+        rc = dl_set_put(ckpt, &t, e);
+        if (rc)
+            dl_tensor_free(&t);
+    }
+    free(text);
+    return rc;
+}
+
+static void summary_unknown(nm_summary *s)
+{
+    memset(s, 0, sizeof *s);
+    s->epochs = s->best_epoch = s->seed = s->threads = s->processes = -1;
+    s->best_train_loss = s->best_val_loss = NAN;
+    s->stopped = NM_STOP_UNKNOWN;
+}
+
+/* A count of the record, or -1 when absent; a bad value is DL_EDATA. */
+static int summary_count(const char *text, size_t len, const char *key, int64_t *out, dl_err *e)
+{
+    char v[NT_BUF];
+    *out = -1;
+    if (!kv_value(text, len, key, v, sizeof v))
+        return 0;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end || n < -1)
+        return dl_fail(e, DL_EDATA, "record 'training': %s: '%s' is not a count", key, v);
+    *out = n;
+    return 0;
+}
+
+static int summary_loss(const char *text, size_t len, const char *key, double *out, dl_err *e)
+{
+    char v[NT_BUF + 8];
+    *out = NAN;
+    if (kv_value(text, len, key, v, sizeof v) && nt_parse_f64(v, v + strlen(v), out) != NT_OK)
+        return dl_fail(e, DL_EDATA, "record 'training': %s: '%s' is not a number", key, v);
+    return 0;
+}
+
+static int summary_from_record(nm_summary *s, const dl_tensor *rec, dl_err *e)
+{
+    if (rec->dtype != DL_U8 || rec->rank != 1)
+        return dl_fail(e, DL_EDATA, "record 'training': expected u8 text");
+    const char *text = rec->data ? (const char *)rec->data : "";
+    size_t len = (size_t)rec->shape[0];
+    char stop[32];
+    if (summary_count(text, len, "epochs", &s->epochs, e) ||
+        summary_count(text, len, "best_epoch", &s->best_epoch, e) ||
+        summary_loss(text, len, "best_train_loss", &s->best_train_loss, e) ||
+        summary_loss(text, len, "best_val_loss", &s->best_val_loss, e) ||
+        summary_count(text, len, "seed", &s->seed, e) ||
+        summary_count(text, len, "threads", &s->threads, e) ||
+        summary_count(text, len, "processes", &s->processes, e))
+        return e->code;
+    if (kv_value(text, len, "stopped", stop, sizeof stop))
+        for (int i = 1; i <= NM_STOP_INTERRUPTED; i++)
+            if (strcmp(stop, STOP_NAMES[i]) == 0)
+                s->stopped = i;
+    kv_value(text, len, "version", s->version, sizeof s->version);
+    return 0;
+}
+
+/* What a checkpoint from before the `training` record still tells. */
+static void summary_from_state(nm_summary *s, const dl_spec *spec, dl_tensor_set *ckpt)
+{
+    s->seed = (int64_t)spec->seed;
+    const dl_tensor *c = dl_set_find(ckpt, "state.counters");
+    if (c && c->dtype == DL_I64 && c->rank == 1 && c->shape[0] == 4 && c->data) {
+        const int64_t *v = c->data;
+        s->epochs = v[0] >= 0 ? v[0] : -1;
+        s->best_epoch = v[2] >= 0 ? v[2] : -1;
+    }
+    const dl_tensor *b = dl_set_find(ckpt, "state.best_loss");
+    if (b && b->dtype == DL_F64 && b->rank == 1 && b->shape[0] == 1 && b->data) {
+        double loss = *(const double *)b->data;
+        if (spec->validation > 0 || spec->val_file[0])
+            s->best_val_loss = loss;
+        else
+            s->best_train_loss = loss;
+    }
+}
+
+int nm_summary_from_set(nm_summary *s, const dl_spec *spec, dl_tensor_set *ckpt, dl_err *e)
+{
+    summary_unknown(s);
+    const dl_tensor *rec = dl_set_find(ckpt, "training");
+    if (!rec) {
+        summary_from_state(s, spec, ckpt);
+        return 0;
+    }
+    return summary_from_record(s, rec, e);
 }
 
 int nm_net_create(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e)
@@ -202,6 +331,7 @@ void nm_free(nm_model *m)
 
 size_t nm_input_dim(const nm_model *m) { return m->net.n_in; }
 size_t nm_output_dim(const nm_model *m) { return m->net.n_out; }
+const dl_spec *nm_spec(const nm_model *m) { return &m->spec; }
 
 int nm_predict(nm_model *m, const float *x, size_t rows, float *yhat, dl_err *e)
 {

@@ -4,12 +4,15 @@
  * A network checkpoint is a stream (man/dl-train.1 lists every record):
  *   model          u8 text: "kind: network" then the effective spec (dl-spec.5)
  *   design         optional, copied from the training data (dl-design)
+ *   training       u8 text: the training summary (nm_summary below)
  *   layerN.weight  f32 [out x in], layerN.bias f32 [out], N = 1, 2, ...
- *   state.*        the training state dl-train --resume needs (not read here). */
+ *   state.*        the training state dl-train --resume needs (not read here,
+ *                  but for the summary of checkpoints older than `training`). */
 #ifndef DL_NETMODEL_H
 #define DL_NETMODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "nn.h"
@@ -37,6 +40,34 @@ int nm_params_from_set(nn_net *net, dl_tensor_set *ckpt, const char *prefix, dl_
 int nm_params_to_set(const nn_net *net, const float *params, dl_tensor_set *ckpt,
                      const char *prefix, dl_err *e);
 
+/* ---------------------------- training summary ---------------------------- */
+/* How a run ended. */
+enum nm_stop { NM_STOP_UNKNOWN = 0, NM_STOP_COMPLETED, NM_STOP_EARLY, NM_STOP_NAN,
+               NM_STOP_INTERRUPTED };
+
+/* The `training` record: "key: value" lines epochs, best_epoch,
+ * best_train_loss, best_val_loss, stopped, seed, threads, processes,
+ * version.  Unknown values are NaN (losses), -1 (counts) or "" (version). */
+typedef struct nm_summary {
+    int64_t epochs;          /* completed epochs */
+    int64_t best_epoch;      /* the epoch whose weights the checkpoint holds */
+    double best_train_loss;  /* that epoch's losses; val NaN without validation */
+    double best_val_loss;
+    int stopped;             /* enum nm_stop */
+    int64_t seed, threads, processes;
+    char version[32];
+} nm_summary;
+
+/* "completed", "early_stopping", "nan_loss", "interrupted", "unknown". */
+const char *nm_stop_name(int stopped);
+/* Adds the `training` record to ckpt. */
+int nm_summary_to_set(const nm_summary *s, dl_tensor_set *ckpt, dl_err *e);
+/* Reads the `training` record of ckpt.  A checkpoint written before that
+ * record existed gets what its state.counters, state.best_loss and spec
+ * (parsed into spec) still tell: epochs, best epoch, its loss (training or
+ * validation, as the spec held data out) and seed; the rest unknown. */
+int nm_summary_from_set(nm_summary *s, const dl_spec *spec, dl_tensor_set *ckpt, dl_err *e);
+
 /* ------------------------------ prediction ------------------------------ */
 typedef struct nm_model nm_model;
 
@@ -50,6 +81,8 @@ int nm_open(nm_model **m, dl_tensor_set *ckpt, size_t max_batch, dl_err *e);
 void nm_free(nm_model *m);
 size_t nm_input_dim(const nm_model *m);
 size_t nm_output_dim(const nm_model *m);
+/* The network's spec, from the model record. */
+const dl_spec *nm_spec(const nm_model *m);
 /* Output activations for `rows` rows of x (f32, row-major, nm_input_dim
  * columns) into yhat (rows x nm_output_dim): values, or probabilities for
  * sigmoid and softmax outputs. */

@@ -5,11 +5,13 @@
 #include <float.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "basis.h"
+#include "blasmem.h"
 #include "colmeta.h"
 #include "kvtext.h"
 #include "netmodel.h"
@@ -59,6 +61,8 @@ typedef struct trainer {
     uint64_t epoch;         /* completed epochs */
     uint64_t best_epoch, bad_epochs;
     double best_loss;
+    double best_train, best_val; /* the best epoch's losses (NaN: unknown, no validation) */
+    int stopped;            /* enum nm_stop, once the loop ends */
     double grad_norm;       /* of the last batch */
     double *class_w;        /* training.class_weight given: each class's weight */
 } trainer;
@@ -539,9 +543,22 @@ static int put_state(const trainer *t, dl_tensor_set *ckpt, dl_err *e)
     return nm_params_to_set(&t->net, t->snap.params, ckpt, "state.", e);
 }
 
+static int put_summary(const trainer *t, dl_tensor_set *ckpt, dl_err *e)
+{
+    nm_summary s = {
+        .epochs = (int64_t)t->epoch, .best_epoch = (int64_t)t->best_epoch,
+        .best_train_loss = t->best_train, .best_val_loss = t->best_val,
+        .stopped = t->stopped, .seed = (int64_t)t->spec.seed,
+        .threads = dl_blas_threads(), .processes = t->group ? t->group->size : 1,
+    };
+    snprintf(s.version, sizeof s.version, "%s", t->cfg->version ? t->cfg->version : "");
+    return nm_summary_to_set(&s, ckpt, e);
+}
+
 static int write_checkpoint(const trainer *t, dl_tensor_set *ckpt, dl_err *e)
 {
-    if (nm_params_to_set(&t->net, t->best, ckpt, "", e) || put_state(t, ckpt, e))
+    if (put_summary(t, ckpt, e) || nm_params_to_set(&t->net, t->best, ckpt, "", e) ||
+        put_state(t, ckpt, e))
         return dl_err_wrap(e, "writing the checkpoint");
     return 0;
 }
@@ -602,6 +619,11 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
     memcpy(t->best, t->net.params, p * sizeof(float));
     if (nm_params_from_set(&t->net, ckpt, "state.", e))
         return dl_err_wrap(e, "%s: --resume", label);
+    nm_summary before;
+    if (nm_summary_from_set(&before, &saved, ckpt, e))
+        return dl_err_wrap(e, "%s: --resume", label);
+    t->best_train = before.best_train_loss;
+    t->best_val = before.best_val_loss;
     for (int i = 0; i < 4; i++) {
         if (counters[i] < 0)
             return dl_fail(e, DL_EDATA, "%s: --resume: 'state.counters' is negative",
@@ -621,6 +643,7 @@ static int start_weights(trainer *t, dl_err *e)
     const tr_opts *c = t->cfg;
     dl_rng_seed(&t->rng, t->spec.seed ^ SEED_SHUFFLE);
     t->best_loss = INFINITY;
+    t->best_train = t->best_val = NAN;
     if (c->resume)
         return resume_from(t, c->resume, e);
     if (c->init_from) {
@@ -961,6 +984,8 @@ static void end_epoch(trainer *t, double train_loss, double val_loss, double lr,
     int improved = metric < t->best_loss - t->spec.min_delta;
     if (improved) {
         t->best_loss = metric;
+        t->best_train = train_loss;
+        t->best_val = t->val_total ? val_loss : NAN;
         t->best_epoch = t->epoch;
         t->bad_epochs = 0;
         memcpy(t->best, t->net.params, t->net.n_params * sizeof(float));
@@ -1012,6 +1037,7 @@ static int train_loop(trainer *t, dl_err *e)
                 fprintf(c->progress, "early stopping after epoch %llu: no improvement for %llu "
                         "epochs; keeping epoch %llu\n", (unsigned long long)t->epoch,
                         (unsigned long long)t->bad_epochs, (unsigned long long)t->best_epoch);
+            t->stopped = NM_STOP_EARLY;
             break;
         }
     }
@@ -1198,6 +1224,8 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         rc = train_loop(&t, e);
     }
     if (rc == 0 || rc == DL_ENUM || rc == DL_EINTR) {
+        t.stopped = rc == DL_ENUM ? NM_STOP_NAN : rc == DL_EINTR ? NM_STOP_INTERRUPTED
+                    : t.stopped ? t.stopped : NM_STOP_COMPLETED;
         dl_err we;
         dl_err_clear(&we);
         int wrc = nm_spec_to_set(&t.spec, ckpt, &we);

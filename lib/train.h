@@ -16,6 +16,10 @@
  * (PyTorch's weighted cross-entropy convention), the epoch's training and
  * validation losses too.
  *
+ * The checkpoint's `training` record (lib/netmodel.h) sums the run up:
+ * epochs, the best epoch and its losses, why it stopped, seed, BLAS
+ * threads, processes and the tool's version.
+ *
  * Nothing is allocated inside the epoch loop.
  *
  * Data-parallel (c->group of several processes): every process runs the
@@ -53,6 +57,7 @@ typedef struct tr_opts {
     dl_tensor_set *resume;           /* checkpoint to continue exactly, or NULL */
     dl_tensor_set *init_from;        /* checkpoint whose weights start the run, or NULL */
     const char *ckpt_label;          /* names the resume or init_from file in messages */
+    const char *version;             /* the tool's, recorded in the checkpoint's summary */
     /* A data-parallel run (NULL or one process: a plain run).  Each process
      * holds its share of the rows of data (data_share) and val (val_share);
      * they agree at start-up (dd_agree) and sum every step's gradient. */
