@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "dataset.h"
 #include "outfile.h"
+#include "show.h"
 #include "stream.h"
 #include "textio.h"
 
@@ -75,6 +76,10 @@ static void usage(void)
            "        --group COL      rows with equal values in COL stay on one side: COL\n"
            "                         is a 0-based column of x, a name in x.names, or a\n"
            "                         one-column record; --fraction is a share of groups\n"
+           "  show [CKPT]          what a checkpoint holds: a network's spec, layer shapes,\n"
+           "                       parameter counts and training summary; a linear model's\n"
+           "                       design, rank, condition number and named coefficients\n"
+           "        --format F       text or json (default text)\n"
            "\n"
            "Options of every command that writes a stream:\n"
            "  -o, --output FILE    write FILE atomically (default: standard output)\n"
@@ -99,6 +104,7 @@ typedef struct args {
     const char *cmd, *output;
     tx_import_opts imp;
     tx_export_opts exp;
+    const char *format;       /* the text of --format, read by each command */
     int zlib, seen_header;
     const char *name;       /* --name as given: one name, or for export NAME,NAME,... */
     char *names_text;       /* export: --name cut at commas into names */
@@ -166,6 +172,10 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
             return dl_fail(e, DL_EUSAGE, "--dtype: '%s' is not f32 or f64", v);
         return 0;
     case OPT_FORMAT:
+        a->format = v;
+        if (a->cmd && strcmp(a->cmd, "show") == 0)
+            return shw_format_parse(v) < 0
+                       ? dl_fail(e, DL_EUSAGE, "--format: '%s' is not text or json", v) : 0;
         a->imp.format = a->exp.format = tx_format_parse(v);
         if (a->imp.format < 0)
             return dl_fail(e, DL_EUSAGE, "--format: '%s' is not csv, tsv, npy, svmlight or "
@@ -490,6 +500,15 @@ static int cmd_split(args *a, dl_err *e)
     return rc;
 }
 
+static int cmd_show(args *a, dl_err *e)
+{
+    if (at_most_files(a, 1, e))
+        return e->code;
+    if (a->zlib || a->output)
+        return dl_fail(e, DL_EUSAGE, "show prints text on standard output: no -o or --zlib");
+    return shw_show(input(a), a->format ? shw_format_parse(a->format) : SHW_TEXT, e);
+}
+
 static int run(args *a, dl_err *e)
 {
     const char *c = a->cmd;
@@ -505,8 +524,10 @@ static int run(args *a, dl_err *e)
         return cmd_rows(a, 1, e);
     if (strcmp(c, "split") == 0)
         return cmd_split(a, e);
-    return dl_fail(e, DL_EUSAGE, "unknown command '%s' (import, export, info, head, shuffle, split)",
-                   c);
+    if (strcmp(c, "show") == 0)
+        return cmd_show(a, e);
+    return dl_fail(e, DL_EUSAGE, "unknown command '%s' (import, export, info, head, shuffle, split, "
+                   "show)", c);
 }
 
 int main(int argc, char **argv)
@@ -524,7 +545,7 @@ int main(int argc, char **argv)
         return 0; /* --help or --version */
     if (!rc && !has_cmd)
         rc = dl_fail(&e, DL_EUSAGE,
-                     "a command is needed (import, export, info, head, shuffle, split)");
+                     "a command is needed (import, export, info, head, shuffle, split, show)");
     if (!rc)
         rc = run(&a, &e);
     free(a.names_text);

@@ -186,6 +186,9 @@ size_t mdl_output_dim(const mdl_model *m) { return m->outputs; }
 int mdl_has_std(const mdl_model *m) { return m->lin && lm_has_std(m->lin); }
 
 int mdl_design_upstream(const mdl_model *m) { return m->design_upstream; }
+const lm_model *mdl_linear(const mdl_model *m) { return m->lin; }
+const nm_model *mdl_network(const mdl_model *m) { return m->net; }
+const bf_design *mdl_design(const mdl_model *m) { return m->design; }
 
 int mdl_bind_input(mdl_model *m, const pp_columns *c, dl_err *e)
 {

@@ -69,4 +69,14 @@ const dl_tensor *mdl_target_categories(const mdl_model *m);
  * are DL_EUSAGE. */
 int mdl_labels(const mdl_model *m, dl_tensor *yhat, double threshold, dl_err *e);
 
+/* The parts of an opened checkpoint, for describing it (lib/show): the
+ * linear or network core (NULL for the other kind) and the design (NULL
+ * without one). */
+struct lm_model;
+struct nm_model;
+struct bf_design;
+const struct lm_model *mdl_linear(const mdl_model *m);
+const struct nm_model *mdl_network(const mdl_model *m);
+const struct bf_design *mdl_design(const mdl_model *m);
+
 #endif

@@ -1,0 +1,480 @@
+/* show.c - checkpoints described as text or JSON (see show.h). */
+#include "show.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basis.h"
+#include "buf.h"
+#include "kvtext.h"
+#include "linmodel.h"
+#include "model.h"
+#include "netmodel.h"
+#include "numtext.h"
+#include "spec.h"
+#include "stream.h"
+
+int shw_format_parse(const char *name)
+{
+    if (strcmp(name, "text") == 0)
+        return SHW_TEXT;
+    if (strcmp(name, "json") == 0)
+        return SHW_JSON;
+    return -1;
+}
+
+/* ------------------------------ writing ------------------------------ */
+
+typedef struct writer {
+    dl_str *b;
+    int json;
+} writer;
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void json_string(dl_str *b, const char *s, size_t len)
+{
+    dl_str_printf(b, "\"");
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            dl_str_printf(b, "\\%c", c);
+        else if (c == '\n')
+            dl_str_printf(b, "\\n");
+        else if (c < 0x20 || c == 0x7f)
+            dl_str_printf(b, "\\u%04x", c);
+        else
+            dl_str_printf(b, "%c", c);
+    }
+    dl_str_printf(b, "\"");
+}
+
+/* A number: shortest round-trip text; NaN and Inf are null in JSON and
+ * "unknown" in text when unknown_if_nan. */
+static void number(const writer *w, double v, int unknown_if_nan)
+{
+    char buf[NT_BUF];
+    if (w->json && !isfinite(v))
+        dl_str_printf(w->b, "null");
+    else if (!w->json && isnan(v) && unknown_if_nan)
+        dl_str_printf(w->b, "unknown");
+    else {
+        nt_format_f64(v, buf);
+        dl_str_printf(w->b, "%s", buf);
+    }
+}
+
+/* A number in a text table's column, right-aligned. */
+static void cell(const writer *w, double v)
+{
+    char buf[NT_BUF];
+    nt_format_f64(v, buf);
+    dl_str_printf(w->b, "  %24s", buf);
+}
+
+/* A count, -1 meaning unknown. */
+static void count(const writer *w, long long v)
+{
+    if (v < 0)
+        dl_str_printf(w->b, "%s", w->json ? "null" : "unknown");
+    else
+        dl_str_printf(w->b, "%lld", v);
+}
+
+static void text(const writer *w, const char *s)
+{
+    if (w->json)
+        json_string(w->b, s, strlen(s));
+    else
+        dl_str_printf(w->b, "%s", s);
+}
+
+/* `"key": ` or `key: `, with the separator before every key but the first
+ * of an object (first: 1 for the first). */
+static void key(const writer *w, const char *indent, const char *k, int first)
+{
+    if (w->json)
+        dl_str_printf(w->b, "%s\"%s\": ", first ? "" : ", ", k);
+    else
+        dl_str_printf(w->b, "%s%s: ", indent, k);
+}
+
+static void end_line(const writer *w)
+{
+    if (!w->json)
+        dl_str_printf(w->b, "\n");
+}
+
+/* --------------------------- column names --------------------------- */
+
+/* The names of a `T.names` record: one a line, as many as the columns. */
+typedef struct names {
+    char *text;          /* a NUL-terminated copy, cut at each '\n' */
+    const char **items;  /* NULL when the record is absent */
+    size_t count;
+} names;
+
+static void names_free(names *n)
+{
+    free(n->text);
+    free(n->items);
+    memset(n, 0, sizeof *n);
+}
+
+static int names_read(names *n, dl_tensor_set *ckpt, const char *record, size_t want, dl_err *e)
+{
+    memset(n, 0, sizeof *n);
+    const dl_tensor *t = dl_set_find(ckpt, record);
+    if (!t)
+        return 0;
+    size_t len = t->rank == 1 ? (size_t)t->shape[0] : 0;
+    if (t->dtype != DL_U8 || t->rank != 1 || len == 0 || ((const char *)t->data)[len - 1] != '\n')
+        return dl_fail(e, DL_EDATA, "record '%s': expected u8 text, one name a line", record);
+    n->text = malloc(len + 1);
+    n->items = calloc(want ? want : 1, sizeof *n->items);
+    if (!n->text || !n->items) {
+        names_free(n);
+        return dl_fail(e, DL_ENOMEM, "out of memory for the names");
+    }
+    memcpy(n->text, t->data, len);
+    n->text[len] = '\0';
+    size_t lines = 0;
+    for (char *s = n->text; *s; lines++) {
+        char *nl = strchr(s, '\n');
+        if (!nl)
+            break;
+        *nl = '\0';
+        if (lines < want)
+            n->items[lines] = s;
+        s = nl + 1;
+    }
+    if (lines != want || memchr(t->data, '\0', len)) {
+        names_free(n);
+        return dl_fail(e, DL_EDATA, "record '%s': %zu name%s for %zu column%s", record, lines,
+                       dl_plural(lines), want, dl_plural(want));
+    }
+    n->count = want;
+    return 0;
+}
+
+/* ------------------------------ design ------------------------------ */
+
+static void design(const writer *w, const mdl_model *m)
+{
+    const bf_design *d = mdl_design(m);
+    char desc[256];
+    key(w, "", "design", 0);
+    if (d) {
+        bf_describe(d, desc, sizeof desc);
+        text(w, desc);
+    } else {
+        dl_str_printf(w->b, "%s", w->json ? "null" : "none (the model takes x as it is)");
+    }
+    end_line(w);
+}
+
+/* ------------------------------ network ------------------------------ */
+
+static const char *activation(const nn_layer_spec *l) { return nn_activ_name(l->activ); }
+
+static void layer_table(const writer *w, const dl_spec *s)
+{
+    uint64_t in = s->input, total = 0;
+    if (w->json)
+        dl_str_printf(w->b, ", \"layers\": [");
+    else
+        dl_str_printf(w->b, "layers:\n  %5s  %-14s %-8s %-12s %12s\n", "layer", "weight", "bias",
+                      "activation", "parameters");
+    for (size_t l = 0; l < s->n_layers; l++) {
+        uint64_t out = s->layers[l].units, params = out * in + out;
+        char shape[48], bias[24];
+        snprintf(shape, sizeof shape, "[%llu, %llu]", (unsigned long long)out,
+                 (unsigned long long)in);
+        snprintf(bias, sizeof bias, "[%llu]", (unsigned long long)out);
+        if (w->json)
+            dl_str_printf(w->b, "%s{\"layer\": %zu, \"units\": %llu, \"activation\": \"%s\", "
+                          "\"weight\": [%llu, %llu], \"bias\": [%llu], \"parameters\": %llu}",
+                          l ? ", " : "", l + 1, (unsigned long long)out, activation(&s->layers[l]),
+                          (unsigned long long)out, (unsigned long long)in,
+                          (unsigned long long)out, (unsigned long long)params);
+        else
+            dl_str_printf(w->b, "  %5zu  %-14s %-8s %-12s %12llu\n", l + 1, shape, bias,
+                          activation(&s->layers[l]), (unsigned long long)params);
+        total += params;
+        in = out;
+    }
+    if (w->json)
+        dl_str_printf(w->b, "], \"parameters\": %llu", (unsigned long long)total);
+    else
+        dl_str_printf(w->b, "  %5s  %-14s %-8s %-12s %12llu\n", "total", "", "", "",
+                      (unsigned long long)total);
+}
+
+static void training(const writer *w, const nm_summary *t)
+{
+    const char *in = "  ";
+    if (w->json)
+        dl_str_printf(w->b, ", \"training\": {");
+    else
+        dl_str_printf(w->b, "training:\n");
+    key(w, in, "epochs", 1), count(w, t->epochs), end_line(w);
+    key(w, in, "best_epoch", 0), count(w, t->best_epoch), end_line(w);
+    key(w, in, "best_train_loss", 0), number(w, t->best_train_loss, 1), end_line(w);
+    key(w, in, "best_val_loss", 0);
+    if (!w->json && isnan(t->best_val_loss) && t->stopped != NM_STOP_UNKNOWN)
+        dl_str_printf(w->b, "none (no validation data)");
+    else
+        number(w, t->best_val_loss, 1);
+    end_line(w);
+    key(w, in, "stopped", 0);
+    if (w->json && t->stopped == NM_STOP_UNKNOWN)
+        dl_str_printf(w->b, "null");
+    else
+        text(w, nm_stop_name(t->stopped));
+    end_line(w);
+    key(w, in, "seed", 0), count(w, t->seed), end_line(w);
+    key(w, in, "threads", 0), count(w, t->threads), end_line(w);
+    key(w, in, "processes", 0), count(w, t->processes), end_line(w);
+    key(w, in, "version", 0);
+    if (t->version[0])
+        text(w, t->version);
+    else
+        dl_str_printf(w->b, "%s", w->json ? "null" : "unknown");
+    end_line(w);
+    if (w->json)
+        dl_str_printf(w->b, "}");
+}
+
+static int describe_network(const writer *w, const mdl_model *m, dl_tensor_set *ckpt, dl_err *e)
+{
+    const dl_spec *s = nm_spec(mdl_network(m));
+    nm_summary sum;
+    char *yaml;
+    size_t len;
+    if (nm_summary_from_set(&sum, s, ckpt, e) || spec_format(s, &yaml, &len, e))
+        return e->code;
+    key(w, "", "kind", 1), text(w, "network"), end_line(w);
+    key(w, "", "input", 0), dl_str_printf(w->b, "%llu", (unsigned long long)s->input), end_line(w);
+    design(w, m);
+    layer_table(w, s);
+    training(w, &sum);
+    if (w->json) {
+        dl_str_printf(w->b, ", \"spec\": ");
+        json_string(w->b, yaml, len);
+    } else {
+        /* the spec as a YAML block: every line indented */
+        dl_str_printf(w->b, "spec: |\n");
+        for (char *line = yaml; *line;) {
+            char *nl = strchr(line, '\n');
+            size_t n = nl ? (size_t)(nl - line) : strlen(line);
+            dl_str_printf(w->b, "  %.*s\n", (int)n, line);
+            line += n + (nl != NULL);
+        }
+    }
+    free(yaml);
+    return 0;
+}
+
+/* ------------------------------ linear ------------------------------ */
+
+/* A value of the linear model record, "" when absent. */
+static const char *record_value(const dl_tensor *rec, const char *k, char *buf, size_t size)
+{
+    if (!kv_value(rec->data, (size_t)rec->shape[0], k, buf, size))
+        buf[0] = '\0';
+    return buf;
+}
+
+/* A number of the record as a double (NaN when absent or not a number). */
+static double record_number(const dl_tensor *rec, const char *k)
+{
+    char v[NT_BUF + 8];
+    double d;
+    record_value(rec, k, v, sizeof v);
+    return *v && nt_parse_f64(v, v + strlen(v), &d) == NT_OK ? d : NAN;
+}
+
+static void record_count(const writer *w, const dl_tensor *rec, const char *k)
+{
+    double d = record_number(rec, k);
+    count(w, isfinite(d) && d >= 0 && d < 9e18 ? (long long)d : -1);
+}
+
+/* "w(NAME)" or "sd(NAME)" for output j, NAME from y.names or y0, y1... */
+static void output_label(const writer *w, const names *ynames, size_t j, const char *what)
+{
+    char label[300];
+    if (ynames->items)
+        snprintf(label, sizeof label, "%s(%s)", what, ynames->items[j]);
+    else
+        snprintf(label, sizeof label, "%s(y%zu)", what, j);
+    dl_str_printf(w->b, "  %24s", label);
+}
+
+static void coefficients(const writer *w, const lm_model *l, const names *xnames,
+                         const names *ynames)
+{
+    size_t p = lm_input_dim(l), k = lm_output_dim(l);
+    const double *wt = lm_weights(l), *cov = lm_covariance(l);
+    if (w->json) {
+        dl_str_printf(w->b, ", \"coefficients\": [");
+        for (size_t i = 0; i < p; i++) {
+            dl_str_printf(w->b, "%s{\"index\": %zu, \"name\": ", i ? ", " : "", i);
+            if (xnames->items)
+                json_string(w->b, xnames->items[i], strlen(xnames->items[i]));
+            else
+                dl_str_printf(w->b, "null");
+            dl_str_printf(w->b, ", \"w\": [");
+            for (size_t j = 0; j < k; j++) {
+                dl_str_printf(w->b, "%s", j ? ", " : "");
+                number(w, wt[i * k + j], 0);
+            }
+            dl_str_printf(w->b, "], \"sd\": ");
+            for (size_t j = 0; cov && j < k; j++) {
+                dl_str_printf(w->b, "%s", j ? ", " : "[");
+                number(w, sqrt(cov[(j * p + i) * p + i]), 0);
+            }
+            dl_str_printf(w->b, "%s}", cov ? "]" : "null");
+        }
+        dl_str_printf(w->b, "]");
+        return;
+    }
+    dl_str_printf(w->b, "coefficients:\n  %5s", "index");
+    if (xnames->items)
+        dl_str_printf(w->b, "  %-16s", "name");
+    for (size_t j = 0; j < k; j++) {
+        output_label(w, ynames, j, "w");
+        if (cov)
+            output_label(w, ynames, j, "sd");
+    }
+    dl_str_printf(w->b, "\n");
+    for (size_t i = 0; i < p; i++) {
+        dl_str_printf(w->b, "  %5zu", i);
+        if (xnames->items)
+            dl_str_printf(w->b, "  %-16s", xnames->items[i]);
+        for (size_t j = 0; j < k; j++) {
+            cell(w, wt[i * k + j]);
+            if (cov)
+                cell(w, sqrt(cov[(j * p + i) * p + i]));
+        }
+        dl_str_printf(w->b, "\n");
+    }
+}
+
+static void noise_variance(const writer *w, const dl_tensor *sigma2)
+{
+    key(w, "", "noise_variance", 0);
+    if (!sigma2) {
+        dl_str_printf(w->b, "%s", w->json ? "null" : "none (no posterior)");
+    } else {
+        dl_str_printf(w->b, "%s", w->json ? "[" : "");
+        for (uint64_t j = 0; j < sigma2->shape[0]; j++) {
+            dl_str_printf(w->b, "%s", j ? w->json ? ", " : " " : "");
+            number(w, ((const double *)sigma2->data)[j], 0);
+        }
+        dl_str_printf(w->b, "%s", w->json ? "]" : "");
+    }
+    end_line(w);
+}
+
+static int describe_linear(const writer *w, const mdl_model *m, const dl_tensor *rec,
+                           const dl_tensor *sigma2, dl_tensor_set *ckpt, dl_err *e)
+{
+    const lm_model *l = mdl_linear(m);
+    size_t p = lm_input_dim(l), k = lm_output_dim(l);
+    char v[64];
+    double cols = record_number(rec, "columns"), outs = record_number(rec, "outputs");
+    if ((!isnan(cols) && cols != (double)p) || (!isnan(outs) && outs != (double)k))
+        return dl_fail(e, DL_EDATA, "checkpoint: the model record says %s columns and %s "
+                       "outputs, w is [%zu, %zu]", record_value(rec, "columns", v, 32),
+                       record_value(rec, "outputs", v + 32, 32), p, k);
+    names xnames, ynames;
+    if (names_read(&xnames, ckpt, "x.names", p, e))
+        return e->code;
+    if (names_read(&ynames, ckpt, "y.names", k, e)) {
+        names_free(&xnames);
+        return e->code;
+    }
+    key(w, "", "kind", 1), text(w, "linear"), end_line(w);
+    key(w, "", "solver", 0), text(w, record_value(rec, "solver", v, sizeof v)), end_line(w);
+    key(w, "", "rows", 0), record_count(w, rec, "rows"), end_line(w);
+    key(w, "", "columns", 0), count(w, (long long)p), end_line(w);
+    key(w, "", "outputs", 0), count(w, (long long)k), end_line(w);
+    key(w, "", "rank", 0), record_count(w, rec, "rank"), end_line(w);
+    double cond = record_number(rec, "cond");
+    int bound = record_number(rec, "cond_bound") == 1;
+    key(w, "", "condition_number", 0);
+    if (!w->json && bound)
+        dl_str_printf(w->b, ">");
+    number(w, cond, 1);
+    end_line(w);
+    if (w->json)
+        dl_str_printf(w->b, ", \"condition_number_is_bound\": %s", bound ? "true" : "false");
+    key(w, "", "ridge", 0), number(w, record_number(rec, "ridge"), 1), end_line(w);
+    key(w, "", "alpha", 0), number(w, record_number(rec, "alpha"), 1), end_line(w);
+    key(w, "", "l1_ratio", 0), number(w, record_number(rec, "l1_ratio"), 1), end_line(w);
+    key(w, "", "posterior", 0);
+    dl_str_printf(w->b, "%s", lm_has_std(l) ? w->json ? "true" : "yes" : w->json ? "false" : "no");
+    end_line(w);
+    noise_variance(w, lm_has_std(l) ? sigma2 : NULL);
+    design(w, m);
+    coefficients(w, l, &xnames, &ynames);
+    names_free(&xnames);
+    names_free(&ynames);
+    return 0;
+}
+
+/* ------------------------------ the checkpoint ------------------------------ */
+
+int shw_describe(dl_tensor_set *ckpt, int format, char **out, size_t *len, dl_err *e)
+{
+    *out = NULL;
+    *len = 0;
+    dl_tensor rec = {0}, sigma2 = {0};
+    mdl_model *m = NULL;
+    dl_str b = {0};
+    writer w = {&b, format == SHW_JSON};
+    /* the texts the description quotes, kept beside what mdl_open moves out */
+    const dl_tensor *found = dl_set_find(ckpt, "model");
+    int rc = found ? dl_tensor_copy(&rec, found, e) : 0;
+    found = dl_set_find(ckpt, "sigma2");
+    if (!rc && found)
+        rc = dl_tensor_copy(&sigma2, found, e) || dl_tensor_convert(&sigma2, DL_F64, e)
+                 ? e->code : 0;
+    if (!rc)
+        rc = mdl_open(&m, ckpt, e);
+    if (!rc) {
+        dl_str_printf(&b, "%s", w.json ? "{" : "");
+        rc = mdl_kind(m) == MDL_NETWORK
+                 ? describe_network(&w, m, ckpt, e)
+                 : describe_linear(&w, m, &rec, sigma2.data ? &sigma2 : NULL, ckpt, e);
+        dl_str_printf(&b, "%s", w.json ? "}\n" : "");
+    }
+    if (!rc)
+        rc = dl_str_take(&b, out, len, e);
+    dl_str_free(&b);
+    mdl_free(m);
+    dl_tensor_free(&rec);
+    dl_tensor_free(&sigma2);
+    return rc;
+}
+
+int shw_show(const char *path, int format, dl_err *e)
+{
+    const char *label = path && strcmp(path, "-") ? path : "<stdin>";
+    dl_tensor_set set;
+    dl_set_init(&set);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = st_read_set(path, &set, e);
+    if (!rc && set.count == 0)
+        rc = st_fail_empty(label, e);
+    if (!rc && shw_describe(&set, format, &text, &len, e))
+        rc = dl_err_wrap(e, "%s", label);
+    if (!rc && fwrite(text, 1, len, stdout) != len)
+        rc = dl_fail_errno(e, "standard output");
+    free(text);
+    dl_set_free(&set);
+    return rc;
+}

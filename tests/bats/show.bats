@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# dl-tensor show: a network's layers, parameter counts and training summary
+# (as dl-train recorded them), a linear model's rank, condition number and
+# coefficients (as dl-lstsq reported and stored them), JSON for scripts, and
+# broken or truncated checkpoints refused with one line.  The JSON's
+# grammar is checked by tests/unit/test_show.c.
+
+setup() {
+    TMP=$BATS_TEST_TMPDIR
+    EX=$DL_TEST_ROOT/examples
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish2d.csv" -o "$TMP/f2.dlt"
+}
+
+# field NAME FILE: the value of "  NAME: value" in a text description.
+field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
+
+@test "show: a network's layers, parameters and training summary, as dl-train ran it" {
+    dl-train -q -j 1 -s training.epochs=7 -s training.seed=3 "$EX/fish2d.yaml" "$TMP/f2.dlt" \
+        --log "$TMP/log.tsv" -o "$TMP/n.ckpt"
+    run dl-tensor show "$TMP/n.ckpt"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" > "$TMP/show.txt"
+    [ "${lines[0]}" = "kind: network" ]
+    # 2-16-16-1: (2*16+16) + (16*16+16) + (16+1) = 337
+    grep -Eq '^ +1 +\[16, 2\] +\[16\] +tanh +48$' "$TMP/show.txt"
+    grep -Eq '^ +3 +\[1, 16\] +\[1\] +sigmoid +17$' "$TMP/show.txt"
+    grep -Eq '^ +total +337$' "$TMP/show.txt"
+    [ "$(field epochs "$TMP/show.txt")" = 7 ]
+    [ "$(field stopped "$TMP/show.txt")" = completed ]
+    [ "$(field seed "$TMP/show.txt")" = 3 ]
+    [ "$(field threads "$TMP/show.txt")" = 1 ]
+    [ "$(field processes "$TMP/show.txt")" = 1 ]
+    [ "$(field version "$TMP/show.txt")" = "$(dl-tensor --version | awk '{ print $NF }')" ]
+    # the best epoch is the log's row marked best last, with its losses
+    local best
+    best=$(awk -F '\t' 'NR > 1 && $6 == 1 { e = $1; t = $2; v = $3 } END { print e, t, v }' "$TMP/log.tsv")
+    read -r e t v <<<"$best"
+    [ "$(field best_epoch "$TMP/show.txt")" = "$e" ]
+    awk -v a="$(field best_train_loss "$TMP/show.txt")" -v b="$t" 'BEGIN { exit !(a - b < 1e-8 && b - a < 1e-8) }'
+    awk -v a="$(field best_val_loss "$TMP/show.txt")" -v b="$v" 'BEGIN { exit !(a - b < 1e-8 && b - a < 1e-8) }'
+    # the spec block is the effective spec: dl-train reads it back
+    sed -n '/^spec: |$/,$p' "$TMP/show.txt" | tail -n +2 | sed 's/^  //' > "$TMP/spec.yaml"
+    diff "$TMP/spec.yaml" <(dl-train --print-config -s model.input=2 -s training.epochs=7 \
+                            -s training.seed=3 "$EX/fish2d.yaml")
+}
+
+@test "show: early stopping, no validation data, and the JSON form" {
+    dl-train -q -s training.epochs=500 -s training.validation=0 \
+        -s training.early_stopping.patience=2 -s optimizer.lr=0.5 "$EX/fish2d.yaml" "$TMP/f2.dlt" -o "$TMP/n.ckpt"
+    dl-tensor show "$TMP/n.ckpt" > "$TMP/show.txt"
+    [ "$(field stopped "$TMP/show.txt")" = early_stopping ]
+    [ "$(field best_val_loss "$TMP/show.txt")" = "none (no validation data)" ]
+    [ "$(field epochs "$TMP/show.txt")" -lt 500 ]
+    run dl-tensor show --format json "$TMP/n.ckpt"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ $output == '{"kind": "network", "input": 2, "design": null, "layers": [{"layer": 1, '* ]]
+    [[ $output == *'"parameters": 337, "training": {"epochs": '* ]]
+    [[ $output == *'"best_val_loss": null, "stopped": "early_stopping", '* ]]
+    [[ $output == *'"spec": "model:\n  input: 2\n'*'"}' ]]
+    # the same checkpoint from standard input
+    dl-tensor show --format json < "$TMP/n.ckpt" | cmp - <(printf '%s\n' "$output")
+}
+
+@test "show: a resumed run's summary is the uninterrupted run's" {
+    dl-train -q -j 1 -s training.epochs=6 "$EX/fish2d.yaml" "$TMP/f2.dlt" -o "$TMP/full.ckpt"
+    dl-train -q -j 1 -s training.epochs=2 "$EX/fish2d.yaml" "$TMP/f2.dlt" -o "$TMP/part.ckpt"
+    dl-train -q -j 1 -s training.epochs=6 --resume "$TMP/part.ckpt" "$EX/fish2d.yaml" "$TMP/f2.dlt" \
+        -o "$TMP/resumed.ckpt"
+    diff <(dl-tensor show "$TMP/full.ckpt") <(dl-tensor show "$TMP/resumed.ckpt")
+}
+
+@test "show: a linear model's rank, condition number and coefficients, as dl-lstsq found them" {
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" |
+        dl-design -q --standardize --poly 3 > "$TMP/d.dlt"
+    dl-lstsq --ridge 0.1 --posterior "$TMP/d.dlt" -o "$TMP/l.ckpt" 2> "$TMP/report"
+    run dl-tensor show "$TMP/l.ckpt"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" > "$TMP/show.txt"
+    [ "$(field kind "$TMP/show.txt")" = linear ]
+    [ "$(field solver "$TMP/show.txt")" = ridge ]
+    [ "$(field rows "$TMP/show.txt")" = 300 ]
+    [ "$(field rank "$TMP/show.txt")" = 4 ]
+    [ "$(field posterior "$TMP/show.txt")" = yes ]
+    [ "$(field design "$TMP/show.txt")" = "standardized inputs; bias + poly 3: 4 columns from 1 input" ]
+    # the condition number dl-lstsq reported (to its 3 digits)
+    local reported
+    reported=$(sed -n 's/.*condition number ~\([0-9.e+]*\).*/\1/p' "$TMP/report")
+    awk -v a="$(field condition_number "$TMP/show.txt")" -v b="$reported" \
+        'BEGIN { exit !(sprintf("%.3g", a) == sprintf("%.3g", b)) }'
+    # the coefficients are w, index by index, with sd = sqrt(diag w_cov)
+    diff <(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR > 2 { printf "%.15g\n", $2 }') \
+         <(dl-tensor export --name w "$TMP/l.ckpt" | awk '{ printf "%.15g\n", $1 }')
+    diff <(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR > 2 { printf "%.12g\n", $3 * $3 }') \
+         <(dl-tensor export --name w_cov "$TMP/l.ckpt" | tr ',' '\n' | awk 'NR % 5 == 1 { printf "%.12g\n", $1 }')
+    [ "$(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR == 2 { print $1, $2, $3 }')" = "index w(y0) sd(y0)" ]
+    run dl-tensor show --format json "$TMP/l.ckpt"
+    [[ $output == '{"kind": "linear", "solver": "ridge", "rows": 300, "columns": 4, "outputs": 1, "rank": 4, "condition_number": '* ]]
+    [[ $output == *'"posterior": true, "noise_variance": ['* ]]
+    [[ $output == *'{"index": 3, "name": null, "w": ['* ]]
+}
+
+@test "show: without a posterior, sd and the noise variance are absent" {
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" | dl-design -q --poly 2 |
+        dl-lstsq -q -o "$TMP/l.ckpt"
+    dl-tensor show "$TMP/l.ckpt" > "$TMP/show.txt"
+    [ "$(field solver "$TMP/show.txt")" = svd ]
+    [ "$(field noise_variance "$TMP/show.txt")" = "none (no posterior)" ]
+    [ "$(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR == 2 { print NF }')" -eq 2 ]
+    [ "$(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | wc -l)" -eq 5 ]
+}
+
+@test "show: broken, partial and non-checkpoint inputs are refused in one line" {
+    dl-train -q -s training.epochs=2 "$EX/fish2d.yaml" "$TMP/f2.dlt" -o "$TMP/n.ckpt"
+    # cut inside the last record
+    head -c "$(( $(wc -c < "$TMP/n.ckpt") - 20 ))" "$TMP/n.ckpt" > "$TMP/cut.ckpt"
+    run dl-tensor show "$TMP/cut.ckpt"
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ $output == "dl-tensor: $TMP/cut.ckpt"* ]]
+    # data, not a checkpoint
+    run dl-tensor show "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $TMP/f2.dlt: not a checkpoint: no 'model' record" ]
+    # a checkpoint missing its parameters from layer2.weight on: the records
+    # before it, each 28 + 8 rank + name bytes of header plus its payload
+    # (dl-stream(5))
+    local bytes
+    bytes=$(dl-tensor info "$TMP/n.ckpt" | awk '$1 ~ /^[0-9]+$/ {
+        if ($2 == "layer2.weight") { print total; exit }
+        shape = ""; for (i = 4; i < NF - 2; i++) shape = shape $i
+        total += 28 + 8 * (gsub(/,/, ",", shape) + 1) + length($2) + $(NF - 1) }')
+    head -c "$bytes" "$TMP/n.ckpt" > "$TMP/part.ckpt"
+    dl-tensor info "$TMP/part.ckpt" > /dev/null
+    run dl-tensor show "$TMP/part.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $TMP/part.ckpt: checkpoint: 'layer2.weight' is missing, the model record says [16, 16]" ]
+    run bash -c "dl-tensor show < /dev/null"
+    [ "$status" -eq 1 ]
+    [[ $output == *"the input is empty"* ]]
+    printf 'not a stream at all\n' > "$TMP/junk"
+    run dl-tensor show "$TMP/junk"
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    run dl-tensor show "$TMP/missing.ckpt"
+    [ "$status" -eq 3 ]
+}
+
+@test "show: usage errors" {
+    run dl-tensor show --format csv "$TMP/f2.dlt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"--format: 'csv' is not text or json"* ]]
+    run dl-tensor show -o "$TMP/x" "$TMP/f2.dlt"
+    [ "$status" -eq 2 ]
+    run dl-tensor show a b
+    [ "$status" -eq 2 ]
+    [[ $output == *"unexpected argument 'b'"* ]]
+    run dl-tensor --help
+    [[ $output == *"show [CKPT]"* ]]
+}
