@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # examples/: the Slurm array script's per-task logic run here with
 # SLURM_ARRAY_TASK_ID set (and its SIGTERM/resume path), a tiny sweep and its
-# collected table, incremental re-runs, and two lessons end to end.  Every
+# collected table, incremental re-runs, and lessons end to end.  Every
 # output goes to the test's temporary directory (OUT=...), never the tree.
 
 load sweep_helpers
@@ -233,6 +233,61 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     run dl-predict "$T/tables/ridge.ckpt" "$T/new.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"column 11 ('bp_class'): level 'very low' was not in the training data"* ]]
+
+@test "lesson lq: the RMSE of each q's fit is SciPy's direct minimum, and grows with q" {
+    run make -s -C "$EX/lq" BIN="$BIN" OUT="$T/lq"
+    [ "$status" -eq 0 ]
+    local table=$T/lq/lq.tsv
+    [ "$(head -n 1 "$table")" = "$(printf 'q\trmse\tmae\tmax_error')" ]
+    [ "$(column_of "$table" q | tr '\n' ' ')" = "1 1.5 2 4 " ]
+    column_of "$table" rmse | sort -g -c
+    # tests/fixtures/lq/gen_lq.py; q = 1 has a flat minimum, hence 1 %
+    paste <(tail -n +2 "$table" | cut -f 1,2) "$DL_TEST_ROOT/tests/fixtures/lq/lq_rmse.txt" |
+        awk '{ d = ($2 - $4) / $4; d = d < 0 ? -d : d; tol = $1 == 1 ? 0.01 : 0.001
+               if ($1 != $3 || d > tol) { print "q", $1, $2, "want", $4; exit 1 } }'
+    [ "$(wc -l < "$T/lq/curves.tsv")" -eq 302 ]
+    [ "$(head -n 1 "$T/lq/curves.tsv")" = "$(printf 't\tq=1\tq=1.5\tq=2\tq=4')" ]
+    if command -v gnuplot >/dev/null; then is_png "$T/lq/fits.png"; fi
+}
+
+@test "lesson posterior: ridge is the posterior mean; the band is numpy's, honest in range, wide beyond" {
+    run make -s -C "$EX/posterior" BIN="$BIN" OUT="$T/post"
+    [ "$status" -eq 0 ]
+    local table=$T/post/map.tsv fix=$DL_TEST_ROOT/tests/fixtures/posterior/band.txt
+    [ "$(rows "$table")" -eq 4 ]
+    [ "$(column_of "$table" max_w_diff | sort -u)" = 0 ]
+    # lambda 0.1 against tests/fixtures/posterior/gen_posterior.py
+    local s2
+    s2=$(dl-tensor show "$T/post/posterior-0.1.ckpt" | sed -n 's/^noise_variance: //p')
+    awk -v a="$s2" -v b="$(awk '$1 == "noise_var" { print $2 }' "$fix")" \
+        'BEGIN { d = (a - b) / b; exit !(d < 1e-8 && d > -1e-8) }'
+    { echo t; awk '$1 != "noise_var" { print $1 }' "$fix"; } | dl-tensor import |
+        dl-predict "$T/post/posterior-0.1.ckpt" > "$T/q.dlt"
+    paste <(dl-tensor export --name yhat "$T/q.dlt") <(dl-tensor export --name ystd "$T/q.dlt") \
+          <(awk '$1 != "noise_var" { print $2, $3 }' "$fix") |
+        awk '{ for (i = 1; i <= 2; i++) { d = ($i - $(i + 2)) / $(i + 2); d = d < 0 ? -d : d
+               if (d > 1e-8) { print; exit 1 } } }'
+    # about 95 % within 2 sd where there was data; the band widens beyond
+    awk -F '\t' '$1 == "0.1" { exit !($4 >= 0.9 && $7 > 10 * $5) }' "$table"
+    grep -q '^posterior: yes$' "$T/post/show.txt"
+    if command -v gnuplot >/dev/null; then is_png "$T/post/band.png"; fi
+}
+
+@test "lesson exploding: weights twice Kaiming's double z forward and the error backward; training overflows" {
+    run make -s -C "$EX/exploding" BIN="$BIN" OUT="$T/expl"
+    [ "$status" -eq 0 ]
+    local table=$T/expl/layers.tsv
+    [ "$(rows "$table")" -eq 8 ]
+    # hidden layers 2..7: z's spread grows by 1.5 to 2.5 per layer (x2 in theory);
+    # the error grows by the same on the way back; Kaiming's stay within 2x
+    awk -F '\t' 'NR > 2 && NR <= 8 { r = $3 / z; if (r < 1.5 || r > 2.5) exit 1 } NR > 1 { z = $3 }' "$table"
+    awk -F '\t' 'NR == 2 { first = $5 } NR == 9 { last = $5 } END { exit !(first > 20 * last) }' "$table"
+    awk -F '\t' 'NR > 1 { if (!lo || $4 < lo) lo = $4; if ($4 > hi) hi = $4 } END { exit !(hi < 2 * lo) }' "$table"
+    local training=$T/expl/training.tsv
+    [ "$(awk -F '\t' '$1 == "kaiming" { print $4 }' "$training")" = completed ]
+    [ "$(awk -F '\t' '$1 == "large" { print $2, $3, $4 }' "$training")" = "0 0 nan_loss" ]
+    awk -F '\t' '$1 == "kaiming" { k = $5 } $1 == "large" { l = $5 } END { exit !(k > l + 0.1) }' "$training"
+    if command -v gnuplot >/dev/null; then is_png "$T/expl/layers.png"; fi
 }
 
 @test "tsv-select and tsv-sort: named columns, repeated headers dropped, unknown names refused" {
