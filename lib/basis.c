@@ -876,7 +876,9 @@ void bf_output_name(const bf_design *d, size_t j, dl_str *b)
 const pp_prep *bf_prep(const bf_design *d) { return d->prep; }
 pp_prep *bf_prep_mut(bf_design *d) { return d->prep; }
 
-void bf_describe(const bf_design *d, char *buf, size_t len)
+/* The report line in buf; DL_ENOMEM (buf then says only "design: N
+ * columns from M inputs") when building it ran out of memory. */
+int bf_describe(const bf_design *d, char *buf, size_t len, dl_err *e)
 {
     dl_str b = {0};
     pp_describe(d->prep, &b);
@@ -890,7 +892,9 @@ void bf_describe(const bf_design *d, char *buf, size_t len)
         dl_str_printf(&b, " + fourier %d", d->fourier);
     if (d->legendre)
         dl_str_printf(&b, " + legendre %d", d->legendre);
-    snprintf(buf, len, "%s: %zu column%s from %zu input%s", b.failed ? "design" : dl_str_text(&b),
+    int failed = b.failed;
+    snprintf(buf, len, "%s: %zu column%s from %zu input%s", failed ? "design" : dl_str_text(&b),
              d->cols, dl_plural(d->cols), d->inputs, dl_plural(d->inputs));
     dl_str_free(&b);
+    return failed ? dl_fail(e, DL_ENOMEM, "out of memory describing the design") : 0;
 }

@@ -107,7 +107,8 @@ int bf_from_record(bf_design **d, const dl_tensor *rec, dl_err *e);
 /* 1 when two `design` records are the same design (the same bytes: the
  * record is written with %.17g, so the same basis gives the same text). */
 int bf_design_equal(const dl_tensor *a, const dl_tensor *b);
-/* One line for reports: "bias + poly 3 (20 columns from 3 inputs)". */
-void bf_describe(const bf_design *d, char *buf, size_t len);
+/* One line for reports: "bias + poly 3: 20 columns from 3 inputs".
+ * DL_ENOMEM when it cannot be built (buf then holds a shorter line). */
+int bf_describe(const bf_design *d, char *buf, size_t len, dl_err *e);
 
 #endif

@@ -93,8 +93,9 @@ static int write_design(st_writer *w, const bf_design *d, const design_opts *o, 
     dl_tensor_free(&rec);
     if (!rc && !o->quiet) {
         char what[256];
-        bf_describe(d, what, sizeof what);
-        fprintf(o->log, "%s: %s\n", o->tool, what);
+        rc = bf_describe(d, what, sizeof what, e);
+        if (!rc)
+            fprintf(o->log, "%s: %s\n", o->tool, what);
     }
     return rc;
 }

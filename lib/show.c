@@ -160,18 +160,20 @@ static int names_read(names *n, dl_tensor_set *ckpt, const char *record, size_t 
 
 /* ------------------------------ design ------------------------------ */
 
-static void design(const writer *w, const mdl_model *m)
+static int design(const writer *w, const mdl_model *m, dl_err *e)
 {
     const bf_design *d = mdl_design(m);
-    char desc[256];
+    char desc[512];
     key(w, "", "design", 0);
     if (d) {
-        bf_describe(d, desc, sizeof desc);
+        if (bf_describe(d, desc, sizeof desc, e))
+            return e->code;
         text(w, desc);
     } else {
         dl_str_printf(w->b, "%s", w->json ? "null" : "none (the model takes x as it is)");
     }
     end_line(w);
+    return 0;
 }
 
 /* ------------------------------ network ------------------------------ */
@@ -256,7 +258,10 @@ static int describe_network(const writer *w, const mdl_model *m, dl_tensor_set *
         return e->code;
     key(w, "", "kind", 1), text(w, "network"), end_line(w);
     key(w, "", "input", 0), dl_str_printf(w->b, "%llu", (unsigned long long)s->input), end_line(w);
-    design(w, m);
+    if (design(w, m, e)) {
+        free(yaml);
+        return e->code;
+    }
     layer_table(w, s);
     training(w, &sum);
     if (w->json) {
@@ -418,11 +423,12 @@ static int describe_linear(const writer *w, const mdl_model *m, const dl_tensor 
     dl_str_printf(w->b, "%s", lm_has_std(l) ? w->json ? "true" : "yes" : w->json ? "false" : "no");
     end_line(w);
     noise_variance(w, lm_has_std(l) ? sigma2 : NULL);
-    design(w, m);
-    coefficients(w, l, &xnames, &ynames);
+    int rc = design(w, m, e);
+    if (!rc)
+        coefficients(w, l, &xnames, &ynames);
     names_free(&xnames);
     names_free(&ynames);
-    return 0;
+    return rc;
 }
 
 /* ------------------------------ the checkpoint ------------------------------ */

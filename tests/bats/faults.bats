@@ -125,6 +125,12 @@ each_allocation_fails_cleanly() {
     each_allocation_fails_cleanly dl-tensor info "$D/reg.dlt" "$D/reg.zlib.dlt"
 }
 
+@test "faults: dl-tensor show (network, linear with a design, posterior; text and JSON)" {
+    each_allocation_fails_cleanly dl-tensor show "$D/net.ckpt"
+    each_allocation_fails_cleanly dl-tensor show --format json "$D/linear.ckpt"
+    each_allocation_fails_cleanly dl-tensor show "$D/posterior.ckpt"
+}
+
 @test "faults: dl-tensor export (CSV and .npy)" {
     each_allocation_fails_cleanly dl-tensor export --header "$D/reg.zlib.dlt"
     each_allocation_fails_cleanly dl-tensor export --format npy --name x -o "$O/out.npy" "$D/reg.dlt"

@@ -178,7 +178,9 @@ mpi_or_skip() {
 @test "Slurm: srun --mpi=pmix -n 2 dl-train gives the checkpoint of mpirun -np 2" {
     mpi_or_skip
     srun --mpi=list 2>&1 | grep -qw pmix
-    local args=(-q -s training.epochs=4 -s training.early_stopping.patience=0 f2.dlt)
+    # One BLAS thread in both: the checkpoint records the thread count, and
+    # OpenBLAS's own choice differs between srun's CPU binding and mpirun's.
+    local args=(-q -j 1 -s training.epochs=4 -s training.early_stopping.patience=0 f2.dlt)
     timeout 300 srun --mpi=pmix -n 2 dl-train "$EX/fish2d.yaml" "${args[@]}" -o srun.ckpt
     timeout 300 mpirun -np 2 --oversubscribe dl-train "$EX/fish2d.yaml" "${args[@]}" -o mpirun.ckpt
     cmp srun.ckpt mpirun.ckpt
