@@ -8,6 +8,7 @@
 
 #include "basis.h"
 #include "buf.h"
+#include "colmeta.h"
 #include "kvtext.h"
 #include "linmodel.h"
 #include "model.h"
@@ -104,58 +105,6 @@ static void end_line(const writer *w)
 {
     if (!w->json)
         dl_str_printf(w->b, "\n");
-}
-
-/* --------------------------- column names --------------------------- */
-
-/* The names of a `T.names` record: one a line, as many as the columns. */
-typedef struct names {
-    char *text;          /* a NUL-terminated copy, cut at each '\n' */
-    const char **items;  /* NULL when the record is absent */
-    size_t count;
-} names;
-
-static void names_free(names *n)
-{
-    free(n->text);
-    free(n->items);
-    memset(n, 0, sizeof *n);
-}
-
-static int names_read(names *n, dl_tensor_set *ckpt, const char *record, size_t want, dl_err *e)
-{
-    memset(n, 0, sizeof *n);
-    const dl_tensor *t = dl_set_find(ckpt, record);
-    if (!t)
-        return 0;
-    size_t len = t->rank == 1 ? (size_t)t->shape[0] : 0;
-    if (t->dtype != DL_U8 || t->rank != 1 || len == 0 || ((const char *)t->data)[len - 1] != '\n')
-        return dl_fail(e, DL_EDATA, "record '%s': expected u8 text, one name a line", record);
-    n->text = malloc(len + 1);
-    n->items = calloc(want ? want : 1, sizeof *n->items);
-    if (!n->text || !n->items) {
-        names_free(n);
-        return dl_fail(e, DL_ENOMEM, "out of memory for the names");
-    }
-    memcpy(n->text, t->data, len);
-    n->text[len] = '\0';
-    size_t lines = 0;
-    for (char *s = n->text; *s; lines++) {
-        char *nl = strchr(s, '\n');
-        if (!nl)
-            break;
-        *nl = '\0';
-        if (lines < want)
-            n->items[lines] = s;
-        s = nl + 1;
-    }
-    if (lines != want || memchr(t->data, '\0', len)) {
-        names_free(n);
-        return dl_fail(e, DL_EDATA, "record '%s': %zu name%s for %zu column%s", record, lines,
-                       dl_plural(lines), want, dl_plural(want));
-    }
-    n->count = want;
-    return 0;
 }
 
 /* ------------------------------ design ------------------------------ */
@@ -307,18 +256,18 @@ static void record_count(const writer *w, const dl_tensor *rec, const char *k)
 }
 
 /* "w(NAME)" or "sd(NAME)" for output j, NAME from y.names or y0, y1... */
-static void output_label(const writer *w, const names *ynames, size_t j, const char *what)
+static void output_label(const writer *w, const cm_names *ynames, size_t j, const char *what)
 {
     char label[300];
-    if (ynames->items)
-        snprintf(label, sizeof label, "%s(%s)", what, ynames->items[j]);
+    if (ynames->count)
+        snprintf(label, sizeof label, "%s(%s)", what, cm_names_at(ynames, j));
     else
         snprintf(label, sizeof label, "%s(y%zu)", what, j);
     dl_str_printf(w->b, "  %24s", label);
 }
 
-static void coefficients(const writer *w, const lm_model *l, const names *xnames,
-                         const names *ynames)
+static void coefficients(const writer *w, const lm_model *l, const cm_names *xnames,
+                         const cm_names *ynames)
 {
     size_t p = lm_input_dim(l), k = lm_output_dim(l);
     const double *wt = lm_weights(l), *cov = lm_covariance(l);
@@ -326,8 +275,8 @@ static void coefficients(const writer *w, const lm_model *l, const names *xnames
         dl_str_printf(w->b, ", \"coefficients\": [");
         for (size_t i = 0; i < p; i++) {
             dl_str_printf(w->b, "%s{\"index\": %zu, \"name\": ", i ? ", " : "", i);
-            if (xnames->items)
-                json_string(w->b, xnames->items[i], strlen(xnames->items[i]));
+            if (xnames->count)
+                json_string(w->b, cm_names_at(xnames, i), strlen(cm_names_at(xnames, i)));
             else
                 dl_str_printf(w->b, "null");
             dl_str_printf(w->b, ", \"w\": [");
@@ -346,7 +295,7 @@ static void coefficients(const writer *w, const lm_model *l, const names *xnames
         return;
     }
     dl_str_printf(w->b, "coefficients:\n  %5s", "index");
-    if (xnames->items)
+    if (xnames->count)
         dl_str_printf(w->b, "  %-16s", "name");
     for (size_t j = 0; j < k; j++) {
         output_label(w, ynames, j, "w");
@@ -356,8 +305,8 @@ static void coefficients(const writer *w, const lm_model *l, const names *xnames
     dl_str_printf(w->b, "\n");
     for (size_t i = 0; i < p; i++) {
         dl_str_printf(w->b, "  %5zu", i);
-        if (xnames->items)
-            dl_str_printf(w->b, "  %-16s", xnames->items[i]);
+        if (xnames->count)
+            dl_str_printf(w->b, "  %-16s", cm_names_at(xnames, i));
         for (size_t j = 0; j < k; j++) {
             cell(w, wt[i * k + j]);
             if (cov)
@@ -394,11 +343,12 @@ static int describe_linear(const writer *w, const mdl_model *m, const dl_tensor 
         return dl_fail(e, DL_EDATA, "checkpoint: the model record says %s columns and %s "
                        "outputs, w is [%zu, %zu]", record_value(rec, "columns", v, 32),
                        record_value(rec, "outputs", v + 32, 32), p, k);
-    names xnames, ynames;
-    if (names_read(&xnames, ckpt, "x.names", p, e))
-        return e->code;
-    if (names_read(&ynames, ckpt, "y.names", k, e)) {
-        names_free(&xnames);
+    cm_names xnames, ynames;
+    cm_names_init(&xnames);
+    cm_names_init(&ynames);
+    if (cm_names_load(&xnames, ckpt, "x", p, e) || cm_names_load(&ynames, ckpt, "y", k, e)) {
+        cm_names_free(&xnames);
+        cm_names_free(&ynames);
         return e->code;
     }
     key(w, "", "kind", 1), text(w, "linear"), end_line(w);
@@ -426,8 +376,8 @@ static int describe_linear(const writer *w, const mdl_model *m, const dl_tensor 
     int rc = design(w, m, e);
     if (!rc)
         coefficients(w, l, &xnames, &ynames);
-    names_free(&xnames);
-    names_free(&ynames);
+    cm_names_free(&xnames);
+    cm_names_free(&ynames);
     return rc;
 }
 

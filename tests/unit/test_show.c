@@ -271,7 +271,7 @@ static void test_wrong_names(void)
     n->shape[0] = 5; /* "bias\n" alone: one name for two columns */
     CHECK(describe(&s, SHW_JSON, &len, &e) == NULL);
     CHECK(e.code == DL_EDATA);
-    CHECK(strstr(e.msg, "'x.names': 1 name for 2 columns") != NULL);
+    CHECK(strstr(e.msg, "'x.names' has 1 name for 2 columns") != NULL);
     dl_set_free(&s);
 }
 
