@@ -127,9 +127,9 @@ field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
     # (dl-stream(5))
     local bytes
     bytes=$(dl-tensor info "$TMP/n.ckpt" | awk '$1 ~ /^[0-9]+$/ {
-        if ($2 == "layer2.weight") { print total; exit }
-        shape = ""; for (i = 4; i < NF - 2; i++) shape = shape $i
-        total += 28 + 8 * (gsub(/,/, ",", shape) + 1) + length($2) + $(NF - 1) }')
+        if ($NF == "layer2.weight") { print total; exit }
+        shape = ""; for (i = 3; i < NF - 3; i++) shape = shape $i
+        total += 28 + 8 * (gsub(/,/, ",", shape) + 1) + length($NF) + $(NF - 2) }')
     head -c "$bytes" "$TMP/n.ckpt" > "$TMP/part.ckpt"
     dl-tensor info "$TMP/part.ckpt" > /dev/null
     run dl-tensor show "$TMP/part.ckpt"
