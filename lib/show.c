@@ -346,7 +346,9 @@ static int describe_linear(const writer *w, const mdl_model *m, const dl_tensor 
     cm_names xnames, ynames;
     cm_names_init(&xnames);
     cm_names_init(&ynames);
-    if (cm_names_load(&xnames, ckpt, "x", p, e) || cm_names_load(&ynames, ckpt, "y", k, e)) {
+    const dl_tensor *ynames_rec = mdl_target_names(m); /* the model keeps y.names */
+    if (cm_names_load(&xnames, ckpt, "x", p, e) ||
+        (ynames_rec && cm_names_parse(&ynames, ynames_rec, k, e))) {
         cm_names_free(&xnames);
         cm_names_free(&ynames);
         return e->code;

@@ -89,15 +89,17 @@ field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
     awk -v a="$(field condition_number "$TMP/show.txt")" -v b="$reported" \
         'BEGIN { exit !(sprintf("%.3g", a) == sprintf("%.3g", b)) }'
     # the coefficients are w, index by index, with sd = sqrt(diag w_cov)
-    diff <(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR > 2 { printf "%.15g\n", $2 }') \
+    diff <(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR > 2 { printf "%.15g\n", $3 }') \
          <(dl-tensor export --name w "$TMP/l.ckpt" | awk '{ printf "%.15g\n", $1 }')
-    diff <(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR > 2 { printf "%.12g\n", $3 * $3 }') \
+    diff <(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR > 2 { printf "%.12g\n", $4 * $4 }') \
          <(dl-tensor export --name w_cov "$TMP/l.ckpt" | tr ',' '\n' | awk 'NR % 5 == 1 { printf "%.12g\n", $1 }')
-    [ "$(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR == 2 { print $1, $2, $3 }')" = "index w(y0) sd(y0)" ]
+    # the names of the design's columns and of y, from the CSV header through dl-design
+    [ "$(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR == 2 { print $1, $2, $3, $4 }')" = "index name w(v) sd(v)" ]
+    [ "$(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR > 2 { print $2 }' | tr '\n' ' ')" = "bias t t^2 t^3 " ]
     run dl-tensor show --format json "$TMP/l.ckpt"
     [[ $output == '{"kind": "linear", "solver": "ridge", "rows": 300, "columns": 4, "outputs": 1, "rank": 4, "condition_number": '* ]]
     [[ $output == *'"posterior": true, "noise_variance": ['* ]]
-    [[ $output == *'{"index": 3, "name": null, "w": ['* ]]
+    [[ $output == *'{"index": 3, "name": "t^3", "w": ['* ]]
 }
 
 @test "show: without a posterior, sd and the noise variance are absent" {
@@ -106,7 +108,7 @@ field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
     dl-tensor show "$TMP/l.ckpt" > "$TMP/show.txt"
     [ "$(field solver "$TMP/show.txt")" = svd ]
     [ "$(field noise_variance "$TMP/show.txt")" = "none (no posterior)" ]
-    [ "$(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR == 2 { print NF }')" -eq 2 ]
+    [ "$(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | awk 'NR == 2 { print NF }')" -eq 3 ]
     [ "$(sed -n '/^coefficients:/,$p' "$TMP/show.txt" | wc -l)" -eq 5 ]
 }
 
