@@ -233,6 +233,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     run dl-predict "$T/tables/ridge.ckpt" "$T/new.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"column 11 ('bp_class'): level 'very low' was not in the training data"* ]]
+}
 
 @test "lesson lq: the RMSE of each q's fit is SciPy's direct minimum, and grows with q" {
     run make -s -C "$EX/lq" BIN="$BIN" OUT="$T/lq"
