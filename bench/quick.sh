@@ -8,6 +8,7 @@
 # Needs `scripts/install-deps --bench`; rows whose reference is missing say so.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 BUILD=${BUILD:-build}; RUNS=${RUNS:-3}; PY=/usr/bin/python3
 PATH="$PWD/$BUILD/bin:$PATH"
 tmp=${TMPDIR:-/tmp}/dl-bench-quick; rm -rf "$tmp"; mkdir -p "$tmp"
@@ -48,10 +49,11 @@ echo "sgemm peak: $peak GFLOP/s (1024^3); $step_peak GFLOP/s for the products of
 have_torch=1; $PY -c 'import torch' 2>/dev/null || have_torch=0
 $PY bench/train_torch.py gen "$tmp" 2>/dev/null
 for s in tr pr b; do
-    { dl-tensor import --name x "$tmp/x$s.npy"; dl-tensor import --name y "$tmp/y$s.npy"; } > "$tmp/$s.dlt"
+    npy_dataset "$tmp/x$s.npy" "$tmp/y$s.npy" > "$tmp/$s.dlt"
 done
-sed -n '/^cat > "$tmp\/a.yaml"/,/^YAML/p' bench/train.sh | sed '1d;$d' > "$tmp/a.yaml"
+mnist_mlp_spec '{epochs: 5, batch_size: 128, seed: 1}' > "$tmp/a.yaml"
 sed -n '/^cat > "$tmp\/b.yaml"/,/^YAML/p' bench/train.sh | sed '1d;$d' > "$tmp/b.yaml"
+[ -s "$tmp/b.yaml" ] || { echo "bench-quick: no spec (b) found in bench/train.sh" >&2; exit 1; }
 row "path" "dl" "reference" "ratio" "(target; above 1: dl is faster)"
 
 # (a) MNIST-shaped training: dl-train whole process against torch's loop alone.
