@@ -135,17 +135,6 @@ int ds_split_check(const ds_split_opts *o, dl_err *e)
     return 0;
 }
 
-static double elem(const dl_tensor *t, uint64_t i)
-{
-    switch (t->dtype) {
-    case DL_F64: return ((const double *)t->data)[i];
-    case DL_F32: return ((const float *)t->data)[i];
-    case DL_I32: return ((const int32_t *)t->data)[i];
-    case DL_I64: return (double)((const int64_t *)t->data)[i];
-    default: return ((const uint8_t *)t->data)[i];
-    }
-}
-
 typedef struct keyed_row {
     double key;
     uint64_t row;
@@ -234,7 +223,7 @@ static int group_keys(const dl_tensor_set *s, const char *spec, uint64_t rows, d
                        spec, (unsigned long long)rows, dl_plural((unsigned long long)rows));
     }
     for (uint64_t r = 0; r < rows; r++) {
-        key[r] = elem(src, r * cols + col);
+        key[r] = dl_tensor_get(src, r * cols + col);
         if (isnan(key[r]))
             return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu: the group is NaN", label,
                            src->name, (unsigned long long)r + 1);
@@ -253,7 +242,7 @@ static int class_keys(const dl_tensor_set *s, uint64_t rows, double *key, const 
     uint64_t k = dl_tensor_row_size(y);
     for (uint64_t r = 0; r < rows; r++) {
         if (k == 1) {
-            key[r] = elem(y, r);
+            key[r] = dl_tensor_get(y, r);
             if (!(key[r] == floor(key[r])))
                 return dl_fail(e, DL_EDATA, "%s: record 'y': row %llu: --stratify needs class "
                                "labels, not %g", label, (unsigned long long)r + 1, key[r]);
@@ -261,7 +250,7 @@ static int class_keys(const dl_tensor_set *s, uint64_t rows, double *key, const 
         }
         uint64_t ones = 0;
         for (uint64_t c = 0; c < k; c++) {
-            double v = elem(y, r * k + c);
+            double v = dl_tensor_get(y, r * k + c);
             if (v == 1) {
                 ones++;
                 key[r] = (double)c;

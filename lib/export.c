@@ -237,17 +237,6 @@ static void write_text(FILE *f, const char *s, char delim)
     fputc('"', f);
 }
 
-static double elem_as_double(const dl_tensor *t, uint64_t i)
-{
-    switch (t->dtype) {
-    case DL_F64: return ((const double *)t->data)[i];
-    case DL_F32: return ((const float *)t->data)[i];
-    case DL_I32: return ((const int32_t *)t->data)[i];
-    case DL_I64: return (double)((const int64_t *)t->data)[i];
-    default: return ((const uint8_t *)t->data)[i];
-    }
-}
-
 /* A categorical cell: its level, or the missing text for NaN. */
 static int write_level(FILE *f, const part *p, const cm_column *k, double v, uint64_t j,
                        const tx_export_opts *o, char delim, dl_err *e)
@@ -294,7 +283,7 @@ static int part_write_row(FILE *f, part *p, const tx_export_opts *o, char delim,
             fputc(delim, f);
         uint64_t i = p->offset * p->cols + j;
         if (p->catcol && p->catcol[j]) {
-            if (write_level(f, p, p->catcol[j], elem_as_double(t, i), j, o, delim, e))
+            if (write_level(f, p, p->catcol[j], dl_tensor_get(t, i), j, o, delim, e))
                 return e->code;
             continue;
         }
@@ -316,7 +305,7 @@ static int svm_write_row(FILE *f, part *parts, const tx_export_opts *o, dl_err *
     fwrite(buf, 1, (size_t)n, f);
     for (uint64_t j = 0; j < x->cols; j++) {
         uint64_t i = x->offset * x->cols + j;
-        double v = elem_as_double(xt, i);
+        double v = dl_tensor_get(xt, i);
         if (isnan(v)) {
             cm_fail_missing(&x->names, x->written, j, e);
             return dl_err_wrap(e, "'%s'", x->name);

@@ -81,6 +81,17 @@ uint64_t dl_tensor_row_size(const dl_tensor *t)
 
 uint64_t dl_tensor_rows(const dl_tensor *t) { return t->rank ? t->shape[0] : 1; }
 
+double dl_tensor_get(const dl_tensor *t, uint64_t i)
+{
+    switch (t->dtype) {
+    case DL_F64: return ((const double *)t->data)[i];
+    case DL_F32: return ((const float *)t->data)[i];
+    case DL_I32: return ((const int32_t *)t->data)[i];
+    case DL_I64: return (double)((const int64_t *)t->data)[i];
+    default: return ((const uint8_t *)t->data)[i];
+    }
+}
+
 /* ============================ life cycle ============================ */
 
 int dl_tensor_rename(dl_tensor *t, const char *name, dl_err *e)

@@ -40,6 +40,8 @@ uint64_t dl_tensor_nbytes(const dl_tensor *t);
 /* Elements per first-axis row (product of shape[1..]); 1 for rank <= 1. */
 uint64_t dl_tensor_row_size(const dl_tensor *t);
 uint64_t dl_tensor_rows(const dl_tensor *t);
+/* Element i (C order) of any dtype, as a double. */
+double dl_tensor_get(const dl_tensor *t, uint64_t i);
 
 /* Allocates zeroed data for the given shape; t is overwritten. */
 int dl_tensor_alloc(dl_tensor *t, const char *name, int dtype, int rank,
