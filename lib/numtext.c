@@ -107,49 +107,63 @@ static const char *scan_exponent(const char *p, const char *end, decimal *d)
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* Eight ASCII digits at once (SWAR, as in fast_float): a check that all
- * eight bytes are '0'..'9', and their value. */
-static inline int eight_digits(uint64_t v)
+#define NT_SWAR 1
+/* Eight ASCII digits at once (SWAR, as in fast_float).  x is the eight
+ * bytes XOR '0': digits are then 0..9.  A byte's top bit in the result
+ * marks it as not a digit (>= 0x80, or >= 10 in its low seven bits; the
+ * sum never carries into the next byte). */
+static inline uint64_t non_digits(uint64_t x)
 {
-    return ((v & 0xF0F0F0F0F0F0F0F0ULL) |
-            (((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
-           0x3333333333333333ULL;
+    return (x | ((x & 0x7F7F7F7F7F7F7F7FULL) + 0x7676767676767676ULL)) & 0x8080808080808080ULL;
 }
 
-static inline uint64_t eight_value(uint64_t v)
+/* The value of eight digits 0..9, the first in the lowest byte. */
+static inline uint64_t eight_value(uint64_t x)
 {
-    v = (v & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
-    v = (v & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
-    return (v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32;
+    x = (x * 10) + (x >> 8);
+    x = (((x & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+         (((x >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
+    return x;
 }
 
-static inline int four_digits(uint32_t v)
-{
-    return ((v & 0xF0F0F0F0u) | (((v + 0x06060606u) & 0xF0F0F0F0u) >> 4)) == 0x33333333u;
-}
+static const uint64_t pow10_u64[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
 
-static inline uint32_t four_value(uint32_t v)
+static inline int trailing_zeros(uint64_t x)
 {
-    v = (v & 0x0F0F0F0Fu) * 2561 >> 8;
-    return ((v & 0x00FF00FFu) * 6553601 >> 16) & 0xFFFFu;
+#if defined(__GNUC__)
+    return __builtin_ctzll(x);
+#else
+    int n = 0;
+    for (; !(x & 1); x >>= 1)
+        n++;
+    return n;
+#endif
 }
 #endif
 
 /* A run of digits folded into *m (which wraps past 19 digits; the caller
- * counts digits and rescans such long numbers carefully). */
+ * counts digits and rescans such long numbers carefully).  Eight bytes at a
+ * time: the digits among them are found and valued without a branch per
+ * digit, which random-length numbers would mispredict. */
 static inline const char *fold_digits(const char *p, const char *end, uint64_t *mant)
 {
     uint64_t m = *mant; /* a local: stores through *mant could alias p */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t v;
-    while (end - p >= 8 && (memcpy(&v, p, 8), eight_digits(v))) {
-        m = m * 100000000 + eight_value(v);
-        p += 8;
-    }
-    uint32_t u;
-    if (end - p >= 4 && (memcpy(&u, p, 4), four_digits(u))) {
-        m = m * 10000 + four_value(u);
-        p += 4;
+#ifdef NT_SWAR
+    while (end - p >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        v ^= 0x3030303030303030ULL;
+        uint64_t stop = non_digits(v);
+        if (stop == 0) {
+            m = m * 100000000 + eight_value(v);
+            p += 8;
+            continue;
+        }
+        int n = trailing_zeros(stop) >> 3; /* digits before the first other byte */
+        if (n > 0) /* the n digits moved to the top bytes, zeros before them */
+            m = m * pow10_u64[n] + eight_value(v << (64 - 8 * n));
+        *mant = m;
+        return p + n;
     }
 #endif
     for (; p < end && is_digit(*p); p++)
@@ -274,7 +288,7 @@ static int leading_zeros(uint64_t x)
  * 5^exp10.  With an exact mantissa of at most 19 digits the product is
  * always precise enough (Mushtak & Lemire 2023), so there is no fallback
  * except for truncated mantissas, which the caller sends to strtod. */
-static double eisel_lemire(uint64_t mant, int64_t q, int neg)
+static inline double eisel_lemire(uint64_t mant, int64_t q, int neg)
 {
     uint64_t bits;
     if (q < NT_POW5_MIN) {
@@ -338,8 +352,56 @@ static int decimal_to_f64(const decimal *d, const char *s, const char *stop, dou
     return isinf(*out) ? NT_RANGE : NT_OK;
 }
 
+/* The common case in one pass: [+-]digits[.digits][e[+-]digits] with at
+ * most 19 significant digits, converted by Eisel-Lemire alone (exact for
+ * every such mantissa, so no Clinger step: one branch fewer to mispredict).
+ * Returns 0 when the text needs the general path (no digits, nan/inf, more
+ * than 19 significant digits). */
+static inline int scan_common(const char *s, const char *end, double *out, const char **stop)
+{
+    if (s == end)
+        return 0;
+    const char *p = s;
+    int neg = *p == '-';
+    p += neg | (*p == '+'); /* no branch on the sign, random in data */
+    const char *digits = p;
+    uint64_t mant = 0;
+    p = fold_digits(p, end, &mant);
+    int64_t ndigits = p - digits, exp10 = 0;
+    if (p < end && *p == '.') {
+        const char *frac = ++p;
+        p = fold_digits(p, end, &mant);
+        exp10 = frac - p;
+        ndigits += p - frac;
+    }
+    if (ndigits == 0 || (ndigits > 19 && ndigits - zeros_before_significant(digits, p) > 19))
+        return 0;
+    if (p < end && (*p | 0x20) == 'e') { /* consumed only when complete */
+        const char *q = p + 1;
+        int eneg = q < end && *q == '-';
+        q += q < end && (*q == '-' || *q == '+');
+        if (q < end && is_digit(*q)) {
+            int64_t x = 0;
+            for (; q < end && is_digit(*q); q++)
+                if (x < 1000000) /* far beyond any double; keeps the sum exact */
+                    x = x * 10 + (*q - '0');
+            exp10 += eneg ? -x : x;
+            p = q;
+        }
+    }
+    *stop = p;
+    if (mant == 0) {
+        *out = neg ? -0.0 : 0.0;
+        return 1;
+    }
+    *out = eisel_lemire(mant, exp10, neg);
+    return 1;
+}
+
 int nt_scan_f64(const char *s, const char *end, double *out, const char **stop)
 {
+    if (scan_common(s, end, out, stop))
+        return isinf(*out) ? NT_RANGE : NT_OK;
     decimal d;
     int ok;
     *stop = scan_decimal(s, end, &d, &ok);

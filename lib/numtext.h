@@ -3,8 +3,10 @@
  *
  * Parsing is correctly rounded (the same value strtod/strtof give) but does
  * not go through them for the common case: a decimal with at most 19
- * significant digits and a small exponent is converted with exact double
- * arithmetic (Clinger's fast path); everything else falls back to strtod.
+ * significant digits is read in one pass (digits eight at a time) and
+ * converted by the Eisel-Lemire algorithm, exact for such mantissas; a
+ * longer one is converted from both ends of its truncation interval, and
+ * falls back to strtod only when they round differently.
  * The accepted syntax is strict: [+-]digits[.digits][(e|E)[+-]digits], or
  * [+-]nan / inf / infinity in any case.  Hexadecimal floats, locale decimal
  * commas and surrounding blanks are not numbers here. */

@@ -64,6 +64,117 @@ static int mismatches_against_libc(int is_float, uint64_t seed, int n)
     return bad;
 }
 
+/* Agreement with strtod on the text at s, scanned where more text follows
+ * it (as in a CSV row, so the eight-bytes-at-a-time path reads past the
+ * number): the stop must be right after the number, and the value the same
+ * bits (or a range error where strtod overflows). */
+static int scan_agrees(const char *number, const char *after)
+{
+    char buf[256];
+    int len = snprintf(buf, sizeof buf, "%s%s", number, after);
+    int n = (int)strlen(number);
+    double mine = 0, ref = strtod(number, NULL);
+    const char *stop;
+    int st = nt_scan_f64(buf, buf + len, &mine, &stop);
+    int agree = stop == buf + n &&
+                (isinf(ref) ? st == NT_RANGE : st == NT_OK && same_bits_f64(mine, ref));
+    if (!agree)
+        fprintf(stderr, "f64 scan mismatch on '%s' before '%s'\n", number, after);
+    return agree;
+}
+
+/* The edges of the one-pass path: 19 and 20 significant digits, leading
+ * zeros that do not count, halfway cases, subnormals, overflow, signed
+ * zeros, long mantissas. */
+static void test_scan_edges_match_strtod(void)
+{
+    static const char *const cases[] = {
+        "9007199254740993", "9007199254740992.5", "9007199254740995", "9007199254740993e-3",
+        "1234567890123456789", "12345678901234567890", "9999999999999999999",
+        "99999999999999999999", "18446744073709551615", "18446744073709551616",
+        "1234567890.123456789", "1234567890.1234567891", "0.1234567890123456789",
+        "0.12345678901234567891", "0.00000000001234567890123456789",
+        "0.000000000012345678901234567891", "0000000000000000000000001.5",
+        "00000.000000", "000000000000000000000000000000", "0.0000000000000000000000012345678901234567",
+        "4.9406564584124654e-324", "2.4703282292062327e-324", "2.4703282292062328e-324",
+        "2.2250738585072011e-308", "2.2250738585072014e-308", "2.225073858507201136e-308",
+        "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308",
+        "1e308", "1e309", "1e400", "-1e400", "1e-400", "1e-324", "1e-323", "1e23", "8.41e21",
+        "-0", "+0", "-0.0e5", "0e999999999", "1e-999999999", "123456789e-999999999",
+        "0.1", "-5e-324", "7.3177701707893310e+15", "1.00000000000000011102230246251565404",
+        "3.0000000000000004440892098500626161694526672363281250000000000000001",
+        "2.00000000000000011102230246251565404236316680908203125",
+        "2.00000000000000011102230246251565404236316680908203124",
+        "12345678.12345678", "1234567812345678", "1.2345678123456781e-7",
+    };
+    static const char *const after[] = {"", ",", "\n", ",12345678901234567890\n", ";0.5", "\r\n1,2,3"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (size_t k = 0; k < sizeof after / sizeof *after; k++)
+            CHECK(scan_agrees(cases[i], after[k]));
+    double v;
+    const char *stop;
+    CHECK(nt_scan_f64("-0,1", (const char *)"-0,1" + 4, &v, &stop) == NT_OK && v == 0.0 && signbit(v));
+}
+
+/* Every run length of digits, before and after a point, ended by each byte
+ * that is close to a digit in value (or has its top bit set): the
+ * eight-at-a-time path must stop exactly where a byte loop would. */
+static void test_scan_digit_runs(void)
+{
+    static const char ends[] = {'/', ':', '\x80', '\xB0', '\xB9', '\xF0', '\xFF', 'x', ' ', '\0'};
+    const char digits[] = "8231975460318267495128730649";
+    int bad = 0;
+    for (int len = 1; len <= 26; len++)
+        for (int point = -1; point < len; point++)
+            for (size_t k = 0; k < sizeof ends; k++) {
+                char num[64], buf[64];
+                int n = 0;
+                for (int i = 0; i < len; i++) {
+                    if (i == point)
+                        num[n++] = '.';
+                    num[n++] = digits[i];
+                }
+                num[n] = '\0';
+                memcpy(buf, num, (size_t)n);
+                buf[n] = ends[k];
+                memcpy(buf + n + 1, "99999999999", 11);
+                double mine = 0, ref = strtod(num, NULL);
+                const char *stop;
+                int st = nt_scan_f64(buf, buf + n + 12, &mine, &stop);
+                if ((st != NT_OK || stop != buf + n || !same_bits_f64(mine, ref)) && bad++ < 5)
+                    fprintf(stderr, "digit run '%s' before byte 0x%02x\n", num,
+                            (unsigned char)ends[k]);
+            }
+    CHECK(bad == 0);
+}
+
+/* Random decimals and random doubles in %.17g, each scanned before more
+ * text (the CSV case), against strtod. */
+static void test_random_scans_match_strtod(void)
+{
+    dl_rng r;
+    dl_rng_seed(&r, 11);
+    char num[128];
+    static const char *const after[] = {",", "\n", ",-1.5e-7,2\n", ",0.00012345678901234567"};
+    int bad = 0;
+    for (int i = 0; i < 300000; i++) {
+        if (i % 2) {
+            random_decimal(&r, num, sizeof num);
+        } else {
+            double v = dl_rng_normal(&r) * pow(10.0, (double)dl_rng_below(&r, 41) - 20.0);
+            if (i % 8 == 0) { /* any bit pattern: subnormals and huge values too */
+                uint64_t bits = dl_rng_u64(&r);
+                memcpy(&v, &bits, sizeof v);
+                if (!isfinite(v))
+                    continue;
+            }
+            snprintf(num, sizeof num, "%.*g", 1 + (int)dl_rng_below(&r, 17), v);
+        }
+        bad += !scan_agrees(num, after[dl_rng_below(&r, 4)]);
+    }
+    CHECK(bad == 0);
+}
+
 static void test_random_strings_match_strtod(void) { CHECK(mismatches_against_libc(0, 42, 300000) == 0); }
 
 static void test_random_strings_match_strtof(void) { CHECK(mismatches_against_libc(1, 7, 300000) == 0); }
@@ -216,6 +327,9 @@ int main(void)
 {
     UNIT_RUN(test_random_strings_match_strtod);
     UNIT_RUN(test_random_strings_match_strtof);
+    UNIT_RUN(test_scan_edges_match_strtod);
+    UNIT_RUN(test_scan_digit_runs);
+    UNIT_RUN(test_random_scans_match_strtod);
     UNIT_RUN(test_random_doubles_roundtrip);
     UNIT_RUN(test_f32_double_rounding_cases);
     UNIT_RUN(test_syntax);
