@@ -2,9 +2,11 @@
  * string (categorical) columns, missing cells, columns routed to x, y and
  * w by name, errors that name the line and column.
  *
- * A numeric file is parsed by two threads.  A table with string columns
- * (or a column whose first cell is missing) is parsed by one, since each
- * new string extends its column's levels; a string's code is its position
+ * A numeric file is parsed by two threads, region by region; while one
+ * region's rows are written, a worker reads the next.  Plain rows (numbers
+ * and delimiters only) are read in one pass; any other row, cell by cell.
+ * A table with string columns (or a column whose first cell is missing) is
+ * parsed by one thread, since each new string extends its column's levels; a string's code is its position
  * in the column's sorted levels, known only at the end, so the rows wait in
  * a temporary file holding provisional codes (first-seen order) and are
  * rewritten with the final codes after it.  Memory stays bounded by a chunk
@@ -59,6 +61,7 @@ typedef struct csv {
     uint64_t *kind_line;         /* the line that decided it */
     levels *lv;                  /* per column, for string columns */
     int serial;                  /* one thread: kinds may still change */
+    int plain;                   /* rows may take the plain_row path */
     int64_t weight_col;          /* -1: no --weight */
     char *scratch;               /* a string cell, unquoted and terminated */
     size_t scratch_cap;
@@ -472,6 +475,15 @@ static int after_cell(const csv *c, const char **p, const char *end)
     return -1;
 }
 
+static int check_weight(job *jb, const void *row)
+{
+    if (jb->c->weight_col < 0)
+        return 0;
+    uint64_t w = (uint64_t)jb->c->weight_col;
+    double v = jb->c->dtype == DL_F32 ? ((const float *)row)[w] : ((const double *)row)[w];
+    return !(v >= 0) || !isfinite(v) ? bad_weight(jb, w, v) : 0;
+}
+
 /* The hot loop: cells are scanned in place, the number parser finds each
  * cell's end, and only a failure looks at the cell as text. */
 static int parse_row(job *jb, span l, void *row)
@@ -507,13 +519,35 @@ static int parse_row(job *jb, span l, void *row)
         if ((sep == 0) != (j + 1 == c->cols))
             return ragged(jb, l);
     }
-    if (c->weight_col >= 0) {
-        uint64_t w = (uint64_t)c->weight_col;
-        double v = c->dtype == DL_F32 ? ((const float *)row)[w] : ((const double *)row)[w];
-        if (!(v >= 0) || !isfinite(v))
-            return bad_weight(jb, w, v);
+    return check_weight(jb, row);
+}
+
+/* The common row, in one pass: numbers separated by the delimiter alone,
+ * no blanks, quotes, missing or non-finite cells, ending its line.  Reads
+ * from p up to the end of the region (the line's end is where the last
+ * number stops) and sets *next past the line.  Returns 0 when the row is
+ * anything else: parse_row then reads it again, cell by cell. */
+static int plain_row(const csv *c, const char *p, const char *end, double *row,
+                     const char **next)
+{
+    const char delim = c->delim;
+    const uint64_t last = c->cols - 1;
+    const char *stop = p;
+    for (uint64_t j = 0;; j++) {
+        if (nt_scan_f64(p, end, &row[j], &stop) != NT_OK || !isfinite(row[j]))
+            return 0;
+        if (j == last)
+            break;
+        if (stop == end || *stop != delim)
+            return 0;
+        p = stop + 1;
     }
-    return 0;
+    if (stop < end && *stop == '\r')
+        stop++;
+    if (stop < end && *stop != '\n')
+        return 0;
+    *next = stop < end ? stop + 1 : end;
+    return 1;
 }
 
 /* The next line of [*p, end) without its "\n" or "\r\n"; advances *p. */
@@ -544,8 +578,18 @@ static void parse_region(job *jb)
     jb->len = 0;
     jb->rc = 0;
     for (jb->lines = 0; p < jb->text.end && !jb->rc; jb->lines++) {
-        span l = take_line(&p, jb->text.end);
         jb->line = jb->first + jb->lines;
+        if (jb->c->plain) {
+            if ((jb->rc = reserve_row(jb)) != 0)
+                break;
+            void *row = jb->rows + jb->len;
+            if (plain_row(jb->c, p, jb->text.end, row, &p)) {
+                if ((jb->rc = check_weight(jb, row)) == 0)
+                    jb->len += jb->c->row_bytes;
+                continue;
+            }
+        }
+        span l = take_line(&p, jb->text.end);
         if (!is_content(l))
             continue;
         jb->rc = reserve_row(jb);
@@ -966,6 +1010,9 @@ static int start_output(csv *c, output *out, dl_err *e)
     for (uint64_t j = 0; j < c->cols; j++)
         if (c->kind[j] != KIND_NUMBER)
             c->serial = 1;
+    /* plain_row: every column numeric, cells split by a delimiter, doubles,
+     * and no --missing token that reads as a number */
+    c->plain = !c->serial && c->delim && c->dtype == DL_F64 && !c->numeric_missing;
     if (c->serial && open_spool(c, out, e))
         return e->code;
     if (!c->serial && write_all_names(c, out, e))
@@ -990,30 +1037,79 @@ static span first_content_line(span text)
     return text;
 }
 
+/* The rows of both jobs to the output, in file order; the output opens at
+ * the first row, once the first data line has decided the columns. */
+static int take_rows(csv *c, output *out, job jobs[2], dl_err *e)
+{
+    for (int k = 0; k < 2; k++) {
+        if (jobs[k].rc) {
+            *e = jobs[k].err;
+            return e->code;
+        }
+        if (jobs[k].len == 0) /* comments and blank lines */
+            continue;
+        if ((!out->open && start_output(c, out, e)) || feed(&out->sink, &jobs[k], e))
+            return e->code;
+    }
+    return 0;
+}
+
+/* The next region, read by a worker thread. */
+typedef struct reader {
+    tx_in *in;
+    span text;
+    int rc;
+    dl_err err;
+} reader;
+
+static void *read_region_thread(void *arg)
+{
+    reader *r = arg;
+    r->rc = next_region(r->in, &r->text, &r->err);
+    return NULL;
+}
+
+/* The rows of a parsed region go out while a worker reads the next one:
+ * the rows are copies, so the region's text is no longer needed and the
+ * input is the worker's alone meanwhile.  Writing and reading, each about
+ * a tenth of the work, then overlap instead of leaving a core idle. */
+static int take_rows_read_next(csv *c, output *out, job jobs[2], span *text, dl_err *e)
+{
+    reader r;
+    memset(&r, 0, sizeof r);
+    r.in = c->in;
+    pthread_t worker;
+    int threaded = pthread_create(&worker, NULL, read_region_thread, &r) == 0;
+    int rc = take_rows(c, out, jobs, e);
+    if (threaded)
+        pthread_join(worker, NULL);
+    else if (!rc)
+        read_region_thread(&r);
+    if (rc)
+        return rc;
+    if (r.rc) {
+        *e = r.err;
+        return e->code;
+    }
+    *text = r.text;
+    return 0;
+}
+
 static int parse_all(csv *c, output *out, uint64_t line, dl_err *e)
 {
     job jobs[2];
     memset(jobs, 0, sizeof jobs);
     jobs[0].c = jobs[1].c = c;
-    int rc = 0;
     span text = {NULL, NULL};
-    while (!rc && !(rc = next_region(c->in, &text, e)) && text.p < text.end) {
+    int rc = next_region(c->in, &text, e);
+    while (!rc && text.p < text.end) {
         span part = out->open ? text : first_content_line(text);
-        while (!rc && part.p < text.end) {
-            line += parse_parallel(jobs, part, line);
-            for (int k = 0; k < 2 && !rc; k++) {
-                if (jobs[k].rc) {
-                    *e = jobs[k].err;
-                    rc = e->code;
-                } else if (!out->open && jobs[k].len == 0) {
-                    continue; /* comments and blank lines so far */
-                } else if (!out->open && (rc = start_output(c, out, e)) != 0) {
-                    break;
-                } else {
-                    rc = feed(&out->sink, &jobs[k], e);
-                }
-            }
-            part = (span){part.end, text.end};
+        line += parse_parallel(jobs, part, line);
+        if (part.end < text.end) { /* the first data line, alone */
+            rc = take_rows(c, out, jobs, e);
+            text.p = part.end;
+        } else {
+            rc = take_rows_read_next(c, out, jobs, &text, e);
         }
     }
     free(jobs[0].rows);
