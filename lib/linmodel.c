@@ -1,7 +1,7 @@
+/* linmodel.c - linear checkpoints written and read (see linmodel.h); their
+ * prediction is linmodel_predict.c's, so that reading one needs no BLAS. */
 #include "linmodel.h"
 
-#include <cblas.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,35 +104,4 @@ size_t lm_output_dim(const lm_model *m) { return (size_t)m->w.shape[1]; }
 int lm_has_std(const lm_model *m) { return m->w_cov.data != NULL; }
 const double *lm_weights(const lm_model *m) { return m->w.data; }
 const double *lm_covariance(const lm_model *m) { return m->w_cov.data; }
-
-/* ---------------------------- prediction ---------------------------- */
-
-/* ystd[i,j] = sqrt(sigma2_j + phi_i^T C_j phi_i), with T = phi C_j by BLAS;
- * t an n x p workspace. */
-static void predictive_std(const lm_model *l, const double *f, size_t n, double *t,
-                           double *out)
-{
-    size_t p = lm_input_dim(l), k = lm_output_dim(l);
-    const double *s2 = l->sigma2.data;
-    for (size_t j = 0; j < k; j++) {
-        const double *c = (const double *)l->w_cov.data + j * p * p;
-        cblas_dsymm(CblasRowMajor, CblasRight, CblasUpper, (int)n, (int)p, 1.0, c, (int)p, f,
-                    (int)p, 0.0, t, (int)p);
-        for (size_t i = 0; i < n; i++) {
-            double v = s2[j] + cblas_ddot((int)p, t + i * p, 1, f + i * p, 1);
-            out[i * k + j] = sqrt(v > 0 ? v : 0);
-        }
-    }
-}
-
-void lm_predict(const lm_model *m, const double *phi, size_t n, double *yhat, double *ystd,
-                double *t)
-{
-    size_t p = lm_input_dim(m), k = lm_output_dim(m);
-    if (n == 0)
-        return;
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)k, (int)p, 1.0, phi,
-                (int)p, m->w.data, (int)k, 0.0, yhat, (int)k);
-    if (ystd)
-        predictive_std(m, phi, n, t, ystd);
-}
+const double *lm_noise_variances(const lm_model *m) { return m->sigma2.data; }

@@ -43,6 +43,8 @@ int lm_has_std(const lm_model *m);
 const double *lm_weights(const lm_model *m);
 /* The posterior covariance, K x P x P, or NULL without a posterior. */
 const double *lm_covariance(const lm_model *m);
+/* The noise variance of each output, K, or NULL without a posterior. */
+const double *lm_noise_variances(const lm_model *m);
 
 /* yhat = phi w for the n rows of phi (f64, n x P, row-major) into yhat
  * (n x K); with ystd (only when lm_has_std) the predictive standard

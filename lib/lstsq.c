@@ -1,3 +1,5 @@
+/* lstsq.c - the least-squares solvers, statistics and posterior (see
+ * lstsq.h); the method names and the options are lstsq_opts.c's. */
 #include "lstsq.h"
 
 #include <cblas.h>
@@ -10,34 +12,6 @@
 /* The normal equations refuse X^T X whose reciprocal condition number is
  * below this: cond(X) above ~2e6 would lose more than half the digits. */
 #define LS_NORMAL_RCOND_MIN (1e3 * DBL_EPSILON)
-
-int ls_method_parse(const char *s)
-{
-    if (strcmp(s, "svd") == 0)
-        return LS_SVD;
-    if (strcmp(s, "qr") == 0)
-        return LS_QR;
-    if (strcmp(s, "normal") == 0)
-        return LS_NORMAL;
-    return -1;
-}
-
-const char *ls_method_name(int method)
-{
-    static const char *const names[] = {"svd", "qr", "normal"};
-    return method >= 0 && method <= LS_NORMAL ? names[method] : "?";
-}
-
-void ls_opts_defaults(ls_opts *o)
-{
-    memset(o, 0, sizeof *o);
-    o->method = LS_SVD;
-    o->rcond = -1;
-    o->l1_ratio = 1.0;
-    o->tol = 1e-12;
-    o->max_iter = 100000;
-    o->free_col = -1;
-}
 
 /* calloc of a * b doubles, checked. */
 static int alloc_doubles(double **p, size_t a, size_t b, dl_err *e)

@@ -1,4 +1,7 @@
-/* netmodel.c - networks in checkpoints and prediction (see netmodel.h). */
+/* netmodel.c - networks in checkpoints (see netmodel.h): the records read,
+ * checked and written, and the predictor opened; its forward passes are
+ * netmodel_predict.c's, so that a tool that only reads a checkpoint links
+ * no BLAS. */
 #include "netmodel.h"
 
 #include <math.h>
@@ -8,13 +11,8 @@
 
 #include "buf.h"
 #include "kvtext.h"
+#include "netmodel_impl.h"
 #include "numtext.h"
-
-struct nm_model {
-    dl_spec spec;
-    nn_net net;
-    size_t max_rows; /* rows per forward pass, within NM_WORK_BYTES */
-};
 
 /* Prediction's workspace (z, a, dz of every layer for a pass of rows) stays
  * under this many bytes: a wide network predicts fewer rows per pass. */
@@ -332,21 +330,6 @@ void nm_free(nm_model *m)
 size_t nm_input_dim(const nm_model *m) { return m->net.n_in; }
 size_t nm_output_dim(const nm_model *m) { return m->net.n_out; }
 const dl_spec *nm_spec(const nm_model *m) { return &m->spec; }
-
-int nm_predict(nm_model *m, const float *x, size_t rows, float *yhat, dl_err *e)
-{
-    size_t in = m->net.n_in, out = m->net.n_out;
-    size_t want = rows < m->max_rows ? rows : m->max_rows;
-    if (want > m->net.max_batch && nn_set_max_batch(&m->net, want, e))
-        return e->code;
-    for (size_t r = 0; r < rows; r += m->net.max_batch) {
-        size_t n = rows - r < m->net.max_batch ? rows - r : m->net.max_batch;
-        if (nn_forward(&m->net, x + r * in, n, e))
-            return e->code;
-        memcpy(yhat + r * out, nn_output(&m->net), n * out * sizeof(float));
-    }
-    return 0;
-}
 
 static void argmax_rows(float *p, size_t rows, size_t k)
 {

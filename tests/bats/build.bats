@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The Makefile: a build keeps its objects (so the next make has nothing to
 # do) and `make clean` removes every build directory.  Dry runs and a copy
-# of the Makefile only: nothing is compiled here.
+# of the Makefile only: nothing is compiled here.  And what the built tools
+# link: the ones that compute no matrix product do not load BLAS or LAPACK.
 
 setup() {
     T="$BATS_TEST_TMPDIR"
@@ -25,4 +26,39 @@ setup() {
     [ ! -e "$T/build" ] && [ ! -e "$T/build-asan" ] && [ ! -e "$T/build-clang" ]
     [ ! -e "$T/build-fuzz" ] && [ ! -e "$T/build-mine" ]
     [ -f "$T/build.txt" ] && [ -d "$T/lib" ]
+}
+
+# OpenBLAS starts its threads when it is loaded, and they spin on the cores
+# a tool's own threads need (dl-tensor's CSV parser): a tool that does no
+# linear algebra must not need it.  dl-tensor (show describes checkpoints
+# without evaluating them), dl-design (elementwise bases) and dl-eval
+# (metrics) are such tools; the tools are linked --as-needed, so this holds
+# as long as nothing they use sits in an object file beside a BLAS call.
+@test "the tools that compute no matrix product do not need BLAS or LAPACK" {
+    command -v readelf >/dev/null || skip "no readelf (binutils)"
+    for tool in dl-tensor dl-design dl-eval; do
+        bin=$(command -v "$tool")
+        run readelf -d "$bin"
+        [ "$status" -eq 0 ]
+        grep -q 'NEEDED.*\[libc\.so' <<<"$output"   # the dynamic section was read
+        if grep -iE 'NEEDED.*(blas|lapack|gfortran)' <<<"$output"; then
+            echo "$tool needs the libraries above"
+            return 1
+        fi
+    done
+}
+
+# Of the tools that multiply matrices, only dl-lstsq solves systems: the
+# others (a prediction, a fit drawn, training) need BLAS but not LAPACK.
+@test "only dl-lstsq needs LAPACK" {
+    command -v readelf >/dev/null || skip "no readelf (binutils)"
+    for tool in dl-predict dl-plot dl-train; do
+        run readelf -d "$(command -v "$tool")"
+        [ "$status" -eq 0 ]
+        grep -q 'NEEDED.*\[libc\.so' <<<"$output"
+        if grep -iE 'NEEDED.*(lapack|gfortran)' <<<"$output"; then
+            echo "$tool needs the libraries above"
+            return 1
+        fi
+    done
 }
