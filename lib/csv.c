@@ -6,11 +6,12 @@
  * region's rows are written, a worker reads the next.  Plain rows (numbers
  * and delimiters only) are read in one pass; any other row, cell by cell.
  * A table with string columns (or a column whose first cell is missing) is
- * parsed by one thread, since each new string extends its column's levels; a string's code is its position
- * in the column's sorted levels, known only at the end, so the rows wait in
- * a temporary file holding provisional codes (first-seen order) and are
- * rewritten with the final codes after it.  Memory stays bounded by a chunk
- * and the distinct strings, whatever the rows. */
+ * parsed by one thread, since each new string extends its column's levels;
+ * a string's code is its position in the column's sorted levels, known
+ * only at the end, so the rows wait in a temporary file holding provisional
+ * codes (first-seen order) and are rewritten with the final codes after
+ * it.  Memory stays bounded by a chunk and the distinct strings, whatever
+ * the rows. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -530,18 +531,14 @@ static int parse_row(job *jb, span l, void *row)
 static int plain_row(const csv *c, const char *p, const char *end, double *row,
                      const char **next)
 {
-    const char delim = c->delim;
-    const uint64_t last = c->cols - 1;
-    const char *stop = p;
-    for (uint64_t j = 0;; j++) {
-        if (nt_scan_f64(p, end, &row[j], &stop) != NT_OK || !isfinite(row[j]))
-            return 0;
-        if (j == last)
-            break;
-        if (stop == end || *stop != delim)
-            return 0;
-        p = stop + 1;
-    }
+    const char *stop;
+    if (nt_scan_f64_list(p, end, c->delim, (size_t)c->cols, row, &stop) != c->cols)
+        return 0;
+    int finite = 1;
+    for (uint64_t j = 0; j < c->cols; j++)
+        finite &= isfinite(row[j]) != 0;
+    if (!finite)
+        return 0;
     if (stop < end && *stop == '\r')
         stop++;
     if (stop < end && *stop != '\n')

@@ -159,9 +159,10 @@ static inline const char *fold_digits(const char *p, const char *end, uint64_t *
             p += 8;
             continue;
         }
-        int n = trailing_zeros(stop) >> 3; /* digits before the first other byte */
-        if (n > 0) /* the n digits moved to the top bytes, zeros before them */
-            m = m * pow10_u64[n] + eight_value(v << (64 - 8 * n));
+        /* the n digits before the first other byte, moved to the top bytes
+         * with zeros before them (none left when n is 0: no branch on it) */
+        int n = trailing_zeros(stop) >> 3;
+        m = m * pow10_u64[n] + eight_value(v << (56 - 8 * n) << 8);
         *mant = m;
         return p + n;
     }
@@ -410,6 +411,24 @@ int nt_scan_f64(const char *s, const char *end, double *out, const char **stop)
     if (special_value(&d, out))
         return NT_OK;
     return decimal_to_f64(&d, s, *stop, out);
+}
+
+size_t nt_scan_f64_list(const char *s, const char *end, char delim, size_t n, double *out,
+                        const char **stop)
+{
+    const char *p = s;
+    *stop = s;
+    for (size_t i = 0; i < n; i++) {
+        const char *after;
+        if (scan_common(p, end, &out[i], &after) ? isinf(out[i]) /* out of range */
+                                                  : nt_scan_f64(p, end, &out[i], &after) != NT_OK)
+            return i;
+        *stop = after;
+        if (i + 1 < n && (after == end || *after != delim))
+            return i + 1;
+        p = after + 1;
+    }
+    return n;
 }
 
 /* Rounding a correctly rounded double to float is correct unless the double

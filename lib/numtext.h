@@ -31,6 +31,14 @@ enum nt_status {
 int nt_scan_f64(const char *s, const char *end, double *out, const char **stop);
 int nt_scan_f32(const char *s, const char *end, float *out, const char **stop);
 
+/* Up to n numbers from s, each but the last followed by one delim byte (a
+ * row of a table, read without a call per number).  Returns how many were
+ * read as nt_scan_f64 reads them (NT_OK; NaN and Inf included) before one
+ * that is not a number or out of range, or until one is not followed by
+ * delim.  out[0..count) hold them; *stop is right after the last. */
+size_t nt_scan_f64_list(const char *s, const char *end, char delim, size_t n, double *out,
+                        const char **stop);
+
 /* Parses exactly [s, end): the whole text must be one number. */
 int nt_parse_f64(const char *s, const char *end, double *out);
 int nt_parse_f32(const char *s, const char *end, float *out);

@@ -95,7 +95,8 @@ static void test_scan_edges_match_strtod(void)
         "1234567890.123456789", "1234567890.1234567891", "0.1234567890123456789",
         "0.12345678901234567891", "0.00000000001234567890123456789",
         "0.000000000012345678901234567891", "0000000000000000000000001.5",
-        "00000.000000", "000000000000000000000000000000", "0.0000000000000000000000012345678901234567",
+        "00000.000000", "000000000000000000000000000000",
+        "0.0000000000000000000000012345678901234567",
         "4.9406564584124654e-324", "2.4703282292062327e-324", "2.4703282292062328e-324",
         "2.2250738585072011e-308", "2.2250738585072014e-308", "2.225073858507201136e-308",
         "1.7976931348623157e308", "1.7976931348623158e308", "1.7976931348623159e308",
@@ -107,13 +108,16 @@ static void test_scan_edges_match_strtod(void)
         "2.00000000000000011102230246251565404236316680908203124",
         "12345678.12345678", "1234567812345678", "1.2345678123456781e-7",
     };
-    static const char *const after[] = {"", ",", "\n", ",12345678901234567890\n", ";0.5", "\r\n1,2,3"};
+    static const char *const after[] = {"", ",", "\n", ",12345678901234567890\n",
+                                        ";0.5", "\r\n1,2,3"};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         for (size_t k = 0; k < sizeof after / sizeof *after; k++)
             CHECK(scan_agrees(cases[i], after[k]));
     double v;
     const char *stop;
-    CHECK(nt_scan_f64("-0,1", (const char *)"-0,1" + 4, &v, &stop) == NT_OK && v == 0.0 && signbit(v));
+    const char *zero = "-0,1";
+    CHECK(nt_scan_f64(zero, zero + 4, &v, &stop) == NT_OK && stop == zero + 2 && v == 0.0 &&
+          signbit(v));
 }
 
 /* Every run length of digits, before and after a point, ended by each byte
@@ -173,6 +177,33 @@ static void test_random_scans_match_strtod(void)
         bad += !scan_agrees(num, after[dl_rng_below(&r, 4)]);
     }
     CHECK(bad == 0);
+}
+
+/* A row read as a list: the count stops at the first cell that is not a
+ * number (or out of range) and after the first number not followed by the
+ * delimiter; values as strtod reads them. */
+static void test_scan_list(void)
+{
+    double v[4] = {0};
+    const char *stop;
+    const char *row = "1.5,-2e-3,0.30000000000000004,7\n8";
+    CHECK(nt_scan_f64_list(row, row + strlen(row), ',', 4, v, &stop) == 4);
+    CHECK(stop == row + strlen("1.5,-2e-3,0.30000000000000004,7"));
+    CHECK(v[0] == 1.5 && v[1] == strtod("-2e-3", NULL) &&
+          v[2] == strtod("0.30000000000000004", NULL) && v[3] == 7.0);
+    const char *three = "1;2;3";
+    CHECK(nt_scan_f64_list(three, three + 5, ';', 4, v, &stop) == 3 && stop == three + 5);
+    CHECK(nt_scan_f64_list(three, three + 5, ',', 3, v, &stop) == 1 && stop == three + 1);
+    const char *bad = "1,x,3";
+    CHECK(nt_scan_f64_list(bad, bad + 5, ',', 3, v, &stop) == 1 && stop == bad + 1);
+    const char *over = "1,1e400,3";
+    CHECK(nt_scan_f64_list(over, over + 9, ',', 3, v, &stop) == 1);
+    const char *nonfinite = "nan,-inf,12345678901234567890123";
+    CHECK(nt_scan_f64_list(nonfinite, nonfinite + strlen(nonfinite), ',', 3, v, &stop) == 3);
+    CHECK(isnan(v[0]) && isinf(v[1]) && v[1] < 0 &&
+          v[2] == strtod("12345678901234567890123", NULL));
+    const char *blank = "1, 2";
+    CHECK(nt_scan_f64_list(blank, blank + 4, ',', 2, v, &stop) == 1);
 }
 
 static void test_random_strings_match_strtod(void) { CHECK(mismatches_against_libc(0, 42, 300000) == 0); }
@@ -329,6 +360,7 @@ int main(void)
     UNIT_RUN(test_random_strings_match_strtof);
     UNIT_RUN(test_scan_edges_match_strtod);
     UNIT_RUN(test_scan_digit_runs);
+    UNIT_RUN(test_scan_list);
     UNIT_RUN(test_random_scans_match_strtod);
     UNIT_RUN(test_random_doubles_roundtrip);
     UNIT_RUN(test_f32_double_rounding_cases);
