@@ -22,6 +22,7 @@
 #include "buf.h"
 #include "colmeta.h"
 #include "numtext.h"
+#include "outfile.h"
 #include "textio.h"
 
 #define NAME_SHOWN 48 /* bytes of a column name shown in messages */
@@ -988,14 +989,8 @@ static int write_all_names(csv *c, output *out, dl_err *e)
 
 static int open_spool(csv *c, output *out, dl_err *e)
 {
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/dl-tensor-import-XXXXXX", dir && *dir ? dir : "/tmp");
-    out->spool_fd = mkstemp(path);
-    if (out->spool_fd < 0)
-        return dl_fail_errno(e, "%s: a temporary file in %s for the rows of a table with "
-                             "strings", c->in->label, dir && *dir ? dir : "/tmp");
-    unlink(path); /* gone with the descriptor, whatever happens */
+    if (dl_outfile_temp(&out->spool_fd, "the rows of a table with strings", e))
+        return dl_err_wrap(e, "%s", c->in->label);
     return st_writer_from_fd(&out->spool, out->spool_fd, "the temporary rows", ST_ALLOW_TTY, e);
 }
 

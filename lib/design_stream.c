@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "colmeta.h"
 #include "filter.h"
+#include "outfile.h"
 
 /* The input's x.names and x.categories go into the design, not through:
  * the design's columns are not x's. */
@@ -204,9 +205,14 @@ typedef struct spool {
 static int spool_open(spool *s, dl_err *e)
 {
     s->w = NULL;
-    s->file = tmpfile();
-    if (!s->file)
-        return dl_fail_errno(e, "cannot create a temporary file for the input");
+    s->file = NULL;
+    int fd;
+    if (dl_outfile_temp(&fd, "the copy of the input", e))
+        return e->code;
+    if (!(s->file = fdopen(fd, "w+"))) {
+        close(fd);
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    }
     return st_writer_from_fd(&s->w, fileno(s->file), "the temporary copy of the input",
                              ST_ALLOW_TTY, e);
 }

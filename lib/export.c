@@ -21,12 +21,38 @@ void tx_export_defaults(tx_export_opts *o)
 }
 
 /* The output: standard output, or a temporary beside the file that is
- * renamed into place only when everything was written. */
+ * renamed into place only when everything was written.  Text goes out as
+ * the stream is read, yet some faults show only at its end (records side by
+ * side that disagree in rows, a bad code in the last chunk): text for
+ * standard output or a file written in place (a device, /dev/stdout) is
+ * held in an unlinked temporary and copied out once whole, so a pipe never
+ * gets rows followed by an error. */
 typedef struct out_file {
-    FILE *f;
+    FILE *f;         /* where the rows go: dest, or the held-back copy */
+    FILE *dest;
     dl_outfile file; /* -o FILE; unused (path NULL) for standard output */
     const char *label;
 } out_file;
+
+static int out_hold(out_file *o, dl_err *e)
+{
+    int fd;
+    if (dl_outfile_temp(&fd, "the text held back until it is whole", e))
+        return e->code;
+    if (!(o->f = fdopen(fd, "w+"))) {
+        close(fd);
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", o->label);
+    }
+    return 0;
+}
+
+static void out_abort(out_file *o)
+{
+    if (o->f && o->f != o->dest)
+        fclose(o->f);
+    if (o->file.path)
+        dl_outfile_fclose(&o->file, o->dest, 0, NULL);
+}
 
 static int out_open(out_file *o, const char *path, int binary, dl_err *e)
 {
@@ -36,24 +62,55 @@ static int out_open(out_file *o, const char *path, int binary, dl_err *e)
         if (binary && isatty(STDOUT_FILENO))
             return dl_fail(e, DL_EUSAGE, "refusing to write .npy to a terminal: use -o FILE, "
                                          "a redirection, or --format csv");
-        o->f = stdout;
-        return 0;
+        o->f = o->dest = stdout;
+    } else {
+        o->label = path;
+        if (dl_outfile_fopen(&o->file, path, &o->dest, e))
+            return e->code;
+        o->f = o->dest;
     }
-    o->label = path;
-    return dl_outfile_fopen(&o->file, path, &o->f, e);
+    /* .npy is checked whole before its first byte; a temporary is whole when renamed */
+    if (binary || o->file.final)
+        return 0;
+    if (out_hold(o, e)) {
+        o->f = NULL;
+        out_abort(o);
+        return e->code;
+    }
+    return 0;
 }
 
-static void out_abort(out_file *o)
+/* The held-back text, whole, to its destination. */
+static int out_release(out_file *o, dl_err *e)
 {
-    if (o->file.path)
-        dl_outfile_fclose(&o->file, o->f, 0, NULL);
+    if (fflush(o->f) != 0 || ferror(o->f) || fseek(o->f, 0, SEEK_SET) != 0)
+        return dl_fail_errno(e, "%s: the text held back until it is whole: write failed",
+                             o->label);
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, o->f)) > 0)
+        if (fwrite(buf, 1, n, o->dest) != n)
+            return dl_fail_errno(e, "%s: write failed", o->label);
+    if (ferror(o->f))
+        return dl_fail_errno(e, "%s: the text held back until it is whole: read failed",
+                             o->label);
+    return 0;
 }
 
 static int out_commit(out_file *o, dl_err *e)
 {
+    if (o->f != o->dest) {
+        int rc = out_release(o, e);
+        fclose(o->f);
+        o->f = o->dest;
+        if (rc) {
+            out_abort(o);
+            return rc;
+        }
+    }
     if (o->file.path)
-        return dl_outfile_fclose(&o->file, o->f, 1, e);
-    if (fflush(o->f) != 0 || ferror(o->f))
+        return dl_outfile_fclose(&o->file, o->dest, 1, e);
+    if (fflush(o->dest) != 0 || ferror(o->dest))
         return dl_fail_errno(e, "%s: write failed", o->label);
     return 0;
 }

@@ -248,3 +248,19 @@ int dl_outfile_fclose(dl_outfile *o, FILE *f, int keep, dl_err *e)
     dl_outfile_abort(o);
     return 0;
 }
+
+int dl_outfile_temp(int *fd, const char *what, dl_err *e)
+{
+    *fd = -1;
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof path, "%s/dl-XXXXXX", dir) >= (int)sizeof path)
+        return dl_fail(e, DL_EIO, "TMPDIR: too long a directory name for %s", what);
+    *fd = mkstemp(path);
+    if (*fd < 0)
+        return dl_fail_errno(e, "cannot create a temporary file in %s for %s", dir, what);
+    unlink(path);
+    return 0;
+}

@@ -44,6 +44,12 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e);
 /* After the caller closed the fd: removes the temporary.  Safe on a zeroed o. */
 void dl_outfile_abort(dl_outfile *o);
 
+/* An anonymous temporary file, for output held back until it is known
+ * whole (standard output, a device) or input read more than once: made in
+ * $TMPDIR (else /tmp) and unlinked at once, so it goes with its descriptor
+ * whatever happens.  what names its contents in the error. */
+int dl_outfile_temp(int *fd, const char *what, dl_err *e);
+
 /* dl_outfile_open with a stdio stream on the fd. */
 int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e);
 /* Closes f; commits the file when keep is set and every write succeeded,

@@ -349,6 +349,35 @@ rows_aligned() {
         dl-tensor export | cmp - "$TMP/rows.csv"
 }
 
+@test "dl-tensor export: an inconsistency found late leaves standard output empty, in every format" {
+    head -n 99 "$TMP/rows.csv" | cut -d, -f3 | dl-tensor import --name y > "$TMP/y99.dlt"
+    cut -d, -f1,2 "$TMP/rows.csv" | dl-tensor import --name x --chunk-rows 7 > "$TMP/x.dlt"
+    cat "$TMP/x.dlt" "$TMP/y99.dlt" > "$TMP/short.dlt"
+    for format in csv tsv svmlight npy; do
+        fails_silently 1 "'x' has 100 rows but 'y' has 99" dl-tensor export --format $format "$TMP/short.dlt"
+        fails_silently 1 "'x' has 100 rows but 'y' has 99" dl-tensor export --format $format < "$TMP/short.dlt"
+    done
+    # a missing cell on the last row, which svmlight cannot hold
+    printf '1,2,3\n4,5,6\n7,,9\n' | dl-tensor import -t 1 --missing '' --chunk-rows 1 > "$TMP/nan.dlt"
+    fails_silently 1 "missing" dl-tensor export --format svmlight "$TMP/nan.dlt"
+    # a code that is not a level, in the last chunk of a string column
+    printf 'c,v\na,1\nb,2\n' | dl-tensor import > "$TMP/lv.dlt"
+    printf '7,3\n' | dl-tensor import --no-header > "$TMP/code.dlt"
+    cat "$TMP/lv.dlt" "$TMP/code.dlt" > "$TMP/badcode.dlt"
+    fails_silently 1 "is not a code" dl-tensor export "$TMP/badcode.dlt"
+    # written in place through a descriptor alias: the same
+    fails_silently 1 "'x' has 100 rows but 'y' has 99" dl-tensor export -o /dev/stdout "$TMP/short.dlt"
+    # a file is never created, an old one never replaced
+    echo precious > "$TMP/old.csv"
+    for format in csv svmlight npy; do
+        fails 1 "'x' has 100 rows but 'y' has 99" dl-tensor export --format $format -o "$TMP/old.csv" "$TMP/short.dlt"
+        [ "$(cat "$TMP/old.csv")" = precious ]
+        fails 1 "'x' has 100 rows but 'y' has 99" dl-tensor export --format $format -o "$TMP/new.csv" "$TMP/short.dlt"
+        [ ! -e "$TMP/new.csv" ]
+    done
+    [ -z "$(ls -A "$TMP" | grep "^\.")" ]   # no temporary left behind
+}
+
 @test "dl-tensor export: text export streams in bounded memory" {
     [ -z "${DL_SAN:-}" ] || skip "sanitizer builds have their own memory overhead"
     [ -x /usr/bin/time ] || skip "no /usr/bin/time"

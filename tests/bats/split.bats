@@ -158,7 +158,7 @@ groups() { cut -d, -f2 "$1" | sort -u; }
     long=$(printf 'g%.0s' $(seq 1 96))
     printf 'id\n%s\n' "$long" | dl-tensor import --format text --name x.names -o "$TMP/names.dlt"
     [ "$(wc -c < <(dl-tensor export --name x.names "$TMP/names.dlt"))" -eq 100 ]
-    cat "$TMP/rows.dlt" "$TMP/names.dlt" > "$TMP/named.dlt"
+    cat "$TMP/names.dlt" "$TMP/rows.dlt" > "$TMP/named.dlt"
     dl-tensor split --group "$long" --folds 5 --fold 4 --seed 3 "$TMP/named.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
     dl-tensor split --group 1 --folds 5 --fold 4 --seed 3 "$TMP/rows.dlt" "$TMP/a1.dlt" "$TMP/b1.dlt"
     cmp <(dl-tensor export "$TMP/b.dlt") <(dl-tensor export "$TMP/b1.dlt")
