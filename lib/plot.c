@@ -21,6 +21,7 @@
 #include "metrics_io.h"
 #include "model.h"
 #include "numtext.h"
+#include "prep.h"
 #include "outfile.h"
 #include "sig.h"
 #include "stream.h"
@@ -461,21 +462,23 @@ int pl_layers_script(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
 /* ============================ model inputs ============================ */
 
 /* The data stream's x (N x D) and, when present, y (N x K), as f64; the
- * columns of x drawn (the others held at their means), their axis labels. */
+ * columns of x drawn (the others held fixed, see grid_held), their axis
+ * labels. */
 typedef struct pl_data {
     dl_tensor_set set;
     dl_tensor *x, *y;
     const char *label;
     size_t ndrawn, drawn[2];
     char axis[2][300];
-    cm_names x_names, y_names;   /* count 0 when the stream has none */
+    pp_meta x_columns;           /* x.names, x.categories (names count 0 when none) */
+    cm_names y_names;            /* count 0 when the stream has none */
     cm_categories y_categories;
 } pl_data;
 
 static void data_free(pl_data *d)
 {
     dl_set_free(&d->set);
-    cm_names_free(&d->x_names);
+    pp_meta_free(&d->x_columns);
     cm_names_free(&d->y_names);
     cm_categories_free(&d->y_categories);
 }
@@ -486,10 +489,10 @@ static int input_column(pl_data *d, const char *item, size_t len, size_t *col, d
 {
     size_t width = (size_t)d->x->shape[1], v = 0;
     char name[CM_COLNAME_MAX + 1];
-    if (len <= CM_COLNAME_MAX && d->x_names.count) {
+    if (len <= CM_COLNAME_MAX && d->x_columns.names.count) {
         memcpy(name, item, len);
         name[len] = '\0';
-        int64_t found = cm_names_find(&d->x_names, name);
+        int64_t found = cm_names_find(&d->x_columns.names, name);
         if (found >= 0) {
             *col = (size_t)found;
             return 0;
@@ -505,7 +508,7 @@ static int input_column(pl_data *d, const char *item, size_t len, size_t *col, d
         return 0;
     }
     return dl_fail(e, DL_EUSAGE, "--inputs: '%.*s' is not a column of %s's 'x' (%s0..%zu)",
-                   (int)len, item, d->label, d->x_names.count ? "a name in x.names or " : "",
+                   (int)len, item, d->label, d->x_columns.names.count ? "a name in x.names or " : "",
                    width - 1);
 }
 
@@ -542,7 +545,14 @@ static int pick_inputs(pl_data *d, const char *inputs, size_t want, dl_err *e)
         }
     }
     for (size_t k = 0; k < want; k++) {
-        const char *name = cm_names_at(&d->x_names, d->drawn[k]);
+        const char *name = cm_names_at(&d->x_columns.names, d->drawn[k]);
+        if (cm_categories_column(&d->x_columns.cats, d->drawn[k])) {
+            char index[32];
+            snprintf(index, sizeof index, "%zu", d->drawn[k]);
+            return dl_fail(e, DL_EUSAGE, "--inputs: '%s' is a column of categories in %s's "
+                           "'x' (x.categories): a figure draws numeric inputs",
+                           name ? name : index, d->label);
+        }
         if (name)
             snprintf(d->axis[k], sizeof d->axis[k], "%s", name);
         else if (width == 1)
@@ -553,11 +563,25 @@ static int pick_inputs(pl_data *d, const char *inputs, size_t want, dl_err *e)
     return 0;
 }
 
+/* x.names and x.categories, copied from the set: they name the columns and
+ * map the data's category codes to the model's levels (mdl_bind_input). */
+static int x_columns_load(pl_data *d, dl_err *e)
+{
+    static const char *const meta[] = {"x" CM_NAMES_SUFFIX, "x" CM_CATEGORIES_SUFFIX};
+    for (size_t i = 0; i < 2; i++) {
+        const dl_tensor *t = dl_set_find(&d->set, meta[i]);
+        dl_tensor copy;
+        if (t && (dl_tensor_copy(&copy, t, e) || pp_meta_take(&d->x_columns, &copy, 0, e)))
+            return e->code;
+    }
+    return pp_meta_columns(&d->x_columns, d->x->shape[1], e);
+}
+
 static int load_data(pl_data *d, const char *path, size_t want_dims, const char *inputs,
                      dl_err *e)
 {
     dl_set_init(&d->set);
-    cm_names_init(&d->x_names);
+    pp_meta_init(&d->x_columns);
     cm_names_init(&d->y_names);
     cm_categories_init(&d->y_categories);
     d->label = path && strcmp(path, "-") ? path : "<stdin>";
@@ -579,11 +603,11 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, const char 
                        (unsigned long long)d->y->shape[0]);
     if (d->x->shape[0] == 0)
         return dl_fail(e, DL_EDATA, "%s: 'x' has no rows", d->label);
-    if (cm_names_load(&d->x_names, &d->set, "x", d->x->shape[1], e) ||
+    if (x_columns_load(d, e) ||
         (d->y && (cm_names_load(&d->y_names, &d->set, "y", d->y->shape[1], e) ||
                   cm_categories_load(&d->y_categories, &d->set, "y", d->y->shape[1], e))))
         return dl_err_wrap(e, "%s", d->label);
-    if (cm_check_missing(d->x, &d->x_names, 0, e))
+    if (cm_check_missing(d->x, &d->x_columns.names, 0, e))
         return dl_err_wrap(e, "%s: 'x'", d->label);
     int64_t bad = dl_tensor_find_nonfinite(d->x);
     if (bad < 0 && d->y)
@@ -593,9 +617,42 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, const char 
     return pick_inputs(d, inputs, want_dims, e);
 }
 
-/* A grid of g rows as wide as x: every column at its mean over the data,
- * for the drawn ones to be filled in. */
-static int grid_at_means(const pl_data *d, size_t g, dl_tensor *grid, dl_err *e)
+/* The most frequent level of categorical column c (ties to the lowest
+ * code); a cell that is no code of its k->count levels is an error. */
+static int mode_code(const pl_data *d, size_t c, const cm_column *k, double *code, dl_err *e)
+{
+    size_t n = (size_t)d->x->shape[0], width = (size_t)d->x->shape[1];
+    const double *x = d->x->data;
+    size_t *count = calloc((size_t)k->count, sizeof *count);
+    if (!count)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", d->label);
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * width + c];
+        if (!cm_column_level(k, v)) {
+            free(count);
+            const char *name = cm_names_at(&d->x_columns.names, c);
+            return dl_fail(e, DL_EDATA, "%s: 'x' row %zu, column %zu%s%s%s: %g is not a code of "
+                           "its %llu categories", d->label, i + 1, c + 1, name ? " ('" : "",
+                           name ? name : "", name ? "')" : "", v,
+                           (unsigned long long)k->count);
+        }
+        count[(size_t)v]++;
+    }
+    size_t best = 0;
+    for (size_t j = 1; j < (size_t)k->count; j++)
+        if (count[j] > count[best])
+            best = j;
+    free(count);
+    *code = (double)best;
+    return 0;
+}
+
+/* A grid of g rows as wide as x, for the drawn columns to be filled in; the
+ * others held where the data is typical: a numeric column at its mean, a
+ * categorical one (x.categories) at its most frequent level, since the mean
+ * of codes is no level (scikit-learn's partial dependence likewise fixes a
+ * categorical feature at a level). */
+static int grid_held(const pl_data *d, size_t g, dl_tensor *grid, dl_err *e)
 {
     size_t n = (size_t)d->x->shape[0], width = (size_t)d->x->shape[1];
     if (dl_tensor_alloc2(grid, "x", DL_F64, g, width, e))
@@ -603,14 +660,35 @@ static int grid_at_means(const pl_data *d, size_t g, dl_tensor *grid, dl_err *e)
     const double *x = d->x->data;
     double *gx = grid->data;
     for (size_t c = 0; c < width; c++) {
-        double mean = 0;
-        for (size_t i = 0; i < n; i++)
-            mean += x[i * width + c];
-        mean /= (double)n;
+        const cm_column *k = cm_categories_column(&d->x_columns.cats, c);
+        double held = 0;
+        if (k) {
+            if (mode_code(d, c, k, &held, e))
+                return e->code;
+        } else {
+            for (size_t i = 0; i < n; i++)
+                held += x[i * width + c];
+            held /= (double)n;
+        }
         for (size_t i = 0; i < g; i++)
-            gx[i * width + c] = mean;
+            gx[i * width + c] = held;
     }
     return 0;
+}
+
+/* The figure's default title, saying where the inputs not drawn are held. */
+static const char *held_title(const pl_data *d, const char *what, char *buf, size_t len)
+{
+    size_t width = (size_t)d->x->shape[1], categorical = 0;
+    for (size_t c = 0; c < width; c++)
+        categorical += cm_categories_column(&d->x_columns.cats, c) != NULL;
+    size_t held = width - d->ndrawn, numeric = held - categorical;
+    snprintf(buf, len, "%s%s%s%s%s", what, held ? " (the other inputs at their " : "",
+             numeric ? "means" : "", numeric && categorical ? " or " : "",
+             categorical ? "most frequent levels" : "");
+    if (held)
+        snprintf(buf + strlen(buf), len - strlen(buf), ")");
+    return buf;
 }
 
 static void range_of(const double *v, size_t n, size_t stride, double *lo, double *hi)
@@ -628,18 +706,22 @@ static void range_of(const double *v, size_t n, size_t stride, double *lo, doubl
 
 /* Predictions of the model for the rows of grid (f64 G x D): yhat and, when
  * wanted and available, ystd, both converted to f64. */
-static int predict_grid(const char *model_path, const dl_tensor *grid, size_t want_inputs,
+static int predict_grid(const char *model_path, const dl_tensor *grid, const pp_columns *cols,
                         dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
 {
     mdl_model *m;
     if (mdl_load(&m, model_path, e))
         return e->code;
     int rc = 0;
-    if (mdl_input_dim(m) != want_inputs)
+    if (mdl_input_dim(m) != cols->count)
         rc = dl_fail(e, DL_EDATA, "%s: the model takes %zu input%s but the data's 'x' has %zu",
-                     model_path, mdl_input_dim(m), dl_plural(mdl_input_dim(m)), want_inputs);
+                     model_path, mdl_input_dim(m), dl_plural(mdl_input_dim(m)), cols->count);
+    /* the data's codes mean its own levels, as in dl-predict */
+    if (rc == 0 && mdl_bind_input(m, cols, e))
+        rc = dl_err_wrap(e, "%s: the data's 'x'", model_path);
     int with_std = ystd && mdl_has_std(m);
-    rc = rc ? rc : mdl_predict(m, grid, yhat, with_std ? ystd : NULL, e);
+    if (rc == 0 && mdl_predict(m, grid, yhat, with_std ? ystd : NULL, e))
+        rc = dl_err_wrap(e, "%s: on the plot's grid", model_path);
     rc = rc ? rc : dl_tensor_convert(yhat, DL_F64, e);
     if (rc == 0 && with_std)
         rc = dl_tensor_convert(ystd, DL_F64, e);
@@ -703,7 +785,8 @@ static void write_fit(dl_str *s, const pl_opts *o, const pl_data *d, const dl_te
     size_t width = (size_t)d->x->shape[1], c = d->drawn[0];
     const double *x = d->x->data, *gx = grid->data, *py = yhat->data;
     size_t k = (size_t)yhat->shape[1];
-    put_title(s, o, width > 1 ? "Fit (the other inputs at their means)" : "Fit");
+    char title[128];
+    put_title(s, o, held_title(d, "Fit", title, sizeof title));
     dl_str_printf(s, "%s", COMMON);
     const char *yname = cm_names_at(&d->y_names, 0);
     put_axis_labels(s, o, d->axis[0], yname ? yname : "y");
@@ -755,7 +838,7 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
     double *comps = NULL;
     size_t ncomp = 0, g = o->grid ? o->grid : 400;
     int rc = load_data(&d, data_path, 1, o->inputs, e);
-    rc = rc ? rc : grid_at_means(&d, g, &grid, e);
+    rc = rc ? rc : grid_held(&d, g, &grid, e);
     size_t width = rc ? 0 : (size_t)d.x->shape[1], c = d.drawn[0];
     if (rc == 0) {
         double lo, hi, *gx = grid.data;
@@ -763,7 +846,7 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
         for (size_t i = 0; i < g; i++)
             gx[i * width + c] = lo + (hi - lo) * (double)i / (double)(g > 1 ? g - 1 : 1);
     }
-    rc = rc ? rc : predict_grid(model_path, &grid, width, &yhat, &ystd, e);
+    rc = rc ? rc : predict_grid(model_path, &grid, &d.x_columns.cols, &yhat, &ystd, e);
     if (rc == 0 && o->basis)
         rc = basis_components(model_path, &grid, &comps, &ncomp, e);
     if (rc == 0)
@@ -809,8 +892,8 @@ static void write_regions(dl_str *s, const pl_opts *o, const pl_data *d, const d
                           int nclasses)
 {
     size_t width = (size_t)d->x->shape[1], c0 = d->drawn[0], c1 = d->drawn[1];
-    put_title(s, o, width > 2 ? "Decision regions (the other inputs at their means)"
-                              : "Decision regions");
+    char title[128];
+    put_title(s, o, held_title(d, "Decision regions", title, sizeof title));
     dl_str_printf(s, "%s", COMMON);
     put_axis_labels(s, o, d->axis[0], d->axis[1]);
     dl_str_printf(s, "%s", "set key outside right top\nunset colorbox\n");
@@ -852,7 +935,7 @@ static int regions_predict(const char *model_path, const pl_data *d, const pl_op
                            dl_err *e)
 {
     dl_tensor grid = {0}, yhat = {0};
-    int rc = grid_at_means(d, g * g, &grid, e);
+    int rc = grid_held(d, g * g, &grid, e);
     if (rc)
         return rc;
     size_t width = (size_t)d->x->shape[1], c0 = d->drawn[0], c1 = d->drawn[1];
@@ -864,7 +947,7 @@ static int regions_predict(const char *model_path, const pl_data *d, const pl_op
             gx[(i * g + j) * width + c1] =
                 box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1);
         }
-    rc = predict_grid(model_path, &grid, width, &yhat, NULL, e);
+    rc = predict_grid(model_path, &grid, &d->x_columns.cols, &yhat, NULL, e);
     rc = rc ? rc : classes_of(&yhat, 1, o->threshold, grid_class, model_path, e);
     if (rc == 0 && yhat.shape[1] > 1)
         *nclasses = (int)(yhat.shape[1] < 1000 ? yhat.shape[1] : 1000);

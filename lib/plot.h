@@ -65,8 +65,11 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
  * data's points on top, coloured by class. */
 int pl_regions_script(const char *model_path, const char *data_path, const pl_opts *o,
                       dl_str *s, dl_err *e);
-/* fit and regions of a wider model: o->inputs names the inputs drawn; the
- * others are held at their means over the data. */
+/* fit and regions of a wider model: o->inputs names the numeric inputs
+ * drawn; the others are held at their means over the data, categorical
+ * ones (x.categories) at their most frequent level, ties to the lowest
+ * code.  The data's x.names and x.categories are bound to the model's
+ * design as dl-predict binds them. */
 
 /* Curves of classifiers, one per prediction stream and score column (a
  * column of several is one class against the rest): ROC (the area in the

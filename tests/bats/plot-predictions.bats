@@ -280,6 +280,31 @@ binary_curve() {
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot fit: a categorical input not drawn is held at its most frequent level, read by the data's own levels" {
+    C="$DL_TEST_ROOT/tests/fixtures/plot/categorical"
+    dl-tensor import --target price "$C/shop.csv" >"$T/shop.dlt"
+    dl-design -q --onehot auto "$T/shop.dlt" | dl-lstsq -q >"$T/shop.ckpt"
+    # colour: blue 6, green 2, red 6; the mean of the codes would be green
+    dl-plot fit --inputs size --grid 11 --script "$T/shop.ckpt" "$T/shop.dlt" -o "$T/f.png" \
+        >"$T/f.gp"
+    block fit <"$T/f.gp" >"$T/got"
+    same_numbers "$T/got" "$C/fit_size.tsv"
+    grep -q 'the other inputs at their means or most frequent levels' "$T/f.gp"
+    # data without green: its codes are blue 0, red 1, and red the most frequent
+    dl-tensor import --target price "$C/shop_sub.csv" >"$T/sub.dlt"
+    dl-plot fit --inputs size --grid 11 --script "$T/shop.ckpt" "$T/sub.dlt" -o "$T/f.png" |
+        block fit >"$T/got"
+    same_numbers "$T/got" "$C/fit_size_sub.tsv"
+    run dl-plot fit --inputs size "$T/shop.ckpt" "$T/sub.dlt" -o "$T/f.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/f.png"
+    # a categorical input is not drawn
+    run dl-plot fit --inputs colour "$T/shop.ckpt" "$T/shop.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--inputs: 'colour' is a column of categories in $T/shop.dlt's 'x'"* ]]
+    [ ! -e "$T/x.png" ]
+}
+
 @test "dl-plot: --xlabel and --ylabel on every figure" {
     P="$DL_TEST_ROOT/tests/fixtures/plot"
     mkstream "$T/a.dlt" y "$FIX/bin_y.csv" yhat "$FIX/bin_a.csv"
