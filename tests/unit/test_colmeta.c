@@ -22,6 +22,46 @@ static dl_tensor text(const char *name, const char *s)
     return t;
 }
 
+/* A text a parser must refuse, and the message it must give. */
+typedef struct refused {
+    const char *text, *msg;
+} refused;
+
+/* Parses rec for a tensor of two columns; nonzero when refused. */
+typedef int parse_fn(const dl_tensor *rec, dl_err *e);
+
+static int parse_names(const dl_tensor *rec, dl_err *e)
+{
+    cm_names n;
+    int rc = cm_names_parse(&n, rec, 2, e);
+    if (rc == 0)
+        cm_names_free(&n);
+    return rc;
+}
+
+static int parse_categories(const dl_tensor *rec, dl_err *e)
+{
+    cm_categories c;
+    int rc = cm_categories_parse(&c, rec, 2, e);
+    if (rc == 0)
+        cm_categories_free(&c);
+    else
+        CHECK(c.count == 0 && c.text == NULL); /* nothing left to free */
+    return rc;
+}
+
+/* Every text of bad, as the record `name`, is bad data with its message. */
+static void check_refused(const char *name, const refused *bad, size_t n, parse_fn *parse)
+{
+    for (size_t i = 0; i < n; i++) {
+        dl_tensor rec = text(name, bad[i].text);
+        dl_err e = {0};
+        CHECK(parse(&rec, &e) == DL_EDATA);
+        CHECK_STR(e.msg, bad[i].msg);
+        dl_tensor_free(&rec);
+    }
+}
+
 static void test_meta_names(void)
 {
     CHECK(cm_is_meta_name("x.names"));
@@ -59,23 +99,14 @@ static void test_names_parse_and_find(void)
 
 static void test_names_faults(void)
 {
-    static const struct {
-        const char *text, *msg;
-    } bad[] = {
+    static const refused bad[] = {
         {"a\na\n", "'x.names': line 2: the name 'a' is there twice"},
         {"a\n\n", "'x.names': line 2: the name is empty"},
         {"a\tb\nc\n", "'x.names': line 1: the name contains a control character"},
         {"a\nb", "'x.names': the last line does not end in a newline"},
         {"a\n\xff\n", "'x.names': line 2: the name is not valid UTF-8"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        dl_tensor rec = text("x.names", bad[i].text);
-        cm_names n;
-        dl_err e = {0};
-        CHECK(cm_names_parse(&n, &rec, 2, &e) == DL_EDATA);
-        CHECK_STR(e.msg, bad[i].msg);
-        dl_tensor_free(&rec);
-    }
+    check_refused("x.names", bad, sizeof bad / sizeof bad[0], parse_names);
     char longname[300];
     memset(longname, 'n', 256);
     strcpy(longname + 256, "\n");
@@ -158,9 +189,7 @@ static void test_categories_parse_and_lookup(void)
 
 static void test_categories_faults(void)
 {
-    static const struct {
-        const char *text, *msg;
-    } bad[] = {
+    static const refused bad[] = {
         {"0\tb\ta\n", "'y.categories': line 1: level 'a' is listed after 'b' (levels are "
                       "sorted by bytes, each once)"},
         {"0\ta\ta\n", "'y.categories': line 1: level 'a' is listed twice (levels are sorted "
@@ -175,15 +204,7 @@ static void test_categories_faults(void)
         {"0\ta", "'y.categories': the last line does not end in a newline"},
         {"0\ta\x01\n", "'y.categories': line 1: level 1 contains a control character"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        dl_tensor rec = text("y.categories", bad[i].text);
-        cm_categories c;
-        dl_err e = {0};
-        CHECK(cm_categories_parse(&c, &rec, 2, &e) == DL_EDATA);
-        CHECK_STR(e.msg, bad[i].msg);
-        CHECK(c.count == 0 && c.text == NULL);
-        dl_tensor_free(&rec);
-    }
+    check_refused("y.categories", bad, sizeof bad / sizeof bad[0], parse_categories);
 }
 
 static void test_categories_make_round_trip(void)

@@ -6,29 +6,8 @@
 
 #include "basis.h"
 #include "model.h"
+#include "set_fixture.h"
 #include "unit.h"
-
-static void add_text(dl_tensor_set *s, const char *name, const char *text)
-{
-    dl_tensor t;
-    dl_err e;
-    uint64_t len = strlen(text);
-    if (dl_tensor_alloc(&t, name, DL_U8, 1, &len, &e) == 0) {
-        memcpy(t.data, text, len);
-        dl_set_add(s, &t, &e);
-    }
-}
-
-static void add_f64(dl_tensor_set *s, const char *name, int rank, const uint64_t *shape,
-                    const double *v)
-{
-    dl_tensor t;
-    dl_err e;
-    if (dl_tensor_alloc(&t, name, DL_F64, rank, shape, &e) == 0) {
-        memcpy(t.data, v, dl_tensor_nbytes(&t));
-        dl_set_add(s, &t, &e);
-    }
-}
 
 static dl_tensor column(const double *v, uint64_t n, uint64_t cols)
 {
