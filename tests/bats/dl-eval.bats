@@ -3,6 +3,7 @@
 # gen_metrics.py), its output formats, and its refusal of bad input.
 
 load plot_helpers
+load metrics_helpers
 
 setup() {
     FIX="$DL_TEST_ROOT/tests/fixtures/metrics"
@@ -16,22 +17,7 @@ check_case() {
     # shellcheck disable=SC2046
     dl-eval --format tsv $(cat "$c/options") "$T/$1.dlt" >"$T/$1.tsv" 2>"$T/$1.err" || {
         cat "$T/$1.err"; return 1; }
-    awk -F '\t' -v case="$1" '
-        NR == FNR { want[$1] = $2; n++; next }
-        FNR == 1 { for (i = 1; i <= NF; i++) col[i] = $i; next }
-        {
-            for (i = 3; i <= NF; i++) {
-                name = col[i]
-                if (name ~ /^cm\[/) continue
-                if (!(name in want)) { print case ": unexpected " name; bad = 1; continue }
-                g = $i; w = want[name]; seen++
-                if (w == "nan") { if (g != "nan") { print case ": " name " = " g ", want nan"; bad = 1 } }
-                else { d = g - w; if (d < 0) d = -d
-                       if (d > 1e-9 || g == "nan") { print case ": " name " = " g ", sklearn " w; bad = 1 } }
-            }
-        }
-        END { if (seen != n) { print case ": " seen " metrics, sklearn has " n; bad = 1 }
-              exit bad }' "$c/expected.tsv" "$T/$1.tsv"
+    same_metrics "$1" "$c/expected.tsv" "$T/$1.tsv"
 }
 
 check_cases() {

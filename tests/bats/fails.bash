@@ -1,6 +1,7 @@
+# Failure checks shared by the BATS files that `load fails`.
+
 # fails STATUS MESSAGE COMMAND...: COMMAND exits with STATUS and its output
-# contains MESSAGE.  Shared by dl-tensor.bats, split.bats, summary.bats and
-# records.bats.
+# contains MESSAGE.
 fails() {
     local want=$1 message=$2
     shift 2

@@ -141,35 +141,33 @@ binary_curve() {
     is_png "$T/r.png"
 }
 
+# refused FIGURE STREAM PATTERN: dl-plot FIGURE of STREAM is bad data (status
+# 1), said in one line: "dl-plot: STREAM: " then PATTERN (a glob).
+refused() {
+    run dl-plot "$1" "$2" -o "$T/x.png"
+    [ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+    [[ "$output" == "dl-plot: $2: "$3 ]] || { echo "got: $output"; return 1; }
+}
+
 @test "dl-plot roc, pr: data without a curve are refused with the file and row" {
     mkstream "$T/reg.dlt" y "$FIX/reg_y.csv" yhat "$FIX/reg_yhat.csv"
-    run dl-plot roc "$T/reg.dlt" -o "$T/x.png"
-    [ "$status" -eq 1 ]
-    [[ "$output" == "dl-plot: $T/reg.dlt: 'y' row 1: "*" is not a 0/1 label"* ]]
+    refused roc "$T/reg.dlt" "'y' row 1: * is not a 0/1 label*"
     printf '1\n1\n1\n' >"$T/ones.csv"
     printf '0.2\n0.5\n0.9\n' >"$T/s.csv"
     mkstream "$T/one.dlt" y "$T/ones.csv" yhat "$T/s.csv"
-    run dl-plot pr "$T/one.dlt" -o "$T/x.png"
-    [ "$status" -eq 1 ]
-    [[ "$output" == "dl-plot: $T/one.dlt: 'y' holds positives only: the curve needs both classes" ]]
+    refused pr "$T/one.dlt" "'y' holds positives only: the curve needs both classes"
     printf '0\n1\n3\n' >"$T/lab.csv"
     printf '0.2,0.8\n0.5,0.5\n0.9,0.1\n' >"$T/p2.csv"
     mkstream "$T/lab.dlt" y "$T/lab.csv" yhat "$T/p2.csv"
-    run dl-plot roc "$T/lab.dlt" -o "$T/x.png"
-    [ "$status" -eq 1 ]
-    [[ "$output" == "dl-plot: $T/lab.dlt: 'y' row 3: 3 is not a class label 0..1" ]]
+    refused roc "$T/lab.dlt" "'y' row 3: 3 is not a class label 0..1"
     printf '0\n1\n0\n' >"$T/two.csv"
     printf '0.2,0.7,0.1\n0.5,0.3,0.2\n0.9,0.05,0.05\n' >"$T/p3.csv"
     mkstream "$T/absent.dlt" y "$T/two.csv" yhat "$T/p3.csv"
-    run dl-plot roc "$T/absent.dlt" -o "$T/x.png"
-    [ "$status" -eq 1 ]
-    [[ "$output" == "dl-plot: $T/absent.dlt: class 2: 'y' holds negatives only: the curve needs both classes" ]]
+    refused roc "$T/absent.dlt" "class 2: 'y' holds negatives only: the curve needs both classes"
     printf '0\n1\nnan\n' >"$T/nan.csv"
     dl-tensor import --allow-nonfinite --name yhat "$T/nan.csv" >"$T/nan.dlt"
     dl-tensor import --name y "$T/lab.csv" >>"$T/nan.dlt"
-    run dl-plot roc "$T/nan.dlt" -o "$T/x.png"
-    [ "$status" -eq 1 ]
-    [[ "$output" == "dl-plot: $T/nan.dlt: 'yhat' row 3, column 1: NaN" ]]
+    refused roc "$T/nan.dlt" "'yhat' row 3, column 1: NaN"
     mkstream "$T/short.dlt" y "$T/lab.csv"
     run dl-plot roc --truth "$T/short.dlt" "$T/reg.dlt" -o "$T/x.png"
     [ "$status" -eq 1 ]

@@ -4,18 +4,11 @@
 # svmlight as scikit-learn writes it.  Reference codes and levels come from
 # scikit-learn (tests/fixtures/tables/gen_tables.py); nothing here runs python.
 
+load fails
+
 setup() {
     F=$DL_TEST_ROOT/tests/fixtures/tables
     TMP=$BATS_TEST_TMPDIR
-}
-
-# fails STATUS MESSAGE COMMAND...: COMMAND exits with STATUS and says MESSAGE.
-fails() {
-    local want=$1 message=$2
-    shift 2
-    run "$@"
-    [ "$status" -eq "$want" ] || { echo "status $status, wanted $want: $output"; return 1; }
-    [[ $output == *"$message"* ]] || { echo "got: $output"; return 1; }
 }
 
 # npy_of STREAM NAME: the record NAME of STREAM as .npy on stdout.

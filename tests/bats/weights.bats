@@ -3,6 +3,7 @@
 # scikit-learn (tests/fixtures/intercept/gen_intercept.py).
 
 load linear_helpers
+load metrics_helpers
 
 IFIX="$DL_TEST_ROOT/tests/fixtures/intercept"
 
@@ -172,21 +173,7 @@ eval_case() {
       dl-tensor import --name w "$c/w.csv"; } > "$TMP/$1.dlt"
     # shellcheck disable=SC2046
     dl-eval --format tsv $(cat "$c/options") "$TMP/$1.dlt" > "$TMP/$1.tsv" || return 1
-    awk -F '\t' -v case="$1" '
-        NR == FNR { want[$1] = $2; n++; next }
-        FNR == 1 { for (i = 1; i <= NF; i++) col[i] = $i; next }
-        {
-            for (i = 3; i <= NF; i++) {
-                name = col[i]
-                if (name ~ /^cm\[/) continue
-                if (!(name in want)) { print case ": unexpected " name; bad = 1; continue }
-                g = $i; w = want[name]; seen++
-                d = g - w; if (d < 0) d = -d
-                if (d > 1e-9 || g == "nan") { print case ": " name " = " g ", sklearn " w; bad = 1 }
-            }
-        }
-        END { if (seen != n) { print case ": " seen " metrics, sklearn has " n; bad = 1 }
-              exit bad }' "$c/expected.tsv" "$TMP/$1.tsv"
+    same_metrics "$1" "$c/expected.tsv" "$TMP/$1.tsv"
 }
 
 @test "dl-eval with 'w': every metric is scikit-learn's with sample_weight" {
