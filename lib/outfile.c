@@ -79,19 +79,11 @@ static int open_temporary(dl_outfile *o, const char *path, const struct stat *ol
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
     }
     snprintf(o->path, need, "%.*s.%s.XXXXXX", (int)dir_len, path, path + dir_len);
-    o->fd = mkstemp(o->path);
-    if (o->fd < 0) {
-        dl_fail_errno(e, "%s: cannot create a temporary file beside it", path);
+    if (sig_create_temporary(o->path, &o->fd, e)) { /* a signal removes it from now on */
         free(o->path);
         free(o->final);
         o->path = o->final = NULL;
-        return e->code;
-    }
-    if (sig_hold_temporary(o->path, e)) { /* a signal removes it from now on */
-        close(o->fd);
-        unlink(o->path);
-        finish(o);
-        return e->code;
+        return dl_err_wrap(e, "%s", path);
     }
     set_mode(o->fd, old);
     return 0;
@@ -258,9 +250,9 @@ int dl_outfile_temp(int *fd, const char *what, dl_err *e)
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s/dl-XXXXXX", dir) >= (int)sizeof path)
         return dl_fail(e, DL_EIO, "TMPDIR: too long a directory name for %s", what);
-    *fd = mkstemp(path);
-    if (*fd < 0)
-        return dl_fail_errno(e, "cannot create a temporary file in %s for %s", dir, what);
+    if (sig_create_temporary(path, fd, e))
+        return dl_err_wrap(e, "%s: %s", dir, what);
     unlink(path);
+    sig_release_temporary(path);
     return 0;
 }

@@ -47,7 +47,8 @@ void dl_outfile_abort(dl_outfile *o);
 /* An anonymous temporary file, for output held back until it is known
  * whole (standard output, a device) or input read more than once: made in
  * $TMPDIR (else /tmp) and unlinked at once, so it goes with its descriptor
- * whatever happens.  what names its contents in the error. */
+ * whatever happens, a signal while it is made included.  what names its
+ * contents in the error. */
 int dl_outfile_temp(int *fd, const char *what, dl_err *e);
 
 /* dl_outfile_open with a stdio stream on the fd. */

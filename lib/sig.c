@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -139,6 +140,30 @@ int sig_hold_temporary(const char *path, dl_err *e)
     if (!set_entry(NULL, path))
         return dl_fail(e, DL_ENOMEM, "%s: more than %d temporary files at once", path,
                        SIG_TEMPORARIES);
+    return 0;
+}
+
+int sig_create_temporary(char *path, int *fd, dl_err *e)
+{
+    sigset_t old;
+    sig_block(&old); /* this thread's handler would wait for the lock forever */
+    lock_table();
+    int slot = -1;
+    for (int i = 0; i < SIG_TEMPORARIES && slot < 0; i++)
+        if (!temporaries[i])
+            slot = i;
+    *fd = slot < 0 ? -1 : mkstemp(path);
+    int why = errno;
+    if (*fd >= 0)
+        temporaries[slot] = path;
+    unlock_table();
+    sig_unblock(&old);
+    if (slot < 0)
+        return dl_fail(e, DL_ENOMEM, "more than %d temporary files at once", SIG_TEMPORARIES);
+    if (*fd < 0) {
+        errno = why;
+        return dl_fail_errno(e, "cannot create a temporary file");
+    }
     return 0;
 }
 

@@ -41,6 +41,14 @@ void sig_settle(int status);
  * released.  DL_ENOMEM when SIG_TEMPORARIES are live. */
 int sig_hold_temporary(const char *path, dl_err *e);
 void sig_release_temporary(const char *path);
+/* Creates the file of the mkstemp template path (completing it in place)
+ * and holds it as above, in one step: the table's lock is held from before
+ * the file exists until it is listed, so a signal handled meanwhile, in
+ * whichever thread, waits for the listing and removes the file (created
+ * first and held after, a file made in that gap would be left behind).
+ * *fd is open for reading and writing.  DL_ENOMEM when SIG_TEMPORARIES are
+ * live, DL_EIO ("cannot create a temporary file: why") when mkstemp fails. */
+int sig_create_temporary(char *path, int *fd, dl_err *e);
 /* A child process the handler kills and reaps before it removes the
  * temporaries; 0 for none. */
 void sig_hold_child(pid_t pid);

@@ -80,6 +80,39 @@ interrupt() {
     done
 }
 
+# sigtemp SIGNAL COMMAND...: runs COMMAND with a shim that raises SIGNAL in
+# the thread that has just created a file with mkstemp (tests/faults/sigtemp.c).
+sigtemp() {
+    local sig=$1 shim
+    shift
+    shim=$(dirname "$(command -v dl-tensor)")/../tests/sigtemp.so
+    [ -f "$shim" ] || { echo "$shim: not built"; return 1; }
+    run env DL_SIGTEMP="$sig" LD_PRELOAD="$shim" \
+        ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"
+}
+
+@test "signals: a signal the moment a temporary file exists leaves no file behind" {
+    printf 'c,y\nred,1\nblue,2\n' > "$TMP/s.csv"
+    mkdir "$TMP/scratch"
+    for sig in TERM HUP INT; do
+        sigtemp "$sig" dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/x.dlt"
+        [ "$status" -eq 6 ] && [ "$output" = "dl-tensor: interrupted by SIG$sig" ] ||
+            { echo "import -o, SIG$sig: status $status: $output"; return 1; }
+        [ ! -e "$TMP/x.dlt" ] && ! has_temporary x.dlt
+        sigtemp "$sig" dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt"
+        [ "$status" -eq 6 ] || { echo "dl-train, SIG$sig: status $status: $output"; return 1; }
+        [ ! -e "$TMP/c.ckpt" ] && ! has_temporary c.ckpt
+        # the spool of a table with strings, made in TMPDIR and unlinked at once
+        TMPDIR=$TMP/scratch sigtemp "$sig" dl-tensor import -t 1 "$TMP/s.csv"
+        [ "$status" -eq 6 ] || { echo "spool, SIG$sig: status $status: $output"; return 1; }
+        [ -z "$(ls -A "$TMP/scratch")" ] || { ls -A "$TMP/scratch"; return 1; }
+        # text held back until the export is known whole
+        TMPDIR=$TMP/scratch sigtemp "$sig" dl-tensor export "$TMP/d.dlt"
+        [ "$status" -eq 6 ] || { echo "export, SIG$sig: status $status: $output"; return 1; }
+        [ -z "$(ls -A "$TMP/scratch")" ] || { ls -A "$TMP/scratch"; return 1; }
+    done
+}
+
 @test "signals: a tool waiting for input before writing ends with status 6 and one line" {
     local status=0
     dl-tensor import -t 1 -o "$TMP/x.dlt" < "$TMP/in" 2> "$TMP/err" &
