@@ -103,7 +103,7 @@ static int write_design(st_writer *w, const bf_design *d, const design_opts *o, 
 
 /* Output chunks of at most this many bytes keep the pipeline's memory bounded
  * however wide the design makes a chunk of x. */
-#define OUT_CHUNK_BYTES ((uint64_t)8 << 20)
+#define OUT_CHUNK_BYTES ((uint64_t)256 << 10)
 
 /* Designs a chunk of x whose first row is row `first_row` of the whole x. */
 static int write_designed(st_writer *w, const bf_design *d, const dl_tensor *x,

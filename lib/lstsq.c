@@ -245,16 +245,41 @@ void ls_qr_free(ls_qr *q)
     memset(q, 0, sizeof *q);
 }
 
-/* R <- the triangular factor of [R; B]: one dtpqrt on the waiting rows. */
+/* R <- the triangular factor of [R; B].  A chunk of at least as many rows
+ * as columns is factored on its own by dgeqrt (recursive, so nearly all of
+ * its flops are matrix products, where dtpqrt's were matrix-vector ones),
+ * and its triangle then merged into R by dtpqrt on the two triangles (L =
+ * cols: O(cols^3), small beside the chunk's O(rows cols^2)); the first such
+ * chunk's triangle is R.  A shorter chunk goes into R by dtpqrt directly. */
 static int qr_fold(ls_qr *q, dl_err *e)
 {
     if (q->fill == 0)
         return 0;
-    lapack_int c = (lapack_int)q->cols;
-    lapack_int info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)q->fill, c, 0, q->nb,
-                                          q->r, c, q->b, (lapack_int)q->chunk, q->t, q->nb,
-                                          q->work);
+    lapack_int c = (lapack_int)q->cols, ldb = (lapack_int)q->chunk, info;
+    size_t cols = q->cols;
+    if (q->fill < cols) {
+        info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)q->fill, c, 0, q->nb, q->r, c,
+                                   q->b, ldb, q->t, q->nb, q->work);
+        q->fill = 0;
+        q->factored = 1;
+        return info ? lapack_error("qr", info, e) : 0;
+    }
+    info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)q->fill, c, q->nb, q->b, ldb, q->t,
+                               q->nb, q->work);
     q->fill = 0;
+    if (info)
+        return lapack_error("qr", info, e);
+    for (size_t j = 0; j < cols; j++) /* the chunk's triangle; Householder vectors below */
+        for (size_t i = 0; i < cols; i++)
+            q->b[j * q->chunk + i] = i <= j ? q->b[j * q->chunk + i] : 0.0;
+    if (!q->factored) {
+        for (size_t j = 0; j < cols; j++)
+            memcpy(q->r + j * cols, q->b + j * q->chunk, cols * sizeof *q->r);
+        q->factored = 1;
+        return 0;
+    }
+    info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, c, c, c, q->nb, q->r, c, q->b, ldb, q->t, q->nb,
+                               q->work);
     return info ? lapack_error("qr", info, e) : 0;
 }
 

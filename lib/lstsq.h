@@ -111,6 +111,7 @@ typedef struct ls_qr {
     double *b;           /* [chunk x cols] waiting rows, column-major */
     double *t, *work;    /* dtpqrt workspace */
     int nb;
+    int factored;        /* rows are folded into r already */
     double *yty, *ysum;  /* [k], weighted, for R^2 */
     double wsum;         /* sum of the row weights */
 } ls_qr;
