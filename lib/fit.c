@@ -1,9 +1,11 @@
 #include "fit.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "basis.h"
+#include "buf.h"
 #include "colmeta.h"
 #include "filter.h"
 #include "linmodel.h"
@@ -17,9 +19,20 @@
  * gives X^T X = R^T R for the normal equations and the partials. */
 #define FIT_META 3
 
+/* The chunks of one tensor whose rows wait for their partners, in order and
+ * uncopied (a pipeline's x comes in many chunks before their y). */
+typedef struct row_queue {
+    dl_tensor *chunk;     /* f64 matrices; the live ones are [head, count) */
+    size_t head, count, cap;
+    uint64_t skip;        /* rows of chunk[head] already folded */
+    uint64_t rows;        /* rows waiting in all */
+    uint64_t cols;        /* columns of every chunk (the first's) */
+    int seen;             /* a chunk came */
+} row_queue;
+
 typedef struct xy_input {
     st_reader *r;
-    dl_tensor x, y, c;    /* pending rows, f64 matrices (c: the weights, N x 1) */
+    row_queue x, y, c;    /* pending rows (c: the weights, N x 1) */
     uint64_t xrows, yrows, crows; /* rows seen in all */
     uint64_t folded;      /* rows in the factor */
     int weighted;         /* a 'w' record came */
@@ -74,42 +87,86 @@ static int check_weights_chunk(dl_tensor *t, uint64_t first, dl_err *e)
                : 0;
 }
 
-static int append_chunk(dl_tensor *pending, dl_tensor *t, dl_err *e)
+/* Takes t (an f64 matrix) into the queue; its columns must be the first
+ * chunk's. */
+static int queue_push(row_queue *q, dl_tensor *t, dl_err *e)
 {
-    if (!pending->data) {
-        *pending = *t;
-        memset(t, 0, sizeof *t);
+    if (q->seen && t->shape[1] != q->cols)
+        return dl_fail(e, DL_EDATA, "'%s': chunk axis 1 is %llu, expected %llu", t->name,
+                       (unsigned long long)t->shape[1], (unsigned long long)q->cols);
+    q->seen = 1;
+    q->cols = t->shape[1];
+    if (t->shape[0] == 0)
         return 0;
+    if (q->head > 0) { /* the folded chunks' slots go */
+        memmove(q->chunk, q->chunk + q->head, (q->count - q->head) * sizeof *q->chunk);
+        q->count -= q->head;
+        q->head = 0;
     }
-    return dl_tensor_append_rows(pending, t, e);
+    if (dl_vec_reserve(&q->chunk, &q->cap, q->count + 1, sizeof *q->chunk, e))
+        return e->code;
+    q->chunk[q->count++] = *t;
+    q->rows += t->shape[0];
+    memset(t, 0, sizeof *t);
+    return 0;
 }
 
-static void drop_rows(dl_tensor *t, uint64_t n)
+/* The waiting rows at the front: how many follow in one piece, and where. */
+static uint64_t queue_front(const row_queue *q, const double **rows)
 {
-    uint64_t cols = t->shape[1], left = t->shape[0] - n;
-    memmove(t->data, (double *)t->data + n * cols, (size_t)(left * cols) * sizeof(double));
-    t->shape[0] = left;
+    if (q->head == q->count)
+        return 0;
+    const dl_tensor *t = &q->chunk[q->head];
+    *rows = (const double *)t->data + q->skip * q->cols;
+    return t->shape[0] - q->skip;
 }
 
-/* The rows x, y and (when weighted) w all have so far go into the factor. */
+/* Drops n rows from the front piece (n at most its rows). */
+static void queue_drop(row_queue *q, uint64_t n)
+{
+    q->skip += n;
+    q->rows -= n;
+    if (q->skip == q->chunk[q->head].shape[0]) {
+        dl_tensor_free(&q->chunk[q->head++]);
+        q->skip = 0;
+    }
+}
+
+static void queue_free(row_queue *q)
+{
+    for (size_t i = q->head; i < q->count; i++)
+        dl_tensor_free(&q->chunk[i]);
+    free(q->chunk);
+    memset(q, 0, sizeof *q);
+}
+
+/* The rows x, y and (when weighted) w all have so far go into the factor,
+ * a piece that none of them splits at a time. */
 static int consume_pairs(xy_input *in, dl_err *e)
 {
-    if (!in->x.data || !in->y.data || (in->weighted && !in->c.data))
-        return 0;
-    uint64_t n = in->x.shape[0] < in->y.shape[0] ? in->x.shape[0] : in->y.shape[0];
-    if (in->weighted && in->c.shape[0] < n)
-        n = in->c.shape[0];
-    size_t p = (size_t)in->x.shape[1], k = (size_t)in->y.shape[1];
+    uint64_t n = in->x.rows < in->y.rows ? in->x.rows : in->y.rows;
+    if (in->weighted && in->c.rows < n)
+        n = in->c.rows;
     if (n == 0)
         return 0;
-    if ((!in->qr.r && ls_qr_init(&in->qr, p, k, e)) ||
-        ls_qr_add_weighted(&in->qr, in->x.data, in->y.data,
-                           in->weighted ? in->c.data : NULL, (size_t)n, e))
+    if (!in->qr.r && ls_qr_init(&in->qr, (size_t)in->x.cols, (size_t)in->y.cols, e))
         return e->code;
-    drop_rows(&in->x, n);
-    drop_rows(&in->y, n);
-    if (in->weighted)
-        drop_rows(&in->c, n);
+    for (uint64_t left = n; left > 0;) {
+        const double *x = NULL, *y = NULL, *c = NULL;
+        uint64_t piece = queue_front(&in->x, &x), ny = queue_front(&in->y, &y);
+        piece = ny < piece ? ny : piece;
+        if (in->weighted) {
+            uint64_t nc = queue_front(&in->c, &c);
+            piece = nc < piece ? nc : piece;
+        }
+        if (ls_qr_add_weighted(&in->qr, x, y, c, (size_t)piece, e))
+            return e->code;
+        queue_drop(&in->x, piece);
+        queue_drop(&in->y, piece);
+        if (in->weighted)
+            queue_drop(&in->c, piece);
+        left -= piece;
+    }
     in->folded += n;
     if (in->progress && in->xrows >= in->next_report) {
         fprintf(in->o->log, "\r%s: %llu row%s read",
@@ -172,7 +229,7 @@ static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
     if (!rc) {
         *seen += t.shape[0];
         in->weighted |= is_w;
-        rc = append_chunk(is_w ? &in->c : is_x ? &in->x : &in->y, &t, e);
+        rc = queue_push(is_w ? &in->c : is_x ? &in->x : &in->y, &t, e);
     }
     dl_tensor_free(&t);
     if (rc)
@@ -202,9 +259,9 @@ static int check_xy(const xy_input *in, dl_err *e)
     const char *label = st_reader_label(in->r);
     if (st_reader_records(in->r) == 0)
         return st_fail_empty(label, e);
-    if (in->xrows == 0 && !in->x.data)
+    if (!in->x.seen)
         return dl_fail(e, DL_EDATA, "%s: no 'x' record", label);
-    if (!in->y.data)
+    if (!in->y.seen)
         return dl_fail(e, DL_EDATA, "%s: no 'y' record: dl-lstsq needs targets "
                                     "(e.g. dl-tensor import --targets 1)", label);
     if (in->xrows != in->yrows)
@@ -217,9 +274,8 @@ static int check_xy(const xy_input *in, dl_err *e)
                        (unsigned long long)in->crows);
     if (in->xrows == 0)
         return dl_fail(e, DL_EDATA, "%s: x and y have no rows", label);
-    if (in->x.shape[1] == 0 || in->y.shape[1] == 0)
-        return dl_fail(e, DL_EDATA, "%s: %s has no columns", label,
-                       in->x.shape[1] == 0 ? "x" : "y");
+    if (in->x.cols == 0 || in->y.cols == 0)
+        return dl_fail(e, DL_EDATA, "%s: %s has no columns", label, in->x.cols == 0 ? "x" : "y");
     return 0;
 }
 
@@ -264,9 +320,9 @@ static int read_xy(xy_input *in, dl_err *e)
 
 static void xy_free(xy_input *in)
 {
-    dl_tensor_free(&in->x);
-    dl_tensor_free(&in->y);
-    dl_tensor_free(&in->c);
+    queue_free(&in->x);
+    queue_free(&in->y);
+    queue_free(&in->c);
     dl_tensor_free(&in->design);
     for (int i = 0; i < FIT_META; i++)
         dl_tensor_free(&in->meta[i]);

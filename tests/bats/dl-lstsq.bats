@@ -183,6 +183,26 @@ fit_w() {
     cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
 }
 
+@test "x and y chunked differently, all of x before y or after it: the identical checkpoint" {
+    dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 -q | dl-lstsq -q > "$TMP/a.ckpt"
+    cut -d, -f1-3 "$FIX/train.csv" | dl-tensor import --name x --chunk-rows 7 |
+        dl-design --poly 2 -q > "$TMP/x.dlt"
+    cut -d, -f4 "$FIX/train.csv" | dl-tensor import --name y --chunk-rows 11 > "$TMP/y.dlt"
+    cat "$TMP/x.dlt" "$TMP/y.dlt" | dl-lstsq -q > "$TMP/b.ckpt"
+    cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
+    cat "$TMP/y.dlt" "$TMP/x.dlt" | dl-lstsq -q > "$TMP/c.ckpt"
+    cmp "$TMP/a.ckpt" "$TMP/c.ckpt"
+}
+
+@test "chunks of x with different column counts are refused, naming the record" {
+    cut -d, -f1-2 "$FIX/train.csv" | dl-tensor import --name x > "$TMP/x1.dlt"
+    cut -d, -f1-3 "$FIX/train.csv" | dl-tensor import --name x > "$TMP/x2.dlt"
+    cut -d, -f4 "$FIX/train.csv" | dl-tensor import --name y > "$TMP/y.dlt"
+    run bash -c "cat '$TMP/x1.dlt' '$TMP/x2.dlt' '$TMP/y.dlt' | dl-lstsq"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-lstsq: <stdin>: record 2 ('x'): 'x': chunk axis 1 is 3, expected 2" ]]
+}
+
 @test "overflowing data is a clear error, not a checkpoint of NaNs" {
     printf '1e200,1e200\n2e200,1e200\n3e200,-1e200\n' > "$TMP/big.csv"
     dl-tensor import -t 1 "$TMP/big.csv" > "$TMP/big.dlt"
