@@ -155,16 +155,45 @@ static int design_for(const design_opts *o, pp_meta *m, uint64_t cols, const cha
     return 0;
 }
 
-/* Streaming: each x chunk is designed and written as it arrives.  d is the
- * given design, or NULL to fit one on the first x header (no data needed). */
+/* A chunk of x read but not yet designed, with its header (for errors). */
+typedef struct held_x {
+    dl_tensor x;
+    st_header h;
+    uint64_t row; /* its first row in the whole x */
+    int full;     /* x holds a chunk */
+} held_x;
+
+/* Designs and writes the held chunk, if any; errors name its record in r,
+ * or only x when r is the spool (whose record numbers are not the input's). */
+static int flush_held(st_reader *r, st_writer *w, const bf_design *d, held_x *held,
+                      int spooled, dl_err *e)
+{
+    if (!held->full)
+        return 0;
+    int rc = !write_designed(w, d, &held->x, held->row, e) ? 0
+             : spooled ? dl_err_wrap(e, "%s: 'x'", st_reader_label(r))
+                       : flt_record_error(r, &held->h, e);
+    held->row += dl_tensor_rows(&held->x);
+    dl_tensor_free(&held->x);
+    held->full = 0;
+    return rc;
+}
+
+/* Streaming: each x chunk is designed and written as it arrives, except
+ * that the records after it up to the next x (its y, its weights) go out
+ * first: a fit then pairs each designed row with its target as it comes,
+ * instead of holding all of a chunk's (many times wider) design until the
+ * target follows.  d is the given design, or NULL to fit one on the first x
+ * header (no data needed). */
 static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_design *d,
                           dl_err *e)
 {
     st_header h;
     int found = 0, seen_x = 0, rc = 0;
-    uint64_t row = 0;
+    held_x held;
     bf_design *own = NULL;
     pp_meta m;
+    memset(&held, 0, sizeof held);
     pp_meta_init(&m);
     while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "design") == 0) {
@@ -174,19 +203,20 @@ static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_d
         } else if (strcmp(h.name, "x") != 0) {
             rc = st_copy_record(r, &h, w, e);
         } else {
-            dl_tensor x;
             if (!seen_x++ && (design_for(o, &m, header_columns(&h), st_reader_label(r), &d,
                                          &own, e) ||
                               write_design(w, d, o, e)))
                 rc = e->code;
-            if (!rc && !(rc = st_read_payload(r, &h, &x, e))) {
-                if (write_designed(w, d, &x, row, e))
-                    rc = flt_record_error(r, &h, e);
-                row += dl_tensor_rows(&x);
-                dl_tensor_free(&x);
+            if (!rc && !(rc = flush_held(r, w, d, &held, 0, e)) &&
+                !(rc = st_read_payload(r, &h, &held.x, e))) {
+                held.h = h;
+                held.full = 1;
             }
         }
     }
+    if (!rc)
+        rc = flush_held(r, w, d, &held, 0, e);
+    dl_tensor_free(&held.x);
     bf_free(own);
     pp_meta_free(&m);
     return flt_loop_end(r, rc, seen_x, e);
@@ -428,22 +458,24 @@ static int write_output(spool *s, st_writer *w, const design_opts *o, const bf_d
     st_reader *r;
     st_header h;
     int found = 0;
-    uint64_t row = 0;
+    held_x held;
     int rc = write_design(w, d, o, e) || spool_rewind(s, label, &r, e) ? e->code : 0;
     if (rc)
         return rc;
+    memset(&held, 0, sizeof held);
     while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "x") != 0) {
             rc = st_copy_record(r, &h, w, e);
             continue;
         }
-        dl_tensor x;
-        if (!(rc = st_read_payload(r, &h, &x, e))) {
-            rc = write_designed(w, d, &x, row, e) ? dl_err_wrap(e, "%s: 'x'", label) : 0;
-            row += x.shape[0];
-            dl_tensor_free(&x);
+        if (!(rc = flush_held(r, w, d, &held, 1, e)) && !(rc = st_read_payload(r, &h, &held.x, e))) {
+            held.h = h;
+            held.full = 1;
         }
     }
+    if (!rc)
+        rc = flush_held(r, w, d, &held, 1, e);
+    dl_tensor_free(&held.x);
     st_reader_close(r);
     return rc;
 }

@@ -10,7 +10,9 @@
  * Two ways through the input:
  *  - streaming, chunk by chunk in bounded memory, when the design needs no
  *    data (bias, poly) or comes from a file (apply): it is fitted on the
- *    first x header, before any row is read;
+ *    first x header, before any row is read; the records after an x chunk
+ *    up to the next one (its y, its weights) go out before its design, so
+ *    that a fit pairs the designed rows with their targets as they come;
  *  - several passes when fitting needs the rows (imputation statistics,
  *    ranges, moments, centers): the input is copied to an unlinked
  *    temporary file while the stage's statistics are gathered, read again
@@ -18,7 +20,9 @@
  *    out designed.  Memory stays bounded, except that a block that needs
  *    the rows (rbf, fourier, legendre) holds x through the stage in memory
  *    for its fit.
- * Output chunks stay under 8 MiB however wide the design makes a row.
+ * Output chunks stay under 256 KiB (one row at least) however wide the
+ * design makes a row: the next tool's checks and checksums read them from
+ * cache.
  * Designs do not stack: input that carries a 'design' record is refused. */
 #ifndef DL_DESIGN_STREAM_H
 #define DL_DESIGN_STREAM_H

@@ -31,6 +31,17 @@ load linear_helpers
     [[ $output == *"x "*"f64  [200, 10]"* ]]
 }
 
+@test "streaming, a chunk's y goes out before its design, and designs come in 256 KiB chunks" {
+    import_csv train.csv 1 | dl-design --poly 12 -q > "$TMP/d.dlt"
+    run dl-tensor info "$TMP/d.dlt"
+    [ "$status" -eq 0 ]
+    [[ ${lines[2]} == *" design" ]]
+    [[ ${lines[3]} == *" y" ]]
+    # C(3 + 12, 12) = 455 columns: 72 rows make 262,080 bytes
+    [[ ${lines[4]} == *"f64  [72, 455]"*" x" ]]
+    [[ ${lines[6]} == *"f64  [56, 455]"*" x" ]]
+}
+
 @test "--rbf grid columns equal exp(-(t - mu)^2 / (2 sigma^2))" {
     dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/p.dlt"
     dl-design --rbf 4 --width 0.7 --no-bias -q < "$TMP/p.dlt" > "$TMP/d.dlt"
