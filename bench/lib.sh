@@ -9,6 +9,20 @@ median_seconds() {
         echo "$e - $s" | bc -l
     done | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
+# CPU seconds (user + system, of every process the command starts, to the
+# millisecond) of a shell command: a loaded machine disturbs it less than
+# wall time.  Usage: t=$(cpu_seconds 'command')
+cpu_seconds() {
+    local TIMEFORMAT='%3U %3S' out
+    out=$({ time bash -c "$1" >/dev/null 2>&1; } 2>&1) || { echo "bench: failed: $1" >&2; return 1; }
+    echo "$out" | awk '{ print $1 + $2 }'
+}
+# Median CPU seconds of RUNS runs.  Usage: t=$(median_cpu_seconds RUNS 'command')
+median_cpu_seconds() {
+    for _ in $(seq "$1"); do
+        cpu_seconds "$2" || return 1
+    done | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+}
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 # npy_dataset X.npy Y.npy: the data set (records x and y) on standard output.
 npy_dataset() { dl-tensor import --name x "$1"; dl-tensor import --name y "$2"; }

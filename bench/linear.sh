@@ -5,7 +5,9 @@
 # Whole-process wall time from the same .npy (and CSV) file:
 #   dl:    dl-tensor import -t 1 DATA | dl-design --poly D | dl-lstsq   (svd, the default)
 #   numpy: bench/linear_numpy.py (load, build the design, numpy.linalg.lstsq, save w)
-# Medians of RUNS runs; the ratio is numpy time / dl time (above 1: dl is faster).
+# Medians of RUNS runs of wall time, and of CPU time (user + system of every
+# process of each side, which a loaded machine disturbs less); the ratios are
+# numpy time / dl time (above 1: dl is faster).
 # The fitted values of both are compared afterwards (max |a - b| / max |b|).
 set -eu
 cd "$(dirname "$0")/.."
@@ -23,10 +25,13 @@ run_case() { # name rows inputs degree
         cat "$data" > /dev/null # warm the page cache
         local ours="dl-tensor import -t 1 $data | dl-design -q --poly $degree | dl-lstsq -q -o $tmp/$name.ckpt"
         local theirs="$PY bench/linear_numpy.py $data $degree $tmp/$name.w.npy"
-        local t_dl t_np
+        local t_dl t_np c_dl c_np
         t_dl=$(median_seconds "$RUNS" "$ours")
         t_np=$(median_seconds "$RUNS" "$theirs")
-        printf '  %s  dl %7.3f s   numpy %7.3f s   speed-up %sx\n' "$fmt" "$t_dl" "$t_np" "$(ratio "$t_np" "$t_dl")"
+        c_dl=$(median_cpu_seconds "$RUNS" "$ours")
+        c_np=$(median_cpu_seconds "$RUNS" "$theirs")
+        printf '  %s  dl %7.3f s   numpy %7.3f s   speed-up %sx   CPU: dl %7.3f s   numpy %7.3f s   %sx\n' \
+            "$fmt" "$t_dl" "$t_np" "$(ratio "$t_np" "$t_dl")" "$c_dl" "$c_np" "$(ratio "$c_np" "$c_dl")"
     done
     $PY bench/linear_numpy.py "$tmp/$name.npy" "$degree" "$tmp/$name.w.npy" "$tmp/$name.np_yhat.npy"
     dl-tensor import -t 1 "$tmp/$name.npy" | dl-predict "$tmp/$name.ckpt" |

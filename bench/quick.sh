@@ -94,13 +94,18 @@ else
     row "tiny 1-10-1 tanh" "-" "-" "-" "(FANN missing)"
 fi
 
-# Least squares, whole pipeline from .npy against numpy (load, design, lstsq).
+# Least squares, whole pipeline from .npy against numpy (load, design, lstsq):
+# wall time, and CPU time (user + system of all the processes of each side).
 for c in "a 200000 1 15" "b 50000 8 3"; do
     set -- $c
     $PY bench/linear_data.py "$2" "$3" "$tmp/l$1"
-    in_turn "seconds 'dl-tensor import -t 1 $tmp/l$1.npy | dl-design -q --poly $4 | dl-lstsq -q -o $tmp/l.ckpt'" \
-            "seconds '$PY bench/linear_numpy.py $tmp/l$1.npy $4 $tmp/l.w.npy'"
+    ours="dl-tensor import -t 1 $tmp/l$1.npy | dl-design -q --poly $4 | dl-lstsq -q -o $tmp/l.ckpt"
+    theirs="$PY bench/linear_numpy.py $tmp/l$1.npy $4 $tmp/l.w.npy"
+    in_turn "seconds '$ours'" "seconds '$theirs'"
     row "lstsq ${2} x ${3}, degree $4, s" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
+        "$(calc "$B / $A" | xargs printf %.2f)" "(3x; numpy)"
+    in_turn "cpu_seconds '$ours'" "cpu_seconds '$theirs'"
+    row "lstsq ${2} x ${3}, CPU s" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
         "$(calc "$B / $A" | xargs printf %.2f)" "(3x; numpy)"
 done
 
