@@ -26,6 +26,33 @@ setup() {
 
 teardown() { :; }
 
+# silent_slurm N: scontrol and squeue fail (as when slurmctld does not answer
+# in time) for the next N calls, then work.
+silent_slurm() {
+    echo "$1" > "$T/silent"
+    scontrol() { silenced || command scontrol "$@"; }
+    squeue() { silenced || command squeue "$@"; }
+}
+silenced() {
+    local n
+    n=$(< "$T/silent")
+    [ "$n" -gt 0 ] || return 1
+    echo $((n - 1)) > "$T/silent"
+}
+
+@test "Slurm: waiting for a job takes no silence from a loaded slurmctld for the job's end" {
+    local job
+    job=$(sbatch --parsable -o /dev/null --wrap "while [ ! -e '$T/go' ]; do sleep 0.2; done")
+    silent_slurm 5
+    # the job cannot end before go exists: the wait must run out
+    run wait_job 3 "$job"
+    [ "$status" -eq 1 ]
+    touch "$T/go"
+    silent_slurm 5
+    wait_job 300 "$job"
+    [ "$(job_field "$job" JobState)" = COMPLETED ]
+}
+
 @test "Slurm: the sweep's array job trains every configuration, and the make after it only evaluates" {
     make -s -C "$EX/sweep" "${GRID[@]}" configs data
     local n job c
@@ -34,7 +61,7 @@ teardown() { :; }
     job=$(sbatch --parsable --array=0-$((n - 1)) -o "$T/slurm-%A_%a.out" "$EX/sweep/slurm.sh")
     wait_job 300 "$job"
     # Every task ended with exit status 0.
-    [ "$(scontrol show job -o "$job" | grep -c 'JobState=COMPLETED .*ExitCode=0:0')" -eq 3 ]
+    [ "$(ask_slurm show job -o "$job" | grep -c 'JobState=COMPLETED .*ExitCode=0:0')" -eq 3 ]
     for c in lr0.01_h2_wd0 lr0.01_h4_wd0 lr0.01_h8_wd0; do
         grep -q "$c: done" "$T"/slurm-*.out
         [ "$(rows "$T/sweep/runs/$c.log.tsv")" -eq 5 ]
@@ -63,9 +90,9 @@ teardown() { :; }
         sleep 0.2
     done
     wait_lines 120 "$part" 2
-    scontrol update JobId="$job" TimeLimit=$(($(run_seconds "$job") / 60 + 2))
+    ask_slurm update JobId="$job" TimeLimit=$(($(run_seconds "$job") / 60 + 2))
     wait_job 300 "$job"
-    scontrol show job -o "$job"
+    ask_slurm show job -o "$job"
     cat "$T/cut.out"
     # Stopped by the script's signal, before the limit: not TIMEOUT.
     [ "$(job_field "$job" JobState)" = FAILED ]
@@ -102,7 +129,7 @@ teardown() { :; }
           "$EX/cluster/lstsq.sbatch" combine shards.txt parts model.ckpt -q)
     wait_job 300 "$comb"
     cat "$T"/*.out
-    [ "$(scontrol show job -o "$job" | grep -c 'JobState=COMPLETED .*ExitCode=0:0')" -eq 3 ]
+    [ "$(ask_slurm show job -o "$job" | grep -c 'JobState=COMPLETED .*ExitCode=0:0')" -eq 3 ]
     [ "$(job_field "$comb" JobState)" = COMPLETED ]
     # The weights numpy fits on all rows, and those of one process.
     dl-tensor export --name w "$T/model.ckpt" > "$T/w.csv"

@@ -45,22 +45,51 @@ slurm_teardown_file() {
     rm -rf "$SLURM_HOME"
 }
 
+# ask_slurm ARGS...: scontrol ARGS.  A loaded slurmctld may not answer in
+# time (scontrol fails, with nothing on standard output): asked again, up to
+# 50 times, rather than taking silence for an answer.
+ask_slurm() {
+    local i out
+    for ((i = 0; i < 50; i++)); do
+        if out=$(scontrol "$@" 2>/dev/null); then
+            [ -z "$out" ] || printf '%s\n' "$out"
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "scontrol $*: no answer after 50 tries" >&2
+    return 1
+}
+
 # job_field JOBID FIELD: a field of `scontrol show job` (JobState, ExitCode...);
 # for an array, the first task's.
 job_field() {
-    scontrol show job -o "$1" | head -n 1 | tr ' ' '\n' | sed -n "s/^$2=//p"
+    local out
+    out=$(ask_slurm show job -o "$1") || return 1
+    head -n 1 <<<"$out" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
-# wait_job SECONDS JOBID: waits until no task of the job is pending or
-# running; fails after SECONDS (a hang, not a timing).
+# job_over JOBID: every task of the job is in a state it never leaves.  False
+# while any is pending, running, completing or requeued, and when slurmctld
+# does not answer (silence is no end).
+job_over() {
+    local out states
+    out=$(scontrol show job -o "$1" 2>/dev/null) || return 1
+    states=$(tr ' ' '\n' <<<"$out" | sed -n 's/^JobState=//p')
+    [ -n "$states" ] &&
+        ! grep -qvxE 'COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|PREEMPTED|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE' <<<"$states"
+}
+
+# wait_job SECONDS JOBID: waits until every task of the job has ended;
+# fails after SECONDS (a hang, not a timing).
 wait_job() {
     local limit=$1 job=$2 i
     for ((i = 0; i < limit * 5; i++)); do
-        [ -z "$(squeue -h -j "$job" -t PD,R,CG,CF,RQ,S 2>/dev/null)" ] && return 0
+        job_over "$job" && return 0
         sleep 0.2
     done
-    echo "job $job still queued or running after $limit s:" >&2
-    squeue -j "$job" >&2
+    echo "job $job not over after $limit s:" >&2
+    scontrol show job "$job" >&2
     return 1
 }
 
