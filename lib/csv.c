@@ -1071,7 +1071,9 @@ static int take_rows_read_next(csv *c, output *out, job jobs[2], span *text, dl_
     memset(&r, 0, sizeof r);
     r.in = c->in;
     pthread_t worker;
-    int threaded = pthread_create(&worker, NULL, read_region_thread, &r) == 0;
+    /* At the end of the input the next region is what the buffer holds:
+     * nothing to read, no thread to start. */
+    int threaded = !r.in->eof && pthread_create(&worker, NULL, read_region_thread, &r) == 0;
     int rc = take_rows(c, out, jobs, e);
     if (threaded)
         pthread_join(worker, NULL);
