@@ -27,9 +27,11 @@ static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x
         return dl_fail(e, DL_EDATA, "x has %llu column%s but the network takes %zu",
                        (unsigned long long)(*rows)->shape[1],
                        dl_plural((unsigned long long)(*rows)->shape[1]), in);
-    if (cm_check_missing(*rows, &m->xnames, 0, e))
-        return e->code;
+    /* one pass over the rows when all are finite; a missing cell (NaN) is
+     * named before any infinity, wherever each is */
     int64_t bad = dl_tensor_find_nonfinite(*rows);
+    if (bad >= 0 && cm_check_missing(*rows, &m->xnames, 0, e))
+        return e->code;
     if (bad >= 0)
         return dl_fail(e, DL_EDATA, "x row %llu is not finite in float32 (NaN, Inf, or beyond "
                        "about 3.4e38), as networks compute",

@@ -341,6 +341,14 @@ short() {
     [ "$output" = "dl-predict: $TMP/huge.dlt: record 1 ('x'): x row 2 is not finite in float32 (NaN, Inf, or beyond about 3.4e38), as networks compute" ]
 }
 
+@test "dl-predict with a network: a missing cell is named before an infinity in an earlier row" {
+    short 2 > "$TMP/f.ckpt"
+    printf '1,2\ninf,1\n3,4\n5,nan\n' | dl-tensor import --allow-nonfinite > "$TMP/holes.dlt"
+    run dl-predict "$TMP/f.ckpt" "$TMP/holes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-predict: $TMP/holes.dlt: record 1 ('x'): row 4, column 2"*": missing value (impute with dl-design --impute)" ]]
+}
+
 @test "-V is --version, as in the other tools" {
     run dl-train -V
     [ "$status" -eq 0 ]
