@@ -110,14 +110,15 @@ static int check_classes(const out_meta *om, const dl_tensor *yhat, dl_err *e)
     return 0;
 }
 
+/* x: the chunk's rows, read into the buffer of the chunk before (*x_cap bytes). */
 static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
-                         int want_std, const predict_opts *o, const out_meta *om, dl_err *e)
+                         dl_tensor *x, size_t *x_cap, int want_std, const predict_opts *o,
+                         const out_meta *om, dl_err *e)
 {
-    dl_tensor x, yhat, ystd;
-    if (st_read_payload(r, h, &x, e))
+    dl_tensor yhat, ystd;
+    if (st_read_payload_reuse(r, h, x, x_cap, e))
         return e->code;
-    int rc = mdl_predict(m, &x, &yhat, want_std ? &ystd : NULL, e);
-    dl_tensor_free(&x);
+    int rc = mdl_predict(m, x, &yhat, want_std ? &ystd : NULL, e);
     if (!rc && o->labels && (mdl_labels(m, &yhat, o->threshold, e) ||
                              check_classes(om, &yhat, e))) {
         dl_tensor_free(&yhat);
@@ -173,11 +174,14 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
         return e->code;
     pp_meta meta;
     pp_meta_init(&meta);
+    dl_tensor x;
+    size_t x_cap = 0;
+    memset(&x, 0, sizeof x);
     while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0) {
             rc = !seen_x++ && bind_columns(m, &meta, r, &h, e) ? e->code : 0;
             if (!rc)
-                rc = predict_chunk(m, r, &h, w, want_std, o, om, e);
+                rc = predict_chunk(m, r, &h, w, &x, &x_cap, want_std, o, om, e);
         } else if (pp_meta_is(h.name)) {
             rc = input_columns(&meta, r, &h, w, seen_x, e);
         } else if (strcmp(h.name, "design") == 0) {
@@ -193,6 +197,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
             rc = st_copy_record(r, &h, w, e) ? e->code : 0;
         }
     }
+    dl_tensor_free(&x);
     pp_meta_free(&meta);
     return flt_loop_end(r, rc, seen_x, e);
 }

@@ -451,6 +451,17 @@ static int inflate_payload(st_reader *r, const st_header *h, const unsigned char
     return 0;
 }
 
+/* t's name, dtype and shape from h, its data (read as h says) in host order. */
+static void describe_payload(const st_header *h, dl_tensor *t)
+{
+    memcpy(t->name, h->name, sizeof t->name);
+    t->dtype = h->dtype;
+    t->rank = h->rank;
+    memcpy(t->shape, h->shape, sizeof t->shape);
+    if (!host_is_little())
+        swap_elements(t->data, h->raw_bytes, dl_dtype_size(h->dtype));
+}
+
 int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e)
 {
     unsigned char *stored = NULL;
@@ -469,12 +480,28 @@ int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e)
             return rc;
         }
     }
-    memcpy(t->name, h->name, sizeof t->name);
-    t->dtype = h->dtype;
-    t->rank = h->rank;
-    memcpy(t->shape, h->shape, sizeof t->shape);
-    if (!host_is_little())
-        swap_elements(t->data, h->raw_bytes, dl_dtype_size(h->dtype));
+    describe_payload(h, t);
+    return 0;
+}
+
+int st_read_payload_reuse(st_reader *r, const st_header *h, dl_tensor *t, size_t *cap,
+                          dl_err *e)
+{
+    if (h->encoding != ST_RAW || !t->data || h->payload_bytes > *cap) {
+        dl_tensor fresh;
+        if (st_read_payload(r, h, &fresh, e))
+            return e->code;
+        dl_tensor_free(t);
+        *t = fresh;
+        *cap = (size_t)h->raw_bytes; /* what read_stored or the inflate allocated */
+        return 0;
+    }
+    size_t n = (size_t)h->payload_bytes;
+    if (read_payload_part(r, h, t->data, n, 0, e))
+        return e->code;
+    if (!CRC_MATCHES(st_crc32(0, t->data, n), h->payload_crc))
+        return record_error(r, h, e, "payload checksum mismatch (corrupted data)");
+    describe_payload(h, t);
     return 0;
 }
 

@@ -70,6 +70,13 @@ int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e);
  * and length); or skips it (still checking the CRC); or copies the stored
  * record unchanged to a writer. */
 int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e);
+/* st_read_payload into t's buffer of *cap bytes, kept from an earlier call
+ * (t empty and *cap 0 the first time; t freed by the caller at the end):
+ * a raw payload that fits is read in place, else t's buffer is replaced
+ * and *cap updated.  A loop over chunks so allocates once.  On failure t's
+ * data is undefined but t is still the caller's to free. */
+int st_read_payload_reuse(st_reader *r, const st_header *h, dl_tensor *t, size_t *cap,
+                          dl_err *e);
 int st_skip_payload(st_reader *r, const st_header *h, dl_err *e);
 /* Skips the payload like st_skip_payload, but by seeking when the input is
  * a regular file: the payload is neither read nor checked (its reader checks

@@ -125,6 +125,73 @@ static void test_chunks_reassemble(void)
     free(cat);
 }
 
+/* Reads every record of buf into one reused tensor; the i-th record's
+ * first x value in first[i] and whether it was read in place in inplace[i]. */
+static int read_reusing(const unsigned char *buf, size_t len, double *first, int *inplace,
+                        dl_err *e)
+{
+    char path[] = "/tmp/dl-test-stream-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(write(fd, buf, len) == (ssize_t)len);
+    lseek(fd, 0, SEEK_SET);
+    st_reader *r;
+    st_header h;
+    dl_tensor t;
+    size_t cap = 0;
+    int found = 0, rc = st_reader_from_fd(&r, fd, "mem", e);
+    memset(&t, 0, sizeof t);
+    for (int i = 0; !rc && !(rc = st_next_header(r, &h, &found, e)) && found; i++) {
+        void *before = t.data;
+        rc = st_read_payload_reuse(r, &h, &t, &cap, e);
+        if (!rc) {
+            CHECK(t.shape[0] == h.shape[0] && t.dtype == DL_F64 && cap >= h.raw_bytes);
+            first[i] = ((double *)t.data)[0];
+            inplace[i] = t.data == before;
+        }
+    }
+    dl_tensor_free(&t);
+    st_reader_close(r);
+    close(fd);
+    unlink(path);
+    return rc;
+}
+
+/* Chunks that fit the buffer are read into it; a larger or compressed one
+ * replaces it; the checksum is checked either way. */
+static void test_read_payload_reuse(void)
+{
+    uint64_t rows[4] = {5, 3, 7, 2};
+    int flags[4] = {0, 0, ST_ZLIB, 0};
+    size_t len[4], total = 0;
+    unsigned char *part[4];
+    for (int i = 0; i < 4; i++) {
+        dl_tensor xy[2];
+        make_xy(xy, rows[i]);
+        ((double *)xy[0].data)[0] = 100.0 + i;
+        part[i] = stream_bytes(xy, 1, flags[i], &len[i]);
+        total += len[i];
+        dl_tensor_free(&xy[0]);
+        dl_tensor_free(&xy[1]);
+    }
+    unsigned char *cat = malloc(total);
+    for (size_t i = 0, at = 0; i < 4; at += len[i], i++)
+        memcpy(cat + at, part[i], len[i]);
+    double first[4] = {0};
+    int inplace[4] = {0}, want_inplace[4] = {0, 1, 0, 1};
+    dl_err e;
+    CHECK(read_reusing(cat, total, first, inplace, &e) == 0);
+    for (int i = 0; i < 4; i++)
+        CHECK(first[i] == 100.0 + i && inplace[i] == want_inplace[i]);
+    cat[len[0] + len[1] - 1] ^= 1; /* the last payload byte of the chunk read in place */
+    CHECK(read_reusing(cat, total, first, inplace, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "record 2 ('x'): payload checksum mismatch") != NULL);
+    CHECK(read_reusing(cat, len[0] + len[1] - 8, first, inplace, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "record 2 ('x'): truncated") != NULL);
+    for (int i = 0; i < 4; i++)
+        free(part[i]);
+    free(cat);
+}
+
 /* Every proper prefix of a valid stream that does not end on a record
  * boundary must be an error, never a crash or a silent success. */
 static void truncations(int flags)
@@ -410,6 +477,7 @@ int main(void)
     UNIT_RUN(test_round_trip_zlib);
     UNIT_RUN(test_little_endian_layout);
     UNIT_RUN(test_chunks_reassemble);
+    UNIT_RUN(test_read_payload_reuse);
     UNIT_RUN(test_truncation_raw);
     UNIT_RUN(test_truncation_zlib);
     UNIT_RUN(test_bit_flips_raw);
