@@ -24,6 +24,23 @@ median_cpu_seconds() {
     done | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
+# cpu_seconds 'command': user + system seconds of a shell command, every
+# thread's, to the millisecond (a bash start, ~2 ms, included): a loaded
+# machine disturbs it less than wall time.
+cpu_seconds() {
+    local TIMEFORMAT='%3U %3S' t
+    t=$( { time bash -c "$1" >/dev/null 2>&1; } 2>&1 ) || { echo "bench: failed: $1" >&2; return 1; }
+    echo "$t" | awk '{ print $1 + $2 }'
+}
+# predict_floor BUILD FILE: the least CPU seconds dl-predict can spend on
+# FILE, 40,000 rows for the MNIST-sized network (mnist_mlp_spec), at this
+# OPENBLAS_NUM_THREADS: its forward products alone at their shapes, 1,024
+# rows a call as dl-predict and torch make them, with the same OpenBLAS
+# (bench/nn_kernels forward), and reading FILE's bytes with read(2).
+# Prints the two, best of 5 each: "PRODUCTS READ".
+predict_floor() {
+    "$1/bench/nn_kernels" forward 40000 1024 "$2" | awk '{ print $2, $4 }'
+}
 # npy_dataset X.npy Y.npy: the data set (records x and y) on standard output.
 npy_dataset() { dl-tensor import --name x "$1"; dl-tensor import --name y "$2"; }
 # mnist_mlp_spec TRAINING: the MNIST-sized network of train.sh (a) and

@@ -11,6 +11,14 @@
  *   nn_kernels peak          sgemm GFLOP/s on 1024^3, on this network's
  *                            largest product (128 x 784 x 256), and on all
  *                            the products of one training step
+ *   nn_kernels forward ROWS BATCH [FILE]
+ *                            the floor of predicting ROWS rows with this
+ *                            network BATCH rows at a time: the best CPU
+ *                            seconds of its forward products alone (with
+ *                            their shapes; bias, activations, reading and
+ *                            writing left out), and, given FILE (its input
+ *                            stream), the best CPU seconds of reading FILE
+ *                            through read(2) in 16 MiB pieces
  *
  * Only the training loop is timed (shuffle, gather, forward, loss, backward,
  * step), as in bench/nn_kernels_torch.py. */
@@ -19,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nn.h"
 #include "optim.h"
@@ -285,6 +294,69 @@ static double step_gflops(int reps)
     return best;
 }
 
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Best CPU seconds (of every thread) of the three forward products of rows
+ * rows, batch rows a call, as nn_forward makes them (z = a W^T). */
+static double forward_seconds(size_t rows, size_t batch)
+{
+    const int dims[4] = {N_IN, 256, 128, N_CLASS};
+    float *buf[4], *w[3];
+    double best = 1e30;
+    for (int l = 0; l < 4; l++)
+        if (!(buf[l] = calloc(batch * dims[l], sizeof(float))))
+            return 0;
+    for (int l = 0; l < 3; l++)
+        if (!(w[l] = calloc((size_t)dims[l] * dims[l + 1], sizeof(float))))
+            return 0;
+    for (size_t i = 0; i < batch * N_IN; i++)
+        buf[0][i] = (float)(i % 13) * 0.01f;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = cpu_now();
+        for (size_t r = 0; r < rows; r += batch) {
+            int b = (int)(rows - r < batch ? rows - r : batch);
+            for (int l = 0; l < 3; l++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, dims[l + 1], dims[l],
+                            1.0f, buf[l], dims[l], w[l], dims[l], 0.0f, buf[l + 1], dims[l + 1]);
+        }
+        double dt = cpu_now() - t0;
+        best = dt < best ? dt : best;
+    }
+    for (int l = 0; l < 4; l++)
+        free(buf[l]);
+    for (int l = 0; l < 3; l++)
+        free(w[l]);
+    return best;
+}
+
+/* Best CPU seconds of reading path whole with read(2), 16 MiB a call (the
+ * size of a stream's chunks); its bytes in *bytes. */
+static double read_seconds(const char *path, double *bytes)
+{
+    size_t cap = (size_t)16 << 20;
+    char *buf = malloc(cap);
+    double best = 1e30;
+    for (int rep = 0; buf && rep < 5; rep++) {
+        FILE *f = fopen(path, "rb");
+        if (!f)
+            break;
+        double t0 = cpu_now(), n = 0;
+        for (ssize_t got; (got = read(fileno(f), buf, cap)) > 0;)
+            n += (double)got;
+        double dt = cpu_now() - t0;
+        fclose(f);
+        best = dt < best ? dt : best;
+        *bytes = n;
+    }
+    free(buf);
+    return best;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "gen") == 0)
@@ -297,6 +369,18 @@ int main(int argc, char **argv)
                step_gflops(20));
         return 0;
     }
-    fprintf(stderr, "usage: nn_kernels gen DIR | train DIR [EPOCHS] | peak\n");
+    if (argc >= 4 && strcmp(argv[1], "forward") == 0) {
+        size_t rows = (size_t)atol(argv[2]), batch = (size_t)atol(argv[3]);
+        if (rows < 1 || batch < 1)
+            return 2;
+        printf("forward_cpu_s %.4f", forward_seconds(rows, batch));
+        double bytes = 0, rs = argc >= 5 ? read_seconds(argv[4], &bytes) : 0;
+        if (argc >= 5)
+            printf(" read_cpu_s %.4f read_bytes %.0f", rs, bytes);
+        printf("\n");
+        return 0;
+    }
+    fprintf(stderr, "usage: nn_kernels gen DIR | train DIR [EPOCHS] | peak | "
+                    "forward ROWS BATCH [FILE]\n");
     return 2;
 }

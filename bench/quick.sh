@@ -76,12 +76,31 @@ in_turn "seconds 'dl-tensor import $tmp/big.npy | dl-tensor info'" "seconds 'cat
 row ".npy 64 MiB | info, seconds" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
     "$(calc "$B / $A" | xargs printf %.2f)" "(1/1.3 = 0.77x of cat | cat)"
 
-# dl-predict whole process against torch inference in-process.
+# dl-predict whole process (start, checkpoint, reading and checking the
+# stream, products, writing yhat) against torch's inference loop alone (its
+# rows already in memory), both with the same OpenBLAS threads, 1 and
+# OPENBLAS_NUM_THREADS: that library makes both sides' products (torch's
+# Linear calls the same sgemm, 1,024 rows a call).  Torch keeps 1 intra-op
+# thread for its elementwise passes, its fastest here (2 of its OpenMP
+# threads beside 2 of OpenBLAS's only contend for the 2 cores).  CPU
+# time, which a loaded machine disturbs less, at 1 thread, with its floor:
+# dl-predict cannot spend less than the forward products at their shapes
+# plus reading its input (predict_floor in bench/lib.sh), so torch's loop
+# over that floor is the best ratio this machine and BLAS allow ("ceiling").
 if [ "$have_torch" = 1 ]; then
-    in_turn "calc \"40000 / \$(seconds 'dl-predict $tmp/a.ckpt < $tmp/pr.dlt')\"" \
-            "field '$PY bench/train_torch.py predict $tmp 1' rows_per_s"
-    row "predict rows/s (40,000 rows)" "$(printf %.0f "$A")" "$(printf %.0f "$B")" \
-        "$(calc "$A / $B" | xargs printf %.2f)" "(1.2x; torch in-process, 1 thread)"
+    for t in $(printf '%s\n' 1 "$OPENBLAS_NUM_THREADS" | sort -un); do
+        in_turn "calc \"40000 / \$(seconds 'OPENBLAS_NUM_THREADS=$t dl-predict $tmp/a.ckpt < $tmp/pr.dlt')\"" \
+                "field 'OPENBLAS_NUM_THREADS=$t $PY bench/train_torch.py predict $tmp 1' rows_per_s"
+        row "predict rows/s, $t thread$( [ "$t" = 1 ] || echo s)" "$(printf %.0f "$A")" "$(printf %.0f "$B")" \
+            "$(calc "$A / $B" | xargs printf %.2f)" "(1.2x; torch's loop in-process; $t BLAS thread$( [ "$t" = 1 ] || echo s) each)"
+    done
+    in_turn "cpu_seconds 'OPENBLAS_NUM_THREADS=1 dl-predict $tmp/a.ckpt < $tmp/pr.dlt'" \
+            "field 'OPENBLAS_NUM_THREADS=1 $PY bench/train_torch.py predict $tmp 1' cpu_seconds"
+    read -r products rd <<< "$(OPENBLAS_NUM_THREADS=1 predict_floor "$BUILD" "$tmp/pr.dlt")"
+    floor=$(calc "$products + $rd")
+    row "predict CPU s (1 thread)" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
+        "$(calc "$B / $A" | xargs printf %.2f)" \
+        "(floor $(printf %.3f "$products") products + $(printf %.3f "$rd") read: ceiling $(calc "$B / $floor" | xargs printf %.2f)x, dl at $(calc "100 * $floor / $A" | xargs printf %.0f)% of it)"
 fi
 
 # Tiny 1-10-1 tanh network, full batch, per epoch against FANN's RPROP.

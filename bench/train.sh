@@ -11,7 +11,9 @@
 #         and batch 16: whole process (dl-train vs python + torch), and per
 #         epoch in-process against FANN's RPROP (libfann-dev)
 #   (p)   dl-predict rows/s for (a)'s network on 40,000 rows, whole process,
-#         against torch inference (in-process, batches of 1,024)
+#         against torch inference (in-process, batches of 1,024), both at 1
+#         and 2 OpenBLAS threads; CPU seconds at 1 thread beside their floor
+#         (the forward products and reading the input: the best ratio here)
 # Ratios above 1 mean dl is faster.  OPENBLAS_CORETYPE is left as it is.
 set -eu
 cd "$(dirname "$0")/.."
@@ -84,13 +86,26 @@ else
     echo "  FANN: not built (libfann-dev missing)"
 fi
 
-echo "(p) dl-predict, (a)'s network, 40,000 rows; median of $RUNS"
-w_p=$(median_seconds "$RUNS" "dl-predict $tmp/a.ckpt < $tmp/pr.dlt > $tmp/pred.dlt")
-r_tp=$(median_field "$RUNS" rows_per_s "$PY bench/train_torch.py predict $tmp 1")
-w_tp=$(median_seconds "$RUNS" "$PY bench/train_torch.py predict $tmp 1")
-r_dp=$(echo "40000 / $w_p" | bc -l)
-printf '  dl-predict whole process    %9.0f rows/s (%.2f s)\n' "$r_dp" "$w_p"
-printf '  torch inference in-process  %9.0f rows/s   ratio %sx\n' "$r_tp" "$(ratio "$r_dp" "$r_tp")"
-printf '  torch whole process         %9.0f rows/s (%.2f s, python, import, load)   ratio %sx\n' \
-    "$(echo "40000 / $w_tp" | bc -l)" "$w_tp" "$(ratio "$w_tp" "$w_p")"
+echo "(p) dl-predict, (a)'s network, 40,000 rows; median of $RUNS; torch with 1 intra-op thread"
+for t in 1 2; do
+    w_p=$(median_seconds "$RUNS" "OPENBLAS_NUM_THREADS=$t dl-predict $tmp/a.ckpt < $tmp/pr.dlt > $tmp/pred.dlt")
+    r_tp=$(median_field "$RUNS" rows_per_s "OPENBLAS_NUM_THREADS=$t $PY bench/train_torch.py predict $tmp 1")
+    w_tp=$(median_seconds "$RUNS" "OPENBLAS_NUM_THREADS=$t $PY bench/train_torch.py predict $tmp 1")
+    r_dp=$(echo "40000 / $w_p" | bc -l)
+    echo "  OPENBLAS_NUM_THREADS=$t on both sides:"
+    printf '  dl-predict whole process    %9.0f rows/s (%.2f s)\n' "$r_dp" "$w_p"
+    printf '  torch inference in-process  %9.0f rows/s   ratio %sx\n' "$r_tp" "$(ratio "$r_dp" "$r_tp")"
+    printf '  torch whole process         %9.0f rows/s (%.2f s, python, import, load)   ratio %sx\n' \
+        "$(echo "40000 / $w_tp" | bc -l)" "$w_tp" "$(ratio "$w_tp" "$w_p")"
+done
+# The floor (bench/lib.sh predict_floor): dl-predict cannot spend less CPU
+# than its forward products, the same sgemm calls torch makes, plus reading
+# its input; torch's loop CPU over it is the best ratio this machine allows.
+c_dp=$(for _ in $(seq "$RUNS"); do cpu_seconds "OPENBLAS_NUM_THREADS=1 dl-predict $tmp/a.ckpt < $tmp/pr.dlt"; done |
+       sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
+c_tp=$(median_field "$RUNS" cpu_seconds "OPENBLAS_NUM_THREADS=1 $PY bench/train_torch.py predict $tmp 1")
+read -r products rd <<< "$(OPENBLAS_NUM_THREADS=1 predict_floor "$BUILD" "$tmp/pr.dlt")"
+floor=$(echo "$products + $rd" | bc -l)
+printf '  CPU seconds, 1 thread: dl-predict %.3f, torch loop %.3f (ratio %sx); floor %.3f = products %.3f + read %.3f: ceiling %sx\n' \
+    "$c_dp" "$c_tp" "$(ratio "$c_tp" "$c_dp")" "$floor" "$products" "$rd" "$(ratio "$c_tp" "$floor")"
 rm -rf "$tmp"

@@ -11,7 +11,8 @@ optimizers as the dl-train runs.
                                        prints samples_per_s and test accuracy
     train_torch.py b DIR BATCH         1-10-1 tanh, mse, Adam 0.01, 2,000
                                        epochs (BATCH 0: full batch)
-    train_torch.py predict DIR THREADS inference rows/s of (a)'s network
+    train_torch.py predict DIR THREADS inference rows/s of (a)'s network, and
+                                       the loop's CPU seconds (every thread's)
     train_torch.py peak                float32 matmul GFLOP/s (1024^3), numpy
 
 THREADS is torch.set_num_threads; OpenBLAS's threads come from the
@@ -127,12 +128,12 @@ def predict(d, threads):
     net = net_a()
     net.load_state_dict(torch.load(os.path.join(d, "a.pt")))
     x = load(d, "xpr.npy")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with torch.no_grad():
         for s in range(0, len(x), 1024):
             torch.softmax(net(x[s:s + 1024]), 1)
-    secs = time.perf_counter() - t0
-    print("rows_per_s %.0f seconds %.4f" % (len(x) / secs, secs))
+    secs, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print("rows_per_s %.0f seconds %.4f cpu_seconds %.4f" % (len(x) / secs, secs, cpu))
 
 
 def peak():
