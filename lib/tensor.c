@@ -276,29 +276,42 @@ int dl_tensor_as_matrix(dl_tensor *t, dl_err *e)
  * on every value a tool reads.  A block with a hit is scanned again for it. */
 #define NONFINITE_BLOCK 1024
 
-/* 1 if a block holds a value whose exponent bits are all ones (NaN, Inf):
- * the largest magnitude, as an unsigned integer, tells. */
-#define BLOCK_HAS_NONFINITE(name, ftype, utype, abs_mask, inf_bits)          \
-    static uint32_t name(const void *data, uint64_t from)                     \
-    {                                                                         \
-        const ftype *v = (const ftype *)data + from;                          \
-        utype top = 0;                                                        \
-        for (int i = 0; i < NONFINITE_BLOCK; i++) {                           \
-            utype bits;                                                       \
-            memcpy(&bits, v + i, sizeof bits);                                \
-            bits &= (abs_mask);                                               \
-            top = bits > top ? bits : top;                                    \
-        }                                                                     \
-        return top >= (inf_bits);                                             \
+/* 1 if a block of floats holds a value whose exponent bits are all ones
+ * (NaN, Inf): each value's exponent compared with all ones, a 32-bit
+ * compare that SSE2 has (twice the speed of the unsigned maximum below). */
+static uint32_t block_has_nonfinite_f32(const void *data, uint64_t from)
+{
+    const float *v = (const float *)data + from;
+    uint32_t hits = 0;
+    for (int i = 0; i < NONFINITE_BLOCK; i++) {
+        uint32_t bits;
+        memcpy(&bits, v + i, sizeof bits);
+        hits |= (bits & 0x7f800000u) == 0x7f800000u;
     }
+    return hits;
+}
 
-BLOCK_HAS_NONFINITE(block_max_f32, float, uint32_t, 0x7fffffffu, 0x7f800000u)
-BLOCK_HAS_NONFINITE(block_max_f64, double, uint64_t, 0x7fffffffffffffffu, 0x7ff0000000000000u)
+/* The same for doubles: the largest magnitude, as an unsigned integer,
+ * tells (SSE2 has no 64-bit compare, and this maximum is the faster). */
+static uint32_t block_has_nonfinite_f64(const void *data, uint64_t from)
+{
+    const double *v = (const double *)data + from;
+    uint64_t top = 0;
+    for (int i = 0; i < NONFINITE_BLOCK; i++) {
+        uint64_t bits;
+        memcpy(&bits, v + i, sizeof bits);
+        bits &= 0x7fffffffffffffffu;
+        top = bits > top ? bits : top;
+    }
+    return top >= 0x7ff0000000000000u;
+}
 
 int64_t dl_tensor_find_nonfinite(const dl_tensor *t)
 {
     uint32_t (*block)(const void *, uint64_t) =
-        t->dtype == DL_F32 ? block_max_f32 : t->dtype == DL_F64 ? block_max_f64 : NULL;
+        t->dtype == DL_F32   ? block_has_nonfinite_f32
+        : t->dtype == DL_F64 ? block_has_nonfinite_f64
+                             : NULL;
     uint64_t n = block ? dl_tensor_nelem(t) : 0, from = 0;
     while (from + NONFINITE_BLOCK <= n && !block(t->data, from))
         from += NONFINITE_BLOCK;
