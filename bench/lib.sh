@@ -24,14 +24,6 @@ median_cpu_seconds() {
     done | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
-# cpu_seconds 'command': user + system seconds of a shell command, every
-# thread's, to the millisecond (a bash start, ~2 ms, included): a loaded
-# machine disturbs it less than wall time.
-cpu_seconds() {
-    local TIMEFORMAT='%3U %3S' t
-    t=$( { time bash -c "$1" >/dev/null 2>&1; } 2>&1 ) || { echo "bench: failed: $1" >&2; return 1; }
-    echo "$t" | awk '{ print $1 + $2 }'
-}
 # predict_floor BUILD FILE: the least CPU seconds dl-predict can spend on
 # FILE, 40,000 rows for the MNIST-sized network (mnist_mlp_spec), at this
 # OPENBLAS_NUM_THREADS: its forward products alone at their shapes, 1,024

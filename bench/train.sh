@@ -101,8 +101,7 @@ done
 # The floor (bench/lib.sh predict_floor): dl-predict cannot spend less CPU
 # than its forward products, the same sgemm calls torch makes, plus reading
 # its input; torch's loop CPU over it is the best ratio this machine allows.
-c_dp=$(for _ in $(seq "$RUNS"); do cpu_seconds "OPENBLAS_NUM_THREADS=1 dl-predict $tmp/a.ckpt < $tmp/pr.dlt"; done |
-       sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
+c_dp=$(median_cpu_seconds "$RUNS" "OPENBLAS_NUM_THREADS=1 dl-predict $tmp/a.ckpt < $tmp/pr.dlt")
 c_tp=$(median_field "$RUNS" cpu_seconds "OPENBLAS_NUM_THREADS=1 $PY bench/train_torch.py predict $tmp 1")
 read -r products rd <<< "$(OPENBLAS_NUM_THREADS=1 predict_floor "$BUILD" "$tmp/pr.dlt")"
 floor=$(echo "$products + $rd" | bc -l)
