@@ -98,7 +98,8 @@ typedef struct ls_result {
 void ls_result_free(ls_result *r);
 
 /* SVD and QR stream too: rows are folded, a chunk at a time, into the
- * triangular factor R of [X | Y] (LAPACK dtpqrt, cache-sized chunks), so
+ * triangular factor R of [X | Y] (LAPACK dgeqrt on cache-sized chunks,
+ * their triangles merged into R by dtpqrt), so
  * memory stays O((p + k)^2) whatever n is.  X = QR keeps the singular
  * values of X, and min |Xw - y| = min |R11 w - z| + |t|, so solving the
  * small system by gelsd (svd) or a triangular solve (qr) gives the
@@ -109,7 +110,7 @@ typedef struct ls_qr {
     uint64_t n;
     double *r;           /* [cols x cols] upper triangular, column-major */
     double *b;           /* [chunk x cols] waiting rows, column-major */
-    double *t, *work;    /* dtpqrt workspace */
+    double *t, *work;    /* dgeqrt and dtpqrt workspace */
     int nb;
     int factored;        /* rows are folded into r already */
     double *yty, *ysum;  /* [k], weighted, for R^2 */
