@@ -98,3 +98,10 @@ int dl_blas_reserve(long threads, dl_err *e)
 }
 
 int dl_blas_threads(void) { return openblas_get_num_threads(); }
+
+int dl_blas_set_threads(int threads)
+{
+    int was = openblas_get_num_threads();
+    openblas_set_num_threads(threads);
+    return was;
+}

@@ -24,4 +24,9 @@ int dl_blas_reserve(long threads, dl_err *e);
 /* The threads BLAS runs with now (what a run records beside its results). */
 int dl_blas_threads(void);
 
+/* Sets BLAS's thread count (threads > 0, at most what dl_blas_reserve made
+ * room for) and returns the count it had, to restore after a stretch of
+ * products too small to share out. */
+int dl_blas_set_threads(int threads);
+
 #endif

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blasmem.h"
+
 /* The normal equations refuse X^T X whose reciprocal condition number is
  * below this: cond(X) above ~2e6 would lose more than half the digits. */
 #define LS_NORMAL_RCOND_MIN (1e3 * DBL_EPSILON)
@@ -245,16 +247,14 @@ void ls_qr_free(ls_qr *q)
     memset(q, 0, sizeof *q);
 }
 
-/* R <- the triangular factor of [R; B].  A chunk of at least as many rows
+/* R <- the triangular factor of [R; B] (qr_fold).  A chunk of at least as many rows
  * as columns is factored on its own by dgeqrt (recursive, so nearly all of
  * its flops are matrix products, where dtpqrt's were matrix-vector ones),
  * and its triangle then merged into R by dtpqrt on the two triangles (L =
  * cols: O(cols^3), small beside the chunk's O(rows cols^2)); the first such
  * chunk's triangle is R.  A shorter chunk goes into R by dtpqrt directly. */
-static int qr_fold(ls_qr *q, dl_err *e)
+static int qr_fold_chunk(ls_qr *q, dl_err *e)
 {
-    if (q->fill == 0)
-        return 0;
     lapack_int c = (lapack_int)q->cols, ldb = (lapack_int)q->chunk, info;
     size_t cols = q->cols;
     if (q->fill < cols) {
@@ -281,6 +281,21 @@ static int qr_fold(ls_qr *q, dl_err *e)
     info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, c, c, c, q->nb, q->r, c, q->b, ldb, q->t, q->nb,
                                q->work);
     return info ? lapack_error("qr", info, e) : 0;
+}
+
+/* The chunk's products are small (a chunk is ~2 MiB): shared between BLAS
+ * threads, the threads spun and waited several times longer than they
+ * worked (five times the CPU time of one thread for 200,000 rows of 17
+ * columns).  So the fold runs on one thread whatever the thread count,
+ * which also keeps R the same bits for every thread count. */
+static int qr_fold(ls_qr *q, dl_err *e)
+{
+    if (q->fill == 0)
+        return 0;
+    int threads = dl_blas_set_threads(1);
+    int rc = qr_fold_chunk(q, e);
+    dl_blas_set_threads(threads);
+    return rc;
 }
 
 int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e)

@@ -194,6 +194,13 @@ fit_w() {
     cmp "$TMP/a.ckpt" "$TMP/c.ckpt"
 }
 
+@test "the fit is the same bits on one BLAS thread or two" {
+    import_csv train.csv 1 | dl-design --poly 3 -q > "$TMP/d.dlt"
+    OPENBLAS_NUM_THREADS=1 dl-lstsq -q "$TMP/d.dlt" > "$TMP/a.ckpt"
+    OPENBLAS_NUM_THREADS=2 dl-lstsq -q "$TMP/d.dlt" > "$TMP/b.ckpt"
+    cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
+}
+
 @test "chunks of x with different column counts are refused, naming the record" {
     cut -d, -f1-2 "$FIX/train.csv" | dl-tensor import --name x > "$TMP/x1.dlt"
     cut -d, -f1-3 "$FIX/train.csv" | dl-tensor import --name x > "$TMP/x2.dlt"
