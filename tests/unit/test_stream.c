@@ -27,13 +27,23 @@ static unsigned char *stream_bytes(const dl_tensor *ts, int n, int flags, size_t
     return buf;
 }
 
-/* Reads bytes back as a set; returns the reader's status code. */
-static int read_bytes(const unsigned char *buf, size_t len, dl_tensor_set *set, dl_err *e)
+/* A descriptor of an unlinked temporary file holding len bytes of buf,
+ * at its start. */
+static int fd_holding(const unsigned char *buf, size_t len)
 {
     char path[] = "/tmp/dl-test-stream-XXXXXX";
     int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    unlink(path);
     CHECK(write(fd, buf, len) == (ssize_t)len);
     lseek(fd, 0, SEEK_SET);
+    return fd;
+}
+
+/* Reads bytes back as a set; returns the reader's status code. */
+static int read_bytes(const unsigned char *buf, size_t len, dl_tensor_set *set, dl_err *e)
+{
+    int fd = fd_holding(buf, len);
     st_reader *r;
     dl_set_init(set);
     int rc = st_reader_from_fd(&r, fd, "mem", e);
@@ -41,7 +51,6 @@ static int read_bytes(const unsigned char *buf, size_t len, dl_tensor_set *set, 
         rc = st_read_set_from(r, set, e);
     st_reader_close(r);
     close(fd);
-    unlink(path);
     return rc;
 }
 
@@ -130,10 +139,7 @@ static void test_chunks_reassemble(void)
 static int read_reusing(const unsigned char *buf, size_t len, double *first, int *inplace,
                         dl_err *e)
 {
-    char path[] = "/tmp/dl-test-stream-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(write(fd, buf, len) == (ssize_t)len);
-    lseek(fd, 0, SEEK_SET);
+    int fd = fd_holding(buf, len);
     st_reader *r;
     st_header h;
     dl_tensor t;
@@ -152,7 +158,6 @@ static int read_reusing(const unsigned char *buf, size_t len, double *first, int
     dl_tensor_free(&t);
     st_reader_close(r);
     close(fd);
-    unlink(path);
     return rc;
 }
 
@@ -301,10 +306,7 @@ static void test_record_calls_return_codes(void)
     make_xy(t, 3);
     unsigned char *buf = stream_bytes(t, 2, 0, &len);
     buf[len - 1] ^= 0x40; /* damage the last payload */
-    char path[] = "/tmp/dl-test-stream-XXXXXX";
-    int fd = mkstemp(path);
-    CHECK(write(fd, buf, len) == (ssize_t)len);
-    lseek(fd, 0, SEEK_SET);
+    int fd = fd_holding(buf, len);
     st_reader *r;
     st_header h;
     dl_tensor got;
@@ -327,7 +329,6 @@ static void test_record_calls_return_codes(void)
     CHECK(st_next_header(r, &h, &found, &e) == 0 && found == 0);
     st_reader_close(r);
     close(fd);
-    unlink(path);
     free(buf);
     dl_tensor_free(&t[0]);
     dl_tensor_free(&t[1]);
