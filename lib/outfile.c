@@ -73,16 +73,12 @@ static int open_temporary(dl_outfile *o, const char *path, const struct stat *ol
     o->path = malloc(need);
     o->final = strdup(path);
     if (!o->path || !o->final) {
-        free(o->path);
-        free(o->final);
-        o->path = o->final = NULL;
+        finish(o);
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
     }
     snprintf(o->path, need, "%.*s.%s.XXXXXX", (int)dir_len, path, path + dir_len);
     if (sig_create_temporary(o->path, &o->fd, e)) { /* a signal removes it from now on */
-        free(o->path);
-        free(o->final);
-        o->path = o->final = NULL;
+        finish(o); /* nothing was listed: releasing finds nothing */
         return dl_err_wrap(e, "%s", path);
     }
     set_mode(o->fd, old);
