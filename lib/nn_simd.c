@@ -161,6 +161,21 @@ AVX2 static size_t adam_avx2(float *w, float *m, float *v, float *g, size_t n,
     }
     return done;
 }
+
+AVX2 static size_t sum_squares_avx2(const float *g, size_t n, double acc[8])
+{
+    size_t done = n / 8 * 8;
+    __m256d lo = _mm256_loadu_pd(acc), hi = _mm256_loadu_pd(acc + 4);
+    for (size_t i = 0; i < done; i += 8) {
+        __m256d a = _mm256_cvtps_pd(_mm_loadu_ps(g + i));
+        __m256d b = _mm256_cvtps_pd(_mm_loadu_ps(g + i + 4));
+        lo = _mm256_add_pd(lo, _mm256_mul_pd(a, a));
+        hi = _mm256_add_pd(hi, _mm256_mul_pd(b, b));
+    }
+    _mm256_storeu_pd(acc, lo);
+    _mm256_storeu_pd(acc + 4, hi);
+    return done;
+}
 #else
 #define NN_HAVE_X86 0
 #endif
@@ -203,5 +218,15 @@ size_t simd_adam(float *w, float *m, float *v, float *g, size_t n, const float k
         return adam_avx2(w, m, v, g, n, k);
 #endif
     (void)w, (void)m, (void)v, (void)g, (void)n, (void)k;
+    return 0;
+}
+
+size_t simd_sum_squares(const float *g, size_t n, double acc[8])
+{
+#if NN_HAVE_X86
+    if (have_avx2())
+        return sum_squares_avx2(g, n, acc);
+#endif
+    (void)g, (void)n, (void)acc;
     return 0;
 }

@@ -31,5 +31,9 @@ size_t simd_relu_backward(const float *z, float *d, size_t n, float slope);
  *   m = b1 m + c1 g;  v = b2 v + (c2 g) g;  w -= (step m) / (sqrt(v) / bc2 + eps)
  * and g = 0 (opt_step leaves the gradients zero, in the same pass). */
 size_t simd_adam(float *w, float *m, float *v, float *g, size_t n, const float k[7]);
+/* The gradient norm's sum of squares (optim.c): for each block of 8,
+ * acc[j] += (double)g[i + j] * g[i + j], j = 0..7 in turn (the product is
+ * exact in double, so lanes doing it are the scalar loop's bits). */
+size_t simd_sum_squares(const float *g, size_t n, double acc[8]);
 
 #endif

@@ -149,7 +149,7 @@ static void add_l1(const opt_state *o, const float *w, float *g)
 static double sum_squares(const float *g, size_t n)
 {
     double acc[8] = {0};
-    size_t i = 0;
+    size_t i = simd_sum_squares(g, n, acc);
     for (; i + 8 <= n; i += 8)
         for (size_t j = 0; j < 8; j++)
             acc[j] += (double)g[i + j] * g[i + j];

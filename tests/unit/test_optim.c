@@ -192,6 +192,26 @@ static void test_simd_adam_matches_scalar(void)
         CHECK(g[i] == 0.0f);
 }
 
+/* The SIMD sum of squares gives the scalar loop's bits, lane for lane. */
+static void test_simd_sum_squares_matches_scalar(void)
+{
+    enum { N = 43 };
+    float g[N];
+    dl_rng r;
+    dl_rng_seed(&r, 9);
+    for (size_t i = 0; i < N; i++)
+        g[i] = (float)(dl_rng_normal(&r) * (i % 5 == 0 ? 1e3 : 1e-3));
+    double want[8] = {0.5, 0, 0, 0, 0, 0, 0, 1.5}, got[8];
+    memcpy(got, want, sizeof got);
+    for (size_t i = 0; i + 8 <= N; i += 8)
+        for (size_t j = 0; j < 8; j++)
+            want[j] += (double)g[i + j] * g[i + j];
+    size_t done = simd_sum_squares(g, N, got);
+    CHECK(done == 0 || done == 40);
+    if (done)
+        CHECK(memcmp(got, want, sizeof got) == 0);
+}
+
 static void test_norm_and_clip(void)
 {
     float w[4] = {1, -2, 0, 3}, g[4] = {3, 0, 4, 0};
@@ -373,6 +393,7 @@ int main(void)
     UNIT_RUN(test_optimizers_match_torch);
     UNIT_RUN(test_comparison_can_fail);
     UNIT_RUN(test_simd_adam_matches_scalar);
+    UNIT_RUN(test_simd_sum_squares_matches_scalar);
     UNIT_RUN(test_norm_and_clip);
     UNIT_RUN(test_bias_ranges);
     UNIT_RUN(test_resume_exact);
