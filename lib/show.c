@@ -316,16 +316,18 @@ static void coefficients(const writer *w, const lm_model *l, const cm_names *xna
     }
 }
 
-static void noise_variance(const writer *w, const dl_tensor *sigma2)
+/* s2: the noise variance of each of the k outputs, or NULL without a
+ * posterior. */
+static void noise_variance(const writer *w, const double *s2, size_t k)
 {
     key(w, "", "noise_variance", 0);
-    if (!sigma2) {
+    if (!s2) {
         dl_str_printf(w->b, "%s", w->json ? "null" : "none (no posterior)");
     } else {
         dl_str_printf(w->b, "%s", w->json ? "[" : "");
-        for (uint64_t j = 0; j < sigma2->shape[0]; j++) {
+        for (size_t j = 0; j < k; j++) {
             dl_str_printf(w->b, "%s", j ? w->json ? ", " : " " : "");
-            number(w, ((const double *)sigma2->data)[j], 0);
+            number(w, s2[j], 0);
         }
         dl_str_printf(w->b, "%s", w->json ? "]" : "");
     }
@@ -333,7 +335,7 @@ static void noise_variance(const writer *w, const dl_tensor *sigma2)
 }
 
 static int describe_linear(const writer *w, const mdl_model *m, const dl_tensor *rec,
-                           const dl_tensor *sigma2, dl_tensor_set *ckpt, dl_err *e)
+                           dl_tensor_set *ckpt, dl_err *e)
 {
     const lm_model *l = mdl_linear(m);
     size_t p = lm_input_dim(l), k = lm_output_dim(l);
@@ -374,7 +376,7 @@ static int describe_linear(const writer *w, const mdl_model *m, const dl_tensor 
     key(w, "", "posterior", 0);
     dl_str_printf(w->b, "%s", lm_has_std(l) ? w->json ? "true" : "yes" : w->json ? "false" : "no");
     end_line(w);
-    noise_variance(w, lm_has_std(l) ? sigma2 : NULL);
+    noise_variance(w, lm_noise_variances(l), k);
     int rc = design(w, m, e);
     if (!rc)
         coefficients(w, l, &xnames, &ynames);
@@ -389,24 +391,20 @@ int shw_describe(dl_tensor_set *ckpt, int format, char **out, size_t *len, dl_er
 {
     *out = NULL;
     *len = 0;
-    dl_tensor rec = {0}, sigma2 = {0};
+    dl_tensor rec = {0};
     mdl_model *m = NULL;
     dl_str b = {0};
     writer w = {&b, format == SHW_JSON};
     /* the texts the description quotes, kept beside what mdl_open moves out */
     const dl_tensor *found = dl_set_find(ckpt, "model");
     int rc = found ? dl_tensor_copy(&rec, found, e) : 0;
-    found = dl_set_find(ckpt, "sigma2");
-    if (!rc && found)
-        rc = dl_tensor_copy(&sigma2, found, e) || dl_tensor_convert(&sigma2, DL_F64, e)
-                 ? e->code : 0;
     if (!rc)
         rc = mdl_open(&m, ckpt, e);
     if (!rc) {
         dl_str_printf(&b, "%s", w.json ? "{" : "");
         rc = mdl_kind(m) == MDL_NETWORK
                  ? describe_network(&w, m, ckpt, e)
-                 : describe_linear(&w, m, &rec, sigma2.data ? &sigma2 : NULL, ckpt, e);
+                 : describe_linear(&w, m, &rec, ckpt, e);
         dl_str_printf(&b, "%s", w.json ? "}\n" : "");
     }
     if (!rc)
@@ -414,7 +412,6 @@ int shw_describe(dl_tensor_set *ckpt, int format, char **out, size_t *len, dl_er
     dl_str_free(&b);
     mdl_free(m);
     dl_tensor_free(&rec);
-    dl_tensor_free(&sigma2);
     return rc;
 }
 
