@@ -127,6 +127,16 @@ fit_near() {
     [[ ${lines[0]} == *", weights summing to "* ]]
 }
 
+# lstsq_refuses MESSAGE FILE...: dl-lstsq, reading the FILEs one after the
+# other, exits 1 with a message ending in MESSAGE.
+lstsq_refuses() {
+    local want=$1
+    shift
+    run dl-lstsq < <(cat "$@")
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-lstsq: "*"$want" ]]
+}
+
 @test "bad weights: negative, NaN, infinite, two columns, rows that disagree with x, w after its rows" {
     printf '1,2\n3,4\n5,7\n' | dl-tensor import -t 1 > "$TMP/xy.dlt"
     printf '1\n-2\n1\n' | dl-tensor import --name w > "$TMP/neg.dlt"
@@ -135,30 +145,19 @@ fit_near() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-lstsq: $TMP/in.dlt: record 1 ('w'): 'w': row 2: weight -2 is negative" ]
     printf '1\n1\nnan\n' | dl-tensor import --allow-nonfinite --name w > "$TMP/nan.dlt"
-    run dl-lstsq < <(cat "$TMP/xy.dlt" "$TMP/nan.dlt")
-    [ "$status" -eq 1 ]
-    [[ $output == "dl-lstsq: "*"record 3 ('w'): 'w': row 3: the weight is missing (NaN)" ]]
+    lstsq_refuses "record 3 ('w'): 'w': row 3: the weight is missing (NaN)" "$TMP/xy.dlt" "$TMP/nan.dlt"
     printf 'inf\n1\n1\n' | dl-tensor import --allow-nonfinite --name w > "$TMP/inf.dlt"
-    run dl-lstsq < <(cat "$TMP/inf.dlt" "$TMP/xy.dlt")
-    [ "$status" -eq 1 ]
-    [[ $output == *"record 1 ('w'): 'w': row 1: weight inf is not finite"* ]]
+    lstsq_refuses "record 1 ('w'): 'w': row 1: weight inf is not finite" "$TMP/inf.dlt" "$TMP/xy.dlt"
     printf '1,1\n1,1\n1,1\n' | dl-tensor import --name w > "$TMP/two.dlt"
-    run dl-lstsq < <(cat "$TMP/two.dlt" "$TMP/xy.dlt")
-    [ "$status" -eq 1 ]
-    [[ $output == *"record 1 ('w'): 'w' has 2 columns; weights are N x 1" ]]
+    lstsq_refuses "record 1 ('w'): 'w' has 2 columns; weights are N x 1" "$TMP/two.dlt" "$TMP/xy.dlt"
     printf '1\n1\n' | dl-tensor import --name w > "$TMP/short.dlt"
-    run dl-lstsq < <(cat "$TMP/short.dlt" "$TMP/xy.dlt")
-    [ "$status" -eq 1 ]
-    [[ $output == *": x has 3 rows but w has 2" ]]
+    lstsq_refuses ": x has 3 rows but w has 2" "$TMP/short.dlt" "$TMP/xy.dlt"
     printf '1\n1\n1\n' | dl-tensor import --name w > "$TMP/ok.dlt"
     printf '1,2\n' | dl-tensor import -t 1 > "$TMP/more.dlt"
-    run dl-lstsq < <(cat "$TMP/xy.dlt" "$TMP/more.dlt" "$TMP/ok.dlt")
-    [ "$status" -eq 1 ]
-    [[ $output == *"record 5 ('w'): comes after 3 rows of x and y were fitted without weights; give 'w' before or beside its rows" ]]
+    lstsq_refuses "record 5 ('w'): comes after 3 rows of x and y were fitted without weights; give 'w' before or beside its rows" \
+        "$TMP/xy.dlt" "$TMP/more.dlt" "$TMP/ok.dlt"
     printf '0\n0\n0\n' | dl-tensor import --name w > "$TMP/zero.dlt"
-    run dl-lstsq < <(cat "$TMP/zero.dlt" "$TMP/xy.dlt")
-    [ "$status" -eq 1 ]
-    [[ $output == *"every row has weight 0" ]]
+    lstsq_refuses "every row has weight 0" "$TMP/zero.dlt" "$TMP/xy.dlt"
 }
 
 # ---------------------------------- dl-eval ----------------------------------
