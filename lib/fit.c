@@ -62,12 +62,15 @@ static int meta_index(const char *name)
 }
 
 /* Converts a chunk to an f64 matrix and refuses NaN/Inf, naming the row in
- * the whole tensor (the chunk starts at row first + 1). */
-static int check_chunk(dl_tensor *t, uint64_t first, dl_err *e)
+ * the whole tensor (the chunk starts at row first + 1); in x (names given) a
+ * NaN is a missing cell, named by its column.  One scan of clean data. */
+static int check_chunk(dl_tensor *t, const cm_names *names, uint64_t first, dl_err *e)
 {
     if (dl_tensor_as_matrix(t, e) || dl_tensor_convert(t, DL_F64, e))
         return e->code;
     int64_t bad = dl_tensor_find_nonfinite(t);
+    if (bad >= 0 && names && cm_check_missing(t, names, first, e))
+        return e->code;
     if (bad >= 0) {
         uint64_t cols = t->shape[1];
         return dl_fail(e, DL_EDATA, "row %llu column %llu is %s",
@@ -177,14 +180,14 @@ static int consume_pairs(xy_input *in, dl_err *e)
     return 0;
 }
 
-/* A missing cell of x, named by its column (x.names, read at the first x). */
-static int x_missing(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
+/* x.names, read at the first x: the names of the columns in messages. */
+static int x_names(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
 {
     uint64_t cols = t->rank >= 2 ? t->shape[1] : 1;
     if (first == 0 && in->meta[0].data && !in->xnames.count &&
         cm_names_parse(&in->xnames, &in->meta[0], cols, e))
         return e->code;
-    return cm_check_missing(t, &in->xnames, first, e);
+    return 0;
 }
 
 /* x.names, y.names, y.categories: the first copy is kept, a repeat must be
@@ -223,9 +226,9 @@ static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
         return e->code;
     if (st_read_payload(in->r, h, &t, e))
         return e->code;
-    int rc = is_w ? check_weights_chunk(&t, *seen, e) : is_x ? x_missing(in, &t, *seen, e) : 0;
+    int rc = is_w ? check_weights_chunk(&t, *seen, e) : is_x ? x_names(in, &t, *seen, e) : 0;
     if (!rc && !is_w)
-        rc = check_chunk(&t, *seen, e);
+        rc = check_chunk(&t, is_x ? &in->xnames : NULL, *seen, e);
     if (!rc) {
         *seen += t.shape[0];
         in->weighted |= is_w;
