@@ -124,7 +124,7 @@ static size_t encode_header(const st_header *h, unsigned char *buf)
     buf[6] = (unsigned char)h->encoding;
     buf[7] = (unsigned char)h->rank;
     put_u16(buf + 8, (uint16_t)name_len);
-    put_u16(buf + 10, 0);
+    put_u16(buf + 10, (uint16_t)h->flags);
     put_u64(buf + 12, h->payload_bytes);
     put_u32(buf + 20, h->payload_crc);
     size_t n = ST_FIXED_HEADER;
@@ -312,7 +312,8 @@ static int check_fixed(st_reader *r, st_header *h, const unsigned char *p, int *
         return record_error(r, h, e, "unknown encoding");
     if (*rank > DL_RANK_MAX)
         return record_error(r, h, e, "rank is over 8");
-    if (get_u16(p + 8) > DL_NAME_MAX || get_u16(p + 10) != 0)
+    h->flags = get_u16(p + 10);
+    if (get_u16(p + 8) > DL_NAME_MAX || (h->flags & ~(unsigned)ST_ABANDONED))
         return record_error(r, h, e, "name length over 255 or reserved bits set");
     h->payload_bytes = get_u64(p + 12);
     h->payload_crc = get_u32(p + 20);
@@ -365,6 +366,9 @@ int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e)
     size_t crc_at = ST_FIXED_HEADER + rest - 4;
     if (!CRC_MATCHES(st_crc32(0, buf, crc_at), get_u32(buf + crc_at)))
         return record_error(r, h, e, "header checksum mismatch (corrupted header)");
+    if (h->flags & ST_ABANDONED)
+        return record_error(r, h, e, "the program writing this stream failed here (its own "
+                                     "message says why): the records before are incomplete");
     const char *fault = dl_name_fault((const char *)buf + crc_at - name_len, name_len);
     if (fault) {
         char what[64];
@@ -551,6 +555,8 @@ int st_read(st_reader *r, dl_tensor *t, int *found, dl_err *e)
 
 struct st_writer {
     int fd, owns_fd, flags;
+    int temporary;  /* -o FILE into a temporary: a failure removes it, no mark */
+    uint64_t sent;  /* bytes that have reached fd */
     char label[256];
     dl_outfile out; /* -o FILE: committed or discarded with the writer */
     unsigned char *buf;
@@ -568,6 +574,7 @@ static int write_all(st_writer *w, const void *data, size_t n, dl_err *e)
             return dl_fail_errno(e, "%s: write failed", w->label);
         p += put;
         n -= (size_t)put;
+        w->sent += (uint64_t)put;
     }
     return 0;
 }
@@ -631,6 +638,7 @@ int st_writer_open(st_writer **out, const char *path, int flags, dl_err *e)
         return e->code;
     }
     (*out)->owns_fd = 1;
+    (*out)->temporary = file.final != NULL; /* a FIFO or device is written in place */
     (*out)->out = file;
     return 0;
 }
@@ -777,6 +785,16 @@ int st_copy_record(st_reader *r, const st_header *h, st_writer *w, dl_err *e)
 }
 
 /* Writes out the buffer and closes the file, without committing it. */
+/* Frees w; a file's temporary, unless committed, is removed. */
+static void writer_free(st_writer *w)
+{
+    if (w->owns_fd)
+        close(w->fd);
+    dl_outfile_abort(&w->out);
+    free(w->buf);
+    free(w);
+}
+
 static int writer_flush_close(st_writer *w, dl_err *e)
 {
     int rc = flush_buf(w, e);
@@ -799,8 +817,12 @@ int st_writer_close_with(st_writer *const *w, size_t n, dl_outfile *const *files
         all[n + i] = files[i];
     if (!rc)
         rc = dl_outfile_commit_all(all, n + n_files, e);
-    for (size_t i = 0; i < n; i++)
-        st_writer_abort(w[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (rc)
+            st_writer_abort(w[i]);
+        else
+            writer_free(w[i]);
+    }
     for (size_t i = 0; i < n_files; i++) /* a no-op on a committed file */
         dl_outfile_abort(files[i]);
     return rc;
@@ -817,11 +839,18 @@ void st_writer_abort(st_writer *w)
 {
     if (!w)
         return;
-    if (w->owns_fd)
-        close(w->fd);
-    dl_outfile_abort(&w->out);
-    free(w->buf);
-    free(w);
+    if (!w->temporary && w->sent > 0) {
+        /* Records are out, so the reader must learn they are not all.  What
+         * is buffered ends the record that may be open; errors are ignored:
+         * the run has failed already, and a reader that finds the stream cut
+         * short fails as well.  Nothing out yet: the buffer is dropped, and
+         * the reader finds the input empty. */
+        st_header mark = {.dtype = DL_U8, .rank = 1, .flags = ST_ABANDONED};
+        dl_err ignored;
+        if (write_header(w, &mark, &ignored) == 0)
+            flush_buf(w, &ignored);
+    }
+    writer_free(w);
 }
 
 /* =========================== whole streams ========================== */

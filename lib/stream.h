@@ -9,7 +9,7 @@
  *     6   1  encoding (0 raw, 1 zlib)
  *     7   1  rank (0..8)
  *     8   2  name length in bytes (0..255)
- *    10   2  reserved, 0
+ *    10   2  flags: 0, or ST_ABANDONED (the abandoned mark below); other bits reserved
  *    12   8  payload length in bytes, as stored
  *    20   4  CRC-32C of the stored payload
  *    24  8r  shape, one u64 per axis
@@ -18,7 +18,14 @@
  *   ...      payload: the elements, C order, little-endian (zlib: deflated)
  *
  * Records with the same name are chunks of one tensor along its first axis;
- * a reader that wants the tensor whole appends them (dl_set_add). */
+ * a reader that wants the tensor whole appends them (dl_set_add).
+ *
+ * The abandoned mark: a record with flags ST_ABANDONED (u8, shape [0], no
+ * name, no payload) that a writer to a pipe or standard output appends when
+ * its program fails after part of the stream has gone out (st_writer_abort),
+ * so that the next program in a pipeline fails on it too, instead of taking
+ * the records before it for the whole stream.  Readers refuse it as bad
+ * data.  A failure before any byte went out leaves the output empty. */
 #ifndef DL_STREAM_H
 #define DL_STREAM_H
 
@@ -30,12 +37,14 @@
 #define ST_MAGIC0 0x89
 #define ST_VERSION 1
 #define ST_FIXED_HEADER 24
+#define ST_ABANDONED 1 /* the header's flags: the abandoned mark */
 enum st_encoding { ST_RAW = 0, ST_DEFLATE = 1 };
 
 /* What a record header says, checked before any of it is trusted. */
 typedef struct st_header {
     char name[DL_NAME_MAX + 1];
     int dtype, encoding, rank;
+    unsigned flags;              /* 0, or ST_ABANDONED */
     uint64_t shape[DL_RANK_MAX];
     uint64_t nelem, raw_bytes;   /* from the shape */
     uint64_t payload_bytes;      /* as stored */
@@ -114,7 +123,11 @@ int st_writer_close_all(st_writer *const *w, size_t n, dl_err *e);
  * none.  At most 8 outputs in all.  Every one is finished in every case. */
 int st_writer_close_with(st_writer *const *w, size_t n, dl_outfile *const *files,
                          size_t n_files, dl_err *e);
-/* Discards a partial output (removes the temporary); frees w.  NULL is ok. */
+/* Gives up an output after a failure; frees w.  NULL is ok.  A file's
+ * temporary is removed.  Standard output, a descriptor, or a FIFO or device
+ * written in place that has had bytes gets what is buffered, then the
+ * abandoned mark (both as far as writing succeeds); one that has had none
+ * stays empty. */
 void st_writer_abort(st_writer *w);
 
 /* --------------------------- whole streams ---------------------------- */

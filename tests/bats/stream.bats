@@ -165,3 +165,30 @@ setup() {
     [[ ${lines[0]} == "dl-predict: $TMP/missing.ckpt: cannot open"* ]]
     [ "${lines[1]}" = "dl-eval: <stdin>: the input is empty (did the previous command fail?)" ]
 }
+
+@test "stream: a program that fails after writing records ends its output with the abandoned mark, and the next program fails on it" {
+    # dl-tensor import: a bad cell after the first region's records are out
+    # (it reads 8 MiB regions)
+    awk 'BEGIN { print "a,b,y"; for (i = 0; i < 300000; i++) print "0.1234567890123,2.345678901234,1" } END { print "1,zz,1" }' \
+        < /dev/null > "$TMP/late.csv"
+    run bash -c "dl-tensor import -t 1 '$TMP/late.csv' | dl-tensor info"
+    [ "$status" -eq 1 ]
+    [[ $output == *"dl-tensor: $TMP/late.csv: line 300002, column 2 ('b'): 'zz' is not a number"* ]]
+    [[ $output == *"dl-tensor: <stdin>: record "*" (at byte "*"): the program writing this stream failed here (its own message says why): the records before are incomplete"* ]]
+    # dl-predict: a missing cell in the second chunk of x, after the first
+    # chunk's yhat (more than the writer buffers)
+    awk 'BEGIN { print "x,y"; for (i = 0; i < 300000; i++) print i % 9 "," 2 * (i % 9) }' |
+        dl-tensor import -t 1 > "$TMP/a.dlt"
+    printf 'x,y\n5,10\n,12\n' | dl-tensor import -t 1 --missing '' > "$TMP/b.dlt"
+    dl-lstsq -q "$TMP/a.dlt" -o "$TMP/m.ckpt"
+    cat "$TMP/a.dlt" "$TMP/b.dlt" > "$TMP/in.dlt"
+    run bash -c "dl-predict '$TMP/m.ckpt' '$TMP/in.dlt' | dl-eval"
+    [ "$status" -eq 1 ]
+    [[ $output == *"dl-predict: "*"missing value"* ]]
+    [[ $output == *"dl-eval: "*"failed here"* ]]
+    [[ $output != *"r2"* ]]
+    # a file output is never partial: the failed run leaves none
+    run dl-predict "$TMP/m.ckpt" "$TMP/in.dlt" -o "$TMP/out.dlt"
+    [ "$status" -eq 1 ]
+    [ ! -e "$TMP/out.dlt" ]
+}

@@ -296,6 +296,49 @@ static void test_empty_stream_is_valid(void)
     dl_set_free(&set);
 }
 
+/* A writer to a descriptor that gives up after a failure: with nothing out
+ * yet it leaves the output empty; with part of the stream out it flushes
+ * what it holds and ends with the abandoned mark, which a reader refuses
+ * after the records before it.  (A closed writer's stream has no mark: the
+ * round trips read to the end.) */
+static void test_abandoned_mark(void)
+{
+    dl_tensor t[2];
+    dl_err e;
+    make_xy(t, 100000); /* x is 2.4 MB, more than the writer holds back */
+    st_writer *w;
+    int fd = fd_holding((const unsigned char *)"", 0);
+    CHECK(st_writer_from_fd(&w, fd, "out", ST_ALLOW_TTY, &e) == 0);
+    CHECK(st_write(w, &t[1], &e) == 0);
+    st_writer_abort(w);
+    CHECK(lseek(fd, 0, SEEK_END) == 0);
+    close(fd);
+    fd = fd_holding((const unsigned char *)"", 0);
+    CHECK(st_writer_from_fd(&w, fd, "out", ST_ALLOW_TTY, &e) == 0);
+    CHECK(st_write(w, &t[0], &e) == 0 && st_write(w, &t[1], &e) == 0);
+    st_writer_abort(w);
+    off_t size = lseek(fd, 0, SEEK_END);
+    unsigned char mark[36]; /* 24 + one axis + no name + the header's CRC */
+    CHECK(size > 36 && pread(fd, mark, sizeof mark, size - 36) == 36);
+    CHECK(memcmp(mark, "\x89" "DLT", 4) == 0 && mark[10] == ST_ABANDONED && mark[11] == 0);
+    lseek(fd, 0, SEEK_SET);
+    st_reader *r;
+    dl_tensor x;
+    int found;
+    CHECK(st_reader_from_fd(&r, fd, "in", &e) == 0);
+    for (int i = 0; i < 2; i++) {
+        CHECK(st_read(r, &x, &found, &e) == 0 && found && x.shape[0] == 100000);
+        dl_tensor_free(&x);
+    }
+    CHECK(st_read(r, &x, &found, &e) == DL_EDATA && e.code == DL_EDATA);
+    CHECK(strstr(e.msg, "in: record 3 (at byte ") != NULL);
+    CHECK(strstr(e.msg, "failed here") != NULL);
+    st_reader_close(r);
+    close(fd);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+}
+
 /* The record-by-record calls follow the library's one contract: 0 or a
  * DL_E* code that is also e.code; the end of the stream is *found == 0. */
 static void test_record_calls_return_codes(void)
@@ -486,6 +529,7 @@ int main(void)
     UNIT_RUN(test_absurd_shape);
     UNIT_RUN(test_text_input_hint);
     UNIT_RUN(test_empty_stream_is_valid);
+    UNIT_RUN(test_abandoned_mark);
     UNIT_RUN(test_record_calls_return_codes);
     UNIT_RUN(test_convert);
     UNIT_RUN(test_many_names_linear);
