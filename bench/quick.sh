@@ -64,7 +64,7 @@ if [ "$have_torch" = 1 ]; then
     flops=$(( 4 * (784 * 256 + 256 * 128 + 128 * 10) + 2 * (256 * 128 + 128 * 10) ))
     row "train 784-256-128-10 samples/s" "$(printf %.0f "$A")" "$(printf %.0f "$B")" \
         "$(calc "$A / $B" | xargs printf %.2f)" \
-        "(3x; torch 1 thread; $(calc "100 * $A * $flops / ($peak * 10^9)" | xargs printf %.0f)% of sgemm peak, $(calc "100 * $A * $flops / ($step_peak * 10^9)" | xargs printf %.0f)% of the step's products)"
+        "(3x; torch 1 thread; $(calc "100 * $A * $flops / ($peak * 10^9)" | xargs printf %.0f)% of sgemm peak, $(calc "100 * $A * $flops / ($step_peak * 10^9)" | xargs printf %.0f)% of the step's products; those alone would be $(calc "$step_peak * 10^9 / $flops / $B" | xargs printf %.2f)x)"
 else
     row "train 784-256-128-10" "-" "-" "-" "(torch missing)"
 fi
