@@ -188,9 +188,27 @@ static void copy_row(tr_rows *dst, size_t i, const dl_tensor *x, const dl_tensor
         dst->w[i] = w->data ? (float)((const double *)w->data)[j] : 1.0f;
 }
 
+/* Every row as a training row: x's rows (an f32 matrix, taken: x.data is
+ * left NULL) are already in place; y and the weights (none: 1) are copied. */
+static int take_all_rows(trainer *t, dl_tensor *x, const dl_tensor *y, const dl_tensor *w,
+                         dl_err *e)
+{
+    size_t n = (size_t)x->shape[0], k = t->k;
+    tr_rows *dst = &t->train;
+    if (rows_alloc(dst, n, 0, k, t->weighted, e))
+        return e->code;
+    free(dst->x);
+    dst->x = x->data;
+    x->data = NULL;
+    memcpy(dst->y, y->data, n * k * sizeof(float));
+    for (size_t i = 0; dst->w && i < n; i++)
+        dst->w[i] = w->data ? (float)((const double *)w->data)[i] : 1.0f;
+    return 0;
+}
+
 /* Holds out round(fraction * n) rows (at least 1), chosen by the seeded
  * split stream; both parts keep the data's row order. */
-static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, const dl_tensor *w,
+static int split_rows(trainer *t, dl_tensor *x, const dl_tensor *y, const dl_tensor *w,
                       dl_err *e)
 {
     const sh_share *share = t->cfg->data_share;
@@ -204,6 +222,15 @@ static int split_rows(trainer *t, const dl_tensor *x, const dl_tensor *y, const 
                        "%zu for validation (training.validation %g)",
                        t->cfg->data_label, n, dl_plural(n),
                        n_val, t->spec.validation);
+    if (n_val == 0) { /* no copy of the data: x is the training rows */
+        t->train_first = first;
+        t->train_total = n;
+        t->val_total = 0;
+        return rows_alloc(&t->val, 0, t->d, t->k, t->weighted, e) ||
+                       take_all_rows(t, x, y, w, e)
+                   ? e->code
+                   : 0;
+    }
     unsigned char *is_val = calloc(n, 1);
     uint64_t *perm = calloc(n, sizeof *perm);
     int rc = 0;
