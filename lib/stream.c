@@ -784,7 +784,6 @@ int st_copy_record(st_reader *r, const st_header *h, st_writer *w, dl_err *e)
     return write_header(w, h, e) || pass_payload(r, h, w, e) ? e->code : 0;
 }
 
-/* Writes out the buffer and closes the file, without committing it. */
 /* Frees w; a file's temporary, unless committed, is removed. */
 static void writer_free(st_writer *w)
 {
@@ -795,6 +794,7 @@ static void writer_free(st_writer *w)
     free(w);
 }
 
+/* Writes out the buffer and closes the file, without committing it. */
 static int writer_flush_close(st_writer *w, dl_err *e)
 {
     int rc = flush_buf(w, e);

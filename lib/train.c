@@ -102,22 +102,23 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
                    : dl_fail(e, DL_EDATA, "%s: no '%s' record", label, name);
     if (dl_tensor_as_matrix(t, e))
         return dl_err_wrap(e, "%s: record '%s'", label, name);
+    uint64_t row = nonfinite_row(t); /* one scan of clean data */
     if (strcmp(name, "x") == 0) { /* a missing cell named by its column */
         cm_names names;
         cm_names_init(&names);
         int rc = cm_names_load(&names, set, "x", t->shape[1], e) ||
-                 cm_check_missing(t, &names, 0, e) ? e->code : 0;
+                 (row && cm_check_missing(t, &names, 0, e)) ? e->code : 0;
         cm_names_free(&names);
         if (rc)
             return dl_err_wrap(e, "%s: record 'x'", label);
     }
-    uint64_t row = nonfinite_row(t);
     if (row)
         return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu holds NaN or Inf", label, name,
                        (unsigned long long)row);
+    int converted = t->dtype != DL_F32;
     if (dl_tensor_convert(t, DL_F32, e))
         return dl_err_wrap(e, "%s: record '%s'", label, name);
-    row = nonfinite_row(t);
+    row = converted ? nonfinite_row(t) : 0;
     if (row)
         return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu holds a value beyond float32's "
                        "range (about 3.4e38), as networks train in float32", label, name,
