@@ -179,6 +179,18 @@ static int flush_held(st_reader *r, st_writer *w, const bf_design *d, held_x *he
     return rc;
 }
 
+/* Designs and writes the chunk held so far, then reads and holds the x
+ * chunk of header h. */
+static int hold_x(st_reader *r, st_writer *w, const bf_design *d, held_x *held,
+                  const st_header *h, int spooled, dl_err *e)
+{
+    if (flush_held(r, w, d, held, spooled, e) || st_read_payload(r, h, &held->x, e))
+        return e->code;
+    held->h = *h;
+    held->full = 1;
+    return 0;
+}
+
 /* Streaming: each x chunk is designed and written as it arrives, except
  * that the records after it up to the next x (its y, its weights) go out
  * first: a fit then pairs each designed row with its target as it comes,
@@ -207,11 +219,8 @@ static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_d
                                          &own, e) ||
                               write_design(w, d, o, e)))
                 rc = e->code;
-            if (!rc && !(rc = flush_held(r, w, d, &held, 0, e)) &&
-                !(rc = st_read_payload(r, &h, &held.x, e))) {
-                held.h = h;
-                held.full = 1;
-            }
+            if (!rc)
+                rc = hold_x(r, w, d, &held, &h, 0, e);
         }
     }
     if (!rc)
@@ -468,10 +477,7 @@ static int write_output(spool *s, st_writer *w, const design_opts *o, const bf_d
             rc = st_copy_record(r, &h, w, e);
             continue;
         }
-        if (!(rc = flush_held(r, w, d, &held, 1, e)) && !(rc = st_read_payload(r, &h, &held.x, e))) {
-            held.h = h;
-            held.full = 1;
-        }
+        rc = hold_x(r, w, d, &held, &h, 1, e);
     }
     if (!rc)
         rc = flush_held(r, w, d, &held, 1, e);
