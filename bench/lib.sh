@@ -1,5 +1,7 @@
-# Shared by the benchmark scripts: median wall time of a shell command.
-# Usage: t=$(median_seconds RUNS 'command')
+# Shared by the benchmark scripts.
+# The median of the numbers on standard input, one a line.
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# Median wall time of a shell command.  Usage: t=$(median_seconds RUNS 'command')
 median_seconds() {
     runs=$1; shift
     for _ in $(seq "$runs"); do
@@ -7,7 +9,7 @@ median_seconds() {
         bash -c "$1" >/dev/null 2>&1 || { echo "bench: failed: $1" >&2; return 1; }
         e=$(date +%s.%N)
         echo "$e - $s" | bc -l
-    done | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+    done | median
 }
 # CPU seconds (user + system, of every process the command starts, to the
 # millisecond) of a shell command: a loaded machine disturbs it less than
@@ -21,7 +23,7 @@ cpu_seconds() {
 median_cpu_seconds() {
     for _ in $(seq "$1"); do
         cpu_seconds "$2" || return 1
-    done | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+    done | median
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 # predict_floor BUILD FILE: the least CPU seconds dl-predict can spend on

@@ -32,8 +32,7 @@ mnist_mlp_spec "{epochs: $EPOCHS, batch_size: 512, seed: 1, validation: 0, early
 
 # median of the seconds column of epochs 2.. of a --log file
 epoch_median() {
-    awk -F'\t' 'NR > 2 { print $5 }' "$1" | sort -g |
-        awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+    awk -F'\t' 'NR > 2 { print $5 }' "$1" | median
 }
 
 dl-train "$tmp/net.yaml" "$tmp/d.dlt" -j 1 -q --log "$tmp/one.tsv" -o /dev/null
@@ -52,8 +51,7 @@ done
 wait
 one=$(epoch_median "$tmp/one.tsv"); two=$(epoch_median "$tmp/two.tsv")
 solo=$(for c in 0 1; do epoch_median "$tmp/solo$c.tsv"; done | sort -g | tail -n 1)
-waited=$(sed -n 's/.*(\([0-9.]*\)s waiting.*/\1/p' "$tmp/two.err" | tail -n +2 | sort -g |
-         awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+waited=$(sed -n 's/.*(\([0-9.]*\)s waiting.*/\1/p' "$tmp/two.err" | tail -n +2 | median)
 mpicc -O2 bench/allreduce.c -o "$tmp/allreduce"
 ar=$(mpirun -np 2 --bind-to core "$tmp/allreduce" 235146 | awk '{ print $2 }')
 awk -v one="$one" -v two="$two" -v solo="$solo" -v w="$waited" -v ar="$ar" 'BEGIN {

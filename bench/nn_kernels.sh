@@ -12,6 +12,7 @@
 # Ratios above 1 mean dl is faster.  OPENBLAS_CORETYPE is left as it is.
 set -eu
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 BUILD=${BUILD:-build}; RUNS=${RUNS:-5}; PY=/usr/bin/python3
 tool=$BUILD/bench/nn_kernels
 tmp=${TMPDIR:-/tmp}/dl-bench-nn; rm -rf "$tmp"; mkdir -p "$tmp"
@@ -19,7 +20,6 @@ tmp=${TMPDIR:-/tmp}/dl-bench-nn; rm -rf "$tmp"; mkdir -p "$tmp"
 $tool gen "$tmp"
 
 field() { awk -v f="$1" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'; }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # FLOP per sample: forward 2P and weight gradients 2P (P = 784*256 + 256*128
 # + 128*10 multiply-adds), input gradients of layers 2 and 3
 flops=$(( 4 * (784 * 256 + 256 * 128 + 128 * 10) + 2 * (256 * 128 + 128 * 10) ))

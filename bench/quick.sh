@@ -15,7 +15,6 @@ tmp=${TMPDIR:-/tmp}/dl-bench-quick; rm -rf "$tmp"; mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 seconds() { # wall seconds of a shell command
     local s e
     s=$(date +%s.%N)

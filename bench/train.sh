@@ -28,7 +28,7 @@ export OPENBLAS_NUM_THREADS=2
 median_field() {
     for _ in $(seq "$1"); do
         bash -c "$3" | awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'
-    done | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+    done | median
 }
 
 $PY bench/train_torch.py gen "$tmp"
