@@ -7,26 +7,6 @@
 #include "stream.h"
 #include "unit.h"
 
-/* Writes the records into a temporary file and returns its bytes. */
-static unsigned char *stream_bytes(const dl_tensor *ts, int n, int flags, size_t *len)
-{
-    char path[] = "/tmp/dl-test-stream-XXXXXX";
-    int fd = mkstemp(path);
-    st_writer *w;
-    dl_err e;
-    CHECK(st_writer_from_fd(&w, fd, path, flags | ST_ALLOW_TTY, &e) == 0);
-    for (int i = 0; i < n; i++)
-        CHECK(st_write(w, &ts[i], &e) == 0);
-    CHECK(st_writer_close(w, &e) == 0);
-    off_t size = lseek(fd, 0, SEEK_END);
-    unsigned char *buf = malloc((size_t)size + 1);
-    CHECK(pread(fd, buf, (size_t)size, 0) == size);
-    close(fd);
-    unlink(path);
-    *len = (size_t)size;
-    return buf;
-}
-
 /* A descriptor of an unlinked temporary file holding len bytes of buf,
  * at its start. */
 static int fd_holding(const unsigned char *buf, size_t len)
@@ -38,6 +18,24 @@ static int fd_holding(const unsigned char *buf, size_t len)
     CHECK(write(fd, buf, len) == (ssize_t)len);
     lseek(fd, 0, SEEK_SET);
     return fd;
+}
+
+/* Writes the records into a temporary file and returns its bytes. */
+static unsigned char *stream_bytes(const dl_tensor *ts, int n, int flags, size_t *len)
+{
+    int fd = fd_holding((const unsigned char *)"", 0);
+    st_writer *w;
+    dl_err e;
+    CHECK(st_writer_from_fd(&w, fd, "mem", flags | ST_ALLOW_TTY, &e) == 0);
+    for (int i = 0; i < n; i++)
+        CHECK(st_write(w, &ts[i], &e) == 0);
+    CHECK(st_writer_close(w, &e) == 0);
+    off_t size = lseek(fd, 0, SEEK_END);
+    unsigned char *buf = malloc((size_t)size + 1);
+    CHECK(pread(fd, buf, (size_t)size, 0) == size);
+    close(fd);
+    *len = (size_t)size;
+    return buf;
 }
 
 /* Reads bytes back as a set; returns the reader's status code. */
