@@ -29,4 +29,13 @@ int dl_blas_threads(void);
  * products too small to share out. */
 int dl_blas_set_threads(int threads);
 
+/* With one BLAS thread set, ends OpenBLAS's idle workers until a count
+ * above one is set again; 1 if it did.  An idle worker waits for work spinning on
+ * sched_yield for 2^28 cycles (OPENBLAS_THREAD_TIMEOUT; about 0.1 s) before
+ * it sleeps, from its start when the library is loaded and after each
+ * shared product: a core that a stretch of one-thread products (dl-lstsq's
+ * QR folds) does not use, taken from the other tools of the pipeline.
+ * Nothing with another BLAS or OpenBLAS's OpenMP build. */
+int dl_blas_park(void);
+
 #endif

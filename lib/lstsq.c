@@ -238,6 +238,8 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
 
 void ls_qr_free(ls_qr *q)
 {
+    if (q->blas_threads)
+        dl_blas_set_threads(q->blas_threads);
     free(q->r);
     free(q->b);
     free(q->t);
@@ -286,15 +288,28 @@ static int qr_fold_chunk(ls_qr *q, dl_err *e)
 /* The chunk's products are small (a chunk is ~2 MiB): shared between BLAS
  * threads, the threads spun and waited several times longer than they
  * worked (five times the CPU time of one thread for 200,000 rows of 17
- * columns).  So the fold runs on one thread whatever the thread count,
- * which also keeps R the same bits for every thread count. */
+ * columns).  So the folds run on one thread whatever the thread count,
+ * which also keeps R the same bits for every thread count, and BLAS's idle
+ * workers are parked meanwhile (dl_blas_park), leaving their core to the
+ * tools upstream.  The count comes back when the rows are solved. */
 static int qr_fold(ls_qr *q, dl_err *e)
 {
     if (q->fill == 0)
         return 0;
-    int threads = dl_blas_set_threads(1);
-    int rc = qr_fold_chunk(q, e);
-    dl_blas_set_threads(threads);
+    if (!q->blas_threads) {
+        q->blas_threads = dl_blas_set_threads(1);
+        dl_blas_park();
+    }
+    return qr_fold_chunk(q, e);
+}
+
+/* The last rows folded, and BLAS's thread count back. */
+static int qr_fold_last(ls_qr *q, dl_err *e)
+{
+    int rc = qr_fold(q, e);
+    if (q->blas_threads)
+        dl_blas_set_threads(q->blas_threads);
+    q->blas_threads = 0;
     return rc;
 }
 
@@ -440,7 +455,7 @@ int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
                        dl_plural(p), ls_method_name(o->method));
     if (!(q->wsum > 0))
         return dl_fail(e, DL_EDATA, "every row has weight 0");
-    if (qr_fold(q, e) || result_init(r, q->n, q->wsum, p, k, e))
+    if (qr_fold_last(q, e) || result_init(r, q->n, q->wsum, p, k, e))
         return e->code;
     int rc = alloc_doubles(&a, p, p, e) || alloc_doubles(&z, p, k, e) ||
              alloc_doubles(&z0, p, k, e) ? e->code : 0;
@@ -469,7 +484,7 @@ int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e)
 {
     size_t p = q->p, k = q->k, c = q->cols;
     double *g;
-    if (qr_fold(q, e) || ls_stats_init(s, p, k, e))
+    if (qr_fold_last(q, e) || ls_stats_init(s, p, k, e))
         return e->code;
     if (alloc_doubles(&g, c, c, e) || alloc_doubles(&s->sv, p, 1, e) ||
         r11_singular_values(q, s->sv, e)) {

@@ -113,6 +113,7 @@ typedef struct ls_qr {
     double *t, *work;    /* dgeqrt and dtpqrt workspace */
     int nb;
     int factored;        /* rows are folded into r already */
+    int blas_threads;    /* BLAS's count while the folds run on one; 0 when not */
     double *yty, *ysum;  /* [k], weighted, for R^2 */
     double wsum;         /* sum of the row weights */
 } ls_qr;

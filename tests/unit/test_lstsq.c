@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blasmem.h"
 #include "lstsq.h"
 #include "matfile.h"
 #include "unit.h"
@@ -193,7 +194,9 @@ static void test_posterior(void)
     free(sigma2.v), free(cov0.v);
 }
 
-/* Many small folds (7 rows each, the last partial) give the one-shot answer. */
+/* Many small folds (7 rows each, the last partial) give the one-shot answer.
+ * They run on one BLAS thread with OpenBLAS's workers parked, so no idle
+ * worker spins beside them; solving gives the thread count back. */
 static void test_qr_folds(void)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load("wc_w_lstsq");
@@ -202,12 +205,22 @@ static void test_qr_folds(void)
     ls_qr q;
     dl_err e;
     ls_opts_defaults(&o);
+    CHECK(dl_blas_reserve(2, &e) == 0);
+    long with_workers = unit_threads();
+    dl_blas_set_threads(1);
+    int can_park = dl_blas_park();
+    dl_blas_set_threads(2);
     CHECK(ls_qr_init_chunk(&q, x.cols, y.cols, 7, &e) == 0);
     for (size_t i = 0; i < x.rows; i += 11) { /* input chunks unlike the folds */
         size_t n = x.rows - i < 11 ? x.rows - i : 11;
         CHECK(ls_qr_add(&q, x.v + i * x.cols, y.v + i * y.cols, n, &e) == 0);
     }
+    CHECK(dl_blas_threads() == 1);
+    if (can_park)
+        CHECK(unit_threads() == 1);
     CHECK(ls_qr_solve(&q, &o, &r, &e) == 0);
+    CHECK(dl_blas_threads() == 2);
+    CHECK(unit_threads() == with_workers);
     check_matrix(r.w, &w, 1e-10);
     CHECK(r.rank == 4);
     ls_result_free(&r);

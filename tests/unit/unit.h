@@ -61,4 +61,18 @@ static int unit_tests_passed, unit_tests_failed;
             unit_tests_failed),                                                  \
      unit_tests_failed ? 1 : 0)
 
+/* The process's threads, from /proc (-1 without it). */
+static inline long unit_threads(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    long n = -1;
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %ld", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
 #endif

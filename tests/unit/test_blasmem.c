@@ -1,0 +1,63 @@
+/* Unit tests for blasmem.c: parking OpenBLAS's idle workers. */
+#include <cblas.h>
+#include <stdlib.h>
+
+#include "blasmem.h"
+#include "unit.h"
+
+/* A product big enough to be shared between two threads, against a loop. */
+static int product_is_right(void)
+{
+    enum { N = 384 };
+    double *a = malloc(3 * N * N * sizeof *a);
+    if (!a)
+        return 0;
+    double *b = a + N * N, *c = b + N * N;
+    for (int i = 0; i < N * N; i++) {
+        a[i] = (double)(i % 7) - 3.0;
+        b[i] = (double)(i % 5) - 2.0;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, a, N, b, N, 0.0, c, N);
+    int right = 1;
+    for (int i = 0; i < N && right; i += 97)
+        for (int j = 0; j < N && right; j += 89) {
+            double want = 0.0;
+            for (int k = 0; k < N; k++)
+                want += a[i * N + k] * b[k * N + j];
+            right = c[i * N + j] == want; /* small integers: exact */
+        }
+    free(a);
+    return right;
+}
+
+/* Parked, the process is down to its own thread; a count above one brings
+ * the workers back, and products are still right. */
+static void test_park_ends_the_workers_until_threads_are_set(void)
+{
+    dl_err e;
+    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_threads() == 2);
+    long with_workers = unit_threads();
+    CHECK(dl_blas_park() == 0); /* two threads set: nothing to park */
+    CHECK(unit_threads() == with_workers);
+    CHECK(dl_blas_set_threads(1) == 2);
+    int parked = dl_blas_park();
+    if (parked) {
+        CHECK(unit_threads() == 1);
+        CHECK(product_is_right());
+        CHECK(unit_threads() == 1); /* one thread set: the workers stay away */
+        CHECK(dl_blas_set_threads(1) == 1);
+        CHECK(unit_threads() == 1); /* the same count again does not start them */
+    } else {
+        fprintf(stderr, "test_blasmem: this BLAS has no workers to park\n");
+    }
+    CHECK(dl_blas_set_threads(2) == 1);
+    CHECK(unit_threads() == with_workers);
+    CHECK(product_is_right());
+}
+
+int main(void)
+{
+    UNIT_RUN(test_park_ends_the_workers_until_threads_are_set);
+    return UNIT_DONE();
+}
