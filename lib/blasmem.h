@@ -1,4 +1,5 @@
-/* blasmem.h - room for OpenBLAS's buffers, checked before the first BLAS call.
+/* blasmem.h - OpenBLAS's threads: room for their buffers, checked before the
+ * first BLAS call; their count; and work of our own run on them.
  *
  * OpenBLAS maps a large buffer (128 MiB in the 0.3 releases for x86_64) for
  * each of its threads: its worker threads as they start, the calling thread
@@ -8,6 +9,8 @@
  * tools that use BLAS check the room first and fail cleanly. */
 #ifndef DL_BLASMEM_H
 #define DL_BLASMEM_H
+
+#include <stddef.h>
 
 #include "err.h"
 
@@ -37,5 +40,15 @@ int dl_blas_set_threads(int threads);
  * QR folds) does not use, taken from the other tools of the pipeline.
  * Nothing with another BLAS or OpenBLAS's OpenMP build. */
 int dl_blas_park(void);
+
+/* Runs fn(arg + i * stride) for i < parts and returns when every part is
+ * done: part 0 on the calling thread, the others on OpenBLAS's workers.  A
+ * training step's elementwise passes (Adam, the batch's rows) so share the
+ * cores its products use: between products the workers spin waiting for
+ * work, so a part starts at once, where a thread of our own would have to
+ * take the core from a spinning worker.  parts at most dl_blas_threads();
+ * fn must not call BLAS.  Without OpenBLAS's pthread build the parts run in
+ * order on the calling thread. */
+void dl_blas_run(void (*fn)(void *), void *arg, int parts, size_t stride);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blasmem.h"
 #include "nn_simd.h"
 
 static const char *const kind_names[OPT_KIND_COUNT] = {"sgd", "adam", "adamw", "rmsprop"};
@@ -210,6 +211,35 @@ static void sgd(opt_state *o, float *w, const float *g, float lr)
     }
 }
 
+/* A stretch of Adam's update: one part of the parameters. */
+typedef struct adam_part {
+    float *w, *m, *v, *g;
+    size_t n;
+    const float *k;
+} adam_part;
+
+static void adam_run(void *arg)
+{
+    const adam_part *p = arg;
+    float *w = p->w, *m = p->m, *v = p->v, *g = p->g;
+    const float *k = p->k;
+    for (size_t i = simd_adam(w, m, v, g, p->n, k); i < p->n; i++) {
+        m[i] = k[0] * m[i] + k[2] * g[i];
+        v[i] = k[1] * v[i] + k[3] * g[i] * g[i];
+        w[i] -= k[4] * m[i] / (sqrtf(v[i]) / k[5] + k[6]);
+        g[i] = 0.0f;
+    }
+}
+
+/* Parameters from which the update is split among BLAS's threads (below,
+ * handing a part over costs more than it saves), and the parts' alignment,
+ * whole cache lines of every array, so that no two threads write one line.
+ * Each element's update is the same arithmetic in any part: the bits do not
+ * depend on the thread count. */
+#define ADAM_SPLIT_MIN ((size_t)1 << 15)
+#define ADAM_PART_ALIGN ((size_t)16)
+#define ADAM_PARTS_MAX 8
+
 static void adam(opt_state *o, float *w, float *g, double lr)
 {
     /* 1 - beta in double, then rounded: (1.0f - (float)0.999) is 1.3e-5 off. */
@@ -219,13 +249,16 @@ static void adam(opt_state *o, float *w, float *g, double lr)
         (float)(1.0 - o->cfg.beta2), (float)(lr / (1.0 - pow(o->cfg.beta1, t))),
         (float)sqrt(1.0 - pow(o->cfg.beta2, t)), (float)o->cfg.eps,
     };
-    float *m = o->m, *v = o->v;
-    for (size_t i = simd_adam(w, m, v, g, o->n, k); i < o->n; i++) {
-        m[i] = k[0] * m[i] + k[2] * g[i];
-        v[i] = k[1] * v[i] + k[3] * g[i] * g[i];
-        w[i] -= k[4] * m[i] / (sqrtf(v[i]) / k[5] + k[6]);
-        g[i] = 0.0f;
+    int parts = o->n < ADAM_SPLIT_MIN ? 1 : dl_blas_threads();
+    parts = parts < 1 ? 1 : parts > ADAM_PARTS_MAX ? ADAM_PARTS_MAX : parts;
+    adam_part part[ADAM_PARTS_MAX];
+    size_t each = (o->n / (size_t)parts) / ADAM_PART_ALIGN * ADAM_PART_ALIGN, first = 0;
+    for (int i = 0; i < parts; i++) {
+        size_t n = i == parts - 1 ? o->n - first : each;
+        part[i] = (adam_part){w + first, o->m + first, o->v + first, g + first, n, k};
+        first += n;
     }
+    dl_blas_run(adam_run, part, parts, sizeof *part);
 }
 
 static void rmsprop(opt_state *o, float *w, const float *g, float lr)

@@ -25,7 +25,9 @@
  *
  * State (moments and the step count) is in flat float arrays parallel to the
  * parameters, so a checkpoint can save and restore it for an exact resume.
- * opt_step never allocates. */
+ * opt_step never allocates.  From 32768 parameters on, Adam's and AdamW's
+ * pass is shared among BLAS's threads (dl_blas_run); each element's
+ * arithmetic is the same in any part, so the bits do not depend on it. */
 #ifndef DL_OPTIM_H
 #define DL_OPTIM_H
 

@@ -1,5 +1,7 @@
-/* Unit tests for blasmem.c: parking OpenBLAS's idle workers. */
+/* Unit tests for blasmem.c: work of our own on OpenBLAS's threads, and
+ * parking its idle workers. */
 #include <cblas.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "blasmem.h"
@@ -56,8 +58,45 @@ static void test_park_ends_the_workers_until_threads_are_set(void)
     CHECK(product_is_right());
 }
 
+typedef struct part {
+    int runs;
+    pthread_t thread;
+    char pad[64]; /* a cache line each */
+} part;
+
+static void count_run(void *arg)
+{
+    part *p = arg;
+    p->runs++;
+    p->thread = pthread_self();
+}
+
+/* Every part runs once, on its own argument: with two threads, the second
+ * on OpenBLAS's worker (its pthread build, the one that can park). */
+static void test_run_runs_every_part_once(void)
+{
+    dl_err e;
+    CHECK(dl_blas_reserve(2, &e) == 0);
+    dl_blas_set_threads(1);
+    int pthread_build = dl_blas_park();
+    for (int threads = 1; threads <= 2; threads++) {
+        dl_blas_set_threads(threads);
+        part parts[2];
+        memset(parts, 0, sizeof parts);
+        dl_blas_run(count_run, parts, threads, sizeof *parts);
+        for (int i = 0; i < threads; i++)
+            CHECK(parts[i].runs == 1);
+        CHECK(pthread_equal(parts[0].thread, pthread_self()));
+        if (threads == 1)
+            CHECK(parts[1].runs == 0);
+        else if (pthread_build)
+            CHECK(!pthread_equal(parts[1].thread, pthread_self()));
+    }
+}
+
 int main(void)
 {
+    UNIT_RUN(test_run_runs_every_part_once);
     UNIT_RUN(test_park_ends_the_workers_until_threads_are_set);
     return UNIT_DONE();
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "blasmem.h"
 #include "nn.h"
 #include "nn_fixture.h"
 #include "nn_simd.h"
@@ -190,6 +191,46 @@ static void test_simd_adam_matches_scalar(void)
     CHECK(memcmp(v, v2, sizeof(float) * done) == 0);
     for (size_t i = 0; i < done; i++)
         CHECK(g[i] == 0.0f);
+}
+
+/* Adam's pass shared among two BLAS threads gives one thread's bits, over a
+ * size that is no multiple of the parts' alignment. */
+static void test_adam_split_keeps_bits(void)
+{
+    enum { N = 100003, STEPS = 3 };
+    opt_opts c;
+    opt_state o[2];
+    dl_err e;
+    float *w = malloc(4 * N * sizeof *w), *g = w + 2 * N;
+    CHECK(w != NULL && dl_blas_reserve(2, &e) == 0);
+    if (!w)
+        return;
+    opt_opts_defaults(&c, OPT_ADAMW);
+    c.weight_decay = 0.01;
+    for (int j = 0; j < 2; j++)
+        CHECK(opt_create(&o[j], &c, N, NULL, 0, &e) == 0);
+    dl_rng r;
+    dl_rng_seed(&r, 5);
+    for (size_t i = 0; i < N; i++)
+        w[i] = w[N + i] = (float)dl_rng_normal(&r);
+    for (int step = 0; step < STEPS; step++)
+        for (int j = 0; j < 2; j++) {
+            dl_blas_set_threads(j + 1);
+            dl_rng_seed(&r, 100 + (uint64_t)step);
+            for (size_t i = 0; i < N; i++)
+                g[j * N + i] = (float)dl_rng_normal(&r);
+            opt_step(&o[j], w + j * N, g + j * N, 1e-3);
+        }
+    CHECK(memcmp(w, w + N, N * sizeof *w) == 0);
+    CHECK(memcmp(o[0].m, o[1].m, N * sizeof *w) == 0);
+    CHECK(memcmp(o[0].v, o[1].v, N * sizeof *w) == 0);
+    size_t zeros = 0;
+    for (size_t i = 0; i < 2 * N; i++)
+        zeros += g[i] == 0.0f;
+    CHECK(zeros == 2 * N);
+    for (int j = 0; j < 2; j++)
+        opt_free(&o[j]);
+    free(w);
 }
 
 /* The SIMD sum of squares gives the scalar loop's bits, lane for lane. */
@@ -393,6 +434,7 @@ int main(void)
     UNIT_RUN(test_optimizers_match_torch);
     UNIT_RUN(test_comparison_can_fail);
     UNIT_RUN(test_simd_adam_matches_scalar);
+    UNIT_RUN(test_adam_split_keeps_bits);
     UNIT_RUN(test_simd_sum_squares_matches_scalar);
     UNIT_RUN(test_norm_and_clip);
     UNIT_RUN(test_bias_ranges);
