@@ -128,6 +128,12 @@ void dl_blas_run(void (*fn)(void *), void *arg, int parts, size_t stride)
         fn((char *)arg + (size_t)i * stride);
 }
 
+int dl_blas_parts(size_t n, size_t split_min)
+{
+    int parts = n < split_min ? 1 : openblas_get_num_threads();
+    return parts < 1 ? 1 : parts > DL_BLAS_PARTS_MAX ? DL_BLAS_PARTS_MAX : parts;
+}
+
 int dl_blas_park(void)
 {
     if (!blas_thread_shutdown_ || openblas_get_num_threads() != 1)

@@ -51,4 +51,10 @@ int dl_blas_park(void);
  * order on the calling thread. */
 void dl_blas_run(void (*fn)(void *), void *arg, int parts, size_t stride);
 
+/* Parts to split a pass over n items into for dl_blas_run: one below
+ * split_min (handing a part over would cost more than it saves), else one
+ * per BLAS thread, at most DL_BLAS_PARTS_MAX. */
+#define DL_BLAS_PARTS_MAX 8
+int dl_blas_parts(size_t n, size_t split_min);
+
 #endif

@@ -231,14 +231,12 @@ static void adam_run(void *arg)
     }
 }
 
-/* Parameters from which the update is split among BLAS's threads (below,
- * handing a part over costs more than it saves), and the parts' alignment,
- * whole cache lines of every array, so that no two threads write one line.
- * Each element's update is the same arithmetic in any part: the bits do not
- * depend on the thread count. */
+/* Parameters from which the update is split among BLAS's threads, and the
+ * parts' alignment, whole cache lines of every array, so that no two
+ * threads write one line.  Each element's update is the same arithmetic in
+ * any part: the bits do not depend on the thread count. */
 #define ADAM_SPLIT_MIN ((size_t)1 << 15)
 #define ADAM_PART_ALIGN ((size_t)16)
-#define ADAM_PARTS_MAX 8
 
 static void adam(opt_state *o, float *w, float *g, double lr)
 {
@@ -249,9 +247,8 @@ static void adam(opt_state *o, float *w, float *g, double lr)
         (float)(1.0 - o->cfg.beta2), (float)(lr / (1.0 - pow(o->cfg.beta1, t))),
         (float)sqrt(1.0 - pow(o->cfg.beta2, t)), (float)o->cfg.eps,
     };
-    int parts = o->n < ADAM_SPLIT_MIN ? 1 : dl_blas_threads();
-    parts = parts < 1 ? 1 : parts > ADAM_PARTS_MAX ? ADAM_PARTS_MAX : parts;
-    adam_part part[ADAM_PARTS_MAX];
+    int parts = dl_blas_parts(o->n, ADAM_SPLIT_MIN);
+    adam_part part[DL_BLAS_PARTS_MAX];
     size_t each = (o->n / (size_t)parts) / ADAM_PART_ALIGN * ADAM_PART_ALIGN, first = 0;
     for (int i = 0; i < parts; i++) {
         size_t n = i == parts - 1 ? o->n - first : each;

@@ -792,17 +792,15 @@ static void gather_run(void *arg)
     }
 }
 
-/* Rows from which a batch is gathered on BLAS's threads, and at most how
- * many threads: the copies of a batch of 128 MNIST rows (400 KB) are a
- * few percent of a step, spread over the cores the products use. */
+/* Rows from which a batch is gathered on BLAS's threads: the copies of a
+ * batch of 128 MNIST rows (400 KB) are a few percent of a step, spread over
+ * the cores the products use. */
 #define GATHER_SPLIT_MIN 64
-#define GATHER_PARTS_MAX 8
 
 static void gather(trainer *t, const uint64_t *rows, size_t n)
 {
-    int parts = n < GATHER_SPLIT_MIN ? 1 : dl_blas_threads();
-    parts = parts < 1 ? 1 : parts > GATHER_PARTS_MAX ? GATHER_PARTS_MAX : parts;
-    gather_part part[GATHER_PARTS_MAX];
+    int parts = dl_blas_parts(n, GATHER_SPLIT_MIN);
+    gather_part part[DL_BLAS_PARTS_MAX];
     for (int i = 0; i < parts; i++)
         part[i] = (gather_part){t, rows, n * (size_t)i / (size_t)parts,
                                 n * (size_t)(i + 1) / (size_t)parts};

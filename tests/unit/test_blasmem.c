@@ -94,8 +94,21 @@ static void test_run_runs_every_part_once(void)
     }
 }
 
+/* One part below the threshold, else one per thread. */
+static void test_parts(void)
+{
+    dl_err e;
+    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_parts(99, 100) == 1);
+    CHECK(dl_blas_parts(100, 100) == 2);
+    dl_blas_set_threads(1);
+    CHECK(dl_blas_parts(1000, 100) == 1);
+    dl_blas_set_threads(2);
+}
+
 int main(void)
 {
+    UNIT_RUN(test_parts);
     UNIT_RUN(test_run_runs_every_part_once);
     UNIT_RUN(test_park_ends_the_workers_until_threads_are_set);
     return UNIT_DONE();
