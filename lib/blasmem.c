@@ -1,7 +1,6 @@
 #include "blasmem.h"
 
 #include <cblas.h>
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,27 +111,6 @@ int dl_blas_set_threads(int threads)
  * before a fork; they start again when a product is shared out or a thread
  * count is set. */
 int blas_thread_shutdown_(void) __attribute__((weak));
-
-/* OpenBLAS's pthread build: runs function(args + i * stride), i < numthreads,
- * the first on the caller's thread, the others on its workers. */
-int gotoblas_pthread(int numthreads, void *function, void *args, int stride)
-    __attribute__((weak));
-
-void dl_blas_run(void (*fn)(void *), void *arg, int parts, size_t stride)
-{
-    if (parts > 1 && gotoblas_pthread && stride <= INT_MAX) {
-        gotoblas_pthread(parts, (void *)fn, arg, (int)stride);
-        return;
-    }
-    for (int i = 0; i < parts; i++)
-        fn((char *)arg + (size_t)i * stride);
-}
-
-int dl_blas_parts(size_t n, size_t split_min)
-{
-    int parts = n < split_min ? 1 : openblas_get_num_threads();
-    return parts < 1 ? 1 : parts > DL_BLAS_PARTS_MAX ? DL_BLAS_PARTS_MAX : parts;
-}
 
 int dl_blas_park(void)
 {

@@ -1,0 +1,33 @@
+/* blasrun.c - passes of our own on OpenBLAS's threads (blasmem.h).
+ *
+ * Apart from blasmem.c, and reaching OpenBLAS through weak references only:
+ * the optimizer uses these, and the tools that compute no matrix product
+ * (dl-tensor describes checkpoints, optimizer and all) must not need
+ * OpenBLAS, whose threads spin on the cores their own threads use.  In
+ * those tools the references stay unresolved, and every pass is one part. */
+#include "blasmem.h"
+
+#include <limits.h>
+
+int openblas_get_num_threads(void) __attribute__((weak));
+
+/* OpenBLAS's pthread build: runs function(args + i * stride), i < numthreads,
+ * the first on the caller's thread, the others on its workers. */
+int gotoblas_pthread(int numthreads, void *function, void *args, int stride)
+    __attribute__((weak));
+
+int dl_blas_parts(size_t n, size_t split_min)
+{
+    int parts = n < split_min || !openblas_get_num_threads ? 1 : openblas_get_num_threads();
+    return parts < 1 ? 1 : parts > DL_BLAS_PARTS_MAX ? DL_BLAS_PARTS_MAX : parts;
+}
+
+void dl_blas_run(void (*fn)(void *), void *arg, int parts, size_t stride)
+{
+    if (parts > 1 && gotoblas_pthread && stride <= INT_MAX) {
+        gotoblas_pthread(parts, (void *)fn, arg, (int)stride);
+        return;
+    }
+    for (int i = 0; i < parts; i++)
+        fn((char *)arg + (size_t)i * stride);
+}
