@@ -855,15 +855,51 @@ void st_writer_abort(st_writer *w)
 
 /* =========================== whole streams ========================== */
 
+/* A raw chunk of a tensor the set holds, read straight onto the end of its
+ * data: no copy of the chunk, and no memory for it beside the tensor's.
+ * *done 0 when the record is no such chunk (read it as any other). */
+static int read_more_rows(st_reader *r, const st_header *h, dl_tensor_set *set, int *done,
+                          dl_err *e)
+{
+    dl_tensor *have = dl_set_rows_of(set, h->name), rows = {0};
+    *done = 0;
+    if (!have || h->encoding != ST_RAW || h->payload_bytes > TRUSTED_ALLOC)
+        return 0;
+    memcpy(rows.name, h->name, sizeof rows.name);
+    rows.dtype = h->dtype;
+    rows.rank = h->rank;
+    memcpy(rows.shape, h->shape, sizeof rows.shape);
+    unsigned char *tail = dl_tensor_grow_rows(have, &rows, e);
+    if (!tail)
+        return dl_err_wrap(e, "%s", r->label);
+    size_t n = (size_t)h->payload_bytes;
+    if (read_payload_part(r, h, tail, n, 0, e))
+        return e->code;
+    if (!CRC_MATCHES(st_crc32(0, tail, n), h->payload_crc))
+        return record_error(r, h, e, "payload checksum mismatch (corrupted data)");
+    if (!host_is_little())
+        swap_elements(tail, n, dl_dtype_size(h->dtype));
+    have->shape[0] += h->shape[0];
+    *done = 1;
+    return 0;
+}
+
 int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
 {
     for (;;) {
+        st_header h;
         dl_tensor t;
-        int found;
-        if (st_read(r, &t, &found, e))
+        int found, done;
+        if (st_next_header(r, &h, &found, e))
             return e->code;
         if (!found)
             return 0;
+        if (read_more_rows(r, &h, set, &done, e))
+            return e->code;
+        if (done)
+            continue;
+        if (st_read_payload(r, &h, &t, e))
+            return e->code;
         if (dl_set_add(set, &t, e))
             return dl_err_wrap(e, "%s", r->label);
     }

@@ -229,7 +229,9 @@ int dl_tensor_convert(dl_tensor *t, int dtype, dl_err *e)
     return 0;
 }
 
-int dl_tensor_append_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e)
+/* src's rows can follow dst's (the same dtype and trailing shape); *nbytes
+ * the bytes of both. */
+static int rows_fit(const dl_tensor *dst, const dl_tensor *src, uint64_t *nbytes, dl_err *e)
 {
     if (src->dtype != dst->dtype)
         return dl_fail(e, DL_EDATA, "'%s': chunk dtype %s differs from %s", src->name,
@@ -242,19 +244,36 @@ int dl_tensor_append_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e)
             return dl_fail(e, DL_EDATA, "'%s': chunk axis %d is %llu, expected %llu", src->name,
                            i, (unsigned long long)src->shape[i],
                            (unsigned long long)dst->shape[i]);
-    uint64_t shape[DL_RANK_MAX], nbytes;
+    uint64_t shape[DL_RANK_MAX];
     memcpy(shape, dst->shape, sizeof shape);
     shape[0] += src->shape[0];
-    if (shape[0] < src->shape[0] || dl_shape_bytes(dst->dtype, dst->rank, shape, NULL, &nbytes, e))
+    if (shape[0] < src->shape[0] || dl_shape_bytes(dst->dtype, dst->rank, shape, NULL, nbytes, e))
         return e->code ? e->code : dl_fail(e, DL_ENOMEM, "'%s': too many rows", src->name);
-    uint64_t old = dl_tensor_nbytes(dst), add = dl_tensor_nbytes(src);
+    return 0;
+}
+
+void *dl_tensor_grow_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e)
+{
+    uint64_t nbytes, old = dl_tensor_nbytes(dst);
+    if (rows_fit(dst, src, &nbytes, e))
+        return NULL;
     void *grown = realloc(dst->data, nbytes ? (size_t)nbytes : 1);
-    if (!grown)
-        return dl_fail(e, DL_ENOMEM, "'%s': cannot grow to %llu bytes", src->name,
-                       (unsigned long long)nbytes);
-    memcpy((char *)grown + old, src->data, (size_t)add);
+    if (!grown) {
+        dl_fail(e, DL_ENOMEM, "'%s': cannot grow to %llu bytes", src->name,
+                (unsigned long long)nbytes);
+        return NULL;
+    }
     dst->data = grown;
-    dst->shape[0] = shape[0];
+    return (char *)grown + old;
+}
+
+int dl_tensor_append_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e)
+{
+    void *tail = dl_tensor_grow_rows(dst, src, e);
+    if (!tail)
+        return e->code;
+    memcpy(tail, src->data, (size_t)dl_tensor_nbytes(src));
+    dst->shape[0] += src->shape[0];
     return 0;
 }
 
@@ -369,6 +388,11 @@ static int set_push(dl_tensor_set *s, dl_tensor *t, dl_err *e)
     s->items[s->count++] = *t;
     t->data = NULL;
     return 0;
+}
+
+dl_tensor *dl_set_rows_of(dl_tensor_set *s, const char *name)
+{
+    return cm_is_meta_name(name) ? NULL : dl_set_find(s, name);
 }
 
 int dl_set_add(dl_tensor_set *s, dl_tensor *t, dl_err *e)

@@ -57,6 +57,10 @@ int dl_tensor_copy(dl_tensor *dst, const dl_tensor *src, dl_err *e);
 int dl_tensor_convert(dl_tensor *t, int dtype, dl_err *e);
 /* Appends src's rows to dst (same dtype and trailing shape). */
 int dl_tensor_append_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e);
+/* The first half of that: room in dst for the rows src's shape describes
+ * (src->data unused), and where they go; dst's shape is unchanged until the
+ * caller has written them and adds them to shape[0].  NULL on error. */
+void *dl_tensor_grow_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e);
 /* Views a rank-1 tensor as N x 1 and a rank-0 as 1 x 1; rank-2 unchanged.
  * Higher ranks are an error naming the tensor. */
 int dl_tensor_as_matrix(dl_tensor *t, dl_err *e);
@@ -83,6 +87,9 @@ dl_tensor *dl_set_find(dl_tensor_set *s, const char *name);
  * must be byte-identical to the copy kept, else DL_EDATA "'x.names'
  * differs between chunks". */
 int dl_set_add(dl_tensor_set *s, dl_tensor *t, dl_err *e);
+/* The tensor whose rows dl_set_add would append a chunk named `name` to
+ * (not column metadata, which is kept once), or NULL. */
+dl_tensor *dl_set_rows_of(dl_tensor_set *s, const char *name);
 /* Moves t into the set, replacing any tensor of the same name (t is left
  * empty, also when it fails). */
 int dl_set_put(dl_tensor_set *s, dl_tensor *t, dl_err *e);

@@ -106,30 +106,66 @@ static void test_little_endian_layout(void)
     free(buf);
 }
 
+/* Chunks of x and y, the second pair raw (read onto the end of the first)
+ * or deflated, reassemble in order. */
 static void test_chunks_reassemble(void)
 {
-    dl_tensor a[2], b[2];
+    for (int flags = 0; flags <= ST_ZLIB; flags += ST_ZLIB) {
+        dl_tensor a[2], b[2];
+        dl_tensor_set set;
+        dl_err e;
+        size_t la, lb;
+        make_xy(a, 5);
+        make_xy(b, 7);
+        unsigned char *ba = stream_bytes(a, 2, 0, &la), *bb = stream_bytes(b, 2, flags, &lb);
+        unsigned char *cat = malloc(la + lb);
+        memcpy(cat, ba, la);
+        memcpy(cat + la, bb, lb);
+        CHECK(read_bytes(cat, la + lb, &set, &e) == 0);
+        dl_tensor *x = dl_set_find(&set, "x"), *y = dl_set_find(&set, "y");
+        CHECK(set.count == 2 && x && x->shape[0] == 12 && y && y->shape[0] == 12);
+        CHECK(x && memcmp(x->data, a[0].data, 5 * 3 * sizeof(double)) == 0 &&
+              memcmp((double *)x->data + 5 * 3, b[0].data, 7 * 3 * sizeof(double)) == 0);
+        CHECK(y && memcmp((float *)y->data + 5, b[1].data, 7 * sizeof(float)) == 0);
+        dl_set_free(&set);
+        for (int i = 0; i < 2; i++) {
+            dl_tensor_free(&a[i]);
+            dl_tensor_free(&b[i]);
+        }
+        free(ba);
+        free(bb);
+        free(cat);
+    }
+}
+
+/* A raw chunk read onto the end of its tensor is checked as any record: a
+ * flipped bit, a cut, or a dtype that differs fail naming it. */
+static void test_chunk_read_in_place_is_checked(void)
+{
+    dl_tensor x[2];
     dl_tensor_set set;
     dl_err e;
-    size_t la, lb;
-    make_xy(a, 5);
-    make_xy(b, 7);
-    unsigned char *ba = stream_bytes(a, 2, 0, &la), *bb = stream_bytes(b, 2, ST_ZLIB, &lb);
-    unsigned char *cat = malloc(la + lb);
-    memcpy(cat, ba, la);
-    memcpy(cat + la, bb, lb);
-    CHECK(read_bytes(cat, la + lb, &set, &e) == 0);
-    dl_tensor *x = dl_set_find(&set, "x");
-    CHECK(set.count == 2 && x && x->shape[0] == 12);
-    CHECK(x && ((double *)x->data)[5 * 3] == ((double *)b[0].data)[0]);
+    size_t len;
+    make_xy(x, 4); /* x[0]: "x" f64 [4, 3] */
+    dl_tensor_free(&x[1]);
+    CHECK(dl_tensor_copy(&x[1], &x[0], &e) == 0);
+    unsigned char *buf = stream_bytes(x, 2, 0, &len);
+    buf[len - 1] ^= 0x10;
+    CHECK(read_bytes(buf, len, &set, &e) == DL_EDATA && strstr(e.msg, "record 2") &&
+          strstr(e.msg, "checksum"));
     dl_set_free(&set);
-    for (int i = 0; i < 2; i++) {
-        dl_tensor_free(&a[i]);
-        dl_tensor_free(&b[i]);
-    }
-    free(ba);
-    free(bb);
-    free(cat);
+    buf[len - 1] ^= 0x10;
+    CHECK(read_bytes(buf, len - 5, &set, &e) == DL_EDATA && strstr(e.msg, "record 2") &&
+          strstr(e.msg, "truncated"));
+    dl_set_free(&set);
+    CHECK(dl_tensor_convert(&x[1], DL_F32, &e) == 0);
+    unsigned char *mixed = stream_bytes(x, 2, 0, &len);
+    CHECK(read_bytes(mixed, len, &set, &e) == DL_EDATA && strstr(e.msg, "chunk dtype f32"));
+    dl_set_free(&set);
+    dl_tensor_free(&x[0]);
+    dl_tensor_free(&x[1]);
+    free(buf);
+    free(mixed);
 }
 
 /* Reads every record of buf into one reused tensor; the i-th record's
@@ -519,6 +555,7 @@ int main(void)
     UNIT_RUN(test_round_trip_zlib);
     UNIT_RUN(test_little_endian_layout);
     UNIT_RUN(test_chunks_reassemble);
+    UNIT_RUN(test_chunk_read_in_place_is_checked);
     UNIT_RUN(test_read_payload_reuse);
     UNIT_RUN(test_truncation_raw);
     UNIT_RUN(test_truncation_zlib);
