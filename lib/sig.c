@@ -13,6 +13,11 @@
 static atomic_flag table_lock = ATOMIC_FLAG_INIT;
 static const char *temporaries[SIG_TEMPORARIES];
 static pid_t child;
+static struct {
+    int fd; /* -1: a free entry */
+    const unsigned char *mark;
+    size_t len;
+} streams[SIG_STREAMS] = {{-1, NULL, 0}, {-1, NULL, 0}, {-1, NULL, 0}, {-1, NULL, 0}};
 static const char *tool_name = "dl";
 static volatile sig_atomic_t stop_flag;
 static atomic_int deferring, caught;
@@ -38,6 +43,19 @@ static const char *signal_name(int sig)
     }
 }
 
+/* The abandoned mark after what went out of each stream written in place,
+ * where it fits without waiting (a reader that reads no more would hold
+ * the handler forever); a pipe whose reader is gone reports an error, and
+ * SIGPIPE stays blocked in the handler. */
+static void end_streams(void)
+{
+    for (int i = 0; i < SIG_STREAMS; i++) {
+        struct pollfd p = {.fd = streams[i].fd, .events = POLLOUT};
+        if (streams[i].fd >= 0 && poll(&p, 1, 0) == 1 && p.revents == POLLOUT)
+            (void)!write(streams[i].fd, streams[i].mark, streams[i].len);
+    }
+}
+
 /* Only async-signal-safe calls.  The message is skipped when standard
  * error could block (a full pipe): ending matters more than saying so. */
 static void on_signal(int sig)
@@ -57,6 +75,7 @@ static void on_signal(int sig)
     for (int i = 0; i < SIG_TEMPORARIES; i++)
         if (temporaries[i])
             unlink(temporaries[i]);
+    end_streams();
     if (status >= 0)
         _exit(status);
     struct pollfd p = {.fd = STDERR_FILENO, .events = POLLOUT};
@@ -171,6 +190,36 @@ void sig_release_temporary(const char *path)
 {
     if (path)
         set_entry(path, NULL);
+}
+
+/* Puts (fd, mark, len) in the entry of fd `find` (-1: a free one), with the
+ * signals blocked and the lock held. */
+static void set_stream(int find, int fd, const unsigned char *mark, size_t len)
+{
+    sigset_t old;
+    sig_block(&old);
+    lock_table();
+    for (int i = 0; i < SIG_STREAMS; i++)
+        if (streams[i].fd == find) {
+            streams[i].fd = fd;
+            streams[i].mark = mark;
+            streams[i].len = len;
+            break;
+        }
+    unlock_table();
+    sig_unblock(&old);
+}
+
+void sig_hold_stream(int fd, const unsigned char *mark, size_t len)
+{
+    if (fd >= 0)
+        set_stream(-1, fd, mark, len);
+}
+
+void sig_release_stream(int fd)
+{
+    if (fd >= 0)
+        set_stream(fd, -1, NULL, 0);
 }
 
 void sig_hold_child(pid_t pid)

@@ -2,8 +2,9 @@
  *
  * SIGINT, SIGTERM, SIGHUP and SIGPIPE end a tool with status 6 (DL_EINTR)
  * and one line "tool: interrupted by SIGTERM", after removing the temporary
- * files it was writing (outfile registers them here) and killing a child
- * that may still be writing one.  A long job (dl-train) may defer: then the
+ * files it was writing (outfile registers them here), killing a child that
+ * may still be writing one, and ending the streams it was writing in place
+ * with the abandoned mark (stream registers them here).  A long job (dl-train) may defer: then the
  * first SIGINT/SIGTERM/SIGHUP only sets a flag its loop reads, and a second
  * one ends the process at once, whatever it is doing.
  *
@@ -21,6 +22,7 @@
 #include "err.h"
 
 #define SIG_TEMPORARIES 16 /* live temporaries at once: outputs, backups */
+#define SIG_STREAMS 4      /* streams written in place at once */
 
 /* Installs the handlers; tool names the process in the handler's line. */
 void sig_install(const char *tool);
@@ -49,6 +51,14 @@ void sig_release_temporary(const char *path);
  * *fd is open for reading and writing.  DL_ENOMEM when SIG_TEMPORARIES are
  * live, DL_EIO ("cannot create a temporary file: why") when mkstemp fails. */
 int sig_create_temporary(char *path, int *fd, dl_err *e);
+/* An output stream written in place (a pipe, standard output, a FIFO) that
+ * bytes have gone out to: the handler ends it with `mark`, len bytes (the
+ * abandoned mark of dl-stream(5)), when fd takes them without waiting, so
+ * that the next program of a pipeline fails on it too instead of taking the
+ * records before it for the whole stream.  mark stays valid until released;
+ * release before closing fd.  Not held when SIG_STREAMS are. */
+void sig_hold_stream(int fd, const unsigned char *mark, size_t len);
+void sig_release_stream(int fd);
 /* A child process the handler kills and reaps before it removes the
  * temporaries; 0 for none. */
 void sig_hold_child(pid_t pid);

@@ -4,6 +4,7 @@
 #include "colmeta.h"
 #include "crc32c.h"
 #include "outfile.h"
+#include "sig.h"
 #include "tty.h"
 
 #include <errno.h>
@@ -557,6 +558,9 @@ struct st_writer {
     int fd, owns_fd, flags;
     int temporary;  /* -o FILE into a temporary: a failure removes it, no mark */
     uint64_t sent;  /* bytes that have reached fd */
+    int held;       /* the signal handler ends fd with `mark` (sig_hold_stream) */
+    unsigned char mark[HEADER_MAX];
+    size_t mark_len;
     char label[256];
     dl_outfile out; /* -o FILE: committed or discarded with the writer */
     unsigned char *buf;
@@ -575,6 +579,10 @@ static int write_all(st_writer *w, const void *data, size_t n, dl_err *e)
         p += put;
         n -= (size_t)put;
         w->sent += (uint64_t)put;
+        if (!w->temporary && !w->held) { /* a signal now must not leave the stream cut */
+            sig_hold_stream(w->fd, w->mark, w->mark_len);
+            w->held = 1;
+        }
     }
     return 0;
 }
@@ -619,6 +627,8 @@ int st_writer_from_fd(st_writer **out, int fd, const char *label, int flags, dl_
     w->fd = fd;
     widen_pipe(fd);
     w->flags = flags;
+    st_header mark = {.dtype = DL_U8, .rank = 1, .flags = ST_ABANDONED};
+    w->mark_len = encode_header(&mark, w->mark);
     snprintf(w->label, sizeof w->label, "%s", label);
     *out = w;
     return 0;
@@ -785,8 +795,18 @@ int st_copy_record(st_reader *r, const st_header *h, st_writer *w, dl_err *e)
 }
 
 /* Frees w; a file's temporary, unless committed, is removed. */
+/* The stream is whole, or ends with the mark already: no mark from the
+ * signal handler (and fd may be closed after). */
+static void writer_release(st_writer *w)
+{
+    if (w->held)
+        sig_release_stream(w->fd);
+    w->held = 0;
+}
+
 static void writer_free(st_writer *w)
 {
+    writer_release(w);
     if (w->owns_fd)
         close(w->fd);
     dl_outfile_abort(&w->out);
@@ -798,6 +818,8 @@ static void writer_free(st_writer *w)
 static int writer_flush_close(st_writer *w, dl_err *e)
 {
     int rc = flush_buf(w, e);
+    if (!rc)
+        writer_release(w);
     if (w->owns_fd && close(w->fd) != 0 && !rc)
         rc = dl_fail_errno(e, "%s: write failed", w->label);
     w->owns_fd = 0;
@@ -845,9 +867,8 @@ void st_writer_abort(st_writer *w)
          * the run has failed already, and a reader that finds the stream cut
          * short fails as well.  Nothing out yet: the buffer is dropped, and
          * the reader finds the input empty. */
-        st_header mark = {.dtype = DL_U8, .rank = 1, .flags = ST_ABANDONED};
         dl_err ignored;
-        if (write_header(w, &mark, &ignored) == 0)
+        if (emit(w, w->mark, w->mark_len, &ignored) == 0)
             flush_buf(w, &ignored);
     }
     writer_free(w);

@@ -23,9 +23,11 @@
  * The abandoned mark: a record with flags ST_ABANDONED (u8, shape [0], no
  * name, no payload) that a writer to a pipe or standard output appends when
  * its program fails after part of the stream has gone out (st_writer_abort),
- * so that the next program in a pipeline fails on it too, instead of taking
- * the records before it for the whole stream.  Readers refuse it as bad
- * data.  A failure before any byte went out leaves the output empty. */
+ * or that the signal handler appends when a signal ends the program then
+ * (sig_hold_stream), so that the next program in a pipeline fails on it
+ * too, instead of taking the records before it for the whole stream.
+ * Readers refuse it as bad data.  A failure before any byte went out leaves
+ * the output empty. */
 #ifndef DL_STREAM_H
 #define DL_STREAM_H
 

@@ -52,6 +52,8 @@ no_pending_term() {
     (( ! ((0x$mask >> 14) & 1) ))
 }
 blocked_writing() { grep -q pipe_write "/proc/$1/wchan" 2>/dev/null; }
+blocked_reading() { grep -qE 'pipe_read|pipe_wait' "/proc/$1/wchan" 2>/dev/null; }
+has_bytes() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
 
 # interrupt SIGNAL OUTPUT COMMAND...: runs COMMAND (its input waits on the
 # FIFO) in the background, waits until it has created the temporary of
@@ -141,6 +143,29 @@ sigtemp() {
     [ "$status" -eq 6 ]
     [ "$(cat "$TMP/err")" = "dl-tensor: interrupted by SIGTERM" ]
     [ ! -e "$TMP/x.dlt" ]
+}
+
+# A stream cut at a record boundary would look whole to the next program:
+# the handler ends it with the abandoned mark (dl-stream(5)).
+@test "signals: a tool ended after part of its stream went out ends the stream with the abandoned mark" {
+    local status=0
+    dl-lstsq -q "$TMP/d.dlt" -o "$TMP/m.ckpt"
+    # 400,000 rows in records of 65,536: their predictions (512 KiB each)
+    # fill the 1 MiB write buffer, so whole records go out before the input
+    # ends; dl-predict then waits for more
+    seq 1 800000 | paste -d, - - | dl-tensor import -o "$TMP/x.dlt"
+    dl-predict "$TMP/m.ckpt" < "$TMP/in" > "$TMP/out.dlt" 2> "$TMP/err" &
+    pid=$!
+    cat "$TMP/x.dlt" >&7
+    until_true 300 has_bytes "$TMP/out.dlt" 1048576
+    until_true 300 blocked_reading "$pid"
+    kill -TERM "$pid"
+    until_true 300 gone "$pid"
+    wait "$pid" || status=$?
+    [ "$status" -eq 6 ]
+    run dl-tensor info "$TMP/out.dlt"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"): the program writing this stream failed here"* ]]
 }
 
 @test "signals: a second SIGTERM ends dl-train at once, even where it cannot stop at a batch's end" {
