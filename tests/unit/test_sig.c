@@ -77,6 +77,36 @@ static void settled_on_an_error(void)
     _exit(11);
 }
 
+/* A stream held on standard error (the captured pipe) gets its mark before
+ * the line; a released one does not. */
+static const unsigned char mark[] = "<mark>";
+
+static void held_stream(void)
+{
+    sig_install("t");
+    (void)!write(STDERR_FILENO, "records", 7);
+    sig_hold_stream(STDERR_FILENO, mark, sizeof mark - 1);
+    raise(SIGTERM);
+}
+
+static void released_stream(void)
+{
+    sig_install("t");
+    sig_hold_stream(STDERR_FILENO, mark, sizeof mark - 1);
+    (void)!write(STDERR_FILENO, "records", 7);
+    sig_release_stream(STDERR_FILENO);
+    raise(SIGTERM);
+}
+
+static void test_a_held_stream_ends_with_its_mark(void)
+{
+    char out[256];
+    CHECK(run_child(held_stream, out, sizeof out) == 6);
+    CHECK_STR(out, "records<mark>t: interrupted by SIGTERM\n");
+    CHECK(run_child(released_stream, out, sizeof out) == 6);
+    CHECK_STR(out, "recordst: interrupted by SIGTERM\n");
+}
+
 static void test_a_signal_ends_the_tool_with_one_line(void)
 {
     char out[256];
@@ -105,5 +135,6 @@ int main(void)
     UNIT_RUN(test_a_signal_ends_the_tool_with_one_line);
     UNIT_RUN(test_a_deferred_signal_waits_for_a_second);
     UNIT_RUN(test_a_settled_tool_exits_silently_with_its_status);
+    UNIT_RUN(test_a_held_stream_ends_with_its_mark);
     return UNIT_DONE();
 }
