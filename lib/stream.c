@@ -457,12 +457,18 @@ static int inflate_payload(st_reader *r, const st_header *h, const unsigned char
 }
 
 /* t's name, dtype and shape from h, its data (read as h says) in host order. */
-static void describe_payload(const st_header *h, dl_tensor *t)
+/* The header's name, dtype and shape into t (not its data). */
+static void describe(const st_header *h, dl_tensor *t)
 {
     memcpy(t->name, h->name, sizeof t->name);
     t->dtype = h->dtype;
     t->rank = h->rank;
     memcpy(t->shape, h->shape, sizeof t->shape);
+}
+
+static void describe_payload(const st_header *h, dl_tensor *t)
+{
+    describe(h, t);
     if (!host_is_little())
         swap_elements(t->data, h->raw_bytes, dl_dtype_size(h->dtype));
 }
@@ -794,7 +800,6 @@ int st_copy_record(st_reader *r, const st_header *h, st_writer *w, dl_err *e)
     return write_header(w, h, e) || pass_payload(r, h, w, e) ? e->code : 0;
 }
 
-/* Frees w; a file's temporary, unless committed, is removed. */
 /* The stream is whole, or ends with the mark already: no mark from the
  * signal handler (and fd may be closed after). */
 static void writer_release(st_writer *w)
@@ -804,6 +809,7 @@ static void writer_release(st_writer *w)
     w->held = 0;
 }
 
+/* Frees w; a file's temporary, unless committed, is removed. */
 static void writer_free(st_writer *w)
 {
     writer_release(w);
@@ -886,10 +892,7 @@ static int read_more_rows(st_reader *r, const st_header *h, dl_tensor_set *set, 
     *done = 0;
     if (!have || h->encoding != ST_RAW || h->payload_bytes > TRUSTED_ALLOC)
         return 0;
-    memcpy(rows.name, h->name, sizeof rows.name);
-    rows.dtype = h->dtype;
-    rows.rank = h->rank;
-    memcpy(rows.shape, h->shape, sizeof rows.shape);
+    describe(h, &rows);
     unsigned char *tail = dl_tensor_grow_rows(have, &rows, e);
     if (!tail)
         return dl_err_wrap(e, "%s", r->label);
