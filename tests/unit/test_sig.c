@@ -98,36 +98,34 @@ static void released_stream(void)
     raise(SIGTERM);
 }
 
+/* fn run in a child exits with status, having written text to stderr. */
+#define EXPECT_CHILD(fn, status, text)                              \
+    do {                                                            \
+        char out_[256];                                             \
+        CHECK(run_child(fn, out_, sizeof out_) == (status));        \
+        CHECK_STR(out_, text);                                      \
+    } while (0)
+
 static void test_a_held_stream_ends_with_its_mark(void)
 {
-    char out[256];
-    CHECK(run_child(held_stream, out, sizeof out) == 6);
-    CHECK_STR(out, "records<mark>t: interrupted by SIGTERM\n");
-    CHECK(run_child(released_stream, out, sizeof out) == 6);
-    CHECK_STR(out, "recordst: interrupted by SIGTERM\n");
+    EXPECT_CHILD(held_stream, 6, "records<mark>t: interrupted by SIGTERM\n");
+    EXPECT_CHILD(released_stream, 6, "recordst: interrupted by SIGTERM\n");
 }
 
 static void test_a_signal_ends_the_tool_with_one_line(void)
 {
-    char out[256];
-    CHECK(run_child(plain_signal, out, sizeof out) == 6);
-    CHECK_STR(out, "t: interrupted by SIGTERM\n");
+    EXPECT_CHILD(plain_signal, 6, "t: interrupted by SIGTERM\n");
 }
 
 static void test_a_deferred_signal_waits_for_a_second(void)
 {
-    char out[256];
-    CHECK(run_child(deferred_twice, out, sizeof out) == 6);
-    CHECK_STR(out, "t: interrupted by SIGTERM\n");
+    EXPECT_CHILD(deferred_twice, 6, "t: interrupted by SIGTERM\n");
 }
 
 static void test_a_settled_tool_exits_silently_with_its_status(void)
 {
-    char out[256];
-    CHECK(run_child(after_the_outcome, out, sizeof out) == 6);
-    CHECK_STR(out, "");
-    CHECK(run_child(settled_on_an_error, out, sizeof out) == 3);
-    CHECK_STR(out, "");
+    EXPECT_CHILD(after_the_outcome, 6, "");
+    EXPECT_CHILD(settled_on_an_error, 3, "");
 }
 
 int main(void)
