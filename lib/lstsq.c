@@ -236,10 +236,11 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
     return 0;
 }
 
+static void qr_threads_back(ls_qr *q);
+
 void ls_qr_free(ls_qr *q)
 {
-    if (q->blas_threads)
-        dl_blas_set_threads(q->blas_threads);
+    qr_threads_back(q);
     free(q->r);
     free(q->b);
     free(q->t);
@@ -303,13 +304,19 @@ static int qr_fold(ls_qr *q, dl_err *e)
     return qr_fold_chunk(q, e);
 }
 
+/* BLAS's thread count as before the folds. */
+static void qr_threads_back(ls_qr *q)
+{
+    if (q->blas_threads)
+        dl_blas_set_threads(q->blas_threads);
+    q->blas_threads = 0;
+}
+
 /* The last rows folded, and BLAS's thread count back. */
 static int qr_fold_last(ls_qr *q, dl_err *e)
 {
     int rc = qr_fold(q, e);
-    if (q->blas_threads)
-        dl_blas_set_threads(q->blas_threads);
-    q->blas_threads = 0;
+    qr_threads_back(q);
     return rc;
 }
 

@@ -4,9 +4,10 @@
  * and one line "tool: interrupted by SIGTERM", after removing the temporary
  * files it was writing (outfile registers them here), killing a child that
  * may still be writing one, and ending the streams it was writing in place
- * with the abandoned mark (stream registers them here).  A long job (dl-train) may defer: then the
- * first SIGINT/SIGTERM/SIGHUP only sets a flag its loop reads, and a second
- * one ends the process at once, whatever it is doing.
+ * with the abandoned mark (stream registers them here).  A long job
+ * (dl-train) may defer: then the first SIGINT/SIGTERM/SIGHUP only sets a
+ * flag its loop reads, and a second one ends the process at once, whatever
+ * it is doing.
  *
  * This module holds the one piece of global mutable state in lib/: a
  * handler cannot be given arguments, so what it must clean up lives in a

@@ -456,7 +456,6 @@ static int inflate_payload(st_reader *r, const st_header *h, const unsigned char
     return 0;
 }
 
-/* t's name, dtype and shape from h, its data (read as h says) in host order. */
 /* The header's name, dtype and shape into t (not its data). */
 static void describe(const st_header *h, dl_tensor *t)
 {
@@ -466,6 +465,7 @@ static void describe(const st_header *h, dl_tensor *t)
     memcpy(t->shape, h->shape, sizeof t->shape);
 }
 
+/* t's name, dtype and shape from h, its data (read as h says) in host order. */
 static void describe_payload(const st_header *h, dl_tensor *t)
 {
     describe(h, t);
