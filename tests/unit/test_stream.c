@@ -1,5 +1,6 @@
 /* Unit tests of the tensor stream: round trips, chunk reassembly, and a
  * reader that must reject every damaged stream without crashing. */
+#include <float.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -441,7 +442,20 @@ static void test_crc32c_known_value(void)
     CHECK(dl_crc32c(0, buf + 1, N - 1) == dl_crc32c_portable(0, buf + 1, N - 1));
 }
 
-/* The first NaN or Inf, wherever it falls relative to the scan's blocks. */
+/* Finite values whose bits are nearest a NaN's or an Inf's. */
+static void fill_extreme_finite(dl_tensor *t)
+{
+    static const double f64[] = {DBL_MAX, -DBL_MAX, -0.0, DBL_TRUE_MIN, -DBL_MIN, 1.0};
+    static const float f32[] = {FLT_MAX, -FLT_MAX, -0.0f, FLT_TRUE_MIN, -FLT_MIN, 1.0f};
+    for (uint64_t i = 0; i < dl_tensor_nelem(t); i++)
+        if (t->dtype == DL_F32)
+            ((float *)t->data)[i] = f32[i % 6];
+        else
+            ((double *)t->data)[i] = f64[i % 6];
+}
+
+/* The first NaN or Inf, wherever it falls relative to the scan's blocks,
+ * among values of every sign and the largest and smallest magnitudes. */
 static void test_find_nonfinite(void)
 {
     dl_err e;
@@ -451,6 +465,8 @@ static void test_find_nonfinite(void)
         for (uint64_t n = 1; n < 3000; n += 97)
             for (uint64_t k = 0; k <= n; k += 13) {
                 CHECK(dl_tensor_alloc2(&t, "x", dt, n, 1, &e) == 0);
+                if (k % 2)
+                    fill_extreme_finite(&t);
                 double bad = k % 3 ? NAN : (k % 2 ? INFINITY : -INFINITY);
                 if (k < n && dt == DL_F32)
                     ((float *)t.data)[k] = (float)bad;
