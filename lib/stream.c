@@ -24,6 +24,11 @@
 #else
 #define IO_BUF (1u << 20)
 #endif
+/* Reads of this much or more go straight to the caller's memory. */
+#define DIRECT_READ (IO_BUF / 4)
+/* A payload passed on or skipped is read and summed in pieces this large,
+ * which stay in the L2 cache between the two. */
+#define PASS_PIECE DIRECT_READ
 /* Payloads larger than this are allocated as their bytes arrive, so a header
  * that lies about its length costs no more memory than the stream holds. */
 #define TRUSTED_ALLOC (64u << 20)
@@ -230,7 +235,7 @@ static int read_upto(st_reader *r, void *dst, size_t n, size_t *got, dl_err *e)
         if (r->at_eof)
             break;
         ssize_t got_now;
-        if (n - done >= IO_BUF) { /* large reads skip the buffer copy */
+        if (n - done >= DIRECT_READ) { /* large reads skip the buffer copy */
             got_now = read_some(r, out + done, n - done, e);
             if (got_now > 0)
                 done += (size_t)got_now;
@@ -773,14 +778,22 @@ int st_write(st_writer *w, const dl_tensor *t, dl_err *e)
 
 static int pass_payload(st_reader *r, const st_header *h, st_writer *sink, dl_err *e)
 {
-    unsigned char *piece = malloc(IO_BUF);
-    if (!piece)
-        return dl_fail(e, DL_ENOMEM, "%s: out of memory", r->label);
     uint32_t crc = 0;
     uint64_t left = h->payload_bytes;
+    /* What came in with the header is passed where it lies. */
+    size_t held = r->len - r->pos < left ? r->len - r->pos : (size_t)left;
+    crc = st_crc32(crc, r->buf + r->pos, held);
+    if (sink && held && emit(sink, r->buf + r->pos, held, e))
+        return e->code;
+    r->pos += held;
+    r->offset += held;
+    left -= held;
+    unsigned char *piece = left ? malloc(PASS_PIECE) : NULL;
+    if (left && !piece)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", r->label);
     int rc = 0;
     while (left > 0 && !rc) {
-        size_t step = left < IO_BUF ? (size_t)left : IO_BUF;
+        size_t step = left < PASS_PIECE ? (size_t)left : PASS_PIECE;
         rc = read_payload_part(r, h, piece, step, h->payload_bytes - left, e);
         if (!rc) {
             crc = st_crc32(crc, piece, step);

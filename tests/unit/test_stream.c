@@ -262,6 +262,42 @@ static void truncations(int flags)
     free(buf);
 }
 
+/* Reads every header and skips every payload, as info does. */
+static int skip_bytes(const unsigned char *buf, size_t len, dl_err *e)
+{
+    int fd = fd_holding(buf, len), found = 1;
+    st_reader *r;
+    st_header h;
+    int rc = st_reader_from_fd(&r, fd, "mem", e);
+    while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found)
+        rc = st_skip_payload(r, &h, e);
+    st_reader_close(r);
+    close(fd);
+    return rc;
+}
+
+/* A skipped payload is summed whole: the bytes that came in with its
+ * header, the pieces read after them and the last, shorter one. */
+static void test_skip_checks_every_byte(void)
+{
+    dl_tensor t[2];
+    dl_err e;
+    size_t len;
+    make_xy(t, 150000); /* x: 3.6 MB, y: 0.6 MB */
+    unsigned char *buf = stream_bytes(t, 2, 0, &len);
+    CHECK(skip_bytes(buf, len, &e) == 0);
+    size_t at[] = {100, 600000, (1u << 20) + 5, 3500000, len - 10};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        buf[at[i]] ^= 4;
+        CHECK(skip_bytes(buf, len, &e) == DL_EDATA && strstr(e.msg, "checksum mismatch"));
+        buf[at[i]] ^= 4;
+        CHECK(skip_bytes(buf, at[i], &e) == DL_EDATA && strstr(e.msg, "truncated"));
+    }
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+    free(buf);
+}
+
 static void test_truncation_raw(void) { truncations(0); }
 static void test_truncation_zlib(void) { truncations(ST_ZLIB); }
 
@@ -574,6 +610,7 @@ int main(void)
     UNIT_RUN(test_chunk_read_in_place_is_checked);
     UNIT_RUN(test_read_payload_reuse);
     UNIT_RUN(test_truncation_raw);
+    UNIT_RUN(test_skip_checks_every_byte);
     UNIT_RUN(test_truncation_zlib);
     UNIT_RUN(test_bit_flips_raw);
     UNIT_RUN(test_bit_flips_zlib);
