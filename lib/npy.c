@@ -290,6 +290,18 @@ static int rows_in_place(tx_in *in, const npy_header *h, tx_sink *s, uint64_t ro
     return 0;
 }
 
+/* The same rows in a regular file, bound for a pipe: checked from the file,
+ * they go from it to the pipe in the kernel (tx_sink_splice). */
+static int rows_spliced(tx_in *in, const npy_header *h, tx_sink *s, uint64_t rows,
+                        uint64_t at, uint64_t size, dl_err *e)
+{
+    if (at > size || size - at < h->nbytes)
+        return truncated(in, h, e);
+    if (tx_sink_splice(s, in->fd, at, rows, e))
+        return e->code;
+    return tx_in_seek(in, at + h->nbytes, e);
+}
+
 #define NPY_BLOCK_BYTES ((size_t)1 << 20)
 
 /* One row from the file: pushed as it is when nothing needs converting,
@@ -309,6 +321,10 @@ static int rows_c_order(tx_in *in, const npy_header *h, tx_sink *s, uint64_t row
     size_t row_bytes = (size_t)(cols * h->itemsize);
     uint64_t room;
     tx_sink_space(s, &room);
+    uint64_t at, size;
+    if (room && !h->swap && s->dtype == h->dtype && st_writer_splices(s->w) &&
+        tx_in_file_span(in, &at, &size))
+        return rows_spliced(in, h, s, rows, at, size, e);
     if (room && !h->swap && s->dtype == h->dtype)
         return rows_in_place(in, h, s, rows, row_bytes, e);
     /* Else blocks of rows of about NPY_BLOCK_BYTES, at least one row. */

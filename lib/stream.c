@@ -1,4 +1,4 @@
-#define _GNU_SOURCE /* F_SETPIPE_SZ */
+#define _GNU_SOURCE /* F_SETPIPE_SZ, splice */
 #include "stream.h"
 
 #include "colmeta.h"
@@ -578,6 +578,16 @@ struct st_writer {
     size_t len;
 };
 
+/* n more bytes have reached fd. */
+static void went_out(st_writer *w, size_t n)
+{
+    w->sent += (uint64_t)n;
+    if (!w->temporary && !w->held) { /* a signal now must not leave the stream cut */
+        sig_hold_stream(w->fd, w->mark, w->mark_len);
+        w->held = 1;
+    }
+}
+
 static int write_all(st_writer *w, const void *data, size_t n, dl_err *e)
 {
     const unsigned char *p = data;
@@ -589,11 +599,7 @@ static int write_all(st_writer *w, const void *data, size_t n, dl_err *e)
             return dl_fail_errno(e, "%s: write failed", w->label);
         p += put;
         n -= (size_t)put;
-        w->sent += (uint64_t)put;
-        if (!w->temporary && !w->held) { /* a signal now must not leave the stream cut */
-            sig_hold_stream(w->fd, w->mark, w->mark_len);
-            w->held = 1;
-        }
+        went_out(w, (size_t)put);
     }
     return 0;
 }
@@ -769,6 +775,65 @@ int st_write_data(st_writer *w, const char *name, int dtype, int rank,
     if (rank == 0 || cm_is_meta_name(name))
         return write_deflated(w, &h, data, e);
     return write_chunked(w, &h, data, e);
+}
+
+int st_writer_splices(const st_writer *w)
+{
+    struct stat st;
+    return !(w->flags & ST_ZLIB) && host_is_little() && fstat(w->fd, &st) == 0 &&
+           S_ISFIFO(st.st_mode);
+}
+
+/* Copies n bytes of in_fd from offset off through the writer's buffer: for
+ * an output or a file system that splice(2) does not take. */
+static int copy_from_file(st_writer *w, int in_fd, uint64_t off, uint64_t n, dl_err *e)
+{
+    while (n > 0) {
+        size_t step = n < IO_BUF ? (size_t)n : IO_BUF;
+        ssize_t got = pread(in_fd, w->buf, step, (off_t)off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return dl_fail_errno(e, "%s: cannot read the input file", w->label);
+        if (got == 0)
+            return dl_fail(e, DL_EDATA, "%s: the input file shrank while it was read", w->label);
+        if (write_all(w, w->buf, (size_t)got, e))
+            return e->code;
+        off += (uint64_t)got;
+        n -= (uint64_t)got;
+    }
+    return 0;
+}
+
+int st_write_spliced(st_writer *w, const char *name, int dtype, int rank,
+                     const uint64_t *shape, int in_fd, uint64_t off, uint32_t crc, dl_err *e)
+{
+    st_header h;
+    if (fill_header(&h, name, dtype, rank, shape, e))
+        return dl_err_wrap(e, "%s", w->label);
+    h.encoding = ST_RAW;
+    h.payload_bytes = h.raw_bytes;
+    h.payload_crc = crc;
+    if (write_header(w, &h, e) || flush_buf(w, e))
+        return e->code;
+    uint64_t left = h.payload_bytes;
+    while (left > 0) {
+        loff_t at = (loff_t)off;
+        size_t step = left < ((size_t)1 << 30) ? (size_t)left : (size_t)1 << 30;
+        ssize_t moved = splice(in_fd, &at, w->fd, NULL, step, SPLICE_F_MORE);
+        if (moved < 0 && errno == EINTR)
+            continue;
+        if (moved < 0 && (errno == EINVAL || errno == ENOSYS))
+            return copy_from_file(w, in_fd, off, left, e);
+        if (moved < 0)
+            return dl_fail_errno(e, "%s: write failed", w->label);
+        if (moved == 0)
+            return dl_fail(e, DL_EDATA, "%s: the input file shrank while it was read", w->label);
+        went_out(w, (size_t)moved);
+        off += (uint64_t)moved;
+        left -= (uint64_t)moved;
+    }
+    return 0;
 }
 
 int st_write(st_writer *w, const dl_tensor *t, dl_err *e)

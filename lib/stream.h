@@ -114,6 +114,18 @@ int st_writer_from_fd(st_writer **w, int fd, const char *label, int flags, dl_er
 int st_write(st_writer *w, const dl_tensor *t, dl_err *e);
 int st_write_data(st_writer *w, const char *name, int dtype, int rank,
                   const uint64_t *shape, const void *data, dl_err *e);
+/* Whether st_write_spliced moves a payload without copying it: the output
+ * is a pipe and records go out raw. */
+int st_writer_splices(const st_writer *w);
+/* A raw record whose payload is the bytes of the regular file in_fd from
+ * offset `off` on, as many as name, dtype and shape make, in the stream's
+ * byte order; the caller has read and checked them, and crc is their
+ * CRC-32C.  Into a pipe they go from the file in the kernel (splice(2)),
+ * not through this process; elsewhere they are read again and written.
+ * Should the file change in between, the record's checksum no longer
+ * matches and its reader refuses it. */
+int st_write_spliced(st_writer *w, const char *name, int dtype, int rank,
+                     const uint64_t *shape, int in_fd, uint64_t off, uint32_t crc, dl_err *e);
 /* Flushes and commits; frees w in every case. */
 int st_writer_close(st_writer *w, dl_err *e);
 /* Closes n writers as one output: all are flushed and closed before any

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -23,6 +24,9 @@
 #define TX_IN_MAX ((size_t)256 << 20)
 #define TX_CHUNK_ROWS 65536
 #define TX_CHUNK_BYTES ((uint64_t)16 << 20)
+/* Rows spliced from a file are checked and summed in pieces this large,
+ * read into the chunk buffer's start, where they stay in the L2 cache. */
+#define TX_SPLICE_PIECE ((size_t)256 << 10)
 
 int tx_format_parse(const char *s)
 {
@@ -178,6 +182,26 @@ int tx_in_read(tx_in *in, void *dst, size_t n, size_t *got, dl_err *e)
     return 0;
 }
 
+int tx_in_file_span(const tx_in *in, uint64_t *at, uint64_t *size)
+{
+    struct stat st;
+    off_t pos;
+    if (fstat(in->fd, &st) != 0 || !S_ISREG(st.st_mode) || (pos = lseek(in->fd, 0, SEEK_CUR)) < 0)
+        return 0;
+    *at = (uint64_t)pos - (in->len - in->pos);
+    *size = (uint64_t)st.st_size;
+    return 1;
+}
+
+int tx_in_seek(tx_in *in, uint64_t at, dl_err *e)
+{
+    if (at > (uint64_t)INT64_MAX || lseek(in->fd, (off_t)at, SEEK_SET) < 0)
+        return dl_fail_errno(e, "%s: seek failed", in->label);
+    in->pos = in->len = 0;
+    in->eof = 0;
+    return 0;
+}
+
 int tx_in_line(tx_in *in, const char **line, const char **line_end, dl_err *e)
 {
     size_t scanned = 0;
@@ -269,10 +293,10 @@ int tx_sink_open_routed(tx_sink *s, st_writer *w, const tx_import_opts *o, int d
 }
 
 /* The first NaN or Inf of a chunk buffer as (row, column) from 0, or 0. */
-static int first_nonfinite(const tx_sink *s, const unsigned char *buf, uint64_t cols,
-                           uint64_t *row, uint64_t *col)
+static int first_nonfinite(const tx_sink *s, const unsigned char *buf, uint64_t rows,
+                           uint64_t cols, uint64_t *row, uint64_t *col)
 {
-    dl_tensor view = {.dtype = s->dtype, .rank = 2, .shape = {s->rows, cols}, .data = (void *)buf};
+    dl_tensor view = {.dtype = s->dtype, .rank = 2, .shape = {rows, cols}, .data = (void *)buf};
     int64_t bad = cols ? dl_tensor_find_nonfinite(&view) : -1;
     if (bad < 0)
         return 0;
@@ -283,21 +307,44 @@ static int first_nonfinite(const tx_sink *s, const unsigned char *buf, uint64_t 
 
 /* NaN and Inf are refused the same way whatever the format (CSV and
  * svmlight name the cell earlier; .npy data, or a finite value beyond
- * float32's range under --dtype f32, is caught here): the first by row. */
+ * float32's range under --dtype f32, is caught here).  row counts from the
+ * chunk's first, col from the row's first, both from 0. */
+static int refuse_nonfinite(const tx_sink *s, uint64_t row, uint64_t col, dl_err *e)
+{
+    return dl_fail(e, DL_EDATA, "%s: row %llu, column %llu: NaN or Inf%s (--allow-nonfinite "
+                   "keeps it)", s->label, (unsigned long long)(s->total_rows + row + 1),
+                   (unsigned long long)(col + 1), s->dtype == DL_F32 ? " in float32" : "");
+}
+
+/* The chunk's first NaN or Inf by row is refused. */
 static int check_finite(const tx_sink *s, dl_err *e)
 {
     uint64_t row = 0, col = 0, yrow = 0, ycol = 0;
-    int in_x = first_nonfinite(s, s->xbuf, s->xcols, &row, &col);
-    int in_y = first_nonfinite(s, s->ybuf, s->ycols, &yrow, &ycol);
+    int in_x = first_nonfinite(s, s->xbuf, s->rows, s->xcols, &row, &col);
+    int in_y = first_nonfinite(s, s->ybuf, s->rows, s->ycols, &yrow, &ycol);
     if (!in_x && !in_y)
         return 0;
     if (in_y && (!in_x || yrow < row)) {
         row = yrow;
         col = s->xcols + ycol;
     }
-    return dl_fail(e, DL_EDATA, "%s: row %llu, column %llu: NaN or Inf%s (--allow-nonfinite "
-                   "keeps it)", s->label, (unsigned long long)(s->total_rows + row + 1),
-                   (unsigned long long)(col + 1), s->dtype == DL_F32 ? " in float32" : "");
+    return refuse_nonfinite(s, row, col, e);
+}
+
+/* x's record shape for n rows: [rows, columns], or for --rank 1 [elements]. */
+static int x_shape(const tx_sink *s, uint64_t n, uint64_t shape[2])
+{
+    shape[0] = s->rank1 ? n * s->xcols : n;
+    shape[1] = s->xcols;
+    return s->rank1 ? 1 : 2;
+}
+
+/* A chunk has gone out. */
+static void chunk_done(tx_sink *s, uint64_t n)
+{
+    s->total_rows += n;
+    if (s->progress)
+        s->progress(s->progress_ctx, s->total_rows);
 }
 
 static int flush(tx_sink *s, dl_err *e)
@@ -306,20 +353,17 @@ static int flush(tx_sink *s, dl_err *e)
         return 0;
     if (!s->allow_nonfinite && check_finite(s, e))
         return e->code;
-    uint64_t xshape[2] = {s->rows, s->xcols}, yshape[2] = {s->rows, s->ycols};
-    if (s->rank1) /* one column: [rows]; one row: [columns] */
-        xshape[0] = s->rows * s->xcols;
-    if (st_write_data(s->w, s->xname, s->dtype, s->rank1 ? 1 : 2, xshape, s->xbuf, e))
+    uint64_t xshape[2], yshape[2] = {s->rows, s->ycols};
+    int xrank = x_shape(s, s->rows, xshape);
+    if (st_write_data(s->w, s->xname, s->dtype, xrank, xshape, s->xbuf, e))
         return e->code;
     if (s->ycols && st_write_data(s->w, "y", s->dtype, 2, yshape, s->ybuf, e))
         return e->code;
     uint64_t wshape[2] = {s->rows, 1};
     if (s->weight && st_write_data(s->w, "w", s->dtype, 2, wshape, s->wbuf, e))
         return e->code;
-    s->total_rows += s->rows;
+    chunk_done(s, s->rows);
     s->rows = 0;
-    if (s->progress)
-        s->progress(s->progress_ctx, s->total_rows);
     return 0;
 }
 
@@ -375,6 +419,61 @@ int tx_sink_added(tx_sink *s, uint64_t n, dl_err *e)
 {
     s->rows += n;
     return s->rows == s->chunk_rows ? flush(s, e) : 0;
+}
+
+/* n rows from the file at off into buf (the chunk buffer), checked for
+ * NaN and Inf (the first is at row `first` of the chunk on), summed into
+ * *crc. */
+static int splice_piece(tx_sink *s, int fd, uint64_t off, uint64_t first, uint64_t n,
+                        uint32_t *crc, dl_err *e)
+{
+    size_t bytes = (size_t)(n * s->xcols) * s->esize, got = 0;
+    while (got < bytes) {
+        ssize_t r = pread(fd, s->xbuf + got, bytes - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return dl_fail_errno(e, "%s: read failed", s->label);
+        if (r == 0)
+            return dl_fail(e, DL_EDATA, "%s: the file shrank while it was read", s->label);
+        got += (size_t)r;
+    }
+    uint64_t row, col;
+    if (!s->allow_nonfinite && first_nonfinite(s, s->xbuf, n, s->xcols, &row, &col))
+        return refuse_nonfinite(s, first + row, col, e);
+    *crc = st_crc32(*crc, s->xbuf, bytes);
+    return 0;
+}
+
+int tx_sink_splice(tx_sink *s, int fd, uint64_t off, uint64_t rows, dl_err *e)
+{
+    uint64_t room;
+    tx_sink_space(s, &room);
+    if (!room)
+        return dl_fail(e, DL_EUSAGE, "%s: rows that go to several records are not spliced",
+                       s->label);
+    if (flush(s, e))
+        return e->code;
+    size_t row_bytes = (size_t)s->xcols * s->esize;
+    uint64_t per_piece = row_bytes < TX_SPLICE_PIECE ? TX_SPLICE_PIECE / row_bytes : 1;
+    if (per_piece > s->chunk_rows)
+        per_piece = s->chunk_rows;
+    while (rows > 0) {
+        uint64_t n = rows < s->chunk_rows ? rows : s->chunk_rows, shape[2];
+        uint32_t crc = 0;
+        for (uint64_t done = 0; done < n; done += per_piece) {
+            uint64_t k = n - done < per_piece ? n - done : per_piece;
+            if (splice_piece(s, fd, off + done * row_bytes, done, k, &crc, e))
+                return e->code;
+        }
+        int rank = x_shape(s, n, shape);
+        if (st_write_spliced(s->w, s->xname, s->dtype, rank, shape, fd, off, crc, e))
+            return e->code;
+        chunk_done(s, n);
+        off += n * row_bytes;
+        rows -= n;
+    }
+    return 0;
 }
 
 int tx_sink_finish(tx_sink *s, const char *label, dl_err *e)

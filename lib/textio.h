@@ -100,6 +100,12 @@ int tx_in_line(tx_in *in, const char **line, const char **line_end, dl_err *e);
  * dst); *got < n only at end of file. */
 int tx_in_read(tx_in *in, void *dst, size_t n, size_t *got, dl_err *e);
 
+/* For a regular file: the offset of the next unread byte in *at and the
+ * file's size in *size, and 1; 0 for any other input (a pipe, a terminal). */
+int tx_in_file_span(const tx_in *in, uint64_t *at, uint64_t *size);
+/* Goes on reading a regular file from offset `at`, dropping what is buffered. */
+int tx_in_seek(tx_in *in, uint64_t at, dl_err *e);
+
 /* Collects rows of `cols` elements and writes them as chunk records: the
  * first cols - targets columns to `x`, the rest to `y` (or all to `name`). */
 typedef struct tx_route {
@@ -141,6 +147,12 @@ int tx_sink_push(tx_sink *s, const void *row, dl_err *e);
  * address; after writing n <= *room rows there, tx_sink_added takes them. */
 void *tx_sink_space(tx_sink *s, uint64_t *room);
 int tx_sink_added(tx_sink *s, uint64_t n, dl_err *e);
+/* `rows` rows in the sink's layout (as for tx_sink_space) in the regular
+ * file fd from offset `off`: each chunk is read in small pieces, checked
+ * and summed, then its payload goes from the file to the output without a
+ * copy here (st_write_spliced), which is why the caller takes this path
+ * only when st_writer_splices says so.  Rows pending are written first. */
+int tx_sink_splice(tx_sink *s, int fd, uint64_t off, uint64_t rows, dl_err *e);
 /* Writes the last partial chunk; an error when no row came at all. */
 int tx_sink_finish(tx_sink *s, const char *label, dl_err *e);
 void tx_sink_free(tx_sink *s);

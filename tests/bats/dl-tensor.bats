@@ -247,6 +247,23 @@ rows_aligned() {
     fails 1 "truncated .npy data" dl-tensor import "$TMP/cut.npy"
 }
 
+@test "dl-tensor import: a .npy file into a pipe: the bytes and the checks of a copy" {
+    # into a pipe the payload moves from the file in the kernel; into a file
+    # it is copied: the same stream, the same NaN message, from a name or stdin
+    awk 'BEGIN { for (i = 0; i < 150000; i++) printf "%d,%.17g,%d\n", i, i / 7, -i }' > "$TMP/big.csv"
+    dl-tensor import "$TMP/big.csv" -o "$TMP/big.dlt"
+    dl-tensor export --format npy "$TMP/big.dlt" -o "$TMP/big.npy"
+    dl-tensor import "$TMP/big.npy" -o "$TMP/copied.dlt"
+    cmp "$TMP/copied.dlt" "$TMP/big.dlt"
+    dl-tensor import "$TMP/big.npy" | cmp - "$TMP/big.dlt"
+    dl-tensor import --format npy < "$TMP/big.npy" | cmp - "$TMP/big.dlt"
+    awk 'BEGIN { for (i = 0; i < 150000; i++) printf "%d,%s,%d\n", i, i == 100000 ? "nan" : "1", -i }' > "$TMP/nan.csv"
+    dl-tensor import --allow-nonfinite "$TMP/nan.csv" | dl-tensor export --format npy -o "$TMP/nan.npy"
+    fails 1 "nan.npy: row 100001, column 2: NaN or Inf" dl-tensor import "$TMP/nan.npy"
+    fails 1 "nan.npy: row 100001, column 2: NaN or Inf" dl-tensor import "$TMP/nan.npy" -o "$TMP/out.dlt"
+    dl-tensor import --allow-nonfinite "$TMP/nan.npy" | dl-tensor export | sed -n 100001p | grep -qx '100000,nan,-100000'
+}
+
 @test "dl-tensor import: svmlight, sparse to dense, label to y" {
     printf '# a comment\n1 1:0.5 3:2 # trailing\n0 qid:7 2:1.5\n-1\n\n' > "$TMP/s.svm"
     run dl-tensor export --header < <(dl-tensor import "$TMP/s.svm")

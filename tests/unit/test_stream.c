@@ -232,6 +232,87 @@ static void test_read_payload_reuse(void)
     free(cat);
 }
 
+/* All that can be read from fd, up to cap bytes. */
+static size_t drain(int fd, unsigned char *buf, size_t cap)
+{
+    size_t len = 0;
+    ssize_t got;
+    while (len < cap && (got = read(fd, buf + len, cap - len)) > 0)
+        len += (size_t)got;
+    return len;
+}
+
+/* Writes x spliced from src at offset 7 into fd; returns the status and
+ * leaves the message in e. */
+static int splice_x(int fd, const dl_tensor *x, uint64_t rows, int src, int *splices, dl_err *e)
+{
+    st_writer *w;
+    CHECK(st_writer_from_fd(&w, fd, "out", ST_ALLOW_TTY, e) == 0);
+    *splices = st_writer_splices(w);
+    uint64_t shape[2] = {rows, x->shape[1]};
+    uint32_t crc = st_crc32(0, x->data, dl_tensor_nbytes(x));
+    int rc = st_write_spliced(w, "x", x->dtype, 2, shape, src, 7, crc, e);
+    if (rc)
+        st_writer_abort(w);
+    else
+        rc = st_writer_close(w, e);
+    return rc;
+}
+
+/* A payload spliced from a file makes the bytes that writing it from memory
+ * makes, into a pipe (moved by splice) and into a file (copied: splice takes
+ * no file there); a file shorter than the record is an error, not a record. */
+static void test_write_spliced(void)
+{
+    dl_tensor t[2];
+    dl_err e;
+    make_xy(t, 1000);
+    size_t want_len, bytes = dl_tensor_nbytes(&t[0]);
+    unsigned char *want = stream_bytes(t, 1, 0, &want_len);
+    unsigned char *file = malloc(bytes + 7), *got = malloc(want_len + 64);
+    memset(file, 0xee, 7);
+    memcpy(file + 7, t[0].data, bytes);
+    int src = fd_holding(file, bytes + 7), splices;
+
+    int out = fd_holding((const unsigned char *)"", 0);
+    CHECK(splice_x(out, &t[0], 1000, src, &splices, &e) == 0);
+    CHECK(!splices);
+    CHECK(pread(out, got, want_len + 64, 0) == (ssize_t)want_len && memcmp(got, want, want_len) == 0);
+    close(out);
+
+    int p[2];
+    CHECK(pipe(p) == 0);
+    CHECK(splice_x(p[1], &t[0], 1000, src, &splices, &e) == 0);
+    CHECK(splices);
+    close(p[1]);
+    CHECK(drain(p[0], got, want_len + 64) == want_len && memcmp(got, want, want_len) == 0);
+    close(p[0]);
+
+    out = fd_holding((const unsigned char *)"", 0);
+    CHECK(splice_x(out, &t[0], 1001, src, &splices, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "out: the input file shrank") != NULL);
+    close(out);
+    CHECK(pipe(p) == 0);
+    CHECK(splice_x(p[1], &t[0], 1001, src, &splices, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "out: the input file shrank") != NULL);
+    close(p[1]);
+    close(p[0]);
+
+    st_writer *w;
+    CHECK(pipe(p) == 0);
+    CHECK(st_writer_from_fd(&w, p[1], "out", ST_ZLIB | ST_ALLOW_TTY, &e) == 0);
+    CHECK(!st_writer_splices(w)); /* deflated payloads are not the file's bytes */
+    st_writer_abort(w);
+    close(p[0]);
+    close(p[1]);
+    close(src);
+    free(file);
+    free(got);
+    free(want);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+}
+
 /* Every proper prefix of a valid stream that does not end on a record
  * boundary must be an error, never a crash or a silent success. */
 static void truncations(int flags)
@@ -609,6 +690,7 @@ int main(void)
     UNIT_RUN(test_chunks_reassemble);
     UNIT_RUN(test_chunk_read_in_place_is_checked);
     UNIT_RUN(test_read_payload_reuse);
+    UNIT_RUN(test_write_spliced);
     UNIT_RUN(test_truncation_raw);
     UNIT_RUN(test_skip_checks_every_byte);
     UNIT_RUN(test_truncation_zlib);
