@@ -421,9 +421,9 @@ int tx_sink_added(tx_sink *s, uint64_t n, dl_err *e)
     return s->rows == s->chunk_rows ? flush(s, e) : 0;
 }
 
-/* n rows from the file at off into buf (the chunk buffer), checked for
- * NaN and Inf (the first is at row `first` of the chunk on), summed into
- * *crc. */
+/* n rows of the file from offset off, read into the chunk buffer's start:
+ * refused if one holds a NaN or an Inf (named as rows of the chunk from
+ * `first`, the piece's first), else summed into *crc. */
 static int splice_piece(tx_sink *s, int fd, uint64_t off, uint64_t first, uint64_t n,
                         uint32_t *crc, dl_err *e)
 {
