@@ -24,11 +24,18 @@
  * under AddressSanitizer (gcc links it as a shared library), ASan's own
  * (__interceptor_malloc, ...), so that ASan still checks every block and
  * reports leaks on the error paths; ASan then needs
- * ASAN_OPTIONS=verify_asan_link_order=0, as this shim comes first. */
+ * ASAN_OPTIONS=verify_asan_link_order=0, as this shim comes first.
+ *
+ * A thread counts from its start routine on: what the runtime allocates to
+ * start it (under ASan, finding its stack, which aborts if it cannot) is not
+ * the tool's either.  So the shim wraps pthread_create, passing a trampoline
+ * that turns counting on for the new thread and then calls the routine; the
+ * count itself is atomic, as threads allocate at once. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +55,8 @@ extern int __interceptor_posix_memalign(void **, size_t, size_t) __attribute__((
 static int armed;          /* main has started */
 static int trace;          /* DL_FAIL_ALLOC_TRACE was set */
 static long fail_at, calls;
+/* This thread is main, or has reached its start routine. */
+static __thread int counting __attribute__((tls_model("initial-exec")));
 
 typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
@@ -61,8 +70,41 @@ static int armed_main(int argc, char **argv, char **envp)
     unsetenv("DL_FAIL_ALLOC");
     unsetenv("LD_PRELOAD");
     calls = 0;
+    counting = 1;
     armed = 1;
     return real_main(argc, argv, environ);
+}
+
+typedef struct thread_start {
+    void *(*fn)(void *);
+    void *arg;
+} thread_start;
+
+static void *counted_start(void *p)
+{
+    thread_start start = *(thread_start *)p;
+    free(p);
+    counting = 1;
+    return start.fn(start.arg);
+}
+
+typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+
+int pthread_create(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    create_fn real_create = (create_fn)dlsym(RTLD_NEXT, "pthread_create");
+    thread_start *start = __interceptor_malloc ? __interceptor_malloc(sizeof *start)
+                                               : __libc_malloc(sizeof *start);
+    if (!real_create || !start) {
+        free(start);
+        return EAGAIN;
+    }
+    start->fn = fn;
+    start->arg = arg;
+    int rc = real_create(t, attr, counted_start, start);
+    if (rc)
+        free(start);
+    return rc;
 }
 
 typedef int (*start_fn)(main_fn, int, char **, void (*)(void), void (*)(void),
@@ -84,9 +126,9 @@ int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void),
 
 static int should_fail(void)
 {
-    if (!armed)
+    if (!armed || !counting)
         return 0;
-    if (++calls == fail_at) {
+    if (__atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED) == fail_at) {
         if (trace) {
             void *frames[32];
             armed = 0; /* backtrace may allocate the first time */
@@ -166,7 +208,8 @@ __attribute__((destructor)) static void report(void)
 {
     if (armed && getenv("DL_FAIL_ALLOC_REPORT")) {
         char buf[64];
-        int len = snprintf(buf, sizeof buf, "allocations: %ld\n", calls);
+        int len = snprintf(buf, sizeof buf, "allocations: %ld\n",
+                           __atomic_load_n(&calls, __ATOMIC_RELAXED));
         if (write(2, buf, (size_t)len) < 0)
             return;
     }
