@@ -192,30 +192,26 @@ static int x_names(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
 
 /* x.names, y.names, y.categories: the first copy is kept, a repeat must be
  * the same bytes, and x.names must come before x. */
-static int read_meta(xy_input *in, const st_header *h, int which, dl_err *e)
+static int take_meta(xy_input *in, const st_header *h, dl_tensor *t, int which, dl_err *e)
 {
-    dl_tensor t;
-    if (st_read_payload(in->r, h, &t, e))
-        return e->code;
     int rc = 0;
     if (in->meta[which].data)
-        rc = cm_meta_repeat(&in->meta[which], &t, e);
+        rc = cm_meta_repeat(&in->meta[which], t, e);
     else if (which == 0 && in->xrows > 0)
         rc = dl_fail(e, DL_EDATA, "it comes after 'x': column metadata goes before the data");
     else
-        in->meta[which] = t, memset(&t, 0, sizeof t);
-    dl_tensor_free(&t);
+        in->meta[which] = *t, memset(t, 0, sizeof *t);
     return rc ? flt_record_error(in->r, h, e) : 0;
 }
 
-/* Rows are folded when the next x or y chunk comes (or at the end), not as
- * soon as x and y pair up: a chunk's weights may follow its x and y, as
- * dl-tensor import --weight writes them. */
-static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
+/* A chunk of x, y or w (t, emptied when taken).  Rows are folded when the
+ * next x or y chunk comes (or at the end), not as soon as x and y pair up:
+ * a chunk's weights may follow its x and y, as dl-tensor import --weight
+ * writes them. */
+static int take_rows(xy_input *in, const st_header *h, dl_tensor *t, dl_err *e)
 {
     int is_w = h->name[0] == 'w', is_x = h->name[0] == 'x';
     uint64_t *seen = is_w ? &in->crows : is_x ? &in->xrows : &in->yrows;
-    dl_tensor t;
     if (is_w && !in->weighted && in->folded > 0)
         return dl_fail(e, DL_EDATA, "%s: record %llu ('w'): comes after %llu row%s of x and y "
                                     "were fitted without weights; give 'w' before or beside "
@@ -224,17 +220,14 @@ static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
                        dl_plural((unsigned long long)in->folded));
     if (!is_w && consume_pairs(in, e))
         return e->code;
-    if (st_read_payload(in->r, h, &t, e))
-        return e->code;
-    int rc = is_w ? check_weights_chunk(&t, *seen, e) : is_x ? x_names(in, &t, *seen, e) : 0;
+    int rc = is_w ? check_weights_chunk(t, *seen, e) : is_x ? x_names(in, t, *seen, e) : 0;
     if (!rc && !is_w)
-        rc = check_chunk(&t, is_x ? &in->xnames : NULL, *seen, e);
+        rc = check_chunk(t, is_x ? &in->xnames : NULL, *seen, e);
     if (!rc) {
-        *seen += t.shape[0];
+        *seen += t->shape[0];
         in->weighted |= is_w;
-        rc = queue_push(is_w ? &in->c : is_x ? &in->x : &in->y, &t, e);
+        rc = queue_push(is_w ? &in->c : is_x ? &in->x : &in->y, t, e);
     }
-    dl_tensor_free(&t);
     if (rc)
         return flt_record_error(in->r, h, e);
     return is_w ? consume_pairs(in, e) : 0;
@@ -242,16 +235,14 @@ static int read_row_record(xy_input *in, const st_header *h, dl_err *e)
 
 /* Concatenated outputs of one design repeat its record: fine; another
  * design is not. */
-static int read_design_record(xy_input *in, const st_header *h, dl_err *e)
+static int take_design(xy_input *in, const st_header *h, dl_tensor *t, dl_err *e)
 {
-    dl_tensor t;
-    if (!in->design.data)
-        return st_read_payload(in->r, h, &in->design, e) ? e->code : 0;
-    if (st_read_payload(in->r, h, &t, e))
-        return e->code;
-    int same = bf_design_equal(&t, &in->design);
-    dl_tensor_free(&t);
-    if (!same)
+    if (!in->design.data) {
+        in->design = *t;
+        memset(t, 0, sizeof *t);
+        return 0;
+    }
+    if (!bf_design_equal(t, &in->design))
         return dl_fail(e, DL_EDATA, "%s: record %llu ('design'): a second, different design",
                        st_reader_label(in->r), (unsigned long long)h->index);
     return 0;
@@ -302,22 +293,36 @@ static int design_bias(const dl_tensor *design, uint64_t xcols, const char *labe
     return 0;
 }
 
+static int is_rows(const char *name)
+{
+    return strcmp(name, "x") == 0 || strcmp(name, "y") == 0 || strcmp(name, "w") == 0;
+}
+
+/* The records whose payloads a fit reads; the others are skipped. */
+static int fit_keeps(const char *name)
+{
+    return is_rows(name) || strcmp(name, "design") == 0 || meta_index(name) >= 0;
+}
+
+/* The records are read ahead (st_ahead): the input's next chunk is read
+ * and summed while the factor takes the rows before it, on one thread,
+ * so the two overlap on two cores. */
 static int read_xy(xy_input *in, dl_err *e)
 {
+    st_ahead *ahead;
     st_header h;
-    int found, rc;
-    while (!(rc = st_next_header(in->r, &h, &found, e)) && found) {
-        if (strcmp(h.name, "x") == 0 || strcmp(h.name, "y") == 0 || strcmp(h.name, "w") == 0)
-            rc = read_row_record(in, &h, e);
+    dl_tensor t;
+    int found, rc = st_ahead_start(&ahead, in->r, fit_keeps, e);
+    while (!rc && !(rc = st_ahead_next(ahead, &h, &t, &found, e)) && found) {
+        if (is_rows(h.name))
+            rc = take_rows(in, &h, &t, e);
         else if (strcmp(h.name, "design") == 0)
-            rc = read_design_record(in, &h, e);
+            rc = take_design(in, &h, &t, e);
         else if (meta_index(h.name) >= 0)
-            rc = read_meta(in, &h, meta_index(h.name), e);
-        else
-            rc = st_skip_payload(in->r, &h, e);
-        if (rc)
-            break;
+            rc = take_meta(in, &h, &t, meta_index(h.name), e);
+        dl_tensor_free(&t);
     }
+    st_ahead_stop(ahead);
     return rc || check_xy(in, e) || consume_pairs(in, e) ? e->code : 0;
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,7 @@ struct st_reader {
     uint64_t offset;   /* stream bytes consumed */
     uint64_t records;  /* headers read */
     int at_eof;
+    int wake;          /* readable: reads stop (st_reader_set_wake); -1: none */
 };
 
 int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
@@ -165,11 +167,14 @@ int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
         return dl_fail(e, DL_ENOMEM, "%s: cannot allocate a read buffer", label);
     }
     r->fd = fd;
+    r->wake = -1;
     widen_pipe(fd);
     snprintf(r->label, sizeof r->label, "%s", label);
     *out = r;
     return 0;
 }
+
+void st_reader_set_wake(st_reader *r, int wake_fd) { r->wake = wake_fd; }
 
 int st_reader_open(st_reader **out, const char *path, dl_err *e)
 {
@@ -208,9 +213,24 @@ int st_fail_empty(const char *label, dl_err *e)
     return dl_fail(e, DL_EDATA, "%s: the input is empty (did the previous command fail?)", label);
 }
 
+/* 0 when the input has bytes (or its end) to read; -1 when the wake
+ * descriptor says stop first. */
+static int wait_input(st_reader *r, dl_err *e)
+{
+    struct pollfd p[2] = {{.fd = r->fd, .events = POLLIN}, {.fd = r->wake, .events = POLLIN}};
+    while (poll(p, 2, -1) < 0)
+        if (errno != EINTR)
+            return dl_fail_errno(e, "%s: poll failed", r->label), -1;
+    if (p[1].revents)
+        return dl_fail(e, DL_EINTR, "%s: reading stopped", r->label), -1;
+    return 0;
+}
+
 static ssize_t read_some(st_reader *r, void *dst, size_t n, dl_err *e)
 {
     for (;;) {
+        if (r->wake >= 0 && wait_input(r, e))
+            return -1;
         ssize_t got = read(r->fd, dst, n);
         if (got >= 0)
             return got;

@@ -62,6 +62,11 @@ typedef struct st_reader st_reader;
 int st_reader_open(st_reader **r, const char *path, dl_err *e);
 int st_reader_from_fd(st_reader **r, int fd, const char *label, dl_err *e);
 void st_reader_close(st_reader *r);
+/* Reads of r first wait in poll(2) for its input or for wake_fd (-1: no
+ * more): once wake_fd is readable, a read fails (DL_EINTR, "reading
+ * stopped") instead of waiting for input that may never come.  So a thread
+ * reading r for another (st_ahead) can be stopped. */
+void st_reader_set_wake(st_reader *r, int wake_fd);
 const char *st_reader_label(const st_reader *r);
 /* Records whose header was read so far (0 after the end: an empty stream). */
 uint64_t st_reader_records(const st_reader *r);
@@ -97,6 +102,24 @@ struct st_writer;
 int st_copy_record(st_reader *r, const st_header *h, struct st_writer *w, dl_err *e);
 /* Header and payload in one call; *found 0 at the end (t untouched). */
 int st_read(st_reader *r, dl_tensor *t, int *found, dl_err *e);
+
+/* A reader's records read ahead on a thread of their own, so that reading
+ * them (the copy from the input, the checksum, the allocation) overlaps
+ * the caller's work on the records before.  At most two records wait.
+ * keep(name) says whose payloads are read; the others are skipped (and
+ * checked).  Without a thread (none could start) the records are read
+ * when asked for; the results are the same. */
+typedef struct st_ahead st_ahead;
+/* r is the thread's from here until st_ahead_stop. */
+int st_ahead_start(st_ahead **a, st_reader *r, int (*keep)(const char *name), dl_err *e);
+/* The next record in order: its header in *h and, if kept, its payload in
+ * *t (the caller's to free; empty otherwise); *found 0 at the end.  An
+ * error reading a record comes here after every record before it, and
+ * then the end. */
+int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, int *found, dl_err *e);
+/* Ends the thread, also while it waits for input that has not come, and
+ * frees what it read that nobody took; r is the caller's again.  NULL is ok. */
+void st_ahead_stop(st_ahead *a);
 
 /* ------------------------------- writing ------------------------------- */
 typedef struct st_writer st_writer;

@@ -337,3 +337,18 @@ cond_near() {
     run dl-train "$TMP/ce.yaml" -s 'model.layers=[{units: 1, activation: sigmoid}]' -s loss=mse "$TMP/two.dlt"
     [[ $output == *"targets have 2 columns, the network has 1 output"* ]]
 }
+
+@test "dl-lstsq: a bad chunk ends the fit at once, while its input is still open" {
+    # the records are read ahead on a thread that is then waiting for more:
+    # the error must not wait with it for an input that never ends
+    printf '1,2\n2,3\nnan,4\n' > "$TMP/bad.csv"
+    dl-tensor import --allow-nonfinite -t 1 "$TMP/bad.csv" -o "$TMP/bad.dlt"
+    mkfifo "$TMP/in"
+    exec 7<>"$TMP/in"   # a writer that stays open: no end of input comes
+    cat "$TMP/bad.dlt" >&7
+    run timeout 60 dl-lstsq -q -o "$TMP/m.ckpt" < "$TMP/in"
+    exec 7>&-
+    [ "$status" -eq 1 ] || { echo "status $status: $output"; false; }
+    [[ $output == *"record 1 ('x'): row 3, column 1: missing value"* ]]
+    [ ! -e "$TMP/m.ckpt" ]
+}

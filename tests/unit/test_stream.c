@@ -1,7 +1,9 @@
 /* Unit tests of the tensor stream: round trips, chunk reassembly, and a
  * reader that must reject every damaged stream without crashing. */
 #include <float.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "crc32c.h"
@@ -379,6 +381,126 @@ static void test_skip_checks_every_byte(void)
     free(buf);
 }
 
+static int keeps_x(const char *name) { return strcmp(name, "x") == 0; }
+
+/* A reader of fd read ahead, keeping x's payloads. */
+static st_ahead *ahead_on(int fd, st_reader **r)
+{
+    st_ahead *a = NULL;
+    dl_err e;
+    CHECK(st_reader_from_fd(r, fd, "mem", &e) == 0);
+    CHECK(st_ahead_start(&a, *r, keeps_x, &e) == 0);
+    return a;
+}
+
+/* Records read ahead come in order: kept payloads read, others skipped
+ * (and checked), the end found again if asked again. */
+static void test_ahead_in_order(void)
+{
+    dl_tensor t[2], got;
+    dl_err e;
+    size_t len;
+    make_xy(t, 1000);
+    dl_tensor ts[4] = {t[0], t[1], t[0], t[1]};
+    unsigned char *buf = stream_bytes(ts, 4, 0, &len);
+    int fd = fd_holding(buf, len), found;
+    st_reader *r;
+    st_ahead *a = ahead_on(fd, &r);
+    st_header h;
+    for (int i = 0; i < 4; i++) {
+        CHECK(st_ahead_next(a, &h, &got, &found, &e) == 0 && found);
+        CHECK_STR(h.name, i % 2 ? "y" : "x");
+        CHECK(h.index == (uint64_t)i + 1);
+        if (i % 2 == 0)
+            CHECK(got.data && memcmp(got.data, t[0].data, dl_tensor_nbytes(&t[0])) == 0);
+        else
+            CHECK(got.data == NULL);
+        dl_tensor_free(&got);
+    }
+    for (int again = 0; again < 2; again++)
+        CHECK(st_ahead_next(a, &h, &got, &found, &e) == 0 && !found);
+    st_ahead_stop(a);
+    CHECK(st_reader_records(r) == 4);
+    st_reader_close(r);
+    close(fd);
+    free(buf);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+}
+
+/* A damaged record comes after every record before it, then the end; a
+ * stop with records not taken frees them. */
+static void test_ahead_error_in_turn(void)
+{
+    dl_tensor t[2], got;
+    dl_err e;
+    size_t len, one;
+    make_xy(t, 1000);
+    dl_tensor ts[3] = {t[0], t[1], t[0]};
+    unsigned char *buf = stream_bytes(ts, 3, 0, &len);
+    free(stream_bytes(ts, 2, 0, &one));
+    buf[one + 100] ^= 1; /* in the third record's payload */
+    for (int taken = 0; taken <= 3; taken++) {
+        int fd = fd_holding(buf, len), found = 1, rc = 0, n = 0;
+        st_reader *r;
+        st_ahead *a = ahead_on(fd, &r);
+        st_header h;
+        while (n < taken && !(rc = st_ahead_next(a, &h, &got, &found, &e)) && found) {
+            dl_tensor_free(&got);
+            n++;
+        }
+        if (taken == 3) {
+            CHECK(n == 2 && rc == DL_EDATA && strstr(e.msg, "record 3 ('x')") &&
+                  strstr(e.msg, "checksum"));
+            CHECK(st_ahead_next(a, &h, &got, &found, &e) == 0 && !found);
+        }
+        st_ahead_stop(a); /* with 0 to 2 records read and not taken */
+        st_reader_close(r);
+        close(fd);
+    }
+    free(buf);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+}
+
+/* In a child: a stop while the thread waits for input that never comes
+ * (the pipe's writer stays open) returns; SIGALRM fails it otherwise. */
+static int stop_while_waiting(void)
+{
+    dl_tensor t[2], got;
+    dl_err e;
+    size_t len;
+    make_xy(t, 10);
+    unsigned char *buf = stream_bytes(t, 1, 0, &len);
+    int p[2], found;
+    st_reader *r;
+    st_ahead *a;
+    st_header h;
+    if (pipe(p) != 0 || write(p[1], buf, len) != (ssize_t)len)
+        return 2;
+    alarm(60);
+    if (st_reader_from_fd(&r, p[0], "pipe", &e) || st_ahead_start(&a, r, keeps_x, &e) ||
+        st_ahead_next(a, &h, &got, &found, &e) || !found)
+        return 3;
+    dl_tensor_free(&got);
+    st_ahead_stop(a);
+    st_reader_close(r);
+    free(buf);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+    return 0;
+}
+
+static void test_ahead_stops_while_waiting(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(stop_while_waiting());
+    int status = -1;
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void test_truncation_raw(void) { truncations(0); }
 static void test_truncation_zlib(void) { truncations(ST_ZLIB); }
 
@@ -693,6 +815,9 @@ int main(void)
     UNIT_RUN(test_write_spliced);
     UNIT_RUN(test_truncation_raw);
     UNIT_RUN(test_skip_checks_every_byte);
+    UNIT_RUN(test_ahead_in_order);
+    UNIT_RUN(test_ahead_error_in_turn);
+    UNIT_RUN(test_ahead_stops_while_waiting);
     UNIT_RUN(test_truncation_zlib);
     UNIT_RUN(test_bit_flips_raw);
     UNIT_RUN(test_bit_flips_zlib);
