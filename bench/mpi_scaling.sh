@@ -4,7 +4,8 @@
 # samples = 40 steps per epoch), one process with one BLAS thread against
 # `mpirun -np 2` with one BLAS thread per process.  Samples/s in the
 # training loop come from the --log epoch seconds (median of epochs 2..E, so
-# MPI start-up is excluded); the progress lines say how long each epoch
+# MPI start-up is excluded), each side run RUNS times (3) in turn and the
+# medians compared; the progress lines say how long each epoch
 # waited for the gradient sums (the communication the backward pass did not
 # hide, plus load imbalance); bench/allreduce.c times the blocking
 # MPI_Allreduce of the whole gradient, i.e. the cost without overlap.
@@ -12,7 +13,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-BUILD=${BUILD:-build}; EPOCHS=${EPOCHS:-6}; PY=/usr/bin/python3
+BUILD=${BUILD:-build}; EPOCHS=${EPOCHS:-6}; RUNS=${RUNS:-3}; PY=/usr/bin/python3
 PATH="$PWD/$BUILD/bin:$PATH"
 command -v mpirun > /dev/null || { echo "mpi_scaling: mpirun not installed, skipped"; exit 0; }
 [ -f "$BUILD/lib/dltk/mpi.so" ] || { echo "mpi_scaling: no MPI plugin built, skipped"; exit 0; }
@@ -35,9 +36,14 @@ epoch_median() {
     awk -F'\t' 'NR > 2 { print $5 }' "$1" | median
 }
 
-dl-train "$tmp/net.yaml" "$tmp/d.dlt" -j 1 -q --log "$tmp/one.tsv" -o /dev/null
-mpirun -np 2 --bind-to core dl-train "$tmp/net.yaml" "$tmp/d.dlt" -j 1 --log "$tmp/two.tsv" \
-    -o /dev/null 2> "$tmp/two.err"
+# One process and `mpirun -np 2` in turn, RUNS times, so that a drift of
+# this machine's speed between runs falls on both sides alike: each run
+# gives its median epoch, and the figures are the medians of those.
+for r in $(seq "$RUNS"); do
+    dl-train "$tmp/net.yaml" "$tmp/d.dlt" -j 1 -q --log "$tmp/one$r.tsv" -o /dev/null
+    mpirun -np 2 --bind-to core dl-train "$tmp/net.yaml" "$tmp/d.dlt" -j 1 --log "$tmp/two$r.tsv" \
+        -o /dev/null 2> "$tmp/two$r.err"
+done
 # The machine's ceiling: two independent processes at once, each with half
 # the rows and half the batch (the same work per step as one rank of
 # `mpirun -np 2`, without any communication), one per core.  What they lose
@@ -49,14 +55,17 @@ for c in 0 1; do
         --log "$tmp/solo$c.tsv" -o /dev/null &
 done
 wait
-one=$(epoch_median "$tmp/one.tsv"); two=$(epoch_median "$tmp/two.tsv")
+one=$(for r in $(seq "$RUNS"); do epoch_median "$tmp/one$r.tsv"; done | median)
+two=$(for r in $(seq "$RUNS"); do epoch_median "$tmp/two$r.tsv"; done | median)
 solo=$(for c in 0 1; do epoch_median "$tmp/solo$c.tsv"; done | sort -g | tail -n 1)
-waited=$(sed -n 's/.*(\([0-9.]*\)s waiting.*/\1/p' "$tmp/two.err" | tail -n +2 | median)
+waited=$(for r in $(seq "$RUNS"); do
+    sed -n 's/.*(\([0-9.]*\)s waiting.*/\1/p' "$tmp/two$r.err" | tail -n +2 | median
+done | median)
 mpicc -O2 bench/allreduce.c -o "$tmp/allreduce"
 ar=$(mpirun -np 2 --bind-to core "$tmp/allreduce" 235146 | awk '{ print $2 }')
 awk -v one="$one" -v two="$two" -v solo="$solo" -v w="$waited" -v ar="$ar" 'BEGIN {
     steps = 40; n = 20480
-    printf "784-256-128-10, batch 512, 40 steps/epoch, median epoch of %s:\n", "'"$EPOCHS"'"
+    printf "784-256-128-10, batch 512, 40 steps/epoch, median epoch of %s, median of %s runs in turn:\n", "'"$EPOCHS"'", "'"$RUNS"'"
     printf "  1 process,  1 thread:          %.3f s/epoch  %8.0f samples/s  %.2f ms/step\n", one, n / one, 1e3 * one / steps
     printf "  2 processes, 1 thread each:    %.3f s/epoch  %8.0f samples/s  %.2f ms/step\n", two, n / two, 1e3 * two / steps
     printf "  speed-up %.2fx (efficiency %.0f%%)\n", one / two, 50 * one / two
