@@ -1,10 +1,13 @@
 #include "buf.h"
 
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e)
 {
@@ -21,8 +24,31 @@ int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e
     if (!more)
         return dl_fail(e, DL_ENOMEM, "out of memory for %zu items of %zu bytes", grown, size);
     memcpy(items, &more, sizeof more);
+    dl_mem_huge(more);
     *cap = grown;
     return 0;
+}
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+/* glibc gives a block beyond its threshold (128 KiB, rising up to 32 MiB
+ * as blocks are freed) a mapping of its own, which starts one header before
+ * the block and ends where its usable size does: the pages from p's to its
+ * usable end's are then the whole mapping.  A block in the heap instead
+ * gets the advice for its own pages. */
+void dl_mem_huge(void *p)
+{
+#ifdef MADV_HUGEPAGE
+    size_t n = p ? malloc_usable_size(p) : 0;
+    long page = sysconf(_SC_PAGESIZE);
+    if (n < 2 * HUGE_PAGE || page <= 0)
+        return;
+    uintptr_t mask = (uintptr_t)page - 1;
+    uintptr_t from = (uintptr_t)p & ~mask, to = ((uintptr_t)p + n + mask) & ~mask;
+    (void)madvise((void *)from, to - from, MADV_HUGEPAGE);
+#else
+    (void)p;
+#endif
 }
 
 void dl_str_printf(dl_str *b, const char *fmt, ...)

@@ -1,4 +1,5 @@
-/* buf.h - the one growable array and the one string builder of lib/.
+/* buf.h - the one growable array and the one string builder of lib/, and
+ * the advice that large buffers take (dl_mem_huge).
  *
  * A growable array is a typed pointer, a count and a capacity, all kept by
  * its owner; dl_vec_reserve is the only place that grows one.  A string
@@ -17,6 +18,16 @@
  * doubling from 16 items, checked against overflow.  0, or DL_ENOMEM with
  * the array untouched. */
 int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e);
+
+/* Asks for transparent huge pages for the whole heap block p (from malloc,
+ * calloc or realloc; NULL is ok) when it is 4 MiB or more: its first use
+ * then faults once per 2 MiB instead of once per 4 KiB, which on virtual
+ * machines costs more than the copy that fills the page.  The advice covers
+ * the block's whole mapping, never the middle of one: a mapping split in
+ * two could no longer be grown in place by realloc (mremap), which would
+ * copy it instead.  Advice only: where the kernel says no, nothing changes.
+ * Every allocation of a large buffer that is then filled takes it. */
+void dl_mem_huge(void *p);
 
 /* A string builder; {0} is an empty one. */
 typedef struct dl_str {

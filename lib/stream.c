@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* F_SETPIPE_SZ, splice */
 #include "stream.h"
 
+#include "buf.h"
 #include "colmeta.h"
 #include "crc32c.h"
 #include "outfile.h"
@@ -420,6 +421,7 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
         return record_error(r, h, e, "payload does not fit in memory");
     size_t cap = want < TRUSTED_ALLOC ? (size_t)want : TRUSTED_ALLOC, have = 0;
     unsigned char *buf = malloc(cap ? cap : 1);
+    dl_mem_huge(buf);
     while (buf) {
         size_t step = (size_t)want - have < cap - have ? (size_t)want - have : cap - have;
         if (read_payload_part(r, h, buf + have, step, have, e))
@@ -442,6 +444,7 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
         }
         buf = bigger;
         cap = grown;
+        dl_mem_huge(buf);
     }
     if (!buf)
         return record_fail(r, h, e, DL_ENOMEM, "out of memory for the payload");

@@ -123,6 +123,7 @@ int dl_tensor_alloc(dl_tensor *t, const char *name, int dtype, int rank,
         return dl_fail(e, DL_ENOMEM, "'%s': %llu bytes do not fit in memory", name,
                        (unsigned long long)nbytes);
     t->data = calloc(nbytes ? (size_t)nbytes : 1, 1);
+    dl_mem_huge(t->data);
     if (!t->data)
         return dl_fail(e, DL_ENOMEM, "'%s': cannot allocate %llu bytes", name,
                        (unsigned long long)nbytes);
@@ -264,6 +265,7 @@ void *dl_tensor_grow_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e)
         return NULL;
     }
     dst->data = grown;
+    dl_mem_huge(grown);
     return (char *)grown + old;
 }
 

@@ -94,6 +94,7 @@ static int grow(tx_in *in, dl_err *e)
         return dl_fail(e, DL_ENOMEM, "%s: out of memory for a long line", in->label);
     in->buf = bigger;
     in->cap *= 2;
+    dl_mem_huge(in->buf);
     return 0;
 }
 
@@ -235,6 +236,7 @@ static int alloc_chunk(unsigned char **buf, int dtype, uint64_t rows, uint64_t c
     if (dl_shape_bytes(dtype, 2, shape, &nelem, &nbytes, e))
         return dl_err_wrap(e, "%s", label);
     *buf = malloc(nbytes ? (size_t)nbytes : 1);
+    dl_mem_huge(*buf);
     if (!*buf)
         return dl_fail(e, DL_ENOMEM, "%s: cannot allocate %llu bytes for a chunk", label,
                        (unsigned long long)nbytes);

@@ -2,8 +2,10 @@
  * refuses a size that would overflow (DL_ENOMEM, array untouched), and the
  * string builder collects printf output of any length. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "unit.h"
@@ -25,6 +27,54 @@ static void test_vec_grows_and_keeps_items(void)
     size_t before = cap;
     CHECK(dl_vec_reserve(&v, &cap, 10, sizeof *v, &e) == 0 && cap == before);
     free(v);
+}
+
+/* The mapping of /proc/self/smaps that holds address a: its bounds, and
+ * whether its VmFlags have "hg" (huge pages advised).  0 if none holds it. */
+static int mapping_of(uintptr_t a, uintptr_t *start, uintptr_t *end, int *advised)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int found = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2) { /* a mapping's first line */
+            found = lo <= a && a < hi;
+            if (found)
+                *start = lo, *end = hi;
+        } else if (found && strncmp(line, "VmFlags:", 8) == 0) {
+            *advised = strstr(line, " hg") != NULL;
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* The advice covers a large block's whole mapping, never its middle alone:
+ * one advised mapping still holds the whole block, so realloc can grow it
+ * in place.  Small blocks and NULL are left alone. */
+static void test_huge_advice_covers_the_whole_mapping(void)
+{
+    dl_mem_huge(NULL);
+    char *small = malloc(1000);
+    dl_mem_huge(small);
+    free(small);
+    if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) != 0)
+        return; /* a kernel without them: nothing to advise */
+    size_t n = (size_t)24 << 20;
+    char *p = malloc(n);
+    CHECK(p != NULL);
+    memset(p, 1, 4096);
+    dl_mem_huge(p);
+    uintptr_t start = 0, end = 0;
+    int advised = 0;
+    CHECK(mapping_of((uintptr_t)p, &start, &end, &advised));
+    CHECK(start <= (uintptr_t)p && end >= (uintptr_t)p + n && advised);
+    char *q = realloc(p, 2 * n);
+    CHECK(q != NULL && q[4095] == 1);
+    free(q);
 }
 
 static void test_vec_refuses_an_overflowing_size(void)
@@ -79,6 +129,7 @@ int main(void)
 {
     UNIT_RUN(test_vec_grows_and_keeps_items);
     UNIT_RUN(test_vec_refuses_an_overflowing_size);
+    UNIT_RUN(test_huge_advice_covers_the_whole_mapping);
     UNIT_RUN(test_str_collects_printf_output);
     UNIT_RUN(test_str_failure_sticks_until_take);
     return UNIT_DONE();
