@@ -136,6 +136,12 @@ void dd_sum_f64(const dd_group *g, double *buf, size_t n)
         g->ops->sum_f64(buf, (int)n);
 }
 
+void dd_sum_f32(const dd_group *g, float *buf, size_t n)
+{
+    if (g->ops)
+        g->ops->sum_f32(buf, (int)n);
+}
+
 void dd_isum_f32(const dd_group *g, float *buf, size_t n, int slot)
 {
     if (g->ops)

@@ -46,6 +46,10 @@ int dd_agree(dd_group *g, int rc, const int64_t *fp, const char *const *what, si
 
 /* In-place reductions over every process (no-ops for one process). */
 void dd_sum_f64(const dd_group *g, double *buf, size_t n);
+/* Blocking (n < 2^31): for a sum that nothing can overlap, where MPI's
+ * blocking algorithms are the faster (half the time of a nonblocking one
+ * waited for at once, for 200,960 floats between 2 processes here). */
+void dd_sum_f32(const dd_group *g, float *buf, size_t n);
 /* Nonblocking sum of buf[0..n) (n < 2^31) in slot (< DD_SLOTS); dd_progress
  * lets pending sums advance while the caller computes; dd_wait ends them. */
 void dd_isum_f32(const dd_group *g, float *buf, size_t n, int slot);

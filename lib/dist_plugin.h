@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DD_ABI 1
+#define DD_ABI 2
 #define DD_SLOTS 16 /* nonblocking reductions in flight at once */
 
 typedef struct dd_ops {
@@ -21,6 +21,7 @@ typedef struct dd_ops {
     void (*finalize)(void);
     /* Blocking, in place, over every process: sums, maxima, rank root's bytes. */
     void (*sum_f64)(double *buf, int n);
+    void (*sum_f32)(float *buf, int n);
     void (*max_i64)(int64_t *buf, int n);
     void (*bcast)(void *buf, int bytes, int root);
     /* Starts an in-place sum of buf[0..n) in slot (< DD_SLOTS); test lets

@@ -836,7 +836,9 @@ static size_t minibatch(trainer *t, size_t first, size_t rows, const float **xb,
 
 /* A data-parallel step's backward pass over this process's m of the batch's
  * rows: each bucket's gradient sum starts as soon as its layers are done,
- * beside the sum of the step's scalars (loss, stop requests, weights).
+ * beside the sum of the step's scalars (loss, stop requests, weights); the
+ * last bucket's, which nothing is left to overlap, is a blocking sum (see
+ * dd_sum_f32), and its time counts as waited.
  * Scaling the output's dz by m / rows turns this process's mean into its
  * part of the global mean, so the sums are the gradient of the whole batch.
  * Weighted, the loss gave the weighted sum (norm 1) and the summed gradient
@@ -856,7 +858,7 @@ static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
         memset(net->grads, 0, net->n_params * sizeof(float));
     }
     size_t end = net->n_params;
-    for (size_t l = net->n_layers; l-- > 0;) {
+    for (size_t l = net->n_layers - 1; l > 0; l--) {
         if (m)
             nn_backward_layer_add(net, xb, l); /* onto the zeros opt_step left */
         if (t->reduce_after[l]) {
@@ -866,7 +868,11 @@ static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
         }
         dd_progress(t->group);
     }
+    if (m)
+        nn_backward_layer_add(net, xb, 0);
+    /* The last bucket: nothing is left to compute beside it. */
     double start = now_seconds();
+    dd_sum_f32(t->group, net->grads, end);
     dd_wait(t->group);
     t->waited += now_seconds() - start;
     if (t->weighted && t->step_sums[2] > 0)

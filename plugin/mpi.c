@@ -34,6 +34,11 @@ static void sum_f64(double *buf, int n)
     MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
 
+static void sum_f32(float *buf, int n)
+{
+    MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+}
+
 static void max_i64(int64_t *buf, int n)
 {
     MPI_Allreduce(MPI_IN_PLACE, buf, n, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
@@ -75,6 +80,7 @@ static const dd_ops ops = {
     .init = init,
     .finalize = finalize,
     .sum_f64 = sum_f64,
+    .sum_f32 = sum_f32,
     .max_i64 = max_i64,
     .bcast = bcast,
     .isum_f32 = isum_f32,
