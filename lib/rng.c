@@ -32,13 +32,21 @@ uint64_t dl_rng_u64(dl_rng *r)
     return result;
 }
 
-double dl_rng_uniform(dl_rng *r) { return (double)(dl_rng_u64(r) >> 11) * 0x1.0p-53; }
+static double uniform_of(uint64_t draw) { return (double)(draw >> 11) * 0x1.0p-53; }
+
+double dl_rng_uniform(dl_rng *r) { return uniform_of(dl_rng_u64(r)); }
+
+double dl_rng_normal_of(uint64_t a, uint64_t b)
+{
+    double u1 = 1.0 - uniform_of(a); /* (0, 1]: log is finite */
+    double u2 = uniform_of(b);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
 
 double dl_rng_normal(dl_rng *r)
 {
-    double u1 = 1.0 - dl_rng_uniform(r); /* (0, 1]: log is finite */
-    double u2 = dl_rng_uniform(r);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    uint64_t a = dl_rng_u64(r);
+    return dl_rng_normal_of(a, dl_rng_u64(r));
 }
 
 uint64_t dl_rng_below(dl_rng *r, uint64_t n)

@@ -18,6 +18,10 @@ double dl_rng_uniform(dl_rng *r);
 /* Standard normal (Box-Muller, both values of a pair are not cached so the
  * state alone determines the sequence). */
 double dl_rng_normal(dl_rng *r);
+/* The normal dl_rng_normal makes of its two draws, a then b: draws taken in
+ * order can so be turned into normals elsewhere (in parts, on several
+ * threads) with the same bits. */
+double dl_rng_normal_of(uint64_t a, uint64_t b);
 /* Uniform integer in [0, n), unbiased; n > 0. */
 uint64_t dl_rng_below(dl_rng *r, uint64_t n);
 /* Fisher-Yates shuffle of idx[0..n). */
