@@ -256,8 +256,7 @@ static void init_normal(float *w, size_t n, double std, dl_rng *rng)
     uint64_t draws[2 * INIT_BLOCK];
     for (size_t done = 0; done < n; done += INIT_BLOCK) {
         size_t m = n - done < INIT_BLOCK ? n - done : INIT_BLOCK;
-        for (size_t i = 0; i < 2 * m; i++)
-            draws[i] = dl_rng_u64(rng);
+        dl_rng_fill_u64(rng, draws, 2 * m);
         int parts = dl_blas_parts(m, INIT_SPLIT_MIN);
         init_part part[DL_BLAS_PARTS_MAX];
         size_t each = m / (size_t)parts, first = 0;

@@ -18,7 +18,7 @@ void dl_rng_seed(dl_rng *r, uint64_t seed)
         r->s[i] = splitmix64(&seed);
 }
 
-uint64_t dl_rng_u64(dl_rng *r)
+static inline uint64_t next(dl_rng *r)
 {
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -30,6 +30,16 @@ uint64_t dl_rng_u64(dl_rng *r)
     s[2] ^= t;
     s[3] = rotl(s[3], 45);
     return result;
+}
+
+uint64_t dl_rng_u64(dl_rng *r) { return next(r); }
+
+void dl_rng_fill_u64(dl_rng *r, uint64_t *out, size_t n)
+{
+    dl_rng local = *r; /* in registers, where *r would be stored at every draw */
+    for (size_t i = 0; i < n; i++)
+        out[i] = next(&local);
+    *r = local;
 }
 
 static double uniform_of(uint64_t draw) { return (double)(draw >> 11) * 0x1.0p-53; }
