@@ -314,6 +314,26 @@ static int read_payload_part(st_reader *r, const st_header *h, void *dst, size_t
     return record_error(r, h, e, what);
 }
 
+/* The payload's sum against its header's: a mismatch names the record. */
+static int check_payload(const st_reader *r, const st_header *h, uint32_t crc, dl_err *e)
+{
+    if (CRC_MATCHES(crc, h->payload_crc))
+        return 0;
+    return record_error(r, h, e, "payload checksum mismatch (corrupted data)");
+}
+
+/* A raw payload read whole into dst (payload_bytes of room), checked, and
+ * put in host order. */
+static int read_raw_into(st_reader *r, const st_header *h, void *dst, dl_err *e)
+{
+    size_t n = (size_t)h->payload_bytes;
+    if (read_payload_part(r, h, dst, n, 0, e) || check_payload(r, h, st_crc32(0, dst, n), e))
+        return e->code;
+    if (!host_is_little())
+        swap_elements(dst, n, dl_dtype_size(h->dtype));
+    return 0;
+}
+
 /* Checks the fixed part; h->rank stays -1 (name unknown) so messages give the
  * offset, and the rank is returned in *rank. */
 static int check_fixed(st_reader *r, st_header *h, const unsigned char *p, int *rank, dl_err *e)
@@ -428,10 +448,8 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
             break;
         have += step;
         if (have == want) {
-            if (!CRC_MATCHES(st_crc32(0, buf, have), h->payload_crc)) {
-                record_error(r, h, e, "payload checksum mismatch (corrupted data)");
+            if (check_payload(r, h, st_crc32(0, buf, have), e))
                 break;
-            }
             *out = buf;
             return 0;
         }
@@ -535,12 +553,9 @@ int st_read_payload_reuse(st_reader *r, const st_header *h, dl_tensor *t, size_t
         *cap = (size_t)h->raw_bytes; /* what read_stored or the inflate allocated */
         return 0;
     }
-    size_t n = (size_t)h->payload_bytes;
-    if (read_payload_part(r, h, t->data, n, 0, e))
+    if (read_raw_into(r, h, t->data, e))
         return e->code;
-    if (!CRC_MATCHES(st_crc32(0, t->data, n), h->payload_crc))
-        return record_error(r, h, e, "payload checksum mismatch (corrupted data)");
-    describe_payload(h, t);
+    describe(h, t);
     return 0;
 }
 
@@ -891,9 +906,7 @@ static int pass_payload(st_reader *r, const st_header *h, st_writer *sink, dl_er
         left -= step;
     }
     free(piece);
-    if (!rc && !CRC_MATCHES(crc, h->payload_crc))
-        rc = record_error(r, h, e, "payload checksum mismatch (corrupted data)");
-    return rc;
+    return rc ? rc : check_payload(r, h, crc, e);
 }
 
 int st_copy_record(st_reader *r, const st_header *h, st_writer *w, dl_err *e)
@@ -997,13 +1010,8 @@ static int read_more_rows(st_reader *r, const st_header *h, dl_tensor_set *set, 
     unsigned char *tail = dl_tensor_grow_rows(have, &rows, e);
     if (!tail)
         return dl_err_wrap(e, "%s", r->label);
-    size_t n = (size_t)h->payload_bytes;
-    if (read_payload_part(r, h, tail, n, 0, e))
+    if (read_raw_into(r, h, tail, e))
         return e->code;
-    if (!CRC_MATCHES(st_crc32(0, tail, n), h->payload_crc))
-        return record_error(r, h, e, "payload checksum mismatch (corrupted data)");
-    if (!host_is_little())
-        swap_elements(tail, n, dl_dtype_size(h->dtype));
     have->shape[0] += h->shape[0];
     *done = 1;
     return 0;
