@@ -822,23 +822,32 @@ int st_writer_splices(const st_writer *w)
            S_ISFIFO(st.st_mode);
 }
 
+int st_pread_exact(int fd, void *buf, size_t n, uint64_t off, const char *label, dl_err *e)
+{
+    for (size_t got = 0; got < n;) {
+        ssize_t r = pread(fd, (unsigned char *)buf + got, n - got, (off_t)(off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return dl_fail_errno(e, "%s: cannot read the input file", label);
+        if (r == 0)
+            return dl_fail(e, DL_EDATA, "%s: the input file shrank while it was read", label);
+        got += (size_t)r;
+    }
+    return 0;
+}
+
 /* Copies n bytes of in_fd from offset off through the writer's buffer: for
  * an output or a file system that splice(2) does not take. */
 static int copy_from_file(st_writer *w, int in_fd, uint64_t off, uint64_t n, dl_err *e)
 {
     while (n > 0) {
         size_t step = n < IO_BUF ? (size_t)n : IO_BUF;
-        ssize_t got = pread(in_fd, w->buf, step, (off_t)off);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return dl_fail_errno(e, "%s: cannot read the input file", w->label);
-        if (got == 0)
-            return dl_fail(e, DL_EDATA, "%s: the input file shrank while it was read", w->label);
-        if (write_all(w, w->buf, (size_t)got, e))
+        if (st_pread_exact(in_fd, w->buf, step, off, w->label, e) ||
+            write_all(w, w->buf, step, e))
             return e->code;
-        off += (uint64_t)got;
-        n -= (uint64_t)got;
+        off += step;
+        n -= step;
     }
     return 0;
 }

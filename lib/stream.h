@@ -137,6 +137,10 @@ int st_writer_from_fd(st_writer **w, int fd, const char *label, int flags, dl_er
 int st_write(st_writer *w, const dl_tensor *t, dl_err *e);
 int st_write_data(st_writer *w, const char *name, int dtype, int rank,
                   const uint64_t *shape, const void *data, dl_err *e);
+/* Reads exactly n bytes of the regular file fd from offset `off` into buf;
+ * a file that ends before them "shrank while it was read".  label names
+ * the file, or the output it is read for. */
+int st_pread_exact(int fd, void *buf, size_t n, uint64_t off, const char *label, dl_err *e);
 /* Whether st_write_spliced moves a payload without copying it: the output
  * is a pipe and records go out raw. */
 int st_writer_splices(const st_writer *w);

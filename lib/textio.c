@@ -429,17 +429,9 @@ int tx_sink_added(tx_sink *s, uint64_t n, dl_err *e)
 static int splice_piece(tx_sink *s, int fd, uint64_t off, uint64_t first, uint64_t n,
                         uint32_t *crc, dl_err *e)
 {
-    size_t bytes = (size_t)(n * s->xcols) * s->esize, got = 0;
-    while (got < bytes) {
-        ssize_t r = pread(fd, s->xbuf + got, bytes - got, (off_t)(off + got));
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return dl_fail_errno(e, "%s: read failed", s->label);
-        if (r == 0)
-            return dl_fail(e, DL_EDATA, "%s: the file shrank while it was read", s->label);
-        got += (size_t)r;
-    }
+    size_t bytes = (size_t)(n * s->xcols) * s->esize;
+    if (st_pread_exact(fd, s->xbuf, bytes, off, s->label, e))
+        return e->code;
     uint64_t row, col;
     if (!s->allow_nonfinite && first_nonfinite(s, s->xbuf, n, s->xcols, &row, &col))
         return refuse_nonfinite(s, first + row, col, e);
