@@ -56,5 +56,9 @@ void dl_blas_run(void (*fn)(void *), void *arg, int parts, size_t stride);
  * per BLAS thread, at most DL_BLAS_PARTS_MAX. */
 #define DL_BLAS_PARTS_MAX 8
 int dl_blas_parts(size_t n, size_t split_min);
+/* Part i of `parts` over n items: [*from, *to).  Every part but the last
+ * holds the same count, a multiple of align (> 0: whole cache lines, so
+ * that no two threads write one), and the last the rest. */
+void dl_blas_part_range(size_t n, int parts, int i, size_t align, size_t *from, size_t *to);
 
 #endif

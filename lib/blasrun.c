@@ -22,6 +22,13 @@ int dl_blas_parts(size_t n, size_t split_min)
     return parts < 1 ? 1 : parts > DL_BLAS_PARTS_MAX ? DL_BLAS_PARTS_MAX : parts;
 }
 
+void dl_blas_part_range(size_t n, int parts, int i, size_t align, size_t *from, size_t *to)
+{
+    size_t each = n / (size_t)parts / align * align;
+    *from = (size_t)i * each;
+    *to = i == parts - 1 ? n : *from + each;
+}
+
 void dl_blas_run(void (*fn)(void *), void *arg, int parts, size_t stride)
 {
     if (parts > 1 && gotoblas_pthread && stride <= INT_MAX) {

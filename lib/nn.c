@@ -259,11 +259,10 @@ static void init_normal(float *w, size_t n, double std, dl_rng *rng)
         dl_rng_fill_u64(rng, draws, 2 * m);
         int parts = dl_blas_parts(m, INIT_SPLIT_MIN);
         init_part part[DL_BLAS_PARTS_MAX];
-        size_t each = m / (size_t)parts, first = 0;
         for (int i = 0; i < parts; i++) {
-            size_t k = i == parts - 1 ? m - first : each;
-            part[i] = (init_part){w + done + first, draws + 2 * first, k, std};
-            first += k;
+            size_t a, b;
+            dl_blas_part_range(m, parts, i, 1, &a, &b);
+            part[i] = (init_part){w + done + a, draws + 2 * a, b - a, std};
         }
         dl_blas_run(init_run, part, parts, sizeof *part);
     }

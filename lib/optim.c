@@ -249,11 +249,10 @@ static void adam(opt_state *o, float *w, float *g, double lr)
     };
     int parts = dl_blas_parts(o->n, ADAM_SPLIT_MIN);
     adam_part part[DL_BLAS_PARTS_MAX];
-    size_t each = (o->n / (size_t)parts) / ADAM_PART_ALIGN * ADAM_PART_ALIGN, first = 0;
     for (int i = 0; i < parts; i++) {
-        size_t n = i == parts - 1 ? o->n - first : each;
-        part[i] = (adam_part){w + first, o->m + first, o->v + first, g + first, n, k};
-        first += n;
+        size_t a, b;
+        dl_blas_part_range(o->n, parts, i, ADAM_PART_ALIGN, &a, &b);
+        part[i] = (adam_part){w + a, o->m + a, o->v + a, g + a, b - a, k};
     }
     dl_blas_run(adam_run, part, parts, sizeof *part);
 }

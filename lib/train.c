@@ -801,9 +801,10 @@ static void gather(trainer *t, const uint64_t *rows, size_t n)
 {
     int parts = dl_blas_parts(n, GATHER_SPLIT_MIN);
     gather_part part[DL_BLAS_PARTS_MAX];
-    for (int i = 0; i < parts; i++)
-        part[i] = (gather_part){t, rows, n * (size_t)i / (size_t)parts,
-                                n * (size_t)(i + 1) / (size_t)parts};
+    for (int i = 0; i < parts; i++) {
+        part[i] = (gather_part){.t = t, .rows = rows};
+        dl_blas_part_range(n, parts, i, 1, &part[i].from, &part[i].to);
+    }
     dl_blas_run(gather_run, part, parts, sizeof *part);
 }
 

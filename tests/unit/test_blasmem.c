@@ -106,9 +106,36 @@ static void test_parts(void)
     dl_blas_set_threads(2);
 }
 
+/* The parts' ranges cover [0, n) in order, without gap or overlap; all but
+ * the last start on the alignment and hold the same count. */
+static void test_part_ranges_tile(void)
+{
+    const size_t ns[] = {0, 1, 15, 16, 17, 100, 1000, 100003};
+    const size_t aligns[] = {1, 16};
+    int wrong = 0;
+    for (size_t a = 0; a < 2; a++)
+        for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++)
+            for (int parts = 1; parts <= DL_BLAS_PARTS_MAX; parts++) {
+                size_t next = 0, first_count = 0;
+                for (int i = 0; i < parts; i++) {
+                    size_t from, to;
+                    dl_blas_part_range(ns[j], parts, i, aligns[a], &from, &to);
+                    wrong += from != next || to < from || from % aligns[a] != 0;
+                    if (i == 0)
+                        first_count = to - from;
+                    else if (i < parts - 1)
+                        wrong += to - from != first_count;
+                    next = to;
+                }
+                wrong += next != ns[j];
+            }
+    CHECK(wrong == 0);
+}
+
 int main(void)
 {
     UNIT_RUN(test_parts);
+    UNIT_RUN(test_part_ranges_tile);
     UNIT_RUN(test_run_runs_every_part_once);
     UNIT_RUN(test_park_ends_the_workers_until_threads_are_set);
     return UNIT_DONE();
