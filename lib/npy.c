@@ -321,12 +321,12 @@ static int rows_c_order(tx_in *in, const npy_header *h, tx_sink *s, uint64_t row
     size_t row_bytes = (size_t)(cols * h->itemsize);
     uint64_t room;
     tx_sink_space(s, &room);
-    uint64_t at, size;
-    if (room && !h->swap && s->dtype == h->dtype && st_writer_splices(s->w) &&
-        tx_in_file_span(in, &at, &size))
-        return rows_spliced(in, h, s, rows, at, size, e);
-    if (room && !h->swap && s->dtype == h->dtype)
+    if (room && !h->swap && s->dtype == h->dtype) {
+        uint64_t at, size;
+        if (st_writer_splices(s->w) && tx_in_file_span(in, &at, &size))
+            return rows_spliced(in, h, s, rows, at, size, e);
         return rows_in_place(in, h, s, rows, row_bytes, e);
+    }
     /* Else blocks of rows of about NPY_BLOCK_BYTES, at least one row. */
     size_t block = row_bytes && row_bytes < NPY_BLOCK_BYTES ? NPY_BLOCK_BYTES / row_bytes : 1;
     size_t block_bytes = block * row_bytes;
