@@ -47,7 +47,7 @@ typedef struct trainer {
     size_t d, k;            /* x and y columns */
     size_t batch;           /* rows per global minibatch */
     dd_group *group;        /* a data-parallel run, or NULL */
-    unsigned char *reduce_after; /* per layer: a gradient bucket ends there */
+    unsigned char *reduce_after; /* per layer above 0: a gradient bucket ends there */
     double step_sums[3];    /* summed each step: loss x rows (weighted: the weighted
                                loss sum), stop requests, the batch's sum of weights */
     int weighted;           /* rows have weights: 'w', or training.class_weight */
@@ -692,7 +692,9 @@ static int start_weights(trainer *t, dl_err *e)
 /* Gradient buckets of about BUCKET_FLOATS, layer by layer from the output
  * down, as the backward pass produces them: a bucket's sum starts while the
  * layers below it are computed (the scheme of PyTorch's DDP).  At most
- * DD_SLOTS - 1 buckets, so they fit the slots beside the step's scalars. */
+ * DD_SLOTS - 1 buckets, so they fit the slots beside the step's scalars.
+ * reduce_after[l] marks a bucket ending at layer l > 0; the last bucket,
+ * ending at layer 0, is always there and summed blocking (backward_reduced). */
 #define BUCKET_FLOATS ((size_t)1 << 16)
 
 static void plan_buckets(trainer *t)
@@ -708,7 +710,6 @@ static void plan_buckets(trainer *t)
         }
         pending += size;
     }
-    t->reduce_after[0] = 1;
 }
 
 static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
