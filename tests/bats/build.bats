@@ -4,6 +4,9 @@
 # of the Makefile only: nothing is compiled here.  And what the built tools
 # link: the ones that compute no matrix product do not load BLAS or LAPACK.
 
+# `run ! cmd`: a bare `! cmd` before a test's last line is never checked
+bats_require_minimum_version 1.5.0
+
 setup() {
     T="$BATS_TEST_TMPDIR"
 }
@@ -13,7 +16,7 @@ setup() {
     [ "$status" -eq 0 ]
     [[ $output == *"$T/fresh/cmd/dl-train.o"* ]]
     # an intermediate object would be removed at the end of the first build
-    ! grep -E "^rm .*\.o( |$)" <<<"$output"
+    run ! grep -E "^rm .*\.o( |$)" <<<"$output"
 }
 
 @test "make clean removes every build directory and nothing else" {

@@ -3,6 +3,9 @@
 # shuffle, split.  .npy reference files come from numpy
 # (tests/fixtures/npy/gen_npy.py); nothing here runs python.
 
+# `run ! cmd`: a bare `! cmd` before a test's last line is never checked
+bats_require_minimum_version 1.5.0
+
 load fails
 
 setup() {
@@ -73,7 +76,7 @@ rows_aligned() {
 @test "dl-tensor import: without --targets everything is x; --name makes one record" {
     dl-tensor import "$TMP/small.csv" | dl-tensor info > "$TMP/info"
     grep -q 'x  *f64  *\[3, 3\]' "$TMP/info"
-    ! grep -q ' y ' "$TMP/info"
+    run ! grep -q ' y ' "$TMP/info"
     dl-tensor import --name yhat "$TMP/small.csv" -o "$TMP/p.dlt"
     run dl-tensor info "$TMP/p.dlt"
     [[ $output == *"yhat"*"[3, 3]"* ]]
@@ -422,8 +425,8 @@ rows_aligned() {
     dl-tensor shuffle --seed 3 "$TMP/rows.dlt" | dl-tensor export > "$TMP/s3.csv"
     dl-tensor shuffle --seed 3 < "$TMP/rows.dlt" | dl-tensor export | cmp - "$TMP/s3.csv"
     dl-tensor shuffle --seed 4 "$TMP/rows.dlt" | dl-tensor export > "$TMP/s4.csv"
-    ! cmp -s "$TMP/s3.csv" "$TMP/s4.csv"
-    ! cmp -s "$TMP/s3.csv" "$TMP/rows.csv"
+    run ! cmp -s "$TMP/s3.csv" "$TMP/s4.csv"
+    run ! cmp -s "$TMP/s3.csv" "$TMP/rows.csv"
     cmp <(sort "$TMP/s3.csv") <(sort "$TMP/rows.csv")
     rows_aligned "$TMP/s3.csv"
 }
@@ -441,7 +444,7 @@ rows_aligned() {
     cmp "$TMP/train.dlt" "$TMP/t2.dlt"
     cmp "$TMP/val.dlt" "$TMP/v2.dlt"
     dl-tensor split --fraction 0.8 --seed 2 "$TMP/rows.dlt" "$TMP/t3.dlt" "$TMP/v3.dlt"
-    ! cmp -s "$TMP/train.dlt" "$TMP/t3.dlt"
+    run ! cmp -s "$TMP/train.dlt" "$TMP/t3.dlt"
     # round(0.333 * 100) = 33
     dl-tensor split --fraction 0.333 --seed 1 "$TMP/rows.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
     [ "$(dl-tensor export "$TMP/a.dlt" | wc -l)" -eq 33 ]

@@ -68,6 +68,14 @@ sh_block() {
     [ -z "$output" ]
 }
 
+@test "tests: no bare '! cmd' before the end of a test or helper, which bash's -e never checks" {
+    cd "$DL_TEST_ROOT/tests/bats"
+    run awk 'held { if ($0 !~ /^[ \t]*}/) print held; held = "" }
+             /^[ \t]*! / && !/\|\|/ { held = FILENAME ":" FNR ": " $0 }' *.bats *.bash
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+}
+
 @test "README: the real-table block runs from CSV to metrics" {
     block=$(sh_block "dl-design --impute median")
     [ -n "$block" ]
