@@ -148,10 +148,15 @@ short() {
 }
 
 @test "SIGTERM stops at the end of a batch, writes the best checkpoint, exits 6" {
-    dl-train "$EX/fish2d.yaml" -q -s training.epochs=1000000 -s training.early_stopping.patience=0 \
+    dl-train "$EX/fish2d.yaml" -s training.epochs=1000000 -s training.early_stopping.patience=0 \
         -o "$TMP/int.ckpt" < "$TMP/f2.dlt" 2> "$TMP/err" &
     pid=$!
-    sleep 1
+    # once the first epoch's progress line is out, however loaded the
+    # machine (300 s bounds a hang only)
+    for _ in $(seq 3000); do
+        grep -q '^epoch 1/' "$TMP/err" && break
+        sleep 0.1
+    done
     kill -TERM "$pid"
     status=0
     wait "$pid" || status=$?
