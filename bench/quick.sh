@@ -136,8 +136,10 @@ np.savetxt(sys.argv[1], a, delimiter=",", fmt="%.17g")
 EOF
 mb=$(calc "$(stat -c %s "$tmp/d.csv") / 1000000")
 # Wall time, and CPU time (user + system), which a loaded machine disturbs less.
-in_turn "calc \"$mb / \$(seconds 'dl-tensor import $tmp/d.csv -o $tmp/d.dlt')\"" \
-        "/usr/bin/time -f '%U %S' dl-tensor import $tmp/d.csv -o $tmp/d.dlt 2>&1 >/dev/null | awk '{ print $mb / (\$1 + \$2 + 0.005) }'"
+# Each run writes a new file: replacing the last run's would add its removal
+# (a few ms for 8 MB of page cache), which is not the import's work.
+in_turn "rm -f $tmp/d.dlt; calc \"$mb / \$(seconds 'dl-tensor import $tmp/d.csv -o $tmp/d.dlt')\"" \
+        "rm -f $tmp/d.dlt; /usr/bin/time -f '%U %S' dl-tensor import $tmp/d.csv -o $tmp/d.dlt 2>&1 >/dev/null | awk '{ print $mb / (\$1 + \$2 + 0.005) }'"
 dl-tensor export "$tmp/d.dlt" | dl-tensor import | cmp -s - "$tmp/d.dlt" && rt=exact || rt=DIFFERENT
 row "CSV import MB/s ($(printf %.0f "$mb") MB), wall" "$(printf %.0f "$A")" "1000" \
     "$(calc "$A / 1000" | xargs printf %.2f)" "(1 GB/s; round trip $rt)"

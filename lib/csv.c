@@ -596,46 +596,12 @@ static void parse_region(job *jb)
     }
 }
 
-static void *parse_region_thread(void *arg)
-{
-    parse_region(arg);
-    return NULL;
-}
-
-/* Regions at least this long are split in two and parsed in parallel. */
-#define PARALLEL_MIN ((size_t)1 << 20)
-#define REGION_BYTES ((size_t)8 << 20)
-
-/* Parses text as one or two jobs, the second on a worker thread, and
- * returns the lines consumed.  The worker cannot know its first line number
- * until the first job is done: it counts from 1 and, only if it fails,
- * parses again with the right numbers for the message. */
-static uint64_t parse_parallel(job jobs[2], span text, uint64_t first_line)
-{
-    jobs[0].text = jobs[1].text = (span){text.end, text.end};
-    jobs[0].text.p = text.p;
-    jobs[0].first = first_line;
-    jobs[1].first = 1;
-    jobs[1].len = jobs[1].lines = 0;
-    jobs[1].rc = 0;
-    size_t size = (size_t)(text.end - text.p);
-    const char *nl = size >= 2 * PARALLEL_MIN
-                         ? memchr(text.p + size / 2, '\n', size - size / 2)
-                         : NULL;
-    if (nl && nl + 1 < text.end && !jobs[0].c->serial)
-        jobs[0].text.end = jobs[1].text.p = nl + 1;
-    pthread_t worker;
-    int split = jobs[1].text.p < jobs[1].text.end && !jobs[0].c->serial;
-    int threaded = split && pthread_create(&worker, NULL, parse_region_thread, &jobs[1]) == 0;
-    parse_region(&jobs[0]);
-    if (threaded)
-        pthread_join(worker, NULL);
-    if (split && !jobs[0].rc && (!threaded || jobs[1].rc)) {
-        jobs[1].first = first_line + jobs[0].lines;
-        parse_region(&jobs[1]);
-    }
-    return jobs[0].lines + jobs[1].lines;
-}
+/* Regions are read FIRST_REGION at first, twice as much each time after
+ * up to REGION_BYTES (the sooner the first pieces are there, the sooner
+ * both threads parse), and parsed in pieces of about PIECE_BYTES. */
+#define FIRST_REGION ((size_t)512 << 10)
+#define REGION_BYTES ((size_t)2 << 20)
+#define PIECE_BYTES ((size_t)256 << 10)
 
 static int feed(tx_sink *sink, const job *jb, dl_err *e)
 {
@@ -645,13 +611,13 @@ static int feed(tx_sink *sink, const job *jb, dl_err *e)
     return 0;
 }
 
-/* Unread whole lines in the buffer, at least REGION_BYTES of them unless
+/* Unread whole lines in the buffer, at least `want` bytes of them unless
  * the input ends first; an empty span at the end. */
-static int next_region(tx_in *in, span *out, dl_err *e)
+static int next_region(tx_in *in, size_t want, span *out, dl_err *e)
 {
     for (;;) {
         const char *start = in->buf + in->pos, *end = in->buf + in->len;
-        if (in->eof || (size_t)(end - start) >= REGION_BYTES) {
+        if (in->eof || (size_t)(end - start) >= want) {
             const char *last = end;
             while (!in->eof && last > start && last[-1] != '\n')
                 last--;
@@ -1029,86 +995,243 @@ static span first_content_line(span text)
     return text;
 }
 
-/* The rows of both jobs to the output, in file order; the output opens at
- * the first row, once the first data line has decided the columns. */
-static int take_rows(csv *c, output *out, job jobs[2], dl_err *e)
+/* ----------------------- parsing in pieces ------------------------ */
+
+/* A numeric region is cut at line ends into pieces, which this thread and
+ * a worker take in turn: neither waits long for the other, whatever the
+ * lines.  Meanwhile this thread reads the next region into a second buffer
+ * (tx_in_swap) and, once the region's pieces are parsed, writes its rows in
+ * file order while the worker goes on with the next region's pieces; so
+ * reading and writing, each about a tenth of the work, overlap the parsing
+ * instead of leaving a core idle.  A piece read ahead does not know its
+ * line numbers, since the pieces before it may not be parsed yet: only one
+ * that fails is parsed again, with them, for the message.  A table with strings is
+ * parsed by this thread alone, region after region, in one piece each. */
+typedef struct region {
+    job *pieces;
+    size_t count, cap;  /* pieces of the region, and allocated */
+    size_t taken, done; /* under the lock */
+} region;
+
+typedef struct pipeline {
+    csv *c;
+    pthread_mutex_t lock;
+    pthread_cond_t more; /* a region to parse, a piece done, or stop */
+    region r[2];
+    int cur, pending;    /* the oldest region in flight, and how many are */
+    int stop;
+    size_t region_bytes; /* to read next */
+    char *spare;         /* the input's other buffer */
+    size_t spare_cap;
+} pipeline;
+
+/* The next piece nobody took, the oldest region's first (only region
+ * `only` when it is not -1); NULL when there is none.  Under the lock. */
+static job *take_piece(pipeline *pl, int only, region **from)
 {
-    for (int k = 0; k < 2; k++) {
-        if (jobs[k].rc) {
-            *e = jobs[k].err;
-            return e->code;
+    for (int k = 0; k < pl->pending; k++) {
+        int i = (pl->cur + k) % 2;
+        region *r = &pl->r[i];
+        if ((only < 0 || only == i) && r->taken < r->count) {
+            *from = r;
+            return &r->pieces[r->taken++];
         }
-        if (jobs[k].len == 0) /* comments and blank lines */
-            continue;
-        if ((!out->open && start_output(c, out, e)) || feed(&out->sink, &jobs[k], e))
-            return e->code;
     }
-    return 0;
-}
-
-/* The next region, read by a worker thread. */
-typedef struct reader {
-    tx_in *in;
-    span text;
-    int rc;
-    dl_err err;
-} reader;
-
-static void *read_region_thread(void *arg)
-{
-    reader *r = arg;
-    r->rc = next_region(r->in, &r->text, &r->err);
     return NULL;
 }
 
-/* The rows of a parsed region go out while a worker reads the next one:
- * the rows are copies, so the region's text is no longer needed and the
- * input is the worker's alone meanwhile.  Writing and reading, each about
- * a tenth of the work, then overlap instead of leaving a core idle. */
-static int take_rows_read_next(csv *c, output *out, job jobs[2], span *text, dl_err *e)
+/* Parses pieces as they come until stopped; under the lock between them. */
+static void *piece_worker(void *arg)
 {
-    reader r;
-    memset(&r, 0, sizeof r);
-    r.in = c->in;
-    pthread_t worker;
-    /* At the end of the input the next region is what the buffer holds:
-     * nothing to read, no thread to start. */
-    int threaded = !r.in->eof && pthread_create(&worker, NULL, read_region_thread, &r) == 0;
-    int rc = take_rows(c, out, jobs, e);
-    if (threaded)
-        pthread_join(worker, NULL);
-    else if (!rc)
-        read_region_thread(&r);
-    if (rc)
-        return rc;
-    if (r.rc) {
-        *e = r.err;
-        return e->code;
+    pipeline *pl = arg;
+    pthread_mutex_lock(&pl->lock);
+    for (;;) {
+        region *r = NULL;
+        job *jb = NULL;
+        while (!pl->stop && (jb = take_piece(pl, -1, &r)) == NULL)
+            pthread_cond_wait(&pl->more, &pl->lock);
+        if (pl->stop)
+            break;
+        pthread_mutex_unlock(&pl->lock);
+        parse_region(jb);
+        pthread_mutex_lock(&pl->lock);
+        r->done++;
+        pthread_cond_broadcast(&pl->more);
     }
-    *text = r.text;
+    pthread_mutex_unlock(&pl->lock);
+    return NULL;
+}
+
+/* Cuts text into the pieces of the next region and offers them; `first`
+ * is its first line's number, 0 while the regions before are parsed. */
+static int publish(pipeline *pl, span text, uint64_t first, dl_err *e)
+{
+    region *r = &pl->r[(pl->cur + pl->pending) % 2];
+    size_t size = (size_t)(text.end - text.p), most = size / PIECE_BYTES + 1;
+    size_t had = r->cap;
+    if (dl_vec_reserve(&r->pieces, &r->cap, most, sizeof *r->pieces, e))
+        return dl_err_wrap(e, "%s: parsed rows", pl->c->in->label);
+    memset(r->pieces + had, 0, (r->cap - had) * sizeof *r->pieces);
+    r->count = r->taken = r->done = 0;
+    for (const char *p = text.p; p < text.end;) {
+        const char *end = text.end;
+        /* a piece at least PIECE_BYTES long, the last at most 1.5 times */
+        if (!pl->c->serial && (size_t)(text.end - p) > PIECE_BYTES + PIECE_BYTES / 2) {
+            const char *nl = memchr(p + PIECE_BYTES, '\n', (size_t)(text.end - p) - PIECE_BYTES);
+            end = nl ? nl + 1 : text.end;
+        }
+        job *jb = &r->pieces[r->count++];
+        jb->c = pl->c;
+        jb->text = (span){p, end};
+        jb->first = p == text.p ? first : 0;
+        p = end;
+    }
+    pthread_mutex_lock(&pl->lock);
+    pl->pending++;
+    pthread_cond_broadcast(&pl->more);
+    pthread_mutex_unlock(&pl->lock);
     return 0;
 }
 
+/* The oldest region's pieces: those nobody took are parsed here, then this
+ * thread waits for the worker's. */
+static void finish_region(pipeline *pl)
+{
+    region *r = &pl->r[pl->cur], *from;
+    pthread_mutex_lock(&pl->lock);
+    for (job *jb; (jb = take_piece(pl, pl->cur, &from)) != NULL;) {
+        pthread_mutex_unlock(&pl->lock);
+        parse_region(jb);
+        pthread_mutex_lock(&pl->lock);
+        r->done++;
+    }
+    while (r->done < r->count)
+        pthread_cond_wait(&pl->more, &pl->lock);
+    pthread_mutex_unlock(&pl->lock);
+}
+
+/* The oldest region's rows to the output, in file order; *line is its
+ * first line's number, then the next region's. */
+static int write_region(pipeline *pl, output *out, uint64_t *line, dl_err *e)
+{
+    region *r = &pl->r[pl->cur];
+    for (size_t i = 0; i < r->count; i++) {
+        job *jb = &r->pieces[i];
+        if (jb->rc && jb->first != *line) { /* again, with its line numbers */
+            jb->first = *line;
+            parse_region(jb);
+        }
+        if (jb->rc) {
+            *e = jb->err;
+            return e->code;
+        }
+        if (feed(&out->sink, jb, e))
+            return e->code;
+        *line += jb->lines;
+    }
+    pthread_mutex_lock(&pl->lock);
+    pl->cur = 1 - pl->cur;
+    pl->pending--;
+    pthread_mutex_unlock(&pl->lock);
+    return 0;
+}
+
+/* The next region into the input's other buffer, offered when not empty
+ * (`first` as for publish); *end at the end of the input. */
+static int read_next(pipeline *pl, uint64_t first, int *end, dl_err *e)
+{
+    span text;
+    if (tx_in_swap(pl->c->in, &pl->spare, &pl->spare_cap, e) ||
+        next_region(pl->c->in, pl->region_bytes, &text, e))
+        return e->code;
+    if (pl->region_bytes < REGION_BYTES)
+        pl->region_bytes *= 2;
+    *end = text.p == text.end;
+    return *end ? 0 : publish(pl, text, first, e);
+}
+
+static void pipeline_free(pipeline *pl)
+{
+    for (int i = 0; i < 2; i++) {
+        for (size_t k = 0; k < pl->r[i].cap; k++)
+            free(pl->r[i].pieces[k].rows);
+        free(pl->r[i].pieces);
+    }
+    free(pl->spare);
+    pthread_cond_destroy(&pl->more);
+    pthread_mutex_destroy(&pl->lock);
+}
+
+/* Parses text (whole lines from line number `line`) and every region after
+ * it.  Numeric tables read ahead one region, and a worker parses beside
+ * this thread; tables with strings are read region by region. */
+static int parse_regions(csv *c, output *out, span text, uint64_t line, dl_err *e)
+{
+    pipeline pl;
+    memset(&pl, 0, sizeof pl);
+    pl.c = c;
+    pl.region_bytes = 2 * FIRST_REGION;
+    pthread_mutex_init(&pl.lock, NULL);
+    pthread_cond_init(&pl.more, NULL);
+    pthread_t worker;
+    int threaded = !c->serial && pthread_create(&worker, NULL, piece_worker, &pl) == 0;
+    int rc = publish(&pl, text, line, e), end = 0;
+    while (!rc) {
+        dl_err read_err;
+        int read_rc = 0, ahead = !c->serial && !end;
+        if (ahead)
+            read_rc = read_next(&pl, 0, &end, &read_err);
+        finish_region(&pl);
+        rc = write_region(&pl, out, &line, e);
+        if (!rc && read_rc) {
+            *e = read_err;
+            rc = read_rc;
+        }
+        if (!rc && !ahead && !end)
+            rc = read_next(&pl, line, &end, e);
+        if (!rc && pl.pending == 0)
+            break;
+    }
+    if (threaded) {
+        pthread_mutex_lock(&pl.lock);
+        pl.stop = 1;
+        pthread_cond_broadcast(&pl.more);
+        pthread_mutex_unlock(&pl.lock);
+        pthread_join(worker, NULL);
+    }
+    pipeline_free(&pl);
+    return rc;
+}
+
+/* The first data line is parsed alone, by this thread: it decides which
+ * columns hold numbers, and so whether the rest is parsed in parallel. */
 static int parse_all(csv *c, output *out, uint64_t line, dl_err *e)
 {
-    job jobs[2];
-    memset(jobs, 0, sizeof jobs);
-    jobs[0].c = jobs[1].c = c;
-    span text = {NULL, NULL};
-    int rc = next_region(c->in, &text, e);
-    while (!rc && text.p < text.end) {
-        span part = out->open ? text : first_content_line(text);
-        line += parse_parallel(jobs, part, line);
-        if (part.end < text.end) { /* the first data line, alone */
-            rc = take_rows(c, out, jobs, e);
-            text.p = part.end;
-        } else {
-            rc = take_rows_read_next(c, out, jobs, &text, e);
-        }
+    while (!out->open) {
+        span text;
+        if (next_region(c->in, FIRST_REGION, &text, e))
+            return e->code;
+        if (text.p == text.end)
+            return 0;
+        job first;
+        memset(&first, 0, sizeof first);
+        first.c = c;
+        first.text = first_content_line(text);
+        first.first = line;
+        parse_region(&first);
+        int rc = first.rc;
+        if (rc)
+            *e = first.err;
+        else if (first.len)
+            rc = start_output(c, out, e) || feed(&out->sink, &first, e);
+        free(first.rows);
+        if (rc)
+            return e->code;
+        line += first.lines;
+        if (out->open)
+            return parse_regions(c, out, (span){first.text.end, text.end}, line, e);
     }
-    free(jobs[0].rows);
-    free(jobs[1].rows);
-    return rc;
+    return 0;
 }
 
 /* ------------------------- codes of strings ------------------------- */

@@ -142,6 +142,30 @@ int tx_in_fill(tx_in *in, dl_err *e)
     }
 }
 
+int tx_in_swap(tx_in *in, char **spare, size_t *spare_cap, dl_err *e)
+{
+    size_t unread = in->len - in->pos;
+    if (*spare_cap < in->cap) {
+        char *bigger = malloc(in->cap);
+        if (!bigger)
+            return dl_fail(e, DL_ENOMEM, "%s: out of memory for the input", in->label);
+        free(*spare);
+        dl_mem_huge(bigger);
+        *spare = bigger;
+        *spare_cap = in->cap;
+    }
+    memcpy(*spare, in->buf + in->pos, unread);
+    char *old = in->buf;
+    size_t old_cap = in->cap;
+    in->buf = *spare;
+    in->cap = *spare_cap;
+    in->pos = 0;
+    in->len = unread;
+    *spare = old;
+    *spare_cap = old_cap;
+    return 0;
+}
+
 /* read() until n bytes or the end of the file, straight into dst. */
 static int read_direct(tx_in *in, unsigned char *dst, size_t n, size_t *got, dl_err *e)
 {

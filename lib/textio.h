@@ -89,6 +89,11 @@ void tx_in_close(tx_in *in);
 /* Moves the unread bytes to the front and reads more; grows the buffer when
  * it is full (up to a limit).  Returns 0 (check in->eof) or an error. */
 int tx_in_fill(tx_in *in, dl_err *e);
+/* Makes *spare (of capacity *spare_cap; NULL and 0 at first) the buffer,
+ * holding the unread bytes, and hands the old buffer back in *spare: the
+ * bytes read before stay where they are until the next swap.  For a reader
+ * that parses what it has read on other threads while it reads on. */
+int tx_in_swap(tx_in *in, char **spare, size_t *spare_cap, dl_err *e);
 /* Text whose buffered start holds a '\r' and no '\n' has lines ending in a
  * lone '\r': from then on every '\r' read is made a '\n' (a "\r\n" would
  * make an empty line, which text readers skip).  Call before the first line. */

@@ -297,17 +297,20 @@ rows_aligned() {
     grep -q '\[70000, 1\]  *2 records' "$TMP/info"
 }
 
-@test "dl-tensor import: a large file parsed in parallel halves keeps order and line numbers" {
-    # ~4 MB: big enough to be split between two threads
+@test "dl-tensor import: a large file parsed in pieces on two threads keeps order and line numbers" {
+    # ~4 MB: regions of up to 2 MiB, cut into pieces of 256 KiB, which two
+    # threads parse while the next region is read
     seq 1 300000 | awk '{ printf "%d,%d.25\n", $1, -$1 }' > "$TMP/big.csv"
     dl-tensor import "$TMP/big.csv" | dl-tensor export | cmp - "$TMP/big.csv"
     # the same through a pipe, with comment and blank lines moving line numbers
     { echo '# made by seq'; echo; cat "$TMP/big.csv"; } > "$TMP/big2.csv"
     dl-tensor import < "$TMP/big2.csv" | dl-tensor export | cmp - "$TMP/big.csv"
-    # errors in the first half, the second half, and the last line
-    for n in 1000 250000 300000; do
-        sed "${n}s/.*/$n,oops/" "$TMP/big2.csv" > "$TMP/bad.csv"
-        fails 1 "line $((n)), column 2: 'oops' is not a number" dl-tensor import "$TMP/bad.csv"
+    # errors in the first piece, in a later piece of the first region, in a
+    # region read ahead, and on the last line; of two errors, the first
+    for n in 1000 30000 250000 300000 "30000 250000"; do
+        sed "$(for k in $n; do printf '%ss/.*/%s,oops/;' "$k" "$k"; done)" "$TMP/big2.csv" > "$TMP/bad.csv"
+        fails 1 "line ${n%% *}, column 2: 'oops' is not a number" dl-tensor import "$TMP/bad.csv"
+        fails 1 "line ${n%% *}, column 2: 'oops' is not a number" dl-tensor import < "$TMP/bad.csv"
     done
     sed '280000s/,.*//' "$TMP/big2.csv" > "$TMP/ragged.csv"
     fails 1 "line 280000: 1 fields, expected 2 (as on line 3)" dl-tensor import "$TMP/ragged.csv"

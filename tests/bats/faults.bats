@@ -110,6 +110,9 @@ each_allocation_fails_cleanly() {
 @test "faults: dl-tensor import (CSV, to a file and to standard output)" {
     each_allocation_fails_cleanly dl-tensor import --targets 1 -o "$O/out" "$F/stream/small.csv"
     each_allocation_fails_cleanly dl-tensor import --targets 1 --zlib --chunk-rows 16 "$D/reg.csv"
+    # ~3 MB: regions read ahead, pieces parsed on two threads
+    seq 1 200000 | awk '{ printf "%d,%.17g\n", $1, $1 / 7 }' > "$TMP/big.csv"
+    each_allocation_fails_cleanly dl-tensor import -o "$O/out" "$TMP/big.csv"
 }
 
 @test "faults: dl-tensor import (.npy: little and big endian, Fortran order)" {

@@ -116,6 +116,36 @@ static void test_errors_name_file_line_column(void)
     dl_set_free(&s);
 }
 
+/* tx_in_swap: the unread bytes move to the other buffer, reading goes on
+ * there, and what was read before stays in the old one. */
+static void test_swap_keeps_both_buffers(void)
+{
+    FILE *f = fopen(in_path, "wb");
+    for (int i = 0; i < 100000; i++)
+        fprintf(f, "%d\n", i);
+    fclose(f);
+    tx_in in;
+    dl_err e;
+    CHECK(tx_in_open(&in, in_path, &e) == 0);
+    CHECK(tx_in_fill(&in, &e) == 0);
+    const char *nl = memchr(in.buf, '\n', in.len);
+    in.pos = (size_t)(nl - in.buf) + 1; /* "0\n" taken */
+    char *spare = NULL, *before = in.buf;
+    size_t spare_cap = 0, unread = in.len - in.pos;
+    CHECK(tx_in_swap(&in, &spare, &spare_cap, &e) == 0);
+    CHECK(spare == before && in.buf != before && in.pos == 0 && in.len == unread);
+    CHECK(memcmp(spare, "0\n1\n", 4) == 0 && memcmp(in.buf, "1\n2\n", 4) == 0);
+    CHECK(tx_in_fill(&in, &e) == 0);
+    CHECK(memcmp(spare, "0\n1\n", 4) == 0); /* reading on leaves the old buffer */
+    /* back again, "1\n" taken: the old buffer is reused, not allocated anew */
+    in.pos = 2;
+    char *second = in.buf;
+    CHECK(tx_in_swap(&in, &spare, &spare_cap, &e) == 0);
+    CHECK(in.buf == before && spare == second && memcmp(in.buf, "2\n3\n", 4) == 0);
+    free(spare);
+    tx_in_close(&in);
+}
+
 static void test_f32_and_name(void)
 {
     tx_import_opts o;
@@ -361,6 +391,7 @@ int main(void)
     UNIT_RUN(test_csv_targets_and_header);
     UNIT_RUN(test_chunks_reassemble);
     UNIT_RUN(test_errors_name_file_line_column);
+    UNIT_RUN(test_swap_keeps_both_buffers);
     UNIT_RUN(test_f32_and_name);
     UNIT_RUN(test_csv_table_metadata);
     UNIT_RUN(test_npy_dict);
