@@ -2,9 +2,10 @@
  * string (categorical) columns, missing cells, columns routed to x, y and
  * w by name, errors that name the line and column.
  *
- * A numeric file is parsed by two threads, region by region; while one
- * region's rows are written, a worker reads the next.  Plain rows (numbers
- * and delimiters only) are read in one pass; any other row, cell by cell.
+ * A numeric file is parsed by two threads, piece by piece, while this
+ * thread also reads the next region and writes the rows of the last (see
+ * "parsing in pieces").  Plain rows (numbers and delimiters only) are read
+ * in one pass; any other row, cell by cell.
  * A table with string columns (or a column whose first cell is missing) is
  * parsed by one thread, since each new string extends its column's levels;
  * a string's code is its position in the column's sorted levels, known
