@@ -1,11 +1,14 @@
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "blasmem.h"
 
 #include <cblas.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 /* What the process has mapped, from /proc/self/maps: in all (the address
  * space), privately writable (what RLIMIT_DATA counts), and how many of the
@@ -98,6 +101,15 @@ int dl_blas_reserve(long threads, dl_err *e)
 }
 
 int dl_blas_threads(void) { return openblas_get_num_threads(); }
+
+int dl_blas_core_free(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        cores = CPU_COUNT(&set);
+    return cores > dl_blas_threads();
+}
 
 int dl_blas_set_threads(int threads)
 {

@@ -27,6 +27,11 @@ int dl_blas_reserve(long threads, dl_err *e);
 /* The threads BLAS runs with now (what a run records beside its results). */
 int dl_blas_threads(void);
 
+/* Whether the cores this process may run on (its affinity: taskset, a
+ * Slurm allocation) outnumber BLAS's threads: only then does a thread of
+ * our own beside the products (reading ahead) not take a core from them. */
+int dl_blas_core_free(void);
+
 /* Sets BLAS's thread count (threads > 0, at most what dl_blas_reserve made
  * room for) and returns the count it had, to restore after a stretch of
  * products too small to share out. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blasmem.h"
 #include "buf.h"
 #include "colmeta.h"
 #include "filter.h"
@@ -110,14 +111,12 @@ static int check_classes(const out_meta *om, const dl_tensor *yhat, dl_err *e)
     return 0;
 }
 
-/* x: the chunk's rows, read into the buffer of the chunk before (*x_cap bytes). */
+/* x: the chunk's rows, read ahead. */
 static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
-                         dl_tensor *x, size_t *x_cap, int want_std, const predict_opts *o,
+                         const dl_tensor *x, int want_std, const predict_opts *o,
                          const out_meta *om, dl_err *e)
 {
     dl_tensor yhat, ystd;
-    if (st_read_payload_reuse(r, h, x, x_cap, e))
-        return e->code;
     int rc = mdl_predict(m, x, &yhat, want_std ? &ystd : NULL, e);
     if (!rc && o->labels && (mdl_labels(m, &yhat, o->threshold, e) ||
                              check_classes(om, &yhat, e))) {
@@ -164,6 +163,15 @@ static int bind_columns(mdl_model *m, pp_meta *meta, st_reader *r, const st_head
     return 0;
 }
 
+/* The chunks of x are read ahead, on a thread, while the one before is
+ * predicted (where a core is left beside BLAS's threads: else the reading
+ * would only slow the products down); every other record is left in the
+ * reader for the loop below. */
+static int predict_keeps(const char *name)
+{
+    return strcmp(name, "x") == 0 ? ST_AHEAD_READ : ST_AHEAD_LEAVE;
+}
+
 static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std,
                           const predict_opts *o, const out_meta *om, dl_err *e)
 {
@@ -174,14 +182,15 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
         return e->code;
     pp_meta meta;
     pp_meta_init(&meta);
+    st_ahead *ahead;
     dl_tensor x;
-    size_t x_cap = 0;
-    memset(&x, 0, sizeof x);
-    while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
+    rc = st_ahead_start(&ahead, r, predict_keeps, dl_blas_core_free(), e);
+    while (!rc && !(rc = st_ahead_next(ahead, &h, &x, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0) {
             rc = !seen_x++ && bind_columns(m, &meta, r, &h, e) ? e->code : 0;
             if (!rc)
-                rc = predict_chunk(m, r, &h, w, &x, &x_cap, want_std, o, om, e);
+                rc = predict_chunk(m, r, &h, w, &x, want_std, o, om, e);
+            st_ahead_recycle(ahead, &x);
         } else if (pp_meta_is(h.name)) {
             rc = input_columns(&meta, r, &h, w, seen_x, e);
         } else if (strcmp(h.name, "design") == 0) {
@@ -197,7 +206,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
             rc = st_copy_record(r, &h, w, e) ? e->code : 0;
         }
     }
-    dl_tensor_free(&x);
+    st_ahead_stop(ahead);
     pp_meta_free(&meta);
     return flt_loop_end(r, rc, seen_x, e);
 }

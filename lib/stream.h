@@ -106,17 +106,27 @@ int st_read(st_reader *r, dl_tensor *t, int *found, dl_err *e);
 /* A reader's records read ahead on a thread of their own, so that reading
  * them (the copy from the input, the checksum, the allocation) overlaps
  * the caller's work on the records before.  At most two records wait.
- * keep(name) says whose payloads are read; the others are skipped (and
- * checked).  Without a thread (none could start) the records are read
- * when asked for; the results are the same. */
+ * keep(name) says what becomes of each payload: read (ST_AHEAD_READ, or
+ * 1), skipped and checked (ST_AHEAD_SKIP, or 0), or left in the reader
+ * (ST_AHEAD_LEAVE): the thread stops there and the caller reads, skips or
+ * copies it with r itself.  Without a thread (none could start) the records
+ * are read when asked for; the results are the same. */
+enum { ST_AHEAD_SKIP = 0, ST_AHEAD_READ = 1, ST_AHEAD_LEAVE = 2 };
 typedef struct st_ahead st_ahead;
-/* r is the thread's from here until st_ahead_stop. */
-int st_ahead_start(st_ahead **a, st_reader *r, int (*keep)(const char *name), dl_err *e);
-/* The next record in order: its header in *h and, if kept, its payload in
- * *t (the caller's to free; empty otherwise); *found 0 at the end.  An
- * error reading a record comes here after every record before it, and
- * then the end. */
+/* r is the thread's from here until st_ahead_stop.  threaded 0: no thread,
+ * for a caller whose own work already keeps every core busy. */
+int st_ahead_start(st_ahead **a, st_reader *r, int (*keep)(const char *name), int threaded,
+                   dl_err *e);
+/* The next record in order: its header in *h and, if read, its payload in
+ * *t (the caller's to free or give back; empty otherwise); *found 0 at the
+ * end.  A payload left in the reader is the caller's to take from r until
+ * the next call.  An error reading a record comes here after every record
+ * before it, and then the end. */
 int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, int *found, dl_err *e);
+/* Gives a payload's buffer back (t is left empty): a later payload is read
+ * into it rather than into new memory, which a large one would first have
+ * to fault in page by page. */
+void st_ahead_recycle(st_ahead *a, dl_tensor *t);
 /* Ends the thread, also while it waits for input that has not come, and
  * frees what it read that nobody took; r is the caller's again.  NULL is ok. */
 void st_ahead_stop(st_ahead *a);

@@ -2,8 +2,10 @@
  * (st_ahead in stream.h).
  *
  * The thread fills a ring of ST_AHEAD_SLOTS records; the caller takes them
- * in order.  Only the thread touches the reader until st_ahead_stop, and
- * only the caller touches a slot once the thread has counted it made.  A
+ * in order.  Only the thread touches the reader until st_ahead_stop, except
+ * while it waits behind a payload left in the reader: from the record that
+ * left it until the caller asks for the next, r is the caller's.  Only the
+ * caller touches a slot once the thread has counted it made.  A
  * thread that waits for input is woken through a pipe the reader polls
  * (st_reader_set_wake), so stopping never waits on the program upstream. */
 #include "stream.h"
@@ -16,13 +18,20 @@
 #include <unistd.h>
 
 #define ST_AHEAD_SLOTS 2
+/* Buffers given back: the slots' and the one the caller holds. */
+#define ST_AHEAD_SPARES (ST_AHEAD_SLOTS + 1)
 
 typedef struct ahead_slot {
     st_header h;
-    dl_tensor t; /* the payload, when kept */
-    int found, rc;
+    dl_tensor t; /* the payload, when read */
+    int found, rc, left;
     dl_err err;
 } ahead_slot;
+
+typedef struct spare {
+    void *data;
+    size_t cap;
+} spare;
 
 struct st_ahead {
     st_reader *r;
@@ -34,19 +43,47 @@ struct st_ahead {
     ahead_slot ring[ST_AHEAD_SLOTS];
     uint64_t made, taken; /* slots the thread filled, slots the caller took */
     int stop;             /* the caller is done: the thread ends */
+    int lent;             /* a payload is left in the reader: the thread waits */
+    int caller_reads;     /* the caller took that record: r is its own */
     int last_taken;       /* the end or an error went to the caller */
+    spare spares[ST_AHEAD_SPARES];
+    int nspares;
     int wake[2];
 };
 
-/* One record into s: its header, then its payload read or skipped. */
+/* A buffer given back, or none; under the lock. */
+static spare take_spare(st_ahead *a)
+{
+    spare s = {NULL, 0};
+    if (a->nspares > 0)
+        s = a->spares[--a->nspares];
+    return s;
+}
+
+/* One record into s: its header, then its payload read (into a buffer
+ * given back when there is one), skipped, or left in the reader. */
 static void read_record(st_ahead *a, ahead_slot *s)
 {
     memset(s, 0, sizeof *s);
     s->rc = st_next_header(a->r, &s->h, &s->found, &s->err);
     if (s->rc || !s->found)
         return;
-    s->rc = a->keep(s->h.name) ? st_read_payload(a->r, &s->h, &s->t, &s->err)
-                               : st_skip_payload(a->r, &s->h, &s->err);
+    int what = a->keep(s->h.name);
+    if (what == ST_AHEAD_LEAVE) {
+        s->left = 1;
+        return;
+    }
+    if (what == ST_AHEAD_SKIP) {
+        s->rc = st_skip_payload(a->r, &s->h, &s->err);
+        return;
+    }
+    pthread_mutex_lock(&a->mu);
+    spare b = take_spare(a);
+    pthread_mutex_unlock(&a->mu);
+    s->t.data = b.data;
+    s->rc = st_read_payload_reuse(a->r, &s->h, &s->t, &b.cap, &s->err);
+    if (s->rc) /* a record that failed holds nothing */
+        dl_tensor_free(&s->t);
 }
 
 static void *ahead_thread(void *arg)
@@ -54,7 +91,7 @@ static void *ahead_thread(void *arg)
     st_ahead *a = arg;
     for (int last = 0; !last;) {
         pthread_mutex_lock(&a->mu);
-        while (a->made - a->taken == ST_AHEAD_SLOTS && !a->stop)
+        while ((a->made - a->taken == ST_AHEAD_SLOTS || a->lent) && !a->stop)
             pthread_cond_wait(&a->cv, &a->mu);
         int stop = a->stop;
         pthread_mutex_unlock(&a->mu);
@@ -65,6 +102,7 @@ static void *ahead_thread(void *arg)
         last = s->rc || !s->found;
         pthread_mutex_lock(&a->mu);
         a->made++;
+        a->lent = s->left;
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
     }
@@ -84,7 +122,8 @@ static int start_thread(st_ahead *a)
     return started;
 }
 
-int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), dl_err *e)
+int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), int threaded,
+                   dl_err *e)
 {
     st_ahead *a = calloc(1, sizeof *a);
     *out = NULL;
@@ -95,7 +134,7 @@ int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), 
     a->wake[0] = a->wake[1] = -1;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
-    if (pipe(a->wake) == 0 && fcntl(a->wake[0], F_SETFD, FD_CLOEXEC) == 0 &&
+    if (threaded && pipe(a->wake) == 0 && fcntl(a->wake[0], F_SETFD, FD_CLOEXEC) == 0 &&
         fcntl(a->wake[1], F_SETFD, FD_CLOEXEC) == 0) {
         st_reader_set_wake(r, a->wake[0]);
         a->threaded = start_thread(a);
@@ -107,12 +146,13 @@ int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), 
 }
 
 /* Moves slot s to the caller. */
-static int take(ahead_slot *s, st_header *h, dl_tensor *t, int *found, dl_err *e)
+static int take(st_ahead *a, ahead_slot *s, st_header *h, dl_tensor *t, int *found, dl_err *e)
 {
     *h = s->h;
     *t = s->t;
     *found = s->found;
     memset(&s->t, 0, sizeof s->t);
+    a->caller_reads = s->left;
     if (s->rc)
         *e = s->err;
     return s->rc;
@@ -127,19 +167,37 @@ int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, int *found, dl_err *e
     }
     if (!a->threaded) {
         read_record(a, &a->ring[0]);
-        int rc = take(&a->ring[0], h, t, found, e);
+        int rc = take(a, &a->ring[0], h, t, found, e);
         a->last_taken = rc || !*found;
         return rc;
     }
     pthread_mutex_lock(&a->mu);
+    if (a->caller_reads) { /* done with the payload left in r: the thread reads on */
+        a->caller_reads = a->lent = 0;
+        pthread_cond_broadcast(&a->cv);
+    }
     while (a->taken == a->made)
         pthread_cond_wait(&a->cv, &a->mu);
-    int rc = take(&a->ring[a->taken % ST_AHEAD_SLOTS], h, t, found, e);
+    int rc = take(a, &a->ring[a->taken % ST_AHEAD_SLOTS], h, t, found, e);
     a->last_taken = rc || !*found;
     a->taken++;
     pthread_cond_broadcast(&a->cv);
     pthread_mutex_unlock(&a->mu);
     return rc;
+}
+
+void st_ahead_recycle(st_ahead *a, dl_tensor *t)
+{
+    pthread_mutex_lock(&a->mu);
+    if (t->data && a->nspares < ST_AHEAD_SPARES) {
+        size_t n = dl_dtype_size(t->dtype);
+        for (int k = 0; k < t->rank; k++)
+            n *= (size_t)t->shape[k];
+        a->spares[a->nspares++] = (spare){t->data, n};
+        memset(t, 0, sizeof *t);
+    }
+    pthread_mutex_unlock(&a->mu);
+    dl_tensor_free(t);
 }
 
 void st_ahead_stop(st_ahead *a)
@@ -157,6 +215,8 @@ void st_ahead_stop(st_ahead *a)
     }
     for (uint64_t i = a->taken; i < a->made; i++)
         dl_tensor_free(&a->ring[i % ST_AHEAD_SLOTS].t);
+    while (a->nspares > 0)
+        free(a->spares[--a->nspares].data);
     st_reader_set_wake(a->r, -1);
     if (a->wake[0] >= 0) {
         close(a->wake[0]);

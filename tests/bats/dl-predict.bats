@@ -138,3 +138,31 @@ cubic() {
     [ "$status" -eq 2 ]
     dl-predict - "$TMP/p.dlt" < "$TMP/cubic.ckpt" | dl-tensor info | grep -q yhat
 }
+
+@test "dl-predict: x read ahead on a thread or not, the output is the same bytes, the other records as they were stored" {
+    cubic
+    # x in chunks, y and x.names between them, deflated
+    dl-tensor import -t 1 --zlib --chunk-rows 16 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/z.dlt"
+    # one BLAS thread on more cores reads ahead; as many threads as cores do not
+    OPENBLAS_NUM_THREADS=1 dl-predict "$TMP/cubic.ckpt" "$TMP/z.dlt" > "$TMP/ahead.dlt"
+    OPENBLAS_NUM_THREADS=$(nproc) dl-predict "$TMP/cubic.ckpt" "$TMP/z.dlt" > "$TMP/inline.dlt"
+    cmp "$TMP/ahead.dlt" "$TMP/inline.dlt"
+    # y went through as stored: deflated, its bytes those of the input
+    [ "$(dl-tensor info "$TMP/ahead.dlt" | awk '$NF == "y" { print $(NF - 3) }' | sort -u)" = zlib ]
+    cmp <(dl-tensor export --name y "$TMP/ahead.dlt") <(dl-tensor export --name y "$TMP/z.dlt")
+}
+
+@test "dl-predict: a bad chunk ends it at once, while its input is still open" {
+    # the chunks are read ahead on a thread that then waits for more: the
+    # error must not wait with it for an input that never ends
+    cubic
+    printf 't,y\n1,2\n2,3\nnan,4\n' | dl-tensor import --allow-nonfinite -t 1 > "$TMP/bad.dlt"
+    mkfifo "$TMP/in"
+    exec 7<>"$TMP/in"   # a writer that stays open: no end of input comes
+    cat "$TMP/bad.dlt" >&7
+    OPENBLAS_NUM_THREADS=1 run timeout 60 dl-predict "$TMP/cubic.ckpt" -o "$TMP/out.dlt" < "$TMP/in"
+    exec 7>&-
+    [ "$status" -eq 1 ] || { echo "status $status: $output"; false; }
+    [[ $output == *"missing value"* ]]
+    [ ! -e "$TMP/out.dlt" ]
+}

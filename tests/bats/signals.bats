@@ -52,7 +52,8 @@ no_pending_term() {
     (( ! ((0x$mask >> 14) & 1) ))
 }
 blocked_writing() { grep -q pipe_write "/proc/$1/wchan" 2>/dev/null; }
-blocked_reading() { grep -qE 'pipe_read|pipe_wait' "/proc/$1/wchan" 2>/dev/null; }
+# waiting for input in one of its threads (a reader thread polls its input)
+blocked_reading() { cat "/proc/$1"/task/*/wchan 2>/dev/null | grep -qE 'pipe_read|pipe_wait|poll_schedule'; }
 has_bytes() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
 
 # interrupt SIGNAL OUTPUT COMMAND...: runs COMMAND (its input waits on the
