@@ -1006,8 +1006,9 @@ static span first_content_line(span text)
  * reading and writing, each about a tenth of the work, overlap the parsing
  * instead of leaving a core idle.  A piece read ahead does not know its
  * line numbers, since the pieces before it may not be parsed yet: only one
- * that fails is parsed again, with them, for the message.  A table with strings is
- * parsed by this thread alone, region after region, in one piece each. */
+ * that fails is parsed again, with them, for the message.  A table with
+ * strings is parsed by this thread alone, region after region, in one
+ * piece each. */
 typedef struct region {
     job *pieces;
     size_t count, cap;  /* pieces of the region, and allocated */
