@@ -34,7 +34,8 @@ sync   # no writeback of the new files during the timed runs
 cat "$csv" "$tmp/named.csv" > /dev/null   # warm the page cache
 mb=$(( $(stat -c %s "$csv") / 1000000 ))
 
-t_dl=$(median_seconds "$RUNS" "$tool import $csv > $tmp/out.dlt")
+# Each run writes a new file (see median_seconds).
+t_dl=$(median_seconds "$RUNS" "$tool import $csv > $tmp/out.dlt" "rm -f $tmp/out.dlt")
 t_np=$(median_seconds "$RUNS" "$PY -c 'import numpy as np; np.loadtxt(\"$csv\", delimiter=\",\")'")
 t_np_inner=$($PY - "$csv" "$RUNS" <<'EOF'
 import sys, time, statistics, numpy as np
@@ -71,9 +72,10 @@ printf '  dl-tensor export (shortest text) %7.3f s;  numpy.savetxt %%.17g %7.3f 
 # x.names, y.names) and a target chosen by name (columns routed to x and y
 # one by one), against the headerless import of the same rows timed just
 # before them (the same load for all three); target: within 1.5x.
-t_plain=$(median_seconds "$RUNS" "$tool import $csv > $tmp/named.dlt")
-t_named=$(median_seconds "$RUNS" "$tool import $tmp/named.csv > $tmp/named.dlt")
-t_target=$(median_seconds "$RUNS" "$tool import --target c $tmp/named.csv > $tmp/named.dlt")
+t_plain=$(median_seconds "$RUNS" "$tool import $csv > $tmp/named.dlt" "rm -f $tmp/named.dlt")
+t_named=$(median_seconds "$RUNS" "$tool import $tmp/named.csv > $tmp/named.dlt" "rm -f $tmp/named.dlt")
+t_target=$(median_seconds "$RUNS" "$tool import --target c $tmp/named.csv > $tmp/named.dlt" \
+    "rm -f $tmp/named.dlt")
 printf '  numeric import, again            %7.3f s\n' "$t_plain"
 printf '  with a header (names kept)       %7.3f s   %sx the numeric import (target: <= 1.5x)\n' "$t_named" "$(ratio "$t_named" "$t_plain")"
 printf '  ... and --target c (by name)     %7.3f s   %sx the numeric import (target: <= 1.5x)\n' "$t_target" "$(ratio "$t_target" "$t_plain")"

@@ -1,10 +1,13 @@
 # Shared by the benchmark scripts.
 # The median of the numbers on standard input, one a line.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-# Median wall time of a shell command.  Usage: t=$(median_seconds RUNS 'command')
+# Median wall time of a shell command.  Usage: t=$(median_seconds RUNS
+# 'command' ['setup']): setup runs before each run, untimed (removing the
+# last run's output, whose removal is no part of the command's work).
 median_seconds() {
     runs=$1; shift
     for _ in $(seq "$runs"); do
+        [ -z "${2:-}" ] || bash -c "$2" >/dev/null 2>&1
         s=$(date +%s.%N)
         bash -c "$1" >/dev/null 2>&1 || { echo "bench: failed: $1" >&2; return 1; }
         e=$(date +%s.%N)
