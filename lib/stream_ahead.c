@@ -190,10 +190,7 @@ void st_ahead_recycle(st_ahead *a, dl_tensor *t)
 {
     pthread_mutex_lock(&a->mu);
     if (t->data && a->nspares < ST_AHEAD_SPARES) {
-        size_t n = dl_dtype_size(t->dtype);
-        for (int k = 0; k < t->rank; k++)
-            n *= (size_t)t->shape[k];
-        a->spares[a->nspares++] = (spare){t->data, n};
+        a->spares[a->nspares++] = (spare){t->data, dl_tensor_nbytes(t)};
         memset(t, 0, sizeof *t);
     }
     pthread_mutex_unlock(&a->mu);
