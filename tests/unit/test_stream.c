@@ -23,6 +23,17 @@ static int fd_holding(const unsigned char *buf, size_t len)
     return fd;
 }
 
+/* The whole file of fd (closed after), in memory. */
+static unsigned char *fd_bytes(int fd, size_t *len)
+{
+    off_t size = lseek(fd, 0, SEEK_END);
+    unsigned char *buf = malloc((size_t)size + 1);
+    CHECK(pread(fd, buf, (size_t)size, 0) == size);
+    close(fd);
+    *len = (size_t)size;
+    return buf;
+}
+
 /* Writes the records into a temporary file and returns its bytes. */
 static unsigned char *stream_bytes(const dl_tensor *ts, int n, int flags, size_t *len)
 {
@@ -33,12 +44,7 @@ static unsigned char *stream_bytes(const dl_tensor *ts, int n, int flags, size_t
     for (int i = 0; i < n; i++)
         CHECK(st_write(w, &ts[i], &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
-    off_t size = lseek(fd, 0, SEEK_END);
-    unsigned char *buf = malloc((size_t)size + 1);
-    CHECK(pread(fd, buf, (size_t)size, 0) == size);
-    close(fd);
-    *len = (size_t)size;
-    return buf;
+    return fd_bytes(fd, len);
 }
 
 /* Reads bytes back as a set; returns the reader's status code. */
@@ -508,12 +514,7 @@ static unsigned char *copy_ahead(const unsigned char *buf, size_t len, int flags
     CHECK(st_writer_close(w, &e) == 0);
     st_reader_close(r);
     close(fd);
-    off_t size = lseek(out, 0, SEEK_END);
-    unsigned char *got = malloc((size_t)size + 1);
-    CHECK(pread(out, got, (size_t)size, 0) == size);
-    close(out);
-    *out_len = (size_t)size;
-    return got;
+    return fd_bytes(out, out_len);
 }
 
 /* Payloads left in the reader are the caller's to copy, in order, with or
