@@ -301,7 +301,8 @@ static int is_rows(const char *name)
 /* The records whose payloads a fit reads; the others are skipped. */
 static int fit_keeps(const char *name)
 {
-    return is_rows(name) || strcmp(name, "design") == 0 || meta_index(name) >= 0;
+    int read = is_rows(name) || strcmp(name, "design") == 0 || meta_index(name) >= 0;
+    return read ? ST_AHEAD_READ : ST_AHEAD_SKIP;
 }
 
 /* The records are read ahead (st_ahead): the input's next chunk is read
