@@ -51,6 +51,23 @@ void dl_mem_huge(void *p)
 #endif
 }
 
+void *dl_mem_zeroed(size_t n, size_t size)
+{
+    if (!n || !size)
+        n = size = 1;
+    if (n > SIZE_MAX / size)
+        return NULL;
+    void *p = malloc(n * size);
+    if (!p)
+        return NULL;
+    dl_mem_huge(p);
+    /* Compilers fold malloc and a memset of 0 into calloc, which would not
+     * write the pages: this barrier keeps the two apart. */
+    __asm__ volatile("" : : "r"(p) : "memory");
+    memset(p, 0, n * size);
+    return p;
+}
+
 void dl_str_printf(dl_str *b, const char *fmt, ...)
 {
     if (b->failed)

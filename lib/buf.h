@@ -1,5 +1,6 @@
-/* buf.h - the one growable array and the one string builder of lib/, and
- * the advice that large buffers take (dl_mem_huge).
+/* buf.h - the one growable array and the one string builder of lib/, the
+ * advice that large buffers take (dl_mem_huge), and zeroed buffers that are
+ * read before they are written (dl_mem_zeroed).
  *
  * A growable array is a typed pointer, a count and a capacity, all kept by
  * its owner; dl_vec_reserve is the only place that grows one.  A string
@@ -28,6 +29,15 @@ int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e
  * copy it instead.  Advice only: where the kernel says no, nothing changes.
  * Every allocation of a large buffer that is then filled takes it. */
 void dl_mem_huge(void *p);
+
+/* n items of size bytes, zero, with every page already written; NULL when
+ * out of memory or n * size overflows.  calloc leaves fresh pages unmapped,
+ * so a buffer whose first use reads each element before writing it (an
+ * optimizer's moments, an accumulator) faults twice per page: the read
+ * maps the shared zero page, the write copies it and, while other threads
+ * of the process run, interrupts their cores to flush the old mapping.
+ * Free with free(). */
+void *dl_mem_zeroed(size_t n, size_t size);
 
 /* A string builder; {0} is an empty one. */
 typedef struct dl_str {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "blasmem.h"
+#include "buf.h"
 #include "nn_simd.h"
 
 static const char *const kind_names[OPT_KIND_COUNT] = {"sgd", "adam", "adamw", "rmsprop"};
@@ -91,7 +92,8 @@ static int check_ranges(const opt_range *r, size_t nr, size_t n, dl_err *e)
     return 0;
 }
 
-static float *zeroed_floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
+/* The moments are read before they are written: dl_mem_zeroed. */
+static float *zeroed_floats(size_t n) { return dl_mem_zeroed(n, sizeof(float)); }
 
 int opt_create(opt_state *o, const opt_opts *c, size_t n, const opt_range *bias,
                size_t n_bias, dl_err *e)

@@ -1,10 +1,12 @@
 /* test_buf.c - lib/buf: the growable array keeps its items while it grows,
- * refuses a size that would overflow (DL_ENOMEM, array untouched), and the
- * string builder collects printf output of any length. */
+ * refuses a size that would overflow (DL_ENOMEM, array untouched), the
+ * string builder collects printf output of any length, and zeroed buffers
+ * have their pages written. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -77,6 +79,42 @@ static void test_huge_advice_covers_the_whole_mapping(void)
     free(q);
 }
 
+/* Pages of [p, p + n) in memory now (mincore), of all of them. */
+static void resident_pages(const void *p, size_t n, size_t *in, size_t *all)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    uintptr_t from = (uintptr_t)p & ~(uintptr_t)(page - 1);
+    size_t len = (uintptr_t)p + n - from, pages = (len + (size_t)page - 1) / (size_t)page;
+    unsigned char *v = malloc(pages);
+    CHECK(v != NULL && mincore((void *)from, len, v) == 0);
+    *in = 0;
+    *all = pages;
+    for (size_t i = 0; i < pages; i++)
+        *in += v[i] & 1;
+    free(v);
+}
+
+/* dl_mem_zeroed writes its zeros: every page is in memory before the first
+ * read (calloc of a fresh mapping has none there, and fails this test).
+ * Sizes that overflow give NULL. */
+static void test_zeroed_pages_are_written(void)
+{
+    size_t n = (size_t)3 << 20, in = 0, all = 0;
+    float *z = dl_mem_zeroed(n / sizeof(float), sizeof(float));
+    CHECK(z != NULL);
+    resident_pages(z, n, &in, &all);
+    CHECK(in == all);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < n / sizeof(float); i++)
+        nonzero += z[i] != 0.0f;
+    CHECK(nonzero == 0);
+    free(z);
+    CHECK(dl_mem_zeroed(SIZE_MAX / 2, 4) == NULL);
+    void *one = dl_mem_zeroed(0, 4);
+    CHECK(one != NULL);
+    free(one);
+}
+
 static void test_vec_refuses_an_overflowing_size(void)
 {
     double *v = NULL;
@@ -130,6 +168,7 @@ int main(void)
     UNIT_RUN(test_vec_grows_and_keeps_items);
     UNIT_RUN(test_vec_refuses_an_overflowing_size);
     UNIT_RUN(test_huge_advice_covers_the_whole_mapping);
+    UNIT_RUN(test_zeroed_pages_are_written);
     UNIT_RUN(test_str_collects_printf_output);
     UNIT_RUN(test_str_failure_sticks_until_take);
     return UNIT_DONE();
