@@ -124,52 +124,62 @@ void opt_free(opt_state *o)
     memset(o, 0, sizeof *o);
 }
 
-/* Runs BODY with off, len set to each maximal run [off, off + len) of weights (not biases). */
-#define FOR_EACH_WEIGHT_RUN(o, BODY)                                         \
-    do {                                                                     \
-        size_t run_start_ = 0;                                               \
-        for (size_t k_ = 0; k_ <= (o)->n_bias; k_++) {                       \
-            size_t run_end_ = k_ < (o)->n_bias ? (o)->bias[k_].off : (o)->n; \
-            size_t off = run_start_, len = run_end_ - run_start_;            \
-            BODY;                                                            \
-            if (k_ < (o)->n_bias)                                            \
-                run_start_ = (o)->bias[k_].off + (o)->bias[k_].len;          \
-        }                                                                    \
+/* Runs BODY with off, len set to each maximal run [off, off + len) of
+ * weights (not biases) within [from, to). */
+#define FOR_EACH_WEIGHT_RUN(o, from, to, BODY)                                        \
+    do {                                                                              \
+        size_t run_start_ = 0;                                                        \
+        for (size_t k_ = 0; k_ <= (o)->n_bias; k_++) {                                \
+            size_t run_end_ = k_ < (o)->n_bias ? (o)->bias[k_].off : (o)->n;          \
+            size_t off = run_start_ > (from) ? run_start_ : (from);                   \
+            size_t end_ = run_end_ < (to) ? run_end_ : (to);                          \
+            if (off < end_) {                                                         \
+                size_t len = end_ - off;                                              \
+                BODY;                                                                 \
+            }                                                                         \
+            if (k_ < (o)->n_bias)                                                     \
+                run_start_ = (o)->bias[k_].off + (o)->bias[k_].len;                   \
+        }                                                                             \
     } while (0)
 
-static void add_l1(const opt_state *o, const float *w, float *g)
+static void add_l1(const opt_state *o, const float *w, float *g, size_t from, size_t to)
 {
     float l1 = (float)o->cfg.l1;
-    FOR_EACH_WEIGHT_RUN(o, {
+    FOR_EACH_WEIGHT_RUN(o, from, to, {
         for (size_t i = off; i < off + len; i++)
             g[i] += l1 * (float)((w[i] > 0.0f) - (w[i] < 0.0f));
     });
 }
 
-/* Sum of squares in double over 8 interleaved partial sums: independent
- * adds (one chain of n dependent adds was most of a step's overhead), in a
- * fixed order, so the result does not depend on the machine. */
-static double sum_squares(const float *g, size_t n)
+/* Adds the squares of g[0..n) to 8 interleaved partial sums in double
+ * (independent adds: one chain of n dependent adds was most of a step's
+ * overhead), element i to acc[i % 8] for an n that starts at a multiple of 8. */
+static void add_squares(const float *g, size_t n, double acc[8])
 {
-    double acc[8] = {0};
     size_t i = simd_sum_squares(g, n, acc);
     for (; i + 8 <= n; i += 8)
         for (size_t j = 0; j < 8; j++)
             acc[j] += (double)g[i + j] * g[i + j];
     for (size_t j = 0; i < n; i++, j++)
         acc[j] += (double)g[i] * g[i];
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-static double clip(const opt_opts *c, float *g, size_t n)
+double opt_norm(const double *acc, size_t parts)
 {
-    double norm = sqrt(sum_squares(g, n));
+    double sum[8] = {0};
+    for (size_t p = 0; p < parts; p++)
+        for (size_t j = 0; j < 8; j++)
+            sum[j] += acc[8 * p + j];
+    return sqrt(((sum[0] + sum[1]) + (sum[2] + sum[3])) + ((sum[4] + sum[5]) + (sum[6] + sum[7])));
+}
+
+static void clip(const opt_opts *c, float *g, size_t from, size_t to, double norm)
+{
     if (c->clip_norm > 0 && norm > c->clip_norm) {
         float coef = (float)(c->clip_norm / (norm + 1e-6));
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = from; i < to; i++)
             g[i] *= coef;
     }
-    return norm;
 }
 
 static void decay_range(const opt_state *o, float *w, float *g, size_t off, size_t len, double lr)
@@ -187,26 +197,26 @@ static void decay_range(const opt_state *o, float *w, float *g, size_t off, size
 
 /* Coupled (L2) weight decay g += wd * w, or adamw's decoupled w *= 1 - lr wd;
  * on biases too unless decay_bias = 0. */
-static void weight_decay(const opt_state *o, float *w, float *g, double lr)
+static void weight_decay(const opt_state *o, float *w, float *g, size_t from, size_t to, double lr)
 {
     if (o->cfg.weight_decay == 0.0)
         return;
     if (o->cfg.decay_bias)
-        decay_range(o, w, g, 0, o->n, lr);
+        decay_range(o, w, g, from, to - from, lr);
     else
-        FOR_EACH_WEIGHT_RUN(o, decay_range(o, w, g, off, len, lr));
+        FOR_EACH_WEIGHT_RUN(o, from, to, decay_range(o, w, g, off, len, lr));
 }
 
-static void sgd(opt_state *o, float *w, const float *g, float lr)
+static void sgd(opt_state *o, float *w, const float *g, size_t from, size_t to, float lr)
 {
     float mu = (float)o->cfg.momentum;
     if (!o->m) {
-        for (size_t i = 0; i < o->n; i++)
+        for (size_t i = from; i < to; i++)
             w[i] -= lr * g[i];
         return;
     }
     int nesterov = o->cfg.nesterov;
-    for (size_t i = 0; i < o->n; i++) {
+    for (size_t i = from; i < to; i++) {
         float buf = o->step == 0 ? g[i] : mu * o->m[i] + g[i];
         o->m[i] = buf;
         w[i] -= lr * (nesterov ? g[i] + mu * buf : buf);
@@ -240,7 +250,7 @@ static void adam_run(void *arg)
 #define ADAM_SPLIT_MIN ((size_t)1 << 15)
 #define ADAM_PART_ALIGN ((size_t)16)
 
-static void adam(opt_state *o, float *w, float *g, double lr)
+static void adam(opt_state *o, float *w, float *g, size_t from, size_t to, double lr)
 {
     /* 1 - beta in double, then rounded: (1.0f - (float)0.999) is 1.3e-5 off. */
     double t = (double)(o->step + 1);
@@ -249,22 +259,24 @@ static void adam(opt_state *o, float *w, float *g, double lr)
         (float)(1.0 - o->cfg.beta2), (float)(lr / (1.0 - pow(o->cfg.beta1, t))),
         (float)sqrt(1.0 - pow(o->cfg.beta2, t)), (float)o->cfg.eps,
     };
-    int parts = dl_blas_parts(o->n, ADAM_SPLIT_MIN);
+    size_t n = to - from;
+    int parts = dl_blas_parts(n, ADAM_SPLIT_MIN);
     adam_part part[DL_BLAS_PARTS_MAX];
     for (int i = 0; i < parts; i++) {
         size_t a, b;
-        dl_blas_part_range(o->n, parts, i, ADAM_PART_ALIGN, &a, &b);
+        dl_blas_part_range(n, parts, i, ADAM_PART_ALIGN, &a, &b);
+        a += from, b += from;
         part[i] = (adam_part){w + a, o->m + a, o->v + a, g + a, b - a, k};
     }
     dl_blas_run(adam_run, part, parts, sizeof *part);
 }
 
-static void rmsprop(opt_state *o, float *w, const float *g, float lr)
+static void rmsprop(opt_state *o, float *w, const float *g, size_t from, size_t to, float lr)
 {
     float alpha = (float)o->cfg.alpha, eps = (float)o->cfg.eps, mu = (float)o->cfg.momentum;
     float c = (float)(1.0 - o->cfg.alpha);
     float *v = o->v;
-    for (size_t i = 0; i < o->n; i++) {
+    for (size_t i = from; i < to; i++) {
         v[i] = alpha * v[i] + c * g[i] * g[i];
         float d = g[i] / (sqrtf(v[i]) + eps);
         if (o->m) {
@@ -275,20 +287,35 @@ static void rmsprop(opt_state *o, float *w, const float *g, float lr)
     }
 }
 
-double opt_step(opt_state *o, float *params, float *grads, double lr)
+void opt_shard_begin(const opt_state *o, const float *params, float *grads, size_t from,
+                     size_t to, double acc[8])
 {
     if (o->cfg.l1 > 0)
-        add_l1(o, params, grads);
-    double norm = clip(&o->cfg, grads, o->n);
-    weight_decay(o, params, grads, lr);
+        add_l1(o, params, grads, from, to);
+    add_squares(grads + from, to - from, acc);
+}
+
+void opt_shard_end(opt_state *o, float *params, float *grads, size_t from, size_t to, double lr,
+                   double norm)
+{
+    clip(&o->cfg, grads, from, to, norm);
+    weight_decay(o, params, grads, from, to, lr);
     switch (o->cfg.kind) {
-    case OPT_SGD: sgd(o, params, grads, (float)lr); break;
-    case OPT_RMSPROP: rmsprop(o, params, grads, (float)lr); break;
-    default: adam(o, params, grads, lr); break; /* clears grads in its pass */
+    case OPT_SGD: sgd(o, params, grads, from, to, (float)lr); break;
+    case OPT_RMSPROP: rmsprop(o, params, grads, from, to, (float)lr); break;
+    default: adam(o, params, grads, from, to, lr); break; /* clears grads in its pass */
     }
     if (o->cfg.kind == OPT_SGD || o->cfg.kind == OPT_RMSPROP)
-        memset(grads, 0, o->n * sizeof *grads);
+        memset(grads + from, 0, (to - from) * sizeof *grads);
     o->step++;
+}
+
+double opt_step(opt_state *o, float *params, float *grads, double lr)
+{
+    double acc[8] = {0};
+    opt_shard_begin(o, params, grads, 0, o->n, acc);
+    double norm = opt_norm(acc, 1);
+    opt_shard_end(o, params, grads, 0, o->n, lr, norm);
     return norm;
 }
 

@@ -91,6 +91,21 @@ void opt_free(opt_state *o);
  * next batch's into (for adam and adamw in the update's own pass). */
 double opt_step(opt_state *o, float *params, float *grads, double lr);
 
+/* The same step shared among processes that hold the same parameters and
+ * state, each updating its own shard [from, to) with the norm of the whole
+ * gradient (opt_step is the three over [0, n) in one process):
+ *   opt_shard_begin: step 1 on the shard, and its gradient's squares added
+ *     to acc, 8 partial sums (element i to acc[i % 8]: `from` a multiple of 8);
+ *   opt_norm: the global norm from the shards' partial sums, acc[8 * parts],
+ *     in the order given (the same order on every process, the same bits);
+ *   opt_shard_end: steps 2 and 3 on the shard with that norm, the shard's
+ *     gradient left zero; counts the step (o->step). */
+void opt_shard_begin(const opt_state *o, const float *params, float *grads, size_t from,
+                     size_t to, double acc[8]);
+double opt_norm(const double *acc, size_t parts);
+void opt_shard_end(opt_state *o, float *params, float *grads, size_t from, size_t to, double lr,
+                   double norm);
+
 /* ----------------------- state for checkpoints -------------------------- */
 /* The state tensors, index i < opt_state_tensor_count(o): "optim.m",
  * "optim.v" (float, n elements each, only those the kind uses).  The step

@@ -1,6 +1,7 @@
 /* test_optim.c - optimizers against PyTorch (one step and ten of a fixed
  * 3-6-4-2 network, tests/fixtures/nn/gen_torch.py), l1 and clipping,
- * schedules, state save/restore for exact resume, config errors. */
+ * the step shared out in shards, schedules, state save/restore for exact
+ * resume, config errors. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -233,6 +234,91 @@ static void test_adam_split_keeps_bits(void)
     free(w);
 }
 
+/* A step shared among three "processes", each updating its shard of one
+ * copy of the weights and state (opt_shard_begin, opt_norm over the shards'
+ * sums, opt_shard_end), gives opt_step's bits for every optimizer, with
+ * bias ranges across the shards' borders; with clipping the norm is summed
+ * in another order, so the weights agree to rounding. */
+static void check_shards(opt_opts c)
+{
+    enum { N = 1003, PARTS = 3, STEPS = 3 };
+    opt_range bias[3] = {{10, 5}, {330, 20}, {660, 343}}; /* crosses 336 and 672 */
+    float *w = malloc(4 * N * sizeof *w), *g = w + 2 * N;
+    opt_state one, part[PARTS];
+    dl_err e;
+    CHECK(w != NULL && opt_create(&one, &c, N, bias, 3, &e) == 0);
+    for (int i = 0; i < PARTS; i++) {
+        CHECK(opt_create(&part[i], &c, N, bias, 3, &e) == 0);
+        if (i) { /* the first one's arrays are the shared copy */
+            free(part[i].m);
+            free(part[i].v);
+            part[i].m = part[0].m;
+            part[i].v = part[0].v;
+        }
+    }
+    dl_rng r;
+    dl_rng_seed(&r, 3);
+    for (size_t i = 0; i < N; i++)
+        w[i] = w[N + i] = (float)dl_rng_normal(&r);
+    double norm_one = 0, norm_parts = 0;
+    for (int step = 0; step < STEPS; step++) {
+        for (size_t i = 0; i < N; i++)
+            g[i] = g[N + i] = (float)dl_rng_normal(&r);
+        norm_one = opt_step(&one, w, g, 0.01);
+        double acc[PARTS * 8] = {0};
+        size_t from[PARTS], to[PARTS];
+        for (int i = 0; i < PARTS; i++) {
+            dl_blas_part_range(N, PARTS, i, 16, &from[i], &to[i]);
+            opt_shard_begin(&part[i], w + N, g + N, from[i], to[i], acc + 8 * i);
+        }
+        norm_parts = opt_norm(acc, PARTS);
+        for (int i = 0; i < PARTS; i++)
+            opt_shard_end(&part[i], w + N, g + N, from[i], to[i], 0.01, norm_parts);
+    }
+    CHECK_NEAR(norm_parts, norm_one, 1e-12 * norm_one);
+    if (c.clip_norm > 0) {
+        double d = 0, n = 0;
+        for (size_t i = 0; i < N; i++)
+            d += (w[i] - w[N + i]) * (w[i] - w[N + i]), n += w[i] * w[i];
+        CHECK(sqrt(d / n) < 1e-6);
+    } else {
+        CHECK(memcmp(w, w + N, N * sizeof *w) == 0);
+        CHECK(!one.m || memcmp(one.m, part[0].m, N * sizeof *w) == 0);
+        CHECK(!one.v || memcmp(one.v, part[0].v, N * sizeof *w) == 0);
+    }
+    size_t zeros = 0;
+    for (size_t i = 0; i < 2 * N; i++)
+        zeros += g[i] == 0.0f;
+    CHECK(zeros == 2 * N);
+    for (int i = 1; i < PARTS; i++)
+        part[i].m = part[i].v = NULL;
+    for (int i = 0; i < PARTS; i++)
+        opt_free(&part[i]);
+    opt_free(&one);
+    free(w);
+}
+
+static void test_shards_keep_bits(void)
+{
+    opt_opts c = config(OPT_SGD, 0.1);
+    c.momentum = 0.9, c.nesterov = 1, c.l1 = 0.01, c.weight_decay = 0.1, c.decay_bias = 0;
+    check_shards(c);
+    c = config(OPT_ADAMW, 0.01);
+    c.l1 = 0.01, c.weight_decay = 0.1, c.decay_bias = 0;
+    check_shards(c);
+    c = config(OPT_ADAM, 0.01);
+    c.weight_decay = 0.1;
+    check_shards(c);
+    c = config(OPT_RMSPROP, 0.01);
+    c.momentum = 0.5, c.weight_decay = 0.1, c.decay_bias = 0;
+    check_shards(c);
+    c.clip_norm = 1.0; /* the gradients' norm is about 30 */
+    check_shards(c);
+    c = config(OPT_ADAM, 0.01);
+    c.clip_norm = 1.0;
+    check_shards(c);
+}
+
 /* The SIMD sum of squares gives the scalar loop's bits, lane for lane. */
 static void test_simd_sum_squares_matches_scalar(void)
 {
@@ -435,6 +521,7 @@ int main(void)
     UNIT_RUN(test_comparison_can_fail);
     UNIT_RUN(test_simd_adam_matches_scalar);
     UNIT_RUN(test_adam_split_keeps_bits);
+    UNIT_RUN(test_shards_keep_bits);
     UNIT_RUN(test_simd_sum_squares_matches_scalar);
     UNIT_RUN(test_norm_and_clip);
     UNIT_RUN(test_bias_ranges);
