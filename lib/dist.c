@@ -2,10 +2,15 @@
 #include "dist.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The size the launcher announced, 0 when it said nothing, -1 when it
@@ -70,6 +75,9 @@ int dd_open(dd_group *g, dl_err *e)
 
 void dd_close(dd_group *g)
 {
+    if (g->shm)
+        munmap(g->shm, g->shm_bytes);
+    g->shm = NULL;
     if (g->ops)
         g->ops->finalize();
     g->ops = NULL;
@@ -164,4 +172,64 @@ void dd_wait(const dd_group *g)
 {
     if (g->ops)
         g->ops->wait_all();
+}
+
+/* Rank 0 creates the memory (POSIX shared memory, reserved whole with
+ * posix_fallocate, so that a full /dev/shm is an error here and never a
+ * SIGBUS later) and names it to the others, which map it; the name is
+ * removed once every process holds the mapping, so nothing is left behind. */
+void *dd_shared(dd_group *g, size_t bytes)
+{
+    const char *env = getenv("DL_MPI_SHARED");
+    if (!g->ops || (env && strcmp(env, "0") == 0) || !bytes || !g->ops->one_node())
+        return NULL; /* the same answer on every process: one node, one environment */
+    struct {
+        int64_t ok;
+        char name[56];
+    } msg;
+    memset(&msg, 0, sizeof msg);
+    int fd = -1;
+    if (g->rank == 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(msg.name, sizeof msg.name, "/dltk-%ld-%lx", (long)getpid(), (unsigned long)ts.tv_nsec);
+        fd = shm_open(msg.name, O_RDWR | O_CREAT | O_EXCL, 0600);
+        msg.ok = fd >= 0 && bytes <= (uint64_t)INT64_MAX && posix_fallocate(fd, 0, (off_t)bytes) == 0;
+        if (fd >= 0 && !msg.ok) {
+            shm_unlink(msg.name);
+            close(fd);
+            fd = -1;
+        }
+    }
+    g->ops->bcast(&msg, (int)sizeof msg, 0);
+    if (!msg.ok)
+        return NULL;
+    if (g->rank != 0)
+        fd = shm_open(msg.name, O_RDWR, 0);
+    void *base = fd >= 0 ? mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    if (fd >= 0)
+        close(fd);
+    int64_t failed = base == MAP_FAILED;
+    max_i64(g, &failed, 1); /* every process has opened it, or failed to */
+    if (g->rank == 0)
+        shm_unlink(msg.name);
+    if (failed) {
+        if (base != MAP_FAILED)
+            munmap(base, bytes);
+        return NULL;
+    }
+    g->shm = base;
+    g->shm_bytes = bytes;
+    return base;
+}
+
+/* MPI's barrier synchronizes the processes; the fences order this
+ * process's loads and stores to the shared memory around it. */
+void dd_barrier(const dd_group *g)
+{
+    if (!g->ops)
+        return;
+    atomic_thread_fence(memory_order_seq_cst);
+    g->ops->barrier();
+    atomic_thread_fence(memory_order_seq_cst);
 }

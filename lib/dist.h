@@ -23,6 +23,8 @@ typedef struct dd_group {
     const dd_ops *ops;  /* NULL: one process */
     int agreed;         /* dd_agree has run */
     int peer_failed;    /* dd_agree: another process reported the error */
+    void *shm;          /* dd_shared's memory, unmapped by dd_close */
+    size_t shm_bytes;
 } dd_group;
 
 /* One process, unless the environment says a launcher started this one
@@ -56,5 +58,15 @@ void dd_isum_f32(const dd_group *g, float *buf, size_t n, int slot);
 void dd_isum_f64(const dd_group *g, double *buf, size_t n, int slot);
 void dd_progress(const dd_group *g);
 void dd_wait(const dd_group *g);
+
+/* Collective (once per group): `bytes` of zeroed memory that every process
+ * of the group maps, when all of them run on this node, page-aligned and
+ * kept until dd_close; NULL, on every process alike, for one process, for
+ * processes on several nodes, when the memory cannot be had (/dev/shm
+ * full), or when the environment says DL_MPI_SHARED=0. */
+void *dd_shared(dd_group *g, size_t bytes);
+/* Returns once every process has called it; writes to the shared memory
+ * before it are seen by every process after it. */
+void dd_barrier(const dd_group *g);
 
 #endif

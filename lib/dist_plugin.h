@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DD_ABI 2
+#define DD_ABI 3
 #define DD_SLOTS 16 /* nonblocking reductions in flight at once */
 
 typedef struct dd_ops {
@@ -30,6 +30,11 @@ typedef struct dd_ops {
     void (*isum_f64)(double *buf, int n, int slot);
     void (*test)(void);
     void (*wait_all)(void);
+    /* Collective: 1 on every process when all of them run on this node
+     * (they can share memory), else 0 on every process. */
+    int (*one_node)(void);
+    /* Returns once every process has called it. */
+    void (*barrier)(void);
 } dd_ops;
 
 typedef const dd_ops *(*dd_plugin_fn)(void);

@@ -75,6 +75,21 @@ static void wait_all(void)
     n_pending = 0;
 }
 
+static int one_node(void)
+{
+    int size, node_size;
+    MPI_Comm node;
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &node_size);
+    MPI_Comm_free(&node);
+    int all_here = node_size == size;
+    MPI_Allreduce(MPI_IN_PLACE, &all_here, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return all_here;
+}
+
+static void barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
+
 static const dd_ops ops = {
     .abi = DD_ABI,
     .init = init,
@@ -87,6 +102,8 @@ static const dd_ops ops = {
     .isum_f64 = isum_f64,
     .test = test,
     .wait_all = wait_all,
+    .one_node = one_node,
+    .barrier = barrier,
 };
 
 const dd_ops *dd_plugin_ops(void);
