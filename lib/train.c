@@ -35,6 +35,19 @@ typedef struct tr_snapshot {
     dl_rng rng;
 } tr_snapshot;
 
+/* The memory that the processes of a data-parallel run on one node share
+ * (dd_shared): besides the weights and the optimizer's state (nn_net's
+ * params and opt_state's m and v point there), every process's gradient
+ * and step scalars, and the summed gradient. */
+typedef struct tr_shared {
+    float *grads;     /* size rows of `stride`: each process's gradient */
+    float *sum;       /* the summed gradient (each process writes its shard) */
+    double *scalars;  /* size rows of 8: each process's step_sums */
+    double *squares;  /* size rows of 8: each shard's partial sums of squares */
+    size_t stride;    /* n_params rounded up to whole cache lines */
+    size_t from, to;  /* this process's shard of the parameters */
+} tr_shared;
+
 typedef struct trainer {
     const tr_opts *cfg;
     dl_spec spec;           /* the config's spec with the input size filled in */
@@ -47,6 +60,7 @@ typedef struct trainer {
     size_t d, k;            /* x and y columns */
     size_t batch;           /* rows per global minibatch */
     dd_group *group;        /* a data-parallel run, or NULL */
+    tr_shared sh;           /* its processes share one node's memory (else all NULL) */
     unsigned char *reduce_after; /* per layer above 0: a gradient bucket ends there */
     double step_sums[3];    /* summed each step: loss x rows (weighted: the weighted
                                loss sum), stop requests, the batch's sum of weights */
@@ -743,8 +757,58 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
     return 0;
 }
 
+/* Processes on one node: the weights and the optimizer's state move into
+ * memory they all map (rank 0's copy: every process set up the same), and
+ * each keeps its gradient there.  Each process then sums and updates its
+ * own shard of the parameters (step_shared): the update is done once, not
+ * once per process, and no gradient is copied between them.  Without
+ * shared memory (several nodes, DL_MPI_SHARED=0) the gradient is summed
+ * with MPI instead (backward_reduced).  Collective. */
+static void share_state(trainer *t)
+{
+    size_t n = t->net.n_params, size = (size_t)t->group->size, rank = (size_t)t->group->rank;
+    size_t stride = (n + 15) / 16 * 16, arrays = 2 + size + (t->opt.m != NULL) + (t->opt.v != NULL);
+    /* no overflow: n < 2^31 in a data-parallel run, and size is an int */
+    size_t bytes = arrays * stride * sizeof(float) + 2 * size * 8 * sizeof(double);
+    float *f = dd_shared(t->group, bytes);
+    if (!f)
+        return;
+    float *params = f, *m = NULL, *v = NULL;
+    f += stride;
+    if (t->opt.m)
+        m = f, f += stride;
+    if (t->opt.v)
+        v = f, f += stride;
+    t->sh.sum = f;
+    t->sh.grads = f + stride;
+    t->sh.scalars = (double *)(void *)(t->sh.grads + size * stride);
+    t->sh.squares = t->sh.scalars + 8 * size;
+    t->sh.stride = stride;
+    dl_blas_part_range(n, (int)size, (int)rank, 16, &t->sh.from, &t->sh.to);
+    if (rank == 0) {
+        memcpy(params, t->net.params, n * sizeof *params);
+        if (m)
+            memcpy(m, t->opt.m, n * sizeof *m);
+        if (v)
+            memcpy(v, t->opt.v, n * sizeof *v);
+    }
+    dd_barrier(t->group);
+    free(t->net.params);
+    free(t->net.grads);
+    free(t->opt.m);
+    free(t->opt.v);
+    t->net.params = params;
+    t->net.grads = t->sh.grads + rank * stride;
+    t->opt.m = m;
+    t->opt.v = v;
+}
+
 static void trainer_free(trainer *t)
 {
+    if (t->sh.grads) { /* shared memory, not this process's to free */
+        t->net.params = t->net.grads = NULL;
+        t->opt.m = t->opt.v = NULL;
+    }
     nn_free(&t->net);
     opt_free(&t->opt);
     free(t->train.x);
@@ -836,6 +900,16 @@ static size_t minibatch(trainer *t, size_t first, size_t rows, const float **xb,
     return m;
 }
 
+/* The output's dz of this process's m rows of a batch of `rows`: its part
+ * of the batch's mean. */
+static void scale_to_batch(nn_net *net, size_t m, size_t rows)
+{
+    nn_layer *out = &net->layers[net->n_layers - 1];
+    float scale = (float)((double)m / (double)rows);
+    for (size_t i = 0; i < m * out->out; i++)
+        out->dz[i] *= scale;
+}
+
 /* A data-parallel step's backward pass over this process's m of the batch's
  * rows: each bucket's gradient sum starts as soon as its layers are done,
  * beside the sum of the step's scalars (loss, stop requests, weights); the
@@ -852,10 +926,7 @@ static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
     int slot = 0;
     dd_isum_f64(t->group, t->step_sums, 3, slot++);
     if (m && !t->weighted) {
-        nn_layer *out = &net->layers[net->n_layers - 1];
-        float scale = (float)((double)m / (double)rows);
-        for (size_t i = 0; i < m * out->out; i++)
-            out->dz[i] *= scale;
+        scale_to_batch(net, m, rows);
     } else if (!m) {
         memset(net->grads, 0, net->n_params * sizeof(float));
     }
@@ -879,6 +950,75 @@ static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
     t->waited += now_seconds() - start;
     if (t->weighted && t->step_sums[2] > 0)
         cblas_sscal((int)net->n_params, (float)(1.0 / t->step_sums[2]), net->grads, 1);
+}
+
+/* backward_reduced for processes that share memory (share_state): this
+ * process's gradient into its own slot, then, once every process is there,
+ * the step's scalars summed and this process's shard of the gradient
+ * summed, both over the processes in rank order (the same bits on every
+ * process, and from run to run). */
+static void backward_shared(trainer *t, const float *xb, size_t m, size_t rows)
+{
+    nn_net *net = &t->net;
+    const tr_shared *sh = &t->sh;
+    size_t size = (size_t)t->group->size;
+    if (m && !t->weighted)
+        scale_to_batch(net, m, rows);
+    if (m)
+        nn_backward(net, xb);
+    else
+        memset(net->grads, 0, net->n_params * sizeof(float));
+    memcpy(sh->scalars + 8 * (size_t)t->group->rank, t->step_sums, sizeof t->step_sums);
+    double start = now_seconds();
+    dd_barrier(t->group);
+    t->waited += now_seconds() - start;
+    for (size_t i = 0; i < 3; i++) {
+        double total = 0.0;
+        for (size_t r = 0; r < size; r++)
+            total += sh->scalars[8 * r + i];
+        t->step_sums[i] = total;
+    }
+    float *sum = sh->sum;
+    for (size_t i = sh->from; i < sh->to; i++)
+        sum[i] = sh->grads[i];
+    for (size_t r = 1; r < size; r++) {
+        const float *g = sh->grads + r * sh->stride;
+        for (size_t i = sh->from; i < sh->to; i++)
+            sum[i] += g[i];
+    }
+    if (t->weighted && t->step_sums[2] > 0) {
+        float scale = (float)(1.0 / t->step_sums[2]);
+        for (size_t i = sh->from; i < sh->to; i++)
+            sum[i] *= scale;
+    }
+}
+
+/* opt_step for processes that share memory: each updates its shard of the
+ * weights and state with the norm of the whole gradient, from every
+ * shard's sums of squares (a barrier more when clipping needs it before
+ * the update).  Returns that norm. */
+static double step_shared(trainer *t, double lr)
+{
+    const tr_shared *sh = &t->sh;
+    size_t size = (size_t)t->group->size;
+    double *squares = sh->squares + 8 * (size_t)t->group->rank;
+    memset(squares, 0, 8 * sizeof *squares);
+    opt_shard_begin(&t->opt, t->net.params, sh->sum, sh->from, sh->to, squares);
+    double norm = 0.0, start;
+    int clipping = t->opt.cfg.clip_norm > 0;
+    if (clipping) {
+        start = now_seconds();
+        dd_barrier(t->group);
+        t->waited += now_seconds() - start;
+        norm = opt_norm(sh->squares, size);
+    }
+    opt_shard_end(&t->opt, t->net.params, sh->sum, sh->from, sh->to, lr, norm);
+    start = now_seconds();
+    dd_barrier(t->group); /* every shard updated before the next forward pass */
+    t->waited += now_seconds() - start;
+    /* read before any process can write its next sums (after the next
+     * step's first barrier) */
+    return clipping ? norm : opt_norm(sh->squares, size);
 }
 
 /* The sum of the weights of a batch's m rows. */
@@ -925,6 +1065,22 @@ static void collect_stats(trainer *t)
         nn_layer_diagnostics(&t->net, l, &t->stats[l]);
 }
 
+/* collect_stats on the last batch of an epoch when the processes share
+ * memory: of the summed gradient, once every shard of it is there and
+ * before any process's update changes it.  Every process takes part (only
+ * rank 0 may have diagnostics to write). */
+static void collect_shared_stats(trainer *t)
+{
+    dd_barrier(t->group);
+    if (t->cfg->diagnostics) {
+        float *own = t->net.grads;
+        t->net.grads = t->sh.sum;
+        collect_stats(t);
+        t->net.grads = own;
+    }
+    dd_barrier(t->group);
+}
+
 /* One pass over the training rows; *why says whether it completed. */
 static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err *e)
 {
@@ -950,7 +1106,10 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
             t->step_sums[0] = t->weighted ? loss : loss * (double)m;
             t->step_sums[1] = stop;
             t->step_sums[2] = wsum;
-            backward_reduced(t, xb, m, rows);
+            if (t->sh.grads)
+                backward_shared(t, xb, m, rows);
+            else
+                backward_reduced(t, xb, m, rows);
             wsum = t->weighted ? t->step_sums[2] : (double)rows;
             loss = wsum > 0 ? t->step_sums[0] / wsum : 0.0;
             stop = t->step_sums[1] > 0;
@@ -961,9 +1120,12 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
         }
         if (!t->group)
             nn_backward_add(&t->net, xb); /* onto the zeros opt_step left */
-        if (t->cfg->diagnostics && first + rows == n)
+        if (t->sh.grads && first + rows == n)
+            collect_shared_stats(t);
+        else if (t->cfg->diagnostics && first + rows == n)
             collect_stats(t);
-        t->grad_norm = opt_step(&t->opt, t->net.params, t->net.grads, lr);
+        t->grad_norm = t->sh.grads ? step_shared(t, lr)
+                                   : opt_step(&t->opt, t->net.params, t->net.grads, lr);
         sum += loss * wsum;
         weights += wsum;
         if (!isfinite(t->grad_norm)) {
@@ -1045,7 +1207,8 @@ static void write_logs(const trainer *t, double train_loss, double val_loss, dou
     fprintf(c->progress, " best %.6g (epoch %llu) %.3fs", t->best_loss,
             (unsigned long long)t->best_epoch, secs);
     if (t->group)
-        fprintf(c->progress, " (%.3fs waiting for the gradient sums)", t->waited);
+        fprintf(c->progress, " (%.3fs waiting for %s)", t->waited,
+                t->sh.grads ? "the other processes" : "the gradient sums");
     fputc('\n', c->progress);
 }
 
@@ -1289,6 +1452,8 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         rc = setup(&t, data, val, e);
     if (c->group)
         rc = agree(&t, rc, e);
+    if (!rc && t.group)
+        share_state(&t);
     if (!rc)
         rc = apply_class_weights(&t, e);
     if (!rc) {

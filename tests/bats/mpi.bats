@@ -52,21 +52,82 @@ max_rel() {
         awk '{ d += ($1 - $2) ^ 2; n += $2 ^ 2 } END { printf "%.3g\n", sqrt(d / n) }'
 }
 
-@test "full batch: mpirun -np 2 and -np 3 give one process's weights to 1e-5 (500 rows)" {
+# dl-train on N ranks in one of the two ways: one copy of the weights in
+# shared memory, each rank updating its shard (shared), or every rank
+# updating its own copy after MPI sums the gradient (summed).
+mpi_way() {
+    local n=$1 way=$2
+    shift 2
+    if [ "$way" = shared ]; then
+        mpi "$n" dl-train "$@"
+    else
+        DL_MPI_SHARED=0 mpi "$n" -x DL_MPI_SHARED dl-train "$@"
+    fi
+}
+
+@test "full batch: mpirun -np 2 and -np 3 give one process's weights to 1e-5 (500 rows), shared or summed" {
     dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/one.ckpt" "$TMP/f2.dlt"
     for n in 2 3; do
-        mpi $n dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/n$n.ckpt" "$TMP/f2.dlt"
-        for t in state.layer1.weight state.layer1.bias state.layer2.weight \
-                 state.layer3.weight state.optim.m state.optim.v; do
-            r=$(max_rel $t "$TMP/n$n.ckpt" "$TMP/one.ckpt")
-            echo "$n $t $r"
-            awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+        for way in shared summed; do
+            mpi_way $n $way "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/n$n.ckpt" "$TMP/f2.dlt"
+            for t in state.layer1.weight state.layer1.bias state.layer2.weight \
+                     state.layer3.weight state.optim.m state.optim.v; do
+                r=$(max_rel $t "$TMP/n$n.ckpt" "$TMP/one.ckpt")
+                echo "$n $way $t $r"
+                awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+            done
         done
     done
     # the test can fail: another step count is far from 1e-5
     dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -s training.epochs=9 -o "$TMP/nine.ckpt" "$TMP/f2.dlt"
     r=$(max_rel state.layer1.weight "$TMP/nine.ckpt" "$TMP/one.ckpt")
     awk -v r="$r" 'BEGIN { exit !(r > 1e-3) }'
+}
+
+@test "one node: ranks sharing the weights, each updating its shard, give the bits of MPI sums (2 ranks), with every optimizer" {
+    for opt in '{name: adam, lr: 0.01}' \
+               '{name: adamw, lr: 0.01, weight_decay: 0.1, decay_bias: false, l1: 0.001}' \
+               '{name: sgd, lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01}' \
+               '{name: rmsprop, lr: 0.01, momentum: 0.5, weight_decay: 0.01, decay_bias: false}'; do
+        for way in shared summed; do
+            mpi_way 2 $way "$EX/fish2d.yaml" -s "optimizer=$opt" -s training.epochs=3 \
+                -s training.early_stopping.patience=0 -o "$TMP/$way.ckpt" "$TMP/f2.dlt" 2> "$TMP/err"
+            grep -q "waiting for the other processes" "$TMP/err" || [ $way = summed ]
+            grep -q "waiting for the gradient sums" "$TMP/err" || [ $way = shared ]
+        done
+        echo "$opt"
+        cmp "$TMP/shared.ckpt" "$TMP/summed.ckpt"
+    done
+    # clipping takes the norm of every shard's gradient: one process's fit
+    dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -s optimizer.clip_norm=0.05 -o "$TMP/one.ckpt" "$TMP/f2.dlt"
+    for n in 2 3; do
+        mpi_way $n shared "$EX/fish2d.yaml" -q "${FULL[@]}" -s optimizer.clip_norm=0.05 \
+            -o "$TMP/n$n.ckpt" "$TMP/f2.dlt"
+        r=$(max_rel state.layer1.weight "$TMP/n$n.ckpt" "$TMP/one.ckpt")
+        echo "clip $n $r"
+        awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+    done
+    dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/noclip.ckpt" "$TMP/f2.dlt"
+    r=$(max_rel state.layer1.weight "$TMP/noclip.ckpt" "$TMP/one.ckpt")
+    awk -v r="$r" 'BEGIN { exit !(r > 1e-3) }'
+}
+
+@test "one node with /dev/shm too small for the weights: MPI sums them instead, the same bits, nothing left" {
+    [ "$(id -u)" -eq 0 ] || skip "needs root, to mount a small /dev/shm in a private mount namespace"
+    command -v unshare > /dev/null || skip "unshare not installed (Debian: util-linux)"
+    # 4 million weights: 96 MB shared, where 16 MB leaves room for MPI's own
+    printf 'model:\n  layers:\n    - {units: 2000, activation: tanh}\n    - {units: 2000, activation: tanh}\n    - {units: 1, activation: sigmoid}\nloss: bce\ntraining: {epochs: 2, batch_size: 100, seed: 1, validation: 0}\n' > "$TMP/wide.yaml"
+    cd "$TMP"
+    unshare -m sh -c 'mount -t tmpfs -o size=16m tmpfs /dev/shm &&
+        timeout 300 mpirun -np 2 --oversubscribe dl-train wide.yaml f2.dlt -o small.ckpt 2> err;
+        echo $? > status; ls -A /dev/shm > left'
+    cat err
+    [ "$(cat status)" -eq 0 ]
+    grep -q "waiting for the gradient sums" err
+    [ ! -s left ]
+    mpi 2 dl-train wide.yaml f2.dlt -o shm.ckpt 2> err
+    grep -q "waiting for the other processes" err
+    cmp small.ckpt shm.ckpt
 }
 
 @test "minibatches, shuffling, a validation split: the same N twice gives the same bits" {
@@ -194,15 +255,17 @@ weighted_data() {
     cat "$TMP/f2.dlt" <(dl-tensor import --name w --chunk-rows 50 "$TMP/w.csv") > "$TMP/f2w.dlt"
 }
 
-@test "weights: full batch on 2 and 3 ranks gives one process's weighted fit to 1e-5 (the global sum of weights)" {
+@test "weights: full batch on 2 and 3 ranks gives one process's weighted fit to 1e-5 (the global sum of weights), shared or summed" {
     weighted_data
     dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/one.ckpt" "$TMP/f2w.dlt"
     for n in 2 3; do
-        mpi $n dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/n$n.ckpt" "$TMP/f2w.dlt"
-        for t in state.layer1.weight state.layer1.bias state.layer3.weight state.optim.m; do
-            r=$(max_rel $t "$TMP/n$n.ckpt" "$TMP/one.ckpt")
-            echo "$n $t $r"
-            awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+        for way in shared summed; do
+            mpi_way $n $way "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/n$n.ckpt" "$TMP/f2w.dlt"
+            for t in state.layer1.weight state.layer1.bias state.layer3.weight state.optim.m; do
+                r=$(max_rel $t "$TMP/n$n.ckpt" "$TMP/one.ckpt")
+                echo "$n $way $t $r"
+                awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+            done
         done
     done
     # the weights matter: the unweighted fit is far
