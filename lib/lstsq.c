@@ -6,6 +6,7 @@
 #include <float.h>
 #include <lapacke.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,7 +228,11 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
     if (q->cols > 46340 || alloc_doubles(&q->r, q->cols, q->cols, e) ||
         alloc_doubles(&q->b, q->chunk, q->cols, e) ||
         alloc_doubles(&q->t, (size_t)q->nb, q->cols, e) ||
-        alloc_doubles(&q->work, (size_t)q->nb, q->cols, e) || alloc_doubles(&q->yty, k, 1, e) ||
+        alloc_doubles(&q->work, (size_t)q->nb, q->cols, e) ||
+        alloc_doubles(&q->r2, q->cols, q->cols, e) ||
+        alloc_doubles(&q->b2, q->chunk, q->cols, e) ||
+        alloc_doubles(&q->t2, (size_t)q->nb, q->cols, e) ||
+        alloc_doubles(&q->work2, (size_t)q->nb, q->cols, e) || alloc_doubles(&q->yty, k, 1, e) ||
         alloc_doubles(&q->ysum, k, 1, e)) {
         ls_qr_free(q);
         return e->code ? e->code : dl_fail(e, DL_ENOMEM, "lstsq: %zu column%s is too many",
@@ -237,71 +242,197 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
 }
 
 static void qr_threads_back(ls_qr *q);
+static lapack_int qr_helper_stop(ls_qr *q);
 
 void ls_qr_free(ls_qr *q)
 {
+    qr_helper_stop(q);
     qr_threads_back(q);
     free(q->r);
     free(q->b);
     free(q->t);
     free(q->work);
+    free(q->r2);
+    free(q->b2);
+    free(q->t2);
+    free(q->work2);
     free(q->yty);
     free(q->ysum);
     memset(q, 0, sizeof *q);
 }
 
-/* R <- the triangular factor of [R; B] (qr_fold).  A chunk of at least as many rows
+/* One triangle and the chunk that folds into it. */
+typedef struct qr_fold_job {
+    size_t cols, chunk, rows; /* rows of b to fold */
+    int nb;
+    double *r, *b, *t, *work;
+    int *factored;
+    lapack_int info;
+} qr_fold_job;
+
+/* R <- the triangular factor of [R; B].  A chunk of at least as many rows
  * as columns is factored on its own by dgeqrt (recursive, so nearly all of
  * its flops are matrix products, where dtpqrt's were matrix-vector ones),
  * and its triangle then merged into R by dtpqrt on the two triangles (L =
  * cols: O(cols^3), small beside the chunk's O(rows cols^2)); the first such
  * chunk's triangle is R.  A shorter chunk goes into R by dtpqrt directly. */
-static int qr_fold_chunk(ls_qr *q, dl_err *e)
+static void qr_fold_chunk(qr_fold_job *j)
 {
-    lapack_int c = (lapack_int)q->cols, ldb = (lapack_int)q->chunk, info;
-    size_t cols = q->cols;
-    if (q->fill < cols) {
-        info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)q->fill, c, 0, q->nb, q->r, c,
-                                   q->b, ldb, q->t, q->nb, q->work);
-        q->fill = 0;
-        q->factored = 1;
-        return info ? lapack_error("qr", info, e) : 0;
+    lapack_int c = (lapack_int)j->cols, ldb = (lapack_int)j->chunk;
+    size_t cols = j->cols;
+    j->info = 0;
+    if (j->rows == 0)
+        return;
+    if (j->rows < cols) {
+        j->info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)j->rows, c, 0, j->nb, j->r, c,
+                                      j->b, ldb, j->t, j->nb, j->work);
+        *j->factored = 1;
+        return;
     }
-    info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)q->fill, c, q->nb, q->b, ldb, q->t,
-                               q->nb, q->work);
-    q->fill = 0;
-    if (info)
-        return lapack_error("qr", info, e);
-    for (size_t j = 0; j < cols; j++) /* the chunk's triangle; Householder vectors below */
+    j->info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)j->rows, c, j->nb, j->b, ldb, j->t,
+                                  j->nb, j->work);
+    if (j->info)
+        return;
+    for (size_t col = 0; col < cols; col++) /* the chunk's triangle; Householder vectors below */
         for (size_t i = 0; i < cols; i++)
-            q->b[j * q->chunk + i] = i <= j ? q->b[j * q->chunk + i] : 0.0;
-    if (!q->factored) {
-        for (size_t j = 0; j < cols; j++)
-            memcpy(q->r + j * cols, q->b + j * q->chunk, cols * sizeof *q->r);
-        q->factored = 1;
-        return 0;
+            j->b[col * j->chunk + i] = i <= col ? j->b[col * j->chunk + i] : 0.0;
+    if (!*j->factored) {
+        for (size_t col = 0; col < cols; col++)
+            memcpy(j->r + col * cols, j->b + col * j->chunk, cols * sizeof *j->r);
+        *j->factored = 1;
+        return;
     }
-    info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, c, c, c, q->nb, q->r, c, q->b, ldb, q->t, q->nb,
-                               q->work);
-    return info ? lapack_error("qr", info, e) : 0;
+    j->info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, c, c, c, j->nb, j->r, c, j->b, ldb, j->t, j->nb,
+                                  j->work);
 }
 
-/* The chunk's products are small (a chunk is ~2 MiB): shared between BLAS
+/* The thread that folds the odd chunks into R', one at a time: `busy`
+ * while it holds b2 and R'. */
+typedef struct ls_qr_helper {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int busy, quit;
+    qr_fold_job job;
+} ls_qr_helper;
+
+static void *qr_helper_run(void *arg)
+{
+    ls_qr_helper *h = arg;
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        while (!h->busy && !h->quit)
+            pthread_cond_wait(&h->wake, &h->lock);
+        if (!h->busy)
+            break;
+        pthread_mutex_unlock(&h->lock);
+        qr_fold_chunk(&h->job);
+        pthread_mutex_lock(&h->lock);
+        h->busy = 0;
+        pthread_cond_broadcast(&h->wake);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+/* Waits until the helper is done with b2 and R'; its fold's LAPACK status. */
+static lapack_int qr_helper_wait(ls_qr *q)
+{
+    ls_qr_helper *h = q->helper;
+    if (!h)
+        return 0;
+    pthread_mutex_lock(&h->lock);
+    while (h->busy)
+        pthread_cond_wait(&h->wake, &h->lock);
+    lapack_int info = h->job.info;
+    h->job.info = 0;
+    pthread_mutex_unlock(&h->lock);
+    return info;
+}
+
+/* The helper thread ended (its last fold waited for). */
+static lapack_int qr_helper_stop(ls_qr *q)
+{
+    ls_qr_helper *h = q->helper;
+    if (!h)
+        return 0;
+    lapack_int info = qr_helper_wait(q);
+    pthread_mutex_lock(&h->lock);
+    h->quit = 1;
+    pthread_cond_broadcast(&h->wake);
+    pthread_mutex_unlock(&h->lock);
+    pthread_join(h->thread, NULL);
+    pthread_mutex_destroy(&h->lock);
+    pthread_cond_destroy(&h->wake);
+    free(h);
+    q->helper = NULL;
+    return info;
+}
+
+/* A helper for the odd chunks when BLAS had two threads or more; NULL
+ * (the folds then stay on this thread, in the same order) otherwise or
+ * when no thread can be had. */
+static void qr_helper_start(ls_qr *q)
+{
+    if (q->helper || q->blas_threads < 2)
+        return;
+    ls_qr_helper *h = calloc(1, sizeof *h);
+    if (!h)
+        return;
+    if (pthread_mutex_init(&h->lock, NULL) == 0) {
+        if (pthread_cond_init(&h->wake, NULL) == 0) {
+            if (pthread_create(&h->thread, NULL, qr_helper_run, h) == 0) {
+                q->helper = h;
+                return;
+            }
+            pthread_cond_destroy(&h->wake);
+        }
+        pthread_mutex_destroy(&h->lock);
+    }
+    free(h);
+}
+
+/* The chunk of `rows` rows just filled folded into its triangle: an even
+ * one here, an odd one handed to the helper (or here, without one). */
+static int qr_fold_filled(ls_qr *q, size_t rows, dl_err *e)
+{
+    qr_fold_job job = {q->cols, q->chunk, rows, q->nb, q->r, q->b, q->t, q->work, &q->factored, 0};
+    if (q->odd)
+        job = (qr_fold_job){q->cols, q->chunk, rows, q->nb, q->r2, q->b2, q->t2, q->work2,
+                            &q->factored2, 0};
+    if (q->odd)
+        qr_helper_start(q);
+    if (q->odd && q->helper) {
+        pthread_mutex_lock(&q->helper->lock);
+        q->helper->job = job;
+        q->helper->busy = 1;
+        pthread_cond_broadcast(&q->helper->wake);
+        pthread_mutex_unlock(&q->helper->lock);
+    } else {
+        qr_fold_chunk(&job);
+    }
+    q->odd = !q->odd;
+    q->fill = 0;
+    return job.info ? lapack_error("qr", job.info, e) : 0;
+}
+
+/* The chunks' products are small (a chunk is ~2 MiB): shared between BLAS
  * threads, the threads spun and waited several times longer than they
  * worked (five times the CPU time of one thread for 200,000 rows of 17
- * columns).  So the folds run on one thread whatever the thread count,
- * which also keeps R the same bits for every thread count, and BLAS's idle
- * workers are parked meanwhile (dl_blas_park), leaving their core to the
- * tools upstream.  The count comes back when the rows are solved. */
+ * columns).  So each fold runs BLAS on one thread, and BLAS's idle workers
+ * are parked meanwhile (dl_blas_park), leaving their core to the tools
+ * upstream and to the helper that folds the odd chunks.  The count comes
+ * back when the rows are solved. */
 static int qr_fold(ls_qr *q, dl_err *e)
 {
-    if (q->fill == 0)
-        return 0;
     if (!q->blas_threads) {
         q->blas_threads = dl_blas_set_threads(1);
         dl_blas_park();
     }
-    return qr_fold_chunk(q, e);
+    int rc = qr_fold_filled(q, q->fill, e);
+    /* the next chunk is odd: b2 must be the helper's no more */
+    lapack_int info = q->odd ? qr_helper_wait(q) : 0;
+    return rc ? rc : info ? lapack_error("qr", info, e) : 0;
 }
 
 /* BLAS's thread count as before the folds. */
@@ -312,13 +443,29 @@ static void qr_threads_back(ls_qr *q)
     q->blas_threads = 0;
 }
 
-/* The last rows folded, and BLAS's thread count back. */
+/* The rows still waiting folded, the helper ended, R' merged into R
+ * (dtpqrt on the two triangles) and cleared, and BLAS's thread count back. */
 static int qr_fold_last(ls_qr *q, dl_err *e)
 {
-    int rc = qr_fold(q, e);
+    int rc = q->fill ? qr_fold(q, e) : 0;
+    lapack_int info = qr_helper_stop(q);
+    if (!rc && info)
+        rc = lapack_error("qr", info, e);
+    if (!rc && q->factored2) {
+        lapack_int c = (lapack_int)q->cols;
+        info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, c, c, c, q->nb, q->r, c, q->r2, c, q->t, q->nb,
+                                   q->work);
+        memset(q->r2, 0, q->cols * q->cols * sizeof *q->r2);
+        q->factored2 = 0;
+        rc = info ? lapack_error("qr", info, e) : 0;
+    }
+    q->odd = 0;
     qr_threads_back(q);
     return rc;
 }
+
+/* Rows copied into a chunk at a time. */
+#define QR_FILL_BLOCK 32
 
 int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e)
 {
@@ -328,19 +475,32 @@ int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e)
 int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double *c, size_t n,
                        dl_err *e)
 {
-    for (size_t i = 0; i < n; i++) {
-        double *row = q->b + q->fill;
-        double ci = c ? c[i] : 1.0, scale = c ? sqrt(ci) : 1.0;
-        for (size_t j = 0; j < q->p; j++)
-            row[j * q->chunk] = scale * x[i * q->p + j];
-        for (size_t j = 0; j < q->k; j++) {
-            double v = y[i * q->k + j];
-            row[(q->p + j) * q->chunk] = scale * v;
-            q->yty[j] += ci * v * v;
-            q->ysum[j] += ci * v;
+    for (size_t i = 0; i < n;) {
+        /* A block of rows at a time, column by column: each column's part of
+         * the chunk is then written in one run, not one element per page. */
+        size_t rows = n - i < QR_FILL_BLOCK ? n - i : QR_FILL_BLOCK;
+        if (rows > q->chunk - q->fill)
+            rows = q->chunk - q->fill;
+        double *to = (q->odd ? q->b2 : q->b) + q->fill, scale[QR_FILL_BLOCK];
+        for (size_t r = 0; r < rows; r++) {
+            double ci = c ? c[i + r] : 1.0;
+            scale[r] = c ? sqrt(ci) : 1.0;
+            q->wsum += ci;
+            for (size_t j = 0; j < q->k; j++) {
+                double v = y[(i + r) * q->k + j];
+                q->yty[j] += ci * v * v;
+                q->ysum[j] += ci * v;
+            }
         }
-        q->wsum += ci;
-        if (++q->fill == q->chunk && qr_fold(q, e))
+        for (size_t j = 0; j < q->p; j++)
+            for (size_t r = 0; r < rows; r++)
+                to[j * q->chunk + r] = scale[r] * x[(i + r) * q->p + j];
+        for (size_t j = 0; j < q->k; j++)
+            for (size_t r = 0; r < rows; r++)
+                to[(q->p + j) * q->chunk + r] = scale[r] * y[(i + r) * q->k + j];
+        i += rows;
+        q->fill += rows;
+        if (q->fill == q->chunk && qr_fold(q, e))
             return e->code;
     }
     q->n += n;

@@ -199,6 +199,17 @@ fit_w() {
     OPENBLAS_NUM_THREADS=1 dl-lstsq -q "$TMP/d.dlt" > "$TMP/a.ckpt"
     OPENBLAS_NUM_THREADS=2 dl-lstsq -q "$TMP/d.dlt" > "$TMP/b.ckpt"
     cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
+    # 60,000 rows of 15 columns: four chunks of rows, two folded on a
+    # thread of their own with two BLAS threads
+    awk 'BEGIN { srand(7); print "a,b,y"
+                 for (i = 0; i < 60000; i++) { a = rand(); b = rand()
+                     printf "%.6f,%.6f,%.6f\n", a, b, a * a - b + 0.1 * rand() } }' |
+        dl-tensor import -t 1 | dl-design --poly 4 -q > "$TMP/big.dlt"
+    for m in svd qr; do
+        OPENBLAS_NUM_THREADS=1 dl-lstsq -q --method $m "$TMP/big.dlt" > "$TMP/a.ckpt"
+        OPENBLAS_NUM_THREADS=2 dl-lstsq -q --method $m "$TMP/big.dlt" > "$TMP/b.ckpt"
+        cmp "$TMP/a.ckpt" "$TMP/b.ckpt"
+    done
 }
 
 @test "chunks of x with different column counts are refused, naming the record" {

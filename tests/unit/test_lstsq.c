@@ -196,7 +196,9 @@ static void test_posterior(void)
 
 /* Many small folds (7 rows each, the last partial) give the one-shot answer.
  * They run on one BLAS thread with OpenBLAS's workers parked, so no idle
- * worker spins beside them; solving gives the thread count back. */
+ * worker spins beside them, the odd chunks on a thread of their own;
+ * solving ends it and gives the thread count back.  With one BLAS thread
+ * there is no helper, and R and the weights are the same bits. */
 static void test_qr_folds(void)
 {
     test_mat x = mat_load("wc_x"), y = mat_load("wc_y"), w = mat_load("wc_w_lstsq");
@@ -217,7 +219,7 @@ static void test_qr_folds(void)
     }
     CHECK(dl_blas_threads() == 1);
     if (can_park)
-        CHECK(unit_threads() == 1);
+        CHECK(unit_threads() == 2);
     CHECK(ls_qr_solve(&q, &o, &r, &e) == 0);
     CHECK(dl_blas_threads() == 2);
     CHECK(unit_threads() == with_workers);
@@ -227,6 +229,19 @@ static void test_qr_folds(void)
     o.method = LS_QR;
     CHECK(ls_qr_solve(&q, &o, &r, &e) == 0);
     check_matrix(r.w, &w, 1e-10);
+    /* one BLAS thread: no helper, the same folds in the same triangles */
+    ls_qr one;
+    ls_result r1;
+    dl_blas_set_threads(1);
+    CHECK(ls_qr_init_chunk(&one, x.cols, y.cols, 7, &e) == 0);
+    CHECK(ls_qr_add(&one, x.v, y.v, x.rows, &e) == 0);
+    CHECK(unit_threads() == 1 || !can_park);
+    CHECK(ls_qr_solve(&one, &o, &r1, &e) == 0);
+    CHECK(memcmp(one.r, q.r, q.cols * q.cols * sizeof *q.r) == 0);
+    CHECK(memcmp(r1.w, r.w, x.cols * y.cols * sizeof *r.w) == 0);
+    dl_blas_set_threads(2);
+    ls_result_free(&r1);
+    ls_qr_free(&one);
     ls_result_free(&r);
     ls_qr_free(&q);
     free(x.v), free(y.v), free(w.v);
