@@ -151,9 +151,10 @@ static void add_l1(const opt_state *o, const float *w, float *g, size_t from, si
     });
 }
 
-/* Adds the squares of g[0..n) to 8 interleaved partial sums in double
- * (independent adds: one chain of n dependent adds was most of a step's
- * overhead), element i to acc[i % 8] for an n that starts at a multiple of 8. */
+/* Adds the squares of g[0..n) to 8 interleaved partial sums in double,
+ * g[i] to acc[i % 8]: independent adds (one chain of n dependent adds was
+ * most of a step's overhead), in a fixed order, so the result does not
+ * depend on the machine. */
 static void add_squares(const float *g, size_t n, double acc[8])
 {
     size_t i = simd_sum_squares(g, n, acc);
