@@ -24,6 +24,7 @@
 #include "colmeta.h"
 #include "numtext.h"
 #include "outfile.h"
+#include "sig.h"
 #include "textio.h"
 
 #define NAME_SHOWN 48 /* bytes of a column name shown in messages */
@@ -1176,7 +1177,7 @@ static int parse_regions(csv *c, output *out, span text, uint64_t line, dl_err *
     pthread_mutex_init(&pl.lock, NULL);
     pthread_cond_init(&pl.more, NULL);
     pthread_t worker;
-    int threaded = !c->serial && pthread_create(&worker, NULL, piece_worker, &pl) == 0;
+    int threaded = !c->serial && sig_thread_create(&worker, piece_worker, &pl) == 0;
     int rc = publish(&pl, text, line, e), end = 0;
     while (!rc) {
         dl_err read_err;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "blasmem.h"
+#include "sig.h"
 
 /* The normal equations refuse X^T X whose reciprocal condition number is
  * below this: cond(X) above ~2e6 would lose more than half the digits. */
@@ -381,7 +382,7 @@ static void qr_helper_start(ls_qr *q)
         return;
     if (pthread_mutex_init(&h->lock, NULL) == 0) {
         if (pthread_cond_init(&h->wake, NULL) == 0) {
-            if (pthread_create(&h->thread, NULL, qr_helper_run, h) == 0) {
+            if (sig_thread_create(&h->thread, qr_helper_run, h) == 0) {
                 q->helper = h;
                 return;
             }

@@ -102,6 +102,18 @@ void sig_block(sigset_t *old)
 
 void sig_unblock(const sigset_t *old) { pthread_sigmask(SIG_SETMASK, old, NULL); }
 
+int sig_thread_create(pthread_t *thread, void *(*run)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    int rc = pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (rc != 0)
+        return rc;
+    rc = pthread_create(thread, NULL, run, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 void sig_install(const char *tool)
 {
     tool_name = tool;

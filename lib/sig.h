@@ -17,6 +17,7 @@
 #ifndef DL_SIG_H
 #define DL_SIG_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/types.h>
 
@@ -68,5 +69,11 @@ void sig_hold_child(pid_t pid);
  * child is registered before a signal can act); *old restores them. */
 void sig_block(sigset_t *old);
 void sig_unblock(const sigset_t *old);
+
+/* pthread_create with every signal blocked in the new thread, so that the
+ * handlers run on the threads that were there before, as in a program
+ * without it: every thread of our own starts this way.  0, or
+ * pthread_create's error. */
+int sig_thread_create(pthread_t *thread, void *(*run)(void *), void *arg);
 
 #endif

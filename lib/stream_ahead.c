@@ -8,11 +8,11 @@
  * caller touches a slot once the thread has counted it made.  A
  * thread that waits for input is woken through a pipe the reader polls
  * (st_reader_set_wake), so stopping never waits on the program upstream. */
+#include "sig.h"
 #include "stream.h"
 
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -111,16 +111,7 @@ static void *ahead_thread(void *arg)
 
 /* The thread starts with every signal blocked, so the handlers (sig.h) run
  * on the caller's thread, as in a program without this one. */
-static int start_thread(st_ahead *a)
-{
-    sigset_t all, old;
-    sigfillset(&all);
-    if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
-        return 0;
-    int started = pthread_create(&a->thread, NULL, ahead_thread, a) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    return started;
-}
+static int start_thread(st_ahead *a) { return sig_thread_create(&a->thread, ahead_thread, a) == 0; }
 
 int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), int threaded,
                    dl_err *e)

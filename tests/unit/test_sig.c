@@ -1,5 +1,7 @@
 /* What a signal does to a tool, each case in a child process so that the
- * handlers and the exit they cause stay out of the test runner. */
+ * handlers and the exit they cause stay out of the test runner; threads of
+ * our own start with the signals blocked. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -128,11 +130,36 @@ static void test_a_settled_tool_exits_silently_with_its_status(void)
     EXPECT_CHILD(settled_on_an_error, 3, "");
 }
 
+/* The thread's signal mask, as it started. */
+static void *read_mask(void *arg)
+{
+    pthread_sigmask(SIG_SETMASK, NULL, arg);
+    return NULL;
+}
+
+/* A thread of our own starts with every handled signal blocked; the
+ * caller's mask is as it was. */
+static void test_threads_start_with_signals_blocked(void)
+{
+    sigset_t before, after, inside;
+    pthread_sigmask(SIG_SETMASK, NULL, &before);
+    pthread_t t;
+    CHECK(sig_thread_create(&t, read_mask, &inside) == 0);
+    CHECK(pthread_join(t, NULL) == 0);
+    int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGALRM};
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        CHECK(sigismember(&inside, sigs[i]) == 1);
+    pthread_sigmask(SIG_SETMASK, NULL, &after);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+        CHECK(sigismember(&after, sigs[i]) == sigismember(&before, sigs[i]));
+}
+
 int main(void)
 {
     UNIT_RUN(test_a_signal_ends_the_tool_with_one_line);
     UNIT_RUN(test_a_deferred_signal_waits_for_a_second);
     UNIT_RUN(test_a_settled_tool_exits_silently_with_its_status);
     UNIT_RUN(test_a_held_stream_ends_with_its_mark);
+    UNIT_RUN(test_threads_start_with_signals_blocked);
     return UNIT_DONE();
 }
