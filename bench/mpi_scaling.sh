@@ -3,9 +3,10 @@
 # (784-256-128-10 relu, softmax CE, Adam, global batch 512, 20,480 synthetic
 # samples = 40 steps per epoch), one process with one BLAS thread against
 # `mpirun -np 2` with one BLAS thread per process, both ways of summing:
-# shared (the default on one node: one copy of the weights in shared memory,
-# each process updating its shard) and summed (DL_MPI_SHARED=0, as across
-# nodes: bucketed MPI sums, each process updating its own copy).  Samples/s
+# shared (the default: one copy of the weights in the node's shared memory,
+# each process updating its shard) and summed (DL_MPI_SHARED=0, as with
+# nodes of unequal counts: bucketed MPI sums, each process updating its own
+# copy).  Samples/s
 # in the training loop come from the --log epoch seconds (median of epochs
 # 2..E, so MPI start-up is excluded), each side run RUNS times (3) in turn
 # and the medians compared; the progress lines say how long each epoch
@@ -82,7 +83,7 @@ awk -v one="$one" -v two="$two" -v shared="$shared" -v sw="$shared_waited" -v so
     printf "  2 processes, 1 thread each, sharing the weights (one node):\n"
     printf "                                 %.3f s/epoch  %8.0f samples/s  %.2f ms/step\n", shared, n / shared, 1e3 * shared / steps
     printf "  speed-up %.2fx (efficiency %.0f%%); waited for the other process %.3f ms/step\n", one / shared, 50 * one / shared, 1e3 * sw / steps
-    printf "  2 processes, 1 thread each, MPI sums (DL_MPI_SHARED=0, as across nodes):\n"
+    printf "  2 processes, 1 thread each, MPI sums (DL_MPI_SHARED=0):\n"
     printf "                                 %.3f s/epoch  %8.0f samples/s  %.2f ms/step\n", two, n / two, 1e3 * two / steps
     printf "  speed-up %.2fx (efficiency %.0f%%)\n", one / two, 50 * one / two
     printf "  2 independent processes, half the rows and batch each (each a whole update): %.3f s/epoch, %.2fx;\n", solo, one / solo

@@ -174,25 +174,37 @@ void dd_wait(const dd_group *g)
         g->ops->wait_all();
 }
 
-/* Rank 0 creates the memory (POSIX shared memory, reserved whole with
+/* Local rank 0 creates the memory (POSIX shared memory, reserved whole with
  * posix_fallocate, so that a full /dev/shm is an error here and never a
- * SIGBUS later) and names it to the others, which map it; the name is
- * removed once every process holds the mapping, so nothing is left behind. */
-void *dd_shared(dd_group *g, size_t bytes)
+ * SIGBUS later) and names it to the others of its node, which map it; the
+ * name is removed once every process holds the mapping, so nothing is left
+ * behind.  Every process learns whether all succeeded. */
+int dd_nodes(dd_group *g)
 {
     const char *env = getenv("DL_MPI_SHARED");
-    if (!g->ops || (env && strcmp(env, "0") == 0) || !bytes || !g->ops->one_node())
-        return NULL; /* the same answer on every process: one node, one environment */
+    int local_rank = 0, local_size = 1;
+    if (!g->ops || (env && strcmp(env, "0") == 0) || !g->ops->nodes(&local_rank, &local_size))
+        return 0; /* the same answer on every process: one environment */
+    g->local_rank = local_rank;
+    g->local_size = local_size;
+    g->nodes = g->size / local_size;
+    return 1;
+}
+
+void *dd_shared(dd_group *g, size_t bytes)
+{
+    int local_rank = g->local_rank;
     struct {
         int64_t ok;
         char name[56];
     } msg;
     memset(&msg, 0, sizeof msg);
     int fd = -1;
-    if (g->rank == 0) {
+    if (local_rank == 0) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        snprintf(msg.name, sizeof msg.name, "/dltk-%ld-%lx", (long)getpid(), (unsigned long)ts.tv_nsec);
+        snprintf(msg.name, sizeof msg.name, "/dltk-%ld-%lx", (long)getpid(),
+                 (unsigned long)ts.tv_nsec);
         fd = shm_open(msg.name, O_RDWR | O_CREAT | O_EXCL, 0600);
         msg.ok = fd >= 0 && bytes <= (uint64_t)INT64_MAX && posix_fallocate(fd, 0, (off_t)bytes) == 0;
         if (fd >= 0 && !msg.ok) {
@@ -201,17 +213,15 @@ void *dd_shared(dd_group *g, size_t bytes)
             fd = -1;
         }
     }
-    g->ops->bcast(&msg, (int)sizeof msg, 0);
-    if (!msg.ok)
-        return NULL;
-    if (g->rank != 0)
+    g->ops->node_bcast(&msg, (int)sizeof msg);
+    if (msg.ok && local_rank != 0)
         fd = shm_open(msg.name, O_RDWR, 0);
     void *base = fd >= 0 ? mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
     if (fd >= 0)
         close(fd);
     int64_t failed = base == MAP_FAILED;
-    max_i64(g, &failed, 1); /* every process has opened it, or failed to */
-    if (g->rank == 0)
+    max_i64(g, &failed, 1); /* every process has opened it, or failed to, on every node */
+    if (local_rank == 0 && msg.ok)
         shm_unlink(msg.name);
     if (failed) {
         if (base != MAP_FAILED)
@@ -223,13 +233,25 @@ void *dd_shared(dd_group *g, size_t bytes)
     return base;
 }
 
-/* MPI's barrier synchronizes the processes; the fences order this
+/* MPI's barrier synchronizes the node's processes; the fences order this
  * process's loads and stores to the shared memory around it. */
 void dd_barrier(const dd_group *g)
 {
     if (!g->ops)
         return;
     atomic_thread_fence(memory_order_seq_cst);
-    g->ops->barrier();
+    g->ops->node_barrier();
     atomic_thread_fence(memory_order_seq_cst);
+}
+
+void dd_cross_sum_f32(const dd_group *g, float *buf, size_t n)
+{
+    if (g->ops && g->nodes > 1)
+        g->ops->cross_sum_f32(buf, (int)n);
+}
+
+void dd_cross_sum_f64(const dd_group *g, double *buf, size_t n)
+{
+    if (g->ops && g->nodes > 1)
+        g->ops->cross_sum_f64(buf, (int)n);
 }

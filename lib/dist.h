@@ -25,6 +25,8 @@ typedef struct dd_group {
     int peer_failed;    /* dd_agree: another process reported the error */
     void *shm;          /* dd_shared's memory, unmapped by dd_close */
     size_t shm_bytes;
+    int local_rank, local_size; /* on this node, once dd_nodes gave 1 */
+    int nodes;          /* nodes of as many processes each, then */
 } dd_group;
 
 /* One process, unless the environment says a launcher started this one
@@ -59,14 +61,24 @@ void dd_isum_f64(const dd_group *g, double *buf, size_t n, int slot);
 void dd_progress(const dd_group *g);
 void dd_wait(const dd_group *g);
 
-/* Collective (once per group): `bytes` of zeroed memory that every process
- * of the group maps, when all of them run on this node, page-aligned and
- * kept until dd_close; NULL, on every process alike, for one process, for
- * processes on several nodes, when the memory cannot be had (/dev/shm
- * full), or when the environment says DL_MPI_SHARED=0. */
+/* Collective (once per group): 1 on every process, with local_rank,
+ * local_size and nodes set, when every node runs as many processes of the
+ * group, so that each node's may share memory; 0 on every process for one
+ * process, for nodes of unequal counts, or when the environment says
+ * DL_MPI_SHARED=0.  DL_MPI_NODE_SIZE=k takes ranks k by k as the nodes (to
+ * test several nodes on one machine). */
+int dd_nodes(dd_group *g);
+/* Collective, after dd_nodes gave 1: `bytes` of zeroed memory that the
+ * processes of this node map, page-aligned and kept until dd_close; NULL,
+ * on every process alike, when the memory cannot be had on some node
+ * (/dev/shm full). */
 void *dd_shared(dd_group *g, size_t bytes);
-/* Returns once every process has called it; writes to the shared memory
- * before it are seen by every process after it. */
+/* Returns once every process of this node has called it; writes to the
+ * shared memory before it are seen by every process of the node after it. */
 void dd_barrier(const dd_group *g);
+/* Blocking, in place, over the processes of every node with this process's
+ * local rank (after dd_nodes gave 1; nothing with one node). */
+void dd_cross_sum_f32(const dd_group *g, float *buf, size_t n);
+void dd_cross_sum_f64(const dd_group *g, double *buf, size_t n);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DD_ABI 3
+#define DD_ABI 4
 #define DD_SLOTS 16 /* nonblocking reductions in flight at once */
 
 typedef struct dd_ops {
@@ -30,11 +30,20 @@ typedef struct dd_ops {
     void (*isum_f64)(double *buf, int n, int slot);
     void (*test)(void);
     void (*wait_all)(void);
-    /* Collective: 1 on every process when all of them run on this node
-     * (they can share memory), else 0 on every process. */
-    int (*one_node)(void);
-    /* Returns once every process has called it. */
-    void (*barrier)(void);
+    /* Collective: groups the processes by node (those that can share
+     * memory; DL_MPI_NODE_SIZE=k groups ranks k by k instead, to test the
+     * layout of several nodes on one machine) and sets this process's rank
+     * and the count on its node.  1, on every process, when every node has
+     * as many processes; else 0. */
+    int (*nodes)(int *local_rank, int *local_size);
+    /* Among the processes of this process's node (after nodes): a barrier,
+     * and a broadcast of local rank 0's bytes. */
+    void (*node_barrier)(void);
+    void (*node_bcast)(void *buf, int bytes);
+    /* Blocking, in place, among the processes of every node with this
+     * process's local rank (after nodes returned 1). */
+    void (*cross_sum_f32)(float *buf, int n);
+    void (*cross_sum_f64)(double *buf, int n);
 } dd_ops;
 
 typedef const dd_ops *(*dd_plugin_fn)(void);

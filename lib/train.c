@@ -36,7 +36,7 @@ typedef struct tr_snapshot {
 } tr_snapshot;
 
 /* The memory that the processes of a data-parallel run on one node share
- * (dd_shared): besides the weights and the optimizer's state (nn_net's
+ * (dd_shared), each node its own: besides the weights and the optimizer's state (nn_net's
  * params and opt_state's m and v point there), every process's gradient
  * and step scalars, and the summed gradient. */
 typedef struct tr_shared {
@@ -60,7 +60,7 @@ typedef struct trainer {
     size_t d, k;            /* x and y columns */
     size_t batch;           /* rows per global minibatch */
     dd_group *group;        /* a data-parallel run, or NULL */
-    tr_shared sh;           /* its processes share one node's memory (else all NULL) */
+    tr_shared sh;           /* its processes share their node's memory (else all NULL) */
     unsigned char *reduce_after; /* per layer above 0: a gradient bucket ends there */
     double step_sums[3];    /* summed each step: loss x rows (weighted: the weighted
                                loss sum), stop requests, the batch's sum of weights */
@@ -757,16 +757,20 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
     return 0;
 }
 
-/* Processes on one node: the weights and the optimizer's state move into
- * memory they all map (rank 0's copy: every process set up the same), and
- * each keeps its gradient there.  Each process then sums and updates its
- * own shard of the parameters (step_shared): the update is done once, not
- * once per process, and no gradient is copied between them.  Without
- * shared memory (several nodes, DL_MPI_SHARED=0) the gradient is summed
- * with MPI instead (backward_reduced).  Collective. */
+/* The processes of each node: the weights and the optimizer's state move
+ * into memory they all map (local rank 0's copy: every process set up the
+ * same), and each keeps its gradient there.  Each process then sums and
+ * updates its own shard of the parameters (step_shared), summed over the
+ * nodes too among the processes of its local rank: the update is done once
+ * per node, not once per process, and no gradient is copied on the node.
+ * Without shared memory (nodes of unequal counts, DL_MPI_SHARED=0) the
+ * gradient is summed with MPI instead (backward_reduced).  Collective. */
 static void share_state(trainer *t)
 {
-    size_t n = t->net.n_params, size = (size_t)t->group->size, rank = (size_t)t->group->rank;
+    if (!dd_nodes(t->group))
+        return;
+    size_t n = t->net.n_params, size = (size_t)t->group->local_size;
+    size_t rank = (size_t)t->group->local_rank;
     size_t stride = (n + 15) / 16 * 16, arrays = 2 + size + (t->opt.m != NULL) + (t->opt.v != NULL);
     /* no overflow: n < 2^31 in a data-parallel run, and size is an int */
     size_t bytes = arrays * stride * sizeof(float) + 2 * size * 8 * sizeof(double);
@@ -961,14 +965,14 @@ static void backward_shared(trainer *t, const float *xb, size_t m, size_t rows)
 {
     nn_net *net = &t->net;
     const tr_shared *sh = &t->sh;
-    size_t size = (size_t)t->group->size;
+    size_t size = (size_t)t->group->local_size;
     if (m && !t->weighted)
         scale_to_batch(net, m, rows);
     if (m)
         nn_backward(net, xb);
     else
         memset(net->grads, 0, net->n_params * sizeof(float));
-    memcpy(sh->scalars + 8 * (size_t)t->group->rank, t->step_sums, sizeof t->step_sums);
+    memcpy(sh->scalars + 8 * (size_t)t->group->local_rank, t->step_sums, sizeof t->step_sums);
     double start = now_seconds();
     dd_barrier(t->group);
     t->waited += now_seconds() - start;
@@ -986,6 +990,12 @@ static void backward_shared(trainer *t, const float *xb, size_t m, size_t rows)
         for (size_t i = sh->from; i < sh->to; i++)
             sum[i] += g[i];
     }
+    /* several nodes: each shard, and the scalars, summed over the nodes
+     * among the processes that hold the same shard */
+    start = now_seconds();
+    dd_cross_sum_f64(t->group, t->step_sums, 3);
+    dd_cross_sum_f32(t->group, sum + sh->from, sh->to - sh->from);
+    t->waited += now_seconds() - start;
     if (t->weighted && t->step_sums[2] > 0) {
         float scale = (float)(1.0 / t->step_sums[2]);
         for (size_t i = sh->from; i < sh->to; i++)
@@ -1000,8 +1010,8 @@ static void backward_shared(trainer *t, const float *xb, size_t m, size_t rows)
 static double step_shared(trainer *t, double lr)
 {
     const tr_shared *sh = &t->sh;
-    size_t size = (size_t)t->group->size;
-    double *squares = sh->squares + 8 * (size_t)t->group->rank;
+    size_t size = (size_t)t->group->local_size;
+    double *squares = sh->squares + 8 * (size_t)t->group->local_rank;
     memset(squares, 0, 8 * sizeof *squares);
     opt_shard_begin(&t->opt, t->net.params, sh->sum, sh->from, sh->to, squares);
     double norm = 0.0, start;

@@ -112,6 +112,27 @@ mpi_way() {
     awk -v r="$r" 'BEGIN { exit !(r > 1e-3) }'
 }
 
+@test "several nodes (ranks taken 2 by 2 as nodes): each node shares its copy, shards summed across nodes; one process's fit" {
+    dl-train "$EX/fish2d.yaml" -q "${FULL[@]}" -o "$TMP/one.ckpt" "$TMP/f2.dlt"
+    for i in 1 2; do
+        DL_MPI_NODE_SIZE=2 mpi 4 -x DL_MPI_NODE_SIZE dl-train "$EX/fish2d.yaml" "${FULL[@]}" \
+            -o "$TMP/h$i.ckpt" "$TMP/f2.dlt" 2> "$TMP/err"
+        grep -q "waiting for the other processes" "$TMP/err"
+    done
+    cmp "$TMP/h1.ckpt" "$TMP/h2.ckpt"
+    for t in state.layer1.weight state.layer1.bias state.layer3.weight state.optim.m state.optim.v; do
+        r=$(max_rel $t "$TMP/h1.ckpt" "$TMP/one.ckpt")
+        echo "$t $r"
+        awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+    done
+    # nodes of 2 and 1 processes: MPI sums instead
+    DL_MPI_NODE_SIZE=2 mpi 3 -x DL_MPI_NODE_SIZE dl-train "$EX/fish2d.yaml" "${FULL[@]}" \
+        -o "$TMP/h3.ckpt" "$TMP/f2.dlt" 2> "$TMP/err"
+    grep -q "waiting for the gradient sums" "$TMP/err"
+    r=$(max_rel state.layer1.weight "$TMP/h3.ckpt" "$TMP/one.ckpt")
+    awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
+}
+
 @test "one node with /dev/shm too small for the weights: MPI sums them instead, the same bits, nothing left" {
     [ "$(id -u)" -eq 0 ] || skip "needs root, to mount a small /dev/shm in a private mount namespace"
     command -v unshare > /dev/null || skip "unshare not installed (Debian: util-linux)"
