@@ -36,9 +36,9 @@ typedef struct tr_snapshot {
 } tr_snapshot;
 
 /* The memory that the processes of a data-parallel run on one node share
- * (dd_shared), each node its own: besides the weights and the optimizer's state (nn_net's
- * params and opt_state's m and v point there), every process's gradient
- * and step scalars, and the summed gradient. */
+ * (dd_shared), each node its own: besides the weights and the optimizer's
+ * state (nn_net's params and opt_state's m and v point there), every
+ * process's gradient and step scalars, and the summed gradient. */
 typedef struct tr_shared {
     float *grads;     /* size rows of `stride`: each process's gradient */
     float *sum;       /* the summed gradient (each process writes its shard) */
@@ -956,6 +956,14 @@ static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
         cblas_sscal((int)net->n_params, (float)(1.0 / t->step_sums[2]), net->grads, 1);
 }
 
+/* A barrier among the node's processes, its time counted as waited. */
+static void barrier_waited(trainer *t)
+{
+    double start = now_seconds();
+    dd_barrier(t->group);
+    t->waited += now_seconds() - start;
+}
+
 /* backward_reduced for processes that share memory (share_state): this
  * process's gradient into its own slot, then, once every process is there,
  * the step's scalars summed and this process's shard of the gradient
@@ -973,9 +981,7 @@ static void backward_shared(trainer *t, const float *xb, size_t m, size_t rows)
     else
         memset(net->grads, 0, net->n_params * sizeof(float));
     memcpy(sh->scalars + 8 * (size_t)t->group->local_rank, t->step_sums, sizeof t->step_sums);
-    double start = now_seconds();
-    dd_barrier(t->group);
-    t->waited += now_seconds() - start;
+    barrier_waited(t);
     for (size_t i = 0; i < 3; i++) {
         double total = 0.0;
         for (size_t r = 0; r < size; r++)
@@ -992,15 +998,12 @@ static void backward_shared(trainer *t, const float *xb, size_t m, size_t rows)
     }
     /* several nodes: each shard, and the scalars, summed over the nodes
      * among the processes that hold the same shard */
-    start = now_seconds();
+    double start = now_seconds();
     dd_cross_sum_f64(t->group, t->step_sums, 3);
     dd_cross_sum_f32(t->group, sum + sh->from, sh->to - sh->from);
     t->waited += now_seconds() - start;
-    if (t->weighted && t->step_sums[2] > 0) {
-        float scale = (float)(1.0 / t->step_sums[2]);
-        for (size_t i = sh->from; i < sh->to; i++)
-            sum[i] *= scale;
-    }
+    if (t->weighted && t->step_sums[2] > 0)
+        cblas_sscal((int)(sh->to - sh->from), (float)(1.0 / t->step_sums[2]), sum + sh->from, 1);
 }
 
 /* opt_step for processes that share memory: each updates its shard of the
@@ -1014,18 +1017,14 @@ static double step_shared(trainer *t, double lr)
     double *squares = sh->squares + 8 * (size_t)t->group->local_rank;
     memset(squares, 0, 8 * sizeof *squares);
     opt_shard_begin(&t->opt, t->net.params, sh->sum, sh->from, sh->to, squares);
-    double norm = 0.0, start;
+    double norm = 0.0;
     int clipping = t->opt.cfg.clip_norm > 0;
     if (clipping) {
-        start = now_seconds();
-        dd_barrier(t->group);
-        t->waited += now_seconds() - start;
+        barrier_waited(t);
         norm = opt_norm(sh->squares, size);
     }
     opt_shard_end(&t->opt, t->net.params, sh->sum, sh->from, sh->to, lr, norm);
-    start = now_seconds();
-    dd_barrier(t->group); /* every shard updated before the next forward pass */
-    t->waited += now_seconds() - start;
+    barrier_waited(t); /* every shard updated before the next forward pass */
     /* read before any process can write its next sums (after the next
      * step's first barrier) */
     return clipping ? norm : opt_norm(sh->squares, size);
