@@ -152,7 +152,7 @@ static int consume_pairs(xy_input *in, dl_err *e)
         n = in->c.rows;
     if (n == 0)
         return 0;
-    if (!in->qr.r && ls_qr_init(&in->qr, (size_t)in->x.cols, (size_t)in->y.cols, e))
+    if (!in->qr.tri[0].r && ls_qr_init(&in->qr, (size_t)in->x.cols, (size_t)in->y.cols, e))
         return e->code;
     for (uint64_t left = n; left > 0;) {
         const double *x = NULL, *y = NULL, *c = NULL;

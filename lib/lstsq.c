@@ -226,14 +226,15 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
     q->cols = p + k;
     q->chunk = chunk_rows ? chunk_rows : qr_chunk_rows(q->cols);
     q->nb = q->cols < 32 ? (int)q->cols : 32;
-    if (q->cols > 46340 || alloc_doubles(&q->r, q->cols, q->cols, e) ||
-        alloc_doubles(&q->b, q->chunk, q->cols, e) ||
-        alloc_doubles(&q->t, (size_t)q->nb, q->cols, e) ||
-        alloc_doubles(&q->work, (size_t)q->nb, q->cols, e) ||
-        alloc_doubles(&q->r2, q->cols, q->cols, e) ||
-        alloc_doubles(&q->b2, q->chunk, q->cols, e) ||
-        alloc_doubles(&q->t2, (size_t)q->nb, q->cols, e) ||
-        alloc_doubles(&q->work2, (size_t)q->nb, q->cols, e) || alloc_doubles(&q->yty, k, 1, e) ||
+    int failed = q->cols > 46340;
+    for (int i = 0; i < 2 && !failed; i++) {
+        ls_qr_tri *tri = &q->tri[i];
+        failed = alloc_doubles(&tri->r, q->cols, q->cols, e) ||
+                 alloc_doubles(&tri->b, q->chunk, q->cols, e) ||
+                 alloc_doubles(&tri->t, (size_t)q->nb, q->cols, e) ||
+                 alloc_doubles(&tri->work, (size_t)q->nb, q->cols, e);
+    }
+    if (failed || alloc_doubles(&q->yty, k, 1, e) ||
         alloc_doubles(&q->ysum, k, 1, e)) {
         ls_qr_free(q);
         return e->code ? e->code : dl_fail(e, DL_ENOMEM, "lstsq: %zu column%s is too many",
@@ -249,25 +250,22 @@ void ls_qr_free(ls_qr *q)
 {
     qr_helper_stop(q);
     qr_threads_back(q);
-    free(q->r);
-    free(q->b);
-    free(q->t);
-    free(q->work);
-    free(q->r2);
-    free(q->b2);
-    free(q->t2);
-    free(q->work2);
+    for (int i = 0; i < 2; i++) {
+        free(q->tri[i].r);
+        free(q->tri[i].b);
+        free(q->tri[i].t);
+        free(q->tri[i].work);
+    }
     free(q->yty);
     free(q->ysum);
     memset(q, 0, sizeof *q);
 }
 
-/* One triangle and the chunk that folds into it. */
+/* A chunk of `rows` rows to fold into its triangle. */
 typedef struct qr_fold_job {
-    size_t cols, chunk, rows; /* rows of b to fold */
+    size_t cols, chunk, rows;
     int nb;
-    double *r, *b, *t, *work;
-    int *factored;
+    ls_qr_tri *tri;
     lapack_int info;
 } qr_fold_job;
 
@@ -281,30 +279,31 @@ static void qr_fold_chunk(qr_fold_job *j)
 {
     lapack_int c = (lapack_int)j->cols, ldb = (lapack_int)j->chunk;
     size_t cols = j->cols;
+    ls_qr_tri *tri = j->tri;
     j->info = 0;
     if (j->rows == 0)
         return;
     if (j->rows < cols) {
-        j->info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)j->rows, c, 0, j->nb, j->r, c,
-                                      j->b, ldb, j->t, j->nb, j->work);
-        *j->factored = 1;
+        j->info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)j->rows, c, 0, j->nb, tri->r, c,
+                                      tri->b, ldb, tri->t, j->nb, tri->work);
+        tri->factored = 1;
         return;
     }
-    j->info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)j->rows, c, j->nb, j->b, ldb, j->t,
-                                  j->nb, j->work);
+    j->info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)j->rows, c, j->nb, tri->b, ldb,
+                                  tri->t, j->nb, tri->work);
     if (j->info)
         return;
     for (size_t col = 0; col < cols; col++) /* the chunk's triangle; Householder vectors below */
         for (size_t i = 0; i < cols; i++)
-            j->b[col * j->chunk + i] = i <= col ? j->b[col * j->chunk + i] : 0.0;
-    if (!*j->factored) {
+            tri->b[col * j->chunk + i] = i <= col ? tri->b[col * j->chunk + i] : 0.0;
+    if (!tri->factored) {
         for (size_t col = 0; col < cols; col++)
-            memcpy(j->r + col * cols, j->b + col * j->chunk, cols * sizeof *j->r);
-        *j->factored = 1;
+            memcpy(tri->r + col * cols, tri->b + col * j->chunk, cols * sizeof *tri->r);
+        tri->factored = 1;
         return;
     }
-    j->info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, c, c, c, j->nb, j->r, c, j->b, ldb, j->t, j->nb,
-                                  j->work);
+    j->info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, c, c, c, j->nb, tri->r, c, tri->b, ldb, tri->t,
+                                  j->nb, tri->work);
 }
 
 /* The thread that folds the odd chunks into R', one at a time: `busy`
@@ -397,10 +396,7 @@ static void qr_helper_start(ls_qr *q)
  * one here, an odd one handed to the helper (or here, without one). */
 static int qr_fold_filled(ls_qr *q, size_t rows, dl_err *e)
 {
-    qr_fold_job job = {q->cols, q->chunk, rows, q->nb, q->r, q->b, q->t, q->work, &q->factored, 0};
-    if (q->odd)
-        job = (qr_fold_job){q->cols, q->chunk, rows, q->nb, q->r2, q->b2, q->t2, q->work2,
-                            &q->factored2, 0};
+    qr_fold_job job = {q->cols, q->chunk, rows, q->nb, &q->tri[q->odd], 0};
     if (q->odd)
         qr_helper_start(q);
     if (q->odd && q->helper) {
@@ -452,12 +448,13 @@ static int qr_fold_last(ls_qr *q, dl_err *e)
     lapack_int info = qr_helper_stop(q);
     if (!rc && info)
         rc = lapack_error("qr", info, e);
-    if (!rc && q->factored2) {
+    ls_qr_tri *r = &q->tri[0], *r2 = &q->tri[1];
+    if (!rc && r2->factored) {
         lapack_int c = (lapack_int)q->cols;
-        info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, c, c, c, q->nb, q->r, c, q->r2, c, q->t, q->nb,
-                                   q->work);
-        memset(q->r2, 0, q->cols * q->cols * sizeof *q->r2);
-        q->factored2 = 0;
+        info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, c, c, c, q->nb, r->r, c, r2->r, c, r->t, q->nb,
+                                   r->work);
+        memset(r2->r, 0, q->cols * q->cols * sizeof *r2->r);
+        r2->factored = 0;
         rc = info ? lapack_error("qr", info, e) : 0;
     }
     q->odd = 0;
@@ -482,7 +479,7 @@ int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double 
         size_t rows = n - i < QR_FILL_BLOCK ? n - i : QR_FILL_BLOCK;
         if (rows > q->chunk - q->fill)
             rows = q->chunk - q->fill;
-        double *to = (q->odd ? q->b2 : q->b) + q->fill, scale[QR_FILL_BLOCK];
+        double *to = q->tri[q->odd].b + q->fill, scale[QR_FILL_BLOCK];
         for (size_t r = 0; r < rows; r++) {
             double ci = c ? c[i + r] : 1.0;
             scale[r] = c ? sqrt(ci) : 1.0;
@@ -514,9 +511,9 @@ static void qr_small_system(const ls_qr *q, double *r11, double *z)
     size_t p = q->p, c = q->cols;
     for (size_t j = 0; j < p; j++)
         for (size_t i = 0; i < p; i++)
-            r11[j * p + i] = i <= j ? q->r[j * c + i] : 0.0;
+            r11[j * p + i] = i <= j ? q->tri[0].r[j * c + i] : 0.0;
     for (size_t j = 0; j < q->k; j++)
-        memcpy(z + j * p, q->r + (p + j) * c, p * sizeof *z);
+        memcpy(z + j * p, q->tri[0].r + (p + j) * c, p * sizeof *z);
 }
 
 /* s_max / s_min over the min(n, p) singular values a matrix of n rows has,
@@ -593,14 +590,15 @@ static int solve_qr(const ls_qr *q, double *a, double *z, ls_result *r, dl_err *
 static void qr_metrics(const ls_qr *q, const double *z_orig, ls_result *r)
 {
     size_t p = q->p, c = q->cols;
+    const double *rr = q->tri[0].r;
     for (size_t j = 0; j < q->k; j++) {
         double rss = 0;
         for (size_t i = 0; i <= j; i++)
-            rss += q->r[(p + j) * c + p + i] * q->r[(p + j) * c + p + i];
+            rss += rr[(p + j) * c + p + i] * rr[(p + j) * c + p + i];
         for (size_t i = 0; i < p; i++) {
             double fit = 0;
             for (size_t m = i; m < p; m++)
-                fit += q->r[m * c + i] * r->w[m * q->k + j];
+                fit += rr[m * c + i] * r->w[m * q->k + j];
             rss += (fit - z_orig[j * p + i]) * (fit - z_orig[j * p + i]);
         }
         double m = q->wsum, tss = q->yty[j] - q->ysum[j] * q->ysum[j] / m;
@@ -662,8 +660,8 @@ int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e)
     }
     /* [X Y]^T [X Y] = R^T R (R's strict lower triangle is zero): its blocks
      * are X^T X and X^T Y; column-major G, upper triangle */
-    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)c, (int)c, 1.0, q->r, (int)c, 0.0, g,
-                (int)c);
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)c, (int)c, 1.0, q->tri[0].r, (int)c,
+                0.0, g, (int)c);
     for (size_t j = 0; j < c; j++)
         for (size_t i = 0; i <= j && i < p; i++) {
             if (j < p)

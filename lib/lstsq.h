@@ -108,18 +108,21 @@ void ls_result_free(ls_result *r);
  * merged when the rows are solved: with two BLAS threads a thread of its
  * own folds the odd chunks while the next even one is filled and folded,
  * and the structure, so the bits, is the same with one. */
-typedef struct ls_qr {
-    size_t p, k, cols;   /* cols = p + k */
-    size_t chunk, fill;  /* rows per fold, rows waiting in the buffer being filled */
-    uint64_t n;
+/* One triangle, the chunk that folds into it, and their workspace. */
+typedef struct ls_qr_tri {
     double *r;           /* [cols x cols] upper triangular, column-major */
     double *b;           /* [chunk x cols] waiting rows, column-major */
     double *t, *work;    /* dgeqrt and dtpqrt workspace */
-    double *r2, *b2, *t2, *work2; /* the same for the odd chunks */
-    int odd;             /* the rows being filled are an odd chunk's, in b2 */
-    int nb;
     int factored;        /* rows are folded into r already */
-    int factored2;       /* and into r2 */
+} ls_qr_tri;
+
+typedef struct ls_qr {
+    size_t p, k, cols;   /* cols = p + k */
+    size_t chunk, fill;  /* rows per fold, rows waiting in the chunk being filled */
+    uint64_t n;
+    ls_qr_tri tri[2];    /* R (even chunks; the whole factor once solved) and R' (odd) */
+    int odd;             /* the rows being filled are an odd chunk's, tri[1]'s */
+    int nb;
     struct ls_qr_helper *helper; /* the thread folding the odd chunks, or NULL */
     int blas_threads;    /* BLAS's count while the folds run on one; 0 when not */
     double *yty, *ysum;  /* [k], weighted, for R^2 */

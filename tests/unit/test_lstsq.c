@@ -237,7 +237,7 @@ static void test_qr_folds(void)
     CHECK(ls_qr_add(&one, x.v, y.v, x.rows, &e) == 0);
     CHECK(unit_threads() == 1 || !can_park);
     CHECK(ls_qr_solve(&one, &o, &r1, &e) == 0);
-    CHECK(memcmp(one.r, q.r, q.cols * q.cols * sizeof *q.r) == 0);
+    CHECK(memcmp(one.tri[0].r, q.tri[0].r, q.cols * q.cols * sizeof *q.tri[0].r) == 0);
     CHECK(memcmp(r1.w, r.w, x.cols * y.cols * sizeof *r.w) == 0);
     dl_blas_set_threads(2);
     ls_result_free(&r1);
