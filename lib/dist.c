@@ -206,7 +206,8 @@ void *dd_shared(dd_group *g, size_t bytes)
         snprintf(msg.name, sizeof msg.name, "/dltk-%ld-%lx", (long)getpid(),
                  (unsigned long)ts.tv_nsec);
         fd = shm_open(msg.name, O_RDWR | O_CREAT | O_EXCL, 0600);
-        msg.ok = fd >= 0 && bytes <= (uint64_t)INT64_MAX && posix_fallocate(fd, 0, (off_t)bytes) == 0;
+        msg.ok = fd >= 0 && bytes <= (uint64_t)INT64_MAX &&
+                 posix_fallocate(fd, 0, (off_t)bytes) == 0;
         if (fd >= 0 && !msg.ok) {
             shm_unlink(msg.name);
             close(fd);
@@ -216,7 +217,8 @@ void *dd_shared(dd_group *g, size_t bytes)
     g->ops->node_bcast(&msg, (int)sizeof msg);
     if (msg.ok && local_rank != 0)
         fd = shm_open(msg.name, O_RDWR, 0);
-    void *base = fd >= 0 ? mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
+    void *base =
+        fd >= 0 ? mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : MAP_FAILED;
     if (fd >= 0)
         close(fd);
     int64_t failed = base == MAP_FAILED;
