@@ -87,22 +87,22 @@ static const char *scan_mantissa(const char *p, const char *end, decimal *d, int
     return p;
 }
 
-/* An exponent part, consumed only when it is complete ("1e" stops at 'e'). */
-static const char *scan_exponent(const char *p, const char *end, decimal *d)
+/* An exponent part, added to *exp10; consumed only when it is complete
+ * ("1e" stops at 'e'). */
+static inline const char *scan_exponent(const char *p, const char *end, int64_t *exp10)
 {
-    if (p >= end || (*p != 'e' && *p != 'E'))
+    if (p >= end || (*p | 0x20) != 'e')
         return p;
     const char *q = p + 1;
-    int neg = 0;
-    if (q < end && (*q == '+' || *q == '-'))
-        neg = *q++ == '-';
+    int neg = q < end && *q == '-';
+    q += q < end && (*q == '-' || *q == '+');
     if (q >= end || !is_digit(*q))
         return p;
     int64_t x = 0;
     for (; q < end && is_digit(*q); q++)
         if (x < 1000000) /* far beyond any double; keeps the sum exact */
             x = x * 10 + (*q - '0');
-    d->exp10 += neg ? -x : x;
+    *exp10 += neg ? -x : x;
     return q;
 }
 
@@ -208,7 +208,7 @@ static inline const char *scan_decimal(const char *s, const char *end, decimal *
         d->exp10 = 0;
         scan_mantissa(digits, end, d, &again);
     }
-    return scan_exponent(p, end, d);
+    return scan_exponent(p, end, &d->exp10);
 }
 
 /* strtod/strtof on a terminated copy of [s, stop): the slow, exact path. */
@@ -380,19 +380,7 @@ static inline int scan_common(const char *s, const char *end, double *out, const
     }
     if (ndigits == 0 || (ndigits > 19 && ndigits - zeros_before_significant(digits, p) > 19))
         return 0;
-    if (p < end && (*p | 0x20) == 'e') { /* consumed only when complete */
-        const char *q = p + 1;
-        int eneg = q < end && *q == '-';
-        q += q < end && (*q == '-' || *q == '+');
-        if (q < end && is_digit(*q)) {
-            int64_t x = 0;
-            for (; q < end && is_digit(*q); q++)
-                if (x < 1000000) /* far beyond any double; keeps the sum exact */
-                    x = x * 10 + (*q - '0');
-            exp10 += eneg ? -x : x;
-            p = q;
-        }
-    }
+    p = scan_exponent(p, end, &exp10);
     *stop = p;
     if (mant == 0) {
         *out = neg ? -0.0 : 0.0;
@@ -416,15 +404,98 @@ int nt_scan_f64(const char *s, const char *end, double *out, const char **stop)
     return decimal_to_f64(&d, s, *stop, out);
 }
 
-size_t nt_scan_f64_list(const char *s, const char *end, char delim, size_t n, double *out,
-                        const char **stop)
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define NT_HAVE_AVX2 1
+#define AVX2 __attribute__((target("avx2"), always_inline)) inline
+
+/* 32 zero bytes, then 32 bytes of ones: loaded at ramp + 32 - k, the mask
+ * of the bytes from k on. */
+#define NT_8(x) x, x, x, x, x, x, x, x
+static const uint8_t ramp[64] = {NT_8(0),    NT_8(0),    NT_8(0),    NT_8(0),
+                                 NT_8(0xFF), NT_8(0xFF), NT_8(0xFF), NT_8(0xFF)};
+
+AVX2 static __m256i bytes_from(int k)
+{
+    return _mm256_loadu_si256((const __m256i *)(ramp + 32 - k));
+}
+
+/* Bytes from s that scan_window may read: a sign, then two 32-byte loads
+ * at most 31 bytes on and one byte apart. */
+#define WINDOW_BYTES 65
+
+/* scan_common on 32 bytes at once, for text with WINDOW_BYTES left to read.
+ * Masks of the digits, the dot and the zeros give the mantissa's length
+ * and layout without a branch per digit; its digits, the dot taken out
+ * (two loads a byte apart, blended), are valued in vector registers.  The
+ * mantissa is taken as 19 digits, padded with zeros on the right, and its
+ * exponent lowered to match: Eisel-Lemire is exact for any 64-bit
+ * mantissa, so the value is the same double.  Returns 0 for what
+ * scan_common should read instead (no digits, two dots, more than 19
+ * significant digits, a mantissa of 32 bytes or more). */
+AVX2 static int scan_window(const char *s, const char *end, double *out, const char **stop)
+{
+    const char *p = s;
+    int neg = *p == '-';
+    p += neg | (*p == '+');
+    const __m256i zero_ch = _mm256_set1_epi8('0'), nine = _mm256_set1_epi8(9);
+    __m256i d = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)p), zero_ch);
+    __m256i digit_bytes = _mm256_cmpeq_epi8(_mm256_max_epu8(d, nine), nine);
+    uint32_t digits = (uint32_t)_mm256_movemask_epi8(digit_bytes);
+    uint32_t dots = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, _mm256_set1_epi8('.' - '0')));
+    uint32_t zeros = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, _mm256_setzero_si256()));
+    int len = __builtin_ctzll(~(uint64_t)(digits | dots)); /* digits and dots */
+    uint64_t dot = dots & (((uint64_t)1 << len) - 1);
+    if (len >= 32 || (dot & (dot - 1)) != 0)
+        return 0;
+    int has_dot = dot != 0, k = __builtin_ctzll(dot | (uint64_t)1 << 32); /* 32: none */
+    int nd = len - has_dot, frac = has_dot ? len - k - 1 : 0;
+    /* The first significant digit.  Past the dot, the digits from it are
+     * one run without the dot: read them from there ("0.000123...") */
+    int first = __builtin_ctzll(~(uint64_t)(zeros | dot));
+    int skip = first > k ? first : 0;
+    int sig = skip ? len - first : nd, dot_at = skip ? 32 : k;
+    if (nd == 0 || sig > 19)
+        return 0;
+    const char *from = p + skip;
+    __m256i a = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)from), zero_ch);
+    __m256i b = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)(from + 1)), zero_ch);
+    __m256i ds = _mm256_andnot_si256(bytes_from(sig), _mm256_blendv_epi8(a, b, bytes_from(dot_at)));
+    /* pairs, then fours of digits; the first 16 digits as two eights */
+    __m256i four = _mm256_madd_epi16(_mm256_maddubs_epi16(ds, _mm256_set1_epi16(0x010A)),
+                                     _mm256_set1_epi32(0x00010064));
+    __m128i lo = _mm256_castsi256_si128(four);
+    lo = _mm_madd_epi16(_mm_packus_epi32(lo, lo), _mm_set1_epi32(0x00012710));
+    uint64_t eights = (uint64_t)_mm_cvtsi128_si64(lo);
+    /* digits 16..19, the last one zero: ten times digits 16..18 */
+    uint32_t tail = (uint32_t)_mm_cvtsi128_si32(_mm256_extracti128_si256(four, 1));
+    uint64_t sixteen = (eights & 0xFFFFFFFF) * 100000000u + (eights >> 32);
+    uint64_t mant = sixteen * 1000 + ((tail * 6554) >> 16); /* exact: tail is 10 x 0..999 */
+    int64_t exp10 = -(int64_t)frac - (19 - sig);
+    p = scan_exponent(p + len, end, &exp10);
+    *stop = p;
+    *out = mant == 0 ? (neg ? -0.0 : 0.0) : eisel_lemire(mant, exp10, neg);
+    return 1;
+}
+#endif
+
+/* One cell of a list: a reader of the common case (0 when the general
+ * path must read it instead). */
+typedef int cell_reader(const char *s, const char *end, double *out, const char **stop);
+
+/* nt_scan_f64_list with the common case read by read_cell; inlined into
+ * each caller with its reader. */
+__attribute__((always_inline)) static inline size_t
+scan_list(const char *s, const char *end, char delim, size_t n, double *out, const char **stop,
+          cell_reader *read_cell)
 {
     const char *p = s;
     *stop = s;
     for (size_t i = 0; i < n; i++) {
         const char *after;
-        if (scan_common(p, end, &out[i], &after) ? isinf(out[i]) /* out of range */
-                                                  : nt_scan_f64(p, end, &out[i], &after) != NT_OK)
+        if (read_cell(p, end, &out[i], &after) ? isinf(out[i]) /* out of range */
+                                               : nt_scan_f64(p, end, &out[i], &after) != NT_OK)
             return i;
         *stop = after;
         if (i + 1 < n && (after == end || *after != delim))
@@ -432,6 +503,32 @@ size_t nt_scan_f64_list(const char *s, const char *end, char delim, size_t n, do
         p = after + 1;
     }
     return n;
+}
+
+#ifdef NT_HAVE_AVX2
+/* scan_window wherever it has room. */
+AVX2 static int window_cell(const char *s, const char *end, double *out, const char **stop)
+{
+    return end - s >= WINDOW_BYTES ? scan_window(s, end, out, stop)
+                                   : scan_common(s, end, out, stop);
+}
+
+__attribute__((target("avx2"))) static size_t scan_list_avx2(const char *s, const char *end,
+                                                             char delim, size_t n, double *out,
+                                                             const char **stop)
+{
+    return scan_list(s, end, delim, n, out, stop, window_cell);
+}
+#endif
+
+size_t nt_scan_f64_list(const char *s, const char *end, char delim, size_t n, double *out,
+                        const char **stop)
+{
+#ifdef NT_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        return scan_list_avx2(s, end, delim, n, out, stop);
+#endif
+    return scan_list(s, end, delim, n, out, stop, scan_common);
 }
 
 /* Rounding a correctly rounded double to float is correct unless the double

@@ -206,6 +206,121 @@ static void test_scan_list(void)
     CHECK(nt_scan_f64_list(blank, blank + 4, ',', 2, v, &stop) == 1);
 }
 
+/* The list as documented, one nt_scan_f64 per cell: the reference for
+ * nt_scan_f64_list, which reads most cells another way when 32 bytes and
+ * more follow them. */
+static size_t list_one_by_one(const char *s, const char *end, char delim, size_t n, double *out,
+                              const char **stop)
+{
+    const char *p = s;
+    *stop = s;
+    for (size_t i = 0; i < n; i++) {
+        const char *after;
+        if (nt_scan_f64(p, end, &out[i], &after) != NT_OK)
+            return i;
+        *stop = after;
+        if (i + 1 < n && (after == end || *after != delim))
+            return i + 1;
+        p = after + 1;
+    }
+    return n;
+}
+
+/* One random cell: a random decimal, a double at some precision, or an
+ * awkward shape (two dots, an incomplete exponent, a long exponent, nan,
+ * signs alone, leading zeros across the dot). */
+static void random_cell(dl_rng *r, char *buf, size_t len)
+{
+    static const char *const odd[] = {
+        ".5", "5.", "-.5e3", "+.e5", ".", "-", "+", "1e", "1e+", "1E-", "1.5.3", "1..5",
+        "0.000000000000000000012345678901234567", "000.000123456789012345678",
+        "0000000000000000000000000000000000001", "00000000000000000000.000000000000000",
+        "1e00000000000000000000000000000000000000000000000000000000000000000000005",
+        "12345678901234567890123456789012345", "1234567890123456789.5", "nan", "-Inf",
+        "1.7976931348623159e308", "2.4703282292062327e-324", "9007199254740993", "0e5", "-0.0",
+        "1.2345678901234567890e-5", "0.99999999999999999999", "99999999999999999999e-20",
+    };
+    switch (dl_rng_below(r, 4)) {
+    case 0:
+        random_decimal(r, buf, len);
+        break;
+    case 1:
+        snprintf(buf, len, "%s", odd[dl_rng_below(r, sizeof odd / sizeof *odd)]);
+        break;
+    default: {
+        double v = dl_rng_normal(r) * pow(10.0, (double)dl_rng_below(r, 51) - 25.0);
+        if (dl_rng_below(r, 8) == 0) { /* any bit pattern: subnormals and huge values */
+            uint64_t bits = dl_rng_u64(r);
+            memcpy(&v, &bits, sizeof v);
+        }
+        snprintf(buf, len, "%.*g", 1 + (int)dl_rng_below(r, 17), v);
+    }
+    }
+}
+
+/* Rows of random cells, with and without long text after them, end exactly
+ * where the buffer does (so a read past it is caught under AddressSanitizer):
+ * the list must give the count, the bits and the stop of one nt_scan_f64
+ * per cell. */
+static void test_lists_match_one_by_one(void)
+{
+    dl_rng r;
+    dl_rng_seed(&r, 23);
+    static const char filler[] = "7.25e-3,0.000123,12345678901234567890,.5,-0,1e5\n";
+    int bad = 0;
+    for (int i = 0; i < 200000; i++) {
+        char text[1024], cell[128];
+        size_t len = 0, cells = 1 + dl_rng_below(&r, 6);
+        char delim = dl_rng_below(&r, 2) ? ',' : '\t';
+        for (size_t c = 0; c < cells; c++) {
+            random_cell(&r, cell, sizeof cell);
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s%c", cell,
+                                    c + 1 < cells ? delim : '\n');
+        }
+        for (uint64_t k = dl_rng_below(&r, 4); k > 0; k--) /* 0 to 144 bytes after the row */
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s", filler);
+        len -= dl_rng_below(&r, 3) == 0 && len > 1; /* sometimes no line end */
+        char *exact = malloc(len);
+        if (!exact)
+            abort();
+        memcpy(exact, text, len);
+        double mine[8], ref[8];
+        const char *stop_mine, *stop_ref;
+        size_t want = cells + dl_rng_below(&r, 2); /* one more than the row holds, at times */
+        size_t got = nt_scan_f64_list(exact, exact + len, delim, want, mine, &stop_mine);
+        size_t expect = list_one_by_one(exact, exact + len, delim, want, ref, &stop_ref);
+        int agree = got == expect && stop_mine == stop_ref;
+        for (size_t c = 0; agree && c < got; c++)
+            agree = same_bits_f64(mine[c], ref[c]) || (isnan(mine[c]) && isnan(ref[c]));
+        if (!agree && bad++ < 5)
+            fprintf(stderr, "list mismatch on '%.*s': %zu cells, %zu expected\n", (int)len, text,
+                    got, expect);
+        free(exact);
+    }
+    CHECK(bad == 0);
+    /* the longest mantissas the window reads, followed by 0 to 99 bytes */
+    static const char *const longest[] = {
+        "-0.00000000000000000000000000000", "+000000000000000000000000000000.",
+        "-0.0000000000001234567890123456", "1234567890123456789.00000000000"};
+    for (size_t c = 0; c < sizeof longest / sizeof *longest; c++)
+        for (size_t tail = 0; tail < 100; tail++) {
+            size_t n = strlen(longest[c]), len = n + tail;
+            char *exact = malloc(len);
+            if (!exact)
+                abort();
+            memcpy(exact, longest[c], n);
+            memset(exact + n, '5', tail);
+            if (tail)
+                exact[n] = ',';
+            double mine[2], ref[2];
+            const char *stop_mine, *stop_ref;
+            size_t got = nt_scan_f64_list(exact, exact + len, ',', 2, mine, &stop_mine);
+            CHECK(got == list_one_by_one(exact, exact + len, ',', 2, ref, &stop_ref) &&
+                  stop_mine == stop_ref && same_bits_f64(mine[0], ref[0]));
+            free(exact);
+        }
+}
+
 static void test_random_strings_match_strtod(void) { CHECK(mismatches_against_libc(0, 42, 300000) == 0); }
 
 static void test_random_strings_match_strtof(void) { CHECK(mismatches_against_libc(1, 7, 300000) == 0); }
@@ -362,6 +477,7 @@ int main(void)
     UNIT_RUN(test_scan_digit_runs);
     UNIT_RUN(test_scan_list);
     UNIT_RUN(test_random_scans_match_strtod);
+    UNIT_RUN(test_lists_match_one_by_one);
     UNIT_RUN(test_random_doubles_roundtrip);
     UNIT_RUN(test_f32_double_rounding_cases);
     UNIT_RUN(test_syntax);
