@@ -34,7 +34,7 @@ MAN5     := $(wildcard man/*.5)
 MAKEFLAGS += --no-print-directory
 
 .PHONY: all test check test-asan clang fuzz fuzz-build install uninstall clean demo setup bench layers
-all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so $(BUILD)/tests/nodlclose.so $(BUILD)/tests/sigtemp.so $(BUILD)/tests/many_records $(PLUGIN)
+all: $(BINS) $(UNITS) $(BUILD)/tests/failalloc.so $(BUILD)/tests/nodlclose.so $(BUILD)/tests/sigtemp.so $(BUILD)/tests/shrink.so $(BUILD)/tests/many_records $(PLUGIN)
 
 # Objects of mains, unit tests and benchmarks are made by pattern rules, so
 # make would delete them as intermediates and relink every program on the
@@ -78,6 +78,11 @@ $(BUILD)/tests/nodlclose.so: tests/faults/nodlclose.c
 
 # An LD_PRELOAD shim that raises a signal as mkstemp returns (tests/bats/signals.bats).
 $(BUILD)/tests/sigtemp.so: tests/faults/sigtemp.c
+	@mkdir -p $(dir $@)
+	$(CC) -Wall -Wextra -Werror -shared -fPIC -O1 $< -o $@ -ldl
+
+# An LD_PRELOAD shim that truncates a file as it is mapped (tests/bats/signals.bats).
+$(BUILD)/tests/shrink.so: tests/faults/shrink.c
 	@mkdir -p $(dir $@)
 	$(CC) -Wall -Wextra -Werror -shared -fPIC -O1 $< -o $@ -ldl
 

@@ -18,6 +18,11 @@ static struct {
     const unsigned char *mark;
     size_t len;
 } streams[SIG_STREAMS] = {{-1, NULL, 0}, {-1, NULL, 0}, {-1, NULL, 0}, {-1, NULL, 0}};
+static struct {
+    const char *base; /* NULL: a free entry */
+    size_t len;
+    const char *label;
+} mappings[SIG_MAPPINGS];
 static const char *tool_name = "dl";
 static volatile sig_atomic_t stop_flag;
 static atomic_int deferring, caught;
@@ -56,17 +61,14 @@ static void end_streams(void)
     }
 }
 
-/* Only async-signal-safe calls.  The message is skipped when standard
- * error could block (a full pipe): ending matters more than saying so. */
-static void on_signal(int sig)
+/* Ends the process from a handler, the table's lock held (and never
+ * released): the child killed, the temporaries removed, the streams ended;
+ * then the status sig_settle decided, silently, or `status` after the line
+ * made of parts[0..n).  Only async-signal-safe calls.  The line is skipped
+ * when standard error could block (a full pipe): ending matters more than
+ * saying so. */
+static void end_process(int status, const char *const *parts, int n)
 {
-    int status = atomic_load(&settled);
-    if (status < 0 && sig != SIGPIPE && atomic_load(&deferring) &&
-        atomic_fetch_add(&caught, 1) == 0) {
-        stop_flag = 1;
-        return;
-    }
-    lock_table(); /* never released: the process ends here */
     if (child > 0) {
         kill(child, SIGKILL);
         while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
@@ -76,19 +78,51 @@ static void on_signal(int sig)
         if (temporaries[i])
             unlink(temporaries[i]);
     end_streams();
-    if (status >= 0)
-        _exit(status);
+    int decided = atomic_load(&settled);
+    if (decided >= 0)
+        _exit(decided);
     struct pollfd p = {.fd = STDERR_FILENO, .events = POLLOUT};
     if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT)) {
-        char line[160];
-        size_t n = 0;
-        const char *parts[] = {tool_name, ": interrupted by ", signal_name(sig), "\n"};
-        for (int i = 0; i < 4; i++)
-            for (const char *c = parts[i]; *c && n < sizeof line; c++)
-                line[n++] = *c;
-        (void)!write(STDERR_FILENO, line, n);
+        char line[512];
+        size_t len = 0;
+        for (int i = 0; i < n; i++)
+            for (const char *c = parts[i]; *c && len < sizeof line; c++)
+                line[len++] = *c;
+        (void)!write(STDERR_FILENO, line, len);
     }
-    _exit(DL_EINTR);
+    _exit(status);
+}
+
+static void on_signal(int sig)
+{
+    if (atomic_load(&settled) < 0 && sig != SIGPIPE && atomic_load(&deferring) &&
+        atomic_fetch_add(&caught, 1) == 0) {
+        stop_flag = 1;
+        return;
+    }
+    lock_table();
+    const char *parts[] = {tool_name, ": interrupted by ", signal_name(sig), "\n"};
+    end_process(DL_EINTR, parts, 4);
+}
+
+/* A SIGBUS inside a held mapping: its file shrank.  Any other gets the
+ * default action back, which the faulting instruction, run again, meets. */
+static void on_bus(int sig, siginfo_t *info, void *context)
+{
+    (void)context;
+    const char *at = info->si_addr, *label = NULL;
+    lock_table();
+    for (int i = 0; i < SIG_MAPPINGS && !label; i++)
+        if (mappings[i].base && at >= mappings[i].base &&
+            (size_t)(at - mappings[i].base) < mappings[i].len)
+            label = mappings[i].label;
+    if (!label) {
+        unlock_table();
+        signal(sig, SIG_DFL);
+        return;
+    }
+    const char *parts[] = {tool_name, ": ", label, ": the file shrank while it was read\n"};
+    end_process(DL_EIO, parts, 4);
 }
 
 void sig_block(sigset_t *old)
@@ -106,6 +140,7 @@ int sig_thread_create(pthread_t *thread, void *(*run)(void *), void *arg)
 {
     sigset_t all, old;
     sigfillset(&all);
+    sigdelset(&all, SIGBUS);
     int rc = pthread_sigmask(SIG_SETMASK, &all, &old);
     if (rc != 0)
         return rc;
@@ -134,6 +169,10 @@ void sig_install(const char *tool)
             continue;
         sigaction(handled[i], &sa, NULL);
     }
+    sa.sa_handler = NULL;
+    sa.sa_sigaction = on_bus;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGBUS, &sa, NULL);
 }
 
 const char *sig_tool(void) { return tool_name; }
@@ -232,6 +271,36 @@ void sig_release_stream(int fd)
 {
     if (fd >= 0)
         set_stream(fd, -1, NULL, 0);
+}
+
+int sig_hold_mapping(const void *base, size_t len, const char *label)
+{
+    sigset_t old;
+    sig_block(&old);
+    lock_table();
+    int full = 1;
+    for (int i = 0; i < SIG_MAPPINGS && full; i++)
+        if (!mappings[i].base) {
+            mappings[i].base = base;
+            mappings[i].len = len;
+            mappings[i].label = label;
+            full = 0;
+        }
+    unlock_table();
+    sig_unblock(&old);
+    return full;
+}
+
+void sig_release_mapping(const void *base)
+{
+    sigset_t old;
+    sig_block(&old);
+    lock_table();
+    for (int i = 0; i < SIG_MAPPINGS; i++)
+        if (mappings[i].base == base && base)
+            mappings[i].base = NULL;
+    unlock_table();
+    sig_unblock(&old);
 }
 
 void sig_hold_child(pid_t pid)

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "sig.h"
 #include "tty.h"
 
 /* Small in fuzzing builds (as the stream's buffers): cheaper runs, and the
@@ -79,6 +81,11 @@ void tx_in_close(tx_in *in)
 {
     if (in->owns_fd && in->fd >= 0)
         close(in->fd);
+    if (in->map) {
+        sig_release_mapping(in->map);
+        munmap(in->map, in->map_len);
+        in->buf = in->heap;
+    }
     free(in->buf);
     in->buf = NULL;
     in->fd = -1;
@@ -116,8 +123,51 @@ void tx_in_detect_cr_lines(tx_in *in)
     cr_to_lf(start, n);
 }
 
+int tx_in_map(tx_in *in)
+{
+    uint64_t at, size;
+    if (in->map || in->cr_lines || !tx_in_file_span(in, &at, &size) || size == 0 ||
+        size > SIZE_MAX)
+        return 1;
+    void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+    if (m == MAP_FAILED)
+        return 1;
+    if (sig_hold_mapping(m, (size_t)size, in->label)) {
+        munmap(m, (size_t)size);
+        return 1;
+    }
+    size_t unread = in->len - in->pos;
+    in->heap = in->buf;
+    in->map = in->buf = m;
+    in->map_len = in->cap = (size_t)size;
+    in->pos = (size_t)at;
+    in->len = (size_t)at + unread;
+    return 0;
+}
+
+void tx_in_release(tx_in *in, const char *upto)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (!in->map || upto < in->map || upto > in->map + in->map_len || page <= 0)
+        return;
+    size_t end = (size_t)(upto - in->map) / (size_t)page * (size_t)page;
+    if (end > in->released) {
+        (void)madvise(in->map + in->released, end - in->released, MADV_DONTNEED);
+        in->released = end;
+    }
+}
+
+/* Mapped, bytes are "read" by moving the end of the buffer on. */
+#define TX_MAP_STEP ((size_t)4 << 20)
+
 int tx_in_fill(tx_in *in, dl_err *e)
 {
+    if (in->map) {
+        size_t more = in->map_len - in->len;
+        in->len += more < TX_MAP_STEP ? more : TX_MAP_STEP;
+        in->eof = in->len == in->map_len;
+        return 0;
+    }
     if (in->pos > 0) {
         memmove(in->buf, in->buf + in->pos, in->len - in->pos);
         in->len -= in->pos;
@@ -144,6 +194,8 @@ int tx_in_fill(tx_in *in, dl_err *e)
 
 int tx_in_swap(tx_in *in, char **spare, size_t *spare_cap, dl_err *e)
 {
+    if (in->map) /* nothing moves */
+        return 0;
     size_t unread = in->len - in->pos;
     if (*spare_cap < in->cap) {
         char *bigger = malloc(in->cap);

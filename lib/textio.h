@@ -82,6 +82,9 @@ typedef struct tx_in {
     char label[256];
     char *buf;
     size_t cap, pos, len;
+    char *map;       /* tx_in_map: the whole file, buf then points here */
+    size_t map_len, released; /* the mapping's first bytes, let go */
+    char *heap;      /* the buffer read before it was mapped */
 } tx_in;
 
 int tx_in_open(tx_in *in, const char *path, dl_err *e);
@@ -94,6 +97,15 @@ int tx_in_fill(tx_in *in, dl_err *e);
  * bytes read before stay where they are until the next swap.  For a reader
  * that parses what it has read on other threads while it reads on. */
 int tx_in_swap(tx_in *in, char **spare, size_t *spare_cap, dl_err *e);
+/* Maps a regular file: from then on its bytes are read in place from the
+ * page cache, not copied; the unread bytes and those to come are the
+ * mapping's, and stay valid until tx_in_close.  0 when mapped, 1 when not
+ * (any other input, or lines whose '\r' must be changed). */
+int tx_in_map(tx_in *in);
+/* Mapped: the bytes before `upto` will not be read again, so their pages
+ * leave this process (they stay in the page cache): what it holds of a
+ * large file stays bounded, as with reading.  Otherwise nothing. */
+void tx_in_release(tx_in *in, const char *upto);
 /* Text whose buffered start holds a '\r' and no '\n' has lines ending in a
  * lone '\r': from then on every '\r' read is made a '\n' (a "\r\n" would
  * make an empty line, which text readers skip).  Call before the first line. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Dying cleanly: SIGTERM, SIGINT, SIGHUP and SIGPIPE end every tool with
 # status 6 and no temporary left behind; a second signal ends dl-train
-# whatever it is doing; lost standard output is an error (status 3).
+# whatever it is doing; lost standard output is an error (status 3), and so
+# is an input file that shrinks while it is read.
 # Nothing here waits a fixed time: each test waits (with a bound) for a
 # state it can see - a temporary file, a caught-signal mask, a blocked write.
 
@@ -119,6 +120,21 @@ sigtemp() {
         TMPDIR=$TMP/scratch sigtemp "$sig" dl-tensor export "$TMP/d.dlt"
         [ "$status" -eq 6 ] || { echo "export, SIG$sig: status $status: $output"; return 1; }
         [ -z "$(ls -A "$TMP/scratch")" ] || { ls -A "$TMP/scratch"; return 1; }
+    done
+}
+
+@test "signals: an input file that shrinks while it is read ends the import with one line and status 3" {
+    # tests/faults/shrink.c truncates the file the moment dl-tensor maps it
+    shim=$(dirname "$(command -v dl-tensor)")/../tests/shrink.so
+    [ -f "$shim" ] || { echo "$shim: not built"; return 1; }
+    for out in "-o $TMP/x.dlt" "> $TMP/piped.dlt"; do
+        awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%d.25,%d,-%d.5e-3\n", i, i % 7, i }' > "$TMP/big.csv"
+        run bash -c "DL_SHRINK='$TMP/big.csv' LD_PRELOAD='$shim' \
+            ASAN_OPTIONS='${ASAN_OPTIONS:-}:verify_asan_link_order=0' \
+            dl-tensor import -t 1 '$TMP/big.csv' $out"
+        [ "$status" -eq 3 ] || { echo "$out: status $status: $output"; return 1; }
+        [ "$output" = "dl-tensor: $TMP/big.csv: the file shrank while it was read" ]
+        [ ! -e "$TMP/x.dlt" ] && ! has_temporary x.dlt
     done
 }
 

@@ -146,6 +146,34 @@ static void test_swap_keeps_both_buffers(void)
     tx_in_close(&in);
 }
 
+/* tx_in_map: a regular file's unread bytes and the rest of it, in place
+ * in the mapping; a swap moves nothing; anything else is not mapped. */
+static void test_map_reads_the_rest_in_place(void)
+{
+    FILE *f = fopen(in_path, "wb");
+    for (int i = 0; i < 300000; i++)
+        fprintf(f, "%d\n", i);
+    long size = ftell(f);
+    fclose(f);
+    tx_in in;
+    dl_err e;
+    CHECK(tx_in_open(&in, in_path, &e) == 0);
+    CHECK(tx_in_fill(&in, &e) == 0);
+    in.pos = 2; /* "0\n" taken */
+    CHECK(tx_in_map(&in) == 0 && in.map != NULL);
+    CHECK(memcmp(in.buf + in.pos, "1\n2\n", 4) == 0);
+    char *spare = NULL, *before = in.buf;
+    size_t spare_cap = 0;
+    CHECK(tx_in_swap(&in, &spare, &spare_cap, &e) == 0 && in.buf == before && spare == NULL);
+    while (!in.eof)
+        CHECK(tx_in_fill(&in, &e) == 0);
+    CHECK(in.len == (size_t)size && memcmp(in.buf + size - 7, "299999\n", 7) == 0);
+    tx_in_close(&in);
+    CHECK(tx_in_open(&in, "/dev/null", &e) == 0);
+    CHECK(tx_in_map(&in) == 1 && in.map == NULL);
+    tx_in_close(&in);
+}
+
 static void test_f32_and_name(void)
 {
     tx_import_opts o;
@@ -392,6 +420,7 @@ int main(void)
     UNIT_RUN(test_chunks_reassemble);
     UNIT_RUN(test_errors_name_file_line_column);
     UNIT_RUN(test_swap_keeps_both_buffers);
+    UNIT_RUN(test_map_reads_the_rest_in_place);
     UNIT_RUN(test_f32_and_name);
     UNIT_RUN(test_csv_table_metadata);
     UNIT_RUN(test_npy_dict);
