@@ -41,7 +41,7 @@ void dl_mem_huge(void *p)
 #ifdef MADV_HUGEPAGE
     size_t n = p ? malloc_usable_size(p) : 0;
     long page = sysconf(_SC_PAGESIZE);
-    if (n < 2 * HUGE_PAGE || page <= 0)
+    if (n < HUGE_PAGE || page <= 0)
         return;
     uintptr_t mask = (uintptr_t)page - 1;
     uintptr_t from = (uintptr_t)p & ~mask, to = ((uintptr_t)p + n + mask) & ~mask;

@@ -77,6 +77,13 @@ static void test_huge_advice_covers_the_whole_mapping(void)
     char *q = realloc(p, 2 * n);
     CHECK(q != NULL && q[4095] == 1);
     free(q);
+    /* 2.5 MiB, the rows of an imported chunk: advised too */
+    char *chunk = malloc((size_t)5 << 19);
+    CHECK(chunk != NULL);
+    dl_mem_huge(chunk);
+    advised = 0;
+    CHECK(mapping_of((uintptr_t)chunk, &start, &end, &advised) && advised);
+    free(chunk);
 }
 
 /* Pages of [p, p + n) in memory now (mincore), of all of them. */
