@@ -1008,11 +1008,11 @@ static span first_content_line(span text)
  * instead of leaving a core idle.  A piece read ahead does not know its
  * line numbers, since the pieces before it may not be parsed yet: only one
  * that fails is parsed again, with them, for the message.  A regular file
- * is mapped (tx_in_map): then "reading" a region only moves a pointer, the
- * pieces are parsed from the page cache in place (no copy of the text, a
- * sixth of the work with it), and a region's pages are let go once its
- * rows are written.  A table with strings is parsed by this thread alone,
- * region after region, in one piece each. */
+ * is mapped (tx_in_map, in tx_import_csv): then "reading" a region only
+ * moves a pointer, the pieces are parsed from the page cache in place (no
+ * copy of the text, a sixth of the work with it), and a region's pages are
+ * let go once its rows are written.  A table with strings is parsed by this
+ * thread alone, region after region, in one piece each. */
 typedef struct region {
     job *pieces;
     size_t count, cap;  /* pieces of the region, and allocated */
@@ -1182,8 +1182,6 @@ static int parse_regions(csv *c, output *out, span text, uint64_t line, dl_err *
     pthread_mutex_init(&pl.lock, NULL);
     pthread_cond_init(&pl.more, NULL);
     pthread_t worker;
-    if (!c->serial) /* else read as before: one thread, strings and all */
-        (void)tx_in_map(c->in);
     int threaded = !c->serial && sig_thread_create(&worker, piece_worker, &pl) == 0;
     int rc = publish(&pl, text, line, e), end = 0;
     while (!rc) {
@@ -1435,6 +1433,7 @@ int tx_import_csv(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
     out.spool_fd = -1;
     out.xname = o->name ? o->name : "x";
     uint64_t line = 1;
+    (void)tx_in_map(in); /* a regular file is read in place; anything else as it comes */
     int rc = read_missing(&c, e) || read_head(&c, &line, e) ||
              (o->names && read_names_option(&c, e));
     if (!rc) {

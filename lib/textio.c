@@ -91,11 +91,15 @@ void tx_in_close(tx_in *in)
     in->fd = -1;
 }
 
+static int line_too_long(const tx_in *in, dl_err *e)
+{
+    return dl_fail(e, DL_ENOMEM, "%s: a line longer than %zu MiB", in->label, TX_IN_MAX >> 20);
+}
+
 static int grow(tx_in *in, dl_err *e)
 {
     if (in->cap >= TX_IN_MAX)
-        return dl_fail(e, DL_ENOMEM, "%s: a line longer than %zu MiB", in->label,
-                       TX_IN_MAX >> 20);
+        return line_too_long(in, e);
     char *bigger = realloc(in->buf, in->cap * 2);
     if (!bigger)
         return dl_fail(e, DL_ENOMEM, "%s: out of memory for a long line", in->label);
@@ -126,10 +130,10 @@ void tx_in_detect_cr_lines(tx_in *in)
 int tx_in_map(tx_in *in)
 {
     uint64_t at, size;
-    if (in->map || in->cr_lines || !tx_in_file_span(in, &at, &size) || size == 0 ||
-        size > SIZE_MAX)
+    if (in->map || !tx_in_file_span(in, &at, &size) || size == 0 || size > SIZE_MAX)
         return 1;
-    void *m = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+    /* writable, privately: lines ending in a lone '\r' are changed in place */
+    void *m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE, in->fd, 0);
     if (m == MAP_FAILED)
         return 1;
     if (sig_hold_mapping(m, (size_t)size, in->label)) {
@@ -162,10 +166,14 @@ void tx_in_release(tx_in *in, const char *upto)
 
 int tx_in_fill(tx_in *in, dl_err *e)
 {
-    if (in->map) {
-        size_t more = in->map_len - in->len;
+    if (in->map) { /* a line as long as the buffer could grow is refused alike */
+        if (in->len - in->pos >= TX_IN_MAX)
+            return line_too_long(in, e);
+        size_t more = in->map_len - in->len, was = in->len;
         in->len += more < TX_MAP_STEP ? more : TX_MAP_STEP;
         in->eof = in->len == in->map_len;
+        if (in->cr_lines)
+            cr_to_lf(in->buf + was, in->len - was);
         return 0;
     }
     if (in->pos > 0) {

@@ -99,8 +99,9 @@ int tx_in_fill(tx_in *in, dl_err *e);
 int tx_in_swap(tx_in *in, char **spare, size_t *spare_cap, dl_err *e);
 /* Maps a regular file: from then on its bytes are read in place from the
  * page cache, not copied; the unread bytes and those to come are the
- * mapping's, and stay valid until tx_in_close.  0 when mapped, 1 when not
- * (any other input, or lines whose '\r' must be changed). */
+ * mapping's, and stay valid until tx_in_close (the mapping is private:
+ * lines ending in a lone '\r' are changed in it, not in the file).  0 when
+ * mapped, 1 when not (any other input). */
 int tx_in_map(tx_in *in);
 /* Mapped: the bytes before `upto` will not be read again, so their pages
  * leave this process (they stay in the page cache): what it holds of a
