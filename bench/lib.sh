@@ -1,6 +1,17 @@
 # Shared by the benchmark scripts.
 # The median of the numbers on standard input, one a line.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# Wall seconds of a shell command, output discarded.  Read on bash's own
+# clock around a subshell, so that no process of the harness's (a `date`,
+# another bash) is timed with the command: they cost milliseconds, as much
+# as a small import's whole work.  Usage: t=$(wall_seconds 'command')
+wall_seconds() {
+    local s e
+    s=${EPOCHREALTIME/[.,]/}
+    (eval "$1") >/dev/null 2>&1 || { echo "bench: failed: $1" >&2; return 1; }
+    e=${EPOCHREALTIME/[.,]/}
+    echo "scale=6; ($e - $s) / 1000000" | bc -l
+}
 # Median wall time of a shell command.  Usage: t=$(median_seconds RUNS
 # 'command' ['setup']): setup runs before each run, untimed (removing the
 # last run's output, whose removal is no part of the command's work).
@@ -8,10 +19,7 @@ median_seconds() {
     runs=$1; shift
     for _ in $(seq "$runs"); do
         [ -z "${2:-}" ] || bash -c "$2" >/dev/null 2>&1
-        s=$(date +%s.%N)
-        bash -c "$1" >/dev/null 2>&1 || { echo "bench: failed: $1" >&2; return 1; }
-        e=$(date +%s.%N)
-        echo "$e - $s" | bc -l
+        wall_seconds "$1" || return 1
     done | median
 }
 # CPU seconds (user + system, of every process the command starts, to the

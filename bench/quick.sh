@@ -15,13 +15,6 @@ tmp=${TMPDIR:-/tmp}/dl-bench-quick; rm -rf "$tmp"; mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
 
-seconds() { # wall seconds of a shell command
-    local s e
-    s=$(date +%s.%N)
-    bash -c "$1" >/dev/null 2>&1 || { echo "bench: failed: $1" >&2; return 1; }
-    e=$(date +%s.%N)
-    echo "$e - $s" | bc -l
-}
 field() { # the value after FIELD in a command's "name value" output
     bash -c "$1" 2>/dev/null | awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 1) }'
 }
@@ -58,7 +51,7 @@ row "path" "dl" "reference" "ratio" "(target; above 1: dl is faster)"
 # (a) MNIST-shaped training: dl-train whole process against torch's loop alone.
 if [ "$have_torch" = 1 ]; then
     ep=2 n=$((2 * 8000))
-    in_turn "calc \"$n / \$(seconds 'dl-train -q $tmp/a.yaml -s training.epochs=$ep < $tmp/tr.dlt > $tmp/a.ckpt')\"" \
+    in_turn "calc \"$n / \$(wall_seconds 'dl-train -q $tmp/a.yaml -s training.epochs=$ep < $tmp/tr.dlt > $tmp/a.ckpt')\"" \
             "field 'EPOCHS=$ep $PY bench/train_torch.py a $tmp 1' samples_per_s"
     flops=$(( 4 * (784 * 256 + 256 * 128 + 128 * 10) + 2 * (256 * 128 + 128 * 10) ))
     row "train 784-256-128-10 samples/s" "$(printf %.0f "$A")" "$(printf %.0f "$B")" \
@@ -71,7 +64,7 @@ fi
 # .npy (native f64, C order) into a stream through a pipe, against cat | cat.
 $PY -c "import numpy as np; np.save('$tmp/big.npy', np.random.default_rng(1).standard_normal((1 << 20, 8)))"
 cat "$tmp/big.npy" > /dev/null
-in_turn "seconds 'dl-tensor import $tmp/big.npy | dl-tensor info'" "seconds 'cat $tmp/big.npy | cat'"
+in_turn "wall_seconds 'dl-tensor import $tmp/big.npy | dl-tensor info'" "wall_seconds 'cat $tmp/big.npy | cat'"
 row ".npy 64 MiB | info, seconds" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
     "$(calc "$B / $A" | xargs printf %.2f)" "(1/1.3 = 0.77x of cat | cat)"
 
@@ -88,7 +81,7 @@ row ".npy 64 MiB | info, seconds" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
 # over that floor is the best ratio this machine and BLAS allow ("ceiling").
 if [ "$have_torch" = 1 ]; then
     for t in $(printf '%s\n' 1 "$OPENBLAS_NUM_THREADS" | sort -un); do
-        in_turn "calc \"40000 / \$(seconds 'OPENBLAS_NUM_THREADS=$t dl-predict $tmp/a.ckpt < $tmp/pr.dlt')\"" \
+        in_turn "calc \"40000 / \$(wall_seconds 'OPENBLAS_NUM_THREADS=$t dl-predict $tmp/a.ckpt < $tmp/pr.dlt')\"" \
                 "field 'OPENBLAS_NUM_THREADS=$t $PY bench/train_torch.py predict $tmp 1' rows_per_s"
         row "predict rows/s, $t thread$( [ "$t" = 1 ] || echo s)" "$(printf %.0f "$A")" "$(printf %.0f "$B")" \
             "$(calc "$A / $B" | xargs printf %.2f)" "(1.2x; torch's loop in-process; $t BLAS thread$( [ "$t" = 1 ] || echo s) each)"
@@ -119,7 +112,7 @@ for c in "a 200000 1 15" "b 50000 8 3"; do
     $PY bench/linear_data.py "$2" "$3" "$tmp/l$1"
     ours="dl-tensor import -t 1 $tmp/l$1.npy | dl-design -q --poly $4 | dl-lstsq -q -o $tmp/l.ckpt"
     theirs="$PY bench/linear_numpy.py $tmp/l$1.npy $4 $tmp/l.w.npy"
-    in_turn "seconds '$ours'" "seconds '$theirs'"
+    in_turn "wall_seconds '$ours'" "wall_seconds '$theirs'"
     row "lstsq ${2} x ${3}, degree $4, s" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
         "$(calc "$B / $A" | xargs printf %.2f)" "(3x; numpy)"
     in_turn "cpu_seconds '$ours'" "cpu_seconds '$theirs'"
@@ -138,7 +131,7 @@ mb=$(calc "$(stat -c %s "$tmp/d.csv") / 1000000")
 # Wall time, and CPU time (user + system), which a loaded machine disturbs less.
 # Each run writes a new file: replacing the last run's would add its removal
 # (a few ms for 8 MB of page cache), which is not the import's work.
-in_turn "rm -f $tmp/d.dlt; calc \"$mb / \$(seconds 'dl-tensor import $tmp/d.csv -o $tmp/d.dlt')\"" \
+in_turn "rm -f $tmp/d.dlt; calc \"$mb / \$(wall_seconds 'dl-tensor import $tmp/d.csv -o $tmp/d.dlt')\"" \
         "rm -f $tmp/d.dlt; /usr/bin/time -f '%U %S' dl-tensor import $tmp/d.csv -o $tmp/d.dlt 2>&1 >/dev/null | awk '{ print $mb / (\$1 + \$2 + 0.005) }'"
 dl-tensor export "$tmp/d.dlt" | dl-tensor import | cmp -s - "$tmp/d.dlt" && rt=exact || rt=DIFFERENT
 row "CSV import MB/s ($(printf %.0f "$mb") MB), wall" "$(printf %.0f "$A")" "1000" \
