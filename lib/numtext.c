@@ -421,6 +421,15 @@ AVX2 static __m256i bytes_from(int k)
     return _mm256_loadu_si256((const __m256i *)(ramp + 32 - k));
 }
 
+/* The byte constants scan_window compares with, loaded as memory operands:
+ * known to the compiler, they would be broadcast anew for every number
+ * (three instructions each, where a load folds into its user). */
+static const struct {
+    uint8_t zero[32], nine[32], dot[32];
+} window_bytes = {{NT_8('0'), NT_8('0'), NT_8('0'), NT_8('0')},
+                  {NT_8(9), NT_8(9), NT_8(9), NT_8(9)},
+                  {NT_8('.' - '0'), NT_8('.' - '0'), NT_8('.' - '0'), NT_8('.' - '0')}};
+
 /* Bytes from s that scan_window may read: a sign, then two 32-byte loads
  * at most 31 bytes on and one byte apart. */
 #define WINDOW_BYTES 65
@@ -439,11 +448,13 @@ AVX2 static int scan_window(const char *s, const char *end, double *out, const c
     const char *p = s;
     int neg = *p == '-';
     p += neg | (*p == '+');
-    const __m256i zero_ch = _mm256_set1_epi8('0'), nine = _mm256_set1_epi8(9);
+    const void *kb = &window_bytes;
+    __asm__("" : "+r"(kb)); /* the contents unknown here: loaded, not rebuilt */
+    const __m256i *k32 = kb, zero_ch = _mm256_loadu_si256(k32), nine = _mm256_loadu_si256(k32 + 1);
     __m256i d = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)p), zero_ch);
     __m256i digit_bytes = _mm256_cmpeq_epi8(_mm256_max_epu8(d, nine), nine);
     uint32_t digits = (uint32_t)_mm256_movemask_epi8(digit_bytes);
-    uint32_t dots = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, _mm256_set1_epi8('.' - '0')));
+    uint32_t dots = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, _mm256_loadu_si256(k32 + 2)));
     uint32_t zeros = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, _mm256_setzero_si256()));
     int len = __builtin_ctzll(~(uint64_t)(digits | dots)); /* digits and dots */
     uint64_t dot = dots & (((uint64_t)1 << len) - 1);
