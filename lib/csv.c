@@ -65,7 +65,7 @@ typedef struct csv {
     uint64_t *kind_line;         /* the line that decided it */
     levels *lv;                  /* per column, for string columns */
     int serial;                  /* one thread: kinds may still change */
-    int plain;                   /* rows may take the plain_row path */
+    int plain;                   /* rows may take the plain_rows path */
     int64_t weight_col;          /* -1: no --weight */
     char *scratch;               /* a string cell, unquoted and terminated */
     size_t scratch_cap;
@@ -526,30 +526,6 @@ static int parse_row(job *jb, span l, void *row)
     return check_weight(jb, row);
 }
 
-/* The common row, in one pass: numbers separated by the delimiter alone,
- * no blanks, quotes, missing or non-finite cells, ending its line.  Reads
- * from p up to the end of the region (the line's end is where the last
- * number stops) and sets *next past the line.  Returns 0 when the row is
- * anything else: parse_row then reads it again, cell by cell. */
-static int plain_row(const csv *c, const char *p, const char *end, double *row,
-                     const char **next)
-{
-    const char *stop;
-    if (nt_scan_f64_list(p, end, c->delim, (size_t)c->cols, row, &stop) != c->cols)
-        return 0;
-    int finite = 1;
-    for (uint64_t j = 0; j < c->cols; j++)
-        finite &= isfinite(row[j]) != 0;
-    if (!finite)
-        return 0;
-    if (stop < end && *stop == '\r')
-        stop++;
-    if (stop < end && *stop != '\n')
-        return 0;
-    *next = stop < end ? stop + 1 : end;
-    return 1;
-}
-
 /* The next line of [*p, end) without its "\n" or "\r\n"; advances *p. */
 static span take_line(const char **p, const char *end)
 {
@@ -561,13 +537,46 @@ static span take_line(const char **p, const char *end)
     return l;
 }
 
-static int reserve_row(job *jb)
+/* Room for `rows` more rows. */
+static int reserve_rows(job *jb, size_t rows)
 {
     /* need is bounded by a few times the region's text */
-    size_t need = jb->len + jb->c->row_bytes;
+    size_t need = jb->len + rows * jb->c->row_bytes;
     if (need > jb->cap && dl_vec_reserve(&jb->rows, &jb->cap, need, 1, &jb->err))
         return dl_err_wrap(&jb->err, "%s: parsed rows", jb->c->in->label);
     return 0;
+}
+
+/* Rows reserved at a time for plain rows. */
+#define PLAIN_BATCH 256
+
+/* The common rows, as many as follow one another from *p, in one pass each
+ * (nt_scan_f64_rows): numbers separated by the delimiter alone, no blanks,
+ * quotes, missing or non-finite cells, each row ending its line.  Their
+ * weights are checked; jb->lines counts them.  Returns how many were read:
+ * 0 when the line at *p is anything else, which parse_row then reads cell
+ * by cell. */
+static size_t plain_rows(job *jb, const char **p)
+{
+    const csv *c = jb->c;
+    size_t total = 0, cols = (size_t)c->cols;
+    for (;;) {
+        if ((jb->rc = reserve_rows(jb, PLAIN_BATCH)) != 0)
+            return total;
+        size_t room = (jb->cap - jb->len) / c->row_bytes;
+        double *rows = (double *)(void *)(jb->rows + jb->len);
+        size_t got = nt_scan_f64_rows(*p, jb->text.end, c->delim, cols, room, rows, p);
+        for (size_t i = 0; i < got && c->weight_col >= 0; i++) {
+            jb->line = jb->first + jb->lines + i;
+            if ((jb->rc = check_weight(jb, rows + i * cols)) != 0)
+                return total + i;
+        }
+        jb->len += got * c->row_bytes;
+        jb->lines += got;
+        total += got;
+        if (got < room)
+            return total;
+    }
 }
 
 /* Parses every line of jb->text from line number jb->first; stops at the
@@ -577,22 +586,17 @@ static void parse_region(job *jb)
     const char *p = jb->text.p;
     jb->len = 0;
     jb->rc = 0;
-    for (jb->lines = 0; p < jb->text.end && !jb->rc; jb->lines++) {
-        jb->line = jb->first + jb->lines;
-        if (jb->c->plain) {
-            if ((jb->rc = reserve_row(jb)) != 0)
-                break;
-            void *row = jb->rows + jb->len;
-            if (plain_row(jb->c, p, jb->text.end, row, &p)) {
-                if ((jb->rc = check_weight(jb, row)) == 0)
-                    jb->len += jb->c->row_bytes;
-                continue;
-            }
-        }
+    jb->lines = 0;
+    while (p < jb->text.end && !jb->rc) {
+        if (jb->c->plain && plain_rows(jb, &p) > 0)
+            continue;
+        if (jb->rc || p == jb->text.end)
+            break;
+        jb->line = jb->first + jb->lines++;
         span l = take_line(&p, jb->text.end);
         if (!is_content(l))
             continue;
-        jb->rc = reserve_row(jb);
+        jb->rc = reserve_rows(jb, 1);
         if (!jb->rc && (jb->rc = parse_row(jb, l, jb->rows + jb->len)) == 0)
             jb->len += jb->c->row_bytes;
     }
@@ -985,7 +989,7 @@ static int start_output(csv *c, output *out, dl_err *e)
     for (uint64_t j = 0; j < c->cols; j++)
         if (c->kind[j] != KIND_NUMBER)
             c->serial = 1;
-    /* plain_row: every column numeric, cells split by a delimiter, doubles,
+    /* plain_rows: every column numeric, cells split by a delimiter, doubles,
      * and no --missing token that reads as a number */
     c->plain = !c->serial && c->delim && c->dtype == DL_F64 && !c->numeric_missing;
     if (c->serial && open_spool(c, out, e))

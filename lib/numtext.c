@@ -516,6 +516,31 @@ scan_list(const char *s, const char *end, char delim, size_t n, double *out, con
     return n;
 }
 
+/* nt_scan_f64_rows with the cells read by read_cell; inlined likewise. */
+__attribute__((always_inline)) static inline size_t
+scan_rows(const char *s, const char *end, char delim, size_t n, size_t max, double *out,
+          const char **stop, cell_reader *read_cell)
+{
+    const char *p = s, *after;
+    size_t r = 0;
+    for (; r < max && p < end; r++) {
+        double *row = out + r * n;
+        if (scan_list(p, end, delim, n, row, &after, read_cell) != n)
+            break;
+        int finite = 1;
+        for (size_t j = 0; j < n; j++)
+            finite &= isfinite(row[j]) != 0;
+        if (!finite)
+            break;
+        after += after < end && *after == '\r';
+        if (after < end && *after != '\n')
+            break;
+        p = after < end ? after + 1 : end;
+    }
+    *stop = p;
+    return r;
+}
+
 #ifdef NT_HAVE_AVX2
 /* scan_window wherever it has room. */
 AVX2 static int window_cell(const char *s, const char *end, double *out, const char **stop)
@@ -530,6 +555,13 @@ __attribute__((target("avx2"))) static size_t scan_list_avx2(const char *s, cons
 {
     return scan_list(s, end, delim, n, out, stop, window_cell);
 }
+
+__attribute__((target("avx2"))) static size_t scan_rows_avx2(const char *s, const char *end,
+                                                             char delim, size_t n, size_t max,
+                                                             double *out, const char **stop)
+{
+    return scan_rows(s, end, delim, n, max, out, stop, window_cell);
+}
 #endif
 
 size_t nt_scan_f64_list(const char *s, const char *end, char delim, size_t n, double *out,
@@ -540,6 +572,16 @@ size_t nt_scan_f64_list(const char *s, const char *end, char delim, size_t n, do
         return scan_list_avx2(s, end, delim, n, out, stop);
 #endif
     return scan_list(s, end, delim, n, out, stop, scan_common);
+}
+
+size_t nt_scan_f64_rows(const char *s, const char *end, char delim, size_t n, size_t max,
+                        double *out, const char **stop)
+{
+#ifdef NT_HAVE_AVX2
+    if (__builtin_cpu_supports("avx2"))
+        return scan_rows_avx2(s, end, delim, n, max, out, stop);
+#endif
+    return scan_rows(s, end, delim, n, max, out, stop, scan_common);
 }
 
 /* Rounding a correctly rounded double to float is correct unless the double

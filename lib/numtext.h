@@ -42,6 +42,14 @@ int nt_scan_f32(const char *s, const char *end, float *out, const char **stop);
 size_t nt_scan_f64_list(const char *s, const char *end, char delim, size_t n, double *out,
                         const char **stop);
 
+/* Up to max rows of a table, each n numbers read as nt_scan_f64_list reads
+ * them, all finite, ending their line ("\n", "\r\n" or the end of the
+ * text): out[r * n + j] is row r's number j.  Returns how many rows were
+ * read before one that is anything else; *stop is where that one starts
+ * (after the last row read). */
+size_t nt_scan_f64_rows(const char *s, const char *end, char delim, size_t n, size_t max,
+                        double *out, const char **stop);
+
 /* Parses exactly [s, end): the whole text must be one number. */
 int nt_parse_f64(const char *s, const char *end, double *out);
 int nt_parse_f32(const char *s, const char *end, float *out);

@@ -321,6 +321,81 @@ static void test_lists_match_one_by_one(void)
         }
 }
 
+/* Plain rows read one by one, as nt_scan_f64_rows documents them: the
+ * reference for it. */
+static size_t rows_one_by_one(const char *s, const char *end, char delim, size_t n, size_t max,
+                              double *out, const char **stop)
+{
+    const char *p = s;
+    size_t r = 0;
+    for (; r < max && p < end; r++) {
+        const char *after;
+        if (list_one_by_one(p, end, delim, n, out + r * n, &after) != n)
+            break;
+        int finite = 1;
+        for (size_t j = 0; j < n; j++)
+            finite &= isfinite(out[r * n + j]) != 0;
+        if (after < end && *after == '\r')
+            after++;
+        if (!finite || (after < end && *after != '\n'))
+            break;
+        p = after < end ? after + 1 : end;
+    }
+    *stop = p;
+    return r;
+}
+
+/* Tables of random rows, now and then one that is not plain (a blank, a
+ * missing cell, nan, a short or long row, a blank line, CRLF): the rows
+ * read, their bits and where reading stopped are the reference's. */
+static void test_rows_stop_at_the_first_other_line(void)
+{
+    dl_rng r;
+    dl_rng_seed(&r, 29);
+    static const char *const other[] = {" 1", "", "nan", "1e400", "x", "1 ", "\"2\""};
+    int bad = 0;
+    for (int t = 0; t < 3000; t++) {
+        char text[8192];
+        size_t len = 0, n = 1 + dl_rng_below(&r, 5), rows = 1 + dl_rng_below(&r, 40);
+        for (size_t i = 0; i < rows && len < sizeof text - 512; i++) {
+            int odd = dl_rng_below(&r, 30) == 0;
+            size_t cells = odd && dl_rng_below(&r, 3) == 0 ? n + 1 - 2 * (n > 1) : n;
+            for (size_t j = 0; j < cells; j++) {
+                double v = dl_rng_normal(&r) * pow(10.0, (double)dl_rng_below(&r, 21) - 10.0);
+                if (odd && dl_rng_below(&r, 2))
+                    len += (size_t)snprintf(text + len, sizeof text - len, "%s",
+                                            other[dl_rng_below(&r, 7)]);
+                else
+                    len += (size_t)snprintf(text + len, sizeof text - len, "%.17g", v);
+                if (j + 1 < cells)
+                    text[len++] = ',';
+            }
+            len += (size_t)snprintf(text + len, sizeof text - len, "%s",
+                                    dl_rng_below(&r, 10) == 0 ? "\r\n" : "\n");
+            if (dl_rng_below(&r, 50) == 0)
+                text[len++] = '\n'; /* a blank line */
+        }
+        len -= dl_rng_below(&r, 2) && len > 0; /* sometimes no last line end */
+        char *exact = malloc(len ? len : 1);
+        if (!exact)
+            abort();
+        memcpy(exact, text, len);
+        size_t max = 1 + dl_rng_below(&r, 50);
+        double *mine = malloc(max * n * sizeof *mine), *ref = malloc(max * n * sizeof *ref);
+        const char *stop_mine, *stop_ref;
+        size_t got = nt_scan_f64_rows(exact, exact + len, ',', n, max, mine, &stop_mine);
+        size_t expect = rows_one_by_one(exact, exact + len, ',', n, max, ref, &stop_ref);
+        int agree = got == expect && stop_mine == stop_ref &&
+                    (got == 0 || memcmp(mine, ref, got * n * sizeof *mine) == 0);
+        if (!agree && bad++ < 5)
+            fprintf(stderr, "rows mismatch: %zu rows read, %zu expected\n", got, expect);
+        free(mine);
+        free(ref);
+        free(exact);
+    }
+    CHECK(bad == 0);
+}
+
 static void test_random_strings_match_strtod(void) { CHECK(mismatches_against_libc(0, 42, 300000) == 0); }
 
 static void test_random_strings_match_strtof(void) { CHECK(mismatches_against_libc(1, 7, 300000) == 0); }
@@ -478,6 +553,7 @@ int main(void)
     UNIT_RUN(test_scan_list);
     UNIT_RUN(test_random_scans_match_strtod);
     UNIT_RUN(test_lists_match_one_by_one);
+    UNIT_RUN(test_rows_stop_at_the_first_other_line);
     UNIT_RUN(test_random_doubles_roundtrip);
     UNIT_RUN(test_f32_double_rounding_cases);
     UNIT_RUN(test_syntax);
