@@ -999,6 +999,9 @@ static int start_output(csv *c, output *out, dl_err *e)
     if (tx_sink_open_routed(&out->sink, c->serial ? out->spool : out->w, c->o, c->dtype,
                             c->cols, &out->rt.route, c->in->label, e))
         return e->code;
+    /* every double was refused here if not finite (float32 can still
+     * overflow, so the sink checks those) */
+    out->sink.reader_refused = !c->serial && c->dtype == DL_F64;
     out->open = 1;
     return 0;
 }

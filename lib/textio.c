@@ -437,7 +437,7 @@ static int flush(tx_sink *s, dl_err *e)
 {
     if (s->rows == 0)
         return 0;
-    if (!s->allow_nonfinite && check_finite(s, e))
+    if (!s->allow_nonfinite && !s->reader_refused && check_finite(s, e))
         return e->code;
     uint64_t xshape[2], yshape[2] = {s->rows, s->ycols};
     int xrank = x_shape(s, s->rows, xshape);

@@ -142,6 +142,7 @@ typedef struct tx_sink {
     const uint64_t *src; /* NULL: x is the first columns of a row, y the rest */
     int weight;
     int allow_nonfinite; /* else a chunk holding NaN or Inf is refused */
+    int reader_refused;  /* the reader refused NaN and Inf already: no check here */
     int rank1;           /* rank-1 records: one column, or one row in all */
     const char *label;   /* the input, for messages; outlives the sink */
     void (*progress)(void *ctx, uint64_t rows);
