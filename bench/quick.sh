@@ -128,6 +128,7 @@ a = rng.standard_normal((200000, 5)) * 10.0 ** rng.integers(-5, 6, (200000, 5))
 np.savetxt(sys.argv[1], a, delimiter=",", fmt="%.17g")
 EOF
 mb=$(calc "$(stat -c %s "$tmp/d.csv") / 1000000")
+sync   # no writeback of the new file during the timed runs
 # Wall time, and CPU time (user + system), which a loaded machine disturbs less.
 # Each run writes a new file: replacing the last run's would add its removal
 # (a few ms for 8 MB of page cache), which is not the import's work.
