@@ -132,8 +132,11 @@ int tx_in_map(tx_in *in)
     uint64_t at, size;
     if (in->map || !tx_in_file_span(in, &at, &size) || size == 0 || size > SIZE_MAX)
         return 1;
-    /* writable, privately: lines ending in a lone '\r' are changed in place */
-    void *m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE, in->fd, 0);
+    /* Writable, privately: lines ending in a lone '\r' are changed in place.
+     * Unreserved: those pages are the only ones copied, and are let go with
+     * their region (tx_in_release), so a file larger than memory maps too. */
+    void *m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE,
+                   in->fd, 0);
     if (m == MAP_FAILED)
         return 1;
     if (sig_hold_mapping(m, (size_t)size, in->label)) {
