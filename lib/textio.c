@@ -129,8 +129,10 @@ void tx_in_detect_cr_lines(tx_in *in)
 
 int tx_in_map(tx_in *in)
 {
-    uint64_t at, size;
-    if (in->map || !tx_in_file_span(in, &at, &size) || size == 0 || size > SIZE_MAX)
+    uint64_t at, size, unread = in->len - in->pos;
+    /* (a file already shorter than what was read of it is left to reading) */
+    if (in->map || !tx_in_file_span(in, &at, &size) || size == 0 || size > SIZE_MAX ||
+        at + unread > size)
         return 1;
     /* Writable, privately: lines ending in a lone '\r' are changed in place.
      * Unreserved: those pages are the only ones copied, and are let go with
@@ -143,21 +145,21 @@ int tx_in_map(tx_in *in)
         munmap(m, (size_t)size);
         return 1;
     }
-    size_t unread = in->len - in->pos;
     in->heap = in->buf;
     in->map = in->buf = m;
     in->map_len = in->cap = (size_t)size;
     in->pos = (size_t)at;
-    in->len = (size_t)at + unread;
+    in->len = (size_t)(at + unread);
     return 0;
 }
 
 void tx_in_release(tx_in *in, const char *upto)
 {
     long page = sysconf(_SC_PAGESIZE);
-    if (!in->map || upto < in->map || upto > in->map + in->map_len || page <= 0)
-        return;
-    size_t end = (size_t)(upto - in->map) / (size_t)page * (size_t)page;
+    uintptr_t from = (uintptr_t)in->map, to = (uintptr_t)upto;
+    if (!in->map || to < from || to - from > in->map_len || page <= 0)
+        return; /* not in the mapping (the text read before it) */
+    size_t end = (to - from) / (size_t)page * (size_t)page;
     if (end > in->released) {
         (void)madvise(in->map + in->released, end - in->released, MADV_DONTNEED);
         in->released = end;

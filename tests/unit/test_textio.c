@@ -146,8 +146,29 @@ static void test_swap_keeps_both_buffers(void)
     tx_in_close(&in);
 }
 
+/* The resident kB of the mapping that holds address a (/proc/self/smaps),
+ * or -1. */
+static long rss_kb_of(const void *a)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    int found = 0;
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+            found = lo <= (uintptr_t)a && (uintptr_t)a < hi;
+        else if (found && sscanf(line, "Rss: %ld kB", &kb) == 1)
+            break;
+    }
+    if (f)
+        fclose(f);
+    return kb;
+}
+
 /* tx_in_map: a regular file's unread bytes and the rest of it, in place
- * in the mapping; a swap moves nothing; anything else is not mapped. */
+ * in the mapping; a swap moves nothing; released pages leave the process;
+ * anything else is not mapped. */
 static void test_map_reads_the_rest_in_place(void)
 {
     FILE *f = fopen(in_path, "wb");
@@ -168,6 +189,13 @@ static void test_map_reads_the_rest_in_place(void)
     while (!in.eof)
         CHECK(tx_in_fill(&in, &e) == 0);
     CHECK(in.len == (size_t)size && memcmp(in.buf + size - 7, "299999\n", 7) == 0);
+    long sum = 0;
+    for (long i = 0; i < size; i += 1024) /* every page in */
+        sum += in.buf[i];
+    long held = rss_kb_of(in.map);
+    tx_in_release(&in, in.map + size / 2);
+    long kept = rss_kb_of(in.map);
+    CHECK(sum > 0 && held > 0 && kept >= 0 && kept < held - (size / 2 - 8192) / 1024);
     tx_in_close(&in);
     CHECK(tx_in_open(&in, "/dev/null", &e) == 0);
     CHECK(tx_in_map(&in) == 1 && in.map == NULL);
