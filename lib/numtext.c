@@ -450,7 +450,8 @@ AVX2 static int scan_window(const char *s, const char *end, double *out, const c
     p += neg | (*p == '+');
     const void *kb = &window_bytes;
     __asm__("" : "+r"(kb)); /* the contents unknown here: loaded, not rebuilt */
-    const __m256i *k32 = kb, zero_ch = _mm256_loadu_si256(k32), nine = _mm256_loadu_si256(k32 + 1);
+    const __m256i *k32 = kb;
+    const __m256i zero_ch = _mm256_loadu_si256(k32), nine = _mm256_loadu_si256(k32 + 1);
     __m256i d = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)p), zero_ch);
     __m256i digit_bytes = _mm256_cmpeq_epi8(_mm256_max_epu8(d, nine), nine);
     uint32_t digits = (uint32_t)_mm256_movemask_epi8(digit_bytes);
