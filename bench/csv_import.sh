@@ -10,7 +10,8 @@
 # as a whole process writing its stream to a file.  Then the values are
 # checked: every double dl-tensor parsed equals numpy's, bit for bit.  The
 # machine is shared: look at the load average printed with the figures.
-# Then export (shortest round-trip text) beside numpy.savetxt, for scale.
+# Then export (shortest round-trip text) beside numpy.savetxt, for scale,
+# and the number parser alone on one core (bench/parse_numbers.c).
 # Last, import with names (within 1.5x of the numeric import) and a mixed
 # table with string columns in bounded memory (peak RSS by /usr/bin/time -v).
 set -eu
@@ -67,6 +68,14 @@ printf '  numpy.loadtxt (python process)   %7.3f s   dl-tensor is %sx faster\n' 
 printf '  numpy.loadtxt (call alone)       %7.3f s   dl-tensor is %sx faster\n' "$t_np_inner" "$(ratio "$t_np_inner" "$t_dl")"
 echo "  values against numpy.loadtxt: $exact; export -> import round trip: $rt"
 printf '  dl-tensor export (shortest text) %7.3f s;  numpy.savetxt %%.17g %7.3f s\n' "$t_ex" "$t_sv"
+# The parser alone, one core, its input in cache (bench/parse_numbers.c):
+# what the import's two threads can reach at most, before reading, page
+# faults and writing the stream; strtod beside it for scale.
+if [ -x "$BUILD/bench/parse_numbers" ]; then
+    read -r _ n _ ns _ mbs _ ns_strtod <<< "$("$BUILD/bench/parse_numbers" "$csv")"
+    printf '  parsing alone, one core          %7.1f ns a number, %5.0f MB/s (strtod: %.1f ns, %sx)\n' \
+        "$ns" "$mbs" "$ns_strtod" "$(ratio "$ns_strtod" "$ns")"
+fi
 
 # Names on a numeric file: the same rows under a header line (kept as
 # x.names, y.names) and a target chosen by name (columns routed to x and y
