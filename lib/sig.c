@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -110,12 +111,14 @@ static void on_signal(int sig)
 static void on_bus(int sig, siginfo_t *info, void *context)
 {
     (void)context;
-    const char *at = info->si_addr, *label = NULL;
+    uintptr_t at = (uintptr_t)info->si_addr;
+    const char *label = NULL;
     lock_table();
-    for (int i = 0; i < SIG_MAPPINGS && !label; i++)
-        if (mappings[i].base && at >= mappings[i].base &&
-            (size_t)(at - mappings[i].base) < mappings[i].len)
+    for (int i = 0; i < SIG_MAPPINGS && !label; i++) {
+        uintptr_t base = (uintptr_t)mappings[i].base;
+        if (base && at >= base && at - base < mappings[i].len)
             label = mappings[i].label;
+    }
     if (!label) {
         unlock_table();
         signal(sig, SIG_DFL);
@@ -169,7 +172,6 @@ void sig_install(const char *tool)
             continue;
         sigaction(handled[i], &sa, NULL);
     }
-    sa.sa_handler = NULL;
     sa.sa_sigaction = on_bus;
     sa.sa_flags = SA_SIGINFO;
     sigaction(SIGBUS, &sa, NULL);
