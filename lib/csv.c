@@ -609,27 +609,9 @@ static void parse_region(job *jb)
 #define REGION_BYTES ((size_t)2 << 20)
 #define PIECE_BYTES ((size_t)256 << 10)
 
-/* A piece's rows to the sink: copied as a block wherever the sink's rows
- * are the file's (no targets or weights split off), else row by row. */
 static int feed(tx_sink *sink, const job *jb, dl_err *e)
 {
-    size_t row_bytes = jb->c->row_bytes;
-    for (size_t off = 0; off < jb->len;) {
-        uint64_t room, left = (jb->len - off) / row_bytes;
-        void *to = tx_sink_space(sink, &room);
-        size_t n = room < left ? (size_t)room : (size_t)left;
-        if (n > 0) {
-            memcpy(to, jb->rows + off, n * row_bytes);
-            off += n * row_bytes;
-            if (tx_sink_added(sink, n, e))
-                return e->code;
-        } else {
-            if (tx_sink_push(sink, jb->rows + off, e))
-                return e->code;
-            off += row_bytes;
-        }
-    }
-    return 0;
+    return tx_sink_push_rows(sink, jb->rows, jb->len / jb->c->row_bytes, e);
 }
 
 /* Unread whole lines in the buffer, at least `want` bytes of them unless

@@ -358,6 +358,7 @@ int tx_sink_open_routed(tx_sink *s, st_writer *w, const tx_import_opts *o, int d
     /* missing cells are NaN; the readers refuse every other non-number */
     s->allow_nonfinite = o->allow_nonfinite || o->missing;
     s->label = label;
+    s->cols = cols;
     s->xcols = route->xcols;
     s->ycols = route->ycols;
     s->src = route->src;
@@ -499,6 +500,29 @@ int tx_sink_push(tx_sink *s, const void *row, dl_err *e)
 }
 
 int tx_sink_commit(tx_sink *s, dl_err *e) { return tx_sink_push(s, s->row, e); }
+
+int tx_sink_push_rows(tx_sink *s, const void *rows, uint64_t n, dl_err *e)
+{
+    const unsigned char *from = rows;
+    size_t row_bytes = (size_t)s->cols * s->esize;
+    while (n > 0) {
+        uint64_t room, take;
+        void *to = tx_sink_space(s, &room);
+        take = room < n ? room : n;
+        if (take > 0) {
+            memcpy(to, from, (size_t)take * row_bytes);
+            if (tx_sink_added(s, take, e))
+                return e->code;
+        } else {
+            take = 1;
+            if (tx_sink_push(s, from, e))
+                return e->code;
+        }
+        from += (size_t)take * row_bytes;
+        n -= take;
+    }
+    return 0;
+}
 
 void *tx_sink_space(tx_sink *s, uint64_t *room)
 {

@@ -136,6 +136,7 @@ typedef struct tx_sink {
     st_writer *w;
     int dtype;
     size_t esize;
+    uint64_t cols;       /* elements of a row pushed, before routing */
     uint64_t xcols, ycols, chunk_rows, rows, total_rows;
     char xname[DL_NAME_MAX + 1];
     unsigned char *row, *xbuf, *ybuf, *wbuf;
@@ -161,6 +162,9 @@ static inline void *tx_sink_row(tx_sink *s) { return s->row; }
 int tx_sink_commit(tx_sink *s, dl_err *e);
 /* The same for a row that is elsewhere (cols elements of the sink's dtype). */
 int tx_sink_push(tx_sink *s, const void *row, dl_err *e);
+/* n such rows, one after another: copied as blocks when they are the
+ * sink's layout already (as for tx_sink_space), else row by row. */
+int tx_sink_push_rows(tx_sink *s, const void *rows, uint64_t n, dl_err *e);
 /* Rows written in place, for a reader whose rows already are the sink's
  * layout: *room rows (0 when the sink splits off targets) fit at the returned
  * address; after writing n <= *room rows there, tx_sink_added takes them. */
