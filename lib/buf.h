@@ -25,11 +25,12 @@ int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e
  * then faults once per 2 MiB instead of once per 4 KiB, which on virtual
  * machines costs more than the copy that fills the page (Linux places an
  * anonymous mapping that large on a 2 MiB boundary, so even a block of
- * 2.5 MiB, a chunk of imported rows, starts with a huge page).  The advice covers
- * the block's whole mapping, never the middle of one: a mapping split in
- * two could no longer be grown in place by realloc (mremap), which would
- * copy it instead.  Advice only: where the kernel says no, nothing changes.
- * Every allocation of a large buffer that is then filled takes it. */
+ * 2.5 MiB, a chunk of imported rows, starts with a huge page).  The advice
+ * covers the block's whole mapping, never the middle of one: a mapping
+ * split in two could no longer be grown in place by realloc (mremap),
+ * which would copy it instead.  Advice only: where the kernel says no,
+ * nothing changes.  Every allocation of a large buffer that is then filled
+ * takes it. */
 void dl_mem_huge(void *p);
 
 /* n items of size bytes, zero, with every page already written; NULL when

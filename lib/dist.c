@@ -174,23 +174,25 @@ void dd_wait(const dd_group *g)
         g->ops->wait_all();
 }
 
-/* Local rank 0 creates the memory (POSIX shared memory, reserved whole with
- * posix_fallocate, so that a full /dev/shm is an error here and never a
- * SIGBUS later) and names it to the others of its node, which map it; the
- * name is removed once every process holds the mapping, so nothing is left
- * behind.  Every process learns whether all succeeded. */
+/* The plugin splits the processes by node (or DL_MPI_NODE_SIZE); the
+ * environment is the same for all, so they all give the same answer. */
 int dd_nodes(dd_group *g)
 {
     const char *env = getenv("DL_MPI_SHARED");
     int local_rank = 0, local_size = 1;
     if (!g->ops || (env && strcmp(env, "0") == 0) || !g->ops->nodes(&local_rank, &local_size))
-        return 0; /* the same answer on every process: one environment */
+        return 0;
     g->local_rank = local_rank;
     g->local_size = local_size;
     g->nodes = g->size / local_size;
     return 1;
 }
 
+/* Local rank 0 creates the memory (POSIX shared memory, reserved whole with
+ * posix_fallocate, so that a full /dev/shm is an error here and never a
+ * SIGBUS later) and names it to the others of its node, which map it; the
+ * name is removed once every process holds the mapping, so nothing is left
+ * behind.  Every process learns whether all succeeded. */
 void *dd_shared(dd_group *g, size_t bytes)
 {
     int local_rank = g->local_rank;

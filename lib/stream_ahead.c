@@ -109,8 +109,9 @@ static void *ahead_thread(void *arg)
     return NULL;
 }
 
-/* The thread starts with every signal blocked, so the handlers (sig.h) run
- * on the caller's thread, as in a program without this one. */
+/* The thread starts with the signals blocked (sig_thread_create), so the
+ * handlers (sig.h) run on the caller's thread, as in a program without
+ * this one. */
 static int start_thread(st_ahead *a) { return sig_thread_create(&a->thread, ahead_thread, a) == 0; }
 
 int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), int threaded,
