@@ -126,7 +126,11 @@ static inline uint64_t eight_value(uint64_t x)
     return x;
 }
 
-static const uint64_t pow10_u64[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+/* 10^0 .. 10^18 */
+static const uint64_t pow10_u64[19] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL,
+    1000000ULL, 10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+    1000000000000ULL, 10000000000000ULL, 100000000000000ULL, 1000000000000000ULL,
+    10000000000000000ULL, 100000000000000000ULL, 1000000000000000000ULL};
 
 static inline int trailing_zeros(uint64_t x)
 {
@@ -640,70 +644,215 @@ static int format_special(double v, char *buf)
     return snprintf(buf, NT_BUF, "%sinf", v < 0 ? "-" : "");
 }
 
-/* A decimal as printf's %e gives it: sign, digits d[0..n) meaning
- * d[0].d[1]...d[n-1] x 10^exp10. */
+/* A decimal as printf's %e gives it: sign and n significant digits, the
+ * integer mant (the first digit nonzero unless v is 0), meaning
+ * mant x 10^(exp10 - n + 1); and where the exact value lies: above it,
+ * below it, on it, or unknown (printf does not say). */
+enum { DIGITS_BELOW = -1, DIGITS_EXACT = 0, DIGITS_ABOVE = 1, DIGITS_UNKNOWN = 2 };
 typedef struct digits {
     int neg, n, exp10;
-    char d[20];
+    int exact_is; /* DIGITS_*: the exact |v| against mant's */
+    uint64_t mant;
 } digits;
 
-static void exact_digits(double v, int n, digits *out)
+/* The digits from printf: the general way, for what rounded_digits cannot
+ * settle. */
+static void printf_digits(double v, int n, digits *out)
 {
     char tmp[40];
     snprintf(tmp, sizeof tmp, "%.*e", n - 1, v); /* correctly rounded by libc */
     const char *p = tmp;
     out->neg = *p == '-';
     p += out->neg;
-    out->n = 0;
+    out->n = n;
+    out->mant = 0;
     for (; *p != 'e'; p++)
         if (*p != '.')
-            out->d[out->n++] = *p;
+            out->mant = out->mant * 10 + (uint64_t)(*p - '0');
     out->exp10 = atoi(p + 1);
+    out->exact_is = DIGITS_UNKNOWN;
+}
+
+/* Which way v x 10^k rounds, from P = w x (the table's 5^k), a 192-bit
+ * p2:p1:p0 with r fraction bits (129 <= r <= 191), whose fraction is F:
+ * 1 up, 0 down, -1 when the table's error (under 2^64 units of p0) or an
+ * exact tie leaves it open; and in *exact_is where the exact value lies
+ * against the rounded one (DIGITS_*).  The table is exact for
+ * 0 <= k <= 55, truncated above, rounded up below 0; 5^k then is no dyadic
+ * fraction, so the error is never 0. */
+static int round_up(uint64_t p2, uint64_t p1, uint64_t p0, int r, int k, int *exact_is)
+{
+    uint64_t half = (uint64_t)1 << (r - 129), frac = p2 & ((half << 1) - 1);
+    int above = frac > half || (frac == half && (p1 | p0)); /* F > 1/2 */
+    int below = frac < half;
+    if (k >= 0 && k <= 55) {
+        *exact_is = above ? DIGITS_BELOW : (frac | p1 | p0) ? DIGITS_ABOVE : DIGITS_EXACT;
+        return above ? 1 : below ? 0 : -1;
+    }
+    if (k > 55) { /* the exact fraction is in (F, F + 2^64) */
+        if (!below) { /* and may pass 1 only when F > 1 - 2^64 */
+            int top = frac == (half << 1) - 1 && p1 == UINT64_MAX && p0;
+            *exact_is = top ? DIGITS_UNKNOWN : DIGITS_BELOW;
+            return 1;
+        }
+        *exact_is = DIGITS_ABOVE;
+        int near = frac + 1 == half && p1 == UINT64_MAX && p0; /* 1/2 - F < 2^64 */
+        return near ? -1 : 0;
+    }
+    /* k < 0: the exact fraction is in (F - 2^64, F) */
+    if (below) { /* and may be 0 or less only when F < 2^64 */
+        *exact_is = frac | p1 ? DIGITS_ABOVE : DIGITS_UNKNOWN;
+        return 0;
+    }
+    *exact_is = DIGITS_BELOW;
+    return frac > half || p1 ? 1 : -1; /* F - 1/2 >= 2^64 */
+}
+
+/* v's first n significant digits (n <= 18), correctly rounded as printf's
+ * %.<n-1>e rounds them, without printf: v x 10^k for the k that leaves n
+ * digits before the point, from the 128-bit 5^k that parsing uses
+ * (Eisel-Lemire), and the rounding taken from the product's fraction.
+ * Returns 0 when that product cannot tell (an exact tie, a fraction within
+ * the table's error of 1/2, or 10^k beyond the table: subnormals below
+ * about 1e-292). */
+static int rounded_digits(double v, int n, digits *out)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    out->neg = (int)(bits >> 63);
+    out->n = n;
+    uint64_t m = bits & (((uint64_t)1 << 52) - 1);
+    int biased = (int)(bits >> 52) & 0x7FF;
+    if (biased == 0 && m == 0) { /* printf: 0.000e+00 */
+        out->mant = 0;
+        out->exp10 = 0;
+        out->exact_is = DIGITS_EXACT;
+        return 1;
+    }
+    int q = biased ? biased - 1075 : -1074;
+    if (biased)
+        m |= (uint64_t)1 << 52;
+    int lz = leading_zeros(m);
+    uint64_t w = m << lz; /* v = w x 2^ew, w's top bit set */
+    int ew = q - lz;
+    /* floor(log10(v)), or one less: v is in [2^(ew + 63), 2^(ew + 64)) */
+    int e10 = (int)(((int64_t)(ew + 63) * 78913) >> 18);
+    for (int tries = 0; tries < 2; tries++) {
+        int k = n - 1 - e10;
+        if (k < NT_POW5_MIN || k > NT_POW5_MAX)
+            return 0;
+        const uint64_t *t = nt_pow5_128[k - NT_POW5_MIN];
+        uint64_t h0, l0, h1, l1;
+        mul_64x64(w, t[0], &h0, &l0);
+        mul_64x64(w, t[1], &h1, &l1);
+        uint64_t p1 = l0 + h1, p2 = h0 + (p1 < l0), p0 = l1;
+        /* 10^k = 5^k x 2^k and the table's 5^k is T x 2^(floor(k log2 5) - 127) */
+        int r = 127 - ew - (int)(((int64_t)217706 * k) >> 16);
+        if (r < 129 || r > 191)
+            return 0;
+        uint64_t whole = p2 >> (r - 128);
+        if (whole >= pow10_u64[n]) { /* v >= 10^(e10 + 1) */
+            e10++;
+            continue;
+        }
+        if (whole < pow10_u64[n - 1])
+            return 0;
+        int up = round_up(p2, p1, p0, r, k, &out->exact_is);
+        if (up < 0)
+            return 0;
+        whole += (uint64_t)up;
+        if (whole == pow10_u64[n]) { /* 9.99..e5 rounds to 1.00..e6 */
+            whole = pow10_u64[n - 1];
+            e10++;
+        }
+        out->mant = whole;
+        out->exp10 = e10;
+        return 1;
+    }
+    return 0;
 }
 
 /* The first n digits of `all`, rounded to nearest.  Returns 1 when the
- * dropped digits are exactly 5000...: the printed digits were themselves
- * rounded, so only the exact value can tell which way to go. */
+ * dropped digits are exactly 5000... and all's digits were rounded from a
+ * value that is unknown or on them: only the exact value can tell which
+ * way to go (printf's way for a true tie). */
 static int round_digits(const digits *all, int n, digits *out)
 {
+    uint64_t unit = pow10_u64[all->n - n], half = unit / 2;
+    uint64_t kept = all->mant / unit, dropped = all->mant % unit;
     *out = *all;
     out->n = n;
-    if (all->d[n] < '5')
-        return 0;
-    int tie = all->d[n] == '5';
-    for (int i = n + 1; i < all->n && tie; i++)
-        tie = all->d[i] == '0';
-    if (tie)
+    out->exact_is = DIGITS_UNKNOWN; /* not needed of the shorter ones */
+    if (dropped == half && all->exact_is != DIGITS_ABOVE && all->exact_is != DIGITS_BELOW)
         return 1;
-    int k = n - 1;
-    for (; k >= 0 && out->d[k] == '9'; k--)
-        out->d[k] = '0';
-    if (k >= 0) {
-        out->d[k]++;
-    } else { /* 9.99 -> 10.0 */
-        out->d[0] = '1';
+    kept += dropped > half || (dropped == half && all->exact_is == DIGITS_ABOVE);
+    if (kept == pow10_u64[n]) { /* 9.99 -> 10.0 */
+        kept = pow10_u64[n - 1];
         out->exp10++;
     }
+    out->mant = kept;
     return 0;
+}
+
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* The last n digits of m, in d[0..n), two at a time. */
+static void put_pairs(uint32_t m, int n, char *d)
+{
+    for (; n >= 2; n -= 2, m /= 100)
+        memcpy(d + n - 2, digit_pairs + 2 * (m % 100), 2);
+    if (n)
+        d[0] = (char)('0' + m % 10);
+}
+
+/* m's n digits (leading zeros included) in d[0..n): the last eight and the
+ * rest as two chains of 32-bit divisions that do not wait on each other. */
+static void put_digits(uint64_t m, int n, char *d)
+{
+    if (n <= 8) {
+        put_pairs((uint32_t)m, n, d);
+        return;
+    }
+    uint64_t high = m / 100000000;
+    put_pairs((uint32_t)(m - high * 100000000), 8, d + n - 8);
+    if (n <= 16) {
+        put_pairs((uint32_t)high, n - 8, d);
+    } else { /* n - 8 > 8 digits: high up to 10^10 */
+        uint64_t top = high / 100000000;
+        put_pairs((uint32_t)(high - top * 100000000), 8, d + n - 16);
+        put_pairs((uint32_t)top, n - 16, d);
+    }
 }
 
 /* Writes the digits as printf's %.<n>g would: fixed notation for exponents
  * from -4 to n - 1, else d.ddde+XX; trailing zeros dropped. */
 static int write_g(const digits *g, char *buf)
 {
+    char d[20];
+    put_digits(g->mant, g->n, d);
     int k = g->n, x = g->exp10, len = 0;
-    while (k > 1 && g->d[k - 1] == '0')
+    while (k > 1 && d[k - 1] == '0')
         k--;
     if (g->neg)
         buf[len++] = '-';
     if (x < -4 || x >= g->n) {
-        buf[len++] = g->d[0];
+        buf[len++] = d[0];
         if (k > 1)
             buf[len++] = '.';
         for (int i = 1; i < k; i++)
-            buf[len++] = g->d[i];
-        return len + snprintf(buf + len, NT_BUF - (size_t)len, "e%c%02d", x < 0 ? '-' : '+',
-                              x < 0 ? -x : x);
+            buf[len++] = d[i];
+        int a = x < 0 ? -x : x; /* as printf: at least two digits */
+        buf[len++] = 'e';
+        buf[len++] = x < 0 ? '-' : '+';
+        if (a >= 100)
+            buf[len++] = (char)('0' + a / 100);
+        buf[len++] = (char)('0' + a / 10 % 10);
+        buf[len++] = (char)('0' + a % 10);
+        buf[len] = '\0';
+        return len;
     }
     if (x < 0) { /* 0.000ddd */
         buf[len++] = '0';
@@ -714,27 +863,56 @@ static int write_g(const digits *g, char *buf)
     for (int i = 0; i < k || i <= x; i++) { /* ddd.ddd, or ddd000 */
         if (i == x + 1 && x >= 0)
             buf[len++] = '.';
-        buf[len++] = i < k ? g->d[i] : '0';
+        buf[len++] = i < k ? d[i] : '0';
     }
     buf[len] = '\0';
     return len;
 }
 
+/* Whether text reads back to exactly v (as a float when is_float). */
+static int text_reads_back(const char *buf, int len, double v, int is_float)
+{
+    double d;
+    float f;
+    return is_float ? nt_parse_f32(buf, buf + len, &f) == NT_OK && f == (float)v
+                    : nt_parse_f64(buf, buf + len, &d) == NT_OK && d == v;
+}
+
+/* Whether g's text would read back to exactly v: the same correctly rounded
+ * conversion parsing does, from the digits without their text (but for a
+ * float whose double lies halfway between two floats). */
+static int reads_back(const digits *g, double v, int is_float, char *buf)
+{
+    decimal d = {g->mant, g->exp10 - g->n + 1, g->neg, 0, KIND_FINITE};
+    double back;
+    if (special_value(&d, &back))
+        return back == v;
+    if (decimal_to_f64(&d, NULL, NULL, &back) != NT_OK)
+        return 0;
+    if (!is_float)
+        return back == v;
+    if (is_float_midpoint(back))
+        return text_reads_back(buf, write_g(g, buf), v, 1);
+    return (float)back == (float)v;
+}
+
 /* The same text as the shortest of printf's %.<n>g for n = shortest ..
- * longest that reads back to v, with one printf call instead of up to
- * three: shorter forms are roundings of the longest one's digits. */
+ * longest that reads back to v, with at most one printf call instead of up
+ * to three: its digits are v's first `longest` digits, correctly rounded,
+ * and shorter forms are roundings of those. */
 static int format_shortest(double v, int shortest, int longest, int is_float, char *buf)
 {
     digits all, g;
-    exact_digits(v, longest, &all);
+    if (!rounded_digits(v, longest, &all))
+        printf_digits(v, longest, &all);
     for (int n = shortest; n < longest; n++) {
-        int len = round_digits(&all, n, &g) ? snprintf(buf, NT_BUF, "%.*g", n, v)
-                                            : write_g(&g, buf);
-        double d;
-        float f;
-        if (is_float ? nt_parse_f32(buf, buf + len, &f) == NT_OK && f == (float)v
-                     : nt_parse_f64(buf, buf + len, &d) == NT_OK && d == v)
-            return len;
+        if (round_digits(&all, n, &g)) {
+            int len = snprintf(buf, NT_BUF, "%.*g", n, v);
+            if (text_reads_back(buf, len, v, is_float))
+                return len;
+        } else if (reads_back(&g, v, is_float, buf)) {
+            return write_g(&g, buf);
+        }
     }
     return write_g(&all, buf);
 }

@@ -56,7 +56,13 @@ int nt_parse_f32(const char *s, const char *end, float *out);
 
 /* Writes the shortest of %.15g/%.16g/%.17g (f32: %.6g .. %.9g) that reads
  * back to exactly v; "nan", "inf", "-inf" for non-finite values.  Returns
- * the length; buf holds at least NT_BUF bytes. */
+ * the length; buf holds at least NT_BUF bytes.  The text is printf's, byte
+ * for byte, but made without it: the 17 (9) digits come correctly rounded
+ * from one product with the parser's 128-bit powers of five, the shorter
+ * forms are their roundings, and each is checked by the parser's own
+ * conversion, not by printing and reading it.  printf is left only what
+ * that product cannot settle: a tie, a rounding within the table's error,
+ * a subnormal double below about 1e-292. */
 int nt_format_f64(double v, char *buf);
 int nt_format_f32(float v, char *buf);
 

@@ -468,6 +468,82 @@ static void test_format_matches_printf(void)
     CHECK(bad == 0);
 }
 
+/* One value against the reference, as double and as float; a mismatch is
+ * printed (the first few) and counted. */
+static int format_differs(double v, int *shown)
+{
+    char mine[NT_BUF], ref[64];
+    int bad = 0;
+    if (isfinite(v)) {
+        nt_format_f64(v, mine);
+        reference_format(v, 0, ref, sizeof ref);
+        if (strcmp(mine, ref) != 0 && ++bad && (*shown)++ < 5)
+            fprintf(stderr, "f64 %a: '%s' vs printf '%s'\n", v, mine, ref);
+    }
+    float f = (float)v;
+    if (isfinite(f)) {
+        nt_format_f32(f, mine);
+        reference_format(f, 1, ref, sizeof ref);
+        if (strcmp(mine, ref) != 0 && ++bad && (*shown)++ < 5)
+            fprintf(stderr, "f32 %a: '%s' vs printf '%s'\n", (double)f, mine, ref);
+    }
+    return bad;
+}
+
+/* Where digits are made from a product with a 128-bit power of five, the
+ * places it could go wrong: powers of ten and of two and their neighbours
+ * (the first digit's estimate, 9.99.. rounding up to the next power, every
+ * row of the table), subnormals, the largest values, exact ties at the last
+ * digit printed (halves of large integers), values whose 17 digits end in
+ * 5 with the exact value on either side, and random float bit patterns. */
+static void test_format_edges_match_printf(void)
+{
+    int bad = 0, shown = 0;
+    for (int e = -325; e <= 309; e++) {
+        double p = pow(10.0, (double)e); /* within an ulp or two of 10^e */
+        for (int step = -3; step <= 3; step++) {
+            double v = p;
+            for (int i = 0; i < (step < 0 ? -step : step); i++)
+                v = nextafter(v, step < 0 ? 0.0 : INFINITY);
+            bad += format_differs(v, &shown) + format_differs(-v, &shown);
+        }
+    }
+    for (int e = -1074; e <= 1023; e++) {
+        double p = ldexp(1.0, e);
+        bad += format_differs(p, &shown) + format_differs(nextafter(p, 0.0), &shown) +
+               format_differs(nextafter(p, INFINITY), &shown);
+    }
+    bad += format_differs(DBL_MAX, &shown) + format_differs(DBL_MIN, &shown) +
+           format_differs(DBL_TRUE_MIN, &shown) + format_differs(FLT_MAX, &shown) +
+           format_differs(FLT_TRUE_MIN, &shown) + format_differs(0.0, &shown) +
+           format_differs(-0.0, &shown);
+    dl_rng r;
+    dl_rng_seed(&r, 11);
+    for (int i = 0; i < 100000; i++) {
+        /* k + j/4 near 2^50..2^53: 17 digits and an exact .25, .5 or .75 */
+        double big = ldexp(1.0, 50 + (int)dl_rng_below(&r, 3)) + (double)dl_rng_below(&r, 1u << 30);
+        bad += format_differs(big + (double)dl_rng_below(&r, 4) / 4.0, &shown);
+        /* odd multiples of small powers of two: ties at several lengths */
+        bad += format_differs(ldexp((double)(2 * dl_rng_below(&r, 1u << 20) + 1),
+                                    -(int)dl_rng_below(&r, 12)), &shown);
+        uint64_t bits = dl_rng_u64(&r) >> 12; /* a subnormal */
+        double v;
+        memcpy(&v, &bits, sizeof v);
+        bad += format_differs(v, &shown);
+        float f;
+        uint32_t fbits = (uint32_t)dl_rng_u64(&r);
+        memcpy(&f, &fbits, sizeof f);
+        bad += format_differs(f, &shown);
+        /* a 17-digit decimal ending in 5, read as the nearest double */
+        char text[40];
+        snprintf(text, sizeof text, "%llu5e%d",
+                 (unsigned long long)(1000000000000000ULL + dl_rng_below(&r, 9000000000000000ULL)),
+                 (int)dl_rng_below(&r, 600) - 300);
+        bad += format_differs(strtod(text, NULL), &shown);
+    }
+    CHECK(bad == 0);
+}
+
 /* Decimals that land exactly halfway between two floats once rounded to
  * double: rounding the double again would be wrong. */
 static void test_f32_double_rounding_cases(void)
@@ -560,5 +636,6 @@ int main(void)
     UNIT_RUN(test_long_digit_strings);
     UNIT_RUN(test_format);
     UNIT_RUN(test_format_matches_printf);
+    UNIT_RUN(test_format_edges_match_printf);
     return UNIT_DONE();
 }
