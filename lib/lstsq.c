@@ -6,12 +6,11 @@
 #include <float.h>
 #include <lapacke.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blasmem.h"
-#include "sig.h"
+#include "worker.h"
 
 /* The normal equations refuse X^T X whose reciprocal condition number is
  * below this: cond(X) above ~2e6 would lose more than half the digits. */
@@ -306,34 +305,14 @@ static void qr_fold_chunk(qr_fold_job *j)
                                   j->nb, tri->work);
 }
 
-/* The thread that folds the odd chunks into R', one at a time: `busy`
- * while it holds b2 and R'. */
+/* The thread that folds the odd chunks into R', one at a time, and the
+ * fold it was handed: it holds b2 and R' until waited for. */
 typedef struct ls_qr_helper {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    int busy, quit;
+    wk_worker *worker;
     qr_fold_job job;
 } ls_qr_helper;
 
-static void *qr_helper_run(void *arg)
-{
-    ls_qr_helper *h = arg;
-    pthread_mutex_lock(&h->lock);
-    for (;;) {
-        while (!h->busy && !h->quit)
-            pthread_cond_wait(&h->wake, &h->lock);
-        if (!h->busy)
-            break;
-        pthread_mutex_unlock(&h->lock);
-        qr_fold_chunk(&h->job);
-        pthread_mutex_lock(&h->lock);
-        h->busy = 0;
-        pthread_cond_broadcast(&h->wake);
-    }
-    pthread_mutex_unlock(&h->lock);
-    return NULL;
-}
+static void qr_fold_run(void *job) { qr_fold_chunk(job); }
 
 /* Waits until the helper is done with b2 and R'; its fold's LAPACK status. */
 static lapack_int qr_helper_wait(ls_qr *q)
@@ -341,12 +320,9 @@ static lapack_int qr_helper_wait(ls_qr *q)
     ls_qr_helper *h = q->helper;
     if (!h)
         return 0;
-    pthread_mutex_lock(&h->lock);
-    while (h->busy)
-        pthread_cond_wait(&h->wake, &h->lock);
+    wk_wait(h->worker);
     lapack_int info = h->job.info;
     h->job.info = 0;
-    pthread_mutex_unlock(&h->lock);
     return info;
 }
 
@@ -357,13 +333,7 @@ static lapack_int qr_helper_stop(ls_qr *q)
     if (!h)
         return 0;
     lapack_int info = qr_helper_wait(q);
-    pthread_mutex_lock(&h->lock);
-    h->quit = 1;
-    pthread_cond_broadcast(&h->wake);
-    pthread_mutex_unlock(&h->lock);
-    pthread_join(h->thread, NULL);
-    pthread_mutex_destroy(&h->lock);
-    pthread_cond_destroy(&h->wake);
+    wk_stop(h->worker);
     free(h);
     q->helper = NULL;
     return info;
@@ -377,19 +347,10 @@ static void qr_helper_start(ls_qr *q)
     if (q->helper || q->blas_threads < 2)
         return;
     ls_qr_helper *h = calloc(1, sizeof *h);
-    if (!h)
-        return;
-    if (pthread_mutex_init(&h->lock, NULL) == 0) {
-        if (pthread_cond_init(&h->wake, NULL) == 0) {
-            if (sig_thread_create(&h->thread, qr_helper_run, h) == 0) {
-                q->helper = h;
-                return;
-            }
-            pthread_cond_destroy(&h->wake);
-        }
-        pthread_mutex_destroy(&h->lock);
-    }
-    free(h);
+    if (h && (h->worker = wk_start()) != NULL)
+        q->helper = h;
+    else
+        free(h);
 }
 
 /* The chunk of `rows` rows just filled folded into its triangle: an even
@@ -400,11 +361,8 @@ static int qr_fold_filled(ls_qr *q, size_t rows, dl_err *e)
     if (q->odd)
         qr_helper_start(q);
     if (q->odd && q->helper) {
-        pthread_mutex_lock(&q->helper->lock);
         q->helper->job = job;
-        q->helper->busy = 1;
-        pthread_cond_broadcast(&q->helper->wake);
-        pthread_mutex_unlock(&q->helper->lock);
+        wk_run(q->helper->worker, qr_fold_run, &q->helper->job);
     } else {
         qr_fold_chunk(&job);
     }

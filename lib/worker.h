@@ -1,0 +1,26 @@
+/* worker.h - a thread that runs one job at a time beside its caller.
+ *
+ * The caller hands the worker a job, does its own share meanwhile, and
+ * waits for the worker's before it touches what that job touches: two
+ * cores on one task without a pool.  The thread starts with the signals
+ * blocked (sig_thread_create), so a signal is handled where it would be
+ * without it.  Where no thread can be had, wk_start says so and the caller
+ * does every job itself, in the same order: the results are the same. */
+#ifndef DL_WORKER_H
+#define DL_WORKER_H
+
+typedef struct wk_worker wk_worker;
+
+/* A worker with its thread running, or NULL when none could be had. */
+wk_worker *wk_start(void);
+/* Hands run(arg) to w (not NULL) and returns at once.  One job at a time:
+ * the one before must have been waited for.  arg is the job's until
+ * wk_wait returns. */
+void wk_run(wk_worker *w, void (*run)(void *), void *arg);
+/* Returns once w's job, if any, is done (its writes visible here).  NULL
+ * is ok. */
+void wk_wait(wk_worker *w);
+/* Waits for the job, ends the thread and frees w.  NULL is ok. */
+void wk_stop(wk_worker *w);
+
+#endif
