@@ -384,6 +384,23 @@ rows_aligned() {
         dl-tensor export | cmp - "$TMP/rows.csv"
 }
 
+@test "dl-tensor export: many rows, in blocks across chunks of x and y, give the text row by row" {
+    # decimals whose shortest text is known: quarters, negatives, large and small
+    awk 'BEGIN { for (i = 1; i <= 20000; i++)
+                   printf "%d,%.15g,%d,%.6g\n", i, -i / 4, i * 1000003, i / 1048576 }' > "$TMP/big.csv"
+    cut -d, -f1,2,3 "$TMP/big.csv" | dl-tensor import --name x --chunk-rows 777 > "$TMP/bx.dlt"
+    cut -d, -f4 "$TMP/big.csv" | dl-tensor import --name y --chunk-rows 1000 > "$TMP/by.dlt"
+    cat "$TMP/bx.dlt" "$TMP/by.dlt" | dl-tensor export | cmp - "$TMP/big.csv"
+    cat "$TMP/by.dlt" "$TMP/bx.dlt" | dl-tensor export --format tsv | tr '\t' , | cmp - "$TMP/big.csv"
+    # x alone, f32 and i64, and rows so wide that a block holds two of them
+    cut -d, -f1,2,4 "$TMP/big.csv" > "$TMP/f32.csv"
+    dl-tensor import --dtype f32 "$TMP/f32.csv" | dl-tensor export | cmp - "$TMP/f32.csv"
+    awk 'BEGIN { for (i = 1; i <= 60; i++) { for (j = 1; j <= 3000; j++)
+                   printf "%d%s", i * j, j < 3000 ? "," : "\n" } }' > "$TMP/wide.csv"
+    dl-tensor import --chunk-rows 7 "$TMP/wide.csv" | dl-tensor export | cmp - "$TMP/wide.csv"
+    dl-tensor import "$N/i8_le_c_2d.npy" | dl-tensor export | cmp - "$N/i8_2d.csv"
+}
+
 @test "dl-tensor export: an inconsistency found late leaves standard output empty, in every format" {
     head -n 99 "$TMP/rows.csv" | cut -d, -f3 | dl-tensor import --name y > "$TMP/y99.dlt"
     cut -d, -f1,2 "$TMP/rows.csv" | dl-tensor import --name x --chunk-rows 7 > "$TMP/x.dlt"
