@@ -599,7 +599,16 @@ static int is_float_midpoint(double v)
         return fabs(v) == 0x1.ffffffp+127;
     if ((double)f == v)
         return 0;
-    float g = nextafterf(f, v > (double)f ? INFINITY : -INFINITY);
+    /* g: f's neighbour on v's side, from the bits (nextafterf is a call);
+     * f is finite, and 0 only for a v below the smallest float */
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    if (f == 0)
+        bits = v < 0 ? 0x80000001u : 1u;
+    else
+        bits = fabs(v) > fabs((double)f) ? bits + 1 : bits - 1;
+    float g;
+    memcpy(&g, &bits, sizeof g);
     return (double)f + (double)g == 2.0 * v;
 }
 
