@@ -7,6 +7,7 @@
 #include "outfile.h"
 #include "sig.h"
 #include "tty.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +40,7 @@
 /* Fast deflate: binary floats gain little from the slower levels (measured
  * in bench/stream.sh), and a pipeline should not wait on its compressor. */
 #define ST_ZLIB_LEVEL Z_BEST_SPEED
-/* Raw bytes per deflated record: bounds the writer's memory. */
+/* Raw bytes per deflated record: bounds the writer's memory (two at a time). */
 #define DEFLATE_CHUNK (4u << 20)
 
 /* Fuzzing builds accept any checksum so the fuzzer can reach the checks that
@@ -614,6 +615,8 @@ struct st_writer {
     dl_outfile out; /* -o FILE: committed or discarded with the writer */
     unsigned char *buf;
     size_t len;
+    wk_worker *deflater; /* deflates every other chunk of a large tensor */
+    int deflater_tried;
 };
 
 /* n more bytes have reached fd. */
@@ -751,50 +754,105 @@ static int write_raw(st_writer *w, st_header *h, const void *data, dl_err *e)
     return rc ? e->code : 0;
 }
 
-static int write_deflated(st_writer *w, st_header *h, const void *data, dl_err *e)
+/* A record's payload deflated, on this thread or the writer's worker. */
+typedef struct deflate_job {
+    st_header h;        /* the record's; encoding, payload_bytes and crc set once done */
+    const void *data;   /* h.raw_bytes in host order */
+    unsigned char *z;   /* the deflated payload */
+    int failed;         /* out of memory, or zlib's error */
+} deflate_job;
+
+static void deflate_run(void *arg)
 {
+    deflate_job *j = arg;
+    st_header *h = &j->h;
     uLong bound = compressBound((uLong)h->raw_bytes);
-    unsigned char *z = malloc(bound ? bound : 1);
     unsigned char *le = NULL;
-    if (!z)
-        return dl_fail(e, DL_ENOMEM, "'%s': out of memory for compression", h->name);
-    if (!host_is_little()) {
-        if (!(le = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1))) {
-            free(z);
-            return dl_fail(e, DL_ENOMEM, "'%s': out of memory", h->name);
-        }
+    const void *data = j->data;
+    j->z = malloc(bound ? bound : 1);
+    if (j->z && !host_is_little() && (le = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1))) {
         memcpy(le, data, (size_t)h->raw_bytes);
         swap_elements(le, h->raw_bytes, dl_dtype_size(h->dtype));
         data = le;
     }
     uLongf zlen = bound;
-    int rc = compress2(z, &zlen, data, (uLong)h->raw_bytes, ST_ZLIB_LEVEL);
-    if (rc != Z_OK) {
-        rc = dl_fail(e, DL_ENOMEM, "'%s': zlib failed (%d)", h->name, rc);
-    } else {
+    j->failed = !j->z || (!host_is_little() && !le) ||
+                compress2(j->z, &zlen, data, (uLong)h->raw_bytes, ST_ZLIB_LEVEL) != Z_OK;
+    if (!j->failed) {
         h->encoding = ST_DEFLATE;
         h->payload_bytes = zlen;
-        h->payload_crc = st_crc32(0, z, zlen);
-        rc = write_header(w, h, e) || emit(w, z, zlen, e) ? e->code : 0;
+        h->payload_crc = st_crc32(0, j->z, zlen);
     }
     free(le);
-    free(z);
+}
+
+/* The deflated record out; frees the job's payload. */
+static int emit_deflated(st_writer *w, deflate_job *j, dl_err *e)
+{
+    int rc = j->failed ? dl_fail(e, DL_ENOMEM, "'%s': out of memory for compression", j->h.name)
+             : write_header(w, &j->h, e) || emit(w, j->z, (size_t)j->h.payload_bytes, e)
+                 ? e->code
+                 : 0;
+    free(j->z);
+    j->z = NULL;
     return rc;
 }
 
-/* Deflated tensors go out in row chunks so the writer's memory stays bounded. */
+static int write_deflated(st_writer *w, st_header *h, const void *data, dl_err *e)
+{
+    deflate_job j = {.h = *h, .data = data};
+    deflate_run(&j);
+    return emit_deflated(w, &j, e);
+}
+
+/* The writer's worker, started for the first tensor of two chunks or more;
+ * NULL: none (every chunk is deflated here). */
+static wk_worker *deflater(st_writer *w)
+{
+    if (!w->deflater_tried) {
+        w->deflater_tried = 1;
+        w->deflater = wk_start();
+    }
+    return w->deflater;
+}
+
+/* Deflated tensors go out in row chunks so the writer's memory stays
+ * bounded (two chunks at a time); each is its own zlib stream, so every
+ * other one is deflated on the worker (deflate is a stream's slowest step)
+ * and they go out in order: the same records. */
 static int write_chunked(st_writer *w, st_header *h, const void *data, dl_err *e)
 {
     uint64_t rows = h->shape[0], row_bytes = rows ? h->raw_bytes / rows : 0;
     uint64_t per = row_bytes ? DEFLATE_CHUNK / row_bytes : rows;
     if (per == 0)
         per = 1;
-    for (uint64_t r0 = 0; r0 < rows || r0 == 0; r0 += per) {
-        st_header c = *h;
-        c.shape[0] = rows - r0 < per ? rows - r0 : per;
-        c.raw_bytes = c.shape[0] * row_bytes;
-        if (write_deflated(w, &c, (const unsigned char *)data + r0 * row_bytes, e))
-            return e->code;
+    wk_worker *helper = rows > per ? deflater(w) : NULL;
+    for (uint64_t r0 = 0; r0 < rows || r0 == 0;) {
+        deflate_job j[2];
+        int n = 0;
+        for (; n < 2 && (r0 < rows || (rows == 0 && n == 0)); n++) {
+            j[n] = (deflate_job){.h = *h, .data = (const unsigned char *)data + r0 * row_bytes};
+            j[n].h.shape[0] = rows - r0 < per ? rows - r0 : per;
+            j[n].h.raw_bytes = j[n].h.shape[0] * row_bytes;
+            r0 += j[n].h.shape[0];
+        }
+        if (helper && n == 2) {
+            wk_run(helper, deflate_run, &j[1]);
+            deflate_run(&j[0]);
+            wk_wait(helper);
+        } else {
+            for (int i = 0; i < n; i++)
+                deflate_run(&j[i]);
+        }
+        int rc = emit_deflated(w, &j[0], e);
+        if (n == 2) {
+            if (rc)
+                free(j[1].z);
+            else
+                rc = emit_deflated(w, &j[1], e);
+        }
+        if (rc)
+            return rc;
         if (rows == 0)
             break;
     }
@@ -935,6 +993,7 @@ static void writer_release(st_writer *w)
 /* Frees w; a file's temporary, unless committed, is removed. */
 static void writer_free(st_writer *w)
 {
+    wk_stop(w->deflater);
     writer_release(w);
     if (w->owns_fd)
         close(w->fd);

@@ -134,7 +134,8 @@ void st_ahead_stop(st_ahead *a);
 /* ------------------------------- writing ------------------------------- */
 typedef struct st_writer st_writer;
 enum st_writer_flags {
-    ST_ZLIB = 1,       /* deflate payloads */
+    ST_ZLIB = 1,       /* deflate payloads: a tensor over 4 MiB as records of 4 MiB of rows,
+                          two at a time, one of them on a thread (wk_worker) */
     ST_ALLOW_TTY = 2   /* do not refuse a terminal (tests only) */
 };
 

@@ -147,6 +147,41 @@ static void test_chunks_reassemble(void)
     }
 }
 
+/* A tensor larger than a deflated record goes out as records of 4 MiB of
+ * rows (every other one deflated on the writer's worker), in order: five
+ * here, the last one short, and the set reads back whole. */
+static void test_large_tensor_deflates_in_chunks(void)
+{
+    dl_tensor t;
+    dl_err e;
+    size_t len;
+    uint64_t rows = 700001, per = (4u << 20) / 24;
+    CHECK(dl_tensor_alloc2(&t, "x", DL_F64, rows, 3, &e) == 0);
+    for (uint64_t i = 0; i < rows * 3; i++)
+        ((double *)t.data)[i] = (double)(i % 1000003) * 0.5;
+    unsigned char *buf = stream_bytes(&t, 1, ST_ZLIB, &len);
+    int fd = fd_holding(buf, len);
+    st_reader *r;
+    CHECK(st_reader_from_fd(&r, fd, "mem", &e) == 0);
+    st_header h;
+    int found, records = 0, bad = 0;
+    uint64_t at = 0;
+    while (st_next_header(r, &h, &found, &e) == 0 && found) {
+        dl_tensor c;
+        bad += h.encoding != ST_DEFLATE || h.shape[0] != (rows - at < per ? rows - at : per);
+        bad += st_read_payload(r, &h, &c, &e) != 0 ||
+               memcmp(c.data, (double *)t.data + at * 3, (size_t)h.shape[0] * 24) != 0;
+        at += h.shape[0];
+        records++;
+        dl_tensor_free(&c);
+    }
+    CHECK(bad == 0 && records == 5 && at == rows);
+    st_reader_close(r);
+    close(fd);
+    dl_tensor_free(&t);
+    free(buf);
+}
+
 /* A raw chunk read onto the end of its tensor is checked as any record: a
  * flipped bit, a cut, or a dtype that differs fail naming it. */
 static void test_chunk_read_in_place_is_checked(void)
@@ -905,6 +940,7 @@ int main(void)
     UNIT_RUN(test_round_trip_zlib);
     UNIT_RUN(test_little_endian_layout);
     UNIT_RUN(test_chunks_reassemble);
+    UNIT_RUN(test_large_tensor_deflates_in_chunks);
     UNIT_RUN(test_chunk_read_in_place_is_checked);
     UNIT_RUN(test_read_payload_reuse);
     UNIT_RUN(test_write_spliced);
