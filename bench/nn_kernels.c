@@ -19,6 +19,13 @@
  *                            writing left out), and, given FILE (its input
  *                            stream), the best CPU seconds of reading FILE
  *                            through read(2) in 16 MiB pieces
+ *   nn_kernels train_floor FILE
+ *                            the best wall seconds of one Adam step on this
+ *                            network's parameters (opt_step, as dl-train
+ *                            calls it; run it at one BLAS thread: BLAS's
+ *                            idle workers would have to be woken for each),
+ *                            and the best CPU seconds of reading FILE (the
+ *                            training data) as forward reads its input
  *
  * Only the training loop is timed (shuffle, gather, forward, loss, backward,
  * step), as in bench/nn_kernels_torch.py. */
@@ -334,6 +341,45 @@ static double forward_seconds(size_t rows, size_t batch)
     return best;
 }
 
+/* Best wall seconds of one Adam step (opt_step, as dl-train calls it) on
+ * this network's parameters: the optimizer's share of a training step,
+ * which streams the weights, both moments and the gradient. */
+static double adam_step_seconds(void)
+{
+    nn_net net;
+    opt_opts c;
+    opt_state o;
+    dl_err e;
+    double best = 1e30;
+    opt_opts_defaults(&c, OPT_ADAM);
+    if (nn_create(&net, N_IN, net_spec, 3, BATCH, &e) ||
+        opt_create(&o, &c, net.n_params, NULL, 0, &e))
+        return 0;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now();
+        for (int i = 0; i < 100; i++) {
+            for (size_t j = 0; j < net.n_params; j++)
+                net.grads[j] = (float)(j % 17) * 1e-3f;
+            opt_step(&o, net.params, net.grads, o.cfg.lr);
+        }
+        double dt = (now() - t0) / 100;
+        best = dt < best ? dt : best;
+    }
+    /* the gradient's refill above is not the step's: timed alone, taken off */
+    double fill = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now();
+        for (int i = 0; i < 100; i++)
+            for (size_t j = 0; j < net.n_params; j++)
+                net.grads[j] = (float)(j % 17) * 1e-3f;
+        double dt = (now() - t0) / 100;
+        fill = dt < fill ? dt : fill;
+    }
+    opt_free(&o);
+    nn_free(&net);
+    return best > fill ? best - fill : 0;
+}
+
 /* Best CPU seconds of reading path whole with read(2), 16 MiB a call (the
  * size of a stream's chunks); its bytes in *bytes. */
 static double read_seconds(const char *path, double *bytes)
@@ -380,7 +426,12 @@ int main(int argc, char **argv)
         printf("\n");
         return 0;
     }
+    if (argc >= 3 && strcmp(argv[1], "train_floor") == 0) {
+        double bytes = 0, rs = read_seconds(argv[2], &bytes);
+        printf("adam_step_s %.6f read_s %.4f read_bytes %.0f\n", adam_step_seconds(), rs, bytes);
+        return 0;
+    }
     fprintf(stderr, "usage: nn_kernels gen DIR | train DIR [EPOCHS] | peak | "
-                    "forward ROWS BATCH [FILE]\n");
+                    "forward ROWS BATCH [FILE] | train_floor FILE\n");
     return 2;
 }
