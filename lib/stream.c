@@ -1085,25 +1085,117 @@ static int read_more_rows(st_reader *r, const st_header *h, dl_tensor_set *set, 
     return 0;
 }
 
+/* A deflated record's stored payload inflated into t, on this thread or a
+ * worker; r is only read, for messages. */
+typedef struct inflate_job {
+    const st_reader *r;
+    st_header h;
+    unsigned char *stored;
+    dl_tensor t;
+    int rc;
+    dl_err e;
+} inflate_job;
+
+static void inflate_run(void *arg)
+{
+    inflate_job *j = arg;
+    st_reader *r = (st_reader *)(uintptr_t)j->r; /* inflate_payload names it in messages */
+    memset(&j->t, 0, sizeof j->t);
+    j->t.data = malloc(j->h.raw_bytes ? (size_t)j->h.raw_bytes : 1);
+    j->rc = j->t.data ? inflate_payload(r, &j->h, j->stored, j->t.data, &j->e)
+                      : record_fail(r, &j->h, &j->e, DL_ENOMEM, "out of memory");
+    free(j->stored);
+    j->stored = NULL;
+    if (j->rc)
+        dl_tensor_free(&j->t);
+    else
+        describe_payload(&j->h, &j->t);
+}
+
+/* A done job's tensor into the set, or its error into e. */
+static int inflate_settle(inflate_job *j, dl_tensor_set *set, dl_err *e)
+{
+    if (j->rc) {
+        *e = j->e;
+        return e->code;
+    }
+    return dl_set_add(set, &j->t, e) ? dl_err_wrap(e, "%s", j->r->label) : 0;
+}
+
+/* Deflated records of a whole stream, inflating being most of reading them:
+ * a large one is handed to a worker while the next one is read and
+ * inflated here, and both go into the set in order.  The pending one's
+ * error comes first, as it would one record at a time. */
+enum { INFLATE_APART = 1 << 20 }; /* raw bytes worth a thread */
+
 int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
 {
+    wk_worker *w = NULL;
+    int tried = 0, pending = 0, rc = 0;
+    inflate_job job[2]; /* job[0] on the worker while pending */
     for (;;) {
         st_header h;
-        dl_tensor t;
         int found, done;
-        if (st_next_header(r, &h, &found, e))
-            return e->code;
-        if (!found)
-            return 0;
-        if (read_more_rows(r, &h, set, &done, e))
-            return e->code;
+        if ((rc = st_next_header(r, &h, &found, e)) != 0 || !found)
+            break;
+        if (h.encoding == ST_DEFLATE && (pending || h.raw_bytes >= INFLATE_APART)) {
+            inflate_job *j = &job[pending];
+            *j = (inflate_job){.r = r, .h = h};
+            if ((rc = read_stored(r, &h, &j->stored, e)) != 0)
+                break;
+            if (!tried) {
+                tried = 1;
+                w = wk_start();
+            }
+            if (!pending && w) {
+                wk_run(w, inflate_run, j);
+                pending = 1;
+                continue;
+            }
+            inflate_run(j);
+            if (pending) {
+                wk_wait(w);
+                pending = 0;
+                if ((rc = inflate_settle(&job[0], set, e)) != 0) {
+                    dl_tensor_free(&j->t);
+                    break;
+                }
+            }
+            if ((rc = inflate_settle(j, set, e)) != 0)
+                break;
+            continue;
+        }
+        if (pending) { /* first the record before this one */
+            wk_wait(w);
+            pending = 0;
+            if ((rc = inflate_settle(&job[0], set, e)) != 0)
+                break;
+        }
+        if ((rc = read_more_rows(r, &h, set, &done, e)) != 0)
+            break;
         if (done)
             continue;
-        if (st_read_payload(r, &h, &t, e))
-            return e->code;
-        if (dl_set_add(set, &t, e))
-            return dl_err_wrap(e, "%s", r->label);
+        dl_tensor t;
+        if ((rc = st_read_payload(r, &h, &t, e)) != 0)
+            break;
+        if (dl_set_add(set, &t, e)) {
+            rc = dl_err_wrap(e, "%s", r->label);
+            break;
+        }
     }
+    if (pending) {
+        wk_wait(w);
+        if (!rc) {
+            rc = inflate_settle(&job[0], set, e);
+        } else if (job[0].rc) { /* a later record failed, but this one first */
+            *e = job[0].e;
+            rc = e->code;
+        } else {
+            dl_tensor_free(&job[0].t);
+        }
+    }
+    wk_stop(w);
+    return rc;
 }
 
 int st_read_set(const char *path, dl_tensor_set *set, dl_err *e)

@@ -183,7 +183,10 @@ int st_writer_close_with(st_writer *const *w, size_t n, dl_outfile *const *files
 void st_writer_abort(st_writer *w);
 
 /* --------------------------- whole streams ---------------------------- */
-/* Reads every record, reassembling chunks by name (dl_set_add). */
+/* Reads every record, reassembling chunks by name (dl_set_add).  Deflated
+ * records of 1 MiB and more are inflated two at a time, one of them on a
+ * thread (wk_worker); the set and the first error are those of one record
+ * at a time. */
 int st_read_set(const char *path, dl_tensor_set *set, dl_err *e);
 int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e);
 int st_write_set(st_writer *w, const dl_tensor_set *set, dl_err *e);

@@ -182,6 +182,68 @@ static void test_large_tensor_deflates_in_chunks(void)
     free(buf);
 }
 
+static uint64_t get_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* One more row in the shape of the rank-2 record 'x' at rec (its header
+ * checksum made right again): its payload then inflates short. */
+static void claim_one_row_more(unsigned char *rec)
+{
+    uint64_t rows = get_le(rec + 24, 8) + 1;
+    for (int i = 0; i < 8; i++)
+        rec[24 + i] = (unsigned char)(rows >> (8 * i));
+    uint32_t crc = st_crc32(0, rec, 41);
+    for (int i = 0; i < 4; i++)
+        rec[41 + i] = (unsigned char)(crc >> (8 * i));
+}
+
+/* A whole stream's deflated records are inflated two at a time (one on a
+ * worker): with raw records between them, the set is the same as read one
+ * record at a time; a fault in the earlier of a pair is the one reported. */
+static void test_deflated_records_read_in_pairs(void)
+{
+    dl_tensor x, y, x1, x2;
+    dl_err e;
+    uint64_t rows = 700001, split = 300000;
+    CHECK(dl_tensor_alloc2(&x, "x", DL_F64, rows, 3, &e) == 0);
+    CHECK(dl_tensor_alloc2(&y, "y", DL_F32, rows, 1, &e) == 0);
+    for (uint64_t i = 0; i < rows * 3; i++)
+        ((double *)x.data)[i] = (double)(i % 999983) * 0.25;
+    for (uint64_t i = 0; i < rows; i++)
+        ((float *)y.data)[i] = (float)(i % 1021);
+    CHECK(dl_tensor_alloc2(&x1, "x", DL_F64, split, 3, &e) == 0);
+    CHECK(dl_tensor_alloc2(&x2, "x", DL_F64, rows - split, 3, &e) == 0);
+    memcpy(x1.data, x.data, (size_t)split * 24);
+    memcpy(x2.data, (double *)x.data + split * 3, (size_t)(rows - split) * 24);
+    size_t l1, ly, l2;
+    unsigned char *b1 = stream_bytes(&x1, 1, ST_ZLIB, &l1), *by = stream_bytes(&y, 1, 0, &ly);
+    unsigned char *b2 = stream_bytes(&x2, 1, ST_ZLIB, &l2);
+    unsigned char *all = malloc(l1 + ly + l2);
+    memcpy(all, b1, l1);
+    memcpy(all + l1, by, ly);
+    memcpy(all + l1 + ly, b2, l2);
+    dl_tensor_set set;
+    CHECK(read_bytes(all, l1 + ly + l2, &set, &e) == 0);
+    dl_tensor *rx = dl_set_find(&set, "x"), *ry = dl_set_find(&set, "y");
+    CHECK(rx && rx->shape[0] == rows && memcmp(rx->data, x.data, (size_t)rows * 24) == 0);
+    CHECK(ry && ry->shape[0] == rows && memcmp(ry->data, y.data, (size_t)rows * 4) == 0);
+    dl_set_free(&set);
+    /* records 1 and 2 both inflate short: record 1's fault is the one told */
+    size_t second = 45 + (size_t)get_le(b2 + 12, 8);
+    claim_one_row_more(b2);
+    claim_one_row_more(b2 + second);
+    CHECK(read_bytes(b2, l2, &set, &e) == DL_EDATA && strstr(e.msg, "record 1 ('x')") &&
+          strstr(e.msg, "wrong length"));
+    dl_set_free(&set);
+    dl_tensor_free(&x), dl_tensor_free(&y), dl_tensor_free(&x1), dl_tensor_free(&x2);
+    free(b1), free(by), free(b2), free(all);
+}
+
 /* A raw chunk read onto the end of its tensor is checked as any record: a
  * flipped bit, a cut, or a dtype that differs fail naming it. */
 static void test_chunk_read_in_place_is_checked(void)
@@ -941,6 +1003,7 @@ int main(void)
     UNIT_RUN(test_little_endian_layout);
     UNIT_RUN(test_chunks_reassemble);
     UNIT_RUN(test_large_tensor_deflates_in_chunks);
+    UNIT_RUN(test_deflated_records_read_in_pairs);
     UNIT_RUN(test_chunk_read_in_place_is_checked);
     UNIT_RUN(test_read_payload_reuse);
     UNIT_RUN(test_write_spliced);
