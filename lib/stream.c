@@ -471,7 +471,7 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
     return e->code;
 }
 
-static int inflate_payload(st_reader *r, const st_header *h, const unsigned char *in,
+static int inflate_payload(const st_reader *r, const st_header *h, const unsigned char *in,
                            unsigned char *out, dl_err *e)
 {
     z_stream z;
@@ -520,6 +520,32 @@ static void describe_payload(const st_header *h, dl_tensor *t)
         swap_elements(t->data, h->raw_bytes, dl_dtype_size(h->dtype));
 }
 
+/* A deflated record's stored payload inflated into t, on this thread or a
+ * worker; r is only read, for messages. */
+typedef struct inflate_job {
+    const st_reader *r;
+    st_header h;
+    unsigned char *stored;
+    dl_tensor t;
+    int rc;
+    dl_err e;
+} inflate_job;
+
+static void inflate_run(void *arg)
+{
+    inflate_job *j = arg;
+    memset(&j->t, 0, sizeof j->t);
+    j->t.data = malloc(j->h.raw_bytes ? (size_t)j->h.raw_bytes : 1);
+    j->rc = j->t.data ? inflate_payload(j->r, &j->h, j->stored, j->t.data, &j->e)
+                      : record_fail(j->r, &j->h, &j->e, DL_ENOMEM, "out of memory");
+    free(j->stored);
+    j->stored = NULL;
+    if (j->rc)
+        dl_tensor_free(&j->t);
+    else
+        describe_payload(&j->h, &j->t);
+}
+
 int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e)
 {
     unsigned char *stored = NULL;
@@ -528,17 +554,16 @@ int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e)
         return e->code;
     if (h->encoding == ST_RAW) {
         t->data = stored;
-    } else {
-        t->data = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1);
-        int rc = t->data ? inflate_payload(r, h, stored, t->data, e)
-                         : record_fail(r, h, e, DL_ENOMEM, "out of memory");
-        free(stored);
-        if (rc) {
-            dl_tensor_free(t);
-            return rc;
-        }
+        describe_payload(h, t);
+        return 0;
     }
-    describe_payload(h, t);
+    inflate_job j = {.r = r, .h = *h, .stored = stored};
+    inflate_run(&j);
+    if (j.rc) {
+        *e = j.e;
+        return e->code;
+    }
+    *t = j.t;
     return 0;
 }
 
@@ -1083,33 +1108,6 @@ static int read_more_rows(st_reader *r, const st_header *h, dl_tensor_set *set, 
     have->shape[0] += h->shape[0];
     *done = 1;
     return 0;
-}
-
-/* A deflated record's stored payload inflated into t, on this thread or a
- * worker; r is only read, for messages. */
-typedef struct inflate_job {
-    const st_reader *r;
-    st_header h;
-    unsigned char *stored;
-    dl_tensor t;
-    int rc;
-    dl_err e;
-} inflate_job;
-
-static void inflate_run(void *arg)
-{
-    inflate_job *j = arg;
-    st_reader *r = (st_reader *)(uintptr_t)j->r; /* inflate_payload names it in messages */
-    memset(&j->t, 0, sizeof j->t);
-    j->t.data = malloc(j->h.raw_bytes ? (size_t)j->h.raw_bytes : 1);
-    j->rc = j->t.data ? inflate_payload(r, &j->h, j->stored, j->t.data, &j->e)
-                      : record_fail(r, &j->h, &j->e, DL_ENOMEM, "out of memory");
-    free(j->stored);
-    j->stored = NULL;
-    if (j->rc)
-        dl_tensor_free(&j->t);
-    else
-        describe_payload(&j->h, &j->t);
 }
 
 /* A done job's tensor into the set, or its error into e. */
