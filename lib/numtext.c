@@ -906,9 +906,10 @@ static int reads_back(const digits *g, double v, int is_float, char *buf)
 }
 
 /* The same text as the shortest of printf's %.<n>g for n = shortest ..
- * longest that reads back to v, with at most one printf call instead of up
- * to three: its digits are v's first `longest` digits, correctly rounded,
- * and shorter forms are roundings of those. */
+ * longest that reads back to v: its digits are v's first `longest` digits,
+ * correctly rounded, and shorter forms are roundings of those, each checked
+ * by parsing's conversion; printf only for a tie in those digits and for
+ * what rounded_digits cannot settle. */
 static int format_shortest(double v, int shortest, int longest, int is_float, char *buf)
 {
     digits all, g;
