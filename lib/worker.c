@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include "sig.h"
 
@@ -35,8 +36,23 @@ static void *worker_loop(void *arg)
     return NULL;
 }
 
+/* Whether the address space or the data segment has a limit (ulimit -v,
+ * ulimit -d). */
+static int memory_limited(void)
+{
+    static const int resources[] = {RLIMIT_AS, RLIMIT_DATA};
+    for (size_t i = 0; i < sizeof resources / sizeof *resources; i++) {
+        struct rlimit rl;
+        if (getrlimit(resources[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+            return 1;
+    }
+    return 0;
+}
+
 wk_worker *wk_start(void)
 {
+    if (memory_limited())
+        return NULL;
     wk_worker *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;

@@ -5,7 +5,12 @@
  * cores on one task without a pool.  The thread starts with the signals
  * blocked (sig_thread_create), so a signal is handled where it would be
  * without it.  Where no thread can be had, wk_start says so and the caller
- * does every job itself, in the same order: the results are the same. */
+ * does every job itself, in the same order: the results are the same.
+ *
+ * Nor is one started under a memory limit (ulimit -v or -d): a thread's
+ * stack and the malloc arena it gets take tens of MB of address space,
+ * which the room dl_blas_reserve found for BLAS's buffers would then lack,
+ * and OpenBLAS waits forever for a buffer it cannot map. */
 #ifndef DL_WORKER_H
 #define DL_WORKER_H
 

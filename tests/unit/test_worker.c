@@ -1,10 +1,14 @@
 /* The worker: its jobs run on a thread of their own, one at a time, with
  * their writes seen by the caller once waited for, and the signals blocked
- * there but SIGBUS; stopping waits for the job in hand. */
+ * there but SIGBUS; stopping waits for the job in hand; none under a memory
+ * limit. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "worker.h"
@@ -97,10 +101,30 @@ static void test_stop_waits_for_the_job(void)
     CHECK(done == 1);
 }
 
+/* Under an address-space limit no worker starts (its stack and arena would
+ * take the room BLAS's buffers were found): checked in a child, whose limit
+ * stays its own. */
+static void test_no_worker_under_a_memory_limit(void)
+{
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = {(rlim_t)1 << 40, (rlim_t)1 << 40};
+        if (setrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(2);
+        wk_worker *w = wk_start();
+        _exit(w == NULL ? 0 : 1);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
     UNIT_RUN(test_a_job_runs_on_the_worker);
     UNIT_RUN(test_jobs_in_turn);
     UNIT_RUN(test_stop_waits_for_the_job);
+    UNIT_RUN(test_no_worker_under_a_memory_limit);
     return UNIT_DONE();
 }
