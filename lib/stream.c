@@ -640,8 +640,12 @@ struct st_writer {
     dl_outfile out; /* -o FILE: committed or discarded with the writer */
     unsigned char *buf;
     size_t len;
-    wk_worker *deflater; /* deflates every other chunk of a large tensor */
+    wk_worker *deflater; /* deflates every other chunk of a large tensor, or record */
     int deflater_tried;
+    unsigned char *zbuf[2]; /* deflated payloads, kept from record to record */
+    size_t zcap[2];
+    int pending;         /* a record handed to the deflater, not yet out */
+    struct pending_record *in_turn; /* that record: its job and copy (kept for the next) */
 };
 
 /* n more bytes have reached fd. */
@@ -736,9 +740,14 @@ int st_writer_open(st_writer **out, const char *path, int flags, dl_err *e)
     return 0;
 }
 
+static int emit_pending(st_writer *w, dl_err *e);
+
+/* Every record starts here: the one deflated on the worker goes out first. */
 static int write_header(st_writer *w, const st_header *h, dl_err *e)
 {
     unsigned char buf[HEADER_MAX];
+    if (emit_pending(w, e))
+        return e->code;
     return emit(w, buf, encode_header(h, buf), e);
 }
 
@@ -783,8 +792,9 @@ static int write_raw(st_writer *w, st_header *h, const void *data, dl_err *e)
 typedef struct deflate_job {
     st_header h;        /* the record's; encoding, payload_bytes and crc set once done */
     const void *data;   /* h.raw_bytes in host order */
-    unsigned char *z;   /* the deflated payload */
-    int failed;         /* out of memory, or zlib's error */
+    unsigned char *z;   /* the deflated payload, in the writer's buffer `slot` */
+    size_t zcap;
+    int slot, failed;   /* failed: out of memory, or zlib's error */
 } deflate_job;
 
 static void deflate_run(void *arg)
@@ -794,7 +804,12 @@ static void deflate_run(void *arg)
     uLong bound = compressBound((uLong)h->raw_bytes);
     unsigned char *le = NULL;
     const void *data = j->data;
-    j->z = malloc(bound ? bound : 1);
+    if (j->zcap < bound) {
+        free(j->z);
+        j->z = malloc(bound ? bound : 1);
+        j->zcap = j->z ? bound : 0;
+        dl_mem_huge(j->z);
+    }
     if (j->z && !host_is_little() && (le = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1))) {
         memcpy(le, data, (size_t)h->raw_bytes);
         swap_elements(le, h->raw_bytes, dl_dtype_size(h->dtype));
@@ -811,27 +826,45 @@ static void deflate_run(void *arg)
     free(le);
 }
 
-/* The deflated record out; frees the job's payload. */
+/* A job deflating into the writer's buffer `slot` (0 or 1).  The two are
+ * kept from record to record: a fresh one faults in page by page, and
+ * unmapping a freed one interrupts the other thread. */
+static deflate_job job_for(st_writer *w, int slot, const st_header *h, const void *data)
+{
+    return (deflate_job){.h = *h, .data = data, .z = w->zbuf[slot], .zcap = w->zcap[slot],
+                         .slot = slot};
+}
+
+/* The job's buffer back to the writer (grown, maybe). */
+static void job_done(st_writer *w, deflate_job *j)
+{
+    w->zbuf[j->slot] = j->z;
+    w->zcap[j->slot] = j->zcap;
+    j->z = NULL;
+}
+
+/* The deflated record out; its buffer back to the writer. */
 static int emit_deflated(st_writer *w, deflate_job *j, dl_err *e)
 {
     int rc = j->failed ? dl_fail(e, DL_ENOMEM, "'%s': out of memory for compression", j->h.name)
              : write_header(w, &j->h, e) || emit(w, j->z, (size_t)j->h.payload_bytes, e)
                  ? e->code
                  : 0;
-    free(j->z);
-    j->z = NULL;
+    job_done(w, j);
     return rc;
 }
 
 static int write_deflated(st_writer *w, st_header *h, const void *data, dl_err *e)
 {
-    deflate_job j = {.h = *h, .data = data};
+    if (emit_pending(w, e)) /* its buffer is the one used here */
+        return e->code;
+    deflate_job j = job_for(w, 0, h, data);
     deflate_run(&j);
     return emit_deflated(w, &j, e);
 }
 
-/* The writer's worker, started for the first tensor of two chunks or more;
- * NULL: none (every chunk is deflated here). */
+/* The writer's worker, started for the first tensor of two chunks or more,
+ * or the first record worth one; NULL: none (every chunk is deflated here). */
 static wk_worker *deflater(st_writer *w)
 {
     if (!w->deflater_tried) {
@@ -851,12 +884,14 @@ static int write_chunked(st_writer *w, st_header *h, const void *data, dl_err *e
     uint64_t per = row_bytes ? DEFLATE_CHUNK / row_bytes : rows;
     if (per == 0)
         per = 1;
+    if (emit_pending(w, e))
+        return e->code;
     wk_worker *helper = rows > per ? deflater(w) : NULL;
     for (uint64_t r0 = 0; r0 < rows || r0 == 0;) {
         deflate_job j[2];
         int n = 0;
         for (; n < 2 && (r0 < rows || (rows == 0 && n == 0)); n++) {
-            j[n] = (deflate_job){.h = *h, .data = (const unsigned char *)data + r0 * row_bytes};
+            j[n] = job_for(w, n, h, (const unsigned char *)data + r0 * row_bytes);
             j[n].h.shape[0] = rows - r0 < per ? rows - r0 : per;
             j[n].h.raw_bytes = j[n].h.shape[0] * row_bytes;
             r0 += j[n].h.shape[0];
@@ -872,7 +907,7 @@ static int write_chunked(st_writer *w, st_header *h, const void *data, dl_err *e
         int rc = emit_deflated(w, &j[0], e);
         if (n == 2) {
             if (rc)
-                free(j[1].z);
+                job_done(w, &j[1]);
             else
                 rc = emit_deflated(w, &j[1], e);
         }
@@ -881,6 +916,60 @@ static int write_chunked(st_writer *w, st_header *h, const void *data, dl_err *e
         if (rows == 0)
             break;
     }
+    return 0;
+}
+
+/* A record whose raw bytes are worth a thread (as INFLATE_APART). */
+enum { DEFLATE_APART = 1 << 20 };
+
+/* A record deflated on the worker in buffer 0 while the caller went on,
+ * and the copy of its rows it reads (kept for the next one). */
+typedef struct pending_record {
+    deflate_job job;
+    unsigned char *copy;
+    size_t copy_cap;
+} pending_record;
+
+/* The record deflated on the worker while the caller went on: out now,
+ * before anything else goes out. */
+static int emit_pending(st_writer *w, dl_err *e)
+{
+    if (!w->pending)
+        return 0;
+    w->pending = 0;
+    wk_wait(w->deflater);
+    return emit_deflated(w, &w->in_turn->job, e);
+}
+
+/* Records of one chunk in turn: the first of each pair is copied and
+ * deflated on the worker while the caller goes on; the second is deflated
+ * here, and both go out in order.  Without memory for the copy, a record
+ * is deflated here alone. */
+static int write_in_turn(st_writer *w, st_header *h, const void *data, dl_err *e)
+{
+    if (w->pending) {
+        deflate_job j = job_for(w, 1, h, data);
+        deflate_run(&j);
+        if (emit_pending(w, e)) {
+            job_done(w, &j);
+            return e->code;
+        }
+        return emit_deflated(w, &j, e);
+    }
+    pending_record *p = w->in_turn;
+    if (!p && (p = calloc(1, sizeof *p)) != NULL)
+        w->in_turn = p;
+    if (p && p->copy_cap < h->raw_bytes) {
+        free(p->copy);
+        p->copy = malloc((size_t)h->raw_bytes);
+        p->copy_cap = p->copy ? (size_t)h->raw_bytes : 0;
+    }
+    if (!p || !p->copy)
+        return write_deflated(w, h, data, e);
+    memcpy(p->copy, data, (size_t)h->raw_bytes);
+    p->job = job_for(w, 0, h, p->copy);
+    w->pending = 1;
+    wk_run(w->deflater, deflate_run, &p->job);
     return 0;
 }
 
@@ -895,7 +984,9 @@ int st_write_data(st_writer *w, const char *name, int dtype, int rank,
     /* column metadata is one record, never chunks (colmeta.h) */
     if (rank == 0 || cm_is_meta_name(name))
         return write_deflated(w, &h, data, e);
-    return write_chunked(w, &h, data, e);
+    if (h.raw_bytes >= DEFLATE_APART && h.raw_bytes <= DEFLATE_CHUNK && deflater(w))
+        return write_in_turn(w, &h, data, e);
+    return emit_pending(w, e) ? e->code : write_chunked(w, &h, data, e);
 }
 
 int st_writer_splices(const st_writer *w)
@@ -1018,7 +1109,16 @@ static void writer_release(st_writer *w)
 /* Frees w; a file's temporary, unless committed, is removed. */
 static void writer_free(st_writer *w)
 {
-    wk_stop(w->deflater);
+    wk_stop(w->deflater); /* a record still pending is dropped */
+    pending_record *p = w->in_turn;
+    if (p) {
+        if (w->pending)
+            job_done(w, &p->job);
+        free(p->copy);
+        free(p);
+    }
+    free(w->zbuf[0]);
+    free(w->zbuf[1]);
     writer_release(w);
     if (w->owns_fd)
         close(w->fd);
@@ -1030,7 +1130,7 @@ static void writer_free(st_writer *w)
 /* Writes out the buffer and closes the file, without committing it. */
 static int writer_flush_close(st_writer *w, dl_err *e)
 {
-    int rc = flush_buf(w, e);
+    int rc = emit_pending(w, e) ? e->code : flush_buf(w, e);
     if (!rc)
         writer_release(w);
     if (w->owns_fd && close(w->fd) != 0 && !rc)

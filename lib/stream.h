@@ -134,8 +134,10 @@ void st_ahead_stop(st_ahead *a);
 /* ------------------------------- writing ------------------------------- */
 typedef struct st_writer st_writer;
 enum st_writer_flags {
-    ST_ZLIB = 1,       /* deflate payloads: a tensor over 4 MiB as records of 4 MiB of rows,
-                          two at a time, one of them on a thread (wk_worker) */
+    ST_ZLIB = 1,       /* deflate payloads: a tensor over 4 MiB as records of 4 MiB of rows;
+                          records of 1 MiB and more are deflated two at a time, one of them
+                          on a thread (wk_worker), and go out in order (the first of a pair
+                          at the next write or at close) */
     ST_ALLOW_TTY = 2   /* do not refuse a terminal (tests only) */
 };
 
