@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int unit_checks_failed_in_test;
 static int unit_tests_passed, unit_tests_failed;
@@ -72,6 +73,21 @@ static inline long unit_threads(void)
             break;
     if (f)
         fclose(f);
+    return n;
+}
+
+/* The threads once at most `want`: a thread just joined can still be
+ * counted until the kernel has reaped it, a moment after pthread_join
+ * returns.  Waits while the count is above `want`, up to about 10 s (a
+ * count that stays above is returned as it is). */
+static inline long unit_threads_settled(long want)
+{
+    long n = unit_threads();
+    for (int i = 0; i < 10000 && n > want; i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+        n = unit_threads();
+    }
     return n;
 }
 
