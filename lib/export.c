@@ -474,17 +474,6 @@ static void format_block(void *arg)
     b->len = (size_t)(out - b->buf);
 }
 
-/* The worker, started for the first rows that need it; NULL: none (the
- * blocks are formatted here alone). */
-static wk_worker *text_worker(text_out *to)
-{
-    if (!to->worker_tried) {
-        to->worker_tried = 1;
-        to->worker = wk_start();
-    }
-    return to->worker;
-}
-
 /* n rows of parts, all of them numbers, two blocks at a time. */
 static int write_blocks(text_out *to, part *parts, int nparts, uint64_t n, dl_err *e)
 {
@@ -508,7 +497,8 @@ static int write_blocks(text_out *to, part *parts, int nparts, uint64_t n, dl_er
         return dl_fail(e, DL_ENOMEM, "%s: out of memory for %llu rows of text", to->label,
                        (unsigned long long)per_block);
     }
-    wk_worker *w = n > per_block ? text_worker(to) : NULL;
+    /* NULL: no worker, the blocks are formatted here alone */
+    wk_worker *w = n > per_block ? wk_start_once(&to->worker, &to->worker_tried) : NULL;
     row_at at[TX_EXPORT_NAMES_MAX];
     for (int k = 0; k < nparts; k++)
         at[k] = (row_at){parts[k].first, parts[k].offset};

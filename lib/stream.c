@@ -867,11 +867,7 @@ static int write_deflated(st_writer *w, st_header *h, const void *data, dl_err *
  * or the first record worth one; NULL: none (every chunk is deflated here). */
 static wk_worker *deflater(st_writer *w)
 {
-    if (!w->deflater_tried) {
-        w->deflater_tried = 1;
-        w->deflater = wk_start();
-    }
-    return w->deflater;
+    return wk_start_once(&w->deflater, &w->deflater_tried);
 }
 
 /* Deflated tensors go out in row chunks so the writer's memory stays
@@ -1241,11 +1237,7 @@ int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
             *j = (inflate_job){.r = r, .h = h};
             if ((rc = read_stored(r, &h, &j->stored, e)) != 0)
                 break;
-            if (!tried) {
-                tried = 1;
-                w = wk_start();
-            }
-            if (!pending && w) {
+            if (!pending && wk_start_once(&w, &tried)) {
                 wk_run(w, inflate_run, j);
                 pending = 1;
                 continue;

@@ -68,6 +68,15 @@ wk_worker *wk_start(void)
     return NULL;
 }
 
+wk_worker *wk_start_once(wk_worker **w, int *tried)
+{
+    if (!*tried) {
+        *tried = 1;
+        *w = wk_start();
+    }
+    return *w;
+}
+
 void wk_run(wk_worker *w, void (*run)(void *), void *arg)
 {
     pthread_mutex_lock(&w->lock);

@@ -18,6 +18,9 @@ typedef struct wk_worker wk_worker;
 
 /* A worker with its thread running, or NULL when none could be had. */
 wk_worker *wk_start(void);
+/* *w, started (wk_start) the first time it is asked for, *tried set then;
+ * NULL when none could be had.  For a worker only some inputs need. */
+wk_worker *wk_start_once(wk_worker **w, int *tried);
 /* Hands run(arg) to w (not NULL) and returns at once.  One job at a time:
  * the one before must have been waited for.  arg is the job's until
  * wk_wait returns. */

@@ -101,6 +101,17 @@ static void test_stop_waits_for_the_job(void)
     CHECK(done == 1);
 }
 
+/* Started the first time it is asked for, and that one thereafter. */
+static void test_start_once(void)
+{
+    wk_worker *w = NULL;
+    int tried = 0;
+    wk_worker *first = wk_start_once(&w, &tried);
+    CHECK(tried == 1 && first == w && first != NULL);
+    CHECK(wk_start_once(&w, &tried) == first);
+    wk_stop(w);
+}
+
 /* Under an address-space limit no worker starts (its stack and arena would
  * take the room BLAS's buffers were found): checked in a child, whose limit
  * stays its own. */
@@ -125,6 +136,7 @@ int main(void)
     UNIT_RUN(test_a_job_runs_on_the_worker);
     UNIT_RUN(test_jobs_in_turn);
     UNIT_RUN(test_stop_waits_for_the_job);
+    UNIT_RUN(test_start_once);
     UNIT_RUN(test_no_worker_under_a_memory_limit);
     return UNIT_DONE();
 }
