@@ -42,6 +42,8 @@
 #define ST_ZLIB_LEVEL Z_BEST_SPEED
 /* Raw bytes per deflated record: bounds the writer's memory (two at a time). */
 #define DEFLATE_CHUNK (4u << 20)
+/* Raw bytes of a record worth deflating or inflating on a worker. */
+#define WORKER_BYTES (1u << 20)
 
 /* Fuzzing builds accept any checksum so the fuzzer can reach the checks that
  * come after it; every other build verifies both. */
@@ -629,6 +631,15 @@ int st_read(st_reader *r, dl_tensor *t, int *found, dl_err *e)
 
 /* ============================== writing ============================= */
 
+/* A record's payload deflated, on this thread or the writer's worker. */
+typedef struct deflate_job {
+    st_header h;        /* the record's; encoding, payload_bytes and crc set once done */
+    const void *data;   /* h.raw_bytes in host order */
+    unsigned char *z;   /* the deflated payload, in the writer's buffer `slot` */
+    size_t zcap;
+    int slot, failed;   /* failed: out of memory, or zlib's error */
+} deflate_job;
+
 struct st_writer {
     int fd, owns_fd, flags;
     int temporary;  /* -o FILE into a temporary: a failure removes it, no mark */
@@ -644,8 +655,10 @@ struct st_writer {
     int deflater_tried;
     unsigned char *zbuf[2]; /* deflated payloads, kept from record to record */
     size_t zcap[2];
-    int pending;         /* a record handed to the deflater, not yet out */
-    struct pending_record *in_turn; /* that record: its job and copy (kept for the next) */
+    int pending;            /* `in_turn` handed to the deflater, not yet out */
+    deflate_job in_turn;    /* in buffer 0, reading `copy` */
+    unsigned char *copy;    /* the caller's rows it deflates (kept for the next) */
+    size_t copy_cap;
 };
 
 /* n more bytes have reached fd. */
@@ -788,15 +801,6 @@ static int write_raw(st_writer *w, st_header *h, const void *data, dl_err *e)
     return rc ? e->code : 0;
 }
 
-/* A record's payload deflated, on this thread or the writer's worker. */
-typedef struct deflate_job {
-    st_header h;        /* the record's; encoding, payload_bytes and crc set once done */
-    const void *data;   /* h.raw_bytes in host order */
-    unsigned char *z;   /* the deflated payload, in the writer's buffer `slot` */
-    size_t zcap;
-    int slot, failed;   /* failed: out of memory, or zlib's error */
-} deflate_job;
-
 static void deflate_run(void *arg)
 {
     deflate_job *j = arg;
@@ -915,17 +919,6 @@ static int write_chunked(st_writer *w, st_header *h, const void *data, dl_err *e
     return 0;
 }
 
-/* A record whose raw bytes are worth a thread (as INFLATE_APART). */
-enum { DEFLATE_APART = 1 << 20 };
-
-/* A record deflated on the worker in buffer 0 while the caller went on,
- * and the copy of its rows it reads (kept for the next one). */
-typedef struct pending_record {
-    deflate_job job;
-    unsigned char *copy;
-    size_t copy_cap;
-} pending_record;
-
 /* The record deflated on the worker while the caller went on: out now,
  * before anything else goes out. */
 static int emit_pending(st_writer *w, dl_err *e)
@@ -934,7 +927,7 @@ static int emit_pending(st_writer *w, dl_err *e)
         return 0;
     w->pending = 0;
     wk_wait(w->deflater);
-    return emit_deflated(w, &w->in_turn->job, e);
+    return emit_deflated(w, &w->in_turn, e);
 }
 
 /* Records of one chunk in turn: the first of each pair is copied and
@@ -952,20 +945,17 @@ static int write_in_turn(st_writer *w, st_header *h, const void *data, dl_err *e
         }
         return emit_deflated(w, &j, e);
     }
-    pending_record *p = w->in_turn;
-    if (!p && (p = calloc(1, sizeof *p)) != NULL)
-        w->in_turn = p;
-    if (p && p->copy_cap < h->raw_bytes) {
-        free(p->copy);
-        p->copy = malloc((size_t)h->raw_bytes);
-        p->copy_cap = p->copy ? (size_t)h->raw_bytes : 0;
+    if (w->copy_cap < h->raw_bytes) {
+        free(w->copy);
+        w->copy = malloc((size_t)h->raw_bytes);
+        w->copy_cap = w->copy ? (size_t)h->raw_bytes : 0;
     }
-    if (!p || !p->copy)
+    if (!w->copy)
         return write_deflated(w, h, data, e);
-    memcpy(p->copy, data, (size_t)h->raw_bytes);
-    p->job = job_for(w, 0, h, p->copy);
+    memcpy(w->copy, data, (size_t)h->raw_bytes);
+    w->in_turn = job_for(w, 0, h, w->copy);
     w->pending = 1;
-    wk_run(w->deflater, deflate_run, &p->job);
+    wk_run(w->deflater, deflate_run, &w->in_turn);
     return 0;
 }
 
@@ -980,7 +970,7 @@ int st_write_data(st_writer *w, const char *name, int dtype, int rank,
     /* column metadata is one record, never chunks (colmeta.h) */
     if (rank == 0 || cm_is_meta_name(name))
         return write_deflated(w, &h, data, e);
-    if (h.raw_bytes >= DEFLATE_APART && h.raw_bytes <= DEFLATE_CHUNK && deflater(w))
+    if (h.raw_bytes >= WORKER_BYTES && h.raw_bytes <= DEFLATE_CHUNK && deflater(w))
         return write_in_turn(w, &h, data, e);
     return emit_pending(w, e) ? e->code : write_chunked(w, &h, data, e);
 }
@@ -1106,13 +1096,9 @@ static void writer_release(st_writer *w)
 static void writer_free(st_writer *w)
 {
     wk_stop(w->deflater); /* a record still pending is dropped */
-    pending_record *p = w->in_turn;
-    if (p) {
-        if (w->pending)
-            job_done(w, &p->job);
-        free(p->copy);
-        free(p);
-    }
+    if (w->pending)
+        job_done(w, &w->in_turn);
+    free(w->copy);
     free(w->zbuf[0]);
     free(w->zbuf[1]);
     writer_release(w);
@@ -1220,7 +1206,6 @@ static int inflate_settle(inflate_job *j, dl_tensor_set *set, dl_err *e)
  * a large one is handed to a worker while the next one is read and
  * inflated here, and both go into the set in order.  The pending one's
  * error comes first, as it would one record at a time. */
-enum { INFLATE_APART = 1 << 20 }; /* raw bytes worth a thread */
 
 int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
 {
@@ -1232,7 +1217,7 @@ int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
         int found, done;
         if ((rc = st_next_header(r, &h, &found, e)) != 0 || !found)
             break;
-        if (h.encoding == ST_DEFLATE && (pending || h.raw_bytes >= INFLATE_APART)) {
+        if (h.encoding == ST_DEFLATE && (pending || h.raw_bytes >= WORKER_BYTES)) {
             inflate_job *j = &job[pending];
             *j = (inflate_job){.r = r, .h = h};
             if ((rc = read_stored(r, &h, &j->stored, e)) != 0)
