@@ -70,11 +70,14 @@ echo "  values against numpy.loadtxt: $exact; export -> import round trip: $rt"
 printf '  dl-tensor export (shortest text) %7.3f s;  numpy.savetxt %%.17g %7.3f s\n' "$t_ex" "$t_sv"
 # The parser alone, one core, its input in cache (bench/parse_numbers.c):
 # what the import's two threads can reach at most, before reading, page
-# faults and writing the stream; strtod beside it for scale.
+# faults and writing the stream; strtod beside it for scale.  And export's
+# formatting alone, against printf's %.17g.
 if [ -x "$BUILD/bench/parse_numbers" ]; then
-    read -r _ n _ ns _ mbs _ ns_strtod <<< "$("$BUILD/bench/parse_numbers" "$csv")"
+    read -r _ n _ ns _ mbs _ ns_strtod _ ns_fmt _ ns_printf <<< "$("$BUILD/bench/parse_numbers" "$csv")"
     printf '  parsing alone, one core          %7.1f ns a number, %5.0f MB/s (strtod: %.1f ns, %sx)\n' \
         "$ns" "$mbs" "$ns_strtod" "$(ratio "$ns_strtod" "$ns")"
+    printf '  formatting alone, one core       %7.1f ns a number (printf %%.17g: %.1f ns, %sx)\n' \
+        "$ns_fmt" "$ns_printf" "$(ratio "$ns_printf" "$ns_fmt")"
 fi
 
 # Names on a numeric file: the same rows under a header line (kept as
