@@ -141,7 +141,7 @@ AVX2 static size_t relu_backward_avx2(const float *z, float *d, size_t n, float 
 }
 
 AVX2 static size_t adam_avx2(float *w, float *m, float *v, float *g, size_t n,
-                             const float k[7])
+                             const float k[7], int stream)
 {
     size_t done = n / 8 * 8;
     __m256 b1 = _mm256_set1_ps(k[0]), b2 = _mm256_set1_ps(k[1]), c1 = _mm256_set1_ps(k[2]);
@@ -157,8 +157,25 @@ AVX2 static size_t adam_avx2(float *w, float *m, float *v, float *g, size_t n,
         __m256 upd = _mm256_div_ps(_mm256_mul_ps(step, mi), den);
         _mm256_storeu_ps(m + i, mi);
         _mm256_storeu_ps(v + i, vi);
-        _mm256_storeu_ps(w + i, _mm256_sub_ps(_mm256_loadu_ps(w + i), upd));
+        __m256 wi = _mm256_sub_ps(_mm256_loadu_ps(w + i), upd);
+        if (stream)
+            _mm256_stream_ps(w + i, wi);
+        else
+            _mm256_storeu_ps(w + i, wi);
     }
+    if (stream)
+        _mm_sfence();
+    return done;
+}
+
+static int aligned_32(const float *p) { return ((uintptr_t)p & 31) == 0; }
+
+AVX2 static size_t clear_stream_avx2(float *p, size_t n)
+{
+    size_t done = n / 8 * 8;
+    for (size_t i = 0; i < done; i += 8)
+        _mm256_stream_ps(p + i, _mm256_setzero_ps());
+    _mm_sfence();
     return done;
 }
 
@@ -211,13 +228,24 @@ size_t simd_relu_backward(const float *z, float *d, size_t n, float slope)
     return 0;
 }
 
-size_t simd_adam(float *w, float *m, float *v, float *g, size_t n, const float k[7])
+size_t simd_adam(float *w, float *m, float *v, float *g, size_t n, const float k[7],
+                 int stream)
 {
 #if NN_HAVE_X86
     if (have_avx2())
-        return adam_avx2(w, m, v, g, n, k);
+        return adam_avx2(w, m, v, g, n, k, stream && aligned_32(w));
 #endif
-    (void)w, (void)m, (void)v, (void)g, (void)n, (void)k;
+    (void)w, (void)m, (void)v, (void)g, (void)n, (void)k, (void)stream;
+    return 0;
+}
+
+size_t simd_clear_stream(float *p, size_t n)
+{
+#if NN_HAVE_X86
+    if (have_avx2() && aligned_32(p))
+        return clear_stream_avx2(p, n);
+#endif
+    (void)p, (void)n;
     return 0;
 }
 

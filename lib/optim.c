@@ -229,6 +229,7 @@ typedef struct adam_part {
     float *w, *m, *v, *g;
     size_t n;
     const float *k;
+    int stream;
 } adam_part;
 
 static void adam_run(void *arg)
@@ -236,7 +237,7 @@ static void adam_run(void *arg)
     const adam_part *p = arg;
     float *w = p->w, *m = p->m, *v = p->v, *g = p->g;
     const float *k = p->k;
-    for (size_t i = simd_adam(w, m, v, g, p->n, k); i < p->n; i++) {
+    for (size_t i = simd_adam(w, m, v, g, p->n, k, p->stream); i < p->n; i++) {
         m[i] = k[0] * m[i] + k[2] * g[i];
         v[i] = k[1] * v[i] + k[3] * g[i] * g[i];
         w[i] -= k[4] * m[i] / (sqrtf(v[i]) / k[5] + k[6]);
@@ -267,7 +268,7 @@ static void adam(opt_state *o, float *w, float *g, size_t from, size_t to, doubl
         size_t a, b;
         dl_blas_part_range(n, parts, i, ADAM_PART_ALIGN, &a, &b);
         a += from, b += from;
-        part[i] = (adam_part){w + a, o->m + a, o->v + a, g + a, b - a, k};
+        part[i] = (adam_part){w + a, o->m + a, o->v + a, g + a, b - a, k, o->stream_params};
     }
     dl_blas_run(adam_run, part, parts, sizeof *part);
 }

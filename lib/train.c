@@ -16,6 +16,7 @@
 #include "kvtext.h"
 #include "netmodel.h"
 #include "nn.h"
+#include "nn_simd.h"
 #include "optim.h"
 #include "rng.h"
 #include "stream.h"
@@ -805,6 +806,7 @@ static void share_state(trainer *t)
     t->net.grads = t->sh.grads + rank * stride;
     t->opt.m = m;
     t->opt.v = v;
+    t->opt.stream_params = 1; /* each process reads every shard next step */
 }
 
 static void trainer_free(trainer *t)
@@ -968,7 +970,12 @@ static void barrier_waited(trainer *t)
  * process's gradient into its own slot, then, once every process is there,
  * the step's scalars summed and this process's shard of the gradient
  * summed, both over the processes in rank order (the same bits on every
- * process, and from run to run). */
+ * process, and from run to run).
+ * The other processes read their shards of this slot last step, so the
+ * slot is cleared around the cache (simd_clear_stream) and the products
+ * add onto the zeros: clearing it through the cache, as BLAS does before
+ * a product that overwrites, waits for their copies to be invalidated,
+ * line by line. */
 static void backward_shared(trainer *t, const float *xb, size_t m, size_t rows)
 {
     nn_net *net = &t->net;
@@ -976,10 +983,10 @@ static void backward_shared(trainer *t, const float *xb, size_t m, size_t rows)
     size_t size = (size_t)t->group->local_size;
     if (m && !t->weighted)
         scale_to_batch(net, m, rows);
+    size_t cleared = simd_clear_stream(net->grads, net->n_params);
+    memset(net->grads + cleared, 0, (net->n_params - cleared) * sizeof(float));
     if (m)
-        nn_backward(net, xb);
-    else
-        memset(net->grads, 0, net->n_params * sizeof(float));
+        nn_backward_add(net, xb);
     memcpy(sh->scalars + 8 * (size_t)t->group->local_rank, t->step_sums, sizeof t->step_sums);
     barrier_waited(t);
     for (size_t i = 0; i < 3; i++) {

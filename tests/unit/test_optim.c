@@ -166,32 +166,56 @@ static void test_comparison_can_fail(void)
     nn_free(&f.net);
 }
 
-/* The SIMD adam kernel gives the scalar formula's bits. */
+/* The SIMD adam kernel gives the scalar formula's bits, its weights written
+ * through the cache or around it. */
 static void test_simd_adam_matches_scalar(void)
 {
     enum { N = 37 };
-    float w[N], m[N], v[N], g[N], w2[N], m2[N], v2[N];
+    _Alignas(32) float w[N];
+    float m[N], v[N], g[N], w0[N], m0[N], v0[N], g0[N], w2[N], m2[N], v2[N];
     const float k[7] = {0.9f, 0.999f, 0.1f, 0.001f, 0.0123f, 0.0316f, 1e-8f};
     dl_rng r;
     dl_rng_seed(&r, 8);
     for (size_t i = 0; i < N; i++) {
-        w[i] = w2[i] = (float)dl_rng_normal(&r);
-        m[i] = m2[i] = (float)(0.1 * dl_rng_normal(&r));
-        v[i] = v2[i] = (float)(0.01 * dl_rng_uniform(&r));
-        g[i] = i % 9 == 0 ? 0.0f : (float)dl_rng_normal(&r);
+        w0[i] = w2[i] = (float)dl_rng_normal(&r);
+        m0[i] = m2[i] = (float)(0.1 * dl_rng_normal(&r));
+        v0[i] = v2[i] = (float)(0.01 * dl_rng_uniform(&r));
+        g0[i] = i % 9 == 0 ? 0.0f : (float)dl_rng_normal(&r);
     }
     for (size_t i = 0; i < N; i++) {
-        m2[i] = k[0] * m2[i] + k[2] * g[i];
-        v2[i] = k[1] * v2[i] + k[3] * g[i] * g[i];
+        m2[i] = k[0] * m2[i] + k[2] * g0[i];
+        v2[i] = k[1] * v2[i] + k[3] * g0[i] * g0[i];
         w2[i] -= k[4] * m2[i] / (sqrtf(v2[i]) / k[5] + k[6]);
     }
-    size_t done = simd_adam(w, m, v, g, N, k);
-    CHECK(done == 0 || done == 32);
-    CHECK(memcmp(w, w2, sizeof(float) * done) == 0);
-    CHECK(memcmp(m, m2, sizeof(float) * done) == 0);
-    CHECK(memcmp(v, v2, sizeof(float) * done) == 0);
-    for (size_t i = 0; i < done; i++)
-        CHECK(g[i] == 0.0f);
+    for (int stream = 0; stream < 2; stream++) {
+        memcpy(w, w0, sizeof w);
+        memcpy(m, m0, sizeof m);
+        memcpy(v, v0, sizeof v);
+        memcpy(g, g0, sizeof g);
+        size_t done = simd_adam(w, m, v, g, N, k, stream);
+        CHECK(done == 0 || done == 32);
+        CHECK(memcmp(w, w2, sizeof(float) * done) == 0);
+        CHECK(memcmp(m, m2, sizeof(float) * done) == 0);
+        CHECK(memcmp(v, v2, sizeof(float) * done) == 0);
+        for (size_t i = 0; i < done; i++)
+            CHECK(g[i] == 0.0f);
+        CHECK(memcmp(w + done, w0 + done, sizeof(float) * (N - done)) == 0); /* the caller's */
+    }
+}
+
+/* Clearing around the cache: whole blocks of 8 from an aligned start, and
+ * nothing from an unaligned one. */
+static void test_simd_clear_stream(void)
+{
+    _Alignas(32) float p[21];
+    for (size_t i = 0; i < 21; i++)
+        p[i] = 1.0f;
+    size_t done = simd_clear_stream(p, 21);
+    CHECK(done == 0 || done == 16);
+    for (size_t i = 0; i < 21; i++)
+        CHECK(p[i] == (i < done ? 0.0f : 1.0f));
+    CHECK(simd_clear_stream(p + 1, 16) == 0);
+    CHECK(p[1] == (done ? 0.0f : 1.0f) && p[17] == 1.0f);
 }
 
 /* Adam's pass shared among two BLAS threads gives one thread's bits, over a
@@ -520,6 +544,7 @@ int main(void)
     UNIT_RUN(test_optimizers_match_torch);
     UNIT_RUN(test_comparison_can_fail);
     UNIT_RUN(test_simd_adam_matches_scalar);
+    UNIT_RUN(test_simd_clear_stream);
     UNIT_RUN(test_adam_split_keeps_bits);
     UNIT_RUN(test_shards_keep_bits);
     UNIT_RUN(test_simd_sum_squares_matches_scalar);
