@@ -190,7 +190,7 @@ static double epoch(nn_net *net, opt_state *o, const nn_loss *l, bench_data *d, 
         }
         if (nn_forward(net, d->xb, b, &e) || nn_loss_eval(l, net, d->yb, 1, 1, &loss, &e))
             return -1;
-        nn_backward_add(net, d->xb); /* as dl-train: onto the zeros opt_step left */
+        nn_backward(net, d->xb); /* as dl-train */
         opt_step(o, net->params, net->grads, o->cfg.lr);
         sum += loss;
     }

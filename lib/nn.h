@@ -98,18 +98,16 @@ const float *nn_output(const nn_net *net);
  * OVERWRITES net->grads with dLoss/dW and dLoss/db for every layer (no
  * accumulation).  x must be the rows given to the forward pass. */
 void nn_backward(nn_net *net, const float *x);
-/* The same, but ADDS the gradients to net->grads.  The training loop uses it
- * on gradients that opt_step left zero: the products then accumulate into
- * them (BLAS beta = 1) instead of first clearing a buffer BLAS is about to
- * fill (beta = 0 costs an extra pass over every weight gradient), and the
- * result is the same bits as nn_backward. */
+/* The same, but ADDS the gradients to net->grads (BLAS beta = 1); onto
+ * zeros, the same bits as nn_backward.  A process whose gradient buffer
+ * other processes read clears it around the cache first (train.c). */
 void nn_backward_add(nn_net *net, const float *x);
-/* One layer of nn_backward_add: adds layer l's dW and db, then sets the dz
- * of layer l - 1.  Calling it for l = n_layers - 1 down to 0 is
- * nn_backward_add; a caller that acts on each layer's gradient as soon as it
- * is ready (a data-parallel run sums it over the processes while the layers
- * below are computed) calls it layer by layer. */
-void nn_backward_layer_add(nn_net *net, const float *x, size_t l);
+/* One layer of nn_backward: sets layer l's dW and db, then the dz of layer
+ * l - 1.  Calling it for l = n_layers - 1 down to 0 is nn_backward; a
+ * caller that acts on each layer's gradient as soon as it is ready (a
+ * data-parallel run sums it over the processes while the layers below are
+ * computed) calls it layer by layer. */
+void nn_backward_layer(nn_net *net, const float *x, size_t l);
 
 /* ---------------------------- initialization ----------------------------- */
 enum nn_init {

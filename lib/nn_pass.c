@@ -62,7 +62,7 @@ void nn_backward(nn_net *net, const float *x) { backward(net, x, 0.0f); }
 
 void nn_backward_add(nn_net *net, const float *x) { backward(net, x, 1.0f); }
 
-void nn_backward_layer_add(nn_net *net, const float *x, size_t l)
+void nn_backward_layer(nn_net *net, const float *x, size_t l)
 {
-    backward_layer(net, x, l, 1.0f);
+    backward_layer(net, x, l, 0.0f);
 }

@@ -140,7 +140,7 @@ AVX2 static size_t relu_backward_avx2(const float *z, float *d, size_t n, float 
     return done;
 }
 
-AVX2 static size_t adam_avx2(float *w, float *m, float *v, float *g, size_t n,
+AVX2 static size_t adam_avx2(float *w, float *m, float *v, const float *g, size_t n,
                              const float k[7], int stream)
 {
     size_t done = n / 8 * 8;
@@ -149,7 +149,6 @@ AVX2 static size_t adam_avx2(float *w, float *m, float *v, float *g, size_t n,
     __m256 eps = _mm256_set1_ps(k[6]);
     for (size_t i = 0; i < done; i += 8) {
         __m256 gi = _mm256_loadu_ps(g + i);
-        _mm256_storeu_ps(g + i, _mm256_setzero_ps());
         __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(c1, gi));
         __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)),
                                   _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
@@ -228,7 +227,7 @@ size_t simd_relu_backward(const float *z, float *d, size_t n, float slope)
     return 0;
 }
 
-size_t simd_adam(float *w, float *m, float *v, float *g, size_t n, const float k[7],
+size_t simd_adam(float *w, float *m, float *v, const float *g, size_t n, const float k[7],
                  int stream)
 {
 #if NN_HAVE_X86

@@ -226,7 +226,8 @@ static void sgd(opt_state *o, float *w, const float *g, size_t from, size_t to, 
 
 /* A stretch of Adam's update: one part of the parameters. */
 typedef struct adam_part {
-    float *w, *m, *v, *g;
+    float *w, *m, *v;
+    const float *g;
     size_t n;
     const float *k;
     int stream;
@@ -235,13 +236,12 @@ typedef struct adam_part {
 static void adam_run(void *arg)
 {
     const adam_part *p = arg;
-    float *w = p->w, *m = p->m, *v = p->v, *g = p->g;
-    const float *k = p->k;
+    float *w = p->w, *m = p->m, *v = p->v;
+    const float *g = p->g, *k = p->k;
     for (size_t i = simd_adam(w, m, v, g, p->n, k, p->stream); i < p->n; i++) {
         m[i] = k[0] * m[i] + k[2] * g[i];
         v[i] = k[1] * v[i] + k[3] * g[i] * g[i];
         w[i] -= k[4] * m[i] / (sqrtf(v[i]) / k[5] + k[6]);
-        g[i] = 0.0f;
     }
 }
 
@@ -252,7 +252,7 @@ static void adam_run(void *arg)
 #define ADAM_SPLIT_MIN ((size_t)1 << 15)
 #define ADAM_PART_ALIGN ((size_t)16)
 
-static void adam(opt_state *o, float *w, float *g, size_t from, size_t to, double lr)
+static void adam(opt_state *o, float *w, const float *g, size_t from, size_t to, double lr)
 {
     /* 1 - beta in double, then rounded: (1.0f - (float)0.999) is 1.3e-5 off. */
     double t = (double)(o->step + 1);
@@ -305,10 +305,8 @@ void opt_shard_end(opt_state *o, float *params, float *grads, size_t from, size_
     switch (o->cfg.kind) {
     case OPT_SGD: sgd(o, params, grads, from, to, (float)lr); break;
     case OPT_RMSPROP: rmsprop(o, params, grads, from, to, (float)lr); break;
-    default: adam(o, params, grads, from, to, lr); break; /* clears grads in its pass */
+    default: adam(o, params, grads, from, to, lr); break;
     }
-    if (o->cfg.kind == OPT_SGD || o->cfg.kind == OPT_RMSPROP)
-        memset(grads + from, 0, (to - from) * sizeof *grads);
     o->step++;
 }
 

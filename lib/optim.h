@@ -89,9 +89,11 @@ void opt_free(opt_state *o);
 
 /* One step over params/grads (n each) with learning rate lr (see above).
  * Returns the global gradient norm before clipping (after the l1 term), for
- * logging; a NaN/Inf norm is the caller's signal to stop.  Consumes the
- * gradients: leaves grads zero, ready for nn_backward_add to accumulate the
- * next batch's into (for adam and adamw in the update's own pass). */
+ * logging; a NaN/Inf norm is the caller's signal to stop.  The gradients are
+ * left as steps 1 and 2 made them, not cleared: the next backward pass
+ * overwrites them (nn_backward; BLAS clears each thread's part of a product
+ * in the thread that fills it, where a clearing pass here would write lines
+ * that other threads hold, and wait for their copies to be invalidated). */
 double opt_step(opt_state *o, float *params, float *grads, double lr);
 
 /* The same step shared among processes that hold the same parameters and
@@ -101,8 +103,8 @@ double opt_step(opt_state *o, float *params, float *grads, double lr);
  *     to acc, 8 partial sums (element i to acc[i % 8]: `from` a multiple of 8);
  *   opt_norm: the global norm from the shards' partial sums, acc[8 * parts],
  *     in the order given (the same order on every process, the same bits);
- *   opt_shard_end: steps 2 and 3 on the shard with that norm, the shard's
- *     gradient left zero; counts the step (o->step). */
+ *   opt_shard_end: steps 2 and 3 on the shard with that norm; counts the
+ *     step (o->step). */
 void opt_shard_begin(const opt_state *o, const float *params, float *grads, size_t from,
                      size_t to, double acc[8]);
 double opt_norm(const double *acc, size_t parts);

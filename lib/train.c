@@ -934,12 +934,12 @@ static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
     if (m && !t->weighted) {
         scale_to_batch(net, m, rows);
     } else if (!m) {
-        memset(net->grads, 0, net->n_params * sizeof(float));
+        memset(net->grads, 0, net->n_params * sizeof(float)); /* a share of no rows */
     }
     size_t end = net->n_params;
     for (size_t l = net->n_layers - 1; l > 0; l--) {
         if (m)
-            nn_backward_layer_add(net, xb, l); /* onto the zeros opt_step left */
+            nn_backward_layer(net, xb, l);
         if (t->reduce_after[l]) {
             size_t start = net->layers[l].w_off;
             dd_isum_f32(t->group, net->grads + start, end - start, slot++);
@@ -948,7 +948,7 @@ static void backward_reduced(trainer *t, const float *xb, size_t m, size_t rows)
         dd_progress(t->group);
     }
     if (m)
-        nn_backward_layer_add(net, xb, 0);
+        nn_backward_layer(net, xb, 0);
     /* The last bucket: nothing is left to compute beside it. */
     double start = now_seconds();
     dd_sum_f32(t->group, net->grads, end);
@@ -1135,7 +1135,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
             return 0;
         }
         if (!t->group)
-            nn_backward_add(&t->net, xb); /* onto the zeros opt_step left */
+            nn_backward(&t->net, xb);
         if (t->sh.grads && first + rows == n)
             collect_shared_stats(t);
         else if (t->cfg->diagnostics && first + rows == n)
