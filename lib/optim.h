@@ -77,9 +77,10 @@ typedef struct opt_state {
     uint64_t step;        /* completed steps (t of adam's bias correction) */
     float *m;             /* n: sgd/rmsprop momentum buffer, adam first moment; or NULL */
     float *v;             /* n: adam second moment, rmsprop square average; or NULL */
-    int stream_params;    /* 1: other cores read the parameters after each step (processes
-                             sharing them): adam writes them around the cache, so that no
-                             write waits for those cores' copies to be invalidated */
+    int stream_params;    /* 1: adam writes the parameters around the cache, for other cores
+                             that read them next (processes sharing them; BLAS threads on
+                             cores without a shared cache): no write then waits for those
+                             cores' copies to be invalidated.  The same bits either way */
 } opt_state;
 
 /* Checks the config and allocates zeroed state for n parameters. */

@@ -86,6 +86,20 @@ short() {
     ! cmp -s "$TMP/a.ckpt" "$TMP/c.ckpt"
 }
 
+@test "DL_TRAIN_WRITES: steps written through the cache or around it give the same bits, any optimizer; an unknown way is a usage error" {
+    for opt in adam "sgd -s optimizer.momentum=0.9" rmsprop; do
+        DL_TRAIN_WRITES=cached short 6 -j 2 -s optimizer.name=$opt > "$TMP/c.ckpt"
+        DL_TRAIN_WRITES=streamed short 6 -j 2 -s optimizer.name=$opt > "$TMP/s.ckpt"
+        short 6 -j 2 -s optimizer.name=$opt > "$TMP/a.ckpt"
+        cmp "$TMP/c.ckpt" "$TMP/s.ckpt"
+        cmp "$TMP/c.ckpt" "$TMP/a.ckpt"
+    done
+    DL_TRAIN_WRITES=around run short 2 -o "$TMP/x.ckpt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: DL_TRAIN_WRITES: 'around' is not cached, streamed or auto"* ]]
+    [ ! -e "$TMP/x.ckpt" ]
+}
+
 @test "--resume continues exactly as an uninterrupted run (bit for bit)" {
     short 12 > "$TMP/full.ckpt"
     short 5 > "$TMP/part.ckpt"
