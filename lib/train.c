@@ -1003,13 +1003,15 @@ static void clear_streamed(float *g, size_t n)
  * step reads both from memory.  With the MNIST-sized network, streamed
  * steps took 5% longer where the cache is shared, and cached ones 1.2
  * times as long where it is not.  Both ways give the same bits, so the
- * loop times them: after WRITES_STEADY steps the faster way, WRITES_PROBE
- * the other, keeping the other when its steps are WRITES_GAIN faster.  A
+ * loop times them: after WRITES_STEADY steps the faster way (WRITES_FIRST
+ * at the start, so that a short run learns it early), WRITES_PROBE the
+ * other, keeping the other when its steps are WRITES_GAIN faster.  A
  * step's time runs from the end of the last update to the end of its own;
  * the first step after a change (it reads what the other way wrote), the
  * first of an epoch (after the epoch's evaluation) and a short last batch
  * are not timed.  Returns the way of the next step. */
 #define WRITES_STEADY 48
+#define WRITES_FIRST 16
 #define WRITES_PROBE 8
 #define WRITES_GAIN 0.97
 
@@ -1053,7 +1055,7 @@ static int setup_writes(trainer *t, dl_err *e)
     if (pinned && strcmp(env, "cached") != 0 && strcmp(env, "streamed") != 0)
         return dl_fail(e, DL_EUSAGE, "DL_TRAIN_WRITES: '%s' is not cached, streamed or auto",
                        env);
-    t->writes = (tr_writes){.left = WRITES_STEADY};
+    t->writes = (tr_writes){.left = WRITES_FIRST};
     if (t->group)
         return 0;
     t->writes.enabled = !pinned && dl_blas_threads() > 1;
