@@ -46,6 +46,12 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 predict_floor() {
     "$1/bench/nn_kernels" forward 40000 1024 "$2" | awk '{ print $2, $4 }'
 }
+# predict_wall_floor BUILD FILE: the same floor in wall seconds, for this
+# OPENBLAS_NUM_THREADS (the products share out among the threads; the
+# reading does not): "PRODUCTS READ", best of 5 each.
+predict_wall_floor() {
+    "$1/bench/nn_kernels" forward 40000 1024 "$2" | awk '{ print $8, $4 }'
+}
 # npy_dataset X.npy Y.npy: the data set (records x and y) on standard output.
 npy_dataset() { dl-tensor import --name x "$1"; dl-tensor import --name y "$2"; }
 # mnist_mlp_spec TRAINING: the MNIST-sized network of train.sh (a) and

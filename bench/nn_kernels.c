@@ -18,7 +18,9 @@
  *                            their shapes; bias, activations, reading and
  *                            writing left out), and, given FILE (its input
  *                            stream), the best CPU seconds of reading FILE
- *                            through read(2) in 16 MiB pieces
+ *                            through read(2) in 16 MiB pieces; last, the
+ *                            best wall seconds of the products (at several
+ *                            BLAS threads, less than their CPU seconds)
  *   nn_kernels train_floor FILE
  *                            the best wall seconds of one Adam step on this
  *                            network's parameters (opt_step, as dl-train
@@ -309,12 +311,14 @@ static double cpu_now(void)
 }
 
 /* Best CPU seconds (of every thread) of the three forward products of rows
- * rows, batch rows a call, as nn_forward makes them (z = a W^T). */
-static double forward_seconds(size_t rows, size_t batch)
+ * rows, batch rows a call, as nn_forward makes them (z = a W^T); the best
+ * wall seconds in *wall. */
+static double forward_seconds(size_t rows, size_t batch, double *wall)
 {
     const int dims[4] = {N_IN, 256, 128, N_CLASS};
     float *buf[4], *w[3];
     double best = 1e30;
+    *wall = 0;
     for (int l = 0; l < 4; l++)
         if (!(buf[l] = calloc(batch * dims[l], sizeof(float))))
             return 0;
@@ -323,16 +327,18 @@ static double forward_seconds(size_t rows, size_t batch)
             return 0;
     for (size_t i = 0; i < batch * N_IN; i++)
         buf[0][i] = (float)(i % 13) * 0.01f;
+    *wall = 1e30;
     for (int rep = 0; rep < 5; rep++) {
-        double t0 = cpu_now();
+        double t0 = cpu_now(), w0 = now();
         for (size_t r = 0; r < rows; r += batch) {
             int b = (int)(rows - r < batch ? rows - r : batch);
             for (int l = 0; l < 3; l++)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, dims[l + 1], dims[l],
                             1.0f, buf[l], dims[l], w[l], dims[l], 0.0f, buf[l + 1], dims[l + 1]);
         }
-        double dt = cpu_now() - t0;
+        double dt = cpu_now() - t0, dw = now() - w0;
         best = dt < best ? dt : best;
+        *wall = dw < *wall ? dw : *wall;
     }
     for (int l = 0; l < 4; l++)
         free(buf[l]);
@@ -419,10 +425,12 @@ int main(int argc, char **argv)
         size_t rows = (size_t)atol(argv[2]), batch = (size_t)atol(argv[3]);
         if (rows < 1 || batch < 1)
             return 2;
-        printf("forward_cpu_s %.4f", forward_seconds(rows, batch));
+        double wall;
+        printf("forward_cpu_s %.4f", forward_seconds(rows, batch, &wall));
         double bytes = 0, rs = argc >= 5 ? read_seconds(argv[4], &bytes) : 0;
         if (argc >= 5)
             printf(" read_cpu_s %.4f read_bytes %.0f", rs, bytes);
+        printf(" forward_wall_s %.4f", wall);
         printf("\n");
         return 0;
     }
