@@ -448,9 +448,16 @@ int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double 
                 q->ysum[j] += ci * v;
             }
         }
-        for (size_t j = 0; j < q->p; j++)
-            for (size_t r = 0; r < rows; r++)
-                to[j * q->chunk + r] = scale[r] * x[(i + r) * q->p + j];
+        /* eight columns at a time: each row's eight values are one read */
+        for (size_t j0 = 0; j0 < q->p; j0 += 8) {
+            size_t cols = q->p - j0 < 8 ? q->p - j0 : 8;
+            double *col = to + j0 * q->chunk;
+            for (size_t r = 0; r < rows; r++) {
+                const double *src = x + (i + r) * q->p + j0;
+                for (size_t j = 0; j < cols; j++)
+                    col[j * q->chunk + r] = scale[r] * src[j];
+            }
+        }
         for (size_t j = 0; j < q->k; j++)
             for (size_t r = 0; r < rows; r++)
                 to[(q->p + j) * q->chunk + r] = scale[r] * y[(i + r) * q->k + j];
