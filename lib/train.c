@@ -20,6 +20,7 @@
 #include "optim.h"
 #include "rng.h"
 #include "stream.h"
+#include "twoway.h"
 
 /* Rows of a data set in float32, row-major, and their weights (the 'w'
  * record times the class weights; NULL when the run is unweighted). */
@@ -51,15 +52,11 @@ typedef struct tr_shared {
 
 /* How one process with several BLAS threads writes, each step, what the
  * other threads read next: the weights (the optimizer) and the gradient
- * (the backward pass; see choose_writes). */
+ * (the backward pass); see next_writes. */
 typedef struct tr_writes {
-    int enabled;      /* several BLAS threads in one process, the way not pinned */
+    int timed;        /* the way is chosen by timing (tw_next), not pinned */
     int streamed;     /* the way of the step under way: 0 cached, 1 streamed */
-    int best;         /* the faster way, as last measured */
-    unsigned left;    /* steps before the way changes (a probe starts or ends) */
-    double last;      /* when the last step ended; 0: the next one is not timed */
-    double sum[2];    /* seconds of the whole steps timed each way */
-    unsigned count[2];
+    tw_choice choice;
 } tr_writes;
 
 typedef struct trainer {
@@ -94,7 +91,7 @@ typedef struct trainer {
     int stopped;            /* enum nm_stop, once the loop ends */
     double grad_norm;       /* of the last batch */
     double *class_w;        /* training.class_weight given: each class's weight */
-    tr_writes writes;       /* one process: how each step writes (choose_writes) */
+    tr_writes writes;       /* one process: how each step writes (next_writes) */
 } trainer;
 
 /* Separate streams so that, e.g., --init-from (no weights drawn) does not
@@ -1003,51 +1000,8 @@ static void clear_streamed(float *g, size_t n)
  * step reads both from memory.  With the MNIST-sized network, streamed
  * steps took 5% longer where the cache is shared, and cached ones 1.2
  * times as long where it is not.  Both ways give the same bits, so the
- * loop times them: after WRITES_STEADY steps the faster way (WRITES_FIRST
- * at the start, so that a short run learns it early), WRITES_PROBE the
- * other, keeping the other when its steps are WRITES_GAIN faster.  A
- * step's time runs from the end of the last update to the end of its own;
- * the first step after a change (it reads what the other way wrote), the
- * first of an epoch (after the epoch's evaluation) and a short last batch
- * are not timed.  Returns the way of the next step. */
-#define WRITES_STEADY 48
-#define WRITES_FIRST 16
-#define WRITES_PROBE 8
-#define WRITES_GAIN 0.97
-
-static int choose_writes(tr_writes *w, int timed)
-{
-    double now = now_seconds();
-    if (w->last > 0 && timed) {
-        w->sum[w->streamed] += now - w->last;
-        w->count[w->streamed]++;
-    }
-    w->last = now;
-    if (--w->left > 0)
-        return w->streamed;
-    int next;
-    if (w->streamed != w->best) { /* a probe ends: the faster way from now on */
-        int other = w->streamed, best = w->best;
-        if (w->count[other] && w->count[best] &&
-            w->sum[other] / w->count[other] < WRITES_GAIN * w->sum[best] / w->count[best])
-            w->best = other;
-        w->sum[0] = w->sum[1] = 0.0;
-        w->count[0] = w->count[1] = 0;
-        next = w->best;
-        w->left = WRITES_STEADY;
-    } else { /* a probe of the other way starts */
-        next = !w->best;
-        w->left = WRITES_PROBE;
-    }
-    if (next != w->streamed)
-        w->last = 0.0;
-    w->streamed = next;
-    return next;
-}
-
-/* The writes of a run: chosen by timing (choose_writes) in one process with
- * several BLAS threads, unless DL_TRAIN_WRITES pins the way ("cached" or
- * "streamed"; "auto" is the default). */
+ * loop times them and keeps the faster (twoway.h), unless DL_TRAIN_WRITES
+ * pins the way ("cached" or "streamed"; "auto" is the default). */
 static int setup_writes(trainer *t, dl_err *e)
 {
     const char *env = getenv("DL_TRAIN_WRITES");
@@ -1055,24 +1009,28 @@ static int setup_writes(trainer *t, dl_err *e)
     if (pinned && strcmp(env, "cached") != 0 && strcmp(env, "streamed") != 0)
         return dl_fail(e, DL_EUSAGE, "DL_TRAIN_WRITES: '%s' is not cached, streamed or auto",
                        env);
-    t->writes = (tr_writes){.left = WRITES_FIRST};
+    memset(&t->writes, 0, sizeof t->writes);
+    tw_start(&t->writes.choice, 0);
     if (t->group)
         return 0;
-    t->writes.enabled = !pinned && dl_blas_threads() > 1;
+    t->writes.timed = !pinned && dl_blas_threads() > 1;
     if (pinned && strcmp(env, "streamed") == 0) {
-        t->writes.streamed = t->writes.best = 1;
+        t->writes.streamed = 1;
         t->opt.stream_params = 1;
         clear_streamed(t->net.grads, t->net.n_params);
     }
     return 0;
 }
 
-/* After one process's update: the way of the next step. */
+/* After one process's update: the way of the next step; `timed` 0 for a
+ * step unlike the others (a short last batch). */
 static void next_writes(trainer *t, int timed)
 {
-    int streamed = t->writes.enabled ? choose_writes(&t->writes, timed) : t->writes.streamed;
-    t->opt.stream_params = streamed;
-    if (streamed)
+    tr_writes *w = &t->writes;
+    if (w->timed)
+        w->streamed = tw_next(&w->choice, now_seconds(), timed);
+    t->opt.stream_params = w->streamed;
+    if (w->streamed)
         clear_streamed(t->net.grads, t->net.n_params);
 }
 
@@ -1219,7 +1177,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
     }
     *why = RUN_OK;
     t->waited = 0.0;
-    t->writes.last = 0.0; /* the first step follows the last epoch's evaluation */
+    tw_skip(&t->writes.choice); /* the first step follows the last epoch's evaluation */
     for (size_t first = 0; first < n; first += t->batch) {
         size_t rows = n - first < t->batch ? n - first : t->batch;
         const float *xb, *yb, *wb;
