@@ -1202,11 +1202,21 @@ static int inflate_settle(inflate_job *j, dl_tensor_set *set, dl_err *e)
     return dl_set_add(set, &j->t, e) ? dl_err_wrap(e, "%s", j->r->label) : 0;
 }
 
+/* The record on the worker, if one is, waited for and into the set. */
+static int settle_pending(wk_worker *w, int *pending, inflate_job *j, dl_tensor_set *set,
+                          dl_err *e)
+{
+    if (!*pending)
+        return 0;
+    wk_wait(w);
+    *pending = 0;
+    return inflate_settle(j, set, e);
+}
+
 /* Deflated records of a whole stream, inflating being most of reading them:
  * a large one is handed to a worker while the next one is read and
  * inflated here, and both go into the set in order.  The pending one's
  * error comes first, as it would one record at a time. */
-
 int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
 {
     wk_worker *w = NULL;
@@ -1228,24 +1238,17 @@ int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
                 continue;
             }
             inflate_run(j);
-            if (pending) {
-                wk_wait(w);
-                pending = 0;
-                if ((rc = inflate_settle(&job[0], set, e)) != 0) {
-                    dl_tensor_free(&j->t);
-                    break;
-                }
+            if ((rc = settle_pending(w, &pending, &job[0], set, e)) != 0) {
+                dl_tensor_free(&j->t);
+                break;
             }
             if ((rc = inflate_settle(j, set, e)) != 0)
                 break;
             continue;
         }
-        if (pending) { /* first the record before this one */
-            wk_wait(w);
-            pending = 0;
-            if ((rc = inflate_settle(&job[0], set, e)) != 0)
-                break;
-        }
+        /* first the record before this one */
+        if ((rc = settle_pending(w, &pending, &job[0], set, e)) != 0)
+            break;
         if ((rc = read_more_rows(r, &h, set, &done, e)) != 0)
             break;
         if (done)
