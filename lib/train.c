@@ -55,8 +55,7 @@ typedef struct tr_shared {
  * (the backward pass); see next_writes. */
 typedef struct tr_writes {
     int timed;        /* the way is chosen by timing (tw_next), not pinned */
-    int streamed;     /* the way of the step under way: 0 cached, 1 streamed */
-    tw_choice choice;
+    tw_choice choice; /* its way: the step's, 0 cached, 1 streamed */
 } tr_writes;
 
 typedef struct trainer {
@@ -1009,13 +1008,10 @@ static int setup_writes(trainer *t, dl_err *e)
     if (pinned && strcmp(env, "cached") != 0 && strcmp(env, "streamed") != 0)
         return dl_fail(e, DL_EUSAGE, "DL_TRAIN_WRITES: '%s' is not cached, streamed or auto",
                        env);
-    memset(&t->writes, 0, sizeof t->writes);
-    tw_start(&t->writes.choice, 0);
-    if (t->group)
-        return 0;
-    t->writes.timed = !pinned && dl_blas_threads() > 1;
-    if (pinned && strcmp(env, "streamed") == 0) {
-        t->writes.streamed = 1;
+    int streamed = !t->group && pinned && strcmp(env, "streamed") == 0;
+    tw_start(&t->writes.choice, streamed);
+    t->writes.timed = !t->group && !pinned && dl_blas_threads() > 1;
+    if (streamed) {
         t->opt.stream_params = 1;
         clear_streamed(t->net.grads, t->net.n_params);
     }
@@ -1027,10 +1023,9 @@ static int setup_writes(trainer *t, dl_err *e)
 static void next_writes(trainer *t, int timed)
 {
     tr_writes *w = &t->writes;
-    if (w->timed)
-        w->streamed = tw_next(&w->choice, now_seconds(), timed);
-    t->opt.stream_params = w->streamed;
-    if (w->streamed)
+    int streamed = w->timed ? tw_next(&w->choice, now_seconds(), timed) : w->choice.way;
+    t->opt.stream_params = streamed;
+    if (streamed)
         clear_streamed(t->net.grads, t->net.n_params);
 }
 
@@ -1202,7 +1197,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
             *why = RUN_NAN;
             return 0;
         }
-        if (!t->group && t->writes.streamed)
+        if (!t->group && t->writes.choice.way)
             nn_backward_add(&t->net, xb); /* onto what next_writes cleared */
         else if (!t->group)
             nn_backward(&t->net, xb);
