@@ -41,16 +41,11 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 # FILE, 40,000 rows for the MNIST-sized network (mnist_mlp_spec), at this
 # OPENBLAS_NUM_THREADS: its forward products alone at their shapes, 1,024
 # rows a call as dl-predict and torch make them, with the same OpenBLAS
-# (bench/nn_kernels forward), and reading FILE's bytes with read(2).
-# Prints the two, best of 5 each: "PRODUCTS READ".
+# (bench/nn_kernels forward), and reading FILE's bytes with read(2); and
+# the products' wall seconds (shared out among the threads; the reading is
+# not).  Prints the three, best of 5 each: "PRODUCTS READ PRODUCTS_WALL".
 predict_floor() {
-    "$1/bench/nn_kernels" forward 40000 1024 "$2" | awk '{ print $2, $4 }'
-}
-# predict_wall_floor BUILD FILE: the same floor in wall seconds, for this
-# OPENBLAS_NUM_THREADS (the products share out among the threads; the
-# reading does not): "PRODUCTS READ", best of 5 each.
-predict_wall_floor() {
-    "$1/bench/nn_kernels" forward 40000 1024 "$2" | awk '{ print $8, $4 }'
+    "$1/bench/nn_kernels" forward 40000 1024 "$2" | awk '{ print $2, $4, $8 }'
 }
 # npy_dataset X.npy Y.npy: the data set (records x and y) on standard output.
 npy_dataset() { dl-tensor import --name x "$1"; dl-tensor import --name y "$2"; }

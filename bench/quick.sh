@@ -94,19 +94,20 @@ row ".npy 64 MiB | info, seconds" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
 # plus reading its input (predict_floor in bench/lib.sh), so torch's loop
 # over that floor is the best ratio this machine and BLAS allow ("ceiling").
 # The rows/s rows state the same floor in wall seconds at their thread
-# count (predict_wall_floor), measured after the pair.
+# count, measured after the pair (the CPU row takes the one-thread one).
 if [ "$have_torch" = 1 ]; then
     for t in $(printf '%s\n' 1 "$OPENBLAS_NUM_THREADS" | sort -un); do
         in_turn "calc \"40000 / \$(wall_seconds 'OPENBLAS_NUM_THREADS=$t dl-predict $tmp/a.ckpt < $tmp/pr.dlt')\"" \
                 "field 'OPENBLAS_NUM_THREADS=$t $PY bench/train_torch.py predict $tmp 1' rows_per_s"
-        read -r products rd <<< "$(OPENBLAS_NUM_THREADS=$t predict_wall_floor "$BUILD" "$tmp/pr.dlt")"
+        read -r products rd wall <<< "$(OPENBLAS_NUM_THREADS=$t predict_floor "$BUILD" "$tmp/pr.dlt")"
+        if [ "$t" = 1 ]; then products1=$products rd1=$rd; fi
         row "predict rows/s, $t thread$( [ "$t" = 1 ] || echo s)" "$(printf %.0f "$A")" "$(printf %.0f "$B")" \
             "$(calc "$A / $B" | xargs printf %.2f)" \
-            "(1.2x; torch's loop in-process; $t BLAS thread$( [ "$t" = 1 ] || echo s) each; floor $(printf %.3f "$products") s products + $(printf %.3f "$rd") read: ceiling $(calc "40000 / $B / ($products + $rd)" | xargs printf %.2f)x)"
+            "(1.2x; torch's loop in-process; $t BLAS thread$( [ "$t" = 1 ] || echo s) each; floor $(printf %.3f "$wall") s products + $(printf %.3f "$rd") read: ceiling $(calc "40000 / $B / ($wall + $rd)" | xargs printf %.2f)x)"
     done
+    products=$products1 rd=$rd1
     in_turn "cpu_seconds 'OPENBLAS_NUM_THREADS=1 dl-predict $tmp/a.ckpt < $tmp/pr.dlt'" \
             "field 'OPENBLAS_NUM_THREADS=1 $PY bench/train_torch.py predict $tmp 1' cpu_seconds"
-    read -r products rd <<< "$(OPENBLAS_NUM_THREADS=1 predict_floor "$BUILD" "$tmp/pr.dlt")"
     floor=$(calc "$products + $rd")
     row "predict CPU s (1 thread)" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
         "$(calc "$B / $A" | xargs printf %.2f)" \

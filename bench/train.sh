@@ -103,7 +103,7 @@ done
 # its input; torch's loop CPU over it is the best ratio this machine allows.
 c_dp=$(median_cpu_seconds "$RUNS" "OPENBLAS_NUM_THREADS=1 dl-predict $tmp/a.ckpt < $tmp/pr.dlt")
 c_tp=$(median_field "$RUNS" cpu_seconds "OPENBLAS_NUM_THREADS=1 $PY bench/train_torch.py predict $tmp 1")
-read -r products rd <<< "$(OPENBLAS_NUM_THREADS=1 predict_floor "$BUILD" "$tmp/pr.dlt")"
+read -r products rd _ <<< "$(OPENBLAS_NUM_THREADS=1 predict_floor "$BUILD" "$tmp/pr.dlt")"
 floor=$(echo "$products + $rd" | bc -l)
 printf '  CPU seconds, 1 thread: dl-predict %.3f, torch loop %.3f (ratio %sx); floor %.3f = products %.3f + read %.3f: ceiling %sx\n' \
     "$c_dp" "$c_tp" "$(ratio "$c_tp" "$c_dp")" "$floor" "$products" "$rd" "$(ratio "$c_tp" "$floor")"
