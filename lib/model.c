@@ -88,11 +88,15 @@ int mdl_open(mdl_model **out, dl_tensor_set *ckpt, dl_err *e)
     return 0;
 }
 
+/* The records a model is made of: not a network's training state (its
+ * state.* records, for resuming), which is about three times its weights. */
+static int model_record(const char *name) { return strncmp(name, "state.", 6) != 0; }
+
 int mdl_load(mdl_model **m, const char *path, dl_err *e)
 {
     dl_tensor_set set;
     dl_set_init(&set);
-    int rc = st_read_set(path, &set, e);
+    int rc = st_read_set_only(path, &set, model_record, e);
     if (!rc && set.count == 0)
         rc = st_fail_empty(path && strcmp(path, "-") ? path : "<stdin>", e);
     if (!rc && mdl_open(m, &set, e))

@@ -29,7 +29,8 @@ typedef struct mdl_model mdl_model;
  * tensors it needs; the caller still frees ckpt. */
 int mdl_open(mdl_model **m, dl_tensor_set *ckpt, dl_err *e);
 /* Reads the checkpoint file (NULL or "-": standard input) and opens it;
- * errors name the file. */
+ * errors name the file.  A network's training state (state.*) is passed
+ * over unread. */
 int mdl_load(mdl_model **m, const char *path, dl_err *e);
 void mdl_free(mdl_model *m);
 

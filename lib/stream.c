@@ -1217,7 +1217,7 @@ static int settle_pending(wk_worker *w, int *pending, inflate_job *j, dl_tensor_
  * a large one is handed to a worker while the next one is read and
  * inflated here, and both go into the set in order.  The pending one's
  * error comes first, as it would one record at a time. */
-int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
+static int read_set(st_reader *r, dl_tensor_set *set, int (*wanted)(const char *name), dl_err *e)
 {
     wk_worker *w = NULL;
     int tried = 0, pending = 0, rc = 0;
@@ -1227,6 +1227,11 @@ int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
         int found, done;
         if ((rc = st_next_header(r, &h, &found, e)) != 0 || !found)
             break;
+        if (wanted && !wanted(h.name)) {
+            if ((rc = st_seek_payload(r, &h, e)) != 0)
+                break;
+            continue;
+        }
         if (h.encoding == ST_DEFLATE && (pending || h.raw_bytes >= WORKER_BYTES)) {
             inflate_job *j = &job[pending];
             *j = (inflate_job){.r = r, .h = h};
@@ -1276,14 +1281,25 @@ int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
     return rc;
 }
 
-int st_read_set(const char *path, dl_tensor_set *set, dl_err *e)
+int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
+{
+    return read_set(r, set, NULL, e);
+}
+
+int st_read_set_only(const char *path, dl_tensor_set *set, int (*wanted)(const char *name),
+                     dl_err *e)
 {
     st_reader *r;
     if (st_reader_open(&r, path, e))
         return e->code;
-    int rc = st_read_set_from(r, set, e);
+    int rc = read_set(r, set, wanted, e);
     st_reader_close(r);
     return rc;
+}
+
+int st_read_set(const char *path, dl_tensor_set *set, dl_err *e)
+{
+    return st_read_set_only(path, set, NULL, e);
 }
 
 int st_write_set(st_writer *w, const dl_tensor_set *set, dl_err *e)

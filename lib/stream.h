@@ -191,6 +191,11 @@ void st_writer_abort(st_writer *w);
  * at a time. */
 int st_read_set(const char *path, dl_tensor_set *set, dl_err *e);
 int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e);
+/* st_read_set of the records whose name `wanted` says yes to (non-zero);
+ * the others are passed over as st_seek_payload does (in a regular file,
+ * seeked past: their payloads are neither read nor checked). */
+int st_read_set_only(const char *path, dl_tensor_set *set, int (*wanted)(const char *name),
+                     dl_err *e);
 int st_write_set(st_writer *w, const dl_tensor_set *set, dl_err *e);
 /* Opens, writes the set, commits: the common tail of a tool. */
 int st_save_set(const char *path, int flags, const dl_tensor_set *set, dl_err *e);

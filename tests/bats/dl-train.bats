@@ -254,6 +254,24 @@ short() {
     [ "$output" = "$(printf '0\n1')" ]
 }
 
+@test "dl-predict reads a checkpoint's model, not its training state, which only --resume checks" {
+    short 2 > "$TMP/m.ckpt"
+    cp "$TMP/m.ckpt" "$TMP/bad.ckpt"
+    # one bit of the last byte: the payload of the last record, a state.* one
+    size=$(stat -c %s "$TMP/bad.ckpt")
+    last=$(tail -c 1 "$TMP/bad.ckpt" | od -An -tu1 | tr -d ' ')
+    printf "\\$(printf %03o $((last ^ 1)))" |
+        dd of="$TMP/bad.ckpt" bs=1 seek=$((size - 1)) conv=notrunc 2> /dev/null
+    run dl-tensor info "$TMP/bad.ckpt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"('state."*"checksum mismatch"* ]]
+    dl-predict "$TMP/m.ckpt" < "$TMP/f2.dlt" > "$TMP/good.dlt"
+    dl-predict "$TMP/bad.ckpt" < "$TMP/f2.dlt" | cmp - "$TMP/good.dlt"
+    run short 4 --resume "$TMP/bad.ckpt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"('state."*"checksum mismatch"* ]]
+}
+
 @test "--diagnostics writes per-epoch, per-layer statistics" {
     short 3 --diagnostics "$TMP/diag.tsv" > /dev/null
     [ "$(wc -l < "$TMP/diag.tsv")" -eq 10 ]   # header + 3 epochs x 3 layers

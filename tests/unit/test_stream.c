@@ -147,6 +147,44 @@ static void test_chunks_reassemble(void)
     }
 }
 
+static int not_state(const char *name) { return strncmp(name, "state.", 6) != 0; }
+
+/* st_read_set_only passes over the records it is told to: in a file, by
+ * seeking (a damaged payload there goes unnoticed, where st_read_set
+ * refuses it), and the chunks on either side of one still reassemble. */
+static void test_read_set_only(void)
+{
+    dl_tensor xy[2], m;
+    dl_tensor_set set;
+    dl_err e;
+    size_t len;
+    make_xy(xy, 5);
+    CHECK(dl_tensor_alloc2(&m, "state.m", DL_F32, 1 << 18, 2, &e) == 0); /* 2 MiB */
+    dl_tensor records[4] = {xy[0], m, xy[0], xy[1]};
+    unsigned char *bytes = stream_bytes(records, 4, 0, &len);
+    bytes[len / 2] ^= 1; /* inside state.m's payload */
+    char path[] = "/tmp/dl-test-stream-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, bytes, len) == (ssize_t)len && close(fd) == 0);
+    dl_set_init(&set);
+    CHECK(st_read_set_only(path, &set, not_state, &e) == 0);
+    dl_tensor *x = dl_set_find(&set, "x"), *y = dl_set_find(&set, "y");
+    CHECK(set.count == 2 && !dl_set_find(&set, "state.m"));
+    CHECK(x && x->shape[0] == 10 &&
+          memcmp((double *)x->data + 15, xy[0].data, 15 * sizeof(double)) == 0);
+    CHECK(y && y->shape[0] == 5 && memcmp(y->data, xy[1].data, 5 * sizeof(float)) == 0);
+    dl_set_free(&set);
+    dl_set_init(&set);
+    CHECK(st_read_set(path, &set, &e) == DL_EDATA && strstr(e.msg, "'state.m'") &&
+          strstr(e.msg, "checksum"));
+    dl_set_free(&set);
+    unlink(path);
+    free(bytes);
+    dl_tensor_free(&xy[0]);
+    dl_tensor_free(&xy[1]);
+    dl_tensor_free(&m);
+}
+
 /* A tensor larger than a deflated record goes out as records of 4 MiB of
  * rows (every other one deflated on the writer's worker), in order: five
  * here, the last one short, and the set reads back whole. */
@@ -1065,6 +1103,7 @@ int main(void)
     UNIT_RUN(test_round_trip_zlib);
     UNIT_RUN(test_little_endian_layout);
     UNIT_RUN(test_chunks_reassemble);
+    UNIT_RUN(test_read_set_only);
     UNIT_RUN(test_large_tensor_deflates_in_chunks);
     UNIT_RUN(test_deflated_records_read_in_pairs);
     UNIT_RUN(test_records_deflated_in_turn);
