@@ -310,7 +310,9 @@ int nm_open(nm_model **out, dl_tensor_set *ckpt, size_t max_batch, dl_err *e)
         return dl_fail(e, DL_ENOMEM, "out of memory");
     /* the workspace starts at one row and grows with the rows predicted */
     if (nm_spec_from_set(&m->spec, ckpt, e) || check_param_shapes(&m->spec, ckpt, e) ||
-        nm_net_create(&m->net, &m->spec, 1, e) || nm_params_from_set(&m->net, ckpt, "", e)) {
+        nn_create_forward(&m->net, (size_t)m->spec.input, m->spec.layers, m->spec.n_layers, 1,
+                          e) ||
+        nm_params_from_set(&m->net, ckpt, "", e)) {
         nm_free(m);
         return e->code;
     }

@@ -78,6 +78,9 @@ static int plan_layers(nn_net *net, const nn_layer_spec *specs, dl_err *e)
 
 /* Floats of workspace for batches of up to max_batch rows: z, a and dz of
  * every layer plus the ones vector for bias gradients, overflow-checked. */
+/* z, a and, unless forward-only, dz. */
+static size_t buffers_per_layer(const nn_net *net) { return net->forward_only ? 2 : 3; }
+
 static int work_floats(const nn_net *net, size_t max_batch, size_t *out, dl_err *e)
 {
     size_t work = round_up(max_batch);
@@ -85,7 +88,8 @@ static int work_floats(const nn_net *net, size_t max_batch, size_t *out, dl_err 
         return dl_fail(e, DL_ENOMEM, "a batch of %zu rows is beyond BLAS's int range", max_batch);
     for (size_t i = 0; i < net->n_layers; i++) {
         size_t buf, block;
-        if (!mul_ok(max_batch, net->layers[i].out, &buf) || !mul_ok(round_up(buf), 3, &block) ||
+        if (!mul_ok(max_batch, net->layers[i].out, &buf) ||
+            !mul_ok(round_up(buf), buffers_per_layer(net), &block) ||
             !add_ok(work, block, &work))
             return dl_fail(e, DL_ENOMEM, "layer %zu: network too large for %zu rows", i + 1,
                            max_batch);
@@ -117,15 +121,16 @@ static void assign_workspace(nn_net *net)
         size_t step = round_up(net->max_batch * L->out);
         L->z = p;
         L->a = p + step;
-        L->dz = p + 2 * step;
-        p += 3 * step;
+        L->dz = net->forward_only ? NULL : p + 2 * step;
+        p += buffers_per_layer(net) * step;
     }
 }
 
-int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
-              size_t max_batch, dl_err *e)
+static int create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
+                  size_t max_batch, int forward_only, dl_err *e)
 {
     memset(net, 0, sizeof *net);
+    net->forward_only = forward_only;
     if (n_layers == 0)
         return dl_fail(e, DL_EDATA, "the network has no layers");
     if (n_in == 0)
@@ -148,15 +153,27 @@ int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_la
         return e->code;
     }
     net->params = alloc_floats(net->n_params);
-    net->grads = alloc_floats(net->n_params);
+    net->grads = forward_only ? NULL : alloc_floats(net->n_params);
     net->work = alloc_floats(work);
-    if (!net->params || !net->grads || !net->work) {
+    if (!net->params || (!forward_only && !net->grads) || !net->work) {
         size_t n_params = net->n_params; /* nn_free clears it */
         nn_free(net);
         return dl_fail(e, DL_ENOMEM, "out of memory for the network (%zu parameters)", n_params);
     }
     assign_workspace(net);
     return 0;
+}
+
+int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
+              size_t max_batch, dl_err *e)
+{
+    return create(net, n_in, layers, n_layers, max_batch, 0, e);
+}
+
+int nn_create_forward(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
+                      size_t max_batch, dl_err *e)
+{
+    return create(net, n_in, layers, n_layers, max_batch, 1, e);
 }
 
 int nn_set_max_batch(nn_net *net, size_t max_batch, dl_err *e)

@@ -59,7 +59,8 @@ typedef struct nn_layer {
     size_t w_off, b_off; /* offsets of W and b in params/grads */
     float *z;            /* pre-activations [max_batch x out] of the last forward */
     float *a;            /* activations [max_batch x out] of the last forward */
-    float *dz;           /* dLoss/dz [max_batch x out] of the last backward */
+    float *dz;           /* dLoss/dz [max_batch x out] of the last backward; NULL
+                            in a forward-only network */
 } nn_layer;
 
 typedef struct nn_net {
@@ -67,10 +68,12 @@ typedef struct nn_net {
     nn_layer *layers;
     size_t n_params;
     float *params;       /* n_params: W1, b1, W2, b2, ... */
-    float *grads;        /* n_params, same layout; written by nn_backward */
+    float *grads;        /* n_params, same layout; written by nn_backward; NULL in a
+                            forward-only network */
     size_t max_batch;
     size_t batch;        /* rows of the last forward pass */
     float *work;         /* one block holding every layer's z, a, dz */
+    int forward_only;    /* made by nn_create_forward */
 } nn_net;
 
 /* Builds a network with zeroed parameters.  Errors (DL_EDATA, naming the
@@ -80,6 +83,11 @@ typedef struct nn_net {
  * (nn_free is safe on it). */
 int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
               size_t max_batch, dl_err *e);
+/* nn_create for prediction alone: no gradients and no deltas (a third less
+ * workspace), so only nn_forward and nn_output apply, never a loss with its
+ * gradient or nn_backward. */
+int nn_create_forward(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
+                      size_t max_batch, dl_err *e);
 void nn_free(nn_net *net);
 /* Replaces the workspace by one for batches of up to max_batch rows (the
  * parameters stay; the last forward pass is forgotten).  On error the

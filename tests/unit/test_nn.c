@@ -595,6 +595,32 @@ static void test_forward_layout(void)
     nn_free(&net);
 }
 
+/* A forward-only network computes the same outputs as a whole one, in a
+ * workspace without deltas, also after it grows. */
+static void test_forward_only(void)
+{
+    nn_layer_spec s[3] = {{64, NN_RELU, 0}, {32, NN_GELU, 0}, {10, NN_SOFTMAX, 0}};
+    nn_net whole, fwd;
+    dl_err e;
+    dl_rng rng;
+    static float x[50 * 20];
+    dl_rng_seed(&rng, 5);
+    for (size_t i = 0; i < 50 * 20; i++)
+        x[i] = (float)dl_rng_normal(&rng);
+    CHECK(nn_create(&whole, 20, s, 3, 50, &e) == 0);
+    CHECK(nn_create_forward(&fwd, 20, s, 3, 1, &e) == 0);
+    CHECK(fwd.grads == NULL && fwd.forward_only && fwd.layers[2].dz == NULL);
+    nn_init_params(&whole, NN_INIT_AUTO, 0, &rng, &e);
+    memcpy(fwd.params, whole.params, whole.n_params * sizeof(float));
+    CHECK(nn_set_max_batch(&fwd, 50, &e) == 0 && fwd.layers[0].dz == NULL);
+    CHECK(nn_forward(&whole, x, 50, &e) == 0 && nn_forward(&fwd, x, 50, &e) == 0);
+    CHECK(memcmp(nn_output(&whole), nn_output(&fwd), 50 * 10 * sizeof(float)) == 0);
+    /* each layer's z and a stay apart: the output's softmax reads its z */
+    CHECK(fwd.layers[2].z + 50 * 10 <= fwd.layers[2].a);
+    nn_free(&whole);
+    nn_free(&fwd);
+}
+
 static void test_backward_deterministic(void)
 {
     nn_layer_spec s[3] = {{64, NN_RELU, 0}, {32, NN_GELU, 0}, {10, NN_SOFTMAX, 0}};
@@ -791,6 +817,7 @@ int main(void)
     UNIT_RUN(test_init_parts_keep_bits);
     UNIT_RUN(test_param_views);
     UNIT_RUN(test_forward_layout);
+    UNIT_RUN(test_forward_only);
     UNIT_RUN(test_backward_deterministic);
     UNIT_RUN(test_diagnostics);
     UNIT_RUN(test_learns_xor);
