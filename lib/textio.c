@@ -625,11 +625,30 @@ static int format_from_name(const char *path)
 
 /* Without a telling file name: the .npy magic, or an svmlight first line
  * (`label idx:val`: a colon and none of the CSV delimiters), else CSV. */
+/* The input's first TX_HEAD bytes (fewer at its end) into the buffer, to
+ * tell its format.  No more: a regular file is then mapped (tx_in_map)
+ * rather than read, and the buffer's other pages are never touched. */
+#define TX_HEAD 4096u
+_Static_assert(TX_IN_START >= TX_HEAD, "the first buffer holds the head");
+
+static int read_head(tx_in *in, dl_err *e)
+{
+    while (!in->eof && in->len < TX_HEAD && !in->map) {
+        ssize_t n = read(in->fd, in->buf + in->len, TX_HEAD - in->len);
+        if (n > 0)
+            in->len += (size_t)n;
+        else if (n == 0)
+            in->eof = 1;
+        else if (errno != EINTR)
+            return dl_fail_errno(e, "%s: read failed", in->label);
+    }
+    return 0;
+}
+
 static int format_from_content(tx_in *in, int *format, dl_err *e)
 {
-    while (!in->eof && in->len < 4096)
-        if (tx_in_fill(in, e))
-            return e->code;
+    if (read_head(in, e))
+        return e->code;
     *format = TX_CSV;
     if (in->len >= 6 && memcmp(in->buf, "\x93NUMPY", 6) == 0) {
         *format = TX_NPY;
@@ -652,9 +671,8 @@ static int format_from_content(tx_in *in, int *format, dl_err *e)
  * text, quoting binary bytes in the message. */
 static int refuse_binary(tx_in *in, int format, dl_err *e)
 {
-    while (!in->eof && in->len < 4096)
-        if (tx_in_fill(in, e))
-            return e->code;
+    if (read_head(in, e))
+        return e->code;
     if (in->len >= 4 && memcmp(in->buf, "\x89" "DLT", 4) == 0)
         return dl_fail(e, DL_EDATA, "%s: this is already a dl tensor stream, not text to import "
                        "(dl-tensor export turns it into CSV)", in->label);
