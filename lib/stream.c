@@ -29,6 +29,11 @@
 #endif
 /* Reads of this much or more go straight to the caller's memory. */
 #define DIRECT_READ (IO_BUF / 4)
+/* The reader's first refill asks for this much, each next one for twice as
+ * much up to IO_BUF: a checkpoint's small records cost a few pages, where a
+ * whole IO_BUF read ahead would fault in a megabyte only to copy a large
+ * payload out of it, or to be passed over (st_read_set_only). */
+#define FIRST_FILL (IO_BUF / 16)
 /* A payload passed on or skipped is read and summed in pieces this large,
  * which stay in the L2 cache between the two. */
 #define PASS_PIECE DIRECT_READ
@@ -160,6 +165,7 @@ struct st_reader {
     uint64_t records;  /* headers read */
     int at_eof;
     int wake;          /* readable: reads stop (st_reader_set_wake); -1: none */
+    size_t fill;       /* bytes the next refill asks for */
 };
 
 int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
@@ -172,6 +178,7 @@ int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
     }
     r->fd = fd;
     r->wake = -1;
+    r->fill = FIRST_FILL;
     widen_pipe(fd);
     snprintf(r->label, sizeof r->label, "%s", label);
     *out = r;
@@ -264,7 +271,9 @@ static int read_upto(st_reader *r, void *dst, size_t n, size_t *got, dl_err *e)
             if (got_now > 0)
                 done += (size_t)got_now;
         } else {
-            got_now = read_some(r, r->buf, IO_BUF, e);
+            got_now = read_some(r, r->buf, r->fill, e);
+            if (r->fill < IO_BUF)
+                r->fill *= 2;
             r->pos = 0;
             r->len = got_now > 0 ? (size_t)got_now : 0;
         }
@@ -613,6 +622,7 @@ int st_seek_payload(st_reader *r, const st_header *h, dl_err *e)
     if (lseek(r->fd, (off_t)beyond, SEEK_CUR) < 0)
         return dl_fail_errno(e, "%s: seek failed", r->label);
     r->pos = r->len = 0;
+    r->fill = FIRST_FILL; /* what comes next may be passed over too */
     r->offset += h->payload_bytes;
     return 0;
 }
