@@ -13,6 +13,35 @@ uint32_t dl_crc32c_portable(uint32_t crc, const void *buf, size_t len)
     return ~crc;
 }
 
+/* The polynomial, bit-reflected as the CRC's register holds it: there bit
+ * 31 is the coefficient of x^0. */
+#define CRC32C_POLY 0x82f63b78u
+
+/* a * b modulo the polynomial. */
+static uint32_t mult_mod_poly(uint32_t a, uint32_t b)
+{
+    uint32_t product = 0;
+    for (uint32_t m = 1u << 31; m; m >>= 1) {
+        if (a & m)
+            product ^= b;
+        b = b & 1 ? (b >> 1) ^ CRC32C_POLY : b >> 1;
+    }
+    return product;
+}
+
+/* Appending len_b bytes multiplies A's register by x^(8 len_b); the pre-
+ * and post-inversions of the two sums cancel. */
+uint32_t dl_crc32c_combine(uint32_t crc_a, uint32_t crc_b, uint64_t len_b)
+{
+    uint32_t power = 1u << 23; /* x^8 */
+    for (; len_b; len_b >>= 1) {
+        if (len_b & 1)
+            crc_a = mult_mod_poly(power, crc_a);
+        power = mult_mod_poly(power, power);
+    }
+    return crc_a ^ crc_b;
+}
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <nmmintrin.h>
 

@@ -969,8 +969,13 @@ static void test_crc32c_known_value(void)
     for (int i = 0; i < N; i++)
         buf[i] = (unsigned char)(i * 37 + 11 + (i >> 9));
     uint32_t whole = dl_crc32c_portable(0, buf, N);
-    for (size_t cut = 0; cut <= N; cut += 4099)
+    for (size_t cut = 0; cut <= N; cut += 4099) {
         CHECK(dl_crc32c(dl_crc32c(0, buf, cut), buf + cut, N - cut) == whole);
+        /* the two halves summed apart and joined */
+        CHECK(dl_crc32c_combine(dl_crc32c(0, buf, cut), dl_crc32c(0, buf + cut, N - cut),
+                                N - cut) == whole);
+    }
+    CHECK(dl_crc32c_combine(0xE3069283u, 0, 0) == 0xE3069283u);
     CHECK(dl_crc32c(0, buf + 1, N - 1) == dl_crc32c_portable(0, buf + 1, N - 1));
 }
 
