@@ -1,6 +1,7 @@
 #define _GNU_SOURCE /* F_SETPIPE_SZ, splice */
 #include "stream.h"
 
+#include "blasmem.h"
 #include "buf.h"
 #include "colmeta.h"
 #include "crc32c.h"
@@ -166,6 +167,7 @@ struct st_reader {
     int at_eof;
     int wake;          /* readable: reads stop (st_reader_set_wake); -1: none */
     size_t fill;       /* bytes the next refill asks for */
+    int share_reads;   /* st_reader_share_reads */
 };
 
 int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
@@ -186,6 +188,7 @@ int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
 }
 
 void st_reader_set_wake(st_reader *r, int wake_fd) { r->wake = wake_fd; }
+void st_reader_share_reads(st_reader *r, int on) { r->share_reads = on; }
 
 int st_reader_open(st_reader **out, const char *path, dl_err *e)
 {
@@ -311,6 +314,14 @@ static int read_exact(st_reader *r, const st_header *h, void *dst, size_t n, dl_
     return got < n ? record_error(r, h, e, "truncated header") : 0;
 }
 
+static int truncated_payload(const st_reader *r, const st_header *h, uint64_t got, dl_err *e)
+{
+    char what[160];
+    snprintf(what, sizeof what, "truncated: the payload has %llu of its %llu bytes",
+             (unsigned long long)got, (unsigned long long)h->payload_bytes);
+    return record_error(r, h, e, what);
+}
+
 /* Reads the next n payload bytes; `done` of the payload came before them. */
 static int read_payload_part(st_reader *r, const st_header *h, void *dst, size_t n,
                              uint64_t done, dl_err *e)
@@ -318,12 +329,81 @@ static int read_payload_part(st_reader *r, const st_header *h, void *dst, size_t
     size_t got;
     if (read_upto(r, dst, n, &got, e))
         return e->code;
-    if (got == n)
+    return got == n ? 0 : truncated_payload(r, h, done + got, e);
+}
+
+/* A payload this large, of a reader that shares its reads, is read from a
+ * regular file and summed in parts on BLAS's threads (shared_read). */
+#define SHARED_READ ((size_t)4 << 20)
+
+typedef struct read_part {
+    int fd;
+    unsigned char *dst;
+    size_t n, got;
+    off_t at; /* in the file */
+    uint32_t crc;
+    int err;  /* errno of a failed read */
+} read_part;
+
+static void read_part_run(void *arg)
+{
+    read_part *p = arg;
+    while (p->got < p->n) {
+        ssize_t k = pread(p->fd, p->dst + p->got, p->n - p->got, p->at + (off_t)p->got);
+        if (k > 0) {
+            p->got += (size_t)k;
+        } else if (k == 0 || errno != EINTR) {
+            p->err = k < 0 ? errno : 0;
+            break;
+        }
+    }
+    p->crc = dl_crc32c(0, p->dst, p->got);
+}
+
+/* The whole payload, n bytes, into dst and its CRC into *crc, in parts on
+ * BLAS's threads, when r shares its reads, n is at least SHARED_READ and
+ * the input is a regular file; else *shared is 0 and nothing is read.  The
+ * sum is the same bits either way (dl_crc32c_combine). */
+static int shared_read(st_reader *r, const st_header *h, unsigned char *dst, size_t n,
+                       uint32_t *crc, int *shared, dl_err *e)
+{
+    struct stat sb;
+    off_t at;
+    size_t buffered = r->len - r->pos;
+    int parts = n >= SHARED_READ && buffered < n ? dl_blas_parts(n - buffered, SHARED_READ / 2)
+                                                 : 1;
+    *shared = 0;
+    if (!r->share_reads || parts < 2 || fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        (at = lseek(r->fd, 0, SEEK_CUR)) < 0)
         return 0;
-    char what[160];
-    snprintf(what, sizeof what, "truncated: the payload has %llu of its %llu bytes",
-             (unsigned long long)(done + got), (unsigned long long)h->payload_bytes);
-    return record_error(r, h, e, what);
+    *shared = 1;
+    size_t rest = n - buffered;
+    memcpy(dst, r->buf + r->pos, buffered);
+    r->pos = r->len;
+    read_part part[DL_BLAS_PARTS_MAX];
+    for (int i = 0; i < parts; i++) {
+        size_t from, to;
+        dl_blas_part_range(rest, parts, i, 4096, &from, &to);
+        part[i] = (read_part){.fd = r->fd, .dst = dst + buffered + from, .n = to - from,
+                              .at = at + (off_t)from};
+    }
+    dl_blas_run(read_part_run, part, parts, sizeof *part);
+    uint64_t got = buffered;
+    *crc = dl_crc32c(0, dst, buffered);
+    for (int i = 0; i < parts; i++) {
+        if (part[i].err) {
+            errno = part[i].err;
+            return dl_fail_errno(e, "%s: read failed", r->label);
+        }
+        got += part[i].got;
+        if (part[i].got < part[i].n)
+            return truncated_payload(r, h, got, e);
+        *crc = dl_crc32c_combine(*crc, part[i].crc, part[i].got);
+    }
+    if (lseek(r->fd, at + (off_t)rest, SEEK_SET) < 0)
+        return dl_fail_errno(e, "%s: seek failed", r->label);
+    r->offset += n;
+    return 0;
 }
 
 /* The payload's sum against its header's: a mismatch names the record. */
@@ -334,12 +414,27 @@ static int check_payload(const st_reader *r, const st_header *h, uint32_t crc, d
     return record_error(r, h, e, "payload checksum mismatch (corrupted data)");
 }
 
+/* The whole payload, n bytes, into dst, checked. */
+static int read_whole(st_reader *r, const st_header *h, unsigned char *dst, size_t n, dl_err *e)
+{
+    uint32_t crc;
+    int shared;
+    if (shared_read(r, h, dst, n, &crc, &shared, e))
+        return e->code;
+    if (!shared) {
+        if (read_payload_part(r, h, dst, n, 0, e))
+            return e->code;
+        crc = st_crc32(0, dst, n);
+    }
+    return check_payload(r, h, crc, e);
+}
+
 /* A raw payload read whole into dst (payload_bytes of room), checked, and
  * put in host order. */
 static int read_raw_into(st_reader *r, const st_header *h, void *dst, dl_err *e)
 {
     size_t n = (size_t)h->payload_bytes;
-    if (read_payload_part(r, h, dst, n, 0, e) || check_payload(r, h, st_crc32(0, dst, n), e))
+    if (read_whole(r, h, dst, n, e))
         return e->code;
     if (!host_is_little())
         swap_elements(dst, n, dl_dtype_size(h->dtype));
@@ -454,6 +549,14 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
     size_t cap = want < TRUSTED_ALLOC ? (size_t)want : TRUSTED_ALLOC, have = 0;
     unsigned char *buf = malloc(cap ? cap : 1);
     dl_mem_huge(buf);
+    if (buf && cap == want) { /* trusted: all at once */
+        if (read_whole(r, h, buf, cap, e) == 0) {
+            *out = buf;
+            return 0;
+        }
+        free(buf);
+        return e->code;
+    }
     while (buf) {
         size_t step = (size_t)want - have < cap - have ? (size_t)want - have : cap - have;
         if (read_payload_part(r, h, buf + have, step, have, e))

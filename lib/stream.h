@@ -67,6 +67,12 @@ void st_reader_close(st_reader *r);
  * stopped") instead of waiting for input that may never come.  So a thread
  * reading r for another (st_ahead) can be stopped. */
 void st_reader_set_wake(st_reader *r, int wake_fd);
+/* on: r's large raw payloads (4 MiB and more) from a regular file are read
+ * and checked in parts on BLAS's threads (dl_blas_run), the same bytes and
+ * errors.  Only for a reader read on the thread that calls BLAS, between
+ * its products, when no core is free for a thread of its own: st_ahead's
+ * thread turns it off. */
+void st_reader_share_reads(st_reader *r, int on);
 const char *st_reader_label(const st_reader *r);
 /* Records whose header was read so far (0 after the end: an empty stream). */
 uint64_t st_reader_records(const st_reader *r);

@@ -129,6 +129,7 @@ int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), 
     if (threaded && pipe(a->wake) == 0 && fcntl(a->wake[0], F_SETFD, FD_CLOEXEC) == 0 &&
         fcntl(a->wake[1], F_SETFD, FD_CLOEXEC) == 0) {
         st_reader_set_wake(r, a->wake[0]);
+        st_reader_share_reads(r, 0); /* BLAS runs on the caller's thread meanwhile */
         a->threaded = start_thread(a);
         if (!a->threaded)
             st_reader_set_wake(r, -1);

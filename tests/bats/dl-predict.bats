@@ -152,6 +152,31 @@ cubic() {
     cmp <(dl-tensor export --name y "$TMP/ahead.dlt") <(dl-tensor export --name y "$TMP/z.dlt")
 }
 
+@test "dl-predict: large chunks of a file, read in parts on BLAS's threads, give the bytes and errors of a pipe" {
+    cubic
+    # x of 800,000 rows in two records, the first of 4.8 MB (4 MiB and more
+    # are read in parts); then that record cut short, and one byte of it changed
+    awk 'BEGIN { for (i = 0; i < 800000; i++) printf "%.6f,%d\n", i / 800000, i % 7 }' |
+        dl-tensor import -t 1 --chunk-rows 600000 > "$TMP/big.dlt"
+    size=$(stat -c %s "$TMP/big.dlt")   # x 4.8 MB, y 4.8, x 1.6, y 1.6
+    head -c $((size / 4)) "$TMP/big.dlt" > "$TMP/cut.dlt"
+    cp "$TMP/big.dlt" "$TMP/bad.dlt"
+    printf 'X' | dd of="$TMP/bad.dlt" bs=1 seek=$((size / 6)) conv=notrunc 2> /dev/null
+    export OPENBLAS_NUM_THREADS=2   # no core left for a reading thread: read in parts
+    for f in big cut bad; do
+        run dl-predict "$TMP/cubic.ckpt" -o "$TMP/$f.file.dlt" < "$TMP/$f.dlt"
+        file_status=$status file_output=$output
+        run sh -c "cat '$TMP/$f.dlt' | dl-predict '$TMP/cubic.ckpt' -o '$TMP/$f.pipe.dlt'"
+        [ "$status" -eq "$file_status" ] && [ "$output" = "$file_output" ] ||
+            { echo "$f: $file_status '$file_output' against $status '$output'"; return 1; }
+    done
+    cmp "$TMP/big.file.dlt" "$TMP/big.pipe.dlt"
+    [ "$(dl-tensor info "$TMP/big.file.dlt" | awk '$NF == "yhat" { n++ } END { print n }')" -eq 2 ]
+    [[ $file_output == *"checksum mismatch"* ]]
+    run dl-predict "$TMP/cubic.ckpt" -o "$TMP/cut.file.dlt" < "$TMP/cut.dlt"
+    [[ $output == *"record 1 ('x'): truncated: the payload has "*" of its 4800000 bytes" ]]
+}
+
 @test "dl-predict: a bad chunk ends it at once, while its input is still open" {
     # the chunks are read ahead on a thread that then waits for more: the
     # error must not wait with it for an input that never ends

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "blasmem.h"
 #include "crc32c.h"
 #include "stream.h"
 #include "unit.h"
@@ -183,6 +184,73 @@ static void test_read_set_only(void)
     dl_tensor_free(&xy[0]);
     dl_tensor_free(&xy[1]);
     dl_tensor_free(&m);
+}
+
+/* The set a file of these bytes reads as, its reads shared or not;
+ * the status code, and the message in msg. */
+static int read_file_set(const unsigned char *buf, size_t len, int share, dl_tensor_set *set,
+                         char *msg)
+{
+    int fd = fd_holding(buf, len);
+    st_reader *r;
+    dl_err e;
+    dl_err_clear(&e);
+    dl_set_init(set);
+    int rc = st_reader_from_fd(&r, fd, "mem", &e);
+    if (!rc) {
+        st_reader_share_reads(r, share);
+        rc = st_read_set_from(r, set, &e);
+    }
+    st_reader_close(r);
+    close(fd);
+    snprintf(msg, DL_ERR_MSG_MAX, "%s", e.msg);
+    return rc;
+}
+
+/* A reader that shares its reads takes a large payload from a file in
+ * parts on BLAS's threads: a record read whole (whose start is already
+ * buffered) and a chunk appended in place, the same as a reader that does
+ * not, and so are the messages for a damaged and a truncated payload. */
+static void test_shared_reads(void)
+{
+    dl_err e;
+    CHECK(dl_blas_reserve(2, &e) == 0);
+    dl_blas_set_threads(2);
+    dl_tensor x, y;
+    CHECK(dl_tensor_alloc2(&x, "x", DL_F32, 3 << 19, 3, &e) == 0); /* 18 MiB */
+    CHECK(dl_tensor_alloc2(&y, "y", DL_F32, 5, 1, &e) == 0);
+    for (size_t i = 0; i < (size_t)9 << 19; i++)
+        ((float *)x.data)[i] = (float)(i % 1000003) * 0.5f - 7.0f;
+    dl_tensor records[3] = {y, x, x};
+    size_t len;
+    unsigned char *bytes = stream_bytes(records, 3, 0, &len);
+    char shared_msg[DL_ERR_MSG_MAX], plain_msg[DL_ERR_MSG_MAX];
+    for (int damage = 0; damage < 3; damage++) {
+        size_t n = damage == 2 ? len - 12345 : len; /* 2: the last chunk cut short */
+        if (damage == 1)
+            bytes[len / 3] ^= 4; /* inside the first x */
+        dl_tensor_set shared, plain;
+        int rc = read_file_set(bytes, n, 1, &shared, shared_msg);
+        CHECK(rc == read_file_set(bytes, n, 0, &plain, plain_msg));
+        CHECK(strcmp(shared_msg, plain_msg) == 0);
+        if (damage == 0) {
+            dl_tensor *a = dl_set_find(&shared, "x"), *b = dl_set_find(&plain, "x");
+            CHECK(rc == 0 && a && b && a->shape[0] == 3 << 20);
+            CHECK(a && b && memcmp(a->data, b->data, (size_t)36 << 20) == 0);
+            CHECK(a && memcmp((float *)a->data + ((size_t)9 << 19), x.data, (size_t)18 << 20) == 0);
+        } else {
+            CHECK(rc == DL_EDATA &&
+                  strstr(shared_msg, damage == 1 ? "checksum mismatch" : "truncated: the payload has"));
+        }
+        if (damage == 1)
+            bytes[len / 3] ^= 4;
+        dl_set_free(&shared);
+        dl_set_free(&plain);
+    }
+    dl_blas_set_threads(1);
+    free(bytes);
+    dl_tensor_free(&x);
+    dl_tensor_free(&y);
 }
 
 /* A tensor larger than a deflated record goes out as records of 4 MiB of
@@ -1109,6 +1177,7 @@ int main(void)
     UNIT_RUN(test_little_endian_layout);
     UNIT_RUN(test_chunks_reassemble);
     UNIT_RUN(test_read_set_only);
+    UNIT_RUN(test_shared_reads);
     UNIT_RUN(test_large_tensor_deflates_in_chunks);
     UNIT_RUN(test_deflated_records_read_in_pairs);
     UNIT_RUN(test_records_deflated_in_turn);
