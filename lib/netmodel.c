@@ -292,8 +292,10 @@ static int check_param_shapes(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
     return 0;
 }
 
-/* Rows per pass such that the workspace (about 3 floats per unit per row)
- * stays within NM_WORK_BYTES; at least 1, at most max_batch. */
+/* Rows per pass such that the workspace of a network that trains (about 3
+ * floats per unit per row) stays within NM_WORK_BYTES; at least 1, at most
+ * max_batch.  A forward-only one needs 2 but passes as many rows: the
+ * products' bits depend on the rows per pass. */
 static size_t rows_within_budget(const dl_spec *s, size_t max_batch)
 {
     size_t per_row = 1; /* floats */

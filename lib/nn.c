@@ -76,11 +76,11 @@ static int plan_layers(nn_net *net, const nn_layer_spec *specs, dl_err *e)
     return 0;
 }
 
-/* Floats of workspace for batches of up to max_batch rows: z, a and dz of
- * every layer plus the ones vector for bias gradients, overflow-checked. */
 /* z, a and, unless forward-only, dz. */
 static size_t buffers_per_layer(const nn_net *net) { return net->forward_only ? 2 : 3; }
 
+/* Floats of workspace for batches of up to max_batch rows: z, a and dz of
+ * every layer plus the ones vector for bias gradients, overflow-checked. */
 static int work_floats(const nn_net *net, size_t max_batch, size_t *out, dl_err *e)
 {
     size_t work = round_up(max_batch);
