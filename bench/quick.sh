@@ -94,16 +94,25 @@ row ".npy 64 MiB | info, seconds" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
 # plus reading its input (predict_floor in bench/lib.sh), so torch's loop
 # over that floor is the best ratio this machine and BLAS allow ("ceiling").
 # The rows/s rows state the same floor in wall seconds at their thread
-# count, measured after the pair (the CPU row takes the one-thread one).
+# count, measured after the pair (the CPU row takes the one-thread one),
+# with the reading as dl-predict can do it: with a core free for a reading
+# thread only the first chunk's read cannot overlap the products; without
+# one, every chunk is read shared among the BLAS threads.
 if [ "$have_torch" = 1 ]; then
+    first=$(dl-tensor info "$tmp/pr.dlt" | awk '$NF == "x" { print $(NF - 2); exit }')
     for t in $(printf '%s\n' 1 "$OPENBLAS_NUM_THREADS" | sort -un); do
         in_turn "calc \"40000 / \$(wall_seconds 'OPENBLAS_NUM_THREADS=$t dl-predict $tmp/a.ckpt < $tmp/pr.dlt')\"" \
                 "field 'OPENBLAS_NUM_THREADS=$t $PY bench/train_torch.py predict $tmp 1' rows_per_s"
         read -r products rd wall <<< "$(OPENBLAS_NUM_THREADS=$t predict_floor "$BUILD" "$tmp/pr.dlt")"
         if [ "$t" = 1 ]; then products1=$products rd1=$rd; fi
+        if [ "$t" -lt "$(nproc)" ]; then
+            rd_wall=$(calc "$rd * $first / $(stat -c %s "$tmp/pr.dlt")") how="first chunk's read"
+        else
+            rd_wall=$(calc "$rd / $t") how="read shared"
+        fi
         row "predict rows/s, $t thread$( [ "$t" = 1 ] || echo s)" "$(printf %.0f "$A")" "$(printf %.0f "$B")" \
             "$(calc "$A / $B" | xargs printf %.2f)" \
-            "(1.2x; torch's loop in-process; $t BLAS thread$( [ "$t" = 1 ] || echo s) each; floor $(printf %.3f "$wall") s products + $(printf %.3f "$rd") read: ceiling $(calc "40000 / $B / ($wall + $rd)" | xargs printf %.2f)x)"
+            "(1.2x; torch's loop in-process; $t BLAS thread$( [ "$t" = 1 ] || echo s) each; floor $(printf %.3f "$wall") s products + $(printf %.3f "$rd_wall") $how: ceiling $(calc "40000 / $B / ($wall + $rd_wall)" | xargs printf %.2f)x, dl at $(calc "100 * ($wall + $rd_wall) * $A / 40000" | xargs printf %.0f)% of it)"
     done
     products=$products1 rd=$rd1
     in_turn "cpu_seconds 'OPENBLAS_NUM_THREADS=1 dl-predict $tmp/a.ckpt < $tmp/pr.dlt'" \
