@@ -339,7 +339,7 @@ void nn_param_view_get(const nn_net *net, size_t i, nn_param_view *v)
     v->count = v->is_bias ? L->out : L->out * L->in;
     v->offset = v->is_bias ? L->b_off : L->w_off;
     v->data = net->params + v->offset;
-    v->grad = net->grads + v->offset;
+    v->grad = net->grads ? net->grads + v->offset : NULL; /* none when forward-only */
 }
 
 /* ------------------------------ diagnostics ------------------------------ */

@@ -157,7 +157,7 @@ typedef struct nn_param_view {
     size_t count;      /* elements */
     size_t offset;     /* into params / grads */
     int is_bias;
-    float *data, *grad;
+    float *data, *grad; /* grad NULL in a forward-only network */
 } nn_param_view;
 size_t nn_param_tensor_count(const nn_net *net);
 void nn_param_view_get(const nn_net *net, size_t i, nn_param_view *v);

@@ -610,6 +610,11 @@ static void test_forward_only(void)
     CHECK(nn_create(&whole, 20, s, 3, 50, &e) == 0);
     CHECK(nn_create_forward(&fwd, 20, s, 3, 1, &e) == 0);
     CHECK(fwd.grads == NULL && fwd.forward_only && fwd.layers[2].dz == NULL);
+    for (size_t i = 0; i < nn_param_tensor_count(&fwd); i++) { /* named, without gradients */
+        nn_param_view v;
+        nn_param_view_get(&fwd, i, &v);
+        CHECK(v.data == fwd.params + v.offset && v.grad == NULL);
+    }
     nn_init_params(&whole, NN_INIT_AUTO, 0, &rng, &e);
     memcpy(fwd.params, whole.params, whole.n_params * sizeof(float));
     CHECK(nn_set_max_batch(&fwd, 50, &e) == 0 && fwd.layers[0].dz == NULL);
