@@ -1453,7 +1453,7 @@ int tx_import_csv(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
         rc = parse_all(&c, &out, line, e);
     }
     if (!rc && !out.open) /* a header alone */
-        rc = dl_fail(e, DL_EDATA, "%s: no data rows", in->label);
+        rc = tx_fail_no_rows(in->label, e);
     if (!rc)
         rc = finish_output(&c, &out, e);
     csv_free(&c, &out);

@@ -377,6 +377,14 @@ int tx_import_npy(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
         return dl_fail(e, DL_EDATA, "%s: a %d-D array: only 1-D and 2-D arrays import",
                        in->label, h.rank);
     uint64_t rows = h.rank >= 1 ? h.shape[0] : 1, cols = h.rank == 2 ? h.shape[1] : 1;
+    /* Refused before any memory is reserved for a row, which the header
+     * alone may claim is gigabytes wide: no rows at all, or more bytes
+     * than a regular file holds after the header. */
+    uint64_t at, size;
+    if (rows == 0)
+        return tx_fail_no_rows(in->label, e);
+    if (tx_in_file_span(in, &at, &size) && (at > size || size - at < h.nbytes))
+        return truncated(in, &h, e);
     int dtype = o->dtype ? o->dtype : h.dtype;
     tx_sink s;
     if (tx_sink_open(&s, w, o, dtype, cols, in->label, e))

@@ -587,9 +587,12 @@ int tx_sink_finish(tx_sink *s, const char *label, dl_err *e)
 {
     if (flush(s, e))
         return e->code;
-    if (s->total_rows == 0)
-        return dl_fail(e, DL_EDATA, "%s: no data rows", label);
-    return 0;
+    return s->total_rows == 0 ? tx_fail_no_rows(label, e) : 0;
+}
+
+int tx_fail_no_rows(const char *label, dl_err *e)
+{
+    return dl_fail(e, DL_EDATA, "%s: no data rows", label);
 }
 
 void tx_sink_free(tx_sink *s)

@@ -176,8 +176,11 @@ int tx_sink_added(tx_sink *s, uint64_t n, dl_err *e);
  * copy here (st_write_spliced), which is why the caller takes this path
  * only when st_writer_splices says so.  Rows pending are written first. */
 int tx_sink_splice(tx_sink *s, int fd, uint64_t off, uint64_t rows, dl_err *e);
-/* Writes the last partial chunk; an error when no row came at all. */
+/* Writes the last partial chunk; an error when no row came at all
+ * (tx_fail_no_rows). */
 int tx_sink_finish(tx_sink *s, const char *label, dl_err *e);
+/* DL_EDATA "LABEL: no data rows": an input with no rows, whatever its format. */
+int tx_fail_no_rows(const char *label, dl_err *e);
 void tx_sink_free(tx_sink *s);
 
 /* The format readers. */

@@ -88,6 +88,34 @@ setup() {
     [ "$status" -eq 0 ]
 }
 
+# A .npy header of SHAPE (f8, C order) on standard output, as numpy pads it.
+npy_header() {
+    local dict="{'descr': '<f8', 'fortran_order': False, 'shape': $1, }"
+    local hlen=$(( (10 + ${#dict} + 1 + 63) / 64 * 64 - 10 ))
+    printf '\x93NUMPY\x01\x00'
+    printf "\\x$(printf %02x $((hlen & 255)))\\x$(printf %02x $((hlen >> 8)))"
+    printf '%s%*s\n' "$dict" $((hlen - ${#dict} - 1)) ''
+}
+
+# A header is all it takes to claim rows of 14 GB: a file whose header
+# claims no rows, or more bytes than follow it, is refused as such before
+# any memory is reserved for a row.
+@test "limits: a .npy header claiming wide rows the file does not hold reserves nothing for them" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizers reserve terabytes of address space: no ulimit -v"
+    npy_header '(0, 1805972505)' > "$TMP/none.npy"
+    { npy_header '(3, 1805972505)'; head -c 4096 /dev/zero; } > "$TMP/short.npy"
+    run bash -c "ulimit -v 400000; dl-tensor import '$TMP/none.npy'"
+    [ "$status" -eq 1 ] && [ "$output" = "dl-tensor: $TMP/none.npy: no data rows" ] ||
+        { echo "status $status: $output"; return 1; }
+    run bash -c "ulimit -v 400000; dl-tensor import '$TMP/short.npy'"
+    [ "$status" -eq 1 ] && [[ $output == *"short.npy: truncated .npy data: the header promises 43343340120 bytes" ]] ||
+        { echo "status $status: $output"; return 1; }
+    # the same header of a small array is a .npy like any other
+    { npy_header '(2, 3)'; head -c 48 /dev/zero; } > "$TMP/small.npy"
+    run dl-tensor import "$TMP/small.npy" -o "$TMP/small.dlt"
+    [ "$status" -eq 0 ]
+}
+
 # One row of svmlight naming index 5,344,851 is a dense x of 21 MB, which the
 # width rule allows; --chunk-rows 64 must not reserve 64 such rows (1.4 GB)
 # for the one row there is.
