@@ -803,6 +803,35 @@ static void format_optimizer(dl_str *b, const dl_spec *s)
     format_schedule(b, &s->sched);
 }
 
+/* A string as a YAML scalar that reads back as the same bytes: single-
+ * quoted, a quote inside written twice; but one holding a control byte
+ * double-quoted with escapes, since a single-quoted scalar folds its line
+ * breaks (two newlines would read back as one). */
+static void format_string(dl_str *b, const char *text)
+{
+    const char *p = text;
+    while (*p && (unsigned char)*p >= 0x20 && *p != 0x7f)
+        p++;
+    if (!*p) {
+        dl_str_printf(b, "'");
+        for (p = text; *p; p++)
+            dl_str_printf(b, *p == '\'' ? "''" : "%c", *p);
+        dl_str_printf(b, "'");
+        return;
+    }
+    dl_str_printf(b, "\"");
+    for (p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"' || c == '\\')
+            dl_str_printf(b, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            dl_str_printf(b, "\\x%02x", c);
+        else
+            dl_str_printf(b, "%c", c);
+    }
+    dl_str_printf(b, "\"");
+}
+
 static void format_training(dl_str *b, const dl_spec *s)
 {
     char n1[NT_BUF];
@@ -814,13 +843,10 @@ static void format_training(dl_str *b, const dl_spec *s)
     dl_str_printf(b, "  shuffle: %s\n  seed: %llu\n", s->shuffle ? "true" : "false",
               (unsigned long long)s->seed);
     if (s->val_file[0]) {
-        /* single-quoted YAML: a quote inside is written twice */
-        dl_str_printf(b, "  validation: '");
-        for (const char *p = s->val_file; *p; p++)
-            dl_str_printf(b, *p == '\'' ? "''" : "%c", *p);
-        dl_str_printf(b, "'\n");
-    }
-    else
+        dl_str_printf(b, "  validation: ");
+        format_string(b, s->val_file);
+        dl_str_printf(b, "\n");
+    } else
         dl_str_printf(b, "  validation: %s\n", num(s->validation, n1));
     dl_str_printf(b, "  early_stopping: {patience: %llu, min_delta: %s}\n",
               (unsigned long long)s->patience, num(s->min_delta, n1));
@@ -831,11 +857,7 @@ static void format_training(dl_str *b, const dl_spec *s)
         for (size_t i = 0; i < s->n_class_weights; i++) {
             dl_str_printf(b, "%s", i ? ", " : "");
             if (s->cw_name[i][0]) {
-                /* single-quoted YAML: a quote inside is written twice */
-                dl_str_printf(b, "'");
-                for (const char *p = s->cw_name[i]; *p; p++)
-                    dl_str_printf(b, *p == '\'' ? "''" : "%c", *p);
-                dl_str_printf(b, "'");
+                format_string(b, s->cw_name[i]);
             } else {
                 dl_str_printf(b, "%llu", (unsigned long long)s->cw_class[i]);
             }

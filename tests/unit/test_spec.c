@@ -160,6 +160,23 @@ static void test_round_trip(void)
     CHECK(spec_parse(&b, t1, n1, "printed", NULL, 0, &e) == 0);
     CHECK_STR(b.val_file, "it's val.dlt");
     free(t1);
+    /* a file name with control bytes too, which single quotes would fold:
+     * two newlines, a tab, a double quote, a backslash (a class name may
+     * hold none) */
+    const char *ov4[] = {"training.validation=\"a\\n\\nb\\t\\\"c\\\\d'e\"",
+                         "training.class_weight={\"x\\\\y\": 2, 'it''s': 1}"};
+    CHECK(parse(&a, "model: {layers: [{units: 1, activation: sigmoid}]}\nloss: bce\n", ov4, 2,
+                &e) == 0);
+    CHECK_STR(a.val_file, "a\n\nb\t\"c\\d'e");
+    CHECK(spec_format(&a, &t1, &n1, &e) == 0);
+    CHECK(spec_parse(&b, t1, n1, "printed", NULL, 0, &e) == 0);
+    CHECK_STR(b.val_file, a.val_file);
+    CHECK(b.n_class_weights == 2 && strcmp(b.cw_name[0], "x\\y") == 0 &&
+          strcmp(b.cw_name[1], "it's") == 0);
+    CHECK(spec_format(&b, &t2, &n2, &e) == 0);
+    CHECK(n1 == n2 && strcmp(t1, t2) == 0);
+    free(t1);
+    free(t2);
     /* a checkpoint's model record starts with kind: network */
     char rec[2048];
     snprintf(rec, sizeof rec, "kind: network\n%s", fish2d);
