@@ -626,8 +626,6 @@ static int format_from_name(const char *path)
     return TX_AUTO;
 }
 
-/* Without a telling file name: the .npy magic, or an svmlight first line
- * (`label idx:val`: a colon and none of the CSV delimiters), else CSV. */
 /* The input's first TX_HEAD bytes (fewer at its end) into the buffer, to
  * tell its format.  No more: a regular file is then mapped (tx_in_map)
  * rather than read, and the buffer's other pages are never touched. */
@@ -648,6 +646,8 @@ static int read_head(tx_in *in, dl_err *e)
     return 0;
 }
 
+/* Without a telling file name: the .npy magic, or an svmlight first line
+ * (`label idx:val`: a colon and none of the CSV delimiters), else CSV. */
 static int format_from_content(tx_in *in, int *format, dl_err *e)
 {
     if (read_head(in, e))
