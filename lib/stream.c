@@ -332,6 +332,18 @@ static int read_payload_part(st_reader *r, const st_header *h, void *dst, size_t
     return got == n ? 0 : truncated_payload(r, h, done + got, e);
 }
 
+/* Where r's input is when it is a regular file: the descriptor's offset
+ * (past what is buffered) in *at and the file's size in *size; 0 for a
+ * pipe or a terminal, which can only be read on. */
+static int file_position(const st_reader *r, off_t *at, uint64_t *size)
+{
+    struct stat sb;
+    if ((*at = lseek(r->fd, 0, SEEK_CUR)) < 0 || fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    *size = (uint64_t)sb.st_size;
+    return 1;
+}
+
 /* A payload this large, of a reader that shares its reads, is read from a
  * regular file and summed in parts on BLAS's threads (shared_read). */
 #define SHARED_READ ((size_t)4 << 20)
@@ -367,14 +379,14 @@ static void read_part_run(void *arg)
 static int shared_read(st_reader *r, const st_header *h, unsigned char *dst, size_t n,
                        uint32_t *crc, int *shared, dl_err *e)
 {
-    struct stat sb;
     off_t at;
+    uint64_t size;
     size_t buffered = r->len - r->pos;
-    int parts = n >= SHARED_READ && buffered < n ? dl_blas_parts(n - buffered, SHARED_READ / 2)
-                                                 : 1;
     *shared = 0;
-    if (!r->share_reads || parts < 2 || fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-        (at = lseek(r->fd, 0, SEEK_CUR)) < 0)
+    if (!r->share_reads || n < SHARED_READ || buffered >= n)
+        return 0;
+    int parts = dl_blas_parts(n - buffered, SHARED_READ / 2);
+    if (parts < 2 || !file_position(r, &at, &size))
         return 0;
     *shared = 1;
     size_t rest = n - buffered;
@@ -709,18 +721,17 @@ int st_skip_payload(st_reader *r, const st_header *h, dl_err *e)
 
 int st_seek_payload(st_reader *r, const st_header *h, dl_err *e)
 {
-    struct stat sb;
-    uint64_t buffered = r->len - r->pos;
+    off_t at;
+    uint64_t size, buffered = r->len - r->pos;
     if (h->payload_bytes <= buffered) {
         r->pos += (size_t)h->payload_bytes;
         r->offset += h->payload_bytes;
         return 0;
     }
     uint64_t beyond = h->payload_bytes - buffered;
-    off_t at = lseek(r->fd, 0, SEEK_CUR);
-    if (at < 0 || fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode) || beyond > (uint64_t)INT64_MAX)
+    if (!file_position(r, &at, &size) || beyond > (uint64_t)INT64_MAX)
         return st_skip_payload(r, h, e);
-    if ((uint64_t)at + beyond > (uint64_t)sb.st_size)
+    if ((uint64_t)at + beyond > size)
         return record_error(r, h, e, "truncated: the payload runs past the end of the file");
     if (lseek(r->fd, (off_t)beyond, SEEK_CUR) < 0)
         return dl_fail_errno(e, "%s: seek failed", r->label);
