@@ -634,16 +634,12 @@ _Static_assert(TX_IN_START >= TX_HEAD, "the first buffer holds the head");
 
 static int read_head(tx_in *in, dl_err *e)
 {
-    while (!in->eof && in->len < TX_HEAD && !in->map) {
-        ssize_t n = read(in->fd, in->buf + in->len, TX_HEAD - in->len);
-        if (n > 0)
-            in->len += (size_t)n;
-        else if (n == 0)
-            in->eof = 1;
-        else if (errno != EINTR)
-            return dl_fail_errno(e, "%s: read failed", in->label);
-    }
-    return 0;
+    if (in->map || in->len >= TX_HEAD)
+        return 0;
+    size_t got = in->len;
+    int rc = read_direct(in, (unsigned char *)in->buf, TX_HEAD, &got, e);
+    in->len = got;
+    return rc;
 }
 
 /* Without a telling file name: the .npy magic, or an svmlight first line
