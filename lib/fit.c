@@ -313,8 +313,8 @@ static int read_xy(xy_input *in, dl_err *e)
     st_ahead *ahead;
     st_header h;
     dl_tensor t;
-    int found, rc = st_ahead_start(&ahead, in->r, fit_keeps, 1, e);
-    while (!rc && !(rc = st_ahead_next(ahead, &h, &t, &found, e)) && found) {
+    int found, rc = st_ahead_start(&ahead, in->r, fit_keeps, 1, 0, e);
+    while (!rc && !(rc = st_ahead_next(ahead, &h, &t, NULL, &found, e)) && found) {
         if (is_rows(h.name))
             rc = take_rows(in, &h, &t, e);
         else if (strcmp(h.name, "design") == 0)

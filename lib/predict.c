@@ -188,8 +188,8 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
      * this one between the products, and then on BLAS's threads too. */
     int own_thread = dl_blas_core_free();
     st_reader_share_reads(r, !own_thread);
-    rc = st_ahead_start(&ahead, r, predict_keeps, own_thread, e);
-    while (!rc && !(rc = st_ahead_next(ahead, &h, &x, &found, e)) && found) {
+    rc = st_ahead_start(&ahead, r, predict_keeps, own_thread, 0, e);
+    while (!rc && !(rc = st_ahead_next(ahead, &h, &x, NULL, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0) {
             rc = !seen_x++ && bind_columns(m, &meta, r, &h, e) ? e->code : 0;
             if (!rc)

@@ -344,8 +344,9 @@ static int file_position(const st_reader *r, off_t *at, uint64_t *size)
     return 1;
 }
 
-/* A payload this large, of a reader that shares its reads, is read from a
- * regular file and summed in parts on BLAS's threads (shared_read). */
+/* A payload (or a part of one) this large, of a reader that shares its
+ * reads, is read from a regular file and summed in parts on BLAS's threads
+ * (shared_read). */
 #define SHARED_READ ((size_t)4 << 20)
 
 typedef struct read_part {
@@ -372,12 +373,13 @@ static void read_part_run(void *arg)
     p->crc = dl_crc32c(0, p->dst, p->got);
 }
 
-/* The whole payload, n bytes, into dst and its CRC into *crc, in parts on
- * BLAS's threads, when r shares its reads, n is at least SHARED_READ and
- * the input is a regular file; else *shared is 0 and nothing is read.  The
- * sum is the same bits either way (dl_crc32c_combine). */
+/* The payload's next n bytes (`done` of it came before them) into dst and
+ * their CRC into *crc, in parts on BLAS's threads, when r shares its reads,
+ * n is at least SHARED_READ and the input is a regular file; else *shared
+ * is 0 and nothing is read.  The sum is the same bits either way
+ * (dl_crc32c_combine). */
 static int shared_read(st_reader *r, const st_header *h, unsigned char *dst, size_t n,
-                       uint32_t *crc, int *shared, dl_err *e)
+                       uint64_t done, uint32_t *crc, int *shared, dl_err *e)
 {
     off_t at;
     uint64_t size;
@@ -409,7 +411,7 @@ static int shared_read(st_reader *r, const st_header *h, unsigned char *dst, siz
         }
         got += part[i].got;
         if (part[i].got < part[i].n)
-            return truncated_payload(r, h, got, e);
+            return truncated_payload(r, h, done + got, e);
         *crc = dl_crc32c_combine(*crc, part[i].crc, part[i].got);
     }
     if (lseek(r->fd, at + (off_t)rest, SEEK_SET) < 0)
@@ -431,7 +433,7 @@ static int read_whole(st_reader *r, const st_header *h, unsigned char *dst, size
 {
     uint32_t crc;
     int shared;
-    if (shared_read(r, h, dst, n, &crc, &shared, e))
+    if (shared_read(r, h, dst, n, 0, &crc, &shared, e))
         return e->code;
     if (!shared) {
         if (read_payload_part(r, h, dst, n, 0, e))
@@ -447,6 +449,30 @@ static int read_raw_into(st_reader *r, const st_header *h, void *dst, dl_err *e)
 {
     size_t n = (size_t)h->payload_bytes;
     if (read_whole(r, h, dst, n, e))
+        return e->code;
+    if (!host_is_little())
+        swap_elements(dst, n, dl_dtype_size(h->dtype));
+    return 0;
+}
+
+int st_read_part(st_reader *r, const st_header *h, uint64_t done, void *dst, size_t n,
+                 uint32_t *crc, dl_err *e)
+{
+    uint32_t sum;
+    int shared;
+    if (h->encoding != ST_RAW || done > h->payload_bytes || n > h->payload_bytes - done ||
+        n % dl_dtype_size(h->dtype))
+        return record_fail(r, h, e, DL_EUSAGE, "no such part of a raw payload");
+    if (shared_read(r, h, dst, n, done, &sum, &shared, e))
+        return e->code;
+    if (shared) {
+        *crc = dl_crc32c_combine(*crc, sum, n);
+    } else {
+        if (read_payload_part(r, h, dst, n, done, e))
+            return e->code;
+        *crc = st_crc32(*crc, dst, n);
+    }
+    if (done + n == h->payload_bytes && check_payload(r, h, *crc, e))
         return e->code;
     if (!host_is_little())
         swap_elements(dst, n, dl_dtype_size(h->dtype));

@@ -67,9 +67,9 @@ void st_reader_close(st_reader *r);
  * stopped") instead of waiting for input that may never come.  So a thread
  * reading r for another (st_ahead) can be stopped. */
 void st_reader_set_wake(st_reader *r, int wake_fd);
-/* on: r's large raw payloads (4 MiB and more) from a regular file are read
- * and checked in parts on BLAS's threads (dl_blas_run), the same bytes and
- * errors.  Only for a reader read on the thread that calls BLAS, between
+/* on: r's large raw payloads, or parts of one (st_read_part), of 4 MiB and
+ * more from a regular file are read and checked in parts on BLAS's threads
+ * (dl_blas_run), the same bytes and errors.  Only for a reader read on the thread that calls BLAS, between
  * its products, when no core is free for a thread of its own: st_ahead's
  * thread turns it off. */
 void st_reader_share_reads(st_reader *r, int on);
@@ -99,6 +99,14 @@ int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e);
  * data is undefined but t is still the caller's to free. */
 int st_read_payload_reuse(st_reader *r, const st_header *h, dl_tensor *t, size_t *cap,
                           dl_err *e);
+/* After st_next_header of a raw record: the payload's next n bytes, after
+ * the `done` that earlier calls read, into dst in host order (n a whole
+ * number of elements).  *crc carries the sum from call to call (0 before
+ * the first).  The call that reads the last bytes checks the sum, so a
+ * payload read in parts fails as one read whole would, with the same
+ * message, but only once its last part is read. */
+int st_read_part(st_reader *r, const st_header *h, uint64_t done, void *dst, size_t n,
+                 uint32_t *crc, dl_err *e);
 int st_skip_payload(st_reader *r, const st_header *h, dl_err *e);
 /* Skips the payload like st_skip_payload, but by seeking when the input is
  * a regular file: the payload is neither read nor checked (its reader checks
@@ -120,15 +128,29 @@ int st_read(st_reader *r, dl_tensor *t, int *found, dl_err *e);
 enum { ST_AHEAD_SKIP = 0, ST_AHEAD_READ = 1, ST_AHEAD_LEAVE = 2 };
 typedef struct st_ahead st_ahead;
 /* r is the thread's from here until st_ahead_stop.  threaded 0: no thread,
- * for a caller whose own work already keeps every core busy. */
+ * for a caller whose own work already keeps every core busy.
+ * piece_rows > 0: a raw record read (ST_AHEAD_READ) that has more rows
+ * than that comes in pieces of piece_rows rows (the last one fewer), each
+ * its own tensor, so that a large record takes buffers of a piece, which
+ * stay in the cache, instead of one of its size, which would first be
+ * faulted in page by page.  Its sum is checked when its last piece is
+ * read: the pieces before are unchecked until then, so a caller acts on
+ * none of a record until its last piece has come without an error. */
 int st_ahead_start(st_ahead **a, st_reader *r, int (*keep)(const char *name), int threaded,
-                   dl_err *e);
-/* The next record in order: its header in *h and, if read, its payload in
- * *t (the caller's to free or give back; empty otherwise); *found 0 at the
- * end.  A payload left in the reader is the caller's to take from r until
- * the next call.  An error reading a record comes here after every record
- * before it, and then the end. */
-int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, int *found, dl_err *e);
+                   uint64_t piece_rows, dl_err *e);
+/* Where a tensor from st_ahead_next lies in its record. */
+typedef struct st_piece {
+    uint64_t first; /* the record's row it starts at */
+    int last;       /* 1: the record is complete (a record read whole is one piece) */
+} st_piece;
+/* The next record in order: its header in *h and, if read, its payload (or
+ * its next piece, described in *piece when that is not NULL) in *t (the
+ * caller's to free or give back; empty otherwise); *found 0 at the end.  A
+ * payload left in the reader is the caller's to take from r until the next
+ * call.  An error reading a record comes here after every record (and
+ * piece) before it, and then the end. */
+int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, st_piece *piece, int *found,
+                  dl_err *e);
 /* Gives a payload's buffer back (t is left empty): a later payload is read
  * into it rather than into new memory, which a large one would first have
  * to fault in page by page. */

@@ -7,7 +7,10 @@
  * left it until the caller asks for the next, r is the caller's.  Only the
  * caller touches a slot once the thread has counted it made.  A
  * thread that waits for input is woken through a pipe the reader polls
- * (st_reader_set_wake), so stopping never waits on the program upstream. */
+ * (st_reader_set_wake), so stopping never waits on the program upstream.
+ * A record read in pieces takes one slot a piece; the thread reads them in
+ * turn (st_read_part) before the next header. */
+#include "buf.h"
 #include "sig.h"
 #include "stream.h"
 
@@ -20,13 +23,27 @@
 #define ST_AHEAD_SLOTS 2
 /* Buffers given back: the slots' and the one the caller holds. */
 #define ST_AHEAD_SPARES (ST_AHEAD_SLOTS + 1)
+/* A record whose pieces would be larger than this is read whole, so that a
+ * header cannot make a piece reserve more than the stream holds (stream.c
+ * reads such a payload as its bytes arrive). */
+#define PIECE_BYTES_MAX ((uint64_t)64 << 20)
 
 typedef struct ahead_slot {
     st_header h;
-    dl_tensor t; /* the payload, when read */
+    dl_tensor t; /* the payload, or a piece of it, when read */
+    st_piece piece;
     int found, rc, left;
     dl_err err;
 } ahead_slot;
+
+/* The record being read in pieces, by whoever reads (the thread, or the
+ * caller when there is none). */
+typedef struct in_pieces {
+    st_header h;
+    uint64_t rows; /* read so far */
+    uint32_t crc;  /* of those */
+    int active;
+} in_pieces;
 
 typedef struct spare {
     void *data;
@@ -36,6 +53,8 @@ typedef struct spare {
 struct st_ahead {
     st_reader *r;
     int (*keep)(const char *name);
+    uint64_t piece_rows; /* 0: records whole */
+    in_pieces cur;
     int threaded; /* 0: no thread could start; st_ahead_next reads itself */
     pthread_t thread;
     pthread_mutex_t mu;
@@ -60,11 +79,72 @@ static spare take_spare(st_ahead *a)
     return s;
 }
 
+/* Whether h's payload comes in pieces: raw, more rows than a piece, and
+ * pieces of a size a header cannot inflate. */
+static int comes_in_pieces(const st_ahead *a, const st_header *h)
+{
+    if (!a->piece_rows || h->encoding != ST_RAW || h->rank < 1 || h->shape[0] <= a->piece_rows)
+        return 0;
+    uint64_t row_bytes = h->raw_bytes / h->shape[0];
+    return row_bytes <= PIECE_BYTES_MAX / a->piece_rows;
+}
+
+/* The next piece of the record in a->cur into s (into a buffer given back
+ * when there is one, grown if needed: a realloc within the block's room
+ * keeps its pages). */
+static void read_piece(st_ahead *a, ahead_slot *s)
+{
+    in_pieces *p = &a->cur;
+    uint64_t row_bytes = p->h.raw_bytes / p->h.shape[0], left = p->h.shape[0] - p->rows;
+    uint64_t rows = left < a->piece_rows ? left : a->piece_rows;
+    size_t n = (size_t)(rows * row_bytes);
+    s->h = p->h;
+    s->found = 1;
+    s->piece = (st_piece){.first = p->rows, .last = rows == left};
+    pthread_mutex_lock(&a->mu);
+    spare b = take_spare(a);
+    pthread_mutex_unlock(&a->mu);
+    if (b.cap < n) {
+        void *room = realloc(b.data, n ? n : 1);
+        if (!room) {
+            free(b.data);
+            s->rc = dl_fail(&s->err, DL_ENOMEM, "%s: record %llu ('%s'): out of memory for "
+                            "its rows", st_reader_label(a->r),
+                            (unsigned long long)p->h.index, p->h.name);
+            p->active = 0;
+            return;
+        }
+        if (room != b.data)
+            dl_mem_huge(room);
+        b.data = room;
+    }
+    dl_tensor *t = &s->t;
+    memcpy(t->name, p->h.name, sizeof t->name);
+    t->dtype = p->h.dtype;
+    t->rank = p->h.rank;
+    memcpy(t->shape, p->h.shape, sizeof t->shape);
+    t->shape[0] = rows;
+    t->data = b.data;
+    s->rc = st_read_part(a->r, &p->h, p->rows * row_bytes, b.data, n, &p->crc, &s->err);
+    p->rows += rows;
+    if (s->rc) {
+        dl_tensor_free(t);
+        s->piece.last = 1;
+    }
+    p->active = !s->piece.last;
+}
+
 /* One record into s: its header, then its payload read (into a buffer
- * given back when there is one), skipped, or left in the reader. */
+ * given back when there is one), skipped, or left in the reader; or the
+ * next piece of one. */
 static void read_record(st_ahead *a, ahead_slot *s)
 {
     memset(s, 0, sizeof *s);
+    if (a->cur.active) {
+        read_piece(a, s);
+        return;
+    }
+    s->piece.last = 1;
     s->rc = st_next_header(a->r, &s->h, &s->found, &s->err);
     if (s->rc || !s->found)
         return;
@@ -75,6 +155,11 @@ static void read_record(st_ahead *a, ahead_slot *s)
     }
     if (what == ST_AHEAD_SKIP) {
         s->rc = st_skip_payload(a->r, &s->h, &s->err);
+        return;
+    }
+    if (comes_in_pieces(a, &s->h)) {
+        a->cur = (in_pieces){.h = s->h, .active = 1};
+        read_piece(a, s);
         return;
     }
     pthread_mutex_lock(&a->mu);
@@ -115,7 +200,7 @@ static void *ahead_thread(void *arg)
 static int start_thread(st_ahead *a) { return sig_thread_create(&a->thread, ahead_thread, a) == 0; }
 
 int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), int threaded,
-                   dl_err *e)
+                   uint64_t piece_rows, dl_err *e)
 {
     st_ahead *a = calloc(1, sizeof *a);
     *out = NULL;
@@ -123,6 +208,7 @@ int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), 
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", st_reader_label(r));
     a->r = r;
     a->keep = keep;
+    a->piece_rows = piece_rows;
     a->wake[0] = a->wake[1] = -1;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
@@ -139,10 +225,13 @@ int st_ahead_start(st_ahead **out, st_reader *r, int (*keep)(const char *name), 
 }
 
 /* Moves slot s to the caller. */
-static int take(st_ahead *a, ahead_slot *s, st_header *h, dl_tensor *t, int *found, dl_err *e)
+static int take(st_ahead *a, ahead_slot *s, st_header *h, dl_tensor *t, st_piece *piece,
+                int *found, dl_err *e)
 {
     *h = s->h;
     *t = s->t;
+    if (piece)
+        *piece = s->piece;
     *found = s->found;
     memset(&s->t, 0, sizeof s->t);
     a->caller_reads = s->left;
@@ -151,7 +240,8 @@ static int take(st_ahead *a, ahead_slot *s, st_header *h, dl_tensor *t, int *fou
     return s->rc;
 }
 
-int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, int *found, dl_err *e)
+int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, st_piece *piece, int *found,
+                  dl_err *e)
 {
     memset(t, 0, sizeof *t);
     if (a->last_taken) { /* nothing more: the end again */
@@ -160,7 +250,7 @@ int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, int *found, dl_err *e
     }
     if (!a->threaded) {
         read_record(a, &a->ring[0]);
-        int rc = take(a, &a->ring[0], h, t, found, e);
+        int rc = take(a, &a->ring[0], h, t, piece, found, e);
         a->last_taken = rc || !*found;
         return rc;
     }
@@ -171,7 +261,7 @@ int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, int *found, dl_err *e
     }
     while (a->taken == a->made)
         pthread_cond_wait(&a->cv, &a->mu);
-    int rc = take(a, &a->ring[a->taken % ST_AHEAD_SLOTS], h, t, found, e);
+    int rc = take(a, &a->ring[a->taken % ST_AHEAD_SLOTS], h, t, piece, found, e);
     a->last_taken = rc || !*found;
     a->taken++;
     pthread_cond_broadcast(&a->cv);

@@ -207,10 +207,14 @@ static int read_file_set(const unsigned char *buf, size_t len, int share, dl_ten
     return rc;
 }
 
+static int read_pieces(const unsigned char *buf, size_t len, uint64_t piece_rows, int threaded,
+                       int share, const dl_tensor *want, int *pieces, char *msg);
+
 /* A reader that shares its reads takes a large payload from a file in
  * parts on BLAS's threads: a record read whole (whose start is already
- * buffered) and a chunk appended in place, the same as a reader that does
- * not, and so are the messages for a damaged and a truncated payload. */
+ * buffered), a chunk appended in place and the pieces of one, the same as
+ * a reader that does not, and so are the messages for a damaged and a
+ * truncated payload. */
 static void test_shared_reads(void)
 {
     dl_err e;
@@ -232,6 +236,10 @@ static void test_shared_reads(void)
         dl_tensor_set shared, plain;
         int rc = read_file_set(bytes, n, 1, &shared, shared_msg);
         CHECK(rc == read_file_set(bytes, n, 0, &plain, plain_msg));
+        CHECK(strcmp(shared_msg, plain_msg) == 0);
+        /* pieces of 3 MiB, each read in parts */
+        int pieces;
+        CHECK(read_pieces(bytes, n, 1 << 18, 0, 1, damage ? NULL : &x, &pieces, shared_msg) == rc);
         CHECK(strcmp(shared_msg, plain_msg) == 0);
         if (damage == 0) {
             dl_tensor *a = dl_set_find(&shared, "x"), *b = dl_set_find(&plain, "x");
@@ -661,7 +669,7 @@ static st_ahead *ahead_on(int fd, st_reader **r)
     st_ahead *a = NULL;
     dl_err e;
     CHECK(st_reader_from_fd(r, fd, "mem", &e) == 0);
-    CHECK(st_ahead_start(&a, *r, keeps_x, 1, &e) == 0);
+    CHECK(st_ahead_start(&a, *r, keeps_x, 1, 0, &e) == 0);
     return a;
 }
 
@@ -680,7 +688,7 @@ static void test_ahead_in_order(void)
     st_ahead *a = ahead_on(fd, &r);
     st_header h;
     for (int i = 0; i < 4; i++) {
-        CHECK(st_ahead_next(a, &h, &got, &found, &e) == 0 && found);
+        CHECK(st_ahead_next(a, &h, &got, NULL, &found, &e) == 0 && found);
         CHECK_STR(h.name, i % 2 ? "y" : "x");
         CHECK(h.index == (uint64_t)i + 1);
         if (i % 2 == 0)
@@ -690,7 +698,7 @@ static void test_ahead_in_order(void)
         dl_tensor_free(&got);
     }
     for (int again = 0; again < 2; again++)
-        CHECK(st_ahead_next(a, &h, &got, &found, &e) == 0 && !found);
+        CHECK(st_ahead_next(a, &h, &got, NULL, &found, &e) == 0 && !found);
     st_ahead_stop(a);
     CHECK(st_reader_records(r) == 4);
     st_reader_close(r);
@@ -717,19 +725,99 @@ static void test_ahead_error_in_turn(void)
         st_reader *r;
         st_ahead *a = ahead_on(fd, &r);
         st_header h;
-        while (n < taken && !(rc = st_ahead_next(a, &h, &got, &found, &e)) && found) {
+        while (n < taken && !(rc = st_ahead_next(a, &h, &got, NULL, &found, &e)) && found) {
             dl_tensor_free(&got);
             n++;
         }
         if (taken == 3) {
             CHECK(n == 2 && rc == DL_EDATA && strstr(e.msg, "record 3 ('x')") &&
                   strstr(e.msg, "checksum"));
-            CHECK(st_ahead_next(a, &h, &got, &found, &e) == 0 && !found);
+            CHECK(st_ahead_next(a, &h, &got, NULL, &found, &e) == 0 && !found);
         }
         st_ahead_stop(a); /* with 0 to 2 records read and not taken */
         st_reader_close(r);
         close(fd);
     }
+    free(buf);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+}
+
+/* The x records of buf read ahead in pieces of piece_rows rows (0: whole),
+ * with or without a thread, sharing reads or not: each piece starts where
+ * the last one of its record ended and, when want is not NULL, holds want's
+ * rows.  *pieces counts the pieces of x; the status of the first failure
+ * (its message in msg), or 0. */
+static int read_pieces(const unsigned char *buf, size_t len, uint64_t piece_rows, int threaded,
+                       int share, const dl_tensor *want, int *pieces, char *msg)
+{
+    int fd = fd_holding(buf, len), found, rc;
+    st_reader *r;
+    st_ahead *a;
+    st_header h;
+    dl_tensor t;
+    st_piece p;
+    dl_err e;
+    uint64_t next = 0;
+    *pieces = 0;
+    dl_err_clear(&e);
+    CHECK(st_reader_from_fd(&r, fd, "mem", &e) == 0);
+    st_reader_share_reads(r, share);
+    CHECK(st_ahead_start(&a, r, keeps_x, threaded, piece_rows, &e) == 0);
+    while (!(rc = st_ahead_next(a, &h, &t, &p, &found, &e)) && found) {
+        if (strcmp(h.name, "x") != 0) {
+            CHECK(t.data == NULL && p.first == 0 && p.last);
+            continue;
+        }
+        uint64_t rows = t.shape[0], row_bytes = dl_tensor_row_size(&t) * dl_dtype_size(t.dtype);
+        CHECK(p.first == next && (piece_rows == 0 || rows <= piece_rows));
+        CHECK(p.last == (p.first + rows == h.shape[0]));
+        CHECK(t.rank == h.rank && t.dtype == h.dtype && t.shape[1] == h.shape[1]);
+        if (want)
+            CHECK(memcmp(t.data, (const char *)want->data + p.first * row_bytes,
+                         (size_t)(rows * row_bytes)) == 0);
+        next = p.last ? 0 : p.first + rows;
+        (*pieces)++;
+        st_ahead_recycle(a, &t);
+    }
+    snprintf(msg, DL_ERR_MSG_MAX, "%s", rc ? e.msg : "");
+    st_ahead_stop(a);
+    st_reader_close(r);
+    close(fd);
+    return rc;
+}
+
+/* A record with more rows than a piece comes in pieces, the last shorter,
+ * with or without a thread; a damaged or cut one fails on the piece that
+ * ends it, or that the input ends in, with the message of a whole read. */
+static void test_ahead_pieces(void)
+{
+    dl_tensor t[2];
+    size_t len, one;
+    char whole_msg[DL_ERR_MSG_MAX], piece_msg[DL_ERR_MSG_MAX];
+    make_xy(t, 1000); /* x: 24 bytes a row */
+    dl_tensor ts[3] = {t[0], t[1], t[0]};
+    unsigned char *buf = stream_bytes(ts, 3, 0, &len);
+    free(stream_bytes(ts, 2, 0, &one)); /* the third record starts there */
+    alarm(60);
+    for (int threaded = 0; threaded < 2; threaded++) {
+        int n;
+        CHECK(read_pieces(buf, len, 300, threaded, 0, &t[0], &n, piece_msg) == 0 && n == 8);
+        CHECK(read_pieces(buf, len, 1000, threaded, 0, &t[0], &n, piece_msg) == 0 && n == 2);
+        CHECK(read_pieces(buf, len, 0, threaded, 0, &t[0], &n, piece_msg) == 0 && n == 2);
+        buf[one + 100] ^= 1; /* in the third record's first piece */
+        CHECK(read_pieces(buf, len, 300, threaded, 0, NULL, &n, piece_msg) == DL_EDATA && n == 7);
+        CHECK(read_pieces(buf, len, 0, threaded, 0, NULL, &n, whole_msg) == DL_EDATA && n == 1);
+        CHECK(strstr(piece_msg, "record 3 ('x')") && strstr(piece_msg, "checksum mismatch"));
+        CHECK_STR(piece_msg, whole_msg);
+        buf[one + 100] ^= 1;
+        size_t cut = one + 45 + 650 * 24; /* in the third piece */
+        CHECK(read_pieces(buf, cut, 300, threaded, 0, NULL, &n, piece_msg) == DL_EDATA && n == 6);
+        CHECK(read_pieces(buf, cut, 0, threaded, 0, NULL, &n, whole_msg) == DL_EDATA && n == 1);
+        CHECK(strstr(piece_msg, "truncated: the payload has 15600 of its 24000 bytes"));
+        CHECK_STR(piece_msg, whole_msg);
+    }
+    alarm(0);
     free(buf);
     dl_tensor_free(&t[0]);
     dl_tensor_free(&t[1]);
@@ -759,8 +847,8 @@ static unsigned char *copy_ahead(const unsigned char *buf, size_t len, int flags
     *same = 1;
     CHECK(st_reader_from_fd(&r, fd, "mem", &e) == 0);
     CHECK(st_writer_from_fd(&w, out, "out", flags | ST_ALLOW_TTY, &e) == 0);
-    CHECK(st_ahead_start(&a, r, keeps_x_leaves_rest, threaded, &e) == 0);
-    while (st_ahead_next(a, &h, &t, &found, &e) == 0 && found) {
+    CHECK(st_ahead_start(&a, r, keeps_x_leaves_rest, threaded, 0, &e) == 0);
+    while (st_ahead_next(a, &h, &t, NULL, &found, &e) == 0 && found) {
         if (strcmp(h.name, "x") == 0) {
             CHECK(t.data != NULL && st_write(w, &t, &e) == 0);
             *same &= last == NULL || t.data == last;
@@ -810,10 +898,10 @@ static void test_ahead_leaves_and_recycles(void)
         dl_tensor x;
         dl_err e;
         CHECK(st_reader_from_fd(&r, fd, "mem", &e) == 0);
-        CHECK(st_ahead_start(&a, r, keeps_x_leaves_rest, 1, &e) == 0);
-        CHECK(st_ahead_next(a, &h, &x, &found, &e) == 0 && found);
+        CHECK(st_ahead_start(&a, r, keeps_x_leaves_rest, 1, 0, &e) == 0);
+        CHECK(st_ahead_next(a, &h, &x, NULL, &found, &e) == 0 && found);
         dl_tensor_free(&x);
-        CHECK(st_ahead_next(a, &h, &x, &found, &e) == 0 && found && strcmp(h.name, "y") == 0);
+        CHECK(st_ahead_next(a, &h, &x, NULL, &found, &e) == 0 && found && strcmp(h.name, "y") == 0);
         st_ahead_stop(a);
         st_reader_close(r);
         close(fd);
@@ -840,8 +928,8 @@ static int stop_while_waiting(void)
     if (pipe(p) != 0 || write(p[1], buf, len) != (ssize_t)len)
         return 2;
     alarm(60);
-    if (st_reader_from_fd(&r, p[0], "pipe", &e) || st_ahead_start(&a, r, keeps_x, 1, &e) ||
-        st_ahead_next(a, &h, &got, &found, &e) || !found)
+    if (st_reader_from_fd(&r, p[0], "pipe", &e) || st_ahead_start(&a, r, keeps_x, 1, 0, &e) ||
+        st_ahead_next(a, &h, &got, NULL, &found, &e) || !found)
         return 3;
     dl_tensor_free(&got);
     st_ahead_stop(a);
@@ -1188,6 +1276,7 @@ int main(void)
     UNIT_RUN(test_skip_checks_every_byte);
     UNIT_RUN(test_ahead_in_order);
     UNIT_RUN(test_ahead_error_in_turn);
+    UNIT_RUN(test_ahead_pieces);
     UNIT_RUN(test_ahead_leaves_and_recycles);
     UNIT_RUN(test_ahead_stops_while_waiting);
     UNIT_RUN(test_truncation_zlib);
