@@ -56,9 +56,14 @@ int mdl_design_upstream(const mdl_model *m);
 
 /* Predicts one chunk: x_raw (N x D or N, any float or integer dtype) ->
  * yhat [N x K] (allocated here, named "yhat") and, when ystd is non-NULL and
- * mdl_has_std, ystd [N x K] ("ystd"). */
-int mdl_predict(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_tensor *ystd,
-                dl_err *e);
+ * mdl_has_std, ystd [N x K] ("ystd").  Messages count x_raw's rows from
+ * row `first` (0-based) of its record. */
+int mdl_predict(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
+                dl_tensor *ystd, dl_err *e);
+/* The rows mdl_predict takes at a time: a chunk cut into pieces of this
+ * many rows from its first gets the same predictions, to the bit, as the
+ * chunk whole. */
+uint64_t mdl_rows_per_pass(const mdl_model *m);
 
 /* The checkpoint's metadata of the training targets (colmeta.h): its
  * "y.names" or "y.categories" record, or NULL when it has none. */

@@ -8,13 +8,13 @@
 
 /* x in the network's input space as f32 [N x inputs]: *rows is x_raw's own
  * data when that already is an f32 matrix (no copy), else *x holds it. */
-static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x,
+static int network_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *x,
                         const dl_tensor **rows, dl_err *e)
 {
     size_t in = nm_input_dim(m->net);
     *rows = x_raw;
     if (m->design && !m->design_upstream) {
-        if (bf_apply_tensor(m->design, x_raw, 0, "x", x, e) || dl_tensor_convert(x, DL_F32, e))
+        if (bf_apply_tensor(m->design, x_raw, first, "x", x, e) || dl_tensor_convert(x, DL_F32, e))
             return e->code;
         *rows = x;
     } else if (x_raw->dtype != DL_F32 || x_raw->rank != 2) {
@@ -30,21 +30,22 @@ static int network_rows(const mdl_model *m, const dl_tensor *x_raw, dl_tensor *x
     /* one pass over the rows when all are finite; a missing cell (NaN) is
      * named before any infinity, wherever each is */
     int64_t bad = dl_tensor_find_nonfinite(*rows);
-    if (bad >= 0 && cm_check_missing(*rows, &m->xnames, 0, e))
+    if (bad >= 0 && cm_check_missing(*rows, &m->xnames, first, e))
         return e->code;
     if (bad >= 0)
         return dl_fail(e, DL_EDATA, "x row %llu is not finite in float32 (NaN, Inf, or beyond "
                        "about 3.4e38), as networks compute",
-                       (unsigned long long)((uint64_t)bad / in + 1));
+                       (unsigned long long)(first + (uint64_t)bad / in + 1));
     return 0;
 }
 
-static int predict_network(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_err *e)
+static int predict_network(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
+                           dl_err *e)
 {
     dl_tensor x;
     const dl_tensor *rows;
     memset(&x, 0, sizeof x);
-    int rc = network_rows(m, x_raw, &x, &rows, e);
+    int rc = network_rows(m, x_raw, first, &x, &rows, e);
     size_t n = rc ? 0 : (size_t)rows->shape[0];
     if (!rc)
         rc = dl_tensor_alloc2(yhat, "yhat", DL_F32, n, m->outputs, e);
@@ -92,21 +93,22 @@ static int design_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t firs
  * BLAS's int sizes small) however large a chunk of x is. */
 #define LINEAR_BLOCK_ROWS ((uint64_t)1 << 14)
 
-/* One block of rows: design, then yhat (and ystd) rows from `first` on. */
-static int predict_block(mdl_model *m, const dl_tensor *rows, uint64_t first, dl_tensor *yhat,
-                         dl_tensor *ystd, double *t, dl_err *e)
+/* One block of rows: design, then yhat (and ystd) rows from `at` on; its
+ * first row is row `first` of the record, as messages name it. */
+static int predict_block(mdl_model *m, const dl_tensor *rows, uint64_t first, uint64_t at,
+                         dl_tensor *yhat, dl_tensor *ystd, double *t, dl_err *e)
 {
     dl_tensor phi;
     size_t k = m->outputs;
     if (design_rows(m, rows, first, &phi, e))
         return e->code;
-    lm_predict(m->lin, phi.data, (size_t)phi.shape[0], (double *)yhat->data + first * k,
-               ystd ? (double *)ystd->data + first * k : NULL, t);
+    lm_predict(m->lin, phi.data, (size_t)phi.shape[0], (double *)yhat->data + at * k,
+               ystd ? (double *)ystd->data + at * k : NULL, t);
     dl_tensor_free(&phi);
     return 0;
 }
 
-static int predict_linear(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat,
+static int predict_linear(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
                           dl_tensor *ystd, dl_err *e)
 {
     uint64_t n = x_raw->rank == 0 ? 1 : x_raw->shape[0];
@@ -118,11 +120,11 @@ static int predict_linear(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat,
     int rc = dl_tensor_alloc2(yhat, "yhat", DL_F64, n, m->outputs, e) ||
              (ystd && (dl_tensor_alloc2(ystd, "ystd", DL_F64, n, m->outputs, e) ||
                        dl_tensor_alloc2(&t, "t", DL_F64, LINEAR_BLOCK_ROWS, p, e))) ? e->code : 0;
-    for (uint64_t first = 0; !rc && (first < n || first == 0); first += LINEAR_BLOCK_ROWS) {
+    for (uint64_t at = 0; !rc && (at < n || at == 0); at += LINEAR_BLOCK_ROWS) {
         if (x_raw->rank > 0)
-            rows.shape[0] = n - first < LINEAR_BLOCK_ROWS ? n - first : LINEAR_BLOCK_ROWS;
-        rows.data = (char *)x_raw->data + first * row_bytes;
-        rc = predict_block(m, &rows, first, yhat, ystd, t.data, e);
+            rows.shape[0] = n - at < LINEAR_BLOCK_ROWS ? n - at : LINEAR_BLOCK_ROWS;
+        rows.data = (char *)x_raw->data + at * row_bytes;
+        rc = predict_block(m, &rows, first + at, at, yhat, ystd, t.data, e);
         if (n == 0)
             break;
     }
@@ -130,14 +132,19 @@ static int predict_linear(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat,
     return rc ? e->code : 0;
 }
 
-int mdl_predict(mdl_model *m, const dl_tensor *x_raw, dl_tensor *yhat, dl_tensor *ystd,
-                dl_err *e)
+uint64_t mdl_rows_per_pass(const mdl_model *m)
+{
+    return m->kind == MDL_LINEAR ? LINEAR_BLOCK_ROWS : nm_rows_per_pass(m->net);
+}
+
+int mdl_predict(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
+                dl_tensor *ystd, dl_err *e)
 {
     memset(yhat, 0, sizeof *yhat);
     if (ystd)
         memset(ystd, 0, sizeof *ystd);
-    int rc = m->kind == MDL_LINEAR ? predict_linear(m, x_raw, yhat, ystd, e)
-                                   : predict_network(m, x_raw, yhat, e);
+    int rc = m->kind == MDL_LINEAR ? predict_linear(m, x_raw, first, yhat, ystd, e)
+                                   : predict_network(m, x_raw, first, yhat, e);
     if (rc) {
         dl_tensor_free(yhat);
         if (ystd)

@@ -333,6 +333,7 @@ void nm_free(nm_model *m)
 
 size_t nm_input_dim(const nm_model *m) { return m->net.n_in; }
 size_t nm_output_dim(const nm_model *m) { return m->net.n_out; }
+size_t nm_rows_per_pass(const nm_model *m) { return m->max_rows; }
 const dl_spec *nm_spec(const nm_model *m) { return &m->spec; }
 
 static void argmax_rows(float *p, size_t rows, size_t k)

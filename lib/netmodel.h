@@ -87,6 +87,10 @@ const dl_spec *nm_spec(const nm_model *m);
  * columns) into yhat (rows x nm_output_dim): values, or probabilities for
  * sigmoid and softmax outputs. */
 int nm_predict(nm_model *m, const float *x, size_t rows, float *yhat, dl_err *e);
+/* The rows nm_predict passes forward at a time (at most max_batch of
+ * nm_open): a call on more rows makes passes of this many from its first,
+ * and the products' bits depend on the rows of a pass. */
+size_t nm_rows_per_pass(const nm_model *m);
 /* Turns predictions of a classifier network into class labels, in place:
  * bce: [N x 1] 1 where p >= threshold else 0; multilabel_bce: the same per
  * output; ce: [N x 1] the index of the largest probability (the first on

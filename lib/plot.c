@@ -720,7 +720,7 @@ static int predict_grid(const char *model_path, const dl_tensor *grid, const pp_
     if (rc == 0 && mdl_bind_input(m, cols, e))
         rc = dl_err_wrap(e, "%s: the data's 'x'", model_path);
     int with_std = ystd && mdl_has_std(m);
-    if (rc == 0 && mdl_predict(m, grid, yhat, with_std ? ystd : NULL, e))
+    if (rc == 0 && mdl_predict(m, grid, 0, yhat, with_std ? ystd : NULL, e))
         rc = dl_err_wrap(e, "%s: on the plot's grid", model_path);
     rc = rc ? rc : dl_tensor_convert(yhat, DL_F64, e);
     if (rc == 0 && with_std)

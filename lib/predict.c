@@ -117,7 +117,7 @@ static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writ
                          const out_meta *om, dl_err *e)
 {
     dl_tensor yhat, ystd;
-    int rc = mdl_predict(m, x, &yhat, want_std ? &ystd : NULL, e);
+    int rc = mdl_predict(m, x, 0, &yhat, want_std ? &ystd : NULL, e);
     if (!rc && o->labels && (mdl_labels(m, &yhat, o->threshold, e) ||
                              check_classes(om, &yhat, e))) {
         dl_tensor_free(&yhat);

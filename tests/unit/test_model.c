@@ -52,7 +52,7 @@ static void test_linear_with_design(void)
     CHECK(mdl_open(&m, &s, &e) == 0);
     CHECK(m && mdl_kind(m) == MDL_LINEAR && mdl_input_dim(m) == 1 && mdl_output_dim(m) == 1);
     CHECK(m && mdl_has_std(m));
-    CHECK(m && mdl_predict(m, &x, &yhat, &ystd, &e) == 0);
+    CHECK(m && mdl_predict(m, &x, 0, &yhat, &ystd, &e) == 0);
     for (int i = 0; m && i < 3; i++) {
         double t = xs[i], q = 1 + 2 * t * t + 0.5 * t * t * t * t;
         CHECK_NEAR(((double *)yhat.data)[i], 1 + 2 * t + 3 * t * t, 1e-15);
@@ -63,7 +63,11 @@ static void test_linear_with_design(void)
     dl_tensor_free(&yhat);
     dl_tensor_free(&ystd);
     ((double *)x.data)[1] = NAN;
-    CHECK(m && mdl_predict(m, &x, &yhat, NULL, &e) == DL_EDATA);
+    CHECK(m && mdl_predict(m, &x, 0, &yhat, NULL, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "row 2, column 1: missing value") != NULL);
+    /* a piece of a chunk names the chunk's row */
+    CHECK(m && mdl_predict(m, &x, 100, &yhat, NULL, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "row 102, column 1: missing value") != NULL);
     mdl_free(m);
     dl_tensor_free(&x);
     dl_set_free(&s);
@@ -82,7 +86,7 @@ static void test_many_rows(void)
     CHECK(dl_tensor_alloc(&x, "x", DL_F64, 1, (uint64_t[]){N}, &e) == 0); /* rank 1 */
     for (int i = 0; i < N; i++)
         ((double *)x.data)[i] = (i - N / 2) * 1e-4;
-    CHECK(m && mdl_predict(m, &x, &yhat, &ystd, &e) == 0);
+    CHECK(m && mdl_predict(m, &x, 0, &yhat, &ystd, &e) == 0);
     int bad = 0;
     for (int i = 0; m && i < N; i++) {
         double t = ((double *)x.data)[i], q = 1 + 2 * t * t + 0.5 * t * t * t * t;
@@ -93,6 +97,10 @@ static void test_many_rows(void)
     CHECK(yhat.shape[0] == N && yhat.shape[1] == 1);
     dl_tensor_free(&yhat);
     dl_tensor_free(&ystd);
+    /* in the second block of a piece from the chunk's row 7 on */
+    ((double *)x.data)[30000] = NAN;
+    CHECK(m && mdl_predict(m, &x, 7, &yhat, &ystd, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "row 30008, column 1: missing value") != NULL);
     dl_tensor_free(&x);
     mdl_free(m);
     dl_set_free(&s);
@@ -111,14 +119,14 @@ static void test_linear_without_design(void)
     add_f64(&s, "w", 2, ws, w);
     CHECK(mdl_open(&m, &s, &e) == 0);
     CHECK(m && !mdl_has_std(m) && mdl_input_dim(m) == 2);
-    CHECK(m && mdl_predict(m, &x, &yhat, NULL, &e) == 0);
+    CHECK(m && mdl_predict(m, &x, 0, &yhat, NULL, &e) == 0);
     if (m) {
         double *y = yhat.data;
         CHECK(y[0] == 5 && y[1] == 0 && y[2] == 11 && y[3] == -1);
         dl_tensor_free(&yhat);
     }
     x.shape[1] = 1, x.shape[0] = 4; /* wrong column count */
-    CHECK(m && mdl_predict(m, &x, &yhat, NULL, &e) == DL_EDATA);
+    CHECK(m && mdl_predict(m, &x, 0, &yhat, NULL, &e) == DL_EDATA);
     CHECK(strstr(e.msg, "x has 1 column but the model takes 2") != NULL);
     mdl_free(m);
     dl_tensor_free(&x);
