@@ -96,17 +96,19 @@ row ".npy 64 MiB | info, seconds" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
 # The rows/s rows state the same floor in wall seconds at their thread
 # count, measured after the pair (the CPU row takes the one-thread one),
 # with the reading as dl-predict can do it: with a core free for a reading
-# thread only the first chunk's read cannot overlap the products; without
-# one, every chunk is read shared among the BLAS threads.
+# thread only the first piece's read (1,024 rows, or the first chunk when
+# it is smaller) cannot overlap the products; without one, every piece is
+# read shared among the BLAS threads.
 if [ "$have_torch" = 1 ]; then
-    first=$(dl-tensor info "$tmp/pr.dlt" | awk '$NF == "x" { print $(NF - 2); exit }')
+    first=$(dl-tensor info "$tmp/pr.dlt" |
+            awk '$NF == "x" { rows = substr($3, 2) + 0; b = $(NF - 2); print (rows > 1024 ? b / rows * 1024 : b); exit }')
     for t in $(printf '%s\n' 1 "$OPENBLAS_NUM_THREADS" | sort -un); do
         in_turn "calc \"40000 / \$(wall_seconds 'OPENBLAS_NUM_THREADS=$t dl-predict $tmp/a.ckpt < $tmp/pr.dlt')\"" \
                 "field 'OPENBLAS_NUM_THREADS=$t $PY bench/train_torch.py predict $tmp 1' rows_per_s"
         read -r products rd wall <<< "$(OPENBLAS_NUM_THREADS=$t predict_floor "$BUILD" "$tmp/pr.dlt")"
         if [ "$t" = 1 ]; then products1=$products rd1=$rd; fi
         if [ "$t" -lt "$(nproc)" ]; then
-            rd_wall=$(calc "$rd * $first / $(stat -c %s "$tmp/pr.dlt")") how="first chunk's read"
+            rd_wall=$(calc "$rd * $first / $(stat -c %s "$tmp/pr.dlt")") how="first piece's read"
         else
             rd_wall=$(calc "$rd / $t") how="read shared"
         fi

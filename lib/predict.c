@@ -111,25 +111,86 @@ static int check_classes(const out_meta *om, const dl_tensor *yhat, dl_err *e)
     return 0;
 }
 
+/* A chunk's yhat (and ystd), as class labels under --labels, to the
+ * output; both are freed. */
+static int write_predictions(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
+                             dl_tensor *yhat, dl_tensor *ystd, const predict_opts *o,
+                             const out_meta *om, dl_err *e)
+{
+    int rc = 0;
+    if (o->labels && (mdl_labels(m, yhat, o->threshold, e) || check_classes(om, yhat, e)))
+        rc = flt_record_error(r, h, e);
+    else if (st_write(w, yhat, e) || (ystd && st_write(w, ystd, e)))
+        rc = e->code;
+    dl_tensor_free(yhat);
+    if (ystd)
+        dl_tensor_free(ystd);
+    return rc;
+}
+
 /* x: the chunk's rows, read ahead. */
 static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
                          const dl_tensor *x, int want_std, const predict_opts *o,
                          const out_meta *om, dl_err *e)
 {
     dl_tensor yhat, ystd;
-    int rc = mdl_predict(m, x, 0, &yhat, want_std ? &ystd : NULL, e);
-    if (!rc && o->labels && (mdl_labels(m, &yhat, o->threshold, e) ||
-                             check_classes(om, &yhat, e))) {
-        dl_tensor_free(&yhat);
-        rc = e->code;
-    }
-    if (rc)
+    if (mdl_predict(m, x, 0, &yhat, want_std ? &ystd : NULL, e))
         return flt_record_error(r, h, e);
-    rc = st_write(w, &yhat, e) || (want_std && st_write(w, &ystd, e)) ? e->code : 0;
-    dl_tensor_free(&yhat);
-    if (want_std)
+    return write_predictions(m, r, h, w, &yhat, want_std ? &ystd : NULL, o, om, e);
+}
+
+/* A chunk of x that comes in pieces (st_ahead_start's piece_rows): their
+ * predictions gathered in order, and written once the last piece has come
+ * without an error, the chunk's sum checked.  So nothing of a damaged chunk
+ * goes out, and a piece that fails is reported only then: a checksum
+ * mismatch is named as such, not by what it did to a row. */
+typedef struct gathered {
+    dl_tensor yhat, ystd;
+    int rc; /* of the first piece that failed */
+    dl_err err;
+} gathered;
+
+static void gathered_free(gathered *g)
+{
+    dl_tensor_free(&g->yhat);
+    dl_tensor_free(&g->ystd);
+    g->rc = 0;
+}
+
+/* part's rows after all's; the first part is taken as it is. */
+static int append_rows(dl_tensor *all, dl_tensor *part, dl_err *e)
+{
+    if (all->data)
+        return dl_tensor_append_rows(all, part, e);
+    *all = *part;
+    memset(part, 0, sizeof *part);
+    return 0;
+}
+
+static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const st_piece *p,
+                         st_writer *w, const dl_tensor *x, int want_std, const predict_opts *o,
+                         const out_meta *om, gathered *g, dl_err *e)
+{
+    if (p->first == 0)
+        gathered_free(g);
+    if (!g->rc) {
+        dl_tensor yhat, ystd;
+        memset(&ystd, 0, sizeof ystd);
+        g->rc = mdl_predict(m, x, p->first, &yhat, want_std ? &ystd : NULL, &g->err);
+        if (!g->rc && (append_rows(&g->yhat, &yhat, &g->err) ||
+                       append_rows(&g->ystd, &ystd, &g->err)))
+            g->rc = g->err.code;
+        dl_tensor_free(&yhat); /* what was not taken */
         dl_tensor_free(&ystd);
-    return rc ? e->code : 0;
+    }
+    if (!p->last)
+        return 0;
+    if (g->rc) {
+        *e = g->err;
+        gathered_free(g);
+        return flt_record_error(r, h, e);
+    }
+    return write_predictions(m, r, h, w, &g->yhat, want_std ? &g->ystd : NULL, o, om, e);
 }
 
 /* Input that already went through the checkpoint's own design is accepted. */
@@ -184,16 +245,23 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
     pp_meta_init(&meta);
     st_ahead *ahead;
     dl_tensor x;
+    st_piece piece;
+    gathered g;
+    memset(&g, 0, sizeof g);
     /* With a core free, the input is read on a thread of its own; else on
-     * this one between the products, and then on BLAS's threads too. */
+     * this one between the products, and then on BLAS's threads too.  A
+     * large chunk comes in pieces of the rows the model takes at a time:
+     * the same predictions, from buffers that stay in the cache. */
     int own_thread = dl_blas_core_free();
     st_reader_share_reads(r, !own_thread);
-    rc = st_ahead_start(&ahead, r, predict_keeps, own_thread, 0, e);
-    while (!rc && !(rc = st_ahead_next(ahead, &h, &x, NULL, &found, e)) && found) {
+    rc = st_ahead_start(&ahead, r, predict_keeps, own_thread, mdl_rows_per_pass(m), e);
+    while (!rc && !(rc = st_ahead_next(ahead, &h, &x, &piece, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0) {
             rc = !seen_x++ && bind_columns(m, &meta, r, &h, e) ? e->code : 0;
-            if (!rc)
+            if (!rc && piece.first == 0 && piece.last)
                 rc = predict_chunk(m, r, &h, w, &x, want_std, o, om, e);
+            else if (!rc)
+                rc = predict_piece(m, r, &h, &piece, w, &x, want_std, o, om, &g, e);
             st_ahead_recycle(ahead, &x);
         } else if (pp_meta_is(h.name)) {
             rc = input_columns(&meta, r, &h, w, seen_x, e);
@@ -211,6 +279,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
         }
     }
     st_ahead_stop(ahead);
+    gathered_free(&g);
     pp_meta_free(&meta);
     return flt_loop_end(r, rc, seen_x, e);
 }

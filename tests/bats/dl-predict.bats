@@ -152,10 +152,11 @@ cubic() {
     cmp <(dl-tensor export --name y "$TMP/ahead.dlt") <(dl-tensor export --name y "$TMP/z.dlt")
 }
 
-@test "dl-predict: large chunks of a file, read in parts on BLAS's threads, give the bytes and errors of a pipe" {
+@test "dl-predict: large chunks of a file, read in pieces, give the bytes and errors of a pipe" {
     cubic
-    # x of 800,000 rows in two records, the first of 4.8 MB (4 MiB and more
-    # are read in parts); then that record cut short, and one byte of it changed
+    # x of 800,000 rows in two records, the first of 4.8 MB (read in pieces of
+    # the 16,384 rows a linear model takes at a time); then that record cut
+    # short, and one byte of it changed
     awk 'BEGIN { for (i = 0; i < 800000; i++) printf "%.6f,%d\n", i / 800000, i % 7 }' |
         dl-tensor import -t 1 --chunk-rows 600000 > "$TMP/big.dlt"
     size=$(stat -c %s "$TMP/big.dlt")   # x 4.8 MB, y 4.8, x 1.6, y 1.6
@@ -190,4 +191,61 @@ cubic() {
     [ "$status" -eq 1 ] || { echo "status $status: $output"; false; }
     [[ $output == *"missing value"* ]]
     [ ! -e "$TMP/out.dlt" ]
+}
+
+# wide_csv ROW: 3,000 rows of 600 inputs and a target, the input of row ROW
+# (from 1; 0 for none) column 4 infinite.
+wide_csv() {
+    awk -v bad="$1" 'BEGIN { srand(3); for (i = 1; i <= 3000; i++) {
+        for (j = 1; j <= 600; j++) printf (i == bad && j == 4 ? "inf," : "%.4f,"), rand()
+        printf "%d\n", i % 2 } }'
+}
+# A network on 600 float32 inputs (2,400 bytes a row), and its x of 3,000
+# rows in one record: dl-predict takes it in pieces of the 1,024 rows the
+# network passes forward at a time, 2.4 MB each.
+wide_net() {
+    wide_csv 0 > "$TMP/wide.csv"
+    dl-tensor import --dtype f32 -t 1 "$TMP/wide.csv" > "$TMP/wide.dlt"
+    printf 'model:\n  layers:\n    - {units: 4, activation: relu}\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 1, seed: 1}\n' > "$TMP/wide.yaml"
+    dl-train -q "$TMP/wide.yaml" < "$TMP/wide.dlt" > "$TMP/wide.ckpt"
+}
+
+@test "dl-predict: a large chunk read in pieces predicts as chunks of a pass, from a file or a pipe, at 1 and 2 threads" {
+    wide_net
+    [ "$(dl-tensor info "$TMP/wide.dlt" | awk '$NF == "x" { n++ } END { print n }')" -eq 1 ]
+    dl-tensor import --dtype f32 -t 1 --chunk-rows 1024 "$TMP/wide.csv" > "$TMP/wide1k.dlt"
+    for t in 1 2; do
+        export OPENBLAS_NUM_THREADS=$t   # 2: no core left for a reading thread
+        dl-predict "$TMP/wide.ckpt" -o "$TMP/file$t.dlt" < "$TMP/wide.dlt"
+        cat "$TMP/wide.dlt" | dl-predict "$TMP/wide.ckpt" > "$TMP/pipe$t.dlt"
+        cmp "$TMP/file$t.dlt" "$TMP/pipe$t.dlt"
+        [ "$(dl-tensor info "$TMP/file$t.dlt" | awk '$NF == "yhat" { print $3 }')" = "[3000," ]
+        cmp <(dl-tensor export --name yhat "$TMP/file$t.dlt") \
+            <(dl-predict "$TMP/wide.ckpt" < "$TMP/wide1k.dlt" | dl-tensor export --name yhat)
+    done
+}
+
+@test "dl-predict: a large chunk damaged in its first piece is a checksum mismatch, and none of it goes out" {
+    wide_net
+    # row 11's first input becomes a NaN; the record's sum is as before
+    printf '\000\000\300\177' | dd of="$TMP/wide.dlt" bs=1 seek=$((45 + 10 * 2400)) conv=notrunc 2> /dev/null
+    for t in 1 2; do
+        OPENBLAS_NUM_THREADS=$t run dl-predict "$TMP/wide.ckpt" -o "$TMP/out$t.dlt" < "$TMP/wide.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == *"record 1 ('x'): payload checksum mismatch"* ]] || { echo "$output"; false; }
+        [ ! -e "$TMP/out$t.dlt" ]
+        OPENBLAS_NUM_THREADS=$t run sh -c "cat '$TMP/wide.dlt' | dl-predict '$TMP/wide.ckpt' > '$TMP/stdout$t.dlt'"
+        [ "$status" -eq 1 ] && [ ! -s "$TMP/stdout$t.dlt" ]
+    done
+}
+
+@test "dl-predict: a row of a large chunk's last piece is named by its row in the chunk" {
+    wide_net
+    wide_csv 2500 | dl-tensor import --dtype f32 -t 1 --allow-nonfinite > "$TMP/inf.dlt"
+    for t in 1 2; do
+        OPENBLAS_NUM_THREADS=$t run dl-predict "$TMP/wide.ckpt" -o "$TMP/out.dlt" < "$TMP/inf.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == *"record 1 ('x'): x row 2500 is not finite"* ]] || { echo "$output"; false; }
+        [ ! -e "$TMP/out.dlt" ]
+    done
 }
