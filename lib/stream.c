@@ -346,8 +346,8 @@ static int file_position(const st_reader *r, off_t *at, uint64_t *size)
 
 /* A payload (or a part of one) this large, of a reader that shares its
  * reads, is read from a regular file and summed in parts on BLAS's threads
- * (shared_read). */
-#define SHARED_READ ((size_t)4 << 20)
+ * (shared_read): dl-predict's pieces of 1,024 rows of 784 floats are 3 MiB. */
+#define SHARED_READ ((size_t)2 << 20)
 
 typedef struct read_part {
     int fd;

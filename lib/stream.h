@@ -67,7 +67,7 @@ void st_reader_close(st_reader *r);
  * stopped") instead of waiting for input that may never come.  So a thread
  * reading r for another (st_ahead) can be stopped. */
 void st_reader_set_wake(st_reader *r, int wake_fd);
-/* on: r's large raw payloads, or parts of one (st_read_part), of 4 MiB and
+/* on: r's large raw payloads, or parts of one (st_read_part), of 2 MiB and
  * more from a regular file are read and checked in parts on BLAS's threads
  * (dl_blas_run), the same bytes and errors.  Only for a reader read on the thread that calls BLAS, between
  * its products, when no core is free for a thread of its own: st_ahead's

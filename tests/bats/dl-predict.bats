@@ -215,7 +215,7 @@ wide_net() {
     [ "$(dl-tensor info "$TMP/wide.dlt" | awk '$NF == "x" { n++ } END { print n }')" -eq 1 ]
     dl-tensor import --dtype f32 -t 1 --chunk-rows 1024 "$TMP/wide.csv" > "$TMP/wide1k.dlt"
     for t in 1 2; do
-        export OPENBLAS_NUM_THREADS=$t   # 2: no core left for a reading thread
+        export OPENBLAS_NUM_THREADS=$t   # 2: no core left for a reading thread, pieces read in parts
         dl-predict "$TMP/wide.ckpt" -o "$TMP/file$t.dlt" < "$TMP/wide.dlt"
         cat "$TMP/wide.dlt" | dl-predict "$TMP/wide.ckpt" > "$TMP/pipe$t.dlt"
         cmp "$TMP/file$t.dlt" "$TMP/pipe$t.dlt"
