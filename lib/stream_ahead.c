@@ -111,6 +111,7 @@ static void read_piece(st_ahead *a, ahead_slot *s)
             s->rc = dl_fail(&s->err, DL_ENOMEM, "%s: record %llu ('%s'): out of memory for "
                             "its rows", st_reader_label(a->r),
                             (unsigned long long)p->h.index, p->h.name);
+            s->piece.last = 1;
             p->active = 0;
             return;
         }

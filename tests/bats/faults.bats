@@ -25,6 +25,8 @@ setup_file() {
     dl-lstsq -q --partial "$D/reg.dlt" -o "$D/partial.dlt"
     awk -F, '{ print $1 "," $2 "," ($1 > $2 ? 1 : 0) }' "$D/reg.csv" > "$D/cls.csv"
     dl-tensor import -t 1 "$D/cls.csv" -o "$D/cls.dlt"
+    # a chunk of 3,000 rows: dl-predict takes it in pieces of 1,024
+    for k in $(seq 75); do cat "$D/cls.csv"; done | dl-tensor import -t 1 -o "$D/cls3k.dlt"
     printf 'model:\n  layers:\n    - {units: 4, activation: tanh}\n    - {units: 1, activation: sigmoid}\nloss: bce\noptimizer: {name: adam, lr: 0.05}\ntraining: {epochs: 3, batch_size: 16, seed: 1, validation: 0.25}\n' > "$D/net.yaml"
     dl-train -q -j 1 "$D/net.yaml" "$D/cls.dlt" -o "$D/net.ckpt" --log "$D/log.tsv" --diagnostics "$D/diag.tsv"
     dl-predict "$D/net.ckpt" "$D/cls.dlt" -o "$D/pred.dlt"
@@ -206,6 +208,7 @@ each_allocation_fails_cleanly() {
 @test "faults: dl-predict (network, --labels)" {
     each_allocation_fails_cleanly dl-predict -o "$O/out" "$D/net.ckpt" "$D/cls.dlt"
     each_allocation_fails_cleanly dl-predict --labels "$D/net.ckpt" "$D/cls.dlt"
+    each_allocation_fails_cleanly dl-predict -o "$O/out" "$D/net.ckpt" "$D/cls3k.dlt"
 }
 
 @test "faults: dl-predict (linear with a design, and with a posterior)" {
