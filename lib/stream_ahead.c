@@ -79,14 +79,16 @@ static spare take_spare(st_ahead *a)
     return s;
 }
 
-/* Whether h's payload comes in pieces: raw, more rows than a piece, and
- * pieces of a size a header cannot inflate. */
+/* Whether h's payload comes in pieces: raw, more rows than a piece, rows
+ * of some bytes (the rows of an empty record, [2^40, 0], would be pieces
+ * without end, each reading nothing), and pieces of a size a header cannot
+ * inflate.  So every piece reads bytes the input must hold. */
 static int comes_in_pieces(const st_ahead *a, const st_header *h)
 {
     if (!a->piece_rows || h->encoding != ST_RAW || h->rank < 1 || h->shape[0] <= a->piece_rows)
         return 0;
     uint64_t row_bytes = h->raw_bytes / h->shape[0];
-    return row_bytes <= PIECE_BYTES_MAX / a->piece_rows;
+    return row_bytes > 0 && row_bytes <= PIECE_BYTES_MAX / a->piece_rows;
 }
 
 /* The next piece of the record in a->cur into s (into a buffer given back

@@ -37,7 +37,7 @@ static void fuzz_use_checkpoint(dl_tensor_set *ckpt)
         double *v = x.data;
         for (size_t i = 0; i < 2 * d; i++)
             v[i] = (double)(i % 5) - 2.0;
-        rc = mdl_predict(m, &x, &yhat, mdl_has_std(m) ? &ystd : NULL, &e);
+        rc = mdl_predict(m, &x, 0, &yhat, mdl_has_std(m) ? &ystd : NULL, &e);
         if (rc)
             fuzz_check_error(rc, &e);
         else {

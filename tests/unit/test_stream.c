@@ -770,7 +770,7 @@ static int read_pieces(const unsigned char *buf, size_t len, uint64_t piece_rows
             continue;
         }
         uint64_t rows = t.shape[0], row_bytes = dl_tensor_row_size(&t) * dl_dtype_size(t.dtype);
-        CHECK(p.first == next && (piece_rows == 0 || rows <= piece_rows));
+        CHECK(p.first == next && (rows <= piece_rows || (p.first == 0 && p.last)));
         CHECK(p.last == (p.first + rows == h.shape[0]));
         CHECK(t.rank == h.rank && t.dtype == h.dtype && t.shape[1] == h.shape[1]);
         if (want)
@@ -817,6 +817,18 @@ static void test_ahead_pieces(void)
         CHECK(strstr(piece_msg, "truncated: the payload has 15600 of its 24000 bytes"));
         CHECK_STR(piece_msg, whole_msg);
     }
+    /* rows of no bytes: one piece, not 2^40 / 300 of them */
+    dl_tensor empty = t[0];
+    empty.shape[0] = (uint64_t)1 << 40;
+    empty.shape[1] = 0;
+    size_t empty_len;
+    unsigned char *empty_buf = stream_bytes(&empty, 1, 0, &empty_len);
+    for (int threaded = 0; threaded < 2; threaded++) {
+        int n;
+        CHECK(read_pieces(empty_buf, empty_len, 300, threaded, 0, NULL, &n, piece_msg) == 0);
+        CHECK(n == 1);
+    }
+    free(empty_buf);
     alarm(0);
     free(buf);
     dl_tensor_free(&t[0]);
