@@ -39,7 +39,7 @@ int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e
 void dl_mem_huge(void *p)
 {
 #ifdef MADV_HUGEPAGE
-    size_t n = p ? malloc_usable_size(p) : 0;
+    size_t n = dl_mem_room(p);
     long page = sysconf(_SC_PAGESIZE);
     if (n < HUGE_PAGE || page <= 0)
         return;
@@ -50,6 +50,8 @@ void dl_mem_huge(void *p)
     (void)p;
 #endif
 }
+
+size_t dl_mem_room(void *p) { return p ? malloc_usable_size(p) : 0; }
 
 void *dl_mem_zeroed(size_t n, size_t size)
 {

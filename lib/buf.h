@@ -32,6 +32,11 @@ int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e
  * nothing changes.  Every allocation of a large buffer that is then filled
  * takes it. */
 void dl_mem_huge(void *p);
+/* The bytes the heap block p (from malloc or realloc; NULL is ok: 0) can
+ * hold, which may be more than it was asked for: a buffer given back for
+ * reuse is then known to hold what it held before, however little its
+ * last user filled. */
+size_t dl_mem_room(void *p);
 
 /* n items of size bytes, zero, with every page already written; NULL when
  * out of memory or n * size overflows.  calloc leaves fresh pages unmapped,

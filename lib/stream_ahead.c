@@ -92,8 +92,7 @@ static int comes_in_pieces(const st_ahead *a, const st_header *h)
 }
 
 /* The next piece of the record in a->cur into s (into a buffer given back
- * when there is one, grown if needed: a realloc within the block's room
- * keeps its pages). */
+ * when there is one, grown if it is too small). */
 static void read_piece(st_ahead *a, ahead_slot *s)
 {
     in_pieces *p = &a->cur;
@@ -276,7 +275,7 @@ void st_ahead_recycle(st_ahead *a, dl_tensor *t)
 {
     pthread_mutex_lock(&a->mu);
     if (t->data && a->nspares < ST_AHEAD_SPARES) {
-        a->spares[a->nspares++] = (spare){t->data, dl_tensor_nbytes(t)};
+        a->spares[a->nspares++] = (spare){t->data, dl_mem_room(t->data)};
         memset(t, 0, sizeof *t);
     }
     pthread_mutex_unlock(&a->mu);

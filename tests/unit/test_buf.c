@@ -104,6 +104,18 @@ static void resident_pages(const void *p, size_t n, size_t *in, size_t *all)
 /* dl_mem_zeroed writes its zeros: every page is in memory before the first
  * read (calloc of a fresh mapping has none there, and fails this test).
  * Sizes that overflow give NULL. */
+/* A block holds at least what it was asked for, a large one the rest of
+ * its pages too. */
+static void test_room_of_a_block(void)
+{
+    CHECK(dl_mem_room(NULL) == 0);
+    unsigned char *small = malloc(100), *large = malloc((3u << 20) + 5);
+    CHECK(small && dl_mem_room(small) >= 100);
+    CHECK(large && dl_mem_room(large) >= (3u << 20) + 5);
+    free(small);
+    free(large);
+}
+
 static void test_zeroed_pages_are_written(void)
 {
     size_t n = (size_t)3 << 20, in = 0, all = 0;
@@ -175,6 +187,7 @@ int main(void)
     UNIT_RUN(test_vec_grows_and_keeps_items);
     UNIT_RUN(test_vec_refuses_an_overflowing_size);
     UNIT_RUN(test_huge_advice_covers_the_whole_mapping);
+    UNIT_RUN(test_room_of_a_block);
     UNIT_RUN(test_zeroed_pages_are_written);
     UNIT_RUN(test_str_collects_printf_output);
     UNIT_RUN(test_str_failure_sticks_until_take);

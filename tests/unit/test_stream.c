@@ -746,8 +746,9 @@ static void test_ahead_error_in_turn(void)
 /* The x records of buf read ahead in pieces of piece_rows rows (0: whole),
  * with or without a thread, sharing reads or not: each piece starts where
  * the last one of its record ended and, when want is not NULL, holds want's
- * rows.  *pieces counts the pieces of x; the status of the first failure
- * (its message in msg), or 0. */
+ * rows; without a thread, every piece comes in the buffer the one before
+ * was given back in, a short last one's too.  *pieces counts the pieces of
+ * x; the status of the first failure (its message in msg), or 0. */
 static int read_pieces(const unsigned char *buf, size_t len, uint64_t piece_rows, int threaded,
                        int share, const dl_tensor *want, int *pieces, char *msg)
 {
@@ -759,6 +760,7 @@ static int read_pieces(const unsigned char *buf, size_t len, uint64_t piece_rows
     st_piece p;
     dl_err e;
     uint64_t next = 0;
+    void *last = NULL;
     *pieces = 0;
     dl_err_clear(&e);
     CHECK(st_reader_from_fd(&r, fd, "mem", &e) == 0);
@@ -777,6 +779,8 @@ static int read_pieces(const unsigned char *buf, size_t len, uint64_t piece_rows
             CHECK(memcmp(t.data, (const char *)want->data + p.first * row_bytes,
                          (size_t)(rows * row_bytes)) == 0);
         next = p.last ? 0 : p.first + rows;
+        CHECK(threaded || !last || t.data == last);
+        last = t.data;
         (*pieces)++;
         st_ahead_recycle(a, &t);
     }
