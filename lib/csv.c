@@ -1103,17 +1103,23 @@ static int publish(pipeline *pl, span text, uint64_t first, dl_err *e)
     return 0;
 }
 
-/* The oldest region's pieces: those nobody took are parsed here, then this
- * thread waits for the worker's. */
+/* The oldest region's pieces: those nobody took are parsed here; while the
+ * worker still has one of them, this thread parses the next region's
+ * pieces rather than wait, and waits only when none is left. */
 static void finish_region(pipeline *pl)
 {
     region *r = &pl->r[pl->cur], *from;
     pthread_mutex_lock(&pl->lock);
-    for (job *jb; (jb = take_piece(pl, pl->cur, &from)) != NULL;) {
+    for (;;) {
+        job *jb = take_piece(pl, pl->cur, &from);
+        if (!jb && r->done < r->count)
+            jb = take_piece(pl, -1, &from);
+        if (!jb)
+            break;
         pthread_mutex_unlock(&pl->lock);
         parse_region(jb);
         pthread_mutex_lock(&pl->lock);
-        r->done++;
+        from->done++;
     }
     while (r->done < r->count)
         pthread_cond_wait(&pl->more, &pl->lock);
