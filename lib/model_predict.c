@@ -93,19 +93,19 @@ static int design_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t firs
  * BLAS's int sizes small) however large a chunk of x is. */
 #define LINEAR_BLOCK_ROWS ((uint64_t)1 << 14)
 
-/* One block of rows: design, then yhat (and ystd) rows from `at` on; its
- * first row is row `first` of the record, as messages name it. */
-static int predict_block(mdl_model *m, const dl_tensor *rows, uint64_t first, uint64_t at,
-                         dl_tensor *yhat, dl_tensor *ystd, double *t, dl_err *e)
+/* yhat (and ystd, and the workspace t) for a chunk's n rows; allocated
+ * once its first block is designed, so that x's columns and cells are
+ * checked before a chunk that claims more rows than memory holds asks for
+ * room for all of them. */
+static int alloc_outputs(mdl_model *m, uint64_t n, dl_tensor *yhat, dl_tensor *ystd, dl_tensor *t,
+                         dl_err *e)
 {
-    dl_tensor phi;
-    size_t k = m->outputs;
-    if (design_rows(m, rows, first, &phi, e))
-        return e->code;
-    lm_predict(m->lin, phi.data, (size_t)phi.shape[0], (double *)yhat->data + at * k,
-               ystd ? (double *)ystd->data + at * k : NULL, t);
-    dl_tensor_free(&phi);
-    return 0;
+    size_t p = lm_input_dim(m->lin);
+    return dl_tensor_alloc2(yhat, "yhat", DL_F64, n, m->outputs, e) ||
+                   (ystd && (dl_tensor_alloc2(ystd, "ystd", DL_F64, n, m->outputs, e) ||
+                             dl_tensor_alloc2(t, "t", DL_F64, LINEAR_BLOCK_ROWS, p, e)))
+               ? e->code
+               : 0;
 }
 
 static int predict_linear(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
@@ -113,18 +113,25 @@ static int predict_linear(mdl_model *m, const dl_tensor *x_raw, uint64_t first, 
 {
     uint64_t n = x_raw->rank == 0 ? 1 : x_raw->shape[0];
     uint64_t row_bytes = dl_tensor_row_size(x_raw) * dl_dtype_size(x_raw->dtype);
-    size_t p = lm_input_dim(m->lin);
-    dl_tensor t, rows = *x_raw; /* rows: a view of a block of x_raw, never freed */
+    size_t k = m->outputs;
+    dl_tensor t, phi, rows = *x_raw; /* rows: a view of a block of x_raw, never freed */
     memset(&t, 0, sizeof t);
     ystd = ystd && mdl_has_std(m) ? ystd : NULL;
-    int rc = dl_tensor_alloc2(yhat, "yhat", DL_F64, n, m->outputs, e) ||
-             (ystd && (dl_tensor_alloc2(ystd, "ystd", DL_F64, n, m->outputs, e) ||
-                       dl_tensor_alloc2(&t, "t", DL_F64, LINEAR_BLOCK_ROWS, p, e))) ? e->code : 0;
+    int rc = 0;
     for (uint64_t at = 0; !rc && (at < n || at == 0); at += LINEAR_BLOCK_ROWS) {
         if (x_raw->rank > 0)
             rows.shape[0] = n - at < LINEAR_BLOCK_ROWS ? n - at : LINEAR_BLOCK_ROWS;
         rows.data = (char *)x_raw->data + at * row_bytes;
-        rc = predict_block(m, &rows, first + at, at, yhat, ystd, t.data, e);
+        /* the block designed (its first row is the record's row first + at,
+         * as messages name it), then its rows of yhat and ystd */
+        if ((rc = design_rows(m, &rows, first + at, &phi, e)) != 0)
+            break;
+        if (at == 0)
+            rc = alloc_outputs(m, n, yhat, ystd, &t, e);
+        if (!rc)
+            lm_predict(m->lin, phi.data, (size_t)phi.shape[0], (double *)yhat->data + at * k,
+                       ystd ? (double *)ystd->data + at * k : NULL, t.data);
+        dl_tensor_free(&phi);
         if (n == 0)
             break;
     }

@@ -128,6 +128,10 @@ static void test_linear_without_design(void)
     x.shape[1] = 1, x.shape[0] = 4; /* wrong column count */
     CHECK(m && mdl_predict(m, &x, 0, &yhat, NULL, &e) == DL_EDATA);
     CHECK(strstr(e.msg, "x has 1 column but the model takes 2") != NULL);
+    /* so for rows of no bytes, however many: before any room for their yhat */
+    x.shape[1] = 0, x.shape[0] = (uint64_t)1 << 40;
+    CHECK(m && mdl_predict(m, &x, 0, &yhat, NULL, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "x has 0 columns but the model takes 2") != NULL);
     mdl_free(m);
     dl_tensor_free(&x);
     dl_set_free(&s);
