@@ -43,6 +43,23 @@ silenced() {
     echo $((n - 1)) > "$T/silent"
 }
 
+@test "Slurm: a second cluster whose ports are taken (here by the first one's slurmctld) starts again on other ports" {
+    local taken dir conf port cluster
+    taken=$(awk -F= '$1 == "SlurmctldPort" { print $2 }' "$SLURM_CONF")
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/dl-slurm.XXXXXX")
+    # its daemons cannot bind: it must see them stop, not wait for its node
+    MINISLURM_PORTS="$taken $taken" run "$MINISLURM" start "$dir"
+    conf=$dir/slurm.conf
+    port=$(awk -F= '$1 == "SlurmctldPort" { print $2 }' "$conf")
+    cluster=$(SLURM_CONF=$conf timeout 60 scontrol show config 2>/dev/null | awk '$1 == "ClusterName" { print $3 }')
+    "$MINISLURM" stop "$dir"
+    rm -rf "$dir"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ $output == *"a port was taken meanwhile; again on others"* ]]
+    [ "$port" != "$taken" ]
+    [ "$cluster" = "dl$port" ]   # its own slurmctld answered
+}
+
 @test "Slurm: waiting for a job takes no silence from a loaded slurmctld for the job's end" {
     local job
     job=$(sbatch --parsable -o /dev/null --wrap "while [ ! -e '$T/go' ]; do sleep 0.2; done")
