@@ -428,19 +428,32 @@ static int check_payload(const st_reader *r, const st_header *h, uint32_t crc, d
     return record_error(r, h, e, "payload checksum mismatch (corrupted data)");
 }
 
+/* The payload's next n bytes (`done` of it came before them, summed in
+ * *crc) into dst, their sum added to *crc: in parts on BLAS's threads when
+ * r shares its reads (shared_read), else here.  The bytes that end the
+ * payload check its sum. */
+static int read_summed(st_reader *r, const st_header *h, uint64_t done, unsigned char *dst,
+                       size_t n, uint32_t *crc, dl_err *e)
+{
+    uint32_t sum;
+    int shared;
+    if (shared_read(r, h, dst, n, done, &sum, &shared, e))
+        return e->code;
+    if (shared) {
+        *crc = dl_crc32c_combine(*crc, sum, n);
+    } else {
+        if (read_payload_part(r, h, dst, n, done, e))
+            return e->code;
+        *crc = st_crc32(*crc, dst, n);
+    }
+    return done + n == h->payload_bytes ? check_payload(r, h, *crc, e) : 0;
+}
+
 /* The whole payload, n bytes, into dst, checked. */
 static int read_whole(st_reader *r, const st_header *h, unsigned char *dst, size_t n, dl_err *e)
 {
-    uint32_t crc;
-    int shared;
-    if (shared_read(r, h, dst, n, 0, &crc, &shared, e))
-        return e->code;
-    if (!shared) {
-        if (read_payload_part(r, h, dst, n, 0, e))
-            return e->code;
-        crc = st_crc32(0, dst, n);
-    }
-    return check_payload(r, h, crc, e);
+    uint32_t crc = 0;
+    return read_summed(r, h, 0, dst, n, &crc, e);
 }
 
 /* A raw payload read whole into dst (payload_bytes of room), checked, and
@@ -458,21 +471,10 @@ static int read_raw_into(st_reader *r, const st_header *h, void *dst, dl_err *e)
 int st_read_part(st_reader *r, const st_header *h, uint64_t done, void *dst, size_t n,
                  uint32_t *crc, dl_err *e)
 {
-    uint32_t sum;
-    int shared;
     if (h->encoding != ST_RAW || done > h->payload_bytes || n > h->payload_bytes - done ||
         n % dl_dtype_size(h->dtype))
         return record_fail(r, h, e, DL_EUSAGE, "no such part of a raw payload");
-    if (shared_read(r, h, dst, n, done, &sum, &shared, e))
-        return e->code;
-    if (shared) {
-        *crc = dl_crc32c_combine(*crc, sum, n);
-    } else {
-        if (read_payload_part(r, h, dst, n, done, e))
-            return e->code;
-        *crc = st_crc32(*crc, dst, n);
-    }
-    if (done + n == h->payload_bytes && check_payload(r, h, *crc, e))
+    if (read_summed(r, h, done, dst, n, crc, e))
         return e->code;
     if (!host_is_little())
         swap_elements(dst, n, dl_dtype_size(h->dtype));
@@ -656,7 +658,7 @@ static int inflate_payload(const st_reader *r, const st_header *h, const unsigne
 }
 
 /* The header's name, dtype and shape into t (not its data). */
-static void describe(const st_header *h, dl_tensor *t)
+void st_describe(const st_header *h, dl_tensor *t)
 {
     memcpy(t->name, h->name, sizeof t->name);
     t->dtype = h->dtype;
@@ -667,7 +669,7 @@ static void describe(const st_header *h, dl_tensor *t)
 /* t's name, dtype and shape from h, its data (read as h says) in host order. */
 static void describe_payload(const st_header *h, dl_tensor *t)
 {
-    describe(h, t);
+    st_describe(h, t);
     if (!host_is_little())
         swap_elements(t->data, h->raw_bytes, dl_dtype_size(h->dtype));
 }
@@ -733,7 +735,7 @@ int st_read_payload_reuse(st_reader *r, const st_header *h, dl_tensor *t, size_t
     }
     if (read_raw_into(r, h, t->data, e))
         return e->code;
-    describe(h, t);
+    st_describe(h, t);
     return 0;
 }
 
@@ -1331,7 +1333,7 @@ static int read_more_rows(st_reader *r, const st_header *h, dl_tensor_set *set, 
     *done = 0;
     if (!have || h->encoding != ST_RAW || h->payload_bytes > TRUSTED_ALLOC)
         return 0;
-    describe(h, &rows);
+    st_describe(h, &rows);
     unsigned char *tail = dl_tensor_grow_rows(have, &rows, e);
     if (!tail)
         return dl_err_wrap(e, "%s", r->label);

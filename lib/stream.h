@@ -99,6 +99,8 @@ int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e);
  * data is undefined but t is still the caller's to free. */
 int st_read_payload_reuse(st_reader *r, const st_header *h, dl_tensor *t, size_t *cap,
                           dl_err *e);
+/* t's name, dtype, rank and shape as h says (t's data untouched). */
+void st_describe(const st_header *h, dl_tensor *t);
 /* After st_next_header of a raw record: the payload's next n bytes, after
  * the `done` that earlier calls read, into dst in host order (n a whole
  * number of elements).  *crc carries the sum from call to call (0 before

@@ -105,6 +105,7 @@ static void read_piece(st_ahead *a, ahead_slot *s)
     pthread_mutex_lock(&a->mu);
     spare b = take_spare(a);
     pthread_mutex_unlock(&a->mu);
+    /* exactly a piece: dl_vec_reserve's doubling would fault in more */
     if (b.cap < n) {
         void *room = realloc(b.data, n ? n : 1);
         if (!room) {
@@ -121,10 +122,7 @@ static void read_piece(st_ahead *a, ahead_slot *s)
         b.data = room;
     }
     dl_tensor *t = &s->t;
-    memcpy(t->name, p->h.name, sizeof t->name);
-    t->dtype = p->h.dtype;
-    t->rank = p->h.rank;
-    memcpy(t->shape, p->h.shape, sizeof t->shape);
+    st_describe(&p->h, t);
     t->shape[0] = rows;
     t->data = b.data;
     s->rc = st_read_part(a->r, &p->h, p->rows * row_bytes, b.data, n, &p->crc, &s->err);
