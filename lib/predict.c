@@ -128,19 +128,9 @@ static int write_predictions(mdl_model *m, st_reader *r, const st_header *h, st_
     return rc;
 }
 
-/* x: the chunk's rows, read ahead. */
-static int predict_chunk(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
-                         const dl_tensor *x, int want_std, const predict_opts *o,
-                         const out_meta *om, dl_err *e)
-{
-    dl_tensor yhat, ystd;
-    if (mdl_predict(m, x, 0, &yhat, want_std ? &ystd : NULL, e))
-        return flt_record_error(r, h, e);
-    return write_predictions(m, r, h, w, &yhat, want_std ? &ystd : NULL, o, om, e);
-}
-
-/* A chunk of x that comes in pieces (st_ahead_start's piece_rows): their
- * predictions gathered in order, and written once the last piece has come
+/* A chunk of x, whole or in pieces (st_ahead_start's piece_rows): the
+ * pieces' predictions gathered in order (a chunk read whole is one piece,
+ * its yhat taken as it is), and written once the last piece has come
  * without an error, the chunk's sum checked.  So nothing of a damaged chunk
  * goes out, and a piece that fails is reported only then: a checksum
  * mismatch is named as such, not by what it did to a row. */
@@ -258,9 +248,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
     while (!rc && !(rc = st_ahead_next(ahead, &h, &x, &piece, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0) {
             rc = !seen_x++ && bind_columns(m, &meta, r, &h, e) ? e->code : 0;
-            if (!rc && piece.first == 0 && piece.last)
-                rc = predict_chunk(m, r, &h, w, &x, want_std, o, om, e);
-            else if (!rc)
+            if (!rc)
                 rc = predict_piece(m, r, &h, &piece, w, &x, want_std, o, om, &g, e);
             st_ahead_recycle(ahead, &x);
         } else if (pp_meta_is(h.name)) {
