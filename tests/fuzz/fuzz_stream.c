@@ -1,9 +1,11 @@
 /* libFuzzer target for the stream reader: any bytes must give records or a
  * clean error, never a crash, a leak or an allocation beyond the input; and
  * records read ahead in pieces of rows must end in the status and message
- * of the same records read whole, and be their bytes when none fails.  Build and run with
- * `make fuzz`. */
+ * of the same records read whole, and be their bytes when none fails.
+ * Build and run with `make fuzz`. */
 #include "fuzz.h"
+
+#include "buf.h"
 
 #include <string.h>
 
@@ -29,13 +31,12 @@ static int read_ahead(int fd, uint64_t piece_rows, unsigned char **out, size_t *
     if (st_reader_from_fd(&r, fd, "fuzz", e))
         return e->code;
     int rc = st_ahead_start(&a, r, keep_all, 0, piece_rows, e);
+    size_t cap = 0;
     while (!rc && !(rc = st_ahead_next(a, &h, &t, NULL, &found, e)) && found) {
         size_t n = t.data ? (size_t)dl_tensor_nbytes(&t) : 0;
-        unsigned char *more = realloc(*out, *len + n + 1);
-        fuzz_require(more != NULL, "out of memory", NULL);
+        fuzz_require(dl_vec_reserve(out, &cap, *len + n, 1, e) == 0, "out of memory", e);
         if (n)
-            memcpy(more + *len, t.data, n);
-        *out = more;
+            memcpy(*out + *len, t.data, n);
         *len += n;
         st_ahead_recycle(a, &t);
     }
