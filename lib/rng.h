@@ -24,6 +24,10 @@ double dl_rng_normal(dl_rng *r);
  * order can so be turned into normals elsewhere (in parts, on several
  * threads) with the same bits. */
 double dl_rng_normal_of(uint64_t a, uint64_t b);
+/* out[k] = (float)(scale * dl_rng_normal_of(draws[2k], draws[2k + 1])) for
+ * k < n, the same floats bit for bit, at 4 times the speed where the CPU
+ * has AVX2 (rng_normal.c says how). */
+void dl_rng_normals_f32(const uint64_t *draws, size_t n, double scale, float *out);
 /* Uniform integer in [0, n), unbiased; n > 0. */
 uint64_t dl_rng_below(dl_rng *r, uint64_t n);
 /* Fisher-Yates shuffle of idx[0..n). */
