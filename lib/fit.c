@@ -416,6 +416,7 @@ static int solver_opts(const fit_opts *o, const dl_tensor *design, uint64_t xcol
     if (design_bias(design, xcols, label, bias, e))
         return e->code;
     ls->free_col = o->penalize_bias ? -1 : *bias;
+    ls->ones_col = *bias;
     return 0;
 }
 
@@ -437,10 +438,12 @@ static int conclude(const fit_opts *o, const ls_opts *ls, long bias, int weighte
 
 static int solve_rows(xy_input *in, const ls_opts *o, ls_result *r, dl_err *e)
 {
-    if (o->method == LS_NORMAL)
-        return ls_qr_stats(&in->qr, &in->stats, e) || ls_solve_stats(&in->stats, o, r, e)
-                   ? e->code
-                   : 0;
+    if (o->method == LS_NORMAL) {
+        if (ls_qr_stats(&in->qr, &in->stats, e) || ls_solve_stats(&in->stats, o, r, e))
+            return e->code;
+        ls_qr_metrics(&in->qr, r); /* exact, where the statistics' y'y can cancel */
+        return 0;
+    }
     if (ls_qr_solve(&in->qr, o, r, e))
         return e->code;
     /* the posterior needs X^T X, which R gives */

@@ -33,7 +33,8 @@ int ls_stats_init(ls_stats *s, size_t p, size_t k, dl_err *e)
     s->p = p;
     s->k = k;
     if (alloc_doubles(&s->xtx, p, p, e) || alloc_doubles(&s->xty, p, k, e) ||
-        alloc_doubles(&s->yty, k, 1, e) || alloc_doubles(&s->ysum, k, 1, e)) {
+        alloc_doubles(&s->yty, k, 1, e) || alloc_doubles(&s->ysum, k, 1, e) ||
+        alloc_doubles(&s->ycss, k, 1, e)) {
         ls_stats_free(s);
         return e->code;
     }
@@ -46,8 +47,50 @@ void ls_stats_free(ls_stats *s)
     free(s->xty);
     free(s->yty);
     free(s->ysum);
+    free(s->ycss);
     free(s->sv);
     memset(s, 0, sizeof *s);
+}
+
+void ls_ycss_merge(double *ycss_a, const double *ysum_a, double wa, const double *ycss_b,
+                   const double *ysum_b, double wb, size_t k)
+{
+    for (size_t j = 0; j < k; j++) {
+        if (!(wb > 0))
+            continue;
+        if (!(wa > 0)) {
+            ycss_a[j] = ycss_b[j];
+            continue;
+        }
+        double d = ysum_b[j] / wb - ysum_a[j] / wa;
+        ycss_a[j] += ycss_b[j] + d * d * (wa / (wa + wb)) * wb;
+    }
+}
+
+/* The y sums of n rows (weights c; NULL: 1) added to ysum, yty and ycss
+ * as one group (its own sum of squares about its own mean, then merged);
+ * *wsum, the weights before them, gets theirs. */
+static void add_y_group(double *ysum, double *yty, double *ycss, double *wsum, const double *y,
+                        const double *c, size_t n, size_t k)
+{
+    double gw = 0;
+    for (size_t i = 0; i < n; i++)
+        gw += c ? c[i] : 1.0;
+    for (size_t j = 0; j < k; j++) {
+        double gsum = 0, gss = 0;
+        for (size_t i = 0; i < n; i++) {
+            double ci = c ? c[i] : 1.0, v = y[i * k + j];
+            gsum += ci * v;
+            yty[j] += ci * v * v;
+        }
+        for (size_t i = 0; gw > 0 && i < n; i++) {
+            double d = y[i * k + j] - gsum / gw;
+            gss += (c ? c[i] : 1.0) * d * d;
+        }
+        ls_ycss_merge(ycss + j, ysum + j, *wsum, &gss, &gsum, gw, 1);
+        ysum[j] += gsum;
+    }
+    *wsum += gw;
 }
 
 /* BLAS takes int sizes: longer chunks go in pieces. */
@@ -66,14 +109,8 @@ void ls_stats_add(ls_stats *s, const double *x, const double *y, size_t n)
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, rows, 1.0, x, p, 1.0, s->xtx, p);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, k, rows, 1.0, x, p, y, k, 1.0,
                 s->xty, k);
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < s->k; j++) {
-            double v = y[i * s->k + j];
-            s->yty[j] += v * v;
-            s->ysum[j] += v;
-        }
+    add_y_group(s->ysum, s->yty, s->ycss, &s->wsum, y, NULL, n, s->k);
     s->n += n;
-    s->wsum += (double)n;
 }
 
 int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e)
@@ -81,6 +118,12 @@ int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e)
     if (dst->p != src->p || dst->k != src->k)
         return dl_fail(e, DL_EDATA, "partial statistics disagree: %zu x %zu against %zu x %zu",
                        src->p, src->k, dst->p, dst->k);
+    if (dst->ycss && src->ycss)
+        ls_ycss_merge(dst->ycss, dst->ysum, dst->wsum, src->ycss, src->ysum, src->wsum, dst->k);
+    else {
+        free(dst->ycss);
+        dst->ycss = NULL;
+    }
     cblas_daxpy((int)(dst->p * dst->p), 1.0, src->xtx, 1, dst->xtx, 1);
     cblas_daxpy((int)(dst->p * dst->k), 1.0, src->xty, 1, dst->xty, 1);
     cblas_daxpy((int)dst->k, 1.0, src->yty, 1, dst->yty, 1);
@@ -154,31 +197,56 @@ static double quad_form(const double *g, const double *w, size_t p, size_t k, si
     return cblas_ddot((int)p, tmp, 1, w + j, (int)k);
 }
 
-/* Residual sum of squares per output: y'y - 2 w'X'y + w'X'Xw (clamped at 0). */
-static int rss_from_stats(const ls_stats *s, const double *w, double *rss, dl_err *e)
+/* The total sum of squares of output j: about the mean when the groups
+ * gave it, else from y'y (partials written without ycss). */
+static double total_ss(const double *ycss, const double *yty, const double *ysum, double m,
+                       size_t j)
 {
-    double *tmp;
-    if (alloc_doubles(&tmp, s->p, 1, e))
+    double tss = ycss ? ycss[j] : yty[j] - ysum[j] * ysum[j] / m;
+    return tss > 0 ? tss : 0;
+}
+
+/* Residual sum of squares per output, y'y - 2 w'X'y + w'X'Xw (clamped at
+ * 0).  With a column of ones (ones_col) and y's sum of squares about its
+ * mean u, the same sum about u instead: the ones column's weight takes u
+ * off, and X'(y - u) = X'y - u X'1, X'1 being that column of X'X.  y'y
+ * itself would cancel every digit of a good fit when u is large against
+ * the residuals. */
+static int rss_from_stats(const ls_stats *s, long ones_col, const double *w, double *rss,
+                          dl_err *e)
+{
+    size_t p = s->p, k = s->k;
+    int about_mean = s->ycss && ones_col >= 0 && (size_t)ones_col < p && s->wsum > 0;
+    double *tmp, *wj, *b;
+    if (alloc_doubles(&tmp, p, 3, e))
         return e->code;
-    for (size_t j = 0; j < s->k; j++) {
-        double v = s->yty[j] - 2.0 * cblas_ddot((int)s->p, w + j, (int)s->k, s->xty + j,
-                                                (int)s->k) +
-                   quad_form(s->xtx, w, s->p, s->k, j, tmp);
+    wj = tmp + p;
+    b = wj + p;
+    for (size_t j = 0; j < k; j++) {
+        double u = about_mean ? s->ysum[j] / s->wsum : 0.0;
+        for (size_t i = 0; i < p; i++) {
+            wj[i] = w[i * k + j];
+            b[i] = s->xty[i * k + j];
+            if (about_mean)
+                b[i] -= u * s->xtx[i * p + (size_t)ones_col];
+        }
+        if (about_mean)
+            wj[ones_col] -= u;
+        double v = (about_mean ? s->ycss[j] : s->yty[j]) - 2.0 * cblas_ddot((int)p, wj, 1, b, 1) +
+                   quad_form(s->xtx, wj, p, 1, 0, tmp);
         rss[j] = v > 0 ? v : 0;
     }
     free(tmp);
     return 0;
 }
 
-int ls_fit_metrics_stats(const ls_stats *s, ls_result *r, dl_err *e)
+int ls_fit_metrics_stats(const ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
-    if (rss_from_stats(s, r->w, r->mse, e))
+    if (rss_from_stats(s, o->ones_col, r->w, r->mse, e))
         return e->code;
     for (size_t j = 0; j < s->k; j++) {
-        double m = s->wsum;
-        double tss = s->yty[j] - s->ysum[j] * s->ysum[j] / m;
-        r->r2[j] = r2_score(r->mse[j], tss > 0 ? tss : 0);
-        r->mse[j] /= m;
+        r->r2[j] = r2_score(r->mse[j], total_ss(s->ycss, s->yty, s->ysum, s->wsum, j));
+        r->mse[j] /= s->wsum;
     }
     return 0;
 }
@@ -234,7 +302,7 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
                  alloc_doubles(&tri->work, (size_t)q->nb, q->cols, e);
     }
     if (failed || alloc_doubles(&q->yty, k, 1, e) ||
-        alloc_doubles(&q->ysum, k, 1, e)) {
+        alloc_doubles(&q->ysum, k, 1, e) || alloc_doubles(&q->ycss, k, 1, e)) {
         ls_qr_free(q);
         return e->code ? e->code : dl_fail(e, DL_ENOMEM, "lstsq: %zu column%s is too many",
                                            p, dl_plural(p));
@@ -257,6 +325,7 @@ void ls_qr_free(ls_qr *q)
     }
     free(q->yty);
     free(q->ysum);
+    free(q->ycss);
     memset(q, 0, sizeof *q);
 }
 
@@ -438,16 +507,10 @@ int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double 
         if (rows > q->chunk - q->fill)
             rows = q->chunk - q->fill;
         double *to = q->tri[q->odd].b + q->fill, scale[QR_FILL_BLOCK];
-        for (size_t r = 0; r < rows; r++) {
-            double ci = c ? c[i + r] : 1.0;
-            scale[r] = c ? sqrt(ci) : 1.0;
-            q->wsum += ci;
-            for (size_t j = 0; j < q->k; j++) {
-                double v = y[(i + r) * q->k + j];
-                q->yty[j] += ci * v * v;
-                q->ysum[j] += ci * v;
-            }
-        }
+        for (size_t r = 0; r < rows; r++)
+            scale[r] = c ? sqrt(c[i + r]) : 1.0;
+        add_y_group(q->ysum, q->yty, q->ycss, &q->wsum, y + i * q->k, c ? c + i : NULL, rows,
+                    q->k);
         /* eight columns at a time: each row's eight values are one read */
         for (size_t j0 = 0; j0 < q->p; j0 += 8) {
             size_t cols = q->p - j0 < 8 ? q->p - j0 : 8;
@@ -552,7 +615,9 @@ static int solve_qr(const ls_qr *q, double *a, double *z, ls_result *r, dl_err *
 }
 
 /* RSS_j = |R11 w_j - z_j|^2 (0 at full rank) + |t_j|^2, t from R's last k columns. */
-static void qr_metrics(const ls_qr *q, const double *z_orig, ls_result *r)
+/* RSS = |R11 w - z|^2 + |t|^2, from R = [R11 z; 0 t] (X = QR keeps
+ * lengths), for any w: no sum that cancels. */
+void ls_qr_metrics(const ls_qr *q, ls_result *r)
 {
     size_t p = q->p, c = q->cols;
     const double *rr = q->tri[0].r;
@@ -564,18 +629,18 @@ static void qr_metrics(const ls_qr *q, const double *z_orig, ls_result *r)
             double fit = 0;
             for (size_t m = i; m < p; m++)
                 fit += rr[m * c + i] * r->w[m * q->k + j];
-            rss += (fit - z_orig[j * p + i]) * (fit - z_orig[j * p + i]);
+            double z = rr[(p + j) * c + i];
+            rss += (fit - z) * (fit - z);
         }
-        double m = q->wsum, tss = q->yty[j] - q->ysum[j] * q->ysum[j] / m;
-        r->mse[j] = rss / m;
-        r->r2[j] = r2_score(rss, tss > 0 ? tss : 0);
+        r->mse[j] = rss / q->wsum;
+        r->r2[j] = r2_score(rss, total_ss(q->ycss, q->yty, q->ysum, q->wsum, j));
     }
 }
 
 int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
 {
     size_t p = q->p, k = q->k;
-    double *a = NULL, *z = NULL, *z0 = NULL;
+    double *a = NULL, *z = NULL;
     if (q->n == 0)
         return dl_fail(e, DL_EDATA, "no rows to fit");
     if (q->n < p && o->method != LS_SVD)
@@ -588,11 +653,9 @@ int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
         return dl_fail(e, DL_EDATA, "every row has weight 0");
     if (qr_fold_last(q, e) || result_init(r, q->n, q->wsum, p, k, e))
         return e->code;
-    int rc = alloc_doubles(&a, p, p, e) || alloc_doubles(&z, p, k, e) ||
-             alloc_doubles(&z0, p, k, e) ? e->code : 0;
+    int rc = alloc_doubles(&a, p, p, e) || alloc_doubles(&z, p, k, e) ? e->code : 0;
     if (!rc) {
         qr_small_system(q, a, z);
-        memcpy(z0, z, p * k * sizeof *z);
         rc = o->method == LS_QR ? solve_qr(q, a, z, r, e) : solve_svd(q, a, z, o, r, e);
     }
     if (!rc) {
@@ -602,10 +665,9 @@ int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
         rc = check_weights(r, e);
     }
     if (!rc)
-        qr_metrics(q, z0, r);
+        ls_qr_metrics(q, r);
     free(a);
     free(z);
-    free(z0);
     if (rc)
         ls_result_free(r);
     return rc ? e->code : 0;
@@ -637,6 +699,7 @@ int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e)
     free(g);
     memcpy(s->yty, q->yty, k * sizeof *s->yty);
     memcpy(s->ysum, q->ysum, k * sizeof *s->ysum);
+    memcpy(s->ycss, q->ycss, k * sizeof *s->ycss);
     s->n = q->n;
     s->wsum = q->wsum;
     return 0;
@@ -884,7 +947,7 @@ int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     if (!rc)
         rc = o->alpha > 0 ? solve_cd(s, o, r, e) : solve_normal(s, o, r, e);
     if (!rc)
-        rc = check_weights(r, e) || ls_fit_metrics_stats(s, r, e) ? e->code : 0;
+        rc = check_weights(r, e) || ls_fit_metrics_stats(s, o, r, e) ? e->code : 0;
     if (rc)
         ls_result_free(r);
     return rc;
@@ -912,10 +975,8 @@ static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
         return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: %llu row%s leave no "
                                     "residual degrees of freedom; give --noise-var",
                        (unsigned long long)s->n, dl_plural((unsigned long long)s->n));
-    if (rss_from_stats(s, r->w, r->sigma2, e))
-        return e->code;
-    for (size_t j = 0; j < s->k; j++)
-        r->sigma2[j] /= dof;
+    for (size_t j = 0; j < s->k; j++) /* RSS as the fit measured it: from R when it could */
+        r->sigma2[j] = r->mse[j] * r->wsum / dof;
     return 0;
 }
 

@@ -51,6 +51,7 @@ typedef struct ls_opts {
     double noise_var;    /* sigma^2 for the posterior; <= 0 = estimate */
     int want_sv;         /* statistics: also the singular values of X (from X^T X) */
     long free_col;       /* the column no penalty touches (the intercept); -1: none */
+    long ones_col;       /* X's column of ones (the intercept, penalized or not); -1: none */
 } ls_opts;
 
 void ls_opts_defaults(ls_opts *o);
@@ -65,6 +66,11 @@ typedef struct ls_stats {
     uint64_t n;
     double wsum;  /* sum of the row weights (n when unweighted) */
     double *xtx, *xty, *yty, *ysum;
+    /* [k]: sum c (y - mean y)^2, the total sum of squares, gathered group by
+     * group about each group's mean (Chan, Golub and LeVeque): y'y -
+     * (sum y)^2 / m loses every digit when y's mean is large against its
+     * spread.  NULL after merging a partial written without it. */
+    double *ycss;
     double *sv;
 } ls_stats;
 
@@ -75,6 +81,11 @@ void ls_stats_free(ls_stats *s);
 void ls_stats_add(ls_stats *s, const double *x, const double *y, size_t n);
 /* dst += src; shapes must agree. */
 int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e);
+/* Group b (its weight sum wb, y sums ysum_b [k] and ycss_b [k]) joins
+ * group a: ycss_a += ycss_b + d^2 wa wb / (wa + wb), d the difference of
+ * their means.  Call before adding b's sums to a's. */
+void ls_ycss_merge(double *ycss_a, const double *ysum_a, double wa, const double *ycss_b,
+                   const double *ysum_b, double wb, size_t k);
 void ls_stats_symmetrize(ls_stats *s);
 
 typedef struct ls_result {
@@ -125,7 +136,8 @@ typedef struct ls_qr {
     int nb;
     struct ls_qr_helper *helper; /* the thread folding the odd chunks, or NULL */
     int blas_threads;    /* BLAS's count while the folds run on one; 0 when not */
-    double *yty, *ysum;  /* [k], weighted, for R^2 */
+    double *yty, *ysum;  /* [k], weighted */
+    double *ycss;        /* [k], weighted: the total sum of squares, as ls_stats' */
     double wsum;         /* sum of the row weights */
 } ls_qr;
 
@@ -154,9 +166,15 @@ int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t 
 /* Normal equations (Cholesky, with ridge) or coordinate descent from
  * sufficient statistics (symmetrized here; s is modified). */
 int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e);
-/* Training MSE and R^2 from the statistics (when the rows are gone). */
-int ls_fit_metrics_stats(const ls_stats *s, ls_result *r, dl_err *e);
-/* Posterior covariance and noise variance for the weights in r. */
+/* Training MSE and R^2 from the statistics (when the rows are gone),
+ * about y's mean when o->ones_col names X's column of ones. */
+int ls_fit_metrics_stats(const ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e);
+/* Training MSE and R^2 of r's weights from q's factor R (folded), exactly
+ * (no y'y that cancels): what a fit from statistics that came from q
+ * reports. */
+void ls_qr_metrics(const ls_qr *q, ls_result *r);
+/* Posterior covariance and noise variance for the weights in r (the RSS
+ * from r's training MSE). */
 int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e);
 
 #endif

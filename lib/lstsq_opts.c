@@ -32,4 +32,5 @@ void ls_opts_defaults(ls_opts *o)
     o->tol = 1e-12;
     o->max_iter = 100000;
     o->free_col = -1;
+    o->ones_col = -1;
 }

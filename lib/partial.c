@@ -1,6 +1,7 @@
 #include "partial.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "basis.h"
@@ -33,24 +34,80 @@ int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, const dl_t
              st_write_data(w, "yty", DL_F64, 1, k1, s->yty, e) ||
              st_write_data(w, "ysum", DL_F64, 1, k1, s->ysum, e) ||
              st_write_data(w, "rows", DL_I64, 1, one, &rows, e) ||
-             st_write_data(w, "wsum", DL_F64, 1, one, &wsum, e) ? e->code : 0;
+             st_write_data(w, "wsum", DL_F64, 1, one, &wsum, e) ||
+             st_write_data(w, "ycss", DL_F64, 1, k1, s->ycss, e) ? e->code : 0;
     return rc ? e->code : 0;
 }
 
 /* The sums over all partials, one accumulator per statistic.  wsum (the
  * sum of the row weights) is absent from partials written before rows had
- * weights: then it is the number of rows. */
-enum { ST_XTX, ST_XTY, ST_YTY, ST_YSUM, ST_ROWS, ST_WSUM, ST_COUNT };
-static const char *const stat_names[ST_COUNT] = {"xtx", "xty", "yty", "ysum", "rows", "wsum"};
-static const int stat_ranks[ST_COUNT] = {2, 2, 1, 1, 1, 1};
+ * weights: then it is the number of rows.  ycss (y's sum of squares about
+ * its mean) is absent from partials written before it was kept: then the
+ * fit's R^2 comes from yty and ysum.  It is not a sum but merged (Chan,
+ * Golub and LeVeque), with the partial's own ysum and wsum, which it
+ * follows. */
+enum { ST_XTX, ST_XTY, ST_YTY, ST_YSUM, ST_ROWS, ST_WSUM, ST_YCSS, ST_COUNT };
+static const char *const stat_names[ST_COUNT] = {"xtx",  "xty",  "yty", "ysum",
+                                                 "rows", "wsum", "ycss"};
+static const int stat_ranks[ST_COUNT] = {2, 2, 1, 1, 1, 1, 1};
 
 typedef struct partial_sums {
     dl_tensor sum[ST_COUNT];
     size_t seen[ST_COUNT];
     size_t partials;
+    /* the last partial's ysum and weight sum, for merging its ycss; and
+     * the ysum and weight sum of the partials merged into sum[ST_YCSS] */
+    dl_tensor part_ysum;
+    double part_w, merged_w;
+    size_t part_ysum_of, part_w_of; /* which partial (1, 2, ...) they came from */
+    double *merged_ysum;
     dl_tensor *design; /* the caller's */
     dl_tensor_set *meta; /* the caller's */
 } partial_sums;
+
+/* The last partial's ysum and weight sum, kept for its ycss. */
+static int note_partial(partial_sums *ps, int which, const dl_tensor *t, dl_err *e)
+{
+    if (which == ST_YSUM) {
+        dl_tensor_free(&ps->part_ysum);
+        if (dl_tensor_copy(&ps->part_ysum, t, e))
+            return e->code;
+        ps->part_ysum_of = ps->partials;
+    } else if (which == ST_WSUM || (which == ST_ROWS && ps->part_w_of != ps->partials)) {
+        ps->part_w = which == ST_WSUM ? ((const double *)t->data)[0]
+                                      : (double)((const int64_t *)t->data)[0];
+        ps->part_w_of = ps->partials;
+    }
+    return 0;
+}
+
+/* A partial's ycss merged into the sum of the partials before it. */
+static int merge_ycss(partial_sums *ps, dl_tensor *t, dl_err *e)
+{
+    dl_tensor *acc = &ps->sum[ST_YCSS];
+    size_t k = (size_t)t->shape[0];
+    if (ps->part_ysum_of != ps->partials || ps->part_w_of != ps->partials ||
+        ps->part_ysum.shape[0] != t->shape[0])
+        return dl_fail(e, DL_EDATA, "partial %zu: 'ycss' must follow its 'ysum' and 'rows' or "
+                       "'wsum', with as many values as 'ysum'", ps->partials);
+    ps->seen[ST_YCSS]++;
+    if (!acc->data) {
+        ps->merged_ysum = calloc(k ? k : 1, sizeof *ps->merged_ysum);
+        if (!ps->merged_ysum)
+            return dl_fail(e, DL_ENOMEM, "out of memory");
+        *acc = *t;
+        memset(t, 0, sizeof *t);
+    } else {
+        if (acc->shape[0] != t->shape[0])
+            return dl_fail(e, DL_EDATA, "'ycss' has another shape than in the first partial");
+        ls_ycss_merge(acc->data, ps->merged_ysum, ps->merged_w, t->data, ps->part_ysum.data,
+                      ps->part_w, k);
+    }
+    for (size_t j = 0; j < k; j++)
+        ps->merged_ysum[j] += ((const double *)ps->part_ysum.data)[j];
+    ps->merged_w += ps->part_w;
+    return 0;
+}
 
 static int add_stat(partial_sums *ps, int which, dl_tensor *t, dl_err *e)
 {
@@ -59,6 +116,12 @@ static int add_stat(partial_sums *ps, int which, dl_tensor *t, dl_err *e)
     if (t->dtype != want || t->rank != stat_ranks[which])
         return dl_fail(e, DL_EDATA, "'%s' must be %s of rank %d", t->name, dl_dtype_name(want),
                        stat_ranks[which]);
+    if ((which == ST_ROWS || which == ST_WSUM) && t->shape[0] != 1)
+        return dl_fail(e, DL_EDATA, "'%s' must hold one value", t->name);
+    if (note_partial(ps, which, t, e))
+        return e->code;
+    if (which == ST_YCSS)
+        return merge_ycss(ps, t, e);
     ps->seen[which]++;
     if (!acc->data) {
         *acc = *t;
@@ -113,12 +176,13 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
     if (ps->partials == 0)
         return dl_fail(e, DL_EDATA, "no partial statistics (dl-lstsq --partial output) found");
     for (int i = 0; i < ST_COUNT; i++)
-        if (ps->seen[i] != ps->partials && !(i == ST_WSUM && ps->seen[i] == 0))
+        if (ps->seen[i] != ps->partials && !((i == ST_WSUM || i == ST_YCSS) && ps->seen[i] == 0))
             return dl_fail(e, DL_EDATA, "%zu partials but %zu '%s' records", ps->partials,
                            ps->seen[i], stat_names[i]);
     uint64_t p = ps->sum[ST_XTX].shape[0], k = ps->sum[ST_XTY].shape[1];
     if (ps->sum[ST_XTX].shape[1] != p || ps->sum[ST_XTY].shape[0] != p ||
         ps->sum[ST_YTY].shape[0] != k || ps->sum[ST_YSUM].shape[0] != k ||
+        (ps->sum[ST_YCSS].data && ps->sum[ST_YCSS].shape[0] != k) ||
         ps->sum[ST_ROWS].shape[0] != 1 || ((int64_t *)ps->sum[ST_ROWS].data)[0] < 0 ||
         (ps->sum[ST_WSUM].data && ps->sum[ST_WSUM].shape[0] != 1))
         return dl_fail(e, DL_EDATA, "the partial statistics have inconsistent shapes");
@@ -133,6 +197,12 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
     memcpy(s->xty, ps->sum[ST_XTY].data, (size_t)(p * k) * sizeof(double));
     memcpy(s->yty, ps->sum[ST_YTY].data, (size_t)k * sizeof(double));
     memcpy(s->ysum, ps->sum[ST_YSUM].data, (size_t)k * sizeof(double));
+    if (ps->sum[ST_YCSS].data)
+        memcpy(s->ycss, ps->sum[ST_YCSS].data, (size_t)k * sizeof(double));
+    else { /* partials without it: R^2 from yty and ysum */
+        free(s->ycss);
+        s->ycss = NULL;
+    }
     s->n = (uint64_t)((int64_t *)ps->sum[ST_ROWS].data)[0];
     s->wsum = ps->sum[ST_WSUM].data ? ((double *)ps->sum[ST_WSUM].data)[0] : (double)s->n;
     return 0;
@@ -163,5 +233,7 @@ int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_tensor_set *me
              (stats_from_sums(&ps, s, e) && dl_err_wrap(e, "%s", st_reader_label(r))) ? e->code : 0;
     for (int i = 0; i < ST_COUNT; i++)
         dl_tensor_free(&ps.sum[i]);
+    dl_tensor_free(&ps.part_ysum);
+    free(ps.merged_ysum);
     return rc ? e->code : 0;
 }

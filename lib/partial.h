@@ -5,9 +5,11 @@
  * input's `design` record, if any, its column metadata (x.names, y.names,
  * y.categories: what the combined checkpoint keeps), and the statistics of
  * its rows: xtx
- * [p x p], xty [p x k], yty [k], ysum [k] (f64), rows [1] (i64) and wsum
+ * [p x p], xty [p x k], yty [k], ysum [k] (f64), rows [1] (i64), wsum
  * [1] (f64, the sum of the row weights; optional on reading, rows when
- * absent); with weights, the statistics are weighted (lib/lstsq.h).  Sums
+ * absent) and ycss [k] (f64, y's sum of squares about its mean; optional
+ * on reading, last: merged, not summed); with weights, the statistics are
+ * weighted (lib/lstsq.h).  Sums
  * are exact to merge, so fitting the concatenation of partials gives the
  * model one pass over all their rows would (up to rounding): shards are
  * reduced where they live and only (p + k)^2 numbers travel. */

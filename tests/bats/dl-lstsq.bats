@@ -123,6 +123,43 @@ fit_w() {
     [[ $output == *"no partial statistics"* ]]
 }
 
+# MSE and R^2 of the report's line for output 1, as "MSE R2".
+report_fit() {
+    awk '/output 1: training MSE/ { sub(/,/, "", $6); print $6, $8 }'
+}
+
+@test "a large offset in y: MSE, R^2 and the noise variance are numpy's for every method" {
+    # y = 1.7e9 + 10 x + noise: y'y-based sums cancel every digit here
+    import_csv offset.csv 1 | dl-design -q > "$TMP/phi.dlt"
+    read -r mse r2 s2 rmse rr2 < <(tail -n 1 "$FIX/offset_fit.txt")
+    for m in svd qr normal; do
+        dl-lstsq -m "$m" -o "$TMP/m.ckpt" < "$TMP/phi.dlt" 2>&1 | report_fit > "$TMP/fit.txt"
+        echo "$mse $r2" > "$TMP/want.txt"
+        numbers_near "$TMP/fit.txt" "$TMP/want.txt" 1e-5
+    done
+    dl-lstsq --ridge 0.1 -o "$TMP/m.ckpt" < "$TMP/phi.dlt" 2>&1 | report_fit > "$TMP/fit.txt"
+    echo "$rmse $rr2" > "$TMP/want.txt"
+    numbers_near "$TMP/fit.txt" "$TMP/want.txt" 1e-5
+    dl-lstsq -q --posterior -o "$TMP/m.ckpt" < "$TMP/phi.dlt"
+    dl-tensor export --name sigma2 "$TMP/m.ckpt" > "$TMP/s2.csv"
+    echo "$s2" > "$TMP/want.txt"
+    numbers_near "$TMP/s2.csv" "$TMP/want.txt" 1e-5 # rounding of 1.7e9 in R: about 1e-7
+}
+
+@test "a large offset in y: --combine of two partials reports numpy's MSE, R^2 and noise variance" {
+    import_csv offset.csv 1 | dl-design -q > "$TMP/phi.dlt"
+    dl-tensor split --fraction 0.4 --seed 3 "$TMP/phi.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-lstsq -q --partial < "$TMP/a.dlt" > "$TMP/p.dlt"
+    dl-lstsq -q --partial < "$TMP/b.dlt" >> "$TMP/p.dlt"
+    read -r mse r2 s2 rmse rr2 < <(tail -n 1 "$FIX/offset_fit.txt")
+    dl-lstsq --combine --posterior -o "$TMP/m.ckpt" < "$TMP/p.dlt" 2>&1 | report_fit > "$TMP/fit.txt"
+    echo "$mse $r2" > "$TMP/want.txt"
+    numbers_near "$TMP/fit.txt" "$TMP/want.txt" 1e-5
+    dl-tensor export --name sigma2 "$TMP/m.ckpt" > "$TMP/s2.csv"
+    echo "$s2" > "$TMP/want.txt"
+    numbers_near "$TMP/s2.csv" "$TMP/want.txt" 1e-5
+}
+
 @test "--posterior stores w_cov and sigma2 as numpy computes them" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     dl-lstsq -q --ridge 0.5 --posterior < "$TMP/wc.dlt" > "$TMP/m.ckpt"

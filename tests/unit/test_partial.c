@@ -1,4 +1,5 @@
-/* test_partial.c - lib/partial: partial statistics of row ranges sum to those of all rows; incomplete sets are refused. */
+/* test_partial.c - lib/partial: partial statistics of row ranges sum to those of all rows
+ * (y's sum of squares about its mean merged); incomplete sets are refused. */
 #include "filter_fixture.h"
 #include "partial.h"
 
@@ -44,6 +45,14 @@ static void test_partials_sum_to_all_rows(void)
     for (int i = 0; i < K; i++) {
         CHECK_NEAR(sum.yty[i], all.yty[i], 1e-12);
         CHECK_NEAR(sum.ysum[i], all.ysum[i], 1e-12);
+        /* y's sum of squares about its mean, merged: the two-pass sum's */
+        double mean = 0, css = 0;
+        for (int row = 0; row < N; row++)
+            mean += y[row * K + i] / N;
+        for (int row = 0; row < N; row++)
+            css += (y[row * K + i] - mean) * (y[row * K + i] - mean);
+        CHECK(sum.ycss != NULL);
+        CHECK_NEAR(sum.ycss[i], css, 1e-12);
     }
     CHECK(got.data && dl_tensor_nbytes(&got) == 5 && memcmp(got.data, "bias\n", 5) == 0);
     ls_stats_free(&all);
