@@ -16,8 +16,9 @@ typedef struct lstsq_args {
     cli_filter_io io;
     fit_opts fit;
     int method_given;
-    int rcond_given, l1_ratio_given, noise_var_given; /* to refuse them where unused */
+    int rcond_given, l1_ratio_given, noise_var_given, cd_given; /* to refuse them where unused */
     int l1_penalty;  /* OPT_LASSO or OPT_ENET, the last given; 0: none */
+    int l1_penalties; /* how many of --lasso and --elastic-net were given */
     double l1_ratio; /* --l1-ratio, for --elastic-net only */
 } lstsq_args;
 
@@ -43,8 +44,8 @@ static void usage(void)
            "      --elastic-net=A   1/(2n) |y - Xw|^2 + A r |w|_1 + A (1-r)/2 |w|^2\n"
            "                        (default: off)\n"
            "      --l1-ratio=R      r for --elastic-net (default: 0.5)\n"
-           "      --tol=T           coordinate descent stops when max |dw| <= T max |w|\n"
-           "                        (default: 1e-12)\n"
+           "      --tol=T           coordinate descent (--lasso, --elastic-net) stops when\n"
+           "                        max |dw| <= T max |w| (default: 1e-12)\n"
            "      --max-iter=N      coordinate descent sweeps at most (default: 100000)\n"
            "      --penalize-bias   the penalties shrink the bias column too (default: off)\n"
            "      --posterior       keep the posterior covariance of w (prior N(0, s2/L I)),\n"
@@ -92,11 +93,16 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
         return 0;
     case OPT_RCOND: a->rcond_given = 1; return parse_nonneg("--rcond", arg, &o->rcond, e);
     case OPT_RIDGE: return parse_nonneg("--ridge", arg, &o->ridge, e);
-    case OPT_LASSO: a->l1_penalty = c; return parse_nonneg("--lasso", arg, &o->alpha, e);
-    case OPT_ENET: a->l1_penalty = c; return parse_nonneg("--elastic-net", arg, &o->alpha, e);
+    case OPT_LASSO:
+    case OPT_ENET:
+        a->l1_penalties += a->l1_penalty != c;
+        a->l1_penalty = c;
+        return parse_nonneg(c == OPT_LASSO ? "--lasso" : "--elastic-net", arg, &o->alpha, e);
     case OPT_L1: a->l1_ratio_given = 1; return parse_nonneg("--l1-ratio", arg, &a->l1_ratio, e);
-    case OPT_TOL: return parse_nonneg("--tol", arg, &o->tol, e);
-    case OPT_MAXIT: return cli_long("--max-iter", arg, 1, 100000000, &o->max_iter, e);
+    case OPT_TOL: a->cd_given = 1; return parse_nonneg("--tol", arg, &o->tol, e);
+    case OPT_MAXIT:
+        a->cd_given = 1;
+        return cli_long("--max-iter", arg, 1, 100000000, &o->max_iter, e);
     case OPT_POSTERIOR: o->posterior = 1; return 0;
     case OPT_NOISE:
         /* 0 would mean "estimate" below, so a given variance must be positive. */
@@ -127,6 +133,9 @@ static const char *conflict(const lstsq_args *a)
         return "--partial and --combine exclude each other";
     if (a->l1_ratio > 1)
         return "--l1-ratio must be in [0, 1]";
+    if (a->l1_penalties > 1)
+        return "--lasso and --elastic-net exclude each other (--elastic-net with "
+               "--l1-ratio 1 is the lasso)";
     if (o->alpha > 0 && o->posterior)
         return "--posterior needs a Gaussian prior: use --ridge, not --lasso/--elastic-net";
     if (o->alpha > 0 && o->ridge > 0)
@@ -139,6 +148,8 @@ static const char *conflict(const lstsq_args *a)
     /* An option the chosen solver would ignore is a mistake worth saying. */
     if (a->l1_ratio_given && a->l1_penalty != OPT_ENET)
         return "--l1-ratio goes with --elastic-net";
+    if (a->cd_given && !a->l1_penalty)
+        return "--tol and --max-iter go with --lasso or --elastic-net (coordinate descent)";
     if (f->penalize_bias && !(o->ridge > 0 || o->alpha > 0))
         return "--penalize-bias goes with --ridge, --lasso or --elastic-net";
     if (a->noise_var_given && !o->posterior)

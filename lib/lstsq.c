@@ -794,9 +794,11 @@ static void cd_output(const ls_stats *s, const ls_opts *o, size_t j, double *w, 
         if (max_w == 0 || max_dw <= o->tol * max_w)
             break;
     }
-    r->iterations = it > r->iterations ? it : r->iterations;
-    if (it > o->max_iter)
+    if (it > o->max_iter) { /* the loop ran every sweep, and one count more */
+        it = o->max_iter;
         r->converged = 0;
+    }
+    r->iterations = it > r->iterations ? it : r->iterations;
 }
 
 /* The statistics with column f eliminated (its Schur complement: the

@@ -326,6 +326,24 @@ report_fit() {
     [ "$status" -eq 2 ]
     run dl-lstsq --l1-ratio 0.3
     [ "$status" -eq 2 ]
+    for opts in "--tol 0.9" "--max-iter 1" "--ridge 1 --tol 0.9"; do
+        run dl-lstsq $opts
+        [ "$status" -eq 2 ]
+        [[ ${lines[0]} == "dl-lstsq: --tol and --max-iter go with --lasso or --elastic-net"* ]]
+    done
+    # two penalties: neither may silently win, in either order
+    for opts in "--lasso 0.1 --elastic-net 0.1" "--elastic-net 0.1 --l1-ratio 0.3 --lasso 0.2"; do
+        run dl-lstsq $opts
+        [ "$status" -eq 2 ]
+        [[ ${lines[0]} == "dl-lstsq: --lasso and --elastic-net exclude each other"* ]]
+    done
+}
+
+@test "coordinate descent stopped by --max-iter reports the sweeps it made" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    run dl-lstsq --lasso 1e-9 --tol 0 --max-iter 3 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"; 3 sweeps (NOT converged"* ]]
 }
 
 @test "--noise-var 0 is refused, not silently replaced by the estimate" {
