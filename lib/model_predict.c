@@ -69,8 +69,10 @@ static int copy_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t first,
                        dl_plural((unsigned long long)phi->shape[1]), p);
     if (cm_check_missing(phi, &m->xnames, first, e))
         return e->code;
-    if (dl_tensor_find_nonfinite(phi) >= 0)
-        return dl_fail(e, DL_EDATA, "x holds an infinity");
+    int64_t bad = dl_tensor_find_nonfinite(phi);
+    if (bad >= 0) /* a NaN was named above as a missing cell */
+        return dl_fail(e, DL_EDATA, "x row %llu holds an infinity",
+                       (unsigned long long)(first + (uint64_t)bad / (p ? p : 1) + 1));
     return 0;
 }
 

@@ -138,6 +138,7 @@ typedef struct gathered {
     dl_tensor yhat, ystd;
     int rc; /* of the first piece that failed */
     dl_err err;
+    uint64_t x_rows; /* x's rows in the chunks before: messages count rows from x's first */
 } gathered;
 
 static void gathered_free(gathered *g)
@@ -166,7 +167,8 @@ static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const s
     if (!g->rc) {
         dl_tensor yhat, ystd;
         memset(&ystd, 0, sizeof ystd);
-        g->rc = mdl_predict(m, x, p->first, &yhat, want_std ? &ystd : NULL, &g->err);
+        g->rc = mdl_predict(m, x, g->x_rows + p->first, &yhat, want_std ? &ystd : NULL,
+                            &g->err);
         if (!g->rc && (append_rows(&g->yhat, &yhat, &g->err) ||
                        append_rows(&g->ystd, &ystd, &g->err)))
             g->rc = g->err.code;
@@ -175,6 +177,7 @@ static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const s
     }
     if (!p->last)
         return 0;
+    g->x_rows += h->rank == 0 ? 1 : h->shape[0];
     if (g->rc) {
         *e = g->err;
         gathered_free(g);

@@ -147,6 +147,30 @@ design_x() {
     [[ $output == "dl-predict: $D/holes.dlt: record 2 ('x'): row 3, column 2 ('depth'): missing value (impute with dl-design --impute)" ]]
 }
 
+@test "dl-predict names a missing cell by its row in x, in a later chunk, as dl-design does" {
+    { echo a,t; for i in $(seq 30); do echo "$i,$((2 * i + 1))"; done; } > "$TMP/tr.csv"
+    { echo a; for i in $(seq 25); do [ "$i" = 23 ] && echo NA || echo "$i"; done; } > "$TMP/te.csv"
+    dl-tensor import --target t "$TMP/tr.csv" > "$TMP/tr.dlt"
+    dl-tensor import --missing NA --chunk-rows 10 "$TMP/te.csv" > "$TMP/te.dlt"
+    want="record 4 ('x'): row 23, column 1 ('a'): missing value (impute with dl-design --impute)"
+    run dl-design -q "$TMP/te.dlt"
+    [[ $output == "dl-design: $TMP/te.dlt: $want" ]]
+    dl-design -q "$TMP/tr.dlt" | dl-lstsq -q > "$TMP/lin.ckpt"
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 1, validation: 0}\n' > "$TMP/lin.yaml"
+    dl-train -q "$TMP/lin.yaml" "$TMP/tr.dlt" > "$TMP/net.ckpt"
+    for ckpt in lin net; do
+        run dl-predict "$TMP/$ckpt.ckpt" "$TMP/te.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-predict: $TMP/te.dlt: $want" ]
+    done
+    # an infinity, for a checkpoint of raw x (no design): named by its row too
+    sed 's/^NA$/inf/' "$TMP/te.csv" | dl-tensor import --allow-nonfinite --chunk-rows 10 > "$TMP/inf.dlt"
+    dl-lstsq -q "$TMP/tr.dlt" > "$TMP/raw.ckpt"
+    run dl-predict "$TMP/raw.ckpt" "$TMP/inf.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/inf.dlt: record 4 ('x'): x row 23 holds an infinity" ]
+}
+
 @test "checkpoints of dl-train keep x.names, y.names and y.categories" {
     printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 1, validation: 0}\n' > "$TMP/lin.yaml"
     dl-design -q --onehot auto --impute median "$D/mixed.dlt" > "$TMP/d.dlt"
