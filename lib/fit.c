@@ -420,14 +420,16 @@ static int solver_opts(const fit_opts *o, const dl_tensor *design, uint64_t xcol
     return 0;
 }
 
-/* After the solve: the posterior when asked, the checkpoint (with the
- * column metadata records of meta that are present), the report (names:
- * x's column names, or NULL). */
+/* After the solve: the posterior when asked (its errors name the input,
+ * label), the checkpoint (with the column metadata records of meta that
+ * are present), the report (names: x's column names, or NULL). */
 static int conclude(const fit_opts *o, const ls_opts *ls, long bias, int weighted, ls_stats *s,
                     ls_result *r, const dl_tensor *design, const dl_tensor *meta,
-                    const cm_names *names, st_writer *w, dl_err *e)
+                    const cm_names *names, const char *label, st_writer *w, dl_err *e)
 {
-    if ((ls->posterior && ls_posterior(s, ls, r, e)) || lm_write(w, ls, r, design, e))
+    if (ls->posterior && ls_posterior(s, ls, r, e))
+        return dl_err_wrap(e, "%s", label);
+    if (lm_write(w, ls, r, design, e))
         return e->code;
     for (int i = 0; i < FIT_META; i++)
         if (meta[i].data && st_write(w, &meta[i], e))
@@ -477,7 +479,7 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     else if (!rc)
         rc = (solve_rows(&in, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
              conclude(o, &ls, bias, in.weighted, &in.stats, &r, &in.design, in.meta,
-                      in.xnames.count ? &in.xnames : NULL, w, e)
+                      in.xnames.count ? &in.xnames : NULL, st_reader_label(rd), w, e)
                  ? e->code
                  : 0;
     ls_result_free(&r);
@@ -520,7 +522,7 @@ static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
              solver_opts(o, &design, s.p, st_reader_label(rd), &ls, &bias, e) ||
              (ls_solve_stats(&s, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
              conclude(o, &ls, bias, s.wsum != (double)s.n, &s, &r, &design, meta,
-                      names.count ? &names : NULL, w, e)
+                      names.count ? &names : NULL, st_reader_label(rd), w, e)
                  ? e->code
                  : 0;
     cm_names_free(&names);

@@ -986,6 +986,11 @@ int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     size_t p = s->p;
     double *ainv = NULL;
+    if (s->n < p && o->ridge <= 0) /* X^T X is singular, whatever its numbers */
+        return dl_fail(e, DL_EDATA, "posterior: %llu row%s cannot determine %zu weight%s with a "
+                       "flat prior: give --ridge (a Gaussian prior)",
+                       (unsigned long long)s->n, dl_plural((unsigned long long)s->n), p,
+                       dl_plural(p));
     ls_stats_symmetrize(s);
     int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&r->sigma2, s->k, 1, e) ||
              alloc_doubles(&r->w_cov, s->k, p * p, e) ? e->code : 0;

@@ -346,6 +346,16 @@ report_fit() {
     [[ $output == *"; 3 sweeps (NOT converged"* ]]
 }
 
+@test "--posterior with a flat prior on fewer rows than columns: exit 1, naming the input" {
+    head -n 3 "$FIX/wc.csv" > "$TMP/three.csv"
+    dl-tensor import -t 2 "$TMP/three.csv" > "$TMP/three.dlt"   # 3 rows, 4 columns
+    run dl-lstsq --posterior -o "$TMP/m.ckpt" "$TMP/three.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/three.dlt: posterior: 3 rows cannot determine 4 weights with a flat prior: give --ridge (a Gaussian prior)" ]
+    [ ! -e "$TMP/m.ckpt" ]
+    dl-lstsq -q --posterior --ridge 1 -o "$TMP/m.ckpt" "$TMP/three.dlt"
+}
+
 @test "--noise-var 0 is refused, not silently replaced by the estimate" {
     run dl-lstsq --posterior --noise-var 0
     [ "$status" -eq 2 ]
