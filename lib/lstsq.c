@@ -906,17 +906,31 @@ static int sv_from_gram(const ls_stats *s, ls_result *r, dl_err *e)
 /* X's singular values and condition number: exact from the rows' factor R
  * when the statistics came from it, else from X^T X (sv_from_gram).  The
  * singular values stay in r only when asked for. */
+/* The singular values above tol s_max, as numpy.linalg.matrix_rank
+ * counts them (sv sorted largest first; at most min(n, p) count). */
+static int rank_of(const double *sv, size_t p, uint64_t n, double tol)
+{
+    size_t most = n < p ? (size_t)n : p, rank = 0;
+    while (rank < most && sv[rank] > tol * sv[0])
+        rank++;
+    return (int)rank;
+}
+
 static int stats_condition(const ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
+    double tol = DBL_EPSILON * (double)(s->n > s->p ? s->n : s->p); /* numpy's */
     if (!s->sv) {
         if (sv_from_gram(s, r, e))
             return e->code;
+        /* X^T X resolves singular values down to about sqrt(eps) s_max */
+        r->rank = rank_of(r->sv, s->p, s->n, fmax(tol, sqrt(LS_NORMAL_RCOND_MIN)));
     } else {
         if (alloc_doubles(&r->sv, s->p, 1, e))
             return e->code;
         memcpy(r->sv, s->sv, s->p * sizeof *r->sv);
         r->nsv = s->p;
         r->cond = cond_from_sv(s->sv, s->p, s->n);
+        r->rank = rank_of(s->sv, s->p, s->n, tol);
     }
     if (!o->want_sv) {
         free(r->sv);

@@ -73,6 +73,21 @@ fit_w() {
     [[ $output == *"rank deficient"*"svd"* ]]
 }
 
+@test "a duplicated column: ridge, lasso and --combine report numpy's rank too, and keep it" {
+    import_csv dup.csv 1 > "$TMP/dup.dlt"
+    rank=$(tail -n 1 "$FIX/dup_rank.txt")
+    for opts in "--ridge 1" "--lasso 0.01" "--elastic-net 0.01"; do
+        run dl-lstsq $opts -o "$TMP/m.ckpt" "$TMP/dup.dlt"
+        [ "$status" -eq 0 ]
+        [[ ${lines[0]} == *", rank $rank, "* ]]
+        dl-tensor export --name model "$TMP/m.ckpt" | grep -qx "rank: $rank"
+    done
+    dl-lstsq -q --partial "$TMP/dup.dlt" > "$TMP/p.dlt"
+    run dl-lstsq --combine --ridge 1 -o "$TMP/m.ckpt" "$TMP/p.dlt"
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == *", rank $rank, "* ]]
+}
+
 @test "--partial over 3 shards then --combine equals one pass over all rows" {
     head -n 50 "$FIX/train.csv" > "$TMP/s1.csv"
     sed -n '51,137p' "$FIX/train.csv" > "$TMP/s2.csv"
