@@ -739,8 +739,11 @@ static int cholesky(const ls_stats *s, const ls_opts *o, double *f, const ls_res
         info = LAPACKE_dpocon(LAPACK_ROW_MAJOR, 'U', p, f, p, anorm, &rc);
     if (info > 0 || (info == 0 && rc < LS_NORMAL_RCOND_MIN))
         return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X "
-                                   "%s %.3g): use --method svd, or --ridge",
-                       r->cond_bound ? "above" : "about", r->cond);
+                                   "%s %.3g): %s",
+                       r->cond_bound ? "above" : "about", r->cond,
+                       o->ridge > 0 ? "raise --ridge, or scale the columns (dl-design "
+                                      "--standardize)"
+                                    : "use --method svd, or --ridge");
     return info ? lapack_error("cholesky", info, e) : 0;
 }
 

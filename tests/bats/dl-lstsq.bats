@@ -71,6 +71,10 @@ fit_w() {
     run dl-lstsq --method qr "$TMP/dup.dlt"
     [ "$status" -eq 5 ]
     [[ $output == *"rank deficient"*"svd"* ]]
+    # with a ridge too small to help, the advice is one that can work
+    run dl-lstsq --ridge 1e-300 "$TMP/dup.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == *"singular or nearly so"*": raise --ridge, or scale the columns (dl-design --standardize)" ]]
 }
 
 @test "a duplicated column: ridge, lasso and --combine report numpy's rank too, and keep it" {
