@@ -321,6 +321,10 @@ static int read_xy(xy_input *in, dl_err *e)
             rc = take_design(in, &h, &t, e);
         else if (meta_index(h.name) >= 0)
             rc = take_meta(in, &h, &t, meta_index(h.name), e);
+        else if (strcmp(h.name, "model") == 0) /* its 'w' would be read as row weights */
+            rc = dl_fail(e, DL_EDATA, "%s: record %llu ('model'): a checkpoint or a --partial "
+                         "output, not data (dl-predict applies a checkpoint; --combine reads "
+                         "partials)", st_reader_label(in->r), (unsigned long long)h.index);
         dl_tensor_free(&t);
     }
     st_ahead_stop(ahead);

@@ -375,6 +375,18 @@ report_fit() {
     dl-lstsq -q --posterior --ridge 1 -o "$TMP/m.ckpt" "$TMP/three.dlt"
 }
 
+@test "a checkpoint or a partial given as data is named as such, not read for its w" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    dl-lstsq -q -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    dl-lstsq -q --partial -o "$TMP/p.dlt" "$TMP/wc.dlt"
+    for f in m.ckpt p.dlt; do
+        run dl-lstsq -o "$TMP/out.ckpt" "$TMP/$f"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-lstsq: $TMP/$f: record 1 ('model'): a checkpoint or a --partial output, not data (dl-predict applies a checkpoint; --combine reads partials)" ]
+        [ ! -e "$TMP/out.ckpt" ]
+    done
+}
+
 @test "--noise-var 0 is refused, not silently replaced by the estimate" {
     run dl-lstsq --posterior --noise-var 0
     [ "$status" -eq 2 ]
