@@ -15,6 +15,7 @@ typedef struct design_args {
     design_opts opt;
     int rbf_option_given; /* --centers, --width or --alpha: meaningless without --rbf */
     int unseen_given;     /* --unseen: meaningless without --onehot */
+    int fit_option_given; /* --no-bias, --standardize or --seed: no block of their own */
 } design_args;
 
 static void usage(void)
@@ -131,7 +132,7 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     design_args *a = args;
     bf_opts *o = &a->opt.basis;
     switch (c) {
-    case OPT_NO_BIAS: o->bias = 0; return 0;
+    case OPT_NO_BIAS: a->fit_option_given = 1; o->bias = 0; return 0;
     case OPT_POLY: return parse_int("--poly", arg, &o->poly, e);
     case OPT_RBF: return parse_int("--rbf", arg, &o->rbf, e);
     case OPT_CENTERS: a->rbf_option_given = 1; return parse_centers(arg, &o->rbf_centers, e);
@@ -139,10 +140,10 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     arg, &o->rbf_width, e);
     case OPT_ALPHA: a->rbf_option_given = 1; return parse_positive("--alpha",
     arg, &o->rbf_alpha, e);
-    case OPT_SEED: return cli_u64("--seed", arg, &o->seed, e);
+    case OPT_SEED: a->fit_option_given = 1; return cli_u64("--seed", arg, &o->seed, e);
     case OPT_FOURIER: return parse_int("--fourier", arg, &o->fourier, e);
     case OPT_LEGENDRE: return parse_int("--legendre", arg, &o->legendre, e);
-    case OPT_STANDARDIZE: o->standardize = 1; return 0;
+    case OPT_STANDARDIZE: a->fit_option_given = 1; o->standardize = 1; return 0;
     case OPT_FORCE: a->opt.force = 1; return 0;
     case OPT_IMPUTE: return parse_impute(arg, &a->opt.prep, e);
     case OPT_INDICATOR: a->opt.prep.indicator = 1; return 0;
@@ -185,7 +186,8 @@ static int parse_args(int argc, char **argv, design_args *a, dl_err *e)
     int rc = cli_parse_filter(argc, argv, &spec, a, NULL, NULL, &a->io.input, e);
     if (rc)
         return rc;
-    if (a->opt.apply && (!bf_opts_empty(basis) || pp_opts_active(&a->opt.prep) || a->unseen_given))
+    if (a->opt.apply && (!bf_opts_empty(basis) || a->fit_option_given || a->rbf_option_given ||
+                         pp_opts_active(&a->opt.prep) || a->unseen_given))
         return dl_fail(e, DL_EUSAGE,
                        "--apply takes the design from its file; give no design options");
     if (a->opt.prep.indicator && a->opt.prep.impute == PP_IMPUTE_NONE)

@@ -155,6 +155,19 @@ load linear_helpers
     [[ $output == *"Try 'dl-design --help'"* ]]
 }
 
+@test "--apply refuses every block, input-stage and fitting option, --no-bias, --standardize and --seed included" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    dl-design -q "$TMP/t.dlt" > "$TMP/fit.dlt"
+    for opt in --no-bias --standardize "--seed 0" "--seed 7" "--centers kmeans" "--width 1" \
+               "--poly 2" "--rbf 3" "--fourier 1" "--legendre 2" "--impute mean" \
+               --impute-indicator "--onehot auto" "--unseen zero"; do
+        run dl-design -q --apply "$TMP/fit.dlt" $opt -o "$TMP/out.dlt" "$TMP/t.dlt"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-design: --apply takes the design from its file; give no design options" ]
+        [ ! -e "$TMP/out.dlt" ]
+    done
+}
+
 @test "--apply needs a design record in its file" {
     import_csv train.csv 1 > "$TMP/t.dlt"
     run dl-design --apply "$TMP/t.dlt" "$TMP/t.dlt"
