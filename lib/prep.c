@@ -688,10 +688,11 @@ int pp_bind(pp_prep *p, const pp_columns *c, dl_err *e)
         if (strcmp(p->name[j], c->name[j]) != 0)
             return dl_fail(e, DL_EDATA, "column %zu is '%s' in the input but '%s' in the design",
                            j + 1, c->name[j], p->name[j]);
-    for (size_t j = 0; c->nlevels && j < p->inputs; j++) {
-        if ((c->nlevels[j] > 0) != (p->nlevels[j] > 0))
+    for (size_t j = 0; j < p->inputs; j++) { /* no x.categories: every column numeric */
+        size_t theirs = c->nlevels ? c->nlevels[j] : 0;
+        if ((theirs > 0) != (p->nlevels[j] > 0))
             return fail_kind(p, j, p->nlevels[j] > 0, e);
-        if (c->nlevels[j] && bind_column(p, j, c->nlevels[j], c->level[j], e))
+        if (theirs && bind_column(p, j, theirs, c->level[j], e))
             return e->code;
     }
     return 0;

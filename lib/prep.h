@@ -129,8 +129,9 @@ void pp_input_name(const pp_prep *p, size_t j, dl_str *b);
 void pp_output_name(const pp_prep *p, size_t j, dl_str *b);
 
 /* The input's own columns at apply time: maps its codes to the training
- * levels; columns must agree in count, kind and (when both have them)
- * names.  Without a binding, codes are taken as the training codes. */
+ * levels; columns must agree in count, kind (an input without categories
+ * has only numeric columns) and (when both have them) names.  Without a
+ * binding, codes are taken as the training codes. */
 int pp_bind(pp_prep *p, const pp_columns *c, dl_err *e);
 
 /* n raw rows -> n rows of pp_output_dim values.  first_row as in

@@ -168,6 +168,21 @@ load linear_helpers
     done
 }
 
+@test "--apply refuses a column whose kind differs from the training data's, either way" {
+    printf 'c,v,y\nred,1,1\nblue,2,0\ngreen,3,1\n' | dl-tensor import --target y > "$TMP/cat.dlt"
+    printf 'c,v,y\n1,1,1\n2,2,0\n' | dl-tensor import --target y > "$TMP/num.dlt"
+    dl-design -q --onehot auto "$TMP/cat.dlt" > "$TMP/cat.phi"
+    dl-design -q "$TMP/num.dlt" > "$TMP/num.phi"
+    run dl-design -q --apply "$TMP/cat.phi" -o "$TMP/out.dlt" "$TMP/num.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/num.dlt: column 1 ('c') is numeric in the input but categorical in the design" ]
+    [ ! -e "$TMP/out.dlt" ]
+    run dl-design -q --apply "$TMP/num.phi" -o "$TMP/out.dlt" "$TMP/cat.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/cat.dlt: column 1 ('c') is categorical in the input but numeric in the design" ]
+    [ ! -e "$TMP/out.dlt" ]
+}
+
 @test "--apply needs a design record in its file" {
     import_csv train.csv 1 > "$TMP/t.dlt"
     run dl-design --apply "$TMP/t.dlt" "$TMP/t.dlt"

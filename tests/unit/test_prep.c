@@ -129,6 +129,10 @@ static void test_onehot_layout_names_and_binding(void)
     static const char *const theirs[2] = {"green", "purple"};
     static const size_t nlevels[2] = {0, 2};
     static const char *const *levels[2] = {NULL, theirs};
+    /* an input without x.categories has only numeric columns: color is refused */
+    pp_columns numeric = {2, names, NULL, NULL};
+    CHECK(pp_bind(p, &numeric, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "column 2 ('color') is numeric in the input but categorical in the design");
     pp_columns c = {2, names, nlevels, levels};
     CHECK(pp_bind(p, &c, &e) == 0);
     double green[2] = {5, 0}, purple[2] = {5, 1};
