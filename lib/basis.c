@@ -285,6 +285,53 @@ static void kmeans_update(bf_design *d, const double *z, size_t n, const size_t 
             d->centers[c * dim + k] = sums[c * dim + k] / (double)counts[c];
 }
 
+/* 1 when row z equals one of the first c centers. */
+static int is_center(const bf_design *d, const double *z, size_t c)
+{
+    for (size_t o = 0; o < c; o++) {
+        const double *mu = d->centers + o * d->inputs;
+        size_t k = 0;
+        while (k < d->inputs && mu[k] == z[k])
+            k++;
+        if (k == d->inputs)
+            return 1;
+    }
+    return 0;
+}
+
+/* K distinct rows of z drawn with the seed (a partial Fisher-Yates over idx,
+ * n entries, that drops a row equal to a center already drawn): rows
+ * idx[0..c) are the centers, idx[c..end) the rows still to draw from.  With
+ * all rows distinct the draws are those of a plain partial shuffle. */
+static int kmeans_seed_centers(bf_design *d, const double *z, size_t n, uint64_t seed,
+                               uint64_t *idx, dl_err *e)
+{
+    dl_rng rng;
+    size_t end = n;
+    dl_rng_seed(&rng, seed);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    for (size_t c = 0; c < d->nrbf; c++) {
+        for (;;) {
+            if (c == end) /* every row left repeats a center: c distinct rows */
+                return dl_fail(e, DL_EDATA, "design: k-means needs %zu distinct rows but the "
+                               "data has %zu (of %zu rows): give fewer centers",
+                               d->nrbf, c, n);
+            size_t j = c + (size_t)dl_rng_below(&rng, end - c);
+            uint64_t t = idx[c];
+            idx[c] = idx[j];
+            idx[j] = t;
+            if (!is_center(d, z + idx[c] * d->inputs, c))
+                break;
+            t = idx[c]; /* a repeat: it leaves the rows to draw from */
+            idx[c] = idx[--end];
+            idx[end] = t;
+        }
+        memcpy(d->centers + c * d->inputs, z + idx[c] * d->inputs, d->inputs * sizeof(double));
+    }
+    return 0;
+}
+
 /* Lloyd's algorithm from K distinct seeded rows, until no point moves. */
 static int kmeans_lloyd(bf_design *d, const double *z, size_t n, uint64_t seed, dl_err *e)
 {
@@ -296,21 +343,10 @@ static int kmeans_lloyd(bf_design *d, const double *z, size_t n, uint64_t seed, 
              alloc_array(&idx, n, sizeof *idx, e) ||
              alloc_array(&sums, d->nrbf * d->inputs, sizeof *sums, e) ? e->code : 0;
     if (!rc) {
-        dl_rng rng;
-        dl_rng_seed(&rng, seed);
-        for (size_t i = 0; i < n; i++)
-            idx[i] = i;
-        for (size_t c = 0; c < d->nrbf; c++) { /* partial Fisher-Yates */
-            size_t j = c + (size_t)dl_rng_below(&rng, n - c);
-            uint64_t t = idx[c];
-            idx[c] = idx[j];
-            idx[j] = t;
-            memcpy(d->centers + c * d->inputs, z + idx[c] * d->inputs,
-                   d->inputs * sizeof(double));
-        }
+        rc = kmeans_seed_centers(d, z, n, seed, idx, e);
         for (size_t i = 0; i < n; i++)
             assign[i] = SIZE_MAX;
-        for (int it = 0; it < KMEANS_MAX_ITER; it++) {
+        for (int it = 0; !rc && it < KMEANS_MAX_ITER; it++) {
             size_t moved = 0;
             for (size_t i = 0; i < n; i++) {
                 size_t c = nearest_center(d, z + i * d->inputs, NULL);

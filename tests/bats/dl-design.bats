@@ -199,3 +199,18 @@ load linear_helpers
     [ "$status" -eq 1 ]
     [ "$output" = "dl-design: $TMP/two.dlt: design: k-means needs at least 5 rows, got 2" ]
 }
+
+@test "k-means starts from distinct rows; fewer distinct rows than centers is exit 1 counting them" {
+    printf 'a\n1\n1\n1\n2\n' | dl-tensor import > "$TMP/rep.dlt"
+    run dl-design -q --rbf 3 --centers kmeans -o "$TMP/out.dlt" "$TMP/rep.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/rep.dlt: design: k-means needs 3 distinct rows but the data has 2 (of 4 rows): give fewer centers" ]
+    [ ! -e "$TMP/out.dlt" ]
+    # three distinct values among five rows: the centers are the three values, whatever the seed
+    printf 'a\n1\n1\n1\n2\n3\n' | dl-tensor import > "$TMP/three.dlt"
+    for seed in 0 1 2 3 4 5 6 7; do
+        dl-design -q --rbf 3 --centers kmeans --seed "$seed" "$TMP/three.dlt" > "$TMP/d.dlt"
+        grep -a '^rbf_centers: ' "$TMP/d.dlt" | tr ' ' '\n' | sed 1d | sort -g | paste -sd' ' > "$TMP/c.txt"
+        [ "$(cat "$TMP/c.txt")" = "1 2 3" ]
+    done
+}

@@ -140,6 +140,36 @@ static void test_rbf_kmeans_seeded(void)
     CHECK(bf_fit(&a, &o, x, 20, 2, &e) == DL_EDATA);
 }
 
+/* k-means starts from distinct rows, whatever the seed; fewer distinct rows
+ * than centers is an error that counts them. */
+static void test_rbf_kmeans_distinct_rows(void)
+{
+    double x[5] = {1, 1, 1, 2, 3}, out[3];
+    bf_opts o;
+    bf_opts_defaults(&o);
+    o.bias = 0;
+    o.rbf = 3;
+    o.rbf_centers = BF_CENTERS_KMEANS;
+    o.rbf_alpha = 1;
+    for (uint64_t seed = 0; seed < 40; seed++) {
+        o.seed = seed;
+        bf_design *d = fit(&o, x, 5, 1);
+        CHECK(d != NULL);
+        for (int v = 1; d && v <= 3; v++) { /* each value is a center: one column is 1 */
+            double row = v;
+            dl_err e;
+            CHECK(bf_apply(d, &row, 1, out, &e) == 0);
+            CHECK(out[0] == 1.0 || out[1] == 1.0 || out[2] == 1.0);
+        }
+        bf_free(d);
+    }
+    bf_design *d = NULL;
+    dl_err e;
+    CHECK(bf_fit(&d, &o, x, 4, 1, &e) == DL_EDATA && d == NULL);
+    CHECK_STR(e.msg, "design: k-means needs 3 distinct rows but the data has 2 (of 4 rows): "
+                     "give fewer centers");
+}
+
 static void test_fourier_legendre_standardize(void)
 {
     bf_opts o;
@@ -278,6 +308,7 @@ int main(void)
     UNIT_RUN(test_column_counts);
     UNIT_RUN(test_rbf_grid_direct);
     UNIT_RUN(test_rbf_kmeans_seeded);
+    UNIT_RUN(test_rbf_kmeans_distinct_rows);
     UNIT_RUN(test_fourier_legendre_standardize);
     UNIT_RUN(test_record_round_trip);
     UNIT_RUN(test_design_equal);
