@@ -1,5 +1,6 @@
 #include "basis.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -180,28 +181,71 @@ static double z_value(const bf_design *d, const double *x, size_t k)
     return d->standardize ? (x[k] - d->mean[k]) / d->scale[k] : x[k];
 }
 
-/* Mean and scale of input k from its mean and population standard
- * deviation; one-hot and indicator columns keep their 0/1 (scale 1, no
- * centering), a constant input stays finite (scale 1). */
-static void set_moments(bf_design *d, size_t k, double mean, double sd)
+void bf_moments_init(bf_moments *m)
+{
+    memset(m, 0, sizeof *m);
+    m->lo = INFINITY;
+    m->hi = -INFINITY;
+}
+
+void bf_moments_add(bf_moments *m, double v)
+{
+    m->n++;
+    m->sum += v;
+    m->lo = v < m->lo ? v : m->lo;
+    m->hi = v > m->hi ? v : m->hi;
+}
+
+/* The mean of the values, kept within their range: rounding can put sum / n
+ * just outside it (three times 0.1 make a mean of 0.10000000000000002). */
+void bf_moments_mean(bf_moments *m)
+{
+    double mean = m->n ? m->sum / (double)m->n : 0;
+    m->mean = m->n == 0 ? 0 : mean < m->lo ? m->lo : mean > m->hi ? m->hi : mean;
+}
+
+void bf_moments_add_dev(bf_moments *m, double v)
+{
+    double t = v - m->mean;
+    m->ss += t * t;
+}
+
+double bf_moments_sd(const bf_moments *m)
+{
+    return m->n ? sqrt(m->ss / (double)m->n) : 0;
+}
+
+/* 1 when the deviations are within the rounding error of computing them
+ * about the mean of n values (Chan, Golub and LeVeque's bound for the two
+ * passes, as scikit-learn's StandardScaler applies it): var <= n eps var +
+ * (n eps mean)^2, compared as standard deviations. */
+static int moments_constant(const bf_moments *m)
+{
+    double sd = bf_moments_sd(m), neps = (double)m->n * DBL_EPSILON;
+    return m->lo == m->hi || neps >= 1 || sd * sqrt(1 - neps) <= neps * fabs(m->mean);
+}
+
+/* Mean and scale of input k from its moments; one-hot and indicator
+ * columns keep their 0/1 (scale 1, no centering), a constant input stays
+ * finite (scale 1). */
+static void set_moments(bf_design *d, size_t k, const bf_moments *m)
 {
     int binary = pp_output_binary(d->prep, k);
-    d->mean[k] = binary ? 0 : mean;
-    d->scale[k] = binary || !(sd > 0) ? 1.0 : sd;
+    d->mean[k] = binary ? 0 : m->mean;
+    d->scale[k] = binary || moments_constant(m) ? 1.0 : bf_moments_sd(m);
 }
 
 static void fit_moments(bf_design *d, const double *x, size_t n)
 {
     for (size_t k = 0; k < d->inputs; k++) {
-        double sum = 0, ss = 0;
+        bf_moments m;
+        bf_moments_init(&m);
         for (size_t i = 0; i < n; i++)
-            sum += x[i * d->inputs + k];
-        double mean = sum / (double)n;
-        for (size_t i = 0; i < n; i++) {
-            double t = x[i * d->inputs + k] - mean;
-            ss += t * t;
-        }
-        set_moments(d, k, mean, sqrt(ss / (double)n));
+            bf_moments_add(&m, x[i * d->inputs + k]);
+        bf_moments_mean(&m);
+        for (size_t i = 0; i < n; i++)
+            bf_moments_add_dev(&m, x[i * d->inputs + k]);
+        set_moments(d, k, &m);
     }
 }
 
@@ -504,9 +548,10 @@ fail:
     return e->code;
 }
 
-int bf_fit_moments(bf_design **out, const bf_opts *o, pp_prep *prep, const double *mean,
-                   const double *sd, size_t n, dl_err *e)
+int bf_fit_moments(bf_design **out, const bf_opts *o, pp_prep *prep, const bf_moments *m,
+                   dl_err *e)
 {
+    size_t n = pp_output_dim(prep) ? (size_t)m[0].n : 0;
     bf_opts plain = *o;
     plain.standardize = 0;
     if (bf_opts_need_rows(o)) {
@@ -527,7 +572,7 @@ int bf_fit_moments(bf_design **out, const bf_opts *o, pp_prep *prep, const doubl
         return e->code;
     }
     for (size_t k = 0; d->standardize && k < d->inputs; k++)
-        set_moments(d, k, mean[k], sd[k]);
+        set_moments(d, k, &m[k]);
     *out = d;
     return 0;
 }

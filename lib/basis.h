@@ -13,8 +13,9 @@
  * The inputs are the raw columns of x after the input stage (prep.h: missing
  * cells imputed, categorical columns one-hot encoded, indicator columns).
  * z is the input, standardized first when `standardize` is on (training mean
- * and population standard deviation; a constant input keeps scale 1; one-hot
- * and indicator columns stay 0/1).
+ * and population standard deviation; an input constant within rounding, as
+ * scikit-learn's StandardScaler judges it, keeps scale 1; one-hot and
+ * indicator columns stay 0/1).
  *
  * Fitting (bf_fit) turns options plus training data into a fitted design;
  * every fitted value (means, scales, ranges, centers, alpha) is stored in the
@@ -70,11 +71,30 @@ int bf_fit(bf_design **d, const bf_opts *o, const double *x, size_t n, size_t in
  * failure too); z is n rows already through the stage (pp_apply). */
 int bf_fit_prep(bf_design **d, const bf_opts *o, pp_prep *prep, const double *z, size_t n,
                 dl_err *e);
+
+/* The moments of one input for standardizing: two passes over its values
+ * in the same order, the values (bf_moments_add), then, after
+ * bf_moments_mean, their deviations from the mean (bf_moments_add_dev).
+ * The mean lies within the values' range (a constant input's mean is its
+ * value); the standard deviation is that of the population.  The fit in
+ * memory and dl-design's streamed one both use it, so they agree bit for
+ * bit. */
+typedef struct bf_moments {
+    uint64_t n;
+    double sum, lo, hi; /* the first pass */
+    double mean, ss;    /* the mean; the second pass's squared deviations */
+} bf_moments;
+void bf_moments_init(bf_moments *m);
+void bf_moments_add(bf_moments *m, double v);
+void bf_moments_mean(bf_moments *m);
+void bf_moments_add_dev(bf_moments *m, double v);
+double bf_moments_sd(const bf_moments *m);
+
 /* The same for a basis that needs no rows (!bf_opts_need_rows), from the
- * mean and population standard deviation of each column of z over its n
- * rows, found by the caller (dl-design streams them). */
-int bf_fit_moments(bf_design **d, const bf_opts *o, pp_prep *prep, const double *mean,
-                   const double *sd, size_t n, dl_err *e);
+ * moments of each column of z (pp_output_dim(prep) of them, both passes
+ * done), found by the caller (dl-design streams them). */
+int bf_fit_moments(bf_design **d, const bf_opts *o, pp_prep *prep, const bf_moments *m,
+                   dl_err *e);
 /* The design's input stage (to bind an input's categories: pp_bind). */
 const pp_prep *bf_prep(const bf_design *d);
 pp_prep *bf_prep_mut(bf_design *d);

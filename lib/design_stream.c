@@ -365,13 +365,12 @@ static int visit_gather(void *ctx, const dl_tensor *x, uint64_t first_row, dl_er
 }
 
 /* The moments of the rows through the stage, for --standardize without a
- * block that needs the rows: two passes, the sums and then the squared
- * deviations, in the order (so to the bits) of the fit in memory. */
+ * block that needs the rows: two passes, the values and then their
+ * deviations from the mean (bf_moments, as the fit in memory). */
 typedef struct moments {
     const pp_prep *p;
     int pass;
-    uint64_t n;
-    double *sum, *ss, *mean, *sd;
+    bf_moments *m; /* one per column */
 } moments;
 
 static int visit_moments(void *ctx, const dl_tensor *x, uint64_t first_row, dl_err *e)
@@ -385,13 +384,11 @@ static int visit_moments(void *ctx, const dl_tensor *x, uint64_t first_row, dl_e
     const double *v = z.data;
     for (size_t i = 0; !rc && i < rows; i++)
         for (size_t k = 0; k < cols; k++) {
-            double t = v[i * cols + k];
             if (m->pass == 0)
-                m->sum[k] += t;
+                bf_moments_add(&m->m[k], v[i * cols + k]);
             else
-                m->ss[k] += (t - m->mean[k]) * (t - m->mean[k]);
+                bf_moments_add_dev(&m->m[k], v[i * cols + k]);
         }
-    m->n += m->pass == 0 ? rows : 0;
     dl_tensor_free(&z);
     return rc;
 }
@@ -400,30 +397,24 @@ static int fit_moments(spool *s, const design_opts *o, pp_prep *p, const char *l
                        bf_design **d, dl_err *e)
 {
     size_t cols = pp_output_dim(p);
-    moments m = {p, 0, 0, NULL, NULL, NULL, NULL};
-    m.sum = calloc(cols, sizeof *m.sum);
-    m.ss = calloc(cols, sizeof *m.ss);
-    m.mean = calloc(cols, sizeof *m.mean);
-    m.sd = calloc(cols, sizeof *m.sd);
-    int rc = !m.sum || !m.ss || !m.mean || !m.sd
-                 ? dl_fail(e, DL_ENOMEM, "out of memory for the moments of %zu columns", cols)
-                 : each_x(s, label, visit_moments, &m, e);
+    moments m = {p, 0, calloc(cols ? cols : 1, sizeof *m.m)};
+    int rc = !m.m ? dl_fail(e, DL_ENOMEM, "out of memory for the moments of %zu columns", cols)
+                  : 0;
     for (size_t k = 0; !rc && k < cols; k++)
-        m.mean[k] = m.sum[k] / (double)m.n;
-    m.pass = 1;
-    if (!rc && m.n > 0)
+        bf_moments_init(&m.m[k]);
+    if (!rc)
         rc = each_x(s, label, visit_moments, &m, e);
     for (size_t k = 0; !rc && k < cols; k++)
-        m.sd[k] = sqrt(m.ss[k] / (double)m.n);
+        bf_moments_mean(&m.m[k]);
+    m.pass = 1;
+    if (!rc && cols > 0 && m.m[0].n > 0)
+        rc = each_x(s, label, visit_moments, &m, e);
     if (rc)
         pp_free(p);
     else
-        rc = bf_fit_moments(d, &o->basis, p, m.mean, m.sd, (size_t)m.n, e) &&
-                     dl_err_wrap(e, "%s", label) ? e->code : 0;
-    free(m.sum);
-    free(m.ss);
-    free(m.mean);
-    free(m.sd);
+        rc = bf_fit_moments(d, &o->basis, p, m.m, e) && dl_err_wrap(e, "%s", label) ? e->code
+                                                                                       : 0;
+    free(m.m);
     return rc;
 }
 

@@ -214,3 +214,26 @@ load linear_helpers
         [ "$(cat "$TMP/c.txt")" = "1 2 3" ]
     done
 }
+
+@test "--standardize: a column constant within rounding keeps scale 1 (z = 0), streamed and in memory" {
+    # a: 0.1 three times (summed, a mean of 0.10000000000000002); b: mean 2, std sqrt(2/3)
+    printf 'a,b\n0.1,1\n0.1,2\n0.1,3\n' | dl-tensor import > "$TMP/c.dlt"
+    printf 'a,b\n0.2,5\n' | dl-tensor import > "$TMP/new.dlt"
+    echo "0.1 2" > "$TMP/mean.txt"
+    awk 'BEGIN { printf "1 %.17g\n", sqrt(2 / 3) }' > "$TMP/scale.txt"
+    awk 'BEGIN { s = sqrt(2 / 3); printf "1,0,%.17g\n1,0,0\n1,0,%.17g\n", -1 / s, 1 / s }' > "$TMP/want.csv"
+    awk 'BEGIN { printf "1,0.1,%.17g\n", 3 / sqrt(2 / 3) }' > "$TMP/want_new.csv"
+    # the moments streamed (--standardize alone) and of the rows in memory (with a block)
+    for block in "" "--legendre 1"; do
+        dl-design -q --standardize $block "$TMP/c.dlt" > "$TMP/c.phi"
+        grep -a '^mean: ' "$TMP/c.phi" | sed 's/^mean: //' > "$TMP/got_mean.txt"
+        grep -a '^scale: ' "$TMP/c.phi" | sed 's/^scale: //' > "$TMP/got_scale.txt"
+        numbers_near "$TMP/got_mean.txt" "$TMP/mean.txt" 0
+        numbers_near "$TMP/got_scale.txt" "$TMP/scale.txt" 1e-15
+    done
+    dl-design -q --standardize "$TMP/c.dlt" > "$TMP/c.phi"
+    dl-tensor export --name x "$TMP/c.phi" > "$TMP/got.csv"
+    numbers_near "$TMP/got.csv" "$TMP/want.csv" 1e-15
+    dl-design -q --apply "$TMP/c.phi" "$TMP/new.dlt" | dl-tensor export --name x > "$TMP/got_new.csv"
+    numbers_near "$TMP/got_new.csv" "$TMP/want_new.csv" 1e-15
+}

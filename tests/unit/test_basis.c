@@ -198,6 +198,38 @@ static void test_fourier_legendre_standardize(void)
     CHECK_NEAR(ss / 6, 1, 1e-14);
 }
 
+/* An input constant within rounding keeps scale 1: three times 0.1 sum to
+ * a mean of 0.10000000000000002 before it is kept within the range, which
+ * left a deviation of 1.4e-17 as the scale. */
+static void test_standardize_constant(void)
+{
+    double up = nextafter(0.1, 1.0);
+    double rows[2][3] = {{0.1, 0.1, 0.1}, {0.1, up, 0.1}};
+    bf_opts o;
+    bf_opts_defaults(&o);
+    o.bias = 0;
+    o.poly = 1;
+    o.standardize = 1;
+    for (int r = 0; r < 2; r++) {
+        bf_design *d = fit(&o, rows[r], 3, 1);
+        double z[3], v = 0.2, w;
+        dl_err e;
+        CHECK(d && bf_apply(d, rows[r], 3, z, &e) == 0 && bf_apply(d, &v, 1, &w, &e) == 0);
+        for (int i = 0; d && i < 3; i++)
+            CHECK(fabs(z[i]) <= 1e-16);
+        CHECK(d && fabs(w - 0.1) <= 1e-16);
+        bf_free(d);
+    }
+    bf_moments m;
+    bf_moments_init(&m);
+    for (int i = 0; i < 3; i++)
+        bf_moments_add(&m, 0.1);
+    bf_moments_mean(&m);
+    for (int i = 0; i < 3; i++)
+        bf_moments_add_dev(&m, 0.1);
+    CHECK(m.mean == 0.1 && bf_moments_sd(&m) == 0);
+}
+
 /* Every block, fitted, written, read back: the same columns bit for bit. */
 static void test_record_round_trip(void)
 {
@@ -310,6 +342,7 @@ int main(void)
     UNIT_RUN(test_rbf_kmeans_seeded);
     UNIT_RUN(test_rbf_kmeans_distinct_rows);
     UNIT_RUN(test_fourier_legendre_standardize);
+    UNIT_RUN(test_standardize_constant);
     UNIT_RUN(test_record_round_trip);
     UNIT_RUN(test_design_equal);
     UNIT_RUN(test_bad_records);
