@@ -178,7 +178,12 @@ static int build_poly(bf_design *d, dl_err *e)
 
 static double z_value(const bf_design *d, const double *x, size_t k)
 {
-    return d->standardize ? (x[k] - d->mean[k]) / d->scale[k] : x[k];
+    if (!d->standardize)
+        return x[k];
+    double t = x[k] - d->mean[k];
+    if (isinf(t)) /* x and the mean far apart near the largest double: in halves */
+        return (0.5 * x[k] - 0.5 * d->mean[k]) / (0.5 * d->scale[k]);
+    return t / d->scale[k];
 }
 
 void bf_moments_init(bf_moments *m)
@@ -188,10 +193,13 @@ void bf_moments_init(bf_moments *m)
     m->hi = -INFINITY;
 }
 
+#define MOMENTS_SHIFT 64 /* n values up to DBL_MAX sum to a finite double in 2^64 units */
+
 void bf_moments_add(bf_moments *m, double v)
 {
     m->n++;
     m->sum += v;
+    m->small += ldexp(v, -MOMENTS_SHIFT);
     m->lo = v < m->lo ? v : m->lo;
     m->hi = v > m->hi ? v : m->hi;
 }
@@ -200,19 +208,32 @@ void bf_moments_add(bf_moments *m, double v)
  * just outside it (three times 0.1 make a mean of 0.10000000000000002). */
 void bf_moments_mean(bf_moments *m)
 {
-    double mean = m->n ? m->sum / (double)m->n : 0;
-    m->mean = m->n == 0 ? 0 : mean < m->lo ? m->lo : mean > m->hi ? m->hi : mean;
+    if (m->n == 0) {
+        m->mean = 0;
+        m->unit = 1;
+        return;
+    }
+    double n = (double)m->n, mean = m->sum / n;
+    if (!isfinite(mean))
+        mean = ldexp(m->small / n, MOMENTS_SHIFT);
+    m->mean = mean < m->lo ? m->lo : mean > m->hi ? m->hi : mean;
+    double big = fmax(fabs(m->lo), fabs(m->hi));
+    m->unit = big > 0 ? ldexp(1.0, ilogb(big)) : 1.0; /* big / unit in [1, 2) */
 }
 
+/* In units, each deviation is below 4 and its square below 16: no overflow;
+ * dividing by a power of 2 is exact, so without underflow the sum is that of
+ * the plain squares divided by unit^2, to the bit. */
 void bf_moments_add_dev(bf_moments *m, double v)
 {
-    double t = v - m->mean;
+    double t = v / m->unit - m->mean / m->unit;
     m->ss += t * t;
 }
 
 double bf_moments_sd(const bf_moments *m)
 {
-    return m->n ? sqrt(m->ss / (double)m->n) : 0;
+    double sd = m->n ? m->unit * sqrt(m->ss / (double)m->n) : 0;
+    return sd > DBL_MAX ? DBL_MAX : sd; /* at most max |value|, but for rounding */
 }
 
 /* 1 when the deviations are within the rounding error of computing them
@@ -692,32 +713,43 @@ int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, uint64_t first_r
 
 /* ------------------------------ the record ------------------------------ */
 
-static void tb_numbers(dl_str *b, const char *key, const double *v, size_t n)
+/* Appends "key: v1 v2 ..."; *bad becomes the key of the first values with
+ * one that is not finite (which the record never holds). */
+static void tb_numbers(dl_str *b, const char *key, const double *v, size_t n, const char **bad)
 {
     dl_str_printf(b, "%s:", key);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         dl_str_printf(b, " %.17g", v[i]);
+        if (!isfinite(v[i]) && !*bad)
+            *bad = key;
+    }
     dl_str_printf(b, "\n");
 }
 
 int bf_to_record(const bf_design *d, dl_tensor *rec, dl_err *e)
 {
     dl_str b = {0};
+    const char *bad = NULL;
     dl_str_printf(&b, "inputs: %zu\ncolumns: %zu\nbias: %d\nstandardize: %d\n",
                   pp_input_dim(d->prep), d->cols, d->bias, d->standardize);
     if (d->standardize) {
-        tb_numbers(&b, "mean", d->mean, d->inputs);
-        tb_numbers(&b, "scale", d->scale, d->inputs);
+        tb_numbers(&b, "mean", d->mean, d->inputs, &bad);
+        tb_numbers(&b, "scale", d->scale, d->inputs, &bad);
     }
     dl_str_printf(&b, "poly: %d\nrbf: %zu\n", d->poly, d->nrbf);
     if (d->nrbf) {
-        tb_numbers(&b, "rbf_alpha", &d->alpha, 1);
-        tb_numbers(&b, "rbf_centers", d->centers, d->nrbf * d->inputs);
+        tb_numbers(&b, "rbf_alpha", &d->alpha, 1, &bad);
+        tb_numbers(&b, "rbf_centers", d->centers, d->nrbf * d->inputs, &bad);
     }
     dl_str_printf(&b, "fourier: %d\nlegendre: %d\n", d->fourier, d->legendre);
     if (d->fourier || d->legendre) {
-        tb_numbers(&b, "lo", d->lo, d->inputs);
-        tb_numbers(&b, "hi", d->hi, d->inputs);
+        tb_numbers(&b, "lo", d->lo, d->inputs, &bad);
+        tb_numbers(&b, "hi", d->hi, d->inputs, &bad);
+    }
+    if (bad) {
+        dl_str_free(&b);
+        return dl_fail(e, DL_EDATA, "design: the fitted '%s' overflows to infinity (the inputs "
+                                    "are too far apart for this basis: scale them down)", bad);
     }
     pp_write_text(d->prep, &b);
     char *text;

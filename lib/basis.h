@@ -76,13 +76,18 @@ int bf_fit_prep(bf_design **d, const bf_opts *o, pp_prep *prep, const double *z,
  * in the same order, the values (bf_moments_add), then, after
  * bf_moments_mean, their deviations from the mean (bf_moments_add_dev).
  * The mean lies within the values' range (a constant input's mean is its
- * value); the standard deviation is that of the population.  The fit in
+ * value); the standard deviation is that of the population.  Neither
+ * overflows for finite values: a sum that would is taken in units of 2^64,
+ * and the deviations are taken in units of a power of 2 near the largest
+ * value (the same bits as without units when nothing overflows or
+ * underflows).  The fit in
  * memory and dl-design's streamed one both use it, so they agree bit for
  * bit. */
 typedef struct bf_moments {
     uint64_t n;
-    double sum, lo, hi; /* the first pass */
-    double mean, ss;    /* the mean; the second pass's squared deviations */
+    double sum, small, lo, hi; /* the first pass; small: the sum in units of 2^64 */
+    double mean, unit;         /* unit: a power of 2 near the largest |value| */
+    double ss;                 /* the second pass: squared deviations in units */
 } bf_moments;
 void bf_moments_init(bf_moments *m);
 void bf_moments_add(bf_moments *m, double v);

@@ -85,11 +85,13 @@ static int write_names(st_writer *w, const bf_design *d, const design_opts *o, d
     return rc;
 }
 
-static int write_design(st_writer *w, const bf_design *d, const design_opts *o, dl_err *e)
+/* Errors of the design itself name the input (label). */
+static int write_design(st_writer *w, const bf_design *d, const design_opts *o,
+                        const char *label, dl_err *e)
 {
     dl_tensor rec;
     if (bf_to_record(d, &rec, e))
-        return e->code;
+        return dl_err_wrap(e, "%s", label);
     int rc = st_write(w, &rec, e) || write_names(w, d, o, e) ? e->code : 0;
     dl_tensor_free(&rec);
     if (!rc && !o->quiet) {
@@ -217,7 +219,7 @@ static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_d
         } else {
             if (!seen_x++ && (design_for(o, &m, header_columns(&h), st_reader_label(r), &d,
                                          &own, e) ||
-                              write_design(w, d, o, e)))
+                              write_design(w, d, o, st_reader_label(r), e)))
                 rc = e->code;
             if (!rc)
                 rc = hold_x(r, w, d, &held, &h, 0, e);
@@ -459,7 +461,7 @@ static int write_output(spool *s, st_writer *w, const design_opts *o, const bf_d
     st_header h;
     int found = 0;
     held_x held;
-    int rc = write_design(w, d, o, e) || spool_rewind(s, label, &r, e) ? e->code : 0;
+    int rc = write_design(w, d, o, label, e) || spool_rewind(s, label, &r, e) ? e->code : 0;
     if (rc)
         return rc;
     memset(&held, 0, sizeof held);

@@ -237,3 +237,42 @@ load linear_helpers
     dl-design -q --apply "$TMP/c.phi" "$TMP/new.dlt" | dl-tensor export --name x > "$TMP/got_new.csv"
     numbers_near "$TMP/got_new.csv" "$TMP/want_new.csv" 1e-15
 }
+
+# zscores A B ...: the population z-scores of the numbers, one a line.
+zscores() {
+    printf '%s\n' "$@" | awk '{ v[NR] = $1; s += $1 } END {
+        m = s / NR; for (i = 1; i <= NR; i++) ss += (v[i] - m)^2; sd = sqrt(ss / NR)
+        for (i = 1; i <= NR; i++) printf "1,%.17g\n", (v[i] - m) / sd }'
+}
+
+@test "--standardize: inputs near the largest double standardize as the same inputs scaled down" {
+    # x = s * u: the z-scores of u; mean and std s times those of u, computed at the scale of u
+    for case in "1e200 1 1.5 3" "1e308 1.7 1.7 1.7 1" "1e308 1.7 1.7 -1.7"; do
+        set -- $case
+        s=$1
+        shift
+        { echo a; for u in "$@"; do echo "${u}e${s#1e}"; done; } | dl-tensor import > "$TMP/big.dlt"
+        zscores "$@" > "$TMP/want.csv"
+        printf '%s\n' "$@" | awk -v s="$s" '{ v[NR] = $1; t += $1 } END {
+            m = t / NR; for (i = 1; i <= NR; i++) ss += (v[i] - m)^2
+            printf "%.17g\n%.17g\n", m * s, sqrt(ss / NR) * s }' > "$TMP/want_moments.txt"
+        # the moments streamed (--standardize alone) and of the rows in memory (with a block)
+        for block in "" "--legendre 1"; do
+            dl-design -q --standardize $block -o "$TMP/big.phi" "$TMP/big.dlt"
+            grep -a '^mean: \|^scale: ' "$TMP/big.phi" | sed 's/^[a-z]*: //' > "$TMP/got_moments.txt"
+            numbers_near "$TMP/got_moments.txt" "$TMP/want_moments.txt" 1e-14
+        done
+        dl-design -q --standardize -o "$TMP/big.phi" "$TMP/big.dlt"
+        dl-tensor export --name x "$TMP/big.phi" > "$TMP/got.csv"
+        numbers_near "$TMP/got.csv" "$TMP/want.csv" 1e-14
+        dl-design -q --apply "$TMP/big.phi" "$TMP/big.dlt" | cmp - "$TMP/big.phi"
+    done
+}
+
+@test "a fitted value that would overflow is exit 1, and no design record holds it" {
+    printf 'a\n-1.7e308\n1.7e308\n' | dl-tensor import > "$TMP/far.dlt"
+    run dl-design -q --rbf 2 --alpha 1 -o "$TMP/out.dlt" "$TMP/far.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/far.dlt: design: the fitted 'rbf_centers' overflows to infinity (the inputs are too far apart for this basis: scale them down)" ]
+    [ ! -e "$TMP/out.dlt" ]
+}

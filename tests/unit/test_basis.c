@@ -230,6 +230,53 @@ static void test_standardize_constant(void)
     CHECK(m.mean == 0.1 && bf_moments_sd(&m) == 0);
 }
 
+/* Inputs near the largest double standardize as the same inputs scaled
+ * down, and the design record holds finite numbers; for ordinary inputs the
+ * moments are the plain two-pass ones, bit for bit. */
+static void test_standardize_large(void)
+{
+    const double small[3][4] = {{1, 1.5, 3, 0}, {1.7, 1.7, 1.7, 1.0}, {1.7, 1.7, -1.7, 0}};
+    const double big[3] = {1e200, 1e308, 1e308};
+    const size_t rows[3] = {3, 4, 3};
+    bf_opts o;
+    bf_opts_defaults(&o);
+    o.bias = 0;
+    o.poly = 1;
+    o.standardize = 1;
+    for (int c = 0; c < 3; c++) {
+        double x[4], zs[4], zb[4];
+        dl_err e;
+        dl_tensor rec;
+        for (size_t i = 0; i < rows[c]; i++)
+            x[i] = small[c][i] * big[c];
+        bf_design *ds = fit(&o, small[c], rows[c], 1), *db = fit(&o, x, rows[c], 1);
+        CHECK(ds && db && bf_apply(ds, small[c], rows[c], zs, &e) == 0 &&
+              bf_apply(db, x, rows[c], zb, &e) == 0);
+        for (size_t i = 0; ds && db && i < rows[c]; i++)
+            CHECK_NEAR(zb[i], zs[i], 1e-14);
+        CHECK(db && bf_to_record(db, &rec, &e) == 0);
+        if (db && rec.data) {
+            char *text = calloc(rec.shape[0] + 1, 1);
+            memcpy(text, rec.data, rec.shape[0]);
+            CHECK(strstr(text, "inf") == NULL && strstr(text, "nan") == NULL);
+            free(text);
+            dl_tensor_free(&rec);
+        }
+        bf_free(ds);
+        bf_free(db);
+    }
+    const double v[5] = {0.3, -1.25, 7.5, 2.0 / 3, 1e-3};
+    double sum = 0, ss = 0;
+    bf_moments m;
+    bf_moments_init(&m);
+    for (int i = 0; i < 5; i++)
+        bf_moments_add(&m, v[i]), sum += v[i];
+    bf_moments_mean(&m);
+    for (int i = 0; i < 5; i++)
+        bf_moments_add_dev(&m, v[i]), ss += (v[i] - sum / 5) * (v[i] - sum / 5);
+    CHECK(m.mean == sum / 5 && bf_moments_sd(&m) == sqrt(ss / 5));
+}
+
 /* Every block, fitted, written, read back: the same columns bit for bit. */
 static void test_record_round_trip(void)
 {
@@ -343,6 +390,7 @@ int main(void)
     UNIT_RUN(test_rbf_kmeans_distinct_rows);
     UNIT_RUN(test_fourier_legendre_standardize);
     UNIT_RUN(test_standardize_constant);
+    UNIT_RUN(test_standardize_large);
     UNIT_RUN(test_record_round_trip);
     UNIT_RUN(test_design_equal);
     UNIT_RUN(test_bad_records);
