@@ -122,10 +122,15 @@ static int parse_delimiter(const char *s, char *out, dl_err *e)
         *out = '\t';
     else if (strcmp(s, "space") == 0)
         *out = ' ';
-    else if (strlen(s) == 1 && s[0] != '"' && s[0] != '\n' && s[0] != '.' && s[0] != '-')
-        *out = s[0];
-    else
+    else if (strlen(s) != 1)
         return dl_fail(e, DL_EUSAGE, "--delimiter: '%s' is not one character, 'tab' or 'space'", s);
+    else if (strchr("0123456789.+-eE\"'", s[0]))
+        return dl_fail(e, DL_EUSAGE, "--delimiter: '%s' can be part of a number or a quoted "
+                       "cell: not a digit, '.', '+', '-', 'e', 'E' or a quote", s);
+    else if (s[0] == '\n' || s[0] == '\r')
+        return dl_fail(e, DL_EUSAGE, "--delimiter: a line end is not a column separator");
+    else
+        *out = s[0];
     return 0;
 }
 

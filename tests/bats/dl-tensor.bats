@@ -105,6 +105,20 @@ rows_aligned() {
 ' | dl-tensor import --format tsv 2>&1 | grep -q 'column 2: empty cell'
 }
 
+@test "--delimiter refuses a character that can be part of a number or a quoted cell" {
+    for d in 0 1 9 . + - e E '"' "'"; do
+        fails 2 "--delimiter: '$d' can be part of a number or a quoted cell" \
+            dl-tensor export --delimiter "$d" "$TMP/rows.dlt"
+        [ "${#lines[@]}" -eq 2 ] # the reason, then the --help hint
+        fails 2 "--delimiter: '$d' can be part of a number" \
+            dl-tensor import --delimiter "$d" "$TMP/rows.csv"
+    done
+    fails 2 "--delimiter: ';;' is not one character" dl-tensor export --delimiter ';;' "$TMP/rows.dlt"
+    run dl-tensor export --delimiter '|' "$TMP/rows.dlt"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "$(head -n 1 "$TMP/rows.csv" | tr , '|')" ]
+}
+
 @test "dl-tensor import: CRLF line ends, a BOM, blank and comment lines, quoted cells" {
     printf '\xef\xbb\xbf"a","b"\r\n# a comment\r\n\r\n1,"2"\r\n 3 , 4 \r\n' > "$TMP/win.csv"
     run dl-tensor export < <(dl-tensor import "$TMP/win.csv")
