@@ -166,18 +166,27 @@ static int write_dense(const sparse *sp, uint64_t base, const tx_in *in,
 }
 
 /* Dense x must not dwarf the text it comes from, unless --features asked
- * for the width. */
-static int check_density(const sparse *sp, const tx_in *in, uint64_t text_bytes,
+ * for the width; and it is at most SVM_MAX_INDEX columns wide, as
+ * --features allows.  `base` is the index of x's first column. */
+static int check_density(const sparse *sp, const tx_in *in, uint64_t base, uint64_t text_bytes,
                          const tx_import_opts *o, dl_err *e)
 {
+    if (o->features)
+        return 0;
+    unsigned long long index = (unsigned long long)(sp->cols - 1 + base); /* as in the file */
+    if (sp->cols > SVM_MAX_INDEX)
+        return dl_fail(e, DL_ENOMEM, "%s: index %llu would make x %llu columns wide (the indices "
+                       "are zero-based: the file has index 0), over the %llu allowed",
+                       in->label, index, (unsigned long long)sp->cols,
+                       (unsigned long long)SVM_MAX_INDEX);
     uint64_t shape[2] = {sp->rows, sp->cols + 1}, bytes;
     dl_err ignored;
     int huge = dl_shape_bytes(o->dtype ? o->dtype : DL_F64, 2, shape, NULL, &bytes, &ignored);
-    if (o->features || (!huge && (bytes <= SVM_DENSE_FREE || bytes / SVM_DENSE_RATIO <= text_bytes)))
+    if (!huge && (bytes <= SVM_DENSE_FREE || bytes / SVM_DENSE_RATIO <= text_bytes))
         return 0;
     return dl_fail(e, DL_ENOMEM, "%s: index %llu would make %llu rows of svmlight (%llu bytes) "
                    "a dense x of %s%llu MiB, over %d times the text; give --features %llu to "
-                   "accept that width", in->label, (unsigned long long)sp->cols,
+                   "accept that width", in->label, index,
                    (unsigned long long)sp->rows, (unsigned long long)text_bytes,
                    huge ? "over " : "", huge ? (unsigned long long)(DL_TENSOR_BYTES_MAX >> 20)
                                              : (unsigned long long)(bytes >> 20),
@@ -219,7 +228,7 @@ int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
         sp.cols = o->features;
     if (rc == 0 && sp.rows == 0)
         rc = dl_fail(e, DL_EDATA, "%s: empty input: no rows", in->label);
-    else if (rc == 0 && !(rc = check_density(&sp, in, text_bytes, o, e)))
+    else if (rc == 0 && !(rc = check_density(&sp, in, base, text_bytes, o, e)))
         rc = write_dense(&sp, base, in, o, w, e);
     free(sp.items);
     free(sp.labels);

@@ -298,6 +298,19 @@ rows_aligned() {
     fails 1 "'one' is not a finite numeric label" dl-tensor import "$TMP/label.svm"
 }
 
+@test "dl-tensor import: svmlight too wide for dense x names the file's index and a width --features takes" {
+    # zero-based (index 0): the largest index 2^24 - 1 makes x 2^24 columns wide
+    printf '1 0:1 16777215:1\n' > "$TMP/wide.svm"
+    fails 4 "$TMP/wide.svm: index 16777215 would make 1 rows" dl-tensor import "$TMP/wide.svm"
+    [[ $output == *"give --features 16777216 to accept that width" ]]
+    dl-tensor import --features 16777216 "$TMP/wide.svm" > /dev/null
+    # index 2^24 zero-based: wider than --features can allow, and no advice to try
+    printf '1 0:1 16777216:1\n' > "$TMP/wider.svm"
+    fails 4 "$TMP/wider.svm: index 16777216 would make x 16777217 columns wide (the indices are zero-based: the file has index 0), over the 16777216 allowed" \
+        dl-tensor import "$TMP/wider.svm"
+    [[ $output != *"--features"* ]]
+}
+
 @test "dl-tensor import: writes bounded chunks that reassemble to the same data" {
     dl-tensor import -t 1 --chunk-rows 7 "$TMP/rows.csv" -o "$TMP/chunked.dlt"
     run dl-tensor info "$TMP/chunked.dlt"
