@@ -107,18 +107,36 @@ static int is_content(span l)
     return p < l.end && *p != '#';
 }
 
-/* Tab, then semicolon, then comma: a semicolon file with decimal commas is
- * then reported as such rather than as a comma file with odd cells. */
+/* The closing quote of the quoted text whose opening quote is at q ("" is a
+ * quote inside it), or end when the line ends first. */
+static const char *closing_quote(const char *q, const char *end)
+{
+    for (q++; q < end; q++)
+        if (*q == '"') {
+            if (q + 1 == end || q[1] != '"')
+                return q;
+            q++;
+        }
+    return end;
+}
+
+/* Tab, then semicolon, then comma, outside quoted cells (a quote opens one
+ * where a cell may start: at the line's start or after a blank or one of
+ * these): a semicolon file with decimal commas is then reported as such
+ * rather than as a comma file with odd cells. */
 static char detect_delimiter(span l)
 {
-    size_t n = (size_t)(l.end - l.p);
-    if (memchr(l.p, '\t', n))
-        return '\t';
-    if (memchr(l.p, ';', n))
-        return ';';
-    if (memchr(l.p, ',', n))
-        return ',';
-    return 0;
+    int tab = 0, semicolon = 0, comma = 0;
+    for (const char *q = l.p; q < l.end; q++) {
+        if (*q == '"' && (q == l.p || is_blank(q[-1]) || q[-1] == ';' || q[-1] == ',')) {
+            q = closing_quote(q, l.end);
+            continue;
+        }
+        tab |= *q == '\t';
+        semicolon |= *q == ';';
+        comma |= *q == ',';
+    }
+    return tab ? '\t' : semicolon ? ';' : comma ? ',' : 0;
 }
 
 /* The extent of one cell from p: up to the delimiter (or blank), honouring

@@ -105,6 +105,16 @@ rows_aligned() {
 ' | dl-tensor import --format tsv 2>&1 | grep -q 'column 2: empty cell'
 }
 
+@test "dl-tensor import: a delimiter inside a quoted cell does not decide the delimiter" {
+    printf '"price;usd",qty\n1,2\n' > "$TMP/q.csv"
+    run dl-tensor export --header < <(dl-tensor import "$TMP/q.csv")
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'price;usd,qty\n1,2')" ]
+    dl-tensor import "$TMP/q.csv" | cmp - <(dl-tensor import --delimiter , "$TMP/q.csv")
+    printf '"a;b" "c,""d"""\n1 2\n' > "$TMP/q.txt"
+    dl-tensor import "$TMP/q.txt" | cmp - <(dl-tensor import --delimiter space "$TMP/q.txt")
+}
+
 @test "--delimiter refuses a character that can be part of a number or a quoted cell" {
     for d in 0 1 9 . + - e E '"' "'"; do
         fails 2 "--delimiter: '$d' can be part of a number or a quoted cell" \
