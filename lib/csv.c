@@ -139,24 +139,31 @@ static char detect_delimiter(span l)
     return tab ? '\t' : semicolon ? ';' : comma ? ',' : 0;
 }
 
-/* The extent of one cell from p: up to the delimiter (or blank), honouring
- * double quotes.  *next is where the following cell's search starts. */
+/* The extent of one cell from p: up to the delimiter (or blank).  A quote
+ * at the cell's start (after blanks) opens quoted text, where the delimiter
+ * is part of the cell; a quote elsewhere is read as it is (12" pizza).
+ * *next is where the following cell's search starts. */
 static span cell_at(const csv *c, const char *p, const char *end, const char **next)
 {
     span s = {p, p};
-    int quoted = 0;
-    const char *q = p;
-    for (; q < end; q++) {
-        if (*q == '"')
-            quoted = !quoted;
-        else if (!quoted && (c->delim ? *q == c->delim : is_blank(*q)))
+    const char *q = skip_pad(c, p, end);
+    if (q < end && *q == '"')
+        q = closing_quote(q, end);
+    for (; q < end; q++)
+        if (c->delim ? *q == c->delim : is_blank(*q))
             break;
-    }
     s.end = q;
     *next = q < end ? q + 1 : q;
     if (!c->delim)
         *next = skip_blanks(*next, end);
     return s;
+}
+
+/* Whether cell s opens quoted text that its line does not close. */
+static int unclosed(const csv *c, span s)
+{
+    const char *q = skip_pad(c, s.p, s.end);
+    return q < s.end && *q == '"' && closing_quote(q, s.end) == s.end;
 }
 
 static span trim(span s)
@@ -225,6 +232,18 @@ static int each_cell(const csv *c, span l, int (*fn)(void *ctx, uint64_t j, span
             return rc;
         p = next;
     }
+}
+
+typedef struct quote_search {
+    const csv *c;
+    uint64_t col; /* the cell whose quote is not closed */
+} quote_search;
+
+static int find_unclosed(void *ctx, uint64_t j, span s)
+{
+    quote_search *qs = ctx;
+    qs->col = j;
+    return unclosed(qs->c, s);
 }
 
 typedef struct line_census {
@@ -477,6 +496,12 @@ static int quoted_value(job *jb, void *row, uint64_t j, const char *p, const cha
     span cell = cell_at(jb->c, p, end, &next);
     span inner = trim(cell);
     *after = cell.end;
+    if (unclosed(jb->c, cell)) {
+        char at[128];
+        where(jb, j, at, sizeof at);
+        return dl_fail(&jb->err, DL_EDATA, "%s: %s: unterminated quote (a quoted cell ends on "
+                       "its line)", jb->c->in->label, at);
+    }
     int status = scan_value(jb->c, row, j, inner.p, inner.end, &stop);
     if (status != NT_OK || stop != inner.end || inner.p == inner.end || is_missing(jb->c, inner))
         return text_cell(jb, row, j, cell, status);
@@ -663,6 +688,11 @@ static int first_line(csv *c, span l, uint64_t line, int *header, dl_err *e)
     if (c->delim == ' ')
         c->delim = 0;
     c->cols = count_cells(c, l);
+    quote_search qs = {c, 0};
+    if (each_cell(c, l, find_unclosed, &qs))
+        return dl_fail(e, DL_EDATA, "%s: line %llu, column %llu: unterminated quote (a quoted "
+                       "cell ends on its line)", c->in->label, (unsigned long long)line,
+                       (unsigned long long)qs.col + 1);
     *header = c->o->header;
     if (*header < 0) {
         line_census lc = {.c = c};

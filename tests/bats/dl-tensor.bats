@@ -136,6 +136,19 @@ rows_aligned() {
     [ "$output" = "$(printf '1,2\n3,4')" ]
 }
 
+@test "dl-tensor import: a quote inside a cell is read as it is; one that opens a cell closes on its line" {
+    printf 'item,price\n12" pizza,10\nsoda,2\n' > "$TMP/q.csv"
+    dl-tensor import -t 1 "$TMP/q.csv" -o "$TMP/q.dlt"
+    run dl-tensor export --header "$TMP/q.dlt"
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = '"12"" pizza",10' ] # the cell 12" pizza, quoted as RFC 4180 writes it
+    dl-tensor export --header "$TMP/q.dlt" | dl-tensor import -t 1 | cmp - "$TMP/q.dlt"
+    refuses 'item,price\n"12 pizza,10\nsoda,2\n' \
+        "line 2, column 1 ('item'): unterminated quote (a quoted cell ends on its line)"
+    refuses 'a,b\n1,"2\n' "line 2, column 2 ('b'): unterminated quote"
+    refuses '"a,b\n1,2\n' "line 1, column 1: unterminated quote"
+}
+
 @test "dl-tensor import: --header and --no-header override the detection" {
     printf '1,2\n3,4\n' > "$TMP/n.csv"
     run dl-tensor export < <(dl-tensor import --header "$TMP/n.csv")
