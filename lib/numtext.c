@@ -646,6 +646,30 @@ int nt_parse_f32(const char *s, const char *end, float *out)
     return status == NT_OK && stop != end ? NT_SYNTAX : status;
 }
 
+/* Past the digits at s; NULL when there is none. */
+static const char *past_digits(const char *s, const char *end)
+{
+    const char *p = s;
+    while (p < end && *p >= '0' && *p <= '9')
+        p++;
+    return p > s ? p : NULL;
+}
+
+int nt_decimal_comma(const char *s, const char *end)
+{
+    const char *p = s < end && (*s == '+' || *s == '-') ? s + 1 : s;
+    if (!(p = past_digits(p, end)) || p == end || *p != ',' || !(p = past_digits(p + 1, end)))
+        return 0;
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (!(p = past_digits(p, end)))
+            return 0;
+    }
+    return p == end;
+}
+
 static int format_special(double v, char *buf)
 {
     if (isnan(v))

@@ -54,6 +54,10 @@ size_t nt_scan_f64_rows(const char *s, const char *end, char delim, size_t n, si
 int nt_parse_f64(const char *s, const char *end, double *out);
 int nt_parse_f32(const char *s, const char *end, float *out);
 
+/* Whether [s, end) is a number written with a decimal comma, which is not
+ * a number here: [+-]digits,digits[(e|E)[+-]digits] ("1,5", "-2,25e3"). */
+int nt_decimal_comma(const char *s, const char *end);
+
 /* Writes the shortest of %.15g/%.16g/%.17g (f32: %.6g .. %.9g) that reads
  * back to exactly v; "nan", "inf", "-inf" for non-finite values.  Returns
  * the length; buf holds at least NT_BUF bytes.  The text is printf's, byte

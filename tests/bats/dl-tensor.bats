@@ -181,6 +181,20 @@ rows_aligned() {
     refuses '1,2\n3,1.5.2\n' "'1.5.2' is not a number"
 }
 
+@test "dl-tensor import: a column of numbers with decimal commas is refused, not read as strings" {
+    printf 'price;qty\n1,5;2\n10,25;3\n2,0;4\n' > "$TMP/dc.csv"
+    fails_silently 1 "$TMP/dc.csv: line 2, column 1 ('price'): '1,5' is not a number (numbers use '.' as the decimal point)" \
+        dl-tensor import -t 1 "$TMP/dc.csv"
+    # missing cells aside, signs and exponents, a comma file with the cells quoted
+    refuses 'a;b;c\nx;NA;1\ny;-2,5e3;2\nx;+0,5;3\n' "line 3, column 2 ('b'): '-2,5e3' is not a number (numbers use '.'" --missing NA
+    refuses 'a,b\n1,"3,25"\n2,"4,0"\n' "line 2, column 2 ('b'): '3,25' is not a number (numbers use '.'"
+    # a column of strings that merely holds some commas is still strings
+    printf 'place;n\n"Paris, France";1\n1,5;2\n' > "$TMP/s.csv"
+    run dl-tensor export --header < <(dl-tensor import "$TMP/s.csv")
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'place,n\n"Paris, France",1\n"1,5",2')" ]
+}
+
 @test "dl-tensor import: empty input and header-only input are errors" {
     fails 1 "empty input" dl-tensor import < /dev/null
     printf '\n# nothing\n\n' > "$TMP/blank.csv"

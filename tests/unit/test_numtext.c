@@ -206,6 +206,21 @@ static void test_scan_list(void)
     CHECK(nt_scan_f64_list(blank, blank + 4, ',', 2, v, &stop) == 1);
 }
 
+static int decimal_comma(const char *s) { return nt_decimal_comma(s, s + strlen(s)); }
+
+static void test_decimal_comma(void)
+{
+    const char *yes[] = {"1,5", "10,25", "-2,0", "+0,5e3", "3,25E-2", "1,234"};
+    const char *no[] = {"1.5", "15", ",5", "1,", "1,5,2", "1,,5", "1,5e", "1,5e+", "a,5",
+                        "1, 5", " 1,5", "1,5 ", "1,5.2", "--1,5", "", "nan", "1;5"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        CHECK(decimal_comma(yes[i]));
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        CHECK(!decimal_comma(no[i]));
+    const char *cell = "1,5;2";
+    CHECK(nt_decimal_comma(cell, cell + 3) && !nt_decimal_comma(cell, cell + 5));
+}
+
 /* The list as documented, one nt_scan_f64 per cell: the reference for
  * nt_scan_f64_list, which reads most cells another way when 32 bytes and
  * more follow them. */
@@ -627,6 +642,7 @@ int main(void)
     UNIT_RUN(test_scan_edges_match_strtod);
     UNIT_RUN(test_scan_digit_runs);
     UNIT_RUN(test_scan_list);
+    UNIT_RUN(test_decimal_comma);
     UNIT_RUN(test_random_scans_match_strtod);
     UNIT_RUN(test_lists_match_one_by_one);
     UNIT_RUN(test_rows_stop_at_the_first_other_line);
