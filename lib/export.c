@@ -275,13 +275,14 @@ static void part_free(part *p)
     free(p->catcol);
 }
 
-/* Text of a name or level, quoted as RFC 4180 says when it holds the
- * delimiter, a quote or outer blanks. */
+/* Text of a name, level or missing cell, quoted as RFC 4180 says when it
+ * holds the delimiter, a quote or outer blanks; and "" for an empty text
+ * between blanks, which the reader takes as one separator. */
 static void write_text(FILE *f, const char *s, char delim)
 {
     size_t n = strlen(s);
     int quote = strchr(s, delim) || strchr(s, '"') ||
-                (n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '#'));
+                (n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '#')) || (!n && delim == ' ');
     if (!quote) {
         fwrite(s, 1, n, f);
         return;
@@ -300,7 +301,7 @@ static int write_level(FILE *f, const part *p, const cm_column *k, double v, uin
                        const tx_export_opts *o, char delim, dl_err *e)
 {
     if (isnan(v)) {
-        fputs(o->missing ? o->missing : "", f);
+        write_text(f, o->missing ? o->missing : "", delim);
         return 0;
     }
     const char *level = cm_column_level(k, v);

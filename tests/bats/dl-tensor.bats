@@ -115,6 +115,21 @@ rows_aligned() {
     dl-tensor import "$TMP/q.txt" | cmp - <(dl-tensor import --delimiter space "$TMP/q.txt")
 }
 
+@test "dl-tensor export --delimiter space: an empty or missing string cell reads back" {
+    printf 's,v\nx,1\n,3\n' | dl-tensor import --missing '' > "$TMP/m.dlt"
+    dl-tensor export --header --delimiter space "$TMP/m.dlt" |
+        dl-tensor import --delimiter space --missing '' | cmp - "$TMP/m.dlt"
+    dl-tensor export --delimiter space "$TMP/m.dlt" |
+        dl-tensor import --delimiter space --missing '' --no-header > "$TMP/n.dlt"
+    cmp <(dl-tensor export "$TMP/n.dlt") <(dl-tensor export "$TMP/m.dlt")
+    # a --missing text is quoted like any other when it holds the delimiter
+    dl-tensor export --header --delimiter space --missing 'n a' "$TMP/m.dlt" |
+        dl-tensor import --delimiter space --missing 'n a' | cmp - "$TMP/m.dlt"
+    # other delimiters keep the empty cell empty
+    run dl-tensor export "$TMP/m.dlt"
+    [ "${lines[1]}" = ",3" ]
+}
+
 @test "--delimiter refuses a character that can be part of a number or a quoted cell" {
     for d in 0 1 9 . + - e E '"' "'"; do
         fails 2 "--delimiter: '$d' can be part of a number or a quoted cell" \
