@@ -103,6 +103,7 @@ enum {
 /* Everything any command accepts; each command checks what applies. */
 typedef struct args {
     const char *cmd, *output;
+    unsigned cmd_bit;         /* the command's CMD_* (0: none or unknown) */
     tx_import_opts imp;
     tx_export_opts exp;
     const char *format;       /* the text of --format, read by each command */
@@ -146,10 +147,89 @@ static int once(const char *opt, const char **slot, const char *v, dl_err *e)
     return 0;
 }
 
+/* The commands, as bits of the options' uses. */
+static const char *const COMMANDS[] = {"import", "export", "info", "head", "shuffle", "split",
+                                       "show"};
+enum {
+    CMD_IMPORT = 1, CMD_EXPORT = 2, CMD_INFO = 4, CMD_HEAD = 8, CMD_SHUFFLE = 16,
+    CMD_SPLIT = 32, CMD_SHOW = 64, CMD_COUNT = 7
+};
+
+static unsigned command_bit(const char *cmd)
+{
+    for (int i = 0; cmd && i < CMD_COUNT; i++)
+        if (strcmp(cmd, COMMANDS[i]) == 0)
+            return 1u << i;
+    return 0;
+}
+
+/* The commands that use option c: every other one refuses it. */
+static unsigned option_commands(int c)
+{
+    switch (c) {
+    case 't': case OPT_TARGET: case OPT_WEIGHT: case OPT_NAMES: case OPT_DTYPE:
+    case OPT_NO_HEADER: case OPT_NONFINITE: case OPT_RANK: case OPT_CHUNK: case OPT_FEATURES:
+        return CMD_IMPORT;
+    case OPT_NAME: case OPT_DELIM: case OPT_HEADER: case OPT_MISSING: case OPT_ZERO_BASED:
+    case OPT_ONE_BASED:
+        return CMD_IMPORT | CMD_EXPORT;
+    case OPT_FORMAT: return CMD_IMPORT | CMD_EXPORT | CMD_SHOW;
+    case 'o': return CMD_IMPORT | CMD_EXPORT | CMD_HEAD | CMD_SHUFFLE;
+    case OPT_ZLIB: return CMD_IMPORT | CMD_HEAD | CMD_SHUFFLE | CMD_SPLIT;
+    case 'n': return CMD_HEAD;
+    case OPT_SEED: return CMD_SHUFFLE | CMD_SPLIT;
+    case OPT_FRACTION: case OPT_FOLDS: case OPT_FOLD: case OPT_STRATIFY: case OPT_GROUP:
+        return CMD_SPLIT;
+    default: return 0;
+    }
+}
+
+static const struct option LONGS[] = {
+    {"targets", required_argument, 0, 't'}, {"output", required_argument, 0, 'o'},
+    {"name", required_argument, 0, OPT_NAME}, {"dtype", required_argument, 0, OPT_DTYPE},
+    {"format", required_argument, 0, OPT_FORMAT},
+    {"delimiter", required_argument, 0, OPT_DELIM}, {"header", no_argument, 0, OPT_HEADER},
+    {"no-header", no_argument, 0, OPT_NO_HEADER},
+    {"allow-nonfinite", no_argument, 0, OPT_NONFINITE},
+    {"chunk-rows", required_argument, 0, OPT_CHUNK}, {"zlib", no_argument, 0, OPT_ZLIB},
+    {"seed", required_argument, 0, OPT_SEED},
+    {"fraction", required_argument, 0, OPT_FRACTION}, {"help", no_argument, 0, 'h'},
+    {"features", required_argument, 0, OPT_FEATURES},
+    {"folds", required_argument, 0, OPT_FOLDS}, {"fold", required_argument, 0, OPT_FOLD},
+    {"stratify", no_argument, 0, OPT_STRATIFY}, {"group", required_argument, 0, OPT_GROUP},
+    {"rank", required_argument, 0, OPT_RANK},
+    {"target", required_argument, 0, OPT_TARGET}, {"weight", required_argument, 0, OPT_WEIGHT},
+    {"names", required_argument, 0, OPT_NAMES}, {"missing", required_argument, 0, OPT_MISSING},
+    {"zero-based", no_argument, 0, OPT_ZERO_BASED}, {"one-based", no_argument, 0, OPT_ONE_BASED},
+    {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
+
+/* Refuses option c where the command does not use it ("head: --dtype does
+ * not apply (an option of import)"), rather than ignoring it. */
+static int check_applies(const args *a, int c, dl_err *e)
+{
+    unsigned uses = option_commands(c);
+    if (!a->cmd_bit || (uses & a->cmd_bit))
+        return 0;
+    char name[40] = "", users[64] = "";
+    int n = c < 128 ? snprintf(name, sizeof name, "-%c", c) : 0;
+    for (const struct option *o = LONGS; o->name; o++)
+        if (o->val == c)
+            snprintf(name + n, sizeof name - (size_t)n, "%s--%s", n ? "/" : "", o->name);
+    for (int i = 0, k = 0; i < CMD_COUNT; i++)
+        if (uses & (1u << i)) {
+            size_t len = strlen(users);
+            snprintf(users + len, sizeof users - len, "%s%s", k++ ? ", " : "", COMMANDS[i]);
+        }
+    return dl_fail(e, DL_EUSAGE, "%s: %s does not apply (an option of %s)", a->cmd, name,
+                   users);
+}
+
 static int parse_option(int c, const char *v, void *ctx, dl_err *e)
 {
     args *a = ctx;
     long l;
+    if (check_applies(a, c, e))
+        return e->code;
     switch (c) {
     case 't': a->imp.targets_given = 1; return cli_u64("--targets", v, &a->imp.targets, e);
     case OPT_TARGET: return once("--target", &a->imp.target, v, e);
@@ -243,31 +323,14 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
  * --help/--version, or DL_EUSAGE. */
 static int parse_args(args *a, const char *cmd, int argc, char **argv, dl_err *e)
 {
-    static const struct option longs[] = {
-        {"targets", required_argument, 0, 't'}, {"output", required_argument, 0, 'o'},
-        {"name", required_argument, 0, OPT_NAME}, {"dtype", required_argument, 0, OPT_DTYPE},
-        {"format", required_argument, 0, OPT_FORMAT},
-        {"delimiter", required_argument, 0, OPT_DELIM}, {"header", no_argument, 0, OPT_HEADER},
-        {"no-header", no_argument, 0, OPT_NO_HEADER},
-        {"allow-nonfinite", no_argument, 0, OPT_NONFINITE},
-        {"chunk-rows", required_argument, 0, OPT_CHUNK}, {"zlib", no_argument, 0, OPT_ZLIB},
-        {"seed", required_argument, 0, OPT_SEED},
-        {"fraction", required_argument, 0, OPT_FRACTION}, {"help", no_argument, 0, 'h'},
-        {"features", required_argument, 0, OPT_FEATURES},
-        {"folds", required_argument, 0, OPT_FOLDS}, {"fold", required_argument, 0, OPT_FOLD},
-        {"stratify", no_argument, 0, OPT_STRATIFY}, {"group", required_argument, 0, OPT_GROUP},
-        {"rank", required_argument, 0, OPT_RANK},
-        {"target", required_argument, 0, OPT_TARGET}, {"weight", required_argument, 0, OPT_WEIGHT},
-        {"names", required_argument, 0, OPT_NAMES}, {"missing", required_argument, 0, OPT_MISSING},
-        {"zero-based", no_argument, 0, OPT_ZERO_BASED}, {"one-based", no_argument, 0, OPT_ONE_BASED},
-        {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
-    static const cli_spec spec = {TOOL, usage, ":t:o:n:hV", longs, parse_option};
+    static const cli_spec spec = {TOOL, usage, ":t:o:n:hV", LONGS, parse_option};
     memset(a, 0, sizeof *a);
     tx_import_defaults(&a->imp);
     tx_export_defaults(&a->exp);
     a->rows = 10;
     ds_split_defaults(&a->split);
     a->cmd = cmd;
+    a->cmd_bit = command_bit(cmd);
     int rc = cli_parse_options(argc, argv, &spec, a, e);
     if (rc)
         return rc;
@@ -402,8 +465,6 @@ static int cmd_export(args *a, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "export: --%s-based applies to --format svmlight only",
                        a->imp.zero_based ? "zero" : "one");
     a->exp.one_based = a->imp.zero_based == 0;
-    if (a->zlib)
-        return dl_fail(e, DL_EUSAGE, "export writes text or .npy, not a stream: --zlib does not apply");
     if (a->exp.format == TX_AUTO)
         a->exp.format = TX_CSV;
     return tx_export(input(a), a->output, &a->exp, e);
@@ -411,8 +472,6 @@ static int cmd_export(args *a, dl_err *e)
 
 static int cmd_info(args *a, dl_err *e)
 {
-    if (a->zlib || a->output)
-        return dl_fail(e, DL_EUSAGE, "info prints text on standard output: no -o or --zlib");
     if (a->nfiles == 0)
         return ds_info(stdout, NULL, e);
     for (int i = 0; i < a->nfiles; i++)
@@ -510,8 +569,6 @@ static int cmd_show(args *a, dl_err *e)
 {
     if (at_most_files(a, 1, e))
         return e->code;
-    if (a->zlib || a->output)
-        return dl_fail(e, DL_EUSAGE, "show prints text on standard output: no -o or --zlib");
     return shw_show(input(a), a->format ? shw_format_parse(a->format) : SHW_TEXT, e);
 }
 

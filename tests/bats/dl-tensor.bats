@@ -743,10 +743,37 @@ rows_aligned() {
 @test "dl-tensor: options that would be ignored are usage errors (export --zlib, info -o)" {
     run dl-tensor export --zlib "$DL_TEST_ROOT/tests/fixtures/stream/small.dlt"
     [ "$status" -eq 2 ]
-    [[ ${lines[0]} == "dl-tensor: export writes text or .npy, not a stream: --zlib does not apply" ]]
+    [[ ${lines[0]} == "dl-tensor: export: --zlib does not apply (an option of import, head, shuffle, split)" ]]
     run dl-tensor info -o "$BATS_TEST_TMPDIR/x" "$DL_TEST_ROOT/tests/fixtures/stream/small.dlt"
     [ "$status" -eq 2 ]
     [ ! -e "$BATS_TEST_TMPDIR/x" ]
+}
+
+@test "dl-tensor: every command refuses the options of the others, naming the option and the command" {
+    printf 'a,b\n1,2\n3,4\n' > "$TMP/s.csv"
+    fails 2 "dl-tensor: import: -n does not apply (an option of head)" dl-tensor import -n 1 "$TMP/s.csv"
+    [ "${#lines[@]}" -eq 2 ] # the reason, then the --help hint
+    fails 2 "dl-tensor: head: --dtype does not apply (an option of import)" \
+        dl-tensor head --dtype f32 "$TMP/rows.dlt"
+    for opt in "--target b" "-t 1" "--fraction 0.5" --stratify --no-header "--chunk-rows 5" "--seed 1"; do
+        fails 2 "dl-tensor: export: ${opt%% *}" dl-tensor export $opt "$TMP/rows.dlt"
+    done
+    fails 2 "export: -t/--targets does not apply (an option of import)" dl-tensor export -t 1 "$TMP/rows.dlt"
+    fails 2 "import: --fraction does not apply (an option of split)" dl-tensor import --fraction 0.5 "$TMP/s.csv"
+    fails 2 "import: --seed does not apply (an option of shuffle, split)" dl-tensor import --seed 3 "$TMP/s.csv"
+    fails 2 "head: --seed does not apply" dl-tensor head --seed 3 "$TMP/rows.dlt"
+    fails 2 "shuffle: -n does not apply" dl-tensor shuffle -n 3 "$TMP/rows.dlt"
+    fails 2 "split: -o/--output does not apply" dl-tensor split -o "$TMP/c" "$TMP/rows.dlt" "$TMP/a" "$TMP/b"
+    [ ! -e "$TMP/a" ] && [ ! -e "$TMP/c" ]
+    fails 2 "info: --header does not apply (an option of import, export)" dl-tensor info --header "$TMP/rows.dlt"
+    fails 2 "show: --zlib does not apply" dl-tensor show --zlib "$TMP/rows.dlt"
+    fails 2 "split: --format does not apply (an option of import, export, show)" \
+        dl-tensor split --format csv "$TMP/rows.dlt" "$TMP/a" "$TMP/b"
+    # what each command uses still works
+    dl-tensor head -n 1 --zlib -o "$TMP/h.dlt" "$TMP/rows.dlt"
+    dl-tensor shuffle --seed 2 --zlib "$TMP/rows.dlt" > "$TMP/sh.dlt"
+    dl-tensor split --fraction 0.5 --seed 1 --zlib "$TMP/rows.dlt" "$TMP/a" "$TMP/b"
+    dl-tensor export --header --delimiter ';' --missing NA -o "$TMP/e.csv" "$TMP/rows.dlt"
 }
 
 @test "--name given twice is a usage error, not the last one silently winning" {
