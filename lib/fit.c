@@ -266,7 +266,7 @@ static int check_xy(const xy_input *in, dl_err *e)
         return dl_fail(e, DL_EDATA, "%s: x has %llu row%s but w has %llu", label,
                        (unsigned long long)in->xrows, dl_plural((unsigned long long)in->xrows),
                        (unsigned long long)in->crows);
-    if (in->xrows == 0)
+    if (in->xrows == 0 && !in->o->partial) /* a shard may be empty: its statistics are 0 */
         return dl_fail(e, DL_EDATA, "%s: x and y have no rows", label);
     if (in->x.cols == 0 || in->y.cols == 0)
         return dl_fail(e, DL_EDATA, "%s: %s has no columns", label, in->x.cols == 0 ? "x" : "y");
@@ -328,7 +328,12 @@ static int read_xy(xy_input *in, dl_err *e)
         dl_tensor_free(&t);
     }
     st_ahead_stop(ahead);
-    return rc || check_xy(in, e) || consume_pairs(in, e) ? e->code : 0;
+    if (rc || check_xy(in, e) || consume_pairs(in, e))
+        return e->code;
+    /* no rows (an empty shard for --partial): the factor of none, zeros */
+    return !in->qr.tri[0].r && ls_qr_init(&in->qr, (size_t)in->x.cols, (size_t)in->y.cols, e)
+               ? e->code
+               : 0;
 }
 
 static void xy_free(xy_input *in)

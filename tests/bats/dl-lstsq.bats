@@ -109,6 +109,19 @@ fit_w() {
     dl-tensor import -t 1 "$FIX/test.csv" | dl-predict "$TMP/big.ckpt" > /dev/null
 }
 
+@test "an empty shard's partial holds zero statistics, and --combine gives the others' model" {
+    import_csv train.csv 1 > "$TMP/all.dlt"
+    dl-tensor head -n 0 "$TMP/all.dlt" | dl-design --poly 2 -q | dl-lstsq --partial > "$TMP/empty.part"
+    [ "$(dl-tensor export --name rows "$TMP/empty.part")" = 0 ]
+    dl-design --poly 2 -q "$TMP/all.dlt" | dl-lstsq --partial > "$TMP/all.part"
+    cat "$TMP/empty.part" "$TMP/all.part" "$TMP/empty.part" | dl-lstsq --combine -q > "$TMP/big.ckpt"
+    dl-tensor export --name w "$TMP/big.ckpt" > "$TMP/w.csv"
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/train_poly2_w.txt" 1e-10
+    run dl-lstsq --combine "$TMP/empty.part"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/empty.part: no rows to fit" ]
+}
+
 @test "--partial and --combine keep the column names and class names a one-pass fit keeps" {
     printf 'speed,depth,kind\n1,2,a\n2,1,b\n3,5,a\n4,3,b\n5,8,a\n6,2,b\n7,7,a\n' > "$TMP/t.csv"
     dl-tensor import --target kind "$TMP/t.csv" | dl-design --poly 2 -q > "$TMP/d.dlt"
