@@ -400,9 +400,11 @@ static void report(const fit_opts *o, const ls_opts *ls, long bias, int weighted
         fprintf(o->log, "%s: output %zu: noise variance %.6g%s\n", tool, j + 1, r->sigma2[j],
                 ls->noise_var > 0 ? " (given)" : " (estimated)");
     if (o->verbose && r->sv) {
+        /* X's min(N, P) of them; + 0.0 prints a zero that rounding signed as 0 */
+        size_t nsv = r->n < r->nsv ? (size_t)r->n : r->nsv;
         fprintf(o->log, "%s: singular values:", tool);
-        for (size_t i = 0; i < r->nsv; i++)
-            fprintf(o->log, " %.6g", r->sv[i]);
+        for (size_t i = 0; i < nsv; i++)
+            fprintf(o->log, " %.6g", r->sv[i] + 0.0);
         fprintf(o->log, "\n");
     }
     if (o->verbose)

@@ -159,7 +159,8 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
             return 0;
         }
         if (!bf_design_equal(t, ps->design))
-            return dl_fail(e, DL_EDATA, "the partials were made with different designs");
+            return dl_fail(e, DL_EDATA, "partial %zu was made with another design than the "
+                           "first", ps->partials);
         return 0;
     }
     if (cm_is_meta_name(t->name))

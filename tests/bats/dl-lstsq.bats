@@ -146,9 +146,9 @@ fit_w() {
 @test "--combine refuses partials made with different designs" {
     dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 -q | dl-lstsq --partial > "$TMP/a.part"
     dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 --standardize -q | dl-lstsq --partial > "$TMP/b.part"
-    run bash -c "cat '$TMP/a.part' '$TMP/b.part' | dl-lstsq --combine"
+    run bash -c "cat '$TMP/a.part' '$TMP/a.part' '$TMP/b.part' | dl-lstsq --combine"
     [ "$status" -eq 1 ]
-    [[ $output == *"different designs"* ]]
+    [ "$output" = "dl-lstsq: <stdin>: partial 3 was made with another design than the first" ]
     import_csv train.csv 1 > "$TMP/t.dlt"
     run dl-lstsq --combine "$TMP/t.dlt"
     [ "$status" -eq 1 ]
@@ -414,6 +414,11 @@ report_fit() {
     [ "${lines[1]}" = "dl-lstsq: note: 5 rows for 10 weights: the minimum-norm solution (as numpy.linalg.lstsq)" ]
     dl-tensor export --name w "$TMP/m.ckpt" > "$TMP/w.csv"
     WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/few_w.txt" 1e-9
+    # -v: X's min(N, P) = 5 singular values, none printed as -0
+    run dl-lstsq -v -o "$TMP/m.ckpt" "$TMP/few.dlt"
+    sv=$(printf '%s\n' "${lines[@]}" | grep '^dl-lstsq: singular values:')
+    [ "$(echo "$sv" | wc -w)" -eq $((3 + 5)) ]
+    [[ $sv != *" -0"* ]]
 }
 
 # cond_near OUTPUT WANT: the number after "condition number ~" or "of X about"
