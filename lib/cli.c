@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -18,7 +19,13 @@ int cli_double(const char *opt, const char *s, double *out, dl_err *e)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno == ERANGE || !isfinite(v))
+    if (end != s && *end == '\0' && errno == ERANGE && fabs(v) <= DBL_MIN)
+        return dl_fail(e, DL_EUSAGE, "%s: '%s' is too small for a double (below about 2.2e-308)",
+                       opt, s);
+    if (end != s && *end == '\0' && errno == ERANGE)
+        return dl_fail(e, DL_EUSAGE, "%s: '%s' is too large for a double (above about 1.8e308)",
+                       opt, s);
+    if (end == s || *end != '\0' || !isfinite(v))
         return dl_fail(e, DL_EUSAGE, "%s: '%s' is not a finite number", opt, s);
     *out = v;
     return 0;
@@ -43,8 +50,11 @@ int cli_u64(const char *opt, const char *s, uint64_t *out, dl_err *e)
     if (*s == '-' || *s == '\0')
         return dl_fail(e, DL_EUSAGE, "%s: '%s' is not a non-negative whole number", opt, s);
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end != '\0' || errno == ERANGE)
+    if (*end != '\0')
         return dl_fail(e, DL_EUSAGE, "%s: '%s' is not a non-negative whole number", opt, s);
+    if (errno == ERANGE)
+        return dl_fail(e, DL_EUSAGE, "%s: '%s' is too large (at most %llu)", opt, s,
+                       (unsigned long long)UINT64_MAX);
     *out = (uint64_t)v;
     return 0;
 }

@@ -117,6 +117,28 @@ static int copy_then_fail(st_reader *r, st_writer *w, const void *args, dl_err *
     return copy_all(r, w, args, e) ? e->code : dl_fail(e, DL_EDATA, "refused after writing");
 }
 
+/* Numbers out of range say which way, not that they are not numbers. */
+static void test_numbers_out_of_range_say_so(void)
+{
+    dl_err e = {0};
+    double d = 7;
+    uint64_t u = 7;
+    CHECK(cli_double("--x", "1e-400", &d, &e) == DL_EUSAGE);
+    CHECK_STR(e.msg, "--x: '1e-400' is too small for a double (below about 2.2e-308)");
+    CHECK(cli_double("--x", "-1e400", &d, &e) == DL_EUSAGE);
+    CHECK_STR(e.msg, "--x: '-1e400' is too large for a double (above about 1.8e308)");
+    CHECK(cli_double("--x", "nan", &d, &e) == DL_EUSAGE);
+    CHECK_STR(e.msg, "--x: 'nan' is not a finite number");
+    CHECK(cli_double("--x", "1e5x", &d, &e) == DL_EUSAGE);
+    CHECK_STR(e.msg, "--x: '1e5x' is not a finite number");
+    CHECK(d == 7 && cli_double("--x", "0", &d, &e) == 0 && d == 0);
+    CHECK(cli_u64("-n", "18446744073709551616", &u, &e) == DL_EUSAGE);
+    CHECK_STR(e.msg, "-n: '18446744073709551616' is too large (at most 18446744073709551615)");
+    CHECK(cli_u64("-n", "12a", &u, &e) == DL_EUSAGE);
+    CHECK_STR(e.msg, "-n: '12a' is not a non-negative whole number");
+    CHECK(u == 7 && cli_u64("-n", "18446744073709551615", &u, &e) == 0 && u == UINT64_MAX);
+}
+
 static void test_run_filter_commits_or_leaves_nothing(void)
 {
     double x[4] = {1, 2, 3, 4};
@@ -148,6 +170,7 @@ int main(void)
     UNIT_RUN(test_parse_filter_takes_options_and_operands);
     UNIT_RUN(test_parse_filter_errors_are_usage_errors);
     UNIT_RUN(test_parse_options_names_the_refused_option);
+    UNIT_RUN(test_numbers_out_of_range_say_so);
     UNIT_RUN(test_run_filter_commits_or_leaves_nothing);
     fixture_cleanup();
     return UNIT_DONE();
