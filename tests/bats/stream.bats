@@ -94,6 +94,16 @@ setup() {
     run dl-tensor info "$TMP/data.csv"
     [ "$status" -eq 1 ]
     [[ $output == *"bad magic"*"dl-tensor import"* ]]
+    # shorter than a header: still text, not a stream cut short
+    printf '1,2\n' > "$TMP/short.csv"
+    run dl-tensor info "$TMP/short.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"bad magic"*"dl-tensor import"* ]]
+    # the start of a stream's header, cut: truncated
+    dl-tensor import "$TMP/data.csv" | head -c 10 > "$TMP/cut.dlt"
+    run dl-tensor info "$TMP/cut.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"truncated header"* ]]
 }
 
 @test "stream: a missing file is an I/O error (status 3) naming it" {
