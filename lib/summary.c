@@ -46,8 +46,13 @@ static int push_field(field **items, size_t *count, size_t *cap, field f, dl_err
 
 static int span_is(span a, const char *s) { return a.len == strlen(s) && memcmp(a.s, s, a.len) == 0; }
 
-/* Confusion-matrix counts are not metrics to average. */
-static int is_count(span name) { return name.len >= 3 && memcmp(name.s, "cm[", 3) == 0; }
+/* Confusion-matrix counts (a multiclass matrix's cells, a binary task's tn
+ * fp fn tp) are not metrics to average. */
+static int is_count(span name)
+{
+    return (name.len >= 3 && memcmp(name.s, "cm[", 3) == 0) || span_is(name, "tn") ||
+           span_is(name, "fp") || span_is(name, "fn") || span_is(name, "tp");
+}
 
 /* ------------------------------ the table ----------------------------- */
 typedef struct sample {
@@ -326,7 +331,7 @@ static int json_record(const char *line, const char *end, record *r, const char 
             }
             if (!seen_task)
                 goto bad;
-            if (!span_is(key, "n") &&
+            if (!span_is(key, "n") && !is_count(key) &&
                 push_field(&r->metrics, &r->nmetrics, &r->metrics_cap, f, e))
                 return e->code;
         }

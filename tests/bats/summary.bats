@@ -57,6 +57,21 @@ same_numbers() {
     [[ ${lines[1]} == $'tree\t1\taccuracy\t1\t9.207269930886819e-05\tnan\t'* ]]
 }
 
+@test "dl-eval --summary: a binary task's tn fp fn tp are counts, left out as n is" {
+    printf '0\n1\n1\n0\n' > "$TMP/y.csv"
+    printf '0.2\n0.7\n0.4\n0.1\n' > "$TMP/p.csv"
+    { dl-tensor import --name y "$TMP/y.csv"; dl-tensor import --name yhat "$TMP/p.csv"; } > "$TMP/b.dlt"
+    dl-eval -f tsv "$TMP/b.dlt" > "$TMP/r.tsv"
+    dl-eval -f json "$TMP/b.dlt" > "$TMP/r.json"
+    head -n 1 "$TMP/r.tsv" | grep -q $'\ttn\tfp\tfn\ttp'    # the records have them
+    for f in r.tsv r.json; do
+        dl-eval --summary -f tsv "$TMP/$f" "$TMP/$f" | cut -f 1 > "$TMP/metrics"
+        grep -qx accuracy "$TMP/metrics"
+        run grep -xE 'tn|fp|fn|tp|n' "$TMP/metrics"
+        [ "$status" -eq 1 ]
+    done
+}
+
 @test "dl-eval --summary: records it cannot use and options that do not apply" {
     fails 2 "--truth applies to one evaluation, not to --summary" dl-eval --summary --truth x "$F/runs.tsv"
     fails 2 "--tag applies to one evaluation" dl-eval --summary --tag a=b "$F/runs.tsv"
