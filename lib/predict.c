@@ -209,6 +209,58 @@ static int input_columns(pp_meta *meta, st_reader *r, const st_header *h, st_wri
     return rc ? flt_record_error(r, h, e) : 0;
 }
 
+/* The input's y passes through with the checkpoint's class codes: each
+ * file codes its own string classes (y.categories), so y's codes are
+ * mapped by name to the checkpoint's, and its y.categories goes out as the
+ * checkpoint's.  y.names pass through as they are. */
+typedef struct targets {
+    pp_meta meta;   /* the input's y.names and y.categories */
+    pp_prep *map;   /* its codes to the checkpoint's; NULL: none needed */
+    int bound;      /* map was made (at the first y) */
+    int seen_y;
+} targets;
+
+static int input_target_meta(const mdl_model *m, targets *tg, st_reader *r, const st_header *h,
+                             st_writer *w, dl_err *e)
+{
+    dl_tensor t;
+    if (st_read_payload(r, h, &t, e))
+        return e->code;
+    const dl_tensor *out = &t, *ckpt = mdl_target_categories(m);
+    int cats = strcmp(h->name, "y" CM_CATEGORIES_SUFFIX) == 0;
+    if (cats && ckpt)
+        out = ckpt;
+    int rc = st_write(w, out, e) || pp_meta_take(&tg->meta, &t, tg->seen_y, e) ? e->code : 0;
+    dl_tensor_free(&t);
+    return rc ? flt_record_error(r, h, e) : 0;
+}
+
+static int input_targets(const mdl_model *m, targets *tg, st_reader *r, const st_header *h,
+                         st_writer *w, dl_err *e)
+{
+    uint64_t cols = h->rank >= 2 ? h->shape[1] : 1;
+    tg->seen_y = 1;
+    if (!tg->bound) {
+        tg->bound = 1;
+        if (pp_bind_targets(&tg->map, mdl_target_names(m), mdl_target_categories(m),
+                            tg->meta.cats_rec.data ? &tg->meta.cats_rec : NULL, cols, e))
+            return flt_record_error(r, h, e);
+    }
+    if (!tg->map || h->rank < 1 || h->rank > 2 || cols != pp_input_dim(tg->map))
+        return st_copy_record(r, h, w, e) ? e->code : 0;
+    dl_tensor t;
+    if (st_read_payload(r, h, &t, e))
+        return e->code;
+    int dtype = t.dtype;
+    int rc = dl_tensor_convert(&t, DL_F64, e) ||
+             pp_recode(tg->map, t.data, (size_t)t.shape[0], 0, e) ||
+             dl_tensor_convert(&t, dtype, e) ? flt_record_error(r, h, e) : 0;
+    if (!rc && st_write(w, &t, e))
+        rc = e->code;
+    dl_tensor_free(&t);
+    return rc;
+}
+
 static int bind_columns(mdl_model *m, pp_meta *meta, st_reader *r, const st_header *h, dl_err *e)
 {
     if (pp_meta_columns(meta, h->rank >= 2 ? h->shape[1] : 1, e) ||
@@ -236,6 +288,9 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
         return e->code;
     pp_meta meta;
     pp_meta_init(&meta);
+    targets tg;
+    memset(&tg, 0, sizeof tg);
+    pp_meta_init(&tg.meta);
     st_ahead *ahead;
     dl_tensor x;
     st_piece piece;
@@ -256,6 +311,11 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
             st_ahead_recycle(ahead, &x);
         } else if (pp_meta_is(h.name)) {
             rc = input_columns(&meta, r, &h, w, seen_x, e);
+        } else if (strcmp(h.name, "y" CM_NAMES_SUFFIX) == 0 ||
+                   strcmp(h.name, "y" CM_CATEGORIES_SUFFIX) == 0) {
+            rc = input_target_meta(m, &tg, r, &h, w, e);
+        } else if (strcmp(h.name, "y") == 0) {
+            rc = input_targets(m, &tg, r, &h, w, e);
         } else if (strcmp(h.name, "design") == 0) {
             rc = seen_x && !mdl_design_upstream(m)
                      ? dl_fail(e, DL_EDATA, "%s: record %llu: a design record after raw x",
@@ -272,6 +332,8 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
     st_ahead_stop(ahead);
     gathered_free(&g);
     pp_meta_free(&meta);
+    pp_meta_free(&tg.meta);
+    pp_free(tg.map);
     return flt_loop_end(r, rc, seen_x, e);
 }
 

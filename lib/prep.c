@@ -756,6 +756,23 @@ int pp_apply(const pp_prep *p, const double *x, size_t n, uint64_t first_row, do
     return 0;
 }
 
+int pp_recode(const pp_prep *p, double *x, size_t n, uint64_t first_row, dl_err *e)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p->inputs; j++) {
+            double *v = x + i * p->inputs + j;
+            size_t code;
+            if (!p->nlevels[j] || isnan(*v))
+                continue;
+            if (isinf(*v))
+                return cell_fail(p, first_row + i, j, "infinite value", e);
+            if (cell_code(p, j, *v, first_row + i, &code, e))
+                return e->code;
+            *v = (double)code;
+        }
+    return 0;
+}
+
 /* ------------------------------ the record ----------------------------- */
 
 void pp_write_text(const pp_prep *p, dl_str *b)
@@ -1039,12 +1056,16 @@ int pp_meta_is(const char *name)
 
 int pp_meta_take(pp_meta *m, dl_tensor *t, int seen_x, dl_err *e)
 {
-    dl_tensor *have = strcmp(t->name, "x" CM_NAMES_SUFFIX) == 0 ? &m->names_rec : &m->cats_rec;
+    size_t len = strlen(t->name), suffix = strlen(CM_NAMES_SUFFIX);
+    int names = len >= suffix && strcmp(t->name + len - suffix, CM_NAMES_SUFFIX) == 0;
+    dl_tensor *have = names ? &m->names_rec : &m->cats_rec;
+    size_t tensor = len - (names ? suffix : strlen(CM_CATEGORIES_SUFFIX));
     int rc = 0;
     if (have->data)
         rc = cm_meta_repeat(have, t, e);
     else if (seen_x)
-        rc = dl_fail(e, DL_EDATA, "it comes after 'x': column metadata goes before the data");
+        rc = dl_fail(e, DL_EDATA, "it comes after '%.*s': column metadata goes before the data",
+                     (int)tensor, t->name);
     else
         *have = *t, memset(t, 0, sizeof *t);
     dl_tensor_free(t);
@@ -1071,4 +1092,39 @@ int pp_meta_columns(pp_meta *m, uint64_t cols, dl_err *e)
     m->cols.nlevels = m->nlevels;
     m->cols.level = m->levels;
     return 0;
+}
+
+/* A copy of rec taken into m (nothing without rec). */
+static int meta_copy(pp_meta *m, const dl_tensor *rec, dl_err *e)
+{
+    dl_tensor t;
+    if (!rec)
+        return 0;
+    return dl_tensor_copy(&t, rec, e) || pp_meta_take(m, &t, 0, e) ? e->code : 0;
+}
+
+int pp_bind_targets(pp_prep **p, const dl_tensor *want_names, const dl_tensor *want,
+                    const dl_tensor *have, uint64_t cols, dl_err *e)
+{
+    dl_err same;
+    *p = NULL;
+    if (!want || !have || cm_meta_repeat(want, have, &same) == 0)
+        return 0;
+    pp_meta w, h;
+    pp_meta_init(&w);
+    pp_meta_init(&h);
+    pp_opts o;
+    pp_opts_defaults(&o);
+    pp_fitter *f = NULL;
+    int rc = meta_copy(&w, want_names, e) || meta_copy(&w, want, e) || meta_copy(&h, have, e) ||
+             pp_meta_columns(&w, cols, e) || pp_meta_columns(&h, cols, e) ||
+             pp_fit_begin(&f, &o, &w.cols, e) || pp_fit_end(f, p, e) || pp_bind(*p, &h.cols, e)
+                 ? e->code : 0;
+    if (rc) {
+        pp_free(*p);
+        *p = NULL;
+    }
+    pp_meta_free(&w);
+    pp_meta_free(&h);
+    return rc;
 }

@@ -89,8 +89,9 @@ void pp_meta_init(pp_meta *m);
 void pp_meta_free(pp_meta *m);
 /* 1 when `name` is x.names or x.categories. */
 int pp_meta_is(const char *name);
-/* Takes such a record (t is left empty); seen_x: x chunks came already,
- * when a first copy is an error. */
+/* Takes such a record (t is left empty; y.names and y.categories are taken
+ * the same way); seen_x: chunks of its tensor came already, when a first
+ * copy is an error. */
 int pp_meta_take(pp_meta *m, dl_tensor *t, int seen_x, dl_err *e);
 /* Parses what was taken for an x of `cols` columns into m->cols. */
 int pp_meta_columns(pp_meta *m, uint64_t cols, dl_err *e);
@@ -133,6 +134,20 @@ void pp_output_name(const pp_prep *p, size_t j, dl_str *b);
  * has only numeric columns) and (when both have them) names.  Without a
  * binding, codes are taken as the training codes. */
 int pp_bind(pp_prep *p, const pp_columns *c, dl_err *e);
+
+/* A target's categories (y.categories) as another file codes them: *p
+ * maps the codes of `have` (the file's record) to those of `want` (the
+ * training data's or the checkpoint's) by level name, for a T of `cols`
+ * columns; want_names (T.names, or NULL) name the columns in messages.
+ * *p is NULL when there is nothing to map: either record is NULL, or both
+ * are the same bytes. */
+int pp_bind_targets(pp_prep **p, const dl_tensor *want_names, const dl_tensor *want,
+                    const dl_tensor *have, uint64_t cols, dl_err *e);
+/* The codes of n rows of a bound target (row-major, pp_input_dim values a
+ * row), in place: each categorical cell mapped as pp_apply maps it;
+ * numeric cells and missing ones (NaN) are left as they are.  Errors as
+ * pp_apply's (an unseen level, a code that is no level). */
+int pp_recode(const pp_prep *p, double *x, size_t n, uint64_t first_row, dl_err *e);
 
 /* n raw rows -> n rows of pp_output_dim values.  first_row as in
  * pp_fit_rows.  A missing cell without imputation, an infinity, a code

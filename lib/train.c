@@ -18,6 +18,7 @@
 #include "nn.h"
 #include "nn_simd.h"
 #include "optim.h"
+#include "prep.h"
 #include "rng.h"
 #include "stream.h"
 #include "twoway.h"
@@ -1474,6 +1475,28 @@ static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const c
     return dl_set_put(val, &phi, e);
 }
 
+/* Validation y's class codes as the training data's: each file codes its
+ * own string classes (y.categories), so they are mapped by name; a class
+ * the training data does not have is an error naming its row. */
+static int align_val_targets(dl_tensor_set *data, dl_tensor_set *val, const tr_opts *c,
+                             dl_err *e)
+{
+    dl_tensor *y = dl_set_find(val, "y");
+    if (!y || y->rank < 1 || y->rank > 2)
+        return 0; /* named as such when the rows are taken */
+    pp_prep *p;
+    uint64_t cols = y->rank == 2 ? y->shape[1] : 1;
+    int rc = pp_bind_targets(&p, dl_set_find(data, "y" CM_NAMES_SUFFIX),
+                             dl_set_find(data, "y" CM_CATEGORIES_SUFFIX),
+                             dl_set_find(val, "y" CM_CATEGORIES_SUFFIX), cols, e);
+    if (!rc && p)
+        rc = dl_tensor_convert(y, DL_F64, e) ||
+             pp_recode(p, y->data, (size_t)y->shape[0], c->val_share ? c->val_share->first : 0,
+                       e) ? e->code : 0;
+    pp_free(p);
+    return rc ? dl_err_wrap(e, "%s: record 'y'", c->val_label) : 0;
+}
+
 /* Every process of a data-parallel run checks, before the first step,
  * that all of them failed nothing and train the same network on the same
  * data; the sums of the loop are skipped in one process. */
@@ -1528,7 +1551,9 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     dl_tensor design = {0};
     int have_design = dl_set_take(data, "design", &design);
     int rc = network_checkpoints(c, e) || resume_design(c, have_design ? &design : NULL, e) ||
-                     (val && align_val_design(have_design ? &design : NULL, val, c->val_label, e))
+                     (val && (align_val_design(have_design ? &design : NULL, val, c->val_label,
+                                               e) ||
+                              align_val_targets(data, val, c, e)))
                  ? e->code
                  : 0;
     if (!rc)

@@ -431,3 +431,43 @@ short() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-train: $TMP/noy.dlt: no 'y' record: dl-train needs targets (e.g. dl-tensor import --targets 1)" ]
 }
+
+# Three string classes a, b, c at x near 0, 1, 2 (training), and test rows
+# of classes b and c only: written with their names, and with the codes the
+# training data gives them (b 1, c 2: numbers, no y.categories).
+string_classes() {
+    awk 'BEGIN { print "x,label"; for (i = 0; i < 90; i++) { c = i % 3; printf "%.3f,%s\n", c + 0.2 * sin(i), substr("abc", c + 1, 1) } }' > "$TMP/tr.csv"
+    printf 'x,label\n1.0,b\n2.0,c\n1.1,b\n1.9,c\n' > "$TMP/te.csv"
+    printf 'x,label\n1.0,1\n2.0,2\n1.1,1\n1.9,2\n' > "$TMP/te_codes.csv"
+    for f in tr te te_codes; do dl-tensor import --target label "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    printf 'model: {layers: [{units: 8, activation: tanh}, {units: 3, activation: softmax}]}\nloss: ce\noptimizer: {lr: 0.05}\ntraining: {epochs: 20}\n' > "$TMP/ce3.yaml"
+}
+
+@test "--val string classes are matched by name to the training data's, a class it lacks is an error" {
+    string_classes
+    dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" --val "$TMP/te_codes.dlt" -o "$TMP/a.ckpt" --log "$TMP/a.tsv"
+    dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" --val "$TMP/te.dlt" -o "$TMP/b.ckpt" --log "$TMP/b.tsv"
+    cmp <(cut -f3 "$TMP/a.tsv") <(cut -f3 "$TMP/b.tsv")
+    printf 'x,label\n1.0,b\n2.0,d\n' > "$TMP/d.csv"
+    dl-tensor import --target label "$TMP/d.csv" > "$TMP/d.dlt"
+    run dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" --val "$TMP/d.dlt" -o "$TMP/d.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/d.dlt: record 'y': row 2, column 1 ('label'): level 'd' was not in the training data" ]
+}
+
+@test "dl-predict gives y the checkpoint's class codes and names, a class it lacks is an error" {
+    string_classes
+    dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" -o "$TMP/m.ckpt"
+    dl-predict "$TMP/m.ckpt" "$TMP/te.dlt" > "$TMP/p.dlt"
+    dl-predict "$TMP/m.ckpt" "$TMP/te_codes.dlt" > "$TMP/pc.dlt"
+    cmp <(dl-tensor export --name y --format npy "$TMP/pc.dlt") \
+        <(dl-tensor export --name y --format npy "$TMP/p.dlt")
+    cmp <(dl-eval "$TMP/pc.dlt" | head -13) <(dl-eval "$TMP/p.dlt" | head -13)
+    run dl-eval "$TMP/p.dlt"
+    [[ $output == *"confusion matrix"*"       b        2        0"* ]]
+    printf 'x,label\n1.0,b\n2.0,d\n' > "$TMP/d.csv"
+    dl-tensor import --target label "$TMP/d.csv" > "$TMP/d.dlt"
+    run dl-predict "$TMP/m.ckpt" "$TMP/d.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-predict: $TMP/d.dlt: record "*" ('y'): row 2, column 1 ('label'): level 'd' was not in the training data" ]]
+}
