@@ -198,6 +198,16 @@ static int text_record(dl_str *b, const char *rec_name, dl_tensor *out, dl_err *
     return 0;
 }
 
+int cm_names_agree(const char *const *have, const char *const *want, uint64_t count,
+                   const char *what, dl_err *e)
+{
+    for (uint64_t j = 0; j < count; j++)
+        if (strcmp(have[j], want[j]) != 0)
+            return dl_fail(e, DL_EDATA, "column %llu is '%s' in the input but '%s' in the %s",
+                           (unsigned long long)j + 1, have[j], want[j], what);
+    return 0;
+}
+
 int cm_names_make(const char *const *names, uint64_t count, const char *rec_name,
                   dl_tensor *out, dl_err *e)
 {

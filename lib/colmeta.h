@@ -70,6 +70,12 @@ int cm_names_load(cm_names *n, dl_tensor_set *s, const char *tensor, uint64_t co
 int64_t cm_names_find(cm_names *n, const char *name);
 /* The name of column `col` (0-based), or NULL when there are no names. */
 const char *cm_names_at(const cm_names *n, uint64_t col);
+/* The input's column names `have` against the ones `want` of what it is
+ * applied to (`what`: "design", "checkpoint"), `count` each: DL_EDATA
+ * "column C is 'a' in the input but 'b' in the WHAT" at the first that
+ * differs (C 1-based). */
+int cm_names_agree(const char *const *have, const char *const *want, uint64_t count,
+                   const char *what, dl_err *e);
 /* Checks `count` names (unique, each valid) and makes the record `rec_name`
  * of them (a u8 rank-1 tensor), into *out. */
 int cm_names_make(const char *const *names, uint64_t count, const char *rec_name,

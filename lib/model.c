@@ -139,6 +139,9 @@ const bf_design *mdl_design(const mdl_model *m) { return m->design; }
 
 int mdl_bind_input(mdl_model *m, const pp_columns *c, dl_err *e)
 {
+    if (!m->design && c->name && m->xnames.count == c->count)
+        return cm_names_agree(c->name, (const char *const *)m->xnames.name, c->count,
+                              "checkpoint", e);
     if (!m->design || m->design_upstream)
         return 0;
     return pp_bind(bf_prep_mut(m->design), c, e);

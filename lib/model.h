@@ -44,7 +44,8 @@ int mdl_has_std(const mdl_model *m);
 /* The raw input's columns (its x.names, x.categories), before its first x:
  * the checkpoint's design maps the input's category codes to its training
  * levels and checks names and kinds (pp_bind).  Without it, codes are taken
- * as the training codes. */
+ * as the training codes, and names, when both the input and the checkpoint
+ * have them, must be the checkpoint's x.names in their order. */
 int mdl_bind_input(mdl_model *m, const pp_columns *c, dl_err *e);
 
 /* Input that already went through a design (it carries a `design` record):

@@ -684,10 +684,9 @@ int pp_bind(pp_prep *p, const pp_columns *c, dl_err *e)
     if (c->count != p->inputs)
         return dl_fail(e, DL_EDATA, "x has %zu column%s but the design takes %zu input%s", c->count,
                        dl_plural(c->count), p->inputs, dl_plural(p->inputs));
-    for (size_t j = 0; p->name && c->name && j < p->inputs; j++)
-        if (strcmp(p->name[j], c->name[j]) != 0)
-            return dl_fail(e, DL_EDATA, "column %zu is '%s' in the input but '%s' in the design",
-                           j + 1, c->name[j], p->name[j]);
+    if (p->name && c->name &&
+        cm_names_agree(c->name, (const char *const *)p->name, p->inputs, "design", e))
+        return e->code;
     for (size_t j = 0; j < p->inputs; j++) { /* no x.categories: every column numeric */
         size_t theirs = c->nlevels ? c->nlevels[j] : 0;
         if ((theirs > 0) != (p->nlevels[j] > 0))

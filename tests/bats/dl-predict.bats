@@ -249,3 +249,18 @@ wide_net() {
         [ ! -e "$TMP/out.dlt" ]
     done
 }
+
+@test "without a design, x.names in another order than the checkpoint's are refused, naming the column" {
+    awk 'BEGIN { print "speed,depth,y"; for (i = 0; i < 20; i++) printf "%d,%d,%d\n", i % 7, i % 5, 2 * (i % 7) - i % 5 }' > "$TMP/sd.csv"
+    awk -F, '{ print $2 "," $1 "," $3 }' "$TMP/sd.csv" > "$TMP/ds.csv"
+    sed '1s/depth/width/' "$TMP/sd.csv" > "$TMP/sw.csv"
+    for f in sd ds sw; do dl-tensor import -t 1 "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    dl-lstsq -q < "$TMP/sd.dlt" > "$TMP/m.ckpt"
+    dl-predict "$TMP/m.ckpt" "$TMP/sd.dlt" > /dev/null
+    run dl-predict "$TMP/m.ckpt" "$TMP/ds.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-predict: $TMP/ds.dlt: record "*" ('x'): column 1 is 'depth' in the input but 'speed' in the checkpoint" ]]
+    run dl-predict "$TMP/m.ckpt" "$TMP/sw.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"column 2 is 'width' in the input but 'depth' in the checkpoint" ]]
+}

@@ -471,3 +471,15 @@ string_classes() {
     [ "$status" -eq 1 ]
     [[ $output == "dl-predict: $TMP/d.dlt: record "*" ('y'): row 2, column 1 ('label'): level 'd' was not in the training data" ]]
 }
+
+@test "dl-predict: a network checkpoint's x.names in another order than the input's are refused" {
+    awk 'BEGIN { print "speed,depth,y"; for (i = 0; i < 20; i++) printf "%d,%d,%d\n", i % 7, i % 5, 2 * (i % 7) - i % 5 }' > "$TMP/sd.csv"
+    awk -F, '{ print $2 "," $1 "," $3 }' "$TMP/sd.csv" > "$TMP/ds.csv"
+    for f in sd ds; do dl-tensor import -t 1 "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    printf 'model: {layers: [{units: 1, activation: identity}]}\nloss: mse\ntraining: {epochs: 2}\n' > "$TMP/lin.yaml"
+    dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" -o "$TMP/n.ckpt"
+    dl-predict "$TMP/n.ckpt" "$TMP/sd.dlt" > /dev/null
+    run dl-predict "$TMP/n.ckpt" "$TMP/ds.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-predict: $TMP/ds.dlt: record "*" ('x'): column 1 is 'depth' in the input but 'speed' in the checkpoint" ]]
+}

@@ -176,7 +176,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     # Between the two species' mean speeds (2.1 and 3.4 m/s in data/gen_fish.py).
     awk -v x="$xd" 'BEGIN { exit !(x > 2.1 && x < 3.4) }'
     # The model says so too: p < 1/2 just below x_D, > 1/2 just above.
-    printf 'x\n%s\n%s\n' "$(awk -v x="$xd" 'BEGIN { print x - 0.01 }')" \
+    printf 'speed\n%s\n%s\n' "$(awk -v x="$xd" 'BEGIN { print x - 0.01 }')" \
         "$(awk -v x="$xd" 'BEGIN { print x + 0.01 }')" > "$T/around.csv"
     dl-tensor import "$T/around.csv" | dl-predict "$T/classify/speed.ckpt" | dl-tensor export --name yhat > "$T/p.csv"
     awk 'NR == 1 && $1 >= 0.5 { exit 1 } NR == 2 && $1 <= 0.5 { exit 1 }' "$T/p.csv"
