@@ -510,6 +510,36 @@ static int apply_class_weights(trainer *t, dl_err *e)
     return 0;
 }
 
+/* The sum of the weights of m rows (a batch's). */
+static double weight_sum(const float *w, size_t m)
+{
+    double sum = 0.0;
+    for (size_t i = 0; i < m; i++)
+        sum += w[i];
+    return sum;
+}
+
+/* Weighted rows, class weights applied: the training rows, and the
+ * validation rows when there are any, must weigh something, or the losses
+ * are 0 and nothing is learnt or compared (summed over every process:
+ * called by all of them). */
+static int check_weight_sums(const trainer *t, dl_err *e)
+{
+    if (!t->weighted)
+        return 0;
+    double sums[2] = {weight_sum(t->train.w, t->train.n), weight_sum(t->val.w, t->val.n)};
+    if (t->group)
+        dd_sum_f64(t->group, sums, 2);
+    if (!(sums[0] > 0))
+        return dl_fail(e, DL_EDATA, "%s: every training row has weight 0", t->cfg->data_label);
+    if (t->val_total && !(sums[1] > 0))
+        return t->cfg->val_label
+                   ? dl_fail(e, DL_EDATA, "%s: every row has weight 0", t->cfg->val_label)
+                   : dl_fail(e, DL_EDATA, "%s: every validation row (training.validation) has "
+                             "weight 0", t->cfg->data_label);
+    return 0;
+}
+
 /* ------------------------------ set-up --------------------------------- */
 
 static int alloc_buffers(trainer *t, dl_err *e)
@@ -1100,15 +1130,6 @@ static double step_shared(trainer *t, double lr)
     return clipping ? norm : opt_norm(sh->squares, size);
 }
 
-/* The sum of the weights of a batch's m rows. */
-static double weight_sum(const float *w, size_t m)
-{
-    double sum = 0.0;
-    for (size_t i = 0; i < m; i++)
-        sum += w[i];
-    return sum;
-}
-
 /* This process's loss of the batch's m rows after the forward pass, with
  * the gradient; *wsum the rows' sum of weights (m unweighted).  Weighted,
  * the loss is normalized by the batch's sum of weights (a batch of weight
@@ -1565,7 +1586,7 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     if (!rc && t.group)
         share_state(&t);
     if (!rc)
-        rc = apply_class_weights(&t, e);
+        rc = apply_class_weights(&t, e) || check_weight_sums(&t, e) ? e->code : 0;
     if (!rc) {
         write_headers(c);
         rc = train_loop(&t, e);

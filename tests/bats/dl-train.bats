@@ -483,3 +483,18 @@ string_classes() {
     [ "$status" -eq 1 ]
     [[ $output == "dl-predict: $TMP/ds.dlt: record "*" ('x'): column 1 is 'depth' in the input but 'speed' in the checkpoint" ]]
 }
+
+@test "training or validation rows that all weigh 0 are an error naming the file" {
+    awk 'BEGIN { print "x,y,w"; for (i = 0; i < 20; i++) printf "%d,%d,1\n", i, 2 * i }' > "$TMP/w1.csv"
+    sed '2,$s/,1$/,0/' "$TMP/w1.csv" > "$TMP/w0.csv"
+    for f in w1 w0; do dl-tensor import --target y --weight w "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    printf 'model: {layers: [{units: 1, activation: identity}]}\nloss: mse\ntraining: {epochs: 2}\n' > "$TMP/lin.yaml"
+    run dl-train -q "$TMP/lin.yaml" "$TMP/w1.dlt" --val "$TMP/w0.dlt" -o "$TMP/a.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/w0.dlt: every row has weight 0" ]
+    [ ! -e "$TMP/a.ckpt" ]
+    run dl-train -q "$TMP/lin.yaml" "$TMP/w0.dlt" -o "$TMP/b.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/w0.dlt: every training row has weight 0" ]
+    dl-train -q "$TMP/lin.yaml" "$TMP/w1.dlt" --val "$TMP/w1.dlt" -o "$TMP/c.ckpt"
+}
