@@ -186,6 +186,7 @@ static int parse_model(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
 {
     if (want(n, SN_MAP, "model", e))
         return e->code;
+    const sn_node *scale = NULL; /* the init_scale key, checked against init below */
     for (size_t k = 0; k < n->n; k++) {
         const char *key = n->keys[k]->text;
         const sn_node *v = n->vals[k];
@@ -205,12 +206,15 @@ static int parse_model(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
                               "xavier_normal, normal, uniform)", name);
         } else if (strcmp(key, "init_scale") == 0) {
             rc = get_ranged(v, "model.init_scale", 0, 1, INFINITY, "> 0", &s->init_scale, e);
+            scale = n->keys[k];
         } else {
             rc = unknown_key(n->keys[k], "model", "input, layers, init, init_scale", e);
         }
         if (rc)
             return rc;
     }
+    if (scale && s->init != NN_INIT_NORMAL && s->init != NN_INIT_UNIFORM)
+        return not_for(scale, "model", nn_init_name(s->init), e);
     if (!c->layers)
         return sn_error(n, e, "model: the layers list is missing");
     return 0;

@@ -106,6 +106,14 @@ static void test_errors(void)
     expect_error("model:\n  layers:\n    - {units: 1, activation: tanh}\nloss: mse\n"
                  "optimizer: {name: adam, momentum: 0.9}\n", NULL, 0,
                  "net.yaml:5:25: optimizer.momentum does not apply to adam");
+    expect_error("model: {layers: [{units: 1, activation: tanh}], init: xavier, "
+                 "init_scale: 0.5}\nloss: mse\n", NULL, 0,
+                 "net.yaml:1:63: model.init_scale does not apply to xavier_uniform");
+    expect_error("model: {init_scale: 0.5, layers: [{units: 1, activation: tanh}]}\nloss: mse\n",
+                 NULL, 0, "net.yaml:1:9: model.init_scale does not apply to auto");
+    const char *scale_kaiming[] = {"model.init=normal", "model.init_scale=0.5",
+                                   "model.init=kaiming"};
+    expect_error(fish2d, scale_kaiming, 3, "model.init_scale does not apply to kaiming_normal");
     expect_error("model: [1, 2\n", NULL, 0, "net.yaml:");
     expect_error("", NULL, 0, "net.yaml: the spec is empty");
     expect_error("model:\n  layers:\n    - {units: 1, activation: tanh}\n", NULL, 0,
