@@ -1343,6 +1343,26 @@ static int nan_stop(const trainer *t, const char *what, dl_err *e)
                    (unsigned long long)t->epoch + 1, what, (unsigned long long)t->best_epoch);
 }
 
+/* Epoch 0, the initial weights (drawn, or --init-from's), as a candidate
+ * for the best epoch: their validation loss, before any step.  Without
+ * validation data there is nothing to score them by, and the first epoch
+ * is the best so far.  A resumed run has its best epoch already.
+ * Collective, as epoch_figures. */
+static int score_initial(trainer *t, dl_err *e)
+{
+    double val_loss = NAN;
+    int stop; /* seen at the first step */
+    if (t->cfg->resume || !t->val_total)
+        return 0;
+    if (epoch_figures(t, &val_loss, &stop, e))
+        return e->code;
+    if (isfinite(val_loss)) {
+        t->best_loss = val_loss;
+        t->best_val = val_loss;
+    }
+    return 0;
+}
+
 static int train_loop(trainer *t, dl_err *e)
 {
     const tr_opts *c = t->cfg;
@@ -1587,6 +1607,8 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         share_state(&t);
     if (!rc)
         rc = apply_class_weights(&t, e) || check_weight_sums(&t, e) ? e->code : 0;
+    if (!rc)
+        rc = score_initial(&t, e);
     if (!rc) {
         write_headers(c);
         rc = train_loop(&t, e);

@@ -4,7 +4,8 @@
  * as float32), holds out a validation part (a seeded fraction, or a separate
  * set), runs seeded shuffled minibatches for the spec's epochs with its
  * optimizer and lr schedule, tracks the best epoch (lowest validation loss,
- * or training loss when there is no validation data), stops early after
+ * the initial weights' epoch 0 included, or training loss when there is no
+ * validation data), stops early after
  * `patience` epochs without an improvement of more than min_delta, and
  * returns a checkpoint whose weights are the best epoch's.  The checkpoint
  * also holds the state of the last completed epoch (weights, optimizer

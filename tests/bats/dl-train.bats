@@ -498,3 +498,24 @@ string_classes() {
     [ "$output" = "dl-train: $TMP/w0.dlt: every training row has weight 0" ]
     dl-train -q "$TMP/lin.yaml" "$TMP/w1.dlt" --val "$TMP/w1.dlt" -o "$TMP/c.ckpt"
 }
+
+@test "epoch 0 is scored on the validation data: fine-tuning that only gets worse keeps the starting weights" {
+    dl-tensor split --fraction 0.8 "$TMP/f2.dlt" "$TMP/tr.dlt" "$TMP/va.dlt"
+    dl-train "$EX/fish2d.yaml" -q -s training.epochs=40 -s training.early_stopping.patience=0 \
+        --val "$TMP/va.dlt" "$TMP/tr.dlt" -o "$TMP/trained.ckpt"
+    # the starting weights' validation loss, as dl-eval's log loss
+    start=$(dl-predict "$TMP/trained.ckpt" "$TMP/va.dlt" | dl-eval -f tsv |
+        awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "log_loss") c = i } NR == 2 { print $c }')
+    dl-train "$EX/fish2d.yaml" -q -s training.epochs=3 -s optimizer.lr=1 \
+        -s training.early_stopping.patience=0 --val "$TMP/va.dlt" "$TMP/tr.dlt" \
+        --init-from "$TMP/trained.ckpt" --log "$TMP/tuned.tsv" -o "$TMP/tuned.ckpt"
+    # every epoch was worse than the start
+    awk -F'\t' -v s="$start" 'NR > 1 && !($3 > s) { bad = 1 } END { exit bad }' "$TMP/tuned.tsv"
+    run dl-tensor export --name training "$TMP/tuned.ckpt"
+    [[ $output == *"best_epoch: 0"* ]]
+    got=$(dl-tensor export --name training "$TMP/tuned.ckpt" | awk '$1 == "best_val_loss:" { print $2 }')
+    awk -v a="$got" -v b="$start" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 1e-5 * b) }'
+    for p in layer1.weight layer1.bias layer3.weight; do
+        cmp <(dl-tensor export --name $p "$TMP/trained.ckpt") <(dl-tensor export --name $p "$TMP/tuned.ckpt")
+    done
+}
