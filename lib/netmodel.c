@@ -40,6 +40,24 @@ static const char *stray_param(const dl_tensor_set *ckpt, const char *prefix, si
     return NULL;
 }
 
+/* The highest N of the prefix + "layerN.weight" records (0: none). */
+static size_t param_layers(const dl_tensor_set *ckpt, const char *prefix)
+{
+    size_t plen = strlen(prefix), most = 0;
+    for (size_t i = 0; i < ckpt->count; i++) {
+        const char *name = ckpt->items[i].name;
+        if (strncmp(name, prefix, plen) != 0 || strncmp(name + plen, "layer", 5) != 0)
+            continue;
+        const char *p = name + plen + 5;
+        size_t layer = 0, digits = 0;
+        for (; *p >= '0' && *p <= '9' && digits < 19; p++, digits++)
+            layer = layer * 10 + (size_t)(*p - '0');
+        if (digits && strcmp(p, ".weight") == 0 && layer > most)
+            most = layer;
+    }
+    return most;
+}
+
 int nm_spec_from_set(dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
 {
     dl_tensor *rec = dl_set_find(ckpt, "model");
@@ -212,9 +230,14 @@ int nm_net_create(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e)
 int nm_params_from_set(nn_net *net, dl_tensor_set *ckpt, const char *prefix, dl_err *e)
 {
     const char *stray = stray_param(ckpt, prefix, net->n_layers);
+    size_t layers = stray ? param_layers(ckpt, prefix) : 0;
+    if (stray && layers > net->n_layers)
+        return dl_fail(e, DL_EDATA, "checkpoint: '%s' is not a parameter of the %zu-layer "
+                       "network the spec describes (the checkpoint has %zu layers)", stray,
+                       net->n_layers, layers);
     if (stray)
         return dl_fail(e, DL_EDATA, "checkpoint: '%s' is not a parameter of the %zu-layer "
-                       "network its model record describes", stray, net->n_layers);
+                       "network the spec describes", stray, net->n_layers);
     for (size_t i = 0; i < nn_param_tensor_count(net); i++) {
         nn_param_view v;
         nn_param_view_get(net, i, &v);

@@ -32,8 +32,9 @@ int nm_spec_to_set(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e);
  * max_batch rows. */
 int nm_net_create(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e);
 /* Copies tensors named prefix + "layerN.weight"/"layerN.bias" from ckpt into
- * the network's parameters, checking every dtype and shape ("checkpoint:
- * 'layer1.weight' is f32 [16, 3], the network needs [16, 2]"). */
+ * the parameters of the network a spec made, checking every dtype and shape
+ * ("checkpoint: 'layer1.weight' is f32 [16, 3], the network needs [16, 2]")
+ * and that ckpt has no layer the spec lacks. */
 int nm_params_from_set(nn_net *net, dl_tensor_set *ckpt, const char *prefix, dl_err *e);
 /* Adds the network's parameters to ckpt as f32 tensors (prefix + name), from
  * `params` (a block laid out as net->params, e.g. a saved best copy). */

@@ -519,3 +519,11 @@ string_classes() {
         cmp <(dl-tensor export --name $p "$TMP/trained.ckpt") <(dl-tensor export --name $p "$TMP/tuned.ckpt")
     done
 }
+
+@test "--init-from a checkpoint of more layers than the spec says which has how many" {
+    short 1 -o "$TMP/two.ckpt"
+    printf 'model: {layers: [{units: 1, activation: sigmoid}]}\nloss: bce\ntraining: {epochs: 1}\n' > "$TMP/one.yaml"
+    run dl-train -q "$TMP/one.yaml" --init-from "$TMP/two.ckpt" -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/two.ckpt: --init-from: checkpoint: 'layer2.weight' is not a parameter of the 1-layer network the spec describes (the checkpoint has 3 layers)" ]
+}
