@@ -241,10 +241,12 @@ static sn_node *sn_scalar_new(const char *text, const char *src)
 }
 
 /* A scalar where a mapping is wanted is short for {name: scalar}
- * ("loss: huber" then "-s loss.delta=2"). */
-static int sn_scalar_to_map(sn_node *n, dl_err *e)
+ * ("loss: huber" then "-s loss.delta=2").  The scalar keeps its place; the
+ * mapping is the override's (src), so that what is wrong with it names the
+ * override. */
+static int sn_scalar_to_map(sn_node *n, const char *src, dl_err *e)
 {
-    sn_node *key = sn_scalar_new("name", n->src);
+    sn_node *key = sn_scalar_new("name", src);
     sn_node *val = sn_scalar_new(n->text, n->src);
     if (!key || !val) {
         sn_free(key);
@@ -256,6 +258,8 @@ static int sn_scalar_to_map(sn_node *n, dl_err *e)
     free(n->text);
     n->text = NULL;
     n->kind = SN_MAP;
+    n->src = src;
+    n->line = n->col = 0;
     if (sn_push(n, key, val, e)) {
         sn_free(key);
         sn_free(val);
@@ -327,7 +331,7 @@ int sn_override(sn_node **root, const char *assign, const char *src, dl_err *e)
             sn_free(val);
             return dl_fail(e, DL_EUSAGE, "%s: empty part in the key path", src);
         }
-        if ((*slot)->kind == SN_SCALAR && sn_scalar_to_map(*slot, e)) {
+        if ((*slot)->kind == SN_SCALAR && sn_scalar_to_map(*slot, src, e)) {
             sn_free(val);
             return e->code;
         }

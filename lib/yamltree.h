@@ -35,8 +35,9 @@ int sn_parse(const char *text, size_t len, const char *src, int from_override, s
 /* The value of key in a map node, or NULL. */
 sn_node *sn_map_get(const sn_node *map, const char *key);
 /* Applies "a.b.c=value" to the tree: value is YAML (a number, a word, or a
- * flow collection such as [0.9, 0.99]).  Missing maps on the way are made;
- * list items are numbered from 1.  src labels the new nodes in errors. */
+ * flow collection such as [0.9, 0.99]).  Missing maps on the way are made,
+ * and a scalar on the way becomes {name: scalar}; list items are numbered
+ * from 1.  src labels the new nodes (such a mapping included) in errors. */
 int sn_override(sn_node **root, const char *assign, const char *src, dl_err *e);
 
 #endif

@@ -527,3 +527,12 @@ string_classes() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-train: $TMP/two.ckpt: --init-from: checkpoint: 'layer2.weight' is not a parameter of the 1-layer network the spec describes (the checkpoint has 3 layers)" ]
 }
+
+@test "an override that makes a value of the file a mapping is named in the error, not the file" {
+    run dl-train "$EX/fish2d.yaml" --print-config -s model.layers.1.units.x=3
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: -s 'model.layers.1.units.x=3': model.layers.1.units: expected a single value, found a mapping" ]
+    run dl-train "$EX/fish2d.yaml" --print-config -s loss.name.q=3
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: -s 'loss.name.q=3': "* ]]
+}

@@ -125,6 +125,10 @@ static void test_errors(void)
     expect_error(fish2d, bad_key, 1, "-s 'training.epoch=5': unknown key 'epoch' in training");
     const char *bad_index[] = {"model.layers.4.units=3"};
     expect_error(fish2d, bad_index, 1, "not an item number from 1 to 3");
+    /* a value of the file made a mapping by an override: the override is named */
+    const char *into_map[] = {"model.layers.1.units.x=3"};
+    expect_error(fish2d, into_map, 1,
+                 "-s 'model.layers.1.units.x=3': model.layers.1.units: expected a single value");
     const char *no_eq[] = {"optimizer.lr"};
     expect_error(fish2d, no_eq, 1, "expected key.path=value");
     /* control characters from an override or a quoted scalar never split
