@@ -14,6 +14,7 @@ static const char *const TOOL = "dl-predict";
 typedef struct predict_args {
     cli_filter_io io;
     predict_opts opt;
+    int threshold_given; /* to refuse it without --labels */
 } predict_args;
 
 static void usage(void)
@@ -29,7 +30,7 @@ static void usage(void)
            "      --labels          class labels instead of probabilities (classifier\n"
            "                        networks: argmax for ce, threshold for bce), with the\n"
            "                        class names of string targets as yhat.categories\n"
-           "      --threshold=T     the bce threshold for --labels (default 0.5)\n"
+           "      --threshold=T     the bce threshold in [0, 1] for --labels (default 0.5)\n"
            "  -o, --output=FILE     write to FILE, atomically (default: standard output)\n"
            "      --zlib            compress records\n"
            "  -h, --help            show this help and exit\n"
@@ -50,7 +51,9 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     case OPT_NO_STD: a->opt.no_std = 1; return 0;
     case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
     case OPT_LABELS: a->opt.labels = 1; return 0;
-    case OPT_THRESHOLD: return cli_double("--threshold", arg, &a->opt.threshold, e);
+    case OPT_THRESHOLD:
+        a->threshold_given = 1;
+        return cli_double("--threshold", arg, &a->opt.threshold, e);
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }
 }
@@ -66,8 +69,16 @@ static int parse_args(int argc, char **argv, predict_args *a, dl_err *e)
     static const cli_spec spec = {TOOL, usage, ":o:hV", longs, parse_option};
     memset(a, 0, sizeof *a);
     a->opt.threshold = 0.5;
-    return cli_parse_filter(argc, argv, &spec, a, "CHECKPOINT", &a->opt.checkpoint,
-                            &a->io.input, e);
+    int rc = cli_parse_filter(argc, argv, &spec, a, "CHECKPOINT", &a->opt.checkpoint,
+                              &a->io.input, e);
+    if (rc)
+        return rc;
+    if (a->threshold_given && !a->opt.labels)
+        return dl_fail(e, DL_EUSAGE, "--threshold goes with --labels");
+    if (!(a->opt.threshold >= 0 && a->opt.threshold <= 1))
+        return dl_fail(e, DL_EUSAGE, "--threshold: %g is not a probability in [0, 1]",
+                       a->opt.threshold);
+    return 0;
 }
 
 int main(int argc, char **argv)

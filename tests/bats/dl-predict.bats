@@ -129,6 +129,18 @@ cubic() {
     [ ! -e "$TMP/out.dlt" ]
 }
 
+@test "--threshold without --labels, or outside [0, 1], is a usage error, before any output" {
+    cubic
+    run dl-predict --threshold 0.3 -o "$TMP/out.dlt" "$TMP/cubic.ckpt" "$TMP/p.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-predict: --threshold goes with --labels" ]
+    for t in 1.5 -0.1 nan; do
+        run dl-predict --labels --threshold "$t" -o "$TMP/out.dlt" "$TMP/cubic.ckpt" "$TMP/p.dlt"
+        [ "$status" -eq 2 ]
+    done
+    [ ! -e "$TMP/out.dlt" ]
+}
+
 @test "CHECKPOINT and the input cannot both be standard input" {
     cubic
     run sh -c "dl-predict - < '$TMP/cubic.ckpt'"
