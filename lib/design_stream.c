@@ -28,7 +28,9 @@ static int meta_columns(pp_meta *m, uint64_t cols, const char *label, dl_err *e)
 /* ------------------------------- output ------------------------------- */
 
 /* Columns for these inputs, with the curse of dimensionality spelled out. */
-static int check_columns(const design_opts *o, uint64_t inputs, dl_err *e)
+/* The design's width for these inputs against its limit (--force lifts
+ * it), and a warning when it is large (warn: the last check). */
+static int check_columns(const design_opts *o, uint64_t inputs, int warn, dl_err *e)
 {
     uint64_t cols;
     if (bf_count_columns(&o->basis, inputs, &cols, e))
@@ -40,7 +42,7 @@ static int check_columns(const design_opts *o, uint64_t inputs, dl_err *e)
                        (unsigned long long)cols, dl_plural((unsigned long long)cols),
                        (unsigned long long)inputs, dl_plural((unsigned long long)inputs),
                        DESIGN_COLUMNS_LIMIT);
-    if (cols > DESIGN_COLUMNS_WARN)
+    if (warn && cols > DESIGN_COLUMNS_WARN)
         fprintf(o->log, "%s: warning: %llu design columns for %llu input%s\n", o->tool,
                 (unsigned long long)cols, (unsigned long long)inputs,
                 dl_plural((unsigned long long)inputs));
@@ -150,7 +152,7 @@ static int design_for(const design_opts *o, pp_meta *m, uint64_t cols, const cha
         return pp_bind(bf_prep_mut(*given), &m->cols, e) ? dl_err_wrap(e, "%s", label) : 0;
     pp_fitter *f;
     pp_prep *p;
-    if (check_columns(o, cols, e) || pp_fit_begin(&f, &o->prep, &m->cols, e) ||
+    if (check_columns(o, cols, 1, e) || pp_fit_begin(&f, &o->prep, &m->cols, e) ||
         pp_fit_end(f, &p, e) || bf_fit_prep(own, &o->basis, p, NULL, 0, e))
         return e->code;
     *given = *own;
@@ -299,7 +301,10 @@ static int first_pass(st_reader *r, spool *s, const design_opts *o, pp_meta *m, 
         } else {
             dl_tensor x;
             if (!*f && !(rc = meta_columns(m, cols = header_columns(&h), st_reader_label(r), e)))
-                rc = pp_fit_begin(f, &o->prep, &m->cols, e);
+                /* the raw width first: the stage's statistics are per input */
+                rc = check_columns(o, cols, 0, e) || pp_fit_begin(f, &o->prep, &m->cols, e)
+                         ? e->code
+                         : 0;
             if (!rc && !(rc = x_matrix(r, &h, &x, e))) {
                 if (x.shape[1] != cols)
                     rc = dl_fail(e, DL_EDATA, "x has %llu columns here but %llu before",
@@ -432,7 +437,7 @@ static int fit_design(spool *s, const design_opts *o, pp_fitter *f, const char *
         pp_fitter_free(f);
         return dl_err_wrap(e, "%s", label);
     }
-    if (pp_fit_end(f, &p, e) || check_columns(o, pp_output_dim(p), e)) {
+    if (pp_fit_end(f, &p, e) || check_columns(o, pp_output_dim(p), 1, e)) {
         pp_free(p);
         return dl_err_wrap(e, "%s", label);
     }

@@ -73,7 +73,8 @@ void pp_free(pp_prep *p)
 {
     if (!p)
         return;
-    for (size_t j = 0; j < p->inputs; j++) {
+    /* as pp_fitter_free: no loop when nothing per input was allocated */
+    for (size_t j = 0; (p->name || p->level || p->map || p->unseen) && j < p->inputs; j++) {
         if (p->name)
             free(p->name[j]);
         for (size_t k = 0; p->level && p->level[j] && k < p->nlevels[j]; k++)
@@ -295,7 +296,10 @@ void pp_fitter_free(pp_fitter *f)
 {
     if (!f)
         return;
-    for (size_t j = 0; j < f->inputs; j++) {
+    /* no loop over the inputs when nothing per input was allocated: a
+     * claimed width of 2^40 columns (a record of no rows holds no bytes)
+     * must fail at once */
+    for (size_t j = 0; (f->level_count || f->values || f->median) && j < f->inputs; j++) {
         if (f->level_count)
             free(f->level_count[j]);
         if (f->values) {
