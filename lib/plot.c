@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1373,9 +1374,9 @@ static const char *extension(const char *path)
 int pl_terminal_for(const char *output, const char **terminal, dl_err *e)
 {
     const char *ext = extension(output);
-    if (strcmp(ext, "png") == 0 || strcmp(ext, "PNG") == 0)
+    if (strcasecmp(ext, "png") == 0)
         *terminal = "pngcairo";
-    else if (strcmp(ext, "svg") == 0 || strcmp(ext, "SVG") == 0)
+    else if (strcasecmp(ext, "svg") == 0)
         *terminal = "svg";
     else
         return dl_fail(e, DL_EUSAGE, "-o %s: the name must end in .png or .svg", output);

@@ -87,7 +87,8 @@ int pl_parity_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e);
 int pl_residuals_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e);
 
 /* ------------------------------ rendering ----------------------------- */
-/* "pngcairo" or "svg" by the output's extension; DL_EUSAGE otherwise. */
+/* "pngcairo" or "svg" by the output's extension (.png, .svg in any case);
+ * DL_EUSAGE otherwise. */
 int pl_terminal_for(const char *output, const char **terminal, dl_err *e);
 /* The terminal and output lines that precede a script. */
 int pl_write_preamble(dl_str *s, const char *output, const char *image_path,

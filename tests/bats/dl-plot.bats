@@ -155,6 +155,18 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot: the extension of -o is read in any case" {
+    run dl-plot curves --script "$FIX/curve.tsv" -o "$T/c.Png"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"set terminal pngcairo "* ]]
+    run dl-plot curves --script "$FIX/curve.tsv" -o "$T/c.sVg"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"set terminal svg "* ]]
+    run dl-plot curves "$FIX/curve.tsv" -o "$T/c.Png"
+    [ "$status" -eq 0 ]
+    is_png "$T/c.Png"
+}
+
 @test "dl-plot: without gnuplot, says what to install" {
     plot=$(command -v dl-plot)
     run env PATH=/nonexistent "$plot" curves "$FIX/curve.tsv" -o "$T/x.png"

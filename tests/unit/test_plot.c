@@ -95,6 +95,10 @@ static void test_terminal_choice(void)
     CHECK_STR(term, "pngcairo");
     CHECK(pl_terminal_for("x.svg", &term, &e) == 0);
     CHECK_STR(term, "svg");
+    CHECK(pl_terminal_for("x.Png", &term, &e) == 0); /* any case */
+    CHECK_STR(term, "pngcairo");
+    CHECK(pl_terminal_for("x.sVG", &term, &e) == 0);
+    CHECK_STR(term, "svg");
     CHECK(pl_terminal_for("x.pdf", &term, &e) == DL_EUSAGE);
     CHECK(pl_terminal_for("dir.png/x", &term, &e) == DL_EUSAGE);
 }
