@@ -47,11 +47,21 @@ static int push_field(field **items, size_t *count, size_t *cap, field f, dl_err
 static int span_is(span a, const char *s) { return a.len == strlen(s) && memcmp(a.s, s, a.len) == 0; }
 
 /* Confusion-matrix counts (a multiclass matrix's cells, a binary task's tn
- * fp fn tp) are not metrics to average. */
+ * fp fn tp, a multilabel task's tn[j] fp[j] fn[j] tp[j]) are not metrics to
+ * average. */
 static int is_count(span name)
 {
-    return (name.len >= 3 && memcmp(name.s, "cm[", 3) == 0) || span_is(name, "tn") ||
-           span_is(name, "fp") || span_is(name, "fn") || span_is(name, "tp");
+    static const char *const counts[] = {"tn", "fp", "fn", "tp"};
+    if (name.len >= 3 && memcmp(name.s, "cm[", 3) == 0)
+        return 1;
+    span base = name;
+    const char *open = memchr(name.s, '[', name.len);
+    if (open && name.s[name.len - 1] == ']')
+        base.len = (size_t)(open - name.s);
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++)
+        if (span_is(base, counts[i]))
+            return 1;
+    return 0;
 }
 
 /* ------------------------------ the table ----------------------------- */

@@ -72,6 +72,22 @@ same_numbers() {
     done
 }
 
+@test "dl-eval --summary: a multilabel task's per-label tn[j] fp[j] fn[j] tp[j] are counts too" {
+    printf '0,1\n1,1\n1,0\n0,0\n' > "$TMP/y.csv"
+    printf '0.2,0.9\n0.7,0.4\n0.4,0.1\n0.1,0.6\n' > "$TMP/p.csv"
+    { dl-tensor import --name y "$TMP/y.csv"; dl-tensor import --name yhat "$TMP/p.csv"; } > "$TMP/m.dlt"
+    dl-eval -f tsv "$TMP/m.dlt" > "$TMP/r.tsv"
+    dl-eval -f json "$TMP/m.dlt" > "$TMP/r.json"
+    head -n 1 "$TMP/r.tsv" | grep -q $'\ttn\\[1\\]\tfp\\[1\\]\tfn\\[1\\]\ttp\\[1\\]'
+    for f in r.tsv r.json; do
+        dl-eval --summary -f tsv "$TMP/$f" "$TMP/$f" | cut -f 1 > "$TMP/metrics"
+        grep -qx subset_accuracy "$TMP/metrics"
+        grep -qx 'roc_auc\[1\]' "$TMP/metrics"
+        run grep -xE '(tn|fp|fn|tp)\[[0-9]+\]|n' "$TMP/metrics"
+        [ "$status" -eq 1 ]
+    done
+}
+
 @test "dl-eval --summary: records it cannot use and options that do not apply" {
     fails 2 "--truth applies to one evaluation, not to --summary" dl-eval --summary --truth x "$F/runs.tsv"
     fails 2 "--tag applies to one evaluation" dl-eval --summary --tag a=b "$F/runs.tsv"
