@@ -144,11 +144,15 @@ mt_data mio_pair_data(const mio_pair *p)
 
 /* ------------------------------ output ------------------------------- */
 
-void mio_put_number(FILE *out, double v, const char *nan_text)
+void mio_put_number(FILE *out, double v, int format)
 {
     char buf[NT_BUF];
+    if (format == MIO_JSON && !isfinite(v)) {
+        fputs("null", out); /* JSON has no NaN nor infinity */
+        return;
+    }
     if (isnan(v)) {
-        fputs(nan_text, out);
+        fputs("nan", out);
         return;
     }
     nt_format_f64(v, buf);
@@ -175,11 +179,11 @@ static void write_tsv(FILE *out, const mio_opts *mo, const mt_report *r)
     fprintf(out, "%s\t%zu", mt_task_name(r->task), r->n);
     for (size_t i = 0; i < r->count; i++) {
         fputc('\t', out);
-        mio_put_number(out, r->items[i].value, "nan");
+        mio_put_number(out, r->items[i].value, MIO_TSV);
     }
     for (size_t i = 0; cm && i < k * k; i++) {
         fputc('\t', out);
-        mio_put_number(out, r->cm[i], "nan");
+        mio_put_number(out, r->cm[i], MIO_TSV);
     }
     fputc('\n', out);
 }
@@ -194,7 +198,7 @@ static void write_json(FILE *out, const mio_opts *mo, const mt_report *r)
     fprintf(out, "\"task\": \"%s\", \"n\": %zu", mt_task_name(r->task), r->n);
     for (size_t i = 0; i < r->count; i++) {
         fprintf(out, ", \"%s\": ", r->items[i].name);
-        mio_put_number(out, r->items[i].value, "null");
+        mio_put_number(out, r->items[i].value, MIO_JSON);
     }
     if (r->ncm) {
         fputs(", \"confusion_matrix\": {\"labels\": [", out);
@@ -203,7 +207,7 @@ static void write_json(FILE *out, const mio_opts *mo, const mt_report *r)
         fputs("], \"counts\": [", out);
         for (size_t i = 0; i < r->ncm * r->ncm; i++) {
             fputs(i % r->ncm ? ", " : i ? "], [" : "[", out);
-            mio_put_number(out, r->cm[i], "null");
+            mio_put_number(out, r->cm[i], MIO_JSON);
             fputs(i + 1 == r->ncm * r->ncm ? "]" : "", out);
         }
         fputs("]}", out);

@@ -10,7 +10,7 @@
  * start a table) or one JSON object per run for scripts, with the user's
  * KEY=VALUE tags first so sweeps line up.  Numbers in TSV and JSON are the
  * shortest text that reads back to the same double; NaN is "nan" in TSV,
- * null in JSON. */
+ * an infinity "inf" or "-inf", and both are null in JSON. */
 #ifndef DL_METRICS_IO_H
 #define DL_METRICS_IO_H
 
@@ -78,9 +78,10 @@ int mio_pair_labels(mio_pair *p, int of_yhat, mio_labels *l, dl_err *e);
  * them into r, and y's names into l (NULL: not wanted).  Errors name the
  * file. */
 int mio_evaluate(const mio_opts *o, mt_report *r, mio_labels *l, dl_err *e);
-/* v as the shortest text that reads back to the same double; NaN as
- * nan_text ("nan" in TSV, "null" in JSON). */
-void mio_put_number(FILE *out, double v, const char *nan_text);
+/* v as the shortest text that reads back to the same double, in `format`
+ * (enum mio_format): NaN and infinities as nan, inf and -inf, except in
+ * JSON, which has no such numbers: null. */
+void mio_put_number(FILE *out, double v, int format);
 /* Writes r to out in o->format; the table's per-output (per-class, per-
  * label) rows and its confusion matrix use the names of l (may be NULL).
  * TSV and JSON keep the indices, so that runs line up. */

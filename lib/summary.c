@@ -524,13 +524,13 @@ static void write_row(FILE *out, const summary *s, const widths *w, size_t g, si
         fprintf(out, "%s\t%zu", s->metrics[m], st->runs);
         for (int i = 0; i < 4; i++) {
             fputc('\t', out);
-            mio_put_number(out, v[i], "nan");
+            mio_put_number(out, v[i], MIO_TSV);
         }
     } else {
         fprintf(out, "\"metric\": \"%s\", \"runs\": %zu", s->metrics[m], st->runs);
         for (int i = 0; i < 4; i++) {
             fprintf(out, ", \"%s\": ", names[i]);
-            mio_put_number(out, v[i], "null");
+            mio_put_number(out, v[i], MIO_JSON);
         }
         fputc('}', out);
     }

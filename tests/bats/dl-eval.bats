@@ -92,6 +92,25 @@ check_cases() {
     if command -v jq >/dev/null; then printf '%s\n' "$json" | jq -e .n; fi
 }
 
+@test "dl-eval: infinite values are null in JSON, inf in TSV; --summary reads both" {
+    # sklearn: mse, rmse and mae inf, r2 -inf, max_error 1e308 (squares overflow)
+    printf '1\n2\n' >"$T/y.csv"
+    printf '1e308\n-1e308\n' >"$T/p.csv"
+    mkstream "$T/inf.dlt" y "$T/y.csv" yhat "$T/p.csv"
+    dl-eval -f json "$T/inf.dlt" >"$T/inf.json"
+    run cat "$T/inf.json"
+    [ "$output" = '{"task": "regression", "n": 2, "mse": null, "rmse": null, "mae": null, "r2": null, "max_error": 1e+308}' ]
+    if command -v jq >/dev/null; then jq -e '.mse == null and .max_error > 1e307' "$T/inf.json"; fi
+    run dl-eval -f tsv --no-header "$T/inf.dlt"
+    [ "$output" = $'regression\t2\tinf\tinf\tinf\t-inf\t1e+308' ]
+    dl-eval -f tsv "$T/inf.dlt" >"$T/inf.tsv"
+    run dl-eval --summary -f json "$T/inf.json" "$T/inf.tsv"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = '{"metric": "mse", "runs": 2, "mean": null, "sd": null, "min": null, "max": null}' ]
+    run dl-eval --summary -f tsv "$T/inf.tsv"
+    [ "${lines[4]}" = $'r2\t1\t-inf\tnan\t-inf\t-inf' ]
+}
+
 @test "dl-eval: the table shows metrics, per-class rows and the confusion matrix" {
     mkstream "$T/m.dlt" y "$FIX/mc_labels/y.csv" yhat "$FIX/mc_labels/yhat.csv"
     run dl-eval "$T/m.dlt"
