@@ -27,6 +27,35 @@ int mio_tag_valid(const char *tag)
     return eq && eq != tag && strpbrk(tag, "\t\n\r\"\\") == NULL;
 }
 
+/* The length of a tag's key. */
+static size_t tag_key_len(const char *tag) { return (size_t)(strchr(tag, '=') - tag); }
+
+static int tag_key_is(const char *tag, const char *name)
+{
+    size_t len = tag_key_len(tag);
+    return strlen(name) == len && memcmp(tag, name, len) == 0;
+}
+
+int mio_tags_check(const mio_opts *o, const mt_report *r, dl_err *e)
+{
+    static const char *const own[] = {"task", "n", "confusion_matrix", "note"};
+    for (size_t i = 0; i < o->ntags; i++) {
+        const char *tag = o->tags[i];
+        int len = (int)tag_key_len(tag), taken = strncmp(tag, "cm[", 3) == 0;
+        for (size_t k = 0; k < sizeof own / sizeof *own; k++)
+            taken |= tag_key_is(tag, own[k]);
+        for (size_t k = 0; r && k < r->count; k++)
+            taken |= tag_key_is(tag, r->items[k].name);
+        if (taken)
+            return dl_fail(e, DL_EUSAGE, "--tag: '%.*s' is a column of dl-eval's own record",
+                           len, tag);
+        for (size_t j = 0; j < i; j++)
+            if (tag_key_len(o->tags[j]) == (size_t)len && memcmp(o->tags[j], tag, (size_t)len) == 0)
+                return dl_fail(e, DL_EUSAGE, "--tag: '%.*s' is given twice", len, tag);
+    }
+    return 0;
+}
+
 /* ------------------------------- input ------------------------------- */
 
 /* 1 when name is one of want (a NULL-terminated list). */
@@ -412,7 +441,9 @@ int mio_run(const mio_opts *o, FILE *log, const char *tool, dl_err *e)
     mio_labels l;
     mt_report_init(&r);
     mio_labels_init(&l);
-    if (mio_evaluate(o, &r, &l, e)) {
+    if (mio_tags_check(o, NULL, e))
+        return e->code;
+    if (mio_evaluate(o, &r, &l, e) || mio_tags_check(o, &r, e)) {
         mt_report_free(&r);
         mio_labels_free(&l);
         return e->code;

@@ -40,6 +40,11 @@ typedef struct mio_opts {
     size_t ntags;
 } mio_opts;
 
+/* The tags' keys against dl-eval's own columns: task, n, confusion_matrix,
+ * note, cm[...] and (r not NULL) the report's metrics, and against each
+ * other: DL_EUSAGE naming the key, since the record would hold it twice. */
+int mio_tags_check(const mio_opts *o, const mt_report *r, dl_err *e);
+
 /* What the truth's stream says about y's columns (dl-stream(5)): y.names
  * names the outputs (the regression outputs, the multilabel labels, the
  * columns of one-hot classes), y.categories the class codes of a column of

@@ -79,6 +79,25 @@ check_cases() {
     [ "$status" -eq 0 ]
 }
 
+@test "dl-eval: a --tag key that is given twice or is one of the record's columns is refused" {
+    mkstream "$T/b.dlt" y "$FIX/bin_ties_01/y.csv" yhat "$FIX/bin_ties_01/yhat.csv"
+    for key in task n accuracy tp roc_auc 'cm[0,1]' confusion_matrix note; do
+        run dl-eval -f tsv --tag "$key=1" "$T/b.dlt"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-eval: --tag: '$key' is a column of dl-eval's own record" ]
+    done
+    run dl-eval -f json --tag lr=0.1 --tag seed=1 --tag lr=0.2 "$T/b.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-eval: --tag: 'lr' is given twice" ]
+    mkstream "$T/r.dlt" y "$FIX/reg_multi_const/y.csv" yhat "$FIX/reg_multi_const/yhat.csv"
+    run dl-eval --tag 'r2[1]=x' "$T/r.dlt"
+    [ "$status" -eq 2 ]
+    # a key the record does not hold is fine
+    run dl-eval -f tsv --tag accuracy=1 --tag fold=2 "$T/r.dlt"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" == accuracy$'\t'fold$'\t'task$'\t'* ]]
+}
+
 @test "dl-eval: json is one object per run, NaN as null with a note" {
     mkstream "$T/o.dlt" y "$FIX/bin_one_class/y.csv" yhat "$FIX/bin_one_class/yhat.csv"
     run dl-eval --format json --tag seed=3 "$T/o.dlt"
