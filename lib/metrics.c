@@ -138,7 +138,10 @@ int mt_infer_task(const mt_data *d, int *task, dl_err *e)
 {
     size_t ny = d->n * d->ky, nh = d->n * d->kyhat;
     if (d->ky == 1 && d->kyhat == 1) {
-        if (all_values(d->y, ny, is_binary_value))
+        /* integer predictions not all 0/1 are labels, not binary scores */
+        int yhat_labels = all_values(d->yhat, nh, is_integral) &&
+                          !all_values(d->yhat, nh, is_binary_value);
+        if (all_values(d->y, ny, is_binary_value) && !yhat_labels)
             *task = MT_BINARY;
         else if (all_values(d->y, ny, is_integral) && all_values(d->yhat, nh, is_integral))
             *task = MT_MULTICLASS;

@@ -82,8 +82,9 @@ void mt_report_free(mt_report *r);
 double mt_report_get(const mt_report *r, const char *name, int *found);
 
 /* Infers the task the way sklearn's type_of_target would see (y, yhat):
- *   widths 1 and 1:  y in {0,1} -> binary; y and yhat integers -> multiclass
- *                    labels; otherwise regression;
+ *   widths 1 and 1:  y and yhat integers, not all in {0,1} -> multiclass
+ *                    labels; else y in {0,1} -> binary (yhat scores);
+ *                    otherwise regression;
  *   widths 1 and C>1: multiclass with a probability row per sample;
  *   widths K and K:  y all 0/1 -> multiclass if every row is one-hot, else
  *                    multilabel; otherwise regression.

@@ -192,6 +192,10 @@ refused() {
     same_numbers "$T/got" "$FIX/cm_bin_a.tsv"
     dl-plot confusion --normalize none --script "$T/a.dlt" -o "$T/c.png" >"$T/none.gp"
     grep -q 'Confusion matrix"' "$T/none.gp"
+    # integer labels beside a y of 0 and 1 are classes, not binary scores
+    mkstream "$T/mc01.dlt" y "$FIX/mc01_y.csv" yhat "$FIX/mc01_p.csv"
+    dl-plot confusion --script "$T/mc01.dlt" -o "$T/c.png" | block cm >"$T/got"
+    same_numbers "$T/got" "$FIX/cm_mc01.tsv"
     run dl-plot confusion "$T/mc.dlt" -o "$T/c.png"
     [ "$status" -eq 0 ]
     is_png "$T/c.png"
