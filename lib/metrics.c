@@ -207,9 +207,11 @@ static reg_sums regression_sums(const mt_data *d, size_t j, double q)
 }
 
 /* sklearn's r2_score with force_finite: a constant y gives 1 when predicted
- * perfectly and 0 otherwise. */
-static double r2_from_sums(const reg_sums *s)
+ * perfectly and 0 otherwise; fewer than two rows give NaN (undefined). */
+static double r2_from_sums(const reg_sums *s, size_t n)
 {
+    if (n < 2)
+        return NAN;
     if (s->sst == 0.0)
         return s->sse == 0.0 ? 1.0 : 0.0;
     return 1.0 - s->sse / s->sst;
@@ -226,7 +228,7 @@ static int regression(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *
     int rc = 0;
     for (size_t j = 0; j < k && rc == 0; j++) {
         reg_sums s = regression_sums(d, j, o->q);
-        double mse_j = s.sse / n, r2_j = r2_from_sums(&s);
+        double mse_j = s.sse / n, r2_j = r2_from_sums(&s, d->n);
         mse += mse_j / (double)k;
         rmse += sqrt(mse_j) / (double)k;
         mae += s.sae / n / (double)k;
@@ -243,6 +245,8 @@ static int regression(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *
     }
     if (rc)
         return rc;
+    if (d->n < 2)
+        add_note(r, "r2 is undefined (NaN) with fewer than two rows");
     /* Averages first, in a fixed order, so tables of sweeps line up. */
     mt_metric *per_output = r->items;
     size_t n_per_output = r->count;

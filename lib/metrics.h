@@ -17,7 +17,8 @@
  *               f1[j] support[j] roc_auc[j] tn[j] fp[j] fn[j] tp[j]
  *
  * Undefined values (ROC AUC when y holds one class only, which sklearn
- * refuses with an error) are NaN in the report, with a note saying why.
+ * refuses with an error; r2 of a single row, NaN in sklearn) are NaN in the
+ * report, with a note saying why.
  *
  * Sample weights (mt_data.w) weigh every metric as sklearn's sample_weight
  * does: each row counts w_i times in the sums, means divide by sum w_i, the

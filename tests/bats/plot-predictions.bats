@@ -237,6 +237,13 @@ refused() {
     # a title of one's own keeps R²
     dl-plot parity --title 'ridge' --script "$T/reg.dlt" -o "$T/p.png" |
         grep -q "^set title \"ridge (R\\\\302\\\\262 = $r2)\""
+    # one row: R² is undefined (nan), as sklearn's
+    mkstream "$T/one.dlt" y "$FIX/reg1_y.csv" yhat "$FIX/reg1_yhat.csv"
+    for kind in parity residuals; do
+        dl-plot $kind --script "$T/one.dlt" -o "$T/p.png" >"$T/one.gp"
+        [ "$(awk '$1 == "#" && $2 == "r2" { print $3; exit }' "$T/one.gp")" = "$(scalar r2_one)" ]
+        grep -q "^set title \".* (R\\\\302\\\\262 = nan)\"" "$T/one.gp"
+    done
     # y and yhat of different widths
     mkstream "$T/bad.dlt" y "$FIX/reg_y.csv" yhat "$FIX/bin_a.csv"
     run dl-plot parity "$T/bad.dlt" -o "$T/x.png"
