@@ -186,23 +186,29 @@ typedef struct reg_sums {
 } reg_sums;
 
 /* Sums for output j: squared and absolute errors, the largest error, the Lq
- * sum, and the total sum of squares around y's mean. */
+ * sum, and the total sum of squares around y's mean.  The mean is of the
+ * differences from the first row's y (exact beside a large common offset,
+ * where a plain sum of the values would round away the spread), and the
+ * sum of squares is the corrected two-pass one: the deviations' own sum
+ * takes out what error is left in the mean. */
 static reg_sums regression_sums(const mt_data *d, size_t j, double q)
 {
     reg_sums s = {0};
-    double mean = 0.0;
+    double shift = d->y[j], wsum = weight_sum(d), mean = 0.0, dev = 0.0;
     for (size_t i = 0; i < d->n; i++)
-        mean += weight(d, i) * d->y[i * d->ky + j];
-    mean /= weight_sum(d);
+        mean += weight(d, i) * (d->y[i * d->ky + j] - shift);
+    mean = shift + mean / wsum;
     for (size_t i = 0; i < d->n; i++) {
         double y = d->y[i * d->ky + j], err = y - d->yhat[i * d->kyhat + j], c = weight(d, i);
         s.sse += c * err * err;
         s.sae += c * fabs(err);
         s.max_abs = fmax(s.max_abs, fabs(err));
         s.sst += c * (y - mean) * (y - mean);
+        dev += c * (y - mean);
         if (q > 0)
             s.lq += c * pow(fabs(err), q);
     }
+    s.sst = fmax(s.sst - dev * dev / wsum, 0.0);
     return s;
 }
 
