@@ -328,8 +328,9 @@ int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstr
 
 /* The counts at each distinct score, scores descending (sklearn's
  * _binary_clf_curve): after threshold thr[i], fps[i] negatives and tps[i]
- * positives score >= thr[i] (weights summed when w is given).  Arrays of
- * n + 2 (room for the end points). */
+ * positives score >= thr[i] (weights summed when w is given; rows of weight
+ * 0 left out, so their scores are no thresholds).  Arrays of n + 2 (room
+ * for the end points). */
 typedef struct clf_counts {
     double *fps, *tps, *thr;
     size_t count;
@@ -349,10 +350,14 @@ static int clf_counts_of(const double *y, size_t ystride, const double *score, s
     }
     k->tps = k->fps + n + 2;
     k->thr = k->tps + n + 2;
-    for (size_t i = 0; i < n; i++) {
-        s[i].score = score[i * sstride];
-        s[i].positive = y[i * ystride] == 1.0;
-        s[i].weight = w ? w[i] : 1.0;
+    size_t all = n;
+    n = 0;
+    for (size_t i = 0; i < all; i++) {
+        if (w && w[i] == 0)
+            continue; /* as sklearn: no threshold, no point of its own */
+        s[n].score = score[i * sstride];
+        s[n].positive = y[i * ystride] == 1.0;
+        s[n++].weight = w ? w[i] : 1.0;
     }
     qsort(s, n, sizeof *s, by_score_descending);
     double tp = 0, fp = 0;
@@ -440,7 +445,7 @@ int mt_pr_curve(const double *y, size_t ystride, const double *score, size_t sst
         for (size_t i = 0; i < k.count; i++) {
             size_t from = k.count - 1 - i;
             c->x[i] = k.tps[from] / pos;
-            double predicted = k.tps[from] + k.fps[from]; /* 0 only under zero weights */
+            double predicted = k.tps[from] + k.fps[from];
             c->y[i] = predicted > 0 ? k.tps[from] / predicted : 0;
             c->threshold[i] = k.thr[from];
         }

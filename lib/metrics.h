@@ -115,7 +115,8 @@ int mt_check_data(const mt_data *d, dl_err *e);
  *                 recall decreasing, ending at (0, 1), whose threshold is
  *                 NaN; area = average_precision_score.
  * Truth y is 0/1 (1 positive), read with strides, and w weights as in
- * mt_roc_auc (sklearn's sample_weight; NULL: all 1).  A y without both
+ * mt_roc_auc (sklearn's sample_weight; NULL: all 1; rows of weight 0 are
+ * left out, as sklearn leaves them, so their scores add no point).  A y without both
  * classes (of positive weight) is DL_EDATA (the curve is undefined). */
 typedef struct mt_curve {
     double *x, *y, *threshold; /* count each */

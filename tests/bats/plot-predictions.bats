@@ -342,6 +342,16 @@ refused() {
     block curve0 <"$T/pr.gp" >"$T/got"
     same_numbers "$T/got" "$FIX/pr_aw.tsv"
     same_number "$(comment curve0 AP <"$T/pr.gp")" "$(scalar ap_aw)"
+    # rows of weight 0 add no point to a curve
+    mkstream "$T/bz.dlt" y "$FIX/bin_y.csv" w "$FIX/bin_wz.csv" yhat "$FIX/bin_b.csv"
+    dl-plot roc --script "$T/bz.dlt" -o "$T/x.png" >"$T/roc.gp"
+    block curve0 <"$T/roc.gp" >"$T/got"
+    same_numbers "$T/got" "$FIX/roc_bz.tsv"
+    same_number "$(comment curve0 AUC <"$T/roc.gp")" "$(scalar auc_bz)"
+    dl-plot pr --script "$T/bz.dlt" -o "$T/x.png" >"$T/pr.gp"
+    block curve0 <"$T/pr.gp" >"$T/got"
+    same_numbers "$T/got" "$FIX/pr_bz.tsv"
+    same_number "$(comment curve0 AP <"$T/pr.gp")" "$(scalar ap_bz)"
     dl-plot confusion --script "$T/aw.dlt" -o "$T/x.png" | block cm >"$T/got"
     same_numbers "$T/got" "$FIX/cm_bin_aw.tsv"
     # the weights travel with the truth: --truth brings them
