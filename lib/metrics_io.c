@@ -7,6 +7,7 @@
 
 #include "colmeta.h"
 #include "numtext.h"
+#include "prep.h"
 #include "stream.h"
 #include "tensor.h"
 
@@ -106,6 +107,99 @@ static int as_f64_matrix(dl_tensor *t, const char *label, int *dtype, dl_err *e)
     return 0;
 }
 
+/* The levels of a and b, sorted and once each, into out (a->count +
+ * b->count long); returns how many. */
+static size_t merge_levels(const cm_column *a, const cm_column *b, char **out)
+{
+    size_t i = 0, j = 0, n = 0;
+    while (i < a->count || j < b->count) {
+        int c = i == a->count ? 1 : j == b->count ? -1 : strcmp(a->level[i], b->level[j]);
+        out[n++] = c <= 0 ? a->level[i] : b->level[j];
+        i += c <= 0;
+        j += c >= 0;
+    }
+    return n;
+}
+
+/* The codes of a column of classes (`rows` values at v) moved from the
+ * levels of record `have` to those of `want` by name (prep's mapping of a
+ * target's categories); nothing when both are the same bytes. */
+static int recode_classes(const dl_tensor *want, const dl_tensor *have, double *v, size_t rows,
+                          dl_err *e)
+{
+    pp_prep *map;
+    if (pp_bind_targets(&map, NULL, want, have, 1, e))
+        return e->code;
+    int rc = map ? pp_recode(map, v, rows, 0, e) : 0;
+    pp_free(map);
+    return rc;
+}
+
+/* When y and yhat code their classes each by its own categories
+ * (y.categories, yhat.categories: each file's sorted class names) and these
+ * differ, both are recoded to the sorted union of the names, which becomes
+ * both records: a class only one of them names stays a class of its own.
+ * Several columns of class scores are refused: which class a column
+ * scores is not said by name. */
+static int bind_classes(mio_pair *d, dl_err *e)
+{
+    dl_tensor_set *ys = d->truth_given ? &d->truth : &d->in;
+    dl_tensor *ycat = dl_set_find(ys, "y" CM_CATEGORIES_SUFFIX),
+              *hcat = dl_set_find(&d->in, "yhat" CM_CATEGORIES_SUFFIX);
+    dl_err same = {0};
+    if (!ycat || !hcat || cm_meta_repeat(ycat, hcat, &same) == 0)
+        return 0;
+    unsigned long long ky = d->y->shape[1], kh = d->yhat->shape[1];
+    if (ky == 1 && kh > 1)
+        return dl_fail(e, DL_EDATA,
+                       "%s: 'yhat' holds %llu columns of class scores and its "
+                       "'yhat.categories' differs from 'y.categories': the columns cannot be "
+                       "matched to y's classes by name (write them in y's class order)",
+                       d->yhat_label, kh);
+    if (ky != 1 || kh != 1)
+        return dl_fail(e, DL_EDATA,
+                       "%s: 'yhat.categories' differs from 'y.categories': classes are matched "
+                       "by name in one column of class codes, not in %llu",
+                       d->yhat_label, ky != 1 ? ky : kh);
+    cm_categories yc, hc;
+    cm_categories_init(&yc);
+    cm_categories_init(&hc);
+    char **levels = NULL;
+    dl_tensor both = {0}, copy = {0};
+    int rc = cm_categories_parse(&yc, ycat, 1, e) ? dl_err_wrap(e, "%s", d->y_label)
+             : cm_categories_parse(&hc, hcat, 1, e) ? dl_err_wrap(e, "%s", d->yhat_label)
+                                                    : 0;
+    const cm_column *a = rc ? NULL : cm_categories_column(&yc, 0),
+                    *b = rc ? NULL : cm_categories_column(&hc, 0);
+    if (a && b && !(levels = calloc(a->count + b->count, sizeof *levels)))
+        rc = dl_fail(e, DL_ENOMEM, "class names: out of memory");
+    if (levels) {
+        cm_column u = {0, 0, levels};
+        u.count = merge_levels(a, b, levels);
+        size_t rows = (size_t)d->y->shape[0];
+        if (cm_categories_make(&u, 1, 1, "y" CM_CATEGORIES_SUFFIX, &both, e))
+            rc = e->code;
+        else if (recode_classes(&both, ycat, d->y->data, rows, e))
+            rc = dl_err_wrap(e, "%s: 'y'", d->y_label);
+        else if (recode_classes(&both, hcat, d->yhat->data, rows, e))
+            rc = dl_err_wrap(e, "%s: 'yhat'", d->yhat_label);
+        else if (dl_tensor_copy(&copy, &both, e) ||
+                 dl_tensor_rename(&copy, "yhat" CM_CATEGORIES_SUFFIX, e) ||
+                 dl_set_put(&d->in, &copy, e) || dl_set_put(ys, &both, e))
+            rc = e->code;
+    }
+    dl_tensor_free(&both);
+    dl_tensor_free(&copy);
+    free(levels);
+    cm_categories_free(&yc);
+    cm_categories_free(&hc);
+    /* the sets' tensors of these names were replaced in place; found again */
+    d->yhat = dl_set_find(&d->in, "yhat");
+    d->y = dl_set_find(ys, "y");
+    d->w = dl_set_find(ys, "w");
+    return rc;
+}
+
 int mio_read_pair(const char *input, const char *truth, mio_pair *d, dl_err *e)
 {
     memset(d, 0, sizeof *d);
@@ -144,6 +238,8 @@ int mio_read_pair(const char *input, const char *truth, mio_pair *d, dl_err *e)
                        (unsigned long long)d->y->shape[0],
                        dl_plural((unsigned long long)d->y->shape[0]),
                        (unsigned long long)d->yhat->shape[0]);
+    if (bind_classes(d, e))
+        return e->code;
     if (!d->w)
         return 0;
     if (d->w->rank >= 1 && d->w->shape[0] != d->y->shape[0])

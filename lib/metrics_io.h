@@ -70,6 +70,11 @@ typedef struct mio_pair {
 
 /* Reads yhat from input (NULL or "-": standard input, refused at a
  * terminal) and y (and w) from truth, or from input when truth is NULL.
+ * When y.categories and yhat.categories (each file's own codes of string
+ * classes) differ, a column of class codes each is recoded to the sorted
+ * union of both lists of names, which then is both records (a class only
+ * yhat names is a class of its own); several columns of class scores are
+ * DL_EDATA there (no name says which class a column scores).
  * Errors name the file.  Free with mio_pair_free, also after an error. */
 int mio_read_pair(const char *input, const char *truth, mio_pair *p, dl_err *e);
 void mio_pair_free(mio_pair *p);

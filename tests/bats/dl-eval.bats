@@ -180,6 +180,51 @@ check_cases() {
     [[ "${lines[1]}" == multiclass$'\t'45$'\t'0.5333333333333333$'\t'* ]]
 }
 
+@test "dl-eval: classes coded by y.categories and yhat.categories are matched by name" {
+    local nf=$DL_TEST_ROOT/tests/fixtures/metrics_names
+    for c in relabel_a relabel_b; do
+        dl-eval -f tsv "$nf/$c.dlt" >"$T/$c.tsv"
+        run same_metrics "$c" "$nf/$c.tsv" "$T/$c.tsv"
+        echo "$output"
+        [ "$status" -eq 0 ]
+    done
+    # a class only yhat names is a class of the table and the confusion matrix
+    run dl-eval "$nf/relabel_b.dlt"
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ $'\n'arctica\ +0\ +0\ +0\ +0$'\n' ]]
+    [[ "$output" =~ $'\n'\ +arctica\ +setosa\ +versicolor\ +virginica$'\n' ]]
+    [[ "$output" =~ $'\n'\ +setosa\ +1\ +2\ +0\ +0$'\n' ]]
+    run dl-eval -f json "$nf/relabel_b.dlt"
+    [[ "$output" == *'"confusion_matrix": {"labels": [0, 1, 2, 3], '* ]]
+    # --truth: y's classes from the truth's stream (relabel_a's rows)
+    printf 'a,sp\n1,setosa\n2,virginica\n3,versicolor\n4,setosa\n5,virginica\n' |
+        dl-tensor import --target sp >"$T/s.dlt"
+    printf '0\tsetosa\tvirginica\n' | dl-tensor import --format text --name yhat.categories >"$T/yc.dlt"
+    printf '0\n1\n1\n0\n1\n' | dl-tensor import --name yhat >>"$T/yc.dlt"
+    dl-eval -f tsv --truth "$T/s.dlt" "$T/yc.dlt" >"$T/truth.tsv"
+    run same_metrics truth "$nf/relabel_a.tsv" "$T/truth.tsv"
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "dl-eval: class scores beside a yhat.categories other than y's are refused" {
+    printf 'a,sp\n1,setosa\n2,virginica\n3,versicolor\n' | dl-tensor import --target sp >"$T/s.dlt"
+    printf '0\tsetosa\tversicolor\tvirginica\n' |
+        dl-tensor import --format text --name yhat.categories >"$T/same.dlt"
+    printf '0\tsetosa\tvirginica\tzebra\n' |
+        dl-tensor import --format text --name yhat.categories >"$T/other.dlt"
+    printf '0.8,0.1,0.1\n0.1,0.1,0.8\n0.1,0.8,0.1\n' | dl-tensor import --name yhat >"$T/p.dlt"
+    run bash -c "cat '$T/s.dlt' '$T/other.dlt' '$T/p.dlt' | dl-eval"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-eval: <stdin>: 'yhat' holds 3 columns of class scores and its 'yhat.categories' differs from 'y.categories': the columns cannot be matched to y's classes by name (write them in y's class order)" ]
+    # the same classes coded alike: nothing to match
+    for same in "" "$T/same.dlt"; do
+        run bash -c "cat '$T/s.dlt' $same '$T/p.dlt' | dl-eval -f tsv"
+        [ "$status" -eq 0 ]
+        [[ "${lines[1]}" == multiclass$'\t'3$'\t'1$'\t'* ]]
+    done
+}
+
 @test "dl-eval: bad input is refused with a clear message" {
     mkstream "$T/yonly.dlt" y "$FIX/reg_single/y.csv"
     run dl-eval "$T/yonly.dlt"

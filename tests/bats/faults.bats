@@ -221,6 +221,8 @@ each_allocation_fails_cleanly() {
     each_allocation_fails_cleanly dl-eval "$D/pred.dlt"
     each_allocation_fails_cleanly dl-eval -f json "$D/regpred.dlt"
     each_allocation_fails_cleanly dl-eval --truth "$D/cls.dlt" -f tsv "$D/pred.dlt"
+    # classes of y.categories and yhat.categories matched by name
+    each_allocation_fails_cleanly dl-eval "$DL_TEST_ROOT/tests/fixtures/metrics_names/relabel_b.dlt"
 }
 
 @test "faults: dl-eval --summary" {

@@ -192,6 +192,12 @@ refused() {
     same_numbers "$T/got" "$FIX/cm_bin_a.tsv"
     dl-plot confusion --normalize none --script "$T/a.dlt" -o "$T/c.png" >"$T/none.gp"
     grep -q 'Confusion matrix"' "$T/none.gp"
+    # classes coded by y.categories and yhat.categories, matched by name
+    local nf=$DL_TEST_ROOT/tests/fixtures/metrics_names
+    dl-plot confusion --script "$nf/relabel_b.dlt" -o "$T/c.png" >"$T/rb.gp"
+    block cm <"$T/rb.gp" >"$T/got"
+    same_numbers "$T/got" "$nf/cm_relabel_b.tsv"
+    grep -qx 'set xtics ("arctica" 0, "setosa" 1, "versicolor" 2, "virginica" 3)' "$T/rb.gp"
     # integer labels beside a y of 0 and 1 are classes, not binary scores
     mkstream "$T/mc01.dlt" y "$FIX/mc01_y.csv" yhat "$FIX/mc01_p.csv"
     dl-plot confusion --script "$T/mc01.dlt" -o "$T/c.png" | block cm >"$T/got"
