@@ -69,6 +69,11 @@ static int out_open(out_file *o, const char *path, int binary, dl_err *e)
         if (dl_outfile_fopen(&o->file, path, &o->dest, e))
             return e->code;
         o->f = o->dest;
+        if (binary && isatty(fileno(o->dest))) { /* -o /dev/stdout or /dev/tty */
+            out_abort(o);
+            return dl_fail(e, DL_EUSAGE, "%s: refusing to write .npy to a terminal: use -o FILE, "
+                                         "a redirection, or --format csv", path);
+        }
     }
     /* .npy is checked whole before its first byte; a temporary is whole when renamed */
     if (binary || o->file.final)

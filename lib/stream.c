@@ -896,7 +896,8 @@ int st_writer_open(st_writer **out, const char *path, int flags, dl_err *e)
     dl_outfile file;
     if (dl_outfile_open(&file, path, e))
         return e->code;
-    if (st_writer_from_fd(out, file.fd, path, flags | ST_ALLOW_TTY, e)) {
+    /* a name of the terminal (/dev/stdout, /dev/tty) is refused as stdout is */
+    if (st_writer_from_fd(out, file.fd, path, flags, e)) {
         close(file.fd);
         dl_outfile_abort(&file);
         return e->code;

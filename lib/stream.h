@@ -168,7 +168,7 @@ enum st_writer_flags {
                           records of 1 MiB and more are deflated two at a time, one of them
                           on a thread (wk_worker), and go out in order (the first of a pair
                           at the next write or at close) */
-    ST_ALLOW_TTY = 2   /* do not refuse a terminal (tests only) */
+    ST_ALLOW_TTY = 2   /* do not refuse a terminal (a spool of the tool's own, tests) */
 };
 
 /* path NULL or "-" writes standard output, which must not be a terminal.

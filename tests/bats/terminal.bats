@@ -50,3 +50,23 @@ at_terminal() {
     at_terminal "dl-tensor info f2.dlt"
     [[ $output == *"exit 0" ]]
 }
+
+# Runs "$1" with standard output on a terminal; stderr to a file.
+out_at_terminal() {
+    run timeout 60 script -qec "cd '$TMP' && $1 2> err; echo \"exit \$?\" >> err" /dev/null \
+        < /dev/null
+    output=$(cat "$TMP/err" 2>/dev/null)
+}
+
+@test "-o /dev/stdout or /dev/tty on a terminal is refused as standard output is" {
+    for cmd in "dl-tensor head -n 1 -o /dev/stdout f2.dlt" "dl-predict -o /dev/stdout lin.ckpt f2.dlt" \
+        "dl-lstsq -q -o /dev/tty f2.dlt"; do
+        out_at_terminal "$cmd"
+        [[ $output == *"is a terminal: refusing to write a binary stream there"*"exit 2" ]] || {
+            echo "$cmd: $output"
+            false
+        }
+    done
+    out_at_terminal "dl-tensor export --format npy -o /dev/stdout f2.dlt"
+    [[ $output == *"/dev/stdout: refusing to write .npy to a terminal"*"exit 2" ]]
+}
