@@ -10,6 +10,7 @@ import os
 import random
 import struct
 import sys
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../scripts"))
 from dlstream import record  # noqa: E402
@@ -72,6 +73,10 @@ put("shape_huge.dlt", record("x", "f32", [1 << 22, 1 << 22], b""))
 put("payload_2e60.dlt", record("x", "u8", [8], b"12345678", payload_len=1 << 60))
 put("zlib_claims_1tb.dlt", record("x", "f64", [1 << 27, 1024], b"\x00" * 64, 1))
 put("zlib_bomb.dlt", record("x", "f64", [1 << 17, 64], b"\x00" * (8 << 20), 1))
+# a deflated payload whose sum is right but whose deflate data is not
+zbad = bytearray(zlib.compress(struct.pack("<4d", 1, 2, 3, 4)))
+zbad[5] ^= 0xFF
+put("zlib_corrupt_sum_ok.dlt", record("x", "f64", [4, 1], bytes(zbad), 1))
 put("zero_rows.dlt", record("x", "f64", [0, 3], b"") + record("y", "f64", [0, 1], b""))
 put("zero_cols.dlt", record("x", "f64", [4, 0], b"") + tensor("y", "f64", 4, [1, 0, 1, 0]))
 # a chunk of x, then one of 2^40 rows of no bytes
