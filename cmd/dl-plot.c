@@ -174,8 +174,11 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &a, &e);
     if (rc == 1)
         return 0;
-    /* a gnuplot that exits early must not kill us while we feed it */
-    signal(SIGPIPE, SIG_IGN);
+    /* a gnuplot that exits early must not kill us while we feed it; --script
+     * feeds no gnuplot, and a reader of its lines that stops ends it as a
+     * reader ends any tool (SIGPIPE, status 6) */
+    if (!a.script_only)
+        signal(SIGPIPE, SIG_IGN);
     if (rc == 0)
         rc = pl_draw(a.command, a.inputs, (size_t)a.ninputs, a.output, a.script_only, &a.opt,
                      &e);

@@ -227,6 +227,17 @@ sigtemp() {
     dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/quiet.dlt" >&-
 }
 
+@test "signals: dl-plot --script into a reader that stops ends with SIGPIPE's status 6 and one line" {
+    # 200,000 points: a script of megabytes, more than any pipe holds
+    awk 'BEGIN { for (i = 0; i < 200000; i++) print i % 7 }' > "$TMP/y.csv"
+    awk 'BEGIN { for (i = 0; i < 200000; i++) print i % 7 + 0.5 }' > "$TMP/yh.csv"
+    { dl-tensor import --name y "$TMP/y.csv"; dl-tensor import --name yhat "$TMP/yh.csv"; } > "$TMP/p.dlt"
+    run bash -c 'dl-plot parity "$1" -o "$2" --script 2> "$3" | head -c 10 > /dev/null; echo "${PIPESTATUS[0]}"' \
+        _ "$TMP/p.dlt" "$TMP/x.png" "$TMP/err"
+    [ "$output" = 6 ]
+    [ "$(cat "$TMP/err")" = "dl-plot: interrupted by SIGPIPE" ]
+}
+
 @test "a memory limit too small for BLAS's buffers is status 4 with a message, not an endless spin" {
     [ -z "${DL_SAN:-}" ] || skip "the sanitizers reserve more address space than these limits"
     dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/m.ckpt"
