@@ -112,6 +112,12 @@ int cli_usage_error(const char *tool, const char *fmt, ...)
 int cli_exit(const char *tool, const dl_err *e)
 {
     dl_err_print(tool, e);
+    /* the tool failed and said why, often that standard output failed: its
+     * rest is dropped, so that check_stdout adds no second line */
+    if (ferror(stdout)) {
+        __fpurge(stdout);
+        clearerr(stdout);
+    }
     if (e->code == DL_EUSAGE)
         fprintf(stderr, "Try '%s --help' for more information.\n", tool);
     return e->code ? e->code : 1;

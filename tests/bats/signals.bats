@@ -223,6 +223,15 @@ sigtemp() {
             [[ $output == "$t: standard output: write failed"* ]]
         done
     done
+    # a tool that reports the failed write itself says it once
+    { dl-tensor import --name y "$TMP/d.csv"; dl-tensor import --name yhat "$TMP/d.csv"; } > "$TMP/e.dlt"
+    for cmd in "dl-tensor export $TMP/many.dlt" "dl-eval $TMP/e.dlt"; do
+        for to in "> /dev/full" ">&-"; do
+            run bash -c "$cmd $to"
+            [ "$status" -eq 3 ]
+            [ "${#lines[@]}" -eq 1 ] || { echo "$cmd $to: $output"; return 1; }
+        done
+    done
     # nothing written, nothing lost: a closed standard output is fine then
     dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/quiet.dlt" >&-
 }
