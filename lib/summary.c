@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "metrics_io.h"
+#include "names.h"
 #include "numtext.h"
 #include "textio.h"
 
@@ -79,6 +80,7 @@ typedef struct summary {
     const mio_summary_opts *o;
     group *groups;
     size_t ngroups, groups_cap;
+    dl_name_index group_index; /* the groups by key: runs of many groups in linear time */
     char **metrics;
     size_t nmetrics, metrics_cap;
     sample *samples;
@@ -95,6 +97,7 @@ static void summary_free(summary *s)
     for (size_t i = 0; i < s->nmetrics; i++)
         free(s->metrics[i]);
     free(s->groups);
+    dl_names_free(&s->group_index);
     free(s->metrics);
     free(s->samples);
     dl_str_free(&s->key);
@@ -130,6 +133,11 @@ static int metric_id(summary *s, span name, size_t hint, size_t *id, dl_err *e)
     return 0;
 }
 
+static const char *group_key_at(const void *groups, size_t pos)
+{
+    return ((const group *)groups)[pos].key;
+}
+
 static int group_id(summary *s, const record *r, size_t *id, const char *where, dl_err *e)
 {
     dl_str_free(&s->key);
@@ -146,21 +154,23 @@ static int group_id(summary *s, const record *r, size_t *id, const char *where, 
     if (s->key.failed)
         return dl_fail(e, DL_ENOMEM, "%s: cannot allocate the record's group", where);
     const char *key = dl_str_text(&s->key);
-    for (size_t i = 0; i < s->ngroups; i++)
-        if (strcmp(s->groups[i].key, key) == 0) {
-            if (!span_is(r->task, s->groups[i].task))
-                return dl_fail(e, DL_EDATA, "%s: task %.*s, but the group's first record is %s "
-                               "(--by a tag that tells them apart)", where, (int)r->task.len,
-                               r->task.s, s->groups[i].task);
-            *id = i;
-            return 0;
-        }
+    size_t i = dl_names_find(&s->group_index, key, s->groups, group_key_at);
+    if (i != SIZE_MAX) {
+        if (!span_is(r->task, s->groups[i].task))
+            return dl_fail(e, DL_EDATA, "%s: task %.*s, but the group's first record is %s "
+                           "(--by a tag that tells them apart)", where, (int)r->task.len,
+                           r->task.s, s->groups[i].task);
+        *id = i;
+        return 0;
+    }
     group g = {0};
     if (dl_vec_reserve(&s->groups, &s->groups_cap, s->ngroups + 1, sizeof *s->groups, e) ||
         copy_text(key, strlen(key), &g.key, e))
         return e->code;
-    if (copy_text(r->task.s, r->task.len, &g.task, e)) {
+    if (copy_text(r->task.s, r->task.len, &g.task, e) ||
+        dl_names_add(&s->group_index, g.key, s->ngroups, e)) {
         free(g.key);
+        free(g.task);
         return e->code;
     }
     s->groups[s->ngroups] = g;
@@ -540,6 +550,7 @@ static void write_row(FILE *out, const summary *s, const widths *w, size_t g, si
 int mio_summarize(FILE *out, const mio_summary_opts *o, dl_err *e)
 {
     summary s = {0};
+    dl_names_init(&s.group_index);
     s.o = o;
     if (o->nby > 64)
         return dl_fail(e, DL_EUSAGE, "--by: at most 64 tags");
