@@ -18,22 +18,35 @@
  * under this many bytes: a wide network predicts fewer rows per pass. */
 #define NM_WORK_BYTES ((size_t)64 << 20)
 
+/* Whether name is prefix + "layerN..." (N decimal digits, at most 19):
+ * *layer is N, *digits their count and *rest what follows them. */
+static int layer_name(const char *name, const char *prefix, size_t *layer, size_t *digits,
+                      const char **rest)
+{
+    size_t plen = strlen(prefix);
+    if (strncmp(name, prefix, plen) != 0 || strncmp(name + plen, "layer", 5) != 0)
+        return 0;
+    const char *p = name + plen + 5;
+    *layer = *digits = 0;
+    for (; *p >= '0' && *p <= '9' && *digits < 19; p++, (*digits)++)
+        *layer = *layer * 10 + (size_t)(*p - '0');
+    *rest = p;
+    return 1;
+}
+
 /* The first tensor named prefix + "layerN.*" that is not a parameter of an
  * n_layers network (N beyond it, or neither weight nor bias), or NULL: a
  * checkpoint holding more than its model record describes is not trusted. */
 static const char *stray_param(const dl_tensor_set *ckpt, const char *prefix, size_t n_layers)
 {
-    size_t plen = strlen(prefix);
     for (size_t i = 0; i < ckpt->count; i++) {
-        const char *name = ckpt->items[i].name;
-        if (strncmp(name, prefix, plen) != 0 || strncmp(name + plen, "layer", 5) != 0)
+        const char *name = ckpt->items[i].name, *p;
+        size_t layer, digits;
+        if (!layer_name(name, prefix, &layer, &digits, &p))
             continue;
-        const char *p = name + plen + 5;
-        size_t layer = 0, digits = 0;
-        for (; *p >= '0' && *p <= '9' && digits < 19; p++, digits++)
-            layer = layer * 10 + (size_t)(*p - '0');
         int known = digits > 0 && (*p < '0' || *p > '9') && layer >= 1 && layer <= n_layers &&
-                    name[plen + 5] != '0' && (strcmp(p, ".weight") == 0 || strcmp(p, ".bias") == 0);
+                    p[-(long)digits] != '0' &&
+                    (strcmp(p, ".weight") == 0 || strcmp(p, ".bias") == 0);
         if (!known)
             return name;
     }
@@ -43,16 +56,12 @@ static const char *stray_param(const dl_tensor_set *ckpt, const char *prefix, si
 /* The highest N of the prefix + "layerN.weight" records (0: none). */
 static size_t param_layers(const dl_tensor_set *ckpt, const char *prefix)
 {
-    size_t plen = strlen(prefix), most = 0;
+    size_t most = 0;
     for (size_t i = 0; i < ckpt->count; i++) {
-        const char *name = ckpt->items[i].name;
-        if (strncmp(name, prefix, plen) != 0 || strncmp(name + plen, "layer", 5) != 0)
-            continue;
-        const char *p = name + plen + 5;
-        size_t layer = 0, digits = 0;
-        for (; *p >= '0' && *p <= '9' && digits < 19; p++, digits++)
-            layer = layer * 10 + (size_t)(*p - '0');
-        if (digits && strcmp(p, ".weight") == 0 && layer > most)
+        const char *p;
+        size_t layer, digits;
+        if (layer_name(ckpt->items[i].name, prefix, &layer, &digits, &p) && digits &&
+            strcmp(p, ".weight") == 0 && layer > most)
             most = layer;
     }
     return most;
