@@ -2,6 +2,7 @@
 #include "shard.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "colmeta.h"
 #include "stream.h"
@@ -125,6 +126,16 @@ int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share 
     if (!path || !strcmp(path, "-"))
         return dl_fail(e, DL_EUSAGE, "several processes cannot share standard input: give the "
                        "data as a file every process can read");
+    /* Read twice (the row counts, then the share) and by every process: a
+     * pipe, a FIFO or a device (/dev/stdin) would be split between the
+     * readers, then wait for a writer that is gone.  stat does not open it,
+     * so nothing waits here; a path stat cannot follow is the reader's to
+     * name. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return dl_fail(e, DL_EUSAGE, "%s: several processes cannot share a pipe, a FIFO, a "
+                       "device or standard input: give the data as a regular file every "
+                       "process can read", path);
     uint64_t rows, y_rows;
     if (count_rows(path, &rows, &y_rows, e))
         return e->code;

@@ -23,10 +23,11 @@ typedef struct sh_share {
 } sh_share;
 
 /* Reads share `part` of `parts` (0 <= part < parts) of the stream at path
- * (a file: standard input cannot be shared) into set: x, y and w cut to the
+ * (a regular file: standard input, a pipe or a device cannot be shared) into set: x, y and w cut to the
  * share, design and the column metadata (*.names, *.categories) whole.  DL_EDATA when x or y is missing, when their row
  * counts differ, or when there are fewer rows than parts; DL_EUSAGE for
- * standard input. */
+ * standard input or a path that is not a regular file, refused before
+ * anything is opened. */
 int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,
             dl_err *e);
 

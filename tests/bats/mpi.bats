@@ -222,6 +222,29 @@ mpi_way() {
         -s training.epochs=1 -o "$TMP/x.ckpt" "$TMP/f2.dlt"
 }
 
+@test "a FIFO, /dev/stdin or a device as DATA, --val or training.validation: refused like standard input, no hang" {
+    mkfifo "$TMP/ff"
+    # a writer that never writes: a process that opened the FIFO would wait
+    exec 7<> "$TMP/ff"
+    run timeout 60 mpirun -np 2 --oversubscribe dl-train "$EX/fish2d.yaml" -q \
+        -o "$TMP/x.ckpt" "$TMP/ff"
+    exec 7>&-
+    [ "$status" -eq 2 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank "[01]": $TMP/ff: several processes cannot share a pipe, a FIFO, a device or standard input: give the data as a regular file"* ]]
+    run mpi 2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" /dev/stdin < "$TMP/f2.dlt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: rank "[01]": /dev/stdin: several processes cannot share a pipe"* ]]
+    run mpi 2 dl-train "$EX/fish2d.yaml" -q --val /dev/null -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: rank "[01]": /dev/null: several processes cannot share a pipe"* ]]
+    run mpi 2 dl-train "$EX/fish2d.yaml" -q -s training.validation=/dev/null \
+        -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: rank "[01]": /dev/null: several processes cannot share a pipe"* ]]
+    [ ! -e "$TMP/x.ckpt" ]
+}
+
 # Starts a long run on N ranks (each writes its pid to pid.RANK) and waits
 # until rank 0 has reported epoch 2, whatever the machine's speed.
 start_long() {
