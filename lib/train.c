@@ -118,9 +118,11 @@ static uint64_t nonfinite_row(const dl_tensor *t)
 }
 
 /* Takes record `name` as an f32 matrix, checked for NaN/Inf before and after
- * the conversion (a finite f64 beyond float32's range becomes Inf). */
-static int take_matrix(dl_tensor_set *set, const char *name, const char *label, dl_tensor *t,
-                       dl_err *e)
+ * the conversion (a finite f64 beyond float32's range becomes Inf); rows
+ * are counted from first + 1 in messages (the set may be one process's
+ * share). */
+static int take_matrix(dl_tensor_set *set, const char *name, const char *label, uint64_t first,
+                       dl_tensor *t, dl_err *e)
 {
     if (!dl_set_take(set, name, t))
         return strcmp(name, "y") == 0
@@ -134,14 +136,14 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
         cm_names names;
         cm_names_init(&names);
         int rc = cm_names_load(&names, set, "x", t->shape[1], e) ||
-                 (row && cm_check_missing(t, &names, 0, e)) ? e->code : 0;
+                 (row && cm_check_missing(t, &names, first, e)) ? e->code : 0;
         cm_names_free(&names);
         if (rc)
             return dl_err_wrap(e, "%s: record 'x'", label);
     }
     if (row)
         return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu holds NaN or Inf", label, name,
-                       (unsigned long long)row);
+                       (unsigned long long)(first + row));
     int converted = t->dtype != DL_F32;
     if (dl_tensor_convert(t, DL_F32, e))
         return dl_err_wrap(e, "%s: record '%s'", label, name);
@@ -149,7 +151,7 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
     if (row)
         return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu holds a value beyond float32's "
                        "range (about 3.4e38), as networks train in float32", label, name,
-                       (unsigned long long)row);
+                       (unsigned long long)(first + row));
     return 0;
 }
 
@@ -184,7 +186,7 @@ static int take_xy(dl_tensor_set *set, const char *label, uint64_t first, dl_ten
 {
     if (set->count == 0)
         return st_fail_empty(label, e);
-    if (take_matrix(set, "x", label, x, e) || take_matrix(set, "y", label, y, e))
+    if (take_matrix(set, "x", label, first, x, e) || take_matrix(set, "y", label, first, y, e))
         return e->code;
     if (x->shape[0] != y->shape[0])
         return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", label,

@@ -198,6 +198,37 @@ mpi_way() {
     [ ! -e "$TMP/x.ckpt" ]
 }
 
+@test "a bad row in rank 1's share: x's and y's errors name the row of the file, as one process does" {
+    cd "$TMP"
+    # 10 rows, the 9th bad: rank 1 holds rows 6 to 10
+    rows() {
+        printf 'a,b,y\n'
+        for i in $(seq 10); do
+            if [ "$i" = 9 ]; then echo "$1"; else echo "$i,$((2 * i)),$((i % 2))"; fi
+        done
+    }
+    rows 1,inf,0 | dl-tensor import -t 1 --allow-nonfinite > inf.dlt
+    rows 1,,0 | dl-tensor import -t 1 --missing '' > missing.dlt
+    rows 1,1e300,0 | dl-tensor import -t 1 > big.dlt
+    rows 1,2,nan | dl-tensor import -t 1 --allow-nonfinite > ynan.dlt
+    for f in inf missing big ynan; do
+        run dl-train -q -j1 -s training.validation=0 "$EX/fish2d.yaml" -o x.ckpt $f.dlt
+        [ "$status" -eq 1 ]
+        one=${output#dl-train: }
+        [[ $one == "$f.dlt: record '"[xy]"': row 9"* ]]
+        run mpi 2 dl-train -q -j1 -s training.validation=0 "$EX/fish2d.yaml" -o x.ckpt $f.dlt
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [[ $output == *"dl-train: rank 1: $one"* ]]
+        # the same row as held out by --val
+        run mpi 2 dl-train -q -j1 -s training.validation=0 "$EX/fish2d.yaml" --val $f.dlt \
+            -o x.ckpt f2.dlt
+        [ "$status" -eq 1 ]
+        [[ $output == *"dl-train: rank 1: $one"* ]]
+    done
+    [ ! -e x.ckpt ]
+}
+
 @test "specs that differ between ranks are refused at start-up, naming the rank" {
     cp "$EX/fish2d.yaml" "$TMP/net0.yaml"
     sed 's/units: 16/units: 8/' "$EX/fish2d.yaml" > "$TMP/net1.yaml"
