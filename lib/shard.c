@@ -12,38 +12,49 @@ static int is_rows(const char *name)
     return !strcmp(name, "x") || !strcmp(name, "y") || !strcmp(name, "w");
 }
 
+/* The rows of record `name` that `seen` counted, 0 when it has none. */
+static uint64_t rows_of(dl_tensor_set *seen, const char *name, int *have)
+{
+    const dl_tensor *t = dl_set_find(seen, name);
+    *have = t != NULL;
+    return t ? t->shape[0] : 0;
+}
+
 /* Pass one: the row counts of x and y (and w, the optional weights), from
- * the headers alone. */
+ * the headers alone, every chunk checked against the first of its name as
+ * the one-process reader checks it (dl_set_add): chunks that only other
+ * processes read are checked too. */
 static int count_rows(const char *path, uint64_t *x_rows, uint64_t *y_rows, dl_err *e)
 {
     st_reader *r;
     st_header h;
-    int have_x = 0, have_y = 0, have_w = 0, found, rc;
-    uint64_t w_rows = 0;
+    dl_tensor_set seen;
+    int have_x, have_y, have_w, found, rc;
     *x_rows = *y_rows = 0;
     if (st_reader_open(&r, path, e))
         return e->code;
+    dl_set_init(&seen);
     while (!(rc = st_next_header(r, &h, &found, e)) && found) {
         if (is_rows(h.name) && h.rank == 0) {
             rc = dl_fail(e, DL_EDATA, "%s: record %llu ('%s'): a scalar has no rows to share",
                          path, (unsigned long long)h.index, h.name);
             break;
         }
-        if (!strcmp(h.name, "x")) {
-            *x_rows += h.shape[0];
-            have_x = 1;
-        } else if (!strcmp(h.name, "y")) {
-            *y_rows += h.shape[0];
-            have_y = 1;
-        } else if (!strcmp(h.name, "w")) {
-            w_rows += h.shape[0];
-            have_w = 1;
+        dl_tensor t = {0};
+        st_describe(&h, &t);
+        if (dl_set_add_shape(&seen, &t, e)) {
+            rc = dl_err_wrap(e, "%s", path);
+            break;
         }
         if ((rc = st_seek_payload(r, &h, e)))
             break;
     }
     uint64_t records = st_reader_records(r);
     st_reader_close(r);
+    *x_rows = rows_of(&seen, "x", &have_x);
+    *y_rows = rows_of(&seen, "y", &have_y);
+    uint64_t w_rows = rows_of(&seen, "w", &have_w);
+    dl_set_free(&seen);
     if (rc)
         return rc;
     if (records == 0)
@@ -107,11 +118,12 @@ static int read_share(const char *path, uint64_t first, uint64_t end, dl_tensor_
         } else {
             dl_tensor t;
             rc = st_read_payload(r, &h, &t, e);
-            if (!rc && at)
-                rc = add_rows(set, &t, lo < first ? first - lo : 0,
-                              (hi < end ? hi : end) - lo, e);
-            else if (!rc)
-                rc = dl_set_put(set, &t, e);
+            /* metadata and the design as the one-process reader takes
+             * them: a repeat of metadata must be the same bytes */
+            if (!rc && (at ? add_rows(set, &t, lo < first ? first - lo : 0,
+                                      (hi < end ? hi : end) - lo, e)
+                           : dl_set_add(set, &t, e)))
+                rc = dl_err_wrap(e, "%s", path);
         }
         if (rc)
             break;

@@ -5,7 +5,9 @@
  * contiguous range [first, first + count) of the rows of `x` and `y` (and
  * of the weights `w`, when the data has them)
  * (rows * part / parts, rounded so that shares differ by at most one row).
- * A first pass reads the record headers, seeking past every payload; the
+ * A first pass reads the record headers, seeking past every payload, and
+ * checks every chunk against the first of its name as st_read_set does
+ * (dtype, trailing shape; the same messages); the
  * second reads only the chunks that overlap the share (cutting the two at
  * its ends) and the `design` record, and seeks past everything else.  So N
  * processes do not each read and parse the whole file. */
@@ -23,11 +25,14 @@ typedef struct sh_share {
 } sh_share;
 
 /* Reads share `part` of `parts` (0 <= part < parts) of the stream at path
- * (a regular file: standard input, a pipe or a device cannot be shared) into set: x, y and w cut to the
- * share, design and the column metadata (*.names, *.categories) whole.  DL_EDATA when x or y is missing, when their row
- * counts differ, or when there are fewer rows than parts; DL_EUSAGE for
- * standard input or a path that is not a regular file, refused before
- * anything is opened. */
+ * (a regular file: standard input, a pipe or a device cannot be shared)
+ * into set: x, y and w cut to the share, design and the column metadata
+ * (*.names, *.categories) whole (a repeat of metadata must be the same
+ * bytes, as for dl_set_add).  DL_EDATA when x or y is missing, when their
+ * row counts differ, when chunks of one name differ as st_read_set refuses
+ * them, or when there are fewer rows than parts; DL_EUSAGE for standard
+ * input or a path that is not a regular file, refused before anything is
+ * opened. */
 int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,
             dl_err *e);
 

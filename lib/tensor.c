@@ -410,6 +410,22 @@ int dl_set_add(dl_tensor_set *s, dl_tensor *t, dl_err *e)
     return rc;
 }
 
+int dl_set_add_shape(dl_tensor_set *s, const dl_tensor *t, dl_err *e)
+{
+    if (cm_is_meta_name(t->name))
+        return 0;
+    dl_tensor d = *t;
+    d.data = NULL;
+    dl_tensor *have = dl_set_find(s, t->name);
+    if (!have)
+        return set_push(s, &d, e);
+    uint64_t nbytes;
+    if (rows_fit(have, &d, &nbytes, e))
+        return e->code;
+    have->shape[0] += d.shape[0];
+    return 0;
+}
+
 int dl_set_put(dl_tensor_set *s, dl_tensor *t, dl_err *e)
 {
     dl_tensor *have = dl_set_find(s, t->name);

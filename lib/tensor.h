@@ -87,6 +87,12 @@ dl_tensor *dl_set_find(dl_tensor_set *s, const char *name);
  * must be byte-identical to the copy kept, else DL_EDATA "'x.names'
  * differs between chunks". */
 int dl_set_add(dl_tensor_set *s, dl_tensor *t, dl_err *e);
+/* dl_set_add for a chunk known by its description alone (name, dtype,
+ * shape; t->data unused, as of a record's header): the same checks and
+ * messages, the set keeping descriptions (data NULL) whose first axis
+ * counts the rows of every chunk so far.  Column metadata is skipped: its
+ * repeats are compared by their bytes, which a description lacks. */
+int dl_set_add_shape(dl_tensor_set *s, const dl_tensor *t, dl_err *e);
 /* The tensor whose rows dl_set_add would append a chunk named `name` to
  * (not column metadata, which is kept once), or NULL. */
 dl_tensor *dl_set_rows_of(dl_tensor_set *s, const char *name);

@@ -229,6 +229,33 @@ mpi_way() {
     [ ! -e x.ckpt ]
 }
 
+@test "chunks that differ (x.names, dtype, width) are refused as by one process, whichever rank reads them" {
+    cd "$TMP"
+    tail -n +2 "$DL_TEST_ROOT/data/fish2d.csv" > body.csv
+    head -n 250 body.csv > a.csv
+    tail -n 250 body.csv > b.csv
+    dl-tensor import -t 1 --names p,q,y a.csv > a.dlt
+    dl-tensor import -t 1 --names r,s,y b.csv > b.dlt
+    cat a.dlt b.dlt > names.dlt
+    dl-tensor import -t 1 --names p,q,y --dtype f32 b.csv > b32.dlt
+    cat a.dlt b32.dlt > dtype.dlt
+    dl-tensor import -t 1 --format csv --no-header a.csv > a.dlt
+    sed 's/^/1,/' b.csv | dl-tensor import -t 1 --format csv --no-header > b3.dlt
+    cat a.dlt b3.dlt > width.dlt
+    for f in names dtype width; do
+        run dl-train -q "$EX/fish2d.yaml" -o x.ckpt $f.dlt
+        [ "$status" -eq 1 ]
+        one=${output#dl-train: }
+        run mpi 2 dl-train -q "$EX/fish2d.yaml" -o x.ckpt $f.dlt
+        echo "$output"
+        [ "$status" -eq 1 ]
+        [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+        [[ $output == *"dl-train: rank 0: $one"* ]]
+    done
+    [[ $one == "width.dlt: 'x': chunk axis 1 is 3, expected 2" ]]
+    [ ! -e x.ckpt ]
+}
+
 @test "specs that differ between ranks are refused at start-up, naming the rank" {
     cp "$EX/fish2d.yaml" "$TMP/net0.yaml"
     sed 's/units: 16/units: 8/' "$EX/fish2d.yaml" > "$TMP/net1.yaml"

@@ -1,7 +1,10 @@
 /* test_shard.c - sh_read: each part gets exactly its rows of x and y,
  * across chunk boundaries and zlib chunks, the design whole, other records
- * skipped; errors for too few rows, standard input, mismatched x and y. */
+ * skipped; errors for too few rows, standard input, mismatched x and y;
+ * chunks that differ refused with the one-process reader's message,
+ * whichever share holds them. */
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "shard.h"
@@ -104,9 +107,73 @@ static void test_refusals(void)
     remove(path);
 }
 
+/* 4 rows of x and y: x in two chunks of 2 rows, the second of `dtype2`
+ * and `cols2` columns; x.names before each x chunk, the second `names2`. */
+static void write_chunks(const char *path, int dtype2, uint64_t cols2, const char *names2)
+{
+    dl_err e;
+    st_writer *w;
+    dl_err_clear(&e);
+    double v[8] = {0};
+    uint64_t x1[2] = {2, 2}, x2[2] = {2, cols2}, y[2] = {4, 1}, n[1] = {3};
+    CHECK(st_writer_open(&w, path, 0, &e) == 0);
+    CHECK(st_write_data(w, "x.names", DL_U8, 1, n, "a\nb", &e) == 0);
+    CHECK(st_write_data(w, "x", DL_F64, 2, x1, v, &e) == 0);
+    CHECK(st_write_data(w, "y", DL_F64, 2, y, v, &e) == 0);
+    CHECK(st_write_data(w, "x.names", DL_U8, 1, n, names2, &e) == 0);
+    CHECK(st_write_data(w, "x", dtype2, 2, x2, v, &e) == 0);
+    CHECK(st_writer_close(w, &e) == 0);
+}
+
+/* st_read_set's error for the stream at path, and every part's the same. */
+static void same_refusal(const char *path, const char *what)
+{
+    dl_tensor_set set;
+    sh_share share;
+    dl_err one, e;
+    dl_err_clear(&one);
+    dl_set_init(&set);
+    CHECK(st_read_set(path, &set, &one) == DL_EDATA);
+    CHECK(strstr(one.msg, what) != NULL);
+    dl_set_free(&set);
+    for (int p = 0; p < 2; p++) {
+        dl_err_clear(&e);
+        dl_set_init(&set);
+        CHECK(sh_read(path, p, 2, &set, &share, &e) == DL_EDATA);
+        CHECK_STR(e.msg, one.msg);
+        dl_set_free(&set);
+    }
+}
+
+static void test_chunks_checked_as_one_process(void)
+{
+    char path[] = "/tmp/dl-test-shard-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    write_chunks(path, DL_F64, 2, "a\nb");
+    dl_tensor_set set;
+    sh_share share;
+    dl_err e;
+    dl_err_clear(&e);
+    for (int p = 0; p < 2; p++) {
+        dl_set_init(&set);
+        CHECK(sh_read(path, p, 2, &set, &share, &e) == 0);
+        dl_set_free(&set);
+    }
+    write_chunks(path, DL_F32, 2, "a\nb");
+    same_refusal(path, "'x': chunk dtype f32 differs from f64");
+    write_chunks(path, DL_F64, 3, "a\nb");
+    same_refusal(path, "'x': chunk axis 1 is 3, expected 2");
+    write_chunks(path, DL_F64, 2, "c\nd");
+    same_refusal(path, "'x.names' differs between chunks");
+    remove(path);
+}
+
 int main(void)
 {
     UNIT_RUN(test_parts_get_their_rows);
     UNIT_RUN(test_refusals);
+    UNIT_RUN(test_chunks_checked_as_one_process);
     return UNIT_DONE();
 }
