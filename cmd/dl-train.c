@@ -157,9 +157,11 @@ static int read_rows(const dd_group *g, const char *path, dl_tensor_set *set, sh
     return rc;
 }
 
+/* A --log or --diagnostics file: named only once the run is complete (the
+ * checkpoint's rule, below), unless written in place (a FIFO followed live). */
 static int open_text(const char *path, dl_outfile *o, FILE **f, dl_err *e)
 {
-    return path ? dl_outfile_fopen(o, path, f, e) : 0;
+    return path ? dl_outfile_fopen_late(o, path, f, e) : 0;
 }
 
 /* Everything a run holds, freed in one place. */
@@ -170,7 +172,9 @@ typedef struct run {
     dl_tensor_set data, val, resume, init_from, ckpt;
     FILE *log, *diag;
     dl_outfile log_file, diag_file;
-    st_writer *out;
+    st_writer *out;          /* NULL until the end for -o FILE made by rename */
+    const char *out_path;    /* -o FILE, or NULL for standard output */
+    int out_zlib;
 } run;
 
 /* Closes a --log or --diagnostics file of a finished run, for committing
@@ -192,6 +196,11 @@ static int commit_outputs(run *r, dl_err *e)
         texts[n++] = &r->log_file;
     if (r->diag)
         texts[n++] = &r->diag_file;
+    /* a checkpoint renamed into place gets its temporary only now: a rank 0
+     * killed while training (mpirun's SIGKILL when a peer died and the
+     * deferred stop cannot end its step) leaves nothing behind */
+    if (!r->out && st_writer_open(&r->out, r->out_path, r->out_zlib ? ST_ZLIB : 0, e))
+        return e->code; /* the logs are left to be closed, uncommitted */
     st_writer *w = r->out;
     r->out = NULL;
     if (st_write_set(w, &r->ckpt, e) || close_text(&r->log_file, &r->log, e) ||
@@ -215,8 +224,15 @@ static int train(const args *a, run *r, dl_err *e)
     const char *val_path = a->val ? a->val : r->spec.val_file[0] ? r->spec.val_file : NULL;
     /* Rank 0 alone writes; the others only train. */
     int writes = r->group.rank == 0;
-    /* Opened first, so that a terminal is refused before any reading or work. */
-    if (writes && st_writer_open(&r->out, a->output, a->zlib ? ST_ZLIB : 0, e))
+    /* Checked first, so that a terminal or a directory where no temporary
+     * can be made is refused before any reading or work; a file renamed
+     * into place is opened only when the checkpoint is written. */
+    int in_place = 1;
+    r->out_path = a->output;
+    r->out_zlib = a->zlib;
+    int to_stdout = !a->output || strcmp(a->output, "-") == 0;
+    if (writes && ((!to_stdout && dl_outfile_check(a->output, &in_place, e)) ||
+                   (in_place && st_writer_open(&r->out, a->output, a->zlib ? ST_ZLIB : 0, e))))
         return e->code;
     if (read_rows(&r->group, a->data, &r->data, &r->data_share, e) ||
         (val_path && read_rows(&r->group, val_path, &r->val, &r->val_share, e)) ||

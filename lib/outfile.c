@@ -62,7 +62,8 @@ static void finish(dl_outfile *o)
         sig_release_temporary(o->path);
     free(o->path);
     free(o->final);
-    o->path = o->final = NULL;
+    free(o->later);
+    o->path = o->final = o->later = NULL;
 }
 
 /* ".NAME.XXXXXX" in the target's directory, so the rename stays on one file system. */
@@ -110,15 +111,37 @@ int dl_outfile_same(const char *a, const char *b)
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* Whether path is written in place; *exists and st say what stat found. */
+static int in_place(const char *path, struct stat *st, int *exists)
+{
+    *exists = stat(path, st) == 0;
+    return (*exists && !S_ISREG(st->st_mode)) || is_descriptor_alias(path);
+}
+
 int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e)
 {
     struct stat st;
+    int exists;
     memset(o, 0, sizeof *o);
     o->fd = -1;
-    int exists = stat(path, &st) == 0;
-    if ((exists && !S_ISREG(st.st_mode)) || is_descriptor_alias(path))
+    if (in_place(path, &st, &exists))
         return open_in_place(o, path, exists && S_ISREG(st.st_mode), e);
     return open_temporary(o, path, exists ? &st : NULL, e);
+}
+
+int dl_outfile_check(const char *path, int *in_place_out, dl_err *e)
+{
+    struct stat st;
+    int exists;
+    if ((*in_place_out = in_place(path, &st, &exists)))
+        return 0;
+    dl_outfile o;
+    memset(&o, 0, sizeof o);
+    if (open_temporary(&o, path, NULL, e))
+        return e->code;
+    close(o.fd);
+    dl_outfile_abort(&o);
+    return 0;
 }
 
 /* A hard link to the file about to be replaced (the link itself when it
@@ -216,8 +239,75 @@ int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e)
     return 0;
 }
 
+int dl_outfile_fopen_late(dl_outfile *o, const char *path, FILE **f, dl_err *e)
+{
+    int place;
+    *f = NULL;
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    if (dl_outfile_check(path, &place, e))
+        return e->code;
+    if (place)
+        return dl_outfile_fopen(o, path, f, e);
+    if (!(o->later = strdup(path)))
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
+    if (dl_outfile_temp(&o->fd, path, e)) {
+        finish(o);
+        return e->code;
+    }
+    if (!(*f = fdopen(o->fd, "w+b"))) {
+        int rc = dl_fail_errno(e, "%s: cannot open for writing", path);
+        close(o->fd);
+        finish(o);
+        return rc;
+    }
+    return 0;
+}
+
+/* The contents of f (an anonymous temporary of dl_outfile_fopen_late),
+ * written to fd. */
+static int copy_out(FILE *f, int fd, const char *label, dl_err *e)
+{
+    char buf[65536];
+    size_t n;
+    if (fflush(f) != 0 || ferror(f) || fseek(f, 0, SEEK_SET) != 0)
+        return dl_fail_errno(e, "%s: write failed", label);
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        for (size_t done = 0; done < n;) {
+            ssize_t w = write(fd, buf + done, n - done);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0)
+                return dl_fail_errno(e, "%s: write failed", label);
+            done += (size_t)w;
+        }
+    return ferror(f) ? dl_fail_errno(e, "%s: write failed", label) : 0;
+}
+
+/* The late file complete: its temporary made beside the target now, and
+ * f's contents copied there; o then stands for that temporary, f closed. */
+static int fclose_late(dl_outfile *o, FILE *f, dl_err *e)
+{
+    dl_outfile named;
+    int rc = dl_outfile_open(&named, o->later, e);
+    if (!rc) {
+        rc = copy_out(f, named.fd, o->later, e);
+        if (close(named.fd) != 0 && !rc)
+            rc = dl_fail_errno(e, "%s: write failed", o->later);
+        if (rc)
+            dl_outfile_abort(&named);
+    }
+    fclose(f);
+    finish(o);
+    if (!rc)
+        *o = named;
+    return rc;
+}
+
 int dl_outfile_fclose_pending(dl_outfile *o, FILE *f, dl_err *e)
 {
+    if (o->later)
+        return fclose_late(o, f, e);
     int rc = 0;
     if (fflush(f) != 0 || ferror(f))
         rc = dl_fail_errno(e, "%s: write failed", o->final ? o->final : o->path);

@@ -12,7 +12,11 @@
  *    alias such as /dev/stdout or /dev/fd/N, is written in place: renaming
  *    a temporary over it would replace the device or link itself.
  *  - A failed command removes only the temporaries it created; it never
- *    unlinks a path it was given. */
+ *    unlinks a path it was given.
+ *  - An output complete only at the end of a long run may be checked at its
+ *    start and opened at its end (dl_outfile_check, dl_outfile_fopen_late),
+ *    so that a process killed meanwhile, which removes nothing, leaves
+ *    nothing behind. */
 #ifndef DL_OUTFILE_H
 #define DL_OUTFILE_H
 
@@ -25,6 +29,8 @@ typedef struct dl_outfile {
     int fd;      /* open for writing; the caller closes it (or fdopen's FILE) */
     char *path;  /* where the caller writes: the temporary, or the target in place */
     char *final; /* the target when path is a temporary, else NULL */
+    char *later; /* dl_outfile_fopen_late: the target, whose temporary is made
+                    only once the file is complete (fd anonymous till then) */
 } dl_outfile;
 
 /* Whether paths a and b name one directory entry that a commit would
@@ -51,12 +57,28 @@ void dl_outfile_abort(dl_outfile *o);
  * contents in the error. */
 int dl_outfile_temp(int *fd, const char *what, dl_err *e);
 
+/* For an output opened only when it is complete (a checkpoint written at
+ * the end of a long run), so that a process killed meanwhile (SIGKILL,
+ * which removes nothing) leaves nothing behind: *in_place 1 when path is
+ * written in place (a device, a FIFO, a descriptor alias: open it now,
+ * which creates nothing), else a temporary is made beside path and removed
+ * at once, so that a directory where none can be made fails now, with
+ * dl_outfile_open's message, before any work. */
+int dl_outfile_check(const char *path, int *in_place, dl_err *e);
+
 /* dl_outfile_open with a stdio stream on the fd. */
 int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e);
 /* Closes f; commits the file when keep is set and every write succeeded,
  * else removes the temporary.  A failed write is the error (DL_EIO); e may
  * be NULL when keep is 0. */
 int dl_outfile_fclose(dl_outfile *o, FILE *f, int keep, dl_err *e);
+/* dl_outfile_fopen for a file written over a long run and complete only
+ * at its end: a file written in place is opened now (to be followed live);
+ * otherwise path is checked now (dl_outfile_check) and f is an anonymous
+ * temporary (dl_outfile_temp), copied into the temporary beside path that
+ * dl_outfile_fclose_pending makes, so that until then a killed process
+ * leaves nothing behind. */
+int dl_outfile_fopen_late(dl_outfile *o, const char *path, FILE **f, dl_err *e);
 /* Closes f without committing, so that the file can be committed with
  * others (dl_outfile_commit_all).  A failed write is the error (DL_EIO),
  * and then the temporary is removed. */

@@ -348,6 +348,19 @@ stop_rank() {
     stop_rank KILL 2
     [ "$status" -ne 0 ]
     [ ! -e int.ckpt ]
+    # nor a temporary, however rank 0 ended
+    [ "$(ls -A)" = "$(printf 'err\nf2.dlt\npid.0\npid.1\npid.2')" ]
+}
+
+@test "rank 0 killed while training leaves the old checkpoint and logs and no temporary" {
+    echo old > "$TMP/int.ckpt"
+    echo old-log > "$TMP/curve.tsv"
+    start_long 2 --log curve.tsv --diagnostics diag.tsv
+    stop_rank KILL 0
+    [ "$status" -ne 0 ]
+    [ "$(cat int.ckpt)" = old ]
+    [ "$(cat curve.tsv)" = old-log ]
+    [ "$(ls -A)" = "$(printf 'curve.tsv\nerr\nf2.dlt\nint.ckpt\npid.0\npid.1')" ]
 }
 
 # f2w.dlt: f2.dlt and row weights 0, 0.5, 1, 1.5 in chunks of 50 after the

@@ -59,14 +59,16 @@ has_bytes() { [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -ge "$2" ]; }
 
 # interrupt SIGNAL OUTPUT COMMAND...: runs COMMAND (its input waits on the
 # FIFO) in the background, waits until it has created the temporary of
-# OUTPUT, sends SIGNAL, and checks: status 6, one line, no OUTPUT, no
-# temporary.
+# OUTPUT (with ready=reading, until it waits for its input: dl-train makes
+# its checkpoint's temporary only at the end), sends SIGNAL, and checks:
+# status 6, one line, no OUTPUT, no temporary.
+reading() { blocked_reading "$2"; }
 interrupt() {
     local sig=$1 out=$2 status=0
     shift 2
     "$@" -o "$TMP/$out" < "$TMP/in" 2> "$TMP/err" &
     pid=$!
-    until_true 300 has_temporary "$out"
+    until_true 300 "${ready:-has_temporary}" "$out" "$pid"
     kill -s "$sig" "$pid"
     until_true 300 gone "$pid"
     wait "$pid" || status=$?
@@ -78,8 +80,22 @@ interrupt() {
 
 @test "signals: dl-train stops cleanly from its first instruction, while it still reads its data" {
     for sig in TERM HUP INT; do
-        interrupt "$sig" c.ckpt dl-train -q "$TMP/net.yaml"
+        ready=reading interrupt "$sig" c.ckpt dl-train -q "$TMP/net.yaml"
     done
+}
+
+@test "signals: dl-train killed (SIGKILL) while it reads its data leaves no temporary: its checkpoint's is made at the end" {
+    echo old > "$TMP/c.ckpt"
+    dl-train -q "$TMP/net.yaml" -o "$TMP/c.ckpt" --log "$TMP/log.tsv" \
+        --diagnostics "$TMP/diag.tsv" < "$TMP/in" &
+    pid=$!
+    until_true 300 blocked_reading "$pid"
+    kill -KILL "$pid"
+    until_true 300 gone "$pid"
+    wait "$pid" || true
+    [ "$(cat "$TMP/c.ckpt")" = old ]
+    [ ! -e "$TMP/log.tsv" ] && [ ! -e "$TMP/diag.tsv" ]
+    ! has_temporary c.ckpt && ! has_temporary log.tsv && ! has_temporary diag.tsv
 }
 
 @test "signals: dl-predict and dl-lstsq remove their temporaries on SIGTERM, SIGHUP, SIGPIPE" {
