@@ -35,7 +35,8 @@ static void usage(void)
            "  -s, --set KEY.PATH=VALUE  override a spec key, e.g. -s optimizer.lr=3e-4 or\n"
            "                            -s model.layers.2.units=32 (repeatable, in order)\n"
            "  -o, --output FILE         write the checkpoint to FILE atomically\n"
-           "                            (default: standard output, never a terminal)\n"
+           "                            (default: standard output, never a terminal;\n"
+           "                            under mpirun, give -o FILE)\n"
            "      --val FILE            validation data (x, y); replaces training.validation\n"
            "      --resume CKPT         continue the run saved in CKPT exactly\n"
            "      --init-from CKPT      start from CKPT's weights (new optimizer, epoch 0)\n"
@@ -230,7 +231,13 @@ static int train(const args *a, run *r, dl_err *e)
     int in_place = 1;
     r->out_path = a->output;
     r->out_zlib = a->zlib;
+    /* mpirun gives each process's standard output a terminal that it
+     * forwards, whatever its own is: the launcher's redirection cannot help */
     int to_stdout = !a->output || strcmp(a->output, "-") == 0;
+    if (writes && r->group.size > 1 && to_stdout && isatty(STDOUT_FILENO))
+        return dl_fail(e, DL_EUSAGE, "standard output is a terminal, as a launcher such as "
+                       "mpirun makes it even when its own output is redirected: give the "
+                       "checkpoint as -o FILE");
     if (writes && ((!to_stdout && dl_outfile_check(a->output, &in_place, e)) ||
                    (in_place && st_writer_open(&r->out, a->output, a->zlib ? ST_ZLIB : 0, e))))
         return e->code;

@@ -178,6 +178,16 @@ mpi_way() {
         awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-5 * $2) exit 1 }'
 }
 
+@test "under mpirun the checkpoint goes to -o: standard output, a terminal there even when redirected, is refused saying so" {
+    cd "$TMP"
+    run mpi 2 dl-train "$EX/fish2d.yaml" -q f2.dlt
+    [ "$status" -eq 2 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank 0: standard output is a terminal, as a launcher such as mpirun makes it even when its own output is redirected: give the checkpoint as -o FILE"* ]]
+    mpi 2 dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 f2.dlt -o net.ckpt
+    dl-tensor info net.ckpt > /dev/null
+}
+
 @test "--print-config under mpirun: rank 0 alone prints the spec, once" {
     dl-train "$EX/fish2d.yaml" -s training.epochs=3 --print-config > "$TMP/one.yaml"
     grep -q 'epochs: 3' "$TMP/one.yaml"
