@@ -218,6 +218,7 @@ typedef struct targets {
     pp_prep *map;   /* its codes to the checkpoint's; NULL: none needed */
     int bound;      /* map was made (at the first y) */
     int seen_y;
+    uint64_t y_rows; /* y's rows in the chunks before: messages count from y's first */
 } targets;
 
 static int input_target_meta(const mdl_model *m, targets *tg, st_reader *r, const st_header *h,
@@ -238,22 +239,30 @@ static int input_target_meta(const mdl_model *m, targets *tg, st_reader *r, cons
 static int input_targets(const mdl_model *m, targets *tg, st_reader *r, const st_header *h,
                          st_writer *w, dl_err *e)
 {
-    uint64_t cols = h->rank >= 2 ? h->shape[1] : 1;
+    uint64_t cols = h->rank >= 2 ? h->shape[1] : 1, first = tg->y_rows;
     tg->seen_y = 1;
+    tg->y_rows += h->rank == 0 ? 1 : h->shape[0];
     if (!tg->bound) {
         tg->bound = 1;
         if (pp_bind_targets(&tg->map, mdl_target_names(m), mdl_target_categories(m),
                             tg->meta.cats_rec.data ? &tg->meta.cats_rec : NULL, cols, e))
             return flt_record_error(r, h, e);
     }
-    if (!tg->map || h->rank < 1 || h->rank > 2 || cols != pp_input_dim(tg->map))
+    if (!tg->map)
         return st_copy_record(r, h, w, e) ? e->code : 0;
+    /* the checkpoint's y.categories went out already: y must be recoded to it */
+    if (h->rank < 1 || h->rank > 2 || cols != pp_input_dim(tg->map)) {
+        dl_fail(e, DL_EDATA, "y has %llu column%s here but %zu before",
+                (unsigned long long)cols, dl_plural((unsigned long long)cols),
+                pp_input_dim(tg->map));
+        return flt_record_error(r, h, e);
+    }
     dl_tensor t;
     if (st_read_payload(r, h, &t, e))
         return e->code;
     int dtype = t.dtype;
     int rc = dl_tensor_convert(&t, DL_F64, e) ||
-             pp_recode(tg->map, t.data, (size_t)t.shape[0], 0, e) ||
+             pp_recode(tg->map, t.data, (size_t)t.shape[0], first, e) ||
              dl_tensor_convert(&t, dtype, e) ? flt_record_error(r, h, e) : 0;
     if (!rc && st_write(w, &t, e))
         rc = e->code;

@@ -470,6 +470,14 @@ string_classes() {
     run dl-predict "$TMP/m.ckpt" "$TMP/d.dlt"
     [ "$status" -eq 1 ]
     [[ $output == "dl-predict: $TMP/d.dlt: record "*" ('y'): row 2, column 1 ('label'): level 'd' was not in the training data" ]]
+    # in a later chunk of y: its row in y, as dl-train --val names it
+    printf 'x,label\n1.0,b\n2.0,c\n1.1,b\n1.9,d\n' > "$TMP/d4.csv"
+    dl-tensor import --target label --chunk-rows 2 "$TMP/d4.csv" > "$TMP/d4.dlt"
+    run dl-predict "$TMP/m.ckpt" "$TMP/d4.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-predict: $TMP/d4.dlt: record "*" ('y'): row 4, column 1 ('label'): level 'd' was not in the training data" ]]
+    run dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" --val "$TMP/d4.dlt" -o "$TMP/d4.ckpt"
+    [[ $output == *"row 4, column 1 ('label'): level 'd' was not in the training data" ]]
 }
 
 @test "dl-predict: a network checkpoint's x.names in another order than the input's are refused" {
