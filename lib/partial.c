@@ -35,7 +35,7 @@ int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, const dl_t
              st_write_data(w, "ysum", DL_F64, 1, k1, s->ysum, e) ||
              st_write_data(w, "rows", DL_I64, 1, one, &rows, e) ||
              st_write_data(w, "wsum", DL_F64, 1, one, &wsum, e) ||
-             st_write_data(w, "ycss", DL_F64, 1, k1, s->ycss, e) ? e->code : 0;
+             (s->ycss && st_write_data(w, "ycss", DL_F64, 1, k1, s->ycss, e)) ? e->code : 0;
     return rc ? e->code : 0;
 }
 
@@ -90,8 +90,7 @@ static int merge_ycss(partial_sums *ps, dl_tensor *t, dl_err *e)
         ps->part_ysum.shape[0] != t->shape[0])
         return dl_fail(e, DL_EDATA, "partial %zu: 'ycss' must follow its 'ysum' and 'rows' or "
                        "'wsum', with as many values as 'ysum'", ps->partials);
-    ps->seen[ST_YCSS]++;
-    if (!acc->data) {
+    if (!ps->seen[ST_YCSS]++) {
         ps->merged_ysum = calloc(k ? k : 1, sizeof *ps->merged_ysum);
         if (!ps->merged_ysum)
             return dl_fail(e, DL_ENOMEM, "out of memory");
@@ -177,7 +176,7 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
     if (ps->partials == 0)
         return dl_fail(e, DL_EDATA, "no partial statistics (dl-lstsq --partial output) found");
     for (int i = 0; i < ST_COUNT; i++)
-        if (ps->seen[i] != ps->partials && !((i == ST_WSUM || i == ST_YCSS) && ps->seen[i] == 0))
+        if (ps->seen[i] != ps->partials && !(i == ST_WSUM && ps->seen[i] == 0) && i != ST_YCSS)
             return dl_fail(e, DL_EDATA, "%zu partials but %zu '%s' records", ps->partials,
                            ps->seen[i], stat_names[i]);
     uint64_t p = ps->sum[ST_XTX].shape[0], k = ps->sum[ST_XTY].shape[1];
@@ -198,9 +197,9 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
     memcpy(s->xty, ps->sum[ST_XTY].data, (size_t)(p * k) * sizeof(double));
     memcpy(s->yty, ps->sum[ST_YTY].data, (size_t)k * sizeof(double));
     memcpy(s->ysum, ps->sum[ST_YSUM].data, (size_t)k * sizeof(double));
-    if (ps->sum[ST_YCSS].data)
+    if (ps->seen[ST_YCSS] == ps->partials && ps->sum[ST_YCSS].data)
         memcpy(s->ycss, ps->sum[ST_YCSS].data, (size_t)k * sizeof(double));
-    else { /* partials without it: R^2 from yty and ysum */
+    else { /* some partials without it (written before it was kept): R^2 from yty and ysum */
         free(s->ycss);
         s->ycss = NULL;
     }

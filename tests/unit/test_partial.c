@@ -64,6 +64,43 @@ static void test_partials_sum_to_all_rows(void)
     unlink(tmp_path("p.dlt"));
 }
 
+/* A partial written before ycss was kept combines with one that has it:
+ * the sums are the same, and R^2 then comes from yty and ysum (no ycss). */
+static void test_partials_with_and_without_ycss(void)
+{
+    double x[N * P], y[N * K];
+    ls_stats all, a, b, sum = {0};
+    dl_tensor none = {0}, got = {0};
+    dl_err e = {0};
+    make_data(x, y, 16);
+    stats_of(&all, x, y, 0, N);
+    stats_of(&a, x, y, 0, 20);
+    stats_of(&b, x, y, 20, N - 20);
+    free(b.ycss);
+    b.ycss = NULL; /* as an older partial */
+    st_writer *w;
+    CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
+    CHECK(partial_write(w, &a, &none, NULL, 0, &e) == 0 &&
+          partial_write(w, &b, &none, NULL, 0, &e) == 0);
+    CHECK(st_writer_close(w, &e) == 0);
+    st_reader *r;
+    CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
+    dl_tensor_set meta;
+    dl_set_init(&meta);
+    CHECK(partial_read(r, &sum, &got, &meta, &e) == 0);
+    dl_set_free(&meta);
+    st_reader_close(r);
+    CHECK(sum.n == N && sum.ycss == NULL);
+    for (int i = 0; i < K; i++)
+        CHECK_NEAR(sum.yty[i], all.yty[i], 1e-12);
+    ls_stats_free(&all);
+    ls_stats_free(&a);
+    ls_stats_free(&b);
+    ls_stats_free(&sum);
+    dl_tensor_free(&got);
+    unlink(tmp_path("p.dlt"));
+}
+
 static void test_partials_must_be_complete(void)
 {
     double x[N * P], y[N * K];
@@ -99,6 +136,7 @@ int main(void)
     if (fixture_setup("partial"))
         return 1;
     UNIT_RUN(test_partials_sum_to_all_rows);
+    UNIT_RUN(test_partials_with_and_without_ycss);
     UNIT_RUN(test_partials_must_be_complete);
     fixture_cleanup();
     return UNIT_DONE();
