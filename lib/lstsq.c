@@ -614,9 +614,8 @@ static int solve_qr(const ls_qr *q, double *a, double *z, ls_result *r, dl_err *
     return 0;
 }
 
-/* RSS_j = |R11 w_j - z_j|^2 (0 at full rank) + |t_j|^2, t from R's last k columns. */
-/* RSS = |R11 w - z|^2 + |t|^2, from R = [R11 z; 0 t] (X = QR keeps
- * lengths), for any w: no sum that cancels. */
+/* RSS_j = |R11 w_j - z_j|^2 + |t_j|^2, from R = [R11 z; 0 t] (t from R's
+ * last k columns; X = QR keeps lengths), for any w: no sum that cancels. */
 void ls_qr_metrics(const ls_qr *q, ls_result *r)
 {
     size_t p = q->p, c = q->cols;
@@ -906,9 +905,6 @@ static int sv_from_gram(const ls_stats *s, ls_result *r, dl_err *e)
     return 0;
 }
 
-/* X's singular values and condition number: exact from the rows' factor R
- * when the statistics came from it, else from X^T X (sv_from_gram).  The
- * singular values stay in r only when asked for. */
 /* The singular values above tol s_max, as numpy.linalg.matrix_rank
  * counts them (sv sorted largest first; at most min(n, p) count). */
 static int rank_of(const double *sv, size_t p, uint64_t n, double tol)
@@ -919,6 +915,9 @@ static int rank_of(const double *sv, size_t p, uint64_t n, double tol)
     return (int)rank;
 }
 
+/* X's singular values, condition number and rank: exact from the rows'
+ * factor R when the statistics came from it, else from X^T X
+ * (sv_from_gram).  The singular values stay in r only when asked for. */
 static int stats_condition(const ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     double tol = DBL_EPSILON * (double)(s->n > s->p ? s->n : s->p); /* numpy's */
