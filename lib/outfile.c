@@ -277,7 +277,7 @@ static int copy_out(FILE *f, int fd, const char *label, dl_err *e)
             ssize_t w = write(fd, buf + done, n - done);
             if (w < 0 && errno == EINTR)
                 continue;
-            if (w < 0)
+            if (w <= 0) /* 0 for a count > 0 would loop for ever */
                 return dl_fail_errno(e, "%s: write failed", label);
             done += (size_t)w;
         }
