@@ -385,9 +385,11 @@ static void report(const fit_opts *o, const ls_opts *ls, long bias, int weighted
                         "(as numpy.linalg.lstsq)\n",
                 tool, (unsigned long long)r->n, dl_plural((unsigned long long)r->n), r->p,
                 dl_plural(r->p));
-    for (size_t j = 0; j < r->k; j++)
-        fprintf(o->log, "%s: output %zu: training MSE %.6g, R^2 %.6g\n", tool, j + 1,
-                r->mse[j], r->r2[j]);
+    for (size_t j = 0; j < r->k; j++) /* bounds: all the statistics resolve */
+        fprintf(o->log, "%s: output %zu: training MSE %s%.6g, R^2 %s%.6g%s\n", tool, j + 1,
+                r->bound[j] ? "at most " : "", r->mse[j], r->bound[j] ? "at least " : "",
+                r->r2[j], r->bound[j] ? " (y's mean is too large against its residuals for the "
+                "statistics to tell more; a one-pass fit gives them)" : "");
     if (ls->alpha > 0) {
         size_t zeros = 0;
         for (size_t i = 0; i < r->p * r->k; i++)

@@ -148,6 +148,7 @@ void ls_result_free(ls_result *r)
     free(r->sv);
     free(r->mse);
     free(r->r2);
+    free(r->bound);
     free(r->w_cov);
     free(r->sigma2);
     memset(r, 0, sizeof *r);
@@ -166,6 +167,10 @@ static int result_init(ls_result *r, uint64_t n, double wsum, size_t p, size_t k
         alloc_doubles(&r->r2, k, 1, e)) {
         ls_result_free(r);
         return e->code;
+    }
+    if (!(r->bound = calloc(k ? k : 1, 1))) {
+        ls_result_free(r);
+        return dl_fail(e, DL_ENOMEM, "lstsq: out of memory for %zu outputs", k);
     }
     return 0;
 }
@@ -206,14 +211,23 @@ static double total_ss(const double *ycss, const double *yty, const double *ysum
     return tss > 0 ? tss : 0;
 }
 
+/* Below this many epsilons of its terms' magnitudes, an RSS from the
+ * statistics has fewer than about 5 right digits (a fit of y = 1e9 + 3x +
+ * N(0, 1e-3) from two partials: 3 epsilons, 15% off; y = 1.7e9 + 10x +
+ * N(0, 1): 2e6, 1e-6 off; usual data: 1e12 and more).  It is then given as
+ * a bound: the sum plus RSS_ERROR_EPS p epsilons of those magnitudes (the
+ * errors seen were 0.6 and 2.5 epsilons). */
+#define RSS_DIGITS_MIN 1e5
+#define RSS_ERROR_EPS 64.0
+
 /* Residual sum of squares per output, y'y - 2 w'X'y + w'X'Xw (clamped at
  * 0).  With a column of ones (ones_col) and y's sum of squares about its
  * mean u, the same sum about u instead: the ones column's weight takes u
  * off, and X'(y - u) = X'y - u X'1, X'1 being that column of X'X.  y'y
  * itself would cancel every digit of a good fit when u is large against
- * the residuals. */
+ * the residuals; X'y still cancels when u is very large (NaN, as above). */
 static int rss_from_stats(const ls_stats *s, long ones_col, const double *w, double *rss,
-                          dl_err *e)
+                          unsigned char *bound, dl_err *e)
 {
     size_t p = s->p, k = s->k;
     int about_mean = s->ycss && ones_col >= 0 && (size_t)ones_col < p && s->wsum > 0;
@@ -232,9 +246,19 @@ static int rss_from_stats(const ls_stats *s, long ones_col, const double *w, dou
         }
         if (about_mean)
             wj[ones_col] -= u;
-        double v = (about_mean ? s->ycss[j] : s->yty[j]) - 2.0 * cblas_ddot((int)p, wj, 1, b, 1) +
-                   quad_form(s->xtx, wj, p, 1, 0, tmp);
-        rss[j] = v > 0 ? v : 0;
+        double c = about_mean ? s->ycss[j] : s->yty[j];
+        double v = c - 2.0 * cblas_ddot((int)p, wj, 1, b, 1) + quad_form(s->xtx, wj, p, 1, 0, tmp);
+        /* what rounding can make of those sums: their terms' magnitudes */
+        double scale = fabs(c);
+        for (size_t i = 0; i < p; i++) {
+            double g = about_mean ? fabs(u * s->xtx[i * p + (size_t)ones_col]) : 0.0;
+            scale += 2.0 * fabs(wj[i]) * (fabs(s->xty[i * k + j]) + g);
+            for (size_t l = 0; l < p; l++)
+                scale += fabs(wj[i]) * fabs(s->xtx[i * p + l]) * fabs(wj[l]);
+        }
+        bound[j] = v < RSS_DIGITS_MIN * DBL_EPSILON * scale;
+        v = v > 0 ? v : 0;
+        rss[j] = bound[j] ? v + RSS_ERROR_EPS * (double)p * DBL_EPSILON * scale : v;
     }
     free(tmp);
     return 0;
@@ -242,7 +266,7 @@ static int rss_from_stats(const ls_stats *s, long ones_col, const double *w, dou
 
 int ls_fit_metrics_stats(const ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
-    if (rss_from_stats(s, o->ones_col, r->w, r->mse, e))
+    if (rss_from_stats(s, o->ones_col, r->w, r->mse, r->bound, e))
         return e->code;
     for (size_t j = 0; j < s->k; j++) {
         r->r2[j] = r2_score(r->mse[j], total_ss(s->ycss, s->yty, s->ysum, s->wsum, j));
@@ -632,6 +656,7 @@ void ls_qr_metrics(const ls_qr *q, ls_result *r)
             rss += (fit - z) * (fit - z);
         }
         r->mse[j] = rss / q->wsum;
+        r->bound[j] = 0;
         r->r2[j] = r2_score(rss, total_ss(q->ycss, q->yty, q->ysum, q->wsum, j));
     }
 }
@@ -993,8 +1018,13 @@ static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
         return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: %llu row%s leave no "
                                     "residual degrees of freedom; give --noise-var",
                        (unsigned long long)s->n, dl_plural((unsigned long long)s->n));
-    for (size_t j = 0; j < s->k; j++) /* RSS as the fit measured it: from R when it could */
+    for (size_t j = 0; j < s->k; j++) { /* RSS as the fit measured it: from R when it could */
+        if (r->bound[j])
+            return dl_fail(e, DL_EDATA, "cannot estimate the noise variance of output %zu from "
+                           "the statistics: y's mean is too large against its residuals "
+                           "(a one-pass fit estimates it; or give --noise-var)", j + 1);
         r->sigma2[j] = r->mse[j] * r->wsum / dof;
+    }
     return 0;
 }
 

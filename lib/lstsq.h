@@ -100,6 +100,9 @@ typedef struct ls_result {
     double *sv;         /* singular values (svd), nsv of them, else NULL */
     size_t nsv;
     double *mse, *r2;   /* [k], on the training rows */
+    unsigned char *bound; /* [k]: 1 when mse and r2 are only bounds (mse at most,
+                             r2 at least), all the statistics resolve (--combine
+                             with y's mean far larger than its residuals) */
     double *w_cov;      /* posterior: [k x p x p], else NULL */
     double *sigma2;     /* posterior: [k] */
     long iterations;    /* coordinate descent sweeps */

@@ -192,6 +192,28 @@ report_fit() {
     numbers_near "$TMP/s2.csv" "$TMP/want.txt" 1e-5
 }
 
+@test "y's mean beyond what the statistics resolve: --combine gives bounds, and no noise variance" {
+    # y = 1e9 + 3 x + N(0, 1e-3): the residuals are 1e-12 of y
+    import_csv offset9.csv 1 | dl-design -q > "$TMP/phi.dlt"
+    read -r mse r2 < <(tail -n 1 "$FIX/offset9_fit.txt")
+    dl-tensor split --fraction 0.5 --seed 3 "$TMP/phi.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-lstsq -q --partial < "$TMP/a.dlt" > "$TMP/p.dlt"
+    dl-lstsq -q --partial < "$TMP/b.dlt" >> "$TMP/p.dlt"
+    run dl-lstsq --combine -o "$TMP/m.ckpt" "$TMP/p.dlt"
+    [ "$status" -eq 0 ]
+    line=$(printf '%s\n' "${lines[@]}" | grep 'output 1: training MSE')
+    [[ $line == *"MSE at most "*", R^2 at least "*" (y's mean is too large against its residuals"* ]]
+    read -r most least < <(echo "$line" | awk '{ sub(/,/, "", $8); print $8, $12 }')
+    awk -v m="$most" -v want="$mse" -v r="$least" -v r2="$r2" 'BEGIN { exit !(m >= want && r <= r2) }'
+    run dl-lstsq --combine --posterior -o "$TMP/m.ckpt" "$TMP/p.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"cannot estimate the noise variance of output 1 from the statistics"* ]]
+    # one pass: the figures themselves, from the factor R
+    dl-lstsq -o "$TMP/m.ckpt" < "$TMP/phi.dlt" 2>&1 | report_fit > "$TMP/fit.txt"
+    echo "$mse $r2" > "$TMP/want.txt"
+    numbers_near "$TMP/fit.txt" "$TMP/want.txt" 1e-3
+}
+
 @test "--posterior stores w_cov and sigma2 as numpy computes them" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     dl-lstsq -q --ridge 0.5 --posterior < "$TMP/wc.dlt" > "$TMP/m.ckpt"
