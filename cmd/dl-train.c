@@ -144,16 +144,19 @@ static int print_config(const dl_spec *s, dl_err *e)
 }
 
 /* The whole set, or in a data-parallel run this process's share of its
- * rows.  BLAS's idle workers are parked meanwhile: from the library's load
- * they spin for about 0.1 s, on the core where deflated records are
- * inflated beside this thread (st_read_set). */
+ * rows.  One process reads large raw records in parts on BLAS's threads,
+ * idle till training starts (st_read_set_shared: parked instead from a
+ * deflated record on).  A process of several parks BLAS's idle workers:
+ * from the library's load they spin for about 0.1 s, on the core where
+ * deflated records are inflated beside this thread. */
 static int read_rows(const dd_group *g, const char *path, dl_tensor_set *set, sh_share *share,
                      dl_err *e)
 {
+    if (g->size == 1)
+        return st_read_set_shared(path, set, e);
     int had = dl_blas_set_threads(1);
     dl_blas_park();
-    int rc = g->size > 1 ? sh_read(path, g->rank, g->size, set, share, e)
-                         : st_read_set(path, set, e);
+    int rc = sh_read(path, g->rank, g->size, set, share, e);
     dl_blas_set_threads(had);
     return rc;
 }

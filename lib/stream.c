@@ -1371,11 +1371,14 @@ static int settle_pending(wk_worker *w, int *pending, inflate_job *j, dl_tensor_
 /* Deflated records of a whole stream, inflating being most of reading them:
  * a large one is handed to a worker while the next one is read and
  * inflated here, and both go into the set in order.  The pending one's
- * error comes first, as it would one record at a time. */
+ * error comes first, as it would one record at a time.  A reader that
+ * shares its reads with BLAS's threads parks them before the worker
+ * starts (they spin from the library's load, on the worker's core), and
+ * lets them run again at the end. */
 static int read_set(st_reader *r, dl_tensor_set *set, int (*wanted)(const char *name), dl_err *e)
 {
     wk_worker *w = NULL;
-    int tried = 0, pending = 0, rc = 0;
+    int tried = 0, pending = 0, rc = 0, threads = 0;
     inflate_job job[2]; /* job[0] on the worker while pending */
     for (;;) {
         st_header h;
@@ -1386,6 +1389,10 @@ static int read_set(st_reader *r, dl_tensor_set *set, int (*wanted)(const char *
             if ((rc = st_seek_payload(r, &h, e)) != 0)
                 break;
             continue;
+        }
+        if (h.encoding == ST_DEFLATE && r->share_reads && !threads) {
+            threads = dl_blas_set_threads(1);
+            dl_blas_park();
         }
         if (h.encoding == ST_DEFLATE && (pending || h.raw_bytes >= WORKER_BYTES)) {
             inflate_job *j = &job[pending];
@@ -1433,6 +1440,8 @@ static int read_set(st_reader *r, dl_tensor_set *set, int (*wanted)(const char *
         }
     }
     wk_stop(w);
+    if (threads)
+        dl_blas_set_threads(threads);
     return rc;
 }
 
@@ -1441,15 +1450,27 @@ int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
     return read_set(r, set, NULL, e);
 }
 
-int st_read_set_only(const char *path, dl_tensor_set *set, int (*wanted)(const char *name),
-                     dl_err *e)
+static int open_and_read_set(const char *path, dl_tensor_set *set,
+                             int (*wanted)(const char *name), int shared, dl_err *e)
 {
     st_reader *r;
     if (st_reader_open(&r, path, e))
         return e->code;
+    st_reader_share_reads(r, shared);
     int rc = read_set(r, set, wanted, e);
     st_reader_close(r);
     return rc;
+}
+
+int st_read_set_only(const char *path, dl_tensor_set *set, int (*wanted)(const char *name),
+                     dl_err *e)
+{
+    return open_and_read_set(path, set, wanted, 0, e);
+}
+
+int st_read_set_shared(const char *path, dl_tensor_set *set, dl_err *e)
+{
+    return open_and_read_set(path, set, NULL, 1, e);
 }
 
 int st_read_set(const char *path, dl_tensor_set *set, dl_err *e)

@@ -220,6 +220,12 @@ void st_writer_abort(st_writer *w);
  * thread (wk_worker); the set and the first error are those of one record
  * at a time. */
 int st_read_set(const char *path, dl_tensor_set *set, dl_err *e);
+/* st_read_set with the large raw payloads of a regular file read and
+ * summed in parts on BLAS's threads (st_reader_share_reads): for a caller
+ * whose BLAS threads have nothing else to do meanwhile.  From the first
+ * deflated record on, BLAS runs on one thread, its idle workers parked,
+ * while a worker of the reader's inflates (they would spin on its core). */
+int st_read_set_shared(const char *path, dl_tensor_set *set, dl_err *e);
 int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e);
 /* st_read_set of the records whose name `wanted` says yes to (non-zero);
  * the others are passed over as st_seek_payload does (in a regular file,

@@ -261,6 +261,35 @@ static void test_shared_reads(void)
     dl_tensor_free(&y);
 }
 
+/* A reader that shares its reads meets deflated records: BLAS runs on one
+ * thread while they are inflated (its idle workers parked), and on as
+ * many as before once the set is read; the set is the plain reader's. */
+static void test_shared_reads_deflated(void)
+{
+    dl_err e;
+    CHECK(dl_blas_reserve(2, &e) == 0);
+    dl_blas_set_threads(2);
+    dl_tensor x;
+    CHECK(dl_tensor_alloc2(&x, "x", DL_F64, 1 << 17, 4, &e) == 0); /* 4 MiB */
+    for (size_t i = 0; i < (size_t)1 << 19; i++)
+        ((double *)x.data)[i] = (double)(i % 977) * 0.25;
+    dl_tensor records[2] = {x, x};
+    size_t len;
+    unsigned char *bytes = stream_bytes(records, 2, ST_ZLIB, &len);
+    char shared_msg[DL_ERR_MSG_MAX], plain_msg[DL_ERR_MSG_MAX];
+    dl_tensor_set shared, plain;
+    CHECK(read_file_set(bytes, len, 1, &shared, shared_msg) == 0);
+    CHECK(dl_blas_threads() == 2);
+    CHECK(read_file_set(bytes, len, 0, &plain, plain_msg) == 0);
+    dl_tensor *a = dl_set_find(&shared, "x"), *b = dl_set_find(&plain, "x");
+    CHECK(a && b && a->shape[0] == 1 << 18 && memcmp(a->data, b->data, (size_t)8 << 20) == 0);
+    dl_set_free(&shared);
+    dl_set_free(&plain);
+    dl_blas_set_threads(1);
+    free(bytes);
+    dl_tensor_free(&x);
+}
+
 /* A tensor larger than a deflated record goes out as records of 4 MiB of
  * rows (every other one deflated on the writer's worker), in order: five
  * here, the last one short, and the set reads back whole. */
@@ -1282,6 +1311,7 @@ int main(void)
     UNIT_RUN(test_chunks_reassemble);
     UNIT_RUN(test_read_set_only);
     UNIT_RUN(test_shared_reads);
+    UNIT_RUN(test_shared_reads_deflated);
     UNIT_RUN(test_large_tensor_deflates_in_chunks);
     UNIT_RUN(test_deflated_records_read_in_pairs);
     UNIT_RUN(test_records_deflated_in_turn);
