@@ -111,23 +111,3 @@ int dl_blas_core_free(void)
     return cores > dl_blas_threads();
 }
 
-int dl_blas_set_threads(int threads)
-{
-    int was = openblas_get_num_threads();
-    if (threads != was) /* setting any count starts parked workers again */
-        openblas_set_num_threads(threads);
-    return was;
-}
-
-/* OpenBLAS's pthread build (not its OpenMP one) ends its workers with this
- * before a fork; they start again when a product is shared out or a thread
- * count is set. */
-int blas_thread_shutdown_(void) __attribute__((weak));
-
-int dl_blas_park(void)
-{
-    if (!blas_thread_shutdown_ || openblas_get_num_threads() != 1)
-        return 0;
-    blas_thread_shutdown_();
-    return 1;
-}

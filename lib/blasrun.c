@@ -10,6 +10,31 @@
 #include <limits.h>
 
 int openblas_get_num_threads(void) __attribute__((weak));
+void openblas_set_num_threads(int threads) __attribute__((weak));
+/* OpenBLAS's pthread build (not its OpenMP one) ends its workers with this
+ * before a fork; they start again when a product is shared out or a thread
+ * count is set. */
+int blas_thread_shutdown_(void) __attribute__((weak));
+
+/* Without OpenBLAS: one thread, nothing to set or park (the stream reader
+ * calls these in every tool). */
+int dl_blas_set_threads(int threads)
+{
+    if (!openblas_get_num_threads || !openblas_set_num_threads)
+        return 1;
+    int was = openblas_get_num_threads();
+    if (threads != was) /* setting any count starts parked workers again */
+        openblas_set_num_threads(threads);
+    return was;
+}
+
+int dl_blas_park(void)
+{
+    if (!blas_thread_shutdown_ || !openblas_get_num_threads || openblas_get_num_threads() != 1)
+        return 0;
+    blas_thread_shutdown_();
+    return 1;
+}
 
 /* OpenBLAS's pthread build: runs function(args + i * stride), i < numthreads,
  * the first on the caller's thread, the others on its workers. */
