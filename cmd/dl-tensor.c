@@ -461,6 +461,12 @@ static int cmd_export(args *a, dl_err *e)
                        "does not apply", a->exp.header ? "--header" : "--name");
     if (a->exp.format == TX_NPY && a->exp.missing)
         return dl_fail(e, DL_EUSAGE, "export: --missing applies to text, not .npy");
+    if ((a->exp.format == TX_NPY || a->exp.format == TX_SVMLIGHT) &&
+        (a->exp.delimiter || (a->exp.format == TX_NPY && a->exp.header) ||
+         (a->exp.format == TX_SVMLIGHT && a->exp.missing)))
+        return dl_fail(e, DL_EUSAGE, "export: %s applies to CSV/TSV, not %s",
+                       a->exp.delimiter ? "--delimiter" : a->exp.header ? "--header" : "--missing",
+                       a->exp.format == TX_NPY ? ".npy" : "svmlight");
     if (a->imp.zero_based >= 0 && a->exp.format != TX_SVMLIGHT)
         return dl_fail(e, DL_EUSAGE, "export: --%s-based applies to --format svmlight only",
                        a->imp.zero_based ? "zero" : "one");

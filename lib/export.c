@@ -281,12 +281,13 @@ static void part_free(part *p)
 }
 
 /* Text of a name, level or missing cell, quoted as RFC 4180 says when it
- * holds the delimiter, a quote or outer blanks; and "" for an empty text
- * between blanks, which the reader takes as one separator. */
+ * holds the delimiter, a quote or outer blanks, or any delimiter the
+ * reader might detect from the first line (a tab, ';', ','); and "" for an
+ * empty text between blanks, which the reader takes as one separator. */
 static void write_text(FILE *f, const char *s, char delim)
 {
     size_t n = strlen(s);
-    int quote = strchr(s, delim) || strchr(s, '"') ||
+    int quote = strchr(s, delim) || strpbrk(s, "\t;,\"") ||
                 (n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '#')) || (!n && delim == ' ');
     if (!quote) {
         fwrite(s, 1, n, f);

@@ -714,6 +714,30 @@ static int import_text(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
     return rc;
 }
 
+/* The first option given that an input of this format does not read, or
+ * NULL: the table's options (a header, a delimiter) mean nothing to .npy
+ * and svmlight, and no number option to text read as one record. */
+static const char *unread_option(int format, const tx_import_opts *o)
+{
+    const char *header = o->header < 0 ? NULL : o->header ? "--header" : "--no-header";
+    const char *table = o->delimiter ? "--delimiter" : header;
+    if (format == TX_NPY || format == TX_SVMLIGHT)
+        return table;
+    if (format != TX_TEXT)
+        return NULL;
+    return table             ? table
+           : o->dtype        ? "--dtype"
+           : o->targets_given ? "--targets"
+           : o->allow_nonfinite ? "--allow-nonfinite"
+           : o->chunk_rows   ? "--chunk-rows"
+           : o->rank         ? "--rank"
+           : o->names        ? "--names"
+           : o->target       ? "--target"
+           : o->weight       ? "--weight"
+           : o->missing      ? "--missing"
+                             : NULL;
+}
+
 int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e)
 {
     tx_in in;
@@ -734,6 +758,10 @@ int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e
         rc = dl_fail(e, DL_EUSAGE, "%s: %s applies to CSV/TSV input only (%s has no column "
                      "names or text cells)", in.label, table_only,
                      format == TX_NPY ? ".npy" : "svmlight");
+    const char *unread = rc ? NULL : unread_option(format, o);
+    if (unread)
+        rc = dl_fail(e, DL_EUSAGE, "%s: %s does not apply to %s input", in.label, unread,
+                     format == TX_NPY ? ".npy" : format == TX_SVMLIGHT ? "svmlight" : "text");
     tx_import_opts local = *o;
     if (format == TX_TSV && !local.delimiter)
         local.delimiter = '\t';

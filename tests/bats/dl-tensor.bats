@@ -109,7 +109,7 @@ rows_aligned() {
     printf '"price;usd",qty\n1,2\n' > "$TMP/q.csv"
     run dl-tensor export --header < <(dl-tensor import "$TMP/q.csv")
     [ "$status" -eq 0 ]
-    [ "$output" = "$(printf 'price;usd,qty\n1,2')" ]
+    [ "$output" = "$(printf '"price;usd",qty\n1,2')" ]   # quoted: read back as a comma file
     dl-tensor import "$TMP/q.csv" | cmp - <(dl-tensor import --delimiter , "$TMP/q.csv")
     printf '"a;b" "c,""d"""\n1 2\n' > "$TMP/q.txt"
     dl-tensor import "$TMP/q.txt" | cmp - <(dl-tensor import --delimiter space "$TMP/q.txt")
@@ -747,6 +747,36 @@ rows_aligned() {
     run dl-tensor info -o "$BATS_TEST_TMPDIR/x" "$DL_TEST_ROOT/tests/fixtures/stream/small.dlt"
     [ "$status" -eq 2 ]
     [ ! -e "$BATS_TEST_TMPDIR/x" ]
+}
+
+@test "dl-tensor export quotes a text holding a delimiter import could detect, so it reads back" {
+    printf '"price;usd",qty\n1,2\n' > "$TMP/pu.csv"
+    printf 'a,b\n"x;y",1\nz,2\n' > "$TMP/xy.csv"
+    printf 'a,b\n"x,y",1\nz,2\n' > "$TMP/xc.csv"
+    printf '"p q","r;s"\n1,2\n' > "$TMP/pq.csv"
+    for f in pu xy xc pq; do
+        dl-tensor import "$TMP/$f.csv" > "$TMP/$f.dlt"
+        for d in , tab space; do
+            dl-tensor export --header --delimiter "$d" "$TMP/$f.dlt" | dl-tensor import > "$TMP/back.dlt"
+            cmp "$TMP/$f.dlt" "$TMP/back.dlt" || { echo "$f with $d"; return 1; }
+        done
+    done
+}
+
+@test "dl-tensor: an option the input's or output's format does not read is refused" {
+    printf '1,2,0\n3,4,1\n' | dl-tensor import -t 1 > "$TMP/n.dlt"
+    fails 2 "export: --delimiter applies to CSV/TSV, not svmlight" dl-tensor export --format svmlight --delimiter ';' "$TMP/n.dlt"
+    fails 2 "export: --missing applies to CSV/TSV, not svmlight" dl-tensor export --format svmlight --missing NA "$TMP/n.dlt"
+    fails 2 "export: --header applies to CSV/TSV, not .npy" dl-tensor export --format npy --header -o "$TMP/n.npy" "$TMP/n.dlt"
+    dl-tensor export --format npy -o "$TMP/n.npy" "$TMP/n.dlt"
+    fails 2 "--header does not apply to .npy input" dl-tensor import --header "$TMP/n.npy"
+    fails 2 "--delimiter does not apply to .npy input" dl-tensor import --delimiter ';' "$TMP/n.npy"
+    printf '1 0:1\n' > "$TMP/s.svm"
+    fails 2 "--no-header does not apply to svmlight input" dl-tensor import --no-header "$TMP/s.svm"
+    printf 'hello\n' > "$TMP/t.txt"
+    fails 2 "--dtype does not apply to text input" dl-tensor import --format text --name m --dtype f32 "$TMP/t.txt"
+    fails 2 "--chunk-rows does not apply to text input" dl-tensor import --format text --name m --chunk-rows 3 "$TMP/t.txt"
+    dl-tensor import --format text --name m "$TMP/t.txt" | dl-tensor info | grep -q 'm *u8'
 }
 
 @test "dl-tensor: every command refuses the options of the others, naming the option and the command" {
