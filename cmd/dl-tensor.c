@@ -1,6 +1,7 @@
 /* dl-tensor - convert to and from the tensor stream, inspect it, and cut
  * data sets by rows.  Parses the command line and calls lib/textio,
  * lib/dataset and lib/stream; see man/dl-tensor.1. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,9 +126,9 @@ static int parse_delimiter(const char *s, char *out, dl_err *e)
         *out = ' ';
     else if (strlen(s) != 1)
         return dl_fail(e, DL_EUSAGE, "--delimiter: '%s' is not one character, 'tab' or 'space'", s);
-    else if (strchr("0123456789.+-eE\"'", s[0]))
-        return dl_fail(e, DL_EUSAGE, "--delimiter: '%s' can be part of a number or a quoted "
-                       "cell: not a digit, '.', '+', '-', 'e', 'E' or a quote", s);
+    else if (isalnum((unsigned char)s[0]) || strchr(".+-\"'", s[0]))
+        return dl_fail(e, DL_EUSAGE, "--delimiter: '%s' can be part of a number (nan and inf "
+                       "too) or a quoted cell: not a letter, digit, '.', '+', '-' or a quote", s);
     else if (s[0] == '\n' || s[0] == '\r')
         return dl_fail(e, DL_EUSAGE, "--delimiter: a line end is not a column separator");
     else

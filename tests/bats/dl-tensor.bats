@@ -131,8 +131,8 @@ rows_aligned() {
 }
 
 @test "--delimiter refuses a character that can be part of a number or a quoted cell" {
-    for d in 0 1 9 . + - e E '"' "'"; do
-        fails 2 "--delimiter: '$d' can be part of a number or a quoted cell" \
+    for d in 0 1 9 . + - e E n a i f N I x Z '"' "'"; do
+        fails 2 "--delimiter: '$d' can be part of a number (nan and inf too) or a quoted cell" \
             dl-tensor export --delimiter "$d" "$TMP/rows.dlt"
         [ "${#lines[@]}" -eq 2 ] # the reason, then the --help hint
         fails 2 "--delimiter: '$d' can be part of a number" \
