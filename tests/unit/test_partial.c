@@ -10,6 +10,29 @@ static void stats_of(ls_stats *s, const double *x, const double *y, size_t first
     ls_stats_add(s, x + first * P, y + first * K, n);
 }
 
+/* Partials a and b (of one design) written to a file and read back into
+ * sum (got: their design record); partial_read's status. */
+static int write_and_read(ls_stats *a, ls_stats *b, const dl_tensor *design, ls_stats *sum,
+                          dl_tensor *got)
+{
+    dl_err e = {0};
+    st_writer *w;
+    CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
+    CHECK(partial_write(w, a, design, NULL, 0, &e) == 0 &&
+          partial_write(w, b, design, NULL, 0, &e) == 0);
+    CHECK(st_writer_close(w, &e) == 0);
+    st_reader *r;
+    CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
+    dl_tensor_set meta;
+    dl_set_init(&meta);
+    int rc = partial_read(r, sum, got, &meta, &e);
+    CHECK(meta.count == 0);
+    dl_set_free(&meta);
+    st_reader_close(r);
+    unlink(tmp_path("p.dlt"));
+    return rc;
+}
+
 static void test_partials_sum_to_all_rows(void)
 {
     double x[N * P], y[N * K];
@@ -23,19 +46,7 @@ static void test_partials_sum_to_all_rows(void)
     uint64_t len = 5;
     CHECK(dl_tensor_alloc(&design, "design", DL_U8, 1, &len, &e) == 0);
     memcpy(design.data, "bias\n", 5);
-    st_writer *w;
-    CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
-    CHECK(partial_write(w, &a, &design, NULL, 0, &e) == 0 &&
-          partial_write(w, &b, &design, NULL, 0, &e) == 0);
-    CHECK(st_writer_close(w, &e) == 0);
-    st_reader *r;
-    CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
-    dl_tensor_set meta;
-    dl_set_init(&meta);
-    CHECK(partial_read(r, &sum, &got, &meta, &e) == 0);
-    CHECK(meta.count == 0);
-    dl_set_free(&meta);
-    st_reader_close(r);
+    CHECK(write_and_read(&a, &b, &design, &sum, &got) == 0);
     ls_stats_symmetrize(&all);
     CHECK(sum.n == N && sum.p == P && sum.k == K);
     for (int i = 0; i < P * P; i++)
@@ -61,7 +72,6 @@ static void test_partials_sum_to_all_rows(void)
     ls_stats_free(&sum);
     dl_tensor_free(&design);
     dl_tensor_free(&got);
-    unlink(tmp_path("p.dlt"));
 }
 
 /* A partial written before ycss was kept combines with one that has it:
@@ -71,25 +81,13 @@ static void test_partials_with_and_without_ycss(void)
     double x[N * P], y[N * K];
     ls_stats all, a, b, sum = {0};
     dl_tensor none = {0}, got = {0};
-    dl_err e = {0};
     make_data(x, y, 16);
     stats_of(&all, x, y, 0, N);
     stats_of(&a, x, y, 0, 20);
     stats_of(&b, x, y, 20, N - 20);
     free(b.ycss);
     b.ycss = NULL; /* as an older partial */
-    st_writer *w;
-    CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
-    CHECK(partial_write(w, &a, &none, NULL, 0, &e) == 0 &&
-          partial_write(w, &b, &none, NULL, 0, &e) == 0);
-    CHECK(st_writer_close(w, &e) == 0);
-    st_reader *r;
-    CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
-    dl_tensor_set meta;
-    dl_set_init(&meta);
-    CHECK(partial_read(r, &sum, &got, &meta, &e) == 0);
-    dl_set_free(&meta);
-    st_reader_close(r);
+    CHECK(write_and_read(&a, &b, &none, &sum, &got) == 0);
     CHECK(sum.n == N && sum.ycss == NULL);
     for (int i = 0; i < K; i++)
         CHECK_NEAR(sum.yty[i], all.yty[i], 1e-12);
@@ -98,7 +96,6 @@ static void test_partials_with_and_without_ycss(void)
     ls_stats_free(&b);
     ls_stats_free(&sum);
     dl_tensor_free(&got);
-    unlink(tmp_path("p.dlt"));
 }
 
 static void test_partials_must_be_complete(void)
