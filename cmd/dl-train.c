@@ -161,11 +161,12 @@ static int read_rows(const dd_group *g, const char *path, dl_tensor_set *set, sh
     return rc;
 }
 
-/* A --log or --diagnostics file: named only once the run is complete (the
- * checkpoint's rule, below), unless written in place (a FIFO followed live). */
+/* A --log or --diagnostics file: written during the run to its temporary
+ * beside it, which can be followed (a run killed by SIGKILL leaves it, the
+ * curve so far), and moved into place with the checkpoint. */
 static int open_text(const char *path, dl_outfile *o, FILE **f, dl_err *e)
 {
-    return path ? dl_outfile_fopen_late(o, path, f, e) : 0;
+    return path ? dl_outfile_fopen(o, path, f, e) : 0;
 }
 
 /* Everything a run holds, freed in one place. */

@@ -62,8 +62,7 @@ static void finish(dl_outfile *o)
         sig_release_temporary(o->path);
     free(o->path);
     free(o->final);
-    free(o->later);
-    o->path = o->final = o->later = NULL;
+    o->path = o->final = NULL;
 }
 
 /* ".NAME.XXXXXX" in the target's directory, so the rename stays on one file system. */
@@ -239,75 +238,8 @@ int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e)
     return 0;
 }
 
-int dl_outfile_fopen_late(dl_outfile *o, const char *path, FILE **f, dl_err *e)
-{
-    int place;
-    *f = NULL;
-    memset(o, 0, sizeof *o);
-    o->fd = -1;
-    if (dl_outfile_check(path, &place, e))
-        return e->code;
-    if (place)
-        return dl_outfile_fopen(o, path, f, e);
-    if (!(o->later = strdup(path)))
-        return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
-    if (dl_outfile_temp(&o->fd, path, e)) {
-        finish(o);
-        return e->code;
-    }
-    if (!(*f = fdopen(o->fd, "w+b"))) {
-        int rc = dl_fail_errno(e, "%s: cannot open for writing", path);
-        close(o->fd);
-        finish(o);
-        return rc;
-    }
-    return 0;
-}
-
-/* The contents of f (an anonymous temporary of dl_outfile_fopen_late),
- * written to fd. */
-static int copy_out(FILE *f, int fd, const char *label, dl_err *e)
-{
-    char buf[65536];
-    size_t n;
-    if (fflush(f) != 0 || ferror(f) || fseek(f, 0, SEEK_SET) != 0)
-        return dl_fail_errno(e, "%s: write failed", label);
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        for (size_t done = 0; done < n;) {
-            ssize_t w = write(fd, buf + done, n - done);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) /* 0 for a count > 0 would loop for ever */
-                return dl_fail_errno(e, "%s: write failed", label);
-            done += (size_t)w;
-        }
-    return ferror(f) ? dl_fail_errno(e, "%s: write failed", label) : 0;
-}
-
-/* The late file complete: its temporary made beside the target now, and
- * f's contents copied there; o then stands for that temporary, f closed. */
-static int fclose_late(dl_outfile *o, FILE *f, dl_err *e)
-{
-    dl_outfile named;
-    int rc = dl_outfile_open(&named, o->later, e);
-    if (!rc) {
-        rc = copy_out(f, named.fd, o->later, e);
-        if (close(named.fd) != 0 && !rc)
-            rc = dl_fail_errno(e, "%s: write failed", o->later);
-        if (rc)
-            dl_outfile_abort(&named);
-    }
-    fclose(f);
-    finish(o);
-    if (!rc)
-        *o = named;
-    return rc;
-}
-
 int dl_outfile_fclose_pending(dl_outfile *o, FILE *f, dl_err *e)
 {
-    if (o->later)
-        return fclose_late(o, f, e);
     int rc = 0;
     if (fflush(f) != 0 || ferror(f))
         rc = dl_fail_errno(e, "%s: write failed", o->final ? o->final : o->path);

@@ -14,9 +14,8 @@
  *  - A failed command removes only the temporaries it created; it never
  *    unlinks a path it was given.
  *  - An output complete only at the end of a long run may be checked at its
- *    start and opened at its end (dl_outfile_check, dl_outfile_fopen_late),
- *    so that a process killed meanwhile, which removes nothing, leaves
- *    nothing behind. */
+ *    start and opened at its end (dl_outfile_check), so that a process
+ *    killed meanwhile, which removes nothing, leaves nothing behind. */
 #ifndef DL_OUTFILE_H
 #define DL_OUTFILE_H
 
@@ -29,8 +28,6 @@ typedef struct dl_outfile {
     int fd;      /* open for writing; the caller closes it (or fdopen's FILE) */
     char *path;  /* where the caller writes: the temporary, or the target in place */
     char *final; /* the target when path is a temporary, else NULL */
-    char *later; /* dl_outfile_fopen_late: the target, whose temporary is made
-                    only once the file is complete (fd anonymous till then) */
 } dl_outfile;
 
 /* Whether paths a and b name one directory entry that a commit would
@@ -72,13 +69,6 @@ int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e);
  * else removes the temporary.  A failed write is the error (DL_EIO); e may
  * be NULL when keep is 0. */
 int dl_outfile_fclose(dl_outfile *o, FILE *f, int keep, dl_err *e);
-/* dl_outfile_fopen for a file written over a long run and complete only
- * at its end: a file written in place is opened now (to be followed live);
- * otherwise path is checked now (dl_outfile_check) and f is an anonymous
- * temporary (dl_outfile_temp), copied into the temporary beside path that
- * dl_outfile_fclose_pending makes, so that until then a killed process
- * leaves nothing behind. */
-int dl_outfile_fopen_late(dl_outfile *o, const char *path, FILE **f, dl_err *e);
 /* Closes f without committing, so that the file can be committed with
  * others (dl_outfile_commit_all).  A failed write is the error (DL_EIO),
  * and then the temporary is removed. */

@@ -94,8 +94,14 @@ interrupt() {
     until_true 300 gone "$pid"
     wait "$pid" || true
     [ "$(cat "$TMP/c.ckpt")" = old ]
-    [ ! -e "$TMP/log.tsv" ] && [ ! -e "$TMP/diag.tsv" ]
-    ! has_temporary c.ckpt && ! has_temporary log.tsv && ! has_temporary diag.tsv
+    [ ! -e "$TMP/log.tsv" ]
+    [ ! -e "$TMP/diag.tsv" ]
+    for f in c.ckpt log.tsv diag.tsv; do
+        if has_temporary "$f"; then
+            echo "a temporary of $f is left"
+            return 1
+        fi
+    done
 }
 
 @test "signals: dl-predict and dl-lstsq remove their temporaries on SIGTERM, SIGHUP, SIGPIPE" {
