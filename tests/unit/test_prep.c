@@ -176,9 +176,29 @@ static void test_bad_record_lines(void)
     }
 }
 
+/* A stage for 2^40 columns (a record of no rows claims them without a
+ * byte) fails at once as out of memory, with and without imputation:
+ * nothing loops over columns it never allocated (that took hours). */
+static void test_absurd_width_fails_at_once(void)
+{
+    pp_opts o;
+    pp_columns c = {(size_t)1 << 40, NULL, NULL, NULL};
+    pp_fitter *f = NULL;
+    dl_err e;
+    for (int how = 0; how < 2; how++) {
+        pp_opts_defaults(&o);
+        if (how)
+            o.impute = PP_IMPUTE_MEDIAN;
+        dl_err_clear(&e);
+        CHECK(pp_fit_begin(&f, &o, &c, &e) == DL_ENOMEM);
+        CHECK(f == NULL);
+    }
+}
+
 int main(void)
 {
     UNIT_RUN(test_median_is_exact);
+    UNIT_RUN(test_absurd_width_fails_at_once);
     UNIT_RUN(test_most_frequent_and_mean);
     UNIT_RUN(test_onehot_layout_names_and_binding);
     UNIT_RUN(test_bad_record_lines);
