@@ -714,28 +714,38 @@ static int import_text(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
     return rc;
 }
 
-/* The first option given that an input of this format does not read, or
- * NULL: the table's options (a header, a delimiter) mean nothing to .npy
- * and svmlight, and no number option to text read as one record. */
-static const char *unread_option(int format, const tx_import_opts *o)
+/* Refuses an option given that an input of this format does not read:
+ * svmlight's own options elsewhere, the table's columns and cells in .npy
+ * and svmlight, a header or a delimiter there too, and any option of
+ * numbers for text read as one record. */
+static int check_format_options(int format, const tx_import_opts *o, const char *label,
+                                dl_err *e)
 {
+    if (o->features && format != TX_SVMLIGHT)
+        return dl_fail(e, DL_EUSAGE, "%s: --features applies to svmlight input only", label);
+    if (o->zero_based >= 0 && format != TX_SVMLIGHT)
+        return dl_fail(e, DL_EUSAGE, "%s: --%s-based applies to svmlight input only", label,
+                       o->zero_based ? "zero" : "one");
+    const char *kind = format == TX_NPY ? ".npy" : format == TX_SVMLIGHT ? "svmlight" : "text";
+    const char *columns = o->names ? "--names" : o->target ? "--target"
+                          : o->weight ? "--weight" : o->missing ? "--missing" : NULL;
+    if (columns && (format == TX_NPY || format == TX_SVMLIGHT))
+        return dl_fail(e, DL_EUSAGE, "%s: %s applies to CSV/TSV input only (%s has no column "
+                       "names or text cells)", label, columns, kind);
     const char *header = o->header < 0 ? NULL : o->header ? "--header" : "--no-header";
     const char *table = o->delimiter ? "--delimiter" : header;
-    if (format == TX_NPY || format == TX_SVMLIGHT)
-        return table;
-    if (format != TX_TEXT)
-        return NULL;
-    return table             ? table
-           : o->dtype        ? "--dtype"
-           : o->targets_given ? "--targets"
-           : o->allow_nonfinite ? "--allow-nonfinite"
-           : o->chunk_rows   ? "--chunk-rows"
-           : o->rank         ? "--rank"
-           : o->names        ? "--names"
-           : o->target       ? "--target"
-           : o->weight       ? "--weight"
-           : o->missing      ? "--missing"
-                             : NULL;
+    const char *unread = format == TX_NPY || format == TX_SVMLIGHT ? table
+                         : format != TX_TEXT    ? NULL
+                         : table                ? table
+                         : o->dtype             ? "--dtype"
+                         : o->targets_given     ? "--targets"
+                         : o->allow_nonfinite   ? "--allow-nonfinite"
+                         : o->chunk_rows        ? "--chunk-rows"
+                         : o->rank              ? "--rank"
+                                                : columns;
+    return unread ? dl_fail(e, DL_EUSAGE, "%s: %s does not apply to %s input", label, unread,
+                            kind)
+                  : 0;
 }
 
 int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e)
@@ -746,22 +756,9 @@ int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e
     int format = o->format ? o->format : format_from_name(path);
     int rc = format == TX_AUTO ? format_from_content(&in, &format, e) : 0;
     if (!rc)
-        rc = refuse_binary(&in, format, e);
-    if (!rc && o->features && format != TX_SVMLIGHT)
-        rc = dl_fail(e, DL_EUSAGE, "%s: --features applies to svmlight input only", in.label);
-    if (!rc && o->zero_based >= 0 && format != TX_SVMLIGHT)
-        rc = dl_fail(e, DL_EUSAGE, "%s: --%s-based applies to svmlight input only", in.label,
-                     o->zero_based ? "zero" : "one");
-    const char *table_only = o->names ? "--names" : o->target ? "--target"
-                             : o->weight ? "--weight" : o->missing ? "--missing" : NULL;
-    if (!rc && table_only && (format == TX_NPY || format == TX_SVMLIGHT))
-        rc = dl_fail(e, DL_EUSAGE, "%s: %s applies to CSV/TSV input only (%s has no column "
-                     "names or text cells)", in.label, table_only,
-                     format == TX_NPY ? ".npy" : "svmlight");
-    const char *unread = rc ? NULL : unread_option(format, o);
-    if (unread)
-        rc = dl_fail(e, DL_EUSAGE, "%s: %s does not apply to %s input", in.label, unread,
-                     format == TX_NPY ? ".npy" : format == TX_SVMLIGHT ? "svmlight" : "text");
+        rc = refuse_binary(&in, format, e) || check_format_options(format, o, in.label, e)
+                 ? e->code
+                 : 0;
     tx_import_opts local = *o;
     if (format == TX_TSV && !local.delimiter)
         local.delimiter = '\t';
