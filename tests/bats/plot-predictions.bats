@@ -338,26 +338,25 @@ refused() {
     done
 }
 
+# roc_pr_match CASE: dl-plot roc and pr of $T/CASE.dlt give sklearn's curves
+# (roc_CASE.tsv, pr_CASE.tsv) and areas (auc_CASE, ap_CASE).
+roc_pr_match() {
+    dl-plot roc --script "$T/$1.dlt" -o "$T/x.png" >"$T/roc.gp"
+    block curve0 <"$T/roc.gp" >"$T/got"
+    same_numbers "$T/got" "$FIX/roc_$1.tsv"
+    same_number "$(comment curve0 AUC <"$T/roc.gp")" "$(scalar "auc_$1")"
+    dl-plot pr --script "$T/$1.dlt" -o "$T/x.png" >"$T/pr.gp"
+    block curve0 <"$T/pr.gp" >"$T/got"
+    same_numbers "$T/got" "$FIX/pr_$1.tsv"
+    same_number "$(comment curve0 AP <"$T/pr.gp")" "$(scalar "ap_$1")"
+}
+
 @test "dl-plot roc, pr, confusion, parity: a 'w' beside the truth weighs them as sklearn's sample_weight" {
     mkstream "$T/aw.dlt" y "$FIX/bin_y.csv" w "$FIX/bin_w.csv" yhat "$FIX/bin_a.csv"
-    dl-plot roc --script "$T/aw.dlt" -o "$T/x.png" >"$T/roc.gp"
-    block curve0 <"$T/roc.gp" >"$T/got"
-    same_numbers "$T/got" "$FIX/roc_aw.tsv"
-    same_number "$(comment curve0 AUC <"$T/roc.gp")" "$(scalar auc_aw)"
-    dl-plot pr --script "$T/aw.dlt" -o "$T/x.png" >"$T/pr.gp"
-    block curve0 <"$T/pr.gp" >"$T/got"
-    same_numbers "$T/got" "$FIX/pr_aw.tsv"
-    same_number "$(comment curve0 AP <"$T/pr.gp")" "$(scalar ap_aw)"
+    roc_pr_match aw
     # rows of weight 0 add no point to a curve
     mkstream "$T/bz.dlt" y "$FIX/bin_y.csv" w "$FIX/bin_wz.csv" yhat "$FIX/bin_b.csv"
-    dl-plot roc --script "$T/bz.dlt" -o "$T/x.png" >"$T/roc.gp"
-    block curve0 <"$T/roc.gp" >"$T/got"
-    same_numbers "$T/got" "$FIX/roc_bz.tsv"
-    same_number "$(comment curve0 AUC <"$T/roc.gp")" "$(scalar auc_bz)"
-    dl-plot pr --script "$T/bz.dlt" -o "$T/x.png" >"$T/pr.gp"
-    block curve0 <"$T/pr.gp" >"$T/got"
-    same_numbers "$T/got" "$FIX/pr_bz.tsv"
-    same_number "$(comment curve0 AP <"$T/pr.gp")" "$(scalar ap_bz)"
+    roc_pr_match bz
     dl-plot confusion --script "$T/aw.dlt" -o "$T/x.png" | block cm >"$T/got"
     same_numbers "$T/got" "$FIX/cm_bin_aw.tsv"
     # the weights travel with the truth: --truth brings them

@@ -15,9 +15,10 @@ teardown() {
 }
 
 # Runs "$1" (a shell command line) with a terminal for standard input; stdout
-# goes to a file, so only the input is a terminal.
+# goes to the redirection "$2" (a file, "> out", by default: only the input
+# is then a terminal; "" leaves stdout on the terminal too).
 at_terminal() {
-    run timeout 60 script -qec "cd '$TMP' && $1 > out 2> err; echo \"exit \$?\" >> err" /dev/null \
+    run timeout 60 script -qec "cd '$TMP' && $1 ${2-> out} 2> err; echo \"exit \$?\" >> err" /dev/null \
         < /dev/null
     output=$(cat "$TMP/err" 2>/dev/null)
 }
@@ -51,12 +52,8 @@ at_terminal() {
     [[ $output == *"exit 0" ]]
 }
 
-# Runs "$1" with standard output on a terminal; stderr to a file.
-out_at_terminal() {
-    run timeout 60 script -qec "cd '$TMP' && $1 2> err; echo \"exit \$?\" >> err" /dev/null \
-        < /dev/null
-    output=$(cat "$TMP/err" 2>/dev/null)
-}
+# Runs "$1" with standard output on a terminal too.
+out_at_terminal() { at_terminal "$1" ""; }
 
 @test "-o /dev/stdout or /dev/tty on a terminal is refused as standard output is" {
     for cmd in "dl-tensor head -n 1 -o /dev/stdout f2.dlt" "dl-predict -o /dev/stdout lin.ckpt f2.dlt" \
