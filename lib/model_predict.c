@@ -113,7 +113,7 @@ static int alloc_outputs(mdl_model *m, uint64_t n, dl_tensor *yhat, dl_tensor *y
 static int predict_linear(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
                           dl_tensor *ystd, dl_err *e)
 {
-    uint64_t n = x_raw->rank == 0 ? 1 : x_raw->shape[0];
+    uint64_t n = dl_tensor_rows(x_raw);
     uint64_t row_bytes = dl_tensor_row_size(x_raw) * dl_dtype_size(x_raw->dtype);
     size_t k = m->outputs;
     dl_tensor t, phi, rows = *x_raw; /* rows: a view of a block of x_raw, never freed */

@@ -215,8 +215,7 @@ static int input_columns(pp_meta *meta, st_reader *r, const st_header *h, st_wri
  * checkpoint's.  y.names pass through as they are. */
 typedef struct targets {
     pp_meta meta;   /* the input's y.names and y.categories */
-    pp_prep *map;   /* its codes to the checkpoint's; NULL: none needed */
-    int bound;      /* map was made (at the first y) */
+    pp_prep *map;   /* its codes to the checkpoint's (made at the first y); NULL: none needed */
     int seen_y;
     uint64_t y_rows; /* y's rows in the chunks before: messages count from y's first */
 } targets;
@@ -240,10 +239,9 @@ static int input_targets(const mdl_model *m, targets *tg, st_reader *r, const st
                          st_writer *w, dl_err *e)
 {
     uint64_t cols = h->rank >= 2 ? h->shape[1] : 1, first = tg->y_rows;
-    tg->seen_y = 1;
     tg->y_rows += h->rank == 0 ? 1 : h->shape[0];
-    if (!tg->bound) {
-        tg->bound = 1;
+    if (!tg->seen_y) {
+        tg->seen_y = 1;
         if (pp_bind_targets(&tg->map, mdl_target_names(m), mdl_target_categories(m),
                             tg->meta.cats_rec.data ? &tg->meta.cats_rec : NULL, cols, e))
             return flt_record_error(r, h, e);
