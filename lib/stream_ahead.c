@@ -9,7 +9,13 @@
  * thread that waits for input is woken through a pipe the reader polls
  * (st_reader_set_wake), so stopping never waits on the program upstream.
  * A record read in pieces takes one slot a piece; the thread reads them in
- * turn (st_read_part) before the next header. */
+ * turn (st_read_part) before the next header.
+ *
+ * A run of small records retires the thread: each one would cost two
+ * context switches to hand over, more than reading it takes, so once
+ * SMALL_RUN records in a row held at most SMALL_BYTES each, the thread
+ * ends after the last of them and the caller reads the rest itself, as
+ * without a thread (a stream of one-row records went 300 times slower). */
 #include "buf.h"
 #include "sig.h"
 #include "stream.h"
@@ -27,6 +33,8 @@
  * header cannot make a piece reserve more than the stream holds (stream.c
  * reads such a payload as its bytes arrive). */
 #define PIECE_BYTES_MAX ((uint64_t)64 << 20)
+#define SMALL_BYTES ((uint64_t)32 << 10)
+#define SMALL_RUN 16
 
 typedef struct ahead_slot {
     st_header h;
@@ -55,7 +63,8 @@ struct st_ahead {
     int (*keep)(const char *name);
     uint64_t piece_rows; /* 0: records whole */
     in_pieces cur;
-    int threaded; /* 0: no thread could start; st_ahead_next reads itself */
+    int threaded; /* 0: no thread (none could start, or it retired); st_ahead_next reads */
+    int retired;  /* the thread ended after a run of small records; under the lock */
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -171,9 +180,19 @@ static void read_record(st_ahead *a, ahead_slot *s)
         dl_tensor_free(&s->t);
 }
 
+/* Whether s, just read, is a small whole record, neither the end, an
+ * error, nor one left in the reader (as stored and as read, so a small
+ * deflated record that inflates to a large one is not small). */
+static int is_small(const ahead_slot *s)
+{
+    return !s->rc && s->found && !s->left && s->piece.first == 0 && s->piece.last &&
+           s->h.payload_bytes <= SMALL_BYTES && s->h.raw_bytes <= SMALL_BYTES;
+}
+
 static void *ahead_thread(void *arg)
 {
     st_ahead *a = arg;
+    int small_run = 0;
     for (int last = 0; !last;) {
         pthread_mutex_lock(&a->mu);
         while ((a->made - a->taken == ST_AHEAD_SLOTS || a->lent) && !a->stop)
@@ -184,10 +203,12 @@ static void *ahead_thread(void *arg)
             break;
         ahead_slot *s = &a->ring[a->made % ST_AHEAD_SLOTS];
         read_record(a, s);
-        last = s->rc || !s->found;
+        small_run = is_small(s) ? small_run + 1 : 0;
+        last = s->rc || !s->found || small_run == SMALL_RUN;
         pthread_mutex_lock(&a->mu);
         a->made++;
         a->lent = s->left;
+        a->retired = small_run == SMALL_RUN;
         pthread_cond_broadcast(&a->cv);
         pthread_mutex_unlock(&a->mu);
     }
@@ -240,6 +261,14 @@ static int take(st_ahead *a, ahead_slot *s, st_header *h, dl_tensor *t, st_piece
     return s->rc;
 }
 
+/* The thread has ended: from here on the caller reads. */
+static void retire(st_ahead *a)
+{
+    pthread_join(a->thread, NULL);
+    a->threaded = 0;
+    st_reader_set_wake(a->r, -1);
+}
+
 int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, st_piece *piece, int *found,
                   dl_err *e)
 {
@@ -259,8 +288,13 @@ int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, st_piece *piece, int 
         a->caller_reads = a->lent = 0;
         pthread_cond_broadcast(&a->cv);
     }
-    while (a->taken == a->made)
+    while (a->taken == a->made && !a->retired)
         pthread_cond_wait(&a->cv, &a->mu);
+    if (a->taken == a->made) { /* retired, and all it read taken: r is ours */
+        pthread_mutex_unlock(&a->mu);
+        retire(a);
+        return st_ahead_next(a, h, t, piece, found, e);
+    }
     int rc = take(a, &a->ring[a->taken % ST_AHEAD_SLOTS], h, t, piece, found, e);
     a->last_taken = rc || !*found;
     a->taken++;

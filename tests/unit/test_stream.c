@@ -957,6 +957,75 @@ static void test_ahead_leaves_and_recycles(void)
     dl_tensor_free(&t[1]);
 }
 
+/* This process's threads, from /proc/self/status. */
+static int thread_count(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    int n = -1;
+    CHECK(f != NULL);
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    fclose(f);
+    return n;
+}
+
+/* A long run of small records ends the thread (each would cost more to
+ * hand over than to read); the caller then reads the rest itself: the
+ * same records in order, a large one after them whole, and a damaged one
+ * failing in turn. */
+static void test_ahead_small_records_retire(void)
+{
+    enum { SMALL = 200 };
+    dl_tensor small[2], large[2], ts[2 * SMALL + 2];
+    size_t len, before_bad;
+    make_xy(small, 10);   /* x 240 bytes */
+    make_xy(large, 3000); /* x 72,000 bytes */
+    for (int i = 0; i < 2 * SMALL; i++)
+        ts[i] = small[i % 2];
+    ts[2 * SMALL] = large[0];
+    ts[2 * SMALL + 1] = small[0];
+    unsigned char *buf = stream_bytes(ts, 2 * SMALL + 2, 0, &len);
+    free(stream_bytes(ts, 2 * SMALL + 1, 0, &before_bad));
+    alarm(60);
+    for (int damaged = 0; damaged < 2; damaged++) {
+        if (damaged)
+            buf[before_bad + 60] ^= 1; /* the last record's payload */
+        int fd = fd_holding(buf, len), found, rc, n = 0, threads = thread_count();
+        st_reader *r;
+        st_ahead *a = ahead_on(fd, &r);
+        st_header h;
+        dl_tensor got;
+        dl_err e;
+        while (!(rc = st_ahead_next(a, &h, &got, NULL, &found, &e)) && found) {
+            const dl_tensor *want = &ts[n];
+            CHECK_STR(h.name, want->name);
+            CHECK(h.index == (uint64_t)n + 1 && h.shape[0] == want->shape[0]);
+            if (n % 2 == 0)
+                CHECK(got.data && memcmp(got.data, want->data, dl_tensor_nbytes(want)) == 0);
+            if (n == SMALL)
+                CHECK(thread_count() == threads); /* the thread has ended */
+            dl_tensor_free(&got);
+            n++;
+        }
+        if (damaged)
+            CHECK(rc == DL_EDATA && n == 2 * SMALL + 1 && strstr(e.msg, "checksum mismatch"));
+        else
+            CHECK(rc == 0 && n == 2 * SMALL + 2);
+        CHECK(st_ahead_next(a, &h, &got, NULL, &found, &e) == 0 && !found);
+        st_ahead_stop(a);
+        st_reader_close(r);
+        close(fd);
+    }
+    alarm(0);
+    free(buf);
+    for (int i = 0; i < 2; i++) {
+        dl_tensor_free(&small[i]);
+        dl_tensor_free(&large[i]);
+    }
+}
+
 /* In a child: a stop while the thread waits for input that never comes
  * (the pipe's writer stays open) returns; SIGALRM fails it otherwise. */
 static int stop_while_waiting(void)
@@ -1324,6 +1393,7 @@ int main(void)
     UNIT_RUN(test_ahead_error_in_turn);
     UNIT_RUN(test_ahead_pieces);
     UNIT_RUN(test_ahead_leaves_and_recycles);
+    UNIT_RUN(test_ahead_small_records_retire);
     UNIT_RUN(test_ahead_stops_while_waiting);
     UNIT_RUN(test_truncation_zlib);
     UNIT_RUN(test_bit_flips_raw);
