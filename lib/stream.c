@@ -553,7 +553,7 @@ int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e)
     /* a short text is named as not a stream, not as a cut one */
     if (got < ST_FIXED_HEADER && memcmp(buf, st_magic, got < 4 ? got : 4) == 0)
         return record_error(r, h, e, "truncated header");
-    int rank;
+    int rank = 0; /* set by check_fixed; gcc -O1 cannot tell */
     if (check_fixed(r, h, buf, &rank, e))
         return e->code;
     size_t name_len = get_u16(buf + 8), rest = 8 * (size_t)rank + name_len + 4;
