@@ -33,7 +33,7 @@ static void usage(void)
            "  -m, --method=M        svd (chunked QR of the rows, then LAPACK gelsd: minimum\n"
            "                        norm, rank by --rcond), qr (the same QR, full rank only)\n"
            "                        or normal (Cholesky on X^T X); all stream the rows\n"
-           "                        (default: svd)\n"
+           "                        (default: svd; normal for --partial and the penalties)\n"
            "      --rcond=R         svd: singular values below R * s_max count as zero\n"
            "                        (default: machine epsilon * max(rows, columns), as numpy)\n"
            "      --ridge=L         minimize |y - Xw|^2 + L |w|^2 (normal equations;\n"
@@ -54,9 +54,9 @@ static void usage(void)
            "      --noise-var=S2    the noise variance s2 (default: estimated from the\n"
            "                        residuals)\n"
            "      --partial         write sufficient statistics (X^T X, X^T y, y^T y, sum y,\n"
-           "                        rows) instead of a model\n"
+           "                        rows, the factor R) instead of a model\n"
            "      --combine         read concatenated --partial outputs and fit the model\n"
-           "                        one pass over all their rows would give\n"
+           "                        one pass over all their rows would give, by any method\n"
            "  -o, --output=FILE     write to FILE, atomically (default: standard output)\n"
            "      --zlib            compress records\n"
            "  -v, --verbose         also report the singular values and every coefficient,\n"
@@ -124,12 +124,19 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     }
 }
 
+/* Whether the fit works on X^T X (the normal equations) whatever -m says:
+ * --combine folds partials' factors as rows are, so it takes any method. */
+static int streamed_fit(const fit_opts *f)
+{
+    return f->partial || f->ls.ridge > 0 || f->ls.alpha > 0;
+}
+
 /* Combinations that make no sense, refused before any data is read. */
 static const char *conflict(const lstsq_args *a)
 {
     const fit_opts *f = &a->fit;
     const ls_opts *o = &f->ls;
-    int streamed = f->partial || f->combine || o->ridge > 0 || o->alpha > 0;
+    int streamed = streamed_fit(f);
     if (f->partial && f->combine)
         return "--partial and --combine exclude each other";
     if (a->l1_ratio > 1)
@@ -142,7 +149,7 @@ static const char *conflict(const lstsq_args *a)
     if (o->alpha > 0 && o->ridge > 0)
         return "--ridge and --lasso/--elastic-net exclude each other";
     if (streamed && a->method_given && o->method != LS_NORMAL)
-        return "--ridge, --lasso, --elastic-net, --partial and --combine work on X^T X: "
+        return "--ridge, --lasso, --elastic-net and --partial work on X^T X: "
                "use --method normal or no --method";
     if (f->partial && (o->posterior || o->alpha > 0 || o->ridge > 0))
         return "--partial writes statistics only; give the solver options to --combine";
@@ -157,7 +164,7 @@ static const char *conflict(const lstsq_args *a)
         return "--noise-var goes with --posterior";
     if (a->rcond_given && (streamed || o->method != LS_SVD))
         return "--rcond goes with --method svd (the default without --ridge, --lasso, "
-               "--elastic-net, --partial or --combine)";
+               "--elastic-net or --partial)";
     return NULL;
 }
 
@@ -186,8 +193,9 @@ static int parse_args(int argc, char **argv, lstsq_args *a, dl_err *e)
     const char *why = conflict(a);
     if (why)
         return dl_fail(e, DL_EUSAGE, "%s", why);
-    if (f->partial || f->combine || f->ls.ridge > 0 || f->ls.alpha > 0)
+    if (streamed_fit(f))
         f->ls.method = LS_NORMAL;
+    f->method_given = a->method_given;
     f->progress = isatty(STDERR_FILENO);
     f->log = stderr;
     f->tool = TOOL;

@@ -451,18 +451,35 @@ static int conclude(const fit_opts *o, const ls_opts *ls, long bias, int weighte
     return 0;
 }
 
-static int solve_rows(xy_input *in, const ls_opts *o, ls_result *r, dl_err *e)
+/* The fit from the factor R of all the rows (one pass's, or the partials'
+ * folded); stats receives X^T X from R when a method needs it. */
+static int solve_factor(ls_qr *q, ls_stats *stats, const ls_opts *o, ls_result *r, dl_err *e)
 {
     if (o->method == LS_NORMAL) {
-        if (ls_qr_stats(&in->qr, &in->stats, e) || ls_solve_stats(&in->stats, o, r, e))
+        if (ls_qr_stats(q, stats, e) || ls_solve_stats(stats, o, r, e))
             return e->code;
-        ls_qr_metrics(&in->qr, r); /* exact, where the statistics' y'y can cancel */
+        ls_qr_metrics(q, r); /* exact, where the statistics' y'y can cancel */
         return 0;
     }
-    if (ls_qr_solve(&in->qr, o, r, e))
+    if (ls_qr_solve(q, o, r, e))
         return e->code;
     /* the posterior needs X^T X, which R gives */
-    return o->posterior && ls_qr_stats(&in->qr, &in->stats, e) ? e->code : 0;
+    return o->posterior && ls_qr_stats(q, stats, e) ? e->code : 0;
+}
+
+/* The partial of these rows: their statistics and their factor. */
+static int write_partial(xy_input *in, st_writer *w, dl_err *e)
+{
+    size_t c = in->qr.cols;
+    double *factor = malloc(c * c * sizeof *factor);
+    if (!factor)
+        return dl_fail(e, DL_ENOMEM, "out of memory for the factor of %zu columns", c);
+    int rc = ls_qr_stats(&in->qr, &in->stats, e) || ls_qr_factor(&in->qr, factor, e) ||
+                     partial_write(w, &in->stats, factor, &in->design, in->meta, FIT_META, e)
+                 ? e->code
+                 : 0;
+    free(factor);
+    return rc;
 }
 
 static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
@@ -485,12 +502,10 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     if (!rc)
         rc = solver_opts(o, &in.design, in.qr.p, st_reader_label(rd), &ls, &bias, e);
     if (!rc && o->partial)
-        rc = ls_qr_stats(&in.qr, &in.stats, e) ||
-                     partial_write(w, &in.stats, &in.design, in.meta, FIT_META, e)
-                 ? e->code
-                 : 0;
+        rc = write_partial(&in, w, e);
     else if (!rc)
-        rc = (solve_rows(&in, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
+        rc = (solve_factor(&in.qr, &in.stats, &ls, &r, e) &&
+              dl_err_wrap(e, "%s", st_reader_label(rd))) ||
              conclude(o, &ls, bias, in.weighted, &in.stats, &r, &in.design, in.meta,
                       in.xnames.count ? &in.xnames : NULL, st_reader_label(rd), w, e)
                  ? e->code
@@ -514,13 +529,34 @@ static int partial_meta(dl_tensor_set *set, uint64_t cols, dl_tensor meta[FIT_ME
     return meta[0].data && cm_names_parse(names, &meta[0], cols, e) ? e->code : 0;
 }
 
-/* Concatenated partials: their summed statistics are solved. */
+/* The fit of concatenated partials: from their factors folded into one,
+ * as one pass over their rows; from their summed statistics by the normal
+ * equations when some partial has no factor (o->method becomes
+ * LS_NORMAL, unless another was asked for: an error). */
+static int solve_partials(const fit_opts *f, ls_qr *q, ls_stats *s, ls_opts *o, ls_result *r,
+                          dl_err *e)
+{
+    if (!q->cols) {
+        if (o->method != LS_NORMAL && f->method_given)
+            return dl_fail(e, DL_EDATA, "a partial without its factor 'r' (written before "
+                           "partials kept it) is fitted by the normal equations only: "
+                           "-m normal, or no -m");
+        o->method = LS_NORMAL;
+        return ls_solve_stats(s, o, r, e);
+    }
+    ls_stats_free(s); /* X^T X again from R, as one pass has it */
+    memset(s, 0, sizeof *s);
+    return solve_factor(q, s, o, r, e);
+}
+
+/* Concatenated partials, solved. */
 static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
 {
     dl_tensor design, meta[FIT_META];
     dl_tensor_set sets;
     cm_names names;
     ls_stats s;
+    ls_qr q;
     ls_result r;
     ls_opts ls;
     long bias = -1;
@@ -529,12 +565,14 @@ static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     memset(&r, 0, sizeof r);
     dl_set_init(&sets);
     cm_names_init(&names);
-    int rc = partial_read(rd, &s, &design, &sets, e) ||
+    int rc = partial_read(rd, &s, &q, &design, &sets, e) ||
              (partial_meta(&sets, s.p, meta, &names, e) &&
               dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             solver_opts(o, &design, s.p, st_reader_label(rd), &ls, &bias, e) ||
-             (ls_solve_stats(&s, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
-             conclude(o, &ls, bias, s.wsum != (double)s.n, &s, &r, &design, meta,
+             solver_opts(o, &design, s.p, st_reader_label(rd), &ls, &bias, e) ? e->code : 0;
+    int weighted = s.wsum != (double)s.n;
+    rc = rc ||
+         (solve_partials(o, &q, &s, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
+             conclude(o, &ls, bias, weighted, &s, &r, &design, meta,
                       names.count ? &names : NULL, st_reader_label(rd), w, e)
                  ? e->code
                  : 0;
@@ -542,6 +580,7 @@ static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     dl_set_free(&sets);
     dl_tensor_free(&design);
     ls_stats_free(&s);
+    ls_qr_free(&q);
     ls_result_free(&r);
     return rc ? e->code : 0;
 }

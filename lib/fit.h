@@ -22,10 +22,12 @@
 #include "stream.h"
 
 typedef struct fit_opts {
-    ls_opts ls;    /* the solver; ls.method LS_NORMAL for partial, combine,
-                         ridge, lasso and elastic net */
+    ls_opts ls;    /* the solver; ls.method LS_NORMAL for partial, ridge, lasso
+                         and elastic net */
     int partial;      /* write the statistics, not a model */
     int combine;      /* the input is concatenated partials */
+    int method_given; /* ls.method was asked for: partials without a factor
+                         refuse any but LS_NORMAL, rather than fall back to it */
     int penalize_bias; /* the penalties also shrink the design's bias column */
     int verbose;      /* the report lists the singular values (ls.want_sv) */
     int quiet;        /* no report */

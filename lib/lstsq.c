@@ -521,8 +521,11 @@ int ls_qr_add(ls_qr *q, const double *x, const double *y, size_t n, dl_err *e)
     return ls_qr_add_weighted(q, x, y, NULL, n, e);
 }
 
-int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double *c, size_t n,
-                       dl_err *e)
+/* n rows into the chunks, folded as they fill: x's rows xs apart, y's ys
+ * apart; with their y into q's sums (with_sums), or not (rows of another
+ * factor, whose sums come with it). */
+static int qr_take_rows(ls_qr *q, const double *x, size_t xs, const double *y, size_t ys,
+                        const double *c, size_t n, int with_sums, dl_err *e)
 {
     for (size_t i = 0; i < n;) {
         /* A block of rows at a time, column by column: each column's part of
@@ -533,28 +536,53 @@ int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double 
         double *to = q->tri[q->odd].b + q->fill, scale[QR_FILL_BLOCK];
         for (size_t r = 0; r < rows; r++)
             scale[r] = c ? sqrt(c[i + r]) : 1.0;
-        add_y_group(q->ysum, q->yty, q->ycss, &q->wsum, y + i * q->k, c ? c + i : NULL, rows,
-                    q->k);
+        if (with_sums)
+            add_y_group(q->ysum, q->yty, q->ycss, &q->wsum, y + i * q->k, c ? c + i : NULL,
+                        rows, q->k);
         /* eight columns at a time: each row's eight values are one read */
         for (size_t j0 = 0; j0 < q->p; j0 += 8) {
             size_t cols = q->p - j0 < 8 ? q->p - j0 : 8;
             double *col = to + j0 * q->chunk;
             for (size_t r = 0; r < rows; r++) {
-                const double *src = x + (i + r) * q->p + j0;
+                const double *src = x + (i + r) * xs + j0;
                 for (size_t j = 0; j < cols; j++)
                     col[j * q->chunk + r] = scale[r] * src[j];
             }
         }
         for (size_t j = 0; j < q->k; j++)
             for (size_t r = 0; r < rows; r++)
-                to[(q->p + j) * q->chunk + r] = scale[r] * y[(i + r) * q->k + j];
+                to[(q->p + j) * q->chunk + r] = scale[r] * y[(i + r) * ys + j];
         i += rows;
         q->fill += rows;
         if (q->fill == q->chunk && qr_fold(q, e))
             return e->code;
     }
+    return 0;
+}
+
+int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double *c, size_t n,
+                       dl_err *e)
+{
+    if (qr_take_rows(q, x, q->p, y, q->k, c, n, 1, e))
+        return e->code;
     q->n += n;
     return 0;
+}
+
+int ls_qr_factor(ls_qr *q, double *r, dl_err *e)
+{
+    size_t c = q->cols;
+    if (qr_fold_last(q, e))
+        return e->code;
+    for (size_t i = 0; i < c; i++)
+        for (size_t j = 0; j < c; j++)
+            r[i * c + j] = i <= j ? q->tri[0].r[j * c + i] : 0.0;
+    return 0;
+}
+
+int ls_qr_add_factor(ls_qr *q, const double *r, dl_err *e)
+{
+    return qr_take_rows(q, r, q->cols, r + q->p, q->cols, NULL, q->cols, 0, e);
 }
 
 /* R11 (p x p) and z (p x k) copied out of R: the small system R11 w = z. */

@@ -1,5 +1,6 @@
 #include "partial.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +17,13 @@ static int write_meta(st_writer *w, const dl_tensor *meta, size_t n_meta, dl_err
     return 0;
 }
 
-int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, const dl_tensor *meta,
-                  size_t n_meta, dl_err *e)
+int partial_write(st_writer *w, ls_stats *s, const double *factor, const dl_tensor *design,
+                  const dl_tensor *meta, size_t n_meta, dl_err *e)
 {
     char text[256];
     int64_t rows = (int64_t)s->n;
-    uint64_t pp[2] = {s->p, s->p}, pk[2] = {s->p, s->k}, k1[1] = {s->k}, one[1] = {1};
+    uint64_t pp[2] = {s->p, s->p}, pk[2] = {s->p, s->k}, k1[1] = {s->k}, one[1] = {1},
+             cc[2] = {s->p + s->k, s->p + s->k};
     double wsum = s->wsum;
     ls_stats_symmetrize(s);
     snprintf(text, sizeof text, "kind: lstsq-partial\ncolumns: %zu\noutputs: %zu\nrows: %llu\n",
@@ -35,7 +37,8 @@ int partial_write(st_writer *w, ls_stats *s, const dl_tensor *design, const dl_t
              st_write_data(w, "ysum", DL_F64, 1, k1, s->ysum, e) ||
              st_write_data(w, "rows", DL_I64, 1, one, &rows, e) ||
              st_write_data(w, "wsum", DL_F64, 1, one, &wsum, e) ||
-             (s->ycss && st_write_data(w, "ycss", DL_F64, 1, k1, s->ycss, e)) ? e->code : 0;
+             (s->ycss && st_write_data(w, "ycss", DL_F64, 1, k1, s->ycss, e)) ||
+             (factor && st_write_data(w, "r", DL_F64, 2, cc, factor, e)) ? e->code : 0;
     return rc ? e->code : 0;
 }
 
@@ -61,6 +64,8 @@ typedef struct partial_sums {
     double part_w, merged_w;
     size_t part_ysum_of, part_w_of; /* which partial (1, 2, ...) they came from */
     double *merged_ysum;
+    ls_qr *q;          /* the caller's: the partials' factors folded, or NULL */
+    size_t factors;    /* partials whose 'r' q has taken */
     dl_tensor *design; /* the caller's */
     dl_tensor_set *meta; /* the caller's */
 } partial_sums;
@@ -139,6 +144,34 @@ static int add_stat(partial_sums *ps, int which, dl_tensor *t, dl_err *e)
     return 0;
 }
 
+/* A partial's factor R of [X | Y]: after its xtx and xty, [P+K, P+K],
+ * upper triangular and finite; folded into ps->q (started at the first). */
+static int add_factor(partial_sums *ps, const dl_tensor *t, dl_err *e)
+{
+    const dl_tensor *xtx = &ps->sum[ST_XTX], *xty = &ps->sum[ST_XTY];
+    if (ps->seen[ST_XTX] != ps->partials || ps->seen[ST_XTY] != ps->partials)
+        return dl_fail(e, DL_EDATA, "partial %zu: 'r' must follow its 'xtx' and 'xty'",
+                       ps->partials);
+    uint64_t p = xtx->shape[0], k = xty->shape[1], c = p + k;
+    if (t->dtype != DL_F64 || t->rank != 2 || t->shape[0] != c || t->shape[1] != c)
+        return dl_fail(e, DL_EDATA, "partial %zu: 'r' must be f64 [%llu, %llu] (columns plus "
+                       "outputs)", ps->partials, (unsigned long long)c, (unsigned long long)c);
+    const double *r = t->data;
+    for (uint64_t i = 0; i < c; i++)
+        for (uint64_t j = 0; j < c; j++)
+            if (!isfinite(r[i * c + j]) || (j < i && r[i * c + j] != 0.0))
+                return dl_fail(e, DL_EDATA, "partial %zu: 'r' is not a finite upper "
+                               "triangular factor (row %llu, column %llu)", ps->partials,
+                               (unsigned long long)i + 1, (unsigned long long)j + 1);
+    if (ps->factors == ps->partials)
+        return dl_fail(e, DL_EDATA, "partial %zu has more than one 'r'", ps->partials);
+    if (ps->factors++ == 0 && ls_qr_init(ps->q, (size_t)p, (size_t)k, e))
+        return e->code;
+    if (ps->q->p != p || ps->q->k != k)
+        return dl_fail(e, DL_EDATA, "'r' has another shape than in the first partial");
+    return ls_qr_add_factor(ps->q, r, e);
+}
+
 static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
 {
     char kind[64] = "";
@@ -164,6 +197,8 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
     }
     if (cm_is_meta_name(t->name))
         return dl_set_add(ps->meta, t, e);
+    if (strcmp(t->name, "r") == 0)
+        return ps->q ? add_factor(ps, t, e) : 0;
     for (int i = 0; i < ST_COUNT; i++)
         if (strcmp(t->name, stat_names[i]) == 0)
             return add_stat(ps, i, t, e);
@@ -221,16 +256,43 @@ static int read_partials(st_reader *rd, partial_sums *ps, dl_err *e)
     return rc;
 }
 
-int partial_read(st_reader *r, ls_stats *s, dl_tensor *design, dl_tensor_set *meta,
+/* The folded factors are the partials' when every partial had one (and
+ * its ycss): their rows, weights and y's sums are the statistics'.  Else
+ * q is freed (zeros): the statistics alone remain. */
+static int factor_sums(partial_sums *ps, const ls_stats *s, dl_err *e)
+{
+    ls_qr *q = ps->q;
+    if (!q || ps->factors == 0)
+        return 0;
+    if (ps->factors != ps->partials || !s->ycss) {
+        ls_qr_free(q);
+        memset(q, 0, sizeof *q);
+        return 0;
+    }
+    if (q->p != s->p || q->k != s->k)
+        return dl_fail(e, DL_EDATA, "'r' disagrees with 'xtx' and 'xty' in shape");
+    q->n = s->n;
+    q->wsum = s->wsum;
+    memcpy(q->yty, s->yty, s->k * sizeof *q->yty);
+    memcpy(q->ysum, s->ysum, s->k * sizeof *q->ysum);
+    memcpy(q->ycss, s->ycss, s->k * sizeof *q->ycss);
+    return 0;
+}
+
+int partial_read(st_reader *r, ls_stats *s, ls_qr *q, dl_tensor *design, dl_tensor_set *meta,
                  dl_err *e)
 {
     partial_sums ps;
     memset(&ps, 0, sizeof ps);
     ps.design = design;
     ps.meta = meta;
+    ps.q = q;
+    if (q)
+        memset(q, 0, sizeof *q);
     int rc = read_partials(r, &ps, e) ||
              (st_reader_records(r) == 0 && st_fail_empty(st_reader_label(r), e)) ||
-             (stats_from_sums(&ps, s, e) && dl_err_wrap(e, "%s", st_reader_label(r))) ? e->code : 0;
+             ((stats_from_sums(&ps, s, e) || factor_sums(&ps, s, e)) &&
+              dl_err_wrap(e, "%s", st_reader_label(r))) ? e->code : 0;
     for (int i = 0; i < ST_COUNT; i++)
         dl_tensor_free(&ps.sum[i]);
     dl_tensor_free(&ps.part_ysum);

@@ -13,7 +13,7 @@ fit_w() {
 @test "dl-lstsq --help shows every default and --version" {
     run dl-lstsq --help
     [ "$status" -eq 0 ]
-    [[ $output == *"(default: svd)"* ]]
+    [[ $output == *"(default: svd;"* ]]
     [[ $output == *"(default: 0.5)"* ]]
     [[ $output == *"(default: 1e-12)"* ]]
     run dl-lstsq --version
@@ -192,13 +192,33 @@ report_fit() {
     numbers_near "$TMP/s2.csv" "$TMP/want.txt" 1e-5
 }
 
-@test "y's mean beyond what the statistics resolve: --combine gives bounds, and no noise variance" {
+@test "y's mean far beyond its residuals: --combine folds the partials' factors into numpy's MSE and R^2" {
     # y = 1e9 + 3 x + N(0, 1e-3): the residuals are 1e-12 of y
     import_csv offset9.csv 1 | dl-design -q > "$TMP/phi.dlt"
     read -r mse r2 < <(tail -n 1 "$FIX/offset9_fit.txt")
     dl-tensor split --fraction 0.5 --seed 3 "$TMP/phi.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
     dl-lstsq -q --partial < "$TMP/a.dlt" > "$TMP/p.dlt"
     dl-lstsq -q --partial < "$TMP/b.dlt" >> "$TMP/p.dlt"
+    for m in svd qr normal; do
+        dl-lstsq --combine -m $m -o "$TMP/m.ckpt" < "$TMP/p.dlt" 2>&1 | report_fit > "$TMP/fit.txt"
+        echo "$mse $r2" > "$TMP/want.txt"
+        numbers_near "$TMP/fit.txt" "$TMP/want.txt" 1e-3
+    done
+    run dl-lstsq --combine --posterior -o "$TMP/m.ckpt" "$TMP/p.dlt"
+    [ "$status" -eq 0 ]
+}
+
+@test "y's mean beyond what the statistics resolve: partials without their factor give bounds, and no noise variance" {
+    import_csv offset9.csv 1 | dl-design -q > "$TMP/phi.dlt"
+    read -r mse r2 < <(tail -n 1 "$FIX/offset9_fit.txt")
+    dl-tensor split --fraction 0.5 --seed 3 "$TMP/phi.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-lstsq -q --partial -o "$TMP/a.part" "$TMP/a.dlt"
+    dl-lstsq -q --partial -o "$TMP/b.part" "$TMP/b.dlt"
+    cols=$(dl-tensor export --name xtx "$TMP/a.part" | wc -l)
+    { without_factor "$TMP/a.part" $((cols + 1)); without_factor "$TMP/b.part" $((cols + 1)); } > "$TMP/p.dlt"
+    run dl-tensor info "$TMP/p.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output != *" r"$'\n'* && $output == *"ycss"* ]]
     run dl-lstsq --combine -o "$TMP/m.ckpt" "$TMP/p.dlt"
     [ "$status" -eq 0 ]
     line=$(printf '%s\n' "${lines[@]}" | grep 'output 1: training MSE')
@@ -468,11 +488,24 @@ cond_near() {
     [ "$status" -eq 5 ]
     [[ $output == *"X^T X is singular or nearly so (condition number of X about "* ]]
     cond_near "$output" "$want"
-    # from partials only X^T X is known: a bound, said to be one
+    # from partials, their factors fold into the one-pass R: numpy's again
     dl-lstsq -q --partial "$TMP/v.dlt" > "$TMP/v.part"
-    run dl-lstsq --combine --lasso 1e-6 "$TMP/v.part"
+    for opts in "" "-m qr" "--lasso 1e-6"; do
+        run dl-lstsq --combine $opts -o "$TMP/m.ckpt" "$TMP/v.part"
+        [ "$status" -eq 0 ]
+        cond_near "${lines[0]}" "$want"
+    done
+    # from partials without their factor only X^T X is known: a bound, said to be one
+    without_factor "$TMP/v.part" 14 > "$TMP/old.part"
+    run dl-lstsq --combine --lasso 1e-6 -o "$TMP/m.ckpt" "$TMP/old.part"
     [ "$status" -eq 0 ]
     [[ ${lines[0]} == *"condition number >2.12e+06 (more than X^T X can resolve; -m svd on the rows gives it)" ]]
+    run dl-lstsq --combine -o "$TMP/m.ckpt" "$TMP/old.part" # the normal equations: singular
+    [ "$status" -eq 5 ]
+    [[ $output == *"X^T X is singular or nearly so"* ]]
+    run dl-lstsq --combine -m svd -o "$TMP/m.ckpt" "$TMP/old.part"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/old.part: a partial without its factor 'r' (written before partials kept it) is fitted by the normal equations only: -m normal, or no -m" ]
 }
 
 @test "counts of one are singular: 1 column, 1 output, the network has 1 output" {

@@ -35,3 +35,14 @@ numbers_near() {
 import_csv() {
     dl-tensor import -t "$2" "$FIX/$1"
 }
+
+# without_factor PART COLUMNS: PART (one --partial output of COLUMNS x
+# columns plus y's) without its last record, the factor r [C, C]: a
+# partial as written before partials carried it.  The record is 45 bytes
+# of header (24 fixed, 16 of shape, the name "r", 4 of checksum, as
+# dl-stream(5) lays it out) and 8 C^2 of payload.
+without_factor() {
+    local size c=$2
+    size=$(stat -c %s "$1")
+    head -c $((size - 45 - 8 * c * c)) "$1"
+}

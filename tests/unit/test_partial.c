@@ -1,5 +1,6 @@
 /* test_partial.c - lib/partial: partial statistics of row ranges sum to those of all rows
- * (y's sum of squares about its mean merged); incomplete sets are refused. */
+ * (y's sum of squares about its mean merged), and their factors fold into the
+ * fit of all rows; incomplete sets and damaged factors are refused. */
 #include "filter_fixture.h"
 #include "partial.h"
 
@@ -10,27 +11,49 @@ static void stats_of(ls_stats *s, const double *x, const double *y, size_t first
     ls_stats_add(s, x + first * P, y + first * K, n);
 }
 
-/* Partials a and b (of one design) written to a file and read back into
- * sum (got: their design record); partial_read's status. */
-static int write_and_read(ls_stats *a, ls_stats *b, const dl_tensor *design, ls_stats *sum,
-                          dl_tensor *got)
+/* The factor R of rows first.. first+n-1, row-major (ls_qr_factor's). */
+static void factor_of(double *f, const double *x, const double *y, size_t first, size_t n)
+{
+    dl_err e = {0};
+    ls_qr q;
+    CHECK(ls_qr_init(&q, P, K, &e) == 0);
+    CHECK(ls_qr_add(&q, x + first * P, y + first * K, n, &e) == 0);
+    CHECK(ls_qr_factor(&q, f, &e) == 0);
+    ls_qr_free(&q);
+}
+
+/* Partials a and b (of one design, with factors fa and fb or NULL)
+ * written to a file and read back into sum and q (got: their design
+ * record; q NULL: factors ignored); partial_read's status, its message in
+ * msg (NULL: not wanted). */
+static int write_and_read_factors(ls_stats *a, const double *fa, ls_stats *b, const double *fb,
+                                  const dl_tensor *design, ls_stats *sum, ls_qr *q,
+                                  dl_tensor *got, char *msg)
 {
     dl_err e = {0};
     st_writer *w;
     CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
-    CHECK(partial_write(w, a, design, NULL, 0, &e) == 0 &&
-          partial_write(w, b, design, NULL, 0, &e) == 0);
+    CHECK(partial_write(w, a, fa, design, NULL, 0, &e) == 0 &&
+          partial_write(w, b, fb, design, NULL, 0, &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
     st_reader *r;
     CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
     dl_tensor_set meta;
     dl_set_init(&meta);
-    int rc = partial_read(r, sum, got, &meta, &e);
+    int rc = partial_read(r, sum, q, got, &meta, &e);
+    if (msg)
+        snprintf(msg, DL_ERR_MSG_MAX, "%s", rc ? e.msg : "");
     CHECK(meta.count == 0);
     dl_set_free(&meta);
     st_reader_close(r);
     unlink(tmp_path("p.dlt"));
     return rc;
+}
+
+static int write_and_read(ls_stats *a, ls_stats *b, const dl_tensor *design, ls_stats *sum,
+                          dl_tensor *got)
+{
+    return write_and_read_factors(a, NULL, b, NULL, design, sum, NULL, got, NULL);
 }
 
 static void test_partials_sum_to_all_rows(void)
@@ -98,6 +121,62 @@ static void test_partials_with_and_without_ycss(void)
     dl_tensor_free(&got);
 }
 
+/* Each partial's factor, folded by --combine: the svd fit of all the rows
+ * (weights, singular values, MSE and R^2 of one pass); without a factor in
+ * every partial, none; a factor that is not upper triangular is refused. */
+static void test_partial_factors_fold(void)
+{
+    double x[N * P], y[N * K], fa[(P + K) * (P + K)], fb[(P + K) * (P + K)];
+    ls_stats a, b, sum;
+    ls_qr all, q;
+    ls_result one, comb;
+    ls_opts o;
+    dl_tensor none = {0}, got = {0};
+    dl_err e = {0};
+    char msg[DL_ERR_MSG_MAX];
+    ls_opts_defaults(&o);
+    make_data(x, y, 17);
+    stats_of(&a, x, y, 0, 23);
+    stats_of(&b, x, y, 23, N - 23);
+    factor_of(fa, x, y, 0, 23);
+    factor_of(fb, x, y, 23, N - 23);
+    CHECK(ls_qr_init(&all, P, K, &e) == 0 && ls_qr_add(&all, x, y, N, &e) == 0);
+    CHECK(ls_qr_solve(&all, &o, &one, &e) == 0);
+    memset(&sum, 0, sizeof sum);
+    CHECK(write_and_read_factors(&a, fa, &b, fb, &none, &sum, &q, &got, msg) == 0);
+    CHECK(q.cols == P + K && q.n == N && q.wsum == N);
+    CHECK(ls_qr_solve(&q, &o, &comb, &e) == 0);
+    for (int i = 0; i < P * K; i++)
+        CHECK_NEAR(comb.w[i], one.w[i], 1e-12);
+    for (int i = 0; i < P; i++)
+        CHECK_NEAR(comb.sv[i], one.sv[i], 1e-12);
+    for (int j = 0; j < K; j++) {
+        CHECK(fabs(comb.mse[j] - one.mse[j]) <= 1e-10 * one.mse[j]);
+        CHECK_NEAR(comb.r2[j], one.r2[j], 1e-12);
+    }
+    ls_result_free(&comb);
+    ls_stats_free(&sum);
+    ls_qr_free(&q);
+    /* one partial without its factor: the statistics alone */
+    memset(&sum, 0, sizeof sum);
+    CHECK(write_and_read_factors(&a, fa, &b, NULL, &none, &sum, &q, &got, msg) == 0);
+    CHECK(q.cols == 0 && sum.n == N);
+    ls_stats_free(&sum);
+    ls_qr_free(&q);
+    /* a factor with a value under its diagonal */
+    fb[(P + K) * 2 + 1] = 0.5;
+    memset(&sum, 0, sizeof sum);
+    CHECK(write_and_read_factors(&a, fa, &b, fb, &none, &sum, &q, &got, msg) == DL_EDATA);
+    CHECK(strstr(msg, "partial 2: 'r' is not a finite upper triangular factor (row 3, column 2)"));
+    ls_stats_free(&sum);
+    ls_qr_free(&q);
+    ls_result_free(&one);
+    ls_qr_free(&all);
+    ls_stats_free(&a);
+    ls_stats_free(&b);
+    dl_tensor_free(&got);
+}
+
 static void test_partials_must_be_complete(void)
 {
     double x[N * P], y[N * K];
@@ -108,7 +187,7 @@ static void test_partials_must_be_complete(void)
     stats_of(&a, x, y, 0, N);
     st_writer *w;
     CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
-    CHECK(partial_write(w, &a, &none, NULL, 0, &e) == 0);
+    CHECK(partial_write(w, &a, NULL, &none, NULL, 0, &e) == 0);
     uint64_t len = 20;
     CHECK(st_write_data(w, "model", DL_U8, 1, &len, "kind: lstsq-partial\n", &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
@@ -116,7 +195,7 @@ static void test_partials_must_be_complete(void)
     CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
     dl_tensor_set meta;
     dl_set_init(&meta);
-    CHECK(partial_read(r, &sum, &got, &meta, &e) == DL_EDATA);
+    CHECK(partial_read(r, &sum, NULL, &got, &meta, &e) == DL_EDATA);
     dl_set_free(&meta);
     char want[256];
     snprintf(want, sizeof want, "%s: 2 partials but 1 'xtx' records", tmp_path("p.dlt"));
@@ -134,6 +213,7 @@ int main(void)
         return 1;
     UNIT_RUN(test_partials_sum_to_all_rows);
     UNIT_RUN(test_partials_with_and_without_ycss);
+    UNIT_RUN(test_partial_factors_fold);
     UNIT_RUN(test_partials_must_be_complete);
     fixture_cleanup();
     return UNIT_DONE();
