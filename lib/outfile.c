@@ -224,6 +224,40 @@ void dl_outfile_abort(dl_outfile *o)
     finish(o);
 }
 
+/* The name a write error gives: the target, not its temporary. */
+static const char *target(const dl_outfile *o) { return o->final ? o->final : o->path; }
+
+int dl_outfile_write(const dl_outfile *o, const void *data, size_t n, dl_err *e)
+{
+    const char *p = data;
+    while (n > 0) {
+        ssize_t put = write(o->fd, p, n);
+        if (put < 0 && errno == EINTR)
+            continue;
+        if (put <= 0)
+            return dl_fail_errno(e, "%s: write failed", target(o));
+        p += put;
+        n -= (size_t)put;
+    }
+    return 0;
+}
+
+int dl_outfile_close(dl_outfile *o, int keep, dl_err *e)
+{
+    int failed = close(o->fd) != 0;
+    o->fd = -1;
+    if (!keep) {
+        dl_outfile_abort(o);
+        return 0;
+    }
+    if (failed) {
+        int rc = dl_fail_errno(e, "%s: write failed", target(o));
+        dl_outfile_abort(o);
+        return rc;
+    }
+    return dl_outfile_commit(o, e);
+}
+
 int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e)
 {
     *f = NULL;
@@ -242,9 +276,9 @@ int dl_outfile_fclose_pending(dl_outfile *o, FILE *f, dl_err *e)
 {
     int rc = 0;
     if (fflush(f) != 0 || ferror(f))
-        rc = dl_fail_errno(e, "%s: write failed", o->final ? o->final : o->path);
+        rc = dl_fail_errno(e, "%s: write failed", target(o));
     if (fclose(f) != 0 && !rc)
-        rc = dl_fail_errno(e, "%s: write failed", o->final ? o->final : o->path);
+        rc = dl_fail_errno(e, "%s: write failed", target(o));
     if (rc)
         dl_outfile_abort(o);
     return rc;

@@ -63,6 +63,14 @@ int dl_outfile_temp(int *fd, const char *what, dl_err *e);
  * dl_outfile_open's message, before any work. */
 int dl_outfile_check(const char *path, int *in_place, dl_err *e);
 
+/* Writes all n bytes of data to o->fd: a failed write is the error
+ * (DL_EIO, naming the target), never a silently shorter file. */
+int dl_outfile_write(const dl_outfile *o, const void *data, size_t n, dl_err *e);
+/* Closes o->fd; commits the file when keep is set and the close succeeded,
+ * else removes the temporary.  A failed close is the error (DL_EIO); e may
+ * be NULL when keep is 0. */
+int dl_outfile_close(dl_outfile *o, int keep, dl_err *e);
+
 /* dl_outfile_open with a stdio stream on the fd. */
 int dl_outfile_fopen(dl_outfile *o, const char *path, FILE **f, dl_err *e);
 /* Closes f; commits the file when keep is set and every write succeeded,

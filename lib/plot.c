@@ -5,7 +5,9 @@
 #include "plot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -1389,79 +1391,151 @@ int pl_write_preamble(dl_str *s, const char *output, const char *image_path,
     const char *term;
     if (pl_terminal_for(output, &term, e))
         return e->code;
-    dl_str_printf(s, "set terminal %s size %d,%d noenhanced font 'sans,%d'%s\nset output ", term,
+    dl_str_printf(s, "set terminal %s size %d,%d noenhanced font 'sans,%d'%s\nset output", term,
             o->width, o->height, strcmp(term, "svg") == 0 ? 11 : 10,
             strcmp(term, "svg") == 0 ? " dynamic background rgb 'white'"
                                      : " background rgb 'white'");
-    put_quoted(s, image_path);
+    if (image_path) {
+        dl_str_printf(s, "%c", ' ');
+        put_quoted(s, image_path);
+    }
     dl_str_printf(s, "%c", '\n');
     return 0;
 }
 
-/* Feeds the preamble and script to gnuplot's standard input and waits. */
-static int run_gnuplot(const char *preamble, size_t plen, const char *script, size_t len,
-                       dl_err *e)
+/* Starts gnuplot with its standard input and output on pipes: *script_fd
+ * takes the script, *image_fd gives the image.  The child is the signal
+ * handler's to kill (sig_hold_child) from before a signal can act. */
+static int spawn_gnuplot(pid_t *pid, int *script_fd, int *image_fd, dl_err *e)
 {
-    int fds[2];
-    if (pipe(fds) != 0)
+    int in[2], out[2];
+    if (pipe(in) != 0)
         return dl_fail_errno(e, "gnuplot: cannot make a pipe");
+    if (pipe(out) != 0) {
+        int rc = dl_fail_errno(e, "gnuplot: cannot make a pipe");
+        close(in[0]);
+        close(in[1]);
+        return rc;
+    }
     posix_spawn_file_actions_t fa;
     /* each action is stored in memory the call allocates: one that fails
      * would leave gnuplot reading the tool's own standard input */
     int err = posix_spawn_file_actions_init(&fa);
-    if (err != 0) {
-        close(fds[0]);
-        close(fds[1]);
-        errno = err;
-        return dl_fail_errno(e, "cannot run gnuplot");
+    if (err == 0) {
+        char *argv[] = {"gnuplot", NULL};
+        err = posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+        if (!err)
+            err = posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+        for (int i = 0; i < 2 && !err; i++)
+            if (!(err = posix_spawn_file_actions_addclose(&fa, in[i])))
+                err = posix_spawn_file_actions_addclose(&fa, out[i]);
+        posix_spawnattr_t attr;
+        if (!err && !(err = posix_spawnattr_init(&attr))) {
+            sigset_t old;
+            sig_block(&old);
+            posix_spawnattr_setsigmask(&attr, &old);
+            posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+            err = posix_spawnp(pid, "gnuplot", &fa, &attr, argv, environ);
+            if (err == 0)
+                sig_hold_child(*pid);
+            sig_unblock(&old);
+            posix_spawnattr_destroy(&attr);
+        }
+        posix_spawn_file_actions_destroy(&fa);
     }
-    char *argv[] = {"gnuplot", NULL};
-    pid_t pid;
-    err = posix_spawn_file_actions_adddup2(&fa, fds[0], STDIN_FILENO);
-    if (!err)
-        err = posix_spawn_file_actions_addclose(&fa, fds[0]);
-    if (!err)
-        err = posix_spawn_file_actions_addclose(&fa, fds[1]);
-    /* registered before a signal can act: gnuplot may be writing the image's
-     * temporary, so a signal kills it before removing the file */
-    posix_spawnattr_t attr;
-    if (!err)
-        err = posix_spawnattr_init(&attr);
-    if (!err) {
-        sigset_t old;
-        sig_block(&old);
-        posix_spawnattr_setsigmask(&attr, &old);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-        err = posix_spawnp(&pid, "gnuplot", &fa, &attr, argv, environ);
-        if (err == 0)
-            sig_hold_child(pid);
-        sig_unblock(&old);
-        posix_spawnattr_destroy(&attr);
-    }
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[0]);
+    close(in[0]);
+    close(out[1]);
     if (err != 0) {
-        close(fds[1]);
+        close(in[1]);
+        close(out[0]);
         if (err == ENOENT)
             return dl_fail(e, DL_EIO, "gnuplot is not installed (on Debian/Ubuntu: "
                                       "apt-get install gnuplot-nox)");
         errno = err;
         return dl_fail_errno(e, "cannot run gnuplot");
     }
-    /* A gnuplot that dies early closes the pipe: the write fails (EPIPE,
-     * SIGPIPE ignored by the tool) and its exit status tells why. */
-    const char *parts[] = {preamble, script};
-    size_t lens[] = {plen, len};
-    for (int p = 0; p < 2; p++)
-        for (size_t off = 0; off < lens[p];) {
-            ssize_t w = write(fds[1], parts[p] + off, lens[p] - off);
-            if (w < 0 && errno == EINTR)
+    *script_fd = in[1];
+    *image_fd = out[0];
+    return 0;
+}
+
+/* What is left to send gnuplot: the preamble, then the script. */
+typedef struct gp_feed {
+    const char *part[2];
+    size_t left[2];
+    int fd; /* -1 once all is sent, or gnuplot stopped reading */
+} gp_feed;
+
+/* Sends what the pipe takes now; closes it when all is sent.  A gnuplot
+ * that dies early closes the pipe: the write fails (EPIPE, SIGPIPE ignored
+ * by the tool) and its exit status tells why. */
+static void feed_some(gp_feed *f)
+{
+    int p = f->left[0] ? 0 : 1;
+    ssize_t w = f->left[p] ? write(f->fd, f->part[p], f->left[p]) : 0;
+    if (w > 0) {
+        f->part[p] += w;
+        f->left[p] -= (size_t)w;
+    }
+    if ((w < 0 && errno != EINTR && errno != EAGAIN) || (!f->left[0] && !f->left[1])) {
+        close(f->fd);
+        f->fd = -1;
+    }
+}
+
+/* Feeds gnuplot its script while copying its standard output, the image,
+ * into out: both at once, since gnuplot may write before it has read all
+ * and a pipe holds only so much.  *bytes: the image's size.  After a failed
+ * write of the image (the error), the rest is read and dropped, so that
+ * gnuplot ends as it would have. */
+static int feed_and_copy(gp_feed *f, int image_fd, const dl_outfile *out, size_t *bytes,
+                         dl_err *e)
+{
+    char buf[1 << 16];
+    int rc = 0;
+    fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) | O_NONBLOCK);
+    for (;;) {
+        struct pollfd pf[2] = {{.fd = image_fd, .events = POLLIN},
+                               {.fd = f->fd, .events = POLLOUT}};
+        if (poll(pf, f->fd >= 0 ? 2 : 1, -1) < 0) {
+            if (errno == EINTR)
                 continue;
-            if (w <= 0)
-                break;
-            off += (size_t)w;
+            rc = rc ? rc : dl_fail_errno(e, "gnuplot: cannot wait for its output");
+            break;
         }
-    close(fds[1]);
+        if (f->fd >= 0 && pf[1].revents)
+            feed_some(f);
+        if (!pf[0].revents)
+            continue;
+        ssize_t n = read(image_fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = rc ? rc : dl_fail_errno(e, "gnuplot: cannot read its output");
+        if (n <= 0)
+            break;
+        *bytes += (size_t)n;
+        if (!rc)
+            rc = dl_outfile_write(out, buf, (size_t)n, e);
+    }
+    if (f->fd >= 0)
+        close(f->fd);
+    close(image_fd);
+    return rc;
+}
+
+/* Runs gnuplot on the preamble and script, its image copied into out, and
+ * waits for it.  gnuplot's failure (its message is above ours) comes before
+ * a failed write of the image. */
+static int run_gnuplot(const char *preamble, size_t plen, const char *script, size_t len,
+                       const dl_outfile *out, size_t *bytes, dl_err *e)
+{
+    pid_t pid;
+    gp_feed f = {{preamble, script}, {plen, len}, -1};
+    int image_fd = -1;
+    if (spawn_gnuplot(&pid, &f.fd, &image_fd, e))
+        return e->code;
+    int rc = feed_and_copy(&f, image_fd, out, bytes, e);
     int status, waited;
     while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
         ;
@@ -1472,37 +1546,31 @@ static int run_gnuplot(const char *preamble, size_t plen, const char *script, si
         return dl_fail(e, DL_EIO, "gnuplot failed (%s %d); its message is above",
                        WIFEXITED(status) ? "exit status" : "signal",
                        WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-    return 0;
+    return rc;
 }
 
 int pl_render(const char *script, size_t len, const char *output, const pl_opts *o,
               dl_err *e)
 {
-    const char *term;
-    if (pl_terminal_for(output, &term, e))
-        return e->code;
-    /* gnuplot writes the image by name: the outfile's path, renamed into place
-     * only once gnuplot has succeeded */
-    dl_outfile file;
-    if (dl_outfile_open(&file, output, e))
-        return e->code;
-    close(file.fd);
-    const char *tmp = file.path;
+    /* gnuplot is given no file name: it writes the image on its standard
+     * output, which goes into output by the one rule of lib/outfile */
     dl_str ps = {0};
     char *pre = NULL;
     size_t plen = 0;
-    int rc = pl_write_preamble(&ps, output, tmp, o, e);
+    int rc = pl_write_preamble(&ps, output, NULL, o, e);
     rc = rc ? (dl_str_free(&ps), rc) : dl_str_take(&ps, &pre, &plen, e);
-    rc = rc ? rc : run_gnuplot(pre, plen, script, len, e);
-    struct stat st;
-    if (rc == 0 && file.final && (stat(tmp, &st) != 0 || st.st_size == 0))
+    dl_outfile file;
+    if (rc || dl_outfile_open(&file, output, e)) {
+        free(pre);
+        return e->code;
+    }
+    size_t bytes = 0;
+    rc = run_gnuplot(pre, plen, script, len, &file, &bytes, e);
+    if (rc == 0 && bytes == 0)
         rc = dl_fail(e, DL_EIO, "gnuplot wrote no image");
-    if (rc)
-        dl_outfile_abort(&file);
-    else
-        rc = dl_outfile_commit(&file, e);
+    int closed = dl_outfile_close(&file, rc == 0, e);
     free(pre);
-    return rc;
+    return rc ? rc : closed;
 }
 
 /* ------------------------------ a figure ------------------------------ */

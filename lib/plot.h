@@ -2,10 +2,12 @@
  *
  * Each figure is a gnuplot script with its data inline (datablocks), built
  * built in memory (lib/buf's dl_str) by a pl_*_script function and rendered by pl_render, which runs
- * gnuplot (found on PATH) with the script on its standard input and writes
- * PNG (pngcairo) or SVG by the output's extension, atomically: the image
- * goes to a temporary file beside the output, renamed into place only when
- * gnuplot succeeded.  Tables (dl-train --log, --diagnostics) are TSV with a
+ * gnuplot (found on PATH) with the script on its standard input and the
+ * image, PNG (pngcairo) or SVG by the output's extension, on its standard
+ * output; pl_render copies it into the output by lib/outfile's rule (a
+ * temporary beside it, renamed into place only when gnuplot succeeded and
+ * every byte was written; a device or FIFO written in place).  gnuplot is
+ * never given a file name.  Tables (dl-train --log, --diagnostics) are TSV with a
  * header row (lib/tsv); columns are looked up by name.  Predictions are
  * dl-predict streams with 'yhat' and the truth 'y' (or 'y' from a second
  * stream), read as dl-eval reads them (lib/metrics_io).  Every datablock
@@ -90,11 +92,14 @@ int pl_residuals_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e
 /* "pngcairo" or "svg" by the output's extension (.png, .svg in any case);
  * DL_EUSAGE otherwise. */
 int pl_terminal_for(const char *output, const char **terminal, dl_err *e);
-/* The terminal and output lines that precede a script. */
+/* The terminal and output lines that precede a script: the terminal by
+ * output's extension, and "set output" to image_path, or to gnuplot's
+ * standard output when image_path is NULL. */
 int pl_write_preamble(dl_str *s, const char *output, const char *image_path,
                       const pl_opts *o, dl_err *e);
 /* Runs gnuplot on the script and writes output atomically.  Without gnuplot
- * on PATH: DL_EIO with a message that says what to install. */
+ * on PATH: DL_EIO with a message that says what to install; a failed write
+ * of the image: DL_EIO, the previous output kept. */
 int pl_render(const char *script, size_t len, const char *output, const pl_opts *o,
               dl_err *e);
 

@@ -175,6 +175,33 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [ -z "$(ls "$T")" ]
 }
 
+@test "dl-plot: an image that cannot be written whole is an I/O error, and the old file stays" {
+    echo old >"$T/c.png"
+    # a file size limit of 8 KiB, its signal ignored: writes past it fail (EFBIG)
+    run bash -c 'trap "" XFSZ; ulimit -f 8; dl-plot curves "$1" -o "$2"' _ "$FIX/curve.tsv" "$T/c.png"
+    [ "$status" -eq 3 ]
+    [ "$output" = "dl-plot: $T/c.png: write failed: File too large" ]
+    [ "$(cat "$T/c.png")" = old ]
+    [ "$(ls -A "$T")" = c.png ]
+    ln -s /dev/full "$T/full.png"
+    run dl-plot curves "$FIX/curve.tsv" -o "$T/full.png"
+    [ "$status" -eq 3 ]
+    [ "$output" = "dl-plot: $T/full.png: write failed: No space left on device" ]
+}
+
+@test "dl-plot: a FIFO named by -o is written in place, the image to its reader" {
+    mkfifo "$T/fifo.png"
+    timeout 20 cat "$T/fifo.png" >"$T/got.png" &
+    reader=$!
+    run timeout 20 dl-plot curves "$FIX/curve.tsv" -o "$T/fifo.png"
+    wait "$reader"
+    [ "$status" -eq 0 ]
+    [ -p "$T/fifo.png" ]
+    is_png "$T/got.png"
+    dl-plot curves "$FIX/curve.tsv" -o "$T/file.png"
+    cmp "$T/got.png" "$T/file.png"
+}
+
 @test "dl-plot: usage errors exit 2; --help shows every default; --version" {
     run dl-plot curves "$FIX/curve.tsv" -o "$T/x.jpg"
     [ "$status" -eq 2 ]
