@@ -55,12 +55,13 @@ void pl_opts_defaults(pl_opts *o)
  * escape, so no quote can end the string, no backquote or '@' reaches
  * gnuplot's command and macro substitution (done on the raw line, before
  * strings are parsed), and quotes at the start or in runs need no doubling
- * rule.  Control characters are dropped: a title is one line. */
-static void put_quoted(dl_str *s, const char *text)
+ * rule.  Control characters are dropped (a title is one line) unless
+ * controls is set (a file name is every byte of it). */
+static void put_quoted_bytes(dl_str *s, const char *text, int controls)
 {
     dl_str_printf(s, "%c", '"');
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
+        if ((*p < 0x20 || *p == 0x7f) && !controls)
             continue;
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
             strchr(" .,:-+()%/=_", *p))
@@ -70,6 +71,8 @@ static void put_quoted(dl_str *s, const char *text)
     }
     dl_str_printf(s, "%c", '"');
 }
+
+static void put_quoted(dl_str *s, const char *text) { put_quoted_bytes(s, text, 0); }
 
 /* Quotes a side builder's text into s and empties it.  A side builder that
  * could not grow makes s fail too: the failure surfaces once, where s's
@@ -1397,7 +1400,7 @@ int pl_write_preamble(dl_str *s, const char *output, const char *image_path,
                                      : " background rgb 'white'");
     if (image_path) {
         dl_str_printf(s, "%c", ' ');
-        put_quoted(s, image_path);
+        put_quoted_bytes(s, image_path, 1);
     }
     dl_str_printf(s, "%c", '\n');
     return 0;

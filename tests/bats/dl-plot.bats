@@ -202,6 +202,21 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     cmp "$T/got.png" "$T/file.png"
 }
 
+@test "dl-plot: any file name is written, quotes and newlines included; --script names it exactly" {
+    for name in "it's.png" "say \"hi\".svg" $'two\nlines.png' 'back\\slash `x` @y.png'; do
+        run dl-plot curves "$FIX/curve.tsv" -o "$T/$name"
+        [ "$status" -eq 0 ]
+        case $name in
+        *.png) is_png "$T/$name" ;;
+        *) is_svg "$T/$name" ;;
+        esac
+        # the script's own set output writes the same file
+        dl-plot curves --script "$FIX/curve.tsv" -o "$T/script-$name" | gnuplot -d
+        cmp "$T/$name" "$T/script-$name"
+    done
+    [ "$(ls -Aq "$T" | wc -l)" -eq 8 ] # no temporary left
+}
+
 @test "dl-plot: usage errors exit 2; --help shows every default; --version" {
     run dl-plot curves "$FIX/curve.tsv" -o "$T/x.jpg"
     [ "$status" -eq 2 ]
