@@ -1425,7 +1425,9 @@ static int spawn_gnuplot(pid_t *pid, int *script_fd, int *image_fd, dl_err *e)
      * would leave gnuplot reading the tool's own standard input */
     int err = posix_spawn_file_actions_init(&fa);
     if (err == 0) {
-        char *argv[] = {"gnuplot", NULL};
+        /* -d: the user's ~/.gnuplot and the system's gnuplotrc are not read,
+         * so that a setting of theirs cannot change what the script draws */
+        char *argv[] = {"gnuplot", "-d", NULL};
         err = posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
         if (!err)
             err = posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);

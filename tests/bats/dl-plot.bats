@@ -217,6 +217,16 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [ "$(ls -Aq "$T" | wc -l)" -eq 8 ] # no temporary left
 }
 
+@test "dl-plot: gnuplot reads no start-up file of the user's" {
+    mkdir "$T/home"
+    printf 'set datafile separator ","\nset print "%s"\nprint "read"\n' "$T/read" >"$T/home/.gnuplot"
+    HOME="$T/home" run dl-plot curves "$FIX/curve.tsv" -o "$T/c.png"
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+    is_png "$T/c.png"
+    [ ! -e "$T/read" ]
+}
+
 @test "dl-plot: usage errors exit 2; --help shows every default; --version" {
     run dl-plot curves "$FIX/curve.tsv" -o "$T/x.jpg"
     [ "$status" -eq 2 ]
