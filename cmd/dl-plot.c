@@ -18,8 +18,44 @@ typedef struct plot_args {
     const char *inputs[PL_MAX_STREAMS];
     int ninputs;
     int script_only;
+    unsigned scoped_given; /* bit i: SCOPED[i]'s option was given */
     pl_opts opt;
 } plot_args;
+
+/* The figures, as bits of the options' uses. */
+static const char *const FIGURES[] = {"curves", "layers",    "fit",    "regions",  "roc",
+                                      "pr",     "confusion", "parity", "residuals"};
+enum {
+    FIG_CURVES = 1, FIG_LAYERS = 2, FIG_FIT = 4, FIG_REGIONS = 8, FIG_ROC = 16, FIG_PR = 32,
+    FIG_CONFUSION = 64, FIG_PARITY = 128, FIG_RESIDUALS = 256, FIG_COUNT = 9
+};
+
+/* The options of some figures only, and those figures: every other figure
+ * refuses them rather than ignoring them.  The others apply to all. */
+static const struct scoped_option {
+    int c;
+    unsigned figures;
+} SCOPED[] = {
+    {'l', FIG_CURVES | FIG_LAYERS},
+    {'b', FIG_FIT},
+    {'g', FIG_FIT | FIG_REGIONS},
+    {'i', FIG_FIT | FIG_REGIONS},
+    {'r', FIG_REGIONS | FIG_CONFUSION},
+    {'T', FIG_ROC | FIG_PR | FIG_CONFUSION | FIG_PARITY | FIG_RESIDUALS},
+    {'n', FIG_CONFUSION},
+};
+#define NSCOPED (sizeof SCOPED / sizeof SCOPED[0])
+
+static const struct option LONGS[] = {
+    {"output", required_argument, 0, 'o'}, {"title", required_argument, 0, 't'},
+    {"size", required_argument, 0, 's'},   {"log-scale", no_argument, 0, 'l'},
+    {"basis", no_argument, 0, 'b'},        {"grid", required_argument, 0, 'g'},
+    {"threshold", required_argument, 0, 'r'}, {"script", no_argument, 0, 'S'},
+    {"xlabel", required_argument, 0, 'x'}, {"ylabel", required_argument, 0, 'y'},
+    {"inputs", required_argument, 0, 'i'}, {"truth", required_argument, 0, 'T'},
+    {"normalize", required_argument, 0, 'n'},
+    {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
+    {0, 0, 0, 0}};
 
 static void usage(void)
 {
@@ -71,6 +107,7 @@ static void usage(void)
            "                        datablocks hold the numbers drawn\n"
            "  -h, --help            show this help and exit\n"
            "  -V, --version         show the version and exit\n"
+           "An option whose text starts with figures is for those; the others refuse it.\n"
            "\n"
            "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error or gnuplot failure,\n"
            "4 out of memory.  See dl-plot(1).\n",
@@ -92,6 +129,9 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
 {
     plot_args *a = ctx;
     long n;
+    for (size_t i = 0; i < NSCOPED; i++)
+        if (SCOPED[i].c == c)
+            a->scoped_given |= 1u << i;
     switch (c) {
     case 'o': a->output = arg; return 0;
     case 't': a->opt.title = arg; return 0;
@@ -118,22 +158,39 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
     }
 }
 
+/* Refuses an option given to a figure that does not use it ("roc: --grid
+ * does not apply (an option of fit, regions)"). */
+static int check_scope(const plot_args *a, dl_err *e)
+{
+    unsigned figure = 0;
+    for (int i = 0; i < FIG_COUNT; i++)
+        if (strcmp(a->command, FIGURES[i]) == 0)
+            figure = 1u << i;
+    for (size_t i = 0; i < NSCOPED; i++) {
+        if (!(a->scoped_given & (1u << i)) || (SCOPED[i].figures & figure))
+            continue;
+        const char *name = "";
+        for (const struct option *o = LONGS; o->name; o++)
+            if (o->val == SCOPED[i].c)
+                name = o->name;
+        char users[96] = "";
+        for (int f = 0, k = 0; f < FIG_COUNT; f++)
+            if (SCOPED[i].figures & (1u << f)) {
+                size_t len = strlen(users);
+                snprintf(users + len, sizeof users - len, "%s%s", k++ ? ", " : "", FIGURES[f]);
+            }
+        return dl_fail(e, DL_EUSAGE, "%s: --%s does not apply (an option of %s)", a->command,
+                       name, users);
+    }
+    return 0;
+}
+
 /* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
 static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
 {
-    static const struct option longs[] = {
-        {"output", required_argument, 0, 'o'}, {"title", required_argument, 0, 't'},
-        {"size", required_argument, 0, 's'},   {"log-scale", no_argument, 0, 'l'},
-        {"basis", no_argument, 0, 'b'},        {"grid", required_argument, 0, 'g'},
-        {"threshold", required_argument, 0, 'r'}, {"script", no_argument, 0, 'S'},
-        {"xlabel", required_argument, 0, 'x'}, {"ylabel", required_argument, 0, 'y'},
-        {"inputs", required_argument, 0, 'i'}, {"truth", required_argument, 0, 'T'},
-        {"normalize", required_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'},         {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     pl_opts_defaults(&a->opt);
-    static const cli_spec spec = {TOOL, usage, ":o:hV", longs, parse_option};
+    static const cli_spec spec = {TOOL, usage, ":o:hV", LONGS, parse_option};
     int rc = cli_parse_options(argc, argv, &spec, a, e);
     if (rc)
         return rc;
@@ -147,6 +204,8 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
                        "unknown command '%s' (curves, layers, fit, regions, roc, pr, "
                        "confusion, parity, residuals)",
                        a->command);
+    if (check_scope(a, e))
+        return e->code;
     a->ninputs = argc - optind;
     if (a->ninputs < min || a->ninputs > max)
         return dl_fail(e, DL_EUSAGE, "%s takes %s", a->command,

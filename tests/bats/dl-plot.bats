@@ -252,6 +252,29 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [[ "$output" == "dl-plot (dl toolkit) "* ]]
 }
 
+@test "dl-plot: an option of other figures is refused, naming the figures it belongs to" {
+    local figures="curves layers fit regions roc pr confusion parity residuals"
+    local -A of=(
+        ["--log-scale"]="curves, layers" ["--basis"]="fit" ["--grid=50"]="fit, regions"
+        ["--inputs=0"]="fit, regions" ["--threshold=0.3"]="regions, confusion"
+        ["--truth=$T/y.dlt"]="roc, pr, confusion, parity, residuals" ["--normalize=pred"]="confusion"
+    )
+    for opt in "${!of[@]}"; do
+        for fig in $figures; do
+            run dl-plot "$fig" "$opt" "$T/absent" -o "$T/x.png"
+            if [[ ", ${of[$opt]}, " == *", $fig, "* ]]; then
+                [[ "$output" != *"does not apply"* ]] || { echo "$fig $opt: $output"; return 1; }
+            else
+                [ "$status" -eq 2 ] || { echo "$fig $opt: status $status"; return 1; }
+                [ "${lines[0]}" = "dl-plot: $fig: ${opt%%=*} does not apply (an option of ${of[$opt]})" ]
+            fi
+        done
+    done
+    [ ! -e "$T/x.png" ]
+    run dl-plot roc --title t --xlabel x --ylabel y --size 200x200 --script "$T/absent" -o "$T/x.png"
+    [[ "$output" != *"does not apply"* ]]
+}
+
 @test "dl-plot: a stream given where a TSV is expected is refused, nothing leaks (ASan)" {
     printf '1,2\n3,4\n' >"$T/d.csv"
     dl-tensor import "$T/d.csv" >"$T/d.dlt"
