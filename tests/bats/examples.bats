@@ -271,6 +271,8 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     # about 95 % within 2 sd where there was data; the band widens beyond
     awk -F '\t' '$1 == "0.1" { exit !($4 >= 0.9 && $7 > 10 * $5) }' "$table"
     grep -q '^posterior: yes$' "$T/post/show.txt"
+    # the README's table of outputs lists every measurement's prediction
+    [ "$(wc -l < "$T/post/0.1.pred.tsv")" -eq 300 ]
     if command -v gnuplot >/dev/null; then is_png "$T/post/band.png"; fi
 }
 
