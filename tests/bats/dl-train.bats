@@ -5,6 +5,8 @@
 
 EX="$DL_TEST_ROOT/examples"
 
+load figures
+
 setup() {
     TMP=$(mktemp -d)
     dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish2d.csv" > "$TMP/f2.dlt"
@@ -543,4 +545,17 @@ string_classes() {
     run dl-train "$EX/fish2d.yaml" --print-config -s loss.name.q=3
     [ "$status" -eq 1 ]
     [[ $output == "dl-train: -s 'loss.name.q=3': "* ]]
+}
+
+@test "SHIPPED EXAMPLES in dl-train(1): each spec reaches the figures the page quotes" {
+    cd "$TMP"
+    local n
+    for n in fish fish2d particle; do
+        dl-tensor import -t 1 "$DL_TEST_ROOT/data/$n.csv" > $n.dlt
+        dl-train -q -j 2 "$EX/$n.yaml" < $n.dlt > $n.ckpt
+        dl-predict $n.ckpt < $n.dlt | dl-eval --format tsv > $n.eval.tsv
+    done
+    dl-design -q --standardize < fish2d.dlt | dl-train -q -j 2 "$EX/fish2d.yaml" > std.ckpt
+    dl-predict std.ckpt < fish2d.dlt | dl-eval --format tsv > fish2d-standardized.eval.tsv
+    check_figures "$DL_TEST_ROOT/man/dl-train.1" "$TMP"
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bats
 # examples/: the Slurm array script's per-task logic run here with
 # SLURM_ARRAY_TASK_ID set (and its SIGTERM/resume path), a tiny sweep and its
-# collected table, incremental re-runs, and lessons end to end.  Every
-# output goes to the test's temporary directory (OUT=...), never the tree.
+# collected table, incremental re-runs, and lessons end to end, with the
+# figures their READMEs quote (figures.bash).  Every output goes to the
+# test's temporary directory (OUT=...), never the tree.
 
 load sweep_helpers
+load figures
 
 setup() {
     EX="$DL_TEST_ROOT/examples"
@@ -188,6 +190,8 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     if command -v gnuplot >/dev/null; then
         for f in speed-fit regions-linear regions-network; do is_png "$T/classify/$f.png"; done
     fi
+    check_outputs "$EX/classify/README.md" "$T/classify"
+    check_figures "$EX/classify/README.md" "$T/classify"
 }
 
 @test "lesson linear: the validation error is lowest at a middle degree, the training error falls" {
@@ -233,6 +237,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     run dl-predict "$T/tables/ridge.ckpt" "$T/new.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"column 11 ('bp_class'): level 'very low' was not in the training data"* ]]
+    check_figures "$EX/tables/README.md" "$T/tables"
 }
 
 @test "lesson lq: the RMSE of each q's fit is SciPy's direct minimum, and grows with q" {
@@ -249,6 +254,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     [ "$(wc -l < "$T/lq/curves.tsv")" -eq 302 ]
     [ "$(head -n 1 "$T/lq/curves.tsv")" = "$(printf 't\tq=1\tq=1.5\tq=2\tq=4')" ]
     if command -v gnuplot >/dev/null; then is_png "$T/lq/fits.png"; fi
+    check_figures "$EX/lq/README.md" "$T/lq"
 }
 
 @test "lesson posterior: ridge is the posterior mean; the band is numpy's, honest in range, wide beyond" {
@@ -274,6 +280,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     # the README's table of outputs lists every measurement's prediction
     [ "$(wc -l < "$T/post/0.1.pred.tsv")" -eq 300 ]
     if command -v gnuplot >/dev/null; then is_png "$T/post/band.png"; fi
+    check_figures "$EX/posterior/README.md" "$T/post"
 }
 
 @test "lesson exploding: weights twice Kaiming's double z forward and the error backward; training overflows" {
@@ -291,6 +298,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     [ "$(awk -F '\t' '$1 == "large" { print $2, $3, $4 }' "$training")" = "0 0 nan_loss" ]
     awk -F '\t' '$1 == "kaiming" { k = $5 } $1 == "large" { l = $5 } END { exit !(k > l + 0.1) }' "$training"
     if command -v gnuplot >/dev/null; then is_png "$T/expl/layers.png"; fi
+    check_figures "$EX/exploding/README.md" "$T/expl"
 }
 
 @test "tsv-select and tsv-sort: named columns, repeated headers dropped, unknown names refused" {
@@ -332,7 +340,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
 }
 
 @test "lesson cv: every row in one stratified test fold; the summary is the folds' mean and sd" {
-    run make -s -j 2 -C "$EX/cv" BIN="$BIN" OUT="$T/cv" SEEDS="1 2 3"
+    run make -s -j 2 -C "$EX/cv" BIN="$BIN" OUT="$T/cv"
     [ "$status" -eq 0 ]
     local d=$T/cv i
     cmp <(for i in 1 2 3 4 5; do dl-tensor export "$d/fold$i-test.dlt"; done | sort) \
@@ -352,6 +360,58 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
         cmp "$T/got" "$T/want"
         grep -q "^$model .* accuracy  *5 " "$d/cv.txt"
     done
-    grep -q '^network  accuracy  *3 ' "$d/seeds.txt"
-    [ "$(ls "$d"/seed-*.eval.tsv | wc -l)" -eq 3 ]
+    grep -q '^network  accuracy  *5 ' "$d/seeds.txt"
+    [ "$(ls "$d"/seed-*.eval.tsv | wc -l)" -eq 5 ]
+    check_outputs "$EX/cv/README.md" "$d"
+}
+
+@test "lesson overfit: 10 units overfit, 3 do not; early stopping restores its best epoch" {
+    # the tables only: the pictures are the other lessons' to test
+    run make -s -C "$EX/overfit" BIN="$BIN" OUT="$T/overfit" "$T/overfit/summary.tsv" "$T/overfit/early-stopping.txt"
+    [ "$status" -eq 0 ]
+    local table=$T/overfit/summary.tsv
+    [ "$(head -n 1 "$table")" = "$(printf 'run\tepochs_run\tbest_epoch\ttrain_rmse\tval_rmse')" ]
+    # 10 units end with the lower training error and the higher validation error
+    awk -F '\t' '{ tr[$1] = $4; va[$1] = $5 }
+        END { exit !(tr["h10-end"] < tr["h3-end"] && va["h10-end"] > va["h3-end"] + 0.3) }' "$table"
+    # the early-stopped run: its checkpoint's best epoch is the log's, patience epochs before its last
+    local best last
+    best=$(awk -F '\t' '$1 == "h10-early" { print $3 }' "$table")
+    last=$(awk -F '\t' '$1 == "h10-early" { print $2 }' "$table")
+    [ $((last - best)) -eq 300 ]
+    [ "$(dl-tensor show "$T/overfit/h10-early.ckpt" | sed -n 's/^  best_epoch: //p')" = "$best" ]
+    check_outputs "$EX/overfit/README.md" "$T/overfit"
+    check_figures "$EX/overfit/README.md" "$T/overfit"
+}
+
+@test "lesson regularize: ridge keeps every coefficient, the lasso zeroes them; L1 resists outliers" {
+    run make -s -j 2 -C "$EX/regularize" BIN="$BIN" OUT="$T/regularize" "$T/regularize/coefficients.tsv" "$T/regularize/outliers.tsv"
+    [ "$status" -eq 0 ]
+    local table=$T/regularize/coefficients.tsv
+    awk -F '\t' '$1 == "ridge" && $3 != 10 { exit 1 }' "$table"
+    # the lasso's count of non-zero coefficients never grows with lambda (rows in order)
+    awk -F '\t' '$1 == "lasso" { if (n != "" && $3 > n) exit 1; n = $3 }' "$table"
+    # the nonzero column counts the w columns that are not 0
+    awk -F '\t' 'NR > 1 { k = 0; for (i = 5; i <= NF; i++) k += $i != 0; if (k != $3) exit 1 }' "$table"
+    awk -F '\t' '$1 == "mse" { m = $2 } $1 == "mae" { a = $2 } END { exit !(a < m) }' "$T/regularize/outliers.tsv"
+    check_figures "$EX/regularize/README.md" "$T/regularize"
+}
+
+@test "lesson vanishing: sigmoid gradients shrink layer by layer, relu's do not" {
+    run make -s -C "$EX/vanishing" BIN="$BIN" OUT="$T/vanishing" "$T/vanishing/gradients.tsv" "$T/vanishing/metrics.tsv"
+    [ "$status" -eq 0 ]
+    local table=$T/vanishing/gradients.tsv
+    [ "$(rows "$table")" -eq 8 ]
+    # sigmoid: each layer's gradient smaller than the next one's
+    awk -F '\t' 'NR > 2 && $2 <= prev { exit 1 } NR > 1 { prev = $2 }' "$table"
+    # relu: within a factor of ten of each other
+    awk -F '\t' 'NR > 1 { if (!lo || $3 < lo) lo = $3; if ($3 > hi) hi = $3 } END { exit !(hi < 10 * lo) }' "$table"
+    check_figures "$EX/vanishing/README.md" "$T/vanishing"
+}
+
+@test "sweep: the default grid gives the table the README shows" {
+    run make -s -j 2 -C "$EX/sweep" BIN="$BIN" OUT="$T/sweep"
+    [ "$status" -eq 0 ]
+    [ "$(rows "$T/sweep/results.tsv")" -eq 12 ]
+    check_outputs "$EX/sweep/README.md" "$T/sweep"
 }
