@@ -23,7 +23,6 @@ typedef struct spec_ctx {
     const sn_node *act[SPEC_LAYERS_MAX]; /* each layer's activation value */
     const sn_node *layers;               /* model.layers */
     const sn_node *loss;                 /* the loss name */
-    int have_t_max;
 } spec_ctx;
 
 static const char *kind_name(int kind)
@@ -277,7 +276,7 @@ static int parse_loss(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
 
 /* ---- optimizer ---- */
 
-static int parse_schedule(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
+static int parse_schedule(const sn_node *n, dl_spec *s, dl_err *e)
 {
     const sn_node *name;
     if (section_name(n, "optimizer.schedule", &name, e))
@@ -307,7 +306,7 @@ static int parse_schedule(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
             rc = !cosine ? not_for(key, "optimizer.schedule", kname, e)
                          : get_u64(v, "optimizer.schedule.t_max", 1, UINT32_MAX,
                                    &s->sched.t_max, e);
-            c->have_t_max = 1;
+            s->t_max_given = 1;
         } else if (strcmp(key->text, "eta_min") == 0)
             rc = !cosine ? not_for(key, "optimizer.schedule", kname, e)
                          : get_ranged(v, "optimizer.schedule.eta_min", 0, 0, INFINITY, ">= 0",
@@ -350,8 +349,7 @@ static int opt_key_applies(const char *key, int kind)
     return 1;
 }
 
-static int parse_opt_key(const sn_node *key, const sn_node *v, dl_spec *s, spec_ctx *c,
-                         dl_err *e)
+static int parse_opt_key(const sn_node *key, const sn_node *v, dl_spec *s, dl_err *e)
 {
     opt_opts *o = &s->opt;
     const char *k = key->text;
@@ -380,12 +378,12 @@ static int parse_opt_key(const sn_node *key, const sn_node *v, dl_spec *s, spec_
         return get_ranged(v, "optimizer.clip_norm", 0, 0, INFINITY, ">= 0 (0: off)",
                           &o->clip_norm, e);
     if (strcmp(k, "schedule") == 0)
-        return parse_schedule(v, s, c, e);
+        return parse_schedule(v, s, e);
     return unknown_key(key, "optimizer", "name, lr, momentum, nesterov, betas, eps, alpha, "
                        "weight_decay, decay_bias, l1, clip_norm, schedule", e);
 }
 
-static int parse_optimizer(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
+static int parse_optimizer(const sn_node *n, dl_spec *s, dl_err *e)
 {
     const sn_node *name;
     if (section_name(n, "optimizer", &name, e))
@@ -397,7 +395,7 @@ static int parse_optimizer(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
     opt_opts_defaults(&s->opt, kind);
     for (size_t k = 0; n->kind == SN_MAP && k < n->n; k++)
         if (strcmp(n->keys[k]->text, "name") != 0 &&
-            parse_opt_key(n->keys[k], n->vals[k], s, c, e))
+            parse_opt_key(n->keys[k], n->vals[k], s, e))
             return e->code;
     if (s->opt.nesterov && s->opt.momentum <= 0)
         return sn_error(n, e, "optimizer: nesterov needs momentum > 0");
@@ -626,7 +624,7 @@ static int spec_check(dl_spec *s, const spec_ctx *c, const char *label, dl_err *
                                                "bce, not %s", nn_loss_name(s->loss.kind))
                        : dl_fail(e, DL_EDATA, "%s: training.class_weight goes with loss ce or "
                                               "bce, not %s", label, nn_loss_name(s->loss.kind));
-    if (s->sched.kind == SCHED_COSINE && !c->have_t_max)
+    if (s->sched.kind == SCHED_COSINE && !s->t_max_given)
         s->sched.t_max = s->epochs;
     if (opt_config_check(&s->opt, e) || opt_schedule_check(&s->sched, e))
         return dl_err_wrap(e, "%s", label);
@@ -649,7 +647,7 @@ static int parse_root(const sn_node *root, dl_spec *s, spec_ctx *c, const char *
         else if (strcmp(key, "loss") == 0)
             rc = parse_loss(loss = v, s, c, e);
         else if (strcmp(key, "optimizer") == 0)
-            rc = parse_optimizer(v, s, c, e);
+            rc = parse_optimizer(v, s, e);
         else if (strcmp(key, "training") == 0)
             rc = parse_training(v, s, e);
         else if (strcmp(key, "kind") == 0) {
@@ -879,4 +877,116 @@ int spec_format(const dl_spec *s, char **text, size_t *len, dl_err *e)
     format_optimizer(&b, s);
     format_training(&b, s);
     return dl_str_take(&b, text, len, e) ? dl_err_wrap(e, "formatting the spec") : 0;
+}
+
+/* ------------------------------ resuming ------------------------------ */
+
+/* The keys a resumed run may change: how long it goes on, not what it does. */
+static const char *const RESUME_MAY_CHANGE[] = {"training.epochs",
+                                                "training.early_stopping.patience"};
+
+/* A node as flow YAML, for a message; NULL (a key one side lacks) as "(not set)". */
+static void flow(dl_str *b, const sn_node *n)
+{
+    if (!n) {
+        dl_str_printf(b, "(not set)");
+    } else if (n->kind == SN_SCALAR && n->quoted) {
+        format_string(b, n->text);
+    } else if (n->kind == SN_SCALAR) {
+        dl_str_printf(b, "%s", n->text);
+    } else {
+        dl_str_printf(b, "%s", n->kind == SN_MAP ? "{" : "[");
+        for (size_t i = 0; i < n->n; i++) {
+            dl_str_printf(b, "%s", i ? ", " : "");
+            if (n->kind == SN_MAP)
+                dl_str_printf(b, "%s: ", n->keys[i]->text);
+            flow(b, n->vals[i]);
+        }
+        dl_str_printf(b, "%s", n->kind == SN_MAP ? "}" : "]");
+    }
+}
+
+static int may_change(const char *path)
+{
+    for (size_t i = 0; i < sizeof RESUME_MAY_CHANGE / sizeof *RESUME_MAY_CHANGE; i++)
+        if (strcmp(path, RESUME_MAY_CHANGE[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int same_node(const sn_node *a, const sn_node *b)
+{
+    return a && b && a->kind == b->kind && a->n == b->n &&
+           (a->kind != SN_SCALAR || (a->quoted == b->quoted && strcmp(a->text, b->text) == 0));
+}
+
+static int changed(const char *path, const sn_node *was, const sn_node *now, dl_err *e);
+
+/* Walks the keys of map (either side's), looking up each in both. */
+static int map_changed(const char *path, const sn_node *map, const sn_node *was,
+                       const sn_node *now, dl_err *e)
+{
+    char sub[256];
+    for (size_t i = 0; i < map->n; i++) {
+        const char *key = map->keys[i]->text;
+        snprintf(sub, sizeof sub, "%s%s%s", path, *path ? "." : "", key);
+        if (changed(sub, sn_map_get(was, key), sn_map_get(now, key), e))
+            return e->code;
+    }
+    return 0;
+}
+
+/* The first key under path whose value differs, as DL_EUSAGE. */
+static int changed(const char *path, const sn_node *was, const sn_node *now, dl_err *e)
+{
+    if (may_change(path))
+        return 0;
+    if (same_node(was, now) && was->kind == SN_MAP)
+        return map_changed(path, was, was, now, e) || map_changed(path, now, was, now, e)
+                   ? e->code : 0;
+    if (same_node(was, now) && was->kind == SN_SEQ) {
+        char sub[256];
+        for (size_t i = 0; i < was->n; i++) {
+            snprintf(sub, sizeof sub, "%s.%zu", path, i + 1);
+            if (changed(sub, was->vals[i], now->vals[i], e))
+                return e->code;
+        }
+        return 0;
+    }
+    if (same_node(was, now) || (!was && !now))
+        return 0;
+    dl_str a = {0}, b = {0};
+    flow(&a, was);
+    flow(&b, now);
+    int rc = dl_fail(e, DL_EUSAGE, "%s is %s in the checkpoint but %s here (a resumed run "
+                     "may change only training.epochs and training.early_stopping.patience)",
+                     path, dl_str_text(&a), dl_str_text(&b));
+    dl_str_free(&a);
+    dl_str_free(&b);
+    return rc;
+}
+
+/* The effective spec as a tree, for comparing key by key. */
+static int spec_tree(const dl_spec *s, sn_node **root, dl_err *e)
+{
+    char *text;
+    size_t len;
+    if (spec_format(s, &text, &len, e))
+        return e->code;
+    int rc = sn_parse(text, len, "spec", 0, root, e);
+    free(text);
+    return rc;
+}
+
+int spec_resume(dl_spec *now, const dl_spec *saved, dl_err *e)
+{
+    if (now->sched.kind == SCHED_COSINE && saved->sched.kind == SCHED_COSINE &&
+        !now->t_max_given)
+        now->sched.t_max = saved->sched.t_max;
+    sn_node *was = NULL, *is = NULL;
+    int rc = spec_tree(saved, &was, e) || spec_tree(now, &is, e) || changed("", was, is, e)
+                 ? e->code : 0;
+    sn_free(was);
+    sn_free(is);
+    return rc;
 }

@@ -38,6 +38,7 @@ typedef struct dl_spec {
     nn_loss loss;
     opt_opts opt;
     opt_schedule sched;
+    int t_max_given;                         /* cosine t_max written, not training.epochs */
     /* training */
     uint64_t epochs;
     uint64_t batch_size;                     /* 0: full batch */
@@ -70,5 +71,12 @@ int spec_load(dl_spec *s, const char *path, const char *const *overrides,
 /* The effective spec as YAML, every default written out; *text is
  * NUL-terminated, malloc'd, owned by the caller. */
 int spec_format(const dl_spec *s, char **text, size_t *len, dl_err *e);
+/* The spec of a run that resumes saved (a checkpoint's effective spec):
+ * a cosine schedule's t_max that now takes from training.epochs is
+ * saved's, so that raised epochs continue the saved schedule; then every
+ * key of the two effective specs must agree but training.epochs and
+ * training.early_stopping.patience (DL_EUSAGE naming the first key that
+ * differs, with both values). */
+int spec_resume(dl_spec *now, const dl_spec *saved, dl_err *e);
 
 #endif

@@ -664,26 +664,6 @@ static int get_state(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t 
     return 0;
 }
 
-/* The resumed run must be the same network and optimizer as the saved one;
- * epochs, patience and the like may change. */
-static int same_setup(const dl_spec *a, const dl_spec *b, dl_err *e)
-{
-    if (a->n_layers != b->n_layers || a->input != b->input)
-        return dl_fail(e, DL_EDATA, "the checkpoint's network has %zu layer%s and %llu input%s, "
-                       "the spec and data %zu and %llu", b->n_layers, dl_plural(b->n_layers),
-                       (unsigned long long)b->input, dl_plural((unsigned long long)b->input),
-                       a->n_layers, (unsigned long long)a->input);
-    for (size_t i = 0; i < a->n_layers; i++)
-        if (a->layers[i].units != b->layers[i].units ||
-            a->layers[i].activ != b->layers[i].activ || a->layers[i].param != b->layers[i].param)
-            return dl_fail(e, DL_EDATA, "layer %zu differs between the checkpoint and the spec",
-                           i + 1);
-    if (a->opt.kind != b->opt.kind)
-        return dl_fail(e, DL_EDATA, "the checkpoint was trained with %s, the spec says %s",
-                       opt_kind_name(b->opt.kind), opt_kind_name(a->opt.kind));
-    return 0;
-}
-
 /* The checkpoint file's name, so that a message says which file is wrong. */
 static const char *ckpt_label(const tr_opts *c)
 {
@@ -696,7 +676,7 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
     dl_spec saved;
     int64_t counters[4], rng[4];
     size_t p = t->net.n_params;
-    if (nm_spec_from_set(&saved, ckpt, e) || same_setup(&t->spec, &saved, e) ||
+    if (nm_spec_from_set(&saved, ckpt, e) || spec_resume(&t->spec, &saved, e) ||
         get_state(ckpt, "state.counters", DL_I64, 4, counters, e) ||
         get_state(ckpt, "state.best_loss", DL_F64, 1, &t->best_loss, e) ||
         get_state(ckpt, "state.rng", DL_I64, 4, rng, e) ||

@@ -109,9 +109,40 @@ short() {
     cmp "$TMP/full.ckpt" "$TMP/resumed.ckpt"
     # a different optimizer cannot resume that state
     run short 12 --resume "$TMP/part.ckpt" -s optimizer.name=sgd -o "$TMP/x.ckpt"
-    [ "$status" -eq 1 ]
-    [[ $output == *"--resume: the checkpoint was trained with adam, the spec says sgd"* ]]
+    [ "$status" -eq 2 ]
+    [[ $output == *"--resume: optimizer.name is adam in the checkpoint but sgd here"* ]]
     [ ! -e "$TMP/x.ckpt" ]
+}
+
+@test "--resume with raised epochs continues the checkpoint's cosine schedule; other changes are refused" {
+    short 5 -s optimizer.schedule=cosine > "$TMP/part.ckpt"
+    short 10 -s optimizer.schedule=cosine --resume "$TMP/part.ckpt" --log "$TMP/res.tsv" \
+        > "$TMP/resumed.ckpt"
+    # the saved t_max (5, the first run's epochs) goes on: a run that gives it is the same
+    short 10 -s 'optimizer.schedule={name: cosine, t_max: 5}' > "$TMP/full.ckpt"
+    cmp "$TMP/full.ckpt" "$TMP/resumed.ckpt"
+    # lr 0.01 (examples/fish2d.yaml) on cos(pi t / 5), t the epoch counted from 0
+    run awk -F'\t' 'NR > 1 { t = $1 - 1; want = 0.01 * (1 + cos(3.141592653589793 * t / 5)) / 2
+                           d = $4 - want; if (d < 0) d = -d
+                           if (d > 1e-9) { print "epoch " $1 ": lr " $4 ", want " want; bad = 1 } }
+                     END { exit bad }' "$TMP/res.tsv"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ "$(cut -f1 "$TMP/res.tsv" | tr '\n' ' ')" = "epoch 6 7 8 9 10 " ]
+    # patience may change too; nothing else of the effective spec
+    short 10 -s optimizer.schedule=cosine --resume "$TMP/part.ckpt" \
+        -s training.early_stopping.patience=3 > /dev/null
+    for change in optimizer.schedule.t_max=10:'t_max is 5 in the checkpoint but 10' \
+                  training.seed=9:'seed is 1 in the checkpoint but 9' \
+                  training.validation=0.5:'validation is 0.2 in the checkpoint but 0.5' \
+                  training.batch_size=5:'batch_size is 32 in the checkpoint but 5' \
+                  'optimizer.betas=[0.5, 0.999]':'betas.1 is 0.9 in the checkpoint but 0.5' \
+                  model.layers.2.units=8:'model.layers.2.units is 16 in the checkpoint but 8'; do
+        run short 10 -s optimizer.schedule=cosine --resume "$TMP/part.ckpt" -s "${change%%:*}" \
+            -o "$TMP/x.ckpt"
+        [ "$status" -eq 2 ] || { echo "$change: $output"; false; }
+        [[ ${lines[0]} == "dl-train: $TMP/part.ckpt: --resume: "*"${change#*:} here (a resumed run may change only training.epochs and training.early_stopping.patience)" ]]
+        [ ! -e "$TMP/x.ckpt" ]
+    done
 }
 
 @test "cosine schedule: past t_max the lr rises again, epoch by epoch as PyTorch's CosineAnnealingLR" {
