@@ -68,6 +68,7 @@ typedef struct trainer {
     size_t train_total;     /* training rows of every process */
     size_t train_first;     /* global index of this process's first training row */
     size_t val_total;       /* validation rows of every process */
+    uint64_t *val_from;     /* held out: each validation row's row of the data (else NULL) */
     size_t d, k;            /* x and y columns */
     size_t batch;           /* rows per global minibatch */
     dd_group *group;        /* a data-parallel run, or NULL */
@@ -283,16 +284,21 @@ static int split_rows(trainer *t, dl_tensor *x, const dl_tensor *y, const dl_ten
     }
     t->train_total = n - n_val;
     t->val_total = n_val;
-    if (rows_alloc(&t->train, here - val_here, t->d, t->k, t->weighted, e) ||
-        rows_alloc(&t->val, val_here, t->d, t->k, t->weighted, e)) {
+    t->val_from = calloc(val_here ? val_here : 1, sizeof *t->val_from);
+    if (!t->val_from) {
+        rc = dl_fail(e, DL_ENOMEM, "out of memory");
+    } else if (rows_alloc(&t->train, here - val_here, t->d, t->k, t->weighted, e) ||
+               rows_alloc(&t->val, val_here, t->d, t->k, t->weighted, e)) {
         rc = e->code;
     } else {
         size_t a = 0, b = 0;
         for (size_t i = 0; i < here; i++) {
-            if (is_val[first + i])
+            if (is_val[first + i]) {
+                t->val_from[b] = first + i;
                 copy_row(&t->val, b++, x, y, w, i, t->d, t->k);
-            else
+            } else {
                 copy_row(&t->train, a++, x, y, w, i, t->d, t->k);
+            }
         }
     }
     free(is_val);
@@ -478,6 +484,36 @@ static void weigh_rows(const trainer *t, tr_rows *r, const double *cw)
         r->w[i] = (float)((double)r->w[i] * cw[class_of(t, r->y + i * t->k)]);
 }
 
+/* Balanced weights have none for a class without training rows (scikit-
+ * learn's compute_class_weight refuses it): a validation row of such a
+ * class is an error naming the input's row, the first of every process's
+ * (each puts its own first, 1-based, or 0 in its pair of slots[], 2 per
+ * process, summed: called by all of them). */
+static int check_val_classes(const trainer *t, const double *count, double *slots, dl_err *e)
+{
+    size_t rank = t->group ? (size_t)t->group->rank : 0;
+    size_t procs = t->group ? (size_t)t->group->size : 1;
+    const sh_share *share = t->cfg->val_share;
+    for (size_t i = 0; i < t->val.n; i++) {
+        size_t c = class_of(t, t->val.y + i * t->k);
+        if (count[c] == 0) {
+            uint64_t row = t->val_from ? t->val_from[i] : (share ? share->first : 0) + i;
+            slots[2 * rank] = (double)(row + 1);
+            slots[2 * rank + 1] = (double)c;
+            break;
+        }
+    }
+    if (t->group)
+        dd_sum_f64(t->group, slots, 2 * procs);
+    for (size_t r = 0; r < procs; r++)
+        if (slots[2 * r] > 0)
+            return dl_fail(e, DL_EDATA, "%s: record 'y': row %.0f: class %.0f has no training "
+                           "rows (training.class_weight balanced needs every class among the "
+                           "training rows)", t->val_from ? t->cfg->data_label : t->cfg->val_label,
+                           slots[2 * r], slots[2 * r + 1]);
+    return 0;
+}
+
 /* Multiplies every row's weight by its class's: given, or scikit-learn's
  * compute_class_weight('balanced'), n / (classes present * count of the
  * class) over the training rows of every process (summed here: called by
@@ -486,9 +522,11 @@ static int apply_class_weights(trainer *t, dl_err *e)
 {
     const dl_spec *s = &t->spec;
     size_t classes = class_count(t);
+    size_t procs = t->group ? (size_t)t->group->size : 1;
     if (s->class_weight == SPEC_CW_NONE)
         return 0;
-    double *cw = calloc(classes, sizeof *cw);
+    /* then check_val_classes's slots */
+    double *cw = calloc(classes + 2 * procs, sizeof *cw);
     if (!cw)
         return dl_fail(e, DL_ENOMEM, "out of memory for %zu class weights", classes);
     if (s->class_weight == SPEC_CW_GIVEN) {
@@ -499,12 +537,16 @@ static int apply_class_weights(trainer *t, dl_err *e)
             cw[class_of(t, t->train.y + i * t->k)] += 1.0;
         if (t->group)
             dd_sum_f64(t->group, cw, classes);
+        if (check_val_classes(t, cw, cw + classes, e)) {
+            free(cw);
+            return e->code;
+        }
         for (size_t c = 0; c < classes; c++) {
             present += cw[c] > 0;
             n += cw[c];
         }
         for (size_t c = 0; c < classes; c++)
-            cw[c] = cw[c] > 0 ? n / (present * cw[c]) : 0.0;
+            cw[c] = cw[c] > 0 ? n / (present * cw[c]) : 0.0; /* 0: a class of no row */
     }
     weigh_rows(t, &t->train, cw);
     weigh_rows(t, &t->val, cw);
@@ -846,6 +888,7 @@ static void trainer_free(trainer *t)
     free(t->val.x);
     free(t->val.y);
     free(t->val.w);
+    free(t->val_from);
     free(t->order);
     free(t->xb);
     free(t->held);

@@ -292,6 +292,32 @@ same_params() {
     [[ $output == *"  class_weight: balanced"* ]]
 }
 
+@test "dl-train: class_weight balanced refuses a validation row whose class has no training rows" {
+    printf '1,2,0\n2,1,1\n3,3,0\n0,1,1\n1,1,0\n' | dl-tensor import --no-header -t 1 - > "$TMP/tr.dlt"
+    printf '1,2,1\n2,1,2\n1,1,1\n1,2,2\n' | dl-tensor import --no-header -t 1 - > "$TMP/va.dlt"
+    echo '{model: {layers: [{units: 3, activation: softmax}]}, loss: ce, training: {epochs: 1, class_weight: balanced}}' > "$TMP/cb.yaml"
+    run dl-train -q "$TMP/cb.yaml" "$TMP/tr.dlt" --val "$TMP/va.dlt" -o "$TMP/cb.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/va.dlt: record 'y': row 2: class 2 has no training rows (training.class_weight balanced needs every class among the training rows)" ]
+    [ ! -e "$TMP/cb.ckpt" ]
+    # held out by training.validation (one row of six): the message names the data's
+    # row 6, the one row of class 2, whenever a seed holds it out
+    printf '1,2,0\n2,1,1\n3,3,0\n0,1,1\n1,1,0\n1,2,2\n' | dl-tensor import --no-header -t 1 - > "$TMP/six.dlt"
+    for seed in 1 2 3 4 5 6 7 8; do
+        run dl-train -q "$TMP/cb.yaml" "$TMP/six.dlt" -s training.validation=0.2 \
+            -s training.seed=$seed -o "$TMP/h.ckpt"
+        if [ "$status" -ne 0 ]; then
+            [ "$status" -eq 1 ]
+            [ "$output" = "dl-train: $TMP/six.dlt: record 'y': row 6: class 2 has no training rows (training.class_weight balanced needs every class among the training rows)" ]
+            held=1
+        fi
+    done
+    [ "${held:-}" = 1 ]
+    # the class among the training rows too: it trains
+    printf '1,2,0\n2,1,1\n3,3,2\n0,1,1\n1,1,0\n' | dl-tensor import --no-header -t 1 - > "$TMP/tr3.dlt"
+    dl-train -q "$TMP/cb.yaml" "$TMP/tr3.dlt" --val "$TMP/va.dlt" -o "$TMP/cb.ckpt"
+}
+
 @test "dl-train: weighted minibatches with shuffling and a validation split: the same seed gives the same bits" {
     dl-tensor import -t 1 "$DL_TEST_ROOT/data/fish2d.csv" > "$TMP/f.dlt"
     tail -n +2 "$DL_TEST_ROOT/data/fish2d.csv" | awk '{ print (NR % 5) * 0.25 }' > "$TMP/w.csv"
