@@ -158,6 +158,25 @@ short() {
     [ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
+@test "the logged training loss is the mean over the epoch's rows, not over its minibatches" {
+    # seven rows (1, 0) and one (1, 10) in batches of 7 and 1; an lr so small that the
+    # weights do not move, so every row's loss is that of the checkpoint's weights
+    { for i in 1 2 3 4 5 6 7; do echo 1,0; done; echo 1,10; } |
+        dl-tensor import --no-header -t 1 - > "$TMP/rows.dlt"
+    echo '{model: {layers: [{units: 1, activation: identity}]}, loss: mse,
+           optimizer: {name: sgd, lr: 1e-30}, training: {epochs: 1, batch_size: 7, shuffle: false}}' \
+        > "$TMP/rows.yaml"
+    dl-train -q "$TMP/rows.yaml" "$TMP/rows.dlt" -o "$TMP/rows.ckpt" --log "$TMP/rows.tsv"
+    w=$(dl-tensor export --name layer1.weight "$TMP/rows.ckpt")
+    b=$(dl-tensor export --name layer1.bias "$TMP/rows.ckpt")
+    got=$(awk -F'\t' 'NR == 2 { print $2 }' "$TMP/rows.tsv")
+    # rows: (7 p^2 + (p - 10)^2) / 8; the batches' mean would be (p^2 + (p - 10)^2) / 2
+    run awk -v w="$w" -v b="$b" -v got="$got" 'BEGIN { p = w + b
+        want = (7 * p * p + (p - 10) ^ 2) / 8; d = got - want; if (d < 0) d = -d
+        if (d > 1e-6 * want) { print "train_loss " got ", the rows'"'"' mean " want; exit 1 } }'
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
 @test "early stopping keeps the epoch with the lowest validation loss" {
     dl-train "$EX/fish2d.yaml" --log "$TMP/curve.tsv" < "$TMP/f2.dlt" 2> "$TMP/err" > "$TMP/es.ckpt"
     head -n 1 "$TMP/curve.tsv" | grep -q "^epoch	train_loss	val_loss	lr	seconds	best"
