@@ -227,7 +227,7 @@ static const char *stdin_label(const char *path)
 
 static int train(const args *a, run *r, dl_err *e)
 {
-    const char *val_path = a->val ? a->val : r->spec.val_file[0] ? r->spec.val_file : NULL;
+    const char *val_path = r->spec.val_file[0] ? r->spec.val_file : NULL; /* or --val's */
     /* Rank 0 alone writes; the others only train. */
     int writes = r->group.rank == 0;
     /* Checked first, so that a terminal or a directory where no temporary
@@ -310,6 +310,8 @@ int main(int argc, char **argv)
     int joined = !rc && !(rc = dd_open(&r.group, &e));
     if (!rc)
         rc = spec_load(&r.spec, a.spec, a.sets, a.n_sets, &e);
+    if (!rc && a.val)
+        rc = spec_set_val_file(&r.spec, a.val, &e);
     if (!rc && a.print_config)
         rc = r.group.rank == 0 ? print_config(&r.spec, &e) : 0;
     else if (!rc)

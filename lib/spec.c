@@ -730,6 +730,17 @@ int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t
     return rc;
 }
 
+int spec_set_val_file(dl_spec *s, const char *path, dl_err *e)
+{
+    size_t len = strlen(path);
+    if (len == 0 || len >= sizeof s->val_file)
+        return dl_fail(e, DL_EUSAGE, "--val: a file name of 1 to %zu bytes, not %zu",
+                       sizeof s->val_file - 1, len);
+    memcpy(s->val_file, path, len + 1);
+    s->validation = 0;
+    return 0;
+}
+
 /* ------------------------------ formatting ------------------------------ */
 
 /* Shortest text that reads back to exactly v. */

@@ -68,6 +68,11 @@ int spec_parse(dl_spec *s, const char *text, size_t len, const char *label,
 /* Reads the file (at most SPEC_BYTES_MAX; "-" is standard input) and parses it as above. */
 int spec_load(dl_spec *s, const char *path, const char *const *overrides,
               size_t n_overrides, dl_err *e);
+/* dl-train --val FILE: the validation data is FILE's, in place of any
+ * training.validation (a fraction or another file), so that the effective
+ * spec says where it came from.  An empty name or one of SPEC_PATH_MAX
+ * bytes or more is DL_EUSAGE. */
+int spec_set_val_file(dl_spec *s, const char *path, dl_err *e);
 /* The effective spec as YAML, every default written out; *text is
  * NUL-terminated, malloc'd, owned by the caller. */
 int spec_format(const dl_spec *s, char **text, size_t *len, dl_err *e);

@@ -158,6 +158,17 @@ short() {
     [ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
+@test "--val FILE is the effective spec's training.validation, in --print-config as in the checkpoint" {
+    dl-tensor head -n 40 "$TMP/f2.dlt" > "$TMP/v.dlt"
+    args=("$EX/fish2d.yaml" -s training.epochs=1 --val "$TMP/v.dlt" -s training.validation=0.5)
+    dl-train "${args[@]}" --print-config > "$TMP/printed.yaml"
+    grep -qx "  validation: '$TMP/v.dlt'" "$TMP/printed.yaml"
+    dl-train -q "${args[@]}" -o "$TMP/v.ckpt" "$TMP/f2.dlt"
+    # the same spec but model.input, which the data sets
+    diff <(grep -v '^  input: ' "$TMP/printed.yaml") \
+         <(dl-tensor export --name model "$TMP/v.ckpt" | grep -v -e '^kind: ' -e '^  input: ')
+}
+
 @test "the logged training loss is the mean over the epoch's rows, not over its minibatches" {
     # seven rows (1, 0) and one (1, 10) in batches of 7 and 1; an lr so small that the
     # weights do not move, so every row's loss is that of the checkpoint's weights
@@ -347,7 +358,9 @@ short() {
     dl-tensor split --fraction 0.8 "$TMP/f2.dlt" "$TMP/tr.dlt" "$TMP/va.dlt"
     dl-design --standardize < "$TMP/tr.dlt" > "$TMP/trd.dlt"
     dl-design --apply "$TMP/trd.dlt" < "$TMP/va.dlt" > "$TMP/vad.dlt"
-    train() { dl-train "$EX/fish2d.yaml" -q -s training.epochs=5 --log "$TMP/$2.tsv" --val "$1" < "$TMP/trd.dlt" > "$TMP/$2.ckpt"; }
+    # one name for both (the checkpoint's spec names the --val file)
+    train() { cp "$1" "$TMP/val.dlt"
+              dl-train "$EX/fish2d.yaml" -q -s training.epochs=5 --log "$TMP/$2.tsv" --val "$TMP/val.dlt" < "$TMP/trd.dlt" > "$TMP/$2.ckpt"; }
     train "$TMP/va.dlt" raw
     train "$TMP/vad.dlt" applied
     cmp "$TMP/raw.ckpt" "$TMP/applied.ckpt"
