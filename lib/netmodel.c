@@ -124,9 +124,10 @@ int nm_summary_to_set(const nm_summary *s, dl_tensor_set *ckpt, dl_err *e)
     nt_format_f64(s->best_val_loss, val);
     dl_str b = {0};
     dl_str_printf(&b, "epochs: %lld\nbest_epoch: %lld\nbest_train_loss: %s\nbest_val_loss: %s\n"
-                  "stopped: %s\nseed: %lld\nthreads: %lld\nprocesses: %lld\nversion: %s\n",
+                  "validation_rows: %lld\nstopped: %s\nseed: %lld\nthreads: %lld\n"
+                  "processes: %lld\nversion: %s\n",
                   (long long)s->epochs, (long long)s->best_epoch, train, val,
-                  nm_stop_name(s->stopped), (long long)s->seed, (long long)s->threads,
+                  (long long)s->validation_rows, nm_stop_name(s->stopped), (long long)s->seed, (long long)s->threads,
                   (long long)s->processes, s->version);
     char *text;
     size_t len;
@@ -148,7 +149,7 @@ int nm_summary_to_set(const nm_summary *s, dl_tensor_set *ckpt, dl_err *e)
 static void summary_unknown(nm_summary *s)
 {
     memset(s, 0, sizeof *s);
-    s->epochs = s->best_epoch = s->seed = s->threads = s->processes = -1;
+    s->epochs = s->best_epoch = s->validation_rows = s->seed = s->threads = s->processes = -1;
     s->best_train_loss = s->best_val_loss = NAN;
     s->stopped = NM_STOP_UNKNOWN;
 }
@@ -188,6 +189,7 @@ static int summary_from_record(nm_summary *s, const dl_tensor *rec, dl_err *e)
         summary_count(text, len, "best_epoch", &s->best_epoch, e) ||
         summary_loss(text, len, "best_train_loss", &s->best_train_loss, e) ||
         summary_loss(text, len, "best_val_loss", &s->best_val_loss, e) ||
+        summary_count(text, len, "validation_rows", &s->validation_rows, e) ||
         summary_count(text, len, "seed", &s->seed, e) ||
         summary_count(text, len, "threads", &s->threads, e) ||
         summary_count(text, len, "processes", &s->processes, e))

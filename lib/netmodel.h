@@ -47,13 +47,15 @@ enum nm_stop { NM_STOP_UNKNOWN = 0, NM_STOP_COMPLETED, NM_STOP_EARLY, NM_STOP_NA
                NM_STOP_INTERRUPTED };
 
 /* The `training` record: "key: value" lines epochs, best_epoch,
- * best_train_loss, best_val_loss, stopped, seed, threads, processes,
- * version.  Unknown values are NaN (losses), -1 (counts) or "" (version). */
+ * best_train_loss, best_val_loss, validation_rows, stopped, seed, threads,
+ * processes, version.  Unknown values are NaN (losses), -1 (counts) or ""
+ * (version). */
 typedef struct nm_summary {
     int64_t epochs;          /* completed epochs */
     int64_t best_epoch;      /* the epoch whose weights the checkpoint holds */
     double best_train_loss;  /* that epoch's losses; val NaN without validation */
-    double best_val_loss;
+    double best_val_loss;    /* (or when the loss on them was not a number) */
+    int64_t validation_rows; /* 0: no validation data */
     int stopped;             /* enum nm_stop */
     int64_t seed, threads, processes;
     char version[32];

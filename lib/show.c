@@ -162,6 +162,19 @@ static void layer_table(const writer *w, const dl_spec *s)
                       (unsigned long long)total);
 }
 
+/* Why a run's best validation loss is NaN, in words.  A summary written
+ * before validation_rows was recorded says nothing of the rows: NaN was
+ * then no validation data, unless the run stopped at a NaN loss. */
+static const char *missing_val_loss(const nm_summary *t)
+{
+    if (t->validation_rows > 0)
+        return "not a number (the loss of the checkpoint's weights on the validation rows)";
+    if (t->validation_rows == 0 ||
+        (t->stopped != NM_STOP_UNKNOWN && t->stopped != NM_STOP_NAN))
+        return "none (no validation data)";
+    return "unknown";
+}
+
 static void training(const writer *w, const nm_summary *t)
 {
     const char *in = "  ";
@@ -173,11 +186,12 @@ static void training(const writer *w, const nm_summary *t)
     key(w, in, "best_epoch", 0), count(w, t->best_epoch), end_line(w);
     key(w, in, "best_train_loss", 0), number(w, t->best_train_loss, 1), end_line(w);
     key(w, in, "best_val_loss", 0);
-    if (!w->json && isnan(t->best_val_loss) && t->stopped != NM_STOP_UNKNOWN)
-        dl_str_printf(w->b, "none (no validation data)");
+    if (!w->json && isnan(t->best_val_loss))
+        dl_str_printf(w->b, "%s", missing_val_loss(t));
     else
         number(w, t->best_val_loss, 1);
     end_line(w);
+    key(w, in, "validation_rows", 0), count(w, t->validation_rows), end_line(w);
     key(w, in, "stopped", 0);
     if (w->json && t->stopped == NM_STOP_UNKNOWN)
         dl_str_printf(w->b, "null");

@@ -678,6 +678,7 @@ static int put_summary(const trainer *t, dl_tensor_set *ckpt, dl_err *e)
     nm_summary s = {
         .epochs = (int64_t)t->epoch, .best_epoch = (int64_t)t->best_epoch,
         .best_train_loss = t->best_train, .best_val_loss = t->best_val,
+        .validation_rows = (int64_t)t->val_total,
         .stopped = t->stopped, .seed = (int64_t)t->spec.seed,
         .threads = dl_blas_threads(), .processes = t->group ? t->group->size : 1,
     };
@@ -1381,10 +1382,9 @@ static int score_initial(trainer *t, dl_err *e)
         return 0;
     if (epoch_figures(t, &val_loss, &stop, e))
         return e->code;
-    if (isfinite(val_loss)) {
+    if (isfinite(val_loss))
         t->best_loss = val_loss;
-        t->best_val = val_loss;
-    }
+    t->best_val = val_loss; /* the held weights' loss, even when any epoch will improve on it */
     return 0;
 }
 

@@ -56,10 +56,25 @@ field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
     [ "${#lines[@]}" -eq 1 ]
     [[ $output == '{"kind": "network", "input": 2, "design": null, "layers": [{"layer": 1, '* ]]
     [[ $output == *'"parameters": 337, "training": {"epochs": '* ]]
-    [[ $output == *'"best_val_loss": null, "stopped": "early_stopping", '* ]]
+    [[ $output == *'"best_val_loss": null, "validation_rows": 0, "stopped": "early_stopping", '* ]]
     [[ $output == *'"spec": "model:\n  input: 2\n'*'"}' ]]
     # the same checkpoint from standard input
     dl-tensor show --format json < "$TMP/n.ckpt" | cmp - <(printf '%s\n' "$output")
+}
+
+@test "show: validation data whose loss was not a number is not 'no validation data'" {
+    # weights of about 1e30 on x = 1e20: sin of an overflowed float, NaN on every row
+    printf '1e20,0\n1e20,1\n1e20,0\n1e20,1\n' | dl-tensor import --no-header -t 1 - > "$TMP/s.dlt"
+    echo '{model: {layers: [{units: 1, activation: sin}], init: normal, init_scale: 1e30},
+           loss: mse, training: {epochs: 3, validation: 0.5}}' > "$TMP/s.yaml"
+    run dl-train -q "$TMP/s.yaml" "$TMP/s.dlt" -o "$TMP/s.ckpt"
+    [ "$status" -eq 5 ]
+    dl-tensor show "$TMP/s.ckpt" > "$TMP/show.txt"
+    [ "$(field stopped "$TMP/show.txt")" = nan_loss ]
+    [ "$(field best_val_loss "$TMP/show.txt")" = "not a number (the loss of the checkpoint's weights on the validation rows)" ]
+    [ "$(field validation_rows "$TMP/show.txt")" = 2 ]
+    run dl-tensor show --format json "$TMP/s.ckpt"
+    [[ $output == *'"best_val_loss": null, "validation_rows": 2, "stopped": "nan_loss", '* ]]
 }
 
 @test "show: a resumed run's summary is the uninterrupted run's" {

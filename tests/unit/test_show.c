@@ -300,7 +300,8 @@ static void test_network_json(void)
                         "\"bias\": [2], \"parameters\": 8}") != NULL);
         CHECK(strstr(t, "\"parameters\": 11,") != NULL);
         CHECK(strstr(t, "\"training\": {\"epochs\": 4, \"best_epoch\": 3, \"best_train_loss\": "
-                        "0.25, \"best_val_loss\": null, \"stopped\": \"early_stopping\", "
+                        "0.25, \"best_val_loss\": null, \"validation_rows\": 0, "
+                        "\"stopped\": \"early_stopping\", "
                         "\"seed\": 7, \"threads\": 1, \"processes\": 2, \"version\": \"9.9\"}") !=
               NULL);
         CHECK(strstr(t, "\"spec\": \"model:\\n  input: 3\\n") != NULL);
@@ -328,7 +329,7 @@ static void test_network_without_summary(void)
     CHECK(text && json_valid(text, len));
     CHECK(text && strstr(text, "\"training\": {\"epochs\": 12, \"best_epoch\": 9, "
                                "\"best_train_loss\": 0.125, \"best_val_loss\": null, "
-                               "\"stopped\": null, \"seed\": 7, \"threads\": null, "
+                               "\"validation_rows\": null, \"stopped\": null, \"seed\": 7, \"threads\": null, "
                                "\"processes\": null, \"version\": null}"));
     free(text);
     text = describe(&s, SHW_TEXT, &len, &e);
