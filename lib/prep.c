@@ -616,13 +616,53 @@ static int finish_fill(pp_fitter *f, size_t j, dl_err *e)
     return 0;
 }
 
+/* A one-hot column keeps only the levels its fitting rows have, as
+ * OneHotEncoder fitted on them: x.categories lists every level of the file
+ * the rows came from, and a level of rows left out (by a split after the
+ * import) must be unseen, not a column of zeros.  The rows' own codes then
+ * map to the kept levels, as an input's are bound (pp_bind); a dropped
+ * level's name moves to the unseen list.  Without a value there is nothing
+ * to choose by, and every level stays. */
+static int keep_seen_levels(pp_fitter *f, size_t j, dl_err *e)
+{
+    pp_prep *p = f->p;
+    size_t n = p->nlevels[j], kept = 0;
+    uint64_t *count = f->level_count[j];
+    for (size_t k = 0; k < n; k++)
+        kept += count[k] > 0;
+    if (!p->onehot[j] || kept == n || kept == 0)
+        return 0;
+    char **all = p->level[j], **seen;
+    if (alloc_zeroed(&seen, kept, sizeof *seen, e) ||
+        alloc_zeroed(&p->map[j], n, sizeof *p->map[j], e) ||
+        alloc_zeroed(&p->unseen[j], n, sizeof *p->unseen[j], e)) {
+        free(seen);
+        return e->code;
+    }
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) {
+        p->map[j][k] = count[k] ? m : NOT_FOUND;
+        if (count[k]) {
+            count[m] = count[k];
+            seen[m++] = all[k];
+        } else {
+            p->unseen[j][k] = all[k];
+        }
+    }
+    p->map_len[j] = n;
+    p->level[j] = seen;
+    p->nlevels[j] = kept;
+    free(all);
+    return 0;
+}
+
 int pp_fit_end(pp_fitter *f, pp_prep **out, dl_err *e)
 {
     *out = NULL;
     int rc = 0;
     for (size_t j = 0; !rc && j < f->p->inputs; j++) {
         f->p->missing[j] = f->nmissing[j] > 0;
-        rc = finish_fill(f, j, e);
+        rc = keep_seen_levels(f, j, e) || finish_fill(f, j, e) ? e->code : 0;
     }
     if (!rc && !(rc = layout(f->p, e))) {
         *out = f->p;

@@ -5,7 +5,10 @@
  * cells (NaN).  The stage, fitted on training rows, makes the inputs of the
  * basis, in this order:
  *   - each raw column in turn: one-hot expanded to one 0/1 column per level
- *     (`color=red`; scikit-learn's OneHotEncoder, categories='auto'), or
+ *     that occurs in the training rows, whatever their weights (`color=red`;
+ *     scikit-learn's OneHotEncoder, categories='auto'; a level only
+ *     x.categories lists is unseen, the training rows' codes mapped as
+ *     pp_bind maps an input's), or
  *     itself (a categorical column not expanded stays its code);
  *   - then, with the indicator option, one 0/1 column `missing(name)` per
  *     raw column that had a missing cell in the training rows (scikit-learn's

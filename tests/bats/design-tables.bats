@@ -49,6 +49,27 @@ design_x() {
     WANT_SKIP=1 numbers_near "$TMP/z.csv" "$D/mixed_unseen_zero.txt" 1e-13
 }
 
+@test "a one-hot column has only the levels of the fitting rows, not every level x.categories lists" {
+    for how in median most_frequent; do
+        dl-design -q --no-bias --impute "$how" --impute-indicator --onehot auto "$D/mixed_extra.dlt" |
+            dl-tensor export --name x > "$TMP/$how.csv"
+        WANT_SKIP=1 numbers_near "$TMP/$how.csv" "$D/mixed_$how.txt" 1e-13
+    done
+    dl-design -q --no-bias --impute median --impute-indicator --onehot auto "$D/mixed_extra.dlt" > "$TMP/m.dlt"
+    run dl-design -q -a "$TMP/m.dlt" "$D/mixed_unseen.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"row 2, column 3 ('color'): level 'purple' was not in the training data"* ]]
+    dl-design -q --no-bias --impute median --impute-indicator --onehot auto --unseen zero "$D/mixed_extra.dlt" > "$TMP/z.dlt"
+    dl-design -q -a "$TMP/z.dlt" "$D/mixed_unseen.dlt" | dl-tensor export --name x > "$TMP/z.csv"
+    WANT_SKIP=1 numbers_near "$TMP/z.csv" "$D/mixed_unseen_zero.txt" 1e-13
+    dl-design -q -a "$TMP/m.dlt" "$D/mixed_new.dlt" | dl-tensor export --name x > "$TMP/new.csv"
+    WANT_SKIP=1 numbers_near "$TMP/new.csv" "$D/mixed_new.txt" 1e-13
+    dl-design -q --impute median --onehot auto "$D/mixed_extra.dlt" | dl-lstsq -q --ridge 1 > "$TMP/m.ckpt"
+    run dl-predict "$TMP/m.ckpt" "$D/mixed_unseen.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"row 2, column 3 ('color'): level 'purple' was not in the training data"* ]]
+}
+
 @test "dl-predict re-applies the stage of the checkpoint's design, unseen levels included" {
     dl-design -q --impute median --onehot auto "$D/mixed.dlt" | dl-lstsq -q --ridge 1 > "$TMP/m.ckpt"
     run dl-predict "$TMP/m.ckpt" "$D/mixed_new.dlt"

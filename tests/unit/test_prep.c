@@ -101,13 +101,13 @@ static pp_prep *fit_color(const pp_opts *o, const double *x, size_t n)
 
 static void test_onehot_layout_names_and_binding(void)
 {
-    double x[8] = {1.0, 2, 2.0, 0, NAN, 2, 4.0, NAN};
+    double x[10] = {1.0, 2, 2.0, 0, NAN, 2, 3.0, 1, 4.0, NAN};
     pp_opts o;
     pp_opts_defaults(&o);
     o.impute = PP_IMPUTE_MEAN;
     o.indicator = 1;
     o.onehot_all = 1;
-    pp_prep *p = fit_color(&o, x, 4);
+    pp_prep *p = fit_color(&o, x, 5);
     CHECK(p && pp_output_dim(p) == 6); /* speed, 3 colors, 2 indicators */
     if (!p)
         return;
@@ -122,7 +122,7 @@ static void test_onehot_layout_names_and_binding(void)
     }
     double out[6];
     dl_err e;
-    CHECK(pp_apply(p, x + 6, 1, 0, out, &e) == 0); /* speed 4, color missing: red */
+    CHECK(pp_apply(p, x + 8, 1, 0, out, &e) == 0); /* speed 4, color missing: red */
     CHECK(out[0] == 4 && out[3] == 1 && out[1] == 0 && out[4] == 0 && out[5] == 1);
     /* An input whose levels are (green, purple): green is code 0 there. */
     static const char *const names[2] = {"speed", "color"};
@@ -144,6 +144,47 @@ static void test_onehot_layout_names_and_binding(void)
     pp_write_text(p, &b);
     CHECK(strstr(dl_str_text(&b), "categories:\t1\t3\tblue\tgreen\tred\n") != NULL);
     dl_str_free(&b);
+    pp_free(p);
+}
+
+/* Levels that x.categories lists but no fitting row has get no column:
+ * they are unseen, and the rows' codes map to the levels kept. */
+static void test_onehot_levels_of_the_rows(void)
+{
+    double x[8] = {1.0, 2, 2.0, 0, 3.0, 2, 4.0, NAN}; /* blue and red, no green */
+    pp_opts o;
+    pp_opts_defaults(&o);
+    o.impute = PP_IMPUTE_MOST_FREQUENT;
+    o.onehot_all = 1;
+    pp_prep *p = fit_color(&o, x, 4);
+    CHECK(p && pp_output_dim(p) == 3); /* speed, color=blue, color=red */
+    if (!p)
+        return;
+    const char *want[3] = {"speed", "color=blue", "color=red"};
+    for (size_t j = 0; j < 3; j++) {
+        dl_str b = {0};
+        pp_output_name(p, j, &b);
+        CHECK_STR(dl_str_text(&b), want[j]);
+        dl_str_free(&b);
+    }
+    double out[3];
+    dl_err e;
+    CHECK(pp_apply(p, x, 1, 0, out, &e) == 0 && out[1] == 0 && out[2] == 1); /* red */
+    CHECK(pp_apply(p, x + 6, 1, 0, out, &e) == 0 && out[1] == 0 && out[2] == 1); /* filled */
+    double green[2] = {5, 1};
+    CHECK(pp_apply(p, green, 1, 0, out, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "column 2 ('color'): level 'green' was not in the training data"));
+    dl_str b = {0};
+    pp_write_text(p, &b);
+    /* speed's 1 (ties: the smallest), color's red: the second level kept */
+    CHECK(strstr(dl_str_text(&b), "fill: 1 1\n") != NULL);
+    CHECK(strstr(dl_str_text(&b), "categories:\t1\t2\tblue\tred\n") != NULL);
+    dl_str_free(&b);
+    pp_free(p);
+    o.unseen_zero = 1;
+    p = fit_color(&o, x, 4);
+    CHECK(p && pp_apply(p, green, 1, 0, out, &e) == 0 && out[0] == 5 && out[1] == 0 &&
+          out[2] == 0);
     pp_free(p);
 }
 
@@ -201,6 +242,7 @@ int main(void)
     UNIT_RUN(test_absurd_width_fails_at_once);
     UNIT_RUN(test_most_frequent_and_mean);
     UNIT_RUN(test_onehot_layout_names_and_binding);
+    UNIT_RUN(test_onehot_levels_of_the_rows);
     UNIT_RUN(test_bad_record_lines);
     return UNIT_DONE();
 }
