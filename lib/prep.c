@@ -712,13 +712,12 @@ static int bind_column(pp_prep *p, size_t j, size_t count, const char *const *le
     return 0;
 }
 
-static int fail_kind(const pp_prep *p, size_t j, int categorical_in_design, dl_err *e)
+static int fail_kind(const pp_prep *p, size_t j, dl_err *e)
 {
     dl_str b = {0};
     pp_input_name(p, j, &b);
-    int rc = dl_fail(e, DL_EDATA, "column %zu ('%s') is %s in the input but %s in the design",
-                     j + 1, dl_str_text(&b), categorical_in_design ? "numeric" : "categorical",
-                     categorical_in_design ? "categorical" : "numeric");
+    int rc = dl_fail(e, DL_EDATA, "column %zu ('%s') is categorical in the input but numeric in "
+                                  "the design", j + 1, dl_str_text(&b));
     dl_str_free(&b);
     return rc;
 }
@@ -733,8 +732,16 @@ int pp_bind(pp_prep *p, const pp_columns *c, dl_err *e)
         return e->code;
     for (size_t j = 0; j < p->inputs; j++) { /* no x.categories: every column numeric */
         size_t theirs = c->nlevels ? c->nlevels[j] : 0;
-        if ((theirs > 0) != (p->nlevels[j] > 0))
-            return fail_kind(p, j, p->nlevels[j] > 0, e);
+        /* a column with no value at all has no levels (import types it
+         * numeric): it binds to none, and a number in it is refused where
+         * it stands (cell_code) */
+        if (theirs == 0 && p->nlevels[j] > 0) {
+            if (bind_column(p, j, 0, NULL, e))
+                return e->code;
+            continue;
+        }
+        if (theirs > 0 && p->nlevels[j] == 0)
+            return fail_kind(p, j, e);
         if (theirs && bind_column(p, j, theirs, c->level[j], e))
             return e->code;
     }
@@ -746,6 +753,12 @@ int pp_bind(pp_prep *p, const pp_columns *c, dl_err *e)
 static int cell_code(const pp_prep *p, size_t j, double v, uint64_t row, size_t *code, dl_err *e)
 {
     size_t n = p->map[j] ? p->map_len[j] : p->nlevels[j];
+    if (n == 0) {
+        char what[160];
+        snprintf(what, sizeof what, "%.17g: the column is numeric in the input but categorical "
+                                    "in the design", v);
+        return cell_fail(p, row, j, what, e);
+    }
     size_t c = as_code(v, n);
     if (c == NOT_FOUND)
         return fail_code(p, row, j, v, n, e);

@@ -134,8 +134,11 @@ void pp_output_name(const pp_prep *p, size_t j, dl_str *b);
 
 /* The input's own columns at apply time: maps its codes to the training
  * levels; columns must agree in count, kind (an input without categories
- * has only numeric columns) and (when both have them) names.  Without a
- * binding, codes are taken as the training codes. */
+ * has only numeric columns) and (when both have them) names.  A numeric
+ * input column binds to a categorical one, since a column with no value
+ * at all has no levels: its missing cells are imputed, and a number in it
+ * is pp_apply's error.  Without a binding, codes are taken as the training
+ * codes. */
 int pp_bind(pp_prep *p, const pp_columns *c, dl_err *e);
 
 /* A target's categories (y.categories) as another file codes them: *p

@@ -70,6 +70,22 @@ design_x() {
     [[ $output == *"row 2, column 3 ('color'): level 'purple' was not in the training data"* ]]
 }
 
+@test "a categorical column with no value in the input (import types it numeric) is imputed by --apply and dl-predict" {
+    printf 'age,sex,y\n50,male,1\n60,female,2\n55,male,3\n' | dl-tensor import --target y > "$TMP/t.dlt"
+    dl-design -q --impute median --onehot auto "$TMP/t.dlt" > "$TMP/t.phi"
+    printf 'age,sex\n52,NA\n40,NA\n' | dl-tensor import --missing NA > "$TMP/na.dlt"
+    dl-design -q -a "$TMP/t.phi" "$TMP/na.dlt" | dl-tensor export --name x > "$TMP/na.csv"
+    # bias, age, sex=female, sex=male: the most frequent level is male
+    printf '1,52,0,1\n1,40,0,1\n' > "$TMP/want.csv"
+    numbers_near "$TMP/na.csv" "$TMP/want.csv" 0
+    dl-lstsq -q "$TMP/t.phi" > "$TMP/s.ckpt"
+    dl-predict "$TMP/s.ckpt" "$TMP/na.dlt" | dl-tensor export --name yhat > "$TMP/yhat.csv"
+    # three rows, four columns: the fit goes through every training row, and
+    # (52, male) = 0.6 (50, male) + 0.4 (55, male), (40, male) = 3 (50, male) - 2 (55, male)
+    awk 'BEGIN { printf "%.17g\n%.17g\n", 0.6 * 1 + 0.4 * 3, 3 * 1 - 2 * 3 }' > "$TMP/want_yhat.csv"
+    numbers_near "$TMP/yhat.csv" "$TMP/want_yhat.csv" 1e-9
+}
+
 @test "dl-predict re-applies the stage of the checkpoint's design, unseen levels included" {
     dl-design -q --impute median --onehot auto "$D/mixed.dlt" | dl-lstsq -q --ridge 1 > "$TMP/m.ckpt"
     run dl-predict "$TMP/m.ckpt" "$D/mixed_new.dlt"

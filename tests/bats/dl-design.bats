@@ -170,12 +170,12 @@ load linear_helpers
 
 @test "--apply refuses a column whose kind differs from the training data's, either way" {
     printf 'c,v,y\nred,1,1\nblue,2,0\ngreen,3,1\n' | dl-tensor import --target y > "$TMP/cat.dlt"
-    printf 'c,v,y\n1,1,1\n2,2,0\n' | dl-tensor import --target y > "$TMP/num.dlt"
-    dl-design -q --onehot auto "$TMP/cat.dlt" > "$TMP/cat.phi"
-    dl-design -q "$TMP/num.dlt" > "$TMP/num.phi"
+    printf 'c,v,y\nNA,1,1\n2,2,0\n' | dl-tensor import --missing NA --target y > "$TMP/num.dlt"
+    dl-design -q --onehot auto --impute median "$TMP/cat.dlt" > "$TMP/cat.phi"
+    dl-design -q --impute median "$TMP/num.dlt" > "$TMP/num.phi"
     run dl-design -q --apply "$TMP/cat.phi" -o "$TMP/out.dlt" "$TMP/num.dlt"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-design: $TMP/num.dlt: column 1 ('c') is numeric in the input but categorical in the design" ]
+    [ "$output" = "dl-design: $TMP/num.dlt: record 3 ('x'): row 2, column 1 ('c'): 2: the column is numeric in the input but categorical in the design" ]
     [ ! -e "$TMP/out.dlt" ]
     run dl-design -q --apply "$TMP/num.phi" -o "$TMP/out.dlt" "$TMP/cat.dlt"
     [ "$status" -eq 1 ]

@@ -129,10 +129,16 @@ static void test_onehot_layout_names_and_binding(void)
     static const char *const theirs[2] = {"green", "purple"};
     static const size_t nlevels[2] = {0, 2};
     static const char *const *levels[2] = {NULL, theirs};
-    /* an input without x.categories has only numeric columns: color is refused */
+    /* an input without x.categories has only numeric columns: color binds
+     * to no level (a column of missing cells has none), its missing cells
+     * are imputed, and a number in it is refused */
     pp_columns numeric = {2, names, NULL, NULL};
-    CHECK(pp_bind(p, &numeric, &e) == DL_EDATA);
-    CHECK_STR(e.msg, "column 2 ('color') is numeric in the input but categorical in the design");
+    CHECK(pp_bind(p, &numeric, &e) == 0);
+    double unknown[2] = {5, NAN}, number[2] = {5, 1};
+    CHECK(pp_apply(p, unknown, 1, 0, out, &e) == 0 && out[3] == 1 && out[1] == 0 && out[5] == 1);
+    CHECK(pp_apply(p, number, 1, 2, out, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "row 3, column 2 ('color'): 1: the column is numeric in the input but "
+                     "categorical in the design");
     pp_columns c = {2, names, nlevels, levels};
     CHECK(pp_bind(p, &c, &e) == 0);
     double green[2] = {5, 0}, purple[2] = {5, 1};
