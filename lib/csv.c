@@ -343,7 +343,9 @@ static int bad_cell(job *jb, uint64_t col, span cell, int status)
         return dl_fail(e, DL_EDATA,
                        "%s: %s: '%.*s' is not a finite number (--allow-nonfinite keeps it)",
                        label, at, n > 40 ? 40 : n, cell.p);
-    const char *hint = (memchr(cell.p, ',', (size_t)n) && jb->c->delim != ',') ||
+    const char *hint = nt_thousands(cell.p, cell.end)
+                           ? " (remove the thousands separators: numbers take none, and '.' as the decimal point)"
+                       : (memchr(cell.p, ',', (size_t)n) && jb->c->delim != ',') ||
                                nt_decimal_comma(cell.p, cell.end)
                            ? " (numbers use '.' as the decimal point)"
                            : "";
@@ -1405,17 +1407,24 @@ static void recode(const csv *c, const final_codes *f, dl_tensor *t, const uint6
     }
 }
 
-/* A column of strings that all are numbers written with a decimal comma
- * ("1,5") holds numbers, not categories: it is refused at its first cell,
- * as a numeric column refuses such a cell. */
-static int decimal_commas(const csv *c, dl_err *e)
+/* A number written with a decimal comma ("1,5") or comma thousands
+ * separators ("1,299.00"). */
+static int comma_number(const char *s)
+{
+    return nt_decimal_comma(s, s + strlen(s)) || nt_thousands(s, s + strlen(s));
+}
+
+/* A column of strings that all are numbers written with commas holds
+ * numbers, not categories: it is refused at its first cell, as a numeric
+ * column refuses such a cell. */
+static int comma_numbers(const csv *c, dl_err *e)
 {
     for (uint64_t j = 0; j < c->cols; j++) {
         const levels *lv = &c->lv[j];
         if (c->kind[j] != KIND_STRING)
             continue;
         size_t i = 0;
-        while (i < lv->count && nt_decimal_comma(lv->text[i], lv->text[i] + strlen(lv->text[i])))
+        while (i < lv->count && comma_number(lv->text[i]))
             i++;
         if (i < lv->count)
             continue;
@@ -1438,7 +1447,7 @@ static int copy_spool(csv *c, output *out, dl_err *e)
     if (!rc && lseek(out->spool_fd, 0, SEEK_SET) != 0)
         rc = dl_fail_errno(e, "%s: the temporary rows", c->in->label);
     if (!rc)
-        rc = decimal_commas(c, e) || sort_levels(c, &f, e) || write_all_names(c, out, e) ||
+        rc = comma_numbers(c, e) || sort_levels(c, &f, e) || write_all_names(c, out, e) ||
              write_categories(c, out, &f, out->xname, x_src(out), out->rt.route.xcols, e) ||
              write_categories(c, out, &f, "y", ysrc, out->rt.route.ycols, e) ||
              st_reader_from_fd(&r, out->spool_fd, "the temporary rows", e);

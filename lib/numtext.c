@@ -670,6 +670,22 @@ int nt_decimal_comma(const char *s, const char *end)
     return p == end;
 }
 
+int nt_thousands(const char *s, const char *end)
+{
+    const char *p = s < end && (*s == '+' || *s == '-') ? s + 1 : s;
+    const char *q = past_digits(p, end);
+    if (!q || q - p > 3 || q == end || *q != ',')
+        return 0;
+    while (q < end && *q == ',') {
+        p = q + 1;
+        if (!(q = past_digits(p, end)) || q - p != 3)
+            return 0;
+    }
+    if (q < end && *q == '.' && !(q = past_digits(q + 1, end)))
+        return 0;
+    return q == end;
+}
+
 static int format_special(double v, char *buf)
 {
     if (isnan(v))

@@ -210,6 +210,23 @@ rows_aligned() {
     [ "$output" = "$(printf 'place,n\n"Paris, France",1\n"1,5",2')" ]
 }
 
+@test "dl-tensor import: a column of numbers with thousands separators is refused, not read as strings" {
+    printf 'price,y\n"1,299.00",1\n"2,450.50",2\n"1,100.25",3\n' > "$TMP/th.csv"
+    fails_silently 1 "$TMP/th.csv: line 2, column 1 ('price'): '1,299.00' is not a number (remove the thousands separators: numbers take none, and '.' as the decimal point)" \
+        dl-tensor import --target y "$TMP/th.csv"
+    # no decimal point, several groups, a sign, missing cells aside, beside decimal commas
+    refuses 'p,y\n"1,299",1\n"12,450",2\n' "line 2, column 1 ('p'): '1,299' is not a number (remove the thousands separators"
+    refuses 'p;y\nNA;1\n-12,345,678.5;2\n' "line 3, column 1 ('p'): '-12,345,678.5' is not a number (remove the thousands separators" --missing NA
+    refuses 'p;y\n1,5;1\n1,299.5;2\n' "line 2, column 1 ('p'): '1,5' is not a number (numbers use '.' as the decimal point)"
+    # in a column of numbers, the hint says the same
+    refuses 'p,y\n1,1\n"1,299",2\n' "line 3, column 1 ('p'): '1,299' is not a number (remove the thousands separators"
+    # groups not of three digits are strings
+    printf 'code,n\n"12,34,567",1\n"1,299,5",2\n' > "$TMP/s.csv"
+    run dl-tensor export --header < <(dl-tensor import "$TMP/s.csv")
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'code,n\n"12,34,567",1\n"1,299,5",2')" ]
+}
+
 @test "dl-tensor import: empty input and header-only input are errors" {
     fails 1 "empty input" dl-tensor import < /dev/null
     printf '\n# nothing\n\n' > "$TMP/blank.csv"

@@ -221,6 +221,21 @@ static void test_decimal_comma(void)
     CHECK(nt_decimal_comma(cell, cell + 3) && !nt_decimal_comma(cell, cell + 5));
 }
 
+static int thousands(const char *s) { return nt_thousands(s, s + strlen(s)); }
+
+static void test_thousands(void)
+{
+    const char *yes[] = {"1,299", "1,299.00", "-12,345,678.5", "+999,000", "100,000.25"};
+    const char *no[] = {"1,5", "1299.00", "1,2999", "1234,567", ",299", "1,299.", "1,29",
+                        "1,299,", "1,,299", "1,299.5e3", " 1,299", "1,299 ", "", "1.299,00"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        CHECK(thousands(yes[i]));
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        CHECK(!thousands(no[i]));
+    const char *cell = "1,299;2";
+    CHECK(nt_thousands(cell, cell + 5) && !nt_thousands(cell, cell + 7));
+}
+
 /* The list as documented, one nt_scan_f64 per cell: the reference for
  * nt_scan_f64_list, which reads most cells another way when 32 bytes and
  * more follow them. */
@@ -643,6 +658,7 @@ int main(void)
     UNIT_RUN(test_scan_digit_runs);
     UNIT_RUN(test_scan_list);
     UNIT_RUN(test_decimal_comma);
+    UNIT_RUN(test_thousands);
     UNIT_RUN(test_random_scans_match_strtod);
     UNIT_RUN(test_lists_match_one_by_one);
     UNIT_RUN(test_rows_stop_at_the_first_other_line);
