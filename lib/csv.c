@@ -536,7 +536,7 @@ static int check_weight(job *jb, const void *row)
 
 /* The hot loop: cells are scanned in place, the number parser finds each
  * cell's end, and only a failure looks at the cell as text. */
-static int parse_row(job *jb, span l, void *row)
+static int parse_cells(job *jb, span l, void *row)
 {
     const csv *c = jb->c;
     const char *p = l.p, *end = l.end, *next;
@@ -570,6 +570,30 @@ static int parse_row(job *jb, span l, void *row)
             return ragged(jb, l);
     }
     return check_weight(jb, row);
+}
+
+/* Whether line l has other than c->cols fields, none of them a quote its
+ * line leaves open (whose own message says more). */
+static int other_field_count(const csv *c, span l)
+{
+    const char *p = c->delim ? l.p : skip_blanks(l.p, l.end), *next;
+    for (span s; p < l.end; p = next) {
+        s = cell_at(c, p, l.end, &next);
+        if (unclosed(c, s))
+            return 0;
+        if (s.end == l.end)
+            break;
+    }
+    return count_cells(c, l) != c->cols;
+}
+
+/* A row: a cell that fails on a line of the wrong length is reported as
+ * the line's length, the cause, not as the cell shifted into a column of
+ * another kind. */
+static int parse_row(job *jb, span l, void *row)
+{
+    int rc = parse_cells(jb, l, row);
+    return rc == DL_EDATA && other_field_count(jb->c, l) ? ragged(jb, l) : rc;
 }
 
 /* The next line of [*p, end) without its "\n" or "\r\n"; advances *p. */
@@ -705,8 +729,9 @@ static int first_line(csv *c, span l, uint64_t line, int *header, dl_err *e)
         if (lc.numbers && lc.texts)
             return dl_fail(e, DL_EDATA,
                            "%s: line %llu, column %llu: '%.*s' is not a number (a first line "
-                           "holding numbers is data, not a header; --missing '%.*s' reads it "
-                           "as missing, --no-header allows a column of strings)",
+                           "holding numbers is data, not a header: --header reads it as the "
+                           "names, --missing '%.*s' as a missing cell, --no-header allows a "
+                           "column of strings)",
                            c->in->label, (unsigned long long)line,
                            (unsigned long long)lc.first_text + 1, n > 40 ? 40 : n, lc.text.p,
                            n > 40 ? 40 : n, lc.text.p);

@@ -183,6 +183,16 @@ rows_aligned() {
     fails 1 "line 2: 3 fields, expected 2" dl-tensor import "$TMP/long.csv"
 }
 
+@test "dl-tensor import: a short or long row is named as such, not by a cell shifted into a column of another kind" {
+    refuses 'name,b,c\nx,1,2\n3,4\n' "dl-tensor: $TMP/in.csv: line 3: 2 fields, expected 3 (as on line 1)"
+    refuses 'a,b,c\nx,1,2\ny,q,3,4\n' "dl-tensor: $TMP/in.csv: line 3: 4 fields, expected 3 (as on line 1)"
+    refuses 'a,b\n1,2\nx\n' "dl-tensor: $TMP/in.csv: line 3: 1 fields, expected 2 (as on line 1)"
+    # a quote its line leaves open is named as that
+    refuses 'a,b,c\nx,1,2\n"x,1\n' "line 3, column 1 ('a'): unterminated quote"
+    # on a line of the right length, the cell is the cause
+    refuses 'a,b,c\nx,1,2\n3,4,5\n' "line 3, column 1 ('a'): '3' is a number in a column of strings"
+}
+
 @test "dl-tensor import: non-numeric and empty cells name line, column and header" {
     printf 'mass,speed\n1,2\n3,fast\n' > "$TMP/bad.csv"
     run dl-tensor import "$TMP/bad.csv"

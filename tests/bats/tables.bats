@@ -18,8 +18,14 @@ npy_of() {
 
 @test "tables: a first line with a number and a non-number is data, and the non-number an error" {
     printf '1.0,NA\n2,3\n' > "$TMP/in.csv"
-    fails 1 "dl-tensor: $TMP/in.csv: line 1, column 2: 'NA' is not a number (a first line holding numbers is data, not a header; --missing 'NA' reads it as missing" \
+    fails 1 "dl-tensor: $TMP/in.csv: line 1, column 2: 'NA' is not a number (a first line holding numbers is data, not a header: --header reads it as the names, --missing 'NA' as a missing cell, --no-header allows a column of strings)" \
         dl-tensor import "$TMP/in.csv"
+    # a header with numbers among its names: --header reads it as one
+    printf 'country,2019,2020\nES,1.5,2\n' > "$TMP/years.csv"
+    fails 1 "line 1, column 1: 'country' is not a number (a first line holding numbers is data, not a header: --header reads it as the names" \
+        dl-tensor import "$TMP/years.csv"
+    dl-tensor import --header "$TMP/years.csv" | dl-tensor export --header > "$TMP/years.out"
+    [ "$(cat "$TMP/years.out")" = "$(printf 'country,2019,2020\nES,1.5,2')" ]
     printf '1.0,NA\n2,3\n' | dl-tensor import --missing NA | dl-tensor export > "$TMP/out.csv"
     [ "$(cat "$TMP/out.csv")" = "$(printf '1,nan\n2,3')" ]
 }
