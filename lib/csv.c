@@ -1032,11 +1032,23 @@ static int write_all_names(csv *c, output *out, dl_err *e)
     return rc ? e->code : 0;
 }
 
+/* The temporary's name in messages: the input, and where the copy is (a
+ * full or failing $TMPDIR is not the input's fault). */
+static void spool_label(const csv *c, dl_str *label)
+{
+    dl_str_printf(label, "%s: the temporary copy of its rows in %s", c->in->label,
+                  dl_outfile_temp_dir());
+}
+
 static int open_spool(csv *c, output *out, dl_err *e)
 {
+    dl_str label = {0};
     if (dl_outfile_temp(&out->spool_fd, "the rows of a table with strings", e))
         return dl_err_wrap(e, "%s", c->in->label);
-    return st_writer_from_fd(&out->spool, out->spool_fd, "the temporary rows", ST_ALLOW_TTY, e);
+    spool_label(c, &label);
+    int rc = st_writer_from_fd(&out->spool, out->spool_fd, dl_str_text(&label), ST_ALLOW_TTY, e);
+    dl_str_free(&label);
+    return rc;
 }
 
 /* After the first data line: numeric tables go straight out, in parallel;
@@ -1468,14 +1480,16 @@ static int copy_spool(csv *c, output *out, dl_err *e)
     uint64_t *plain = calloc((size_t)out->rt.route.ycols + 1, sizeof *plain);
     const uint64_t *ysrc = plain ? y_src(out, plain) : NULL;
     st_reader *r = NULL;
+    dl_str label = {0};
+    spool_label(c, &label);
     int rc = plain ? 0 : dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
     if (!rc && lseek(out->spool_fd, 0, SEEK_SET) != 0)
-        rc = dl_fail_errno(e, "%s: the temporary rows", c->in->label);
+        rc = dl_fail_errno(e, "%s", dl_str_text(&label));
     if (!rc)
         rc = comma_numbers(c, e) || sort_levels(c, &f, e) || write_all_names(c, out, e) ||
              write_categories(c, out, &f, out->xname, x_src(out), out->rt.route.xcols, e) ||
              write_categories(c, out, &f, "y", ysrc, out->rt.route.ycols, e) ||
-             st_reader_from_fd(&r, out->spool_fd, "the temporary rows", e);
+             st_reader_from_fd(&r, out->spool_fd, dl_str_text(&label), e);
     for (int found = 1; !rc && found;) {
         dl_tensor t;
         if ((rc = st_read(r, &t, &found, e)) != 0 || !found)
@@ -1488,6 +1502,7 @@ static int copy_spool(csv *c, output *out, dl_err *e)
         dl_tensor_free(&t);
     }
     st_reader_close(r);
+    dl_str_free(&label);
     free(plain);
     final_free(&f, c->cols);
     return rc ? e->code : 0;

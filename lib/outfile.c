@@ -293,12 +293,16 @@ int dl_outfile_fclose(dl_outfile *o, FILE *f, int keep, dl_err *e)
     return 0;
 }
 
+const char *dl_outfile_temp_dir(void)
+{
+    const char *dir = getenv("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
 int dl_outfile_temp(int *fd, const char *what, dl_err *e)
 {
     *fd = -1;
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-        dir = "/tmp";
+    const char *dir = dl_outfile_temp_dir();
     char path[PATH_MAX];
     if (snprintf(path, sizeof path, "%s/dl-XXXXXX", dir) >= (int)sizeof path)
         return dl_fail(e, DL_EIO, "TMPDIR: too long a directory name for %s", what);

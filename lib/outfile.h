@@ -53,6 +53,8 @@ void dl_outfile_abort(dl_outfile *o);
  * whatever happens, a signal while it is made included.  what names its
  * contents in the error. */
 int dl_outfile_temp(int *fd, const char *what, dl_err *e);
+/* The directory dl_outfile_temp makes its files in, for messages about them. */
+const char *dl_outfile_temp_dir(void);
 
 /* For an output opened only when it is complete (a checkpoint written at
  * the end of a long run), so that a process killed meanwhile (SIGKILL,

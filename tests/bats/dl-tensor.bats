@@ -237,6 +237,17 @@ rows_aligned() {
     [ "$output" = "$(printf 'code,n\n"12,34,567",1\n"1,299,5",2')" ]
 }
 
+@test "dl-tensor import: a write to the temporary copy of a table with strings that fails names the input and the directory" {
+    awk 'BEGIN { print "c,x,y"; for (i = 0; i < 5000; i++) print "s" i % 5 "," i "," 2 * i }' > "$TMP/strs.csv"
+    mkdir "$TMP/tmpdir"
+    # files of at most 8 KiB, SIGXFSZ ignored: a write past that fails (EFBIG),
+    # as on a full file system; standard output is a device, not limited
+    run bash -c 'trap "" XFSZ; ulimit -f 8; TMPDIR="$1" dl-tensor import --target y "$2" > /dev/null' \
+        - "$TMP/tmpdir" "$TMP/strs.csv"
+    [ "$status" -eq 3 ]
+    [[ $output == "dl-tensor: $TMP/strs.csv: the temporary copy of its rows in $TMP/tmpdir: write failed: "* ]]
+}
+
 @test "dl-tensor import: empty input and header-only input are errors" {
     fails 1 "empty input" dl-tensor import < /dev/null
     printf '\n# nothing\n\n' > "$TMP/blank.csv"
