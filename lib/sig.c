@@ -175,6 +175,10 @@ void sig_install(const char *tool)
     sa.sa_sigaction = on_bus;
     sa.sa_flags = SA_SIGINFO;
     sigaction(SIGBUS, &sa, NULL);
+    /* A write past the file-size limit (ulimit -f) then fails with EFBIG,
+     * which the writer reports and cleans up after like any failed write,
+     * instead of a silent end that leaves the temporary behind. */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 const char *sig_tool(void) { return tool_name; }

@@ -9,6 +9,8 @@
  * flag its loop reads, and a second one ends the process at once, whatever
  * it is doing.  A SIGBUS met in an input file mapped for reading (textio
  * registers it here) means the file shrank: the same clean end, status 3.
+ * SIGXFSZ is ignored: a write over the file-size limit (ulimit -f) fails
+ * with EFBIG, an I/O error reported and cleaned up as any other.
  *
  * This module holds the one piece of global mutable state in lib/: a
  * handler cannot be given arguments, so what it must clean up lives in a

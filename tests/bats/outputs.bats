@@ -199,3 +199,24 @@ no_temporaries() {
     dl-tensor export -o /dev/fd/1 "$TMP/d.dlt" > "$TMP/via-fd.csv"
     dl-tensor export "$TMP/d.dlt" | cmp - "$TMP/via-fd.csv"
 }
+
+@test "a file-size limit (ulimit -f) is an I/O error with a message, and leaves no temporary" {
+    # 100000 rows: a stream of 2.4 MB, its text and design more, over a limit of 1000 KiB
+    awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%.15f,%.15f,%d\n", i / 7, i / 3, i % 3 }' > "$TMP/big.csv"
+    dl-tensor import -t 1 "$TMP/big.csv" -o "$TMP/big.dlt"
+    echo precious > "$TMP/keep.dlt"
+    local cmd
+    for cmd in "dl-tensor import -t 1 $TMP/big.csv -o $TMP/keep.dlt" \
+        "dl-tensor import -t 1 $TMP/big.csv > $TMP/out.dlt" \
+        "dl-tensor export $TMP/big.dlt -o $TMP/out.csv" \
+        "dl-tensor export $TMP/big.dlt > $TMP/out.csv" \
+        "dl-tensor export --format npy $TMP/big.dlt -o $TMP/out.npy" \
+        "dl-tensor split --fraction 0.5 $TMP/big.dlt $TMP/keep.dlt $TMP/b.dlt" \
+        "dl-design --poly 3 $TMP/big.dlt -o $TMP/keep.dlt"; do
+        run bash -c "ulimit -f 1000 && $cmd"
+        [ "$status" -eq 3 ] || { echo "$cmd: status $status: $output"; return 1; }
+        [[ $output == *"write failed: File too large" ]] || { echo "$cmd: $output"; return 1; }
+        [ "$(cat "$TMP/keep.dlt")" = precious ]
+        no_temporaries "$TMP"
+    done
+}
