@@ -65,6 +65,23 @@ static void finish(dl_outfile *o)
     o->path = o->final = NULL;
 }
 
+/* The bytes of a name kept in its temporary ".NAME.XXXXXX": all of them
+ * when the temporary, and the backup "~" after it (keep_previous), fit in
+ * NAME_MAX, else the first ones that do, cut where a UTF-8 character
+ * starts, so that any name that fits gets a temporary that fits too.  A
+ * name too long itself is kept whole: its temporary fails at once. */
+static size_t kept_stem(const char *name)
+{
+    const size_t room = NAME_MAX - (sizeof ".." - 1) - (sizeof "XXXXXX" - 1) - 1;
+    size_t len = strlen(name);
+    if (len <= room || len > NAME_MAX)
+        return len;
+    len = room;
+    while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80)
+        len--;
+    return len;
+}
+
 /* ".NAME.XXXXXX" in the target's directory, so the rename stays on one file system. */
 static int open_temporary(dl_outfile *o, const char *path, const struct stat *old, dl_err *e)
 {
@@ -76,7 +93,8 @@ static int open_temporary(dl_outfile *o, const char *path, const struct stat *ol
         finish(o);
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
     }
-    snprintf(o->path, need, "%.*s.%s.XXXXXX", (int)dir_len, path, path + dir_len);
+    snprintf(o->path, need, "%.*s.%.*s.XXXXXX", (int)dir_len, path,
+             (int)kept_stem(path + dir_len), path + dir_len);
     if (sig_create_temporary(o->path, &o->fd, e)) { /* a signal removes it from now on */
         finish(o); /* nothing was listed: releasing finds nothing */
         return dl_err_wrap(e, "%s", path);

@@ -3,7 +3,8 @@
  *
  * The rule, the same for every such file:
  *  - A new file, an existing regular file, or a symbolic link is written as
- *    a temporary ".NAME.XXXXXX" beside it and renamed over it on commit, so
+ *    a temporary ".NAME.XXXXXX" beside it (NAME cut short when the whole
+ *    would be longer than a name may be) and renamed over it on commit, so
  *    a failed run never leaves a partial file, and a symbolic link is
  *    replaced by the new file: its target is never written.
  *  - A replaced regular file keeps its permission bits (and its owner and

@@ -220,3 +220,27 @@ no_temporaries() {
         no_temporaries "$TMP"
     done
 }
+
+@test "-o, split's outputs and --log take every name that fits in 255 bytes" {
+    local n a b l
+    for n in 247 248 254 255; do
+        a=$(printf "%${n}s" | tr ' ' a)
+        b=$(printf "%${n}s" | tr ' ' b)
+        l=$(printf "%${n}s" | tr ' ' l)
+        for round in new replaced; do
+            dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/$a"
+            cmp "$TMP/d.dlt" "$TMP/$a"
+            dl-tensor split --fraction 0.5 "$TMP/d.dlt" "$TMP/$a" "$TMP/$b"
+            dl-tensor info "$TMP/$a" "$TMP/$b" > /dev/null
+            dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/$a" --log "$TMP/$l"
+            [[ $(head -n 1 "$TMP/$l") == epoch*train_loss* ]]
+            no_temporaries "$TMP"
+        done
+        rm "$TMP/$a" "$TMP/$b" "$TMP/$l"
+    done
+    # a name longer than a name may be is refused as the system refuses it
+    a=$(printf "%256s" | tr ' ' a)
+    run dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/$a"
+    [ "$status" -eq 3 ]
+    [[ $output == *"File name too long" ]]
+}
