@@ -19,7 +19,9 @@ enum dl_status {
     DL_EINTR = 6    /* interrupted by SIGINT/SIGTERM after saving state */
 };
 
-#define DL_ERR_MSG_MAX 1024
+/* Room for two paths of PATH_MAX and what is wrong with them; a longer
+ * message keeps its start and its end, the reason, around "...". */
+#define DL_ERR_MSG_MAX (2 * 4096 + 1024)
 
 typedef struct dl_err {
     int code;
@@ -36,7 +38,8 @@ typedef struct dl_err {
 static inline const char *dl_plural(unsigned long long n) { return n == 1 ? "" : "s"; }
 
 /* Sets the error and returns `code`, so `return dl_fail(e, DL_EDATA, ...)`.
- * Every message is kept to one line: control characters become '?'. */
+ * Every message is kept to one line: control characters become '?'.  One
+ * over DL_ERR_MSG_MAX - 1 bytes is cut in the middle ("..."). */
 int dl_fail(dl_err *e, int code, const char *fmt, ...) DL_PRINTF(3, 4);
 /* Prefixes the current message with "context: " and returns e->code. */
 int dl_err_wrap(dl_err *e, const char *fmt, ...) DL_PRINTF(2, 3);

@@ -1,6 +1,7 @@
 #include "sig.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -84,7 +85,7 @@ static void end_process(int status, const char *const *parts, int n)
         _exit(decided);
     struct pollfd p = {.fd = STDERR_FILENO, .events = POLLOUT};
     if (poll(&p, 1, 0) == 1 && (p.revents & POLLOUT)) {
-        char line[512];
+        char line[PATH_MAX + 128]; /* the tool, a file name whole, the reason */
         size_t len = 0;
         for (int i = 0; i < n; i++)
             for (const char *c = parts[i]; *c && len < sizeof line; c++)

@@ -159,7 +159,7 @@ static size_t encode_header(const st_header *h, unsigned char *buf)
 
 struct st_reader {
     int fd, owns_fd;
-    char label[256];
+    char label[PATH_MAX]; /* a file name, whole */
     unsigned char *buf;
     size_t pos, len;   /* unread bytes are buf[pos..len) */
     uint64_t offset;   /* stream bytes consumed */
@@ -801,7 +801,7 @@ struct st_writer {
     int held;       /* the signal handler ends fd with `mark` (sig_hold_stream) */
     unsigned char mark[HEADER_MAX];
     size_t mark_len;
-    char label[256];
+    char label[PATH_MAX]; /* a file name, whole */
     dl_outfile out; /* -o FILE: committed or discarded with the writer */
     unsigned char *buf;
     size_t len;

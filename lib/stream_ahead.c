@@ -22,6 +22,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -41,7 +42,7 @@ typedef struct ahead_slot {
     dl_tensor t; /* the payload, or a piece of it, when read */
     st_piece piece;
     int found, rc, left;
-    dl_err err;
+    dl_err err; /* last: read_record clears what comes before it, and err's code */
 } ahead_slot;
 
 /* The record being read in pieces, by whoever reads (the thread, or the
@@ -148,7 +149,8 @@ static void read_piece(st_ahead *a, ahead_slot *s)
  * next piece of one. */
 static void read_record(st_ahead *a, ahead_slot *s)
 {
-    memset(s, 0, sizeof *s);
+    memset(s, 0, offsetof(ahead_slot, err)); /* not the message's room, at every small record */
+    dl_err_clear(&s->err);
     if (a->cur.active) {
         read_piece(a, s);
         return;

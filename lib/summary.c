@@ -373,7 +373,7 @@ static int read_file(summary *s, const char *path, dl_err *e)
     record r = {0};
     span *cells = NULL, *head = NULL;
     size_t ncells = 0, cells_cap = 0, nhead = 0, head_cap = 0, task = 0, lineno = 0;
-    char *head_text = NULL, where[300];
+    char *head_text = NULL, where[sizeof in.label + 32];
     const char *line, *end;
     int rc;
     while (!(rc = tx_in_line(&in, &line, &end, e)) && line) {

@@ -14,6 +14,7 @@
 #ifndef DL_TEXTIO_H
 #define DL_TEXTIO_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,7 +80,7 @@ int tx_export(const char *in_path, const char *out_path, const tx_export_opts *o
 typedef struct tx_in {
     int fd, owns_fd, eof;
     int cr_lines; /* lines end in a lone '\r' (classic Mac OS): read as '\n' */
-    char label[256];
+    char label[PATH_MAX]; /* a file name, whole */
     char *buf;
     size_t cap, pos, len;
     char *map;       /* tx_in_map: the whole file, buf then points here */

@@ -4,6 +4,7 @@
 #ifndef DL_TSV_H
 #define DL_TSV_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -14,7 +15,7 @@ typedef struct tsv_table {
     char *text;    /* the file, cut in place into cells */
     char **cells;  /* (rows + 1) x cols: the header row first */
     size_t rows, cols;
-    char label[256];
+    char label[PATH_MAX]; /* a file name, whole */
 } tsv_table;
 
 /* path NULL or "-": standard input.  Errors name the file and line. */

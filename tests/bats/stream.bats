@@ -112,6 +112,21 @@ setup() {
     [[ $output == *"nope.dlt"*"No such file"* ]]
 }
 
+@test "stream: a missing or damaged file under a long path is named whole, with the reason" {
+    # a directory name of 1206 bytes; the system takes up to 4095
+    local d=$TMP n
+    for n in 1 2 3 4 5 6; do d=$d/$(printf '%200s' | tr ' ' d); done
+    mkdir -p "$d"
+    run dl-tensor info "$d/missing.dlt"
+    [ "$status" -eq 3 ]
+    [ "$output" = "dl-tensor: $d/missing.dlt: cannot open: No such file or directory" ]
+    # and a record of a file there
+    head -c 60 "$F/small.dlt" > "$d/cut.dlt"
+    run dl-tensor info "$d/cut.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-tensor: $d/cut.dlt: record 1 ('x'): truncated"* ]]
+}
+
 @test "stream: binary output to a terminal is refused with a hint" {
     command -v script >/dev/null || skip "script(1) not installed"
     run script -qec "dl-tensor import --targets 1 $DL_TEST_ROOT/tests/fixtures/stream/small.csv" /dev/null
