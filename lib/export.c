@@ -13,6 +13,7 @@
 #include "numtext.h"
 #include "outfile.h"
 #include "textio.h"
+#include "tty.h"
 #include "worker.h"
 
 void tx_export_defaults(tx_export_opts *o)
@@ -55,24 +56,28 @@ static void out_abort(out_file *o)
         dl_outfile_fclose(&o->file, o->dest, 0, NULL);
 }
 
+static int refuse_terminal(int fd, const char *label, dl_err *e)
+{
+    return dl_tty_refuse_output(fd, label, ".npy", "redirect it (> FILE), pipe it, or use -o "
+                                "FILE (--format csv gives text)", e);
+}
+
 static int out_open(out_file *o, const char *path, int binary, dl_err *e)
 {
     memset(o, 0, sizeof *o);
     if (!path || strcmp(path, "-") == 0) {
         o->label = "<stdout>";
-        if (binary && isatty(STDOUT_FILENO))
-            return dl_fail(e, DL_EUSAGE, "refusing to write .npy to a terminal: use -o FILE, "
-                                         "a redirection, or --format csv");
+        if (binary && refuse_terminal(STDOUT_FILENO, "standard output", e))
+            return e->code;
         o->f = o->dest = stdout;
     } else {
         o->label = path;
         if (dl_outfile_fopen(&o->file, path, &o->dest, e))
             return e->code;
         o->f = o->dest;
-        if (binary && isatty(fileno(o->dest))) { /* -o /dev/stdout or /dev/tty */
+        if (binary && refuse_terminal(fileno(o->dest), path, e)) { /* /dev/stdout, /dev/tty */
             out_abort(o);
-            return dl_fail(e, DL_EUSAGE, "%s: refusing to write .npy to a terminal: use -o FILE, "
-                                         "a redirection, or --format csv", path);
+            return e->code;
         }
     }
     /* .npy is checked whole before its first byte; a temporary is whole when renamed */

@@ -29,6 +29,7 @@
 #include "sig.h"
 #include "stream.h"
 #include "tsv.h"
+#include "tty.h"
 
 extern char **environ;
 
@@ -1564,8 +1565,16 @@ int pl_render(const char *script, size_t len, const char *output, const pl_opts 
     size_t plen = 0;
     int rc = pl_write_preamble(&ps, output, NULL, o, e);
     rc = rc ? (dl_str_free(&ps), rc) : dl_str_take(&ps, &pre, &plen, e);
+    const char *term = NULL;
     dl_outfile file;
-    if (rc || dl_outfile_open(&file, output, e)) {
+    if (rc || pl_terminal_for(output, &term, e) || dl_outfile_open(&file, output, e)) {
+        free(pre);
+        return e->code;
+    }
+    if (strcmp(term, "svg") != 0 && /* a link to /dev/tty, written in place */
+        dl_tty_refuse_output(file.fd, output, "a PNG image",
+                             "name a file (an .svg image is text)", e)) {
+        dl_outfile_close(&file, 0, NULL);
         free(pre);
         return e->code;
     }

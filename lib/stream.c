@@ -868,11 +868,11 @@ static int emit(st_writer *w, const void *data, size_t n, dl_err *e)
 int st_writer_from_fd(st_writer **out, int fd, const char *label, int flags, dl_err *e)
 {
     *out = NULL;
-    if (!(flags & ST_ALLOW_TTY) && isatty(fd))
-        return dl_fail(e, DL_EUSAGE,
-                       "%s is a terminal: refusing to write a binary stream there; redirect "
-                       "it (> FILE), pipe it, or use -o FILE ('dl-tensor export' gives text)",
-                       label);
+    if (!(flags & ST_ALLOW_TTY) &&
+        dl_tty_refuse_output(fd, label, "a binary stream",
+                             "redirect it (> FILE), pipe it, or use -o FILE ('dl-tensor export' "
+                             "gives text)", e))
+        return e->code;
     st_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->buf = malloc(IO_BUF))) {
         free(w);

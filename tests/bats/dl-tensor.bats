@@ -680,7 +680,7 @@ rows_aligned() {
     run script -qec "dl-tensor import $TMP/small.csv" /dev/null
     [ "$status" -eq 2 ]
     [[ $output == *"terminal"*"dl-tensor export"* ]]
-    fails 2 "refusing to write .npy to a terminal" script -qec "dl-tensor export --format npy $TMP/rows.dlt" /dev/null
+    fails 2 "standard output is a terminal: refusing to write .npy there" script -qec "dl-tensor export --format npy $TMP/rows.dlt" /dev/null
     run script -qec "dl-tensor export $TMP/rows.dlt" /dev/null
     [ "$status" -eq 0 ]
 }

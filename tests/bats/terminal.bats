@@ -57,13 +57,26 @@ out_at_terminal() { at_terminal "$1" ""; }
 
 @test "-o /dev/stdout or /dev/tty on a terminal is refused as standard output is" {
     for cmd in "dl-tensor head -n 1 -o /dev/stdout f2.dlt" "dl-predict -o /dev/stdout lin.ckpt f2.dlt" \
-        "dl-lstsq -q -o /dev/tty f2.dlt"; do
+        "dl-lstsq -q -o /dev/tty f2.dlt" "dl-design --poly 2 -o /dev/fd/1 f2.dlt" \
+        "dl-tensor split --fraction 0.5 f2.dlt a.dlt /dev/tty" \
+        "dl-train -q '$DL_TEST_ROOT/examples/fish2d.yaml' f2.dlt -o /dev/tty"; do
         out_at_terminal "$cmd"
         [[ $output == *"is a terminal: refusing to write a binary stream there"*"exit 2" ]] || {
             echo "$cmd: $output"
             false
         }
     done
-    out_at_terminal "dl-tensor export --format npy -o /dev/stdout f2.dlt"
-    [[ $output == *"/dev/stdout: refusing to write .npy to a terminal"*"exit 2" ]]
+    for to in "" "-o /dev/stdout"; do
+        out_at_terminal "dl-tensor export --format npy $to f2.dlt"
+        [[ $output == *"is a terminal: refusing to write .npy there; redirect it"*"exit 2" ]]
+    done
+}
+
+@test "a PNG image is never written to a terminal, even through a link to it" {
+    command -v gnuplot >/dev/null || skip "gnuplot is not installed"
+    dl-predict "$TMP/lin.ckpt" "$TMP/f2.dlt" > "$TMP/p.dlt"
+    ln -s /dev/tty "$TMP/tty.png"
+    out_at_terminal "dl-plot parity p.dlt -o tty.png"
+    [[ $output == *"dl-plot: tty.png is a terminal: refusing to write a PNG image there"*"exit 2" ]]
+    [ -L "$TMP/tty.png" ]
 }
