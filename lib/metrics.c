@@ -871,7 +871,7 @@ int mt_check_data(const mt_data *d, dl_err *e)
     int rc = check_finite("y", d->y, d->n, d->ky, e);
     rc = rc ? rc : check_finite("yhat", d->yhat, d->n, d->kyhat, e);
     if (rc == 0 && !(weight_sum(d) > 0))
-        return dl_fail(e, DL_EDATA, "every row has weight 0");
+        return dl_fail(e, DL_EDATA, "'w': every row has weight 0");
     return rc;
 }
 

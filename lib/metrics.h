@@ -103,7 +103,8 @@ int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstr
                const double *w, size_t n, double *auc, dl_err *e);
 
 /* Checks what mt_evaluate checks before any metric: rows and columns
- * present, every value finite (errors name 'y' or 'yhat', row and column). */
+ * present, every value finite (errors name 'y' or 'yhat', row and column),
+ * some weight above 0 (errors start with 'w'). */
 int mt_check_data(const mt_data *d, dl_err *e);
 
 /* A binary classifier's curve over the distinct scores, the points in the

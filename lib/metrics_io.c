@@ -502,6 +502,12 @@ int mio_pair_labels(mio_pair *p, int of_yhat, mio_labels *l, dl_err *e)
     return 0;
 }
 
+const char *mio_pair_blame(const mio_pair *p, const char *msg)
+{
+    return strncmp(msg, "'y' ", 4) == 0 || strncmp(msg, "'w'", 3) == 0 ? p->y_label
+                                                                         : p->yhat_label;
+}
+
 int mio_evaluate(const mio_opts *mo, mt_report *r, mio_labels *l, dl_err *e)
 {
     mio_pair d;
@@ -515,7 +521,7 @@ int mio_evaluate(const mio_opts *mo, mt_report *r, mio_labels *l, dl_err *e)
         mt_data md = mio_pair_data(&d);
         rc = mt_evaluate(&md, &mt, r, e);
         if (rc)
-            dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? d.y_label : d.yhat_label);
+            dl_err_wrap(e, "%s", mio_pair_blame(&d, e->msg));
     }
     mio_pair_free(&d);
     return rc;

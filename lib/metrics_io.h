@@ -83,6 +83,9 @@ mt_data mio_pair_data(const mio_pair *p);
 /* The names and categories of y's columns (of yhat's with of_yhat) into l
  * (initialized), checked against its width. */
 int mio_pair_labels(mio_pair *p, int of_yhat, mio_labels *l, dl_err *e);
+/* The file a message of lib/metrics about p is about: y's (which carries
+ * w) for one that starts with 'y' or 'w', else yhat's. */
+const char *mio_pair_blame(const mio_pair *p, const char *msg);
 
 /* Reads the inputs (refusing a terminal as standard input) and evaluates
  * them into r, and y's names into l (NULL: not wanted).  Errors name the

@@ -1024,8 +1024,7 @@ static int read_predictions(const char *path, const pl_opts *o, pl_pred *p, mt_d
         return e->code;
     *md = mio_pair_data(&p->pair);
     if (mt_check_data(md, e))
-        return dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? p->pair.y_label
-                                                                     : p->pair.yhat_label);
+        return dl_err_wrap(e, "%s", mio_pair_blame(&p->pair, e->msg));
     return mio_pair_labels(&p->pair, 0, &p->y, e) || mio_pair_labels(&p->pair, 1, &p->yhat, e)
                ? e->code
                : 0;
@@ -1249,7 +1248,7 @@ int pl_confusion_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e
         mt.threshold = o->threshold;
         rc = mt_evaluate(&md, &mt, &r, e);
         if (rc)
-            dl_err_wrap(e, "%s", strncmp(e->msg, "'y' ", 4) == 0 ? p.pair.y_label : p.pair.yhat_label);
+            dl_err_wrap(e, "%s", mio_pair_blame(&p.pair, e->msg));
     }
     if (rc == 0 && (r.ncm == 0 || r.ncm > 100))
         rc = dl_fail(e, DL_EDATA, "%s: %s", p.pair.yhat_label,

@@ -225,6 +225,18 @@ eval_case() {
     [[ $output == *"every row has weight 0" ]]
 }
 
+@test "dl-eval, dl-plot: weights that are all 0 name the --truth file that holds them" {
+    printf 'a,w,y\n1,0,1\n2,0,0\n' > "$TMP/w0.csv"
+    dl-tensor import --weight w -t 1 "$TMP/w0.csv" > "$TMP/truth.dlt"
+    printf '0.3\n0.8\n' | dl-tensor import --name yhat > "$TMP/pred.dlt"
+    run dl-eval --truth "$TMP/truth.dlt" "$TMP/pred.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: $TMP/truth.dlt: 'w': every row has weight 0" ]
+    run dl-plot roc --truth "$TMP/truth.dlt" "$TMP/pred.dlt" -o "$TMP/roc.svg"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $TMP/truth.dlt: 'w': every row has weight 0" ]
+}
+
 # --------------------------------- dl-train ----------------------------------
 
 EX="$DL_TEST_ROOT/examples"
