@@ -372,7 +372,8 @@ static int read_file(summary *s, const char *path, dl_err *e)
         return e->code;
     record r = {0};
     span *cells = NULL, *head = NULL;
-    size_t ncells = 0, cells_cap = 0, nhead = 0, head_cap = 0, task = 0, lineno = 0;
+    size_t ncells = 0, cells_cap = 0, nhead = 0, head_cap = 0, task = 0, lineno = 0,
+           records = 0;
     char *head_text = NULL, where[sizeof in.label + 32];
     const char *line, *end;
     int rc;
@@ -391,6 +392,7 @@ static int read_file(summary *s, const char *path, dl_err *e)
         }
         if (*line == '{') {
             rc = json_record(line, end, &r, where, e) || add_record(s, &r, where, e);
+            records++;
         } else if ((rc = tsv_cells(line, end, &cells, &ncells, &cells_cap, e)) != 0) {
             break;
         } else if (tsv_header(cells, ncells, &task)) {
@@ -405,14 +407,18 @@ static int read_file(summary *s, const char *path, dl_err *e)
         } else {
             rc = tsv_record(head, nhead, task, cells, ncells, &r, where, e) ||
                  add_record(s, &r, where, e);
+            records++;
         }
         if (rc) {
             rc = e->code;
             break;
         }
     }
-    if (!rc && lineno == 0)
-        rc = dl_fail(e, DL_EDATA, "%s: no dl-eval records (the input is empty)", in.label);
+    if (!rc && records == 0)
+        rc = dl_fail(e, DL_EDATA, "%s: no dl-eval records (%s)", in.label,
+                     lineno == 0 ? "the input is empty"
+                     : head_text ? "a TSV header and no record under it"
+                                 : "only blank lines");
     free(r.tags);
     free(r.metrics);
     free(cells);

@@ -110,7 +110,14 @@ summary_leaves_out() {
     printf '{"task": "binary", "n": 3, "accuracy": 0.5\n' > "$TMP/cut.jsonl"
     fails 1 "cut.jsonl: line 1: not a dl-eval JSON record" dl-eval --summary "$TMP/cut.jsonl"
     : > "$TMP/empty.tsv"
-    fails 1 "empty.tsv: no dl-eval records" dl-eval --summary "$TMP/empty.tsv"
+    fails 1 "empty.tsv: no dl-eval records (the input is empty)" dl-eval --summary "$TMP/empty.tsv"
+    printf 'task\tn\taccuracy\n' > "$TMP/head.tsv"
+    fails_silently 1 "head.tsv: no dl-eval records (a TSV header and no record under it)" \
+        dl-eval --summary "$TMP/head.tsv"
+    fails_silently 1 "head.tsv: no dl-eval records" dl-eval --summary "$F/runs.tsv" "$TMP/head.tsv"
+    printf '\n  \n' > "$TMP/blank.tsv"
+    fails_silently 1 "blank.tsv: no dl-eval records (only blank lines)" \
+        dl-eval --summary "$TMP/blank.tsv"
     fails 3 "nosuch.tsv" dl-eval --summary "$TMP/nosuch.tsv"
     run dl-eval --help
     [[ $output == *"--summary"* && $output == *"--by"* ]]
