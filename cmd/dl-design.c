@@ -16,6 +16,7 @@ typedef struct design_args {
     int rbf_option_given; /* --centers, --width or --alpha: meaningless without --rbf */
     int unseen_given;     /* --unseen: meaningless without --onehot */
     int fit_option_given; /* --no-bias, --standardize or --seed: no block of their own */
+    int seed_given;       /* --seed: meaningless without --rbf --centers kmeans */
 } design_args;
 
 static void usage(void)
@@ -35,7 +36,7 @@ static void usage(void)
            "      --width=SIGMA     rbf width; alpha = 1/(2 SIGMA^2)\n"
            "                        (default: the center spacing)\n"
            "      --alpha=A         rbf alpha directly (default: from the width)\n"
-           "      --seed=S          k-means seed (default: 0)\n"
+           "      --seed=S          k-means seed, with --centers kmeans (default: 0)\n"
            "      --fourier=K       per input: sin and cos of 2 pi k u, k = 1..K, u in [0, 1]\n"
            "                        from the training range (default: none)\n"
            "      --legendre=D      per input: Legendre P1..PD on [-1, 1] from the training range\n"
@@ -58,7 +59,7 @@ static void usage(void)
            "                        error or zero (an all-zero one-hot row) (default: error)\n"
            "  -a, --apply=FILE      apply the 'design' record found in FILE (a dl-design output\n"
            "                        or a checkpoint) instead of fitting; streams\n"
-           "      --force           allow more than %d column%s (warning above %d)\n"
+           "      --force           allow more than %d column%s (warning above %d) in a fit\n"
            "  -o, --output=FILE     write to FILE, atomically (default: standard output)\n"
            "      --zlib            compress records\n"
            "  -q, --quiet           do not report the column count on stderr\n"
@@ -141,7 +142,9 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     arg, &o->rbf_width, e);
     case OPT_ALPHA: a->rbf_option_given = 1; return parse_positive("--alpha",
     arg, &o->rbf_alpha, e);
-    case OPT_SEED: a->fit_option_given = 1; return cli_u64("--seed", arg, &o->seed, e);
+    case OPT_SEED:
+        a->fit_option_given = a->seed_given = 1;
+        return cli_u64("--seed", arg, &o->seed, e);
     case OPT_FOURIER: return parse_int("--fourier", arg, &o->fourier, e);
     case OPT_LEGENDRE: return parse_int("--legendre", arg, &o->legendre, e);
     case OPT_STANDARDIZE: a->fit_option_given = 1; o->standardize = 1; return 0;
@@ -191,12 +194,17 @@ static int parse_args(int argc, char **argv, design_args *a, dl_err *e)
                          pp_opts_active(&a->opt.prep) || a->unseen_given))
         return dl_fail(e, DL_EUSAGE,
                        "--apply takes the design from its file; give no design options");
+    if (a->opt.apply && a->opt.force)
+        return dl_fail(e, DL_EUSAGE, "--force lifts the column limit of a fit; --apply fits "
+                                     "nothing");
     if (a->opt.prep.indicator && a->opt.prep.impute == PP_IMPUTE_NONE)
         return dl_fail(e, DL_EUSAGE, "--impute-indicator goes with --impute");
     if (a->unseen_given && !a->opt.prep.onehot_all && !a->opt.prep.onehot)
         return dl_fail(e, DL_EUSAGE, "--unseen goes with --onehot");
     if (a->rbf_option_given && !basis->rbf)
         return dl_fail(e, DL_EUSAGE, "--centers, --width and --alpha go with --rbf K");
+    if (a->seed_given && !(basis->rbf && basis->rbf_centers == BF_CENTERS_KMEANS))
+        return dl_fail(e, DL_EUSAGE, "--seed goes with --rbf K --centers kmeans");
     if (basis->rbf_width > 0 && basis->rbf_alpha > 0)
         return dl_fail(e, DL_EUSAGE, "--width and --alpha say the same thing: give one");
     if (bf_opts_empty(basis))

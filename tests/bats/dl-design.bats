@@ -155,7 +155,7 @@ load linear_helpers
     [[ $output == *"Try 'dl-design --help'"* ]]
 }
 
-@test "--apply refuses every block, input-stage and fitting option, --no-bias, --standardize and --seed included" {
+@test "--apply refuses every block, input-stage and fitting option, --no-bias, --standardize, --seed and --force included" {
     import_csv train.csv 1 > "$TMP/t.dlt"
     dl-design -q "$TMP/t.dlt" > "$TMP/fit.dlt"
     for opt in --no-bias --standardize "--seed 0" "--seed 7" "--centers kmeans" "--width 1" \
@@ -166,6 +166,21 @@ load linear_helpers
         [ "${lines[0]}" = "dl-design: --apply takes the design from its file; give no design options" ]
         [ ! -e "$TMP/out.dlt" ]
     done
+    run dl-design -q --apply "$TMP/fit.dlt" --force -o "$TMP/out.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-design: --force lifts the column limit of a fit; --apply fits nothing" ]
+    [ ! -e "$TMP/out.dlt" ]
+}
+
+@test "--seed without --rbf K --centers kmeans is refused: it would be ignored" {
+    import_csv train.csv 1 > "$TMP/t.dlt"
+    for opts in "--seed 5" "--poly 2 --seed 5" "--rbf 3 --seed 5" "--rbf 3 --centers grid --seed 5"; do
+        run dl-design -q $opts -o "$TMP/out.dlt" "$TMP/t.dlt"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-design: --seed goes with --rbf K --centers kmeans" ]
+        [ ! -e "$TMP/out.dlt" ]
+    done
+    dl-design -q --rbf 3 --centers kmeans --seed 5 "$TMP/t.dlt" > /dev/null
 }
 
 @test "--apply refuses a column whose kind differs from the training data's, either way" {
