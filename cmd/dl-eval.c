@@ -40,12 +40,15 @@ static void usage(void)
            "                        (default: auto, inferred from shapes and values)\n"
            "      --threshold=T     binary/multilabel decision: positive when yhat >= T\n"
            "                        (default: 0.5)\n"
-           "      --q=Q             also report lq = mean |y - yhat|^Q (default: not reported)\n"
-           "      --eps=E           log-loss clipping of probabilities to [E, 1-E]\n"
+           "      --q=Q             regression: also report lq = mean |y - yhat|^Q\n"
+           "                        (default: not reported)\n"
+           "      --eps=E           log-loss clipping of probabilities to [E, 1-E] (binary,\n"
+           "                        multiclass probabilities)\n"
            "                        (default: machine epsilon of yhat's dtype, as sklearn)\n"
            "  -f, --format=FMT      table, tsv or json (default: table)\n"
            "      --tag=KEY=VALUE   add a column KEY with VALUE to the record (repeatable)\n"
            "      --no-header       tsv: omit the header line (to append to a table)\n"
+           "An option the task (given or inferred) or the format would ignore is refused.\n"
            "      --summary         summarize dl-eval records (TSV or JSON, any mix) read\n"
            "                        from the FILEs (default: standard input)\n"
            "      --by=KEY[,KEY]    --summary: one summary per value of these tags\n"
@@ -69,7 +72,9 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
     case 'T':
         a->opt.mt.task = mt_task_parse(arg);
         return a->opt.mt.task < 0 ? dl_fail(e, DL_EUSAGE, "--task: unknown task '%s'", arg) : 0;
-    case 'r': return cli_double("--threshold", arg, &a->opt.mt.threshold, e);
+    case 'r':
+        a->opt.threshold_given = 1;
+        return cli_double("--threshold", arg, &a->opt.mt.threshold, e);
     case 'q':
         if (cli_double("--q", arg, &v, e))
             return e->code;
@@ -155,12 +160,17 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
     int rc = cli_parse_options(argc, argv, &spec, a, e);
     if (rc)
         return rc;
+    if (!a->opt.header && a->opt.format != MIO_TSV)
+        return dl_fail(e, DL_EUSAGE, "--no-header goes with --format tsv (only TSV has a "
+                                     "header line)");
     if (a->summary)
         return summary_args(argc, argv, a, e);
     if (a->by_arg)
         return dl_fail(e, DL_EUSAGE, "--by applies to --summary only");
     if (argc - optind > 1)
         return dl_fail(e, DL_EUSAGE, "unexpected argument '%s'", argv[optind + 1]);
+    if (a->opt.mt.task != MT_AUTO && mio_task_check(&a->opt, a->opt.mt.task, 0, 0, e))
+        return e->code;
     a->opt.input = optind < argc ? argv[optind] : NULL;
     return 0;
 }

@@ -508,6 +508,41 @@ const char *mio_pair_blame(const mio_pair *p, const char *msg)
                                                                          : p->yhat_label;
 }
 
+int mio_task_check(const mio_opts *o, int task, size_t kyhat, int inferred, dl_err *e)
+{
+    const char *option = NULL, *goes = NULL;
+    if (o->mt.q > 0 && task != MT_REGRESSION) {
+        option = "--q";
+        goes = "goes with the regression task (lq)";
+    } else if (o->threshold_given && task != MT_BINARY && task != MT_MULTILABEL) {
+        option = "--threshold";
+        goes = "goes with the binary and multilabel tasks";
+    } else if (o->eps_given && task != MT_BINARY && task != MT_MULTICLASS) {
+        option = "--eps";
+        goes = "goes with a log_loss (binary, or multiclass probabilities)";
+    } else if (o->eps_given && task == MT_MULTICLASS && kyhat == 1) {
+        option = "--eps";
+        goes = "goes with a log_loss, which class labels (one column of yhat) have not";
+    }
+    if (!option)
+        return 0;
+    return dl_fail(e, DL_EUSAGE, "%s %s: the task is %s%s", option, goes, mt_task_name(task),
+                   inferred ? " (inferred from 'y' and 'yhat'; -T sets it)" : "");
+}
+
+/* md's task: o's, else inferred (the data checked first); the options that
+ * task would ignore are refused. */
+static int task_of(const mio_opts *o, const mio_pair *d, const mt_data *md, int *task,
+                   dl_err *e)
+{
+    *task = o->mt.task;
+    if (*task == MT_AUTO && (mt_check_data(md, e) || mt_infer_task(md, task, e)))
+        return dl_err_wrap(e, "%s", mio_pair_blame(d, e->msg));
+    return mio_task_check(o, *task, md->kyhat, o->mt.task == MT_AUTO, e)
+               ? dl_err_wrap(e, "%s", d->yhat_label)
+               : 0;
+}
+
 int mio_evaluate(const mio_opts *mo, mt_report *r, mio_labels *l, dl_err *e)
 {
     mio_pair d;
@@ -519,8 +554,8 @@ int mio_evaluate(const mio_opts *mo, mt_report *r, mio_labels *l, dl_err *e)
         if (!mo->eps_given && d.yhat_dtype == DL_F32)
             mt.eps = FLT_EPSILON; /* sklearn: np.finfo(y_pred.dtype).eps */
         mt_data md = mio_pair_data(&d);
-        rc = mt_evaluate(&md, &mt, r, e);
-        if (rc)
+        rc = task_of(mo, &d, &md, &mt.task, e);
+        if (rc == 0 && (rc = mt_evaluate(&md, &mt, r, e)))
             dl_err_wrap(e, "%s", mio_pair_blame(&d, e->msg));
     }
     mio_pair_free(&d);

@@ -34,6 +34,7 @@ typedef struct mio_opts {
     const char *truth;        /* the stream with y; NULL: y from input */
     mt_opts mt;
     int eps_given;            /* mt.eps was given: keep it whatever yhat's dtype */
+    int threshold_given;      /* mt.threshold was given (a q above 0 was, too) */
     int format;               /* enum mio_format */
     int header;               /* tsv: the header line first */
     const char *const *tags;  /* "KEY=VALUE", each mio_tag_valid */
@@ -44,6 +45,13 @@ typedef struct mio_opts {
  * note, cm[...] and (r not NULL) the report's metrics, and against each
  * other: DL_EUSAGE naming the key, since the record would hold it twice. */
 int mio_tags_check(const mio_opts *o, const mt_report *r, dl_err *e);
+
+/* The options of o that task (not MT_AUTO) would ignore: DL_EUSAGE naming
+ * the option and the task (--q is regression's, --threshold binary's and
+ * multilabel's, --eps goes with a log_loss); kyhat, yhat's columns, tells
+ * whether a multiclass yhat has one (0: not known yet, no check of it);
+ * inferred says so in the message, since -T was not given. */
+int mio_task_check(const mio_opts *o, int task, size_t kyhat, int inferred, dl_err *e);
 
 /* What the truth's stream says about y's columns (dl-stream(5)): y.names
  * names the outputs (the regression outputs, the multilabel labels, the

@@ -295,6 +295,63 @@ check_cases() {
     [[ "$output" == "dl-eval (dl toolkit) "* ]]
 }
 
+# refuses TASK MESSAGE OPTION...: dl-eval of the fixture case TASK with the
+# options is a usage error whose first line is MESSAGE, with nothing on
+# standard output.
+refuses() {
+    local c=$1 message=$2
+    shift 2
+    dl-eval "$@" "$T/$c.dlt" >"$T/out" 2>"$T/err" && { echo "exit 0: dl-eval $*"; return 1; }
+    [ $? -eq 2 ] || { echo "not exit 2: dl-eval $*"; cat "$T/err"; return 1; }
+    [ "$(head -n 1 "$T/err")" = "dl-eval: $message" ] || { cat "$T/err"; return 1; }
+    [ ! -s "$T/out" ]
+}
+
+@test "dl-eval: an option the task would ignore is a usage error, with -T or inferred" {
+    for c in bin_ties_01 mc_labels mc_probs ml_probs reg_single; do
+        mkstream "$T/$c.dlt" y "$FIX/$c/y.csv" yhat "$FIX/$c/yhat.csv"
+    done
+    inferred=" (inferred from 'y' and 'yhat'; -T sets it)"
+    q="--q goes with the regression task (lq): the task is"
+    refuses bin_ties_01 "$T/bin_ties_01.dlt: $q binary$inferred" --q 3
+    refuses bin_ties_01 "$q binary" -T binary --q 3
+    refuses mc_probs "$T/mc_probs.dlt: $q multiclass$inferred" --q 2
+    refuses ml_probs "$q multilabel" -T multilabel --q 2
+    thr="--threshold goes with the binary and multilabel tasks: the task is"
+    refuses reg_single "$T/reg_single.dlt: $thr regression$inferred" --threshold 0.3
+    refuses reg_single "$thr regression" -T regression --threshold 0.3
+    refuses mc_labels "$T/mc_labels.dlt: $thr multiclass$inferred" --threshold 0.3
+    eps="--eps goes with a log_loss (binary, or multiclass probabilities): the task is"
+    refuses reg_single "$T/reg_single.dlt: $eps regression$inferred" --eps 0.1
+    refuses reg_single "$eps regression" -T regression --eps 0.1
+    refuses ml_probs "$eps multilabel" -T multilabel --eps 0.1
+    labels="--eps goes with a log_loss, which class labels (one column of yhat) have not: the task is"
+    refuses mc_labels "$T/mc_labels.dlt: $labels multiclass$inferred" --eps 0.1
+    refuses mc_labels "$T/mc_labels.dlt: $labels multiclass" -T multiclass --eps 0.1
+    # each where it counts
+    dl-eval -f tsv --q 3 "$T/reg_single.dlt" | head -n 1 | tr '\t' '\n' | grep -qx lq
+    dl-eval --threshold 0.3 --eps 0.1 "$T/bin_ties_01.dlt" > /dev/null
+    dl-eval --eps 0.1 "$T/mc_probs.dlt" > /dev/null
+    dl-eval --threshold 0.3 "$T/ml_probs.dlt" > /dev/null
+}
+
+@test "dl-eval: --no-header goes with --format tsv, also with --summary" {
+    mkstream "$T/b.dlt" y "$FIX/bin_ties_01/y.csv" yhat "$FIX/bin_ties_01/yhat.csv"
+    message="--no-header goes with --format tsv (only TSV has a header line)"
+    refuses b "$message" --no-header
+    refuses b "$message" --no-header -f table
+    refuses b "$message" --no-header -f json
+    dl-eval -f tsv "$T/b.dlt" > "$T/b.tsv"
+    run dl-eval --summary --no-header "$T/b.tsv"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-eval: $message" ]
+    run dl-eval --summary -f json --no-header "$T/b.tsv"
+    [ "$status" -eq 2 ]
+    [ "$(dl-eval -f tsv --no-header "$T/b.dlt")" = "$(tail -n 1 "$T/b.tsv")" ]
+    [ "$(dl-eval --summary -f tsv --no-header "$T/b.tsv" | wc -l)" -eq \
+      "$(($(dl-eval --summary -f tsv "$T/b.tsv" | wc -l) - 1))" ]
+}
+
 @test "dl-eval: log-loss clipping follows yhat's dtype (f32: float32 epsilon), as sklearn" {
     c=$FIX/bin_ties_01
     dl-tensor import --name y "$c/y.csv" >"$T/f32.dlt"
