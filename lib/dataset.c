@@ -466,7 +466,7 @@ int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *l
 /* ------------------------------- info -------------------------------- */
 typedef struct summary {
     char name[DL_NAME_MAX + 1];
-    int dtype, rank, consistent;
+    int dtype, rank;
     uint64_t shape[DL_RANK_MAX];
     uint64_t records, stored, raw;
 } summary;
@@ -492,22 +492,11 @@ static void format_shape(char *buf, size_t len, int rank, const uint64_t *shape)
         snprintf(buf + n, len - (size_t)n, "]");
 }
 
-static int same_trailing(const summary *s, const st_header *h)
-{
-    if (s->dtype != h->dtype || s->rank != h->rank || h->rank == 0)
-        return 0;
-    for (int i = 1; i < h->rank; i++)
-        if (s->shape[i] != h->shape[i])
-            return 0;
-    return 1;
-}
-
 static int merge(summaries *all, const st_header *h, dl_err *e)
 {
     size_t pos = dl_names_find(&all->index, h->name, all->items, summary_name);
     if (pos != SIZE_MAX) {
         summary *s = &all->items[pos];
-        s->consistent &= same_trailing(s, h);
         s->shape[0] += h->rank ? h->shape[0] : 0;
         s->records++;
         s->stored += h->payload_bytes;
@@ -523,7 +512,6 @@ static int merge(summaries *all, const st_header *h, dl_err *e)
     s->dtype = h->dtype;
     s->rank = h->rank;
     memcpy(s->shape, h->shape, sizeof s->shape);
-    s->consistent = 1;
     s->records = 1;
     s->stored = h->payload_bytes;
     s->raw = h->raw_bytes;
@@ -547,12 +535,6 @@ static void print_record(FILE *out, const st_header *h)
             (unsigned long long)h->payload_bytes, h->name);
 }
 
-static const char *summary_shape(const summary *s, char *buf, size_t len)
-{
-    format_shape(buf, len, s->rank, s->shape);
-    return s->consistent || s->records == 1 ? buf : "(mixed)";
-}
-
 /* At the end every name is known: the columns are as wide as their widest entry. */
 static void print_summaries(FILE *out, const summaries *all)
 {
@@ -560,18 +542,19 @@ static void print_summaries(FILE *out, const summaries *all)
     char shape[256];
     for (size_t i = 0; i < all->count; i++) {
         int n = (int)strlen(all->items[i].name);
-        int sh = (int)strlen(summary_shape(&all->items[i], shape, sizeof shape));
+        format_shape(shape, sizeof shape, all->items[i].rank, all->items[i].shape);
+        int sh = (int)strlen(shape);
         name_w = n > name_w ? n : name_w;
         shape_w = sh > shape_w ? sh : shape_w;
     }
     fprintf(out, "tensors:\n");
     for (size_t i = 0; i < all->count; i++) {
         const summary *s = &all->items[i];
-        fprintf(out, "  %-*s %-4s %-*s %llu record%s, %llu bytes stored, %llu raw%s\n", name_w,
-                s->name, dl_dtype_name(s->dtype), shape_w, summary_shape(s, shape, sizeof shape),
+        format_shape(shape, sizeof shape, s->rank, s->shape); /* chunks agree: the reader checks */
+        fprintf(out, "  %-*s %-4s %-*s %llu record%s, %llu bytes stored, %llu raw\n", name_w,
+                s->name, dl_dtype_name(s->dtype), shape_w, shape,
                 (unsigned long long)s->records, s->records == 1 ? "" : "s",
-                (unsigned long long)s->stored, (unsigned long long)s->raw,
-                s->consistent || s->records == 1 ? "" : "  (chunks disagree in dtype or shape)");
+                (unsigned long long)s->stored, (unsigned long long)s->raw);
     }
 }
 

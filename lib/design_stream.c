@@ -306,10 +306,8 @@ static int first_pass(st_reader *r, spool *s, const design_opts *o, pp_meta *m, 
                          ? e->code
                          : 0;
             if (!rc && !(rc = x_matrix(r, &h, &x, e))) {
-                if (x.shape[1] != cols)
-                    rc = dl_fail(e, DL_EDATA, "x has %llu columns here but %llu before",
-                                 (unsigned long long)x.shape[1], (unsigned long long)cols);
-                rc = rc || pp_fit_rows(*f, x.data, (size_t)x.shape[0], row, e) ||
+                /* as wide as the first chunk: the reader checks that chunks agree */
+                rc = pp_fit_rows(*f, x.data, (size_t)x.shape[0], row, e) ||
                              st_write(s->w, &x, e) ? flt_record_error(r, &h, e) : 0;
                 row += x.shape[0];
                 dl_tensor_free(&x);

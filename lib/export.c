@@ -653,14 +653,8 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
     int rc, found;
     while (!(rc = st_read(r, &t, &found, e)) && found) {
         int k = record_role(t.name, parts, nparts);
+        /* a later chunk is text too: the reader checks that chunks agree */
         if (k == 0 && nparts == 1 && (text || (!parts[0].seen && is_text(&t)))) {
-            if (!is_text(&t)) { /* text first, numbers after: no way to write both */
-                dl_tensor_free(&t);
-                rc = dl_fail(e, DL_EDATA, "%s: record %llu ('%s'): not text like the record's "
-                             "first chunk", label, (unsigned long long)st_reader_records(r),
-                             parts[0].name);
-                break;
-            }
             text = parts[0].seen = 1;
             size_t n = (size_t)dl_tensor_nbytes(&t);
             if (fwrite(t.data, 1, n, f) != n)

@@ -5,6 +5,7 @@
 #include "buf.h"
 #include "colmeta.h"
 #include "crc32c.h"
+#include "names.h"
 #include "outfile.h"
 #include "sig.h"
 #include "tty.h"
@@ -157,6 +158,15 @@ static size_t encode_header(const st_header *h, unsigned char *buf)
 
 /* ============================== reading ============================= */
 
+/* The first chunk of a name, whose dtype, rank and every axis but the first
+ * each later chunk of it must have (dl-stream(5)). */
+typedef struct first_chunk {
+    size_t name_at;    /* its name's offset in st_reader.chunk_names */
+    uint64_t index;    /* its record number */
+    int dtype, rank;
+    uint64_t shape[DL_RANK_MAX];
+} first_chunk;
+
 struct st_reader {
     int fd, owns_fd;
     char label[PATH_MAX]; /* a file name, whole */
@@ -168,6 +178,11 @@ struct st_reader {
     int wake;          /* readable: reads stop (st_reader_set_wake); -1: none */
     size_t fill;       /* bytes the next refill asks for */
     int share_reads;   /* st_reader_share_reads */
+    first_chunk *firsts;  /* one per name read, found through first_index */
+    size_t nfirsts, firsts_cap;
+    char *chunk_names;    /* their names, each ending in NUL */
+    size_t names_len, names_cap;
+    dl_name_index first_index;
 };
 
 int st_reader_from_fd(st_reader **out, int fd, const char *label, dl_err *e)
@@ -215,6 +230,9 @@ void st_reader_close(st_reader *r)
     if (r->owns_fd)
         close(r->fd);
     free(r->buf);
+    free(r->firsts);
+    free(r->chunk_names);
+    dl_names_free(&r->first_index);
     free(r);
 }
 
@@ -535,6 +553,59 @@ static int check_sizes(st_reader *r, st_header *h, dl_err *e)
     return 0;
 }
 
+static const char *first_chunk_name(const void *reader, size_t pos)
+{
+    const st_reader *r = reader;
+    return r->chunk_names + r->firsts[pos].name_at;
+}
+
+static int remember_first_chunk(st_reader *r, const st_header *h, dl_err *e)
+{
+    size_t len = strlen(h->name) + 1;
+    if (dl_vec_reserve(&r->firsts, &r->firsts_cap, r->nfirsts + 1, sizeof *r->firsts, e) ||
+        dl_vec_reserve(&r->chunk_names, &r->names_cap, r->names_len + len, 1, e) ||
+        dl_names_add(&r->first_index, h->name, r->nfirsts, e))
+        return dl_err_wrap(e, "%s: record %llu ('%s')", r->label,
+                           (unsigned long long)h->index, h->name);
+    first_chunk *f = &r->firsts[r->nfirsts++];
+    f->name_at = r->names_len;
+    f->index = h->index;
+    f->dtype = h->dtype;
+    f->rank = h->rank;
+    memcpy(f->shape, h->shape, sizeof f->shape);
+    memcpy(r->chunk_names + r->names_len, h->name, len);
+    r->names_len += len;
+    return 0;
+}
+
+/* A record of a name read before is a chunk of the same tensor: its dtype,
+ * rank and every axis but the first are the first chunk's, so every reader
+ * refuses a stream that a reader of the whole tensor would. */
+static int check_chunk(st_reader *r, const st_header *h, dl_err *e)
+{
+    size_t pos = dl_names_find(&r->first_index, h->name, r, first_chunk_name);
+    if (pos == SIZE_MAX)
+        return remember_first_chunk(r, h, e);
+    const first_chunk *f = &r->firsts[pos];
+    char what[200];
+    int n = 0;
+    if (h->dtype != f->dtype)
+        n = snprintf(what, sizeof what, "chunk dtype %s differs from %s",
+                     dl_dtype_name(h->dtype), dl_dtype_name(f->dtype));
+    else if (h->rank != f->rank || h->rank == 0)
+        n = snprintf(what, sizeof what, "chunk of rank %d cannot extend rank %d", h->rank,
+                     f->rank);
+    for (int i = 1; n == 0 && i < h->rank; i++)
+        if (h->shape[i] != f->shape[i])
+            n = snprintf(what, sizeof what, "chunk axis %d is %llu, expected %llu", i,
+                         (unsigned long long)h->shape[i], (unsigned long long)f->shape[i]);
+    if (n == 0)
+        return 0;
+    snprintf(what + n, sizeof what - (size_t)n, ", the first chunk's (record %llu)",
+             (unsigned long long)f->index);
+    return record_error(r, h, e, what);
+}
+
 int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e)
 {
     unsigned char buf[HEADER_MAX];
@@ -576,7 +647,7 @@ int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e)
     h->rank = rank;
     for (int i = 0; i < rank; i++)
         h->shape[i] = get_u64(buf + ST_FIXED_HEADER + 8 * (size_t)i);
-    if (check_sizes(r, h, e))
+    if (check_sizes(r, h, e) || check_chunk(r, h, e))
         return e->code;
     *found = 1;
     return 0;

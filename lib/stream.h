@@ -86,7 +86,11 @@ int st_fail_empty(const char *label, dl_err *e);
  * *found says whether a record came. */
 
 /* Reads the next header: *found 1 when there is one, 0 at a clean end of
- * stream.  An error names "FILE: record N ('name'): what is wrong". */
+ * stream.  An error names "FILE: record N ('name'): what is wrong".  A
+ * record of a name read before must agree with that name's first record in
+ * dtype, rank and every axis but the first (chunks of one tensor,
+ * dl-stream(5)), whatever the caller then does with it: DL_EDATA naming
+ * both records. */
 int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e);
 /* After st_next_header: decodes the payload into t (host order, checked CRC
  * and length); or skips it (still checking the CRC); or copies the stored

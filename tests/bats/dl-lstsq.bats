@@ -329,7 +329,7 @@ report_fit() {
     cut -d, -f4 "$FIX/train.csv" | dl-tensor import --name y > "$TMP/y.dlt"
     run bash -c "cat '$TMP/x1.dlt' '$TMP/x2.dlt' '$TMP/y.dlt' | dl-lstsq"
     [ "$status" -eq 1 ]
-    [[ $output == "dl-lstsq: <stdin>: record 2 ('x'): 'x': chunk axis 1 is 3, expected 2" ]]
+    [[ $output == "dl-lstsq: <stdin>: record 2 ('x'): chunk axis 1 is 3, expected 2, the first chunk's (record 1)" ]]
 }
 
 @test "overflowing data is a clear error, not a checkpoint of NaNs" {

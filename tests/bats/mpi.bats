@@ -262,7 +262,7 @@ mpi_way() {
         [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
         [[ $output == *"dl-train: rank 0: $one"* ]]
     done
-    [[ $one == "width.dlt: 'x': chunk axis 1 is 3, expected 2" ]]
+    [[ $one == "width.dlt: record 3 ('x'): chunk axis 1 is 3, expected 2, the first chunk's (record 1)" ]]
     [ ! -e x.ckpt ]
 }
 

@@ -71,7 +71,7 @@ load fails
     # text, then numbers under the same name: refused, not written as bytes
     dl-tensor import --name model --rank 1 <(printf '1\n2\n') -o "$TMP/num.dlt"
     cat "$TMP/model.dlt" "$TMP/num.dlt" > "$TMP/both.dlt"
-    fails 1 "record 2 ('model'): not text like the record's first chunk" \
+    fails 1 "both.dlt: record 2 ('model'): chunk dtype f64 differs from u8, the first chunk's (record 1)" \
         dl-tensor export --name model -o "$TMP/out.txt" "$TMP/both.dlt"
     [ ! -e "$TMP/out.txt" ]
 }

@@ -191,6 +191,35 @@ setup() {
     [ "${lines[1]}" = "dl-eval: <stdin>: the input is empty (did the previous command fail?)" ]
 }
 
+@test "stream: chunks of one tensor in different dtypes are refused by every reader alike, naming both records" {
+    printf 'a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,9,1\n' > "$TMP/t.csv"
+    dl-tensor import -t 1 "$TMP/t.csv" > "$TMP/t.dlt"
+    dl-tensor import --dtype f32 -t 1 "$TMP/t.csv" > "$TMP/t32.dlt"
+    cat "$TMP/t.dlt" "$TMP/t32.dlt" > "$TMP/mix.dlt"
+    dl-lstsq -q "$TMP/t.dlt" > "$TMP/lin.ckpt"
+    printf 'model:\n  layers:\n    - {units: 1, activation: sigmoid}\nloss: bce\ntraining: {epochs: 2}\n' \
+        > "$TMP/n.yaml"
+    # records 1-4: x.names, y.names, x, y; then the same in f32
+    want="$TMP/mix.dlt: record 7 ('x'): chunk dtype f32 differs from f64, the first chunk's (record 3)"
+    for cmd in "dl-lstsq -q" "dl-lstsq --partial" "dl-design -q" "dl-design -q --poly 2" \
+        "dl-predict $TMP/lin.ckpt" "dl-train -q $TMP/n.yaml" "dl-eval" "dl-tensor export" \
+        "dl-tensor export --name y" "dl-tensor head -n 1" "dl-tensor shuffle"; do
+        run $cmd "$TMP/mix.dlt"
+        [ "$status" -eq 1 ] || { echo "$cmd: $status $output"; false; }
+        [ "$output" = "${cmd%% *}: $want" ] || { echo "$cmd: $output"; false; }
+    done
+    # info lists the records it read, then ends with the error
+    run bash -c "dl-tensor info '$TMP/mix.dlt' > '$TMP/info.out' 2> '$TMP/info.err'"
+    [ "$status" -eq 1 ]
+    [ "$(cat "$TMP/info.err")" = "dl-tensor: $want" ]
+    [ "$(grep -c '  ok  ' "$TMP/info.out")" -eq 6 ]
+    # chunks of other lengths along the first axis are one tensor
+    cat "$TMP/t.dlt" <(head -n 3 "$TMP/t.csv" | dl-tensor import -t 1) > "$TMP/longer.dlt"
+    run dl-tensor info "$TMP/longer.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"  x            f64  [6, 2]"*"2 records"* ]]
+}
+
 @test "stream: a program that fails after writing records ends its output with the abandoned mark, and the next program fails on it" {
     # dl-tensor import: a bad cell after the first region's records are out
     # (it reads 8 MiB regions)

@@ -162,9 +162,9 @@ static void test_chunks_checked_as_one_process(void)
         dl_set_free(&set);
     }
     write_chunks(path, DL_F32, 2, "a\nb");
-    same_refusal(path, "'x': chunk dtype f32 differs from f64");
+    same_refusal(path, "record 5 ('x'): chunk dtype f32 differs from f64, the first chunk's (record 2)");
     write_chunks(path, DL_F64, 3, "a\nb");
-    same_refusal(path, "'x': chunk axis 1 is 3, expected 2");
+    same_refusal(path, "record 5 ('x'): chunk axis 1 is 3, expected 2, the first chunk's (record 2)");
     write_chunks(path, DL_F64, 2, "c\nd");
     same_refusal(path, "'x.names' differs between chunks");
     remove(path);

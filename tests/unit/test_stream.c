@@ -62,6 +62,21 @@ static int read_bytes(const unsigned char *buf, size_t len, dl_tensor_set *set, 
     return rc;
 }
 
+/* Walks the headers of the stream in buf, skipping every payload, as a tool
+ * that passes records through does; returns the reader's status code. */
+static int walk_headers(const unsigned char *buf, size_t len, dl_err *e)
+{
+    int fd = fd_holding(buf, len), found = 1;
+    st_reader *r;
+    st_header h;
+    int rc = st_reader_from_fd(&r, fd, "mem", e);
+    while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found)
+        rc = st_skip_payload(r, &h, e);
+    st_reader_close(r);
+    close(fd);
+    return rc;
+}
+
 static void make_xy(dl_tensor t[2], uint64_t rows)
 {
     dl_err e;
@@ -1370,10 +1385,60 @@ static void test_name_rules(void)
     dl_set_free(&set);
 }
 
+/* Records of one name are chunks of one tensor: a later one of another
+ * dtype, rank or trailing axis is refused as its header is read, by a reader
+ * that never decodes it too, naming both records. */
+static void test_chunks_agree_in_their_headers(void)
+{
+    dl_err e;
+    dl_tensor t[3];
+    size_t len;
+    static const struct {
+        int dtype, rank;
+        uint64_t cols;
+        const char *what;
+    } cases[] = {
+        {DL_F32, 2, 2, "mem: record 3 ('x'): chunk dtype f32 differs from f64, the first "
+                       "chunk's (record 1)"},
+        {DL_F64, 1, 0, "mem: record 3 ('x'): chunk of rank 1 cannot extend rank 2, the first "
+                       "chunk's (record 1)"},
+        {DL_F64, 2, 3, "mem: record 3 ('x'): chunk axis 1 is 3, expected 2, the first chunk's "
+                       "(record 1)"},
+        {DL_F64, 2, 2, NULL}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK(dl_tensor_alloc2(&t[0], "x", DL_F64, 2, 2, &e) == 0);
+        CHECK(dl_tensor_alloc2(&t[1], "y", DL_F64, 2, 1, &e) == 0);
+        uint64_t shape[2] = {5, cases[i].cols};
+        CHECK(dl_tensor_alloc(&t[2], "x", cases[i].dtype, cases[i].rank, shape, &e) == 0);
+        unsigned char *buf = stream_bytes(t, 3, 0, &len);
+        dl_err_clear(&e);
+        if (cases[i].what) {
+            CHECK(walk_headers(buf, len, &e) == DL_EDATA);
+            CHECK_STR(e.msg, cases[i].what);
+        } else {
+            CHECK(walk_headers(buf, len, &e) == 0);
+        }
+        free(buf);
+        for (int k = 0; k < 3; k++)
+            dl_tensor_free(&t[k]);
+    }
+    /* a scalar has no axis to add rows along */
+    CHECK(dl_tensor_alloc(&t[0], "s", DL_F64, 0, NULL, &e) == 0);
+    CHECK(dl_tensor_alloc(&t[1], "s", DL_F64, 0, NULL, &e) == 0);
+    unsigned char *buf = stream_bytes(t, 2, 0, &len);
+    CHECK(walk_headers(buf, len, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "mem: record 2 ('s'): chunk of rank 0 cannot extend rank 0, the first "
+                     "chunk's (record 1)");
+    free(buf);
+    dl_tensor_free(&t[0]);
+    dl_tensor_free(&t[1]);
+}
+
 int main(void)
 {
     UNIT_RUN(test_find_nonfinite);
     UNIT_RUN(test_crc32c_known_value);
+    UNIT_RUN(test_chunks_agree_in_their_headers);
     UNIT_RUN(test_round_trip_raw);
     UNIT_RUN(test_round_trip_zlib);
     UNIT_RUN(test_little_endian_layout);
