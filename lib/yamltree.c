@@ -42,15 +42,31 @@ static void sn_where(const sn_node *n, char *buf, size_t len)
         snprintf(buf, len, "%s", n->src);
 }
 
+/* The text is formatted whole (on the heap when long), so that dl_fail
+ * cuts a long message where it cuts any: in the middle, between characters,
+ * its end kept; without memory, its start, cut between characters. */
 int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...)
 {
-    char where[DL_ERR_MSG_MAX / 2], what[DL_ERR_MSG_MAX / 2];
-    va_list ap;
+    char where[DL_ERR_MSG_MAX / 2], first[256];
+    va_list ap, again;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    va_copy(again, ap);
+    int len = vsnprintf(first, sizeof first, fmt, ap);
     va_end(ap);
+    char *what = len >= (int)sizeof first ? malloc((size_t)len + 1) : NULL;
+    if (what)
+        vsnprintf(what, (size_t)len + 1, fmt, again);
+    va_end(again);
+    if (len >= (int)sizeof first && !what) { /* the start of a character ends it */
+        size_t end = sizeof first - 1;
+        while (end > 0 && ((unsigned char)first[end] & 0xC0) == 0x80)
+            end--;
+        first[end] = '\0';
+    }
     sn_where(n, where, sizeof where);
-    return dl_fail(e, DL_EDATA, "%s: %s", where, what);
+    int rc = dl_fail(e, DL_EDATA, "%s: %s", where, what ? what : first);
+    free(what);
+    return rc;
 }
 
 static sn_node *sn_new(int kind, const char *src, const yaml_mark_t *mark, int positioned)

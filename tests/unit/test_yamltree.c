@@ -24,6 +24,38 @@ static void test_positions_and_errors(void)
     sn_free(root);
 }
 
+/* A long value quoted in an error stays whole when it fits (here 6,000
+ * bytes of two-byte characters), and a longer one is cut between
+ * characters with its end kept. */
+static void test_long_values_in_errors(void)
+{
+    const char *text = "loss: mse\n";
+    sn_node *root = NULL;
+    dl_err e = {0};
+    enum { CHARS = 3000 };
+    static char value[2 * 6 * CHARS + 1];
+    CHECK(sn_parse(text, strlen(text), "net.yaml", 0, &root, &e) == 0);
+    sn_node *loss = root ? sn_map_get(root, "loss") : NULL;
+    CHECK(loss != NULL);
+    if (!loss)
+        return;
+    for (int times = 1; times <= 6; times += 5) {
+        size_t n = 0;
+        for (int i = 0; i < times * CHARS; i++, n += 2)
+            memcpy(value + n, "\xc3\xa9", 2); /* e acute */
+        value[n] = '\0';
+        CHECK(sn_error(loss, &e, "unknown loss '%s'", value) == DL_EDATA);
+        size_t len = strlen(e.msg);
+        CHECK(len < sizeof e.msg && e.msg[len - 1] == '\'');
+        CHECK(strncmp(e.msg, "net.yaml:1:7: unknown loss '\xc3\xa9", 30) == 0);
+        CHECK((strstr(e.msg, "...") != NULL) == (times > 1));
+        for (size_t i = 0; i < len; i++) /* no half character: a lead byte before each pair */
+            if (((unsigned char)e.msg[i] & 0xC0) == 0x80)
+                CHECK(i > 0 && (unsigned char)e.msg[i - 1] == 0xc3);
+    }
+    sn_free(root);
+}
+
 static void test_overrides(void)
 {
     const char *text = "optimizer:\n  lr: 0.1\n";
@@ -63,6 +95,7 @@ int main(void)
 {
     UNIT_RUN(test_positions_and_errors);
     UNIT_RUN(test_overrides);
+    UNIT_RUN(test_long_values_in_errors);
     UNIT_RUN(test_refusals_name_the_place);
     return UNIT_DONE();
 }
