@@ -149,9 +149,10 @@ static int add_stat(partial_sums *ps, int which, dl_tensor *t, dl_err *e)
 static int add_factor(partial_sums *ps, const dl_tensor *t, dl_err *e)
 {
     const dl_tensor *xtx = &ps->sum[ST_XTX], *xty = &ps->sum[ST_XTY];
-    if (ps->seen[ST_XTX] != ps->partials || ps->seen[ST_XTY] != ps->partials)
-        return dl_fail(e, DL_EDATA, "partial %zu: 'r' must follow its 'xtx' and 'xty'",
-                       ps->partials);
+    if (ps->partials == 0 || ps->seen[ST_XTX] != ps->partials ||
+        ps->seen[ST_XTY] != ps->partials)
+        return dl_fail(e, DL_EDATA, "partial %zu: 'r' must follow its 'model', 'xtx' and "
+                       "'xty'", ps->partials + (ps->partials == 0));
     uint64_t p = xtx->shape[0], k = xty->shape[1], c = p + k;
     if (t->dtype != DL_F64 || t->rank != 2 || t->shape[0] != c || t->shape[1] != c)
         return dl_fail(e, DL_EDATA, "partial %zu: 'r' must be f64 [%llu, %llu] (columns plus "
@@ -256,6 +257,35 @@ static int read_partials(st_reader *rd, partial_sums *ps, dl_err *e)
     return rc;
 }
 
+/* Whether R^T R of the folded factors is the summed X^T X and X^T Y, to
+ * within rounding (a relative 1e-8 of the largest of each, far above what
+ * either sum loses, far below what another partial's rows would change):
+ * a factor from other rows than its statistics is refused, not fitted. */
+static int factor_agrees(ls_qr *q, const ls_stats *s, dl_err *e)
+{
+    ls_stats g;
+    memset(&g, 0, sizeof g);
+    if (ls_qr_stats(q, &g, e))
+        return e->code;
+    size_t p = s->p, k = s->k;
+    double top_xx = 0, top_xy = 0, off_xx = 0, off_xy = 0;
+    for (size_t i = 0; i < p * p; i++) {
+        top_xx = fmax(top_xx, fabs(s->xtx[i]));
+        off_xx = fmax(off_xx, fabs(g.xtx[i] - s->xtx[i]));
+    }
+    for (size_t i = 0; i < p * k; i++) {
+        top_xy = fmax(top_xy, fabs(s->xty[i]));
+        off_xy = fmax(off_xy, fabs(g.xty[i] - s->xty[i]));
+    }
+    ls_stats_free(&g);
+    if (off_xx > 1e-8 * top_xx || off_xy > 1e-8 * top_xy)
+        return dl_fail(e, DL_EDATA, "the partials' factors 'r' disagree with their 'xtx' and "
+                       "'xty' (by %.3g and %.3g, relative): a factor from other rows?",
+                       top_xx > 0 ? off_xx / top_xx : off_xx,
+                       top_xy > 0 ? off_xy / top_xy : off_xy);
+    return 0;
+}
+
 /* The folded factors are the partials' when every partial had one (and
  * its ycss): their rows, weights and y's sums are the statistics'.  Else
  * q is freed (zeros): the statistics alone remain. */
@@ -276,7 +306,7 @@ static int factor_sums(partial_sums *ps, const ls_stats *s, dl_err *e)
     memcpy(q->yty, s->yty, s->k * sizeof *q->yty);
     memcpy(q->ysum, s->ysum, s->k * sizeof *q->ysum);
     memcpy(q->ycss, s->ycss, s->k * sizeof *q->ycss);
-    return 0;
+    return factor_agrees(q, s, e);
 }
 
 int partial_read(st_reader *r, ls_stats *s, ls_qr *q, dl_tensor *design, dl_tensor_set *meta,

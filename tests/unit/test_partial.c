@@ -163,6 +163,14 @@ static void test_partial_factors_fold(void)
     CHECK(q.cols == 0 && sum.n == N);
     ls_stats_free(&sum);
     ls_qr_free(&q);
+    /* the factor of other rows than its statistics' */
+    double other[(P + K) * (P + K)];
+    factor_of(other, x, y, 5, 30);
+    memset(&sum, 0, sizeof sum);
+    CHECK(write_and_read_factors(&a, fa, &b, other, &none, &sum, &q, &got, msg) == DL_EDATA);
+    CHECK(strstr(msg, "the partials' factors 'r' disagree with their 'xtx' and 'xty'"));
+    ls_stats_free(&sum);
+    ls_qr_free(&q);
     /* a factor with a value under its diagonal */
     fb[(P + K) * 2 + 1] = 0.5;
     memset(&sum, 0, sizeof sum);
@@ -175,6 +183,38 @@ static void test_partial_factors_fold(void)
     ls_stats_free(&a);
     ls_stats_free(&b);
     dl_tensor_free(&got);
+}
+
+/* A factor before any partial's model record is out of place. */
+static void test_factor_before_its_partial(void)
+{
+    double x[N * P], y[N * K], f[(P + K) * (P + K)];
+    ls_stats a, sum = {0};
+    ls_qr q;
+    dl_tensor none = {0};
+    dl_err e = {0};
+    make_data(x, y, 18);
+    stats_of(&a, x, y, 0, N);
+    factor_of(f, x, y, 0, N);
+    st_writer *w;
+    uint64_t cc[2] = {P + K, P + K};
+    CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
+    CHECK(st_write_data(w, "r", DL_F64, 2, cc, f, &e) == 0);
+    CHECK(partial_write(w, &a, f, &none, NULL, 0, &e) == 0);
+    CHECK(st_writer_close(w, &e) == 0);
+    st_reader *r;
+    CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
+    dl_tensor_set meta;
+    dl_set_init(&meta);
+    CHECK(partial_read(r, &sum, &q, &none, &meta, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "partial 1: 'r' must follow its 'model', 'xtx' and 'xty'"));
+    dl_set_free(&meta);
+    st_reader_close(r);
+    ls_qr_free(&q);
+    ls_stats_free(&a);
+    ls_stats_free(&sum);
+    dl_tensor_free(&none);
+    unlink(tmp_path("p.dlt"));
 }
 
 static void test_partials_must_be_complete(void)
@@ -214,6 +254,7 @@ int main(void)
     UNIT_RUN(test_partials_sum_to_all_rows);
     UNIT_RUN(test_partials_with_and_without_ycss);
     UNIT_RUN(test_partial_factors_fold);
+    UNIT_RUN(test_factor_before_its_partial);
     UNIT_RUN(test_partials_must_be_complete);
     fixture_cleanup();
     return UNIT_DONE();
