@@ -947,10 +947,20 @@ static int map_changed(const char *path, const sn_node *map, const sn_node *was,
     return 0;
 }
 
+/* Validation from a file is the same whatever the file is named (a
+ * relative and an absolute name, a copy), as the training data's is: only
+ * a file against a fraction, or another fraction, is a change.  A file
+ * name is written quoted, a fraction is not. */
+static int both_val_files(const char *path, const sn_node *was, const sn_node *now)
+{
+    return strcmp(path, "training.validation") == 0 && was && now &&
+           was->kind == SN_SCALAR && now->kind == SN_SCALAR && was->quoted && now->quoted;
+}
+
 /* The first key under path whose value differs, as DL_EUSAGE. */
 static int changed(const char *path, const sn_node *was, const sn_node *now, dl_err *e)
 {
-    if (may_change(path))
+    if (may_change(path) || both_val_files(path, was, now))
         return 0;
     if (same_node(was, now) && was->kind == SN_MAP)
         return map_changed(path, was, was, now, e) || map_changed(path, now, was, now, e)

@@ -81,7 +81,8 @@ int spec_format(const dl_spec *s, char **text, size_t *len, dl_err *e);
  * saved's, so that raised epochs continue the saved schedule; then every
  * key of the two effective specs must agree but training.epochs and
  * training.early_stopping.patience (DL_EUSAGE naming the first key that
- * differs, with both values). */
+ * differs, with both values); a training.validation file agrees with any
+ * other file, whatever its name. */
 int spec_resume(dl_spec *now, const dl_spec *saved, dl_err *e);
 
 #endif

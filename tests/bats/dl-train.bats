@@ -169,6 +169,31 @@ short() {
          <(dl-tensor export --name model "$TMP/v.ckpt" | grep -v -e '^kind: ' -e '^  input: ')
 }
 
+@test "--resume accepts the --val file under another name, refuses a fraction for a file and another fraction" {
+    dl-tensor split --seed 1 "$TMP/f2.dlt" "$TMP/tr.dlt" "$TMP/va.dlt"
+    cp "$TMP/va.dlt" "$TMP/copy.dlt"
+    cd "$TMP"
+    short 2 --val va.dlt "$TMP/tr.dlt" -o "$TMP/part.ckpt"
+    short 4 --val va.dlt "$TMP/tr.dlt" -o "$TMP/full.ckpt"
+    for name in "$TMP/va.dlt" ./va.dlt copy.dlt; do
+        short 4 --val "$name" --resume "$TMP/part.ckpt" "$TMP/tr.dlt" -o "$TMP/res.ckpt"
+        # the same run but the file name the spec records
+        for rec in layer1.weight layer1.bias layer3.weight state.counters training; do
+            cmp <(dl-tensor export --name $rec "$TMP/full.ckpt") <(dl-tensor export --name $rec "$TMP/res.ckpt")
+        done
+    done
+    run short 4 -s training.validation=0.2 --resume "$TMP/part.ckpt" "$TMP/tr.dlt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"--resume: training.validation is 'va.dlt' in the checkpoint but 0.2 here"* ]]
+    short 2 -s training.validation=0.2 "$TMP/tr.dlt" -o "$TMP/frac.ckpt"
+    run short 4 --val va.dlt --resume "$TMP/frac.ckpt" "$TMP/tr.dlt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"--resume: training.validation is 0.2 in the checkpoint but 'va.dlt' here"* ]]
+    run short 4 -s training.validation=0.3 --resume "$TMP/frac.ckpt" "$TMP/tr.dlt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 2 ]
+    [[ $output == *"--resume: training.validation is 0.2 in the checkpoint but 0.3 here"* ]]
+}
+
 @test "the logged training loss is the mean over the epoch's rows, not over its minibatches" {
     # seven rows (1, 0) and one (1, 10) in batches of 7 and 1; an lr so small that the
     # weights do not move, so every row's loss is that of the checkpoint's weights
