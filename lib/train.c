@@ -713,13 +713,32 @@ static const char *ckpt_label(const tr_opts *c)
     return c->ckpt_label ? c->ckpt_label : "checkpoint";
 }
 
+/* A checkpoint written before --val was recorded in the spec says
+ * validation 0 although it validated on that file, as its training record
+ * shows: the --val file given now stands for it, under whatever name (as
+ * spec_resume takes any file for any other). */
+static int unrecorded_val_file(dl_spec *saved, const nm_summary *before, const dl_spec *now,
+                               dl_err *e)
+{
+    if (saved->val_file[0] || saved->validation > 0 ||
+        !(before->validation_rows > 0 || isfinite(before->best_val_loss)))
+        return 0;
+    if (!now->val_file[0])
+        return dl_fail(e, DL_EUSAGE, "training.validation: the checkpoint validated on a "
+                       "file that its spec does not name (give that file with --val)");
+    memcpy(saved->val_file, now->val_file, sizeof saved->val_file);
+    return 0;
+}
+
 static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
 {
     const char *label = ckpt_label(t->cfg);
     dl_spec saved;
+    nm_summary before;
     int64_t counters[4], rng[4];
     size_t p = t->net.n_params;
-    if (nm_spec_from_set(&saved, ckpt, e) || spec_resume(&t->spec, &saved, e) ||
+    if (nm_spec_from_set(&saved, ckpt, e) || nm_summary_from_set(&before, &saved, ckpt, e) ||
+        unrecorded_val_file(&saved, &before, &t->spec, e) || spec_resume(&t->spec, &saved, e) ||
         get_state(ckpt, "state.counters", DL_I64, 4, counters, e) ||
         get_state(ckpt, "state.best_loss", DL_F64, 1, &t->best_loss, e) ||
         get_state(ckpt, "state.rng", DL_I64, 4, rng, e) ||
@@ -729,9 +748,6 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
         return dl_err_wrap(e, "%s: --resume", label);
     memcpy(t->best, t->net.params, p * sizeof(float));
     if (nm_params_from_set(&t->net, ckpt, "state.", e))
-        return dl_err_wrap(e, "%s: --resume", label);
-    nm_summary before;
-    if (nm_summary_from_set(&before, &saved, ckpt, e))
         return dl_err_wrap(e, "%s: --resume", label);
     t->best_train = before.best_train_loss;
     t->best_val = before.best_val_loss;

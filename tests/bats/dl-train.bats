@@ -194,6 +194,22 @@ short() {
     [[ $output == *"--resume: training.validation is 0.2 in the checkpoint but 0.3 here"* ]]
 }
 
+@test "--resume of a checkpoint whose spec predates --val being recorded takes the --val file" {
+    # tests/fixtures/resume/README: validation 0 in its spec, a finite best_val_loss
+    old="$DL_TEST_ROOT/tests/fixtures/resume/old_val.ckpt"
+    dl-tensor split --seed 1 "$TMP/f2.dlt" "$TMP/tr.dlt" "$TMP/va.dlt"
+    short 4 --val "$TMP/va.dlt" --resume "$old" "$TMP/tr.dlt" -o "$TMP/res.ckpt"
+    dl-tensor export --name training "$TMP/res.ckpt" > "$TMP/res.txt"
+    grep -qx "epochs: 4" "$TMP/res.txt"
+    rows=$(dl-tensor info "$TMP/va.dlt" | awk '$1 == "x" { gsub(/[[,]/, "", $3); print $3 }')
+    grep -qx "validation_rows: $rows" "$TMP/res.txt"
+    for args in "" "-s training.validation=0.2"; do
+        run short 4 $args --resume "$old" "$TMP/tr.dlt" -o "$TMP/x.ckpt"
+        [ "$status" -eq 2 ]
+        [[ ${lines[0]} == *"--resume: training.validation: the checkpoint validated on a file that its spec does not name (give that file with --val)" ]]
+    done
+}
+
 @test "the logged training loss is the mean over the epoch's rows, not over its minibatches" {
     # seven rows (1, 0) and one (1, 10) in batches of 7 and 1; an lr so small that the
     # weights do not move, so every row's loss is that of the checkpoint's weights
