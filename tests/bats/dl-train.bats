@@ -210,6 +210,21 @@ short() {
     done
 }
 
+@test "dl-train(1) EXAMPLES run as written" {
+    block=$(awk '/^\.SH EXAMPLES/ { on = 1; next } on && /^\.fi/ { exit }
+                 on && !/^\./ { gsub(/\\-/, "-"); gsub(/\\e/, "\\"); print }' "$DL_TEST_ROOT/man/dl-train.1")
+    [[ $block == *"--resume m.ckpt"* ]]
+    cd "$TMP"
+    ln -s "$DL_TEST_ROOT/data" data
+    ln -s "$DL_TEST_ROOT/examples" examples
+    # net.yaml: a small network of few epochs; test.dlt: any rows of the fish data
+    printf 'model: {layers: [{units: 4, activation: tanh}, {units: 1, activation: sigmoid}]}\nloss: bce\ntraining: {epochs: 5}\n' > net.yaml
+    cp f2.dlt test.dlt
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    grep -qx "epochs: 200" <(dl-tensor export --name training m2.ckpt)
+}
+
 @test "the logged training loss is the mean over the epoch's rows, not over its minibatches" {
     # seven rows (1, 0) and one (1, 10) in batches of 7 and 1; an lr so small that the
     # weights do not move, so every row's loss is that of the checkpoint's weights
