@@ -12,6 +12,7 @@
 #ifndef DL_SPEC_H
 #define DL_SPEC_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,7 +21,7 @@
 #include "optim.h"
 
 #define SPEC_LAYERS_MAX 64   /* a documented limit on model.layers */
-#define SPEC_PATH_MAX 1024   /* training.validation as a file name */
+#define SPEC_PATH_MAX PATH_MAX /* training.validation as a file name: any path */
 #define SPEC_BYTES_MAX (1u << 20) /* a spec file larger than 1 MiB is refused */
 #define SPEC_CLASS_WEIGHTS_MAX 256 /* classes given in training.class_weight */
 #define SPEC_CLASS_NAME_MAX 255    /* bytes of a class named in training.class_weight */

@@ -225,6 +225,17 @@ short() {
     grep -qx "epochs: 200" <(dl-tensor export --name training m2.ckpt)
 }
 
+@test "--val takes a file name of any length a path may have (1100 bytes here)" {
+    dir=$TMP
+    while [ ${#dir} -lt 1100 ]; do dir=$dir/$(printf 'd%.0s' $(seq 200)); done
+    mkdir -p "$dir"
+    dl-tensor split --seed 1 "$TMP/f2.dlt" "$TMP/tr.dlt" "$dir/va.dlt"
+    [ ${#dir} -ge 1100 ]
+    short 2 --val "$dir/va.dlt" "$TMP/tr.dlt" -o "$TMP/long.ckpt"
+    dl-tensor export --name model "$TMP/long.ckpt" | grep -qxF "  validation: '$dir/va.dlt'"
+    short 3 --val "$dir/va.dlt" --resume "$TMP/long.ckpt" "$TMP/tr.dlt" -o "$TMP/long3.ckpt"
+}
+
 @test "the logged training loss is the mean over the epoch's rows, not over its minibatches" {
     # seven rows (1, 0) and one (1, 10) in batches of 7 and 1; an lr so small that the
     # weights do not move, so every row's loss is that of the checkpoint's weights
