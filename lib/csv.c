@@ -343,12 +343,17 @@ static int bad_cell(job *jb, uint64_t col, span cell, int status)
         return dl_fail(e, DL_EDATA,
                        "%s: %s: '%.*s' is not a finite number (--allow-nonfinite keeps it)",
                        label, at, n > 40 ? 40 : n, cell.p);
-    const char *hint = nt_thousands(cell.p, cell.end)
-                           ? " (remove the thousands separators: numbers take none, and '.' as the decimal point)"
-                       : (memchr(cell.p, ',', (size_t)n) && jb->c->delim != ',') ||
-                               nt_decimal_comma(cell.p, cell.end)
-                           ? " (numbers use '.' as the decimal point)"
-                           : "";
+    int thousands = nt_thousands(cell.p, cell.end);
+    int decimal_comma = nt_decimal_comma(cell.p, cell.end);
+    const char *hint =
+        thousands && decimal_comma /* "1,250": 1.25 or 1250, the file alone cannot say */
+            ? " (a decimal comma or thousands separators: numbers use '.' as the decimal "
+              "point and take no thousands separators)"
+        : thousands
+            ? " (remove the thousands separators: numbers take none, and '.' as the decimal point)"
+        : (memchr(cell.p, ',', (size_t)n) && jb->c->delim != ',') || decimal_comma
+            ? " (numbers use '.' as the decimal point)"
+            : "";
     const csv *c = jb->c;
     if (!*hint && col < c->cols && c->kind_line[col] && c->kind_line[col] < jb->line)
         return dl_fail(e, DL_EDATA,

@@ -674,7 +674,8 @@ int nt_thousands(const char *s, const char *end)
 {
     const char *p = s < end && (*s == '+' || *s == '-') ? s + 1 : s;
     const char *q = past_digits(p, end);
-    if (!q || q - p > 3 || q == end || *q != ',')
+    /* a first group of 0 ("0,125") is a decimal comma, never thousands */
+    if (!q || q - p > 3 || *p == '0' || q == end || *q != ',')
         return 0;
     while (q < end && *q == ',') {
         p = q + 1;

@@ -58,8 +58,9 @@ int nt_parse_f32(const char *s, const char *end, float *out);
  * a number here: [+-]digits,digits[(e|E)[+-]digits] ("1,5", "-2,25e3"). */
 int nt_decimal_comma(const char *s, const char *end);
 /* Whether [s, end) is a number written with comma thousands separators,
- * which is not a number here either: [+-]d{1,3}(,ddd)+[.digits] ("1,299",
- * "-12,345,678.5"; "1,299" is both this and a decimal comma). */
+ * which is not a number here either: [+-]d{1,3}(,ddd)+[.digits], the
+ * first digit not 0 ("1,299", "-12,345,678.5"; "1,299" is both this and a
+ * decimal comma, "0,125" only a decimal comma). */
 int nt_thousands(const char *s, const char *end);
 
 /* Writes the shortest of %.15g/%.16g/%.17g (f32: %.6g .. %.9g) that reads
