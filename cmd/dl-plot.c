@@ -92,7 +92,8 @@ static void usage(void)
            "      --grid=N          fit: points on x (default: 400); regions: points per\n"
            "                        axis (default: 200)\n"
            "      --threshold=T     regions and confusion, one score column: class 1 when\n"
-           "                        yhat >= T (default: 0.5)\n"
+           "                        yhat >= T; refused with several outputs or a\n"
+           "                        multiclass task (default: 0.5)\n"
            "      --inputs=A[,B]    fit: the input drawn, regions: the two, by name (x.names)\n"
            "                        or 0-based column of x; the others are held at their\n"
            "                        means, categorical ones (x.categories) at their most\n"
@@ -152,7 +153,9 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
             return e->code;
         a->opt.grid = (size_t)n;
         return 0;
-    case 'r': return cli_double("--threshold", arg, &a->opt.threshold, e);
+    case 'r':
+        a->opt.threshold_given = 1;
+        return cli_double("--threshold", arg, &a->opt.threshold, e);
     case 'S': a->script_only = 1; return 0;
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }

@@ -955,6 +955,10 @@ static int regions_predict(const char *model_path, const pl_data *d, const pl_op
                 box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1);
         }
     rc = predict_grid(model_path, &grid, &d->x_columns.cols, &yhat, NULL, e);
+    /* the largest of several outputs is the class: no threshold decides it */
+    if (rc == 0 && o->threshold_given && yhat.shape[1] > 1)
+        rc = dl_fail(e, DL_EUSAGE, "%s: --threshold goes with a model of one output, not "
+                     "of %llu", model_path, (unsigned long long)yhat.shape[1]);
     rc = rc ? rc : classes_of(&yhat, 1, o->threshold, grid_class, model_path, e);
     if (rc == 0 && yhat.shape[1] > 1)
         *nclasses = (int)(yhat.shape[1] < 1000 ? yhat.shape[1] : 1000);
@@ -1242,6 +1246,13 @@ int pl_confusion_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e
     mt_report r;
     mt_report_init(&r);
     int rc = read_predictions(path, o, &p, &md, e);
+    int task = MT_AUTO;
+    if (rc == 0 && o->threshold_given && (rc = mt_infer_task(&md, &task, e)) != 0)
+        dl_err_wrap(e, "%s", mio_pair_blame(&p.pair, e->msg));
+    /* classes by the largest score or by label: no threshold decides them */
+    if (rc == 0 && task == MT_MULTICLASS)
+        rc = dl_fail(e, DL_EUSAGE, "%s: --threshold goes with one score column (a binary "
+                     "task): the task is multiclass", p.pair.yhat_label);
     if (rc == 0) {
         mt_opts mt;
         mt_opts_defaults(&mt);

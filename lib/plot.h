@@ -37,6 +37,7 @@ typedef struct pl_opts {
     size_t grid;        /* fit: points on x (default 400); regions: per axis (200) */
     double threshold;   /* regions with one output: class 1 when yhat >= threshold;
                            confusion of one score column: its decision */
+    int threshold_given; /* --threshold was given: refused where it changes nothing */
     const char *inputs; /* fit: one input, regions: two ("a,b"), by name or
                            0-based index; NULL: the model takes exactly that many */
     const char *truth;  /* roc, pr, confusion, parity, residuals: 'y' from this

@@ -100,6 +100,11 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     run dl-plot regions "$T/lin.ckpt" "$T/data.dlt" -o "$T/r3.svg"
     [ "$status" -eq 0 ]
     is_svg "$T/r3.svg"
+    # the largest of three outputs is the class: --threshold would change nothing
+    run dl-plot regions --threshold 0.9 "$T/lin.ckpt" "$T/data.dlt" -o "$T/x.svg"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: $T/lin.ckpt: --threshold goes with a model of one output, not of 3" ]
+    [ ! -e "$T/x.svg" ]
 }
 
 @test "dl-plot: bad tables are refused, naming file and line, and leave no image" {

@@ -177,6 +177,18 @@ refused() {
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot confusion: --threshold of a multiclass task, which no threshold decides, is a usage error" {
+    mkstream "$T/mc.dlt" y "$FIX/mc_y.csv" yhat "$FIX/mc_p.csv"
+    run dl-plot confusion --threshold 0.9 "$T/mc.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: $T/mc.dlt: --threshold goes with one score column (a binary task): the task is multiclass" ]
+    [ ! -e "$T/x.png" ]
+    # class labels too
+    mkstream "$T/mc01.dlt" y "$FIX/mc01_y.csv" yhat "$FIX/mc01_p.csv"
+    run dl-plot confusion --threshold 0.5 "$T/mc01.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+}
+
 @test "dl-plot confusion: counts and fractions are sklearn's confusion_matrix" {
     mkstream "$T/mc.dlt" y "$FIX/mc_y.csv" yhat "$FIX/mc_p.csv"
     for norm in true pred all; do
