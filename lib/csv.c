@@ -28,6 +28,20 @@
 #include "textio.h"
 
 #define NAME_SHOWN 48 /* bytes of a column name shown in messages */
+#define CELL_SHOWN 40 /* bytes of a cell shown in messages */
+
+/* How many of text's n bytes a message shows, at most max, cut where a
+ * character starts; shown_more says whether that is not all ("..."). */
+static int shown(const char *text, size_t n, size_t max)
+{
+    if (n <= max)
+        return (int)n;
+    while (max > 0 && ((unsigned char)text[max] & 0xC0) == 0x80)
+        max--;
+    return (int)max;
+}
+
+static const char *shown_more(size_t n, size_t max) { return n > max ? "..." : ""; }
 /* Beyond enum nt_status: a number, but NaN or Inf without --allow-nonfinite. */
 #define CELL_NOT_FINITE 3
 /* Distinct strings a column may hold: codes stay exact in float32. */
@@ -322,7 +336,9 @@ static void where(const job *jb, uint64_t col, char *buf, size_t len)
     int n = snprintf(buf, len, "line %llu, column %llu", (unsigned long long)jb->line,
                      (unsigned long long)col + 1);
     if (c->names && col < c->cols && n > 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, " ('%.*s')", NAME_SHOWN, c->names[col]);
+        snprintf(buf + n, len - (size_t)n, " ('%.*s%s')",
+                 shown(c->names[col], strlen(c->names[col]), NAME_SHOWN), c->names[col],
+                 shown_more(strlen(c->names[col]), NAME_SHOWN));
 }
 
 static int bad_cell(job *jb, uint64_t col, span cell, int status)
@@ -330,19 +346,19 @@ static int bad_cell(job *jb, uint64_t col, span cell, int status)
     char at[128];
     where(jb, col, at, sizeof at);
     cell = trim(cell);
-    int n = (int)(cell.end - cell.p);
-    const char *label = jb->c->in->label;
+    int n = (int)(cell.end - cell.p), m = shown(cell.p, (size_t)n, CELL_SHOWN);
+    const char *label = jb->c->in->label, *more = shown_more((size_t)n, CELL_SHOWN);
     dl_err *e = &jb->err;
     if (n == 0)
         return dl_fail(e, DL_EDATA, "%s: %s: empty cell%s", label, at,
                        jb->c->nmissing ? "" : " (--missing '' reads it as missing)");
     if (status == NT_RANGE)
-        return dl_fail(e, DL_EDATA, "%s: %s: '%.*s' is out of range for %s", label, at,
-                       n > 40 ? 40 : n, cell.p, dl_dtype_name(jb->c->dtype));
+        return dl_fail(e, DL_EDATA, "%s: %s: '%.*s%s' is out of range for %s", label, at, m,
+                       cell.p, more, dl_dtype_name(jb->c->dtype));
     if (status == CELL_NOT_FINITE)
         return dl_fail(e, DL_EDATA,
-                       "%s: %s: '%.*s' is not a finite number (--allow-nonfinite keeps it)",
-                       label, at, n > 40 ? 40 : n, cell.p);
+                       "%s: %s: '%.*s%s' is not a finite number (--allow-nonfinite keeps it)",
+                       label, at, m, cell.p, more);
     int thousands = nt_thousands(cell.p, cell.end);
     int decimal_comma = nt_decimal_comma(cell.p, cell.end);
     const char *hint =
@@ -357,12 +373,12 @@ static int bad_cell(job *jb, uint64_t col, span cell, int status)
     const csv *c = jb->c;
     if (!*hint && col < c->cols && c->kind_line[col] && c->kind_line[col] < jb->line)
         return dl_fail(e, DL_EDATA,
-                       "%s: %s: '%.*s' is not a number, in a column of numbers from line "
+                       "%s: %s: '%.*s%s' is not a number, in a column of numbers from line "
                        "%llu (--missing '%.*s' would read it as missing)",
-                       label, at, n > 40 ? 40 : n, cell.p,
-                       (unsigned long long)c->kind_line[col], n > 40 ? 40 : n, cell.p);
-    return dl_fail(e, DL_EDATA, "%s: %s: '%.*s' is not a number%s", label, at,
-                   n > 40 ? 40 : n, cell.p, hint);
+                       label, at, m, cell.p, more, (unsigned long long)c->kind_line[col], n,
+                       cell.p);
+    return dl_fail(e, DL_EDATA, "%s: %s: '%.*s%s' is not a number%s", label, at, m, cell.p,
+                   more, hint);
 }
 
 static int bad_weight(job *jb, uint64_t col, double v)
@@ -389,10 +405,12 @@ static int number_cell(job *jb, uint64_t j, const char *at_cell, const char *lin
     where(jb, j, at, sizeof at);
     const char *next;
     span cell = trim(cell_at(c, at_cell, line_end, &next));
-    int n = (int)(cell.end - cell.p);
+    size_t n = (size_t)(cell.end - cell.p), first = strlen(c->lv[j].text[0]);
     return dl_fail(&jb->err, DL_EDATA,
-                   "%s: %s: '%.*s' is a number in a column of strings ('%.*s' on line %llu)",
-                   c->in->label, at, n > 40 ? 40 : n, cell.p, 40, c->lv[j].text[0],
+                   "%s: %s: '%.*s%s' is a number in a column of strings ('%.*s%s' on line %llu)",
+                   c->in->label, at, shown(cell.p, n, CELL_SHOWN), cell.p,
+                   shown_more(n, CELL_SHOWN), shown(c->lv[j].text[0], first, CELL_SHOWN),
+                   c->lv[j].text[0], shown_more(first, CELL_SHOWN),
                    (unsigned long long)c->kind_line[j]);
 }
 
@@ -730,16 +748,17 @@ static int first_line(csv *c, span l, uint64_t line, int *header, dl_err *e)
         line_census lc = {.c = c};
         each_cell(c, l, count_class, &lc);
         *header = lc.numbers == 0 && lc.texts > 0;
-        int n = (int)(lc.text.end - lc.text.p);
+        size_t n = (size_t)(lc.text.end - lc.text.p);
         if (lc.numbers && lc.texts)
             return dl_fail(e, DL_EDATA,
-                           "%s: line %llu, column %llu: '%.*s' is not a number (a first line "
-                           "holding numbers is data, not a header: --header reads it as the "
-                           "names, --missing '%.*s' as a missing cell, --no-header allows a "
-                           "column of strings)",
+                           "%s: line %llu, column %llu: '%.*s%s' is not a number (a first "
+                           "line holding numbers is data, not a header: --header reads it as "
+                           "the names, --missing '%.*s' as a missing cell, --no-header allows "
+                           "a column of strings)",
                            c->in->label, (unsigned long long)line,
-                           (unsigned long long)lc.first_text + 1, n > 40 ? 40 : n, lc.text.p,
-                           n > 40 ? 40 : n, lc.text.p);
+                           (unsigned long long)lc.first_text + 1,
+                           shown(lc.text.p, n, CELL_SHOWN), lc.text.p,
+                           shown_more(n, CELL_SHOWN), (int)n, lc.text.p);
     }
     return *header && keep_names(c, l, line, e) ? e->code : 0;
 }
@@ -893,7 +912,9 @@ static int find_column(csv *c, dl_name_index *ix, const char *opt, span name, ui
     if (at == SIZE_MAX) {
         dl_str b = {0};
         for (uint64_t j = 0; j < c->cols && j < 20; j++)
-            dl_str_printf(&b, "%s'%.*s'", j ? ", " : "", NAME_SHOWN, c->names[j]);
+            dl_str_printf(&b, "%s'%.*s%s'", j ? ", " : "",
+                          shown(c->names[j], strlen(c->names[j]), NAME_SHOWN), c->names[j],
+                          shown_more(strlen(c->names[j]), NAME_SHOWN));
         int rc = dl_fail(e, DL_EUSAGE, "%s '%s': %s has no such column (its columns: %s%s)", opt,
                          want, c->in->label, dl_str_text(&b), c->cols > 20 ? ", ..." : "");
         dl_str_free(&b);

@@ -222,3 +222,19 @@ npy_of() {
     dl-tensor export "$TMP/z.dlt" | sed -n '300000p' > "$TMP/last"
     [ "$(cat "$TMP/last")" = "level-0299999,0" ]
 }
+
+@test "tables: a long cell is quoted to 40 bytes between characters with '...', and its --missing hint whole" {
+    printf 'a,b\n1,2\n3,not_available_because_the_sensor_was_offline\n' > "$TMP/long.csv"
+    run dl-tensor import "$TMP/long.csv"
+    [ "$status" -eq 1 ]
+    [[ $output == *"'not_available_because_the_sensor_was_off...' is not a number"* ]]
+    [[ $output == *"(--missing 'not_available_because_the_sensor_was_offline' would read it as missing)" ]]
+    dl-tensor import --missing not_available_because_the_sensor_was_offline "$TMP/long.csv" > "$TMP/ok.dlt"
+    # 40 three-byte characters: 13 whole ones, then '...', never half of one
+    euros=$(printf '\342\202\254%.0s' $(seq 40))
+    printf 'a,b\n1,2\n3,%s\n' "$euros" > "$TMP/euro.csv"
+    run dl-tensor import "$TMP/euro.csv"
+    [ "$status" -eq 1 ]
+    printf '%s' "$output" | iconv -f UTF-8 -t UTF-8 > /dev/null
+    [[ $output == *"'$(printf '\342\202\254%.0s' $(seq 13))...' is not a number"* ]]
+}
