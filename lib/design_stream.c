@@ -256,8 +256,12 @@ static int spool_open(spool *s, dl_err *e)
         close(fd);
         return dl_fail(e, DL_ENOMEM, "out of memory");
     }
-    return st_writer_from_fd(&s->w, fileno(s->file), "the temporary copy of the input",
-                             ST_ALLOW_TTY, e);
+    /* where the copy is: a full or failing $TMPDIR is not the input's fault */
+    dl_str label = {0};
+    dl_str_printf(&label, "the temporary copy of the input in %s", dl_outfile_temp_dir());
+    int rc = st_writer_from_fd(&s->w, fileno(s->file), dl_str_text(&label), ST_ALLOW_TTY, e);
+    dl_str_free(&label);
+    return rc;
 }
 
 static void spool_close(spool *s)

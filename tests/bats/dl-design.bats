@@ -291,3 +291,15 @@ zscores() {
     [ "$output" = "dl-design: $TMP/far.dlt: design: the fitted 'rbf_centers' overflows to infinity (the inputs are too far apart for this basis: scale them down)" ]
     [ ! -e "$TMP/out.dlt" ]
 }
+
+@test "dl-design: a write to its temporary copy of the input that fails names the directory" {
+    awk 'BEGIN { print "c,x,y"; for (i = 0; i < 20000; i++) print "s" i % 5 "," i "," 2 * i }' > "$TMP/strs.csv"
+    dl-tensor import --target y "$TMP/strs.csv" > "$TMP/strs.dlt"
+    mkdir "$TMP/tmpdir"
+    # files of at most 8 KiB, SIGXFSZ ignored: a write past that fails (EFBIG),
+    # as on a full file system; standard output is a device, not limited
+    run bash -c 'trap "" XFSZ; ulimit -f 8; TMPDIR="$1" dl-design --impute median "$2" > /dev/null' \
+        - "$TMP/tmpdir" "$TMP/strs.dlt"
+    [ "$status" -eq 3 ]
+    [[ $output == "dl-design: the temporary copy of the input in $TMP/tmpdir: write failed: "* ]]
+}
