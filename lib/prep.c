@@ -322,8 +322,8 @@ void pp_fitter_free(pp_fitter *f)
     free(f);
 }
 
-/* Marks the --onehot columns; a name that is no categorical column is a
- * usage error. */
+/* Marks the --onehot columns; a name that is no categorical column, or one
+ * given twice, is a usage error. */
 static int choose_onehot(pp_prep *p, const pp_opts *o, dl_err *e)
 {
     for (size_t j = 0; o->onehot_all && j < p->inputs; j++)
@@ -341,6 +341,8 @@ static int choose_onehot(pp_prep *p, const pp_opts *o, dl_err *e)
         if (p->nlevels[j] == 0)
             return dl_fail(e, DL_EUSAGE, "--onehot: column %zu ('%s') is not categorical", j + 1,
                            p->name[j]);
+        if (p->onehot[j])
+            return dl_fail(e, DL_EUSAGE, "--onehot: column '%s' is named twice", p->name[j]);
         p->onehot[j] = 1;
         s += len + (s[len] == ',');
     }

@@ -144,6 +144,9 @@ design_x() {
     run dl-design --onehot speed "$D/mixed.dlt"
     [ "$status" -eq 2 ]
     [[ ${lines[0]} == "dl-design: --onehot: column 1 ('speed') is not categorical" ]]
+    run dl-design --onehot color,color "$D/mixed.dlt"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-design: --onehot: column 'color' is named twice" ]]
     run dl-design --unseen zero "$D/mixed.dlt"
     [ "$status" -eq 2 ]
     run dl-design --impute mean -a "$D/mixed.dlt" "$D/mixed.dlt"
