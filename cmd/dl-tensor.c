@@ -33,6 +33,8 @@ static void usage(void)
            "                         x.names and y.names\n"
            "        --missing T[,T...]  cells holding one of these tokens are missing (NaN);\n"
            "                         '' is the empty cell (default: none)\n"
+           "        --categorical NAME[,NAME...]  these columns hold strings even where\n"
+           "                         their cells look like numbers (zip codes, IDs, 1,000)\n"
            "        --name NAME      all columns into one record NAME (default: x and y)\n"
            "        --rank 1         a rank-1 record ([N]) from one column or one row,\n"
            "                         e.g. a bias for --init-from (default 2: [rows, cols])\n"
@@ -98,7 +100,7 @@ enum {
     OPT_NAME = 256, OPT_DTYPE, OPT_FORMAT, OPT_DELIM, OPT_HEADER, OPT_NO_HEADER,
     OPT_NONFINITE, OPT_CHUNK, OPT_ZLIB, OPT_SEED, OPT_FRACTION, OPT_FEATURES, OPT_FOLDS,
     OPT_FOLD, OPT_STRATIFY, OPT_GROUP, OPT_RANK, OPT_TARGET, OPT_WEIGHT, OPT_NAMES, OPT_MISSING,
-    OPT_ZERO_BASED, OPT_ONE_BASED
+    OPT_ZERO_BASED, OPT_ONE_BASED, OPT_CATEGORICAL
 };
 
 /* Everything any command accepts; each command checks what applies. */
@@ -170,6 +172,7 @@ static unsigned option_commands(int c)
     switch (c) {
     case 't': case OPT_TARGET: case OPT_WEIGHT: case OPT_NAMES: case OPT_DTYPE:
     case OPT_NO_HEADER: case OPT_NONFINITE: case OPT_RANK: case OPT_CHUNK: case OPT_FEATURES:
+    case OPT_CATEGORICAL:
         return CMD_IMPORT;
     case OPT_NAME: case OPT_DELIM: case OPT_HEADER: case OPT_MISSING: case OPT_ZERO_BASED:
     case OPT_ONE_BASED:
@@ -201,6 +204,7 @@ static const struct option LONGS[] = {
     {"rank", required_argument, 0, OPT_RANK},
     {"target", required_argument, 0, OPT_TARGET}, {"weight", required_argument, 0, OPT_WEIGHT},
     {"names", required_argument, 0, OPT_NAMES}, {"missing", required_argument, 0, OPT_MISSING},
+    {"categorical", required_argument, 0, OPT_CATEGORICAL},
     {"zero-based", no_argument, 0, OPT_ZERO_BASED}, {"one-based", no_argument, 0, OPT_ONE_BASED},
     {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
 
@@ -236,6 +240,7 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
     case OPT_TARGET: return once("--target", &a->imp.target, v, e);
     case OPT_WEIGHT: return once("--weight", &a->imp.weight, v, e);
     case OPT_NAMES: return once("--names", &a->imp.names, v, e);
+    case OPT_CATEGORICAL: return once("--categorical", &a->imp.categorical, v, e);
     case OPT_MISSING:
         a->exp.missing = v;
         return once("--missing", &a->imp.missing, v, e);

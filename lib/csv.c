@@ -6,8 +6,9 @@
  * thread also reads the next region and writes the rows of the last (see
  * "parsing in pieces").  Plain rows (numbers and delimiters only) are read
  * in one pass; any other row, cell by cell.
- * A table with string columns (or a column whose first cell is missing) is
- * parsed by one thread, since each new string extends its column's levels;
+ * A table with string columns (or a column whose first cell is missing, or
+ * one named by --categorical, whose every cell is a string) is parsed by
+ * one thread, since each new string extends its column's levels;
  * a string's code is its position in the column's sorted levels, known
  * only at the end, so the rows wait in a temporary file holding provisional
  * codes (first-seen order) and are rewritten with the final codes after
@@ -78,6 +79,7 @@ typedef struct csv {
     unsigned char *kind;         /* enum kind of each column */
     uint64_t *kind_line;         /* the line that decided it */
     levels *lv;                  /* per column, for string columns */
+    unsigned char *categorical;  /* per column, 1: --categorical (NULL: none given) */
     int serial;                  /* one thread: kinds may still change */
     int plain;                   /* rows may take the plain_rows path */
     int64_t weight_col;          /* -1: no --weight */
@@ -514,6 +516,27 @@ static int scan_value(const csv *c, void *row, uint64_t j, const char *p, const 
     return status;
 }
 
+static int unterminated(job *jb, uint64_t j)
+{
+    char at[128];
+    where(jb, j, at, sizeof at);
+    return dl_fail(&jb->err, DL_EDATA, "%s: %s: unterminated quote (a quoted cell ends on its "
+                   "line)", jb->c->in->label, at);
+}
+
+/* A cell of a --categorical column: its text is a level whatever it looks
+ * like (a zip code's leading zero, "1,000"), as any string cell's is. */
+static int categorical_cell(job *jb, void *row, uint64_t j, const char *p, const char *end,
+                            const char **after)
+{
+    const char *next;
+    span cell = cell_at(jb->c, p, end, &next);
+    *after = cell.end;
+    if (unclosed(jb->c, cell))
+        return unterminated(jb, j);
+    return text_cell(jb, row, j, cell, NT_SYNTAX);
+}
+
 /* A quoted cell ("1.5"): the slow path, rare in numeric files. */
 static int quoted_value(job *jb, void *row, uint64_t j, const char *p, const char *end,
                         const char **after)
@@ -522,12 +545,8 @@ static int quoted_value(job *jb, void *row, uint64_t j, const char *p, const cha
     span cell = cell_at(jb->c, p, end, &next);
     span inner = trim(cell);
     *after = cell.end;
-    if (unclosed(jb->c, cell)) {
-        char at[128];
-        where(jb, j, at, sizeof at);
-        return dl_fail(&jb->err, DL_EDATA, "%s: %s: unterminated quote (a quoted cell ends on "
-                       "its line)", jb->c->in->label, at);
-    }
+    if (unclosed(jb->c, cell))
+        return unterminated(jb, j);
     int status = scan_value(jb->c, row, j, inner.p, inner.end, &stop);
     if (status != NT_OK || stop != inner.end || inner.p == inner.end || is_missing(jb->c, inner))
         return text_cell(jb, row, j, cell, status);
@@ -563,11 +582,16 @@ static int parse_cells(job *jb, span l, void *row)
 {
     const csv *c = jb->c;
     const char *p = l.p, *end = l.end, *next;
+    const unsigned char *categorical = c->categorical;
     for (uint64_t j = 0; j < c->cols; j++) {
         p = skip_pad(c, p, end);
         const char *cell = p;
         int sep = 0;
-        if (p < end && *p == '"') {
+        if (categorical && categorical[j]) {
+            if (categorical_cell(jb, row, j, p, end, &p))
+                return jb->err.code;
+            sep = after_cell(c, &p, end);
+        } else if (p < end && *p == '"') {
             if (quoted_value(jb, row, j, p, end, &p))
                 return jb->err.code;
             sep = after_cell(c, &p, end);
@@ -924,6 +948,29 @@ static int find_column(csv *c, dl_name_index *ix, const char *opt, span name, ui
     return 0;
 }
 
+/* --categorical: these columns hold strings from the start, so that no
+ * cell of theirs is read as a number. */
+static int mark_categorical(csv *c, dl_name_index *ix, dl_err *e)
+{
+    span *list;
+    size_t n;
+    if (split_list(c->o->categorical, &list, &n, "--categorical", e))
+        return e->code;
+    int rc = (c->categorical = calloc((size_t)c->cols, 1)) ? 0
+             : dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
+    for (size_t i = 0; !rc && i < n; i++) {
+        uint64_t col;
+        if ((rc = find_column(c, ix, "--categorical", list[i], &col, e)) != 0)
+            break;
+        if (c->categorical[col])
+            rc = dl_fail(e, DL_EUSAGE, "--categorical names '%s' twice", c->names[col]);
+        c->categorical[col] = 1;
+        c->kind[col] = KIND_STRING;
+    }
+    free(list);
+    return rc;
+}
+
 /* Where each column goes: x (in file order), y (--target's order, or the
  * last --targets columns), w (--weight). */
 typedef struct routing {
@@ -947,6 +994,8 @@ static int plan_routes(csv *c, routing *rt, dl_err *e)
     int rc = role && rt->src ? 0 : dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
     if (!rc && c->names)
         rc = index_names(c, &ix, e);
+    if (!rc && o->categorical)
+        rc = mark_categorical(c, &ix, e);
     if (!rc && o->target)
         rc = split_list(o->target, &targets, &ntargets, "--target", e);
     uint64_t ny = 0, col;
@@ -973,6 +1022,9 @@ static int plan_routes(csv *c, routing *rt, dl_err *e)
         span w = {o->weight, o->weight + strlen(o->weight)};
         if (!(rc = find_column(c, &ix, "--weight", w, &wcol, e)) && role[wcol])
             rc = dl_fail(e, DL_EUSAGE, "--weight '%s' is also a --target", o->weight);
+        else if (!rc && c->categorical && c->categorical[wcol])
+            rc = dl_fail(e, DL_EUSAGE, "--weight '%s' is also --categorical: weights are "
+                         "numbers", o->weight);
         role[wcol] = 2;
     }
     uint64_t nx = 0;
@@ -1378,6 +1430,13 @@ static int by_bytes(const void *a, const void *b)
     return strcmp(((const ranked *)a)->text, ((const ranked *)b)->text);
 }
 
+/* A column of strings that has any: a --categorical column may hold
+ * missing cells alone. */
+static int has_levels(const csv *c, uint64_t j)
+{
+    return c->kind[j] == KIND_STRING && c->lv[j].count > 0;
+}
+
 /* For each string column: its levels sorted and, per provisional code, the
  * final one. */
 typedef struct final_codes {
@@ -1403,7 +1462,7 @@ static int sort_levels(csv *c, final_codes *f, dl_err *e)
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
     for (uint64_t j = 0; j < c->cols; j++) {
         levels *lv = &c->lv[j];
-        if (c->kind[j] != KIND_STRING)
+        if (!has_levels(c, j))
             continue;
         ranked *r = malloc(lv->count * sizeof *r);
         f->sorted[j] = malloc(lv->count * sizeof *f->sorted[j]);
@@ -1435,7 +1494,7 @@ static int write_categories(csv *c, output *out, const final_codes *f, const cha
     size_t count = 0;
     for (uint64_t k = 0; k < n; k++) {
         uint64_t j = src ? src[k] : k;
-        if (c->kind[j] == KIND_STRING)
+        if (has_levels(c, j))
             cols[count++] = (cm_column){k, c->lv[j].count, f->sorted[j]};
     }
     char name[DL_NAME_MAX + 1];
@@ -1454,7 +1513,7 @@ static void recode(const csv *c, const final_codes *f, dl_tensor *t, const uint6
     uint64_t rows = t->shape[0], n = t->shape[1];
     for (uint64_t k = 0; k < n; k++) {
         uint64_t j = src ? src[k] : k;
-        if (c->kind[j] != KIND_STRING)
+        if (!has_levels(c, j))
             continue;
         for (uint64_t i = 0; i < rows; i++) {
             if (t->dtype == DL_F32) {
@@ -1479,12 +1538,12 @@ static int comma_number(const char *s)
 
 /* A column of strings that all are numbers written with commas holds
  * numbers, not categories: it is refused at its first cell, as a numeric
- * column refuses such a cell. */
+ * column refuses such a cell, unless --categorical says it holds labels. */
 static int comma_numbers(const csv *c, dl_err *e)
 {
     for (uint64_t j = 0; j < c->cols; j++) {
         const levels *lv = &c->lv[j];
-        if (c->kind[j] != KIND_STRING)
+        if (c->kind[j] != KIND_STRING || (c->categorical && c->categorical[j]))
             continue;
         size_t i = 0;
         while (i < lv->count && comma_number(lv->text[i]))
@@ -1568,6 +1627,7 @@ static void csv_free(csv *c, output *out)
     free(c->lv);
     free(c->kind);
     free(c->kind_line);
+    free(c->categorical);
     free(c->scratch);
 }
 

@@ -728,7 +728,8 @@ static int check_format_options(int format, const tx_import_opts *o, const char 
                        o->zero_based ? "zero" : "one");
     const char *kind = format == TX_NPY ? ".npy" : format == TX_SVMLIGHT ? "svmlight" : "text";
     const char *columns = o->names ? "--names" : o->target ? "--target"
-                          : o->weight ? "--weight" : o->missing ? "--missing" : NULL;
+                          : o->weight ? "--weight" : o->missing ? "--missing"
+                          : o->categorical ? "--categorical" : NULL;
     if (columns && (format == TX_NPY || format == TX_SVMLIGHT))
         return dl_fail(e, DL_EUSAGE, "%s: %s applies to CSV/TSV input only (%s has no column "
                        "names or text cells)", label, columns, kind);

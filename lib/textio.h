@@ -45,6 +45,7 @@ typedef struct tx_import_opts {
     const char *target;  /* "NAME[,NAME...]": these columns become y, in this order */
     const char *weight;  /* NAME: this column becomes the per-row weights `w` */
     const char *missing; /* "NA,": cells holding one of these tokens are missing (NaN) */
+    const char *categorical; /* "NAME[,NAME...]": these columns hold strings, numbers or not */
     /* Called after every chunk written with the rows so far (may be NULL):
      * the caller decides whether and how to show progress. */
     void (*progress)(void *ctx, uint64_t rows);

@@ -771,6 +771,7 @@ rows_aligned() {
     run bash -euo pipefail -c "$examples"
     [ "$status" -eq 0 ]
     [[ $output == *"accuracy   1"* ]]
+    [[ $output == *$'bias,zip=08001,zip=28001,x,y\n1,0,1,1,2\n1,1,0,2,3\n1,0,1,3,4'* ]]
     [ -s shuffled.npy ]
 }
 

@@ -238,3 +238,76 @@ npy_of() {
     printf '%s' "$output" | iconv -f UTF-8 -t UTF-8 > /dev/null
     [[ $output == *"'$(printf '\342\202\254%.0s' $(seq 13))...' is not a number"* ]]
 }
+
+@test "tables: --categorical reads numbers as strings: zip codes keep their zeros, codes as scikit-learn's" {
+    printf 'zip,x,y\n28001,1,2\n08001,2,3\n28001,3,4\n' > "$TMP/zip.csv"
+    dl-tensor import --target y --categorical zip "$TMP/zip.csv" > "$TMP/zip.dlt"
+    dl-tensor export --header "$TMP/zip.dlt" > "$TMP/zip.out"
+    [ "$(cat "$TMP/zip.out")" = "$(printf 'zip,x,y\n28001,1,2\n08001,2,3\n28001,3,4')" ]
+    # without it the column is numbers, and one-hot refuses it
+    dl-tensor import --target y "$TMP/zip.csv" > "$TMP/num.dlt"
+    fails 2 "--onehot: column 1 ('zip') is not categorical" dl-design --onehot zip "$TMP/num.dlt"
+    dl-design --onehot zip "$TMP/zip.dlt" | dl-tensor export --header > "$TMP/oh.csv"
+    [ "$(head -1 "$TMP/oh.csv")" = "bias,zip=08001,zip=28001,x,y" ]
+    # codes, levels and one-hot columns of zip codes, store IDs (10 < 100 < 9
+    # by bytes) and "1,000"-shaped labels: LabelEncoder's and OneHotEncoder's
+    dl-tensor import --categorical zip,store,label --target label "$F/codes.csv" > "$TMP/c.dlt"
+    npy_of "$TMP/c.dlt" x | cmp - "$F/codes_x.npy"
+    npy_of "$TMP/c.dlt" y | cmp - "$F/codes_y.npy"
+    dl-tensor export --name x.categories "$TMP/c.dlt" | cmp - "$F/codes_x_categories.txt"
+    dl-tensor export --name y.categories "$TMP/c.dlt" | cmp - "$F/codes_y_categories.txt"
+    dl-design --no-bias --onehot auto "$TMP/c.dlt" | npy_of - x | cmp - "$F/codes_onehot.npy"
+    dl-tensor import --dtype f32 --categorical zip,store,label --target label "$F/codes.csv" |
+        dl-tensor export --header | cmp - "$F/codes.csv"
+}
+
+@test "tables: a --categorical column takes thousands, decimal commas, nan and missing tokens" {
+    # without it, a column of "1,000"-shaped cells is refused as numbers
+    fails 1 "line 2, column 4 ('label'): '1,000' is not a number" \
+        dl-tensor import --target label "$F/codes.csv"
+    printf 'id;x\n 1,5 ;1\nNA;2\n"1e999";3\ninf;4\n007;5\n' > "$TMP/s.csv"
+    dl-tensor import --categorical id --missing NA "$TMP/s.csv" > "$TMP/s.dlt"
+    dl-tensor export --name x.categories "$TMP/s.dlt" > "$TMP/levels"
+    [ "$(cat "$TMP/levels")" = "$(printf '0\t007\t1,5\t1e999\tinf')" ]
+    # codes 1, missing, 2, 3, 0 (f64 .npy: the last 40 bytes of column 0's 80)
+    npy_of "$TMP/s.dlt" x | tail -c 80 | od -A n -t f8 -w16 | awk '{print $1}' | tr '\n' ' ' > "$TMP/codes"
+    [ "$(cat "$TMP/codes")" = "1 nan 2 3 0 " ]
+    dl-tensor export --missing NA "$TMP/s.dlt" > "$TMP/s.out"
+    [ "$(cat "$TMP/s.out")" = "$(printf '"1,5",1\nNA,2\n1e999,3\ninf,4\n007,5')" ]
+    # an empty cell is refused, as in any column of strings
+    printf 'id,x\n1,2\n,3\n' > "$TMP/e.csv"
+    fails 1 "line 3, column 1 ('id'): empty cell (--missing '' reads it as missing)" \
+        dl-tensor import --categorical id "$TMP/e.csv"
+}
+
+@test "tables: --categorical on a --target column makes string classes for dl-eval" {
+    dl-tensor import --categorical label --target label "$F/codes.csv" > "$TMP/t.dlt"
+    dl-tensor export --name y.categories "$TMP/t.dlt" | cmp - "$F/codes_y_categories.txt"
+    # predicted codes 0 2 1 0 1: levels 1,000 2,500 12,000 1,000 12,000
+    printf '0\n2\n1\n0\n1\n' | dl-tensor import --name yhat > "$TMP/yhat.dlt"
+    run dl-eval --truth "$TMP/t.dlt" "$TMP/yhat.dlt"
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ $'\n'\ +1,000\ +12,000\ +2,500$'\n' ]]
+    [[ "$output" =~ $'\n'\ +2,500\ +0\ +1\ +1$ ]]
+}
+
+@test "tables: --categorical names columns as --target does; not with --weight, .npy or svmlight" {
+    printf 'id,x\n1,2\n' > "$TMP/in.csv"
+    fails 2 "dl-tensor: --categorical 'idd': $TMP/in.csv has no such column (its columns: 'id', 'x')" \
+        dl-tensor import --categorical idd "$TMP/in.csv"
+    fails 2 "--categorical names 'id' twice" dl-tensor import --categorical id,id "$TMP/in.csv"
+    fails 2 "--weight 'x' is also --categorical" \
+        dl-tensor import --categorical x --weight x "$TMP/in.csv"
+    printf '1,2\n' > "$TMP/nohead.csv"
+    fails 2 "--categorical 'id': $TMP/nohead.csv has no header naming its columns (--names names them)" \
+        dl-tensor import --categorical id "$TMP/nohead.csv"
+    printf '08001\t1\n' | dl-tensor import --no-header --names zip,x --categorical zip |
+        dl-tensor export --format tsv > "$TMP/tsv.out"
+    [ "$(cat "$TMP/tsv.out")" = "$(printf '08001\t1')" ]
+    fails 2 "$F/x.npy: --categorical applies to CSV/TSV input only (.npy has no column names" \
+        dl-tensor import --categorical id "$F/x.npy"
+    fails 2 "--categorical applies to CSV/TSV input only (svmlight" \
+        dl-tensor import --categorical id "$F/zero.svm"
+    fails 2 "export: --categorical does not apply (an option of import)" \
+        dl-tensor export --categorical id "$F/x.npy"
+}
