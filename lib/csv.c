@@ -366,9 +366,11 @@ static int bad_cell(job *jb, uint64_t col, span cell, int status)
     const char *hint =
         thousands && decimal_comma /* "1,250": 1.25 or 1250, the file alone cannot say */
             ? " (a decimal comma or thousands separators: numbers use '.' as the decimal "
-              "point and take no thousands separators)"
+              "point and take no thousands separators; --categorical reads the column as "
+              "labels)"
         : thousands
-            ? " (remove the thousands separators: numbers take none, and '.' as the decimal point)"
+            ? " (remove the thousands separators: numbers take none, and '.' as the decimal "
+              "point; --categorical reads the column as labels)"
         : (memchr(cell.p, ',', (size_t)n) && jb->c->delim != ',') || decimal_comma
             ? " (numbers use '.' as the decimal point)"
             : "";

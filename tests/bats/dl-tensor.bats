@@ -222,7 +222,7 @@ rows_aligned() {
 
 @test "dl-tensor import: a column of numbers with thousands separators is refused, not read as strings" {
     printf 'price,y\n"1,299.00",1\n"2,450.50",2\n"1,100.25",3\n' > "$TMP/th.csv"
-    fails_silently 1 "$TMP/th.csv: line 2, column 1 ('price'): '1,299.00' is not a number (remove the thousands separators: numbers take none, and '.' as the decimal point)" \
+    fails_silently 1 "$TMP/th.csv: line 2, column 1 ('price'): '1,299.00' is not a number (remove the thousands separators: numbers take none, and '.' as the decimal point; --categorical reads the column as labels)" \
         dl-tensor import --target y "$TMP/th.csv"
     # no decimal point, several groups, a sign, missing cells aside, beside decimal commas
     refuses 'p,y\n"12,450,000",1\n"1,450",2\n' "line 2, column 1 ('p'): '12,450,000' is not a number (remove the thousands separators"
@@ -231,8 +231,8 @@ rows_aligned() {
     # in a column of numbers, the hint says the same
     refuses 'p,y\n1,1\n"1,299.5",2\n' "line 3, column 1 ('p'): '1,299.5' is not a number (remove the thousands separators"
     # one comma and three digits after it reads either way: the hint names both
-    refuses 'p,y\n"1,299",1\n"12,450",2\n' "line 2, column 1 ('p'): '1,299' is not a number (a decimal comma or thousands separators: numbers use '.' as the decimal point and take no thousands separators)"
-    refuses 'p,y\n1,1\n"1,250",2\n' "line 3, column 1 ('p'): '1,250' is not a number (a decimal comma or thousands separators: numbers use '.' as the decimal point and take no thousands separators)"
+    refuses 'p,y\n"1,299",1\n"12,450",2\n' "line 2, column 1 ('p'): '1,299' is not a number (a decimal comma or thousands separators: numbers use '.' as the decimal point and take no thousands separators; --categorical reads the column as labels)"
+    refuses 'p,y\n1,1\n"1,250",2\n' "line 3, column 1 ('p'): '1,250' is not a number (a decimal comma or thousands separators: numbers use '.' as the decimal point and take no thousands separators; --categorical reads the column as labels)"
     # a first group of 0 is a decimal comma, never thousands
     refuses 'a;b\n0,125;1\n2,5;2\n' "line 2, column 1 ('a'): '0,125' is not a number (numbers use '.' as the decimal point)" --header
     refuses 'a;b\n1;1\n-0,125;2\n' "line 3, column 1 ('a'): '-0,125' is not a number (numbers use '.' as the decimal point)"
