@@ -46,10 +46,13 @@ static int get_word(const sn_node *n, const char *path, const char **out, dl_err
     return 0;
 }
 
-/* A scalar that is not the value expected; a quoted one is a string in
- * YAML whatever it spells, which the message says. */
+/* A scalar that is not the value expected; a quoted or !!str-tagged one is
+ * a string in YAML whatever it spells, which the message says. */
 static int not_a(const sn_node *n, const char *path, const char *expected, dl_err *e)
 {
+    if (n->str_tag)
+        return sn_error(n, e, "%s: expected %s, found the string '%s' tagged !!str (write it "
+                              "without the tag)", path, expected, n->text);
     if (n->quoted)
         return sn_error(n, e, "%s: expected %s, found the quoted string '%s' (write it without "
                               "quotes)", path, expected, n->text);

@@ -170,7 +170,9 @@ static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, d
             free(n);
             return dl_fail(e, DL_ENOMEM, "out of memory reading the spec");
         }
-        n->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+        n->str_tag = ev->data.scalar.tag &&
+                     strcmp((const char *)ev->data.scalar.tag, YAML_STR_TAG) == 0;
+        n->quoted = n->str_tag || ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
                     ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
         *out = n;
         return 0;

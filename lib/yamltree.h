@@ -16,7 +16,9 @@ enum { SN_SCALAR, SN_MAP, SN_SEQ };
 typedef struct sn_node {
     int kind;
     char *text;              /* SN_SCALAR: the value */
-    int quoted;              /* SN_SCALAR: written with quotes (always a string) */
+    int quoted;              /* SN_SCALAR: a string whatever it spells: written with
+                                quotes, or tagged !!str (str_tag) */
+    int str_tag;             /* SN_SCALAR: tagged !!str */
     struct sn_node **keys;   /* SN_MAP: keys[i] -> vals[i] */
     struct sn_node **vals;   /* SN_MAP values, SN_SEQ items */
     size_t n, cap;

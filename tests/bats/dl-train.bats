@@ -547,7 +547,7 @@ short() {
     [ "$output" = "dl-train: <stdin>: record 'y': row 101: label 3 is not a class in 0..2 (labels are 0-based: 3 classes are 0 to 2)" ]
 }
 
-@test "messages: a quoted number is a quoted string, a stream given as SPEC, no y" {
+@test "messages: a quoted or !!str number is a string, a stream given as SPEC, no y" {
     run dl-train "$EX/fish2d.yaml" -s 'optimizer.lr="0.01"' --print-config
     [ "$status" -eq 1 ]
     [[ $output == *"optimizer.lr: expected a finite number, found the quoted string '0.01' (write it without quotes)" ]]
@@ -555,6 +555,10 @@ short() {
     run dl-train "$TMP/q.yaml" --print-config
     [ "$status" -eq 1 ]
     [[ $output == *"found the quoted string '0.01'"* ]]
+    printf "model:\n  layers:\n    - {units: 1, activation: !!str sigmoid}\nloss: bce\noptimizer: {name: adam, lr: !!str 0.01}\n" > "$TMP/tag.yaml"
+    run dl-train "$TMP/tag.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *":5:29: optimizer.lr: expected a finite number, found the string '0.01' tagged !!str (write it without the tag)" ]]
     run dl-train "$TMP/f2.dlt" "$EX/fish2d.yaml"
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "dl-train: $TMP/f2.dlt: this is a tensor stream, not a YAML spec: the spec comes first (dl-train SPEC [DATA])" ]
