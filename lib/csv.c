@@ -1101,12 +1101,20 @@ static const uint64_t *y_src(const output *out, uint64_t *plain)
     return plain;
 }
 
+/* --rank 1 of a row of several cells: one record of them, whose elements
+ * are not columns (a stream's names and levels are per column). */
+static int one_row_vector(const csv *c, const output *out)
+{
+    return c->o->rank == 1 && out->rt.route.xcols > 1;
+}
+
 static int write_all_names(csv *c, output *out, dl_err *e)
 {
     uint64_t *plain = calloc((size_t)out->rt.route.ycols + 1, sizeof *plain);
     if (!plain)
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
-    int rc = write_names(c, out, out->xname, x_src(out), out->rt.route.xcols, e) ||
+    int rc = (!one_row_vector(c, out) &&
+              write_names(c, out, out->xname, x_src(out), out->rt.route.xcols, e)) ||
              write_names(c, out, "y", y_src(out, plain), out->rt.route.ycols, e);
     free(plain);
     return rc ? e->code : 0;
@@ -1509,10 +1517,25 @@ static int write_categories(csv *c, output *out, const final_codes *f, const cha
     return rc ? dl_err_wrap(e, "%s", c->in->label) : 0;
 }
 
-/* Rewrites a chunk's provisional codes with the final ones. */
-static void recode(const csv *c, const final_codes *f, dl_tensor *t, const uint64_t *src)
+/* A --rank 1 row of strings is refused: each would be a level of a column
+ * of its own, and one record has one list of levels per column. */
+static int row_of_strings(const csv *c, const output *out, dl_err *e)
 {
-    uint64_t rows = t->shape[0], n = t->shape[1];
+    const uint64_t *src = x_src(out);
+    for (uint64_t k = 0; one_row_vector(c, out) && k < out->rt.route.xcols; k++)
+        if (has_levels(c, src ? src[k] : k))
+            return dl_fail(e, DL_EDATA, "%s: --rank 1 of one row takes numbers: its strings "
+                           "would each be a level of a column of its own (a column of strings "
+                           "takes --rank 1)", c->in->label);
+    return 0;
+}
+
+/* Rewrites a chunk's provisional codes with the final ones. */
+static void recode(const csv *c, const final_codes *f, dl_tensor *t, const uint64_t *src,
+                   uint64_t n)
+{
+    /* n columns: [rows, n], or a --rank 1 column [rows] */
+    uint64_t rows = n ? dl_tensor_nelem(t) / n : 0;
     for (uint64_t k = 0; k < n; k++) {
         uint64_t j = src ? src[k] : k;
         if (!has_levels(c, j))
@@ -1573,7 +1596,8 @@ static int copy_spool(csv *c, output *out, dl_err *e)
     if (!rc && lseek(out->spool_fd, 0, SEEK_SET) != 0)
         rc = dl_fail_errno(e, "%s", dl_str_text(&label));
     if (!rc)
-        rc = comma_numbers(c, e) || sort_levels(c, &f, e) || write_all_names(c, out, e) ||
+        rc = row_of_strings(c, out, e) || comma_numbers(c, e) || sort_levels(c, &f, e) ||
+             write_all_names(c, out, e) ||
              write_categories(c, out, &f, out->xname, x_src(out), out->rt.route.xcols, e) ||
              write_categories(c, out, &f, "y", ysrc, out->rt.route.ycols, e) ||
              st_reader_from_fd(&r, out->spool_fd, dl_str_text(&label), e);
@@ -1582,9 +1606,9 @@ static int copy_spool(csv *c, output *out, dl_err *e)
         if ((rc = st_read(r, &t, &found, e)) != 0 || !found)
             break;
         if (strcmp(t.name, out->xname) == 0)
-            recode(c, &f, &t, x_src(out));
+            recode(c, &f, &t, x_src(out), out->rt.route.xcols);
         else if (strcmp(t.name, "y") == 0)
-            recode(c, &f, &t, ysrc);
+            recode(c, &f, &t, ysrc, out->rt.route.ycols);
         rc = st_write(out->w, &t, e);
         dl_tensor_free(&t);
     }

@@ -311,3 +311,22 @@ npy_of() {
     fails 2 "export: --categorical does not apply (an option of import)" \
         dl-tensor export --categorical id "$F/x.npy"
 }
+
+@test "tables: --rank 1 of a column of strings keeps each row's level; a row of several cells keeps no column names; a row of strings is refused" {
+    printf 'zip\n08001\n8001\n00100\n' > "$TMP/z.csv"
+    run dl-tensor export --header < <(dl-tensor import --rank 1 --categorical zip "$TMP/z.csv")
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(cat "$TMP/z.csv")" ]
+    printf 'c\nb\na\n' > "$TMP/s.csv"
+    run dl-tensor export < <(dl-tensor import --rank 1 --no-header "$TMP/s.csv")
+    [ "$output" = "$(cat "$TMP/s.csv")" ]
+    printf 'a,b,c\n1,2,3\n' > "$TMP/r.csv"
+    dl-tensor import --rank 1 "$TMP/r.csv" > "$TMP/r.dlt"
+    run dl-tensor export "$TMP/r.dlt"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf '1\n2\n3')" ]
+    printf 'a,b,c\nz,y,x\n' > "$TMP/r2.csv"
+    run dl-tensor import --rank 1 -o "$TMP/r2.dlt" "$TMP/r2.csv"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $TMP/r2.csv: --rank 1 of one row takes numbers: its strings would each be a level of a column of its own (a column of strings takes --rank 1)" ]
+}
