@@ -155,6 +155,35 @@ static int sn_build_children(sn_builder *b, sn_node *n, int depth, dl_err *e)
     }
 }
 
+/* The explicit tag of the node ev starts, or NULL. */
+static const char *event_tag(const yaml_event_t *ev)
+{
+    const yaml_char_t *tag = ev->type == YAML_SCALAR_EVENT           ? ev->data.scalar.tag
+                             : ev->type == YAML_MAPPING_START_EVENT  ? ev->data.mapping_start.tag
+                             : ev->type == YAML_SEQUENCE_START_EVENT ? ev->data.sequence_start.tag
+                                                                     : NULL;
+    return (const char *)tag;
+}
+
+/* A spec's values are what they spell: of the YAML tags, only !!str on a
+ * scalar (a string, as a quoted one) has a meaning here; any other would be
+ * dropped unread, so it is refused. */
+static int check_tag(const sn_builder *b, const yaml_event_t *ev, dl_err *e)
+{
+    const char *tag = event_tag(ev), *std = "tag:yaml.org,2002:";
+    if (!tag || (ev->type == YAML_SCALAR_EVENT && strcmp(tag, YAML_STR_TAG) == 0))
+        return 0;
+    int short_form = strncmp(tag, std, strlen(std)) == 0;
+    sn_node where = {.src = b->src};
+    if (!b->from_override) {
+        where.line = (int)ev->start_mark.line + 1;
+        where.col = (int)ev->start_mark.column + 1;
+    }
+    return sn_error(&where, e, "the YAML tag %s%s is not supported here (a spec's values are "
+                    "what they spell; only !!str, on a single value, makes it a string)",
+                    short_form ? "!!" : "", short_form ? tag + strlen(std) : tag);
+}
+
 /* Builds the node that starts with event ev (not consumed here). */
 static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, dl_err *e)
 {
@@ -162,6 +191,8 @@ static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, d
     if (depth > SN_DEPTH_MAX || ++b->nodes > SN_NODES_MAX)
         return dl_fail(e, DL_EDATA, "%s:%d:%d: the spec is nested too deeply or too large",
                        b->src, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
+    if (check_tag(b, ev, e))
+        return e->code;
     sn_node *n;
     switch (ev->type) {
     case YAML_SCALAR_EVENT:

@@ -559,6 +559,20 @@ short() {
     run dl-train "$TMP/tag.yaml" --print-config
     [ "$status" -eq 1 ]
     [[ $output == *":5:29: optimizer.lr: expected a finite number, found the string '0.01' tagged !!str (write it without the tag)" ]]
+    # other tags would be dropped unread: refused where they stand
+    for tag in '!!int' '!!float' '!custom'; do
+        printf "model:\n  layers:\n    - {units: 1, activation: sigmoid}\nloss: bce\noptimizer: {name: adam, lr: $tag 0.01}\n" > "$TMP/tag.yaml"
+        run dl-train "$TMP/tag.yaml" --print-config
+        [ "$status" -eq 1 ]
+        [[ $output == *":5:29: the YAML tag $tag is not supported here (a spec's values are what they spell; only !!str, on a single value, makes it a string)" ]]
+    done
+    printf "model:\n  layers:\n    - {units: 1, activation: sigmoid}\nloss: bce\noptimizer: !!str {name: adam}\n" > "$TMP/tag.yaml"
+    run dl-train "$TMP/tag.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *":5:12: the YAML tag !!str is not supported here"* ]]
+    run dl-train "$EX/fish2d.yaml" -s 'optimizer.lr=!!float 0.1' --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *"the YAML tag !!float is not supported here"* ]]
     run dl-train "$TMP/f2.dlt" "$EX/fish2d.yaml"
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "dl-train: $TMP/f2.dlt: this is a tensor stream, not a YAML spec: the spec comes first (dl-train SPEC [DATA])" ]
