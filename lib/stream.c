@@ -587,18 +587,11 @@ static int check_chunk(st_reader *r, const st_header *h, dl_err *e)
     if (pos == SIZE_MAX)
         return remember_first_chunk(r, h, e);
     const first_chunk *f = &r->firsts[pos];
+    dl_tensor first = {.dtype = f->dtype, .rank = f->rank}, chunk;
+    memcpy(first.shape, f->shape, sizeof first.shape);
+    st_describe(h, &chunk);
     char what[200];
-    int n = 0;
-    if (h->dtype != f->dtype)
-        n = snprintf(what, sizeof what, "chunk dtype %s differs from %s",
-                     dl_dtype_name(h->dtype), dl_dtype_name(f->dtype));
-    else if (h->rank != f->rank || h->rank == 0)
-        n = snprintf(what, sizeof what, "chunk of rank %d cannot extend rank %d", h->rank,
-                     f->rank);
-    for (int i = 1; n == 0 && i < h->rank; i++)
-        if (h->shape[i] != f->shape[i])
-            n = snprintf(what, sizeof what, "chunk axis %d is %llu, expected %llu", i,
-                         (unsigned long long)h->shape[i], (unsigned long long)f->shape[i]);
+    int n = dl_chunk_mismatch(&first, &chunk, what, sizeof what);
     if (n == 0)
         return 0;
     snprintf(what + n, sizeof what - (size_t)n, ", the first chunk's (record %llu)",

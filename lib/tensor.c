@@ -230,21 +230,29 @@ int dl_tensor_convert(dl_tensor *t, int dtype, dl_err *e)
     return 0;
 }
 
+int dl_chunk_mismatch(const dl_tensor *first, const dl_tensor *chunk, char *why, size_t len)
+{
+    if (chunk->dtype != first->dtype)
+        return snprintf(why, len, "chunk dtype %s differs from %s", dl_dtype_name(chunk->dtype),
+                        dl_dtype_name(first->dtype));
+    if (chunk->rank != first->rank || chunk->rank == 0)
+        return snprintf(why, len, "chunk of rank %d cannot extend rank %d", chunk->rank,
+                        first->rank);
+    for (int i = 1; i < chunk->rank; i++)
+        if (chunk->shape[i] != first->shape[i])
+            return snprintf(why, len, "chunk axis %d is %llu, expected %llu", i,
+                            (unsigned long long)chunk->shape[i],
+                            (unsigned long long)first->shape[i]);
+    return 0;
+}
+
 /* src's rows can follow dst's (the same dtype and trailing shape); *nbytes
  * the bytes of both. */
 static int rows_fit(const dl_tensor *dst, const dl_tensor *src, uint64_t *nbytes, dl_err *e)
 {
-    if (src->dtype != dst->dtype)
-        return dl_fail(e, DL_EDATA, "'%s': chunk dtype %s differs from %s", src->name,
-                       dl_dtype_name(src->dtype), dl_dtype_name(dst->dtype));
-    if (src->rank != dst->rank || src->rank == 0)
-        return dl_fail(e, DL_EDATA, "'%s': chunk of rank %d cannot extend rank %d", src->name,
-                       src->rank, dst->rank);
-    for (int i = 1; i < src->rank; i++)
-        if (src->shape[i] != dst->shape[i])
-            return dl_fail(e, DL_EDATA, "'%s': chunk axis %d is %llu, expected %llu", src->name,
-                           i, (unsigned long long)src->shape[i],
-                           (unsigned long long)dst->shape[i]);
+    char why[160];
+    if (dl_chunk_mismatch(dst, src, why, sizeof why))
+        return dl_fail(e, DL_EDATA, "'%s': %s", src->name, why);
     uint64_t shape[DL_RANK_MAX];
     memcpy(shape, dst->shape, sizeof shape);
     shape[0] += src->shape[0];
