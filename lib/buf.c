@@ -115,6 +115,13 @@ int dl_str_take(dl_str *b, char **text, size_t *len, dl_err *e)
     return 0;
 }
 
+size_t dl_str_cut(const char *text, size_t n)
+{
+    while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 void dl_str_free(dl_str *b)
 {
     free(b->s);

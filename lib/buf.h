@@ -62,5 +62,9 @@ const char *dl_str_text(const dl_str *b);
  * DL_ENOMEM when an append failed. */
 int dl_str_take(dl_str *b, char **text, size_t *len, dl_err *e);
 void dl_str_free(dl_str *b);
+/* How many of text's first n bytes a shortened copy keeps: n, moved back
+ * to where a UTF-8 character starts (text has more than n bytes), so that
+ * it never ends in half a character. */
+size_t dl_str_cut(const char *text, size_t n);
 
 #endif

@@ -35,11 +35,7 @@
  * character starts; shown_more says whether that is not all ("..."). */
 static int shown(const char *text, size_t n, size_t max)
 {
-    if (n <= max)
-        return (int)n;
-    while (max > 0 && ((unsigned char)text[max] & 0xC0) == 0x80)
-        max--;
-    return (int)max;
+    return (int)(n <= max ? n : dl_str_cut(text, max));
 }
 
 static const char *shown_more(size_t n, size_t max) { return n > max ? "..." : ""; }

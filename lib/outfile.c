@@ -1,5 +1,6 @@
 #include "outfile.h"
 
+#include "buf.h"
 #include "sig.h"
 
 #include <errno.h>
@@ -74,12 +75,7 @@ static size_t kept_stem(const char *name)
 {
     const size_t room = NAME_MAX - (sizeof ".." - 1) - (sizeof "XXXXXX" - 1) - 1;
     size_t len = strlen(name);
-    if (len <= room || len > NAME_MAX)
-        return len;
-    len = room;
-    while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80)
-        len--;
-    return len;
+    return len <= room || len > NAME_MAX ? len : dl_str_cut(name, room);
 }
 
 /* ".NAME.XXXXXX" in the target's directory, so the rename stays on one file system. */

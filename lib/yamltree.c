@@ -57,12 +57,8 @@ int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...)
     if (what)
         vsnprintf(what, (size_t)len + 1, fmt, again);
     va_end(again);
-    if (len >= (int)sizeof first && !what) { /* the start of a character ends it */
-        size_t end = sizeof first - 1;
-        while (end > 0 && ((unsigned char)first[end] & 0xC0) == 0x80)
-            end--;
-        first[end] = '\0';
-    }
+    if (len >= (int)sizeof first && !what) /* the start of a character ends it */
+        first[dl_str_cut(first, sizeof first - 1)] = '\0';
     sn_where(n, where, sizeof where);
     int rc = dl_fail(e, DL_EDATA, "%s: %s", where, what ? what : first);
     free(what);

@@ -168,6 +168,15 @@ static void test_str_collects_printf_output(void)
     free(text);
 }
 
+/* A cut moves back to where a character starts: never half of one. */
+static void test_str_cut_between_characters(void)
+{
+    const char *text = "a\xc3\xa9\xe2\x82\xacz"; /* a, e acute (2 bytes), euro (3), z */
+    size_t want[] = {0, 1, 1, 3, 3, 3, 6};
+    for (size_t n = 0; n < sizeof want / sizeof want[0]; n++)
+        CHECK(dl_str_cut(text, n) == want[n]);
+}
+
 static void test_str_failure_sticks_until_take(void)
 {
     dl_str b = {0};
@@ -185,6 +194,7 @@ static void test_str_failure_sticks_until_take(void)
 int main(void)
 {
     UNIT_RUN(test_vec_grows_and_keeps_items);
+    UNIT_RUN(test_str_cut_between_characters);
     UNIT_RUN(test_vec_refuses_an_overflowing_size);
     UNIT_RUN(test_huge_advice_covers_the_whole_mapping);
     UNIT_RUN(test_room_of_a_block);
