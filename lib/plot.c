@@ -712,15 +712,20 @@ static void range_of(const double *v, size_t n, size_t stride, double *lo, doubl
 }
 
 /* Predictions of the model for the rows of grid (f64 G x D): yhat and, when
- * wanted and available, ystd, both converted to f64. */
+ * wanted and available, ystd, both converted to f64.  thresholded: a
+ * --threshold will decide the classes, which needs a model of one output
+ * (the largest of several is the class): refused before the grid is run. */
 static int predict_grid(const char *model_path, const dl_tensor *grid, const pp_columns *cols,
-                        dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
+                        int thresholded, dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
 {
     mdl_model *m;
     if (mdl_load(&m, model_path, e))
         return e->code;
     int rc = 0;
-    if (mdl_input_dim(m) != cols->count)
+    if (thresholded && mdl_output_dim(m) > 1)
+        rc = dl_fail(e, DL_EUSAGE, "%s: --threshold goes with a model of one output, not "
+                     "of %zu", model_path, mdl_output_dim(m));
+    if (rc == 0 && mdl_input_dim(m) != cols->count)
         rc = dl_fail(e, DL_EDATA, "%s: the model takes %zu input%s but the data's 'x' has %zu",
                      model_path, mdl_input_dim(m), dl_plural(mdl_input_dim(m)), cols->count);
     /* the data's codes mean its own levels, as in dl-predict */
@@ -853,7 +858,7 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
         for (size_t i = 0; i < g; i++)
             gx[i * width + c] = lo + (hi - lo) * (double)i / (double)(g > 1 ? g - 1 : 1);
     }
-    rc = rc ? rc : predict_grid(model_path, &grid, &d.x_columns.cols, &yhat, &ystd, e);
+    rc = rc ? rc : predict_grid(model_path, &grid, &d.x_columns.cols, 0, &yhat, &ystd, e);
     if (rc == 0 && o->basis)
         rc = basis_components(model_path, &grid, &comps, &ncomp, e);
     if (rc == 0)
@@ -954,11 +959,7 @@ static int regions_predict(const char *model_path, const pl_data *d, const pl_op
             gx[(i * g + j) * width + c1] =
                 box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1);
         }
-    rc = predict_grid(model_path, &grid, &d->x_columns.cols, &yhat, NULL, e);
-    /* the largest of several outputs is the class: no threshold decides it */
-    if (rc == 0 && o->threshold_given && yhat.shape[1] > 1)
-        rc = dl_fail(e, DL_EUSAGE, "%s: --threshold goes with a model of one output, not "
-                     "of %llu", model_path, (unsigned long long)yhat.shape[1]);
+    rc = predict_grid(model_path, &grid, &d->x_columns.cols, o->threshold_given, &yhat, NULL, e);
     rc = rc ? rc : classes_of(&yhat, 1, o->threshold, grid_class, model_path, e);
     if (rc == 0 && yhat.shape[1] > 1)
         *nclasses = (int)(yhat.shape[1] < 1000 ? yhat.shape[1] : 1000);
@@ -1257,6 +1258,7 @@ int pl_confusion_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e
         mt_opts mt;
         mt_opts_defaults(&mt);
         mt.threshold = o->threshold;
+        mt.task = task; /* inferred above with --threshold: not again */
         rc = mt_evaluate(&md, &mt, &r, e);
         if (rc)
             dl_err_wrap(e, "%s", mio_pair_blame(&p.pair, e->msg));
