@@ -468,8 +468,7 @@ static int cmd_export(args *a, dl_err *e)
     if (a->exp.format == TX_NPY && a->exp.missing)
         return dl_fail(e, DL_EUSAGE, "export: --missing applies to text, not .npy");
     if ((a->exp.format == TX_NPY || a->exp.format == TX_SVMLIGHT) &&
-        (a->exp.delimiter || (a->exp.format == TX_NPY && a->exp.header) ||
-         (a->exp.format == TX_SVMLIGHT && a->exp.missing)))
+        (a->exp.delimiter || a->exp.header || a->exp.missing)) /* the rest, of either */
         return dl_fail(e, DL_EUSAGE, "export: %s applies to CSV/TSV, not %s",
                        a->exp.delimiter ? "--delimiter" : a->exp.header ? "--header" : "--missing",
                        a->exp.format == TX_NPY ? ".npy" : "svmlight");
