@@ -161,30 +161,18 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
     }
 }
 
+static const cli_spec SPEC = {TOOL, usage, ":o:hV", LONGS, parse_option};
+
 /* Refuses an option given to a figure that does not use it ("roc: --grid
  * does not apply (an option of fit, regions)"). */
 static int check_scope(const plot_args *a, dl_err *e)
 {
-    unsigned figure = 0;
-    for (int i = 0; i < FIG_COUNT; i++)
-        if (strcmp(a->command, FIGURES[i]) == 0)
-            figure = 1u << i;
-    for (size_t i = 0; i < NSCOPED; i++) {
-        if (!(a->scoped_given & (1u << i)) || (SCOPED[i].figures & figure))
-            continue;
-        const char *name = "";
-        for (const struct option *o = LONGS; o->name; o++)
-            if (o->val == SCOPED[i].c)
-                name = o->name;
-        char users[96] = "";
-        for (int f = 0, k = 0; f < FIG_COUNT; f++)
-            if (SCOPED[i].figures & (1u << f)) {
-                size_t len = strlen(users);
-                snprintf(users + len, sizeof users - len, "%s%s", k++ ? ", " : "", FIGURES[f]);
-            }
-        return dl_fail(e, DL_EUSAGE, "%s: --%s does not apply (an option of %s)", a->command,
-                       name, users);
-    }
+    unsigned figure = cli_command_bit(a->command, FIGURES, FIG_COUNT);
+    for (size_t i = 0; i < NSCOPED; i++)
+        if ((a->scoped_given & (1u << i)) &&
+            cli_refuse_option(&SPEC, a->command, figure, SCOPED[i].c, SCOPED[i].figures,
+                              FIGURES, FIG_COUNT, e))
+            return e->code;
     return 0;
 }
 
@@ -193,8 +181,7 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
 {
     memset(a, 0, sizeof *a);
     pl_opts_defaults(&a->opt);
-    static const cli_spec spec = {TOOL, usage, ":o:hV", LONGS, parse_option};
-    int rc = cli_parse_options(argc, argv, &spec, a, e);
+    int rc = cli_parse_options(argc, argv, &SPEC, a, e);
     if (rc)
         return rc;
     if (optind >= argc)

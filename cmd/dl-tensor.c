@@ -158,14 +158,6 @@ enum {
     CMD_SPLIT = 32, CMD_SHOW = 64, CMD_COUNT = 7
 };
 
-static unsigned command_bit(const char *cmd)
-{
-    for (int i = 0; cmd && i < CMD_COUNT; i++)
-        if (strcmp(cmd, COMMANDS[i]) == 0)
-            return 1u << i;
-    return 0;
-}
-
 /* The commands that use option c: every other one refuses it. */
 static unsigned option_commands(int c)
 {
@@ -208,25 +200,16 @@ static const struct option LONGS[] = {
     {"zero-based", no_argument, 0, OPT_ZERO_BASED}, {"one-based", no_argument, 0, OPT_ONE_BASED},
     {"version", no_argument, 0, 'V'}, {0, 0, 0, 0}};
 
+static const cli_spec SPEC;
+
 /* Refuses option c where the command does not use it ("head: --dtype does
  * not apply (an option of import)"), rather than ignoring it. */
 static int check_applies(const args *a, int c, dl_err *e)
 {
-    unsigned uses = option_commands(c);
-    if (!a->cmd_bit || (uses & a->cmd_bit))
-        return 0;
-    char name[40] = "", users[64] = "";
-    int n = c < 128 ? snprintf(name, sizeof name, "-%c", c) : 0;
-    for (const struct option *o = LONGS; o->name; o++)
-        if (o->val == c)
-            snprintf(name + n, sizeof name - (size_t)n, "%s--%s", n ? "/" : "", o->name);
-    for (int i = 0, k = 0; i < CMD_COUNT; i++)
-        if (uses & (1u << i)) {
-            size_t len = strlen(users);
-            snprintf(users + len, sizeof users - len, "%s%s", k++ ? ", " : "", COMMANDS[i]);
-        }
-    return dl_fail(e, DL_EUSAGE, "%s: %s does not apply (an option of %s)", a->cmd, name,
-                   users);
+    return a->cmd_bit && cli_refuse_option(&SPEC, a->cmd, a->cmd_bit, c, option_commands(c),
+                                           COMMANDS, CMD_COUNT, e)
+               ? e->code
+               : 0;
 }
 
 static int parse_option(int c, const char *v, void *ctx, dl_err *e)
@@ -327,17 +310,18 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
 /* The options and operands of command cmd in argv[1..argc-1] (argv[0]
  * stands for the program's name, as getopt expects).  0 to run, 1 after
  * --help/--version, or DL_EUSAGE. */
+static const cli_spec SPEC = {TOOL, usage, ":t:o:n:hV", LONGS, parse_option};
+
 static int parse_args(args *a, const char *cmd, int argc, char **argv, dl_err *e)
 {
-    static const cli_spec spec = {TOOL, usage, ":t:o:n:hV", LONGS, parse_option};
     memset(a, 0, sizeof *a);
     tx_import_defaults(&a->imp);
     tx_export_defaults(&a->exp);
     a->rows = 10;
     ds_split_defaults(&a->split);
     a->cmd = cmd;
-    a->cmd_bit = command_bit(cmd);
-    int rc = cli_parse_options(argc, argv, &spec, a, e);
+    a->cmd_bit = cli_command_bit(cmd, COMMANDS, CMD_COUNT);
+    int rc = cli_parse_options(argc, argv, &SPEC, a, e);
     if (rc)
         return rc;
     a->files = argv + optind;

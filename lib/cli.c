@@ -109,6 +109,32 @@ int cli_usage_error(const char *tool, const char *fmt, ...)
     return DL_EUSAGE;
 }
 
+unsigned cli_command_bit(const char *cmd, const char *const *commands, int n)
+{
+    for (int i = 0; cmd && i < n; i++)
+        if (strcmp(cmd, commands[i]) == 0)
+            return 1u << i;
+    return 0;
+}
+
+int cli_refuse_option(const cli_spec *spec, const char *cmd, unsigned cmd_bit, int c,
+                      unsigned uses, const char *const *commands, int n, dl_err *e)
+{
+    if (uses & cmd_bit)
+        return 0;
+    char name[48] = "", users[128] = "";
+    int len = c < 128 && strchr(spec->shorts, c) ? snprintf(name, sizeof name, "-%c", c) : 0;
+    for (const struct option *o = spec->longs; o->name; o++)
+        if (o->val == c)
+            snprintf(name + len, sizeof name - (size_t)len, "%s--%s", len ? "/" : "", o->name);
+    for (int i = 0, k = 0; i < n; i++)
+        if (uses & (1u << i)) {
+            size_t at = strlen(users);
+            snprintf(users + at, sizeof users - at, "%s%s", k++ ? ", " : "", commands[i]);
+        }
+    return dl_fail(e, DL_EUSAGE, "%s: %s does not apply (an option of %s)", cmd, name, users);
+}
+
 int cli_exit(const char *tool, const dl_err *e)
 {
     dl_err_print(tool, e);

@@ -55,6 +55,17 @@ typedef struct cli_spec {
  * taken; optind then indexes the first operand. */
 int cli_parse_options(int argc, char **argv, const cli_spec *spec, void *ctx, dl_err *e);
 
+/* A tool of several commands (dl-tensor's, dl-plot's figures) names them in
+ * commands[0..n-1]; a set of them is a mask, commands[i] its bit 1 << i. */
+/* The bit of cmd, 0 when it is none of them. */
+unsigned cli_command_bit(const char *cmd, const char *const *commands, int n);
+/* Option c, which the commands of mask `uses` take, given to cmd (of bit
+ * cmd_bit) that does not take it: DL_EUSAGE "CMD: -c/--long does not apply
+ * (an option of A, B)" (-c/ when c is one of spec's short options), rather
+ * than the option ignored.  Else 0. */
+int cli_refuse_option(const cli_spec *spec, const char *cmd, unsigned cmd_bit, int c,
+                      unsigned uses, const char *const *commands, int n, dl_err *e);
+
 /* --------------------------- filter tools ---------------------------- */
 /* dl-design, dl-lstsq and dl-predict: a stream in, a stream out. */
 
