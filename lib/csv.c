@@ -171,6 +171,18 @@ static span cell_at(const csv *c, const char *p, const char *end, const char **n
     return s;
 }
 
+/* Whether cell s's quoted text is closed and followed by other than blanks
+ * ("x"y): Python's csv reads it as xy only when not strict, and a quote
+ * meant inside the cell is more likely than a cell meant as xy. */
+static int text_after_quote(const csv *c, span s)
+{
+    const char *q = skip_pad(c, s.p, s.end);
+    if (q == s.end || *q != '"')
+        return 0;
+    q = closing_quote(q, s.end);
+    return q < s.end && skip_blanks(q + 1, s.end) < s.end;
+}
+
 /* Whether cell s opens quoted text that its line does not close. */
 static int unclosed(const csv *c, span s)
 {
@@ -306,6 +318,10 @@ static int keep_name(void *ctx, uint64_t j, span s)
     csv *c = h->c;
     span t = trim(s);
     int quoted = t.p > s.p && t.p[-1] == '"';
+    if (text_after_quote(c, s))
+        return dl_fail(h->e, DL_EDATA, "%s: line %llu, column %llu: text after the closing "
+                       "quote of a quoted name (a quote inside one is written \"\")",
+                       c->in->label, (unsigned long long)h->line, (unsigned long long)j + 1);
     if (cell_string(c, t, quoted, h->e))
         return h->e->code;
     const char *fault = cm_colname_fault(c->scratch, strlen(c->scratch));
@@ -461,6 +477,17 @@ static void put_value(const csv *c, void *row, uint64_t j, double v)
         ((double *)row)[j] = v;
 }
 
+static int text_after_closing_quote(job *jb, uint64_t j, span cell)
+{
+    char at[128];
+    where(jb, j, at, sizeof at);
+    cell = trim(cell);
+    int n = (int)(cell.end - cell.p), m = shown(cell.p, (size_t)n, CELL_SHOWN);
+    return dl_fail(&jb->err, DL_EDATA, "%s: %s: text after the closing quote of a quoted cell "
+                   "('%.*s%s'; a quote inside one is written \"\")", jb->c->in->label, at, m,
+                   cell.p, shown_more((size_t)n, CELL_SHOWN));
+}
+
 /* A cell that is not a plain number: missing, a string of a string column,
  * or an error. */
 static int text_cell(job *jb, void *row, uint64_t j, span cell, int status)
@@ -471,6 +498,8 @@ static int text_cell(job *jb, void *row, uint64_t j, span cell, int status)
         put_value(c, row, j, NAN);
         return 0;
     }
+    if (text_after_quote(c, cell))
+        return text_after_closing_quote(jb, j, cell);
     if (status == NT_RANGE || status == CELL_NOT_FINITE || t.p == t.end ||
         c->kind[j] == KIND_NUMBER || !c->serial)
         return bad_cell(jb, j, cell, status == NT_OK ? NT_SYNTAX : status);

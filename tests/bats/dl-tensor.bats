@@ -164,6 +164,19 @@ rows_aligned() {
     refuses '"a,b\n1,2\n' "line 1, column 1: unterminated quote"
 }
 
+@test "dl-tensor import: text after a quoted cell's closing quote is an error naming the cell" {
+    refuses 'item,n\n"12" pizza,1\n' \
+        "line 2, column 1 ('item'): text after the closing quote of a quoted cell ('\"12\" pizza'; a quote inside one is written \"\")"
+    refuses 'item,n\nsoda,2\n"x"y,1\n' "line 3, column 1 ('item'): text after the closing quote"
+    refuses 'a,b\n"1"2,1\n3,2\n' "line 2, column 1 ('a'): text after the closing quote"
+    refuses '"a"b,c\nx,1\n' "line 1, column 1: text after the closing quote"
+    # blanks after it are not text; a quote elsewhere is still read as it is
+    printf 'item,n\n"x" ,1\n12" pizza,2\n' > "$TMP/q.csv"
+    run dl-tensor export < <(dl-tensor import -t 1 "$TMP/q.csv")
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'x,1\n"12"" pizza",2')" ]
+}
+
 @test "dl-tensor import: --header and --no-header override the detection" {
     printf '1,2\n3,4\n' > "$TMP/n.csv"
     run dl-tensor export < <(dl-tensor import --header "$TMP/n.csv")
