@@ -86,7 +86,8 @@ static int descr_value(cursor *c, npy_header *h)
         if (strcmp(type, types[i].code) == 0) {
             h->dtype = types[i].dtype;
             h->itemsize = types[i].size;
-            int little = order == '<' || (order == '=' && host_is_little());
+            /* '|' (order not applicable) on a wider type: the host's, as numpy */
+            int little = order == '<' || (order != '>' && host_is_little());
             h->swap = h->itemsize > 1 && little != host_is_little();
             return 0;
         }

@@ -287,6 +287,11 @@ static void test_npy_dict(void)
     CHECK(h.shape[0] == 3 && h.shape[1] == 4 && h.nbytes == 48);
     CHECK(parse_dict("{\"shape\":(5,),\"descr\":\"|b1\",\"fortran_order\":False}", &h, &e) == 0);
     CHECK(h.dtype == DL_U8 && h.rank == 1 && h.shape[0] == 5 && h.swap == 0);
+    /* '|' (no byte order) on a wider type is the host's, as numpy reads it */
+    CHECK(parse_dict("{'descr': '|f8', 'fortran_order': False, 'shape': (2,), }", &h, &e) == 0);
+    CHECK(h.dtype == DL_F64 && h.swap == 0);
+    CHECK(parse_dict("{'descr': '=i4', 'fortran_order': False, 'shape': (2,), }", &h, &e) == 0);
+    CHECK(h.dtype == DL_I32 && h.swap == 0);
     CHECK(parse_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (), }", &h, &e) == 0);
     CHECK(h.rank == 0 && h.nelem == 1);
     CHECK(parse_dict("{'descr': '<f8', 'fortran_order': False, 'shape': (7L, 2L)}", &h, &e) == 0);
