@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
@@ -47,7 +48,8 @@ int cli_u64(const char *opt, const char *s, uint64_t *out, dl_err *e)
 {
     char *end;
     errno = 0;
-    if (*s == '-' || *s == '\0')
+    /* digits only: strtoull would take " -1" as 2^64 - 1 */
+    if (!isdigit((unsigned char)*s))
         return dl_fail(e, DL_EUSAGE, "%s: '%s' is not a non-negative whole number", opt, s);
     unsigned long long v = strtoull(s, &end, 10);
     if (*end != '\0')

@@ -136,6 +136,10 @@ static void test_numbers_out_of_range_say_so(void)
     CHECK_STR(e.msg, "-n: '18446744073709551616' is too large (at most 18446744073709551615)");
     CHECK(cli_u64("-n", "12a", &u, &e) == DL_EUSAGE);
     CHECK_STR(e.msg, "-n: '12a' is not a non-negative whole number");
+    /* strtoull would skip the blank and wrap the minus round to 2^64 - 1 */
+    CHECK(cli_u64("-n", " -1", &u, &e) == DL_EUSAGE);
+    CHECK_STR(e.msg, "-n: ' -1' is not a non-negative whole number");
+    CHECK(cli_u64("-n", " 5", &u, &e) == DL_EUSAGE);
     CHECK(u == 7 && cli_u64("-n", "18446744073709551615", &u, &e) == 0 && u == UINT64_MAX);
 }
 
