@@ -107,9 +107,11 @@ check:
 	$(MAKE) -j2 BUILD=build-asan OPT="$(ASAN_OPT)" SAN="$(ASAN)" all
 	$(MAKE) test-asan
 
-# lib/ against the layer table in HACKING.md: no include from a higher layer.
-layers:
+# lib/ against the layer table in HACKING.md: no include from a higher layer,
+# and no symbol exported outside its module's prefixes.
+layers: $(LIB_OBJ)
 	scripts/layers .
+	scripts/prefixes . $(BUILD)/lib
 
 ASAN_OPT := -O1 -g -fno-omit-frame-pointer
 ASAN     := -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -111,7 +111,7 @@ void activ_forward(int activ, float param, const float *bias, float *z, float *a
     case NN_SIGMOID: MAP_FORWARD(activ_sigmoid(v)); break;
     case NN_TANH:
         j0 = simd_bias_tanh(z, a, bias, rows, cols);
-        MAP_FORWARD(nn_tanhf(v));
+        MAP_FORWARD(simd_tanhf(v));
         break;
     case NN_SIN: MAP_FORWARD(sinf(v)); break;
     case NN_SOFTMAX:

@@ -34,7 +34,7 @@ static uint32_t float_bits(float f)
     return u;
 }
 
-float nn_tanhf(float x)
+float simd_tanhf(float x)
 {
     uint32_t sign = float_bits(x) & 0x80000000u;
     float t = bits_float(float_bits(x) & 0x7fffffffu), r;

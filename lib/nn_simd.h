@@ -19,12 +19,12 @@
  * returned columns of every row. */
 size_t simd_bias_relu(float *z, float *a, const float *bias, size_t rows, size_t cols,
                       float slope);
-/* Row r of z [rows x cols]: z += bias, a = nn_tanhf(z); the first returned
+/* Row r of z [rows x cols]: z += bias, a = simd_tanhf(z); the first returned
  * columns of every row. */
 size_t simd_bias_tanh(float *z, float *a, const float *bias, size_t rows, size_t cols);
 /* tanh in float (Cephes' tanhf, within 2 ulp of the exact value): the
  * network's tanh, the same bits with or without AVX2. */
-float nn_tanhf(float x);
+float simd_tanhf(float x);
 /* d[i] *= z[i] > 0 ? 1 : slope. */
 size_t simd_relu_backward(const float *z, float *d, size_t n, float slope);
 /* The adam update of optim.c, k = {b1, b2, c1, c2, step, bc2, eps}:

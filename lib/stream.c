@@ -591,7 +591,7 @@ static int check_chunk(st_reader *r, const st_header *h, dl_err *e)
     memcpy(first.shape, f->shape, sizeof first.shape);
     st_describe(h, &chunk);
     char what[200];
-    int n = dl_chunk_mismatch(&first, &chunk, what, sizeof what);
+    int n = dl_tensor_chunk_mismatch(&first, &chunk, what, sizeof what);
     if (n == 0)
         return 0;
     snprintf(what + n, sizeof what - (size_t)n, ", the first chunk's (record %llu)",

@@ -230,7 +230,7 @@ int dl_tensor_convert(dl_tensor *t, int dtype, dl_err *e)
     return 0;
 }
 
-int dl_chunk_mismatch(const dl_tensor *first, const dl_tensor *chunk, char *why, size_t len)
+int dl_tensor_chunk_mismatch(const dl_tensor *first, const dl_tensor *chunk, char *why, size_t len)
 {
     if (chunk->dtype != first->dtype)
         return snprintf(why, len, "chunk dtype %s differs from %s", dl_dtype_name(chunk->dtype),
@@ -251,7 +251,7 @@ int dl_chunk_mismatch(const dl_tensor *first, const dl_tensor *chunk, char *why,
 static int rows_fit(const dl_tensor *dst, const dl_tensor *src, uint64_t *nbytes, dl_err *e)
 {
     char why[160];
-    if (dl_chunk_mismatch(dst, src, why, sizeof why))
+    if (dl_tensor_chunk_mismatch(dst, src, why, sizeof why))
         return dl_fail(e, DL_EDATA, "'%s': %s", src->name, why);
     uint64_t shape[DL_RANK_MAX];
     memcpy(shape, dst->shape, sizeof shape);

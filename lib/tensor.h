@@ -58,7 +58,7 @@ int dl_tensor_convert(dl_tensor *t, int dtype, dl_err *e);
 /* Why chunk cannot follow first as more rows of one tensor (another dtype,
  * rank 0 or another rank, another axis but the first), written into why
  * (without the name); its length, or 0 when it can. */
-int dl_chunk_mismatch(const dl_tensor *first, const dl_tensor *chunk, char *why, size_t len);
+int dl_tensor_chunk_mismatch(const dl_tensor *first, const dl_tensor *chunk, char *why, size_t len);
 /* Appends src's rows to dst (same dtype and trailing shape). */
 int dl_tensor_append_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e);
 /* The first half of that: room in dst for the rows src's shape describes

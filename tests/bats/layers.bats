@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# scripts/layers (make layers): lib/ matches HACKING.md's layer table, and
+# scripts/layers and scripts/prefixes (make layers): lib/ matches HACKING.md's layer table, and
 # the check fails on a copy where a module includes a header from a layer
 # above its own, where a file is missing from the table, or where the table
 # names a file that does not exist.
@@ -39,4 +39,18 @@ setup() {
     run "$DL_TEST_ROOT/scripts/layers" "$T"
     [ "$status" -eq 1 ]
     [ "$output" = "layers: HACKING.md lists lib/rng.c (module rng), which does not exist" ]
+}
+
+@test "prefixes: every symbol lib/ exports has its module's prefix; one outside them fails, naming it" {
+    # the objects of the build under test, beside its bin/
+    run "$DL_TEST_ROOT/scripts/prefixes" "$DL_TEST_ROOT" "$(dirname "$(command -v dl-tensor)")/../lib"
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+    O="$BATS_TEST_TMPDIR/obj"
+    mkdir -p "$O"
+    printf 'int nt_parse_all(void) { return 0; }\nint parse_all(void) { return 1; }\nstatic int quiet(void) { return 2; }\nint nt_q(void) { return quiet(); }\n' > "$O/numtext.c"
+    cc -c "$O/numtext.c" -o "$O/numtext.o"
+    run "$DL_TEST_ROOT/scripts/prefixes" "$T" "$O"
+    [ "$status" -eq 1 ]
+    [ "$output" = "prefixes: lib/numtext.c exports parse_all, outside module numtext's prefixes (nt_)" ]
 }
