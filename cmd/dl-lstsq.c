@@ -34,8 +34,9 @@ static void usage(void)
            "                        norm, rank by --rcond), qr (the same QR, full rank only)\n"
            "                        or normal (Cholesky on X^T X); all stream the rows\n"
            "                        (default: svd; normal for --partial and the penalties)\n"
-           "      --rcond=R         svd: singular values below R * s_max count as zero\n"
-           "                        (default: machine epsilon * max(rows, columns), as numpy)\n"
+           "      --rcond=R         svd: singular values below R * s_max count as zero, R in\n"
+           "                        [0, 1) (default: machine epsilon * max(rows, columns),\n"
+           "                        as numpy)\n"
            "      --ridge=L         minimize |y - Xw|^2 + L |w|^2 (normal equations;\n"
            "                        scikit-learn's Ridge objective)\n"
            "                        (default: 0, no penalty)\n"
@@ -92,7 +93,14 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
         if ((o->method = ls_method_parse(arg)) < 0)
             return dl_fail(e, DL_EUSAGE, "--method: '%s' is not svd, qr or normal", arg);
         return 0;
-    case OPT_RCOND: a->rcond_given = 1; return parse_nonneg("--rcond", arg, &o->rcond, e);
+    case OPT_RCOND:
+        /* LAPACK's dgelsd takes an rcond of 1 or more as machine epsilon: a
+         * larger cut-off would then keep more singular values, not fewer. */
+        a->rcond_given = 1;
+        if (parse_nonneg("--rcond", arg, &o->rcond, e))
+            return e->code;
+        return o->rcond < 1 ? 0
+                            : dl_fail(e, DL_EUSAGE, "--rcond: '%s' must be in [0, 1)", arg);
     case OPT_RIDGE: return parse_nonneg("--ridge", arg, &o->ridge, e);
     case OPT_LASSO:
     case OPT_ENET:

@@ -354,6 +354,20 @@ report_fit() {
         <(dl-tensor import "$FIX/wc_xnew.csv" | dl-predict "$TMP/z.ckpt" | dl-tensor export --name yhat)
 }
 
+@test "--rcond of 1 or more is a usage error, not LAPACK's machine epsilon (a higher rank)" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    run dl-lstsq --rcond 0.99 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"rank 1,"* ]] # singular values 7.8, 4.9, 4.6, 3.7: only 7.8 > 0.99 * 7.8
+    for r in 1 2 1e300; do
+        run dl-lstsq --rcond $r -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-lstsq: --rcond: '$r' must be in [0, 1)" ]
+    done
+    run dl-lstsq --help
+    [[ $output == *"R in"*"[0, 1)"* ]]
+}
+
 @test "--noise-var fixes sigma2 of every output" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     dl-lstsq -q --posterior --noise-var 0.04 < "$TMP/wc.dlt" > "$TMP/m.ckpt"
