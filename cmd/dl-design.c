@@ -89,6 +89,20 @@ static int parse_positive(const char *opt, const char *s, double *out, dl_err *e
     return 0;
 }
 
+/* A width whose alpha = 1/(2 SIGMA^2) a double cannot hold is refused:
+ * alpha 0 or inf would make every rbf column 1 or 0. */
+static int parse_width(const char *s, double *out, dl_err *e)
+{
+    double alpha;
+    if (parse_positive("--width", s, out, e))
+        return e->code;
+    if (bf_rbf_alpha(*out, &alpha))
+        return dl_fail(e, DL_EUSAGE, "--width: '%s' gives alpha = 1/(2 SIGMA^2) outside a "
+                                     "double's range: give SIGMA from about 1e-154 to 1e153, "
+                                     "or --alpha", s);
+    return 0;
+}
+
 static int parse_centers(const char *s, int *out, dl_err *e)
 {
     if (strcmp(s, "grid") == 0)
@@ -138,8 +152,7 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     case OPT_POLY: return parse_int("--poly", arg, &o->poly, e);
     case OPT_RBF: return parse_int("--rbf", arg, &o->rbf, e);
     case OPT_CENTERS: a->rbf_option_given = 1; return parse_centers(arg, &o->rbf_centers, e);
-    case OPT_WIDTH: a->rbf_option_given = 1; return parse_positive("--width",
-    arg, &o->rbf_width, e);
+    case OPT_WIDTH: a->rbf_option_given = 1; return parse_width(arg, &o->rbf_width, e);
     case OPT_ALPHA: a->rbf_option_given = 1; return parse_positive("--alpha",
     arg, &o->rbf_alpha, e);
     case OPT_SEED:

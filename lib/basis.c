@@ -482,12 +482,27 @@ static int fit_rbf(bf_design *d, const bf_opts *o, const double *x, size_t n, dl
     } else {
         spacing = fit_grid_centers(d, o->rbf);
     }
+    d->alpha = o->rbf_alpha;
+    if (o->rbf_alpha > 0)
+        return 0;
     double sigma = o->rbf_width > 0 ? o->rbf_width : spacing;
-    d->alpha = o->rbf_alpha > 0 ? o->rbf_alpha : 1.0 / (2.0 * sigma * sigma);
-    if (!(d->alpha > 0) || !isfinite(d->alpha))
+    if (!(sigma > 0))
         return dl_fail(e, DL_EDATA, "design: rbf width is zero (all centers coincide); "
                                     "give --width or --alpha");
+    if (bf_rbf_alpha(sigma, &d->alpha))
+        return dl_fail(e, DL_EDATA, "design: rbf width %g%s gives alpha = 1/(2 width^2) "
+                                    "outside a double's range (width from about 1e-154 to "
+                                    "1e153): %s", sigma,
+                       o->rbf_width > 0 ? "" : " (the centers' spacing)",
+                       o->rbf_width > 0 ? "give another --width, or --alpha"
+                                        : "scale x (--standardize), or give --width or --alpha");
     return 0;
+}
+
+int bf_rbf_alpha(double width, double *alpha)
+{
+    *alpha = 1.0 / (2.0 * width * width);
+    return isnormal(*alpha) ? 0 : -1;
 }
 
 static int check_options(const bf_opts *o, size_t n, size_t inputs, dl_err *e)

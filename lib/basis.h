@@ -57,6 +57,10 @@ int bf_opts_need_data(const bf_opts *o);
 /* 1 when fitting needs the rows themselves (ranges, centers), not just the
  * moments that --standardize takes. */
 int bf_opts_need_rows(const bf_opts *o);
+/* alpha = 1/(2 width^2) into *alpha, or -1 when that is not a normal
+ * double (a width beyond about 1e-154 to 1e153): 0 or inf would make every
+ * rbf column 1 or 0 whatever the data. */
+int bf_rbf_alpha(double width, double *alpha);
 /* Number of design columns for `inputs` inputs, or DL_ENOMEM when it does
  * not fit in 64 bits (the curse of dimensionality made concrete). */
 int bf_count_columns(const bf_opts *o, uint64_t inputs, uint64_t *cols, dl_err *e);

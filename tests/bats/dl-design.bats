@@ -119,6 +119,26 @@ load linear_helpers
     [[ ${lines[0]} == "dl-design: --width and --alpha say the same thing: give one" ]]
 }
 
+@test "an rbf width whose alpha = 1/(2 width^2) a double cannot hold is refused as such" {
+    printf 'x,y\n1,1\n2,2\n3,1\n' > "$TMP/s.csv"
+    dl-tensor import --target y "$TMP/s.csv" > "$TMP/s.dlt"
+    # 2 (1e-200)^2 = 2e-400 is below the least double: alpha inf; (1e200)^2 overflows: alpha 0
+    for w in 1e-200 1e200; do
+        run dl-design --rbf 2 --width $w -o "$TMP/d.dlt" "$TMP/s.dlt"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-design: --width: '$w' gives alpha = 1/(2 SIGMA^2) outside a double's range: give SIGMA from about 1e-154 to 1e153, or --alpha" ]
+        [ ! -e "$TMP/d.dlt" ]
+    done
+    # 2 grid centers over [1e-200, 3e-200]: spacing 2e-200, so alpha = 1/(8e-400) overflows
+    printf 'x,y\n1e-200,1\n2e-200,2\n3e-200,1\n' > "$TMP/t.csv"
+    dl-tensor import --target y "$TMP/t.csv" > "$TMP/t.dlt"
+    run dl-design --rbf 2 -o "$TMP/d.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 1 ]
+    [[ ${lines[0]} == *"design: rbf width 2e-200 (the centers' spacing) gives alpha = 1/(2 width^2) outside a double's range"*"--standardize"* ]]
+    [ ! -e "$TMP/d.dlt" ]
+    dl-design --rbf 2 --standardize -q -o "$TMP/d.dlt" "$TMP/t.dlt"
+}
+
 @test "bad input: NaN in x, no x, truncated stream, stacked designs" {
     printf '1,2\nnan,3\n' > "$TMP/nan.csv"
     dl-tensor import -t 1 --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
