@@ -34,7 +34,7 @@ int ls_stats_init(ls_stats *s, size_t p, size_t k, dl_err *e)
     s->k = k;
     if (alloc_doubles(&s->xtx, p, p, e) || alloc_doubles(&s->xty, p, k, e) ||
         alloc_doubles(&s->yty, k, 1, e) || alloc_doubles(&s->ysum, k, 1, e) ||
-        alloc_doubles(&s->ycss, k, 1, e)) {
+        alloc_doubles(&s->ycss, k, 1, e) || alloc_doubles(&s->ymean, k, 1, e)) {
         ls_stats_free(s);
         return e->code;
     }
@@ -48,6 +48,7 @@ void ls_stats_free(ls_stats *s)
     free(s->yty);
     free(s->ysum);
     free(s->ycss);
+    free(s->ymean);
     free(s->sv);
     memset(s, 0, sizeof *s);
 }
@@ -67,27 +68,46 @@ void ls_ycss_merge(double *ycss_a, const double *ysum_a, double wa, const double
     }
 }
 
-/* The y sums of n rows (weights c; NULL: 1) added to ysum, yty and ycss
- * as one group (its own sum of squares about its own mean, then merged);
- * *wsum, the weights before them, gets theirs. */
-static void add_y_group(double *ysum, double *yty, double *ycss, double *wsum, const double *y,
-                        const double *c, size_t n, size_t k)
+void ls_ymean_merge(double *css_a, double *mean_a, double wa, double css_b, double mean_b,
+                    double wb)
+{
+    if (!(wb > 0))
+        return;
+    if (!(wa > 0)) {
+        *css_a = css_b;
+        *mean_a = mean_b;
+        return;
+    }
+    double d = mean_b - *mean_a;
+    *css_a += css_b + d * d * (wa / (wa + wb)) * wb;
+    *mean_a += d * (wb / (wa + wb));
+}
+
+/* The y sums of n rows (weights c; NULL: 1) added to ysum, yty, ycss and
+ * ymean as one group: its own sum of squares about its own mean, both
+ * gathered about its first value (identical values give exact zeros, so a
+ * constant y's total sum of squares is 0, as scikit-learn's r2_score
+ * needs), then merged; *wsum, the weights before them, gets theirs. */
+static void add_y_group(double *ysum, double *yty, double *ycss, double *ymean, double *wsum,
+                        const double *y, const double *c, size_t n, size_t k)
 {
     double gw = 0;
     for (size_t i = 0; i < n; i++)
         gw += c ? c[i] : 1.0;
-    for (size_t j = 0; j < k; j++) {
-        double gsum = 0, gss = 0;
+    for (size_t j = 0; j < k && n > 0; j++) {
+        double gsum = 0, gdev = 0, gss = 0, shift = y[j];
         for (size_t i = 0; i < n; i++) {
             double ci = c ? c[i] : 1.0, v = y[i * k + j];
             gsum += ci * v;
+            gdev += ci * (v - shift);
             yty[j] += ci * v * v;
         }
+        double m = gw > 0 ? gdev / gw : 0.0; /* the group's mean, less shift */
         for (size_t i = 0; gw > 0 && i < n; i++) {
-            double d = y[i * k + j] - gsum / gw;
+            double d = (y[i * k + j] - shift) - m;
             gss += (c ? c[i] : 1.0) * d * d;
         }
-        ls_ycss_merge(ycss + j, ysum + j, *wsum, &gss, &gsum, gw, 1);
+        ls_ymean_merge(ycss + j, ymean + j, *wsum, gss, shift + m, gw);
         ysum[j] += gsum;
     }
     *wsum += gw;
@@ -109,7 +129,7 @@ void ls_stats_add(ls_stats *s, const double *x, const double *y, size_t n)
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, p, rows, 1.0, x, p, 1.0, s->xtx, p);
     cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, p, k, rows, 1.0, x, p, y, k, 1.0,
                 s->xty, k);
-    add_y_group(s->ysum, s->yty, s->ycss, &s->wsum, y, NULL, n, s->k);
+    add_y_group(s->ysum, s->yty, s->ycss, s->ymean, &s->wsum, y, NULL, n, s->k);
     s->n += n;
 }
 
@@ -119,7 +139,9 @@ int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e)
         return dl_fail(e, DL_EDATA, "partial statistics disagree: %zu x %zu against %zu x %zu",
                        src->p, src->k, dst->p, dst->k);
     if (dst->ycss && src->ycss)
-        ls_ycss_merge(dst->ycss, dst->ysum, dst->wsum, src->ycss, src->ysum, src->wsum, dst->k);
+        for (size_t j = 0; j < dst->k; j++)
+            ls_ymean_merge(dst->ycss + j, dst->ymean + j, dst->wsum, src->ycss[j],
+                           src->ymean[j], src->wsum);
     else {
         free(dst->ycss);
         dst->ycss = NULL;
@@ -326,7 +348,8 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
                  alloc_doubles(&tri->work, (size_t)q->nb, q->cols, e);
     }
     if (failed || alloc_doubles(&q->yty, k, 1, e) ||
-        alloc_doubles(&q->ysum, k, 1, e) || alloc_doubles(&q->ycss, k, 1, e)) {
+        alloc_doubles(&q->ysum, k, 1, e) || alloc_doubles(&q->ycss, k, 1, e) ||
+        alloc_doubles(&q->ymean, k, 1, e)) {
         ls_qr_free(q);
         return e->code ? e->code : dl_fail(e, DL_ENOMEM, "lstsq: %zu column%s is too many",
                                            p, dl_plural(p));
@@ -350,6 +373,7 @@ void ls_qr_free(ls_qr *q)
     free(q->yty);
     free(q->ysum);
     free(q->ycss);
+    free(q->ymean);
     memset(q, 0, sizeof *q);
 }
 
@@ -537,8 +561,8 @@ static int qr_take_rows(ls_qr *q, const double *x, size_t xs, const double *y, s
         for (size_t r = 0; r < rows; r++)
             scale[r] = c ? sqrt(c[i + r]) : 1.0;
         if (with_sums)
-            add_y_group(q->ysum, q->yty, q->ycss, &q->wsum, y + i * q->k, c ? c + i : NULL,
-                        rows, q->k);
+            add_y_group(q->ysum, q->yty, q->ycss, q->ymean, &q->wsum, y + i * q->k,
+                        c ? c + i : NULL, rows, q->k);
         /* eight columns at a time: each row's eight values are one read */
         for (size_t j0 = 0; j0 < q->p; j0 += 8) {
             size_t cols = q->p - j0 < 8 ? q->p - j0 : 8;
@@ -752,6 +776,7 @@ int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e)
     memcpy(s->yty, q->yty, k * sizeof *s->yty);
     memcpy(s->ysum, q->ysum, k * sizeof *s->ysum);
     memcpy(s->ycss, q->ycss, k * sizeof *s->ycss);
+    memcpy(s->ymean, q->ymean, k * sizeof *s->ymean);
     s->n = q->n;
     s->wsum = q->wsum;
     return 0;

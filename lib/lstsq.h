@@ -71,6 +71,7 @@ typedef struct ls_stats {
      * (sum y)^2 / m loses every digit when y's mean is large against its
      * spread.  NULL after merging a partial written without it. */
     double *ycss;
+    double *ymean; /* [k]: y's weighted mean, kept as a mean (exact for a constant y) */
     double *sv;
 } ls_stats;
 
@@ -86,6 +87,12 @@ int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e);
  * their means.  Call before adding b's sums to a's. */
 void ls_ycss_merge(double *ycss_a, const double *ysum_a, double wa, const double *ycss_b,
                    const double *ysum_b, double wb, size_t k);
+/* The same for one output with each group's mean given, and a's mean kept
+ * a mean: the same value in both leaves it exactly, where a mean from sums
+ * would be off by their rounding and give a constant y a sum of squares of
+ * that noise. */
+void ls_ymean_merge(double *css_a, double *mean_a, double wa, double css_b, double mean_b,
+                    double wb);
 void ls_stats_symmetrize(ls_stats *s);
 
 typedef struct ls_result {
@@ -141,6 +148,7 @@ typedef struct ls_qr {
     int blas_threads;    /* BLAS's count while the folds run on one; 0 when not */
     double *yty, *ysum;  /* [k], weighted */
     double *ycss;        /* [k], weighted: the total sum of squares, as ls_stats' */
+    double *ymean;       /* [k], weighted: y's mean, as ls_stats' */
     double wsum;         /* sum of the row weights */
 } ls_qr;
 

@@ -37,6 +37,7 @@ int partial_write(st_writer *w, ls_stats *s, const double *factor, const dl_tens
              st_write_data(w, "ysum", DL_F64, 1, k1, s->ysum, e) ||
              st_write_data(w, "rows", DL_I64, 1, one, &rows, e) ||
              st_write_data(w, "wsum", DL_F64, 1, one, &wsum, e) ||
+             (s->ycss && st_write_data(w, "ymean", DL_F64, 1, k1, s->ymean, e)) ||
              (s->ycss && st_write_data(w, "ycss", DL_F64, 1, k1, s->ycss, e)) ||
              (factor && st_write_data(w, "r", DL_F64, 2, cc, factor, e)) ? e->code : 0;
     return rc ? e->code : 0;
@@ -60,10 +61,15 @@ typedef struct partial_sums {
     size_t partials;
     /* the last partial's ysum and weight sum, for merging its ycss; and
      * the ysum and weight sum of the partials merged into sum[ST_YCSS] */
-    dl_tensor part_ysum;
+    dl_tensor part_ysum, part_ymean;
     double part_w, merged_w;
-    size_t part_ysum_of, part_w_of; /* which partial (1, 2, ...) they came from */
+    size_t part_ysum_of, part_w_of, part_ymean_of; /* which partial (1, 2, ...) they came from */
     double *merged_ysum;
+    /* the merged partials' mean of y, while each gave its own ('ymean',
+     * absent from partials written before it was kept): a constant y's
+     * partials then merge into a sum of squares of exactly 0 */
+    double *merged_ymean;
+    int ymean_all;
     ls_qr *q;          /* the caller's: the partials' factors folded, or NULL */
     size_t factors;    /* partials whose 'r' q has taken */
     dl_tensor *design; /* the caller's */
@@ -86,6 +92,33 @@ static int note_partial(partial_sums *ps, int which, const dl_tensor *t, dl_err 
     return 0;
 }
 
+/* A partial's mean of y, kept for its ycss. */
+static int note_ymean(partial_sums *ps, dl_tensor *t, dl_err *e)
+{
+    if (t->dtype != DL_F64 || t->rank != 1)
+        return dl_fail(e, DL_EDATA, "'ymean' must be f64 of rank 1");
+    dl_tensor_free(&ps->part_ymean);
+    ps->part_ymean = *t;
+    memset(t, 0, sizeof *t);
+    ps->part_ymean_of = ps->partials;
+    return 0;
+}
+
+/* The partial's ycss joins acc (k values), with the partials' means when
+ * they all gave theirs, else with their sums. */
+static void merge_ycss_into(partial_sums *ps, double *acc, const double *ycss, size_t k)
+{
+    int means = ps->ymean_all && ps->part_ymean_of == ps->partials &&
+                ps->part_ymean.shape[0] == k;
+    for (size_t j = 0; j < k && means; j++)
+        ls_ymean_merge(acc + j, ps->merged_ymean + j, ps->merged_w, ycss[j],
+                       ((const double *)ps->part_ymean.data)[j], ps->part_w);
+    if (!means)
+        ls_ycss_merge(acc, ps->merged_ysum, ps->merged_w, ycss, ps->part_ysum.data, ps->part_w,
+                      k);
+    ps->ymean_all = means;
+}
+
 /* A partial's ycss merged into the sum of the partials before it. */
 static int merge_ycss(partial_sums *ps, dl_tensor *t, dl_err *e)
 {
@@ -97,16 +130,17 @@ static int merge_ycss(partial_sums *ps, dl_tensor *t, dl_err *e)
                        "'wsum', with as many values as 'ysum'", ps->partials);
     if (!ps->seen[ST_YCSS]++) {
         ps->merged_ysum = calloc(k ? k : 1, sizeof *ps->merged_ysum);
-        if (!ps->merged_ysum)
+        ps->merged_ymean = calloc(k ? k : 1, sizeof *ps->merged_ymean);
+        if (!ps->merged_ysum || !ps->merged_ymean)
             return dl_fail(e, DL_ENOMEM, "out of memory");
+        ps->ymean_all = 1;
         *acc = *t;
         memset(t, 0, sizeof *t);
-    } else {
-        if (acc->shape[0] != t->shape[0])
-            return dl_fail(e, DL_EDATA, "'ycss' has another shape than in the first partial");
-        ls_ycss_merge(acc->data, ps->merged_ysum, ps->merged_w, t->data, ps->part_ysum.data,
-                      ps->part_w, k);
-    }
+        merge_ycss_into(ps, acc->data, acc->data, k); /* into none: taken as it is */
+    } else if (acc->shape[0] != t->shape[0])
+        return dl_fail(e, DL_EDATA, "'ycss' has another shape than in the first partial");
+    else
+        merge_ycss_into(ps, acc->data, t->data, k);
     for (size_t j = 0; j < k; j++)
         ps->merged_ysum[j] += ((const double *)ps->part_ysum.data)[j];
     ps->merged_w += ps->part_w;
@@ -200,6 +234,8 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
         return dl_set_add(ps->meta, t, e);
     if (strcmp(t->name, "r") == 0)
         return ps->q ? add_factor(ps, t, e) : 0;
+    if (strcmp(t->name, "ymean") == 0)
+        return note_ymean(ps, t, e);
     for (int i = 0; i < ST_COUNT; i++)
         if (strcmp(t->name, stat_names[i]) == 0)
             return add_stat(ps, i, t, e);
@@ -241,6 +277,8 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
     }
     s->n = (uint64_t)((int64_t *)ps->sum[ST_ROWS].data)[0];
     s->wsum = ps->sum[ST_WSUM].data ? ((double *)ps->sum[ST_WSUM].data)[0] : (double)s->n;
+    for (size_t j = 0; j < (size_t)k && s->wsum > 0; j++)
+        s->ymean[j] = ps->ymean_all ? ps->merged_ymean[j] : s->ysum[j] / s->wsum;
     return 0;
 }
 
@@ -306,6 +344,7 @@ static int factor_sums(partial_sums *ps, const ls_stats *s, dl_err *e)
     memcpy(q->yty, s->yty, s->k * sizeof *q->yty);
     memcpy(q->ysum, s->ysum, s->k * sizeof *q->ysum);
     memcpy(q->ycss, s->ycss, s->k * sizeof *q->ycss);
+    memcpy(q->ymean, s->ymean, s->k * sizeof *q->ymean);
     return factor_agrees(q, s, e);
 }
 
@@ -326,6 +365,8 @@ int partial_read(st_reader *r, ls_stats *s, ls_qr *q, dl_tensor *design, dl_tens
     for (int i = 0; i < ST_COUNT; i++)
         dl_tensor_free(&ps.sum[i]);
     dl_tensor_free(&ps.part_ysum);
+    dl_tensor_free(&ps.part_ymean);
     free(ps.merged_ysum);
+    free(ps.merged_ymean);
     return rc ? e->code : 0;
 }

@@ -234,6 +234,39 @@ report_fit() {
     numbers_near "$TMP/fit.txt" "$TMP/want.txt" 1e-3
 }
 
+# r2_of_constant OUTPUT: the report's R^2 for a constant y is scikit-learn's
+# r2_score: its total sum of squares is 0, so R^2 is 1 for an exact fit
+# (MSE 0) and 0 otherwise, never 1 - RSS/TSS of rounding noise.
+r2_of_constant() {
+    local line
+    line=$(grep "training MSE" <<< "$1")
+    [[ $line =~ MSE\ ([^,]*),\ R\^2\ (.*)$ ]] || { echo "no MSE in: $1"; return 1; }
+    if [ "${BASH_REMATCH[1]}" = 0 ]; then want=1; else want=0; fi
+    [ "${BASH_REMATCH[2]}" = "$want" ] || { echo "R^2 ${BASH_REMATCH[2]}, wanted $want: $line"; return 1; }
+}
+
+@test "a constant y: R^2 is scikit-learn's 0 (or 1 for an exact fit) for every method, one pass or --combine" {
+    for v in 0.1 123.456; do
+        { echo x,y; for i in $(seq 1 100); do echo "$i,$v"; done; } > "$TMP/c.csv"
+        dl-tensor import --target y "$TMP/c.csv" | dl-design -q > "$TMP/c.dlt"
+        for opts in "" "-m qr" "-m normal" "--ridge 1" "--lasso 0.01"; do
+            run dl-lstsq $opts -o "$TMP/m.ckpt" "$TMP/c.dlt"
+            [ "$status" -eq 0 ]
+            r2_of_constant "$output"
+        done
+        # three shards of 30, 33 and 37 rows
+        for s in "1 30" "31 63" "64 100"; do
+            { echo x,y; for i in $(seq $s); do echo "$i,$v"; done; } > "$TMP/s.csv"
+            dl-tensor import --target y "$TMP/s.csv" | dl-design -q | dl-lstsq --partial
+        done > "$TMP/parts"
+        for opts in "" "--ridge 1"; do
+            run dl-lstsq --combine $opts -o "$TMP/m.ckpt" "$TMP/parts"
+            [ "$status" -eq 0 ]
+            r2_of_constant "$output"
+        done
+    done
+}
+
 @test "--posterior stores w_cov and sigma2 as numpy computes them" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     dl-lstsq -q --ridge 0.5 --posterior < "$TMP/wc.dlt" > "$TMP/m.ckpt"
