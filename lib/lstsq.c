@@ -793,11 +793,39 @@ int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t 
     return rc ? e->code : 0;
 }
 
+/* Why X^T X + ridge D could not be factored, and what helps (never the
+ * method in use): a well-conditioned X (r's condition number) whose X^T X
+ * fails lost it to the range of a double; with a flat prior the posterior
+ * of a rank-deficient X does not exist, whichever method solved it. */
+static int singular_error(const ls_opts *o, const ls_result *r, int posterior, dl_err *e)
+{
+    const char *about = r->cond_bound ? "above" : "about";
+    if (!r->cond_bound && r->cond < 0.1 / sqrt(LS_NORMAL_RCOND_MIN))
+        return dl_fail(e, DL_ENUM, "X^T X underflows or overflows though X is well "
+                                   "conditioned (condition number about %.3g): scale the data "
+                                   "(dl-design --standardize)", r->cond);
+    if (o->ridge > 0)
+        return dl_fail(e, DL_ENUM, "X^T X + ridge is singular or nearly so (condition number "
+                                   "of X %s %.3g): raise --ridge, or scale the columns "
+                                   "(dl-design --standardize)", about, r->cond);
+    if (!posterior)
+        return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X "
+                                   "%s %.3g): use --method svd, or --ridge", about, r->cond);
+    if (r->rank < (int)r->p)
+        return dl_fail(e, DL_ENUM, "X has rank %d of %zu columns, so a flat prior leaves the "
+                                   "weights' posterior improper: --ridge gives a proper "
+                                   "(Gaussian) prior", r->rank, r->p);
+    return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X %s "
+                               "%.3g), so a flat prior leaves the weights' posterior improper: "
+                               "--ridge gives a proper (Gaussian) prior", about, r->cond);
+}
+
 /* Cholesky factor of X^T X + ridge D into f (D the identity without
- * o->free_col), with the conditioning check; r's condition number of X
- * goes in the message. */
+ * o->free_col), with the conditioning check; r's condition number and
+ * rank of X go in the message (singular_error; posterior: for the
+ * posterior, not the weights). */
 static int cholesky(const ls_stats *s, const ls_opts *o, double *f, const ls_result *r,
-                    dl_err *e)
+                    int posterior, dl_err *e)
 {
     lapack_int p = (lapack_int)s->p;
     double anorm = 0, rc = 0;
@@ -815,12 +843,7 @@ static int cholesky(const ls_stats *s, const ls_opts *o, double *f, const ls_res
     if (info == 0)
         info = LAPACKE_dpocon(LAPACK_ROW_MAJOR, 'U', p, f, p, anorm, &rc);
     if (info > 0 || (info == 0 && rc < LS_NORMAL_RCOND_MIN))
-        return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X "
-                                   "%s %.3g): %s",
-                       r->cond_bound ? "above" : "about", r->cond,
-                       o->ridge > 0 ? "raise --ridge, or scale the columns (dl-design "
-                                      "--standardize)"
-                                    : "use --method svd, or --ridge");
+        return singular_error(o, r, posterior, e);
     return info ? lapack_error("cholesky", info, e) : 0;
 }
 
@@ -829,7 +852,7 @@ static int solve_normal(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     double *f;
     if (alloc_doubles(&f, s->p, s->p, e))
         return e->code;
-    int rc = cholesky(s, o, f, r, e);
+    int rc = cholesky(s, o, f, r, 0, e);
     if (!rc) {
         memcpy(r->w, s->xty, s->p * s->k * sizeof *r->w);
         lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)s->p,
@@ -1090,10 +1113,15 @@ int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
                        "flat prior: give --ridge (a Gaussian prior)",
                        (unsigned long long)s->n, dl_plural((unsigned long long)s->n), p,
                        dl_plural(p));
+    /* the fit solved from R may not have needed X^T X, which can overflow */
+    for (size_t i = 0; i < p * p; i++)
+        if (!isfinite(s->xtx[i]))
+            return dl_fail(e, DL_ENUM, "posterior: X^T X overflows: scale the data "
+                                       "(dl-design --standardize)");
     ls_stats_symmetrize(s);
     int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&r->sigma2, s->k, 1, e) ||
              alloc_doubles(&r->w_cov, s->k, p * p, e) ? e->code : 0;
-    if (!rc && cholesky(s, o, ainv, r, e))
+    if (!rc && cholesky(s, o, ainv, r, 1, e))
         rc = dl_err_wrap(e, "posterior");
     if (!rc) {
         lapack_int info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, ainv,

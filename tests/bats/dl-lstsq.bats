@@ -467,6 +467,35 @@ r2_of_constant() {
     [[ $output == *"; 3 sweeps (NOT converged"* ]]
 }
 
+@test "--posterior of data X^T X cannot hold, or of a rank-deficient X with a flat prior, says which" {
+    # x^2 >= 1e310 is beyond the largest double (1.8e308): X^T X overflows,
+    # though the fit from the rows' factor R needs no square
+    printf 'x,y\n1e155,2e155\n2e155,4.1e155\n3e155,5.9e155\n4e155,8e155\n5e155,10.1e155\n' > "$TMP/big.csv"
+    dl-tensor import --target y "$TMP/big.csv" > "$TMP/big.dlt"
+    run dl-lstsq --posterior -o "$TMP/p.ckpt" "$TMP/big.dlt"
+    [ "$status" -eq 5 ]
+    [ "$output" = "dl-lstsq: $TMP/big.dlt: posterior: X^T X overflows: scale the data (dl-design --standardize)" ]
+    dl-design -q "$TMP/big.dlt" > "$TMP/bigd.dlt"
+    run dl-lstsq --posterior -o "$TMP/p.ckpt" "$TMP/bigd.dlt"
+    [ "$status" -eq 5 ]
+    [ "$output" = "dl-lstsq: $TMP/bigd.dlt: posterior: X^T X overflows: scale the data (dl-design --standardize)" ]
+    # x^2 <= 2.5e-339 is below the least double (4.9e-324): X^T X = 0 for X of condition number 1
+    printf 'x,y\n1e-170,2e-170\n2e-170,4.1e-170\n3e-170,5.9e-170\n4e-170,8e-170\n5e-170,10.1e-170\n' > "$TMP/tiny.csv"
+    dl-tensor import --target y "$TMP/tiny.csv" > "$TMP/tiny.dlt"
+    for opts in --posterior "-m normal"; do
+        run dl-lstsq $opts -o "$TMP/p.ckpt" "$TMP/tiny.dlt"
+        [ "$status" -eq 5 ]
+        [[ $output == "dl-lstsq: $TMP/tiny.dlt: "*"X^T X underflows or overflows though X is well conditioned (condition number about 1): scale the data (dl-design --standardize)" ]]
+    done
+    # b = a: the bias, a and b have rank 2
+    printf 'a,b,y\n1,1,1\n2,2,2\n3,3,2\n4,4,5\n' > "$TMP/dup.csv"
+    dl-tensor import --target y "$TMP/dup.csv" | dl-design -q > "$TMP/dup.dlt"
+    run dl-lstsq -m svd --posterior -o "$TMP/p.ckpt" "$TMP/dup.dlt"
+    [ "$status" -eq 5 ]
+    [ "$output" = "dl-lstsq: $TMP/dup.dlt: posterior: X has rank 2 of 3 columns, so a flat prior leaves the weights' posterior improper: --ridge gives a proper (Gaussian) prior" ]
+    [ ! -e "$TMP/p.ckpt" ]
+}
+
 @test "--posterior with a flat prior on fewer rows than columns: exit 1, naming the input" {
     head -n 3 "$FIX/wc.csv" > "$TMP/three.csv"
     dl-tensor import -t 2 "$TMP/three.csv" > "$TMP/three.dlt"   # 3 rows, 4 columns
