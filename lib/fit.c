@@ -62,8 +62,9 @@ static int meta_index(const char *name)
 }
 
 /* Converts a chunk to an f64 matrix and refuses NaN/Inf, naming the row in
- * the whole tensor (the chunk starts at row first + 1); in x (names given) a
- * NaN is a missing cell, named by its column.  One scan of clean data. */
+ * the whole tensor (the chunk starts at row first + 1) and the column (by
+ * its name too in x), as dl-design does; in x (names given) a NaN is a
+ * missing cell.  One scan of clean data. */
 static int check_chunk(dl_tensor *t, const cm_names *names, uint64_t first, dl_err *e)
 {
     if (dl_tensor_as_matrix(t, e) || dl_tensor_convert(t, DL_F64, e))
@@ -71,14 +72,17 @@ static int check_chunk(dl_tensor *t, const cm_names *names, uint64_t first, dl_e
     int64_t bad = dl_tensor_find_nonfinite(t);
     if (bad >= 0 && names && cm_check_missing(t, names, first, e))
         return e->code;
-    if (bad >= 0) {
-        uint64_t cols = t->shape[1];
-        return dl_fail(e, DL_EDATA, "row %llu column %llu is %s",
-                       (unsigned long long)(first + (uint64_t)bad / cols + 1),
-                       (unsigned long long)((uint64_t)bad % cols + 1),
-                       isnan(((double *)t->data)[bad]) ? "NaN" : "infinite");
-    }
-    return 0;
+    if (bad < 0)
+        return 0;
+    uint64_t cols = t->shape[1], col = (uint64_t)bad % cols;
+    unsigned long long row = (unsigned long long)(first + (uint64_t)bad / cols + 1);
+    const char *what = isnan(((double *)t->data)[bad]) ? "NaN" : "infinite value";
+    const char *name = names ? cm_names_at(names, col) : NULL;
+    if (name)
+        return dl_fail(e, DL_EDATA, "row %llu, column %llu ('%s'): %s", row,
+                       (unsigned long long)col + 1, name, what);
+    return dl_fail(e, DL_EDATA, "row %llu, column %llu: %s", row, (unsigned long long)col + 1,
+                   what);
 }
 
 /* A chunk of w: checked (rows named from first + 1), as an f64 column. */

@@ -496,6 +496,22 @@ r2_of_constant() {
     [ ! -e "$TMP/p.ckpt" ]
 }
 
+@test "an infinite cell is named as dl-design names it: row, column and the column's name" {
+    printf 'a,b,y\n1,2,3\n4,inf,6\n7,8,9\n' > "$TMP/inf.csv"
+    dl-tensor import --allow-nonfinite --target y "$TMP/inf.csv" > "$TMP/inf.dlt"
+    run dl-design -q -o "$TMP/d.dlt" "$TMP/inf.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/inf.dlt: record 3 ('x'): row 2, column 2 ('b'): infinite value" ]
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/inf.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/inf.dlt: record 3 ('x'): row 2, column 2 ('b'): infinite value" ]
+    printf 'a,b,y\n1,2,3\n4,5,-inf\n' > "$TMP/infy.csv"
+    dl-tensor import --allow-nonfinite --target y "$TMP/infy.csv" > "$TMP/infy.dlt"
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/infy.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/infy.dlt: record 4 ('y'): row 2, column 1: infinite value" ]
+}
+
 @test "--posterior with a flat prior on fewer rows than columns: exit 1, naming the input" {
     head -n 3 "$FIX/wc.csv" > "$TMP/three.csv"
     dl-tensor import -t 2 "$TMP/three.csv" > "$TMP/three.dlt"   # 3 rows, 4 columns
