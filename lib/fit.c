@@ -390,7 +390,8 @@ static void report(const fit_opts *o, const ls_opts *ls, long bias, int weighted
         fprintf(o->log, "%s: output %zu: training MSE %s%.6g, R^2 %s%.6g%s\n", tool, j + 1,
                 r->bound[j] ? "at most " : "", r->mse[j], r->bound[j] ? "at least " : "",
                 r->r2[j], r->bound[j] ? " (y's mean is too large against its residuals for the "
-                "statistics to tell more; a one-pass fit gives them)" : "");
+                "statistics to tell more; a one-pass fit gives them)"
+                : r->n < 2 ? " (undefined for one row, as scikit-learn's r2_score)" : "");
     if (ls->alpha > 0) {
         size_t zeros = 0;
         for (size_t i = 0; i < r->p * r->k; i++)

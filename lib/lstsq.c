@@ -208,9 +208,13 @@ static int check_weights(const ls_result *r, dl_err *e)
     return 0;
 }
 
-/* R^2 as scikit-learn: 1 - RSS/TSS, and for constant y 1 (perfect) or 0. */
-static double r2_score(double rss, double tss)
+/* R^2 as scikit-learn's r2_score (and dl-eval): 1 - RSS/TSS, for constant
+ * y 1 (perfect) or 0, and NaN (undefined) for fewer than two rows, whatever
+ * the method fitted them. */
+static double r2_score(double rss, double tss, uint64_t n)
 {
+    if (n < 2)
+        return NAN;
     if (tss > 0)
         return 1.0 - rss / tss;
     return rss > 0 ? 0.0 : 1.0;
@@ -291,7 +295,7 @@ int ls_fit_metrics_stats(const ls_stats *s, const ls_opts *o, ls_result *r, dl_e
     if (rss_from_stats(s, o->ones_col, r->w, r->mse, r->bound, e))
         return e->code;
     for (size_t j = 0; j < s->k; j++) {
-        r->r2[j] = r2_score(r->mse[j], total_ss(s->ycss, s->yty, s->ysum, s->wsum, j));
+        r->r2[j] = r2_score(r->mse[j], total_ss(s->ycss, s->yty, s->ysum, s->wsum, j), s->n);
         r->mse[j] /= s->wsum;
     }
     return 0;
@@ -709,7 +713,7 @@ void ls_qr_metrics(const ls_qr *q, ls_result *r)
         }
         r->mse[j] = rss / q->wsum;
         r->bound[j] = 0;
-        r->r2[j] = r2_score(rss, total_ss(q->ycss, q->yty, q->ysum, q->wsum, j));
+        r->r2[j] = r2_score(rss, total_ss(q->ycss, q->yty, q->ysum, q->wsum, j), q->n);
     }
 }
 

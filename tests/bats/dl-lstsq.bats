@@ -512,6 +512,16 @@ r2_of_constant() {
     [ "$output" = "dl-lstsq: $TMP/infy.dlt: record 4 ('y'): row 2, column 1: infinite value" ]
 }
 
+@test "one row: R^2 is undefined (nan) for every method, as scikit-learn's r2_score and dl-eval" {
+    printf 'x,y\n2,3\n' > "$TMP/one.csv"
+    dl-tensor import --target y "$TMP/one.csv" | dl-design -q > "$TMP/one.dlt"
+    for opts in "" "--ridge 1" "--lasso 0.1"; do
+        run dl-lstsq $opts -o "$TMP/m.ckpt" "$TMP/one.dlt"
+        [ "$status" -eq 0 ]
+        [[ $output == *", R^2 nan (undefined for one row, as scikit-learn's r2_score)"* ]]
+    done
+}
+
 @test "--posterior with a flat prior on fewer rows than columns: exit 1, naming the input" {
     head -n 3 "$FIX/wc.csv" > "$TMP/three.csv"
     dl-tensor import -t 2 "$TMP/three.csv" > "$TMP/three.dlt"   # 3 rows, 4 columns
