@@ -15,7 +15,8 @@
 
 /* The size the launcher announced, 0 when it said nothing, -1 when it
  * started this process without saying how many (PMIx gives the size only
- * through its API). */
+ * through its API).  srun --mpi=pmix says it in SLURM_STEP_NUM_TASKS,
+ * one task included. */
 static long launched_size(void)
 {
     const char *n = getenv("OMPI_COMM_WORLD_SIZE");
@@ -23,7 +24,7 @@ static long launched_size(void)
         n = getenv("PMI_SIZE");
     if (!n) {
         const char *tasks = getenv("SLURM_STEP_NUM_TASKS");
-        if (tasks && atol(tasks) > 1)
+        if (tasks && (atol(tasks) > 1 || getenv("PMIX_RANK")))
             n = tasks;
     }
     if (n)

@@ -30,7 +30,8 @@ typedef struct dd_group {
 } dd_group;
 
 /* One process, unless the environment says a launcher started this one
- * (OMPI_COMM_WORLD_SIZE, PMIX_RANK, PMI_SIZE, or SLURM_STEP_NUM_TASKS > 1):
+ * (OMPI_COMM_WORLD_SIZE, PMI_SIZE or SLURM_STEP_NUM_TASKS above 1, or
+ * PMIX_RANK without a size: srun's one task is one process):
  * then loads the MPI plugin (DL_MPI_PLUGIN, else ../lib/dltk/mpi.so beside
  * the executable) and joins the others.  DL_EUSAGE when the plugin cannot
  * be loaded: N copies each training alone would each write the output. */

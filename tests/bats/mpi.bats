@@ -290,6 +290,12 @@ mpi_way() {
         -s training.epochs=1 -o "$TMP/x.ckpt" "$TMP/f2.dlt"
 }
 
+@test "one task of srun --mpi=pmix (PMIX_RANK, SLURM_STEP_NUM_TASKS=1) is one process: no plugin needed" {
+    PMIX_RANK=0 SLURM_STEP_NUM_TASKS=1 DL_MPI_PLUGIN=/nonexistent/mpi.so \
+        dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    [ "$(dl-tensor export --name state.counters "$TMP/x.ckpt" | head -n 1)" -eq 1 ]
+}
+
 @test "a FIFO, /dev/stdin or a device as DATA, --val or training.validation: refused like standard input, no hang" {
     mkfifo "$TMP/ff"
     # a writer that never writes: a process that opened the FIFO would wait
