@@ -32,6 +32,17 @@ static long launched_size(void)
     return getenv("PMIX_RANK") ? -1 : 0;
 }
 
+/* srun -n N without an MPI launch (--mpi=none, Slurm's MpiDefault) sets no
+ * rank of any kind: MPI_Init would then abort each task with pages of its
+ * own, so this is refused before MPI is touched. */
+static int unlaunched_srun(long size, dl_err *e)
+{
+    if (getenv("OMPI_COMM_WORLD_RANK") || getenv("PMIX_RANK") || getenv("PMI_RANK"))
+        return 0;
+    return dl_fail(e, DL_EUSAGE, "srun started %ld tasks without an MPI launch "
+                   "(no PMIx or PMI in the environment): give srun --mpi=pmix", size);
+}
+
 /* DL_MPI_PLUGIN, else lib/dltk/mpi.so beside the executable's bin/. */
 static void plugin_path(char *path, size_t len)
 {
@@ -56,6 +67,8 @@ int dd_open(dd_group *g, dl_err *e)
     long size = launched_size();
     if (size == 0 || size == 1)
         return 0;
+    if (size > 1 && unlaunched_srun(size, e))
+        return e->code;
     char path[PATH_MAX + 32];
     plugin_path(path, sizeof path);
     /* RTLD_GLOBAL: Open MPI's own components resolve libmpi's symbols. */
@@ -68,8 +81,9 @@ int dd_open(dd_group *g, dl_err *e)
                        "or set DL_MPI_PLUGIN", lib && !ops ? "no dd_plugin_ops"
                        : lib ? "another version" : dlerror());
     char msg[256] = "";
-    if (ops->init(&g->rank, &g->size, msg, sizeof msg))
-        return dl_fail(e, DL_EIO, "%s", msg);
+    int rc = ops->init(&g->rank, &g->size, msg, sizeof msg);
+    if (rc)
+        return dl_fail(e, rc == DD_INIT_LAUNCH ? DL_EUSAGE : DL_EIO, "%s", msg);
     g->ops = ops;
     return 0;
 }

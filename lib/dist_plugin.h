@@ -12,11 +12,14 @@
 #include <stdint.h>
 
 #define DD_ABI 4
+#define DD_INIT_LAUNCH 2 /* init: a launch this MPI cannot join */
 #define DD_SLOTS 16 /* nonblocking reductions in flight at once */
 
 typedef struct dd_ops {
     int abi;
-    /* MPI_Init: the rank and size of the world; 0, or non-zero with msg set. */
+    /* MPI_Init: the rank and size of the world; 0, or non-zero with msg set:
+     * DD_INIT_LAUNCH for a launch this MPI cannot join (checked before
+     * MPI_Init, which would abort), else 1. */
     int (*init)(int *rank, int *size, char *msg, size_t len);
     void (*finalize)(void);
     /* Blocking, in place, over every process: sums, maxima, rank root's bytes. */

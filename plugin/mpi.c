@@ -12,8 +12,31 @@ static MPI_Request pending[DD_SLOTS];
 static int n_pending;
 static MPI_Comm node_comm = MPI_COMM_NULL, cross_comm = MPI_COMM_NULL;
 
+/* A process of srun --mpi=pmi2 (or pmi1) has PMI's variables but none of
+ * PMIx: Open MPI, built here with PMIx alone (ompi_info lists no s1 or s2
+ * component), cannot join such a launch, and its MPI_Init aborts the task
+ * with pages of text instead of returning an error.  Flux's PMI, which
+ * Open MPI's flux component speaks, is left to MPI_Init. */
+static int unjoinable_launch(char *msg, size_t len)
+{
+#ifdef OPEN_MPI
+    if (getenv("PMI_RANK") && !getenv("PMIX_RANK") && !getenv("OMPI_COMM_WORLD_RANK") &&
+        !getenv("FLUX_URI")) {
+        snprintf(msg, len, "started with PMI but not PMIx (srun --mpi=pmi2?), which this "
+                 "Open MPI cannot join: give srun --mpi=pmix");
+        return 1;
+    }
+#else
+    (void)msg;
+    (void)len;
+#endif
+    return 0;
+}
+
 static int init(int *rank, int *size, char *msg, size_t len)
 {
+    if (unjoinable_launch(msg, len))
+        return DD_INIT_LAUNCH;
     int provided, rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
     if (rc != MPI_SUCCESS) {
         int n = 0;

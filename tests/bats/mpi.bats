@@ -4,6 +4,8 @@
 # data, a spec that differs, SIGTERM to one rank, a rank that dies) ending
 # the whole job cleanly.  Skipped, saying why, without mpirun or the plugin.
 
+load fails
+
 EX="$DL_TEST_ROOT/examples"
 
 setup() {
@@ -294,6 +296,15 @@ mpi_way() {
     PMIX_RANK=0 SLURM_STEP_NUM_TASKS=1 DL_MPI_PLUGIN=/nonexistent/mpi.so \
         dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 -o "$TMP/x.ckpt" "$TMP/f2.dlt"
     [ "$(dl-tensor export --name state.counters "$TMP/x.ckpt" | head -n 1)" -eq 1 ]
+}
+
+@test "srun's tasks without PMIx (--mpi=none or pmi2) are refused before MPI starts, naming --mpi=pmix" {
+    fails 2 "dl-train: srun started 2 tasks without an MPI launch (no PMIx or PMI in the environment): give srun --mpi=pmix" \
+        env SLURM_STEP_NUM_TASKS=2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    fails 2 "dl-train: started with PMI but not PMIx (srun --mpi=pmi2?), which this Open MPI cannot join: give srun --mpi=pmix" \
+        env SLURM_STEP_NUM_TASKS=2 PMI_RANK=0 PMI_SIZE=2 \
+        dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    [ ! -e "$TMP/x.ckpt" ]
 }
 
 @test "a FIFO, /dev/stdin or a device as DATA, --val or training.validation: refused like standard input, no hang" {

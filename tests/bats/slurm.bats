@@ -236,6 +236,25 @@ mpi_or_skip() {
     run ! cmp -s srun.ckpt one.ckpt
 }
 
+@test "Slurm: srun -n 2 without --mpi=pmix, or with --mpi=pmi2, is refused in one line per task naming --mpi=pmix; one task of --mpi=pmix needs no plugin" {
+    mpi_or_skip
+    # minislurm's MpiDefault is none: no PMI of any kind in the tasks.
+    run timeout 300 srun -n 2 dl-train "$EX/fish2d.yaml" -q -o x.ckpt f2.dlt
+    [ "$status" -eq 2 ]
+    [ "$(grep -c '^dl-train: srun started 2 tasks without an MPI launch (no PMIx or PMI in the environment): give srun --mpi=pmix$' <<< "$output")" -eq 2 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 2 ]
+    if srun --mpi=list 2>&1 | grep -qw pmi2; then
+        run timeout 300 srun --mpi=pmi2 -n 2 dl-train "$EX/fish2d.yaml" -q -o x.ckpt f2.dlt
+        [ "$status" -eq 2 ]
+        [ "$(grep -c '^dl-train: started with PMI but not PMIx (srun --mpi=pmi2?), which this Open MPI cannot join: give srun --mpi=pmix$' <<< "$output")" -eq 2 ]
+        [ "$(grep -c '^dl-train' <<< "$output")" -eq 2 ]
+    fi
+    [ ! -e x.ckpt ]
+    timeout 300 srun --mpi=pmix -n 1 env DL_MPI_PLUGIN=/nonexistent/mpi.so \
+        dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 -o x.ckpt f2.dlt
+    [ -s x.ckpt ]
+}
+
 @test "Slurm: train.sbatch with 2 tasks, interrupted and submitted again, ends as mpirun -np 2 uninterrupted" {
     mpi_or_skip
     local two=(--nodes=1 --ntasks-per-node=2 --cpus-per-task=1)
