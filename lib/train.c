@@ -1579,6 +1579,23 @@ static int align_val_targets(dl_tensor_set *data, dl_tensor_set *val, const tr_o
     return rc ? dl_err_wrap(e, "%s: record 'y'", c->val_label) : 0;
 }
 
+/* A CRC-32C of the state training starts from: the weights (resumed, from
+ * --init-from, or drawn), the best epoch's, the optimizer's moments and the
+ * shuffling RNG, so that ranks given different checkpoints are caught. */
+static int64_t start_sum(const trainer *t)
+{
+    size_t bytes = t->net.n_params * sizeof(float);
+    double best[3] = {t->best_loss, (double)t->best_epoch, (double)t->bad_epochs};
+    uint32_t crc = st_crc32(0, t->net.params, bytes);
+    crc = st_crc32(crc, t->best, bytes);
+    if (t->opt.m)
+        crc = st_crc32(crc, t->opt.m, bytes);
+    if (t->opt.v)
+        crc = st_crc32(crc, t->opt.v, bytes);
+    crc = st_crc32(crc, t->rng.s, sizeof t->rng.s);
+    return (int64_t)st_crc32(crc, best, sizeof best);
+}
+
 /* Every process of a data-parallel run checks, before the first step,
  * that all of them failed nothing and train the same network on the same
  * data; the sums of the loop are skipped in one process. */
@@ -1589,6 +1606,8 @@ static int agree(trainer *t, int rc, dl_err *e)
         "the number of y columns", "the number of rows of the data",
         "the number of validation rows", "the epoch of --resume's checkpoint",
         "the optimizer step of --resume's checkpoint",
+        "the CRC-32C of the starting weights, optimizer moments and shuffling state "
+        "(--resume, --init-from)",
     };
     int64_t fp[sizeof what / sizeof *what] = {0};
     char *text = NULL;
@@ -1601,6 +1620,7 @@ static int agree(trainer *t, int rc, dl_err *e)
         fp[4] = (int64_t)t->val_total;
         fp[5] = (int64_t)t->epoch;
         fp[6] = (int64_t)t->opt.step;
+        fp[7] = start_sum(t);
     }
     free(text);
     rc = dd_agree(t->cfg->group, rc, fp, what, sizeof what / sizeof *what, e);

@@ -278,6 +278,30 @@ mpi_way() {
     [ ! -e "$TMP/x.ckpt" ]
 }
 
+@test "ranks resuming from, or initialized from, different checkpoints of the same epoch and step are refused, naming the rank" {
+    # ck1 is trained on the labels flipped: another network after as many steps.
+    tail -n +2 "$DL_TEST_ROOT/data/fish2d.csv" |
+        awk -F, 'BEGIN { print "s,d,t" } { print $1 "," $2 "," 1 - $3 }' |
+        dl-tensor import -t 1 -o "$TMP/flip.dlt"
+    local S=(-q -j 1 -s training.epochs=2 -s training.early_stopping.patience=0)
+    dl-train "$EX/fish2d.yaml" "${S[@]}" -o "$TMP/ck0.ckpt" "$TMP/f2.dlt"
+    dl-train "$EX/fish2d.yaml" "${S[@]}" -o "$TMP/ck1.ckpt" "$TMP/flip.dlt"
+    local R=(-q -j 1 -s training.epochs=4 -s training.early_stopping.patience=0)
+    local want="dl-train: rank 1: the CRC-32C of the starting weights, optimizer moments and shuffling state (--resume, --init-from) differs from rank 0's"
+    for shared in 0 1; do
+        for how in --resume --init-from; do
+            run mpi 2 -x DL_MPI_SHARED=$shared sh -c 'd=$1; shift; exec dl-train "$@" "$0" "$d/ck$OMPI_COMM_WORLD_RANK.ckpt" -o "$d/mixed.ckpt" "$d/f2.dlt"' \
+                "$how" "$TMP" "$EX/fish2d.yaml" "${R[@]}"
+            [ "$status" -eq 1 ]
+            [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+            [[ $output == *"$want"* ]]
+            [ ! -e "$TMP/mixed.ckpt" ]
+        done
+    done
+    mpi 2 dl-train "$EX/fish2d.yaml" "${R[@]}" --resume "$TMP/ck0.ckpt" -o "$TMP/same.ckpt" "$TMP/f2.dlt"
+    [ "$(dl-tensor export --name state.counters "$TMP/same.ckpt" | head -n 1)" -eq 4 ]
+}
+
 @test "standard input cannot be shared; a missing plugin is an error, not N lone runs" {
     run mpi 2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" < "$TMP/f2.dlt"
     [ "$status" -eq 2 ]
