@@ -153,6 +153,16 @@ int dd_agree(dd_group *g, int rc, const int64_t *fp, const char *const *what, si
     return DL_EDATA;
 }
 
+int dd_failed_alike(dd_group *g, dl_err *e)
+{
+    if (!g || !g->ops)
+        return e->code;
+    if (g->rank == 0)
+        return dl_err_wrap(e, "rank %d", g->rank);
+    g->peer_failed = 1;
+    return e->code;
+}
+
 void dd_sum_f64(const dd_group *g, double *buf, size_t n)
 {
     if (g->ops)

@@ -49,6 +49,12 @@ void dd_close(dd_group *g);
 int dd_agree(dd_group *g, int rc, const int64_t *fp, const char *const *what, size_t n,
              dl_err *e);
 
+/* After the handshake, an error that every process found alike (a check
+ * of sums over all of them): rank 0 keeps its message, prefixed "rank 0: ",
+ * the others get peer_failed, to exit with the code quietly.  Returns the
+ * code. */
+int dd_failed_alike(dd_group *g, dl_err *e);
+
 /* In-place reductions over every process (no-ops for one process). */
 void dd_sum_f64(const dd_group *g, double *buf, size_t n);
 /* Blocking (n < 2^31): for a sum that nothing can overlap, where MPI's

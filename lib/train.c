@@ -1666,8 +1666,9 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         rc = agree(&t, rc, e);
     if (!rc && t.group)
         share_state(&t);
-    if (!rc)
-        rc = apply_class_weights(&t, e) || check_weight_sums(&t, e) ? e->code : 0;
+    /* their verdicts are of sums over every process: one reports them */
+    if (!rc && (apply_class_weights(&t, e) || check_weight_sums(&t, e)))
+        rc = t.group && e->code == DL_EDATA ? dd_failed_alike(t.group, e) : e->code;
     if (!rc)
         rc = score_initial(&t, e);
     if (!rc) {

@@ -302,6 +302,27 @@ mpi_way() {
     [ "$(dl-tensor export --name state.counters "$TMP/same.ckpt" | head -n 1)" -eq 4 ]
 }
 
+@test "errors of every rank's sums after the handshake (all weights 0, a class without training rows) are printed once, by rank 0" {
+    { echo a,b,y; for i in $(seq 12); do echo "$i,$((2 * i)),$((i % 2))"; done; } |
+        dl-tensor import -t 1 -o "$TMP/xy.dlt"
+    seq 12 | sed 's/.*/0/' | dl-tensor import --name w > "$TMP/w.dlt"
+    cat "$TMP/xy.dlt" "$TMP/w.dlt" > "$TMP/zero.dlt"
+    run mpi 3 dl-train -q -s training.validation=0 "$EX/fish2d.yaml" -o "$TMP/x.ckpt" "$TMP/zero.dlt"
+    [ "$status" -eq 1 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank 0: $TMP/zero.dlt: every training row has weight 0"* ]]
+    # class 1 only in --val: balanced weights have none for it
+    { echo a,b,y; for i in $(seq 12); do echo "$i,$((2 * i)),0"; done; } |
+        dl-tensor import -t 1 -o "$TMP/y0.dlt"
+    printf 'a,b,y\n1,2,0\n3,4,1\n5,6,1\n' | dl-tensor import -t 1 -o "$TMP/v.dlt"
+    run mpi 3 dl-train -q -s training.class_weight=balanced "$EX/fish2d.yaml" --val "$TMP/v.dlt" \
+        -o "$TMP/x.ckpt" "$TMP/y0.dlt"
+    [ "$status" -eq 1 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank 0: $TMP/v.dlt: record 'y': row 2: class 1 has no training rows"* ]]
+    [ ! -e "$TMP/x.ckpt" ]
+}
+
 @test "standard input cannot be shared; a missing plugin is an error, not N lone runs" {
     run mpi 2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" < "$TMP/f2.dlt"
     [ "$status" -eq 2 ]
