@@ -339,6 +339,33 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     [[ $output == *"task 0: parts/0.part is already there"* ]]
 }
 
+@test "lstsq.sbatch: a part made with other dl-design options is made again, and the combined fit is numpy's" {
+    cd "$T"
+    local F=$DL_TEST_ROOT/tests/fixtures/linear k
+    head -n 100 "$F/train.csv" > s0.csv
+    tail -n +101 "$F/train.csv" > s1.csv
+    for k in 0 1; do
+        dl-tensor import --no-header -t 1 s$k.csv -o s$k.dlt
+        echo s$k.dlt
+    done > shards.txt
+    for k in 0 1; do
+        SLURM_ARRAY_TASK_ID=$k "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 3
+    done
+    for k in 0 1; do
+        run env SLURM_ARRAY_TASK_ID=$k "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2
+        [ "$status" -eq 0 ]
+        [[ $output == *"task $k: parts/$k.part is older than s$k.dlt or made with other options: made again"* ]]
+        [[ $output == *"task $k: s$k.dlt -> parts/$k.part"* ]]
+    done
+    "$EX/cluster/lstsq.sbatch" combine shards.txt parts model.ckpt -q
+    # numpy's least-squares weights of the degree-2 design on all rows
+    paste -d ' ' <(dl-tensor export --name w model.ckpt) <(tail -n +2 "$F/train_poly2_w.txt") |
+        awk 'NF != 2 { exit 1 } { d = $1 - $2; d = d < 0 ? -d : d; s = $2 < 0 ? -$2 : $2
+             if (d > 1e-10 * (s > 1 ? s : 1)) exit 1 } END { exit NR != 10 }'
+    run env SLURM_ARRAY_TASK_ID=0 "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2
+    [[ $output == *"task 0: parts/0.part is already there"* ]]
+}
+
 @test "lesson cv: every row in one stratified test fold; the summary is the folds' mean and sd" {
     run make -s -j 2 -C "$EX/cv" BIN="$BIN" OUT="$T/cv"
     [ "$status" -eq 0 ]
