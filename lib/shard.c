@@ -93,7 +93,22 @@ static int add_rows(dl_tensor_set *set, dl_tensor *t, uint64_t from, uint64_t to
     return rc;
 }
 
-/* Pass two: the chunks that overlap [first, end), the design, nothing else. */
+/* An empty share: the record's columns and no rows, so that x, y and w
+ * are there with their widths as in every other share. */
+static int add_empty(dl_tensor_set *set, const st_header *h, dl_err *e)
+{
+    dl_tensor d = {0}, t;
+    st_describe(h, &d);
+    uint64_t shape[DL_RANK_MAX];
+    memcpy(shape, d.shape, sizeof shape);
+    shape[0] = 0;
+    if (dl_tensor_alloc(&t, d.name, d.dtype, d.rank, shape, e))
+        return e->code;
+    return dl_set_add(set, &t, e);
+}
+
+/* Pass two: the chunks that overlap [first, end), the design, nothing else;
+ * of an empty share, the first chunk's columns. */
 static int read_share(const char *path, uint64_t first, uint64_t end, dl_tensor_set *set,
                       dl_err *e)
 {
@@ -113,7 +128,9 @@ static int read_share(const char *path, uint64_t first, uint64_t end, dl_tensor_
             *at = hi;
         int wanted = at ? lo < end && hi > first
                         : !strcmp(h.name, "design") || cm_is_meta_name(h.name);
-        if (!wanted) {
+        if (at && first == end && lo == 0) {
+            rc = add_empty(set, &h, e) || st_seek_payload(r, &h, e) ? e->code : 0;
+        } else if (!wanted) {
             rc = st_seek_payload(r, &h, e);
         } else {
             dl_tensor t;
@@ -152,9 +169,6 @@ int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share 
     if (count_rows(path, &rows, &y_rows, e))
         return e->code;
     uint64_t p = (uint64_t)parts, i = (uint64_t)part;
-    if (rows < p)
-        return dl_fail(e, DL_EDATA, "%s: %llu row%s cannot be shared by %d processes", path,
-                       (unsigned long long)rows, dl_plural((unsigned long long)rows), parts);
     share->rows = rows;
     share->first = i * (rows / p) + (i < rows % p ? i : rows % p);
     share->count = rows / p + (i < rows % p);

@@ -28,11 +28,11 @@ typedef struct sh_share {
  * (a regular file: standard input, a pipe or a device cannot be shared)
  * into set: x, y and w cut to the share, design and the column metadata
  * (*.names, *.categories) whole (a repeat of metadata must be the same
- * bytes, as for dl_set_add).  DL_EDATA when x or y is missing, when their
- * row counts differ, when chunks of one name differ as st_read_set refuses
- * them, or when there are fewer rows than parts; DL_EUSAGE for standard
- * input or a path that is not a regular file, refused before anything is
- * opened. */
+ * bytes, as for dl_set_add); a share of no rows (fewer rows than parts)
+ * has x, y and w of no rows, with their columns.  DL_EDATA when x or y is
+ * missing, when their row counts differ, or when chunks of one name differ
+ * as st_read_set refuses them; DL_EUSAGE for standard input or a path that
+ * is not a regular file, refused before anything is opened. */
 int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,
             dl_err *e);
 

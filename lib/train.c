@@ -181,10 +181,12 @@ static int take_weights(dl_tensor_set *set, const char *label, uint64_t rows, ui
 }
 
 /* x and y of a set, as matrices with the same number of rows, and its
- * weights w when it has them. */
-static int take_xy(dl_tensor_set *set, const char *label, uint64_t first, dl_tensor *x,
+ * weights w when it has them.  The set is share's rows of the data set
+ * (NULL: all of them), which may be none of a data set that has some. */
+static int take_xy(dl_tensor_set *set, const char *label, const sh_share *share, dl_tensor *x,
                    dl_tensor *y, dl_tensor *w, dl_err *e)
 {
+    uint64_t first = share ? share->first : 0;
     if (set->count == 0)
         return st_fail_empty(label, e);
     if (take_matrix(set, "x", label, first, x, e) || take_matrix(set, "y", label, first, y, e))
@@ -193,7 +195,7 @@ static int take_xy(dl_tensor_set *set, const char *label, uint64_t first, dl_ten
         return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", label,
                        (unsigned long long)x->shape[0], dl_plural((unsigned long long)x->shape[0]),
                        (unsigned long long)y->shape[0]);
-    if (x->shape[0] == 0)
+    if (share ? share->rows == 0 : x->shape[0] == 0)
         return dl_fail(e, DL_EDATA, "%s: the data set is empty", label);
     return take_weights(set, label, x->shape[0], first, w, e);
 }
@@ -312,7 +314,7 @@ static int load_val_set(trainer *t, dl_tensor_set *val, dl_tensor *y, dl_err *e)
 {
     dl_tensor x = {0}, w = {0};
     const sh_share *share = t->cfg->val_share;
-    int rc = take_xy(val, t->cfg->val_label, share ? share->first : 0, &x, y, &w, e);
+    int rc = take_xy(val, t->cfg->val_label, share, &x, y, &w, e);
     if (!rc && (x.shape[1] != t->d || y->shape[1] != t->k))
         rc = dl_fail(e, DL_EDATA, "%s: x is [%llu, %llu] and y [%llu, %llu], but the training "
                      "data has %zu and %zu column%s", t->cfg->val_label,
@@ -337,7 +339,12 @@ static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_ten
     const sh_share *share = t->cfg->data_share;
     t->weighted = dl_set_find(data, "w") || (val && dl_set_find(val, "w")) ||
                   t->spec.class_weight != SPEC_CW_NONE;
-    int rc = take_xy(data, t->cfg->data_label, share ? share->first : 0, &x, y, &w, e);
+    int rc = take_xy(data, t->cfg->data_label, share, &x, y, &w, e);
+    /* every process computes on rows of its own (a --val file's share may be empty) */
+    if (!rc && share && share->rows < (uint64_t)t->cfg->group->size)
+        rc = dl_fail(e, DL_EDATA, "%s: %llu row%s cannot be shared by %d processes",
+                     t->cfg->data_label, (unsigned long long)share->rows,
+                     dl_plural((unsigned long long)share->rows), t->cfg->group->size);
     if (!rc) {
         t->d = (size_t)x.shape[1];
         t->k = (size_t)y->shape[1];

@@ -323,6 +323,24 @@ mpi_way() {
     [ ! -e "$TMP/x.ckpt" ]
 }
 
+@test "a --val file of fewer rows than processes: empty shares, the validation loss of all its rows; DATA needs a row per process" {
+    printf 'speed,depth,type\n1.2,10.5,0\n2.5,5.25,1\n' | dl-tensor import -t 1 -o "$TMP/v2.dlt"
+    mpi 3 dl-train "$EX/fish2d.yaml" -q -s training.epochs=3 -s training.early_stopping.patience=0 \
+        --val "$TMP/v2.dlt" -o "$TMP/v.ckpt" "$TMP/f2.dlt"
+    dl-tensor show "$TMP/v.ckpt" | grep -q '^  validation_rows: 2$'
+    # The checkpoint holds the best epoch's weights: their binary cross-entropy
+    # on the two rows, -mean(y log p + (1 - y) log(1 - p)), is best_val_loss.
+    got=$(dl-tensor show "$TMP/v.ckpt" | awk '$1 == "best_val_loss:" { print $2 }')
+    paste <(dl-predict "$TMP/v.ckpt" "$TMP/v2.dlt" | dl-tensor export --name yhat) \
+          <(dl-tensor export --name y "$TMP/v2.dlt") |
+        awk -v got="$got" '{ s -= $2 * log($1) + (1 - $2) * log(1 - $1) }
+            END { want = s / NR; d = (got - want) / want; exit !(NR == 2 && d < 1e-6 && d > -1e-6) }'
+    run mpi 3 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" "$TMP/v2.dlt"
+    [ "$status" -eq 1 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank 0: $TMP/v2.dlt: 2 rows cannot be shared by 3 processes"* ]]
+}
+
 @test "standard input cannot be shared; a missing plugin is an error, not N lone runs" {
     run mpi 2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" < "$TMP/f2.dlt"
     [ "$status" -eq 2 ]
