@@ -255,6 +255,24 @@ mpi_or_skip() {
     [ -s x.ckpt ]
 }
 
+@test "Slurm: scancel --signal=TERM to a job of srun --mpi=pmix -n 2 dl-train stops it as dl-train(1) says: exit 6, a checkpoint" {
+    mpi_or_skip
+    local args=(-q -j 1 -s training.epochs=100000 -s training.early_stopping.patience=0)
+    timeout 300 srun -J dl-stop --mpi=pmix -n 2 dl-train "$EX/fish2d.yaml" "${args[@]}" \
+        --log stop.tsv -o stop.ckpt f2.dlt 2> stop.err &
+    local srun_pid=$! status=0 job
+    wait_lines 120 stop.tsv 2
+    job=$(squeue -h -n dl-stop -o %i | head -n 1)
+    [ -n "$job" ]
+    scancel --signal=TERM "$job"
+    wait "$srun_pid" || status=$?
+    cat stop.err
+    [ "$status" -eq 6 ]
+    grep -q '^dl-train: interrupted .*resumes after epoch' stop.err
+    done=$(dl-tensor export --name state.counters stop.ckpt | head -n 1)
+    [ "$done" -ge 2 ]
+}
+
 @test "Slurm: train.sbatch with 2 tasks, interrupted and submitted again, ends as mpirun -np 2 uninterrupted" {
     mpi_or_skip
     local two=(--nodes=1 --ntasks-per-node=2 --cpus-per-task=1)
