@@ -1608,10 +1608,15 @@ static int64_t start_sum(const trainer *t)
  * data; the sums of the loop are skipped in one process. */
 static int agree(trainer *t, int rc, dl_err *e)
 {
-    static const char *const what[] = {
+    /* the files a count is of, as this process names them */
+    char data_rows[320], val_rows[320];
+    snprintf(data_rows, sizeof data_rows, "the number of rows of %s", t->cfg->data_label);
+    snprintf(val_rows, sizeof val_rows, "the number of validation rows (of %s)",
+             t->cfg->val_label ? t->cfg->val_label : t->cfg->data_label);
+    const char *const what[] = {
         "the effective spec (after --set)", "the number of x columns",
-        "the number of y columns", "the number of rows of the data",
-        "the number of validation rows", "the epoch of --resume's checkpoint",
+        "the number of y columns", data_rows,
+        val_rows, "the epoch of --resume's checkpoint",
         "the optimizer step of --resume's checkpoint",
         "the CRC-32C of the starting weights, optimizer moments and shuffling state "
         "(--resume, --init-from)",

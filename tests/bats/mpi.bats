@@ -341,6 +341,15 @@ mpi_way() {
     [[ $output == *"dl-train: rank 0: $TMP/v2.dlt: 2 rows cannot be shared by 3 processes"* ]]
 }
 
+@test "ranks given data of different row counts are refused, the message naming the file" {
+    head -n 401 "$DL_TEST_ROOT/data/fish2d.csv" | dl-tensor import -t 1 -o "$TMP/f1.dlt"
+    cp "$TMP/f2.dlt" "$TMP/f0.dlt"
+    run mpi 2 sh -c 'exec dl-train -q -o "$0/x.ckpt" "$1" "$0/f$OMPI_COMM_WORLD_RANK.dlt"' "$TMP" "$EX/fish2d.yaml"
+    [ "$status" -eq 1 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank 1: the number of rows of $TMP/f1.dlt differs from rank 0's (400 here, 500 there)"* ]]
+}
+
 @test "standard input cannot be shared; a missing plugin is an error, not N lone runs" {
     run mpi 2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" < "$TMP/f2.dlt"
     [ "$status" -eq 2 ]
