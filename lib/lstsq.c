@@ -50,6 +50,7 @@ void ls_stats_free(ls_stats *s)
     free(s->ycss);
     free(s->ymean);
     free(s->sv);
+    free(s->r);
     memset(s, 0, sizeof *s);
 }
 
@@ -154,6 +155,8 @@ int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e)
     dst->wsum += src->wsum;
     free(dst->sv); /* the singular values of one part are not those of the sum */
     dst->sv = NULL;
+    free(dst->r); /* nor is its factor */
+    dst->r = NULL;
     return 0;
 }
 
@@ -760,7 +763,7 @@ int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e)
     if (qr_fold_last(q, e) || ls_stats_init(s, p, k, e))
         return e->code;
     if (alloc_doubles(&g, c, c, e) || alloc_doubles(&s->sv, p, 1, e) ||
-        r11_singular_values(q, s->sv, e)) {
+        r11_singular_values(q, s->sv, e) || alloc_doubles(&s->r, c, c, e)) {
         free(g);
         ls_stats_free(s);
         return e->code;
@@ -777,6 +780,9 @@ int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e)
                 s->xty[i * k + (j - p)] = g[j * c + i];
         }
     free(g);
+    for (size_t i = 0; i < c; i++)
+        for (size_t j = i; j < c; j++)
+            s->r[i * c + j] = q->tri[0].r[j * c + i];
     memcpy(s->yty, q->yty, k * sizeof *s->yty);
     memcpy(s->ysum, q->ysum, k * sizeof *s->ysum);
     memcpy(s->ycss, q->ycss, k * sizeof *s->ycss);
@@ -908,65 +914,166 @@ static void cd_output(const ls_stats *s, const ls_opts *o, size_t j, double *w, 
     r->iterations = it > r->iterations ? it : r->iterations;
 }
 
-/* The statistics with column f eliminated (its Schur complement: the
- * other columns centered on f, as scikit-learn centers X and y before
- * coordinate descent when it fits an intercept); g_ff > 0. */
-static int eliminate_column(const ls_stats *s, size_t f, ls_stats *red, dl_err *e)
+/* The problem with column f eliminated: the other columns and y made
+ * orthogonal to it (centred on their means when f is the column of ones,
+ * as scikit-learn centres X and y before it fits with an intercept).
+ * red holds their statistics; given the other weights w, f's is
+ * (row[p - 1 + j] - row[0..p-2] . w_j) / rho, its least-squares value. */
+typedef struct ls_elim {
+    ls_stats red;
+    double rho;
+    double *row; /* [p - 1 + k] */
+} ls_elim;
+
+static void elim_free(ls_elim *el)
+{
+    ls_stats_free(&el->red);
+    free(el->row);
+    el->row = NULL;
+}
+
+/* From R: R with column f moved first, triangularized again (a QR of
+ * (p + k)^2), is [rho row; 0 R22], and R22^T R22 is the Gram matrix of the
+ * columns made orthogonal to f.  No sum of X^T X is formed, so nothing
+ * cancels: a column of timestamps keeps its spread. */
+static int elim_from_factor(const ls_stats *s, size_t f, ls_elim *el, dl_err *e)
+{
+    size_t p = s->p, k = s->k, c = p + k, m = c - 1;
+    double *a = NULL, *tau = NULL, *g = NULL;
+    int rc = alloc_doubles(&a, c, c, e) || alloc_doubles(&tau, c, 1, e) ||
+             alloc_doubles(&g, m, m, e) ? e->code : 0;
+    for (size_t j = 0; !rc && j < c; j++) { /* column-major, f first */
+        size_t from = j == 0 ? f : j <= f ? j - 1 : j;
+        for (size_t i = 0; i < c; i++)
+            a[j * c + i] = s->r[i * c + from];
+    }
+    if (!rc) {
+        lapack_int info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)c, (lapack_int)c, a,
+                                         (lapack_int)c, tau);
+        rc = info ? lapack_error("qr", info, e) : 0;
+    }
+    if (!rc) {
+        for (size_t j = 0; j < c; j++) /* the Householder vectors go */
+            for (size_t i = j + 1; i < c; i++)
+                a[j * c + i] = 0.0;
+        el->rho = a[0];
+        for (size_t j = 1; j < c; j++)
+            el->row[j - 1] = a[j * c];
+        cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, (int)m, (int)m, 1.0, a + c + 1,
+                    (int)c, 0.0, g, (int)m);
+        for (size_t i = 0; i + 1 < p; i++) {
+            for (size_t l = 0; l + 1 < p; l++)
+                el->red.xtx[i * (p - 1) + l] = i <= l ? g[l * m + i] : g[i * m + l];
+            for (size_t j = 0; j < k; j++)
+                el->red.xty[i * k + j] = g[(p - 1 + j) * m + i];
+        }
+    }
+    free(a);
+    free(tau);
+    free(g);
+    return rc;
+}
+
+/* From X^T X alone (partials without their factor): its Schur complement,
+ * which cancels the digits of a column whose mean is large against its
+ * spread.  Where fewer than about 3 are left (the complement's diagonal
+ * below LS_NORMAL_RCOND_MIN of the column's own: a mean beyond about 2e6
+ * standard deviations), the fit is refused, not returned wrong. */
+static int elim_from_gram(const ls_stats *s, size_t f, ls_elim *el, dl_err *e)
 {
     size_t p = s->p, k = s->k;
     double gff = s->xtx[f * p + f];
-    if (ls_stats_init(red, p - 1, k, e))
-        return e->code;
-    red->n = s->n;
-    red->wsum = s->wsum;
+    el->rho = sqrt(gff);
     for (size_t a = 0, ra = 0; a < p; a++) {
         if (a == f)
             continue;
+        el->row[ra] = s->xtx[f * p + a] / el->rho;
         for (size_t b = 0, rb = 0; b < p; b++)
             if (b != f)
-                red->xtx[ra * (p - 1) + rb++] = s->xtx[a * p + b] -
-                                                s->xtx[a * p + f] * s->xtx[f * p + b] / gff;
+                el->red.xtx[ra * (p - 1) + rb++] = s->xtx[a * p + b] -
+                                                   s->xtx[a * p + f] * s->xtx[f * p + b] / gff;
         for (size_t j = 0; j < k; j++)
-            red->xty[ra * k + j] = s->xty[a * k + j] - s->xtx[a * p + f] * s->xty[f * k + j] / gff;
+            el->red.xty[ra * k + j] = s->xty[a * k + j] -
+                                      s->xtx[a * p + f] * s->xty[f * k + j] / gff;
+        double gaa = s->xtx[a * p + a], raa = el->red.xtx[ra * (p - 1) + ra];
+        if (gaa > 0 && raa < LS_NORMAL_RCOND_MIN * gaa)
+            return dl_fail(e, DL_ENUM, "column %zu: its mean is too large against its spread "
+                           "for the intercept to be eliminated from X^T X (the digits "
+                           "cancel), and the partials carry no factor 'r': scale the "
+                           "columns (dl-design --standardize)", a + 1);
         ra++;
     }
+    for (size_t j = 0; j < k; j++)
+        el->row[p - 1 + j] = s->xty[f * k + j] / el->rho;
     return 0;
 }
 
-/* Coordinate descent with column f unpenalized: the others on the reduced
- * statistics, then f's weight as the least-squares value given them. */
-static int solve_cd_free(ls_stats *s, const ls_opts *o, size_t f, ls_result *r, dl_err *e)
+/* Column f eliminated, from R when the statistics came from it. */
+static int eliminate_column(const ls_stats *s, size_t f, ls_elim *el, dl_err *e)
 {
     size_t p = s->p, k = s->k;
-    double gff = s->xtx[f * p + f];
-    ls_stats red;
-    double *q = NULL, *w = NULL;
-    if (!(gff > 0))
+    memset(el, 0, sizeof *el);
+    if (!(s->xtx[f * p + f] > 0))
         return dl_fail(e, DL_EDATA, "the intercept column %zu is all zero", f + 1);
-    if (eliminate_column(s, f, &red, e))
-        return e->code;
-    int rc = alloc_doubles(&q, p, 1, e) || alloc_doubles(&w, p - 1, k, e) ? e->code : 0;
-    for (size_t j = 0; !rc && j < k; j++) {
-        cd_output(&red, o, j, w, q, r);
-        double b = s->xty[f * k + j];
+    int rc = ls_stats_init(&el->red, p - 1, k, e) || alloc_doubles(&el->row, p - 1 + k, 1, e) ||
+             (s->r ? elim_from_factor(s, f, el, e) : elim_from_gram(s, f, el, e)) ? e->code : 0;
+    if (rc) {
+        elim_free(el);
+        return rc;
+    }
+    el->red.n = s->n;
+    el->red.wsum = s->wsum;
+    return 0;
+}
+
+/* r's weights from those of the eliminated problem (w, [(p - 1) x k]):
+ * the others as they are, column f's given them. */
+static void elim_weights(const ls_elim *el, size_t f, const double *w, ls_result *r)
+{
+    size_t p = r->p, k = r->k;
+    for (size_t j = 0; j < k; j++) {
+        double b = el->row[p - 1 + j];
         for (size_t a = 0, ra = 0; a < p; a++)
             if (a != f) {
                 r->w[a * k + j] = w[ra * k + j];
-                b -= s->xtx[f * p + a] * w[ra * k + j];
+                b -= el->row[ra] * w[ra * k + j];
                 ra++;
             }
-        r->w[f * k + j] = b / gff;
+        r->w[f * k + j] = b / el->rho;
     }
+}
+
+/* Coordinate descent with column f unpenalized: the others on the
+ * eliminated problem, then f's weight as the least-squares value given
+ * them. */
+static int solve_cd_free(ls_stats *s, const ls_opts *o, size_t f, ls_result *r, dl_err *e)
+{
+    size_t p = s->p, k = s->k;
+    ls_elim el;
+    double *q = NULL, *w = NULL;
+    if (eliminate_column(s, f, &el, e))
+        return e->code;
+    int rc = alloc_doubles(&q, p, 1, e) || alloc_doubles(&w, p - 1, k, e) ? e->code : 0;
+    for (size_t j = 0; !rc && j < k; j++)
+        cd_output(&el.red, o, j, w, q, r);
+    if (!rc)
+        elim_weights(&el, f, w, r);
     free(q);
     free(w);
-    ls_stats_free(&red);
+    elim_free(&el);
     return rc;
+}
+
+/* Whether o leaves a column of s's out of the penalty. */
+static int free_col_of(const ls_stats *s, const ls_opts *o)
+{
+    return o->free_col >= 0 && (size_t)o->free_col < s->p;
 }
 
 static int solve_cd(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     double *q;
-    if (o->free_col >= 0 && (size_t)o->free_col < s->p)
+    if (free_col_of(s, o))
         return solve_cd_free(s, o, (size_t)o->free_col, r, e);
     if (alloc_doubles(&q, s->p, 1, e))
         return e->code;

@@ -73,6 +73,11 @@ typedef struct ls_stats {
     double *ycss;
     double *ymean; /* [k]: y's weighted mean, kept as a mean (exact for a constant y) */
     double *sv;
+    /* R of [X | Y] itself, row-major [(p + k) x (p + k)], when the
+     * statistics come from it (ls_qr_stats), else NULL: the unpenalized
+     * column is eliminated from R exactly, where X^T X would cancel the
+     * digits of a column whose mean is large against its spread. */
+    double *r;
 } ls_stats;
 
 int ls_stats_init(ls_stats *s, size_t p, size_t k, dl_err *e);
@@ -175,7 +180,8 @@ int ls_qr_add_factor(ls_qr *q, const double *r, dl_err *e);
  * qr refuses (DL_EDATA, naming svd). */
 int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e);
 /* The statistics X^T X = R11^T R11, X^T y = R11^T z (the normal equations,
- * ridge, lasso, the posterior, --partial) and X's singular values; folds q. */
+ * ridge, lasso, the posterior, --partial), X's singular values and R
+ * itself; folds q. */
 int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e);
 
 /* SVD or QR on the whole data at once (x and y are not modified); fewer

@@ -267,6 +267,29 @@ r2_of_constant() {
     done
 }
 
+@test "a column far from 0: lasso and elastic net are scikit-learn's, from one pass or partials with their factor" {
+    # x1 = 1e8 + U(0, 1) (tests/fixtures/uncentred/gen_uncentred.py): X^T X
+    # holds 1e16 where the centred column's sum of squares is about 8
+    U="$DL_TEST_ROOT/tests/fixtures/uncentred"
+    dl-tensor import -t 1 "$U/off8.csv" | dl-design -q > "$TMP/phi.dlt"
+    fit_w "$TMP/phi.dlt" --lasso 0.001
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$U/off8_lasso.txt" 1e-6
+    fit_w "$TMP/phi.dlt" --elastic-net 0.001
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$U/off8_enet.txt" 1e-6
+    dl-tensor split --fraction 0.5 --seed 3 "$TMP/phi.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-lstsq -q --partial -o "$TMP/a.part" "$TMP/a.dlt"
+    dl-lstsq -q --partial -o "$TMP/b.part" "$TMP/b.dlt"
+    cat "$TMP/a.part" "$TMP/b.part" > "$TMP/p.dlt"
+    fit_w "$TMP/p.dlt" --combine --lasso 0.001
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$U/off8_lasso.txt" 1e-6
+    # without their factor only X^T X is left, whose digits are gone: refused
+    { without_factor "$TMP/a.part" 4; without_factor "$TMP/b.part" 4; } > "$TMP/old.dlt"
+    run dl-lstsq --combine --lasso 0.001 -o "$TMP/old.ckpt" "$TMP/old.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == *"column 2: its mean is too large against its spread"*"(dl-design --standardize)" ]]
+    [ ! -e "$TMP/old.ckpt" ]
+}
+
 @test "--posterior stores w_cov and sigma2 as numpy computes them" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     dl-lstsq -q --ridge 0.5 --posterior < "$TMP/wc.dlt" > "$TMP/m.ckpt"
