@@ -803,11 +803,18 @@ int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t 
     return rc ? e->code : 0;
 }
 
+/* Whether o leaves a column of s's out of the penalty. */
+static int free_col_of(const ls_stats *s, const ls_opts *o)
+{
+    return o->free_col >= 0 && (size_t)o->free_col < s->p;
+}
+
 /* Why X^T X + ridge D could not be factored, and what helps (never the
  * method in use): a well-conditioned X (r's condition number) whose X^T X
  * fails lost it to the range of a double; with a flat prior the posterior
  * of a rank-deficient X does not exist, whichever method solved it. */
-static int singular_error(const ls_opts *o, const ls_result *r, int posterior, dl_err *e)
+static int singular_error(const ls_stats *s, const ls_opts *o, const ls_result *r, int posterior,
+                          dl_err *e)
 {
     const char *about = r->cond_bound ? "above" : "about";
     if (!r->cond_bound && r->cond < 0.1 / sqrt(LS_NORMAL_RCOND_MIN))
@@ -816,8 +823,12 @@ static int singular_error(const ls_opts *o, const ls_result *r, int posterior, d
                                    "(dl-design --standardize)", r->cond);
     if (o->ridge > 0)
         return dl_fail(e, DL_ENUM, "X^T X + ridge is singular or nearly so (condition number "
-                                   "of X %s %.3g): raise --ridge, or scale the columns "
-                                   "(dl-design --standardize)", about, r->cond);
+                                   "of X %s %.3g): %s", about, r->cond,
+                       /* the fit eliminated the unpenalized column and passed: it is
+                        * that column, which no --ridge reaches */
+                       free_col_of(s, o) ? "scale the columns (dl-design --standardize)"
+                                         : "raise --ridge, or scale the columns (dl-design "
+                                           "--standardize)");
     if (!posterior)
         return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X "
                                    "%s %.3g): use --method svd, or --ridge", about, r->cond);
@@ -853,7 +864,7 @@ static int cholesky(const ls_stats *s, const ls_opts *o, double *f, const ls_res
     if (info == 0)
         info = LAPACKE_dpocon(LAPACK_ROW_MAJOR, 'U', p, f, p, anorm, &rc);
     if (info > 0 || (info == 0 && rc < LS_NORMAL_RCOND_MIN))
-        return singular_error(o, r, posterior, e);
+        return singular_error(s, o, r, posterior, e);
     return info ? lapack_error("cholesky", info, e) : 0;
 }
 
@@ -1064,10 +1075,27 @@ static int solve_cd_free(ls_stats *s, const ls_opts *o, size_t f, ls_result *r, 
     return rc;
 }
 
-/* Whether o leaves a column of s's out of the penalty. */
-static int free_col_of(const ls_stats *s, const ls_opts *o)
+/* Ridge with column f unpenalized: the others' closed form on the
+ * eliminated problem, where the penalty touches every column, then f's
+ * weight given them (scikit-learn's Ridge on centred data). */
+static int solve_ridge_free(ls_stats *s, const ls_opts *o, size_t f, ls_result *r, dl_err *e)
 {
-    return o->free_col >= 0 && (size_t)o->free_col < s->p;
+    ls_elim el;
+    ls_opts all = *o;
+    ls_result sub = *r;
+    double *w = NULL;
+    if (eliminate_column(s, f, &el, e))
+        return e->code;
+    all.free_col = -1;
+    int rc = alloc_doubles(&w, s->p - 1, s->k, e) ? e->code : 0;
+    sub.w = w;
+    if (!rc)
+        rc = solve_normal(&el.red, &all, &sub, e);
+    if (!rc)
+        elim_weights(&el, f, w, r);
+    free(w);
+    elim_free(&el);
+    return rc;
 }
 
 static int solve_cd(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
@@ -1174,8 +1202,12 @@ int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
         return e->code;
     ls_stats_symmetrize(s);
     int rc = stats_condition(s, o, r, e);
-    if (!rc)
-        rc = o->alpha > 0 ? solve_cd(s, o, r, e) : solve_normal(s, o, r, e);
+    if (!rc && o->alpha > 0)
+        rc = solve_cd(s, o, r, e);
+    else if (!rc && o->ridge > 0 && free_col_of(s, o))
+        rc = solve_ridge_free(s, o, (size_t)o->free_col, r, e);
+    else if (!rc)
+        rc = solve_normal(s, o, r, e);
     if (!rc)
         rc = check_weights(r, e) || ls_fit_metrics_stats(s, o, r, e) ? e->code : 0;
     if (rc)

@@ -290,6 +290,21 @@ r2_of_constant() {
     [ ! -e "$TMP/old.ckpt" ]
 }
 
+@test "timestamps: ridge with its unpenalized intercept is scikit-learn's, and a posterior it cannot give says what works" {
+    # t = 1.7e9 + 5e5 i (tests/fixtures/uncentred/gen_uncentred.py)
+    U="$DL_TEST_ROOT/tests/fixtures/uncentred"
+    dl-tensor import -t 1 "$U/ts.csv" | dl-design -q > "$TMP/phi.dlt"
+    fit_w "$TMP/phi.dlt" --ridge 1
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$U/ts_ridge1.txt" 1e-7
+    dl-lstsq -q --partial < "$TMP/phi.dlt" > "$TMP/p.dlt"
+    fit_w "$TMP/p.dlt" --combine --ridge 1
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$U/ts_ridge1.txt" 1e-7
+    # the covariance takes X^T X whole, bias column and all: no --ridge helps
+    run dl-lstsq --ridge 1 --posterior -o "$TMP/post.ckpt" "$TMP/phi.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == *"posterior: X^T X + ridge is singular or nearly so"*": scale the columns (dl-design --standardize)" ]]
+}
+
 @test "--posterior stores w_cov and sigma2 as numpy computes them" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     dl-lstsq -q --ridge 0.5 --posterior < "$TMP/wc.dlt" > "$TMP/m.ckpt"
