@@ -286,17 +286,27 @@ static int by_score_descending(const void *a, const void *b)
     return (sa < sb) - (sa > sb);
 }
 
+/* The largest weight (1 without weights), to scale them by: the sums of
+ * weights of 1e-170 or 1e160 would under- or overflow in pos * neg. */
+static double largest_weight(const double *w, size_t n)
+{
+    double top = 0;
+    for (size_t i = 0; w && i < n; i++)
+        top = w[i] > top ? w[i] : top;
+    return w && top > 0 ? top : 1.0;
+}
+
 int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstride,
                const double *w, size_t n, double *auc, dl_err *e)
 {
     scored *s = alloc_array(n, sizeof *s, "roc_auc", e);
     if (!s)
         return e->code;
-    double pos = 0, neg = 0;
+    double pos = 0, neg = 0, top = largest_weight(w, n);
     for (size_t i = 0; i < n; i++) {
         s[i].score = score[i * sstride];
         s[i].positive = y[i * ystride] == 1.0;
-        s[i].weight = w ? w[i] : 1.0;
+        s[i].weight = w ? w[i] / top : 1.0;
         pos += s[i].positive ? s[i].weight : 0;
         neg += s[i].positive ? 0 : s[i].weight;
     }
@@ -307,21 +317,38 @@ int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstr
     }
     qsort(s, n, sizeof *s, by_score_descending);
     /* Trapezoids between successive distinct thresholds: tied scores move
-     * the curve diagonally, which counts a tied pair as half right. */
+     * the curve diagonally, which counts a tied pair as half right.  The
+     * rates, each class's weights over its sum, stay in [0, 1]. */
     double tp = 0, fp = 0, area = 0;
     for (size_t i = 0; i < n;) {
         double tp0 = tp, fp0 = fp;
         size_t j = i;
         for (; j < n && s[j].score == s[i].score; j++) {
-            tp += s[j].positive ? s[j].weight : 0;
-            fp += s[j].positive ? 0 : s[j].weight;
+            tp += s[j].positive ? s[j].weight / pos : 0;
+            fp += s[j].positive ? 0 : s[j].weight / neg;
         }
         area += (fp - fp0) * (tp + tp0) / 2.0;
         i = j;
     }
     free(s);
-    *auc = area / (pos * neg);
+    *auc = area;
     return 0;
+}
+
+/* Why a NaN ROC AUC is undefined: y (with strides) holds one class only,
+ * or both, but the rows of one of them all weigh 0. */
+static const char *auc_undefined(const double *y, size_t ystride, size_t n, int per_label)
+{
+    int seen[2] = {0, 0};
+    for (size_t i = 0; i < n; i++)
+        seen[y[i * ystride] == 1.0] = 1;
+    if (seen[0] && seen[1])
+        return per_label ? "roc_auc is undefined (NaN) for a label one of whose classes has "
+                           "weight 0 in every row"
+                         : "roc_auc is undefined (NaN): one class of y has weight 0 in every "
+                           "row";
+    return per_label ? "roc_auc is undefined (NaN) for a label whose y holds one class only"
+                     : "roc_auc is undefined (NaN): y holds one class only";
 }
 
 /* ================================ curves ================================ */
@@ -622,7 +649,7 @@ static int binary(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
     if ((rc = mt_roc_auc(d->y, 1, d->yhat, 1, d->w, d->n, &auc, e)))
         return rc;
     if (isnan(auc))
-        add_note(r, "roc_auc is undefined (NaN): y holds one class only");
+        add_note(r, auc_undefined(d->y, 1, d->n, 0));
     rc = add_metric(r, e, (tp + tn) / weight_sum(d), "accuracy");
     rc = rc ? rc : add_metric(r, e, m.precision, "precision");
     rc = rc ? rc : add_metric(r, e, m.recall, "recall");
@@ -814,7 +841,7 @@ static int multilabel_per_label(const mt_data *d, const label_counts *c, mt_repo
             (rc = mt_roc_auc(d->y + j, k, d->yhat + j, k, d->w, d->n, &auc, e)))
             break;
         if (isnan(auc))
-            add_note(r, "roc_auc is undefined (NaN) for a label whose y holds one class only");
+            add_note(r, auc_undefined(d->y + j, k, d->n, 1));
         *auc_macro += auc / (double)k;
         double tn = weight_sum(d) - c->tp[j] - c->fp[j] - c->fn[j];
         rc = add_metric(r, e, auc, "roc_auc[%zu]", j);

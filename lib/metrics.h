@@ -98,7 +98,9 @@ int mt_evaluate(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e);
 
 /* Binary ROC AUC of scores against 0/1 truth, read with strides (so a column
  * of a matrix works), rows weighted by w (NULL: 1); ties count half, as
- * sklearn's trapezoidal ROC area.  NaN when only one class is present. */
+ * sklearn's trapezoidal ROC area, over- and underflow-free whatever the
+ * weights' scale.  NaN when only one class is present, or when one class's
+ * rows all weigh 0. */
 int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstride,
                const double *w, size_t n, double *auc, dl_err *e);
 

@@ -237,6 +237,33 @@ eval_case() {
     [ "$output" = "dl-plot: $TMP/truth.dlt: 'w': every row has weight 0" ]
 }
 
+@test "dl-eval: roc_auc of weights of any scale, and the note when a class weighs 0" {
+    # scores 0.2 (y 0), 0.7 (y 1), 0.4 (y 1): every positive above the one
+    # negative, so the area is exactly 1 whatever the common weight
+    # (sklearn's roc_auc_score too)
+    printf '0.2\n0.7\n0.4\n' | dl-tensor import --name yhat > "$TMP/p.dlt"
+    for wt in 1e-170 1e160 1e300; do
+        printf 'id,y,w\n1,0,%s\n2,1,%s\n3,1,%s\n' $wt $wt $wt > "$TMP/t.csv"
+        dl-tensor import --target y --weight w "$TMP/t.csv" > "$TMP/t.dlt"
+        run dl-eval -f json --truth "$TMP/t.dlt" "$TMP/p.dlt"
+        [ "$status" -eq 0 ]
+        [[ $output == *'"roc_auc": 1, '* ]]
+        [[ $output != *note* ]]
+    done
+    # both classes, but the negative row weighs 0: nothing to rank against
+    printf 'id,y,w\n1,0,0\n2,1,1\n3,1,1\n' > "$TMP/z.csv"
+    dl-tensor import --target y --weight w "$TMP/z.csv" > "$TMP/z.dlt"
+    run dl-eval -f tsv --truth "$TMP/z.dlt" "$TMP/p.dlt"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "dl-eval: warning: roc_auc is undefined (NaN): one class of y has weight 0 in every row" ]
+    printf '0,0.2\n1,0.7\n0,0.4\n' | dl-tensor import --name yhat > "$TMP/mlp.dlt"
+    printf 'id,a,b,w\n1,0,0,0\n2,1,1,1\n3,0,1,1\n' > "$TMP/ml.csv"
+    dl-tensor import --target a,b --weight w "$TMP/ml.csv" > "$TMP/ml.dlt"
+    run dl-eval -f tsv --truth "$TMP/ml.dlt" "$TMP/mlp.dlt"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "dl-eval: warning: roc_auc is undefined (NaN) for a label one of whose classes has weight 0 in every row" ]
+}
+
 # --------------------------------- dl-train ----------------------------------
 
 EX="$DL_TEST_ROOT/examples"
