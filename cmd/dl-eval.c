@@ -65,6 +65,7 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
 {
     eval_args *a = ctx;
     double v;
+    const char *fault;
     if (strchr("tTrqeg", c))
         a->per_run = c;
     switch (c) {
@@ -95,9 +96,9 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
             return dl_fail(e, DL_EUSAGE, "--format: '%s' is not table, tsv or json", arg);
         return 0;
     case 'g':
-        if (!mio_tag_valid(arg))
-            return dl_fail(e, DL_EUSAGE, "--tag: '%s' is not KEY=VALUE (no tabs or quotes)",
-                           arg);
+        if ((fault = mio_tag_fault(arg)))
+            return dl_fail(e, DL_EUSAGE, "--tag: '%s' %s (a tag is " MIO_TAG_RULE ")", arg,
+                           fault);
         if (a->opt.ntags == MAX_TAGS)
             return dl_fail(e, DL_EUSAGE, "--tag: at most %d tags", MAX_TAGS);
         a->tags[a->opt.ntags++] = arg;

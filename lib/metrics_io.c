@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "colmeta.h"
+#include "names.h"
 #include "numtext.h"
 #include "prep.h"
 #include "stream.h"
@@ -20,12 +21,15 @@ int mio_format_parse(const char *s)
     return -1;
 }
 
-/* key=value with a non-empty key; neither may hold tabs, newlines or quotes
- * (they would break the TSV and JSON records). */
-int mio_tag_valid(const char *tag)
+const char *mio_tag_fault(const char *tag)
 {
     const char *eq = strchr(tag, '=');
-    return eq && eq != tag && strpbrk(tag, "\t\n\r\"\\") == NULL;
+    if (!eq || eq == tag)
+        return "is not KEY=VALUE";
+    const char *fault = dl_name_fault(tag, strlen(tag));
+    if (fault)
+        return fault;
+    return strpbrk(tag, "\"\\") ? "contains a double quote or a backslash" : NULL;
 }
 
 /* The length of a tag's key. */
@@ -50,6 +54,9 @@ int mio_tags_check(const mio_opts *o, const mt_report *r, dl_err *e)
         if (taken)
             return dl_fail(e, DL_EUSAGE, "--tag: '%.*s' is a column of dl-eval's own record",
                            len, tag);
+        if (mio_summary_column(tag, (size_t)len))
+            return dl_fail(e, DL_EUSAGE,
+                           "--tag: '%.*s' is a column of dl-eval --summary's records", len, tag);
         for (size_t j = 0; j < i; j++)
             if (tag_key_len(o->tags[j]) == (size_t)len && memcmp(o->tags[j], tag, (size_t)len) == 0)
                 return dl_fail(e, DL_EUSAGE, "--tag: '%.*s' is given twice", len, tag);

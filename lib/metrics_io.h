@@ -25,9 +25,12 @@ enum mio_format { MIO_TABLE = 0, MIO_TSV, MIO_JSON };
 
 /* "table", "tsv", "json"; -1 when unknown. */
 int mio_format_parse(const char *s);
-/* 1 for KEY=VALUE with a non-empty KEY and no tab, newline, quote or
- * backslash (they would break the TSV and JSON records). */
-int mio_tag_valid(const char *tag);
+/* NULL for KEY=VALUE with a non-empty KEY, in UTF-8 without control
+ * characters (tab, newline...), double quotes or backslashes (they would
+ * break the TSV and JSON records); else what is wrong with it. */
+const char *mio_tag_fault(const char *tag);
+/* What mio_tag_fault refuses, for messages. */
+#define MIO_TAG_RULE "KEY=VALUE in UTF-8, without control characters, double quotes or backslashes"
 
 typedef struct mio_opts {
     const char *input;        /* the stream with yhat; NULL: standard input */
@@ -37,13 +40,14 @@ typedef struct mio_opts {
     int threshold_given;      /* mt.threshold was given (a q above 0 was, too) */
     int format;               /* enum mio_format */
     int header;               /* tsv: the header line first */
-    const char *const *tags;  /* "KEY=VALUE", each mio_tag_valid */
+    const char *const *tags;  /* "KEY=VALUE", none with a mio_tag_fault */
     size_t ntags;
 } mio_opts;
 
 /* The tags' keys against dl-eval's own columns: task, n, confusion_matrix,
- * note, cm[...] and (r not NULL) the report's metrics, and against each
- * other: DL_EUSAGE naming the key, since the record would hold it twice. */
+ * note, cm[...] and (r not NULL) the report's metrics; against the columns
+ * of --summary's records (mio_summary_column); and against each other:
+ * DL_EUSAGE naming the key, since a record would hold it twice. */
 int mio_tags_check(const mio_opts *o, const mt_report *r, dl_err *e);
 
 /* The options of o that task (not MT_AUTO) would ignore: DL_EUSAGE naming
@@ -130,7 +134,11 @@ typedef struct mio_summary_opts {
 } mio_summary_opts;
 
 void mio_summary_defaults(mio_summary_opts *o);
-/* Reads every file, then writes the summary to out. */
+/* 1 when a key (len bytes) is a column of --summary's own records
+ * (metric, runs, mean, sd, min, max), which no tag may be called. */
+int mio_summary_column(const char *key, size_t len);
+/* Reads every file, then writes the summary to out.  A --by key given
+ * twice or named as a column of the summary is DL_EUSAGE, before reading. */
 int mio_summarize(FILE *out, const mio_summary_opts *o, dl_err *e);
 
 #endif

@@ -18,6 +18,33 @@ void mio_summary_defaults(mio_summary_opts *o)
     o->header = 1;
 }
 
+/* The columns of a summary's records, after the --by tags. */
+static const char *const summary_columns[] = {"metric", "runs", "mean", "sd", "min", "max"};
+
+int mio_summary_column(const char *key, size_t len)
+{
+    for (size_t i = 0; i < sizeof summary_columns / sizeof *summary_columns; i++)
+        if (strlen(summary_columns[i]) == len && memcmp(summary_columns[i], key, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* The --by keys: each once, none a column of the summary's records. */
+static int check_by(const mio_summary_opts *o, dl_err *e)
+{
+    if (o->nby > 64)
+        return dl_fail(e, DL_EUSAGE, "--by: at most 64 tags");
+    for (size_t b = 0; b < o->nby; b++) {
+        if (mio_summary_column(o->by[b], strlen(o->by[b])))
+            return dl_fail(e, DL_EUSAGE, "--by: '%s' is a column of the summary's own records",
+                           o->by[b]);
+        for (size_t c = 0; c < b; c++)
+            if (strcmp(o->by[c], o->by[b]) == 0)
+                return dl_fail(e, DL_EUSAGE, "--by: '%s' is given twice", o->by[b]);
+    }
+    return 0;
+}
+
 /* ------------------------------ a record ------------------------------ */
 typedef struct span {
     const char *s;
@@ -558,8 +585,8 @@ int mio_summarize(FILE *out, const mio_summary_opts *o, dl_err *e)
     summary s = {0};
     dl_names_init(&s.group_index);
     s.o = o;
-    if (o->nby > 64)
-        return dl_fail(e, DL_EUSAGE, "--by: at most 64 tags");
+    if (check_by(o, e))
+        return e->code;
     int rc = 0;
     for (size_t i = 0; i < (o->nfiles ? o->nfiles : 1) && !rc; i++)
         rc = read_file(&s, o->nfiles ? o->files[i] : NULL, e);

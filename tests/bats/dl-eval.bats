@@ -128,6 +128,38 @@ check_cases() {
     [[ "${lines[0]}" == accuracy$'\t'fold$'\t'task$'\t'* ]]
 }
 
+@test "dl-eval: a --tag named as a --summary column, or breaking the records, is refused" {
+    mkstream "$T/b.dlt" y "$FIX/bin_ties_01/y.csv" yhat "$FIX/bin_ties_01/yhat.csv"
+    for key in metric runs mean sd min max; do
+        run dl-eval -f json --tag "$key=lr0.1" "$T/b.dlt"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-eval: --tag: '$key' is a column of dl-eval --summary's records" ]
+    done
+    local rule="(a tag is KEY=VALUE in UTF-8, without control characters, double quotes or backslashes)"
+    run dl-eval -f json --tag 'a=b\c' "$T/b.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-eval: --tag: 'a=b\c' contains a double quote or a backslash $rule" ]
+    run dl-eval -f json --tag "a=b$(printf '\001')c" "$T/b.dlt"
+    [ "$status" -eq 2 ]
+    [[ "${lines[0]}" == *" contains a control character $rule" ]]
+    run dl-eval -f json --tag "a=$(printf '\377')" "$T/b.dlt"
+    [ "$status" -eq 2 ]
+    [[ "${lines[0]}" == *" is not valid UTF-8 $rule" ]]
+    run dl-eval -f json --tag "a=$(printf '\303\251')" "$T/b.dlt"
+    [ "$status" -eq 0 ]
+    [[ "$output" == '{"a": "'$'\303\251''", "task": "binary",'* ]]
+    # --summary --by: the same columns, and a key given twice
+    dl-eval -f json --tag lr=0.1 "$T/b.dlt" >"$T/runs.jsonl"
+    for key in metric runs mean sd min max; do
+        run dl-eval --summary --by "$key" -f json "$T/runs.jsonl"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-eval: --by: '$key' is a column of the summary's own records" ]
+    done
+    run dl-eval --summary --by lr,lr "$T/runs.jsonl"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-eval: --by: 'lr' is given twice" ]
+}
+
 @test "dl-eval: json is one object per run, NaN as null with a note" {
     mkstream "$T/o.dlt" y "$FIX/bin_one_class/y.csv" yhat "$FIX/bin_one_class/yhat.csv"
     run dl-eval --format json --tag seed=3 "$T/o.dlt"

@@ -8,12 +8,16 @@ static void test_format_and_tags(void)
     CHECK(mio_format_parse("tsv") == MIO_TSV);
     CHECK(mio_format_parse("json") == MIO_JSON);
     CHECK(mio_format_parse("xml") == -1);
-    CHECK(mio_tag_valid("lr=0.1"));
-    CHECK(mio_tag_valid("a=b=c"));
-    CHECK(!mio_tag_valid("=x"));
-    CHECK(!mio_tag_valid("novalue"));
-    CHECK(!mio_tag_valid("a\tb=c"));
-    CHECK(!mio_tag_valid("a=\"b\""));
+    CHECK(mio_tag_fault("lr=0.1") == NULL);
+    CHECK(mio_tag_fault("a=b=c") == NULL);
+    CHECK(mio_tag_fault("lr=\xc3\xa9t\xc3\xa9") == NULL); /* UTF-8 */
+    CHECK(mio_tag_fault("=x") != NULL);
+    CHECK(mio_tag_fault("novalue") != NULL);
+    CHECK(mio_tag_fault("a\tb=c") != NULL);
+    CHECK(mio_tag_fault("a=\"b\"") != NULL);
+    CHECK(mio_tag_fault("a=b\\c") != NULL);
+    CHECK(mio_tag_fault("a=b\x01") != NULL);
+    CHECK(mio_tag_fault("a=\xff") != NULL);
 }
 
 /* mse of (1.5, 2, 3) against (1.5, 2, 4) is 1/3: written shortest round-trip. */
