@@ -14,7 +14,6 @@ static const char *const TOOL = "dl-predict";
 typedef struct predict_args {
     cli_filter_io io;
     predict_opts opt;
-    int threshold_given; /* to refuse it without --labels */
 } predict_args;
 
 static void usage(void)
@@ -52,7 +51,7 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     case OPT_ZLIB: a->io.flags |= ST_ZLIB; return 0;
     case OPT_LABELS: a->opt.labels = 1; return 0;
     case OPT_THRESHOLD:
-        a->threshold_given = 1;
+        a->opt.threshold_given = 1;
         return cli_double("--threshold", arg, &a->opt.threshold, e);
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }
@@ -73,7 +72,7 @@ static int parse_args(int argc, char **argv, predict_args *a, dl_err *e)
                               &a->io.input, e);
     if (rc)
         return rc;
-    if (a->threshold_given && !a->opt.labels)
+    if (a->opt.threshold_given && !a->opt.labels)
         return dl_fail(e, DL_EUSAGE, "--threshold goes with --labels");
     if (!(a->opt.threshold >= 0 && a->opt.threshold <= 1))
         return dl_fail(e, DL_EUSAGE, "--threshold: %g is not a probability in [0, 1]",

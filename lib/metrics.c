@@ -134,6 +134,33 @@ static int rows_one_hot(const double *a, size_t n, size_t k)
     return 1;
 }
 
+/* The first row of the n x k 0/1 matrix that is not one-hot (not exactly
+ * one 1, the rest 0), or n when every row is. */
+static size_t row_not_one_hot(const double *a, size_t n, size_t k)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t ones = 0;
+        for (size_t j = 0; j < k; j++) {
+            if (!is_binary_value(a[i * k + j]))
+                return i;
+            ones += a[i * k + j] == 1.0;
+        }
+        if (ones != 1)
+            return i;
+    }
+    return n;
+}
+
+/* One-hot y beside one column of class labels (dl-predict --labels of a
+ * softmax): a row that is not one-hot names no class to compare with. */
+static int fail_not_one_hot(const mt_data *d, size_t row, dl_err *e)
+{
+    return dl_fail(e, DL_EDATA,
+                   "'y' row %zu is not one-hot: beside one column of class labels in 'yhat', "
+                   "a 'y' of %zu columns must hold one 1 per row, the class's column",
+                   row + 1, d->ky);
+}
+
 int mt_infer_task(const mt_data *d, int *task, dl_err *e)
 {
     size_t ny = d->n * d->ky, nh = d->n * d->kyhat;
@@ -153,10 +180,15 @@ int mt_infer_task(const mt_data *d, int *task, dl_err *e)
         *task = MT_MULTICLASS;
         return 0;
     }
+    if (d->kyhat == 1) {
+        size_t row = row_not_one_hot(d->y, d->n, d->ky);
+        *task = MT_MULTICLASS;
+        return row < d->n ? fail_not_one_hot(d, row, e) : 0;
+    }
     if (d->ky != d->kyhat)
         return dl_fail(e, DL_EDATA,
                        "'y' has %zu column%s but 'yhat' has %zu (they must match, or y "
-                       "must hold one class label per row)",
+                       "must hold one class label per row, or yhat one beside one-hot y)",
                        d->ky, dl_plural(d->ky), d->kyhat);
     if (!all_values(d->y, ny, is_binary_value))
         *task = MT_REGRESSION;
@@ -738,10 +770,15 @@ static double multiclass_log_loss(const mt_data *d, const int64_t *truth, double
     return sum / weight_sum(d);
 }
 
-/* The truth as labels: a label column, or one-hot rows as wide as yhat. */
+/* The truth as labels: a label column, or one-hot rows as wide as yhat or
+ * beside its one column of labels (their class is their 1's column). */
 static int multiclass_truth(const mt_data *d, int64_t *truth, dl_err *e)
 {
-    if (d->ky > 1) {
+    if (d->ky > 1 && d->kyhat == 1) {
+        size_t row = row_not_one_hot(d->y, d->n, d->ky);
+        if (row < d->n)
+            return fail_not_one_hot(d, row, e);
+    } else if (d->ky > 1) {
         if (d->ky != d->kyhat)
             return dl_fail(e, DL_EDATA, "'y' has %zu column%s but 'yhat' has %zu",
                            d->ky, dl_plural(d->ky),

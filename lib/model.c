@@ -156,6 +156,11 @@ int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e)
     return 0;
 }
 
+int mdl_labels_thresholded(const mdl_model *m)
+{
+    return m->kind == MDL_NETWORK && nm_labels_thresholded(m->net);
+}
+
 int mdl_labels(const mdl_model *m, dl_tensor *yhat, double threshold, dl_err *e)
 {
     if (m->kind != MDL_NETWORK)

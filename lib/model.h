@@ -75,6 +75,8 @@ const dl_tensor *mdl_target_categories(const mdl_model *m);
  * lib/netmodel.h): threshold for bce outputs, argmax for ce.  Other models
  * are DL_EUSAGE. */
 int mdl_labels(const mdl_model *m, dl_tensor *yhat, double threshold, dl_err *e);
+/* 1 when mdl_labels uses its threshold (a network's bce outputs). */
+int mdl_labels_thresholded(const mdl_model *m);
 
 /* The parts of an opened checkpoint, for describing it (lib/show): the
  * linear or network core (NULL for the other kind) and the design (NULL

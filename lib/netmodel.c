@@ -382,6 +382,11 @@ static void argmax_rows(float *p, size_t rows, size_t k)
     }
 }
 
+int nm_labels_thresholded(const nm_model *m)
+{
+    return m->spec.loss.kind == NN_LOSS_BCE || m->spec.loss.kind == NN_LOSS_MLBCE;
+}
+
 int nm_labels(const nm_model *m, dl_tensor *yhat, double threshold, dl_err *e)
 {
     int kind = m->spec.loss.kind;

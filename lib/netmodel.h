@@ -99,5 +99,8 @@ size_t nm_rows_per_pass(const nm_model *m);
  * output; ce: [N x 1] the index of the largest probability (the first on
  * ties).  A regression network is DL_EUSAGE. */
 int nm_labels(const nm_model *m, dl_tensor *yhat, double threshold, dl_err *e);
+/* 1 when nm_labels thresholds the probabilities (bce, multilabel_bce), 0
+ * when it takes the largest (ce) or the network has no classes. */
+int nm_labels_thresholded(const nm_model *m);
 
 #endif

@@ -344,8 +344,10 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
     return flt_loop_end(r, rc, seen_x, e);
 }
 
-/* Whether --labels applies is a property of the model alone: refused before
- * any input is read, naming the checkpoint rather than the data. */
+/* Whether --labels applies, and --threshold with it, is a property of the
+ * model alone: refused before any input is read, naming the checkpoint
+ * rather than the data.  A softmax's labels are its largest probability's
+ * class: a threshold would be ignored. */
 static int labels_apply(const mdl_model *m, const predict_opts *o, dl_err *e)
 {
     dl_tensor no_rows;
@@ -353,8 +355,14 @@ static int labels_apply(const mdl_model *m, const predict_opts *o, dl_err *e)
     no_rows.dtype = DL_F32;
     no_rows.rank = 2;
     no_rows.shape[1] = mdl_output_dim(m);
-    if (!o->labels || mdl_labels(m, &no_rows, o->threshold, e) == 0)
+    if (!o->labels)
         return 0;
+    if (mdl_labels(m, &no_rows, o->threshold, e) == 0) {
+        if (!o->threshold_given || mdl_labels_thresholded(m))
+            return 0;
+        dl_fail(e, DL_EUSAGE, "--threshold goes with sigmoid (bce) outputs: this network's "
+                              "labels are the class of the largest softmax probability");
+    }
     return dl_err_wrap(e, "%s", strcmp(o->checkpoint, "-") ? o->checkpoint : "<stdin>");
 }
 

@@ -18,6 +18,7 @@ typedef struct predict_opts {
     int no_std;             /* leave out 'ystd' even when the model has it */
     int labels;             /* classifier networks: labels, not probabilities */
     double threshold;       /* labels of bce outputs: 1 when yhat >= threshold */
+    int threshold_given;    /* refused with a model whose labels take none */
 } predict_opts;
 
 /* Loads o->checkpoint and filters r into w as above, 'yhat.names' (after

@@ -257,6 +257,26 @@ check_cases() {
     done
 }
 
+@test "dl-eval: one column of class labels against one-hot y: each row's class is its 1's column" {
+    # classes 0 1 2 1 against labels 0 1 1 1: 3 of 4 right (accuracy 3/4),
+    # class 2's row predicted as class 1 (cm[2,1] = 1)
+    printf '1,0,0\n0,1,0\n0,0,1\n0,1,0\n' | dl-tensor import --name y >"$T/y.dlt"
+    printf '0\n1\n1\n1\n' | dl-tensor import --name yhat >"$T/p.dlt"
+    for task in auto multiclass; do
+        run dl-eval -f json -T "$task" --truth "$T/y.dlt" "$T/p.dlt"
+        [ "$status" -eq 0 ]
+        [[ "$output" == '{"task": "multiclass", "n": 4, "accuracy": 0.75, '* ]]
+        [[ "$output" == *'"counts": [[1, 0, 0], [0, 2, 0], [0, 1, 0]]}}' ]]
+    done
+    # a row with two 1s (or none) names no class
+    printf '1,0,0\n0,1,1\n0,0,1\n0,1,0\n' | dl-tensor import --name y >"$T/bad.dlt"
+    for task in auto multiclass; do
+        run dl-eval -T "$task" --truth "$T/bad.dlt" "$T/p.dlt"
+        [ "$status" -eq 1 ]
+        [ "${lines[0]}" = "dl-eval: $T/bad.dlt: 'y' row 2 is not one-hot: beside one column of class labels in 'yhat', a 'y' of 3 columns must hold one 1 per row, the class's column" ]
+    done
+}
+
 @test "dl-eval: bad input is refused with a clear message" {
     mkstream "$T/yonly.dlt" y "$FIX/reg_single/y.csv"
     run dl-eval "$T/yonly.dlt"

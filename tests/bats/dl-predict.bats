@@ -141,6 +141,30 @@ cubic() {
     [ ! -e "$TMP/out.dlt" ]
 }
 
+# A softmax network trained on one-hot targets A, B, C.
+onehot_net() {
+    { echo 'x,A,B,C'; for i in $(seq 1 10); do echo "0.$i,1,0,0"; echo "5.$i,0,1,0"; echo "9.$i,0,0,1"; done; } > "$TMP/oh.csv"
+    printf 'model:\n  layers:\n    - {units: 3, activation: softmax}\nloss: ce\noptimizer: {name: adam, lr: 0.1}\ntraining: {epochs: 20, batch_size: full, seed: 1, validation: 0}\n' > "$TMP/ce.yaml"
+    dl-tensor import --target A,B,C "$TMP/oh.csv" > "$TMP/oh.dlt"
+    dl-train -q "$TMP/ce.yaml" < "$TMP/oh.dlt" > "$TMP/oh.ckpt"
+}
+
+@test "--labels of a softmax over one-hot targets goes into dl-eval; --threshold with it is a usage error" {
+    onehot_net
+    dl-predict --labels "$TMP/oh.ckpt" "$TMP/oh.dlt" > "$TMP/lab.dlt"
+    run dl-eval -f tsv "$TMP/lab.dlt"
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == multiclass$'\t'30$'\t'* ]]
+    # the accuracy: the rows whose label is the column of y's 1, counted apart
+    paste -d, <(dl-tensor export --name yhat "$TMP/lab.dlt") <(dl-tensor export --name y "$TMP/lab.dlt") |
+        awk -F, -v acc="$(echo "${lines[1]}" | cut -f 3)" \
+            '{ n++; if ($($1 + 2) == 1) r++ } END { d = acc * n - r; exit !(d < 1e-9 && d > -1e-9) }'
+    run dl-predict --labels --threshold 0.9 -o "$TMP/out.dlt" "$TMP/oh.ckpt" "$TMP/oh.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-predict: $TMP/oh.ckpt: --threshold goes with sigmoid (bce) outputs: this network's labels are the class of the largest softmax probability" ]
+    [ ! -e "$TMP/out.dlt" ]
+}
+
 @test "CHECKPOINT and the input cannot both be standard input" {
     cubic
     run sh -c "dl-predict - < '$TMP/cubic.ckpt'"

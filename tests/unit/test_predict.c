@@ -12,7 +12,7 @@ static void test_predict_applies_the_fitted_model(void)
     ls_opts_defaults(&f.ls);
     f.quiet = 1;
     CHECK(run_fit(&f, tmp_path("xy.dlt"), tmp_path("m.ckpt"), &e) == 0);
-    predict_opts o = {tmp_path("m.ckpt"), 0, 0, 0.5};
+    predict_opts o = {tmp_path("m.ckpt"), 0, 0, 0.5, 0};
     cli_filter_io io = {tmp_path("xy.dlt"), tmp_path("yhat.dlt"), 0};
     CHECK(cli_run_filter(&io, predict_filter, &o, &e) == 0);
     dl_tensor_set ck, out;
