@@ -442,3 +442,18 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     [ "$(rows "$T/sweep/results.tsv")" -eq 12 ]
     check_outputs "$EX/sweep/README.md" "$T/sweep"
 }
+
+@test "figures: a figure is its value rounded to the digits shown, or within the ~TOL its marker gives" {
+    printf 'run\tacc\na\t0.97\n' > "$BATS_TEST_TMPDIR/m.tsv"
+    doc() { printf 'It learns (accuracy 0.96).\n<!--\nfigure "learns (accuracy {})" out/m.tsv run=a acc%s\n-->\n' "$1" > "$BATS_TEST_TMPDIR/d.md"; }
+    doc ""
+    run check_figures "$BATS_TEST_TMPDIR/d.md" "$BATS_TEST_TMPDIR"
+    [ "$status" -eq 1 ]
+    [[ $output == *'"learns (accuracy 0.96)": the run gives 0.97 (out/m.tsv run=a acc)'* ]]
+    doc " ~0.005"
+    run check_figures "$BATS_TEST_TMPDIR/d.md" "$BATS_TEST_TMPDIR"
+    [ "$status" -eq 1 ]
+    doc " ~0.01"
+    run check_figures "$BATS_TEST_TMPDIR/d.md" "$BATS_TEST_TMPDIR"
+    [ "$status" -eq 0 ]
+}
