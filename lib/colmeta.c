@@ -424,15 +424,19 @@ int cm_categories_make(const cm_column *cols, size_t count, uint64_t tcols,
 
 /* ----------------------------- missing cells ---------------------------- */
 
-int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e)
+int cm_fail_cell(const cm_names *names, uint64_t row, uint64_t col, const char *what, dl_err *e)
 {
     const char *name = cm_names_at(names, col);
     char named[CM_COLNAME_MAX + 8] = "";
     if (name)
         snprintf(named, sizeof named, " ('%s')", name);
-    return dl_fail(e, DL_EDATA,
-                   "row %llu, column %llu%s: missing value (impute with dl-design --impute)",
-                   (unsigned long long)row + 1, (unsigned long long)col + 1, named);
+    return dl_fail(e, DL_EDATA, "row %llu, column %llu%s: %s", (unsigned long long)row + 1,
+                   (unsigned long long)col + 1, named, what);
+}
+
+int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e)
+{
+    return cm_fail_cell(names, row, col, "missing value (impute with dl-design --impute)", e);
 }
 
 int cm_check_missing(const dl_tensor *t, const cm_names *names, uint64_t first_row,

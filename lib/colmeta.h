@@ -116,9 +116,12 @@ int cm_categories_make(const cm_column *cols, size_t count, uint64_t tcols,
                        const char *rec_name, dl_tensor *out, dl_err *e);
 
 /* ---------------------------- missing cells --------------------------- */
-/* DL_EDATA "row R, column C ('name'): missing value (impute with dl-design
- * --impute)", row and col 0-based here and 1-based in the message; the name
- * when `names` has one.  The caller wraps it with "FILE: record N ('x')". */
+/* DL_EDATA "row R, column C ('name'): WHAT", the one way a cell is named:
+ * row and col 0-based here and 1-based in the message; the name when
+ * `names` (may be NULL) has one.  The caller wraps it with "FILE: record N
+ * ('x')". */
+int cm_fail_cell(const cm_names *names, uint64_t row, uint64_t col, const char *what, dl_err *e);
+/* cm_fail_cell's "missing value (impute with dl-design --impute)". */
 int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e);
 /* The first NaN of a float tensor (rank <= 2; rows start at `first_row`)
  * reported by cm_fail_missing; 0 when there is none. */

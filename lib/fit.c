@@ -74,15 +74,9 @@ static int check_chunk(dl_tensor *t, const cm_names *names, uint64_t first, dl_e
         return e->code;
     if (bad < 0)
         return 0;
-    uint64_t cols = t->shape[1], col = (uint64_t)bad % cols;
-    unsigned long long row = (unsigned long long)(first + (uint64_t)bad / cols + 1);
-    const char *what = isnan(((double *)t->data)[bad]) ? "NaN" : "infinite value";
-    const char *name = names ? cm_names_at(names, col) : NULL;
-    if (name)
-        return dl_fail(e, DL_EDATA, "row %llu, column %llu ('%s'): %s", row,
-                       (unsigned long long)col + 1, name, what);
-    return dl_fail(e, DL_EDATA, "row %llu, column %llu: %s", row, (unsigned long long)col + 1,
-                   what);
+    uint64_t cols = t->shape[1];
+    return cm_fail_cell(names, first + (uint64_t)bad / cols, (uint64_t)bad % cols,
+                        isnan(((double *)t->data)[bad]) ? "NaN" : "infinite value", e);
 }
 
 /* A chunk of w: checked (rows named from first + 1), as an f64 column. */

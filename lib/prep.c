@@ -227,23 +227,26 @@ void pp_output_name(const pp_prep *p, size_t j, dl_str *b)
 }
 
 /* "row R, column C ('name'): " then what, as DL_EDATA. */
-static int cell_fail(const pp_prep *p, uint64_t row, size_t col, const char *what, dl_err *e)
-{
-    if (p->name)
-        return dl_fail(e, DL_EDATA, "row %llu, column %zu ('%s'): %s", (unsigned long long)row + 1,
-                       col + 1, p->name[col], what);
-    return dl_fail(e, DL_EDATA, "row %llu, column %zu: %s", (unsigned long long)row + 1, col + 1,
-                   what);
-}
-
-/* The one message for a missing cell (colmeta's), with the stage's names
- * seen as the x.names they came from. */
-static int fail_missing(const pp_prep *p, uint64_t row, size_t col, dl_err *e)
+/* The stage's names seen as the x.names they came from. */
+static cm_names names_view(const pp_prep *p)
 {
     cm_names view;
     cm_names_init(&view);
     view.count = p->name ? p->inputs : 0;
     view.name = p->name;
+    return view;
+}
+
+/* The one way a cell is named (colmeta's). */
+static int cell_fail(const pp_prep *p, uint64_t row, size_t col, const char *what, dl_err *e)
+{
+    cm_names view = names_view(p);
+    return cm_fail_cell(&view, row, col, what, e);
+}
+
+static int fail_missing(const pp_prep *p, uint64_t row, size_t col, dl_err *e)
+{
+    cm_names view = names_view(p);
     return cm_fail_missing(&view, row, col, e);
 }
 
