@@ -54,21 +54,6 @@ void ls_stats_free(ls_stats *s)
     memset(s, 0, sizeof *s);
 }
 
-void ls_ycss_merge(double *ycss_a, const double *ysum_a, double wa, const double *ycss_b,
-                   const double *ysum_b, double wb, size_t k)
-{
-    for (size_t j = 0; j < k; j++) {
-        if (!(wb > 0))
-            continue;
-        if (!(wa > 0)) {
-            ycss_a[j] = ycss_b[j];
-            continue;
-        }
-        double d = ysum_b[j] / wb - ysum_a[j] / wa;
-        ycss_a[j] += ycss_b[j] + d * d * (wa / (wa + wb)) * wb;
-    }
-}
-
 void ls_ymean_merge(double *css_a, double *mean_a, double wa, double css_b, double mean_b,
                     double wb)
 {
@@ -82,6 +67,16 @@ void ls_ymean_merge(double *css_a, double *mean_a, double wa, double css_b, doub
     double d = mean_b - *mean_a;
     *css_a += css_b + d * d * (wa / (wa + wb)) * wb;
     *mean_a += d * (wb / (wa + wb));
+}
+
+/* ls_ymean_merge with the means taken from the sums (the same bits). */
+void ls_ycss_merge(double *ycss_a, const double *ysum_a, double wa, const double *ycss_b,
+                   const double *ysum_b, double wb, size_t k)
+{
+    for (size_t j = 0; j < k; j++) {
+        double mean_a = wa > 0 ? ysum_a[j] / wa : 0.0;
+        ls_ymean_merge(ycss_a + j, &mean_a, wa, ycss_b[j], wb > 0 ? ysum_b[j] / wb : 0.0, wb);
+    }
 }
 
 /* The y sums of n rows (weights c; NULL: 1) added to ysum, yty, ycss and

@@ -87,17 +87,19 @@ void ls_stats_free(ls_stats *s);
 void ls_stats_add(ls_stats *s, const double *x, const double *y, size_t n);
 /* dst += src; shapes must agree. */
 int ls_stats_merge(ls_stats *dst, const ls_stats *src, dl_err *e);
-/* Group b (its weight sum wb, y sums ysum_b [k] and ycss_b [k]) joins
- * group a: ycss_a += ycss_b + d^2 wa wb / (wa + wb), d the difference of
- * their means.  Call before adding b's sums to a's. */
-void ls_ycss_merge(double *ycss_a, const double *ysum_a, double wa, const double *ycss_b,
-                   const double *ysum_b, double wb, size_t k);
-/* The same for one output with each group's mean given, and a's mean kept
- * a mean: the same value in both leaves it exactly, where a mean from sums
- * would be off by their rounding and give a constant y a sum of squares of
- * that noise. */
+/* Group b (its weight sum wb, mean mean_b and sum of squares about it
+ * css_b) joins group a, of one output: css_a += css_b + d^2 wa wb /
+ * (wa + wb), d the difference of their means, and a's mean kept a mean:
+ * the same value in both leaves it exactly, where a mean from sums would
+ * be off by their rounding and give a constant y a sum of squares of that
+ * noise. */
 void ls_ymean_merge(double *css_a, double *mean_a, double wa, double css_b, double mean_b,
                     double wb);
+/* The same for k outputs with the means taken from y's sums (ysum_a,
+ * ysum_b), for partials written without their mean.  Call before adding
+ * b's sums to a's. */
+void ls_ycss_merge(double *ycss_a, const double *ysum_a, double wa, const double *ycss_b,
+                   const double *ysum_b, double wb, size_t k);
 void ls_stats_symmetrize(ls_stats *s);
 
 typedef struct ls_result {
