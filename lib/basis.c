@@ -134,19 +134,6 @@ long bf_bias_column(const bf_design *d)
     return d->bias ? 0 : -1; /* the bias block always comes first */
 }
 
-/* calloc of n * size bytes, checked for overflow. */
-static int alloc_array(void *pp, size_t n, size_t size, dl_err *e)
-{
-    void **p = pp;
-    if (n != 0 && size > DL_TENSOR_BYTES_MAX / n)
-        return dl_fail(e, DL_ENOMEM, "design: %zu elements of %zu bytes are over the %llu-byte "
-                       "limit", n, size, (unsigned long long)DL_TENSOR_BYTES_MAX);
-    *p = calloc(n ? n : 1, size);
-    if (!*p)
-        return dl_fail(e, DL_ENOMEM, "design: out of memory for %zu elements", n);
-    return 0;
-}
-
 /* The monomial table in combinations-with-replacement order: a degree-d
  * monomial is a degree-(d-1) one times a variable no smaller than its last. */
 static int build_poly(bf_design *d, dl_err *e)
@@ -155,8 +142,8 @@ static int build_poly(bf_design *d, dl_err *e)
     if (poly_columns(d->inputs, d->poly, &count) || count > SIZE_MAX / 2)
         return dl_fail(e, DL_ENOMEM, "design: too many polynomial columns");
     d->npoly = (size_t)count;
-    if (alloc_array(&d->poly_parent, d->npoly, sizeof(size_t), e) ||
-        alloc_array(&d->poly_var, d->npoly, sizeof(size_t), e))
+    if (dl_mem_array(&d->poly_parent, d->npoly, sizeof(size_t), "design", e) ||
+        dl_mem_array(&d->poly_var, d->npoly, sizeof(size_t), "design", e))
         return e->code;
     size_t j = 0, prev_begin = 0, prev_end = 0;
     for (size_t v = 0; v < d->inputs; v++) {
@@ -403,10 +390,10 @@ static int kmeans_lloyd(bf_design *d, const double *z, size_t n, uint64_t seed, 
     size_t *assign = NULL, *counts = NULL;
     uint64_t *idx = NULL;
     double *sums = NULL;
-    int rc = alloc_array(&assign, n, sizeof *assign, e) ||
-             alloc_array(&counts, d->nrbf, sizeof *counts, e) ||
-             alloc_array(&idx, n, sizeof *idx, e) ||
-             alloc_array(&sums, d->nrbf * d->inputs, sizeof *sums, e) ? e->code : 0;
+    int rc = dl_mem_array(&assign, n, sizeof *assign, "design", e) ||
+             dl_mem_array(&counts, d->nrbf, sizeof *counts, "design", e) ||
+             dl_mem_array(&idx, n, sizeof *idx, "design", e) ||
+             dl_mem_array(&sums, d->nrbf * d->inputs, sizeof *sums, "design", e) ? e->code : 0;
     if (!rc) {
         rc = kmeans_seed_centers(d, z, n, seed, idx, e);
         for (size_t i = 0; i < n; i++)
@@ -456,7 +443,7 @@ static int fit_kmeans(bf_design *d, const double *x, size_t n, uint64_t seed, do
         return dl_fail(e, DL_EDATA, "design: k-means needs at least %zu row%s, got %zu",
                        d->nrbf, dl_plural(d->nrbf), n);
     double *z = NULL;
-    if (alloc_array(&z, n * d->inputs, sizeof *z, e))
+    if (dl_mem_array(&z, n * d->inputs, sizeof *z, "design", e))
         return e->code; /* n * inputs already fits: x exists */
     for (size_t i = 0; i < n; i++)
         for (size_t k = 0; k < d->inputs; k++)
@@ -473,7 +460,7 @@ static int fit_rbf(bf_design *d, const bf_opts *o, const double *x, size_t n, dl
     if (rbf_centers_count(o, d->inputs, &count) || count > SIZE_MAX / 2 / (d->inputs + 1))
         return dl_fail(e, DL_ENOMEM, "design: too many rbf centers");
     d->nrbf = (size_t)count;
-    if (alloc_array(&d->centers, d->nrbf * d->inputs, sizeof(double), e))
+    if (dl_mem_array(&d->centers, d->nrbf * d->inputs, sizeof(double), "design", e))
         return e->code;
     double spacing = 0;
     if (o->rbf_centers == BF_CENTERS_KMEANS) {
@@ -536,11 +523,11 @@ static int design_alloc(bf_design **out, const bf_opts *o, size_t inputs, dl_err
     if (cols > SIZE_MAX / sizeof(double))
         return dl_fail(e, DL_ENOMEM, "design: too many columns");
     d->cols = (size_t)cols;
-    if (d->standardize && (alloc_array(&d->mean, inputs, sizeof(double), e) ||
-                           alloc_array(&d->scale, inputs, sizeof(double), e)))
+    if (d->standardize && (dl_mem_array(&d->mean, inputs, sizeof(double), "design", e) ||
+                           dl_mem_array(&d->scale, inputs, sizeof(double), "design", e)))
         return e->code;
-    if (alloc_array(&d->lo, inputs, sizeof(double), e) ||
-        alloc_array(&d->hi, inputs, sizeof(double), e))
+    if (dl_mem_array(&d->lo, inputs, sizeof(double), "design", e) ||
+        dl_mem_array(&d->hi, inputs, sizeof(double), "design", e))
         return e->code;
     if (d->poly && build_poly(d, e))
         return e->code;
@@ -602,8 +589,8 @@ int bf_fit_moments(bf_design **out, const bf_opts *o, pp_prep *prep, const bf_mo
     if (bf_fit_prep(&d, &plain, prep, NULL, 0, e))
         return e->code;
     d->standardize = o->standardize;
-    if (d->standardize && (alloc_array(&d->mean, d->inputs, sizeof(double), e) ||
-                           alloc_array(&d->scale, d->inputs, sizeof(double), e))) {
+    if (d->standardize && (dl_mem_array(&d->mean, d->inputs, sizeof(double), "design", e) ||
+                           dl_mem_array(&d->scale, d->inputs, sizeof(double), "design", e))) {
         bf_free(d);
         return e->code;
     }
@@ -681,8 +668,8 @@ int bf_apply_rows(const bf_design *d, const double *x, size_t n, uint64_t first_
 {
     double *z = NULL, *in = NULL;
     size_t raw = pp_input_dim(d->prep);
-    int rc = alloc_array(&z, d->inputs, sizeof *z, e) ||
-             alloc_array(&in, d->inputs, sizeof *in, e) ? e->code : 0;
+    int rc = dl_mem_array(&z, d->inputs, sizeof *z, "design", e) ||
+             dl_mem_array(&in, d->inputs, sizeof *in, "design", e) ? e->code : 0;
     for (size_t i = 0; !rc && i < n; i++) {
         rc = pp_apply(d->prep, x + i * raw, 1, first_row + i, in, e);
         if (!rc)
@@ -796,7 +783,7 @@ static int split_lines(bf_text *t, const dl_tensor *rec, dl_err *e)
     uint64_t len = dl_tensor_nelem(rec);
     if (rec->dtype != DL_U8 || rec->rank != 1)
         return dl_fail(e, DL_EDATA, "design record must be u8 text of rank 1");
-    if (alloc_array(&t->copy, (size_t)len + 1, 1, e))
+    if (dl_mem_array(&t->copy, (size_t)len + 1, 1, "design", e))
         return e->code;
     memcpy(t->copy, rec->data, (size_t)len);
     return kv_split(t->copy, bf_keys, BF_KEYS, t->value, "design record", e);
@@ -893,7 +880,7 @@ static int parse_values(bf_design *d, const bf_text *t, dl_err *e)
     if (d->standardize && (parse_doubles(t, K_MEAN, d->mean, d->inputs, e) ||
                            parse_doubles(t, K_SCALE, d->scale, d->inputs, e)))
         return e->code;
-    if (d->nrbf && (alloc_array(&d->centers, d->nrbf * d->inputs, sizeof(double), e) ||
+    if (d->nrbf && (dl_mem_array(&d->centers, d->nrbf * d->inputs, sizeof(double), "design", e) ||
                     parse_doubles(t, K_ALPHA, &d->alpha, 1, e) ||
                     parse_doubles(t, K_CENTERS, d->centers, d->nrbf * d->inputs, e)))
         return e->code;

@@ -46,6 +46,12 @@ size_t dl_mem_room(void *p);
  * of the process run, interrupts their cores to flush the old mapping.
  * Free with free(). */
 void *dl_mem_zeroed(size_t n, size_t size);
+/* The same, for an array whose size comes from the input: *pp (a T **) set
+ * to n zeroed items of size bytes, or DL_ENOMEM naming `what` and the count
+ * (*pp NULL) when out of memory or when n * size is over DL_MEM_ARRAY_MAX
+ * (64 TiB, more than any machine holds; also the largest tensor's bytes). */
+#define DL_MEM_ARRAY_MAX ((size_t)1 << 46)
+int dl_mem_array(void *pp, size_t n, size_t size, const char *what, dl_err *e);
 
 /* A string builder; {0} is an empty one. */
 typedef struct dl_str {

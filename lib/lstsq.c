@@ -10,21 +10,17 @@
 #include <string.h>
 
 #include "blasmem.h"
+#include "buf.h"
 #include "worker.h"
 
 /* The normal equations refuse X^T X whose reciprocal condition number is
  * below this: cond(X) above ~2e6 would lose more than half the digits. */
 #define LS_NORMAL_RCOND_MIN (1e3 * DBL_EPSILON)
 
-/* calloc of a * b doubles, checked. */
+/* a x b doubles, zeroed; a count that overflows is refused as too large. */
 static int alloc_doubles(double **p, size_t a, size_t b, dl_err *e)
 {
-    if (b != 0 && a > SIZE_MAX / sizeof(double) / b)
-        return dl_fail(e, DL_ENOMEM, "lstsq: %zu x %zu doubles overflow", a, b);
-    *p = calloc(a * b != 0 ? a * b : 1, sizeof(double));
-    if (!*p)
-        return dl_fail(e, DL_ENOMEM, "lstsq: out of memory for %zu x %zu doubles", a, b);
-    return 0;
+    return dl_mem_array(p, b && a > SIZE_MAX / b ? SIZE_MAX : a * b, sizeof(double), "lstsq", e);
 }
 
 int ls_stats_init(ls_stats *s, size_t p, size_t k, dl_err *e)

@@ -63,20 +63,6 @@ double mt_report_get(const mt_report *r, const char *name, int *found)
     return NAN;
 }
 
-/* Allocates count elements of size bytes, zeroed, refusing a product that
- * overflows (sizes come from the input). */
-static void *alloc_array(size_t count, size_t size, const char *what, dl_err *e)
-{
-    if (count != 0 && size > SIZE_MAX / count) {
-        dl_fail(e, DL_ENOMEM, "%s: %zu elements are too many", what, count);
-        return NULL;
-    }
-    void *p = calloc(count ? count : 1, size);
-    if (!p)
-        dl_fail(e, DL_ENOMEM, "%s: out of memory for %zu elements", what, count);
-    return p;
-}
-
 static int add_metric(mt_report *r, dl_err *e, double value, const char *fmt, ...)
     DL_PRINTF(4, 5);
 
@@ -331,8 +317,8 @@ static double largest_weight(const double *w, size_t n)
 int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstride,
                const double *w, size_t n, double *auc, dl_err *e)
 {
-    scored *s = alloc_array(n, sizeof *s, "roc_auc", e);
-    if (!s)
+    scored *s;
+    if (dl_mem_array(&s, n, sizeof *s, "roc_auc", e))
         return e->code;
     double pos = 0, neg = 0, top = largest_weight(w, n);
     for (size_t i = 0; i < n; i++) {
@@ -401,9 +387,9 @@ static int clf_counts_of(const double *y, size_t ystride, const double *score, s
     memset(k, 0, sizeof *k);
     if (n > SIZE_MAX / 3 - 2)
         return dl_fail(e, DL_ENOMEM, "curve: %zu rows are too many", n);
-    scored *s = alloc_array(n, sizeof *s, "curve", e);
-    k->fps = s ? alloc_array(3 * (n + 2), sizeof *k->fps, "curve", e) : NULL;
-    if (!k->fps) {
+    scored *s = NULL;
+    if (dl_mem_array(&s, n, sizeof *s, "curve", e) ||
+        dl_mem_array(&k->fps, 3 * (n + 2), sizeof *k->fps, "curve", e)) {
         free(s);
         return e->code;
     }
@@ -441,8 +427,7 @@ static int clf_counts_of(const double *y, size_t ystride, const double *score, s
 static int curve_alloc(mt_curve *c, size_t count, dl_err *e)
 {
     memset(c, 0, sizeof *c);
-    c->x = alloc_array(count, 3 * sizeof *c->x, "curve", e);
-    if (!c->x)
+    if (dl_mem_array(&c->x, count, 3 * sizeof *c->x, "curve", e))
         return e->code;
     c->y = c->x + count;
     c->threshold = c->y + count;
@@ -540,11 +525,10 @@ static int counts_alloc(label_counts *c, size_t count, dl_err *e)
 {
     memset(c, 0, sizeof *c);
     c->count = count;
-    c->tp = alloc_array(count, sizeof(double), "labels", e);
-    c->fp = c->tp ? alloc_array(count, sizeof(double), "labels", e) : NULL;
-    c->fn = c->fp ? alloc_array(count, sizeof(double), "labels", e) : NULL;
-    c->support = c->fn ? alloc_array(count, sizeof(double), "labels", e) : NULL;
-    if (!c->support) {
+    if (dl_mem_array(&c->tp, count, sizeof(double), "labels", e) ||
+        dl_mem_array(&c->fp, count, sizeof(double), "labels", e) ||
+        dl_mem_array(&c->fn, count, sizeof(double), "labels", e) ||
+        dl_mem_array(&c->support, count, sizeof(double), "labels", e)) {
         counts_free(c);
         return e->code;
     }
@@ -612,10 +596,8 @@ static int cm_alloc(mt_report *r, const int64_t *labels, size_t count, dl_err *e
 {
     if (count > 0 && count > SIZE_MAX / count)
         return dl_fail(e, DL_ENOMEM, "confusion matrix: %zu labels are too many", count);
-    r->cm_labels = alloc_array(count, sizeof *r->cm_labels, "confusion matrix", e);
-    r->cm = r->cm_labels ? alloc_array(count * count, sizeof *r->cm, "confusion matrix", e)
-                         : NULL;
-    if (!r->cm)
+    if (dl_mem_array(&r->cm_labels, count, sizeof *r->cm_labels, "confusion matrix", e) ||
+        dl_mem_array(&r->cm, count * count, sizeof *r->cm, "confusion matrix", e))
         return e->code;
     memcpy(r->cm_labels, labels, count * sizeof *labels);
     r->ncm = count;
@@ -831,10 +813,11 @@ static int multiclass_metrics(const mt_data *d, const mt_opts *o, const int64_t 
 
 static int multiclass(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
 {
-    int64_t *truth = alloc_array(d->n, sizeof *truth, "labels", e);
-    int64_t *pred = truth ? alloc_array(d->n, sizeof *pred, "labels", e) : NULL;
-    int64_t *all = pred ? alloc_array(d->n, 2 * sizeof *all, "labels", e) : NULL;
-    int rc = all ? multiclass_truth(d, truth, e) : e->code;
+    int64_t *truth = NULL, *pred = NULL, *all = NULL;
+    int rc = dl_mem_array(&truth, d->n, sizeof *truth, "labels", e) ||
+                     dl_mem_array(&pred, d->n, sizeof *pred, "labels", e) ||
+                     dl_mem_array(&all, d->n, 2 * sizeof *all, "labels", e) ||
+                     multiclass_truth(d, truth, e) ? e->code : 0;
     rc = rc ? rc : labels_of("yhat", d->yhat, d->n, d->kyhat, pred, e);
     rc = rc ? rc : multiclass_metrics(d, o, truth, pred, all, r, e);
     free(truth);

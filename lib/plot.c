@@ -202,18 +202,6 @@ static int best_epoch(const tsv_table *t, const double *loss, long *best, dl_err
     return 0;
 }
 
-static double *alloc_doubles(size_t n, size_t m, dl_err *e)
-{
-    if (m != 0 && n > SIZE_MAX / sizeof(double) / m) {
-        dl_fail(e, DL_ENOMEM, "%zu x %zu values are too many", n, m);
-        return NULL;
-    }
-    double *p = calloc(n * m > 0 ? n * m : 1, sizeof(double));
-    if (!p)
-        dl_fail(e, DL_ENOMEM, "out of memory for %zu values", n * m);
-    return p;
-}
-
 static void write_curves(dl_str *s, const pl_opts *o, const double *ep, const double *tr,
                          const double *va, size_t n, long best, int have_val)
 {
@@ -257,8 +245,8 @@ int pl_curves_script(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
                        "%s: no loss column (looked for train_loss, loss, val_loss; a header "
                        "row as dl-train --log writes is needed)",
                        t->label);
-    double *ep = alloc_doubles(t->rows, 3, e);
-    if (!ep)
+    double *ep;
+    if (dl_mem_array(&ep, t->rows, 3 * sizeof *ep, "plot", e))
         return e->code;
     double *tr = ep + t->rows, *va = tr + t->rows;
     int rc = table_column(t, ce < 0 ? 0 : ce, 0, ep, e);
@@ -630,9 +618,9 @@ static int mode_code(const pl_data *d, size_t c, const cm_column *k, double *cod
 {
     size_t n = (size_t)d->x->shape[0], width = (size_t)d->x->shape[1];
     const double *x = d->x->data;
-    size_t *count = calloc((size_t)k->count, sizeof *count);
-    if (!count)
-        return dl_fail(e, DL_ENOMEM, "%s: out of memory", d->label);
+    size_t *count;
+    if (dl_mem_array(&count, (size_t)k->count, sizeof *count, d->label, e))
+        return e->code;
     for (size_t i = 0; i < n; i++) {
         double v = x[i * width + c];
         if (!cm_column_level(k, v)) {
@@ -771,8 +759,9 @@ static int basis_components(const char *model_path, const dl_tensor *grid, doubl
         rc = dl_fail(e, DL_EDATA, "%s: 'w' has %llu row%s but the design has %zu column%s",
                      model_path, (unsigned long long)w->shape[0],
                      dl_plural((unsigned long long)w->shape[0]), p, dl_plural(p));
-    double *phi = rc ? NULL : alloc_doubles(g, p, e);
-    rc = rc ? rc : phi ? bf_apply(d, grid->data, g, phi, e) : e->code;
+    double *phi = NULL;
+    rc = rc || dl_mem_array(&phi, g, p * sizeof *phi, "plot", e) ||
+                 bf_apply(d, grid->data, g, phi, e) ? e->code : 0;
     if (rc == 0) {
         const double *wv = w->data;
         size_t k = (size_t)w->shape[1];
@@ -979,10 +968,8 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
     if (rc == 0 && (g < 2 || g > 4096))
         rc = dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected 2..4096", g);
     if (rc == 0) {
-        grid_class = calloc(g * g, sizeof *grid_class);
-        point_class = calloc(n ? n : 1, sizeof *point_class);
-        if (!grid_class || !point_class)
-            rc = dl_fail(e, DL_ENOMEM, "regions: out of memory");
+        rc = dl_mem_array(&grid_class, g * g, sizeof *grid_class, "regions", e) ||
+                     dl_mem_array(&point_class, n, sizeof *point_class, "regions", e) ? e->code : 0;
     }
     double box[4];
     if (rc == 0) {
@@ -1086,8 +1073,8 @@ static int stream_curves(const char *path, const pl_opts *o, curve_fn fn, const 
     pl_pred p;
     mt_data md;
     int rc = read_predictions(path, o, &p, &md, e);
-    double *pos = rc ? NULL : alloc_doubles(md.n, 1, e);
-    rc = rc ? rc : pos ? 0 : e->code;
+    double *pos = NULL;
+    rc = rc || dl_mem_array(&pos, md.n, sizeof *pos, "plot", e) ? e->code : 0;
     for (size_t j = 0; rc == 0 && j < md.kyhat; j++) {
         mt_curve c;
         rc = positives_of(&p.pair, &md, j, pos, e);

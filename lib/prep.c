@@ -29,19 +29,10 @@ struct pp_prep {
     char ***unseen;         /* [inputs][map_len] the input's level where unseen */
 };
 
-static int alloc_zeroed(void *pp, size_t n, size_t size, dl_err *e)
-{
-    void **p = pp;
-    if (n != 0 && size > SIZE_MAX / 2 / n)
-        return dl_fail(e, DL_ENOMEM, "design: %zu elements are too many", n);
-    *p = calloc(n ? n : 1, size);
-    return *p ? 0 : dl_fail(e, DL_ENOMEM, "design: out of memory for %zu elements", n);
-}
-
 static int copy_text(char **out, const char *s, dl_err *e)
 {
     size_t n = strlen(s);
-    if (alloc_zeroed(out, n + 1, 1, e))
+    if (dl_mem_array(out, n + 1, 1, "design", e))
         return e->code;
     memcpy(*out, s, n);
     return 0;
@@ -109,16 +100,16 @@ static int prep_alloc(pp_prep **out, size_t inputs, dl_err *e)
     if (!p)
         return dl_fail(e, DL_ENOMEM, "design: out of memory");
     p->inputs = inputs;
-    return alloc_zeroed(&p->nlevels, inputs, sizeof *p->nlevels, e) ||
-                   alloc_zeroed(&p->level, inputs, sizeof *p->level, e) ||
-                   alloc_zeroed(&p->onehot, inputs, 1, e) ||
-                   alloc_zeroed(&p->missing, inputs, 1, e) ||
-                   alloc_zeroed(&p->fill, inputs, sizeof *p->fill, e) ||
-                   alloc_zeroed(&p->offset, inputs, sizeof *p->offset, e) ||
-                   alloc_zeroed(&p->ind_col, inputs, sizeof *p->ind_col, e) ||
-                   alloc_zeroed(&p->map, inputs, sizeof *p->map, e) ||
-                   alloc_zeroed(&p->map_len, inputs, sizeof *p->map_len, e) ||
-                   alloc_zeroed(&p->unseen, inputs, sizeof *p->unseen, e)
+    return dl_mem_array(&p->nlevels, inputs, sizeof *p->nlevels, "design", e) ||
+                   dl_mem_array(&p->level, inputs, sizeof *p->level, "design", e) ||
+                   dl_mem_array(&p->onehot, inputs, 1, "design", e) ||
+                   dl_mem_array(&p->missing, inputs, 1, "design", e) ||
+                   dl_mem_array(&p->fill, inputs, sizeof *p->fill, "design", e) ||
+                   dl_mem_array(&p->offset, inputs, sizeof *p->offset, "design", e) ||
+                   dl_mem_array(&p->ind_col, inputs, sizeof *p->ind_col, "design", e) ||
+                   dl_mem_array(&p->map, inputs, sizeof *p->map, "design", e) ||
+                   dl_mem_array(&p->map_len, inputs, sizeof *p->map_len, "design", e) ||
+                   dl_mem_array(&p->unseen, inputs, sizeof *p->unseen, "design", e)
                ? e->code
                : 0;
 }
@@ -127,7 +118,7 @@ static int set_names(pp_prep *p, const char *const *names, dl_err *e)
 {
     if (!names)
         return 0;
-    if (alloc_zeroed(&p->name, p->inputs, sizeof *p->name, e))
+    if (dl_mem_array(&p->name, p->inputs, sizeof *p->name, "design", e))
         return e->code;
     for (size_t j = 0; j < p->inputs; j++)
         if (copy_text(&p->name[j], names[j], e))
@@ -137,7 +128,7 @@ static int set_names(pp_prep *p, const char *const *names, dl_err *e)
 
 static int set_levels(pp_prep *p, size_t j, size_t count, const char *const *levels, dl_err *e)
 {
-    if (alloc_zeroed(&p->level[j], count, sizeof *p->level[j], e))
+    if (dl_mem_array(&p->level[j], count, sizeof *p->level[j], "design", e))
         return e->code;
     p->nlevels[j] = count;
     for (size_t k = 0; k < count; k++)
@@ -355,20 +346,20 @@ static int choose_onehot(pp_prep *p, const pp_opts *o, dl_err *e)
 static int fitter_alloc(pp_fitter *f, dl_err *e)
 {
     size_t n = f->inputs;
-    if (alloc_zeroed(&f->count, n, sizeof *f->count, e) ||
-        alloc_zeroed(&f->nmissing, n, sizeof *f->nmissing, e) ||
-        alloc_zeroed(&f->sum, n, sizeof *f->sum, e) || alloc_zeroed(&f->comp, n, sizeof *f->comp, e) ||
-        alloc_zeroed(&f->level_count, n, sizeof *f->level_count, e) ||
-        alloc_zeroed(&f->values, n, sizeof *f->values, e) ||
-        alloc_zeroed(&f->median, n, sizeof *f->median, e))
+    if (dl_mem_array(&f->count, n, sizeof *f->count, "design", e) ||
+        dl_mem_array(&f->nmissing, n, sizeof *f->nmissing, "design", e) ||
+        dl_mem_array(&f->sum, n, sizeof *f->sum, "design", e) || dl_mem_array(&f->comp, n, sizeof *f->comp, "design", e) ||
+        dl_mem_array(&f->level_count, n, sizeof *f->level_count, "design", e) ||
+        dl_mem_array(&f->values, n, sizeof *f->values, "design", e) ||
+        dl_mem_array(&f->median, n, sizeof *f->median, "design", e))
         return e->code;
     for (size_t j = 0; j < n; j++) {
         if (f->p->nlevels[j] &&
-            alloc_zeroed(&f->level_count[j], f->p->nlevels[j], sizeof(uint64_t), e))
+            dl_mem_array(&f->level_count[j], f->p->nlevels[j], sizeof(uint64_t), "design", e))
             return e->code;
         if (numeric_strategy(f, j, PP_IMPUTE_MEDIAN) &&
-            (alloc_zeroed(&f->median[j].hist[0], RADIX_BUCKETS, sizeof(uint64_t), e) ||
-             alloc_zeroed(&f->median[j].hist[1], RADIX_BUCKETS, sizeof(uint64_t), e)))
+            (dl_mem_array(&f->median[j].hist[0], RADIX_BUCKETS, sizeof(uint64_t), "design", e) ||
+             dl_mem_array(&f->median[j].hist[1], RADIX_BUCKETS, sizeof(uint64_t), "design", e)))
             return e->code;
     }
     return 0;
@@ -434,8 +425,8 @@ static int value_count_grow(value_count *t, dl_err *e)
 {
     value_count g = {0};
     g.cap = t->cap ? t->cap * 2 : 64;
-    if (alloc_zeroed(&g.key, g.cap, sizeof *g.key, e) ||
-        alloc_zeroed(&g.count, g.cap, sizeof *g.count, e)) {
+    if (dl_mem_array(&g.key, g.cap, sizeof *g.key, "design", e) ||
+        dl_mem_array(&g.count, g.cap, sizeof *g.count, "design", e)) {
         free(g.key);
         return dl_err_wrap(e, "most_frequent: %zu distinct values", t->used);
     }
@@ -638,9 +629,9 @@ static int keep_seen_levels(pp_fitter *f, size_t j, dl_err *e)
     if (!p->onehot[j] || kept == n || kept == 0)
         return 0;
     char **all = p->level[j], **seen;
-    if (alloc_zeroed(&seen, kept, sizeof *seen, e) ||
-        alloc_zeroed(&p->map[j], n, sizeof *p->map[j], e) ||
-        alloc_zeroed(&p->unseen[j], n, sizeof *p->unseen[j], e)) {
+    if (dl_mem_array(&seen, kept, sizeof *seen, "design", e) ||
+        dl_mem_array(&p->map[j], n, sizeof *p->map[j], "design", e) ||
+        dl_mem_array(&p->unseen[j], n, sizeof *p->unseen[j], "design", e)) {
         free(seen);
         return e->code;
     }
@@ -704,8 +695,8 @@ static int bind_column(pp_prep *p, size_t j, size_t count, const char *const *le
     p->unseen[j] = NULL;
     p->map[j] = NULL;
     p->map_len[j] = 0;
-    if (alloc_zeroed(&p->map[j], count, sizeof *p->map[j], e) ||
-        alloc_zeroed(&p->unseen[j], count, sizeof *p->unseen[j], e))
+    if (dl_mem_array(&p->map[j], count, sizeof *p->map[j], "design", e) ||
+        dl_mem_array(&p->unseen[j], count, sizeof *p->unseen[j], "design", e))
         return e->code;
     p->map_len[j] = count;
     for (size_t k = 0; k < count; k++) {
@@ -903,7 +894,7 @@ static int split_fields(const char *key, const char *value, char ***out, size_t 
         n += *s == '\t';
     if (n > max)
         return bad_record(key, "has too many fields", e);
-    if (alloc_zeroed(out, n, sizeof **out, e))
+    if (dl_mem_array(out, n, sizeof **out, "design", e))
         return e->code;
     const char *s = value;
     while (*s == '\t') {
@@ -911,7 +902,7 @@ static int split_fields(const char *key, const char *value, char ***out, size_t 
         size_t len = strcspn(f, "\t");
         if (!field_ok(f, len))
             return bad_record(key, "has an empty or invalid field", e);
-        if (alloc_zeroed(&(*out)[*count], len + 1, 1, e))
+        if (dl_mem_array(&(*out)[*count], len + 1, 1, "design", e))
             return e->code;
         memcpy((*out)[(*count)++], f, len);
         s = f + len;
@@ -1004,7 +995,7 @@ static int parse_onehot(pp_prep *p, const char *s, dl_err *e)
 static int parse_flags(const char *key, const char *s, unsigned char *out, size_t n, dl_err *e)
 {
     double *v = NULL;
-    int rc = alloc_zeroed(&v, n, sizeof *v, e) || parse_numbers(key, s, v, n, 1, e) ? e->code : 0;
+    int rc = dl_mem_array(&v, n, sizeof *v, "design", e) || parse_numbers(key, s, v, n, 1, e) ? e->code : 0;
     for (size_t j = 0; !rc && j < n; j++) {
         if (v[j] != 0 && v[j] != 1)
             rc = bad_record(key, "takes 0 or 1 per input", e);
@@ -1142,8 +1133,8 @@ int pp_meta_columns(pp_meta *m, uint64_t cols, dl_err *e)
     m->cols.name = m->names.count ? (const char *const *)m->names.name : NULL;
     if (!m->cats.count)
         return 0;
-    if (alloc_zeroed(&m->nlevels, (size_t)cols, sizeof *m->nlevels, e) ||
-        alloc_zeroed(&m->levels, (size_t)cols, sizeof *m->levels, e))
+    if (dl_mem_array(&m->nlevels, (size_t)cols, sizeof *m->nlevels, "design", e) ||
+        dl_mem_array(&m->levels, (size_t)cols, sizeof *m->levels, "design", e))
         return e->code;
     for (size_t i = 0; i < m->cats.count; i++) {
         const cm_column *c = &m->cats.column[i];

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 #include "names.h"
 
@@ -17,7 +18,7 @@ enum dl_dtype { DL_U8 = 1, DL_I32 = 2, DL_I64 = 3, DL_F32 = 4, DL_F64 = 5 };
 #define DL_NAME_MAX 255
 /* No single tensor may hold more bytes than this (a documented limit that
  * keeps every size computation far from overflow). */
-#define DL_TENSOR_BYTES_MAX ((uint64_t)1 << 46)
+#define DL_TENSOR_BYTES_MAX ((uint64_t)DL_MEM_ARRAY_MAX)
 
 typedef struct dl_tensor {
     char name[DL_NAME_MAX + 1];
