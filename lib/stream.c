@@ -252,22 +252,25 @@ static int wait_input(st_reader *r, dl_err *e)
     struct pollfd p[2] = {{.fd = r->fd, .events = POLLIN}, {.fd = r->wake, .events = POLLIN}};
     while (poll(p, 2, -1) < 0)
         if (errno != EINTR)
-            return dl_fail_errno(e, "%s: poll failed", r->label), -1;
+            return dl_fail_errno(e, "%s: poll failed", r->label);
     if (p[1].revents)
-        return dl_fail(e, DL_EINTR, "%s: reading stopped", r->label), -1;
+        return dl_fail(e, DL_EINTR, "%s: reading stopped", r->label);
     return 0;
 }
 
-static ssize_t read_some(st_reader *r, void *dst, size_t n, dl_err *e)
+/* One read of up to n bytes into dst: *got 0 at end of input. */
+static int read_some(st_reader *r, void *dst, size_t n, size_t *got, dl_err *e)
 {
     for (;;) {
         if (r->wake >= 0 && wait_input(r, e))
-            return -1;
-        ssize_t got = read(r->fd, dst, n);
-        if (got >= 0)
-            return got;
+            return e->code;
+        ssize_t now = read(r->fd, dst, n);
+        if (now >= 0) {
+            *got = (size_t)now;
+            return 0;
+        }
         if (errno != EINTR)
-            return dl_fail_errno(e, "%s: read failed", r->label), -1;
+            return dl_fail_errno(e, "%s: read failed", r->label);
     }
 }
 
@@ -286,20 +289,19 @@ static int read_upto(st_reader *r, void *dst, size_t n, size_t *got, dl_err *e)
         }
         if (r->at_eof)
             break;
-        ssize_t got_now;
+        size_t got_now;
         if (n - done >= DIRECT_READ) { /* large reads skip the buffer copy */
-            got_now = read_some(r, out + done, n - done, e);
-            if (got_now > 0)
-                done += (size_t)got_now;
+            if (read_some(r, out + done, n - done, &got_now, e))
+                return e->code;
+            done += got_now;
         } else {
-            got_now = read_some(r, r->buf, r->fill, e);
+            r->pos = r->len = 0;
+            if (read_some(r, r->buf, r->fill, &got_now, e))
+                return e->code;
             if (r->fill < IO_BUF)
                 r->fill *= 2;
-            r->pos = 0;
-            r->len = got_now > 0 ? (size_t)got_now : 0;
+            r->len = got_now;
         }
-        if (got_now < 0)
-            return e->code;
         if (got_now == 0)
             r->at_eof = 1;
     }

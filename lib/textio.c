@@ -100,12 +100,8 @@ static int grow(tx_in *in, dl_err *e)
 {
     if (in->cap >= TX_IN_MAX)
         return line_too_long(in, e);
-    char *bigger = realloc(in->buf, in->cap * 2);
-    if (!bigger)
-        return dl_fail(e, DL_ENOMEM, "%s: out of memory for a long line", in->label);
-    in->buf = bigger;
-    in->cap *= 2;
-    dl_mem_huge(in->buf);
+    if (dl_vec_reserve(&in->buf, &in->cap, in->cap + 1, 1, e))
+        return dl_err_wrap(e, "%s: a long line", in->label);
     return 0;
 }
 
