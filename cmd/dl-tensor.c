@@ -11,7 +11,6 @@
 
 #include "cli.h"
 #include "dataset.h"
-#include "outfile.h"
 #include "show.h"
 #include "stream.h"
 #include "textio.h"
@@ -475,89 +474,21 @@ static int cmd_info(args *a, dl_err *e)
     return 0;
 }
 
-/* head and shuffle: read the set, take rows, write the set. */
-static int take_and_save(const args *a, const char *in, int shuffled, uint64_t limit,
-                         dl_tensor_set *set, const char *out, dl_err *e)
-{
-    uint64_t rows, *idx = NULL;
-    dl_tensor_set result;
-    dl_set_init(&result);
-    const char *label = in ? in : "<stdin>";
-    int rc = ds_rows(set, &rows, label, e);
-    if (!rc)
-        rc = ds_index(rows, shuffled, a->seed, &idx, e);
-    if (!rc)
-        rc = ds_take_rows(set, idx, limit < rows ? limit : rows, &result, label, e);
-    if (!rc)
-        rc = st_save_set(out, a->zlib ? ST_ZLIB : 0, &result, e);
-    free(idx);
-    dl_set_free(&result);
-    return rc;
-}
-
 static int cmd_rows(args *a, int shuffled, dl_err *e)
 {
     if (at_most_files(a, 1, e))
         return e->code;
-    dl_tensor_set set;
-    dl_set_init(&set);
-    int rc = st_read_set(input(a), &set, e);
-    if (!rc)
-        rc = take_and_save(a, input(a), shuffled, shuffled ? UINT64_MAX : a->rows, &set,
-                           a->output, e);
-    dl_set_free(&set);
-    return rc;
+    int flags = a->zlib ? ST_ZLIB : 0;
+    return shuffled ? ds_shuffle(input(a), a->output, a->seed, flags, e)
+                    : ds_head(input(a), a->output, a->rows, flags, e);
 }
 
-static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
-                      st_writer *w, const char *label, dl_err *e)
-{
-    dl_tensor_set part;
-    dl_set_init(&part);
-    int rc = ds_take_rows(set, idx, n, &part, label, e);
-    if (!rc)
-        rc = st_write_set(w, &part, e);
-    dl_set_free(&part);
-    return rc;
-}
-
-/* Both outputs are written in full and committed together: a failure
- * leaves both paths as they were. */
 static int cmd_split(args *a, dl_err *e)
 {
     if (a->nfiles != 3)
         return dl_fail(e, DL_EUSAGE, "split: needs IN OUT1 OUT2");
-    if (dl_outfile_same(a->files[1], a->files[2]))
-        return dl_fail(e, DL_EUSAGE, "split: OUT1 and OUT2 name the same file");
     a->split.seed = a->seed;
-    if (ds_split_check(&a->split, e))
-        return e->code;
-    dl_tensor_set set;
-    dl_set_init(&set);
-    uint64_t rows = 0, k = 0, *idx = NULL;
-    st_writer *w1 = NULL, *w2 = NULL;
-    int flags = a->zlib ? ST_ZLIB : 0;
-    int rc = st_read_set(a->files[0], &set, e);
-    if (!rc)
-        rc = ds_rows(&set, &rows, a->files[0], e);
-    if (!rc)
-        rc = ds_split_order(&set, &a->split, a->files[0], &idx, &k, e);
-    if (!rc && !(rc = st_writer_open(&w1, a->files[1], flags, e)))
-        rc = st_writer_open(&w2, a->files[2], flags, e);
-    if (!rc)
-        rc = write_part(&set, idx, k, w1, a->files[0], e);
-    if (!rc)
-        rc = write_part(&set, idx + k, rows - k, w2, a->files[0], e);
-    if (rc) {
-        st_writer_abort(w1);
-        st_writer_abort(w2);
-    } else {
-        st_writer *both[] = {w1, w2};
-        rc = st_writer_close_all(both, 2, e);
-    }
-    free(idx);
-    dl_set_free(&set);
-    return rc;
+    return ds_split(a->files[0], a->files[1], a->files[2], &a->split, a->zlib ? ST_ZLIB : 0, e);
 }
 
 static int cmd_show(args *a, dl_err *e)

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "colmeta.h"
+#include "outfile.h"
 #include "rng.h"
 #include "stream.h"
 
@@ -460,6 +461,87 @@ int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *l
         }
     }
     work_free(&w);
+    return rc;
+}
+
+/* ----------------------- head, shuffle, split ------------------------ */
+/* head and shuffle: the first `limit` rows of the order ds_index draws. */
+static int take_and_save(const char *in, const char *out, int shuffled, uint64_t seed,
+                         uint64_t limit, int flags, dl_err *e)
+{
+    uint64_t rows, *idx = NULL;
+    dl_tensor_set set, result;
+    dl_set_init(&set);
+    dl_set_init(&result);
+    const char *label = in ? in : "<stdin>";
+    int rc = st_read_set(in, &set, e);
+    if (!rc)
+        rc = ds_rows(&set, &rows, label, e);
+    if (!rc)
+        rc = ds_index(rows, shuffled, seed, &idx, e);
+    if (!rc)
+        rc = ds_take_rows(&set, idx, limit < rows ? limit : rows, &result, label, e);
+    if (!rc)
+        rc = st_save_set(out, flags, &result, e);
+    free(idx);
+    dl_set_free(&result);
+    dl_set_free(&set);
+    return rc;
+}
+
+int ds_head(const char *in, const char *out, uint64_t rows, int flags, dl_err *e)
+{
+    return take_and_save(in, out, 0, 0, rows, flags, e);
+}
+
+int ds_shuffle(const char *in, const char *out, uint64_t seed, int flags, dl_err *e)
+{
+    return take_and_save(in, out, 1, seed, UINT64_MAX, flags, e);
+}
+
+static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
+                      st_writer *w, const char *label, dl_err *e)
+{
+    dl_tensor_set part;
+    dl_set_init(&part);
+    int rc = ds_take_rows(set, idx, n, &part, label, e);
+    if (!rc)
+        rc = st_write_set(w, &part, e);
+    dl_set_free(&part);
+    return rc;
+}
+
+int ds_split(const char *in, const char *out1, const char *out2, const ds_split_opts *o,
+             int flags, dl_err *e)
+{
+    if (dl_outfile_same(out1, out2))
+        return dl_fail(e, DL_EUSAGE, "split: OUT1 and OUT2 name the same file");
+    if (ds_split_check(o, e))
+        return e->code;
+    dl_tensor_set set;
+    dl_set_init(&set);
+    uint64_t rows = 0, k = 0, *idx = NULL;
+    st_writer *w1 = NULL, *w2 = NULL;
+    int rc = st_read_set(in, &set, e);
+    if (!rc)
+        rc = ds_rows(&set, &rows, in, e);
+    if (!rc)
+        rc = ds_split_order(&set, o, in, &idx, &k, e);
+    if (!rc && !(rc = st_writer_open(&w1, out1, flags, e)))
+        rc = st_writer_open(&w2, out2, flags, e);
+    if (!rc)
+        rc = write_part(&set, idx, k, w1, in, e);
+    if (!rc)
+        rc = write_part(&set, idx + k, rows - k, w2, in, e);
+    if (rc) {
+        st_writer_abort(w1);
+        st_writer_abort(w2);
+    } else {
+        st_writer *both[] = {w1, w2};
+        rc = st_writer_close_all(both, 2, e);
+    }
+    free(idx);
+    dl_set_free(&set);
     return rc;
 }
 

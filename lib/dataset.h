@@ -1,5 +1,6 @@
-/* dataset.h - row operations on a data set held as a tensor set, and the
- * record listing of `dl-tensor info`.
+/* dataset.h - row operations on a data set held as a tensor set, the
+ * commands that cut a stream by rows (`dl-tensor head`, `shuffle`, `split`),
+ * and the record listing of `dl-tensor info`.
  *
  * The rows of a data set are those of `x` (else `y`, else `yhat`).  Every
  * tensor of rank >= 1 with that many rows is a row tensor and is cut or
@@ -61,6 +62,20 @@ int ds_split_check(const ds_split_opts *o, dl_err *e);
  * OUT2's after, each in P order.  Errors name label. */
 int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *label,
                    uint64_t **order, uint64_t *first, dl_err *e);
+
+/* The commands: the stream `in` (NULL or "-": standard input) read whole,
+ * its rows cut, and the result written as st_writer_open writes `out`
+ * (NULL or "-": standard output), with its flags (ST_ZLIB).
+ * ds_head: the first `rows` rows (all when there are fewer);
+ * ds_shuffle: every row, in the order ds_index draws from seed. */
+int ds_head(const char *in, const char *out, uint64_t rows, int flags, dl_err *e);
+int ds_shuffle(const char *in, const char *out, uint64_t seed, int flags, dl_err *e);
+/* ds_split: OUT1's rows of ds_split_order to out1, OUT2's to out2, both
+ * written in full and committed together, so a failure leaves both paths
+ * as they were.  Two paths of one file, and options that cannot go
+ * together (ds_split_check), are refused first (DL_EUSAGE). */
+int ds_split(const char *in, const char *out1, const char *out2, const ds_split_opts *o,
+             int flags, dl_err *e);
 
 /* Prints every record's header (index, name, dtype, shape, encoding,
  * stored bytes, CRC check) and then one line per tensor name with the
