@@ -465,16 +465,25 @@ int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *l
 }
 
 /* ----------------------- head, shuffle, split ------------------------ */
-/* head and shuffle: the first `limit` rows of the order ds_index draws. */
+/* head and shuffle: the first `limit` rows of the order ds_index draws.
+ * The output is opened (a temporary beside it, or standard output checked)
+ * before the input is read: one that cannot be written fails at once,
+ * leaving a pipe's bytes unread, rather than after the whole input. */
 static int take_and_save(const char *in, const char *out, int shuffled, uint64_t seed,
                          uint64_t limit, int flags, dl_err *e)
 {
     uint64_t rows, *idx = NULL;
+    st_reader *r = NULL;
+    st_writer *w = NULL;
     dl_tensor_set set, result;
     dl_set_init(&set);
     dl_set_init(&result);
     const char *label = in ? in : "<stdin>";
-    int rc = st_read_set(in, &set, e);
+    int rc = st_reader_open(&r, in, e) || st_writer_open(&w, out, flags, e) ||
+                     st_read_set_from(r, &set, e)
+                 ? e->code
+                 : 0;
+    st_reader_close(r);
     if (!rc)
         rc = ds_rows(&set, &rows, label, e);
     if (!rc)
@@ -482,7 +491,11 @@ static int take_and_save(const char *in, const char *out, int shuffled, uint64_t
     if (!rc)
         rc = ds_take_rows(&set, idx, limit < rows ? limit : rows, &result, label, e);
     if (!rc)
-        rc = st_save_set(out, flags, &result, e);
+        rc = st_write_set(w, &result, e);
+    if (rc)
+        st_writer_abort(w);
+    else
+        rc = st_writer_close(w, e);
     free(idx);
     dl_set_free(&result);
     dl_set_free(&set);
@@ -520,19 +533,24 @@ int ds_split(const char *in, const char *out1, const char *out2, const ds_split_
         return e->code;
     dl_tensor_set set;
     dl_set_init(&set);
+    const char *label = in ? in : "<stdin>";
     uint64_t rows = 0, k = 0, *idx = NULL;
+    st_reader *r = NULL;
     st_writer *w1 = NULL, *w2 = NULL;
-    int rc = st_read_set(in, &set, e);
+    /* both outputs opened before the input is read, as take_and_save's */
+    int rc = st_reader_open(&r, in, e) || st_writer_open(&w1, out1, flags, e) ||
+                     st_writer_open(&w2, out2, flags, e) || st_read_set_from(r, &set, e)
+                 ? e->code
+                 : 0;
+    st_reader_close(r);
     if (!rc)
-        rc = ds_rows(&set, &rows, in, e);
+        rc = ds_rows(&set, &rows, label, e);
     if (!rc)
-        rc = ds_split_order(&set, o, in, &idx, &k, e);
-    if (!rc && !(rc = st_writer_open(&w1, out1, flags, e)))
-        rc = st_writer_open(&w2, out2, flags, e);
+        rc = ds_split_order(&set, o, label, &idx, &k, e);
     if (!rc)
-        rc = write_part(&set, idx, k, w1, in, e);
+        rc = write_part(&set, idx, k, w1, label, e);
     if (!rc)
-        rc = write_part(&set, idx + k, rows - k, w2, in, e);
+        rc = write_part(&set, idx + k, rows - k, w2, label, e);
     if (rc) {
         st_writer_abort(w1);
         st_writer_abort(w2);

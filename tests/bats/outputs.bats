@@ -190,6 +190,25 @@ no_temporaries() {
     dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o /dev/null --log /dev/null --diagnostics /dev/null
 }
 
+@test "head, shuffle and split refuse an output they cannot create before reading any input" {
+    local size cmd
+    size=$(wc -c < "$TMP/d.dlt")
+    # what the command leaves of its standard input is read after it, here all of it
+    for cmd in "head -n 2 -o $TMP/none/out.dlt" "shuffle -o $TMP/none/out.dlt" \
+        "split - $TMP/a.dlt $TMP/none/out.dlt" "split - $TMP/none/out.dlt $TMP/b.dlt"; do
+        run bash -c "cat '$TMP/d.dlt' | { dl-tensor $cmd; echo \"status \$?\"; wc -c; }"
+        [[ $output == *"none/out.dlt: cannot create a temporary file"* ]] || { echo "$cmd: $output"; return 1; }
+        [[ $output == *"status 3"* ]] || { echo "$cmd: $output"; return 1; }
+        [ "${lines[${#lines[@]} - 1]}" = "$size" ] || { echo "$cmd: $output"; return 1; }
+    done
+    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+    no_temporaries "$TMP"
+    # the input's own faults still come first when it cannot be opened
+    run dl-tensor head -o "$TMP/none/out.dlt" "$TMP/missing.dlt"
+    [ "$status" -eq 3 ]
+    [[ $output == *"missing.dlt: cannot open"* ]]
+}
+
 @test "-o through a descriptor alias (/proc/self/fd/1, /dev/fd/1) writes the redirected file in place" {
     # (not /dev/stdout itself: a regression would replace the system's link)
     ln -s /proc/self/fd/1 "$TMP/alias"
