@@ -582,16 +582,6 @@ static const char *summary_name(const void *items, size_t pos)
     return ((const summary *)items)[pos].name;
 }
 
-static void format_shape(char *buf, size_t len, int rank, const uint64_t *shape)
-{
-    int n = snprintf(buf, len, "[");
-    for (int i = 0; i < rank && n > 0 && (size_t)n < len; i++)
-        n += snprintf(buf + n, len - (size_t)n, "%s%llu", i ? ", " : "",
-                      (unsigned long long)shape[i]);
-    if (n > 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, "]");
-}
-
 static int merge(summaries *all, const st_header *h, dl_err *e)
 {
     size_t pos = dl_names_find(&all->index, h->name, all->items, summary_name);
@@ -629,7 +619,7 @@ static void print_title(FILE *out, const char *label)
 static void print_record(FILE *out, const st_header *h)
 {
     char shape[256];
-    format_shape(shape, sizeof shape, h->rank, h->shape);
+    dl_shape_format(h->rank, h->shape, shape, sizeof shape);
     fprintf(out, "%6llu  %-4s %-20s %-5s %12llu  ok  %s\n", (unsigned long long)h->index,
             dl_dtype_name(h->dtype), shape, h->encoding == ST_DEFLATE ? "zlib" : "raw",
             (unsigned long long)h->payload_bytes, h->name);
@@ -642,7 +632,7 @@ static void print_summaries(FILE *out, const summaries *all)
     char shape[256];
     for (size_t i = 0; i < all->count; i++) {
         int n = (int)strlen(all->items[i].name);
-        format_shape(shape, sizeof shape, all->items[i].rank, all->items[i].shape);
+        dl_shape_format(all->items[i].rank, all->items[i].shape, shape, sizeof shape);
         int sh = (int)strlen(shape);
         name_w = n > name_w ? n : name_w;
         shape_w = sh > shape_w ? sh : shape_w;
@@ -650,7 +640,8 @@ static void print_summaries(FILE *out, const summaries *all)
     fprintf(out, "tensors:\n");
     for (size_t i = 0; i < all->count; i++) {
         const summary *s = &all->items[i];
-        format_shape(shape, sizeof shape, s->rank, s->shape); /* chunks agree: the reader checks */
+        /* chunks agree: the reader checks */
+        dl_shape_format(s->rank, s->shape, shape, sizeof shape);
         fprintf(out, "  %-*s %-4s %-*s %llu record%s, %llu bytes stored, %llu raw\n", name_w,
                 s->name, dl_dtype_name(s->dtype), shape_w, shape,
                 (unsigned long long)s->records, s->records == 1 ? "" : "s",

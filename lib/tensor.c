@@ -351,14 +351,21 @@ int64_t dl_tensor_find_nonfinite(const dl_tensor *t)
     return -1;
 }
 
-void dl_tensor_describe(const dl_tensor *t, char *buf, size_t len)
+void dl_shape_format(int rank, const uint64_t *shape, char *buf, size_t len)
 {
-    int used = snprintf(buf, len, "%s %s [", t->name, dl_dtype_name(t->dtype));
-    for (int i = 0; i < t->rank && used > 0 && (size_t)used < len; i++)
+    int used = snprintf(buf, len, "[");
+    for (int i = 0; i < rank && used > 0 && (size_t)used < len; i++)
         used += snprintf(buf + used, len - (size_t)used, "%s%llu", i ? ", " : "",
-                         (unsigned long long)t->shape[i]);
+                         (unsigned long long)shape[i]);
     if (used > 0 && (size_t)used < len)
         snprintf(buf + used, len - (size_t)used, "]");
+}
+
+void dl_tensor_describe(const dl_tensor *t, char *buf, size_t len)
+{
+    int used = snprintf(buf, len, "%s %s ", t->name, dl_dtype_name(t->dtype));
+    if (used > 0 && (size_t)used < len)
+        dl_shape_format(t->rank, t->shape, buf + used, len - (size_t)used);
 }
 
 /* ============================ tensor sets =========================== */

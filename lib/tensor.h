@@ -71,6 +71,9 @@ void *dl_tensor_grow_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e);
 int dl_tensor_as_matrix(dl_tensor *t, dl_err *e);
 /* First index of a NaN or Inf in a float tensor, or -1. */
 int64_t dl_tensor_find_nonfinite(const dl_tensor *t);
+/* "[100, 3]" ("[]" for rank 0), for messages and listings; cut short
+ * (still terminated) when len is too small. */
+void dl_shape_format(int rank, const uint64_t *shape, char *buf, size_t len);
 /* "x f64 [100, 3]" for messages. */
 void dl_tensor_describe(const dl_tensor *t, char *buf, size_t len);
 

@@ -1,5 +1,5 @@
-/* test_tensor.c - lib/tensor: dtype names both ways, renaming, and sets
- * that grow while keeping their tensors. */
+/* test_tensor.c - lib/tensor: dtype names both ways, renaming, shapes as
+ * text, and sets that grow while keeping their tensors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +35,25 @@ static void test_rename_checks_the_length(void)
     dl_tensor_free(&t);
 }
 
+static void test_shapes_as_text(void)
+{
+    const uint64_t shape[] = {100, 3, 18446744073709551615u};
+    char buf[64];
+    dl_shape_format(0, shape, buf, sizeof buf);
+    CHECK_STR(buf, "[]");
+    dl_shape_format(2, shape, buf, sizeof buf);
+    CHECK_STR(buf, "[100, 3]");
+    dl_shape_format(3, shape, buf, sizeof buf);
+    CHECK_STR(buf, "[100, 3, 18446744073709551615]");
+    dl_shape_format(2, shape, buf, 6); /* cut short, still a string */
+    CHECK_STR(buf, "[100,");
+    dl_tensor t = {.name = "x", .dtype = DL_F64, .rank = 2, .shape = {100, 3}};
+    dl_tensor_describe(&t, buf, sizeof buf);
+    CHECK_STR(buf, "x f64 [100, 3]");
+    dl_tensor_describe(&t, buf, 7);
+    CHECK_STR(buf, "x f64 ");
+}
+
 static void test_set_grows_and_finds(void)
 {
     dl_tensor_set s;
@@ -60,6 +79,7 @@ int main(void)
 {
     UNIT_RUN(test_dtype_names_round_trip);
     UNIT_RUN(test_rename_checks_the_length);
+    UNIT_RUN(test_shapes_as_text);
     UNIT_RUN(test_set_grows_and_finds);
     return UNIT_DONE();
 }
