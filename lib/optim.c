@@ -176,10 +176,13 @@ double opt_norm(const double *acc, size_t parts)
 
 static void clip(const opt_opts *c, float *g, size_t from, size_t to, double norm)
 {
-    if (c->clip_norm > 0 && norm > c->clip_norm) {
-        float coef = (float)(c->clip_norm / (norm + 1e-6));
+    /* torch scales whenever the coefficient is below 1, a norm within 1e-6
+     * under the limit included */
+    double coef = c->clip_norm / (norm + 1e-6);
+    if (c->clip_norm > 0 && coef < 1) {
+        float f = (float)coef;
         for (size_t i = from; i < to; i++)
-            g[i] *= coef;
+            g[i] *= f;
     }
 }
 

@@ -5,8 +5,8 @@
  *   1. l1 penalty: g += l1 * sign(w) on WEIGHT elements only (not biases;
  *      sign(0) = 0), as if l1 * sum |W| were part of the loss;
  *   2. clipping: if clip_norm > 0 and the global L2 norm of all gradients
- *      exceeds it, g *= clip_norm / (norm + 1e-6)
- *      (torch.nn.utils.clip_grad_norm_);
+ *      is over clip_norm - 1e-6, g *= clip_norm / (norm + 1e-6), that
+ *      coefficient clamped to 1 (torch.nn.utils.clip_grad_norm_);
  *   3. the optimizer's update with lr given by the caller (from a schedule):
  *      sgd     (torch.optim.SGD, dampening 0): g += wd * w;
  *              buf = momentum * buf + g; g = nesterov ? g + momentum * buf : buf;

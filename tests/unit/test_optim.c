@@ -367,6 +367,27 @@ static void test_norm_and_clip(void)
     opt_free(&o);
 }
 
+/* A norm just under the limit is still scaled by limit / (norm + 1e-6), as
+ * torch's clip_grad_norm_ scales by that coefficient clamped to 1 (11/12
+ * for a norm of 5e-6 under a limit of 5.5e-6):
+ *   w = torch.tensor([1., -2, 0, 3], requires_grad=True)
+ *   w.grad = torch.tensor([3e-6, 0, 4e-6, 0]); clip_grad_norm_([w], 5.5e-6)
+ *   w -= 1e5 * w.grad  ->  [0.7249999642372131, -2, -0.36666667461395264, 3] */
+static void test_clip_at_the_limit(void)
+{
+    float w[4] = {1, -2, 0, 3}, g[4] = {3e-6f, 0, 4e-6f, 0};
+    opt_opts c = config(OPT_SGD, 1e5);
+    opt_state o;
+    dl_err e;
+    c.clip_norm = 5.5e-6;
+    CHECK(opt_create(&o, &c, 4, NULL, 0, &e) == 0);
+    opt_step(&o, w, g, 1e5);
+    CHECK_NEAR(w[0], 0.7249999642372131, 1e-6);
+    CHECK_NEAR(w[2], -0.36666667461395264, 1e-6);
+    CHECK(w[1] == -2.0f && w[3] == 3.0f);
+    opt_free(&o);
+}
+
 /* l1 and (optionally) weight decay skip the bias ranges. */
 static void test_bias_ranges(void)
 {
@@ -537,6 +558,7 @@ int main(void)
     UNIT_RUN(test_shards_keep_bits);
     UNIT_RUN(test_simd_sum_squares_matches_scalar);
     UNIT_RUN(test_norm_and_clip);
+    UNIT_RUN(test_clip_at_the_limit);
     UNIT_RUN(test_bias_ranges);
     UNIT_RUN(test_resume_exact);
     UNIT_RUN(test_schedules_match_torch);
