@@ -4,6 +4,7 @@
 #include "spec.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +60,10 @@ static int not_a(const sn_node *n, const char *path, const char *expected, dl_er
     return sn_error(n, e, "%s: expected %s, found '%s'", path, expected, n->text);
 }
 
+/* Every real number of a spec is used in float32 (the weights, the optimizer's
+ * steps, the rows' weights, the losses' constants), where a value beyond
+ * FLT_MAX becomes Inf and one below FLT_MIN a subnormal or 0: the run
+ * would not be the one the spec describes. */
 static int get_f64(const sn_node *n, const char *path, double *out, dl_err *e)
 {
     if (want(n, SN_SCALAR, path, e))
@@ -66,6 +71,10 @@ static int get_f64(const sn_node *n, const char *path, double *out, dl_err *e)
     const char *t = n->text;
     if (n->quoted || nt_parse_f64(t, t + strlen(t), out) != NT_OK || !isfinite(*out))
         return not_a(n, path, "a finite number", e);
+    double mag = fabs(*out);
+    if (mag > FLT_MAX || (mag > 0 && mag < FLT_MIN))
+        return sn_error(n, e, "%s: %s is outside float32's range (magnitudes about 1.2e-38 to "
+                        "3.4e38, or 0), in which networks train", path, t);
     return 0;
 }
 

@@ -54,6 +54,27 @@ short() {
     [[ $output == *"optimizer.lr: must be > 0"* ]]
 }
 
+@test "a spec number that float32 cannot hold (beyond 3.4e38, or nonzero below 1.2e-38) is refused, naming key, line and value" {
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\noptimizer:\n  name: sgd\n  lr: 1e39\n' > "$TMP/net.yaml"
+    run dl-train "$TMP/net.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/net.yaml:7:7: optimizer.lr: 1e39 is outside float32's range (magnitudes about 1.2e-38 to 3.4e38, or 0), in which networks train" ]
+    for set in optimizer.weight_decay=1e-50 optimizer.lr=1e-39 optimizer.lr=-4e38 \
+               model.init_scale=1e40 optimizer.eps=1e-45 optimizer.l1=1e-40 \
+               optimizer.clip_norm=5e38 'optimizer.schedule={name: step, gamma: 1e39}' \
+               model.layers.1.slope=1e-60; do
+        run dl-train "$EX/fish2d.yaml" -s model.init=normal -s model.layers.1.activation=leaky_relu \
+            -s "$set" --print-config
+        [ "$status" -eq 1 ] || { echo "$set: $output"; false; }
+        key=${set%%=*}
+        [[ $key != *schedule* ]] || key=optimizer.schedule.gamma
+        [[ $output == "dl-train: -s '$set': $key: "*" is outside float32's range"* ]] || { echo "$set: $output"; false; }
+    done
+    # 0 is exact, and the range's ends are numbers
+    dl-train "$EX/fish2d.yaml" -s optimizer.weight_decay=0 -s optimizer.lr=3.4e38 \
+        -s optimizer.l1=1.2e-38 --print-config > /dev/null
+}
+
 @test "-s overrides show in --print-config, whose output is itself a valid spec" {
     run dl-train "$EX/fish2d.yaml" -s optimizer.lr=3e-4 -s training.seed=7 \
         -s model.layers.1.units=32 --print-config
