@@ -5,6 +5,7 @@
  * so no 0 * log(0) or division by p(1 - p) ever happens.  The others give
  * dL/da, which activ_backward turns into dL/dz. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "activ.h"
@@ -103,19 +104,25 @@ static int check_target_row(const nn_loss *l, const float *y, size_t y_cols, siz
             return dl_fail(e, DL_EDATA, "row %llu: target %zu is not finite",
                            (unsigned long long)row, j + 1);
     size_t cls;
-    int probs = l->kind == NN_LOSS_BCE || l->kind == NN_LOSS_MLBCE;
     int labels = l->kind == NN_LOSS_CE && y_cols == 1;
+    /* bce's and mlbce's targets are probabilities, ce's one-hot rows a
+     * class's or a distribution over the classes: a value beyond [0, 1]
+     * is none of these */
+    int probs = l->kind == NN_LOSS_BCE || l->kind == NN_LOSS_MLBCE ||
+                (l->kind == NN_LOSS_CE && !labels);
     for (size_t j = 0; j < y_cols; j++) {
-        if (probs && !(y[j] >= 0.0f && y[j] <= 1.0f))
-            return dl_fail(e, DL_EDATA, "row %llu: target %.9g is outside [0, 1] for %s",
-                           (unsigned long long)row, (double)y[j], nn_loss_name(l->kind));
+        if (probs && !(y[j] >= 0.0f && y[j] <= 1.0f)) {
+            char col[40] = "";
+            if (y_cols > 1)
+                snprintf(col, sizeof col, " (column %zu)", j + 1);
+            return dl_fail(e, DL_EDATA, "row %llu: %starget %.9g%s is outside [0, 1] for %s",
+                           (unsigned long long)row, l->kind == NN_LOSS_CE ? "one-hot " : "",
+                           (double)y[j], col, nn_loss_name(l->kind));
+        }
         if (labels && !label_of(y[j], k, &cls))
             return dl_fail(e, DL_EDATA, "row %llu: label %.9g is not a class in 0..%zu (labels "
                                         "are 0-based: %zu classes are 0 to %zu)",
                            (unsigned long long)row, (double)y[j], k - 1, k, k - 1);
-        if (l->kind == NN_LOSS_CE && !labels && y[j] < 0.0f)
-            return dl_fail(e, DL_EDATA, "row %llu: one-hot target %.9g is negative",
-                           (unsigned long long)row, (double)y[j]);
     }
     return 0;
 }

@@ -199,7 +199,7 @@ void nn_loss_init(nn_loss *l, int kind);
 int nn_loss_check(const nn_loss *l, const nn_net *net, size_t y_cols, dl_err *e);
 /* Checks target values, row by row (rows counted from first_row, 1-based in
  * messages, "row N: ..."): finite; bce/mlbce in [0, 1]; ce labels integral in
- * [0, K), one-hot rows non-negative.  DL_EDATA. */
+ * [0, K), one-hot rows in [0, 1].  DL_EDATA. */
 int nn_loss_check_targets(const nn_loss *l, const nn_net *net, const float *y, size_t rows,
                           size_t y_cols, uint64_t first_row, dl_err *e);
 

@@ -393,6 +393,33 @@ short() {
     [ "$status" -eq 1 ]
 }
 
+@test "cross-entropy targets outside [0, 1] are refused before training, naming file, row and value" {
+    printf 'model:\n  layers:\n    - {units: 4, activation: relu}\n    - {units: 2, activation: softmax}\nloss: ce\ntraining: {epochs: 2}\n' > "$TMP/ce.yaml"
+    printf 'a,b,c0,c1\n0.1,0.2,1,0\n0.3,0.1,2,0\n0.5,0.9,0,1\n' > "$TMP/two.csv"
+    printf 'a,b,c0,c1\n0.1,0.2,1,0\n0.3,0.1,0,1\n0.5,0.9,1.5,-0.5\n' > "$TMP/soft.csv"
+    printf 'a,b,c0,c1\n0.1,0.2,1,0\n0.3,0.1,0,1\n' > "$TMP/ok.csv"
+    for f in two soft ok; do dl-tensor import -t 2 "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    for name in ce cross_entropy; do
+        run dl-train -q "$TMP/ce.yaml" -s loss=$name "$TMP/two.dlt" -o "$TMP/x.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $TMP/two.dlt: record 'y': row 2: one-hot target 2 (column 1) is outside [0, 1] for ce" ]
+        [ ! -e "$TMP/x.ckpt" ]
+    done
+    run dl-train -q "$TMP/ce.yaml" "$TMP/ok.dlt" --val "$TMP/soft.dlt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/soft.dlt: record 'y': row 3: one-hot target 1.5 (column 1) is outside [0, 1] for ce" ]
+    [ ! -e "$TMP/x.ckpt" ]
+    # bce and multilabel_bce (mlbce) take targets in [0, 1] too
+    printf 'a,b,y\n0.1,0.2,1\n0.3,0.1,-1\n' > "$TMP/b.csv"
+    dl-tensor import -t 1 "$TMP/b.csv" > "$TMP/b.dlt"
+    run dl-train -q "$EX/fish2d.yaml" -s training.validation=0 "$TMP/b.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/b.dlt: record 'y': row 2: target -1 is outside [0, 1] for bce" ]
+    run dl-train -q "$TMP/ce.yaml" -s loss=mlbce -s model.layers.2.activation=sigmoid "$TMP/two.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $TMP/two.dlt: record 'y': row 2: target 2 "*"is outside [0, 1] for multilabel_bce" ]]
+}
+
 @test "dl-predict with the fish2d network: probabilities, labels, y passed through" {
     dl-train "$EX/fish2d.yaml" -q < "$TMP/f2.dlt" > "$TMP/f.ckpt"
     run sh -c "dl-predict '$TMP/f.ckpt' < '$TMP/f2.dlt' | dl-eval"

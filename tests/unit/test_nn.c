@@ -796,6 +796,9 @@ static void test_loss_errors(void)
     CHECK(nn_loss_check_targets(&l, &soft3, neg, 2, 1, 1, &e) == DL_EDATA);
     CHECK(nn_loss_check_targets(&l, &soft3, nan_y, 2, 1, 1, &e) == DL_EDATA);
     CHECK(nn_loss_check_targets(&l, &soft3, x, 2, 3, 1, &e) == 0);
+    float over[6] = {0, 0, 1, 0, 2, 0};
+    CHECK(nn_loss_check_targets(&l, &soft3, over, 2, 3, 1, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "row 2: one-hot target 2 (column 2) is outside [0, 1] for ce");
     nn_loss_init(&l, NN_LOSS_BCE);
     float two[2] = {0, 2};
     CHECK(nn_loss_check_targets(&l, &sig1, two, 2, 1, 1, &e) == DL_EDATA);
