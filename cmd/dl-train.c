@@ -52,9 +52,9 @@ static void usage(void)
            "  -h, --help                this help;  -V, --version  the version\n"
            "\n"
            "Exit status: 0 ok, 1 bad data or spec, 2 bad usage, 3 input/output error,\n"
-           "4 out of memory, 5 NaN/Inf loss (the best checkpoint so far is written),\n"
-           "6 interrupted by SIGINT/SIGTERM/SIGHUP (while training: the best checkpoint so\n"
-           "far is written; a second signal ends it at once, writing nothing).\n");
+           "4 out of memory, 5 NaN/Inf loss or weights (the best checkpoint so far is\n"
+           "written), 6 interrupted by SIGINT/SIGTERM/SIGHUP (while training: the best\n"
+           "checkpoint so far is written; a second signal ends it at once, writing nothing).\n");
 }
 
 enum { OPT_VAL = 256, OPT_RESUME, OPT_INIT, OPT_LOG, OPT_DIAG, OPT_PRINT, OPT_ZLIB };
@@ -273,7 +273,8 @@ static int train(const args *a, run *r, dl_err *e)
         .val_share = r->group.size > 1 && val_path ? &r->val_share : NULL,
     };
     int rc = tr_train(&c, &r->data, val_path ? &r->val : NULL, &r->ckpt, e);
-    if ((rc && rc != DL_ENUM && rc != DL_EINTR) || !writes)
+    /* a stop before any epoch leaves no checkpoint to write */
+    if ((rc && rc != DL_ENUM && rc != DL_EINTR) || !writes || !r->ckpt.count)
         return rc;
     dl_err we;
     dl_err_clear(&we);

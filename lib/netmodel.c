@@ -288,6 +288,11 @@ int nm_params_to_set(const nn_net *net, const float *params, dl_tensor_set *ckpt
         if (dl_tensor_alloc(&t, name, DL_F32, v.rank, v.shape, e))
             return e->code;
         memcpy(t.data, params + v.offset, v.count * sizeof(float));
+        /* what nm_params_from_set would refuse is never written */
+        if (dl_tensor_find_nonfinite(&t) >= 0) {
+            dl_tensor_free(&t);
+            return dl_fail(e, DL_ENUM, "'%s' holds NaN or Inf: not written", name);
+        }
         if (dl_set_put(ckpt, &t, e)) {
             dl_tensor_free(&t);
             return e->code;

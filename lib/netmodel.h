@@ -37,7 +37,8 @@ int nm_net_create(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e);
  * and that ckpt has no layer the spec lacks. */
 int nm_params_from_set(nn_net *net, dl_tensor_set *ckpt, const char *prefix, dl_err *e);
 /* Adds the network's parameters to ckpt as f32 tensors (prefix + name), from
- * `params` (a block laid out as net->params, e.g. a saved best copy). */
+ * `params` (a block laid out as net->params, e.g. a saved best copy);
+ * DL_ENUM, naming the tensor, when one holds NaN or Inf. */
 int nm_params_to_set(const nn_net *net, const float *params, dl_tensor_set *ckpt,
                      const char *prefix, dl_err *e);
 

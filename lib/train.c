@@ -109,6 +109,15 @@ static double now_seconds(void)
 
 static float *floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
 
+/* Whether n weights are all numbers: a step can take them beyond float32's
+ * range while the loss it started from was finite, and a checkpoint never
+ * holds NaN or Inf (its readers refuse them). */
+static int weights_finite(const float *w, size_t n)
+{
+    dl_tensor view = {.dtype = DL_F32, .rank = 1, .shape = {n}, .data = (void *)w};
+    return dl_tensor_find_nonfinite(&view) < 0;
+}
+
 /* ------------------------------ the data -------------------------------- */
 
 /* The row of the first non-finite element of matrix t, or 0 when all are finite. */
@@ -788,6 +797,11 @@ static int start_weights(trainer *t, dl_err *e)
         dl_rng_seed(&init, t->spec.seed);
         if (nn_init_params(&t->net, t->spec.init, t->spec.init_scale, &init, e))
             return e->code;
+        /* a normal draw of many sigmas at a scale near float32's largest */
+        if (!weights_finite(t->net.params, t->net.n_params))
+            return dl_fail(e, DL_ENUM, "model.init %s draws weights beyond float32's range (Inf) "
+                           "at model.init_scale %.9g: give a smaller model.init_scale",
+                           nn_init_name(t->spec.init), t->spec.init_scale);
     }
     memcpy(t->best, t->net.params, t->net.n_params * sizeof(float));
     return 0;
@@ -1428,6 +1442,12 @@ static int train_loop(trainer *t, dl_err *e)
                            "%llu (the best) and resumes after epoch %llu",
                            (unsigned long long)t->epoch + 1, (unsigned long long)t->best_epoch,
                            (unsigned long long)t->epoch);
+        /* the same verdict in every process: they hold the same weights */
+        if (!weights_finite(t->net.params, t->net.n_params))
+            return dl_fail(e, DL_ENUM, "epoch %llu: its steps made the weights NaN or Inf (try a "
+                           "smaller optimizer.lr); the checkpoint keeps epoch %llu, the best so "
+                           "far", (unsigned long long)t->epoch + 1,
+                           (unsigned long long)t->best_epoch);
         int stop;
         if (epoch_figures(t, &val_loss, &stop, e))
             return e->code;
@@ -1683,11 +1703,14 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         rc = t.group && e->code == DL_EDATA ? dd_failed_alike(t.group, e) : e->code;
     if (!rc)
         rc = score_initial(&t, e);
+    /* a checkpoint once training has started: not of weights that failed
+     * before it (drawn beyond float32's range) */
+    int trained = !rc;
     if (!rc) {
         write_headers(c);
         rc = train_loop(&t, e);
     }
-    if (rc == 0 || rc == DL_ENUM || rc == DL_EINTR) {
+    if (trained && (rc == 0 || rc == DL_ENUM || rc == DL_EINTR)) {
         t.stopped = rc == DL_ENUM ? NM_STOP_NAN : rc == DL_EINTR ? NM_STOP_INTERRUPTED
                     : t.stopped ? t.stopped : NM_STOP_COMPLETED;
         dl_err we;

@@ -67,10 +67,13 @@ typedef struct tr_opts {
 } tr_opts;
 
 /* Trains on data (records x, y; a `design` record is moved into the
- * checkpoint) and the optional validation set val (x, y).  Returns:
+ * checkpoint) and the optional validation set val (x, y).  Never puts NaN
+ * or Inf weights in ckpt.  Returns:
  *   0         ckpt holds the checkpoint;
- *   DL_ENUM   a NaN or Inf loss stopped training; ckpt holds the best epoch
- *             so far (epoch 0 is the initial weights);
+ *   DL_ENUM   a NaN or Inf loss, gradient or weights stopped training; ckpt
+ *             holds the best epoch so far (epoch 0 is the initial weights),
+ *             or is left empty when the weights drawn before any epoch
+ *             were not finite;
  *   DL_EINTR  *stop was set; ckpt holds the best epoch so far;
  *   other     an error; ckpt is left empty.
  * e describes what happened in the DL_ENUM and DL_EINTR cases too. */

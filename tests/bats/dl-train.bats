@@ -312,6 +312,42 @@ short() {
     dl-predict "$TMP/nan.ckpt" < "$TMP/p.dlt" | dl-eval > /dev/null
 }
 
+@test "weights that a step makes NaN or Inf are never written: exit 5, the best finite epoch is kept" {
+    # one full-batch step of sgd at lr 1e37 takes the weights beyond float32's
+    # range while the loss it was computed with is finite
+    printf 'model: {layers: [{units: 1, activation: identity}]}\nloss: mse\noptimizer: {name: sgd, lr: 1e37}\ntraining: {epochs: 5, batch_size: full}\n' > "$TMP/big.yaml"
+    run dl-train -q "$TMP/big.yaml" "$TMP/f2.dlt" -o "$TMP/big.ckpt"
+    [ "$status" -eq 5 ]
+    [ "$output" = "dl-train: epoch 1: its steps made the weights NaN or Inf (try a smaller optimizer.lr); the checkpoint keeps epoch 0, the best so far" ]
+    dl-tensor show "$TMP/big.ckpt" > "$TMP/show.txt"
+    grep -qx "  stopped: nan_loss" "$TMP/show.txt"
+    grep -qx "  best_epoch: 0" "$TMP/show.txt"
+    # the kept weights and the state to resume from are the initial ones
+    for rec in layer1.weight state.layer1.weight state.layer1.bias; do
+        run dl-tensor export --name $rec "$TMP/big.ckpt"
+        [[ $output != *inf* && $output != *nan* ]] || { echo "$rec: $output"; false; }
+    done
+    run dl-train -q "$TMP/big.yaml" --resume "$TMP/big.ckpt" "$TMP/f2.dlt" -o "$TMP/again.ckpt"
+    [ "$status" -eq 5 ]
+    [[ $output == *"epoch 1: its steps made the weights NaN or Inf"* ]]
+    # with validation and early stopping the best epoch so far is kept: three
+    # epochs at lr 0.001 improve, then the step schedule's 1e35 and the weights
+    # its fifth epoch makes Inf (before the validation loss would say so)
+    run dl-train -q "$TMP/big.yaml" -s training.epochs=9 -s training.validation=0.2 \
+        -s training.early_stopping.patience=5 -s optimizer.lr=0.001 \
+        -s 'optimizer.schedule={name: step, step_size: 3, gamma: 1e38}' "$TMP/f2.dlt" \
+        -o "$TMP/es.ckpt"
+    [ "$status" -eq 5 ]
+    [ "$output" = "dl-train: epoch 5: its steps made the weights NaN or Inf (try a smaller optimizer.lr); the checkpoint keeps epoch 3, the best so far" ]
+    dl-tensor show "$TMP/es.ckpt" | grep -qx "  best_epoch: 3"
+    # weights drawn beyond float32's range: nothing to keep, nothing written
+    run dl-train -q "$EX/fish2d.yaml" -s model.init=normal -s model.init_scale=1e38 \
+        -s model.layers.1.units=1000 "$TMP/f2.dlt" -o "$TMP/init.ckpt"
+    [ "$status" -eq 5 ]
+    [ "$output" = "dl-train: model.init normal draws weights beyond float32's range (Inf) at model.init_scale 1e+38: give a smaller model.init_scale" ]
+    [ ! -e "$TMP/init.ckpt" ]
+}
+
 @test "SIGTERM stops at the end of a batch, writes the best checkpoint, exits 6" {
     dl-train "$EX/fish2d.yaml" -s training.epochs=1000000 -s training.early_stopping.patience=0 \
         -o "$TMP/int.ckpt" < "$TMP/f2.dlt" 2> "$TMP/err" &
