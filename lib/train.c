@@ -90,6 +90,7 @@ typedef struct trainer {
     double best_loss;
     double best_train, best_val; /* the best epoch's losses (NaN: unknown, no validation) */
     int stopped;            /* enum nm_stop, once the loop ends */
+    int saved_stopped;      /* --resume: why the saved run stopped (enum nm_stop) */
     double grad_norm;       /* of the last batch */
     double *class_w;        /* training.class_weight given: each class's weight */
     tr_writes writes;       /* one process: how each step writes (next_writes) */
@@ -777,7 +778,40 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
     t->opt.step = (uint64_t)counters[1];
     t->best_epoch = (uint64_t)counters[2];
     t->bad_epochs = (uint64_t)counters[3];
+    t->saved_stopped = before.stopped;
+    /* training.epochs counts from the run's start, the resumed epochs included */
+    if (t->spec.epochs < t->epoch)
+        return dl_fail(e, DL_EUSAGE, "%s: --resume: the run has done %llu epochs, more than "
+                       "training.epochs %llu (give at least %llu)", label,
+                       (unsigned long long)t->epoch, (unsigned long long)t->spec.epochs,
+                       (unsigned long long)t->epoch);
     return 0;
+}
+
+/* A resumed run that early stopping had ended, whose patience (the saved
+ * one, or a smaller) is still used up: there is nothing to train, and its
+ * checkpoint stays as it was.  A larger patience, or none, trains on. */
+static int resumed_done(const trainer *t)
+{
+    return t->cfg->resume && t->saved_stopped == NM_STOP_EARLY && t->spec.patience &&
+           t->bad_epochs >= t->spec.patience;
+}
+
+/* resumed_done's run: --resume's checkpoint is the one written, unchanged
+ * (ckpt is still empty: the sets trade places). */
+static void keep_resumed(const trainer *t, dl_tensor_set *ckpt)
+{
+    const tr_opts *c = t->cfg;
+    if (c->progress)
+        fprintf(c->progress, "--resume: early stopping ended the run of %s after epoch %llu (no "
+                "improvement for %llu epochs, patience %llu): nothing to train; the checkpoint "
+                "is written as it was, keeping epoch %llu (a larger "
+                "training.early_stopping.patience trains on)\n", ckpt_label(c),
+                (unsigned long long)t->epoch, (unsigned long long)t->bad_epochs,
+                (unsigned long long)t->spec.patience, (unsigned long long)t->best_epoch);
+    dl_tensor_set empty = *ckpt;
+    *ckpt = *c->resume;
+    *c->resume = empty;
 }
 
 /* Initial weights: resumed, copied from --init-from, or drawn from the seed. */
@@ -1704,12 +1738,15 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     if (!rc)
         rc = score_initial(&t, e);
     /* a checkpoint once training has started: not of weights that failed
-     * before it (drawn beyond float32's range) */
-    int trained = !rc;
-    if (!rc) {
+     * before it (drawn beyond float32's range), nor of a resumed run that
+     * was done (its checkpoint is written as it was) */
+    int trained = !rc && !resumed_done(&t);
+    if (!rc)
         write_headers(c);
+    if (!rc && !trained)
+        keep_resumed(&t, ckpt);
+    if (trained)
         rc = train_loop(&t, e);
-    }
     if (trained && (rc == 0 || rc == DL_ENUM || rc == DL_EINTR)) {
         t.stopped = rc == DL_ENUM ? NM_STOP_NAN : rc == DL_EINTR ? NM_STOP_INTERRUPTED
                     : t.stopped ? t.stopped : NM_STOP_COMPLETED;

@@ -69,7 +69,9 @@ typedef struct tr_opts {
 /* Trains on data (records x, y; a `design` record is moved into the
  * checkpoint) and the optional validation set val (x, y).  Never puts NaN
  * or Inf weights in ckpt.  Returns:
- *   0         ckpt holds the checkpoint;
+ *   0         ckpt holds the checkpoint (c->resume's records, moved
+ *             unchanged, when that run had stopped early and its patience
+ *             is still used up: nothing to train);
  *   DL_ENUM   a NaN or Inf loss, gradient or weights stopped training; ckpt
  *             holds the best epoch so far (epoch 0 is the initial weights),
  *             or is left empty when the weights drawn before any epoch

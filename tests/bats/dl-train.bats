@@ -135,6 +135,42 @@ short() {
     [ ! -e "$TMP/x.ckpt" ]
 }
 
+@test "--resume of a run that stopped early is done unless the patience is raised; fewer epochs than done are refused" {
+    dl-train "$EX/fish2d.yaml" -q -s training.early_stopping.patience=3 -o "$TMP/es.ckpt" < "$TMP/f2.dlt"
+    dl-tensor show "$TMP/es.ckpt" | grep -qx "  stopped: early_stopping"
+    done=$(dl-tensor export --name state.counters "$TMP/es.ckpt" | head -n 1)
+    best=$(dl-tensor export --name state.counters "$TMP/es.ckpt" | sed -n 3p)
+    [ "$done" -lt 300 ]
+    # the same patience (or a smaller one): nothing to train, the checkpoint as it was
+    for p in 3 2; do
+        dl-train "$EX/fish2d.yaml" -s training.early_stopping.patience=$p --resume "$TMP/es.ckpt" \
+            -o "$TMP/again.ckpt" --log "$TMP/again.tsv" < "$TMP/f2.dlt" 2> "$TMP/err"
+        cmp "$TMP/es.ckpt" "$TMP/again.ckpt"
+        [ "$(cat "$TMP/err")" = "--resume: early stopping ended the run of $TMP/es.ckpt after epoch $done (no improvement for 3 epochs, patience $p): nothing to train; the checkpoint is written as it was, keeping epoch $best (a larger training.early_stopping.patience trains on)" ]
+        [ "$(wc -l < "$TMP/again.tsv")" -eq 1 ]
+    done
+    dl-train "$EX/fish2d.yaml" -q -s training.early_stopping.patience=3 --resume "$TMP/es.ckpt" \
+        < "$TMP/f2.dlt" 2> "$TMP/err" | cmp - "$TMP/es.ckpt"
+    [ ! -s "$TMP/err" ]
+    # a larger patience (or none) goes on, as a run that had it from the start
+    for p in 1000 0; do
+        short $((done + 2)) -s training.early_stopping.patience=$p --resume "$TMP/es.ckpt" \
+            > "$TMP/on.ckpt"
+        short $((done + 2)) -s training.early_stopping.patience=$p > "$TMP/straight.ckpt"
+        cmp "$TMP/on.ckpt" "$TMP/straight.ckpt"
+    done
+    # fewer epochs than the run has done: refused, nothing written
+    run short $((done - 1)) -s training.early_stopping.patience=1000 --resume "$TMP/es.ckpt" \
+        -o "$TMP/x.ckpt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-train: $TMP/es.ckpt: --resume: the run has done $done epochs, more than training.epochs $((done - 1)) (give at least $done)" ]
+    [ ! -e "$TMP/x.ckpt" ]
+    short 5 > "$TMP/five.ckpt"
+    run short 4 --resume "$TMP/five.ckpt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == *"--resume: the run has done 5 epochs, more than training.epochs 4 (give at least 5)" ]]
+}
+
 @test "--resume with raised epochs continues the checkpoint's cosine schedule; other changes are refused" {
     short 5 -s optimizer.schedule=cosine > "$TMP/part.ckpt"
     short 10 -s optimizer.schedule=cosine --resume "$TMP/part.ckpt" --log "$TMP/res.tsv" \
