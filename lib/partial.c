@@ -242,6 +242,22 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
     return 0; /* anything else is ignored, as in any stream */
 }
 
+/* Whether the fit can take the partials' factors folded: every partial
+ * has one and its ycss (factor_sums keeps q then). */
+static int factored(const partial_sums *ps)
+{
+    return ps->q && ps->factors > 0 && ps->factors == ps->partials &&
+           ps->seen[ST_YCSS] == ps->partials;
+}
+
+/* The statistics that are sums of squares and products: where the rows'
+ * cells are beyond about 1e154 they overflow, while the factor R that
+ * gives them stays finite. */
+static int is_square(int which)
+{
+    return which == ST_XTX || which == ST_XTY || which == ST_YTY || which == ST_YCSS;
+}
+
 /* Every partial contributed each statistic once, with agreeing shapes. */
 static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
 {
@@ -258,9 +274,19 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
         ps->sum[ST_ROWS].shape[0] != 1 || ((int64_t *)ps->sum[ST_ROWS].data)[0] < 0 ||
         (ps->sum[ST_WSUM].data && ps->sum[ST_WSUM].shape[0] != 1))
         return dl_fail(e, DL_EDATA, "the partial statistics have inconsistent shapes");
-    for (int i = 0; i < ST_COUNT; i++)
-        if (i != ST_ROWS && ps->sum[i].data && dl_tensor_find_nonfinite(&ps->sum[i]) >= 0)
-            return dl_fail(e, DL_EDATA, "'%s' holds NaN or Inf", stat_names[i]);
+    /* an overflowed square is what a one-pass fit has too: the fit then
+     * comes from the factors, as one pass's does, and a method that needs
+     * X^T X refuses it there; without the factors nothing is left to fit */
+    for (int i = 0; i < ST_COUNT; i++) {
+        if (i == ST_ROWS || !ps->sum[i].data || dl_tensor_find_nonfinite(&ps->sum[i]) < 0 ||
+            (is_square(i) && factored(ps)))
+            continue;
+        if (is_square(i))
+            return dl_fail(e, DL_ENUM, "'%s' overflows (it holds Inf or NaN) and the partials "
+                           "carry no factor 'r' to fit from: scale the data (dl-design "
+                           "--standardize)", stat_names[i]);
+        return dl_fail(e, DL_EDATA, "'%s' holds NaN or Inf", stat_names[i]);
+    }
     if (ps->sum[ST_WSUM].data && !(((double *)ps->sum[ST_WSUM].data)[0] >= 0))
         return dl_fail(e, DL_EDATA, "'wsum' is negative");
     if (ls_stats_init(s, (size_t)p, (size_t)k, e))
@@ -295,6 +321,21 @@ static int read_partials(st_reader *rd, partial_sums *ps, dl_err *e)
     return rc;
 }
 
+/* The largest magnitude of the summed statistic sum[0..n) (*top) and of
+ * its difference from got, the same from the folded factors (*off), over
+ * the entries finite in both: an overflowed entry (cells beyond about
+ * 1e154) holds no value to compare, not even its sign, which the products
+ * of R^T R, themselves overflowing, can turn. */
+static void gram_off(const double *got, const double *sum, size_t n, double *top, double *off)
+{
+    *top = *off = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(sum[i]) && isfinite(got[i])) {
+            *top = fmax(*top, fabs(sum[i]));
+            *off = fmax(*off, fabs(got[i] - sum[i]));
+        }
+}
+
 /* Whether R^T R of the folded factors is the summed X^T X and X^T Y, to
  * within rounding (a relative 1e-8 of the largest of each, far above what
  * either sum loses, far below what another partial's rows would change):
@@ -306,15 +347,9 @@ static int factor_agrees(ls_qr *q, const ls_stats *s, dl_err *e)
     if (ls_qr_stats(q, &g, e))
         return e->code;
     size_t p = s->p, k = s->k;
-    double top_xx = 0, top_xy = 0, off_xx = 0, off_xy = 0;
-    for (size_t i = 0; i < p * p; i++) {
-        top_xx = fmax(top_xx, fabs(s->xtx[i]));
-        off_xx = fmax(off_xx, fabs(g.xtx[i] - s->xtx[i]));
-    }
-    for (size_t i = 0; i < p * k; i++) {
-        top_xy = fmax(top_xy, fabs(s->xty[i]));
-        off_xy = fmax(off_xy, fabs(g.xty[i] - s->xty[i]));
-    }
+    double top_xx, top_xy, off_xx, off_xy;
+    gram_off(g.xtx, s->xtx, p * p, &top_xx, &off_xx);
+    gram_off(g.xty, s->xty, p * k, &top_xy, &off_xy);
     ls_stats_free(&g);
     if (off_xx > 1e-8 * top_xx || off_xy > 1e-8 * top_xy)
         return dl_fail(e, DL_EDATA, "the partials' factors 'r' disagree with their 'xtx' and "

@@ -33,7 +33,11 @@ int partial_write(st_writer *w, ls_stats *s, const double *factor, const dl_tens
  * empty; meta (initialized by the caller) their column metadata records,
  * one copy of each (a repeat must be the same bytes: dl_set_add).  Every
  * partial must have every statistic once, with agreeing shapes and finite
- * values; other records are ignored.  q (NULL: factors are ignored)
+ * values, but for the sums of squares and products (xtx, xty, yty, ycss)
+ * of cells beyond about 1e154, which overflow where the factors that
+ * every partial then carries do not (the fit comes from those, and a
+ * method that needs X^T X refuses it as for one pass; without factors,
+ * DL_ENUM); other records are ignored.  q (NULL: factors are ignored)
  * receives the partials' factors folded into one, its rows, weights and
  * y's sums set from s, when every partial has one; else it is left zero
  * (q->cols 0).  The caller frees s, q, design and meta, also after an

@@ -412,6 +412,45 @@ r2_of_constant() {
     [ ! -e "$TMP/m.ckpt" ]
 }
 
+@test "cells whose squares overflow: partials combine from their factors as one pass fits, and X^T X's methods refuse both ways" {
+    # cells of about 1e160 (tests/fixtures/scale/gen_scale.py): X^T X is
+    # inf, the factor R and numpy.linalg.lstsq's weights are not
+    S="$DL_TEST_ROOT/tests/fixtures/scale"
+    dl-tensor import --target y "$S/big.csv" > "$TMP/big.dlt"
+    run dl-lstsq -o "$TMP/one.ckpt" "$TMP/big.dlt"
+    [ "$status" -eq 0 ]
+    one=$output
+    dl-tensor export --name w "$TMP/one.ckpt" > "$TMP/one.csv"
+    WANT_SKIP=1 numbers_near "$TMP/one.csv" "$S/big_lstsq.txt" 1e-10
+    dl-tensor split --fraction 0.5 --seed 3 "$TMP/big.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-lstsq -q --partial -o "$TMP/a.part" "$TMP/a.dlt"
+    dl-lstsq -q --partial -o "$TMP/b.part" "$TMP/b.dlt"
+    cat "$TMP/a.part" "$TMP/b.part" > "$TMP/p.dlt"
+    for m in svd qr; do
+        run dl-lstsq --combine -m $m -o "$TMP/comb.ckpt" "$TMP/p.dlt"
+        [ "$status" -eq 0 ]
+        dl-tensor export --name w "$TMP/comb.ckpt" > "$TMP/comb.csv"
+        WANT_SKIP=1 numbers_near "$TMP/comb.csv" "$S/big_lstsq.txt" 1e-10
+    done
+    run dl-lstsq --combine -o "$TMP/comb.ckpt" "$TMP/p.dlt"
+    [ "$output" = "$one" ]
+    # the methods that need X^T X: the one-pass fit's refusal, from partials too
+    for opts in "-m normal" "--ridge 1" "--lasso 0.1"; do
+        run dl-lstsq $opts -o "$TMP/n.ckpt" "$TMP/big.dlt"
+        [ "$status" -eq 5 ]
+        [ "$output" = "dl-lstsq: $TMP/big.dlt: X^T X overflows: scale the data (dl-design --standardize)" ]
+        run dl-lstsq --combine $opts -o "$TMP/n.ckpt" "$TMP/p.dlt"
+        [ "$status" -eq 5 ]
+        [ "$output" = "dl-lstsq: $TMP/p.dlt: X^T X overflows: scale the data (dl-design --standardize)" ]
+    done
+    # partials without their factor have only the overflowed X^T X
+    { without_factor "$TMP/a.part" 3; without_factor "$TMP/b.part" 3; } > "$TMP/old.dlt"
+    run dl-lstsq --combine -o "$TMP/old.ckpt" "$TMP/old.dlt"
+    [ "$status" -eq 5 ]
+    [ "$output" = "dl-lstsq: $TMP/old.dlt: 'xtx' overflows (it holds Inf or NaN) and the partials carry no factor 'r' to fit from: scale the data (dl-design --standardize)" ]
+    [ ! -e "$TMP/n.ckpt" ] && [ ! -e "$TMP/old.ckpt" ]
+}
+
 @test "--rcond cuts small singular values; --zlib checkpoints predict the same" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     run dl-lstsq --rcond 0.6 -o "$TMP/m.ckpt" "$TMP/wc.dlt"

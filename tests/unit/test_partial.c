@@ -185,6 +185,64 @@ static void test_partial_factors_fold(void)
     dl_tensor_free(&got);
 }
 
+/* Cells of about 1e160 in x's second column and in y: X^T X and X^T y
+ * hold inf where they meet, their factors are finite.  Partials with
+ * factors fold into the one-pass fit; a factor of other rows is still
+ * refused by the entries that did not overflow; without factors the
+ * overflow is refused (exit 5), naming the statistic. */
+static void test_partials_whose_squares_overflow(void)
+{
+    double x[N * P], y[N * K], fa[(P + K) * (P + K)], fb[(P + K) * (P + K)];
+    double other[(P + K) * (P + K)];
+    ls_stats a, b, sum;
+    ls_qr all, q;
+    ls_result one, comb;
+    ls_opts o;
+    dl_tensor none = {0}, got = {0};
+    dl_err e = {0};
+    char msg[DL_ERR_MSG_MAX];
+    ls_opts_defaults(&o);
+    make_data(x, y, 19);
+    for (int i = 0; i < N; i++) {
+        x[i * P + 1] *= 1e160;
+        for (int j = 0; j < K; j++)
+            y[i * K + j] *= 1e160;
+    }
+    stats_of(&a, x, y, 0, 23);
+    stats_of(&b, x, y, 23, N - 23);
+    CHECK(isinf(a.xtx[1 * P + 1]) && isinf(a.xty[1 * K]) && isfinite(a.xtx[0]));
+    factor_of(fa, x, y, 0, 23);
+    factor_of(fb, x, y, 23, N - 23);
+    CHECK(ls_qr_init(&all, P, K, &e) == 0 && ls_qr_add(&all, x, y, N, &e) == 0);
+    CHECK(ls_qr_solve(&all, &o, &one, &e) == 0);
+    memset(&sum, 0, sizeof sum);
+    CHECK(write_and_read_factors(&a, fa, &b, fb, &none, &sum, &q, &got, msg) == 0);
+    CHECK(q.cols == P + K && q.n == N);
+    CHECK(ls_qr_solve(&q, &o, &comb, &e) == 0);
+    for (int i = 0; i < P * K; i++)
+        CHECK(fabs(comb.w[i] - one.w[i]) <= 1e-12 * fabs(one.w[i]));
+    ls_result_free(&comb);
+    ls_stats_free(&sum);
+    ls_qr_free(&q);
+    factor_of(other, x, y, 5, 30);
+    memset(&sum, 0, sizeof sum);
+    CHECK(write_and_read_factors(&a, fa, &b, other, &none, &sum, &q, &got, msg) == DL_EDATA);
+    CHECK(strstr(msg, "the partials' factors 'r' disagree with their 'xtx' and 'xty'"));
+    ls_stats_free(&sum);
+    ls_qr_free(&q);
+    memset(&sum, 0, sizeof sum);
+    CHECK(write_and_read_factors(&a, NULL, &b, NULL, &none, &sum, &q, &got, msg) == DL_ENUM);
+    CHECK(strstr(msg, "'xtx' overflows (it holds Inf or NaN) and the partials carry no factor "
+                      "'r' to fit from: scale the data (dl-design --standardize)"));
+    ls_stats_free(&sum);
+    ls_qr_free(&q);
+    ls_result_free(&one);
+    ls_qr_free(&all);
+    ls_stats_free(&a);
+    ls_stats_free(&b);
+    dl_tensor_free(&got);
+}
+
 /* A factor before any partial's model record is out of place. */
 static void test_factor_before_its_partial(void)
 {
@@ -254,6 +312,7 @@ int main(void)
     UNIT_RUN(test_partials_sum_to_all_rows);
     UNIT_RUN(test_partials_with_and_without_ycss);
     UNIT_RUN(test_partial_factors_fold);
+    UNIT_RUN(test_partials_whose_squares_overflow);
     UNIT_RUN(test_factor_before_its_partial);
     UNIT_RUN(test_partials_must_be_complete);
     fixture_cleanup();
