@@ -471,7 +471,8 @@ static int write_partial(xy_input *in, st_writer *w, dl_err *e)
     if (!factor)
         return dl_fail(e, DL_ENOMEM, "out of memory for the factor of %zu columns", c);
     int rc = ls_qr_stats(&in->qr, &in->stats, e) || ls_qr_factor(&in->qr, factor, e) ||
-                     partial_write(w, &in->stats, factor, &in->design, in->meta, FIT_META, e)
+                     partial_write(w, &in->stats, factor, in->weighted, &in->design, in->meta,
+                                   FIT_META, e)
                  ? e->code
                  : 0;
     free(factor);
@@ -556,16 +557,16 @@ static int combine(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     ls_result r;
     ls_opts ls;
     long bias = -1;
+    int weighted = 0;
     memset(&design, 0, sizeof design);
     memset(&s, 0, sizeof s);
     memset(&r, 0, sizeof r);
     dl_set_init(&sets);
     cm_names_init(&names);
-    int rc = partial_read(rd, &s, &q, &design, &sets, e) ||
+    int rc = partial_read(rd, &s, &q, &design, &sets, &weighted, e) ||
              (partial_meta(&sets, s.p, meta, &names, e) &&
               dl_err_wrap(e, "%s", st_reader_label(rd))) ||
              solver_opts(o, &design, s.p, st_reader_label(rd), &ls, &bias, e) ? e->code : 0;
-    int weighted = s.wsum != (double)s.n;
     rc = rc ||
          (solve_partials(o, &q, &s, &ls, &r, e) && dl_err_wrap(e, "%s", st_reader_label(rd))) ||
              conclude(o, &ls, bias, weighted, &s, &r, &design, meta,

@@ -17,8 +17,8 @@ static int write_meta(st_writer *w, const dl_tensor *meta, size_t n_meta, dl_err
     return 0;
 }
 
-int partial_write(st_writer *w, ls_stats *s, const double *factor, const dl_tensor *design,
-                  const dl_tensor *meta, size_t n_meta, dl_err *e)
+int partial_write(st_writer *w, ls_stats *s, const double *factor, int weighted,
+                  const dl_tensor *design, const dl_tensor *meta, size_t n_meta, dl_err *e)
 {
     char text[256];
     int64_t rows = (int64_t)s->n;
@@ -26,8 +26,9 @@ int partial_write(st_writer *w, ls_stats *s, const double *factor, const dl_tens
              cc[2] = {s->p + s->k, s->p + s->k};
     double wsum = s->wsum;
     ls_stats_symmetrize(s);
-    snprintf(text, sizeof text, "kind: lstsq-partial\ncolumns: %zu\noutputs: %zu\nrows: %llu\n",
-             s->p, s->k, (unsigned long long)s->n);
+    snprintf(text, sizeof text,
+             "kind: lstsq-partial\ncolumns: %zu\noutputs: %zu\nrows: %llu\nweighted: %d\n", s->p,
+             s->k, (unsigned long long)s->n, weighted != 0);
     uint64_t len = strlen(text);
     int rc = st_write_data(w, "model", DL_U8, 1, &len, text, e) ||
              (design->data && st_write(w, design, e)) || write_meta(w, meta, n_meta, e) ||
@@ -70,6 +71,8 @@ typedef struct partial_sums {
      * partials then merge into a sum of squares of exactly 0 */
     double *merged_ymean;
     int ymean_all;
+    int weighted;      /* some partial's model says its rows had weights */
+    int unsaid;        /* some partial's model does not say (written before it did) */
     ls_qr *q;          /* the caller's: the partials' factors folded, or NULL */
     size_t factors;    /* partials whose 'r' q has taken */
     dl_tensor *design; /* the caller's */
@@ -216,7 +219,15 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
             strcmp(kind, "lstsq-partial") != 0)
             return dl_fail(e, DL_EDATA, "not a dl-lstsq --partial output (model kind '%s')",
                            kind);
+        char weighted[8];
         ps->partials++;
+        if (!kv_value(t->data, (size_t)dl_tensor_nelem(t), "weighted", weighted, sizeof weighted))
+            ps->unsaid = 1;
+        else if (strcmp(weighted, "0") != 0 && strcmp(weighted, "1") != 0)
+            return dl_fail(e, DL_EDATA, "partial %zu: 'weighted' is '%s', not 0 or 1",
+                           ps->partials, weighted);
+        else
+            ps->weighted |= weighted[0] == '1';
         return 0;
     }
     if (strcmp(t->name, "design") == 0) {
@@ -384,7 +395,7 @@ static int factor_sums(partial_sums *ps, const ls_stats *s, dl_err *e)
 }
 
 int partial_read(st_reader *r, ls_stats *s, ls_qr *q, dl_tensor *design, dl_tensor_set *meta,
-                 dl_err *e)
+                 int *weighted, dl_err *e)
 {
     partial_sums ps;
     memset(&ps, 0, sizeof ps);
@@ -397,6 +408,8 @@ int partial_read(st_reader *r, ls_stats *s, ls_qr *q, dl_tensor *design, dl_tens
              (st_reader_records(r) == 0 && st_fail_empty(st_reader_label(r), e)) ||
              ((stats_from_sums(&ps, s, e) || factor_sums(&ps, s, e)) &&
               dl_err_wrap(e, "%s", st_reader_label(r))) ? e->code : 0;
+    /* a partial that does not say: weights unlike 1 show, weights of 1 do not */
+    *weighted = !rc && (ps.weighted || (ps.unsaid && s->wsum != (double)s->n));
     for (int i = 0; i < ST_COUNT; i++)
         dl_tensor_free(&ps.sum[i]);
     dl_tensor_free(&ps.part_ysum);

@@ -1,7 +1,8 @@
 /* partial.h - sufficient statistics as a stream, for sharded least squares
  * (dl-lstsq --partial and --combine).
  *
- * A partial is a `model` record (kind: lstsq-partial) followed by the
+ * A partial is a `model` record (kind: lstsq-partial; weighted: 1 when
+ * the rows came with weights, else 0) followed by the
  * input's `design` record, if any, its column metadata (x.names, y.names,
  * y.categories: what the combined checkpoint keeps), and the statistics of
  * its rows: xtx
@@ -23,10 +24,12 @@
 #include "stream.h"
 
 /* Writes s (symmetrized here) and the factor of the same rows (row-major,
- * ls_qr_factor's; NULL: none) as a partial; design may be empty, and so
- * may any of the n_meta column metadata records. */
-int partial_write(st_writer *w, ls_stats *s, const double *factor, const dl_tensor *design,
-                  const dl_tensor *meta, size_t n_meta, dl_err *e);
+ * ls_qr_factor's; NULL: none) as a partial, saying whether the rows came
+ * with weights (weighted: its model's "weighted: 1", whatever they sum
+ * to); design may be empty, and so may any of the n_meta column metadata
+ * records. */
+int partial_write(st_writer *w, ls_stats *s, const double *factor, int weighted,
+                  const dl_tensor *design, const dl_tensor *meta, size_t n_meta, dl_err *e);
 
 /* Reads concatenated partials from r and sums them into s (initialized
  * here); design receives their design record (all must agree), or stays
@@ -40,9 +43,11 @@ int partial_write(st_writer *w, ls_stats *s, const double *factor, const dl_tens
  * DL_ENUM); other records are ignored.  q (NULL: factors are ignored)
  * receives the partials' factors folded into one, its rows, weights and
  * y's sums set from s, when every partial has one; else it is left zero
- * (q->cols 0).  The caller frees s, q, design and meta, also after an
+ * (q->cols 0).  *weighted: some partial's rows came with weights (for
+ * partials written before their model said so: the weights do not sum to
+ * the rows).  The caller frees s, q, design and meta, also after an
  * error. */
 int partial_read(st_reader *r, ls_stats *s, ls_qr *q, dl_tensor *design, dl_tensor_set *meta,
-                 dl_err *e);
+                 int *weighted, dl_err *e);
 
 #endif

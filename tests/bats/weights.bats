@@ -130,6 +130,34 @@ fit_near() {
     [[ ${lines[0]} == *", weights summing to "* ]]
 }
 
+@test "--combine reports the weights as the one-pass fit does, also when they sum to the row count" {
+    # weights that sum to the 6 rows, weights of 1, and none
+    printf 'a,y,w\n1,2,0.5\n2,4.1,1.5\n3,5.9,1\n4,8,1\n5,10.1,0.25\n6,12.2,1.75\n' > "$TMP/w.csv"
+    awk -F, 'BEGIN { OFS = "," } NR > 1 { $3 = 1 } 1' "$TMP/w.csv" > "$TMP/ones.csv"
+    cut -d, -f1,2 "$TMP/w.csv" > "$TMP/none.csv"
+    for s in w ones none; do
+        weight=(--weight w)
+        [ $s = none ] && weight=()
+        dl-tensor import --target y "${weight[@]}" "$TMP/$s.csv" | dl-design -q > "$TMP/$s.dlt"
+        dl-tensor split --fraction 0.5 --seed 3 "$TMP/$s.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+        dl-lstsq -q --partial -o "$TMP/a.part" "$TMP/a.dlt"
+        dl-lstsq -q --partial -o "$TMP/b.part" "$TMP/b.dlt"
+        for opts in "" "--ridge 0.5"; do
+            run dl-lstsq $opts -o "$TMP/one.ckpt" "$TMP/$s.dlt"
+            [ "$status" -eq 0 ]
+            one=$output
+            run dl-lstsq --combine $opts -o "$TMP/comb.ckpt" <(cat "$TMP/a.part" "$TMP/b.part")
+            [ "$status" -eq 0 ]
+            [ "$output" = "$one" ]
+        done
+        if [ $s = none ]; then
+            [[ $one != *"weights summing"* ]]
+        else
+            [[ $one == *", weights summing to 6"$'\n'* ]]
+        fi
+    done
+}
+
 # lstsq_refuses MESSAGE FILE...: dl-lstsq, reading the FILEs one after the
 # other, exits 1 with a message ending in MESSAGE.
 lstsq_refuses() {

@@ -33,14 +33,15 @@ static int write_and_read_factors(ls_stats *a, const double *fa, ls_stats *b, co
     dl_err e = {0};
     st_writer *w;
     CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
-    CHECK(partial_write(w, a, fa, design, NULL, 0, &e) == 0 &&
-          partial_write(w, b, fb, design, NULL, 0, &e) == 0);
+    CHECK(partial_write(w, a, fa, 0, design, NULL, 0, &e) == 0 &&
+          partial_write(w, b, fb, 0, design, NULL, 0, &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
     st_reader *r;
     CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
     dl_tensor_set meta;
     dl_set_init(&meta);
-    int rc = partial_read(r, sum, q, got, &meta, &e);
+    int weighted;
+    int rc = partial_read(r, sum, q, got, &meta, &weighted, &e);
     if (msg)
         snprintf(msg, DL_ERR_MSG_MAX, "%s", rc ? e.msg : "");
     CHECK(meta.count == 0);
@@ -243,6 +244,73 @@ static void test_partials_whose_squares_overflow(void)
     dl_tensor_free(&got);
 }
 
+/* Two copies of the partial of s (weighted: wa, wb) written, read back
+ * with its model's text replaced by model (NULL: as written); the
+ * weighted flag partial_read gives, or -1 on an error (its message in
+ * msg). */
+static int read_weighted(ls_stats *s, int wa, int wb, const char *model, char *msg)
+{
+    dl_err e = {0};
+    st_writer *w;
+    st_reader *r;
+    dl_tensor t, none = {0};
+    int found;
+    CHECK(st_writer_open(&w, tmp_path("w.dlt"), 0, &e) == 0);
+    CHECK(partial_write(w, s, NULL, wa, &none, NULL, 0, &e) == 0 &&
+          partial_write(w, s, NULL, wb, &none, NULL, 0, &e) == 0);
+    CHECK(st_writer_close(w, &e) == 0);
+    CHECK(st_reader_open(&r, tmp_path("w.dlt"), &e) == 0);
+    CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
+    while (st_read(r, &t, &found, &e) == 0 && found) {
+        uint64_t len = model ? strlen(model) : 0;
+        if (model && strcmp(t.name, "model") == 0)
+            CHECK(st_write_data(w, "model", DL_U8, 1, &len, model, &e) == 0);
+        else
+            CHECK(st_write(w, &t, &e) == 0);
+        dl_tensor_free(&t);
+    }
+    CHECK(st_writer_close(w, &e) == 0);
+    st_reader_close(r);
+    CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
+    ls_stats sum = {0};
+    dl_tensor_set meta;
+    dl_set_init(&meta);
+    int weighted = -1;
+    if (partial_read(r, &sum, NULL, &none, &meta, &weighted, &e))
+        weighted = -1;
+    snprintf(msg, DL_ERR_MSG_MAX, "%s", weighted < 0 ? e.msg : "");
+    dl_set_free(&meta);
+    st_reader_close(r);
+    ls_stats_free(&sum);
+    dl_tensor_free(&none);
+    unlink(tmp_path("w.dlt"));
+    unlink(tmp_path("p.dlt"));
+    return weighted;
+}
+
+/* Whether the rows had weights is the partials' word, whatever the
+ * weights sum to; partials that do not say are weighted when their
+ * weights do not sum to their rows. */
+static void test_partials_say_whether_weighted(void)
+{
+    double x[N * P], y[N * K];
+    ls_stats a;
+    char msg[DL_ERR_MSG_MAX];
+    make_data(x, y, 20);
+    stats_of(&a, x, y, 0, N);
+    CHECK(a.wsum == N);
+    CHECK(read_weighted(&a, 0, 0, NULL, msg) == 0);
+    CHECK(read_weighted(&a, 1, 0, NULL, msg) == 1);
+    CHECK(read_weighted(&a, 1, 1, NULL, msg) == 1);
+    const char *unsaid = "kind: lstsq-partial\ncolumns: 4\noutputs: 2\nrows: 50\n";
+    CHECK(read_weighted(&a, 1, 1, unsaid, msg) == 0);
+    a.wsum = 20.5;
+    CHECK(read_weighted(&a, 0, 0, unsaid, msg) == 1);
+    CHECK(read_weighted(&a, 0, 0, "kind: lstsq-partial\nweighted: yes\n", msg) == -1);
+    CHECK(strstr(msg, "partial 1: 'weighted' is 'yes', not 0 or 1"));
+    ls_stats_free(&a);
+}
+
 /* A factor before any partial's model record is out of place. */
 static void test_factor_before_its_partial(void)
 {
@@ -258,13 +326,14 @@ static void test_factor_before_its_partial(void)
     uint64_t cc[2] = {P + K, P + K};
     CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
     CHECK(st_write_data(w, "r", DL_F64, 2, cc, f, &e) == 0);
-    CHECK(partial_write(w, &a, f, &none, NULL, 0, &e) == 0);
+    CHECK(partial_write(w, &a, f, 0, &none, NULL, 0, &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
     st_reader *r;
     CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
     dl_tensor_set meta;
     dl_set_init(&meta);
-    CHECK(partial_read(r, &sum, &q, &none, &meta, &e) == DL_EDATA);
+    int weighted;
+    CHECK(partial_read(r, &sum, &q, &none, &meta, &weighted, &e) == DL_EDATA);
     CHECK(strstr(e.msg, "partial 1: 'r' must follow its 'model', 'xtx' and 'xty'"));
     dl_set_free(&meta);
     st_reader_close(r);
@@ -285,7 +354,7 @@ static void test_partials_must_be_complete(void)
     stats_of(&a, x, y, 0, N);
     st_writer *w;
     CHECK(st_writer_open(&w, tmp_path("p.dlt"), 0, &e) == 0);
-    CHECK(partial_write(w, &a, NULL, &none, NULL, 0, &e) == 0);
+    CHECK(partial_write(w, &a, NULL, 0, &none, NULL, 0, &e) == 0);
     uint64_t len = 20;
     CHECK(st_write_data(w, "model", DL_U8, 1, &len, "kind: lstsq-partial\n", &e) == 0);
     CHECK(st_writer_close(w, &e) == 0);
@@ -293,7 +362,8 @@ static void test_partials_must_be_complete(void)
     CHECK(st_reader_open(&r, tmp_path("p.dlt"), &e) == 0);
     dl_tensor_set meta;
     dl_set_init(&meta);
-    CHECK(partial_read(r, &sum, NULL, &got, &meta, &e) == DL_EDATA);
+    int weighted;
+    CHECK(partial_read(r, &sum, NULL, &got, &meta, &weighted, &e) == DL_EDATA);
     dl_set_free(&meta);
     char want[256];
     snprintf(want, sizeof want, "%s: 2 partials but 1 'xtx' records", tmp_path("p.dlt"));
@@ -313,6 +383,7 @@ int main(void)
     UNIT_RUN(test_partials_with_and_without_ycss);
     UNIT_RUN(test_partial_factors_fold);
     UNIT_RUN(test_partials_whose_squares_overflow);
+    UNIT_RUN(test_partials_say_whether_weighted);
     UNIT_RUN(test_factor_before_its_partial);
     UNIT_RUN(test_partials_must_be_complete);
     fixture_cleanup();
