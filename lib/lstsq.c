@@ -794,6 +794,71 @@ int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t 
     return rc ? e->code : 0;
 }
 
+/* The norm of column j of an upper triangular factor whose entry (i, j)
+ * is t[i * rs + j * cs], its entries divided by the largest first, so that
+ * no square under- or overflows. */
+static double tri_col_norm(const double *t, size_t rs, size_t cs, size_t j)
+{
+    double big = 0, ss = 0;
+    for (size_t i = 0; i <= j; i++)
+        big = fmax(big, fabs(t[i * rs + j * cs]));
+    if (!(big > 0) || !isfinite(big))
+        return big;
+    for (size_t i = 0; i <= j; i++) {
+        double v = t[i * rs + j * cs] / big;
+        ss += v * v;
+    }
+    return big * sqrt(ss);
+}
+
+/* X^T X and X^T y keep their digits while the products of the norms of
+ * the columns they pair are normal doubles; below DBL_MIN (cells below
+ * about 1e-154) the sums lose them, down to 0, and the normal equations
+ * solve for what is left: nothing, which a penalty turns into weights 0
+ * (with an R^2 of 1).  norm: the norms of X's p columns, then of y's k;
+ * skip: a column of X left out of them (eliminated), which their numbers
+ * in messages count, or -1; centered: they are about their means. */
+static int gram_underflow(const double *norm, size_t p, size_t k, long skip, int centered,
+                          dl_err *e)
+{
+    size_t least = p;
+    for (size_t j = 0; j < p; j++)
+        if (norm[j] > 0 && (least == p || norm[j] < norm[least]))
+            least = j;
+    if (least == p)
+        return 0; /* every column zero: nothing to lose */
+    size_t col = skip >= 0 && least >= (size_t)skip ? least + 2 : least + 1;
+    const char *about = centered ? ", about its mean," : "";
+    if (norm[least] * norm[least] < DBL_MIN)
+        return dl_fail(e, DL_ENUM, "X^T X underflows: column %zu of X%s has norm %.3g, whose "
+                       "square is below the least normal double (%.3g): scale the data "
+                       "(dl-design --standardize)", col, about, norm[least], DBL_MIN);
+    for (size_t j = 0; j < k; j++)
+        if (norm[p + j] > 0 && norm[least] * norm[p + j] < DBL_MIN)
+            return dl_fail(e, DL_ENUM, "X^T y underflows: column %zu of X%s and output %zu "
+                           "have norms %.3g and %.3g, whose product is below the least normal "
+                           "double (%.3g): scale x (dl-design --standardize) or y", col, about,
+                           j + 1, norm[least], norm[p + j], DBL_MIN);
+    return 0;
+}
+
+/* gram_underflow of the statistics' columns: their norms from the rows'
+ * factor R when they came from it, else from X^T X's diagonal and y'y
+ * (which may have lost a column whole, to 0: that is not seen). */
+static int stats_underflow(const ls_stats *s, dl_err *e)
+{
+    size_t p = s->p, k = s->k, c = p + k;
+    double *norm;
+    if (alloc_doubles(&norm, c, 1, e))
+        return e->code;
+    for (size_t j = 0; j < c; j++)
+        norm[j] = s->r ? tri_col_norm(s->r, c, 1, j)
+                       : sqrt(j < p ? s->xtx[j * p + j] : s->yty[j - p]);
+    int rc = gram_underflow(norm, p, k, -1, 0, e);
+    free(norm);
+    return rc;
+}
+
 /* Whether o leaves a column of s's out of the penalty. */
 static int free_col_of(const ls_stats *s, const ls_opts *o)
 {
@@ -941,8 +1006,9 @@ static void elim_free(ls_elim *el)
 static int elim_from_factor(const ls_stats *s, size_t f, ls_elim *el, dl_err *e)
 {
     size_t p = s->p, k = s->k, c = p + k, m = c - 1;
-    double *a = NULL, *tau = NULL, *g = NULL;
+    double *a = NULL, *tau = NULL, *g = NULL, *norm = NULL;
     int rc = alloc_doubles(&a, c, c, e) || alloc_doubles(&tau, c, 1, e) ||
+             alloc_doubles(&norm, m, 1, e) ||
              alloc_doubles(&g, m, m, e) ? e->code : 0;
     for (size_t j = 0; !rc && j < c; j++) { /* column-major, f first */
         size_t from = j == 0 ? f : j <= f ? j - 1 : j;
@@ -958,6 +1024,13 @@ static int elim_from_factor(const ls_stats *s, size_t f, ls_elim *el, dl_err *e)
         for (size_t j = 0; j < c; j++) /* the Householder vectors go */
             for (size_t i = j + 1; i < c; i++)
                 a[j * c + i] = 0.0;
+        /* R22's columns, the others made orthogonal to f, may be far
+         * smaller than X's own (a spread far below the mean) */
+        for (size_t j = 0; j < m; j++)
+            norm[j] = tri_col_norm(a + c + 1, 1, c, j);
+        rc = gram_underflow(norm, p - 1, k, (long)f, 1, e);
+    }
+    if (!rc) {
         el->rho = a[0];
         for (size_t j = 1; j < c; j++)
             el->row[j - 1] = a[j * c];
@@ -973,6 +1046,7 @@ static int elim_from_factor(const ls_stats *s, size_t f, ls_elim *el, dl_err *e)
     free(a);
     free(tau);
     free(g);
+    free(norm);
     return rc;
 }
 
@@ -1187,6 +1261,8 @@ int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
         if (!isfinite(s->xtx[i]))
             return dl_fail(e, DL_ENUM, "X^T X overflows: scale the data "
                                        "(dl-design --standardize)");
+    if (stats_underflow(s, e))
+        return e->code;
     if (!(s->wsum > 0))
         return dl_fail(e, DL_EDATA, "every row has weight 0");
     if (result_init(r, s->n, s->wsum, s->p, s->k, e))
@@ -1252,6 +1328,8 @@ int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
         if (!isfinite(s->xtx[i]))
             return dl_fail(e, DL_ENUM, "posterior: X^T X overflows: scale the data "
                                        "(dl-design --standardize)");
+    if (stats_underflow(s, e))
+        return dl_err_wrap(e, "posterior");
     ls_stats_symmetrize(s);
     int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&r->sigma2, s->k, 1, e) ||
              alloc_doubles(&r->w_cov, s->k, p * p, e) ? e->code : 0;

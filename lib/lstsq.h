@@ -191,7 +191,11 @@ int ls_qr_stats(ls_qr *q, ls_stats *s, dl_err *e);
 int ls_solve_dense(const double *x, const double *y, size_t n, size_t p, size_t k,
                    const ls_opts *o, ls_result *r, dl_err *e);
 /* Normal equations (Cholesky, with ridge) or coordinate descent from
- * sufficient statistics (symmetrized here; s is modified). */
+ * sufficient statistics (symmetrized here; s is modified).  X^T X that
+ * overflows, or whose sums of products underflow (a column's norm squared,
+ * or its norm times y's, below DBL_MIN, from R when s has it; also with
+ * free_col eliminated), is DL_ENUM naming the column: those sums lost
+ * their digits, and a penalty would solve them to weights 0. */
 int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e);
 /* Training MSE and R^2 from the statistics (when the rows are gone),
  * about y's mean when o->ones_col names X's column of ones. */

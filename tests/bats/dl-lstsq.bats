@@ -451,6 +451,33 @@ r2_of_constant() {
     [ ! -e "$TMP/n.ckpt" ] && [ ! -e "$TMP/old.ckpt" ]
 }
 
+@test "a penalty beside an X^T X that underflows is refused (exit 5), not fitted to weights 0; where X^T X holds, scikit-learn's Ridge" {
+    # tests/fixtures/scale/gen_scale.py: cells of about 1e-150 square to
+    # about 1e-300, a normal double beside --ridge 1e-300
+    S="$DL_TEST_ROOT/tests/fixtures/scale"
+    dl-tensor import --target y "$S/small.csv" | dl-design -q > "$TMP/small.dlt"
+    fit_w "$TMP/small.dlt" --ridge 1e-300
+    NEAR_REL=1 WANT_SKIP=1 numbers_near "$TMP/w.csv" "$S/small_ridge.txt" 1e-9
+    dl-lstsq -q --partial -o "$TMP/small.part" "$TMP/small.dlt"
+    fit_w "$TMP/small.part" --combine --ridge 1e-300
+    NEAR_REL=1 WANT_SKIP=1 numbers_near "$TMP/w.csv" "$S/small_ridge.txt" 1e-9
+    # cells of about 1e-170 square to below the least double: X^T X and
+    # X^T y are 0, and the fit from them the penalty's answer to nothing
+    dl-tensor import --target y "$S/tiny.csv" > "$TMP/tiny.dlt"
+    dl-design -q "$TMP/tiny.dlt" > "$TMP/tinyd.dlt"
+    for f in tiny tinyd; do
+        dl-lstsq -q --partial -o "$TMP/$f.part" "$TMP/$f.dlt"
+        for opts in "--ridge 1e-300" "--ridge 1" "--lasso 1e-300" "--elastic-net 1e-300"; do
+            for in in "$TMP/$f.dlt" "--combine $TMP/$f.part"; do
+                run dl-lstsq $opts -o "$TMP/refused.ckpt" $in
+                [ "$status" -eq 5 ]
+                [[ $output == "dl-lstsq: $TMP/$f."*": X^T X underflows: column "[12]" of X"*" has norm "*"e-16"*", whose square is below the least normal double (2.23e-308): scale the data (dl-design --standardize)" ]]
+                [ ! -e "$TMP/refused.ckpt" ]
+            done
+        done
+    done
+}
+
 @test "--rcond cuts small singular values; --zlib checkpoints predict the same" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     run dl-lstsq --rcond 0.6 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
@@ -562,7 +589,7 @@ r2_of_constant() {
     for opts in --posterior "-m normal"; do
         run dl-lstsq $opts -o "$TMP/p.ckpt" "$TMP/tiny.dlt"
         [ "$status" -eq 5 ]
-        [[ $output == "dl-lstsq: $TMP/tiny.dlt: "*"X^T X underflows or overflows though X is well conditioned (condition number about 1): scale the data (dl-design --standardize)" ]]
+        [[ $output == "dl-lstsq: $TMP/tiny.dlt: "*"X^T X underflows: column 1 of X has norm 7.42e-170, whose square is below the least normal double (2.23e-308): scale the data (dl-design --standardize)" ]]
     done
     # b = a: the bias, a and b have rank 2
     printf 'a,b,y\n1,1,1\n2,2,2\n3,3,2\n4,4,5\n' > "$TMP/dup.csv"

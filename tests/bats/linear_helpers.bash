@@ -11,9 +11,10 @@ teardown() {
 
 # numbers_near GOT WANT TOL: two files of numbers (CSV or blank separated,
 # a "rows cols" first line of a fixture is skipped with WANT_SKIP=1) agree:
-# the same count, each |got - want| <= TOL * max(1, |want|).
+# the same count, each |got - want| <= TOL * max(1, |want|) (TOL * |want|
+# with NEAR_REL=1, for numbers far below 1).
 numbers_near() {
-    awk -v tol="$3" -v skip="${WANT_SKIP:-0}" '
+    awk -v tol="$3" -v skip="${WANT_SKIP:-0}" -v rel="${NEAR_REL:-0}" '
         function abs(v) { return v < 0 ? -v : v }
         FNR == 1 && NR != FNR { fileno = 2 }
         { gsub(/,/, " ") }
@@ -23,7 +24,7 @@ numbers_near() {
         END {
             if (ng != nw) { printf "count %d != %d\n", ng, nw; exit 1 }
             for (i = 1; i <= ng; i++) {
-                s = abs(want[i]) > 1 ? abs(want[i]) : 1
+                s = rel || abs(want[i]) > 1 ? abs(want[i]) : 1
                 if (abs(got[i] - want[i]) > tol * s) {
                     printf "value %d: %.17g != %.17g\n", i, got[i], want[i]; exit 1
                 }

@@ -305,6 +305,64 @@ static void test_numerical_failure_returns_its_code(void)
     ls_stats_free(&s);
 }
 
+/* ls_solve_stats of rows (n x p, and y) through the factor R, as dl-lstsq
+ * fits them, with ridge L (bias: the unpenalized column of ones, or -1);
+ * its status, the message in msg. */
+static int ridge_via_factor(const double *x, const double *y, size_t n, size_t p, double ridge,
+                            long bias, char *msg)
+{
+    ls_qr q;
+    ls_stats s;
+    ls_result r;
+    ls_opts o;
+    dl_err e = {0};
+    ls_opts_defaults(&o);
+    o.method = LS_NORMAL;
+    o.ridge = ridge;
+    o.free_col = o.ones_col = bias;
+    memset(&r, 0, sizeof r);
+    CHECK(ls_qr_init(&q, p, 1, &e) == 0 && ls_qr_add(&q, x, y, n, &e) == 0);
+    CHECK(ls_qr_stats(&q, &s, &e) == 0);
+    int rc = ls_solve_stats(&s, &o, &r, &e);
+    snprintf(msg, DL_ERR_MSG_MAX, "%s", rc ? e.msg : "");
+    ls_result_free(&r);
+    ls_stats_free(&s);
+    ls_qr_free(&q);
+    return rc;
+}
+
+/* Sums of products that underflow are refused (DL_ENUM), naming the
+ * column, not solved to weights 0: a column's own squares (norm below
+ * about 1e-154), a column's and y's products, and a column whose spread
+ * about its mean is that small beside an unpenalized bias.  The same rows
+ * with their products in range fit. */
+static void test_underflowing_sums_refused(void)
+{
+    enum { n = 8 };
+    double u[n] = {0.3, 1.2, -0.7, 2.1, 0.9, -1.4, 0.4, 1.7};
+    double x1[n], x2[n * 2], y[n], ytiny[n];
+    char msg[DL_ERR_MSG_MAX];
+    for (int i = 0; i < n; i++) {
+        x1[i] = 1e-150 * u[i];
+        x2[i * 2] = 1.0;
+        x2[i * 2 + 1] = 1e-150 + 1e-160 * u[i];
+        y[i] = 1e-150 * (2 * u[i] + 0.1 * (i % 3));
+        ytiny[i] = 1e-10 * y[i];
+    }
+    CHECK(ridge_via_factor(x1, y, n, 1, 1e-300, -1, msg) == 0);
+    CHECK(ridge_via_factor(x1, ytiny, n, 1, 1e-300, -1, msg) == DL_ENUM);
+    CHECK(strstr(msg, "X^T y underflows: column 1 of X and output 1 have norms ") &&
+          strstr(msg, ", whose product is below the least normal double (2.23e-308): scale x "
+                      "(dl-design --standardize) or y"));
+    for (int i = 0; i < n; i++)
+        y[i] = u[i];
+    CHECK(ridge_via_factor(x2, y, n, 2, 1.0, -1, msg) == 0);
+    CHECK(ridge_via_factor(x2, y, n, 2, 1.0, 0, msg) == DL_ENUM);
+    CHECK(strstr(msg, "X^T X underflows: column 2 of X, about its mean, has norm ") &&
+          strstr(msg, ", whose square is below the least normal double (2.23e-308): scale the "
+                      "data (dl-design --standardize)"));
+}
+
 static void test_method_names(void)
 {
     CHECK(ls_method_parse("svd") == LS_SVD);
@@ -329,6 +387,7 @@ int main(void)
     UNIT_RUN(test_qr_folds);
     UNIT_RUN(test_more_columns_than_rows);
     UNIT_RUN(test_numerical_failure_returns_its_code);
+    UNIT_RUN(test_underflowing_sums_refused);
     UNIT_RUN(test_method_names);
     return UNIT_DONE();
 }
