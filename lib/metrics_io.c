@@ -142,19 +142,239 @@ static int recode_classes(const dl_tensor *want, const dl_tensor *have, double *
     return rc;
 }
 
-/* When y and yhat code their classes each by its own categories
- * (y.categories, yhat.categories: each file's sorted class names) and these
- * differ, both are recoded to the sorted union of the names, which becomes
- * both records: a class only one of them names stays a class of its own.
- * Several columns of class scores are refused: which class a column
- * scores is not said by name. */
+/* The class a column of scores named `name` scores: CLASS of NAME=CLASS,
+ * where NAME is the first `prefix` bytes of `want`; NULL when the name is
+ * not of that form. */
+static const char *class_in_name(const char *name, const char *want, size_t prefix)
+{
+    if (prefix == 0 || strncmp(name, want, prefix) != 0 || name[prefix] != '=' ||
+        name[prefix + 1] == '\0')
+        return NULL;
+    return name + prefix + 1;
+}
+
+/* The classes yhat's columns score, by their names NAME=CLASS in
+ * yhat.names, into cls: NAME is y's own name when y's stream names y, else
+ * what comes before the first '=' of the first column's name, the same for
+ * every column.  DL_EDATA naming the first column whose name is not of
+ * that form. */
+static int scored_classes(const mio_pair *d, const cm_names *hn, const char *yname,
+                          const char **cls, dl_err *e)
+{
+    const char *want = yname ? yname : hn->name[0], *eq = strchr(want, '=');
+    size_t prefix = yname ? strlen(yname) : eq ? (size_t)(eq - want) : 0;
+    for (uint64_t j = 0; j < hn->count; j++)
+        if (!(cls[j] = class_in_name(hn->name[j], want, prefix)))
+            return dl_fail(e, DL_EDATA,
+                           "%s: 'yhat' column %llu is '%s', not %.*s=CLASS: the class it "
+                           "scores is not named",
+                           d->yhat_label, (unsigned long long)j + 1, hn->name[j],
+                           prefix ? (int)prefix : 4, prefix ? want : "NAME");
+    return 0;
+}
+
+static int cmp_text_ptr(const void *a, const void *b)
+{
+    return strcmp(**(const char *const *const *)a, **(const char *const *const *)b);
+}
+
+/* The level of y's class code at row i (NaN, a missing class, stays NULL
+ * with 0), or DL_EDATA for a code that is no class of y.categories. */
+static int y_level(const mio_pair *d, const cm_column *k, size_t i, const char **level,
+                   dl_err *e)
+{
+    double v = ((const double *)d->y->data)[i];
+    *level = NULL;
+    if (isnan(v))
+        return 0;
+    if (!(*level = cm_column_level(k, v)))
+        return dl_fail(e, DL_EDATA, "%s: 'y' row %zu: %.17g is no class code of its "
+                                    "'y.categories' (0..%llu)",
+                       d->y_label, i + 1, v, (unsigned long long)k->count - 1);
+    return 0;
+}
+
+/* One column of scores of the class `pos` (by its name), against one other
+ * class: y becomes 1 for pos, 0 for the other; y.categories names both
+ * when the other sorts first (codes follow sorted names), else none. */
+static int bind_positive(mio_pair *d, dl_tensor_set *ys, const cm_column *k, const char *pos,
+                         dl_err *e)
+{
+    const char *neg = NULL, *extra = NULL;
+    for (uint64_t i = 0; i < k->count && !extra; i++)
+        if (strcmp(k->level[i], pos) != 0)
+            *(neg ? &extra : &neg) = k->level[i];
+    if (extra)
+        return dl_fail(e, DL_EDATA,
+                       "%s: 'y' has the classes '%s' and '%s' besides '%s', the one "
+                       "'yhat' scores: one column of scores sets one class against one other",
+                       d->y_label, neg, extra, pos);
+    double *y = d->y->data;
+    const char *level;
+    for (size_t i = 0; i < (size_t)d->y->shape[0]; i++) {
+        if (y_level(d, k, i, &level, e))
+            return e->code;
+        if (level)
+            y[i] = strcmp(level, pos) == 0;
+    }
+    if (!neg || strcmp(neg, pos) > 0) {
+        dl_set_remove(ys, "y" CM_CATEGORIES_SUFFIX);
+        return 0;
+    }
+    char *both[2] = {(char *)neg, (char *)pos};
+    cm_column u = {0, 2, both};
+    dl_tensor rec = {0};
+    return cm_categories_make(&u, 1, 1, "y" CM_CATEGORIES_SUFFIX, &rec, e) ||
+                   dl_set_put(ys, &rec, e) ? e->code : 0;
+}
+
+/* Columns of scores, one per class (cls[j], by name): y's codes become
+ * their columns', the columns put in the sorted order of their classes
+ * (yhat.names with them), which become y.categories.  A class of y with no
+ * column is DL_EDATA naming its row; a class of yhat that y lacks is one
+ * no row has. */
+static int bind_columns(mio_pair *d, dl_tensor_set *ys, const cm_column *k, const cm_names *hn,
+                        const char **cls, dl_err *e)
+{
+    size_t kh = (size_t)d->yhat->shape[1], rows = (size_t)d->yhat->shape[0];
+    const char ***order = calloc(kh, sizeof *order);
+    char **sorted = calloc(kh, sizeof *sorted);
+    const char **names = calloc(kh, sizeof *names);
+    int64_t *to = calloc(k->count, sizeof *to);
+    double *row = calloc(kh, sizeof *row);
+    dl_tensor cats = {0}, hnames = {0};
+    int rc = order && sorted && names && to && row ? 0 : dl_fail(e, DL_ENOMEM, "out of memory");
+    for (size_t j = 0; !rc && j < kh; j++)
+        order[j] = &cls[j];
+    if (!rc)
+        qsort(order, kh, sizeof *order, cmp_text_ptr);
+    int moved = 0;
+    for (size_t j = 0; !rc && j < kh; j++) {
+        size_t from = (size_t)(order[j] - cls);
+        sorted[j] = (char *)*order[j];
+        names[j] = hn->name[from];
+        moved |= from != j;
+        if (j > 0 && strcmp(sorted[j - 1], sorted[j]) == 0)
+            rc = dl_fail(e, DL_EDATA, "%s: 'yhat' columns %zu and %zu both score the class "
+                                      "'%s'", d->yhat_label,
+                         (size_t)(order[j - 1] - cls) + 1, from + 1, sorted[j]);
+    }
+    cm_column u = {0, kh, sorted};
+    for (uint64_t i = 0; !rc && i < k->count; i++)
+        to[i] = cm_column_code(&u, k->level[i], strlen(k->level[i]));
+    double *y = d->y->data, *p = d->yhat->data;
+    const char *level;
+    for (size_t i = 0; !rc && i < rows; i++) {
+        if (y_level(d, k, i, &level, e))
+            rc = e->code;
+        else if (level && to[(size_t)y[i]] < 0)
+            rc = dl_fail(e, DL_EDATA, "%s: 'y' row %zu: class '%s' has no column of scores "
+                                      "in 'yhat' (by their names NAME=CLASS)",
+                         d->y_label, i + 1, level);
+        else if (level)
+            y[i] = (double)to[(size_t)y[i]];
+    }
+    for (size_t i = 0; !rc && moved && i < rows; i++) {
+        for (size_t j = 0; j < kh; j++)
+            row[j] = p[i * kh + (size_t)(order[j] - cls)];
+        memcpy(p + i * kh, row, kh * sizeof *row);
+    }
+    if (!rc && (cm_categories_make(&u, 1, 1, "y" CM_CATEGORIES_SUFFIX, &cats, e) ||
+                (moved && cm_names_make(names, kh, "yhat" CM_NAMES_SUFFIX, &hnames, e)) ||
+                dl_set_put(ys, &cats, e) || (moved && dl_set_put(&d->in, &hnames, e))))
+        rc = e->code;
+    dl_tensor_free(&cats);
+    dl_tensor_free(&hnames);
+    free(order);
+    free(sorted);
+    free(names);
+    free(to);
+    free(row);
+    return rc;
+}
+
+/* 1 when one column of yhat holds class codes (integers; NaN is refused
+ * later, as a missing prediction) and no class name: labels without
+ * yhat.categories, taken as y's own codes. */
+static int unnamed_codes(const mio_pair *d, const cm_names *hn, const char *yname)
+{
+    if (d->yhat->shape[1] != 1)
+        return 0;
+    const char *cls;
+    dl_err ignored = {0};
+    if (hn->count && scored_classes(d, hn, yname, &cls, &ignored) == 0)
+        return 0;
+    const double *v = d->yhat->data;
+    for (size_t i = 0; i < (size_t)d->yhat->shape[0]; i++)
+        if (!isnan(v[i]) && v[i] != floor(v[i]))
+            return 0;
+    return 1;
+}
+
+/* y a column of string classes (y.categories) beside yhat without
+ * yhat.categories: yhat's columns are scores, which say their classes by
+ * their names (yhat.names, NAME=CLASS, as dl-predict writes them), and y's
+ * codes become the classes' as yhat orders them.  Unnamed scores are
+ * DL_EDATA: their columns could be any file's codes.  One column of
+ * integers without a class name holds class codes, y's (unnamed_codes). */
+static int bind_scores(mio_pair *d, dl_tensor_set *ys, const dl_tensor *ycat, dl_err *e)
+{
+    if (d->y->shape[1] != 1 || d->yhat->shape[1] == 0) /* no classes: refused later */
+        return 0;
+    uint64_t kh = d->yhat->shape[1];
+    cm_categories yc;
+    cm_names yn, hn;
+    cm_categories_init(&yc);
+    cm_names_init(&yn);
+    cm_names_init(&hn);
+    const char **cls = calloc((size_t)kh, sizeof *cls);
+    int rc = !cls ? dl_fail(e, DL_ENOMEM, "out of memory")
+             : cm_categories_parse(&yc, ycat, 1, e) || cm_names_load(&yn, ys, "y", 1, e)
+                 ? dl_err_wrap(e, "%s", d->y_label)
+             : cm_names_load(&hn, &d->in, "yhat", kh, e) ? dl_err_wrap(e, "%s", d->yhat_label)
+                                                         : 0;
+    const cm_column *k = rc ? NULL : cm_categories_column(&yc, 0);
+    if (k && unnamed_codes(d, &hn, cm_names_at(&yn, 0)))
+        k = NULL;
+    if (k && hn.count == 0)
+        rc = dl_fail(e, DL_EDATA,
+                     "%s: 'yhat' holds %s of scores without the name%s of %s class%s, and "
+                     "'y' holds string classes: name %s NAME=CLASS in 'yhat.names' (as "
+                     "dl-predict does), or give class labels with their 'yhat.categories'",
+                     d->yhat_label, kh == 1 ? "a column" : "columns", dl_plural(kh),
+                     kh == 1 ? "its" : "their", kh == 1 ? "" : "es", kh == 1 ? "it" : "each");
+    if (k && !rc)
+        rc = scored_classes(d, &hn, cm_names_at(&yn, 0), cls, e);
+    if (k && !rc)
+        rc = kh == 1 ? bind_positive(d, ys, k, cls[0], e) : bind_columns(d, ys, k, &hn, cls, e);
+    free(cls);
+    cm_categories_free(&yc);
+    cm_names_free(&yn);
+    cm_names_free(&hn);
+    /* the sets' tensors of these names may have moved; found again */
+    d->yhat = dl_set_find(&d->in, "yhat");
+    d->y = dl_set_find(ys, "y");
+    d->w = dl_set_find(ys, "w");
+    return rc;
+}
+
+/* When y holds string classes (y.categories), yhat must say which classes
+ * it holds: class scores by their names (bind_scores), class labels by
+ * their own categories (yhat.categories).  When these differ from y's
+ * (each file codes its classes by its own sorted names), both are recoded
+ * to the sorted union of the names, which becomes both records: a class
+ * only one of them names stays a class of its own.  Several columns of
+ * class scores beside such a yhat.categories are refused: which class a
+ * column scores is not said by name. */
 static int bind_classes(mio_pair *d, dl_err *e)
 {
     dl_tensor_set *ys = d->truth_given ? &d->truth : &d->in;
     dl_tensor *ycat = dl_set_find(ys, "y" CM_CATEGORIES_SUFFIX),
               *hcat = dl_set_find(&d->in, "yhat" CM_CATEGORIES_SUFFIX);
     dl_err same = {0};
-    if (!ycat || !hcat || cm_meta_repeat(ycat, hcat, &same) == 0)
+    if (ycat && !hcat)
+        return bind_scores(d, ys, ycat, e);
+    if (!ycat || cm_meta_repeat(ycat, hcat, &same) == 0)
         return 0;
     unsigned long long ky = d->y->shape[1], kh = d->yhat->shape[1];
     if (ky == 1 && kh > 1)

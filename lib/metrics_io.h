@@ -82,11 +82,19 @@ typedef struct mio_pair {
 
 /* Reads yhat from input (NULL or "-": standard input, refused at a
  * terminal) and y (and w) from truth, or from input when truth is NULL.
- * When y.categories and yhat.categories (each file's own codes of string
- * classes) differ, a column of class codes each is recoded to the sorted
- * union of both lists of names, which then is both records (a class only
- * yhat names is a class of its own); several columns of class scores are
- * DL_EDATA there (no name says which class a column scores).
+ * Each file codes string classes by its own sorted names, so a y of them
+ * (y.categories) is matched to yhat's classes by name:
+ *   - when yhat.categories differs from y.categories, a column of class
+ *     codes each is recoded to the sorted union of both lists of names,
+ *     which then is both records (a class only yhat names is a class of
+ *     its own); several columns of class scores are DL_EDATA there;
+ *   - without yhat.categories, yhat's columns are scores named NAME=CLASS
+ *     by yhat.names (NAME y's name, when y has y.names): y's codes become
+ *     the columns' (put in the sorted order of their classes, which become
+ *     y.categories), or 1 for the class of one column and 0 for the one
+ *     other class; a class of y with no column, or scores without class
+ *     names, are DL_EDATA.  One column of integers without a class name
+ *     holds y's own codes.
  * Errors name the file.  Free with mio_pair_free, also after an error. */
 int mio_read_pair(const char *input, const char *truth, mio_pair *p, dl_err *e);
 void mio_pair_free(mio_pair *p);

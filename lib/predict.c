@@ -26,8 +26,9 @@ static void meta_free(out_meta *om)
     dl_tensor_free(&om->cats);
 }
 
-/* yhat's columns named as y's when they match one for one; probabilities
- * of the classes of one string target are "NAME=CLASS". */
+/* yhat's columns named as y's when they match one for one; scores of the
+ * classes of one string target are "NAME=CLASS", a column each, or one
+ * column of the second of two classes (whose code, 1, the model scores). */
 static int yhat_names(const mdl_model *m, out_meta *om, int labels, dl_err *e)
 {
     const dl_tensor *rec = mdl_target_names(m);
@@ -49,15 +50,24 @@ static int yhat_names(const mdl_model *m, out_meta *om, int labels, dl_err *e)
     if (!rc && (!names || !made))
         rc = dl_fail(e, DL_ENOMEM, "out of memory");
     int have = 0;
-    if (!rc && ycols == om->cols) {
+    const cm_column *k = rc ? NULL : cm_categories_column(&yc, 0);
+    int scores = !labels && ycols == 1 && k;
+    if (scores && om->cols == 1 && k->count == 2) {
+        dl_str b = {0};
+        size_t len;
+        dl_str_printf(&b, "%s=%s", yn.name[0], k->level[1]);
+        rc = dl_str_take(&b, &made[0], &len, e);
+        names[0] = made[0];
+        have = 1;
+    } else if (!rc && ycols == om->cols) {
         for (uint64_t j = 0; j < om->cols; j++)
             names[j] = yn.name[j];
         have = 1;
-    } else if (!rc && !labels && ycols == 1 && yc.count == 1 && yc.column[0].count == om->cols) {
+    } else if (scores && k->count == om->cols) {
         for (uint64_t j = 0; j < om->cols && !rc; j++) {
             dl_str b = {0};
             size_t len;
-            dl_str_printf(&b, "%s=%s", yn.name[0], yc.column[0].level[j]);
+            dl_str_printf(&b, "%s=%s", yn.name[0], k->level[j]);
             rc = dl_str_take(&b, &made[j], &len, e);
             names[j] = made[j];
         }

@@ -239,6 +239,70 @@ check_cases() {
     [ "$status" -eq 0 ]
 }
 
+@test "dl-eval: class scores named NAME=CLASS are matched to y's string classes by name" {
+    local nf=$DL_TEST_ROOT/tests/fixtures/metrics_names
+    # scores_a: y codes b c, yhat scores a b c; scores_b: columns c a b;
+    # binary_no: one column scoring 'no'; binary_yes: y holds 'yes' only
+    for c in scores_a scores_b binary_no binary_yes; do
+        dl-eval -f tsv "$nf/$c.dlt" >"$T/$c.tsv" 2>/dev/null
+        run same_metrics "$c" "$nf/$c.tsv" "$T/$c.tsv"
+        echo "$output"
+        [ "$status" -eq 0 ]
+    done
+    # the table names yhat's classes, a class y lacks included
+    run dl-eval "$nf/scores_a.dlt"
+    [[ "$output" =~ $'\n'\ +a\ +b\ +c$'\n'\ +a\ +0\ +0\ +0$'\n'\ +b\ +1\ +2\ +0$'\n' ]]
+    # --truth: y from another stream, coded by its own classes
+    printf 'i,sp\n1,b\n2,c\n3,b\n4,c\n5,c\n6,b\n' | dl-tensor import --target sp >"$T/truth.dlt"
+    dl-eval -f tsv --truth "$T/truth.dlt" "$nf/scores_a.dlt" >"$T/truth.tsv"
+    run same_metrics truth "$nf/scores_a.tsv" "$T/truth.tsv"
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+@test "dl-eval: scores that do not name their classes beside string classes are refused" {
+    printf 'a,sp\n1,b\n2,d\n3,c\n' | dl-tensor import --target sp >"$T/bd.dlt"
+    printf 'a,species\n1,b\n2,c\n3,c\n' | dl-tensor import --target species >"$T/species.dlt"
+    printf '0.8,0.1,0.1\n0.1,0.1,0.8\n0.1,0.8,0.1\n' | dl-tensor import --name yhat >"$T/p.dlt"
+    printf '0.8,0.1,0.1\n0.1,0.1,0.8\n0.1,0.8,0.1\n' |
+        dl-tensor import --name yhat --names sp=a,sp=b,sp=c >"$T/named.dlt"
+    # no names: which class each column scores is not known
+    run dl-eval --truth "$T/bd.dlt" "$T/p.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-eval: $T/p.dlt: 'yhat' holds columns of scores without the names of their classes, and 'y' holds string classes: name each NAME=CLASS in 'yhat.names' (as dl-predict does), or give class labels with their 'yhat.categories'" ]
+    cut -d, -f1 <<<$'0.8,0.1\n0.1,0.1\n0.1,0.8' | dl-tensor import --name yhat >"$T/p1.dlt"
+    run dl-eval --truth "$T/bd.dlt" "$T/p1.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-eval: $T/p1.dlt: 'yhat' holds a column of scores without the name of its class, and 'y' holds string classes: name it NAME=CLASS in 'yhat.names' (as dl-predict does), or give class labels with their 'yhat.categories'" ]
+    # one column of class codes without yhat.categories: y's own codes (b d c), as before
+    printf '0\n2\n1\n' | dl-tensor import --name yhat >"$T/codes.dlt"
+    run dl-eval -f tsv --truth "$T/bd.dlt" "$T/codes.dlt"
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == multiclass$'\t'3$'\t'1$'\t'* ]]
+    # a class of y with no column
+    run dl-eval --truth "$T/bd.dlt" "$T/named.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-eval: $T/bd.dlt: 'y' row 2: class 'd' has no column of scores in 'yhat' (by their names NAME=CLASS)" ]
+    # scores of another target's classes
+    run dl-eval --truth "$T/species.dlt" "$T/named.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-eval: $T/named.dlt: 'yhat' column 1 is 'sp=a', not species=CLASS: the class it scores is not named" ]
+    # one column: scores of the class it names, against one other
+    printf '0.9\n0.2\n0.4\n' | dl-tensor import --name yhat --names sp=b >"$T/b.dlt"
+    run dl-eval --truth "$T/bd.dlt" "$T/b.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-eval: $T/bd.dlt: 'y' has the classes 'c' and 'd' besides 'b', the one 'yhat' scores: one column of scores sets one class against one other" ]
+    printf '0.9\n0.2\n0.4\n' | dl-tensor import --name yhat --names sp >"$T/b1.dlt"
+    run dl-eval --truth "$T/bd.dlt" "$T/b1.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-eval: $T/b1.dlt: 'yhat' column 1 is 'sp', not sp=CLASS: the class it scores is not named" ]
+    # numeric classes: the codes are the columns, as before (every row right)
+    printf 'a,sp\n1,0\n2,2\n3,1\n' | dl-tensor import --target sp >"$T/num.dlt"
+    run dl-eval -f tsv --truth "$T/num.dlt" "$T/p.dlt"
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == multiclass$'\t'3$'\t'1$'\t'* ]]
+}
+
 @test "dl-eval: class scores beside a yhat.categories other than y's are refused" {
     printf 'a,sp\n1,setosa\n2,virginica\n3,versicolor\n' | dl-tensor import --target sp >"$T/s.dlt"
     printf '0\tsetosa\tversicolor\tvirginica\n' |
@@ -250,11 +314,9 @@ check_cases() {
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = "dl-eval: <stdin>: 'yhat' holds 3 columns of class scores and its 'yhat.categories' differs from 'y.categories': the columns cannot be matched to y's classes by name (write them in y's class order)" ]
     # the same classes coded alike: nothing to match
-    for same in "" "$T/same.dlt"; do
-        run bash -c "cat '$T/s.dlt' $same '$T/p.dlt' | dl-eval -f tsv"
-        [ "$status" -eq 0 ]
-        [[ "${lines[1]}" == multiclass$'\t'3$'\t'1$'\t'* ]]
-    done
+    run bash -c "cat '$T/s.dlt' '$T/same.dlt' '$T/p.dlt' | dl-eval -f tsv"
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == multiclass$'\t'3$'\t'1$'\t'* ]]
 }
 
 @test "dl-eval: one column of class labels against one-hot y: each row's class is its 1's column" {

@@ -750,6 +750,33 @@ string_classes() {
     [[ $output == *"row 4, column 1 ('label'): level 'd' was not in the training data" ]]
 }
 
+@test "dl-eval --truth matches dl-predict's class scores to y's string classes by their names" {
+    string_classes
+    dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" -o "$TMP/m.ckpt"
+    # softmax: a column per class a b c, named label=a label=b label=c
+    cut -d, -f1 "$TMP/te.csv" | dl-tensor import > "$TMP/x.dlt"
+    dl-predict "$TMP/m.ckpt" "$TMP/x.dlt" > "$TMP/p.dlt"
+    run dl-tensor export --name yhat.names "$TMP/p.dlt"
+    [ "$output" = $'label=a\nlabel=b\nlabel=c' ]
+    # te.dlt codes b 0 and c 1 (it has no a): by name, as dl-predict's y
+    cmp <(dl-eval -f tsv --truth "$TMP/te.dlt" "$TMP/p.dlt") \
+        <(dl-predict "$TMP/m.ckpt" "$TMP/te.dlt" | dl-eval -f tsv)
+    # sigmoid: one column, named with the class it scores (the second)
+    awk 'BEGIN { print "x,ans"; for (i = 0; i < 60; i++) { c = i % 2; printf "%.3f,%s\n", 2 * c + 0.2 * sin(i), c ? "yes" : "no" } }' > "$TMP/btr.csv"
+    printf 'x,ans\n2.0,yes\n0.1,yes\n1.9,yes\n' > "$TMP/bte.csv"
+    for f in btr bte; do dl-tensor import --target ans "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    printf 'model: {layers: [{units: 1, activation: sigmoid}]}\nloss: bce\noptimizer: {lr: 0.1}\ntraining: {epochs: 20}\n' > "$TMP/bce.yaml"
+    dl-train -q "$TMP/bce.yaml" "$TMP/btr.dlt" -o "$TMP/b.ckpt"
+    dl-predict "$TMP/b.ckpt" "$TMP/bte.dlt" > "$TMP/bp.dlt"
+    run dl-tensor export --name yhat.names "$TMP/bp.dlt"
+    [ "$output" = "ans=yes" ]
+    # bte.dlt codes yes 0 (its only class): by name it is the positive class
+    cmp <(dl-eval -f tsv --truth "$TMP/bte.dlt" "$TMP/bp.dlt" 2>/dev/null) \
+        <(dl-eval -f tsv "$TMP/bp.dlt" 2>/dev/null)
+    run dl-eval -f json --truth "$TMP/bte.dlt" "$TMP/bp.dlt"
+    [[ $output == *'"tn": 0, "fp": 0, "fn": '*', "tp": '* ]]
+}
+
 @test "dl-predict: a network checkpoint's x.names in another order than the input's are refused" {
     awk 'BEGIN { print "speed,depth,y"; for (i = 0; i < 20; i++) printf "%d,%d,%d\n", i % 7, i % 5, 2 * (i % 7) - i % 5 }' > "$TMP/sd.csv"
     awk -F, '{ print $2 "," $1 "," $3 }' "$TMP/sd.csv" > "$TMP/ds.csv"

@@ -210,6 +210,11 @@ refused() {
     block cm <"$T/rb.gp" >"$T/got"
     same_numbers "$T/got" "$nf/cm_relabel_b.tsv"
     grep -qx 'set xtics ("arctica" 0, "setosa" 1, "versicolor" 2, "virginica" 3)' "$T/rb.gp"
+    # class scores named NAME=CLASS beside y's own codes of its classes
+    dl-plot confusion --script "$nf/scores_a.dlt" -o "$T/c.png" >"$T/sa.gp"
+    block cm <"$T/sa.gp" >"$T/got"
+    same_numbers "$T/got" "$nf/cm_scores_a.tsv"
+    grep -qx 'set xtics ("a" 0, "b" 1, "c" 2)' "$T/sa.gp"
     # integer labels beside a y of 0 and 1 are classes, not binary scores
     mkstream "$T/mc01.dlt" y "$FIX/mc01_y.csv" yhat "$FIX/mc01_p.csv"
     dl-plot confusion --script "$T/mc01.dlt" -o "$T/c.png" | block cm >"$T/got"

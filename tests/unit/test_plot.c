@@ -153,13 +153,16 @@ static void test_names_of_predictions(void)
     const char *path = tmp_path("pred.dlt");
     double codes[] = {0, 1, 2, 1}, probs[] = {0.8, 0.1, 0.1, 0.2, 0.5, 0.3,
                                               0.1, 0.2, 0.7, 0.3, 0.4, 0.3};
-    const char *species[] = {"setosa", "versicolor", "virginica"};
+    const char *species[] = {"setosa", "versicolor", "virginica"},
+               *scored[] = {"species=setosa", "species=versicolor", "species=virginica"};
     cm_column col = {0, 3, (char **)species};
-    dl_tensor y = {0}, yhat = {0}, cats = {0}, names = {0};
+    dl_tensor y = {0}, yhat = {0}, cats = {0}, names = {0}, hnames = {0};
     CHECK(matrix(&y, "y", codes, 4, 1, &e) == 0);
     CHECK(matrix(&yhat, "yhat", probs, 4, 3, &e) == 0);
     CHECK(cm_categories_make(&col, 1, 1, "y.categories", &cats, &e) == 0);
-    dl_tensor *recs[] = {&y, &cats, &yhat, NULL};
+    /* the scores name their classes, as dl-predict names them */
+    CHECK(cm_names_make(scored, 3, "yhat.names", &hnames, &e) == 0);
+    dl_tensor *recs[] = {&y, &cats, &hnames, &yhat, NULL};
     CHECK(write_stream(path, recs, &e) == 0);
     pl_opts o;
     pl_opts_defaults(&o);
@@ -189,6 +192,7 @@ static void test_names_of_predictions(void)
     dl_tensor_free(&yhat);
     dl_tensor_free(&cats);
     dl_tensor_free(&names);
+    dl_tensor_free(&hnames);
 }
 
 /* --inputs by the names in x.names; axis labels and class names from the
