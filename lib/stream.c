@@ -827,8 +827,10 @@ int st_seek_payload(st_reader *r, const st_header *h, dl_err *e)
     uint64_t beyond = h->payload_bytes - buffered;
     if (!file_position(r, &at, &size) || beyond > (uint64_t)INT64_MAX)
         return st_skip_payload(r, h, e);
-    if ((uint64_t)at + beyond > size)
-        return record_error(r, h, e, "truncated: the payload runs past the end of the file");
+    if ((uint64_t)at + beyond > size) { /* named as a read of it would name it */
+        uint64_t rest = size > (uint64_t)at ? size - (uint64_t)at : 0; /* 0: it shrank */
+        return truncated_payload(r, h, buffered + rest, e);
+    }
     if (lseek(r->fd, (off_t)beyond, SEEK_CUR) < 0)
         return dl_fail_errno(e, "%s: seek failed", r->label);
     r->pos = r->len = 0;

@@ -1,8 +1,9 @@
 /* test_shard.c - sh_read: each part gets exactly its rows of x and y,
  * across chunk boundaries and zlib chunks, the design whole, other records
  * skipped; errors for too few rows, standard input, mismatched x and y;
- * chunks that differ refused with the one-process reader's message,
- * whichever share holds them. */
+ * chunks that differ, or a record cut short, refused with the one-process
+ * reader's message, whichever share holds them. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -177,10 +178,28 @@ static void test_chunks_checked_as_one_process(void)
     remove(path);
 }
 
+/* A record cut short reads the same whether a part passes over it or
+ * reads it: here the last, which every part passes over. */
+static void test_truncation_named_as_one_process(void)
+{
+    char path[] = "/tmp/dl-test-shard-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    write_data(path, 0); /* a new file renamed over path: opened again */
+    fd = open(path, O_RDWR);
+    off_t size = lseek(fd, 0, SEEK_END);
+    CHECK(size > 10 && ftruncate(fd, size - 10) == 0);
+    close(fd);
+    same_refusal(path, "record 7 ('other'): truncated: the payload has 6 of its 16 bytes");
+    remove(path);
+}
+
 int main(void)
 {
     UNIT_RUN(test_parts_get_their_rows);
     UNIT_RUN(test_refusals);
     UNIT_RUN(test_chunks_checked_as_one_process);
+    UNIT_RUN(test_truncation_named_as_one_process);
     return UNIT_DONE();
 }
