@@ -465,6 +465,19 @@ int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *l
 }
 
 /* ----------------------- head, shuffle, split ------------------------ */
+/* The rows idx[0..n) of every row-indexed record of set, written to w. */
+static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
+                      st_writer *w, const char *label, dl_err *e)
+{
+    dl_tensor_set part;
+    dl_set_init(&part);
+    int rc = ds_take_rows(set, idx, n, &part, label, e);
+    if (!rc)
+        rc = st_write_set(w, &part, e);
+    dl_set_free(&part);
+    return rc;
+}
+
 /* head and shuffle: the first `limit` rows of the order ds_index draws.
  * The output is opened (a temporary beside it, or standard output checked)
  * before the input is read: one that cannot be written fails at once,
@@ -475,9 +488,8 @@ static int take_and_save(const char *in, const char *out, int shuffled, uint64_t
     uint64_t rows, *idx = NULL;
     st_reader *r = NULL;
     st_writer *w = NULL;
-    dl_tensor_set set, result;
+    dl_tensor_set set;
     dl_set_init(&set);
-    dl_set_init(&result);
     const char *label = in ? in : "<stdin>";
     int rc = st_reader_open(&r, in, e) || st_writer_open(&w, out, flags, e) ||
                      st_read_set_from(r, &set, e)
@@ -489,15 +501,12 @@ static int take_and_save(const char *in, const char *out, int shuffled, uint64_t
     if (!rc)
         rc = ds_index(rows, shuffled, seed, &idx, e);
     if (!rc)
-        rc = ds_take_rows(&set, idx, limit < rows ? limit : rows, &result, label, e);
-    if (!rc)
-        rc = st_write_set(w, &result, e);
+        rc = write_part(&set, idx, limit < rows ? limit : rows, w, label, e);
     if (rc)
         st_writer_abort(w);
     else
         rc = st_writer_close(w, e);
     free(idx);
-    dl_set_free(&result);
     dl_set_free(&set);
     return rc;
 }
@@ -510,18 +519,6 @@ int ds_head(const char *in, const char *out, uint64_t rows, int flags, dl_err *e
 int ds_shuffle(const char *in, const char *out, uint64_t seed, int flags, dl_err *e)
 {
     return take_and_save(in, out, 1, seed, UINT64_MAX, flags, e);
-}
-
-static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
-                      st_writer *w, const char *label, dl_err *e)
-{
-    dl_tensor_set part;
-    dl_set_init(&part);
-    int rc = ds_take_rows(set, idx, n, &part, label, e);
-    if (!rc)
-        rc = st_write_set(w, &part, e);
-    dl_set_free(&part);
-    return rc;
 }
 
 int ds_split(const char *in, const char *out1, const char *out2, const ds_split_opts *o,
