@@ -194,6 +194,15 @@ static int y_level(const mio_pair *d, const cm_column *k, size_t i, const char *
     return 0;
 }
 
+/* The pair's tensors, found again in their sets after records of these
+ * names were put there (a set's tensors may move when it grows). */
+static void find_again(mio_pair *d, dl_tensor_set *ys)
+{
+    d->yhat = dl_set_find(&d->in, "yhat");
+    d->y = dl_set_find(ys, "y");
+    d->w = dl_set_find(ys, "w");
+}
+
 /* One column of scores of the class `pos` (by its name), against one other
  * class: y becomes 1 for pos, 0 for the other; y.categories names both
  * when the other sorts first (codes follow sorted names), else none. */
@@ -351,10 +360,7 @@ static int bind_scores(mio_pair *d, dl_tensor_set *ys, const dl_tensor *ycat, dl
     cm_categories_free(&yc);
     cm_names_free(&yn);
     cm_names_free(&hn);
-    /* the sets' tensors of these names may have moved; found again */
-    d->yhat = dl_set_find(&d->in, "yhat");
-    d->y = dl_set_find(ys, "y");
-    d->w = dl_set_find(ys, "w");
+    find_again(d, ys);
     return rc;
 }
 
@@ -420,10 +426,7 @@ static int bind_classes(mio_pair *d, dl_err *e)
     free(levels);
     cm_categories_free(&yc);
     cm_categories_free(&hc);
-    /* the sets' tensors of these names were replaced in place; found again */
-    d->yhat = dl_set_find(&d->in, "yhat");
-    d->y = dl_set_find(ys, "y");
-    d->w = dl_set_find(ys, "w");
+    find_again(d, ys);
     return rc;
 }
 
