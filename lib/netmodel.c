@@ -238,6 +238,11 @@ int nm_net_create(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e)
     return nn_create(net, (size_t)s->input, s->layers, s->n_layers, max_batch, e);
 }
 
+int nm_net_plan(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e)
+{
+    return nn_plan(net, (size_t)s->input, s->layers, s->n_layers, max_batch, e);
+}
+
 int nm_params_from_set(nn_net *net, dl_tensor_set *ckpt, const char *prefix, dl_err *e)
 {
     const char *stray = stray_param(ckpt, prefix, net->n_layers);

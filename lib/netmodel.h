@@ -31,6 +31,8 @@ int nm_spec_to_set(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e);
 /* Creates the network a spec describes (input size s->input) with room for
  * max_batch rows. */
 int nm_net_create(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e);
+/* The same network laid out only (nn_plan), for checks before nn_alloc. */
+int nm_net_plan(nn_net *net, const dl_spec *s, size_t max_batch, dl_err *e);
 /* Copies tensors named prefix + "layerN.weight"/"layerN.bias" from ckpt into
  * the parameters of the network a spec made, checking every dtype and shape
  * ("checkpoint: 'layer1.weight' is f32 [16, 3], the network needs [16, 2]")

@@ -100,6 +100,8 @@ static int work_floats(const nn_net *net, size_t max_batch, size_t *out, dl_err 
     return 0;
 }
 
+/* n floats (n * sizeof(float) checked by the caller), zeroed, on a 64-byte
+ * boundary; NULL when out of memory. */
 static float *alloc_floats(size_t n)
 {
     void *p = NULL;
@@ -126,8 +128,8 @@ static void assign_workspace(nn_net *net)
     }
 }
 
-static int create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
-                  size_t max_batch, int forward_only, dl_err *e)
+static int plan(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
+                size_t max_batch, int forward_only, dl_err *e)
 {
     memset(net, 0, sizeof *net);
     net->forward_only = forward_only;
@@ -145,23 +147,57 @@ static int create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t 
     net->max_batch = max_batch;
     net->layers = calloc(n_layers, sizeof *net->layers);
     if (!net->layers)
-        return dl_fail(e, DL_ENOMEM, "out of memory for %zu layer%s",
-                       n_layers, dl_plural(n_layers));
-    size_t work = 0;
+        return dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the network's %zu layer%s",
+                       n_layers * sizeof *net->layers, n_layers, dl_plural(n_layers));
+    size_t work;
     if (plan_layers(net, layers, e) || work_floats(net, max_batch, &work, e)) {
         nn_free(net);
         return e->code;
     }
-    net->params = alloc_floats(net->n_params);
-    net->grads = forward_only ? NULL : alloc_floats(net->n_params);
-    net->work = alloc_floats(work);
-    if (!net->params || (!forward_only && !net->grads) || !net->work) {
-        size_t n_params = net->n_params; /* nn_free clears it */
+    return 0;
+}
+
+int nn_plan(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
+            size_t max_batch, dl_err *e)
+{
+    return plan(net, n_in, layers, n_layers, max_batch, 0, e);
+}
+
+/* One buffer at a time, each checked before the next is asked for: a
+ * network too large for memory stops at its first buffer, touching none
+ * of the others.  On failure the network is left empty. */
+int nn_alloc(nn_net *net, dl_err *e)
+{
+    size_t work = 0, n = net->n_params;
+    if (work_floats(net, net->max_batch, &work, e)) { /* the sizes plan checked */
         nn_free(net);
-        return dl_fail(e, DL_ENOMEM, "out of memory for the network (%zu parameters)", n_params);
+        return e->code;
+    }
+    int rc = 0;
+    if (!(net->params = alloc_floats(n)))
+        rc = dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the network's %zu "
+                     "parameter%s", n * sizeof(float), n, dl_plural(n));
+    else if (!net->forward_only && !(net->grads = alloc_floats(n)))
+        rc = dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the gradients of the "
+                     "network's %zu parameter%s", n * sizeof(float), n, dl_plural(n));
+    else if (!(net->work = alloc_floats(work)))
+        rc = dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the network's workspace "
+                     "for batches of %zu row%s", work * sizeof(float), net->max_batch,
+                     dl_plural(net->max_batch));
+    if (rc) {
+        nn_free(net);
+        return rc;
     }
     assign_workspace(net);
     return 0;
+}
+
+static int create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
+                  size_t max_batch, int forward_only, dl_err *e)
+{
+    return plan(net, n_in, layers, n_layers, max_batch, forward_only, e) || nn_alloc(net, e)
+               ? e->code
+               : 0;
 }
 
 int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
@@ -185,8 +221,9 @@ int nn_set_max_batch(nn_net *net, size_t max_batch, dl_err *e)
         return e->code;
     float *p = alloc_floats(work);
     if (!p)
-        return dl_fail(e, DL_ENOMEM, "out of memory for batches of %zu rows (%zu floats)",
-                       max_batch, work);
+        return dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the network's workspace "
+                       "for batches of %zu row%s", work * sizeof(float), max_batch,
+                       dl_plural(max_batch));
     free(net->work);
     net->work = p;
     net->max_batch = max_batch;

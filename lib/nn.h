@@ -79,10 +79,22 @@ typedef struct nn_net {
 /* Builds a network with zeroed parameters.  Errors (DL_EDATA, naming the
  * layer "layer N"): no layers, zero units, unknown activation, softmax on a
  * hidden layer, a negative or non-finite leaky slope.  DL_ENOMEM when the
- * sizes overflow or the allocation fails.  On error *net is left empty
- * (nn_free is safe on it). */
+ * sizes overflow or an allocation fails, naming the buffer and its bytes
+ * (the parameters, the gradients, the workspace); the buffers are asked
+ * for one at a time, none after one that failed.  On error *net is left
+ * empty (nn_free is safe on it). */
 int nn_create(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
               size_t max_batch, dl_err *e);
+/* nn_create in two steps, so that what the network must fit (a loss, the
+ * targets' columns and classes) is checked before its memory is taken:
+ * nn_plan makes every check of nn_create, sizes included, and lays the
+ * network out (n_in, n_out, the layers' sizes, activations and parameter
+ * offsets, n_params) with no parameters, gradients or workspace; nn_alloc
+ * then allocates those, as nn_create does.  On error either leaves *net
+ * empty. */
+int nn_plan(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
+            size_t max_batch, dl_err *e);
+int nn_alloc(nn_net *net, dl_err *e);
 /* nn_create for prediction alone: no gradients and no deltas (a third less
  * workspace), so only nn_forward and nn_output apply, never a loss with its
  * gradient or nn_backward. */

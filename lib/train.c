@@ -873,13 +873,14 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
         t->batch = t->spec.batch_size && t->spec.batch_size < n ? (size_t)t->spec.batch_size : n;
         /* This process computes at most its own rows of a batch. */
         size_t most = t->batch < t->train.n ? t->batch : t->train.n;
-        rc = nm_net_create(&t->net, &t->spec, most ? most : 1, e) ||
+        /* the data is checked against the network's layout before its memory is taken */
+        rc = nm_net_plan(&t->net, &t->spec, most ? most : 1, e) ||
                      nn_loss_check(&t->spec.loss, &t->net, t->k, e) ||
                      check_targets(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
                      check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
                      check_class_weights(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
                      check_class_weights(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
-                     resolve_class_weights(t, data, e)
+                     resolve_class_weights(t, data, e) || nn_alloc(&t->net, e)
                  ? e->code
                  : 0;
     }

@@ -290,23 +290,38 @@ each_allocation_fails_cleanly() {
     [[ $output == *"no/such/dir/out.dlt"* ]]
 }
 
-@test "faults: the network's out-of-memory message gives its real parameter count" {
+# Every buffer of the network, in dl-predict and in dl-train: the message
+# names it and its bytes (floats of 4 bytes).
+@test "faults: the network's out-of-memory messages name the buffer and its bytes" {
     [ -z "${DL_SAN:-}" ] || skip "sanitizer builds own malloc"
     [ -f "$SHIM" ] || skip "failalloc.so not built"
     printf 'model:\n  layers:\n    - {units: 3, activation: tanh}\n    - {units: 1, activation: identity}\nloss: mse\ntraining:\n  epochs: 1\n' > "$TMP/net.yaml"
     dl-tensor import --targets 1 "$F/stream/small.csv" > "$TMP/d.dlt"
     dl-train "$TMP/net.yaml" -q -o "$TMP/c.ckpt" < "$TMP/d.dlt"
-    total=$(DL_FAIL_ALLOC_REPORT=1 LD_PRELOAD=$SHIM dl-predict "$TMP/c.ckpt" "$TMP/d.dlt" 2>&1 >/dev/null | sed -n 's/^allocations: //p' | tail -1)
-    seen=0
-    for ((n = 1; n <= total; n++)); do
-        msg=$(DL_FAIL_ALLOC=$n LD_PRELOAD=$SHIM dl-predict "$TMP/c.ckpt" "$TMP/d.dlt" 2>&1 >/dev/null) || true
-        if [[ $msg == *"out of memory for the network"* ]]; then
+    local cmd seen=() tool
+    for cmd in "dl-predict $TMP/c.ckpt $TMP/d.dlt" "dl-train -q $TMP/net.yaml $TMP/d.dlt -o $TMP/o.ckpt"; do
+        tool=${cmd%% *}
+        total=$(DL_FAIL_ALLOC_REPORT=1 LD_PRELOAD=$SHIM $cmd 2>&1 >/dev/null | sed -n 's/^allocations: //p' | tail -1)
+        for ((n = 1; n <= total; n++)); do
+            msg=$(DL_FAIL_ALLOC=$n LD_PRELOAD=$SHIM $cmd 2>&1 >/dev/null) && continue
+            [[ $msg == *"network"* ]] || continue
             # 2 inputs -> 3 -> 1: 6 + 3 + 3 + 1 parameters
-            [[ $msg == *"out of memory for the network (13 parameters)" ]] || { echo "$msg"; return 1; }
-            seen=$((seen + 1))
-        fi
+            case $msg in
+            "$tool: "*"cannot allocate 52 bytes for the network's 13 parameters" | \
+            "$tool: "*"cannot allocate 52 bytes for the gradients of the network's 13 parameters" | \
+            "$tool: "*"cannot allocate "*" bytes for the network's 2 layers" | \
+            "$tool: "*"cannot allocate "*" bytes for the network's workspace for batches of "*" row"*)
+                seen+=("${msg#*allocate * bytes for }") ;;
+            *) echo "allocation $n of $cmd: $msg"; return 1 ;;
+            esac
+        done
     done
-    [ "$seen" -ge 1 ]
+    printf '%s\n' "${seen[@]}" | sort -u > "$TMP/seen"
+    # dl-predict's network predicts only (no gradients); dl-train's has all four
+    [ "$(cat "$TMP/seen")" = "$(printf '%s\n' "the gradients of the network's 13 parameters" \
+        "the network's 13 parameters" "the network's 2 layers" \
+        "the network's workspace for batches of 1 row" \
+        "the network's workspace for batches of 2 rows" | sort -u)" ] || { cat "$TMP/seen"; return 1; }
 }
 
 # Runs "$@" once per allocation it makes, failing that allocation, and

@@ -55,6 +55,32 @@ setup() {
     [ -s "$TMP/fit.svg" ]
 }
 
+# Two hidden layers of 2^24 units (what dl-spec(5) allows) on 2 inputs:
+# 2^48 + 5 x 2^24 + 1 weights and biases, over a petabyte, and a workspace
+# of 1.2 GB for the 3 rows.  Data the network cannot fit is named as such
+# before anything is allocated; a network that fits the data is refused at
+# its first buffer, whose bytes the message gives.  1 GB of address space
+# holds the tools and BLAS, not that workspace.
+@test "limits: a spec of enormous layers: the data is checked first, then the buffer that cannot be had is named with its bytes" {
+    printf '1,2,3\n4,5,6\n7,8,10\n' | dl-tensor import -t 1 - > "$TMP/d.dlt"
+    local layers='    - {units: 16777216, activation: relu}\n    - {units: 16777216, activation: relu}\n'
+    printf "model:\n  layers:\n$layers    - {units: 3, activation: identity}\nloss: mse\ntraining: {epochs: 1}\n" > "$TMP/three.yaml"
+    printf "model:\n  layers:\n$layers    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 1}\n" > "$TMP/one.yaml"
+    limit="ulimit -v 1000000;"
+    [ -z "${DL_SAN:-}" ] || limit=
+    run bash -c "$limit timeout 600 dl-train -q '$TMP/three.yaml' '$TMP/d.dlt' -o '$TMP/c.ckpt'"
+    [ "$status" -eq 1 ] && [ "$output" = "dl-train: loss mse: targets have 1 column, the network has 3 outputs" ] ||
+        { echo "status $status: $output"; return 1; }
+    local params=$(( (1 << 48) + 5 * (1 << 24) + 1 ))
+    run bash -c "$limit timeout 600 dl-train -q '$TMP/one.yaml' '$TMP/d.dlt' -o '$TMP/c.ckpt'"
+    # (AddressSanitizer says so too when it returns no memory)
+    local msg
+    msg=$(grep -v '^==[0-9]*==WARNING: AddressSanitizer failed to allocate' <<< "$output")
+    [ "$status" -eq 4 ] && [ "$msg" = "dl-train: cannot allocate $((4 * params)) bytes for the network's $params parameters" ] ||
+        { echo "status $status: $output"; return 1; }
+    [ ! -e "$TMP/c.ckpt" ]
+}
+
 @test "limits: a checkpoint whose model record disagrees with its tensors is refused, naming both" {
     L=$DL_TEST_ROOT/tests/fixtures/limits
     printf '0.5\n-3\n' | dl-tensor import - > "$TMP/two.dlt"
