@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 /* What the process has mapped, from /proc/self/maps: in all (the address
- * space), privately writable (what RLIMIT_DATA counts), and how many of the
- * mappings are BLAS buffers (anonymous, read-write, exactly the size). */
+ * space), privately writable (what RLIMIT_DATA counts), and how many BLAS
+ * buffers there are (anonymous read-write mappings of the size, or of a
+ * multiple of it: the kernel shows neighbours as one mapping). */
 typedef struct mapped {
     uint64_t total, data;
     long buffers;
@@ -34,8 +35,10 @@ static int read_maps(mapped *m)
         m->total += hi - lo;
         if (perms[1] == 'w' && perms[3] == 'p' && !strstr(line, "[stack]"))
             m->data += hi - lo;
-        if (hi - lo == DL_BLAS_BUFFER_BYTES && strncmp(perms, "rw-p", 4) == 0 && inode == 0)
-            m->buffers++;
+        /* buffers mapped side by side show as one mapping */
+        if (hi - lo >= DL_BLAS_BUFFER_BYTES && (hi - lo) % DL_BLAS_BUFFER_BYTES == 0 &&
+            strncmp(perms, "rw-p", 4) == 0 && inode == 0)
+            m->buffers += (long)((hi - lo) / DL_BLAS_BUFFER_BYTES);
     }
     free(line);
     fclose(f);
@@ -88,13 +91,19 @@ int dl_blas_reserve(long threads, dl_err *e)
     if (missing > 0 && (check_limit(RLIMIT_AS, "ulimit -v", m.total, need, all, e) ||
                         check_limit(RLIMIT_DATA, "ulimit -d", m.data, need, all, e)))
         return e->code;
-    /* A product big enough to go through OpenBLAS's buffer pool, too small to
-     * be split among threads: the calling thread's buffer is mapped now. */
-    enum { N = 64 };
+    /* A product that goes through OpenBLAS's buffer pool, so that the
+     * calling thread's buffer is mapped now, while the room is there: the
+     * kernels that need no buffer take products of up to 100^3 (the small
+     * matrix kernels of AVX-512 processors) and alpha 1 with beta 0 (their
+     * direct sgemm), so this one is 128^3 with alpha 1/2.  Mapped later, at
+     * the first product of the network, it would find the room taken by the
+     * network's own buffers, and OpenBLAS would retry the mapping forever. */
+    enum { N = 128 };
     float *a = calloc(3 * N * N, sizeof *a);
     if (!a)
-        return dl_fail(e, DL_ENOMEM, "out of memory");
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0f, a, N, a + N * N, N,
+        return dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for BLAS's first product",
+                       3 * N * N * sizeof *a);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, N, N, 0.5f, a, N, a + N * N, N,
                 0.0f, a + 2 * N * N, N);
     free(a);
     return 0;

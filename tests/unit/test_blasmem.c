@@ -2,7 +2,9 @@
  * parking its idle workers. */
 #include <cblas.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "blasmem.h"
 #include "unit.h"
@@ -30,6 +32,42 @@ static int product_is_right(void)
         }
     free(a);
     return right;
+}
+
+/* OpenBLAS's buffers mapped in this process: anonymous, private, writable
+ * mappings of their size or of a multiple of it (neighbours show as one). */
+static long blas_buffers(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    long n = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi, inode;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &lo, &hi, perms, &inode) == 4 &&
+            hi > lo && (hi - lo) % DL_BLAS_BUFFER_BYTES == 0 && strcmp(perms, "rw-p") == 0 &&
+            inode == 0)
+            n += (long)((hi - lo) / DL_BLAS_BUFFER_BYTES);
+    }
+    fclose(f);
+    return n;
+}
+
+/* Once the room is checked, every thread's buffer is there, the calling
+ * thread's included, whatever kernels this processor's BLAS picks: mapped
+ * at a later product, it would find the room taken. */
+static void test_reserve_maps_every_threads_buffer(void)
+{
+    dl_err e;
+    CHECK(dl_blas_reserve(2, &e) == 0);
+    long have = blas_buffers();
+    if (have < 0) {
+        fprintf(stderr, "test_blasmem: no /proc/self/maps\n");
+        return;
+    }
+    CHECK(have >= dl_blas_threads());
 }
 
 /* Parked, the process is down to its own thread; a count above one brings
@@ -134,6 +172,7 @@ static void test_part_ranges_tile(void)
 
 int main(void)
 {
+    UNIT_RUN(test_reserve_maps_every_threads_buffer); /* first: before any other product */
     UNIT_RUN(test_parts);
     UNIT_RUN(test_part_ranges_tile);
     UNIT_RUN(test_run_runs_every_part_once);
