@@ -178,9 +178,7 @@ typedef struct run {
     dl_tensor_set data, val, resume, init_from, ckpt;
     FILE *log, *diag;
     dl_outfile log_file, diag_file;
-    st_writer *out;          /* NULL until the end for -o FILE made by rename */
-    const char *out_path;    /* -o FILE, or NULL for standard output */
-    int out_zlib;
+    st_writer *out;          /* the checkpoint's (rank 0's) */
 } run;
 
 /* Closes a --log or --diagnostics file of a finished run, for committing
@@ -202,11 +200,6 @@ static int commit_outputs(run *r, dl_err *e)
         texts[n++] = &r->log_file;
     if (r->diag)
         texts[n++] = &r->diag_file;
-    /* a checkpoint renamed into place gets its temporary only now: a rank 0
-     * killed while training (mpirun's SIGKILL when a peer died and the
-     * deferred stop cannot end its step) leaves nothing behind */
-    if (!r->out && st_writer_open(&r->out, r->out_path, r->out_zlib ? ST_ZLIB : 0, e))
-        return e->code; /* the logs are left to be closed, uncommitted */
     st_writer *w = r->out;
     r->out = NULL;
     if (st_write_set(w, &r->ckpt, e) || close_text(&r->log_file, &r->log, e) ||
@@ -231,11 +224,12 @@ static int train(const args *a, run *r, dl_err *e)
     /* Rank 0 alone writes; the others only train. */
     int writes = r->group.rank == 0;
     /* Checked first, so that a terminal or a directory where no temporary
-     * can be made is refused before any reading or work; a file renamed
-     * into place is opened only when the checkpoint is written. */
+     * can be made is refused before any reading or work.  A checkpoint
+     * renamed into place gets its temporary only when it is written
+     * (ST_LATE): a rank 0 killed while training (mpirun's SIGKILL when a
+     * peer died and the deferred stop cannot end its step) leaves nothing
+     * behind; what writing it needs is allocated before training. */
     int in_place = 1;
-    r->out_path = a->output;
-    r->out_zlib = a->zlib;
     /* mpirun gives each process's standard output a terminal that it
      * forwards, whatever its own is: the launcher's redirection cannot help */
     int to_stdout = !a->output || strcmp(a->output, "-") == 0;
@@ -244,7 +238,8 @@ static int train(const args *a, run *r, dl_err *e)
                        "mpirun makes it even when its own output is redirected: give the "
                        "checkpoint as -o FILE");
     if (writes && ((!to_stdout && dl_outfile_check(a->output, &in_place, e)) ||
-                   (in_place && st_writer_open(&r->out, a->output, a->zlib ? ST_ZLIB : 0, e))))
+                   st_writer_open(&r->out, a->output,
+                                  (a->zlib ? ST_ZLIB : 0) | (in_place ? 0 : ST_LATE), e)))
         return e->code;
     if (read_rows(&r->group, a->data, &r->data, &r->data_share, e) ||
         (val_path && read_rows(&r->group, val_path, &r->val, &r->val_share, e)) ||
@@ -268,6 +263,7 @@ static int train(const args *a, run *r, dl_err *e)
         .init_from = a->init_from ? &r->init_from : NULL,
         .ckpt_label = stdin_label(a->resume ? a->resume : a->init_from),
         .version = DL_VERSION,
+        .out = r->out,
         .group = &r->group,
         .data_share = r->group.size > 1 ? &r->data_share : NULL,
         .val_share = r->group.size > 1 && val_path ? &r->val_share : NULL,

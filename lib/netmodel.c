@@ -117,33 +117,59 @@ const char *nm_stop_name(int stopped)
     return stopped > 0 && stopped <= NM_STOP_INTERRUPTED ? STOP_NAMES[stopped] : STOP_NAMES[0];
 }
 
-int nm_summary_to_set(const nm_summary *s, dl_tensor_set *ckpt, dl_err *e)
+/* The record's text into buf (NM_SUMMARY_MAX bytes, which every summary
+ * fits: ten keys, numbers of at most 32 characters, a version of 31); its
+ * length. */
+static size_t summary_text(const nm_summary *s, char *buf)
 {
     char train[NT_BUF], val[NT_BUF];
     nt_format_f64(s->best_train_loss, train);
     nt_format_f64(s->best_val_loss, val);
-    dl_str b = {0};
-    dl_str_printf(&b, "epochs: %lld\nbest_epoch: %lld\nbest_train_loss: %s\nbest_val_loss: %s\n"
-                  "validation_rows: %lld\nstopped: %s\nseed: %lld\nthreads: %lld\n"
-                  "processes: %lld\nversion: %s\n",
-                  (long long)s->epochs, (long long)s->best_epoch, train, val,
-                  (long long)s->validation_rows, nm_stop_name(s->stopped), (long long)s->seed, (long long)s->threads,
-                  (long long)s->processes, s->version);
-    char *text;
-    size_t len;
-    if (dl_str_take(&b, &text, &len, e))
-        return e->code;
+    int n = snprintf(buf, NM_SUMMARY_MAX,
+                     "epochs: %lld\nbest_epoch: %lld\nbest_train_loss: %s\nbest_val_loss: %s\n"
+                     "validation_rows: %lld\nstopped: %s\nseed: %lld\nthreads: %lld\n"
+                     "processes: %lld\nversion: %s\n",
+                     (long long)s->epochs, (long long)s->best_epoch, train, val,
+                     (long long)s->validation_rows, nm_stop_name(s->stopped), (long long)s->seed,
+                     (long long)s->threads, (long long)s->processes, s->version);
+    return n < 0 ? 0 : (size_t)n < NM_SUMMARY_MAX ? (size_t)n : NM_SUMMARY_MAX - 1;
+}
+
+int nm_summary_to_set(const nm_summary *s, dl_tensor_set *ckpt, dl_err *e)
+{
+    char text[NM_SUMMARY_MAX];
     dl_tensor t;
-    uint64_t shape[1] = {len};
-    int rc = dl_tensor_alloc(&t, "training", DL_U8, 1, shape, e);
-    if (!rc) {
-        memcpy(t.data, text, len);
-        rc = dl_set_put(ckpt, &t, e);
-        if (rc)
-            dl_tensor_free(&t);
+    uint64_t shape[1] = {summary_text(s, text)};
+    if (dl_tensor_alloc(&t, "training", DL_U8, 1, shape, e))
+        return e->code;
+    memcpy(t.data, text, (size_t)shape[0]);
+    if (dl_set_put(ckpt, &t, e)) {
+        dl_tensor_free(&t);
+        return e->code;
     }
-    free(text);
-    return rc;
+    return 0;
+}
+
+int nm_summary_reserve(dl_tensor_set *ckpt, dl_err *e)
+{
+    dl_tensor t;
+    uint64_t shape[1] = {NM_SUMMARY_MAX};
+    if (dl_tensor_alloc(&t, "training", DL_U8, 1, shape, e))
+        return e->code;
+    if (dl_set_put(ckpt, &t, e)) {
+        dl_tensor_free(&t);
+        return e->code;
+    }
+    return 0;
+}
+
+void nm_summary_fill(const nm_summary *s, dl_tensor_set *ckpt)
+{
+    char text[NM_SUMMARY_MAX];
+    dl_tensor *t = dl_set_find(ckpt, "training");
+    size_t len = summary_text(s, text);
+    memcpy(t->data, text, len);
+    t->shape[0] = len; /* within the NM_SUMMARY_MAX bytes reserved */
 }
 
 static void summary_unknown(nm_summary *s)
@@ -304,6 +330,18 @@ int nm_params_to_set(const nn_net *net, const float *params, dl_tensor_set *ckpt
         }
     }
     return 0;
+}
+
+void nm_params_fill(const nn_net *net, const float *params, dl_tensor_set *ckpt,
+                    const char *prefix)
+{
+    for (size_t i = 0; i < nn_param_tensor_count(net); i++) {
+        nn_param_view v;
+        nn_param_view_get(net, i, &v);
+        char name[DL_NAME_MAX + 1];
+        snprintf(name, sizeof name, "%s%s", prefix, v.name);
+        memcpy(dl_set_find(ckpt, name)->data, params + v.offset, v.count * sizeof(float));
+    }
 }
 
 /* Every layer's weight and bias must be in the checkpoint with the shape the

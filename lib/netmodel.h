@@ -43,6 +43,10 @@ int nm_params_from_set(nn_net *net, dl_tensor_set *ckpt, const char *prefix, dl_
  * DL_ENUM, naming the tensor, when one holds NaN or Inf. */
 int nm_params_to_set(const nn_net *net, const float *params, dl_tensor_set *ckpt,
                      const char *prefix, dl_err *e);
+/* Copies `params` into the tensors nm_params_to_set added to ckpt with the
+ * same net and prefix (still there, of their shapes): nothing is allocated. */
+void nm_params_fill(const nn_net *net, const float *params, dl_tensor_set *ckpt,
+                    const char *prefix);
 
 /* ---------------------------- training summary ---------------------------- */
 /* How a run ended. */
@@ -68,6 +72,13 @@ typedef struct nm_summary {
 const char *nm_stop_name(int stopped);
 /* Adds the `training` record to ckpt. */
 int nm_summary_to_set(const nm_summary *s, dl_tensor_set *ckpt, dl_err *e);
+/* The same in two steps, for a checkpoint made before training and filled
+ * after it without allocating: nm_summary_reserve adds a `training` record
+ * with room for any summary (NM_SUMMARY_MAX bytes), nm_summary_fill writes
+ * the summary into it, the record's length then the text's. */
+#define NM_SUMMARY_MAX 512
+int nm_summary_reserve(dl_tensor_set *ckpt, dl_err *e);
+void nm_summary_fill(const nm_summary *s, dl_tensor_set *ckpt);
 /* Reads the `training` record of ckpt.  A checkpoint written before that
  * record existed gets what its state.counters, state.best_loss and spec
  * (parsed into spec) still tell: epochs, best epoch, its loss (training or

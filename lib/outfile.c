@@ -59,11 +59,13 @@ static void set_mode(int fd, const struct stat *old)
 /* Frees o's names; a temporary's is no longer the signal handler's. */
 static void finish(dl_outfile *o)
 {
-    if (o->final)
+    if (o->final && !o->unmade)
         sig_release_temporary(o->path);
     free(o->path);
     free(o->final);
-    o->path = o->final = NULL;
+    free(o->backup);
+    o->path = o->final = o->backup = NULL;
+    o->unmade = 0;
 }
 
 /* The bytes of a name kept in its temporary ".NAME.XXXXXX": all of them
@@ -78,24 +80,44 @@ static size_t kept_stem(const char *name)
     return len <= room || len > NAME_MAX ? len : dl_str_cut(name, room);
 }
 
-/* ".NAME.XXXXXX" in the target's directory, so the rename stays on one file system. */
-static int open_temporary(dl_outfile *o, const char *path, const struct stat *old, dl_err *e)
+/* The names of a temporary ".NAME.XXXXXX" in the target's directory, so the
+ * rename stays on one file system, and of the backup "~" after it
+ * (keep_previous), allocated at once: committing allocates nothing. */
+static int name_temporary(dl_outfile *o, const char *path, dl_err *e)
 {
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0, need = strlen(path) + 16;
     o->path = malloc(need);
+    o->backup = malloc(need + 1);
     o->final = strdup(path);
-    if (!o->path || !o->final) {
+    if (!o->path || !o->backup || !o->final) {
         finish(o);
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", path);
     }
     snprintf(o->path, need, "%.*s.%.*s.XXXXXX", (int)dir_len, path,
              (int)kept_stem(path + dir_len), path + dir_len);
-    if (sig_create_temporary(o->path, &o->fd, e)) { /* a signal removes it from now on */
-        finish(o); /* nothing was listed: releasing finds nothing */
-        return dl_err_wrap(e, "%s", path);
-    }
+    o->unmade = 1;
+    return 0;
+}
+
+/* Makes the temporary named by name_temporary. */
+static int make_temporary(dl_outfile *o, const struct stat *old, dl_err *e)
+{
+    if (sig_create_temporary(o->path, &o->fd, e)) /* a signal removes it from now on */
+        return dl_err_wrap(e, "%s", o->final);
+    o->unmade = 0;
     set_mode(o->fd, old);
+    return 0;
+}
+
+static int open_temporary(dl_outfile *o, const char *path, const struct stat *old, dl_err *e)
+{
+    if (name_temporary(o, path, e))
+        return e->code;
+    if (make_temporary(o, old, e)) {
+        finish(o); /* nothing was listed: releasing finds nothing */
+        return e->code;
+    }
     return 0;
 }
 
@@ -142,6 +164,25 @@ int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e)
     return open_temporary(o, path, exists ? &st : NULL, e);
 }
 
+int dl_outfile_prepare(dl_outfile *o, const char *path, dl_err *e)
+{
+    struct stat st;
+    int exists;
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    if (in_place(path, &st, &exists))
+        return open_in_place(o, path, exists && S_ISREG(st.st_mode), e);
+    return name_temporary(o, path, e);
+}
+
+int dl_outfile_create(dl_outfile *o, dl_err *e)
+{
+    if (!o->unmade)
+        return 0;
+    struct stat st; /* the file replaced, as it is now */
+    return make_temporary(o, stat(o->final, &st) == 0 ? &st : NULL, e);
+}
+
 int dl_outfile_check(const char *path, int *in_place_out, dl_err *e)
 {
     struct stat st;
@@ -162,19 +203,15 @@ int dl_outfile_check(const char *path, int *in_place_out, dl_err *e)
  * there is no such file. */
 static int keep_previous(const dl_outfile *o, char **backup, dl_err *e)
 {
-    size_t need = strlen(o->path) + 2;
-    if (!(*backup = malloc(need)))
-        return dl_fail(e, DL_ENOMEM, "%s: out of memory", o->final);
-    snprintf(*backup, need, "%s~", o->path);
+    *backup = o->backup; /* room for the temporary's name and "~" */
+    snprintf(*backup, strlen(o->path) + 2, "%s~", o->path);
     if (sig_hold_temporary(*backup, e)) {
-        free(*backup);
         *backup = NULL;
         return e->code;
     }
     if (linkat(AT_FDCWD, o->final, AT_FDCWD, *backup, 0) == 0)
         return 0;
     sig_release_temporary(*backup);
-    free(*backup);
     *backup = NULL;
     if (errno == ENOENT)
         return 0;
@@ -210,7 +247,6 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
             continue;
         if (backup[i] ? rename(backup[i], o[i]->final) == 0 : unlink(o[i]->final) == 0) {
             sig_release_temporary(backup[i]);
-            free(backup[i]);
             backup[i] = NULL;
         }
     }
@@ -218,7 +254,6 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
         if (backup && backup[i]) {
             unlink(backup[i]);
             sig_release_temporary(backup[i]);
-            free(backup[i]);
         }
         if (rc && o[i]->final && i >= done)
             unlink(o[i]->path); /* not renamed: still the temporary */
@@ -233,7 +268,7 @@ int dl_outfile_commit(dl_outfile *o, dl_err *e) { return dl_outfile_commit_all(&
 
 void dl_outfile_abort(dl_outfile *o)
 {
-    if (o->final && o->path)
+    if (o->final && o->path && !o->unmade)
         unlink(o->path);
     finish(o);
 }

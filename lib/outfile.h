@@ -14,9 +14,10 @@
  *    a temporary over it would replace the device or link itself.
  *  - A failed command removes only the temporaries it created; it never
  *    unlinks a path it was given.
- *  - An output complete only at the end of a long run may be checked at its
- *    start and opened at its end (dl_outfile_check), so that a process
- *    killed meanwhile, which removes nothing, leaves nothing behind. */
+ *  - An output complete only at the end of a long run may be checked and
+ *    prepared at its start and made at its end (dl_outfile_check,
+ *    dl_outfile_prepare), so that a process killed meanwhile, which removes
+ *    nothing, leaves nothing behind, and making it allocates nothing. */
 #ifndef DL_OUTFILE_H
 #define DL_OUTFILE_H
 
@@ -26,9 +27,11 @@
 #include "err.h"
 
 typedef struct dl_outfile {
-    int fd;      /* open for writing; the caller closes it (or fdopen's FILE) */
-    char *path;  /* where the caller writes: the temporary, or the target in place */
-    char *final; /* the target when path is a temporary, else NULL */
+    int fd;       /* open for writing; the caller closes it (or fdopen's FILE) */
+    char *path;   /* where the caller writes: the temporary, or the target in place */
+    char *final;  /* the target when path is a temporary, else NULL */
+    char *backup; /* with a temporary: where a commit keeps the file it replaces */
+    int unmade;   /* dl_outfile_prepare'd: the temporary is not made yet */
 } dl_outfile;
 
 /* Whether paths a and b name one directory entry that a commit would
@@ -38,6 +41,15 @@ typedef struct dl_outfile {
 int dl_outfile_same(const char *a, const char *b);
 /* Opens path for writing by the rule above. */
 int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e);
+/* dl_outfile_open in two steps, for an output made only when it is written
+ * (a checkpoint at the end of a long run, see dl_outfile_check): prepare
+ * allocates everything the file will need (its names) and opens a path
+ * written in place, which creates nothing; create then makes the
+ * temporary (fd -1 until then), allocating nothing, so that a run which
+ * could do its work can also write it.  create on an open file does
+ * nothing; abort removes only a temporary that was made. */
+int dl_outfile_prepare(dl_outfile *o, const char *path, dl_err *e);
+int dl_outfile_create(dl_outfile *o, dl_err *e);
 /* After the caller closed the fd: moves the temporary into place. */
 int dl_outfile_commit(dl_outfile *o, dl_err *e);
 /* Commits n outfiles (fds closed) as one output: if a rename fails, the

@@ -853,12 +853,20 @@ int st_read(st_reader *r, dl_tensor *t, int *found, dl_err *e)
 
 /* ============================== writing ============================= */
 
+/* A slot's deflate stream, made once and reset for each record (the same
+ * bytes as compress2's fresh one): a record deflated then allocates nothing. */
+typedef struct deflate_state {
+    z_stream z;
+    int ready; /* deflateInit done */
+} deflate_state;
+
 /* A record's payload deflated, on this thread or the writer's worker. */
 typedef struct deflate_job {
     st_header h;        /* the record's; encoding, payload_bytes and crc set once done */
     const void *data;   /* h.raw_bytes in host order */
     unsigned char *z;   /* the deflated payload, in the writer's buffer `slot` */
     size_t zcap;
+    deflate_state *ds;  /* the slot's stream */
     int slot, failed;   /* failed: out of memory, or zlib's error */
 } deflate_job;
 
@@ -877,6 +885,7 @@ struct st_writer {
     int deflater_tried;
     unsigned char *zbuf[2]; /* deflated payloads, kept from record to record */
     size_t zcap[2];
+    deflate_state ds[2];    /* each buffer's deflate stream */
     int pending;            /* `in_turn` handed to the deflater, not yet out */
     deflate_job in_turn;    /* in buffer 0, reading `copy` */
     unsigned char *copy;    /* the caller's rows it deflates (kept for the next) */
@@ -896,6 +905,12 @@ static void went_out(st_writer *w, size_t n)
 static int write_all(st_writer *w, const void *data, size_t n, dl_err *e)
 {
     const unsigned char *p = data;
+    if (w->fd < 0) { /* ST_LATE: the file is made with its first bytes */
+        if (dl_outfile_create(&w->out, e))
+            return e->code;
+        w->fd = w->out.fd;
+        w->owns_fd = 1;
+    }
     while (n > 0) {
         ssize_t put = write(w->fd, p, n);
         if (put < 0 && errno == EINTR)
@@ -933,21 +948,17 @@ static int emit(st_writer *w, const void *data, size_t n, dl_err *e)
     return 0;
 }
 
-int st_writer_from_fd(st_writer **out, int fd, const char *label, int flags, dl_err *e)
+/* A writer of fd (-1: a file made at its first bytes, ST_LATE). */
+static int writer_new(st_writer **out, int fd, const char *label, int flags, dl_err *e)
 {
-    *out = NULL;
-    if (!(flags & ST_ALLOW_TTY) &&
-        dl_tty_refuse_output(fd, label, "a binary stream",
-                             "redirect it (> FILE), pipe it, or use -o FILE ('dl-tensor export' "
-                             "gives text)", e))
-        return e->code;
     st_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->buf = malloc(IO_BUF))) {
         free(w);
         return dl_fail(e, DL_ENOMEM, "%s: cannot allocate a write buffer", label);
     }
     w->fd = fd;
-    widen_pipe(fd);
+    if (fd >= 0)
+        widen_pipe(fd);
     w->flags = flags;
     st_header mark = {.dtype = DL_U8, .rank = 1, .flags = ST_ABANDONED};
     w->mark_len = encode_header(&mark, w->mark);
@@ -956,21 +967,35 @@ int st_writer_from_fd(st_writer **out, int fd, const char *label, int flags, dl_
     return 0;
 }
 
+int st_writer_from_fd(st_writer **out, int fd, const char *label, int flags, dl_err *e)
+{
+    *out = NULL;
+    if (!(flags & ST_ALLOW_TTY) &&
+        dl_tty_refuse_output(fd, label, "a binary stream",
+                             "redirect it (> FILE), pipe it, or use -o FILE ('dl-tensor export' "
+                             "gives text)", e))
+        return e->code;
+    return writer_new(out, fd, label, flags, e);
+}
+
 int st_writer_open(st_writer **out, const char *path, int flags, dl_err *e)
 {
     *out = NULL; /* so that aborting after a failed open is harmless */
     if (!path || strcmp(path, "-") == 0)
         return st_writer_from_fd(out, STDOUT_FILENO, "standard output", flags, e);
     dl_outfile file;
-    if (dl_outfile_open(&file, path, e))
+    if ((flags & ST_LATE) ? dl_outfile_prepare(&file, path, e) : dl_outfile_open(&file, path, e))
         return e->code;
-    /* a name of the terminal (/dev/stdout, /dev/tty) is refused as stdout is */
-    if (st_writer_from_fd(out, file.fd, path, flags, e)) {
-        close(file.fd);
+    /* a name of the terminal (/dev/stdout, /dev/tty) is refused as stdout is;
+     * a temporary still to make is a regular file */
+    if (file.unmade ? writer_new(out, -1, path, flags, e)
+                    : st_writer_from_fd(out, file.fd, path, flags, e)) {
+        if (!file.unmade)
+            close(file.fd);
         dl_outfile_abort(&file);
         return e->code;
     }
-    (*out)->owns_fd = 1;
+    (*out)->owns_fd = !file.unmade;
     (*out)->temporary = file.final != NULL; /* a FIFO or device is written in place */
     (*out)->out = file;
     return 0;
@@ -1024,6 +1049,50 @@ static int write_raw(st_writer *w, st_header *h, const void *data, dl_err *e)
     return rc ? e->code : 0;
 }
 
+/* A slot's buffer of at least `bound` bytes and its deflate stream; 0, or
+ * -1 out of memory. */
+static int deflate_room(unsigned char **z, size_t *zcap, deflate_state *ds, uLong bound)
+{
+    if (*zcap < bound) {
+        free(*z);
+        *z = malloc(bound ? bound : 1);
+        *zcap = *z ? bound : 0;
+        dl_mem_huge(*z);
+    }
+    if (*z && !ds->ready)
+        ds->ready = deflateInit(&ds->z, ST_ZLIB_LEVEL) == Z_OK;
+    return *z && ds->ready ? 0 : -1;
+}
+
+/* compress2 on the slot's stream: its loop, after a reset of the stream
+ * instead of a new one. */
+static int deflate_into(z_stream *z, unsigned char *dest, uLongf *dest_len,
+                        const unsigned char *src, uLong src_len)
+{
+    const uInt max = (uInt)-1;
+    uLong left = *dest_len;
+    if (deflateReset(z) != Z_OK)
+        return Z_STREAM_ERROR;
+    z->next_out = dest;
+    z->avail_out = 0;
+    z->next_in = (Bytef *)src;
+    z->avail_in = 0;
+    int err;
+    do {
+        if (z->avail_out == 0) {
+            z->avail_out = left > (uLong)max ? max : (uInt)left;
+            left -= z->avail_out;
+        }
+        if (z->avail_in == 0) {
+            z->avail_in = src_len > (uLong)max ? max : (uInt)src_len;
+            src_len -= z->avail_in;
+        }
+        err = deflate(z, src_len ? Z_NO_FLUSH : Z_FINISH);
+    } while (err == Z_OK);
+    *dest_len = z->total_out;
+    return err == Z_STREAM_END ? Z_OK : err;
+}
+
 static void deflate_run(void *arg)
 {
     deflate_job *j = arg;
@@ -1031,20 +1100,15 @@ static void deflate_run(void *arg)
     uLong bound = compressBound((uLong)h->raw_bytes);
     unsigned char *le = NULL;
     const void *data = j->data;
-    if (j->zcap < bound) {
-        free(j->z);
-        j->z = malloc(bound ? bound : 1);
-        j->zcap = j->z ? bound : 0;
-        dl_mem_huge(j->z);
-    }
-    if (j->z && !host_is_little() && (le = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1))) {
+    int room = deflate_room(&j->z, &j->zcap, j->ds, bound) == 0;
+    if (room && !host_is_little() && (le = malloc(h->raw_bytes ? (size_t)h->raw_bytes : 1))) {
         memcpy(le, data, (size_t)h->raw_bytes);
         swap_elements(le, h->raw_bytes, dl_dtype_size(h->dtype));
         data = le;
     }
     uLongf zlen = bound;
-    j->failed = !j->z || (!host_is_little() && !le) ||
-                compress2(j->z, &zlen, data, (uLong)h->raw_bytes, ST_ZLIB_LEVEL) != Z_OK;
+    j->failed = !room || (!host_is_little() && !le) ||
+                deflate_into(&j->ds->z, j->z, &zlen, data, (uLong)h->raw_bytes) != Z_OK;
     if (!j->failed) {
         h->encoding = ST_DEFLATE;
         h->payload_bytes = zlen;
@@ -1059,7 +1123,7 @@ static void deflate_run(void *arg)
 static deflate_job job_for(st_writer *w, int slot, const st_header *h, const void *data)
 {
     return (deflate_job){.h = *h, .data = data, .z = w->zbuf[slot], .zcap = w->zcap[slot],
-                         .slot = slot};
+                         .ds = &w->ds[slot], .slot = slot};
 }
 
 /* The job's buffer back to the writer (grown, maybe). */
@@ -1266,6 +1330,47 @@ int st_write_spliced(st_writer *w, const char *name, int dtype, int rank,
     return 0;
 }
 
+/* The raw bytes st_write_data deflates at once for a tensor (a whole
+ * record, or a chunk of rows), and whether two records are then deflated at
+ * once, in both of the writer's buffers. */
+static uint64_t deflated_at_once(const dl_tensor *t, int *both)
+{
+    uint64_t nelem = dl_tensor_nelem(t), raw = nelem * dl_dtype_size(t->dtype);
+    *both = 0;
+    if (t->rank == 0 || cm_is_meta_name(t->name))
+        return raw;
+    if (raw >= WORKER_BYTES && raw <= DEFLATE_CHUNK) {
+        *both = 1; /* in turn, with the next record */
+        return raw;
+    }
+    uint64_t rows = t->shape[0], row_bytes = rows ? raw / rows : 0;
+    uint64_t per = row_bytes ? DEFLATE_CHUNK / row_bytes : rows;
+    if (per == 0)
+        per = 1;
+    *both = rows > per;
+    return rows > per ? per * row_bytes : raw;
+}
+
+int st_writer_reserve(st_writer *w, const dl_tensor_set *set, dl_err *e)
+{
+    if (!(w->flags & ST_ZLIB))
+        return 0; /* raw records go out from the caller's memory */
+    uint64_t most = 0;
+    int both = 0;
+    for (size_t i = 0; i < set->count; i++) {
+        int two;
+        uint64_t n = deflated_at_once(&set->items[i], &two);
+        most = n > most ? n : most;
+        both |= two;
+    }
+    uLong bound = compressBound((uLong)most);
+    for (int i = 0; i < (both ? 2 : 1); i++)
+        if (deflate_room(&w->zbuf[i], &w->zcap[i], &w->ds[i], bound))
+            return dl_fail(e, DL_ENOMEM, "%s: cannot allocate %lu bytes to deflate records",
+                           w->label, (unsigned long)bound);
+    return 0;
+}
+
 int st_write(st_writer *w, const dl_tensor *t, dl_err *e)
 {
     return st_write_data(w, t->name, t->dtype, t->rank, t->shape, t->data, e);
@@ -1322,8 +1427,11 @@ static void writer_free(st_writer *w)
     if (w->pending)
         job_done(w, &w->in_turn);
     free(w->copy);
-    free(w->zbuf[0]);
-    free(w->zbuf[1]);
+    for (int i = 0; i < 2; i++) {
+        free(w->zbuf[i]);
+        if (w->ds[i].ready)
+            deflateEnd(&w->ds[i].z);
+    }
     writer_release(w);
     if (w->owns_fd)
         close(w->fd);

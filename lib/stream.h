@@ -172,7 +172,11 @@ enum st_writer_flags {
                           records of 1 MiB and more are deflated two at a time, one of them
                           on a thread (wk_worker), and go out in order (the first of a pair
                           at the next write or at close) */
-    ST_ALLOW_TTY = 2   /* do not refuse a terminal (a spool of the tool's own, tests) */
+    ST_ALLOW_TTY = 2,  /* do not refuse a terminal (a spool of the tool's own, tests) */
+    ST_LATE = 4        /* a file renamed into place is made with the first bytes that go
+                          out (dl_outfile_prepare): the output of a long run, which a
+                          process killed meanwhile leaves no trace of; everything else
+                          the writer needs is allocated at the open */
 };
 
 /* path NULL or "-" writes standard output, which must not be a terminal.
@@ -182,6 +186,13 @@ enum st_writer_flags {
 int st_writer_open(st_writer **w, const char *path, int flags, dl_err *e);
 int st_writer_from_fd(st_writer **w, int fd, const char *label, int flags, dl_err *e);
 int st_write(st_writer *w, const dl_tensor *t, dl_err *e);
+/* Allocates now what writing the tensors of set will need (with ST_ZLIB the
+ * deflate buffers and streams; raw records need none), so that writing
+ * them later allocates nothing on a little-endian host: the checkpoint of
+ * a long run, made before the run.  Only what the writer does without may
+ * then still be asked for: a second thread deflating every other record,
+ * and the copy of a record it deflates. */
+int st_writer_reserve(st_writer *w, const dl_tensor_set *set, dl_err *e);
 int st_write_data(st_writer *w, const char *name, int dtype, int rank,
                   const uint64_t *shape, const void *data, dl_err *e);
 /* Reads exactly n bytes of the regular file fd from offset `off` into buf;

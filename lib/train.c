@@ -670,45 +670,98 @@ static int put_data(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t c
     return 0;
 }
 
+static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *ckpt, dl_err *e);
+
+/* A record of the state but the weights, and where its values are. */
+typedef struct state_record {
+    const char *name;
+    int dtype;
+    uint64_t count;
+    const void *data;
+} state_record;
+
 /* state.counters (i64): completed epochs, optimizer steps, best epoch,
  * epochs without improvement; state.best_loss (f64); state.rng (the four
- * xoshiro words as i64); state.optim.m / .v; state.layerN.* (weights). */
-static int put_state(const trainer *t, dl_tensor_set *ckpt, dl_err *e)
+ * xoshiro words as i64); state.optim.m / .v; the weights (state.layerN.*)
+ * are nm_params_to_set's.  counters and rng are filled here; the count of
+ * records is returned. */
+static size_t state_records(const trainer *t, int64_t counters[4], int64_t rng[4],
+                            state_record r[5])
 {
-    int64_t counters[4] = {(int64_t)t->epoch, (int64_t)t->snap.step, (int64_t)t->best_epoch,
-                           (int64_t)t->bad_epochs};
-    int64_t rng[4];
+    size_t n = 0, p = t->net.n_params;
+    counters[0] = (int64_t)t->epoch;
+    counters[1] = (int64_t)t->snap.step;
+    counters[2] = (int64_t)t->best_epoch;
+    counters[3] = (int64_t)t->bad_epochs;
     for (int i = 0; i < 4; i++)
         rng[i] = (int64_t)t->snap.rng.s[i];
-    size_t p = t->net.n_params;
-    if (put_data(ckpt, "state.counters", DL_I64, 4, counters, e) ||
-        put_data(ckpt, "state.best_loss", DL_F64, 1, &t->best_loss, e) ||
-        put_data(ckpt, "state.rng", DL_I64, 4, rng, e) ||
-        (t->snap.m && put_data(ckpt, "state.optim.m", DL_F32, p, t->snap.m, e)) ||
-        (t->snap.v && put_data(ckpt, "state.optim.v", DL_F32, p, t->snap.v, e)))
-        return e->code;
-    return nm_params_to_set(&t->net, t->snap.params, ckpt, "state.", e);
+    r[n++] = (state_record){"state.counters", DL_I64, 4, counters};
+    r[n++] = (state_record){"state.best_loss", DL_F64, 1, &t->best_loss};
+    r[n++] = (state_record){"state.rng", DL_I64, 4, rng};
+    if (t->snap.m)
+        r[n++] = (state_record){"state.optim.m", DL_F32, p, t->snap.m};
+    if (t->snap.v)
+        r[n++] = (state_record){"state.optim.v", DL_F32, p, t->snap.v};
+    return n;
 }
 
-static int put_summary(const trainer *t, dl_tensor_set *ckpt, dl_err *e)
+static void summary_of(const trainer *t, nm_summary *s)
 {
-    nm_summary s = {
+    *s = (nm_summary){
         .epochs = (int64_t)t->epoch, .best_epoch = (int64_t)t->best_epoch,
         .best_train_loss = t->best_train, .best_val_loss = t->best_val,
         .validation_rows = (int64_t)t->val_total,
         .stopped = t->stopped, .seed = (int64_t)t->spec.seed,
         .threads = dl_blas_threads(), .processes = t->group ? t->group->size : 1,
     };
-    snprintf(s.version, sizeof s.version, "%s", t->cfg->version ? t->cfg->version : "");
-    return nm_summary_to_set(&s, ckpt, e);
+    snprintf(s->version, sizeof s->version, "%s", t->cfg->version ? t->cfg->version : "");
 }
 
-static int write_checkpoint(const trainer *t, dl_tensor_set *ckpt, dl_err *e)
+/* The checkpoint is made whole before training, every record allocated
+ * with its size (the summary with room for any): writing the run's values
+ * into it at the end (fill_checkpoint) allocates nothing, so a run that
+ * could train can save, whatever memory its training left.  The records:
+ * model, design, the column metadata, training, the best weights, the
+ * state.  The design and the metadata move into it; on failure the caller
+ * frees ckpt. */
+static int make_checkpoint(trainer *t, dl_tensor_set *data, dl_tensor *design, int *have_design,
+                           dl_tensor_set *ckpt, dl_err *e)
 {
-    if (put_summary(t, ckpt, e) || nm_params_to_set(&t->net, t->best, ckpt, "", e) ||
-        put_state(t, ckpt, e))
-        return dl_err_wrap(e, "writing the checkpoint");
-    return 0;
+    int64_t counters[4], rng[4];
+    state_record r[5];
+    size_t n = state_records(t, counters, rng, r);
+    if (nm_spec_to_set(&t->spec, ckpt, e))
+        return dl_err_wrap(e, "making the checkpoint");
+    if (*have_design) {
+        *have_design = 0; /* moved, also when that fails */
+        if (dl_set_put(ckpt, design, e))
+            return dl_err_wrap(e, "making the checkpoint");
+    }
+    int rc = keep_column_meta(data, ckpt, e) || nm_summary_reserve(ckpt, e) ||
+                     nm_params_to_set(&t->net, t->best, ckpt, "", e)
+                 ? e->code
+                 : 0;
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = put_data(ckpt, r[i].name, r[i].dtype, r[i].count, r[i].data, e);
+    if (!rc)
+        rc = nm_params_to_set(&t->net, t->snap.params, ckpt, "state.", e);
+    return rc ? dl_err_wrap(e, "making the checkpoint") : 0;
+}
+
+/* The run's values into the checkpoint make_checkpoint made. */
+static void fill_checkpoint(const trainer *t, dl_tensor_set *ckpt)
+{
+    nm_summary s;
+    summary_of(t, &s);
+    nm_summary_fill(&s, ckpt);
+    nm_params_fill(&t->net, t->best, ckpt, "");
+    int64_t counters[4], rng[4];
+    state_record r[5];
+    size_t n = state_records(t, counters, rng, r);
+    for (size_t i = 0; i < n; i++)
+        memcpy(dl_set_find(ckpt, r[i].name)->data, r[i].data,
+               (size_t)r[i].count * dl_dtype_size(r[i].dtype));
+    nm_params_fill(&t->net, t->snap.params, ckpt, "state.");
 }
 
 static int get_state(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t count,
@@ -1729,6 +1782,11 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         rc = setup(&t, data, val, e);
     if (!rc)
         rc = setup_writes(&t, e);
+    if (!rc)
+        rc = make_checkpoint(&t, data, &design, &have_design, ckpt, e) ||
+                     (c->out && st_writer_reserve(c->out, ckpt, e))
+                 ? e->code
+                 : 0;
     if (c->group)
         rc = agree(&t, rc, e);
     if (!rc && t.group)
@@ -1751,20 +1809,9 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     if (trained && (rc == 0 || rc == DL_ENUM || rc == DL_EINTR)) {
         t.stopped = rc == DL_ENUM ? NM_STOP_NAN : rc == DL_EINTR ? NM_STOP_INTERRUPTED
                     : t.stopped ? t.stopped : NM_STOP_COMPLETED;
-        dl_err we;
-        dl_err_clear(&we);
-        int wrc = nm_spec_to_set(&t.spec, ckpt, &we);
-        if (!wrc && have_design && !(wrc = dl_set_put(ckpt, &design, &we)))
-            have_design = 0;
-        if (!wrc)
-            wrc = keep_column_meta(data, ckpt, &we);
-        if (!wrc)
-            wrc = write_checkpoint(&t, ckpt, &we);
-        if (wrc) {
-            *e = we;
-            rc = wrc;
-            dl_set_free(ckpt);
-        }
+        fill_checkpoint(&t, ckpt);
+    } else {
+        dl_set_free(ckpt);
     }
     if (have_design)
         dl_tensor_free(&design);

@@ -21,7 +21,9 @@
  * epochs, the best epoch and its losses, why it stopped, seed, BLAS
  * threads, processes and the tool's version.
  *
- * Nothing is allocated inside the epoch loop.
+ * Nothing is allocated inside the epoch loop, nor after it: the checkpoint
+ * is made, every record of its size, before the first epoch, and filled in
+ * place at the end.
  *
  * Data-parallel (c->group of several processes): every process runs the
  * same spec on its share of the rows.  The shuffle is of the global row
@@ -44,6 +46,7 @@
 #include "err.h"
 #include "shard.h"
 #include "spec.h"
+#include "stream.h"
 #include "tensor.h"
 
 typedef struct tr_opts {
@@ -59,6 +62,10 @@ typedef struct tr_opts {
     dl_tensor_set *init_from;        /* checkpoint whose weights start the run, or NULL */
     const char *ckpt_label;          /* names the resume or init_from file in messages */
     const char *version;             /* the tool's, recorded in the checkpoint's summary */
+    /* The writer the checkpoint goes to, or NULL: what writing it needs is
+     * allocated once the checkpoint is made, before training
+     * (st_writer_reserve), so that a run that trained can save. */
+    st_writer *out;
     /* A data-parallel run (NULL or one process: a plain run).  Each process
      * holds its share of the rows of data (data_share) and val (val_share);
      * they agree at start-up (dd_agree) and sum every step's gradient. */

@@ -204,6 +204,42 @@ each_allocation_fails_cleanly() {
         "$D/net.yaml" "$D/cls.dlt" -o "$O/out"
 }
 
+# A run that has trained saves: every allocation it makes from its first
+# epoch on may fail, and the checkpoint (and log) still come out, the same.
+# The allocations are walked from the last back to the first whose failure
+# stops the run before an epoch (training itself allocates nothing).
+trained_run_saves() {
+    [ -f "$SHIM" ] || skip "failalloc.so not built"
+    ASAN_RUN="${ASAN_OPTIONS:-}:verify_asan_link_order=0:detect_leaks=1"
+    REPORT=1 run_failing 0 "$@"
+    [ "$status" -eq 0 ] || { echo "undisturbed run: status $status: $(cat "$TMP/stderr")"; return 1; }
+    local total n
+    total=$(sed -n 's/^allocations: //p' "$TMP/stderr" | tail -n 1)
+    if [ "${total:-0}" -eq 0 ] && [ -n "${DL_SAN:-}" ]; then
+        skip "the sanitizer's runtime is linked into the program: its malloc cannot be replaced"
+    fi
+    mkdir -p "$TMP/want"
+    cp "$TMP/stdout" "$TMP/want/stdout"
+    rm -rf "$TMP/want/o" && cp -r "$O" "$TMP/want/o"
+    for ((n = total; n >= 1; n--)); do
+        run_failing "$n" "$@"
+        grep -q '^epoch 1/' "$TMP/stderr" || break
+        [ "$status" -eq 0 ] && cmp -s "$TMP/stdout" "$TMP/want/stdout" &&
+            diff -r -x log.tsv "$O" "$TMP/want/o" > /dev/null ||
+            { echo "allocation $n of $total, after training: status $status: $(tail -n 1 "$TMP/stderr")"; return 1; }
+    done
+    [ "$n" -ge 1 ] || { echo "no allocation before training?"; return 1; }
+}
+
+@test "faults: dl-train: an allocation that fails once the run has trained does not lose the checkpoint" {
+    # 2 -> 600 -> 1100 -> 1: a weight of 2.6 MB and one of 4.8 MB, which --zlib
+    # writes in turn on a second thread and in chunks of 4 MiB
+    printf 'model:\n  layers:\n    - {units: 600, activation: tanh}\n    - {units: 1100, activation: tanh}\n    - {units: 1, activation: sigmoid}\nloss: bce\noptimizer: {name: adam, lr: 0.001}\ntraining: {epochs: 2, batch_size: 16, seed: 1, validation: 0.25}\n' > "$TMP/wide.yaml"
+    trained_run_saves dl-train -j 1 "$D/net.yaml" "$D/cls.dlt" -o "$O/out"
+    trained_run_saves dl-train -j 1 "$TMP/wide.yaml" "$D/cls.dlt" -o "$O/out" --zlib --log "$O/log.tsv" --diagnostics "$O/diag.tsv"
+    trained_run_saves dl-train -j 1 -s training.epochs=4 --resume "$D/net.ckpt" "$D/net.yaml" "$D/cls.dlt"
+}
+
 # ------------------------------ dl-predict -------------------------------
 @test "faults: dl-predict (network, --labels)" {
     each_allocation_fails_cleanly dl-predict -o "$O/out" "$D/net.ckpt" "$D/cls.dlt"

@@ -294,15 +294,16 @@ sigtemp() {
 # and OpenBLAS retried its mapping forever.  The limits swept run from
 # below what BLAS needs to above what the whole run needs, in steps of
 # 8 MiB, from the address space in use before any buffer (read from the
-# message of a limit far too small); every one ends, with a run or status 4.
-@test "a memory limit with room for BLAS at start but not beside the network is status 4, never an endless wait" {
+# message of a limit far too small); every one ends, with a run or status 4,
+# and a run that has trained saves its checkpoint.
+@test "a memory limit with room for BLAS at start but not beside the network is status 4, never an endless wait, and a run that trained saves" {
     [ -z "${DL_SAN:-}" ] || skip "the sanitizers reserve more address space than these limits"
     awk 'BEGIN { for (i = 0; i < 500; i++) { for (j = 0; j < 20; j++) printf "%g,", (i * 7 + j * 3) % 11 - 5; print i % 13 } }' > "$TMP/w.csv"
     dl-tensor import -t 1 "$TMP/w.csv" -o "$TMP/w.dlt"
     # 4,046,001 parameters: 16 MB a copy, of which training keeps several
     printf 'model:\n  layers:\n    - {units: 2000, activation: relu}\n    - {units: 2000, activation: relu}\n    - {units: 1, activation: identity}\nloss: mse\noptimizer: {name: adam, lr: 0.001}\ntraining: {epochs: 1, batch_size: 250, seed: 1}\n' > "$TMP/wide.yaml"
     export OPENBLAS_NUM_THREADS=2
-    local train="dl-train -q $TMP/wide.yaml $TMP/w.dlt -o $TMP/c.ckpt"
+    local train="dl-train $TMP/wide.yaml $TMP/w.dlt -o $TMP/c.ckpt"
     run bash -c "ulimit -v 100000 && exec timeout -s KILL 120 $train"
     [[ $output =~ ([0-9]+)\ threads?\ need\ ([0-9]+)\ MiB\ more\ than\ the\ ([0-9]+)\ MiB ]] ||
         { echo "status $status: $output"; return 1; }
@@ -317,6 +318,9 @@ sigtemp() {
             [ -s "$TMP/c.ckpt" ] || { echo "$mib MiB: status 0, no checkpoint"; return 1; }
             continue
         fi
+        # a run that has trained (an epoch's line) must save: what saving
+        # needs is allocated before the first epoch
+        [[ $output != *"epoch 1/1"* ]] || { echo "$mib MiB: trained, then status $status: $output"; return 1; }
         [ "$status" -eq 4 ] && [ "${#lines[@]}" -eq 1 ] && [[ $output == "dl-train: "* ]] ||
             { echo "$mib MiB: status $status: $output"; return 1; }
         [ ! -e "$TMP/c.ckpt" ]
