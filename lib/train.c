@@ -850,8 +850,8 @@ static int resumed_done(const trainer *t)
            t->bad_epochs >= t->spec.patience;
 }
 
-/* resumed_done's run: --resume's checkpoint is the one written, unchanged
- * (ckpt is still empty: the sets trade places). */
+/* resumed_done's run: --resume's checkpoint is the one written, unchanged,
+ * in place of the one made for the run. */
 static void keep_resumed(const trainer *t, dl_tensor_set *ckpt)
 {
     const tr_opts *c = t->cfg;
@@ -862,9 +862,9 @@ static void keep_resumed(const trainer *t, dl_tensor_set *ckpt)
                 "training.early_stopping.patience trains on)\n", ckpt_label(c),
                 (unsigned long long)t->epoch, (unsigned long long)t->bad_epochs,
                 (unsigned long long)t->spec.patience, (unsigned long long)t->best_epoch);
-    dl_tensor_set empty = *ckpt;
+    dl_set_free(ckpt);
     *ckpt = *c->resume;
-    *c->resume = empty;
+    dl_set_init(c->resume);
 }
 
 /* Initial weights: resumed, copied from --init-from, or drawn from the seed. */
@@ -1802,14 +1802,14 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     int trained = !rc && !resumed_done(&t);
     if (!rc)
         write_headers(c);
-    if (!rc && !trained)
-        keep_resumed(&t, ckpt);
     if (trained)
         rc = train_loop(&t, e);
     if (trained && (rc == 0 || rc == DL_ENUM || rc == DL_EINTR)) {
         t.stopped = rc == DL_ENUM ? NM_STOP_NAN : rc == DL_EINTR ? NM_STOP_INTERRUPTED
                     : t.stopped ? t.stopped : NM_STOP_COMPLETED;
         fill_checkpoint(&t, ckpt);
+    } else if (!rc) {
+        keep_resumed(&t, ckpt);
     } else {
         dl_set_free(ckpt);
     }
