@@ -44,6 +44,7 @@
 
 #include "dist.h"
 #include "err.h"
+#include "outfile.h"
 #include "shard.h"
 #include "spec.h"
 #include "stream.h"
@@ -88,5 +89,39 @@ typedef struct tr_opts {
  * e describes what happened in the DL_ENUM and DL_EINTR cases too. */
 int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tensor_set *ckpt,
              dl_err *e);
+
+/* ---- dl-train's run (train_run.c): its files around tr_train ---- */
+
+/* What a run reads and writes, as its command line names them (NULL: not
+ * given; data and output NULL or "-": standard input and output). */
+typedef struct tr_files {
+    const char *data, *output, *val, *resume, *init_from, *log, *diag;
+    int quiet, zlib;
+    const char *version;             /* the tool's, for the checkpoint */
+} tr_files;
+
+/* Everything a run holds.  The caller opens the group (dd_open) and loads
+ * the spec; tr_session_free releases the rest. */
+typedef struct tr_session {
+    dd_group group;                  /* the processes of a data-parallel run (or one) */
+    dl_spec spec;
+    sh_share data_share, val_share;
+    dl_tensor_set data, val, resume, init_from, ckpt;
+    FILE *log, *diag;
+    dl_outfile log_file, diag_file;
+    st_writer *out;                  /* the checkpoint's (rank 0's) */
+} tr_session;
+
+void tr_session_init(tr_session *s);
+/* Rank 0 checks its outputs first (a terminal, a directory where no
+ * temporary can be made: refused before any reading); every process reads
+ * its rows (its share in a data-parallel run), trains with tr_train, and
+ * rank 0 writes the checkpoint and commits it with the --log and
+ * --diagnostics files as one output: all of them appear, or none.
+ * Returns as tr_train, DL_ENUM and DL_EINTR with the outputs committed. */
+int tr_session_run(tr_session *s, const tr_files *f, dl_err *e);
+/* Aborts what a failed run left uncommitted (the checkpoint's temporary;
+ * the logs go with it) and frees all but the group. */
+void tr_session_free(tr_session *s);
 
 #endif
