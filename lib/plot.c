@@ -1221,7 +1221,10 @@ static void write_confusion(dl_str *s, const pl_opts *o, const mt_report *r,
             put_value(s, cell_fraction(r->cm, k, t, p, o->normalize));
             dl_str_printf(s, "\n");
         }
-    dl_str_printf(s, "EOD\nplot $cm using 2:1:4 with image, \\\n     $cm using 2:1:(%s):"
+    /* boxes, not "with image": gnuplot draws no image of fewer than 2 x 2
+     * points, which would leave the one cell of a single class blank */
+    dl_str_printf(s, "EOD\nplot $cm using 2:1:(0.5):(0.5):4 with boxxyerror fs solid 1.0 "
+                     "noborder fc palette, \\\n     $cm using 2:1:(%s):"
                      "($4 > 0.55 ? 0xFFFFFF : 0x000000) with labels tc rgb variable\n",
                   o->normalize == PL_NORM_NONE ? "sprintf('%g', $3)"
                                                : "sprintf(\"%g\\n%.2f\", $3, $4)");

@@ -234,6 +234,21 @@ refused() {
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot confusion: a single class draws its one cell, and gnuplot has nothing to say" {
+    printf '2\n2\n2\n' >"$T/one.csv"
+    mkstream "$T/one.dlt" y "$T/one.csv" yhat "$T/one.csv"
+    dl-plot confusion --script "$T/one.dlt" -o "$T/c.svg" | block cm >"$T/got"
+    [ "$(cat "$T/got")" = "0 0 3 1" ]
+    for ext in svg png; do
+        dl-plot confusion "$T/one.dlt" -o "$T/c.$ext" 2>"$T/err"
+        [ ! -s "$T/err" ] || { cat "$T/err"; return 1; }
+    done
+    is_svg "$T/c.svg"
+    is_png "$T/c.png"
+    # the cell, of fraction 1, in the full colour of the scale
+    grep -q "fill = 'rgb(  0, 114, 178)' points" "$T/c.svg"
+}
+
 @test "dl-plot parity, residuals: the points drawn, and R² as sklearn's r2_score" {
     mkstream "$T/reg.dlt" y "$FIX/reg_y.csv" yhat "$FIX/reg_yhat.csv"
     dl-plot parity --script "$T/reg.dlt" -o "$T/p.png" >"$T/p.gp"
