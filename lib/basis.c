@@ -417,11 +417,10 @@ static int kmeans_lloyd(bf_design *d, const double *z, size_t n, uint64_t seed, 
     return rc ? e->code : 0;
 }
 
-/* Mean distance from each center to its nearest neighbour. */
+/* Mean distance from each center to its nearest neighbour (two centers at
+ * least). */
 static double kmeans_spacing(bf_design *d)
 {
-    if (d->nrbf < 2)
-        return 0.5 * (d->hi[0] - d->lo[0]);
     double total = 0;
     for (size_t c = 0; c < d->nrbf; c++) {
         double best = INFINITY;
@@ -445,12 +444,24 @@ static int fit_kmeans(bf_design *d, const double *x, size_t n, uint64_t seed, do
     double *z = NULL;
     if (dl_mem_array(&z, n * d->inputs, sizeof *z, "design", e))
         return e->code; /* n * inputs already fits: x exists */
+    /* Lloyd runs in units of a power of 2 near the largest |z|, where the
+     * sums of rows cannot overflow nor squared distances underflow, at
+     * either end of the double range; dividing by a power of 2 is exact, so
+     * other data find the same centers to the bit. */
+    double big = 0;
     for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < d->inputs; k++)
+        for (size_t k = 0; k < d->inputs; k++) {
             z[i * d->inputs + k] = z_value(d, x + i * d->inputs, k);
+            big = fmax(big, fabs(z[i * d->inputs + k]));
+        }
+    int unit = big > 0 ? ilogb(big) : 0;
+    for (size_t i = 0; i < n * d->inputs; i++)
+        z[i] = ldexp(z[i], -unit);
     int rc = kmeans_lloyd(d, z, n, seed, e);
     free(z);
-    *spacing = kmeans_spacing(d);
+    *spacing = d->nrbf < 2 ? 0.5 * (d->hi[0] - d->lo[0]) : ldexp(kmeans_spacing(d), unit);
+    for (size_t i = 0; i < d->nrbf * d->inputs; i++)
+        d->centers[i] = ldexp(d->centers[i], unit);
     return rc;
 }
 

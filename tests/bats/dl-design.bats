@@ -250,6 +250,28 @@ load linear_helpers
     done
 }
 
+@test "k-means near the smallest and the largest doubles finds the centers of the same rows scaled" {
+    # rows s * {1, 2, 5, 6}: whatever the seed, the two clusters {1, 2} and {5, 6}, their centers
+    # s * 1.5 and s * 5.5, as scikit-learn's KMeans; near 1e-200 the squared distances underflow,
+    # near 1e308 the sums of the rows overflow, unless taken in units of the data's scale
+    for s in 1e-200 1e-305 2.5e307; do
+        printf 'a\n1\n2\n5\n6\n' | awk -v s="$s" 'NR == 1 { print; next } { printf "%.17g\n", $1 * s }' |
+            dl-tensor import > "$TMP/s.dlt"
+        awk -v s="$s" 'BEGIN { printf "%.17g %.17g\n", 1.5 * s, 5.5 * s }' > "$TMP/want.txt"
+        for seed in 0 1 2 3; do
+            dl-design -q --rbf 2 --centers kmeans --alpha 1 --seed "$seed" "$TMP/s.dlt" > "$TMP/d.dlt"
+            grep -a '^rbf_centers: ' "$TMP/d.dlt" | tr ' ' '\n' | sed 1d | sort -g | paste -sd' ' > "$TMP/got.txt"
+            NEAR_REL=1 numbers_near "$TMP/got.txt" "$TMP/want.txt" 1e-14
+        done
+    done
+    # the centers' spacing of rows near 1e-310 is 4e-310: a width out of range, not coinciding centers
+    printf 'a\n1e-310\n2e-310\n5e-310\n6e-310\n' | dl-tensor import > "$TMP/tiny.dlt"
+    run dl-design -q --rbf 2 --centers kmeans -o "$TMP/out.dlt" "$TMP/tiny.dlt"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-design: $TMP/tiny.dlt: design: rbf width 4e-310 (the centers' spacing) gives alpha = 1/(2 width^2) outside a double's range"*"scale x (--standardize), or give --width or --alpha" ]]
+    [ ! -e "$TMP/out.dlt" ]
+}
+
 @test "--standardize: a column constant within rounding keeps scale 1 (z = 0), streamed and in memory" {
     # a: 0.1 three times (summed, a mean of 0.10000000000000002); b: mean 2, std sqrt(2/3)
     printf 'a,b\n0.1,1\n0.1,2\n0.1,3\n' | dl-tensor import > "$TMP/c.dlt"
