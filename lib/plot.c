@@ -541,6 +541,12 @@ static int pick_inputs(pl_data *d, const char *inputs, size_t want, dl_err *e)
     }
     for (size_t k = 0; k < want; k++) {
         const char *name = cm_names_at(&d->x_columns.names, d->drawn[k]);
+        /* without --inputs x has only the columns drawn: no option to blame */
+        if (cm_categories_column(&d->x_columns.cats, d->drawn[k]) && !inputs)
+            return dl_fail(e, DL_EUSAGE, "%s: 'x' column %zu%s%s%s is a column of categories "
+                           "(x.categories): a figure draws numeric inputs only", d->label,
+                           d->drawn[k] + 1, name ? " ('" : "", name ? name : "",
+                           name ? "')" : "");
         if (cm_categories_column(&d->x_columns.cats, d->drawn[k])) {
             char index[32];
             snprintf(index, sizeof index, "%zu", d->drawn[k]);

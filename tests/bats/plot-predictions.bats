@@ -350,6 +350,14 @@ refused() {
     [ "$status" -eq 2 ]
     [[ "$output" == *"--inputs: 'colour' is a column of categories in $T/shop.dlt's 'x'"* ]]
     [ ! -e "$T/x.png" ]
+    # nor without --inputs, which the message then does not blame
+    printf 'colour,size,price\nred,1,3\nblue,2,5\nred,3,8\n' >"$T/two.csv"
+    dl-tensor import --target price "$T/two.csv" >"$T/two.dlt"
+    dl-design -q --onehot auto "$T/two.dlt" | dl-lstsq -q >"$T/two.ckpt"
+    run dl-plot regions "$T/two.ckpt" "$T/two.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [[ "${lines[0]}" == "dl-plot: $T/two.dlt: 'x' column 1 ('colour') is a column of categories (x.categories): a figure draws numeric inputs only" ]]
+    [ ! -e "$T/x.png" ]
 }
 
 @test "dl-plot: --xlabel and --ylabel on every figure" {
