@@ -137,12 +137,32 @@ const lm_model *mdl_linear(const mdl_model *m) { return m->lin; }
 const nm_model *mdl_network(const mdl_model *m) { return m->net; }
 const bf_design *mdl_design(const mdl_model *m) { return m->design; }
 
+/* Without a design the checkpoint keeps no levels: a column of strings
+ * would reach the model as the input's own codes (its levels sorted), which
+ * match the training data's only by chance. */
+static int no_design_levels(const pp_columns *c, dl_err *e)
+{
+    for (size_t j = 0; c->nlevels && j < c->count; j++)
+        if (c->nlevels[j] > 0) {
+            const char *name = c->name ? c->name[j] : NULL;
+            return dl_fail(e, DL_EDATA, "column %zu%s%s%s is categorical in the input, but the "
+                           "checkpoint has no design to match its levels to the training "
+                           "data's by name (fit on the output of dl-design, which keeps them)",
+                           j + 1, name ? " ('" : "", name ? name : "", name ? "')" : "");
+        }
+    return 0;
+}
+
 int mdl_bind_input(mdl_model *m, const pp_columns *c, dl_err *e)
 {
-    if (!m->design && c->name && m->xnames.count == c->count)
-        return cm_names_agree(c->name, (const char *const *)m->xnames.name, c->count,
-                              "checkpoint", e);
-    if (!m->design || m->design_upstream)
+    if (!m->design)
+        return (c->name && m->xnames.count == c->count &&
+                cm_names_agree(c->name, (const char *const *)m->xnames.name, c->count,
+                               "checkpoint", e)) ||
+                       no_design_levels(c, e)
+                   ? e->code
+                   : 0;
+    if (m->design_upstream)
         return 0;
     return pp_bind(bf_prep_mut(m->design), c, e);
 }

@@ -300,3 +300,20 @@ wide_net() {
     [ "$status" -eq 1 ]
     [[ $output == *"column 2 is 'width' in the input but 'depth' in the checkpoint" ]]
 }
+
+@test "without a design, a column of strings is refused: its codes are the input's own, not the training data's" {
+    printf 'c,v,y\nlo,1,1\nmid,2,5\nhi,3,9\nlo,2,2\nhi,1,8\n' > "$TMP/train.csv"
+    dl-tensor import -t 1 --categorical c "$TMP/train.csv" | dl-lstsq -q > "$TMP/m.ckpt"
+    printf 'c,v\nmid,2\n' > "$TMP/new.csv"
+    dl-tensor import "$TMP/new.csv" > "$TMP/new.dlt"
+    run dl-predict -o "$TMP/out.dlt" "$TMP/m.ckpt" "$TMP/new.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/new.dlt: record 3 ('x'): column 1 ('c') is categorical in the input, but the checkpoint has no design to match its levels to the training data's by name (fit on the output of dl-design, which keeps them)" ]
+    [ ! -e "$TMP/out.dlt" ]
+    # with the design between, the input's codes are mapped by name
+    dl-tensor import -t 1 --categorical c "$TMP/train.csv" | dl-design -q | dl-lstsq -q > "$TMP/d.ckpt"
+    dl-predict "$TMP/d.ckpt" "$TMP/new.dlt" > /dev/null
+    # numbers in x against a checkpoint without a design still predict
+    printf 'c,v\n2,2\n' | dl-tensor import > "$TMP/num.dlt"
+    dl-predict "$TMP/m.ckpt" "$TMP/num.dlt" > /dev/null
+}
