@@ -342,7 +342,8 @@ static void part_next_row(part *p)
     }
 }
 
-/* Writes the next row's values of p (after a delimiter unless first). */
+/* Writes the next row's values of p (after a delimiter unless first: no
+ * cell came before on the line). */
 static int part_write_row(FILE *f, part *p, const tx_export_opts *o, char delim, int first,
                           dl_err *e)
 {
@@ -392,11 +393,13 @@ static int svm_write_row(FILE *f, part *parts, const tx_export_opts *o, dl_err *
     return 0;
 }
 
+/* A delimiter goes between cells: a part of no columns adds none. */
 static void write_header(FILE *f, const part *parts, int nparts, char delim)
 {
+    uint64_t cells = 0;
     for (int k = 0; k < nparts; k++)
         for (uint64_t j = 0; j < parts[k].cols; j++) {
-            if (k + j)
+            if (cells++)
                 fputc(delim, f);
             const char *name = cm_names_at(&parts[k].names, j);
             if (name)
@@ -471,11 +474,12 @@ static void format_block(void *arg)
     row_at at[TX_EXPORT_NAMES_MAX];
     memcpy(at, b->at, (size_t)b->nparts * sizeof *at);
     for (uint64_t r = 0; r < b->rows; r++) {
+        uint64_t cells = 0;
         for (int k = 0; k < b->nparts; k++) {
             const part *p = &b->parts[k];
             const dl_tensor *t = &p->chunks[at[k].chunk];
             for (uint64_t j = 0; j < p->cols; j++) {
-                if (k || j)
+                if (cells++)
                     *out++ = b->delim;
                 out += format_elem(t, at[k].row * p->cols + j, out);
             }
@@ -577,9 +581,12 @@ static int write_ready(text_out *to, part *parts, int nparts, dl_err *e)
                 return dl_err_wrap(e, "%s", to->label);
             continue;
         }
-        for (int k = 0; k < nparts; k++)
-            if (part_write_row(to->f, &parts[k], to->o, to->delim, k == 0, e))
+        int first = 1;
+        for (int k = 0; k < nparts; k++) {
+            if (part_write_row(to->f, &parts[k], to->o, to->delim, first, e))
                 return dl_err_wrap(e, "%s", to->label);
+            first = first && parts[k].cols == 0;
+        }
         fputc('\n', to->f);
     }
     return 0;

@@ -872,3 +872,17 @@ rows_aligned() {
     run dl-tensor import --name a --name b "$DL_TEST_ROOT/data/fish.csv"
     [ "$status" -eq 2 ]
 }
+
+@test "dl-tensor export: a record of no columns first adds no empty cell before the others" {
+    # zero_cols.dlt: x of 4 rows and no columns, y = 1, 0, 1, 0 (tests/hostile/gen_hostile.py)
+    z="$DL_TEST_ROOT/tests/hostile/inputs/zero_cols.dlt"
+    run dl-tensor export --header "$z"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'y0\n1\n0\n1\n0')" ]
+    dl-tensor head -n 1 "$z" > "$TMP/one.dlt"
+    run dl-tensor export --header --delimiter tab "$TMP/one.dlt"
+    [ "$output" = "$(printf 'y0\n1')" ]
+    run dl-tensor export --name x,y "$TMP/one.dlt"
+    [ "$status" -eq 0 ]
+    [ "$output" = "1" ]
+}
