@@ -932,11 +932,15 @@ static const char *name_at(const void *items, size_t pos)
     return ((char *const *)items)[pos];
 }
 
-/* Column names are unique; index them for --target and --weight. */
+/* Column names are unique; index them for --target and --weight.  Names
+ * of --names that repeat are the option's fault, not the data's. */
 static int index_names(csv *c, dl_name_index *ix, dl_err *e)
 {
     for (uint64_t j = 0; j < c->cols; j++) {
         size_t at = dl_names_find(ix, c->names[j], c->names, name_at);
+        if (at != SIZE_MAX && c->o->names)
+            return dl_fail(e, DL_EUSAGE, "--names gives '%s' twice (columns %zu and %llu)",
+                           c->names[j], at + 1, (unsigned long long)j + 1);
         if (at != SIZE_MAX)
             return dl_fail(e, DL_EDATA, "%s: columns %zu and %llu are both named '%s' (--names "
                            "renames the columns)", c->in->label, at + 1,

@@ -63,6 +63,7 @@ npy_of() {
     fails 2 "--names gives 3 names, but $TMP/nohead.csv has 2 columns" \
         dl-tensor import --names a,b,c "$TMP/nohead.csv"
     fails 2 "--names: name 2 is empty" dl-tensor import --names a, "$TMP/nohead.csv"
+    fails 2 "--names gives 'a' twice (columns 1 and 2)" dl-tensor import --names a,a "$TMP/nohead.csv"
     printf 'a,a\n1,2\n' > "$TMP/twice.csv"
     fails 1 "columns 1 and 2 are both named 'a' (--names renames the columns)" \
         dl-tensor import --target a "$TMP/twice.csv"
