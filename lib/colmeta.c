@@ -434,6 +434,30 @@ int cm_fail_cell(const cm_names *names, uint64_t row, uint64_t col, const char *
                    (unsigned long long)col + 1, named, what);
 }
 
+int cm_fail_codes(const cm_names *names, uint64_t col, dl_err *e)
+{
+    const char *name = cm_names_at(names, col);
+    char named[CM_COLNAME_MAX + 8] = "";
+    if (name)
+        snprintf(named, sizeof named, " ('%s')", name);
+    return dl_fail(e, DL_EDATA, "x column %llu%s holds categories, whose codes a model fitted "
+                   "without a design could not match to another file's at prediction: fit on "
+                   "the output of dl-design, which keeps their levels (--onehot encodes them)",
+                   (unsigned long long)col + 1, named);
+}
+
+int cm_refuse_codes(const dl_tensor *rec, const cm_names *names, dl_err *e)
+{
+    if (!rec)
+        return 0;
+    cm_categories c;
+    if (cm_categories_parse(&c, rec, UINT64_MAX, e))
+        return e->code;
+    int rc = c.count ? cm_fail_codes(names, c.column[0].col, e) : 0;
+    cm_categories_free(&c);
+    return rc;
+}
+
 int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e)
 {
     return cm_fail_cell(names, row, col, "missing value (impute with dl-design --impute)", e);

@@ -39,6 +39,7 @@ typedef struct xy_input {
     dl_tensor design;     /* the input's design record, if any */
     dl_tensor meta[FIT_META]; /* x.names, y.names, y.categories, for the checkpoint */
     cm_names xnames;      /* parsed from meta[0] at the first x */
+    dl_tensor xcats;      /* x.categories, refused at the first x (cm_refuse_codes) */
     const fit_opts *o;
     ls_qr qr;             /* the triangular factor of [X | Y] */
     ls_stats stats;       /* from qr, for the methods that need X^T X */
@@ -175,14 +176,16 @@ static int consume_pairs(xy_input *in, dl_err *e)
     return 0;
 }
 
-/* x.names, read at the first x: the names of the columns in messages. */
+/* x.names, read at the first x: the names of the columns in messages;
+ * categorical columns, which a fit without a design could not predict,
+ * are refused then, before any row is fitted. */
 static int x_names(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
 {
     uint64_t cols = t->rank >= 2 ? t->shape[1] : 1;
     if (first == 0 && in->meta[0].data && !in->xnames.count &&
         cm_names_parse(&in->xnames, &in->meta[0], cols, e))
         return e->code;
-    return 0;
+    return first == 0 ? cm_refuse_codes(in->xcats.data ? &in->xcats : NULL, &in->xnames, e) : 0;
 }
 
 /* x.names, y.names, y.categories: the first copy is kept, a repeat must be
@@ -197,6 +200,17 @@ static int take_meta(xy_input *in, const st_header *h, dl_tensor *t, int which, 
     else
         in->meta[which] = *t, memset(t, 0, sizeof *t);
     return rc ? flt_record_error(in->r, h, e) : 0;
+}
+
+/* x.categories: kept for x_names, or refused at once after x's first rows. */
+static int take_xcats(xy_input *in, const st_header *h, dl_tensor *t, dl_err *e)
+{
+    if (in->xrows == 0 && !in->xcats.data) {
+        in->xcats = *t;
+        memset(t, 0, sizeof *t);
+        return 0;
+    }
+    return cm_refuse_codes(t, &in->xnames, e) ? flt_record_error(in->r, h, e) : 0;
 }
 
 /* A chunk of x, y or w (t, emptied when taken).  Rows are folded when the
@@ -296,7 +310,8 @@ static int is_rows(const char *name)
 /* The records whose payloads a fit reads; the others are skipped. */
 static int fit_keeps(const char *name)
 {
-    int read = is_rows(name) || strcmp(name, "design") == 0 || meta_index(name) >= 0;
+    int read = is_rows(name) || strcmp(name, "design") == 0 || meta_index(name) >= 0 ||
+               strcmp(name, "x" CM_CATEGORIES_SUFFIX) == 0;
     return read ? ST_AHEAD_READ : ST_AHEAD_SKIP;
 }
 
@@ -316,6 +331,8 @@ static int read_xy(xy_input *in, dl_err *e)
             rc = take_design(in, &h, &t, e);
         else if (meta_index(h.name) >= 0)
             rc = take_meta(in, &h, &t, meta_index(h.name), e);
+        else if (strcmp(h.name, "x" CM_CATEGORIES_SUFFIX) == 0)
+            rc = take_xcats(in, &h, &t, e);
         else if (strcmp(h.name, "model") == 0) /* its 'w' would be read as row weights */
             rc = dl_fail(e, DL_EDATA, "%s: record %llu ('model'): a checkpoint or a --partial "
                          "output, not data (dl-predict applies a checkpoint; --combine reads "
@@ -337,6 +354,7 @@ static void xy_free(xy_input *in)
     queue_free(&in->y);
     queue_free(&in->c);
     dl_tensor_free(&in->design);
+    dl_tensor_free(&in->xcats);
     for (int i = 0; i < FIT_META; i++)
         dl_tensor_free(&in->meta[i]);
     cm_names_free(&in->xnames);

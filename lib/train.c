@@ -147,6 +147,7 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
         cm_names names;
         cm_names_init(&names);
         int rc = cm_names_load(&names, set, "x", t->shape[1], e) ||
+                 cm_refuse_codes(dl_set_find(set, "x" CM_CATEGORIES_SUFFIX), &names, e) ||
                  (row && cm_check_missing(t, &names, first, e)) ? e->code : 0;
         cm_names_free(&names);
         if (rc)

@@ -738,3 +738,15 @@ cond_near() {
     [[ $output == *"record 1 ('x'): row 3, column 1: missing value"* ]]
     [ ! -e "$TMP/m.ckpt" ]
 }
+
+@test "a categorical x column without a design is refused before any row is fitted, naming it" {
+    printf 'c,v,y\nhi,1,3\nlo,2,5\nmid,3,4\nhi,4,7\n' > "$TMP/c.csv"
+    dl-tensor import -t 1 "$TMP/c.csv" -o "$TMP/c.dlt"
+    run dl-lstsq -q "$TMP/c.dlt" -o "$TMP/m.ckpt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-lstsq: $TMP/c.dlt: record "*"x column 1 ('c') holds categories"*"dl-design"* ]]
+    [ ! -e "$TMP/m.ckpt" ]
+    # through dl-design the levels are kept: one-hot, or the code with its levels
+    dl-design -q --onehot c "$TMP/c.dlt" | dl-lstsq -q -o "$TMP/m.ckpt"
+    dl-design -q "$TMP/c.dlt" | dl-lstsq -q -o "$TMP/m.ckpt"
+}

@@ -854,3 +854,14 @@ string_classes() {
     dl-predict std.ckpt < fish2d.dlt | dl-eval --format tsv > fish2d-standardized.eval.tsv
     check_figures "$DL_TEST_ROOT/man/dl-train.1" "$TMP"
 }
+
+@test "a categorical x column without a design is refused, naming it; through dl-design it trains" {
+    printf 'c,v,y\nhi,1,3\nlo,2,5\nmid,3,4\nhi,4,7\n' > "$TMP/c.csv"
+    dl-tensor import -t 1 "$TMP/c.csv" -o "$TMP/c.dlt"
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\noptimizer: {name: sgd, lr: 0.01}\ntraining: {epochs: 2}\n' > "$TMP/lin.yaml"
+    run dl-train -q "$TMP/lin.yaml" "$TMP/c.dlt" -o "$TMP/m.ckpt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $TMP/c.dlt: record 'x': x column 1 ('c') holds categories"*"dl-design"* ]]
+    [ ! -e "$TMP/m.ckpt" ]
+    dl-design -q --onehot c "$TMP/c.dlt" | dl-train -q "$TMP/lin.yaml" -o "$TMP/m.ckpt"
+}
