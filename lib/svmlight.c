@@ -68,8 +68,14 @@ static int feature(sparse *sp, const tx_in *in, uint64_t line, const char *p, co
     const char *colon = memchr(p, ':', (size_t)(end - p));
     if (!colon)
         return bad_token(in, line, p, end, "is not index:value", e);
-    if (colon - p == 3 && memcmp(p, "qid", 3) == 0)
-        return 0;
+    if (colon - p == 3 && memcmp(p, "qid", 3) == 0) { /* ignored, but a query id */
+        const char *q = colon + 1;
+        while (q < end && *q >= '0' && *q <= '9')
+            q++;
+        return q == colon + 1 || q != end ? bad_token(in, line, p, end, "has no whole number as "
+                                                      "its query id", e)
+                                          : 0;
+    }
     uint64_t idx = 0;
     const char *q = p;
     for (; q < colon && *q >= '0' && *q <= '9' && idx <= SVM_MAX_INDEX; q++)

@@ -405,6 +405,11 @@ rows_aligned() {
     [ "$output" = "1,1" ]
     printf 'one 1:1\n' > "$TMP/label.svm"
     fails 1 "'one' is not a finite numeric label" dl-tensor import "$TMP/label.svm"
+    # qid:N is ignored, but only a whole number is a query id
+    for bad in qid:x qid: qid:1.5 qid:-2; do
+        printf '1 %s 1:1\n' "$bad" > "$TMP/qid.svm"
+        fails 1 "'$bad' has no whole number as its query id" dl-tensor import "$TMP/qid.svm"
+    done
 }
 
 @test "dl-tensor import: svmlight too wide for dense x names the file's index and a width --features takes" {
