@@ -1032,7 +1032,7 @@ static void trainer_free(trainer *t)
 
 /* ------------------------------ the loop -------------------------------- */
 
-enum { RUN_OK, RUN_NAN, RUN_STOP };
+enum { RUN_OK, RUN_NAN, RUN_NAN_GRAD, RUN_STOP };
 
 /* Rows [from, to) of the list gathered into the batch buffers: one part of
  * gather. */
@@ -1385,8 +1385,8 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
             next_writes(t, rows == t->batch);
         sum += loss * wsum;
         weights += wsum;
-        if (!isfinite(t->grad_norm)) {
-            *why = RUN_NAN;
+        if (!isfinite(t->grad_norm)) { /* of a finite loss */
+            *why = RUN_NAN_GRAD;
             return 0;
         }
         if (!t->group)
@@ -1490,7 +1490,7 @@ static void end_epoch(trainer *t, double train_loss, double val_loss, double lr,
 
 static int nan_stop(const trainer *t, const char *what, dl_err *e)
 {
-    return dl_fail(e, DL_ENUM, "epoch %llu: the %s loss is NaN or Inf (try a smaller "
+    return dl_fail(e, DL_ENUM, "epoch %llu: the %s is NaN or Inf (try a smaller "
                    "optimizer.lr); the checkpoint keeps epoch %llu, the best so far",
                    (unsigned long long)t->epoch + 1, what, (unsigned long long)t->best_epoch);
 }
@@ -1524,8 +1524,8 @@ static int train_loop(trainer *t, dl_err *e)
         int why;
         if (run_epoch(t, lr, &train_loss, &why, e))
             return e->code;
-        if (why == RUN_NAN)
-            return nan_stop(t, "training", e);
+        if (why == RUN_NAN || why == RUN_NAN_GRAD)
+            return nan_stop(t, why == RUN_NAN ? "training loss" : "gradient of a finite loss", e);
         if (why == RUN_STOP)
             return dl_fail(e, DL_EINTR, "interrupted in epoch %llu; the checkpoint keeps epoch "
                            "%llu (the best) and resumes after epoch %llu",
@@ -1541,7 +1541,7 @@ static int train_loop(trainer *t, dl_err *e)
         if (epoch_figures(t, &val_loss, &stop, e))
             return e->code;
         if (t->val_total && !isfinite(val_loss))
-            return nan_stop(t, "validation", e);
+            return nan_stop(t, "validation loss", e);
         t->epoch++;
         end_epoch(t, train_loss, val_loss, lr, now_seconds() - start);
         if (stop)

@@ -339,13 +339,30 @@ short() {
     [ "$status" -eq 2 ]
 }
 
-@test "a NaN loss stops with exit 5 and a usable best checkpoint" {
+@test "a NaN loss or gradient stops with exit 5 and a usable best checkpoint" {
     dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/p.dlt"
+    # the weights of the first step at lr 1e6 overflow the next gradient (its
+    # loss still finite); at lr 1e38, the next loss
     run dl-train "$EX/particle.yaml" -q -s 'optimizer={name: sgd, lr: 1e6}' \
+        -o "$TMP/nan.ckpt" < "$TMP/p.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == *"the gradient of a finite loss is NaN or Inf"*"keeps epoch 0"* ]]
+    dl-predict "$TMP/nan.ckpt" < "$TMP/p.dlt" | dl-eval > /dev/null
+    run dl-train "$EX/particle.yaml" -q -s 'optimizer={name: sgd, lr: 1e38}' \
         -o "$TMP/nan.ckpt" < "$TMP/p.dlt"
     [ "$status" -eq 5 ]
     [[ $output == *"the training loss is NaN or Inf"*"keeps epoch 0"* ]]
     dl-predict "$TMP/nan.ckpt" < "$TMP/p.dlt" | dl-eval > /dev/null
+}
+
+@test "an Inf gradient of a finite loss is named as such, not as a NaN loss" {
+    # lq with q = 0.01 at a residual of 1e-44: loss 0.36, gradient
+    # 0.01 * (1e-44)^-0.99, beyond float32's range
+    printf 'x,y\n0,1e-44\n0,1e-44\n' | dl-tensor import -t 1 > "$TMP/g.dlt"
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: {name: lq, q: 0.01}\noptimizer: {name: sgd, lr: 0.01}\ntraining: {epochs: 2}\n' > "$TMP/lq.yaml"
+    run dl-train -q "$TMP/lq.yaml" "$TMP/g.dlt" -o "$TMP/g.ckpt"
+    [ "$status" -eq 5 ]
+    [ "$output" = "dl-train: epoch 1: the gradient of a finite loss is NaN or Inf (try a smaller optimizer.lr); the checkpoint keeps epoch 0, the best so far" ]
 }
 
 @test "weights that a step makes NaN or Inf are never written: exit 5, the best finite epoch is kept" {
