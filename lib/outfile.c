@@ -153,17 +153,6 @@ static int in_place(const char *path, struct stat *st, int *exists)
     return (*exists && !S_ISREG(st->st_mode)) || is_descriptor_alias(path);
 }
 
-int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e)
-{
-    struct stat st;
-    int exists;
-    memset(o, 0, sizeof *o);
-    o->fd = -1;
-    if (in_place(path, &st, &exists))
-        return open_in_place(o, path, exists && S_ISREG(st.st_mode), e);
-    return open_temporary(o, path, exists ? &st : NULL, e);
-}
-
 int dl_outfile_prepare(dl_outfile *o, const char *path, dl_err *e)
 {
     struct stat st;
@@ -181,6 +170,17 @@ int dl_outfile_create(dl_outfile *o, dl_err *e)
         return 0;
     struct stat st; /* the file replaced, as it is now */
     return make_temporary(o, stat(o->final, &st) == 0 ? &st : NULL, e);
+}
+
+int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e)
+{
+    if (dl_outfile_prepare(o, path, e))
+        return e->code;
+    if (dl_outfile_create(o, e)) {
+        finish(o); /* nothing was listed: releasing finds nothing */
+        return e->code;
+    }
+    return 0;
 }
 
 int dl_outfile_check(const char *path, int *in_place_out, dl_err *e)
