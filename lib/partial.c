@@ -76,6 +76,7 @@ typedef struct partial_sums {
     ls_qr *q;          /* the caller's: the partials' factors folded, or NULL */
     size_t factors;    /* partials whose 'r' q has taken */
     dl_tensor *design; /* the caller's */
+    size_t designs;    /* partials that had a design record */
     dl_tensor_set *meta; /* the caller's */
 } partial_sums;
 
@@ -210,6 +211,19 @@ static int add_factor(partial_sums *ps, const dl_tensor *t, dl_err *e)
     return ls_qr_add_factor(ps->q, r, e);
 }
 
+static int design_differs(size_t partial, dl_err *e)
+{
+    return dl_fail(e, DL_EDATA, "partial %zu was made with another design than the first",
+                   partial);
+}
+
+/* The last partial read lacks the design record the partials before it
+ * had: its x is the data as it is, which no design's columns match. */
+static int missing_design(const partial_sums *ps)
+{
+    return ps->designs != 0 && ps->designs != ps->partials;
+}
+
 static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
 {
     char kind[64] = "";
@@ -220,6 +234,8 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
             return dl_fail(e, DL_EDATA, "not a dl-lstsq --partial output (model kind '%s')",
                            kind);
         char weighted[8];
+        if (missing_design(ps))
+            return design_differs(ps->partials, e);
         ps->partials++;
         if (!kv_value(t->data, (size_t)dl_tensor_nelem(t), "weighted", weighted, sizeof weighted))
             ps->unsaid = 1;
@@ -231,14 +247,17 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
         return 0;
     }
     if (strcmp(t->name, "design") == 0) {
+        /* partials with x as it is before this one: another design (a
+         * design before any partial is compared with theirs, as before) */
+        if (ps->partials && ++ps->designs != ps->partials)
+            return design_differs(ps->partials, e);
         if (!ps->design->data) {
             *ps->design = *t;
             memset(t, 0, sizeof *t);
             return 0;
         }
         if (!bf_design_equal(t, ps->design))
-            return dl_fail(e, DL_EDATA, "partial %zu was made with another design than the "
-                           "first", ps->partials);
+            return design_differs(ps->partials, e);
         return 0;
     }
     if (cm_is_meta_name(t->name))
@@ -274,6 +293,8 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
 {
     if (ps->partials == 0)
         return dl_fail(e, DL_EDATA, "no partial statistics (dl-lstsq --partial output) found");
+    if (missing_design(ps))
+        return design_differs(ps->partials, e);
     for (int i = 0; i < ST_COUNT; i++)
         if (ps->seen[i] != ps->partials && !(i == ST_WSUM && ps->seen[i] == 0) && i != ST_YCSS)
             return dl_fail(e, DL_EDATA, "%zu partials but %zu '%s' records", ps->partials,

@@ -155,6 +155,25 @@ fit_w() {
     [[ $output == *"no partial statistics"* ]]
 }
 
+@test "--combine refuses a partial with a design beside one without (x as it is)" {
+    # the same two columns, raw in one partial and standardized in the other
+    dl-tensor import -t 1 "$FIX/train.csv" | dl-lstsq --partial > "$TMP/raw.part"
+    dl-tensor import -t 1 "$FIX/train.csv" | dl-design --no-bias --standardize -q |
+        dl-lstsq --partial > "$TMP/std.part"
+    run bash -c "cat '$TMP/raw.part' '$TMP/std.part' | dl-lstsq --combine -o '$TMP/m.ckpt'"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: <stdin>: partial 2 was made with another design than the first" ]
+    [ ! -e "$TMP/m.ckpt" ]
+    run bash -c "cat '$TMP/std.part' '$TMP/raw.part' | dl-lstsq --combine -o '$TMP/m.ckpt'"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: <stdin>: partial 2 was made with another design than the first" ]
+    [ ! -e "$TMP/m.ckpt" ]
+    run bash -c "cat '$TMP/std.part' '$TMP/std.part' '$TMP/raw.part' '$TMP/std.part' | dl-lstsq --combine -q -o '$TMP/m.ckpt'"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: <stdin>: partial 3 was made with another design than the first" ]
+    cat "$TMP/raw.part" "$TMP/raw.part" | dl-lstsq --combine -q -o "$TMP/m.ckpt"
+}
+
 # MSE and R^2 of the report's line for output 1, as "MSE R2".
 report_fit() {
     awk '/output 1: training MSE/ { sub(/,/, "", $6); print $6, $8 }'
