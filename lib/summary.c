@@ -110,6 +110,8 @@ typedef struct summary {
     dl_name_index group_index; /* the groups by key: runs of many groups in linear time */
     char **metrics;
     size_t nmetrics, metrics_cap;
+    size_t *last_record, last_cap; /* per metric: the record that last had it, 1-based */
+    size_t nrecords;
     sample *samples;
     size_t nsamples, samples_cap;
     dl_str key; /* scratch for a group key */
@@ -126,6 +128,7 @@ static void summary_free(summary *s)
     free(s->groups);
     dl_names_free(&s->group_index);
     free(s->metrics);
+    free(s->last_record);
     free(s->samples);
     dl_str_free(&s->key);
 }
@@ -154,8 +157,11 @@ static int metric_id(summary *s, span name, size_t hint, size_t *id, dl_err *e)
             return 0;
         }
     if (dl_vec_reserve(&s->metrics, &s->metrics_cap, s->nmetrics + 1, sizeof *s->metrics, e) ||
+        dl_vec_reserve(&s->last_record, &s->last_cap, s->nmetrics + 1, sizeof *s->last_record,
+                       e) ||
         copy_text(name.s, name.len, &s->metrics[s->nmetrics], e))
         return e->code;
+    s->last_record[s->nmetrics] = 0;
     *id = s->nmetrics++;
     return 0;
 }
@@ -205,15 +211,32 @@ static int group_id(summary *s, const record *r, size_t *id, const char *where, 
     return 0;
 }
 
+static int twice(span key, const char *where, dl_err *e)
+{
+    return dl_fail(e, DL_EDATA, "%s: '%.*s' twice (not a dl-eval record)", where,
+                   (int)(key.len > 40 ? 40 : key.len), key.s);
+}
+
+/* A key twice in one record is none dl-eval writes: its values would
+ * count as two runs, or the group taken from the first of two tags. */
 static int add_record(summary *s, const record *r, const char *where, dl_err *e)
 {
     size_t g = 0, m = 0;
+    for (size_t i = 0; i < r->ntags; i++)
+        for (size_t j = 0; j < i; j++)
+            if (r->tags[j].key.len == r->tags[i].key.len &&
+                memcmp(r->tags[j].key.s, r->tags[i].key.s, r->tags[i].key.len) == 0)
+                return twice(r->tags[i].key, where, e);
     if (group_id(s, r, &g, where, e))
         return e->code;
+    s->nrecords++;
     for (size_t i = 0; i < r->nmetrics; i++) {
         if (metric_id(s, r->metrics[i].key, m, &m, e) ||
             dl_vec_reserve(&s->samples, &s->samples_cap, s->nsamples + 1, sizeof *s->samples, e))
             return e->code;
+        if (s->last_record[m] == s->nrecords)
+            return twice(r->metrics[i].key, where, e);
+        s->last_record[m] = s->nrecords;
         s->samples[s->nsamples] = (sample){g, m, s->nsamples, r->metrics[i].value};
         s->nsamples++;
         m++;

@@ -119,6 +119,16 @@ summary_leaves_out() {
     fails_silently 1 "blank.tsv: no dl-eval records (only blank lines)" \
         dl-eval --summary "$TMP/blank.tsv"
     fails 3 "nosuch.tsv" dl-eval --summary "$TMP/nosuch.tsv"
+    # a column or key twice: no record dl-eval writes, not two runs of one record
+    printf 'task\tn\tmse\tmse\nregression\t3\t1\t2\n' > "$TMP/twice.tsv"
+    fails 1 "twice.tsv: line 2: 'mse' twice (not a dl-eval record)" \
+        dl-eval --summary "$TMP/twice.tsv"
+    printf '{"task": "regression", "n": 3, "mse": 1, "mae": 2, "mse": 5}\n' > "$TMP/twice.jsonl"
+    fails 1 "twice.jsonl: line 1: 'mse' twice (not a dl-eval record)" \
+        dl-eval --summary "$TMP/twice.jsonl"
+    printf '{"fold": "1", "fold": "2", "task": "regression", "n": 3, "mse": 1}\n' > "$TMP/tag.jsonl"
+    fails 1 "tag.jsonl: line 1: 'fold' twice (not a dl-eval record)" \
+        dl-eval --summary --by fold "$TMP/tag.jsonl"
     run dl-eval --help
     [[ $output == *"--summary"* && $output == *"--by"* ]]
 }
