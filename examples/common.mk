@@ -55,6 +55,28 @@ $(OUT)/%.dlt: $(DATA)/%.csv $(TENSOR) | $(OUT)
 	dl-tensor import --targets 1 $< -o $@
 .PRECIOUS: $(OUT)/%.dlt
 
+# A lesson's variables (DEGREES=..., K=..., PATIENCE=...) are set on make's
+# command line, where make cannot see them change: $(OUT)/NAME.knobs holds the
+# values of the variables KNOBS_NAME lists, rewritten only when they differ
+# from the last run's, and a rule whose output depends on them lists it, so
+# a value set anew redoes what it changes (a shorter list of degrees, the
+# table again; another K, every fold) and the same values nothing.
+# (Precious: named only by pattern rules, it would be deleted as an
+# intermediate file, and made anew next time, newer than everything.)
+.PHONY: FORCE
+.PRECIOUS: $(OUT)/%.knobs
+$(OUT)/%.knobs: FORCE | $(OUT)
+	@$(call rewrite_if_changed,$(foreach v,$(KNOBS_$*),'$(v)=$($(v))'))
+
+# $(call rewrite_if_changed,WORDS[,COMMANDS]): a recipe that writes the
+# (quoted) shell WORDS to $@, one a line, only when they differ from what it
+# holds, so its time stamp says when they last changed; COMMANDS run then.  (Not a pipe into
+# `cmp -`: cmp exits at a missing file, and under pipefail the writer's
+# SIGPIPE would fail the recipe.)
+rewrite_if_changed = new=$$(printf '%s\n' $(1)); \
+  if [ ! -e $@ ] || [ "$$new" != "$$(cat $@)" ]; then \
+    printf '%s\n' "$$new" > $@; $(or $(2),:); fi
+
 # $(call metric,CKPT,DATA,NAME): metric NAME (a dl-eval column) of the
 # checkpoint's predictions for DATA, as a shell command.
 metric = dl-predict $(1) $(2) | dl-eval --format tsv | tsv-select $(3) | tail -n 1

@@ -217,6 +217,31 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     fi
 }
 
+@test "lessons: a variable set anew on make's command line redoes what depends on it" {
+    local L=(-C "$EX/linear" BIN="$BIN" OUT="$T/linear" CENTERS=2 "$T/linear/error-vs-degree.tsv")
+    make -s "${L[@]}" "DEGREES=1 2 3" >/dev/null
+    # Fewer degrees: the table again, with only those.
+    make -s "${L[@]}" "DEGREES=1 3" >/dev/null
+    [ "$(column_of "$T/linear/error-vs-degree.tsv" degree | tr '\n' ' ')" = "1 3 " ]
+    # Another split: every fit again, on 30 training points instead of 21.
+    run make -s "${L[@]}" "DEGREES=1 3" TRAIN_FRACTION=0.1
+    [ "$status" -eq 0 ]
+    [ "$(dl-tensor info "$T/linear/train.dlt" | awk '$NF == "x" { print $3; exit }')" = "[30," ]
+    local want
+    want=$(dl-predict "$T/linear/poly3.ckpt" "$T/linear/val.dlt" | dl-eval --format tsv |
+           "$EX/bin/tsv-select" rmse | tail -n 1)
+    [ "$(awk -F '\t' '$1 == 3 { print $3 }' "$T/linear/error-vs-degree.tsv")" = "$want" ]
+    # The same values again: nothing is run.
+    run make "${L[@]}" "DEGREES=1 3" TRAIN_FRACTION=0.1
+    [ "$status" -eq 0 ]
+    [[ $output != *dl-tensor* && $output != *dl-lstsq* && $output != *dl-eval* ]]
+    # K folds: a new K splits every fold again (fold 1 of 3 is a third of the rows).
+    local C=(-s -C "$EX/cv" BIN="$BIN" OUT="$T/cv")
+    make "${C[@]}" K=2 "$T/cv/fold1-test.dlt" >/dev/null
+    make "${C[@]}" K=3 "$T/cv/fold1-test.dlt" >/dev/null
+    [ "$(dl-tensor info "$T/cv/fold1-test.dlt" | awk '$NF == "x" { print $3; exit }')" = "[190," ]
+}
+
 @test "lesson tables: a CSV with strings and holes to an evaluated model, names carried through" {
     run make -s -C "$EX/tables" BIN="$BIN" OUT="$T/tables"
     [ "$status" -eq 0 ]
