@@ -246,13 +246,18 @@ static int bind_columns(mio_pair *d, dl_tensor_set *ys, const cm_column *k, cons
                         const char **cls, dl_err *e)
 {
     size_t kh = (size_t)d->yhat->shape[1], rows = (size_t)d->yhat->shape[0];
-    const char ***order = calloc(kh, sizeof *order);
-    char **sorted = calloc(kh, sizeof *sorted);
-    const char **names = calloc(kh, sizeof *names);
-    int64_t *to = calloc(k->count, sizeof *to);
-    double *row = calloc(kh, sizeof *row);
+    const char ***order = NULL, **names = NULL;
+    char **sorted = NULL;
+    int64_t *to = NULL;
+    double *row = NULL;
     dl_tensor cats = {0}, hnames = {0};
-    int rc = order && sorted && names && to && row ? 0 : dl_fail(e, DL_ENOMEM, "out of memory");
+    int rc = dl_mem_array(&order, kh, sizeof *order, "class scores", e) ||
+                     dl_mem_array(&sorted, kh, sizeof *sorted, "class scores", e) ||
+                     dl_mem_array(&names, kh, sizeof *names, "class scores", e) ||
+                     dl_mem_array(&to, k->count, sizeof *to, "class scores", e) ||
+                     dl_mem_array(&row, kh, sizeof *row, "class scores", e)
+                 ? e->code
+                 : 0;
     for (size_t j = 0; !rc && j < kh; j++)
         order[j] = &cls[j];
     if (!rc)
@@ -336,8 +341,8 @@ static int bind_scores(mio_pair *d, dl_tensor_set *ys, const dl_tensor *ycat, dl
     cm_categories_init(&yc);
     cm_names_init(&yn);
     cm_names_init(&hn);
-    const char **cls = calloc((size_t)kh, sizeof *cls);
-    int rc = !cls ? dl_fail(e, DL_ENOMEM, "out of memory")
+    const char **cls = NULL;
+    int rc = dl_mem_array(&cls, (size_t)kh, sizeof *cls, "class scores", e) ? e->code
              : cm_categories_parse(&yc, ycat, 1, e) || cm_names_load(&yn, ys, "y", 1, e)
                  ? dl_err_wrap(e, "%s", d->y_label)
              : cm_names_load(&hn, &d->in, "yhat", kh, e) ? dl_err_wrap(e, "%s", d->yhat_label)
@@ -404,8 +409,8 @@ static int bind_classes(mio_pair *d, dl_err *e)
                                                     : 0;
     const cm_column *a = rc ? NULL : cm_categories_column(&yc, 0),
                     *b = rc ? NULL : cm_categories_column(&hc, 0);
-    if (a && b && !(levels = calloc(a->count + b->count, sizeof *levels)))
-        rc = dl_fail(e, DL_ENOMEM, "class names: out of memory");
+    if (a && b && dl_mem_array(&levels, a->count + b->count, sizeof *levels, "class names", e))
+        rc = e->code;
     if (levels) {
         cm_column u = {0, 0, levels};
         u.count = merge_levels(a, b, levels);
