@@ -742,12 +742,60 @@ int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t
     return rc;
 }
 
+/* The code point of the UTF-8 character at p (its length in *len), or -1
+ * where the bytes are not one YAML reads: malformed, cut short, overlong, a
+ * surrogate or beyond U+10FFFF. */
+static long utf8_char(const char *text, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    static const long least[] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t n = p[0] < 0x80 ? 1 : (p[0] >> 5) == 6 ? 2 : (p[0] >> 4) == 14 ? 3
+               : (p[0] >> 3) == 30 ? 4 : 0;
+    *len = 1;
+    if (n == 1)
+        return p[0];
+    if (n == 0)
+        return -1;
+    long c = p[0] & (0x7F >> n);
+    for (size_t k = 1; k < n; k++) {
+        if ((p[k] & 0xC0) != 0x80)
+            return -1;
+        c = c << 6 | (p[k] & 0x3F);
+    }
+    if (c < least[n] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+        return -1;
+    *len = n;
+    return c;
+}
+
+/* Whether YAML reads character c inside a single-quoted scalar as itself:
+ * it refuses control characters (C0, DEL, C1) and U+FFFE, U+FFFF, and
+ * folds its line breaks (NEL, U+2028, U+2029). */
+static int single_quotable(long c)
+{
+    return (c >= 0x20 && c < 0x7F) || (c >= 0xA0 && c <= 0xFFFD && c != 0x2028 &&
+                                       c != 0x2029 && c != 0xFEFF) || c >= 0x10000;
+}
+
+static int utf8_ok(const char *text)
+{
+    size_t len;
+    for (const char *p = text; *p; p += len)
+        if (utf8_char(p, &len) < 0)
+            return 0;
+    return 1;
+}
+
 int spec_set_val_file(dl_spec *s, const char *path, dl_err *e)
 {
     size_t len = strlen(path);
     if (len == 0 || len >= sizeof s->val_file)
         return dl_fail(e, DL_EUSAGE, "--val: a file name of 1 to %zu bytes, not %zu",
                        sizeof s->val_file - 1, len);
+    /* the checkpoint records it in its spec, which is YAML, so UTF-8 */
+    if (!utf8_ok(path))
+        return dl_fail(e, DL_EUSAGE, "--val: the file name is not UTF-8 text, which the "
+                       "checkpoint's spec (YAML) records it as: rename the file");
     memcpy(s->val_file, path, len + 1);
     s->validation = 0;
     return 0;
@@ -828,15 +876,17 @@ static void format_optimizer(dl_str *b, const dl_spec *s)
     format_schedule(b, &s->sched);
 }
 
-/* A string as a YAML scalar that reads back as the same bytes: single-
- * quoted, a quote inside written twice; but one holding a control byte
- * double-quoted with escapes, since a single-quoted scalar folds its line
- * breaks (two newlines would read back as one). */
+/* A string (UTF-8, utf8_ok) as a YAML scalar that reads back as the
+ * same bytes: single-quoted, a quote inside written twice; but one holding
+ * a character YAML refuses or folds there (a control character, a line
+ * break: two newlines would read back as one) double-quoted, those
+ * characters escaped. */
 static void format_string(dl_str *b, const char *text)
 {
     const char *p = text;
-    while (*p && (unsigned char)*p >= 0x20 && *p != 0x7f)
-        p++;
+    size_t len;
+    for (long c; *p && (c = utf8_char(p, &len)) >= 0 && single_quotable(c); p += len)
+        ;
     if (!*p) {
         dl_str_printf(b, "'");
         for (p = text; *p; p++)
@@ -845,14 +895,18 @@ static void format_string(dl_str *b, const char *text)
         return;
     }
     dl_str_printf(b, "\"");
-    for (p = text; *p; p++) {
-        unsigned char c = (unsigned char)*p;
+    for (p = text; *p; p += len) {
+        long c = utf8_char(p, &len);
         if (c == '"' || c == '\\')
-            dl_str_printf(b, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f)
-            dl_str_printf(b, "\\x%02x", c);
+            dl_str_printf(b, "\\%c", (int)c);
+        else if (c < 0) /* not UTF-8: never given, but written as a character */
+            dl_str_printf(b, "\\x%02x", (unsigned char)*p);
+        else if (c < 0x100 && !single_quotable(c))
+            dl_str_printf(b, "\\x%02lx", c);
+        else if (!single_quotable(c))
+            dl_str_printf(b, "\\u%04lx", c);
         else
-            dl_str_printf(b, "%c", c);
+            dl_str_printf(b, "%.*s", (int)len, p);
     }
     dl_str_printf(b, "\"");
 }

@@ -226,6 +226,25 @@ short() {
          <(dl-tensor export --name model "$TMP/v.ckpt" | grep -v -e '^kind: ' -e '^  input: ')
 }
 
+@test "a validation file name the checkpoint's YAML cannot hold is refused; any other reads back as itself" {
+    # a Latin-1 name (byte 0xff) is not UTF-8 text, which the spec is
+    dl-tensor head -n 40 "$TMP/f2.dlt" > "$TMP/v"$'\xff'".dlt"
+    run dl-train -q "$EX/fish2d.yaml" -s training.epochs=1 --val "$TMP/v"$'\xff'".dlt" \
+        -o "$TMP/v.ckpt" "$TMP/f2.dlt"
+    [ "$status" -eq 2 ]
+    [[ $output == "dl-train: --val: the file name is not UTF-8 text"* ]]
+    [ ! -e "$TMP/v.ckpt" ]
+    # C1 controls, NEL, the Unicode line and paragraph separators and
+    # U+FFFE: single-quoted, YAML would refuse them or read them as line breaks
+    for c in '\x01' '\x80' '\x85' '\u2028' '\u2029' '\uFFFE' '\u00e9'; do
+        dl-train "$EX/fish2d.yaml" -s "training.validation=\"v${c}w.dlt\"" --print-config > "$TMP/p1.yaml"
+        dl-train "$TMP/p1.yaml" --print-config > "$TMP/p2.yaml"
+        cmp "$TMP/p1.yaml" "$TMP/p2.yaml"
+    done
+    # printable characters stay as they are
+    grep -qx "  validation: 'v"$'\xc3\xa9'"w.dlt'" "$TMP/p1.yaml"
+}
+
 @test "--resume accepts the --val file under another name, refuses a fraction for a file and another fraction" {
     dl-tensor split --seed 1 "$TMP/f2.dlt" "$TMP/tr.dlt" "$TMP/va.dlt"
     cp "$TMP/va.dlt" "$TMP/copy.dlt"
