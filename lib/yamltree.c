@@ -14,6 +14,8 @@
 typedef struct sn_builder {
     yaml_parser_t parser;
     const char *src;
+    const char *text;       /* the input, where a reader error's offset points */
+    size_t len;
     int from_override;      /* positions are not shown for -s values */
     size_t nodes;
 } sn_builder;
@@ -102,6 +104,25 @@ static int sn_parser_error(sn_builder *b, dl_err *e)
     const char *problem = p->problem ? p->problem : "malformed YAML";
     if (b->from_override)
         return dl_fail(e, DL_EDATA, "%s: %s", b->src, problem);
+    /* The reader (a control character, a byte that is not UTF-8) gives no
+     * mark, only the byte offset: its line and column (in characters, as
+     * the marks count) are counted here. */
+    if (p->error == YAML_READER_ERROR) {
+        int line = 1, col = 1;
+        for (size_t i = 0; i < p->problem_offset && i < b->len; i++) {
+            unsigned char c = (unsigned char)b->text[i];
+            if (c == '\n' || (c == '\r' && (i + 1 == b->len || b->text[i + 1] != '\n'))) {
+                line++;
+                col = 1;
+            } else if ((c & 0xC0) != 0x80 && c != '\r') {
+                col++;
+            }
+        }
+        if (p->problem_value >= 0)
+            return dl_fail(e, DL_EDATA, "%s:%d:%d: %s (0x%02x)", b->src, line, col, problem,
+                           (unsigned)p->problem_value);
+        return dl_fail(e, DL_EDATA, "%s:%d:%d: %s", b->src, line, col, problem);
+    }
     return dl_fail(e, DL_EDATA, "%s:%d:%d: %s", b->src, (int)p->problem_mark.line + 1,
                    (int)p->problem_mark.column + 1, problem);
 }
@@ -230,7 +251,7 @@ static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, d
 int sn_parse(const char *text, size_t len, const char *src, int from_override,
                     sn_node **root, dl_err *e)
 {
-    sn_builder b = {.src = src, .from_override = from_override};
+    sn_builder b = {.src = src, .text = text, .len = len, .from_override = from_override};
     *root = NULL;
     if (!yaml_parser_initialize(&b.parser))
         return dl_fail(e, DL_ENOMEM, "out of memory starting the YAML parser");

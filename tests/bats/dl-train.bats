@@ -54,6 +54,18 @@ short() {
     [[ $output == *"optimizer.lr: must be > 0"* ]]
 }
 
+@test "a control character or a byte that is not UTF-8 in the spec is named at its line and column" {
+    printf 'model:\n  layers:\n    - {units: 1, activation: sigmoid}\nloss: bce\noptimizer: {lr: 0.1\001}\n' > "$TMP/ctl.yaml"
+    run dl-train "$TMP/ctl.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/ctl.yaml:5:20: control characters are not allowed (0x01)" ]
+    # columns count characters, as in every other message: \xc3\xa9 is one
+    printf 'model:\n  layers:\n    - {units: 1, activation: sigmoid}\nloss: bce\n# caf\xc3\xa9 \xff\n' > "$TMP/latin.yaml"
+    run dl-train "$TMP/latin.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/latin.yaml:5:8: invalid leading UTF-8 octet (0xff)" ]
+}
+
 @test "a spec number that float32 cannot hold (beyond 3.4e38, or nonzero below 1.2e-38) is refused, naming key, line and value" {
     printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\noptimizer:\n  name: sgd\n  lr: 1e39\n' > "$TMP/net.yaml"
     run dl-train "$TMP/net.yaml" --print-config
