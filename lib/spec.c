@@ -685,6 +685,10 @@ int spec_parse(dl_spec *s, const char *text, size_t len, const char *label,
     if (!labels)
         return dl_fail(e, DL_ENOMEM, "out of memory");
     int rc = sn_parse(text, len, label, 0, &root, e);
+    /* a file that is no mapping is named as such, not by the -s that
+     * would look for a key in it */
+    if (!rc && root && want(root, SN_MAP, "the spec", e))
+        rc = e->code;
     for (size_t i = 0; !rc && i < n_overrides; i++) {
         size_t n = strlen(overrides[i]) + 8;
         if (!(labels[i] = malloc(n)))

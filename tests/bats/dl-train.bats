@@ -913,3 +913,16 @@ string_classes() {
     [ ! -e "$TMP/m.ckpt" ]
     dl-design -q --onehot c "$TMP/c.dlt" | dl-train -q "$TMP/lin.yaml" -o "$TMP/m.ckpt"
 }
+
+@test "a spec file that is a single value or a list is named as such, with -s overrides too" {
+    echo 42 > "$TMP/v.yaml"
+    printf -- '- 1\n- 2\n' > "$TMP/l.yaml"
+    for over in "" "-s loss=mse"; do
+        run dl-train -q "$TMP/v.yaml" $over "$TMP/f2.dlt" -o "$TMP/m.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $TMP/v.yaml:1:1: the spec: expected a mapping, found a single value" ]
+        run dl-train -q "$TMP/l.yaml" $over "$TMP/f2.dlt" -o "$TMP/m.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $TMP/l.yaml:1:1: the spec: expected a mapping, found a list" ]
+    done
+}
