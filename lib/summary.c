@@ -385,8 +385,11 @@ static int json_record(const char *line, const char *end, record *r, const char 
             if (span_is(key, "task")) {
                 r->task = text;
                 seen_task = 1;
-            } else if (!seen_task &&
-                       push_field(&r->tags, &r->ntags, &r->tags_cap, (field){key, text, 0}, e)) {
+            } else if (seen_task) { /* where dl-eval writes metrics, numbers or null */
+                return dl_fail(e, DL_EDATA, "%s: '%.*s' is text (\"%.*s\"), where a dl-eval "
+                               "record holds a metric: a number or null", where,
+                               (int)key.len, key.s, (int)text.len, text.s);
+            } else if (push_field(&r->tags, &r->ntags, &r->tags_cap, (field){key, text, 0}, e)) {
                 return e->code;
             }
         } else {

@@ -129,6 +129,10 @@ summary_leaves_out() {
     printf '{"fold": "1", "fold": "2", "task": "regression", "n": 3, "mse": 1}\n' > "$TMP/tag.jsonl"
     fails 1 "tag.jsonl: line 1: 'fold' twice (not a dl-eval record)" \
         dl-eval --summary --by fold "$TMP/tag.jsonl"
+    # text where a metric goes, as TSV's 'not a number'
+    printf '{"task": "regression", "n": 3, "mse": "abc"}\n' > "$TMP/text.jsonl"
+    fails 1 "text.jsonl: line 1: 'mse' is text (\"abc\"), where a dl-eval record holds a metric" \
+        dl-eval --summary "$TMP/text.jsonl"
     run dl-eval --help
     [[ $output == *"--summary"* && $output == *"--by"* ]]
 }
