@@ -1161,6 +1161,14 @@ static wk_worker *deflater(st_writer *w)
     return wk_start_once(&w->deflater, &w->deflater_tried);
 }
 
+/* The rows of each chunk a deflated tensor of rows x row_bytes goes out in
+ * (at least 1: a row over DEFLATE_CHUNK is a chunk of its own). */
+static uint64_t chunk_rows(uint64_t rows, uint64_t row_bytes)
+{
+    uint64_t per = row_bytes ? DEFLATE_CHUNK / row_bytes : rows;
+    return per ? per : 1;
+}
+
 /* Deflated tensors go out in row chunks so the writer's memory stays
  * bounded (two chunks at a time); each is its own zlib stream, so every
  * other one is deflated on the worker (deflate is a stream's slowest step)
@@ -1168,9 +1176,7 @@ static wk_worker *deflater(st_writer *w)
 static int write_chunked(st_writer *w, st_header *h, const void *data, dl_err *e)
 {
     uint64_t rows = h->shape[0], row_bytes = rows ? h->raw_bytes / rows : 0;
-    uint64_t per = row_bytes ? DEFLATE_CHUNK / row_bytes : rows;
-    if (per == 0)
-        per = 1;
+    uint64_t per = chunk_rows(rows, row_bytes);
     if (emit_pending(w, e))
         return e->code;
     wk_worker *helper = rows > per ? deflater(w) : NULL;
@@ -1335,7 +1341,7 @@ int st_write_spliced(st_writer *w, const char *name, int dtype, int rank,
  * once, in both of the writer's buffers. */
 static uint64_t deflated_at_once(const dl_tensor *t, int *both)
 {
-    uint64_t nelem = dl_tensor_nelem(t), raw = nelem * dl_dtype_size(t->dtype);
+    uint64_t raw = dl_tensor_nbytes(t);
     *both = 0;
     if (t->rank == 0 || cm_is_meta_name(t->name))
         return raw;
@@ -1344,9 +1350,7 @@ static uint64_t deflated_at_once(const dl_tensor *t, int *both)
         return raw;
     }
     uint64_t rows = t->shape[0], row_bytes = rows ? raw / rows : 0;
-    uint64_t per = row_bytes ? DEFLATE_CHUNK / row_bytes : rows;
-    if (per == 0)
-        per = 1;
+    uint64_t per = chunk_rows(rows, row_bytes);
     *both = rows > per;
     return rows > per ? per * row_bytes : raw;
 }
