@@ -135,21 +135,6 @@ static size_t summary_text(const nm_summary *s, char *buf)
     return n < 0 ? 0 : (size_t)n < NM_SUMMARY_MAX ? (size_t)n : NM_SUMMARY_MAX - 1;
 }
 
-int nm_summary_to_set(const nm_summary *s, dl_tensor_set *ckpt, dl_err *e)
-{
-    char text[NM_SUMMARY_MAX];
-    dl_tensor t;
-    uint64_t shape[1] = {summary_text(s, text)};
-    if (dl_tensor_alloc(&t, "training", DL_U8, 1, shape, e))
-        return e->code;
-    memcpy(t.data, text, (size_t)shape[0]);
-    if (dl_set_put(ckpt, &t, e)) {
-        dl_tensor_free(&t);
-        return e->code;
-    }
-    return 0;
-}
-
 int nm_summary_reserve(dl_tensor_set *ckpt, dl_err *e)
 {
     dl_tensor t;
@@ -170,6 +155,14 @@ void nm_summary_fill(const nm_summary *s, dl_tensor_set *ckpt)
     size_t len = summary_text(s, text);
     memcpy(t->data, text, len);
     t->shape[0] = len; /* within the NM_SUMMARY_MAX bytes reserved */
+}
+
+int nm_summary_to_set(const nm_summary *s, dl_tensor_set *ckpt, dl_err *e)
+{
+    if (nm_summary_reserve(ckpt, e))
+        return e->code;
+    nm_summary_fill(s, ckpt);
+    return 0;
 }
 
 static void summary_unknown(nm_summary *s)

@@ -157,6 +157,17 @@ static int plan(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_
     return 0;
 }
 
+/* The workspace for batches of max_batch rows, work floats: NULL and
+ * DL_ENOMEM naming its bytes when out of memory. */
+static float *alloc_workspace(size_t work, size_t max_batch, dl_err *e)
+{
+    float *p = alloc_floats(work);
+    if (!p)
+        dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the network's workspace for "
+                "batches of %zu row%s", work * sizeof(float), max_batch, dl_plural(max_batch));
+    return p;
+}
+
 int nn_plan(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_layers,
             size_t max_batch, dl_err *e)
 {
@@ -180,10 +191,8 @@ int nn_alloc(nn_net *net, dl_err *e)
     else if (!net->forward_only && !(net->grads = alloc_floats(n)))
         rc = dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the gradients of the "
                      "network's %zu parameter%s", n * sizeof(float), n, dl_plural(n));
-    else if (!(net->work = alloc_floats(work)))
-        rc = dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the network's workspace "
-                     "for batches of %zu row%s", work * sizeof(float), net->max_batch,
-                     dl_plural(net->max_batch));
+    else if (!(net->work = alloc_workspace(work, net->max_batch, e)))
+        rc = e->code;
     if (rc) {
         nn_free(net);
         return rc;
@@ -219,11 +228,9 @@ int nn_set_max_batch(nn_net *net, size_t max_batch, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "batch size must be > 0");
     if (work_floats(net, max_batch, &work, e))
         return e->code;
-    float *p = alloc_floats(work);
+    float *p = alloc_workspace(work, max_batch, e);
     if (!p)
-        return dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the network's workspace "
-                       "for batches of %zu row%s", work * sizeof(float), max_batch,
-                       dl_plural(max_batch));
+        return e->code;
     free(net->work);
     net->work = p;
     net->max_batch = max_batch;
