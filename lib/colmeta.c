@@ -424,26 +424,34 @@ int cm_categories_make(const cm_column *cols, size_t count, uint64_t tcols,
 
 /* ----------------------------- missing cells ---------------------------- */
 
-int cm_fail_cell(const cm_names *names, uint64_t row, uint64_t col, const char *what, dl_err *e)
+/* " ('name')" of column col when names has one, else "". */
+typedef struct named_col {
+    char text[CM_COLNAME_MAX + 8];
+} named_col;
+
+static named_col col_name(const cm_names *names, uint64_t col)
 {
+    named_col n = {""};
     const char *name = cm_names_at(names, col);
-    char named[CM_COLNAME_MAX + 8] = "";
     if (name)
-        snprintf(named, sizeof named, " ('%s')", name);
-    return dl_fail(e, DL_EDATA, "row %llu, column %llu%s: %s", (unsigned long long)row + 1,
-                   (unsigned long long)col + 1, named, what);
+        snprintf(n.text, sizeof n.text, " ('%s')", name);
+    return n;
 }
 
-int cm_fail_codes(const cm_names *names, uint64_t col, dl_err *e)
+int cm_fail_cell(const cm_names *names, uint64_t row, uint64_t col, const char *what, dl_err *e)
 {
-    const char *name = cm_names_at(names, col);
-    char named[CM_COLNAME_MAX + 8] = "";
-    if (name)
-        snprintf(named, sizeof named, " ('%s')", name);
+    named_col named = col_name(names, col);
+    return dl_fail(e, DL_EDATA, "row %llu, column %llu%s: %s", (unsigned long long)row + 1,
+                   (unsigned long long)col + 1, named.text, what);
+}
+
+static int fail_codes(const cm_names *names, uint64_t col, dl_err *e)
+{
+    named_col named = col_name(names, col);
     return dl_fail(e, DL_EDATA, "x column %llu%s holds categories, whose codes a model fitted "
                    "without a design could not match to another file's at prediction: fit on "
                    "the output of dl-design, which keeps their levels (--onehot encodes them)",
-                   (unsigned long long)col + 1, named);
+                   (unsigned long long)col + 1, named.text);
 }
 
 int cm_refuse_codes(const dl_tensor *rec, const cm_names *names, dl_err *e)
@@ -453,7 +461,7 @@ int cm_refuse_codes(const dl_tensor *rec, const cm_names *names, dl_err *e)
     cm_categories c;
     if (cm_categories_parse(&c, rec, UINT64_MAX, e))
         return e->code;
-    int rc = c.count ? cm_fail_codes(names, c.column[0].col, e) : 0;
+    int rc = c.count ? fail_codes(names, c.column[0].col, e) : 0;
     cm_categories_free(&c);
     return rc;
 }

@@ -121,12 +121,10 @@ int cm_categories_make(const cm_column *cols, size_t count, uint64_t tcols,
  * `names` (may be NULL) has one.  The caller wraps it with "FILE: record N
  * ('x')". */
 int cm_fail_cell(const cm_names *names, uint64_t row, uint64_t col, const char *what, dl_err *e);
-/* DL_EDATA for x's categorical column col (0-based) in data fitted without
- * a design: a model of its codes keeps no levels, so a prediction could
- * not match another file's codes to them by name. */
-int cm_fail_codes(const cm_names *names, uint64_t col, dl_err *e);
-/* cm_fail_codes for the first categorical column that the x.categories
- * record rec (NULL: none) lists; 0 when it lists none. */
+/* DL_EDATA naming the first categorical column that the x.categories
+ * record rec (NULL: none) lists, in data fitted without a design: a model
+ * of its codes keeps no levels, so a prediction could not match another
+ * file's codes to them by name.  0 when it lists none. */
 int cm_refuse_codes(const dl_tensor *rec, const cm_names *names, dl_err *e);
 /* cm_fail_cell's "missing value (impute with dl-design --impute)". */
 int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e);
