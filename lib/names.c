@@ -4,12 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t dl_name_utf8_len(unsigned char lead)
+{
+    return lead < 0x80 ? 1 : (lead >> 5) == 6 ? 2 : (lead >> 4) == 14 ? 3
+                           : (lead >> 3) == 30 ? 4 : 0;
+}
+
 const char *dl_name_fault(const char *name, size_t len)
 {
     const unsigned char *s = (const unsigned char *)name;
     for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
-        size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        size_t n = dl_name_utf8_len(c);
         if (c == 0)
             return "contains a NUL byte";
         if (n == 0 || i + n > len)

@@ -13,6 +13,9 @@
  * in CSV headers, messages and plot labels, one line each.  Returns NULL
  * when `name` (len bytes) is valid, else what is wrong with it. */
 const char *dl_name_fault(const char *name, size_t len);
+/* The bytes of the UTF-8 character whose first byte is `lead` (1 to 4),
+ * or 0 when no character starts with it. */
+size_t dl_name_utf8_len(unsigned char lead);
 
 /* Positions 0..n-1 of a caller's array, found by name: open addressing on
  * a 64-bit hash, at most half full.  The caller keeps the names; the index

@@ -13,6 +13,7 @@
 
 #include "buf.h"
 #include "colmeta.h"
+#include "names.h"
 #include "numtext.h"
 #include "tty.h"
 #include "yamltree.h"
@@ -753,8 +754,7 @@ static long utf8_char(const char *text, size_t *len)
 {
     const unsigned char *p = (const unsigned char *)text;
     static const long least[] = {0, 0, 0x80, 0x800, 0x10000};
-    size_t n = p[0] < 0x80 ? 1 : (p[0] >> 5) == 6 ? 2 : (p[0] >> 4) == 14 ? 3
-               : (p[0] >> 3) == 30 ? 4 : 0;
+    size_t n = dl_name_utf8_len(p[0]);
     *len = 1;
     if (n == 1)
         return p[0];
