@@ -478,34 +478,50 @@ static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
     return rc;
 }
 
-/* head and shuffle: the first `limit` rows of the order ds_index draws.
- * The output is opened (a temporary beside it, or standard output checked)
- * before the input is read: one that cannot be written fails at once,
- * leaving a pipe's bytes unread, rather than after the whole input. */
+/* The commands' outputs out[0..n) opened (a temporary beside each, or
+ * standard output checked) before the stream `in` is read whole into set:
+ * one that cannot be written fails at once, leaving a pipe's bytes unread,
+ * rather than after the whole input. */
+static int open_then_read(const char *in, const char *const *out, st_writer **w, size_t n,
+                          int flags, dl_tensor_set *set, dl_err *e)
+{
+    st_reader *r = NULL;
+    int rc = st_reader_open(&r, in, e);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = st_writer_open(&w[i], out[i], flags, e);
+    if (!rc)
+        rc = st_read_set_from(r, set, e);
+    st_reader_close(r);
+    return rc;
+}
+
+/* The outputs committed together when rc is 0, else all removed. */
+static int close_outputs(st_writer **w, size_t n, int rc, dl_err *e)
+{
+    if (!rc)
+        return st_writer_close_all(w, n, e);
+    for (size_t i = 0; i < n; i++)
+        st_writer_abort(w[i]);
+    return rc;
+}
+
+/* head and shuffle: the first `limit` rows of the order ds_index draws. */
 static int take_and_save(const char *in, const char *out, int shuffled, uint64_t seed,
                          uint64_t limit, int flags, dl_err *e)
 {
     uint64_t rows, *idx = NULL;
-    st_reader *r = NULL;
-    st_writer *w = NULL;
+    st_writer *w[1] = {NULL};
     dl_tensor_set set;
     dl_set_init(&set);
     const char *label = in ? in : "<stdin>";
-    int rc = st_reader_open(&r, in, e) || st_writer_open(&w, out, flags, e) ||
-                     st_read_set_from(r, &set, e)
-                 ? e->code
-                 : 0;
-    st_reader_close(r);
+    int rc = open_then_read(in, &out, w, 1, flags, &set, e);
     if (!rc)
         rc = ds_rows(&set, &rows, label, e);
     if (!rc)
         rc = ds_index(rows, shuffled, seed, &idx, e);
     if (!rc)
-        rc = write_part(&set, idx, limit < rows ? limit : rows, w, label, e);
-    if (rc)
-        st_writer_abort(w);
-    else
-        rc = st_writer_close(w, e);
+        rc = write_part(&set, idx, limit < rows ? limit : rows, w[0], label, e);
+    rc = close_outputs(w, 1, rc, e);
     free(idx);
     dl_set_free(&set);
     return rc;
@@ -532,29 +548,18 @@ int ds_split(const char *in, const char *out1, const char *out2, const ds_split_
     dl_set_init(&set);
     const char *label = in ? in : "<stdin>";
     uint64_t rows = 0, k = 0, *idx = NULL;
-    st_reader *r = NULL;
-    st_writer *w1 = NULL, *w2 = NULL;
-    /* both outputs opened before the input is read, as take_and_save's */
-    int rc = st_reader_open(&r, in, e) || st_writer_open(&w1, out1, flags, e) ||
-                     st_writer_open(&w2, out2, flags, e) || st_read_set_from(r, &set, e)
-                 ? e->code
-                 : 0;
-    st_reader_close(r);
+    const char *out[2] = {out1, out2};
+    st_writer *w[2] = {NULL, NULL};
+    int rc = open_then_read(in, out, w, 2, flags, &set, e);
     if (!rc)
         rc = ds_rows(&set, &rows, label, e);
     if (!rc)
         rc = ds_split_order(&set, o, label, &idx, &k, e);
     if (!rc)
-        rc = write_part(&set, idx, k, w1, label, e);
+        rc = write_part(&set, idx, k, w[0], label, e);
     if (!rc)
-        rc = write_part(&set, idx + k, rows - k, w2, label, e);
-    if (rc) {
-        st_writer_abort(w1);
-        st_writer_abort(w2);
-    } else {
-        st_writer *both[] = {w1, w2};
-        rc = st_writer_close_all(both, 2, e);
-    }
+        rc = write_part(&set, idx + k, rows - k, w[1], label, e);
+    rc = close_outputs(w, 2, rc, e);
     free(idx);
     dl_set_free(&set);
     return rc;
