@@ -26,6 +26,16 @@ static void meta_free(out_meta *om)
     dl_tensor_free(&om->cats);
 }
 
+/* The name of the column of scores of class `level` of the target named
+ * `yname`: "NAME=CLASS" (dl-stream(5)). */
+static int class_column(const char *yname, const char *level, char **out, dl_err *e)
+{
+    dl_str b = {0};
+    size_t len;
+    dl_str_printf(&b, "%s=%s", yname, level);
+    return dl_str_take(&b, out, &len, e);
+}
+
 /* yhat's columns named as y's when they match one for one; scores of the
  * classes of one string target are "NAME=CLASS", a column each, or one
  * column of the second of two classes (whose code, 1, the model scores). */
@@ -53,10 +63,7 @@ static int yhat_names(const mdl_model *m, out_meta *om, int labels, dl_err *e)
     const cm_column *k = rc ? NULL : cm_categories_column(&yc, 0);
     int scores = !labels && ycols == 1 && k;
     if (scores && om->cols == 1 && k->count == 2) {
-        dl_str b = {0};
-        size_t len;
-        dl_str_printf(&b, "%s=%s", yn.name[0], k->level[1]);
-        rc = dl_str_take(&b, &made[0], &len, e);
+        rc = class_column(yn.name[0], k->level[1], &made[0], e);
         names[0] = made[0];
         have = 1;
     } else if (!rc && ycols == om->cols) {
@@ -65,10 +72,7 @@ static int yhat_names(const mdl_model *m, out_meta *om, int labels, dl_err *e)
         have = 1;
     } else if (scores && k->count == om->cols) {
         for (uint64_t j = 0; j < om->cols && !rc; j++) {
-            dl_str b = {0};
-            size_t len;
-            dl_str_printf(&b, "%s=%s", yn.name[0], k->level[j]);
-            rc = dl_str_take(&b, &made[j], &len, e);
+            rc = class_column(yn.name[0], k->level[j], &made[j], e);
             names[j] = made[j];
         }
         have = 1;
