@@ -80,7 +80,8 @@ int dl_mem_array(void *pp, size_t n, size_t size, const char *what, dl_err *e)
         return dl_fail(e, DL_ENOMEM, "%s: %zu items of %zu bytes are over the %llu-byte limit",
                        what, n, size, (unsigned long long)DL_MEM_ARRAY_MAX);
     *p = dl_mem_zeroed(n, size);
-    return *p ? 0 : dl_fail(e, DL_ENOMEM, "%s: out of memory: %zu items of %zu bytes", what, n, size);
+    return *p ? 0
+              : dl_fail(e, DL_ENOMEM, "%s: out of memory: %zu items of %zu bytes", what, n, size);
 }
 
 void dl_str_printf(dl_str *b, const char *fmt, ...)

@@ -348,7 +348,8 @@ static int fitter_alloc(pp_fitter *f, dl_err *e)
     size_t n = f->inputs;
     if (dl_mem_array(&f->count, n, sizeof *f->count, "design", e) ||
         dl_mem_array(&f->nmissing, n, sizeof *f->nmissing, "design", e) ||
-        dl_mem_array(&f->sum, n, sizeof *f->sum, "design", e) || dl_mem_array(&f->comp, n, sizeof *f->comp, "design", e) ||
+        dl_mem_array(&f->sum, n, sizeof *f->sum, "design", e) ||
+        dl_mem_array(&f->comp, n, sizeof *f->comp, "design", e) ||
         dl_mem_array(&f->level_count, n, sizeof *f->level_count, "design", e) ||
         dl_mem_array(&f->values, n, sizeof *f->values, "design", e) ||
         dl_mem_array(&f->median, n, sizeof *f->median, "design", e))
@@ -995,7 +996,9 @@ static int parse_onehot(pp_prep *p, const char *s, dl_err *e)
 static int parse_flags(const char *key, const char *s, unsigned char *out, size_t n, dl_err *e)
 {
     double *v = NULL;
-    int rc = dl_mem_array(&v, n, sizeof *v, "design", e) || parse_numbers(key, s, v, n, 1, e) ? e->code : 0;
+    int rc = dl_mem_array(&v, n, sizeof *v, "design", e) || parse_numbers(key, s, v, n, 1, e)
+                 ? e->code
+                 : 0;
     for (size_t j = 0; !rc && j < n; j++) {
         if (v[j] != 0 && v[j] != 1)
             rc = bad_record(key, "takes 0 or 1 per input", e);
