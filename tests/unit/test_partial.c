@@ -22,6 +22,21 @@ static void factor_of(double *f, const double *x, const double *y, size_t first,
     ls_qr_free(&q);
 }
 
+/* Two shards of the N rows (the first 23, the rest): their statistics a
+ * and b, their factors fa and fb; and the fit of all of them in one pass
+ * (all, one). */
+static void two_shards(const double *x, const double *y, ls_stats *a, ls_stats *b, double *fa,
+                       double *fb, const ls_opts *o, ls_qr *all, ls_result *one)
+{
+    dl_err e = {0};
+    stats_of(a, x, y, 0, 23);
+    stats_of(b, x, y, 23, N - 23);
+    factor_of(fa, x, y, 0, 23);
+    factor_of(fb, x, y, 23, N - 23);
+    CHECK(ls_qr_init(all, P, K, &e) == 0 && ls_qr_add(all, x, y, N, &e) == 0);
+    CHECK(ls_qr_solve(all, o, one, &e) == 0);
+}
+
 /* Partials a and b (of one design, with factors fa and fb or NULL)
  * written to a file and read back into sum and q (got: their design
  * record; q NULL: factors ignored); partial_read's status, its message in
@@ -137,12 +152,7 @@ static void test_partial_factors_fold(void)
     char msg[DL_ERR_MSG_MAX];
     ls_opts_defaults(&o);
     make_data(x, y, 17);
-    stats_of(&a, x, y, 0, 23);
-    stats_of(&b, x, y, 23, N - 23);
-    factor_of(fa, x, y, 0, 23);
-    factor_of(fb, x, y, 23, N - 23);
-    CHECK(ls_qr_init(&all, P, K, &e) == 0 && ls_qr_add(&all, x, y, N, &e) == 0);
-    CHECK(ls_qr_solve(&all, &o, &one, &e) == 0);
+    two_shards(x, y, &a, &b, fa, fb, &o, &all, &one);
     memset(&sum, 0, sizeof sum);
     CHECK(write_and_read_factors(&a, fa, &b, fb, &none, &sum, &q, &got, msg) == 0);
     CHECK(q.cols == P + K && q.n == N && q.wsum == N);
@@ -209,13 +219,8 @@ static void test_partials_whose_squares_overflow(void)
         for (int j = 0; j < K; j++)
             y[i * K + j] *= 1e160;
     }
-    stats_of(&a, x, y, 0, 23);
-    stats_of(&b, x, y, 23, N - 23);
+    two_shards(x, y, &a, &b, fa, fb, &o, &all, &one);
     CHECK(isinf(a.xtx[1 * P + 1]) && isinf(a.xty[1 * K]) && isfinite(a.xtx[0]));
-    factor_of(fa, x, y, 0, 23);
-    factor_of(fb, x, y, 23, N - 23);
-    CHECK(ls_qr_init(&all, P, K, &e) == 0 && ls_qr_add(&all, x, y, N, &e) == 0);
-    CHECK(ls_qr_solve(&all, &o, &one, &e) == 0);
     memset(&sum, 0, sizeof sum);
     CHECK(write_and_read_factors(&a, fa, &b, fb, &none, &sum, &q, &got, msg) == 0);
     CHECK(q.cols == P + K && q.n == N);
