@@ -11,6 +11,9 @@
  *   nn_kernels peak          sgemm GFLOP/s on 1024^3, on this network's
  *                            largest product (128 x 784 x 256), and on all
  *                            the products of one training step
+ *   nn_kernels core          the kernels OpenBLAS chose for this CPU (a CPU
+ *                            newer than the OpenBLAS release gets generic
+ *                            ones, many times slower: the figures say so)
  *   nn_kernels forward ROWS BATCH [FILE]
  *                            the floor of predicting ROWS rows with this
  *                            network BATCH rows at a time: the best CPU
@@ -41,6 +44,9 @@
 #include "nn.h"
 #include "optim.h"
 #include "rng.h"
+
+/* OpenBLAS's own; absent from other BLAS libraries */
+char *openblas_get_corename(void) __attribute__((weak));
 
 #define N_TRAIN 8000
 #define N_TEST 2000
@@ -411,6 +417,10 @@ int main(int argc, char **argv)
                step_gflops(20));
         return 0;
     }
+    if (argc >= 2 && strcmp(argv[1], "core") == 0) {
+        printf("%s\n", openblas_get_corename ? openblas_get_corename() : "unknown");
+        return 0;
+    }
     if (argc >= 4 && strcmp(argv[1], "forward") == 0) {
         size_t rows = (size_t)atol(argv[2]), batch = (size_t)atol(argv[3]);
         if (rows < 1 || batch < 1)
@@ -429,7 +439,7 @@ int main(int argc, char **argv)
         printf("adam_step_s %.6f read_s %.4f read_bytes %.0f\n", adam_step_seconds(), rs, bytes);
         return 0;
     }
-    fprintf(stderr, "usage: nn_kernels gen DIR | train DIR [EPOCHS] | peak | "
+    fprintf(stderr, "usage: nn_kernels gen DIR | train DIR [EPOCHS] | peak | core | "
                     "forward ROWS BATCH [FILE] | train_floor FILE\n");
     return 2;
 }

@@ -34,8 +34,10 @@ row() { printf '%-34s %12s %12s %8sx  %s\n' "$@"; }
 cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 peaks=$($BUILD/bench/nn_kernels peak)
 peak=$(echo "$peaks" | awk '{ print $2 }'); step_peak=$(echo "$peaks" | awk '{ print $6 }')
+core=$($BUILD/bench/nn_kernels core)
 echo "bench-quick: $cpu, $(nproc) cores, OPENBLAS_NUM_THREADS=$OPENBLAS_NUM_THREADS," \
-     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, load $(cut -d' ' -f1 /proc/loadavg)"
+     "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset} (OpenBLAS's kernels: $core)," \
+     "load $(cut -d' ' -f1 /proc/loadavg)"
 echo "sgemm peak: $peak GFLOP/s (1024^3); $step_peak GFLOP/s for the products of one" \
      "training step of (a) alone (their shapes, batch 128); medians of $RUNS, in turn"
 have_torch=1; $PY -c 'import torch' 2>/dev/null || have_torch=0
