@@ -24,6 +24,15 @@
  * then be stuck, so the caller must end with _exit, not exit (cli_abandon). */
 int dl_blas_reserve(long threads, dl_err *e);
 
+/* What BLAS runs the products, as one line into buf (size > 0): OpenBLAS's
+ * version, the kernels it chose for this CPU and its thread count, e.g.
+ * "OpenBLAS 0.3.21, kernels Haswell, 2 threads".
+ * A CPU newer than the OpenBLAS release gets its generic kernels
+ * (Prescott on x86_64), several times slower, unless OPENBLAS_CORETYPE
+ * names others: --version says so, so that a slow machine can be told
+ * from a slow tool. */
+void dl_blas_describe(char *buf, size_t size);
+
 /* The threads BLAS runs with now (what a run records beside its results). */
 int dl_blas_threads(void);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blasmem.h"
 #include "sig.h"
 
 int cli_double(const char *opt, const char *s, double *out, dl_err *e)
@@ -98,7 +99,12 @@ void cli_abandon(const char *tool, const dl_err *e)
     _exit(e->code ? e->code : 1);
 }
 
-void cli_version(const char *tool) { printf("%s (dl toolkit) %s\n", tool, DL_VERSION); }
+void cli_version(const char *tool)
+{
+    char blas[256];
+    dl_blas_describe(blas, sizeof blas);
+    printf("%s (dl toolkit) %s\nBLAS: %s\n", tool, DL_VERSION, blas);
+}
 
 int cli_usage_error(const char *tool, const char *fmt, ...)
 {

@@ -29,7 +29,9 @@ void cli_start(const char *tool);
  * exit handlers: for a failure that may leave a library thread stuck (a
  * BLAS worker without memory), which exit() would wait for forever. */
 void cli_abandon(const char *tool, const dl_err *e);
-/* Prints "tool version" on stdout. */
+/* Prints "tool (dl toolkit) version" on stdout, and on a second line the
+ * BLAS that runs the products (dl_blas_describe): its kernels are most of
+ * a run's speed. */
 void cli_version(const char *tool);
 /* Prints "tool: message" and a hint to run --help, returns DL_EUSAGE. */
 int cli_usage_error(const char *tool, const char *fmt, ...) DL_PRINTF(2, 3);

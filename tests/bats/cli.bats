@@ -40,13 +40,31 @@ cmdline() {
         [[ ${lines[0]} == "Usage: $t "* ]]
         run $(cmdline "$t") -V
         [ "$status" -eq 0 ]
-        [ "$output" = "$t (dl toolkit) 0.1.0" ]
+        [ "${lines[0]}" = "$t (dl toolkit) 0.1.0" ]
+        [[ ${lines[1]} == "BLAS: OpenBLAS "* ]]
+        [ "${#lines[@]}" -eq 2 ]
     done
     run dl-tensor --version
-    [ "$output" = "dl-tensor (dl toolkit) 0.1.0" ]
+    [ "${lines[0]}" = "dl-tensor (dl toolkit) 0.1.0" ]
     run dl-tensor --zlib
     [ "$status" -eq 2 ]
     [[ ${lines[0]} == "dl-tensor: a command is needed"* ]]
+}
+
+@test "--version names the kernels OpenBLAS chose and its threads, as OpenBLAS itself reports them" {
+    # OPENBLAS_VERBOSE=2 has OpenBLAS print "Core: NAME" on standard error
+    # as it loads; its generic kernels (Prescott on x86_64) are chosen on
+    # request, and for a CPU newer than the OpenBLAS release
+    for coretype in "" Prescott; do
+        OPENBLAS_CORETYPE=$coretype OPENBLAS_NUM_THREADS=1 OPENBLAS_VERBOSE=2 \
+            dl-train --version > "$BATS_TEST_TMPDIR/out" 2> "$BATS_TEST_TMPDIR/err"
+        core=$(sed -n 's/^Core: //p' "$BATS_TEST_TMPDIR/err")
+        [ -n "$core" ]
+        [[ $(sed -n 2p "$BATS_TEST_TMPDIR/out") == "BLAS: OpenBLAS "*", kernels $core, 1 thread" ]]
+    done
+    [ "$core" = Prescott ] || [ "$(uname -m)" != x86_64 ]
+    OPENBLAS_NUM_THREADS=2 run dl-predict --version
+    [[ ${lines[1]} == *", 2 threads" ]]
 }
 
 @test "surplus operands are one kind of usage error" {
