@@ -257,8 +257,13 @@ static void fit_moments(bf_design *d, const double *x, size_t n)
     }
 }
 
-/* Range of z per input; a constant input gets a unit range. */
-static void fit_range(bf_design *d, const double *x, size_t n)
+/* Range of z per input; a constant input gets a unit range, or one of a
+ * few units in its last place where 1 would vanish beside it (above 2^53),
+ * up from it (down from the largest double).
+ * The Fourier and Legendre blocks divide by the range: one wider than a
+ * double holds would make every value NaN, so it is refused here, where
+ * the input can be named. */
+static int fit_range(bf_design *d, const double *x, size_t n, dl_err *e)
 {
     for (size_t k = 0; k < d->inputs; k++) {
         double lo = INFINITY, hi = -INFINITY;
@@ -267,9 +272,20 @@ static void fit_range(bf_design *d, const double *x, size_t n)
             lo = z < lo ? z : lo;
             hi = z > hi ? z : hi;
         }
+        if (!(hi > lo)) {
+            double unit = fmax(1.0, fabs(lo) * 0x1p-50);
+            hi = lo + unit;
+            if (isinf(hi)) /* below the largest double instead */
+                hi = lo, lo -= unit;
+        }
         d->lo[k] = lo;
-        d->hi[k] = hi > lo ? hi : lo + 1.0;
+        d->hi[k] = hi;
+        if ((d->fourier || d->legendre) && !isfinite(hi - lo))
+            return dl_fail(e, DL_EDATA, "design: input %zu spans %g to %g, wider than a double "
+                                        "holds, for the %s block: scale x (--standardize)",
+                           k + 1, lo, hi, d->fourier ? "fourier" : "legendre");
     }
+    return 0;
 }
 
 static double grid_spacing(const bf_design *d, size_t k, int per_axis)
@@ -571,8 +587,8 @@ int bf_fit_prep(bf_design **out, const bf_opts *o, pp_prep *prep, const double *
     d->prep = prep;
     if (d->standardize)
         fit_moments(d, x, n);
-    if (n > 0)
-        fit_range(d, x, n);
+    if (n > 0 && fit_range(d, x, n, e))
+        goto fail;
     if (o->rbf > 0 && fit_rbf(d, o, x, n, e))
         goto fail;
     *out = d;

@@ -334,6 +334,31 @@ zscores() {
     [ ! -e "$TMP/out.dlt" ]
 }
 
+@test "--fourier, --legendre: an input wider than a double holds is named, exit 1; standardized it fits" {
+    printf 'a\n-1.7e308\n1.7e308\n0\n' | dl-tensor import > "$TMP/far.dlt"
+    for block in fourier legendre; do
+        run dl-design -q --$block 2 -o "$TMP/out.dlt" "$TMP/far.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-design: $TMP/far.dlt: design: input 1 spans -1.7e+308 to 1.7e+308, wider than a double holds, for the $block block: scale x (--standardize)" ]
+        [ ! -e "$TMP/out.dlt" ]
+    done
+    # standardized: -1.2247..., 1.2247..., 0, whose range maps to [0, 1]
+    run bash -c "dl-design -q --standardize --legendre 1 --no-bias '$TMP/far.dlt' | dl-tensor export --name x"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf -- '-1\n1\n0')" ]
+}
+
+@test "--fourier, --legendre: a constant input above 2^53 is a constant input like any other" {
+    # a constant input's range is a unit one up from it, so its value is the
+    # range's start: u = 0 (sin 0, cos 0) and t = -1 (P1 = -1, P2 = 1)
+    for v in 1 1e20 -3e300; do
+        printf 'a\n%s\n%s\n' "$v" "$v" | dl-tensor import > "$TMP/const.dlt"
+        run bash -c "dl-design -q --fourier 1 --legendre 2 --no-bias '$TMP/const.dlt' | dl-tensor export --name x"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(printf '0,1,-1,1\n0,1,-1,1')" ]
+    done
+}
+
 @test "dl-design: a write to its temporary copy of the input that fails names the directory" {
     awk 'BEGIN { print "c,x,y"; for (i = 0; i < 20000; i++) print "s" i % 5 "," i "," 2 * i }' > "$TMP/strs.csv"
     dl-tensor import --target y "$TMP/strs.csv" > "$TMP/strs.dlt"
