@@ -86,6 +86,7 @@ static int descr_value(cursor *c, npy_header *h)
         if (strcmp(type, types[i].code) == 0) {
             h->dtype = types[i].dtype;
             h->itemsize = types[i].size;
+            h->boolean = strcmp(type, "b1") == 0;
             /* '|' (order not applicable) on a wider type: the host's, as numpy */
             int little = order == '<' || (order != '>' && host_is_little());
             h->swap = h->itemsize > 1 && little != host_is_little();
@@ -250,11 +251,20 @@ static double as_double(const unsigned char *p, int dtype)
     }
 }
 
+/* Whether the file's elements are the sink's bytes as they are: not when
+ * swapped, converted, or bools, whose bytes may be other than 0 and 1. */
+static int bytes_as_is(const npy_header *h, const tx_sink *s)
+{
+    return !h->swap && !h->boolean && s->dtype == h->dtype;
+}
+
 /* One element from the file into element j of the sink's row. */
 static void put_elem(tx_sink *s, uint64_t j, unsigned char *src, const npy_header *h)
 {
     if (h->swap)
         swap_bytes(src, h->itemsize);
+    if (h->boolean)
+        *src = *src != 0;
     unsigned char *dst = (unsigned char *)tx_sink_row(s) + j * s->esize;
     if (s->dtype == h->dtype)
         memcpy(dst, src, h->itemsize);
@@ -309,7 +319,7 @@ static int rows_spliced(tx_in *in, const npy_header *h, tx_sink *s, uint64_t row
  * else element by element. */
 static int put_row(tx_sink *s, unsigned char *src, const npy_header *h, uint64_t cols, dl_err *e)
 {
-    if (!h->swap && s->dtype == h->dtype)
+    if (bytes_as_is(h, s))
         return tx_sink_push(s, src, e);
     for (uint64_t j = 0; j < cols; j++)
         put_elem(s, j, src + j * h->itemsize, h);
@@ -322,7 +332,7 @@ static int rows_c_order(tx_in *in, const npy_header *h, tx_sink *s, uint64_t row
     size_t row_bytes = (size_t)(cols * h->itemsize);
     uint64_t room;
     tx_sink_space(s, &room);
-    if (room && !h->swap && s->dtype == h->dtype) {
+    if (room && bytes_as_is(h, s)) {
         uint64_t at, size;
         if (st_writer_splices(s->w) && tx_in_file_span(in, &at, &size))
             return rows_spliced(in, h, s, rows, at, size, e);

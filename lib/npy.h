@@ -15,6 +15,7 @@ typedef struct npy_header {
     size_t itemsize;   /* bytes per element in the file */
     int swap;          /* file byte order differs from the host's */
     int fortran;       /* column-major data */
+    int boolean;       /* b1: a nonzero byte is 1, as numpy casts a bool */
     int rank;          /* 0..DL_RANK_MAX */
     uint64_t shape[DL_RANK_MAX];
     uint64_t nelem, nbytes;

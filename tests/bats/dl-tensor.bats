@@ -318,6 +318,17 @@ rows_aligned() {
     [ "$n" -eq 32 ]
 }
 
+@test "dl-tensor import: a b1 byte other than 0 is 1, as numpy casts it, on every path" {
+    for f in "$N"/bool_bytes_{c,f}.npy; do
+        dl-tensor import "$f" | dl-tensor export | cmp - "$N/bool_bytes.csv"
+        dl-tensor import "$f" -o "$TMP/b.dlt"
+        dl-tensor export "$TMP/b.dlt" | cmp - "$N/bool_bytes.csv"
+        cat "$f" | dl-tensor import --format npy | dl-tensor export | cmp - "$N/bool_bytes.csv"
+        dl-tensor import --dtype f64 "$f" | dl-tensor export | cmp - "$N/bool_bytes.csv"
+        dl-tensor import -t 1 "$f" | dl-tensor export | cmp - "$N/bool_bytes.csv"
+    done
+}
+
 @test "dl-tensor import: .npy keeps its dtype, 1-D becomes a column, --dtype converts" {
     run dl-tensor info < <(dl-tensor import "$N/i8_be_c_1d.npy")
     [[ $output == *"x"*"i64"*"[5, 1]"* ]]
