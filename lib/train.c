@@ -778,6 +778,19 @@ static int get_state(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t 
     return 0;
 }
 
+/* An optimizer's moments: finite, as the weights must be (nm_params_from_set);
+ * a NaN or Inf there spoils the first steps' weights, whose message would
+ * blame optimizer.lr. */
+static int get_moments(dl_tensor_set *ckpt, const char *name, uint64_t count, float *out,
+                       dl_err *e)
+{
+    if (get_state(ckpt, name, DL_F32, count, out, e))
+        return e->code;
+    if (dl_tensor_find_nonfinite(dl_set_find(ckpt, name)) >= 0)
+        return dl_fail(e, DL_EDATA, "'%s' holds NaN or Inf", name);
+    return 0;
+}
+
 /* The checkpoint file's name, so that a message says which file is wrong. */
 static const char *ckpt_label(const tr_opts *c)
 {
@@ -813,8 +826,8 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
         get_state(ckpt, "state.counters", DL_I64, 4, counters, e) ||
         get_state(ckpt, "state.best_loss", DL_F64, 1, &t->best_loss, e) ||
         get_state(ckpt, "state.rng", DL_I64, 4, rng, e) ||
-        (t->opt.m && get_state(ckpt, "state.optim.m", DL_F32, p, t->opt.m, e)) ||
-        (t->opt.v && get_state(ckpt, "state.optim.v", DL_F32, p, t->opt.v, e)) ||
+        (t->opt.m && get_moments(ckpt, "state.optim.m", p, t->opt.m, e)) ||
+        (t->opt.v && get_moments(ckpt, "state.optim.v", p, t->opt.v, e)) ||
         nm_params_from_set(&t->net, ckpt, "", e))
         return dl_err_wrap(e, "%s: --resume", label);
     memcpy(t->best, t->net.params, p * sizeof(float));

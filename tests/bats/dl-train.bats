@@ -16,6 +16,22 @@ teardown() {
     rm -rf "$TMP"
 }
 
+# CKPT with its record NAME replaced by the stream NEW: the records before
+# and after it cut at their sizes, each 28 + 8 rank + name bytes of header
+# plus its payload (dl-stream(5)).
+replace_record() {
+    local span
+    span=$(dl-tensor info "$1" | awk -v name="$2" '$1 ~ /^[0-9]+$/ {
+        shape = ""; for (i = 3; i < NF - 3; i++) shape = shape $i
+        size = 28 + 8 * (gsub(/,/, ",", shape) + 1) + length($NF) + $(NF - 2)
+        if ($NF == name) { print total, size; exit }
+        total += size }')
+    set -- "$1" "$3" $span
+    head -c "$3" "$1"
+    cat "$2"
+    tail -c +$(($3 + $4 + 1)) "$1"
+}
+
 # A quick variant of the fish example spec (examples/fish2d.yaml): fewer
 # epochs, no early stopping.
 short() {
@@ -568,6 +584,28 @@ short() {
     run short 4 --resume "$TMP/bad.ckpt"
     [ "$status" -eq 1 ]
     [[ $output == *"('state."*"checksum mismatch"* ]]
+}
+
+@test "--resume refuses optimizer state holding NaN or Inf, naming the record" {
+    for case in "adam state.optim.m nan" "adam state.optim.v inf" \
+                "sgd state.optim.m -inf" "rmsprop state.optim.v nan"; do
+        set -- $case
+        local args=(-s optimizer.name="$1") rec=$2
+        [ "$1" != sgd ] || args+=(-s optimizer.momentum=0.9)
+        short 2 "${args[@]}" > "$TMP/m.ckpt"
+        dl-tensor export --name "$rec" "$TMP/m.ckpt" > "$TMP/rec.csv"
+        # the record as it was, cut out and put back: the same checkpoint
+        dl-tensor import --format csv --name "$rec" --rank 1 --dtype f32 "$TMP/rec.csv" \
+            > "$TMP/rec.dlt"
+        replace_record "$TMP/m.ckpt" "$rec" "$TMP/rec.dlt" | cmp - "$TMP/m.ckpt"
+        sed "3s/.*/$3/" "$TMP/rec.csv" | dl-tensor import --format csv --name "$rec" --rank 1 \
+            --dtype f32 --allow-nonfinite > "$TMP/rec.dlt"
+        replace_record "$TMP/m.ckpt" "$rec" "$TMP/rec.dlt" > "$TMP/bad.ckpt"
+        run short 4 "${args[@]}" --resume "$TMP/bad.ckpt" -o "$TMP/x.ckpt"
+        [ "$status" -eq 1 ] || { echo "$case: $status $output"; false; }
+        [ "$output" = "dl-train: $TMP/bad.ckpt: --resume: '$rec' holds NaN or Inf" ]
+        [ ! -e "$TMP/x.ckpt" ]
+    done
 }
 
 @test "--diagnostics writes per-epoch, per-layer statistics" {
