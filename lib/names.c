@@ -10,6 +10,14 @@ size_t dl_name_utf8_len(unsigned char lead)
                            : (lead >> 3) == 30 ? 4 : 0;
 }
 
+size_t dl_name_chars(const char *name)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        n += dl_name_utf8_len(*p) != 0; /* no character starts at a continuation byte */
+    return n;
+}
+
 const char *dl_name_fault(const char *name, size_t len)
 {
     const unsigned char *s = (const unsigned char *)name;

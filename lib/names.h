@@ -16,6 +16,9 @@ const char *dl_name_fault(const char *name, size_t len);
 /* The bytes of the UTF-8 character whose first byte is `lead` (1 to 4),
  * or 0 when no character starts with it. */
 size_t dl_name_utf8_len(unsigned char lead);
+/* The characters of a name (UTF-8, as dl_name_fault accepts): what a column
+ * of text counts to line names up, not their bytes. */
+size_t dl_name_chars(const char *name);
 
 /* Positions 0..n-1 of a caller's array, found by name: open addressing on
  * a 64-bit hash, at most half full.  The caller keeps the names; the index

@@ -12,6 +12,7 @@
 #include "kvtext.h"
 #include "linmodel.h"
 #include "model.h"
+#include "names.h"
 #include "netmodel.h"
 #include "numtext.h"
 #include "spec.h"
@@ -72,6 +73,19 @@ static void cell(const writer *w, double v)
     char buf[NT_BUF];
     nt_format_f64(v, buf);
     dl_str_printf(w->b, "  %24s", buf);
+}
+
+/* Text in a text table's column of `width` characters after two spaces,
+ * left- or right-aligned: characters, not bytes, so that a name holding a
+ * character of several bytes lines up with ASCII ones. */
+static void text_cell(const writer *w, const char *s, int width, int left)
+{
+    size_t chars = dl_name_chars(s);
+    int pad = chars < (size_t)width ? width - (int)chars : 0;
+    if (left)
+        dl_str_printf(w->b, "  %s%*s", s, pad, "");
+    else
+        dl_str_printf(w->b, "  %*s%s", pad, "", s);
 }
 
 /* A count, -1 meaning unknown. */
@@ -277,7 +291,7 @@ static void output_label(const writer *w, const cm_names *ynames, size_t j, cons
         snprintf(label, sizeof label, "%s(%s)", what, cm_names_at(ynames, j));
     else
         snprintf(label, sizeof label, "%s(y%zu)", what, j);
-    dl_str_printf(w->b, "  %24s", label);
+    text_cell(w, label, 24, 0);
 }
 
 static void coefficients(const writer *w, const lm_model *l, const cm_names *xnames,
@@ -320,7 +334,7 @@ static void coefficients(const writer *w, const lm_model *l, const cm_names *xna
     for (size_t i = 0; i < p; i++) {
         dl_str_printf(w->b, "  %5zu", i);
         if (xnames->count)
-            dl_str_printf(w->b, "  %-16s", cm_names_at(xnames, i));
+            text_cell(w, cm_names_at(xnames, i), 16, 1);
         for (size_t j = 0; j < k; j++) {
             cell(w, wt[i * k + j]);
             if (cov)

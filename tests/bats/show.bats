@@ -117,6 +117,21 @@ field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
     [[ $output == *'{"index": 3, "name": "t^3", "w": ['* ]]
 }
 
+@test "show: names of non-ASCII characters line up as ASCII names do, a character a column" {
+    local acute
+    acute=$(printf '\xc3\xa9') # one character in two bytes: e with an acute accent
+    printf 'caf%s,b,pr%scision\n1,2,3\n2,1,5\n3,5,7\n4,3,8\n5,4,9.5\n' "$acute" "$acute" \
+        > "$TMP/u.csv"
+    sed "s/$acute/e/g" "$TMP/u.csv" > "$TMP/a.csv"
+    for f in u a; do
+        dl-tensor import -t 1 "$TMP/$f.csv" | dl-lstsq -q --posterior -o "$TMP/$f.ckpt"
+    done
+    dl-tensor show "$TMP/u.ckpt" > "$TMP/u.txt"
+    grep -q "^ *0  caf$acute " "$TMP/u.txt"
+    grep -q " w(pr${acute}cision) " "$TMP/u.txt"
+    sed "s/$acute/e/g" "$TMP/u.txt" | diff - <(dl-tensor show "$TMP/a.ckpt")
+}
+
 @test "show: without a posterior, sd and the noise variance are absent" {
     dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" | dl-design -q --poly 2 |
         dl-lstsq -q -o "$TMP/l.ckpt"

@@ -1333,6 +1333,9 @@ static void test_name_rules(void)
     CHECK_STR(dl_name_fault("\xc2\x85", 2), "contains a control character");
     CHECK_STR(dl_name_fault("\xc3", 1), "is not valid UTF-8");
     CHECK_STR(dl_name_fault("a\0b", 3), "contains a NUL byte");
+    /* what a text column counts: characters of 1, 2, 3 and 4 bytes */
+    CHECK(dl_name_chars("") == 0);
+    CHECK(dl_name_chars("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") == 8);
     dl_tensor t;
     dl_err e;
     CHECK(dl_tensor_alloc2(&t, "a\rb", DL_F32, 1, 1, &e) == DL_EUSAGE);
