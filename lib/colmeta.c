@@ -138,10 +138,9 @@ int cm_names_parse(cm_names *n, const dl_tensor *rec, uint64_t cols, dl_err *e)
                        (unsigned long long)lines, dl_plural(lines), (unsigned long long)cols,
                        dl_plural(cols));
     }
-    n->name = malloc((size_t)(lines ? lines : 1) * sizeof *n->name);
-    if (!n->name) {
+    if (dl_mem_array(&n->name, (size_t)lines, sizeof *n->name, "names", e)) {
         cm_names_free(n);
-        return dl_fail(e, DL_ENOMEM, "'%s': out of memory", rec->name);
+        return dl_err_wrap(e, "'%s'", rec->name);
     }
     char *p = n->text;
     for (uint64_t i = 0; i < lines; i++) {
@@ -280,12 +279,12 @@ static int check_levels(const cm_column *k, const char *rec_name, uint64_t line,
 static int parse_categories(cm_categories *c, const char *rec_name, size_t len, uint64_t cols,
                             dl_err *e)
 {
+    /* a line per column, a tab per level: counted first, since each
+     * column's levels point into the one array of them */
     size_t lines = count_char(c->text, len, '\n');
-    size_t tabs = count_char(c->text, len, '\t');
-    c->column = calloc(lines ? lines : 1, sizeof *c->column);
-    c->levels = calloc(tabs ? tabs : 1, sizeof *c->levels);
-    if (!c->column || !c->levels)
-        return dl_fail(e, DL_ENOMEM, "'%s': out of memory", rec_name);
+    if (dl_mem_array(&c->column, lines, sizeof *c->column, "columns", e) ||
+        dl_mem_array(&c->levels, count_char(c->text, len, '\t'), sizeof *c->levels, "levels", e))
+        return dl_err_wrap(e, "'%s'", rec_name);
     char *p = c->text;
     size_t used = 0;
     for (size_t i = 0; i < lines; i++) {

@@ -141,6 +141,29 @@ each_allocation_fails_cleanly() {
     each_allocation_fails_cleanly dl-tensor export --format npy --name x -o "$O/out.npy" "$D/reg.dlt"
 }
 
+@test "faults: column names and categories that cannot be held are named with their count" {
+    [ -f "$SHIM" ] || skip "failalloc.so not built"
+    printf 'c,s,y\nred,a,1\nblue,b,2\nred,c,3\ngreen,a,4\n' > "$TMP/cat.csv"
+    dl-tensor import -t 1 "$TMP/cat.csv" -o "$TMP/cat.dlt"
+    # a name a line; a categorical column a line, a level a tab
+    local names columns levels total n seen=
+    names=$(dl-tensor export --name x.names "$TMP/cat.dlt" | wc -l)
+    columns=$(dl-tensor export --name x.categories "$TMP/cat.dlt" | wc -l)
+    levels=$(dl-tensor export --name x.categories "$TMP/cat.dlt" | tr -cd '\t' | wc -c)
+    REPORT=1 run_failing 0 dl-tensor export --header "$TMP/cat.dlt"
+    total=$(sed -n 's/^allocations: //p' "$TMP/stderr" | tail -n 1)
+    [ "${total:-0}" -gt 0 ] || skip "the sanitizer's runtime is linked into the program"
+    for n in $(seq 1 "$total"); do
+        run_failing "$n" dl-tensor export --header "$TMP/cat.dlt"
+        case $(cat "$TMP/stderr") in
+        *"'x.names': names: out of memory: $names items of "*) seen+=n ;;
+        *"'x.categories': columns: out of memory: $columns items of "*) seen+=c ;;
+        *"'x.categories': levels: out of memory: $levels items of "*) seen+=l ;;
+        esac
+    done
+    [[ $seen == *n* && $seen == *c* && $seen == *l* ]] || { echo "seen: '$seen'"; false; }
+}
+
 @test "faults: dl-tensor head, shuffle and split" {
     each_allocation_fails_cleanly dl-tensor head -n 20 -o "$O/out" "$D/reg.dlt"
     each_allocation_fails_cleanly dl-tensor shuffle --seed 3 -o "$O/out" "$D/reg.zlib.dlt"
