@@ -131,7 +131,8 @@ int mio_run(const mio_opts *o, FILE *log, const char *tool, dl_err *e);
  * metric in order of first appearance: the runs, the mean, the standard
  * deviation with n - 1 (as pandas; NaN for one run), min and max.  A NaN in
  * any run makes them NaN (as numpy).  Confusion-matrix counts and n are
- * not summarized.  Every record of a group must have the same task. */
+ * not summarized.  Every record of a group must have the same task, and
+ * those with a q (lq's exponent) the same q. */
 typedef struct mio_summary_opts {
     const char *const *files; /* NULL or "-": standard input */
     size_t nfiles;            /* 0: standard input */

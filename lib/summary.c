@@ -99,8 +99,10 @@ typedef struct sample {
 } sample;
 
 typedef struct group {
-    char *key;  /* the --by values, tab-separated */
+    char *key;     /* the --by values, tab-separated */
     char *task;
+    char *q_where; /* the first record with a q (lq's exponent), NULL while none */
+    double q;
 } group;
 
 typedef struct summary {
@@ -122,6 +124,7 @@ static void summary_free(summary *s)
     for (size_t i = 0; i < s->ngroups; i++) {
         free(s->groups[i].key);
         free(s->groups[i].task);
+        free(s->groups[i].q_where);
     }
     for (size_t i = 0; i < s->nmetrics; i++)
         free(s->metrics[i]);
@@ -211,6 +214,29 @@ static int group_id(summary *s, const record *r, size_t *id, const char *where, 
     return 0;
 }
 
+/* lq of one exponent is not lq of another (other units, another weight of
+ * large errors): a group's records hold one q, the first one's. */
+static int same_q(group *g, const record *r, const char *where, dl_err *e)
+{
+    const field *q = NULL;
+    for (size_t i = 0; i < r->nmetrics && !q; i++)
+        if (span_is(r->metrics[i].key, "q"))
+            q = &r->metrics[i];
+    if (!q)
+        return 0;
+    if (!g->q_where) {
+        g->q = q->value;
+        return copy_text(where, strlen(where), &g->q_where, e);
+    }
+    if (q->value == g->q || (isnan(q->value) && isnan(g->q)))
+        return 0;
+    char got[NT_BUF], want[NT_BUF];
+    nt_format_f64(q->value, got);
+    nt_format_f64(g->q, want);
+    return dl_fail(e, DL_EDATA, "%s: q %s, but %s has q %s (lq of two exponents is not one "
+                   "metric; --by a tag that tells them apart)", where, got, g->q_where, want);
+}
+
 static int twice(span key, const char *where, dl_err *e)
 {
     return dl_fail(e, DL_EDATA, "%s: '%.*s' twice (not a dl-eval record)", where,
@@ -227,7 +253,7 @@ static int add_record(summary *s, const record *r, const char *where, dl_err *e)
             if (r->tags[j].key.len == r->tags[i].key.len &&
                 memcmp(r->tags[j].key.s, r->tags[i].key.s, r->tags[i].key.len) == 0)
                 return twice(r->tags[i].key, where, e);
-    if (group_id(s, r, &g, where, e))
+    if (group_id(s, r, &g, where, e) || same_q(&s->groups[g], r, where, e))
         return e->code;
     s->nrecords++;
     for (size_t i = 0; i < r->nmetrics; i++) {

@@ -288,6 +288,9 @@ trained_run_saves() {
     dl-eval -f tsv --tag model=a "$D/pred.dlt" > "$D/a.tsv"
     dl-eval -f json --tag model=b "$D/pred.dlt" > "$D/b.jsonl"
     each_allocation_fails_cleanly dl-eval --summary --by model "$D/a.tsv" "$D/b.jsonl" "$D/a.tsv"
+    # lq's exponent, kept per group
+    dl-eval -f tsv --q 3 "$D/regpred.dlt" > "$D/q.tsv"
+    each_allocation_fails_cleanly dl-eval --summary "$D/q.tsv" "$D/q.tsv"
 }
 
 # -------------------------------- dl-plot --------------------------------

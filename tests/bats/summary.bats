@@ -136,3 +136,32 @@ summary_leaves_out() {
     run dl-eval --help
     [[ $output == *"--summary"* && $output == *"--by"* ]]
 }
+
+@test "dl-eval --summary: lq of two exponents in one group is refused naming both records; --by tells them apart" {
+    # errors 0.5 0.2 0.3 0.1: with q 3, lq = (0.125 + 0.008 + 0.027 + 0.001) / 4 = 0.04025
+    printf '1\n2\n3\n4\n' > "$TMP/y.csv"
+    printf '1.5\n1.8\n3.3\n3.9\n' > "$TMP/p.csv"
+    { dl-tensor import --name y "$TMP/y.csv"; dl-tensor import --name yhat "$TMP/p.csv"; } > "$TMP/e.dlt"
+    dl-eval -f tsv --q 1 --tag exp=one "$TMP/e.dlt" > "$TMP/q1.tsv"
+    dl-eval -f json --q 3 --tag exp=three "$TMP/e.dlt" > "$TMP/q3.json"
+    dl-eval -f tsv --q 3 --tag exp=three "$TMP/e.dlt" > "$TMP/q3.tsv"
+    fails_silently 1 "q3.json: line 1: q 3, but $TMP/q1.tsv: line 2 has q 1" \
+        dl-eval --summary "$TMP/q1.tsv" "$TMP/q3.json"
+    fails_silently 1 "q1.tsv: line 2: q 1, but $TMP/q3.tsv: line 2 has q 3" \
+        dl-eval --summary "$TMP/q3.tsv" "$TMP/q1.tsv"
+    # one exponent per group: each summarized
+    dl-eval --summary -f tsv --by exp "$TMP/q1.tsv" "$TMP/q3.json" "$TMP/q3.tsv" > "$TMP/s.tsv"
+    lq_mean_is three 2 0.04025 "$TMP/s.tsv"
+    lq_mean_is one 1 0.275 "$TMP/s.tsv"
+    dl-eval --summary -f tsv "$TMP/q3.json" "$TMP/q3.tsv" | sed 's/^/three\t/' > "$TMP/s.tsv"
+    lq_mean_is three 2 0.04025 "$TMP/s.tsv"
+}
+
+# lq_mean_is GROUP RUNS MEAN FILE: the summary's lq row of GROUP has RUNS
+# runs and a mean within 1e-12 of MEAN.
+lq_mean_is() {
+    awk -F'\t' -v g="$1" -v runs="$2" -v want="$3" '
+        $1 == g && $2 == "lq" { found = 1; d = $4 - want; if (d < 0) d = -d
+                                ok = $3 == runs && d < 1e-12 }
+        END { exit !(found && ok) }' "$4" || { cat "$4"; return 1; }
+}
