@@ -333,7 +333,8 @@ static int tsv_record(const span *head, size_t nhead, size_t task, const span *c
 
 /* -------------------------------- JSON ------------------------------- */
 /* dl-eval's JSON line: one flat object of strings, numbers and null, plus
- * the nested confusion matrix, which is skipped. */
+ * the nested confusion matrix and the note on an undefined value, which
+ * are skipped. */
 typedef struct cursor {
     const char *p, *end;
 } cursor;
@@ -411,6 +412,8 @@ static int json_record(const char *line, const char *end, record *r, const char 
             if (span_is(key, "task")) {
                 r->task = text;
                 seen_task = 1;
+            } else if (seen_task && span_is(key, "note")) {
+                /* why a value is null: said by the value's nan */
             } else if (seen_task) { /* where dl-eval writes metrics, numbers or null */
                 return dl_fail(e, DL_EDATA, "%s: '%.*s' is text (\"%.*s\"), where a dl-eval "
                                "record holds a metric: a number or null", where,

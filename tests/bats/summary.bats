@@ -165,3 +165,19 @@ lq_mean_is() {
                                 ok = $3 == runs && d < 1e-12 }
         END { exit !(found && ok) }' "$4" || { cat "$4"; return 1; }
 }
+
+@test "dl-eval --summary: a JSON record with dl-eval's note (a value undefined) is summarized, the value nan" {
+    # accuracy 3/4 and 2/3 (a fold of one class: roc_auc undefined, noted): mean 17/24
+    eval_records '0\n1\n1\n0\n' '0.2\n0.7\n0.4\n0.1\n'
+    mv "$TMP/r.json" "$TMP/both.json"
+    eval_records '1\n1\n1\n' '0.3\n0.8\n0.9\n'
+    grep -q '"note": "roc_auc is undefined' "$TMP/r.json"
+    run dl-eval --summary -f tsv "$TMP/both.json" "$TMP/r.json"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    printf '%s\n' "$output" > "$TMP/s.tsv"
+    awk -F'\t' '$1 == "accuracy" { d = $3 - 17 / 24; ok = $2 == 2 && d < 1e-12 && d > -1e-12 }
+                END { exit !ok }' "$TMP/s.tsv"
+    grep -qx $'roc_auc\t2\tnan\tnan\tnan\tnan' "$TMP/s.tsv"
+    run grep -q '^note' "$TMP/s.tsv"
+    [ "$status" -eq 1 ]
+}
