@@ -173,7 +173,7 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
     if (a->opt.mt.task != MT_AUTO && mio_task_check(&a->opt, a->opt.mt.task, 0, 0, e))
         return e->code;
     a->opt.input = optind < argc ? argv[optind] : NULL;
-    return 0;
+    return a->opt.truth ? cli_stdin_once("--truth", a->opt.truth, "FILE", a->opt.input, e) : 0;
 }
 
 int main(int argc, char **argv)

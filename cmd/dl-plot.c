@@ -176,6 +176,29 @@ static int check_scope(const plot_args *a, dl_err *e)
     return 0;
 }
 
+/* Standard input is read once: by one input (MODEL or DATA, one PRED), or
+ * for --truth's y, which is read again for each PRED. */
+static int check_stdin(const plot_args *a, dl_err *e)
+{
+    unsigned figure = cli_command_bit(a->command, FIGURES, FIG_COUNT);
+    if (figure & (FIG_FIT | FIG_REGIONS))
+        return cli_stdin_once("MODEL", a->inputs[0], "DATA", a->ninputs > 1 ? a->inputs[1] : NULL,
+                              e);
+    for (int i = 0; i < a->ninputs; i++)
+        for (int j = 0; j < i; j++)
+            if (cli_stdin_once("PRED", a->inputs[j], "PRED", a->inputs[i], e))
+                return e->code;
+    if (!a->opt.truth)
+        return 0;
+    for (int i = 0; i < (a->ninputs ? a->ninputs : 1); i++)
+        if (cli_stdin_once("--truth", a->opt.truth, "PRED", a->ninputs ? a->inputs[i] : NULL, e))
+            return e->code;
+    if (a->ninputs > 1 && cli_is_stdin(a->opt.truth))
+        return dl_fail(e, DL_EUSAGE, "--truth -: standard input is read once, not for each of "
+                       "%d PRED (name the truth's FILE)", a->ninputs);
+    return 0;
+}
+
 /* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
 static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
 {
@@ -205,6 +228,8 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
                                             : "up to 8 prediction streams");
     for (int i = 0; i < a->ninputs; i++)
         a->inputs[i] = argv[optind + i];
+    if (check_stdin(a, e))
+        return e->code;
     if (!a->output)
         return dl_fail(e, DL_EUSAGE, "-o FILE.png or -o FILE.svg is required");
     const char *term;

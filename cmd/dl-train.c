@@ -125,9 +125,8 @@ static int parse_args(int argc, char **argv, args *a, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "unexpected argument '%s'", argv[optind + 2]);
     a->spec = argv[optind];
     a->files.data = optind + 1 < argc ? argv[optind + 1] : NULL;
-    int data_stdin = !a->files.data || strcmp(a->files.data, "-") == 0;
-    if (!a->print_config && strcmp(a->spec, "-") == 0 && data_stdin)
-        return dl_fail(e, DL_EUSAGE, "SPEC and DATA cannot both be standard input");
+    if (!a->print_config && cli_stdin_once("SPEC", a->spec, "DATA", a->files.data, e))
+        return e->code;
     if (a->files.resume && a->files.init_from)
         return dl_fail(e, DL_EUSAGE, "--resume and --init-from exclude each other");
     return distinct_outputs(a, e);

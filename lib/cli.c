@@ -195,6 +195,16 @@ int cli_parse_options(int argc, char **argv, const cli_spec *s, void *ctx, dl_er
     return 0;
 }
 
+int cli_is_stdin(const char *path) { return !path || strcmp(path, "-") == 0; }
+
+int cli_stdin_once(const char *a_name, const char *a, const char *b_name, const char *b,
+                   dl_err *e)
+{
+    if (cli_is_stdin(a) && cli_is_stdin(b))
+        return dl_fail(e, DL_EUSAGE, "%s and %s cannot both be standard input", a_name, b_name);
+    return 0;
+}
+
 int cli_parse_filter(int argc, char **argv, const cli_spec *spec, void *ctx,
                      const char *required_name, const char **required, const char **input,
                      dl_err *e)
@@ -210,9 +220,7 @@ int cli_parse_filter(int argc, char **argv, const cli_spec *spec, void *ctx,
         *input = argv[optind++];
     if (optind < argc)
         return dl_fail(e, DL_EUSAGE, "unexpected argument '%s'", argv[optind]);
-    if (required && strcmp(*required, "-") == 0 && (!*input || strcmp(*input, "-") == 0))
-        return dl_fail(e, DL_EUSAGE, "%s and FILE cannot both be standard input", required_name);
-    return 0;
+    return required ? cli_stdin_once(required_name, *required, "FILE", *input, e) : 0;
 }
 
 int cli_run_filter(const cli_filter_io *io, cli_filter_fn body, const void *args, dl_err *e)

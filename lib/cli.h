@@ -29,6 +29,13 @@ void cli_start(const char *tool);
  * exit handlers: for a failure that may leave a library thread stuck (a
  * BLAS worker without memory), which exit() would wait for forever. */
 void cli_abandon(const char *tool, const dl_err *e);
+/* 1 when a file operand reads standard input: absent (NULL) or "-". */
+int cli_is_stdin(const char *path);
+/* Two file operands a and b that would both read standard input, which
+ * can be read once: DL_EUSAGE "A and B cannot both be standard input"
+ * (a_name, b_name), before anything is read.  Else 0. */
+int cli_stdin_once(const char *a_name, const char *a, const char *b_name, const char *b,
+                   dl_err *e);
 /* Prints "tool (dl toolkit) version" on stdout, and on a second line the
  * BLAS that runs the products (dl_blas_describe): its kernels are most of
  * a run's speed. */

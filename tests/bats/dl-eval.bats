@@ -96,6 +96,19 @@ check_cases() {
     [[ "${lines[1]}" == regression$'\t'40$'\t'* ]]
 }
 
+@test "dl-eval: --truth and the predictions cannot both be standard input" {
+    mkstream "$T/t.dlt" y "$FIX/reg_single/y.csv"
+    mkstream "$T/p.dlt" yhat "$FIX/reg_single/yhat.csv"
+    for input in "" "-"; do
+        run sh -c "dl-eval --truth - $input < '$T/t.dlt'"
+        [ "$status" -eq 2 ] || { echo "$output"; return 1; }
+        [ "${lines[0]}" = "dl-eval: --truth and FILE cannot both be standard input" ]
+    done
+    # either one alone is
+    dl-eval --truth - -f tsv "$T/p.dlt" < "$T/t.dlt" | grep -q '^regression'
+    dl-eval --truth "$T/t.dlt" -f tsv < "$T/p.dlt" | grep -q '^regression'
+}
+
 @test "dl-eval: tags become leading columns; --no-header appends a row" {
     mkstream "$T/b.dlt" y "$FIX/bin_ties_01/y.csv" yhat "$FIX/bin_ties_01/yhat.csv"
     dl-eval -f tsv --tag lr=0.1 --tag model=mlp "$T/b.dlt" >"$T/table.tsv"

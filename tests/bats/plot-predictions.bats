@@ -106,6 +106,35 @@ binary_curve() {
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot: standard input is read once: named for two inputs, or --truth - for several PRED, is a usage error" {
+    mkstream "$T/a.dlt" yhat "$FIX/bin_a.csv"
+    mkstream "$T/b.dlt" yhat "$FIX/bin_b.csv"
+    mkstream "$T/y.dlt" y "$FIX/bin_y.csv"
+    for figure in roc pr confusion parity residuals; do
+        for pred in "" "-"; do
+            run sh -c "dl-plot $figure --truth - $pred -o '$T/x.png' < '$T/y.dlt'"
+            [ "$status" -eq 2 ] || { echo "$figure $pred: $output"; return 1; }
+            [ "${lines[0]}" = "dl-plot: --truth and PRED cannot both be standard input" ]
+        done
+    done
+    for figure in roc pr; do
+        run sh -c "dl-plot $figure --truth - '$T/a.dlt' '$T/b.dlt' -o '$T/x.png' < '$T/y.dlt'"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-plot: --truth -: standard input is read once, not for each of 2 PRED (name the truth's FILE)" ]
+        run sh -c "dl-plot $figure - - -o '$T/x.png' < '$T/a.dlt'"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-plot: PRED and PRED cannot both be standard input" ]
+    done
+    run sh -c "dl-plot fit - -o '$T/x.png' < '$T/a.dlt'"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: MODEL and DATA cannot both be standard input" ]
+    run sh -c "dl-plot regions - - -o '$T/x.png' < '$T/a.dlt'"
+    [ "${lines[0]}" = "dl-plot: MODEL and DATA cannot both be standard input" ]
+    [ ! -e "$T/x.png" ]
+    # one PRED and the truth on standard input: read once each
+    dl-plot roc --truth - --script "$T/a.dlt" -o "$T/x.png" < "$T/y.dlt" | grep -q '^# AUC'
+}
+
 @test "dl-plot pr: the curve and average precision are sklearn's" {
     binary_curve pr pr AP a
     binary_curve pr pr AP b

@@ -63,6 +63,8 @@ static void test_parse_filter_errors_are_usage_errors(void)
         {{"t", "--num", "bad", "M", NULL}, "--num: 'bad' is not a number"},
         {{"t", NULL}, "missing the MODEL argument"},
         {{"t", "M", "in", "extra", NULL}, "unexpected argument 'extra'"},
+        {{"t", "-", NULL}, "MODEL and FILE cannot both be standard input"},
+        {{"t", "-", "-", NULL}, "MODEL and FILE cannot both be standard input"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *argv[6];
