@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "names.h"
 #include "numtext.h"
 #include "tty.h"
 
@@ -69,6 +70,32 @@ static void split_fields(char *line, char **cells)
         }
 }
 
+static const char *header_name_at(const void *cells, size_t pos)
+{
+    return ((char *const *)cells)[pos];
+}
+
+/* The header's names, each once: columns are found by name (tsv_find), and
+ * a name twice (two logs pasted side by side) would find its first column
+ * only. */
+static int distinct_names(const tsv_table *t, size_t lineno, dl_err *e)
+{
+    dl_name_index ix;
+    dl_names_init(&ix);
+    int rc = 0;
+    for (size_t c = 0; c < t->cols && rc == 0; c++) {
+        size_t first = dl_names_find(&ix, t->cells[c], t->cells, header_name_at);
+        if (first != SIZE_MAX)
+            rc = dl_fail(e, DL_EDATA, "%s: line %zu: column %zu is named '%s', as column %zu is "
+                         "(columns are read by name)", t->label, lineno, c + 1, t->cells[c],
+                         first + 1);
+        else if (dl_names_add(&ix, t->cells[c], c, e))
+            rc = dl_err_wrap(e, "%s", t->label);
+    }
+    dl_names_free(&ix);
+    return rc;
+}
+
 static int table_cut(tsv_table *t, size_t len, dl_err *e)
 {
     size_t nlines = 1;
@@ -99,6 +126,8 @@ static int table_cut(tsv_table *t, size_t len, dl_err *e)
                 return dl_fail(e, DL_EDATA, "%s: line %zu: %zu fields, the header has %zu",
                                t->label, lineno, count_fields(line), t->cols);
             split_fields(line, t->cells + row * t->cols);
+            if (row == 0 && distinct_names(t, lineno, e))
+                return e->code;
             row++;
             t->rows = row - 1;
         }

@@ -9,8 +9,8 @@
 
 #include "err.h"
 
-/* A TSV read whole: a header row of names, then rows of as many cells.
- * Blank lines and lines starting with '#' are skipped. */
+/* A TSV read whole: a header row of names, each once, then rows of as
+ * many cells.  Blank lines and lines starting with '#' are skipped. */
 typedef struct tsv_table {
     char *text;    /* the file, cut in place into cells */
     char **cells;  /* (rows + 1) x cols: the header row first */

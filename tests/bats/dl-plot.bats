@@ -143,6 +143,18 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [ -z "$(ls "$T" | grep 'x.png')" ]
 }
 
+@test "dl-plot curves, layers: a column name given twice (two logs pasted side by side) is refused" {
+    paste "$FIX/curve.tsv" "$FIX/curve.tsv" >"$T/two.tsv"
+    run dl-plot curves "$T/two.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/two.tsv: line 1: column 8 is named 'epoch', as column 1 is (columns are read by name)" ]
+    { printf '# diagnostics\n'; paste "$FIX/diag.tsv" <(cut -f 6 "$FIX/diag.tsv"); } >"$T/two.tsv"
+    run dl-plot layers "$T/two.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/two.tsv: line 2: column 11 is named 'z_std', as column 6 is (columns are read by name)" ]
+    [ ! -e "$T/x.png" ]
+}
+
 @test "dl-plot fit/regions: wrong dimensions and bad models are refused" {
     linear_model "$FIX/circ.csv" 1 --poly 2
     run dl-plot fit "$T/lin.ckpt" "$T/data.dlt" -o "$T/x.png"

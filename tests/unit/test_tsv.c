@@ -1,6 +1,6 @@
 /* test_tsv.c - lib/tsv: a table with comments, blank lines and CR line
  * ends read by column name; missing cells are NaN; ragged rows, a header
- * alone and an empty file are refused with the line. */
+ * alone, a name twice and an empty file are refused with the line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -44,6 +44,12 @@ static void test_table_reading(void)
     CHECK(strstr(e.msg, "no data rows") != NULL);
     CHECK(tsv_read(&t, temp_table("\n# only\n"), &e) == DL_EDATA);
     CHECK(tsv_read(&t, "/nonexistent/t.tsv", &e) == DL_EIO);
+    /* read by name: a name twice would find its first column only */
+    CHECK(tsv_read(&t, temp_table("# two runs\nepoch\tloss\tepoch\tloss\n1\t2\t1\t3\n"), &e) ==
+          DL_EDATA);
+    CHECK(strstr(e.msg, "line 2: column 3 is named 'epoch', as column 1 is") != NULL);
+    CHECK(tsv_read(&t, temp_table("a\t\t\n1\t2\t3\n"), &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "line 1: column 3 is named '', as column 2 is") != NULL);
     unlink(path);
 }
 
