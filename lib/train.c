@@ -780,14 +780,30 @@ static int get_state(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t 
 
 /* An optimizer's moments: finite, as the weights must be (nm_params_from_set);
  * a NaN or Inf there spoils the first steps' weights, whose message would
- * blame optimizer.lr. */
-static int get_moments(dl_tensor_set *ckpt, const char *name, uint64_t count, float *out,
-                       dl_err *e)
+ * blame optimizer.lr.  Second moments (`squares`: running means of squared
+ * gradients) are never negative either: the square root of one is NaN, with
+ * the same message. */
+static int get_moments(dl_tensor_set *ckpt, const char *name, uint64_t count, int squares,
+                       float *out, dl_err *e)
 {
     if (get_state(ckpt, name, DL_F32, count, out, e))
         return e->code;
     if (dl_tensor_find_nonfinite(dl_set_find(ckpt, name)) >= 0)
         return dl_fail(e, DL_EDATA, "'%s' holds NaN or Inf", name);
+    for (uint64_t i = 0; squares && i < count; i++)
+        if (out[i] < 0)
+            return dl_fail(e, DL_EDATA, "'%s' holds a negative value", name);
+    return 0;
+}
+
+/* The best loss so far: a loss, or Inf while no epoch has been scored (a
+ * NaN or -Inf would never be improved on: no epoch would count as better). */
+static int get_best_loss(dl_tensor_set *ckpt, double *out, dl_err *e)
+{
+    if (get_state(ckpt, "state.best_loss", DL_F64, 1, out, e))
+        return e->code;
+    if (isnan(*out) || *out == -INFINITY)
+        return dl_fail(e, DL_EDATA, "'state.best_loss' is NaN or -Inf");
     return 0;
 }
 
@@ -824,10 +840,10 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
     if (nm_spec_from_set(&saved, ckpt, e) || nm_summary_from_set(&before, &saved, ckpt, e) ||
         unrecorded_val_file(&saved, &before, &t->spec, e) || spec_resume(&t->spec, &saved, e) ||
         get_state(ckpt, "state.counters", DL_I64, 4, counters, e) ||
-        get_state(ckpt, "state.best_loss", DL_F64, 1, &t->best_loss, e) ||
+        get_best_loss(ckpt, &t->best_loss, e) ||
         get_state(ckpt, "state.rng", DL_I64, 4, rng, e) ||
-        (t->opt.m && get_moments(ckpt, "state.optim.m", p, t->opt.m, e)) ||
-        (t->opt.v && get_moments(ckpt, "state.optim.v", p, t->opt.v, e)) ||
+        (t->opt.m && get_moments(ckpt, "state.optim.m", p, 0, t->opt.m, e)) ||
+        (t->opt.v && get_moments(ckpt, "state.optim.v", p, 1, t->opt.v, e)) ||
         nm_params_from_set(&t->net, ckpt, "", e))
         return dl_err_wrap(e, "%s: --resume", label);
     memcpy(t->best, t->net.params, p * sizeof(float));

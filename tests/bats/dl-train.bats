@@ -32,6 +32,20 @@ replace_record() {
     tail -c +$(($3 + $4 + 1)) "$1"
 }
 
+# CKPT with value LINE (from 1) of its one-axis record NAME, of type DTYPE,
+# set to the text VALUE: the record exported, changed, imported and put back
+# in its place; the record as it was, cut out and put back, is checked to give
+# the same checkpoint.
+with_state_value() {
+    dl-tensor export --name "$2" "$1" > "$TMP/rec.csv"
+    dl-tensor import --format csv --name "$2" --rank 1 --dtype "$3" "$TMP/rec.csv" \
+        > "$TMP/rec.dlt"
+    replace_record "$1" "$2" "$TMP/rec.dlt" | cmp - "$1"
+    sed "$4s/.*/$5/" "$TMP/rec.csv" | dl-tensor import --format csv --name "$2" --rank 1 \
+        --dtype "$3" --allow-nonfinite > "$TMP/rec.dlt"
+    replace_record "$1" "$2" "$TMP/rec.dlt"
+}
+
 # A quick variant of the fish example spec (examples/fish2d.yaml): fewer
 # epochs, no early stopping.
 short() {
@@ -593,19 +607,42 @@ short() {
         local args=(-s optimizer.name="$1") rec=$2
         [ "$1" != sgd ] || args+=(-s optimizer.momentum=0.9)
         short 2 "${args[@]}" > "$TMP/m.ckpt"
-        dl-tensor export --name "$rec" "$TMP/m.ckpt" > "$TMP/rec.csv"
-        # the record as it was, cut out and put back: the same checkpoint
-        dl-tensor import --format csv --name "$rec" --rank 1 --dtype f32 "$TMP/rec.csv" \
-            > "$TMP/rec.dlt"
-        replace_record "$TMP/m.ckpt" "$rec" "$TMP/rec.dlt" | cmp - "$TMP/m.ckpt"
-        sed "3s/.*/$3/" "$TMP/rec.csv" | dl-tensor import --format csv --name "$rec" --rank 1 \
-            --dtype f32 --allow-nonfinite > "$TMP/rec.dlt"
-        replace_record "$TMP/m.ckpt" "$rec" "$TMP/rec.dlt" > "$TMP/bad.ckpt"
+        with_state_value "$TMP/m.ckpt" "$rec" f32 3 "$3" > "$TMP/bad.ckpt"
         run short 4 "${args[@]}" --resume "$TMP/bad.ckpt" -o "$TMP/x.ckpt"
         [ "$status" -eq 1 ] || { echo "$case: $status $output"; false; }
         [ "$output" = "dl-train: $TMP/bad.ckpt: --resume: '$rec' holds NaN or Inf" ]
         [ ! -e "$TMP/x.ckpt" ]
     done
+}
+
+@test "--resume refuses a negative second moment (state.optim.v), naming the record" {
+    for case in "adam -1e-3" "adamw -1" "rmsprop -0.5"; do
+        set -- $case
+        short 2 -s optimizer.name="$1" > "$TMP/m.ckpt"
+        with_state_value "$TMP/m.ckpt" state.optim.v f32 3 "$2" > "$TMP/bad.ckpt"
+        run short 4 -s optimizer.name="$1" --resume "$TMP/bad.ckpt" -o "$TMP/x.ckpt"
+        [ "$status" -eq 1 ] || { echo "$case: $status $output"; false; }
+        [ "$output" = "dl-train: $TMP/bad.ckpt: --resume: 'state.optim.v' holds a negative value" ]
+        [ ! -e "$TMP/x.ckpt" ]
+    done
+    # zero, which a weight that never had a gradient keeps, resumes
+    with_state_value "$TMP/m.ckpt" state.optim.v f32 3 0 > "$TMP/zero.ckpt"
+    short 4 -s optimizer.name=rmsprop --resume "$TMP/zero.ckpt" > /dev/null
+}
+
+@test "--resume refuses a best loss of NaN or -Inf; Inf, before any epoch improved, resumes" {
+    short 2 > "$TMP/m.ckpt"
+    for value in nan -inf; do
+        with_state_value "$TMP/m.ckpt" state.best_loss f64 1 "$value" > "$TMP/bad.ckpt"
+        run short 4 --resume "$TMP/bad.ckpt" -o "$TMP/x.ckpt"
+        [ "$status" -eq 1 ] || { echo "$value: $status $output"; false; }
+        [ "$output" = "dl-train: $TMP/bad.ckpt: --resume: 'state.best_loss' is NaN or -Inf" ]
+        [ ! -e "$TMP/x.ckpt" ]
+    done
+    # Inf: the next epoch is an improvement, the best one
+    with_state_value "$TMP/m.ckpt" state.best_loss f64 1 inf > "$TMP/inf.ckpt"
+    short 3 --resume "$TMP/inf.ckpt" > "$TMP/r.ckpt"
+    dl-tensor show "$TMP/r.ckpt" | grep -q '^ *best_epoch: 3$'
 }
 
 @test "--diagnostics writes per-epoch, per-layer statistics" {
