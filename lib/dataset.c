@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "colmeta.h"
+#include "names.h"
 #include "outfile.h"
 #include "rng.h"
 #include "stream.h"
@@ -627,13 +628,15 @@ static void print_record(FILE *out, const st_header *h)
             (unsigned long long)h->payload_bytes, h->name);
 }
 
-/* At the end every name is known: the columns are as wide as their widest entry. */
+/* At the end every name is known: the columns are as wide as their widest
+ * entry, in characters. */
 static void print_summaries(FILE *out, const summaries *all)
 {
     int name_w = 12, shape_w = 20;
     char shape[256];
     for (size_t i = 0; i < all->count; i++) {
-        int n = (int)strlen(all->items[i].name);
+        const char *name = all->items[i].name;
+        int n = (int)dl_name_chars(name, strlen(name));
         dl_shape_format(all->items[i].rank, all->items[i].shape, shape, sizeof shape);
         int sh = (int)strlen(shape);
         name_w = n > name_w ? n : name_w;
@@ -644,8 +647,9 @@ static void print_summaries(FILE *out, const summaries *all)
         const summary *s = &all->items[i];
         /* chunks agree: the reader checks */
         dl_shape_format(s->rank, s->shape, shape, sizeof shape);
-        fprintf(out, "  %-*s %-4s %-*s %llu record%s, %llu bytes stored, %llu raw\n", name_w,
-                s->name, dl_dtype_name(s->dtype), shape_w, shape,
+        fprintf(out, "  %-*s %-4s %-*s %llu record%s, %llu bytes stored, %llu raw\n",
+                dl_name_field(s->name, strlen(s->name), name_w), s->name,
+                dl_dtype_name(s->dtype), shape_w, shape,
                 (unsigned long long)s->records, s->records == 1 ? "" : "s",
                 (unsigned long long)s->stored, (unsigned long long)s->raw);
     }

@@ -611,7 +611,8 @@ static const char *label_name(const mio_labels *l, const mt_report *r, long long
     return cm_names_at(&l->outputs, (uint64_t)code);
 }
 
-/* The text of index "[idx]" of a metric: its name from l, else idx itself. */
+/* The text of index "[idx]" of a metric (*len bytes): its name from l, else
+ * idx itself. */
 static void index_text(const mio_labels *l, const mt_report *r, const char *idx,
                        const char **text, int *len)
 {
@@ -631,7 +632,8 @@ static void write_grid(FILE *out, const mt_report *r, const mio_labels *l, size_
             cols[ncols++] = i;
     for (size_t i = first; i + ncols <= r->count; i += ncols) {
         index_text(l, r, strchr(r->items[i].name, '['), &text, &len);
-        width = len > width ? len : width;
+        int chars = (int)dl_name_chars(text, (size_t)len);
+        width = chars > width ? chars : width;
     }
     fprintf(out, "\n%-*s", width, r->task == MT_MULTICLASS ? "class" : r->task == MT_MULTILABEL
                                                                          ? "label"
@@ -642,7 +644,7 @@ static void write_grid(FILE *out, const mt_report *r, const mio_labels *l, size_
     fputc('\n', out);
     for (size_t i = first; i + ncols <= r->count; i += ncols) {
         index_text(l, r, strchr(r->items[i].name, '['), &text, &len);
-        fprintf(out, "%-*.*s", width, len, text);
+        fprintf(out, "%-*.*s", dl_name_field(text, (size_t)len, width), len, text);
         for (size_t c = 0; c < ncols; c++) {
             fputc(' ', out);
             table_value(out, r->items[i + c].value, 12);
@@ -651,12 +653,13 @@ static void write_grid(FILE *out, const mt_report *r, const mio_labels *l, size_
     }
 }
 
-/* A class of the confusion matrix: its name, else its code, in width. */
+/* A class of the confusion matrix: its name, else its code, in width
+ * characters. */
 static void cm_label(FILE *out, const mio_labels *l, const mt_report *r, size_t j, int width)
 {
     const char *name = label_name(l, r, (long long)r->cm_labels[j]);
     if (name)
-        fprintf(out, "%*s", width, name);
+        fprintf(out, "%*s", dl_name_field(name, strlen(name), width), name);
     else
         fprintf(out, "%*lld", width, (long long)r->cm_labels[j]);
 }
@@ -667,7 +670,8 @@ static void write_confusion(FILE *out, const mt_report *r, const mio_labels *l)
     int width = 8;
     for (size_t j = 0; j < k; j++) {
         const char *name = label_name(l, r, (long long)r->cm_labels[j]);
-        width = name && (int)strlen(name) > width ? (int)strlen(name) : width;
+        int chars = name ? (int)dl_name_chars(name, strlen(name)) : 0;
+        width = chars > width ? chars : width;
     }
     fprintf(out, "\nconfusion matrix (rows: true class, columns: predicted)\n%*s", width, "");
     for (size_t j = 0; j < k; j++) {
@@ -698,8 +702,10 @@ static void write_table(FILE *out, const mio_opts *mo, const mt_report *r,
         if ((int)strlen(r->items[i].name) > width)
             width = (int)strlen(r->items[i].name);
     for (size_t i = 0; i < mo->ntags; i++) {
-        const char *eq = strchr(mo->tags[i], '=');
-        fprintf(out, "%-*.*s  %s\n", width, (int)(eq - mo->tags[i]), mo->tags[i], eq + 1);
+        const char *tag = mo->tags[i];
+        size_t key_len = tag_key_len(tag);
+        fprintf(out, "%-*.*s  %s\n", dl_name_field(tag, key_len, width), (int)key_len, tag,
+                tag + key_len + 1);
     }
     fprintf(out, "%-*s  %s\n%-*s  %zu\n", width, "task", mt_task_name(r->task), width, "n",
             r->n);

@@ -1,6 +1,7 @@
 /* names.c - record names: validity, and a hash index from names to positions. */
 #include "names.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,12 +11,18 @@ size_t dl_name_utf8_len(unsigned char lead)
                            : (lead >> 3) == 30 ? 4 : 0;
 }
 
-size_t dl_name_chars(const char *name)
+size_t dl_name_chars(const char *name, size_t len)
 {
     size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+    for (const unsigned char *p = (const unsigned char *)name; len--; p++)
         n += dl_name_utf8_len(*p) != 0; /* no character starts at a continuation byte */
     return n;
+}
+
+int dl_name_field(const char *name, size_t len, int width)
+{
+    size_t field = (size_t)(width > 0 ? width : 0) + (len - dl_name_chars(name, len));
+    return field < INT_MAX ? (int)field : INT_MAX;
 }
 
 const char *dl_name_fault(const char *name, size_t len)

@@ -16,9 +16,15 @@ const char *dl_name_fault(const char *name, size_t len);
 /* The bytes of the UTF-8 character whose first byte is `lead` (1 to 4),
  * or 0 when no character starts with it. */
 size_t dl_name_utf8_len(unsigned char lead);
-/* The characters of a name (UTF-8, as dl_name_fault accepts): what a column
- * of text counts to line names up, not their bytes. */
-size_t dl_name_chars(const char *name);
+/* The characters of a name's first len bytes (UTF-8, as dl_name_fault
+ * accepts): what a column of text counts to line names up, not their bytes. */
+size_t dl_name_chars(const char *name, size_t len);
+/* The printf field width, in bytes, that pads a name's first len bytes to
+ * `width` characters ("%-*.*s" or "%*.*s", or "%-*s" of the whole name):
+ * width plus the bytes its characters have beyond their first, so that a
+ * table's column of names holding characters of several bytes (é) lines up
+ * with ASCII ones. */
+int dl_name_field(const char *name, size_t len, int width);
 
 /* Positions 0..n-1 of a caller's array, found by name: open addressing on
  * a 64-bit hash, at most half full.  The caller keeps the names; the index

@@ -80,12 +80,11 @@ static void cell(const writer *w, double v)
  * character of several bytes lines up with ASCII ones. */
 static void text_cell(const writer *w, const char *s, int width, int left)
 {
-    size_t chars = dl_name_chars(s);
-    int pad = chars < (size_t)width ? width - (int)chars : 0;
+    int field = dl_name_field(s, strlen(s), width);
     if (left)
-        dl_str_printf(w->b, "  %s%*s", s, pad, "");
+        dl_str_printf(w->b, "  %-*s", field, s);
     else
-        dl_str_printf(w->b, "  %*s%s", pad, "", s);
+        dl_str_printf(w->b, "  %*s", field, s);
 }
 
 /* A count, -1 meaning unknown. */

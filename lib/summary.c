@@ -563,21 +563,25 @@ typedef struct widths {
     int by[64], metric;
 } widths;
 
+/* The table's columns of text: as wide as their widest entry, in characters. */
 static void measure(const summary *s, widths *w)
 {
     w->metric = 6;
     for (size_t b = 0; b < s->o->nby; b++) {
-        w->by[b] = (int)strlen(s->o->by[b]);
+        w->by[b] = (int)dl_name_chars(s->o->by[b], strlen(s->o->by[b]));
         for (size_t g = 0; g < s->ngroups; g++) {
             int len;
-            key_part(s->groups[g].key, b, &len);
-            if (len > w->by[b])
-                w->by[b] = len;
+            const char *part = key_part(s->groups[g].key, b, &len);
+            int chars = (int)dl_name_chars(part, (size_t)len);
+            if (chars > w->by[b])
+                w->by[b] = chars;
         }
     }
-    for (size_t m = 0; m < s->nmetrics; m++)
-        if ((int)strlen(s->metrics[m]) > w->metric)
-            w->metric = (int)strlen(s->metrics[m]);
+    for (size_t m = 0; m < s->nmetrics; m++) {
+        int chars = (int)dl_name_chars(s->metrics[m], strlen(s->metrics[m]));
+        if (chars > w->metric)
+            w->metric = chars;
+    }
 }
 
 static void write_head(FILE *out, const summary *s, const widths *w)
@@ -585,7 +589,8 @@ static void write_head(FILE *out, const summary *s, const widths *w)
     static const char *const cols[] = {"mean", "sd", "min", "max"};
     if (s->o->format == MIO_TABLE) {
         for (size_t b = 0; b < s->o->nby; b++)
-            fprintf(out, "%-*s  ", w->by[b], s->o->by[b]);
+            fprintf(out, "%-*s  ", dl_name_field(s->o->by[b], strlen(s->o->by[b]), w->by[b]),
+                    s->o->by[b]);
         fprintf(out, "%-*s %5s", w->metric, "metric", "runs");
         for (size_t i = 0; i < 4; i++)
             fprintf(out, " %12s", cols[i]);
@@ -608,14 +613,15 @@ static void write_row(FILE *out, const summary *s, const widths *w, size_t g, si
     for (size_t b = 0; b < s->o->nby; b++) {
         const char *part = key_part(s->groups[g].key, b, &len);
         if (s->o->format == MIO_TABLE)
-            fprintf(out, "%-*.*s  ", w->by[b], len, part);
+            fprintf(out, "%-*.*s  ", dl_name_field(part, (size_t)len, w->by[b]), len, part);
         else if (s->o->format == MIO_TSV)
             fprintf(out, "%.*s\t", len, part);
         else
             fprintf(out, "\"%s\": \"%.*s\", ", s->o->by[b], len, part);
     }
     if (s->o->format == MIO_TABLE) {
-        fprintf(out, "%-*s %5zu", w->metric, s->metrics[m], st->runs);
+        fprintf(out, "%-*s %5zu", dl_name_field(s->metrics[m], strlen(s->metrics[m]), w->metric),
+                s->metrics[m], st->runs);
         for (int i = 0; i < 4; i++)
             isnan(v[i]) ? fprintf(out, " %12s", "nan") : fprintf(out, " %12.6g", v[i]);
     } else if (s->o->format == MIO_TSV) {

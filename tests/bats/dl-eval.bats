@@ -215,6 +215,26 @@ check_cases() {
     [[ "$output" == *"confusion matrix (rows: true class, columns: predicted)"* ]]
 }
 
+@test "dl-eval: class names of non-ASCII characters line up as ASCII names do, a character a column" {
+    local acute f
+    acute=$(printf '\xc3\xa9') # one character in two bytes: e with an acute accent
+    # a class name shorter than the columns, one longer, which widens them
+    # (with é twice), and a tag; the same data with e in a.dlt
+    for f in u a; do
+        printf 'i,sp\n1,caf\xc3\xa9\n2,d\xc3\xa9caf\xc3\xa9in\xc3\xa9\n3,caf\xc3\xa9\n4,m\n5,m\n' |
+            { [ $f = u ] && cat || sed "s/$acute/e/g"; } | dl-tensor import --target sp > "$T/$f.dlt"
+        printf '0\tcaf\xc3\xa9\td\xc3\xa9caf\xc3\xa9in\xc3\xa9\tm\n' |
+            { [ $f = u ] && cat || sed "s/$acute/e/g"; } |
+            dl-tensor import --format text --name yhat.categories >> "$T/$f.dlt"
+        printf '0\n1\n1\n2\n0\n' | dl-tensor import --name yhat >> "$T/$f.dlt"
+    done
+    dl-eval --tag "r${acute}seau=a" "$T/u.dlt" > "$T/u.txt"
+    cat "$T/u.txt"
+    grep -q "^caf${acute}  *0.5  " "$T/u.txt"
+    grep -q "^d${acute}caf${acute}in${acute}  *0  *1  *0\$" "$T/u.txt"
+    sed "s/$acute/e/g" "$T/u.txt" | diff - <(dl-eval --tag reseau=a "$T/a.dlt")
+}
+
 @test "dl-eval: integer dtypes are accepted" {
     mkstream "$T/i.dlt" y "$FIX/mc_labels/y.csv"
     dl-tensor import --name yhat "$FIX/mc_labels/yhat_i64.npy" >>"$T/i.dlt"

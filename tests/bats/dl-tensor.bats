@@ -683,6 +683,22 @@ rows_aligned() {
     [[ ${lines[6]} == "  a "*" f64 "*" [3] "*" 2 records, "* ]]
 }
 
+@test "dl-tensor info: names of non-ASCII characters line up as ASCII names do, a character a column" {
+    local acute
+    acute=$(printf '\xc3\xa9') # one character in two bytes: e with an acute accent
+    # a short name, padded to the column, and one longer than its least width,
+    # (with é twice, so that the columns of the two streams differ in bytes)
+    for n in "caf$acute" "pr${acute}cision.of.the.mod${acute}l"; do
+        printf '1\n2\n' | dl-tensor import --name "$n" --rank 1
+    done > "$TMP/u.dlt"
+    for n in cafe precision.of.the.model; do
+        printf '1\n2\n' | dl-tensor import --name "$n" --rank 1
+    done > "$TMP/a.dlt"
+    dl-tensor info < "$TMP/u.dlt" > "$TMP/u.txt"
+    grep -q "^  caf$acute  *f64 " "$TMP/u.txt"
+    sed "s/$acute/e/g" "$TMP/u.txt" | diff - <(dl-tensor info < "$TMP/a.dlt")
+}
+
 @test "dl-tensor: --zlib on every writing command; same data, fewer bytes" {
     seq 1 5000 | awk '{ print $1 % 10 "," $1 % 3 }' > "$TMP/z.csv"
     dl-tensor import --zlib -t 1 "$TMP/z.csv" -o "$TMP/z.dlt"

@@ -57,6 +57,26 @@ same_numbers() {
     [[ ${lines[1]} == $'tree\t1\taccuracy\t1\t9.207269930886819e-05\tnan\t'* ]]
 }
 
+@test "dl-eval --summary: group values, tags and metrics of non-ASCII characters line up as ASCII ones do" {
+    local acute
+    acute=$(printf '\xc3\xa9') # one character in two bytes: e with an acute accent
+    # a value shorter than its column, one longer, which widens it; a tag and
+    # a metric of their own
+    {
+        printf 'r\xc3\xa9seau\ttask\tn\taccuracy\tpr\xc3\xa9cision\n'
+        printf 'd\xc3\xa9caf\tbinary\t30\t0.5\t0.25\n'
+        printf 'd\xc3\xa9caf\tbinary\t30\t0.75\t0.5\n'
+        printf 'm\tbinary\t30\t0.125\t1\n'
+        printf 'r\xc3\xa9seau.de.neurones\tbinary\t30\t0.25\t0.5\n'
+    } > "$TMP/u.tsv"
+    sed "s/$acute/e/g" "$TMP/u.tsv" > "$TMP/a.tsv"
+    dl-eval --summary --by "r${acute}seau" "$TMP/u.tsv" > "$TMP/u.txt"
+    cat "$TMP/u.txt"
+    grep -q "^d${acute}caf  " "$TMP/u.txt"
+    grep -q "^r${acute}seau.de.neurones  accuracy " "$TMP/u.txt"
+    sed "s/$acute/e/g" "$TMP/u.txt" | diff - <(dl-eval --summary --by reseau "$TMP/a.tsv")
+}
+
 # eval_records Y P: the TSV and JSON records of dl-eval for y and yhat
 # (CSV text) in $TMP/r.tsv and $TMP/r.json.
 eval_records() {

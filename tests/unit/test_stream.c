@@ -1334,8 +1334,19 @@ static void test_name_rules(void)
     CHECK_STR(dl_name_fault("\xc3", 1), "is not valid UTF-8");
     CHECK_STR(dl_name_fault("a\0b", 3), "contains a NUL byte");
     /* what a text column counts: characters of 1, 2, 3 and 4 bytes */
-    CHECK(dl_name_chars("") == 0);
-    CHECK(dl_name_chars("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") == 8);
+    CHECK(dl_name_chars("", 0) == 0);
+    CHECK(dl_name_chars("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14) == 8);
+    CHECK(dl_name_chars("caf\xc3\xa9 \xe2\x82\xac", 5) == 4); /* the first len bytes */
+    /* a field of 6 characters: 6 bytes for cafe, 7 for caf\xc3\xa9 (4 characters
+     * in 5 bytes, then 2 spaces), of the first len bytes only; a name wider
+     * than the field is printed whole, as printf does */
+    CHECK(dl_name_field("cafe", 4, 6) == 6);
+    CHECK(dl_name_field("caf\xc3\xa9", 5, 6) == 7);
+    CHECK(dl_name_field("caf\xc3\xa9!", 5, 6) == 7);
+    CHECK(dl_name_field("\xe2\x82\xac\xe2\x82\xac", 6, 1) == 5);
+    char padded[16];
+    snprintf(padded, sizeof padded, "[%-*s]", dl_name_field("caf\xc3\xa9", 5, 6), "caf\xc3\xa9");
+    CHECK_STR(padded, "[caf\xc3\xa9  ]");
     dl_tensor t;
     dl_err e;
     CHECK(dl_tensor_alloc2(&t, "a\rb", DL_F32, 1, 1, &e) == DL_EUSAGE);
