@@ -30,7 +30,7 @@ field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
     [ "$(field seed "$TMP/show.txt")" = 3 ]
     [ "$(field threads "$TMP/show.txt")" = 1 ]
     [ "$(field processes "$TMP/show.txt")" = 1 ]
-    [ "$(field version "$TMP/show.txt")" = "$(dl-tensor --version | awk '{ print $NF }')" ]
+    [ "$(field version "$TMP/show.txt")" = "$(dl-tensor --version | awk 'NR == 1 { print $NF }')" ]
     # the best epoch is the log's row marked best last, with its losses
     local best
     best=$(awk -F '\t' 'NR > 1 && $6 == 1 { e = $1; t = $2; v = $3 } END { print e, t, v }' "$TMP/log.tsv")
