@@ -139,6 +139,10 @@ summary_leaves_out() {
     fails_silently 1 "blank.tsv: no dl-eval records (only blank lines)" \
         dl-eval --summary "$TMP/blank.tsv"
     fails 3 "nosuch.tsv" dl-eval --summary "$TMP/nosuch.tsv"
+    # standard input read once: named twice is a usage error, before any reading
+    run bash -c 'dl-eval --summary "$1" - "$1" - < "$1"' - "$F/runs.tsv"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-eval: --summary: FILE 2 and FILE 4 cannot both be standard input" ]
     # a column or key twice: no record dl-eval writes, not two runs of one record
     printf 'task\tn\tmse\tmse\nregression\t3\t1\t2\n' > "$TMP/twice.tsv"
     fails 1 "twice.tsv: line 2: 'mse' twice (not a dl-eval record)" \
