@@ -111,19 +111,6 @@ int dl_blas_reserve(long threads, dl_err *e)
 
 int dl_blas_threads(void) { return openblas_get_num_threads(); }
 
-void dl_blas_describe(char *buf, size_t size)
-{
-    /* the build's options, after "OpenBLAS VERSION", end with the kernels'
-     * name too, in a DYNAMIC_ARCH build: the name alone says it */
-    const char *config = openblas_get_config();
-    int words = 0, version = 0;
-    while (config[version] && !(config[version] == ' ' && ++words == 2))
-        version++;
-    int threads = dl_blas_threads();
-    snprintf(buf, size, "%.*s, kernels %s, %d thread%s", version, config,
-             openblas_get_corename(), threads, threads == 1 ? "" : "s");
-}
-
 int dl_blas_core_free(void)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);

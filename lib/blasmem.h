@@ -30,7 +30,8 @@ int dl_blas_reserve(long threads, dl_err *e);
  * A CPU newer than the OpenBLAS release gets its generic kernels
  * (Prescott on x86_64), several times slower, unless OPENBLAS_CORETYPE
  * names others: --version says so, so that a slow machine can be told
- * from a slow tool. */
+ * from a slow tool.  "none (...)" in a tool that makes no matrix product,
+ * not linked with OpenBLAS (blasrun.c's weak references). */
 void dl_blas_describe(char *buf, size_t size);
 
 /* The threads BLAS runs with now (what a run records beside its results). */

@@ -8,6 +8,7 @@
 #include "blasmem.h"
 
 #include <limits.h>
+#include <stdio.h>
 
 int openblas_get_num_threads(void) __attribute__((weak));
 void openblas_set_num_threads(int threads) __attribute__((weak));
@@ -15,6 +16,25 @@ void openblas_set_num_threads(int threads) __attribute__((weak));
  * before a fork; they start again when a product is shared out or a thread
  * count is set. */
 int blas_thread_shutdown_(void) __attribute__((weak));
+char *openblas_get_config(void) __attribute__((weak));
+char *openblas_get_corename(void) __attribute__((weak));
+
+void dl_blas_describe(char *buf, size_t size)
+{
+    if (!openblas_get_config || !openblas_get_corename || !openblas_get_num_threads) {
+        snprintf(buf, size, "none (this tool makes no matrix product)");
+        return;
+    }
+    /* the build's options, after "OpenBLAS VERSION", end with the kernels'
+     * name too, in a DYNAMIC_ARCH build: the name alone says it */
+    const char *config = openblas_get_config();
+    int words = 0, version = 0;
+    while (config[version] && !(config[version] == ' ' && ++words == 2))
+        version++;
+    int threads = openblas_get_num_threads();
+    snprintf(buf, size, "%.*s, kernels %s, %d thread%s", version, config,
+             openblas_get_corename(), threads, threads == 1 ? "" : "s");
+}
 
 /* Without OpenBLAS: one thread, nothing to set or park (the stream reader
  * calls these in every tool). */
