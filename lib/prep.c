@@ -270,12 +270,17 @@ typedef struct radix_select {
     uint64_t prefix[2], rank[2];
 } radix_select;
 
+/* n values up to DBL_MAX sum to a finite double in units of 2^64: the mean
+ * of values near the largest double is finite, though their sum is not. */
+#define MEAN_SHIFT 64
+
 struct pp_fitter {
     pp_prep *p;             /* NULL once handed out */
     size_t inputs;
     int pass;
     uint64_t *count, *nmissing;  /* [inputs] */
     double *sum, *comp;          /* Neumaier sums, for the mean */
+    double *small;               /* the plain sums in units of 2^64, where sum overflows */
     uint64_t **level_count;      /* categorical columns */
     value_count *values;         /* numeric most_frequent */
     radix_select *median;        /* numeric median */
@@ -309,6 +314,7 @@ void pp_fitter_free(pp_fitter *f)
     free(f->nmissing);
     free(f->sum);
     free(f->comp);
+    free(f->small);
     free(f->level_count);
     free(f->values);
     free(f->median);
@@ -350,6 +356,7 @@ static int fitter_alloc(pp_fitter *f, dl_err *e)
         dl_mem_array(&f->nmissing, n, sizeof *f->nmissing, "design", e) ||
         dl_mem_array(&f->sum, n, sizeof *f->sum, "design", e) ||
         dl_mem_array(&f->comp, n, sizeof *f->comp, "design", e) ||
+        dl_mem_array(&f->small, n, sizeof *f->small, "design", e) ||
         dl_mem_array(&f->level_count, n, sizeof *f->level_count, "design", e) ||
         dl_mem_array(&f->values, n, sizeof *f->values, "design", e) ||
         dl_mem_array(&f->median, n, sizeof *f->median, "design", e))
@@ -494,6 +501,7 @@ static int fit_cell(pp_fitter *f, size_t j, double v, uint64_t row, dl_err *e)
         double t = f->sum[j] + v; /* Neumaier's compensated sum */
         f->comp[j] += fabs(f->sum[j]) >= fabs(v) ? (f->sum[j] - t) + v : (v - t) + f->sum[j];
         f->sum[j] = t;
+        f->small[j] += ldexp(v, -MEAN_SHIFT);
     } else if (p->impute == PP_IMPUTE_MOST_FREQUENT) {
         return value_count_add(&f->values[j], v, e);
     } else if (p->impute == PP_IMPUTE_MEDIAN) {
@@ -603,12 +611,14 @@ static int finish_fill(pp_fitter *f, size_t j, dl_err *e)
     if (f->count[j] == 0)
         return fail_empty_column(p, j, e);
     if (p->impute == PP_IMPUTE_MEAN) {
-        p->fill[j] = (f->sum[j] + f->comp[j]) / (double)f->count[j];
+        double n = (double)f->count[j], mean = (f->sum[j] + f->comp[j]) / n;
+        p->fill[j] = isfinite(mean) ? mean : ldexp(f->small[j] / n, MEAN_SHIFT);
     } else if (p->impute == PP_IMPUTE_MOST_FREQUENT) {
         p->fill[j] = most_frequent_value(&f->values[j]);
     } else {
         double lo = key_value(f->median[j].prefix[0]), hi = key_value(f->median[j].prefix[1]);
-        p->fill[j] = lo == hi ? lo : (lo + hi) / 2;
+        double mid = (lo + hi) / 2; /* the two halves where the sum overflows */
+        p->fill[j] = lo == hi ? lo : isfinite(mid) ? mid : lo / 2 + hi / 2;
     }
     return 0;
 }

@@ -161,6 +161,19 @@ design_x() {
     dl-design -q --impute constant=3 "$TMP/e.dlt" > /dev/null
 }
 
+@test "--impute mean and median of inputs near the largest double fill finite values that --apply reads back" {
+    # mean (1.5 + 1.7 + 1.6 + 1.7) / 4 and median (1.6 + 1.7) / 2, times 1e308:
+    # their sums overflow, they do not
+    printf 'a,y\n1.5e308,1\n1.7e308,2\nNA,3\n1.6e308,4\n1.7e308,5\n' > "$TMP/big.csv"
+    dl-tensor import -t 1 --missing NA "$TMP/big.csv" > "$TMP/big.dlt"
+    for how in mean:1.625e308 median:1.65e308; do
+        dl-design -q --no-bias --impute "${how%%:*}" "$TMP/big.dlt" > "$TMP/d.dlt"
+        dl-design -q -a "$TMP/d.dlt" "$TMP/big.dlt" | dl-tensor export --name x > "$TMP/x.csv"
+        printf '1.5e308\n1.7e308\n%s\n1.6e308\n1.7e308\n' "${how#*:}" > "$TMP/want.csv"
+        numbers_near "$TMP/x.csv" "$TMP/want.csv" 1e-15
+    done
+}
+
 @test "columns that differ from the design's are refused by name" {
     dl-design -q --impute median --onehot auto "$D/mixed.dlt" > "$TMP/m.dlt"
     run dl-design -q -a "$TMP/m.dlt" "$D/holes.dlt"

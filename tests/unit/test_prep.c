@@ -81,6 +81,24 @@ static void test_most_frequent_and_mean(void)
     CHECK(rc == DL_EDATA);
 }
 
+/* The mean and the median of finite values lie within their range, however
+ * large: a sum, or the sum of the two middle values, that overflows must not
+ * make the fill infinite or NaN (the design record holds finite numbers). */
+static void test_fill_of_huge_values(void)
+{
+    double v[5] = {1.5e308, 1.7e308, NAN, 1.6e308, 1.7e308};
+    double neg[2] = {-1.6e308, -1.7e308}, mixed[3] = {1.7e308, 1.7e308, -1.7e308};
+    int rc;
+    CHECK_NEAR(fill_of(PP_IMPUTE_MEAN, v, 5, &rc), 1.625e308, 1e-15);
+    CHECK(rc == 0);
+    CHECK_NEAR(fill_of(PP_IMPUTE_MEDIAN, v, 5, &rc), 1.65e308, 1e-15);
+    CHECK(rc == 0);
+    CHECK_NEAR(fill_of(PP_IMPUTE_MEDIAN, neg, 2, &rc), -1.65e308, 1e-15);
+    CHECK(rc == 0);
+    CHECK_NEAR(fill_of(PP_IMPUTE_MEAN, mixed, 3, &rc), 1.7e308 / 3, 1e-15);
+    CHECK(rc == 0);
+}
+
 /* Two columns: speed (numeric), color (blue, green, red). */
 static pp_prep *fit_color(const pp_opts *o, const double *x, size_t n)
 {
@@ -247,6 +265,7 @@ int main(void)
     UNIT_RUN(test_median_is_exact);
     UNIT_RUN(test_absurd_width_fails_at_once);
     UNIT_RUN(test_most_frequent_and_mean);
+    UNIT_RUN(test_fill_of_huge_values);
     UNIT_RUN(test_onehot_layout_names_and_binding);
     UNIT_RUN(test_onehot_levels_of_the_rows);
     UNIT_RUN(test_bad_record_lines);
