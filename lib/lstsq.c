@@ -952,8 +952,10 @@ static void cd_output(const ls_stats *s, const ls_opts *o, size_t j, double *w, 
                       ls_result *r)
 {
     size_t p = s->p, k = s->k;
-    double m = s->wsum, l1 = m * o->alpha * o->l1_ratio;
-    double l2 = m * o->alpha * (1.0 - o->l1_ratio);
+    /* the ratio first, as scikit-learn: a strength whose product with m
+     * overflows is then an infinite penalty (weight 0), never inf * 0 */
+    double m = s->wsum, l1 = o->alpha * o->l1_ratio * m;
+    double l2 = o->alpha * (1.0 - o->l1_ratio) * m;
     memset(q, 0, p * sizeof *q);
     long it;
     for (it = 1; it <= o->max_iter; it++) {

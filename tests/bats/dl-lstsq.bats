@@ -47,6 +47,20 @@ fit_w() {
     [[ $output == *"2 of 8 weights are exactly zero"* ]]
 }
 
+@test "a strength whose product with the rows overflows: lasso and elastic net are scikit-learn's, every penalized weight 0" {
+    # scikit-learn's Lasso and ElasticNet (alpha 1e308, any l1_ratio) on these
+    # rows: coef 0 and intercept mean(y) = 5; with fit_intercept=False all 0
+    printf 'x,y\n1,2\n2,4\n3,5\n4,9\n' > "$TMP/s.csv"
+    dl-tensor import -t 1 "$TMP/s.csv" | dl-design -q > "$TMP/s.dlt"
+    printf '5\n0\n' > "$TMP/want.csv"
+    for opts in "--lasso 1e308" "--elastic-net 1e308" "--elastic-net 1e308 --l1-ratio 0"; do
+        fit_w "$TMP/s.dlt" $opts
+        numbers_near "$TMP/w.csv" "$TMP/want.csv" 1e-12
+        fit_w "$TMP/s.dlt" $opts --penalize-bias
+        printf '0\n0\n' | numbers_near "$TMP/w.csv" - 0
+    done
+}
+
 @test "the report: rows, columns, rank, condition number, MSE and R^2 per output" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     run dl-lstsq -v -o "$TMP/m.ckpt" "$TMP/wc.dlt"
