@@ -1301,11 +1301,17 @@ static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
             r->sigma2[j] = o->noise_var;
         return 0;
     }
-    double dof = s->wsum - effective_dof(ainv, s->xtx, s->p);
+    double params = effective_dof(ainv, s->xtx, s->p), dof = s->wsum - params;
+    if (!(dof > 0.5) && s->wsum != (double)s->n) /* the weights, not the rows, are short */
+        return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: the weights sum to "
+                                    "%.6g, which leaves no residual degrees of freedom beside "
+                                    "%.3g effective parameters (a weight of c counts as c "
+                                    "rows); give --noise-var", s->wsum, params);
     if (!(dof > 0.5))
-        return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: %llu row%s leave no "
+        return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: %llu row%s leave%s no "
                                     "residual degrees of freedom; give --noise-var",
-                       (unsigned long long)s->n, dl_plural((unsigned long long)s->n));
+                       (unsigned long long)s->n, dl_plural((unsigned long long)s->n),
+                       s->n == 1 ? "s" : "");
     for (size_t j = 0; j < s->k; j++) { /* RSS as the fit measured it: from R when it could */
         if (r->bound[j])
             return dl_fail(e, DL_EDATA, "cannot estimate the noise variance of output %zu from "

@@ -191,6 +191,23 @@ lstsq_refuses() {
     lstsq_refuses "every row has weight 0" "$TMP/zero.dlt" "$TMP/xy.dlt"
 }
 
+@test "--posterior: weights summing to no more than the parameters are named for the degrees of freedom they leave, not the rows" {
+    printf '1,2\n3,4\n5,7\n' | dl-tensor import -t 1 | dl-design -q > "$TMP/xy.dlt"
+    printf '0.25\n0.25\n0.25\n' | dl-tensor import --name w > "$TMP/w.dlt"
+    cat "$TMP/w.dlt" "$TMP/xy.dlt" > "$TMP/in.dlt"
+    run dl-lstsq --posterior -o "$TMP/m.ckpt" "$TMP/in.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/in.dlt: cannot estimate the noise variance: the weights sum to 0.75, which leaves no residual degrees of freedom beside 2 effective parameters (a weight of c counts as c rows); give --noise-var" ]
+    [ ! -e "$TMP/m.ckpt" ]
+    # the same 3 rows unweighted leave one; the variance given needs none
+    dl-lstsq -q --posterior "$TMP/xy.dlt" > /dev/null
+    dl-lstsq -q --posterior --noise-var 1 "$TMP/in.dlt" > /dev/null
+    printf '1,2\n' | dl-tensor import -t 1 | dl-design -q > "$TMP/one.dlt"
+    run dl-lstsq --posterior --ridge 1 "$TMP/one.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/one.dlt: cannot estimate the noise variance: 1 row leaves no residual degrees of freedom; give --noise-var" ]
+}
+
 # ---------------------------------- dl-eval ----------------------------------
 
 WFIX="$DL_TEST_ROOT/tests/fixtures/metrics_weighted"
