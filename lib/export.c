@@ -366,12 +366,19 @@ static int part_write_row(FILE *f, part *p, const tx_export_opts *o, char delim,
 }
 
 /* One svmlight line: the label (y's one column), then x's nonzeros as
- * index:value, indices from 0 (scikit-learn's dump_svmlight_file) or 1. */
+ * index:value, indices from 0 (scikit-learn's dump_svmlight_file) or 1.
+ * The format has no missing cell: a NaN label or feature is refused (a
+ * label written 'nan' would be refused by the reader instead). */
 static int svm_write_row(FILE *f, part *parts, const tx_export_opts *o, dl_err *e)
 {
     part *x = &parts[0], *y = &parts[1];
     const dl_tensor *xt = &x->chunks[x->first], *yt = &y->chunks[y->first];
     char buf[NT_BUF];
+    if (isnan(dl_tensor_get(yt, y->offset))) {
+        cm_fail_cell(&y->names, y->written, 0, "missing label (svmlight has no missing cells)",
+                     e);
+        return dl_err_wrap(e, "'%s'", y->name);
+    }
     int n = format_elem(yt, y->offset, buf);
     fwrite(buf, 1, (size_t)n, f);
     for (uint64_t j = 0; j < x->cols; j++) {

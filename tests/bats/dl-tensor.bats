@@ -564,6 +564,11 @@ rows_aligned() {
     # a missing cell on the last row, which svmlight cannot hold
     printf '1,2,3\n4,5,6\n7,,9\n' | dl-tensor import -t 1 --missing '' --chunk-rows 1 > "$TMP/nan.dlt"
     fails_silently 1 "missing" dl-tensor export --format svmlight "$TMP/nan.dlt"
+    # a missing label, too: svmlight import would refuse its 'nan'
+    printf 'a,b,c\n1,2,p\n4,5,\n7,8,q\n' | dl-tensor import --target c --missing '' --chunk-rows 1 > "$TMP/nolabel.dlt"
+    fails_silently 1 "'y': row 2, column 1 ('c'): missing label" dl-tensor export --format svmlight "$TMP/nolabel.dlt"
+    printf '1,2,3\n4,5,\n' | dl-tensor import -t 1 --missing '' > "$TMP/nolabel.dlt"
+    fails_silently 1 "'y': row 2, column 1: missing label" dl-tensor export --format svmlight "$TMP/nolabel.dlt"
     # a code that is not a level, in the last chunk of a string column
     printf 'c,v\na,1\nb,2\n' | dl-tensor import > "$TMP/lv.dlt"
     printf '7,3\n' | dl-tensor import --no-header > "$TMP/code.dlt"
