@@ -824,7 +824,8 @@ static int read_head(csv *c, uint64_t *line, dl_err *e)
         return e->code;
     if (in->len - in->pos >= 3 && memcmp(in->buf + in->pos, "\xEF\xBB\xBF", 3) == 0)
         in->pos += 3;
-    tx_in_detect_cr_lines(in);
+    if (tx_in_detect_cr_lines(in, e))
+        return e->code;
     const char *p, *end;
     int rc;
     for (*line = 1; !(rc = tx_in_line(in, &p, &end, e)) && p; ++*line) {

@@ -215,7 +215,7 @@ int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
     if (!rc && in->len - in->pos >= 3 && memcmp(in->buf + in->pos, "\xEF\xBB\xBF", 3) == 0)
         in->pos += 3; /* a UTF-8 byte order mark, as CSV allows */
     if (!rc)
-        tx_in_detect_cr_lines(in);
+        rc = tx_in_detect_cr_lines(in, e);
     while (!rc && !(rc = tx_in_line(in, &p, &end, e)) && p) {
         line++;
         text_bytes += (uint64_t)(end - p) + 1;

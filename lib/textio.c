@@ -111,16 +111,29 @@ static void cr_to_lf(char *p, size_t n)
         *cr = '\n';
 }
 
-void tx_in_detect_cr_lines(tx_in *in)
+int tx_in_detect_cr_lines(tx_in *in, dl_err *e)
 {
+    /* The first line end decides, however long the first line (a wide
+     * header): read on until it is buffered, with the byte after a '\r',
+     * which may be half of a "\r\n". */
+    size_t scanned = 0;
+    for (;;) {
+        const char *start = in->buf + in->pos;
+        size_t n = in->len - in->pos;
+        while (scanned < n && start[scanned] != '\r' && start[scanned] != '\n')
+            scanned++;
+        if (in->eof || (scanned < n && (start[scanned] == '\n' || scanned + 1 < n)))
+            break;
+        if (tx_in_fill(in, e))
+            return e->code;
+    }
     char *start = in->buf + in->pos;
     size_t n = in->len - in->pos;
-    char *cr = n ? memchr(start, '\r', n) : NULL;
-    /* a '\r' last in the buffer may be half of a "\r\n" still unread */
-    if (in->cr_lines || !cr || memchr(start, '\n', n) || (cr == start + n - 1 && !in->eof))
-        return;
+    if (in->cr_lines || !memchr(start, '\r', n) || memchr(start, '\n', n))
+        return 0;
     in->cr_lines = 1;
     cr_to_lf(start, n);
+    return 0;
 }
 
 int tx_in_map(tx_in *in)

@@ -111,8 +111,10 @@ int tx_in_map(tx_in *in);
 void tx_in_release(tx_in *in, const char *upto);
 /* Text whose buffered start holds a '\r' and no '\n' has lines ending in a
  * lone '\r': from then on every '\r' read is made a '\n' (a "\r\n" would
- * make an empty line, which text readers skip).  Call before the first line. */
-void tx_in_detect_cr_lines(tx_in *in);
+ * make an empty line, which text readers skip).  The buffered start is read
+ * on to the first line end, however long the first line.  Call before the
+ * first line. */
+int tx_in_detect_cr_lines(tx_in *in, dl_err *e);
 /* The next line without its "\n" or "\r\n"; *line NULL at the end.
  * [*line, *line_end) stays valid until the next call. */
 int tx_in_line(tx_in *in, const char **line, const char **line_end, dl_err *e);

@@ -87,3 +87,20 @@ setup() {
     printf '1 1:2\r0 2:3\r' > "$TMP/cr.svm"
     [ "$(dl-tensor import "$TMP/cr.svm" | dl-tensor export - | tr '\n' ' ')" = "2,0,1 0,3,0 " ]
 }
+
+@test "rules: CR-only line ends after a first line longer than the first read (a wide header)" {
+    # 2000 columns: the header alone is over 10 KiB
+    awk 'BEGIN { for (r = 0; r <= 3; r++) for (j = 1; j <= 2000; j++)
+                   printf "%s%d%s", r ? "" : "column", r ? r * j : j, j < 2000 ? "," : "\n" }' > "$TMP/lf.csv"
+    tr '\n' '\r' < "$TMP/lf.csv" > "$TMP/cr.csv"
+    dl-tensor import -t 1 "$TMP/lf.csv" -o "$TMP/lf.dlt"
+    dl-tensor import -t 1 "$TMP/cr.csv" | cmp - "$TMP/lf.dlt"
+    dl-tensor import -t 1 < "$TMP/cr.csv" | cmp - "$TMP/lf.dlt"
+    # a "\r\n" file whose first '\r' is as far is no CR-only file: no empty lines between
+    sed 's/$/\r/' "$TMP/lf.csv" | dl-tensor import -t 1 | cmp - "$TMP/lf.dlt"
+    # svmlight: a long first row
+    awk 'BEGIN { for (r = 1; r <= 3; r++) { printf "%d", r
+                   for (j = 1; j <= 2000; j++) printf " %d:%d", j, r * j; printf "\n" } }' > "$TMP/lf.svm"
+    tr '\n' '\r' < "$TMP/lf.svm" > "$TMP/cr.svm"
+    dl-tensor import "$TMP/cr.svm" | cmp - <(dl-tensor import "$TMP/lf.svm")
+}
