@@ -572,6 +572,7 @@ typedef struct summary {
     int dtype, rank;
     uint64_t shape[DL_RANK_MAX];
     uint64_t records, stored, raw;
+    dl_tensor meta; /* a metadata record's first copy (no data for others) */
 } summary;
 
 typedef struct summaries {
@@ -585,12 +586,18 @@ static const char *summary_name(const void *items, size_t pos)
     return ((const summary *)items)[pos].name;
 }
 
-static int merge(summaries *all, const st_header *h, dl_err *e)
+/* Record h into its name's summary: a chunk adds its rows; a metadata
+ * record (meta, its payload) is one tensor, not chunks, so a copy adds none
+ * and must be the first (colmeta.h).  Takes meta's data. */
+static int merge(summaries *all, const st_header *h, dl_tensor *meta, dl_err *e)
 {
     size_t pos = dl_names_find(&all->index, h->name, all->items, summary_name);
     if (pos != SIZE_MAX) {
         summary *s = &all->items[pos];
-        s->shape[0] += h->rank ? h->shape[0] : 0;
+        if (cm_is_meta_name(h->name) && cm_meta_repeat(&s->meta, meta, e))
+            return e->code;
+        if (!cm_is_meta_name(h->name))
+            s->shape[0] += h->rank ? h->shape[0] : 0;
         s->records++;
         s->stored += h->payload_bytes;
         s->raw += h->raw_bytes;
@@ -608,6 +615,8 @@ static int merge(summaries *all, const st_header *h, dl_err *e)
     s->records = 1;
     s->stored = h->payload_bytes;
     s->raw = h->raw_bytes;
+    s->meta = *meta;
+    meta->data = NULL;
     return 0;
 }
 
@@ -656,14 +665,17 @@ static void print_summaries(FILE *out, const summaries *all)
 }
 
 /* The payload checked as every reader checks it: its sum, and a deflated
- * one inflated to exactly its raw length (then dropped). */
-static int check_payload(st_reader *r, const st_header *h, dl_err *e)
+ * one inflated to exactly its raw length (then dropped).  A metadata
+ * record's is kept in *meta, to compare its copies with; meta has no data
+ * for any other record. */
+static int check_payload(st_reader *r, const st_header *h, dl_tensor *meta, dl_err *e)
 {
-    if (h->encoding != ST_DEFLATE)
+    memset(meta, 0, sizeof *meta);
+    if (h->encoding != ST_DEFLATE && !cm_is_meta_name(h->name))
         return st_skip_payload(r, h, e);
-    dl_tensor t;
-    int rc = st_read_payload(r, h, &t, e);
-    dl_tensor_free(&t);
+    int rc = st_read_payload(r, h, meta, e);
+    if (rc || !cm_is_meta_name(h->name))
+        dl_tensor_free(meta);
     return rc;
 }
 
@@ -674,12 +686,16 @@ int ds_info(FILE *out, const char *path, dl_err *e)
         return e->code;
     summaries all = {0};
     st_header h;
+    dl_tensor meta;
     int rc, found;
     while (!(rc = st_next_header(r, &h, &found, e)) && found) {
-        if (check_payload(r, &h, e) || merge(&all, &h, e)) {
-            rc = e->code;
+        rc = check_payload(r, &h, &meta, e);
+        if (!rc && merge(&all, &h, &meta, e))
+            rc = dl_err_wrap(e, "%s: record %llu", st_reader_label(r),
+                             (unsigned long long)h.index);
+        dl_tensor_free(&meta);
+        if (rc)
             break;
-        }
         if (h.index == 1)
             print_title(out, st_reader_label(r));
         print_record(out, &h);
@@ -688,6 +704,8 @@ int ds_info(FILE *out, const char *path, dl_err *e)
         print_title(out, st_reader_label(r));
     if (rc == 0)
         print_summaries(out, &all);
+    for (size_t i = 0; i < all.count; i++)
+        dl_tensor_free(&all.items[i].meta);
     free(all.items);
     dl_names_free(&all.index);
     st_reader_close(r);

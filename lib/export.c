@@ -663,17 +663,29 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
         return e->code;
     text_out to = {f, o, delim, o->header, st_reader_label(r), NULL, 0};
     const char *label = to.label;
-    dl_tensor t;
+    dl_tensor t, meta = {0}; /* a metadata record written as text: its first copy */
     int rc, found;
     while (!(rc = st_read(r, &t, &found, e)) && found) {
         int k = record_role(t.name, parts, nparts);
+        /* a metadata record is one, not chunks (cat of two streams repeats it):
+         * a copy must be its first */
+        if (k == 0 && nparts == 1 && text && meta.name[0]) {
+            rc = cm_meta_repeat(&meta, &t, e) ? dl_err_wrap(e, "%s", label) : 0;
+            dl_tensor_free(&t);
+            if (rc)
+                break;
+            continue;
+        }
         /* a later chunk is text too: the reader checks that chunks agree */
         if (k == 0 && nparts == 1 && (text || (!parts[0].seen && is_text(&t)))) {
             text = parts[0].seen = 1;
             size_t n = (size_t)dl_tensor_nbytes(&t);
             if (fwrite(t.data, 1, n, f) != n)
                 rc = dl_fail_errno(e, "%s: write failed", label);
-            dl_tensor_free(&t);
+            if (cm_is_meta_name(t.name))
+                meta = t;
+            else
+                dl_tensor_free(&t);
             if (rc)
                 break;
             continue;
@@ -701,6 +713,7 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
         rc = finish_text(&to, parts, nparts, named, e);
     for (int k = 0; k < nparts; k++)
         part_free(&parts[k]);
+    dl_tensor_free(&meta);
     wk_stop(to.worker);
     st_reader_close(r);
     return rc ? e->code : 0;

@@ -128,6 +128,11 @@ each_allocation_fails_cleanly() {
 
 @test "faults: dl-tensor info" {
     each_allocation_fails_cleanly dl-tensor info "$D/reg.dlt" "$D/reg.zlib.dlt"
+    # column metadata repeated by cat: a copy is compared with the first
+    printf 'a,b,c\n1,x,2\n' | dl-tensor import -t 1 > "$TMP/n.dlt"
+    cat "$TMP/n.dlt" "$TMP/n.dlt" > "$TMP/nn.dlt"
+    each_allocation_fails_cleanly dl-tensor info "$TMP/nn.dlt"
+    each_allocation_fails_cleanly dl-tensor export --name x.categories "$TMP/nn.dlt"
 }
 
 @test "faults: dl-tensor show (network, linear with a design, posterior; text and JSON)" {
