@@ -144,6 +144,9 @@ static int write_dense(const sparse *sp, uint64_t base, const tx_in *in,
     if (local.chunk_rows > sp->rows)
         local.chunk_rows = sp->rows;
     int dtype = o->dtype ? o->dtype : DL_F64;
+    if (sp->cols == 0 && sp->rows > 0)
+        return dl_fail(e, DL_EDATA, "%s: no row has a feature (INDEX:VALUE): labels alone make "
+                       "no x", in->label);
     tx_sink s;
     if (tx_sink_open(&s, w, &local, dtype, sp->cols + 1, in->label, e))
         return e->code;

@@ -421,6 +421,13 @@ rows_aligned() {
         printf '1 %s 1:1\n' "$bad" > "$TMP/qid.svm"
         fails 1 "'$bad' has no whole number as its query id" dl-tensor import "$TMP/qid.svm"
     done
+    # labels alone: no x to make, said as such (no --targets was given);
+    # --features gives x its width, of zeros
+    printf '1\n0\n' > "$TMP/labels.svm"
+    fails 1 "labels.svm: no row has a feature (INDEX:VALUE): labels alone make no x" \
+        dl-tensor import "$TMP/labels.svm"
+    run dl-tensor export < <(dl-tensor import --features 2 "$TMP/labels.svm")
+    [ "$output" = "$(printf '0,0,1\n0,0,0')" ]
 }
 
 @test "dl-tensor import: svmlight too wide for dense x names the file's index and a width --features takes" {
