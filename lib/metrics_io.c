@@ -701,6 +701,10 @@ static void write_table(FILE *out, const mio_opts *mo, const mt_report *r,
     for (size_t i = 0; i < scalars; i++)
         if ((int)strlen(r->items[i].name) > width)
             width = (int)strlen(r->items[i].name);
+    for (size_t i = 0; i < mo->ntags; i++) { /* a long tag widens the column too */
+        size_t chars = dl_name_chars(mo->tags[i], tag_key_len(mo->tags[i]));
+        width = chars > (size_t)width ? (chars < 256 ? (int)chars : 256) : width;
+    }
     for (size_t i = 0; i < mo->ntags; i++) {
         const char *tag = mo->tags[i];
         size_t key_len = tag_key_len(tag);

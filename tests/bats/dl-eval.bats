@@ -120,6 +120,11 @@ check_cases() {
     # every row has as many fields as the header
     run awk -F '\t' 'NF != n { if (NR > 1) exit 1; n = NF }' "$T/table.tsv"
     [ "$status" -eq 0 ]
+    # the text table: a tag key longer than every metric's name widens the
+    # column, so that every value starts where the longest key's does
+    dl-eval --tag experiment_name_this_long=base --tag m=1 "$T/b.dlt" > "$T/table.txt"
+    run awk 'NF == 0 { exit } { print index($0, $2) }' "$T/table.txt"
+    [ "$(printf '%s\n' "${lines[@]}" | sort -u)" = 28 ]
 }
 
 @test "dl-eval: a --tag key that is given twice or is one of the record's columns is refused" {
