@@ -139,14 +139,21 @@ fi
 
 # Least squares, whole pipeline from .npy against numpy (load, design, lstsq):
 # wall time, and CPU time (user + system of all the processes of each side).
+# The wall row's floor (bench/lstsq_floor.c): the Householder QR's flops on
+# the design beside y at this machine's dgemm peak, which a fit by QR or
+# SVD cannot go below (numpy's gelsd makes LAPACK's QR of it, dgeqrf: its
+# seconds are stated too); numpy over that floor is the best ratio here.
 for c in "a 200000 1 15" "b 50000 8 3"; do
     set -- $c
     $PY bench/linear_data.py "$2" "$3" "$tmp/l$1"
     ours="dl-tensor import -t 1 $tmp/l$1.npy | dl-design -q --poly $4 | dl-lstsq -q -o $tmp/l.ckpt"
     theirs="$PY bench/linear_numpy.py $tmp/l$1.npy $4 $tmp/l.w.npy"
     in_turn "wall_seconds '$ours'" "wall_seconds '$theirs'"
+    cols=$($PY -c "import math; print(math.comb($3 + $4, $4) + 1)") # the design and y
+    read -r _ dpeak _ qr_floor _ dgeqrf <<< "$("$BUILD/bench/lstsq_floor" "$2" "$cols")"
     row "lstsq ${2} x ${3}, degree $4, s" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
-        "$(calc "$B / $A" | xargs printf %.2f)" "(3x; numpy)"
+        "$(calc "$B / $A" | xargs printf %.2f)" \
+        "(3x; numpy; floor $(printf %.3f "$qr_floor") s: the QR of $2 x $cols at dgemm's $dpeak GFLOP/s (LAPACK's dgeqrf $(printf %.3f "$dgeqrf") s): ceiling $(calc "$B / $qr_floor" | xargs printf %.2f)x, dl at $(calc "100 * $qr_floor / $A" | xargs printf %.0f)% of it)"
     in_turn "cpu_seconds '$ours'" "cpu_seconds '$theirs'"
     row "lstsq ${2} x ${3}, CPU s" "$(printf %.3f "$A")" "$(printf %.3f "$B")" \
         "$(calc "$B / $A" | xargs printf %.2f)" "(3x; numpy)"
