@@ -204,6 +204,8 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
 {
     memset(a, 0, sizeof *a);
     pl_opts_defaults(&a->opt);
+    a->opt.log = stderr;
+    a->opt.tool = TOOL;
     int rc = cli_parse_options(argc, argv, &SPEC, a, e);
     if (rc)
         return rc;

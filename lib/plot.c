@@ -456,9 +456,9 @@ int pl_layers_script(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
 
 /* ============================ model inputs ============================ */
 
-/* The data stream's x (N x D) and, when present, y (N x K), as f64; the
- * columns of x drawn (the others held fixed, see grid_held), their axis
- * labels. */
+/* The data stream's x (N x D) and, when present, y (N x K), as f64, cut
+ * to the rows the figure draws (leave_out_missing); the columns of x drawn
+ * (the others held fixed, see held_values), their axis labels. */
 typedef struct pl_data {
     dl_tensor_set set;
     dl_tensor *x, *y;
@@ -468,15 +468,33 @@ typedef struct pl_data {
     pp_meta x_columns;           /* x.names, x.categories (names count 0 when none) */
     cm_names y_names;            /* count 0 when the stream has none */
     cm_categories y_categories;
+    size_t ydrawn;               /* y's columns the figure uses: 0 without y */
+    double *held;                /* per column of x, where one not drawn is held */
+    size_t rows_read;            /* x's rows before any was left out */
+    size_t left_out[3];          /* rows missing a cell of drawn[0], drawn[1], y */
 } pl_data;
 
 static void data_free(pl_data *d)
 {
     dl_set_free(&d->set);
+    free(d->held);
     pp_meta_free(&d->x_columns);
     cm_names_free(&d->y_names);
     cm_categories_free(&d->y_categories);
 }
+
+/* "'x' column 3 ('age')": column col of a tensor (1-based, as every
+ * message counts), with its name when names has one. */
+static void column_text(char *buf, size_t len, const char *tensor, const cm_names *names,
+                        size_t col)
+{
+    const char *name = cm_names_at(names, col);
+    snprintf(buf, len, "'%s' column %zu%s%s%s", tensor, col + 1, name ? " ('" : "",
+             name ? name : "", name ? "')" : "");
+}
+
+/* Room for column_text: a name of CM_COLNAME_MAX bytes and the rest. */
+#define COLUMN_TEXT (CM_COLNAME_MAX + 64)
 
 /* The column of x that one --inputs item names: a column name, else a
  * 0-based index. */
@@ -541,12 +559,12 @@ static int pick_inputs(pl_data *d, const char *inputs, size_t want, dl_err *e)
     }
     for (size_t k = 0; k < want; k++) {
         const char *name = cm_names_at(&d->x_columns.names, d->drawn[k]);
+        char col[COLUMN_TEXT];
+        column_text(col, sizeof col, "x", &d->x_columns.names, d->drawn[k]);
         /* without --inputs x has only the columns drawn: no option to blame */
         if (cm_categories_column(&d->x_columns.cats, d->drawn[k]) && !inputs)
-            return dl_fail(e, DL_EUSAGE, "%s: 'x' column %zu%s%s%s is a column of categories "
-                           "(x.categories): a figure draws numeric inputs only", d->label,
-                           d->drawn[k] + 1, name ? " ('" : "", name ? name : "",
-                           name ? "')" : "");
+            return dl_fail(e, DL_EUSAGE, "%s: %s is a column of categories (x.categories): a "
+                           "figure draws numeric inputs only", d->label, col);
         if (cm_categories_column(&d->x_columns.cats, d->drawn[k])) {
             char index[32];
             snprintf(index, sizeof index, "%zu", d->drawn[k]);
@@ -578,13 +596,192 @@ static int x_columns_load(pl_data *d, dl_err *e)
     return pp_meta_columns(&d->x_columns, d->x->shape[1], e);
 }
 
+static int is_drawn(const pl_data *d, size_t c)
+{
+    return c == d->drawn[0] || (d->ndrawn > 1 && c == d->drawn[1]);
+}
+
+/* The first infinity of matrix t (f64), named by its cell: no missing cell
+ * (that is NaN), and no mean or range can take it. */
+static int refuse_infinite(const pl_data *d, const dl_tensor *t, const cm_names *names,
+                           dl_err *e)
+{
+    int64_t from = dl_tensor_find_nonfinite(t);
+    size_t n = (size_t)dl_tensor_nelem(t), cols = (size_t)t->shape[1];
+    const double *v = t->data;
+    for (size_t i = from < 0 ? n : (size_t)from; i < n; i++)
+        if (isinf(v[i])) {
+            cm_fail_cell(names, i / cols, i % cols, "infinite value", e);
+            return dl_err_wrap(e, "%s: '%s'", d->label, t->name);
+        }
+    return 0;
+}
+
+/* The most frequent level of categorical column c among its present cells
+ * (ties to the lowest code), *present of them; a cell that is no code of
+ * its k->count levels is an error. */
+static int mode_code(const pl_data *d, size_t c, const cm_column *k, double *code,
+                     size_t *present, dl_err *e)
+{
+    size_t n = (size_t)d->x->shape[0], width = (size_t)d->x->shape[1];
+    const double *x = d->x->data;
+    size_t *count;
+    if (dl_mem_array(&count, (size_t)k->count, sizeof *count, d->label, e))
+        return e->code;
+    *present = 0;
+    for (size_t i = 0; i < n; i++) {
+        double v = x[i * width + c];
+        if (isnan(v))
+            continue;
+        if (!cm_column_level(k, v)) {
+            free(count);
+            const char *name = cm_names_at(&d->x_columns.names, c);
+            return dl_fail(e, DL_EDATA, "%s: 'x' row %zu, column %zu%s%s%s: %g is not a code of "
+                           "its %llu categories", d->label, i + 1, c + 1, name ? " ('" : "",
+                           name ? name : "", name ? "')" : "", v,
+                           (unsigned long long)k->count);
+        }
+        count[(size_t)v]++;
+        ++*present;
+    }
+    size_t best = 0;
+    for (size_t j = 1; j < (size_t)k->count; j++)
+        if (count[j] > count[best])
+            best = j;
+    free(count);
+    *code = (double)best;
+    return 0;
+}
+
+/* Where each column not drawn is held, over its present cells (a missing
+ * cell says nothing of where the column is typical): a numeric column at
+ * its mean (numpy's nanmean), a categorical one (x.categories) at its most
+ * frequent level, since the mean of codes is no level (scikit-learn's
+ * partial dependence likewise fixes a categorical feature at a level).  A
+ * column held without a present cell has nowhere to be held. */
+static int held_values(pl_data *d, dl_err *e)
+{
+    size_t n = (size_t)d->x->shape[0], width = (size_t)d->x->shape[1];
+    const double *x = d->x->data;
+    if (dl_mem_array(&d->held, width, sizeof *d->held, d->label, e))
+        return e->code;
+    for (size_t c = 0; c < width; c++) {
+        if (is_drawn(d, c))
+            continue;
+        const cm_column *k = cm_categories_column(&d->x_columns.cats, c);
+        size_t present = 0;
+        if (k && mode_code(d, c, k, &d->held[c], &present, e))
+            return e->code;
+        for (size_t i = 0; !k && i < n; i++)
+            if (!isnan(x[i * width + c])) {
+                d->held[c] += x[i * width + c];
+                present++;
+            }
+        if (!present) {
+            char col[COLUMN_TEXT];
+            column_text(col, sizeof col, "x", &d->x_columns.names, c);
+            return dl_fail(e, DL_EDATA, "%s: %s is held fixed but has no value: every cell "
+                           "is missing", d->label, col);
+        }
+        if (!k)
+            d->held[c] /= (double)present;
+    }
+    return 0;
+}
+
+/* The columns drawn that miss cells, "'x' column 1 ('size') (2 rows) or
+ * 'y' column 1 ('price') (2 rows)", the counts of rows when `counts`. */
+static void put_missing_columns(dl_str *s, const pl_data *d, int counts)
+{
+    size_t total = 0, listed = 0;
+    for (size_t j = 0; j < 3; j++)
+        total += d->left_out[j] > 0;
+    for (size_t j = 0; j < 3; j++) {
+        if (!d->left_out[j])
+            continue;
+        char col[COLUMN_TEXT];
+        if (j < 2)
+            column_text(col, sizeof col, "x", &d->x_columns.names, d->drawn[j]);
+        else if (d->ydrawn == 1)
+            column_text(col, sizeof col, "y", &d->y_names, 0);
+        else
+            snprintf(col, sizeof col, "'y'");
+        dl_str_printf(s, "%s%s", listed == 0 ? "" : listed + 1 == total ? " or " : ", ", col);
+        if (counts)
+            dl_str_printf(s, " (%zu row%s)", d->left_out[j], dl_plural(d->left_out[j]));
+        listed++;
+    }
+}
+
+/* Leaves out the rows that cannot be placed on the figure: those missing a
+ * cell (NaN) of an input drawn or of the y drawn, counted per column; the
+ * others move up in place and x's and y's row counts shrink to them.  No
+ * row left is an error, as no row at all is. */
+static int leave_out_missing(pl_data *d, dl_err *e)
+{
+    size_t n = (size_t)d->x->shape[0], width = (size_t)d->x->shape[1], kept = 0;
+    size_t k = d->y ? (size_t)d->y->shape[1] : 0;
+    double *x = d->x->data, *y = d->y ? d->y->data : NULL;
+    for (size_t i = 0; i < n; i++) {
+        int out = 0, y_missing = 0;
+        for (size_t j = 0; j < d->ndrawn; j++)
+            if (isnan(x[i * width + d->drawn[j]])) {
+                d->left_out[j]++;
+                out = 1;
+            }
+        for (size_t j = 0; j < d->ydrawn; j++)
+            y_missing |= isnan(y[i * k + j]);
+        d->left_out[2] += (size_t)y_missing;
+        if (out || y_missing)
+            continue;
+        if (kept < i) {
+            memcpy(x + kept * width, x + i * width, width * sizeof *x);
+            if (y)
+                memcpy(y + kept * k, y + i * k, k * sizeof *y);
+        }
+        kept++;
+    }
+    d->rows_read = n;
+    d->x->shape[0] = kept;
+    if (d->y)
+        d->y->shape[0] = kept;
+    if (kept)
+        return 0;
+    dl_str cols = {0};
+    char *text;
+    size_t len;
+    put_missing_columns(&cols, d, 0);
+    if (dl_str_take(&cols, &text, &len, e))
+        return e->code;
+    int rc = dl_fail(e, DL_EDATA, "%s: no row to draw: each has a missing cell in %s",
+                     d->label, text);
+    free(text);
+    return rc;
+}
+
+/* How many rows were left out and for which columns, when any was. */
+static void note_left_out(const pl_data *d, dl_str *note)
+{
+    size_t drawn = (size_t)d->x->shape[0];
+    if (!note || drawn == d->rows_read)
+        return;
+    dl_str_printf(note, "%s: %zu of %zu rows left out: a missing cell in ", d->label,
+                  d->rows_read - drawn, d->rows_read);
+    put_missing_columns(note, d, 1);
+}
+
+/* The data of fit (y's first column drawn) or regions (y's every column
+ * makes a point's class), its rows cut to those drawn. */
 static int load_data(pl_data *d, const char *path, size_t want_dims, const char *inputs,
-                     dl_err *e)
+                     int whole_y, dl_err *e)
 {
     dl_set_init(&d->set);
     pp_meta_init(&d->x_columns);
     cm_names_init(&d->y_names);
     cm_categories_init(&d->y_categories);
+    d->held = NULL;
+    d->ydrawn = d->rows_read = 0;
+    memset(d->left_out, 0, sizeof d->left_out);
     d->label = path && strcmp(path, "-") ? path : "<stdin>";
     if (st_read_set(path, &d->set, e))
         return e->code;
@@ -608,73 +805,43 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, const char 
         (d->y && (cm_names_load(&d->y_names, &d->set, "y", d->y->shape[1], e) ||
                   cm_categories_load(&d->y_categories, &d->set, "y", d->y->shape[1], e))))
         return dl_err_wrap(e, "%s", d->label);
-    if (cm_check_missing(d->x, &d->x_columns.names, 0, e))
-        return dl_err_wrap(e, "%s: 'x'", d->label);
-    int64_t bad = dl_tensor_find_nonfinite(d->x);
-    if (bad < 0 && d->y)
-        bad = dl_tensor_find_nonfinite(d->y);
-    if (bad >= 0)
-        return dl_fail(e, DL_EDATA, "%s: NaN or infinite value in 'x' or 'y'", d->label);
-    return pick_inputs(d, inputs, want_dims, e);
-}
-
-/* The most frequent level of categorical column c (ties to the lowest
- * code); a cell that is no code of its k->count levels is an error. */
-static int mode_code(const pl_data *d, size_t c, const cm_column *k, double *code, dl_err *e)
-{
-    size_t n = (size_t)d->x->shape[0], width = (size_t)d->x->shape[1];
-    const double *x = d->x->data;
-    size_t *count;
-    if (dl_mem_array(&count, (size_t)k->count, sizeof *count, d->label, e))
+    if (refuse_infinite(d, d->x, &d->x_columns.names, e) ||
+        (d->y && refuse_infinite(d, d->y, &d->y_names, e)))
         return e->code;
-    for (size_t i = 0; i < n; i++) {
-        double v = x[i * width + c];
-        if (!cm_column_level(k, v)) {
-            free(count);
-            const char *name = cm_names_at(&d->x_columns.names, c);
-            return dl_fail(e, DL_EDATA, "%s: 'x' row %zu, column %zu%s%s%s: %g is not a code of "
-                           "its %llu categories", d->label, i + 1, c + 1, name ? " ('" : "",
-                           name ? name : "", name ? "')" : "", v,
-                           (unsigned long long)k->count);
-        }
-        count[(size_t)v]++;
-    }
-    size_t best = 0;
-    for (size_t j = 1; j < (size_t)k->count; j++)
-        if (count[j] > count[best])
-            best = j;
-    free(count);
-    *code = (double)best;
-    return 0;
+    if (d->y)
+        d->ydrawn = whole_y ? (size_t)d->y->shape[1] : 1;
+    return pick_inputs(d, inputs, want_dims, e) || held_values(d, e) ||
+                   leave_out_missing(d, e) ? e->code : 0;
 }
 
 /* A grid of g rows as wide as x, for the drawn columns to be filled in; the
- * others held where the data is typical: a numeric column at its mean, a
- * categorical one (x.categories) at its most frequent level, since the mean
- * of codes is no level (scikit-learn's partial dependence likewise fixes a
- * categorical feature at a level). */
+ * others at their held values. */
 static int grid_held(const pl_data *d, size_t g, dl_tensor *grid, dl_err *e)
 {
-    size_t n = (size_t)d->x->shape[0], width = (size_t)d->x->shape[1];
+    size_t width = (size_t)d->x->shape[1];
     if (dl_tensor_alloc2(grid, "x", DL_F64, g, width, e))
         return e->code;
-    const double *x = d->x->data;
     double *gx = grid->data;
-    for (size_t c = 0; c < width; c++) {
-        const cm_column *k = cm_categories_column(&d->x_columns.cats, c);
-        double held = 0;
-        if (k) {
-            if (mode_code(d, c, k, &held, e))
-                return e->code;
-        } else {
-            for (size_t i = 0; i < n; i++)
-                held += x[i * width + c];
-            held /= (double)n;
-        }
-        for (size_t i = 0; i < g; i++)
-            gx[i * width + c] = held;
-    }
+    for (size_t i = 0; i < g; i++)
+        memcpy(gx + i * width, d->held, width * sizeof *gx);
     return 0;
+}
+
+/* A comment line "# held COL VALUE NAME" for each column not drawn (COL
+ * 0-based as --inputs takes it, VALUE a categorical column's code, NAME
+ * from x.names, else x_COL as on an axis): where the model sees it. */
+static void put_held(dl_str *s, const pl_data *d)
+{
+    for (size_t c = 0; c < (size_t)d->x->shape[1]; c++) {
+        if (is_drawn(d, c))
+            continue;
+        const char *name = cm_names_at(&d->x_columns.names, c);
+        dl_str_printf(s, "# held %zu %.17g ", c, d->held[c]);
+        if (name)
+            dl_str_printf(s, "%s\n", name);
+        else
+            dl_str_printf(s, "x_%zu\n", c);
+    }
 }
 
 /* The figure's default title, saying where the inputs not drawn are held. */
@@ -813,6 +980,7 @@ static void write_fit(dl_str *s, const pl_opts *o, const pl_data *d, const dl_te
     }
     dl_str_printf(s, "$fit << EOD\n# x yhat%s%s\n", ystd->data ? " ystd" : "",
                   ncomp ? " w_j*phi_j(x)..." : "");
+    put_held(s, d);
     for (size_t i = 0; i < g; i++) {
         dl_str_printf(s, "%.9g %.9g", gx[i * width + c], py[i * k]);
         if (ystd->data)
@@ -838,13 +1006,13 @@ static void write_fit(dl_str *s, const pl_opts *o, const pl_data *d, const dl_te
 }
 
 int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *o,
-                  dl_str *s, dl_err *e)
+                  dl_str *s, dl_str *note, dl_err *e)
 {
     pl_data d;
     dl_tensor grid = {0}, yhat = {0}, ystd = {0};
     double *comps = NULL;
     size_t ncomp = 0, g = o->grid ? o->grid : 400;
-    int rc = load_data(&d, data_path, 1, o->inputs, e);
+    int rc = load_data(&d, data_path, 1, o->inputs, 0, e);
     rc = rc ? rc : grid_held(&d, g, &grid, e);
     size_t width = rc ? 0 : (size_t)d.x->shape[1], c = d.drawn[0];
     if (rc == 0) {
@@ -856,8 +1024,10 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
     rc = rc ? rc : predict_grid(model_path, &grid, &d.x_columns.cols, 0, &yhat, &ystd, e);
     if (rc == 0 && o->basis)
         rc = basis_components(model_path, &grid, &comps, &ncomp, e);
-    if (rc == 0)
+    if (rc == 0) {
         write_fit(s, o, &d, &grid, &yhat, &ystd, comps, ncomp);
+        note_left_out(&d, note);
+    }
     free(comps);
     dl_tensor_free(&grid);
     dl_tensor_free(&yhat);
@@ -911,6 +1081,7 @@ static void write_regions(dl_str *s, const pl_opts *o, const pl_data *d, const d
     for (int c = 0; c < nclasses; c++)
         dl_str_printf(s, "%s%d '%s'", c ? ", " : "", c, LIGHT[c % NCOLORS]);
     dl_str_printf(s, "%s", ")\n$grid << EOD\n# x y class\n");
+    put_held(s, d);
     for (size_t i = 0; i < g; i++) {
         for (size_t j = 0; j < g; j++)
             dl_str_printf(s, "%.9g %.9g %d\n", box[0] + (box[1] - box[0]) * (double)j / (double)(g - 1),
@@ -964,12 +1135,12 @@ static int regions_predict(const char *model_path, const pl_data *d, const pl_op
 }
 
 int pl_regions_script(const char *model_path, const char *data_path, const pl_opts *o,
-                      dl_str *s, dl_err *e)
+                      dl_str *s, dl_str *note, dl_err *e)
 {
     pl_data d;
     size_t g = o->grid ? o->grid : 200;
     int *grid_class = NULL, *point_class = NULL, nclasses = 2;
-    int rc = load_data(&d, data_path, 2, o->inputs, e);
+    int rc = load_data(&d, data_path, 2, o->inputs, 1, e);
     size_t n = rc ? 0 : (size_t)d.x->shape[0];
     if (rc == 0 && (g < 2 || g > 4096))
         rc = dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected 2..4096", g);
@@ -989,8 +1160,10 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (point_class[i] >= nclasses)
             nclasses = point_class[i] + 1;
-    if (rc == 0)
+    if (rc == 0) {
         write_regions(s, o, &d, box, g, grid_class, point_class, nclasses);
+        note_left_out(&d, note);
+    }
     free(grid_class);
     free(point_class);
     data_free(&d);
@@ -1626,13 +1799,13 @@ int pl_command_inputs(const char *command, int *min, int *max)
 }
 
 static int build_script(const char *command, const char *const *inputs, size_t ninputs,
-                        const pl_opts *o, dl_str *s, dl_err *e)
+                        const pl_opts *o, dl_str *s, dl_str *note, dl_err *e)
 {
     const char *first = ninputs ? inputs[0] : NULL, *second = ninputs > 1 ? inputs[1] : NULL;
     if (strcmp(command, "fit") == 0)
-        return pl_fit_script(first, second, o, s, e);
+        return pl_fit_script(first, second, o, s, note, e);
     if (strcmp(command, "regions") == 0)
-        return pl_regions_script(first, second, o, s, e);
+        return pl_regions_script(first, second, o, s, note, e);
     if (strcmp(command, "roc") == 0)
         return pl_roc_script(inputs, ninputs, o, s, e);
     if (strcmp(command, "pr") == 0)
@@ -1655,13 +1828,14 @@ static int build_script(const char *command, const char *const *inputs, size_t n
 int pl_draw(const char *command, const char *const *inputs, size_t ninputs,
             const char *output, int script_only, const pl_opts *o, dl_err *e)
 {
-    dl_str s = {0};
-    char *script = NULL;
-    size_t len = 0;
+    dl_str s = {0}, n = {0};
+    char *script = NULL, *note = NULL;
+    size_t len = 0, note_len = 0;
     /* --script: the lines that choose the terminal first, as pl_render sends them */
     int rc = script_only ? pl_write_preamble(&s, output, output, o, e) : 0;
-    rc = rc ? rc : build_script(command, inputs, ninputs, o, &s, e);
+    rc = rc ? rc : build_script(command, inputs, ninputs, o, &s, &n, e);
     rc = rc ? (dl_str_free(&s), rc) : dl_str_take(&s, &script, &len, e);
+    rc = rc ? (dl_str_free(&n), rc) : dl_str_take(&n, &note, &note_len, e);
     if (rc == 0 && script_only) {
         fwrite(script, 1, len, stdout);
         if (fflush(stdout) != 0 || ferror(stdout))
@@ -1669,6 +1843,10 @@ int pl_draw(const char *command, const char *const *inputs, size_t ninputs,
     } else if (rc == 0) {
         rc = pl_render(script, len, output, o, e);
     }
+    /* once the figure is made: a failed run says only what failed */
+    if (rc == 0 && note_len && o->log)
+        fprintf(o->log, "%s: %s\n", o->tool, note);
     free(script);
+    free(note);
     return rc;
 }

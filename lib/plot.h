@@ -43,6 +43,9 @@ typedef struct pl_opts {
     const char *truth;  /* roc, pr, confusion, parity, residuals: 'y' from this
                            stream instead of each prediction stream */
     int normalize;      /* confusion: enum pl_normalize */
+    FILE *log;          /* pl_draw: where the note of fit's and regions' rows
+                           left out goes, "tool: DATA: ..."; NULL: nowhere */
+    const char *tool;
 } pl_opts;
 
 void pl_opts_defaults(pl_opts *o);
@@ -62,17 +65,27 @@ int pl_layers_script(const tsv_table *diag, const pl_opts *o, dl_str *s, dl_err 
  * prediction over a fine grid (with +-2 standard deviations when the model
  * has a posterior), optionally its weighted basis functions. */
 int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *o,
-                  dl_str *s, dl_err *e);
+                  dl_str *s, dl_str *note, dl_err *e);
 
 /* 2-D decision regions of a classifier over the data's bounding box, the
  * data's points on top, coloured by class. */
 int pl_regions_script(const char *model_path, const char *data_path, const pl_opts *o,
-                      dl_str *s, dl_err *e);
+                      dl_str *s, dl_str *note, dl_err *e);
 /* fit and regions of a wider model: o->inputs names the numeric inputs
- * drawn; the others are held at their means over the data, categorical
- * ones (x.categories) at their most frequent level, ties to the lowest
- * code.  The data's x.names and x.categories are bound to the model's
- * design as dl-predict binds them. */
+ * drawn; the others are held at their means over the data's present cells,
+ * categorical ones (x.categories) at their most frequent level among them,
+ * ties to the lowest code (a column held without a present cell is an
+ * error); the grid's datablock lists where ("# held COL VALUE NAME").
+ * The data's x.names and x.categories are bound to the model's design as
+ * dl-predict binds them.
+ * Missing cells (NaN, dl-stream(5)) of fit and regions: a row missing a
+ * cell of an input drawn or of the y drawn (fit: y's first column;
+ * regions: any of its columns) cannot be placed on the figure and is left
+ * out of it, its points and its ranges; `note` (NULL: none) is given one
+ * line, "DATA: 3 of 18 rows left out: a missing cell in 'x' column 1
+ * ('size') (2 rows) or 'y' column 1 ('price') (2 rows)", when any was.  No
+ * row left is an error (DL_EDATA), as an empty 'x' is; an infinity in x or
+ * y is an error wherever it is. */
 
 /* Curves of classifiers, one per prediction stream and score column (a
  * column of several is one class against the rest): ROC (the area in the
@@ -116,7 +129,8 @@ int pl_command_inputs(const char *command, int *min, int *max);
 /* Builds the command's script from its ninputs inputs (none: standard
  * input; for fit and regions a missing DATA is standard input) and renders
  * it to output; with script_only, prints the preamble and script on
- * standard output instead of running gnuplot. */
+ * standard output instead of running gnuplot.  Then, the figure made, the
+ * note of the rows fit or regions left out on o->log. */
 int pl_draw(const char *command, const char *const *inputs, size_t ninputs,
             const char *output, int script_only, const pl_opts *o, dl_err *e);
 

@@ -389,6 +389,76 @@ refused() {
     [ ! -e "$T/x.png" ]
 }
 
+# held NAME < SCRIPT: "COL VALUE" of each "# held COL VALUE NAME" line of
+# datablock $NAME: the inputs held fixed and where.
+held() {
+    awk -v head="\$$1 << EOD" '$0 == head { f = 1; next } /^EOD$/ { f = 0 }
+        f && $1 == "#" && $2 == "held" { print $3, $4 }'
+}
+
+@test "dl-plot fit, regions: a row missing a cell drawn is left out, said once; the inputs held take their values over the present cells" {
+    M="$DL_TEST_ROOT/tests/fixtures/plot/missing"
+    dl-tensor import --target price --missing NA "$M/shop.csv" >"$T/shop.dlt"
+    # the model imputes: trained on the first 16 rows, which have every price
+    dl-tensor head -n 16 "$T/shop.dlt" | dl-design -q --impute mean --onehot auto |
+        dl-lstsq -q >"$T/shop.ckpt"
+    dl-plot fit --inputs size --grid 11 --script "$T/shop.ckpt" "$T/shop.dlt" -o "$T/f.png" \
+        >"$T/f.gp" 2>"$T/err"
+    block fit <"$T/f.gp" >"$T/got"
+    same_numbers "$T/got" "$M/fit_size.tsv"
+    block points <"$T/f.gp" >"$T/got"
+    same_numbers "$T/got" "$M/fit_points.tsv"
+    held fit <"$T/f.gp" >"$T/got"
+    same_numbers "$T/got" "$M/fit_held.tsv"
+    [ "$(cat "$T/err")" = "dl-plot: $T/shop.dlt: 3 of 18 rows left out: a missing cell in 'x' column 1 ('size') (2 rows) or 'y' column 1 ('price') (2 rows)" ]
+    run dl-plot fit --inputs size "$T/shop.ckpt" "$T/shop.dlt" -o "$T/f.png"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    is_png "$T/f.png"
+    # regions: two inputs drawn, a row missing either or its label left out
+    dl-tensor import -t 1 --missing NA "$M/cls.csv" >"$T/cls.dlt"
+    dl-tensor head -n 38 "$T/cls.dlt" | dl-design -q --impute mean --poly 1 |
+        dl-lstsq -q >"$T/cls.ckpt"
+    dl-plot regions --inputs x0,x1 --grid 20 --script "$T/cls.ckpt" "$T/cls.dlt" \
+        -o "$T/r.png" >"$T/r.gp" 2>"$T/err"
+    block points <"$T/r.gp" >"$T/got"
+    same_numbers "$T/got" "$M/cls_points.tsv"
+    held grid <"$T/r.gp" >"$T/got"
+    same_numbers "$T/got" "$M/cls_held.tsv"
+    [ "$(cat "$T/err")" = "dl-plot: $T/cls.dlt: 4 of 40 rows left out: a missing cell in 'x' column 1 ('x0') (1 row), 'x' column 2 ('x1') (1 row) or 'y' column 1 ('label') (2 rows)" ]
+    run dl-plot regions --inputs x0,x1 "$T/cls.ckpt" "$T/cls.dlt" -o "$T/r.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/r.svg"
+    # nothing left out: nothing said
+    dl-tensor head -n 2 "$T/shop.dlt" >"$T/two.dlt"
+    dl-plot fit --inputs size --script "$T/shop.ckpt" "$T/two.dlt" -o "$T/f.png" \
+        >/dev/null 2>"$T/err"
+    [ ! -s "$T/err" ]
+    # no row left to draw, as no rows at all: exit 1, no image
+    printf 'size,colour,age,price\nNA,red,1,3\n4,blue,2,NA\n' >"$T/none.csv"
+    dl-tensor import --target price --missing NA "$T/none.csv" >"$T/none.dlt"
+    run dl-plot fit --inputs size "$T/shop.ckpt" "$T/none.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/none.dlt: no row to draw: each has a missing cell in 'x' column 1 ('size') or 'y' column 1 ('price')" ]
+    [ ! -e "$T/x.png" ]
+    # an input held that has no value at all has nothing to be held at
+    printf 'size,colour,age,price\n1,red,NA,3\n4,blue,NA,5\n' >"$T/noage.csv"
+    dl-tensor import --target price --missing NA "$T/noage.csv" >"$T/noage.dlt"
+    run dl-plot fit --inputs size "$T/shop.ckpt" "$T/noage.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/noage.dlt: 'x' column 3 ('age') is held fixed but has no value: every cell is missing" ]
+    [ ! -e "$T/x.png" ]
+    # an infinity is no missing cell: refused wherever it is, drawn or held
+    for cells in 'inf,red,1,3' '1,red,inf,3' '1,red,1,inf'; do
+        printf 'size,colour,age,price\n%s\n2,blue,2,5\n' "$cells" >"$T/inf.csv"
+        dl-tensor import --target price --allow-nonfinite "$T/inf.csv" >"$T/inf.dlt"
+        run dl-plot fit --inputs size "$T/shop.ckpt" "$T/inf.dlt" -o "$T/x.png"
+        [ "$status" -eq 1 ]
+        [[ "$output" == "dl-plot: $T/inf.dlt: '"[xy]"': row 1, column "*": infinite value" ]]
+    done
+    [ ! -e "$T/x.png" ]
+}
+
 @test "dl-plot: --xlabel and --ylabel on every figure" {
     P="$DL_TEST_ROOT/tests/fixtures/plot"
     mkstream "$T/a.dlt" y "$FIX/bin_y.csv" yhat "$FIX/bin_a.csv"
