@@ -947,10 +947,42 @@ static void plan_buckets(trainer *t)
     }
 }
 
+/* The names of the `cols` columns of `tensor` (x or y) in `have` against
+ * those in `want` (`what`: "training data", "checkpoint"), when both carry
+ * them: the network takes columns by position, so columns in another order
+ * would meet the weights or the outputs of others, as dl-predict refuses. */
+static int same_names(dl_tensor_set *have, dl_tensor_set *want, const char *tensor,
+                      uint64_t cols, const char *what, dl_err *e)
+{
+    cm_names h, w;
+    cm_names_init(&w);
+    int rc = cm_names_load(&h, have, tensor, cols, e) || cm_names_load(&w, want, tensor, cols, e)
+                 ? e->code
+                 : 0;
+    if (!rc && h.count && w.count)
+        rc = cm_names_agree((const char *const *)h.name, (const char *const *)w.name, cols, what,
+                            e);
+    cm_names_free(&h);
+    cm_names_free(&w);
+    return rc ? dl_err_wrap(e, "record '%s'", tensor) : 0;
+}
+
+/* x's and y's column names of `have` (named `label`) against `want`'s. */
+static int same_columns(const trainer *t, dl_tensor_set *have, const char *label,
+                        dl_tensor_set *want, const char *what, dl_err *e)
+{
+    return same_names(have, want, "x", t->d, what, e) || same_names(have, want, "y", t->k, what, e)
+               ? dl_err_wrap(e, "%s", label)
+               : 0;
+}
+
 static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
 {
     dl_tensor y = {0}, y_val = {0};
-    int rc = load_data(t, data, val, &y, &y_val, e);
+    int rc = load_data(t, data, val, &y, &y_val, e) ||
+                     (val && same_columns(t, val, t->cfg->val_label, data, "training data", e))
+                 ? e->code
+                 : 0;
     if (!rc) {
         size_t n = t->train_total;
         t->batch = t->spec.batch_size && t->spec.batch_size < n ? (size_t)t->spec.batch_size : n;

@@ -912,6 +912,25 @@ string_classes() {
     [[ $output == "dl-predict: $TMP/ds.dlt: record "*" ('x'): column 1 is 'depth' in the input but 'speed' in the checkpoint" ]]
 }
 
+@test "--val with x.names or y.names in another order than the training data's is refused, naming the column" {
+    awk 'BEGIN { print "speed,depth,u,v"; for (i = 0; i < 20; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, 2 * (i % 7) - i % 5, i % 3 }' > "$TMP/sd.csv"
+    awk -F, '{ print $2 "," $1 "," $3 "," $4 }' "$TMP/sd.csv" > "$TMP/ds.csv"
+    awk -F, '{ print $1 "," $2 "," $4 "," $3 }' "$TMP/sd.csv" > "$TMP/vu.csv"
+    for f in sd ds vu; do dl-tensor import -t 2 "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    printf 'model: {layers: [{units: 2, activation: identity}]}\nloss: mse\ntraining: {epochs: 2}\n' > "$TMP/lin.yaml"
+    dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" --val "$TMP/sd.dlt" -o "$TMP/a.ckpt"
+    run dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" --val "$TMP/ds.dlt" -o "$TMP/b.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/ds.dlt: record 'x': column 1 is 'depth' in the input but 'speed' in the training data" ]
+    [ ! -e "$TMP/b.ckpt" ]
+    run dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" --val "$TMP/vu.dlt" -o "$TMP/b.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/vu.dlt: record 'y': column 1 is 'v' in the input but 'u' in the training data" ]
+    # a file without names is taken by position, as dl-predict takes it
+    dl-tensor import -t 2 --no-header <(tail -n +2 "$TMP/ds.csv") > "$TMP/plain.dlt"
+    dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" --val "$TMP/plain.dlt" -o "$TMP/c.ckpt"
+}
+
 @test "training or validation rows that all weigh 0 are an error naming the file" {
     awk 'BEGIN { print "x,y,w"; for (i = 0; i < 20; i++) printf "%d,%d,1\n", i, 2 * i }' > "$TMP/w1.csv"
     sed '2,$s/,1$/,0/' "$TMP/w1.csv" > "$TMP/w0.csv"

@@ -212,9 +212,10 @@ mpi_way() {
 
 @test "a bad row in rank 1's share: x's and y's errors name the row of the file, as one process does" {
     cd "$TMP"
-    # 10 rows, the 9th bad: rank 1 holds rows 6 to 10
+    # 10 rows, the 9th bad: rank 1 holds rows 6 to 10; the columns of f2.dlt,
+    # which --val below needs
     rows() {
-        printf 'a,b,y\n'
+        printf 'speed,depth,type\n'
         for i in $(seq 10); do
             if [ "$i" = 9 ]; then echo "$1"; else echo "$i,$((2 * i)),$((i % 2))"; fi
         done
