@@ -947,10 +947,11 @@ static void plan_buckets(trainer *t)
     }
 }
 
-/* The names of the `cols` columns of `tensor` (x or y) in `have` against
- * those in `want` (`what`: "training data", "checkpoint"), when both carry
- * them: the network takes columns by position, so columns in another order
- * would meet the weights or the outputs of others, as dl-predict refuses. */
+/* The names of the `cols` columns of `tensor` (x or y) in `have` (a --val
+ * file, the data of --resume) against those in `want` (`what`: "training
+ * data", "checkpoint"), when both carry them: the network takes columns by
+ * position, so columns in another order would meet the weights or the
+ * outputs of others, as dl-predict refuses. */
 static int same_names(dl_tensor_set *have, dl_tensor_set *want, const char *tensor,
                       uint64_t cols, const char *what, dl_err *e)
 {
@@ -983,6 +984,9 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
                      (val && same_columns(t, val, t->cfg->val_label, data, "training data", e))
                  ? e->code
                  : 0;
+    if (!rc && t->cfg->resume &&
+        same_columns(t, data, t->cfg->data_label, t->cfg->resume, "checkpoint", e))
+        rc = dl_err_wrap(e, "%s: --resume", ckpt_label(t->cfg));
     if (!rc) {
         size_t n = t->train_total;
         t->batch = t->spec.batch_size && t->spec.batch_size < n ? (size_t)t->spec.batch_size : n;

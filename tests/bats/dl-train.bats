@@ -931,6 +931,26 @@ string_classes() {
     dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" --val "$TMP/plain.dlt" -o "$TMP/c.ckpt"
 }
 
+@test "--resume with data whose x.names or y.names are in another order than the checkpoint's is refused" {
+    awk 'BEGIN { print "speed,depth,u,v"; for (i = 0; i < 20; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, 2 * (i % 7) - i % 5, i % 3 }' > "$TMP/sd.csv"
+    awk -F, '{ print $2 "," $1 "," $3 "," $4 }' "$TMP/sd.csv" > "$TMP/ds.csv"
+    awk -F, '{ print $1 "," $2 "," $4 "," $3 }' "$TMP/sd.csv" > "$TMP/vu.csv"
+    for f in sd ds vu; do dl-tensor import -t 2 "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    printf 'model: {layers: [{units: 2, activation: identity}]}\nloss: mse\ntraining: {epochs: 2}\n' > "$TMP/lin.yaml"
+    dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" -o "$TMP/a.ckpt"
+    dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" --resume "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/b.ckpt"
+    run dl-train -q "$TMP/lin.yaml" "$TMP/ds.dlt" --resume "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/c.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/a.ckpt: --resume: $TMP/ds.dlt: record 'x': column 1 is 'depth' in the input but 'speed' in the checkpoint" ]
+    [ ! -e "$TMP/c.ckpt" ]
+    run dl-train -q "$TMP/lin.yaml" "$TMP/vu.dlt" --resume "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/c.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/a.ckpt: --resume: $TMP/vu.dlt: record 'y': column 1 is 'v' in the input but 'u' in the checkpoint" ]
+    # data without names is taken by position
+    dl-tensor import -t 2 --no-header <(tail -n +2 "$TMP/sd.csv") > "$TMP/plain.dlt"
+    dl-train -q "$TMP/lin.yaml" "$TMP/plain.dlt" --resume "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/d.ckpt"
+}
+
 @test "training or validation rows that all weigh 0 are an error naming the file" {
     awk 'BEGIN { print "x,y,w"; for (i = 0; i < 20; i++) printf "%d,%d,1\n", i, 2 * i }' > "$TMP/w1.csv"
     sed '2,$s/,1$/,0/' "$TMP/w1.csv" > "$TMP/w0.csv"

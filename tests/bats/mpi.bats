@@ -280,9 +280,10 @@ mpi_way() {
 }
 
 @test "ranks resuming from, or initialized from, different checkpoints of the same epoch and step are refused, naming the rank" {
-    # ck1 is trained on the labels flipped: another network after as many steps.
+    # ck1 is trained on the labels flipped: another network after as many steps
+    # (its columns named as f2.dlt's, which both ranks train on).
     tail -n +2 "$DL_TEST_ROOT/data/fish2d.csv" |
-        awk -F, 'BEGIN { print "s,d,t" } { print $1 "," $2 "," 1 - $3 }' |
+        awk -F, 'BEGIN { print "speed,depth,type" } { print $1 "," $2 "," 1 - $3 }' |
         dl-tensor import -t 1 -o "$TMP/flip.dlt"
     local S=(-q -j 1 -s training.epochs=2 -s training.early_stopping.patience=0)
     dl-train "$EX/fish2d.yaml" "${S[@]}" -o "$TMP/ck0.ckpt" "$TMP/f2.dlt"
