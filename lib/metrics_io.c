@@ -435,6 +435,34 @@ static int bind_classes(mio_pair *d, dl_err *e)
     return rc;
 }
 
+/* yhat's columns and y's, both named and none a class score (NAME=CLASS):
+ * the same outputs, which are paired by position, so in the same order; a
+ * test file whose y columns come in another order than the model's
+ * outputs would otherwise be scored crosswise. */
+static int same_outputs(mio_pair *d, dl_err *e)
+{
+    dl_tensor_set *ys = d->truth_given ? &d->truth : &d->in;
+    uint64_t k = d->yhat->shape[1];
+    if (k == 0 || d->y->shape[1] != k)
+        return 0;
+    cm_names yn, hn;
+    cm_names_init(&yn);
+    cm_names_init(&hn);
+    int rc = cm_names_load(&yn, ys, "y", k, e)            ? dl_err_wrap(e, "%s", d->y_label)
+             : cm_names_load(&hn, &d->in, "yhat", k, e) ? dl_err_wrap(e, "%s", d->yhat_label)
+                                                        : 0;
+    int scores = 0;
+    for (uint64_t j = 0; !rc && j < hn.count && !scores; j++)
+        scores = strchr(hn.name[j], '=') != NULL;
+    if (!rc && yn.count && hn.count && !scores &&
+        cm_names_agree((const char *const *)hn.name, (const char *const *)yn.name, k,
+                       "truth ('y')", e))
+        rc = dl_err_wrap(e, "%s: 'yhat'", d->yhat_label);
+    cm_names_free(&yn);
+    cm_names_free(&hn);
+    return rc;
+}
+
 int mio_read_pair(const char *input, const char *truth, mio_pair *d, dl_err *e)
 {
     memset(d, 0, sizeof *d);
@@ -473,7 +501,7 @@ int mio_read_pair(const char *input, const char *truth, mio_pair *d, dl_err *e)
                        (unsigned long long)d->y->shape[0],
                        dl_plural((unsigned long long)d->y->shape[0]),
                        (unsigned long long)d->yhat->shape[0]);
-    if (bind_classes(d, e))
+    if (same_outputs(d, e) || bind_classes(d, e))
         return e->code;
     if (!d->w)
         return 0;

@@ -377,6 +377,25 @@ check_cases() {
     done
 }
 
+@test "dl-eval: named outputs of yhat in another order than y's are refused, not scored crosswise" {
+    # a model of outputs u, v; a test file whose y columns come as v, u
+    printf 'a,u,v\n1,2,3\n2,4,5\n3,6,8\n4,8,9\n' > "$T/uv.csv"
+    awk -F, -v OFS=, '{ print $1, $3, $2 }' "$T/uv.csv" > "$T/vu.csv"
+    dl-tensor import --target u,v "$T/uv.csv" > "$T/uv.dlt"
+    dl-tensor import --target v,u "$T/vu.csv" > "$T/vu.dlt"
+    dl-lstsq -q -o "$T/uv.ckpt" "$T/uv.dlt"
+    dl-predict "$T/uv.ckpt" < "$T/vu.dlt" > "$T/crossed.dlt"
+    run dl-eval "$T/crossed.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: $T/crossed.dlt: 'yhat': column 1 is 'u' in the input but 'v' in the truth ('y')" ]
+    run dl-eval --truth "$T/vu.dlt" "$T/crossed.dlt"
+    [ "$status" -eq 1 ]
+    # in the model's order, or without names on one side, they are paired by position
+    dl-predict "$T/uv.ckpt" < "$T/uv.dlt" | dl-eval | grep -q '^task  *regression$'
+    dl-tensor export --name yhat "$T/crossed.dlt" | dl-tensor import --name yhat > "$T/unnamed.dlt"
+    dl-eval --truth "$T/uv.dlt" "$T/unnamed.dlt" | grep -q '^task  *regression$'
+}
+
 @test "dl-eval: bad input is refused with a clear message" {
     mkstream "$T/yonly.dlt" y "$FIX/reg_single/y.csv"
     run dl-eval "$T/yonly.dlt"
