@@ -671,7 +671,8 @@ static int put_data(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t c
     return 0;
 }
 
-static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *ckpt, dl_err *e);
+static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *resume, dl_tensor_set *ckpt,
+                            dl_err *e);
 
 /* A record of the state but the weights, and where its values are. */
 typedef struct state_record {
@@ -738,7 +739,7 @@ static int make_checkpoint(trainer *t, dl_tensor_set *data, dl_tensor *design, i
         if (dl_set_put(ckpt, design, e))
             return dl_err_wrap(e, "making the checkpoint");
     }
-    int rc = keep_column_meta(data, ckpt, e) || nm_summary_reserve(ckpt, e) ||
+    int rc = keep_column_meta(data, t->cfg->resume, ckpt, e) || nm_summary_reserve(ckpt, e) ||
                      nm_params_to_set(&t->net, t->best, ckpt, "", e)
                  ? e->code
                  : 0;
@@ -1816,14 +1817,23 @@ static int agree(trainer *t, int rc, dl_err *e)
 }
 
 /* The checkpoint keeps the names of the columns the network saw and of its
- * outputs, and the class names (dl-stream(5), "Column metadata"). */
-static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *ckpt, dl_err *e)
+ * outputs, and the class names (dl-stream(5), "Column metadata").  Data
+ * without column names continues a --resume checkpoint that has them: its
+ * columns were taken by position (same_columns checked names when both had
+ * them), so the checkpoint's names stay, for dl-predict to check. */
+static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *resume, dl_tensor_set *ckpt,
+                            dl_err *e)
 {
     static const char *const names[] = {"x" CM_NAMES_SUFFIX, "y" CM_NAMES_SUFFIX,
                                         "y" CM_CATEGORIES_SUFFIX};
+    static const int resumed[] = {1, 1, 0};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         dl_tensor t;
-        if (dl_set_take(data, names[i], &t) && dl_set_put(ckpt, &t, e))
+        const dl_tensor *had = resume && resumed[i] ? dl_set_find(resume, names[i]) : NULL;
+        int have = dl_set_take(data, names[i], &t);
+        if (!have && had && dl_tensor_copy(&t, had, e))
+            return e->code;
+        if ((have || had) && dl_set_put(ckpt, &t, e))
             return e->code;
     }
     return 0;

@@ -949,6 +949,13 @@ string_classes() {
     # data without names is taken by position
     dl-tensor import -t 2 --no-header <(tail -n +2 "$TMP/sd.csv") > "$TMP/plain.dlt"
     dl-train -q "$TMP/lin.yaml" "$TMP/plain.dlt" --resume "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/d.ckpt"
+    # and the checkpoint keeps the names it had, which dl-predict checks
+    for rec in x.names y.names; do
+        [ "$(dl-tensor export --name "$rec" "$TMP/d.ckpt")" = "$(dl-tensor export --name "$rec" "$TMP/a.ckpt")" ]
+    done
+    run dl-predict "$TMP/d.ckpt" "$TMP/ds.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/ds.dlt: record 3 ('x'): column 1 is 'depth' in the input but 'speed' in the checkpoint" ]
 }
 
 @test "training or validation rows that all weigh 0 are an error naming the file" {
