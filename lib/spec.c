@@ -79,9 +79,9 @@ static int get_f64(const sn_node *n, const char *path, double *out, dl_err *e)
     return 0;
 }
 
-/* A whole number in [lo, hi]. */
-static int get_u64(const sn_node *n, const char *path, uint64_t lo, uint64_t hi, uint64_t *out,
-                   dl_err *e)
+/* A whole number in [lo, hi]; else an error saying `expected` is. */
+static int get_whole(const sn_node *n, const char *path, const char *expected, uint64_t lo,
+                     uint64_t hi, uint64_t *out, dl_err *e)
 {
     if (want(n, SN_SCALAR, path, e))
         return e->code;
@@ -90,12 +90,18 @@ static int get_u64(const sn_node *n, const char *path, uint64_t lo, uint64_t hi,
     errno = 0;
     unsigned long long v = strtoull(t, &end, 10);
     if (n->quoted || *t < '0' || *t > '9' || *end || errno == ERANGE)
-        return not_a(n, path, "a whole number", e);
+        return not_a(n, path, expected, e);
     if (v < lo || v > hi)
         return sn_error(n, e, "%s: %s is out of range (%llu to %llu)", path, t,
                         (unsigned long long)lo, (unsigned long long)hi);
     *out = (uint64_t)v;
     return 0;
+}
+
+static int get_u64(const sn_node *n, const char *path, uint64_t lo, uint64_t hi, uint64_t *out,
+                   dl_err *e)
+{
+    return get_whole(n, path, "a whole number", lo, hi, out, e);
 }
 
 static int get_bool(const sn_node *n, const char *path, int *out, dl_err *e)
@@ -494,7 +500,7 @@ static int same_class_key(const dl_spec *s, size_t a, size_t b)
 static int parse_class_weight(const sn_node *v, dl_spec *s, dl_err *e)
 {
     const char *path = "training.class_weight";
-    if (v->kind == SN_SCALAR && !v->quoted &&
+    if (v->kind == SN_SCALAR &&
         (strcmp(v->text, "balanced") == 0 || strcmp(v->text, "none") == 0)) {
         s->class_weight = strcmp(v->text, "balanced") == 0 ? SPEC_CW_BALANCED : SPEC_CW_NONE;
         s->n_class_weights = 0;
@@ -542,7 +548,8 @@ static int parse_batch_size(const sn_node *v, dl_spec *s, dl_err *e)
         s->batch_size = 0;
         return 0;
     }
-    return get_u64(v, "training.batch_size", 1, UINT32_MAX, &s->batch_size, e);
+    return get_whole(v, "training.batch_size", "a whole number or full", 1, UINT32_MAX,
+                     &s->batch_size, e);
 }
 
 static int parse_training(const sn_node *n, dl_spec *s, dl_err *e)

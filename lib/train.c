@@ -262,9 +262,9 @@ static int split_rows(trainer *t, dl_tensor *x, const dl_tensor *y, const dl_ten
     if (t->spec.validation > 0 && n_val == 0)
         n_val = 1;
     if (n_val >= n)
-        return dl_fail(e, DL_EDATA, "%s: %zu row%s leave no training rows after holding out "
+        return dl_fail(e, DL_EDATA, "%s: %zu row%s leave%s no training rows after holding out "
                        "%zu for validation (training.validation %g)",
-                       t->cfg->data_label, n, dl_plural(n),
+                       t->cfg->data_label, n, dl_plural(n), n == 1 ? "s" : "",
                        n_val, t->spec.validation);
     if (n_val == 0) { /* no copy of the data: x is the training rows */
         t->train_first = first;
@@ -359,7 +359,10 @@ static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_ten
     if (!rc) {
         t->d = (size_t)x.shape[1];
         t->k = (size_t)y->shape[1];
-        if (t->spec.input && t->spec.input != t->d)
+        if (t->d == 0)
+            rc = dl_fail(e, DL_EDATA, "%s: 'x' has no columns: the network has no inputs",
+                         t->cfg->data_label);
+        else if (t->spec.input && t->spec.input != t->d)
             rc = dl_fail(e, DL_EDATA, "%s: 'x' has %zu column%s but the spec says model.input "
                          "%llu",
                          t->cfg->data_label, t->d, dl_plural(t->d),
@@ -381,6 +384,15 @@ static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_ten
     dl_tensor_free(&x);
     dl_tensor_free(&w);
     return rc;
+}
+
+/* y's columns against the network's outputs under the loss (the spec alone
+ * was checked when read): a mismatch is the data's. */
+static int check_outputs(const trainer *t, dl_err *e)
+{
+    if (nn_loss_check(&t->spec.loss, &t->net, t->k, e))
+        return dl_err_wrap(e, "%s: record 'y'", t->cfg->data_label);
+    return 0;
 }
 
 /* The targets as read, so that "row N" is the input's row, not a row of
@@ -995,7 +1007,7 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
         size_t most = t->batch < t->train.n ? t->batch : t->train.n;
         /* the data is checked against the network's layout before its memory is taken */
         rc = nm_net_plan(&t->net, &t->spec, most ? most : 1, e) ||
-                     nn_loss_check(&t->spec.loss, &t->net, t->k, e) ||
+                     check_outputs(t, e) ||
                      check_targets(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
                      check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
                      check_class_weights(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||

@@ -1047,3 +1047,47 @@ string_classes() {
         [ "$output" = "dl-train: $TMP/l.yaml:1:1: the spec: expected a mapping, found a list" ]
     done
 }
+
+@test "data at fault is named: a lone row held out, x of no columns, targets the outputs do not match" {
+    printf 'model: {layers: [{units: 1, activation: identity}]}\nloss: mse\ntraining: {epochs: 2, validation: 0.5}\n' > "$TMP/lin.yaml"
+    printf 'a,b\n1,2\n' | dl-tensor import -t 1 > "$TMP/one.dlt"
+    run dl-train -q "$TMP/lin.yaml" "$TMP/one.dlt" -o "$TMP/a.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/one.dlt: 1 row leaves no training rows after holding out 1 for validation (training.validation 0.5)" ]
+    printf 'a,b\n1,2\n3,4\n' | dl-tensor import -t 1 > "$TMP/two.dlt"
+    run dl-train -q "$TMP/lin.yaml" -s training.validation=0.9 "$TMP/two.dlt" -o "$TMP/a.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/two.dlt: 2 rows leave no training rows after holding out 2 for validation (training.validation 0.9)" ]
+    # zero_cols.dlt: x of 4 rows and no columns (tests/hostile/gen_hostile.py)
+    z="$DL_TEST_ROOT/tests/hostile/inputs/zero_cols.dlt"
+    run dl-train -q "$TMP/lin.yaml" "$z" -o "$TMP/a.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $z: 'x' has no columns: the network has no inputs" ]
+    run dl-train -q "$TMP/lin.yaml" -o "$TMP/a.ckpt" < "$z"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: <stdin>: 'x' has no columns: the network has no inputs" ]
+    run dl-train -q "$TMP/lin.yaml" -s 'model.layers=[{units: 2, activation: identity}]' "$TMP/two.dlt" -o "$TMP/a.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/two.dlt: record 'y': loss mse: targets have 1 column, the network has 2 outputs" ]
+    [ ! -e "$TMP/a.ckpt" ]
+}
+
+@test "training.class_weight takes balanced and none quoted too; batch_size's error says full is taken" {
+    printf 'model: {layers: [{units: 2, activation: softmax}]}\nloss: ce\ntraining: {epochs: 2, class_weight: balanced}\n' > "$TMP/plain.yaml"
+    sed 's/balanced/"balanced"/' "$TMP/plain.yaml" > "$TMP/quoted.yaml"
+    dl-train -q "$TMP/plain.yaml" "$TMP/f2.dlt" -o "$TMP/plain.ckpt"
+    dl-train -q "$TMP/quoted.yaml" "$TMP/f2.dlt" -o "$TMP/quoted.ckpt"
+    cmp "$TMP/plain.ckpt" "$TMP/quoted.ckpt"
+    dl-train -q "$TMP/plain.yaml" -s "training.class_weight='none'" "$TMP/f2.dlt" -o "$TMP/none.ckpt"
+    dl-train -q "$TMP/plain.yaml" -s training.class_weight=none "$TMP/f2.dlt" -o "$TMP/none2.ckpt"
+    cmp "$TMP/none.ckpt" "$TMP/none2.ckpt"
+    for full in FULL Full; do
+        run dl-train -q "$TMP/plain.yaml" -s training.batch_size=$full "$TMP/f2.dlt" -o "$TMP/b.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: -s 'training.batch_size=$full': training.batch_size: expected a whole number or full, found '$full'" ]
+    done
+    run dl-train -q "$TMP/plain.yaml" -s training.batch_size=-3 "$TMP/f2.dlt" -o "$TMP/b.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: -s 'training.batch_size=-3': training.batch_size: expected a whole number or full, found '-3'" ]
+    [ ! -e "$TMP/b.ckpt" ]
+}

@@ -69,7 +69,7 @@ setup() {
     limit="ulimit -v 1000000;"
     [ -z "${DL_SAN:-}" ] || limit=
     run bash -c "$limit timeout 600 dl-train -q '$TMP/three.yaml' '$TMP/d.dlt' -o '$TMP/c.ckpt'"
-    [ "$status" -eq 1 ] && [ "$output" = "dl-train: loss mse: targets have 1 column, the network has 3 outputs" ] ||
+    [ "$status" -eq 1 ] && [ "$output" = "dl-train: $TMP/d.dlt: record 'y': loss mse: targets have 1 column, the network has 3 outputs" ] ||
         { echo "status $status: $output"; return 1; }
     local params=$(( (1 << 48) + 5 * (1 << 24) + 1 ))
     run bash -c "$limit timeout 600 dl-train -q '$TMP/one.yaml' '$TMP/d.dlt' -o '$TMP/c.ckpt'"
