@@ -333,6 +333,20 @@ static int column_positive(const tsv_table *t, size_t c)
     return 1;
 }
 
+/* Whether column c holds a finite number in some row: gnuplot fails on a
+ * panel with none ("all points y value undefined"), after the figure has
+ * been started. */
+static int column_has_value(const tsv_table *t, size_t c)
+{
+    for (size_t r = 0; r < t->rows; r++) {
+        double v;
+        dl_err ignore;
+        if (tsv_number(t, r, c, &v, &ignore) == 0 && isfinite(v))
+            return 1;
+    }
+    return 0;
+}
+
 #define MAX_PANELS 16
 #define MAX_LAYERS 64
 
@@ -409,8 +423,13 @@ static int layers_long(const tsv_table *t, size_t ce, size_t cl, const pl_opts *
     long skip[] = {(long)ce, (long)cl, ca, cu};
     size_t npanels, panel_col[MAX_PANELS], nlayers, first_row[MAX_LAYERS];
     const char *layer[MAX_LAYERS];
-    if (pick_panels(t, skip, 4, panel_col, &npanels, e) ||
-        distinct_layers(t, cl, layer, first_row, MAX_LAYERS, &nlayers, e) ||
+    if (pick_panels(t, skip, 4, panel_col, &npanels, e))
+        return e->code;
+    for (size_t p = 0; p < npanels; p++)
+        if (!column_has_value(t, panel_col[p]))
+            return dl_fail(e, DL_EDATA, "%s: column '%s' has no finite value to draw", t->label,
+                           t->cells[panel_col[p]]);
+    if (distinct_layers(t, cl, layer, first_row, MAX_LAYERS, &nlayers, e) ||
         write_layer_blocks(s, t, ce, cl, layer, nlayers, panel_col, npanels, e))
         return e->code;
     size_t cols = npanels <= 2 ? npanels : npanels <= 4 ? 2 : 3;

@@ -155,6 +155,18 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot layers: a statistics column without a finite value is refused (exit 1), not left to gnuplot" {
+    awk -F '\t' -v OFS='\t' 'NR > 1 { $9 = "nan" } { print }' "$FIX/diag.tsv" >"$T/nan.tsv"
+    run dl-plot layers "$T/nan.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/nan.tsv: column 'grad_w_norm' has no finite value to draw" ]
+    [ ! -e "$T/x.png" ]
+    # one value is enough to draw the panel
+    awk -F '\t' -v OFS='\t' 'NR > 2 { $9 = "nan" } { print }' "$FIX/diag.tsv" >"$T/one.tsv"
+    dl-plot layers "$T/one.tsv" -o "$T/x.png"
+    [ -s "$T/x.png" ]
+}
+
 @test "dl-plot fit/regions: wrong dimensions and bad models are refused" {
     linear_model "$FIX/circ.csv" 1 --poly 2
     run dl-plot fit "$T/lin.ckpt" "$T/data.dlt" -o "$T/x.png"
