@@ -712,6 +712,24 @@ int bf_apply(const bf_design *d, const double *x, size_t n, double *out, dl_err 
     return bf_apply_rows(d, x, n, 0, out, e);
 }
 
+/* A design value that is not finite, named by its row (0-based here) and
+ * its column's name, with what may help: a polynomial's or Legendre
+ * polynomial's value grows with the degree; a sine, cosine or Gaussian
+ * only fails on an input too far out for its mapping. */
+static int overflow_error(const bf_design *d, uint64_t row, size_t col, dl_err *e)
+{
+    dl_str name = {0};
+    bf_output_name(d, col, &name);
+    size_t j = col - (d->bias != 0);
+    int by_degree = j < d->npoly || j >= d->npoly + d->nrbf + 2 * (size_t)d->fourier * d->inputs;
+    int rc = dl_fail(e, DL_EDATA, "design row %llu column %zu ('%s') overflows to infinity (%s)",
+                     (unsigned long long)row + 1, col + 1, name.failed ? "?" : dl_str_text(&name),
+                     by_degree ? "try --standardize or a lower degree"
+                               : "the input is too far out for this basis: scale x, --standardize");
+    dl_str_free(&name);
+    return rc;
+}
+
 int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, uint64_t first_row,
                     const char *name, dl_tensor *out, dl_err *e)
 {
@@ -730,10 +748,8 @@ int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, uint64_t first_r
              bf_apply_rows(d, x.data, (size_t)x.shape[0], first_row, out->data, e) ? e->code : 0;
     int64_t bad = rc ? -1 : dl_tensor_find_nonfinite(out);
     if (bad >= 0)
-        rc = dl_fail(e, DL_EDATA, "design row %lld column %lld overflows to infinity "
-                                  "(try --standardize or a lower degree)",
-                     (long long)(bad / (int64_t)d->cols) + (long long)first_row + 1,
-                     (long long)(bad % (int64_t)d->cols) + 1);
+        rc = overflow_error(d, (uint64_t)bad / d->cols + first_row, (size_t)(bad % (int64_t)d->cols),
+                            e);
     dl_tensor_free(&x);
     if (rc)
         dl_tensor_free(out);

@@ -348,6 +348,24 @@ zscores() {
     [ "$output" = "$(printf -- '-1\n1\n0')" ]
 }
 
+@test "--apply: a design value that overflows names its column and what helps, by its block" {
+    printf 'a\n0\n1\n' | dl-tensor import > "$TMP/tr.dlt"
+    printf 'a\n0.5\n1e200\n' | dl-tensor import > "$TMP/far.dlt"
+    printf 'a\n0.5\n1e308\n' | dl-tensor import > "$TMP/farther.dlt"
+    dl-design -q --poly 2 -o "$TMP/poly.dlt" "$TMP/tr.dlt"
+    dl-design -q --legendre 2 -o "$TMP/leg.dlt" "$TMP/tr.dlt"
+    dl-design -q --fourier 1 -o "$TMP/four.dlt" "$TMP/tr.dlt"
+    run dl-design -q --apply "$TMP/poly.dlt" "$TMP/far.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/far.dlt: record 2 ('x'): design row 2 column 3 ('a^2') overflows to infinity (try --standardize or a lower degree)" ]
+    run dl-design -q --apply "$TMP/leg.dlt" "$TMP/far.dlt"
+    [ "$output" = "dl-design: $TMP/far.dlt: record 2 ('x'): design row 2 column 3 ('P2(a)') overflows to infinity (try --standardize or a lower degree)" ]
+    # a sine has no degree to lower: its input, mapped, is what overflows
+    run dl-design -q --apply "$TMP/four.dlt" "$TMP/farther.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/farther.dlt: record 2 ('x'): design row 2 column 2 ('sin1(a)') overflows to infinity (the input is too far out for this basis: scale x, --standardize)" ]
+}
+
 @test "--fourier, --legendre: a constant input above 2^53 is a constant input like any other" {
     # a constant input's range is a unit one up from it, so its value is the
     # range's start: u = 0 (sin 0, cos 0) and t = -1 (P1 = -1, P2 = 1)
