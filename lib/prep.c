@@ -322,15 +322,18 @@ void pp_fitter_free(pp_fitter *f)
     free(f);
 }
 
-/* Marks the --onehot columns; a name that is no categorical column, or one
- * given twice, is a usage error. */
+/* Marks the --onehot columns; a name that is no categorical column, one
+ * given twice, or an empty one (the list '', or a comma too many at either
+ * end or in the middle) is a usage error. */
 static int choose_onehot(pp_prep *p, const pp_opts *o, dl_err *e)
 {
     for (size_t j = 0; o->onehot_all && j < p->inputs; j++)
         p->onehot[j] = p->nlevels[j] > 0;
-    const char *s = o->onehot;
-    while (s && *s) {
+    for (const char *s = o->onehot; s; s = s[strcspn(s, ",")] ? s + strcspn(s, ",") + 1 : NULL) {
         size_t len = strcspn(s, ",");
+        if (len == 0)
+            return dl_fail(e, DL_EUSAGE, "--onehot: an empty column name in '%s' (names are "
+                           "separated by single commas)", o->onehot);
         size_t j = 0;
         while (j < p->inputs && !(p->name && strlen(p->name[j]) == len &&
                                   memcmp(p->name[j], s, len) == 0))
@@ -344,7 +347,6 @@ static int choose_onehot(pp_prep *p, const pp_opts *o, dl_err *e)
         if (p->onehot[j])
             return dl_fail(e, DL_EUSAGE, "--onehot: column '%s' is named twice", p->name[j]);
         p->onehot[j] = 1;
-        s += len + (s[len] == ',');
     }
     return 0;
 }

@@ -144,6 +144,12 @@ design_x() {
     run dl-design --onehot speed "$D/mixed.dlt"
     [ "$status" -eq 2 ]
     [[ ${lines[0]} == "dl-design: --onehot: column 1 ('speed') is not categorical" ]]
+    # an empty name, wherever the comma too many is, or the list ''
+    for list in 'color,' ',color' 'color,,size' ''; do
+        run dl-design --onehot "$list" "$D/mixed.dlt"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-design: --onehot: an empty column name in '$list' (names are separated by single commas)" ]
+    done
     run dl-design --onehot color,color "$D/mixed.dlt"
     [ "$status" -eq 2 ]
     [[ ${lines[0]} == "dl-design: --onehot: column 'color' is named twice" ]]
