@@ -215,7 +215,10 @@ int st_reader_open(st_reader **out, const char *path, dl_err *e)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return dl_fail_errno(e, "%s: cannot open", path);
-    if (st_reader_from_fd(out, fd, path, e)) {
+    /* a name of the terminal (/dev/stdin, /dev/tty) is refused as standard
+     * input is: a stream cannot be typed, and the read would wait silently */
+    if (dl_tty_refuse_named_input(fd, path, "a stream", e) ||
+        st_reader_from_fd(out, fd, path, e)) {
         close(fd);
         return e->code;
     }

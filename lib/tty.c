@@ -10,6 +10,13 @@ int dl_tty_refuse_input(const char *path, const char *what, dl_err *e)
     return 0;
 }
 
+int dl_tty_refuse_named_input(int fd, const char *label, const char *what, dl_err *e)
+{
+    if (isatty(fd))
+        return dl_fail(e, DL_EUSAGE, "%s is a terminal: give a file or pipe %s", label, what);
+    return 0;
+}
+
 int dl_tty_refuse_output(int fd, const char *label, const char *what, const char *hint,
                          dl_err *e)
 {

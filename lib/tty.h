@@ -17,6 +17,11 @@
  * "the text", ...).  Else 0. */
 int dl_tty_refuse_input(const char *path, const char *what, dl_err *e);
 
+/* When fd, opened from the name label (/dev/tty, /dev/stdin at a terminal,
+ * a link to one), is a terminal: DL_EUSAGE, "LABEL is a terminal: give a
+ * file or pipe WHAT".  Else 0.  For a binary input, which cannot be typed. */
+int dl_tty_refuse_named_input(int fd, const char *label, const char *what, dl_err *e);
+
 /* When fd is a terminal: DL_EUSAGE, "LABEL is a terminal: refusing to
  * write WHAT there; HINT".  Else 0. */
 int dl_tty_refuse_output(int fd, const char *label, const char *what, const char *hint,

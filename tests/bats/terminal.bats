@@ -36,6 +36,17 @@ at_terminal() {
     done
 }
 
+@test "a stream named by a name of the terminal (/dev/stdin, /dev/tty) is refused as standard input is" {
+    for cmd in "dl-predict lin.ckpt /dev/stdin" "dl-predict /dev/tty f2.dlt" "dl-tensor info /dev/tty" \
+        "dl-lstsq /dev/fd/0" "dl-design --apply /dev/tty f2.dlt"; do
+        at_terminal "$cmd"
+        [[ $output == *"/dev/"*" is a terminal: give a file or pipe a stream"*"exit 2" ]] || {
+            echo "$cmd: $output"
+            false
+        }
+    done
+}
+
 @test "dl-tensor import, dl-plot curves and a spec on standard input at a terminal say so" {
     at_terminal "dl-tensor import"
     [[ $output == *"dl-tensor: the input is a terminal: give FILE or pipe the text"*"exit 2" ]]
