@@ -423,14 +423,9 @@ int cm_categories_make(const cm_column *cols, size_t count, uint64_t tcols,
 
 /* ----------------------------- missing cells ---------------------------- */
 
-/* " ('name')" of column col when names has one, else "". */
-typedef struct named_col {
-    char text[CM_COLNAME_MAX + 8];
-} named_col;
-
-static named_col col_name(const cm_names *names, uint64_t col)
+cm_named_col cm_col_name(const cm_names *names, uint64_t col)
 {
-    named_col n = {""};
+    cm_named_col n = {""};
     const char *name = cm_names_at(names, col);
     if (name)
         snprintf(n.text, sizeof n.text, " ('%s')", name);
@@ -439,14 +434,14 @@ static named_col col_name(const cm_names *names, uint64_t col)
 
 int cm_fail_cell(const cm_names *names, uint64_t row, uint64_t col, const char *what, dl_err *e)
 {
-    named_col named = col_name(names, col);
+    cm_named_col named = cm_col_name(names, col);
     return dl_fail(e, DL_EDATA, "row %llu, column %llu%s: %s", (unsigned long long)row + 1,
                    (unsigned long long)col + 1, named.text, what);
 }
 
 static int fail_codes(const cm_names *names, uint64_t col, dl_err *e)
 {
-    named_col named = col_name(names, col);
+    cm_named_col named = cm_col_name(names, col);
     return dl_fail(e, DL_EDATA, "x column %llu%s holds categories, whose codes a model fitted "
                    "without a design could not match to another file's at prediction: fit on "
                    "the output of dl-design, which keeps their levels (--onehot encodes them)",

@@ -121,6 +121,12 @@ int cm_categories_make(const cm_column *cols, size_t count, uint64_t tcols,
  * `names` (may be NULL) has one.  The caller wraps it with "FILE: record N
  * ('x')". */
 int cm_fail_cell(const cm_names *names, uint64_t row, uint64_t col, const char *what, dl_err *e);
+/* " ('name')" of column col (0-based) when names has one, else "": what
+ * every message naming a column puts after its number. */
+typedef struct cm_named_col {
+    char text[CM_COLNAME_MAX + 8];
+} cm_named_col;
+cm_named_col cm_col_name(const cm_names *names, uint64_t col);
 /* DL_EDATA naming the first categorical column that the x.categories
  * record rec (NULL: none) lists, in data fitted without a design: a model
  * of its codes keeps no levels, so a prediction could not match another

@@ -319,11 +319,10 @@ static int write_level(FILE *f, const part *p, const cm_column *k, double v, uin
     if (!level) {
         char buf[NT_BUF];
         nt_format_f64(v, buf);
-        const char *name = cm_names_at(&p->names, j);
-        return dl_fail(e, DL_EDATA, "'%s': row %llu, column %llu%s%s%s: %s is not a code of the "
+        return dl_fail(e, DL_EDATA, "'%s': row %llu, column %llu%s: %s is not a code of the "
                        "column's %llu categor%s (0 to %llu)", p->name,
                        (unsigned long long)p->written + 1, (unsigned long long)j + 1,
-                       name ? " ('" : "", name ? name : "", name ? "')" : "", buf,
+                       cm_col_name(&p->names, j).text, buf,
                        (unsigned long long)k->count, k->count == 1 ? "y" : "ies",
                        (unsigned long long)k->count - 1);
     }

@@ -507,9 +507,7 @@ static void data_free(pl_data *d)
 static void column_text(char *buf, size_t len, const char *tensor, const cm_names *names,
                         size_t col)
 {
-    const char *name = cm_names_at(names, col);
-    snprintf(buf, len, "'%s' column %zu%s%s%s", tensor, col + 1, name ? " ('" : "",
-             name ? name : "", name ? "')" : "");
+    snprintf(buf, len, "'%s' column %zu%s", tensor, col + 1, cm_col_name(names, col).text);
 }
 
 /* Room for column_text: a name of CM_COLNAME_MAX bytes and the rest. */
@@ -654,10 +652,9 @@ static int mode_code(const pl_data *d, size_t c, const cm_column *k, double *cod
             continue;
         if (!cm_column_level(k, v)) {
             free(count);
-            const char *name = cm_names_at(&d->x_columns.names, c);
-            return dl_fail(e, DL_EDATA, "%s: 'x' row %zu, column %zu%s%s%s: %g is not a code of "
-                           "its %llu categories", d->label, i + 1, c + 1, name ? " ('" : "",
-                           name ? name : "", name ? "')" : "", v,
+            return dl_fail(e, DL_EDATA, "%s: 'x' row %zu, column %zu%s: %g is not a code of its "
+                           "%llu categories", d->label, i + 1, c + 1,
+                           cm_col_name(&d->x_columns.names, c).text, v,
                            (unsigned long long)k->count);
         }
         count[(size_t)v]++;
