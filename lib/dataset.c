@@ -594,10 +594,10 @@ static int merge(summaries *all, const st_header *h, dl_tensor *meta, dl_err *e)
     size_t pos = dl_names_find(&all->index, h->name, all->items, summary_name);
     if (pos != SIZE_MAX) {
         summary *s = &all->items[pos];
-        if (cm_is_meta_name(h->name) && cm_meta_repeat(&s->meta, meta, e))
-            return e->code;
         if (!cm_is_meta_name(h->name))
             s->shape[0] += h->rank ? h->shape[0] : 0;
+        else if (cm_meta_repeat(&s->meta, meta, e))
+            return e->code;
         s->records++;
         s->stored += h->payload_bytes;
         s->raw += h->raw_bytes;
