@@ -460,6 +460,30 @@ int cm_refuse_codes(const dl_tensor *rec, const cm_names *names, dl_err *e)
     return rc;
 }
 
+int cm_refuse_class_regression(const dl_tensor *rec, const cm_names *names, dl_err *e)
+{
+    if (!rec)
+        return 0;
+    cm_categories c;
+    if (cm_categories_parse(&c, rec, UINT64_MAX, e))
+        return e->code;
+    int rc = 0;
+    for (size_t i = 0; i < c.count && !rc; i++) {
+        const cm_column *k = &c.column[i];
+        if (k->count <= 2)
+            continue;
+        cm_named_col named = cm_col_name(names, k->col);
+        rc = dl_fail(e, DL_EDATA, "y column %llu%s holds %llu classes ('%s' to '%s'): a "
+                     "regression would fit their codes 0 to %llu, the levels in byte order, "
+                     "as numbers; classify them instead: dl-train with loss ce and a softmax "
+                     "output of %llu units", (unsigned long long)k->col + 1, named.text,
+                     (unsigned long long)k->count, k->level[0], k->level[k->count - 1],
+                     (unsigned long long)k->count - 1, (unsigned long long)k->count);
+    }
+    cm_categories_free(&c);
+    return rc;
+}
+
 int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e)
 {
     return cm_fail_cell(names, row, col, "missing value (impute with dl-design --impute)", e);

@@ -132,6 +132,12 @@ cm_named_col cm_col_name(const cm_names *names, uint64_t col);
  * of its codes keeps no levels, so a prediction could not match another
  * file's codes to them by name.  0 when it lists none. */
 int cm_refuse_codes(const dl_tensor *rec, const cm_names *names, dl_err *e);
+/* DL_EDATA naming the first column that the y.categories record rec
+ * (NULL: none) lists with more than two classes: a regression (least
+ * squares; a network's mse, l1, lq or huber) would fit their codes, an
+ * order of the levels by bytes, as numbers.  Two classes pass: their codes
+ * 0 and 1 are a least-squares classifier's targets.  0 when none has more. */
+int cm_refuse_class_regression(const dl_tensor *rec, const cm_names *names, dl_err *e);
 /* cm_fail_cell's "missing value (impute with dl-design --impute)". */
 int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e);
 /* The first NaN of a float tensor (rank <= 2; rows start at `first_row`)

@@ -188,6 +188,21 @@ static int x_names(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
     return first == 0 ? cm_refuse_codes(in->xcats.data ? &in->xcats : NULL, &in->xnames, e) : 0;
 }
 
+/* y's string classes, more than two in a column, refused at y's first
+ * rows (or at y.categories, when it comes after them), before any row is
+ * fitted: least squares would fit their codes as numbers. */
+static int y_classes(const xy_input *in, uint64_t cols, dl_err *e)
+{
+    cm_names names;
+    cm_names_init(&names);
+    int rc = in->meta[1].data && cm_names_parse(&names, &in->meta[1], cols, e)
+                 ? e->code
+                 : cm_refuse_class_regression(in->meta[2].data ? &in->meta[2] : NULL, &names,
+                                              e);
+    cm_names_free(&names);
+    return rc;
+}
+
 /* x.names, y.names, y.categories: the first copy is kept, a repeat must be
  * the same bytes, and x.names must come before x. */
 static int take_meta(xy_input *in, const st_header *h, dl_tensor *t, int which, dl_err *e)
@@ -199,6 +214,8 @@ static int take_meta(xy_input *in, const st_header *h, dl_tensor *t, int which, 
         rc = dl_fail(e, DL_EDATA, "it comes after 'x': column metadata goes before the data");
     else
         in->meta[which] = *t, memset(t, 0, sizeof *t);
+    if (!rc && which == 2 && in->yrows > 0)
+        rc = y_classes(in, in->y.cols, e);
     return rc ? flt_record_error(in->r, h, e) : 0;
 }
 
@@ -229,7 +246,10 @@ static int take_rows(xy_input *in, const st_header *h, dl_tensor *t, dl_err *e)
                        dl_plural((unsigned long long)in->folded));
     if (!is_w && consume_pairs(in, e))
         return e->code;
-    int rc = is_w ? check_weights_chunk(t, *seen, e) : is_x ? x_names(in, t, *seen, e) : 0;
+    int rc = is_w   ? check_weights_chunk(t, *seen, e)
+             : is_x ? x_names(in, t, *seen, e)
+             : *seen == 0 ? y_classes(in, t->rank >= 2 ? t->shape[1] : 1, e)
+                          : 0;
     if (!rc && !is_w)
         rc = check_chunk(t, is_x ? &in->xnames : NULL, *seen, e);
     if (!rc) {

@@ -990,6 +990,24 @@ static int same_columns(const trainer *t, dl_tensor_set *have, const char *label
                : 0;
 }
 
+/* A regression loss on string classes, more than two in a column of y,
+ * would fit their codes as numbers (two are a least-squares classifier's
+ * 0 and 1). */
+static int regression_of_classes(const trainer *t, dl_tensor_set *data, dl_err *e)
+{
+    int kind = t->spec.loss.kind;
+    if (kind == NN_LOSS_BCE || kind == NN_LOSS_CE || kind == NN_LOSS_MLBCE)
+        return 0;
+    cm_names names;
+    int rc = cm_names_load(&names, data, "y", t->k, e) ||
+                     cm_refuse_class_regression(dl_set_find(data, "y" CM_CATEGORIES_SUFFIX),
+                                                &names, e)
+                 ? e->code
+                 : 0;
+    cm_names_free(&names);
+    return rc ? dl_err_wrap(e, "%s: loss %s", t->cfg->data_label, nn_loss_name(kind)) : 0;
+}
+
 static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
 {
     dl_tensor y = {0}, y_val = {0};
@@ -1007,7 +1025,7 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
         size_t most = t->batch < t->train.n ? t->batch : t->train.n;
         /* the data is checked against the network's layout before its memory is taken */
         rc = nm_net_plan(&t->net, &t->spec, most ? most : 1, e) ||
-                     check_outputs(t, e) ||
+                     check_outputs(t, e) || regression_of_classes(t, data, e) ||
                      check_targets(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
                      check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
                      check_class_weights(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||

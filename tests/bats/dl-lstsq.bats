@@ -157,6 +157,32 @@ fit_w() {
     [[ $output == *"'y.categories' differs"* ]]
 }
 
+@test "y of three string classes is refused before any row is fitted, one-pass and --partial; two classes are fitted" {
+    printf 'speed,depth,kind\n1,2,a\n2,1,b\n3,5,c\n4,3,b\n5,8,a\n6,2,c\n7,7,a\n' > "$TMP/t.csv"
+    dl-tensor import --target kind "$TMP/t.csv" | dl-design --poly 1 -q > "$TMP/d.dlt"
+    msg="record 5 ('y'): y column 1 ('kind') holds 3 classes ('a' to 'c'): a regression would fit their codes 0 to 2"
+    for opt in -q --partial; do
+        run dl-lstsq $opt -o "$TMP/m.ckpt" "$TMP/d.dlt"
+        [ "$status" -eq 1 ] || { echo "$output"; return 1; }
+        [[ $output == "dl-lstsq: $TMP/d.dlt: $msg"*"dl-train with loss ce and a softmax output of 3 units" ]] ||
+            { echo "$output"; return 1; }
+        [ ! -e "$TMP/m.ckpt" ]
+    done
+    # the classes' record after y's codes (streams joined) is refused at it
+    dl-tensor import --target kind "$TMP/t.csv" | dl-tensor export --name x > "$TMP/x.csv"
+    { dl-tensor import --name x "$TMP/x.csv"; printf '0\n1\n2\n1\n0\n2\n0\n' | dl-tensor import --name y
+      dl-tensor import --target kind "$TMP/t.csv" | dl-tensor export --name y.categories |
+          dl-tensor import --format text --name y.categories; } > "$TMP/late.dlt"
+    run dl-lstsq -q "$TMP/late.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-lstsq: $TMP/late.dlt: record 3 ('y.categories'): y column 1 holds 3 classes"* ]] ||
+        { echo "$output"; return 1; }
+    # two classes: the least-squares classifier of their codes 0 and 1
+    printf 'speed,depth,kind\n1,2,a\n2,1,b\n3,5,a\n4,3,b\n5,8,a\n' | dl-tensor import --target kind |
+        dl-lstsq -q > "$TMP/two.ckpt"
+    [ "$(dl-tensor export --name y.categories "$TMP/two.ckpt")" = "$(printf '0\ta\tb')" ]
+}
+
 @test "--combine refuses partials made with different designs" {
     dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 -q | dl-lstsq --partial > "$TMP/a.part"
     dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 --standardize -q | dl-lstsq --partial > "$TMP/b.part"

@@ -1035,6 +1035,22 @@ string_classes() {
     dl-design -q --onehot c "$TMP/c.dlt" | dl-train -q "$TMP/lin.yaml" -o "$TMP/m.ckpt"
 }
 
+@test "a regression loss on three string classes is refused, naming the column; ce trains on them, mse on two" {
+    string_classes
+    for loss in mse mae huber "lq, q: 3"; do
+        printf 'model: {layers: [{units: 4, activation: tanh}, {units: 1, activation: identity}]}\nloss: {name: %s}\noptimizer: {lr: 0.05}\ntraining: {epochs: 2}\n' "$loss" > "$TMP/r.yaml"
+        run dl-train -q "$TMP/r.yaml" "$TMP/tr.dlt" -o "$TMP/r.ckpt"
+        [ "$status" -eq 1 ] || { echo "$output"; return 1; }
+        [[ $output == "dl-train: $TMP/tr.dlt: loss ${loss%%,*}: y column 1 ('label') holds 3 classes ("*"a softmax output of 3 units" ]] ||
+            { echo "$output"; return 1; }
+        [ ! -e "$TMP/r.ckpt" ]
+    done
+    dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" -o "$TMP/ce.ckpt"
+    # two classes: their codes 0 and 1 are targets a regression may fit
+    printf 'x,label\n1.0,no\n2.0,yes\n3.0,no\n4.0,yes\n' | dl-tensor import --target label > "$TMP/two.dlt"
+    dl-train -q -s loss=mse "$TMP/r.yaml" "$TMP/two.dlt" -o "$TMP/two.ckpt"
+}
+
 @test "a spec file that is a single value or a list is named as such, with -s overrides too" {
     echo 42 > "$TMP/v.yaml"
     printf -- '- 1\n- 2\n' > "$TMP/l.yaml"
