@@ -399,21 +399,104 @@ static int svm_write_row(FILE *f, part *parts, const tx_export_opts *o, dl_err *
     return 0;
 }
 
-/* A delimiter goes between cells: a part of no columns adds none. */
-static void write_header(FILE *f, const part *parts, int nparts, char delim)
+/* The header's cells, one per column of every part in order. */
+typedef struct header {
+    char **cell;
+    size_t count;
+} header;
+
+static void header_free(header *h)
 {
-    uint64_t cells = 0;
+    for (size_t i = 0; i < h->count; i++)
+        free(h->cell[i]);
+    free(h->cell);
+}
+
+static const char *header_at(const void *cells, size_t pos)
+{
+    return ((char *const *)cells)[pos];
+}
+
+/* Column j of p: its name, else PARTj; "PART." before it when qualified. */
+static int header_cell(const part *p, uint64_t j, int qualified, char **out, dl_err *e)
+{
+    dl_str b = {0};
+    const char *name = cm_names_at(&p->names, j);
+    if (qualified)
+        dl_str_printf(&b, "%s.", p->name);
+    if (name)
+        dl_str_printf(&b, "%s", name);
+    else
+        dl_str_printf(&b, "%s%llu", p->name, (unsigned long long)j);
+    size_t len;
+    return dl_str_take(&b, out, &len, e);
+}
+
+/* *pos: the earlier cell of h with cell i's name, else SIZE_MAX, and cell
+ * i indexed for the cells after it. */
+static int header_seen(dl_name_index *ix, const header *h, size_t i, size_t *pos, dl_err *e)
+{
+    *pos = dl_names_find(ix, h->cell[i], h->cell, header_at);
+    return *pos == SIZE_MAX && dl_names_add(ix, h->cell[i], i, e) ? e->code : 0;
+}
+
+/* Each column's name, else PARTj.  A name two parts share is qualified by
+ * its part, "y.species" beside "yhat.species" (truth and prediction side by
+ * side), so that the header reads back: import refuses a name twice, and
+ * a name still twice is refused here. */
+static int make_header(const part *parts, int nparts, header *h, const char *label, dl_err *e)
+{
+    size_t n = 0, i = 0, pos;
     for (int k = 0; k < nparts; k++)
-        for (uint64_t j = 0; j < parts[k].cols; j++) {
-            if (cells++)
-                fputc(delim, f);
-            const char *name = cm_names_at(&parts[k].names, j);
-            if (name)
-                write_text(f, name, delim);
-            else
-                fprintf(f, "%s%llu", parts[k].name, (unsigned long long)j);
+        n += (size_t)parts[k].cols;
+    unsigned char *twice = NULL;
+    dl_name_index ix;
+    dl_names_init(&ix);
+    int rc = dl_mem_array(&h->cell, n, sizeof *h->cell, "header cells", e) ||
+                     dl_mem_array(&twice, n, 1, "header cells", e)
+                 ? e->code
+                 : 0;
+    for (int k = 0; k < nparts && !rc; k++)
+        for (uint64_t j = 0; j < parts[k].cols && !rc; j++, i++) {
+            h->count = i;
+            if (!(rc = header_cell(&parts[k], j, 0, &h->cell[i], e)))
+                h->count = i + 1;
+            if (!rc && !(rc = header_seen(&ix, h, i, &pos, e)) && pos != SIZE_MAX)
+                twice[pos] = twice[i] = 1;
         }
-    fputc('\n', f);
+    dl_names_clear(&ix);
+    i = 0;
+    for (int k = 0; k < nparts && !rc; k++)
+        for (uint64_t j = 0; j < parts[k].cols && !rc; j++, i++) {
+            if (twice[i]) {
+                free(h->cell[i]);
+                h->cell[i] = NULL;
+                rc = header_cell(&parts[k], j, 1, &h->cell[i], e);
+            }
+            if (!rc && !(rc = header_seen(&ix, h, i, &pos, e)) && pos != SIZE_MAX)
+                rc = dl_fail(e, DL_EDATA, "%s: --header: two columns would be named '%s' (a "
+                             "header reads back only with names that differ)", label, h->cell[i]);
+        }
+    dl_names_free(&ix);
+    free(twice);
+    return rc;
+}
+
+/* A delimiter goes between cells: a part of no columns adds none. */
+static int write_header(FILE *f, const part *parts, int nparts, char delim, const char *label,
+                        dl_err *e)
+{
+    header h = {0};
+    int rc = make_header(parts, nparts, &h, label, e);
+    for (size_t i = 0; i < h.count && !rc; i++) {
+        if (i)
+            fputc(delim, f);
+        write_text(f, h.cell[i], delim);
+    }
+    if (!rc)
+        fputc('\n', f);
+    header_free(&h);
+    return rc;
 }
 
 typedef struct text_out {
@@ -576,7 +659,8 @@ static int write_ready(text_out *to, part *parts, int nparts, dl_err *e)
     if (svm && svm_check(parts, nparts, to->label, e))
         return e->code;
     if (to->header_due && !svm) {
-        write_header(to->f, parts, nparts, to->delim);
+        if (write_header(to->f, parts, nparts, to->delim, to->label, e))
+            return e->code;
         to->header_due = 0;
     }
     if (!svm && n > 1 && all_numeric(parts, nparts))

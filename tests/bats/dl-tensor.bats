@@ -151,6 +151,28 @@ rows_aligned() {
     [ "$output" = "$(printf '1,2\n3,4')" ]
 }
 
+@test "dl-tensor export --header: a column name two records share is qualified by its record, so the header reads back" {
+    printf 'a,kind\n1,x\n2,y\n' | dl-tensor import --target kind > "$TMP/k.dlt"
+    # truth and prediction side by side: yhat named after y, as dl-predict names it
+    { cat "$TMP/k.dlt"; dl-tensor export --name y "$TMP/k.dlt" | dl-tensor import --no-header --name yhat --names kind; } > "$TMP/p.dlt"
+    run dl-tensor export --header --name y,yhat,x "$TMP/p.dlt"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'y.kind,yhat.kind,a\nx,x,1\ny,y,2')" ]
+    dl-tensor export --header --name y,yhat,x "$TMP/p.dlt" | dl-tensor import > "$TMP/back.dlt"
+    [ "$(dl-tensor export --name x.names "$TMP/back.dlt")" = "$(printf 'y.kind\nyhat.kind\na')" ]
+    # an unnamed record's columns (y0) against a name y0: both qualified
+    printf 'y0\n5\n' | dl-tensor import > "$TMP/n.dlt"
+    { cat "$TMP/n.dlt"; printf '6\n' | dl-tensor import --name y; } > "$TMP/ny.dlt"
+    run dl-tensor export --header "$TMP/ny.dlt"
+    [ "$output" = "$(printf 'x.y0,y.y0\n5,6')" ]
+    # a name still twice after that is refused before any line is written
+    printf 'y.b\n7\n' | dl-tensor import --header > "$TMP/e.dlt"
+    { cat "$TMP/e.dlt"; printf 'b\n8\n' | dl-tensor import --name y --header; printf 'b\n9\n' | dl-tensor import --name z --header; } > "$TMP/f.dlt"
+    run dl-tensor export --header --name x,y,z "$TMP/f.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $TMP/f.dlt: --header: two columns would be named 'y.b' (a header reads back only with names that differ)" ]
+}
+
 @test "dl-tensor import: a quote inside a cell is read as it is; one that opens a cell closes on its line" {
     printf 'item,price\n12" pizza,10\nsoda,2\n' > "$TMP/q.csv"
     dl-tensor import -t 1 "$TMP/q.csv" -o "$TMP/q.dlt"

@@ -143,6 +143,10 @@ each_allocation_fails_cleanly() {
 
 @test "faults: dl-tensor export (CSV and .npy)" {
     each_allocation_fails_cleanly dl-tensor export --header "$D/reg.zlib.dlt"
+    # a name two records share, qualified by its record
+    { printf 'a,b\n1,2\n3,4\n' | dl-tensor import --target b
+      printf 'b\n5\n6\n' | dl-tensor import --name yhat; } > "$TMP/shared.dlt"
+    each_allocation_fails_cleanly dl-tensor export --header --name x,y,yhat "$TMP/shared.dlt"
     each_allocation_fails_cleanly dl-tensor export --format npy --name x -o "$O/out.npy" "$D/reg.dlt"
 }
 
