@@ -518,9 +518,10 @@ static int ragged(job *jb, span l)
 {
     const csv *c = jb->c;
     return dl_fail(&jb->err, DL_EDATA,
-                   "%s: line %llu: %llu fields, expected %llu (as on line %llu)", c->in->label,
+                   "%s: line %llu: %llu field%s, expected %llu (as on line %llu)", c->in->label,
                    (unsigned long long)jb->line, (unsigned long long)count_cells(c, l),
-                   (unsigned long long)c->cols, (unsigned long long)c->header_line);
+                   dl_plural(count_cells(c, l)), (unsigned long long)c->cols,
+                   (unsigned long long)c->header_line);
 }
 
 /* One number at p into element j of row; *stop is past it. */

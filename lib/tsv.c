@@ -123,8 +123,9 @@ static int table_cut(tsv_table *t, size_t len, dl_err *e)
         line[strcspn(line, "\r")] = '\0';
         if (row == 0 || !skip_line(line)) {
             if (count_fields(line) != t->cols)
-                return dl_fail(e, DL_EDATA, "%s: line %zu: %zu fields, the header has %zu",
-                               t->label, lineno, count_fields(line), t->cols);
+                return dl_fail(e, DL_EDATA, "%s: line %zu: %zu field%s, the header has %zu",
+                               t->label, lineno, count_fields(line),
+                               dl_plural(count_fields(line)), t->cols);
             split_fields(line, t->cells + row * t->cols);
             if (row == 0 && distinct_names(t, lineno, e))
                 return e->code;

@@ -221,7 +221,7 @@ rows_aligned() {
 @test "dl-tensor import: a short or long row is named as such, not by a cell shifted into a column of another kind" {
     refuses 'name,b,c\nx,1,2\n3,4\n' "dl-tensor: $TMP/in.csv: line 3: 2 fields, expected 3 (as on line 1)"
     refuses 'a,b,c\nx,1,2\ny,q,3,4\n' "dl-tensor: $TMP/in.csv: line 3: 4 fields, expected 3 (as on line 1)"
-    refuses 'a,b\n1,2\nx\n' "dl-tensor: $TMP/in.csv: line 3: 1 fields, expected 2 (as on line 1)"
+    refuses 'a,b\n1,2\nx\n' "dl-tensor: $TMP/in.csv: line 3: 1 field, expected 2 (as on line 1)"
     # a quote its line leaves open is named as that
     refuses 'a,b,c\nx,1,2\n"x,1\n' "line 3, column 1 ('a'): unterminated quote"
     # on a line of the right length, the cell is the cause
@@ -494,7 +494,7 @@ rows_aligned() {
         fails 1 "line ${n%% *}, column 2: 'oops' is not a number" dl-tensor import < "$TMP/bad.csv"
     done
     sed '280000s/,.*//' "$TMP/big2.csv" > "$TMP/ragged.csv"
-    fails 1 "line 280000: 1 fields, expected 2 (as on line 3)" dl-tensor import "$TMP/ragged.csv"
+    fails 1 "line 280000: 1 field, expected 2 (as on line 3)" dl-tensor import "$TMP/ragged.csv"
 }
 
 @test "dl-tensor import: plain rows and rows with blanks, quotes, CRLF or comments give the same bits" {

@@ -100,7 +100,7 @@ static void test_errors_name_file_line_column(void)
     dl_err e;
     char want[256];
     CHECK(import_text("1,2\n3,4\n5\n", &o, &s, &e) == DL_EDATA);
-    snprintf(want, sizeof want, "%s: line 3: 1 fields, expected 2 (as on line 1)", in_path);
+    snprintf(want, sizeof want, "%s: line 3: 1 field, expected 2 (as on line 1)", in_path);
     CHECK_STR(e.msg, want);
     dl_set_free(&s);
     CHECK(import_text("x,y\n1,2\n3,abc\n", &o, &s, &e) == DL_EDATA);

@@ -39,7 +39,7 @@ static void test_table_reading(void)
     tsv_free(&t);
 
     CHECK(tsv_read(&t, temp_table("a\tb\n1\t2\n3\n"), &e) == DL_EDATA);
-    CHECK(strstr(e.msg, "line 3: 1 fields, the header has 2") != NULL);
+    CHECK(strstr(e.msg, "line 3: 1 field, the header has 2") != NULL);
     CHECK(tsv_read(&t, temp_table("a\tb\n"), &e) == DL_EDATA);
     CHECK(strstr(e.msg, "no data rows") != NULL);
     CHECK(tsv_read(&t, temp_table("\n# only\n"), &e) == DL_EDATA);
