@@ -383,8 +383,8 @@ static int kmeans_seed_centers(bf_design *d, const double *z, size_t n, uint64_t
         for (;;) {
             if (c == end) /* every row left repeats a center: c distinct rows */
                 return dl_fail(e, DL_EDATA, "design: k-means needs %zu distinct rows but the "
-                               "data has %zu (of %zu rows): give fewer centers",
-                               d->nrbf, c, n);
+                               "data has %zu (of %zu row%s): give fewer centers",
+                               d->nrbf, c, n, dl_plural(n));
             size_t j = c + (size_t)dl_rng_below(&rng, end - c);
             uint64_t t = idx[c];
             idx[c] = idx[j];

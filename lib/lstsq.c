@@ -889,9 +889,9 @@ static int singular_error(const ls_stats *s, const ls_opts *o, const ls_result *
         return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X "
                                    "%s %.3g): use --method svd, or --ridge", about, r->cond);
     if (r->rank < (int)r->p)
-        return dl_fail(e, DL_ENUM, "X has rank %d of %zu columns, so a flat prior leaves the "
+        return dl_fail(e, DL_ENUM, "X has rank %d of %zu column%s, so a flat prior leaves the "
                                    "weights' posterior improper: --ridge gives a proper "
-                                   "(Gaussian) prior", r->rank, r->p);
+                                   "(Gaussian) prior", r->rank, r->p, dl_plural(r->p));
     return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X %s "
                                "%.3g), so a flat prior leaves the weights' posterior improper: "
                                "--ridge gives a proper (Gaussian) prior", about, r->cond);

@@ -657,6 +657,11 @@ r2_of_constant() {
     [ "$status" -eq 5 ]
     [ "$output" = "dl-lstsq: $TMP/dup.dlt: posterior: X has rank 2 of 3 columns, so a flat prior leaves the weights' posterior improper: --ridge gives a proper (Gaussian) prior" ]
     [ ! -e "$TMP/p.ckpt" ]
+    # one column, all zero
+    printf 'a,y\n0,1\n0,2\n' | dl-tensor import --target y > "$TMP/zero.dlt"
+    run dl-lstsq -m svd --posterior -o "$TMP/p.ckpt" "$TMP/zero.dlt"
+    [ "$status" -eq 5 ]
+    [[ $output == "dl-lstsq: $TMP/zero.dlt: posterior: X has rank 0 of 1 column, so a flat prior"* ]]
 }
 
 @test "an infinite cell is named as dl-design names it: row, column and the column's name" {
