@@ -1769,26 +1769,51 @@ static int align_val_design(const dl_tensor *design, dl_tensor_set *val, const c
     return dl_set_put(val, &phi, e);
 }
 
-/* Validation y's class codes as the training data's: each file codes its
- * own string classes (y.categories), so they are mapped by name; a class
- * the training data does not have is an error naming its row. */
-static int align_val_targets(dl_tensor_set *data, dl_tensor_set *val, const tr_opts *c,
-                             dl_err *e)
+/* The class codes of y in `have` (this process's share of its rows, or
+ * all: share NULL) as `want`'s: each file codes its own string classes
+ * (y.categories), so they are mapped by name; a class `want` does not
+ * have is an error naming its row.  Codes are taken as they are when
+ * either has no class names. */
+static int recode_targets(dl_tensor_set *want, dl_tensor_set *have, const sh_share *share,
+                          dl_err *e)
 {
-    dl_tensor *y = dl_set_find(val, "y");
+    dl_tensor *y = dl_set_find(have, "y");
     if (!y || y->rank < 1 || y->rank > 2)
         return 0; /* named as such when the rows are taken */
     pp_prep *p;
     uint64_t cols = y->rank == 2 ? y->shape[1] : 1;
-    int rc = pp_bind_targets(&p, dl_set_find(data, "y" CM_NAMES_SUFFIX),
-                             dl_set_find(data, "y" CM_CATEGORIES_SUFFIX),
-                             dl_set_find(val, "y" CM_CATEGORIES_SUFFIX), cols, e);
+    int rc = pp_bind_targets(&p, dl_set_find(want, "y" CM_NAMES_SUFFIX),
+                             dl_set_find(want, "y" CM_CATEGORIES_SUFFIX),
+                             dl_set_find(have, "y" CM_CATEGORIES_SUFFIX), cols, e);
     if (!rc && p)
         rc = dl_tensor_convert(y, DL_F64, e) ||
-             pp_recode(p, y->data, (size_t)y->shape[0], c->val_share ? c->val_share->first : 0,
-                       e) ? e->code : 0;
+             pp_recode(p, y->data, (size_t)y->shape[0], share ? share->first : 0, e)
+                 ? e->code : 0;
     pp_free(p);
-    return rc ? dl_err_wrap(e, "%s: record 'y'", c->val_label) : 0;
+    return rc ? dl_err_wrap(e, "record 'y'") : 0;
+}
+
+/* Validation y's class codes as the training data's. */
+static int align_val_targets(dl_tensor_set *data, dl_tensor_set *val, const tr_opts *c,
+                             dl_err *e)
+{
+    return recode_targets(data, val, c->val_share, e) ? dl_err_wrap(e, "%s", c->val_label) : 0;
+}
+
+/* The training data's class codes as --resume's checkpoint's, whose class
+ * names the data then carries (for training.class_weight's names, the
+ * validation data's codes and the checkpoint written), its own or none:
+ * the network's outputs are the checkpoint's classes, in its order.  A
+ * checkpoint without class names takes the data's codes as they are. */
+static int align_resumed_targets(dl_tensor_set *data, const tr_opts *c, dl_err *e)
+{
+    const dl_tensor *cats = c->resume ? dl_set_find(c->resume, "y" CM_CATEGORIES_SUFFIX) : NULL;
+    if (!cats)
+        return 0;
+    dl_tensor copy;
+    if (recode_targets(c->resume, data, c->data_share, e))
+        return dl_err_wrap(e, "%s: --resume: %s", ckpt_label(c), c->data_label);
+    return dl_tensor_copy(&copy, cats, e) || dl_set_put(data, &copy, e) ? e->code : 0;
 }
 
 /* A CRC-32C of the state training starts from: the weights (resumed, from
@@ -1850,7 +1875,8 @@ static int agree(trainer *t, int rc, dl_err *e)
  * outputs, and the class names (dl-stream(5), "Column metadata").  Data
  * without column names continues a --resume checkpoint that has them: its
  * columns were taken by position (same_columns checked names when both had
- * them), so the checkpoint's names stay, for dl-predict to check. */
+ * them), so the checkpoint's names stay, for dl-predict to check.  Its
+ * class names are in the data already (align_resumed_targets). */
 static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *resume, dl_tensor_set *ckpt,
                             dl_err *e)
 {
@@ -1879,6 +1905,7 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     dl_tensor design = {0};
     int have_design = dl_set_take(data, "design", &design);
     int rc = network_checkpoints(c, e) || resume_design(c, have_design ? &design : NULL, e) ||
+                     align_resumed_targets(data, c, e) ||
                      (val && (align_val_design(have_design ? &design : NULL, val, c->val_label,
                                                e) ||
                               align_val_targets(data, val, c, e)))

@@ -958,6 +958,38 @@ string_classes() {
     [ "$output" = "dl-predict: $TMP/ds.dlt: record 3 ('x'): column 1 is 'depth' in the input but 'speed' in the checkpoint" ]
 }
 
+@test "--resume maps y's string classes by name to the checkpoint's and keeps its class names" {
+    string_classes
+    dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" -o "$TMP/a.ckpt"
+    # rows of classes b and c only: their file codes them 0 and 1, the
+    # checkpoint 1 and 2, as the same rows written with those codes give them
+    awk 'NR == 1 || $0 !~ /,a$/' "$TMP/tr.csv" > "$TMP/bc.csv"
+    sed 's/,b$/,1/; s/,c$/,2/' "$TMP/bc.csv" > "$TMP/bc_codes.csv"
+    for f in bc bc_codes; do dl-tensor import --target label "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    run dl-tensor export --name y.categories "$TMP/bc.dlt"
+    [ "$output" = $'0\tb\tc' ]
+    dl-train -q "$TMP/ce3.yaml" "$TMP/bc.dlt" --resume "$TMP/a.ckpt" -s training.epochs=23 -o "$TMP/b.ckpt"
+    dl-train -q "$TMP/ce3.yaml" "$TMP/bc_codes.dlt" --resume "$TMP/a.ckpt" -s training.epochs=23 -o "$TMP/c.ckpt"
+    cmp "$TMP/b.ckpt" "$TMP/c.ckpt"
+    # data without class names keeps the checkpoint's, which dl-predict names its outputs with
+    for f in b c; do
+        [ "$(dl-tensor export --name y.categories "$TMP/$f.ckpt")" = "$(dl-tensor export --name y.categories "$TMP/a.ckpt")" ]
+    done
+    dl-predict "$TMP/c.ckpt" "$TMP/te.dlt" > "$TMP/p.dlt"
+    run dl-tensor export --name yhat.names "$TMP/p.dlt"
+    [ "$output" = $'label=a\nlabel=b\nlabel=c' ]
+    # training.class_weight names the checkpoint's classes
+    dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" -s 'training.class_weight={b: 2}' -o "$TMP/w.ckpt"
+    dl-train -q "$TMP/ce3.yaml" "$TMP/bc_codes.dlt" --resume "$TMP/w.ckpt" -s 'training.class_weight={b: 2}' -s training.epochs=23 -o "$TMP/w2.ckpt"
+    # a class the checkpoint does not have is refused, naming its row
+    printf 'x,label\n1.0,b\n2.0,d\n' > "$TMP/d.csv"
+    dl-tensor import --target label "$TMP/d.csv" > "$TMP/d.dlt"
+    run dl-train -q "$TMP/ce3.yaml" "$TMP/d.dlt" --resume "$TMP/a.ckpt" -s training.epochs=23 -o "$TMP/d.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/a.ckpt: --resume: $TMP/d.dlt: record 'y': row 2, column 1 ('label'): level 'd' was not in the training data" ]
+    [ ! -e "$TMP/d.ckpt" ]
+}
+
 @test "training or validation rows that all weigh 0 are an error naming the file" {
     awk 'BEGIN { print "x,y,w"; for (i = 0; i < 20; i++) printf "%d,%d,1\n", i, 2 * i }' > "$TMP/w1.csv"
     sed '2,$s/,1$/,0/' "$TMP/w1.csv" > "$TMP/w0.csv"
