@@ -683,7 +683,20 @@ static int put_data(dl_tensor_set *ckpt, const char *name, int dtype, uint64_t c
     return 0;
 }
 
-static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *resume, dl_tensor_set *ckpt,
+/* The checkpoint whose weights start the run (--resume's or --init-from's),
+ * or NULL. */
+static dl_tensor_set *start_checkpoint(const tr_opts *c)
+{
+    return c->resume ? c->resume : c->init_from;
+}
+
+/* The option that names start_checkpoint's file. */
+static const char *start_option(const tr_opts *c)
+{
+    return c->resume ? "--resume" : "--init-from";
+}
+
+static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *from, dl_tensor_set *ckpt,
                             dl_err *e);
 
 /* A record of the state but the weights, and where its values are. */
@@ -751,8 +764,8 @@ static int make_checkpoint(trainer *t, dl_tensor_set *data, dl_tensor *design, i
         if (dl_set_put(ckpt, design, e))
             return dl_err_wrap(e, "making the checkpoint");
     }
-    int rc = keep_column_meta(data, t->cfg->resume, ckpt, e) || nm_summary_reserve(ckpt, e) ||
-                     nm_params_to_set(&t->net, t->best, ckpt, "", e)
+    int rc = keep_column_meta(data, start_checkpoint(t->cfg), ckpt, e) ||
+                     nm_summary_reserve(ckpt, e) || nm_params_to_set(&t->net, t->best, ckpt, "", e)
                  ? e->code
                  : 0;
     for (size_t i = 0; !rc && i < n; i++)
@@ -961,10 +974,10 @@ static void plan_buckets(trainer *t)
 }
 
 /* The names of the `cols` columns of `tensor` (x or y) in `have` (a --val
- * file, the data of --resume) against those in `want` (`what`: "training
- * data", "checkpoint"), when both carry them: the network takes columns by
- * position, so columns in another order would meet the weights or the
- * outputs of others, as dl-predict refuses. */
+ * file, the data of --resume or --init-from) against those in `want`
+ * (`what`: "training data", "checkpoint"), when both carry them: the
+ * network takes columns by position, so columns in another order would
+ * meet the weights or the outputs of others, as dl-predict refuses. */
 static int same_names(dl_tensor_set *have, dl_tensor_set *want, const char *tensor,
                       uint64_t cols, const char *what, dl_err *e)
 {
@@ -1015,9 +1028,9 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
                      (val && same_columns(t, val, t->cfg->val_label, data, "training data", e))
                  ? e->code
                  : 0;
-    if (!rc && t->cfg->resume &&
-        same_columns(t, data, t->cfg->data_label, t->cfg->resume, "checkpoint", e))
-        rc = dl_err_wrap(e, "%s: --resume", ckpt_label(t->cfg));
+    dl_tensor_set *from = start_checkpoint(t->cfg);
+    if (!rc && from && same_columns(t, data, t->cfg->data_label, from, "checkpoint", e))
+        rc = dl_err_wrap(e, "%s: %s", ckpt_label(t->cfg), start_option(t->cfg));
     if (!rc) {
         size_t n = t->train_total;
         t->batch = t->spec.batch_size && t->spec.batch_size < n ? (size_t)t->spec.batch_size : n;
@@ -1800,19 +1813,21 @@ static int align_val_targets(dl_tensor_set *data, dl_tensor_set *val, const tr_o
     return recode_targets(data, val, c->val_share, e) ? dl_err_wrap(e, "%s", c->val_label) : 0;
 }
 
-/* The training data's class codes as --resume's checkpoint's, whose class
- * names the data then carries (for training.class_weight's names, the
- * validation data's codes and the checkpoint written), its own or none:
- * the network's outputs are the checkpoint's classes, in its order.  A
- * checkpoint without class names takes the data's codes as they are. */
-static int align_resumed_targets(dl_tensor_set *data, const tr_opts *c, dl_err *e)
+/* The training data's class codes as the checkpoint's of --resume or
+ * --init-from, whose class names the data then carries (for
+ * training.class_weight's names, the validation data's codes and the
+ * checkpoint written), its own or none: the network's outputs are the
+ * checkpoint's classes, in its order.  A checkpoint without class names
+ * takes the data's codes as they are. */
+static int align_start_targets(dl_tensor_set *data, const tr_opts *c, dl_err *e)
 {
-    const dl_tensor *cats = c->resume ? dl_set_find(c->resume, "y" CM_CATEGORIES_SUFFIX) : NULL;
+    dl_tensor_set *from = start_checkpoint(c);
+    const dl_tensor *cats = from ? dl_set_find(from, "y" CM_CATEGORIES_SUFFIX) : NULL;
     if (!cats)
         return 0;
     dl_tensor copy;
-    if (recode_targets(c->resume, data, c->data_share, e))
-        return dl_err_wrap(e, "%s: --resume: %s", ckpt_label(c), c->data_label);
+    if (recode_targets(from, data, c->data_share, e))
+        return dl_err_wrap(e, "%s: %s: %s", ckpt_label(c), start_option(c), c->data_label);
     return dl_tensor_copy(&copy, cats, e) || dl_set_put(data, &copy, e) ? e->code : 0;
 }
 
@@ -1873,19 +1888,20 @@ static int agree(trainer *t, int rc, dl_err *e)
 
 /* The checkpoint keeps the names of the columns the network saw and of its
  * outputs, and the class names (dl-stream(5), "Column metadata").  Data
- * without column names continues a --resume checkpoint that has them: its
- * columns were taken by position (same_columns checked names when both had
- * them), so the checkpoint's names stay, for dl-predict to check.  Its
- * class names are in the data already (align_resumed_targets). */
-static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *resume, dl_tensor_set *ckpt,
+ * without column names continues the checkpoint of --resume or --init-from
+ * (`from`) that has them: its columns were taken by position (same_columns
+ * checked names when both had them), so the checkpoint's names stay, for
+ * dl-predict to check.  Its class names are in the data already
+ * (align_start_targets). */
+static int keep_column_meta(dl_tensor_set *data, dl_tensor_set *from, dl_tensor_set *ckpt,
                             dl_err *e)
 {
     static const char *const names[] = {"x" CM_NAMES_SUFFIX, "y" CM_NAMES_SUFFIX,
                                         "y" CM_CATEGORIES_SUFFIX};
-    static const int resumed[] = {1, 1, 0};
+    static const int kept[] = {1, 1, 0};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         dl_tensor t;
-        const dl_tensor *had = resume && resumed[i] ? dl_set_find(resume, names[i]) : NULL;
+        const dl_tensor *had = from && kept[i] ? dl_set_find(from, names[i]) : NULL;
         int have = dl_set_take(data, names[i], &t);
         if (!have && had && dl_tensor_copy(&t, had, e))
             return e->code;
@@ -1905,7 +1921,7 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     dl_tensor design = {0};
     int have_design = dl_set_take(data, "design", &design);
     int rc = network_checkpoints(c, e) || resume_design(c, have_design ? &design : NULL, e) ||
-                     align_resumed_targets(data, c, e) ||
+                     align_start_targets(data, c, e) ||
                      (val && (align_val_design(have_design ? &design : NULL, val, c->val_label,
                                                e) ||
                               align_val_targets(data, val, c, e)))

@@ -931,63 +931,68 @@ string_classes() {
     dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" --val "$TMP/plain.dlt" -o "$TMP/c.ckpt"
 }
 
-@test "--resume with data whose x.names or y.names are in another order than the checkpoint's is refused" {
+@test "--resume and --init-from refuse data whose x.names or y.names are in another order than the checkpoint's" {
     awk 'BEGIN { print "speed,depth,u,v"; for (i = 0; i < 20; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, 2 * (i % 7) - i % 5, i % 3 }' > "$TMP/sd.csv"
     awk -F, '{ print $2 "," $1 "," $3 "," $4 }' "$TMP/sd.csv" > "$TMP/ds.csv"
     awk -F, '{ print $1 "," $2 "," $4 "," $3 }' "$TMP/sd.csv" > "$TMP/vu.csv"
     for f in sd ds vu; do dl-tensor import -t 2 "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    dl-tensor import -t 2 --no-header <(tail -n +2 "$TMP/sd.csv") > "$TMP/plain.dlt"
     printf 'model: {layers: [{units: 2, activation: identity}]}\nloss: mse\ntraining: {epochs: 2}\n' > "$TMP/lin.yaml"
     dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" -o "$TMP/a.ckpt"
-    dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" --resume "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/b.ckpt"
-    run dl-train -q "$TMP/lin.yaml" "$TMP/ds.dlt" --resume "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/c.ckpt"
-    [ "$status" -eq 1 ]
-    [ "$output" = "dl-train: $TMP/a.ckpt: --resume: $TMP/ds.dlt: record 'x': column 1 is 'depth' in the input but 'speed' in the checkpoint" ]
-    [ ! -e "$TMP/c.ckpt" ]
-    run dl-train -q "$TMP/lin.yaml" "$TMP/vu.dlt" --resume "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/c.ckpt"
-    [ "$status" -eq 1 ]
-    [ "$output" = "dl-train: $TMP/a.ckpt: --resume: $TMP/vu.dlt: record 'y': column 1 is 'v' in the input but 'u' in the checkpoint" ]
-    # data without names is taken by position
-    dl-tensor import -t 2 --no-header <(tail -n +2 "$TMP/sd.csv") > "$TMP/plain.dlt"
-    dl-train -q "$TMP/lin.yaml" "$TMP/plain.dlt" --resume "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/d.ckpt"
-    # and the checkpoint keeps the names it had, which dl-predict checks
-    for rec in x.names y.names; do
-        [ "$(dl-tensor export --name "$rec" "$TMP/d.ckpt")" = "$(dl-tensor export --name "$rec" "$TMP/a.ckpt")" ]
+    for how in --resume --init-from; do
+        rm -f "$TMP/b.ckpt" "$TMP/d.ckpt"
+        dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" $how "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/b.ckpt"
+        run dl-train -q "$TMP/lin.yaml" "$TMP/ds.dlt" $how "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/c.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $TMP/a.ckpt: $how: $TMP/ds.dlt: record 'x': column 1 is 'depth' in the input but 'speed' in the checkpoint" ]
+        [ ! -e "$TMP/c.ckpt" ]
+        run dl-train -q "$TMP/lin.yaml" "$TMP/vu.dlt" $how "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/c.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $TMP/a.ckpt: $how: $TMP/vu.dlt: record 'y': column 1 is 'v' in the input but 'u' in the checkpoint" ]
+        # data without names is taken by position
+        dl-train -q "$TMP/lin.yaml" "$TMP/plain.dlt" $how "$TMP/a.ckpt" -s training.epochs=3 -o "$TMP/d.ckpt"
+        # and the checkpoint keeps the names it had, which dl-predict checks
+        for rec in x.names y.names; do
+            [ "$(dl-tensor export --name "$rec" "$TMP/d.ckpt")" = "$(dl-tensor export --name "$rec" "$TMP/a.ckpt")" ]
+        done
+        run dl-predict "$TMP/d.ckpt" "$TMP/ds.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-predict: $TMP/ds.dlt: record 3 ('x'): column 1 is 'depth' in the input but 'speed' in the checkpoint" ]
     done
-    run dl-predict "$TMP/d.ckpt" "$TMP/ds.dlt"
-    [ "$status" -eq 1 ]
-    [ "$output" = "dl-predict: $TMP/ds.dlt: record 3 ('x'): column 1 is 'depth' in the input but 'speed' in the checkpoint" ]
 }
 
-@test "--resume maps y's string classes by name to the checkpoint's and keeps its class names" {
+@test "--resume and --init-from map y's string classes by name to the checkpoint's and keep its class names" {
     string_classes
     dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" -o "$TMP/a.ckpt"
+    dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" -s 'training.class_weight={b: 2}' -o "$TMP/w.ckpt"
     # rows of classes b and c only: their file codes them 0 and 1, the
     # checkpoint 1 and 2, as the same rows written with those codes give them
     awk 'NR == 1 || $0 !~ /,a$/' "$TMP/tr.csv" > "$TMP/bc.csv"
     sed 's/,b$/,1/; s/,c$/,2/' "$TMP/bc.csv" > "$TMP/bc_codes.csv"
-    for f in bc bc_codes; do dl-tensor import --target label "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    printf 'x,label\n1.0,b\n2.0,d\n' > "$TMP/d.csv"
+    for f in bc bc_codes d; do dl-tensor import --target label "$TMP/$f.csv" > "$TMP/$f.dlt"; done
     run dl-tensor export --name y.categories "$TMP/bc.dlt"
     [ "$output" = $'0\tb\tc' ]
-    dl-train -q "$TMP/ce3.yaml" "$TMP/bc.dlt" --resume "$TMP/a.ckpt" -s training.epochs=23 -o "$TMP/b.ckpt"
-    dl-train -q "$TMP/ce3.yaml" "$TMP/bc_codes.dlt" --resume "$TMP/a.ckpt" -s training.epochs=23 -o "$TMP/c.ckpt"
-    cmp "$TMP/b.ckpt" "$TMP/c.ckpt"
-    # data without class names keeps the checkpoint's, which dl-predict names its outputs with
-    for f in b c; do
-        [ "$(dl-tensor export --name y.categories "$TMP/$f.ckpt")" = "$(dl-tensor export --name y.categories "$TMP/a.ckpt")" ]
+    for how in --resume --init-from; do
+        rm -f "$TMP/b.ckpt" "$TMP/c.ckpt"
+        dl-train -q "$TMP/ce3.yaml" "$TMP/bc.dlt" $how "$TMP/a.ckpt" -s training.epochs=23 -o "$TMP/b.ckpt"
+        dl-train -q "$TMP/ce3.yaml" "$TMP/bc_codes.dlt" $how "$TMP/a.ckpt" -s training.epochs=23 -o "$TMP/c.ckpt"
+        cmp "$TMP/b.ckpt" "$TMP/c.ckpt"
+        # data without class names keeps the checkpoint's, which dl-predict names its outputs with
+        for f in b c; do
+            [ "$(dl-tensor export --name y.categories "$TMP/$f.ckpt")" = "$(dl-tensor export --name y.categories "$TMP/a.ckpt")" ]
+        done
+        dl-predict "$TMP/c.ckpt" "$TMP/te.dlt" > "$TMP/p.dlt"
+        run dl-tensor export --name yhat.names "$TMP/p.dlt"
+        [ "$output" = $'label=a\nlabel=b\nlabel=c' ]
+        # training.class_weight names the checkpoint's classes
+        dl-train -q "$TMP/ce3.yaml" "$TMP/bc_codes.dlt" $how "$TMP/w.ckpt" -s 'training.class_weight={b: 2}' -s training.epochs=23 -o "$TMP/w2.ckpt"
+        # a class the checkpoint does not have is refused, naming its row
+        run dl-train -q "$TMP/ce3.yaml" "$TMP/d.dlt" $how "$TMP/a.ckpt" -s training.epochs=23 -o "$TMP/d.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $TMP/a.ckpt: $how: $TMP/d.dlt: record 'y': row 2, column 1 ('label'): level 'd' was not in the training data" ]
+        [ ! -e "$TMP/d.ckpt" ]
     done
-    dl-predict "$TMP/c.ckpt" "$TMP/te.dlt" > "$TMP/p.dlt"
-    run dl-tensor export --name yhat.names "$TMP/p.dlt"
-    [ "$output" = $'label=a\nlabel=b\nlabel=c' ]
-    # training.class_weight names the checkpoint's classes
-    dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" -s 'training.class_weight={b: 2}' -o "$TMP/w.ckpt"
-    dl-train -q "$TMP/ce3.yaml" "$TMP/bc_codes.dlt" --resume "$TMP/w.ckpt" -s 'training.class_weight={b: 2}' -s training.epochs=23 -o "$TMP/w2.ckpt"
-    # a class the checkpoint does not have is refused, naming its row
-    printf 'x,label\n1.0,b\n2.0,d\n' > "$TMP/d.csv"
-    dl-tensor import --target label "$TMP/d.csv" > "$TMP/d.dlt"
-    run dl-train -q "$TMP/ce3.yaml" "$TMP/d.dlt" --resume "$TMP/a.ckpt" -s training.epochs=23 -o "$TMP/d.ckpt"
-    [ "$status" -eq 1 ]
-    [ "$output" = "dl-train: $TMP/a.ckpt: --resume: $TMP/d.dlt: record 'y': row 2, column 1 ('label'): level 'd' was not in the training data" ]
-    [ ! -e "$TMP/d.ckpt" ]
 }
 
 @test "training or validation rows that all weigh 0 are an error naming the file" {
