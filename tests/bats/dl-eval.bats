@@ -48,7 +48,7 @@ check_cases() {
     [ "$status" -eq 0 ]
 }
 
-@test "dl-eval: multilabel metrics equal sklearn" {
+@test "dl-eval: multilabel metrics equal sklearn (a label never true nor predicted)" {
     run check_cases ml_
     echo "$output"
     [ "$status" -eq 0 ]
@@ -275,6 +275,22 @@ check_cases() {
     run same_metrics truth "$nf/relabel_a.tsv" "$T/truth.tsv"
     echo "$output"
     [ "$status" -eq 0 ]
+}
+
+@test "dl-eval: a class named but neither true nor predicted is left out of the macro averages, as sklearn's default labels" {
+    local nf=$DL_TEST_ROOT/tests/fixtures/metrics_names
+    # y.categories a b c d: b is in no row of y and never predicted; the
+    # labels' e and the scores' d are predicted but never true
+    for c in absent_labels absent_scores; do
+        dl-eval -f tsv "$nf/$c.dlt" >"$T/$c.tsv"
+        run same_metrics "$c" "$nf/$c.tsv" "$T/$c.tsv"
+        echo "$output"
+        [ "$status" -eq 0 ]
+    done
+    run dl-eval "$nf/absent_labels.dlt"
+    [[ "$output" =~ $'\n'e\ +0\ +0\ +0\ +0$'\n' ]]
+    [[ "$output" =~ $'\n'\ +a\ +c\ +d\ +e$'\n' ]]
+    [[ "$output" != *$'\n'b\ * ]]
 }
 
 @test "dl-eval: class scores named NAME=CLASS are matched to y's string classes by name" {
