@@ -1466,6 +1466,12 @@ int pl_confusion_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e
  * output when there are several. */
 static int regression_r2(const mio_pair *p, const mt_data *md, mt_report *r, dl_err *e)
 {
+    int task = MT_AUTO;
+    if (md->ky == 1 && md->kyhat > 1 && !mt_infer_task(md, &task, e) && task == MT_MULTICLASS)
+        return dl_fail(e, DL_EDATA, "%s: 'yhat' holds %zu class scores a row: parity and "
+                       "residuals draw a regression's predictions, not a classifier's "
+                       "(confusion, roc and pr draw these)", p->yhat_label, md->kyhat);
+    dl_err_clear(e);
     mt_opts mt;
     mt_opts_defaults(&mt);
     mt.task = MT_REGRESSION;

@@ -490,6 +490,17 @@ roc_pr_match() {
     same_number "$(comment curve0 AP <"$T/pr.gp")" "$(scalar "ap_$1")"
 }
 
+@test "dl-plot parity, residuals: a classifier's class scores are refused, naming the figures that draw them" {
+    mkstream "$T/mc.dlt" y "$FIX/mc_y.csv" yhat "$FIX/mc_p.csv"
+    k=$(head -n 1 "$FIX/mc_p.csv" | awk -F, '{ print NF }')
+    for fig in parity residuals; do
+        run dl-plot $fig "$T/mc.dlt" -o "$T/p.png"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-plot: $T/mc.dlt: 'yhat' holds $k class scores a row: parity and residuals draw a regression's predictions, not a classifier's (confusion, roc and pr draw these)" ]
+        [ ! -e "$T/p.png" ]
+    done
+}
+
 @test "dl-plot roc, pr, confusion, parity: a 'w' beside the truth weighs them as sklearn's sample_weight" {
     mkstream "$T/aw.dlt" y "$FIX/bin_y.csv" w "$FIX/bin_w.csv" yhat "$FIX/bin_a.csv"
     roc_pr_match aw
