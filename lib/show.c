@@ -67,12 +67,12 @@ static void number(const writer *w, double v, int unknown_if_nan)
     }
 }
 
-/* A number in a text table's column, right-aligned. */
-static void cell(const writer *w, double v)
+/* A number in a text table's column of `width` characters, right-aligned. */
+static void cell(const writer *w, double v, int width)
 {
     char buf[NT_BUF];
     nt_format_f64(v, buf);
-    dl_str_printf(w->b, "  %24s", buf);
+    dl_str_printf(w->b, "  %*s", width, buf);
 }
 
 /* Text in a text table's column of `width` characters after two spaces,
@@ -283,14 +283,33 @@ static void record_count(const writer *w, const dl_tensor *rec, const char *k)
 }
 
 /* "w(NAME)" or "sd(NAME)" for output j, NAME from y.names or y0, y1... */
-static void output_label(const writer *w, const cm_names *ynames, size_t j, const char *what)
+static void output_label(const cm_names *ynames, size_t j, const char *what, char *label,
+                         size_t size)
 {
-    char label[300];
     if (ynames->count)
-        snprintf(label, sizeof label, "%s(%s)", what, cm_names_at(ynames, j));
+        snprintf(label, size, "%s(%s)", what, cm_names_at(ynames, j));
     else
-        snprintf(label, sizeof label, "%s(y%zu)", what, j);
-    text_cell(w, label, 24, 0);
+        snprintf(label, size, "%s(y%zu)", what, j);
+}
+
+/* The coefficients table's columns: names as wide as the longest, numbers
+ * as wide as the longest output's label, and at least as wide as a number. */
+static void coefficient_widths(const cm_names *xnames, const cm_names *ynames, size_t p,
+                               size_t k, int *name_width, int *number_width)
+{
+    char label[CM_COLNAME_MAX + 8];
+    *name_width = 16;
+    *number_width = 24;
+    for (size_t i = 0; i < p && xnames->count; i++) {
+        const char *name = cm_names_at(xnames, i);
+        int chars = (int)dl_name_chars(name, strlen(name));
+        *name_width = chars > *name_width ? chars : *name_width;
+    }
+    for (size_t j = 0; j < k; j++) {
+        output_label(ynames, j, "sd", label, sizeof label);
+        int chars = (int)dl_name_chars(label, strlen(label));
+        *number_width = chars > *number_width ? chars : *number_width;
+    }
 }
 
 static void coefficients(const writer *w, const lm_model *l, const cm_names *xnames,
@@ -321,23 +340,29 @@ static void coefficients(const writer *w, const lm_model *l, const cm_names *xna
         dl_str_printf(w->b, "]");
         return;
     }
+    int name_width, number_width;
+    char label[CM_COLNAME_MAX + 8];
+    coefficient_widths(xnames, ynames, p, k, &name_width, &number_width);
     dl_str_printf(w->b, "coefficients:\n  %5s", "index");
     if (xnames->count)
-        dl_str_printf(w->b, "  %-16s", "name");
+        dl_str_printf(w->b, "  %-*s", name_width, "name");
     for (size_t j = 0; j < k; j++) {
-        output_label(w, ynames, j, "w");
-        if (cov)
-            output_label(w, ynames, j, "sd");
+        output_label(ynames, j, "w", label, sizeof label);
+        text_cell(w, label, number_width, 0);
+        if (cov) {
+            output_label(ynames, j, "sd", label, sizeof label);
+            text_cell(w, label, number_width, 0);
+        }
     }
     dl_str_printf(w->b, "\n");
     for (size_t i = 0; i < p; i++) {
         dl_str_printf(w->b, "  %5zu", i);
         if (xnames->count)
-            text_cell(w, cm_names_at(xnames, i), 16, 1);
+            text_cell(w, cm_names_at(xnames, i), name_width, 1);
         for (size_t j = 0; j < k; j++) {
-            cell(w, wt[i * k + j]);
+            cell(w, wt[i * k + j], number_width);
             if (cov)
-                cell(w, sqrt(cov[(j * p + i) * p + i]));
+                cell(w, sqrt(cov[(j * p + i) * p + i]), number_width);
         }
         dl_str_printf(w->b, "\n");
     }

@@ -132,6 +132,18 @@ field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
     sed "s/$acute/e/g" "$TMP/u.txt" | diff - <(dl-tensor show "$TMP/a.ckpt")
 }
 
+@test "show: the coefficients' columns widen to the longest name and the longest output's label" {
+    # names of 27 and 25 characters: the name column ends where the longest does
+    printf 'a much longer column name x,b,an output with a long name\n1,2,3\n2,1,5\n3,5,7\n4,3,8\n' |
+        dl-tensor import -t 1 | dl-lstsq -q --posterior -o "$TMP/l.ckpt"
+    dl-tensor show "$TMP/l.ckpt" | sed -n '/^coefficients:/,$p' | sed 1d > "$TMP/t.txt"
+    # every line as long as the header, each number ending under its label
+    [ "$(awk '{ print length($0) }' "$TMP/t.txt" | sort -u | wc -l)" -eq 1 ] || { cat "$TMP/t.txt"; return 1; }
+    head -n 1 "$TMP/t.txt" | grep -q "^  index  name  *w(an output with a long name)  sd(an output with a long name)$"
+    grep -q "^      0  a much longer column name x  " "$TMP/t.txt"
+    grep -q "^      1  b                            " "$TMP/t.txt"
+}
+
 @test "show: without a posterior, sd and the noise variance are absent" {
     dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" | dl-design -q --poly 2 |
         dl-lstsq -q -o "$TMP/l.ckpt"
