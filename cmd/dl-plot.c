@@ -15,7 +15,7 @@ static const char *const TOOL = "dl-plot";
 
 typedef struct plot_args {
     const char *command, *output;
-    const char *inputs[PL_MAX_STREAMS];
+    const char *inputs[PL_MAX_INPUTS];
     int ninputs;
     int script_only;
     unsigned scoped_given; /* bit i: SCOPED[i]'s option was given */
@@ -59,7 +59,7 @@ static const struct option LONGS[] = {
 
 static void usage(void)
 {
-    printf("Usage: %s curves LOG.tsv -o FILE.png|FILE.svg [OPTION]...\n"
+    printf("Usage: %s curves LOG.tsv... -o FILE.png|FILE.svg [OPTION]...\n"
            "       %s layers DIAG.tsv -o FILE [OPTION]...\n"
            "       %s fit MODEL [DATA] -o FILE [OPTION]...\n"
            "       %s regions MODEL [DATA] -o FILE [OPTION]...\n"
@@ -67,7 +67,8 @@ static void usage(void)
            "       %s confusion|parity|residuals [PRED] -o FILE [OPTION]...\n"
            "Draw a figure with gnuplot (Debian: apt-get install gnuplot-nox).\n"
            "\n"
-           "  curves    training and validation loss from dl-train --log, best epoch marked\n"
+           "  curves    training and validation loss from dl-train --log, best epoch marked;\n"
+           "            up to %d logs on one figure, a colour each, named by their files\n"
            "  layers    per-layer statistics from dl-train --diagnostics, over epochs\n"
            "  fit       a model of one input over a fine grid, with DATA's x, y as points\n"
            "  regions   decision regions of a classifier of two inputs, DATA's points on top\n"
@@ -112,7 +113,7 @@ static void usage(void)
            "\n"
            "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error or gnuplot failure,\n"
            "4 out of memory.  See dl-plot(1).\n",
-           TOOL, TOOL, TOOL, TOOL, TOOL, TOOL, PL_MAX_STREAMS);
+           TOOL, TOOL, TOOL, TOOL, TOOL, TOOL, PL_MAX_INPUTS, PL_MAX_INPUTS);
 }
 
 static int parse_size(const char *s, pl_opts *o, dl_err *e)
@@ -176,17 +177,18 @@ static int check_scope(const plot_args *a, dl_err *e)
     return 0;
 }
 
-/* Standard input is read once: by one input (MODEL or DATA, one PRED), or
- * for --truth's y, which is read again for each PRED. */
+/* Standard input is read once: by one input (MODEL or DATA, one LOG, one
+ * PRED), or for --truth's y, which is read again for each PRED. */
 static int check_stdin(const plot_args *a, dl_err *e)
 {
     unsigned figure = cli_command_bit(a->command, FIGURES, FIG_COUNT);
     if (figure & (FIG_FIT | FIG_REGIONS))
         return cli_stdin_once("MODEL", a->inputs[0], "DATA", a->ninputs > 1 ? a->inputs[1] : NULL,
                               e);
+    const char *input = figure & FIG_CURVES ? "LOG" : "PRED";
     for (int i = 0; i < a->ninputs; i++)
         for (int j = 0; j < i; j++)
-            if (cli_stdin_once("PRED", a->inputs[j], "PRED", a->inputs[i], e))
+            if (cli_stdin_once(input, a->inputs[j], input, a->inputs[i], e))
                 return e->code;
     if (!a->opt.truth)
         return 0;
@@ -197,6 +199,19 @@ static int check_stdin(const plot_args *a, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "--truth -: standard input is read once, not for each of "
                        "%d PRED (name the truth's FILE)", a->ninputs);
     return 0;
+}
+
+/* The refusal of a count of inputs that the command does not take
+ * (pl_command_inputs's min and max). */
+static int wrong_count(const char *command, int min, int max, dl_err *e)
+{
+    if (max == 1)
+        return dl_fail(e, DL_EUSAGE, "%s takes one %s", command,
+                       min ? "TSV file" : "prediction stream (or standard input)");
+    if (max == 2)
+        return dl_fail(e, DL_EUSAGE, "%s takes MODEL and optionally DATA", command);
+    return dl_fail(e, DL_EUSAGE, "%s takes %s %d %s", command, min ? "1 to" : "up to", max,
+                   min ? "TSV files" : "prediction streams");
 }
 
 /* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
@@ -223,11 +238,7 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
         return e->code;
     a->ninputs = argc - optind;
     if (a->ninputs < min || a->ninputs > max)
-        return dl_fail(e, DL_EUSAGE, "%s takes %s", a->command,
-                       min == 1 && max == 1 ? "one TSV file"
-                       : min == 1           ? "MODEL and optionally DATA"
-                       : max == 1           ? "one prediction stream (or standard input)"
-                                            : "up to 8 prediction streams");
+        return wrong_count(a->command, min, max, e);
     for (int i = 0; i < a->ninputs; i++)
         a->inputs[i] = argv[optind + i];
     if (check_stdin(a, e))

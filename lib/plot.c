@@ -202,8 +202,62 @@ static int best_epoch(const tsv_table *t, const double *loss, long *best, dl_err
     return 0;
 }
 
-static void write_curves(dl_str *s, const pl_opts *o, const double *ep, const double *tr,
-                         const double *va, size_t n, long best, int have_val)
+/* One log's curves: its epochs and losses (NaN where the cell or the
+ * column is missing), and the row of its best epoch. */
+typedef struct log_curve {
+    const char *name;            /* the log's file, as messages and the legend say it */
+    double *epoch, *train, *val; /* rows each, one allocation (epoch's) */
+    size_t rows;
+    long best;
+    int have_train, have_val; /* a value in some row */
+} log_curve;
+
+static void log_curve_free(log_curve *c)
+{
+    free(c->epoch);
+    c->epoch = c->train = c->val = NULL;
+}
+
+/* Refuses a table without a loss column (not a dl-train --log), a cell that
+ * is not a number, a loss <= 0 on a log scale, a best row without an
+ * epoch; log_curve_free whatever it returns. */
+static int log_curve_read(const tsv_table *t, const pl_opts *o, log_curve *c, dl_err *e)
+{
+    long ce = tsv_find(t, EPOCH_COLS), ct = tsv_find(t, TRAIN_COLS),
+         cv = tsv_find(t, VAL_COLS);
+    memset(c, 0, sizeof *c);
+    c->name = t->label;
+    c->rows = t->rows;
+    c->best = -1;
+    if (ct < 0 && cv < 0)
+        return dl_fail(e, DL_EDATA,
+                       "%s: no loss column (looked for train_loss, loss, val_loss; a header "
+                       "row as dl-train --log writes is needed)",
+                       t->label);
+    if (dl_mem_array(&c->epoch, t->rows, 3 * sizeof *c->epoch, "plot", e))
+        return e->code;
+    c->train = c->epoch + t->rows;
+    c->val = c->train + t->rows;
+    int rc = table_column(t, ce < 0 ? 0 : ce, 0, c->epoch, e);
+    rc = rc ? rc : table_column(t, ct, o->log_scale, c->train, e);
+    rc = rc ? rc : table_column(t, cv, o->log_scale, c->val, e);
+    c->have_train = rc == 0 && argmin_finite(c->train, t->rows) >= 0;
+    c->have_val = rc == 0 && cv >= 0 && argmin_finite(c->val, t->rows) >= 0;
+    if (rc == 0)
+        rc = best_epoch(t, c->have_val ? c->val : c->train, &c->best, e);
+    if (rc == 0 && isnan(c->epoch[c->best]))
+        rc = dl_fail(e, DL_EDATA, "%s: data row %ld has no epoch", t->label, c->best + 1);
+    return rc;
+}
+
+/* The loss the best epoch was chosen by, at that epoch. */
+static double best_loss(const log_curve *c)
+{
+    return (c->have_val ? c->val : c->train)[c->best];
+}
+
+/* What every learning-curves script starts with: title, axes, key, y scale. */
+static void put_curves_head(dl_str *s, const pl_opts *o)
 {
     put_title(s, o, "Learning curves");
     dl_str_printf(s, "%s", COMMON);
@@ -211,56 +265,117 @@ static void write_curves(dl_str *s, const pl_opts *o, const double *ep, const do
     dl_str_printf(s, "%s", "set key top right\n");
     if (o->log_scale)
         dl_str_printf(s, "%s", LOG_Y "\n");
-    dl_str_printf(s, "%s", "$curve << EOD\n# epoch train_loss val_loss\n");
-    for (size_t i = 0; i < n; i++) {
-        put_value(s, ep[i]);
+}
+
+/* A log's datablock $name: epoch, training and validation loss a row. */
+static void put_curve_block(dl_str *s, const char *name, const log_curve *c)
+{
+    dl_str_printf(s, "$%s << EOD\n# epoch train_loss val_loss\n", name);
+    for (size_t i = 0; i < c->rows; i++) {
+        put_value(s, c->epoch[i]);
         dl_str_printf(s, "%c", ' ');
-        put_value(s, tr[i]);
+        put_value(s, c->train[i]);
         dl_str_printf(s, "%c", ' ');
-        put_value(s, va[i]);
+        put_value(s, c->val[i]);
         dl_str_printf(s, "%c", '\n');
     }
     dl_str_printf(s, "%s", "EOD\n");
-    const double *crit = have_val ? va : tr;
+}
+
+/* One log: training and validation in two colours, the best epoch's point
+ * in a third and a grey line through it. */
+static void write_curves(dl_str *s, const pl_opts *o, const log_curve *c)
+{
+    put_curves_head(s, o);
+    put_curve_block(s, "curve", c);
+    double best = c->epoch[c->best];
     dl_str_printf(s, "set arrow 1 from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lc rgb '#777777'\n",
-            ep[best], ep[best]);
+            best, best);
     dl_str_printf(s, "plot $curve using 1:2 with lines lw 2 lc rgb '%s' title 'training', \\\n",
             COLOR[0]);
-    if (have_val)
+    if (c->have_val)
         dl_str_printf(s, "     $curve using 1:3 with lines lw 2 lc rgb '%s' title 'validation', \\\n",
                 COLOR[1]);
     dl_str_printf(s,
             "     $curve using ($1 == %.9g ? $1 : NaN):%d with points pt 7 ps 1.6 "
             "lc rgb '%s' title 'best epoch %.9g (%s loss %.4g)'\n",
-            ep[best], have_val ? 3 : 2, COLOR[5], ep[best], have_val ? "validation" : "training",
-            crit[best]);
+            best, c->have_val ? 3 : 2, COLOR[5], best, c->have_val ? "validation" : "training",
+            best_loss(c));
 }
 
-int pl_curves_script(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
+/* Starts a clause of a plot command: "plot " before the first
+ * (*clauses 0), the continuation after the one before. */
+static void put_clause_start(dl_str *s, size_t *clauses)
 {
-    long ce = tsv_find(t, EPOCH_COLS), ct = tsv_find(t, TRAIN_COLS),
-         cv = tsv_find(t, VAL_COLS);
-    if (ct < 0 && cv < 0)
-        return dl_fail(e, DL_EDATA,
-                       "%s: no loss column (looked for train_loss, loss, val_loss; a header "
-                       "row as dl-train --log writes is needed)",
-                       t->label);
-    double *ep;
-    if (dl_mem_array(&ep, t->rows, 3 * sizeof *ep, "plot", e))
+    dl_str_printf(s, "%s", (*clauses)++ ? ", \\\n     " : "plot ");
+}
+
+/* A curve's clause of log i of several: its file and what it is in the
+ * legend, and the log's best epoch when this curve chose it. */
+static void put_log_line(dl_str *s, size_t i, const log_curve *c, int val, size_t *clauses)
+{
+    dl_str legend = {0};
+    put_clause_start(s, clauses);
+    dl_str_printf(s, "$curve%zu using 1:%d with lines lw 2 lc rgb '%s'%s title ", i,
+                  val ? 3 : 2, COLOR[i % NCOLORS], val ? " dt 2" : "");
+    dl_str_printf(&legend, "%s %s", c->name, val ? "validation" : "training");
+    if (val == c->have_val)
+        dl_str_printf(&legend, " (best epoch %.9g, %.4g)", c->epoch[c->best], best_loss(c));
+    put_quoted_str(s, &legend);
+}
+
+/* The clauses of log i of several, in its colour: training solid,
+ * validation dashed, where the log has them; its best epoch's point, which
+ * the legend gives with the loss that chose it. */
+static void put_log_clauses(dl_str *s, size_t i, const log_curve *c, size_t *clauses)
+{
+    if (c->have_train)
+        put_log_line(s, i, c, 0, clauses);
+    if (c->have_val)
+        put_log_line(s, i, c, 1, clauses);
+    put_clause_start(s, clauses);
+    dl_str_printf(s, "$curve%zu using ($1 == %.9g ? $1 : NaN):%d with points pt 7 ps 1.6 "
+                     "lc rgb '%s' notitle",
+                  i, c->epoch[c->best], c->have_val ? 3 : 2, COLOR[i % NCOLORS]);
+}
+
+/* Several logs: a colour each, its best epoch's line dotted in it. */
+static void write_several_curves(dl_str *s, const pl_opts *o, const log_curve *c, size_t n)
+{
+    put_curves_head(s, o);
+    char name[32];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "curve%zu", i);
+        put_curve_block(s, name, &c[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        dl_str_printf(s, "set arrow %zu from %.9g, graph 0 to %.9g, graph 1 nohead dt 3 "
+                         "lc rgb '%s'\n",
+                      i + 1, c[i].epoch[c[i].best], c[i].epoch[c[i].best], COLOR[i % NCOLORS]);
+    size_t clauses = 0;
+    for (size_t i = 0; i < n; i++)
+        put_log_clauses(s, i, &c[i], &clauses);
+    dl_str_printf(s, "%c", '\n');
+}
+
+int pl_curves_script(const tsv_table *logs, size_t nlogs, const pl_opts *o, dl_str *s,
+                     dl_err *e)
+{
+    if (nlogs == 0)
+        return dl_fail(e, DL_EUSAGE, "learning curves need a log");
+    log_curve *c;
+    if (dl_mem_array(&c, nlogs, sizeof *c, "plot", e))
         return e->code;
-    double *tr = ep + t->rows, *va = tr + t->rows;
-    int rc = table_column(t, ce < 0 ? 0 : ce, 0, ep, e);
-    rc = rc ? rc : table_column(t, ct, o->log_scale, tr, e);
-    rc = rc ? rc : table_column(t, cv, o->log_scale, va, e);
-    int have_val = rc == 0 && cv >= 0 && argmin_finite(va, t->rows) >= 0;
-    long best = -1;
-    if (rc == 0)
-        rc = best_epoch(t, have_val ? va : tr, &best, e);
-    if (rc == 0 && isnan(ep[best]))
-        rc = dl_fail(e, DL_EDATA, "%s: data row %ld has no epoch", t->label, best + 1);
-    if (rc == 0)
-        write_curves(s, o, ep, tr, va, t->rows, best, have_val);
-    free(ep);
+    int rc = 0;
+    for (size_t i = 0; i < nlogs && rc == 0; i++)
+        rc = log_curve_read(&logs[i], o, &c[i], e);
+    if (rc == 0 && nlogs == 1)
+        write_curves(s, o, c);
+    else if (rc == 0)
+        write_several_curves(s, o, c, nlogs);
+    for (size_t i = 0; i < nlogs; i++)
+        log_curve_free(&c[i]);
+    free(c);
     return rc;
 }
 
@@ -1804,20 +1919,48 @@ static int is_one_of(const char *command, const char *const *names)
 
 int pl_command_inputs(const char *command, int *min, int *max)
 {
-    static const char *const tables[] = {"curves", "layers", NULL},
-                             *const models[] = {"fit", "regions", NULL},
+    static const char *const models[] = {"fit", "regions", NULL},
                              *const curves[] = {"roc", "pr", NULL};
-    if (is_one_of(command, tables))
+    if (strcmp(command, "curves") == 0)
+        *min = 1, *max = PL_MAX_INPUTS;
+    else if (strcmp(command, "layers") == 0)
         *min = *max = 1;
     else if (is_one_of(command, models))
         *min = 1, *max = 2;
     else if (is_one_of(command, curves))
-        *min = 0, *max = PL_MAX_STREAMS;
+        *min = 0, *max = PL_MAX_INPUTS;
     else if (is_one_of(command, STREAM_COMMANDS))
         *min = 0, *max = 1;
     else
         return -1;
     return 0;
+}
+
+/* curves and layers: every table read (none given: standard input), and
+ * checked as the figure reads it, before a line of the script is kept. */
+static int tables_script(const char *command, const char *const *paths, size_t npaths,
+                         const pl_opts *o, dl_str *s, dl_err *e)
+{
+    const char *none[] = {NULL};
+    if (npaths == 0) {
+        paths = none;
+        npaths = 1;
+    }
+    tsv_table *t;
+    if (dl_mem_array(&t, npaths, sizeof *t, "plot", e))
+        return e->code;
+    size_t nread = 0;
+    int rc = 0;
+    while (rc == 0 && nread < npaths)
+        if ((rc = tsv_read(&t[nread], paths[nread], e)) == 0)
+            nread++;
+    if (rc == 0)
+        rc = strcmp(command, "curves") == 0 ? pl_curves_script(t, npaths, o, s, e)
+                                            : pl_layers_script(&t[0], o, s, e);
+    for (size_t i = 0; i < nread; i++)
+        tsv_free(&t[i]);
+    free(t);
+    return rc;
 }
 
 static int build_script(const char *command, const char *const *inputs, size_t ninputs,
@@ -1838,13 +1981,7 @@ static int build_script(const char *command, const char *const *inputs, size_t n
         return pl_parity_script(first, o, s, e);
     if (strcmp(command, "residuals") == 0)
         return pl_residuals_script(first, o, s, e);
-    tsv_table t;
-    if (tsv_read(&t, first, e))
-        return e->code;
-    int rc = strcmp(command, "curves") == 0 ? pl_curves_script(&t, o, s, e)
-                                            : pl_layers_script(&t, o, s, e);
-    tsv_free(&t);
-    return rc;
+    return tables_script(command, inputs, ninputs, o, s, e);
 }
 
 int pl_draw(const char *command, const char *const *inputs, size_t ninputs,

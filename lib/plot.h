@@ -53,9 +53,15 @@ void pl_opts_defaults(pl_opts *o);
 /* ------------------------------ figures ------------------------------- */
 /* Each writes a whole script (without terminal and output) to s. */
 
-/* Learning curves from dl-train --log: training and validation loss over
- * epochs, the best epoch (lowest validation loss, else training) marked. */
-int pl_curves_script(const tsv_table *log, const pl_opts *o, dl_str *s, dl_err *e);
+/* Learning curves from nlogs (1 or more) dl-train --log tables: training
+ * and validation loss over epochs, each log's best epoch (the one it flagged,
+ * else the lowest validation loss, else training) marked.  One log draws
+ * training and validation in two colours from datablock $curve; several draw
+ * a colour a log (validation dashed) from $curve0, $curve1..., the legend
+ * naming each by its file (the table's label).  A log without a loss column
+ * is refused by its label before anything is written. */
+int pl_curves_script(const tsv_table *logs, size_t nlogs, const pl_opts *o, dl_str *s,
+                     dl_err *e);
 
 /* Per-layer statistics from dl-train --diagnostics, one panel per quantity,
  * one line per layer, over epochs. */
@@ -118,13 +124,14 @@ int pl_render(const char *script, size_t len, const char *output, const pl_opts 
               dl_err *e);
 
 /* ------------------------------ a figure ------------------------------ */
-/* Prediction streams one figure takes at most (roc, pr). */
-#define PL_MAX_STREAMS 8
+/* Inputs one figure takes at most: logs (curves), prediction streams (roc,
+ * pr). */
+#define PL_MAX_INPUTS 8
 
-/* The inputs a command ("curves", "layers": a TSV; "fit", "regions": MODEL
- * and optionally DATA; "roc", "pr": up to PL_MAX_STREAMS prediction
- * streams; "confusion", "parity", "residuals": one) takes, at least and at
- * most; -1 for an unknown command. */
+/* The inputs a command ("curves": 1 to PL_MAX_INPUTS logs, TSV; "layers":
+ * a TSV; "fit", "regions": MODEL and optionally DATA; "roc", "pr": up to
+ * PL_MAX_INPUTS prediction streams; "confusion", "parity", "residuals":
+ * one) takes, at least and at most; -1 for an unknown command. */
 int pl_command_inputs(const char *command, int *min, int *max);
 /* Builds the command's script from its ninputs inputs (none: standard
  * input; for fit and regions a missing DATA is standard input) and renders

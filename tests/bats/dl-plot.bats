@@ -45,6 +45,138 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     is_png "$T/nv.png"
 }
 
+# log_columns LOG: epoch, train_loss and val_loss of each data row of a
+# dl-train --log, taken by their names in its header (nan for one it lacks).
+log_columns() {
+    awk -F '\t' 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        { print $col["epoch"], (col["train_loss"] ? $col["train_loss"] : "nan"),
+                (col["val_loss"] ? $col["val_loss"] : "nan") }' "$1"
+}
+
+# same_blocks SCRIPT LOG...: datablock $curveI of SCRIPT holds the numbers
+# of the I-th LOG.
+same_blocks() {
+    local script=$1 i=0; shift
+    for log in "$@"; do
+        block "curve$i" <"$script" >"$T/got"
+        log_columns "$log" >"$T/want"
+        same_numbers "$T/got" "$T/want" || { echo "curve$i: $log"; return 1; }
+        i=$((i + 1))
+    done
+}
+
+# colours SCRIPT NAME: the colours of the clauses that draw datablock $NAME.
+colours() {
+    grep -F "\$$2 using" "$1" | sed -n "s/.*lc rgb '\(#[0-9A-Fa-f]*\)'.*/\1/p" | sort -u
+}
+
+@test "dl-plot curves: several logs on one figure, each in its own colour and datablock, named by its file" {
+    cp "$FIX/curve.tsv" "$T/a.tsv"
+    # another run: losses a tenth higher, fewer epochs
+    awk -F '\t' -v OFS='\t' 'NR > 1 { $2 *= 1.1; $3 *= 1.1 } NR <= 9' "$T/a.tsv" >"$T/b.tsv"
+    run dl-plot curves --script "$T/a.tsv" "$T/b.tsv" -o "$T/ab.png"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" >"$T/ab.gp"
+    same_blocks "$T/ab.gp" "$T/a.tsv" "$T/b.tsv"
+    # two legend entries per loss, each naming its log; the validation's
+    # gives the log's best epoch
+    [ "$(grep -c 'title ".* training' "$T/ab.gp")" -eq 2 ]
+    [ "$(grep -c 'title ".* validation' "$T/ab.gp")" -eq 2 ]
+    local i=0 f best loss
+    for f in a b; do
+        grep -qF "title \"$T/$f.tsv training\"" "$T/ab.gp"
+        best=$(awk -F '\t' 'NR > 1 && $6 == 1 { e = $1 } END { print e }' "$T/$f.tsv")
+        loss=$(awk -F '\t' -v e="$best" 'NR > 1 && $1 == e { printf "%.4g", $3 }' "$T/$f.tsv")
+        grep -qF "title \"$T/$f.tsv validation (best epoch $best, $loss)\"" "$T/ab.gp"
+        grep -qF "\$curve$i using (\$1 == $best ? \$1 : NaN):3 with points" "$T/ab.gp"
+        i=$((i + 1))
+    done
+    # a colour a log: its training solid, its validation dashed
+    [ "$(colours "$T/ab.gp" curve0 | wc -l)" -eq 1 ]
+    [ "$(colours "$T/ab.gp" curve1 | wc -l)" -eq 1 ]
+    [ "$(colours "$T/ab.gp" curve0)" != "$(colours "$T/ab.gp" curve1)" ]
+    grep -F '$curve1 using 1:3 ' "$T/ab.gp" | grep -q ' dt 2 '
+    [ -z "$(grep -F '$curve1 using 1:2 ' "$T/ab.gp" | grep ' dt ')" ]
+    # --log-scale is the figure's: every log's
+    run dl-plot curves --log-scale --script "$T/a.tsv" "$T/b.tsv" -o "$T/ab.svg"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '^set logscale y$' <<<"$output")" -eq 1 ]
+    run dl-plot curves "$T/a.tsv" "$T/b.tsv" -o "$T/ab.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/ab.png"
+    run dl-plot curves --log-scale "$T/a.tsv" "$T/b.tsv" -o "$T/ab.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/ab.svg"
+}
+
+@test "dl-plot curves: logs of other columns and epochs: without validation, resumed, without a val_loss column" {
+    printf 'epoch\ttrain_loss\tval_loss\n1\t0.5\tnan\n2\t0.25\tnan\n3\t0.3\tnan\n' >"$T/nv.tsv"
+    # from epoch 6 on, no best flag: the lowest validation loss is the best
+    printf 'epoch\ttrain_loss\tval_loss\n6\t0.4\t0.45\n7\t0.35\t0.42\n8\t0.3\t0.43\n9\t0.32\t0.44\n' \
+        >"$T/resumed.tsv"
+    printf 'epoch\ttrain_loss\n1\t2\n2\t1\n' >"$T/tr.tsv"
+    run dl-plot curves --script "$T/nv.tsv" "$T/resumed.tsv" "$T/tr.tsv" -o "$T/x.svg"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" >"$T/x.gp"
+    same_blocks "$T/x.gp" "$T/nv.tsv" "$T/resumed.tsv" "$T/tr.tsv"
+    [ "$(grep -c 'title ".* training' "$T/x.gp")" -eq 3 ]
+    [ "$(grep -c 'title ".* validation' "$T/x.gp")" -eq 1 ]
+    grep -qF "title \"$T/nv.tsv training (best epoch 2, 0.25)\"" "$T/x.gp"
+    grep -qF "title \"$T/resumed.tsv validation (best epoch 7, 0.42)\"" "$T/x.gp"
+    grep -qF "title \"$T/tr.tsv training (best epoch 2, 1)\"" "$T/x.gp"
+    run dl-plot curves "$T/nv.tsv" "$T/resumed.tsv" "$T/tr.tsv" -o "$T/x.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/x.svg"
+    run dl-plot curves "$T/nv.tsv" "$T/resumed.tsv" "$T/tr.tsv" -o "$T/x.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/x.png"
+}
+
+@test "dl-plot curves: a log of several that is not dl-train's is refused by its name before gnuplot runs; - once; up to 8" {
+    cp "$FIX/curve.tsv" "$T/a.tsv"
+    # refused while the script is made: status 1 even where no gnuplot is found
+    plot=$(command -v dl-plot)
+    run env PATH=/nonexistent "$plot" curves "$T/a.tsv" "$FIX/diag.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "dl-plot: $FIX/diag.tsv: no loss column"* ]]
+    printf '1,2\n3,4\n' >"$T/d.csv"
+    dl-tensor import "$T/d.csv" >"$T/d.dlt"
+    run dl-plot curves "$T/a.tsv" "$T/d.dlt" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/d.dlt: binary data, not a TSV table" ]
+    printf 'epoch\ttrain_loss\n1\t0.5\n2\t0\n' >"$T/zero.tsv"
+    run dl-plot curves --log-scale "$T/a.tsv" "$T/zero.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/zero.tsv: data row 2, column 'train_loss': 0 cannot be drawn on a log scale" ]
+    run dl-plot curves "$T/a.tsv" "$T/absent.tsv" -o "$T/x.png"
+    [ "$status" -eq 3 ]
+    [ -z "$(ls "$T" | grep 'x.png')" ]
+    # standard input is read once
+    run sh -c "dl-plot curves - '$T/a.tsv' - -o '$T/x.png' < '$T/a.tsv'"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: LOG and LOG cannot both be standard input" ]
+    [ ! -e "$T/x.png" ]
+    dl-plot curves --script - "$T/a.tsv" -o "$T/x.png" <"$T/a.tsv" >"$T/in.gp"
+    grep -qF 'title "\074stdin\076 training"' "$T/in.gp"
+    same_blocks "$T/in.gp" "$T/a.tsv" "$T/a.tsv"
+    # up to 8, as roc and pr take
+    local logs=() i
+    for i in 1 2 3 4 5 6 7 8 9; do logs+=("$T/a.tsv"); done
+    run dl-plot curves --script "${logs[@]:0:8}" -o "$T/x.png"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c 'title ".* training' <<<"$output")" -eq 8 ]
+    run dl-plot curves "${logs[@]}" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: curves takes 1 to 8 TSV files" ]
+    run dl-plot roc "${logs[@]}" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: roc takes up to 8 prediction streams" ]
+    run dl-plot curves -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: curves takes 1 to 8 TSV files" ]
+    [ ! -e "$T/x.png" ]
+}
+
 @test "dl-plot layers: per-layer amplitudes from dl-train --diagnostics" {
     run dl-plot layers --log-scale "$FIX/diag.tsv" -o "$T/l.png"
     [ "$status" -eq 0 ]
@@ -65,6 +197,20 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     run dl-plot curves "$T/log.tsv" -o "$T/c.png"
     [ "$status" -eq 0 ]
     is_png "$T/c.png"
+    # that run resumed (its log from epoch 6 on), and a run without validation
+    dl-train -q "$FIX/net.yaml" -s training.epochs=8 --resume "$T/net.ckpt" \
+        --log "$T/resumed.tsv" "$T/circ.dlt" >"$T/net8.ckpt"
+    [ "$(awk 'NR == 2 { print $1 }' "$T/resumed.tsv")" -eq 6 ]
+    dl-train -q "$FIX/net.yaml" -s training.epochs=7 -s training.validation=0 \
+        --log "$T/noval.tsv" "$T/circ.dlt" >"$T/noval.ckpt"
+    run dl-plot curves --script "$T/log.tsv" "$T/resumed.tsv" "$T/noval.tsv" -o "$T/c3.png"
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" >"$T/c3.gp"
+    same_blocks "$T/c3.gp" "$T/log.tsv" "$T/resumed.tsv" "$T/noval.tsv"
+    [ "$(grep -c 'title ".* validation' "$T/c3.gp")" -eq 2 ]
+    run dl-plot curves "$T/log.tsv" "$T/resumed.tsv" "$T/noval.tsv" -o "$T/c3.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/c3.png"
     run dl-plot layers "$T/diag.tsv" -o "$T/l.png"
     [ "$status" -eq 0 ]
     is_png "$T/l.png"
@@ -266,7 +412,7 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [ "$status" -eq 2 ]
     run dl-plot
     [ "$status" -eq 2 ]
-    run dl-plot curves a b -o "$T/x.png"
+    run dl-plot curves a b c d e f g h i -o "$T/x.png"
     [ "$status" -eq 2 ]
     run dl-plot fit m d --grid 1 -o "$T/x.png"
     [ "$status" -eq 2 ]
@@ -274,6 +420,7 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [ "$status" -eq 2 ]
     run dl-plot --help
     [ "$status" -eq 0 ]
+    [[ "$output" == *"curves LOG.tsv... -o FILE"* ]]
     [[ "$output" == *"(default: 800x560)"* ]]
     [[ "$output" == *"(default: 400)"* ]]
     [[ "$output" == *"(default: 0.5)"* ]]

@@ -306,6 +306,7 @@ trained_run_saves() {
 @test "faults: dl-plot curves and layers" {
     command -v gnuplot > /dev/null || skip "no gnuplot"
     each_allocation_fails_cleanly dl-plot curves "$D/log.tsv" -o "$O/out.svg"
+    each_allocation_fails_cleanly dl-plot curves "$D/log.tsv" "$D/log.tsv" -o "$O/out.svg"
     each_allocation_fails_cleanly dl-plot layers "$D/diag.tsv" -o "$O/out.svg"
 }
 

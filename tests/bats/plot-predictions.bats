@@ -13,11 +13,6 @@ setup() {
     command -v gnuplot > /dev/null || skip "gnuplot not installed"
 }
 
-# block NAME < SCRIPT: the rows of datablock $NAME, its comment lines dropped.
-block() {
-    awk -v head="\$$1 << EOD" '$0 == head { f = 1; next } /^EOD$/ { f = 0 } f && !/^#/'
-}
-
 # comment NAME KEY < SCRIPT: the value of the comment line "# KEY VALUE" of
 # datablock $NAME.
 comment() {
@@ -28,31 +23,6 @@ comment() {
 # scalar NAME: the expected value NAME from scalars.tsv.
 scalar() {
     awk -F '\t' -v k="$1" '$1 == k { print $2 }' "$FIX/scalars.tsv"
-}
-
-# same_numbers GOT WANT: as many rows and fields, each number equal to 1e-8
-# relative (NaN to NaN).
-same_numbers() {
-    local got=$1 want=$2
-    [ "$(wc -l <"$got")" -eq "$(wc -l <"$want")" ] ||
-        { echo "$(wc -l <"$got") rows, want $(wc -l <"$want")"; return 1; }
-    paste "$got" "$want" | awk -F '[ \t]+' '
-        function nan(v) { return tolower(v) == "nan" }
-        {
-            if (NF % 2) { print "row " NR ": fields differ: " $0; bad = 1; exit }
-            k = NF / 2
-            for (i = 1; i <= k; i++) {
-                a = $i; b = $(i + k)
-                if (nan(a) || nan(b)) {
-                    if (!(nan(a) && nan(b))) { print "row " NR ", field " i ": " a " vs " b; bad = 1 }
-                    continue
-                }
-                d = a - b; if (d < 0) d = -d
-                m = b < 0 ? -b : b; if (m < 1) m = 1
-                if (d > 1e-8 * m) { print "row " NR ", field " i ": " a " vs " b; bad = 1 }
-            }
-        }
-        END { exit bad }'
 }
 
 # same_number GOT WANT: two numbers equal to 1e-12 relative.

@@ -131,3 +131,27 @@ nothing_ran() {
     )
     nothing_ran
 }
+
+@test "plot quoting: hostile log names, each a curve's legend, draw the plot and run nothing" {
+    mkdir "$T/named"
+    n=0
+    for s in "${INJ[@]}"; do
+        case "$s" in */*) continue ;; esac
+        cp "$FIX/curve.tsv" "$T/named/$s"
+        n=$((n + 1))
+    done
+    [ "$n" -gt 20 ]
+    (
+        cd "$T/named"
+        set -- *
+        while [ $# -gt 0 ]; do
+            rm -f ../c.svg
+            files=("$@")
+            files=("${files[@]:0:8}")
+            dl-plot curves "${files[@]}" -o ../c.svg || { echo "names [${files[*]}]"; exit 1; }
+            [ -s ../c.svg ] || exit 1
+            shift "${#files[@]}"
+        done
+    )
+    nothing_ran
+}

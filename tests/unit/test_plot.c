@@ -22,6 +22,15 @@ static const char *temp_table(const char *text)
     return path;
 }
 
+/* Reads a table from text (through a temporary file, removed). */
+static int table_of(const char *text, tsv_table *t, dl_err *e)
+{
+    const char *path = temp_table(text);
+    int rc = tsv_read(t, path, e);
+    unlink(path);
+    return rc;
+}
+
 /* Builds a script from a table with the given builder; returns malloc'd
  * text or NULL (the error in e). */
 static char *script_of(const char *table,
@@ -29,9 +38,7 @@ static char *script_of(const char *table,
                        int log_scale, dl_err *e)
 {
     tsv_table t;
-    const char *path = temp_table(table);
-    int rc = tsv_read(&t, path, e);
-    unlink(path);
+    int rc = table_of(table, &t, e);
     if (rc)
         return NULL;
     pl_opts o;
@@ -49,23 +56,56 @@ static char *script_of(const char *table,
     return dl_str_take(&s, &text, &len, e) ? NULL : text;
 }
 
+/* The learning curves of one log, as script_of builds them. */
+static int curves_of_one(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
+{
+    return pl_curves_script(t, 1, o, s, e);
+}
+
 static void test_curves_best_epoch(void)
 {
     dl_err e = {0};
     /* dl-train's flag wins over the raw minimum (min_delta) */
     char *s = script_of("epoch\ttrain_loss\tval_loss\tbest\n1\t1\t0.9\t1\n2\t0.8\t0.5\t1\n"
                         "3\t0.7\t0.49\t0\n",
-                        pl_curves_script, 0, &e);
+                        curves_of_one, 0, &e);
     CHECK(s && strstr(s, "best epoch 2 (validation loss 0.5)"));
     free(s);
     s = script_of("epoch\ttrain_loss\tval_loss\n1\t1\t0.9\n2\t0.8\t0.5\n3\t0.7\t0.49\n",
-                  pl_curves_script, 1, &e);
+                  curves_of_one, 1, &e);
     CHECK(s && strstr(s, "best epoch 3 (validation loss 0.49)") && strstr(s, "set logscale y"));
     free(s);
-    s = script_of("epoch\tloss\n1\t-1\n", pl_curves_script, 1, &e);
+    s = script_of("epoch\tloss\n1\t-1\n", curves_of_one, 1, &e);
     CHECK(s == NULL && strstr(e.msg, "log scale"));
-    s = script_of("epoch\tval_loss\n1\tnan\n", pl_curves_script, 0, &e);
+    s = script_of("epoch\tval_loss\n1\tnan\n", curves_of_one, 0, &e);
     CHECK(s == NULL && strstr(e.msg, "no values"));
+}
+
+static void test_curves_several(void)
+{
+    dl_err e = {0};
+    tsv_table t[2];
+    pl_opts o;
+    pl_opts_defaults(&o);
+    dl_str s = {0};
+    CHECK(table_of("epoch\ttrain_loss\tval_loss\n1\t1\t0.9\n2\t0.8\t0.5\n", &t[0], &e) == 0);
+    CHECK(table_of("epoch\tlr\n1\t0.1\n", &t[1], &e) == 0);
+    /* the second is no dl-train log: refused before a line is written */
+    CHECK(pl_curves_script(t, 2, &o, &s, &e) == DL_EDATA && strstr(e.msg, "no loss column"));
+    CHECK(s.len == 0);
+    tsv_free(&t[1]);
+    /* a resumed run's, without validation */
+    CHECK(table_of("epoch\ttrain_loss\n3\t0.7\n4\t0.6\n", &t[1], &e) == 0);
+    CHECK(pl_curves_script(t, 2, &o, &s, &e) == 0);
+    const char *text = dl_str_text(&s);
+    CHECK(strstr(text, "$curve0 << EOD\n# epoch train_loss val_loss\n1 1 0.9\n2 0.8 0.5\nEOD\n"));
+    CHECK(strstr(text, "$curve1 << EOD\n# epoch train_loss val_loss\n3 0.7 NaN\n4 0.6 NaN\nEOD\n"));
+    CHECK(strstr(text, " validation (best epoch 2, 0.5)\""));
+    CHECK(strstr(text, " training (best epoch 4, 0.6)\""));
+    CHECK(!strstr(text, "$curve1 using 1:3"));
+    dl_str_free(&s);
+    tsv_free(&t[0]);
+    tsv_free(&t[1]);
 }
 
 static void test_layers_panels(void)
@@ -253,6 +293,7 @@ int main(void)
     if (fixture_setup("plot") != 0)
         return 1;
     UNIT_RUN(test_curves_best_epoch);
+    UNIT_RUN(test_curves_several);
     UNIT_RUN(test_layers_panels);
     UNIT_RUN(test_terminal_choice);
     UNIT_RUN(test_names_of_predictions);
