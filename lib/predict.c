@@ -36,24 +36,60 @@ static int class_column(const char *yname, const char *level, char **out, dl_err
     return dl_str_take(&b, out, &len, e);
 }
 
+/* The name of y's one column when the checkpoint keeps no y.names (its
+ * data had no header): as dl-tensor export --header calls it. */
+#define UNNAMED_TARGET "y0"
+
+/* The width of yhat, of the model's class labels with `labels`: asked of
+ * the model on no rows (DL_EUSAGE when it has no labels). */
+static int output_width(const mdl_model *m, int labels, double threshold, uint64_t *cols,
+                        dl_err *e)
+{
+    dl_tensor no_rows;
+    memset(&no_rows, 0, sizeof no_rows);
+    no_rows.dtype = DL_F32;
+    no_rows.rank = 2;
+    no_rows.shape[1] = mdl_output_dim(m);
+    if (labels && mdl_labels(m, &no_rows, threshold, e))
+        return e->code;
+    *cols = no_rows.shape[1];
+    return 0;
+}
+
+/* y's width: the lines of the checkpoint's y.names; without them, the
+ * width of the model's class labels (a softmax's one column of classes),
+ * or of its outputs when it has none. */
+static uint64_t target_width(const mdl_model *m, const dl_tensor *names)
+{
+    uint64_t cols = 0; /* a name a line (checked by the parse) */
+    for (uint64_t i = 0; names && names->dtype == DL_U8 && names->rank == 1 &&
+                         i < names->shape[0]; i++)
+        cols += ((const char *)names->data)[i] == '\n';
+    dl_err not_a_classifier;
+    if (!names && output_width(m, 1, 0.5, &cols, &not_a_classifier))
+        cols = mdl_output_dim(m);
+    return cols;
+}
+
 /* yhat's columns named as y's when they match one for one; scores of the
  * classes of one string target are "NAME=CLASS", a column each, or one
- * column of the second of two classes (whose code, 1, the model scores). */
+ * column of the second of two classes (whose code, 1, the model scores).
+ * Those scores are named even when the checkpoint keeps no y.names
+ * (NAME is then UNNAMED_TARGET): dl-eval matches them to y's classes by
+ * these names, and refuses scores without them. */
 static int yhat_names(const mdl_model *m, out_meta *om, int labels, dl_err *e)
 {
-    const dl_tensor *rec = mdl_target_names(m);
-    if (!rec)
+    const dl_tensor *rec = mdl_target_names(m), *crec = mdl_target_categories(m);
+    if (!rec && (!crec || labels))
         return 0;
     cm_names yn;
     cm_names_init(&yn);
-    uint64_t ycols = 0; /* y's width: a name a line (checked by the parse) */
-    for (uint64_t i = 0; rec->dtype == DL_U8 && rec->rank == 1 && i < rec->shape[0]; i++)
-        ycols += ((const char *)rec->data)[i] == '\n';
-    if (cm_names_parse(&yn, rec, ycols, e))
+    uint64_t ycols = target_width(m, rec);
+    if (rec && cm_names_parse(&yn, rec, ycols, e))
         return dl_err_wrap(e, "checkpoint");
+    const char *yname = rec ? yn.name[0] : UNNAMED_TARGET;
     cm_categories yc;
     cm_categories_init(&yc);
-    const dl_tensor *crec = mdl_target_categories(m);
     int rc = crec ? cm_categories_parse(&yc, crec, ycols, e) : 0;
     const char **names = calloc((size_t)om->cols + 1, sizeof *names);
     char **made = calloc((size_t)om->cols + 1, sizeof *made);
@@ -63,16 +99,16 @@ static int yhat_names(const mdl_model *m, out_meta *om, int labels, dl_err *e)
     const cm_column *k = rc ? NULL : cm_categories_column(&yc, 0);
     int scores = !labels && ycols == 1 && k;
     if (scores && om->cols == 1 && k->count == 2) {
-        rc = class_column(yn.name[0], k->level[1], &made[0], e);
+        rc = class_column(yname, k->level[1], &made[0], e);
         names[0] = made[0];
         have = 1;
-    } else if (!rc && ycols == om->cols) {
+    } else if (!rc && rec && ycols == om->cols) {
         for (uint64_t j = 0; j < om->cols; j++)
             names[j] = yn.name[j];
         have = 1;
     } else if (scores && k->count == om->cols) {
         for (uint64_t j = 0; j < om->cols && !rc; j++) {
-            rc = class_column(yn.name[0], k->level[j], &made[j], e);
+            rc = class_column(yname, k->level[j], &made[j], e);
             names[j] = made[j];
         }
         have = 1;
@@ -364,14 +400,10 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
  * class: a threshold would be ignored. */
 static int labels_apply(const mdl_model *m, const predict_opts *o, dl_err *e)
 {
-    dl_tensor no_rows;
-    memset(&no_rows, 0, sizeof no_rows);
-    no_rows.dtype = DL_F32;
-    no_rows.rank = 2;
-    no_rows.shape[1] = mdl_output_dim(m);
+    uint64_t cols;
     if (!o->labels)
         return 0;
-    if (mdl_labels(m, &no_rows, o->threshold, e) == 0) {
+    if (output_width(m, 1, o->threshold, &cols, e) == 0) {
         if (!o->threshold_given || mdl_labels_thresholded(m))
             return 0;
         dl_fail(e, DL_EUSAGE, "--threshold goes with sigmoid (bce) outputs: this network's "
@@ -380,17 +412,11 @@ static int labels_apply(const mdl_model *m, const predict_opts *o, dl_err *e)
     return dl_err_wrap(e, "%s", strcmp(o->checkpoint, "-") ? o->checkpoint : "<stdin>");
 }
 
-/* yhat's width, with --labels too: asked of the model on no rows. */
+/* yhat's width, with --labels too, and its names and classes. */
 static int output_meta(const mdl_model *m, const predict_opts *o, out_meta *om, dl_err *e)
 {
-    dl_tensor no_rows;
-    memset(&no_rows, 0, sizeof no_rows);
-    no_rows.dtype = DL_F32;
-    no_rows.rank = 2;
-    no_rows.shape[1] = mdl_output_dim(m);
-    if (o->labels && mdl_labels(m, &no_rows, o->threshold, e))
+    if (output_width(m, o->labels, o->threshold, &om->cols, e))
         return e->code;
-    om->cols = no_rows.shape[1];
     int rc = yhat_names(m, om, o->labels, e) || (o->labels && yhat_classes(m, om, e));
     return rc ? dl_err_wrap(e, "%s", strcmp(o->checkpoint, "-") ? o->checkpoint : "<stdin>")
               : 0;

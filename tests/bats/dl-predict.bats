@@ -318,3 +318,39 @@ wide_net() {
     printf 'c,v\n2,2\n' | dl-tensor import > "$TMP/num.dlt"
     dl-predict "$TMP/m.ckpt" "$TMP/num.dlt" > /dev/null
 }
+
+@test "string classes of a file without a header: the scores are named y0=CLASS and dl-eval scores them" {
+    # no header: y keeps its classes (y.categories) but no name (y.names)
+    awk 'BEGIN { for (i = 0; i < 40; i++) printf "%d,%s\n", i, i < 20 ? "no" : "yes" }' > "$TMP/c.csv"
+    dl-tensor import --no-header -t 1 "$TMP/c.csv" > "$TMP/c.dlt"
+    run dl-tensor info "$TMP/c.dlt"
+    [[ $output == *"y.categories"* && $output != *"y.names"* ]]
+    printf 'model:\n  layers:\n    - {units: 1, activation: sigmoid}\nloss: bce\noptimizer: {name: adam, lr: 0.1}\ntraining: {epochs: 30, batch_size: full, seed: 1, validation: 0}\n' > "$TMP/bce.yaml"
+    dl-train -q "$TMP/bce.yaml" < "$TMP/c.dlt" > "$TMP/net.ckpt"
+    dl-lstsq -q < "$TMP/c.dlt" > "$TMP/lin.ckpt"
+    # a test file of the second class alone codes it 0: y is mapped by name
+    awk -F, '$2 == "yes"' "$TMP/c.csv" | dl-tensor import --no-header -t 1 > "$TMP/yes.dlt"
+    for m in net lin; do
+        for t in c yes; do
+            dl-predict "$TMP/$m.ckpt" "$TMP/$t.dlt" > "$TMP/p.dlt"
+            [ "$(dl-tensor export --header --name yhat "$TMP/p.dlt" | head -1)" = "y0=yes" ]
+            dl-eval -f tsv "$TMP/p.dlt" 2> /dev/null > "$TMP/eval.tsv"
+            # the accuracy, counted apart: yhat >= 0.5 where y is yes
+            dl-tensor export --name y,yhat "$TMP/p.dlt" |
+                awk -F, -v acc="$(sed -n 2p "$TMP/eval.tsv" | cut -f 3)" \
+                    '{ n++; r += ($2 >= 0.5) == ($1 == "yes") } END { d = acc * n - r; exit !(d < 1e-9 && d > -1e-9) }'
+        done
+    done
+    # a softmax's columns, one per class
+    awk 'BEGIN { for (i = 0; i < 30; i++) printf "%d,%s\n", i, i < 10 ? "a" : i < 20 ? "b" : "c" }' |
+        dl-tensor import --no-header -t 1 > "$TMP/abc.dlt"
+    printf 'model:\n  layers:\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 2, batch_size: full, seed: 1, validation: 0}\n' > "$TMP/ce.yaml"
+    dl-train -q "$TMP/ce.yaml" < "$TMP/abc.dlt" > "$TMP/ce.ckpt"
+    dl-predict "$TMP/ce.ckpt" "$TMP/abc.dlt" > "$TMP/p.dlt"
+    [ "$(dl-tensor export --header --name yhat "$TMP/p.dlt" | head -1)" = "y0=a,y0=b,y0=c" ]
+    dl-eval "$TMP/p.dlt" > /dev/null
+    # labels carry their classes in yhat.categories: no name is made up
+    dl-predict --labels "$TMP/ce.ckpt" "$TMP/abc.dlt" > "$TMP/l.dlt"
+    run dl-tensor info "$TMP/l.dlt"
+    [[ $output == *"yhat.categories"* && $output != *"yhat.names"* ]]
+}
