@@ -334,22 +334,27 @@ int mt_roc_auc(const double *y, size_t ystride, const double *score, size_t sstr
         return 0;
     }
     qsort(s, n, sizeof *s, by_score_descending);
-    /* Trapezoids between successive distinct thresholds: tied scores move
-     * the curve diagonally, which counts a tied pair as half right.  The
-     * rates, each class's weights over its sum, stay in [0, 1]. */
-    double tp = 0, fp = 0, area = 0;
+    /* Trapezoids between successive distinct thresholds, in weights: the
+     * negatives of a score count the positives above it and half of those
+     * tied with it (tied scores move the curve diagonally).  The area is
+     * divided by pos * neg once, at the end: without weights every sum and
+     * product before is whole and exact, so the AUC is the ratio of pairs
+     * rounded once, never above 1, where rates added row by row drifted
+     * past it (1/20 twenty times). */
+    double tp = 0, area = 0;
     for (size_t i = 0; i < n;) {
-        double tp0 = tp, fp0 = fp;
+        double tp_tied = 0, fp_tied = 0;
         size_t j = i;
         for (; j < n && s[j].score == s[i].score; j++) {
-            tp += s[j].positive ? s[j].weight / pos : 0;
-            fp += s[j].positive ? 0 : s[j].weight / neg;
+            tp_tied += s[j].positive ? s[j].weight : 0;
+            fp_tied += s[j].positive ? 0 : s[j].weight;
         }
-        area += (fp - fp0) * (tp + tp0) / 2.0;
+        area += fp_tied * (tp + tp_tied / 2.0);
+        tp += tp_tied;
         i = j;
     }
     free(s);
-    *auc = area;
+    *auc = area / (pos * neg);
     return 0;
 }
 

@@ -201,6 +201,32 @@ static void test_roc_auc_ties(void)
     CHECK(isnan(auc));
 }
 
+/* A ranking of every positive above every negative has an area of 1, not
+ * 1 and a few units in the last place: rates added up row by row (1/20
+ * twenty times) drift past 1.  A partial ranking is its ratio of pairs. */
+static void test_roc_auc_whole_ratio(void)
+{
+    dl_err e = {0};
+    double y[40], s[40], auc;
+    for (size_t i = 0; i < 40; i++) {
+        y[i] = i >= 20;
+        s[i] = 0.01 * (double)i;
+    }
+    CHECK(mt_roc_auc(y, 1, s, 1, NULL, 40, &auc, &e) == 0);
+    CHECK(auc == 1.0);
+    mt_curve c;
+    CHECK(mt_roc_curve(y, 1, s, 1, NULL, 40, &c, &e) == 0);
+    CHECK(c.area == 1.0);
+    mt_curve_free(&c);
+    /* negatives 13..19 rise just above positives 20..26: negative 13 + i
+     * is then below 19 - i positives, the other 13 below all 20, so 13 * 20
+     * + 19 + 18 + ... + 13 of the 400 pairs are ranked right */
+    for (size_t i = 0; i < 7; i++)
+        s[13 + i] = s[20 + i] + 0.001;
+    CHECK(mt_roc_auc(y, 1, s, 1, NULL, 40, &auc, &e) == 0);
+    CHECK(auc == (13.0 * 20 + 19 + 18 + 17 + 16 + 15 + 14 + 13) / 400);
+}
+
 /* A multilabel column with one class only: its AUC and the macro are NaN,
  * with a note; the rest is still computed. */
 static void test_multilabel_one_class_label(void)
@@ -278,6 +304,7 @@ int main(void)
     UNIT_RUN(test_rejects_nan_and_bad_labels);
     UNIT_RUN(test_infers_tasks);
     UNIT_RUN(test_roc_auc_ties);
+    UNIT_RUN(test_roc_auc_whole_ratio);
     UNIT_RUN(test_multilabel_one_class_label);
     UNIT_RUN(test_confusion_matrix_layout);
     UNIT_RUN(test_curves_sklearn_examples);
