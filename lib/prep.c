@@ -1170,11 +1170,42 @@ static int meta_copy(pp_meta *m, const dl_tensor *rec, dl_err *e)
     return dl_tensor_copy(&t, rec, e) || pp_meta_take(m, &t, 0, e) ? e->code : 0;
 }
 
+/* String classes in `have` where the training data's target held numbers:
+ * the file's codes are its own, so read as numbers they would be scored
+ * against the model's classes crosswise.  DL_EDATA naming the first such
+ * column (by want_names when they are as many as the columns: one-hot
+ * targets, say, are not). */
+static int refuse_string_classes(const dl_tensor *want_names, const dl_tensor *have,
+                                 uint64_t cols, dl_err *e)
+{
+    cm_categories c;
+    cm_categories_init(&c);
+    if (cm_categories_parse(&c, have, cols, e))
+        return e->code;
+    int rc = 0;
+    if (c.count) {
+        cm_names names;
+        dl_err other_width;
+        if (!want_names || cm_names_parse(&names, want_names, cols, &other_width))
+            cm_names_init(&names);
+        uint64_t col = c.column[0].col;
+        rc = dl_fail(e, DL_EDATA, "column %llu%s holds string classes here but numbers in the "
+                                  "training data: its codes are this file's own, which name no "
+                                  "class of the model",
+                     (unsigned long long)col + 1, cm_col_name(&names, col).text);
+        cm_names_free(&names);
+    }
+    cm_categories_free(&c);
+    return rc;
+}
+
 int pp_bind_targets(pp_prep **p, const dl_tensor *want_names, const dl_tensor *want,
                     const dl_tensor *have, uint64_t cols, dl_err *e)
 {
     dl_err same;
     *p = NULL;
+    if (!want && have)
+        return refuse_string_classes(want_names, have, cols, e);
     if (!want || !have || cm_meta_repeat(want, have, &same) == 0)
         return 0;
     pp_meta w, h;

@@ -145,8 +145,10 @@ int pp_bind(pp_prep *p, const pp_columns *c, dl_err *e);
  * maps the codes of `have` (the file's record) to those of `want` (the
  * training data's or the checkpoint's) by level name, for a T of `cols`
  * columns; want_names (T.names, or NULL) name the columns in messages.
- * *p is NULL when there is nothing to map: either record is NULL, or both
- * are the same bytes. */
+ * *p is NULL when there is nothing to map: `have` is NULL (a target of
+ * numbers), or both are the same bytes.  String classes in `have` where
+ * want is NULL (the training data's target held numbers) are DL_EDATA
+ * naming the column: the file's codes are its own. */
 int pp_bind_targets(pp_prep **p, const dl_tensor *want_names, const dl_tensor *want,
                     const dl_tensor *have, uint64_t cols, dl_err *e);
 /* The codes of n rows of a bound target (row-major, pp_input_dim values a

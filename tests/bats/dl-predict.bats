@@ -354,3 +354,36 @@ wide_net() {
     run dl-tensor info "$TMP/l.dlt"
     [[ $output == *"yhat.categories"* && $output != *"yhat.names"* ]]
 }
+
+@test "string classes in y beside a checkpoint of numeric targets are refused, not read as the file's own codes" {
+    # trained on class numbers 0 1 2; the test file names its classes b and c
+    awk 'BEGIN { print "v,class"; for (i = 0; i < 30; i++) printf "%d,%d\n", i, int(i / 10) }' |
+        dl-tensor import --target class > "$TMP/n.dlt"
+    printf 'model:\n  layers:\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 2, batch_size: full, seed: 1, validation: 0}\n' > "$TMP/ce.yaml"
+    dl-train -q "$TMP/ce.yaml" < "$TMP/n.dlt" > "$TMP/ce.ckpt"
+    printf 'v,class\n15,b\n25,c\n' | dl-tensor import --target class > "$TMP/s.dlt"
+    for labels in "" --labels; do
+        run dl-predict $labels -o "$TMP/out.dlt" "$TMP/ce.ckpt" "$TMP/s.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == "dl-predict: $TMP/s.dlt: record "*" ('y'): column 1 ('class') holds string classes here but numbers in the training data: its codes are this file's own, which name no class of the model" ]] || { echo "$output"; false; }
+        [ ! -e "$TMP/out.dlt" ]
+    done
+    # x alone still predicts; a y all missing (numbers: no levels) passes
+    dl-tensor export --name x --header "$TMP/s.dlt" | dl-tensor import > "$TMP/x.dlt"
+    dl-predict "$TMP/ce.ckpt" "$TMP/x.dlt" > /dev/null
+    printf 'v,class\n15,NA\n' | dl-tensor import --target class --missing NA | dl-predict "$TMP/ce.ckpt" > /dev/null
+    # dl-train --val: the same file would score the validation rows crosswise
+    run dl-train -q --val "$TMP/s.dlt" "$TMP/ce.yaml" "$TMP/n.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"$TMP/s.dlt: record 'y': column 1 ('class') holds string classes here but numbers in the training data"* ]] || { echo "$output"; false; }
+    # against one-hot targets (three named columns) too
+    printf 'v,A,B,C
+1,1,0,0
+2,0,1,0
+3,0,0,1
+' | dl-tensor import -t 3 > "$TMP/oh.dlt"
+    dl-train -q "$TMP/ce.yaml" < "$TMP/oh.dlt" > "$TMP/oh.ckpt"
+    run dl-predict --labels "$TMP/oh.ckpt" "$TMP/s.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record "*" ('y'): column 1 holds string classes here but numbers in the training data"* ]] || { echo "$output"; false; }
+}
