@@ -247,14 +247,16 @@ static int input_design(mdl_model *m, st_reader *r, const st_header *h, dl_err *
     return rc ? flt_record_error(r, h, e) : 0;
 }
 
-/* x.names and x.categories pass through and are kept for the design. */
-static int input_columns(pp_meta *meta, st_reader *r, const st_header *h, st_writer *w,
-                         int seen_x, dl_err *e)
+/* x.names and x.categories are kept for the design, and do not pass
+ * through: they describe x, which is not copied, and a stale copy would
+ * clash with another file's (its own codes) in the predictions of both. */
+static int input_columns(pp_meta *meta, st_reader *r, const st_header *h, int seen_x,
+                         dl_err *e)
 {
     dl_tensor t;
     if (st_read_payload(r, h, &t, e))
         return e->code;
-    int rc = st_write(w, &t, e) || pp_meta_take(meta, &t, seen_x, e) ? e->code : 0;
+    int rc = pp_meta_take(meta, &t, seen_x, e) ? e->code : 0;
     dl_tensor_free(&t);
     return rc ? flt_record_error(r, h, e) : 0;
 }
@@ -367,7 +369,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
                 rc = predict_piece(m, r, &h, &piece, w, &x, want_std, o, om, &g, e);
             st_ahead_recycle(ahead, &x);
         } else if (pp_meta_is(h.name)) {
-            rc = input_columns(&meta, r, &h, w, seen_x, e);
+            rc = input_columns(&meta, r, &h, seen_x, e);
         } else if (strcmp(h.name, "y" CM_NAMES_SUFFIX) == 0 ||
                    strcmp(h.name, "y" CM_CATEGORIES_SUFFIX) == 0) {
             rc = input_target_meta(m, &tg, r, &h, w, e);

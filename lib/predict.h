@@ -2,7 +2,8 @@
  *
  * Each 'x' record of the input is predicted as it arrives and replaced by
  * 'yhat' (and 'ystd' when the model has a posterior), so memory stays one
- * chunk whatever the input's length; every other record ('y', ...) passes
+ * chunk whatever the input's length; x's column metadata (x.names,
+ * x.categories) goes with it; every other record ('y', ...) passes
  * through unchanged, so the output goes straight to dl-eval, but for the
  * codes of y's string classes: mapped by name to the checkpoint's, with
  * its y.categories.  Input that already went through the checkpoint's own

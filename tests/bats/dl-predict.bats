@@ -387,3 +387,21 @@ wide_net() {
     [ "$status" -eq 1 ]
     [[ $output == *"record "*" ('y'): column 1 holds string classes here but numbers in the training data"* ]] || { echo "$output"; false; }
 }
+
+@test "x's column metadata does not outlive x: the predictions of files that code their strings otherwise concatenate" {
+    printf 'c,v,y\nlo,1,1\nmid,2,5\nhi,3,9\nlo,2,2\nhi,1,8\n' | dl-tensor import --target y |
+        dl-design -q --onehot auto | dl-lstsq -q > "$TMP/m.ckpt"
+    # each file codes its own levels: [hi, lo] and [mid]
+    printf 'c,v,y\nlo,1,1\nhi,2,8\n' | dl-tensor import --target y > "$TMP/a.dlt"
+    printf 'c,v,y\nmid,3,5\n' | dl-tensor import --target y > "$TMP/b.dlt"
+    for f in a b; do dl-predict "$TMP/m.ckpt" "$TMP/$f.dlt" > "$TMP/$f.pred"; done
+    run dl-tensor info "$TMP/a.pred"
+    [ "$status" -eq 0 ]
+    [[ $output != *"x.names"* && $output != *"x.categories"* ]]
+    cat "$TMP/a.pred" "$TMP/b.pred" > "$TMP/ab.pred"
+    run dl-tensor info "$TMP/ab.pred"
+    [ "$status" -eq 0 ]
+    [[ $output == *"yhat "*"[3, 1]"* ]]
+    dl-tensor head -n 2 "$TMP/ab.pred" > /dev/null
+    dl-eval "$TMP/ab.pred" > /dev/null
+}
