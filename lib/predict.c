@@ -287,14 +287,41 @@ static int input_target_meta(const mdl_model *m, targets *tg, st_reader *r, cons
     return rc ? flt_record_error(r, h, e) : 0;
 }
 
-static int input_targets(const mdl_model *m, targets *tg, st_reader *r, const st_header *h,
-                         st_writer *w, dl_err *e)
+/* Labels with no names beside a y of as many named columns as the
+ * checkpoint's (a softmax's labels over one-hot targets): a label is a
+ * column of the checkpoint's y, and dl-eval takes a one-hot row's class as
+ * the column of its 1, with no name of yhat's to check that by; so y's
+ * columns must be the checkpoint's, in the same order. */
+static int labels_columns(const mdl_model *m, const out_meta *om, targets *tg, uint64_t cols,
+                          dl_err *e)
+{
+    const dl_tensor *want = mdl_target_names(m);
+    if (om->names.data || !want || !tg->meta.names_rec.data)
+        return 0;
+    cm_names have, ckpt;
+    cm_names_init(&have);
+    cm_names_init(&ckpt);
+    int rc = cm_names_parse(&ckpt, want, target_width(m, want), e) ? dl_err_wrap(e, "checkpoint")
+             : cm_names_parse(&have, &tg->meta.names_rec, cols, e) ? e->code : 0;
+    if (!rc && ckpt.count == cols &&
+        cm_names_agree((const char *const *)have.name, (const char *const *)ckpt.name, cols,
+                       "checkpoint", e))
+        rc = dl_err_wrap(e, "--labels of one-hot classes");
+    cm_names_free(&have);
+    cm_names_free(&ckpt);
+    return rc;
+}
+
+static int input_targets(const mdl_model *m, const predict_opts *o, const out_meta *om,
+                         targets *tg, st_reader *r, const st_header *h, st_writer *w,
+                         dl_err *e)
 {
     uint64_t cols = h->rank >= 2 ? h->shape[1] : 1, first = tg->y_rows;
     tg->y_rows += h->rank == 0 ? 1 : h->shape[0];
     if (!tg->seen_y) {
         tg->seen_y = 1;
-        if (pp_bind_targets(&tg->map, mdl_target_names(m), mdl_target_categories(m),
+        if ((o->labels && labels_columns(m, om, tg, cols, e)) ||
+            pp_bind_targets(&tg->map, mdl_target_names(m), mdl_target_categories(m),
                             tg->meta.cats_rec.data ? &tg->meta.cats_rec : NULL, cols, e))
             return flt_record_error(r, h, e);
     }
@@ -374,7 +401,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
                    strcmp(h.name, "y" CM_CATEGORIES_SUFFIX) == 0) {
             rc = input_target_meta(m, &tg, r, &h, w, e);
         } else if (strcmp(h.name, "y") == 0) {
-            rc = input_targets(m, &tg, r, &h, w, e);
+            rc = input_targets(m, o, om, &tg, r, &h, w, e);
         } else if (strcmp(h.name, "design") == 0) {
             rc = seen_x && !mdl_design_upstream(m)
                      ? dl_fail(e, DL_EDATA, "%s: record %llu: a design record after raw x",

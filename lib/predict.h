@@ -25,8 +25,10 @@ typedef struct predict_opts {
 /* Loads o->checkpoint and filters r into w as above, 'yhat.names' (after
  * the checkpoint's y.names; class scores y0=CLASS without them) and, for
  * --labels of string classes, 'yhat.categories' first.  Errors name the
- * file and record; an input without 'x', or one that already has 'yhat',
- * 'ystd', 'yhat.names' or 'yhat.categories', is DL_EDATA. */
+ * file and record; an input without 'x', one that already has 'yhat',
+ * 'ystd', 'yhat.names' or 'yhat.categories', and under --labels of one-hot
+ * classes a y whose named columns are not the checkpoint's in its order,
+ * are DL_EDATA. */
 int predict_run(st_reader *r, st_writer *w, const predict_opts *o, dl_err *e);
 
 /* predict_run with the signature of cli_run_filter's body (opt is a predict_opts). */

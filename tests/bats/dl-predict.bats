@@ -405,3 +405,22 @@ wide_net() {
     dl-tensor head -n 2 "$TMP/ab.pred" > /dev/null
     dl-eval "$TMP/ab.pred" > /dev/null
 }
+
+@test "--labels of a softmax over one-hot targets refuses a y whose columns come in another order than the checkpoint's" {
+    onehot_net
+    # the same rows, y's columns as B, A, C: a label is a column of the checkpoint's y
+    dl-tensor import --target B,A,C "$TMP/oh.csv" > "$TMP/ba.dlt"
+    run dl-predict --labels -o "$TMP/out.dlt" "$TMP/oh.ckpt" "$TMP/ba.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-predict: $TMP/ba.dlt: record "*" ('y'): --labels of one-hot classes: column 1 is 'B' in the input but 'A' in the checkpoint" ]] || { echo "$output"; false; }
+    [ ! -e "$TMP/out.dlt" ]
+    # the probabilities are named: dl-eval refuses them
+    dl-predict "$TMP/oh.ckpt" "$TMP/ba.dlt" > "$TMP/p.dlt"
+    run dl-eval "$TMP/p.dlt"
+    [ "$status" -eq 1 ]
+    # y without names, or in the checkpoint's order, is taken as it is
+    dl-tensor export --name y "$TMP/ba.dlt" | dl-tensor import --name y > "$TMP/y.dlt"
+    dl-tensor export --name x --header "$TMP/ba.dlt" | dl-tensor import > "$TMP/x.dlt"
+    cat "$TMP/x.dlt" "$TMP/y.dlt" | dl-predict --labels "$TMP/oh.ckpt" > /dev/null
+    dl-predict --labels "$TMP/oh.ckpt" "$TMP/oh.dlt" | dl-eval > /dev/null
+}
