@@ -19,8 +19,10 @@ load fails
     dl-train -q -s training.epochs=2 "$SPEC" < "$TMP/fish.dlt" > "$TMP/m.ckpt"
     dl-predict "$TMP/m.ckpt" < "$TMP/fish.dlt" > "$TMP/p.dlt"
     dl-tensor export --name y,yhat --header "$TMP/p.dlt" > "$TMP/both.csv"
-    # both named after the target column of fish2d.csv (y.names, yhat.names)
-    [ "$(head -n 1 "$TMP/both.csv")" = "type,type" ]
+    # both named after the target column of fish2d.csv (y.names, yhat.names),
+    # each with its record's name before it, so that the header reads back
+    [ "$(head -n 1 "$TMP/both.csv")" = "y.type,yhat.type" ]
+    dl-tensor import "$TMP/both.csv" > /dev/null
     cmp <(tail -n +2 "$TMP/both.csv") <(paste -d, <(dl-tensor export --name y "$TMP/p.dlt") \
                                                   <(dl-tensor export --name yhat "$TMP/p.dlt"))
     [ "$(wc -l < "$TMP/both.csv")" -eq 501 ]
