@@ -289,59 +289,64 @@ static int leading_zeros(uint64_t x)
 }
 
 /* Eisel-Lemire (Lemire, "Number parsing at a gigabyte per second", 2021,
- * as in fast_float): mant * 10^exp10 from a 128-bit approximation of
- * 5^exp10.  With an exact mantissa of at most 19 digits the product is
- * always precise enough (Mushtak & Lemire 2023), so there is no fallback
- * except for truncated mantissas, which the caller sends to strtod. */
-static inline double eisel_lemire(uint64_t mant, int64_t q, int neg)
+ * as in fast_float): mant * 10^q from a 128-bit approximation of 5^q.
+ * With an exact mantissa of at most 19 digits the product is always
+ * precise enough (Mushtak & Lemire 2023), so there is no fallback except
+ * for truncated mantissas, which the caller sends to strtod.  Here mant is
+ * not 0 and q is within the table; the result is the double's bits but the
+ * sign.  `normal` says that the caller knows the value to be a normal
+ * double (the window's mantissas without an exponent): the checks for a
+ * subnormal and for infinity are then left out. */
+static inline uint64_t eisel_lemire_bits(uint64_t mant, int64_t q, int normal)
 {
-    uint64_t bits;
-    if (q < NT_POW5_MIN) {
-        bits = 0;
-    } else if (q > NT_POW5_MAX) {
-        bits = (uint64_t)0x7FF << 52;
-    } else {
-        int lz = leading_zeros(mant);
-        uint64_t w = mant << lz, hi, lo, hi2, lo2;
-        const uint64_t *p5 = nt_pow5_128[q - NT_POW5_MIN];
-        mul_64x64(w, p5[0], &hi, &lo);
-        if ((hi & 0x1FF) == 0x1FF) { /* the low half could carry into the result */
-            mul_64x64(w, p5[1], &hi2, &lo2);
-            lo += hi2;
-            hi += hi2 > lo;
-        }
-        int upper = (int)(hi >> 63), shift = upper + 9;
-        uint64_t m = hi >> shift;
-        int64_t e2 = ((((152170 + 65536) * q) >> 16) + 63) + upper - lz + 1023;
-        if (e2 <= 0) { /* subnormal, or zero */
-            if (-e2 + 1 >= 64) {
-                m = 0;
-                e2 = 0;
-            } else {
-                m >>= -e2 + 1;
-                m += m & 1;
-                m >>= 1;
-                e2 = m < ((uint64_t)1 << 52) ? 0 : 1;
-            }
-            bits = (m & ~((uint64_t)1 << 52)) | (uint64_t)e2 << 52;
-        } else {
-            /* exactly halfway: round to even rather than up */
-            if (lo <= 1 && q >= -4 && q <= 23 && (m & 3) == 1 && (m << shift) == hi)
-                m &= ~(uint64_t)1;
-            m += m & 1;
-            m >>= 1;
-            if (m >= ((uint64_t)2 << 52)) {
-                m = (uint64_t)1 << 52;
-                e2++;
-            }
-            m &= ~((uint64_t)1 << 52);
-            bits = e2 >= 0x7FF ? (uint64_t)0x7FF << 52 : m | (uint64_t)e2 << 52;
-        }
+    int lz = leading_zeros(mant);
+    uint64_t w = mant << lz, hi, lo, hi2, lo2;
+    const uint64_t *p5 = nt_pow5_128[q - NT_POW5_MIN];
+    mul_64x64(w, p5[0], &hi, &lo);
+    if ((hi & 0x1FF) == 0x1FF) { /* the low half could carry into the result */
+        mul_64x64(w, p5[1], &hi2, &lo2);
+        lo += hi2;
+        hi += hi2 > lo;
     }
+    int upper = (int)(hi >> 63), shift = upper + 9;
+    uint64_t m = hi >> shift;
+    int64_t e2 = ((((152170 + 65536) * q) >> 16) + 63) + upper - lz + 1023;
+    if (!normal && e2 <= 0) { /* subnormal, or zero */
+        if (-e2 + 1 >= 64)
+            return 0;
+        m >>= -e2 + 1;
+        m += m & 1;
+        m >>= 1;
+        e2 = m < ((uint64_t)1 << 52) ? 0 : 1;
+        return (m & ~((uint64_t)1 << 52)) | (uint64_t)e2 << 52;
+    }
+    /* exactly halfway: round to even rather than up */
+    if (lo <= 1 && q >= -4 && q <= 23 && (m & 3) == 1 && (m << shift) == hi)
+        m &= ~(uint64_t)1;
+    m += m & 1;
+    m >>= 1;
+    /* m is in [2^52, 2^53]: added, its top bit raises the exponent field
+     * from e2 - 1 to e2, and 2^53 (rounded up) to e2 + 1, without a branch;
+     * past the largest double, infinity */
+    uint64_t bits = m + ((uint64_t)(e2 - 1) << 52);
+    return !normal && bits > (uint64_t)0x7FF << 52 ? (uint64_t)0x7FF << 52 : bits;
+}
+
+static inline double with_sign(uint64_t bits, int neg)
+{
     bits |= (uint64_t)neg << 63;
     double v;
     memcpy(&v, &bits, sizeof v);
     return v;
+}
+
+/* mant * 10^q, correctly rounded, for any q (mant not 0). */
+static inline double eisel_lemire(uint64_t mant, int64_t q, int neg)
+{
+    uint64_t bits = q < NT_POW5_MIN   ? 0
+                    : q > NT_POW5_MAX ? (uint64_t)0x7FF << 52
+                                      : eisel_lemire_bits(mant, q, 0);
+    return with_sign(bits, neg);
 }
 
 /* The decimal as the nearest double: exact fast paths, else strtod. */
@@ -412,130 +417,193 @@ int nt_scan_f64(const char *s, const char *end, double *out, const char **stop)
 #include <immintrin.h>
 
 #define NT_HAVE_AVX2 1
-#define AVX2 __attribute__((target("avx2"), always_inline)) inline
+/* Every CPU with AVX2 has BMI1, BMI2 and POPCNT too (all checked before
+ * use): the masks' shifts and bit counts are then one instruction each. */
+#define AVX2_TARGET __attribute__((target("avx2,bmi,bmi2,popcnt")))
+#define AVX2 AVX2_TARGET __attribute__((always_inline)) inline
+
+#define NT_8(...) __VA_ARGS__, __VA_ARGS__, __VA_ARGS__, __VA_ARGS__, \
+                  __VA_ARGS__, __VA_ARGS__, __VA_ARGS__, __VA_ARGS__
+#define NT_32(x) NT_8(x), NT_8(x), NT_8(x), NT_8(x)
 
 /* 32 zero bytes, then 32 bytes of ones: loaded at ramp + 32 - k, the mask
  * of the bytes from k on. */
-#define NT_8(x) x, x, x, x, x, x, x, x
-static const uint8_t ramp[64] = {NT_8(0),    NT_8(0),    NT_8(0),    NT_8(0),
-                                 NT_8(0xFF), NT_8(0xFF), NT_8(0xFF), NT_8(0xFF)};
+static const uint8_t ramp[64] = {NT_32(0), NT_32(0xFF)};
 
-AVX2 static __m256i bytes_from(int k)
+AVX2 static __m256i bytes_from(int64_t k)
 {
     return _mm256_loadu_si256((const __m256i *)(ramp + 32 - k));
 }
 
-/* The byte constants scan_window compares with, loaded as memory operands:
- * known to the compiler, they would be broadcast anew for every number
- * (three instructions each, where a load folds into its user). */
+/* The constants of scan_window: the bytes it compares with, and the
+ * weights that value its digits, in pairs (10, 1), then pairs of pairs
+ * (100, 1); but digits 16..19, whose last is always 0, as one number of
+ * three digits: (10, 1) and (1, 0), then (10, 1). */
 static const struct {
     uint8_t zero[32], nine[32], dot[32];
-} window_bytes = {{NT_8('0'), NT_8('0'), NT_8('0'), NT_8('0')},
-                  {NT_8(9), NT_8(9), NT_8(9), NT_8(9)},
-                  {NT_8('.' - '0'), NT_8('.' - '0'), NT_8('.' - '0'), NT_8('.' - '0')}};
+    int8_t pair[32];
+    int16_t quad[16];
+} window_bytes = {
+    {NT_32('0')},
+    {NT_32(9)},
+    {NT_32('.' - '0')},
+    {NT_8(10, 1), 10, 1, 1, 0, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1, 10, 1},
+    {100, 1, 100, 1, 100, 1, 100, 1, 10, 1, 100, 1, 100, 1, 100, 1},
+};
 
-/* Bytes from s that scan_window may read: a sign, then two 32-byte loads
- * at most 31 bytes on and one byte apart. */
-#define WINDOW_BYTES 65
+/* Bytes from s that scan_window may read: two 32-byte loads at most 31
+ * bytes on and one byte apart. */
+#define WINDOW_BYTES 64
 
-/* scan_common on 32 bytes at once, for text with WINDOW_BYTES left to read.
- * Masks of the digits, the dot and the zeros give the mantissa's length
- * and layout without a branch per digit; its digits, the dot taken out
- * (two loads a byte apart, blended), are valued in vector registers.  The
- * mantissa is taken as 19 digits, padded with zeros on the right, and its
- * exponent lowered to match: Eisel-Lemire is exact for any 64-bit
- * mantissa, so the value is the same double.  Returns 0 for what
- * scan_common should read instead (no digits, two dots, more than 19
- * significant digits, a mantissa of 32 bytes or more). */
-AVX2 static int scan_window(const char *s, const char *end, double *out, const char **stop)
+/* What scan_window needs for one text: its constants, loaded once into
+ * registers (known to the compiler, they would be broadcast anew for every
+ * number, three instructions each, where a load folds into its user), and
+ * the last start with WINDOW_BYTES to read (0: none). */
+typedef struct window {
+    __m256i zero, nine, dot, pair, quad;
+    uintptr_t last;
+} window;
+
+AVX2 static window window_for(const char *s, const char *end)
 {
-    const char *p = s;
-    int neg = *p == '-';
-    p += neg | (*p == '+');
     const void *kb = &window_bytes;
     __asm__("" : "+r"(kb)); /* the contents unknown here: loaded, not rebuilt */
-    const __m256i *k32 = kb;
-    const __m256i zero_ch = _mm256_loadu_si256(k32), nine = _mm256_loadu_si256(k32 + 1);
-    __m256i d = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)p), zero_ch);
-    __m256i digit_bytes = _mm256_cmpeq_epi8(_mm256_max_epu8(d, nine), nine);
-    uint32_t digits = (uint32_t)_mm256_movemask_epi8(digit_bytes);
-    uint32_t dots = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, _mm256_loadu_si256(k32 + 2)));
-    uint32_t zeros = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, _mm256_setzero_si256()));
-    int len = __builtin_ctzll(~(uint64_t)(digits | dots)); /* digits and dots */
-    uint64_t dot = dots & (((uint64_t)1 << len) - 1);
-    if (len >= 32 || (dot & (dot - 1)) != 0)
+    const __m256i *k = kb;
+    window w = {_mm256_loadu_si256(k),     _mm256_loadu_si256(k + 1),
+                _mm256_loadu_si256(k + 2), _mm256_loadu_si256(k + 3),
+                _mm256_loadu_si256(k + 4), 0};
+    if (end - s >= WINDOW_BYTES)
+        w.last = (uintptr_t)(end - WINDOW_BYTES);
+    return w;
+}
+
+/* scan_common on 32 bytes at once, for text with WINDOW_BYTES left to read,
+ * with as few branches on the data as it allows (a mispredicted branch
+ * costs about a quarter of a number): masks of the digits, the dot and the
+ * zeros give the mantissa's length and layout, and where its first
+ * significant digit is, before the dot or after it; a sign is taken as a
+ * leading zero, so that the next cell's place does not wait on it.  The
+ * mantissa's digits from the first significant one, the dot taken out (two
+ * loads a byte apart, blended), are valued in vector registers as 19
+ * digits, padded with zeros on the right, and the exponent lowered to
+ * match: Eisel-Lemire is exact for any 64-bit mantissa, so the value is the
+ * same double.  Returns 0 for what the general path should read instead
+ * (no digits, two dots, more than 19 significant digits, a mantissa of 32
+ * bytes or more, a value out of range): the value given is always finite. */
+AVX2 static int scan_window(const window *w, const char *s, const char *end, double *out,
+                            const char **stop)
+{
+    __m256i d = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)s), w->zero);
+    __m256i digit_bytes = _mm256_cmpeq_epi8(_mm256_max_epu8(d, w->nine), w->nine);
+    uint64_t digits = (uint32_t)_mm256_movemask_epi8(digit_bytes);
+    uint64_t dots = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, w->dot));
+    uint64_t zeros = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(d, _mm256_setzero_si256()));
+    int neg = *s == '-';
+    uint64_t sign = (uint64_t)(neg | (*s == '+')); /* the first byte's bit */
+    uint64_t len = _tzcnt_u64(~(digits | dots | sign)); /* the sign, digits and dots */
+    uint64_t dot = _bzhi_u64(dots, (unsigned)len), digit = _bzhi_u64(digits, (unsigned)len);
+    /* where the dot is (len when there is none); the first significant
+     * digit, past the sign, the leading zeros and a dot among them (len
+     * when there is none); how many digits from there */
+    int64_t at = (int64_t)_tzcnt_u64(dot | (uint64_t)1 << len);
+    int64_t first = (int64_t)_tzcnt_u64(~(zeros | dot | sign));
+    int64_t sig = (int64_t)_mm_popcnt_u64(digit >> first);
+    if (len >= 32 || _blsr_u64(dot) != 0 || digit == 0 || sig > 19)
         return 0;
-    int has_dot = dot != 0, k = __builtin_ctzll(dot | (uint64_t)1 << 32); /* 32: none */
-    int nd = len - has_dot, frac = has_dot ? len - k - 1 : 0;
-    /* The first significant digit.  Past the dot, the digits from it are
-     * one run without the dot: read them from there ("0.000123...") */
-    int first = __builtin_ctzll(~(uint64_t)(zeros | dot));
-    int skip = first > k ? first : 0;
-    int sig = skip ? len - first : nd, dot_at = skip ? 32 : k;
-    if (nd == 0 || sig > 19)
-        return 0;
-    const char *from = p + skip;
-    __m256i a = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)from), zero_ch);
-    __m256i b = _mm256_sub_epi8(_mm256_loadu_si256((const __m256i *)(from + 1)), zero_ch);
-    __m256i ds = _mm256_andnot_si256(bytes_from(sig), _mm256_blendv_epi8(a, b, bytes_from(dot_at)));
-    /* pairs, then fours of digits; the first 16 digits as two eights */
-    __m256i four = _mm256_madd_epi16(_mm256_maddubs_epi16(ds, _mm256_set1_epi16(0x010A)),
-                                     _mm256_set1_epi32(0x00010064));
+    /* the digits from the first significant one, without the dot: blended
+     * from the next byte on from the dot, if it is among them (when there
+     * is none, at - first >= sig: what is blended there is masked out) */
+    int64_t dot_at = (uint64_t)(at - first) > 32 ? 32 : at - first;
+    const char *from = s + first;
+    __m256i a = _mm256_loadu_si256((const __m256i *)from);
+    __m256i b = _mm256_loadu_si256((const __m256i *)(from + 1));
+    __m256i run = _mm256_sub_epi8(_mm256_blendv_epi8(a, b, bytes_from(dot_at)), w->zero);
+    __m256i ds = _mm256_andnot_si256(bytes_from(sig), run);
+    /* pairs, then fours of digits: the first 16 digits as two eights, and
+     * digits 16..18 as one number */
+    __m256i four = _mm256_madd_epi16(_mm256_maddubs_epi16(ds, w->pair), w->quad);
     __m128i lo = _mm256_castsi256_si128(four);
     lo = _mm_madd_epi16(_mm_packus_epi32(lo, lo), _mm_set1_epi32(0x00012710));
     uint64_t eights = (uint64_t)_mm_cvtsi128_si64(lo);
-    /* digits 16..19, the last one zero: ten times digits 16..18 */
     uint32_t tail = (uint32_t)_mm_cvtsi128_si32(_mm256_extracti128_si256(four, 1));
-    uint64_t sixteen = (eights & 0xFFFFFFFF) * 100000000u + (eights >> 32);
-    uint64_t mant = sixteen * 1000 + ((tail * 6554) >> 16); /* exact: tail is 10 x 0..999 */
-    int64_t exp10 = -(int64_t)frac - (19 - sig);
-    p = scan_exponent(p + len, end, &exp10);
+    uint64_t mant = ((eights & 0xFFFFFFFF) * 100000000u + (eights >> 32)) * 1000 + tail;
+    /* the digits before the dot from the first significant one, less the
+     * mantissa's 19 (and one more when the dot came before that one) */
+    int64_t exp10 = at - first - 19 + (first > at);
+    const char *p = s + len;
+    uint64_t bits;
+    if ((*p | 0x20) == 'e') {
+        p = scan_exponent(p, end, &exp10);
+        bits = mant == 0             ? 0
+               : exp10 < NT_POW5_MIN ? 0
+               : exp10 > NT_POW5_MAX ? (uint64_t)0x7FF << 52
+                                     : eisel_lemire_bits(mant, exp10, 0);
+        if (bits >= (uint64_t)0x7FF << 52) /* out of range */
+            return 0;
+    } else {
+        /* exp10 is within -49..12 and the mantissa 0 or at least 10^18: a
+         * normal double, or a zero, which takes no branch either (zeros can
+         * be as random in data as signs): 1 stands in for its mantissa, and
+         * the result is cleared */
+        uint64_t nonzero = -(uint64_t)(sig != 0);
+        bits = eisel_lemire_bits(mant | (1 & ~nonzero), exp10, 1) & nonzero;
+    }
     *stop = p;
-    *out = mant == 0 ? (neg ? -0.0 : 0.0) : eisel_lemire(mant, exp10, neg);
+    *out = with_sign(bits, neg);
     return 1;
 }
 #endif
 
-/* One cell of a list: a reader of the common case (0 when the general
- * path must read it instead). */
-typedef int cell_reader(const char *s, const char *end, double *out, const char **stop);
+/* One cell of a list: a reader of the common case, which gives a finite
+ * value, or 0 when the general path must read the cell instead.  ctx is
+ * what the reader needs for the whole text (scan_window's `window`). */
+typedef int cell_reader(const void *ctx, const char *s, const char *end, double *out,
+                        const char **stop);
 
-/* nt_scan_f64_list with the common case read by read_cell; inlined into
- * each caller with its reader. */
+__attribute__((always_inline)) static inline int common_cell(const void *ctx, const char *s,
+                                                             const char *end, double *out,
+                                                             const char **stop)
+{
+    (void)ctx;
+    return scan_common(s, end, out, stop) && !isinf(*out);
+}
+
+/* nt_scan_f64_list with the common case read by read_cell, and only finite
+ * numbers when `finite` (nt_scan_f64_rows's cells); inlined into each
+ * caller with its reader. */
 __attribute__((always_inline)) static inline size_t
 scan_list(const char *s, const char *end, char delim, size_t n, double *out, const char **stop,
-          cell_reader *read_cell)
+          cell_reader *read_cell, const void *ctx, int finite)
 {
-    const char *p = s;
+    const char *p = s, *after;
+    double *cell = out, *last = out + n;
     *stop = s;
-    for (size_t i = 0; i < n; i++) {
-        const char *after;
-        if (read_cell(p, end, &out[i], &after) ? isinf(out[i]) /* out of range */
-                                               : nt_scan_f64(p, end, &out[i], &after) != NT_OK)
-            return i;
+    if (n == 0)
+        return 0;
+    for (;;) {
+        if (!read_cell(ctx, p, end, cell, &after)) {
+            const char *general; /* apart: its address taken, it lives in memory */
+            if (nt_scan_f64(p, end, cell, &general) != NT_OK || (finite && !isfinite(*cell)))
+                break;
+            after = general;
+        }
         *stop = after;
-        if (i + 1 < n && (after == end || *after != delim))
-            return i + 1;
+        if (++cell == last || after == end || *after != delim)
+            break;
         p = after + 1;
     }
-    return n;
+    return (size_t)(cell - out);
 }
 
 /* nt_scan_f64_rows with the cells read by read_cell; inlined likewise. */
 __attribute__((always_inline)) static inline size_t
 scan_rows(const char *s, const char *end, char delim, size_t n, size_t max, double *out,
-          const char **stop, cell_reader *read_cell)
+          const char **stop, cell_reader *read_cell, const void *ctx)
 {
     const char *p = s, *after;
     size_t r = 0;
     for (; r < max && p < end; r++) {
-        double *row = out + r * n;
-        if (scan_list(p, end, delim, n, row, &after, read_cell) != n)
-            break;
-        int finite = 1;
-        for (size_t j = 0; j < n; j++)
-            finite &= isfinite(row[j]) != 0;
-        if (!finite)
+        if (scan_list(p, end, delim, n, out + r * n, &after, read_cell, ctx, 1) != n)
             break;
         after += after < end && *after == '\r';
         if (after < end && *after != '\n')
@@ -548,24 +616,32 @@ scan_rows(const char *s, const char *end, char delim, size_t n, size_t max, doub
 
 #ifdef NT_HAVE_AVX2
 /* scan_window wherever it has room. */
-AVX2 static int window_cell(const char *s, const char *end, double *out, const char **stop)
+AVX2 static int window_cell(const void *ctx, const char *s, const char *end, double *out,
+                            const char **stop)
 {
-    return end - s >= WINDOW_BYTES ? scan_window(s, end, out, stop)
-                                   : scan_common(s, end, out, stop);
+    const window *w = ctx;
+    return (uintptr_t)s <= w->last ? scan_window(w, s, end, out, stop)
+                                   : common_cell(NULL, s, end, out, stop);
 }
 
-__attribute__((target("avx2"))) static size_t scan_list_avx2(const char *s, const char *end,
-                                                             char delim, size_t n, double *out,
-                                                             const char **stop)
+AVX2_TARGET static size_t scan_list_avx2(const char *s, const char *end, char delim, size_t n,
+                                         double *out, const char **stop)
 {
-    return scan_list(s, end, delim, n, out, stop, window_cell);
+    window w = window_for(s, end);
+    return scan_list(s, end, delim, n, out, stop, window_cell, &w, 0);
 }
 
-__attribute__((target("avx2"))) static size_t scan_rows_avx2(const char *s, const char *end,
-                                                             char delim, size_t n, size_t max,
-                                                             double *out, const char **stop)
+AVX2_TARGET static size_t scan_rows_avx2(const char *s, const char *end, char delim, size_t n,
+                                         size_t max, double *out, const char **stop)
 {
-    return scan_rows(s, end, delim, n, max, out, stop, window_cell);
+    window w = window_for(s, end);
+    return scan_rows(s, end, delim, n, max, out, stop, window_cell, &w);
+}
+
+static int has_avx2(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+           __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("popcnt");
 }
 #endif
 
@@ -573,20 +649,20 @@ size_t nt_scan_f64_list(const char *s, const char *end, char delim, size_t n, do
                         const char **stop)
 {
 #ifdef NT_HAVE_AVX2
-    if (__builtin_cpu_supports("avx2"))
+    if (has_avx2())
         return scan_list_avx2(s, end, delim, n, out, stop);
 #endif
-    return scan_list(s, end, delim, n, out, stop, scan_common);
+    return scan_list(s, end, delim, n, out, stop, common_cell, NULL, 0);
 }
 
 size_t nt_scan_f64_rows(const char *s, const char *end, char delim, size_t n, size_t max,
                         double *out, const char **stop)
 {
 #ifdef NT_HAVE_AVX2
-    if (__builtin_cpu_supports("avx2"))
+    if (has_avx2())
         return scan_rows_avx2(s, end, delim, n, max, out, stop);
 #endif
-    return scan_rows(s, end, delim, n, max, out, stop, scan_common);
+    return scan_rows(s, end, delim, n, max, out, stop, common_cell, NULL);
 }
 
 /* Rounding a correctly rounded double to float is correct unless the double

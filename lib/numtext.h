@@ -7,9 +7,11 @@
  * converted by the Eisel-Lemire algorithm, exact for such mantissas; a
  * longer one is converted from both ends of its truncation interval, and
  * falls back to strtod only when they round differently.  On CPUs with
- * AVX2, a row's cells (nt_scan_f64_list) are read 32 bytes at a time: masks
- * give a mantissa's layout without a branch per digit; the values are the
- * same doubles.
+ * AVX2 (and BMI1, BMI2 and POPCNT, which all of them have), a row's cells
+ * (nt_scan_f64_list, nt_scan_f64_rows) are read 32 bytes at a time: masks
+ * give a mantissa's layout without a branch per digit, nor one on where
+ * its first significant digit is or on whether it is zero; the values are
+ * the same doubles.
  * The accepted syntax is strict: [+-]digits[.digits][(e|E)[+-]digits], or
  * [+-]nan / inf / infinity in any case.  Hexadecimal floats, locale decimal
  * commas and surrounding blanks are not numbers here. */

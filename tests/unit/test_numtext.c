@@ -427,6 +427,136 @@ static void test_rows_stop_at_the_first_other_line(void)
     CHECK(bad == 0);
 }
 
+/* Cells of each form the 32-byte window reads (exponents of every shape,
+ * 19 and 20 significant digits, a dot first or last, signs, zeros, leading
+ * zeros), each at every distance from the end of its text up to past the
+ * 64 bytes the window needs, in a list and in a table (CR LF ending its
+ * row): strtod's bits, and the stop right after the number (none read when
+ * strtod overflows; no row when the number is not the whole cell). */
+static void test_window_cells_match_strtod(void)
+{
+    static const char *const cells[] = {
+        "1e5", "1E+05", "2e-5", "-2.5e-308", "1e-400", "1e+400", "-1e+400", "4.9e-324",
+        "2.2250738585072011e-308", "1.7976931348623157e308", "1.7976931348623159e308",
+        "7E0", "-1.5e+3", "+1.5e3", "1e0005", "1e00000000000000000000000000000000005",
+        "1234567890123456789", "12345678901234567890", "9999999999999999999",
+        "99999999999999999999", "0.1234567890123456789", "-1234567890.123456789",
+        "1234567890.1234567891", "0.30000000000000004", "-9007199254740993", ".5", "5.",
+        "-.5", "+5.", "-0", "+0", "0", "-0.0", "000", "0.000", "-0e5", "0e-400", "-0e+400",
+        "00012.5", "-000.000123", "0.0000000000000000000000000012", "0000000000000000000001.5",
+        "123456789012345678901234567890", "1e", "1e+", "-2.5E-", "1.5.3", "-", ".", "-.",
+    };
+    int bad = 0;
+    for (size_t c = 0; c < sizeof cells / sizeof *cells; c++) {
+        size_t n = strlen(cells[c]);
+        char *ended = strdup(cells[c]), *endp;
+        double ref = strtod(ended, &endp);
+        size_t used = (size_t)(endp - ended); /* 0: no number */
+        int number = used > 0 && !isinf(ref);
+        for (size_t tail = 0; tail <= 80; tail++) {
+            /* the cell, then ",7777..." (a list) or "\r\n7\n7\n..." (a table) */
+            char *list = malloc(n + tail), *table = malloc(n + tail + 2);
+            if (!list || !table)
+                abort();
+            memcpy(list, cells[c], n);
+            memcpy(table, cells[c], n);
+            memset(list + n, '7', tail);
+            if (tail)
+                list[n] = ',';
+            memcpy(table + n, "\r\n", 2);
+            for (size_t i = 0; i < tail; i++)
+                table[n + 2 + i] = i % 2 ? '\n' : '7';
+            double mine = 0;
+            const char *stop;
+            size_t got = nt_scan_f64_list(list, list + n + tail, ',', 1, &mine, &stop);
+            int agree = number ? got == 1 && stop == list + used && same_bits_f64(mine, ref)
+                               : got == 0 && stop == list;
+            size_t rows = nt_scan_f64_rows(table, table + n + tail + 2, ',', 1, 1, &mine, &stop);
+            agree &= number && used == n
+                         ? rows == 1 && stop == table + n + 2 && same_bits_f64(mine, ref)
+                         : rows == 0 && stop == table;
+            if (!agree && bad++ < 5)
+                fprintf(stderr, "window cell '%s' with %zu bytes after it\n", cells[c], tail);
+            free(list);
+            free(table);
+        }
+        free(ended);
+    }
+    CHECK(bad == 0);
+}
+
+/* One random number as data holds them: a random decimal, or a double
+ * printed with %.Ng or %.Ne, at times 0; its text (not NUL-terminated in
+ * buf) and its length. */
+static size_t random_number(dl_rng *r, char *buf, size_t len)
+{
+    switch (dl_rng_below(r, 5)) {
+    case 0:
+        random_decimal(r, buf, len);
+        return strlen(buf);
+    case 1:
+        return (size_t)snprintf(buf, len, "%s", dl_rng_below(r, 2) ? "0" : "-0.0");
+    default: {
+        double v = dl_rng_normal(r) * pow(10.0, (double)dl_rng_below(r, 61) - 30.0);
+        int prec = (int)dl_rng_below(r, 19);
+        return (size_t)snprintf(buf, len, dl_rng_below(r, 2) ? "%.*g" : "%.*e", prec, v);
+    }
+    }
+}
+
+/* Tables of random numbers (wide, narrow, with and without exponents,
+ * zeros among them, random decimals that overflow now and then), each row
+ * ending in LF or CR LF, read by nt_scan_f64_rows: the rows up to the
+ * first with a number strtod does not read as finite, each number with
+ * strtod's bits, and the stop at the start of that row. */
+static void test_random_rows_match_strtod(void)
+{
+    dl_rng r;
+    dl_rng_seed(&r, 31);
+    int bad = 0;
+    for (int t = 0; t < 4000; t++) {
+        size_t n = 1 + dl_rng_below(&r, 6), rows = 1 + dl_rng_below(&r, 30), len = 0;
+        char text[16384];
+        double ref[30 * 6];
+        size_t row_start[31], expect = rows;
+        for (size_t i = 0; i < rows; i++) {
+            row_start[i] = len;
+            for (size_t j = 0; j < n; j++) {
+                char num[128];
+                size_t k = random_number(&r, num, sizeof num);
+                num[k] = '\0';
+                ref[i * n + j] = strtod(num, NULL);
+                if (!isfinite(ref[i * n + j]) && expect == rows)
+                    expect = i;
+                memcpy(text + len, num, k);
+                len += k;
+                text[len++] = j + 1 < n ? ',' : '\n';
+            }
+            if (dl_rng_below(&r, 4) == 0) { /* CR LF */
+                text[len - 1] = '\r';
+                text[len++] = '\n';
+            }
+        }
+        row_start[rows] = len;
+        char *exact = malloc(len);
+        double *mine = malloc(rows * n * sizeof *mine);
+        if (!exact || !mine)
+            abort();
+        memcpy(exact, text, len);
+        const char *stop;
+        size_t got = nt_scan_f64_rows(exact, exact + len, ',', n, rows, mine, &stop);
+        int agree = got == expect && stop == exact + row_start[expect];
+        for (size_t i = 0; agree && i < got * n; i++)
+            agree = same_bits_f64(mine[i], ref[i]);
+        if (!agree && bad++ < 5)
+            fprintf(stderr, "random rows: %zu read, %zu expected, in '%.*s'\n", got, expect,
+                    (int)len, text);
+        free(mine);
+        free(exact);
+    }
+    CHECK(bad == 0);
+}
+
 static void test_random_strings_match_strtod(void) { CHECK(mismatches_against_libc(0, 42, 300000) == 0); }
 
 static void test_random_strings_match_strtof(void) { CHECK(mismatches_against_libc(1, 7, 300000) == 0); }
@@ -663,6 +793,8 @@ int main(void)
     UNIT_RUN(test_random_scans_match_strtod);
     UNIT_RUN(test_lists_match_one_by_one);
     UNIT_RUN(test_rows_stop_at_the_first_other_line);
+    UNIT_RUN(test_window_cells_match_strtod);
+    UNIT_RUN(test_random_rows_match_strtod);
     UNIT_RUN(test_random_doubles_roundtrip);
     UNIT_RUN(test_f32_double_rounding_cases);
     UNIT_RUN(test_syntax);
