@@ -20,15 +20,18 @@ static const dl_tensor *find(const dl_tensor_set *s, const char *name)
     return NULL;
 }
 
-/* The rows of x, else y, else yhat; those present must agree, or cutting
- * them alike would silently misalign the data set. */
+/* The rows of x, else y, else yhat; those present, and the weights w (one
+ * per row, dl-stream(5)), must agree, or cutting them alike would silently
+ * misalign the data set: a w of other rows would pass through uncut.  Beside
+ * a checkpoint's `model`, w may be a linear model's coefficients instead. */
 int ds_rows(const dl_tensor_set *s, uint64_t *rows, const char *label, dl_err *e)
 {
-    static const char *const names[] = {"x", "y", "yhat"};
+    static const char *const names[] = {"x", "y", "yhat", "w"};
+    size_t count = find(s, "model") ? 3 : 4;
     const dl_tensor *first = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+    for (size_t i = 0; i < count; i++) {
         const dl_tensor *t = find(s, names[i]);
-        if (!t || t->rank < 1)
+        if (!t || t->rank < 1 || (!first && strcmp(names[i], "w") == 0))
             continue;
         if (!first)
             first = t;

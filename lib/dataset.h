@@ -15,7 +15,7 @@
 #include "tensor.h"
 
 /* The row count N of the set (see above); an error when it has none of
- * x, y, yhat. */
+ * x, y, yhat, or when those present, or the weights w, differ in rows. */
 int ds_rows(const dl_tensor_set *s, uint64_t *rows, const char *label, dl_err *e);
 
 /* dst gets, in order, rows idx[0..count) of every row tensor of src and a

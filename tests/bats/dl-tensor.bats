@@ -816,6 +816,23 @@ rows_aligned() {
     [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
 }
 
+@test "head, shuffle, split refuse weights w of another row count than x rather than misalign them" {
+    # 8 weights for 10 rows: as many as head -n 8 and split's OUT1 keep, so
+    # that w passed through uncut would look aligned
+    head -n 10 "$TMP/rows.csv" | dl-tensor import -t 1 > "$TMP/xy.dlt"
+    seq 1 8 | dl-tensor import --name w > "$TMP/w8.dlt"
+    cat "$TMP/xy.dlt" "$TMP/w8.dlt" > "$TMP/bad.dlt"
+    fails 1 "$TMP/bad.dlt: 'x' has 10 rows but 'w' has 8" dl-tensor shuffle "$TMP/bad.dlt"
+    fails 1 "'x' has 10 rows but 'w' has 8" dl-tensor head -n 8 "$TMP/bad.dlt"
+    fails 1 "'x' has 10 rows but 'w' has 8" \
+        dl-tensor split --fraction 0.8 "$TMP/bad.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+    # weights of every row are cut with them
+    seq 1 10 | dl-tensor import --name w > "$TMP/w10.dlt"
+    cat "$TMP/xy.dlt" "$TMP/w10.dlt" | dl-tensor shuffle --seed 3 |
+        dl-tensor export --name x,w | awk -F, '$1 != $3 { bad = 1 } END { exit bad }'
+}
+
 @test "import of a file that is already a stream says so, without echoing binary bytes" {
     cp "$TMP/rows.dlt" "$TMP/rows.data"
     for f in "$TMP/rows.dlt" "$TMP/rows.data"; do
