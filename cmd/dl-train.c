@@ -86,14 +86,17 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
 }
 
 /* 0 to run, 1 after --help/--version, or DL_EUSAGE. */
-/* -o, --log and --diagnostics are committed as one output: each its own file. */
+/* -o, --log and --diagnostics are committed as one output: each its own file.
+ * The checkpoint without -o (or -o -) goes to standard output, NULL to
+ * dl_outfile_same; --log - is a file named '-'. */
 static int distinct_outputs(const args *a, dl_err *e)
 {
-    const char *path[] = {a->files.output, a->files.log, a->files.diag};
+    const char *out = a->files.output;
+    const char *path[] = {out && strcmp(out, "-") ? out : NULL, a->files.log, a->files.diag};
     const char *option[] = {"-o", "--log", "--diagnostics"};
     for (int i = 0; i < 3; i++)
         for (int j = i + 1; j < 3; j++)
-            if (path[i] && path[j] && dl_outfile_same(path[i], path[j]))
+            if ((path[i] || i == 0) && path[j] && dl_outfile_same(path[i], path[j]))
                 return dl_fail(e, DL_EUSAGE, "%s and %s name the same file", option[i],
                                option[j]);
     return 0;

@@ -541,10 +541,13 @@ int ds_shuffle(const char *in, const char *out, uint64_t seed, int flags, dl_err
     return take_and_save(in, out, 1, seed, UINT64_MAX, flags, e);
 }
 
+/* An output as dl_outfile_same takes it: NULL for standard output. */
+static const char *out_path(const char *out) { return out && strcmp(out, "-") ? out : NULL; }
+
 int ds_split(const char *in, const char *out1, const char *out2, const ds_split_opts *o,
              int flags, dl_err *e)
 {
-    if (dl_outfile_same(out1, out2))
+    if (dl_outfile_same(out_path(out1), out_path(out2)))
         return dl_fail(e, DL_EUSAGE, "split: OUT1 and OUT2 name the same file");
     if (ds_split_check(o, e))
         return e->code;

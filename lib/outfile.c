@@ -130,11 +130,36 @@ static int dir_of(const char *path, char *dir, size_t len)
     return n >= 0 && (size_t)n < len;
 }
 
+/* Whether path is written in place; *exists and st say what stat found. */
+static int in_place(const char *path, struct stat *st, int *exists)
+{
+    *exists = stat(path, st) == 0;
+    return (*exists && !S_ISREG(st->st_mode)) || is_descriptor_alias(path);
+}
+
+/* What an output written in place writes to (st): standard output for
+ * NULL, or the existing device, FIFO or descriptor's file that path names;
+ * 0 for a path that a temporary replaces. */
+static int in_place_target(const char *path, struct stat *st)
+{
+    int exists;
+    if (!path)
+        return fstat(STDOUT_FILENO, st) == 0;
+    return in_place(path, st, &exists) && exists;
+}
+
 int dl_outfile_same(const char *a, const char *b)
 {
     struct stat sa, sb;
-    if (stat(a, &sa) == 0 && !S_ISREG(sa.st_mode))
-        return 0;
+    if (!a && !b)
+        return 1;
+    int place_a = in_place_target(a, &sa), place_b = in_place_target(b, &sb);
+    /* One pipe, FIFO or file written by both: their writes would run into
+     * one another.  A character device (/dev/null) takes each on its own;
+     * a standard output that fstat cannot see (closed) is no entry either. */
+    if (place_a || place_b || !a || !b)
+        return place_a && place_b && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
+               !S_ISCHR(sa.st_mode);
     const char *base_a = strrchr(a, '/'), *base_b = strrchr(b, '/');
     if (strcmp(base_a ? base_a + 1 : a, base_b ? base_b + 1 : b) != 0)
         return 0;
@@ -144,13 +169,6 @@ int dl_outfile_same(const char *a, const char *b)
     if (stat(dir_a, &sa) != 0 || stat(dir_b, &sb) != 0)
         return strcmp(dir_a, dir_b) == 0;
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* Whether path is written in place; *exists and st say what stat found. */
-static int in_place(const char *path, struct stat *st, int *exists)
-{
-    *exists = stat(path, st) == 0;
-    return (*exists && !S_ISREG(st->st_mode)) || is_descriptor_alias(path);
 }
 
 int dl_outfile_prepare(dl_outfile *o, const char *path, dl_err *e)

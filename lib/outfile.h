@@ -36,8 +36,10 @@ typedef struct dl_outfile {
 
 /* Whether paths a and b name one directory entry that a commit would
  * replace (./x and x, d/../d/x and d/x): two outputs of one command there
- * would leave only the last.  A device or FIFO, written in place, is never
- * such an entry. */
+ * would leave only the last; or one pipe, FIFO or file that both write in
+ * place (NULL is standard output, which /dev/stdout and /dev/fd/1 name
+ * too), where one output would run on into the other.  A character device
+ * (/dev/null) takes several outputs. */
 int dl_outfile_same(const char *a, const char *b);
 /* Opens path for writing by the rule above. */
 int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e);

@@ -190,6 +190,44 @@ no_temporaries() {
     dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o /dev/null --log /dev/null --diagnostics /dev/null
 }
 
+@test "two outputs written in place to one pipe, FIFO or file (standard output twice) are a usage error" {
+    # (descriptor aliases other than /dev/stdout: a regression would replace the system's link)
+    local out
+    for outs in "- /dev/fd/1" "/proc/self/fd/1 -" "/dev/fd/1 /proc/self/fd/1"; do
+        # a pipe: OUT2's rows after OUT1's would read as one data set, the whole input
+        run bash -c "dl-tensor split --fraction 0.5 '$TMP/d.dlt' $outs | wc -c"
+        [[ $output == *"OUT1 and OUT2 name the same file"* ]] || { echo "$outs: $output"; return 1; }
+        [ "${lines[${#lines[@]} - 1]}" -eq 0 ]
+        # a redirected file
+        run dl-tensor split --fraction 0.5 "$TMP/d.dlt" $outs > "$TMP/both.dlt"
+        [ "$status" -eq 2 ]
+        [ ! -s "$TMP/both.dlt" ]
+    done
+    mkfifo "$TMP/fifo"
+    exec 5<> "$TMP/fifo" # a reader: opening the FIFO to write does not wait
+    run timeout 10 dl-tensor split "$TMP/d.dlt" "$TMP/fifo" "$TMP/../${TMP##*/}/fifo"
+    exec 5>&-
+    [ "$status" -eq 2 ]
+    [[ $output == *"OUT1 and OUT2 name the same file"* ]]
+    # dl-train's checkpoint on standard output (-o - or none) and a log there too
+    for o in "-o -" ""; do
+        run bash -c "dl-train -q '$TMP/net.yaml' '$TMP/d.dlt' $o --log /dev/fd/1 | wc -c"
+        [[ $output == *"name the same file"* ]] || { echo "$o: $output"; return 1; }
+        [ "${lines[${#lines[@]} - 1]}" -eq 0 ]
+    done
+    run dl-tensor split "$TMP/d.dlt" - - > "$TMP/both.dlt"
+    [ "$status" -eq 2 ]
+    # dl-train's --log - is a file named '-', beside the checkpoint on standard output
+    (cd "$TMP" && dl-train -q net.yaml d.dlt --log - > c.ckpt)
+    [[ $(head -n 1 "$TMP/-") == epoch*train_loss* ]]
+    dl-tensor info "$TMP/c.ckpt" > /dev/null
+    # a device takes both, and so do standard output and another file
+    dl-tensor split "$TMP/d.dlt" /dev/null /dev/fd/1 > "$TMP/b.dlt"
+    dl-tensor split "$TMP/d.dlt" /dev/fd/1 "$TMP/b2.dlt" > "$TMP/a.dlt"
+    cmp <(cat "$TMP/a.dlt" "$TMP/b.dlt" | dl-tensor export | sort) <(dl-tensor export "$TMP/d.dlt" | sort)
+    cmp "$TMP/b.dlt" "$TMP/b2.dlt"
+}
+
 @test "head, shuffle and split refuse an output they cannot create before reading any input" {
     local size cmd
     size=$(wc -c < "$TMP/d.dlt")
