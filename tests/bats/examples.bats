@@ -391,6 +391,34 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     [[ $output == *"task 0: parts/0.part is already there"* ]]
 }
 
+@test "lstsq.sbatch: combine refuses a part older than its shard, naming the task to submit again" {
+    cd "$T"
+    local F=$DL_TEST_ROOT/tests/fixtures/linear k
+    head -n 100 "$F/train.csv" > s0.csv
+    tail -n +101 "$F/train.csv" > s1.csv
+    for k in 0 1; do
+        dl-tensor import --no-header -t 1 s$k.csv -o s$k.dlt
+        echo s$k.dlt
+    done > shards.txt
+    for k in 0 1; do
+        SLURM_ARRAY_TASK_ID=$k "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2
+    done
+    # shard 1 made again from other rows after its part (made a little earlier)
+    head -n 60 "$F/train.csv" | dl-tensor import --no-header -t 1 -o s1.dlt
+    touch -d @$(($(stat -c %Y s1.dlt) - 2)) parts/1.part
+    run "$EX/cluster/lstsq.sbatch" combine shards.txt parts model.ckpt -q
+    [ "$status" -eq 1 ]
+    [[ $output == *"parts: the part of task(s) 1 is older than its shard: submit them again (sbatch --array=1 ...)"* ]]
+    [ ! -e model.ckpt ]
+    # made again, the model is one pass's over the shards' rows
+    SLURM_ARRAY_TASK_ID=1 "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2
+    "$EX/cluster/lstsq.sbatch" combine shards.txt parts model.ckpt -q
+    cat s0.dlt s1.dlt | dl-design -q --poly 2 | dl-lstsq -q -o one.ckpt
+    paste -d ' ' <(dl-tensor export --name w model.ckpt) <(dl-tensor export --name w one.ckpt) |
+        awk 'NF != 2 { exit 1 } { d = $1 - $2; d = d < 0 ? -d : d; s = $2 < 0 ? -$2 : $2
+             if (d > 1e-10 * (s > 1 ? s : 1)) exit 1 } END { exit NR != 10 }'
+}
+
 @test "lesson cv: every row in one stratified test fold; the summary is the folds' mean and sd" {
     run make -s -j 2 -C "$EX/cv" BIN="$BIN" OUT="$T/cv"
     [ "$status" -eq 0 ]
