@@ -295,12 +295,18 @@ static int parse_option(int c, const char *v, void *ctx, dl_err *e)
     case OPT_FOLD:
         if (cli_long("--fold", v, 1, 1L << 30, &l, e))
             return e->code;
+        if (a->split.fold) /* not two test folds: the last one silently won */
+            return dl_fail(e, DL_EUSAGE, "--fold given twice (%llu, then %ld): OUT2 is one fold "
+                           "(split once per fold)", (unsigned long long)a->split.fold, l);
         a->split.fold = (uint64_t)l;
         return 0;
     case OPT_STRATIFY: a->split.stratify = 1; return 0;
     case OPT_GROUP:
         if (!*v)
             return dl_fail(e, DL_EUSAGE, "--group: a column of x or a record name");
+        if (a->split.group) /* not groups of two columns: the last one silently won */
+            return dl_fail(e, DL_EUSAGE, "--group given twice ('%s', then '%s'): give one column "
+                           "(or a record of the groups)", a->split.group, v);
         a->split.group = v;
         return 0;
     default: return dl_fail(e, DL_EUSAGE, "unknown option");

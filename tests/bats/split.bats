@@ -149,6 +149,11 @@ groups() { cut -d, -f2 "$1" | sort -u; }
         dl-tensor split --folds 101 --fold 1 "$R" "$TMP/a" "$TMP/b"
     fails 2 "--folds 28: the input has only 27 groups" \
         dl-tensor split --folds 28 --fold 1 --group 1 "$R" "$TMP/a" "$TMP/b"
+    # given twice, as if two columns made the groups or OUT2 took two folds
+    fails 2 "--group given twice ('1', then '0'): give one column" \
+        dl-tensor split --group 1 --group 0 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--fold given twice (1, then 2): OUT2 is one fold" \
+        dl-tensor split --folds 3 --fold 1 --fold 2 "$R" "$TMP/a" "$TMP/b"
     fails 1 "--group 2: 'x' has 2 columns (0 to 1)" dl-tensor split --group 2 "$R" "$TMP/a" "$TMP/b"
     fails 1 "--group 'g': no column of 'x' so named" dl-tensor split --group g "$R" "$TMP/a" "$TMP/b"
     [ ! -e "$TMP/a" ] && [ ! -e "$TMP/b" ]
