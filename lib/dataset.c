@@ -469,6 +469,39 @@ int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *l
 }
 
 /* ----------------------- head, shuffle, split ------------------------ */
+/* The records of set in their order, but a tensor's column metadata (its
+ * .names, .categories) written before it, as dl-stream(5) has writers do,
+ * also when the input had it after (cat of a stream and its names): a
+ * stream read whole takes that, one read as it comes refuses it. */
+static int write_meta_first(st_writer *w, dl_tensor_set *set, dl_err *e)
+{
+    static const char *const suffixes[] = {CM_NAMES_SUFFIX, CM_CATEGORIES_SUFFIX};
+    unsigned char *written = calloc(set->count ? set->count : 1, 1);
+    if (!written)
+        return dl_fail(e, DL_ENOMEM, "cannot allocate the order of %zu records", set->count);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < set->count; i++) {
+        const dl_tensor *t = &set->items[i];
+        for (size_t k = 0; !rc && !cm_is_meta_name(t->name) && k < 2; k++) {
+            char name[DL_NAME_MAX + 1];
+            dl_err too_long; /* a name with no room for a suffix has no metadata */
+            const dl_tensor *meta = cm_meta_name(name, t->name, suffixes[k], &too_long)
+                                        ? NULL
+                                        : dl_set_find(set, name);
+            if (meta && !written[meta - set->items]) {
+                written[meta - set->items] = 1;
+                rc = st_write(w, meta, e);
+            }
+        }
+        if (!rc && !written[i]) {
+            written[i] = 1;
+            rc = st_write(w, t, e);
+        }
+    }
+    free(written);
+    return rc;
+}
+
 /* The rows idx[0..n) of every row-indexed record of set, written to w. */
 static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
                       st_writer *w, const char *label, dl_err *e)
@@ -477,7 +510,7 @@ static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
     dl_set_init(&part);
     int rc = ds_take_rows(set, idx, n, &part, label, e);
     if (!rc)
-        rc = st_write_set(w, &part, e);
+        rc = write_meta_first(w, &part, e);
     dl_set_free(&part);
     return rc;
 }

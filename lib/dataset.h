@@ -65,7 +65,8 @@ int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *l
 
 /* The commands: the stream `in` (NULL or "-": standard input) read whole,
  * its rows cut, and the result written as st_writer_open writes `out`
- * (NULL or "-": standard output), with its flags (ST_ZLIB).
+ * (NULL or "-": standard output), with its flags (ST_ZLIB): the records in
+ * their order, but a tensor's column metadata before it.
  * ds_head: the first `rows` rows (all when there are fewer);
  * ds_shuffle: every row, in the order ds_index draws from seed. */
 int ds_head(const char *in, const char *out, uint64_t rows, int flags, dl_err *e);

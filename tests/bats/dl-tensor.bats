@@ -668,6 +668,28 @@ rows_aligned() {
     [ "$(dl-tensor export "$TMP/a.dlt" | wc -l)" -eq 33 ]
 }
 
+@test "head, shuffle, split write a tensor's column metadata before it, also of a stream that had it after" {
+    # record names in stream order
+    order() { dl-tensor info "$1" | awk '$1 ~ /^[0-9]+$/ { print $NF }' | tr '\n' ' '; }
+    printf 'a,b,c\n' | cat - "$TMP/rows.csv" |
+        dl-tensor import --target c --categorical b --chunk-rows 30 -o "$TMP/named.dlt"
+    dl-tensor shuffle --seed 2 "$TMP/named.dlt" -o "$TMP/s.dlt"
+    [ "$(order "$TMP/s.dlt")" = "x.names y.names x.categories x y " ]
+    # the names after the rows, as cat of a stream and its names gives them
+    dl-tensor import --name x "$TMP/rows.csv" -o "$TMP/x.dlt"
+    printf 'p\nq\nr\n' | dl-tensor import --format text --name x.names -o "$TMP/names.dlt"
+    cat "$TMP/x.dlt" "$TMP/names.dlt" > "$TMP/late.dlt"
+    dl-tensor shuffle --seed 2 "$TMP/late.dlt" -o "$TMP/s.dlt"
+    dl-tensor head -n 3 "$TMP/late.dlt" -o "$TMP/h.dlt"
+    dl-tensor split --seed 2 "$TMP/late.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    for f in s h a b; do
+        [ "$(order "$TMP/$f.dlt")" = "x.names x " ]
+        # readers of a stream as it comes take it
+        dl-tensor export --header "$TMP/$f.dlt" | head -n 1 | grep -qx 'p,q,r'
+    done
+    cmp <(dl-tensor export "$TMP/s.dlt") <(dl-tensor shuffle --seed 2 "$TMP/x.dlt" | dl-tensor export)
+}
+
 @test "dl-tensor split: a bad input leaves neither output behind" {
     head -c 100 "$TMP/rows.dlt" > "$TMP/cut.dlt"
     run dl-tensor split "$TMP/cut.dlt" "$TMP/o1.dlt" "$TMP/o2.dlt"
