@@ -315,35 +315,76 @@ static void work_free(split_work *w)
     free(w->to_first);
 }
 
-/* Groups to folds: the largest first, each to the lightest fold. */
+/* A group as deal_groups takes them: the largest first, equal sizes in P
+ * order. */
+typedef struct sized_group {
+    uint64_t size, seen, group; /* its rows; the rank of its first row in P; its id */
+} sized_group;
+
+static int largest_first(const void *a, const void *b)
+{
+    const sized_group *p = a, *q = b;
+    if (p->size != q->size)
+        return p->size < q->size ? 1 : -1;
+    return (p->seen > q->seen) - (p->seen < q->seen);
+}
+
+/* Fold f is lighter than fold g: fewer rows, or as many and a lower number. */
+static int lighter(const uint64_t *load, uint64_t f, uint64_t g)
+{
+    return load[f] < load[g] || (load[f] == load[g] && f < g);
+}
+
+/* The folds as a heap, the lightest on top: heap[0]'s load grew, and it
+ * goes down to its place. */
+static void sift_down(uint64_t *heap, uint64_t n, const uint64_t *load)
+{
+    for (uint64_t i = 0;;) {
+        uint64_t c = 2 * i + 1, best = i;
+        if (c < n && lighter(load, heap[c], heap[best]))
+            best = c;
+        if (c + 1 < n && lighter(load, heap[c + 1], heap[best]))
+            best = c + 1;
+        if (best == i)
+            return;
+        uint64_t t = heap[i];
+        heap[i] = heap[best];
+        heap[best] = t;
+        i = best;
+    }
+}
+
+/* Groups to folds: the largest first, each to the lightest fold.  Sorted,
+ * and the folds kept in a heap, so that many groups (ids of patients) or
+ * as many folds take G log G, where a pass over the folds per group took
+ * G x K and an insertion sort G^2. */
 static int deal_groups(split_work *w, uint64_t folds, uint64_t *fold_of, dl_err *e)
 {
-    uint64_t *first_seen = w->aux, *order = malloc((size_t)w->count * sizeof *order);
+    size_t count = (size_t)w->count;
+    sized_group *order = count <= SIZE_MAX / sizeof *order ? malloc(count * sizeof *order) : NULL;
     uint64_t *load = calloc((size_t)folds, sizeof *load);
-    if (!order || !load) {
+    uint64_t *heap = malloc((size_t)folds * sizeof *heap);
+    if (!order || !load || !heap) {
         free(order);
         free(load);
+        free(heap);
         return dl_fail(e, DL_ENOMEM, "cannot allocate the fold of %llu groups",
                        (unsigned long long)w->count);
     }
-    for (uint64_t g = 0; g < w->count; g++)
-        order[first_seen[g]] = g; /* groups in P order */
-    for (uint64_t i = 1; i < w->count; i++) /* stable insertion by size, largest first */
-        for (uint64_t j = i; j > 0 && w->size[order[j]] > w->size[order[j - 1]]; j--) {
-            uint64_t t = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = t;
-        }
-    for (uint64_t i = 0; i < w->count; i++) {
-        uint64_t light = 0;
-        for (uint64_t f = 1; f < folds; f++)
-            if (load[f] < load[light])
-                light = f;
-        fold_of[order[i]] = light;
-        load[light] += w->size[order[i]];
+    for (size_t g = 0; g < count; g++) /* aux: the rank of its first row, until fold_of */
+        order[g] = (sized_group){w->size[g], w->aux[g], g};
+    qsort(order, count, sizeof *order, largest_first);
+    for (uint64_t f = 0; f < folds; f++) /* all empty: in order is a heap */
+        heap[f] = f;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t light = heap[0];
+        fold_of[order[i].group] = light;
+        load[light] += order[i].size;
+        sift_down(heap, folds, load);
     }
     free(order);
     free(load);
+    free(heap);
     return 0;
 }
 

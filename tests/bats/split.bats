@@ -133,6 +133,23 @@ groups() { cut -d, -f2 "$1" | sort -u; }
     cmp <(dl-tensor export --name g "$TMP/b.dlt") <(cut -d, -f2 "$TMP/te2.csv")
 }
 
+@test "split --group --folds: 100000 groups of 1 to 3 rows, or as many folds, in moments" {
+    # ids of patients, say: groups of random sizes in random order
+    awk 'BEGIN { srand(7); for (g = 0; g < 100000; g++) { s = 1 + int(3 * rand())
+                 for (i = 0; i < s; i++) print n++ "," g } }' > "$TMP/many.csv"
+    dl-tensor import "$TMP/many.csv" -o "$TMP/many.dlt"
+    timeout 20 dl-tensor split --group 1 --folds 5 --fold 2 --seed 1 "$TMP/many.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-tensor export "$TMP/a.dlt" > "$TMP/a.csv"
+    dl-tensor export "$TMP/b.dlt" > "$TMP/b.csv"
+    [ -z "$(comm -12 <(groups "$TMP/a.csv") <(groups "$TMP/b.csv"))" ]
+    cmp <(sort "$TMP/a.csv" "$TMP/b.csv") <(sort "$TMP/many.csv")
+    # the largest groups first, each to the lightest fold: within a group of a fifth
+    awk -v n="$(wc -l < "$TMP/many.csv")" 'END { d = NR - n / 5; exit !(d <= 3 && d >= -3) }' "$TMP/b.csv"
+    # a fold per group: each test fold one group
+    timeout 20 dl-tensor split --group 1 --folds 100000 --fold 7 "$TMP/many.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    [ "$(dl-tensor export "$TMP/b.dlt" | groups /dev/stdin | wc -l)" -eq 1 ]
+}
+
 @test "split: bad --folds, --fold and combinations exit 2 and say why" {
     R=$TMP/rows.dlt
     fails 2 "--folds: '1' is not a whole number from 2" dl-tensor split --folds 1 --fold 1 "$R" "$TMP/a" "$TMP/b"
