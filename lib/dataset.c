@@ -274,29 +274,37 @@ static int class_keys(const dl_tensor_set *s, uint64_t rows, double *key, const 
 /* Rounds to the nearest, halves up, as the plain split always has. */
 static uint64_t share(double fraction, uint64_t n) { return (uint64_t)(fraction * (double)n + 0.5); }
 
-/* Stratified fraction: how many rows of each class go to OUT1. */
-static void class_quotas(double fraction, const uint64_t *size, uint64_t count, uint64_t rows,
-                         uint64_t *quota)
+/* Stratified fraction: how many rows of each class go to OUT1.  A class
+ * rounds up at most once (its remainder is below 1), so the largest
+ * remainders are taken in one sorted pass: many classes take C log C, where
+ * a scan of every class for each row rounded up took C^2. */
+static int class_quotas(double fraction, const uint64_t *size, uint64_t count, uint64_t rows,
+                        uint64_t *quota, dl_err *e)
 {
+    keyed_row *by_rest = count <= SIZE_MAX / sizeof *by_rest
+                             ? malloc(count ? (size_t)count * sizeof *by_rest : 1)
+                             : NULL;
+    if (!by_rest)
+        return dl_fail(e, DL_ENOMEM, "cannot allocate the shares of %llu classes",
+                       (unsigned long long)count);
     uint64_t given = 0;
     for (uint64_t c = 0; c < count; c++) {
         quota[c] = (uint64_t)(fraction * (double)size[c]);
         given += quota[c];
+        /* the largest remainder first, the lower class on a tie */
+        by_rest[c] = (keyed_row){-(fraction * (double)size[c] - (double)quota[c]), c};
     }
-    for (uint64_t want = share(fraction, rows); given < want; given++) {
-        uint64_t best = count;
-        double best_rest = 0;
-        for (uint64_t c = 0; c < count; c++) {
-            double rest = fraction * (double)size[c] - (double)quota[c];
-            if (quota[c] < size[c] && rest > 0 && (best == count || rest > best_rest)) {
-                best = c;
-                best_rest = rest;
-            }
+    qsort(by_rest, (size_t)count, sizeof *by_rest, by_key);
+    uint64_t want = share(fraction, rows);
+    for (uint64_t i = 0; i < count && given < want; i++) {
+        uint64_t c = by_rest[i].row;
+        if (quota[c] < size[c] && by_rest[i].key < 0) {
+            quota[c]++;
+            given++;
         }
-        if (best == count)
-            break;
-        quota[best]++;
     }
+    free(by_rest);
+    return 0;
 }
 
 typedef struct split_work {
@@ -464,8 +472,8 @@ static int assign(split_work *w, const ds_split_opts *o, const char *label, dl_e
             aux[c] = start;
             start += size[c];
         }
-    } else {
-        class_quotas(fraction, size, w->count, w->rows, aux); /* aux: rows left for OUT1 */
+    } else if (class_quotas(fraction, size, w->count, w->rows, aux, e)) {
+        return dl_err_wrap(e, "%s", label); /* else aux: the rows left for OUT1 */
     }
     for (uint64_t j = 0; j < w->rows; j++) {
         uint64_t g = w->id[w->perm[j]];

@@ -181,6 +181,7 @@ each_allocation_fails_cleanly() {
 
 @test "faults: dl-tensor split into folds (stratified, grouped), export side by side, text and rank-1 import" {
     each_allocation_fails_cleanly dl-tensor split --folds 3 --fold 2 --stratify --seed 1 "$D/cls.dlt" "$O/a" "$O/b"
+    each_allocation_fails_cleanly dl-tensor split --fraction 0.6 --stratify --seed 1 "$D/cls.dlt" "$O/a" "$O/b"
     each_allocation_fails_cleanly dl-tensor split --folds 3 --fold 1 --group 0 "$D/reg.dlt" "$O/a" "$O/b"
     each_allocation_fails_cleanly dl-tensor export --name y,yhat -o "$O/out.csv" "$D/pred.dlt"
     each_allocation_fails_cleanly dl-tensor export --name model "$D/net.ckpt"

@@ -92,6 +92,14 @@ within_one() {
     done
 }
 
+@test "split --stratify --fraction: 150000 classes of 2 rows in moments, each within one row of its share" {
+    seq 0 299999 | awk '{ print $1 "," int($1 / 2) }' | dl-tensor import -t 1 -o "$TMP/pairs.dlt"
+    timeout 20 dl-tensor split --stratify --fraction 0.75 "$TMP/pairs.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    # every class gives OUT1 1 or 2 of its rows, OUT1 round(0.75 x 300000) in all
+    dl-tensor export --name y "$TMP/a.dlt" | sort | uniq -c |
+        awk '$1 < 1 || $1 > 2 { bad = 1 } { n += $1 } END { exit bad || n != 225000 || NR != 150000 }'
+}
+
 @test "split --stratify refuses targets that are not classes" {
     awk -F, '{ print $1 "," $2 "," $3 + 0.5 }' "$TMP/rows.csv" | dl-tensor import -t 1 -o "$TMP/r.dlt"
     fails 1 "row 1: --stratify needs class labels" \
