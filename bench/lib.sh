@@ -2,13 +2,13 @@
 # The median of the numbers on standard input, one a line.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # Wall seconds of a shell command, output discarded.  Read on bash's own
-# clock around a subshell, so that no process of the harness's (a `date`,
-# another bash) is timed with the command: they cost milliseconds, as much
-# as a small import's whole work.  Usage: t=$(wall_seconds 'command')
+# clock around the command run in this shell, so that no process of the
+# harness's (a `date`, a subshell) is timed with it: they cost milliseconds,
+# as much as a small import's whole work.  Usage: t=$(wall_seconds 'command')
 wall_seconds() {
     local s e
     s=${EPOCHREALTIME/[.,]/}
-    (eval "$1") >/dev/null 2>&1 || { echo "bench: failed: $1" >&2; return 1; }
+    { eval "$1"; } >/dev/null 2>&1 || { echo "bench: failed: $1" >&2; return 1; }
     e=${EPOCHREALTIME/[.,]/}
     echo "scale=6; ($e - $s) / 1000000" | bc -l
 }

@@ -170,8 +170,9 @@ mb=$(calc "$(stat -c %s "$tmp/d.csv") / 1000000")
 sync   # no writeback of the new file during the timed runs
 # Wall time, and CPU time (user + system), which a loaded machine disturbs less.
 # Each run writes a new file: replacing the last run's would add its removal
-# (a few ms for 8 MB of page cache), which is not the import's work.
-in_turn "rm -f $tmp/d.dlt; calc \"$mb / \$(wall_seconds 'dl-tensor import $tmp/d.csv -o $tmp/d.dlt')\"" \
+# (a few ms for 8 MB of page cache), which is not the import's work.  A run
+# takes some 20 ms, a few of the machine's hiccups: five times the runs.
+RUNS=$((RUNS * 5)) in_turn "rm -f $tmp/d.dlt; calc \"$mb / \$(wall_seconds 'dl-tensor import $tmp/d.csv -o $tmp/d.dlt')\"" \
         "rm -f $tmp/d.dlt; /usr/bin/time -f '%U %S' dl-tensor import $tmp/d.csv -o $tmp/d.dlt 2>&1 >/dev/null | awk '{ print $mb / (\$1 + \$2 + 0.005) }'"
 dl-tensor export "$tmp/d.dlt" | dl-tensor import | cmp -s - "$tmp/d.dlt" && rt=exact || rt=DIFFERENT
 row "CSV import MB/s ($(printf %.0f "$mb") MB), wall" "$(printf %.0f "$A")" "1000" \
