@@ -30,6 +30,17 @@ check_cases() {
     [ "$found" -gt 0 ]
 }
 
+# named_cases CASE...: dl-eval's TSV record of each stream
+# tests/fixtures/metrics_names/CASE.dlt equals CASE.tsv (made by
+# gen_names.py) to 1e-9.
+named_cases() {
+    local nf=$DL_TEST_ROOT/tests/fixtures/metrics_names c
+    for c in "$@"; do
+        dl-eval -f tsv "$nf/$c.dlt" >"$T/$c.tsv" 2>/dev/null
+        same_metrics "$c" "$nf/$c.tsv" "$T/$c.tsv" || return 1
+    done
+}
+
 @test "dl-eval: regression metrics equal sklearn (multi-output, constant y, Lq)" {
     run check_cases reg_
     echo "$output"
@@ -252,12 +263,8 @@ check_cases() {
 
 @test "dl-eval: classes coded by y.categories and yhat.categories are matched by name" {
     local nf=$DL_TEST_ROOT/tests/fixtures/metrics_names
-    for c in relabel_a relabel_b; do
-        dl-eval -f tsv "$nf/$c.dlt" >"$T/$c.tsv"
-        run same_metrics "$c" "$nf/$c.tsv" "$T/$c.tsv"
-        echo "$output"
-        [ "$status" -eq 0 ]
-    done
+    run named_cases relabel_a relabel_b
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
     # a class only yhat names is a class of the table and the confusion matrix
     run dl-eval "$nf/relabel_b.dlt"
     [ "$status" -eq 0 ]
@@ -281,12 +288,8 @@ check_cases() {
     local nf=$DL_TEST_ROOT/tests/fixtures/metrics_names
     # y.categories a b c d: b is in no row of y and never predicted; the
     # labels' e and the scores' d are predicted but never true
-    for c in absent_labels absent_scores; do
-        dl-eval -f tsv "$nf/$c.dlt" >"$T/$c.tsv"
-        run same_metrics "$c" "$nf/$c.tsv" "$T/$c.tsv"
-        echo "$output"
-        [ "$status" -eq 0 ]
-    done
+    run named_cases absent_labels absent_scores
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
     run dl-eval "$nf/absent_labels.dlt"
     [[ "$output" =~ $'\n'e\ +0\ +0\ +0\ +0$'\n' ]]
     [[ "$output" =~ $'\n'\ +a\ +c\ +d\ +e$'\n' ]]
@@ -297,12 +300,8 @@ check_cases() {
     local nf=$DL_TEST_ROOT/tests/fixtures/metrics_names
     # scores_a: y codes b c, yhat scores a b c; scores_b: columns c a b;
     # binary_no: one column scoring 'no'; binary_yes: y holds 'yes' only
-    for c in scores_a scores_b binary_no binary_yes; do
-        dl-eval -f tsv "$nf/$c.dlt" >"$T/$c.tsv" 2>/dev/null
-        run same_metrics "$c" "$nf/$c.tsv" "$T/$c.tsv"
-        echo "$output"
-        [ "$status" -eq 0 ]
-    done
+    run named_cases scores_a scores_b binary_no binary_yes
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
     # the table names yhat's classes, a class y lacks included
     run dl-eval "$nf/scores_a.dlt"
     [[ "$output" =~ $'\n'\ +a\ +b\ +c$'\n'\ +a\ +0\ +0\ +0$'\n'\ +b\ +1\ +2\ +0$'\n' ]]

@@ -364,15 +364,22 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     [[ $output == *"task 0: parts/0.part is already there"* ]]
 }
 
-@test "lstsq.sbatch: a part made with other dl-design options is made again, and the combined fit is numpy's" {
-    cd "$T"
-    local F=$DL_TEST_ROOT/tests/fixtures/linear k
-    head -n 100 "$F/train.csv" > s0.csv
-    tail -n +101 "$F/train.csv" > s1.csv
+# two_shards CSV: its first 100 rows and the rest as s0.dlt and s1.dlt,
+# listed in shards.txt.
+two_shards() {
+    local k
+    head -n 100 "$1" > s0.csv
+    tail -n +101 "$1" > s1.csv
     for k in 0 1; do
         dl-tensor import --no-header -t 1 s$k.csv -o s$k.dlt
         echo s$k.dlt
     done > shards.txt
+}
+
+@test "lstsq.sbatch: a part made with other dl-design options is made again, and the combined fit is numpy's" {
+    cd "$T"
+    local F=$DL_TEST_ROOT/tests/fixtures/linear k
+    two_shards "$F/train.csv"
     for k in 0 1; do
         SLURM_ARRAY_TASK_ID=$k "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 3
     done
@@ -394,12 +401,7 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
 @test "lstsq.sbatch: combine refuses a part older than its shard, naming the task to submit again" {
     cd "$T"
     local F=$DL_TEST_ROOT/tests/fixtures/linear k
-    head -n 100 "$F/train.csv" > s0.csv
-    tail -n +101 "$F/train.csv" > s1.csv
-    for k in 0 1; do
-        dl-tensor import --no-header -t 1 s$k.csv -o s$k.dlt
-        echo s$k.dlt
-    done > shards.txt
+    two_shards "$F/train.csv"
     for k in 0 1; do
         SLURM_ARRAY_TASK_ID=$k "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2
     done

@@ -108,36 +108,20 @@ nothing_ran() {
         [ "$status" -eq 0 ] || { echo "labels [$s]: $output"; return 1; }
         [ -s "$T/r.svg" ] || { echo "labels [$s]: no plot"; return 1; }
     done
-    # a stream's name is its legend: every string without a slash as a file name
-    mkdir "$T/named"
-    n=0
-    for s in "${INJ[@]}"; do
-        case "$s" in */*) continue ;; esac
-        cp "$T/p.dlt" "$T/named/$s"
-        n=$((n + 1))
-    done
-    [ "$n" -gt 20 ]
-    (
-        cd "$T/named"
-        set -- *
-        while [ $# -gt 0 ]; do
-            rm -f ../pr.svg
-            files=("$@")
-            files=("${files[@]:0:8}")
-            dl-plot pr "${files[@]}" -o ../pr.svg || { echo "names [${files[*]}]"; exit 1; }
-            [ -s ../pr.svg ] || exit 1
-            shift "${#files[@]}"
-        done
-    )
+    # a stream's name is its legend
+    plot_hostile_names pr "$T/p.dlt"
     nothing_ran
 }
 
-@test "plot quoting: hostile log names, each a curve's legend, draw the plot and run nothing" {
+# plot_hostile_names FIGURE FILE: copies of FILE named by every hostile
+# string without a slash, drawn by FIGURE eight at a time, each name a
+# legend.
+plot_hostile_names() {
+    local figure=$1 source=$2 n=0 out=$T/named.svg
     mkdir "$T/named"
-    n=0
     for s in "${INJ[@]}"; do
         case "$s" in */*) continue ;; esac
-        cp "$FIX/curve.tsv" "$T/named/$s"
+        cp "$source" "$T/named/$s"
         n=$((n + 1))
     done
     [ "$n" -gt 20 ]
@@ -145,13 +129,17 @@ nothing_ran() {
         cd "$T/named"
         set -- *
         while [ $# -gt 0 ]; do
-            rm -f ../c.svg
+            rm -f "$out"
             files=("$@")
             files=("${files[@]:0:8}")
-            dl-plot curves "${files[@]}" -o ../c.svg || { echo "names [${files[*]}]"; exit 1; }
-            [ -s ../c.svg ] || exit 1
+            dl-plot "$figure" "${files[@]}" -o "$out" || { echo "names [${files[*]}]"; exit 1; }
+            [ -s "$out" ] || exit 1
             shift "${#files[@]}"
         done
     )
+}
+
+@test "plot quoting: hostile log names, each a curve's legend, draw the plot and run nothing" {
+    plot_hostile_names curves "$FIX/curve.tsv"
     nothing_ran
 }
