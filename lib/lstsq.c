@@ -924,9 +924,24 @@ static int cholesky(const ls_stats *s, const ls_opts *o, double *f, const ls_res
     return info ? lapack_error("cholesky", info, e) : 0;
 }
 
+/* X^T y of the statistics a solver is about to use (the bias column
+ * eliminated, they are about y's mean): a y far larger than x overflows
+ * it alone, which LAPACK would take for a bad argument and coordinate
+ * descent for weights. */
+static int xty_overflow(const ls_stats *s, dl_err *e)
+{
+    for (size_t i = 0; i < s->p * s->k; i++)
+        if (!isfinite(s->xty[i]))
+            return dl_fail(e, DL_ENUM, "X^T y overflows: scale x (dl-design --standardize) "
+                                       "or y");
+    return 0;
+}
+
 static int solve_normal(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     double *f;
+    if (xty_overflow(s, e))
+        return e->code;
     if (alloc_doubles(&f, s->p, s->p, e))
         return e->code;
     int rc = cholesky(s, o, f, r, 0, e);
@@ -1131,7 +1146,8 @@ static int solve_cd_free(ls_stats *s, const ls_opts *o, size_t f, ls_result *r, 
     double *q = NULL, *w = NULL;
     if (eliminate_column(s, f, &el, e))
         return e->code;
-    int rc = alloc_doubles(&q, p, 1, e) || alloc_doubles(&w, p - 1, k, e) ? e->code : 0;
+    int rc = xty_overflow(&el.red, e) || alloc_doubles(&q, p, 1, e) ||
+             alloc_doubles(&w, p - 1, k, e) ? e->code : 0;
     for (size_t j = 0; !rc && j < k; j++)
         cd_output(&el.red, o, j, w, q, r);
     if (!rc)
@@ -1170,7 +1186,7 @@ static int solve_cd(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     double *q;
     if (free_col_of(s, o))
         return solve_cd_free(s, o, (size_t)o->free_col, r, e);
-    if (alloc_doubles(&q, s->p, 1, e))
+    if (xty_overflow(s, e) || alloc_doubles(&q, s->p, 1, e))
         return e->code;
     for (size_t j = 0; j < s->k; j++)
         cd_output(s, o, j, r->w, q, r);

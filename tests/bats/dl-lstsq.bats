@@ -471,6 +471,37 @@ r2_of_constant() {
     [ ! -e "$TMP/m.ckpt" ]
 }
 
+@test "X^T y that overflows where X^T X does not: the methods that need it refuse it as they refuse X^T X, naming it" {
+    # cells of x about 1e100 (X^T X about 1e200) beside y about 1e300: x's
+    # columns times y's are about 1e400, beyond the largest double; the
+    # factor R, and the svd and qr fits from it, are finite
+    printf '1e100,2e100,1e300\n-1e100,1e100,2e300\n3e100,-1e100,-1e300\n' > "$TMP/xy.csv"
+    dl-tensor import -t 1 "$TMP/xy.csv" > "$TMP/xy.dlt"
+    run dl-lstsq -m qr -o "$TMP/qr.ckpt" "$TMP/xy.dlt"
+    [ "$status" -eq 0 ]
+    dl-lstsq -q --partial -o "$TMP/xy.part" "$TMP/xy.dlt"
+    for opts in "-m normal" "--ridge 1" "--lasso 0.1" "--elastic-net 0.1" "--ridge 1 --posterior"; do
+        run dl-lstsq $opts -o "$TMP/n.ckpt" "$TMP/xy.dlt"
+        [ "$status" -eq 5 ]
+        [ "$output" = "dl-lstsq: $TMP/xy.dlt: X^T y overflows: scale x (dl-design --standardize) or y" ]
+        run dl-lstsq --combine $opts -o "$TMP/n.ckpt" "$TMP/xy.part"
+        [ "$status" -eq 5 ]
+        [ "$output" = "dl-lstsq: $TMP/xy.part: X^T y overflows: scale x (dl-design --standardize) or y" ]
+    done
+    [ ! -e "$TMP/n.ckpt" ]
+    # with the bias column eliminated, X^T y is about the means: x of
+    # 1e10 + 0..3 times y of 1e300 overflows, x - 1.5e10 (-1.5..1.5) times
+    # y - 1e300 (1e290 times -3, -1, 1, 3) does not.  Ridge 1 by hand:
+    # slope 10e290 / (5 + 1), intercept 1e300 - slope (1e10 + 1.5)
+    printf '%s\n' 1e10,9.999999997e299 10000000001,9.999999999e299 \
+        10000000002,1.000000000100e300 10000000003,1.0000000003e300 > "$TMP/c.csv"
+    dl-tensor import -t 1 "$TMP/c.csv" | dl-design -q > "$TMP/c.dlt"
+    fit_w "$TMP/c.dlt" --ridge 1
+    awk 'BEGIN { s = 10e290 / 6; printf "%.17g\n%.17g\n", 1e300 - s * (1e10 + 1.5), s }' \
+        > "$TMP/want.txt"
+    NEAR_REL=1 numbers_near "$TMP/w.csv" "$TMP/want.txt" 1e-6
+}
+
 @test "cells whose squares overflow: partials combine from their factors as one pass fits, and X^T X's methods refuse both ways" {
     # cells of about 1e160 (tests/fixtures/scale/gen_scale.py): X^T X is
     # inf, the factor R and numpy.linalg.lstsq's weights are not

@@ -288,11 +288,11 @@ static void test_numerical_failure_returns_its_code(void)
     o.method = LS_NORMAL;
     CHECK(ls_stats_init(&s, 2, 1, &e) == 0);
     ls_stats_add(&s, x, y, 3);
-    s.xty[0] = INFINITY; /* finite X^T X, a solution that is not finite */
+    s.xty[0] = INFINITY; /* finite X^T X, an X^T y that overflowed */
     int rc = ls_solve_stats(&s, &o, &r, &e);
     CHECK(rc == DL_ENUM);
     CHECK(rc == e.code);
-    CHECK(strstr(e.msg, "not finite") != NULL);
+    CHECK(strstr(e.msg, "X^T y overflows") != NULL);
     ls_stats_free(&s);
 
     const double same[] = {1, 1, 2, 2, 3, 3}; /* two equal columns: singular */
