@@ -428,9 +428,9 @@ static void report(const fit_opts *o, const ls_opts *ls, long bias, int weighted
         size_t zeros = 0;
         for (size_t i = 0; i < r->p * r->k; i++)
             zeros += r->w[i] == 0.0;
-        fprintf(o->log, "%s: %zu of %zu weight%s are exactly zero; %ld sweeps%s\n", tool, zeros,
-                r->p * r->k, dl_plural(r->p * r->k), r->iterations,
-                r->converged ? "" : " (NOT converged: raise --max-iter)");
+        fprintf(o->log, "%s: %zu of %zu weight%s are exactly zero; %ld sweep%s%s\n", tool,
+                zeros, r->p * r->k, dl_plural(r->p * r->k), r->iterations,
+                dl_plural((unsigned long long)r->iterations), r->converged ? "" : " (NOT converged: raise --max-iter)");
     }
     for (size_t j = 0; ls->posterior && j < r->k; j++)
         fprintf(o->log, "%s: output %zu: noise variance %.6g%s\n", tool, j + 1, r->sigma2[j],

@@ -659,6 +659,10 @@ r2_of_constant() {
     run dl-lstsq --lasso 1e-9 --tol 0 --max-iter 3 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
     [ "$status" -eq 0 ]
     [[ $output == *"; 3 sweeps (NOT converged"* ]]
+    # a strength past every column's: all weights 0 after the first sweep
+    run dl-lstsq --lasso 1e9 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"; 1 sweep"$'\n'* ]]
 }
 
 @test "--posterior of data X^T X cannot hold, or of a rank-deficient X with a flat prior, says which" {
