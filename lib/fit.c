@@ -402,8 +402,14 @@ static void report(const fit_opts *o, const ls_opts *ls, long bias, int weighted
                    const ls_result *r, const cm_names *names)
 {
     const char *tool = o->tool;
-    if (o->quiet)
+    if (o->quiet) {
+        /* a line even so, as scikit-learn's ConvergenceWarning */
+        if (ls->alpha > 0 && !r->converged)
+            fprintf(o->log, "%s: warning: coordinate descent did not converge in %ld sweep%s: "
+                            "raise --max-iter\n", tool, r->iterations,
+                    dl_plural((unsigned long long)r->iterations));
         return;
+    }
     fprintf(o->log, "%s: %llu row%s, %zu column%s, %zu output%s, method %s, rank %d, "
                     "condition number %s%.3g%s",
             tool, (unsigned long long)r->n, dl_plural((unsigned long long)r->n), r->p,

@@ -654,11 +654,17 @@ r2_of_constant() {
     done
 }
 
-@test "coordinate descent stopped by --max-iter reports the sweeps it made" {
+@test "coordinate descent stopped by --max-iter reports the sweeps it made, and says so under -q too" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     run dl-lstsq --lasso 1e-9 --tol 0 --max-iter 3 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
     [ "$status" -eq 0 ]
     [[ $output == *"; 3 sweeps (NOT converged"* ]]
+    # -q keeps that line, alone, as scikit-learn's ConvergenceWarning
+    run dl-lstsq -q --lasso 1e-9 --tol 0 --max-iter 3 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ "$status" -eq 0 ]
+    [ "$output" = "dl-lstsq: warning: coordinate descent did not converge in 3 sweeps: raise --max-iter" ]
+    run dl-lstsq -q --lasso 1e-9 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [ -z "$output" ]
     # a strength past every column's: all weights 0 after the first sweep
     run dl-lstsq --lasso 1e9 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
     [ "$status" -eq 0 ]
