@@ -654,6 +654,13 @@ r2_of_constant() {
     done
 }
 
+@test "residuals whose squares overflow give an MSE of inf and an R^2 of nan, printed without a sign" {
+    printf 'x,y\n1e100,1e300\n2e100,3e300\n3e100,-2e300\n' | dl-tensor import --target y > "$TMP/big.dlt"
+    run dl-lstsq -m svd -o "$TMP/m.ckpt" "$TMP/big.dlt"
+    [ "$status" -eq 0 ]
+    [ "${lines[1]}" = "dl-lstsq: output 1: training MSE inf, R^2 nan" ]
+}
+
 @test "coordinate descent stopped by --max-iter reports the sweeps it made, and says so under -q too" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     run dl-lstsq --lasso 1e-9 --tol 0 --max-iter 3 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
