@@ -448,6 +448,14 @@ static int check_class_weights(const trainer *t, const dl_tensor *y, const char 
     return 0;
 }
 
+/* A class code of training.class_weight that the network has no output for. */
+static int no_such_class(const trainer *t, const char *code, dl_err *e)
+{
+    size_t classes = class_count(t);
+    return dl_fail(e, DL_EDATA, "training.class_weight: class %s is not one of the network's "
+                   "%zu classes (0 to %zu)", code, classes, classes - 1);
+}
+
 /* The code of class entry i of the spec: given, or its name's in the
  * levels of y's column of labels (y.categories). */
 static int class_code(const trainer *t, const cm_categories *cats, size_t i, uint64_t *code,
@@ -459,6 +467,9 @@ static int class_code(const trainer *t, const cm_categories *cats, size_t i, uin
     if (!name[0])
         return 0;
     const cm_column *k = t->k == 1 ? cm_categories_column(cats, 0) : NULL;
+    /* -1 reads as a code, below the first: no name to give instead */
+    if (!k && name[0] == '-' && name[1] && strspn(name + 1, "0123456789") == strlen(name + 1))
+        return no_such_class(t, name, e);
     if (!k)
         return dl_fail(e, DL_EDATA, "%s: training.class_weight names class '%s', but y has no "
                        "class names (y.categories, from string classes at import): give its "
@@ -493,10 +504,10 @@ static int resolve_class_weights(trainer *t, dl_tensor_set *data, dl_err *e)
         uint64_t code;
         if ((rc = class_code(t, &cats, i, &code, e)))
             break;
+        char text[24];
+        snprintf(text, sizeof text, "%llu", (unsigned long long)code);
         if (code >= classes)
-            rc = dl_fail(e, DL_EDATA, "training.class_weight: class %llu is not one of the "
-                         "network's %zu classes (0 to %zu)",
-                         (unsigned long long)code, classes, classes - 1);
+            rc = no_such_class(t, text, e);
         else if (seen[code]++)
             rc = dl_fail(e, DL_EDATA, "training.class_weight: class %llu is given twice (by "
                          "its code and its name)", (unsigned long long)code);

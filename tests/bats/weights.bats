@@ -493,4 +493,8 @@ NFIX="$DL_TEST_ROOT/tests/fixtures/metrics_names"
     run dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={setosa: 2}' "$TMP/codes.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"training.class_weight names class 'setosa', but y has no class names (y.categories, from string classes at import): give its code" ]]
+    # a negative code is a code out of range, not a name to be given as a code
+    run dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={-1: 2}' "$TMP/codes.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: training.class_weight: class -1 is not one of the network's 3 classes (0 to 2)" ]
 }
