@@ -1,5 +1,6 @@
 /* test_optim.c - optimizers against PyTorch (one step and ten of a fixed
- * 3-6-4-2 network, tests/fixtures/nn/gen_torch.py), l1 and clipping,
+ * 3-6-4-2 network, tests/fixtures/nn/gen_torch.py), l1 and clipping, decay
+ * without biases, warmup times another schedule,
  * the step shared out in shards, schedules, state save/restore for exact
  * resume, config errors. */
 #include <math.h>
@@ -108,18 +109,23 @@ static void test_optimizers_match_torch(void)
         double lr, momentum;
         int nesterov;
         double beta1, beta2, eps, alpha, wd, clip, l1;
+        int biases_kept; /* decay_bias = 0 */
     } cases[] = {
-        {"sgd", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0},
-        {"momentum", OPT_SGD, 0.1, 0.9, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0},
-        {"nesterov", OPT_SGD, 0.1, 0.9, 1, 0.9, 0.999, 1e-8, 0.99, 0.01, 0, 0},
-        {"sgd_wd", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0.05, 0, 0},
-        {"adam", OPT_ADAM, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0},
-        {"adam_wd", OPT_ADAM, 0.01, 0, 0, 0.8, 0.99, 1e-6, 0.99, 0.1, 0, 0},
-        {"adamw", OPT_ADAMW, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0.1, 0, 0},
-        {"rmsprop", OPT_RMSPROP, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0},
-        {"rmsprop_mom", OPT_RMSPROP, 0.01, 0.5, 0, 0.9, 0.999, 1e-8, 0.9, 0.01, 0, 0},
-        {"sgd_clip", OPT_SGD, 0.1, 0.9, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0.05, 0},
-        {"sgd_l1", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0.01},
+        {"sgd", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0, 0},
+        {"momentum", OPT_SGD, 0.1, 0.9, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0, 0},
+        {"nesterov", OPT_SGD, 0.1, 0.9, 1, 0.9, 0.999, 1e-8, 0.99, 0.01, 0, 0, 0},
+        {"sgd_wd", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0.05, 0, 0, 0},
+        {"adam", OPT_ADAM, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0, 0},
+        {"adam_wd", OPT_ADAM, 0.01, 0, 0, 0.8, 0.99, 1e-6, 0.99, 0.1, 0, 0, 0},
+        {"adamw", OPT_ADAMW, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0.1, 0, 0, 0},
+        {"rmsprop", OPT_RMSPROP, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0, 0},
+        {"rmsprop_mom", OPT_RMSPROP, 0.01, 0.5, 0, 0.9, 0.999, 1e-8, 0.9, 0.01, 0, 0, 0},
+        {"sgd_clip", OPT_SGD, 0.1, 0.9, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0.05, 0, 0},
+        {"sgd_l1", OPT_SGD, 0.1, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0, 0, 0.01, 0},
+        {"nesterov_nobias", OPT_SGD, 0.1, 0.9, 1, 0.9, 0.999, 1e-8, 0.99, 0.1, 0, 0, 1},
+        {"adam_nobias", OPT_ADAM, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0.1, 0.5, 0.01, 1},
+        {"adamw_nobias", OPT_ADAMW, 0.01, 0, 0, 0.9, 0.999, 1e-8, 0.99, 0.3, 0, 0, 1},
+        {"rmsprop_nobias", OPT_RMSPROP, 0.01, 0.5, 0, 0.9, 0.999, 1e-8, 0.9, 0.05, 0, 0, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         opt_opts c = config(cases[i].kind, cases[i].lr);
@@ -132,6 +138,7 @@ static void test_optimizers_match_torch(void)
         c.weight_decay = cases[i].wd;
         c.clip_norm = cases[i].clip;
         c.l1 = cases[i].l1;
+        c.decay_bias = !cases[i].biases_kept;
         check_against_torch(cases[i].name, &c);
     }
 }
@@ -508,6 +515,21 @@ static void test_schedules_match_torch(void)
     opt_schedule_defaults(&s);
     s.warmup = 4;
     CHECK(fixture_line("sched.txt", 2, want) == 12);
+    for (uint64_t t = 0; t < 12; t++)
+        CHECK_NEAR(opt_schedule_lr(&s, 0.1, t), want[t], 1e-9);
+    /* a warmup times step and cosine: LinearLR chained with StepLR, CosineAnnealingLR */
+    s.kind = SCHED_STEP;
+    s.step_size = 2;
+    s.gamma = 0.5;
+    s.warmup = 3;
+    CHECK(fixture_line("sched_warmup.txt", 0, want) == 12);
+    for (uint64_t t = 0; t < 12; t++)
+        CHECK_NEAR(opt_schedule_lr(&s, 0.1, t), want[t], 1e-9);
+    opt_schedule_defaults(&s);
+    s.kind = SCHED_COSINE;
+    s.t_max = 6;
+    s.warmup = 4;
+    CHECK(fixture_line("sched_warmup.txt", 1, want) == 12);
     for (uint64_t t = 0; t < 12; t++)
         CHECK_NEAR(opt_schedule_lr(&s, 0.1, t), want[t], 1e-9);
     s.kind = SCHED_STEP;
