@@ -546,10 +546,16 @@ static int fail_empty_column(const pp_prep *p, size_t j, dl_err *e)
 {
     dl_str b = {0};
     pp_input_name(p, j, &b);
-    int rc = dl_fail(e, DL_EDATA, "column %zu ('%s') has no values in the training rows: "
-                                  "nothing to take the %s of (use --impute constant)",
-                     j + 1, dl_str_text(&b), p->nlevels[j] ? "most frequent level" :
-                                                              pp_impute_name(p->impute));
+    /* a categorical column takes its most frequent level whatever the
+     * strategy: --impute constant helps only a numeric one */
+    int rc = p->nlevels[j]
+                 ? dl_fail(e, DL_EDATA, "column %zu ('%s') has no level in the training rows: "
+                                        "nothing to fill its missing cells with (a categorical "
+                                        "column takes its most frequent level, whatever --impute "
+                                        "says)", j + 1, dl_str_text(&b))
+                 : dl_fail(e, DL_EDATA, "column %zu ('%s') has no values in the training rows: "
+                                        "nothing to take the %s of (use --impute constant)",
+                           j + 1, dl_str_text(&b), pp_impute_name(p->impute));
     dl_str_free(&b);
     return rc;
 }

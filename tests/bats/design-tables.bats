@@ -167,6 +167,20 @@ design_x() {
     dl-design -q --impute constant=3 "$TMP/e.dlt" > /dev/null
 }
 
+@test "a categorical column with no value in the training rows is refused without pointing at --impute constant" {
+    # the file lists the levels x and y, the first two rows (the training
+    # rows) have neither; a categorical column takes its most frequent level
+    # whatever the strategy, so --impute constant cannot fill it either
+    printf 'c,a,y\n,1,1\n,2,2\nx,3,3\ny,4,4\n' > "$TMP/e.csv"
+    dl-tensor import -t 1 --missing '' "$TMP/e.csv" > "$TMP/all.dlt"
+    dl-tensor head -n 2 "$TMP/all.dlt" > "$TMP/e.dlt"
+    for how in mean constant; do
+        run dl-design -q --impute "$how" --onehot auto "$TMP/e.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-design: $TMP/e.dlt: column 1 ('c') has no level in the training rows: nothing to fill its missing cells with (a categorical column takes its most frequent level, whatever --impute says)" ]
+    done
+}
+
 @test "--impute mean and median of inputs near the largest double fill finite values that --apply reads back" {
     # mean (1.5 + 1.7 + 1.6 + 1.7) / 4 and median (1.6 + 1.7) / 2, times 1e308:
     # their sums overflow, they do not
