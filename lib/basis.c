@@ -722,11 +722,47 @@ static int overflow_error(const bf_design *d, uint64_t row, size_t col, dl_err *
     bf_output_name(d, col, &name);
     size_t j = col - (d->bias != 0);
     int by_degree = j < d->npoly || j >= d->npoly + d->nrbf + 2 * (size_t)d->fourier * d->inputs;
+    const char *hint = by_degree ? d->standardize
+                                       ? "try a lower degree: the inputs are standardized already"
+                                       : "try --standardize or a lower degree"
+                       : d->standardize ? "the input is too far out for this basis"
+                                        : "the input is too far out for this basis: scale x, "
+                                          "--standardize";
     int rc = dl_fail(e, DL_EDATA, "design row %llu column %zu ('%s') overflows to infinity (%s)",
                      (unsigned long long)row + 1, col + 1, name.failed ? "?" : dl_str_text(&name),
-                     by_degree ? "try --standardize or a lower degree"
-                               : "the input is too far out for this basis: scale x, --standardize");
+                     hint);
     dl_str_free(&name);
+    return rc;
+}
+
+/* A standardized input that is itself infinite (an input near the largest
+ * double, a training scale below 1): no degree or basis is to blame, the
+ * value is too far from the training rows.  0 when row `row` (0-based) of x
+ * has none. */
+static int standardize_overflow(const bf_design *d, const double *x, uint64_t row, dl_err *e)
+{
+    double *in = NULL;
+    dl_err ignored = {0};
+    if (!d->standardize || dl_mem_array(&in, d->inputs, sizeof *in, "design", &ignored) ||
+        pp_apply(d->prep, x, 1, row, in, &ignored)) {
+        free(in);
+        return 0;
+    }
+    size_t k = 0;
+    while (k < d->inputs && isfinite(z_value(d, in, k)))
+        k++;
+    int rc = 0;
+    if (k < d->inputs) {
+        dl_str name = {0};
+        pp_output_name(d->prep, k, &name);
+        rc = dl_fail(e, DL_EDATA, "design row %llu, input %zu ('%s'): %.17g is too far out of the "
+                                  "training rows (mean %.17g, standard deviation %.17g) to "
+                                  "standardize: it overflows to infinity",
+                     (unsigned long long)row + 1, k + 1, name.failed ? "?" : dl_str_text(&name),
+                     in[k], d->mean[k], d->scale[k]);
+        dl_str_free(&name);
+    }
+    free(in);
     return rc;
 }
 
@@ -747,9 +783,11 @@ int bf_apply_tensor(const bf_design *d, const dl_tensor *x_raw, uint64_t first_r
         rc = dl_tensor_alloc2(out, name, DL_F64, x.shape[0], d->cols, e) ||
              bf_apply_rows(d, x.data, (size_t)x.shape[0], first_row, out->data, e) ? e->code : 0;
     int64_t bad = rc ? -1 : dl_tensor_find_nonfinite(out);
-    if (bad >= 0)
-        rc = overflow_error(d, (uint64_t)bad / d->cols + first_row, (size_t)(bad % (int64_t)d->cols),
-                            e);
+    if (bad >= 0) {
+        uint64_t i = (uint64_t)bad / d->cols;
+        rc = standardize_overflow(d, (const double *)x.data + i * raw, i + first_row, e) ||
+             overflow_error(d, i + first_row, (size_t)(bad % (int64_t)d->cols), e) ? e->code : 0;
+    }
     dl_tensor_free(&x);
     if (rc)
         dl_tensor_free(out);

@@ -366,6 +366,26 @@ zscores() {
     [ "$output" = "dl-design: $TMP/farther.dlt: record 2 ('x'): design row 2 column 2 ('sin1(a)') overflows to infinity (the input is too far out for this basis: scale x, --standardize)" ]
 }
 
+@test "--apply of a standardized design: an overflow does not suggest --standardize" {
+    # training mean 0.5, scale 0.5: 1e308 standardizes to 2e308, and 1e200
+    # to 2e200, whose square overflows
+    printf 'a\n0\n1\n' | dl-tensor import > "$TMP/tr.dlt"
+    printf 'a\n0.5\n1e308\n' | dl-tensor import > "$TMP/farther.dlt"
+    printf 'a\n0.5\n1e200\n' | dl-tensor import > "$TMP/far.dlt"
+    dl-design -q --standardize -o "$TMP/lin.dlt" "$TMP/tr.dlt"
+    dl-design -q --standardize --poly 2 -o "$TMP/poly.dlt" "$TMP/tr.dlt"
+    dl-design -q --standardize --fourier 1 -o "$TMP/four.dlt" "$TMP/tr.dlt"
+    run dl-design -q --apply "$TMP/lin.dlt" "$TMP/farther.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/farther.dlt: record 2 ('x'): design row 2, input 1 ('a'): 1e+308 is too far out of the training rows (mean 0.5, standard deviation 0.5) to standardize: it overflows to infinity" ]
+    run dl-design -q --apply "$TMP/four.dlt" "$TMP/farther.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/farther.dlt: record 2 ('x'): design row 2, input 1 ('a'): 1e+308 is too far out of the training rows (mean 0.5, standard deviation 0.5) to standardize: it overflows to infinity" ]
+    run dl-design -q --apply "$TMP/poly.dlt" "$TMP/far.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/far.dlt: record 2 ('x'): design row 2 column 3 ('a^2') overflows to infinity (try a lower degree: the inputs are standardized already)" ]
+}
+
 @test "--fourier, --legendre: a constant input above 2^53 is a constant input like any other" {
     # a constant input's range is a unit one up from it, so its value is the
     # range's start: u = 0 (sin 0, cos 0) and t = -1 (P1 = -1, P2 = 1)
