@@ -118,6 +118,17 @@ design_x() {
     awk -F, '{ s += $1 } END { exit !(s < 1e-9 && s > -1e-9) }' "$TMP/s.csv"
 }
 
+@test "--impute and --standardize take their statistics of the rows whatever their weights" {
+    # a = 1, 2, 4, 8 and a missing cell: the unweighted mean 3.75 fills it;
+    # standardized over 1, 2, 4, 8, 3.75: mean 3.75, std sqrt(28.75 / 5)
+    printf 'a,w,y\n1,1,1\n2,3,2\n4,1,3\n8,2,4\nNA,10,5\n' > "$TMP/w.csv"
+    dl-tensor import --target y --weight w --missing NA "$TMP/w.csv" > "$TMP/w.dlt"
+    dl-design -q --impute mean --standardize "$TMP/w.dlt" | dl-tensor export --name design > "$TMP/w.txt"
+    grep -qx 'fill: 3.75' "$TMP/w.txt"
+    grep -qx 'mean: 3.75' "$TMP/w.txt"
+    awk '$1 == "scale:" { d = $2 - sqrt(28.75 / 5); ok = d < 1e-15 && d > -1e-15 } END { exit !ok }' "$TMP/w.txt"
+}
+
 @test "a missing cell without --impute: exit 1 naming row, column and name, and how to impute" {
     run dl-design -q "$D/holes.dlt"
     [ "$status" -eq 1 ]
