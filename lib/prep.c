@@ -768,10 +768,11 @@ int pp_bind(pp_prep *p, const pp_columns *c, dl_err *e)
 static int cell_code(const pp_prep *p, size_t j, double v, uint64_t row, size_t *code, dl_err *e)
 {
     size_t n = p->map[j] ? p->map_len[j] : p->nlevels[j];
-    if (n == 0) {
-        char what[160];
+    if (n == 0) { /* zip codes imported as the numbers they look like */
+        char what[400];
         snprintf(what, sizeof what, "%.17g: the column is numeric in the input but categorical "
-                                    "in the design", v);
+                                    "in the design (dl-tensor import --categorical %s reads "
+                                    "its cells as strings)", v, p->name ? p->name[j] : "NAME");
         return cell_fail(p, row, j, what, e);
     }
     size_t c = as_code(v, n);

@@ -203,6 +203,20 @@ load linear_helpers
     dl-design -q --rbf 3 --centers kmeans --seed 5 "$TMP/t.dlt" > /dev/null
 }
 
+@test "--apply and dl-predict: zip codes imported as numbers where training had --categorical say how to import them" {
+    printf 'zip,v,y\n02139,1,1\n10001,2,0\n02139,3,1\n' > "$TMP/zip.csv"
+    dl-tensor import --target y --categorical zip "$TMP/zip.csv" > "$TMP/zip.dlt"
+    dl-tensor import --target y "$TMP/zip.csv" > "$TMP/num.dlt"
+    dl-design -q --onehot auto "$TMP/zip.dlt" > "$TMP/zip.phi"
+    dl-lstsq -q -o "$TMP/zip.ckpt" "$TMP/zip.phi"
+    run dl-design -q --apply "$TMP/zip.phi" "$TMP/num.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/num.dlt: record 3 ('x'): row 1, column 1 ('zip'): 2139: the column is numeric in the input but categorical in the design (dl-tensor import --categorical zip reads its cells as strings)" ]
+    run dl-predict "$TMP/zip.ckpt" "$TMP/num.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/num.dlt: record 3 ('x'): row 1, column 1 ('zip'): 2139: the column is numeric in the input but categorical in the design (dl-tensor import --categorical zip reads its cells as strings)" ]
+}
+
 @test "--apply refuses a column whose kind differs from the training data's, either way" {
     printf 'c,v,y\nred,1,1\nblue,2,0\ngreen,3,1\n' | dl-tensor import --target y > "$TMP/cat.dlt"
     printf 'c,v,y\nNA,1,1\n2,2,0\n' | dl-tensor import --missing NA --target y > "$TMP/num.dlt"
@@ -210,7 +224,7 @@ load linear_helpers
     dl-design -q --impute median "$TMP/num.dlt" > "$TMP/num.phi"
     run dl-design -q --apply "$TMP/cat.phi" -o "$TMP/out.dlt" "$TMP/num.dlt"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-design: $TMP/num.dlt: record 3 ('x'): row 2, column 1 ('c'): 2: the column is numeric in the input but categorical in the design" ]
+    [ "$output" = "dl-design: $TMP/num.dlt: record 3 ('x'): row 2, column 1 ('c'): 2: the column is numeric in the input but categorical in the design (dl-tensor import --categorical c reads its cells as strings)" ]
     [ ! -e "$TMP/out.dlt" ]
     run dl-design -q --apply "$TMP/num.phi" -o "$TMP/out.dlt" "$TMP/cat.dlt"
     [ "$status" -eq 1 ]

@@ -156,7 +156,8 @@ static void test_onehot_layout_names_and_binding(void)
     CHECK(pp_apply(p, unknown, 1, 0, out, &e) == 0 && out[3] == 1 && out[1] == 0 && out[5] == 1);
     CHECK(pp_apply(p, number, 1, 2, out, &e) == DL_EDATA);
     CHECK_STR(e.msg, "row 3, column 2 ('color'): 1: the column is numeric in the input but "
-                     "categorical in the design");
+                     "categorical in the design (dl-tensor import --categorical color reads "
+                     "its cells as strings)");
     pp_columns c = {2, names, nlevels, levels};
     CHECK(pp_bind(p, &c, &e) == 0);
     double green[2] = {5, 0}, purple[2] = {5, 1};
