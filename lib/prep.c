@@ -15,6 +15,7 @@
 struct pp_prep {
     size_t inputs, outputs;
     int impute, indicator, unseen_zero;
+    int parsed;             /* read from a design record: fitted by another run */
     char **name;            /* [inputs] owned, or NULL */
     size_t *nlevels;        /* [inputs], 0 for numeric */
     char ***level;          /* [inputs] owned level lists */
@@ -791,6 +792,10 @@ static int apply_cell(const pp_prep *p, size_t j, double v, uint64_t row, double
 {
     int filled = 0;
     if (isnan(v)) {
+        if (p->impute == PP_IMPUTE_NONE && p->parsed) /* --apply takes no --impute */
+            return cell_fail(p, row, j, "missing value (the design was fitted without --impute: "
+                             "fit it again with dl-design --impute, whose fill values it keeps)",
+                             e);
         if (p->impute == PP_IMPUTE_NONE)
             return fail_missing(p, row, j, e);
         v = p->fill[j];
@@ -1086,6 +1091,7 @@ int pp_parse_text(pp_prep **out, size_t inputs, const pp_text *t, dl_err *e)
         pp_free(p);
         return e->code;
     }
+    p->parsed = 1;
     *out = p;
     return 0;
 }

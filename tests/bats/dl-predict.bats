@@ -76,7 +76,7 @@ cubic() {
     dl-tensor import --allow-nonfinite "$TMP/nan.csv" > "$TMP/nan.dlt"
     run dl-predict "$TMP/cubic.ckpt" "$TMP/nan.dlt"
     [ "$status" -eq 1 ]
-    [[ $output == *"record 1 ('x'): row 2, column 1 ('t'): missing value (impute with dl-design --impute)" ]]
+    [[ $output == *"record 1 ('x'): row 2, column 1 ('t'): missing value (the design was fitted without --impute: fit it again with dl-design --impute, whose fill values it keeps)" ]]
     run dl-predict "$TMP/t.dlt" "$TMP/t.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"not a checkpoint"* ]]
