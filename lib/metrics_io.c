@@ -163,13 +163,24 @@ static int scored_classes(const mio_pair *d, const cm_names *hn, const char *yna
 {
     const char *want = yname ? yname : hn->name[0], *eq = strchr(want, '=');
     size_t prefix = yname ? strlen(yname) : eq ? (size_t)(eq - want) : 0;
-    for (uint64_t j = 0; j < hn->count; j++)
-        if (!(cls[j] = class_in_name(hn->name[j], want, prefix)))
+    for (uint64_t j = 0; j < hn->count; j++) {
+        if ((cls[j] = class_in_name(hn->name[j], want, prefix)))
+            continue;
+        const char *other = strchr(hn->name[j], '=');
+        int unnamed = other - hn->name[j] == 2 && strncmp(hn->name[j], "y0", 2) == 0;
+        if (yname && other && other > hn->name[j] && other[1])
             return dl_fail(e, DL_EDATA,
-                           "%s: 'yhat' column %llu is '%s', not %.*s=CLASS: the class it "
-                           "scores is not named",
-                           d->yhat_label, (unsigned long long)j + 1, hn->name[j],
-                           prefix ? (int)prefix : 4, prefix ? want : "NAME");
+                           "%s: 'yhat' column %llu is '%s', a class of the target '%.*s', not "
+                           "of y's '%s'%s", d->yhat_label, (unsigned long long)j + 1,
+                           hn->name[j], (int)(other - hn->name[j]), hn->name[j], yname,
+                           unnamed ? " (a model trained on data without a header names its "
+                                     "target y0)" : "");
+        return dl_fail(e, DL_EDATA,
+                       "%s: 'yhat' column %llu is '%s', not %.*s=CLASS: the class it scores is "
+                       "not named",
+                       d->yhat_label, (unsigned long long)j + 1, hn->name[j],
+                       prefix ? (int)prefix : 4, prefix ? want : "NAME");
+    }
     return 0;
 }
 

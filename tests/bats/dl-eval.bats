@@ -339,7 +339,12 @@ named_cases() {
     # scores of another target's classes
     run dl-eval --truth "$T/species.dlt" "$T/named.dlt"
     [ "$status" -eq 1 ]
-    [ "${lines[0]}" = "dl-eval: $T/named.dlt: 'yhat' column 1 is 'sp=a', not species=CLASS: the class it scores is not named" ]
+    [ "${lines[0]}" = "dl-eval: $T/named.dlt: 'yhat' column 1 is 'sp=a', a class of the target 'sp', not of y's 'species'" ]
+    # ... the unnamed target of a model trained on data without a header
+    printf '0.9\n0.2\n0.4\n' | dl-tensor import --name yhat --names y0=b >"$T/y0.dlt"
+    run dl-eval --truth "$T/species.dlt" "$T/y0.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-eval: $T/y0.dlt: 'yhat' column 1 is 'y0=b', a class of the target 'y0', not of y's 'species' (a model trained on data without a header names its target y0)" ]
     # one column: scores of the class it names, against one other
     printf '0.9\n0.2\n0.4\n' | dl-tensor import --name yhat --names sp=b >"$T/b.dlt"
     run dl-eval --truth "$T/bd.dlt" "$T/b.dlt"
