@@ -76,7 +76,7 @@ $(BUILD)/tests/nodlclose.so: tests/faults/nodlclose.c
 	@mkdir -p $(dir $@)
 	$(CC) -shared -fPIC -O1 $< -o $@
 
-# An LD_PRELOAD shim that raises a signal as mkstemp returns (tests/bats/signals.bats).
+# An LD_PRELOAD shim that raises a signal as mkstemp or a rename returns (tests/bats/signals.bats).
 $(BUILD)/tests/sigtemp.so: tests/faults/sigtemp.c
 	@mkdir -p $(dir $@)
 	$(CC) -Wall -Wextra -Werror -shared -fPIC -O1 $< -o $@ -ldl

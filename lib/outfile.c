@@ -247,6 +247,11 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
      * earlier file of the same run is already in place. */
     char *few[8] = {0};
     char **backup = n <= 8 ? few : calloc(n, sizeof *backup);
+    /* A signal between two renames would end the process with some files
+     * new and the others old: it waits until every file is in place, or
+     * every path is as it was. */
+    sigset_t unblocked;
+    sig_block(&unblocked);
     int rc = backup ? 0 : dl_fail(e, DL_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && !rc; i++) {
         if (!o[i]->final)
@@ -279,6 +284,7 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
     }
     if (backup != few)
         free(backup);
+    sig_unblock(&unblocked);
     return rc;
 }
 

@@ -57,7 +57,9 @@ int dl_outfile_commit(dl_outfile *o, dl_err *e);
 /* Commits n outfiles (fds closed) as one output: if a rename fails, the
  * files already renamed get their previous contents back (or are removed
  * again when there was none), so every path is as it was.  Entries written
- * in place, or zeroed, are skipped.  Every entry is finished either way. */
+ * in place, or zeroed, are skipped.  Every entry is finished either way.
+ * The handled signals wait, in the calling thread, until the files are all
+ * in place or all back: a signal ends the process after, never between. */
 int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e);
 /* After the caller closed the fd: removes the temporary.  Safe on a zeroed o. */
 void dl_outfile_abort(dl_outfile *o);

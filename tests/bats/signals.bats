@@ -145,6 +145,27 @@ sigtemp() {
     done
 }
 
+# A command's outputs appear all or none (dl-stream(5) OUTPUT FILES), so a
+# signal between the renames that move them into place waits for the last.
+@test "signals: a signal as split's first output is moved into place leaves both outputs new" {
+    echo old > "$TMP/one.dlt"
+    echo old > "$TMP/two.dlt"
+    for sig in TERM HUP INT; do
+        run env DL_SIGRENAME="$sig" LD_PRELOAD="$(dirname "$(command -v dl-tensor)")/../tests/sigtemp.so" \
+            ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+            dl-tensor split --fraction 0.5 "$TMP/d.dlt" "$TMP/one.dlt" "$TMP/two.dlt"
+        [ "$status" -eq 6 ] && [ "$output" = "dl-tensor: interrupted by SIG$sig" ] ||
+            { echo "SIG$sig: status $status: $output"; return 1; }
+        for f in one two; do
+            [ "$(dl-tensor info "$TMP/$f.dlt" | grep -c ' x$')" -eq 1 ] ||
+                { echo "SIG$sig: $f.dlt is not the new output"; return 1; }
+            [ -z "$(compgen -G "$TMP/.$f.dlt.*")" ] # no temporary, no backup
+        done
+        echo old > "$TMP/one.dlt"
+        echo old > "$TMP/two.dlt"
+    done
+}
+
 @test "signals: an input file that shrinks while it is read ends the import with one line and status 3" {
     # tests/faults/shrink.c truncates the file the moment dl-tensor maps it
     shim=$(dirname "$(command -v dl-tensor)")/../tests/shrink.so

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int wanted_signal(void)
+static int signal_named(const char *variable)
 {
-    const char *s = getenv("DL_SIGTEMP");
+    const char *s = getenv(variable);
     if (!s)
         return 0;
     return !strcmp(s, "TERM") ? SIGTERM : !strcmp(s, "HUP") ? SIGHUP : !strcmp(s, "INT") ? SIGINT : 0;
@@ -20,7 +20,7 @@ static int wanted_signal(void)
 
 static int created(int fd)
 {
-    int sig = wanted_signal();
+    int sig = signal_named("DL_SIGTEMP");
     if (fd >= 0 && sig)
         raise(sig);
     return fd;
@@ -38,4 +38,19 @@ int mkstemp64(char *template)
 {
     int (*real)(char *) = (int (*)(char *))dlsym(RTLD_NEXT, "mkstemp64");
     return created(real(template));
+}
+
+int rename(const char *from, const char *to);
+int rename(const char *from, const char *to)
+{
+    static int raised;
+    int (*real)(const char *, const char *) =
+        (int (*)(const char *, const char *))dlsym(RTLD_NEXT, "rename");
+    int rc = real(from, to);
+    int sig = signal_named("DL_SIGRENAME");
+    if (rc == 0 && sig && !raised) {
+        raised = 1;
+        raise(sig);
+    }
+    return rc;
 }
