@@ -33,6 +33,14 @@ static int read_rows(const dd_group *g, const char *path, dl_tensor_set *set, sh
 /* A --log or --diagnostics file: written during the run to its temporary
  * beside it, which can be followed (a run killed by SIGKILL leaves it, the
  * curve so far), and moved into place with the checkpoint. */
+/* A --log or --diagnostics file that could not be made is refused before
+ * the data is read, as the checkpoint is; its temporary is made after. */
+static int check_text(const char *path, dl_err *e)
+{
+    int in_place;
+    return path ? dl_outfile_check(path, &in_place, e) : 0;
+}
+
 static int open_text(const char *path, dl_outfile *o, FILE **f, dl_err *e)
 {
     return path ? dl_outfile_fopen(o, path, f, e) : 0;
@@ -96,7 +104,8 @@ int tr_session_run(tr_session *r, const tr_files *f, dl_err *e)
                        "checkpoint as -o FILE");
     if (writes && ((!to_stdout && dl_outfile_check(f->output, &in_place, e)) ||
                    st_writer_open(&r->out, f->output,
-                                  (f->zlib ? ST_ZLIB : 0) | (in_place ? 0 : ST_LATE), e)))
+                                  (f->zlib ? ST_ZLIB : 0) | (in_place ? 0 : ST_LATE), e) ||
+                   check_text(f->log, e) || check_text(f->diag, e)))
         return e->code;
     if (read_rows(&r->group, f->data, &r->data, &r->data_share, e) ||
         (val_path && read_rows(&r->group, val_path, &r->val, &r->val_share, e)) ||

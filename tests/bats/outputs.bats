@@ -247,6 +247,20 @@ no_temporaries() {
     [[ $output == *"missing.dlt: cannot open"* ]]
 }
 
+@test "dl-train refuses a --log or --diagnostics it cannot create before reading its data" {
+    local size opt
+    size=$(wc -c < "$TMP/d.dlt")
+    # what dl-train leaves of its standard input is read after it, here all of it
+    for opt in --log --diagnostics; do
+        run bash -c "cat '$TMP/d.dlt' | { dl-train -q '$TMP/net.yaml' -o '$TMP/c.ckpt' $opt '$TMP/none/l.tsv'; echo \"status \$?\"; wc -c; }"
+        [[ $output == *"none/l.tsv: cannot create a temporary file"* ]] || { echo "$opt: $output"; return 1; }
+        [[ $output == *"status 3"* ]] || { echo "$opt: $output"; return 1; }
+        [ "${lines[${#lines[@]} - 1]}" = "$size" ] || { echo "$opt: $output"; return 1; }
+    done
+    [ ! -e "$TMP/c.ckpt" ]
+    no_temporaries "$TMP"
+}
+
 @test "-o through a descriptor alias (/proc/self/fd/1, /dev/fd/1) writes the redirected file in place" {
     # (not /dev/stdout itself: a regression would replace the system's link)
     ln -s /proc/self/fd/1 "$TMP/alias"
