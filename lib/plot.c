@@ -1990,8 +1990,11 @@ int pl_draw(const char *command, const char *const *inputs, size_t ninputs,
     dl_str s = {0}, n = {0};
     char *script = NULL, *note = NULL;
     size_t len = 0, note_len = 0;
-    /* --script: the lines that choose the terminal first, as pl_render sends them */
-    int rc = script_only ? pl_write_preamble(&s, output, output, o, e) : 0;
+    /* --script: the lines that choose the terminal first, as pl_render sends them;
+     * else an image that cannot be made is refused before the inputs are read */
+    int in_place;
+    int rc = script_only ? pl_write_preamble(&s, output, output, o, e)
+                         : dl_outfile_check(output, &in_place, e);
     rc = rc ? rc : build_script(command, inputs, ninputs, o, &s, &n, e);
     rc = rc ? (dl_str_free(&s), rc) : dl_str_take(&s, &script, &len, e);
     rc = rc ? (dl_str_free(&n), rc) : dl_str_take(&n, &note, &note_len, e);

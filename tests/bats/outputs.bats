@@ -261,6 +261,19 @@ no_temporaries() {
     no_temporaries "$TMP"
 }
 
+@test "dl-plot refuses an image it cannot create before reading its input" {
+    local size
+    dl-lstsq -q "$TMP/d.dlt" -o "$TMP/m.ckpt"
+    dl-predict "$TMP/m.ckpt" "$TMP/d.dlt" -o "$TMP/p.dlt"
+    size=$(wc -c < "$TMP/p.dlt")
+    # what dl-plot leaves of its standard input is read after it, here all of it
+    run bash -c "cat '$TMP/p.dlt' | { dl-plot parity -o '$TMP/none/p.png'; echo \"status \$?\"; wc -c; }"
+    [[ $output == *"none/p.png: cannot create a temporary file"* ]]
+    [[ $output == *"status 3"* ]]
+    [ "${lines[${#lines[@]} - 1]}" = "$size" ]
+    no_temporaries "$TMP"
+}
+
 @test "-o through a descriptor alias (/proc/self/fd/1, /dev/fd/1) writes the redirected file in place" {
     # (not /dev/stdout itself: a regression would replace the system's link)
     ln -s /proc/self/fd/1 "$TMP/alias"
