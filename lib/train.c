@@ -1573,6 +1573,12 @@ static void write_logs(const trainer *t, double train_loss, double val_loss, dou
                 l + 1, t->net.layers[l].out, nn_activ_name(t->net.layers[l].activ), s->z_mean,
                 s->z_std, s->a_mean, s->a_std, s->gw_norm, s->gb_norm);
     }
+    /* each epoch's lines go out as it ends: the temporaries can be followed,
+     * and a run killed (SIGKILL) leaves them holding the curve so far */
+    if (c->log)
+        fflush(c->log);
+    if (c->diagnostics)
+        fflush(c->diagnostics);
     if (!c->progress)
         return;
     if (c->progress_bar)

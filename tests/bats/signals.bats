@@ -228,6 +228,38 @@ sigtemp() {
     [[ "$output" == *"): the program writing this stream failed here"* ]]
 }
 
+# dl-train(1): the logs' temporaries can be followed, and a run killed
+# while it trains leaves them holding the curve so far.
+@test "signals: dl-train's --log and --diagnostics temporaries hold every epoch whose progress line is out" {
+    # Progress goes to a pipe nobody reads: once it is full, dl-train waits
+    # in the write of an epoch's progress, which comes after its log lines.
+    mkfifo "$TMP/progress"
+    exec 8<>"$TMP/progress"
+    dl-train -s training.epochs=100000000 "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" \
+        --log "$TMP/log.tsv" --diagnostics "$TMP/diag.tsv" 2> "$TMP/progress" &
+    pid=$!
+    until_true 300 blocked_writing "$pid"
+    kill -KILL "$pid"
+    until_true 300 gone "$pid"
+    wait "$pid" || true
+    pid=
+    local last log diag
+    last=$(dd if="$TMP/progress" iflag=nonblock bs=1M count=1 2> /dev/null |
+        grep -o 'epoch [0-9]*/' | tail -n 1 | tr -dc 0-9)
+    exec 8>&-
+    [ "$last" -gt 0 ]
+    log=$(compgen -G "$TMP/.log.tsv.??????")
+    diag=$(compgen -G "$TMP/.diag.tsv.??????")
+    # the header, then a line per epoch up to the last (one layer: one a line
+    # in --diagnostics too), each whole
+    for f in "$log" "$diag"; do
+        [ "$(awk -F'\t' -v last="$last" 'NR > 1 && $1 <= last' "$f" | wc -l)" -eq "$last" ] ||
+            { echo "${f##*/}: $(wc -l < "$f") lines, progress up to epoch $last"; return 1; }
+        [ "$(tail -c 1 "$f" | od -An -c | tr -d ' ')" = '\n' ]
+    done
+    rm -f "$log" "$diag"
+}
+
 @test "signals: a second SIGTERM ends dl-train at once, even where it cannot stop at a batch's end" {
     local status=0
     # Progress goes to a pipe nobody reads: once it is full, dl-train is stuck
