@@ -85,6 +85,9 @@ static size_t kept_stem(const char *name)
  * (keep_previous), allocated at once: committing allocates nothing. */
 static int name_temporary(dl_outfile *o, const char *path, dl_err *e)
 {
+    /* "" would get the temporary "./.XXXXXX", which no rename can put in place */
+    if (!*path)
+        return dl_fail(e, DL_EIO, "an output file's name is empty");
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0, need = strlen(path) + 16;
     o->path = malloc(need);

@@ -274,6 +274,25 @@ no_temporaries() {
     no_temporaries "$TMP"
 }
 
+@test "an empty output name is refused before any input is read, naming no file" {
+    local size cmd
+    size=$(wc -c < "$TMP/d.dlt")
+    dl-lstsq -q "$TMP/d.dlt" -o "$TMP/m.ckpt"
+    # what the command leaves of its standard input is read after it, here all of it
+    for cmd in "dl-tensor head -o ''" "dl-tensor export -o ''" "dl-tensor split - '' $TMP/b.dlt" \
+        "dl-design --poly=2 -o ''" "dl-lstsq -q -o ''" "dl-predict $TMP/m.ckpt -o ''" \
+        "dl-train -q $TMP/net.yaml -o ''" "dl-train -q $TMP/net.yaml -o $TMP/c.ckpt --log ''" \
+        "dl-train -q $TMP/net.yaml -o $TMP/c.ckpt --diagnostics ''"; do
+        run bash -c "cat '$TMP/d.dlt' | { $cmd; echo \"status \$?\"; wc -c; }"
+        [[ ${lines[0]} == *": an output file's name is empty" ]] || { echo "$cmd: $output"; return 1; }
+        [ "${lines[1]}" = "status 3" ] || { echo "$cmd: $output"; return 1; }
+        [ "${lines[2]}" = "$size" ] || { echo "$cmd: $output"; return 1; }
+    done
+    [ ! -e "$TMP/b.dlt" ] && [ ! -e "$TMP/c.ckpt" ]
+    no_temporaries "$TMP"
+    no_temporaries "$PWD"
+}
+
 @test "-o through a descriptor alias (/proc/self/fd/1, /dev/fd/1) writes the redirected file in place" {
     # (not /dev/stdout itself: a regression would replace the system's link)
     ln -s /proc/self/fd/1 "$TMP/alias"
