@@ -191,6 +191,16 @@ setup() {
     [ "${lines[1]}" = "dl-eval: <stdin>: the input is empty (did the previous command fail?)" ]
 }
 
+@test "head, shuffle and split call standard input named - <stdin> in their messages, as every reader does" {
+    : > "$TMP/empty"
+    for cmd in "head -n 1 -" "shuffle -" "split --fraction 0.5 - $TMP/a $TMP/b"; do
+        run dl-tensor $cmd < "$TMP/empty"
+        [ "$status" -eq 1 ] || { echo "$cmd: $status $output"; false; }
+        [ "$output" = "dl-tensor: <stdin>: the input is empty (did the previous command fail?)" ] ||
+            { echo "$cmd: $output"; false; }
+    done
+}
+
 @test "stream: chunks of one tensor in different dtypes are refused by every reader alike, naming both records" {
     printf 'a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,9,1\n' > "$TMP/t.csv"
     dl-tensor import -t 1 "$TMP/t.csv" > "$TMP/t.dlt"
