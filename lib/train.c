@@ -1453,6 +1453,16 @@ static void collect_shared_stats(trainer *t)
     dd_barrier(t->group);
 }
 
+/* A signal asked to stop, or a --log or --diagnostics line could not be
+ * written: the logs go with the checkpoint, all or none, so the run would
+ * end with nothing for its work.  It stops as a signal stops it, agreed by
+ * every process; committing then reports the failed write. */
+static int asked_to_stop(const tr_opts *c)
+{
+    return (c->stop && *c->stop) || (c->log && ferror(c->log)) ||
+           (c->diagnostics && ferror(c->diagnostics));
+}
+
 /* One pass over the training rows; *why says whether it completed. */
 static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err *e)
 {
@@ -1474,7 +1484,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
         size_t m = minibatch(t, first, rows, &xb, &yb, &wb);
         if (m && (nn_forward(&t->net, xb, m, e) || batch_loss(t, yb, wb, m, &loss, &wsum, e)))
             return e->code;
-        int stop = t->cfg->stop && *t->cfg->stop;
+        int stop = asked_to_stop(t->cfg);
         if (t->group) {
             t->step_sums[0] = t->weighted ? loss : loss * (double)m;
             t->step_sums[1] = stop;
@@ -1510,7 +1520,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
             return 0;
         }
         if (!t->group)
-            stop = t->cfg->stop && *t->cfg->stop;
+            stop = asked_to_stop(t->cfg);
         if (stop) {
             *why = RUN_STOP;
             return 0;
@@ -1547,7 +1557,7 @@ static int eval_loss(trainer *t, const tr_rows *r, double *out, double *wsum, dl
  * was asked to stop, agreed at the end of an epoch. */
 static int epoch_figures(trainer *t, double *val_loss, int *stop, dl_err *e)
 {
-    double sums[3] = {0.0, t->cfg->stop && *t->cfg->stop, 0.0};
+    double sums[3] = {0.0, asked_to_stop(t->cfg), 0.0};
     if (t->val_total && eval_loss(t, &t->val, &sums[0], &sums[2], e))
         return e->code;
     if (t->group)

@@ -293,6 +293,20 @@ no_temporaries() {
     no_temporaries "$PWD"
 }
 
+@test "dl-train stops at the first --log or --diagnostics line that cannot be written, not at the end of the run" {
+    local opt
+    for opt in --log --diagnostics; do
+        run dl-train -s training.epochs=50 "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt" $opt /dev/full
+        [ "$status" -eq 3 ] || { echo "$opt: $status $output"; return 1; }
+        # epoch 1's lines fail as they go out; the run stops in epoch 2
+        [ "${#lines[@]}" -eq 2 ] || { echo "$opt: $output"; return 1; }
+        [[ ${lines[0]} == "epoch 1/50: "* ]]
+        [ "${lines[1]}" = "dl-train: /dev/full: write failed: No space left on device" ]
+        [ ! -e "$TMP/c.ckpt" ]
+    done
+    no_temporaries "$TMP"
+}
+
 @test "-o through a descriptor alias (/proc/self/fd/1, /dev/fd/1) writes the redirected file in place" {
     # (not /dev/stdout itself: a regression would replace the system's link)
     ln -s /proc/self/fd/1 "$TMP/alias"
