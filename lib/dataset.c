@@ -599,7 +599,7 @@ static int take_and_save(const char *in, const char *out, int shuffled, uint64_t
     st_writer *w[1] = {NULL};
     dl_tensor_set set;
     dl_set_init(&set);
-    const char *label = in && strcmp(in, "-") ? in : "<stdin>";
+    const char *label = dl_err_label(in);
     int rc = open_then_read(in, &out, w, 1, flags, &set, e);
     if (!rc)
         rc = ds_rows(&set, &rows, label, e);
@@ -635,7 +635,7 @@ int ds_split(const char *in, const char *out1, const char *out2, const ds_split_
         return e->code;
     dl_tensor_set set;
     dl_set_init(&set);
-    const char *label = in && strcmp(in, "-") ? in : "<stdin>";
+    const char *label = dl_err_label(in);
     uint64_t rows = 0, k = 0, *idx = NULL;
     const char *out[2] = {out1, out2};
     st_writer *w[2] = {NULL, NULL};

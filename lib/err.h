@@ -8,6 +8,7 @@
 #define DL_ERR_H
 
 #include <stdarg.h>
+#include <string.h>
 
 enum dl_status {
     DL_OK = 0,
@@ -36,6 +37,12 @@ typedef struct dl_err {
 
 /* "s" unless n is 1, for counts in messages: "%zu column%s", n, dl_plural(n). */
 static inline const char *dl_plural(unsigned long long n) { return n == 1 ? "" : "s"; }
+/* A file as messages name it: its path, or "<stdin>" for standard input
+ * (NULL or "-"). */
+static inline const char *dl_err_label(const char *path)
+{
+    return path && strcmp(path, "-") != 0 ? path : "<stdin>";
+}
 
 /* Sets the error and returns `code`, so `return dl_fail(e, DL_EDATA, ...)`.
  * Every message is kept to one line: control characters become '?'.  One

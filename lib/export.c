@@ -851,7 +851,7 @@ int tx_export(const char *in_path, const char *out_path, const tx_export_opts *o
     dl_tensor_set set;
     dl_set_init(&set);
     table tb;
-    const char *in_label = in_path && strcmp(in_path, "-") != 0 ? in_path : "<stdin>";
+    const char *in_label = dl_err_label(in_path);
     int rc = st_read_set(in_path, &set, e);
     if (!rc)
         rc = pick(&set, o, in_label, &tb, e);

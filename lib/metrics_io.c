@@ -479,7 +479,7 @@ int mio_read_pair(const char *input, const char *truth, mio_pair *d, dl_err *e)
     memset(d, 0, sizeof *d);
     dl_set_init(&d->in);
     dl_set_init(&d->truth);
-    const char *in_label = input && strcmp(input, "-") != 0 ? input : "<stdin>";
+    const char *in_label = dl_err_label(input);
     d->yhat_label = in_label;
     d->y_label = truth ? truth : in_label;
     d->truth_given = truth != NULL;

@@ -98,9 +98,9 @@ int mdl_load(mdl_model **m, const char *path, dl_err *e)
     dl_set_init(&set);
     int rc = st_read_set_only(path, &set, model_record, e);
     if (!rc && set.count == 0)
-        rc = st_fail_empty(path && strcmp(path, "-") ? path : "<stdin>", e);
+        rc = st_fail_empty(dl_err_label(path), e);
     if (!rc && mdl_open(m, &set, e))
-        rc = dl_err_wrap(e, "%s", path && strcmp(path, "-") ? path : "<stdin>");
+        rc = dl_err_wrap(e, "%s", dl_err_label(path));
     dl_set_free(&set);
     return rc;
 }

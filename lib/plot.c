@@ -913,7 +913,7 @@ static int load_data(pl_data *d, const char *path, size_t want_dims, const char 
     d->held = NULL;
     d->ydrawn = d->rows_read = 0;
     memset(d->left_out, 0, sizeof d->left_out);
-    d->label = path && strcmp(path, "-") ? path : "<stdin>";
+    d->label = dl_err_label(path);
     if (st_read_set(path, &d->set, e))
         return e->code;
     if (d->set.count == 0)

@@ -438,7 +438,7 @@ static int labels_apply(const mdl_model *m, const predict_opts *o, dl_err *e)
         dl_fail(e, DL_EUSAGE, "--threshold goes with sigmoid (bce) outputs: this network's "
                               "labels are the class of the largest softmax probability");
     }
-    return dl_err_wrap(e, "%s", strcmp(o->checkpoint, "-") ? o->checkpoint : "<stdin>");
+    return dl_err_wrap(e, "%s", dl_err_label(o->checkpoint));
 }
 
 /* yhat's width, with --labels too, and its names and classes. */
@@ -447,7 +447,7 @@ static int output_meta(const mdl_model *m, const predict_opts *o, out_meta *om, 
     if (output_width(m, o->labels, o->threshold, &om->cols, e))
         return e->code;
     int rc = yhat_names(m, om, o->labels, e) || (o->labels && yhat_classes(m, om, e));
-    return rc ? dl_err_wrap(e, "%s", strcmp(o->checkpoint, "-") ? o->checkpoint : "<stdin>")
+    return rc ? dl_err_wrap(e, "%s", dl_err_label(o->checkpoint))
               : 0;
 }
 

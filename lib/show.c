@@ -469,7 +469,7 @@ int shw_describe(dl_tensor_set *ckpt, int format, char **out, size_t *len, dl_er
 
 int shw_show(const char *path, int format, dl_err *e)
 {
-    const char *label = path && strcmp(path, "-") ? path : "<stdin>";
+    const char *label = dl_err_label(path);
     dl_tensor_set set;
     dl_set_init(&set);
     char *text = NULL;

@@ -142,7 +142,7 @@ static int table_cut(tsv_table *t, size_t len, dl_err *e)
 int tsv_read(tsv_table *t, const char *path, dl_err *e)
 {
     memset(t, 0, sizeof *t);
-    snprintf(t->label, sizeof t->label, "%s", path && strcmp(path, "-") ? path : "<stdin>");
+    snprintf(t->label, sizeof t->label, "%s", dl_err_label(path));
     size_t len = 0;
     if (read_all(path, &t->text, &len, e))
         return e->code;
