@@ -87,3 +87,16 @@ sh_block() {
     [ "$status" -eq 0 ]
     [[ $output == *"r2 "* ]]
 }
+
+@test "README and dl-stream(5): the error they quote is the one a cut stream gives" {
+    cd "$T"
+    # x and y of 20 rows; y's payload is 160 bytes, of which the cut leaves 64
+    seq 1 20 | awk '{ print $1 "," 2 * $1 }' | dl-tensor import -t 1 > whole.dlt
+    head -c -96 whole.dlt > train.dlt
+    run bash -c 'dl-tensor info train.dlt 2>&1 >/dev/null'
+    [ "$status" -eq 1 ]
+    msg=$output
+    [ "$msg" = "dl-tensor: train.dlt: record 2 ('y'): truncated: the payload has 64 of its 160 bytes" ]
+    grep -qF "\`$msg\`" "$DL_TEST_ROOT/README.md"
+    grep -qxF "$msg" "$DL_TEST_ROOT/man/dl-stream.5"
+}
