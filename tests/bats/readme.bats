@@ -100,3 +100,43 @@ sh_block() {
     grep -qF "\`$msg\`" "$DL_TEST_ROOT/README.md"
     grep -qxF "$msg" "$DL_TEST_ROOT/man/dl-stream.5"
 }
+
+# The commands of a man page's EXAMPLES section, as a shell reads them.
+man_examples() {
+    awk '/^\.SH/ { p = /EXAMPLES/; next } /^\.nf/ { nf = 1; next } /^\.fi/ { nf = 0 }
+         p && nf && !/^\./' "$DL_TEST_ROOT/man/$1" |
+        sed -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" -e 's/\\e/\\/g'
+}
+
+@test "dl-plot(1) EXAMPLES run as written" {
+    command -v gnuplot >/dev/null || skip "gnuplot not installed"
+    cd "$T"
+    # net.yaml trains on the 2-D fish; the classifiers compared take speed alone
+    printf 'model: {layers: [{units: 4, activation: tanh}, {units: 1, activation: sigmoid}]}\nloss: bce\ntraining: {epochs: 20, validation: 0.2}\n' > net.yaml
+    dl-tensor import -t 1 data/fish2d.csv > fish2d.dlt
+    dl-tensor split --seed 1 fish2d.dlt train.dlt rest.dlt
+    dl-tensor import -t 1 data/fish.csv > fish.dlt
+    dl-tensor split --seed 1 fish.dlt fish-train.dlt test.dlt
+    dl-train -q examples/classify/logistic.yaml fish-train.dlt -o logistic.ckpt
+    dl-train -q net.yaml fish-train.dlt -o net.ckpt
+    dl-tensor export --name x test.dlt | dl-tensor import > x-only.dlt
+    dl-tensor export --name y test.dlt | dl-tensor import --name y > labels.dlt
+    cp data/particle.csv data.csv
+    dl-tensor import -t 1 data/breast_cancer.csv > wide.dlt
+    dl-design -q --standardize wide.dlt | dl-lstsq -q > wide.ckpt
+    dl-tensor import -t 1 --names petal_length,petal_width,species data/fish2d.csv > iris.dlt
+    dl-design -q --poly 2 iris.dlt | dl-lstsq -q > iris.ckpt
+    mkdir -p out/runs
+    for lr in 0.003 0.03; do
+        dl-train -q net.yaml -s optimizer.lr=$lr train.dlt --log out/runs/lr${lr}_h16_wd0.log.tsv -o /dev/null
+    done
+    block=$(man_examples dl-plot.1)
+    [[ $block == *"--truth labels.dlt"* ]]
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    for f in curve.png lr.png layers.svg fit.png regions.png roc.png pr.svg confusion.png parity.png residuals.png; do
+        [ -s "$f" ] || { echo "no $f"; false; }
+    done
+    # the last command prints the ROC curve's datablock
+    [[ $output == *'$curve0 << EOD'*"# AUC "*EOD ]]
+}
