@@ -108,6 +108,51 @@ man_examples() {
         sed -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" -e 's/\\e/\\/g'
 }
 
+@test "dl-design(1) EXAMPLES run as written" {
+    cd "$T"
+    dl-tensor import -t 1 data/fish2d.csv > fish2d.dlt
+    dl-tensor split --seed 1 fish2d.dlt train.dlt test.dlt
+    # a table with a price, strings and holes: the diabetes table renamed
+    sed '1s/progression/price/' data/diabetes_mixed.csv > houses.csv
+    block=$(man_examples dl-design.1)
+    [[ $block == *"houses.csv |"* ]]
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    for f in cubic.ckpt rbf.ckpt train.phi test.phi m.ckpt; do [ -s "$f" ]; done
+    [ "$(dl-tensor export --name design train.phi)" = "$(dl-tensor export --name design test.phi)" ]
+}
+
+@test "dl-lstsq(1) EXAMPLES run as written" {
+    cd "$T"
+    dl-tensor import -t 1 data/particle.csv > all.dlt
+    dl-tensor split --seed 1 all.dlt train.dlt rest.dlt
+    dl-tensor split --fraction 0.5 --seed 2 rest.dlt shard1.dlt shard2.dlt
+    # train.phi as dl-design(1) makes it, on the 2-D fish data
+    dl-tensor import -t 1 data/fish2d.csv |
+        dl-design -q --standardize --rbf 20 --centers kmeans --seed 1 > train.phi
+    block=$(man_examples dl-lstsq.1)
+    [[ $block == *"--combine"* ]]
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    for f in cubic.ckpt rbf.ckpt sparse.ckpt big.ckpt shard1.dlt.part shard2.dlt.part; do [ -s "$f" ]; done
+    # the lasso's weights: the bias and 20 centres, some exactly zero
+    [ "$(printf '%s\n' "$output" | grep -cE '^-?[0-9.e+-]+$')" -eq 21 ]
+    printf '%s\n' "$output" | grep -qx 0
+}
+
+@test "dl-predict(1) EXAMPLES run as written" {
+    cd "$T"
+    tail -n 20 data/particle.csv > test.csv
+    seq 0 0.5 6 > grid.csv
+    block=$(man_examples dl-predict.1)
+    [[ $block == *"grid.csv"* ]]
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ $output == *"r2 "* ]]
+    # 13 predictions on the grid, the last lines of the output
+    [ "$(printf '%s\n' "$output" | tail -n 13 | grep -cE '^-?[0-9]')" -eq 13 ]
+}
+
 @test "dl-plot(1) EXAMPLES run as written" {
     command -v gnuplot >/dev/null || skip "gnuplot not installed"
     cd "$T"
@@ -139,4 +184,22 @@ man_examples() {
     done
     # the last command prints the ROC curve's datablock
     [[ $output == *'$curve0 << EOD'*"# AUC "*EOD ]]
+}
+
+@test "dl-stream(5) EXAMPLES run as written" {
+    cd "$T"
+    printf '1,2\n' | dl-tensor import > a.dlt
+    printf '3,4\n' | dl-tensor import > b.dlt
+    block=$(man_examples dl-stream.5)
+    run bash -euo pipefail -c "$block"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [ -s particle.dlt ]
+    [[ $output == *"x            f64  [2, 2]   "* ]]
+}
+
+@test "dl-spec(5): the spec it shows is examples/fish2d.yaml" {
+    shown=$(awk '/is \\fBexamples\/fish2d.yaml/ { on = 1; next } on && /^\.fi/ { exit }
+                 on && !/^\./' "$DL_TEST_ROOT/man/dl-spec.5" | sed 's/\\-/-/g')
+    [ -n "$shown" ]
+    [ "$shown" = "$(cat "$DL_TEST_ROOT/examples/fish2d.yaml")" ]
 }
