@@ -67,7 +67,7 @@ static void usage(void)
            "  -V, --version         show the version and exit\n"
            "\n"
            "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error, 4 out of memory or over\n"
-           "the column limit.  See dl-design(1).\n",
+           "the column limit, 6 interrupted (no output file left).  See dl-design(1).\n",
            TOOL, DESIGN_COLUMNS_LIMIT, dl_plural(DESIGN_COLUMNS_LIMIT), DESIGN_COLUMNS_WARN);
 }
 

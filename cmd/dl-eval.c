@@ -56,8 +56,8 @@ static void usage(void)
            "  -h, --help            show this help and exit\n"
            "  -V, --version         show the version and exit\n"
            "\n"
-           "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error, 4 out of memory.\n"
-           "See dl-eval(1).\n",
+           "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error, 4 out of memory,\n"
+           "6 interrupted.  See dl-eval(1).\n",
            TOOL, TOOL);
 }
 

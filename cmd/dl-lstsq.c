@@ -68,7 +68,7 @@ static void usage(void)
            "  -V, --version         show the version and exit\n"
            "\n"
            "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error, 4 out of memory,\n"
-           "5 singular system.  See dl-lstsq(1).\n",
+           "5 singular system, 6 interrupted (no output file left).  See dl-lstsq(1).\n",
            TOOL);
 }
 

@@ -112,7 +112,7 @@ static void usage(void)
            "An option whose text starts with figures is for those; the others refuse it.\n"
            "\n"
            "Exit status: 0 ok, 1 bad data, 2 usage, 3 I/O error or gnuplot failure,\n"
-           "4 out of memory.  See dl-plot(1).\n",
+           "4 out of memory, 6 interrupted (no image left).  See dl-plot(1).\n",
            TOOL, TOOL, TOOL, TOOL, TOOL, TOOL, PL_MAX_INPUTS, PL_MAX_INPUTS);
 }
 

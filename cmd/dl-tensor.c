@@ -93,7 +93,8 @@ static void usage(void)
            "Row records are x (else y, else yhat) and every record with as many rows\n"
            "(never model or design); others pass through unchanged.  Numbers are read\n"
            "and written in the C locale.\n"
-           "Exit status: 0 ok, 1 bad data, 2 bad usage, 3 input/output error, 4 out of memory.\n");
+           "Exit status: 0 ok, 1 bad data, 2 bad usage, 3 input/output error, 4 out of memory,\n"
+           "6 interrupted (no output file left).\n");
 }
 
 enum {

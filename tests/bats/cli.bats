@@ -82,3 +82,21 @@ cmdline() {
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "dl-tensor: import: unexpected argument 'b.csv'" ]
 }
+
+# The exit statuses a section EXIT STATUS lists, one a line: "0 success; 1 ..."
+# inline, or ".TP" paragraphs headed by the number.
+man_statuses() {
+    awk '/^\.SH "?EXIT STATUS/ { p = 1; next } /^\.SH/ { p = 0 } p' "$DL_TEST_ROOT/man/$1.1" |
+        sed -E 's/\\f[BIRP]//g' | tr '\n' ' ' |
+        grep -oE '(^|[;,] |\.TP (\.B )?)[0-9] [A-Za-z(]' | grep -oE '[0-9] ' | tr -d ' ' | sort -u
+}
+
+@test "every tool: --help lists the exit statuses its man page lists" {
+    for t in $TOOLS; do
+        want=$(man_statuses "$t")
+        [[ $want == *6* ]] || { echo "$t: no statuses read from $t(1)"; false; }
+        got=$("$t" --help | sed -n '/^Exit status/,$p' | tr '\n' ' ' |
+              grep -oE '(: |, )[0-9] [A-Za-z(]' | grep -oE '[0-9] ' | tr -d ' ' | sort -u)
+        [ "$got" = "$want" ] || { echo "$t: --help has" $got "and $t(1)" $want; false; }
+    done
+}
