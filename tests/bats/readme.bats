@@ -203,3 +203,13 @@ man_examples() {
     [ -n "$shown" ]
     [ "$shown" = "$(cat "$DL_TEST_ROOT/examples/fish2d.yaml")" ]
 }
+
+@test "scripts/demo (make demo) runs the tools of an absolute BUILD, as make takes it" {
+    mkdir "$T/b"
+    ln -s "$(dirname "$(command -v dl-train)")" "$T/b/bin"
+    # no tools on PATH: the demo must find them in BUILD
+    run env PATH=/usr/bin:/bin BUILD="$T/b" "$DL_TEST_ROOT/scripts/demo"
+    [ "$status" -eq 0 ] || { echo "$output"; false; }
+    [[ $output == *"demo: outputs in $T/b/demo" ]]
+    [ -s "$T/b/demo/fish.ckpt" ]
+}
