@@ -1,4 +1,10 @@
 # Shared by the benchmark scripts.
+# The tools of $BUILD first on PATH, and BUILD made absolute: make takes
+# BUILD=build or BUILD=/abs/dir alike.  Usage: tools_on_path
+tools_on_path() {
+    case $BUILD in /*) ;; *) BUILD=$PWD/$BUILD ;; esac
+    PATH="$BUILD/bin:$PATH"
+}
 # The median of the numbers on standard input, one a line.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 # Wall seconds of a shell command, output discarded.  Read on bash's own

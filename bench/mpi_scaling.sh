@@ -18,7 +18,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 BUILD=${BUILD:-build}; EPOCHS=${EPOCHS:-6}; RUNS=${RUNS:-3}; PY=/usr/bin/python3
-PATH="$PWD/$BUILD/bin:$PATH"
+tools_on_path
 command -v mpirun > /dev/null || { echo "mpi_scaling: mpirun not installed, skipped"; exit 0; }
 [ -f "$BUILD/lib/dltk/mpi.so" ] || { echo "mpi_scaling: no MPI plugin built, skipped"; exit 0; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1

@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 BUILD=${BUILD:-build}; RUNS=${RUNS:-3}; PY=/usr/bin/python3
-PATH="$PWD/$BUILD/bin:$PATH"
+tools_on_path
 tmp=${TMPDIR:-/tmp}/dl-bench-quick; rm -rf "$tmp"; mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}

@@ -19,7 +19,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 BUILD=${BUILD:-build}; RUNS=${RUNS:-5}; PY=/usr/bin/python3
-PATH="$PWD/$BUILD/bin:$PATH"
+tools_on_path
 tmp=${TMPDIR:-/tmp}/dl-bench-train; rm -rf "$tmp"; mkdir -p "$tmp"
 export OPENBLAS_NUM_THREADS=2
 

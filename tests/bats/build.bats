@@ -65,3 +65,15 @@ setup() {
         fi
     done
 }
+
+@test "the benchmarks put the tools of BUILD on PATH, relative or absolute as make takes it" {
+    cd "$DL_TEST_ROOT"
+    run bash -c '. bench/lib.sh; BUILD=/opt/b; tools_on_path; echo "$BUILD ${PATH%%:*}"'
+    [ "$status" -eq 0 ]
+    [ "$output" = "/opt/b /opt/b/bin" ]
+    run bash -c '. bench/lib.sh; BUILD=b2; tools_on_path; echo "$BUILD ${PATH%%:*}"'
+    [ "$output" = "$DL_TEST_ROOT/b2 $DL_TEST_ROOT/b2/bin" ]
+    # no script builds its PATH from $PWD/$BUILD by hand
+    run grep -l 'PATH="\$PWD/' bench/*.sh
+    [ "$status" -eq 1 ]
+}
