@@ -61,6 +61,17 @@ sh_block() {
     [[ $output == *"r2"* ]]
 }
 
+@test "README: the shard loop leaves no .part of a shard that failed" {
+    block=$(sh_block "dl-lstsq --combine" | grep '^for s in shard')
+    [ -n "$block" ]
+    cd "$T"
+    dl-tensor import --targets 1 data/particle.csv > shard1.dlt
+    printf 'not a stream' > shard2.dlt
+    run bash -c "$block"
+    [ -s shard1.dlt.part ]
+    [ ! -e shard2.dlt.part ]
+}
+
 @test "docs, man pages, sources and tests speak to users: no build-machine paths, no talk of issues" {
     # the patterns are split so that this file does not match itself
     pat='/wo''rk/|/ro''ot/|shared/''lecture|the ''issue|this ''issue|per the ''issue|issue'' [0-9]'
