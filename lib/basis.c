@@ -26,6 +26,8 @@ struct bf_design {
     double alpha;
     size_t npoly;         /* poly columns: column j = poly[parent[j]] * z[var[j]] */
     size_t *poly_parent, *poly_var;
+    size_t *poly_power, *poly_before; /* for names: var[j]'s power in column j, and the
+                                         column of the factors before them (or NO_PARENT) */
 };
 
 void bf_opts_defaults(bf_opts *o)
@@ -123,6 +125,8 @@ void bf_free(bf_design *d)
     free(d->centers);
     free(d->poly_parent);
     free(d->poly_var);
+    free(d->poly_power);
+    free(d->poly_before);
     free(d);
 }
 
@@ -134,6 +138,16 @@ long bf_bias_column(const bf_design *d)
     return d->bias ? 0 : -1; /* the bias block always comes first */
 }
 
+/* Column j: column `parent` (or 1) times variable v. */
+static void add_monomial(bf_design *d, size_t j, size_t parent, size_t v)
+{
+    int same = parent != NO_PARENT && d->poly_var[parent] == v;
+    d->poly_parent[j] = parent;
+    d->poly_var[j] = v;
+    d->poly_power[j] = same ? d->poly_power[parent] + 1 : 1;
+    d->poly_before[j] = same ? d->poly_before[parent] : parent;
+}
+
 /* The monomial table in combinations-with-replacement order: a degree-d
  * monomial is a degree-(d-1) one times a variable no smaller than its last. */
 static int build_poly(bf_design *d, dl_err *e)
@@ -143,20 +157,18 @@ static int build_poly(bf_design *d, dl_err *e)
         return dl_fail(e, DL_ENOMEM, "design: too many polynomial columns");
     d->npoly = (size_t)count;
     if (dl_mem_array(&d->poly_parent, d->npoly, sizeof(size_t), "design", e) ||
-        dl_mem_array(&d->poly_var, d->npoly, sizeof(size_t), "design", e))
+        dl_mem_array(&d->poly_var, d->npoly, sizeof(size_t), "design", e) ||
+        dl_mem_array(&d->poly_power, d->npoly, sizeof(size_t), "design", e) ||
+        dl_mem_array(&d->poly_before, d->npoly, sizeof(size_t), "design", e))
         return e->code;
     size_t j = 0, prev_begin = 0, prev_end = 0;
-    for (size_t v = 0; v < d->inputs; v++) {
-        d->poly_parent[j] = NO_PARENT;
-        d->poly_var[j++] = v;
-    }
+    for (size_t v = 0; v < d->inputs; v++)
+        add_monomial(d, j++, NO_PARENT, v);
     prev_end = j;
     for (int deg = 2; deg <= d->poly; deg++) {
         for (size_t p = prev_begin; p < prev_end; p++)
-            for (size_t v = d->poly_var[p]; v < d->inputs; v++) {
-                d->poly_parent[j] = p;
-                d->poly_var[j++] = v;
-            }
+            for (size_t v = d->poly_var[p]; v < d->inputs; v++)
+                add_monomial(d, j++, p, v);
         prev_begin = prev_end;
         prev_end = j;
     }
@@ -1022,20 +1034,22 @@ int bf_design_equal(const dl_tensor *a, const dl_tensor *b)
            (len == 0 || memcmp(a->data, b->data, (size_t)len) == 0);
 }
 
-/* "a^2*b": the variables of poly column j, from its chain of parents. */
+/* "a^2*b": the variables of poly column j with their powers, smallest
+ * first.  Its chain of factors holds them largest first, one link of
+ * poly_before per variable: the k-th from the end is found by walking. */
 static void poly_name(const bf_design *d, size_t j, dl_str *b)
 {
-    size_t vars[64], n = 0;
-    for (size_t c = j; c != NO_PARENT && n < 64; c = d->poly_parent[c])
-        vars[n++] = d->poly_var[c];
-    for (size_t i = n; i > 0;) { /* vars run from the last factor back: smallest first now */
-        size_t v = vars[--i], power = 1;
-        while (i > 0 && vars[i - 1] == v)
-            power++, i--;
-        pp_output_name(d->prep, v, b);
-        if (power > 1)
-            dl_str_printf(b, "^%zu", power);
-        if (i > 0)
+    size_t vars = 0;
+    for (size_t c = j; c != NO_PARENT; c = d->poly_before[c])
+        vars++;
+    while (vars-- > 0) {
+        size_t c = j;
+        for (size_t k = 0; k < vars; k++)
+            c = d->poly_before[c];
+        pp_output_name(d->prep, d->poly_var[c], b);
+        if (d->poly_power[c] > 1)
+            dl_str_printf(b, "^%zu", d->poly_power[c]);
+        if (vars > 0)
             dl_str_printf(b, "*");
     }
 }

@@ -422,3 +422,16 @@ zscores() {
     [ "$status" -eq 3 ]
     [[ $output == "dl-design: the temporary copy of the input in $TMP/tmpdir: write failed: "* ]]
 }
+
+@test "--poly: a monomial of degree above 64 is named by its degree (a^70), not cut short" {
+    printf 'a\n0.5\n' | dl-tensor import > "$TMP/a.dlt"
+    run bash -c "dl-design -q --no-bias --poly 70 '$TMP/a.dlt' | dl-tensor export --header --name x | head -1"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(seq -s, 2 70 | sed 's/[0-9]*/a^&/g; s/^/a,/')" ]
+    # 3^646 < DBL_MAX < 3^647 (python3: 3**646 < sys.float_info.max < 3**647):
+    # column 648 holds x0^647, the first product that overflows
+    printf '3\n' | dl-tensor import > "$TMP/three.dlt"
+    run dl-design -q --poly 700 "$TMP/three.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/three.dlt: record 1 ('x'): design row 1 column 648 ('x0^647') overflows to infinity (try --standardize or a lower degree)" ]
+}
