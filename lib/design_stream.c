@@ -49,7 +49,15 @@ static int check_columns(const design_opts *o, uint64_t inputs, int warn, dl_err
     return 0;
 }
 
-static uint64_t header_columns(const st_header *h) { return h->rank >= 2 ? h->shape[1] : 1; }
+/* The width of x from its header; none is refused here, where the record
+ * can be named: the stage and the blocks would find no input to design. */
+static int x_columns(const st_reader *r, const st_header *h, uint64_t *cols, dl_err *e)
+{
+    *cols = h->rank >= 2 ? h->shape[1] : 1;
+    if (*cols == 0)
+        return dl_fail(e, DL_EDATA, "x has no columns") ? flt_record_error(r, h, e) : 0;
+    return 0;
+}
 
 /* x.names of the design's columns, when the input had names or the stage
  * made columns of its own; names that do not make a valid record (too
@@ -219,8 +227,9 @@ static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_d
         } else if (strcmp(h.name, "x") != 0) {
             rc = st_copy_record(r, &h, w, e);
         } else {
-            if (!seen_x++ && (design_for(o, &m, header_columns(&h), st_reader_label(r), &d,
-                                         &own, e) ||
+            uint64_t cols;
+            if (!seen_x++ && (x_columns(r, &h, &cols, e) ||
+                              design_for(o, &m, cols, st_reader_label(r), &d, &own, e) ||
                               write_design(w, d, o, st_reader_label(r), e)))
                 rc = e->code;
             if (!rc)
@@ -304,7 +313,8 @@ static int first_pass(st_reader *r, spool *s, const design_opts *o, pp_meta *m, 
             rc = st_copy_record(r, &h, s->w, e);
         } else {
             dl_tensor x;
-            if (!*f && !(rc = meta_columns(m, cols = header_columns(&h), st_reader_label(r), e)))
+            if (!*f && !(rc = x_columns(r, &h, &cols, e)) &&
+                !(rc = meta_columns(m, cols, st_reader_label(r), e)))
                 /* the raw width first: the stage's statistics are per input */
                 rc = check_columns(o, cols, 0, e) || pp_fit_begin(f, &o->prep, &m->cols, e)
                          ? e->code

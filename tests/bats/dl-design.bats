@@ -435,3 +435,15 @@ zscores() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-design: $TMP/three.dlt: record 1 ('x'): design row 1 column 648 ('x0^647') overflows to infinity (try --standardize or a lower degree)" ]
 }
+
+@test "an x of no columns is an error of the data naming its file and record, whatever the options" {
+    # zero_cols.dlt: x of 4 rows and no columns (tests/hostile/gen_hostile.py)
+    z="$DL_TEST_ROOT/tests/hostile/inputs/zero_cols.dlt"
+    printf 'a\n1\n' | dl-tensor import > "$TMP/a.dlt"
+    dl-design -q -o "$TMP/lin.dlt" "$TMP/a.dlt"
+    for opts in "" "--no-bias --poly 2" "--impute mean" "--standardize" "--rbf 2" "--apply $TMP/lin.dlt"; do
+        run dl-design -q $opts "$z"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-design: $z: record 1 ('x'): x has no columns" ]
+    done
+}
