@@ -463,6 +463,17 @@ static double kmeans_spacing(bf_design *d)
     return total / (double)d->nrbf;
 }
 
+/* The width of one k-means center, which has no neighbour: half the
+ * training range, averaged over the inputs (each weighs the same, as in the
+ * grid's mean step). */
+static double half_mean_range(const bf_design *d)
+{
+    double spacing = 0;
+    for (size_t k = 0; k < d->inputs; k++)
+        spacing += 0.5 * (d->hi[k] - d->lo[k]) / (double)d->inputs;
+    return spacing;
+}
+
 static int fit_kmeans(bf_design *d, const double *x, size_t n, uint64_t seed, double *spacing,
                       dl_err *e)
 {
@@ -487,7 +498,7 @@ static int fit_kmeans(bf_design *d, const double *x, size_t n, uint64_t seed, do
         z[i] = ldexp(z[i], -unit);
     int rc = kmeans_lloyd(d, z, n, seed, e);
     free(z);
-    *spacing = d->nrbf < 2 ? 0.5 * (d->hi[0] - d->lo[0]) : ldexp(kmeans_spacing(d), unit);
+    *spacing = d->nrbf < 2 ? half_mean_range(d) : ldexp(kmeans_spacing(d), unit);
     for (size_t i = 0; i < d->nrbf * d->inputs; i++)
         d->centers[i] = ldexp(d->centers[i], unit);
     return rc;

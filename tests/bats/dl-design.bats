@@ -447,3 +447,15 @@ zscores() {
         [ "$output" = "dl-design: $z: record 1 ('x'): x has no columns" ]
     done
 }
+
+@test "--rbf 1 --centers kmeans: the one center's width comes from every input's range, not the first's" {
+    # ranges 1 (a constant input: a unit range) and 100: width half their
+    # mean, 25.25, alpha = 1/(2 25.25^2) (python3: '%.17g' % (1 / (2 * 25.25**2)))
+    printf '0,0\n0,50\n0,100\n' | dl-tensor import > "$TMP/a.dlt"
+    printf '0,0\n50,0\n100,0\n' | dl-tensor import > "$TMP/b.dlt"
+    for f in a b; do
+        run bash -c "dl-design -q --rbf 1 --centers kmeans '$TMP/$f.dlt' | dl-tensor export --name design | grep alpha"
+        [ "$status" -eq 0 ]
+        [ "$output" = "rbf_alpha: 0.00078423683952553666" ]
+    done
+}
