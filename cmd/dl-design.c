@@ -17,6 +17,7 @@ typedef struct design_args {
     int unseen_given;     /* --unseen: meaningless without --onehot */
     int fit_option_given; /* --no-bias, --standardize or --seed: no block of their own */
     int seed_given;       /* --seed: meaningless without --rbf --centers kmeans */
+    const char *onehot;   /* --onehot as given: once, since a second would not add to it */
 } design_args;
 
 static void usage(void)
@@ -165,6 +166,10 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     case OPT_IMPUTE: return parse_impute(arg, &a->opt.prep, e);
     case OPT_INDICATOR: a->opt.prep.indicator = 1; return 0;
     case OPT_ONEHOT:
+        if (a->onehot)
+            return dl_fail(e, DL_EUSAGE, "--onehot given twice ('%s', then '%s'): give the "
+                                         "columns once, NAME,NAME", a->onehot, arg);
+        a->onehot = arg;
         if (strcmp(arg, "auto") == 0)
             a->opt.prep.onehot_all = 1;
         else

@@ -170,6 +170,16 @@ design_x() {
     [ "$status" -eq 2 ]
 }
 
+@test "--onehot given twice is a usage error: a second list would not add to the first" {
+    for twice in "color --onehot size" "auto --onehot color" "color --onehot auto"; do
+        set -- $twice
+        run dl-design -q --onehot "$1" --onehot "$3" "$D/mixed.dlt"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-design: --onehot given twice ('$1', then '$3'): give the columns once, NAME,NAME" ]
+    done
+    dl-design -q --impute median --onehot color,size "$D/mixed.dlt" > /dev/null
+}
+
 @test "a column with no values at all cannot be imputed from the data" {
     dl-tensor import -t 1 --allow-nonfinite <(printf 'nan,1,2\nnan,2,3\n') > "$TMP/e.dlt"
     run dl-design -q --impute mean "$TMP/e.dlt"
