@@ -542,8 +542,10 @@ static int load_design(const char *path, bf_design **d, dl_err *e)
             dl_err_wrap(e, "%s", path);
         dl_tensor_free(&rec);
     }
-    if (!rc && !found)
-        rc = dl_fail(e, DL_EDATA, "%s: no 'design' record to apply", path);
+    if (!rc && !found) /* an empty file: the fit that was to write it failed, say */
+        rc = st_reader_records(r) == 0 ? st_fail_empty(st_reader_label(r), e)
+                                       : dl_fail(e, DL_EDATA, "%s: no 'design' record to apply",
+                                                 st_reader_label(r));
     st_reader_close(r);
     return rc;
 }

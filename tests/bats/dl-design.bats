@@ -239,6 +239,11 @@ load linear_helpers
     [[ $output == *"no 'design' record to apply"* ]]
     run dl-design --apply "$TMP/missing.dlt" "$TMP/t.dlt"
     [ "$status" -eq 3 ]
+    # an empty design file (the fit that was to write it failed) says so
+    : > "$TMP/empty.dlt"
+    run dl-design --apply "$TMP/empty.dlt" "$TMP/t.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-design: $TMP/empty.dlt: the input is empty (did the previous command fail?)" ]
 }
 
 @test "too few rows for k-means: the message names the file" {
