@@ -269,6 +269,20 @@ static void fit_moments(bf_design *d, const double *x, size_t n)
     }
 }
 
+/* Input k's training range, too wide for the Fourier or Legendre block,
+ * named as every input is ("input 1 ('speed')"). */
+static int fail_wide(const bf_design *d, size_t k, dl_err *e)
+{
+    dl_str name = {0};
+    pp_output_name(d->prep, k, &name);
+    int rc = dl_fail(e, DL_EDATA, "design: input %zu ('%s') spans %g to %g, wider than a double "
+                                  "holds, for the %s block: scale x (--standardize)",
+                     k + 1, name.failed ? "?" : dl_str_text(&name), d->lo[k], d->hi[k],
+                     d->fourier ? "fourier" : "legendre");
+    dl_str_free(&name);
+    return rc;
+}
+
 /* Range of z per input; a constant input gets a unit range, or one of a
  * few units in its last place where 1 would vanish beside it (above 2^53),
  * up from it (down from the largest double).
@@ -293,9 +307,7 @@ static int fit_range(bf_design *d, const double *x, size_t n, dl_err *e)
         d->lo[k] = lo;
         d->hi[k] = hi;
         if ((d->fourier || d->legendre) && !isfinite(hi - lo))
-            return dl_fail(e, DL_EDATA, "design: input %zu spans %g to %g, wider than a double "
-                                        "holds, for the %s block: scale x (--standardize)",
-                           k + 1, lo, hi, d->fourier ? "fourier" : "legendre");
+            return fail_wide(d, k, e);
     }
     return 0;
 }

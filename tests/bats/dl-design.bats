@@ -358,7 +358,7 @@ zscores() {
     for block in fourier legendre; do
         run dl-design -q --$block 2 -o "$TMP/out.dlt" "$TMP/far.dlt"
         [ "$status" -eq 1 ]
-        [ "$output" = "dl-design: $TMP/far.dlt: design: input 1 spans -1.7e+308 to 1.7e+308, wider than a double holds, for the $block block: scale x (--standardize)" ]
+        [ "$output" = "dl-design: $TMP/far.dlt: design: input 1 ('a') spans -1.7e+308 to 1.7e+308, wider than a double holds, for the $block block: scale x (--standardize)" ]
         [ ! -e "$TMP/out.dlt" ]
     done
     # standardized: -1.2247..., 1.2247..., 0, whose range maps to [0, 1]
