@@ -95,21 +95,23 @@ static int write_names(st_writer *w, const bf_design *d, const design_opts *o, d
     return rc;
 }
 
+/* The report's line, printed once the whole output is written (a row
+ * refused later must not follow a line that reads as success). */
+typedef struct design_report {
+    char what[256];
+} design_report;
+
 /* Errors of the design itself name the input (label). */
 static int write_design(st_writer *w, const bf_design *d, const design_opts *o,
-                        const char *label, dl_err *e)
+                        const char *label, design_report *report, dl_err *e)
 {
     dl_tensor rec;
     if (bf_to_record(d, &rec, e))
         return dl_err_wrap(e, "%s", label);
     int rc = st_write(w, &rec, e) || write_names(w, d, o, e) ? e->code : 0;
     dl_tensor_free(&rec);
-    if (!rc && !o->quiet) {
-        char what[256];
-        rc = bf_describe(d, what, sizeof what, e);
-        if (!rc)
-            fprintf(o->log, "%s: %s\n", o->tool, what);
-    }
+    if (!rc && !o->quiet)
+        rc = bf_describe(d, report->what, sizeof report->what, e);
     return rc;
 }
 
@@ -210,7 +212,7 @@ static int hold_x(st_reader *r, st_writer *w, const bf_design *d, held_x *held,
  * target follows.  d is the given design, or NULL to fit one on the first x
  * header (no data needed). */
 static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_design *d,
-                          dl_err *e)
+                          design_report *report, dl_err *e)
 {
     st_header h;
     int found = 0, seen_x = 0, rc = 0;
@@ -230,7 +232,7 @@ static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_d
             uint64_t cols;
             if (!seen_x++ && (x_columns(r, &h, &cols, e) ||
                               design_for(o, &m, cols, st_reader_label(r), &d, &own, e) ||
-                              write_design(w, d, o, st_reader_label(r), e)))
+                              write_design(w, d, o, st_reader_label(r), report, e)))
                 rc = e->code;
             if (!rc)
                 rc = hold_x(r, w, d, &held, &h, 0, e);
@@ -472,13 +474,14 @@ static int fit_design(spool *s, const design_opts *o, pp_fitter *f, const char *
 
 /* The last pass: the design, then the spool's records in order. */
 static int write_output(spool *s, st_writer *w, const design_opts *o, const bf_design *d,
-                        const char *label, dl_err *e)
+                        const char *label, design_report *report, dl_err *e)
 {
     st_reader *r;
     st_header h;
     int found = 0;
     held_x held;
-    int rc = write_design(w, d, o, label, e) || spool_rewind(s, label, &r, e) ? e->code : 0;
+    int rc = write_design(w, d, o, label, report, e) || spool_rewind(s, label, &r, e) ? e->code
+                                                                                      : 0;
     if (rc)
         return rc;
     memset(&held, 0, sizeof held);
@@ -496,7 +499,8 @@ static int write_output(spool *s, st_writer *w, const design_opts *o, const bf_d
     return rc;
 }
 
-static int fit_then_write(st_reader *r, st_writer *w, const design_opts *o, dl_err *e)
+static int fit_then_write(st_reader *r, st_writer *w, const design_opts *o,
+                          design_report *report, dl_err *e)
 {
     spool s;
     pp_meta m;
@@ -512,8 +516,9 @@ static int fit_then_write(st_reader *r, st_writer *w, const design_opts *o, dl_e
     if (rc)
         pp_fitter_free(f);
     else
-        rc = fit_design(&s, o, f, label, &d, e) || write_output(&s, w, o, d, label, e) ? e->code
-                                                                                       : 0;
+        rc = fit_design(&s, o, f, label, &d, e) || write_output(&s, w, o, d, label, report, e)
+                 ? e->code
+                 : 0;
     bf_free(d);
     pp_meta_free(&m);
     spool_close(&s);
@@ -553,12 +558,15 @@ static int load_design(const char *path, bf_design **d, dl_err *e)
 int design_run(st_reader *r, st_writer *w, const design_opts *o, dl_err *e)
 {
     bf_design *d = NULL;
+    design_report report = {""};
     int rc = o->apply ? load_design(o->apply, &d, e) : 0;
     if (!rc)
         rc = d || (!bf_opts_need_data(&o->basis) && !pp_opts_active(&o->prep))
-                 ? stream_records(r, w, o, d, e)
-                 : fit_then_write(r, w, o, e);
+                 ? stream_records(r, w, o, d, &report, e)
+                 : fit_then_write(r, w, o, &report, e);
     bf_free(d);
+    if (!rc && report.what[0])
+        fprintf(o->log, "%s: %s\n", o->tool, report.what);
     return rc ? e->code : 0;
 }
 

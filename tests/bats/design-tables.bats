@@ -136,6 +136,10 @@ design_x() {
     run dl-design -q --standardize "$D/holes.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"row 3, column 2 ('depth'): missing value (impute with dl-design --impute)" ]]
+    # without -q too: the one line is the error, no column report before it
+    run dl-design "$D/holes.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-design: $D/holes.dlt: record 2 ('x'): row 3, column 2 ('depth'): missing value (impute with dl-design --impute)" ]]
 }
 
 @test "usage: bad --impute, --impute-indicator alone, unknown --onehot column, --unseen alone, options with --apply" {
