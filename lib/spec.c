@@ -25,6 +25,7 @@ typedef struct spec_ctx {
     const sn_node *act[SPEC_LAYERS_MAX]; /* each layer's activation value */
     const sn_node *layers;               /* model.layers */
     const sn_node *loss;                 /* the loss name */
+    const sn_node *class_weight;         /* training.class_weight, when a map */
 } spec_ctx;
 
 static const char *kind_name(int kind)
@@ -463,15 +464,22 @@ static int parse_validation(const sn_node *v, dl_spec *s, dl_err *e)
     return 0;
 }
 
-/* One key of training.class_weight into entry i: a code (an unquoted
- * integer) or a class name (anything else, looked up in y.categories when
- * training starts). */
+/* Whether a key of training.class_weight is a class code (an unquoted
+ * integer), not a class name. */
+static int class_key_is_code(const sn_node *key)
+{
+    size_t len = strlen(key->text);
+    return !key->quoted && len && strspn(key->text, "0123456789") == len;
+}
+
+/* One key of training.class_weight into entry i: a code or a class name
+ * (anything else, looked up in y.categories when training starts). */
 static int parse_class_key(const sn_node *key, dl_spec *s, size_t i, dl_err *e)
 {
     const char *t = key->text;
     size_t len = strlen(t);
     s->cw_name[i][0] = '\0';
-    if (!key->quoted && len && strspn(t, "0123456789") == len)
+    if (class_key_is_code(key))
         return get_u64(key, "training.class_weight: a class", 0, UINT32_MAX, &s->cw_class[i], e);
     const char *fault = cm_level_fault(t, len);
     if (fault || len > SPEC_CLASS_NAME_MAX)
@@ -497,7 +505,7 @@ static int same_class_key(const dl_spec *s, size_t a, size_t b)
 }
 
 /* training.class_weight: `balanced`, `none`, or a map {class: weight}. */
-static int parse_class_weight(const sn_node *v, dl_spec *s, dl_err *e)
+static int parse_class_weight(const sn_node *v, dl_spec *s, spec_ctx *c, dl_err *e)
 {
     const char *path = "training.class_weight";
     if (v->kind == SN_SCALAR &&
@@ -513,6 +521,7 @@ static int parse_class_weight(const sn_node *v, dl_spec *s, dl_err *e)
                         SPEC_CLASS_WEIGHTS_MAX);
     s->class_weight = SPEC_CW_GIVEN;
     s->n_class_weights = 0;
+    c->class_weight = v;
     for (size_t k = 0; k < v->n; k++) {
         /* parsed into the free slot n, then moved down to its place */
         size_t n = s->n_class_weights, at = n;
@@ -552,7 +561,7 @@ static int parse_batch_size(const sn_node *v, dl_spec *s, dl_err *e)
                      &s->batch_size, e);
 }
 
-static int parse_training(const sn_node *n, dl_spec *s, dl_err *e)
+static int parse_training(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
 {
     if (want(n, SN_MAP, "training", e))
         return e->code;
@@ -573,7 +582,7 @@ static int parse_training(const sn_node *n, dl_spec *s, dl_err *e)
         else if (strcmp(key, "early_stopping") == 0)
             rc = parse_early_stopping(v, s, e);
         else if (strcmp(key, "class_weight") == 0)
-            rc = parse_class_weight(v, s, e);
+            rc = parse_class_weight(v, s, c, e);
         else
             rc = unknown_key(n->keys[k], "training", "epochs, batch_size, shuffle, seed, "
                              "validation, early_stopping, class_weight", e);
@@ -630,6 +639,22 @@ static int check_output(const dl_spec *s, const spec_ctx *c, dl_err *e)
     }
 }
 
+/* The classes the network outputs are the spec's (ce: the softmax units;
+ * bce: 0 and 1), so a code of training.class_weight beyond them is named
+ * at its key; names wait for y.categories. */
+static int check_class_codes(const dl_spec *s, const spec_ctx *c, dl_err *e)
+{
+    size_t classes = s->loss.kind == NN_LOSS_CE ? s->layers[s->n_layers - 1].units : 2;
+    for (size_t k = 0; c->class_weight && k < c->class_weight->n; k++) {
+        const sn_node *key = c->class_weight->keys[k];
+        unsigned long long code = strtoull(key->text, NULL, 10);
+        if (class_key_is_code(key) && code >= classes)
+            return sn_error(key, e, "training.class_weight: class %llu is not one of the "
+                            "network's %zu classes (0 to %zu)", code, classes, classes - 1);
+    }
+    return 0;
+}
+
 static int spec_check(dl_spec *s, const spec_ctx *c, const char *label, dl_err *e)
 {
     for (size_t i = 0; i + 1 < s->n_layers; i++)
@@ -644,6 +669,8 @@ static int spec_check(dl_spec *s, const spec_ctx *c, const char *label, dl_err *
                                                "bce, not %s", nn_loss_name(s->loss.kind))
                        : dl_fail(e, DL_EDATA, "%s: training.class_weight goes with loss ce or "
                                               "bce, not %s", label, nn_loss_name(s->loss.kind));
+    if (check_class_codes(s, c, e))
+        return e->code;
     if (s->sched.kind == SCHED_COSINE && !s->t_max_given)
         s->sched.t_max = s->epochs;
     if (opt_config_check(&s->opt, e) || opt_schedule_check(&s->sched, e))
@@ -669,7 +696,7 @@ static int parse_root(const sn_node *root, dl_spec *s, spec_ctx *c, const char *
         else if (strcmp(key, "optimizer") == 0)
             rc = parse_optimizer(v, s, e);
         else if (strcmp(key, "training") == 0)
-            rc = parse_training(v, s, e);
+            rc = parse_training(v, s, c, e);
         else if (strcmp(key, "kind") == 0) {
             if (v->kind != SN_SCALAR || strcmp(v->text, "network") != 0)
                 rc = sn_error(v, e, "kind: a network spec has kind network");

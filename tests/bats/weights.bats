@@ -437,7 +437,7 @@ same_params() {
     [[ $output == *"training.class_weight goes with loss ce or bce, not mse" ]]
     run dl-train "$TMP/s.yaml" -q -s training.validation=0 -s 'training.class_weight={2: 1}' "$TMP/d.dlt"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-train: training.class_weight: class 2 is not one of the network's 2 classes (0 to 1)" ]
+    [ "$output" = "dl-train: -s 'training.class_weight={2: 1}': training.class_weight: class 2 is not one of the network's 2 classes (0 to 1)" ]
     run dl-train "$TMP/s.yaml" -q -s training.validation=0 -s 'training.class_weight={0: -1}' "$TMP/d.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"training.class_weight: must be a finite weight >= 0, found -1" ]]
@@ -472,6 +472,16 @@ NFIX="$DL_TEST_ROOT/tests/fixtures/metrics_names"
     dl-tensor import --name yhat <(printf '0\n2\n2\n2\n1\n0\n') > "$TMP/p.dlt"
     run dl-eval --truth "$NFIX/classes.dlt" "$TMP/p.dlt"
     [[ $output == *$'\n virginica          0          0          2'* ]]
+}
+
+@test "dl-train: a class_weight code beyond the output layer's classes names the spec's line, before any data is read" {
+    printf 'model:\n  layers:\n    - {units: 3, activation: softmax}\nloss: ce\ntraining:\n  class_weight: {0: 2, 3: 1}\n' > "$TMP/cw.yaml"
+    run dl-train "$TMP/cw.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/cw.yaml:6:24: training.class_weight: class 3 is not one of the network's 3 classes (0 to 2)" ]
+    run dl-train "$TMP/cw.yaml" -s model.layers.1.units=4 --print-config
+    [ "$status" -eq 0 ]
+    [[ $output == *"  class_weight: {0: 2, 3: 1}"* ]]
 }
 
 @test "dl-train: class_weight keys name the classes of y.categories" {
