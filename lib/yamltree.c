@@ -67,6 +67,18 @@ int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...)
     return rc;
 }
 
+/* Where an event is, for a message: its line and column in a file, none in
+ * a -s value (whose label is the place). */
+static sn_node event_where(const char *src, int from_override, const yaml_mark_t *mark)
+{
+    sn_node where = {.src = src};
+    if (!from_override) {
+        where.line = (int)mark->line + 1;
+        where.col = (int)mark->column + 1;
+    }
+    return where;
+}
+
 static sn_node *sn_new(int kind, const char *src, const yaml_mark_t *mark, int positioned)
 {
     sn_node *n = calloc(1, sizeof *n);
@@ -191,11 +203,7 @@ static int check_tag(const sn_builder *b, const yaml_event_t *ev, dl_err *e)
     if (!tag || (ev->type == YAML_SCALAR_EVENT && strcmp(tag, YAML_STR_TAG) == 0))
         return 0;
     int short_form = strncmp(tag, std, strlen(std)) == 0;
-    sn_node where = {.src = b->src};
-    if (!b->from_override) {
-        where.line = (int)ev->start_mark.line + 1;
-        where.col = (int)ev->start_mark.column + 1;
-    }
+    sn_node where = event_where(b->src, b->from_override, &ev->start_mark);
     return sn_error(&where, e, "the YAML tag %s%s is not supported here (a spec's values are "
                     "what they spell; only !!str, on a single value, makes it a string)",
                     short_form ? "!!" : "", short_form ? tag + strlen(std) : tag);
@@ -205,9 +213,10 @@ static int check_tag(const sn_builder *b, const yaml_event_t *ev, dl_err *e)
 static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, dl_err *e)
 {
     int positioned = !b->from_override;
-    if (depth > SN_DEPTH_MAX || ++b->nodes > SN_NODES_MAX)
-        return dl_fail(e, DL_EDATA, "%s:%d:%d: the spec is nested too deeply or too large",
-                       b->src, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
+    if (depth > SN_DEPTH_MAX || ++b->nodes > SN_NODES_MAX) {
+        sn_node where = event_where(b->src, b->from_override, &ev->start_mark);
+        return sn_error(&where, e, "the spec is nested too deeply or too large");
+    }
     if (check_tag(b, ev, e))
         return e->code;
     sn_node *n;
@@ -237,11 +246,7 @@ static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, d
         *out = n;
         return 0;
     default: {
-        sn_node where = {.src = b->src};
-        if (positioned) {
-            where.line = (int)ev->start_mark.line + 1;
-            where.col = (int)ev->start_mark.column + 1;
-        }
+        sn_node where = event_where(b->src, b->from_override, &ev->start_mark);
         return sn_error(&where, e, "YAML anchors and aliases are not supported in a spec");
     }
     }
@@ -267,8 +272,7 @@ int sn_parse(const char *text, size_t len, const char *src, int from_override,
             break;
         }
         if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
-            sn_node where = {.src = src, .line = (int)ev.start_mark.line + 1,
-                             .col = (int)ev.start_mark.column + 1};
+            sn_node where = event_where(src, from_override, &ev.start_mark);
             rc = sn_error(&where, e, "a spec is one YAML document, not several");
         } else if (type == YAML_SCALAR_EVENT || type == YAML_MAPPING_START_EVENT ||
                    type == YAML_SEQUENCE_START_EVENT || type == YAML_ALIAS_EVENT) {

@@ -91,11 +91,33 @@ static void test_refusals_name_the_place(void)
     CHECK(sn_parse("", 0, "t.yaml", 0, &root, &e) == 0 && root == NULL);
 }
 
+/* A -s value's label is its place: no line and column after it. */
+static void test_override_refusals_name_the_override(void)
+{
+    const char *text = "optimizer:\n  lr: 0.1\n";
+    sn_node *root = NULL;
+    dl_err e = {0};
+    CHECK(sn_parse(text, strlen(text), "s.yaml", 0, &root, &e) == 0);
+    CHECK(sn_override(&root, "optimizer.lr=1\n---\n2", "-s 'lr'", &e) == DL_EDATA);
+    CHECK_STR(e.msg, "-s 'lr': a spec is one YAML document, not several");
+    CHECK(sn_override(&root, "optimizer.lr=[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]", "-s 'deep'",
+                      &e) == DL_EDATA);
+    CHECK_STR(e.msg, "-s 'deep': the spec is nested too deeply or too large");
+    CHECK(sn_override(&root, "optimizer.lr=*a", "-s 'alias'", &e) == DL_EDATA);
+    CHECK_STR(e.msg, "-s 'alias': YAML anchors and aliases are not supported in a spec");
+    const char *deep = "a: [[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]\n";
+    sn_node *other = NULL;
+    CHECK(sn_parse(deep, strlen(deep), "t.yaml", 0, &other, &e) == DL_EDATA && other == NULL);
+    CHECK_STR(e.msg, "t.yaml:1:20: the spec is nested too deeply or too large");
+    sn_free(root);
+}
+
 int main(void)
 {
     UNIT_RUN(test_positions_and_errors);
     UNIT_RUN(test_overrides);
     UNIT_RUN(test_long_values_in_errors);
     UNIT_RUN(test_refusals_name_the_place);
+    UNIT_RUN(test_override_refusals_name_the_override);
     return UNIT_DONE();
 }
