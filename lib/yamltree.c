@@ -10,6 +10,8 @@
 
 #define SN_DEPTH_MAX 16      /* a model spec is 4 levels deep */
 #define SN_NODES_MAX 100000  /* keeps a hostile file from eating memory */
+#define SN_KEYS_MAX 1024     /* keys of one mapping (class_weight, the largest, takes 256):
+                                each key is compared with those before it */
 
 typedef struct sn_builder {
     yaml_parser_t parser;
@@ -161,7 +163,13 @@ static int sn_build_children(sn_builder *b, sn_node *n, int depth, dl_err *e)
             return 0;
         }
         sn_node *key = NULL, *val = NULL;
-        int rc = sn_build(b, &ev, depth + 1, n->kind == SN_MAP ? &key : &val, e);
+        int rc;
+        if (n->kind == SN_MAP && n->n == SN_KEYS_MAX) {
+            sn_node where = event_where(b->src, b->from_override, &ev.start_mark);
+            rc = sn_error(&where, e, "a mapping of more than %d keys", SN_KEYS_MAX);
+        } else {
+            rc = sn_build(b, &ev, depth + 1, n->kind == SN_MAP ? &key : &val, e);
+        }
         yaml_event_delete(&ev);
         if (!rc && n->kind == SN_MAP) {
             if (key->kind != SN_SCALAR)

@@ -1,8 +1,11 @@
 /* test_yamltree.c - lib/yamltree: nodes carry their line and column, an
  * error names them, overrides make missing maps and replace values, and a
- * second document or a duplicate key is refused at its place. */
+ * second document or a duplicate key is refused at its place, and so is a
+ * mapping of more keys than a spec has (each is compared with those before
+ * it: 50,000 took seconds). */
 #include <string.h>
 
+#include "buf.h"
 #include "unit.h"
 #include "yamltree.h"
 
@@ -112,6 +115,29 @@ static void test_override_refusals_name_the_override(void)
     sn_free(root);
 }
 
+/* A mapping of `keys` keys k0: 0, k1: 0, ... under `top:`. */
+static int parse_keys(size_t keys, sn_node **root, dl_err *e)
+{
+    dl_str b = {0};
+    dl_str_printf(&b, "top:\n");
+    for (size_t i = 0; i < keys; i++)
+        dl_str_printf(&b, "  k%zu: 0\n", i);
+    const char *text = dl_str_text(&b);
+    int rc = sn_parse(text, strlen(text), "big.yaml", 0, root, e);
+    dl_str_free(&b);
+    return rc;
+}
+
+static void test_keys_of_a_mapping_are_bounded(void)
+{
+    sn_node *root = NULL;
+    dl_err e = {0};
+    CHECK(parse_keys(1024, &root, &e) == 0 && root && root->n == 1 && root->vals[0]->n == 1024);
+    sn_free(root);
+    CHECK(parse_keys(1025, &root, &e) == DL_EDATA && root == NULL);
+    CHECK_STR(e.msg, "big.yaml:1026:3: a mapping of more than 1024 keys");
+}
+
 int main(void)
 {
     UNIT_RUN(test_positions_and_errors);
@@ -119,5 +145,6 @@ int main(void)
     UNIT_RUN(test_long_values_in_errors);
     UNIT_RUN(test_refusals_name_the_place);
     UNIT_RUN(test_override_refusals_name_the_override);
+    UNIT_RUN(test_keys_of_a_mapping_are_bounded);
     return UNIT_DONE();
 }
