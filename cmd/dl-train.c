@@ -135,6 +135,24 @@ static int parse_args(int argc, char **argv, args *a, dl_err *e)
     return distinct_outputs(a, e);
 }
 
+/* Standard input is read once: by SPEC or DATA (parse_args refuses both),
+ * or by the validation file (--val, or the spec's training.validation),
+ * --resume or --init-from, which name it "-". */
+static int stdin_read_once(const args *a, const dl_spec *s, dl_err *e)
+{
+    const char *name[] = {"SPEC", "DATA", a->files.val ? "--val" : "training.validation",
+                          "--resume", "--init-from"};
+    const char *path[] = {a->spec, a->files.data ? a->files.data : "-",
+                          s->val_file[0] ? s->val_file : NULL, a->files.resume,
+                          a->files.init_from};
+    size_t n = sizeof path / sizeof *path;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = i + 1; j < n; j++)
+            if (path[i] && path[j] && cli_stdin_once(name[i], path[i], name[j], path[j], e))
+                return e->code;
+    return 0;
+}
+
 static int print_config(const dl_spec *s, dl_err *e)
 {
     char *text;
@@ -169,6 +187,8 @@ int main(int argc, char **argv)
         rc = spec_load(&s.spec, a.spec, a.sets, a.n_sets, &e);
     if (!rc && a.files.val)
         rc = spec_set_val_file(&s.spec, a.files.val, &e);
+    if (!rc && !a.print_config)
+        rc = stdin_read_once(&a, &s.spec, &e);
     if (!rc && a.print_config)
         rc = s.group.rank == 0 ? print_config(&s.spec, &e) : 0;
     else if (!rc)

@@ -745,6 +745,30 @@ short() {
     [[ ${lines[0]} == "dl-train: SPEC and DATA cannot both be standard input"* ]]
 }
 
+@test "standard input is read once: the validation file, --resume and --init-from cannot read it beside SPEC or DATA" {
+    run sh -c "dl-train -q '$EX/fish2d.yaml' --val - -o '$TMP/v.ckpt' < '$TMP/f2.dlt'"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-train: DATA and --val cannot both be standard input" ]
+    run sh -c "dl-train -q - '$TMP/f2.dlt' --val - -o '$TMP/v.ckpt' < '$EX/fish2d.yaml'"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-train: SPEC and --val cannot both be standard input" ]
+    sed 's/validation: 0.2/validation: "-"/' "$EX/fish2d.yaml" > "$TMP/v.yaml"
+    run sh -c "dl-train -q '$TMP/v.yaml' -o '$TMP/v.ckpt' < '$TMP/f2.dlt'"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-train: DATA and training.validation cannot both be standard input" ]
+    run sh -c "dl-train -q '$EX/fish2d.yaml' --init-from - -o '$TMP/v.ckpt' < '$TMP/f2.dlt'"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-train: DATA and --init-from cannot both be standard input" ]
+    run sh -c "dl-train -q '$EX/fish2d.yaml' '$TMP/f2.dlt' --val - --resume - -o '$TMP/v.ckpt' < '$TMP/f2.dlt'"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-train: --val and --resume cannot both be standard input" ]
+    [ ! -e "$TMP/v.ckpt" ]
+    # one reader of standard input is fine
+    dl-train -q -s training.epochs=2 "$EX/fish2d.yaml" "$TMP/f2.dlt" --val - --log "$TMP/a.tsv" -o "$TMP/v.ckpt" < "$TMP/f2.dlt"
+    dl-train -q -s training.epochs=2 "$EX/fish2d.yaml" "$TMP/f2.dlt" --val "$TMP/f2.dlt" --log "$TMP/b.tsv" -o "$TMP/w.ckpt"
+    cmp <(cut -f 1-4,6- "$TMP/a.tsv") <(cut -f 1-4,6- "$TMP/b.tsv")   # all but the seconds
+}
+
 @test "dl-predict with a network: a non-finite x, or one beyond float32's range, names its row" {
     short 2 > "$TMP/f.ckpt"
     printf '1,2\n1e300,1\n' | dl-tensor import > "$TMP/huge.dlt"
