@@ -117,7 +117,7 @@ int tr_session_run(tr_session *r, const tr_files *f, dl_err *e)
     tr_opts c = {
         .spec = &r->spec,
         .data_label = stdin_label(f->data ? f->data : "-"),
-        .val_label = val_path,
+        .val_label = stdin_label(val_path),
         .progress = f->quiet || !writes ? NULL : stderr,
         .progress_bar = !f->quiet && writes && isatty(STDERR_FILENO),
         .log = r->log,

@@ -769,6 +769,13 @@ short() {
     cmp <(cut -f 1-4,6- "$TMP/a.tsv") <(cut -f 1-4,6- "$TMP/b.tsv")   # all but the seconds
 }
 
+@test "a validation file read from standard input is named <stdin> in messages, as DATA is" {
+    printf 'a,b,y\n1,nan,1\n' | dl-tensor import -t 1 --allow-nonfinite > "$TMP/hole.dlt"
+    run sh -c "dl-train -q '$EX/fish2d.yaml' '$TMP/f2.dlt' --val - -o '$TMP/v.ckpt' < '$TMP/hole.dlt'"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: <stdin>: record 'x': row 1, column 2 ('b'): missing value (impute with dl-design --impute)" ]
+}
+
 @test "dl-predict with a network: a non-finite x, or one beyond float32's range, names its row" {
     short 2 > "$TMP/f.ckpt"
     printf '1,2\n1e300,1\n' | dl-tensor import > "$TMP/huge.dlt"
