@@ -117,6 +117,23 @@ short() {
         -s optimizer.l1=1.2e-38 --print-config > /dev/null
 }
 
+@test "the other names of a loss or an activation that the spec takes are those dl-spec(5) lists" {
+    page="$DL_TEST_ROOT/man/dl-spec.5"
+    for case in l2:mse:identity l1:mae:identity cross_entropy:ce:softmax mlbce:multilabel_bce:sigmoid; do
+        IFS=: read -r alias name act <<< "$case"
+        run dl-train --print-config "$EX/fish2d.yaml" -s "loss=$alias" -s "model.layers.3={units: 2, activation: $act}"
+        [ "$status" -eq 0 ]
+        [[ $output == *"loss: {name: $name}"* ]]
+        grep -qF "\\fB$name\\fR (also \\fB$alias\\fR)" "$page"
+    done
+    for pair in linear:identity swish:silu; do
+        run dl-train --print-config "$EX/fish2d.yaml" -s "model.layers.1.activation=${pair%%:*}"
+        [ "$status" -eq 0 ]
+        [[ $output == *"{units: 16, activation: ${pair#*:}}"* ]]
+        grep -qF "\\fB${pair#*:}\\fR (also \\fB${pair%%:*}\\fR)" "$page"
+    done
+}
+
 @test "-s overrides show in --print-config, whose output is itself a valid spec" {
     run dl-train "$EX/fish2d.yaml" -s optimizer.lr=3e-4 -s training.seed=7 \
         -s model.layers.1.units=32 --print-config
