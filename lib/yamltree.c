@@ -285,6 +285,12 @@ int sn_parse(const char *text, size_t len, const char *src, int from_override,
         } else if (type == YAML_SCALAR_EVENT || type == YAML_MAPPING_START_EVENT ||
                    type == YAML_SEQUENCE_START_EVENT || type == YAML_ALIAS_EVENT) {
             rc = sn_build(&b, &ev, 0, root, e);
+            /* an empty document ("---" alone) has an empty plain scalar for its
+             * node, where an empty file has none: both are no spec */
+            if (!rc && (*root)->kind == SN_SCALAR && !(*root)->quoted && !*(*root)->text) {
+                sn_free(*root);
+                *root = NULL;
+            }
         }
         yaml_event_delete(&ev);
         if (rc)

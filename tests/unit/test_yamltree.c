@@ -92,6 +92,11 @@ static void test_refusals_name_the_place(void)
     CHECK(sn_parse(dup, strlen(dup), "t.yaml", 0, &root, &e) == DL_EDATA);
     CHECK_STR(e.msg, "t.yaml:2:1: duplicate key 'a'");
     CHECK(sn_parse("", 0, "t.yaml", 0, &root, &e) == 0 && root == NULL);
+    /* an empty document is no node, as an empty file; a quoted '' is one */
+    CHECK(sn_parse("---\n", 4, "t.yaml", 0, &root, &e) == 0 && root == NULL);
+    CHECK(sn_parse("---\n...\n", 8, "t.yaml", 0, &root, &e) == 0 && root == NULL);
+    CHECK(sn_parse("''\n", 3, "t.yaml", 0, &root, &e) == 0 && root && root->kind == SN_SCALAR);
+    sn_free(root);
 }
 
 /* A -s value's label is its place: no line and column after it. */
