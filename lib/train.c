@@ -509,8 +509,9 @@ static int resolve_class_weights(trainer *t, dl_tensor_set *data, dl_err *e)
         if (code >= classes)
             rc = no_such_class(t, text, e);
         else if (seen[code]++)
-            rc = dl_fail(e, DL_EDATA, "training.class_weight: class %llu is given twice (by "
-                         "its code and its name)", (unsigned long long)code);
+            rc = dl_fail(e, DL_EDATA, "%s: training.class_weight: class %llu is given twice "
+                         "(by its code and its name)", t->cfg->data_label,
+                         (unsigned long long)code);
         else
             t->class_w[code] = s->cw_weight[i];
     }

@@ -498,7 +498,7 @@ NFIX="$DL_TEST_ROOT/tests/fixtures/metrics_names"
     [ "$output" = "dl-train: $NFIX/train3.dlt: training.class_weight: 'rose' is not a class of y (its classes are setosa ... virginica)" ]
     run dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={setosa: 2, 0: 1}' "$NFIX/train3.dlt"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-train: training.class_weight: class 0 is given twice (by its code and its name)" ]
+    [ "$output" = "dl-train: $NFIX/train3.dlt: training.class_weight: class 0 is given twice (by its code and its name)" ]
     printf '1,2,0\n2,1,1\n3,3,2\n' | dl-tensor import -t 1 > "$TMP/codes.dlt"
     run dl-train "$TMP/ce.yaml" -q -s 'training.class_weight={setosa: 2}' "$TMP/codes.dlt"
     [ "$status" -eq 1 ]
