@@ -900,6 +900,11 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
     t->best_epoch = (uint64_t)counters[2];
     t->bad_epochs = (uint64_t)counters[3];
     t->saved_stopped = before.stopped;
+    /* patience is checked after a stop asked at an epoch's end: the run whose
+     * patience that epoch used up is recorded as interrupted, yet early
+     * stopping ended it (an uninterrupted run stops there) */
+    if (saved.patience && t->bad_epochs >= saved.patience)
+        t->saved_stopped = NM_STOP_EARLY;
     /* training.epochs counts from the run's start, the resumed epochs included */
     if (t->spec.epochs < t->epoch)
         return dl_fail(e, DL_EUSAGE, "%s: --resume: the run has done %llu epochs, more than "

@@ -156,6 +156,61 @@ static void test_patience_stops_and_keeps_the_best_epoch(void)
     dl_set_free(&ckpt);
 }
 
+/* The checkpoint's training record with "stopped: early_stopping" made
+ * "stopped: interrupted": what a run writes when a signal is seen at the end
+ * of the epoch that used up its patience, before the patience is checked. */
+static void mark_interrupted(dl_tensor_set *ckpt)
+{
+    dl_tensor *rec = dl_set_find(ckpt, "training");
+    CHECK(rec && rec->dtype == DL_U8);
+    if (!rec)
+        return;
+    char text[1024];
+    size_t len = (size_t)rec->shape[0];
+    CHECK(len < sizeof text);
+    memcpy(text, rec->data, len < sizeof text ? len : 0);
+    text[len < sizeof text ? len : 0] = '\0';
+    char *at = strstr(text, "stopped: early_stopping\n");
+    CHECK(at != NULL);
+    if (!at)
+        return;
+    char out[1024];
+    int n = snprintf(out, sizeof out, "%.*sstopped: interrupted\n%s", (int)(at - text), text,
+                     at + strlen("stopped: early_stopping\n"));
+    dl_err e = {0};
+    dl_tensor t = {0};
+    uint64_t shape[1] = {(uint64_t)n};
+    CHECK(dl_tensor_alloc(&t, "training", DL_U8, 1, shape, &e) == 0);
+    memcpy(t.data, out, (size_t)n);
+    CHECK(dl_set_put(ckpt, &t, &e) == 0);
+}
+
+/* A run whose patience ran out at its last epoch is done, however it was
+ * recorded as stopping: resumed with that patience it trains nothing, as
+ * the run that went on would have stopped there. */
+static void test_a_run_whose_patience_ran_out_is_done_when_resumed(void)
+{
+    dl_tensor_set from, stopped;
+    start_at(&from, 0.5f, -0.25f);
+    const char *sets[] = {"training.epochs=10", "training.early_stopping.patience=2", NULL};
+    CHECK(run("0.5", sets, &from, ROWS, NULL, &stopped) == 0);
+    CHECK(counter(&stopped, 0) == 3 && counter(&stopped, 3) == 2);
+    mark_interrupted(&stopped);
+    dl_spec spec;
+    CHECK(parse_spec(&spec, "0.5", sets) == 0);
+    dl_tensor_set data, ckpt;
+    make_data(&data, ROWS);
+    dl_set_init(&ckpt);
+    dl_err e = {0};
+    tr_opts c = {.spec = &spec, .data_label = "data", .resume = &stopped, .ckpt_label = "ckpt"};
+    CHECK(tr_train(&c, &data, NULL, &ckpt, &e) == 0);
+    CHECK(counter(&ckpt, 0) == 3 && counter(&ckpt, 2) == 1);
+    dl_set_free(&data);
+    dl_set_free(&ckpt);
+    dl_set_free(&stopped);
+    dl_set_free(&from);
+}
+
 static void test_a_stop_request_keeps_the_starting_weights(void)
 {
     dl_tensor_set from, ckpt;
@@ -210,6 +265,7 @@ int main(void)
 {
     UNIT_RUN(test_full_batch_sgd_is_gradient_descent);
     UNIT_RUN(test_patience_stops_and_keeps_the_best_epoch);
+    UNIT_RUN(test_a_run_whose_patience_ran_out_is_done_when_resumed);
     UNIT_RUN(test_a_stop_request_keeps_the_starting_weights);
     UNIT_RUN(test_the_same_seed_gives_the_same_bits);
     UNIT_RUN(test_rows_that_disagree_are_refused);
