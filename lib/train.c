@@ -1011,11 +1011,29 @@ static int same_names(dl_tensor_set *have, dl_tensor_set *want, const char *tens
     return rc ? dl_err_wrap(e, "record '%s'", tensor) : 0;
 }
 
+/* Whether `want`'s y.names are of ce's other form of targets: labels (one
+ * column) against one-hot rows (a column per class), which train the same
+ * network, but whose columns no position matches. */
+static int other_target_form(const trainer *t, dl_tensor_set *want)
+{
+    const dl_spec *s = &t->spec;
+    uint64_t outputs = s->layers[s->n_layers - 1].units;
+    uint64_t other = t->k == 1 ? outputs : 1;
+    if (s->loss.kind != NN_LOSS_CE || other == t->k)
+        return 0;
+    cm_names names;
+    dl_err ignored = {0};
+    int is_other = cm_names_load(&names, want, "y", other, &ignored) == 0 && names.count;
+    cm_names_free(&names);
+    return is_other;
+}
+
 /* x's and y's column names of `have` (named `label`) against `want`'s. */
 static int same_columns(const trainer *t, dl_tensor_set *have, const char *label,
                         dl_tensor_set *want, const char *what, dl_err *e)
 {
-    return same_names(have, want, "x", t->d, what, e) || same_names(have, want, "y", t->k, what, e)
+    return same_names(have, want, "x", t->d, what, e) ||
+                   (!other_target_form(t, want) && same_names(have, want, "y", t->k, what, e))
                ? dl_err_wrap(e, "%s", label)
                : 0;
 }

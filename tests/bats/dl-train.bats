@@ -979,6 +979,23 @@ string_classes() {
     dl-train -q "$TMP/lin.yaml" "$TMP/sd.dlt" --val "$TMP/plain.dlt" -o "$TMP/c.ckpt"
 }
 
+@test "--init-from with ce: a checkpoint trained on labels fine-tunes on one-hot rows, and the other way round" {
+    printf 'a,b,k\n0,1,0\n1,0,1\n1,1,2\n0,0,0\n2,1,1\n1,2,2\n' > "$TMP/lab.csv"
+    printf 'a,b,c0,c1,c2\n0,1,1,0,0\n1,0,0,1,0\n1,1,0,0,1\n0,0,1,0,0\n2,1,0,1,0\n1,2,0,0,1\n' > "$TMP/hot.csv"
+    dl-tensor import -t 1 "$TMP/lab.csv" > "$TMP/lab.dlt"
+    dl-tensor import -t 3 "$TMP/hot.csv" > "$TMP/hot.dlt"
+    printf 'model: {layers: [{units: 3, activation: softmax}]}\nloss: ce\ntraining: {epochs: 2}\n' > "$TMP/ce.yaml"
+    dl-train -q "$TMP/ce.yaml" "$TMP/lab.dlt" -o "$TMP/lab.ckpt"
+    dl-train -q "$TMP/ce.yaml" "$TMP/hot.dlt" -o "$TMP/hot.ckpt"
+    dl-train -q "$TMP/ce.yaml" "$TMP/hot.dlt" --init-from "$TMP/lab.ckpt" -o "$TMP/a.ckpt"
+    dl-train -q "$TMP/ce.yaml" "$TMP/lab.dlt" --init-from "$TMP/hot.ckpt" -o "$TMP/b.ckpt"
+    # the same form still compares the names
+    printf 'a,b,d0,c1,c2\n0,1,1,0,0\n1,0,0,1,0\n1,1,0,0,1\n' | dl-tensor import -t 3 > "$TMP/hot2.dlt"
+    run dl-train -q "$TMP/ce.yaml" "$TMP/hot2.dlt" --init-from "$TMP/hot.ckpt" -o "$TMP/c.ckpt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"column 1 is 'd0' in the input but 'c0' in the checkpoint"* ]]
+}
+
 @test "--resume and --init-from refuse data whose x.names or y.names are in another order than the checkpoint's" {
     awk 'BEGIN { print "speed,depth,u,v"; for (i = 0; i < 20; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, 2 * (i % 7) - i % 5, i % 3 }' > "$TMP/sd.csv"
     awk -F, '{ print $2 "," $1 "," $3 "," $4 }' "$TMP/sd.csv" > "$TMP/ds.csv"
