@@ -240,17 +240,6 @@ static void swap_bytes(unsigned char *p, size_t size)
     }
 }
 
-static double as_double(const unsigned char *p, int dtype)
-{
-    switch (dtype) {
-    case DL_F32: { float v; memcpy(&v, p, 4); return v; }
-    case DL_F64: { double v; memcpy(&v, p, 8); return v; }
-    case DL_I32: { int32_t v; memcpy(&v, p, 4); return v; }
-    case DL_I64: { int64_t v; memcpy(&v, p, 8); return (double)v; }
-    default: return *p;
-    }
-}
-
 /* Whether the file's elements are the sink's bytes as they are: not when
  * swapped, converted, or bools, whose bytes may be other than 0 and 1. */
 static int bytes_as_is(const npy_header *h, const tx_sink *s)
@@ -269,9 +258,9 @@ static void put_elem(tx_sink *s, uint64_t j, unsigned char *src, const npy_heade
     if (s->dtype == h->dtype)
         memcpy(dst, src, h->itemsize);
     else if (s->dtype == DL_F32)
-        *(float *)(void *)dst = (float)as_double(src, h->dtype);
+        *(float *)(void *)dst = dl_dtype_load_f32(src, h->dtype, 0);
     else
-        *(double *)(void *)dst = as_double(src, h->dtype);
+        *(double *)(void *)dst = dl_dtype_load_f64(src, h->dtype, 0);
 }
 
 static int truncated(tx_in *in, const npy_header *h, dl_err *e)

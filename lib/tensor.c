@@ -81,16 +81,27 @@ uint64_t dl_tensor_row_size(const dl_tensor *t)
 
 uint64_t dl_tensor_rows(const dl_tensor *t) { return t->rank ? t->shape[0] : 1; }
 
-double dl_tensor_get(const dl_tensor *t, uint64_t i)
+double dl_dtype_load_f64(const void *data, int dtype, uint64_t i)
 {
-    switch (t->dtype) {
-    case DL_F64: return ((const double *)t->data)[i];
-    case DL_F32: return ((const float *)t->data)[i];
-    case DL_I32: return ((const int32_t *)t->data)[i];
-    case DL_I64: return (double)((const int64_t *)t->data)[i];
-    default: return ((const uint8_t *)t->data)[i];
+    switch (dtype) {
+    case DL_F64: return ((const double *)data)[i];
+    case DL_F32: return ((const float *)data)[i];
+    case DL_I32: return ((const int32_t *)data)[i];
+    case DL_I64: return (double)((const int64_t *)data)[i];
+    default: return ((const uint8_t *)data)[i];
     }
 }
+
+float dl_dtype_load_f32(const void *data, int dtype, uint64_t i)
+{
+    /* An int64 through a double would be rounded twice: 2^60 + 2^36 + 1
+     * becomes the tie 2^60 + 2^36 and then 2^60, not 2^60 + 2^37. */
+    if (dtype == DL_I64)
+        return (float)((const int64_t *)data)[i];
+    return (float)dl_dtype_load_f64(data, dtype, i);
+}
+
+double dl_tensor_get(const dl_tensor *t, uint64_t i) { return dl_dtype_load_f64(t->data, t->dtype, i); }
 
 /* ============================ life cycle ============================ */
 
@@ -153,17 +164,6 @@ int dl_tensor_copy(dl_tensor *dst, const dl_tensor *src, dl_err *e)
 
 /* ============================ conversion ============================ */
 
-static double load_as_double(const void *data, int dtype, uint64_t i)
-{
-    switch (dtype) {
-    case DL_U8: return ((const uint8_t *)data)[i];
-    case DL_I32: return ((const int32_t *)data)[i];
-    case DL_I64: return (double)((const int64_t *)data)[i];
-    case DL_F32: return ((const float *)data)[i];
-    default: return ((const double *)data)[i];
-    }
-}
-
 static int64_t load_as_i64(const void *data, int dtype, uint64_t i)
 {
     switch (dtype) {
@@ -177,16 +177,16 @@ static int store_converted(void *out, int dtype, uint64_t i, const dl_tensor *t,
 {
     int from_float = dl_dtype_is_float(t->dtype);
     if (dtype == DL_F32) {
-        ((float *)out)[i] = (float)load_as_double(t->data, t->dtype, i);
+        ((float *)out)[i] = dl_dtype_load_f32(t->data, t->dtype, i);
         return 0;
     }
     if (dtype == DL_F64) {
-        ((double *)out)[i] = load_as_double(t->data, t->dtype, i);
+        ((double *)out)[i] = dl_dtype_load_f64(t->data, t->dtype, i);
         return 0;
     }
     int64_t v;
     if (from_float) {
-        double d = load_as_double(t->data, t->dtype, i);
+        double d = dl_dtype_load_f64(t->data, t->dtype, i);
         if (!(d == floor(d)) || fabs(d) > 9.0e18)
             return dl_fail(e, DL_EDATA, "'%s': element %llu (%g) is not a whole number",
                            t->name, (unsigned long long)i, d);
@@ -346,7 +346,7 @@ int64_t dl_tensor_find_nonfinite(const dl_tensor *t)
     while (from + NONFINITE_BLOCK <= n && !block(t->data, from))
         from += NONFINITE_BLOCK;
     for (uint64_t i = from; i < n; i++)
-        if (!isfinite(load_as_double(t->data, t->dtype, i)))
+        if (!isfinite(dl_dtype_load_f64(t->data, t->dtype, i)))
             return (int64_t)i;
     return -1;
 }

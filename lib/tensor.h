@@ -43,6 +43,10 @@ uint64_t dl_tensor_row_size(const dl_tensor *t);
 uint64_t dl_tensor_rows(const dl_tensor *t);
 /* Element i (C order) of any dtype, as a double. */
 double dl_tensor_get(const dl_tensor *t, uint64_t i);
+/* Element i of an array of `dtype`, as a double, or as a float rounded
+ * once from the element's own value (as a C cast of it). */
+double dl_dtype_load_f64(const void *data, int dtype, uint64_t i);
+float dl_dtype_load_f32(const void *data, int dtype, uint64_t i);
 
 /* Allocates zeroed data for the given shape; t is overwritten. */
 int dl_tensor_alloc(dl_tensor *t, const char *name, int dtype, int rank,

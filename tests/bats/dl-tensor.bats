@@ -362,6 +362,14 @@ rows_aligned() {
     [[ $output == *"x"*"[3, 3]"*"y"*"[3, 1]"* ]]
 }
 
+@test "dl-tensor import: int64 .npy to --dtype f32 rounds once, as numpy's astype" {
+    # through a double, 2^60 + 2^36 + 1 became 2^60, not numpy's 2^60 + 2^37
+    dl-tensor import --dtype f32 "$N/int64_to_f32.npy" | dl-tensor export > "$TMP/npy.csv"
+    dl-tensor import --dtype f32 "$N/int64_to_f32.csv" | dl-tensor export | cmp - "$TMP/npy.csv"
+    dl-tensor import "$N/int64_to_f32.npy" | dl-tensor export --format npy -o "$TMP/i8.npy"
+    cmp "$TMP/i8.npy" "$N/int64_to_f32.npy"
+}
+
 @test "dl-tensor export --format npy: byte-identical to numpy's own files" {
     for code in f4 f8 i4 i8 u1; do
         for f in "$N/${code}"_*_2d.npy; do

@@ -75,11 +75,31 @@ static void test_set_grows_and_finds(void)
     dl_set_free(&s);
 }
 
+/* An int64 becomes the float nearest to it, as numpy's astype(float32):
+ * through a double, 2^60 + 2^36 + 1 would round to the tie 2^60 + 2^36 and
+ * then to 2^60. */
+static void test_int64_to_f32_rounds_once(void)
+{
+    dl_tensor t;
+    uint64_t n = 2;
+    dl_err e = {0};
+    CHECK(dl_tensor_alloc(&t, "x", DL_I64, 1, &n, &e) == 0);
+    int64_t *v = t.data;
+    v[0] = ((int64_t)1 << 60) + ((int64_t)1 << 36) + 1;
+    v[1] = -v[0];
+    CHECK(dl_tensor_convert(&t, DL_F32, &e) == 0);
+    const float *f = t.data;
+    CHECK(f[0] == 1152921642045800448.0f); /* 2^60 + 2^37, numpy's */
+    CHECK(f[1] == -1152921642045800448.0f);
+    dl_tensor_free(&t);
+}
+
 int main(void)
 {
     UNIT_RUN(test_dtype_names_round_trip);
     UNIT_RUN(test_rename_checks_the_length);
     UNIT_RUN(test_shapes_as_text);
     UNIT_RUN(test_set_grows_and_finds);
+    UNIT_RUN(test_int64_to_f32_rounds_once);
     return UNIT_DONE();
 }
