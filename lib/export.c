@@ -288,12 +288,14 @@ static void part_free(part *p)
 /* Text of a name, level or missing cell, quoted as RFC 4180 says when it
  * holds the delimiter, a quote or outer blanks, or any delimiter the
  * reader might detect from the first line (a tab, ';', ','); and "" for an
- * empty text between blanks, which the reader takes as one separator. */
-static void write_text(FILE *f, const char *s, char delim)
+ * empty text between blanks, which the reader takes as one separator, or
+ * alone on its line (the only column), which the reader skips as blank. */
+static void write_text(FILE *f, const char *s, char delim, int alone)
 {
     size_t n = strlen(s);
     int quote = strchr(s, delim) || strpbrk(s, "\t;,\"") ||
-                (n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '#')) || (!n && delim == ' ');
+                (n && (s[0] == ' ' || s[n - 1] == ' ' || s[0] == '#')) ||
+                (!n && (delim == ' ' || alone));
     if (!quote) {
         fwrite(s, 1, n, f);
         return;
@@ -307,12 +309,13 @@ static void write_text(FILE *f, const char *s, char delim)
     fputc('"', f);
 }
 
-/* A categorical cell: its level, or the missing text for NaN. */
+/* A categorical cell: its level, or the missing text for NaN; `alone` when
+ * it is the whole line. */
 static int write_level(FILE *f, const part *p, const cm_column *k, double v, uint64_t j,
-                       const tx_export_opts *o, char delim, dl_err *e)
+                       const tx_export_opts *o, char delim, int alone, dl_err *e)
 {
     if (isnan(v)) {
-        write_text(f, o->missing ? o->missing : "", delim);
+        write_text(f, o->missing ? o->missing : "", delim, alone);
         return 0;
     }
     const char *level = cm_column_level(k, v);
@@ -326,7 +329,7 @@ static int write_level(FILE *f, const part *p, const cm_column *k, double v, uin
                        (unsigned long long)k->count, k->count == 1 ? "y" : "ies",
                        (unsigned long long)k->count - 1);
     }
-    write_text(f, level, delim);
+    write_text(f, level, delim, 0);
     return 0;
 }
 
@@ -342,9 +345,9 @@ static void part_next_row(part *p)
 }
 
 /* Writes the next row's values of p (after a delimiter unless first: no
- * cell came before on the line). */
+ * cell came before on the line; `alone` when p's one cell is the line). */
 static int part_write_row(FILE *f, part *p, const tx_export_opts *o, char delim, int first,
-                          dl_err *e)
+                          int alone, dl_err *e)
 {
     const dl_tensor *t = &p->chunks[p->first];
     char buf[NT_BUF];
@@ -353,7 +356,7 @@ static int part_write_row(FILE *f, part *p, const tx_export_opts *o, char delim,
             fputc(delim, f);
         uint64_t i = p->offset * p->cols + j;
         if (p->catcol && p->catcol[j]) {
-            if (write_level(f, p, p->catcol[j], dl_tensor_get(t, i), j, o, delim, e))
+            if (write_level(f, p, p->catcol[j], dl_tensor_get(t, i), j, o, delim, alone, e))
                 return e->code;
             continue;
         }
@@ -491,7 +494,7 @@ static int write_header(FILE *f, const part *parts, int nparts, char delim, cons
     for (size_t i = 0; i < h.count && !rc; i++) {
         if (i)
             fputc(delim, f);
-        write_text(f, h.cell[i], delim);
+        write_text(f, h.cell[i], delim, 0);
     }
     if (!rc)
         fputc('\n', f);
@@ -665,6 +668,9 @@ static int write_ready(text_out *to, part *parts, int nparts, dl_err *e)
     }
     if (!svm && n > 1 && all_numeric(parts, nparts))
         return write_blocks(to, parts, nparts, n, e);
+    uint64_t line_cols = 0;
+    for (int k = 0; k < nparts; k++)
+        line_cols += parts[k].cols;
     for (uint64_t i = 0; i < n; i++) {
         if (svm) {
             if (svm_write_row(to->f, parts, to->o, e))
@@ -673,7 +679,7 @@ static int write_ready(text_out *to, part *parts, int nparts, dl_err *e)
         }
         int first = 1;
         for (int k = 0; k < nparts; k++) {
-            if (part_write_row(to->f, &parts[k], to->o, to->delim, first, e))
+            if (part_write_row(to->f, &parts[k], to->o, to->delim, first, line_cols == 1, e))
                 return dl_err_wrap(e, "%s", to->label);
             first = first && parts[k].cols == 0;
         }

@@ -115,6 +115,19 @@ rows_aligned() {
     dl-tensor import "$TMP/q.txt" | cmp - <(dl-tensor import --delimiter space "$TMP/q.txt")
 }
 
+@test "dl-tensor export: a missing string cell alone on its line is \"\", not a blank line import skips" {
+    printf 's\nx\nNA\ny\n' | dl-tensor import --missing NA > "$TMP/one.dlt"
+    run dl-tensor export "$TMP/one.dlt"
+    [ "$output" = "$(printf 'x\n""\ny')" ]
+    dl-tensor export --header "$TMP/one.dlt" | dl-tensor import --missing '' | cmp - "$TMP/one.dlt"
+    # without --missing '' the cell is an error naming its line, never a row lost
+    fails 1 "line 2, column 1 ('x'): empty cell" dl-tensor import < <(dl-tensor export "$TMP/one.dlt")
+    # beside another column the empty cell stays empty
+    printf 's,v\nx,1\nNA,2\n' | dl-tensor import --missing NA --target v > "$TMP/two.dlt"
+    run dl-tensor export "$TMP/two.dlt"
+    [ "${lines[1]}" = ",2" ]
+}
+
 @test "dl-tensor export --delimiter space: an empty or missing string cell reads back" {
     printf 's,v\nx,1\n,3\n' | dl-tensor import --missing '' > "$TMP/m.dlt"
     dl-tensor export --header --delimiter space "$TMP/m.dlt" |
