@@ -202,8 +202,11 @@ static int read_header(tx_in *in, npy_header *h, dl_err *e)
     size_t got;
     if (tx_in_read(in, pre, 10, &got, e))
         return e->code;
-    if (got < 10 || memcmp(pre, NPY_MAGIC, 6) != 0)
+    size_t magic = got < 6 ? got : 6;
+    if (got == 0 || memcmp(pre, NPY_MAGIC, magic) != 0)
         return dl_fail(e, DL_EDATA, "%s: not a .npy file (no \\x93NUMPY magic)", in->label);
+    if (got < 10) /* the magic, or as much of it as there is: a file cut short */
+        return dl_fail(e, DL_EDATA, "%s: truncated .npy header", in->label);
     int major = pre[6];
     if (major < 1 || major > 3)
         return dl_fail(e, DL_EDATA, "%s: .npy format version %d is not supported", in->label,

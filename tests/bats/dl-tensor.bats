@@ -415,6 +415,16 @@ rows_aligned() {
     done
 }
 
+@test "dl-tensor import: a .npy cut within its first 10 bytes is a truncated header, not another format" {
+    for ((i = 1; i < 10; i++)); do
+        head -c "$i" "$N/f8_le_c_2d.npy" > "$TMP/cut.npy"
+        fails 1 "cut.npy: truncated .npy header" dl-tensor import "$TMP/cut.npy"
+        fails 1 "<stdin>: truncated .npy header" dl-tensor import --format npy < "$TMP/cut.npy"
+    done
+    printf 'abc' > "$TMP/other.npy"
+    fails 1 "other.npy: not a .npy file" dl-tensor import "$TMP/other.npy"
+}
+
 @test "dl-tensor import: a large .npy (many read buffers, several chunks) reads back exactly" {
     awk 'BEGIN { for (i = 0; i < 150000; i++) printf "%d,%.17g,%d\n", i, i / 7, -i }' > "$TMP/big.csv"
     dl-tensor import "$TMP/big.csv" -o "$TMP/big.dlt"
