@@ -55,9 +55,28 @@ static int bad_token(const tx_in *in, uint64_t line, const char *p, const char *
                    (unsigned long long)line, n > 40 ? 40 : n, p, what);
 }
 
+/* [p, end) as the records' dtype holds it, in *v: NT_OK, NT_RANGE, or
+ * NT_SYNTAX for anything else that is no number they take.  float32 text
+ * is rounded once, straight to a float, as CSV's: through a double it
+ * could be rounded twice. */
 static int number(const char *p, const char *end, double *v, const tx_import_opts *o)
 {
-    return nt_parse_f64(p, end, v) == NT_OK && (o->allow_nonfinite || isfinite(*v));
+    int status;
+    if (o->dtype == DL_F32) {
+        float f;
+        status = nt_parse_f32(p, end, &f);
+        *v = f;
+    } else {
+        status = nt_parse_f64(p, end, v);
+    }
+    if (status == NT_OK && !o->allow_nonfinite && !isfinite(*v))
+        return NT_SYNTAX;
+    return status;
+}
+
+static const char *out_of_range(const tx_import_opts *o)
+{
+    return o->dtype == DL_F32 ? "is out of range for f32" : "is out of range for f64";
 }
 
 /* idx:val, with idx a whole number above the previous one (0 only where
@@ -89,8 +108,10 @@ static int feature(sparse *sp, const tx_in *in, uint64_t line, const char *p, co
     if (*prev && idx + 1 <= *prev)
         return bad_token(in, line, p, end, "has an index not above the previous one", e);
     double v;
-    if (!number(colon + 1, end, &v, o))
-        return bad_token(in, line, p, end, "has no finite numeric value", e);
+    int status = number(colon + 1, end, &v, o);
+    if (status != NT_OK)
+        return bad_token(in, line, p, end, status == NT_RANGE ? out_of_range(o)
+                                                              : "has no finite numeric value", e);
     *prev = idx + 1; /* 0: none yet */
     if (dl_vec_reserve(&sp->items, &sp->cap, sp->count + 1, sizeof *sp->items, e))
         return dl_err_wrap(e, "the sparse entries");
@@ -113,8 +134,10 @@ static int parse_line(sparse *sp, const tx_in *in, uint64_t line, const char *p,
         return 0;
     const char *t = token_end(p, end);
     double label;
-    if (!number(p, t, &label, o))
-        return bad_token(in, line, p, t, "is not a finite numeric label", e);
+    int status = number(p, t, &label, o);
+    if (status != NT_OK)
+        return bad_token(in, line, p, t, status == NT_RANGE ? out_of_range(o)
+                                                            : "is not a finite numeric label", e);
     if (dl_vec_reserve(&sp->labels, &sp->label_cap, sp->rows + 1, sizeof *sp->labels, e))
         return dl_err_wrap(e, "the labels");
     uint64_t prev = 0;

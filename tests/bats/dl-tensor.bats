@@ -483,6 +483,17 @@ rows_aligned() {
     [ "$output" = "$(printf '0,0,1\n0,0,0')" ]
 }
 
+@test "dl-tensor import: svmlight --dtype f32 rounds text once, as CSV does" {
+    # 1 + 2^-24 + 2^-60 is nearer 1 + 2^-23 than 1, but as a double it is
+    # the tie 1 + 2^-24, which rounds to 1
+    v=1.00000005960464477625798673798840354720596224069595336914062
+    printf '%s 1:%s\n' "$v" "$v" | dl-tensor import --format svmlight --dtype f32 > "$TMP/s.dlt"
+    [ "$(dl-tensor export "$TMP/s.dlt")" = "1.0000001,1.0000001" ]
+    # beyond float32's range is named as such, label or value
+    fails 1 "line 2: '1:1e300' is out of range for f32" dl-tensor import --format svmlight --dtype f32 < <(printf '1 1:2\n0 1:1e300\n')
+    fails 1 "line 1: '1e39' is out of range for f32" dl-tensor import --format svmlight --dtype f32 < <(printf '1e39 1:2\n')
+}
+
 @test "dl-tensor import: svmlight too wide for dense x names the file's index and a width --features takes" {
     # zero-based (index 0): the largest index 2^24 - 1 makes x 2^24 columns wide
     printf '1 0:1 16777215:1\n' > "$TMP/wide.svm"
