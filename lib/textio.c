@@ -703,8 +703,11 @@ static int import_text(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
     size_t len = 0, cap = 0, got;
     int rc = 0;
     do {
-        if (len == TX_TEXT_MAX) {
-            rc = dl_fail(e, DL_ENOMEM, "%s: text beyond %u MiB", in->label, TX_TEXT_MAX >> 20);
+        if (len == TX_TEXT_MAX) { /* full: refused only if a byte more follows */
+            char more;
+            if (!(rc = tx_in_read(in, &more, 1, &got, e)) && got)
+                rc = dl_fail(e, DL_ENOMEM, "%s: text beyond %u MiB", in->label,
+                             TX_TEXT_MAX >> 20);
             break;
         }
         if ((rc = dl_vec_reserve(&text, &cap, len + 65536 > TX_TEXT_MAX ? TX_TEXT_MAX

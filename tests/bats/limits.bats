@@ -153,3 +153,19 @@ npy_header() {
     run dl-tensor info "$TMP/wide.dlt"
     [[ $output == *"x "*"f32"*"[1, 5344851]"* ]]
 }
+
+# --format text takes up to 64 MiB: exactly that much is one record, a byte
+# more is refused (status 4), from a pipe as from a file.
+@test "limits: import --format text takes exactly 64 MiB and refuses a byte more" {
+    head -c 67108864 /dev/zero | tr '\0' a > "$TMP/t.txt"
+    run dl-tensor info < <(dl-tensor import --format text --name m "$TMP/t.txt")
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    [[ $output == *" m "*"u8"*"[67108864]"* ]]
+    run dl-tensor info < <(cat "$TMP/t.txt" | dl-tensor import --format text --name m)
+    [[ $output == *" m "*"u8"*"[67108864]"* ]]
+    printf a >> "$TMP/t.txt"
+    run dl-tensor import --format text --name m "$TMP/t.txt" -o "$TMP/t.dlt"
+    [ "$status" -eq 4 ]
+    [[ $output == *"t.txt: text beyond 64 MiB" ]]
+    [ ! -e "$TMP/t.dlt" ]
+}
