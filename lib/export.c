@@ -66,7 +66,7 @@ static int out_open(out_file *o, const char *path, int binary, dl_err *e)
 {
     memset(o, 0, sizeof *o);
     if (!path || strcmp(path, "-") == 0) {
-        o->label = "<stdout>";
+        o->label = "standard output";
         if (binary && refuse_terminal(STDOUT_FILENO, "standard output", e))
             return e->code;
         o->f = o->dest = stdout;

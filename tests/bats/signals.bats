@@ -307,6 +307,13 @@ sigtemp() {
             [ "${#lines[@]}" -eq 1 ] || { echo "$cmd $to: $output"; return 1; }
         done
     done
+    # and names it as every tool does
+    for format in csv npy svmlight; do
+        run bash -c 'dl-tensor export --format "$1" "$2" > /dev/full' _ "$format" "$TMP/many.dlt"
+        [ "$status" -eq 3 ]
+        [ "$output" = "dl-tensor: standard output: write failed: No space left on device" ] ||
+            { echo "$format: $output"; return 1; }
+    done
     # nothing written, nothing lost: a closed standard output is fine then
     dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/quiet.dlt" >&-
 }
