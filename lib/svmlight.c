@@ -35,6 +35,7 @@ typedef struct sparse {
     double *labels;
     size_t rows, label_cap;
     uint64_t cols;     /* the largest index */
+    uint64_t cols_line; /* the line of its first use, for messages */
     int has_zero;      /* some index is 0 */
 } sparse;
 
@@ -116,8 +117,10 @@ static int feature(sparse *sp, const tx_in *in, uint64_t line, const char *p, co
     if (dl_vec_reserve(&sp->items, &sp->cap, sp->count + 1, sizeof *sp->items, e))
         return dl_err_wrap(e, "the sparse entries");
     sp->items[sp->count++] = (entry){sp->rows, idx, v};
-    if (idx > sp->cols)
+    if (idx > sp->cols) {
         sp->cols = idx;
+        sp->cols_line = line;
+    }
     sp->has_zero |= idx == 0;
     return 0;
 }
@@ -207,18 +210,19 @@ static int check_density(const sparse *sp, const tx_in *in, uint64_t base, uint6
         return 0;
     unsigned long long index = (unsigned long long)(sp->cols - 1 + base); /* as in the file */
     if (sp->cols > SVM_MAX_INDEX)
-        return dl_fail(e, DL_ENOMEM, "%s: index %llu would make x %llu columns wide (the indices "
-                       "are zero-based: the file has index 0), over the %llu allowed",
-                       in->label, index, (unsigned long long)sp->cols,
+        return dl_fail(e, DL_ENOMEM, "%s: line %llu: index %llu would make x %llu columns wide (the "
+                       "indices are zero-based: the file has index 0), over the %llu allowed",
+                       in->label, (unsigned long long)sp->cols_line, index,
+                       (unsigned long long)sp->cols,
                        (unsigned long long)SVM_MAX_INDEX);
     uint64_t shape[2] = {sp->rows, sp->cols + 1}, bytes;
     dl_err ignored;
     int huge = dl_shape_bytes(o->dtype ? o->dtype : DL_F64, 2, shape, NULL, &bytes, &ignored);
     if (!huge && (bytes <= SVM_DENSE_FREE || bytes / SVM_DENSE_RATIO <= text_bytes))
         return 0;
-    return dl_fail(e, DL_ENOMEM, "%s: index %llu would make %llu rows of svmlight (%llu bytes) "
-                   "a dense x of %s%llu MiB, over %d times the text; give --features %llu to "
-                   "accept that width", in->label, index,
+    return dl_fail(e, DL_ENOMEM, "%s: line %llu: index %llu would make %llu rows of svmlight (%llu "
+                   "bytes) a dense x of %s%llu MiB, over %d times the text; give --features %llu "
+                   "to accept that width", in->label, (unsigned long long)sp->cols_line, index,
                    (unsigned long long)sp->rows, (unsigned long long)text_bytes,
                    huge ? "over " : "", huge ? (unsigned long long)(DL_TENSOR_BYTES_MAX >> 20)
                                              : (unsigned long long)(bytes >> 20),
@@ -253,9 +257,10 @@ int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
     if (sp.count)
         sp.cols = sp.cols + 1 - base; /* the width */
     if (rc == 0 && o->features && sp.cols > o->features)
-        rc = dl_fail(e, DL_EDATA, "%s: index %llu is beyond --features %llu (the indices are "
-                     "zero-based: the file has index 0)", in->label,
-                     (unsigned long long)sp.cols - 1, (unsigned long long)o->features);
+        rc = dl_fail(e, DL_EDATA, "%s: line %llu: index %llu is beyond --features %llu (the "
+                     "indices are zero-based: the file has index 0)", in->label,
+                     (unsigned long long)sp.cols_line, (unsigned long long)sp.cols - 1,
+                     (unsigned long long)o->features);
     if (o->features > sp.cols)
         sp.cols = o->features;
     if (rc == 0 && sp.rows == 0)

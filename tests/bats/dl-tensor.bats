@@ -497,14 +497,33 @@ rows_aligned() {
 @test "dl-tensor import: svmlight too wide for dense x names the file's index and a width --features takes" {
     # zero-based (index 0): the largest index 2^24 - 1 makes x 2^24 columns wide
     printf '1 0:1 16777215:1\n' > "$TMP/wide.svm"
-    fails 4 "$TMP/wide.svm: index 16777215 would make 1 rows" dl-tensor import "$TMP/wide.svm"
+    fails 4 "$TMP/wide.svm: line 1: index 16777215 would make 1 rows" dl-tensor import "$TMP/wide.svm"
     [[ $output == *"give --features 16777216 to accept that width" ]]
     dl-tensor import --features 16777216 "$TMP/wide.svm" > /dev/null
     # index 2^24 zero-based: wider than --features can allow, and no advice to try
     printf '1 0:1 16777216:1\n' > "$TMP/wider.svm"
-    fails 4 "$TMP/wider.svm: index 16777216 would make x 16777217 columns wide (the indices are zero-based: the file has index 0), over the 16777216 allowed" \
+    fails 4 "$TMP/wider.svm: line 1: index 16777216 would make x 16777217 columns wide (the indices are zero-based: the file has index 0), over the 16777216 allowed" \
         dl-tensor import "$TMP/wider.svm"
     [[ $output != *"--features"* ]]
+}
+
+@test "dl-tensor import: an svmlight index found too large only at the end names its line" {
+    # zero-based is known only at line 3, so index 4 of line 2 is then one past --features 4
+    printf '1 1:1
+1 4:1
+0 0:1 2:1
+' > "$TMP/late.svm"
+    fails 1 "late.svm: line 2: index 4 is beyond --features 4" dl-tensor import --features 4 "$TMP/late.svm"
+    # the first line with the largest index, however many use it
+    printf '1 0:1
+1 9:1
+1 9:2
+' > "$TMP/late.svm"
+    fails 1 "late.svm: line 2: index 9 is beyond --features 9" dl-tensor import --features 9 "$TMP/late.svm"
+    { printf '1 0:1
+'; for i in $(seq 40); do printf '1 16777215:1
+'; done; } > "$TMP/wide.svm"
+    fails 4 "wide.svm: line 2: index 16777215 would make 41 rows" dl-tensor import "$TMP/wide.svm"
 }
 
 @test "dl-tensor import: writes bounded chunks that reassemble to the same data" {

@@ -93,13 +93,13 @@ setup() {
     printf '1 16777216:1\n' > "$TMP/bomb.svm"
     run dl-tensor import "$TMP/bomb.svm" -o "$TMP/out.dlt"
     [ "$status" -eq 4 ]
-    [ "$output" = "dl-tensor: $TMP/bomb.svm: index 16777216 would make 1 rows of svmlight (13 bytes) a dense x of 128 MiB, over 1000 times the text; give --features 16777216 to accept that width" ]
+    [ "$output" = "dl-tensor: $TMP/bomb.svm: line 1: index 16777216 would make 1 rows of svmlight (13 bytes) a dense x of 128 MiB, over 1000 times the text; give --features 16777216 to accept that width" ]
     [ ! -e "$TMP/out.dlt" ]
     # 40 short lines naming index 2^24: 5 GiB dense from a few hundred bytes
     for i in $(seq 40); do printf '%d 16777216:1\n' $((i % 2)); done > "$TMP/bomb40.svm"
     run dl-tensor import "$TMP/bomb40.svm"
     [ "$status" -eq 4 ]
-    [[ $output == *"index 16777216 would make 40 rows"*"dense x of 5120 MiB"* ]]
+    [[ $output == *": line 1: index 16777216 would make 40 rows"*"dense x of 5120 MiB"* ]]
     # an explicit width is the user's choice, and an index beyond it an error
     printf '1 3:1\n0 1:2\n' > "$TMP/small.svm"
     [ "$(dl-tensor import --features 5 "$TMP/small.svm" | dl-tensor export - | tr '\n' ' ')" = "0,0,1,0,0,1 2,0,0,0,0,0 " ]
