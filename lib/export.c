@@ -236,9 +236,11 @@ static int part_push(part *p, dl_tensor *t, const char *label, dl_err *e)
     return 0;
 }
 
-/* t is NAME.names or NAME.categories of part p (which = 0 or 1): kept
- * until the rows are written; a repeat must be identical. */
-static int part_meta(part *p, int which, dl_tensor *t, const char *label, dl_err *e)
+/* t is NAME.names or NAME.categories of part p (which = 0 or 1), record
+ * `record` of the stream: kept until the rows are written; a repeat must be
+ * identical. */
+static int part_meta(part *p, int which, dl_tensor *t, const char *label, uint64_t record,
+                     dl_err *e)
 {
     int rc = 0;
     if (p->meta[which].name[0])
@@ -251,7 +253,7 @@ static int part_meta(part *p, int which, dl_tensor *t, const char *label, dl_err
         t->data = NULL;
     }
     dl_tensor_free(t);
-    return rc ? dl_err_wrap(e, "%s", label) : 0;
+    return rc ? dl_err_wrap(e, "%s: record %llu", label, (unsigned long long)record) : 0;
 }
 
 /* Before the first row: the names and categories for p->cols columns. */
@@ -759,7 +761,9 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
         /* a metadata record is one, not chunks (cat of two streams repeats it):
          * a copy must be its first */
         if (k == 0 && nparts == 1 && text && meta.name[0]) {
-            rc = cm_meta_repeat(&meta, &t, e) ? dl_err_wrap(e, "%s", label) : 0;
+            rc = cm_meta_repeat(&meta, &t, e) ? dl_err_wrap(e, "%s: record %llu", label,
+                                                            (unsigned long long)st_reader_records(r))
+                                              : 0;
             dl_tensor_free(&t);
             if (rc)
                 break;
@@ -784,7 +788,8 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
             continue;
         }
         if (k >= nparts) {
-            if ((rc = part_meta(&parts[(k - nparts) / 2], (k - nparts) % 2, &t, label, e)) != 0)
+            if ((rc = part_meta(&parts[(k - nparts) / 2], (k - nparts) % 2, &t, label,
+                                st_reader_records(r), e)) != 0)
                 break;
             continue;
         }

@@ -140,7 +140,7 @@ static int read_share(const char *path, uint64_t first, uint64_t end, dl_tensor_
             if (!rc && (at ? add_rows(set, &t, lo < first ? first - lo : 0,
                                       (hi < end ? hi : end) - lo, e)
                            : dl_set_add(set, &t, e)))
-                rc = dl_err_wrap(e, "%s", path);
+                rc = dl_err_wrap(e, "%s: record %llu", path, (unsigned long long)h.index);
         }
         if (rc)
             break;

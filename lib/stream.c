@@ -1537,7 +1537,9 @@ static int inflate_settle(inflate_job *j, dl_tensor_set *set, dl_err *e)
         *e = j->e;
         return e->code;
     }
-    return dl_set_add(set, &j->t, e) ? dl_err_wrap(e, "%s", j->r->label) : 0;
+    return dl_set_add(set, &j->t, e) ? dl_err_wrap(e, "%s: record %llu", j->r->label,
+                                                   (unsigned long long)j->h.index)
+                                     : 0;
 }
 
 /* The record on the worker, if one is, waited for and into the set. */
@@ -1607,7 +1609,7 @@ static int read_set(st_reader *r, dl_tensor_set *set, int (*wanted)(const char *
         if ((rc = st_read_payload(r, &h, &t, e)) != 0)
             break;
         if (dl_set_add(set, &t, e)) {
-            rc = dl_err_wrap(e, "%s", r->label);
+            rc = dl_err_wrap(e, "%s: record %llu", r->label, (unsigned long long)h.index);
             break;
         }
     }
