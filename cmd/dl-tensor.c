@@ -134,6 +134,9 @@ static int parse_delimiter(const char *s, char *out, dl_err *e)
                        "too) or a quoted cell: not a letter, digit, '.', '+', '-' or a quote", s);
     else if (s[0] == '\n' || s[0] == '\r')
         return dl_fail(e, DL_EUSAGE, "--delimiter: a line end is not a column separator");
+    else if (s[0] == '#') /* "#3", an empty first cell, would read as a comment */
+        return dl_fail(e, DL_EUSAGE, "--delimiter: '#' starts a comment line: a row whose first "
+                       "cell is empty would be skipped");
     else
         *out = s[0];
     return 0;

@@ -152,6 +152,10 @@ rows_aligned() {
             dl-tensor import --delimiter "$d" "$TMP/rows.csv"
     done
     fails 2 "--delimiter: ';;' is not one character" dl-tensor export --delimiter ';;' "$TMP/rows.dlt"
+    # '#' starts a comment: a row whose first cell is empty would vanish on the way back
+    printf 's,v\nx,1\nNA,3\n' | dl-tensor import --missing NA > "$TMP/m.dlt"
+    fails 2 "--delimiter: '#' starts a comment line" dl-tensor export --delimiter '#' "$TMP/m.dlt"
+    fails 2 "--delimiter: '#' starts a comment line" dl-tensor import --delimiter '#' "$TMP/rows.csv"
     run dl-tensor export --delimiter '|' "$TMP/rows.dlt"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "$(head -n 1 "$TMP/rows.csv" | tr , '|')" ]
