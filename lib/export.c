@@ -317,7 +317,13 @@ static int write_level(FILE *f, const part *p, const cm_column *k, double v, uin
                        const tx_export_opts *o, char delim, int alone, dl_err *e)
 {
     if (isnan(v)) {
-        write_text(f, o->missing ? o->missing : "", delim, alone);
+        const char *missing = o->missing ? o->missing : "";
+        if (cm_column_code(k, missing, strlen(missing)) >= 0) /* it would read back as the level */
+            return dl_fail(e, DL_EDATA, "'%s': row %llu, column %llu%s: a missing cell would be "
+                           "written '%s', which is also a level of the column (--missing gives "
+                           "another text)", p->name, (unsigned long long)p->written + 1,
+                           (unsigned long long)j + 1, cm_col_name(&p->names, j).text, missing);
+        write_text(f, missing, delim, alone);
         return 0;
     }
     const char *level = cm_column_level(k, v);

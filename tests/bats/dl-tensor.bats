@@ -128,6 +128,19 @@ rows_aligned() {
     [ "${lines[1]}" = ",2" ]
 }
 
+@test "dl-tensor export --missing: a text that is also a level of the missing cell's column is an error" {
+    printf 's,v\nNA,1\n,2\nx,3\n' | dl-tensor import --missing '' > "$TMP/lv.dlt"
+    fails_silently 1 "lv.dlt: 'x': row 2, column 1 ('s'): a missing cell would be written 'NA', which is also a level of the column" \
+        dl-tensor export --missing NA "$TMP/lv.dlt"
+    run dl-tensor export --missing NA -o "$TMP/lv.csv" "$TMP/lv.dlt"
+    [ "$status" -eq 1 ]
+    [ ! -e "$TMP/lv.csv" ]
+    # another text, or no missing cell at all, is fine
+    run dl-tensor export --missing '?' "$TMP/lv.dlt"
+    [ "$output" = "$(printf 'NA,1\n?,2\nx,3')" ]
+    printf 's,v\nNA,1\nx,3\n' | dl-tensor import | dl-tensor export --missing NA > /dev/null
+}
+
 @test "dl-tensor export --delimiter space: an empty or missing string cell reads back" {
     printf 's,v\nx,1\n,3\n' | dl-tensor import --missing '' > "$TMP/m.dlt"
     dl-tensor export --header --delimiter space "$TMP/m.dlt" |
