@@ -233,6 +233,8 @@ int tx_import_svmlight(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err 
 {
     if (o->name)
         return dl_fail(e, DL_EUSAGE, "--name does not apply to svmlight input (it makes x and y)");
+    if (o->rank == 1)
+        return dl_fail(e, DL_EUSAGE, "--rank 1 does not apply to svmlight input (it makes x and y)");
     if (o->targets_given && o->targets != 1)
         return dl_fail(e, DL_EUSAGE, "%s: svmlight has one label per row, which becomes y: "
                        "--targets %llu does not apply (1 is the only count)", in->label,

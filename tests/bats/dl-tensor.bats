@@ -1014,6 +1014,7 @@ rows_aligned() {
     fails 2 "--delimiter does not apply to .npy input" dl-tensor import --delimiter ';' "$TMP/n.npy"
     printf '1 0:1\n' > "$TMP/s.svm"
     fails 2 "--no-header does not apply to svmlight input" dl-tensor import --no-header "$TMP/s.svm"
+    fails 2 "--rank 1 does not apply to svmlight input (it makes x and y)" dl-tensor import --rank 1 "$TMP/s.svm"
     printf 'hello\n' > "$TMP/t.txt"
     fails 2 "--dtype does not apply to text input" dl-tensor import --format text --name m --dtype f32 "$TMP/t.txt"
     fails 2 "--chunk-rows does not apply to text input" dl-tensor import --format text --name m --chunk-rows 3 "$TMP/t.txt"
