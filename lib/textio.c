@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "colmeta.h"
 #include "sig.h"
 #include "tty.h"
 
@@ -739,6 +740,9 @@ static int check_format_options(int format, const tx_import_opts *o, const char 
         return dl_fail(e, DL_EUSAGE, "%s: --%s-based applies to svmlight input only", label,
                        o->zero_based ? "zero" : "one");
     const char *kind = format == TX_NPY ? ".npy" : format == TX_SVMLIGHT ? "svmlight" : "text";
+    if (o->name && format != TX_TEXT && cm_is_meta_name(o->name))
+        return dl_fail(e, DL_EUSAGE, "%s: --name %s: a column-metadata record holds text, not "
+                       "numbers (import it with --format text)", label, o->name);
     const char *columns = o->names ? "--names" : o->target ? "--target"
                           : o->weight ? "--weight" : o->missing ? "--missing"
                           : o->categorical ? "--categorical" : NULL;
