@@ -87,12 +87,28 @@ static void put_quoted_str(dl_str *s, dl_str *text)
     dl_str_free(text);
 }
 
+/* A number of a datablock or a range with every digit: rounded to nine,
+ * data far from 0 with a small spread (y near 1e8 within 0.001) all read
+ * back the same, and a range of them is empty. */
 static void put_value(dl_str *s, double v)
 {
+    char text[NT_BUF];
     if (isnan(v))
         dl_str_printf(s, "%s", "NaN");
-    else
-        dl_str_printf(s, "%.9g", v);
+    else {
+        nt_format_f64(v, text);
+        dl_str_printf(s, "%s", text);
+    }
+}
+
+/* "set xrange [lo:hi]" (axis 'x') with every digit. */
+static void put_range(dl_str *s, char axis, double lo, double hi)
+{
+    dl_str_printf(s, "set %crange [", axis);
+    put_value(s, lo);
+    dl_str_printf(s, ":");
+    put_value(s, hi);
+    dl_str_printf(s, "]\n");
 }
 
 static void put_title(dl_str *s, const pl_opts *o, const char *fallback)
@@ -1635,9 +1651,12 @@ static int regression_script(const char *path, const pl_opts *o, int parity, dl_
         s->failed = 1;
     dl_str_free(&xl);
     dl_str_free(&yl);
-    dl_str_printf(s, "set key top left\nset xrange [%.9g:%.9g]\n", lo - pad, hi + pad);
-    if (parity)
-        dl_str_printf(s, "set yrange [%.9g:%.9g]\nset size ratio -1\n", lo - pad, hi + pad);
+    dl_str_printf(s, "set key top left\n");
+    put_range(s, 'x', lo - pad, hi + pad);
+    if (parity) {
+        put_range(s, 'y', lo - pad, hi + pad);
+        dl_str_printf(s, "set size ratio -1\n");
+    }
     for (size_t j = 0; j < k; j++) {
         char name[32];
         snprintf(name, sizeof name, "r2[%zu]", j);

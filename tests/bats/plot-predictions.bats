@@ -288,6 +288,24 @@ refused() {
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot parity, residuals: values far from 0 with a small spread keep every digit, and draw" {
+    # a price near 1e8 predicted to the thousandth: nine digits made every
+    # point the same and the axis range empty, which gnuplot refused
+    printf '100000000.001\n100000000.002\n100000000.003\n' >"$T/y.csv"
+    printf '100000000.0015\n100000000.002\n100000000.0026\n' >"$T/yhat.csv"
+    mkstream "$T/off.dlt" y "$T/y.csv" yhat "$T/yhat.csv"
+    dl-plot parity --script "$T/off.dlt" -o "$T/p.png" >"$T/p.gp"
+    block output0 <"$T/p.gp" >"$T/got"
+    paste -d ' ' "$T/y.csv" "$T/yhat.csv" >"$T/want"
+    diff "$T/got" "$T/want"
+    grep -q '^set xrange \[100000000.000[0-9]*:100000000.003[0-9]*\]$' "$T/p.gp"
+    for kind in parity residuals; do
+        run dl-plot $kind "$T/off.dlt" -o "$T/$kind.png"
+        [ "$status" -eq 0 ]
+        is_png "$T/$kind.png"
+    done
+}
+
 @test "dl-plot fit, regions: one or two inputs of a wider model, the others at their means" {
     dl-tensor import -t 1 "$FIX/wide.csv" >"$T/wide.dlt"
     dl-design -q --poly 1 "$T/wide.dlt" | dl-lstsq 2>/dev/null >"$T/wide.ckpt"
