@@ -703,15 +703,47 @@ static void cm_label(FILE *out, const mio_labels *l, const mt_report *r, size_t 
         fprintf(out, "%*lld", width, (long long)r->cm_labels[j]);
 }
 
-static void write_confusion(FILE *out, const mt_report *r, const mio_labels *l)
+/* The characters of class j's label as cm_label writes it. */
+static int cm_label_chars(const mio_labels *l, const mt_report *r, size_t j)
+{
+    const char *name = label_name(l, r, (long long)r->cm_labels[j]);
+    if (name)
+        return (int)dl_name_chars(name, strlen(name));
+    return snprintf(NULL, 0, "%lld", (long long)r->cm_labels[j]);
+}
+
+/* A cell of the confusion matrix as text: counts (or whole weights) whole,
+ * other sums of weights to six digits; returns its length. */
+static int cm_cell_text(double v, char *buf, size_t size)
+{
+    if (v == floor(v) && v < 1e15)
+        return snprintf(buf, size, "%.0f", v);
+    return snprintf(buf, size, "%.6g", v);
+}
+
+/* Every column as wide as the widest label or cell (at least 8), so the
+ * columns line up whatever the codes and the sums of weights. */
+static int cm_width(const mt_report *r, const mio_labels *l)
 {
     size_t k = r->ncm;
     int width = 8;
+    char buf[64];
     for (size_t j = 0; j < k; j++) {
-        const char *name = label_name(l, r, (long long)r->cm_labels[j]);
-        int chars = name ? (int)dl_name_chars(name, strlen(name)) : 0;
+        int chars = cm_label_chars(l, r, j);
         width = chars > width ? chars : width;
     }
+    for (size_t i = 0; i < k * k; i++) {
+        int chars = cm_cell_text(r->cm[i], buf, sizeof buf);
+        width = chars > width ? chars : width;
+    }
+    return width;
+}
+
+static void write_confusion(FILE *out, const mt_report *r, const mio_labels *l)
+{
+    size_t k = r->ncm;
+    int width = cm_width(r, l);
+    char buf[64];
     fprintf(out, "\nconfusion matrix (rows: true class, columns: predicted)\n%*s", width, "");
     for (size_t j = 0; j < k; j++) {
         fputc(' ', out);
@@ -722,10 +754,8 @@ static void write_confusion(FILE *out, const mt_report *r, const mio_labels *l)
             fputc('\n', out);
             cm_label(out, l, r, i / k, width);
         }
-        if (r->cm[i] == floor(r->cm[i]) && r->cm[i] < 1e15) /* counts, or whole weights */
-            fprintf(out, " %*.0f", width, r->cm[i]);
-        else
-            fprintf(out, " %*.6g", width, r->cm[i]);
+        cm_cell_text(r->cm[i], buf, sizeof buf);
+        fprintf(out, " %*s", width, buf);
     }
     fputc('\n', out);
 }

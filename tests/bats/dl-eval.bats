@@ -231,6 +231,23 @@ named_cases() {
     [[ "$output" == *"confusion matrix (rows: true class, columns: predicted)"* ]]
 }
 
+@test "dl-eval: the confusion matrix lines up with class codes and sums of weights wider than 8 characters" {
+    printf '123456789012\n5\n5\n-3\n' >"$T/y.csv"
+    printf '123456789012\n5\n-3\n5\n' >"$T/yhat.csv"
+    printf '1000000000\n3\n1.5\n1234567.5\n' >"$T/w.csv"
+    mkstream "$T/c.dlt" y "$T/y.csv" yhat "$T/yhat.csv"
+    mkstream "$T/w.dlt" y "$T/y.csv" yhat "$T/yhat.csv" w "$T/w.csv"
+    for f in c w; do
+        dl-eval "$T/$f.dlt" | sed -n '/^confusion matrix/,$p' | tail -n +2 >"$T/$f.cm"
+        cat "$T/$f.cm"
+        # every line as long as the header: the columns end where it does
+        [ "$(awk '{ print length($0) }' "$T/$f.cm" | sort -u | wc -l)" -eq 1 ]
+    done
+    grep -q '^123456789012  *0  *0  *1$' "$T/c.cm"
+    grep -q '^ *-3  *0  *1.23457e+06  *0$' "$T/w.cm"
+    grep -q '^123456789012  *0  *0  *1000000000$' "$T/w.cm"
+}
+
 @test "dl-eval: class names of non-ASCII characters line up as ASCII names do, a character a column" {
     local acute f
     acute=$(printf '\xc3\xa9') # one character in two bytes: e with an acute accent
