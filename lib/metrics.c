@@ -401,8 +401,10 @@ static int clf_counts_of(const double *y, size_t ystride, const double *score, s
     k->tps = k->fps + n + 2;
     k->thr = k->tps + n + 2;
     size_t all = n;
+    int seen[2] = {0, 0}; /* negatives, positives, whatever their weights */
     n = 0;
     for (size_t i = 0; i < all; i++) {
+        seen[y[i * ystride] == 1.0] = 1;
         if (w && w[i] == 0)
             continue; /* as sklearn: no threshold, no point of its own */
         s[n].score = score[i * sstride];
@@ -423,6 +425,9 @@ static int clf_counts_of(const double *y, size_t ystride, const double *score, s
     free(s);
     if (tp == 0 || fp == 0) {
         free(k->fps);
+        if (seen[0] && seen[1]) /* the rows of one class all weigh 0 */
+            return dl_fail(e, DL_EDATA, "'w': every row of the %s of 'y' has weight 0: the "
+                           "curve needs both classes", tp == 0 ? "positives" : "negatives");
         return dl_fail(e, DL_EDATA, "'y' holds %s only: the curve needs both classes",
                        tp == 0 ? "negatives" : "positives");
     }

@@ -163,6 +163,13 @@ refused() {
     printf '0.2,0.7,0.1\n0.5,0.3,0.2\n0.9,0.05,0.05\n' >"$T/p3.csv"
     mkstream "$T/absent.dlt" y "$T/two.csv" yhat "$T/p3.csv"
     refused roc "$T/absent.dlt" "class 2: 'y' holds negatives only: the curve needs both classes"
+    # both classes in y, but its positives all weigh 0: y is not to blame
+    printf '0\n1\n1\n' >"$T/y3.csv"
+    printf '2\n0\n0\n' >"$T/w0.csv"
+    mkstream "$T/w0.dlt" y "$T/y3.csv" yhat "$T/s.csv" w "$T/w0.csv"
+    for figure in roc pr; do
+        refused $figure "$T/w0.dlt" "'w': every row of the positives of 'y' has weight 0: the curve needs both classes"
+    done
     printf '0\n1\nnan\n' >"$T/nan.csv"
     dl-tensor import --allow-nonfinite --name yhat "$T/nan.csv" >"$T/nan.dlt"
     dl-tensor import --name y "$T/lab.csv" >>"$T/nan.dlt"
