@@ -5,6 +5,7 @@
 #include "plot.h"
 
 #include <errno.h>
+#include <float.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
@@ -1006,6 +1007,20 @@ static const char *held_title(const pl_data *d, const char *what, char *buf, siz
     return buf;
 }
 
+/* [lo, hi] widened by 5% of its span on each side, so that no point sits
+ * on the border; a single value by 5% of its size (0.5 near 0), since 0.5
+ * is lost in the rounding of 1e20 and leaves gnuplot an empty range.  The
+ * span is taken in halves and the ends kept finite: hi - lo of -1e308 and
+ * 1e308 overflows. */
+static void widen_range(double *lo, double *hi)
+{
+    double pad = 0.05 * *hi - 0.05 * *lo;
+    if (!(pad > 0))
+        pad = fmax(0.5, 0.05 * fmax(fabs(*lo), fabs(*hi)));
+    *lo = fmax(*lo - pad, -DBL_MAX);
+    *hi = fmin(*hi + pad, DBL_MAX);
+}
+
 static void range_of(const double *v, size_t n, size_t stride, double *lo, double *hi)
 {
     *lo = INFINITY;
@@ -1014,9 +1029,7 @@ static void range_of(const double *v, size_t n, size_t stride, double *lo, doubl
         *lo = fmin(*lo, v[i * stride]);
         *hi = fmax(*hi, v[i * stride]);
     }
-    double pad = *hi > *lo ? 0.05 * (*hi - *lo) : 0.5;
-    *lo -= pad;
-    *hi += pad;
+    widen_range(lo, hi);
 }
 
 /* Predictions of the model for the rows of grid (f64 G x D): yhat and, when
@@ -1631,7 +1644,8 @@ static int regression_script(const char *path, const pl_opts *o, int parity, dl_
         lo = fmin(lo, fmin(md.y[i], md.yhat[i]));
         hi = fmax(hi, fmax(md.y[i], md.yhat[i]));
     }
-    double pad = hi > lo ? 0.05 * (hi - lo) : 0.5, r2 = mt_report_get(&r, "r2", NULL);
+    widen_range(&lo, &hi);
+    double r2 = mt_report_get(&r, "r2", NULL);
     dl_str title = {0};
     dl_str_printf(&title, "%s (R² = %.4f)",
                   o->title ? o->title : parity ? "Predicted against actual" : "Residuals", r2);
@@ -1652,9 +1666,9 @@ static int regression_script(const char *path, const pl_opts *o, int parity, dl_
     dl_str_free(&xl);
     dl_str_free(&yl);
     dl_str_printf(s, "set key top left\n");
-    put_range(s, 'x', lo - pad, hi + pad);
+    put_range(s, 'x', lo, hi);
     if (parity) {
-        put_range(s, 'y', lo - pad, hi + pad);
+        put_range(s, 'y', lo, hi);
         dl_str_printf(s, "set size ratio -1\n");
     }
     for (size_t j = 0; j < k; j++) {

@@ -313,6 +313,24 @@ refused() {
     done
 }
 
+@test "dl-plot parity, residuals: a constant far from 0, and values near the largest double, get a range gnuplot draws" {
+    # 1e20 +- 0.5 rounds to 1e20, an empty range; the span of -1e308 and
+    # 1e308 overflows to an infinite one
+    printf '1e20\n1e20\n1e20\n' >"$T/c.csv"
+    printf -- '-1e308\n1e308\n5\n' >"$T/b.csv"
+    mkstream "$T/c.dlt" y "$T/c.csv" yhat "$T/c.csv"
+    mkstream "$T/b.dlt" y "$T/b.csv" yhat "$T/b.csv"
+    dl-plot parity --script "$T/c.dlt" -o "$T/p.png" | grep -qx 'set xrange \[9.5e+19:1.05e+20\]'
+    dl-plot parity --script "$T/b.dlt" -o "$T/p.png" | grep -qx 'set xrange \[-1.1e+308:1.1e+308\]'
+    for f in c b; do
+        for kind in parity residuals; do
+            run dl-plot $kind "$T/$f.dlt" -o "$T/$f-$kind.png"
+            [ "$status" -eq 0 ] || { echo "$kind $f: $output"; return 1; }
+            is_png "$T/$f-$kind.png"
+        done
+    done
+}
+
 @test "dl-plot fit, regions: one or two inputs of a wider model, the others at their means" {
     dl-tensor import -t 1 "$FIX/wide.csv" >"$T/wide.dlt"
     dl-design -q --poly 1 "$T/wide.dlt" | dl-lstsq 2>/dev/null >"$T/wide.ckpt"
