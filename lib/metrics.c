@@ -226,7 +226,10 @@ static reg_sums regression_sums(const mt_data *d, size_t j, double q)
         if (q > 0)
             s.lq += c * pow(fabs(err), q);
     }
-    s.sst = fmax(s.sst - dev * dev / wsum, 0.0);
+    /* not fmax, which turns the NaN of overflowed sums (inf - inf) into a
+     * constant y's 0 */
+    s.sst -= dev * dev / wsum;
+    s.sst = s.sst < 0 ? 0.0 : s.sst;
     return s;
 }
 

@@ -219,6 +219,13 @@ named_cases() {
     [ "${lines[0]}" = '{"metric": "mse", "runs": 2, "mean": null, "sd": null, "min": null, "max": null}' ]
     run dl-eval --summary -f tsv "$T/inf.tsv"
     [ "${lines[4]}" = $'r2\t1\t-inf\tnan\t-inf\t-inf' ]
+    # y of 1e170: both sums of squares overflow; sklearn's r2_score is nan
+    # (inf / inf), not the 0 of a constant y predicted imperfectly
+    printf '1e170\n2e170\n3.1e170\n' >"$T/y.csv"
+    printf '1e170\n2e170\n3e170\n' >"$T/p.csv"
+    mkstream "$T/big.dlt" y "$T/y.csv" yhat "$T/p.csv"
+    run dl-eval -f tsv --no-header "$T/big.dlt"
+    [ "$(cut -f 6 <<<"$output")" = nan ]
 }
 
 @test "dl-eval: the table shows metrics, per-class rows and the confusion matrix" {
