@@ -337,6 +337,8 @@ static int tsv_record(const span *head, size_t nhead, size_t task, const span *c
  * are skipped. */
 typedef struct cursor {
     const char *p, *end;
+    char *out; /* decoded strings, as long as the line at most */
+    size_t used;
 } cursor;
 
 static void blanks(cursor *c)
@@ -355,16 +357,97 @@ static int eat(cursor *c, char ch)
     return 0;
 }
 
+/* The code unit of \uXXXX at p (the 4 hex digits), or -1. */
+static long hex4(const char *p, const char *end)
+{
+    long v = 0;
+    for (int i = 0; i < 4; i++, p++) {
+        if (p >= end)
+            return -1;
+        int d = *p >= '0' && *p <= '9'   ? *p - '0'
+                : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+                : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
+                                         : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+/* Decodes the escape at c->p (its backslash) onto c->out: \/ and \uXXXX (a
+ * surrogate pair for one character) as UTF-8, what another JSON writer
+ * makes of a tag beyond ASCII (Python's json.dumps: "\u00e9" for é).  An
+ * escape of a control character, a quote or a backslash, which no tag
+ * holds, or a lone surrogate, is 0: not a dl-eval record. */
+static int json_escape(cursor *c)
+{
+    const char *p = c->p + 1;
+    if (p < c->end && *p == '/') {
+        c->out[c->used++] = '/';
+        c->p = p + 1;
+        return 1;
+    }
+    long u = p < c->end && *p == 'u' ? hex4(p + 1, c->end) : -1;
+    p += 5;
+    if (u >= 0xD800 && u < 0xDC00) { /* a high surrogate, its low one next */
+        long low = c->end - p >= 2 && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2, c->end) : -1;
+        if (low < 0xDC00 || low > 0xDFFF)
+            return 0;
+        u = 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00);
+        p += 6;
+    }
+    if (u < 0x20 || u == '"' || u == '\\' || u == 0x7F || (u >= 0xDC00 && u < 0xE000))
+        return 0;
+    char *o = c->out + c->used;
+    if (u < 0x80)
+        *o++ = (char)u;
+    else if (u < 0x800) {
+        *o++ = (char)(0xC0 | u >> 6);
+        *o++ = (char)(0x80 | (u & 0x3F));
+    } else if (u < 0x10000) {
+        *o++ = (char)(0xE0 | u >> 12);
+        *o++ = (char)(0x80 | (u >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (u & 0x3F));
+    } else {
+        *o++ = (char)(0xF0 | u >> 18);
+        *o++ = (char)(0x80 | (u >> 12 & 0x3F));
+        *o++ = (char)(0x80 | (u >> 6 & 0x3F));
+        *o++ = (char)(0x80 | (u & 0x3F));
+    }
+    c->used = (size_t)(o - c->out);
+    c->p = p;
+    return 1;
+}
+
+/* A string: a span of the line, or of c->out when it holds escapes (no
+ * longer decoded than written, so c->out, as long as the line, holds them
+ * all). */
 static int json_string(cursor *c, span *out)
 {
     if (!eat(c, '"'))
         return 0;
     const char *start = c->p;
-    while (c->p < c->end && *c->p != '"')
-        c->p += *c->p == '\\' && c->p + 1 < c->end ? 2 : 1;
+    while (c->p < c->end && *c->p != '"' && *c->p != '\\')
+        c->p++;
+    if (c->p < c->end && *c->p == '\\') {
+        size_t first = c->used, plain = (size_t)(c->p - start);
+        memcpy(c->out + c->used, start, plain);
+        c->used += plain;
+        while (c->p < c->end && *c->p != '"') {
+            if (*c->p != '\\')
+                c->out[c->used++] = *c->p++;
+            else if (!json_escape(c))
+                return 0;
+        }
+        start = c->out + first;
+        if (c->p < c->end)
+            *out = (span){start, c->used - first};
+    } else if (c->p < c->end) {
+        *out = (span){start, (size_t)(c->p - start)};
+    }
     if (c->p >= c->end)
         return 0;
-    *out = (span){start, (size_t)(c->p - start)};
     c->p++;
     return 1;
 }
@@ -389,10 +472,10 @@ static int json_skip(cursor *c)
     return 0;
 }
 
-static int json_record(const char *line, const char *end, record *r, const char *where,
-                       dl_err *e)
+static int json_record(const char *line, const char *end, char *scratch, record *r,
+                       const char *where, dl_err *e)
 {
-    cursor c = {line, end};
+    cursor c = {line, end, scratch, 0};
     int seen_task = 0;
     if (!eat(&c, '{'))
         goto bad;
@@ -456,7 +539,8 @@ static int read_file(summary *s, const char *path, dl_err *e)
     span *cells = NULL, *head = NULL;
     size_t ncells = 0, cells_cap = 0, nhead = 0, head_cap = 0, task = 0, lineno = 0,
            records = 0;
-    char *head_text = NULL, where[sizeof in.label + 32];
+    char *head_text = NULL, *scratch = NULL, where[sizeof in.label + 32];
+    size_t scratch_cap = 0;
     const char *line, *end;
     int rc;
     while (!(rc = tx_in_line(&in, &line, &end, e)) && line) {
@@ -473,7 +557,8 @@ static int read_file(summary *s, const char *path, dl_err *e)
             break;
         }
         if (*line == '{') {
-            rc = json_record(line, end, &r, where, e) || add_record(s, &r, where, e);
+            rc = dl_vec_reserve(&scratch, &scratch_cap, (size_t)(end - line), 1, e) ||
+                 json_record(line, end, scratch, &r, where, e) || add_record(s, &r, where, e);
             records++;
         } else if ((rc = tsv_cells(line, end, &cells, &ncells, &cells_cap, e)) != 0) {
             break;
@@ -506,6 +591,7 @@ static int read_file(summary *s, const char *path, dl_err *e)
     free(cells);
     free(head);
     free(head_text);
+    free(scratch);
     tx_in_close(&in);
     return rc;
 }

@@ -77,6 +77,25 @@ same_numbers() {
     sed "s/$acute/e/g" "$TMP/u.txt" | diff - <(dl-eval --summary --by reseau "$TMP/a.tsv")
 }
 
+@test "dl-eval --summary: JSON strings escaped by another writer (\\u00e9) are the characters they stand for" {
+    # a record that Python's json.dumps rewrote beside dl-eval's own TSV: one
+    # group, not two; numpy: mean 0.375, sd (ddof=1) 0.1767766952966369
+    printf 'model\ttask\tn\taccuracy\nr\xc3\xa9seau\tbinary\t4\t0.5\n' >"$TMP/r.tsv"
+    printf '{"model": "r\\u00e9seau", "task": "binary", "n": 4, "accuracy": 0.25}\n' >"$TMP/r.jsonl"
+    run dl-eval --summary --by model -f tsv --no-header "$TMP/r.tsv" "$TMP/r.jsonl"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'r\xc3\xa9seau\taccuracy\t2\t0.375\t0.1767766952966369\t0.25\t0.5')" ]
+    # a character beyond U+FFFF as a surrogate pair, and \/
+    printf '{"model": "a\\/\\ud83d\\ude00", "task": "binary", "n": 4, "accuracy": 0.25}\n' >"$TMP/s.jsonl"
+    run dl-eval --summary --by model -f tsv --no-header "$TMP/s.jsonl"
+    [ "${output%%$'\t'*}" = "$(printf 'a/\xf0\x9f\x98\x80')" ]
+    # what no tag holds (a tab, a quote, a backslash) or a lone surrogate
+    for bad in '\t' '\"' '\\' '\u0009' '\ud83d' '\u00e'; do
+        printf '{"model": "a%s", "task": "binary", "n": 4, "accuracy": 0.25}\n' "$bad" >"$TMP/b.jsonl"
+        fails 1 "b.jsonl: line 1: not a dl-eval JSON record" dl-eval --summary --by model "$TMP/b.jsonl"
+    done
+}
+
 # eval_records Y P: the TSV and JSON records of dl-eval for y and yhat
 # (CSV text) in $TMP/r.tsv and $TMP/r.json.
 eval_records() {
