@@ -102,7 +102,9 @@ static void put_value(dl_str *s, double v)
     }
 }
 
-/* "set xrange [lo:hi]" (axis 'x') with every digit. */
+/* "set xrange [lo:hi]" (axis 'x') with every digit, and tic labels with
+ * the digits that tell them apart: gnuplot's six make every tic of
+ * 100000000.001 .. 100000000.003 read 1e+08. */
 static void put_range(dl_str *s, char axis, double lo, double hi)
 {
     dl_str_printf(s, "set %crange [", axis);
@@ -110,6 +112,11 @@ static void put_range(dl_str *s, char axis, double lo, double hi)
     dl_str_printf(s, ":");
     put_value(s, hi);
     dl_str_printf(s, "]\n");
+    double size = fmax(fabs(lo), fabs(hi)), span = 0.5 * hi - 0.5 * lo;
+    int digits = span > 0 ? (int)ceil(log10(size / span)) + 2 : 0;
+    if (digits > 6) /* long labels: the x axis's slanted, so they do not run together */
+        dl_str_printf(s, "set format %c '%%.%dg'\n%s", axis, digits < 17 ? digits : 17,
+                      axis == 'x' ? "set xtics rotate by 30 right\n" : "");
 }
 
 static void put_title(dl_str *s, const pl_opts *o, const char *fallback)

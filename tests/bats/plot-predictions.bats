@@ -311,6 +311,14 @@ refused() {
         [ "$status" -eq 0 ]
         is_png "$T/$kind.png"
     done
+    # the tics tell their values apart (gnuplot's six digits wrote 1e+08 on
+    # every one): on the two axes of parity, each label twice at most
+    dl-plot parity "$T/off.dlt" -o "$T/p.svg"
+    sed -n 's|^[[:space:]]*<text> *\([-0-9.e+]*\)</text>$|\1|p' "$T/p.svg" | sort | uniq -c >"$T/tics"
+    cat "$T/tics"
+    [ "$(wc -l <"$T/tics")" -ge 3 ]
+    awk '$1 > 2 { exit 1 }' "$T/tics"
+    grep -q ' 100000000.0015$' "$T/tics"
 }
 
 @test "dl-plot parity, residuals: a constant far from 0, and values near the largest double, get a range gnuplot draws" {
