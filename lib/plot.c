@@ -1631,6 +1631,14 @@ static int regression_r2(const mio_pair *p, const mt_data *md, mt_report *r, dl_
     return 0;
 }
 
+/* R^2 `name` of the report; an undefined one (overflowed sums: inf / inf)
+ * as nan, the sign the division leaves it dropped, never "-nan". */
+static double report_r2(const mt_report *r, const char *name)
+{
+    double v = mt_report_get(r, name, NULL);
+    return isnan(v) ? NAN : v;
+}
+
 static int regression_script(const char *path, const pl_opts *o, int parity, dl_str *s,
                              dl_err *e)
 {
@@ -1652,7 +1660,7 @@ static int regression_script(const char *path, const pl_opts *o, int parity, dl_
         hi = fmax(hi, fmax(md.y[i], md.yhat[i]));
     }
     widen_range(&lo, &hi);
-    double r2 = mt_report_get(&r, "r2", NULL);
+    double r2 = report_r2(&r, "r2");
     dl_str title = {0};
     dl_str_printf(&title, "%s (R² = %.4f)",
                   o->title ? o->title : parity ? "Predicted against actual" : "Residuals", r2);
@@ -1681,7 +1689,7 @@ static int regression_script(const char *path, const pl_opts *o, int parity, dl_
     for (size_t j = 0; j < k; j++) {
         char name[32];
         snprintf(name, sizeof name, "r2[%zu]", j);
-        double r2_j = k > 1 ? mt_report_get(&r, name, NULL) : r2;
+        double r2_j = k > 1 ? report_r2(&r, name) : r2;
         dl_str_printf(s, "$output%zu << EOD\n# %s\n# r2 %.17g\n", j,
                       parity ? "y yhat" : "yhat residual", r2_j);
         for (size_t i = 0; i < md.n; i++) {
@@ -1701,9 +1709,9 @@ static int regression_script(const char *path, const pl_opts *o, int parity, dl_
         const char *output = pair_output_name(&p, j);
         dl_str legend = {0};
         if (k > 1 && output)
-            dl_str_printf(&legend, "%s (R² = %.4f)", output, mt_report_get(&r, name, NULL));
+            dl_str_printf(&legend, "%s (R² = %.4f)", output, report_r2(&r, name));
         else if (k > 1)
-            dl_str_printf(&legend, "output %zu (R² = %.4f)", j, mt_report_get(&r, name, NULL));
+            dl_str_printf(&legend, "output %zu (R² = %.4f)", j, report_r2(&r, name));
         else
             dl_str_printf(&legend, "predictions");
         dl_str_printf(s, ", \\\n     $output%zu using 1:2 with points pt 7 ps 0.7 lc rgb '%s' "

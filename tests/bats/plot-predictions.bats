@@ -339,6 +339,18 @@ refused() {
     done
 }
 
+@test "dl-plot parity, residuals: an R² undefined by overflow reads nan, not -nan" {
+    # y of 1e170: both sums of squares overflow, sklearn's r2_score is nan
+    printf '1e170\n2e170\n3.1e170\n' >"$T/y.csv"
+    printf '1e170\n2e170\n3e170\n' >"$T/p.csv"
+    mkstream "$T/o.dlt" y "$T/y.csv" yhat "$T/p.csv"
+    for kind in parity residuals; do
+        dl-plot $kind --script "$T/o.dlt" -o "$T/p.png" >"$T/o.gp"
+        [ "$(awk '$1 == "#" && $2 == "r2" { print $3 }' "$T/o.gp" | sort -u)" = nan ]
+        grep -q "^set title \".* (R\\\\302\\\\262 = nan)\"" "$T/o.gp"
+    done
+}
+
 @test "dl-plot fit, regions: one or two inputs of a wider model, the others at their means" {
     dl-tensor import -t 1 "$FIX/wide.csv" >"$T/wide.dlt"
     dl-design -q --poly 1 "$T/wide.dlt" | dl-lstsq 2>/dev/null >"$T/wide.ckpt"
