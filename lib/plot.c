@@ -1568,12 +1568,15 @@ static void write_confusion(dl_str *s, const pl_opts *o, const mt_report *r,
             dl_str_printf(s, "\n");
         }
     /* boxes, not "with image": gnuplot draws no image of fewer than 2 x 2
-     * points, which would leave the one cell of a single class blank */
+     * points, which would leave the one cell of a single class blank.  A
+     * count is written whole, as dl-eval's table does (%g made 1000546 read
+     * 1.00055e+06), sums of weights to six digits. */
+    static const char count[] = "($3 == floor($3) && $3 < 1e15 ? sprintf('%.0f', $3) : "
+                                "sprintf('%g', $3))";
     dl_str_printf(s, "EOD\nplot $cm using 2:1:(0.5):(0.5):4 with boxxyerror fs solid 1.0 "
-                     "noborder fc palette, \\\n     $cm using 2:1:(%s):"
+                     "noborder fc palette, \\\n     $cm using 2:1:(%s%s):"
                      "($4 > 0.55 ? 0xFFFFFF : 0x000000) with labels tc rgb variable\n",
-                  o->normalize == PL_NORM_NONE ? "sprintf('%g', $3)"
-                                               : "sprintf(\"%g\\n%.2f\", $3, $4)");
+                  count, o->normalize == PL_NORM_NONE ? "" : ".\"\\n\".sprintf('%.2f', $4)");
 }
 
 int pl_confusion_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e)

@@ -240,6 +240,25 @@ refused() {
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot confusion: a count of a million rows is written whole in its cell" {
+    # a row of weight 1000546 stands for as many rows (sklearn's
+    # confusion_matrix with sample_weight: [[1000546, 3], [2, 1]])
+    printf '0\n0\n1\n1\n' >"$T/y.csv"
+    printf '0.1\n0.9\n0.1\n0.9\n' >"$T/p.csv"
+    printf '1000546\n3\n2\n1\n' >"$T/w.csv"
+    mkstream "$T/m.dlt" y "$T/y.csv" yhat "$T/p.csv" w "$T/w.csv"
+    for norm in true none; do
+        dl-plot confusion --normalize $norm "$T/m.dlt" -o "$T/c.svg"
+        grep -q '<text>1000546</text>' "$T/c.svg"
+        grep -q '<text>3</text>' "$T/c.svg"
+    done
+    # sums of weights that are not whole keep six digits
+    printf '0.25\n3\n2\n1\n' >"$T/w.csv"
+    mkstream "$T/f.dlt" y "$T/y.csv" yhat "$T/p.csv" w "$T/w.csv"
+    dl-plot confusion "$T/f.dlt" -o "$T/f.svg"
+    grep -q '<text>0.25</text>' "$T/f.svg"
+}
+
 @test "dl-plot confusion: a single class draws its one cell, and gnuplot has nothing to say" {
     printf '2\n2\n2\n' >"$T/one.csv"
     mkstream "$T/one.dlt" y "$T/one.csv" yhat "$T/one.csv"
