@@ -625,12 +625,23 @@ static size_t indexed_base(const char *name)
     return open && name[strlen(name) - 1] == ']' ? (size_t)(open - name) : 0;
 }
 
-static void table_value(FILE *out, double v, int width)
+/* A number of the table as text: whole ones whole (counts, sums of whole
+ * weights: 1000546, not 1e+06) while they fit the grid's 12 characters,
+ * others to six digits; returns its length. */
+static int table_text(double v, char *buf, size_t size)
 {
     if (isnan(v))
-        fprintf(out, "%*s", width, "nan");
-    else
-        fprintf(out, "%*.6g", width, v);
+        return snprintf(buf, size, "nan");
+    if (v == floor(v) && fabs(v) < 1e11)
+        return snprintf(buf, size, "%.0f", v);
+    return snprintf(buf, size, "%.6g", v);
+}
+
+static void table_value(FILE *out, double v, int width)
+{
+    char buf[64];
+    table_text(v, buf, sizeof buf);
+    fprintf(out, "%*s", width, buf);
 }
 
 /* Indexed metrics as a grid: a row per index, a column per base name, in
@@ -712,15 +723,6 @@ static int cm_label_chars(const mio_labels *l, const mt_report *r, size_t j)
     return snprintf(NULL, 0, "%lld", (long long)r->cm_labels[j]);
 }
 
-/* A cell of the confusion matrix as text: counts (or whole weights) whole,
- * other sums of weights to six digits; returns its length. */
-static int cm_cell_text(double v, char *buf, size_t size)
-{
-    if (v == floor(v) && v < 1e15)
-        return snprintf(buf, size, "%.0f", v);
-    return snprintf(buf, size, "%.6g", v);
-}
-
 /* Every column as wide as the widest label or cell (at least 8), so the
  * columns line up whatever the codes and the sums of weights. */
 static int cm_width(const mt_report *r, const mio_labels *l)
@@ -733,7 +735,7 @@ static int cm_width(const mt_report *r, const mio_labels *l)
         width = chars > width ? chars : width;
     }
     for (size_t i = 0; i < k * k; i++) {
-        int chars = cm_cell_text(r->cm[i], buf, sizeof buf);
+        int chars = table_text(r->cm[i], buf, sizeof buf);
         width = chars > width ? chars : width;
     }
     return width;
@@ -754,7 +756,7 @@ static void write_confusion(FILE *out, const mt_report *r, const mio_labels *l)
             fputc('\n', out);
             cm_label(out, l, r, i / k, width);
         }
-        cm_cell_text(r->cm[i], buf, sizeof buf);
+        table_text(r->cm[i], buf, sizeof buf);
         fprintf(out, " %*s", width, buf);
     }
     fputc('\n', out);

@@ -255,6 +255,27 @@ named_cases() {
     grep -q '^123456789012  *0  *0  *1000000000$' "$T/w.cm"
 }
 
+@test "dl-eval: the table writes counts of a million rows whole, as its confusion matrix does" {
+    # a row of weight 1000546 stands for as many rows; sklearn's
+    # confusion_matrix with sample_weight: [[1000546, 3], [2, 1]]
+    printf '0\n0\n1\n1\n' >"$T/y.csv"
+    printf '0.1\n0.9\n0.1\n0.9\n' >"$T/p.csv"
+    printf '1000546\n3\n2\n1\n' >"$T/w.csv"
+    mkstream "$T/b.dlt" y "$T/y.csv" yhat "$T/p.csv" w "$T/w.csv"
+    dl-eval "$T/b.dlt" >"$T/b.txt"
+    grep -qx 'tn  *1000546' "$T/b.txt"
+    grep -qx ' *0  *1000546  *3' "$T/b.txt"
+    # in the per-label grid too: label 0 true in every row, support 1000552
+    # and fn 1000548 (sklearn's precision_recall_fscore_support and
+    # multilabel_confusion_matrix)
+    printf '1\n1\n1\n1\n' | paste -d, - "$T/y.csv" >"$T/y2.csv"
+    paste -d, "$T/p.csv" "$T/p.csv" >"$T/p2.csv"
+    mkstream "$T/m.dlt" y "$T/y2.csv" yhat "$T/p2.csv" w "$T/w.csv"
+    dl-eval "$T/m.dlt" >"$T/m.txt"
+    cat "$T/m.txt"
+    grep -q '^0  .* 1000552 .* 1000548 ' "$T/m.txt"
+}
+
 @test "dl-eval: class names of non-ASCII characters line up as ASCII names do, a character a column" {
     local acute f
     acute=$(printf '\xc3\xa9') # one character in two bytes: e with an acute accent
