@@ -274,6 +274,8 @@ static int regression(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *
         return rc;
     if (d->n < 2)
         add_note(r, "r2 is undefined (NaN) with fewer than two rows");
+    else if (isnan(r2))
+        add_note(r, "r2 is undefined (NaN): the sums of squares of y overflow (inf / inf)");
     /* Averages first, in a fixed order, so tables of sweeps line up. */
     mt_metric *per_output = r->items;
     size_t n_per_output = r->count;

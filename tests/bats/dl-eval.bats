@@ -224,8 +224,10 @@ named_cases() {
     printf '1e170\n2e170\n3.1e170\n' >"$T/y.csv"
     printf '1e170\n2e170\n3e170\n' >"$T/p.csv"
     mkstream "$T/big.dlt" y "$T/y.csv" yhat "$T/p.csv"
-    run dl-eval -f tsv --no-header "$T/big.dlt"
-    [ "$(cut -f 6 <<<"$output")" = nan ]
+    [ "$(dl-eval -f tsv --no-header "$T/big.dlt" 2>/dev/null | cut -f 6)" = nan ]
+    # said why, as for one row: a note in JSON, a warning on standard error
+    dl-eval -f json "$T/big.dlt" 2>"$T/err" | grep -q '"r2": null, .*"note": "r2 is undefined (NaN): the sums of squares of y overflow (inf / inf)"}$'
+    [ "$(cat "$T/err")" = "dl-eval: warning: r2 is undefined (NaN): the sums of squares of y overflow (inf / inf)" ]
 }
 
 @test "dl-eval: the table shows metrics, per-class rows and the confusion matrix" {
