@@ -1657,10 +1657,12 @@ static int regression_script(const char *path, const pl_opts *o, int parity, dl_
         return rc;
     }
     size_t k = md.ky;
+    /* parity's axes, equal, span y and yhat; residuals' x axis is yhat's
+     * alone (an outlier of y is a residual, high on the y axis) */
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < md.n * k; i++) {
-        lo = fmin(lo, fmin(md.y[i], md.yhat[i]));
-        hi = fmax(hi, fmax(md.y[i], md.yhat[i]));
+        lo = fmin(lo, parity ? fmin(md.y[i], md.yhat[i]) : md.yhat[i]);
+        hi = fmax(hi, parity ? fmax(md.y[i], md.yhat[i]) : md.yhat[i]);
     }
     widen_range(&lo, &hi);
     double r2 = report_r2(&r, "r2");

@@ -370,6 +370,17 @@ refused() {
     done
 }
 
+@test "dl-plot residuals: the x axis spans the predictions, not an outlier of y" {
+    # yhat 0..10 (5% of the span, 0.5, on each side); y the same but one
+    # row of 1000, whose residual is high on the y axis, not on the x axis
+    seq 0 10 >"$T/p.csv"
+    sed '4s/.*/1000/' "$T/p.csv" >"$T/y.csv"
+    mkstream "$T/o.dlt" y "$T/y.csv" yhat "$T/p.csv"
+    dl-plot residuals --script "$T/o.dlt" -o "$T/r.png" | grep -qx 'set xrange \[-0.5:10.5\]'
+    # parity's equal axes span both
+    dl-plot parity --script "$T/o.dlt" -o "$T/p.png" | grep -qx 'set xrange \[-50:1050\]'
+}
+
 @test "dl-plot fit, regions: one or two inputs of a wider model, the others at their means" {
     dl-tensor import -t 1 "$FIX/wide.csv" >"$T/wide.dlt"
     dl-design -q --poly 1 "$T/wide.dlt" | dl-lstsq 2>/dev/null >"$T/wide.ckpt"
