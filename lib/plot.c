@@ -119,6 +119,15 @@ static void put_range(dl_str *s, char axis, double lo, double hi)
                       axis == 'x' ? "set xtics rotate by 30 right\n" : "");
 }
 
+/* A line "X Y CLASS" of the regions' datablocks, with every digit. */
+static void put_point(dl_str *s, double x, double y, int cls)
+{
+    put_value(s, x);
+    dl_str_printf(s, " ");
+    put_value(s, y);
+    dl_str_printf(s, " %d\n", cls);
+}
+
 static void put_title(dl_str *s, const pl_opts *o, const char *fallback)
 {
     dl_str_printf(s, "%s", "set title ");
@@ -1132,28 +1141,37 @@ static void write_fit(dl_str *s, const pl_opts *o, const pl_data *d, const dl_te
     const char *yname = cm_names_at(&d->y_names, 0);
     put_axis_labels(s, o, d->axis[0], yname ? yname : "y");
     dl_str_printf(s, "%s", "set key top left\n");
-    dl_str_printf(s, "set xrange [%.9g:%.9g]\n", gx[c], gx[(g - 1) * width + c]);
+    put_range(s, 'x', gx[c], gx[(g - 1) * width + c]);
     if (d->y) {
         double lo, hi;
         range_of(d->y->data, n, (size_t)d->y->shape[1], &lo, &hi);
         double span = hi - lo;
         /* wild fits (overfitting) must not squash the data into a line */
-        dl_str_printf(s, "set yrange [%.9g:%.9g]\n", lo - 0.6 * span, hi + 0.6 * span);
+        put_range(s, 'y', lo - 0.6 * span, hi + 0.6 * span);
         dl_str_printf(s, "%s", "$points << EOD\n# x y\n");
-        for (size_t i = 0; i < n; i++)
-            dl_str_printf(s, "%.9g %.9g\n", x[i * width + c],
-                          ((const double *)d->y->data)[i * d->y->shape[1]]);
+        for (size_t i = 0; i < n; i++) {
+            put_value(s, x[i * width + c]);
+            dl_str_printf(s, " ");
+            put_value(s, ((const double *)d->y->data)[i * d->y->shape[1]]);
+            dl_str_printf(s, "\n");
+        }
         dl_str_printf(s, "%s", "EOD\n");
     }
     dl_str_printf(s, "$fit << EOD\n# x yhat%s%s\n", ystd->data ? " ystd" : "",
                   ncomp ? " w_j*phi_j(x)..." : "");
     put_held(s, d);
     for (size_t i = 0; i < g; i++) {
-        dl_str_printf(s, "%.9g %.9g", gx[i * width + c], py[i * k]);
-        if (ystd->data)
-            dl_str_printf(s, " %.9g", ((const double *)ystd->data)[i * k]);
-        for (size_t j = 0; j < ncomp; j++)
-            dl_str_printf(s, " %.9g", comps[i * ncomp + j]);
+        put_value(s, gx[i * width + c]);
+        dl_str_printf(s, " ");
+        put_value(s, py[i * k]);
+        if (ystd->data) {
+            dl_str_printf(s, " ");
+            put_value(s, ((const double *)ystd->data)[i * k]);
+        }
+        for (size_t j = 0; j < ncomp; j++) {
+            dl_str_printf(s, " ");
+            put_value(s, comps[i * ncomp + j]);
+        }
         dl_str_printf(s, "%c", '\n');
     }
     dl_str_printf(s, "%s", "EOD\nplot ");
@@ -1241,8 +1259,8 @@ static void write_regions(dl_str *s, const pl_opts *o, const pl_data *d, const d
     dl_str_printf(s, "%s", COMMON);
     put_axis_labels(s, o, d->axis[0], d->axis[1]);
     dl_str_printf(s, "%s", "set key outside right top\nunset colorbox\n");
-    dl_str_printf(s, "set xrange [%.9g:%.9g]\nset yrange [%.9g:%.9g]\n", box[0], box[1], box[2],
-            box[3]);
+    put_range(s, 'x', box[0], box[1]);
+    put_range(s, 'y', box[2], box[3]);
     dl_str_printf(s, "set cbrange [-0.5:%d.5]\nset palette maxcolors %d\nset palette defined (",
             nclasses - 1, nclasses);
     for (int c = 0; c < nclasses; c++)
@@ -1251,15 +1269,15 @@ static void write_regions(dl_str *s, const pl_opts *o, const pl_data *d, const d
     put_held(s, d);
     for (size_t i = 0; i < g; i++) {
         for (size_t j = 0; j < g; j++)
-            dl_str_printf(s, "%.9g %.9g %d\n", box[0] + (box[1] - box[0]) * (double)j / (double)(g - 1),
-                    box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1),
-                    grid_class[i * g + j]);
+            put_point(s, box[0] + (box[1] - box[0]) * (double)j / (double)(g - 1),
+                      box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1),
+                      grid_class[i * g + j]);
         dl_str_printf(s, "%c", '\n');
     }
     dl_str_printf(s, "%s", "EOD\n$points << EOD\n# x y class\n");
     const double *x = d->x->data;
     for (size_t i = 0; i < (size_t)d->x->shape[0]; i++)
-        dl_str_printf(s, "%.9g %.9g %d\n", x[i * width + c0], x[i * width + c1], point_class[i]);
+        put_point(s, x[i * width + c0], x[i * width + c1], point_class[i]);
     dl_str_printf(s, "%s", "EOD\nplot $grid using 1:2:3 with image notitle");
     for (int c = 0; c < nclasses; c++) {
         const char *name = d->y ? class_name(&d->y_names, &d->y_categories,

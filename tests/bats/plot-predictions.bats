@@ -381,6 +381,30 @@ refused() {
     dl-plot parity --script "$T/o.dlt" -o "$T/p.png" | grep -qx 'set xrange \[-50:1050\]'
 }
 
+@test "dl-plot fit, regions: inputs far from 0 with a small spread keep every digit, and draw" {
+    # distances near 1e8 measured to the thousandth: nine digits made every
+    # point the same and the x range empty, which gnuplot refused
+    printf 'x,y\n100000000.001,1\n100000000.002,2\n100000000.003,2.9\n100000000.004,4.2\n' >"$T/fo.csv"
+    dl-tensor import -t 1 "$T/fo.csv" >"$T/fo.dlt"
+    dl-design -q --poly 1 "$T/fo.dlt" | dl-lstsq -q >"$T/fo.ckpt"
+    dl-plot fit --script "$T/fo.ckpt" "$T/fo.dlt" -o "$T/f.png" | block points >"$T/got"
+    tail -n +2 "$T/fo.csv" | tr , ' ' >"$T/want"
+    diff "$T/got" "$T/want"
+    run dl-plot fit "$T/fo.ckpt" "$T/fo.dlt" -o "$T/f.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/f.png"
+    printf 'a,b,c\n100000000.001,5,0\n100000000.002,6,1\n100000000.003,5,0\n100000000.004,6,1\n' >"$T/fc.csv"
+    dl-tensor import -t 1 "$T/fc.csv" >"$T/fc.dlt"
+    dl-design -q --poly 1 "$T/fc.dlt" | dl-lstsq -q >"$T/fc.ckpt"
+    dl-plot regions --script "$T/fc.ckpt" "$T/fc.dlt" -o "$T/r.png" | block points |
+        cut -d ' ' -f 1,2 >"$T/got"
+    tail -n +2 "$T/fc.csv" | cut -d , -f 1,2 | tr , ' ' >"$T/want"
+    diff "$T/got" "$T/want"
+    run dl-plot regions "$T/fc.ckpt" "$T/fc.dlt" -o "$T/r.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/r.png"
+}
+
 @test "dl-plot fit, regions: one or two inputs of a wider model, the others at their means" {
     dl-tensor import -t 1 "$FIX/wide.csv" >"$T/wide.dlt"
     dl-design -q --poly 1 "$T/wide.dlt" | dl-lstsq 2>/dev/null >"$T/wide.ckpt"
