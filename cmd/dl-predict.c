@@ -52,7 +52,13 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
     case OPT_LABELS: a->opt.labels = 1; return 0;
     case OPT_THRESHOLD:
         a->opt.threshold_given = 1;
-        return cli_double("--threshold", arg, &a->opt.threshold, e);
+        if (cli_double("--threshold", arg, &a->opt.threshold, e))
+            return e->code;
+        /* named as given: 1.0000001 printed with %g would read "1" */
+        if (!(a->opt.threshold >= 0 && a->opt.threshold <= 1))
+            return dl_fail(e, DL_EUSAGE, "--threshold: '%s' is not a probability in [0, 1]",
+                           arg);
+        return 0;
     default: return dl_fail(e, DL_EUSAGE, "unknown option");
     }
 }
@@ -74,9 +80,6 @@ static int parse_args(int argc, char **argv, predict_args *a, dl_err *e)
         return rc;
     if (a->opt.threshold_given && !a->opt.labels)
         return dl_fail(e, DL_EUSAGE, "--threshold goes with --labels");
-    if (!(a->opt.threshold >= 0 && a->opt.threshold <= 1))
-        return dl_fail(e, DL_EUSAGE, "--threshold: %g is not a probability in [0, 1]",
-                       a->opt.threshold);
     return 0;
 }
 

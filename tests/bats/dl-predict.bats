@@ -138,6 +138,10 @@ cubic() {
         run dl-predict --labels --threshold "$t" -o "$TMP/out.dlt" "$TMP/cubic.ckpt" "$TMP/p.dlt"
         [ "$status" -eq 2 ]
     done
+    # named as given, not rounded to a probability it is not
+    run dl-predict --labels --threshold 1.0000001 -o "$TMP/out.dlt" "$TMP/cubic.ckpt" "$TMP/p.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-predict: --threshold: '1.0000001' is not a probability in [0, 1]" ]
     [ ! -e "$TMP/out.dlt" ]
 }
 
