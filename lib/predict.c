@@ -312,6 +312,19 @@ static int labels_columns(const mdl_model *m, const out_meta *om, targets *tg, u
     return rc;
 }
 
+/* String classes in both files are matched column by column: a y of
+ * another width than the checkpoint's targets has no column to match. */
+static int classes_width(const mdl_model *m, const targets *tg, uint64_t cols, dl_err *e)
+{
+    uint64_t want = target_width(m, mdl_target_names(m));
+    if (!mdl_target_categories(m) || !tg->meta.cats_rec.data || cols == want)
+        return 0;
+    return dl_fail(e, DL_EDATA, "y has %llu column%s but the checkpoint's targets have %llu: its "
+                   "string classes cannot be matched to the checkpoint's column by column",
+                   (unsigned long long)cols, dl_plural((unsigned long long)cols),
+                   (unsigned long long)want);
+}
+
 static int input_targets(const mdl_model *m, const predict_opts *o, const out_meta *om,
                          targets *tg, st_reader *r, const st_header *h, st_writer *w,
                          dl_err *e)
@@ -320,7 +333,7 @@ static int input_targets(const mdl_model *m, const predict_opts *o, const out_me
     tg->y_rows += h->rank == 0 ? 1 : h->shape[0];
     if (!tg->seen_y) {
         tg->seen_y = 1;
-        if ((o->labels && labels_columns(m, om, tg, cols, e)) ||
+        if (classes_width(m, tg, cols, e) || (o->labels && labels_columns(m, om, tg, cols, e)) ||
             pp_bind_targets(&tg->map, mdl_target_names(m), mdl_target_categories(m),
                             tg->meta.cats_rec.data ? &tg->meta.cats_rec : NULL, cols, e))
             return flt_record_error(r, h, e);

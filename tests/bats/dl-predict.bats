@@ -359,6 +359,22 @@ wide_net() {
     [[ $output == *"yhat.categories"* && $output != *"yhat.names"* ]]
 }
 
+@test "string classes in a y of another width than the checkpoint's targets are refused naming both widths" {
+    # trained on one column of classes a b c; the test file's y holds a second column
+    awk 'BEGIN { print "v,class"; for (i = 0; i < 30; i++) printf "%d,%s\n", i, i < 10 ? "a" : i < 20 ? "b" : "c" }' |
+        dl-tensor import --target class > "$TMP/abc.dlt"
+    printf 'model:\n  layers:\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 2, batch_size: full, seed: 1, validation: 0}\n' > "$TMP/ce.yaml"
+    dl-train -q "$TMP/ce.yaml" < "$TMP/abc.dlt" > "$TMP/ce.ckpt"
+    printf 'v,k,class\n15,1,b\n25,2,c\n' | dl-tensor import --target k,class > "$TMP/kc.dlt"
+    printf 'v,class,k\n15,b,1\n25,c,2\n' | dl-tensor import --target class,k > "$TMP/ck.dlt"
+    for t in kc ck; do
+        run dl-predict -o "$TMP/out.dlt" "$TMP/ce.ckpt" "$TMP/$t.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-predict: $TMP/$t.dlt: record 5 ('y'): y has 2 columns but the checkpoint's targets have 1: its string classes cannot be matched to the checkpoint's column by column" ] || { echo "$output"; false; }
+        [ ! -e "$TMP/out.dlt" ]
+    done
+}
+
 @test "string classes in y beside a checkpoint of numeric targets are refused, not read as the file's own codes" {
     # trained on class numbers 0 1 2; the test file names its classes b and c
     awk 'BEGIN { print "v,class"; for (i = 0; i < 30; i++) printf "%d,%d\n", i, int(i / 10) }' |
