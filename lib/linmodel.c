@@ -59,12 +59,24 @@ static int take_matrix(dl_tensor_set *ckpt, const char *name, int rank, dl_tenso
     return 0;
 }
 
+/* A negative noise variance would be clamped away in ystd's square root. */
+static int noise_variances(const dl_tensor *sigma2, dl_err *e)
+{
+    const double *s2 = sigma2->data;
+    for (uint64_t j = 0; j < sigma2->shape[0]; j++)
+        if (s2[j] < 0)
+            return dl_fail(e, DL_EDATA, "checkpoint: sigma2 of output %llu is %.17g: a noise "
+                           "variance is not negative", (unsigned long long)j + 1, s2[j]);
+    return 0;
+}
+
 static int take_weights(lm_model *l, dl_tensor_set *ckpt, dl_err *e)
 {
     if (take_matrix(ckpt, "w", 2, &l->w, e))
         return e->code;
     size_t p = (size_t)l->w.shape[0], k = (size_t)l->w.shape[1];
-    if (!dl_set_find(ckpt, "w_cov"))
+    /* a posterior is both records: either alone would drop ystd unsaid */
+    if (!dl_set_find(ckpt, "w_cov") && !dl_set_find(ckpt, "sigma2"))
         return 0;
     if (take_matrix(ckpt, "w_cov", 3, &l->w_cov, e) || take_matrix(ckpt, "sigma2", 1, &l->sigma2, e))
         return e->code;
@@ -72,7 +84,7 @@ static int take_weights(lm_model *l, dl_tensor_set *ckpt, dl_err *e)
         l->sigma2.shape[0] != k)
         return dl_fail(e, DL_EDATA, "checkpoint: w_cov must be [%zu, %zu, %zu] and sigma2 [%zu]",
                        k, p, p, k);
-    return 0;
+    return noise_variances(&l->sigma2, e);
 }
 
 int lm_open(lm_model **out, dl_tensor_set *ckpt, dl_err *e)

@@ -31,8 +31,9 @@ int lm_write(st_writer *w, const ls_opts *o, const ls_result *r, const dl_tensor
 
 typedef struct lm_model lm_model;
 
-/* Takes (moves out of ckpt) w, and w_cov and sigma2 when present, checking
- * dtypes, shapes and finiteness. */
+/* Takes (moves out of ckpt) w, and w_cov and sigma2 when either is present
+ * (a posterior is both), checking dtypes, shapes, finiteness and that no
+ * noise variance is negative. */
 int lm_open(lm_model **m, dl_tensor_set *ckpt, dl_err *e);
 void lm_free(lm_model *m);
 size_t lm_input_dim(const lm_model *m);  /* P */

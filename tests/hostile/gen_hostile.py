@@ -127,6 +127,15 @@ put("net_nan_weight.dlt", text("model", NET) +
 put("net_huge_units.dlt", text("model", NET.replace("units: 3", "units: 4000000000000")))
 put("net_bad_yaml.dlt", text("model", "kind: network\nmodel: [\n"))
 put("net_no_input.dlt", text("model", NET.replace("  input: 2\n", "")))
+# a posterior half there, or with a negative noise variance: ystd would be
+# dropped, or its square root clamped, unsaid
+POST = text("model", "kind: linear\nposterior: 1\n") + tensor("w", "f64", 2, [1, 2])
+put("linear_sigma2_no_cov.dlt", POST + tensor("sigma2", "f64", 0, [0.5]))
+put("linear_cov_no_sigma2.dlt", POST + record("w_cov", "f64", [1, 2, 2],
+                                              struct.pack("<4d", 1, 0, 0, 1)))
+put("linear_negative_sigma2.dlt", POST + record("w_cov", "f64", [1, 2, 2],
+                                                struct.pack("<4d", 1, 0, 0, 1)) +
+    tensor("sigma2", "f64", 0, [-0.5]))
 put("ckpt_as_data.dlt", text("model", "kind: linear\n") + tensor("w", "f64", 3, [1, 2, 3]))
 put("yhat_only.dlt", tensor("yhat", "f64", ROWS, Y))
 put("eval_rows_differ.dlt", tensor("y", "f64", ROWS, Y) + tensor("yhat", "f64", 3, Y[:3]))
