@@ -60,6 +60,33 @@ static int parse_kind(const dl_tensor *rec, int *kind, dl_err *e)
     return 0;
 }
 
+/* y.names names the training targets: a column per output, or the one
+ * column of a softmax's class labels when its targets were class codes. */
+static int check_target_names(const mdl_model *m, dl_err *e)
+{
+    if (!m->y_names.data)
+        return 0;
+    cm_names yn;
+    cm_names_init(&yn);
+    int rc = cm_names_parse(&yn, &m->y_names, m->outputs, e);
+    cm_names_free(&yn);
+    dl_tensor labels;
+    dl_err not_a_classifier;
+    memset(&labels, 0, sizeof labels);
+    labels.dtype = DL_F32;
+    labels.rank = 2;
+    labels.shape[1] = m->outputs;
+    if (rc && m->kind == MDL_NETWORK && nm_labels(m->net, &labels, 0.5, &not_a_classifier) == 0 &&
+        labels.shape[1] != m->outputs) {
+        dl_err width = *e;
+        rc = cm_names_parse(&yn, &m->y_names, labels.shape[1], e);
+        cm_names_free(&yn);
+        if (rc)
+            *e = width; /* named by the outputs, the usual width */
+    }
+    return rc ? dl_err_wrap(e, "checkpoint") : 0;
+}
+
 int mdl_open(mdl_model **out, dl_tensor_set *ckpt, dl_err *e)
 {
     *out = NULL;
@@ -80,6 +107,8 @@ int mdl_open(mdl_model **out, dl_tensor_set *ckpt, dl_err *e)
     if (!rc)
         rc = cm_names_load(&m->xnames, ckpt, "x",
                            m->lin ? lm_input_dim(m->lin) : nm_input_dim(m->net), e);
+    if (!rc)
+        rc = check_target_names(m, e);
     if (rc) {
         mdl_free(m);
         return e->code;

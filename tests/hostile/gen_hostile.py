@@ -136,6 +136,13 @@ put("linear_cov_no_sigma2.dlt", POST + record("w_cov", "f64", [1, 2, 2],
 put("linear_negative_sigma2.dlt", POST + record("w_cov", "f64", [1, 2, 2],
                                                 struct.pack("<4d", 1, 0, 0, 1)) +
     tensor("sigma2", "f64", 0, [-0.5]))
+# y.names of more columns than the model has outputs: yhat would lose its
+# names unsaid
+put("linear_ynames_width.dlt", text("model", "kind: linear\n") + tensor("w", "f64", 2, [1, 2]) +
+    text("y.names", "a\nb\n"))
+put("net_ynames_width.dlt", text("model", NET) + tensor("layer1.weight", "f32", 3, W1) +
+    tensor("layer1.bias", "f32", 0, [0, 0, 0]) + tensor("layer2.weight", "f32", 1, [1, 1, 1]) +
+    tensor("layer2.bias", "f32", 0, [0]) + text("y.names", "a\nb\n"))
 put("ckpt_as_data.dlt", text("model", "kind: linear\n") + tensor("w", "f64", 3, [1, 2, 3]))
 put("yhat_only.dlt", tensor("yhat", "f64", ROWS, Y))
 put("eval_rows_differ.dlt", tensor("y", "f64", ROWS, Y) + tensor("yhat", "f64", 3, Y[:3]))
