@@ -98,14 +98,16 @@ static int design_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t firs
 /* yhat (and ystd, and the workspace t) for a chunk's n rows; allocated
  * once its first block is designed, so that x's columns and cells are
  * checked before a chunk that claims more rows than memory holds asks for
- * room for all of them. */
+ * room for all of them.  t holds a block: no more rows than the chunk has,
+ * which for a wide posterior and a few rows is hundreds of MiB less. */
 static int alloc_outputs(mdl_model *m, uint64_t n, dl_tensor *yhat, dl_tensor *ystd, dl_tensor *t,
                          dl_err *e)
 {
     size_t p = lm_input_dim(m->lin);
+    uint64_t block = n < LINEAR_BLOCK_ROWS ? n : LINEAR_BLOCK_ROWS;
     return dl_tensor_alloc2(yhat, "yhat", DL_F64, n, m->outputs, e) ||
                    (ystd && (dl_tensor_alloc2(ystd, "ystd", DL_F64, n, m->outputs, e) ||
-                             dl_tensor_alloc2(t, "t", DL_F64, LINEAR_BLOCK_ROWS, p, e)))
+                             dl_tensor_alloc2(t, "t", DL_F64, block, p, e)))
                ? e->code
                : 0;
 }

@@ -169,3 +169,20 @@ npy_header() {
     [[ $output == *"t.txt: text beyond 64 MiB" ]]
     [ ! -e "$TMP/t.dlt" ]
 }
+
+# A posterior of 1500 weights predicts a row through a workspace of one row
+# of 1500, not of the 16384 rows of a full block (196 MB), which the limit
+# that --no-std runs under does not hold.
+@test "limits: dl-predict of a wide posterior reserves its workspace for the rows there are" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizers reserve terabytes of address space: no ulimit -v"
+    awk 'BEGIN { srand(1); for (i = 0; i < 50; i++) { for (j = 0; j < 1500; j++) printf "%s,", rand(); print rand() } }' |
+        dl-tensor import --no-header -t 1 | dl-lstsq -q --ridge 1 --posterior --noise-var 1 > "$TMP/wide.ckpt"
+    awk 'BEGIN { srand(2); for (j = 0; j < 1500; j++) printf "%s%s", j ? "," : "", rand(); print "" }' |
+        dl-tensor import --no-header > "$TMP/row.dlt"
+    for std in --no-std ""; do
+        run bash -c "ulimit -v 300000; OPENBLAS_NUM_THREADS=1 dl-predict $std '$TMP/wide.ckpt' '$TMP/row.dlt' > '$TMP/p.dlt'"
+        [ "$status" -eq 0 ] || { echo "$std: status $status: $output"; return 1; }
+    done
+    run dl-tensor info "$TMP/p.dlt"
+    [[ $output == *"ystd"*"[1, 1]"* ]]
+}
