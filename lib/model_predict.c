@@ -148,6 +148,19 @@ uint64_t mdl_rows_per_pass(const mdl_model *m)
     return m->kind == MDL_LINEAR ? LINEAR_BLOCK_ROWS : nm_rows_per_pass(m->net);
 }
 
+/* Finite x can still make an infinite prediction (x near 1e308 times a
+ * weight, or beyond float32's range in a network): refused, naming the
+ * row, rather than written as inf for the next tool to choke on. */
+static int check_overflow(const dl_tensor *t, const char *what, uint64_t first, dl_err *e)
+{
+    int64_t bad = t->data ? dl_tensor_find_nonfinite(t) : -1;
+    if (bad < 0)
+        return 0;
+    uint64_t cols = dl_tensor_row_size(t);
+    return dl_fail(e, DL_EDATA, "row %llu: %s overflows (x is too large for the model's weights)",
+                   (unsigned long long)(first + (uint64_t)bad / (cols ? cols : 1) + 1), what);
+}
+
 int mdl_predict(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
                 dl_tensor *ystd, dl_err *e)
 {
@@ -156,6 +169,11 @@ int mdl_predict(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor 
         memset(ystd, 0, sizeof *ystd);
     int rc = m->kind == MDL_LINEAR ? predict_linear(m, x_raw, first, yhat, ystd, e)
                                    : predict_network(m, x_raw, first, yhat, e);
+    if (!rc)
+        rc = check_overflow(yhat, "the prediction", first, e) ||
+                     (ystd && check_overflow(ystd, "its standard deviation", first, e))
+                 ? e->code
+                 : 0;
     if (rc) {
         dl_tensor_free(yhat);
         if (ystd)

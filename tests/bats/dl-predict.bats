@@ -90,6 +90,25 @@ cubic() {
     [ "$status" -eq 2 ]
 }
 
+@test "a prediction that overflows is refused naming its row, not written as inf" {
+    # y = 2.2 + 1.5 x fitted without a design, then x = 1.7e308 (finite):
+    # 1.5 x is beyond the largest double
+    printf '1,2\n2,4\n3,7\n' | dl-tensor import -t 1 --no-header > "$TMP/s.dlt"
+    dl-lstsq -q < "$TMP/s.dlt" > "$TMP/s.ckpt"
+    printf '1\n1.7e308\n' | dl-tensor import --no-header > "$TMP/big.dlt"
+    run dl-predict "$TMP/s.ckpt" "$TMP/big.dlt" -o "$TMP/o.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/big.dlt: record 1 ('x'): row 2: the prediction overflows (x is too large for the model's weights)" ]
+    [ ! -e "$TMP/o.dlt" ]
+    # a network computes in float32: identity layers and x near its largest
+    printf 'model:\n  layers:\n    - {units: 4, activation: identity}\n    - {units: 1, activation: identity}\n  init: normal\n  init_scale: 5\nloss: mse\noptimizer: {name: sgd, lr: 0.01}\ntraining: {epochs: 1, batch_size: full, seed: 1}\n' > "$TMP/id.yaml"
+    dl-train -q "$TMP/id.yaml" "$TMP/s.dlt" > "$TMP/id.ckpt"
+    printf '1\n3e38\n' | dl-tensor import --no-header > "$TMP/f.dlt"
+    run dl-predict "$TMP/id.ckpt" "$TMP/f.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 1 ('x'): row 2: the prediction overflows"* ]]
+}
+
 @test "a stream that already has yhat is refused" {
     cubic
     dl-predict "$TMP/cubic.ckpt" "$TMP/p.dlt" > "$TMP/pred.dlt"
