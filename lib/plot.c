@@ -216,22 +216,26 @@ static long argmin_finite(const double *v, size_t n)
 static const char *const BEST_COLS[] = {"best", NULL};
 
 /* The epoch dl-train kept: the last row flagged in its 'best' column (it
- * knows about min_delta), else the lowest loss. */
+ * knows about min_delta); -1 when the log has that column but flags no
+ * row, since the epoch kept then came before the log (the initial weights
+ * that no epoch improved on, or an epoch before a --resume); without the
+ * column, the lowest loss.  Refuses a log whose losses hold no value. */
 static int best_epoch(const tsv_table *t, const double *loss, long *best, dl_err *e)
 {
     long cb = tsv_find(t, BEST_COLS);
+    *best = argmin_finite(loss, t->rows);
+    if (*best < 0)
+        return dl_fail(e, DL_EDATA, "%s: the loss columns hold no values", t->label);
+    if (cb < 0)
+        return 0;
     *best = -1;
-    for (size_t r = 0; cb >= 0 && r < t->rows; r++) {
+    for (size_t r = 0; r < t->rows; r++) {
         double flag;
         if (tsv_number(t, r, (size_t)cb, &flag, e))
             return e->code;
         if (flag == 1 && !isnan(loss[r]))
             *best = (long)r;
     }
-    if (*best < 0)
-        *best = argmin_finite(loss, t->rows);
-    if (*best < 0)
-        return dl_fail(e, DL_EDATA, "%s: the loss columns hold no values", t->label);
     return 0;
 }
 
@@ -241,7 +245,7 @@ typedef struct log_curve {
     const char *name;            /* the log's file, as messages and the legend say it */
     double *epoch, *train, *val; /* rows each, one allocation (epoch's) */
     size_t rows;
-    long best;
+    long best;                /* -1: the epoch kept is not in the log */
     int have_train, have_val; /* a value in some row */
 } log_curve;
 
@@ -278,7 +282,7 @@ static int log_curve_read(const tsv_table *t, const pl_opts *o, log_curve *c, dl
     c->have_val = rc == 0 && cv >= 0 && argmin_finite(c->val, t->rows) >= 0;
     if (rc == 0)
         rc = best_epoch(t, c->have_val ? c->val : c->train, &c->best, e);
-    if (rc == 0 && isnan(c->epoch[c->best]))
+    if (rc == 0 && c->best >= 0 && isnan(c->epoch[c->best]))
         rc = dl_fail(e, DL_EDATA, "%s: data row %ld has no epoch", t->label, c->best + 1);
     return rc;
 }
@@ -315,32 +319,44 @@ static void put_curve_block(dl_str *s, const char *name, const log_curve *c)
     dl_str_printf(s, "%s", "EOD\n");
 }
 
-/* One log: training and validation in two colours, the best epoch's point
- * in a third and a grey line through it. */
-static void write_curves(dl_str *s, const pl_opts *o, const log_curve *c)
-{
-    put_curves_head(s, o);
-    put_curve_block(s, "curve", c);
-    double best = c->epoch[c->best];
-    dl_str_printf(s, "set arrow 1 from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 lc rgb '#777777'\n",
-            best, best);
-    dl_str_printf(s, "plot $curve using 1:2 with lines lw 2 lc rgb '%s' title 'training', \\\n",
-            COLOR[0]);
-    if (c->have_val)
-        dl_str_printf(s, "     $curve using 1:3 with lines lw 2 lc rgb '%s' title 'validation', \\\n",
-                COLOR[1]);
-    dl_str_printf(s,
-            "     $curve using ($1 == %.9g ? $1 : NaN):%d with points pt 7 ps 1.6 "
-            "lc rgb '%s' title 'best epoch %.9g (%s loss %.4g)'\n",
-            best, c->have_val ? 3 : 2, COLOR[5], best, c->have_val ? "validation" : "training",
-            best_loss(c));
-}
-
 /* Starts a clause of a plot command: "plot " before the first
  * (*clauses 0), the continuation after the one before. */
 static void put_clause_start(dl_str *s, size_t *clauses)
 {
     dl_str_printf(s, "%s", (*clauses)++ ? ", \\\n     " : "plot ");
+}
+
+/* What the legend says of a log whose best column flags none of its rows. */
+#define BEST_BEFORE_LOG "best epoch before this log"
+
+/* One log: training and validation in two colours, the best epoch's point
+ * in a third and a grey line through it; when the epoch kept is not in the
+ * log, a legend entry that says so. */
+static void write_curves(dl_str *s, const pl_opts *o, const log_curve *c)
+{
+    size_t clauses = 0;
+    put_curves_head(s, o);
+    put_curve_block(s, "curve", c);
+    if (c->best >= 0)
+        dl_str_printf(s, "set arrow 1 from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 "
+                         "lc rgb '#777777'\n",
+                      c->epoch[c->best], c->epoch[c->best]);
+    put_clause_start(s, &clauses);
+    dl_str_printf(s, "$curve using 1:2 with lines lw 2 lc rgb '%s' title 'training'", COLOR[0]);
+    if (c->have_val) {
+        put_clause_start(s, &clauses);
+        dl_str_printf(s, "$curve using 1:3 with lines lw 2 lc rgb '%s' title 'validation'",
+                      COLOR[1]);
+    }
+    put_clause_start(s, &clauses);
+    if (c->best < 0)
+        dl_str_printf(s, "keyentry title '" BEST_BEFORE_LOG " (none of its epochs improved "
+                         "on it)'\n");
+    else
+        dl_str_printf(s, "$curve using ($1 == %.9g ? $1 : NaN):%d with points pt 7 ps 1.6 "
+                         "lc rgb '%s' title 'best epoch %.9g (%s loss %.4g)'\n",
+                      c->epoch[c->best], c->have_val ? 3 : 2, COLOR[5], c->epoch[c->best],
+                      c->have_val ? "validation" : "training", best_loss(c));
 }
 
 /* A curve's clause of log i of several: its file and what it is in the
@@ -352,7 +368,9 @@ static void put_log_line(dl_str *s, size_t i, const log_curve *c, int val, size_
     dl_str_printf(s, "$curve%zu using 1:%d with lines lw 2 lc rgb '%s'%s title ", i,
                   val ? 3 : 2, COLOR[i % NCOLORS], val ? " dt 2" : "");
     dl_str_printf(&legend, "%s %s", c->name, val ? "validation" : "training");
-    if (val == c->have_val)
+    if (val == c->have_val && c->best < 0)
+        dl_str_printf(&legend, " (" BEST_BEFORE_LOG ")");
+    else if (val == c->have_val)
         dl_str_printf(&legend, " (best epoch %.9g, %.4g)", c->epoch[c->best], best_loss(c));
     put_quoted_str(s, &legend);
 }
@@ -366,6 +384,8 @@ static void put_log_clauses(dl_str *s, size_t i, const log_curve *c, size_t *cla
         put_log_line(s, i, c, 0, clauses);
     if (c->have_val)
         put_log_line(s, i, c, 1, clauses);
+    if (c->best < 0)
+        return;
     put_clause_start(s, clauses);
     dl_str_printf(s, "$curve%zu using ($1 == %.9g ? $1 : NaN):%d with points pt 7 ps 1.6 "
                      "lc rgb '%s' notitle",
@@ -382,9 +402,11 @@ static void write_several_curves(dl_str *s, const pl_opts *o, const log_curve *c
         put_curve_block(s, name, &c[i]);
     }
     for (size_t i = 0; i < n; i++)
-        dl_str_printf(s, "set arrow %zu from %.9g, graph 0 to %.9g, graph 1 nohead dt 3 "
-                         "lc rgb '%s'\n",
-                      i + 1, c[i].epoch[c[i].best], c[i].epoch[c[i].best], COLOR[i % NCOLORS]);
+        if (c[i].best >= 0)
+            dl_str_printf(s, "set arrow %zu from %.9g, graph 0 to %.9g, graph 1 nohead dt 3 "
+                             "lc rgb '%s'\n",
+                          i + 1, c[i].epoch[c[i].best], c[i].epoch[c[i].best],
+                          COLOR[i % NCOLORS]);
     size_t clauses = 0;
     for (size_t i = 0; i < n; i++)
         put_log_clauses(s, i, &c[i], &clauses);

@@ -34,6 +34,34 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     [ ! -e "$T/c.png" ]
 }
 
+@test "dl-plot curves: a run that kept its initial weights marks no epoch of its log as the best" {
+    dl-tensor import -t 1 "$FIX/circ.csv" >"$T/circ.dlt"
+    dl-train -q "$FIX/net.yaml" --log "$T/log.tsv" "$T/circ.dlt" >"$T/net.ckpt"
+    # fine-tuning at a learning rate that only makes things worse: the
+    # checkpoint keeps epoch 0, and the log flags none of its epochs
+    dl-train -q "$FIX/net.yaml" --init-from "$T/net.ckpt" -s optimizer.lr=1 \
+        -s training.epochs=3 --log "$T/ft.tsv" "$T/circ.dlt" >"$T/ft.ckpt"
+    [ "$(dl-tensor show "$T/ft.ckpt" | sed -n 's/^  best_epoch: //p')" -eq 0 ]
+    [ "$(awk -F '\t' 'NR > 1 && $6 == 1' "$T/ft.tsv")" = "" ]
+    run dl-plot curves --script "$T/ft.tsv" -o "$T/ft.png"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"keyentry title 'best epoch before this log"* ]]
+    [[ "$output" != *"with points"* ]]
+    [[ "$output" != *"set arrow"* ]]
+    run dl-plot curves --script "$T/ft.tsv" "$T/log.tsv" -o "$T/two.png"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"title \"$T/ft.tsv validation (best epoch before this log)\""* ]]
+    [[ "$output" != *'$curve0 using ($1 =='* ]]
+    [[ "$output" == *'$curve1 using ($1 =='* ]]
+    [ "$(grep -c '^set arrow' <<<"$output")" -eq 1 ]
+    run dl-plot curves "$T/ft.tsv" -o "$T/ft.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/ft.png"
+    run dl-plot curves "$T/ft.tsv" "$T/log.tsv" -o "$T/two.svg"
+    [ "$status" -eq 0 ]
+    is_svg "$T/two.svg"
+}
+
 @test "dl-plot curves: a log without validation marks the best training loss" {
     printf 'epoch\ttrain_loss\tval_loss\n1\t0.5\tnan\n2\t0.25\tnan\n3\t0.3\tnan\n' >"$T/nv.tsv"
     run dl-plot curves --script "$T/nv.tsv" -o "$T/nv.png"
