@@ -329,9 +329,10 @@ static void put_clause_start(dl_str *s, size_t *clauses)
 /* What the legend says of a log whose best column flags none of its rows. */
 #define BEST_BEFORE_LOG "best epoch before this log"
 
-/* One log: training and validation in two colours, the best epoch's point
- * in a third and a grey line through it; when the epoch kept is not in the
- * log, a legend entry that says so. */
+/* One log: training and validation in two colours, each where the log has
+ * values (a legend entry without its line would say there is one); the best
+ * epoch's point in a third and a grey line through it; when the epoch kept
+ * is not in the log, a legend entry that says so. */
 static void write_curves(dl_str *s, const pl_opts *o, const log_curve *c)
 {
     size_t clauses = 0;
@@ -341,8 +342,11 @@ static void write_curves(dl_str *s, const pl_opts *o, const log_curve *c)
         dl_str_printf(s, "set arrow 1 from %.9g, graph 0 to %.9g, graph 1 nohead dt 2 "
                          "lc rgb '#777777'\n",
                       c->epoch[c->best], c->epoch[c->best]);
-    put_clause_start(s, &clauses);
-    dl_str_printf(s, "$curve using 1:2 with lines lw 2 lc rgb '%s' title 'training'", COLOR[0]);
+    if (c->have_train) {
+        put_clause_start(s, &clauses);
+        dl_str_printf(s, "$curve using 1:2 with lines lw 2 lc rgb '%s' title 'training'",
+                      COLOR[0]);
+    }
     if (c->have_val) {
         put_clause_start(s, &clauses);
         dl_str_printf(s, "$curve using 1:3 with lines lw 2 lc rgb '%s' title 'validation'",

@@ -73,6 +73,21 @@ linear_model() { # linear_model CSV TARGETS DESIGN-OPTIONS... -> $T/lin.ckpt, $T
     is_png "$T/nv.png"
 }
 
+@test "dl-plot curves: a log of validation losses alone draws no training entry" {
+    printf 'epoch\tval_loss\n1\t0.5\n2\t0.25\n3\t0.3\n' >"$T/v.tsv"
+    printf 'epoch\ttrain_loss\tval_loss\n1\tnan\t0.5\n2\tnan\t0.25\n' >"$T/vn.tsv"
+    for f in v vn; do
+        run dl-plot curves --script "$T/$f.tsv" -o "$T/$f.png"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *"title 'training'"* ]]
+        [[ "$output" == *"plot \$curve using 1:3 with lines"*"title 'validation'"* ]]
+        [[ "$output" == *"best epoch 2 (validation loss 0.25)"* ]]
+        run dl-plot curves "$T/$f.tsv" -o "$T/$f.png"
+        [ "$status" -eq 0 ]
+        is_png "$T/$f.png"
+    done
+}
+
 # log_columns LOG: epoch, train_loss and val_loss of each data row of a
 # dl-train --log, taken by their names in its header (nan for one it lacks).
 log_columns() {
