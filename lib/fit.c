@@ -9,6 +9,7 @@
 #include "colmeta.h"
 #include "filter.h"
 #include "linmodel.h"
+#include "numtext.h"
 #include "partial.h"
 
 /* x and y arrive as chunks, possibly interleaved: rows are paired as both
@@ -384,10 +385,6 @@ static void xy_free(xy_input *in)
 
 /* ------------------------------ the report ------------------------------ */
 
-/* NaN printed "nan", not "-nan" as printf writes one of sign bit set
- * (inf - inf). */
-static double unsigned_nan(double v) { return isnan(v) ? NAN : v; }
-
 /* With --verbose: a line per weight, named after its column when x has
  * names ("coefficient 2 (speed): 0.5"). */
 static void report_weights(const fit_opts *o, const ls_result *r, const cm_names *names)
@@ -430,8 +427,8 @@ static void report(const fit_opts *o, const ls_opts *ls, long bias, int weighted
                 dl_plural(r->p));
     for (size_t j = 0; j < r->k; j++) /* bounds: all the statistics resolve */
         fprintf(o->log, "%s: output %zu: training MSE %s%.6g, R^2 %s%.6g%s\n", tool, j + 1,
-                r->bound[j] ? "at most " : "", unsigned_nan(r->mse[j]),
-                r->bound[j] ? "at least " : "", unsigned_nan(r->r2[j]), r->bound[j] ? " (y's mean is too large against its residuals for the "
+                r->bound[j] ? "at most " : "", nt_unsigned_nan(r->mse[j]),
+                r->bound[j] ? "at least " : "", nt_unsigned_nan(r->r2[j]), r->bound[j] ? " (y's mean is too large against its residuals for the "
                 "statistics to tell more; a one-pass fit gives them)"
                 : r->n < 2 ? " (undefined for one row, as scikit-learn's r2_score)" : "");
     if (ls->alpha > 0) {

@@ -1044,6 +1044,8 @@ static int format_shortest(double v, int shortest, int longest, int is_float, ch
     return write_g(&all, buf);
 }
 
+double nt_unsigned_nan(double v) { return isnan(v) ? NAN : v; }
+
 int nt_format_f64(double v, char *buf)
 {
     if (!isfinite(v))

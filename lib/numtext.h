@@ -77,4 +77,9 @@ int nt_thousands(const char *s, const char *end);
 int nt_format_f64(double v, char *buf);
 int nt_format_f32(float v, char *buf);
 
+/* v, or a NaN without its sign bit, which printf writes "nan" where it
+ * writes one of sign bit set (inf - inf, 0 * inf) "-nan": what a table's
+ * readers (dl-plot's among them) take for a missing value. */
+double nt_unsigned_nan(double v);
+
 #endif

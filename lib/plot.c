@@ -1682,8 +1682,7 @@ static int regression_r2(const mio_pair *p, const mt_data *md, mt_report *r, dl_
  * as nan, the sign the division leaves it dropped, never "-nan". */
 static double report_r2(const mt_report *r, const char *name)
 {
-    double v = mt_report_get(r, name, NULL);
-    return isnan(v) ? NAN : v;
+    return nt_unsigned_nan(mt_report_get(r, name, NULL));
 }
 
 static int regression_script(const char *path, const pl_opts *o, int parity, dl_str *s,

@@ -17,6 +17,7 @@
 #include "netmodel.h"
 #include "nn.h"
 #include "nn_simd.h"
+#include "numtext.h"
 #include "optim.h"
 #include "prep.h"
 #include "rng.h"
@@ -1603,9 +1604,12 @@ static void write_logs(const trainer *t, double train_loss, double val_loss, dou
                 secs, improved, t->grad_norm);
     for (size_t l = 0; c->diagnostics && l < t->net.n_layers; l++) {
         const nn_layer_stats *s = &t->stats[l];
+        /* overflowed pre-activations (inf - inf) give a NaN of either sign */
         fprintf(c->diagnostics, "%llu\t%zu\t%zu\t%s\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\t%.9g\n", ep,
-                l + 1, t->net.layers[l].out, nn_activ_name(t->net.layers[l].activ), s->z_mean,
-                s->z_std, s->a_mean, s->a_std, s->gw_norm, s->gb_norm);
+                l + 1, t->net.layers[l].out, nn_activ_name(t->net.layers[l].activ),
+                nt_unsigned_nan(s->z_mean), nt_unsigned_nan(s->z_std),
+                nt_unsigned_nan(s->a_mean), nt_unsigned_nan(s->a_std),
+                nt_unsigned_nan(s->gw_norm), nt_unsigned_nan(s->gb_norm));
     }
     /* each epoch's lines go out as it ends: the temporaries can be followed,
      * and a run killed (SIGKILL) leaves them holding the curve so far */

@@ -179,7 +179,8 @@ const char *tsv_cell(const tsv_table *t, size_t row, size_t col)
 int tsv_number(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
 {
     const char *s = tsv_cell(t, row, col);
-    if (s[0] == '\0' || strcmp(s, "nan") == 0 || strcmp(s, "NaN") == 0) {
+    if (s[0] == '\0' || strcmp(s, "nan") == 0 || strcmp(s, "NaN") == 0 ||
+        strcmp(s, "-nan") == 0) { /* printf's NaN of sign bit set */
         *v = NAN;
         return 0;
     }

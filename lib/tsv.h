@@ -25,8 +25,8 @@ void tsv_free(tsv_table *t);
  * or -1. */
 long tsv_find(const tsv_table *t, const char *const *names);
 const char *tsv_cell(const tsv_table *t, size_t row, size_t col);
-/* The cell as a number: "", "nan" and "NaN" are NaN (a missing value); any
- * other text must be a finite number. */
+/* The cell as a number: "", "nan", "NaN" and "-nan" are NaN (a missing
+ * value); any other text must be a finite number. */
 int tsv_number(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e);
 
 #endif

@@ -233,6 +233,27 @@ colours() {
     is_svg "$T/l.svg"
 }
 
+@test "dl-plot layers: overflowed pre-activations, nan in dl-train --diagnostics, are drawn as gaps" {
+    # inputs of 1000 through weights of 1e37: the first layer's z overflow
+    # to inf of both signs, whose mean and spread are NaN; its tanh is finite
+    printf 'a,b,y\n1000,-2000,1\n-1500,1000,0\n2000,1500,1\n-1000,-1000,0\n' >"$T/big.csv"
+    dl-tensor import -t 1 "$T/big.csv" >"$T/big.dlt"
+    dl-train -q "$FIX/net.yaml" -s model.init=normal -s model.init_scale=1e37 \
+        -s training.validation=0 -s training.epochs=2 "$T/big.dlt" \
+        --diagnostics "$T/diag.tsv" -o "$T/big.ckpt"
+    [ "$(awk -F '\t' '$1 == 1 && $2 == 1 { print $5, $6 }' "$T/diag.tsv")" = "nan nan" ]
+    run grep -c -- '-nan' "$T/diag.tsv"
+    [ "$output" = 0 ]
+    run dl-plot layers "$T/diag.tsv" -o "$T/l.png"
+    [ "$status" -eq 0 ]
+    is_png "$T/l.png"
+    # printf's NaN of sign bit set, as other programs write it, reads as NaN
+    sed 's/\tnan\t/\t-nan\t/g' "$T/diag.tsv" >"$T/signed.tsv"
+    run dl-plot layers --script "$T/signed.tsv" -o "$T/l.png"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *$'\n1 NaN 1 0 0\n'* ]]
+}
+
 @test "dl-plot with fresh dl-train logs (the formats agree)" {
     dl-tensor import -t 1 "$FIX/circ.csv" >"$T/circ.dlt"
     dl-train -q "$FIX/net.yaml" -s training.epochs=5 --log "$T/log.tsv" \
