@@ -230,6 +230,16 @@ short() {
     [[ ${lines[0]} == *"--resume: the run has done 5 epochs, more than training.epochs 4 (give at least 5)" ]]
 }
 
+@test "--resume --log: the resumed epochs' rows, an uninterrupted run's but for seconds; appended they make its log" {
+    short 6 --log "$TMP/whole.tsv" > /dev/null
+    short 4 --log "$TMP/first.tsv" > "$TMP/four.ckpt"
+    short 6 --resume "$TMP/four.ckpt" --log "$TMP/more.tsv" > /dev/null
+    [ "$(head -n 1 "$TMP/more.tsv")" = "$(head -n 1 "$TMP/whole.tsv")" ]
+    [ "$(cut -f 1 "$TMP/more.tsv" | tr '\n' ' ')" = "epoch 5 6 " ]
+    tail -n +2 "$TMP/more.tsv" >> "$TMP/first.tsv"
+    diff <(cut -f 1-4,6- "$TMP/first.tsv") <(cut -f 1-4,6- "$TMP/whole.tsv")
+}
+
 @test "--resume with raised epochs continues the checkpoint's cosine schedule; other changes are refused" {
     short 5 -s optimizer.schedule=cosine > "$TMP/part.ckpt"
     short 10 -s optimizer.schedule=cosine --resume "$TMP/part.ckpt" --log "$TMP/res.tsv" \
