@@ -1456,6 +1456,14 @@ static void draw_bar(const trainer *t, size_t done, size_t total, double *last)
     fflush(t->cfg->progress);
 }
 
+/* Erases the progress bar: what follows it (an epoch's line, or the error
+ * that ends the run in the middle of one) starts a line of its own. */
+static void clear_bar(const trainer *t)
+{
+    if (t->cfg->progress_bar && t->cfg->progress)
+        fprintf(t->cfg->progress, "\r\033[K");
+}
+
 static void collect_stats(trainer *t)
 {
     for (size_t l = 0; l < t->net.n_layers; l++)
@@ -1619,8 +1627,7 @@ static void write_logs(const trainer *t, double train_loss, double val_loss, dou
         fflush(c->diagnostics);
     if (!c->progress)
         return;
-    if (c->progress_bar)
-        fprintf(c->progress, "\r\033[K");
+    clear_bar(t);
     fprintf(c->progress, "epoch %llu/%llu: train %.6g", ep, (unsigned long long)t->spec.epochs,
             train_loss);
     if (t->val_total)
@@ -1685,9 +1692,11 @@ static int train_loop(trainer *t, dl_err *e)
         double start = now_seconds();
         double lr = opt_schedule_lr(&t->spec.sched, t->spec.opt.lr, t->epoch);
         double train_loss = 0.0, val_loss = NAN;
-        int why;
-        if (run_epoch(t, lr, &train_loss, &why, e))
-            return e->code;
+        int why, rc = run_epoch(t, lr, &train_loss, &why, e);
+        if (rc || why != RUN_OK)
+            clear_bar(t);
+        if (rc)
+            return rc;
         if (why == RUN_NAN || why == RUN_NAN_GRAD)
             return nan_stop(t, why == RUN_NAN ? "training loss" : "gradient of a finite loss", e);
         if (why == RUN_STOP)

@@ -91,3 +91,18 @@ out_at_terminal() { at_terminal "$1" ""; }
     [[ $output == *"dl-plot: tty.png is a terminal: refusing to write a PNG image there"*"exit 2" ]]
     [ -L "$TMP/tty.png" ]
 }
+
+@test "dl-train interrupted at a terminal in the middle of an epoch: its message erases the progress bar, not follows it" {
+    # epochs long enough for the bar (drawn from 0.2 s into an epoch)
+    awk 'BEGIN { srand(1); for (i = 0; i < 40000; i++) { r = ""
+                 for (j = 0; j < 16; j++) r = r sprintf("%.3f,", rand() - 0.5)
+                 print r (rand() < 0.5) } }' > "$TMP/wide.csv"
+    dl-tensor import -t 1 "$TMP/wide.csv" > "$TMP/wide.dlt"
+    printf '%s\n' 'model: {layers: [{units: 512, activation: relu}, {units: 512, activation: relu},' \
+        '  {units: 1, activation: sigmoid}]}' 'loss: bce' 'training: {epochs: 3, batch_size: 8}' \
+        > "$TMP/wide.yaml"
+    run timeout 60 script -qec "cd '$TMP' && timeout -s INT 2 dl-train wide.yaml wide.dlt -o w.ckpt" \
+        /dev/null < /dev/null
+    [[ $output == *"] "*"/"*"dl-train: interrupted in epoch 1;"* ]] || skip "no progress bar drawn before the signal"
+    [[ $output == *$'\r\033[Kdl-train: interrupted in epoch 1;'* ]]
+}
