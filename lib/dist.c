@@ -124,10 +124,7 @@ int dd_agree(dd_group *g, int rc, const int64_t *fp, const char *const *what, si
         max_i64(g, &code, 1);
         if (failed == g->rank)
             return dl_err_wrap(e, "rank %d", g->rank);
-        g->peer_failed = 1;
-        e->code = (int)code;
-        e->msg[0] = '\0';
-        return (int)code;
+        return dd_peer_failed(g, (int)code, e);
     }
     int64_t mine[DD_FINGERPRINT] = {0}, root[DD_FINGERPRINT] = {0};
     n = n < DD_FINGERPRINT ? n : DD_FINGERPRINT;
@@ -147,10 +144,15 @@ int dd_agree(dd_group *g, int rc, const int64_t *fp, const char *const *what, si
         return dl_fail(e, DL_EDATA, "rank %d: %s differs from rank 0's (%lld here, %lld there): "
                        "every process must see the same spec, options and data", g->rank,
                        what[differs], (long long)mine[differs], (long long)root[differs]);
+    return dd_peer_failed(g, DL_EDATA, e);
+}
+
+int dd_peer_failed(dd_group *g, int code, dl_err *e)
+{
     g->peer_failed = 1;
-    e->code = DL_EDATA;
+    e->code = code;
     e->msg[0] = '\0';
-    return DL_EDATA;
+    return code;
 }
 
 int dd_failed_alike(dd_group *g, dl_err *e)
@@ -159,8 +161,7 @@ int dd_failed_alike(dd_group *g, dl_err *e)
         return e->code;
     if (g->rank == 0)
         return dl_err_wrap(e, "rank %d", g->rank);
-    g->peer_failed = 1;
-    return e->code;
+    return dd_peer_failed(g, e->code, e);
 }
 
 void dd_sum_f64(const dd_group *g, double *buf, size_t n)

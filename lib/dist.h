@@ -54,6 +54,10 @@ int dd_agree(dd_group *g, int rc, const int64_t *fp, const char *const *what, si
  * the others get peer_failed, to exit with the code quietly.  Returns the
  * code. */
 int dd_failed_alike(dd_group *g, dl_err *e);
+/* Another process reports the job's error `code`: this one sets
+ * peer_failed and an empty message, to exit with the code quietly.
+ * Returns the code. */
+int dd_peer_failed(dd_group *g, int code, dl_err *e);
 
 /* In-place reductions over every process (no-ops for one process). */
 void dd_sum_f64(const dd_group *g, double *buf, size_t n);

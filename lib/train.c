@@ -93,6 +93,7 @@ typedef struct trainer {
     int stopped;            /* enum nm_stop, once the loop ends */
     int saved_stopped;      /* --resume: why the saved run stopped (enum nm_stop) */
     double grad_norm;       /* of the last batch */
+    int logs_failed;        /* a stop of every process for rank 0's failed log write */
     double *class_w;        /* training.class_weight given: each class's weight */
     tr_writes writes;       /* one process: how each step writes (next_writes) */
 } trainer;
@@ -1486,14 +1487,38 @@ static void collect_shared_stats(trainer *t)
     dd_barrier(t->group);
 }
 
-/* A signal asked to stop, or a --log or --diagnostics line could not be
- * written: the logs go with the checkpoint, all or none, so the run would
- * end with nothing for its work.  It stops as a signal stops it, agreed by
- * every process; committing then reports the failed write. */
-static int asked_to_stop(const tr_opts *c)
+/* A signal asked to stop (1), or a --log or --diagnostics line could not
+ * be written: the logs go with the checkpoint, all or none, so the run
+ * would end with nothing for its work.  It stops as a signal stops it,
+ * agreed by every process; committing then reports the failed write.
+ * Summed over the processes, a failed write counts more than a signal to
+ * each of them, so that the others learn the run ends with its error. */
+static double asked_to_stop(const tr_opts *c)
 {
-    return (c->stop && *c->stop) || (c->log && ferror(c->log)) ||
-           (c->diagnostics && ferror(c->diagnostics));
+    if ((c->log && ferror(c->log)) || (c->diagnostics && ferror(c->diagnostics)))
+        return c->group ? (double)c->group->size + 1.0 : 1.0;
+    return c->stop && *c->stop;
+}
+
+/* A summed stop request: whether to stop, and whether rank 0's logs
+ * failed (the process that writes them reports it; the others end with
+ * its exit status, quietly). */
+static int stop_requested(trainer *t, double summed)
+{
+    if (t->group && summed > (double)t->group->size)
+        t->logs_failed = 1;
+    return summed > 0;
+}
+
+/* The end of a run that was asked to stop: interrupted, or in a process
+ * that does not write the logs, rank 0's failed write. */
+static int stopped_run(trainer *t, const char *when, uint64_t epoch, dl_err *e)
+{
+    if (t->logs_failed && !t->cfg->log && !t->cfg->diagnostics)
+        return dd_peer_failed(t->group, DL_EIO, e);
+    return dl_fail(e, DL_EINTR, "interrupted %s epoch %llu; the checkpoint keeps epoch %llu "
+                   "(the best) and resumes after epoch %llu", when, (unsigned long long)epoch,
+                   (unsigned long long)t->best_epoch, (unsigned long long)t->epoch);
 }
 
 /* One pass over the training rows; *why says whether it completed. */
@@ -1517,10 +1542,11 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
         size_t m = minibatch(t, first, rows, &xb, &yb, &wb);
         if (m && (nn_forward(&t->net, xb, m, e) || batch_loss(t, yb, wb, m, &loss, &wsum, e)))
             return e->code;
-        int stop = asked_to_stop(t->cfg);
+        double asked = asked_to_stop(t->cfg);
+        int stop = asked > 0;
         if (t->group) {
             t->step_sums[0] = t->weighted ? loss : loss * (double)m;
-            t->step_sums[1] = stop;
+            t->step_sums[1] = asked;
             t->step_sums[2] = wsum;
             if (t->sh.grads)
                 backward_shared(t, xb, m, rows);
@@ -1528,7 +1554,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
                 backward_reduced(t, xb, m, rows);
             wsum = t->weighted ? t->step_sums[2] : (double)rows;
             loss = wsum > 0 ? t->step_sums[0] / wsum : 0.0;
-            stop = t->step_sums[1] > 0;
+            stop = stop_requested(t, t->step_sums[1]);
         }
         if (!isfinite(loss)) {
             *why = RUN_NAN;
@@ -1553,7 +1579,7 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
             return 0;
         }
         if (!t->group)
-            stop = asked_to_stop(t->cfg);
+            stop = asked_to_stop(t->cfg) > 0;
         if (stop) {
             *why = RUN_STOP;
             return 0;
@@ -1598,7 +1624,7 @@ static int epoch_figures(trainer *t, double *val_loss, int *stop, dl_err *e)
     if (t->val_total)
         *val_loss = t->weighted ? (sums[2] > 0 ? sums[0] / sums[2] : 0.0)
                                 : sums[0] / (double)t->val_total;
-    *stop = sums[1] > 0;
+    *stop = stop_requested(t, sums[1]);
     return 0;
 }
 
@@ -1700,10 +1726,7 @@ static int train_loop(trainer *t, dl_err *e)
         if (why == RUN_NAN || why == RUN_NAN_GRAD)
             return nan_stop(t, why == RUN_NAN ? "training loss" : "gradient of a finite loss", e);
         if (why == RUN_STOP)
-            return dl_fail(e, DL_EINTR, "interrupted in epoch %llu; the checkpoint keeps epoch "
-                           "%llu (the best) and resumes after epoch %llu",
-                           (unsigned long long)t->epoch + 1, (unsigned long long)t->best_epoch,
-                           (unsigned long long)t->epoch);
+            return stopped_run(t, "in", t->epoch + 1, e);
         /* the same verdict in every process: they hold the same weights */
         if (!weights_finite(t->net.params, t->net.n_params))
             return dl_fail(e, DL_ENUM, "epoch %llu: its steps made the weights NaN or Inf (try a "
@@ -1718,10 +1741,7 @@ static int train_loop(trainer *t, dl_err *e)
         t->epoch++;
         end_epoch(t, train_loss, val_loss, lr, now_seconds() - start);
         if (stop)
-            return dl_fail(e, DL_EINTR, "interrupted after epoch %llu; the checkpoint keeps "
-                           "epoch %llu (the best) and resumes after epoch %llu",
-                           (unsigned long long)t->epoch, (unsigned long long)t->best_epoch,
-                           (unsigned long long)t->epoch);
+            return stopped_run(t, "after", t->epoch, e);
         if (t->spec.patience && t->bad_epochs >= t->spec.patience) {
             if (c->progress)
                 fprintf(c->progress, "early stopping after epoch %llu: no improvement for %llu "

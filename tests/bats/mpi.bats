@@ -444,6 +444,22 @@ stop_rank() {
     cmp more.ckpt straight.ckpt
 }
 
+@test "a --log line rank 0 cannot write: every rank exits 3 as one process does, one message, no checkpoint" {
+    cd "$TMP"
+    for opt in --log --diagnostics; do
+        rm -f status.*
+        # each rank's own status: mpirun's is the first non-zero one to arrive
+        run mpi 2 sh -c 'dl-train "$@"; echo $? > status.$OMPI_COMM_WORLD_RANK' sh \
+            "$EX/fish2d.yaml" -s training.epochs=50 -s training.early_stopping.patience=0 \
+            $opt /dev/full -o net.ckpt f2.dlt
+        echo "$opt: $output"
+        [ "$(cat status.0) $(cat status.1)" = "3 3" ]
+        [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+        [[ $output == *"dl-train: /dev/full: write failed: No space left on device"* ]]
+        [ ! -e net.ckpt ]
+    done
+}
+
 @test "a rank that dies ends the whole job promptly, and no checkpoint is written" {
     start_long 3
     stop_rank KILL 2
