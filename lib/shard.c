@@ -158,10 +158,10 @@ int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share 
     /* Read twice (the row counts, then the share) and by every process: a
      * pipe, a FIFO or a device (/dev/stdin) would be split between the
      * readers, then wait for a writer that is gone.  stat does not open it,
-     * so nothing waits here; a path stat cannot follow is the reader's to
-     * name. */
+     * so nothing waits here; a path stat cannot follow, and a directory,
+     * are the reader's to name, as one process names them. */
     struct stat st;
-    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
         return dl_fail(e, DL_EUSAGE, "%s: several processes cannot share a pipe, a FIFO, a "
                        "device or standard input: give the data as a regular file every "
                        "process can read", path);

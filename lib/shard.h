@@ -31,8 +31,9 @@ typedef struct sh_share {
  * bytes, as for dl_set_add); a share of no rows (fewer rows than parts)
  * has x, y and w of no rows, with their columns.  DL_EDATA when x or y is
  * missing, when their row counts differ, or when chunks of one name differ
- * as st_read_set refuses them; DL_EUSAGE for standard input or a path that
- * is not a regular file, refused before anything is opened. */
+ * as st_read_set refuses them; DL_EUSAGE for standard input or a pipe, FIFO,
+ * device or socket, refused before anything is opened (a directory is the
+ * reader's read error, as in one process). */
 int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,
             dl_err *e);
 

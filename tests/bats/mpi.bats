@@ -430,6 +430,22 @@ stop_rank() {
     job=
 }
 
+@test "a directory as DATA or --val: the read error of one process (exit 3), not a refusal as a pipe" {
+    mkdir "$TMP/dir"
+    run dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" "$TMP/dir"
+    [ "$status" -eq 3 ]
+    one=$output
+    [ "$one" = "dl-train: $TMP/dir: read failed: Is a directory" ]
+    run mpi 2 dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" "$TMP/dir"
+    [ "$status" -eq 3 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank 0: $TMP/dir: read failed: Is a directory"* ]]
+    run mpi 2 dl-train "$EX/fish2d.yaml" -q --val "$TMP/dir" -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    [ "$status" -eq 3 ]
+    [[ $output == *"dl-train: rank 0: $TMP/dir: read failed: Is a directory"* ]]
+    [ ! -e "$TMP/x.ckpt" ]
+}
+
 @test "SIGTERM to one rank: rank 0 writes one checkpoint, every rank exits 6, --resume is exact" {
     start_long 2
     stop_rank TERM 1
