@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "dist.h"
 #include "outfile.h"
+#include "shard.h"
 #include "sig.h"
 #include "spec.h"
 #include "train.h"
@@ -153,6 +154,21 @@ static int stdin_read_once(const args *a, const dl_spec *s, dl_err *e)
     return 0;
 }
 
+/* Under a launcher every process reads the spec and the checkpoint of
+ * --resume or --init-from whole: standard input, which reaches rank 0
+ * alone, or a pipe would leave the others another file (the data and the
+ * validation file are checked as they are shared). */
+static int shareable_inputs(const args *a, dl_err *e)
+{
+    const tr_files *f = &a->files;
+    return sh_shareable(a->spec, "the spec", e) ||
+                   (f->resume && sh_shareable(f->resume, "the checkpoint of --resume", e)) ||
+                   (f->init_from &&
+                    sh_shareable(f->init_from, "the checkpoint of --init-from", e))
+               ? e->code
+               : 0;
+}
+
 static int print_config(const dl_spec *s, dl_err *e)
 {
     char *text;
@@ -183,6 +199,8 @@ int main(int argc, char **argv)
     }
     /* --print-config joins too: under a launcher, rank 0 alone prints. */
     int joined = !rc && !(rc = dd_open(&s.group, &e));
+    if (!rc && s.group.size > 1)
+        rc = shareable_inputs(&a, &e);
     if (!rc)
         rc = spec_load(&s.spec, a.spec, a.sets, a.n_sets, &e);
     if (!rc && a.files.val)

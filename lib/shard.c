@@ -149,22 +149,30 @@ static int read_share(const char *path, uint64_t first, uint64_t end, dl_tensor_
     return rc;
 }
 
-int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,
-            dl_err *e)
+int sh_shareable(const char *path, const char *what, dl_err *e)
 {
     if (!path || !strcmp(path, "-"))
-        return dl_fail(e, DL_EUSAGE, "several processes cannot share standard input: give the "
-                       "data as a file every process can read");
-    /* Read twice (the row counts, then the share) and by every process: a
-     * pipe, a FIFO or a device (/dev/stdin) would be split between the
-     * readers, then wait for a writer that is gone.  stat does not open it,
-     * so nothing waits here; a path stat cannot follow, and a directory,
-     * are the reader's to name, as one process names them. */
+        return dl_fail(e, DL_EUSAGE, "several processes cannot share standard input: give %s "
+                       "as a file every process can read", what);
+    /* Read by every process: a pipe, a FIFO or a device (/dev/stdin)
+     * would be split between the readers, then wait for a writer that is
+     * gone.  stat does not open it, so nothing waits here; a path stat
+     * cannot follow, and a directory, are the reader's to name, as one
+     * process names them. */
     struct stat st;
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
         return dl_fail(e, DL_EUSAGE, "%s: several processes cannot share a pipe, a FIFO, a "
-                       "device or standard input: give the data as a regular file every "
-                       "process can read", path);
+                       "device or standard input: give %s as a regular file every process "
+                       "can read", path, what);
+    return 0;
+}
+
+int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,
+            dl_err *e)
+{
+    /* read twice (the row counts, then the share) */
+    if (sh_shareable(path, "the data", e))
+        return e->code;
     uint64_t rows, y_rows;
     if (count_rows(path, &rows, &y_rows, e))
         return e->code;

@@ -36,5 +36,11 @@ typedef struct sh_share {
  * reader's read error, as in one process). */
 int sh_read(const char *path, int part, int parts, dl_tensor_set *set, sh_share *share,
             dl_err *e);
+/* 0 when path names a file that several processes can each read whole;
+ * DL_EUSAGE, the message naming the file as `what` ("the data"), for
+ * standard input ("-" or NULL) or a pipe, FIFO, device or socket, refused
+ * without opening it (a directory is left to the reader's error, as in one
+ * process). */
+int sh_shareable(const char *path, const char *what, dl_err *e);
 
 #endif

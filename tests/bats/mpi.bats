@@ -366,6 +366,37 @@ mpi_way() {
         -s training.epochs=1 -o "$TMP/x.ckpt" "$TMP/f2.dlt"
 }
 
+@test "the spec, --resume's or --init-from's checkpoint on standard input or a FIFO: refused once, not read by rank 0 alone" {
+    cd "$TMP"
+    dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 -o one.ckpt f2.dlt
+    args=(-q -s training.epochs=2 -o x.ckpt)
+    run mpi 2 dl-train - "${args[@]}" f2.dlt < "$EX/fish2d.yaml"
+    [ "$status" -eq 2 ]
+    [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+    [[ $output == *"dl-train: rank 0: several processes cannot share standard input: give the spec as a file every process can read"* ]]
+    # rank 0 alone prints, but every rank reads the spec
+    run mpi 2 dl-train - --print-config < "$EX/fish2d.yaml"
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: rank 0: several processes cannot share standard input: give the spec as a file"* ]]
+    run mpi 2 dl-train /dev/stdin "${args[@]}" f2.dlt < "$EX/fish2d.yaml"
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: rank 0: /dev/stdin: several processes cannot share a pipe, a FIFO, a device or standard input: give the spec as a regular file"* ]]
+    for opt in --resume --init-from; do
+        run mpi 2 dl-train "$EX/fish2d.yaml" "${args[@]}" $opt - f2.dlt < one.ckpt
+        [ "$status" -eq 2 ]
+        [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+        [[ $output == *"dl-train: rank 0: several processes cannot share standard input: give the checkpoint of $opt as a file every process can read"* ]]
+    done
+    mkfifo ff
+    # a writer that never writes: a process that opened the FIFO would wait
+    exec 7<> ff
+    run mpi 2 dl-train "$EX/fish2d.yaml" "${args[@]}" --resume ff f2.dlt
+    exec 7>&-
+    [ "$status" -eq 2 ]
+    [[ $output == *"dl-train: rank 0: ff: several processes cannot share a pipe, a FIFO, a device or standard input: give the checkpoint of --resume as a regular file"* ]]
+    [ ! -e x.ckpt ]
+}
+
 @test "one task of srun --mpi=pmix (PMIX_RANK, SLURM_STEP_NUM_TASKS=1) is one process: no plugin needed" {
     PMIX_RANK=0 SLURM_STEP_NUM_TASKS=1 DL_MPI_PLUGIN=/nonexistent/mpi.so \
         dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 -o "$TMP/x.ckpt" "$TMP/f2.dlt"
