@@ -214,6 +214,23 @@ int dd_nodes(dd_group *g)
     return 1;
 }
 
+int dd_check_env(const dd_group *g, dl_err *e)
+{
+    if (!g->ops)
+        return 0;
+    const char *shared = getenv("DL_MPI_SHARED"), *node = getenv("DL_MPI_NODE_SIZE");
+    if (shared && *shared && strcmp(shared, "0") != 0 && strcmp(shared, "1") != 0)
+        return dl_fail(e, DL_EUSAGE, "DL_MPI_SHARED: '%s' is not 0 or 1", shared);
+    if (node && *node) {
+        char *end;
+        long k = strtol(node, &end, 10);
+        if (*end || k < 1 || k > INT_MAX || node[0] < '0' || node[0] > '9')
+            return dl_fail(e, DL_EUSAGE, "DL_MPI_NODE_SIZE: '%s' is not a positive whole number "
+                           "of processes", node);
+    }
+    return 0;
+}
+
 /* Local rank 0 creates the memory (POSIX shared memory, reserved whole with
  * posix_fallocate, so that a full /dev/shm is an error here and never a
  * SIGBUS later) and names it to the others of its node, which map it; the

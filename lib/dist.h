@@ -79,6 +79,11 @@ void dd_wait(const dd_group *g);
  * DL_MPI_SHARED=0.  DL_MPI_NODE_SIZE=k takes ranks k by k as the nodes (to
  * test several nodes on one machine). */
 int dd_nodes(dd_group *g);
+/* DL_EUSAGE for a DL_MPI_SHARED other than 0 or 1, or a DL_MPI_NODE_SIZE
+ * that is not a positive whole number, in a group of several processes
+ * (unset or empty: the default); 0 otherwise.  Before dd_nodes, so that a
+ * misspelt setting is not silently the default. */
+int dd_check_env(const dd_group *g, dl_err *e);
 /* Collective, after dd_nodes gave 1: `bytes` of zeroed memory that the
  * processes of this node map, page-aligned and kept until dd_close; NULL,
  * on every process alike, when the memory cannot be had on some node

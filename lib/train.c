@@ -2015,6 +2015,8 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         rc = setup(&t, data, val, e);
     if (!rc)
         rc = setup_writes(&t, e);
+    if (!rc && c->group)
+        rc = dd_check_env(c->group, e);
     if (!rc)
         rc = make_checkpoint(&t, data, &design, &have_design, ckpt, e) ||
                      (c->out && st_writer_reserve(c->out, ckpt, e))

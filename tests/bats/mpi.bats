@@ -135,6 +135,27 @@ mpi_way() {
     awk -v r="$r" 'BEGIN { exit !(r < 1e-5) }'
 }
 
+@test "DL_MPI_SHARED other than 0 or 1, DL_MPI_NODE_SIZE other than a positive number: a usage error, not the default layout" {
+    for v in no false; do
+        run env DL_MPI_SHARED=$v timeout 300 mpirun -np 2 --oversubscribe -x DL_MPI_SHARED \
+            dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+        [ "$status" -eq 2 ]
+        [ "$(grep -c '^dl-train' <<< "$output")" -eq 1 ]
+        [[ $output == *"dl-train: rank 0: DL_MPI_SHARED: '$v' is not 0 or 1"* ]]
+    done
+    for v in 0 2x -1 ' 2'; do
+        run env DL_MPI_NODE_SIZE="$v" timeout 300 mpirun -np 2 --oversubscribe -x DL_MPI_NODE_SIZE \
+            dl-train "$EX/fish2d.yaml" -q -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+        [ "$status" -eq 2 ]
+        [[ $output == *"dl-train: rank 0: DL_MPI_NODE_SIZE: '$v' is not a positive whole number of processes"* ]]
+    done
+    [ ! -e "$TMP/x.ckpt" ]
+    DL_MPI_SHARED=1 DL_MPI_NODE_SIZE=1 mpi 2 -x DL_MPI_SHARED -x DL_MPI_NODE_SIZE \
+        dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 -o "$TMP/x.ckpt" "$TMP/f2.dlt"
+    # one process reads neither
+    DL_MPI_SHARED=no dl-train "$EX/fish2d.yaml" -q -s training.epochs=1 -o "$TMP/y.ckpt" "$TMP/f2.dlt"
+}
+
 @test "one node with /dev/shm too small for the weights: MPI sums them instead, the same bits, nothing left" {
     [ "$(id -u)" -eq 0 ] || skip "needs root, to mount a small /dev/shm in a private mount namespace"
     command -v unshare > /dev/null || skip "unshare not installed (Debian: util-linux)"
