@@ -224,6 +224,19 @@ static int missing_design(const partial_sums *ps)
     return ps->designs != 0 && ps->designs != ps->partials;
 }
 
+/* Found when the next partial starts, or at the end: the partial is over. */
+static int design_missing(size_t partial, dl_err *e)
+{
+    return dl_fail(e, DL_EDATA, "partial %zu ended without the design record the partials "
+                   "before it had", partial);
+}
+
+/* x, y or w: rows a partial stands for, which --combine would drop. */
+static int is_data(const char *name)
+{
+    return strcmp(name, "x") == 0 || strcmp(name, "y") == 0 || strcmp(name, "w") == 0;
+}
+
 static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
 {
     char kind[64] = "";
@@ -235,7 +248,7 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
                            kind);
         char weighted[8];
         if (missing_design(ps))
-            return design_differs(ps->partials, e);
+            return design_missing(ps->partials, e);
         ps->partials++;
         if (!kv_value(t->data, (size_t)dl_tensor_nelem(t), "weighted", weighted, sizeof weighted))
             ps->unsaid = 1;
@@ -249,7 +262,10 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
     if (strcmp(t->name, "design") == 0) {
         /* partials with x as it is before this one: another design (a
          * design before any partial is compared with theirs, as before) */
-        if (ps->partials && ++ps->designs != ps->partials)
+        if (ps->partials && ++ps->designs > ps->partials)
+            return dl_fail(e, DL_EDATA, "partial %zu has a second design record",
+                           ps->partials);
+        if (ps->partials && ps->designs != ps->partials)
             return design_differs(ps->partials, e);
         if (!ps->design->data) {
             *ps->design = *t;
@@ -260,6 +276,9 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
             return design_differs(ps->partials, e);
         return 0;
     }
+    if (is_data(t->name))
+        return dl_fail(e, DL_EDATA, "rows of data, not a dl-lstsq --partial output: make "
+                       "their partial first (dl-lstsq --partial), or fit them without --combine");
     if (cm_is_meta_name(t->name))
         return dl_set_add(ps->meta, t, e);
     if (strcmp(t->name, "r") == 0)
@@ -294,7 +313,7 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
     if (ps->partials == 0)
         return dl_fail(e, DL_EDATA, "no partial statistics (dl-lstsq --partial output) found");
     if (missing_design(ps))
-        return design_differs(ps->partials, e);
+        return design_missing(ps->partials, e);
     for (int i = 0; i < ST_COUNT; i++)
         if (ps->seen[i] != ps->partials && !(i == ST_WSUM && ps->seen[i] == 0) && i != ST_YCSS)
             return dl_fail(e, DL_EDATA, "%zu partials but %zu '%s' records", ps->partials,
@@ -345,10 +364,13 @@ static int read_partials(st_reader *rd, partial_sums *ps, dl_err *e)
     dl_tensor t;
     int found, rc;
     while (!(rc = st_read(rd, &t, &found, e)) && found) {
+        char name[sizeof t.name]; /* a record taken leaves t empty */
+        memcpy(name, t.name, sizeof name);
         rc = add_partial_record(ps, &t, e);
         dl_tensor_free(&t);
         if (rc)
-            return dl_err_wrap(e, "%s", st_reader_label(rd));
+            return dl_err_wrap(e, "%s: record %llu ('%s')", st_reader_label(rd),
+                               (unsigned long long)st_reader_records(rd), name);
     }
     return rc;
 }

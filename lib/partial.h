@@ -40,7 +40,9 @@ int partial_write(st_writer *w, ls_stats *s, const double *factor, int weighted,
  * of cells beyond about 1e154, which overflow where the factors that
  * every partial then carries do not (the fit comes from those, and a
  * method that needs X^T X refuses it as for one pass; without factors,
- * DL_ENUM); other records are ignored.  q (NULL: factors are ignored)
+ * DL_ENUM); records of rows (x, y, w), which the sums would leave out,
+ * are DL_EDATA, and other records are ignored.  An error met at a record
+ * names it ("FILE: record N ('name'): ...").  q (NULL: factors are ignored)
  * receives the partials' factors folded into one, its rows, weights and
  * y's sums set from s, when every partial has one; else it is left zero
  * (q->cols 0).  *weighted: some partial's rows came with weights (for
