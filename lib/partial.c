@@ -73,6 +73,7 @@ typedef struct partial_sums {
     int ymean_all;
     int weighted;      /* some partial's model says its rows had weights */
     int unsaid;        /* some partial's model does not say (written before it did) */
+    size_t with_w, without_w; /* the first partial of rows that had weights, that had none */
     ls_qr *q;          /* the caller's: the partials' factors folded, or NULL */
     size_t factors;    /* partials whose 'r' q has taken */
     dl_tensor *design; /* the caller's */
@@ -237,6 +238,31 @@ static int is_data(const char *name)
     return strcmp(name, "x") == 0 || strcmp(name, "y") == 0 || strcmp(name, "w") == 0;
 }
 
+/* The last partial's rows had weights, or had none (its model, model,
+ * says which): so must every other partial's that has rows.  One pass
+ * never fits rows with weights beside rows without, and weights need
+ * not be on the scale of 1 (normalized ones sum to 1), so a shard
+ * imported without its weights would be weighed against the others at
+ * random. */
+static int weights_agree(partial_sums *ps, const dl_tensor *model, int weighted, dl_err *e)
+{
+    char rows[32];
+    ps->weighted |= weighted;
+    if (kv_value(model->data, (size_t)dl_tensor_nelem(model), "rows", rows, sizeof rows) &&
+        strcmp(rows, "0") == 0)
+        return 0; /* no rows: nothing weighed */
+    size_t *first = weighted ? &ps->with_w : &ps->without_w;
+    size_t other = weighted ? ps->without_w : ps->with_w;
+    if (!*first)
+        *first = ps->partials;
+    if (!other)
+        return 0;
+    return dl_fail(e, DL_EDATA, "partial %zu's rows had %s, but partial %zu's had %s: give "
+                   "every shard its weights (a column of 1s where each row counts once)",
+                   ps->partials, weighted ? "weights" : "no weights", other,
+                   weighted ? "none" : "weights");
+}
+
 static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
 {
     char kind[64] = "";
@@ -256,7 +282,7 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
             return dl_fail(e, DL_EDATA, "partial %zu: 'weighted' is '%s', not 0 or 1",
                            ps->partials, weighted);
         else
-            ps->weighted |= weighted[0] == '1';
+            return weights_agree(ps, t, weighted[0] == '1', e);
         return 0;
     }
     if (strcmp(t->name, "design") == 0) {

@@ -48,7 +48,8 @@ int partial_write(st_writer *w, ls_stats *s, const double *factor, int weighted,
  * (q->cols 0).  *weighted: some partial's rows came with weights (for
  * partials written before their model said so: the weights do not sum to
  * the rows).  The caller frees s, q, design and meta, also after an
- * error. */
+ * error.  Partials with rows must all say they had weights, or all say
+ * they had none (DL_EDATA). */
 int partial_read(st_reader *r, ls_stats *s, ls_qr *q, dl_tensor *design, dl_tensor_set *meta,
                  int *weighted, dl_err *e);
 

@@ -158,6 +158,26 @@ fit_near() {
     done
 }
 
+@test "--combine refuses a shard's partial without weights beside partials with them, but for an empty shard" {
+    printf 'a,y,w\n1,2,0.1\n2,4.1,0.3\n3,5.9,0.2\n4,8,0.1\n5,10.1,0.2\n6,12.2,0.1\n' > "$TMP/w.csv"
+    dl-tensor import --target y --weight w "$TMP/w.csv" | dl-design -q | dl-lstsq -q --partial -o "$TMP/w.part"
+    cut -d, -f1,2 "$TMP/w.csv" | dl-tensor import --target y | dl-design -q > "$TMP/none.dlt"
+    dl-lstsq -q --partial -o "$TMP/none.part" "$TMP/none.dlt"
+    run dl-lstsq --combine -o "$TMP/m.ckpt" <(cat "$TMP/w.part" "$TMP/none.part")
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-lstsq: "*": record "*" ('model'): partial 2's rows had no weights, but partial 1's had weights: give every shard its weights (a column of 1s where each row counts once)" ]] ||
+        { echo "$output"; return 1; }
+    [ ! -e "$TMP/m.ckpt" ]
+    run dl-lstsq --combine -o "$TMP/m.ckpt" <(cat "$TMP/none.part" "$TMP/w.part")
+    [ "$status" -eq 1 ]
+    [[ $output == *"partial 2's rows had weights, but partial 1's had none: "* ]]
+    # an empty shard weighs nothing, with weights or without
+    dl-tensor head -n 0 "$TMP/none.dlt" | dl-lstsq -q --partial -o "$TMP/empty.part"
+    dl-lstsq -q --combine -o "$TMP/m.ckpt" <(cat "$TMP/empty.part" "$TMP/w.part" "$TMP/empty.part")
+    dl-lstsq -q --combine "$TMP/w.part" | dl-tensor export --name w |
+        cmp - <(dl-tensor export --name w "$TMP/m.ckpt")
+}
+
 # lstsq_refuses MESSAGE FILE...: dl-lstsq, reading the FILEs one after the
 # other, exits 1 with a message ending in MESSAGE.
 lstsq_refuses() {

@@ -297,8 +297,9 @@ static int read_weighted(ls_stats *s, int wa, int wb, const char *model, char *m
 }
 
 /* Whether the rows had weights is the partials' word, whatever the
- * weights sum to; partials that do not say are weighted when their
- * weights do not sum to their rows. */
+ * weights sum to (and every partial with rows must say the same);
+ * partials that do not say are weighted when their weights do not sum
+ * to their rows. */
 static void test_partials_say_whether_weighted(void)
 {
     double x[N * P], y[N * K];
@@ -308,7 +309,11 @@ static void test_partials_say_whether_weighted(void)
     stats_of(&a, x, y, 0, N);
     CHECK(a.wsum == N);
     CHECK(read_weighted(&a, 0, 0, NULL, msg) == 0);
-    CHECK(read_weighted(&a, 1, 0, NULL, msg) == 1);
+    CHECK(read_weighted(&a, 1, 0, NULL, msg) == -1);
+    CHECK(strstr(msg, "('model'): partial 2's rows had no weights, but partial 1's "
+                      "had weights: give every shard its weights"));
+    CHECK(read_weighted(&a, 0, 1, NULL, msg) == -1);
+    CHECK(strstr(msg, "partial 2's rows had weights, but partial 1's had none"));
     CHECK(read_weighted(&a, 1, 1, NULL, msg) == 1);
     const char *unsaid = "kind: lstsq-partial\ncolumns: 4\noutputs: 2\nrows: 50\n";
     CHECK(read_weighted(&a, 1, 1, unsaid, msg) == 0);
