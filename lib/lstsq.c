@@ -859,6 +859,35 @@ static int stats_underflow(const ls_stats *s, dl_err *e)
     return rc;
 }
 
+/* X^T X that overflows (cells beyond about 1e154), named by the first
+ * column whose norm squared is beyond the largest double: a column whose
+ * product with another overflows has its own square overflow too.  Its
+ * norm from the rows' factor R when the statistics came from it (X^T X
+ * alone holds only inf). */
+static int gram_overflow(const ls_stats *s, dl_err *e)
+{
+    size_t p = s->p, c = p + s->k, bad = p * p, col = p;
+    for (size_t i = 0; i < p * p && bad == p * p; i++)
+        if (!isfinite(s->xtx[i]))
+            bad = i;
+    if (bad == p * p)
+        return 0;
+    double norm = INFINITY;
+    for (size_t j = 0; j < p && col == p; j++)
+        if (!isfinite(s->xtx[j * p + j])) {
+            col = j;
+            norm = s->r ? tri_col_norm(s->r, c, 1, j) : INFINITY;
+        }
+    if (col == p) /* no square overflowed: the entry's own row */
+        col = bad / p;
+    if (isfinite(norm))
+        return dl_fail(e, DL_ENUM, "X^T X overflows: column %zu of X has norm %.3g, whose "
+                       "square is beyond the largest double (%.3g): scale the data "
+                       "(dl-design --standardize)", col + 1, norm, DBL_MAX);
+    return dl_fail(e, DL_ENUM, "X^T X overflows at column %zu of X (beyond the largest "
+                   "double, %.3g): scale the data (dl-design --standardize)", col + 1, DBL_MAX);
+}
+
 /* Whether o leaves a column of s's out of the penalty. */
 static int free_col_of(const ls_stats *s, const ls_opts *o)
 {
@@ -1275,11 +1304,7 @@ int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
                                     "(as numpy.linalg.lstsq), or regularize (--ridge, --lasso)",
                        (unsigned long long)s->n, dl_plural((unsigned long long)s->n), s->p,
                        dl_plural(s->p));
-    for (size_t i = 0; i < s->p * s->p; i++)
-        if (!isfinite(s->xtx[i]))
-            return dl_fail(e, DL_ENUM, "X^T X overflows: scale the data "
-                                       "(dl-design --standardize)");
-    if (stats_underflow(s, e))
+    if (gram_overflow(s, e) || stats_underflow(s, e))
         return e->code;
     if (!(s->wsum > 0))
         return dl_fail(e, DL_EDATA, "every row has weight 0");
@@ -1348,11 +1373,7 @@ int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
                        (unsigned long long)s->n, dl_plural((unsigned long long)s->n), p,
                        dl_plural(p));
     /* the fit solved from R may not have needed X^T X, which can overflow */
-    for (size_t i = 0; i < p * p; i++)
-        if (!isfinite(s->xtx[i]))
-            return dl_fail(e, DL_ENUM, "posterior: X^T X overflows: scale the data "
-                                       "(dl-design --standardize)");
-    if (stats_underflow(s, e))
+    if (gram_overflow(s, e) || stats_underflow(s, e))
         return dl_err_wrap(e, "posterior");
     ls_stats_symmetrize(s);
     int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&r->sigma2, s->k, 1, e) ||

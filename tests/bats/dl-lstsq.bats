@@ -548,14 +548,17 @@ r2_of_constant() {
     done
     run dl-lstsq --combine -o "$TMP/comb.ckpt" "$TMP/p.dlt"
     [ "$output" = "$one" ]
-    # the methods that need X^T X: the one-pass fit's refusal, from partials too
+    # the methods that need X^T X: the one-pass fit's refusal, from partials too,
+    # naming the first column whose square overflows (its norm: numpy's
+    # norm of column a of big.csv, scaled by 1e-160 and back)
+    overflow="X^T X overflows: column 1 of X has norm 1.42e+161, whose square is beyond the largest double (1.8e+308): scale the data (dl-design --standardize)"
     for opts in "-m normal" "--ridge 1" "--lasso 0.1"; do
         run dl-lstsq $opts -o "$TMP/n.ckpt" "$TMP/big.dlt"
         [ "$status" -eq 5 ]
-        [ "$output" = "dl-lstsq: $TMP/big.dlt: X^T X overflows: scale the data (dl-design --standardize)" ]
+        [ "$output" = "dl-lstsq: $TMP/big.dlt: $overflow" ]
         run dl-lstsq --combine $opts -o "$TMP/n.ckpt" "$TMP/p.dlt"
         [ "$status" -eq 5 ]
-        [ "$output" = "dl-lstsq: $TMP/p.dlt: X^T X overflows: scale the data (dl-design --standardize)" ]
+        [ "$output" = "dl-lstsq: $TMP/p.dlt: $overflow" ]
     done
     # partials without their factor have only the overflowed X^T X
     { without_factor "$TMP/a.part" 3; without_factor "$TMP/b.part" 3; } > "$TMP/old.dlt"
@@ -709,11 +712,12 @@ r2_of_constant() {
     dl-tensor import --target y "$TMP/big.csv" > "$TMP/big.dlt"
     run dl-lstsq --posterior -o "$TMP/p.ckpt" "$TMP/big.dlt"
     [ "$status" -eq 5 ]
-    [ "$output" = "dl-lstsq: $TMP/big.dlt: posterior: X^T X overflows: scale the data (dl-design --standardize)" ]
+    # the column's norm: 1e155 |(1, 2, 3, 4, 5)| = 7.42e155
+    [ "$output" = "dl-lstsq: $TMP/big.dlt: posterior: X^T X overflows: column 1 of X has norm 7.42e+155, whose square is beyond the largest double (1.8e+308): scale the data (dl-design --standardize)" ]
     dl-design -q "$TMP/big.dlt" > "$TMP/bigd.dlt"
     run dl-lstsq --posterior -o "$TMP/p.ckpt" "$TMP/bigd.dlt"
     [ "$status" -eq 5 ]
-    [ "$output" = "dl-lstsq: $TMP/bigd.dlt: posterior: X^T X overflows: scale the data (dl-design --standardize)" ]
+    [ "$output" = "dl-lstsq: $TMP/bigd.dlt: posterior: X^T X overflows: column 2 of X has norm 7.42e+155, whose square is beyond the largest double (1.8e+308): scale the data (dl-design --standardize)" ]
     # x^2 <= 2.5e-339 is below the least double (4.9e-324): X^T X = 0 for X of condition number 1
     printf 'x,y\n1e-170,2e-170\n2e-170,4.1e-170\n3e-170,5.9e-170\n4e-170,8e-170\n5e-170,10.1e-170\n' > "$TMP/tiny.csv"
     dl-tensor import --target y "$TMP/tiny.csv" > "$TMP/tiny.dlt"
