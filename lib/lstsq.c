@@ -921,9 +921,12 @@ static int singular_error(const ls_stats *s, const ls_opts *o, const ls_result *
         return dl_fail(e, DL_ENUM, "X has rank %d of %zu column%s, so a flat prior leaves the "
                                    "weights' posterior improper: --ridge gives a proper "
                                    "(Gaussian) prior", r->rank, r->p, dl_plural(r->p));
+    /* X has full rank: the posterior exists, but X^T X has too few digits
+     * left to invert, most often for a column far from 0 beside the bias */
     return dl_fail(e, DL_ENUM, "X^T X is singular or nearly so (condition number of X %s "
-                               "%.3g), so a flat prior leaves the weights' posterior improper: "
-                               "--ridge gives a proper (Gaussian) prior", about, r->cond);
+                               "%.3g), too near to invert for the weights' covariance: scale "
+                               "the columns (dl-design --standardize), or give a Gaussian "
+                               "prior (--ridge)", about, r->cond);
 }
 
 /* Cholesky factor of X^T X + ridge D into f (D the identity without

@@ -733,6 +733,14 @@ r2_of_constant() {
     [ "$status" -eq 5 ]
     [ "$output" = "dl-lstsq: $TMP/dup.dlt: posterior: X has rank 2 of 3 columns, so a flat prior leaves the weights' posterior improper: --ridge gives a proper (Gaussian) prior" ]
     [ ! -e "$TMP/p.ckpt" ]
+    # x = 1e6 + 0..4 beside the bias: rank 2, but numpy's condition number
+    # 7.07e11 leaves X^T X too few digits to invert; the posterior exists
+    printf 'x,y\n1000000,1\n1000001,3\n1000002,2\n1000003,5\n1000004,4\n' |
+        dl-tensor import --target y | dl-design -q > "$TMP/far.dlt"
+    run dl-lstsq --posterior -o "$TMP/p.ckpt" "$TMP/far.dlt"
+    [ "$status" -eq 5 ]
+    [ "$output" = "dl-lstsq: $TMP/far.dlt: posterior: X^T X is singular or nearly so (condition number of X about 7.07e+11), too near to invert for the weights' covariance: scale the columns (dl-design --standardize), or give a Gaussian prior (--ridge)" ]
+    [ ! -e "$TMP/p.ckpt" ]
     # one column, all zero
     printf 'a,y\n0,1\n0,2\n' | dl-tensor import --target y > "$TMP/zero.dlt"
     run dl-lstsq -m svd --posterior -o "$TMP/p.ckpt" "$TMP/zero.dlt"
