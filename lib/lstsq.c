@@ -1328,13 +1328,18 @@ int ls_solve_stats(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     return rc;
 }
 
-/* Trace of A^-1 G: the effective number of parameters. */
-static double effective_dof(const double *ainv, const double *g, size_t p)
+/* The effective number of parameters, tr(A^-1 G) for A = G + L D, as
+ * p - L tr(A^-1 D): exactly p for a flat prior, where the trace of the
+ * product carries the rounding of the inverse (up to about a thousandth
+ * of p for the X^T X Cholesky takes), so that rows as many as the
+ * columns leave none, and a ridge's fraction of one is kept. */
+static double effective_params(const double *ainv, size_t p, const ls_opts *o)
 {
     double t = 0;
-    for (size_t i = 0; i < p * p; i++)
-        t += ainv[i] * g[i];
-    return t;
+    for (size_t i = 0; o->ridge > 0 && i < p; i++)
+        if ((long)i != o->free_col)
+            t += ainv[i * p + i];
+    return (double)p - o->ridge * t;
 }
 
 static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
@@ -1345,13 +1350,15 @@ static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
             r->sigma2[j] = o->noise_var;
         return 0;
     }
-    double params = effective_dof(ainv, s->xtx, s->p), dof = s->wsum - params;
-    if (!(dof > 0.5) && s->wsum != (double)s->n) /* the weights, not the rows, are short */
+    /* rounding aside: weights that sum to the parameters leave none */
+    double params = effective_params(ainv, s->p, o), dof = s->wsum - params;
+    int none = !(dof > 64 * DBL_EPSILON * (s->wsum + params));
+    if (none && s->wsum != (double)s->n) /* the weights, not the rows, are short */
         return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: the weights sum to "
                                     "%.6g, which leaves no residual degrees of freedom beside "
                                     "%.3g effective parameters (a weight of c counts as c "
                                     "rows); give --noise-var", s->wsum, params);
-    if (!(dof > 0.5))
+    if (none)
         return dl_fail(e, DL_EDATA, "cannot estimate the noise variance: %llu row%s leave%s no "
                                     "residual degrees of freedom; give --noise-var",
                        (unsigned long long)s->n, dl_plural((unsigned long long)s->n),

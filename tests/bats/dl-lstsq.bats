@@ -764,6 +764,22 @@ r2_of_constant() {
     [ "$output" = "dl-lstsq: $TMP/infy.dlt: record 4 ('y'): row 2, column 1: infinite value" ]
 }
 
+@test "--posterior: a ridge leaves rows as few as the columns a fraction of a degree of freedom, and the noise variance is estimated from it" {
+    # x = (1, 2), y = 3, ridge 0.5: s^2 = 5, so 1 - 5/5.5 = 1/11 of a degree
+    # of freedom; the residual 3 * 0.5/5.5 = 3/11 gives s2 = (9/121) / (1/11)
+    # = 9/11 (numpy: 0.81818181818181401)
+    printf 'a,b,y\n1,2,3\n' | dl-tensor import --target y > "$TMP/one.dlt"
+    dl-lstsq -q --ridge 0.5 --posterior -o "$TMP/m.ckpt" "$TMP/one.dlt"
+    dl-tensor export --name sigma2 "$TMP/m.ckpt" > "$TMP/s2.txt"
+    echo 0.81818181818181818 > "$TMP/want.txt"
+    numbers_near "$TMP/s2.txt" "$TMP/want.txt" 1e-12
+    # without a penalty, as many rows as columns leave none at all
+    printf 'a,b,y\n1,2,3\n2,1,4\n3,5,1\n' | dl-tensor import --target y | dl-design -q > "$TMP/three.dlt"
+    run dl-lstsq --posterior -o "$TMP/m3.ckpt" "$TMP/three.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/three.dlt: cannot estimate the noise variance: 3 rows leave no residual degrees of freedom; give --noise-var" ]
+}
+
 @test "one row: R^2 is undefined (nan) for every method, as scikit-learn's r2_score and dl-eval" {
     printf 'x,y\n2,3\n' > "$TMP/one.csv"
     dl-tensor import --target y "$TMP/one.csv" | dl-design -q > "$TMP/one.dlt"
