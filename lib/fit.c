@@ -579,10 +579,10 @@ static int solve_partials(const fit_opts *f, ls_qr *q, ls_stats *s, ls_opts *o, 
                           dl_err *e)
 {
     if (!q->cols) {
-        if (o->method != LS_NORMAL && f->method_given)
+        if (o->method != LS_NORMAL && (f->method_given || o->rcond >= 0)) /* --rcond: svd's */
             return dl_fail(e, DL_EDATA, "a partial without its factor 'r' (written before "
                            "partials kept it) is fitted by the normal equations only: "
-                           "-m normal, or no -m");
+                           "-m normal, or no -m%s", o->rcond >= 0 ? " nor --rcond" : "");
         o->method = LS_NORMAL;
         return ls_solve_stats(s, o, r, e);
     }

@@ -876,6 +876,11 @@ cond_near() {
     run dl-lstsq --combine -m svd -o "$TMP/m.ckpt" "$TMP/old.part"
     [ "$status" -eq 1 ]
     [ "$output" = "dl-lstsq: $TMP/old.part: a partial without its factor 'r' (written before partials kept it) is fitted by the normal equations only: -m normal, or no -m" ]
+    # --rcond is svd's cut-off, which the normal equations would drop
+    run dl-lstsq --combine --rcond 1e-3 -o "$TMP/rcond.ckpt" "$TMP/old.part"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/old.part: a partial without its factor 'r' (written before partials kept it) is fitted by the normal equations only: -m normal, or no -m nor --rcond" ]
+    [ ! -e "$TMP/rcond.ckpt" ]
 }
 
 @test "counts of one are singular: 1 column, 1 output, the network has 1 output" {
