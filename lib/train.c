@@ -1058,6 +1058,61 @@ static int regression_of_classes(const trainer *t, dl_tensor_set *data, dl_err *
     return rc ? dl_err_wrap(e, "%s: loss %s", t->cfg->data_label, nn_loss_name(kind)) : 0;
 }
 
+/* The string classes of a column of y (y.categories) against the classes
+ * its output scores (ce: one per softmax unit; bce, multilabel_bce: codes
+ * 0 and 1): a unit beyond the classes scores a class without a name, which
+ * dl-predict cannot name nor dl-eval match, and one class alone is code 0
+ * everywhere, which a sigmoid learns never to score. */
+static int classes_scored(const trainer *t, const cm_column *c, const cm_names *names,
+                          dl_err *e)
+{
+    int ce = t->spec.loss.kind == NN_LOSS_CE;
+    uint64_t scored = ce ? t->net.n_out : 2;
+    if (c->count == scored)
+        return 0;
+    char held[2 * CM_COLNAME_MAX + 64];
+    cm_named_col named = cm_col_name(names, c->col);
+    if (c->count == 1)
+        snprintf(held, sizeof held, "y column %llu%s holds 1 class ('%s')",
+                 (unsigned long long)c->col + 1, named.text, c->level[0]);
+    else
+        snprintf(held, sizeof held, "y column %llu%s holds %llu classes ('%s' to '%s')",
+                 (unsigned long long)c->col + 1, named.text, (unsigned long long)c->count,
+                 c->level[0], c->level[c->count - 1]);
+    if (c->count == 1)
+        return dl_fail(e, DL_EDATA, "%s, but the output scores %llu: a classifier needs "
+                       "training data of two classes or more", held,
+                       (unsigned long long)scored);
+    if (ce)
+        return dl_fail(e, DL_EDATA, "%s, but the softmax output has %llu units: give it one "
+                       "per class (model.layers.%zu.units=%llu)", held,
+                       (unsigned long long)scored, t->spec.n_layers,
+                       (unsigned long long)c->count);
+    return dl_fail(e, DL_EDATA, "%s, but %s scores 2 (codes 0 and 1): classify them with "
+                   "loss ce and a softmax output of %llu units", held,
+                   nn_loss_name(t->spec.loss.kind), (unsigned long long)c->count);
+}
+
+/* Every column of string classes of y against its output's classes. */
+static int classes_of_outputs(const trainer *t, dl_tensor_set *data, dl_err *e)
+{
+    int kind = t->spec.loss.kind;
+    if (kind != NN_LOSS_BCE && kind != NN_LOSS_MLBCE && !(kind == NN_LOSS_CE && t->k == 1))
+        return 0;
+    cm_names names;
+    cm_categories cats;
+    cm_categories_init(&cats);
+    int rc = cm_names_load(&names, data, "y", t->k, e) ||
+                     cm_categories_load(&cats, data, "y", t->k, e)
+                 ? e->code
+                 : 0;
+    for (size_t i = 0; !rc && i < cats.count; i++)
+        rc = classes_scored(t, &cats.column[i], &names, e);
+    cm_categories_free(&cats);
+    cm_names_free(&names);
+    return rc ? dl_err_wrap(e, "%s: loss %s", t->cfg->data_label, nn_loss_name(kind)) : 0;
+}
+
 static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
 {
     dl_tensor y = {0}, y_val = {0};
@@ -1076,6 +1131,7 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
         /* the data is checked against the network's layout before its memory is taken */
         rc = nm_net_plan(&t->net, &t->spec, most ? most : 1, e) ||
                      check_outputs(t, e) || regression_of_classes(t, data, e) ||
+                     classes_of_outputs(t, data, e) ||
                      check_targets(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
                      check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
                      check_class_weights(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||

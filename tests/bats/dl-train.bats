@@ -1163,6 +1163,33 @@ string_classes() {
     dl-train -q -s loss=mse "$TMP/r.yaml" "$TMP/two.dlt" -o "$TMP/two.ckpt"
 }
 
+@test "string classes the output does not score one each are refused: a unit too many or few, one class alone" {
+    string_classes
+    for units in 2 4; do
+        run dl-train -q "$TMP/ce3.yaml" -s model.layers.2.units=$units "$TMP/tr.dlt" -o "$TMP/u.ckpt"
+        [ "$status" -eq 1 ] || { echo "$output"; return 1; }
+        [ "$output" = "dl-train: $TMP/tr.dlt: loss ce: y column 1 ('label') holds 3 classes ('a' to 'c'), but the softmax output has $units units: give it one per class (model.layers.2.units=3)" ]
+        [ ! -e "$TMP/u.ckpt" ]
+    done
+    printf 'model: {layers: [{units: 1, activation: sigmoid}]}\nloss: bce\noptimizer: {lr: 0.05}\ntraining: {epochs: 2}\n' > "$TMP/bce.yaml"
+    run dl-train -q "$TMP/bce.yaml" "$TMP/tr.dlt" -o "$TMP/u.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/tr.dlt: loss bce: y column 1 ('label') holds 3 classes ('a' to 'c'), but bce scores 2 (codes 0 and 1): classify them with loss ce and a softmax output of 3 units" ]
+    # one class alone is code 0 in every row: nothing for a classifier to tell apart
+    printf 'x,label\n1.0,yes\n2.0,yes\n' | dl-tensor import --target label > "$TMP/yes.dlt"
+    run dl-train -q "$TMP/bce.yaml" "$TMP/yes.dlt" -o "$TMP/u.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/yes.dlt: loss bce: y column 1 ('label') holds 1 class ('yes'), but the output scores 2: a classifier needs training data of two classes or more" ]
+    run dl-train -q "$TMP/ce3.yaml" -s model.layers.2.units=2 "$TMP/yes.dlt" -o "$TMP/u.ckpt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"loss ce: y column 1 ('label') holds 1 class ('yes'), but the output scores 2"* ]]
+    [ ! -e "$TMP/u.ckpt" ]
+    # two classes for bce, as many as units for ce
+    printf 'x,label\n1.0,no\n2.0,yes\n' | dl-tensor import --target label > "$TMP/two.dlt"
+    dl-train -q "$TMP/bce.yaml" "$TMP/two.dlt" -o "$TMP/u.ckpt"
+    dl-train -q "$TMP/ce3.yaml" -s training.epochs=1 "$TMP/tr.dlt" -o "$TMP/u.ckpt"
+}
+
 @test "a spec file that is a single value or a list is named as such, with -s overrides too" {
     echo 42 > "$TMP/v.yaml"
     printf -- '- 1\n- 2\n' > "$TMP/l.yaml"
