@@ -185,11 +185,18 @@ static int take_weights(dl_tensor_set *set, const char *label, uint64_t rows, ui
         dl_tensor_convert(w, DL_F64, e))
         return dl_err_wrap(e, "%s", label);
     const double *c = w->data;
-    for (uint64_t i = 0; i < rows; i++)
+    for (uint64_t i = 0; i < rows; i++) {
         if (c[i] > FLT_MAX)
             return dl_fail(e, DL_EDATA, "%s: record 'w': row %llu: weight %.17g is beyond "
                            "float32's range (about 3.4e38), as networks train in float32",
                            label, (unsigned long long)(first + i + 1), c[i]);
+        /* it would weigh 0: rows of such weights all "have weight 0" */
+        if (c[i] > 0 && (float)c[i] == 0.0f)
+            return dl_fail(e, DL_EDATA, "%s: record 'w': row %llu: weight %.17g is below "
+                           "float32's range (about 1.4e-45) and would weigh 0, as networks "
+                           "train in float32 (scale the weights: their weighted means do not "
+                           "change)", label, (unsigned long long)(first + i + 1), c[i]);
+    }
     return 0;
 }
 

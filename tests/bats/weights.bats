@@ -452,6 +452,16 @@ same_params() {
     run dl-train "$TMP/s.yaml" -q -s training.validation=0 "$TMP/ds.dlt"
     [ "$status" -eq 1 ]
     [ "$output" = "dl-train: $TMP/ds.dlt: 'x' has 3 rows but 'w' has 2" ]
+    # positive weights that float32 holds as 0 are not rows of weight 0
+    printf '1e-50\n1e-50\n1e-50\n' | dl-tensor import --name w > "$TMP/tiny.dlt"
+    cat "$TMP/d.dlt" "$TMP/tiny.dlt" > "$TMP/dt.dlt"
+    msg="record 'w': row 1: weight 1e-50 is below float32's range (about 1.4e-45) and would weigh 0"
+    run dl-train "$TMP/s.yaml" -q -s training.validation=0 "$TMP/dt.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $TMP/dt.dlt: $msg"* ]]
+    run dl-train "$TMP/s.yaml" -q "$TMP/d.dlt" --val "$TMP/dt.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $TMP/dt.dlt: $msg"* ]]
     run dl-train "$TMP/s.yaml" -q -s training.validation=0 -s loss=mse -s training.class_weight=balanced "$TMP/d.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"training.class_weight goes with loss ce or bce, not mse" ]]
