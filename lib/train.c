@@ -231,12 +231,13 @@ static int rows_alloc(tr_rows *r, size_t n, size_t d, size_t k, int weighted, dl
     return 0;
 }
 
-/* Row j of x, y and w (empty: weight 1) into row i of dst. */
+/* Row j of x, y (NULL: none) and w (empty: weight 1) into row i of dst. */
 static void copy_row(tr_rows *dst, size_t i, const dl_tensor *x, const dl_tensor *y,
                      const dl_tensor *w, size_t j, size_t d, size_t k)
 {
     memcpy(dst->x + i * d, (const float *)x->data + j * d, d * sizeof(float));
-    memcpy(dst->y + i * k, (const float *)y->data + j * k, k * sizeof(float));
+    if (y)
+        memcpy(dst->y + i * k, (const float *)y->data + j * k, k * sizeof(float));
     if (dst->w)
         dst->w[i] = w->data ? (float)((const double *)w->data)[j] : 1.0f;
 }
@@ -328,14 +329,28 @@ static int split_rows(trainer *t, dl_tensor *x, const dl_tensor *y, const dl_ten
     return rc;
 }
 
+/* The columns of ce's other form of targets than the training data's:
+ * labels (one column) against one-hot rows (a column per class), which
+ * train the same network; 0 for another loss. */
+static size_t other_target_cols(const trainer *t)
+{
+    const dl_spec *s = &t->spec;
+    uint64_t outputs = s->layers[s->n_layers - 1].units;
+    uint64_t other = t->k == 1 ? outputs : 1;
+    return s->loss.kind != NN_LOSS_CE || other == t->k ? 0 : (size_t)other;
+}
+
 /* y comes back as read (the caller frees it): its rows are checked once the
- * network exists, and a message must name a row of the input. */
+ * network exists, and a message must name a row of the input.  y of ce's
+ * other form is left for val_targets to copy, once checked. */
 static int load_val_set(trainer *t, dl_tensor_set *val, dl_tensor *y, dl_err *e)
 {
     dl_tensor x = {0}, w = {0};
     const sh_share *share = t->cfg->val_share;
     int rc = take_xy(val, t->cfg->val_label, share, &x, y, &w, e);
-    if (!rc && (x.shape[1] != t->d || y->shape[1] != t->k))
+    size_t other = rc ? 0 : other_target_cols(t);
+    int later = other && y->shape[1] == other;
+    if (!rc && (x.shape[1] != t->d || (y->shape[1] != t->k && !later)))
         rc = dl_fail(e, DL_EDATA, "%s: x is [%llu, %llu] and y [%llu, %llu], but the training "
                      "data has %zu and %zu column%s", t->cfg->val_label,
                      (unsigned long long)x.shape[0], (unsigned long long)x.shape[1],
@@ -343,7 +358,7 @@ static int load_val_set(trainer *t, dl_tensor_set *val, dl_tensor *y, dl_err *e)
                      dl_plural(t->k));
     if (!rc && !(rc = rows_alloc(&t->val, (size_t)x.shape[0], t->d, t->k, t->weighted, e)))
         for (size_t i = 0; i < t->val.n; i++)
-            copy_row(&t->val, i, &x, y, &w, i, t->d, t->k);
+            copy_row(&t->val, i, &x, later ? NULL : y, &w, i, t->d, t->k);
     t->val_total = share ? (size_t)share->rows : t->val.n;
     dl_tensor_free(&x);
     dl_tensor_free(&w);
@@ -411,8 +426,41 @@ static int check_targets(trainer *t, const dl_tensor *y, const char *label,
 {
     uint64_t first = share ? share->first + 1 : 1;
     if (y->data && nn_loss_check_targets(&t->spec.loss, &t->net, y->data,
-                                         (size_t)y->shape[0], t->k, first, e))
+                                         (size_t)y->shape[0], (size_t)y->shape[1], first, e))
         return dl_err_wrap(e, "%s: record 'y'", label);
+    return 0;
+}
+
+/* The targets of a --val file in ce's other form than the training
+ * data's, checked (check_targets), into the validation rows: labels as
+ * one-hot rows, one-hot rows as their labels (a row of class
+ * probabilities has none). */
+static int val_targets(trainer *t, const dl_tensor *y, dl_err *e)
+{
+    size_t cols = y->data ? (size_t)y->shape[1] : t->k, first = 0;
+    if (cols == t->k)
+        return 0;
+    if (t->cfg->val_share)
+        first = (size_t)t->cfg->val_share->first;
+    const float *src = y->data;
+    for (size_t i = 0; i < t->val.n; i++) {
+        float *dst = t->val.y + i * t->k;
+        if (cols == 1) {
+            memset(dst, 0, t->k * sizeof *dst);
+            dst[(size_t)src[i]] = 1.0f;
+            continue;
+        }
+        size_t ones = 0;
+        for (size_t j = 0; j < cols; j++) {
+            float v = src[i * cols + j];
+            ones += v == 1.0f ? 1 : v != 0.0f ? 2 : 0;
+            dst[0] = v == 1.0f ? (float)j : dst[0];
+        }
+        if (ones != 1)
+            return dl_fail(e, DL_EDATA, "%s: record 'y': row %zu: not a one-hot row (one 1, "
+                           "the rest 0), which the training data's labels need",
+                           t->cfg->val_label, first + i + 1);
+    }
     return 0;
 }
 
@@ -1025,10 +1073,8 @@ static int same_names(dl_tensor_set *have, dl_tensor_set *want, const char *tens
  * network, but whose columns no position matches. */
 static int other_target_form(const trainer *t, dl_tensor_set *want)
 {
-    const dl_spec *s = &t->spec;
-    uint64_t outputs = s->layers[s->n_layers - 1].units;
-    uint64_t other = t->k == 1 ? outputs : 1;
-    if (s->loss.kind != NN_LOSS_CE || other == t->k)
+    size_t other = other_target_cols(t);
+    if (!other)
         return 0;
     cm_names names;
     dl_err ignored = {0};
@@ -1042,7 +1088,8 @@ static int same_columns(const trainer *t, dl_tensor_set *have, const char *label
                         dl_tensor_set *want, const char *what, dl_err *e)
 {
     return same_names(have, want, "x", t->d, what, e) ||
-                   (!other_target_form(t, want) && same_names(have, want, "y", t->k, what, e))
+                   (!other_target_form(t, want) && !other_target_form(t, have) &&
+                    same_names(have, want, "y", t->k, what, e))
                ? dl_err_wrap(e, "%s", label)
                : 0;
 }
@@ -1141,6 +1188,7 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
                      classes_of_outputs(t, data, e) ||
                      check_targets(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
                      check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
+                     val_targets(t, &y_val, e) ||
                      check_class_weights(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
                      check_class_weights(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||
                      resolve_class_weights(t, data, e) || nn_alloc(&t->net, e)

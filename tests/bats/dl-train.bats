@@ -906,6 +906,29 @@ string_classes() {
     [ "$output" = "dl-train: $TMP/d.dlt: record 'y': row 2, column 1 ('label'): level 'd' was not in the training data" ]
 }
 
+@test "--val targets of ce's other form (labels or one-hot rows) validate as the training data's form" {
+    printf 'model: {layers: [{units: 3, activation: softmax}]}\nloss: ce\noptimizer: {name: sgd, lr: 0.1}\ntraining: {epochs: 3, batch_size: full}\n' > "$TMP/ce.yaml"
+    printf 'a,b,cls\n1,2,0\n2,3,1\n3,1,0\n4,4,2\n5,2,1\n6,1,2\n' | dl-tensor import -t 1 > "$TMP/lab.dlt"
+    printf 'a,b,p0,p1,p2\n1,2,0,1,0\n3,1,1,0,0\n6,1,0,0,1\n1,2,0,1,0\n2,3,0,0,1\n3,1,1,0,0\n' | dl-tensor import -t 3 > "$TMP/hot.dlt"
+    printf 'a,b,cls\n1,2,1\n3,1,0\n6,1,2\n' | dl-tensor import -t 1 > "$TMP/vlab.dlt"
+    dl-tensor head -n 3 "$TMP/hot.dlt" > "$TMP/vhot.dlt"
+    for tr in lab hot; do
+        for v in vlab vhot; do
+            dl-train -q "$TMP/ce.yaml" "$TMP/$tr.dlt" --val "$TMP/$v.dlt" --log "$TMP/$tr-$v.tsv" -o "$TMP/m.ckpt"
+        done
+        # the same curves but for the seconds
+        cmp <(cut -f1-4,6- "$TMP/$tr-vlab.tsv") <(cut -f1-4,6- "$TMP/$tr-vhot.tsv")
+    done
+    printf 'a,b,p0,p1,p2\n1,2,0,1,0\n3,1,0.5,0.5,0\n' | dl-tensor import -t 3 > "$TMP/soft.dlt"
+    run dl-train -q "$TMP/ce.yaml" "$TMP/lab.dlt" --val "$TMP/soft.dlt" -o "$TMP/s.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/soft.dlt: record 'y': row 2: not a one-hot row (one 1, the rest 0), which the training data's labels need" ]
+    printf 'a,b,cls\n1,2,3\n' | dl-tensor import -t 1 > "$TMP/bad.dlt"
+    run dl-train -q "$TMP/ce.yaml" "$TMP/hot.dlt" --val "$TMP/bad.dlt" -o "$TMP/s.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/bad.dlt: record 'y': row 1: label 3 is not a class in 0..2 (labels are 0-based: 3 classes are 0 to 2)" ]
+}
+
 @test "dl-predict gives y the checkpoint's class codes and names, a class it lacks is an error" {
     string_classes
     dl-train -q "$TMP/ce3.yaml" "$TMP/tr.dlt" -o "$TMP/m.ckpt"
