@@ -352,10 +352,10 @@ static int load_val_set(trainer *t, dl_tensor_set *val, dl_tensor *y, dl_err *e)
     int later = other && y->shape[1] == other;
     if (!rc && (x.shape[1] != t->d || (y->shape[1] != t->k && !later)))
         rc = dl_fail(e, DL_EDATA, "%s: x is [%llu, %llu] and y [%llu, %llu], but the training "
-                     "data has %zu and %zu column%s", t->cfg->val_label,
+                     "data's x has %zu column%s and its y %zu", t->cfg->val_label,
                      (unsigned long long)x.shape[0], (unsigned long long)x.shape[1],
-                     (unsigned long long)y->shape[0], (unsigned long long)y->shape[1], t->d, t->k,
-                     dl_plural(t->k));
+                     (unsigned long long)y->shape[0], (unsigned long long)y->shape[1], t->d,
+                     dl_plural(t->d), t->k);
     if (!rc && !(rc = rows_alloc(&t->val, (size_t)x.shape[0], t->d, t->k, t->weighted, e)))
         for (size_t i = 0; i < t->val.n; i++)
             copy_row(&t->val, i, &x, later ? NULL : y, &w, i, t->d, t->k);

@@ -923,6 +923,11 @@ string_classes() {
     run dl-train -q "$TMP/ce.yaml" "$TMP/lab.dlt" --val "$TMP/soft.dlt" -o "$TMP/s.ckpt"
     [ "$status" -eq 1 ]
     [ "$output" = "dl-train: $TMP/soft.dlt: record 'y': row 2: not a one-hot row (one 1, the rest 0), which the training data's labels need" ]
+    # another width is no form of ce's targets
+    printf 'a,b,p0,p1\n1,2,0,1\n' | dl-tensor import -t 2 > "$TMP/two.dlt"
+    run dl-train -q "$TMP/ce.yaml" "$TMP/lab.dlt" --val "$TMP/two.dlt" -o "$TMP/s.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/two.dlt: x is [1, 2] and y [1, 2], but the training data's x has 2 columns and its y 1" ]
     printf 'a,b,cls\n1,2,3\n' | dl-tensor import -t 1 > "$TMP/bad.dlt"
     run dl-train -q "$TMP/ce.yaml" "$TMP/hot.dlt" --val "$TMP/bad.dlt" -o "$TMP/s.ckpt"
     [ "$status" -eq 1 ]
