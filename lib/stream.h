@@ -157,6 +157,10 @@ typedef struct st_piece {
  * piece) before it, and then the end. */
 int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, st_piece *piece, int *found,
                   dl_err *e);
+/* 1 while a thread of its own reads ahead; 0 once the caller reads (no
+ * thread could start, or it retired after a run of small records and was
+ * joined). */
+int st_ahead_threaded(const st_ahead *a);
 /* Gives a payload's buffer back (t is left empty): a later payload is read
  * into it rather than into new memory, which a large one would first have
  * to fault in page by page. */

@@ -271,6 +271,8 @@ static void retire(st_ahead *a)
     st_reader_set_wake(a->r, -1);
 }
 
+int st_ahead_threaded(const st_ahead *a) { return a->threaded; }
+
 int st_ahead_next(st_ahead *a, st_header *h, dl_tensor *t, st_piece *piece, int *found,
                   dl_err *e)
 {
