@@ -29,8 +29,53 @@ static int is_descriptor_alias(const char *path)
     return realpath(dir, real) && strncmp(real, "/proc/", 6) == 0;
 }
 
+/* The directory of path ("." for a bare name); 0 when it does not fit. */
+static int dir_of(const char *path, char *dir, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    int n = slash ? snprintf(dir, len, "%.*s", slash == path ? 1 : (int)(slash - path), path)
+                  : snprintf(dir, len, ".");
+    return n >= 0 && (size_t)n < len;
+}
+
+/* The descriptor of this process that a descriptor alias names (3 for
+ * /dev/fd/3, 1 for /dev/stdout and a link to /proc/self/fd/1), else -1. */
+static int alias_descriptor(const char *path)
+{
+    char name[PATH_MAX], dir[PATH_MAX], real[PATH_MAX];
+    ssize_t n = readlink(path, name, sizeof name - 1);
+    if (n >= 6 && memcmp(name, "/proc/", 6) == 0) {
+        name[n] = '\0';
+    } else {
+        const char *slash = strrchr(path, '/');
+        if (!slash || !dir_of(path, dir, sizeof dir) || !realpath(dir, real))
+            return -1;
+        snprintf(name, sizeof name, "%s%s", real, slash);
+    }
+    char self[32];
+    int fd, end = 0;
+    snprintf(self, sizeof self, "%ld", (long)getpid());
+    if (sscanf(name, "/proc/self/fd/%d%n", &fd, &end) != 1 || name[end]) {
+        size_t len = strlen(self);
+        end = 0;
+        if (strncmp(name, "/proc/", 6) != 0 || strncmp(name + 6, self, len) != 0 ||
+            sscanf(name + 6 + len, "/fd/%d%n", &fd, &end) != 1 || name[6 + len + end])
+            return -1;
+    }
+    return fd;
+}
+
 static int open_in_place(dl_outfile *o, const char *path, int truncate, dl_err *e)
 {
+    /* A descriptor not open for writing cannot take the output, whatever
+     * reopening its name would do: a standard output closed when the tool
+     * started holds /dev/null open for reading (cli_start), which its name
+     * would open for writing, losing every byte without an error. */
+    int alias = alias_descriptor(path), flags = alias >= 0 ? fcntl(alias, F_GETFL) : -1;
+    if (flags >= 0 && (flags & O_ACCMODE) == O_RDONLY) {
+        errno = EBADF;
+        return dl_fail_errno(e, "%s: cannot open for writing", path);
+    }
     o->fd = open(path, O_WRONLY | O_CLOEXEC | (truncate ? O_TRUNC : 0));
     if (o->fd < 0)
         return dl_fail_errno(e, "%s: cannot open for writing", path);
@@ -122,15 +167,6 @@ static int open_temporary(dl_outfile *o, const char *path, const struct stat *ol
         return e->code;
     }
     return 0;
-}
-
-/* The directory of path ("." for a bare name); 0 when it does not fit. */
-static int dir_of(const char *path, char *dir, size_t len)
-{
-    const char *slash = strrchr(path, '/');
-    int n = slash ? snprintf(dir, len, "%.*s", slash == path ? 1 : (int)(slash - path), path)
-                  : snprintf(dir, len, ".");
-    return n >= 0 && (size_t)n < len;
 }
 
 /* Whether path is written in place; *exists and st say what stat found. */

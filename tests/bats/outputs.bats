@@ -317,6 +317,24 @@ no_temporaries() {
     dl-tensor export "$TMP/d.dlt" | cmp - "$TMP/via-fd.csv"
 }
 
+@test "-o through a descriptor alias of a closed standard output is status 3, never output lost silently" {
+    ln -s /proc/self/fd/1 "$TMP/alias"
+    for out in /dev/stdout /dev/fd/1 "$TMP/alias"; do
+        run bash -c 'dl-tensor import -t 1 "$1" -o "$2" >&-' _ "$TMP/d.csv" "$out"
+        [ "$status" -eq 3 ] || { echo "$out: status $status"; return 1; }
+        [ "$output" = "dl-tensor: $out: cannot open for writing: Bad file descriptor" ]
+    done
+    run bash -c 'dl-train -q "$1" "$2" -o "$3" --log /dev/stderr 2>&-; echo $?' \
+        _ "$TMP/net.yaml" "$TMP/d.dlt" "$TMP/c.ckpt"
+    [ "$output" = 3 ]
+    [ ! -e "$TMP/c.ckpt" ]
+    # an alias of a descriptor open for reading is no output either
+    run bash -c 'dl-tensor export -o /dev/fd/5 "$1" 5< "$1"' _ "$TMP/d.dlt"
+    [ "$status" -eq 3 ]
+    [ "$output" = "dl-tensor: /dev/fd/5: cannot open for writing: Bad file descriptor" ]
+    no_temporaries "$TMP"
+}
+
 @test "a file-size limit (ulimit -f) is an I/O error with a message, and leaves no temporary" {
     # 100000 rows: a stream of 2.4 MB, its text and design more, over a limit of 1000 KiB
     awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%.15f,%.15f,%d\n", i / 7, i / 3, i % 3 }' > "$TMP/big.csv"
