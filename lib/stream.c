@@ -884,6 +884,9 @@ struct st_writer {
     dl_outfile out; /* -o FILE: committed or discarded with the writer */
     unsigned char *buf;
     size_t len;
+    size_t head;    /* where in buf the record being written starts: what is
+                     * before it is whole records (0 when none, or when its
+                     * start has gone out) */
     wk_worker *deflater; /* deflates every other chunk of a large tensor, or record */
     int deflater_tried;
     unsigned char *zbuf[2]; /* deflated payloads, kept from record to record */
@@ -930,13 +933,32 @@ static int write_all(st_writer *w, const void *data, size_t n, dl_err *e)
 static int flush_buf(st_writer *w, dl_err *e)
 {
     int rc = write_all(w, w->buf, w->len, e);
-    w->len = 0;
+    w->len = w->head = 0;
     return rc;
+}
+
+/* Sends the whole records of a full buffer and keeps the start of the one
+ * being written, so that what is out ends where a record does while the
+ * tool waits (for input, say): a signal's abandoned mark then follows the
+ * last whole record, where every reader recognizes it, instead of being
+ * taken for part of a cut payload. */
+static int flush_whole_records(st_writer *w, dl_err *e)
+{
+    if (w->head == 0)
+        return 0;
+    if (write_all(w, w->buf, w->head, e))
+        return e->code;
+    memmove(w->buf, w->buf + w->head, w->len - w->head);
+    w->len -= w->head;
+    w->head = 0;
+    return 0;
 }
 
 /* Small pieces are gathered in the buffer; large ones go straight out. */
 static int emit(st_writer *w, const void *data, size_t n, dl_err *e)
 {
+    if (w->len + n > IO_BUF && flush_whole_records(w, e))
+        return e->code;
     if (w->len + n <= IO_BUF) {
         memcpy(w->buf + w->len, data, n);
         w->len += n;
@@ -1012,6 +1034,7 @@ static int write_header(st_writer *w, const st_header *h, dl_err *e)
     unsigned char buf[HEADER_MAX];
     if (emit_pending(w, e))
         return e->code;
+    w->head = w->len;
     return emit(w, buf, encode_header(h, buf), e);
 }
 

@@ -228,6 +228,46 @@ sigtemp() {
     [[ "$output" == *"): the program writing this stream failed here"* ]]
 }
 
+# Records smaller than the write buffer: what has gone out while the tool
+# waits for input still ends at a record's end, so the mark is read as one.
+@test "signals: the abandoned mark follows whole records however small, on standard output and -o FIFO" {
+    local status=0 to
+    dl-lstsq -q "$TMP/d.dlt" -o "$TMP/m.ckpt"
+    # 200,000 rows in records of 10,000 (their predictions 80,000 bytes each),
+    # cut in record 19: dl-predict sends what it can (over 1 MiB in all,
+    # more than its buffer holds) and waits for the rest
+    seq 1 400000 | paste -d, - - | dl-tensor import --chunk-rows 10000 -o "$TMP/x.dlt"
+    head -c 3000000 "$TMP/x.dlt" > "$TMP/cut.dlt"
+    mkfifo "$TMP/out"
+    for to in stdout fifo; do
+        if [ "$to" = stdout ]; then
+            dl-predict "$TMP/m.ckpt" < "$TMP/in" > "$TMP/got.dlt" 2> "$TMP/err" &
+            pid=$!
+        else
+            cat "$TMP/out" > "$TMP/got.dlt" &
+            dl-predict "$TMP/m.ckpt" -o "$TMP/out" < "$TMP/in" 2> "$TMP/err" &
+            pid=$!
+        fi
+        cat "$TMP/cut.dlt" >&7
+        until_true 300 has_bytes "$TMP/got.dlt" 262144
+        until_true 300 blocked_reading "$pid"
+        kill -TERM "$pid"
+        until_true 300 gone "$pid"
+        status=0
+        wait "$pid" || status=$?
+        wait # the FIFO's reader
+        [ "$status" -eq 6 ]
+        run dl-tensor info "$TMP/got.dlt"
+        [ "$status" -eq 1 ]
+        [[ "$output" == *"): the program writing this stream failed here"* ]] ||
+            { echo "$to: $output"; return 1; }
+        # what the FIFO held of the cut record is drained for the next run
+        exec 7>&-
+        exec 7<>"$TMP/in"
+        dd if="$TMP/in" iflag=nonblock of=/dev/null 2> /dev/null || true
+    done
+}
+
 # dl-train(1): the logs' temporaries can be followed, and a run killed
 # while it trains leaves them holding the curve so far.
 @test "signals: dl-train's --log and --diagnostics temporaries hold every epoch whose progress line is out" {
