@@ -181,6 +181,19 @@ sigtemp() {
     done
 }
 
+@test "an input file that shrinks while its rows are spliced into a pipe is status 3, as a mapped one" {
+    # tests/faults/shrink.c truncates the .npy file at the tool's first pread
+    shim=$(dirname "$(command -v dl-tensor)")/../tests/shrink.so
+    [ -f "$shim" ] || { echo "$shim: not built"; return 1; }
+    awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%d.25,%d\n", i, i % 7 }' > "$TMP/big.csv"
+    dl-tensor import "$TMP/big.csv" | dl-tensor export --format npy -o "$TMP/big.npy"
+    run bash -c "DL_SHRINK='$TMP/big.npy' LD_PRELOAD='$shim' \
+        ASAN_OPTIONS='${ASAN_OPTIONS:-}:verify_asan_link_order=0' \
+        dl-tensor import '$TMP/big.npy' | cat > '$TMP/piped.dlt'; echo \"\${PIPESTATUS[0]}\""
+    [ "${lines[0]}" = "dl-tensor: $TMP/big.npy: the input file shrank while it was read" ]
+    [ "${lines[1]}" = 3 ]
+}
+
 @test "signals: the wait for a tool's handler is not fooled by the shell forked to run it" {
     # a shell with an EXIT trap catches SIGTERM, as the forked bats shell does
     # before it execs the tool
