@@ -157,13 +157,30 @@ int cli_exit(const char *tool, const dl_err *e)
     return e->code ? e->code : 1;
 }
 
-/* The option getopt refused, as the user typed it: a long option's word,
- * else the short option's letter (also inside a cluster such as -qx, where
- * argv[optind - 1] is not the word that holds it). */
-static void refused_option(char **argv, char *buf, size_t size)
+/* The long option of spec that the word "--NAME[=VALUE]" names in full or
+ * abbreviated with value val (any value when val is 0), skipping the first
+ * `skip` of them; NULL when there is none more.  len is NAME's length. */
+static const struct option *long_named(const cli_spec *s, const char *name, size_t len, int val,
+                                       int skip)
 {
-    const char *word = argv[optind - 1];
-    if (strncmp(word, "--", 2) == 0)
+    for (const struct option *o = s->longs; len && o->name; o++)
+        if (strncmp(o->name, name, len) == 0 && (!val || o->val == val) && skip-- == 0)
+            return o;
+    return NULL;
+}
+
+/* The option getopt refused (c is ':' or '?'), as the user typed it.  The
+ * word that holds it is argv[optind - 1] for a long option, whose optopt is
+ * 0 when its name is unknown and its value when it was given "=VALUE" but
+ * takes none; a short option is optopt's letter (also inside a cluster such
+ * as -qx, where argv[optind - 1] is the word before it, maybe a long one). */
+static void refused_option(const cli_spec *s, char **argv, int c, char *buf, size_t size)
+{
+    const char *word = argv[optind - 1], *name = word + 2, *eq = strchr(word, '=');
+    size_t len = eq ? (size_t)(eq - name) : strlen(name);
+    int is_long = strncmp(word, "--", 2) == 0 &&
+                  (c == ':' || optopt == 0 || (eq && long_named(s, name, len, optopt, 0)));
+    if (is_long)
         snprintf(buf, size, "%s", word);
     else
         snprintf(buf, size, "-%c", optopt);
@@ -185,7 +202,7 @@ int cli_parse_options(int argc, char **argv, const cli_spec *s, void *ctx, dl_er
         }
         if (c == '?' || c == ':') {
             char name[64];
-            refused_option(argv, name, sizeof name);
+            refused_option(s, argv, c, name, sizeof name);
             return dl_fail(e, DL_EUSAGE, "%s '%s'",
                            c == ':' ? "missing value for" : "unknown option", name);
         }

@@ -22,6 +22,16 @@ cmdline() {
     done
 }
 
+@test "an unknown letter inside a cluster is named, not the long option before it" {
+    run dl-train --quiet -Zq spec.yaml
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-train: unknown option '-Z'" ]
+    run dl-eval --summary -Sq
+    [ "${lines[0]}" = "dl-eval: unknown option '-S'" ]
+    run dl-tensor head --output=out.dlt -Zx
+    [ "${lines[0]}" = "dl-tensor: unknown option '-Z'" ]
+}
+
 @test "every tool: a missing value is named, exit 2, with the --help hint" {
     for t in $TOOLS; do
         long=--output
