@@ -169,21 +169,32 @@ static const struct option *long_named(const cli_spec *s, const char *name, size
     return NULL;
 }
 
-/* The option getopt refused (c is ':' or '?'), as the user typed it.  The
- * word that holds it is argv[optind - 1] for a long option, whose optopt is
- * 0 when its name is unknown and its value when it was given "=VALUE" but
- * takes none; a short option is optopt's letter (also inside a cluster such
- * as -qx, where argv[optind - 1] is the word before it, maybe a long one). */
-static void refused_option(const cli_spec *s, char **argv, int c, char *buf, size_t size)
+/* The refusal of the option getopt returned c (':' or '?') for.  The word
+ * that holds it is argv[optind - 1] for a long option, whose optopt is 0
+ * when its name is unknown or ambiguous and its value when it was given
+ * "=VALUE" but takes none; a short option is optopt's letter (also inside a
+ * cluster such as -qx, where argv[optind - 1] is the word before it). */
+static int refuse_option(const cli_spec *s, char **argv, int c, dl_err *e)
 {
     const char *word = argv[optind - 1], *name = word + 2, *eq = strchr(word, '=');
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
     int is_long = strncmp(word, "--", 2) == 0 &&
                   (c == ':' || optopt == 0 || (eq && long_named(s, name, len, optopt, 0)));
-    if (is_long)
-        snprintf(buf, size, "%s", word);
-    else
-        snprintf(buf, size, "-%c", optopt);
+    if (!is_long)
+        return dl_fail(e, DL_EUSAGE, "%s '-%c'",
+                       c == ':' ? "missing value for" : "unknown option", optopt);
+    if (c == ':')
+        return dl_fail(e, DL_EUSAGE, "missing value for '%s'", word);
+    if (optopt)
+        return dl_fail(e, DL_EUSAGE, "'--%s' takes no value ('%s')",
+                       long_named(s, name, len, optopt, 0)->name, word);
+    if (!long_named(s, name, len, 0, 1)) /* fewer than two options start with it */
+        return dl_fail(e, DL_EUSAGE, "unknown option '%s'", word);
+    char names[256] = "";
+    for (int i = 0, at = 0; long_named(s, name, len, 0, i) && at < (int)sizeof names; i++)
+        at += snprintf(names + at, sizeof names - (size_t)at, "%s--%s", i ? ", " : "",
+                       long_named(s, name, len, 0, i)->name);
+    return dl_fail(e, DL_EUSAGE, "ambiguous option '%.*s' (%s)", (int)(len + 2), word, names);
 }
 
 /* getopt tells a missing value (':') from an unknown option ('?') only
@@ -200,12 +211,8 @@ int cli_parse_options(int argc, char **argv, const cli_spec *s, void *ctx, dl_er
             c == 'h' ? s->usage() : cli_version(s->tool);
             return 1;
         }
-        if (c == '?' || c == ':') {
-            char name[64];
-            refused_option(s, argv, c, name, sizeof name);
-            return dl_fail(e, DL_EUSAGE, "%s '%s'",
-                           c == ':' ? "missing value for" : "unknown option", name);
-        }
+        if (c == '?' || c == ':')
+            return refuse_option(s, argv, c, e);
         if (s->parse(c, optarg, ctx, e))
             return e->code = DL_EUSAGE;
     }

@@ -58,7 +58,9 @@ typedef struct cli_spec {
 
 /* The getopt_long loop of every main: 'h' calls usage(), 'V' prints the
  * version (both then return 1); every other option goes to
- * parse(c, optarg, ctx, e).  An unknown option ("unknown option 'X'"), a
+ * parse(c, optarg, ctx, e).  An unknown option ("unknown option 'X'"), an
+ * abbreviation of several ("ambiguous option '--X' (--XA, --XB)"), a value
+ * given to an option without one ("'--X' takes no value ('--X=V')"), a
  * missing value ("missing value for 'X'") or an option parse refuses is
  * DL_EUSAGE (cli_exit adds the --help hint).  0 when all options were
  * taken; optind then indexes the first operand. */

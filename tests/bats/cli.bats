@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # What the seven tools share on the command line: one option parser, so one
-# wording for an unknown option and a missing value, exit status 2, and the
-# --help hint; --help and --version exit 0 (also after a dl-tensor command).
+# wording for an unknown, ambiguous or misused option and a missing value,
+# exit status 2, and the --help hint; --help and --version exit 0 (also
+# after a dl-tensor command).
 
 TOOLS="dl-tensor dl-design dl-lstsq dl-train dl-predict dl-eval dl-plot"
 
@@ -23,6 +24,12 @@ cmdline() {
 }
 
 @test "an unknown letter inside a cluster is named, not the long option before it" {
+    for t in $TOOLS; do
+        run $(cmdline "$t") --help=1
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "$t: '--help' takes no value ('--help=1')" ]
+        [ "${lines[1]}" = "Try '$t --help' for more information." ]
+    done
     run dl-train --quiet -Zq spec.yaml
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "dl-train: unknown option '-Z'" ]
@@ -30,6 +37,21 @@ cmdline() {
     [ "${lines[0]}" = "dl-eval: unknown option '-S'" ]
     run dl-tensor head --output=out.dlt -Zx
     [ "${lines[0]}" = "dl-tensor: unknown option '-Z'" ]
+}
+
+@test "an ambiguous abbreviation lists the options it could be; a value given to a flag is refused as such" {
+    run dl-tensor split --fo 3 in.dlt a.dlt b.dlt
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-tensor: ambiguous option '--fo' (--format, --folds, --fold)" ]
+    [ "${lines[1]}" = "Try 'dl-tensor --help' for more information." ]
+    run dl-eval --t=x
+    [ "${lines[0]}" = "dl-eval: ambiguous option '--t' (--truth, --task, --threshold, --tag)" ]
+    run dl-tensor head --zl=1
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-tensor: '--zlib' takes no value ('--zl=1')" ]
+    run dl-lstsq --fold=3
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-lstsq: unknown option '--fold=3'" ]
 }
 
 @test "every tool: a missing value is named, exit 2, with the --help hint" {
