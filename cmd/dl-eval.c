@@ -134,14 +134,8 @@ static int summary_args(int argc, char **argv, eval_args *a, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "--by: '%s' names no tag", a->by_arg);
     a->sum.files = (const char *const *)argv + optind;
     a->sum.nfiles = (size_t)(argc - optind);
-    for (size_t i = 0, first = 0; i < a->sum.nfiles; i++) {
-        if (!cli_is_stdin(a->sum.files[i]))
-            continue;
-        if (first)
-            return dl_fail(e, DL_EUSAGE, "--summary: FILE %zu and FILE %zu cannot both be "
-                           "standard input", first, i + 1);
-        first = i + 1;
-    }
+    if (cli_stdin_once_each("FILE", a->sum.files, a->sum.nfiles, e))
+        return dl_err_wrap(e, "--summary");
     a->sum.by = a->by;
     a->sum.format = a->opt.format;
     a->sum.header = a->opt.header;

@@ -186,10 +186,8 @@ static int check_stdin(const plot_args *a, dl_err *e)
         return cli_stdin_once("MODEL", a->inputs[0], "DATA", a->ninputs > 1 ? a->inputs[1] : NULL,
                               e);
     const char *input = figure & FIG_CURVES ? "LOG" : "PRED";
-    for (int i = 0; i < a->ninputs; i++)
-        for (int j = 0; j < i; j++)
-            if (cli_stdin_once(input, a->inputs[j], input, a->inputs[i], e))
-                return e->code;
+    if (cli_stdin_once_each(input, a->inputs, (size_t)a->ninputs, e))
+        return e->code;
     if (!a->opt.truth)
         return 0;
     for (int i = 0; i < (a->ninputs ? a->ninputs : 1); i++)

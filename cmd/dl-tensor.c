@@ -477,6 +477,8 @@ static int cmd_export(args *a, dl_err *e)
 
 static int cmd_info(args *a, dl_err *e)
 {
+    if (cli_stdin_once_each("FILE", (const char *const *)a->files, (size_t)a->nfiles, e))
+        return dl_err_wrap(e, "info");
     if (a->nfiles == 0)
         return ds_info(stdout, NULL, e);
     for (int i = 0; i < a->nfiles; i++)

@@ -229,6 +229,19 @@ int cli_stdin_once(const char *a_name, const char *a, const char *b_name, const 
     return 0;
 }
 
+int cli_stdin_once_each(const char *name, const char *const *files, size_t n, dl_err *e)
+{
+    for (size_t i = 0, first = 0; i < n; i++) {
+        if (!cli_is_stdin(files[i]))
+            continue;
+        if (first)
+            return dl_fail(e, DL_EUSAGE, "%s %zu and %s %zu cannot both be standard input", name,
+                           first, name, i + 1);
+        first = i + 1;
+    }
+    return 0;
+}
+
 int cli_parse_filter(int argc, char **argv, const cli_spec *spec, void *ctx,
                      const char *required_name, const char **required, const char **input,
                      dl_err *e)

@@ -36,6 +36,10 @@ int cli_is_stdin(const char *path);
  * (a_name, b_name), before anything is read.  Else 0. */
 int cli_stdin_once(const char *a_name, const char *a, const char *b_name, const char *b,
                    dl_err *e);
+/* Of the n file operands files[0..n-1], each called name, two that would
+ * both read standard input: DL_EUSAGE "NAME i and NAME j cannot both be
+ * standard input" (counted from 1), before anything is read.  Else 0. */
+int cli_stdin_once_each(const char *name, const char *const *files, size_t n, dl_err *e);
 /* Prints "tool (dl toolkit) version" on stdout, and on a second line the
  * BLAS that runs the products (dl_blas_describe): its kernels are most of
  * a run's speed. */

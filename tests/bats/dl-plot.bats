@@ -197,7 +197,7 @@ colours() {
     # standard input is read once
     run sh -c "dl-plot curves - '$T/a.tsv' - -o '$T/x.png' < '$T/a.tsv'"
     [ "$status" -eq 2 ]
-    [ "${lines[0]}" = "dl-plot: LOG and LOG cannot both be standard input" ]
+    [ "${lines[0]}" = "dl-plot: LOG 1 and LOG 3 cannot both be standard input" ]
     [ ! -e "$T/x.png" ]
     dl-plot curves --script - "$T/a.tsv" -o "$T/x.png" <"$T/a.tsv" >"$T/in.gp"
     grep -qF 'title "\074stdin\076 training"' "$T/in.gp"

@@ -797,6 +797,19 @@ rows_aligned() {
     [[ $output == "dl-tensor: $TMP/junk: record 1"* ]]
 }
 
+@test "dl-tensor info: standard input named twice is refused before anything is read, not listed empty" {
+    for files in "- -" "- $TMP/rows.dlt -" "$TMP/rows.dlt - -"; do
+        run bash -c "dl-tensor info $files < '$TMP/rows.dlt'"
+        [ "$status" -eq 2 ]
+        [ "${#lines[@]}" -eq 2 ]
+        [[ ${lines[0]} == "dl-tensor: info: FILE "[12]" and FILE "[23]" cannot both be standard input" ]]
+        [ "${lines[1]}" = "Try 'dl-tensor --help' for more information." ]
+    done
+    run bash -c "dl-tensor info - '$TMP/rows.dlt' < '$TMP/rows.dlt'"
+    [ "$status" -eq 0 ]
+    [[ $output == "<stdin>:"*"rows.dlt:"* ]]
+}
+
 @test "dl-tensor info: the columns line up whatever the length of the names" {
     printf '1\n2\n' | dl-tensor import --name a --rank 1 -o "$TMP/n.dlt"
     printf '1\n2\n3\n' | dl-tensor import --name state.layer10.weight.of.a.long.net --rank 1 >> "$TMP/n.dlt"

@@ -93,7 +93,7 @@ binary_curve() {
         [ "${lines[0]}" = "dl-plot: --truth -: standard input is read once, not for each of 2 PRED (name the truth's FILE)" ]
         run sh -c "dl-plot $figure - - -o '$T/x.png' < '$T/a.dlt'"
         [ "$status" -eq 2 ]
-        [ "${lines[0]}" = "dl-plot: PRED and PRED cannot both be standard input" ]
+        [ "${lines[0]}" = "dl-plot: PRED 1 and PRED 2 cannot both be standard input" ]
     done
     run sh -c "dl-plot fit - -o '$T/x.png' < '$T/a.dlt'"
     [ "$status" -eq 2 ]
