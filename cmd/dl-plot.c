@@ -1,6 +1,7 @@
 /* dl-plot - PNG/SVG figures of learning curves, fits, decision regions,
  * per-layer diagnostics and predictions (ROC, precision-recall, confusion,
  * parity, residuals), drawn by gnuplot (see man/dl-plot.1). */
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -118,9 +119,14 @@ static void usage(void)
 
 static int parse_size(const char *s, pl_opts *o, dl_err *e)
 {
-    char *x;
-    long w = strtol(s, &x, 10), h = *x == 'x' ? strtol(x + 1, &x, 10) : 0;
-    if (*x != '\0' || w < 100 || h < 100 || w > 10000 || h > 10000)
+    /* digits first on either side of the x: strtol would skip blanks there */
+    const char *x = strchr(s, 'x');
+    char *end = NULL;
+    long w = 0, h = 0;
+    if (isdigit((unsigned char)s[0]) && x && isdigit((unsigned char)x[1]) &&
+        (w = strtol(s, &end, 10), end == x))
+        h = strtol(x + 1, &end, 10);
+    if (!end || *end != '\0' || w < 100 || h < 100 || w > 10000 || h > 10000)
         return dl_fail(e, DL_EUSAGE, "--size: '%s' is not WxH with 100..10000 each", s);
     o->width = (int)w;
     o->height = (int)h;

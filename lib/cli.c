@@ -16,11 +16,17 @@
 #include "blasmem.h"
 #include "sig.h"
 
+/* strtod and strtol skip leading blanks, where trailing ones are refused:
+ * " 3" is as much a quoting mistake as "3 ". */
+static int blank_first(const char *s) { return isspace((unsigned char)*s); }
+
 int cli_double(const char *opt, const char *s, double *out, dl_err *e)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
+    if (blank_first(s))
+        end = (char *)s;
     if (end != s && *end == '\0' && errno == ERANGE && fabs(v) <= DBL_MIN)
         return dl_fail(e, DL_EUSAGE, "%s: '%s' is too small for a double (below about 2.2e-308)",
                        opt, s);
@@ -38,7 +44,7 @@ int cli_long(const char *opt, const char *s, long min, long max, long *out, dl_e
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || errno == ERANGE || v < min || v > max)
+    if (end == s || blank_first(s) || *end != '\0' || errno == ERANGE || v < min || v > max)
         return dl_fail(e, DL_EUSAGE, "%s: '%s' is not a whole number from %ld to %ld", opt,
                        s, min, max);
     *out = v;
@@ -49,8 +55,9 @@ int cli_u64(const char *opt, const char *s, uint64_t *out, dl_err *e)
 {
     char *end;
     errno = 0;
-    /* digits only: strtoull would take " -1" as 2^64 - 1 */
-    if (!isdigit((unsigned char)*s))
+    /* digits, maybe after a '+', as cli_long takes them: strtoull would
+     * take " -1" as 2^64 - 1 */
+    if (!isdigit((unsigned char)s[*s == '+']))
         return dl_fail(e, DL_EUSAGE, "%s: '%s' is not a non-negative whole number", opt, s);
     unsigned long long v = strtoull(s, &end, 10);
     if (*end != '\0')

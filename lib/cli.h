@@ -13,7 +13,8 @@
 #define DL_VERSION "0.1.0"
 
 /* Strict parsers for option values: the whole string must be a number in
- * range, else DL_EUSAGE naming the option. */
+ * range, without blanks around it (strtod and strtol would skip leading
+ * ones), else DL_EUSAGE naming the option; a count may have a + sign. */
 int cli_double(const char *opt, const char *s, double *out, dl_err *e);
 int cli_long(const char *opt, const char *s, long min, long max, long *out, dl_err *e);
 int cli_u64(const char *opt, const char *s, uint64_t *out, dl_err *e);

@@ -103,6 +103,33 @@ cmdline() {
     [[ ${lines[1]} == *", 2 threads" ]]
 }
 
+@test "a number given to an option: a blank before it is refused as one after it is, a + sign taken alike" {
+    run dl-train -j " 2" spec.yaml
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-train: -j: ' 2' is not a whole number from 0 to 256" ]
+    [ "${lines[1]}" = "Try 'dl-train --help' for more information." ]
+    run dl-tensor import --chunk-rows " 5" in.csv
+    [ "${lines[0]}" = "dl-tensor: --chunk-rows: ' 5' is not a whole number from 1 to 1073741824" ]
+    run dl-tensor split --fraction " 0.5" in.dlt a.dlt b.dlt
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-tensor: --fraction: ' 0.5' is not a finite number" ]
+    run dl-eval --eps $'\t0.1' in.dlt
+    [ "${lines[0]}" = "dl-eval: --eps: '?0.1' is not a finite number" ] # a tab, as messages show it
+    run dl-plot curves --size " 800x 600" log.tsv -o out.png
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: --size: ' 800x 600' is not WxH with 100..10000 each" ]
+    run dl-plot curves --size "800x 600" log.tsv -o out.png
+    [ "${lines[0]}" = "dl-plot: --size: '800x 600' is not WxH with 100..10000 each" ]
+    # "+3" is a count for -n and --seed as for --folds
+    printf '1,2\n3,4\n5,6\n' | dl-tensor import -o "$BATS_TEST_TMPDIR/d.dlt"
+    dl-tensor head -n 2 "$BATS_TEST_TMPDIR/d.dlt" > "$BATS_TEST_TMPDIR/two.dlt"
+    dl-tensor head -n +2 "$BATS_TEST_TMPDIR/d.dlt" > "$BATS_TEST_TMPDIR/plus.dlt"
+    cmp "$BATS_TEST_TMPDIR/two.dlt" "$BATS_TEST_TMPDIR/plus.dlt"
+    run dl-tensor shuffle --seed +-1 "$BATS_TEST_TMPDIR/d.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-tensor: --seed: '+-1' is not a non-negative whole number" ]
+}
+
 @test "surplus operands are one kind of usage error" {
     run dl-train a.yaml b.dlt c.dlt
     [ "$status" -eq 2 ]
