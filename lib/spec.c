@@ -756,7 +756,7 @@ int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t
     const char *label = from_stdin ? "<stdin>" : path;
     FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (!f)
-        return dl_fail_errno(e, "%s", path);
+        return dl_fail_errno(e, "%s: cannot open", path);
     char *buf = malloc(SPEC_BYTES_MAX + 1);
     if (!buf) {
         if (!from_stdin)
@@ -766,7 +766,7 @@ int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t
     size_t len = fread(buf, 1, SPEC_BYTES_MAX + 1, f);
     int rc = 0;
     if (ferror(f))
-        rc = dl_fail_errno(e, "%s: read", label);
+        rc = dl_fail_errno(e, "%s: read failed", label);
     else if (len > SPEC_BYTES_MAX)
         rc = dl_fail(e, DL_ENOMEM, "%s: a spec file is at most %u bytes", label, SPEC_BYTES_MAX);
     if (!from_stdin)

@@ -32,7 +32,7 @@ static int read_all(const char *path, char **text, size_t *len, dl_err *e)
     if (rc)
         dl_err_wrap(e, "%s", label);
     else if (got < 0)
-        rc = dl_fail_errno(e, "%s: cannot read", label);
+        rc = dl_fail_errno(e, "%s: read failed", label);
     if (fd != STDIN_FILENO)
         close(fd);
     if (rc) {

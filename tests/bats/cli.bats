@@ -130,6 +130,25 @@ cmdline() {
     [ "${lines[0]}" = "dl-tensor: --seed: '+-1' is not a non-negative whole number" ]
 }
 
+@test "every tool: a missing file and a directory get one wording, exit 3" {
+    local d=$BATS_TEST_TMPDIR
+    mkdir "$d/dir"
+    printf 'x,y\n1,2\n2,3\n3,5\n' | dl-tensor import -t 1 -o "$d/d.dlt"
+    dl-lstsq -q "$d/d.dlt" -o "$d/m.ckpt"
+    for f in nosuch dir; do
+        for cmd in "dl-tensor info" "dl-design" "dl-lstsq" "dl-train" "dl-predict $d/m.ckpt" \
+            "dl-eval" "dl-plot curves -o $d/c.png" "dl-plot layers -o $d/c.png"; do
+            run $cmd "$d/$f"
+            [ "$status" -eq 3 ] || { echo "$cmd $f: $output"; return 1; }
+            case $f in
+                nosuch) want="$d/$f: cannot open: No such file or directory" ;;
+                dir) want="$d/$f: read failed: Is a directory" ;;
+            esac
+            [ "$output" = "${cmd%% *}: $want" ] || { echo "$cmd $f: $output"; return 1; }
+        done
+    done
+}
+
 @test "surplus operands are one kind of usage error" {
     run dl-train a.yaml b.dlt c.dlt
     [ "$status" -eq 2 ]
