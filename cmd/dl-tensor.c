@@ -545,7 +545,10 @@ int main(int argc, char **argv)
                      : parse_args(&a, NULL, argc, argv, &e);
     if (rc == 1)
         return 0; /* --help or --version */
-    if (!rc && !has_cmd)
+    if (!rc && !has_cmd && a.nfiles && cli_command_bit(a.files[0], COMMANDS, CMD_COUNT))
+        rc = dl_fail(&e, DL_EUSAGE, "the command '%s' comes first, before any option "
+                     "(dl-tensor %s [OPTION]...)", a.files[0], a.files[0]);
+    else if (!rc && !has_cmd)
         rc = dl_fail(&e, DL_EUSAGE,
                      "a command is needed (import, export, info, head, shuffle, split, show)");
     if (!rc)

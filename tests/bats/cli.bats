@@ -85,6 +85,13 @@ cmdline() {
     run dl-tensor --zlib
     [ "$status" -eq 2 ]
     [[ ${lines[0]} == "dl-tensor: a command is needed"* ]]
+    # a command after an option is not taken for a FILE: named as out of place
+    run dl-tensor --zlib import in.csv
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-tensor: the command 'import' comes first, before any option (dl-tensor import [OPTION]...)" ]
+    [ "${lines[1]}" = "Try 'dl-tensor --help' for more information." ]
+    run dl-tensor -- info in.dlt
+    [ "${lines[0]}" = "dl-tensor: the command 'info' comes first, before any option (dl-tensor info [OPTION]...)" ]
 }
 
 @test "--version names the kernels OpenBLAS chose and its threads, as OpenBLAS itself reports them" {
