@@ -241,8 +241,12 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
     if (check_scope(a, e))
         return e->code;
     a->ninputs = argc - optind;
-    if (a->ninputs < min || a->ninputs > max)
-        return wrong_count(a->command, min, max, e);
+    if (a->ninputs < min || a->ninputs > max) {
+        wrong_count(a->command, min, max, e);
+        /* a surplus operand is named, as every tool names it */
+        return a->ninputs > max ? dl_err_wrap(e, "unexpected argument '%s'", argv[optind + max])
+                                : e->code;
+    }
     for (int i = 0; i < a->ninputs; i++)
         a->inputs[i] = argv[optind + i];
     if (check_stdin(a, e))

@@ -498,6 +498,8 @@ static int cmd_rows(args *a, int shuffled, dl_err *e)
 
 static int cmd_split(args *a, dl_err *e)
 {
+    if (at_most_files(a, 3, e))
+        return e->code;
     if (a->nfiles != 3)
         return dl_fail(e, DL_EUSAGE, "split: needs IN OUT1 OUT2");
     a->split.seed = a->seed;

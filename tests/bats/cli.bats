@@ -166,6 +166,14 @@ cmdline() {
     run dl-tensor import a.csv b.csv
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "dl-tensor: import: unexpected argument 'b.csv'" ]
+    run dl-tensor split a.dlt b.dlt c.dlt d.dlt
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-tensor: split: unexpected argument 'd.dlt'" ]
+    run dl-plot parity a.dlt b.dlt -o x.png
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: unexpected argument 'b.dlt': parity takes one prediction stream (or standard input)" ]
+    run dl-plot fit m.ckpt a.dlt b.dlt -o x.png
+    [ "${lines[0]}" = "dl-plot: unexpected argument 'b.dlt': fit takes MODEL and optionally DATA" ]
 }
 
 # The exit statuses a section EXIT STATUS lists, one a line: "0 success; 1 ..."

@@ -210,10 +210,10 @@ colours() {
     [ "$(grep -c 'title ".* training' <<<"$output")" -eq 8 ]
     run dl-plot curves "${logs[@]}" -o "$T/x.png"
     [ "$status" -eq 2 ]
-    [ "${lines[0]}" = "dl-plot: curves takes 1 to 8 TSV files" ]
+    [ "${lines[0]}" = "dl-plot: unexpected argument '$T/a.tsv': curves takes 1 to 8 TSV files" ]
     run dl-plot roc "${logs[@]}" -o "$T/x.png"
     [ "$status" -eq 2 ]
-    [ "${lines[0]}" = "dl-plot: roc takes up to 8 prediction streams" ]
+    [ "${lines[0]}" = "dl-plot: unexpected argument '$T/a.tsv': roc takes up to 8 prediction streams" ]
     run dl-plot curves -o "$T/x.png"
     [ "$status" -eq 2 ]
     [ "${lines[0]}" = "dl-plot: curves takes 1 to 8 TSV files" ]
