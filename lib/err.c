@@ -108,6 +108,13 @@ int dl_fail_errno(dl_err *e, const char *fmt, ...)
     return e->code;
 }
 
+int dl_fail_open(dl_err *e, const char *path)
+{
+    if (!*path)
+        return dl_fail(e, DL_EIO, "an input file's name is empty");
+    return dl_fail_errno(e, "%s: cannot open", path);
+}
+
 int dl_err_wrap(dl_err *e, const char *fmt, ...)
 {
     char old[DL_ERR_MSG_MAX];

@@ -52,6 +52,10 @@ int dl_fail(dl_err *e, int code, const char *fmt, ...) DL_PRINTF(3, 4);
 int dl_err_wrap(dl_err *e, const char *fmt, ...) DL_PRINTF(2, 3);
 /* Sets DL_EIO with strerror(errno) appended: "what: No such file". */
 int dl_fail_errno(dl_err *e, const char *fmt, ...) DL_PRINTF(2, 3);
+/* An input file that open(2) refused: DL_EIO "PATH: cannot open: REASON",
+ * and for an empty name (a variable left unset) "an input file's name is
+ * empty", as outfile says of an output's, rather than ": cannot open". */
+int dl_fail_open(dl_err *e, const char *path);
 void dl_err_clear(dl_err *e);
 /* Prints "tool: message" on stderr, once, at the top. */
 void dl_err_print(const char *tool, const dl_err *e);

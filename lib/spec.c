@@ -756,7 +756,7 @@ int spec_load(dl_spec *s, const char *path, const char *const *overrides, size_t
     const char *label = from_stdin ? "<stdin>" : path;
     FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (!f)
-        return dl_fail_errno(e, "%s: cannot open", path);
+        return dl_fail_open(e, path);
     char *buf = malloc(SPEC_BYTES_MAX + 1);
     if (!buf) {
         if (!from_stdin)

@@ -214,7 +214,7 @@ int st_reader_open(st_reader **out, const char *path, dl_err *e)
         return st_reader_from_fd(out, STDIN_FILENO, "<stdin>", e);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return dl_fail_errno(e, "%s: cannot open", path);
+        return dl_fail_open(e, path);
     /* a name of the terminal (/dev/stdin, /dev/tty) is refused as standard
      * input is: a stream cannot be typed, and the read would wait silently */
     if (dl_tty_refuse_named_input(fd, path, "a stream", e) ||

@@ -66,7 +66,7 @@ int tx_in_open(tx_in *in, const char *path, dl_err *e)
         snprintf(in->label, sizeof in->label, "%s", path);
         in->fd = open(path, O_RDONLY);
         if (in->fd < 0)
-            return dl_fail_errno(e, "%s: cannot open", path);
+            return dl_fail_open(e, path);
         in->owns_fd = 1;
     }
     in->cap = TX_IN_START;

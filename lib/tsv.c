@@ -20,7 +20,7 @@ static int read_all(const char *path, char **text, size_t *len, dl_err *e)
     int fd = path && strcmp(path, "-") != 0 ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
     const char *label = fd == STDIN_FILENO ? "<stdin>" : path;
     if (fd < 0)
-        return dl_fail_errno(e, "%s: cannot open", label);
+        return dl_fail_open(e, label);
     size_t cap = 0, n = 0;
     char *buf = NULL;
     ssize_t got = 0;

@@ -156,6 +156,19 @@ cmdline() {
     done
 }
 
+@test "every tool: an empty input name says so, rather than a message that starts ': cannot open'" {
+    local d=$BATS_TEST_TMPDIR
+    printf 'x,y\n1,2\n2,3\n3,5\n' | dl-tensor import -t 1 -o "$d/d.dlt"
+    dl-lstsq -q "$d/d.dlt" -o "$d/m.ckpt"
+    for cmd in "dl-tensor info ''" "dl-tensor import ''" "dl-design ''" "dl-design --apply '' $d/d.dlt" \
+        "dl-lstsq ''" "dl-train ''" "dl-predict '' $d/d.dlt" "dl-eval --truth '' $d/d.dlt" \
+        "dl-eval --summary ''" "dl-plot curves '' -o $d/c.png"; do
+        run bash -c "$cmd"
+        [ "$status" -eq 3 ] || { echo "$cmd: $output"; return 1; }
+        [ "$output" = "${cmd%% *}: an input file's name is empty" ] || { echo "$cmd: $output"; return 1; }
+    done
+}
+
 @test "surplus operands are one kind of usage error" {
     run dl-train a.yaml b.dlt c.dlt
     [ "$status" -eq 2 ]
