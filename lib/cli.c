@@ -183,10 +183,11 @@ static const struct option *long_named(const cli_spec *s, const char *name, size
  * cluster such as -qx, where argv[optind - 1] is the word before it). */
 static int refuse_option(const cli_spec *s, char **argv, int c, dl_err *e)
 {
-    const char *word = argv[optind - 1], *name = word + 2, *eq = strchr(word, '=');
+    const char *word = argv[optind - 1];
+    int dashes = strncmp(word, "--", 2) == 0; /* else word may be shorter than 2 */
+    const char *name = dashes ? word + 2 : word, *eq = dashes ? strchr(word, '=') : NULL;
     size_t len = eq ? (size_t)(eq - name) : strlen(name);
-    int is_long = strncmp(word, "--", 2) == 0 &&
-                  (c == ':' || optopt == 0 || (eq && long_named(s, name, len, optopt, 0)));
+    int is_long = dashes && (c == ':' || optopt == 0 || (eq && long_named(s, name, len, optopt, 0)));
     if (!is_long)
         return dl_fail(e, DL_EUSAGE, "%s '-%c'",
                        c == ':' ? "missing value for" : "unknown option", optopt);
