@@ -184,9 +184,12 @@ int tsv_number(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
         *v = NAN;
         return 0;
     }
-    if (nt_parse_f64(s, s + strlen(s), v) != NT_OK || !isfinite(*v))
+    if (nt_parse_f64(s, s + strlen(s), v) != NT_OK)
         return dl_fail(e, DL_EDATA, "%s: data row %zu, column '%s': '%s' is not a number",
                        t->label, row + 1, t->cells[col], s);
+    if (!isfinite(*v)) /* a statistic that overflowed: no figure can place it */
+        return dl_fail(e, DL_EDATA, "%s: data row %zu, column '%s': '%s' is infinite (it "
+                       "overflowed), which cannot be drawn", t->label, row + 1, t->cells[col], s);
     return 0;
 }
 

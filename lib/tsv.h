@@ -26,7 +26,8 @@ void tsv_free(tsv_table *t);
 long tsv_find(const tsv_table *t, const char *const *names);
 const char *tsv_cell(const tsv_table *t, size_t row, size_t col);
 /* The cell as a number: "", "nan", "NaN" and "-nan" are NaN (a missing
- * value); any other text must be a finite number. */
+ * value); any other text must be a finite number (an infinity is refused
+ * as such, text that is no number as that). */
 int tsv_number(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e);
 
 #endif

@@ -328,6 +328,14 @@ colours() {
     [ "$status" -eq 1 ]
     [[ "$output" == "dl-plot: $T/text.tsv: data row 2, column 'train_loss': 'abc' is not a number" ]]
 
+    # dl-train --diagnostics writes inf for a statistic that overflowed: it is
+    # named as such, not as text that is no number
+    printf 'epoch\tlayer\tz_std\n1\t1\tinf\n1\t2\t1\n' >"$T/inf.tsv"
+    run dl-plot layers "$T/inf.tsv" -o "$T/x.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/inf.tsv: data row 1, column 'z_std': 'inf' is infinite (it overflowed), which cannot be drawn" ]
+    [ ! -e "$T/x.png" ]
+
     printf 'epoch\ttrain_loss\n1\t0.5\t7\n' >"$T/ragged.tsv"
     run dl-plot curves "$T/ragged.tsv" -o "$T/x.png"
     [ "$status" -eq 1 ]
