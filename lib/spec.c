@@ -445,6 +445,21 @@ static int parse_early_stopping(const sn_node *n, dl_spec *s, dl_err *e)
     return 0;
 }
 
+/* Whether a plain scalar is one YAML reads as null or a boolean (its core
+ * schema, and YAML 1.1's yes, no, on, off), which a user writes to mean
+ * "none", not a file of that name. */
+static int yaml_null_or_bool(const sn_node *v)
+{
+    static const char *const words[] = {
+        "",    "~",   "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+        "yes", "Yes", "YES",  "no",   "No",   "NO",   "on",   "On",   "ON",    "off",   "Off",
+        "OFF"};
+    for (size_t i = 0; !v->quoted && i < sizeof words / sizeof *words; i++)
+        if (strcmp(v->text, words[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* training.validation: a fraction in [0, 1) or the name of a data file. */
 static int parse_validation(const sn_node *v, dl_spec *s, dl_err *e)
 {
@@ -452,6 +467,10 @@ static int parse_validation(const sn_node *v, dl_spec *s, dl_err *e)
         return e->code;
     const char *t = v->text;
     double f;
+    if (yaml_null_or_bool(v))
+        return sn_error(v, e, "training.validation: expected a fraction in [0, 1) or a file "
+                        "name, found %s%s%s (0 holds out no rows; quote a file of that name)",
+                        *t ? "'" : "nothing", t, *t ? "'" : "");
     if (!v->quoted && nt_parse_f64(t, t + strlen(t), &f) == NT_OK) {
         s->val_file[0] = '\0';
         return get_ranged(v, "training.validation", 0, 0, 1, "a fraction in [0, 1) or a file",

@@ -131,6 +131,27 @@ static void test_errors(void)
                  "-s 'model.layers.1.units.x=3': model.layers.1.units: expected a single value");
     const char *no_eq[] = {"optimizer.lr"};
     expect_error(fish2d, no_eq, 1, "expected key.path=value");
+    /* YAML's null or a boolean is not a validation file of that name */
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "training: {validation: null}\n", NULL, 0,
+                 "net.yaml:3:24: training.validation: expected a fraction in [0, 1) or a file "
+                 "name, found 'null'");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "training:\n  validation: ~\n", NULL, 0, "net.yaml:4:15: training.validation");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "training:\n  validation:\n", NULL, 0,
+                 "training.validation: expected a fraction in [0, 1) or a file name, found "
+                 "nothing");
+    const char *val_false[] = {"training.validation=false"};
+    const char *val_no[] = {"training.validation=no"};
+    expect_error(fish2d, val_false, 1,
+                 "-s 'training.validation=false': training.validation: expected a fraction");
+    expect_error(fish2d, val_no, 1,
+                 "-s 'training.validation=no': training.validation: expected a fraction");
+    const char *val_quoted[] = {"training.validation='null'"};
+    dl_spec quoted;
+    dl_err e;
+    CHECK(parse(&quoted, fish2d, val_quoted, 1, &e) == 0 && strcmp(quoted.val_file, "null") == 0);
     /* control characters from an override or a quoted scalar never split
      * the one-line message */
     const char *newline_key[] = {"2, act\nivation: x}\n"};
