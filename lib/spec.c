@@ -49,10 +49,14 @@ static int get_word(const sn_node *n, const char *path, const char **out, dl_err
     return 0;
 }
 
-/* A scalar that is not the value expected; a quoted or !!str-tagged one is
- * a string in YAML whatever it spells, which the message says. */
+/* A scalar that is not the value expected; a quoted, block or !!str-tagged
+ * one is a string in YAML whatever it spells, which the message says. */
 static int not_a(const sn_node *n, const char *path, const char *expected, dl_err *e)
 {
+    if (n->block)
+        return sn_error(n, e, "%s: expected %s, found a block scalar (| or >), which YAML "
+                              "reads as a string (write the value on the key's line)", path,
+                        expected);
     if (n->str_tag)
         return sn_error(n, e, "%s: expected %s, found the string '%s' tagged !!str (write it "
                               "without the tag)", path, expected, n->text);

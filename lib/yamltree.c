@@ -237,7 +237,10 @@ static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, d
         }
         n->str_tag = ev->data.scalar.tag &&
                      strcmp((const char *)ev->data.scalar.tag, YAML_STR_TAG) == 0;
-        n->quoted = n->str_tag || ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+        n->block = ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+                   ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+        n->quoted = n->str_tag || n->block ||
+                    ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
                     ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
         *out = n;
         return 0;

@@ -17,8 +17,9 @@ typedef struct sn_node {
     int kind;
     char *text;              /* SN_SCALAR: the value */
     int quoted;              /* SN_SCALAR: a string whatever it spells: written with
-                                quotes, or tagged !!str (str_tag) */
+                                quotes, as a block (| or >), or tagged !!str (str_tag) */
     int str_tag;             /* SN_SCALAR: tagged !!str */
+    int block;               /* SN_SCALAR: a block scalar (| or >) */
     struct sn_node **keys;   /* SN_MAP: keys[i] -> vals[i] */
     struct sn_node **vals;   /* SN_MAP values, SN_SEQ items */
     size_t n, cap;

@@ -152,6 +152,20 @@ static void test_errors(void)
     dl_spec quoted;
     dl_err e;
     CHECK(parse(&quoted, fish2d, val_quoted, 1, &e) == 0 && strcmp(quoted.val_file, "null") == 0);
+    /* a block scalar is a string, as a quoted one, whatever it spells */
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "training:\n  epochs: |-\n    3\n", NULL, 0,
+                 "net.yaml:4:11: training.epochs: expected a whole number, found a block "
+                 "scalar (| or >)");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "optimizer:\n  lr: >-\n    0.1\n", NULL, 0,
+                 "net.yaml:4:7: optimizer.lr: expected a finite number, found a block scalar");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "training:\n  shuffle: |-\n    true\n", NULL, 0,
+                 "net.yaml:4:12: training.shuffle: expected true or false, found a block scalar");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "optimizer:\n  lr: |\n    0.1\n", NULL, 0,
+                 "net.yaml:4:7: optimizer.lr: expected a finite number, found a block scalar");
     /* control characters from an override or a quoted scalar never split
      * the one-line message */
     const char *newline_key[] = {"2, act\nivation: x}\n"};
