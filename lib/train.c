@@ -583,12 +583,31 @@ static void weigh_rows(const trainer *t, tr_rows *r, const double *cw)
         r->w[i] = (float)((double)r->w[i] * cw[class_of(t, r->y + i * t->k)]);
 }
 
+/* Class code c as a message names it: "class 'NAME' (code C)" when y is a
+ * column of string classes (y.categories, moved into the checkpoint by
+ * then), else "class C". */
+static void class_text(const trainer *t, dl_tensor_set *ckpt, double c, char *buf, size_t len)
+{
+    cm_categories cats;
+    dl_err ignored;
+    cm_categories_init(&cats);
+    const cm_column *k = t->k == 1 && !cm_categories_load(&cats, ckpt, "y", 1, &ignored)
+                             ? cm_categories_column(&cats, 0) : NULL;
+    const char *name = k ? cm_column_level(k, c) : NULL;
+    if (name)
+        snprintf(buf, len, "class '%s' (code %.0f)", name, c);
+    else
+        snprintf(buf, len, "class %.0f", c);
+    cm_categories_free(&cats);
+}
+
 /* Balanced weights have none for a class without training rows (scikit-
  * learn's compute_class_weight refuses it): a validation row of such a
- * class is an error naming the input's row, the first of every process's
- * (each puts its own first, 1-based, or 0 in its pair of slots[], 2 per
- * process, summed: called by all of them). */
-static int check_val_classes(const trainer *t, const double *count, double *slots, dl_err *e)
+ * class is an error naming the input's row and the class, the first of
+ * every process's (each puts its own first, 1-based, or 0 in its pair of
+ * slots[], 2 per process, summed: called by all of them). */
+static int check_val_classes(const trainer *t, dl_tensor_set *ckpt, const double *count,
+                             double *slots, dl_err *e)
 {
     size_t rank = t->group ? (size_t)t->group->rank : 0;
     size_t procs = t->group ? (size_t)t->group->size : 1;
@@ -605,11 +624,14 @@ static int check_val_classes(const trainer *t, const double *count, double *slot
     if (t->group)
         dd_sum_f64(t->group, slots, 2 * procs);
     for (size_t r = 0; r < procs; r++)
-        if (slots[2 * r] > 0)
-            return dl_fail(e, DL_EDATA, "%s: record 'y': row %.0f: class %.0f has no training "
-                           "rows (training.class_weight balanced needs every class among the "
+        if (slots[2 * r] > 0) {
+            char cls[DL_ERR_MSG_MAX / 2];
+            class_text(t, ckpt, slots[2 * r + 1], cls, sizeof cls);
+            return dl_fail(e, DL_EDATA, "%s: record 'y': row %.0f: %s has no training rows "
+                           "(training.class_weight balanced needs every class among the "
                            "training rows)", t->val_from ? t->cfg->data_label : t->cfg->val_label,
-                           slots[2 * r], slots[2 * r + 1]);
+                           slots[2 * r], cls);
+        }
     return 0;
 }
 
@@ -617,7 +639,7 @@ static int check_val_classes(const trainer *t, const double *count, double *slot
  * compute_class_weight('balanced'), n / (classes present * count of the
  * class) over the training rows of every process (summed here: called by
  * all of them after the start-up handshake). */
-static int apply_class_weights(trainer *t, dl_err *e)
+static int apply_class_weights(trainer *t, dl_tensor_set *ckpt, dl_err *e)
 {
     const dl_spec *s = &t->spec;
     size_t classes = class_count(t);
@@ -636,7 +658,7 @@ static int apply_class_weights(trainer *t, dl_err *e)
             cw[class_of(t, t->train.y + i * t->k)] += 1.0;
         if (t->group)
             dd_sum_f64(t->group, cw, classes);
-        if (check_val_classes(t, cw, cw + classes, e)) {
+        if (check_val_classes(t, ckpt, cw, cw + classes, e)) {
             free(cw);
             return e->code;
         }
@@ -2138,7 +2160,7 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     if (!rc && t.group)
         share_state(&t);
     /* their verdicts are of sums over every process: one reports them */
-    if (!rc && (apply_class_weights(&t, e) || check_weight_sums(&t, e)))
+    if (!rc && (apply_class_weights(&t, ckpt, e) || check_weight_sums(&t, e)))
         rc = t.group && e->code == DL_EDATA ? dd_failed_alike(t.group, e) : e->code;
     if (!rc)
         rc = score_initial(&t, e);

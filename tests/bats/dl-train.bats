@@ -1274,3 +1274,17 @@ string_classes() {
     [ "$output" = "dl-train: -s 'training.batch_size=-3': training.batch_size: expected a whole number or full, found '-3'" ]
     [ ! -e "$TMP/b.ckpt" ]
 }
+
+@test "class_weight balanced names by its name a string class of validation rows that has no training rows" {
+    printf 'a,b,kind\n' > "$TMP/all.csv"
+    for i in 1 2 3 4 5 6; do printf '0.%d,0.%d,ant\n0.%d,0.%d,bee\n' $i $((7 - i)) $((7 - i)) $i; done >> "$TMP/all.csv"
+    printf '0.5,0.5,cat\n' >> "$TMP/all.csv"
+    dl-tensor import -t 1 "$TMP/all.csv" > "$TMP/all.dlt"
+    # the first 12 rows: ant and bee, with cat among y's classes
+    dl-tensor head -n 12 "$TMP/all.dlt" > "$TMP/train.dlt"
+    printf 'model: {layers: [{units: 3, activation: softmax}]}\nloss: ce\ntraining: {epochs: 1, class_weight: balanced}\n' > "$TMP/cw.yaml"
+    run dl-train -q "$TMP/cw.yaml" "$TMP/train.dlt" --val "$TMP/all.dlt" -o "$TMP/m.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/all.dlt: record 'y': row 13: class 'cat' (code 2) has no training rows (training.class_weight balanced needs every class among the training rows)" ]
+    [ ! -e "$TMP/m.ckpt" ]
+}
