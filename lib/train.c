@@ -130,12 +130,41 @@ static uint64_t nonfinite_row(const dl_tensor *t)
     return bad < 0 ? 0 : (uint64_t)bad / dl_tensor_row_size(t) + 1;
 }
 
+/* ce's one column of labels, and bce's targets under training.class_weight,
+ * are classes: one not a whole number as read (f64) is refused here, named
+ * as it is written, before float32 rounds one such as 0.99999999 to 1. */
+static int whole_classes(const dl_tensor *y, const dl_spec *s, const char *label,
+                         uint64_t first, dl_err *e)
+{
+    int ce_labels = s->loss.kind == NN_LOSS_CE && y->shape[1] == 1;
+    int bce_classes = s->loss.kind == NN_LOSS_BCE && s->class_weight != SPEC_CW_NONE;
+    if (y->dtype != DL_F64 || !(ce_labels || bce_classes))
+        return 0;
+    const double *v = y->data;
+    size_t classes = s->layers[s->n_layers - 1].units;
+    for (uint64_t i = 0; i < y->shape[0] * y->shape[1]; i++) {
+        if (v[i] == floor(v[i]))
+            continue;
+        char text[NT_BUF];
+        nt_format_f64(v[i], text);
+        unsigned long long row = (unsigned long long)(first + i / y->shape[1] + 1);
+        if (ce_labels)
+            return dl_fail(e, DL_EDATA, "%s: record 'y': row %llu: label %s is not a class in "
+                           "0..%zu (labels are 0-based: %zu classes are 0 to %zu)", label, row,
+                           text, classes - 1, classes, classes - 1);
+        return dl_fail(e, DL_EDATA, "%s: record 'y': row %llu: target %s is not a class "
+                       "(training.class_weight with bce needs targets 0 or 1)", label, row, text);
+    }
+    return 0;
+}
+
 /* Takes record `name` as an f32 matrix, checked for NaN/Inf before and after
  * the conversion (a finite f64 beyond float32's range becomes Inf); rows
  * are counted from first + 1 in messages (the set may be one process's
- * share). */
+ * share).  y's classes under spec's loss are checked as read (whole_classes);
+ * spec is NULL for x. */
 static int take_matrix(dl_tensor_set *set, const char *name, const char *label, uint64_t first,
-                       dl_tensor *t, dl_err *e)
+                       const dl_spec *spec, dl_tensor *t, dl_err *e)
 {
     if (!dl_set_take(set, name, t))
         return strcmp(name, "y") == 0
@@ -158,6 +187,8 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
     if (row)
         return dl_fail(e, DL_EDATA, "%s: record '%s': row %llu holds NaN or Inf", label, name,
                        (unsigned long long)(first + row));
+    if (spec && whole_classes(t, spec, label, first, e))
+        return e->code;
     int converted = t->dtype != DL_F32;
     if (dl_tensor_convert(t, DL_F32, e))
         return dl_err_wrap(e, "%s: record '%s'", label, name);
@@ -203,13 +234,14 @@ static int take_weights(dl_tensor_set *set, const char *label, uint64_t rows, ui
 /* x and y of a set, as matrices with the same number of rows, and its
  * weights w when it has them.  The set is share's rows of the data set
  * (NULL: all of them), which may be none of a data set that has some. */
-static int take_xy(dl_tensor_set *set, const char *label, const sh_share *share, dl_tensor *x,
-                   dl_tensor *y, dl_tensor *w, dl_err *e)
+static int take_xy(dl_tensor_set *set, const char *label, const sh_share *share,
+                   const dl_spec *spec, dl_tensor *x, dl_tensor *y, dl_tensor *w, dl_err *e)
 {
     uint64_t first = share ? share->first : 0;
     if (set->count == 0)
         return st_fail_empty(label, e);
-    if (take_matrix(set, "x", label, first, x, e) || take_matrix(set, "y", label, first, y, e))
+    if (take_matrix(set, "x", label, first, NULL, x, e) ||
+        take_matrix(set, "y", label, first, spec, y, e))
         return e->code;
     if (x->shape[0] != y->shape[0])
         return dl_fail(e, DL_EDATA, "%s: 'x' has %llu row%s but 'y' has %llu", label,
@@ -347,7 +379,7 @@ static int load_val_set(trainer *t, dl_tensor_set *val, dl_tensor *y, dl_err *e)
 {
     dl_tensor x = {0}, w = {0};
     const sh_share *share = t->cfg->val_share;
-    int rc = take_xy(val, t->cfg->val_label, share, &x, y, &w, e);
+    int rc = take_xy(val, t->cfg->val_label, share, &t->spec, &x, y, &w, e);
     size_t other = rc ? 0 : other_target_cols(t);
     int later = other && y->shape[1] == other;
     if (!rc && (x.shape[1] != t->d || (y->shape[1] != t->k && !later)))
@@ -374,7 +406,7 @@ static int load_data(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_ten
     const sh_share *share = t->cfg->data_share;
     t->weighted = dl_set_find(data, "w") || (val && dl_set_find(val, "w")) ||
                   t->spec.class_weight != SPEC_CW_NONE;
-    int rc = take_xy(data, t->cfg->data_label, share, &x, y, &w, e);
+    int rc = take_xy(data, t->cfg->data_label, share, &t->spec, &x, y, &w, e);
     /* every process computes on rows of its own (a --val file's share may be empty) */
     if (!rc && share && share->rows < (uint64_t)t->cfg->group->size)
         rc = dl_fail(e, DL_EDATA, "%s: %llu row%s cannot be shared by %d processes",

@@ -1288,3 +1288,27 @@ string_classes() {
     [ "$output" = "dl-train: $TMP/all.dlt: record 'y': row 13: class 'cat' (code 2) has no training rows (training.class_weight balanced needs every class among the training rows)" ]
     [ ! -e "$TMP/m.ckpt" ]
 }
+
+@test "class labels are whole numbers as read: ce's labels and bce's targets under class_weight, before float32 rounds them" {
+    printf 'a,y\n0.1,0\n0.2,0.99999999\n0.3,1\n0.4,0\n' > "$TMP/near.csv"
+    dl-tensor import -t 1 "$TMP/near.csv" > "$TMP/near.dlt"
+    printf 'model: {layers: [{units: 2, activation: softmax}]}\nloss: ce\ntraining: {epochs: 1}\n' > "$TMP/ce.yaml"
+    run dl-train -q "$TMP/ce.yaml" "$TMP/near.dlt" -o "$TMP/m.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/near.dlt: record 'y': row 2: label 0.99999999 is not a class in 0..1 (labels are 0-based: 2 classes are 0 to 1)" ]
+    # as --val's labels too, where the training data has one-hot rows
+    printf 'a,c0,c1\n0.1,1,0\n0.2,0,1\n0.3,0,1\n0.4,1,0\n' > "$TMP/onehot.csv"
+    dl-tensor import -t 2 "$TMP/onehot.csv" > "$TMP/onehot.dlt"
+    run dl-train -q "$TMP/ce.yaml" "$TMP/onehot.dlt" --val "$TMP/near.dlt" -o "$TMP/m.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/near.dlt: record 'y': row 2: label 0.99999999 is not a class in 0..1 (labels are 0-based: 2 classes are 0 to 1)" ]
+    printf 'a,y\n0.1,0\n0.2,1\n0.3,1.00000001\n0.4,0\n' > "$TMP/above.csv"
+    dl-tensor import -t 1 "$TMP/above.csv" > "$TMP/above.dlt"
+    printf 'model: {layers: [{units: 1, activation: sigmoid}]}\nloss: bce\ntraining: {epochs: 1, class_weight: balanced}\n' > "$TMP/bce.yaml"
+    run dl-train -q "$TMP/bce.yaml" "$TMP/above.dlt" -o "$TMP/m.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/above.dlt: record 'y': row 3: target 1.00000001 is not a class (training.class_weight with bce needs targets 0 or 1)" ]
+    [ ! -e "$TMP/m.ckpt" ]
+    # bce's targets without class weights are probabilities: one near 1 trains
+    dl-train -q "$TMP/bce.yaml" -s training.class_weight=none "$TMP/above.dlt" -o "$TMP/m.ckpt"
+}
