@@ -230,6 +230,12 @@ static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, d
     sn_node *n;
     switch (ev->type) {
     case YAML_SCALAR_EVENT:
+        /* the text is a C string: one with a NUL ("a\0b") would be cut there */
+        if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length)) {
+            sn_node where = event_where(b->src, b->from_override, &ev->start_mark);
+            return sn_error(&where, e, "a value holds a NUL character (\\0), which no spec "
+                            "value can hold");
+        }
         n = sn_new(SN_SCALAR, b->src, &ev->start_mark, positioned);
         if (!n || !(n->text = strdup((const char *)ev->data.scalar.value))) {
             free(n);

@@ -97,6 +97,15 @@ static void test_refusals_name_the_place(void)
     CHECK(sn_parse("---\n...\n", 8, "t.yaml", 0, &root, &e) == 0 && root == NULL);
     CHECK(sn_parse("''\n", 3, "t.yaml", 0, &root, &e) == 0 && root && root->kind == SN_SCALAR);
     sn_free(root);
+    /* an escaped NUL would end the value's text there: "a\0b" is not 'a' */
+    const char *nul = "a: 1\nb: \"x\\0y\"\n", *nul_key = "\"k\\u0000\": 1\n";
+    root = NULL;
+    CHECK(sn_parse(nul, strlen(nul), "t.yaml", 0, &root, &e) == DL_EDATA && root == NULL);
+    CHECK_STR(e.msg, "t.yaml:2:4: a value holds a NUL character (\\0), which no spec value "
+                     "can hold");
+    CHECK(sn_parse(nul_key, strlen(nul_key), "t.yaml", 0, &root, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "t.yaml:1:1: a value holds a NUL character (\\0), which no spec value "
+                     "can hold");
 }
 
 /* A -s value's label is its place: no line and column after it. */
