@@ -110,6 +110,22 @@ static int sn_push(sn_node *parent, sn_node *key, sn_node *val, dl_err *e)
     return 0;
 }
 
+/* The byte that starts the character at 1-based line and column (counted
+ * as libyaml's marks count them: lines end at \n, \r\n or \r, columns are
+ * characters), or -1 past the text.  It says what a scanner error points at. */
+static int char_at(const sn_builder *b, int line, int col)
+{
+    size_t i = 0;
+    for (int l = 1; l < line && i < b->len; i++)
+        if (b->text[i] == '\n' ||
+            (b->text[i] == '\r' && (i + 1 == b->len || b->text[i + 1] != '\n')))
+            l++;
+    for (int c = 1; c < col && i < b->len; c++)
+        while (++i < b->len && ((unsigned char)b->text[i] & 0xC0) == 0x80)
+            ;
+    return i < b->len ? (unsigned char)b->text[i] : -1;
+}
+
 static int sn_parser_error(sn_builder *b, dl_err *e)
 {
     const yaml_parser_t *p = &b->parser;
@@ -137,8 +153,9 @@ static int sn_parser_error(sn_builder *b, dl_err *e)
                            (unsigned)p->problem_value);
         return dl_fail(e, DL_EDATA, "%s:%d:%d: %s", b->src, line, col, problem);
     }
-    return dl_fail(e, DL_EDATA, "%s:%d:%d: %s", b->src, (int)p->problem_mark.line + 1,
-                   (int)p->problem_mark.column + 1, problem);
+    int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
+    return dl_fail(e, DL_EDATA, "%s:%d:%d: %s%s", b->src, line, col, problem,
+                   char_at(b, line, col) == '\t' ? " (a tab: YAML indents with spaces)" : "");
 }
 
 static int sn_next(sn_builder *b, yaml_event_t *ev, dl_err *e)

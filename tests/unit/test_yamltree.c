@@ -97,6 +97,17 @@ static void test_refusals_name_the_place(void)
     CHECK(sn_parse("---\n...\n", 8, "t.yaml", 0, &root, &e) == 0 && root == NULL);
     CHECK(sn_parse("''\n", 3, "t.yaml", 0, &root, &e) == 0 && root && root->kind == SN_SCALAR);
     sn_free(root);
+    /* a tab where YAML wants indentation is named as a tab */
+    const char *tab = "model:\n  layers: [1]\n  \tinit: auto\n", *tab_first = "a:\n\tb: 1\n";
+    CHECK(sn_parse(tab, strlen(tab), "t.yaml", 0, &root, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "t.yaml:3:3: found character that cannot start any token (a tab: YAML "
+                     "indents with spaces)");
+    CHECK(sn_parse(tab_first, strlen(tab_first), "t.yaml", 0, &root, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "t.yaml:2:1: found character that cannot start any token (a tab: YAML "
+                     "indents with spaces)");
+    const char *other = "a: [1\nb: 2\n";
+    CHECK(sn_parse(other, strlen(other), "t.yaml", 0, &root, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "a tab") == NULL);
     /* an escaped NUL would end the value's text there: "a\0b" is not 'a' */
     const char *nul = "a: 1\nb: \"x\\0y\"\n", *nul_key = "\"k\\u0000\": 1\n";
     root = NULL;
