@@ -33,11 +33,19 @@ static const char *kind_name(int kind)
     return kind == SN_MAP ? "a mapping" : kind == SN_SEQ ? "a list" : "a single value";
 }
 
+/* A key written with no value (YAML's empty null: "training:" with nothing
+ * after it or indented under it). */
+static int is_nothing(const sn_node *n)
+{
+    return n->kind == SN_SCALAR && !n->quoted && !*n->text;
+}
+
 static int want(const sn_node *n, int kind, const char *path, dl_err *e)
 {
     if (n->kind != kind)
         return sn_error(n, e, "%s: expected %s, found %s", path, kind_name(kind),
-                        kind_name(n->kind));
+                        is_nothing(n) ? "nothing (is what follows indented under it?)"
+                                      : kind_name(n->kind));
     return 0;
 }
 
@@ -63,6 +71,8 @@ static int not_a(const sn_node *n, const char *path, const char *expected, dl_er
     if (n->quoted)
         return sn_error(n, e, "%s: expected %s, found the quoted string '%s' (write it without "
                               "quotes)", path, expected, n->text);
+    if (is_nothing(n))
+        return sn_error(n, e, "%s: expected %s, found nothing", path, expected);
     return sn_error(n, e, "%s: expected %s, found '%s'", path, expected, n->text);
 }
 
@@ -250,6 +260,9 @@ static int parse_model(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
 static int section_name(const sn_node *n, const char *path, const sn_node **name_node, dl_err *e)
 {
     *name_node = NULL;
+    if (is_nothing(n))
+        return sn_error(n, e, "%s: expected a name or a mapping, found nothing (is what "
+                        "follows indented under it?)", path);
     if (n->kind == SN_SCALAR) {
         *name_node = n;
         return 0;
@@ -259,6 +272,8 @@ static int section_name(const sn_node *n, const char *path, const sn_node **name
     *name_node = sn_map_get(n, "name");
     if (*name_node && (*name_node)->kind != SN_SCALAR)
         return want(*name_node, SN_SCALAR, path, e);
+    if (*name_node && is_nothing(*name_node))
+        return sn_error(*name_node, e, "%s.name: expected a name, found nothing", path);
     return 0;
 }
 

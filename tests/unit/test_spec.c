@@ -152,6 +152,19 @@ static void test_errors(void)
     dl_spec quoted;
     dl_err e;
     CHECK(parse(&quoted, fish2d, val_quoted, 1, &e) == 0 && strcmp(quoted.val_file, "null") == 0);
+    /* a key with no value is named as such, not as an empty name or a single value */
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss:\n", NULL, 0,
+                 "net.yaml:2:6: loss: expected a name or a mapping, found nothing (is what "
+                 "follows indented under it?)");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\ntraining:\n"
+                 "epochs: 3\n", NULL, 0,
+                 "net.yaml:3:10: training: expected a mapping, found nothing (is what follows "
+                 "indented under it?)");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "optimizer:\n  lr:\n", NULL, 0,
+                 "net.yaml:4:6: optimizer.lr: expected a finite number, found nothing");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: {name: }\n", NULL, 0,
+                 "net.yaml:2:14: loss.name: expected a name, found nothing");
     /* a block scalar is a string, as a quoted one, whatever it spells */
     expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
                  "training:\n  epochs: |-\n    3\n", NULL, 0,
