@@ -205,6 +205,19 @@ static int refuse_option(const cli_spec *s, char **argv, int c, dl_err *e)
     return dl_fail(e, DL_EUSAGE, "ambiguous option '%.*s' (%s)", (int)(len + 2), word, names);
 }
 
+/* --help or --version printed: 1, or DL_EIO when standard output failed.
+ * Checked here, where errno still holds the reason: a printf whose write
+ * fails drops the rest of its text, so the exit's check of standard output
+ * would find nothing left to write and no reason to name. */
+static int print_help(const cli_spec *s, int c, dl_err *e)
+{
+    errno = 0;
+    c == 'h' ? s->usage() : cli_version(s->tool);
+    if (!ferror(stdout) && fflush(stdout) == 0)
+        return 1;
+    return dl_fail_errno(e, "standard output: write failed");
+}
+
 /* getopt tells a missing value (':') from an unknown option ('?') only
  * when the short options start with ':', so that is added when the table
  * lacks it. */
@@ -215,10 +228,8 @@ int cli_parse_options(int argc, char **argv, const cli_spec *s, void *ctx, dl_er
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, shorts, s->longs, NULL)) != -1) {
-        if (c == 'h' || c == 'V') {
-            c == 'h' ? s->usage() : cli_version(s->tool);
-            return 1;
-        }
+        if (c == 'h' || c == 'V')
+            return print_help(s, c, e);
         if (c == '?' || c == ':')
             return refuse_option(s, argv, c, e);
         if (s->parse(c, optarg, ctx, e))

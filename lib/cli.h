@@ -62,7 +62,8 @@ typedef struct cli_spec {
 } cli_spec;
 
 /* The getopt_long loop of every main: 'h' calls usage(), 'V' prints the
- * version (both then return 1); every other option goes to
+ * version (both then return 1, or DL_EIO when standard output failed, the
+ * reason named); every other option goes to
  * parse(c, optarg, ctx, e).  An unknown option ("unknown option 'X'"), an
  * abbreviation of several ("ambiguous option '--X' (--XA, --XB)"), a value
  * given to an option without one ("'--X' takes no value ('--X=V')"), a

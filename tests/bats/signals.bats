@@ -348,8 +348,15 @@ sigtemp() {
         for opt in --help --version; do
             run bash -c '"$1" "$2" > /dev/full' _ "$t" "$opt"
             [ "$status" -eq 3 ] || { echo "$t $opt: status $status"; return 1; }
-            [[ $output == "$t: standard output: write failed"* ]]
+            [ "$output" = "$t: standard output: write failed: No space left on device" ]
         done
+    done
+    # a help text longer than the output's buffer, and a command's help, say why too
+    for cmd in "dl-tensor --help" "dl-tensor info --help" "dl-tensor --help >&-"; do
+        case $cmd in *'>&-') why="Bad file descriptor" ;; *) why="No space left on device"; cmd="$cmd > /dev/full" ;; esac
+        run bash -c "$cmd"
+        [ "$status" -eq 3 ]
+        [ "$output" = "dl-tensor: standard output: write failed: $why" ] || { echo "$cmd: $output"; return 1; }
     done
     # a tool that reports the failed write itself says it once
     { dl-tensor import --name y "$TMP/d.csv"; dl-tensor import --name yhat "$TMP/d.csv"; } > "$TMP/e.dlt"
