@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <stdio_ext.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "blasmem.h"
@@ -238,7 +239,18 @@ int cli_parse_options(int argc, char **argv, const cli_spec *s, void *ctx, dl_er
     return 0;
 }
 
-int cli_is_stdin(const char *path) { return !path || strcmp(path, "-") == 0; }
+int cli_is_stdin(const char *path)
+{
+    if (!path || strcmp(path, "-") == 0)
+        return 1;
+    /* another name of it (/dev/stdin, /dev/fd/0, the FIFO it is), when it
+     * is a pipe, FIFO or socket, whose bytes go to one reader: a file or a
+     * device opened again reads as a second file */
+    struct stat in, named;
+    return fstat(STDIN_FILENO, &in) == 0 && (S_ISFIFO(in.st_mode) || S_ISSOCK(in.st_mode)) &&
+           stat(path, &named) == 0 &&
+           in.st_dev == named.st_dev && in.st_ino == named.st_ino;
+}
 
 int cli_stdin_once(const char *a_name, const char *a, const char *b_name, const char *b,
                    dl_err *e)

@@ -30,7 +30,9 @@ void cli_start(const char *tool);
  * exit handlers: for a failure that may leave a library thread stuck (a
  * BLAS worker without memory), which exit() would wait for forever. */
 void cli_abandon(const char *tool, const dl_err *e);
-/* 1 when a file operand reads standard input: absent (NULL) or "-". */
+/* 1 when a file operand reads standard input: absent (NULL), "-", or, when
+ * standard input is a pipe, FIFO or socket (read once), another name of it
+ * (/dev/stdin, /dev/fd/0, that FIFO's path). */
 int cli_is_stdin(const char *path);
 /* Two file operands a and b that would both read standard input, which
  * can be read once: DL_EUSAGE "A and B cannot both be standard input"

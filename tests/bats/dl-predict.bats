@@ -198,6 +198,15 @@ onehot_net() {
     dl-predict - "$TMP/p.dlt" < "$TMP/cubic.ckpt" | dl-tensor info | grep -q yhat
 }
 
+@test "CHECKPOINT and the input cannot both be a pipe on standard input, under any of its names" {
+    cubic
+    for args in "- /dev/stdin" "/dev/stdin" "/dev/fd/0 -"; do
+        run sh -c "cat '$TMP/cubic.ckpt' | dl-predict $args"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-predict: CHECKPOINT and FILE cannot both be standard input" ]
+    done
+}
+
 @test "dl-predict: x read ahead on a thread or not, the output is the same bytes, the other records as they were stored" {
     cubic
     # x in chunks, y and x.names between them, deflated

@@ -810,6 +810,18 @@ rows_aligned() {
     [[ $output == "<stdin>:"*"rows.dlt:"* ]]
 }
 
+@test "dl-tensor info: a pipe on standard input named - and /dev/stdin is refused, not listed empty the second time" {
+    for files in "- /dev/stdin" "/dev/stdin /dev/fd/0" "$TMP/rows.dlt /dev/stdin -"; do
+        run bash -c "cat '$TMP/rows.dlt' | dl-tensor info $files"
+        [ "$status" -eq 2 ]
+        [[ ${lines[0]} == "dl-tensor: info: FILE "[12]" and FILE "[23]" cannot both be standard input" ]]
+    done
+    # a file on standard input reads again from its start under its other name
+    run bash -c "dl-tensor info - /dev/stdin < '$TMP/rows.dlt'"
+    [ "$status" -eq 0 ]
+    [[ $output == "<stdin>:"*"tensors:"*"/dev/stdin:"*"tensors:"* ]]
+}
+
 @test "dl-tensor info: the columns line up whatever the length of the names" {
     printf '1\n2\n' | dl-tensor import --name a --rank 1 -o "$TMP/n.dlt"
     printf '1\n2\n3\n' | dl-tensor import --name state.layer10.weight.of.a.long.net --rank 1 >> "$TMP/n.dlt"
