@@ -119,6 +119,7 @@ typedef struct args {
     ds_split_opts split;
     char **files;
     int nfiles;
+    int reported;           /* info: its failures were printed as they came */
 } args;
 
 static int parse_delimiter(const char *s, char *out, dl_err *e)
@@ -475,16 +476,27 @@ static int cmd_export(args *a, dl_err *e)
     return tx_export(input(a), a->output, &a->exp, e);
 }
 
+/* Every FILE is listed, as wc counts every file: one that cannot be read,
+ * or whose listing a damaged record ends, is reported at once, in its
+ * place among the listings, and the rest go on.  The status is the first
+ * failure's; main prints nothing more (a->reported). */
 static int cmd_info(args *a, dl_err *e)
 {
     if (cli_stdin_once_each("FILE", (const char *const *)a->files, (size_t)a->nfiles, e))
         return dl_err_wrap(e, "info");
     if (a->nfiles == 0)
         return ds_info(stdout, NULL, e);
-    for (int i = 0; i < a->nfiles; i++)
-        if (ds_info(stdout, a->files[i], e))
-            return e->code;
-    return 0;
+    int status = 0;
+    for (int i = 0; i < a->nfiles; i++) {
+        if (!ds_info(stdout, a->files[i], e))
+            continue;
+        fflush(stdout); /* the listings before it first, where both go to one file */
+        dl_err_print(TOOL, e);
+        a->reported = 1;
+        if (!status)
+            status = e->code;
+    }
+    return status;
 }
 
 static int cmd_rows(args *a, int shuffled, dl_err *e)
@@ -556,5 +568,7 @@ int main(int argc, char **argv)
     if (!rc)
         rc = run(&a, &e);
     free(a.names_text);
+    if (rc && a.reported)
+        return rc;
     return rc ? cli_exit(TOOL, &e) : 0;
 }

@@ -797,6 +797,20 @@ rows_aligned() {
     [[ $output == "dl-tensor: $TMP/junk: record 1"* ]]
 }
 
+@test "dl-tensor info: a FILE that cannot be read is reported and the others are still listed, status of the first failure" {
+    echo 'not a stream' > "$TMP/junk"
+    run bash -c 'dl-tensor info "$1/none.dlt" "$1/rows.dlt" "$1/junk" 2> "$1/err"' _ "$TMP"
+    [ "$status" -eq 3 ]
+    [[ $output == "$TMP/rows.dlt:"*"tensors:"* ]]
+    mapfile -t err < "$TMP/err"
+    [ "${#err[@]}" -eq 2 ]
+    [ "${err[0]}" = "dl-tensor: $TMP/none.dlt: cannot open: No such file or directory" ]
+    [[ ${err[1]} == "dl-tensor: $TMP/junk: record 1"* ]]
+    run bash -c 'dl-tensor info "$1/junk" "$1/rows.dlt" 2> /dev/null' _ "$TMP"
+    [ "$status" -eq 1 ]
+    [[ $output == "$TMP/rows.dlt:"*"tensors:"* ]]
+}
+
 @test "dl-tensor info: standard input named twice is refused before anything is read, not listed empty" {
     for files in "- -" "- $TMP/rows.dlt -" "$TMP/rows.dlt - -"; do
         run bash -c "dl-tensor info $files < '$TMP/rows.dlt'"
