@@ -30,8 +30,13 @@ static void meta_free(out_meta *om)
  * `yname`: "NAME=CLASS" (dl-stream(5)). */
 static int class_column(const char *yname, const char *level, char **out, dl_err *e)
 {
+    size_t len = strlen(yname) + 1 + strlen(level);
+    if (len > CM_COLNAME_MAX)
+        return dl_fail(e, DL_EDATA, "the scores of class '%s' of the target '%s' cannot be named "
+                       "TARGET=CLASS in 'yhat.names': %zu bytes, where a column name holds %d "
+                       "(shorten the target's name or its class names and train again)",
+                       level, yname, len, CM_COLNAME_MAX);
     dl_str b = {0};
-    size_t len;
     dl_str_printf(&b, "%s=%s", yname, level);
     return dl_str_take(&b, out, &len, e);
 }

@@ -472,3 +472,15 @@ wide_net() {
     cat "$TMP/x.dlt" "$TMP/y.dlt" | dl-predict --labels "$TMP/oh.ckpt" > /dev/null
     dl-predict --labels "$TMP/oh.ckpt" "$TMP/oh.dlt" | dl-eval > /dev/null
 }
+
+@test "a class whose TARGET=CLASS name exceeds 255 bytes is refused before any output, naming both" {
+    name=$(printf 'n%.0s' $(seq 200)) no=$(printf 'a%.0s' $(seq 100)) yes=$(printf 'b%.0s' $(seq 100))
+    printf 'x,%s\n1,%s\n2,%s\n3,%s\n4,%s\n' "$name" "$no" "$yes" "$no" "$yes" > "$TMP/long.csv"
+    dl-tensor import -t 1 "$TMP/long.csv" -o "$TMP/long.dlt"
+    dl-lstsq -q "$TMP/long.dlt" -o "$TMP/long.ckpt"
+    run dl-predict -o "$TMP/out.dlt" "$TMP/long.ckpt" "$TMP/long.dlt"
+    [ "$status" -eq 1 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [ "${lines[0]}" = "dl-predict: $TMP/long.ckpt: checkpoint: the scores of class '$yes' of the target '$name' cannot be named TARGET=CLASS in 'yhat.names': $((200 + 1 + 100)) bytes, where a column name holds 255 (shorten the target's name or its class names and train again)" ]
+    [ ! -e "$TMP/out.dlt" ]
+}
