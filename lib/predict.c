@@ -148,8 +148,9 @@ static int yhat_classes(const mdl_model *m, out_meta *om, dl_err *e)
 }
 
 /* A label with no class name: the checkpoint's classes and its outputs
- * disagree. */
-static int check_classes(const out_meta *om, const dl_tensor *yhat, dl_err *e)
+ * disagree.  yhat's rows are x's from row `first` (0-based) of its first
+ * chunk, as messages count them. */
+static int check_classes(const out_meta *om, const dl_tensor *yhat, uint64_t first, dl_err *e)
 {
     if (!om->classes.count)
         return 0;
@@ -160,20 +161,21 @@ static int check_classes(const out_meta *om, const dl_tensor *yhat, dl_err *e)
             float code = v[i * om->cols + c->col];
             if (!cm_column_level(c, code))
                 return dl_fail(e, DL_EDATA, "row %llu: class %g has no name among the %llu of "
-                               "the checkpoint's 'y.categories'", (unsigned long long)i + 1,
-                               (double)code, (unsigned long long)c->count);
+                               "the checkpoint's 'y.categories'",
+                               (unsigned long long)(first + i + 1), (double)code,
+                               (unsigned long long)c->count);
         }
     return 0;
 }
 
 /* A chunk's yhat (and ystd), as class labels under --labels, to the
- * output; both are freed. */
+ * output; both are freed.  first: the chunk's first row among x's. */
 static int write_predictions(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
-                             dl_tensor *yhat, dl_tensor *ystd, const predict_opts *o,
-                             const out_meta *om, dl_err *e)
+                             dl_tensor *yhat, dl_tensor *ystd, uint64_t first,
+                             const predict_opts *o, const out_meta *om, dl_err *e)
 {
     int rc = 0;
-    if (o->labels && (mdl_labels(m, yhat, o->threshold, e) || check_classes(om, yhat, e)))
+    if (o->labels && (mdl_labels(m, yhat, o->threshold, e) || check_classes(om, yhat, first, e)))
         rc = flt_record_error(r, h, e);
     else if (st_write(w, yhat, e) || (ystd && st_write(w, ystd, e)))
         rc = e->code;
@@ -232,13 +234,14 @@ static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const s
     }
     if (!p->last)
         return 0;
+    uint64_t first = g->x_rows;
     g->x_rows += h->rank == 0 ? 1 : h->shape[0];
     if (g->rc) {
         *e = g->err;
         gathered_free(g);
         return flt_record_error(r, h, e);
     }
-    return write_predictions(m, r, h, w, &g->yhat, want_std ? &g->ystd : NULL, o, om, e);
+    return write_predictions(m, r, h, w, &g->yhat, want_std ? &g->ystd : NULL, first, o, om, e);
 }
 
 /* Input that already went through the checkpoint's own design is accepted. */

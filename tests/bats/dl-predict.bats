@@ -484,3 +484,12 @@ wide_net() {
     [ "${lines[0]}" = "dl-predict: $TMP/long.ckpt: checkpoint: the scores of class '$yes' of the target '$name' cannot be named TARGET=CLASS in 'yhat.names': $((200 + 1 + 100)) bytes, where a column name holds 255 (shorten the target's name or its class names and train again)" ]
     [ ! -e "$TMP/out.dlt" ]
 }
+
+@test "--labels: a class without a name in the checkpoint is named by its row of x, counted from the first chunk" {
+    # made by tests/fixtures/predict/gen_unnamed_class.py: x's row 5 is class 2, which has no name
+    fix=$DL_TEST_ROOT/tests/fixtures/predict
+    run dl-predict --labels -o "$TMP/out.dlt" "$fix/unnamed_class.ckpt" "$fix/two_chunks.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-predict: $fix/two_chunks.dlt: record 2 ('x'): row 5: class 2 has no name among the 2 of the checkpoint's 'y.categories'" ]
+    [ ! -e "$TMP/out.dlt" ]
+}
