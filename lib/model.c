@@ -55,6 +55,9 @@ static int parse_kind(const dl_tensor *rec, int *kind, dl_err *e)
         *kind = MDL_LINEAR;
     else if (strcmp(v, "network") == 0)
         *kind = MDL_NETWORK;
+    else if (strcmp(v, "lstsq-partial") == 0) /* a step before a model */
+        return dl_fail(e, DL_EDATA, "checkpoint: a partial of dl-lstsq --partial, not a model: "
+                                    "fit the partials with dl-lstsq --combine first");
     else
         return dl_fail(e, DL_EDATA, "checkpoint: unknown model kind '%s' (linear or network)", v);
     return 0;

@@ -493,3 +493,15 @@ wide_net() {
     [ "${lines[0]}" = "dl-predict: $fix/two_chunks.dlt: record 2 ('x'): row 5: class 2 has no name among the 2 of the checkpoint's 'y.categories'" ]
     [ ! -e "$TMP/out.dlt" ]
 }
+
+@test "a partial of dl-lstsq --partial given as the checkpoint is named so, with the step that makes a model of it" {
+    cubic
+    dl-lstsq -q --partial "$TMP/p.dlt" -o "$TMP/part.dlt"
+    want="checkpoint: a partial of dl-lstsq --partial, not a model: fit the partials with dl-lstsq --combine first"
+    run dl-predict "$TMP/part.dlt" "$TMP/p.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-predict: $TMP/part.dlt: $want" ]
+    run dl-tensor show "$TMP/part.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-tensor: $TMP/part.dlt: $want" ]
+}
