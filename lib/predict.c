@@ -376,6 +376,22 @@ static int bind_columns(mdl_model *m, pp_meta *meta, st_reader *r, const st_head
     return 0;
 }
 
+/* x's column metadata again after x starts another stream joined on (cat
+ * of two files): after x that went through the checkpoint's design, one
+ * without the design record before it holds raw x, which would be taken as
+ * designed (and with a design of as many columns as its inputs, without an
+ * error about its width). */
+static int raw_after_designed(const mdl_model *m, st_reader *r, const st_header *h, int seen_x,
+                              int designed_part, dl_err *e)
+{
+    if (!seen_x || !mdl_design_upstream(m) || designed_part)
+        return 0;
+    dl_fail(e, DL_EDATA, "another stream begins here without the checkpoint's design record, "
+                         "after x that went through the design: its x is raw (give every part "
+                         "raw, or every part through the design)");
+    return flt_record_error(r, h, e);
+}
+
 /* The chunks of x are read ahead, on a thread, while the one before is
  * predicted (where a core is left beside BLAS's threads: else the reading
  * would only slow the products down); every other record is left in the
@@ -390,6 +406,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
 {
     st_header h;
     int found = 0, rc = 0, seen_x = 0;
+    int designed_part = 0; /* a design record came since the last x */
     if ((om->names.data && st_write(w, &om->names, e)) ||
         (om->cats.data && st_write(w, &om->cats, e)))
         return e->code;
@@ -412,12 +429,16 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
     rc = st_ahead_start(&ahead, r, predict_keeps, own_thread, mdl_rows_per_pass(m), e);
     while (!rc && !(rc = st_ahead_next(ahead, &h, &x, &piece, &found, e)) && found) {
         if (strcmp(h.name, "x") == 0) {
+            designed_part = 0;
             rc = !seen_x++ && bind_columns(m, &meta, r, &h, e) ? e->code : 0;
             if (!rc)
                 rc = predict_piece(m, r, &h, &piece, w, &x, want_std, o, om, &g, e);
             st_ahead_recycle(ahead, &x);
         } else if (pp_meta_is(h.name)) {
-            rc = input_columns(&meta, r, &h, seen_x, e);
+            rc = raw_after_designed(m, r, &h, seen_x, designed_part, e) ||
+                         input_columns(&meta, r, &h, seen_x, e)
+                     ? e->code
+                     : 0;
         } else if (strcmp(h.name, "y" CM_NAMES_SUFFIX) == 0 ||
                    strcmp(h.name, "y" CM_CATEGORIES_SUFFIX) == 0) {
             rc = input_target_meta(m, &tg, r, &h, w, e);
@@ -428,6 +449,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
                      ? dl_fail(e, DL_EDATA, "%s: record %llu: a design record after raw x",
                                st_reader_label(r), (unsigned long long)h.index)
                      : input_design(m, r, &h, e);
+            designed_part = !rc;
         } else if (strcmp(h.name, "yhat") == 0 || strcmp(h.name, "ystd") == 0 ||
                    strcmp(h.name, "yhat.names") == 0 || strcmp(h.name, "yhat.categories") == 0) {
             rc = dl_fail(e, DL_EDATA, "%s: record %llu: the input already has '%s'",

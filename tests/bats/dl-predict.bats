@@ -140,6 +140,22 @@ cubic() {
     [[ $output == *"a design record after raw x"* ]]
 }
 
+@test "raw x after x that went through the checkpoint's design (cat of both) is refused, not taken as designed" {
+    # a design of as many columns as its inputs: the width cannot tell them apart
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/p.dlt"
+    dl-design --no-bias --standardize -q < "$TMP/p.dlt" > "$TMP/d.dlt"
+    dl-lstsq -q < "$TMP/d.dlt" > "$TMP/std.ckpt"
+    cat "$TMP/d.dlt" "$TMP/p.dlt" > "$TMP/designed-then-raw.dlt"
+    run dl-predict -o "$TMP/out.dlt" "$TMP/std.ckpt" "$TMP/designed-then-raw.dlt"
+    [ "$status" -eq 1 ]
+    # d.dlt: design, x.names, y.names, y, x; then p.dlt: x.names ...
+    [ "${lines[0]}" = "dl-predict: $TMP/designed-then-raw.dlt: record 6 ('x.names'): another stream begins here without the checkpoint's design record, after x that went through the design: its x is raw (give every part raw, or every part through the design)" ]
+    [ ! -e "$TMP/out.dlt" ]
+    # each part through the design passes
+    cat "$TMP/d.dlt" "$TMP/d.dlt" > "$TMP/dd.dlt"
+    dl-predict -o "$TMP/out.dlt" "$TMP/std.ckpt" "$TMP/dd.dlt"
+}
+
 @test "--labels with a linear checkpoint is a usage error naming the checkpoint, before any output" {
     cubic
     run dl-predict --labels -o "$TMP/out.dlt" "$TMP/cubic.ckpt" "$TMP/p.dlt"
