@@ -591,11 +591,13 @@ static int close_outputs(st_writer **w, size_t n, int rc, dl_err *e)
     return rc;
 }
 
-/* head and shuffle: the first `limit` rows of the order ds_index draws. */
+/* head and shuffle: the first `limit` rows of the order ds_index draws.
+ * head indexes only the rows it keeps: its first 10 of a data set of
+ * billions of rows take no index of them all. */
 static int take_and_save(const char *in, const char *out, int shuffled, uint64_t seed,
                          uint64_t limit, int flags, dl_err *e)
 {
-    uint64_t rows, *idx = NULL;
+    uint64_t rows, kept = 0, *idx = NULL;
     st_writer *w[1] = {NULL};
     dl_tensor_set set;
     dl_set_init(&set);
@@ -603,10 +605,12 @@ static int take_and_save(const char *in, const char *out, int shuffled, uint64_t
     int rc = open_then_read(in, &out, w, 1, flags, &set, e);
     if (!rc)
         rc = ds_rows(&set, &rows, label, e);
+    if (!rc) {
+        kept = limit < rows ? limit : rows;
+        rc = ds_index(shuffled ? rows : kept, shuffled, seed, &idx, e);
+    }
     if (!rc)
-        rc = ds_index(rows, shuffled, seed, &idx, e);
-    if (!rc)
-        rc = write_part(&set, idx, limit < rows ? limit : rows, w[0], label, e);
+        rc = write_part(&set, idx, kept, w[0], label, e);
     rc = close_outputs(w, 1, rc, e);
     free(idx);
     dl_set_free(&set);

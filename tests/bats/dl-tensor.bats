@@ -1112,3 +1112,10 @@ rows_aligned() {
     [ "$status" -eq 0 ]
     [ "$output" = "1" ]
 }
+
+@test "dl-tensor head: indexes only the rows it keeps, so the first of a data set of 2^40 rows need no index of them all" {
+    # x of 2^40 rows and no columns, no bytes (tests/hostile/gen_hostile.py)
+    run dl-tensor head -n 2 "$DL_TEST_ROOT/tests/hostile/inputs/x_2e40_empty_rows.dlt" -o "$TMP/two.dlt"
+    [ "$status" -eq 0 ]
+    dl-tensor info "$TMP/two.dlt" | grep -Eq '^  x +f64  \[2, 0\] '
+}
