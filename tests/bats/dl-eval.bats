@@ -408,6 +408,35 @@ named_cases() {
     [[ "${lines[1]}" == multiclass$'\t'3$'\t'1$'\t'* ]]
 }
 
+@test "dl-eval: a class code that its categories do not name is refused, not scored as a class of its own" {
+    # y.categories names 2 classes (a, b: codes 0 and 1)
+    printf '0\ta\tb\n' | dl-tensor import --format text --name y.categories >"$T/yc.dlt"
+    printf '0\ta\tb\n' | dl-tensor import --format text --name yhat.categories >"$T/hc.dlt"
+    printf '0\n1\n1\n' | dl-tensor import --name y >"$T/y.dlt"
+    printf '0\n2\n1\n' | dl-tensor import --name y >"$T/y2.dlt"
+    printf '0\n1\n1\n' | dl-tensor import --name yhat >"$T/h.dlt"
+    printf '0\n1\n2\n' | dl-tensor import --name yhat >"$T/h2.dlt"
+    # y's own codes (yhat without categories)
+    run bash -c "cat '$T/yc.dlt' '$T/y2.dlt' '$T/h.dlt' | dl-eval"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: <stdin>: 'y' row 2: 2 is no class code of 'y.categories' (0..1)" ]
+    run bash -c "cat '$T/yc.dlt' '$T/y.dlt' '$T/h2.dlt' | dl-eval"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: <stdin>: 'yhat' row 3: 2 is no class code of 'y.categories' (0..1)" ]
+    # the same categories on both sides
+    cat "$T/yc.dlt" "$T/y2.dlt" >"$T/truth.dlt"
+    run dl-eval --truth "$T/truth.dlt" <(cat "$T/hc.dlt" "$T/h.dlt")
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: $T/truth.dlt: 'y' row 2: 2 is no class code of 'y.categories' (0..1)" ]
+    run bash -c "cat '$T/yc.dlt' '$T/y.dlt' '$T/hc.dlt' '$T/h2.dlt' | dl-eval"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: <stdin>: 'yhat' row 3: 2 is no class code of 'yhat.categories' (0..1)" ]
+    # codes within the categories are scored
+    run bash -c "cat '$T/yc.dlt' '$T/y.dlt' '$T/hc.dlt' '$T/h.dlt' | dl-eval -f tsv"
+    [ "$status" -eq 0 ]
+    [[ "${lines[1]}" == binary$'\t'3$'\t'1$'\t'* ]]
+}
+
 @test "dl-eval: class scores beside a yhat.categories other than y's are refused" {
     printf 'a,sp\n1,setosa\n2,virginica\n3,versicolor\n' | dl-tensor import --target sp >"$T/s.dlt"
     printf '0\tsetosa\tversicolor\tvirginica\n' |
