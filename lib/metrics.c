@@ -780,11 +780,12 @@ static int multiclass_truth(const mt_data *d, int64_t *truth, dl_err *e)
             return dl_fail(e, DL_EDATA, "'y' has %zu column%s but 'yhat' has %zu",
                            d->ky, dl_plural(d->ky),
                            d->kyhat);
-        if (!all_values(d->y, d->n * d->ky, is_binary_value) ||
-            !rows_one_hot(d->y, d->n, d->ky))
+        size_t row = row_not_one_hot(d->y, d->n, d->ky);
+        if (row < d->n)
             return dl_fail(e, DL_EDATA,
-                           "multiclass task: 'y' with %zu column%s must be one-hot rows",
-                           d->ky, dl_plural(d->ky));
+                           "'y' row %zu is not one-hot: in the multiclass task, a 'y' of %zu "
+                           "columns must hold one 1 per row, the class's column, the rest 0",
+                           row + 1, d->ky);
     }
     int rc = labels_of("y", d->y, d->n, d->ky, truth, e);
     if (rc || d->kyhat == 1)

@@ -473,6 +473,18 @@ named_cases() {
     done
 }
 
+@test "dl-eval: --task multiclass names the row, and the file, of a y as wide as yhat that is not one-hot" {
+    printf '1,0,0\n0,1,0\n1,0,1\n0,1,0\n' | dl-tensor import --name y >"$T/y.dlt"
+    printf '.8,.1,.1\n.1,.8,.1\n.1,.1,.8\n.2,.7,.1\n' | dl-tensor import --name yhat >"$T/p.dlt"
+    run dl-eval -T multiclass --truth "$T/y.dlt" "$T/p.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: $T/y.dlt: 'y' row 3 is not one-hot: in the multiclass task, a 'y' of 3 columns must hold one 1 per row, the class's column, the rest 0" ]
+    printf '1,0,0\n0,1,0\n0,0,2\n0,1,0\n' | dl-tensor import --name y >"$T/y2.dlt"
+    run dl-eval -T multiclass --truth "$T/y2.dlt" "$T/p.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: $T/y2.dlt: 'y' row 3 is not one-hot: in the multiclass task, a 'y' of 3 columns must hold one 1 per row, the class's column, the rest 0" ]
+}
+
 @test "dl-eval: named outputs of yhat in another order than y's are refused, not scored crosswise" {
     # a model of outputs u, v; a test file whose y columns come as v, u
     printf 'a,u,v\n1,2,3\n2,4,5\n3,6,8\n4,8,9\n' > "$T/uv.csv"
