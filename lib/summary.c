@@ -541,13 +541,15 @@ static int read_file(summary *s, const char *path, dl_err *e)
            records = 0;
     char *head_text = NULL, *scratch = NULL, where[sizeof in.label + 32];
     size_t scratch_cap = 0;
-    const char *line, *end;
+    const char *start, *line, *end;
     int rc;
-    while (!(rc = tx_in_line(&in, &line, &end, e)) && line) {
+    while (!(rc = tx_in_line(&in, &start, &end, e)) && start) {
         snprintf(where, sizeof where, "%s: line %zu", in.label, ++lineno);
         r.ntags = r.nmetrics = 0;
         r.task = (span){"", 0};
-        while (line < end && (*line == ' ' || *line == '\t'))
+        /* blanks before a JSON record, or alone; a TSV line keeps them: its
+         * first cell is a tag's value, which may be empty (--tag k=) */
+        for (line = start; line < end && (*line == ' ' || *line == '\t');)
             line++;
         if (line == end)
             continue;
@@ -560,14 +562,14 @@ static int read_file(summary *s, const char *path, dl_err *e)
             rc = dl_vec_reserve(&scratch, &scratch_cap, (size_t)(end - line), 1, e) ||
                  json_record(line, end, scratch, &r, where, e) || add_record(s, &r, where, e);
             records++;
-        } else if ((rc = tsv_cells(line, end, &cells, &ncells, &cells_cap, e)) != 0) {
+        } else if ((rc = tsv_cells(start, end, &cells, &ncells, &cells_cap, e)) != 0) {
             break;
         } else if (tsv_header(cells, ncells, &task)) {
             /* the header outlives its line */
             free(head_text);
             head_text = NULL;
-            rc = copy_text(line, (size_t)(end - line), &head_text, e) ||
-                 tsv_cells(head_text, head_text + (end - line), &head, &nhead, &head_cap, e);
+            rc = copy_text(start, (size_t)(end - start), &head_text, e) ||
+                 tsv_cells(head_text, head_text + (end - start), &head, &nhead, &head_cap, e);
         } else if (!head_text) {
             rc = dl_fail(e, DL_EDATA, "%s: a TSV record before its header (a line with 'task' "
                          "and 'n', as dl-eval --format tsv writes)", where);

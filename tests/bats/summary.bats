@@ -224,3 +224,19 @@ lq_mean_is() {
     run grep -q '^note' "$TMP/s.tsv"
     [ "$status" -eq 1 ]
 }
+
+@test "dl-eval --summary reads back a TSV record whose first tag is empty or begins with a blank, each its own group" {
+    printf '0.2\n0.7\n0.4\n0.6\n' | dl-tensor import --name yhat >"$TMP/p.dlt"
+    printf '0\n1\n1\n0\n' | dl-tensor import --name y >"$TMP/y.dlt"
+    {
+        dl-eval -f tsv --tag k= --truth "$TMP/y.dlt" "$TMP/p.dlt"
+        dl-eval -f tsv --no-header --tag 'k= a' --truth "$TMP/y.dlt" "$TMP/p.dlt"
+        dl-eval -f tsv --no-header --tag k=a --truth "$TMP/y.dlt" "$TMP/p.dlt"
+        dl-eval -f tsv --no-header --tag k=a --truth "$TMP/y.dlt" "$TMP/p.dlt"
+    } >"$TMP/runs.tsv"
+    run dl-eval --summary -f tsv --by k "$TMP/runs.tsv"
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "${lines[@]}" | grep -c $'^\taccuracy\t1\t')" -eq 1 ]
+    [ "$(printf '%s\n' "${lines[@]}" | grep -c $'^ a\taccuracy\t1\t')" -eq 1 ]
+    [ "$(printf '%s\n' "${lines[@]}" | grep -c $'^a\taccuracy\t2\t')" -eq 1 ]
+}
