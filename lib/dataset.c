@@ -495,13 +495,13 @@ int ds_split_order(const dl_tensor_set *s, const ds_split_opts *o, const char *l
     *order = NULL;
     if (ds_rows(s, &rows, label, e))
         return e->code;
-    int rc = alloc_work(&w, rows, o, e);
+    int rc = alloc_work(&w, rows, o, e) ? dl_err_wrap(e, "%s", label) : 0;
     if (!rc && (o->stratify || o->group))
         rc = keyed(&w, s, o, label, e);
     if (!rc)
         rc = assign(&w, o, label, e);
     if (!rc && !(*order = malloc(rows ? (size_t)rows * sizeof **order : 1)))
-        rc = dl_fail(e, DL_ENOMEM, "cannot allocate the split of %llu row%s",
+        rc = dl_fail(e, DL_ENOMEM, "%s: cannot allocate the split of %llu row%s", label,
                      (unsigned long long)rows, dl_plural((unsigned long long)rows));
     if (!rc) {
         uint64_t n = 0;
@@ -607,7 +607,8 @@ static int take_and_save(const char *in, const char *out, int shuffled, uint64_t
         rc = ds_rows(&set, &rows, label, e);
     if (!rc) {
         kept = limit < rows ? limit : rows;
-        rc = ds_index(shuffled ? rows : kept, shuffled, seed, &idx, e);
+        if ((rc = ds_index(shuffled ? rows : kept, shuffled, seed, &idx, e)) != 0)
+            dl_err_wrap(e, "%s", label);
     }
     if (!rc)
         rc = write_part(&set, idx, kept, w[0], label, e);

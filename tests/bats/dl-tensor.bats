@@ -1119,3 +1119,15 @@ rows_aligned() {
     [ "$status" -eq 0 ]
     dl-tensor info "$TMP/two.dlt" | grep -Eq '^  x +f64  \[2, 0\] '
 }
+
+@test "dl-tensor shuffle and split name the input whose rows are too many to index" {
+    # x of 2^40 rows and no columns, no bytes (tests/hostile/gen_hostile.py)
+    x="$DL_TEST_ROOT/tests/hostile/inputs/x_2e40_empty_rows.dlt"
+    run dl-tensor shuffle -o "$TMP/out.dlt" "$x"
+    [ "$status" -eq 4 ]
+    [ "$output" = "dl-tensor: $x: cannot allocate an index of 1099511627776 rows" ]
+    run dl-tensor split "$x" "$TMP/a.dlt" "$TMP/b.dlt"
+    [ "$status" -eq 4 ]
+    [ "$output" = "dl-tensor: $x: cannot allocate an index of 1099511627776 rows" ]
+    [ ! -e "$TMP/out.dlt" ] && [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+}
