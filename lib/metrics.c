@@ -930,7 +930,8 @@ int mt_check_data(const mt_data *d, dl_err *e)
     if (d->n == 0)
         return dl_fail(e, DL_EDATA, "'y' and 'yhat' have no rows to evaluate");
     if (d->ky == 0 || d->kyhat == 0)
-        return dl_fail(e, DL_EDATA, "'y' or 'yhat' has no columns");
+        return dl_fail(e, DL_EDATA, "'%s' has no columns: nothing to evaluate",
+                       d->ky == 0 ? "y" : "yhat");
     int rc = check_finite("y", d->y, d->n, d->ky, e);
     rc = rc ? rc : check_finite("yhat", d->yhat, d->n, d->kyhat, e);
     if (rc == 0 && !(weight_sum(d) > 0))

@@ -667,3 +667,18 @@ refuses() {
     [[ $output == *"      --truth=FILE"* ]]
     [[ $output != *"-t, --truth"* ]]
 }
+
+@test "dl-eval: a y or yhat of no columns is named, and so is the file it came from" {
+    # y of 4 rows and no columns beside yhat of one, and the reverse
+    # (tests/hostile/gen_hostile.py)
+    H="$DL_TEST_ROOT/tests/hostile/inputs"
+    run dl-eval "$H/y_no_cols.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: $H/y_no_cols.dlt: 'y' has no columns: nothing to evaluate" ]
+    run dl-eval "$H/yhat_no_cols.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: $H/yhat_no_cols.dlt: 'yhat' has no columns: nothing to evaluate" ]
+    run dl-eval --truth "$H/y_no_cols.dlt" "$H/yhat_no_cols.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-eval: $H/y_no_cols.dlt: 'y' has no columns: nothing to evaluate" ]
+}

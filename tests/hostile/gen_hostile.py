@@ -81,6 +81,9 @@ put("zero_rows.dlt", record("x", "f64", [0, 3], b"") + record("y", "f64", [0, 1]
 put("zero_cols.dlt", record("x", "f64", [4, 0], b"") + tensor("y", "f64", 4, [1, 0, 1, 0]))
 # a chunk of x, then one of 2^40 rows of no bytes
 put("x_then_2e40_empty_rows.dlt", tensor("x", "f64", 2, X[:4]) + record("x", "f64", [1 << 40, 0], b""))
+# y of no columns beside a yhat of one, and the reverse: nothing to evaluate
+put("y_no_cols.dlt", record("y", "f64", [4, 0], b"") + tensor("yhat", "f64", 4, [1, 0, 1, 0]))
+put("yhat_no_cols.dlt", tensor("y", "f64", 4, [1, 0, 1, 0]) + record("yhat", "f64", [4, 0], b""))
 # 2^40 rows of no columns alone, no bytes: a head of it keeps 2 of them
 put("x_2e40_empty_rows.dlt", record("x", "f64", [1 << 40, 0], b""))
 # no rows but 2^40 columns: no bytes, so no reader refuses it by size; a fit
