@@ -191,7 +191,7 @@ int main(int argc, char **argv)
     else if (rc == 0)
         rc = mio_run(&a.opt, stderr, TOOL, &e);
     if (rc == 0 && a.summary && (fflush(stdout) != 0 || ferror(stdout)))
-        rc = dl_fail_errno(&e, "standard output: write error");
+        rc = dl_fail_errno(&e, "standard output: write failed");
     free(a.by_text);
     return rc ? cli_exit(TOOL, &e) : 0;
 }

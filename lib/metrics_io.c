@@ -937,6 +937,6 @@ int mio_run(const mio_opts *o, FILE *log, const char *tool, dl_err *e)
     mt_report_free(&r);
     mio_labels_free(&l);
     if (fflush(stdout) != 0 || ferror(stdout))
-        return dl_fail_errno(e, "standard output: write error");
+        return dl_fail_errno(e, "standard output: write failed");
     return 0;
 }

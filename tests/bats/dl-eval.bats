@@ -682,3 +682,15 @@ refuses() {
     [ "$status" -eq 1 ]
     [ "$output" = "dl-eval: $H/y_no_cols.dlt: 'y' has no columns: nothing to evaluate" ]
 }
+
+@test "dl-eval: a full standard output is a write that failed (exit 3), worded as every tool words it" {
+    dl-tensor import --name y <<<$'1\n0\n1\n0' >"$T/y.dlt"
+    dl-tensor import --name yhat <<<$'.9\n.2\n.7\n.4' >"$T/p.dlt"
+    run bash -c "dl-eval --truth '$T/y.dlt' '$T/p.dlt' > /dev/full"
+    [ "$status" -eq 3 ]
+    [ "$output" = "dl-eval: standard output: write failed: No space left on device" ]
+    dl-eval -f tsv --truth "$T/y.dlt" "$T/p.dlt" >"$T/runs.tsv"
+    run bash -c "dl-eval --summary '$T/runs.tsv' > /dev/full"
+    [ "$status" -eq 3 ]
+    [ "$output" = "dl-eval: standard output: write failed: No space left on device" ]
+}
