@@ -2097,7 +2097,7 @@ int pl_draw(const char *command, const char *const *inputs, size_t ninputs,
     if (rc == 0 && script_only) {
         fwrite(script, 1, len, stdout);
         if (fflush(stdout) != 0 || ferror(stdout))
-            rc = dl_fail_errno(e, "standard output: write error");
+            rc = dl_fail_errno(e, "standard output: write failed");
     } else if (rc == 0) {
         rc = pl_render(script, len, output, o, e);
     }

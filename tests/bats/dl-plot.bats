@@ -436,6 +436,13 @@ colours() {
     [ "$output" = "dl-plot: $T/full.png: write failed: No space left on device" ]
 }
 
+@test "dl-plot --script that cannot be written says standard output: write failed, as every tool does" {
+    [ -w /dev/full ] || skip "no /dev/full"
+    run bash -c 'dl-plot curves --script "$1" -o "$2" > /dev/full' _ "$FIX/curve.tsv" "$T/c.png"
+    [ "$status" -eq 3 ]
+    [ "$output" = "dl-plot: standard output: write failed: No space left on device" ]
+}
+
 @test "dl-plot: a FIFO named by -o is written in place, the image to its reader" {
     mkfifo "$T/fifo.png"
     timeout 20 cat "$T/fifo.png" >"$T/got.png" &
