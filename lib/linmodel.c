@@ -21,16 +21,17 @@ static const char *solver_name(const ls_opts *o)
     return o->ridge > 0 ? "ridge" : ls_method_name(o->method);
 }
 
-int lm_write(st_writer *w, const ls_opts *o, const ls_result *r, const dl_tensor *design,
-             dl_err *e)
+int lm_write(st_writer *w, const ls_opts *o, const lm_fit *how, const ls_result *r,
+             const dl_tensor *design, dl_err *e)
 {
     char text[1024];
     snprintf(text, sizeof text,
              "kind: linear\nsolver: %s\ncolumns: %zu\noutputs: %zu\nrows: %llu\nrank: %d\n"
              "ridge: %.17g\nalpha: %.17g\nl1_ratio: %.17g\nposterior: %d\ncond: %.17g\n"
-             "cond_bound: %d\n",
+             "cond_bound: %d\npenalize_bias: %d\nweighted: %d\n",
              solver_name(o), r->p, r->k, (unsigned long long)r->n, r->rank, o->ridge, o->alpha,
-             o->l1_ratio, o->posterior, r->cond, r->cond_bound);
+             o->l1_ratio, o->posterior, r->cond, r->cond_bound, how->penalize_bias != 0,
+             how->weighted != 0);
     uint64_t wshape[2] = {r->p, r->k}, cshape[3] = {r->k, r->p, r->p}, kshape[1] = {r->k};
     uint64_t len = strlen(text);
     int rc = st_write_data(w, "model", DL_U8, 1, &len, text, e) ||

@@ -23,11 +23,17 @@
 #include "stream.h"
 #include "tensor.h"
 
-/* Writes the checkpoint of the solution r found with o: the model record,
- * the design record (when design->data), w, and w_cov and sigma2 when r has
- * a posterior. */
-int lm_write(st_writer *w, const ls_opts *o, const ls_result *r, const dl_tensor *design,
-             dl_err *e);
+/* How a fit was made beyond its ls_opts, for the model record to say. */
+typedef struct lm_fit {
+    int penalize_bias; /* --penalize-bias: the penalty shrank the bias column too */
+    int weighted;      /* the rows had weights */
+} lm_fit;
+
+/* Writes the checkpoint of the solution r found with o and how: the model
+ * record, the design record (when design->data), w, and w_cov and sigma2
+ * when r has a posterior. */
+int lm_write(st_writer *w, const ls_opts *o, const lm_fit *how, const ls_result *r,
+             const dl_tensor *design, dl_err *e);
 
 typedef struct lm_model lm_model;
 

@@ -282,6 +282,19 @@ static void record_count(const writer *w, const dl_tensor *rec, const char *k)
     count(w, isfinite(d) && d >= 0 && d < 9e18 ? (long long)d : -1);
 }
 
+/* A 0/1 setting of the record as yes or no (true or false), unknown (null)
+ * when a checkpoint written before it was recorded lacks it. */
+static void record_flag(const writer *w, const dl_tensor *rec, const char *k)
+{
+    double d = record_number(rec, k);
+    key(w, "", k, 0);
+    if (d == 0 || d == 1)
+        dl_str_printf(w->b, "%s", d == 1 ? w->json ? "true" : "yes" : w->json ? "false" : "no");
+    else
+        dl_str_printf(w->b, "%s", w->json ? "null" : "unknown");
+    end_line(w);
+}
+
 /* "w(NAME)" or "sd(NAME)" for output j, NAME from y.names or y0, y1... */
 static void output_label(const cm_names *ynames, size_t j, const char *what, char *label,
                          size_t size)
@@ -425,6 +438,8 @@ static int describe_linear(const writer *w, const mdl_model *m, const dl_tensor 
     key(w, "", "ridge", 0), number(w, record_number(rec, "ridge"), 1), end_line(w);
     key(w, "", "alpha", 0), number(w, record_number(rec, "alpha"), 1), end_line(w);
     key(w, "", "l1_ratio", 0), number(w, record_number(rec, "l1_ratio"), 1), end_line(w);
+    record_flag(w, rec, "penalize_bias");
+    record_flag(w, rec, "weighted");
     key(w, "", "posterior", 0);
     dl_str_printf(w->b, "%s", lm_has_std(l) ? w->json ? "true" : "yes" : w->json ? "false" : "no");
     end_line(w);

@@ -117,6 +117,26 @@ field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
     [[ $output == *'{"index": 3, "name": "t^3", "w": ['* ]]
 }
 
+@test "show: a linear model says whether its penalty shrank the bias and whether its rows had weights" {
+    printf 'c,a,b\n1,1,2\n2,2,1\n1,3,5\n0.5,4,3\n3,5,4\n' > "$TMP/wt.csv"
+    dl-tensor import -t 1 --weight c "$TMP/wt.csv" | dl-design -q --poly 1 > "$TMP/wt.dlt"
+    dl-tensor import -t 1 "$TMP/wt.csv" | dl-design -q --poly 1 > "$TMP/plain.dlt"
+    dl-lstsq -q --ridge 0.5 --penalize-bias "$TMP/wt.dlt" -o "$TMP/pw.ckpt"
+    dl-lstsq -q --ridge 0.5 "$TMP/plain.dlt" -o "$TMP/p.ckpt"
+    dl-tensor show "$TMP/pw.ckpt" > "$TMP/pw.txt"
+    dl-tensor show "$TMP/p.ckpt" > "$TMP/p.txt"
+    [ "$(field penalize_bias "$TMP/pw.txt")" = yes ]
+    [ "$(field weighted "$TMP/pw.txt")" = yes ]
+    [ "$(field penalize_bias "$TMP/p.txt")" = no ]
+    [ "$(field weighted "$TMP/p.txt")" = no ]
+    run dl-tensor show --format json "$TMP/pw.ckpt"
+    [[ $output == *'"penalize_bias": true, "weighted": true, "posterior": false'* ]]
+    # a partial with weights makes a combined model that says so
+    dl-lstsq -q --partial "$TMP/wt.dlt" -o "$TMP/wt.part"
+    dl-lstsq -q --combine "$TMP/wt.part" -o "$TMP/c.ckpt"
+    [ "$(dl-tensor show "$TMP/c.ckpt" | sed -n 's/^weighted: //p')" = yes ]
+}
+
 @test "show: names of non-ASCII characters line up as ASCII names do, a character a column" {
     local acute
     acute=$(printf '\xc3\xa9') # one character in two bytes: e with an acute accent

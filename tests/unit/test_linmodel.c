@@ -24,12 +24,13 @@ static int write_checkpoint(int posterior, dl_err *e)
     ls_opts o;
     ls_opts_defaults(&o);
     o.posterior = posterior;
+    lm_fit how = {0, 0};
     dl_tensor no_design;
     memset(&no_design, 0, sizeof no_design);
     st_writer *wr;
     if (st_writer_open(&wr, path, 0, e))
         return e->code;
-    if (lm_write(wr, &o, &r, &no_design, e)) {
+    if (lm_write(wr, &o, &how, &r, &no_design, e)) {
         st_writer_abort(wr);
         return e->code;
     }
