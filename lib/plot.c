@@ -23,6 +23,7 @@
 #include "colmeta.h"
 #include "metrics.h"
 #include "metrics_io.h"
+#include "linmodel.h"
 #include "model.h"
 #include "numtext.h"
 #include "prep.h"
@@ -962,16 +963,24 @@ static void note_left_out(const pl_data *d, dl_str *note)
 
 /* The data of fit (y's first column drawn) or regions (y's every column
  * makes a point's class), its rows cut to those drawn. */
-static int load_data(pl_data *d, const char *path, size_t want_dims, const char *inputs,
-                     int whole_y, dl_err *e)
+/* Empty, for data_free whether or not load_data ran. */
+static void data_init(pl_data *d)
 {
     dl_set_init(&d->set);
     pp_meta_init(&d->x_columns);
     cm_names_init(&d->y_names);
     cm_categories_init(&d->y_categories);
     d->held = NULL;
+    d->x = d->y = NULL;
+    d->ndrawn = d->drawn[0] = d->drawn[1] = 0;
     d->ydrawn = d->rows_read = 0;
     memset(d->left_out, 0, sizeof d->left_out);
+}
+
+/* Reads DATA into d, as data_init left it. */
+static int load_data(pl_data *d, const char *path, size_t want_dims, const char *inputs,
+                     int whole_y, dl_err *e)
+{
     d->label = dl_err_label(path);
     if (st_read_set(path, &d->set, e))
         return e->code;
@@ -1078,25 +1087,24 @@ static void range_of(const double *v, size_t n, size_t stride, double *lo, doubl
  * wanted and available, ystd, both converted to f64.  thresholded: a
  * --threshold will decide the classes, which needs a model of one output
  * (the largest of several is the class): refused before the grid is run. */
-static int predict_grid(const char *model_path, const dl_tensor *grid, const pp_columns *cols,
-                        int thresholded, dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
+/* The model's predictions on the grid; errors name the model's file, label. */
+static int predict_grid(mdl_model *m, const char *label, const dl_tensor *grid,
+                        const pp_columns *cols, int thresholded, dl_tensor *yhat,
+                        dl_tensor *ystd, dl_err *e)
 {
-    mdl_model *m;
-    if (mdl_load(&m, model_path, e))
-        return e->code;
     int rc = 0;
     if (thresholded && mdl_output_dim(m) > 1)
         rc = dl_fail(e, DL_EUSAGE, "%s: --threshold goes with a model of one output, not "
-                     "of %zu", model_path, mdl_output_dim(m));
+                     "of %zu", label, mdl_output_dim(m));
     if (rc == 0 && mdl_input_dim(m) != cols->count)
         rc = dl_fail(e, DL_EDATA, "%s: the model takes %zu input%s but the data's 'x' has %zu",
-                     model_path, mdl_input_dim(m), dl_plural(mdl_input_dim(m)), cols->count);
+                     label, mdl_input_dim(m), dl_plural(mdl_input_dim(m)), cols->count);
     /* the data's codes mean its own levels, as in dl-predict */
     if (rc == 0 && mdl_bind_input(m, cols, e))
-        rc = dl_err_wrap(e, "%s: the data's 'x'", model_path);
+        rc = dl_err_wrap(e, "%s: the data's 'x'", label);
     int with_std = ystd && mdl_has_std(m);
     if (rc == 0 && mdl_predict(m, grid, 0, yhat, with_std ? ystd : NULL, e))
-        rc = dl_err_wrap(e, "%s: on the plot's grid", model_path);
+        rc = dl_err_wrap(e, "%s: on the plot's grid", label);
     rc = rc ? rc : dl_tensor_convert(yhat, DL_F64, e);
     if (rc == 0 && with_std)
         rc = dl_tensor_convert(ystd, DL_F64, e);
@@ -1104,53 +1112,39 @@ static int predict_grid(const char *model_path, const dl_tensor *grid, const pp_
     if (bad < 0 && rc == 0 && with_std)
         bad = dl_tensor_find_nonfinite(ystd);
     if (bad >= 0)
-        rc = dl_fail(e, DL_ENUM, "%s: the model predicts NaN or Inf on the plot's grid",
-                     model_path);
-    mdl_free(m);
+        rc = dl_fail(e, DL_ENUM, "%s: the model predicts NaN or Inf on the plot's grid", label);
     return rc;
 }
 
 /* ================================= fit ================================ */
 
 /* w_j phi_j(x) on the grid, for output 0 of a linear checkpoint: comps
- * (G x P), allocated here. */
-static int basis_components(const char *model_path, const dl_tensor *grid, double **comps,
-                            size_t *ncomp, dl_err *e)
+ * (G x P), allocated here.  From the model already read: MODEL may be
+ * standard input, which gives its bytes once. */
+static int basis_components(const mdl_model *m, const char *label, const dl_tensor *grid,
+                            double **comps, size_t *ncomp, dl_err *e)
 {
-    dl_tensor_set ck;
-    dl_set_init(&ck);
-    bf_design *d = NULL;
-    int rc = st_read_set(model_path, &ck, e);
-    dl_tensor *rec = rc ? NULL : dl_set_find(&ck, "design");
-    dl_tensor *w = rc ? NULL : dl_set_find(&ck, "w");
-    if (rc == 0 && (!rec || !w))
-        rc = dl_fail(e, DL_EDATA, "%s: --basis needs a linear checkpoint with a 'design' "
-                     "record and weights 'w'", model_path);
-    rc = rc ? rc : bf_from_record(&d, rec, e);
-    rc = rc ? rc : dl_tensor_as_matrix(w, e);
-    rc = rc ? rc : dl_tensor_convert(w, DL_F64, e);
-    size_t g = (size_t)grid->shape[0], p = rc ? 0 : bf_output_dim(d);
-    if (rc == 0 && w->shape[0] != p)
-        rc = dl_fail(e, DL_EDATA, "%s: 'w' has %llu row%s but the design has %zu column%s",
-                     model_path, (unsigned long long)w->shape[0],
-                     dl_plural((unsigned long long)w->shape[0]), p, dl_plural(p));
+    const struct lm_model *l = mdl_linear(m);
+    const struct bf_design *d = mdl_design(m);
+    if (!l || !d)
+        return dl_fail(e, DL_EDATA, "%s: --basis needs a linear checkpoint with a 'design' "
+                       "record and weights 'w'", label);
+    size_t g = (size_t)grid->shape[0], p = bf_output_dim(d), k = lm_output_dim(l);
+    if (lm_input_dim(l) != p)
+        return dl_fail(e, DL_EDATA, "%s: 'w' has %zu row%s but the design has %zu column%s",
+                       label, lm_input_dim(l), dl_plural(lm_input_dim(l)), p, dl_plural(p));
     double *phi = NULL;
-    rc = rc || dl_mem_array(&phi, g, p * sizeof *phi, "plot", e) ||
-                 bf_apply(d, grid->data, g, phi, e) ? e->code : 0;
-    if (rc == 0) {
-        const double *wv = w->data;
-        size_t k = (size_t)w->shape[1];
-        for (size_t i = 0; i < g; i++)
-            for (size_t j = 0; j < p; j++)
-                phi[i * p + j] *= wv[j * k];
-        *comps = phi;
-        *ncomp = p;
-    } else {
+    if (dl_mem_array(&phi, g, p * sizeof *phi, "plot", e) || bf_apply(d, grid->data, g, phi, e)) {
         free(phi);
+        return e->code;
     }
-    bf_free(d);
-    dl_set_free(&ck);
-    return rc;
+    const double *wv = lm_weights(l);
+    for (size_t i = 0; i < g; i++)
+        for (size_t j = 0; j < p; j++)
+            phi[i * p + j] *= wv[j * k];
+    *comps = phi;
+    *ncomp = p;
+    return 0;
 }
 
 static void write_fit(dl_str *s, const pl_opts *o, const pl_data *d, const dl_tensor *grid,
@@ -1223,7 +1217,12 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
     dl_tensor grid = {0}, yhat = {0}, ystd = {0};
     double *comps = NULL;
     size_t ncomp = 0, g = o->grid ? o->grid : 400;
-    int rc = load_data(&d, data_path, 1, o->inputs, 0, e);
+    mdl_model *m = NULL;
+    const char *label = dl_err_label(model_path);
+    data_init(&d);
+    /* the model first: its errors before a whole DATA stream is read */
+    int rc = mdl_load(&m, model_path, e) || load_data(&d, data_path, 1, o->inputs, 0, e)
+                 ? e->code : 0;
     rc = rc ? rc : grid_held(&d, g, &grid, e);
     size_t width = rc ? 0 : (size_t)d.x->shape[1], c = d.drawn[0];
     if (rc == 0) {
@@ -1232,9 +1231,9 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
         for (size_t i = 0; i < g; i++)
             gx[i * width + c] = lo + (hi - lo) * (double)i / (double)(g > 1 ? g - 1 : 1);
     }
-    rc = rc ? rc : predict_grid(model_path, &grid, &d.x_columns.cols, 0, &yhat, &ystd, e);
+    rc = rc ? rc : predict_grid(m, label, &grid, &d.x_columns.cols, 0, &yhat, &ystd, e);
     if (rc == 0 && o->basis)
-        rc = basis_components(model_path, &grid, &comps, &ncomp, e);
+        rc = basis_components(m, label, &grid, &comps, &ncomp, e);
     if (rc == 0) {
         write_fit(s, o, &d, &grid, &yhat, &ystd, comps, ncomp);
         note_left_out(&d, note);
@@ -1244,6 +1243,7 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
     dl_tensor_free(&yhat);
     dl_tensor_free(&ystd);
     data_free(&d);
+    mdl_free(m);
     return rc;
 }
 
@@ -1319,7 +1319,7 @@ static void write_regions(dl_str *s, const pl_opts *o, const pl_data *d, const d
     dl_str_printf(s, "%c", '\n');
 }
 
-static int regions_predict(const char *model_path, const pl_data *d, const pl_opts *o,
+static int regions_predict(mdl_model *m, const char *label, const pl_data *d, const pl_opts *o,
                            const double *box, size_t g, int *grid_class, int *nclasses,
                            dl_err *e)
 {
@@ -1336,8 +1336,8 @@ static int regions_predict(const char *model_path, const pl_data *d, const pl_op
             gx[(i * g + j) * width + c1] =
                 box[2] + (box[3] - box[2]) * (double)i / (double)(g - 1);
         }
-    rc = predict_grid(model_path, &grid, &d->x_columns.cols, o->threshold_given, &yhat, NULL, e);
-    rc = rc ? rc : classes_of(&yhat, 1, o->threshold, grid_class, model_path, e);
+    rc = predict_grid(m, label, &grid, &d->x_columns.cols, o->threshold_given, &yhat, NULL, e);
+    rc = rc ? rc : classes_of(&yhat, 1, o->threshold, grid_class, label, e);
     if (rc == 0 && yhat.shape[1] > 1)
         *nclasses = (int)(yhat.shape[1] < 1000 ? yhat.shape[1] : 1000);
     dl_tensor_free(&grid);
@@ -1351,7 +1351,12 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
     pl_data d;
     size_t g = o->grid ? o->grid : 200;
     int *grid_class = NULL, *point_class = NULL, nclasses = 2;
-    int rc = load_data(&d, data_path, 2, o->inputs, 1, e);
+    mdl_model *m = NULL;
+    const char *label = dl_err_label(model_path);
+    data_init(&d);
+    /* the model first: its errors before a whole DATA stream is read */
+    int rc = mdl_load(&m, model_path, e) || load_data(&d, data_path, 2, o->inputs, 1, e)
+                 ? e->code : 0;
     size_t n = rc ? 0 : (size_t)d.x->shape[0];
     if (rc == 0 && (g < 2 || g > 4096))
         rc = dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected 2..4096", g);
@@ -1364,7 +1369,7 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
         size_t width = (size_t)d.x->shape[1];
         range_of((const double *)d.x->data + d.drawn[0], n, width, &box[0], &box[1]);
         range_of((const double *)d.x->data + d.drawn[1], n, width, &box[2], &box[3]);
-        rc = regions_predict(model_path, &d, o, box, g, grid_class, &nclasses, e);
+        rc = regions_predict(m, label, &d, o, box, g, grid_class, &nclasses, e);
     }
     if (rc == 0 && d.y)
         rc = classes_of(d.y, 0, 0, point_class, d.label, e);

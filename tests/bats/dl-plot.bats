@@ -402,6 +402,28 @@ colours() {
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot fit/regions: MODEL is read once and before DATA, standard input included" {
+    dl-tensor import -t 1 "$FIX/sin.csv" >"$T/sin.dlt"
+    dl-design -q --rbf 4 "$T/sin.dlt" | dl-lstsq -q >"$T/rbf.ckpt"
+    printf 'not a stream\n' >"$T/bad.dlt"
+    head -c 100 "$T/rbf.ckpt" >"$T/trunc.ckpt"
+    # both inputs bad: the model's error, before DATA is read
+    for figure in fit regions; do
+        run dl-plot "$figure" "$T/trunc.ckpt" "$T/bad.dlt" -o "$T/x.png"
+        [ "$status" -eq 1 ]
+        [[ "$output" == "dl-plot: $T/trunc.ckpt: "* ]]
+        run dl-plot "$figure" "$T/missing.ckpt" - -o "$T/x.png" <"$T/bad.dlt"
+        [ "$status" -eq 3 ]
+        [ "$output" = "dl-plot: $T/missing.ckpt: cannot open: No such file or directory" ]
+    done
+    [ ! -e "$T/x.png" ]
+    # --basis from a model on standard input, read once: the same script as from its file
+    dl-plot fit --basis --script --grid 20 "$T/rbf.ckpt" "$T/sin.dlt" -o "$T/f.png" >"$T/file.gp"
+    run bash -c "dl-plot fit --basis --script --grid 20 - '$T/sin.dlt' -o '$T/f.png' <'$T/rbf.ckpt' >'$T/stdin.gp'"
+    [ "$status" -eq 0 ]
+    diff "$T/file.gp" "$T/stdin.gp"
+}
+
 @test "dl-plot: the extension of -o is read in any case" {
     run dl-plot curves --script "$FIX/curve.tsv" -o "$T/c.Png"
     [ "$status" -eq 0 ]
