@@ -1353,13 +1353,13 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
     int *grid_class = NULL, *point_class = NULL, nclasses = 2;
     mdl_model *m = NULL;
     const char *label = dl_err_label(model_path);
+    if (g < 2 || g > 4096) /* a usage error, before any input is read */
+        return dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected 2..4096", g);
     data_init(&d);
     /* the model first: its errors before a whole DATA stream is read */
     int rc = mdl_load(&m, model_path, e) || load_data(&d, data_path, 2, o->inputs, 1, e)
                  ? e->code : 0;
     size_t n = rc ? 0 : (size_t)d.x->shape[0];
-    if (rc == 0 && (g < 2 || g > 4096))
-        rc = dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected 2..4096", g);
     if (rc == 0) {
         rc = dl_mem_array(&grid_class, g * g, sizeof *grid_class, "regions", e) ||
                      dl_mem_array(&point_class, n, sizeof *point_class, "regions", e) ? e->code : 0;

@@ -424,6 +424,13 @@ colours() {
     diff "$T/file.gp" "$T/stdin.gp"
 }
 
+@test "dl-plot regions: a --grid beyond 4096 points per axis is a usage error before any input is read" {
+    run dl-plot regions --grid 5000 "$T/missing.ckpt" "$T/missing.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: --grid: 5000 points per axis, expected 2..4096" ]
+    [ ! -e "$T/x.png" ]
+}
+
 @test "dl-plot: the extension of -o is read in any case" {
     run dl-plot curves --script "$FIX/curve.tsv" -o "$T/c.Png"
     [ "$status" -eq 0 ]
