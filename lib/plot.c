@@ -188,13 +188,54 @@ static const char *const EPOCH_COLS[] = {"epoch", NULL};
 static const char *const TRAIN_COLS[] = {"train_loss", "loss", "train", NULL};
 static const char *const VAL_COLS[] = {"val_loss", "valid_loss", "validation_loss", "val", NULL};
 
-/* Reads column c (or NaN when c < 0) as numbers; refuses <= 0 on a log
- * axis. */
-static int table_column(const tsv_table *t, long c, int log_axis, double *out, dl_err *e)
+/* The infinite cells of statistics (that overflowed), drawn as gaps: how
+ * many, and where the first is, for the one note that says so. */
+typedef struct pl_gaps {
+    size_t count;
+    const char *label, *column;
+    size_t row;
+} pl_gaps;
+
+/* Cell (r, c) of a statistics column; an infinity is NaN, a gap, counted
+ * in gaps (the first: of the first table, its earliest row; layers reads
+ * a table layer by layer). */
+static int statistic(const tsv_table *t, size_t r, size_t c, pl_gaps *gaps, double *v,
+                     dl_err *e)
+{
+    if (tsv_statistic(t, r, c, v, e))
+        return e->code;
+    if (isinf(*v)) {
+        if (gaps->count++ == 0 || (gaps->label == t->label && r < gaps->row)) {
+            gaps->label = t->label;
+            gaps->column = t->cells[c];
+            gaps->row = r;
+        }
+        *v = NAN;
+    }
+    return 0;
+}
+
+/* The one line on the gaps, for o->log once the figure is made. */
+static void note_gaps(const pl_gaps *gaps, dl_str *note)
+{
+    if (!gaps->count || !note)
+        return;
+    dl_str_printf(note, "%s: %zu infinite cell%s (a statistic that overflowed) drawn as %s, "
+                  "the first at data row %zu, column '%s'", gaps->label, gaps->count,
+                  dl_plural(gaps->count), gaps->count == 1 ? "a gap" : "gaps", gaps->row + 1,
+                  gaps->column);
+}
+
+/* Reads column c (or NaN when c < 0) as numbers: statistics, whose
+ * infinities are gaps, when gaps is given; else every value finite.
+ * Refuses <= 0 on a log axis. */
+static int table_column(const tsv_table *t, long c, int log_axis, pl_gaps *gaps, double *out,
+                        dl_err *e)
 {
     for (size_t r = 0; r < t->rows; r++) {
         out[r] = NAN;
-        if (c >= 0 && tsv_number(t, r, (size_t)c, &out[r], e))
+        if (c >= 0 && (gaps ? statistic(t, r, (size_t)c, gaps, &out[r], e)
+                            : tsv_number(t, r, (size_t)c, &out[r], e)))
             return e->code;
         if (log_axis && out[r] <= 0)
             return dl_fail(e, DL_EDATA,
@@ -258,8 +299,10 @@ static void log_curve_free(log_curve *c)
 
 /* Refuses a table without a loss column (not a dl-train --log), a cell that
  * is not a number, a loss <= 0 on a log scale, a best row without an
- * epoch; log_curve_free whatever it returns. */
-static int log_curve_read(const tsv_table *t, const pl_opts *o, log_curve *c, dl_err *e)
+ * epoch; an infinite loss is a gap, counted in gaps; log_curve_free
+ * whatever it returns. */
+static int log_curve_read(const tsv_table *t, const pl_opts *o, pl_gaps *gaps, log_curve *c,
+                          dl_err *e)
 {
     long ce = tsv_find(t, EPOCH_COLS), ct = tsv_find(t, TRAIN_COLS),
          cv = tsv_find(t, VAL_COLS);
@@ -276,9 +319,9 @@ static int log_curve_read(const tsv_table *t, const pl_opts *o, log_curve *c, dl
         return e->code;
     c->train = c->epoch + t->rows;
     c->val = c->train + t->rows;
-    int rc = table_column(t, ce < 0 ? 0 : ce, 0, c->epoch, e);
-    rc = rc ? rc : table_column(t, ct, o->log_scale, c->train, e);
-    rc = rc ? rc : table_column(t, cv, o->log_scale, c->val, e);
+    int rc = table_column(t, ce < 0 ? 0 : ce, 0, NULL, c->epoch, e);
+    rc = rc ? rc : table_column(t, ct, o->log_scale, gaps, c->train, e);
+    rc = rc ? rc : table_column(t, cv, o->log_scale, gaps, c->val, e);
     c->have_train = rc == 0 && argmin_finite(c->train, t->rows) >= 0;
     c->have_val = rc == 0 && cv >= 0 && argmin_finite(c->val, t->rows) >= 0;
     if (rc == 0)
@@ -419,8 +462,9 @@ static void write_several_curves(dl_str *s, const pl_opts *o, const log_curve *c
 }
 
 int pl_curves_script(const tsv_table *logs, size_t nlogs, const pl_opts *o, dl_str *s,
-                     dl_err *e)
+                     dl_str *note, dl_err *e)
 {
+    pl_gaps gaps = {0};
     if (nlogs == 0)
         return dl_fail(e, DL_EUSAGE, "learning curves need a log");
     log_curve *c;
@@ -428,11 +472,13 @@ int pl_curves_script(const tsv_table *logs, size_t nlogs, const pl_opts *o, dl_s
         return e->code;
     int rc = 0;
     for (size_t i = 0; i < nlogs && rc == 0; i++)
-        rc = log_curve_read(&logs[i], o, &c[i], e);
+        rc = log_curve_read(&logs[i], o, &gaps, &c[i], e);
     if (rc == 0 && nlogs == 1)
         write_curves(s, o, c);
     else if (rc == 0)
         write_several_curves(s, o, c, nlogs);
+    if (rc == 0)
+        note_gaps(&gaps, note);
     for (size_t i = 0; i < nlogs; i++)
         log_curve_free(&c[i]);
     free(c);
@@ -465,10 +511,11 @@ static int distinct_layers(const tsv_table *t, size_t cl, const char **layer, si
     return 0;
 }
 
-/* One datablock per layer: epoch, then the panel columns. */
+/* One datablock per layer: epoch, then the panel columns (an infinity a
+ * gap, counted in gaps). */
 static int write_layer_blocks(dl_str *s, const tsv_table *t, size_t ce, size_t cl,
                               const char *const *layer, size_t nlayers,
-                              const size_t *panel_col, size_t npanels, dl_err *e)
+                              const size_t *panel_col, size_t npanels, pl_gaps *gaps, dl_err *e)
 {
     for (size_t k = 0; k < nlayers; k++) {
         dl_str_printf(s, "$layer%zu << EOD\n# epoch", k);
@@ -483,7 +530,7 @@ static int write_layer_blocks(dl_str *s, const tsv_table *t, size_t ce, size_t c
                 return e->code;
             put_value(s, v);
             for (size_t p = 0; p < npanels; p++) {
-                if (tsv_number(t, r, panel_col[p], &v, e))
+                if (statistic(t, r, panel_col[p], gaps, &v, e))
                     return e->code;
                 dl_str_printf(s, "%c", ' ');
                 put_value(s, v);
@@ -592,8 +639,9 @@ static const char *panel_title(const char *column)
 
 /* A row per (epoch, layer); a panel per statistic, a line per layer. */
 static int layers_long(const tsv_table *t, size_t ce, size_t cl, const pl_opts *o, dl_str *s,
-                       dl_err *e)
+                       dl_str *note, dl_err *e)
 {
+    pl_gaps gaps = {0};
     long ca = tsv_find(t, ACTIV_COLS), cu = tsv_find(t, UNITS_COLS);
     long skip[] = {(long)ce, (long)cl, ca, cu};
     size_t npanels, panel_col[MAX_PANELS], nlayers, first_row[MAX_LAYERS];
@@ -605,8 +653,9 @@ static int layers_long(const tsv_table *t, size_t ce, size_t cl, const pl_opts *
             return dl_fail(e, DL_EDATA, "%s: column '%s' has no finite value to draw", t->label,
                            t->cells[panel_col[p]]);
     if (distinct_layers(t, cl, layer, first_row, MAX_LAYERS, &nlayers, e) ||
-        write_layer_blocks(s, t, ce, cl, layer, nlayers, panel_col, npanels, e))
+        write_layer_blocks(s, t, ce, cl, layer, nlayers, panel_col, npanels, &gaps, e))
         return e->code;
+    note_gaps(&gaps, note);
     size_t cols = npanels <= 2 ? npanels : npanels <= 4 ? 2 : 3;
     size_t rows = (npanels + cols - 1) / cols;
     dl_str_printf(s, "%s", COMMON);
@@ -637,7 +686,7 @@ static int layers_long(const tsv_table *t, size_t ce, size_t cl, const pl_opts *
     return 0;
 }
 
-int pl_layers_script(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
+int pl_layers_script(const tsv_table *t, const pl_opts *o, dl_str *s, dl_str *note, dl_err *e)
 {
     long ce = tsv_find(t, EPOCH_COLS), cl = tsv_find(t, LAYER_COLS);
     if (ce < 0 || cl < 0)
@@ -645,7 +694,7 @@ int pl_layers_script(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
                        "%s: needs 'epoch' and 'layer' columns (as dl-train --diagnostics "
                        "writes)",
                        t->label);
-    return layers_long(t, (size_t)ce, (size_t)cl, o, s, e);
+    return layers_long(t, (size_t)ce, (size_t)cl, o, s, note, e);
 }
 
 /* ============================ model inputs ============================ */
@@ -2040,7 +2089,7 @@ int pl_command_inputs(const char *command, int *min, int *max)
 /* curves and layers: every table read (none given: standard input), and
  * checked as the figure reads it, before a line of the script is kept. */
 static int tables_script(const char *command, const char *const *paths, size_t npaths,
-                         const pl_opts *o, dl_str *s, dl_err *e)
+                         const pl_opts *o, dl_str *s, dl_str *note, dl_err *e)
 {
     const char *none[] = {NULL};
     if (npaths == 0) {
@@ -2056,8 +2105,8 @@ static int tables_script(const char *command, const char *const *paths, size_t n
         if ((rc = tsv_read(&t[nread], paths[nread], e)) == 0)
             nread++;
     if (rc == 0)
-        rc = strcmp(command, "curves") == 0 ? pl_curves_script(t, npaths, o, s, e)
-                                            : pl_layers_script(&t[0], o, s, e);
+        rc = strcmp(command, "curves") == 0 ? pl_curves_script(t, npaths, o, s, note, e)
+                                            : pl_layers_script(&t[0], o, s, note, e);
     for (size_t i = 0; i < nread; i++)
         tsv_free(&t[i]);
     free(t);
@@ -2082,7 +2131,7 @@ static int build_script(const char *command, const char *const *inputs, size_t n
         return pl_parity_script(first, o, s, e);
     if (strcmp(command, "residuals") == 0)
         return pl_residuals_script(first, o, s, e);
-    return tables_script(command, inputs, ninputs, o, s, e);
+    return tables_script(command, inputs, ninputs, o, s, note, e);
 }
 
 int pl_draw(const char *command, const char *const *inputs, size_t ninputs,

@@ -44,7 +44,8 @@ typedef struct pl_opts {
                            stream instead of each prediction stream */
     int normalize;      /* confusion: enum pl_normalize */
     FILE *log;          /* pl_draw: where the note of fit's and regions' rows
-                           left out goes, "tool: DATA: ..."; NULL: nowhere */
+                           left out, or of curves' and layers' infinite cells
+                           drawn as gaps, goes, "tool: FILE: ..."; NULL: nowhere */
     const char *tool;
 } pl_opts;
 
@@ -59,13 +60,19 @@ void pl_opts_defaults(pl_opts *o);
  * training and validation in two colours from datablock $curve; several draw
  * a colour a log (validation dashed) from $curve0, $curve1..., the legend
  * naming each by its file (the table's label).  A log without a loss column
- * is refused by its label before anything is written. */
+ * is refused by its label before anything is written.  An infinite loss (one
+ * that overflowed) is drawn as a gap, and `note` (NULL: none) is given one
+ * line, "LOG: 2 infinite cells (a statistic that overflowed) drawn as gaps,
+ * the first at data row 3, column 'train_loss'"; an infinite epoch is an
+ * error. */
 int pl_curves_script(const tsv_table *logs, size_t nlogs, const pl_opts *o, dl_str *s,
-                     dl_err *e);
+                     dl_str *note, dl_err *e);
 
 /* Per-layer statistics from dl-train --diagnostics, one panel per quantity,
- * one line per layer, over epochs. */
-int pl_layers_script(const tsv_table *diag, const pl_opts *o, dl_str *s, dl_err *e);
+ * one line per layer, over epochs; infinite statistics are gaps, said in
+ * `note` as for pl_curves_script. */
+int pl_layers_script(const tsv_table *diag, const pl_opts *o, dl_str *s, dl_str *note,
+                     dl_err *e);
 
 /* A 1-D fit: the data stream's x, y as points and the checkpoint's
  * prediction over a fine grid (with +-2 standard deviations when the model
@@ -137,7 +144,8 @@ int pl_command_inputs(const char *command, int *min, int *max);
  * input; for fit and regions a missing DATA is standard input) and renders
  * it to output; with script_only, prints the preamble and script on
  * standard output instead of running gnuplot.  Then, the figure made, the
- * note of the rows fit or regions left out on o->log. */
+ * note of the rows fit or regions left out, or of the infinite cells curves
+ * or layers drew as gaps, on o->log. */
 int pl_draw(const char *command, const char *const *inputs, size_t ninputs,
             const char *output, int script_only, const pl_opts *o, dl_err *e);
 

@@ -176,7 +176,8 @@ const char *tsv_cell(const tsv_table *t, size_t row, size_t col)
     return t->cells[(row + 1) * t->cols + col];
 }
 
-int tsv_number(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
+/* The cell as tsv_statistic reads it. */
+static int cell_value(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
 {
     const char *s = tsv_cell(t, row, col);
     if (s[0] == '\0' || strcmp(s, "nan") == 0 || strcmp(s, "NaN") == 0 ||
@@ -187,9 +188,22 @@ int tsv_number(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
     if (nt_parse_f64(s, s + strlen(s), v) != NT_OK)
         return dl_fail(e, DL_EDATA, "%s: data row %zu, column '%s': '%s' is not a number",
                        t->label, row + 1, t->cells[col], s);
-    if (!isfinite(*v)) /* a statistic that overflowed: no figure can place it */
+    return 0;
+}
+
+int tsv_statistic(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
+{
+    return cell_value(t, row, col, v, e);
+}
+
+int tsv_number(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
+{
+    if (cell_value(t, row, col, v, e))
+        return e->code;
+    if (isinf(*v)) /* an epoch or a flag that overflowed: no figure can place it */
         return dl_fail(e, DL_EDATA, "%s: data row %zu, column '%s': '%s' is infinite (it "
-                       "overflowed), which cannot be drawn", t->label, row + 1, t->cells[col], s);
+                       "overflowed), which cannot be drawn", t->label, row + 1, t->cells[col],
+                       tsv_cell(t, row, col));
     return 0;
 }
 

@@ -29,5 +29,8 @@ const char *tsv_cell(const tsv_table *t, size_t row, size_t col);
  * value); any other text must be a finite number (an infinity is refused
  * as such, text that is no number as that). */
 int tsv_number(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e);
+/* tsv_number, but an infinity ("inf", "-inf": a statistic that overflowed)
+ * is returned as it is, for the caller to draw as a gap. */
+int tsv_statistic(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e);
 
 #endif

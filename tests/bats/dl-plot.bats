@@ -254,6 +254,25 @@ colours() {
     [[ "$output" == *$'\n1 NaN 1 0 0\n'* ]]
 }
 
+@test "dl-plot layers, curves: an infinite statistic (it overflowed) is drawn as a gap, said once" {
+    # dl-train --diagnostics writes inf for a statistic that overflowed
+    printf 'epoch\tlayer\tz_std\ta_std\n1\t1\t7\t1\n1\t2\tinf\t-inf\n2\t1\t3\tinf\n2\t2\t4\t5\n' >"$T/inf.tsv"
+    run dl-plot layers "$T/inf.tsv" -o "$T/l.png"
+    [ "$status" -eq 0 ]
+    [ "$output" = "dl-plot: $T/inf.tsv: 3 infinite cells (a statistic that overflowed) drawn as gaps, the first at data row 2, column 'z_std'" ]
+    is_png "$T/l.png"
+    dl-plot layers --script "$T/inf.tsv" -o "$T/l.png" 2>/dev/null >"$T/l.gp"
+    [ "$(block layer0 <"$T/l.gp")" = "$(printf '1 7 1\n2 3 NaN')" ]
+    [ "$(block layer1 <"$T/l.gp")" = "$(printf '1 NaN NaN\n2 4 5')" ]
+    # a loss that overflowed in one of two logs
+    printf 'epoch\ttrain_loss\tval_loss\n1\t2\t3\n2\tinf\t1\n3\t0.5\t0.7\n' >"$T/c1.tsv"
+    printf 'epoch\ttrain_loss\n1\t2\n2\t1\n' >"$T/c2.tsv"
+    run dl-plot curves "$T/c2.tsv" "$T/c1.tsv" -o "$T/c.png"
+    [ "$status" -eq 0 ]
+    [ "$output" = "dl-plot: $T/c1.tsv: 1 infinite cell (a statistic that overflowed) drawn as a gap, the first at data row 2, column 'train_loss'" ]
+    is_png "$T/c.png"
+}
+
 @test "dl-plot with fresh dl-train logs (the formats agree)" {
     dl-tensor import -t 1 "$FIX/circ.csv" >"$T/circ.dlt"
     dl-train -q "$FIX/net.yaml" -s training.epochs=5 --log "$T/log.tsv" \
@@ -328,12 +347,11 @@ colours() {
     [ "$status" -eq 1 ]
     [[ "$output" == "dl-plot: $T/text.tsv: data row 2, column 'train_loss': 'abc' is not a number" ]]
 
-    # dl-train --diagnostics writes inf for a statistic that overflowed: it is
-    # named as such, not as text that is no number
-    printf 'epoch\tlayer\tz_std\n1\t1\tinf\n1\t2\t1\n' >"$T/inf.tsv"
+    # an infinite epoch cannot be placed: named as infinite, not as text that is no number
+    printf 'epoch\tlayer\tz_std\n1\t1\t2\ninf\t2\t1\n' >"$T/inf.tsv"
     run dl-plot layers "$T/inf.tsv" -o "$T/x.png"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-plot: $T/inf.tsv: data row 1, column 'z_std': 'inf' is infinite (it overflowed), which cannot be drawn" ]
+    [ "$output" = "dl-plot: $T/inf.tsv: data row 2, column 'epoch': 'inf' is infinite (it overflowed), which cannot be drawn" ]
     [ ! -e "$T/x.png" ]
 
     printf 'epoch\ttrain_loss\n1\t0.5\t7\n' >"$T/ragged.tsv"

@@ -59,7 +59,13 @@ static char *script_of(const char *table,
 /* The learning curves of one log, as script_of builds them. */
 static int curves_of_one(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
 {
-    return pl_curves_script(t, 1, o, s, e);
+    return pl_curves_script(t, 1, o, s, NULL, e);
+}
+
+/* The layers of a diagnostics table, as script_of builds them. */
+static int layers_of(const tsv_table *t, const pl_opts *o, dl_str *s, dl_err *e)
+{
+    return pl_layers_script(t, o, s, NULL, e);
 }
 
 static void test_curves_best_epoch(void)
@@ -91,12 +97,12 @@ static void test_curves_several(void)
     CHECK(table_of("epoch\ttrain_loss\tval_loss\n1\t1\t0.9\n2\t0.8\t0.5\n", &t[0], &e) == 0);
     CHECK(table_of("epoch\tlr\n1\t0.1\n", &t[1], &e) == 0);
     /* the second is no dl-train log: refused before a line is written */
-    CHECK(pl_curves_script(t, 2, &o, &s, &e) == DL_EDATA && strstr(e.msg, "no loss column"));
+    CHECK(pl_curves_script(t, 2, &o, &s, NULL, &e) == DL_EDATA && strstr(e.msg, "no loss column"));
     CHECK(s.len == 0);
     tsv_free(&t[1]);
     /* a resumed run's, without validation */
     CHECK(table_of("epoch\ttrain_loss\n3\t0.7\n4\t0.6\n", &t[1], &e) == 0);
-    CHECK(pl_curves_script(t, 2, &o, &s, &e) == 0);
+    CHECK(pl_curves_script(t, 2, &o, &s, NULL, &e) == 0);
     const char *text = dl_str_text(&s);
     CHECK(strstr(text, "$curve0 << EOD\n# epoch train_loss val_loss\n1 1 0.9\n2 0.8 0.5\nEOD\n"));
     CHECK(strstr(text, "$curve1 << EOD\n# epoch train_loss val_loss\n3 0.7 NaN\n4 0.6 NaN\nEOD\n"));
@@ -114,7 +120,7 @@ static void test_layers_panels(void)
     const char *diag = "epoch\tlayer\tunits\tactivation\tz_mean\ta_std\tgrad_w_norm\n"
                        "1\t1\t4\trelu\t-0.5\t1\t0.1\n1\t2\t1\tidentity\t0.2\t2\t0.2\n"
                        "2\t1\t4\trelu\t-0.4\t1.5\t0.05\n2\t2\t1\tidentity\t0.1\t2.5\t0.3\n";
-    char *s = script_of(diag, pl_layers_script, 1, &e);
+    char *s = script_of(diag, layers_of, 1, &e);
     CHECK(s != NULL);
     /* amplitudes only: a_std and grad_w_norm, not the mean */
     CHECK(s && strstr(s, "set multiplot layout 1, 2"));
@@ -123,7 +129,7 @@ static void test_layers_panels(void)
     CHECK(s && strstr(s, "\"layer 2: identity, 1 unit\""));
     CHECK(s && strstr(s, "$layer1 << EOD\n# epoch a_std grad_w_norm\n1 2 0.2\n2 2.5 0.3\nEOD"));
     free(s);
-    s = script_of("epoch\tloss\n1\t1\n", pl_layers_script, 0, &e);
+    s = script_of("epoch\tloss\n1\t1\n", layers_of, 0, &e);
     CHECK(s == NULL && strstr(e.msg, "'layer'"));
 }
 

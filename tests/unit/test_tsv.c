@@ -37,6 +37,14 @@ static void test_table_reading(void)
     CHECK(tsv_number(&t, 0, 2, &v, &e) == DL_EDATA);
     CHECK(strstr(e.msg, "data row 1, column 'name': 'a' is not a number") != NULL);
     tsv_free(&t);
+    /* an infinity: a statistic's, returned; an epoch's, refused */
+    CHECK(tsv_read(&t, temp_table("epoch\tloss\n1\t-inf\ninf\tnan\n"), &e) == 0);
+    CHECK(tsv_statistic(&t, 0, 1, &v, &e) == 0 && isinf(v) && v < 0);
+    CHECK(tsv_statistic(&t, 1, 1, &v, &e) == 0 && isnan(v));
+    CHECK(tsv_number(&t, 1, 1, &v, &e) == 0 && isnan(v));
+    CHECK(tsv_number(&t, 1, 0, &v, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "data row 2, column 'epoch': 'inf' is infinite") != NULL);
+    tsv_free(&t);
 
     CHECK(tsv_read(&t, temp_table("a\tb\n1\t2\n3\n"), &e) == DL_EDATA);
     CHECK(strstr(e.msg, "line 3: 1 field, the header has 2") != NULL);
