@@ -19,6 +19,7 @@ typedef struct lstsq_args {
     int rcond_given, l1_ratio_given, noise_var_given, cd_given; /* to refuse them where unused */
     int l1_penalty;  /* OPT_LASSO or OPT_ENET, the last given; 0: none */
     int l1_penalties; /* how many of --lasso and --elastic-net were given */
+    int penalty_given; /* --ridge, --lasso or --elastic-net, of any strength (0: none) */
     double l1_ratio; /* --l1-ratio, for --elastic-net only */
 } lstsq_args;
 
@@ -44,7 +45,8 @@ static void usage(void)
            "                        scikit-learn's Lasso objective) (default: off)\n"
            "      --elastic-net=A   1/(2n) |y - Xw|^2 + A r |w|_1 + A (1-r)/2 |w|^2\n"
            "                        (default: off); --ridge, --lasso and --elastic-net\n"
-           "                        exclude each other\n"
+           "                        exclude each other; a strength of 0 is no penalty\n"
+           "                        (least squares by --method), as --ridge 0\n"
            "      --l1-ratio=R      r for --elastic-net (default: 0.5)\n"
            "      --tol=T           coordinate descent (--lasso, --elastic-net) stops when\n"
            "                        max |dw| <= T max |w| (default: 1e-12)\n"
@@ -102,9 +104,10 @@ static int parse_option(int c, const char *arg, void *args, dl_err *e)
             return e->code;
         return o->rcond < 1 ? 0
                             : dl_fail(e, DL_EUSAGE, "--rcond: '%s' must be in [0, 1)", arg);
-    case OPT_RIDGE: return parse_nonneg("--ridge", arg, &o->ridge, e);
+    case OPT_RIDGE: a->penalty_given = 1; return parse_nonneg("--ridge", arg, &o->ridge, e);
     case OPT_LASSO:
     case OPT_ENET:
+        a->penalty_given = 1;
         a->l1_penalties += a->l1_penalty != c;
         a->l1_penalty = c;
         return parse_nonneg(c == OPT_LASSO ? "--lasso" : "--elastic-net", arg, &o->alpha, e);
@@ -167,7 +170,8 @@ static const char *conflict(const lstsq_args *a)
         return "--l1-ratio goes with --elastic-net";
     if (a->cd_given && !a->l1_penalty)
         return "--tol and --max-iter go with --lasso or --elastic-net (coordinate descent)";
-    if (f->penalize_bias && !(o->ridge > 0 || o->alpha > 0))
+    /* a strength of 0 is no penalty, yet its options stand: a sweep may start at 0 */
+    if (f->penalize_bias && !a->penalty_given)
         return "--penalize-bias goes with --ridge, --lasso or --elastic-net";
     if (a->noise_var_given && !o->posterior)
         return "--noise-var goes with --posterior";

@@ -483,7 +483,7 @@ static int conclude(const fit_opts *o, const ls_opts *ls, long bias, int weighte
 {
     if (ls->posterior && ls_posterior(s, ls, r, e))
         return dl_err_wrap(e, "%s", label);
-    lm_fit how = {o->penalize_bias, weighted};
+    lm_fit how = {o->penalize_bias && (ls->ridge > 0 || ls->alpha > 0), weighted};
     if (lm_write(w, ls, &how, r, design, e))
         return e->code;
     for (int i = 0; i < FIT_META; i++)

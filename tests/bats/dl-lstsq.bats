@@ -657,6 +657,19 @@ r2_of_constant() {
     WANT_SKIP=1 numbers_near "$TMP/a.csv" "$FIX/wc_w_enet.txt" 1e-6
 }
 
+@test "a penalty of 0 is none, for --ridge, --lasso and --elastic-net alike, whatever options shape it: numpy.linalg.lstsq's weights" {
+    import_csv train.csv 1 | dl-design --poly 2 -q > "$TMP/d.dlt"
+    for opts in "--ridge 0 --penalize-bias" "--lasso 0 --penalize-bias --max-iter 5" \
+                "--elastic-net 0 --l1-ratio 0.3 --tol 0.5 --penalize-bias"; do
+        fit_w "$TMP/d.dlt" $opts
+        WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/train_poly2_w.txt" 1e-10
+        # the model says what it fitted: least squares, the bias left alone
+        dl-tensor show "$TMP/m.ckpt" > "$TMP/show.txt"
+        grep -qx 'solver: svd' "$TMP/show.txt"
+        grep -qx 'penalize_bias: no' "$TMP/show.txt"
+    done
+}
+
 @test "options the chosen solver would ignore are refused, not dropped" {
     run dl-lstsq --noise-var 2
     [ "$status" -eq 2 ]
