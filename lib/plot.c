@@ -1026,15 +1026,21 @@ static void data_init(pl_data *d)
     memset(d->left_out, 0, sizeof d->left_out);
 }
 
-/* Reads DATA into d, as data_init left it. */
-static int load_data(pl_data *d, const char *path, size_t want_dims, const char *inputs,
-                     int whole_y, dl_err *e)
+/* Reads DATA into d, as data_init left it, for model m: the figure draws m
+ * over raw inputs, which m's design (when it has one) turns into columns. */
+static int load_data(pl_data *d, const mdl_model *m, const char *path, size_t want_dims,
+                     const char *inputs, int whole_y, dl_err *e)
 {
     d->label = dl_err_label(path);
     if (st_read_set(path, &d->set, e))
         return e->code;
     if (d->set.count == 0)
         return st_fail_empty(d->label, e);
+    if (mdl_design(m) && dl_set_find(&d->set, "design"))
+        return dl_fail(e, DL_EDATA, "%s: 'x' went through a design already (its 'design' "
+                       "record), but the figure draws the model over its raw inputs, which "
+                       "the model's design expands: give the data as it was before dl-design",
+                       d->label);
     d->x = dl_set_find(&d->set, "x");
     d->y = dl_set_find(&d->set, "y");
     if (!d->x)
@@ -1270,7 +1276,7 @@ int pl_fit_script(const char *model_path, const char *data_path, const pl_opts *
     const char *label = dl_err_label(model_path);
     data_init(&d);
     /* the model first: its errors before a whole DATA stream is read */
-    int rc = mdl_load(&m, model_path, e) || load_data(&d, data_path, 1, o->inputs, 0, e)
+    int rc = mdl_load(&m, model_path, e) || load_data(&d, m, data_path, 1, o->inputs, 0, e)
                  ? e->code : 0;
     rc = rc ? rc : grid_held(&d, g, &grid, e);
     size_t width = rc ? 0 : (size_t)d.x->shape[1], c = d.drawn[0];
@@ -1406,7 +1412,7 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
         return dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected 2..4096", g);
     data_init(&d);
     /* the model first: its errors before a whole DATA stream is read */
-    int rc = mdl_load(&m, model_path, e) || load_data(&d, data_path, 2, o->inputs, 1, e)
+    int rc = mdl_load(&m, model_path, e) || load_data(&d, m, data_path, 2, o->inputs, 1, e)
                  ? e->code : 0;
     size_t n = rc ? 0 : (size_t)d.x->shape[0];
     if (rc == 0) {

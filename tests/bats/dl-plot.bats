@@ -449,6 +449,19 @@ colours() {
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot fit/regions: DATA that went through the model's design is refused as such, not as too many inputs" {
+    linear_model "$FIX/sin.csv" 1 --poly 3
+    dl-design -q --poly 3 "$T/data.dlt" >"$T/designed.dlt"
+    for opts in "" "--inputs x"; do
+        run dl-plot fit $opts "$T/lin.ckpt" "$T/designed.dlt" -o "$T/x.png"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-plot: $T/designed.dlt: 'x' went through a design already (its 'design' record), but the figure draws the model over its raw inputs, which the model's design expands: give the data as it was before dl-design" ]
+    done
+    [ ! -e "$T/x.png" ]
+    run dl-plot fit "$T/lin.ckpt" "$T/data.dlt" -o "$T/x.png"
+    [ "$status" -eq 0 ]
+}
+
 @test "dl-plot: the extension of -o is read in any case" {
     run dl-plot curves --script "$FIX/curve.tsv" -o "$T/c.Png"
     [ "$status" -eq 0 ]
