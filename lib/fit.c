@@ -40,6 +40,7 @@ typedef struct xy_input {
     dl_tensor design;     /* the input's design record, if any */
     dl_tensor meta[FIT_META]; /* x.names, y.names, y.categories, for the checkpoint */
     cm_names xnames;      /* parsed from meta[0] at the first x */
+    cm_names ynames;      /* parsed from meta[1] at the first y, for messages */
     dl_tensor xcats;      /* x.categories, refused at the first x (cm_refuse_codes) */
     const fit_opts *o;
     ls_qr qr;             /* the triangular factor of [X | Y] */
@@ -65,20 +66,25 @@ static int meta_index(const char *name)
 
 /* Converts a chunk to an f64 matrix and refuses NaN/Inf, naming the row in
  * the whole tensor (the chunk starts at row first + 1) and the column (by
- * its name too in x), as dl-design does; in x (names given) a NaN is a
- * missing cell.  One scan of clean data. */
-static int check_chunk(dl_tensor *t, const cm_names *names, uint64_t first, dl_err *e)
+ * its name too, when names has it), as dl-design does; a NaN is a missing
+ * cell: in x one to impute, in y a target no tool fills.  One scan of
+ * clean data. */
+static int check_chunk(dl_tensor *t, const cm_names *names, int is_x, uint64_t first,
+                       dl_err *e)
 {
     if (dl_tensor_as_matrix(t, e) || dl_tensor_convert(t, DL_F64, e))
         return e->code;
     int64_t bad = dl_tensor_find_nonfinite(t);
-    if (bad >= 0 && names && cm_check_missing(t, names, first, e))
+    if (bad >= 0 && is_x && cm_check_missing(t, names, first, e))
         return e->code;
     if (bad < 0)
         return 0;
     uint64_t cols = t->shape[1];
     return cm_fail_cell(names, first + (uint64_t)bad / cols, (uint64_t)bad % cols,
-                        isnan(((double *)t->data)[bad]) ? "NaN" : "infinite value", e);
+                        !isnan(((double *)t->data)[bad]) ? "infinite value"
+                        : is_x ? "NaN"
+                               : "missing value (a target, which is not imputed: leave its "
+                                 "row out of the data)", e);
 }
 
 /* A chunk of w: checked (rows named from first + 1), as an f64 column. */
@@ -192,8 +198,11 @@ static int x_names(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
 /* y's string classes, more than two in a column, refused at y's first
  * rows (or at y.categories, when it comes after them), before any row is
  * fitted: least squares would fit their codes as numbers. */
-static int y_classes(const xy_input *in, uint64_t cols, dl_err *e)
+static int y_classes(xy_input *in, uint64_t cols, dl_err *e)
 {
+    if (in->meta[1].data && !in->ynames.count &&
+        cm_names_parse(&in->ynames, &in->meta[1], cols, e))
+        return e->code;
     cm_names names;
     cm_names_init(&names);
     int rc = in->meta[1].data && cm_names_parse(&names, &in->meta[1], cols, e)
@@ -252,7 +261,7 @@ static int take_rows(xy_input *in, const st_header *h, dl_tensor *t, dl_err *e)
              : *seen == 0 ? y_classes(in, t->rank >= 2 ? t->shape[1] : 1, e)
                           : 0;
     if (!rc && !is_w)
-        rc = check_chunk(t, is_x ? &in->xnames : NULL, *seen, e);
+        rc = check_chunk(t, is_x ? &in->xnames : &in->ynames, is_x, *seen, e);
     if (!rc) {
         *seen += t->shape[0];
         in->weighted |= is_w;
@@ -379,6 +388,7 @@ static void xy_free(xy_input *in)
     for (int i = 0; i < FIT_META; i++)
         dl_tensor_free(&in->meta[i]);
     cm_names_free(&in->xnames);
+    cm_names_free(&in->ynames);
     ls_stats_free(&in->stats);
     ls_qr_free(&in->qr);
 }
@@ -534,6 +544,7 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     memset(&in, 0, sizeof in);
     memset(&r, 0, sizeof r);
     cm_names_init(&in.xnames);
+    cm_names_init(&in.ynames);
     in.r = rd;
     in.o = o;
     in.progress = o->progress && !o->quiet;

@@ -761,6 +761,17 @@ r2_of_constant() {
     [[ $output == "dl-lstsq: $TMP/zero.dlt: posterior: X has rank 0 of 1 column, so a flat prior"* ]]
 }
 
+@test "a missing target (NaN in y) is named by its row, column and the column's name, as a missing cell of x is" {
+    printf 'a,b,price\n1,2,3\n4,5,nan\n7,8,9\n' > "$TMP/ny.csv"
+    dl-tensor import --allow-nonfinite --target price "$TMP/ny.csv" > "$TMP/ny.dlt"
+    for opts in "" "--ridge 1" "--partial"; do
+        run dl-lstsq $opts -o "$TMP/o.ckpt" "$TMP/ny.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-lstsq: $TMP/ny.dlt: record 4 ('y'): row 2, column 1 ('price'): missing value (a target, which is not imputed: leave its row out of the data)" ]
+        [ ! -e "$TMP/o.ckpt" ]
+    done
+}
+
 @test "an infinite cell is named as dl-design names it: row, column and the column's name" {
     printf 'a,b,y\n1,2,3\n4,inf,6\n7,8,9\n' > "$TMP/inf.csv"
     dl-tensor import --allow-nonfinite --target y "$TMP/inf.csv" > "$TMP/inf.dlt"
@@ -774,7 +785,7 @@ r2_of_constant() {
     dl-tensor import --allow-nonfinite --target y "$TMP/infy.csv" > "$TMP/infy.dlt"
     run dl-lstsq -o "$TMP/m.ckpt" "$TMP/infy.dlt"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-lstsq: $TMP/infy.dlt: record 4 ('y'): row 2, column 1: infinite value" ]
+    [ "$output" = "dl-lstsq: $TMP/infy.dlt: record 4 ('y'): row 2, column 1 ('y'): infinite value" ]
 }
 
 @test "--posterior: a ridge leaves rows as few as the columns a fraction of a degree of freedom, and the noise variance is estimated from it" {
