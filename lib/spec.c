@@ -464,17 +464,21 @@ static int parse_early_stopping(const sn_node *n, dl_spec *s, dl_err *e)
     return 0;
 }
 
-/* Whether a plain scalar is one YAML reads as null or a boolean (its core
- * schema, and YAML 1.1's yes, no, on, off), which a user writes to mean
- * "none", not a file of that name. */
-static int yaml_null_or_bool(const sn_node *v)
+/* Whether a plain scalar is one YAML reads as null, a boolean (its core
+ * schema, and YAML 1.1's yes, no, on, off) or an infinity or NaN, which a
+ * user writes to mean "none" or a number, not a file of that name. */
+static int yaml_reserved_word(const sn_node *v)
 {
     static const char *const words[] = {
-        "",    "~",   "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
-        "yes", "Yes", "YES",  "no",   "No",   "NO",   "on",   "On",   "ON",    "off",   "Off",
-        "OFF"};
+        "",     "~",     "null",  "Null",  "NULL",  "true",  "True",  "TRUE",  "false",
+        "False", "FALSE", "yes",  "Yes",   "YES",   "no",    "No",    "NO",    "on",
+        "On",   "ON",    "off",   "Off",   "OFF",   ".inf",  ".Inf",  ".INF",  ".nan",
+        ".NaN", ".NAN"};
+    const char *t = v->text;
+    if (strncmp(t, "-.", 2) == 0 || strncmp(t, "+.", 2) == 0)
+        t++; /* -.inf, +.inf */
     for (size_t i = 0; !v->quoted && i < sizeof words / sizeof *words; i++)
-        if (strcmp(v->text, words[i]) == 0)
+        if (strcmp(t, words[i]) == 0)
             return 1;
     return 0;
 }
@@ -486,7 +490,7 @@ static int parse_validation(const sn_node *v, dl_spec *s, dl_err *e)
         return e->code;
     const char *t = v->text;
     double f;
-    if (yaml_null_or_bool(v))
+    if (yaml_reserved_word(v))
         return sn_error(v, e, "training.validation: expected a fraction in [0, 1) or a file "
                         "name, found %s%s%s (0 holds out no rows; quote a file of that name)",
                         *t ? "'" : "nothing", t, *t ? "'" : "");

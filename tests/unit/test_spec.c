@@ -148,6 +148,17 @@ static void test_errors(void)
                  "-s 'training.validation=false': training.validation: expected a fraction");
     expect_error(fish2d, val_no, 1,
                  "-s 'training.validation=no': training.validation: expected a fraction");
+    /* nor YAML's infinity or NaN (.inf, -.Inf, .nan), floats outside [0, 1) */
+    const char *val_inf[] = {"training.validation=.inf"};
+    const char *val_nan[] = {"training.validation=.NaN"};
+    expect_error(fish2d, val_inf, 1,
+                 "-s 'training.validation=.inf': training.validation: expected a fraction");
+    expect_error(fish2d, val_nan, 1,
+                 "-s 'training.validation=.NaN': training.validation: expected a fraction");
+    expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
+                 "training: {validation: -.Inf}\n", NULL, 0,
+                 "net.yaml:3:24: training.validation: expected a fraction in [0, 1) or a file "
+                 "name, found '-.Inf'");
     const char *val_quoted[] = {"training.validation='null'"};
     dl_spec quoted;
     dl_err e;
