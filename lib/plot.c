@@ -261,13 +261,13 @@ static const char *const BEST_COLS[] = {"best", NULL};
  * knows about min_delta); -1 when the log has that column but flags no
  * row, since the epoch kept then came before the log (the initial weights
  * that no epoch improved on, or an epoch before a --resume); without the
- * column, the lowest loss.  Refuses a log whose losses hold no value. */
+ * column, the lowest loss.  Refuses a log whose losses hold no finite value. */
 static int best_epoch(const tsv_table *t, const double *loss, long *best, dl_err *e)
 {
     long cb = tsv_find(t, BEST_COLS);
     *best = argmin_finite(loss, t->rows);
     if (*best < 0)
-        return dl_fail(e, DL_EDATA, "%s: the loss columns hold no values", t->label);
+        return dl_fail(e, DL_EDATA, "%s: the loss columns hold no finite values", t->label);
     if (cb < 0)
         return 0;
     *best = -1;

@@ -273,6 +273,14 @@ colours() {
     is_png "$T/c.png"
 }
 
+@test "dl-plot curves: a log whose losses are all infinite or NaN has no finite loss to draw, and says so" {
+    printf 'epoch\ttrain_loss\n1\tinf\n2\tnan\n' >"$T/a.tsv"
+    run dl-plot curves "$T/a.tsv" -o "$T/a.png"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $T/a.tsv: the loss columns hold no finite values" ]
+    [ ! -e "$T/a.png" ]
+}
+
 @test "dl-plot with fresh dl-train logs (the formats agree)" {
     dl-tensor import -t 1 "$FIX/circ.csv" >"$T/circ.dlt"
     dl-train -q "$FIX/net.yaml" -s training.epochs=5 --log "$T/log.tsv" \

@@ -84,7 +84,7 @@ static void test_curves_best_epoch(void)
     s = script_of("epoch\tloss\n1\t-1\n", curves_of_one, 1, &e);
     CHECK(s == NULL && strstr(e.msg, "log scale"));
     s = script_of("epoch\tval_loss\n1\tnan\n", curves_of_one, 0, &e);
-    CHECK(s == NULL && strstr(e.msg, "no values"));
+    CHECK(s == NULL && strstr(e.msg, "no finite values"));
 }
 
 static void test_curves_several(void)
