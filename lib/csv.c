@@ -968,12 +968,9 @@ static int find_column(csv *c, dl_name_index *ix, const char *opt, span name, ui
     size_t at = dl_names_find(ix, want, c->names, name_at);
     if (at == SIZE_MAX) {
         dl_str b = {0};
-        for (uint64_t j = 0; j < c->cols && j < 20; j++)
-            dl_str_printf(&b, "%s'%.*s%s'", j ? ", " : "",
-                          shown(c->names[j], strlen(c->names[j]), NAME_SHOWN), c->names[j],
-                          shown_more(strlen(c->names[j]), NAME_SHOWN));
-        int rc = dl_fail(e, DL_EUSAGE, "%s '%s': %s has no such column (its columns: %s%s)", opt,
-                         want, c->in->label, dl_str_text(&b), c->cols > 20 ? ", ..." : "");
+        dl_names_show(&b, (const char *const *)c->names, (size_t)c->cols);
+        int rc = dl_fail(e, DL_EUSAGE, "%s '%s': %s has no such column (its columns: %s)", opt,
+                         want, c->in->label, dl_str_text(&b));
         dl_str_free(&b);
         return rc;
     }

@@ -176,7 +176,7 @@ static int dense_ids(const double *key, uint64_t n, uint64_t *ids, uint64_t *cou
 /* Column `col` of x is named `name` in x.names; 0 when it has no such
  * column (or no names), DL_EDATA when x.names is malformed. */
 static int names_column(const dl_tensor_set *s, const dl_tensor *x, const char *name,
-                        int64_t *col, dl_err *e)
+                        int64_t *col, dl_str *shown, dl_err *e)
 {
     char rec_name[DL_NAME_MAX + 1];
     *col = -1;
@@ -190,6 +190,8 @@ static int names_column(const dl_tensor_set *s, const dl_tensor *x, const char *
     int rc = cm_names_parse(&names, rec, dl_tensor_row_size(x), e);
     if (!rc)
         *col = cm_names_find(&names, name);
+    if (!rc && *col < 0)
+        dl_names_show(shown, (const char *const *)names.name, (size_t)names.count);
     cm_names_free(&names);
     return rc;
 }
@@ -201,6 +203,7 @@ static int group_keys(const dl_tensor_set *s, const char *spec, uint64_t rows, d
     const dl_tensor *x = find(s, "x"), *rec = find(s, spec), *src = NULL;
     uint64_t col = 0, cols = 1;
     int64_t named = -1;
+    dl_str shown = {0}; /* x's names, when none is spec */
     size_t digits = strspn(spec, "0123456789");
     if (spec[0] && !spec[digits]) {
         if (!x || x->rank < 1)
@@ -216,16 +219,21 @@ static int group_keys(const dl_tensor_set *s, const char *spec, uint64_t rows, d
     } else if (rec && rec->rank >= 1 && rec->shape[0] == rows && dl_tensor_row_size(rec) == 1 &&
                is_row_record(rec, rows)) {
         src = rec;
-    } else if (x && x->rank >= 1 && names_column(s, x, spec, &named, e)) {
+    } else if (x && x->rank >= 1 && names_column(s, x, spec, &named, &shown, e)) {
+        dl_str_free(&shown);
         return dl_err_wrap(e, "%s", label);
     } else if (named >= 0) {
         src = x;
         cols = dl_tensor_row_size(x);
         col = (uint64_t)named;
     } else {
-        return dl_fail(e, DL_EDATA, "%s: --group '%s': no column of 'x' so named and no "
-                       "one-column record of %llu row%s (give a 0-based column of 'x')", label,
-                       spec, (unsigned long long)rows, dl_plural((unsigned long long)rows));
+        int rc = dl_fail(e, DL_EDATA, "%s: --group '%s': no column of 'x' so named%s%s%s and no "
+                         "one-column record of %llu row%s (give a 0-based column of 'x')", label,
+                         spec, shown.len ? " (its columns: " : "", dl_str_text(&shown),
+                         shown.len ? ")" : "", (unsigned long long)rows,
+                         dl_plural((unsigned long long)rows));
+        dl_str_free(&shown);
+        return rc;
     }
     for (uint64_t r = 0; r < rows; r++) {
         key[r] = dl_tensor_get(src, r * cols + col);

@@ -123,3 +123,16 @@ int dl_names_add(dl_name_index *ix, const char *name, size_t pos, dl_err *e)
     ix->used++;
     return 0;
 }
+
+#define NAME_SHOWN 48 /* bytes of one name */
+
+void dl_names_show(dl_str *b, const char *const *names, size_t n)
+{
+    for (size_t j = 0; j < n && j < DL_NAMES_SHOWN; j++) {
+        size_t len = strlen(names[j]);
+        size_t cut = len <= NAME_SHOWN ? len : dl_str_cut(names[j], NAME_SHOWN);
+        dl_str_printf(b, "%s'%.*s%s'", j ? ", " : "", (int)cut, names[j], cut < len ? "..." : "");
+    }
+    if (n > DL_NAMES_SHOWN)
+        dl_str_printf(b, ", ...");
+}

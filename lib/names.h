@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "err.h"
 
 /* A record name is 0 to DL_NAME_MAX bytes (tensor.h) of UTF-8 without NUL
@@ -46,5 +47,11 @@ size_t dl_names_find(dl_name_index *ix, const char *name, const void *items,
                      dl_name_at *name_at);
 /* Indexes a name that is not indexed yet at position `pos`. */
 int dl_names_add(dl_name_index *ix, const char *name, size_t pos, dl_err *e);
+
+/* The names a message offers when a name asked for is not among them:
+ * "'a', 'b', ..." appended to b, the first DL_NAMES_SHOWN of n, each cut
+ * after about 48 bytes where a character starts. */
+#define DL_NAMES_SHOWN 20
+void dl_names_show(dl_str *b, const char *const *names, size_t n);
 
 #endif

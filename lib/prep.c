@@ -339,9 +339,16 @@ static int choose_onehot(pp_prep *p, const pp_opts *o, dl_err *e)
         while (j < p->inputs && !(p->name && strlen(p->name[j]) == len &&
                                   memcmp(p->name[j], s, len) == 0))
             j++;
-        if (j == p->inputs)
-            return dl_fail(e, DL_EUSAGE, "--onehot: x has no column '%.*s'%s", (int)len, s,
-                           p->name ? "" : " (x has no column names)");
+        if (j == p->inputs) {
+            dl_str shown = {0};
+            if (p->name)
+                dl_names_show(&shown, (const char *const *)p->name, p->inputs);
+            int rc = dl_fail(e, DL_EUSAGE, "--onehot: x has no column '%.*s' (%s%s)", (int)len, s,
+                             p->name ? "its columns: " : "x has no column names",
+                             dl_str_text(&shown));
+            dl_str_free(&shown);
+            return rc;
+        }
         if (p->nlevels[j] == 0)
             return dl_fail(e, DL_EUSAGE, "--onehot: column %zu ('%s') is not categorical", j + 1,
                            p->name[j]);

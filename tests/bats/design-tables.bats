@@ -155,7 +155,7 @@ design_x() {
     [[ ${lines[0]} == "dl-design: --impute-indicator goes with --impute" ]]
     run dl-design --onehot shade "$D/mixed.dlt"
     [ "$status" -eq 2 ]
-    [[ ${lines[0]} == "dl-design: --onehot: x has no column 'shade'" ]]
+    [[ ${lines[0]} == "dl-design: --onehot: x has no column 'shade' (its columns: 'speed', 'depth', 'color', 'size')" ]]
     run dl-design --onehot speed "$D/mixed.dlt"
     [ "$status" -eq 2 ]
     [[ ${lines[0]} == "dl-design: --onehot: column 1 ('speed') is not categorical" ]]

@@ -1311,6 +1311,32 @@ static void test_many_names_linear(void)
 
 /* Names are one line of text: control characters are refused where a
  * name is set, written or read. */
+/* Names offered by a message: quoted, the first 20, a long one cut where a
+ * character starts. */
+static void test_names_shown(void)
+{
+    char lng[64], *names[21];
+    memset(lng, 'g', 47);
+    strcpy(lng + 47, "\xc3\xa9z"); /* a two-byte character across byte 48 */
+    for (int i = 0; i < 21; i++)
+        names[i] = i == 1 ? lng : "a";
+    dl_str b = {0};
+    dl_names_show(&b, (const char *const *)names, 2);
+    char want[128];
+    snprintf(want, sizeof want, "'a', '%.47s...'", lng);
+    CHECK_STR(dl_str_text(&b), want);
+    dl_str_free(&b);
+    names[1] = "a";
+    dl_names_show(&b, (const char *const *)names, 21);
+    dl_str all = {0};
+    for (int i = 0; i < 20; i++)
+        dl_str_printf(&all, "%s'a'", i ? ", " : "");
+    dl_str_printf(&all, ", ...");
+    CHECK_STR(dl_str_text(&b), dl_str_text(&all));
+    dl_str_free(&all);
+    dl_str_free(&b);
+}
+
 static void test_name_rules(void)
 {
     CHECK(dl_name_fault("x", 1) == NULL);
@@ -1459,5 +1485,6 @@ int main(void)
     UNIT_RUN(test_convert);
     UNIT_RUN(test_many_names_linear);
     UNIT_RUN(test_name_rules);
+    UNIT_RUN(test_names_shown);
     return UNIT_DONE();
 }
