@@ -225,6 +225,8 @@ static int parse_args(int argc, char **argv, design_args *a, dl_err *e)
         return dl_fail(e, DL_EUSAGE, "--seed goes with --rbf K --centers kmeans");
     if (basis->rbf_width > 0 && basis->rbf_alpha > 0)
         return dl_fail(e, DL_EUSAGE, "--width and --alpha say the same thing: give one");
+    if (a->opt.apply && dl_outfile_not_input("-o", a->io.output, "--apply", a->opt.apply, e))
+        return e->code;
     if (bf_opts_empty(basis))
         basis->poly = 1;
     a->opt.log = stderr;

@@ -136,6 +136,11 @@ static int summary_args(int argc, char **argv, eval_args *a, dl_err *e)
     a->sum.nfiles = (size_t)(argc - optind);
     if (cli_stdin_once_each("FILE", a->sum.files, a->sum.nfiles, e))
         return dl_err_wrap(e, "--summary");
+    for (size_t i = 0; i < a->sum.nfiles; i++)
+        if (dl_outfile_not_input(NULL, NULL, "FILE", a->sum.files[i], e))
+            return dl_err_wrap(e, "--summary");
+    if (a->sum.nfiles == 0 && dl_outfile_not_input(NULL, NULL, "FILE", NULL, e))
+        return dl_err_wrap(e, "--summary");
     a->sum.by = a->by;
     a->sum.format = a->opt.format;
     a->sum.header = a->opt.header;
@@ -175,7 +180,10 @@ static int parse_args(int argc, char **argv, eval_args *a, dl_err *e)
     if (a->opt.mt.task != MT_AUTO && mio_task_check(&a->opt, a->opt.mt.task, 0, 0, e))
         return e->code;
     a->opt.input = optind < argc ? argv[optind] : NULL;
-    return a->opt.truth ? cli_stdin_once("--truth", a->opt.truth, "FILE", a->opt.input, e) : 0;
+    if (a->opt.truth && (cli_stdin_once("--truth", a->opt.truth, "FILE", a->opt.input, e) ||
+                         dl_outfile_not_input(NULL, NULL, "--truth", a->opt.truth, e)))
+        return e->code;
+    return dl_outfile_not_input(NULL, NULL, "FILE", a->opt.input, e);
 }
 
 int main(int argc, char **argv)

@@ -205,6 +205,21 @@ static int check_stdin(const plot_args *a, dl_err *e)
     return 0;
 }
 
+/* The image may not be a file the figure reads. */
+static int output_not_input(const plot_args *a, dl_err *e)
+{
+    unsigned figure = cli_command_bit(a->command, FIGURES, FIG_COUNT);
+    int model_data = (figure & (FIG_FIT | FIG_REGIONS)) != 0;
+    for (int i = 0; i < a->ninputs; i++) {
+        const char *what = model_data ? i ? "DATA" : "MODEL" : figure & FIG_CURVES ? "LOG" : "PRED";
+        if (dl_outfile_not_input("-o", a->output, what, a->inputs[i], e))
+            return e->code;
+    }
+    if (a->ninputs == 0 && dl_outfile_not_input("-o", a->output, "PRED", NULL, e))
+        return e->code;
+    return a->opt.truth ? dl_outfile_not_input("-o", a->output, "--truth", a->opt.truth, e) : 0;
+}
+
 /* The refusal of a count of inputs that the command does not take
  * (pl_command_inputs's min and max). */
 static int wrong_count(const char *command, int min, int max, dl_err *e)
@@ -254,7 +269,7 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
     if (!a->output)
         return dl_fail(e, DL_EUSAGE, "-o FILE.png or -o FILE.svg is required");
     const char *term;
-    return pl_terminal_for(a->output, &term, e);
+    return pl_terminal_for(a->output, &term, e) || output_not_input(a, e) ? e->code : 0;
 }
 
 int main(int argc, char **argv)

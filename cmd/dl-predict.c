@@ -7,6 +7,7 @@
 
 #include "blasmem.h"
 #include "cli.h"
+#include "outfile.h"
 #include "predict.h"
 
 static const char *const TOOL = "dl-predict";
@@ -80,7 +81,7 @@ static int parse_args(int argc, char **argv, predict_args *a, dl_err *e)
         return rc;
     if (a->opt.threshold_given && !a->opt.labels)
         return dl_fail(e, DL_EUSAGE, "--threshold goes with --labels");
-    return 0;
+    return dl_outfile_not_input("-o", a->io.output, "CHECKPOINT", a->opt.checkpoint, e);
 }
 
 int main(int argc, char **argv)

@@ -350,6 +350,14 @@ static int at_most_files(const args *a, int allowed_files, dl_err *e)
 
 static const char *input(const args *a) { return a->nfiles ? a->files[0] : NULL; }
 
+/* -o (standard output without it) may not be the FILE it reads. */
+static int output_not_input(const args *a, dl_err *e)
+{
+    if (dl_outfile_not_input("-o", a->output, "FILE", input(a), e))
+        return dl_err_wrap(e, "%s", a->cmd);
+    return 0;
+}
+
 static int check_name(const char *option, const char *name, size_t len, dl_err *e)
 {
     if (len == 0 || len > DL_NAME_MAX)
@@ -422,7 +430,7 @@ static void show_progress(void *ctx, uint64_t rows)
 
 static int cmd_import(args *a, dl_err *e)
 {
-    if (at_most_files(a, 1, e) || import_name(a, e))
+    if (at_most_files(a, 1, e) || import_name(a, e) || output_not_input(a, e))
         return e->code;
     if (a->imp.name && (a->imp.targets || a->imp.target || a->imp.weight))
         return dl_fail(e, DL_EUSAGE, "import: --name and %s exclude each other",
@@ -453,7 +461,7 @@ static int cmd_import(args *a, dl_err *e)
 
 static int cmd_export(args *a, dl_err *e)
 {
-    if (at_most_files(a, 1, e) || export_names(a, e))
+    if (at_most_files(a, 1, e) || export_names(a, e) || output_not_input(a, e))
         return e->code;
     if (a->exp.format == TX_TEXT || a->exp.format < 0)
         return dl_fail(e, DL_EUSAGE, "export: --format is csv, tsv, npy or svmlight");
@@ -501,7 +509,7 @@ static int cmd_info(args *a, dl_err *e)
 
 static int cmd_rows(args *a, int shuffled, dl_err *e)
 {
-    if (at_most_files(a, 1, e))
+    if (at_most_files(a, 1, e) || output_not_input(a, e))
         return e->code;
     int flags = a->zlib ? ST_ZLIB : 0;
     return shuffled ? ds_shuffle(input(a), a->output, a->seed, flags, e)
@@ -514,6 +522,9 @@ static int cmd_split(args *a, dl_err *e)
         return e->code;
     if (a->nfiles != 3)
         return dl_fail(e, DL_EUSAGE, "split: needs IN OUT1 OUT2");
+    if (dl_outfile_not_input("OUT1", a->files[1], "IN", a->files[0], e) ||
+        dl_outfile_not_input("OUT2", a->files[2], "IN", a->files[0], e))
+        return dl_err_wrap(e, "split");
     a->split.seed = a->seed;
     return ds_split(a->files[0], a->files[1], a->files[2], &a->split, a->zlib ? ST_ZLIB : 0, e);
 }

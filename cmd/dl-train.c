@@ -154,6 +154,28 @@ static int stdin_read_once(const args *a, const dl_spec *s, dl_err *e)
     return 0;
 }
 
+/* No output is a file the run reads, but for -o naming the checkpoint of
+ * --resume or --init-from, which is read whole first and which a run that
+ * goes on from it is meant to replace.  --log - is a file named '-'. */
+static int outputs_not_inputs(const args *a, const dl_spec *s, dl_err *e)
+{
+    const char *in_name[] = {"SPEC", "DATA", a->files.val ? "--val" : "training.validation",
+                             "--resume", "--init-from"};
+    const char *in[] = {a->spec, a->files.data ? a->files.data : "-",
+                        s->val_file[0] ? s->val_file : NULL, a->files.resume, a->files.init_from};
+    const char *log = a->files.log, *diag = a->files.diag;
+    const char *out_name[] = {"-o", "--log", "--diagnostics"};
+    const char *out[] = {a->files.output ? a->files.output : "-",
+                         log && strcmp(log, "-") == 0 ? "./-" : log,
+                         diag && strcmp(diag, "-") == 0 ? "./-" : diag};
+    for (size_t i = 0; i < sizeof out / sizeof *out; i++)
+        for (size_t j = 0; j < sizeof in / sizeof *in; j++)
+            if (out[i] && in[j] && !(i == 0 && j >= 3) &&
+                dl_outfile_not_input(out_name[i], out[i], in_name[j], in[j], e))
+                return e->code;
+    return 0;
+}
+
 /* Under a launcher every process reads the spec and the checkpoint of
  * --resume or --init-from whole: standard input, which reaches rank 0
  * alone, or a pipe would leave the others another file (the data and the
@@ -206,7 +228,8 @@ int main(int argc, char **argv)
     if (!rc && a.files.val)
         rc = spec_set_val_file(&s.spec, a.files.val, &e);
     if (!rc && !a.print_config)
-        rc = stdin_read_once(&a, &s.spec, &e);
+        rc = stdin_read_once(&a, &s.spec, &e) || outputs_not_inputs(&a, &s.spec, &e) ? e.code
+                                                                                      : 0;
     if (!rc && a.print_config)
         rc = s.group.rank == 0 ? print_config(&s.spec, &e) : 0;
     else if (!rc)

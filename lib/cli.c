@@ -295,7 +295,8 @@ int cli_run_filter(const cli_filter_io *io, cli_filter_fn body, const void *args
 {
     st_reader *r = NULL;
     st_writer *w = NULL;
-    int rc = st_reader_open(&r, io->input, e) || st_writer_open(&w, io->output, io->flags, e) ||
+    int rc = dl_outfile_not_input("-o", io->output, "FILE", io->input, e) ||
+             st_reader_open(&r, io->input, e) || st_writer_open(&w, io->output, io->flags, e) ||
              body(r, w, args, e) ? e->code : 0;
     if (!rc)
         rc = st_writer_close(w, e);

@@ -65,14 +65,20 @@ static int alias_descriptor(const char *path)
     return fd;
 }
 
+/* Whether path names a descriptor of ours open for reading only. */
+static int read_only_alias(const char *path)
+{
+    int alias = alias_descriptor(path), flags = alias >= 0 ? fcntl(alias, F_GETFL) : -1;
+    return flags >= 0 && (flags & O_ACCMODE) == O_RDONLY;
+}
+
 static int open_in_place(dl_outfile *o, const char *path, int truncate, dl_err *e)
 {
     /* A descriptor not open for writing cannot take the output, whatever
      * reopening its name would do: a standard output closed when the tool
      * started holds /dev/null open for reading (cli_start), which its name
      * would open for writing, losing every byte without an error. */
-    int alias = alias_descriptor(path), flags = alias >= 0 ? fcntl(alias, F_GETFL) : -1;
-    if (flags >= 0 && (flags & O_ACCMODE) == O_RDONLY) {
+    if (read_only_alias(path)) {
         errno = EBADF;
         return dl_fail_errno(e, "%s: cannot open for writing", path);
     }
@@ -208,6 +214,50 @@ int dl_outfile_same(const char *a, const char *b)
     if (stat(dir_a, &sa) != 0 || stat(dir_b, &sb) != 0)
         return strcmp(dir_a, dir_b) == 0;
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* The regular file a path names (NULL: the descriptor fd), following links. */
+static int regular_file(const char *path, int fd, struct stat *st)
+{
+    return (path ? stat(path, st) : fstat(fd, st)) == 0 && S_ISREG(st->st_mode);
+}
+
+int dl_outfile_is_input(const char *output, const char *input)
+{
+    struct stat out, in;
+    if (output && strcmp(output, "-") == 0)
+        output = NULL;
+    /* no output at all: opening it is refused, with its own message */
+    if (output && read_only_alias(output))
+        return 0;
+    if (input && strcmp(input, "-") == 0)
+        input = NULL;
+    return regular_file(output, STDOUT_FILENO, &out) && regular_file(input, STDIN_FILENO, &in) &&
+           out.st_dev == in.st_dev && out.st_ino == in.st_ino;
+}
+
+/* "WHAT 'path'", or the standard stream's name for NULL. */
+static void name_file(char *label, size_t len, const char *what, const char *path,
+                      const char *stream)
+{
+    if (path)
+        snprintf(label, len, "%s '%s'", what, path);
+    else
+        snprintf(label, len, "%s", stream);
+}
+
+int dl_outfile_not_input(const char *out_what, const char *output, const char *in_what,
+                         const char *input, dl_err *e)
+{
+    if (!dl_outfile_is_input(output, input))
+        return 0;
+    char out[PATH_MAX + 64], in[PATH_MAX + 64];
+    name_file(out, sizeof out, out_what, output && strcmp(output, "-") != 0 ? output : NULL,
+              "standard output");
+    name_file(in, sizeof in, in_what, input && strcmp(input, "-") != 0 ? input : NULL,
+              "standard input");
+    return dl_fail(e, DL_EUSAGE, "%s is the same file as %s: write the output elsewhere", out,
+                   in);
 }
 
 int dl_outfile_prepare(dl_outfile *o, const char *path, dl_err *e)

@@ -41,6 +41,19 @@ typedef struct dl_outfile {
  * too), where one output would run on into the other.  A character device
  * (/dev/null) takes several outputs. */
 int dl_outfile_same(const char *a, const char *b);
+/* Whether writing output (NULL or "-": standard output) would replace or write
+ * into the file that input names (NULL or "-": standard input): one
+ * regular file, by device and inode, whatever path, symbolic or hard link
+ * leads to it.  A command that read a file and replaced it would lose it
+ * (a checkpoint replaced by its predictions); one appending to the file it
+ * reads would never reach its end.  Devices, pipes and FIFOs are not files
+ * that a run replaces. */
+int dl_outfile_is_input(const char *output, const char *input);
+/* The rule for every tool, checked before any work: DL_EUSAGE
+ * "OUT_WHAT 'output' is IN_WHAT 'input': ..." when dl_outfile_is_input,
+ * naming standard output and input as such; else 0. */
+int dl_outfile_not_input(const char *out_what, const char *output, const char *in_what,
+                         const char *input, dl_err *e);
 /* Opens path for writing by the rule above. */
 int dl_outfile_open(dl_outfile *o, const char *path, dl_err *e);
 /* dl_outfile_open in two steps, for an output made only when it is written

@@ -379,3 +379,68 @@ no_temporaries() {
     [ "$status" -eq 3 ]
     [[ $output == *"File name too long" ]]
 }
+
+# refused: status 2 and the one message naming the output and the input
+refused_as_input() {
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == *"$1 is the same file as $2: write the output elsewhere" ]]
+}
+
+@test "an output naming one of the command's inputs, by any path or link, is refused before any work" {
+    dl-lstsq -q "$TMP/d.dlt" -o "$TMP/m.ckpt" 2>/dev/null
+    dl-design "$TMP/d.dlt" -o "$TMP/des.dlt" 2>/dev/null
+    cd "$TMP"
+    ln -s m.ckpt link.ckpt
+    ln d.dlt hard.dlt
+    ln -s d.dlt p.svg
+    cp m.ckpt m.kept; cp d.dlt d.kept; cp d.csv csv.kept; cp des.dlt des.kept; cp net.yaml net.kept
+    run dl-predict -o m.ckpt m.ckpt d.dlt
+    refused_as_input "-o 'm.ckpt'" "CHECKPOINT 'm.ckpt'"
+    run dl-predict -o link.ckpt m.ckpt d.dlt
+    refused_as_input "-o 'link.ckpt'" "CHECKPOINT 'm.ckpt'"
+    run dl-predict -o m.ckpt "$TMP/link.ckpt" d.dlt
+    refused_as_input "-o 'm.ckpt'" "CHECKPOINT '$TMP/link.ckpt'"
+    run dl-predict -o hard.dlt m.ckpt d.dlt
+    refused_as_input "-o 'hard.dlt'" "FILE 'd.dlt'"
+    run bash -c 'dl-predict m.ckpt d.dlt >> d.dlt'
+    refused_as_input "standard output" "FILE 'd.dlt'"
+    run bash -c 'dl-predict -o d.dlt m.ckpt < hard.dlt'
+    refused_as_input "-o 'd.dlt'" "standard input"
+    run dl-design -o d.dlt d.dlt
+    refused_as_input "-o 'd.dlt'" "FILE 'd.dlt'"
+    run dl-design --apply des.dlt -o ./des.dlt d.dlt
+    refused_as_input "-o './des.dlt'" "--apply 'des.dlt'"
+    run dl-lstsq -o hard.dlt d.dlt
+    refused_as_input "-o 'hard.dlt'" "FILE 'd.dlt'"
+    run dl-tensor import -t 1 -o d.csv d.csv
+    refused_as_input "import: -o 'd.csv'" "FILE 'd.csv'"
+    run dl-tensor export -o d.dlt d.dlt
+    refused_as_input "export: -o 'd.dlt'" "FILE 'd.dlt'"
+    for cmd in head shuffle; do
+        run dl-tensor $cmd -o d.dlt hard.dlt
+        refused_as_input "$cmd: -o 'd.dlt'" "FILE 'hard.dlt'"
+    done
+    run dl-tensor split --fraction 0.5 d.dlt a.dlt hard.dlt
+    refused_as_input "split: OUT2 'hard.dlt'" "IN 'd.dlt'"
+    run dl-train -q net.yaml d.dlt -o hard.dlt
+    refused_as_input "-o 'hard.dlt'" "DATA 'd.dlt'"
+    run dl-train -q net.yaml d.dlt -o n.ckpt --log net.yaml
+    refused_as_input "--log 'net.yaml'" "SPEC 'net.yaml'"
+    run dl-train -q net.yaml d.dlt --val hard.dlt -o n.ckpt --diagnostics hard.dlt
+    refused_as_input "--diagnostics 'hard.dlt'" "DATA 'd.dlt'"
+    run dl-train -q net.yaml d.dlt --resume m.ckpt --log link.ckpt
+    refused_as_input "--log 'link.ckpt'" "--resume 'm.ckpt'"
+    run dl-plot parity d.dlt -o p.svg
+    refused_as_input "-o 'p.svg'" "PRED 'd.dlt'"
+    run bash -c 'dl-eval --truth d.dlt hard.dlt >> d.dlt'
+    refused_as_input "standard output" "--truth 'd.dlt'"
+    cmp m.ckpt m.kept; cmp d.dlt d.kept; cmp d.csv csv.kept; cmp des.dlt des.kept
+    cmp net.yaml net.kept
+    [ -L link.ckpt ] && [ -L p.svg ]
+    [ ! -e n.ckpt ] && [ ! -e a.dlt ]
+    no_temporaries "$TMP"
+    # the checkpoint a run goes on from is meant to be replaced by it
+    dl-train -q net.yaml d.dlt -o n.ckpt
+    dl-train -q net.yaml d.dlt -s training.epochs=3 --resume n.ckpt -o n.ckpt
+    dl-tensor show n.ckpt | grep -q 'epoch.*3'
+}
