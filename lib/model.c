@@ -129,8 +129,10 @@ int mdl_load(mdl_model **m, const char *path, dl_err *e)
     dl_tensor_set set;
     dl_set_init(&set);
     int rc = st_read_set_only(path, &set, model_record, e);
+    /* named as the checkpoint: dl-predict's data may be empty too */
     if (!rc && set.count == 0)
-        rc = st_fail_empty(dl_err_label(path), e);
+        rc = dl_fail(e, DL_EDATA, "%s: the checkpoint is empty (did the command that wrote it "
+                     "fail?)", dl_err_label(path));
     if (!rc && mdl_open(m, &set, e))
         rc = dl_err_wrap(e, "%s", dl_err_label(path));
     dl_set_free(&set);

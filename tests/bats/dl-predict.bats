@@ -521,3 +521,20 @@ wide_net() {
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = "dl-tensor: $TMP/part.dlt: $want" ]
 }
+
+@test "an empty checkpoint is named as the checkpoint, not as the input" {
+    cubic
+    : > "$TMP/empty.ckpt"
+    want="the checkpoint is empty (did the command that wrote it fail?)"
+    for ckpt in /dev/null "$TMP/empty.ckpt"; do
+        run dl-predict -o "$TMP/out.dlt" "$ckpt" "$TMP/p.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-predict: $ckpt: $want" ]
+    done
+    run dl-predict - "$TMP/p.dlt" < /dev/null
+    [ "$output" = "dl-predict: <stdin>: $want" ]
+    [ ! -e "$TMP/out.dlt" ]
+    # the data is the input
+    run dl-predict "$TMP/cubic.ckpt" /dev/null
+    [ "$output" = "dl-predict: /dev/null: the input is empty (did the previous command fail?)" ]
+}
