@@ -81,7 +81,8 @@ static uint64_t target_width(const mdl_model *m, const dl_tensor *names)
  * column of the second of two classes (whose code, 1, the model scores).
  * Those scores are named even when the checkpoint keeps no y.names
  * (NAME is then UNNAMED_TARGET): dl-eval matches them to y's classes by
- * these names, and refuses scores without them. */
+ * these names, and refuses scores without them, so a checkpoint whose
+ * classes are not one a column is refused. */
 static int yhat_names(const mdl_model *m, out_meta *om, int labels, dl_err *e)
 {
     const dl_tensor *rec = mdl_target_names(m), *crec = mdl_target_categories(m);
@@ -117,6 +118,11 @@ static int yhat_names(const mdl_model *m, out_meta *om, int labels, dl_err *e)
             names[j] = made[j];
         }
         have = 1;
+    } else if (scores && om->cols > 1) {
+        /* scores without their names, which dl-eval would refuse */
+        rc = dl_fail(e, DL_EDATA, "the model scores %llu classes but 'y.categories' names %llu: "
+                     "their scores cannot be named TARGET=CLASS in 'yhat.names'",
+                     (unsigned long long)om->cols, (unsigned long long)k->count);
     }
     if (!rc && have)
         rc = cm_names_make(names, om->cols, "yhat.names", &om->names, e);

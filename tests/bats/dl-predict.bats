@@ -538,3 +538,12 @@ wide_net() {
     run dl-predict "$TMP/cubic.ckpt" /dev/null
     [ "$output" = "dl-predict: /dev/null: the input is empty (did the previous command fail?)" ]
 }
+
+@test "scores of a softmax of more classes than the checkpoint's y.categories names are refused before any output" {
+    # made by tests/fixtures/predict/gen_unnamed_class.py: 3 units, 2 class names
+    fix=$DL_TEST_ROOT/tests/fixtures/predict
+    run dl-predict -o "$TMP/out.dlt" "$fix/unnamed_class.ckpt" "$fix/two_chunks.dlt"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "dl-predict: $fix/unnamed_class.ckpt: checkpoint: the model scores 3 classes but 'y.categories' names 2: their scores cannot be named TARGET=CLASS in 'yhat.names'" ]
+    [ ! -e "$TMP/out.dlt" ]
+}
