@@ -391,11 +391,11 @@ static void mean_std(const float *x, size_t n, double *mean, double *std)
     double s = 0.0, ss = 0.0;
     for (size_t i = 0; i < n; i++)
         s += x[i];
-    double m = n ? s / (double)n : 0.0;
+    double m = n ? s / (double)n : NAN; /* of no rows: undefined */
     for (size_t i = 0; i < n; i++)
         ss += ((double)x[i] - m) * ((double)x[i] - m);
     *mean = m;
-    *std = n ? sqrt(ss / (double)n) : 0.0;
+    *std = n ? sqrt(ss / (double)n) : NAN;
 }
 
 static double norm2(const float *x, size_t n)

@@ -238,7 +238,8 @@ typedef struct nn_layer_stats {
     double gw_norm, gb_norm; /* Frobenius norms of dW and db from the last backward */
 } nn_layer_stats;
 /* Statistics of layer l (0-based) from the last forward/backward pass
- * (population std).  Not for the hot loop: one pass over the layer. */
+ * (population std; those of z and a NaN when net->batch is 0, a pass of
+ * no rows).  Not for the hot loop: one pass over the layer. */
 void nn_layer_diagnostics(const nn_net *net, size_t l, nn_layer_stats *s);
 
 #endif

@@ -1707,6 +1707,8 @@ static int run_epoch(trainer *t, double lr, double *train_loss, int *why, dl_err
         size_t m = minibatch(t, first, rows, &xb, &yb, &wb);
         if (m && (nn_forward(&t->net, xb, m, e) || batch_loss(t, yb, wb, m, &loss, &wsum, e)))
             return e->code;
+        if (!m) /* a share of no rows: the activations are an earlier batch's, not this one's */
+            t->net.batch = 0;
         double asked = asked_to_stop(t->cfg);
         int stop = asked > 0;
         if (t->group) {

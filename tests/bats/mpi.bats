@@ -211,6 +211,23 @@ mpi_way() {
     dl-tensor info net.ckpt > /dev/null
 }
 
+@test "--diagnostics when rank 0 holds no row of the last batch: its statistics of z and a are nan, not an earlier batch's; the gradient norms are the whole batch's" {
+    # 500 rows in batches of 3, unshuffled: the last batch is rows 499 and 500,
+    # all in rank 2's share (rows 335..500 of 3 shares)
+    args=(-q -s training.epochs=1 -s training.batch_size=3 -s training.shuffle=false
+          -s training.validation=0 -s training.early_stopping.patience=0 "$TMP/f2.dlt")
+    dl-train "$EX/fish2d.yaml" "${args[@]}" --diagnostics "$TMP/one.tsv" -o "$TMP/one.ckpt"
+    for way in shared summed; do
+        mpi_way 3 $way "$EX/fish2d.yaml" "${args[@]}" --diagnostics "$TMP/$way.tsv" \
+            -o "$TMP/$way.ckpt"
+        cat "$TMP/$way.tsv"
+        [ "$(tail -n +2 "$TMP/$way.tsv" | cut -f5-8 | sort -u)" = "$(printf 'nan\tnan\tnan\tnan')" ]
+        paste <(tail -n +2 "$TMP/$way.tsv" | cut -f9,10) <(tail -n +2 "$TMP/one.tsv" | cut -f9,10) |
+            awk '{ for (i = 1; i <= 2; i++) { d = $i - $(i + 2); if (d < 0) d = -d
+                                              if (!(d <= 1e-5 * $(i + 2))) exit 1 } }'
+    done
+}
+
 @test "--print-config under mpirun: rank 0 alone prints the spec, once" {
     dl-train "$EX/fish2d.yaml" -s training.epochs=3 --print-config > "$TMP/one.yaml"
     grep -q 'epochs: 3' "$TMP/one.yaml"

@@ -697,6 +697,10 @@ static void test_diagnostics(void)
                1e-6);
     CHECK_NEAR(st.gb_norm, sqrt(gb[0] * gb[0] + gb[1] * gb[1]), 1e-6);
     CHECK_NEAR(loss, (1.0 + 9.0 + 1.0) / 4.0, 1e-12);
+    /* a pass of no rows (a process's share of a batch): z and a undefined */
+    net.batch = 0;
+    nn_layer_diagnostics(&net, 0, &st);
+    CHECK(isnan(st.z_mean) && isnan(st.z_std) && isnan(st.a_mean) && isnan(st.a_std));
     nn_free(&net);
 }
 
