@@ -492,6 +492,9 @@ static int cmd_info(args *a, dl_err *e)
 {
     if (cli_stdin_once_each("FILE", (const char *const *)a->files, (size_t)a->nfiles, e))
         return dl_err_wrap(e, "info");
+    for (int i = 0; i < (a->nfiles ? a->nfiles : 1); i++)
+        if (dl_outfile_not_input("-o", NULL, "FILE", a->nfiles ? a->files[i] : NULL, e))
+            return dl_err_wrap(e, "info");
     if (a->nfiles == 0)
         return ds_info(stdout, NULL, e);
     int status = 0;
@@ -531,7 +534,7 @@ static int cmd_split(args *a, dl_err *e)
 
 static int cmd_show(args *a, dl_err *e)
 {
-    if (at_most_files(a, 1, e))
+    if (at_most_files(a, 1, e) || output_not_input(a, e))
         return e->code;
     return shw_show(input(a), a->format ? shw_format_parse(a->format) : SHW_TEXT, e);
 }

@@ -434,6 +434,10 @@ refused_as_input() {
     refused_as_input "-o 'p.svg'" "PRED 'd.dlt'"
     run bash -c 'dl-eval --truth d.dlt hard.dlt >> d.dlt'
     refused_as_input "standard output" "--truth 'd.dlt'"
+    run bash -c 'dl-tensor info m.ckpt d.dlt >> d.dlt'
+    refused_as_input "info: standard output" "FILE 'd.dlt'"
+    run bash -c 'dl-tensor show m.ckpt >> link.ckpt'
+    refused_as_input "show: standard output" "FILE 'm.ckpt'"
     cmp m.ckpt m.kept; cmp d.dlt d.kept; cmp d.csv csv.kept; cmp des.dlt des.kept
     cmp net.yaml net.kept
     [ -L link.ckpt ] && [ -L p.svg ]
