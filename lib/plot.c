@@ -1438,6 +1438,7 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
     free(grid_class);
     free(point_class);
     data_free(&d);
+    mdl_free(m);
     return rc;
 }
 

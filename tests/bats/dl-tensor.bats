@@ -1125,9 +1125,11 @@ rows_aligned() {
     x="$DL_TEST_ROOT/tests/hostile/inputs/x_2e40_empty_rows.dlt"
     run dl-tensor shuffle -o "$TMP/out.dlt" "$x"
     [ "$status" -eq 4 ]
-    [ "$output" = "dl-tensor: $x: cannot allocate an index of 1099511627776 rows" ]
+    # (AddressSanitizer says so too when it returns no memory)
+    [ "$(grep -v '^==[0-9]*==WARNING: AddressSanitizer failed to allocate' <<< "$output")" = "dl-tensor: $x: cannot allocate an index of 1099511627776 rows" ]
     run dl-tensor split "$x" "$TMP/a.dlt" "$TMP/b.dlt"
     [ "$status" -eq 4 ]
-    [ "$output" = "dl-tensor: $x: cannot allocate an index of 1099511627776 rows" ]
+    # (AddressSanitizer says so too when it returns no memory)
+    [ "$(grep -v '^==[0-9]*==WARNING: AddressSanitizer failed to allocate' <<< "$output")" = "dl-tensor: $x: cannot allocate an index of 1099511627776 rows" ]
     [ ! -e "$TMP/out.dlt" ] && [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
 }
