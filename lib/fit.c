@@ -203,14 +203,7 @@ static int y_classes(xy_input *in, uint64_t cols, dl_err *e)
     if (in->meta[1].data && !in->ynames.count &&
         cm_names_parse(&in->ynames, &in->meta[1], cols, e))
         return e->code;
-    cm_names names;
-    cm_names_init(&names);
-    int rc = in->meta[1].data && cm_names_parse(&names, &in->meta[1], cols, e)
-                 ? e->code
-                 : cm_refuse_class_regression(in->meta[2].data ? &in->meta[2] : NULL, &names,
-                                              e);
-    cm_names_free(&names);
-    return rc;
+    return cm_refuse_class_regression(in->meta[2].data ? &in->meta[2] : NULL, &in->ynames, e);
 }
 
 /* x.names, y.names, y.categories: the first copy is kept, a repeat must be
