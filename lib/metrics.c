@@ -107,19 +107,6 @@ static int check_finite(const char *name, const double *a, size_t n, size_t k, d
     return 0;
 }
 
-/* Every row of the n x k matrix has exactly one 1 (the rest 0). */
-static int rows_one_hot(const double *a, size_t n, size_t k)
-{
-    for (size_t i = 0; i < n; i++) {
-        double sum = 0.0;
-        for (size_t j = 0; j < k; j++)
-            sum += a[i * k + j];
-        if (sum != 1.0)
-            return 0;
-    }
-    return 1;
-}
-
 /* The first row of the n x k 0/1 matrix that is not one-hot (not exactly
  * one 1, the rest 0), or n when every row is. */
 static size_t row_not_one_hot(const double *a, size_t n, size_t k)
@@ -179,7 +166,7 @@ int mt_infer_task(const mt_data *d, int *task, dl_err *e)
     if (!all_values(d->y, ny, is_binary_value))
         *task = MT_REGRESSION;
     else
-        *task = rows_one_hot(d->y, d->n, d->ky) ? MT_MULTICLASS : MT_MULTILABEL;
+        *task = row_not_one_hot(d->y, d->n, d->ky) == d->n ? MT_MULTICLASS : MT_MULTILABEL;
     return 0;
 }
 
