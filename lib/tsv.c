@@ -176,8 +176,7 @@ const char *tsv_cell(const tsv_table *t, size_t row, size_t col)
     return t->cells[(row + 1) * t->cols + col];
 }
 
-/* The cell as tsv_statistic reads it. */
-static int cell_value(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
+int tsv_statistic(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
 {
     const char *s = tsv_cell(t, row, col);
     if (s[0] == '\0' || strcmp(s, "nan") == 0 || strcmp(s, "NaN") == 0 ||
@@ -191,14 +190,9 @@ static int cell_value(const tsv_table *t, size_t row, size_t col, double *v, dl_
     return 0;
 }
 
-int tsv_statistic(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
-{
-    return cell_value(t, row, col, v, e);
-}
-
 int tsv_number(const tsv_table *t, size_t row, size_t col, double *v, dl_err *e)
 {
-    if (cell_value(t, row, col, v, e))
+    if (tsv_statistic(t, row, col, v, e))
         return e->code;
     if (isinf(*v)) /* an epoch or a flag that overflowed: no figure can place it */
         return dl_fail(e, DL_EDATA, "%s: data row %zu, column '%s': '%s' is infinite (it "
