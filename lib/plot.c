@@ -1010,8 +1010,6 @@ static void note_left_out(const pl_data *d, dl_str *note)
     put_missing_columns(note, d, 1);
 }
 
-/* The data of fit (y's first column drawn) or regions (y's every column
- * makes a point's class), its rows cut to those drawn. */
 /* Empty, for data_free whether or not load_data ran. */
 static void data_init(pl_data *d)
 {
@@ -1026,8 +1024,10 @@ static void data_init(pl_data *d)
     memset(d->left_out, 0, sizeof d->left_out);
 }
 
-/* Reads DATA into d, as data_init left it, for model m: the figure draws m
- * over raw inputs, which m's design (when it has one) turns into columns. */
+/* The data of fit (y's first column drawn) or regions (y's every column
+ * makes a point's class), its rows cut to those drawn: DATA read into d,
+ * as data_init left it, for model m.  The figure draws m over raw inputs,
+ * which m's design (when it has one) turns into columns. */
 static int load_data(pl_data *d, const mdl_model *m, const char *path, size_t want_dims,
                      const char *inputs, int whole_y, dl_err *e)
 {
@@ -1141,8 +1141,8 @@ static void range_of(const double *v, size_t n, size_t stride, double *lo, doubl
 /* Predictions of the model for the rows of grid (f64 G x D): yhat and, when
  * wanted and available, ystd, both converted to f64.  thresholded: a
  * --threshold will decide the classes, which needs a model of one output
- * (the largest of several is the class): refused before the grid is run. */
-/* The model's predictions on the grid; errors name the model's file, label. */
+ * (the largest of several is the class): refused before the grid is run.
+ * Errors name the model's file, label. */
 static int predict_grid(mdl_model *m, const char *label, const dl_tensor *grid,
                         const pp_columns *cols, int thresholded, dl_tensor *yhat,
                         dl_tensor *ystd, dl_err *e)
