@@ -282,14 +282,20 @@ static void record_count(const writer *w, const dl_tensor *rec, const char *k)
     count(w, isfinite(d) && d >= 0 && d < 9e18 ? (long long)d : -1);
 }
 
-/* A 0/1 setting of the record as yes or no (true or false), unknown (null)
- * when a checkpoint written before it was recorded lacks it. */
+/* A yes or no (true or false in JSON). */
+static void yes_no(const writer *w, int yes)
+{
+    dl_str_printf(w->b, "%s", yes ? w->json ? "true" : "yes" : w->json ? "false" : "no");
+}
+
+/* A 0/1 setting of the record as yes or no, unknown (null) when a
+ * checkpoint written before it was recorded lacks it. */
 static void record_flag(const writer *w, const dl_tensor *rec, const char *k)
 {
     double d = record_number(rec, k);
     key(w, "", k, 0);
     if (d == 0 || d == 1)
-        dl_str_printf(w->b, "%s", d == 1 ? w->json ? "true" : "yes" : w->json ? "false" : "no");
+        yes_no(w, d == 1);
     else
         dl_str_printf(w->b, "%s", w->json ? "null" : "unknown");
     end_line(w);
@@ -441,7 +447,7 @@ static int describe_linear(const writer *w, const mdl_model *m, const dl_tensor 
     record_flag(w, rec, "penalize_bias");
     record_flag(w, rec, "weighted");
     key(w, "", "posterior", 0);
-    dl_str_printf(w->b, "%s", lm_has_std(l) ? w->json ? "true" : "yes" : w->json ? "false" : "no");
+    yes_no(w, lm_has_std(l));
     end_line(w);
     noise_variance(w, lm_noise_variances(l), k);
     int rc = design(w, m, e);
