@@ -20,16 +20,52 @@ int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e
         return dl_fail(e, DL_ENOMEM, "out of memory: %zu items of %zu bytes", need, size);
     void *old;
     memcpy(&old, items, sizeof old); /* items is a T **: read its pointer */
-    void *more = realloc(old, grown * size);
+    void *more = dl_mem_big_grow(old, grown * size);
     if (!more)
         return dl_fail(e, DL_ENOMEM, "out of memory for %zu items of %zu bytes", grown, size);
     memcpy(items, &more, sizeof more);
-    dl_mem_huge(more);
     *cap = grown;
     return 0;
 }
 
-#define HUGE_PAGE ((uintptr_t)2 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* Linux places an anonymous mapping on a 2 MiB boundary only when its
+ * length is a multiple of 2 MiB, which glibc's (a header more than asked
+ * for) never is: a block of 2.5 MiB, a chunk of imported rows, then holds
+ * no whole huge page at all.  So the block is aligned here, and its pages
+ * advised exactly: the advice never splits a huge page's range. */
+void *dl_mem_big(size_t n)
+{
+    if (n < HUGE_PAGE)
+        return malloc(n ? n : 1);
+    if (n > SIZE_MAX - HUGE_PAGE)
+        return NULL;
+    n = (n + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    void *p;
+    if (posix_memalign(&p, HUGE_PAGE, n) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+void *dl_mem_big_grow(void *p, size_t n)
+{
+    size_t room = dl_mem_room(p);
+    if (n <= room)
+        return p;
+    if (n < HUGE_PAGE)
+        return realloc(p, n);
+    void *q = dl_mem_big(n);
+    if (!q)
+        return NULL;
+    if (room)
+        memcpy(q, p, room);
+    free(p);
+    return q;
+}
 
 /* glibc gives a block beyond its threshold (128 KiB, rising up to 32 MiB
  * as blocks are freed) a mapping of its own, which starts one header before
@@ -59,10 +95,9 @@ void *dl_mem_zeroed(size_t n, size_t size)
         n = size = 1;
     if (n > SIZE_MAX / size)
         return NULL;
-    void *p = malloc(n * size);
+    void *p = dl_mem_big(n * size);
     if (!p)
         return NULL;
-    dl_mem_huge(p);
     /* Compilers fold malloc and a memset of 0 into calloc, which would not
      * write the pages: this barrier keeps the two apart. */
     __asm__ volatile("" : : "r"(p) : "memory");

@@ -1,6 +1,6 @@
-/* buf.h - the one growable array and the one string builder of lib/, the
- * advice that large buffers take (dl_mem_huge), and zeroed buffers that are
- * read before they are written (dl_mem_zeroed).
+/* buf.h - the one growable array and the one string builder of lib/,
+ * large buffers that are about to be filled (dl_mem_big), and zeroed
+ * buffers that are read before they are written (dl_mem_zeroed).
  *
  * A growable array is a typed pointer, a count and a capacity, all kept by
  * its owner; dl_vec_reserve is the only place that grows one.  A string
@@ -20,17 +20,28 @@
  * the array untouched. */
 int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e);
 
-/* Asks for transparent huge pages for the whole heap block p (from malloc,
- * calloc or realloc; NULL is ok) when it is 2 MiB or more: its first use
- * then faults once per 2 MiB instead of once per 4 KiB, which on virtual
- * machines costs more than the copy that fills the page (Linux places an
- * anonymous mapping that large on a 2 MiB boundary, so even a block of
- * 2.5 MiB, a chunk of imported rows, starts with a huge page).  The advice
- * covers the block's whole mapping, never the middle of one: a mapping
- * split in two could no longer be grown in place by realloc (mremap),
- * which would copy it instead.  Advice only: where the kernel says no,
- * nothing changes.  Every allocation of a large buffer that is then filled
- * takes it. */
+/* A buffer of n bytes that is about to be filled, from malloc's heap:
+ * when n is 2 MiB or more, it starts on a 2 MiB boundary, is rounded up to
+ * whole 2 MiB and has transparent huge pages asked for, so its first use
+ * faults once per 2 MiB instead of once per 4 KiB, which on virtual
+ * machines costs more than the copy that fills the page.  (Advice only:
+ * where the kernel says no, it is an aligned block like any other.)  NULL
+ * when out of memory.  Free with free().  Every large buffer that is then
+ * filled (a payload, a tensor, a chunk, a read buffer) is one. */
+void *dl_mem_big(size_t n);
+/* realloc for a block from dl_mem_big or malloc (NULL is ok): p itself
+ * when it already holds n bytes, else a block that does, holding p's
+ * bytes, with p freed; one of 2 MiB or more is a dl_mem_big block (a
+ * copy, where realloc might have moved the mapping instead: growth by
+ * doubling copies each byte about once, and the new pages are huge).  NULL
+ * when out of memory, p untouched. */
+void *dl_mem_big_grow(void *p, size_t n);
+/* Asks for transparent huge pages for the whole heap block p (from calloc,
+ * NULL is ok) when it is 2 MiB or more: for a block that must be calloc's,
+ * whose fresh pages need no zeroing of ours (a tensor of zeros, most of it
+ * then overwritten), where dl_mem_big would have to write them.  The
+ * advice covers the block's whole mapping, which is not aligned: the huge
+ * pages are those of the 2 MiB ranges wholly inside it. */
 void dl_mem_huge(void *p);
 /* The bytes the heap block p (from malloc or realloc; NULL is ok: 0) can
  * hold, which may be more than it was asked for: a buffer given back for

@@ -658,8 +658,7 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
     if (want > SIZE_MAX)
         return record_error(r, h, e, "payload does not fit in memory");
     size_t cap = want < TRUSTED_ALLOC ? (size_t)want : TRUSTED_ALLOC, have = 0;
-    unsigned char *buf = malloc(cap ? cap : 1);
-    dl_mem_huge(buf);
+    unsigned char *buf = dl_mem_big(cap);
     if (buf && cap == want) { /* trusted: all at once */
         if (read_whole(r, h, buf, cap, e) == 0) {
             *out = buf;
@@ -680,7 +679,7 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
             return 0;
         }
         size_t grown = cap > (size_t)want / 2 ? (size_t)want : 2 * cap;
-        unsigned char *bigger = realloc(buf, grown);
+        unsigned char *bigger = dl_mem_big_grow(buf, grown);
         if (!bigger) {
             free(buf);
             buf = NULL;
@@ -688,7 +687,6 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
         }
         buf = bigger;
         cap = grown;
-        dl_mem_huge(buf);
     }
     if (!buf)
         return record_fail(r, h, e, DL_ENOMEM, "out of memory for the payload");
@@ -1081,9 +1079,8 @@ static int deflate_room(unsigned char **z, size_t *zcap, deflate_state *ds, uLon
 {
     if (*zcap < bound) {
         free(*z);
-        *z = malloc(bound ? bound : 1);
+        *z = dl_mem_big(bound);
         *zcap = *z ? bound : 0;
-        dl_mem_huge(*z);
     }
     if (*z && !ds->ready)
         ds->ready = deflateInit(&ds->z, ST_ZLIB_LEVEL) == Z_OK;

@@ -117,9 +117,9 @@ static void read_piece(st_ahead *a, ahead_slot *s)
     pthread_mutex_unlock(&a->mu);
     /* exactly a piece: dl_vec_reserve's doubling would fault in more */
     if (b.cap < n) {
-        void *room = realloc(b.data, n ? n : 1);
+        free(b.data); /* what it held is not kept */
+        void *room = dl_mem_big(n);
         if (!room) {
-            free(b.data);
             s->rc = dl_fail(&s->err, DL_ENOMEM, "%s: record %llu ('%s'): out of memory for "
                             "its rows", st_reader_label(a->r),
                             (unsigned long long)p->h.index, p->h.name);
@@ -127,8 +127,6 @@ static void read_piece(st_ahead *a, ahead_slot *s)
             p->active = 0;
             return;
         }
-        if (room != b.data)
-            dl_mem_huge(room);
         b.data = room;
     }
     dl_tensor *t = &s->t;

@@ -1,7 +1,7 @@
 /* test_buf.c - lib/buf: the growable array keeps its items while it grows,
  * refuses a size that would overflow (DL_ENOMEM, array untouched), the
- * string builder collects printf output of any length, and zeroed buffers
- * have their pages written. */
+ * string builder collects printf output of any length, large buffers are
+ * aligned for huge pages, and zeroed buffers have their pages written. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +84,38 @@ static void test_huge_advice_covers_the_whole_mapping(void)
     advised = 0;
     CHECK(mapping_of((uintptr_t)chunk, &start, &end, &advised) && advised);
     free(chunk);
+}
+
+/* A large buffer starts on a 2 MiB boundary, holds whole 2 MiB and has
+ * its pages advised: not a 4 KiB page of it is faulted alone (a kernel
+ * that aligns only mappings of whole 2 MiB gives malloc's 2.5 MiB block no
+ * huge page at all).  Growing keeps the bytes; a small one is malloc's. */
+static void test_big_buffers_are_aligned_and_advised(void)
+{
+    size_t huge = (size_t)2 << 20, n = (size_t)5 << 19;
+    unsigned char *small = dl_mem_big(100);
+    CHECK(small != NULL && dl_mem_room(small) >= 100);
+    free(small);
+    unsigned char *p = dl_mem_big(n);
+    CHECK(p != NULL && (uintptr_t)p % huge == 0 && dl_mem_room(p) >= 2 * huge);
+    memset(p, 7, n);
+    if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) == 0) {
+        uintptr_t start = 0, end = 0;
+        int advised = 0;
+        CHECK(mapping_of((uintptr_t)p, &start, &end, &advised) && advised);
+        CHECK(start <= (uintptr_t)p && end >= (uintptr_t)p + 2 * huge);
+    }
+    CHECK(dl_mem_big_grow(p, n) == p);
+    unsigned char *q = dl_mem_big_grow(p, 3 * huge);
+    CHECK(q != NULL && (uintptr_t)q % huge == 0 && q[0] == 7 && q[n - 1] == 7);
+    free(q);
+    unsigned char *r = dl_mem_big_grow(NULL, 10);
+    CHECK(r != NULL);
+    r[9] = 1;
+    r = dl_mem_big_grow(r, huge);
+    CHECK(r != NULL && r[9] == 1 && (uintptr_t)r % huge == 0);
+    free(r);
+    CHECK(dl_mem_big(SIZE_MAX - 10) == NULL);
 }
 
 /* Pages of [p, p + n) in memory now (mincore), of all of them. */
@@ -197,6 +229,7 @@ int main(void)
     UNIT_RUN(test_str_cut_between_characters);
     UNIT_RUN(test_vec_refuses_an_overflowing_size);
     UNIT_RUN(test_huge_advice_covers_the_whole_mapping);
+    UNIT_RUN(test_big_buffers_are_aligned_and_advised);
     UNIT_RUN(test_room_of_a_block);
     UNIT_RUN(test_zeroed_pages_are_written);
     UNIT_RUN(test_str_collects_printf_output);
