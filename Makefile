@@ -81,7 +81,7 @@ $(BUILD)/tests/sigtemp.so: tests/faults/sigtemp.c
 	@mkdir -p $(dir $@)
 	$(CC) -Wall -Wextra -Werror -shared -fPIC -O1 $< -o $@ -ldl
 
-# An LD_PRELOAD shim that truncates a file as it is mapped (tests/bats/signals.bats).
+# An LD_PRELOAD shim that truncates a file while it is read (tests/bats/signals.bats).
 $(BUILD)/tests/shrink.so: tests/faults/shrink.c
 	@mkdir -p $(dir $@)
 	$(CC) -Wall -Wextra -Werror -shared -fPIC -O1 $< -o $@ -ldl

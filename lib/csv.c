@@ -16,6 +16,7 @@
  * the rows. */
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +93,11 @@ typedef struct job {
     uint64_t first, line, lines; /* first line's number, current line, count */
     unsigned char *rows;
     size_t len, cap;             /* bytes used and allocated in rows */
+    int in_arena;                /* rows are a slice of its region's arena, not
+                                    a heap block of its own (or NULL) */
     int rc;
-    dl_err err;
+    dl_err err;                  /* last: its message's pages are touched only
+                                    by a piece that fails */
 } job;
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -682,13 +686,25 @@ static span take_line(const char **p, const char *end)
     return l;
 }
 
-/* Room for `rows` more rows. */
+/* Room for `rows` more rows.  Rows that outgrow their slice of the arena
+ * (their lines were shorter than the estimate) move to a block of their
+ * own. */
 static int reserve_rows(job *jb, size_t rows)
 {
     /* need is bounded by a few times the region's text */
     size_t need = jb->len + rows * jb->c->row_bytes;
-    if (need > jb->cap && dl_vec_reserve(&jb->rows, &jb->cap, need, 1, &jb->err))
+    if (need <= jb->cap)
+        return 0;
+    unsigned char *slice = jb->in_arena ? jb->rows : NULL;
+    if (slice) {
+        jb->rows = NULL;
+        jb->cap = 0;
+        jb->in_arena = 0;
+    }
+    if (dl_vec_reserve(&jb->rows, &jb->cap, need, 1, &jb->err))
         return dl_err_wrap(&jb->err, "%s: parsed rows", jb->c->in->label);
+    if (slice && jb->len)
+        memcpy(jb->rows, slice, jb->len);
     return 0;
 }
 
@@ -706,7 +722,7 @@ static size_t plain_rows(job *jb, const char **p)
     const csv *c = jb->c;
     size_t total = 0, cols = (size_t)c->cols;
     for (;;) {
-        if ((jb->rc = reserve_rows(jb, PLAIN_BATCH)) != 0)
+        if (jb->cap - jb->len < c->row_bytes && (jb->rc = reserve_rows(jb, PLAIN_BATCH)) != 0)
             return total;
         size_t room = (jb->cap - jb->len) / c->row_bytes;
         double *rows = (double *)(void *)(jb->rows + jb->len);
@@ -1215,16 +1231,20 @@ static span first_content_line(span text)
  * reading and writing, each about a tenth of the work, overlap the parsing
  * instead of leaving a core idle.  A piece read ahead does not know its
  * line numbers, since the pieces before it may not be parsed yet: only one
- * that fails is parsed again, with them, for the message.  A regular file
- * is mapped (tx_in_map, in tx_import_csv): then "reading" a region only
- * moves a pointer, the pieces are parsed from the page cache in place (no
- * copy of the text, a sixth of the work with it), and a region's pages are
- * let go once its rows are written.  A table with strings is parsed by this
- * thread alone, region after region, in one piece each. */
+ * that fails is parsed again, with them, for the message.  The text is
+ * read, not mapped: the two buffers, and the rows, are the same pages
+ * region after region, huge ones where the kernel gives them, where a
+ * mapped file costs a fault per 4 KiB page read (and the rows, parsed into
+ * fresh memory, one per page written), which on a virtual machine took as
+ * long as parsing them.  A table with strings is parsed by this thread
+ * alone, region after region, in one piece each. */
 typedef struct region {
     job *pieces;
     size_t count, cap;  /* pieces of the region, and allocated */
     size_t taken, done; /* under the lock */
+    unsigned char *arena; /* the pieces' rows, a slice each, in file order */
+    size_t arena_cap;
+    size_t text_bytes;  /* of its pieces */
 } region;
 
 typedef struct pipeline {
@@ -1237,6 +1257,8 @@ typedef struct pipeline {
     size_t region_bytes; /* to read next */
     char *spare;         /* the input's other buffer */
     size_t spare_cap;
+    double density;      /* bytes of rows per byte of text, in the last
+                            region written (the first line's at first) */
 } pipeline;
 
 /* The next piece nobody took, the oldest region's first (only region
@@ -1276,6 +1298,52 @@ static void *piece_worker(void *arg)
     return NULL;
 }
 
+/* The bytes of rows that `bytes` of text are given: their estimate, with
+ * room to spare, but never more than the most they can hold (a line of
+ * delimiters alone, the last one without its '\n'). */
+static uint64_t slice_bytes(const pipeline *pl, size_t bytes)
+{
+    const csv *c = pl->c;
+    uint64_t most = (uint64_t)bytes * dl_dtype_size(c->dtype) + c->row_bytes;
+    double guess = 1.5 * pl->density * (double)bytes + 4.0 * (double)c->row_bytes;
+    uint64_t slice = guess < (double)most ? (uint64_t)guess : most;
+    return (slice + 63) / 64 * 64; /* each slice on a cache line of its own */
+}
+
+/* The pieces' slices of the region's arena, which grows (its rows are
+ * written, so not kept) when they need more than it holds: from one huge
+ * page, the rows of a region of REGION_BYTES of short numbers. */
+#define ARENA_MIN ((uint64_t)2 << 20)
+static int give_slices(pipeline *pl, region *r, dl_err *e)
+{
+    uint64_t need = 0;
+    for (size_t i = 0; i < r->count; i++)
+        need += slice_bytes(pl, (size_t)(r->pieces[i].text.end - r->pieces[i].text.p));
+    if (need > SIZE_MAX)
+        return dl_fail(e, DL_ENOMEM, "%s: out of memory for parsed rows", pl->c->in->label);
+    if (need > r->arena_cap) {
+        if (need < ARENA_MIN)
+            need = ARENA_MIN;
+        free(r->arena);
+        r->arena_cap = 0;
+        if ((r->arena = dl_mem_big((size_t)need)) == NULL)
+            return dl_fail(e, DL_ENOMEM, "%s: out of memory for %llu bytes of parsed rows",
+                           pl->c->in->label, (unsigned long long)need);
+        r->arena_cap = (size_t)need;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < r->count; i++) {
+        job *jb = &r->pieces[i];
+        if (!jb->in_arena)
+            free(jb->rows); /* its block from the region before */
+        jb->rows = r->arena + at;
+        jb->cap = (size_t)slice_bytes(pl, (size_t)(jb->text.end - jb->text.p));
+        jb->in_arena = 1;
+        at += jb->cap;
+    }
+    return 0;
+}
+
 /* Cuts text into the pieces of the next region and offers them; `first`
  * is its first line's number, 0 while the regions before are parsed. */
 static int publish(pipeline *pl, span text, uint64_t first, dl_err *e)
@@ -1285,8 +1353,12 @@ static int publish(pipeline *pl, span text, uint64_t first, dl_err *e)
     size_t had = r->cap;
     if (dl_vec_reserve(&r->pieces, &r->cap, most, sizeof *r->pieces, e))
         return dl_err_wrap(e, "%s: parsed rows", pl->c->in->label);
-    memset(r->pieces + had, 0, (r->cap - had) * sizeof *r->pieces);
+    for (size_t i = had; i < r->cap; i++) { /* the message's pages left untouched */
+        memset(&r->pieces[i], 0, offsetof(job, err));
+        r->pieces[i].err.code = 0;
+    }
     r->count = r->taken = r->done = 0;
+    r->text_bytes = size;
     for (const char *p = text.p; p < text.end;) {
         const char *end = text.end;
         /* a piece at least PIECE_BYTES long, the last at most 1.5 times */
@@ -1300,6 +1372,8 @@ static int publish(pipeline *pl, span text, uint64_t first, dl_err *e)
         jb->first = p == text.p ? first : 0;
         p = end;
     }
+    if (give_slices(pl, r, e))
+        return e->code;
     pthread_mutex_lock(&pl->lock);
     pl->pending++;
     pthread_cond_broadcast(&pl->more);
@@ -1335,8 +1409,10 @@ static void finish_region(pipeline *pl)
 static int write_region(pipeline *pl, output *out, uint64_t *line, dl_err *e)
 {
     region *r = &pl->r[pl->cur];
+    size_t rows_bytes = 0;
     for (size_t i = 0; i < r->count; i++) {
         job *jb = &r->pieces[i];
+        rows_bytes += jb->len;
         if (jb->rc && jb->first != *line) { /* again, with its line numbers */
             jb->first = *line;
             parse_region(jb);
@@ -1349,8 +1425,8 @@ static int write_region(pipeline *pl, output *out, uint64_t *line, dl_err *e)
             return e->code;
         *line += jb->lines;
     }
-    if (r->count)
-        tx_in_release(pl->c->in, r->pieces[r->count - 1].text.end);
+    if (r->text_bytes)
+        pl->density = (double)rows_bytes / (double)r->text_bytes;
     pthread_mutex_lock(&pl->lock);
     pl->cur = 1 - pl->cur;
     pl->pending--;
@@ -1376,8 +1452,10 @@ static void pipeline_free(pipeline *pl)
 {
     for (int i = 0; i < 2; i++) {
         for (size_t k = 0; k < pl->r[i].cap; k++)
-            free(pl->r[i].pieces[k].rows);
+            if (!pl->r[i].pieces[k].in_arena)
+                free(pl->r[i].pieces[k].rows);
         free(pl->r[i].pieces);
+        free(pl->r[i].arena);
     }
     free(pl->spare);
     pthread_cond_destroy(&pl->more);
@@ -1387,11 +1465,13 @@ static void pipeline_free(pipeline *pl)
 /* Parses text (whole lines from line number `line`) and every region after
  * it.  Numeric tables read ahead one region, and a worker parses beside
  * this thread; tables with strings are read region by region. */
-static int parse_regions(csv *c, output *out, span text, uint64_t line, dl_err *e)
+static int parse_regions(csv *c, output *out, span text, uint64_t line, double density,
+                         dl_err *e)
 {
     pipeline pl;
     memset(&pl, 0, sizeof pl);
     pl.c = c;
+    pl.density = density;
     pl.region_bytes = 2 * FIRST_REGION;
     pthread_mutex_init(&pl.lock, NULL);
     pthread_cond_init(&pl.more, NULL);
@@ -1450,8 +1530,10 @@ static int parse_all(csv *c, output *out, uint64_t line, dl_err *e)
         if (rc)
             return e->code;
         line += first.lines;
-        if (out->open)
-            return parse_regions(c, out, (span){first.text.end, text.end}, line, e);
+        if (out->open) {
+            double density = (double)c->row_bytes / (double)(first.text.end - first.text.p);
+            return parse_regions(c, out, (span){first.text.end, text.end}, line, density, e);
+        }
     }
     return 0;
 }
@@ -1703,7 +1785,6 @@ int tx_import_csv(tx_in *in, const tx_import_opts *o, st_writer *w, dl_err *e)
     out.spool_fd = -1;
     out.xname = o->name ? o->name : "x";
     uint64_t line = 1;
-    (void)tx_in_map(in); /* a regular file is read in place; anything else as it comes */
     int rc = read_missing(&c, e) || read_head(&c, &line, e) ||
              (o->names && read_names_option(&c, e));
     if (!rc) {

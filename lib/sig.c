@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -20,17 +19,15 @@ static struct {
     const unsigned char *mark;
     size_t len;
 } streams[SIG_STREAMS] = {{-1, NULL, 0}, {-1, NULL, 0}, {-1, NULL, 0}, {-1, NULL, 0}};
-static struct {
-    const char *base; /* NULL: a free entry */
-    size_t len;
-    const char *label;
-} mappings[SIG_MAPPINGS];
 static const char *tool_name = "dl";
 static volatile sig_atomic_t stop_flag;
 static atomic_int deferring, caught;
 static atomic_int settled = -1; /* the status sig_settle decided, or -1 */
 
 static const int handled[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+/* Raised by the faulting thread itself; blocked there, the kernel ends the
+ * process anyway, without a handler (a sanitizer's, say) having run. */
+static const int faults[] = {SIGBUS, SIGSEGV, SIGFPE, SIGILL};
 
 static void lock_table(void)
 {
@@ -107,28 +104,6 @@ static void on_signal(int sig)
     end_process(DL_EINTR, parts, 4);
 }
 
-/* A SIGBUS inside a held mapping: its file shrank.  Any other gets the
- * default action back, which the faulting instruction, run again, meets. */
-static void on_bus(int sig, siginfo_t *info, void *context)
-{
-    (void)context;
-    uintptr_t at = (uintptr_t)info->si_addr;
-    const char *label = NULL;
-    lock_table();
-    for (int i = 0; i < SIG_MAPPINGS && !label; i++) {
-        uintptr_t base = (uintptr_t)mappings[i].base;
-        if (base && at >= base && at - base < mappings[i].len)
-            label = mappings[i].label;
-    }
-    if (!label) {
-        unlock_table();
-        signal(sig, SIG_DFL);
-        return;
-    }
-    const char *parts[] = {tool_name, ": ", label, ": the file shrank while it was read\n"};
-    end_process(DL_EIO, parts, 4);
-}
-
 void sig_block(sigset_t *old)
 {
     sigset_t set;
@@ -144,7 +119,8 @@ int sig_thread_create(pthread_t *thread, void *(*run)(void *), void *arg)
 {
     sigset_t all, old;
     sigfillset(&all);
-    sigdelset(&all, SIGBUS);
+    for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
+        sigdelset(&all, faults[i]);
     int rc = pthread_sigmask(SIG_SETMASK, &all, &old);
     if (rc != 0)
         return rc;
@@ -173,9 +149,6 @@ void sig_install(const char *tool)
             continue;
         sigaction(handled[i], &sa, NULL);
     }
-    sa.sa_sigaction = on_bus;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGBUS, &sa, NULL);
     /* A write past the file-size limit (ulimit -f) then fails with EFBIG,
      * which the writer reports and cleans up after like any failed write,
      * instead of a silent end that leaves the temporary behind. */
@@ -278,36 +251,6 @@ void sig_release_stream(int fd)
 {
     if (fd >= 0)
         set_stream(fd, -1, NULL, 0);
-}
-
-int sig_hold_mapping(const void *base, size_t len, const char *label)
-{
-    sigset_t old;
-    sig_block(&old);
-    lock_table();
-    int full = 1;
-    for (int i = 0; i < SIG_MAPPINGS && full; i++)
-        if (!mappings[i].base) {
-            mappings[i].base = base;
-            mappings[i].len = len;
-            mappings[i].label = label;
-            full = 0;
-        }
-    unlock_table();
-    sig_unblock(&old);
-    return full;
-}
-
-void sig_release_mapping(const void *base)
-{
-    sigset_t old;
-    sig_block(&old);
-    lock_table();
-    for (int i = 0; i < SIG_MAPPINGS; i++)
-        if (mappings[i].base == base && base)
-            mappings[i].base = NULL;
-    unlock_table();
-    sig_unblock(&old);
 }
 
 void sig_hold_child(pid_t pid)

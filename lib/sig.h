@@ -7,10 +7,9 @@
  * with the abandoned mark (stream registers them here).  A long job
  * (dl-train) may defer: then the first SIGINT/SIGTERM/SIGHUP only sets a
  * flag its loop reads, and a second one ends the process at once, whatever
- * it is doing.  A SIGBUS met in an input file mapped for reading (textio
- * registers it here) means the file shrank: the same clean end, status 3.
- * SIGXFSZ is ignored: a write over the file-size limit (ulimit -f) fails
- * with EFBIG, an I/O error reported and cleaned up as any other.
+ * it is doing.  SIGXFSZ is ignored: a write over the file-size limit
+ * (ulimit -f) fails with EFBIG, an I/O error reported and cleaned up as
+ * any other.
  *
  * This module holds the one piece of global mutable state in lib/: a
  * handler cannot be given arguments, so what it must clean up lives in a
@@ -28,7 +27,6 @@
 
 #define SIG_TEMPORARIES 16 /* live temporaries at once: outputs, backups */
 #define SIG_STREAMS 4      /* streams written in place at once */
-#define SIG_MAPPINGS 2     /* input files mapped at once */
 
 /* Installs the handlers; tool names the process in the handler's line. */
 void sig_install(const char *tool);
@@ -69,15 +67,6 @@ void sig_release_stream(int fd);
  * temporaries; 0 for none. */
 void sig_hold_child(pid_t pid);
 
-/* A file mapped for reading, [base, base + len), named label: a SIGBUS at
- * an address inside it (the file shrank after it was mapped) ends the tool
- * as a signal does, with "tool: LABEL: the file shrank while it was read"
- * and status 3 (DL_EIO), in whichever thread.  Any other SIGBUS keeps its
- * default action.  label stays valid until released.  1 when SIG_MAPPINGS
- * are held (then read the file instead of mapping it), else 0. */
-int sig_hold_mapping(const void *base, size_t len, const char *label);
-void sig_release_mapping(const void *base);
-
 /* Blocks the handled signals in this thread (around a fork, so that a
  * child is registered before a signal can act); *old restores them. */
 void sig_block(sigset_t *old);
@@ -85,10 +74,10 @@ void sig_unblock(const sigset_t *old);
 
 /* pthread_create with every signal blocked in the new thread, so that the
  * handlers run on the threads that were there before, as in a program
- * without it: every thread of our own starts this way.  SIGBUS is the
- * exception: it is raised by the thread that touches a shrunk mapping, and
- * a blocked one would end the process without the handler.  0, or
- * pthread_create's error. */
+ * without it: every thread of our own starts this way.  The signals of a
+ * fault (SIGBUS, SIGSEGV, SIGFPE, SIGILL) are the exception: raised by the
+ * faulting thread itself, blocked they would end the process without any
+ * handler.  0, or pthread_create's error. */
 int sig_thread_create(pthread_t *thread, void *(*run)(void *), void *arg);
 
 #endif

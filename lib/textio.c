@@ -6,13 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "colmeta.h"
-#include "sig.h"
 #include "tty.h"
 
 /* Small in fuzzing builds (as the stream's buffers): cheaper runs, and the
@@ -20,7 +18,7 @@
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 #define TX_IN_START (4u << 10)
 #else
-#define TX_IN_START (1u << 20)
+#define TX_IN_START (2u << 20) /* a region of CSV text (csv.c), one huge page */
 #endif
 /* A single line (or .npy header) longer than this is refused rather than
  * buffered: it is almost surely not a table. */
@@ -69,8 +67,13 @@ int tx_in_open(tx_in *in, const char *path, dl_err *e)
             return dl_fail_open(e, path);
         in->owns_fd = 1;
     }
+    struct stat st;
+    if (fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        in->regular = 1;
+        in->size_at_open = (uint64_t)st.st_size;
+    }
     in->cap = TX_IN_START;
-    in->buf = malloc(in->cap);
+    in->buf = dl_mem_big(in->cap);
     if (!in->buf) {
         tx_in_close(in);
         return dl_fail(e, DL_ENOMEM, "%s: cannot allocate a read buffer", in->label);
@@ -82,11 +85,6 @@ void tx_in_close(tx_in *in)
 {
     if (in->owns_fd && in->fd >= 0)
         close(in->fd);
-    if (in->map) {
-        sig_release_mapping(in->map);
-        munmap(in->map, in->map_len);
-        in->buf = in->heap;
-    }
     free(in->buf);
     in->buf = NULL;
     in->fd = -1;
@@ -137,60 +135,19 @@ int tx_in_detect_cr_lines(tx_in *in, dl_err *e)
     return 0;
 }
 
-int tx_in_map(tx_in *in)
+/* read() has met the end of the file: refused when it is a regular file
+ * that held more when it was opened. */
+static int check_end(tx_in *in, dl_err *e)
 {
-    uint64_t at, size, unread = in->len - in->pos;
-    /* (a file already shorter than what was read of it is left to reading) */
-    if (in->map || !tx_in_file_span(in, &at, &size) || size == 0 || size > SIZE_MAX ||
-        at + unread > size)
-        return 1;
-    /* Writable, privately: lines ending in a lone '\r' are changed in place.
-     * Unreserved: those pages are the only ones copied, and are let go with
-     * their region (tx_in_release), so a file larger than memory maps too. */
-    void *m = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE,
-                   in->fd, 0);
-    if (m == MAP_FAILED)
-        return 1;
-    if (sig_hold_mapping(m, (size_t)size, in->label)) {
-        munmap(m, (size_t)size);
-        return 1;
-    }
-    in->heap = in->buf;
-    in->map = in->buf = m;
-    in->map_len = in->cap = (size_t)size;
-    in->pos = (size_t)at;
-    in->len = (size_t)(at + unread);
+    in->eof = 1;
+    off_t at = in->regular ? lseek(in->fd, 0, SEEK_CUR) : -1;
+    if (at >= 0 && (uint64_t)at < in->size_at_open)
+        return dl_fail(e, DL_EIO, "%s: the file shrank while it was read", in->label);
     return 0;
 }
 
-void tx_in_release(tx_in *in, const char *upto)
-{
-    long page = sysconf(_SC_PAGESIZE);
-    uintptr_t from = (uintptr_t)in->map, to = (uintptr_t)upto;
-    if (!in->map || to < from || to - from > in->map_len || page <= 0)
-        return; /* not in the mapping (the text read before it) */
-    size_t end = (to - from) / (size_t)page * (size_t)page;
-    if (end > in->released) {
-        (void)madvise(in->map + in->released, end - in->released, MADV_DONTNEED);
-        in->released = end;
-    }
-}
-
-/* Mapped, bytes are "read" by moving the end of the buffer on. */
-#define TX_MAP_STEP ((size_t)4 << 20)
-
 int tx_in_fill(tx_in *in, dl_err *e)
 {
-    if (in->map) { /* a line as long as the buffer could grow is refused alike */
-        if (in->len - in->pos >= TX_IN_MAX)
-            return line_too_long(in, e);
-        size_t more = in->map_len - in->len, was = in->len;
-        in->len += more < TX_MAP_STEP ? more : TX_MAP_STEP;
-        in->eof = in->len == in->map_len;
-        if (in->cr_lines)
-            cr_to_lf(in->buf + was, in->len - was);
-        return 0;
-    }
     if (in->pos > 0) {
         memmove(in->buf, in->buf + in->pos, in->len - in->pos);
         in->len -= in->pos;
@@ -206,10 +163,8 @@ int tx_in_fill(tx_in *in, dl_err *e)
             in->len += (size_t)n;
             return 0;
         }
-        if (n == 0) {
-            in->eof = 1;
-            return 0;
-        }
+        if (n == 0)
+            return check_end(in, e);
         if (errno != EINTR)
             return dl_fail_errno(e, "%s: read failed", in->label);
     }
@@ -217,15 +172,12 @@ int tx_in_fill(tx_in *in, dl_err *e)
 
 int tx_in_swap(tx_in *in, char **spare, size_t *spare_cap, dl_err *e)
 {
-    if (in->map) /* nothing moves */
-        return 0;
     size_t unread = in->len - in->pos;
     if (*spare_cap < in->cap) {
-        char *bigger = malloc(in->cap);
+        char *bigger = dl_mem_big(in->cap);
         if (!bigger)
             return dl_fail(e, DL_ENOMEM, "%s: out of memory for the input", in->label);
         free(*spare);
-        dl_mem_huge(bigger);
         *spare = bigger;
         *spare_cap = in->cap;
     }
@@ -248,9 +200,10 @@ static int read_direct(tx_in *in, unsigned char *dst, size_t n, size_t *got, dl_
         ssize_t r = read(in->fd, dst + *got, n - *got);
         if (r > 0)
             *got += (size_t)r;
-        else if (r == 0)
-            in->eof = 1;
-        else if (errno != EINTR)
+        else if (r == 0) {
+            if (check_end(in, e))
+                return e->code;
+        } else if (errno != EINTR)
             return dl_fail_errno(e, "%s: read failed", in->label);
     }
     return 0;
@@ -334,8 +287,7 @@ static int alloc_chunk(unsigned char **buf, int dtype, uint64_t rows, uint64_t c
     uint64_t shape[2] = {rows, cols}, nelem, nbytes;
     if (dl_shape_bytes(dtype, 2, shape, &nelem, &nbytes, e))
         return dl_err_wrap(e, "%s", label);
-    *buf = malloc(nbytes ? (size_t)nbytes : 1);
-    dl_mem_huge(*buf);
+    *buf = dl_mem_big((size_t)nbytes);
     if (!*buf)
         return dl_fail(e, DL_ENOMEM, "%s: cannot allocate %llu bytes for a chunk", label,
                        (unsigned long long)nbytes);
@@ -637,14 +589,14 @@ static int format_from_name(const char *path)
 }
 
 /* The input's first TX_HEAD bytes (fewer at its end) into the buffer, to
- * tell its format.  No more: a regular file is then mapped (tx_in_map)
- * rather than read, and the buffer's other pages are never touched. */
+ * tell its format.  No more: a .npy file's rows are then read straight to
+ * where they go, not through the buffer. */
 #define TX_HEAD 4096u
 _Static_assert(TX_IN_START >= TX_HEAD, "the first buffer holds the head");
 
 static int read_head(tx_in *in, dl_err *e)
 {
-    if (in->map || in->len >= TX_HEAD)
+    if (in->len >= TX_HEAD)
         return 0;
     size_t got = in->len;
     int rc = read_direct(in, (unsigned char *)in->buf, TX_HEAD, &got, e);

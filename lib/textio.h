@@ -84,31 +84,22 @@ typedef struct tx_in {
     char label[PATH_MAX]; /* a file name, whole */
     char *buf;
     size_t cap, pos, len;
-    char *map;       /* tx_in_map: the whole file, buf then points here */
-    size_t map_len, released; /* the mapping's first bytes, let go */
-    char *heap;      /* the buffer read before it was mapped */
+    int regular;          /* a regular file, of size_at_open bytes when opened */
+    uint64_t size_at_open;
 } tx_in;
 
 int tx_in_open(tx_in *in, const char *path, dl_err *e);
 void tx_in_close(tx_in *in);
 /* Moves the unread bytes to the front and reads more; grows the buffer when
- * it is full (up to a limit).  Returns 0 (check in->eof) or an error. */
+ * it is full (up to a limit).  Returns 0 (check in->eof) or an error: a
+ * regular file that ends before the size it had when opened shrank while
+ * it was read (DL_EIO), and its last line may be cut, so it is refused. */
 int tx_in_fill(tx_in *in, dl_err *e);
 /* Makes *spare (of capacity *spare_cap; NULL and 0 at first) the buffer,
  * holding the unread bytes, and hands the old buffer back in *spare: the
  * bytes read before stay where they are until the next swap.  For a reader
  * that parses what it has read on other threads while it reads on. */
 int tx_in_swap(tx_in *in, char **spare, size_t *spare_cap, dl_err *e);
-/* Maps a regular file: from then on its bytes are read in place from the
- * page cache, not copied; the unread bytes and those to come are the
- * mapping's, and stay valid until tx_in_close (the mapping is private:
- * lines ending in a lone '\r' are changed in it, not in the file).  0 when
- * mapped, 1 when not (any other input). */
-int tx_in_map(tx_in *in);
-/* Mapped: the bytes before `upto` will not be read again, so their pages
- * leave this process (they stay in the page cache): what it holds of a
- * large file stays bounded, as with reading.  Otherwise nothing. */
-void tx_in_release(tx_in *in, const char *upto);
 /* Text whose buffered start holds a '\r' and no '\n' has lines ending in a
  * lone '\r': from then on every '\r' read is made a '\n' (a "\r\n" would
  * make an empty line, which text readers skip).  The buffered start is read

@@ -575,6 +575,21 @@ rows_aligned() {
     fails 1 "line 280000: 1 field, expected 2 (as on line 3)" dl-tensor import "$TMP/ragged.csv"
 }
 
+@test "dl-tensor import: rows far more (or less) than the lines before foretell keep every value" {
+    # Each piece's rows are given room by the lines before them (the first
+    # line, then the region before): here a long first line, 4-byte lines,
+    # long lines again and short ones last, on two threads and on one (a
+    # column of strings)
+    { echo '1000000000000,-1000000000000'
+      awk 'BEGIN { for (i = 0; i < 400000; i++) printf "%d,%d\n", i % 10, i % 7 }'
+      awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%d,%d\n", 1000000000000 + i, -i }'
+      awk 'BEGIN { for (i = 0; i < 400000; i++) printf "%d,%d\n", i % 9, i % 5 }'
+    } > "$TMP/dense.csv"
+    dl-tensor import "$TMP/dense.csv" | dl-tensor export | cmp - "$TMP/dense.csv"
+    { echo 'a,s'; awk -F, '{ print $1 "," ($2 % 2 ? "odd" : "even") }' "$TMP/dense.csv"; } > "$TMP/strings.csv"
+    dl-tensor import "$TMP/strings.csv" | dl-tensor export --header | cmp - "$TMP/strings.csv"
+}
+
 @test "dl-tensor import: plain rows and rows with blanks, quotes, CRLF or comments give the same bits" {
     # Plain rows (numbers and commas only) are read in one pass; any other
     # row is read cell by cell.  The same values written both ways, in a

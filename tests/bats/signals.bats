@@ -167,12 +167,12 @@ sigtemp() {
 }
 
 @test "signals: an input file that shrinks while it is read ends the import with one line and status 3" {
-    # tests/faults/shrink.c truncates the file the moment dl-tensor maps it
+    # tests/faults/shrink.c truncates the file right after dl-tensor's first read of it
     shim=$(dirname "$(command -v dl-tensor)")/../tests/shrink.so
     [ -f "$shim" ] || { echo "$shim: not built"; return 1; }
     for out in "-o $TMP/x.dlt" "> $TMP/piped.dlt"; do
         awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%d.25,%d,-%d.5e-3\n", i, i % 7, i }' > "$TMP/big.csv"
-        run bash -c "DL_SHRINK='$TMP/big.csv' LD_PRELOAD='$shim' \
+        run bash -c "DL_SHRINK='$TMP/big.csv' DL_SHRINK_AT=read LD_PRELOAD='$shim' \
             ASAN_OPTIONS='${ASAN_OPTIONS:-}:verify_asan_link_order=0' \
             dl-tensor import -t 1 '$TMP/big.csv' $out"
         [ "$status" -eq 3 ] || { echo "$out: status $status: $output"; return 1; }
@@ -181,7 +181,7 @@ sigtemp() {
     done
 }
 
-@test "an input file that shrinks while its rows are spliced into a pipe is status 3, as a mapped one" {
+@test "an input file that shrinks while its rows are spliced into a pipe is status 3, as a CSV one" {
     # tests/faults/shrink.c truncates the .npy file at the tool's first pread
     shim=$(dirname "$(command -v dl-tensor)")/../tests/shrink.so
     [ -f "$shim" ] || { echo "$shim: not built"; return 1; }
