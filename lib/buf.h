@@ -21,27 +21,27 @@
 int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e);
 
 /* A buffer of n bytes that is about to be filled, from malloc's heap:
- * when n is 2 MiB or more, it starts on a 2 MiB boundary, is rounded up to
- * whole 2 MiB and has transparent huge pages asked for, so its first use
- * faults once per 2 MiB instead of once per 4 KiB, which on virtual
+ * when n is 512 KiB or more, it starts on a 2 MiB boundary, is rounded up
+ * to whole 2 MiB and has transparent huge pages asked for, so its first
+ * use faults once per 2 MiB instead of once per 4 KiB, which on virtual
  * machines costs more than the copy that fills the page.  (Advice only:
- * where the kernel says no, it is an aligned block like any other.)  NULL
- * when out of memory.  Free with free().  Every large buffer that is then
- * filled (a payload, a tensor, a chunk, a read buffer) is one. */
+ * where the kernel says no, it is an aligned block like any other.)  Any
+ * smaller one starts on a 64-byte boundary (a cache line, an AVX-512
+ * vector).  NULL when out of memory.  Free with free().  Every large
+ * buffer of a size known at once and then filled (a chunk, a read buffer,
+ * a network's parameters) is one, but not a tensor's data, which may
+ * grow: realloc cannot move a large block from here (the advice split its
+ * mapping) and copies it, holding it twice.  That takes dl_mem_huge. */
 void *dl_mem_big(size_t n);
-/* realloc for a block from dl_mem_big or malloc (NULL is ok): p itself
- * when it already holds n bytes, else a block that does, holding p's
- * bytes, with p freed; one of 2 MiB or more is a dl_mem_big block (a
- * copy, where realloc might have moved the mapping instead: growth by
- * doubling copies each byte about once, and the new pages are huge).  NULL
- * when out of memory, p untouched. */
-void *dl_mem_big_grow(void *p, size_t n);
-/* Asks for transparent huge pages for the whole heap block p (from calloc,
- * NULL is ok) when it is 2 MiB or more: for a block that must be calloc's,
- * whose fresh pages need no zeroing of ours (a tensor of zeros, most of it
- * then overwritten), where dl_mem_big would have to write them.  The
- * advice covers the block's whole mapping, which is not aligned: the huge
- * pages are those of the 2 MiB ranges wholly inside it. */
+/* Asks for transparent huge pages for the whole heap block p (from
+ * malloc, calloc or realloc; NULL is ok) when it is 2 MiB or more: for a
+ * block that may grow (a growable array, a tensor's data, read chunk by
+ * chunk), or that is calloc's, whose fresh pages need no zeroing of ours
+ * (a tensor of zeros, most of it then overwritten).  The advice covers the
+ * block's whole mapping, never the middle of one: a mapping split in two
+ * could no longer be grown in place by realloc (mremap), which would copy
+ * it instead.  The huge pages are those of the 2 MiB ranges wholly inside
+ * the mapping, which is not aligned. */
 void dl_mem_huge(void *p);
 /* The bytes the heap block p (from malloc or realloc; NULL is ok: 0) can
  * hold, which may be more than it was asked for: a buffer given back for
@@ -49,8 +49,9 @@ void dl_mem_huge(void *p);
  * last user filled. */
 size_t dl_mem_room(void *p);
 
-/* n items of size bytes, zero, with every page already written; NULL when
- * out of memory or n * size overflows.  calloc leaves fresh pages unmapped,
+/* n items of size bytes, zero, with every page already written, from
+ * dl_mem_big (so on a 64-byte boundary at least); NULL when out of memory
+ * or n * size overflows.  calloc leaves fresh pages unmapped,
  * so a buffer whose first use reads each element before writing it (an
  * optimizer's moments, an accumulator) faults twice per page: the read
  * maps the shared zero page, the write copies it and, while other threads

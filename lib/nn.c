@@ -12,6 +12,7 @@
 
 #include "activ.h"
 #include "blasmem.h"
+#include "buf.h"
 
 /* Buffers start on 64-byte boundaries (16 floats) for the BLAS kernels. */
 #define NN_ALIGN_FLOATS 16
@@ -104,11 +105,8 @@ static int work_floats(const nn_net *net, size_t max_batch, size_t *out, dl_err 
  * boundary; NULL when out of memory. */
 static float *alloc_floats(size_t n)
 {
-    void *p = NULL;
-    if (posix_memalign(&p, NN_ALIGN_FLOATS * sizeof(float), (n ? n : 1) * sizeof(float)) != 0)
-        return NULL;
-    memset(p, 0, (n ? n : 1) * sizeof(float));
-    return p;
+    _Static_assert(NN_ALIGN_FLOATS * sizeof(float) <= 64, "dl_mem_zeroed's alignment");
+    return dl_mem_zeroed(n ? n : 1, sizeof(float));
 }
 
 /* Points every layer's z, a, dz into the workspace; the ones vector first. */

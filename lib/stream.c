@@ -658,7 +658,8 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
     if (want > SIZE_MAX)
         return record_error(r, h, e, "payload does not fit in memory");
     size_t cap = want < TRUSTED_ALLOC ? (size_t)want : TRUSTED_ALLOC, have = 0;
-    unsigned char *buf = dl_mem_big(cap);
+    unsigned char *buf = malloc(cap ? cap : 1); /* a tensor's, which may grow */
+    dl_mem_huge(buf);
     if (buf && cap == want) { /* trusted: all at once */
         if (read_whole(r, h, buf, cap, e) == 0) {
             *out = buf;
@@ -679,7 +680,7 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
             return 0;
         }
         size_t grown = cap > (size_t)want / 2 ? (size_t)want : 2 * cap;
-        unsigned char *bigger = dl_mem_big_grow(buf, grown);
+        unsigned char *bigger = realloc(buf, grown);
         if (!bigger) {
             free(buf);
             buf = NULL;
@@ -687,6 +688,7 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
         }
         buf = bigger;
         cap = grown;
+        dl_mem_huge(buf);
     }
     if (!buf)
         return record_fail(r, h, e, DL_ENOMEM, "out of memory for the payload");

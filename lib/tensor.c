@@ -266,13 +266,14 @@ void *dl_tensor_grow_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e)
     uint64_t nbytes, old = dl_tensor_nbytes(dst);
     if (rows_fit(dst, src, &nbytes, e))
         return NULL;
-    void *grown = dl_mem_big_grow(dst->data, nbytes ? (size_t)nbytes : 1);
+    void *grown = realloc(dst->data, nbytes ? (size_t)nbytes : 1);
     if (!grown) {
         dl_fail(e, DL_ENOMEM, "'%s': cannot grow to %llu bytes", src->name,
                 (unsigned long long)nbytes);
         return NULL;
     }
     dst->data = grown;
+    dl_mem_huge(grown);
     return (char *)grown + old;
 }
 

@@ -12,6 +12,7 @@
 
 #include "basis.h"
 #include "blasmem.h"
+#include "buf.h"
 #include "colmeta.h"
 #include "kvtext.h"
 #include "netmodel.h"
@@ -110,7 +111,7 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static float *floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
+static float *floats(size_t n) { return dl_mem_zeroed(n ? n : 1, sizeof(float)); }
 
 /* Whether n weights are all numbers: a step can take them beyond float32's
  * range while the loss it started from was finite, and a checkpoint never
