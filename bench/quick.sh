@@ -180,7 +180,7 @@ sync   # no writeback of the new file during the timed runs
 # (a few ms for 8 MB of page cache), which is not the import's work.  A run
 # takes some 20 ms, a few of the machine's hiccups: five times the runs.
 RUNS=$((RUNS * 5)) in_turn "rm -f $tmp/d.dlt; calc \"$mb / \$(wall_seconds 'dl-tensor import $tmp/d.csv -o $tmp/d.dlt')\"" \
-        "rm -f $tmp/d.dlt; /usr/bin/time -f '%U %S' dl-tensor import $tmp/d.csv -o $tmp/d.dlt 2>&1 >/dev/null | awk '{ print $mb / (\$1 + \$2 + 0.005) }'"
+        "rm -f $tmp/d.dlt; calc \"$mb / \$($BUILD/bench/cpu_seconds dl-tensor import $tmp/d.csv -o $tmp/d.dlt)\""
 dl-tensor export "$tmp/d.dlt" | dl-tensor import | cmp -s - "$tmp/d.dlt" && rt=exact || rt=DIFFERENT
 row "CSV import MB/s ($(printf %.0f "$mb") MB), wall" "$(printf %.0f "$A")" "1000" \
     "$(calc "$A / 1000" | xargs printf %.2f)" "(1 GB/s; round trip $rt)"
@@ -189,4 +189,4 @@ row "CSV import MB/s ($(printf %.0f "$mb") MB), wall" "$(printf %.0f "$A")" "100
 # faulting pages in and writing the stream.
 parse_mbs=$("$BUILD/bench/parse_numbers" "$tmp/d.csv" | awk '{ print $6 }')
 row "CSV import MB/s of CPU time" "$(printf %.0f "$B")" "1000" "$(calc "$B / 1000" | xargs printf %.2f)" \
-    "(CPU seconds to 10 ms; the parser alone: $parse_mbs MB/s on one warm core)"
+    "(user + system; the parser alone: $parse_mbs MB/s on one warm core)"
