@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench-quick`: every speed target once, at smaller sizes, in under two
 # minutes, as one ratio table.  Each row runs ours and the reference in turn,
-# RUNS times (3), and compares medians, because this machine's speed drifts
+# RUNS times (5), and compares medians, because this machine's speed drifts
 # between runs.  The header states the CPU and the sgemm peak measured in the
 # same run (OpenBLAS, same thread count), so figures from different machines
 # compare as ratios.  For the full-size figures run bench/run.
@@ -9,7 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
-BUILD=${BUILD:-build}; RUNS=${RUNS:-3}; PY=/usr/bin/python3
+BUILD=${BUILD:-build}; RUNS=${RUNS:-5}; PY=/usr/bin/python3
 tools_on_path
 tmp=${TMPDIR:-/tmp}/dl-bench-quick; rm -rf "$tmp"; mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT

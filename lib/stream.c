@@ -1309,7 +1309,7 @@ int st_pread_exact(int fd, void *buf, size_t n, uint64_t off, const char *label,
         if (r < 0)
             return dl_fail_errno(e, "%s: cannot read the input file", label);
         if (r == 0)
-            return dl_fail(e, DL_EIO, "%s: the input file shrank while it was read", label);
+            return dl_fail(e, DL_EIO, "%s: the file shrank while it was read", label);
         got += (size_t)r;
     }
     return 0;
@@ -1353,7 +1353,7 @@ int st_write_spliced(st_writer *w, const char *name, int dtype, int rank,
         if (moved < 0)
             return dl_fail_errno(e, "%s: write failed", w->label);
         if (moved == 0)
-            return dl_fail(e, DL_EIO, "%s: the input file shrank while it was read", w->label);
+            return dl_fail(e, DL_EIO, "%s: the file shrank while it was read", w->label);
         went_out(w, (size_t)moved);
         off += (uint64_t)moved;
         left -= (uint64_t)moved;

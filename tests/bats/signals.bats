@@ -190,7 +190,7 @@ sigtemp() {
     run bash -c "DL_SHRINK='$TMP/big.npy' LD_PRELOAD='$shim' \
         ASAN_OPTIONS='${ASAN_OPTIONS:-}:verify_asan_link_order=0' \
         dl-tensor import '$TMP/big.npy' | cat > '$TMP/piped.dlt'; echo \"\${PIPESTATUS[0]}\""
-    [ "${lines[0]}" = "dl-tensor: $TMP/big.npy: the input file shrank while it was read" ]
+    [ "${lines[0]}" = "dl-tensor: $TMP/big.npy: the file shrank while it was read" ]
     [ "${lines[1]}" = 3 ]
 }
 

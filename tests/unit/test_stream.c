@@ -616,11 +616,11 @@ static void test_write_spliced(void)
 
     out = fd_holding((const unsigned char *)"", 0);
     CHECK(splice_x(out, &t[0], 1001, src, &splices, &e) == DL_EIO);
-    CHECK(strstr(e.msg, "out: the input file shrank") != NULL);
+    CHECK(strstr(e.msg, "out: the file shrank") != NULL);
     close(out);
     CHECK(pipe(p) == 0);
     CHECK(splice_x(p[1], &t[0], 1001, src, &splices, &e) == DL_EIO);
-    CHECK(strstr(e.msg, "out: the input file shrank") != NULL);
+    CHECK(strstr(e.msg, "out: the file shrank") != NULL);
     close(p[1]);
     close(p[0]);
 
