@@ -449,6 +449,21 @@ static int keyed(split_work *w, const dl_tensor_set *s, const ds_split_opts *o,
     return 0;
 }
 
+/* A fraction strictly between 0 and 1 asks for rows on both sides: one
+ * that rounds to none of the n rows (or groups) on a side is refused, as
+ * scikit-learn's train_test_split does, rather than written as an empty
+ * output that fails, or misleads, further down.  0 and 1 ask for it. */
+static int empty_side(double fraction, uint64_t n, int groups, const char *label, dl_err *e)
+{
+    uint64_t k = share(fraction, n);
+    if (!(fraction > 0 && fraction < 1) || n == 0 || (k > 0 && k < n))
+        return 0;
+    const char *unit = groups ? "group" : "row";
+    return dl_fail(e, DL_EUSAGE, "%s: --fraction %g of %llu %s%s leaves %s no %ss", label,
+                   fraction, (unsigned long long)n, unit, dl_plural(n), k == 0 ? "OUT1" : "OUT2",
+                   unit);
+}
+
 /* Decides to_first for every position j of P. */
 static int assign(split_work *w, const ds_split_opts *o, const char *label, dl_err *e)
 {
@@ -460,6 +475,9 @@ static int assign(split_work *w, const ds_split_opts *o, const char *label, dl_e
                        (unsigned long long)(o->group ? w->count : w->rows),
                        o->group ? "group" : "row",
                        dl_plural((unsigned long long)(o->group ? w->count : w->rows)));
+    if (!o->folds && empty_side(fraction, o->group ? w->count : w->rows, o->group != NULL,
+                                label, e))
+        return e->code;
     if (!o->stratify && !o->group) {
         uint64_t k = share(fraction, w->rows);
         for (uint64_t j = 0; j < w->rows; j++)

@@ -179,11 +179,24 @@ groups() { cut -d, -f2 "$1" | sort -u; }
         dl-tensor split --group 1 --group 0 "$R" "$TMP/a" "$TMP/b"
     fails 2 "--fold given twice (1, then 2): OUT2 is one fold" \
         dl-tensor split --folds 3 --fold 1 --fold 2 "$R" "$TMP/a" "$TMP/b"
+    # a share strictly between 0 and 1 that rounds to no row (group) on a side
+    fails 2 "--fraction 0.996 of 100 rows leaves OUT2 no rows" \
+        dl-tensor split --fraction 0.996 "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--fraction 0.004 of 100 rows leaves OUT1 no rows" \
+        dl-tensor split --fraction 0.004 --stratify "$R" "$TMP/a" "$TMP/b"
+    fails 2 "--fraction 0.01 of 27 groups leaves OUT1 no groups" \
+        dl-tensor split --fraction 0.01 --group 1 "$R" "$TMP/a" "$TMP/b"
     fails 1 "--group 2: 'x' has 2 columns (0 to 1)" dl-tensor split --group 2 "$R" "$TMP/a" "$TMP/b"
     fails 1 "--group 'g': no column of 'x' so named" dl-tensor split --group g "$R" "$TMP/a" "$TMP/b"
     [ ! -e "$TMP/a" ] && [ ! -e "$TMP/b" ]
     run dl-tensor --help
     for w in --folds --fold --stratify --group; do [[ $output == *"$w"* ]]; done
+    # 0 and 1 ask for an empty side, and get it
+    dl-tensor split --fraction 1 "$R" "$TMP/a" "$TMP/b"
+    dl-tensor info "$TMP/b" | grep -q '^  x  *f64  \[0, 2\]'
+    # and one row is a side
+    dl-tensor split --fraction 0.99 "$R" "$TMP/a" "$TMP/b"
+    dl-tensor info "$TMP/b" | grep -q '^  x  *f64  \[1, 2\]'
 }
 
 @test "split --group NAME: a column named in x.names; the names are never cut as rows" {
