@@ -929,23 +929,35 @@ static int singular_error(const ls_stats *s, const ls_opts *o, const ls_result *
                                "prior (--ridge)", about, r->cond);
 }
 
-/* Cholesky factor of X^T X + ridge D into f (D the identity without
- * o->free_col), with the conditioning check; r's condition number and
- * rank of X go in the message (singular_error; posterior: for the
- * posterior, not the weights). */
-static int cholesky(const ls_stats *s, const ls_opts *o, double *f, const ls_result *r,
-                    int posterior, dl_err *e)
+/* Cholesky factor of S (X^T X + ridge D) S into f (D the identity without
+ * o->free_col) and the diagonal of S into scale: S scales the matrix to
+ * a unit diagonal, so the conditioning check and the factor are those of
+ * the columns' directions, not of their scales (van der Sluis: no
+ * diagonal scaling does much better), and a ridge that dwarfs an
+ * unpenalized column (--ridge 1e16 beside the bias) or columns of
+ * unlike units lose no digits.  r's condition number and rank of X go in
+ * the message (singular_error; posterior: for the posterior, not the
+ * weights). */
+static int cholesky(const ls_stats *s, const ls_opts *o, double *f, double *scale,
+                    const ls_result *r, int posterior, dl_err *e)
 {
-    lapack_int p = (lapack_int)s->p;
+    size_t n = s->p;
+    lapack_int p = (lapack_int)n;
     double anorm = 0, rc = 0;
-    memcpy(f, s->xtx, s->p * s->p * sizeof *f);
-    for (size_t i = 0; i < s->p; i++)
+    memcpy(f, s->xtx, n * n * sizeof *f);
+    for (size_t i = 0; i < n; i++) {
         if ((long)i != o->free_col)
-            f[i * s->p + i] += o->ridge;
-    for (size_t j = 0; j < s->p; j++) { /* 1-norm of a symmetric matrix */
+            f[i * n + i] += o->ridge;
+        /* a zero (or lost) diagonal is singular whatever its scale */
+        scale[i] = f[i * n + i] > 0 && isfinite(f[i * n + i]) ? 1.0 / sqrt(f[i * n + i]) : 1.0;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++)
+            f[i * n + j] *= scale[i] * scale[j];
+    for (size_t j = 0; j < n; j++) { /* 1-norm of a symmetric matrix */
         double col = 0;
-        for (size_t i = 0; i < s->p; i++)
-            col += fabs(f[i * s->p + j]);
+        for (size_t i = 0; i < n; i++)
+            col += fabs(f[i * n + j]);
         anorm = col > anorm ? col : anorm;
     }
     lapack_int info = LAPACKE_dpotrf(LAPACK_ROW_MAJOR, 'U', p, f, p);
@@ -971,19 +983,25 @@ static int xty_overflow(const ls_stats *s, dl_err *e)
 
 static int solve_normal(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
-    double *f;
+    double *f, *scale = NULL;
     if (xty_overflow(s, e))
         return e->code;
     if (alloc_doubles(&f, s->p, s->p, e))
         return e->code;
-    int rc = cholesky(s, o, f, r, 0, e);
-    if (!rc) {
-        memcpy(r->w, s->xty, s->p * s->k * sizeof *r->w);
+    int rc = alloc_doubles(&scale, s->p, 1, e) || cholesky(s, o, f, scale, r, 0, e) ? e->code : 0;
+    if (!rc) { /* w = S (S A S)^-1 S X^T y */
+        for (size_t i = 0; i < s->p; i++)
+            for (size_t j = 0; j < s->k; j++)
+                r->w[i * s->k + j] = scale[i] * s->xty[i * s->k + j];
         lapack_int info = LAPACKE_dpotrs(LAPACK_ROW_MAJOR, 'U', (lapack_int)s->p,
                                          (lapack_int)s->k, f, (lapack_int)s->p, r->w,
                                          (lapack_int)s->k);
         rc = info ? lapack_error("cholesky solve", info, e) : 0;
+        for (size_t i = 0; !rc && i < s->p; i++)
+            for (size_t j = 0; j < s->k; j++)
+                r->w[i * s->k + j] *= scale[i];
     }
+    free(scale);
     free(f);
     return rc;
 }
@@ -1376,7 +1394,7 @@ static int noise_variances(ls_stats *s, const ls_opts *o, const double *ainv,
 int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
     size_t p = s->p;
-    double *ainv = NULL;
+    double *ainv = NULL, *scale = NULL;
     if (s->n < p && o->ridge <= 0) /* X^T X is singular, whatever its numbers */
         return dl_fail(e, DL_EDATA, "posterior: %llu row%s cannot determine %zu weight%s with a "
                        "flat prior: give --ridge (a Gaussian prior)",
@@ -1386,16 +1404,21 @@ int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     if (gram_overflow(s, e) || stats_underflow(s, e))
         return dl_err_wrap(e, "posterior");
     ls_stats_symmetrize(s);
-    int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&r->sigma2, s->k, 1, e) ||
-             alloc_doubles(&r->w_cov, s->k, p * p, e) ? e->code : 0;
-    if (!rc && cholesky(s, o, ainv, r, 1, e))
+    int rc = alloc_doubles(&ainv, p, p, e) || alloc_doubles(&scale, p, 1, e) ||
+             alloc_doubles(&r->sigma2, s->k, 1, e) || alloc_doubles(&r->w_cov, s->k, p * p, e)
+                 ? e->code
+                 : 0;
+    if (!rc && cholesky(s, o, ainv, scale, r, 1, e))
         rc = dl_err_wrap(e, "posterior");
     if (!rc) {
         lapack_int info = LAPACKE_dpotri(LAPACK_ROW_MAJOR, 'U', (lapack_int)p, ainv,
                                          (lapack_int)p);
         rc = info ? lapack_error("posterior inverse", info, e) : 0;
     }
-    if (!rc) {
+    if (!rc) { /* A^-1 = S (S A S)^-1 S */
+        for (size_t i = 0; i < p; i++)
+            for (size_t j = i; j < p; j++)
+                ainv[i * p + j] *= scale[i] * scale[j];
         for (size_t i = 0; i < p; i++)
             for (size_t j = 0; j < i; j++)
                 ainv[i * p + j] = ainv[j * p + i];
@@ -1404,6 +1427,7 @@ int ls_posterior(ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
     for (size_t j = 0; !rc && j < s->k; j++)
         for (size_t i = 0; i < p * p; i++)
             r->w_cov[j * p * p + i] = r->sigma2[j] * ainv[i];
+    free(scale);
     free(ainv);
     return rc;
 }

@@ -373,7 +373,7 @@ r2_of_constant() {
     [ ! -e "$TMP/old.ckpt" ]
 }
 
-@test "timestamps: ridge with its unpenalized intercept is scikit-learn's, and a posterior it cannot give says what works" {
+@test "timestamps: ridge with its unpenalized intercept is scikit-learn's, its posterior exact arithmetic's, and one it cannot give says what works" {
     # t = 1.7e9 + 5e5 i (tests/fixtures/uncentred/gen_uncentred.py)
     U="$DL_TEST_ROOT/tests/fixtures/uncentred"
     dl-tensor import -t 1 "$U/ts.csv" | dl-design -q > "$TMP/phi.dlt"
@@ -382,10 +382,34 @@ r2_of_constant() {
     dl-lstsq -q --partial < "$TMP/phi.dlt" > "$TMP/p.dlt"
     fit_w "$TMP/p.dlt" --combine --ridge 1
     WANT_SKIP=1 numbers_near "$TMP/w.csv" "$U/ts_ridge1.txt" 1e-7
-    # the covariance takes X^T X whole, bias column and all: no --ridge helps
-    run dl-lstsq --ridge 1 --posterior -o "$TMP/post.ckpt" "$TMP/phi.dlt"
+    # the covariance takes X^T X whole, bias column and all, scaled to a
+    # unit diagonal: the columns' directions, 1 - 2.6e-5 apart, leave it
+    # digits enough (tests/fixtures/posterior/gen_exact.py)
+    P="$DL_TEST_ROOT/tests/fixtures/posterior"
+    dl-lstsq -q --ridge 1 --posterior -o "$TMP/post.ckpt" "$TMP/phi.dlt"
+    dl-tensor export --name w_cov "$TMP/post.ckpt" > "$TMP/cov.csv"
+    dl-tensor export --name sigma2 "$TMP/post.ckpt" > "$TMP/s2.csv"
+    WANT_SKIP=1 NEAR_REL=1 numbers_near "$TMP/cov.csv" "$P/ts_cov.txt" 1e-9
+    WANT_SKIP=1 NEAR_REL=1 numbers_near "$TMP/s2.csv" "$P/ts_sigma2.txt" 1e-12
+    # 1e9 + 0..4: directions 1 - 2e-18 apart, which no --ridge separates
+    printf 't,y\n1000000000,1\n1000000001,3\n1000000002,2\n1000000003,5\n1000000004,4\n' |
+        dl-tensor import --target y | dl-design -q > "$TMP/far.dlt"
+    run dl-lstsq --ridge 1 --posterior -o "$TMP/post2.ckpt" "$TMP/far.dlt"
     [ "$status" -eq 5 ]
     [[ $output == *"posterior: X^T X + ridge is singular or nearly so"*": scale the columns (dl-design --standardize)" ]]
+    [ ! -e "$TMP/post2.ckpt" ]
+}
+
+@test "--ridge 1e16 --posterior: a prior that dwarfs X^T X beside the unpenalized bias is exact arithmetic's" {
+    P="$DL_TEST_ROOT/tests/fixtures/posterior"
+    dl-tensor import -t 1 "$P/huge.csv" | dl-design -q | dl-lstsq -q --ridge 1e16 --posterior > "$TMP/m.ckpt"
+    dl-tensor export --name w_cov "$TMP/m.ckpt" > "$TMP/cov.csv"
+    dl-tensor export --name sigma2 "$TMP/m.ckpt" > "$TMP/s2.csv"
+    WANT_SKIP=1 NEAR_REL=1 numbers_near "$TMP/cov.csv" "$P/huge_cov.txt" 1e-12
+    WANT_SKIP=1 NEAR_REL=1 numbers_near "$TMP/s2.csv" "$P/huge_sigma2.txt" 1e-12
+    # and its weights, all but 0 beside the bias, y's mean
+    dl-tensor export --name w "$TMP/m.ckpt" > "$TMP/w.csv"
+    WANT_SKIP=1 NEAR_REL=1 numbers_near "$TMP/w.csv" "$P/huge_w.txt" 1e-9
 }
 
 @test "--posterior stores w_cov and sigma2 as numpy computes them" {
@@ -746,13 +770,23 @@ r2_of_constant() {
     [ "$status" -eq 5 ]
     [ "$output" = "dl-lstsq: $TMP/dup.dlt: posterior: X has rank 2 of 3 columns, so a flat prior leaves the weights' posterior improper: --ridge gives a proper (Gaussian) prior" ]
     [ ! -e "$TMP/p.ckpt" ]
-    # x = 1e6 + 0..4 beside the bias: rank 2, but numpy's condition number
-    # 7.07e11 leaves X^T X too few digits to invert; the posterior exists
+    # x = 1e6 + 0..4 beside the bias: numpy's condition number 7.07e11,
+    # X^T X scaled to a unit diagonal about 2e12, which leaves it some 4
+    # digits: the posterior is exact arithmetic's to those
+    P="$DL_TEST_ROOT/tests/fixtures/posterior"
     printf 'x,y\n1000000,1\n1000001,3\n1000002,2\n1000003,5\n1000004,4\n' |
+        dl-tensor import --target y | dl-design -q > "$TMP/far6.dlt"
+    dl-lstsq -q --posterior -o "$TMP/p.ckpt" "$TMP/far6.dlt"
+    dl-tensor export --name w_cov "$TMP/p.ckpt" > "$TMP/cov.csv"
+    WANT_SKIP=1 NEAR_REL=1 numbers_near "$TMP/cov.csv" "$P/far_cov.txt" 1e-3
+    rm "$TMP/p.ckpt"
+    # x = 1e7 + 0..4: 7.07e13, some 2e14 scaled, leaves X^T X too few
+    # digits to invert; the posterior exists
+    printf 'x,y\n10000000,1\n10000001,3\n10000002,2\n10000003,5\n10000004,4\n' |
         dl-tensor import --target y | dl-design -q > "$TMP/far.dlt"
     run dl-lstsq --posterior -o "$TMP/p.ckpt" "$TMP/far.dlt"
     [ "$status" -eq 5 ]
-    [ "$output" = "dl-lstsq: $TMP/far.dlt: posterior: X^T X is singular or nearly so (condition number of X about 7.07e+11), too near to invert for the weights' covariance: scale the columns (dl-design --standardize), or give a Gaussian prior (--ridge)" ]
+    [ "$output" = "dl-lstsq: $TMP/far.dlt: posterior: X^T X is singular or nearly so (condition number of X about 7.07e+13), too near to invert for the weights' covariance: scale the columns (dl-design --standardize), or give a Gaussian prior (--ridge)" ]
     [ ! -e "$TMP/p.ckpt" ]
     # one column, all zero
     printf 'a,y\n0,1\n0,2\n' | dl-tensor import --target y > "$TMP/zero.dlt"
