@@ -429,10 +429,11 @@ typedef struct ls_qr_helper {
 
 static void qr_fold_run(void *job) { qr_fold_chunk(job); }
 
-/* Waits until the helper is done with b2 and R'; its fold's LAPACK status. */
-static lapack_int qr_helper_wait(ls_qr *q)
+/* Waits until helper i is done with its chunk and triangle; its fold's
+ * LAPACK status (0 without helper i). */
+static lapack_int qr_helper_wait(ls_qr *q, int i)
 {
-    ls_qr_helper *h = q->helper;
+    ls_qr_helper *h = q->helper[i];
     if (!h)
         return 0;
     wk_wait(h->worker);
@@ -441,43 +442,50 @@ static lapack_int qr_helper_wait(ls_qr *q)
     return info;
 }
 
-/* The helper thread ended (its last fold waited for). */
+/* The helpers ended (their last folds waited for); the first nonzero
+ * LAPACK status. */
 static lapack_int qr_helper_stop(ls_qr *q)
 {
-    ls_qr_helper *h = q->helper;
-    if (!h)
-        return 0;
-    lapack_int info = qr_helper_wait(q);
-    wk_stop(h->worker);
-    free(h);
-    q->helper = NULL;
-    return info;
-}
-
-/* A helper for the odd chunks when BLAS had two threads or more; NULL
- * (the folds then stay on this thread, in the same order) otherwise or
- * when no thread can be had. */
-static void qr_helper_start(ls_qr *q)
-{
-    if (q->helper || q->blas_threads < 2)
-        return;
-    ls_qr_helper *h = calloc(1, sizeof *h);
-    if (h && (h->worker = wk_start()) != NULL)
-        q->helper = h;
-    else
+    lapack_int first = 0;
+    for (int i = 0; i < 2; i++) {
+        ls_qr_helper *h = q->helper[i];
+        if (!h)
+            continue;
+        lapack_int info = qr_helper_wait(q, i);
+        first = first ? first : info;
+        wk_stop(h->worker);
         free(h);
+        q->helper[i] = NULL;
+    }
+    return first;
 }
 
-/* The chunk of `rows` rows just filled folded into its triangle: an even
- * one here, an odd one handed to the helper (or here, without one). */
+/* A helper for each triangle's chunks when BLAS had two threads or more;
+ * where no thread can be had, that triangle's folds stay on this thread,
+ * in the same order. */
+static void qr_helpers_start(ls_qr *q)
+{
+    for (int i = 0; i < 2 && q->blas_threads >= 2; i++) {
+        if (q->helper[i])
+            continue;
+        ls_qr_helper *h = calloc(1, sizeof *h);
+        if (h && (h->worker = wk_start()) != NULL)
+            q->helper[i] = h;
+        else
+            free(h);
+    }
+}
+
+/* The chunk of `rows` rows just filled folded into its triangle: handed
+ * to the triangle's helper, or here without one. */
 static int qr_fold_filled(ls_qr *q, size_t rows, dl_err *e)
 {
     qr_fold_job job = {q->cols, q->chunk, rows, q->nb, &q->tri[q->odd], 0};
-    if (q->odd)
-        qr_helper_start(q);
-    if (q->odd && q->helper) {
-        q->helper->job = job;
-        wk_run(q->helper->worker, qr_fold_run, &q->helper->job);
+    qr_helpers_start(q);
+    ls_qr_helper *h = q->helper[q->odd];
+    if (h) {
+        h->job = job;
+        wk_run(h->worker, qr_fold_run, &h->job);
     } else {
         qr_fold_chunk(&job);
     }
@@ -490,9 +498,13 @@ static int qr_fold_filled(ls_qr *q, size_t rows, dl_err *e)
  * threads, the threads spun and waited several times longer than they
  * worked (five times the CPU time of one thread for 200,000 rows of 17
  * columns).  So each fold runs BLAS on one thread, and BLAS's idle workers
- * are parked meanwhile (dl_blas_park), leaving their core to the tools
- * upstream and to the helper that folds the odd chunks.  The count comes
- * back when the rows are solved. */
+ * are parked meanwhile (dl_blas_park), leaving their cores to the helpers
+ * that fold the even and the odd chunks, and to the tools upstream: this
+ * thread only reads and fills chunks, so that the folds, most of the
+ * work, go on two cores whatever else runs (folding the even chunks here
+ * left a core idle while this thread read, and kept the tools upstream
+ * waiting on a full pipe while it folded).  The count comes back when the
+ * rows are solved. */
 static int qr_fold(ls_qr *q, dl_err *e)
 {
     if (!q->blas_threads) {
@@ -500,8 +512,8 @@ static int qr_fold(ls_qr *q, dl_err *e)
         dl_blas_park();
     }
     int rc = qr_fold_filled(q, q->fill, e);
-    /* the next chunk is odd: b2 must be the helper's no more */
-    lapack_int info = q->odd ? qr_helper_wait(q) : 0;
+    /* the next chunk's buffer must be its helper's no more */
+    lapack_int info = qr_helper_wait(q, q->odd);
     return rc ? rc : info ? lapack_error("qr", info, e) : 0;
 }
 
@@ -513,7 +525,7 @@ static void qr_threads_back(ls_qr *q)
     q->blas_threads = 0;
 }
 
-/* The rows still waiting folded, the helper ended, R' merged into R
+/* The rows still waiting folded, the helpers ended, R' merged into R
  * (dtpqrt on the two triangles) and cleared, and BLAS's thread count back. */
 static int qr_fold_last(ls_qr *q, dl_err *e)
 {

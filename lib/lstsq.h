@@ -133,9 +133,9 @@ void ls_result_free(ls_result *r);
  * small system by gelsd (svd) or a triangular solve (qr) gives the
  * least-squares solution of the whole data.
  * Chunks go in turn into two triangles, R (even chunks) and R' (odd),
- * merged when the rows are solved: with two BLAS threads a thread of its
- * own folds the odd chunks while the next even one is filled and folded,
- * and the structure, so the bits, is the same with one. */
+ * merged when the rows are solved: with two BLAS threads each triangle's
+ * chunks are folded on a thread of its own while the next chunk is
+ * filled, and the structure, so the bits, is the same with one. */
 /* One triangle, the chunk that folds into it, and their workspace. */
 typedef struct ls_qr_tri {
     double *r;           /* [cols x cols] upper triangular, column-major */
@@ -151,7 +151,8 @@ typedef struct ls_qr {
     ls_qr_tri tri[2];    /* R (even chunks; the whole factor once solved) and R' (odd) */
     int odd;             /* the rows being filled are an odd chunk's, tri[1]'s */
     int nb;
-    struct ls_qr_helper *helper; /* the thread folding the odd chunks, or NULL */
+    struct ls_qr_helper *helper[2]; /* the threads folding tri[0]'s and tri[1]'s
+                                       chunks, or NULL */
     int blas_threads;    /* BLAS's count while the folds run on one; 0 when not */
     double *yty, *ysum;  /* [k], weighted */
     double *ycss;        /* [k], weighted: the total sum of squares, as ls_stats' */
