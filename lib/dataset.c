@@ -453,12 +453,12 @@ static int keyed(split_work *w, const dl_tensor_set *s, const ds_split_opts *o,
  * that rounds to none of the n rows (or groups) on a side is refused, as
  * scikit-learn's train_test_split does, rather than written as an empty
  * output that fails, or misleads, further down.  0 and 1 ask for it. */
-static int empty_side(double fraction, uint64_t n, int groups, const char *label, dl_err *e)
+static int empty_side(double fraction, uint64_t n, const char *unit, const char *label,
+                      dl_err *e)
 {
     uint64_t k = share(fraction, n);
     if (!(fraction > 0 && fraction < 1) || n == 0 || (k > 0 && k < n))
         return 0;
-    const char *unit = groups ? "group" : "row";
     return dl_fail(e, DL_EUSAGE, "%s: --fraction %g of %llu %s%s leaves %s no %ss", label,
                    fraction, (unsigned long long)n, unit, dl_plural(n), k == 0 ? "OUT1" : "OUT2",
                    unit);
@@ -469,14 +469,13 @@ static int assign(split_work *w, const ds_split_opts *o, const char *label, dl_e
 {
     double fraction = o->fraction < 0 ? 0.8 : o->fraction;
     uint64_t fold = o->fold - 1;
-    if (o->folds && o->folds > (o->group ? w->count : w->rows))
+    uint64_t units = o->group ? w->count : w->rows; /* what is dealt out */
+    const char *unit = o->group ? "group" : "row";
+    if (o->folds && o->folds > units)
         return dl_fail(e, DL_EUSAGE, "%s: --folds %llu: the input has only %llu %s%s", label,
-                       (unsigned long long)o->folds,
-                       (unsigned long long)(o->group ? w->count : w->rows),
-                       o->group ? "group" : "row",
-                       dl_plural((unsigned long long)(o->group ? w->count : w->rows)));
-    if (!o->folds && empty_side(fraction, o->group ? w->count : w->rows, o->group != NULL,
-                                label, e))
+                       (unsigned long long)o->folds, (unsigned long long)units, unit,
+                       dl_plural((unsigned long long)units));
+    if (!o->folds && empty_side(fraction, units, unit, label, e))
         return e->code;
     if (!o->stratify && !o->group) {
         uint64_t k = share(fraction, w->rows);
