@@ -420,10 +420,12 @@ static void qr_fold_chunk(qr_fold_job *j)
                                   j->nb, tri->work);
 }
 
-/* The thread that folds the odd chunks into R', one at a time, and the
- * fold it was handed: it holds b2 and R' until waited for. */
+/* The thread that folds one triangle's chunks, one at a time, and the
+ * fold it was handed: it holds that chunk and triangle until waited for.
+ * Its thread is started at its first fold, and tried only then. */
 typedef struct ls_qr_helper {
-    wk_worker *worker;
+    wk_worker *worker; /* NULL when none could be had */
+    int tried;
     qr_fold_job job;
 } ls_qr_helper;
 
@@ -460,20 +462,17 @@ static lapack_int qr_helper_stop(ls_qr *q)
     return first;
 }
 
-/* A helper for each triangle's chunks when BLAS had two threads or more;
- * where no thread can be had, that triangle's folds stay on this thread,
- * in the same order. */
-static void qr_helpers_start(ls_qr *q)
+/* Triangle i's helper, its thread running, when BLAS had two threads or
+ * more; NULL otherwise or when no thread can be had: that triangle's
+ * folds then stay on this thread, in the same order. */
+static ls_qr_helper *qr_helper(ls_qr *q, int i)
 {
-    for (int i = 0; i < 2 && q->blas_threads >= 2; i++) {
-        if (q->helper[i])
-            continue;
-        ls_qr_helper *h = calloc(1, sizeof *h);
-        if (h && (h->worker = wk_start()) != NULL)
-            q->helper[i] = h;
-        else
-            free(h);
-    }
+    if (q->blas_threads < 2)
+        return NULL;
+    if (!q->helper[i] && (q->helper[i] = calloc(1, sizeof *q->helper[i])) == NULL)
+        return NULL;
+    ls_qr_helper *h = q->helper[i];
+    return wk_start_once(&h->worker, &h->tried) ? h : NULL;
 }
 
 /* The chunk of `rows` rows just filled folded into its triangle: handed
@@ -481,8 +480,7 @@ static void qr_helpers_start(ls_qr *q)
 static int qr_fold_filled(ls_qr *q, size_t rows, dl_err *e)
 {
     qr_fold_job job = {q->cols, q->chunk, rows, q->nb, &q->tri[q->odd], 0};
-    qr_helpers_start(q);
-    ls_qr_helper *h = q->helper[q->odd];
+    ls_qr_helper *h = qr_helper(q, q->odd);
     if (h) {
         h->job = job;
         wk_run(h->worker, qr_fold_run, &h->job);
