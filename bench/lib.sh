@@ -29,12 +29,13 @@ median_seconds() {
     done | median
 }
 # CPU seconds (user + system, of every process the command starts, to the
-# millisecond) of a shell command: a loaded machine disturbs it less than
-# wall time.  Usage: t=$(cpu_seconds 'command')
+# microsecond) of a shell command, read by bench/cpu_seconds (wait4): a
+# loaded machine disturbs it less than wall time.  The shell that runs the
+# command is counted too, about a millisecond; a row that times a command
+# of a few ms calls bench/cpu_seconds on it directly, without the shell.
+# Usage: t=$(cpu_seconds 'command')
 cpu_seconds() {
-    local TIMEFORMAT='%3U %3S' out
-    out=$({ time bash -c "$1" >/dev/null 2>&1; } 2>&1) || { echo "bench: failed: $1" >&2; return 1; }
-    echo "$out" | awk '{ print $1 + $2 }'
+    "$BUILD/bench/cpu_seconds" bash -c "$1" || { echo "bench: failed: $1" >&2; return 1; }
 }
 # Median CPU seconds of RUNS runs.  Usage: t=$(median_cpu_seconds RUNS 'command')
 median_cpu_seconds() {
