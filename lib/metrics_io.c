@@ -206,25 +206,40 @@ static int y_level(const mio_pair *d, const cm_column *k, size_t i, const char *
 }
 
 /* Every code of the one-column tensor t (rows of class codes) is a class
- * of the categories record cat, NaN (a missing class, refused later)
- * aside: codes kept as they are must name a class, or the table would
- * show a code no file names as a class of its own. */
-static int codes_of(const dl_tensor *t, const char *label, const dl_tensor *cat, dl_err *e)
+ * of k, the column of the categories record named cat_name, NaN (a
+ * missing class, refused later) aside: codes kept as they are must name a
+ * class, or the table would show a code no file names as a class of its
+ * own. */
+static int codes_of(const dl_tensor *t, const char *label, const cm_column *k,
+                    const char *cat_name, dl_err *e)
 {
     if (t->shape[1] != 1)
         return 0;
+    const double *v = t->data;
+    for (size_t i = 0; i < (size_t)t->shape[0]; i++)
+        if (!isnan(v[i]) && !cm_column_level(k, v[i])) {
+            dl_fail(e, DL_EDATA, "'%s' row %zu: %.17g is no class code of '%s' (0..%llu)",
+                    t->name, i + 1, v[i], cat_name, (unsigned long long)k->count - 1);
+            return dl_err_wrap(e, "%s", label);
+        }
+    return 0;
+}
+
+/* codes_of for y and yhat, whose categories records ycat and hcat are the
+ * same (hcat may be ycat itself): ycat parsed once for both. */
+static int pair_codes(const mio_pair *d, const dl_tensor *ycat, const dl_tensor *hcat, dl_err *e)
+{
+    if (d->y->shape[1] != 1 && d->yhat->shape[1] != 1)
+        return 0;
     cm_categories c;
     cm_categories_init(&c);
-    int rc = cm_categories_parse(&c, cat, 1, e);
+    int rc = cm_categories_parse(&c, ycat, 1, e) ? dl_err_wrap(e, "%s", d->y_label) : 0;
     const cm_column *k = rc ? NULL : cm_categories_column(&c, 0);
-    const double *v = t->data;
-    for (size_t i = 0; k && !rc && i < (size_t)t->shape[0]; i++)
-        if (!isnan(v[i]) && !cm_column_level(k, v[i]))
-            rc = dl_fail(e, DL_EDATA, "'%s' row %zu: %.17g is no class code of '%s' "
-                         "(0..%llu)", t->name, i + 1, v[i], cat->name,
-                         (unsigned long long)k->count - 1);
+    if (k && (codes_of(d->y, d->y_label, k, ycat->name, e) ||
+              codes_of(d->yhat, d->yhat_label, k, hcat->name, e)))
+        rc = e->code;
     cm_categories_free(&c);
-    return rc ? dl_err_wrap(e, "%s", label) : 0;
+    return rc;
 }
 
 /* The pair's tensors, found again in their sets after records of these
@@ -382,10 +397,11 @@ static int bind_scores(mio_pair *d, dl_tensor_set *ys, const dl_tensor *ycat, dl
                                                          : 0;
     const cm_column *k = rc ? NULL : cm_categories_column(&yc, 0);
     if (k && unnamed_codes(d, &hn, cm_names_at(&yn, 0))) {
-        k = NULL;
-        rc = codes_of(d->y, d->y_label, ycat, e) || codes_of(d->yhat, d->yhat_label, ycat, e)
+        rc = codes_of(d->y, d->y_label, k, ycat->name, e) ||
+                     codes_of(d->yhat, d->yhat_label, k, ycat->name, e)
                  ? e->code
                  : 0;
+        k = NULL;
     }
     if (k && hn.count == 0)
         rc = dl_fail(e, DL_EDATA,
@@ -425,9 +441,7 @@ static int bind_classes(mio_pair *d, dl_err *e)
     if (!ycat)
         return 0;
     if (cm_meta_repeat(ycat, hcat, &same) == 0)
-        return codes_of(d->y, d->y_label, ycat, e) || codes_of(d->yhat, d->yhat_label, hcat, e)
-                   ? e->code
-                   : 0;
+        return pair_codes(d, ycat, hcat, e);
     unsigned long long ky = d->y->shape[1], kh = d->yhat->shape[1];
     if (ky == 1 && kh > 1)
         return dl_fail(e, DL_EDATA,
