@@ -140,15 +140,29 @@ AVX2 static size_t relu_backward_avx2(const float *z, float *d, size_t n, float 
     return done;
 }
 
+/* g's squares into the lanes of acc: sum_squares_avx2's arithmetic. */
+AVX2 static inline void add_squares_avx2(__m256d *lo, __m256d *hi, __m256 gi)
+{
+    __m256d a = _mm256_cvtps_pd(_mm256_castps256_ps128(gi));
+    __m256d b = _mm256_cvtps_pd(_mm256_extractf128_ps(gi, 1));
+    *lo = _mm256_add_pd(*lo, _mm256_mul_pd(a, a));
+    *hi = _mm256_add_pd(*hi, _mm256_mul_pd(b, b));
+}
+
 AVX2 static size_t adam_avx2(float *w, float *m, float *v, const float *g, size_t n,
-                             const float k[7], int stream)
+                             const float k[7], int stream, double acc[8])
 {
     size_t done = n / 8 * 8;
+    __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();
+    if (acc)
+        lo = _mm256_loadu_pd(acc), hi = _mm256_loadu_pd(acc + 4);
     __m256 b1 = _mm256_set1_ps(k[0]), b2 = _mm256_set1_ps(k[1]), c1 = _mm256_set1_ps(k[2]);
     __m256 c2 = _mm256_set1_ps(k[3]), step = _mm256_set1_ps(k[4]), bc2 = _mm256_set1_ps(k[5]);
     __m256 eps = _mm256_set1_ps(k[6]);
     for (size_t i = 0; i < done; i += 8) {
         __m256 gi = _mm256_loadu_ps(g + i);
+        if (acc)
+            add_squares_avx2(&lo, &hi, gi);
         __m256 mi = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(c1, gi));
         __m256 vi = _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)),
                                   _mm256_mul_ps(_mm256_mul_ps(c2, gi), gi));
@@ -164,6 +178,10 @@ AVX2 static size_t adam_avx2(float *w, float *m, float *v, const float *g, size_
     }
     if (stream)
         _mm_sfence();
+    if (acc) {
+        _mm256_storeu_pd(acc, lo);
+        _mm256_storeu_pd(acc + 4, hi);
+    }
     return done;
 }
 
@@ -182,12 +200,8 @@ AVX2 static size_t sum_squares_avx2(const float *g, size_t n, double acc[8])
 {
     size_t done = n / 8 * 8;
     __m256d lo = _mm256_loadu_pd(acc), hi = _mm256_loadu_pd(acc + 4);
-    for (size_t i = 0; i < done; i += 8) {
-        __m256d a = _mm256_cvtps_pd(_mm_loadu_ps(g + i));
-        __m256d b = _mm256_cvtps_pd(_mm_loadu_ps(g + i + 4));
-        lo = _mm256_add_pd(lo, _mm256_mul_pd(a, a));
-        hi = _mm256_add_pd(hi, _mm256_mul_pd(b, b));
-    }
+    for (size_t i = 0; i < done; i += 8)
+        add_squares_avx2(&lo, &hi, _mm256_loadu_ps(g + i));
     _mm256_storeu_pd(acc, lo);
     _mm256_storeu_pd(acc + 4, hi);
     return done;
@@ -228,13 +242,13 @@ size_t simd_relu_backward(const float *z, float *d, size_t n, float slope)
 }
 
 size_t simd_adam(float *w, float *m, float *v, const float *g, size_t n, const float k[7],
-                 int stream)
+                 int stream, double acc[8])
 {
 #if NN_HAVE_X86
     if (have_avx2())
-        return adam_avx2(w, m, v, g, n, k, stream && aligned_32(w));
+        return adam_avx2(w, m, v, g, n, k, stream && aligned_32(w), acc);
 #endif
-    (void)w, (void)m, (void)v, (void)g, (void)n, (void)k, (void)stream;
+    (void)w, (void)m, (void)v, (void)g, (void)n, (void)k, (void)stream, (void)acc;
     return 0;
 }
 

@@ -29,12 +29,13 @@ float simd_tanhf(float x);
 size_t simd_relu_backward(const float *z, float *d, size_t n, float slope);
 /* The adam update of optim.c, k = {b1, b2, c1, c2, step, bc2, eps}:
  *   m = b1 m + c1 g;  v = b2 v + (c2 g) g;  w -= (step m) / (sqrt(v) / bc2 + eps)
- * (g is only read).  With `stream` (and w 32-byte aligned) w is written
+ * (g is only read); with acc (else NULL), g's squares are added to it in
+ * the same pass, as simd_sum_squares adds them.  With `stream` (and w 32-byte aligned) w is written
  * around the cache (non-temporal stores, fenced before returning): for
  * weights that other cores read next, whose copies a cached write would
  * first wait to invalidate, line by line. */
 size_t simd_adam(float *w, float *m, float *v, const float *g, size_t n, const float k[7],
-                 int stream);
+                 int stream, double acc[8]);
 /* p[i] = 0 around the cache, as adam's stream, fenced; p 32-byte aligned, else
  * nothing is done (returns 0). */
 size_t simd_clear_stream(float *p, size_t n);

@@ -92,6 +92,15 @@ static int check_ranges(const opt_range *r, size_t nr, size_t n, dl_err *e)
     return 0;
 }
 
+/* The norm's sum of squares is taken by blocks of NORM_BLOCK elements from
+ * the first: each block's 8 partial sums from zero (add_squares), then the
+ * blocks' sums added in order.  A pass shared among threads that each take
+ * whole blocks (adam's, which takes the sums in its own pass) so gives the
+ * bits of one thread, and of the pass before the update (block_squares). */
+#define NORM_BLOCK ((size_t)1024)
+
+static size_t norm_blocks(size_t n) { return (n + NORM_BLOCK - 1) / NORM_BLOCK; }
+
 /* The moments are read before they are written: dl_mem_zeroed. */
 static float *zeroed_floats(size_t n) { return dl_mem_zeroed(n, sizeof(float)); }
 
@@ -107,7 +116,9 @@ int opt_create(opt_state *o, const opt_opts *c, size_t n, const opt_range *bias,
     o->bias = calloc(n_bias ? n_bias : 1, sizeof *o->bias);
     o->m = uses_m(c) ? zeroed_floats(n) : NULL;
     o->v = uses_v(c) ? zeroed_floats(n) : NULL;
-    if (!o->bias || (uses_m(c) && !o->m) || (uses_v(c) && !o->v)) {
+    int sums = c->kind == OPT_ADAM || c->kind == OPT_ADAMW;
+    o->norm_sums = sums ? dl_mem_zeroed(8 * norm_blocks(n), sizeof *o->norm_sums) : NULL;
+    if (!o->bias || (uses_m(c) && !o->m) || (uses_v(c) && !o->v) || (sums && !o->norm_sums)) {
         opt_free(o);
         return dl_fail(e, DL_ENOMEM, "out of memory for the optimizer state (%zu parameters)", n);
     }
@@ -121,6 +132,7 @@ void opt_free(opt_state *o)
     free(o->bias);
     free(o->m);
     free(o->v);
+    free(o->norm_sums);
     memset(o, 0, sizeof *o);
 }
 
@@ -163,6 +175,24 @@ static void add_squares(const float *g, size_t n, double acc[8])
             acc[j] += (double)g[i + j] * g[i + j];
     for (size_t j = 0; i < n; i++, j++)
         acc[j] += (double)g[i] * g[i];
+}
+
+/* acc += the blocks' sums, sums[8 * b + j], in the order of the blocks. */
+static void add_block_sums(const double *sums, size_t blocks, double acc[8])
+{
+    for (size_t b = 0; b < blocks; b++)
+        for (size_t j = 0; j < 8; j++)
+            acc[j] += sums[8 * b + j];
+}
+
+/* acc += the sums of squares of g[0, n), block by block (NORM_BLOCK). */
+static void block_squares(const float *g, size_t n, double acc[8])
+{
+    for (size_t at = 0; at < n; at += NORM_BLOCK) {
+        double sums[8] = {0};
+        add_squares(g + at, n - at < NORM_BLOCK ? n - at : NORM_BLOCK, sums);
+        add_block_sums(sums, 1, acc);
+    }
 }
 
 double opt_norm(const double *acc, size_t parts)
@@ -227,35 +257,54 @@ static void sgd(opt_state *o, float *w, const float *g, size_t from, size_t to, 
     }
 }
 
-/* A stretch of Adam's update: one part of the parameters. */
+/* A stretch of Adam's update: one part of the parameters, whole blocks of
+ * the norm's (NORM_BLOCK) but maybe the last.  sums: the 8 sums of squares
+ * of the part's first block, when the pass takes them; else NULL. */
 typedef struct adam_part {
     float *w, *m, *v;
     const float *g;
     size_t n;
     const float *k;
+    double *sums;
     int stream;
 } adam_part;
 
-static void adam_run(void *arg)
+/* One block of a part, from `at`; its sums of squares from zero into acc
+ * (when not NULL), element i to lane i % 8, as add_squares. */
+static void adam_block(const adam_part *p, size_t at, size_t n, double *acc)
 {
-    const adam_part *p = arg;
-    float *w = p->w, *m = p->m, *v = p->v;
-    const float *g = p->g, *k = p->k;
-    for (size_t i = simd_adam(w, m, v, g, p->n, k, p->stream); i < p->n; i++) {
+    float *w = p->w + at, *m = p->m + at, *v = p->v + at;
+    const float *g = p->g + at, *k = p->k;
+    if (acc)
+        memset(acc, 0, 8 * sizeof *acc);
+    for (size_t i = simd_adam(w, m, v, g, n, k, p->stream, acc); i < n; i++) {
+        if (acc)
+            acc[i % 8] += (double)g[i] * g[i];
         m[i] = k[0] * m[i] + k[2] * g[i];
         v[i] = k[1] * v[i] + k[3] * g[i] * g[i];
         w[i] -= k[4] * m[i] / (sqrtf(v[i]) / k[5] + k[6]);
     }
 }
 
-/* Parameters from which the update is split among BLAS's threads, and the
- * parts' alignment, whole cache lines of every array, so that no two
- * threads write one line.  Each element's update is the same arithmetic in
- * any part: the bits do not depend on the thread count. */
-#define ADAM_SPLIT_MIN ((size_t)1 << 15)
-#define ADAM_PART_ALIGN ((size_t)16)
+static void adam_run(void *arg)
+{
+    const adam_part *p = arg;
+    for (size_t at = 0; at < p->n; at += NORM_BLOCK)
+        adam_block(p, at, p->n - at < NORM_BLOCK ? p->n - at : NORM_BLOCK,
+                   p->sums ? p->sums + 8 * (at / NORM_BLOCK) : NULL);
+}
 
-static void adam(opt_state *o, float *w, const float *g, size_t from, size_t to, double lr)
+/* Parameters from which the update is split among BLAS's threads, in parts
+ * of whole blocks of NORM_BLOCK (a multiple of 16 floats: whole cache lines
+ * of every array, so that no two threads write one line).  Each element's
+ * update is the same arithmetic in any part, and each block's sums of
+ * squares the same adds: the bits do not depend on the thread count. */
+#define ADAM_SPLIT_MIN ((size_t)1 << 15)
+
+/* acc: when not NULL, the gradient's sums of squares are added to it
+ * (block_squares' bits), taken in this pass. */
+static void adam(opt_state *o, float *w, const float *g, size_t from, size_t to, double lr,
+                 double *acc)
 {
     /* 1 - beta in double, then rounded: (1.0f - (float)0.999) is 1.3e-5 off. */
     double t = (double)(o->step + 1);
@@ -264,16 +313,19 @@ static void adam(opt_state *o, float *w, const float *g, size_t from, size_t to,
         (float)(1.0 - o->cfg.beta2), (float)(lr / (1.0 - pow(o->cfg.beta1, t))),
         (float)sqrt(1.0 - pow(o->cfg.beta2, t)), (float)o->cfg.eps,
     };
-    size_t n = to - from;
+    size_t n = to - from, blocks = norm_blocks(n);
     int parts = dl_blas_parts(n, ADAM_SPLIT_MIN);
     adam_part part[DL_BLAS_PARTS_MAX];
     for (int i = 0; i < parts; i++) {
-        size_t a, b;
-        dl_blas_part_range(n, parts, i, ADAM_PART_ALIGN, &a, &b);
-        a += from, b += from;
-        part[i] = (adam_part){w + a, o->m + a, o->v + a, g + a, b - a, k, o->stream_params};
+        size_t a = blocks * (size_t)i / (size_t)parts * NORM_BLOCK;
+        size_t b = i == parts - 1 ? n : blocks * (size_t)(i + 1) / (size_t)parts * NORM_BLOCK;
+        part[i] = (adam_part){w + from + a, o->m + from + a, o->v + from + a, g + from + a,
+                              b - a, k, acc ? o->norm_sums + 8 * (a / NORM_BLOCK) : NULL,
+                              o->stream_params};
     }
     dl_blas_run(adam_run, part, parts, sizeof *part);
+    if (acc)
+        add_block_sums(o->norm_sums, blocks, acc);
 }
 
 static void rmsprop(opt_state *o, float *w, const float *g, size_t from, size_t to, float lr)
@@ -297,25 +349,48 @@ void opt_shard_begin(const opt_state *o, const float *params, float *grads, size
 {
     if (o->cfg.l1 > 0)
         add_l1(o, params, grads, from, to);
-    add_squares(grads + from, to - from, acc);
+    block_squares(grads + from, to - from, acc);
+}
+
+/* Step 3 on [from, to), counted; acc as adam's. */
+static void update(opt_state *o, float *params, float *grads, size_t from, size_t to, double lr,
+                   double *acc)
+{
+    weight_decay(o, params, grads, from, to, lr);
+    switch (o->cfg.kind) {
+    case OPT_SGD: sgd(o, params, grads, from, to, (float)lr); break;
+    case OPT_RMSPROP: rmsprop(o, params, grads, from, to, (float)lr); break;
+    default: adam(o, params, grads, from, to, lr, acc); break;
+    }
+    o->step++;
 }
 
 void opt_shard_end(opt_state *o, float *params, float *grads, size_t from, size_t to, double lr,
                    double norm)
 {
     clip(&o->cfg, grads, from, to, norm);
-    weight_decay(o, params, grads, from, to, lr);
-    switch (o->cfg.kind) {
-    case OPT_SGD: sgd(o, params, grads, from, to, (float)lr); break;
-    case OPT_RMSPROP: rmsprop(o, params, grads, from, to, (float)lr); break;
-    default: adam(o, params, grads, from, to, lr); break;
-    }
-    o->step++;
+    update(o, params, grads, from, to, lr, NULL);
+}
+
+/* Whether the update's own pass can take the norm's sums of squares,
+ * rather than a pass of their own before it: adam's, shared among the
+ * threads, when nothing between reads the norm (clipping) or changes the
+ * gradient (adam's coupled weight decay; adamw's decays the weights). */
+static int norm_in_update(const opt_opts *c)
+{
+    return c->clip_norm == 0 &&
+           (c->kind == OPT_ADAMW || (c->kind == OPT_ADAM && c->weight_decay == 0));
 }
 
 double opt_step(opt_state *o, float *params, float *grads, double lr)
 {
     double acc[8] = {0};
+    if (norm_in_update(&o->cfg)) {
+        if (o->cfg.l1 > 0)
+            add_l1(o, params, grads, 0, o->n);
+        update(o, params, grads, 0, o->n, lr, acc);
+        return opt_norm(acc, 1);
+    }
     opt_shard_begin(o, params, grads, 0, o->n, acc);
     double norm = opt_norm(acc, 1);
     opt_shard_end(o, params, grads, 0, o->n, lr, norm);

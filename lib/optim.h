@@ -27,7 +27,12 @@
  * parameters, so a checkpoint can save and restore it for an exact resume.
  * opt_step never allocates.  From 32768 parameters on, Adam's and AdamW's
  * pass is shared among BLAS's threads (dl_blas_run); each element's
- * arithmetic is the same in any part, so the bits do not depend on it. */
+ * arithmetic is the same in any part, so the bits do not depend on it.
+ * The global norm is the square root of the squares' sum in double, taken
+ * block by block (1024 elements from the first, 8 partial sums each, the
+ * blocks' added in order), so that it too has the same bits whichever
+ * thread takes a block: with adam (no weight decay) or adamw and no
+ * clipping, in the update's own pass; else in a pass before step 2. */
 #ifndef DL_OPTIM_H
 #define DL_OPTIM_H
 
@@ -77,6 +82,8 @@ typedef struct opt_state {
     uint64_t step;        /* completed steps (t of adam's bias correction) */
     float *m;             /* n: sgd/rmsprop momentum buffer, adam first moment; or NULL */
     float *v;             /* n: adam second moment, rmsprop square average; or NULL */
+    double *norm_sums;    /* adam, adamw: 8 sums of squares a block of the gradient, which
+                             the update's pass takes (opt_step, when it may); or NULL */
     int stream_params;    /* 1: adam writes the parameters around the cache, for other cores
                              that read them next (processes sharing them; BLAS threads on
                              cores without a shared cache): no write then waits for those
@@ -101,7 +108,8 @@ double opt_step(opt_state *o, float *params, float *grads, double lr);
  * state, each updating its own shard [from, to) with the norm of the whole
  * gradient (opt_step is the three over [0, n) in one process):
  *   opt_shard_begin: step 1 on the shard, and its gradient's squares added
- *     to acc, 8 partial sums (element i to acc[i % 8]: `from` a multiple of 8);
+ *     to acc, 8 partial sums: those of each block of 1024 elements from
+ *     `from` (element i to lane (i - from) % 8), the blocks in order;
  *   opt_norm: the global norm from the shards' partial sums, acc[8 * parts],
  *     in the order given (the same order on every process, the same bits);
  *   opt_shard_end: steps 2 and 3 on the shard with that norm; counts the

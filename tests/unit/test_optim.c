@@ -170,7 +170,8 @@ static void test_comparison_can_fail(void)
 }
 
 /* The SIMD adam kernel gives the scalar formula's bits, its weights written
- * through the cache or around it. */
+ * through the cache or around it, and the sums of squares it takes in the
+ * same pass simd_sum_squares' bits. */
 static void test_simd_adam_matches_scalar(void)
 {
     enum { N = 37 };
@@ -195,8 +196,11 @@ static void test_simd_adam_matches_scalar(void)
         memcpy(m, m0, sizeof m);
         memcpy(v, v0, sizeof v);
         memcpy(g, g0, sizeof g);
-        size_t done = simd_adam(w, m, v, g, N, k, stream);
+        double acc[8] = {1, 2, 3, 4, 5, 6, 7, 8}, want[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+        size_t done = simd_adam(w, m, v, g, N, k, stream, stream ? acc : NULL);
         CHECK(done == 0 || done == 32);
+        CHECK(!stream || simd_sum_squares(g0, N, want) == done); /* else acc is left alone */
+        CHECK(memcmp(acc, want, sizeof acc) == 0);
         CHECK(memcmp(w, w2, sizeof(float) * done) == 0);
         CHECK(memcmp(m, m2, sizeof(float) * done) == 0);
         CHECK(memcmp(v, v2, sizeof(float) * done) == 0);
@@ -221,38 +225,62 @@ static void test_simd_clear_stream(void)
 }
 
 /* Adam's pass shared among two BLAS threads gives one thread's bits, over a
- * size that is no multiple of the parts' alignment. */
+ * size that is no multiple of the parts' blocks; so does the gradient norm
+ * it takes in the same pass, which is also the norm of a pass of its own
+ * before the update (clipping on, at a limit never reached), and the norm
+ * of the gradient summed in plain order, to rounding.  The pass keeps each
+ * block's sums, lane by lane (opt_state's norm_sums). */
 static void test_adam_split_keeps_bits(void)
 {
-    enum { N = 100003, STEPS = 3 };
+    enum { N = 100003, STEPS = 3, RUNS = 3 };
     opt_opts c;
-    opt_state o[2];
+    opt_state o[RUNS];
     dl_err e;
-    float *w = malloc(5 * N * sizeof *w), *g = w + 2 * N, *given = w + 4 * N;
+    float *w = malloc(7 * N * sizeof *w), *g = w + 3 * N, *given = w + 6 * N;
     CHECK(w != NULL && dl_blas_reserve(2, &e) == 0);
     if (!w)
         return;
     opt_opts_defaults(&c, OPT_ADAMW);
     c.weight_decay = 0.01;
-    for (int j = 0; j < 2; j++)
+    for (int j = 0; j < RUNS; j++) {
+        c.clip_norm = j == 2 ? 1e30 : 0;
         CHECK(opt_create(&o[j], &c, N, NULL, 0, &e) == 0);
+    }
     dl_rng r;
     dl_rng_seed(&r, 5);
     for (size_t i = 0; i < N; i++)
-        w[i] = w[N + i] = (float)dl_rng_normal(&r);
-    for (int step = 0; step < STEPS; step++)
-        for (int j = 0; j < 2; j++) {
-            dl_blas_set_threads(j + 1);
+        w[i] = w[N + i] = w[2 * N + i] = (float)dl_rng_normal(&r);
+    for (int step = 0; step < STEPS; step++) {
+        double norm[RUNS], plain = 0;
+        for (int j = 0; j < RUNS; j++) {
+            dl_blas_set_threads(j == 0 ? 1 : 2);
             dl_rng_seed(&r, 100 + (uint64_t)step);
             for (size_t i = 0; i < N; i++)
                 g[j * N + i] = given[i] = (float)dl_rng_normal(&r);
-            opt_step(&o[j], w + j * N, g + j * N, 1e-3);
+            norm[j] = opt_step(&o[j], w + j * N, g + j * N, 1e-3);
             CHECK(memcmp(g + j * N, given, N * sizeof *g) == 0); /* left for the next pass */
         }
-    CHECK(memcmp(w, w + N, N * sizeof *w) == 0);
-    CHECK(memcmp(o[0].m, o[1].m, N * sizeof *w) == 0);
-    CHECK(memcmp(o[0].v, o[1].v, N * sizeof *w) == 0);
-    for (int j = 0; j < 2; j++)
+        for (size_t i = 0; i < N; i++)
+            plain += (double)given[i] * given[i];
+        /* each block's lanes, kept by the pass: element i of a block of
+         * 1024 to lane i % 8, added in order */
+        for (size_t b = 0; b * 1024 < N; b++) {
+            double lane[8] = {0};
+            for (size_t i = b * 1024; i < N && i < (b + 1) * 1024; i++)
+                lane[i % 8] += (double)given[i] * given[i];
+            for (int j = 0; j < 2; j++)
+                CHECK(memcmp(o[j].norm_sums + 8 * b, lane, sizeof lane) == 0);
+        }
+        CHECK(memcmp(&norm[0], &norm[1], sizeof *norm) == 0);
+        CHECK(memcmp(&norm[0], &norm[2], sizeof *norm) == 0);
+        CHECK_NEAR(norm[0], sqrt(plain), 1e-12 * sqrt(plain));
+    }
+    for (int j = 1; j < RUNS; j++) {
+        CHECK(memcmp(w, w + j * N, N * sizeof *w) == 0);
+        CHECK(memcmp(o[0].m, o[j].m, N * sizeof *w) == 0);
+        CHECK(memcmp(o[0].v, o[j].v, N * sizeof *w) == 0);
+    }
+    for (int j = 0; j < RUNS; j++)
         opt_free(&o[j]);
     free(w);
 }
