@@ -21,7 +21,7 @@
 int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e);
 
 /* A buffer of n bytes that is about to be filled, from malloc's heap:
- * when n is 512 KiB or more, it starts on a 2 MiB boundary, is rounded up
+ * when n is 2 MiB or more, it starts on a 2 MiB boundary, is rounded up
  * to whole 2 MiB and has transparent huge pages asked for, so its first
  * use faults once per 2 MiB instead of once per 4 KiB, which on virtual
  * machines costs more than the copy that fills the page.  (Advice only:
