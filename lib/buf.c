@@ -30,27 +30,27 @@ int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e
 }
 
 #define HUGE_PAGE ((size_t)2 << 20)
-/* From one whole huge page: a smaller block rounded up to one has the
- * kernel zero up to twice its size, and on a virtual machine that hands
- * free memory back to its host (a balloon's free page reporting, as
- * Firecracker's), a fresh huge page costs about 1.5 ms a MiB, against
- * 0.35 ms a MiB for 4 KiB pages: dl-train's ~1 MiB buffers (weights,
- * gradients, moments, their copies) took 15 to 30 ms to touch, 2.5 ms as
- * 4 KiB pages.  Larger blocks keep them: the CSV import and dl-train's
- * data, run both right after another process and after a pause, were
- * faster with huge pages than with 4 KiB ones. */
-#define BIG_FROM HUGE_PAGE
 #define CACHE_LINE 64
 
 /* Linux places an anonymous mapping on a 2 MiB boundary only when its
  * length is a multiple of 2 MiB, which glibc's (a header more than asked
  * for) never is: a block of 2.5 MiB, a chunk of imported rows, then holds
  * no whole huge page at all.  So the block is aligned here, and its pages
- * advised exactly: the advice never splits a huge page's range. */
+ * advised exactly: the advice never splits a huge page's range.
+ *
+ * From one whole huge page, as dl_mem_huge: a smaller block rounded up to
+ * one has the kernel zero up to twice its size, and on a virtual machine
+ * that hands free memory back to its host (a balloon's free page
+ * reporting, as Firecracker's), a fresh huge page costs about 1.5 ms a
+ * MiB, against 0.35 ms a MiB for 4 KiB pages: dl-train's ~1 MiB buffers
+ * (weights, gradients, moments, their copies) took 15 to 30 ms to touch,
+ * 2.5 ms as 4 KiB pages.  Larger blocks keep them: the CSV import and
+ * dl-train's data, run both right after another process and after a
+ * pause, were faster with huge pages than with 4 KiB ones. */
 void *dl_mem_big(size_t n)
 {
     void *p;
-    if (n < BIG_FROM)
+    if (n < HUGE_PAGE)
         return posix_memalign(&p, CACHE_LINE, n ? n : 1) == 0 ? p : NULL;
     if (n > SIZE_MAX - HUGE_PAGE)
         return NULL;
