@@ -58,8 +58,9 @@ int dl_blas_park(void);
 
 /* Runs fn(arg + i * stride) for i < parts and returns when every part is
  * done: part 0 on the calling thread, the others on OpenBLAS's workers.  A
- * training step's elementwise passes (Adam, the batch's rows) so share the
- * cores its products use: between products the workers spin waiting for
+ * training step's elementwise passes (Adam, the batch's rows, a large
+ * layer's activations) and dl-predict's check of its rows so share the
+ * cores their products use: between products the workers spin waiting for
  * work, so a part starts at once, where a thread of our own would have to
  * take the core from a spinning worker.  parts at most dl_blas_threads();
  * fn must not call BLAS.  Without OpenBLAS's pthread build the parts run in

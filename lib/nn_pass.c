@@ -6,6 +6,42 @@
 #include <cblas.h>
 
 #include "activ.h"
+#include "blasmem.h"
+
+/* A layer's activation pass over this many elements or more is shared
+ * among BLAS's threads, by rows (the results are the same bits: each
+ * element, and each softmax row, is computed alone). */
+#define ACTIV_SPLIT_MIN ((size_t)1 << 15)
+
+typedef struct activ_part {
+    const nn_layer *L;
+    const float *bias; /* NULL: the backward pass */
+    size_t from, to;   /* rows */
+} activ_part;
+
+static void activ_part_run(void *arg)
+{
+    const activ_part *p = arg;
+    const nn_layer *L = p->L;
+    size_t at = p->from * L->out, rows = p->to - p->from;
+    if (p->bias)
+        activ_forward(L->activ, L->param, p->bias, L->z + at, L->a + at, rows, L->out);
+    else
+        activ_backward(L->activ, L->param, L->z + at, L->a + at, L->dz + at, rows, L->out);
+}
+
+/* The forward pass's bias and activation (bias given) or the backward
+ * pass's derivative (bias NULL) of L's first `batch` rows. */
+static void activ_pass(const nn_layer *L, const float *bias, size_t batch)
+{
+    int parts = dl_blas_parts(batch * L->out, ACTIV_SPLIT_MIN);
+    activ_part part[DL_BLAS_PARTS_MAX];
+    for (int i = 0; i < parts; i++) {
+        part[i] = (activ_part){L, bias, 0, 0};
+        dl_blas_part_range(batch, parts, i, 16, &part[i].from, &part[i].to);
+    }
+    dl_blas_run(activ_part_run, part, parts, sizeof *part);
+}
 
 int nn_forward(nn_net *net, const float *x, size_t batch, dl_err *e)
 {
@@ -20,7 +56,7 @@ int nn_forward(nn_net *net, const float *x, size_t batch, dl_err *e)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)L->out,
                     (int)L->in, 1.0f, in, (int)L->in, net->params + L->w_off, (int)L->in,
                     0.0f, L->z, (int)L->out);
-        activ_forward(L->activ, L->param, net->params + L->b_off, L->z, L->a, batch, L->out);
+        activ_pass(L, net->params + L->b_off, batch);
         in = L->a;
     }
     net->batch = batch;
@@ -48,7 +84,7 @@ static void backward_layer(nn_net *net, const float *x, size_t i, float beta)
     nn_layer *P = &net->layers[i - 1];
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, (int)L->in, (int)L->out, 1.0f, L->dz,
                 (int)L->out, net->params + L->w_off, (int)L->in, 0.0f, P->dz, (int)L->in);
-    activ_backward(P->activ, P->param, P->z, P->a, P->dz, net->batch, P->out);
+    activ_pass(P, NULL, net->batch);
 }
 
 /* The backward pass; beta 0 overwrites the gradients, beta 1 adds to them. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blasmem.h"
 #include "buf.h"
 #include "colmeta.h"
 
@@ -336,18 +337,46 @@ static uint32_t block_has_nonfinite_f64(const void *data, uint64_t from)
     return (uint32_t)(carries >> 63);
 }
 
+/* A tensor of this many values or more is checked in parts on BLAS's
+ * threads: dl-predict's pieces of 1,024 rows of 784 floats are one. */
+#define NONFINITE_SPLIT_MIN ((size_t)1 << 19)
+
+typedef struct nonfinite_part {
+    const dl_tensor *t;
+    uint32_t (*block)(const void *, uint64_t);
+    size_t from, to;
+    int64_t hit; /* the part's first non-finite value, or -1 */
+} nonfinite_part;
+
+static void nonfinite_part_run(void *arg)
+{
+    nonfinite_part *p = arg;
+    size_t from = p->from;
+    while (from + NONFINITE_BLOCK <= p->to && !p->block(p->t->data, from))
+        from += NONFINITE_BLOCK;
+    p->hit = -1;
+    for (size_t i = from; i < p->to && p->hit < 0; i++)
+        if (!isfinite(dl_dtype_load_f64(p->t->data, p->t->dtype, i)))
+            p->hit = (int64_t)i;
+}
+
 int64_t dl_tensor_find_nonfinite(const dl_tensor *t)
 {
     uint32_t (*block)(const void *, uint64_t) =
         t->dtype == DL_F32   ? block_has_nonfinite_f32
         : t->dtype == DL_F64 ? block_has_nonfinite_f64
                              : NULL;
-    uint64_t n = block ? dl_tensor_nelem(t) : 0, from = 0;
-    while (from + NONFINITE_BLOCK <= n && !block(t->data, from))
-        from += NONFINITE_BLOCK;
-    for (uint64_t i = from; i < n; i++)
-        if (!isfinite(dl_dtype_load_f64(t->data, t->dtype, i)))
-            return (int64_t)i;
+    size_t n = block ? (size_t)dl_tensor_nelem(t) : 0;
+    int parts = dl_blas_parts(n, NONFINITE_SPLIT_MIN);
+    nonfinite_part part[DL_BLAS_PARTS_MAX];
+    for (int i = 0; i < parts; i++) {
+        part[i] = (nonfinite_part){t, block, 0, 0, -1};
+        dl_blas_part_range(n, parts, i, NONFINITE_BLOCK, &part[i].from, &part[i].to);
+    }
+    dl_blas_run(nonfinite_part_run, part, parts, sizeof *part);
+    for (int i = 0; i < parts; i++)
+        if (part[i].hit >= 0)
+            return part[i].hit;
     return -1;
 }
 

@@ -73,7 +73,9 @@ void *dl_tensor_grow_rows(dl_tensor *dst, const dl_tensor *src, dl_err *e);
 /* Views a rank-1 tensor as N x 1 and a rank-0 as 1 x 1; rank-2 unchanged.
  * Higher ranks are an error naming the tensor. */
 int dl_tensor_as_matrix(dl_tensor *t, dl_err *e);
-/* First index of a NaN or Inf in a float tensor, or -1. */
+/* First index of a NaN or Inf in a float tensor, or -1.  A large one is
+ * checked in parts on BLAS's threads (dl_blas_run): call it from the
+ * thread that calls BLAS, never from inside a part. */
 int64_t dl_tensor_find_nonfinite(const dl_tensor *t);
 /* "[100, 3]" ("[]" for rank 0), for messages and listings; cut short
  * (still terminated) when len is too small. */

@@ -666,6 +666,52 @@ static void test_backward_deterministic(void)
     nn_free(&net);
 }
 
+/* Layers of many rows have their activation passes, forward and
+ * backward, shared among BLAS's threads by rows: with 2 threads the
+ * outputs, the loss and the gradients are those of 1 thread, every row
+ * and every unit (to float32 rounding: the products may add in another
+ * order), for activations computed element by element and by row. */
+static void test_activations_in_parts(void)
+{
+    enum { ROWS = 700, IN = 12 };
+    nn_layer_spec s[3] = {{300, NN_TANH, 0}, {200, NN_GELU, 0}, {60, NN_SOFTMAX, 0}};
+    nn_net net[2];
+    nn_loss l;
+    dl_err e;
+    dl_rng rng;
+    double loss[2];
+    static float x[ROWS * IN], y[ROWS];
+    int was = dl_blas_set_threads(1);
+    CHECK(dl_blas_reserve(2, &e) == 0);
+    dl_rng_seed(&rng, 8);
+    for (size_t i = 0; i < ROWS * IN; i++)
+        x[i] = (float)dl_rng_normal(&rng);
+    for (size_t i = 0; i < ROWS; i++)
+        y[i] = (float)(i * 7 % 60);
+    nn_loss_init(&l, NN_LOSS_CE);
+    for (int t = 0; t < 2; t++) {
+        dl_rng_seed(&rng, 4);
+        CHECK(nn_create(&net[t], IN, s, 3, ROWS, &e) == 0);
+        nn_init_params(&net[t], NN_INIT_AUTO, 0, &rng, &e);
+        dl_blas_set_threads(t + 1);
+        CHECK(nn_forward(&net[t], x, ROWS, &e) == 0);
+        CHECK(nn_loss_eval(&l, &net[t], y, 1, 1, &loss[t], &e) == 0);
+        nn_backward(&net[t], x);
+    }
+    CHECK(fabs(loss[0] - loss[1]) <= 1e-6 * fabs(loss[0]));
+    size_t off = 0, wrong = 0;
+    const float *a = nn_output(&net[0]), *b = nn_output(&net[1]);
+    for (size_t i = 0; i < ROWS * 60; i++)
+        wrong += !(fabsf(a[i] - b[i]) <= 1e-5f * (1e-3f + fabsf(a[i])));
+    for (; off < net[0].n_params; off++)
+        wrong += !(fabsf(net[0].grads[off] - net[1].grads[off]) <=
+                   1e-4f * (1e-4f + fabsf(net[0].grads[off])));
+    CHECK(wrong == 0);
+    dl_blas_set_threads(was);
+    nn_free(&net[0]);
+    nn_free(&net[1]);
+}
+
 static void test_diagnostics(void)
 {
     nn_layer_spec s = {2, NN_RELU, 0};
@@ -831,6 +877,7 @@ int main(void)
     UNIT_RUN(test_forward_layout);
     UNIT_RUN(test_forward_only);
     UNIT_RUN(test_backward_deterministic);
+    UNIT_RUN(test_activations_in_parts);
     UNIT_RUN(test_diagnostics);
     UNIT_RUN(test_learns_xor);
     UNIT_RUN(test_create_errors);

@@ -1274,6 +1274,50 @@ static void test_find_nonfinite(void)
     CHECK(wrong == 0);
 }
 
+/* Sets value i of t to bad (NaN or an infinity) or to 1. */
+static void set_value(dl_tensor *t, uint64_t i, double v)
+{
+    if (t->dtype == DL_F32)
+        ((float *)t->data)[i] = (float)v;
+    else
+        ((double *)t->data)[i] = v;
+}
+
+/* A tensor large enough to be checked in parts on BLAS's threads: the
+ * first NaN or Inf is found wherever it falls, in the first part, in the
+ * last, in both, and at every position near the middle, where the parts
+ * meet. */
+static void test_find_nonfinite_in_parts(void)
+{
+    dl_err e;
+    dl_tensor t;
+    int was = dl_blas_set_threads(2), wrong = 0;
+    uint64_t n = (1u << 20) + 777;
+    for (int dt = DL_F32; dt <= DL_F64; dt++) {
+        CHECK(dl_tensor_alloc2(&t, "x", dt, n, 1, &e) == 0);
+        fill_extreme_finite(&t);
+        wrong += dl_tensor_find_nonfinite(&t) != -1;
+        for (uint64_t k = n / 2 - 2100; k < n / 2 + 2100; k += 7) {
+            set_value(&t, k, k % 2 ? NAN : -INFINITY);
+            wrong += dl_tensor_find_nonfinite(&t) != (int64_t)k;
+            set_value(&t, k, 1.0);
+        }
+        uint64_t pairs[][2] = {{0, n - 1}, {5, n / 2 + 3000}, {n / 2 - 3000, n - 1},
+                               {n / 2 + 3000, n - 1}};
+        for (size_t c = 0; c < sizeof pairs / sizeof *pairs; c++) {
+            set_value(&t, pairs[c][0], NAN);
+            set_value(&t, pairs[c][1], INFINITY);
+            wrong += dl_tensor_find_nonfinite(&t) != (int64_t)pairs[c][0];
+            set_value(&t, pairs[c][0], 1.0);
+            wrong += dl_tensor_find_nonfinite(&t) != (int64_t)pairs[c][1];
+            set_value(&t, pairs[c][1], 1.0);
+        }
+        dl_tensor_free(&t);
+    }
+    dl_blas_set_threads(was);
+    CHECK(wrong == 0);
+}
+
 /* A set of many distinct names finds each by hash: the name comparisons stay
  * about one per lookup, where a scan would make n^2/2 (5e9 for 1e5 names). */
 static void test_many_names_linear(void)
@@ -1451,6 +1495,7 @@ static void test_chunks_agree_in_their_headers(void)
 int main(void)
 {
     UNIT_RUN(test_find_nonfinite);
+    UNIT_RUN(test_find_nonfinite_in_parts);
     UNIT_RUN(test_crc32c_known_value);
     UNIT_RUN(test_chunks_agree_in_their_headers);
     UNIT_RUN(test_round_trip_raw);
