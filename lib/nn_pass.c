@@ -1,6 +1,6 @@
 /* nn_pass.c - the forward and backward passes of a network (see nn.h): every
  * matrix product by BLAS, the bias add fused with the activation in one pass
- * over z (activ.h). */
+ * over z (activ.h), that pass shared among BLAS's threads for a large layer. */
 #include "nn.h"
 
 #include <cblas.h>
@@ -13,15 +13,15 @@
  * element, and each softmax row, is computed alone). */
 #define ACTIV_SPLIT_MIN ((size_t)1 << 15)
 
-typedef struct activ_part {
+typedef struct activation_part {
     const nn_layer *L;
     const float *bias; /* NULL: the backward pass */
     size_t from, to;   /* rows */
-} activ_part;
+} activation_part;
 
-static void activ_part_run(void *arg)
+static void activation_part_run(void *arg)
 {
-    const activ_part *p = arg;
+    const activation_part *p = arg;
     const nn_layer *L = p->L;
     size_t at = p->from * L->out, rows = p->to - p->from;
     if (p->bias)
@@ -32,15 +32,15 @@ static void activ_part_run(void *arg)
 
 /* The forward pass's bias and activation (bias given) or the backward
  * pass's derivative (bias NULL) of L's first `batch` rows. */
-static void activ_pass(const nn_layer *L, const float *bias, size_t batch)
+static void activation_pass(const nn_layer *L, const float *bias, size_t batch)
 {
     int parts = dl_blas_parts(batch * L->out, ACTIV_SPLIT_MIN);
-    activ_part part[DL_BLAS_PARTS_MAX];
+    activation_part part[DL_BLAS_PARTS_MAX];
     for (int i = 0; i < parts; i++) {
-        part[i] = (activ_part){L, bias, 0, 0};
+        part[i] = (activation_part){L, bias, 0, 0};
         dl_blas_part_range(batch, parts, i, 16, &part[i].from, &part[i].to);
     }
-    dl_blas_run(activ_part_run, part, parts, sizeof *part);
+    dl_blas_run(activation_part_run, part, parts, sizeof *part);
 }
 
 int nn_forward(nn_net *net, const float *x, size_t batch, dl_err *e)
@@ -56,7 +56,7 @@ int nn_forward(nn_net *net, const float *x, size_t batch, dl_err *e)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)L->out,
                     (int)L->in, 1.0f, in, (int)L->in, net->params + L->w_off, (int)L->in,
                     0.0f, L->z, (int)L->out);
-        activ_pass(L, net->params + L->b_off, batch);
+        activation_pass(L, net->params + L->b_off, batch);
         in = L->a;
     }
     net->batch = batch;
@@ -84,7 +84,7 @@ static void backward_layer(nn_net *net, const float *x, size_t i, float beta)
     nn_layer *P = &net->layers[i - 1];
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, (int)L->in, (int)L->out, 1.0f, L->dz,
                 (int)L->out, net->params + L->w_off, (int)L->in, 0.0f, P->dz, (int)L->in);
-    activ_pass(P, NULL, net->batch);
+    activation_pass(P, NULL, net->batch);
 }
 
 /* The backward pass; beta 0 overwrites the gradients, beta 1 adds to them. */
