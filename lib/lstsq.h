@@ -161,7 +161,7 @@ typedef struct ls_qr {
 } ls_qr;
 
 int ls_qr_init(ls_qr *q, size_t p, size_t k, dl_err *e);
-/* The same with a given number of rows per fold (0: the default, ~2 MiB). */
+/* The same with a given number of rows per fold (0: the default, ~512 KiB). */
 int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e);
 void ls_qr_free(ls_qr *q);
 /* Adds n rows of x (n x p) and y (n x k), row-major, each of weight 1. */
