@@ -699,13 +699,13 @@ static void test_activations_in_parts(void)
         nn_backward(&net[t], x);
     }
     CHECK(fabs(loss[0] - loss[1]) <= 1e-6 * fabs(loss[0]));
-    size_t off = 0, wrong = 0;
+    size_t wrong = 0;
     const float *a = nn_output(&net[0]), *b = nn_output(&net[1]);
     for (size_t i = 0; i < ROWS * 60; i++)
         wrong += !(fabsf(a[i] - b[i]) <= 1e-5f * (1e-3f + fabsf(a[i])));
-    for (; off < net[0].n_params; off++)
-        wrong += !(fabsf(net[0].grads[off] - net[1].grads[off]) <=
-                   1e-4f * (1e-4f + fabsf(net[0].grads[off])));
+    for (size_t i = 0; i < net[0].n_params; i++)
+        wrong += !(fabsf(net[0].grads[i] - net[1].grads[i]) <=
+                   1e-4f * (1e-4f + fabsf(net[0].grads[i])));
     CHECK(wrong == 0);
     dl_blas_set_threads(was);
     nn_free(&net[0]);

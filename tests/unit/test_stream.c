@@ -1250,6 +1250,15 @@ static void fill_extreme_finite(dl_tensor *t)
             ((double *)t->data)[i] = f64[i % 6];
 }
 
+/* Sets value i of t, an f32 or f64 tensor, to v. */
+static void set_value(dl_tensor *t, uint64_t i, double v)
+{
+    if (t->dtype == DL_F32)
+        ((float *)t->data)[i] = (float)v;
+    else
+        ((double *)t->data)[i] = v;
+}
+
 /* The first NaN or Inf, wherever it falls relative to the scan's blocks,
  * among values of every sign and the largest and smallest magnitudes. */
 static void test_find_nonfinite(void)
@@ -1264,23 +1273,12 @@ static void test_find_nonfinite(void)
                 if (k % 2)
                     fill_extreme_finite(&t);
                 double bad = k % 3 ? NAN : (k % 2 ? INFINITY : -INFINITY);
-                if (k < n && dt == DL_F32)
-                    ((float *)t.data)[k] = (float)bad;
-                else if (k < n)
-                    ((double *)t.data)[k] = bad;
+                if (k < n)
+                    set_value(&t, k, bad);
                 wrong += dl_tensor_find_nonfinite(&t) != (k < n ? (int64_t)k : -1);
                 dl_tensor_free(&t);
             }
     CHECK(wrong == 0);
-}
-
-/* Sets value i of t to bad (NaN or an infinity) or to 1. */
-static void set_value(dl_tensor *t, uint64_t i, double v)
-{
-    if (t->dtype == DL_F32)
-        ((float *)t->data)[i] = (float)v;
-    else
-        ((double *)t->data)[i] = v;
 }
 
 /* A tensor large enough to be checked in parts on BLAS's threads: the
