@@ -206,3 +206,12 @@ man_statuses() {
         [ "$got" = "$want" ] || { echo "$t: --help has" $got "and $t(1)" $want; false; }
     done
 }
+
+# As man(1) formats them in an 80-column terminal (its MANWIDTH=80): a
+# table or a word too wide for the line, or an unknown request, is a warning.
+@test "every man page formats at 80 columns without a warning" {
+    for page in "$DL_TEST_ROOT"/man/*.[15]; do
+        out=$(groff -t -man -Tutf8 -ww -rLL=80n -z "$page" 2>&1)
+        [ -z "$out" ] || { echo "${page##*/}: $out"; false; }
+    done
+}
