@@ -16,6 +16,7 @@ static const char *const TOOL = "dl-plot";
 
 typedef struct plot_args {
     const char *command, *output;
+    const char *grid; /* --grid's value, checked once the figure is known */
     const char *inputs[PL_MAX_INPUTS];
     int ninputs;
     int script_only;
@@ -91,8 +92,8 @@ static void usage(void)
            "      --log-scale       curves, layers: logarithmic y axis (default: linear)\n"
            "      --basis           fit: also the weighted basis functions of a linear\n"
            "                        model (default: off)\n"
-           "      --grid=N          fit: points on x (default: 400); regions: points per\n"
-           "                        axis (default: 200)\n"
+           "      --grid=N          fit: points on x, 2..100000 (default: 400); regions:\n"
+           "                        points per axis, 2..4096 (default: 200)\n"
            "      --threshold=T     regions and confusion, one score column: class 1 when\n"
            "                        yhat >= T; refused with several outputs or a\n"
            "                        multiclass task (default: 0.5)\n"
@@ -136,7 +137,6 @@ static int parse_size(const char *s, pl_opts *o, dl_err *e)
 static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
 {
     plot_args *a = ctx;
-    long n;
     for (size_t i = 0; i < NSCOPED; i++)
         if (SCOPED[i].c == c)
             a->scoped_given |= 1u << i;
@@ -155,11 +155,7 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
     case 's': return parse_size(arg, &a->opt, e);
     case 'l': a->opt.log_scale = 1; return 0;
     case 'b': a->opt.basis = 1; return 0;
-    case 'g':
-        if (cli_long("--grid", arg, 2, 100000, &n, e))
-            return e->code;
-        a->opt.grid = (size_t)n;
-        return 0;
+    case 'g': a->grid = arg; return 0;
     case 'r':
         a->opt.threshold_given = 1;
         return cli_double("--threshold", arg, &a->opt.threshold, e);
@@ -180,6 +176,20 @@ static int check_scope(const plot_args *a, dl_err *e)
             cli_refuse_option(&SPEC, a->command, figure, SCOPED[i].c, SCOPED[i].figures,
                               FIGURES, FIG_COUNT, e))
             return e->code;
+    return 0;
+}
+
+/* --grid within the figure's bounds: regions' grid is its square. */
+static int check_grid(plot_args *a, dl_err *e)
+{
+    long n;
+    int regions = cli_command_bit(a->command, FIGURES, FIG_COUNT) == FIG_REGIONS;
+    if (!a->grid)
+        return 0;
+    if (cli_long("--grid", a->grid, PL_GRID_MIN, regions ? PL_REGIONS_GRID_MAX : PL_FIT_GRID_MAX,
+                 &n, e))
+        return e->code;
+    a->opt.grid = (size_t)n;
     return 0;
 }
 
@@ -253,7 +263,7 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
                        "unknown command '%s' (curves, layers, fit, regions, roc, pr, "
                        "confusion, parity, residuals)",
                        a->command);
-    if (check_scope(a, e))
+    if (check_scope(a, e) || check_grid(a, e))
         return e->code;
     a->ninputs = argc - optind;
     if (a->ninputs < min || a->ninputs > max) {

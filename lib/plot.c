@@ -1408,8 +1408,9 @@ int pl_regions_script(const char *model_path, const char *data_path, const pl_op
     int *grid_class = NULL, *point_class = NULL, nclasses = 2;
     mdl_model *m = NULL;
     const char *label = dl_err_label(model_path);
-    if (g < 2 || g > 4096) /* a usage error, before any input is read */
-        return dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected 2..4096", g);
+    if (g < PL_GRID_MIN || g > PL_REGIONS_GRID_MAX) /* a usage error, before any input is read */
+        return dl_fail(e, DL_EUSAGE, "--grid: %zu points per axis, expected %d..%d", g,
+                       PL_GRID_MIN, PL_REGIONS_GRID_MAX);
     data_init(&d);
     /* the model first: its errors before a whole DATA stream is read */
     int rc = mdl_load(&m, model_path, e) || load_data(&d, m, data_path, 2, o->inputs, 1, e)

@@ -28,13 +28,20 @@ enum pl_normalize { PL_NORM_TRUE = 0, PL_NORM_PRED, PL_NORM_ALL, PL_NORM_NONE };
 /* "true", "pred", "all", "none"; -1 when unknown. */
 int pl_normalize_parse(const char *s);
 
+/* --grid's bounds: fit's points on x; regions' points per axis, whose
+ * grid is the square of it (4096^2 = 16.8 million predictions). */
+#define PL_GRID_MIN 2
+#define PL_FIT_GRID_MAX 100000
+#define PL_REGIONS_GRID_MAX 4096
+
 typedef struct pl_opts {
     const char *title;  /* NULL: a default for the figure */
     const char *xlabel, *ylabel; /* NULL: from column names, else a default */
     int width, height;  /* pixels (SVG: points); 0: 800 x 560 */
     int log_scale;      /* curves, layers: logarithmic y axis */
     int basis;          /* fit: also the weighted basis functions w_j phi_j(x) */
-    size_t grid;        /* fit: points on x (default 400); regions: per axis (200) */
+    size_t grid;        /* fit: points on x (default 400); regions: per axis (200);
+                           within PL_GRID_MIN..PL_FIT_GRID_MAX or PL_REGIONS_GRID_MAX */
     double threshold;   /* regions with one output: class 1 when yhat >= threshold;
                            confusion of one score column: its decision */
     int threshold_given; /* --threshold was given: refused where it changes nothing */

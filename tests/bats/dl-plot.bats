@@ -450,10 +450,19 @@ colours() {
     diff "$T/file.gp" "$T/stdin.gp"
 }
 
-@test "dl-plot regions: a --grid beyond 4096 points per axis is a usage error before any input is read" {
+@test "dl-plot fit/regions: --grid out of the figure's range is a usage error naming that range, before any input is read" {
     run dl-plot regions --grid 5000 "$T/missing.ckpt" "$T/missing.dlt" -o "$T/x.png"
     [ "$status" -eq 2 ]
-    [ "${lines[0]}" = "dl-plot: --grid: 5000 points per axis, expected 2..4096" ]
+    [ "${lines[0]}" = "dl-plot: --grid: '5000' is not a whole number from 2 to 4096" ]
+    run dl-plot regions --grid 1 "$T/missing.ckpt" "$T/missing.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: --grid: '1' is not a whole number from 2 to 4096" ]
+    # the option may come before the figure: its range is still the figure's
+    run dl-plot --grid 1 fit "$T/missing.ckpt" "$T/missing.dlt" -o "$T/x.png"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-plot: --grid: '1' is not a whole number from 2 to 100000" ]
+    run dl-plot fit --grid 100001 "$T/missing.ckpt" "$T/missing.dlt" -o "$T/x.png"
+    [ "${lines[0]}" = "dl-plot: --grid: '100001' is not a whole number from 2 to 100000" ]
     [ ! -e "$T/x.png" ]
 }
 
