@@ -1148,3 +1148,36 @@ rows_aligned() {
     [ "$(grep -v '^==[0-9]*==WARNING: AddressSanitizer failed to allocate' <<< "$output")" = "dl-tensor: $x: cannot allocate an index of 1099511627776 rows" ]
     [ ! -e "$TMP/out.dlt" ] && [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
 }
+
+# The commands an option applies to, as its refusal elsewhere names them
+# ("info: --seed does not apply (an option of shuffle, split)"): show and
+# head take different options, so one of them refuses any scoped option.
+option_commands() {
+    local cmd msg
+    for cmd in show head; do
+        msg=$(dl-tensor $cmd "--$1" 2>&1 </dev/null)
+        [[ $msg == *"missing value for"* ]] && msg=$(dl-tensor $cmd "--$1=x" 2>&1 </dev/null)
+        if [[ $msg == *"does not apply (an option of "* ]]; then
+            msg=${msg#*an option of }
+            echo "${msg%%)*}" | tr -d ','
+            return
+        fi
+    done
+}
+
+@test "dl-tensor --help: each command's part lists every option that command takes" {
+    help=$(dl-tensor --help)
+    # options listed once for several commands ("Options of every command that writes a stream")
+    shared=$(echo "$help" | sed -n '/^Options of/,$p')
+    for opt in $(echo "$help" | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u | sed 's/^--//'); do
+        echo "$shared" | grep -qE -- "--$opt([^a-z-]|\$)" && continue
+        for cmd in $(option_commands "$opt"); do
+            # the command's part: from its line to the next command's
+            part=$(echo "$help" | awk -v c="$cmd" '$1 == c && /^  [a-z]/ { p = 1; print; next }
+                                                  /^  [a-z]/ || /^[^ ]/ { p = 0 } p')
+            [ -n "$part" ] || { echo "no part for $cmd in --help"; false; }
+            echo "$part" | grep -qE -- "--$opt([^a-z-]|\$)" ||
+                { echo "--help: $cmd takes --$opt but its part does not list it"; false; }
+        done
+    done
+}
