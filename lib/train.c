@@ -1052,6 +1052,19 @@ static void keep_resumed(const trainer *t, dl_tensor_set *ckpt)
     dl_set_init(c->resume);
 }
 
+/* A resumed run whose checkpoint has done training.epochs already trains
+ * nothing: said, as a run that early stopping ended is, so that a resume
+ * that forgot to raise the epochs does not pass for one that trained. */
+static void note_epochs_done(const trainer *t)
+{
+    const tr_opts *c = t->cfg;
+    if (c->progress && c->resume && t->epoch >= t->spec.epochs)
+        fprintf(c->progress, "--resume: the run of %s has done its %llu epochs "
+                "(training.epochs): nothing to train; the checkpoint is written with the same "
+                "weights (raise training.epochs with -s to train on)\n", ckpt_label(c),
+                (unsigned long long)t->epoch);
+}
+
 /* Initial weights: resumed, copied from --init-from, or drawn from the seed. */
 static int start_weights(trainer *t, dl_err *e)
 {
@@ -2205,8 +2218,10 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     int trained = !rc && !resumed_done(&t);
     if (!rc)
         write_headers(c);
-    if (trained)
+    if (trained) {
+        note_epochs_done(&t);
         rc = train_loop(&t, e);
+    }
     if (trained && (rc == 0 || rc == DL_ENUM || rc == DL_EINTR)) {
         t.stopped = rc == DL_ENUM ? NM_STOP_NAN : rc == DL_EINTR ? NM_STOP_INTERRUPTED
                     : t.stopped ? t.stopped : NM_STOP_COMPLETED;

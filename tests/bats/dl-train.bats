@@ -194,6 +194,17 @@ short() {
     [ ! -e "$TMP/x.ckpt" ]
 }
 
+@test "--resume with as many epochs as the run has done trains nothing and says so; -q keeps quiet" {
+    short 5 > "$TMP/five.ckpt"
+    dl-train "$EX/fish2d.yaml" -s training.epochs=5 -s training.early_stopping.patience=0 \
+        --resume "$TMP/five.ckpt" --log "$TMP/log.tsv" < "$TMP/f2.dlt" > "$TMP/again.ckpt" 2> "$TMP/err"
+    cmp "$TMP/five.ckpt" "$TMP/again.ckpt"
+    [ "$(cat "$TMP/err")" = "--resume: the run of $TMP/five.ckpt has done its 5 epochs (training.epochs): nothing to train; the checkpoint is written with the same weights (raise training.epochs with -s to train on)" ]
+    [ "$(wc -l < "$TMP/log.tsv")" -eq 1 ]
+    short 5 --resume "$TMP/five.ckpt" 2> "$TMP/err" | cmp - "$TMP/five.ckpt"
+    [ ! -s "$TMP/err" ]
+}
+
 @test "--resume of a run that stopped early is done unless the patience is raised; fewer epochs than done are refused" {
     dl-train "$EX/fish2d.yaml" -q -s training.early_stopping.patience=3 -o "$TMP/es.ckpt" < "$TMP/f2.dlt"
     dl-tensor show "$TMP/es.ckpt" | grep -qx "  stopped: early_stopping"
