@@ -503,7 +503,7 @@ static int cmd_info(args *a, dl_err *e)
         if (!ds_info(stdout, a->files[i], e))
             continue;
         fflush(stdout); /* the listings before it first, where both go to one file */
-        dl_err_print(TOOL, e);
+        cli_report(TOOL, e);
         a->reported = 1;
         if (!status)
             status = e->code;

@@ -101,9 +101,16 @@ void cli_start(const char *tool)
     atexit(check_stdout);
 }
 
-void cli_abandon(const char *tool, const dl_err *e)
+void cli_report(const char *tool, const dl_err *e)
 {
     dl_err_print(tool, e);
+    if (e->code == DL_EUSAGE)
+        fprintf(stderr, "Try '%s --help' for more information.\n", tool);
+}
+
+void cli_abandon(const char *tool, const dl_err *e)
+{
+    cli_report(tool, e);
     _exit(e->code ? e->code : 1);
 }
 
@@ -153,15 +160,13 @@ int cli_refuse_option(const cli_spec *spec, const char *cmd, unsigned cmd_bit, i
 
 int cli_exit(const char *tool, const dl_err *e)
 {
-    dl_err_print(tool, e);
+    cli_report(tool, e);
     /* the tool failed and said why, often that standard output failed: its
      * rest is dropped, so that check_stdout adds no second line */
     if (ferror(stdout)) {
         __fpurge(stdout);
         clearerr(stdout);
     }
-    if (e->code == DL_EUSAGE)
-        fprintf(stderr, "Try '%s --help' for more information.\n", tool);
     return e->code ? e->code : 1;
 }
 

@@ -49,7 +49,11 @@ int cli_stdin_once_each(const char *name, const char *const *files, size_t n, dl
 void cli_version(const char *tool);
 /* Prints "tool: message" and a hint to run --help, returns DL_EUSAGE. */
 int cli_usage_error(const char *tool, const char *fmt, ...) DL_PRINTF(2, 3);
-/* Prints the error once and returns its code, for `return cli_exit(...)`. */
+/* Prints the error: its one line, and for a usage error (DL_EUSAGE) the
+ * line "Try 'tool --help' for more information." after it. */
+void cli_report(const char *tool, const dl_err *e);
+/* Prints the error once (cli_report) and returns its code, for
+ * `return cli_exit(...)`. */
 int cli_exit(const char *tool, const dl_err *e);
 
 /* What a main's option loop needs: its name and --help text, getopt's

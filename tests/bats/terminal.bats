@@ -38,9 +38,11 @@ at_terminal() {
 
 @test "a stream named by a name of the terminal (/dev/stdin, /dev/tty) is refused as standard input is" {
     for cmd in "dl-predict lin.ckpt /dev/stdin" "dl-predict /dev/tty f2.dlt" "dl-tensor info /dev/tty" \
-        "dl-lstsq /dev/fd/0" "dl-design --apply /dev/tty f2.dlt"; do
+        "dl-lstsq /dev/fd/0" "dl-design --apply /dev/tty f2.dlt" "dl-eval /dev/tty"; do
         at_terminal "$cmd"
-        [[ $output == *"/dev/"*" is a terminal: give a file or pipe a stream"*"exit 2" ]] || {
+        tool=${cmd%% *}
+        # a usage error: its line, then the --help hint, as every usage error
+        [[ $output == "$tool: /dev/"*" is a terminal: give a file or pipe a stream"$'\n'"Try '$tool --help' for more information."$'\n'"exit 2" ]] || {
             echo "$cmd: $output"
             false
         }
