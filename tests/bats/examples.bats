@@ -205,7 +205,8 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     # Underfitting at degree 1, overfitting at degree 10, the best in between.
     local best
     best=$(tail -n +2 "$table" | sort -t "$(printf '\t')" -k 3,3 -g | head -n 1 | cut -f 1)
-    [ "$best" -gt 1 ] && [ "$best" -lt 10 ]
+    [ "$best" -gt 1 ]
+    [ "$best" -lt 10 ]
     # Row degree 3 is that model's RMSE on the validation points.
     local want
     want=$(dl-predict "$T/linear/poly3.ckpt" "$T/linear/val.dlt" | dl-eval --format tsv |
@@ -444,6 +445,10 @@ two_shards() {
     done
     grep -q '^network  accuracy  *5 ' "$d/seeds.txt"
     [ "$(ls "$d"/seed-*.eval.tsv | wc -l)" -eq 5 ]
+    # the checkpoints stay for a look, not removed as make's intermediate files
+    for f in linear network seed; do
+        [ "$(ls "$d/$f"-[1-5].ckpt | wc -l)" -eq 5 ]
+    done
     check_outputs "$EX/cv/README.md" "$d"
 }
 
