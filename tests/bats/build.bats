@@ -26,9 +26,13 @@ setup() {
     mkdir "$T/lib"
     run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$T" clean
     [ "$status" -eq 0 ]
-    [ ! -e "$T/build" ] && [ ! -e "$T/build-asan" ] && [ ! -e "$T/build-clang" ]
-    [ ! -e "$T/build-fuzz" ] && [ ! -e "$T/build-mine" ]
-    [ -f "$T/build.txt" ] && [ -d "$T/lib" ]
+    [ ! -e "$T/build" ]
+    [ ! -e "$T/build-asan" ]
+    [ ! -e "$T/build-clang" ]
+    [ ! -e "$T/build-fuzz" ]
+    [ ! -e "$T/build-mine" ]
+    [ -f "$T/build.txt" ]
+    [ -d "$T/lib" ]
 }
 
 # OpenBLAS starts its threads when it is loaded, and they spin on the cores

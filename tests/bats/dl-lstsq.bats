@@ -589,7 +589,8 @@ r2_of_constant() {
     run dl-lstsq --combine -o "$TMP/old.ckpt" "$TMP/old.dlt"
     [ "$status" -eq 5 ]
     [ "$output" = "dl-lstsq: $TMP/old.dlt: 'xtx' overflows (it holds Inf or NaN) and the partials carry no factor 'r' to fit from: scale the data (dl-design --standardize)" ]
-    [ ! -e "$TMP/n.ckpt" ] && [ ! -e "$TMP/old.ckpt" ]
+    [ ! -e "$TMP/n.ckpt" ]
+    [ ! -e "$TMP/old.ckpt" ]
 }
 
 @test "a penalty beside an X^T X that underflows is refused (exit 5), not fitted to weights 0; where X^T X holds, scikit-learn's Ridge" {

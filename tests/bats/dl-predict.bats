@@ -319,7 +319,8 @@ wide_net() {
         [[ $output == *"record 1 ('x'): payload checksum mismatch"* ]] || { echo "$output"; false; }
         [ ! -e "$TMP/out$t.dlt" ]
         OPENBLAS_NUM_THREADS=$t run sh -c "cat '$TMP/wide.dlt' | dl-predict '$TMP/wide.ckpt' > '$TMP/stdout$t.dlt'"
-        [ "$status" -eq 1 ] && [ ! -s "$TMP/stdout$t.dlt" ]
+        [ "$status" -eq 1 ]
+        [ ! -s "$TMP/stdout$t.dlt" ]
     done
 }
 

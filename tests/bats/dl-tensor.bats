@@ -967,7 +967,8 @@ rows_aligned() {
     fails 1 "$TMP/bad.dlt: 'x' has 5 rows but 'y' has 3" dl-tensor shuffle "$TMP/bad.dlt"
     fails 1 "'x' has 5 rows but 'y' has 3" dl-tensor head -n 2 "$TMP/bad.dlt"
     fails 1 "'x' has 5 rows but 'y' has 3" dl-tensor split "$TMP/bad.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
-    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+    [ ! -e "$TMP/a.dlt" ]
+    [ ! -e "$TMP/b.dlt" ]
 }
 
 @test "head, shuffle, split refuse weights w of another row count than x rather than misalign them" {
@@ -980,7 +981,8 @@ rows_aligned() {
     fails 1 "'x' has 10 rows but 'w' has 8" dl-tensor head -n 8 "$TMP/bad.dlt"
     fails 1 "'x' has 10 rows but 'w' has 8" \
         dl-tensor split --fraction 0.8 "$TMP/bad.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
-    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+    [ ! -e "$TMP/a.dlt" ]
+    [ ! -e "$TMP/b.dlt" ]
     # weights of every row are cut with them
     seq 1 10 | dl-tensor import --name w > "$TMP/w10.dlt"
     cat "$TMP/xy.dlt" "$TMP/w10.dlt" | dl-tensor shuffle --seed 3 |
@@ -1093,7 +1095,8 @@ rows_aligned() {
     fails 2 "head: --seed does not apply" dl-tensor head --seed 3 "$TMP/rows.dlt"
     fails 2 "shuffle: -n does not apply" dl-tensor shuffle -n 3 "$TMP/rows.dlt"
     fails 2 "split: -o/--output does not apply" dl-tensor split -o "$TMP/c" "$TMP/rows.dlt" "$TMP/a" "$TMP/b"
-    [ ! -e "$TMP/a" ] && [ ! -e "$TMP/c" ]
+    [ ! -e "$TMP/a" ]
+    [ ! -e "$TMP/c" ]
     fails 2 "info: --header does not apply (an option of import, export)" dl-tensor info --header "$TMP/rows.dlt"
     fails 2 "show: --zlib does not apply" dl-tensor show --zlib "$TMP/rows.dlt"
     fails 2 "split: --format does not apply (an option of import, export, show)" \
@@ -1146,7 +1149,9 @@ rows_aligned() {
     [ "$status" -eq 4 ]
     # (AddressSanitizer says so too when it returns no memory)
     [ "$(grep -v '^==[0-9]*==WARNING: AddressSanitizer failed to allocate' <<< "$output")" = "dl-tensor: $x: cannot allocate an index of 1099511627776 rows" ]
-    [ ! -e "$TMP/out.dlt" ] && [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+    [ ! -e "$TMP/out.dlt" ]
+    [ ! -e "$TMP/a.dlt" ]
+    [ ! -e "$TMP/b.dlt" ]
 }
 
 # The commands an option applies to, as its refusal elsewhere names them

@@ -111,7 +111,8 @@ no_temporaries() {
         --diagnostics "$TMP/diag.tsv"
     [ "$(cat "$TMP/target")" = target ]
     for f in log.tsv diag.tsv c.ckpt; do
-        [ -f "$TMP/$f" ] && [ ! -L "$TMP/$f" ]
+        [ -f "$TMP/$f" ]
+        [ ! -L "$TMP/$f" ]
     done
     [[ $(head -n 1 "$TMP/log.tsv") == epoch*train_loss* ]]
     [[ $(head -n 1 "$TMP/diag.tsv") == epoch*layer* ]]
@@ -239,7 +240,8 @@ no_temporaries() {
         [[ $output == *"status 3"* ]] || { echo "$cmd: $output"; return 1; }
         [ "${lines[${#lines[@]} - 1]}" = "$size" ] || { echo "$cmd: $output"; return 1; }
     done
-    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+    [ ! -e "$TMP/a.dlt" ]
+    [ ! -e "$TMP/b.dlt" ]
     no_temporaries "$TMP"
     # the input's own faults still come first when it cannot be opened
     run dl-tensor head -o "$TMP/none/out.dlt" "$TMP/missing.dlt"
@@ -288,7 +290,8 @@ no_temporaries() {
         [ "${lines[1]}" = "status 3" ] || { echo "$cmd: $output"; return 1; }
         [ "${lines[2]}" = "$size" ] || { echo "$cmd: $output"; return 1; }
     done
-    [ ! -e "$TMP/b.dlt" ] && [ ! -e "$TMP/c.ckpt" ]
+    [ ! -e "$TMP/b.dlt" ]
+    [ ! -e "$TMP/c.ckpt" ]
     no_temporaries "$TMP"
     no_temporaries "$PWD"
 }
@@ -440,8 +443,10 @@ refused_as_input() {
     refused_as_input "show: standard output" "FILE 'm.ckpt'"
     cmp m.ckpt m.kept; cmp d.dlt d.kept; cmp d.csv csv.kept; cmp des.dlt des.kept
     cmp net.yaml net.kept
-    [ -L link.ckpt ] && [ -L p.svg ]
-    [ ! -e n.ckpt ] && [ ! -e a.dlt ]
+    [ -L link.ckpt ]
+    [ -L p.svg ]
+    [ ! -e n.ckpt ]
+    [ ! -e a.dlt ]
     no_temporaries "$TMP"
     # the checkpoint a run goes on from is meant to be replaced by it
     dl-train -q net.yaml d.dlt -o n.ckpt

@@ -82,6 +82,16 @@ sh_block() {
     [ -z "$output" ]
 }
 
+# bash's -e checks only the last command of an && list: "[ A ] && [ B ]"
+# before the end of a test passes whatever A is.
+@test "tests: no assertions chained with && before the end of a test or helper" {
+    cd "$DL_TEST_ROOT/tests/bats"
+    run awk 'held { if ($0 !~ /^[ \t]*}/) print held; held = "" }
+             /^[ \t]*(\[|! ).* && (\[|! )/ && !/\|\|/ { held = FILENAME ":" FNR ": " $0 }' *.bats *.bash
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+}
+
 @test "tests: no bare '! cmd' before the end of a test or helper, which bash's -e never checks" {
     cd "$DL_TEST_ROOT/tests/bats"
     run awk 'held { if ($0 !~ /^[ \t]*}/) print held; held = "" }

@@ -130,10 +130,12 @@ sigtemp() {
         sigtemp "$sig" dl-tensor import -t 1 "$TMP/d.csv" -o "$TMP/x.dlt"
         [ "$status" -eq 6 ] && [ "$output" = "dl-tensor: interrupted by SIG$sig" ] ||
             { echo "import -o, SIG$sig: status $status: $output"; return 1; }
-        [ ! -e "$TMP/x.dlt" ] && ! has_temporary x.dlt
+        [ ! -e "$TMP/x.dlt" ]
+        ! has_temporary x.dlt || false
         sigtemp "$sig" dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" -o "$TMP/c.ckpt"
         [ "$status" -eq 6 ] || { echo "dl-train, SIG$sig: status $status: $output"; return 1; }
-        [ ! -e "$TMP/c.ckpt" ] && ! has_temporary c.ckpt
+        [ ! -e "$TMP/c.ckpt" ]
+        ! has_temporary c.ckpt || false
         # the spool of a table with strings, made in TMPDIR and unlinked at once
         TMPDIR=$TMP/scratch sigtemp "$sig" dl-tensor import -t 1 "$TMP/s.csv"
         [ "$status" -eq 6 ] || { echo "spool, SIG$sig: status $status: $output"; return 1; }
@@ -177,7 +179,8 @@ sigtemp() {
             dl-tensor import -t 1 '$TMP/big.csv' $out"
         [ "$status" -eq 3 ] || { echo "$out: status $status: $output"; return 1; }
         [ "$output" = "dl-tensor: $TMP/big.csv: the file shrank while it was read" ]
-        [ ! -e "$TMP/x.dlt" ] && ! has_temporary x.dlt
+        [ ! -e "$TMP/x.dlt" ]
+        ! has_temporary x.dlt || false
     done
 }
 
@@ -405,7 +408,9 @@ sigtemp() {
             [[ $output == *"the memory limit (ulimit -v $v KiB) is too small for BLAS"* ]]
         done
     done
-    [ ! -e "$TMP/c.ckpt" ] && [ ! -e "$TMP/p.dlt" ] && [ ! -e "$TMP/l.ckpt" ]
+    [ ! -e "$TMP/c.ckpt" ]
+    [ ! -e "$TMP/p.dlt" ]
+    [ ! -e "$TMP/l.ckpt" ]
 }
 
 # A limit with room for BLAS's buffers at start but not for them and the

@@ -108,7 +108,8 @@ within_one() {
     fails 1 "needs one-hot rows" dl-tensor split --stratify "$TMP/r.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
     dl-tensor import --name x "$TMP/rows.csv" -o "$TMP/r.dlt"
     fails 1 "needs a 'y' record" dl-tensor split --stratify "$TMP/r.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
-    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/b.dlt" ]
+    [ ! -e "$TMP/a.dlt" ]
+    [ ! -e "$TMP/b.dlt" ]
 }
 
 # groups FILE: the groups (column 2) of FILE, sorted and unique.
@@ -122,7 +123,8 @@ groups() { cut -d, -f2 "$1" | sort -u; }
         [ -z "$(comm -12 <(groups "$TMP/tr$i.csv") <(groups "$TMP/te$i.csv"))" ]
         # balanced as far as groups allow: 100 rows, groups of at most 7
         n=$(wc -l < "$TMP/te$i.csv")
-        [ "$n" -ge 13 ] && [ "$n" -le 27 ]
+        [ "$n" -ge 13 ]
+        [ "$n" -le 27 ]
     done
     for f in 0.8 0.5; do
         dl-tensor split --group 1 --fraction $f --seed 4 "$TMP/rows.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
@@ -188,7 +190,8 @@ groups() { cut -d, -f2 "$1" | sort -u; }
         dl-tensor split --fraction 0.01 --group 1 "$R" "$TMP/a" "$TMP/b"
     fails 1 "--group 2: 'x' has 2 columns (0 to 1)" dl-tensor split --group 2 "$R" "$TMP/a" "$TMP/b"
     fails 1 "--group 'g': no column of 'x' so named" dl-tensor split --group g "$R" "$TMP/a" "$TMP/b"
-    [ ! -e "$TMP/a" ] && [ ! -e "$TMP/b" ]
+    [ ! -e "$TMP/a" ]
+    [ ! -e "$TMP/b" ]
     run dl-tensor --help
     for w in --folds --fold --stratify --group; do [[ $output == *"$w"* ]]; done
     # 0 and 1 ask for an empty side, and get it
