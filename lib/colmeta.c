@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "numtext.h"
 
 /* ----------------------------- record names ----------------------------- */
 
@@ -388,11 +389,14 @@ int64_t cm_column_code(const cm_column *k, const char *level, size_t len)
     return -1;
 }
 
+int cm_is_code(double v, uint64_t count)
+{
+    return v >= 0 && v < (double)count && v == floor(v);
+}
+
 const char *cm_column_level(const cm_column *k, double code)
 {
-    if (!(code >= 0 && code < (double)k->count) || code != floor(code))
-        return NULL;
-    return k->level[(uint64_t)code];
+    return cm_is_code(code, k->count) ? k->level[(uint64_t)code] : NULL;
 }
 
 int cm_categories_make(const cm_column *cols, size_t count, uint64_t tcols,
@@ -482,6 +486,33 @@ int cm_refuse_class_regression(const dl_tensor *rec, const cm_names *names, dl_e
     }
     cm_categories_free(&c);
     return rc;
+}
+
+int cm_fail_code(const cm_names *names, uint64_t row, uint64_t col, double v, uint64_t count,
+                 dl_err *e)
+{
+    char what[NT_BUF + 64];
+    nt_format_f64(v, what);
+    size_t n = strlen(what);
+    snprintf(what + n, sizeof what - n, " is not a category code (0..%llu)",
+             (unsigned long long)count - 1);
+    return cm_fail_cell(names, row, col, what, e);
+}
+
+int cm_check_codes(const dl_tensor *t, const cm_categories *c, const cm_names *names,
+                   uint64_t first_row, dl_err *e)
+{
+    uint64_t rows = t->shape[0], cols = t->rank >= 2 ? t->shape[1] : 1;
+    for (uint64_t r = 0; r < rows; r++)
+        for (size_t i = 0; i < c->count && c->column[i].col < cols; i++) {
+            const cm_column *k = &c->column[i];
+            uint64_t at = r * cols + k->col;
+            double v = t->dtype == DL_F32 ? ((const float *)t->data)[at]
+                                          : ((const double *)t->data)[at];
+            if (!isnan(v) && !cm_is_code(v, k->count))
+                return cm_fail_code(names, first_row + r, k->col, v, k->count, e);
+        }
+    return 0;
 }
 
 int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e)

@@ -107,8 +107,11 @@ const cm_column *cm_categories_column(const cm_categories *c, uint64_t col);
 /* The code of a level (len bytes) of column k, or -1 when k has no such
  * level (binary search: levels are sorted). */
 int64_t cm_column_code(const cm_column *k, const char *level, size_t len);
+/* 1 when a cell holds a code of `count` categories: a whole number 0 to
+ * count-1 (dl-stream(5)); NaN, a missing cell, is none (test isnan first). */
+int cm_is_code(double v, uint64_t count);
 /* The level whose code a cell holds, or NULL when the cell is not one of
- * 0..count-1 (NaN, a missing cell, included: test isnan first). */
+ * 0..count-1 (cm_is_code). */
 const char *cm_column_level(const cm_column *k, double code);
 /* Checks `count` columns (increasing, < cols, levels sorted, unique and
  * valid) and makes the record `rec_name` of them into *out. */
@@ -138,6 +141,16 @@ int cm_refuse_codes(const dl_tensor *rec, const cm_names *names, dl_err *e);
  * order of the levels by bytes, as numbers.  Two classes pass: their codes
  * 0 and 1 are a least-squares classifier's targets.  0 when none has more. */
 int cm_refuse_class_regression(const dl_tensor *rec, const cm_names *names, dl_err *e);
+/* cm_fail_cell's "V is not a category code (0..count-1)", of a cell that
+ * is no code of its column's `count` categories. */
+int cm_fail_code(const cm_names *names, uint64_t row, uint64_t col, double v, uint64_t count,
+                 dl_err *e);
+/* The first cell of a categorical column of c (a column beyond t's aside)
+ * in the float matrix t that is neither missing (NaN) nor a code of its
+ * categories, reported by cm_fail_code (t's rows start at `first_row`);
+ * 0 when there is none. */
+int cm_check_codes(const dl_tensor *t, const cm_categories *c, const cm_names *names,
+                   uint64_t first_row, dl_err *e);
 /* cm_fail_cell's "missing value (impute with dl-design --impute)". */
 int cm_fail_missing(const cm_names *names, uint64_t row, uint64_t col, dl_err *e);
 /* The first NaN of a float tensor (rank <= 2; rows start at `first_row`)

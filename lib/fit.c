@@ -31,6 +31,19 @@ typedef struct row_queue {
     int seen;             /* a chunk came */
 } row_queue;
 
+/* y's class codes may come before y.categories does (streams joined), and
+ * their rows are folded before it comes: each cell is looked at as it
+ * comes instead, against what y.categories can name, one class or two
+ * (y_classes refuses more).  Per column of y and class count c = 1, 2:
+ * the first cell that is no code of c classes. */
+#define FIT_CLASSES 2
+
+typedef struct early_cell {
+    uint64_t row; /* 0-based row of y; valid when found */
+    double v;
+    int found;
+} early_cell;
+
 typedef struct xy_input {
     st_reader *r;
     row_queue x, y, c;    /* pending rows (c: the weights, N x 1) */
@@ -42,6 +55,10 @@ typedef struct xy_input {
     cm_names xnames;      /* parsed from meta[0] at the first x */
     cm_names ynames;      /* parsed from meta[1] at the first y, for messages */
     dl_tensor xcats;      /* x.categories, refused at the first x (cm_refuse_codes) */
+    cm_categories ycats;  /* parsed from meta[2] once y's classes passed y_classes */
+    int ycats_parsed;
+    early_cell *early;    /* [y's columns][FIT_CLASSES], while y.categories has not come */
+    size_t early_open;    /* its cells not found yet: none left, no need to look */
     const fit_opts *o;
     ls_qr qr;             /* the triangular factor of [X | Y] */
     ls_stats stats;       /* from qr, for the methods that need X^T X */
@@ -203,7 +220,67 @@ static int y_classes(xy_input *in, uint64_t cols, dl_err *e)
     if (in->meta[1].data && !in->ynames.count &&
         cm_names_parse(&in->ynames, &in->meta[1], cols, e))
         return e->code;
-    return cm_refuse_class_regression(in->meta[2].data ? &in->meta[2] : NULL, &in->ynames, e);
+    if (!in->meta[2].data || in->ycats_parsed)
+        return 0;
+    if (cm_refuse_class_regression(&in->meta[2], &in->ynames, e) ||
+        cm_categories_parse(&in->ycats, &in->meta[2], UINT64_MAX, e))
+        return e->code;
+    in->ycats_parsed = 1;
+    return 0;
+}
+
+/* Notes, in y's rows that came before y.categories (t, an f64 matrix
+ * whose rows start at `first`), the first cell of each column that is no
+ * class code of one class, and of two. */
+static int note_early_codes(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
+{
+    size_t cols = (size_t)t->shape[1];
+    if (!in->early) {
+        if (dl_mem_array(&in->early, cols * FIT_CLASSES, sizeof *in->early, "y's codes", e))
+            return e->code;
+        in->early_open = cols * FIT_CLASSES;
+    }
+    const double *v = t->data;
+    for (uint64_t i = 0; i < t->shape[0] && in->early_open; i++)
+        for (size_t j = 0; j < cols * FIT_CLASSES; j++) {
+            early_cell *c = &in->early[j];
+            double cell = v[i * cols + j / FIT_CLASSES];
+            if (!c->found && !cm_is_code(cell, j % FIT_CLASSES + 1)) {
+                *c = (early_cell){first + i, cell, 1};
+                in->early_open--;
+            }
+        }
+    return 0;
+}
+
+/* y.categories after y's first rows: the earliest of those rows whose cell
+ * is no code of its column's classes is an error, as it would have been
+ * with the classes first. */
+static int check_early_codes(const xy_input *in, dl_err *e)
+{
+    const early_cell *first = NULL;
+    const cm_column *at = NULL;
+    for (size_t i = 0; in->early && i < in->ycats.count; i++) {
+        const cm_column *k = &in->ycats.column[i];
+        if (k->col >= in->y.cols)
+            break;
+        const early_cell *c = &in->early[k->col * FIT_CLASSES + k->count - 1];
+        if (c->found && (!first || c->row < first->row))
+            first = c, at = k;
+    }
+    if (!first)
+        return 0;
+    cm_fail_code(&in->ynames, first->row, at->col, first->v, at->count, e);
+    return dl_err_wrap(e, "'y' before it");
+}
+
+/* A chunk of y (an f64 matrix, rows from `first`): its class codes checked
+ * against y.categories, or noted for a y.categories still to come. */
+static int y_codes(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
+{
+    if (in->ycats_parsed)
+        return cm_check_codes(t, &in->ycats, &in->ynames, first, e);
+    return note_early_codes(in, t, first, e);
 }
 
 /* x.names, y.names, y.categories: the first copy is kept, a repeat must be
@@ -218,7 +295,7 @@ static int take_meta(xy_input *in, const st_header *h, dl_tensor *t, int which, 
     else
         in->meta[which] = *t, memset(t, 0, sizeof *t);
     if (!rc && which == 2 && in->yrows > 0)
-        rc = y_classes(in, in->y.cols, e);
+        rc = y_classes(in, in->y.cols, e) || check_early_codes(in, e) ? e->code : 0;
     return rc ? flt_record_error(in->r, h, e) : 0;
 }
 
@@ -254,7 +331,10 @@ static int take_rows(xy_input *in, const st_header *h, dl_tensor *t, dl_err *e)
              : *seen == 0 ? y_classes(in, t->rank >= 2 ? t->shape[1] : 1, e)
                           : 0;
     if (!rc && !is_w)
-        rc = check_chunk(t, is_x ? &in->xnames : &in->ynames, is_x, *seen, e);
+        rc = check_chunk(t, is_x ? &in->xnames : &in->ynames, is_x, *seen, e) ||
+                     (!is_x && y_codes(in, t, *seen, e))
+                 ? e->code
+                 : 0;
     if (!rc) {
         *seen += t->shape[0];
         in->weighted |= is_w;
@@ -378,6 +458,8 @@ static void xy_free(xy_input *in)
     queue_free(&in->c);
     dl_tensor_free(&in->design);
     dl_tensor_free(&in->xcats);
+    cm_categories_free(&in->ycats);
+    free(in->early);
     for (int i = 0; i < FIT_META; i++)
         dl_tensor_free(&in->meta[i]);
     cm_names_free(&in->xnames);
@@ -538,6 +620,7 @@ static int fit_rows(const fit_opts *o, st_reader *rd, st_writer *w, dl_err *e)
     memset(&r, 0, sizeof r);
     cm_names_init(&in.xnames);
     cm_names_init(&in.ynames);
+    cm_categories_init(&in.ycats);
     in.r = rd;
     in.o = o;
     in.progress = o->progress && !o->quiet;

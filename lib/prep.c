@@ -245,17 +245,14 @@ static int fail_missing(const pp_prep *p, uint64_t row, size_t col, dl_err *e)
 /* A code cell (v finite) as an integer 0..count-1, or NOT_FOUND. */
 static size_t as_code(double v, size_t count)
 {
-    if (!(v >= 0) || v >= (double)count || v != floor(v))
-        return NOT_FOUND;
-    return (size_t)v;
+    return cm_is_code(v, count) ? (size_t)v : NOT_FOUND;
 }
 
 static int fail_code(const pp_prep *p, uint64_t row, size_t col, double v, size_t count,
                      dl_err *e)
 {
-    char what[160];
-    snprintf(what, sizeof what, "%.17g is not a category code (0..%zu)", v, count - 1);
-    return cell_fail(p, row, col, what, e);
+    cm_names view = names_view(p);
+    return cm_fail_code(&view, row, col, v, count, e);
 }
 
 /* ------------------------------- fitting ------------------------------- */

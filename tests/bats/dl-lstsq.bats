@@ -183,6 +183,46 @@ fit_w() {
     [ "$(dl-tensor export --name y.categories "$TMP/two.ckpt")" = "$(printf '0\ta\tb')" ]
 }
 
+@test "a y code that names no class of y.categories is refused, naming record, row and column, as dl-tensor export refuses it" {
+    printf 'a,b,kind\n0,1,no\n2,3,yes\n4,5,no\n6,7,yes\n8,9,no\n' | dl-tensor import --target kind |
+        dl-tensor export --name y.categories | dl-tensor import --format text --name y.categories > "$TMP/cats.dlt"
+    for code in 2 0.5 -1; do
+        printf 'a,b,kind\n0,1,0\n2,3,1\n4,5,%s\n6,7,1\n8,9,0\n' $code | dl-tensor import --target kind > "$TMP/codes.dlt"
+        cat "$TMP/cats.dlt" "$TMP/codes.dlt" > "$TMP/bad.dlt"
+        run dl-tensor export "$TMP/bad.dlt"
+        [ "$status" -eq 1 ]
+        for opt in -q --partial; do
+            run dl-lstsq $opt -o "$TMP/m.ckpt" "$TMP/bad.dlt"
+            [ "$status" -eq 1 ]
+            [ "$output" = "dl-lstsq: $TMP/bad.dlt: record 5 ('y'): row 3, column 1 ('kind'): $code is not a category code (0..1)" ] ||
+                { echo "$output"; return 1; }
+            [ ! -e "$TMP/m.ckpt" ]
+        done
+        # the classes after y's codes (streams joined): refused at them, naming the row
+        cat "$TMP/codes.dlt" "$TMP/cats.dlt" > "$TMP/late.dlt"
+        run dl-lstsq -q -o "$TMP/m.ckpt" "$TMP/late.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-lstsq: $TMP/late.dlt: record 5 ('y.categories'): 'y' before it: row 3, column 1 ('kind'): $code is not a category code (0..1)" ] ||
+            { echo "$output"; return 1; }
+        [ ! -e "$TMP/m.ckpt" ]
+    done
+    # one class: its one code is 0, before the classes or after them
+    printf '0\tno\n' | dl-tensor import --format text --name y.categories > "$TMP/one.dlt"
+    printf 'a,b,kind\n0,1,0\n2,3,0\n4,5,1\n' | dl-tensor import --target kind > "$TMP/codes.dlt"
+    for order in "one codes" "codes one"; do
+        set -- $order
+        cat "$TMP/$1.dlt" "$TMP/$2.dlt" > "$TMP/bad.dlt"
+        run dl-lstsq -q -o "$TMP/m.ckpt" "$TMP/bad.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == "dl-lstsq: $TMP/bad.dlt: record "*"row 3, column 1 ('kind'): 1 is not a category code (0..0)" ]] ||
+            { echo "$output"; return 1; }
+    done
+    # codes of the classes, before them or after, are fitted
+    printf 'a,b,kind\n0,1,0\n2,3,1\n4,5,0\n6,7,1\n8,9,0\n' | dl-tensor import --target kind > "$TMP/codes.dlt"
+    cat "$TMP/cats.dlt" "$TMP/codes.dlt" | dl-lstsq -q > "$TMP/m.ckpt"
+    cat "$TMP/codes.dlt" "$TMP/cats.dlt" | dl-lstsq -q > "$TMP/m.ckpt"
+}
+
 @test "--combine refuses partials made with different designs" {
     dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 -q | dl-lstsq --partial > "$TMP/a.part"
     dl-tensor import -t 1 "$FIX/train.csv" | dl-design --poly 2 --standardize -q | dl-lstsq --partial > "$TMP/b.part"
