@@ -278,9 +278,11 @@ static int input_columns(pp_meta *meta, st_reader *r, const st_header *h, int se
 /* The input's y passes through with the checkpoint's class codes: each
  * file codes its own string classes (y.categories), so y's codes are
  * mapped by name to the checkpoint's, and its y.categories goes out as the
- * checkpoint's.  y.names pass through as they are. */
+ * checkpoint's; where both are the same, y's codes go out as they are,
+ * checked as the mapping checks them.  y.names pass through as they are. */
 typedef struct targets {
-    pp_meta meta;   /* the input's y.names and y.categories */
+    pp_meta meta;   /* the input's y.names and y.categories (parsed at the first y when
+                       they are the checkpoint's: meta.cats.count) */
     pp_prep *map;   /* its codes to the checkpoint's (made at the first y); NULL: none needed */
     int seen_y;
     uint64_t y_rows; /* y's rows in the chunks before: messages count from y's first */
@@ -339,6 +341,23 @@ static int classes_width(const mdl_model *m, const targets *tg, uint64_t cols, d
                    (unsigned long long)want);
 }
 
+/* The input's y.categories are the checkpoint's, byte for byte: y's codes
+ * need no mapping, but must still be codes of those classes. */
+static int same_classes(const mdl_model *m, const targets *tg)
+{
+    return tg->meta.cats_rec.data && mdl_target_categories(m);
+}
+
+/* A chunk of y (f64) in the input's class codes: moved to the
+ * checkpoint's, or, where those are the input's own, checked as they are;
+ * either way a code that is no class is an error naming its row. */
+static int target_codes(const targets *tg, dl_tensor *t, uint64_t first, dl_err *e)
+{
+    if (tg->map)
+        return pp_recode(tg->map, t->data, (size_t)t->shape[0], first, e);
+    return cm_check_codes(t, &tg->meta.cats, &tg->meta.names, first, e);
+}
+
 static int input_targets(const mdl_model *m, const predict_opts *o, const out_meta *om,
                          targets *tg, st_reader *r, const st_header *h, st_writer *w,
                          dl_err *e)
@@ -349,24 +368,24 @@ static int input_targets(const mdl_model *m, const predict_opts *o, const out_me
         tg->seen_y = 1;
         if (classes_width(m, tg, cols, e) || (o->labels && labels_columns(m, om, tg, cols, e)) ||
             pp_bind_targets(&tg->map, mdl_target_names(m), mdl_target_categories(m),
-                            tg->meta.cats_rec.data ? &tg->meta.cats_rec : NULL, cols, e))
+                            tg->meta.cats_rec.data ? &tg->meta.cats_rec : NULL, cols, e) ||
+            (!tg->map && same_classes(m, tg) && pp_meta_columns(&tg->meta, cols, e)))
             return flt_record_error(r, h, e);
     }
-    if (!tg->map)
+    if (!tg->map && !tg->meta.cats.count)
         return st_copy_record(r, h, w, e) ? e->code : 0;
-    /* the checkpoint's y.categories went out already: y must be recoded to it */
-    if (h->rank < 1 || h->rank > 2 || cols != pp_input_dim(tg->map)) {
+    /* the checkpoint's y.categories went out already: y's codes must be its */
+    size_t want = tg->map ? pp_input_dim(tg->map) : tg->meta.cols.count;
+    if (h->rank < 1 || h->rank > 2 || cols != want) {
         dl_fail(e, DL_EDATA, "y has %llu column%s here but %zu before",
-                (unsigned long long)cols, dl_plural((unsigned long long)cols),
-                pp_input_dim(tg->map));
+                (unsigned long long)cols, dl_plural((unsigned long long)cols), want);
         return flt_record_error(r, h, e);
     }
     dl_tensor t;
     if (st_read_payload(r, h, &t, e))
         return e->code;
     int dtype = t.dtype;
-    int rc = dl_tensor_convert(&t, DL_F64, e) ||
-             pp_recode(tg->map, t.data, (size_t)t.shape[0], first, e) ||
+    int rc = dl_tensor_convert(&t, DL_F64, e) || target_codes(tg, &t, first, e) ||
              dl_tensor_convert(&t, dtype, e) ? flt_record_error(r, h, e) : 0;
     if (!rc && st_write(w, &t, e))
         rc = e->code;

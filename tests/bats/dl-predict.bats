@@ -548,3 +548,25 @@ wide_net() {
     [ "${lines[0]}" = "dl-predict: $fix/unnamed_class.ckpt: checkpoint: the model scores 3 classes but 'y.categories' names 2: their scores cannot be named TARGET=CLASS in 'yhat.names'" ]
     [ ! -e "$TMP/out.dlt" ]
 }
+
+@test "a y code that names no class is refused, also where the input's y.categories are the checkpoint's" {
+    printf 'a,b,kind\n0,1,no\n2,3,yes\n4,5,no\n6,7,yes\n8,9,no\n' | dl-tensor import --target kind > "$TMP/ok.dlt"
+    dl-lstsq -q "$TMP/ok.dlt" > "$TMP/m.ckpt"
+    dl-tensor export --name y.categories "$TMP/ok.dlt" |
+        dl-tensor import --format text --name y.categories > "$TMP/same.dlt"
+    printf '0\tmaybe\tno\tyes\n' | dl-tensor import --format text --name y.categories > "$TMP/other.dlt"
+    # the checkpoint's classes (codes 0..1), and classes of the file's own (0..2), mapped by name
+    for cats in same:2 other:3; do
+        printf 'a,b,kind\n0,1,1\n2,3,1\n4,5,%s\n' ${cats#*:} | dl-tensor import --target kind > "$TMP/codes.dlt"
+        cat "$TMP/${cats%:*}.dlt" "$TMP/codes.dlt" > "$TMP/bad.dlt"
+        run dl-predict -o "$TMP/out.dlt" "$TMP/m.ckpt" "$TMP/bad.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-predict: $TMP/bad.dlt: record 5 ('y'): row 3, column 1 ('kind'): ${cats#*:} is not a category code (0..$((${cats#*:} - 1)))" ] ||
+            { echo "$output"; return 1; }
+        [ ! -e "$TMP/out.dlt" ]
+    done
+    # the checkpoint's own codes go through as they are, and dl-eval scores them
+    dl-predict "$TMP/m.ckpt" "$TMP/ok.dlt" > "$TMP/pred.dlt"
+    cmp <(dl-tensor export --name y "$TMP/ok.dlt") <(dl-tensor export --name y "$TMP/pred.dlt")
+    dl-eval "$TMP/pred.dlt" > /dev/null
+}
