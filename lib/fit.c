@@ -496,11 +496,13 @@ static void report(const fit_opts *o, const ls_opts *ls, long bias, int weighted
                     dl_plural((unsigned long long)r->iterations));
         return;
     }
-    fprintf(o->log, "%s: %llu row%s, %zu column%s, %zu output%s, method %s, rank %d, "
-                    "condition number %s%.3g%s",
+    fprintf(o->log, "%s: %llu row%s, %zu column%s, %zu output%s, method %s, rank %d, ",
             tool, (unsigned long long)r->n, dl_plural((unsigned long long)r->n), r->p,
-            dl_plural(r->p), r->k, r->k == 1 ? "" : "s",
-            ls_method_name(ls->method), r->rank, r->cond_bound ? ">" : "~", r->cond,
+            dl_plural(r->p), r->k, r->k == 1 ? "" : "s", ls_method_name(ls->method), r->rank);
+    if (ls->method == LS_SVD && ls->rcond >= 0) /* numpy.linalg.lstsq's rank under it */
+        fprintf(o->log, "%d kept by --rcond (singular values below %.6g s_max dropped), ",
+                r->rank_kept, ls->rcond);
+    fprintf(o->log, "condition number %s%.3g%s", r->cond_bound ? ">" : "~", r->cond,
             r->cond_bound ? " (more than X^T X can resolve; -m svd on the rows gives it)" : "");
     if (weighted)
         fprintf(o->log, ", weights summing to %.6g", r->wsum);

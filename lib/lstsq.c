@@ -177,7 +177,7 @@ static int result_init(ls_result *r, uint64_t n, double wsum, size_t p, size_t k
     r->wsum = wsum;
     r->p = p;
     r->k = k;
-    r->rank = (int)p;
+    r->rank = r->rank_kept = (int)p;
     r->converged = 1;
     if (alloc_doubles(&r->w, p, k, e) || alloc_doubles(&r->mse, k, 1, e) ||
         alloc_doubles(&r->r2, k, 1, e)) {
@@ -661,11 +661,31 @@ static int r11_singular_values(const ls_qr *q, double *sv, dl_err *e)
     return info ? lapack_error("svd of R", info, e) : 0;
 }
 
+/* The singular values above tol s_max, as numpy.linalg.matrix_rank
+ * counts them (sv sorted largest first; at most min(n, p) count). */
+static int rank_of(const double *sv, size_t p, uint64_t n, double tol)
+{
+    size_t most = n < p ? (size_t)n : p, rank = 0;
+    while (rank < most && sv[rank] > tol * sv[0])
+        rank++;
+    return (int)rank;
+}
+
+/* numpy.linalg.matrix_rank's tolerance of X's singular values, relative to
+ * the largest: machine epsilon times max(n, p). */
+static double rank_tol(uint64_t n, size_t p)
+{
+    return DBL_EPSILON * (double)(n > p ? n : p);
+}
+
+/* The minimum-norm solution by dgelsd, with o->rcond's cut-off (numpy's
+ * tolerance by default); r->rank is X's rank all the same, and
+ * r->rank_kept the singular values the solution kept. */
 static int solve_svd(const ls_qr *q, double *a, double *z, const ls_opts *o, ls_result *r,
                      dl_err *e)
 {
     size_t p = q->p;
-    double rcond = o->rcond >= 0 ? o->rcond : DBL_EPSILON * (double)(q->n > p ? q->n : p);
+    double rcond = o->rcond >= 0 ? o->rcond : rank_tol(q->n, p);
     lapack_int rank = 0;
     if (alloc_doubles(&r->sv, p, 1, e))
         return e->code;
@@ -677,7 +697,8 @@ static int solve_svd(const ls_qr *q, double *a, double *z, const ls_opts *o, ls_
         return dl_fail(e, DL_ENUM, "svd did not converge (%d superdiagonals)", (int)info);
     if (info != 0)
         return lapack_error("svd", info, e);
-    r->rank = (int)rank;
+    r->rank = rank_of(r->sv, p, q->n, rank_tol(q->n, p));
+    r->rank_kept = (int)rank;
     r->cond = cond_from_sv(r->sv, p, q->n);
     return 0;
 }
@@ -1292,22 +1313,12 @@ static int sv_from_gram(const ls_stats *s, ls_result *r, dl_err *e)
     return 0;
 }
 
-/* The singular values above tol s_max, as numpy.linalg.matrix_rank
- * counts them (sv sorted largest first; at most min(n, p) count). */
-static int rank_of(const double *sv, size_t p, uint64_t n, double tol)
-{
-    size_t most = n < p ? (size_t)n : p, rank = 0;
-    while (rank < most && sv[rank] > tol * sv[0])
-        rank++;
-    return (int)rank;
-}
-
 /* X's singular values, condition number and rank: exact from the rows'
  * factor R when the statistics came from it, else from X^T X
  * (sv_from_gram).  The singular values stay in r only when asked for. */
 static int stats_condition(const ls_stats *s, const ls_opts *o, ls_result *r, dl_err *e)
 {
-    double tol = DBL_EPSILON * (double)(s->n > s->p ? s->n : s->p); /* numpy's */
+    double tol = rank_tol(s->n, s->p);
     if (!s->sv) {
         if (sv_from_gram(s, r, e))
             return e->code;

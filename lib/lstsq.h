@@ -107,7 +107,9 @@ typedef struct ls_result {
     uint64_t n;
     double wsum;        /* sum of the row weights */
     double *w;          /* [p x k] */
-    int rank;
+    int rank;           /* X's, as numpy.linalg.matrix_rank */
+    int rank_kept;      /* svd: the singular values above its cut-off (rcond s_max), which
+                           the solution kept (numpy.linalg.lstsq's rank) */
     double cond;        /* condition number of X, s_max/s_min as numpy.linalg.cond (inf
                            when singular) */
     int cond_bound;     /* cond is only a lower bound: from X^T X alone (--combine) */

@@ -660,11 +660,30 @@ r2_of_constant() {
     done
 }
 
-@test "--rcond cuts small singular values; --zlib checkpoints predict the same" {
+@test "--rcond cuts small singular values as numpy.linalg.lstsq; the rank of X stays numpy.linalg.matrix_rank's, in the report and the checkpoint" {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
-    run dl-lstsq --rcond 0.6 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
-    [ "$status" -eq 0 ]
-    [[ $output == *"rank 2"* ]] # singular values 7.8, 4.9, 4.6, 3.7
+    read -r rank kept06 kept099 < <(tail -n 1 "$FIX/wc_rank_rcond.txt")
+    # singular values 7.8, 4.9, 4.6, 3.7: the cut-off keeps fewer than X's rank
+    [ "$kept06" -lt "$rank" ]
+    for r in 0.6 0.99; do
+        kept=$kept06
+        [ $r = 0.6 ] || kept=$kept099
+        run dl-lstsq --rcond $r -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+        [ "$status" -eq 0 ]
+        [[ ${lines[0]} == *", method svd, rank $rank, $kept kept by --rcond (singular values below $r s_max dropped), condition number ~"* ]] ||
+            { echo "$output"; return 1; }
+        dl-tensor export --name model "$TMP/m.ckpt" | grep -qx "rank: $rank"
+        [ "$(dl-tensor show "$TMP/m.ckpt" | grep '^rank:')" = "rank: $rank" ]
+    done
+    fit_w "$TMP/wc.dlt" --rcond 0.6
+    WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/wc_w_rcond06.txt" 1e-10
+    # without --rcond the report has the rank alone
+    run dl-lstsq -o "$TMP/m.ckpt" "$TMP/wc.dlt"
+    [[ ${lines[0]} == *", method svd, rank $rank, condition number ~"* ]]
+}
+
+@test "--zlib checkpoints predict the same" {
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
     dl-lstsq -q < "$TMP/wc.dlt" > "$TMP/raw.ckpt"
     dl-lstsq -q --zlib < "$TMP/wc.dlt" > "$TMP/z.ckpt"
     run dl-tensor info "$TMP/z.ckpt"
@@ -677,7 +696,7 @@ r2_of_constant() {
     import_csv wc.csv 2 > "$TMP/wc.dlt"
     run dl-lstsq --rcond 0.99 -o "$TMP/m.ckpt" "$TMP/wc.dlt"
     [ "$status" -eq 0 ]
-    [[ $output == *"rank 1,"* ]] # singular values 7.8, 4.9, 4.6, 3.7: only 7.8 > 0.99 * 7.8
+    [[ $output == *", 1 kept by --rcond"* ]] # singular values 7.8, 4.9, 4.6, 3.7: only 7.8 > 0.99 * 7.8
     for r in 1 2 1e300; do
         run dl-lstsq --rcond $r -o "$TMP/m.ckpt" "$TMP/wc.dlt"
         [ "$status" -eq 2 ]
