@@ -541,7 +541,8 @@ static void report(const fit_opts *o, const ls_opts *ls, long bias, int weighted
         report_weights(o, r, names);
     if (bias < 0)
         fprintf(o->log, "%s: note: x has no bias column, so the fit has no intercept "
-                        "(dl-design adds one)\n", tool);
+                        "(dl-design adds one)%s\n", tool,
+                o->penalize_bias ? ", and --penalize-bias had no bias column to shrink" : "");
 }
 
 /* ------------------------------ the outputs ------------------------------ */
@@ -570,7 +571,8 @@ static int conclude(const fit_opts *o, const ls_opts *ls, long bias, int weighte
 {
     if (ls->posterior && ls_posterior(s, ls, r, e))
         return dl_err_wrap(e, "%s", label);
-    lm_fit how = {o->penalize_bias && (ls->ridge > 0 || ls->alpha > 0), weighted};
+    /* what the fit did: no penalty, or no bias column, left --penalize-bias nothing */
+    lm_fit how = {o->penalize_bias && bias >= 0 && (ls->ridge > 0 || ls->alpha > 0), weighted};
     if (lm_write(w, ls, &how, r, design, e))
         return e->code;
     for (int i = 0; i < FIT_META; i++)

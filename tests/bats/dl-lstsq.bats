@@ -754,6 +754,28 @@ r2_of_constant() {
     done
 }
 
+@test "--penalize-bias where x has no bias column changes nothing, and the report and the checkpoint say so" {
+    # x as imported (its column of ones a column like any other): numpy's
+    # (X^T X + 0.5 I)^-1 X^T y, with or without --penalize-bias
+    import_csv wc.csv 2 > "$TMP/wc.dlt"
+    import_csv train.csv 1 | dl-design --poly 2 --no-bias -q > "$TMP/nobias.dlt"
+    for opts in "" --penalize-bias; do
+        fit_w "$TMP/wc.dlt" --ridge 0.5 $opts
+        WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/wc_w_ridge.txt" 1e-10
+        dl-tensor show "$TMP/m.ckpt" | grep -qx 'penalize_bias: no'
+    done
+    for in in wc nobias; do
+        run dl-lstsq --ridge 0.5 --penalize-bias -o "$TMP/m.ckpt" "$TMP/$in.dlt"
+        [ "$status" -eq 0 ]
+        [ "${lines[${#lines[@]} - 1]}" = "dl-lstsq: note: x has no bias column, so the fit has no intercept (dl-design adds one), and --penalize-bias had no bias column to shrink" ] ||
+            { echo "$output"; return 1; }
+        dl-tensor show "$TMP/m.ckpt" | grep -qx 'penalize_bias: no'
+    done
+    # without it, the note as before
+    run dl-lstsq --ridge 0.5 -o "$TMP/m.ckpt" "$TMP/nobias.dlt"
+    [ "${lines[${#lines[@]} - 1]}" = "dl-lstsq: note: x has no bias column, so the fit has no intercept (dl-design adds one)" ]
+}
+
 @test "options the chosen solver would ignore are refused, not dropped" {
     run dl-lstsq --noise-var 2
     [ "$status" -eq 2 ]
