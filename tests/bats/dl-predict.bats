@@ -570,3 +570,19 @@ wide_net() {
     cmp <(dl-tensor export --name y "$TMP/ok.dlt") <(dl-tensor export --name y "$TMP/pred.dlt")
     dl-eval "$TMP/pred.dlt" > /dev/null
 }
+
+@test "--no-std is taken with a checkpoint without a posterior, whose output has no ystd either way" {
+    cubic
+    dl-predict "$TMP/cubic.ckpt" "$TMP/p.dlt" > "$TMP/with.dlt"
+    dl-predict --no-std "$TMP/cubic.ckpt" "$TMP/p.dlt" > "$TMP/without.dlt"
+    cmp "$TMP/with.dlt" "$TMP/without.dlt"
+    run dl-tensor info "$TMP/without.dlt"
+    [[ $output != *ystd* ]]
+    # a network's too
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 1, batch_size: full, seed: 1, validation: 0}\n' > "$TMP/net.yaml"
+    dl-train -q "$TMP/net.yaml" < "$TMP/p.dlt" > "$TMP/net.ckpt"
+    dl-predict --no-std "$TMP/net.ckpt" "$TMP/p.dlt" > "$TMP/net.dlt"
+    run dl-tensor info "$TMP/net.dlt"
+    [[ $output == *yhat* ]]
+    [[ $output != *ystd* ]]
+}
