@@ -46,7 +46,7 @@
 set -u
 
 die() {
-    printf 'slurm.sh: %s\n' "$*" >&2
+    printf 'slurm.sh: %s\n' "$1" >&2
     exit "${2:-1}"
 }
 
@@ -100,6 +100,11 @@ if [ -e "$mark" ] && [ -e "$ckpt" ]; then
     echo "slurm.sh: $name: resuming the interrupted run in $ckpt" >&2
 fi
 
+# A signal while dl-train still reads its data ends it with no checkpoint
+# written: the checkpoint's time (none: empty) tells whether this run wrote one.
+ckpt_time() { stat -c %.9Y "$ckpt" 2>/dev/null; }
+before=$(ckpt_time)
+
 dl-train -q -j "${SLURM_CPUS_PER_TASK:-1}" "$spec" "${overrides[@]}" "$out/train.dlt" \
     --val "$out/val.dlt" --log "$part" "${resume[@]}" -o "$ckpt" &
 pid=$!
@@ -124,9 +129,14 @@ case $status in
     echo "slurm.sh: $name: done, $ckpt" >&2
     ;;
 6)
-    touch "$mark"
-    echo "slurm.sh: $name: interrupted; $ckpt holds the best epoch so far and the state" \
-         "to resume: submit the task again to continue" >&2
+    if [ "$(ckpt_time)" = "$before" ]; then
+        echo "slurm.sh: $name: interrupted before training: no checkpoint written; submit the" \
+             "task again" >&2
+    else
+        touch "$mark"
+        echo "slurm.sh: $name: interrupted; $ckpt holds the best epoch so far and the state" \
+             "to resume: submit the task again to continue" >&2
+    fi
     ;;
 5)
     rm -f "$mark"

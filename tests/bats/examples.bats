@@ -95,6 +95,43 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     resumed_as_whole "$end"
 }
 
+@test "slurm.sh: SIGTERM while dl-train reads its data: no checkpoint, no mark, and it says so" {
+    make -s -C "$EX/sweep" "${GRID[@]}" data
+    mkdir "$T/fifo"
+    cp "$T/sweep/val.dlt" "$T/fifo/"
+    mkfifo "$T/fifo/train.dlt"
+    SWEEP_OUT=$T/fifo "$EX/sweep/slurm.sh" early 2> "$T/early.err" &
+    local pid=$! status=0
+    # Opening the data for writing waits until dl-train opens it to read.
+    exec 5> "$T/fifo/train.dlt"
+    kill -TERM "$pid"
+    wait "$pid" || status=$?
+    exec 5>&-
+    [ "$status" -eq 6 ]
+    grep -q 'slurm.sh: early: interrupted before training: no checkpoint written; submit the task again' "$T/early.err"
+    [ ! -e "$T/fifo/runs/early.ckpt" ]
+    [ ! -e "$T/fifo/runs/early.interrupted" ]
+}
+
+@test "slurm.sh: a usage error's message ends with the message, not the exit status" {
+    run env SLURM_ARRAY_TASK_ID=x "$EX/sweep/slurm.sh"
+    [ "$status" -eq 2 ]
+    [ "$output" = "slurm.sh: SLURM_ARRAY_TASK_ID: 'x' is not a task number" ]
+}
+
+@test "sweep: make runs again a configuration marked interrupted, whatever the times of its files" {
+    make -s -C "$EX/sweep" "${GRID[@]}" >/dev/null
+    local r=$T/sweep/runs/lr0.01_h4_wd0
+    # the mark made within the checkpoint's clock tick: the same time
+    touch -r "$r.ckpt" "$r.interrupted"
+    run make -C "$EX/sweep" "${GRID[@]}"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c '\./slurm\.sh' <<<"$output")" -eq 1 ]
+    [[ $output == *"slurm.sh lr0.01_h4_wd0 "* ]]
+    [[ $output == *"lr0.01_h4_wd0: resuming the interrupted run"* ]]
+    [ ! -e "$r.interrupted" ]
+}
+
 @test "sweep: a 2-configuration grid collects one table sorted by validation log loss" {
     run make -j 2 -C "$EX/sweep" "${GRID[@]}"
     [ "$status" -eq 0 ]
