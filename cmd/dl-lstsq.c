@@ -160,11 +160,12 @@ static const char *conflict(const lstsq_args *a)
         return "--posterior needs a Gaussian prior: use --ridge, not --lasso/--elastic-net";
     if (o->alpha > 0 && o->ridge > 0)
         return "--ridge and --lasso/--elastic-net exclude each other";
-    if (streamed && a->method_given && o->method != LS_NORMAL)
-        return "--ridge, --lasso, --elastic-net and --partial work on X^T X: "
-               "use --method normal or no --method";
-    if (f->partial && (o->posterior || o->alpha > 0 || o->ridge > 0))
+    /* a partial's statistics serve every solver: the method is --combine's */
+    if (f->partial && (o->posterior || o->alpha > 0 || o->ridge > 0 || a->method_given))
         return "--partial writes statistics only; give the solver options to --combine";
+    if (streamed && a->method_given && o->method != LS_NORMAL)
+        return "--ridge, --lasso and --elastic-net work on X^T X: use --method normal or no "
+               "--method";
     /* An option the chosen solver would ignore is a mistake worth saying. */
     if (a->l1_ratio_given && a->l1_penalty != OPT_ENET)
         return "--l1-ratio goes with --elastic-net";

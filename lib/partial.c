@@ -212,6 +212,18 @@ static int add_factor(partial_sums *ps, const dl_tensor *t, dl_err *e)
     return ls_qr_add_factor(ps->q, r, e);
 }
 
+/* Column metadata (x.names, y.categories, ...): every partial's must be the
+ * first's, named by partial rather than as chunks of one tensor. */
+static int add_meta(partial_sums *ps, dl_tensor *t, dl_err *e)
+{
+    const dl_tensor *have = dl_set_find(ps->meta, t->name);
+    dl_err differs;
+    if (have && cm_meta_repeat(have, t, &differs))
+        return dl_fail(e, DL_EDATA, "partial %zu's '%s' differs from the first partial's",
+                       ps->partials, t->name);
+    return dl_set_add(ps->meta, t, e);
+}
+
 static int design_differs(size_t partial, dl_err *e)
 {
     return dl_fail(e, DL_EDATA, "partial %zu was made with another design than the first",
@@ -306,7 +318,7 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
         return dl_fail(e, DL_EDATA, "rows of data, not a dl-lstsq --partial output: make "
                        "their partial first (dl-lstsq --partial), or fit them without --combine");
     if (cm_is_meta_name(t->name))
-        return dl_set_add(ps->meta, t, e);
+        return add_meta(ps, t, e);
     if (strcmp(t->name, "r") == 0)
         return ps->q ? add_factor(ps, t, e) : 0;
     if (strcmp(t->name, "ymean") == 0)

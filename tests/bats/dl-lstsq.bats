@@ -256,7 +256,7 @@ fit_w() {
     printf 'a,c,y\n1,2,3\n2,1,4\n3,5,1\n4,4,4\n' | dl-tensor import -t 1 | dl-lstsq --partial -o "$TMP/c.part"
     run bash -c "cat '$TMP/a.part' '$TMP/c.part' | dl-lstsq --combine -o '$TMP/m.ckpt'"
     [ "$status" -eq 1 ]
-    [[ $output == "dl-lstsq: <stdin>: record "[0-9]*" ('x.names'): 'x.names' differs between chunks" ]]
+    [[ $output == "dl-lstsq: <stdin>: record "[0-9]*" ('x.names'): partial 2's 'x.names' differs from the first partial's" ]]
 }
 
 @test "--combine refuses a partial with a design beside one without (x as it is)" {
@@ -774,6 +774,17 @@ r2_of_constant() {
     # without it, the note as before
     run dl-lstsq --ridge 0.5 -o "$TMP/m.ckpt" "$TMP/nobias.dlt"
     [ "${lines[${#lines[@]} - 1]}" = "dl-lstsq: note: x has no bias column, so the fit has no intercept (dl-design adds one)" ]
+}
+
+@test "--partial with a --method: refused, pointing to --combine, which takes any method" {
+    for m in svd qr normal; do
+        run dl-lstsq --partial -m $m
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-lstsq: --partial writes statistics only; give the solver options to --combine" ]
+    done
+    run dl-lstsq --ridge 1 -m qr
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-lstsq: --ridge, --lasso and --elastic-net work on X^T X: use --method normal or no --method" ]
 }
 
 @test "options the chosen solver would ignore are refused, not dropped" {
