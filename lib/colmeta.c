@@ -175,6 +175,31 @@ int64_t cm_names_find(cm_names *n, const char *name)
     return pos == SIZE_MAX ? -1 : (int64_t)pos;
 }
 
+/* 1 and *col when spec is a column number below cols (decimal digits
+ * only), else 0. */
+static int column_number(const char *spec, uint64_t cols, uint64_t *col)
+{
+    size_t digits = strspn(spec, "0123456789");
+    if (!spec[0] || spec[digits] || digits > 18) /* 19 digits could overflow */
+        return 0;
+    uint64_t v = strtoull(spec, NULL, 10);
+    if (v >= cols)
+        return 0;
+    *col = v;
+    return 1;
+}
+
+int cm_column_pick(cm_names *n, uint64_t cols, const char *spec, uint64_t *col)
+{
+    if (column_number(spec, cols, col))
+        return CM_PICKED_NUMBER;
+    int64_t named = n->count ? cm_names_find(n, spec) : -1;
+    if (named < 0)
+        return CM_PICKED_NONE;
+    *col = (uint64_t)named;
+    return CM_PICKED_NAME;
+}
+
 const char *cm_names_at(const cm_names *n, uint64_t col)
 {
     return n && col < n->count ? n->name[col] : NULL;

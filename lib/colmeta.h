@@ -68,6 +68,15 @@ int cm_names_load(cm_names *n, dl_tensor_set *s, const char *tensor, uint64_t co
                   dl_err *e);
 /* The column called `name`, or -1. */
 int64_t cm_names_find(cm_names *n, const char *name);
+/* What an option's COL picks among the `cols` columns of a tensor whose
+ * names are n (count 0: none), the one rule of every option that takes a
+ * column by number or by name: a 0-based column number below cols is that
+ * column, even where another column is so named (that one is picked by
+ * its own number); else a name in n is its column.  Sets *col and returns
+ * CM_PICKED_NUMBER or CM_PICKED_NAME (a caller that looks elsewhere too
+ * does so before a name); CM_PICKED_NONE when spec is neither. */
+enum { CM_PICKED_NONE = 0, CM_PICKED_NUMBER, CM_PICKED_NAME };
+int cm_column_pick(cm_names *n, uint64_t cols, const char *spec, uint64_t *col);
 /* The name of column `col` (0-based), or NULL when there are no names. */
 const char *cm_names_at(const cm_names *n, uint64_t col);
 /* The input's column names `have` against the ones `want` of what it is

@@ -173,68 +173,63 @@ static int dense_ids(const double *key, uint64_t n, uint64_t *ids, uint64_t *cou
     return 0;
 }
 
-/* Column `col` of x is named `name` in x.names; 0 when it has no such
- * column (or no names), DL_EDATA when x.names is malformed. */
-static int names_column(const dl_tensor_set *s, const dl_tensor *x, const char *name,
-                        int64_t *col, dl_str *shown, dl_err *e)
+/* x.names into n when the set has it (n->count 0 when not). */
+static int x_names(const dl_tensor_set *s, uint64_t cols, cm_names *n, dl_err *e)
 {
-    char rec_name[DL_NAME_MAX + 1];
-    *col = -1;
-    if (cm_meta_name(rec_name, "x", CM_NAMES_SUFFIX, e))
-        return e->code;
-    const dl_tensor *rec = find(s, rec_name);
-    if (!rec)
-        return 0;
-    cm_names names;
-    cm_names_init(&names);
-    int rc = cm_names_parse(&names, rec, dl_tensor_row_size(x), e);
-    if (!rc)
-        *col = cm_names_find(&names, name);
-    if (!rc && *col < 0)
-        dl_names_show(shown, (const char *const *)names.name, (size_t)names.count);
-    cm_names_free(&names);
+    const dl_tensor *rec = find(s, "x" CM_NAMES_SUFFIX);
+    return rec ? cm_names_parse(n, rec, cols, e) : 0;
+}
+
+/* DL_EDATA: spec is no column of x (of cols columns, named by n) and no
+ * group record. */
+static int no_group(const char *spec, uint64_t cols, const cm_names *n, uint64_t rows,
+                    const char *label, dl_err *e)
+{
+    dl_str why = {0};
+    if (!cols)
+        dl_str_printf(&why, "no 'x' record");
+    else
+        dl_str_printf(&why, "no column of 'x' so named");
+    if (n->count) {
+        dl_str_printf(&why, " (its columns: ");
+        dl_names_show(&why, (const char *const *)n->name, (size_t)n->count);
+        dl_str_printf(&why, ")");
+    }
+    if (cols)
+        dl_str_printf(&why, " or numbered (0 to %llu)", (unsigned long long)cols - 1);
+    int rc = dl_fail(e, DL_EDATA, "%s: --group '%s': %s, and no one-column record of %llu "
+                     "row%s so named", label, spec, dl_str_text(&why), (unsigned long long)rows,
+                     dl_plural((unsigned long long)rows));
+    dl_str_free(&why);
     return rc;
 }
 
-/* The group of every row, as a value: see ds_split_opts.group. */
+/* The group of every row, as a value: see ds_split_opts.group.  A column
+ * of x by number, else a record so named, else a column of x by name
+ * (cm_column_pick's rule, with the record between its two halves). */
 static int group_keys(const dl_tensor_set *s, const char *spec, uint64_t rows, double *key,
                       const char *label, dl_err *e)
 {
-    const dl_tensor *x = find(s, "x"), *rec = find(s, spec), *src = NULL;
-    uint64_t col = 0, cols = 1;
-    int64_t named = -1;
-    dl_str shown = {0}; /* x's names, when none is spec */
-    size_t digits = strspn(spec, "0123456789");
-    if (spec[0] && !spec[digits]) {
-        if (!x || x->rank < 1)
-            return dl_fail(e, DL_EDATA, "%s: --group %s: no 'x' record to take column %s from",
-                           label, spec, spec);
-        cols = dl_tensor_row_size(x);
-        col = strtoull(spec, NULL, 10);
-        if (digits > 18 || col >= cols)
-            return dl_fail(e, DL_EDATA, "%s: --group %s: 'x' has %llu column%s (0 to %llu)",
-                           label, spec, (unsigned long long)cols,
-                           dl_plural((unsigned long long)cols), (unsigned long long)cols - 1);
-        src = x;
-    } else if (rec && rec->rank >= 1 && rec->shape[0] == rows && dl_tensor_row_size(rec) == 1 &&
-               is_row_record(rec, rows)) {
-        src = rec;
-    } else if (x && x->rank >= 1 && names_column(s, x, spec, &named, &shown, e)) {
-        dl_str_free(&shown);
+    const dl_tensor *x = find(s, "x"), *rec = find(s, spec), *src = x;
+    uint64_t cols = x && x->rank >= 1 ? dl_tensor_row_size(x) : 0, col = 0;
+    cm_names names;
+    cm_names_init(&names);
+    if (cols && x_names(s, cols, &names, e)) {
+        cm_names_free(&names);
         return dl_err_wrap(e, "%s", label);
-    } else if (named >= 0) {
-        src = x;
-        cols = dl_tensor_row_size(x);
-        col = (uint64_t)named;
-    } else {
-        int rc = dl_fail(e, DL_EDATA, "%s: --group '%s': no column of 'x' so named%s%s%s and no "
-                         "one-column record of %llu row%s (give a 0-based column of 'x')", label,
-                         spec, shown.len ? " (its columns: " : "", dl_str_text(&shown),
-                         shown.len ? ")" : "", (unsigned long long)rows,
-                         dl_plural((unsigned long long)rows));
-        dl_str_free(&shown);
+    }
+    int picked = cm_column_pick(&names, cols, spec, &col);
+    if (picked != CM_PICKED_NUMBER && rec && rec->rank >= 1 && rec->shape[0] == rows &&
+        dl_tensor_row_size(rec) == 1 && is_row_record(rec, rows)) {
+        src = rec;
+        cols = 1;
+        col = 0;
+    } else if (!picked) {
+        int rc = no_group(spec, cols, &names, rows, label, e);
+        cm_names_free(&names);
         return rc;
     }
+    cm_names_free(&names);
     for (uint64_t r = 0; r < rows; r++) {
         key[r] = dl_tensor_get(src, r * cols + col);
         if (isnan(key[r]))

@@ -737,29 +737,20 @@ static void column_text(char *buf, size_t len, const char *tensor, const cm_name
 /* Room for column_text: a name of CM_COLNAME_MAX bytes and the rest. */
 #define COLUMN_TEXT (CM_COLNAME_MAX + 64)
 
-/* The column of x that one --inputs item names: a column name, else a
- * 0-based index. */
+/* The column of x that one --inputs item (len bytes) picks, by
+ * cm_column_pick's rule: a 0-based column number, else a column name. */
 static int input_column(pl_data *d, const char *item, size_t len, size_t *col, dl_err *e)
 {
-    size_t width = (size_t)d->x->shape[1], v = 0;
-    char name[CM_COLNAME_MAX + 1];
-    if (len <= CM_COLNAME_MAX && d->x_columns.names.count) {
-        memcpy(name, item, len);
-        name[len] = '\0';
-        int64_t found = cm_names_find(&d->x_columns.names, name);
-        if (found >= 0) {
-            *col = (size_t)found;
+    size_t width = (size_t)d->x->shape[1];
+    char spec[CM_COLNAME_MAX + 1];
+    uint64_t picked;
+    if (len <= CM_COLNAME_MAX) {
+        memcpy(spec, item, len);
+        spec[len] = '\0';
+        if (cm_column_pick(&d->x_columns.names, width, spec, &picked)) {
+            *col = (size_t)picked;
             return 0;
         }
-    }
-    int digits = len > 0 && len < 10;
-    for (size_t i = 0; i < len && digits; i++) {
-        digits = item[i] >= '0' && item[i] <= '9';
-        v = v * 10 + (size_t)(item[i] - '0');
-    }
-    if (digits && v < width) {
-        *col = v;
-        return 0;
     }
     return dl_fail(e, DL_EUSAGE, "--inputs: '%.*s' is not a column of %s's 'x' (%s0..%zu)",
                    (int)len, item, d->label, d->x_columns.names.count ? "a name in x.names or " : "",

@@ -443,6 +443,23 @@ refused() {
     [ ! -e "$T/x.png" ]
 }
 
+@test "dl-plot --inputs: a column number is that column, a name that is a number and no column picks its column" {
+    dl-tensor import -t 1 --names 2,0,10,y "$FIX/wide.csv" >"$T/num.dlt"
+    dl-design -q --poly 1 "$T/num.dlt" | dl-lstsq -q >"$T/num.ckpt"
+    # 0 is column 0 (named 2), not the column named 0, as dl-tensor split --group takes it
+    dl-plot fit --inputs 0 --grid 11 --script "$T/num.ckpt" "$T/num.dlt" -o "$T/f.png" >"$T/f.gp"
+    grep -q '^set xlabel "2"' "$T/f.gp"
+    # 10 is no column of 3: the column so named
+    dl-plot fit --inputs 10 --grid 11 --script "$T/num.ckpt" "$T/num.dlt" -o "$T/f.png" >"$T/f.gp"
+    grep -q '^set xlabel "10"' "$T/f.gp"
+    awk -F, '{ printf "%s,%s,%s,%d\n", $1, $2, $3, ($4 > 2) }' "$FIX/wide.csv" |
+        dl-tensor import -t 1 --names 2,0,10,y >"$T/cls.dlt"
+    dl-design -q --poly 1 "$T/cls.dlt" | dl-lstsq -q >"$T/cls.ckpt"
+    dl-plot regions --inputs 10,0 --grid 11 --script "$T/cls.ckpt" "$T/cls.dlt" -o "$T/r.png" >"$T/r.gp"
+    grep -q '^set xlabel "10"' "$T/r.gp"
+    grep -q '^set ylabel "2"' "$T/r.gp"
+}
+
 @test "dl-plot fit: a categorical input not drawn is held at its most frequent level, read by the data's own levels" {
     C="$DL_TEST_ROOT/tests/fixtures/plot/categorical"
     dl-tensor import --target price "$C/shop.csv" >"$T/shop.dlt"

@@ -188,7 +188,8 @@ groups() { cut -d, -f2 "$1" | sort -u; }
         dl-tensor split --fraction 0.004 --stratify "$R" "$TMP/a" "$TMP/b"
     fails 2 "--fraction 0.01 of 27 groups leaves OUT1 no groups" \
         dl-tensor split --fraction 0.01 --group 1 "$R" "$TMP/a" "$TMP/b"
-    fails 1 "--group 2: 'x' has 2 columns (0 to 1)" dl-tensor split --group 2 "$R" "$TMP/a" "$TMP/b"
+    fails 1 "--group '2': no column of 'x' so named or numbered (0 to 1), and no one-column record of 100 rows so named" \
+        dl-tensor split --group 2 "$R" "$TMP/a" "$TMP/b"
     fails 1 "--group 'g': no column of 'x' so named" dl-tensor split --group g "$R" "$TMP/a" "$TMP/b"
     [ ! -e "$TMP/a" ]
     [ ! -e "$TMP/b" ]
@@ -217,7 +218,7 @@ groups() { cut -d, -f2 "$1" | sort -u; }
     dl-tensor shuffle --seed 2 "$TMP/named.dlt" | dl-tensor export --name x.names |
         cmp - <(printf 'id\n%s\n' "$long")
     # the names it has are offered, a long one cut
-    fails 1 "--group 'grp': no column of 'x' so named (its columns: 'id', '${long:0:48}...') and no" \
+    fails 1 "--group 'grp': no column of 'x' so named (its columns: 'id', '${long:0:48}...') or numbered (0 to 1), and no" \
         dl-tensor split --group grp "$TMP/named.dlt" "$TMP/c.dlt" "$TMP/d.dlt"
     # names that do not fit x are an error, not a guess
     printf 'id\n' | dl-tensor import --format text --name x.names -o "$TMP/one.dlt"
@@ -225,4 +226,25 @@ groups() { cut -d, -f2 "$1" | sort -u; }
     run dl-tensor split --group id "$TMP/bad.dlt" "$TMP/c.dlt" "$TMP/d.dlt"
     [ "$status" -eq 1 ]
     [[ $output == *"x.names"* ]]
+}
+
+@test "split --group COL: a number that is no column of x is a name in x.names; one that is a column is that column" {
+    printf 'country,2019,2020\nes,1,2\nfr,1,3\nde,2,4\nit,2,5\npt,3,4\n' > "$TMP/yr.csv"
+    dl-tensor import --header "$TMP/yr.csv" -o "$TMP/yr.dlt"
+    # 2019 is no column of a 3-column x: the column so named, as column 1 is
+    dl-tensor split --group 2019 --folds 3 --fold 2 --seed 1 "$TMP/yr.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-tensor split --group 1 --folds 3 --fold 2 --seed 1 "$TMP/yr.dlt" "$TMP/a1.dlt" "$TMP/b1.dlt"
+    cmp "$TMP/a.dlt" "$TMP/a1.dlt"
+    cmp "$TMP/b.dlt" "$TMP/b1.dlt"
+    [ -z "$(comm -12 <(dl-tensor export "$TMP/a.dlt" | groups /dev/stdin) \
+                     <(dl-tensor export "$TMP/b.dlt" | groups /dev/stdin))" ]
+    # a number that is a column stays that column, even where another is so named
+    printf 'a,b,0\n1,5,7\n1,6,8\n2,5,9\n2,6,7\n' | dl-tensor import --header -o "$TMP/z.dlt"
+    dl-tensor split --group 0 --folds 2 --fold 1 "$TMP/z.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    dl-tensor split --group a --folds 2 --fold 1 "$TMP/z.dlt" "$TMP/a1.dlt" "$TMP/b1.dlt"
+    cmp "$TMP/b.dlt" "$TMP/b1.dlt"
+    [ "$(dl-tensor export "$TMP/b.dlt" | cut -d, -f1 | sort -u | wc -l)" -eq 1 ]
+    # neither a column nor a name: both are offered
+    fails 1 "--group '2018': no column of 'x' so named (its columns: 'country', '2019', '2020') or numbered (0 to 2)" \
+        dl-tensor split --group 2018 "$TMP/yr.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
 }

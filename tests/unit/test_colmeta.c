@@ -97,6 +97,31 @@ static void test_names_parse_and_find(void)
     dl_tensor_free(&rec);
 }
 
+/* A column number that is a column wins over a name; a name that reads as
+ * a number but is no column is its column's name. */
+static void test_column_pick(void)
+{
+    dl_tensor rec = text("x.names", "2019\n0\nage\n");
+    cm_names n, none;
+    cm_names_init(&none);
+    dl_err e = {0};
+    uint64_t col = 99;
+    CHECK(cm_names_parse(&n, &rec, 3, &e) == 0);
+    CHECK(cm_column_pick(&n, 3, "0", &col) == CM_PICKED_NUMBER && col == 0);
+    CHECK(cm_column_pick(&n, 3, "2019", &col) == CM_PICKED_NAME && col == 0);
+    CHECK(cm_column_pick(&n, 3, "age", &col) == CM_PICKED_NAME && col == 2);
+    CHECK(cm_column_pick(&n, 3, "02", &col) == CM_PICKED_NUMBER && col == 2);
+    col = 99;
+    CHECK(cm_column_pick(&n, 3, "3", &col) == CM_PICKED_NONE && col == 99);
+    CHECK(cm_column_pick(&n, 3, "", &col) == CM_PICKED_NONE);
+    CHECK(cm_column_pick(&n, 3, "-1", &col) == CM_PICKED_NONE);
+    CHECK(cm_column_pick(&n, 3, "18446744073709551616", &col) == CM_PICKED_NONE);
+    CHECK(cm_column_pick(&none, 3, "1", &col) == CM_PICKED_NUMBER && col == 1);
+    CHECK(cm_column_pick(&none, 3, "age", &col) == CM_PICKED_NONE);
+    cm_names_free(&n);
+    dl_tensor_free(&rec);
+}
+
 static void test_names_faults(void)
 {
     static const refused bad[] = {
@@ -316,6 +341,7 @@ int main(void)
 {
     UNIT_RUN(test_meta_names);
     UNIT_RUN(test_names_parse_and_find);
+    UNIT_RUN(test_column_pick);
     UNIT_RUN(test_names_faults);
     UNIT_RUN(test_names_make_round_trip);
     UNIT_RUN(test_names_load_from_a_set);
