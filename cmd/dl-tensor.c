@@ -91,6 +91,8 @@ static void usage(void)
            "      --zlib           deflate the records\n"
            "  -h, --help           this help;  -V, --version  the version\n"
            "\n"
+           "Lists (A,B,...) take an item holding a comma in double quotes, as a CSV cell\n"
+           "does: --target '\"a,b\",c' (\"\" in one is a quote).\n"
            "Row records are x (else y, else yhat) and every record with as many rows\n"
            "(never model or design); others pass through unchanged.  Numbers are read\n"
            "and written in the C locale.\n"
@@ -114,8 +116,7 @@ typedef struct args {
     const char *format;       /* the text of --format, read by each command */
     int zlib, seen_header;
     const char *name;       /* --name as given: one name, or for export NAME,NAME,... */
-    char *names_text;       /* export: --name cut at commas into names */
-    const char *names[TX_EXPORT_NAMES_MAX];
+    tx_list names;          /* export: --name as a list */
     uint64_t rows, seed;
     ds_split_opts split;
     char **files;
@@ -384,29 +385,21 @@ static int export_names(args *a, dl_err *e)
 {
     if (!a->name)
         return 0;
-    if (!(a->names_text = strdup(a->name)))
-        return dl_fail(e, DL_ENOMEM, "--name: out of memory");
-    char *p = a->names_text;
-    for (;;) {
-        char *comma = strchr(p, ',');
-        size_t n = a->exp.nnames;
-        if (comma)
-            *comma = '\0';
+    if (tx_list_parse(&a->names, "--name", a->name, e))
+        return e->code;
+    for (size_t n = 0; n < a->names.count; n++) {
+        const char *name = a->names.item[n];
         if (n == TX_EXPORT_NAMES_MAX)
             return dl_fail(e, DL_EUSAGE, "--name: at most %d records side by side",
                            TX_EXPORT_NAMES_MAX);
-        if (check_name("--name", p, strlen(p), e))
+        if (check_name("--name", name, strlen(name), e))
             return e->code;
         for (size_t i = 0; i < n; i++)
-            if (strcmp(a->names[i], p) == 0)
-                return dl_fail(e, DL_EUSAGE, "--name: '%s' named twice", p);
-        a->names[n] = p;
-        a->exp.nnames = n + 1;
-        if (!comma)
-            break;
-        p = comma + 1;
+            if (strcmp(a->names.item[i], name) == 0)
+                return dl_fail(e, DL_EUSAGE, "--name: '%s' named twice", name);
     }
-    a->exp.names = a->names;
+    a->exp.names = (const char *const *)a->names.item;
+    a->exp.nnames = a->names.count;
     return 0;
 }
 
@@ -582,7 +575,7 @@ int main(int argc, char **argv)
                      "a command is needed (import, export, info, head, shuffle, split, show)");
     if (!rc)
         rc = run(&a, &e);
-    free(a.names_text);
+    tx_list_free(&a.names);
     if (rc && a.reported)
         return rc;
     return rc ? cli_exit(TOOL, &e) : 0;

@@ -69,8 +69,9 @@ typedef struct csv {
     size_t row_bytes;
     uint64_t cols, header_line;
     char **names;                /* column names (header or --names), or NULL */
-    char *names_text;            /* their storage when from --names */
-    span *missing;               /* --missing tokens */
+    tx_list names_list;          /* their storage when from --names */
+    tx_list missing_list;        /* --missing as given */
+    span *missing;               /* its tokens, '' made the empty cell */
     size_t nmissing;
     int numeric_missing;         /* a token reads as a number ("-999") */
     unsigned char *kind;         /* enum kind of each column */
@@ -123,19 +124,6 @@ static int is_content(span l)
     return p < l.end && *p != '#';
 }
 
-/* The closing quote of the quoted text whose opening quote is at q ("" is a
- * quote inside it), or end when the line ends first. */
-static const char *closing_quote(const char *q, const char *end)
-{
-    for (q++; q < end; q++)
-        if (*q == '"') {
-            if (q + 1 == end || q[1] != '"')
-                return q;
-            q++;
-        }
-    return end;
-}
-
 /* Tab, then semicolon, then comma, outside quoted cells (a quote opens one
  * where a cell may start: at the line's start or after a blank or one of
  * these): a semicolon file with decimal commas is then reported as such
@@ -145,7 +133,7 @@ static char detect_delimiter(span l)
     int tab = 0, semicolon = 0, comma = 0;
     for (const char *q = l.p; q < l.end; q++) {
         if (*q == '"' && (q == l.p || is_blank(q[-1]) || q[-1] == ';' || q[-1] == ',')) {
-            q = closing_quote(q, l.end);
+            q = tx_closing_quote(q, l.end);
             continue;
         }
         tab |= *q == '\t';
@@ -164,7 +152,7 @@ static span cell_at(const csv *c, const char *p, const char *end, const char **n
     span s = {p, p};
     const char *q = skip_pad(c, p, end);
     if (q < end && *q == '"')
-        q = closing_quote(q, end);
+        q = tx_closing_quote(q, end);
     for (; q < end; q++)
         if (c->delim ? *q == c->delim : is_blank(*q))
             break;
@@ -183,7 +171,7 @@ static int text_after_quote(const csv *c, span s)
     const char *q = skip_pad(c, s.p, s.end);
     if (q == s.end || *q != '"')
         return 0;
-    q = closing_quote(q, s.end);
+    q = tx_closing_quote(q, s.end);
     return q < s.end && skip_blanks(q + 1, s.end) < s.end;
 }
 
@@ -191,7 +179,7 @@ static int text_after_quote(const csv *c, span s)
 static int unclosed(const csv *c, span s)
 {
     const char *q = skip_pad(c, s.p, s.end);
-    return q < s.end && *q == '"' && closing_quote(q, s.end) == s.end;
+    return q < s.end && *q == '"' && tx_closing_quote(q, s.end) == s.end;
 }
 
 static span trim(span s)
@@ -300,13 +288,7 @@ static int cell_string(csv *c, span t, int quoted, dl_err *e)
     if (n + 1 > c->scratch_cap &&
         dl_vec_reserve(&c->scratch, &c->scratch_cap, n + 1, 1, e))
         return dl_err_wrap(e, "%s", c->in->label);
-    size_t k = 0;
-    for (const char *q = t.p; q < t.end; q++) {
-        c->scratch[k++] = *q;
-        if (quoted && *q == '"' && q + 1 < t.end && q[1] == '"')
-            q++;
-    }
-    c->scratch[k] = '\0';
+    tx_unquote(c->scratch, t.p, t.end, quoted);
     return 0;
 }
 
@@ -866,36 +848,21 @@ static int read_head(csv *c, uint64_t *line, dl_err *e)
 
 /* ----------------------- options about columns ----------------------- */
 
-/* Splits a comma-separated list into spans; *n of them. */
-static int split_list(const char *list, span **out, size_t *n, const char *what, dl_err *e)
-{
-    size_t count = 1;
-    for (const char *q = list; *q; q++)
-        count += *q == ',';
-    *out = calloc(count, sizeof **out);
-    if (!*out)
-        return dl_fail(e, DL_ENOMEM, "%s: out of memory", what);
-    const char *p = list;
-    for (size_t i = 0; i < count; i++) {
-        const char *comma = strchr(p, ',');
-        const char *end = comma ? comma : p + strlen(p);
-        (*out)[i] = (span){p, end};
-        p = end + 1;
-    }
-    *n = count;
-    return 0;
-}
-
-/* --missing NA,'' : the tokens; '' and "" stand for the empty cell. */
+/* --missing NA,'' : the tokens; '' (as "") stands for the empty cell. */
 static int read_missing(csv *c, dl_err *e)
 {
     if (!c->o->missing)
         return 0;
-    if (split_list(c->o->missing, &c->missing, &c->nmissing, "--missing", e))
+    if (tx_list_parse(&c->missing_list, "--missing", c->o->missing, e))
         return e->code;
+    c->nmissing = c->missing_list.count;
+    if (!(c->missing = calloc(c->nmissing, sizeof *c->missing)))
+        return dl_fail(e, DL_ENOMEM, "--missing: out of memory");
     for (size_t i = 0; i < c->nmissing; i++) {
         span *t = &c->missing[i];
-        if (t->end - t->p == 2 && (memcmp(t->p, "''", 2) == 0 || memcmp(t->p, "\"\"", 2) == 0))
+        t->p = c->missing_list.item[i];
+        t->end = t->p + strlen(t->p);
+        if (strcmp(t->p, "''") == 0)
             t->end = t->p;
         double v;
         if (t->p < t->end && nt_parse_f64(t->p, t->end, &v) != NT_SYNTAX)
@@ -907,42 +874,24 @@ static int read_missing(csv *c, dl_err *e)
 /* --names a,b,c replaces the header's names. */
 static int read_names_option(csv *c, dl_err *e)
 {
-    span *list;
-    size_t n;
-    if (split_list(c->o->names, &list, &n, "--names", e))
+    tx_list *list = &c->names_list;
+    if (tx_list_parse(list, "--names", c->o->names, e))
         return e->code;
-    int rc = 0;
-    if (n != c->cols)
-        rc = dl_fail(e, DL_EUSAGE, "--names gives %zu name%s, but %s has %llu column%s", n,
-                     dl_plural(n), c->in->label, (unsigned long long)c->cols,
-                     dl_plural(c->cols));
+    if (list->count != c->cols)
+        return dl_fail(e, DL_EUSAGE, "--names gives %zu name%s, but %s has %llu column%s",
+                       list->count, dl_plural(list->count), c->in->label,
+                       (unsigned long long)c->cols, dl_plural(c->cols));
+    for (size_t i = 0; i < list->count; i++) {
+        const char *fault = cm_colname_fault(list->item[i], strlen(list->item[i]));
+        if (fault)
+            return dl_fail(e, DL_EUSAGE, "--names: name %zu %s", i + 1, fault);
+    }
     if (c->names)
         for (uint64_t j = 0; j < c->cols; j++)
             free(c->names[j]);
     free(c->names);
-    c->names = NULL;
-    size_t len = strlen(c->o->names);
-    if (!rc && (!(c->names = calloc((size_t)c->cols, sizeof *c->names)) ||
-                !(c->names_text = malloc(len + 1))))
-        rc = dl_fail(e, DL_ENOMEM, "--names: out of memory");
-    for (size_t i = 0; !rc && i < n; i++) {
-        size_t k = (size_t)(list[i].end - list[i].p);
-        const char *fault = cm_colname_fault(list[i].p, k);
-        if (fault) {
-            rc = dl_fail(e, DL_EUSAGE, "--names: name %zu %s", i + 1, fault);
-            break;
-        }
-        char *dst = c->names_text + (list[i].p - c->o->names);
-        memcpy(dst, list[i].p, k);
-        dst[k] = '\0';
-        c->names[i] = dst;
-    }
-    free(list);
-    if (rc && c->names) {
-        free(c->names);
-        c->names = NULL;
-    }
-    return rc;
+    c->names = list->item; /* the list's, freed with it */
+    return 0;
 }
 
 static const char *name_at(const void *items, size_t pos)
@@ -969,24 +918,18 @@ static int index_names(csv *c, dl_name_index *ix, dl_err *e)
     return 0;
 }
 
-static int find_column(csv *c, dl_name_index *ix, const char *opt, span name, uint64_t *col,
-                       dl_err *e)
+static int find_column(csv *c, dl_name_index *ix, const char *opt, const char *name,
+                       uint64_t *col, dl_err *e)
 {
-    int n = (int)(name.end - name.p);
     if (!c->names)
-        return dl_fail(e, DL_EUSAGE, "%s '%.*s': %s has no header naming its columns (--names "
-                       "names them)", opt, n, name.p, c->in->label);
-    char want[CM_COLNAME_MAX + 1];
-    if (n > CM_COLNAME_MAX)
-        n = CM_COLNAME_MAX;
-    memcpy(want, name.p, (size_t)n);
-    want[n] = '\0';
-    size_t at = dl_names_find(ix, want, c->names, name_at);
+        return dl_fail(e, DL_EUSAGE, "%s '%s': %s has no header naming its columns (--names "
+                       "names them)", opt, name, c->in->label);
+    size_t at = dl_names_find(ix, name, c->names, name_at);
     if (at == SIZE_MAX) {
         dl_str b = {0};
         dl_names_show(&b, (const char *const *)c->names, (size_t)c->cols);
-        int rc = dl_fail(e, DL_EUSAGE, "%s '%s': %s has no such column (its columns: %s)", opt,
-                         want, c->in->label, dl_str_text(&b));
+        int rc = dl_fail(e, DL_EUSAGE, "%s '%.*s': %s has no such column (its columns: %s)", opt,
+                         CM_COLNAME_MAX, name, c->in->label, dl_str_text(&b));
         dl_str_free(&b);
         return rc;
     }
@@ -998,22 +941,21 @@ static int find_column(csv *c, dl_name_index *ix, const char *opt, span name, ui
  * cell of theirs is read as a number. */
 static int mark_categorical(csv *c, dl_name_index *ix, dl_err *e)
 {
-    span *list;
-    size_t n;
-    if (split_list(c->o->categorical, &list, &n, "--categorical", e))
+    tx_list list;
+    if (tx_list_parse(&list, "--categorical", c->o->categorical, e))
         return e->code;
     int rc = (c->categorical = calloc((size_t)c->cols, 1)) ? 0
              : dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
-    for (size_t i = 0; !rc && i < n; i++) {
+    for (size_t i = 0; !rc && i < list.count; i++) {
         uint64_t col;
-        if ((rc = find_column(c, ix, "--categorical", list[i], &col, e)) != 0)
+        if ((rc = find_column(c, ix, "--categorical", list.item[i], &col, e)) != 0)
             break;
         if (c->categorical[col])
             rc = dl_fail(e, DL_EUSAGE, "--categorical names '%s' twice", c->names[col]);
         c->categorical[col] = 1;
         c->kind[col] = KIND_STRING;
     }
-    free(list);
+    tx_list_free(&list);
     return rc;
 }
 
@@ -1035,23 +977,22 @@ static int plan_routes(csv *c, routing *rt, dl_err *e)
     dl_names_init(&ix);
     unsigned char *role = calloc((size_t)c->cols, 1); /* 0 x, 1 y, 2 w */
     rt->src = calloc((size_t)c->cols, sizeof *rt->src);
-    span *targets = NULL;
-    size_t ntargets = 0;
+    tx_list targets = {0};
     int rc = role && rt->src ? 0 : dl_fail(e, DL_ENOMEM, "%s: out of memory", c->in->label);
     if (!rc && c->names)
         rc = index_names(c, &ix, e);
     if (!rc && o->categorical)
         rc = mark_categorical(c, &ix, e);
     if (!rc && o->target)
-        rc = split_list(o->target, &targets, &ntargets, "--target", e);
+        rc = tx_list_parse(&targets, "--target", o->target, e);
     uint64_t ny = 0, col;
-    for (size_t i = 0; !rc && i < ntargets; i++) {
-        if ((rc = find_column(c, &ix, "--target", targets[i], &col, e)) != 0)
+    for (size_t i = 0; !rc && i < targets.count; i++) {
+        if ((rc = find_column(c, &ix, "--target", targets.item[i], &col, e)) != 0)
             break;
         if (role[col])
             rc = dl_fail(e, DL_EUSAGE, "--target names '%s' twice", c->names[col]);
         role[col] = 1;
-        rt->src[c->cols - ntargets + ny++] = col; /* y's part, filled below */
+        rt->src[c->cols - targets.count + ny++] = col; /* y's part, filled below */
     }
     if (!rc && !o->target && !o->name) {
         if (o->targets >= c->cols)
@@ -1065,8 +1006,7 @@ static int plan_routes(csv *c, routing *rt, dl_err *e)
     }
     uint64_t wcol = 0;
     if (!rc && o->weight) {
-        span w = {o->weight, o->weight + strlen(o->weight)};
-        if (!(rc = find_column(c, &ix, "--weight", w, &wcol, e)) && role[wcol])
+        if (!(rc = find_column(c, &ix, "--weight", o->weight, &wcol, e)) && role[wcol])
             rc = dl_fail(e, DL_EUSAGE, "--weight '%s' is also a --target", o->weight);
         else if (!rc && c->categorical && c->categorical[wcol])
             rc = dl_fail(e, DL_EUSAGE, "--weight '%s' is also --categorical: weights are "
@@ -1095,7 +1035,7 @@ static int plan_routes(csv *c, routing *rt, dl_err *e)
         if (in_order)
             rt->route.src = NULL;
     }
-    free(targets);
+    tx_list_free(&targets);
     free(role);
     dl_names_free(&ix);
     return rc;
@@ -1748,11 +1688,13 @@ static void csv_free(csv *c, output *out)
     if (out->spool_fd >= 0)
         close(out->spool_fd);
     free(out->rt.src);
-    if (c->names && !c->names_text)
+    if (c->names && c->names != c->names_list.item) { /* the header's */
         for (uint64_t j = 0; j < c->cols; j++)
             free(c->names[j]);
-    free(c->names);
-    free(c->names_text);
+        free(c->names);
+    }
+    tx_list_free(&c->names_list);
+    tx_list_free(&c->missing_list);
     free(c->missing);
     for (uint64_t j = 0; c->lv && j < c->cols; j++) {
         for (size_t i = 0; i < c->lv[j].count; i++)

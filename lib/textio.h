@@ -10,7 +10,8 @@
  *
  * The pieces the format readers share are here too: a buffered input
  * (tx_in) and the chunking row sink (tx_sink).  Format specifics live in
- * csv.c, npy.c and svmlight.c. */
+ * csv.c, npy.c and svmlight.c; the CSV quoting of a cell and of an
+ * option's list in textlist.c. */
 #ifndef DL_TEXTIO_H
 #define DL_TEXTIO_H
 
@@ -53,6 +54,29 @@ typedef struct tx_import_opts {
 } tx_import_opts;
 
 void tx_import_defaults(tx_import_opts *o);
+
+/* An option's list, "a,b,c" (the names of --target, --names, --categorical,
+ * export --name, the tokens of --missing): items separated by commas, each
+ * taken byte for byte, or quoted as a CSV cell is: an item that begins with
+ * a double quote ends at its closing quote, holds commas, and "" in it is
+ * one quote ("a,b" is the item a,b).  An unclosed quote, or text between a
+ * closing quote and the next comma, is DL_EUSAGE naming `option` and the
+ * item. */
+typedef struct tx_list {
+    size_t count;
+    char **item;   /* count NUL-terminated items, into text */
+    char *text;    /* owned */
+} tx_list;
+
+int tx_list_parse(tx_list *l, const char *option, const char *list, dl_err *e);
+void tx_list_free(tx_list *l);
+/* The quoting both follow (textlist.c): the closing quote of the quoted
+ * text whose opening quote is at q ("" is a quote inside it), or end when
+ * the text ends first; and the text [p, end) into dst, NUL-terminated,
+ * with each "" made one " when quoted (dst holds end - p + 1 bytes), its
+ * length returned. */
+const char *tx_closing_quote(const char *q, const char *end);
+size_t tx_unquote(char *dst, const char *p, const char *end, int quoted);
 /* Reads path (NULL or "-" for standard input) and writes records to w. */
 int tx_import(const char *path, const tx_import_opts *o, st_writer *w, dl_err *e);
 

@@ -72,6 +72,42 @@ npy_of() {
         dl-tensor import "$TMP/empty.csv"
 }
 
+@test "tables: a list item in double quotes holds commas and quotes, as a CSV cell; plain lists are cut at every comma" {
+    printf '"a,b",c,"say ""hi"""\n1,2,x\n3,4,y\n' > "$TMP/in.csv"
+    # --target, --categorical: the column a,b, named as its header cell is
+    dl-tensor import --target '"a,b"' "$TMP/in.csv" | dl-tensor export --header > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf 'c,"say ""hi""","a,b"\n2,x,1\n4,y,3')" ]
+    dl-tensor import --target '"say ""hi""","a,b"' --categorical '"a,b"' "$TMP/in.csv" |
+        dl-tensor export --header > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf 'c,"say ""hi""","a,b"\n2,x,1\n4,y,3')" ]
+    [ "$(dl-tensor import --categorical '"a,b"' "$TMP/in.csv" | dl-tensor export --name x.categories)" = \
+      "$(printf '0\t1\t3\n2\tx\ty')" ]
+    # --names: the names of the header back, and a plain list as before
+    tail -n +2 "$TMP/in.csv" | dl-tensor import --no-header --names '"a,b",c,"say ""hi"""' |
+        dl-tensor export --header | cmp - "$TMP/in.csv"
+    tail -n +2 "$TMP/in.csv" | dl-tensor import --no-header --names 'a b,c",d' |
+        dl-tensor export --name x.names | cmp - <(printf 'a b\nc"\nd\n')
+    # --missing: a token that holds a comma, beside the empty cell
+    printf 'p,q\n"N,A",1\n,2\n3,4\n' | dl-tensor import --missing '"N,A",""' | dl-tensor export > "$TMP/out.csv"
+    [ "$(cat "$TMP/out.csv")" = "$(printf 'nan,1\nnan,2\n3,4')" ]
+    # export --name: records named with a quote, side by side
+    printf '1\n2\n' | dl-tensor import --name 'q"t' > "$TMP/q.dlt"
+    printf '3\n4\n' | dl-tensor import --name y >> "$TMP/q.dlt"
+    [ "$(dl-tensor export --name '"q""t","y"' "$TMP/q.dlt")" = "$(printf '1,3\n2,4')" ]
+    [ "$(dl-tensor export --name 'q"t,y' "$TMP/q.dlt")" = "$(printf '1,3\n2,4')" ]
+    # a quote left open, or text after one closes, in any list: exit 2 naming the item
+    for opt in --target --categorical --names --missing; do
+        fails 2 "dl-tensor: $opt 'c,\"a,b': item 2: unterminated quote (a quoted item ends at its closing quote)" \
+            dl-tensor import "$opt" 'c,"a,b' "$TMP/in.csv"
+        fails 2 "dl-tensor: $opt '\"a\"b,c': item 1: text after the closing quote of a quoted item (a quote inside one is written \"\")" \
+            dl-tensor import "$opt" '"a"b,c' "$TMP/in.csv"
+    done
+    fails 2 "dl-tensor: --name '\"q': item 1: unterminated quote" dl-tensor export --name '"q' "$TMP/q.dlt"
+    # an unquoted comma still separates
+    fails 2 "--target 'a': $TMP/in.csv has no such column (its columns: 'a,b', 'c', 'say \"hi\"')" \
+        dl-tensor import --target a,b "$TMP/in.csv"
+}
+
 @test "tables: string columns become scikit-learn's LabelEncoder codes, missing cells NaN, weights w" {
     dl-tensor import --target species --weight wt --missing NA,'' "$F/mixed.csv" > "$TMP/m.dlt"
     npy_of "$TMP/m.dlt" x | cmp - "$F/x.npy"

@@ -256,6 +256,33 @@ static int parse_dict(const char *text, npy_header *h, dl_err *e)
     return npy_parse_dict(text, strlen(text), h, "f.npy", e);
 }
 
+/* An option's list: plain items byte for byte, quoted ones as CSV cells. */
+static void test_list_items(void)
+{
+    tx_list l;
+    dl_err e = {0};
+    CHECK(tx_list_parse(&l, "--names", "a b,,\"c,d\",\"e\"\"f\",g\"h,\"\"", &e) == 0);
+    CHECK(l.count == 6);
+    if (l.count == 6) {
+        CHECK_STR(l.item[0], "a b");
+        CHECK_STR(l.item[1], "");
+        CHECK_STR(l.item[2], "c,d");
+        CHECK_STR(l.item[3], "e\"f");
+        CHECK_STR(l.item[4], "g\"h");
+        CHECK_STR(l.item[5], "");
+    }
+    tx_list_free(&l);
+    CHECK(tx_list_parse(&l, "--target", "x,", &e) == 0 && l.count == 2);
+    CHECK(l.count == 2 && strcmp(l.item[1], "") == 0);
+    tx_list_free(&l);
+    CHECK(tx_list_parse(&l, "--target", "x,\"y", &e) == DL_EUSAGE);
+    CHECK_STR(e.msg, "--target 'x,\"y': item 2: unterminated quote (a quoted item ends at "
+                     "its closing quote)");
+    CHECK(l.count == 0 && !l.item && !l.text);
+    CHECK(tx_list_parse(&l, "--target", "\"y\" ,x", &e) == DL_EUSAGE);
+    CHECK(strstr(e.msg, "item 1: text after the closing quote") != NULL);
+}
+
 static void test_npy_dict(void)
 {
     npy_header h;
@@ -434,6 +461,7 @@ int main(void)
     UNIT_RUN(test_a_file_that_shrinks_is_refused);
     UNIT_RUN(test_f32_and_name);
     UNIT_RUN(test_csv_table_metadata);
+    UNIT_RUN(test_list_items);
     UNIT_RUN(test_npy_dict);
     UNIT_RUN(test_npy_header_alignment);
     UNIT_RUN(test_take_rows_keeps_alignment);
