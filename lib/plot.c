@@ -30,6 +30,7 @@
 #include "outfile.h"
 #include "sig.h"
 #include "stream.h"
+#include "textio.h"
 #include "tsv.h"
 #include "tty.h"
 
@@ -737,24 +738,36 @@ static void column_text(char *buf, size_t len, const char *tensor, const cm_name
 /* Room for column_text: a name of CM_COLNAME_MAX bytes and the rest. */
 #define COLUMN_TEXT (CM_COLNAME_MAX + 64)
 
-/* The column of x that one --inputs item (len bytes) picks, by
- * cm_column_pick's rule: a 0-based column number, else a column name. */
-static int input_column(pl_data *d, const char *item, size_t len, size_t *col, dl_err *e)
+/* The column of x that one --inputs item picks, by cm_column_pick's rule:
+ * a 0-based column number, else a column name. */
+static int input_column(pl_data *d, const char *item, size_t *col, dl_err *e)
 {
     size_t width = (size_t)d->x->shape[1];
-    char spec[CM_COLNAME_MAX + 1];
     uint64_t picked;
-    if (len <= CM_COLNAME_MAX) {
-        memcpy(spec, item, len);
-        spec[len] = '\0';
-        if (cm_column_pick(&d->x_columns.names, width, spec, &picked)) {
-            *col = (size_t)picked;
-            return 0;
-        }
+    if (cm_column_pick(&d->x_columns.names, width, item, &picked)) {
+        *col = (size_t)picked;
+        return 0;
     }
-    return dl_fail(e, DL_EUSAGE, "--inputs: '%.*s' is not a column of %s's 'x' (%s0..%zu)",
-                   (int)len, item, d->label, d->x_columns.names.count ? "a name in x.names or " : "",
-                   width - 1);
+    return dl_fail(e, DL_EUSAGE, "--inputs: '%s' is not a column of %s's 'x' (%s0..%zu)", item,
+                   d->label, d->x_columns.names.count ? "a name in x.names or " : "", width - 1);
+}
+
+/* The columns of x that --inputs (a list, quoted as dl-tensor's lists are)
+ * picks: `want` of them, each once. */
+static int input_columns(pl_data *d, const char *inputs, size_t want, dl_err *e)
+{
+    tx_list items;
+    if (tx_list_parse(&items, "--inputs", inputs, e))
+        return e->code;
+    int rc = items.count == want ? 0
+             : dl_fail(e, DL_EUSAGE, "--inputs: '%s' is not %s input%s", inputs,
+                       want == 1 ? "one" : "two", want == 1 ? "" : "s separated by a comma");
+    for (size_t k = 0; !rc && k < want; k++)
+        rc = input_column(d, items.item[k], &d->drawn[k], e);
+    if (!rc && want == 2 && d->drawn[1] == d->drawn[0])
+        rc = dl_fail(e, DL_EUSAGE, "--inputs: '%s' names one input twice", inputs);
+    tx_list_free(&items);
+    return rc;
 }
 
 /* Which columns of x the figure draws: o->inputs, else all of them when x
@@ -772,22 +785,8 @@ static int pick_inputs(pl_data *d, const char *inputs, size_t want, dl_err *e)
                            want == 1 ? "one" : "two");
         for (size_t k = 0; k < want; k++)
             d->drawn[k] = k;
-    } else {
-        const char *p = inputs;
-        for (size_t k = 0; k < want + 1; k++) {
-            const char *end = strchr(p, ',');
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            if (k == want || (k + 1 < want && !end) || (k + 1 == want && end))
-                return dl_fail(e, DL_EUSAGE, "--inputs: '%s' is not %s input%s", inputs,
-                               want == 1 ? "one" : "two", want == 1 ? "" : "s separated by a comma");
-            if (input_column(d, p, len, &d->drawn[k], e))
-                return e->code;
-            if (k == 1 && d->drawn[1] == d->drawn[0])
-                return dl_fail(e, DL_EUSAGE, "--inputs: '%s' names one input twice", inputs);
-            if (!end)
-                break;
-            p = end + 1;
-        }
+    } else if (input_columns(d, inputs, want, e)) {
+        return e->code;
     }
     for (size_t k = 0; k < want; k++) {
         const char *name = cm_names_at(&d->x_columns.names, d->drawn[k]);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "textio.h"
+
 #define NOT_FOUND SIZE_MAX
 #define RADIX_BITS 16
 #define RADIX_BUCKETS ((size_t)1 << RADIX_BITS)
@@ -320,40 +322,49 @@ void pp_fitter_free(pp_fitter *f)
     free(f);
 }
 
-/* Marks the --onehot columns; a name that is no categorical column, one
- * given twice, or an empty one (the list '', or a comma too many at either
- * end or in the middle) is a usage error. */
+/* Marks the column of x named `name` one-hot; a name that is no
+ * categorical column, one given twice, or an empty one (the list '', or a
+ * comma too many at either end or in the middle) is a usage error. */
+static int onehot_column(pp_prep *p, const char *list, const char *name, dl_err *e)
+{
+    if (!*name)
+        return dl_fail(e, DL_EUSAGE, "--onehot: an empty column name in '%s' (names are "
+                       "separated by single commas)", list);
+    size_t j = 0;
+    while (j < p->inputs && !(p->name && strcmp(p->name[j], name) == 0))
+        j++;
+    if (j == p->inputs) {
+        dl_str shown = {0};
+        if (p->name)
+            dl_names_show(&shown, (const char *const *)p->name, p->inputs);
+        int rc = dl_fail(e, DL_EUSAGE, "--onehot: x has no column '%s' (%s%s)", name,
+                         p->name ? "its columns: " : "x has no column names", dl_str_text(&shown));
+        dl_str_free(&shown);
+        return rc;
+    }
+    if (p->nlevels[j] == 0)
+        return dl_fail(e, DL_EUSAGE, "--onehot: column %zu ('%s') is not categorical", j + 1,
+                       p->name[j]);
+    if (p->onehot[j])
+        return dl_fail(e, DL_EUSAGE, "--onehot: column '%s' is named twice", p->name[j]);
+    p->onehot[j] = 1;
+    return 0;
+}
+
+/* Marks the --onehot columns: every categorical one (auto), or the list's,
+ * quoted as dl-tensor's lists are (tx_list). */
 static int choose_onehot(pp_prep *p, const pp_opts *o, dl_err *e)
 {
     for (size_t j = 0; o->onehot_all && j < p->inputs; j++)
         p->onehot[j] = p->nlevels[j] > 0;
-    for (const char *s = o->onehot; s; s = s[strcspn(s, ",")] ? s + strcspn(s, ",") + 1 : NULL) {
-        size_t len = strcspn(s, ",");
-        if (len == 0)
-            return dl_fail(e, DL_EUSAGE, "--onehot: an empty column name in '%s' (names are "
-                           "separated by single commas)", o->onehot);
-        size_t j = 0;
-        while (j < p->inputs && !(p->name && strlen(p->name[j]) == len &&
-                                  memcmp(p->name[j], s, len) == 0))
-            j++;
-        if (j == p->inputs) {
-            dl_str shown = {0};
-            if (p->name)
-                dl_names_show(&shown, (const char *const *)p->name, p->inputs);
-            int rc = dl_fail(e, DL_EUSAGE, "--onehot: x has no column '%.*s' (%s%s)", (int)len, s,
-                             p->name ? "its columns: " : "x has no column names",
-                             dl_str_text(&shown));
-            dl_str_free(&shown);
-            return rc;
-        }
-        if (p->nlevels[j] == 0)
-            return dl_fail(e, DL_EUSAGE, "--onehot: column %zu ('%s') is not categorical", j + 1,
-                           p->name[j]);
-        if (p->onehot[j])
-            return dl_fail(e, DL_EUSAGE, "--onehot: column '%s' is named twice", p->name[j]);
-        p->onehot[j] = 1;
-    }
-    return 0;
+    if (!o->onehot)
+        return 0;
+    tx_list names;
+    int rc = tx_list_parse(&names, "--onehot", o->onehot, e);
+    for (size_t i = 0; !rc && i < names.count; i++)
+        rc = onehot_column(p, o->onehot, names.item[i], e);
+    tx_list_free(&names);
+    return rc;
 }
 
 static int fitter_alloc(pp_fitter *f, dl_err *e)

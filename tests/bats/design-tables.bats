@@ -329,3 +329,15 @@ design_x() {
     [ "$status" -eq 1 ]
     [[ $output == *"applying the training data's design: row 2, column 3 ('color'): level 'purple' was not in the training data"* ]]
 }
+
+@test "--onehot takes a column name holding a comma in double quotes, as dl-tensor's lists do" {
+    printf '"a,b",c,y\nred,1,2\nblue,2,3\nred,3,4\n' | dl-tensor import --target y > "$TMP/q.dlt"
+    dl-design -q --no-bias --onehot '"a,b"' "$TMP/q.dlt" | dl-tensor export --header > "$TMP/q.csv"
+    [ "$(head -n 1 "$TMP/q.csv")" = '"a,b=blue","a,b=red",c,y' ]
+    run dl-design --onehot a,b "$TMP/q.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-design: --onehot: x has no column 'a' (its columns: 'a,b', 'c')" ]
+    run dl-design --onehot '"a,b' "$TMP/q.dlt"
+    [ "$status" -eq 2 ]
+    [ "${lines[0]}" = "dl-design: --onehot '\"a,b': item 1: unterminated quote (a quoted item ends at its closing quote)" ]
+}

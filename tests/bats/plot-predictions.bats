@@ -460,6 +460,19 @@ refused() {
     grep -q '^set ylabel "2"' "$T/r.gp"
 }
 
+@test "dl-plot --inputs takes a column name holding a comma in double quotes, as dl-tensor's lists do" {
+    dl-tensor import -t 1 --names '"a,b",c,d,y' "$FIX/wide.csv" >"$T/q.dlt"
+    dl-design -q --poly 1 "$T/q.dlt" | dl-lstsq -q >"$T/q.ckpt"
+    dl-plot fit --inputs '"a,b"' --grid 11 --script "$T/q.ckpt" "$T/q.dlt" -o "$T/f.png" >"$T/f.gp"
+    grep -q '^set xlabel "a,b"' "$T/f.gp"
+    run dl-plot fit --inputs a,b "$T/q.ckpt" "$T/q.dlt" -o "$T/f.png"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--inputs: 'a,b' is not one input"* ]]
+    run dl-plot fit --inputs '"a,b' "$T/q.ckpt" "$T/q.dlt" -o "$T/f.png"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--inputs '\"a,b': item 1: unterminated quote"* ]]
+}
+
 @test "dl-plot fit: a categorical input not drawn is held at its most frequent level, read by the data's own levels" {
     C="$DL_TEST_ROOT/tests/fixtures/plot/categorical"
     dl-tensor import --target price "$C/shop.csv" >"$T/shop.dlt"
