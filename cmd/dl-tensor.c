@@ -58,6 +58,8 @@ static void usage(void)
            "        --name A,B,...   export records A, B, ... side by side, rows agreeing\n"
            "                         (default: x and y); a text record (model, design,\n"
            "                         any u8 rank-1 record) alone is written as its text\n"
+           "                         (then --header, --delimiter, --missing and tsv\n"
+           "                         are refused)\n"
            "        --format F       csv, tsv, npy or svmlight (default csv)\n"
            "        --delimiter C    column separator (default ',' or tab for tsv)\n"
            "        --header         write a header row: x.names and y.names, else\n"

@@ -747,6 +747,18 @@ static int record_role(const char *name, const part *parts, int nparts)
  * alone is its text, not a column of byte codes. */
 static int is_text(const dl_tensor *t) { return t->dtype == DL_U8 && t->rank == 1; }
 
+/* The options that shape a table do nothing to a text record, written as
+ * it is: refused (DL_EUSAGE), as --header is for .npy, rather than ignored.
+ * Known only once the record is read, yet before any of it is written. */
+static int refuse_table_options(const tx_export_opts *o, dl_err *e)
+{
+    const char *opt = o->header ? "--header" : o->delimiter ? "--delimiter"
+                      : o->missing ? "--missing" : o->format == TX_TSV ? "--format tsv" : NULL;
+    return opt ? dl_fail(e, DL_EUSAGE, "export: %s applies to tables, not a text record "
+                         "(written as it is)", opt)
+               : 0;
+}
+
 static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl_err *e)
 {
     char delim = o->delimiter ? o->delimiter : o->format == TX_TSV ? '\t' : ',';
@@ -777,6 +789,12 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
         }
         /* a later chunk is text too: the reader checks that chunks agree */
         if (k == 0 && nparts == 1 && (text || (!parts[0].seen && is_text(&t)))) {
+            if (!text && refuse_table_options(o, e)) {
+                rc = dl_err_wrap(e, "%s: record %llu ('%s')", label,
+                                 (unsigned long long)st_reader_records(r), t.name);
+                dl_tensor_free(&t);
+                break;
+            }
             text = parts[0].seen = 1;
             size_t n = (size_t)dl_tensor_nbytes(&t);
             if (fwrite(t.data, 1, n, f) != n)

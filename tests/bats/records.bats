@@ -78,6 +78,32 @@ load fails
     [ ! -e "$TMP/out.txt" ]
 }
 
+@test "export: the options of a table are refused for a text record, before any of it is written" {
+    printf 'kind: linear\nfoo\n' | dl-tensor import --format text --name model -o "$TMP/m.dlt"
+    cat "$TMP/fish.dlt" "$TMP/m.dlt" > "$TMP/late.dlt" # found only after the rows of x and y
+    for opts in "--header" "--delimiter ;" "--missing NA" "--missing NA --format tsv" "--format tsv"; do
+        first=${opts%% *}
+        [ "$first" = --format ] && first="--format tsv"
+        for f in m late; do
+            fails_silently 2 "dl-tensor: $TMP/$f.dlt: record $([ $f = m ] && echo 1 || echo 5) ('model'): export: $first applies to tables, not a text record (written as it is)" \
+                dl-tensor export --name model $opts "$TMP/$f.dlt"
+            echo old > "$TMP/out.txt"
+            fails 2 "export: $first applies to tables" dl-tensor export --name model $opts -o "$TMP/out.txt" "$TMP/$f.dlt"
+            [ "$(cat "$TMP/out.txt")" = old ]
+            [ "$(ls -A "$TMP" | grep -c '^\.out\.txt')" -eq 0 ]
+        done
+    done
+    # column names are a text record too; the text alone, and as .npy bytes, still go
+    printf 'a,b\n1,2\n' | dl-tensor import -o "$TMP/ab.dlt"
+    fails 2 "record 1 ('x.names'): export: --header applies to tables" \
+        dl-tensor export --name x.names --header "$TMP/ab.dlt"
+    [ "$(dl-tensor export --name model "$TMP/late.dlt")" = "$(printf 'kind: linear\nfoo')" ]
+    [ "$(dl-tensor export --name model --format csv "$TMP/m.dlt")" = "$(printf 'kind: linear\nfoo')" ]
+    dl-tensor export --name model --format npy -o "$TMP/m.npy" "$TMP/m.dlt"
+    # the same options on rows still apply
+    dl-tensor export --header --delimiter ';' --missing NA --format tsv "$TMP/late.dlt" > /dev/null
+}
+
 @test "import --rank 1: a record [N] from one column or one row" {
     printf '0.5\n-1\n2\n' | dl-tensor import --name b --rank 1 --dtype f32 -o "$TMP/col.dlt"
     dl-tensor info "$TMP/col.dlt" | grep -q '^  b            f32  \[3\] '
