@@ -493,12 +493,34 @@ static int make_header(const part *parts, int nparts, header *h, const char *lab
     return rc;
 }
 
+/* A header whose every cell is a number (as import reads a cell: nan and
+ * inf too) is refused: import takes a first line of numbers for data, as
+ * any reader must, so it would come back as one row more, silently. */
+static int header_not_data(const header *h, const char *label, dl_err *e)
+{
+    double v;
+    for (size_t i = 0; i < h->count; i++)
+        if (nt_parse_f64(h->cell[i], h->cell[i] + strlen(h->cell[i]), &v) == NT_SYNTAX)
+            return 0;
+    if (h->count == 0)
+        return 0;
+    dl_str shown = {0};
+    dl_names_show(&shown, (const char *const *)h->cell, h->count);
+    int rc = dl_fail(e, DL_EDATA, "%s: --header: every column name is a number (%s): import "
+                     "would read the header as a row of data (export without --header, and "
+                     "name the columns with import --names)", label, dl_str_text(&shown));
+    dl_str_free(&shown);
+    return rc;
+}
+
 /* A delimiter goes between cells: a part of no columns adds none. */
 static int write_header(FILE *f, const part *parts, int nparts, char delim, const char *label,
                         dl_err *e)
 {
     header h = {0};
-    int rc = make_header(parts, nparts, &h, label, e);
+    int rc = make_header(parts, nparts, &h, label, e) || header_not_data(&h, label, e)
+                 ? e->code
+                 : 0;
     for (size_t i = 0; i < h.count && !rc; i++) {
         if (i)
             fputc(delim, f);

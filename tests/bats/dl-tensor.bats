@@ -203,6 +203,28 @@ rows_aligned() {
     [ "$output" = "dl-tensor: $TMP/f.dlt: --header: two columns would be named 'y.b' (a header reads back only with names that differ)" ]
 }
 
+@test "dl-tensor export --header: names that are all numbers are refused, since they would read back as a row" {
+    dl-tensor import --names 1,2,nan "$TMP/small.csv" > "$TMP/num.dlt"
+    fails_silently 1 "dl-tensor: $TMP/num.dlt: --header: every column name is a number ('1', '2', 'nan'): import would read the header as a row of data (export without --header, and name the columns with import --names)" \
+        dl-tensor export --header "$TMP/num.dlt"
+    fails 1 "--header: every column name is a number" dl-tensor export --header -o "$TMP/h.csv" "$TMP/num.dlt"
+    [ ! -e "$TMP/h.csv" ]
+    # a record named 1 without names: its columns 10, 11, 12
+    dl-tensor import --name 1 "$TMP/rows.csv" > "$TMP/one.dlt"
+    fails 1 "--header: every column name is a number ('10', '11', '12')" \
+        dl-tensor export --header --format tsv --name 1 "$TMP/one.dlt"
+    # without the header the rows read back, and --names names them again
+    dl-tensor export "$TMP/num.dlt" | dl-tensor import --names 1,2,nan | cmp - "$TMP/num.dlt"
+    # a name that is not a number makes the first line a header: read back with --header
+    dl-tensor import --names country,2019,2020 "$TMP/small.csv" > "$TMP/yr.dlt"
+    dl-tensor export --header "$TMP/yr.dlt" | dl-tensor import --header | cmp - "$TMP/yr.dlt"
+    fails 1 "line 1, column 1: 'country' is not a number" \
+        dl-tensor import <(dl-tensor export --header "$TMP/yr.dlt")
+    # a name that holds a number but is not one ("1,5") makes a header
+    dl-tensor import --names '"1,5",x1,y' "$TMP/small.csv" > "$TMP/dc.dlt"
+    dl-tensor export --header "$TMP/dc.dlt" | dl-tensor import | cmp - "$TMP/dc.dlt"
+}
+
 @test "dl-tensor import: a quote inside a cell is read as it is; one that opens a cell closes on its line" {
     printf 'item,price\n12" pizza,10\nsoda,2\n' > "$TMP/q.csv"
     dl-tensor import -t 1 "$TMP/q.csv" -o "$TMP/q.dlt"
