@@ -187,6 +187,10 @@ each_allocation_fails_cleanly() {
     each_allocation_fails_cleanly dl-tensor export --name model "$D/net.ckpt"
     each_allocation_fails_cleanly dl-tensor import --format text --name model -o "$O/m" "$D/net.yaml"
     each_allocation_fails_cleanly dl-tensor import --name b --rank 1 -o "$O/b" "$D/col.csv"
+    # lists, quoted items among them
+    each_allocation_fails_cleanly dl-tensor import --names 'a,"b,c",y' --target '"b,c",y' \
+        --categorical a --missing 'NA,""' -o "$O/n" "$D/reg.csv"
+    each_allocation_fails_cleanly dl-tensor export --name '"y",yhat' -o "$O/out.csv" "$D/pred.dlt"
 }
 
 # ------------------------------- dl-design -------------------------------
@@ -199,6 +203,7 @@ each_allocation_fails_cleanly() {
 
 @test "faults: dl-design's input stage (impute, indicators, one-hot; applied to new levels)" {
     each_allocation_fails_cleanly dl-design -q --impute median --impute-indicator --onehot auto --poly 2 -o "$O/out" "$F/design/mixed.dlt"
+    each_allocation_fails_cleanly dl-design -q --impute median --onehot '"color",size' -o "$O/out" "$F/design/mixed.dlt"
     dl-design -q --impute most_frequent --onehot auto "$F/design/mixed.dlt" -o "$D/prep.dlt"
     each_allocation_fails_cleanly dl-design -q --apply "$D/prep.dlt" -o "$O/out" "$F/design/mixed_new.dlt"
 }
