@@ -1973,12 +1973,14 @@ static int network_checkpoints(const tr_opts *c, dl_err *e)
     return 0;
 }
 
-/* --resume continues the saved run: its data must have gone through the
- * checkpoint's design, or like the checkpoint's data through none. */
-static int resume_design(const tr_opts *c, const dl_tensor *design, dl_err *e)
+/* The network of --resume's or --init-from's checkpoint takes the columns
+ * its training data had: the data must have gone through the checkpoint's
+ * design, or like the checkpoint's data through none. */
+static int start_design(const tr_opts *c, const dl_tensor *design, dl_err *e)
 {
-    const dl_tensor *saved = c->resume ? dl_set_find(c->resume, "design") : NULL;
-    if (!c->resume || (!saved && !design) || (saved && design && bf_design_equal(saved, design)))
+    dl_tensor_set *from = start_checkpoint(c);
+    const dl_tensor *saved = from ? dl_set_find(from, "design") : NULL;
+    if (!from || (!saved && !design) || (saved && design && bf_design_equal(saved, design)))
         return 0;
     const char *why = !design ? "the checkpoint's training data went through a design, the "
                                 "data did not (dl-design --apply the checkpoint first)"
@@ -1986,7 +1988,7 @@ static int resume_design(const tr_opts *c, const dl_tensor *design, dl_err *e)
                                 "checkpoint's training data"
                               : "the data went through a design, the checkpoint's training "
                                 "data did not";
-    return dl_fail(e, DL_EDATA, "%s: --resume: %s", ckpt_label(c), why);
+    return dl_fail(e, DL_EDATA, "%s: %s: %s", ckpt_label(c), start_option(c), why);
 }
 
 /* Validation data must reach the network in the same space as the training
@@ -2185,7 +2187,7 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
     t.spec = *c->spec;
     dl_tensor design = {0};
     int have_design = dl_set_take(data, "design", &design);
-    int rc = network_checkpoints(c, e) || resume_design(c, have_design ? &design : NULL, e) ||
+    int rc = network_checkpoints(c, e) || start_design(c, have_design ? &design : NULL, e) ||
                      align_start_targets(data, c, e) ||
                      (val && (align_val_design(have_design ? &design : NULL, val, c->val_label,
                                                e) ||

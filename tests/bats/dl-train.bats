@@ -848,6 +848,36 @@ short() {
     [ "$status" -eq 0 ]
 }
 
+@test "--init-from a checkpoint of designed data refuses raw data, saying so, as --resume does" {
+    dl-design -q --standardize < "$TMP/f2.dlt" > "$TMP/std.dlt"
+    dl-train -q "$EX/fish2d.yaml" -s training.epochs=2 "$TMP/std.dlt" > "$TMP/std.ckpt"
+    # raw data, with x.names and without
+    dl-tensor export --name x "$TMP/f2.dlt" | dl-tensor import --no-header > "$TMP/nameless.dlt"
+    dl-tensor export --name y "$TMP/f2.dlt" | dl-tensor import --name y >> "$TMP/nameless.dlt"
+    for how in --init-from --resume; do
+        for data in f2.dlt nameless.dlt; do
+            run dl-train -q "$EX/fish2d.yaml" -s training.epochs=3 "$TMP/$data" \
+                $how "$TMP/std.ckpt" -o "$TMP/x.ckpt"
+            [ "$status" -eq 1 ] || { echo "$how $data: $status $output"; false; }
+            [ "$output" = "dl-train: $TMP/std.ckpt: $how: the checkpoint's training data went through a design, the data did not (dl-design --apply the checkpoint first)" ]
+        done
+    done
+    # designed data of a raw checkpoint, or of another design
+    dl-train -q "$EX/fish2d.yaml" -s training.epochs=2 "$TMP/f2.dlt" > "$TMP/raw.ckpt"
+    run dl-train -q "$EX/fish2d.yaml" "$TMP/std.dlt" --init-from "$TMP/raw.ckpt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/raw.ckpt: --init-from: the data went through a design, the checkpoint's training data did not" ]
+    dl-design -q --poly 2 < "$TMP/f2.dlt" > "$TMP/p2.dlt"
+    run dl-train -q "$EX/fish2d.yaml" "$TMP/p2.dlt" --init-from "$TMP/std.ckpt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/std.ckpt: --init-from: the data went through a different design than the checkpoint's training data" ]
+    [ ! -e "$TMP/x.ckpt" ]
+    # the checkpoint's design applied: it fine-tunes, and keeps that design
+    dl-design -q --apply "$TMP/std.ckpt" < "$TMP/f2.dlt" |
+        dl-train -q "$EX/fish2d.yaml" -s training.epochs=2 --init-from "$TMP/std.ckpt" -o "$TMP/ft.ckpt"
+    cmp <(dl-tensor export --name design "$TMP/std.ckpt") <(dl-tensor export --name design "$TMP/ft.ckpt")
+}
+
 @test "a bad class label names the row of the input, not of the training part, and says labels are 0-based" {
     # labels 0..2 in rows 1-100, then 1..3: the first 3 is in row 101
     awk 'BEGIN { for (i = 1; i <= 150; i++)
