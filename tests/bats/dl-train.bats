@@ -378,7 +378,7 @@ short() {
     cp f2.dlt test.dlt
     run bash -euo pipefail -c "$block"
     [ "$status" -eq 0 ] || { echo "$output"; false; }
-    grep -qx "epochs: 200" <(dl-tensor export --name training m2.ckpt)
+    grep -qx "epochs: 400" <(dl-tensor export --name training m2.ckpt)
 }
 
 @test "--val takes a file name of any length a path may have (1100 bytes here)" {
