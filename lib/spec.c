@@ -869,8 +869,11 @@ static int utf8_ok(const char *text)
 int spec_set_val_file(dl_spec *s, const char *path, dl_err *e)
 {
     size_t len = strlen(path);
-    if (len == 0 || len >= sizeof s->val_file)
-        return dl_fail(e, DL_EUSAGE, "--val: a file name of 1 to %zu bytes, not %zu",
+    /* refused as every input's empty name is (status 3), before anything is read */
+    if (len == 0)
+        return dl_fail_open(e, path);
+    if (len >= sizeof s->val_file)
+        return dl_fail(e, DL_EUSAGE, "--val: a file name of at most %zu bytes, not %zu",
                        sizeof s->val_file - 1, len);
     /* the checkpoint records it in its spec, which is YAML, so UTF-8 */
     if (!utf8_ok(path))

@@ -71,8 +71,9 @@ int spec_load(dl_spec *s, const char *path, const char *const *overrides,
               size_t n_overrides, dl_err *e);
 /* dl-train --val FILE: the validation data is FILE's, in place of any
  * training.validation (a fraction or another file), so that the effective
- * spec says where it came from.  An empty name or one of SPEC_PATH_MAX
- * bytes or more, or one not UTF-8 (the spec is YAML), is DL_EUSAGE. */
+ * spec says where it came from.  An empty name is DL_EIO, as dl_fail_open
+ * says of every input's; one of SPEC_PATH_MAX bytes or more, or one not
+ * UTF-8 (the spec is YAML), is DL_EUSAGE. */
 int spec_set_val_file(dl_spec *s, const char *path, dl_err *e);
 /* The effective spec as YAML, every default written out; *text is
  * NUL-terminated, malloc'd, owned by the caller. */

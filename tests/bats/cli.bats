@@ -160,9 +160,16 @@ cmdline() {
     local d=$BATS_TEST_TMPDIR
     printf 'x,y\n1,2\n2,3\n3,5\n' | dl-tensor import -t 1 -o "$d/d.dlt"
     dl-lstsq -q "$d/d.dlt" -o "$d/m.ckpt"
-    for cmd in "dl-tensor info ''" "dl-tensor import ''" "dl-design ''" "dl-design --apply '' $d/d.dlt" \
-        "dl-lstsq ''" "dl-train ''" "dl-predict '' $d/d.dlt" "dl-eval --truth '' $d/d.dlt" \
-        "dl-eval --summary ''" "dl-plot curves '' -o $d/c.png"; do
+    printf 'model: {layers: [{units: 1, activation: linear}]}\nloss: mse\n' > "$d/n.yaml"
+    dl-predict "$d/m.ckpt" "$d/d.dlt" -o "$d/p.dlt"
+    for cmd in "dl-tensor info ''" "dl-tensor import ''" "dl-tensor export ''" "dl-tensor head ''" \
+        "dl-tensor shuffle ''" "dl-tensor split '' $d/a.dlt $d/b.dlt" "dl-tensor show ''" \
+        "dl-design ''" "dl-design --apply '' $d/d.dlt" "dl-lstsq ''" "dl-train ''" \
+        "dl-train $d/n.yaml ''" "dl-train $d/n.yaml $d/d.dlt --val ''" \
+        "dl-train $d/n.yaml $d/d.dlt --resume ''" "dl-train $d/n.yaml $d/d.dlt --init-from ''" \
+        "dl-predict '' $d/d.dlt" "dl-predict $d/m.ckpt ''" "dl-eval ''" \
+        "dl-eval --truth '' $d/d.dlt" "dl-eval --summary ''" "dl-plot curves '' -o $d/c.png" \
+        "dl-plot roc --truth '' $d/p.dlt -o $d/c.png"; do
         run bash -c "$cmd"
         [ "$status" -eq 3 ] || { echo "$cmd: $output"; return 1; }
         [ "$output" = "${cmd%% *}: an input file's name is empty" ] || { echo "$cmd: $output"; return 1; }
