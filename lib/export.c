@@ -67,7 +67,8 @@ static int out_open(out_file *o, const char *path, int binary, dl_err *e)
     memset(o, 0, sizeof *o);
     if (!path || strcmp(path, "-") == 0) {
         o->label = "standard output";
-        if (binary && refuse_terminal(STDOUT_FILENO, "standard output", e))
+        if ((binary && refuse_terminal(STDOUT_FILENO, o->label, e)) ||
+            dl_outfile_check_fd(STDOUT_FILENO, o->label, e))
             return e->code;
         o->f = o->dest = stdout;
     } else {
@@ -904,20 +905,22 @@ int tx_export(const char *in_path, const char *out_path, const tx_export_opts *o
         }
         return out_commit(&out, e);
     }
-    /* .npy needs the shape before the data: the stream is read whole. */
+    /* .npy needs the shape before the data: the stream is read whole, after
+     * the output is opened, as text's is, so that one that cannot be
+     * written fails before the reading */
+    if (out_open(&out, out_path, 1, e))
+        return e->code;
     dl_tensor_set set;
     dl_set_init(&set);
     table tb;
-    const char *in_label = dl_err_label(in_path);
-    int rc = st_read_set(in_path, &set, e);
-    if (!rc)
-        rc = pick(&set, o, in_label, &tb, e);
-    if (!rc && !(rc = out_open(&out, out_path, 1, e))) {
-        if ((rc = write_npy(out.f, &tb, out.label, e)) != 0)
-            out_abort(&out);
-        else
-            rc = out_commit(&out, e);
-    }
+    int rc = st_read_set(in_path, &set, e) || pick(&set, o, dl_err_label(in_path), &tb, e) ||
+                     write_npy(out.f, &tb, out.label, e)
+                 ? e->code
+                 : 0;
+    if (rc)
+        out_abort(&out);
+    else
+        rc = out_commit(&out, e);
     dl_set_free(&set);
     return rc;
 }

@@ -65,11 +65,28 @@ static int alias_descriptor(const char *path)
     return fd;
 }
 
+/* The access mode of descriptor fd (O_RDONLY, O_WRONLY or O_RDWR), -1 when
+ * it is not open. */
+static int access_mode(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+    return flags < 0 ? -1 : flags & O_ACCMODE;
+}
+
 /* Whether path names a descriptor of ours open for reading only. */
 static int read_only_alias(const char *path)
 {
-    int alias = alias_descriptor(path), flags = alias >= 0 ? fcntl(alias, F_GETFL) : -1;
-    return flags >= 0 && (flags & O_ACCMODE) == O_RDONLY;
+    int alias = alias_descriptor(path);
+    return alias >= 0 && access_mode(alias) == O_RDONLY;
+}
+
+int dl_outfile_check_fd(int fd, const char *label, dl_err *e)
+{
+    int mode = access_mode(fd);
+    if (mode == O_WRONLY || mode == O_RDWR)
+        return 0;
+    errno = EBADF; /* what the first write would fail with */
+    return dl_fail_errno(e, "%s: not open for writing", label);
 }
 
 static int open_in_place(dl_outfile *o, const char *path, int truncate, dl_err *e)

@@ -95,6 +95,14 @@ const char *dl_outfile_temp_dir(void);
  * dl_outfile_open's message, before any work. */
 int dl_outfile_check(const char *path, int *in_place, dl_err *e);
 
+/* An output that goes to descriptor fd (standard output), checked before
+ * any work, as a name of it (/dev/stdout) is when opened: fd closed, or
+ * open for reading only (a standard output closed when the tool started
+ * holds /dev/null so, cli_start), is DL_EIO "LABEL: not open for writing:
+ * Bad file descriptor", which writing would say only at the end of the
+ * work.  A pipe whose reader has not read yet is open for writing. */
+int dl_outfile_check_fd(int fd, const char *label, dl_err *e);
+
 /* Writes all n bytes of data to o->fd: a failed write is the error
  * (DL_EIO, naming the target), never a silently shorter file. */
 int dl_outfile_write(const dl_outfile *o, const void *data, size_t n, dl_err *e);

@@ -1000,6 +1000,8 @@ int st_writer_from_fd(st_writer **out, int fd, const char *label, int flags, dl_
                              "redirect it (> FILE), pipe it, or use -o FILE ('dl-tensor export' "
                              "gives text)", e))
         return e->code;
+    if (dl_outfile_check_fd(fd, label, e))
+        return e->code;
     return writer_new(out, fd, label, flags, e);
 }
 

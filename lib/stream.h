@@ -183,8 +183,9 @@ enum st_writer_flags {
                           the writer needs is allocated at the open */
 };
 
-/* path NULL or "-" writes standard output, which must not be a terminal.
- * A named file is written to a temporary beside it and renamed into place
+/* path NULL or "-" writes standard output, which must not be a terminal
+ * and must be open for writing (dl_outfile_check_fd), as every fd given
+ * st_writer_from_fd: both refused here, before any work.  A named file is written to a temporary beside it and renamed into place
  * by st_writer_close, so a failed run never leaves a partial file (the
  * rules for files are outfile.h's). */
 int st_writer_open(st_writer **w, const char *path, int flags, dl_err *e);

@@ -338,6 +338,35 @@ no_temporaries() {
     no_temporaries "$TMP"
 }
 
+@test "a standard output closed or open for reading only is refused before any input is read, as -o /dev/stdout is" {
+    local size cmd in to
+    dl-lstsq -q "$TMP/d.dlt" -o "$TMP/m.ckpt"
+    # what the command leaves of its standard input is read after it, here all of it;
+    # dl-train, not quiet, trains no epoch first
+    for cmd in "dl-tensor import -t 1" "dl-tensor head" "dl-tensor shuffle" "dl-tensor export" \
+        "dl-tensor export --format npy --name x" "dl-tensor split - $TMP/a.dlt -" \
+        "dl-design --poly=2" "dl-lstsq -q" "dl-predict $TMP/m.ckpt" \
+        "dl-train $TMP/net.yaml --log $TMP/c.tsv"; do
+        case $cmd in *import*) in=$TMP/d.csv ;; *) in=$TMP/d.dlt ;; esac
+        size=$(wc -c < "$in")
+        for to in ">&-" "1< /dev/null"; do
+            run bash -c "cat '$in' | { $cmd $to; echo \"status \$?\"; wc -c; }"
+            [ "${lines[0]}" = "${cmd%% *}: standard output: not open for writing: Bad file descriptor" ] ||
+                { echo "$cmd $to: $output"; return 1; }
+            [ "${lines[1]}" = "status 3" ] || { echo "$cmd $to: $output"; return 1; }
+            [ "${lines[2]}" = "$size" ] || { echo "$cmd $to: $output"; return 1; }
+        done
+    done
+    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/c.tsv" ]
+    no_temporaries "$TMP"
+    # a pipe whose reader has not read yet, and a file open for reading and writing, take it
+    { dl-train -q "$TMP/net.yaml" "$TMP/d.dlt"; echo $? > "$TMP/status"; } |
+        { sleep 1; cat > "$TMP/late.ckpt"; }
+    [ "$(cat "$TMP/status")" = 0 ]
+    dl-train -q "$TMP/net.yaml" "$TMP/d.dlt" 1<> "$TMP/rw.ckpt"
+    cmp "$TMP/late.ckpt" "$TMP/rw.ckpt"
+}
+
 @test "a file-size limit (ulimit -f) is an I/O error with a message, and leaves no temporary" {
     # 100000 rows: a stream of 2.4 MB, its text and design more, over a limit of 1000 KiB
     awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%.15f,%.15f,%d\n", i / 7, i / 3, i % 3 }' > "$TMP/big.csv"
