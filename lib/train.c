@@ -957,6 +957,42 @@ static int get_best_loss(dl_tensor_set *ckpt, double *out, dl_err *e)
     return 0;
 }
 
+/* The counters of a run (state_records): none negative, the best epoch
+ * one of those done, and the epochs without improvement no more than
+ * followed it, as a run leaves them; a hand-edited file may not. */
+static int get_counters(dl_tensor_set *ckpt, int64_t counters[4], dl_err *e)
+{
+    if (get_state(ckpt, "state.counters", DL_I64, 4, counters, e))
+        return e->code;
+    for (int i = 0; i < 4; i++)
+        if (counters[i] < 0)
+            return dl_fail(e, DL_EDATA, "'state.counters' is negative");
+    int64_t done = counters[0], best = counters[2], bad = counters[3];
+    if (best > done)
+        return dl_fail(e, DL_EDATA, "'state.counters': the best epoch (%lld) is after the last "
+                       "epoch done (%lld)", (long long)best, (long long)done);
+    if (bad > done - best)
+        return dl_fail(e, DL_EDATA, "'state.counters': the epochs without improvement (%lld) "
+                       "outnumber those done after the best epoch (%lld of %lld)",
+                       (long long)bad, (long long)(done - best), (long long)done);
+    return 0;
+}
+
+/* The shuffling generator's state: all zero is the one state xoshiro256**
+ * never leaves, whose every draw is 0 (no shuffle would ever change). */
+static int get_rng(dl_tensor_set *ckpt, dl_rng *rng, dl_err *e)
+{
+    int64_t words[4];
+    if (get_state(ckpt, "state.rng", DL_I64, 4, words, e))
+        return e->code;
+    if (!words[0] && !words[1] && !words[2] && !words[3])
+        return dl_fail(e, DL_EDATA, "'state.rng' is all zero, a state the generator never "
+                       "leaves (every shuffle would be the same)");
+    for (int i = 0; i < 4; i++)
+        rng->s[i] = (uint64_t)words[i];
+    return 0;
+}
+
 /* The checkpoint file's name, so that a message says which file is wrong. */
 static const char *ckpt_label(const tr_opts *c)
 {
@@ -985,13 +1021,12 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
     const char *label = ckpt_label(t->cfg);
     dl_spec saved;
     nm_summary before;
-    int64_t counters[4], rng[4];
+    int64_t counters[4];
     size_t p = t->net.n_params;
     if (nm_spec_from_set(&saved, ckpt, e) || nm_summary_from_set(&before, &saved, ckpt, e) ||
         unrecorded_val_file(&saved, &before, &t->spec, e) || spec_resume(&t->spec, &saved, e) ||
-        get_state(ckpt, "state.counters", DL_I64, 4, counters, e) ||
-        get_best_loss(ckpt, &t->best_loss, e) ||
-        get_state(ckpt, "state.rng", DL_I64, 4, rng, e) ||
+        get_counters(ckpt, counters, e) || get_best_loss(ckpt, &t->best_loss, e) ||
+        get_rng(ckpt, &t->rng, e) ||
         (t->opt.m && get_moments(ckpt, "state.optim.m", p, 0, t->opt.m, e)) ||
         (t->opt.v && get_moments(ckpt, "state.optim.v", p, 1, t->opt.v, e)) ||
         nm_params_from_set(&t->net, ckpt, "", e))
@@ -1001,12 +1036,6 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
         return dl_err_wrap(e, "%s: --resume", label);
     t->best_train = before.best_train_loss;
     t->best_val = before.best_val_loss;
-    for (int i = 0; i < 4; i++) {
-        if (counters[i] < 0)
-            return dl_fail(e, DL_EDATA, "%s: --resume: 'state.counters' is negative",
-                           label);
-        t->rng.s[i] = (uint64_t)rng[i];
-    }
     t->epoch = (uint64_t)counters[0];
     t->opt.step = (uint64_t)counters[1];
     t->best_epoch = (uint64_t)counters[2];

@@ -46,6 +46,27 @@ with_state_value() {
     replace_record "$1" "$2" "$TMP/rec.dlt"
 }
 
+# CKPT with words FIRST to LAST (from 1) of its i64 record NAME set to the
+# whole number VALUE: the record exported as .npy, whose payload ends the
+# file, the words written there little-endian, imported and put back in its
+# place; the record as it was, put back, is checked to give the same checkpoint.
+with_state_words() {
+    local at byte i word words
+    dl-tensor export --format npy --name "$2" -o "$TMP/rec.npy" "$1"
+    dl-tensor import --name "$2" --rank 1 "$TMP/rec.npy" > "$TMP/rec.dlt"
+    replace_record "$1" "$2" "$TMP/rec.dlt" | cmp - "$1"
+    words=$(dl-tensor info "$1" | awk -v name="$2" '$NF == name { print $(NF - 2) / 8; exit }')
+    for ((word = $3; word <= $4; word++)); do
+        at=$(($(stat -c %s "$TMP/rec.npy") - 8 * (words - word + 1)))
+        for ((i = 0; i < 8; i++)); do
+            byte=$((($5 >> 8 * i) & 255))
+            printf "\\$(printf %03o "$byte")"
+        done | dd of="$TMP/rec.npy" bs=1 seek="$at" conv=notrunc 2> /dev/null
+    done
+    dl-tensor import --name "$2" --rank 1 "$TMP/rec.npy" > "$TMP/rec.dlt"
+    replace_record "$1" "$2" "$TMP/rec.dlt"
+}
+
 # A quick variant of the fish example spec (examples/fish2d.yaml): fewer
 # epochs, no early stopping.
 short() {
@@ -681,6 +702,35 @@ short() {
     with_state_value "$TMP/m.ckpt" state.best_loss f64 1 inf > "$TMP/inf.ckpt"
     short 3 --resume "$TMP/inf.ckpt" > "$TMP/r.ckpt"
     dl-tensor show "$TMP/r.ckpt" | grep -q '^ *best_epoch: 3$'
+}
+
+@test "--resume refuses counters no run leaves and a shuffling state of all zeros, naming the record" {
+    short 4 > "$TMP/m.ckpt"
+    run dl-tensor export --name state.counters "$TMP/m.ckpt"
+    [ "${lines[0]}" = 4 ]
+    local best=${lines[2]} i
+    # words 1 to 4: epochs done, steps, the best epoch, epochs since it without improvement
+    local word=(3 4 1) value=(5 $((4 - best + 1)) -1)
+    local want=(": the best epoch (5) is after the last epoch done (4)"
+                ": the epochs without improvement ($((4 - best + 1))) outnumber those done after the best epoch ($((4 - best)) of 4)"
+                " is negative")
+    for i in 0 1 2; do
+        with_state_words "$TMP/m.ckpt" state.counters "${word[i]}" "${word[i]}" "${value[i]}" \
+            > "$TMP/bad.ckpt"
+        run short 6 --resume "$TMP/bad.ckpt" -o "$TMP/x.ckpt"
+        [ "$status" -eq 1 ] || { echo "word ${word[i]}: $status $output"; false; }
+        [ "$output" = "dl-train: $TMP/bad.ckpt: --resume: 'state.counters'${want[i]}" ] ||
+            { echo "word ${word[i]}: $output"; false; }
+    done
+    with_state_words "$TMP/m.ckpt" state.rng 1 4 0 > "$TMP/bad.ckpt"
+    run short 6 --resume "$TMP/bad.ckpt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/bad.ckpt: --resume: 'state.rng' is all zero, a state the generator never leaves (every shuffle would be the same)" ]
+    [ ! -e "$TMP/x.ckpt" ]
+    # the counters as the run left them, written back, resume
+    with_state_words "$TMP/m.ckpt" state.counters 4 4 $((4 - best)) > "$TMP/same.ckpt"
+    cmp "$TMP/m.ckpt" "$TMP/same.ckpt"
+    short 6 --resume "$TMP/same.ckpt" > /dev/null
 }
 
 @test "--diagnostics writes per-epoch, per-layer statistics" {
