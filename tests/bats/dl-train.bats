@@ -1282,6 +1282,27 @@ string_classes() {
     dl-train -q -s loss=mse "$TMP/r.yaml" "$TMP/two.dlt" -o "$TMP/two.ckpt"
 }
 
+@test "a regression loss on two string classes refuses a y cell that is no code of them, training or validation" {
+    printf 'x,label\n1.0,no\n2.0,yes\n3.0,no\n4.0,yes\n' | dl-tensor import --target label > "$TMP/two.dlt"
+    # the same classes before y rows whose third cell is 2, and before one whose cell is 0.5
+    dl-tensor export --name y.categories "$TMP/two.dlt" |
+        dl-tensor import --format text --name y.categories > "$TMP/cats.dlt"
+    for bad in 2 0.5; do
+        printf 'x,label\n1.0,0\n2.0,1\n3.0,%s\n4.0,1\n' "$bad" | dl-tensor import --target label |
+            cat "$TMP/cats.dlt" - > "$TMP/bad.dlt"
+        printf 'model: {layers: [{units: 4, activation: tanh}, {units: 1, activation: identity}]}\nloss: mse\ntraining: {epochs: 2}\n' > "$TMP/r.yaml"
+        run dl-train -q "$TMP/r.yaml" "$TMP/bad.dlt" -o "$TMP/r.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $TMP/bad.dlt: record 'y': row 3, column 1 ('label'): $bad is not a category code (0..1)" ]
+        [ ! -e "$TMP/r.ckpt" ]
+        run dl-train -q "$TMP/r.yaml" "$TMP/two.dlt" --val "$TMP/bad.dlt" -o "$TMP/r.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $TMP/bad.dlt: record 'y': row 3, column 1 ('label'): $bad is not a category code (0..1)" ]
+        [ ! -e "$TMP/r.ckpt" ]
+    done
+    dl-train -q "$TMP/r.yaml" "$TMP/two.dlt" --val "$TMP/two.dlt" -o "$TMP/r.ckpt"
+}
+
 @test "string classes the output does not score one each are refused: a unit too many or few, one class alone" {
     string_classes
     for units in 2 4; do
