@@ -148,14 +148,19 @@ static size_t kept_stem(const char *name)
     return len <= room || len > NAME_MAX ? len : dl_str_cut(name, room);
 }
 
+int dl_outfile_named(const char *path, dl_err *e)
+{
+    /* "" would get the temporary "./.XXXXXX", which no rename can put in place */
+    return *path ? 0 : dl_fail(e, DL_EIO, "an output file's name is empty");
+}
+
 /* The names of a temporary ".NAME.XXXXXX" in the target's directory, so the
  * rename stays on one file system, and of the backup "~" after it
  * (keep_previous), allocated at once: committing allocates nothing. */
 static int name_temporary(dl_outfile *o, const char *path, dl_err *e)
 {
-    /* "" would get the temporary "./.XXXXXX", which no rename can put in place */
-    if (!*path)
-        return dl_fail(e, DL_EIO, "an output file's name is empty");
+    if (dl_outfile_named(path, e))
+        return e->code;
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0, need = strlen(path) + 16;
     o->path = malloc(need);

@@ -95,6 +95,11 @@ const char *dl_outfile_temp_dir(void);
  * dl_outfile_open's message, before any work. */
 int dl_outfile_check(const char *path, int *in_place, dl_err *e);
 
+/* An output's name, refused when empty (-o "", a variable left unset):
+ * DL_EIO "an output file's name is empty", as every opening of one says;
+ * for a tool that checks more of the name (its extension) first. */
+int dl_outfile_named(const char *path, dl_err *e);
+
 /* An output that goes to descriptor fd (standard output), checked before
  * any work, as a name of it (/dev/stdout) is when opened: fd closed, or
  * open for reading only (a standard output closed when the tool started

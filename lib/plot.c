@@ -1845,6 +1845,8 @@ static const char *extension(const char *path)
 
 int pl_terminal_for(const char *output, const char **terminal, dl_err *e)
 {
+    if (dl_outfile_named(output, e))
+        return e->code;
     const char *ext = extension(output);
     if (strcasecmp(ext, "png") == 0)
         *terminal = "pngcairo";

@@ -124,7 +124,7 @@ int pl_residuals_script(const char *path, const pl_opts *o, dl_str *s, dl_err *e
 
 /* ------------------------------ rendering ----------------------------- */
 /* "pngcairo" or "svg" by the output's extension (.png, .svg in any case);
- * DL_EUSAGE otherwise. */
+ * DL_EUSAGE otherwise, and an empty name dl_outfile_named's DL_EIO. */
 int pl_terminal_for(const char *output, const char **terminal, dl_err *e);
 /* The terminal and output lines that precede a script: the terminal by
  * output's extension, and "set output" to image_path, or to gnuplot's

@@ -284,7 +284,7 @@ no_temporaries() {
     for cmd in "dl-tensor head -o ''" "dl-tensor export -o ''" "dl-tensor split - '' $TMP/b.dlt" \
         "dl-design --poly=2 -o ''" "dl-lstsq -q -o ''" "dl-predict $TMP/m.ckpt -o ''" \
         "dl-train -q $TMP/net.yaml -o ''" "dl-train -q $TMP/net.yaml -o $TMP/c.ckpt --log ''" \
-        "dl-train -q $TMP/net.yaml -o $TMP/c.ckpt --diagnostics ''"; do
+        "dl-train -q $TMP/net.yaml -o $TMP/c.ckpt --diagnostics ''" "dl-plot parity -o ''"; do
         run bash -c "cat '$TMP/d.dlt' | { $cmd; echo \"status \$?\"; wc -c; }"
         [[ ${lines[0]} == *": an output file's name is empty" ]] || { echo "$cmd: $output"; return 1; }
         [ "${lines[1]}" = "status 3" ] || { echo "$cmd: $output"; return 1; }
