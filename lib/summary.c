@@ -101,6 +101,7 @@ typedef struct sample {
 typedef struct group {
     char *key;     /* the --by values, tab-separated */
     char *task;
+    char *where;   /* the group's first record, for a message of a later one */
     char *q_where; /* the first record with a q (lq's exponent), NULL while none */
     double q;
 } group;
@@ -124,6 +125,7 @@ static void summary_free(summary *s)
     for (size_t i = 0; i < s->ngroups; i++) {
         free(s->groups[i].key);
         free(s->groups[i].task);
+        free(s->groups[i].where);
         free(s->groups[i].q_where);
     }
     for (size_t i = 0; i < s->nmetrics; i++)
@@ -193,9 +195,9 @@ static int group_id(summary *s, const record *r, size_t *id, const char *where, 
     size_t i = dl_names_find(&s->group_index, key, s->groups, group_key_at);
     if (i != SIZE_MAX) {
         if (!span_is(r->task, s->groups[i].task))
-            return dl_fail(e, DL_EDATA, "%s: task %.*s, but the group's first record is %s "
-                           "(--by a tag that tells them apart)", where, (int)r->task.len,
-                           r->task.s, s->groups[i].task);
+            return dl_fail(e, DL_EDATA, "%s: task %.*s, but the group's first record, %s, is "
+                           "%s (--by a tag that tells them apart)", where, (int)r->task.len,
+                           r->task.s, s->groups[i].where, s->groups[i].task);
         *id = i;
         return 0;
     }
@@ -204,9 +206,11 @@ static int group_id(summary *s, const record *r, size_t *id, const char *where, 
         copy_text(key, strlen(key), &g.key, e))
         return e->code;
     if (copy_text(r->task.s, r->task.len, &g.task, e) ||
+        copy_text(where, strlen(where), &g.where, e) ||
         dl_names_add(&s->group_index, g.key, s->ngroups, e)) {
         free(g.key);
         free(g.task);
+        free(g.where);
         return e->code;
     }
     s->groups[s->ngroups] = g;

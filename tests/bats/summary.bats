@@ -143,8 +143,13 @@ summary_leaves_out() {
     sed '2s/\t30\t[^\t]*/\t30\tgood/' "$F/runs.tsv" > "$TMP/word.tsv"
     fails 1 "word.tsv: line 2: 'accuracy': 'good' is not a number" dl-eval --summary "$TMP/word.tsv"
     sed '3s/binary/regression/' "$F/runs.tsv" > "$TMP/tasks.tsv"
-    fails 1 "tasks.tsv: line 3: task regression, but the group's first record is binary" \
+    fails 1 "tasks.tsv: line 3: task regression, but the group's first record, $TMP/tasks.tsv: line 2, is binary" \
         dl-eval --summary "$TMP/tasks.tsv"
+    # the first record in another file is named by its file
+    head -n 2 "$F/runs.tsv" > "$TMP/one.tsv"
+    { head -n 1 "$F/runs.tsv"; sed -n 3p "$TMP/tasks.tsv"; } > "$TMP/two.tsv"
+    fails 1 "two.tsv: line 2: task regression, but the group's first record, $TMP/one.tsv: line 2, is binary" \
+        dl-eval --summary "$TMP/one.tsv" "$TMP/two.tsv"
     dl-eval --summary --by model,fold "$TMP/tasks.tsv" > /dev/null
     printf '{"task": "binary", "n": 3, "accuracy": 0.5\n' > "$TMP/cut.jsonl"
     fails 1 "cut.jsonl: line 1: not a dl-eval JSON record" dl-eval --summary "$TMP/cut.jsonl"
