@@ -1666,8 +1666,10 @@ static void write_confusion(dl_str *s, const pl_opts *o, const mt_report *r,
     /* boxes, not "with image": gnuplot draws no image of fewer than 2 x 2
      * points, which would leave the one cell of a single class blank.  A
      * count is written whole, as dl-eval's table does (%g made 1000546 read
-     * 1.00055e+06), sums of weights to six digits. */
-    static const char count[] = "($3 == floor($3) && $3 < 1e15 ? sprintf('%.0f', $3) : "
+     * 1.00055e+06), sums of weights to six digits.  From 2^53 every double
+     * is whole, and gnuplot's floor(), an integer, gives NaN beyond 2^63:
+     * its || does not evaluate floor there. */
+    static const char count[] = "($3 >= 2**53 || $3 == floor($3) ? sprintf('%.0f', $3) : "
                                 "sprintf('%g', $3))";
     dl_str_printf(s, "EOD\nplot $cm using 2:1:(0.5):(0.5):4 with boxxyerror fs solid 1.0 "
                      "noborder fc palette, \\\n     $cm using 2:1:(%s%s):"

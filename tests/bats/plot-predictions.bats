@@ -252,6 +252,12 @@ refused() {
         grep -q '<text>1000546</text>' "$T/c.svg"
         grep -q '<text>3</text>' "$T/c.svg"
     done
+    # and one of 3e16 rows, and of 1e20, beyond the integers gnuplot's floor() takes
+    printf '3e16\n3\n2\n1e20\n' >"$T/w.csv"
+    mkstream "$T/b.dlt" y "$T/y.csv" yhat "$T/p.csv" w "$T/w.csv"
+    dl-plot confusion --normalize none "$T/b.dlt" -o "$T/b.svg"
+    grep -q '<text>30000000000000000</text>' "$T/b.svg"
+    grep -q '<text>100000000000000000000</text>' "$T/b.svg"
     # sums of weights that are not whole keep six digits
     printf '0.25\n3\n2\n1\n' >"$T/w.csv"
     mkstream "$T/f.dlt" y "$T/y.csv" yhat "$T/p.csv" w "$T/w.csv"
