@@ -1103,21 +1103,24 @@ static const char *held_title(const pl_data *d, const char *what, char *buf, siz
     return buf;
 }
 
-/* [lo, hi] widened by 5% of its span on each side, so that no point sits
- * on the border; a single value by 5% of its size (0.5 near 0), since 0.5
- * is lost in the rounding of 1e20 and leaves gnuplot an empty range.  The
- * span is taken in halves and the ends kept finite: hi - lo of -1e308 and
- * 1e308 overflows. */
-static void widen_range(double *lo, double *hi)
+/* [lo, hi] widened by `share` of its span on each side; a single value by
+ * 5% of its size (0.5 near 0), since 0.5 is lost in the rounding of 1e20
+ * and leaves gnuplot an empty range.  The span is taken in shares and the
+ * ends kept finite: hi - lo of -1e308 and 1e308 overflows. */
+static void widen_by(double *lo, double *hi, double share)
 {
-    double pad = 0.05 * *hi - 0.05 * *lo;
+    double pad = share * *hi - share * *lo;
     if (!(pad > 0))
         pad = fmax(0.5, 0.05 * fmax(fabs(*lo), fabs(*hi)));
     *lo = fmax(*lo - pad, -DBL_MAX);
     *hi = fmin(*hi + pad, DBL_MAX);
 }
 
-static void range_of(const double *v, size_t n, size_t stride, double *lo, double *hi)
+/* 5% on each side, so that no point sits on the border. */
+static void widen_range(double *lo, double *hi) { widen_by(lo, hi, 0.05); }
+
+/* The least and the greatest of n values `stride` apart. */
+static void extent_of(const double *v, size_t n, size_t stride, double *lo, double *hi)
 {
     *lo = INFINITY;
     *hi = -INFINITY;
@@ -1125,6 +1128,11 @@ static void range_of(const double *v, size_t n, size_t stride, double *lo, doubl
         *lo = fmin(*lo, v[i * stride]);
         *hi = fmax(*hi, v[i * stride]);
     }
+}
+
+static void range_of(const double *v, size_t n, size_t stride, double *lo, double *hi)
+{
+    extent_of(v, n, stride, lo, hi);
     widen_range(lo, hi);
 }
 
@@ -1209,10 +1217,10 @@ static void write_fit(dl_str *s, const pl_opts *o, const pl_data *d, const dl_te
     put_range(s, 'x', gx[c], gx[(g - 1) * width + c]);
     if (d->y) {
         double lo, hi;
-        range_of(d->y->data, n, (size_t)d->y->shape[1], &lo, &hi);
-        double span = hi - lo;
+        extent_of(d->y->data, n, (size_t)d->y->shape[1], &lo, &hi);
         /* wild fits (overfitting) must not squash the data into a line */
-        put_range(s, 'y', lo - 0.6 * span, hi + 0.6 * span);
+        widen_by(&lo, &hi, 0.6);
+        put_range(s, 'y', lo, hi);
         dl_str_printf(s, "%s", "$points << EOD\n# x y\n");
         for (size_t i = 0; i < n; i++) {
             put_value(s, x[i * width + c]);

@@ -319,6 +319,11 @@ colours() {
     run dl-plot fit --basis --script --grid 50 "$T/rbf.ckpt" "$T/sin.dlt" -o "$T/f.png"
     [[ "$output" == *"model ± 2 sd"* ]]
     [[ "$output" == *"basis functions, weighted"* ]]
+    # the y range: the data's widened by 60% of its span on both sides, as dl-plot(1) says
+    want=$(awk -F, 'NR == 1 || $2 < lo { lo = $2 } NR == 1 || $2 > hi { hi = $2 }
+                    END { printf "%.9g %.9g", lo - 0.6 * (hi - lo), hi + 0.6 * (hi - lo) }' "$FIX/sin.csv")
+    got=$(echo "$output" | sed -n 's/^set yrange \[\(.*\):\(.*\)\]$/\1 \2/p' | awk '{ printf "%.9g %.9g", $1, $2 }')
+    [ "$got" = "$want" ] || { echo "yrange $got, wanted $want"; false; }
     # data from standard input, SVG
     run bash -c "dl-plot fit '$T/rbf.ckpt' -o '$T/f.svg' < '$T/sin.dlt'"
     [ "$status" -eq 0 ]
