@@ -357,7 +357,8 @@ no_temporaries() {
             [ "${lines[2]}" = "$size" ] || { echo "$cmd $to: $output"; return 1; }
         done
     done
-    [ ! -e "$TMP/a.dlt" ] && [ ! -e "$TMP/c.tsv" ]
+    [ ! -e "$TMP/a.dlt" ]
+    [ ! -e "$TMP/c.tsv" ]
     no_temporaries "$TMP"
     # a pipe whose reader has not read yet, and a file open for reading and writing, take it
     { dl-train -q "$TMP/net.yaml" "$TMP/d.dlt"; echo $? > "$TMP/status"; } |

@@ -89,7 +89,7 @@ sh_block() {
     run awk 'held { if ($0 !~ /^[ \t]*}/) print held; held = "" }
              /^[ \t]*(\[|! ).* && (\[|! )/ && !/\|\|/ { held = FILENAME ":" FNR ": " $0 }' *.bats *.bash
     [ "$status" -eq 0 ]
-    [ -z "$output" ]
+    [ -z "$output" ] || { echo "$output"; false; }
 }
 
 @test "tests: no bare '! cmd' before the end of a test or helper, which bash's -e never checks" {
