@@ -23,6 +23,19 @@ static int alloc_doubles(double **p, size_t a, size_t b, dl_err *e)
     return dl_mem_array(p, b && a > SIZE_MAX / b ? SIZE_MAX : a * b, sizeof(double), "lstsq", e);
 }
 
+/* A chunk of rows x cols that the folds fill before they read it: neither
+ * zeroed nor on huge pages, so the rows a short input never reaches take
+ * no memory (20 rows of 4,000 columns touch a page a column, not the
+ * chunk's 16,000 rows). */
+static int alloc_chunk(double **p, size_t rows, size_t cols, dl_err *e)
+{
+    size_t n = cols && rows > SIZE_MAX / cols ? SIZE_MAX : rows * cols;
+    *p = n > DL_MEM_ARRAY_MAX / sizeof(double) ? NULL : malloc(n * sizeof(double));
+    return *p ? 0
+              : dl_fail(e, DL_ENOMEM, "lstsq: out of memory for a chunk of %zu rows of %zu "
+                        "columns", rows, cols);
+}
+
 int ls_stats_init(ls_stats *s, size_t p, size_t k, dl_err *e)
 {
     memset(s, 0, sizeof *s);
@@ -328,6 +341,19 @@ static size_t qr_chunk_rows(size_t cols)
     return rows < 4 * cols ? 4 * cols : rows;
 }
 
+/* The refusal of a QR that memory cannot hold, saying what it takes: two
+ * triangles of cols^2 and two chunks of `chunk` rows, where X^T X's
+ * methods take one cols^2 (a column count from the input, so said in
+ * GiB rather than as the one allocation that failed). */
+static int qr_memory_error(size_t cols, size_t chunk, dl_err *e)
+{
+    double gib = 8.0 / (1 << 30), square = (double)cols * (double)cols * gib;
+    return dl_fail(e, DL_ENOMEM, "lstsq: out of memory: the QR of %zu columns (x and y) takes "
+                   "about %.3g GiB, its triangles and the chunks of rows it folds; X^T X's "
+                   "methods take about %.3g GiB (--method normal, --ridge)", cols,
+                   2 * square + 2.0 * (double)chunk * (double)cols * gib, square);
+}
+
 int ls_qr_init(ls_qr *q, size_t p, size_t k, dl_err *e)
 {
     return ls_qr_init_chunk(q, p, k, 0, e);
@@ -341,20 +367,24 @@ int ls_qr_init_chunk(ls_qr *q, size_t p, size_t k, size_t chunk_rows, dl_err *e)
     q->cols = p + k;
     q->chunk = chunk_rows ? chunk_rows : qr_chunk_rows(q->cols);
     q->nb = q->cols < 32 ? (int)q->cols : 32;
-    int failed = q->cols > 46340;
+    /* cols^2 elements are indexed by LAPACK's 32-bit integers */
+    if (q->cols > 46340)
+        return dl_fail(e, DL_ENOMEM, "lstsq: %zu column%s (x and y) is too many: LAPACK "
+                       "indexes a square of at most 46340", q->cols, dl_plural(q->cols));
+    int failed = 0;
     for (int i = 0; i < 2 && !failed; i++) {
         ls_qr_tri *tri = &q->tri[i];
         failed = alloc_doubles(&tri->r, q->cols, q->cols, e) ||
-                 alloc_doubles(&tri->b, q->chunk, q->cols, e) ||
+                 alloc_chunk(&tri->b, q->chunk, q->cols, e) ||
                  alloc_doubles(&tri->t, (size_t)q->nb, q->cols, e) ||
                  alloc_doubles(&tri->work, (size_t)q->nb, q->cols, e);
     }
     if (failed || alloc_doubles(&q->yty, k, 1, e) ||
         alloc_doubles(&q->ysum, k, 1, e) || alloc_doubles(&q->ycss, k, 1, e) ||
         alloc_doubles(&q->ymean, k, 1, e)) {
+        size_t cols = q->cols, chunk = q->chunk;
         ls_qr_free(q);
-        return e->code ? e->code : dl_fail(e, DL_ENOMEM, "lstsq: %zu column%s is too many",
-                                           p, dl_plural(p));
+        return qr_memory_error(cols, chunk, e);
     }
     return 0;
 }
@@ -640,7 +670,16 @@ static double cond_from_sv(const double *sv, size_t p, uint64_t n)
     return count && sv[count - 1] > 0 ? sv[0] / sv[count - 1] : INFINITY;
 }
 
-/* X's singular values, largest first, from R11 (X = Q R11 keeps them). */
+/* The rows of R11 that can be other than zero: X's min(n, p), since R
+ * holds the triangle of n rows.  Short, wide data (20 rows of 4,000
+ * columns) then takes an SVD of 20 rows, not of 4,000. */
+static lapack_int r11_rows(const ls_qr *q)
+{
+    return (lapack_int)(q->n < q->p ? q->n : q->p);
+}
+
+/* X's singular values, largest first, from R11 (X = Q R11 keeps them);
+ * those beyond r11_rows are 0. */
 static int r11_singular_values(const ls_qr *q, double *sv, dl_err *e)
 {
     size_t p = q->p;
@@ -652,8 +691,10 @@ static int r11_singular_values(const ls_qr *q, double *sv, dl_err *e)
         return e->code;
     }
     qr_small_system(q, a, z);
-    lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', (lapack_int)p, (lapack_int)p, a,
-                                     (lapack_int)p, sv, NULL, 1, NULL, 1);
+    lapack_int rows = r11_rows(q), info = 0;
+    if (rows > 0)
+        info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', rows, (lapack_int)p, a, (lapack_int)p, sv,
+                              NULL, 1, NULL, 1);
     free(a);
     free(z);
     if (info > 0)
@@ -678,9 +719,9 @@ static double rank_tol(uint64_t n, size_t p)
     return DBL_EPSILON * (double)(n > p ? n : p);
 }
 
-/* The minimum-norm solution by dgelsd, with o->rcond's cut-off (numpy's
- * tolerance by default); r->rank is X's rank all the same, and
- * r->rank_kept the singular values the solution kept. */
+/* The minimum-norm solution by dgelsd of R11's r11_rows rows, with
+ * o->rcond's cut-off (numpy's tolerance by default); r->rank is X's rank
+ * all the same, and r->rank_kept the singular values the solution kept. */
 static int solve_svd(const ls_qr *q, double *a, double *z, const ls_opts *o, ls_result *r,
                      dl_err *e)
 {
@@ -690,7 +731,7 @@ static int solve_svd(const ls_qr *q, double *a, double *z, const ls_opts *o, ls_
     if (alloc_doubles(&r->sv, p, 1, e))
         return e->code;
     r->nsv = p;
-    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)p, (lapack_int)p,
+    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, r11_rows(q), (lapack_int)p,
                                      (lapack_int)q->k, a, (lapack_int)p, z, (lapack_int)p,
                                      r->sv, rcond, &rank);
     if (info > 0)

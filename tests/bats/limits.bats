@@ -170,6 +170,23 @@ npy_header() {
     [ ! -e "$TMP/t.dlt" ]
 }
 
+# QR keeps two triangles of (P + K)^2 and two chunks of rows: for 10,000
+# columns more than this machine's limit holds, which the message says in
+# GiB, beside X^T X's one square (awk's figure), not as the allocation that
+# failed.
+@test "limits: a QR too wide for memory says what it takes, and what X^T X's methods take" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizers reserve terabytes of address space: no ulimit -v"
+    awk 'BEGIN { srand(1); for (i = 0; i < 20; i++) { for (j = 0; j < 10000; j++) printf "%s,", rand(); print rand() } }' |
+        dl-tensor import --no-header -t 1 > "$TMP/w.dlt"
+    run bash -c "ulimit -v 1500000; OPENBLAS_NUM_THREADS=1 dl-lstsq -q '$TMP/w.dlt' -o '$TMP/w.ckpt'"
+    [ "$status" -eq 4 ]
+    local square
+    square=$(awk 'BEGIN { printf "%.3g", 10001 * 10001 * 8 / 2^30 }')
+    [[ $output == "dl-lstsq: lstsq: out of memory: the QR of 10001 columns (x and y) takes about "*" GiB, its triangles and the chunks of rows it folds; X^T X's methods take about $square GiB (--method normal, --ridge)" ]] ||
+        { echo "$output"; return 1; }
+    [ ! -e "$TMP/w.ckpt" ]
+}
+
 # A posterior of 1500 weights predicts a row through a workspace of one row
 # of 1500, not of the 16384 rows of a full block (196 MB), which the limit
 # that --no-std runs under does not hold.
