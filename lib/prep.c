@@ -186,14 +186,29 @@ int pp_active(const pp_prep *p)
 
 int pp_has_names(const pp_prep *p) { return p->name != NULL; }
 
+/* The input whose columns hold output j (not an indicator): the last one
+ * that starts at or before it, by binary search (the offsets increase; a
+ * one-hot input of no level has none), so that naming every output of
+ * 250,000 inputs is not a scan of them each. */
+static size_t input_of(const pp_prep *p, size_t j)
+{
+    size_t lo = 0, hi = p->inputs;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->offset[mid] <= j)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 int pp_output_binary(const pp_prep *p, size_t j)
 {
     if (j >= p->outputs - p->nind)
         return 1;
-    for (size_t k = 0; k < p->inputs; k++)
-        if (j >= p->offset[k] && j < p->offset[k] + (p->onehot[k] ? p->nlevels[k] : 1))
-            return p->onehot[k];
-    return 0;
+    size_t k = input_of(p, j);
+    return j < p->offset[k] + (p->onehot[k] ? p->nlevels[k] : 1) && p->onehot[k];
 }
 
 void pp_input_name(const pp_prep *p, size_t j, dl_str *b)
@@ -212,9 +227,7 @@ void pp_output_name(const pp_prep *p, size_t j, dl_str *b)
         dl_str_printf(b, ")");
         return;
     }
-    size_t k = 0;
-    while (k + 1 < p->inputs && p->offset[k + 1] <= j)
-        k++;
+    size_t k = input_of(p, j);
     pp_input_name(p, k, b);
     if (p->onehot[k])
         dl_str_printf(b, "=%s", p->level[k][j - p->offset[k]]);
