@@ -380,6 +380,21 @@ static int choose_onehot(pp_prep *p, const pp_opts *o, dl_err *e)
     return rc;
 }
 
+/* Out of memory for the medians' histograms: what they take in all, which
+ * grows with the columns whatever the rows (one histogram's bytes, which
+ * the allocation that failed would name, tell nothing). */
+static int median_memory_error(const pp_fitter *f, dl_err *e)
+{
+    size_t columns = 0;
+    for (size_t j = 0; j < f->inputs; j++)
+        columns += numeric_strategy(f, j, PP_IMPUTE_MEDIAN) != 0;
+    double each = 2.0 * RADIX_BUCKETS * sizeof(uint64_t);
+    return dl_fail(e, DL_ENOMEM, "design: out of memory: --impute median keeps two histograms "
+                   "of %zu counts a column (%.3g MiB), %.3g GiB for %zu columns; --impute mean "
+                   "keeps none", RADIX_BUCKETS, each / (1 << 20),
+                   each * (double)columns / (1 << 30), columns);
+}
+
 static int fitter_alloc(pp_fitter *f, dl_err *e)
 {
     size_t n = f->inputs;
@@ -399,7 +414,7 @@ static int fitter_alloc(pp_fitter *f, dl_err *e)
         if (numeric_strategy(f, j, PP_IMPUTE_MEDIAN) &&
             (dl_mem_array(&f->median[j].hist[0], RADIX_BUCKETS, sizeof(uint64_t), "design", e) ||
              dl_mem_array(&f->median[j].hist[1], RADIX_BUCKETS, sizeof(uint64_t), "design", e)))
-            return e->code;
+            return median_memory_error(f, e);
     }
     return 0;
 }

@@ -187,6 +187,22 @@ npy_header() {
     [ ! -e "$TMP/w.ckpt" ]
 }
 
+# The median's histograms grow with the columns, whatever the rows
+# (dl-design(1): two tables of 65536 counts per column): 2,000 columns of
+# 20 rows are more than the limit holds, said in all, not as one table.
+@test "limits: --impute median beyond memory says what its histograms take for all the columns" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizers reserve terabytes of address space: no ulimit -v"
+    awk 'BEGIN { srand(1); for (i = 0; i < 20; i++) { for (j = 1; j < 2000; j++) printf "%s,", rand(); print rand() } }' |
+        dl-tensor import --no-header > "$TMP/m.dlt"
+    run bash -c "ulimit -v 1000000; dl-design -q --impute median '$TMP/m.dlt' -o '$TMP/d.dlt'"
+    [ "$status" -eq 4 ]
+    local gib
+    gib=$(awk 'BEGIN { printf "%.3g", 2000 * 2 * 65536 * 8 / 2^30 }')
+    [ "$output" = "dl-design: design: out of memory: --impute median keeps two histograms of 65536 counts a column (1 MiB), $gib GiB for 2000 columns; --impute mean keeps none" ] ||
+        { echo "$output"; return 1; }
+    [ ! -e "$TMP/d.dlt" ]
+}
+
 # A posterior of 1500 weights predicts a row through a workspace of one row
 # of 1500, not of the 16384 rows of a full block (196 MB), which the limit
 # that --no-std runs under does not hold.
