@@ -234,7 +234,11 @@ static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const s
                             &g->err);
         if (!g->rc && (append_rows(&g->yhat, &yhat, &g->err) ||
                        append_rows(&g->ystd, &ystd, &g->err)))
-            g->rc = g->err.code;
+            g->rc = g->err.code == DL_ENOMEM
+                        ? dl_err_wrap(&g->err, "the predictions of a chunk are held until its "
+                                      "checksum is checked (import x in chunks of fewer rows: "
+                                      "dl-tensor import --chunk-rows N)")
+                        : g->err.code;
         dl_tensor_free(&yhat); /* what was not taken */
         dl_tensor_free(&ystd);
     }

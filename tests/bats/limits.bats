@@ -203,6 +203,26 @@ npy_header() {
     [ ! -e "$TMP/d.dlt" ]
 }
 
+# A chunk's predictions are held until its checksum is checked: 65,536 rows
+# of 2,000 outputs (1 GB) are more than the limit holds, and the message
+# says how to make the chunks smaller.
+@test "limits: dl-predict out of memory for a chunk's predictions says to import x in smaller chunks" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizers reserve terabytes of address space: no ulimit -v"
+    awk 'BEGIN { srand(1); for (i = 0; i < 3; i++) { printf "%s", rand(); for (j = 0; j < 2000; j++) printf ",%s", rand(); print "" } }' |
+        dl-tensor import --no-header -t 2000 | dl-lstsq -q -o "$TMP/k.ckpt"
+    awk 'BEGIN { srand(2); for (i = 0; i < 65536; i++) print rand() }' |
+        dl-tensor import --no-header -o "$TMP/x.dlt"
+    run bash -c "ulimit -v 900000; OPENBLAS_NUM_THREADS=1 dl-predict '$TMP/k.ckpt' '$TMP/x.dlt' -o '$TMP/p.dlt'"
+    [ "$status" -eq 4 ]
+    [[ $output == "dl-predict: $TMP/x.dlt: record 1 ('x'): the predictions of a chunk are held until its checksum is checked (import x in chunks of fewer rows: dl-tensor import --chunk-rows N): 'yhat': cannot grow to "*" bytes" ]] ||
+        { echo "$output"; return 1; }
+    [ ! -e "$TMP/p.dlt" ]
+    # in chunks of 1,024 rows it fits
+    dl-tensor export "$TMP/x.dlt" | dl-tensor import --chunk-rows 1024 -o "$TMP/x1k.dlt"
+    run bash -c "ulimit -v 900000; OPENBLAS_NUM_THREADS=1 dl-predict '$TMP/k.ckpt' '$TMP/x1k.dlt' -o '$TMP/p.dlt'"
+    [ "$status" -eq 0 ]
+}
+
 # A posterior of 1500 weights predicts a row through a workspace of one row
 # of 1500, not of the 16384 rows of a full block (196 MB), which the limit
 # that --no-std runs under does not hold.
