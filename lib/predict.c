@@ -174,17 +174,10 @@ static int check_classes(const out_meta *om, const dl_tensor *yhat, uint64_t fir
     return 0;
 }
 
-/* A chunk's yhat (and ystd), as class labels under --labels, to the
- * output; both are freed.  first: the chunk's first row among x's. */
-static int write_predictions(mdl_model *m, st_reader *r, const st_header *h, st_writer *w,
-                             dl_tensor *yhat, dl_tensor *ystd, uint64_t first,
-                             const predict_opts *o, const out_meta *om, dl_err *e)
+/* A chunk's yhat (and ystd) to the output; both are freed. */
+static int write_predictions(st_writer *w, dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
 {
-    int rc = 0;
-    if (o->labels && (mdl_labels(m, yhat, o->threshold, e) || check_classes(om, yhat, first, e)))
-        rc = flt_record_error(r, h, e);
-    else if (st_write(w, yhat, e) || (ystd && st_write(w, ystd, e)))
-        rc = e->code;
+    int rc = st_write(w, yhat, e) || (ystd && st_write(w, ystd, e)) ? e->code : 0;
     dl_tensor_free(yhat);
     if (ystd)
         dl_tensor_free(ystd);
@@ -230,8 +223,14 @@ static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const s
     if (!g->rc) {
         dl_tensor yhat, ystd;
         memset(&ystd, 0, sizeof ystd);
-        g->rc = mdl_predict(m, x, g->x_rows + p->first, &yhat, want_std ? &ystd : NULL,
-                            &g->err);
+        uint64_t first = g->x_rows + p->first;
+        g->rc = mdl_predict(m, x, first, &yhat, want_std ? &ystd : NULL, &g->err);
+        /* a piece's scores become its labels at once: the chunk holds one
+         * column a row, not one per class (10,000 classes) */
+        if (!g->rc && o->labels &&
+            (mdl_labels(m, &yhat, o->threshold, &g->err) ||
+             check_classes(om, &yhat, first, &g->err)))
+            g->rc = g->err.code;
         if (!g->rc && (append_rows(&g->yhat, &yhat, &g->err) ||
                        append_rows(&g->ystd, &ystd, &g->err)))
             g->rc = g->err.code == DL_ENOMEM
@@ -244,14 +243,13 @@ static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const s
     }
     if (!p->last)
         return 0;
-    uint64_t first = g->x_rows;
     g->x_rows += h->rank == 0 ? 1 : h->shape[0];
     if (g->rc) {
         *e = g->err;
         gathered_free(g);
         return flt_record_error(r, h, e);
     }
-    return write_predictions(m, r, h, w, &g->yhat, want_std ? &g->ystd : NULL, first, o, om, e);
+    return write_predictions(w, &g->yhat, want_std ? &g->ystd : NULL, e);
 }
 
 /* Input that already went through the checkpoint's own design is accepted. */

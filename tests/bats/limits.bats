@@ -223,6 +223,23 @@ npy_header() {
     [ "$status" -eq 0 ]
 }
 
+# --labels keeps a label a row, not the scores of every class: 2,000
+# classes over 65,536 rows in one chunk (0.5 GB of scores) within a limit
+# that holds their labels only, with the labels of the run without a limit.
+@test "limits: dl-predict --labels holds a chunk's labels, not its scores of every class" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizers reserve terabytes of address space: no ulimit -v"
+    awk 'BEGIN { srand(3); print "x,label"; for (i = 0; i < 2000; i++) printf "%s,%d\n", rand(), i }' |
+        dl-tensor import --targets 1 -o "$TMP/c.dlt"
+    printf 'model:\n  layers:\n    - {units: 2000, activation: softmax}\nloss: ce\ntraining: {epochs: 1}\n' > "$TMP/c.yaml"
+    dl-train -q "$TMP/c.yaml" "$TMP/c.dlt" -o "$TMP/c.ckpt"
+    awk 'BEGIN { srand(2); for (i = 0; i < 65536; i++) print rand() }' |
+        dl-tensor import --no-header -o "$TMP/x.dlt"
+    dl-predict --labels "$TMP/c.ckpt" "$TMP/x.dlt" -o "$TMP/free.dlt"
+    run bash -c "ulimit -v 600000; OPENBLAS_NUM_THREADS=1 dl-predict --labels '$TMP/c.ckpt' '$TMP/x.dlt' -o '$TMP/p.dlt'"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    cmp "$TMP/p.dlt" "$TMP/free.dlt"
+}
+
 # A posterior of 1500 weights predicts a row through a workspace of one row
 # of 1500, not of the 16384 rows of a full block (196 MB), which the limit
 # that --no-std runs under does not hold.
