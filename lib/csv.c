@@ -213,12 +213,37 @@ static uint64_t count_cells(const csv *c, span l)
     return n;
 }
 
-static int is_missing(const csv *c, span t)
+/* The quote that makes a cell's text (a quoted cell's as it reads, its
+ * quotes doubled) one item of a list option such as --missing when it holds
+ * a comma, which would otherwise end the item: "\"" or "". */
+static const char *item_quote(const char *p, size_t n)
 {
-    size_t n = (size_t)(t.end - t.p);
+    return memchr(p, ',', n) || (n && *p == '"') ? "\"" : "";
+}
+
+/* Whether the text t of a cell is `token`, a doubled quote of a quoted
+ * cell read as one quote. */
+static int same_text(span t, int quoted, span token)
+{
+    const char *p = t.p, *q = token.p;
+    for (; p < t.end && q < token.end; p++, q++) {
+        if (*p != *q)
+            return 0;
+        if (quoted && *p == '"' && p + 1 < t.end && p[1] == '"')
+            p++;
+    }
+    return p == t.end && q == token.end;
+}
+
+/* Whether cell s (as read: blanks and quotes included) is one of the
+ * --missing tokens, a quoted cell by its text ("q""r" is q"r, as in a
+ * quoted token of the list). */
+static int is_missing(const csv *c, span s)
+{
+    span t = trim(s);
+    int quoted = t.p > s.p && t.p[-1] == '"' && t.end < s.end && *t.end == '"';
     for (size_t i = 0; i < c->nmissing; i++)
-        if ((size_t)(c->missing[i].end - c->missing[i].p) == n &&
-            memcmp(c->missing[i].p, t.p, n) == 0)
+        if (same_text(t, quoted, c->missing[i]))
             return 1;
     return 0;
 }
@@ -228,9 +253,9 @@ enum cell_class { CELL_EMPTY, CELL_NUMBER, CELL_MISSING, CELL_TEXT };
 static int classify(const csv *c, span s)
 {
     double v;
-    s = trim(s);
     if (is_missing(c, s))
         return CELL_MISSING;
+    s = trim(s);
     if (s.p == s.end)
         return CELL_EMPTY;
     return nt_parse_f64(s.p, s.end, &v) != NT_SYNTAX ? CELL_NUMBER : CELL_TEXT;
@@ -376,9 +401,9 @@ static int bad_cell(job *jb, uint64_t col, span cell, int status)
     if (!*hint && col < c->cols && c->kind_line[col] && c->kind_line[col] < jb->line)
         return dl_fail(e, DL_EDATA,
                        "%s: %s: '%.*s%s' is not a number, in a column of numbers from line "
-                       "%llu (--missing '%.*s' would read it as missing)",
-                       label, at, m, cell.p, more, (unsigned long long)c->kind_line[col], n,
-                       cell.p);
+                       "%llu (--missing '%s%.*s%s' would read it as missing)",
+                       label, at, m, cell.p, more, (unsigned long long)c->kind_line[col],
+                       item_quote(cell.p, (size_t)n), n, cell.p, item_quote(cell.p, (size_t)n));
     return dl_fail(e, DL_EDATA, "%s: %s: '%.*s%s' is not a number%s", label, at, m, cell.p,
                    more, hint);
 }
@@ -480,7 +505,7 @@ static int text_cell(job *jb, void *row, uint64_t j, span cell, int status)
 {
     csv *c = (csv *)jb->c;
     span t = trim(cell);
-    if (is_missing(c, t)) {
+    if (is_missing(c, cell)) {
         put_value(c, row, j, NAN);
         return 0;
     }
@@ -562,7 +587,7 @@ static int quoted_value(job *jb, void *row, uint64_t j, const char *p, const cha
     if (unclosed(jb->c, cell))
         return unterminated(jb, j);
     int status = scan_value(jb->c, row, j, inner.p, inner.end, &stop);
-    if (status != NT_OK || stop != inner.end || inner.p == inner.end || is_missing(jb->c, inner))
+    if (status != NT_OK || stop != inner.end || inner.p == inner.end || is_missing(jb->c, cell))
         return text_cell(jb, row, j, cell, status);
     return jb->c->kind[j] != KIND_NUMBER ? number_cell(jb, j, p, end) : 0;
 }
@@ -615,7 +640,7 @@ static int parse_cells(job *jb, span l, void *row)
             span s = {cell, cell};
             if (!number || c->numeric_missing) /* the rare case: look at the text */
                 s = cell_at(c, cell, end, &next);
-            if (number && !(c->numeric_missing && is_missing(c, trim(s)))) {
+            if (number && !(c->numeric_missing && is_missing(c, s))) {
                 if (c->kind[j] != KIND_NUMBER && number_cell(jb, j, cell, end))
                     return jb->err.code;
             } else {
@@ -803,12 +828,13 @@ static int first_line(csv *c, span l, uint64_t line, int *header, dl_err *e)
             return dl_fail(e, DL_EDATA,
                            "%s: line %llu, column %llu: '%.*s%s' is not a number (a first "
                            "line holding numbers is data, not a header: --header reads it as "
-                           "the names, --missing '%.*s' as a missing cell, --no-header allows "
-                           "a column of strings)",
+                           "the names, --missing '%s%.*s%s' as a missing cell, --no-header "
+                           "allows a column of strings)",
                            c->in->label, (unsigned long long)line,
                            (unsigned long long)lc.first_text + 1,
                            shown(lc.text.p, n, CELL_SHOWN), lc.text.p,
-                           shown_more(n, CELL_SHOWN), (int)n, lc.text.p);
+                           shown_more(n, CELL_SHOWN), item_quote(lc.text.p, n), (int)n,
+                           lc.text.p, item_quote(lc.text.p, n));
     }
     return *header && keep_names(c, l, line, e) ? e->code : 0;
 }

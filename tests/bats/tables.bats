@@ -90,6 +90,17 @@ npy_of() {
     # --missing: a token that holds a comma, beside the empty cell
     printf 'p,q\n"N,A",1\n,2\n3,4\n' | dl-tensor import --missing '"N,A",""' | dl-tensor export > "$TMP/out.csv"
     [ "$(cat "$TMP/out.csv")" = "$(printf 'nan,1\nnan,2\n3,4')" ]
+    # a token holding a quote matches the cell whose text it is, quoted ("q""r") or not (q"r)
+    printf 'k,s\n1,"q""r"\n2,b\n3,q"r\n' > "$TMP/q.csv"
+    for token in '"q""r"' 'q"r'; do
+        [ "$(dl-tensor import --missing "$token" "$TMP/q.csv" | dl-tensor export --missing '?')" = \
+          "$(printf '1,?\n2,b\n3,?')" ] || { echo "--missing $token"; false; }
+    done
+    # the error's hint names a token with a comma as an item, quoted, and it works as given
+    printf 'k,v\n1,2\n2,"n,a"\n3,4\n' > "$TMP/na.csv"
+    fails 1 "line 3, column 2 ('v'): 'n,a' is not a number, in a column of numbers from line 2 (--missing '\"n,a\"' would read it as missing)" \
+        dl-tensor import "$TMP/na.csv"
+    [ "$(dl-tensor import --missing '"n,a"' "$TMP/na.csv" | dl-tensor export)" = "$(printf '1,2\n2,nan\n3,4')" ]
     # export --name: records named with a quote, side by side
     printf '1\n2\n' | dl-tensor import --name 'q"t' > "$TMP/q.dlt"
     printf '3\n4\n' | dl-tensor import --name y >> "$TMP/q.dlt"
