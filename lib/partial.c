@@ -79,6 +79,8 @@ typedef struct partial_sums {
     dl_tensor *design; /* the caller's */
     size_t designs;    /* partials that had a design record */
     dl_tensor_set *meta; /* the caller's */
+    size_t *meta_last;   /* per record of meta: the last partial that had it */
+    size_t meta_cap;
 } partial_sums;
 
 /* The last partial's ysum and weight sum, kept for its ycss. */
@@ -212,16 +214,37 @@ static int add_factor(partial_sums *ps, const dl_tensor *t, dl_err *e)
     return ls_qr_add_factor(ps->q, r, e);
 }
 
-/* Column metadata (x.names, y.categories, ...): every partial's must be the
- * first's, named by partial rather than as chunks of one tensor. */
+/* Column metadata (x.names, y.categories, ...): every partial has the
+ * first's records, the same, named by partial rather than as chunks of one
+ * tensor: a partial without y.categories beside one with them would have
+ * its codes taken as the classes' unchecked. */
 static int add_meta(partial_sums *ps, dl_tensor *t, dl_err *e)
 {
     const dl_tensor *have = dl_set_find(ps->meta, t->name);
     dl_err differs;
+    if (!have && ps->partials > 1)
+        return dl_fail(e, DL_EDATA, "partial %zu has '%s', which the partials before it had "
+                       "not", ps->partials, t->name);
     if (have && cm_meta_repeat(have, t, &differs))
         return dl_fail(e, DL_EDATA, "partial %zu's '%s' differs from the first partial's",
                        ps->partials, t->name);
-    return dl_set_add(ps->meta, t, e);
+    size_t at = have ? (size_t)(have - ps->meta->items) : ps->meta->count;
+    if (dl_vec_reserve(&ps->meta_last, &ps->meta_cap, at + 1, sizeof *ps->meta_last, e) ||
+        dl_set_add(ps->meta, t, e))
+        return e->code;
+    ps->meta_last[at] = ps->partials ? ps->partials : 1; /* before any: the first's */
+    return 0;
+}
+
+/* Found when the next partial starts, or at the end: the partial is over,
+ * and had every metadata record of the partials before it. */
+static int meta_missing(const partial_sums *ps, dl_err *e)
+{
+    for (size_t i = 0; ps->partials && i < ps->meta->count; i++)
+        if (ps->meta_last[i] != ps->partials)
+            return dl_fail(e, DL_EDATA, "partial %zu ended without '%s', which the partials "
+                           "before it had", ps->partials, ps->meta->items[i].name);
+    return 0;
 }
 
 static int design_differs(size_t partial, dl_err *e)
@@ -287,6 +310,8 @@ static int add_partial_record(partial_sums *ps, dl_tensor *t, dl_err *e)
         char weighted[8];
         if (missing_design(ps))
             return design_missing(ps->partials, e);
+        if (meta_missing(ps, e))
+            return e->code;
         ps->partials++;
         if (!kv_value(t->data, (size_t)dl_tensor_nelem(t), "weighted", weighted, sizeof weighted))
             ps->unsaid = 1;
@@ -352,6 +377,8 @@ static int stats_from_sums(partial_sums *ps, ls_stats *s, dl_err *e)
         return dl_fail(e, DL_EDATA, "no partial statistics (dl-lstsq --partial output) found");
     if (missing_design(ps))
         return design_missing(ps->partials, e);
+    if (meta_missing(ps, e))
+        return e->code;
     for (int i = 0; i < ST_COUNT; i++)
         if (ps->seen[i] != ps->partials && !(i == ST_WSUM && ps->seen[i] == 0) && i != ST_YCSS)
             return dl_fail(e, DL_EDATA, "%zu partials but %zu '%s' records", ps->partials,
@@ -497,5 +524,6 @@ int partial_read(st_reader *r, ls_stats *s, ls_qr *q, dl_tensor *design, dl_tens
     dl_tensor_free(&ps.part_ymean);
     free(ps.merged_ysum);
     free(ps.merged_ymean);
+    free(ps.meta_last);
     return rc ? e->code : 0;
 }

@@ -259,6 +259,28 @@ fit_w() {
     [[ $output == "dl-lstsq: <stdin>: record "[0-9]*" ('x.names'): partial 2's 'x.names' differs from the first partial's" ]]
 }
 
+@test "--combine refuses a partial without the column metadata the first had, or with some it had not" {
+    # string classes in one shard, their codes (one of them no class) in the other
+    printf 'a,b,cls\n1,2,no\n2,1,yes\n3,5,no\n4,4,yes\n' | dl-tensor import --target cls > "$TMP/cls.dlt"
+    printf 'a,b,cls\n1,2,0\n2,1,2\n3,5,1\n4,4,0\n' | dl-tensor import --target cls > "$TMP/num.dlt"
+    dl-lstsq -q --partial "$TMP/cls.dlt" -o "$TMP/c.part"
+    dl-lstsq -q --partial "$TMP/num.dlt" -o "$TMP/n.part"
+    run bash -c "cat '$TMP/c.part' '$TMP/n.part' | dl-lstsq -q --combine -o '$TMP/m.ckpt'"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: <stdin>: partial 2 ended without 'y.categories', which the partials before it had" ]
+    run bash -c "cat '$TMP/n.part' '$TMP/c.part' | dl-lstsq -q --combine -o '$TMP/m.ckpt'"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-lstsq: <stdin>: record "[0-9]*" ('y.categories'): partial 2 has 'y.categories', which the partials before it had not" ]]
+    [ ! -e "$TMP/m.ckpt" ]
+    # named columns beside columns by position
+    printf '1,2,0\n2,1,1\n3,5,1\n4,4,0\n' | dl-tensor import --no-header -t 1 | dl-lstsq -q --partial -o "$TMP/u.part"
+    printf 'a,b,y\n1,2,0\n2,1,1\n3,5,1\n4,4,0\n' | dl-tensor import -t 1 | dl-lstsq -q --partial -o "$TMP/t.part"
+    run bash -c "cat '$TMP/t.part' '$TMP/u.part' | dl-lstsq -q --combine -o '$TMP/m.ckpt'"
+    [ "$status" -eq 1 ]
+    [[ $output == *"partial 2 ended without 'x.names', which the partials before it had" ]]
+    cat "$TMP/c.part" "$TMP/c.part" | dl-lstsq -q --combine -o "$TMP/m.ckpt"
+}
+
 @test "--combine refuses a partial with a design beside one without (x as it is)" {
     # the same two columns, raw in one partial and standardized in the other
     dl-tensor import -t 1 "$FIX/train.csv" | dl-lstsq --partial > "$TMP/raw.part"
