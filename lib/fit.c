@@ -165,6 +165,15 @@ static void queue_free(row_queue *q)
 
 /* The rows x, y and (when weighted) w all have so far go into the factor,
  * a piece that none of them splits at a time. */
+/* The rows' QR, made at the first rows (or at the end of none): an input
+ * too wide for memory is named with what it needs. */
+static int qr_start(xy_input *in, dl_err *e)
+{
+    if (in->qr.tri[0].r || !ls_qr_init(&in->qr, (size_t)in->x.cols, (size_t)in->y.cols, e))
+        return 0;
+    return dl_err_wrap(e, "%s", st_reader_label(in->r));
+}
+
 static int consume_pairs(xy_input *in, dl_err *e)
 {
     uint64_t n = in->x.rows < in->y.rows ? in->x.rows : in->y.rows;
@@ -172,7 +181,7 @@ static int consume_pairs(xy_input *in, dl_err *e)
         n = in->c.rows;
     if (n == 0)
         return 0;
-    if (!in->qr.tri[0].r && ls_qr_init(&in->qr, (size_t)in->x.cols, (size_t)in->y.cols, e))
+    if (qr_start(in, e))
         return e->code;
     for (uint64_t left = n; left > 0;) {
         const double *x = NULL, *y = NULL, *c = NULL;
@@ -446,9 +455,7 @@ static int read_xy(xy_input *in, dl_err *e)
     if (rc || check_xy(in, e) || consume_pairs(in, e))
         return e->code;
     /* no rows (an empty shard for --partial): the factor of none, zeros */
-    return !in->qr.tri[0].r && ls_qr_init(&in->qr, (size_t)in->x.cols, (size_t)in->y.cols, e)
-               ? e->code
-               : 0;
+    return qr_start(in, e);
 }
 
 static void xy_free(xy_input *in)

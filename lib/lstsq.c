@@ -342,16 +342,16 @@ static size_t qr_chunk_rows(size_t cols)
 }
 
 /* The refusal of a QR that memory cannot hold, saying what it takes: two
- * triangles of cols^2 and two chunks of `chunk` rows, where X^T X's
- * methods take one cols^2 (a column count from the input, so said in
- * GiB rather than as the one allocation that failed). */
+ * triangles of cols^2 and two chunks of `chunk` rows (a column count from
+ * the input, so said in GiB rather than as the one allocation that
+ * failed).  Every method starts from the rows' QR. */
 static int qr_memory_error(size_t cols, size_t chunk, dl_err *e)
 {
     double gib = 8.0 / (1 << 30), square = (double)cols * (double)cols * gib;
-    return dl_fail(e, DL_ENOMEM, "lstsq: out of memory: the QR of %zu columns (x and y) takes "
-                   "about %.3g GiB, its triangles and the chunks of rows it folds; X^T X's "
-                   "methods take about %.3g GiB (--method normal, --ridge)", cols,
-                   2 * square + 2.0 * (double)chunk * (double)cols * gib, square);
+    return dl_fail(e, DL_ENOMEM, "out of memory: the QR of %zu columns (x and y), which every "
+                   "method starts from, takes about %.3g GiB (its triangles and the chunks of "
+                   "rows it folds): fewer columns", cols,
+                   2 * square + 2.0 * (double)chunk * (double)cols * gib);
 }
 
 int ls_qr_init(ls_qr *q, size_t p, size_t k, dl_err *e)
