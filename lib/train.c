@@ -1193,22 +1193,23 @@ static int same_columns(const trainer *t, dl_tensor_set *have, const char *label
 
 /* A regression loss on string classes, more than two in a column of y,
  * would fit their codes as numbers (two are a least-squares classifier's
- * 0 and 1); and a cell of such a column that is no code of its classes
- * (2 beside two classes) is refused naming its row, as dl-lstsq refuses
- * it: training and validation targets (y_val empty without). */
-static int regression_of_classes(const trainer *t, dl_tensor_set *data, const dl_tensor *y,
-                                 const dl_tensor *y_val, dl_err *e)
+ * 0 and 1).  And under any loss a cell of such a column that is no code of
+ * its classes (2 beside two classes, or bce's 0.5) is refused naming its
+ * row, as dl-lstsq refuses it: training and validation targets (y_val
+ * empty without). */
+static int class_targets(const trainer *t, dl_tensor_set *data, const dl_tensor *y,
+                         const dl_tensor *y_val, dl_err *e)
 {
     int kind = t->spec.loss.kind;
-    if (kind == NN_LOSS_BCE || kind == NN_LOSS_CE || kind == NN_LOSS_MLBCE)
-        return 0;
+    int classifier = kind == NN_LOSS_BCE || kind == NN_LOSS_CE || kind == NN_LOSS_MLBCE;
     cm_names names;
     cm_categories cats;
     cm_categories_init(&cats);
     const tr_opts *c = t->cfg;
     int rc = cm_names_load(&names, data, "y", t->k, e) ||
-                     cm_refuse_class_regression(dl_set_find(data, "y" CM_CATEGORIES_SUFFIX),
-                                                &names, e)
+                     (!classifier &&
+                      cm_refuse_class_regression(dl_set_find(data, "y" CM_CATEGORIES_SUFFIX),
+                                                 &names, e))
                  ? dl_err_wrap(e, "%s: loss %s", c->data_label, nn_loss_name(kind))
                  : 0;
     if (!rc)
@@ -1296,7 +1297,7 @@ static int setup(trainer *t, dl_tensor_set *data, dl_tensor_set *val, dl_err *e)
         size_t most = t->batch < t->train.n ? t->batch : t->train.n;
         /* the data is checked against the network's layout before its memory is taken */
         rc = nm_net_plan(&t->net, &t->spec, most ? most : 1, e) ||
-                     check_outputs(t, e) || regression_of_classes(t, data, &y, &y_val, e) ||
+                     check_outputs(t, e) || class_targets(t, data, &y, &y_val, e) ||
                      classes_of_outputs(t, data, e) ||
                      check_targets(t, &y, t->cfg->data_label, t->cfg->data_share, e) ||
                      check_targets(t, &y_val, t->cfg->val_label, t->cfg->val_share, e) ||

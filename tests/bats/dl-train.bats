@@ -1282,7 +1282,7 @@ string_classes() {
     dl-train -q -s loss=mse "$TMP/r.yaml" "$TMP/two.dlt" -o "$TMP/two.ckpt"
 }
 
-@test "a regression loss on two string classes refuses a y cell that is no code of them, training or validation" {
+@test "a y cell that is no code of its string classes is refused, training or validation, regression or bce" {
     printf 'x,label\n1.0,no\n2.0,yes\n3.0,no\n4.0,yes\n' | dl-tensor import --target label > "$TMP/two.dlt"
     # the same classes before y rows whose third cell is 2, and before one whose cell is 0.5
     dl-tensor export --name y.categories "$TMP/two.dlt" |
@@ -1301,6 +1301,13 @@ string_classes() {
         [ ! -e "$TMP/r.ckpt" ]
     done
     dl-train -q "$TMP/r.yaml" "$TMP/two.dlt" --val "$TMP/two.dlt" -o "$TMP/r.ckpt"
+    # bce too: a soft target of 0.5 is no code of the classes no and yes
+    printf 'model: {layers: [{units: 1, activation: sigmoid}]}\nloss: bce\ntraining: {epochs: 2}\n' > "$TMP/b.yaml"
+    run dl-train -q "$TMP/b.yaml" "$TMP/bad.dlt" -o "$TMP/b.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/bad.dlt: record 'y': row 3, column 1 ('label'): 0.5 is not a category code (0..1)" ]
+    [ ! -e "$TMP/b.ckpt" ]
+    dl-train -q "$TMP/b.yaml" "$TMP/two.dlt" -o "$TMP/b.ckpt"
 }
 
 @test "string classes the output does not score one each are refused: a unit too many or few, one class alone" {
