@@ -318,7 +318,10 @@ static int first_pass(st_reader *r, spool *s, const design_opts *o, pp_meta *m, 
             if (!*f && !(rc = x_columns(r, &h, &cols, e)) &&
                 !(rc = meta_columns(m, cols, st_reader_label(r), e)))
                 /* the raw width first: the stage's statistics are per input */
-                rc = check_columns(o, cols, 0, e) || pp_fit_begin(f, &o->prep, &m->cols, e)
+                rc = check_columns(o, cols, 0, e) ||
+                             /* out of memory for this input's columns: named */
+                             (pp_fit_begin(f, &o->prep, &m->cols, e) &&
+                              (e->code != DL_ENOMEM || dl_err_wrap(e, "%s", st_reader_label(r))))
                          ? e->code
                          : 0;
             if (!rc && !(rc = x_matrix(r, &h, &x, e))) {

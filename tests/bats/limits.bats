@@ -203,7 +203,7 @@ npy_header() {
     [ "$status" -eq 4 ]
     local gib
     gib=$(awk 'BEGIN { printf "%.3g", 2000 * 2 * 65536 * 8 / 2^30 }')
-    [ "$output" = "dl-design: design: out of memory: --impute median keeps two histograms of 65536 counts a column (1 MiB), $gib GiB for 2000 columns; --impute mean keeps none" ] ||
+    [ "$output" = "dl-design: $TMP/m.dlt: design: out of memory: --impute median keeps two histograms of 65536 counts a column (1 MiB), $gib GiB for 2000 columns; --impute mean keeps none" ] ||
         { echo "$output"; return 1; }
     [ ! -e "$TMP/d.dlt" ]
 }
