@@ -96,12 +96,14 @@ $(BUILD)/tests/failalloc.so: tests/faults/failalloc.c
 test: all
 	BUILD=$(BUILD) DL_SAN="$(SAN)" tests/run
 
-# Everything CI runs: the layer check, a warning-clean clang build, the suite
-# with gcc, and the suite again under ASan+UBSan (its "N passed, N failed"
-# line comes last).
+# Everything CI runs: the layer check, warning-clean clang and -O3 builds
+# (-O3 inlines more, so the compiler sees more paths to warn about), the suite with
+# gcc, and the suite again under ASan+UBSan (its "N passed, N failed" line
+# comes last).
 check:
 	$(MAKE) layers
 	$(MAKE) -j2 clang
+	$(MAKE) -j2 BUILD=build-o3 OPT=-O3 all
 	$(MAKE) -j2 all
 	$(MAKE) test
 	$(MAKE) -j2 BUILD=build-asan OPT="$(ASAN_OPT)" SAN="$(ASAN)" all

@@ -1404,7 +1404,7 @@ static int write_region(pipeline *pl, output *out, uint64_t *line, dl_err *e)
  * (`first` as for publish); *end at the end of the input. */
 static int read_next(pipeline *pl, uint64_t first, int *end, dl_err *e)
 {
-    span text;
+    span text = {NULL, NULL}; /* empty, as at the end of the input, until read */
     if (tx_in_swap(pl->c->in, &pl->spare, &pl->spare_cap, e) ||
         next_region(pl->c->in, pl->region_bytes, &text, e))
         return e->code;
@@ -1476,7 +1476,7 @@ static int parse_regions(csv *c, output *out, span text, uint64_t line, double d
 static int parse_all(csv *c, output *out, uint64_t line, dl_err *e)
 {
     while (!out->open) {
-        span text;
+        span text = {NULL, NULL}; /* empty, as at the end of the input, until read */
         if (next_region(c->in, FIRST_REGION, &text, e))
             return e->code;
         if (text.p == text.end)

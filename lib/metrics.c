@@ -661,7 +661,7 @@ static int binary(const mt_data *d, const mt_opts *o, mt_report *r, dl_err *e)
         r->cm[(size_t)d->y[i] * 2 + (d->yhat[i] >= o->threshold)] += weight(d, i);
     double tn = r->cm[0], fp = r->cm[1], fn = r->cm[2], tp = r->cm[3];
     prf m = prf_from(tp, fp, fn);
-    double auc;
+    double auc = NAN; /* undefined until computed */
     if ((rc = mt_roc_auc(d->y, 1, d->yhat, 1, d->w, d->n, &auc, e)))
         return rc;
     if (isnan(auc))
@@ -859,7 +859,7 @@ static int multilabel_per_label(const mt_data *d, const label_counts *c, mt_repo
     int rc = 0;
     *auc_macro = 0;
     for (size_t j = 0; j < k && rc == 0; j++) {
-        double auc;
+        double auc = NAN; /* undefined until computed */
         if ((rc = add_prf_of_label(c, j, (long long)j, r, e)) ||
             (rc = mt_roc_auc(d->y + j, k, d->yhat + j, k, d->w, d->n, &auc, e)))
             break;

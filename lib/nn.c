@@ -147,7 +147,7 @@ static int plan(nn_net *net, size_t n_in, const nn_layer_spec *layers, size_t n_
     if (!net->layers)
         return dl_fail(e, DL_ENOMEM, "cannot allocate %zu bytes for the network's %zu layer%s",
                        n_layers * sizeof *net->layers, n_layers, dl_plural(n_layers));
-    size_t work;
+    size_t work = 0;
     if (plan_layers(net, layers, e) || work_floats(net, max_batch, &work, e)) {
         nn_free(net);
         return e->code;
@@ -221,7 +221,7 @@ int nn_create_forward(nn_net *net, size_t n_in, const nn_layer_spec *layers, siz
 
 int nn_set_max_batch(nn_net *net, size_t max_batch, dl_err *e)
 {
-    size_t work;
+    size_t work = 0; /* floats of workspace, once work_floats has checked them */
     if (max_batch == 0)
         return dl_fail(e, DL_EUSAGE, "batch size must be > 0");
     if (work_floats(net, max_batch, &work, e))

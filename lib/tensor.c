@@ -122,7 +122,7 @@ int dl_tensor_rename(dl_tensor *t, const char *name, dl_err *e)
 int dl_tensor_alloc(dl_tensor *t, const char *name, int dtype, int rank,
                     const uint64_t *shape, dl_err *e)
 {
-    uint64_t nbytes;
+    uint64_t nbytes = 0; /* the data's size, once dl_shape_bytes has checked the shape */
     memset(t, 0, sizeof *t);
     if (dl_shape_bytes(dtype, rank, shape, NULL, &nbytes, e) ||
         dl_tensor_rename(t, name, e))
