@@ -4,6 +4,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 CC      ?= cc
 OPT     ?= -O2 -g
+CPPFLAGS ?=
 CFLAGS  ?=
 LDFLAGS ?=
 SAN     ?=
@@ -12,7 +13,12 @@ WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 DEFS    := -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
 PKGS    := openblas lapacke yaml-0.1 zlib
 INCS    := -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-ALL_CFLAGS := $(WARN) $(DEFS) $(INCS) $(OPT) $(SAN) $(CFLAGS)
+# A packager's CPPFLAGS, CFLAGS and LDFLAGS (dpkg-buildflags: -D_FORTIFY_SOURCE=2,
+# -fstack-protector-strong, -Wl,-z,relro...) reach every compile and link of
+# the tools, the tests' programs, the benchmarks and the MPI plugin; only the
+# LD_PRELOAD shims of the tests (tests/faults), which stand in for libc calls,
+# are built with flags of their own.
+ALL_CFLAGS := $(WARN) $(DEFS) $(INCS) $(CPPFLAGS) $(OPT) $(SAN) $(CFLAGS)
 LIBS    := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-llapacke -lopenblas -lyaml -lz) -lm -lpthread -ldl
 
 # dl-train's MPI plugin (see HACKING.md): built when mpicc is present, with
@@ -68,7 +74,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/gen/%.o $(LIBA)
 
 $(BUILD)/lib/dltk/mpi.so: plugin/mpi.c lib/dist_plugin.h
 	@mkdir -p $(dir $@)
-	OMPI_CC=$(CC) $(MPICC) $(WARN) -Ilib $(OPT) -shared -fPIC $< -o $@
+	OMPI_CC=$(CC) $(MPICC) $(WARN) -Ilib $(CPPFLAGS) $(OPT) $(CFLAGS) $(LDFLAGS) -shared -fPIC $< -o $@
 
 # An LD_PRELOAD shim that keeps Open MPI's components loaded for LeakSanitizer
 # (tests/bats/mpi.bats under ASan).
@@ -145,7 +151,7 @@ fuzz-build:
 	$(MAKE) $(FUZZ_BINS)
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/*.h $(FUZZ_BUILD)/libdltk.a
-	clang $(WARN) $(DEFS) -D_GNU_SOURCE $(INCS) $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) \
+	clang $(WARN) $(DEFS) -D_GNU_SOURCE $(INCS) $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) \
 	  $< $(FUZZ_BUILD)/libdltk.a $(LIBS) -o $@
 
 install: all

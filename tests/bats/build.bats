@@ -81,3 +81,21 @@ setup() {
     run grep -l 'PATH="\$PWD/' bench/*.sh
     [ "$status" -eq 1 ]
 }
+
+# A packager's flags (dpkg-buildflags: CPPFLAGS -D_FORTIFY_SOURCE=2, CFLAGS
+# -fstack-protector-strong, LDFLAGS -Wl,-z,relro) must reach every object
+# and the MPI plugin, which mpicc builds by a rule of its own.
+@test "CPPFLAGS, CFLAGS and LDFLAGS reach every compile, and the MPI plugin" {
+    run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$DL_TEST_ROOT" -n BUILD="$T/fresh" \
+        MPICC=mpicc CPPFLAGS=-DDL_MARK_CPP CFLAGS=-DDL_MARK_C LDFLAGS=-LDL_MARK_LD all
+    [ "$status" -eq 0 ]
+    commands=$output
+    plugin=$(grep -e 'plugin/mpi\.c' <<<"$commands")
+    [[ $plugin == *-DDL_MARK_CPP*-DDL_MARK_C*-LDL_MARK_LD* ]]
+    links=$(grep -E " -o $T/fresh/bin/" <<<"$commands")
+    [ -n "$links" ]
+    compiles=$(grep -E ' -c [^ ]+\.c ' <<<"$commands")
+    [ "$(wc -l <<<"$compiles")" -gt 20 ]
+    run ! grep -v -e '-DDL_MARK_CPP .*-DDL_MARK_C' <<<"$compiles"
+    run ! grep -v -e '-LDL_MARK_LD' <<<"$links"
+}
