@@ -184,9 +184,11 @@ bench: all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 bench-quick: all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 	BUILD=$(BUILD) bench/quick.sh
 
-# Every build directory: build, build-asan, build-clang, build-fuzz and any
-# BUILD=build-xyz.
+# The build outputs and nothing else: BUILD (wherever it is), and the
+# project's own build directories, build and build-* (build-asan,
+# build-clang, build-fuzz, any BUILD=build-xyz), but not a buildtools/.
+# A link among them goes, not what it points to.
 clean:
-	rm -rf $(wildcard build*/)
+	rm -rf $(BUILD) $(patsubst %/,%,$(wildcard build/ build-*/))
 
 -include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d)

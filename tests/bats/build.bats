@@ -20,19 +20,33 @@ setup() {
 }
 
 @test "make clean removes every build directory and nothing else" {
-    cp "$DL_TEST_ROOT/Makefile" "$T/"
-    mkdir -p "$T/build/lib" "$T/build-asan" "$T/build-clang" "$T/build-fuzz" "$T/build-mine"
-    touch "$T/build.txt"
-    mkdir "$T/lib"
-    run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$T" clean
+    mkdir "$T/src" "$T/elsewhere"
+    cp "$DL_TEST_ROOT/Makefile" "$T/src/"
+    cd "$T/src"
+    mkdir -p build/lib build-asan build-clang build-fuzz build-mine buildtools lib
+    touch build.txt buildtools/keep "$T/elsewhere/keep"
+    ln -s "$T/elsewhere" build-link
+    run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make clean
     [ "$status" -eq 0 ]
-    [ ! -e "$T/build" ]
-    [ ! -e "$T/build-asan" ]
-    [ ! -e "$T/build-clang" ]
-    [ ! -e "$T/build-fuzz" ]
-    [ ! -e "$T/build-mine" ]
-    [ -f "$T/build.txt" ]
-    [ -d "$T/lib" ]
+    [ ! -e build ]
+    [ ! -e build-asan ]
+    [ ! -e build-clang ]
+    [ ! -e build-fuzz ]
+    [ ! -e build-mine ]
+    [ ! -L build-link ]
+    [ -f "$T/elsewhere/keep" ]     # the link went, not what it points to
+    [ -f build.txt ]
+    [ -f buildtools/keep ]         # a directory of the user's, not a build
+    [ -d lib ]
+}
+
+@test "make clean removes a BUILD given on the command line, wherever it is" {
+    mkdir "$T/src" "$T/out"
+    cp "$DL_TEST_ROOT/Makefile" "$T/src/"
+    touch "$T/out/dl.o"
+    run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$T/src" clean BUILD="$T/out"
+    [ "$status" -eq 0 ]
+    [ ! -e "$T/out" ]
 }
 
 # OpenBLAS starts its threads when it is loaded, and they spin on the cores
