@@ -161,9 +161,13 @@ install: all
 	[ -z "$(MAN1)" ] || install -m 644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	[ -z "$(MAN5)" ] || install -m 644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
 
+# lib/dltk/ is the project's own: it goes too once empty (the shared bin/
+# and man directories stay).
 uninstall:
 	rm -f $(BINS:$(BUILD)/bin/%=$(DESTDIR)$(PREFIX)/bin/%) $(DESTDIR)$(PREFIX)/lib/dltk/mpi.so
 	rm -f $(MAN1:man/%=$(DESTDIR)$(PREFIX)/share/man/man1/%) $(MAN5:man/%=$(DESTDIR)$(PREFIX)/share/man/man5/%)
+	[ ! -d $(DESTDIR)$(PREFIX)/lib/dltk ] || [ -n "$$(ls -A $(DESTDIR)$(PREFIX)/lib/dltk)" ] || \
+	  rmdir $(DESTDIR)$(PREFIX)/lib/dltk
 
 # Installs missing system packages, builds, and runs the demo pipeline.
 setup:

@@ -49,6 +49,20 @@ setup() {
     [ ! -e "$T/out" ]
 }
 
+@test "make uninstall removes lib/dltk/ once it is empty, and only then" {
+    cp "$DL_TEST_ROOT/Makefile" "$T/"
+    mkdir -p "$T/d/usr/lib/dltk" "$T/d/opt/lib/dltk"
+    touch "$T/d/usr/lib/dltk/mpi.so" "$T/d/opt/lib/dltk/mpi.so" "$T/d/opt/lib/dltk/other"
+    for prefix in /usr /opt /none; do
+        run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$T" uninstall DESTDIR="$T/d" PREFIX=$prefix
+        [ "$status" -eq 0 ]
+    done
+    [ ! -e "$T/d/usr/lib/dltk" ]
+    [ -d "$T/d/usr/lib" ]
+    [ ! -e "$T/d/opt/lib/dltk/mpi.so" ]
+    [ -f "$T/d/opt/lib/dltk/other" ]   # not ours: kept, and its directory
+}
+
 # OpenBLAS starts its threads when it is loaded, and they spin on the cores
 # a tool's own threads need (dl-tensor's CSV parser): a tool that does no
 # linear algebra must not need it.  dl-tensor (show describes checkpoints
