@@ -9,6 +9,17 @@ CFLAGS  ?=
 LDFLAGS ?=
 SAN     ?=
 
+# make splits a path with a space into two words in every target, prerequisite
+# and command (a stray tree under ./space/, "make: *** /tmp/b: Is a
+# directory"), and has no way to quote it: refuse one before doing anything.
+no_spaces = $(if $(word 2,$($(1))),$(error $(1) may not contain spaces (make cannot quote them): '$($(1))'))
+$(call no_spaces,BUILD)
+$(if $(strip $(BUILD)),,$(error BUILD may not be empty))
+ifneq ($(filter install uninstall,$(MAKECMDGOALS)),)
+$(call no_spaces,PREFIX)
+$(call no_spaces,DESTDIR)
+endif
+
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 DEFS    := -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64
 PKGS    := openblas lapacke yaml-0.1 zlib

@@ -63,6 +63,20 @@ setup() {
     [ -f "$T/d/opt/lib/dltk/other" ]   # not ours: kept, and its directory
 }
 
+# make cannot quote a path: one with a space is refused before anything
+# is built or installed, in one line that names it.
+@test "a BUILD, PREFIX or DESTDIR with a space is refused up front" {
+    cd "$DL_TEST_ROOT"
+    for args in "all BUILD=$T/a b" "install PREFIX=$T/a b" "uninstall DESTDIR=$T/a b"; do
+        goal=${args%% *} assign=${args#* }
+        run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n "$goal" "$assign"
+        [ "$status" -eq 2 ]
+        [ "${#lines[@]}" -eq 1 ]
+        [[ $output == *"*** ${assign%%=*} may not contain spaces (make cannot quote them): '$T/a b'."* ]]
+    done
+    [ ! -e "$T/a" ]
+}
+
 # OpenBLAS starts its threads when it is loaded, and they spin on the cores
 # a tool's own threads need (dl-tensor's CSV parser): a tool that does no
 # linear algebra must not need it.  dl-tensor (show describes checkpoints
