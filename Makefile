@@ -41,6 +41,7 @@ PLUGIN  := $(if $(MPICC),$(BUILD)/lib/dltk/mpi.so)
 LIB_SRC  := $(sort $(wildcard lib/*.c))
 CMD_SRC  := $(sort $(wildcard cmd/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+GEN_SRC  := $(sort $(wildcard tests/gen/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIBA     := $(BUILD)/libdltk.a
 BINS     := $(CMD_SRC:cmd/%.c=$(BUILD)/bin/%)
@@ -206,4 +207,6 @@ bench-quick: all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 clean:
 	rm -rf $(BUILD) $(patsubst %/,%,$(wildcard build/ build-*/))
 
--include $(LIB_OBJ:.o=.d) $(CMD_SRC:%.c=$(BUILD)/%.d) $(UNIT_SRC:%.c=$(BUILD)/%.d)
+# The headers each object was compiled with (-MMD): every object of the
+# %.o rule, so a changed header recompiles the generators and benchmarks too.
+-include $(LIB_OBJ:.o=.d) $(patsubst %.c,$(BUILD)/%.d,$(CMD_SRC) $(UNIT_SRC) $(GEN_SRC) $(BENCH_SRC))

@@ -19,6 +19,24 @@ setup() {
     run ! grep -E "^rm .*\.o( |$)" <<<"$output"
 }
 
+# Each object's .d (-MMD) names the headers it was compiled with; make must
+# read those of every object, the generators' and benchmarks' too.  A .d
+# made by hand names a header newer than the object.
+@test "a changed header recompiles the objects of the generators and benchmarks" {
+    cd "$DL_TEST_ROOT"
+    for src in tests/gen/many_records.c bench/stream_rw.c; do
+        obj=$T/b/${src%.c}.o
+        mkdir -p "${obj%/*}"
+        mtime=$(stat -c %Y "$src")
+        touch -d "@$((mtime + 1))" "$obj"            # newer than its source...
+        touch -d "@$((mtime + 2))" "$T/new.h"        # ...older than a header
+        echo "$obj: $src $T/new.h" >"${obj%.o}.d"
+        run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -n BUILD="$T/b" "$obj"
+        [ "$status" -eq 0 ]
+        [[ $output == *" -c $src -o $obj"* ]]
+    done
+}
+
 @test "make clean removes every build directory and nothing else" {
     mkdir "$T/src" "$T/elsewhere"
     cp "$DL_TEST_ROOT/Makefile" "$T/src/"
