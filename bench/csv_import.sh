@@ -20,7 +20,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}; ROWS=${ROWS:-1000000}; RUNS=${RUNS:-5}
 PY=/usr/bin/python3
 tool=$BUILD/bin/dl-tensor
-tmp=${TMPDIR:-/tmp}/dl-bench-csv; mkdir -p "$tmp"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-csv.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 csv=$tmp/data.csv
 
 $PY - "$csv" "$ROWS" <<'EOF'

@@ -18,7 +18,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}; ROWS=${ROWS:-1000000}; RUNS=${RUNS:-3}
 PY=/usr/bin/python3
 tool=$BUILD/bin
-tmp=${TMPDIR:-/tmp}/dl-bench-tables; mkdir -p "$tmp"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-tables.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 
 # make ROWS OUT: the table as a stream (x.names, x.categories, x, y).
 make_table() {

@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 BUILD=${BUILD:-build}; RUNS=${RUNS:-5}; PY=/usr/bin/python3
 tools_on_path
-tmp=${TMPDIR:-/tmp}/dl-bench-eval; mkdir -p "$tmp"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-eval.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 
 run_case() { # name task rows
     local name=$1 task=$2 rows=$3 pre=$tmp/$1

@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 BUILD=${BUILD:-build}; RUNS=${RUNS:-5}; PY=/usr/bin/python3
 tools_on_path
-tmp=${TMPDIR:-/tmp}/dl-bench-linear; mkdir -p "$tmp"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-linear.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 
 run_case() { # name rows inputs degree
     local name=$1 rows=$2 inputs=$3 degree=$4

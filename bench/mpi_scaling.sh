@@ -22,7 +22,8 @@ tools_on_path
 command -v mpirun > /dev/null || { echo "mpi_scaling: mpirun not installed, skipped"; exit 0; }
 [ -f "$BUILD/lib/dltk/mpi.so" ] || { echo "mpi_scaling: no MPI plugin built, skipped"; exit 0; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-tmp=${TMPDIR:-/tmp}/dl-bench-mpi; rm -rf "$tmp"; mkdir -p "$tmp"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-mpi.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 
 $PY - "$tmp" <<'PY'
 import sys, numpy as np

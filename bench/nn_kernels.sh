@@ -15,7 +15,8 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 BUILD=${BUILD:-build}; RUNS=${RUNS:-5}; PY=/usr/bin/python3
 tool=$BUILD/bench/nn_kernels
-tmp=${TMPDIR:-/tmp}/dl-bench-nn; rm -rf "$tmp"; mkdir -p "$tmp"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-nn.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 [ -x "$tool" ] || { echo "bench: $tool missing (make BUILD=$BUILD bench)" >&2; exit 1; }
 $tool gen "$tmp"
 

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 BUILD=${BUILD:-build}; RUNS=${RUNS:-5}; PY=/usr/bin/python3
 tools_on_path
-tmp=${TMPDIR:-/tmp}/dl-bench-quick; rm -rf "$tmp"; mkdir -p "$tmp"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-quick.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
 

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 BUILD=${BUILD:-build}; MB=${MB:-1024}; RUNS=${RUNS:-7}
 tool=$BUILD/bench/stream_rw
-tmp=${TMPDIR:-/tmp}/dl-bench-stream; mkdir -p "$tmp"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-stream.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 $tool gen "$MB" > "$tmp/raw.dlt"
 $tool gen "$MB" --zlib > "$tmp/zlib.dlt"
 cat "$tmp/raw.dlt" "$tmp/zlib.dlt" > /dev/null   # warm the page cache

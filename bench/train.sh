@@ -20,7 +20,8 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 BUILD=${BUILD:-build}; RUNS=${RUNS:-5}; PY=/usr/bin/python3
 tools_on_path
-tmp=${TMPDIR:-/tmp}/dl-bench-train; rm -rf "$tmp"; mkdir -p "$tmp"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-train.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 export OPENBLAS_NUM_THREADS=2
 
 # median of a field: median_field RUNS FIELD 'command' (the command prints

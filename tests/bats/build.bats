@@ -159,3 +159,18 @@ setup() {
     run ! grep -v -e '-DDL_MARK_CPP .*-DDL_MARK_C' <<<"$compiles"
     run ! grep -v -e '-LDL_MARK_LD' <<<"$links"
 }
+
+# Two benchmark runs at once (two users, or two BUILDs) must not share a
+# temporary directory: each makes its own and removes it on exit.
+@test "every benchmark script works in a temporary directory of its own" {
+    cd "$DL_TEST_ROOT"
+    for b in bench/*.sh; do
+        [ "$b" = bench/lib.sh ] && continue
+        grep -q '^tmp=$(mktemp -d "${TMPDIR:-/tmp}/dl-bench-[a-z]*\.XXXXXX")$' "$b" ||
+            { echo "$b: no tmp=\$(mktemp -d ...)"; return 1; }
+        grep -q "^trap 'rm -rf \"\$tmp\"' EXIT$" "$b" || { echo "$b: no trap removing \$tmp"; return 1; }
+    done
+    # and none names a fixed one besides
+    run grep -n 'tmp=${TMPDIR' bench/*.sh
+    [ "$status" -eq 1 ]
+}
