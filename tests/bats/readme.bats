@@ -100,6 +100,23 @@ sh_block() {
     [ -z "$output" ]
 }
 
+# The conventions say which tools take -o FILE: all of the table's tools but
+# the ones they name.
+@test "README: every tool takes -o FILE but the one the conventions name" {
+    tools=$(grep -o '^| `dl-[a-z]*` |' "$DL_TEST_ROOT/README.md" | tr -d '|` ')
+    [ "$(wc -w <<<"$tools")" -ge 7 ]
+    without=
+    for tool in $tools; do
+        run "$tool" --help
+        [ "$status" -eq 0 ]
+        [[ $output == *"-o, --output"* ]] || without="$without $tool"
+    done
+    [ "$without" = " dl-eval" ]
+    # the README's lines joined, so that a sentence is matched across them
+    tr -s ' \n' ' ' <"$DL_TEST_ROOT/README.md" |
+        grep -qF 'the tools that write streams or files (every one but `dl-eval`, which prints text) take `-o FILE`'
+}
+
 @test "README: the real-table block runs from CSV to metrics" {
     block=$(sh_block "dl-design --impute median")
     [ -n "$block" ]
