@@ -117,6 +117,18 @@ sh_block() {
         grep -qF 'the tools that write streams or files (every one but `dl-eval`, which prints text) take `-o FILE`'
 }
 
+# What the README says scripts/setup installs for the tests is what
+# scripts/install-deps installs.
+@test "README: the cluster packages it says setup installs are the ones install-deps does" {
+    need=$(grep '^need=' "$DL_TEST_ROOT/scripts/install-deps")
+    readme=$(tr -s ' \n' ' ' <"$DL_TEST_ROOT/README.md")
+    for p in bats openmpi-bin munge slurmctld slurmd; do
+        [[ $need == *" $p "* ]] || { echo "install-deps does not install $p"; return 1; }
+    done
+    [[ $readme == *'`munge`, `slurmctld` and `slurmd` services'* ]]
+    [[ $readme == *'disable --now slurmd slurmctld munge'* ]]
+}
+
 @test "README: the real-table block runs from CSV to metrics" {
     block=$(sh_block "dl-design --impute median")
     [ -n "$block" ]
