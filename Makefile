@@ -204,7 +204,11 @@ bench-quick: all $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 # project's own build directories, build and build-* (build-asan,
 # build-clang, build-fuzz, any BUILD=build-xyz), but not a buildtools/.
 # A link among them goes, not what it points to.
+# BUILD may be anywhere, but not the tree, one of its source directories or
+# a directory above them: make clean BUILD=. or BUILD=.. would remove them.
+SOURCE_DIRS := $(CURDIR) $(addprefix $(CURDIR)/,lib cmd tests man data examples bench scripts plugin .git)
 clean:
+	$(if $(or $(filter $(abspath $(BUILD)),$(SOURCE_DIRS) /),$(filter $(abspath $(BUILD))/%,$(CURDIR)/)),$(error make clean: BUILD=$(BUILD) holds the sources, not build outputs only))
 	rm -rf $(BUILD) $(patsubst %/,%,$(wildcard build/ build-*/))
 
 # The headers each object was compiled with (-MMD): every object of the

@@ -67,6 +67,20 @@ setup() {
     [ ! -e "$T/out" ]
 }
 
+@test "make clean refuses a BUILD that holds the sources: the tree, a directory of it, or one above" {
+    mkdir -p "$T/top/src/lib"
+    cp "$DL_TEST_ROOT/Makefile" "$T/top/src/"
+    touch "$T/top/src/lib/keep.c" "$T/top/keep"
+    for b in . lib .. "$T/top" /; do
+        run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$T/top/src" clean BUILD="$b"
+        [ "$status" -eq 2 ] || { echo "BUILD=$b: status $status: $output"; return 1; }
+        [[ $output == *"make clean: BUILD=$b holds the sources, not build outputs only"* ]] ||
+            { echo "BUILD=$b: $output"; return 1; }
+    done
+    [ -f "$T/top/src/lib/keep.c" ]
+    [ -f "$T/top/keep" ]
+}
+
 @test "make uninstall removes lib/dltk/ once it is empty, and only then" {
     cp "$DL_TEST_ROOT/Makefile" "$T/"
     mkdir -p "$T/d/usr/lib/dltk" "$T/d/opt/lib/dltk"
