@@ -263,3 +263,12 @@ man_examples() {
     [[ $output == *"demo: outputs in $T/b/demo" ]]
     [ -s "$T/b/demo/fish.ckpt" ]
 }
+
+@test "scripts/install-deps: an unknown argument is refused before anything is installed; --help says what it takes" {
+    run sh "$DL_TEST_ROOT/scripts/install-deps" --bogus
+    [ "$status" -eq 2 ]
+    [ "$output" = "install-deps: unknown argument '--bogus' (--bench, --fuzz)" ]
+    run sh "$DL_TEST_ROOT/scripts/install-deps" --help
+    [ "$status" -eq 0 ]
+    [[ $output == *"scripts/install-deps [--bench] [--fuzz]"* ]]
+}
