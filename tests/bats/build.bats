@@ -9,6 +9,9 @@ bats_require_minimum_version 1.5.0
 
 setup() {
     T="$BATS_TEST_TMPDIR"
+    # the suite's own build (tests/run exports it): a make in a copy of the
+    # Makefile would take it for its BUILD, which make clean removes
+    unset BUILD
 }
 
 @test "make keeps the objects of mains and tests, so a second make relinks nothing" {
