@@ -103,10 +103,10 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     SWEEP_OUT=$T/fifo "$EX/sweep/slurm.sh" early 2> "$T/early.err" &
     local pid=$! status=0
     # Opening the data for writing waits until dl-train opens it to read.
-    exec 5> "$T/fifo/train.dlt"
+    hold_fifo_writer "$T/fifo/train.dlt" || { cat "$T/early.err"; return 1; }
     kill -TERM "$pid"
     wait "$pid" || status=$?
-    exec 5>&-
+    kill "$WRITER"
     [ "$status" -eq 6 ]
     grep -q 'slurm.sh: early: interrupted before training: no checkpoint written; submit the task again' "$T/early.err"
     [ ! -e "$T/fifo/runs/early.ckpt" ]
@@ -385,10 +385,10 @@ is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a 
     SLURM_ARRAY_TASK_ID=0 "$EX/cluster/lstsq.sbatch" partial shards.txt parts --poly 2 2> err &
     local pid=$! status=0
     # Opening the shard for writing waits until the task reads it.
-    exec 5> s0.dlt
+    hold_fifo_writer s0.dlt || { cat err; return 1; }
     kill -TERM "$pid"
     wait "$pid" || status=$?
-    exec 5>&-
+    kill "$WRITER"
     [ "$status" -eq 6 ]
     grep -q 'task 0: interrupted, no part written: submit the task again' err
     [ -z "$(ls -A parts)" ]
