@@ -11,7 +11,9 @@
 #include "textio.h"
 
 /* Options from one byte: delimiter, header, targets, one named record or
- * x/y, non-finite cells, dtype, and chunk size. */
+ * x/y, non-finite cells, dtype, chunk size, and for text --missing tokens
+ * (a quoted one with a doubled quote, a number, the empty cell) with both
+ * of the last two bits. */
 static void fuzz_import_opts(uint8_t b, int format, tx_import_opts *o)
 {
     static const char delimiters[] = {0, ',', '\t', ';'};
@@ -28,6 +30,8 @@ static void fuzz_import_opts(uint8_t b, int format, tx_import_opts *o)
     /* small chunks: the default (64k rows) costs more per input than the
      * parsing the fuzzer is after, and 2 rows reaches the chunk joins */
     o->chunk_rows = (b & 0x30) == 0x30 ? 2 : 64;
+    if (format == TX_CSV || format == TX_AUTO)
+        o->missing = (b & 0xC0) == 0xC0 ? "NA,\"q\"\"r\",-999,''" : NULL;
 }
 
 static int fuzz_import(const uint8_t *data, size_t size, int format)
