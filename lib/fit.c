@@ -163,8 +163,6 @@ static void queue_free(row_queue *q)
     memset(q, 0, sizeof *q);
 }
 
-/* The rows x, y and (when weighted) w all have so far go into the factor,
- * a piece that none of them splits at a time. */
 /* The rows' QR, made at the first rows (or at the end of none): an input
  * too wide for memory is named with what it needs. */
 static int qr_start(xy_input *in, dl_err *e)
@@ -174,6 +172,8 @@ static int qr_start(xy_input *in, dl_err *e)
     return dl_err_wrap(e, "%s", st_reader_label(in->r));
 }
 
+/* The rows x, y and (when weighted) w all have so far go into the factor,
+ * a piece that none of them splits at a time. */
 static int consume_pairs(xy_input *in, dl_err *e)
 {
     uint64_t n = in->x.rows < in->y.rows ? in->x.rows : in->y.rows;
