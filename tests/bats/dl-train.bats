@@ -1287,10 +1287,10 @@ string_classes() {
     # the same classes before y rows whose third cell is 2, and before one whose cell is 0.5
     dl-tensor export --name y.categories "$TMP/two.dlt" |
         dl-tensor import --format text --name y.categories > "$TMP/cats.dlt"
+    printf 'model: {layers: [{units: 4, activation: tanh}, {units: 1, activation: identity}]}\nloss: mse\ntraining: {epochs: 2}\n' > "$TMP/r.yaml"
     for bad in 2 0.5; do
         printf 'x,label\n1.0,0\n2.0,1\n3.0,%s\n4.0,1\n' "$bad" | dl-tensor import --target label |
             cat "$TMP/cats.dlt" - > "$TMP/bad.dlt"
-        printf 'model: {layers: [{units: 4, activation: tanh}, {units: 1, activation: identity}]}\nloss: mse\ntraining: {epochs: 2}\n' > "$TMP/r.yaml"
         run dl-train -q "$TMP/r.yaml" "$TMP/bad.dlt" -o "$TMP/r.ckpt"
         [ "$status" -eq 1 ]
         [ "$output" = "dl-train: $TMP/bad.dlt: record 'y': row 3, column 1 ('label'): $bad is not a category code (0..1)" ]
