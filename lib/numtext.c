@@ -722,6 +722,14 @@ int nt_parse_f32(const char *s, const char *end, float *out)
     return status == NT_OK && stop != end ? NT_SYNTAX : status;
 }
 
+int nt_zero_text(const char *s, const char *end)
+{
+    const char *p = s < end && (*s == '+' || *s == '-') ? s + 1 : s;
+    while (p < end && (*p == '0' || *p == '.'))
+        p++;
+    return p == end || lower(*p) == 'e';
+}
+
 /* Past the digits at s; NULL when there is none. */
 static const char *past_digits(const char *s, const char *end)
 {

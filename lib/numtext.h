@@ -56,6 +56,13 @@ size_t nt_scan_f64_rows(const char *s, const char *end, char delim, size_t n, si
 int nt_parse_f64(const char *s, const char *end, double *out);
 int nt_parse_f32(const char *s, const char *end, float *out);
 
+/* Whether [s, end), a finite number nt_parse_f64 or nt_parse_f32 takes, is
+ * written as zero: its digits before any exponent all 0 ("-0.00", "0e-400").
+ * A number that is read as 0 but is not written so ("1e-400") was below
+ * half the type's least subnormal: the parsers round it to 0, as strtod
+ * does, and a caller that cannot take that asks here. */
+int nt_zero_text(const char *s, const char *end);
+
 /* Whether [s, end) is a number written with a decimal comma, which is not
  * a number here: [+-]digits,digits[(e|E)[+-]digits] ("1,5", "-2,25e3"). */
 int nt_decimal_comma(const char *s, const char *end);

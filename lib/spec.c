@@ -79,16 +79,18 @@ static int not_a(const sn_node *n, const char *path, const char *expected, dl_er
 /* Every real number of a spec is used in float32 (the weights, the optimizer's
  * steps, the rows' weights, the losses' constants), where a value beyond
  * FLT_MAX becomes Inf and one below FLT_MIN a subnormal or 0: the run
- * would not be the one the spec describes. */
+ * would not be the one the spec describes.  So is one beyond a double's
+ * range, too large (NT_RANGE) or too small (read as 0, not written so). */
 static int get_f64(const sn_node *n, const char *path, double *out, dl_err *e)
 {
     if (want(n, SN_SCALAR, path, e))
         return e->code;
-    const char *t = n->text;
-    if (n->quoted || nt_parse_f64(t, t + strlen(t), out) != NT_OK || !isfinite(*out))
+    const char *t = n->text, *end = t + strlen(t);
+    int status = n->quoted ? NT_SYNTAX : nt_parse_f64(t, end, out);
+    if (status == NT_SYNTAX || (status == NT_OK && !isfinite(*out)))
         return not_a(n, path, "a finite number", e);
     double mag = fabs(*out);
-    if (mag > FLT_MAX || (mag > 0 && mag < FLT_MIN))
+    if (status == NT_RANGE || mag > FLT_MAX || (mag < FLT_MIN && !nt_zero_text(t, end)))
         return sn_error(n, e, "%s: %s is outside float32's range (magnitudes about 1.2e-38 to "
                         "3.4e38, or 0), in which networks train", path, t);
     return 0;
@@ -494,7 +496,9 @@ static int parse_validation(const sn_node *v, dl_spec *s, dl_err *e)
         return sn_error(v, e, "training.validation: expected a fraction in [0, 1) or a file "
                         "name, found %s%s%s (0 holds out no rows; quote a file of that name)",
                         *t ? "'" : "nothing", t, *t ? "'" : "");
-    if (!v->quoted && nt_parse_f64(t, t + strlen(t), &f) == NT_OK) {
+    /* a number is a fraction, one beyond a double's range too: a file of
+     * that name is quoted */
+    if (!v->quoted && nt_parse_f64(t, t + strlen(t), &f) != NT_SYNTAX) {
         s->val_file[0] = '\0';
         return get_ranged(v, "training.validation", 0, 0, 1, "a fraction in [0, 1) or a file",
                           &s->validation, e);

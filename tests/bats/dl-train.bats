@@ -138,6 +138,49 @@ short() {
         -s optimizer.l1=1.2e-38 --print-config > /dev/null
 }
 
+@test "a spec number beyond a double's range (1e400, or nonzero below 4.9e-324) is refused as outside float32's range, from the file and from -s" {
+    printf 'model:\n  layers:\n    - {units: 4, activation: tanh}\n    - {units: 1, activation: identity}\nloss: mse\noptimizer: {name: sgd, lr: 1e-400}\n' > "$TMP/tiny.yaml"
+    run dl-train "$TMP/tiny.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/tiny.yaml:6:28: optimizer.lr: 1e-400 is outside float32's range (magnitudes about 1.2e-38 to 3.4e38, or 0), in which networks train" ]
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining:\n  validation: 2e-999\n' > "$TMP/val.yaml"
+    run dl-train "$TMP/val.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/val.yaml:6:15: training.validation: 2e-999 is outside float32's range (magnitudes about 1.2e-38 to 3.4e38, or 0), in which networks train" ]
+    # each real key, with what makes it apply; betas and class_weight hold theirs in a list or map
+    while IFS='|' read -r key value setup; do
+        for v in 1e-400 -1e-400 4e-325 1e400 -1e400 1.5e309; do
+            set=$key=${value//V/$v}
+            run dl-train "$TMP/tiny.yaml" -s optimizer.lr=0.1 ${setup:+-s "$setup"} -s "$set" --print-config
+            [ "$status" -eq 1 ] || { echo "$set: $status $output"; false; }
+            [ "$output" = "dl-train: -s '$set': $key: $v is outside float32's range (magnitudes about 1.2e-38 to 3.4e38, or 0), in which networks train" ] || { echo "$set: $output"; false; }
+        done
+    done <<'EOF2'
+optimizer.lr|V
+optimizer.weight_decay|V
+optimizer.momentum|V
+optimizer.l1|V
+optimizer.clip_norm|V
+training.early_stopping.min_delta|V
+training.validation|V
+model.init_scale|V|model.init=normal
+model.layers.1.slope|V|model.layers.1.activation=leaky_relu
+optimizer.schedule.gamma|V|optimizer.schedule=step
+optimizer.schedule.eta_min|V|optimizer.schedule=cosine
+loss.q|V|loss=lq
+loss.delta|V|loss=huber
+optimizer.betas|[0.9, V]|optimizer.name=adam
+training.class_weight|{1: V}|loss=bce
+EOF2
+    # a zero is 0 whatever its exponent
+    run dl-train "$TMP/tiny.yaml" -s optimizer.lr=0.1 -s optimizer.weight_decay=0e-400 \
+        -s optimizer.l1=0.000e999 -s training.validation=0.0e-400 --print-config
+    [ "$status" -eq 0 ]
+    [[ $output == *"weight_decay: 0"$'\n'* ]]
+    [[ $output == *"l1: 0"$'\n'* ]]
+    [[ $output == *"validation: 0"$'\n'* ]]
+}
+
 @test "the other names of a loss or an activation that the spec takes are those dl-spec(5) lists" {
     page="$DL_TEST_ROOT/man/dl-spec.5"
     for case in l2:mse:identity l1:mae:identity cross_entropy:ce:softmax mlbce:multilabel_bce:sigmoid; do

@@ -736,6 +736,15 @@ static void test_syntax(void)
     CHECK(parse64("Infinity", &v) == NT_OK && isinf(v) && v > 0);
     CHECK(parse64("1e400", &v) == NT_RANGE);
     CHECK(parse64("1e-400", &v) == NT_OK && v == 0.0);
+    /* which zeros were written so, and which were rounded to 0 */
+    static const char *const zeros[] = {"0", "-0", "+0.0", ".0", "0.", "000.000", "0e-400",
+                                        "-0E999"};
+    for (size_t i = 0; i < sizeof zeros / sizeof *zeros; i++)
+        CHECK(nt_zero_text(zeros[i], zeros[i] + strlen(zeros[i])));
+    static const char *const rounded[] = {"1e-400", "-2.4e-324", "0.000001e-320", "00.10e-999"};
+    for (size_t i = 0; i < sizeof rounded / sizeof *rounded; i++)
+        CHECK(parse64(rounded[i], &v) == NT_OK && v == 0.0 &&
+              !nt_zero_text(rounded[i], rounded[i] + strlen(rounded[i])));
     static const char *const not_numbers[] = {"",   ".",  "-",   "1e",  "1e+",  "0x10",
                                               "1,5", " 1", "1 ", "abc", "nanx", "1.2.3"};
     for (size_t i = 0; i < sizeof not_numbers / sizeof *not_numbers; i++)
