@@ -49,9 +49,24 @@ static int want(const sn_node *n, int kind, const char *path, dl_err *e)
     return 0;
 }
 
+/* No name holds a control character, which a message shows as '?': a name
+ * written as a block scalar (loss: |) keeps its line break, which is said as
+ * a number's block scalar is, and another control character is named. */
+static int check_name(const sn_node *n, const char *path, dl_err *e)
+{
+    const char *fault = dl_name_fault(n->text, strlen(n->text));
+    if (!fault)
+        return 0;
+    if (n->block)
+        return sn_error(n, e, "%s: expected a name, found a block scalar (| or >), which YAML "
+                              "reads with its line break (write the name on the key's line)",
+                        path);
+    return sn_error(n, e, "%s: '%s' is not a name (%s)", path, n->text, fault);
+}
+
 static int get_word(const sn_node *n, const char *path, const char **out, dl_err *e)
 {
-    if (want(n, SN_SCALAR, path, e))
+    if (want(n, SN_SCALAR, path, e) || check_name(n, path, e))
         return e->code;
     *out = n->text;
     return 0;
@@ -147,7 +162,9 @@ static int get_ranged(const sn_node *n, const char *path, double lo, int lo_open
 
 static int unknown_key(const sn_node *key, const char *section, const char *known, dl_err *e)
 {
-    return sn_error(key, e, "unknown key '%s' in %s (known: %s)", key->text, section, known);
+    const char *fault = dl_name_fault(key->text, strlen(key->text));
+    return sn_error(key, e, "unknown key '%s' in %s%s%s (known: %s)", key->text, section,
+                    fault ? ": it " : "", fault ? fault : "", known);
 }
 
 static int not_for(const sn_node *key, const char *section, const char *kind, dl_err *e)
@@ -267,16 +284,18 @@ static int section_name(const sn_node *n, const char *path, const sn_node **name
                         "follows indented under it?)", path);
     if (n->kind == SN_SCALAR) {
         *name_node = n;
-        return 0;
+        return check_name(n, path, e);
     }
     if (want(n, SN_MAP, path, e))
         return e->code;
     *name_node = sn_map_get(n, "name");
     if (*name_node && (*name_node)->kind != SN_SCALAR)
         return want(*name_node, SN_SCALAR, path, e);
+    char name_path[64];
+    snprintf(name_path, sizeof name_path, "%s.name", path);
     if (*name_node && is_nothing(*name_node))
-        return sn_error(*name_node, e, "%s.name: expected a name, found nothing", path);
-    return 0;
+        return sn_error(*name_node, e, "%s: expected a name, found nothing", name_path);
+    return *name_node ? check_name(*name_node, name_path, e) : 0;
 }
 
 static int parse_loss(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)

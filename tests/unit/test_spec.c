@@ -190,6 +190,33 @@ static void test_errors(void)
     expect_error("model: {layers: [{units: 1, activation: tanh}]}\nloss: mse\n"
                  "optimizer:\n  lr: |\n    0.1\n", NULL, 0,
                  "net.yaml:4:7: optimizer.lr: expected a finite number, found a block scalar");
+    /* a name written as a block scalar keeps its line break, and one with a
+     * control character is said to be no name, not shown as an unknown one */
+    expect_error("model: {layers: [{units: 1, activation: identity}]}\nloss: |\n  mse\n", NULL, 0,
+                 "net.yaml:2:7: loss: expected a name, found a block scalar (| or >), which "
+                 "YAML reads with its line break (write the name on the key's line)");
+    expect_error("model:\n  layers:\n    - units: 1\n      activation: >\n        identity\n"
+                 "loss: mse\n", NULL, 0,
+                 "net.yaml:4:19: model.layers.1.activation: expected a name, found a block "
+                 "scalar (| or >), which YAML reads with its line break");
+    expect_error("model: {layers: [{units: 1, activation: identity}]}\nloss: mse\n"
+                 "optimizer:\n  name: |\n    sgd\n", NULL, 0,
+                 "net.yaml:4:9: optimizer.name: expected a name, found a block scalar");
+    expect_error("model: {layers: [{units: 1, activation: identity}]}\nloss: \"ms\\te\"\n", NULL,
+                 0, "net.yaml:2:7: loss: 'ms?e' is not a name (contains a control character)");
+    const char *newline_name[] = {"optimizer.schedule=\"step\\n\""};
+    expect_error(fish2d, newline_name, 1,
+                 "-s 'optimizer.schedule=\"step\\n\"': optimizer.schedule: 'step?' is not a "
+                 "name (contains a control character)");
+    expect_error("model: {layers: [{units: 1, activation: identity}], \"init\\r\": auto}\n"
+                 "loss: mse\n", NULL, 0,
+                 "net.yaml:1:53: unknown key 'init?' in model: it contains a control character "
+                 "(known: input, layers, init, init_scale)");
+    dl_spec stripped;
+    dl_err stripped_err;
+    CHECK(parse(&stripped, "model: {layers: [{units: 1, activation: identity}]}\nloss: |-\n"
+                           "  mae\n", NULL, 0, &stripped_err) == 0 &&
+          stripped.loss.kind == NN_LOSS_MAE);
     /* control characters from an override or a quoted scalar never split
      * the one-line message */
     const char *newline_key[] = {"2, act\nivation: x}\n"};
