@@ -223,9 +223,12 @@ static int parse_layers(const sn_node *n, dl_spec *s, spec_ctx *c, dl_err *e)
 {
     if (want(n, SN_SEQ, "model.layers", e))
         return e->code;
-    if (n->n == 0 || n->n > SPEC_LAYERS_MAX)
-        return sn_error(n, e, "model.layers: expected 1 to %d layer%s, found %zu",
-                        SPEC_LAYERS_MAX, dl_plural(SPEC_LAYERS_MAX), n->n);
+    if (n->n > SPEC_LAYERS_MAX)
+        return sn_over_limit(n, e, "model.layers: %zu layers are more than %d", n->n,
+                             SPEC_LAYERS_MAX);
+    if (n->n == 0)
+        return sn_error(n, e, "model.layers: expected 1 to %d layers, found 0",
+                        SPEC_LAYERS_MAX);
     for (size_t i = 0; i < n->n; i++)
         if (parse_layer(n->vals[i], i, &s->layers[i], c, e))
             return e->code;
@@ -582,8 +585,8 @@ static int parse_class_weight(const sn_node *v, dl_spec *s, spec_ctx *c, dl_err 
     if (v->kind != SN_MAP)
         return sn_error(v, e, "%s: expected balanced, none or a map {class: weight}", path);
     if (v->n > SPEC_CLASS_WEIGHTS_MAX)
-        return sn_error(v, e, "%s: %zu classes are more than %d", path, v->n,
-                        SPEC_CLASS_WEIGHTS_MAX);
+        return sn_over_limit(v, e, "%s: %zu classes are more than %d", path, v->n,
+                             SPEC_CLASS_WEIGHTS_MAX);
     s->class_weight = SPEC_CW_GIVEN;
     s->n_class_weights = 0;
     c->class_weight = v;

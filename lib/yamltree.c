@@ -8,8 +8,9 @@
 
 #include "buf.h"
 
-#define SN_DEPTH_MAX 16      /* a model spec is 4 levels deep */
-#define SN_NODES_MAX 100000  /* keeps a hostile file from eating memory */
+#define SN_DEPTH_MAX 16      /* mappings and lists around a value (a model spec's
+                                values are in at most 4, the top-level mapping one) */
+#define SN_NODES_MAX 100000  /* keys and values: keeps a hostile file from eating memory */
 #define SN_KEYS_MAX 1024     /* keys of one mapping (class_weight, the largest, takes 256):
                                 each key is compared with those before it */
 
@@ -49,14 +50,12 @@ static void sn_where(const sn_node *n, char *buf, size_t len)
 /* The text is formatted whole (on the heap when long), so that dl_fail
  * cuts a long message where it cuts any: in the middle, between characters,
  * its end kept; without memory, its start, cut between characters. */
-int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...)
+static int sn_fail(const sn_node *n, dl_err *e, int code, const char *fmt, va_list ap)
 {
     char where[DL_ERR_MSG_MAX / 2], first[256];
-    va_list ap, again;
-    va_start(ap, fmt);
+    va_list again;
     va_copy(again, ap);
     int len = vsnprintf(first, sizeof first, fmt, ap);
-    va_end(ap);
     char *what = len >= (int)sizeof first ? malloc((size_t)len + 1) : NULL;
     if (what)
         vsnprintf(what, (size_t)len + 1, fmt, again);
@@ -64,8 +63,26 @@ int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...)
     if (len >= (int)sizeof first && !what) /* the start of a character ends it */
         first[dl_str_cut(first, sizeof first - 1)] = '\0';
     sn_where(n, where, sizeof where);
-    int rc = dl_fail(e, DL_EDATA, "%s: %s", where, what ? what : first);
+    int rc = dl_fail(e, code, "%s: %s", where, what ? what : first);
     free(what);
+    return rc;
+}
+
+int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sn_fail(n, e, DL_EDATA, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int sn_over_limit(const sn_node *n, dl_err *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = sn_fail(n, e, DL_ENOMEM, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
@@ -183,7 +200,7 @@ static int sn_build_children(sn_builder *b, sn_node *n, int depth, dl_err *e)
         int rc;
         if (n->kind == SN_MAP && n->n == SN_KEYS_MAX) {
             sn_node where = event_where(b->src, b->from_override, &ev.start_mark);
-            rc = sn_error(&where, e, "a mapping of more than %d keys", SN_KEYS_MAX);
+            rc = sn_over_limit(&where, e, "a mapping of more than %d keys", SN_KEYS_MAX);
         } else {
             rc = sn_build(b, &ev, depth + 1, n->kind == SN_MAP ? &key : &val, e);
         }
@@ -240,7 +257,11 @@ static int sn_build(sn_builder *b, yaml_event_t *ev, int depth, sn_node **out, d
     int positioned = !b->from_override;
     if (depth > SN_DEPTH_MAX || ++b->nodes > SN_NODES_MAX) {
         sn_node where = event_where(b->src, b->from_override, &ev->start_mark);
-        return sn_error(&where, e, "the spec is nested too deeply or too large");
+        return depth > SN_DEPTH_MAX
+                   ? sn_over_limit(&where, e, "the spec has a value in more than %d mappings "
+                                   "and lists", SN_DEPTH_MAX)
+                   : sn_over_limit(&where, e, "the spec holds more than %d keys and values",
+                                   SN_NODES_MAX);
     }
     if (check_tag(b, ev, e))
         return e->code;
@@ -397,6 +418,10 @@ static int sn_child_slot(sn_node *cur, const char *seg, const char *src, sn_node
             *slot = &cur->vals[i];
             return 0;
         }
+    if (cur->n == SN_KEYS_MAX) {
+        sn_node where = {.src = src};
+        return sn_over_limit(&where, e, "a mapping of more than %d keys", SN_KEYS_MAX);
+    }
     sn_node *key = sn_scalar_new(seg, src), *val = sn_new(SN_MAP, src, NULL, 0);
     if (!key || !val || sn_push(cur, key, val, e)) {
         sn_free(key);

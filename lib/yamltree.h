@@ -31,6 +31,9 @@ void sn_free(sn_node *n);
 /* DL_EDATA with the node's place before the message: "FILE:LINE:COL: ...",
  * or "-s 'path=value': ..." for a node an override made. */
 int sn_error(const sn_node *n, dl_err *e, const char *fmt, ...) DL_PRINTF(3, 4);
+/* The same with DL_ENOMEM: the spec is over one of its documented size
+ * limits (dl-spec(5)), as a file over its size is. */
+int sn_over_limit(const sn_node *n, dl_err *e, const char *fmt, ...) DL_PRINTF(3, 4);
 /* Parses one YAML document from text into a tree (NULL for an empty one);
  * src labels the nodes; from_override: the text is an -s value. */
 int sn_parse(const char *text, size_t len, const char *src, int from_override, sn_node **root,

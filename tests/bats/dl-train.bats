@@ -138,6 +138,59 @@ short() {
         -s optimizer.l1=1.2e-38 --print-config > /dev/null
 }
 
+@test "a spec over a documented size limit exits 4, naming the limit, from the file and from -s" {
+    head='model: {layers: [{units: 1, activation: sigmoid}]}\nloss: bce\n'
+    # over 1 MiB
+    { printf "$head"; head -c 1048576 /dev/zero | tr '\0' '#'; } > "$TMP/big.yaml"
+    run dl-train "$TMP/big.yaml" --print-config
+    [ "$status" -eq 4 ]
+    [ "$output" = "dl-train: $TMP/big.yaml: a spec file is at most 1048576 bytes" ]
+    # a mapping of 1025 keys (1024 are read: the class_weight map is then too long)
+    { printf "${head}training: {class_weight: {"; seq 0 1024 | sed 's/.*/c&: 1/' | paste -sd, -; printf '}}\n'; } > "$TMP/keys.yaml"
+    run dl-train "$TMP/keys.yaml" --print-config
+    [ "$status" -eq 4 ]
+    [[ $output == "dl-train: $TMP/keys.yaml:3:"*": a mapping of more than 1024 keys" ]]
+    # a value in 17 mappings and lists: the top-level one, optimizer's, betas and 14 more
+    deep=$(printf '[%.0s' $(seq 14))1$(printf ']%.0s' $(seq 14))
+    run dl-train <(printf "${head}optimizer: {betas: $deep}\n") --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *"optimizer.betas: expected two numbers"* ]]
+    run dl-train <(printf "${head}optimizer: {betas: [$deep]}\n") --print-config
+    [ "$status" -eq 4 ]
+    [[ $output == *":3:35: the spec has a value in more than 16 mappings and lists" ]]
+    # an -s value counts from its own top: 16 lists around 1 are what it may hold
+    deep=$(printf '[%.0s' $(seq 16))1$(printf ']%.0s' $(seq 16))
+    run dl-train "$EX/fish2d.yaml" -s "optimizer.betas=$deep" --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *"optimizer.betas: expected two numbers"* ]]
+    run dl-train "$EX/fish2d.yaml" -s "optimizer.betas=[$deep]" --print-config
+    [ "$status" -eq 4 ]
+    [ "$output" = "dl-train: -s 'optimizer.betas=[$deep]': the spec has a value in more than 16 mappings and lists" ]
+    # 100,000 keys and values in all: 16 besides the list's items
+    { printf "${head}optimizer: {betas: ["; seq 99984 | paste -sd, -; printf ']}\n'; } > "$TMP/many.yaml"
+    run dl-train "$TMP/many.yaml" --print-config
+    [ "$status" -eq 1 ]
+    [[ $output == *"optimizer.betas: expected two numbers"* ]]
+    { printf "${head}optimizer: {betas: ["; seq 99985 | paste -sd, -; printf ']}\n'; } > "$TMP/many.yaml"
+    run dl-train "$TMP/many.yaml" --print-config
+    [ "$status" -eq 4 ]
+    [[ $output == "dl-train: $TMP/many.yaml:3:"*": the spec holds more than 100000 keys and values" ]]
+    # 65 layers (0 is no network: bad spec)
+    layers=$(yes '{units: 1, activation: sigmoid}' | head -n 65 | paste -sd, -)
+    run dl-train "$EX/fish2d.yaml" -s "model.layers=[$layers]" --print-config
+    [ "$status" -eq 4 ]
+    [ "$output" = "dl-train: -s 'model.layers=[$layers]': model.layers: 65 layers are more than 64" ]
+    run dl-train "$EX/fish2d.yaml" -s "model.layers=[${layers#*\},}]" --print-config
+    [ "$status" -eq 0 ]
+    run dl-train "$EX/fish2d.yaml" -s "model.layers=[]" --print-config
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: -s 'model.layers=[]': model.layers: expected 1 to 64 layers, found 0" ]
+    # 257 class weights
+    { printf "${head}training: {class_weight: {"; seq 0 256 | sed 's/.*/c&: 1/' | paste -sd, -; printf '}}\n'; } > "$TMP/cw.yaml"
+    run dl-train "$TMP/cw.yaml" --print-config
+    [ "$status" -eq 4 ]
+    [ "$output" = "dl-train: $TMP/cw.yaml:3:26: training.class_weight: 257 classes are more than 256" ]
+}
 @test "a spec number beyond a double's range (1e400, or nonzero below 4.9e-324) is refused as outside float32's range, from the file and from -s" {
     printf 'model:\n  layers:\n    - {units: 4, activation: tanh}\n    - {units: 1, activation: identity}\nloss: mse\noptimizer: {name: sgd, lr: 1e-400}\n' > "$TMP/tiny.yaml"
     run dl-train "$TMP/tiny.yaml" --print-config

@@ -129,14 +129,14 @@ static void test_override_refusals_name_the_override(void)
     CHECK(sn_override(&root, "optimizer.lr=1\n---\n2", "-s 'lr'", &e) == DL_EDATA);
     CHECK_STR(e.msg, "-s 'lr': a spec is one YAML document, not several");
     CHECK(sn_override(&root, "optimizer.lr=[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]", "-s 'deep'",
-                      &e) == DL_EDATA);
-    CHECK_STR(e.msg, "-s 'deep': the spec is nested too deeply or too large");
+                      &e) == DL_ENOMEM);
+    CHECK_STR(e.msg, "-s 'deep': the spec has a value in more than 16 mappings and lists");
     CHECK(sn_override(&root, "optimizer.lr=*a", "-s 'alias'", &e) == DL_EDATA);
     CHECK_STR(e.msg, "-s 'alias': YAML anchors and aliases are not supported in a spec");
     const char *deep = "a: [[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]\n";
     sn_node *other = NULL;
-    CHECK(sn_parse(deep, strlen(deep), "t.yaml", 0, &other, &e) == DL_EDATA && other == NULL);
-    CHECK_STR(e.msg, "t.yaml:1:20: the spec is nested too deeply or too large");
+    CHECK(sn_parse(deep, strlen(deep), "t.yaml", 0, &other, &e) == DL_ENOMEM && other == NULL);
+    CHECK_STR(e.msg, "t.yaml:1:20: the spec has a value in more than 16 mappings and lists");
     sn_free(root);
 }
 
@@ -158,8 +158,12 @@ static void test_keys_of_a_mapping_are_bounded(void)
     sn_node *root = NULL;
     dl_err e = {0};
     CHECK(parse_keys(1024, &root, &e) == 0 && root && root->n == 1 && root->vals[0]->n == 1024);
+    /* nor does an override make a 1025th */
+    CHECK(sn_override(&root, "top.k0=1", "-s 'top.k0=1'", &e) == 0);
+    CHECK(sn_override(&root, "top.more=1", "-s 'top.more=1'", &e) == DL_ENOMEM);
+    CHECK_STR(e.msg, "-s 'top.more=1': a mapping of more than 1024 keys");
     sn_free(root);
-    CHECK(parse_keys(1025, &root, &e) == DL_EDATA && root == NULL);
+    CHECK(parse_keys(1025, &root, &e) == DL_ENOMEM && root == NULL);
     CHECK_STR(e.msg, "big.yaml:1026:3: a mapping of more than 1024 keys");
 }
 
