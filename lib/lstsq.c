@@ -421,32 +421,39 @@ typedef struct qr_fold_job {
  * as columns is factored on its own by dgeqrt (recursive, so nearly all of
  * its flops are matrix products, where dtpqrt's were matrix-vector ones),
  * and its triangle then merged into R by dtpqrt on the two triangles (L =
- * cols: O(cols^3), small beside the chunk's O(rows cols^2)); the first such
- * chunk's triangle is R.  A shorter chunk goes into R by dtpqrt directly. */
+ * cols: O(cols^3), small beside the chunk's O(rows cols^2)); the first
+ * chunk's triangle is R.  A shorter chunk goes into R by dtpqrt directly,
+ * but for the first: its trapezoid, from dgeqrt too, holds every nonzero
+ * in its `rows` rows, where dtpqrt into a triangle of zeros could leave
+ * them in rows beyond (a column of the chunk in the span of those before
+ * it, as a bias beside a one-hot, has a reflector of rounding noise that
+ * moves the later columns down a row).  So R has at most n nonzero rows,
+ * which the minimum-norm solution takes alone. */
 static void qr_fold_chunk(qr_fold_job *j)
 {
     lapack_int c = (lapack_int)j->cols, ldb = (lapack_int)j->chunk;
-    size_t cols = j->cols;
+    size_t cols = j->cols, top = j->rows < cols ? j->rows : cols;
     ls_qr_tri *tri = j->tri;
     j->info = 0;
     if (j->rows == 0)
         return;
-    if (j->rows < cols) {
+    if (j->rows < cols && tri->factored) {
         j->info = LAPACKE_dtpqrt_work(LAPACK_COL_MAJOR, (lapack_int)j->rows, c, 0, j->nb, tri->r, c,
                                       tri->b, ldb, tri->t, j->nb, tri->work);
-        tri->factored = 1;
         return;
     }
-    j->info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)j->rows, c, j->nb, tri->b, ldb,
+    int nb = (size_t)j->nb < top ? j->nb : (int)top;
+    j->info = LAPACKE_dgeqrt_work(LAPACK_COL_MAJOR, (lapack_int)j->rows, c, nb, tri->b, ldb,
                                   tri->t, j->nb, tri->work);
     if (j->info)
         return;
     for (size_t col = 0; col < cols; col++) /* the chunk's triangle; Householder vectors below */
-        for (size_t i = 0; i < cols; i++)
+        for (size_t i = 0; i < top; i++)
             tri->b[col * j->chunk + i] = i <= col ? tri->b[col * j->chunk + i] : 0.0;
     if (!tri->factored) {
         for (size_t col = 0; col < cols; col++)
-            memcpy(tri->r + col * cols, tri->b + col * j->chunk, cols * sizeof *tri->r);
+            for (size_t i = 0; i < cols; i++)
+                tri->r[col * cols + i] = i < top ? tri->b[col * j->chunk + i] : 0.0;
         tri->factored = 1;
         return;
     }
@@ -646,20 +653,51 @@ int ls_qr_factor(ls_qr *q, double *r, dl_err *e)
     return 0;
 }
 
+/* The factor's rows of zeros change nothing and are left out: the rows of
+ * a factor of fewer rows than columns then stay as few, so that R keeps
+ * its nonzero rows as few as the data's (qr_fold_chunk) and short, wide
+ * partials combine in an SVD of their rows. */
 int ls_qr_add_factor(ls_qr *q, const double *r, dl_err *e)
 {
-    return qr_take_rows(q, r, q->cols, r + q->p, q->cols, NULL, q->cols, 0, e);
+    size_t c = q->cols;
+    for (size_t i = 0, from = 0; i <= c; i++) {
+        int zero = i < c;
+        for (size_t j = i; j < c && zero; j++)
+            zero = r[i * c + j] == 0.0;
+        if (!zero && i < c)
+            continue;
+        /* rows [from, i) hold a nonzero each: taken together */
+        if (i > from && qr_take_rows(q, r + from * c, c, r + from * c + q->p, c, NULL, i - from,
+                                     0, e))
+            return e->code;
+        from = i + 1;
+    }
+    return 0;
 }
 
-/* R11 (p x p) and z (p x k) copied out of R: the small system R11 w = z. */
-static void qr_small_system(const ls_qr *q, double *r11, double *z)
+/* R11 (p x p) and z (p x k) copied out of R: the small system R11 w = z;
+ * with rows, only R11's rows rows[0..m) and z's, in that order, on top of
+ * r11 (leading dimension p still) and z (its rows m..p zero). */
+static void qr_small_system(const ls_qr *q, const size_t *rows, size_t m, double *r11,
+                            double *z)
 {
     size_t p = q->p, c = q->cols;
-    for (size_t j = 0; j < p; j++)
-        for (size_t i = 0; i < p; i++)
-            r11[j * p + i] = i <= j ? q->tri[0].r[j * c + i] : 0.0;
-    for (size_t j = 0; j < q->k; j++)
-        memcpy(z + j * p, q->tri[0].r + (p + j) * c, p * sizeof *z);
+    const double *rr = q->tri[0].r;
+    for (size_t j = 0; j < p + q->k; j++) {
+        double *to = j < p ? r11 + j * p : z + (j - p) * p;
+        for (size_t i = 0; i < p; i++) {
+            size_t from = !rows ? i : i < m ? rows[i] : p;
+            to[i] = from < p && (from <= j || j >= p) ? rr[j * c + from] : 0.0;
+        }
+    }
+}
+
+/* r->w (p x k, row-major) from the solution z (p x k, column-major). */
+static void weights_from(const double *z, size_t p, size_t k, ls_result *r)
+{
+    for (size_t i = 0; i < p; i++)
+        for (size_t j = 0; j < k; j++)
+            r->w[i * k + j] = z[j * p + i];
 }
 
 /* s_max / s_min over the min(n, p) singular values a matrix of n rows has,
@@ -670,31 +708,60 @@ static double cond_from_sv(const double *sv, size_t p, uint64_t n)
     return count && sv[count - 1] > 0 ? sv[0] / sv[count - 1] : INFINITY;
 }
 
-/* The rows of R11 that can be other than zero: X's min(n, p), since R
- * holds the triangle of n rows.  Short, wide data (20 rows of 4,000
- * columns) then takes an SVD of 20 rows, not of 4,000. */
-static lapack_int r11_rows(const ls_qr *q)
+/* The rows of R11 holding a nonzero, into rows in order; their count, at
+ * least 1 (R11 of zeros is then its first row, which LAPACK takes for the
+ * zero matrix it is).  A zero row changes neither the singular values nor
+ * the minimum-norm solution, and R of n < cols rows has n rows at most
+ * that are not zero (qr_fold_chunk): short, wide data (20 rows of 4,000
+ * columns) takes an SVD of its 20 rows, not of 4,000. */
+static size_t r11_nonzero_rows(const ls_qr *q, size_t *rows)
 {
-    return (lapack_int)(q->n < q->p ? q->n : q->p);
+    size_t p = q->p, c = q->cols, m = 0;
+    const double *rr = q->tri[0].r;
+    for (size_t i = 0; i < p; i++)
+        rows[i] = 0;
+    for (size_t j = 0; j < p; j++)
+        for (size_t i = 0; i <= j; i++)
+            rows[i] |= rr[j * c + i] != 0.0;
+    for (size_t i = 0; i < p; i++) /* m <= i: rows[m] is read already */
+        if (rows[i])
+            rows[m++] = i;
+    if (m == 0)
+        rows[m++] = 0;
+    return m;
+}
+
+/* The small system of R11's nonzero rows (r11_nonzero_rows), m of them:
+ * qr_small_system's a (p x p) and z (p x k), allocated here (NULL both on
+ * failure). */
+static int r11_compact(const ls_qr *q, double **a, double **z, lapack_int *m, dl_err *e)
+{
+    size_t p = q->p, *rows = NULL;
+    *a = *z = NULL;
+    if (dl_mem_array(&rows, p, sizeof *rows, "lstsq", e) || alloc_doubles(a, p, p, e) ||
+        alloc_doubles(z, p, q->k, e)) {
+        free(rows);
+        free(*a);
+        *a = NULL;
+        return e->code;
+    }
+    size_t count = r11_nonzero_rows(q, rows);
+    qr_small_system(q, rows, count, *a, *z);
+    *m = (lapack_int)count;
+    free(rows);
+    return 0;
 }
 
 /* X's singular values, largest first, from R11 (X = Q R11 keeps them);
- * those beyond r11_rows are 0. */
+ * those beyond R11's nonzero rows are 0. */
 static int r11_singular_values(const ls_qr *q, double *sv, dl_err *e)
 {
-    size_t p = q->p;
     double *a, *z;
-    if (alloc_doubles(&a, p, p, e))
+    lapack_int rows;
+    if (r11_compact(q, &a, &z, &rows, e))
         return e->code;
-    if (alloc_doubles(&z, p, q->k, e)) {
-        free(a);
-        return e->code;
-    }
-    qr_small_system(q, a, z);
-    lapack_int rows = r11_rows(q), info = 0;
-    if (rows > 0)
-        info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', rows, (lapack_int)p, a, (lapack_int)p, sv,
-                              NULL, 1, NULL, 1);
+    lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', rows, (lapack_int)q->p, a,
+                                     (lapack_int)q->p, sv, NULL, 1, NULL, 1);
     free(a);
     free(z);
     if (info > 0)
@@ -719,21 +786,24 @@ static double rank_tol(uint64_t n, size_t p)
     return DBL_EPSILON * (double)(n > p ? n : p);
 }
 
-/* The minimum-norm solution by dgelsd of R11's r11_rows rows, with
- * o->rcond's cut-off (numpy's tolerance by default); r->rank is X's rank
- * all the same, and r->rank_kept the singular values the solution kept. */
-static int solve_svd(const ls_qr *q, double *a, double *z, const ls_opts *o, ls_result *r,
-                     dl_err *e)
+/* The minimum-norm solution by dgelsd of R11's nonzero rows, with
+ * o->rcond's cut-off (numpy's tolerance by default), into r->w; r->rank is
+ * X's rank all the same, and r->rank_kept the singular values the solution
+ * kept. */
+static int solve_svd(const ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
 {
     size_t p = q->p;
-    double rcond = o->rcond >= 0 ? o->rcond : rank_tol(q->n, p);
-    lapack_int rank = 0;
-    if (alloc_doubles(&r->sv, p, 1, e))
+    double rcond = o->rcond >= 0 ? o->rcond : rank_tol(q->n, p), *a, *z;
+    lapack_int rank = 0, rows;
+    if (alloc_doubles(&r->sv, p, 1, e) || r11_compact(q, &a, &z, &rows, e))
         return e->code;
     r->nsv = p;
-    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, r11_rows(q), (lapack_int)p,
-                                     (lapack_int)q->k, a, (lapack_int)p, z, (lapack_int)p,
-                                     r->sv, rcond, &rank);
+    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, rows, (lapack_int)p, (lapack_int)q->k, a,
+                                     (lapack_int)p, z, (lapack_int)p, r->sv, rcond, &rank);
+    if (info == 0)
+        weights_from(z, p, q->k, r);
+    free(a);
+    free(z);
     if (info > 0)
         return dl_fail(e, DL_ENUM, "svd did not converge (%d superdiagonals)", (int)info);
     if (info != 0)
@@ -744,16 +814,26 @@ static int solve_svd(const ls_qr *q, double *a, double *z, const ls_opts *o, ls_
     return 0;
 }
 
-static int solve_qr(const ls_qr *q, double *a, double *z, ls_result *r, dl_err *e)
+static int solve_qr(const ls_qr *q, ls_result *r, dl_err *e)
 {
     lapack_int p = (lapack_int)q->p;
-    double rc = 0;
+    double rc = 0, *a, *z = NULL;
+    if (alloc_doubles(&a, q->p, q->p, e) || alloc_doubles(&z, q->p, q->k, e)) {
+        free(a);
+        return e->code;
+    }
+    qr_small_system(q, NULL, q->p, a, z);
     lapack_int info = LAPACKE_dtrcon(LAPACK_COL_MAJOR, '1', 'U', 'N', p, a, p, &rc);
-    if (info == 0 && !(rc > DBL_EPSILON * (double)q->n))
+    int deficient = info == 0 && !(rc > DBL_EPSILON * (double)q->n);
+    if (info == 0 && !deficient)
+        info = LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', p, (lapack_int)q->k, a, p, z, p);
+    if (info == 0 && !deficient)
+        weights_from(z, q->p, q->k, r);
+    free(a);
+    free(z);
+    if (deficient)
         return dl_fail(e, DL_ENUM, "qr: X is rank deficient (a column is a combination of "
                                    "others); use --method svd for the minimum-norm solution");
-    if (info == 0)
-        info = LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', p, (lapack_int)q->k, a, p, z, p);
     if (info != 0)
         return info > 0 ? dl_fail(e, DL_ENUM, "qr: X is singular; use --method svd")
                         : lapack_error("qr", info, e);
@@ -790,7 +870,6 @@ void ls_qr_metrics(const ls_qr *q, ls_result *r)
 int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
 {
     size_t p = q->p, k = q->k;
-    double *a = NULL, *z = NULL;
     if (q->n == 0)
         return dl_fail(e, DL_EDATA, "no rows to fit");
     if (q->n < p && o->method != LS_SVD)
@@ -803,21 +882,11 @@ int ls_qr_solve(ls_qr *q, const ls_opts *o, ls_result *r, dl_err *e)
         return dl_fail(e, DL_EDATA, "every row has weight 0");
     if (qr_fold_last(q, e) || result_init(r, q->n, q->wsum, p, k, e))
         return e->code;
-    int rc = alloc_doubles(&a, p, p, e) || alloc_doubles(&z, p, k, e) ? e->code : 0;
-    if (!rc) {
-        qr_small_system(q, a, z);
-        rc = o->method == LS_QR ? solve_qr(q, a, z, r, e) : solve_svd(q, a, z, o, r, e);
-    }
-    if (!rc) {
-        for (size_t i = 0; i < p; i++)
-            for (size_t j = 0; j < k; j++)
-                r->w[i * k + j] = z[j * p + i];
+    int rc = o->method == LS_QR ? solve_qr(q, r, e) : solve_svd(q, o, r, e);
+    if (!rc)
         rc = check_weights(r, e);
-    }
     if (!rc)
         ls_qr_metrics(q, r);
-    free(a);
-    free(z);
     if (rc)
         ls_result_free(r);
     return rc ? e->code : 0;

@@ -176,9 +176,10 @@ int ls_qr_add_weighted(ls_qr *q, const double *x, const double *y, const double 
  * triangle zero); folds q, which stays usable. */
 int ls_qr_factor(ls_qr *q, double *r, dl_err *e);
 /* Another factor's rows (row-major [cols x cols], as ls_qr_factor gives)
- * folded into q: R of their rows stacked on q's, as if q had taken those
- * rows themselves (--combine).  The row count, weight sum and y's sums are
- * not touched: the caller sets them from the factor's own. */
+ * folded into q, but for its rows of zeros: R of their rows stacked on
+ * q's, as if q had taken those rows themselves (--combine).  The row
+ * count, weight sum and y's sums are not touched: the caller sets them
+ * from the factor's own. */
 int ls_qr_add_factor(ls_qr *q, const double *r, dl_err *e);
 /* o->method LS_SVD or LS_QR; q is folded and stays usable.  Fewer rows
  * than columns: svd gives the minimum-norm solution (numpy.linalg.lstsq),

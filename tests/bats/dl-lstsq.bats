@@ -1006,6 +1006,36 @@ r2_of_constant() {
     [[ $sv != *" -0"* ]]
 }
 
+@test "more columns than rows, the bias beside a one-hot: svd's minimum-norm weights, one pass or from partials, weighted too" {
+    # bias = c=a + c=b + c=c; y = X (x1 + x2), in X's row space: the
+    # minimum-norm solution (numpy.linalg.lstsq's) is x1 + x2 exactly, rank 4
+    printf 'c,v1,v2,y\na,1,2,9\nb,3,-1,14\nc,2,5,15\na,-2,1,-4\n' > "$TMP/t.csv"
+    paste -d, "$TMP/t.csv" <(printf 'n\n1\n2\n0.5\n3\n') > "$TMP/wt.csv"
+    dl-tensor import --target y "$TMP/t.csv" | dl-design -q --onehot auto > "$TMP/d.dlt"
+    dl-tensor import --target y --weight n "$TMP/wt.csv" | dl-design -q --onehot auto > "$TMP/wd.dlt"
+    printf '2\n1\n1\n0\n4\n1\n' > "$TMP/want.txt"
+    for d in d wd; do
+        run dl-lstsq -o "$TMP/m.ckpt" "$TMP/$d.dlt"
+        [ "$status" -eq 0 ]
+        [[ ${lines[0]} == "dl-lstsq: 4 rows, 6 columns, 1 output, method svd, rank 4, "* ]]
+        dl-tensor export --name w "$TMP/m.ckpt" > "$TMP/w.csv"
+        numbers_near "$TMP/w.csv" "$TMP/want.txt" 1e-12
+        dl-tensor split --fraction 0.5 "$TMP/$d.dlt" "$TMP/s1.dlt" "$TMP/s2.dlt"
+        dl-lstsq --partial "$TMP/s1.dlt" > "$TMP/p1.dlt"
+        dl-lstsq --partial "$TMP/s2.dlt" > "$TMP/p2.dlt"
+        cat "$TMP/p1.dlt" "$TMP/p2.dlt" > "$TMP/p.dlt"
+        run dl-lstsq --combine -o "$TMP/m.ckpt" "$TMP/p.dlt"
+        [ "$status" -eq 0 ]
+        [[ ${lines[0]} == "dl-lstsq: 4 rows, 6 columns, 1 output, method svd, rank 4, "* ]]
+        dl-tensor export --name w "$TMP/m.ckpt" > "$TMP/w.csv"
+        numbers_near "$TMP/w.csv" "$TMP/want.txt" 1e-12
+        # a ridge reports X's rank as numpy.linalg.matrix_rank counts it
+        run dl-lstsq --ridge 1 "$TMP/$d.dlt"
+        [ "$status" -eq 0 ]
+        [[ ${lines[0]} == "dl-lstsq: 4 rows, 6 columns, 1 output, method normal, rank 4, "* ]]
+    done
+}
+
 # cond_near OUTPUT WANT: the number after "condition number ~" or "of X about"
 # is numpy's to the 3 digits printed.
 cond_near() {
