@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 int dl_vec_reserve(void *items, size_t *cap, size_t need, size_t size, dl_err *e)
@@ -99,6 +100,28 @@ void *dl_mem_zeroed(size_t n, size_t size)
     __asm__ volatile("" : : "r"(p) : "memory");
     memset(p, 0, n * size);
     return p;
+}
+
+uint64_t dl_mem_most(const char **limit)
+{
+    static const struct {
+        int resource;
+        const char *command;
+    } limits[] = {{RLIMIT_AS, "ulimit -v"}, {RLIMIT_DATA, "ulimit -d"}};
+    uint64_t most = 0;
+    *limit = NULL;
+    for (size_t i = 0; i < sizeof limits / sizeof *limits; i++) {
+        struct rlimit rl;
+        if (getrlimit(limits[i].resource, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            (!*limit || (uint64_t)rl.rlim_cur < most)) {
+            most = (uint64_t)rl.rlim_cur;
+            *limit = limits[i].command;
+        }
+    }
+    if (*limit)
+        return most;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
 }
 
 int dl_mem_array(void *pp, size_t n, size_t size, const char *what, dl_err *e)

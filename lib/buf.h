@@ -11,6 +11,7 @@
 #define DL_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -64,6 +65,13 @@ void *dl_mem_zeroed(size_t n, size_t size);
  * (64 TiB, more than any machine holds; also the largest tensor's bytes). */
 #define DL_MEM_ARRAY_MAX ((size_t)1 << 46)
 int dl_mem_array(void *pp, size_t n, size_t size, const char *what, dl_err *e);
+
+/* The bytes this process may hold at most: the tighter of its limits on
+ * the address space (ulimit -v) and on the data segment (ulimit -d), with
+ * *limit set to that limit's command ("ulimit -v"); without either, the
+ * machine's memory (0 when unknown), *limit NULL.  What an out-of-memory
+ * message weighs a need against: only a need near it is too large. */
+uint64_t dl_mem_most(const char **limit);
 
 /* A string builder; {0} is an empty one. */
 typedef struct dl_str {

@@ -6,6 +6,7 @@
 #include <float.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -344,14 +345,32 @@ static size_t qr_chunk_rows(size_t cols)
 /* The refusal of a QR that memory cannot hold, saying what it takes: two
  * triangles of cols^2 and two chunks of `chunk` rows (a column count from
  * the input, so said in GiB rather than as the one allocation that
- * failed).  Every method starts from the rows' QR. */
+ * failed).  Every method starts from the rows' QR.  Fewer columns help
+ * only when the QR takes half of what the process may hold or more; a
+ * smaller one was refused for want of room the rest of the process took:
+ * at its memory limit, or on a machine out of memory. */
 static int qr_memory_error(size_t cols, size_t chunk, dl_err *e)
 {
-    double gib = 8.0 / (1 << 30), square = (double)cols * (double)cols * gib;
-    return dl_fail(e, DL_ENOMEM, "out of memory: the QR of %zu columns (x and y), which every "
-                   "method starts from, takes about %.3g GiB (its triangles and the chunks of "
-                   "rows it folds): fewer columns", cols,
-                   2 * square + 2.0 * (double)chunk * (double)cols * gib);
+    double bytes = 8.0 * (2.0 * (double)cols * (double)cols + 2.0 * (double)chunk * (double)cols);
+    const char *limit;
+    uint64_t most = dl_mem_most(&limit);
+    char raise[96] = "";
+    if (limit)
+        snprintf(raise, sizeof raise, ", or raise the memory limit (%s %llu KiB)", limit,
+                 (unsigned long long)most >> 10);
+    if (most == 0 || 2 * bytes >= (double)most)
+        return dl_fail(e, DL_ENOMEM, "out of memory: the QR of %zu columns (x and y), which every "
+                       "method starts from, takes about %.3g GiB (its triangles and the chunks "
+                       "of rows it folds): fewer columns%s", cols, bytes / (1 << 30), raise);
+    if (limit)
+        return dl_fail(e, DL_ENOMEM, "out of memory: the process is at its memory limit (%s "
+                       "%llu KiB), which leaves no room for the %.3g MiB of the QR of %zu "
+                       "columns (x and y), which every method starts from (its triangles and "
+                       "the chunks of rows it folds): raise the limit", limit,
+                       (unsigned long long)most >> 10, bytes / (1 << 20), cols);
+    return dl_fail(e, DL_ENOMEM, "out of memory: the system has no room left for the %.3g MiB "
+                   "of the QR of %zu columns (x and y), which every method starts from (its "
+                   "triangles and the chunks of rows it folds)", bytes / (1 << 20), cols);
 }
 
 int ls_qr_init(ls_qr *q, size_t p, size_t k, dl_err *e)

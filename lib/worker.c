@@ -3,8 +3,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 
+#include "buf.h"
 #include "sig.h"
 
 struct wk_worker {
@@ -40,13 +40,9 @@ static void *worker_loop(void *arg)
  * ulimit -d). */
 static int memory_limited(void)
 {
-    static const int resources[] = {RLIMIT_AS, RLIMIT_DATA};
-    for (size_t i = 0; i < sizeof resources / sizeof *resources; i++) {
-        struct rlimit rl;
-        if (getrlimit(resources[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-            return 1;
-    }
-    return 0;
+    const char *limit;
+    dl_mem_most(&limit);
+    return limit != NULL;
 }
 
 wk_worker *wk_start(void)

@@ -183,12 +183,42 @@ npy_header() {
     for m in "" "--method normal" "--ridge 1"; do
         run bash -c "ulimit -v 1500000; OPENBLAS_NUM_THREADS=1 dl-lstsq -q $m '$TMP/w.dlt' -o '$TMP/w.ckpt'"
         [ "$status" -eq 4 ]
-        [[ $output == "dl-lstsq: $TMP/w.dlt: out of memory: the QR of 10001 columns (x and y), which every method starts from, takes about "*" GiB (its triangles and the chunks of rows it folds): fewer columns" ]] ||
+        [[ $output == "dl-lstsq: $TMP/w.dlt: out of memory: the QR of 10001 columns (x and y), which every method starts from, takes about "*" GiB (its triangles and the chunks of rows it folds): fewer columns, or raise the memory limit (ulimit -v 1500000 KiB)" ]] ||
             { echo "$m: $output"; return 1; }
         gib=${output#*takes about }
         gib=${gib%% GiB*}
         awk -v g="$gib" -v l="$least" 'BEGIN { exit !(g >= l) }'
         [ ! -e "$TMP/w.ckpt" ]
+    done
+}
+
+# A QR of 3 columns takes about 1 MiB (two chunks of 21,845 rows): where
+# even that cannot be had, the process is at its memory limit, or the
+# system has no memory left, which the message says instead of advising
+# fewer columns.  The shim fails each allocation in turn; those of the QR
+# are the runs whose message names it.
+@test "limits: out of memory for a QR of few columns names the memory limit, or the system's memory, not the columns" {
+    [ -z "${DL_SAN:-}" ] || skip "sanitizers reserve terabytes of address space: no ulimit -v"
+    [ -f "$GEN/failalloc.so" ] || skip "failalloc.so not built"
+    printf '1,2,3\n4,5,6\n7,8,10\n' | dl-tensor import --no-header -t 1 > "$TMP/s.dlt"
+    local limit n total found
+    for limit in "ulimit -v 4000000;" ""; do
+        run bash -c "$limit OPENBLAS_NUM_THREADS=1 DL_FAIL_ALLOC=0 DL_FAIL_ALLOC_REPORT=1 LD_PRELOAD='$GEN/failalloc.so' dl-lstsq -q '$TMP/s.dlt' -o '$TMP/s.ckpt'"
+        [ "$status" -eq 0 ]
+        total=$(printf '%s\n' "$output" | sed -n 's/^allocations: //p' | tail -n 1)
+        found=0
+        for n in $(seq 1 "$total"); do
+            run bash -c "$limit OPENBLAS_NUM_THREADS=1 DL_FAIL_ALLOC=$n LD_PRELOAD='$GEN/failalloc.so' dl-lstsq -q '$TMP/s.dlt' -o '$TMP/s.ckpt'"
+            [[ $output == *"the QR of"* ]] || continue
+            found=$((found + 1))
+            [ "$status" -eq 4 ]
+            if [ -n "$limit" ]; then
+                [ "$output" = "dl-lstsq: $TMP/s.dlt: out of memory: the process is at its memory limit (ulimit -v 4000000 KiB), which leaves no room for the 1 MiB of the QR of 3 columns (x and y), which every method starts from (its triangles and the chunks of rows it folds): raise the limit" ]
+            else
+                [ "$output" = "dl-lstsq: $TMP/s.dlt: out of memory: the system has no room left for the 1 MiB of the QR of 3 columns (x and y), which every method starts from (its triangles and the chunks of rows it folds)" ]
+            fi
+        done
+        [ "$found" -gt 0 ]
     done
 }
 

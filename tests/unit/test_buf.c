@@ -1,12 +1,15 @@
 /* test_buf.c - lib/buf: the growable array keeps its items while it grows,
  * refuses a size that would overflow (DL_ENOMEM, array untouched), the
  * string builder collects printf output of any length, large buffers are
- * aligned for huge pages, and zeroed buffers have their pages written. */
+ * aligned for huge pages, zeroed buffers have their pages written, and the
+ * most memory the process may hold is its tighter limit. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -172,6 +175,40 @@ static void test_zeroed_pages_are_written(void)
     free(one);
 }
 
+/* The most memory the process may hold: the tighter of ulimit -v and
+ * ulimit -d, named; without either, the machine's memory.  Limits are set
+ * in a child: the test's own process keeps its room. */
+static void test_most_memory_is_the_tighter_limit(void)
+{
+    const char *limit = "";
+    uint64_t most = dl_mem_most(&limit);
+    struct rlimit as, data;
+    CHECK(getrlimit(RLIMIT_AS, &as) == 0 && getrlimit(RLIMIT_DATA, &data) == 0);
+    if (as.rlim_cur == RLIM_INFINITY && data.rlim_cur == RLIM_INFINITY)
+        CHECK(limit == NULL && most == (uint64_t)sysconf(_SC_PHYS_PAGES) *
+                                           (uint64_t)sysconf(_SC_PAGESIZE));
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        /* soft limits only: a hard one lowered could not be raised again */
+        as.rlim_cur = (rlim_t)1 << 42;
+        data.rlim_cur = (rlim_t)1 << 41;
+        if (setrlimit(RLIMIT_AS, &as) != 0 || setrlimit(RLIMIT_DATA, &data) != 0)
+            _exit(2);
+        most = dl_mem_most(&limit);
+        if (!limit || strcmp(limit, "ulimit -d") != 0 || most != (uint64_t)1 << 41)
+            _exit(3);
+        data.rlim_cur = RLIM_INFINITY;
+        if (setrlimit(RLIMIT_DATA, &data) != 0)
+            _exit(2);
+        most = dl_mem_most(&limit);
+        _exit(limit && strcmp(limit, "ulimit -v") == 0 && most == (uint64_t)1 << 42 ? 0 : 4);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void test_vec_refuses_an_overflowing_size(void)
 {
     double *v = NULL;
@@ -238,6 +275,7 @@ int main(void)
     UNIT_RUN(test_big_buffers_are_aligned_and_advised);
     UNIT_RUN(test_room_of_a_block);
     UNIT_RUN(test_zeroed_pages_are_written);
+    UNIT_RUN(test_most_memory_is_the_tighter_limit);
     UNIT_RUN(test_str_collects_printf_output);
     UNIT_RUN(test_str_failure_sticks_until_take);
     return UNIT_DONE();
