@@ -14,6 +14,8 @@ fit_w() {
     run dl-lstsq --help
     [ "$status" -eq 0 ]
     [[ $output == *"(default: svd;"* ]]
+    # as dl-lstsq(1): the penalties work on X^T X; --partial takes no method
+    [[ $output == *"(default: svd; normal with --ridge, --lasso and"*"--elastic-net, which work on X^T X); with --combine, any"*"method; --partial takes none"* ]]
     [[ $output == *"(default: 0.5)"* ]]
     [[ $output == *"(default: 1e-12)"* ]]
     run dl-lstsq --version
