@@ -206,7 +206,9 @@ static int parse_args(int argc, char **argv, lstsq_args *a, dl_err *e)
     int rc = cli_parse_filter(argc, argv, &spec, a, NULL, NULL, &a->io.input, e);
     if (rc)
         return rc;
-    f->ls.l1_ratio = a->l1_penalty == OPT_ENET ? a->l1_ratio : 1.0;
+    /* --elastic-net 0 is no penalty: its ratio shapes nothing, so the model
+     * records least squares' (as --lasso 0), not the one given */
+    f->ls.l1_ratio = a->l1_penalty == OPT_ENET && f->ls.alpha > 0 ? a->l1_ratio : 1.0;
     const char *why = conflict(a);
     if (why)
         return dl_fail(e, DL_EUSAGE, "%s", why);

@@ -767,9 +767,12 @@ r2_of_constant() {
 
 @test "a penalty of 0 is none, for --ridge, --lasso and --elastic-net alike, whatever options shape it: numpy.linalg.lstsq's weights" {
     import_csv train.csv 1 | dl-design --poly 2 -q > "$TMP/d.dlt"
+    dl-lstsq -q "$TMP/d.dlt" > "$TMP/plain.ckpt"
     for opts in "--ridge 0 --penalize-bias" "--lasso 0 --penalize-bias --max-iter 5" \
-                "--elastic-net 0 --l1-ratio 0.3 --tol 0.5 --penalize-bias"; do
+                "--elastic-net 0" "--elastic-net 0 --l1-ratio 0.3 --tol 0.5 --penalize-bias"; do
         fit_w "$TMP/d.dlt" $opts
+        # the checkpoint of least squares, byte for byte (its l1_ratio too)
+        cmp "$TMP/m.ckpt" "$TMP/plain.ckpt"
         WANT_SKIP=1 numbers_near "$TMP/w.csv" "$FIX/train_poly2_w.txt" 1e-10
         # the model says what it fitted: least squares, the bias left alone
         dl-tensor show "$TMP/m.ckpt" > "$TMP/show.txt"
