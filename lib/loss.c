@@ -96,6 +96,26 @@ static int label_of(float v, size_t k, size_t *cls)
     return 1;
 }
 
+/* How far from 1 the sum of a row of ce's class probabilities may be: a
+ * row written with 3 significant digits a value (0.333 three times) is
+ * within it, while a multi-hot row (2) or a row of zeros (0), on which
+ * the fused gradient p - y would train toward nothing, is not. */
+#define CE_ROW_SUM_TOLERANCE 1e-3
+
+/* A row of ce's one-hot or probability targets, its values in [0, 1]
+ * already, sums to 1. */
+static int check_ce_row_sum(const float *y, size_t y_cols, uint64_t row, dl_err *e)
+{
+    double sum = 0;
+    for (size_t j = 0; j < y_cols; j++)
+        sum += y[j];
+    if (fabs(sum - 1.0) <= CE_ROW_SUM_TOLERANCE)
+        return 0;
+    return dl_fail(e, DL_EDATA, "row %llu: the targets sum to %.6g, but ce's rows (one-hot, "
+                   "or class probabilities) sum to 1, within %g (multi-hot rows are "
+                   "multilabel_bce's)", (unsigned long long)row, sum, CE_ROW_SUM_TOLERANCE);
+}
+
 static int check_target_row(const nn_loss *l, const float *y, size_t y_cols, size_t k,
                             uint64_t row, dl_err *e)
 {
@@ -124,7 +144,7 @@ static int check_target_row(const nn_loss *l, const float *y, size_t y_cols, siz
                                         "are 0-based: %zu classes are 0 to %zu)",
                            (unsigned long long)row, (double)y[j], k - 1, k, k - 1);
     }
-    return 0;
+    return l->kind == NN_LOSS_CE && !labels ? check_ce_row_sum(y, y_cols, row, e) : 0;
 }
 
 int nn_loss_check_targets(const nn_loss *l, const nn_net *net, const float *y, size_t rows,

@@ -184,7 +184,8 @@ enum nn_loss_kind {
                          computed on the logits z (BCEWithLogitsLoss) */
     NN_LOSS_CE,       /* softmax cross-entropy, softmax output required, computed
                          on the logits; mean over rows.  y: one-hot rows [n x K]
-                         (or any probability rows) or integer labels [n x 1] */
+                         (or any probability rows, summing to 1) or integer
+                         labels [n x 1] */
     NN_LOSS_MLBCE,    /* multi-label bce: per output, sigmoid output required,
                          mean over all elements */
     NN_LOSS_COUNT
@@ -211,7 +212,8 @@ void nn_loss_init(nn_loss *l, int kind);
 int nn_loss_check(const nn_loss *l, const nn_net *net, size_t y_cols, dl_err *e);
 /* Checks target values, row by row (rows counted from first_row, 1-based in
  * messages, "row N: ..."): finite; bce/mlbce in [0, 1]; ce labels integral in
- * [0, K), one-hot rows in [0, 1].  DL_EDATA. */
+ * [0, K), one-hot rows in [0, 1] and summing to 1 within 0.001 (rows of
+ * class probabilities; not multi-hot, not all 0).  DL_EDATA. */
 int nn_loss_check_targets(const nn_loss *l, const nn_net *net, const float *y, size_t rows,
                           size_t y_cols, uint64_t first_row, dl_err *e);
 

@@ -725,6 +725,36 @@ EOF2
     [[ $output == "dl-train: $TMP/two.dlt: record 'y': row 2: target 2 "*"is outside [0, 1] for multilabel_bce" ]]
 }
 
+@test "ce target rows must sum to 1 (one-hot or class probabilities): multi-hot and all-zero rows are refused, in the training data and --val alike" {
+    printf 'model:\n  layers:\n    - {units: 4, activation: relu}\n    - {units: 3, activation: softmax}\nloss: ce\ntraining: {epochs: 2}\n' > "$TMP/ce.yaml"
+    printf 'a,b,c0,c1,c2\n0.1,0.2,1,0,0\n0.3,0.1,0.25,0.25,0.5\n0.5,0.9,0.3334,0.3333,0.3333\n' > "$TMP/ok.csv"
+    printf 'a,b,c0,c1,c2\n0.1,0.2,1,0,0\n0.3,0.1,1,1,0\n' > "$TMP/multi.csv"
+    printf 'a,b,c0,c1,c2\n0.1,0.2,0,0,0\n0.3,0.1,0,1,0\n' > "$TMP/zero.csv"
+    printf 'a,b,c0,c1,c2\n0.1,0.2,0.2,0.3,0.4985\n' > "$TMP/short.csv"
+    for f in ok multi zero short; do dl-tensor import -t 3 "$TMP/$f.csv" > "$TMP/$f.dlt"; done
+    dl-train -q "$TMP/ce.yaml" "$TMP/ok.dlt" -o "$TMP/ok.ckpt"
+    run dl-train -q "$TMP/ce.yaml" "$TMP/multi.dlt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/multi.dlt: record 'y': row 2: the targets sum to 2, but ce's rows (one-hot, or class probabilities) sum to 1, within 0.001 (multi-hot rows are multilabel_bce's)" ]
+    [ ! -e "$TMP/x.ckpt" ]
+    run dl-train -q "$TMP/ce.yaml" "$TMP/zero.dlt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $TMP/zero.dlt: record 'y': row 1: the targets sum to 0, but "* ]]
+    run dl-train -q "$TMP/ce.yaml" "$TMP/short.dlt" -o "$TMP/x.ckpt"
+    [ "$status" -eq 1 ]
+    [[ $output == "dl-train: $TMP/short.dlt: record 'y': row 1: the targets sum to 0.9985, but "* ]]
+    # the same rule for --val, beside training data of one-hot rows or of labels
+    printf 'a,b,cls\n0.1,0.2,0\n0.3,0.1,2\n0.5,0.9,1\n' | dl-tensor import -t 1 > "$TMP/lab.dlt"
+    for tr in ok lab; do
+        run dl-train -q "$TMP/ce.yaml" "$TMP/$tr.dlt" --val "$TMP/multi.dlt" -o "$TMP/x.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $TMP/multi.dlt: record 'y': row 2: the targets sum to 2, but ce's rows (one-hot, or class probabilities) sum to 1, within 0.001 (multi-hot rows are multilabel_bce's)" ]
+        [ ! -e "$TMP/x.ckpt" ]
+    done
+    # multi-hot rows are multilabel_bce's targets
+    dl-train -q "$TMP/ce.yaml" -s loss=multilabel_bce -s model.layers.2.activation=sigmoid "$TMP/multi.dlt" -o "$TMP/m.ckpt"
+}
+
 @test "dl-predict with the fish2d network: probabilities, labels, y passed through" {
     dl-train "$EX/fish2d.yaml" -q < "$TMP/f2.dlt" > "$TMP/f.ckpt"
     run sh -c "dl-predict '$TMP/f.ckpt' < '$TMP/f2.dlt' | dl-eval"

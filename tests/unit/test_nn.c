@@ -845,10 +845,25 @@ static void test_loss_errors(void)
     CHECK(nn_loss_check_targets(&l, &soft3, frac, 2, 1, 1, &e) == DL_EDATA);
     CHECK(nn_loss_check_targets(&l, &soft3, neg, 2, 1, 1, &e) == DL_EDATA);
     CHECK(nn_loss_check_targets(&l, &soft3, nan_y, 2, 1, 1, &e) == DL_EDATA);
-    CHECK(nn_loss_check_targets(&l, &soft3, x, 2, 3, 1, &e) == 0);
+    float hot[6] = {1, 0, 0, 0, 0, 1};
+    CHECK(nn_loss_check_targets(&l, &soft3, hot, 2, 3, 1, &e) == 0);
     float over[6] = {0, 0, 1, 0, 2, 0};
     CHECK(nn_loss_check_targets(&l, &soft3, over, 2, 3, 1, &e) == DL_EDATA);
     CHECK_STR(e.msg, "row 2: one-hot target 2 (column 2) is outside [0, 1] for ce");
+    /* rows of class probabilities sum to 1 (within 0.001): not a multi-hot
+     * row, nor one of zeros */
+    float soft[6] = {0.2f, 0.3f, 0.5f, 0.3334f, 0.3333f, 0.3333f};
+    CHECK(nn_loss_check_targets(&l, &soft3, soft, 2, 3, 1, &e) == 0);
+    float near[6] = {0.2f, 0.3f, 0.4995f, 0.2f, 0.3f, 0.4985f};
+    CHECK(nn_loss_check_targets(&l, &soft3, near, 2, 3, 1, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "row 2: the targets sum to 0.9985, but ce's rows (one-hot, or class "
+                     "probabilities) sum to 1, within 0.001 (multi-hot rows are "
+                     "multilabel_bce's)");
+    float multi[6] = {1, 0, 0, 1, 1, 0}, zeros[6] = {0, 0, 0, 0, 0, 1};
+    CHECK(nn_loss_check_targets(&l, &soft3, multi, 2, 3, 7, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "row 8: the targets sum to 2,") != NULL);
+    CHECK(nn_loss_check_targets(&l, &soft3, zeros, 2, 3, 1, &e) == DL_EDATA);
+    CHECK(strstr(e.msg, "row 1: the targets sum to 0,") != NULL);
     nn_loss_init(&l, NN_LOSS_BCE);
     float two[2] = {0, 2};
     CHECK(nn_loss_check_targets(&l, &sig1, two, 2, 1, 1, &e) == DL_EDATA);
