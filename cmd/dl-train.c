@@ -116,6 +116,7 @@ static int parse_args(int argc, char **argv, args *a, dl_err *e)
         {0, 0, 0, 0}};
     static const cli_spec spec = {TOOL, usage, ":s:o:j:qhV", longs, parse_option};
     /* each -s takes at least one word of argv, so argc bounds their count */
+    a->files.tool = TOOL;
     a->files.version = DL_VERSION;
     a->sets = calloc((size_t)argc, sizeof *a->sets);
     if (!a->sets)

@@ -1070,10 +1070,10 @@ static void keep_resumed(const trainer *t, dl_tensor_set *ckpt)
 {
     const tr_opts *c = t->cfg;
     if (c->progress)
-        fprintf(c->progress, "--resume: early stopping ended the run of %s after epoch %llu (no "
-                "improvement for %llu epochs, patience %llu): nothing to train; the checkpoint "
-                "is written as it was, keeping epoch %llu (a larger "
-                "training.early_stopping.patience trains on)\n", ckpt_label(c),
+        fprintf(c->progress, "%s: --resume: early stopping ended the run of %s after epoch %llu "
+                "(no improvement for %llu epochs, patience %llu): nothing to train; the "
+                "checkpoint is written as it was, keeping epoch %llu (a larger "
+                "training.early_stopping.patience trains on)\n", c->tool, ckpt_label(c),
                 (unsigned long long)t->epoch, (unsigned long long)t->bad_epochs,
                 (unsigned long long)t->spec.patience, (unsigned long long)t->best_epoch);
     dl_set_free(ckpt);
@@ -1088,9 +1088,9 @@ static void note_epochs_done(const trainer *t)
 {
     const tr_opts *c = t->cfg;
     if (c->progress && c->resume && t->epoch >= t->spec.epochs)
-        fprintf(c->progress, "--resume: the run of %s has done its %llu epochs "
+        fprintf(c->progress, "%s: --resume: the run of %s has done its %llu epochs "
                 "(training.epochs): nothing to train; the checkpoint is written with the same "
-                "weights (raise training.epochs with -s to train on)\n", ckpt_label(c),
+                "weights (raise training.epochs with -s to train on)\n", c->tool, ckpt_label(c),
                 (unsigned long long)t->epoch);
 }
 
@@ -1970,8 +1970,8 @@ static int train_loop(trainer *t, dl_err *e)
             return stopped_run(t, "after", t->epoch, e);
         if (t->spec.patience && t->bad_epochs >= t->spec.patience) {
             if (c->progress)
-                fprintf(c->progress, "early stopping after epoch %llu: no improvement for %llu "
-                        "epochs; keeping epoch %llu\n", (unsigned long long)t->epoch,
+                fprintf(c->progress, "%s: early stopping after epoch %llu: no improvement for "
+                        "%llu epochs; keeping epoch %llu\n", c->tool, (unsigned long long)t->epoch,
                         (unsigned long long)t->bad_epochs, (unsigned long long)t->best_epoch);
             t->stopped = NM_STOP_EARLY;
             break;

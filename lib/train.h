@@ -54,7 +54,8 @@ typedef struct tr_opts {
     const dl_spec *spec;
     const char *data_label;          /* names the training data in messages */
     const char *val_label;           /* names the validation set, if any */
-    FILE *progress;                  /* one line per epoch; NULL: quiet */
+    FILE *progress;                  /* one line per epoch, and the notes; NULL: quiet */
+    const char *tool;                /* begins every note on progress ("tool: ...") */
     int progress_bar;                /* also a bar within each epoch (a terminal) */
     FILE *log;                       /* learning curve TSV, or NULL */
     FILE *diagnostics;               /* per-layer statistics TSV, or NULL */
@@ -97,6 +98,7 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
 typedef struct tr_files {
     const char *data, *output, *val, *resume, *init_from, *log, *diag;
     int quiet, zlib;
+    const char *tool;                /* the tool's name, which begins its notes */
     const char *version;             /* the tool's, for the checkpoint */
 } tr_files;
 

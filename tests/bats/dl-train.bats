@@ -316,24 +316,25 @@ EOF2
     dl-train "$EX/fish2d.yaml" -s training.epochs=5 -s training.early_stopping.patience=0 \
         --resume "$TMP/five.ckpt" --log "$TMP/log.tsv" < "$TMP/f2.dlt" > "$TMP/again.ckpt" 2> "$TMP/err"
     cmp "$TMP/five.ckpt" "$TMP/again.ckpt"
-    [ "$(cat "$TMP/err")" = "--resume: the run of $TMP/five.ckpt has done its 5 epochs (training.epochs): nothing to train; the checkpoint is written with the same weights (raise training.epochs with -s to train on)" ]
+    [ "$(cat "$TMP/err")" = "dl-train: --resume: the run of $TMP/five.ckpt has done its 5 epochs (training.epochs): nothing to train; the checkpoint is written with the same weights (raise training.epochs with -s to train on)" ]
     [ "$(wc -l < "$TMP/log.tsv")" -eq 1 ]
     short 5 --resume "$TMP/five.ckpt" 2> "$TMP/err" | cmp - "$TMP/five.ckpt"
     [ ! -s "$TMP/err" ]
 }
 
 @test "--resume of a run that stopped early is done unless the patience is raised; fewer epochs than done are refused" {
-    dl-train "$EX/fish2d.yaml" -q -s training.early_stopping.patience=3 -o "$TMP/es.ckpt" < "$TMP/f2.dlt"
+    dl-train "$EX/fish2d.yaml" -s training.early_stopping.patience=3 -o "$TMP/es.ckpt" < "$TMP/f2.dlt" 2> "$TMP/err"
     dl-tensor show "$TMP/es.ckpt" | grep -qx "  stopped: early_stopping"
     done=$(dl-tensor export --name state.counters "$TMP/es.ckpt" | head -n 1)
     best=$(dl-tensor export --name state.counters "$TMP/es.ckpt" | sed -n 3p)
+    [ "$(tail -n 1 "$TMP/err")" = "dl-train: early stopping after epoch $done: no improvement for 3 epochs; keeping epoch $best" ]
     [ "$done" -lt 300 ]
     # the same patience (or a smaller one): nothing to train, the checkpoint as it was
     for p in 3 2; do
         dl-train "$EX/fish2d.yaml" -s training.early_stopping.patience=$p --resume "$TMP/es.ckpt" \
             -o "$TMP/again.ckpt" --log "$TMP/again.tsv" < "$TMP/f2.dlt" 2> "$TMP/err"
         cmp "$TMP/es.ckpt" "$TMP/again.ckpt"
-        [ "$(cat "$TMP/err")" = "--resume: early stopping ended the run of $TMP/es.ckpt after epoch $done (no improvement for 3 epochs, patience $p): nothing to train; the checkpoint is written as it was, keeping epoch $best (a larger training.early_stopping.patience trains on)" ]
+        [ "$(cat "$TMP/err")" = "dl-train: --resume: early stopping ended the run of $TMP/es.ckpt after epoch $done (no improvement for 3 epochs, patience $p): nothing to train; the checkpoint is written as it was, keeping epoch $best (a larger training.early_stopping.patience trains on)" ]
         [ "$(wc -l < "$TMP/again.tsv")" -eq 1 ]
     done
     dl-train "$EX/fish2d.yaml" -q -s training.early_stopping.patience=3 --resume "$TMP/es.ckpt" \
