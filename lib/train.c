@@ -93,6 +93,8 @@ typedef struct trainer {
     double best_train, best_val; /* the best epoch's losses (NaN: unknown, no validation) */
     int stopped;            /* enum nm_stop, once the loop ends */
     int saved_stopped;      /* --resume: why the saved run stopped (enum nm_stop) */
+    int64_t saved_threads;  /* --resume: the BLAS threads the saved run recorded (-1: unknown) */
+    uint64_t resumed_epoch; /* --resume: the epochs the saved run had done */
     double grad_norm;       /* of the last batch */
     int logs_failed;        /* a stop of every process for rank 0's failed log write */
     double *class_w;        /* training.class_weight given: each class's weight */
@@ -856,6 +858,14 @@ static size_t state_records(const trainer *t, int64_t counters[4], int64_t rng[4
     return n;
 }
 
+/* The BLAS threads of the run's last epochs: a resumed run's own, or the
+ * saved run's when it has trained none (its checkpoint holds their state). */
+static int64_t trained_threads(const trainer *t)
+{
+    return t->cfg->resume && t->epoch == t->resumed_epoch ? t->saved_threads
+                                                           : dl_blas_threads();
+}
+
 static void summary_of(const trainer *t, nm_summary *s)
 {
     *s = (nm_summary){
@@ -863,7 +873,7 @@ static void summary_of(const trainer *t, nm_summary *s)
         .best_train_loss = t->best_train, .best_val_loss = t->best_val,
         .validation_rows = (int64_t)t->val_total,
         .stopped = t->stopped, .seed = (int64_t)t->spec.seed,
-        .threads = dl_blas_threads(), .processes = t->group ? t->group->size : 1,
+        .threads = trained_threads(t), .processes = t->group ? t->group->size : 1,
     };
     snprintf(s->version, sizeof s->version, "%s", t->cfg->version ? t->cfg->version : "");
 }
@@ -1041,6 +1051,8 @@ static int resume_from(trainer *t, dl_tensor_set *ckpt, dl_err *e)
     t->best_epoch = (uint64_t)counters[2];
     t->bad_epochs = (uint64_t)counters[3];
     t->saved_stopped = before.stopped;
+    t->saved_threads = before.threads;
+    t->resumed_epoch = t->epoch;
     /* patience is checked after a stop asked at an epoch's end: the run whose
      * patience that epoch used up is recorded as interrupted, yet early
      * stopping ended it (an uninterrupted run stops there) */
@@ -1092,6 +1104,22 @@ static void note_epochs_done(const trainer *t)
                 "(training.epochs): nothing to train; the checkpoint is written with the same "
                 "weights (raise training.epochs with -s to train on)\n", c->tool, ckpt_label(c),
                 (unsigned long long)t->epoch);
+}
+
+/* A resumed run that trains with another BLAS thread count than the saved
+ * run's sums its products in another order: said, as -q does not silence,
+ * since --resume promises an uninterrupted run's bits.  Training goes on:
+ * the run may be resumed on another machine. */
+static void note_other_threads(const trainer *t)
+{
+    const tr_opts *c = t->cfg;
+    int threads = dl_blas_threads();
+    if (c->notes && c->resume && t->epoch < t->spec.epochs && t->saved_threads > 0 &&
+        t->saved_threads != threads)
+        fprintf(c->notes, "%s: note: --resume: the run of %s so far used %lld BLAS thread%s "
+                "and this part uses %d, so the result will not be bit for bit that of an "
+                "uninterrupted run\n", c->tool, ckpt_label(c), (long long)t->saved_threads,
+                dl_plural((unsigned long long)t->saved_threads), threads);
 }
 
 /* Initial weights: resumed, copied from --init-from, or drawn from the seed. */
@@ -2267,6 +2295,7 @@ int tr_train(const tr_opts *c, dl_tensor_set *data, dl_tensor_set *val, dl_tenso
         write_headers(c);
     if (trained) {
         note_epochs_done(&t);
+        note_other_threads(&t);
         rc = train_loop(&t, e);
     }
     if (trained && (rc == 0 || rc == DL_ENUM || rc == DL_EINTR)) {

@@ -19,7 +19,10 @@
  *
  * The checkpoint's `training` record (lib/netmodel.h) sums the run up:
  * epochs, the best epoch and its losses, why it stopped, seed, BLAS
- * threads, processes and the tool's version.
+ * threads, processes and the tool's version.  A resumed run records the
+ * threads of its own epochs (the saved count when it trains none), and
+ * says on c->notes when they are not the saved run's: the products then
+ * sum in another order, and the bits are no uninterrupted run's.
  *
  * Nothing is allocated inside the epoch loop, nor after it: the checkpoint
  * is made, every record of its size, before the first epoch, and filled in
@@ -55,7 +58,8 @@ typedef struct tr_opts {
     const char *data_label;          /* names the training data in messages */
     const char *val_label;           /* names the validation set, if any */
     FILE *progress;                  /* one line per epoch, and the notes; NULL: quiet */
-    const char *tool;                /* begins every note on progress ("tool: ...") */
+    FILE *notes;                     /* what -q does not silence; NULL: nothing */
+    const char *tool;                /* begins every note ("tool: ...") */
     int progress_bar;                /* also a bar within each epoch (a terminal) */
     FILE *log;                       /* learning curve TSV, or NULL */
     FILE *diagnostics;               /* per-layer statistics TSV, or NULL */

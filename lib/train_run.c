@@ -120,6 +120,7 @@ int tr_session_run(tr_session *r, const tr_files *f, dl_err *e)
         .val_label = stdin_label(val_path),
         .progress = f->quiet || !writes ? NULL : stderr,
         .progress_bar = !f->quiet && writes && isatty(STDERR_FILENO),
+        .notes = writes ? stderr : NULL,
         .tool = f->tool,
         .log = r->log,
         .diagnostics = r->diag,

@@ -311,6 +311,21 @@ EOF2
     [ ! -e "$TMP/x.ckpt" ]
 }
 
+@test "--resume with another BLAS thread count trains on, saying so (also under -q); the checkpoint records the count of its last epochs" {
+    short 5 -j 1 > "$TMP/part.ckpt"
+    short 8 -j 2 --resume "$TMP/part.ckpt" 2> "$TMP/err" > "$TMP/on.ckpt"
+    [ "$(cat "$TMP/err")" = "dl-train: note: --resume: the run of $TMP/part.ckpt so far used 1 BLAS thread and this part uses 2, so the result will not be bit for bit that of an uninterrupted run" ]
+    dl-tensor show "$TMP/on.ckpt" | grep -qx "  threads: 2"
+    # the same count: no note, and the uninterrupted run's bits
+    short 8 -j 1 --resume "$TMP/part.ckpt" 2> "$TMP/err" > "$TMP/same.ckpt"
+    [ ! -s "$TMP/err" ]
+    short 8 -j 1 | cmp - "$TMP/same.ckpt"
+    # nothing to train: no note, and the checkpoint as it was, its count included
+    short 5 -j 2 --resume "$TMP/part.ckpt" 2> "$TMP/err" > "$TMP/done.ckpt"
+    [ ! -s "$TMP/err" ]
+    cmp "$TMP/part.ckpt" "$TMP/done.ckpt"
+}
+
 @test "--resume with as many epochs as the run has done trains nothing and says so; -q keeps quiet" {
     short 5 > "$TMP/five.ckpt"
     dl-train "$EX/fish2d.yaml" -s training.epochs=5 -s training.early_stopping.patience=0 \
