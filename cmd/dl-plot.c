@@ -287,7 +287,7 @@ int main(int argc, char **argv)
     cli_start(TOOL);
     plot_args a;
     dl_err e = {0};
-    if (dl_blas_reserve(0, &e)) /* before anything: a stuck BLAS thread hangs exit */
+    if (dl_blas_reserve(0, NULL, &e)) /* before anything: a stuck BLAS thread hangs exit */
         cli_abandon(TOOL, &e);
     int rc = parse_args(argc, argv, &a, &e);
     if (rc == 1)

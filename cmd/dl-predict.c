@@ -89,7 +89,7 @@ int main(int argc, char **argv)
     cli_start(TOOL);
     predict_args a;
     dl_err e = {0};
-    if (dl_blas_reserve(0, &e)) /* before anything: a stuck BLAS thread hangs exit */
+    if (dl_blas_reserve(0, NULL, &e)) /* before anything: a stuck BLAS thread hangs exit */
         cli_abandon(TOOL, &e);
     int parsed = parse_args(argc, argv, &a, &e);
     return cli_filter_main(TOOL, parsed, &a.io, predict_filter, &a.opt, &e);

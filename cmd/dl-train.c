@@ -210,11 +210,11 @@ int main(int argc, char **argv)
     tr_session s;
     dl_err e;
     dl_err_clear(&e);
-    if (dl_blas_reserve(0, &e)) /* before anything: a stuck BLAS thread hangs exit */
-        cli_abandon(TOOL, &e);
     tr_session_init(&s);
     int rc = parse_args(argc, argv, &a, &e);
-    if (rc == 0 && a.threads > 0 && dl_blas_reserve(a.threads, &e)) /* -j: its threads' too */
+    /* before any work, with -j's count (the room of those threads alone):
+     * a stuck BLAS thread hangs exit */
+    if (dl_blas_reserve(rc ? 0 : a.threads, "-j 1 or OPENBLAS_NUM_THREADS=1", &e))
         cli_abandon(TOOL, &e);
     if (rc == 1) {
         free(a.sets);

@@ -60,23 +60,38 @@ static long thread_count(void)
     return n;
 }
 
+/* threads: those that need the buffers (several: fewer would need less,
+ * which `fewer` sets); started: the workers OpenBLAS started at load for a
+ * count of its own, when a count of 1 set since cannot spare their room. */
 static int check_limit(int resource, const char *name, uint64_t used, uint64_t need, long threads,
-                       dl_err *e)
+                       long started, const char *fewer, dl_err *e)
 {
     struct rlimit rl;
     if (getrlimit(resource, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
         used + need <= (uint64_t)rl.rlim_cur)
         return 0;
+    char who[96], remedy[128];
+    if (started)
+        snprintf(who, sizeof who, "the %ld worker thread%s OpenBLAS started when loaded need%s",
+                 started, started == 1 ? "" : "s", started == 1 ? "s" : "");
+    else
+        snprintf(who, sizeof who, "%ld thread%s need%s", threads, threads == 1 ? "" : "s",
+                 threads == 1 ? "s" : "");
+    if (started)
+        snprintf(remedy, sizeof remedy, ", which one thread set later cannot give back; raise "
+                 "the limit or have OpenBLAS start none (OPENBLAS_NUM_THREADS=1)");
+    else if (threads > 1)
+        snprintf(remedy, sizeof remedy, "; raise the limit or use fewer threads (%s)",
+                 fewer ? fewer : "OPENBLAS_NUM_THREADS=1");
+    else
+        snprintf(remedy, sizeof remedy, "; raise the limit");
     return dl_fail(e, DL_ENOMEM,
-                   "the memory limit (%s %llu KiB) is too small for BLAS: %ld thread%s need "
-                   "%llu MiB more than the %llu MiB in use; raise the limit or use fewer "
-                   "threads (OPENBLAS_NUM_THREADS=1)",
-                   name, (unsigned long long)rl.rlim_cur / 1024, threads,
-                   threads == 1 ? "" : "s", (unsigned long long)need >> 20,
-                   (unsigned long long)used >> 20);
+                   "the memory limit (%s %llu KiB) is too small for BLAS: %s %llu MiB more than "
+                   "the %llu MiB in use%s", name, (unsigned long long)rl.rlim_cur / 1024, who,
+                   (unsigned long long)need >> 20, (unsigned long long)used >> 20, remedy);
 }
 
-int dl_blas_reserve(long threads, dl_err *e)
+int dl_blas_reserve(long threads, const char *fewer, dl_err *e)
 {
     if (threads > 0)
         openblas_set_num_threads((int)threads);
@@ -84,13 +99,23 @@ int dl_blas_reserve(long threads, dl_err *e)
     long all = thread_count();
     if (all < 1 || read_maps(&m) != 0)
         return 0; /* no /proc: nothing to measure, BLAS as it comes */
-    /* a buffer for each thread that has none (the caller's comes at its first
-     * BLAS call), and room to work beside them */
-    long missing = all - (m.buffers < all ? m.buffers : all);
+    /* Every thread takes a buffer: a worker as it starts (OpenBLAS starts
+     * them at load, for its own count), the caller at its first BLAS call.
+     * With a count of 1, the workers can be ended (dl_blas_park), each
+     * once its buffer is mapped, which it then leaves in OpenBLAS's pool
+     * for the caller to take: the workers' buffers are all it needs. */
+    long workers = all - 1;
+    int park = dl_blas_threads() == 1 && workers > 0 && dl_blas_can_park();
+    long wanted = park ? workers : all;
+    long missing = wanted - (m.buffers < wanted ? m.buffers : wanted);
     uint64_t need = (uint64_t)missing * DL_BLAS_BUFFER_BYTES + (8UL << 20);
-    if (missing > 0 && (check_limit(RLIMIT_AS, "ulimit -v", m.total, need, all, e) ||
-                        check_limit(RLIMIT_DATA, "ulimit -d", m.data, need, all, e)))
+    long started = park ? workers : 0;
+    if (missing > 0 &&
+        (check_limit(RLIMIT_AS, "ulimit -v", m.total, need, all, started, fewer, e) ||
+         check_limit(RLIMIT_DATA, "ulimit -d", m.data, need, all, started, fewer, e)))
         return e->code;
+    if (park) /* as if OPENBLAS_NUM_THREADS=1 had started none */
+        dl_blas_park();
     /* A product that goes through OpenBLAS's buffer pool, so that the
      * calling thread's buffer is mapped now, while the room is there: the
      * kernels that need no buffer take products of up to 100^3 (the small

@@ -19,10 +19,16 @@
 /* Sets OpenBLAS's thread count (threads > 0; 0 keeps its own choice),
  * checks that the address-space and data limits leave room for a buffer
  * for every thread that has none yet, and has the calling thread's buffer
- * mapped now, while the room is there (later BLAS calls reuse it).
- * DL_ENOMEM naming the limit and the need otherwise; a worker thread may
- * then be stuck, so the caller must end with _exit, not exit (cli_abandon). */
-int dl_blas_reserve(long threads, dl_err *e);
+ * mapped now, while the room is there (later BLAS calls reuse it).  With a
+ * count of 1 (set here, or OpenBLAS's), the workers OpenBLAS started at
+ * load are ended (dl_blas_park) once their buffers are mapped, and the
+ * calling thread takes one of those: it needs the room OPENBLAS_NUM_THREADS=1
+ * does, but for the buffers those workers took (or take as they start).
+ * DL_ENOMEM naming the limit, the need and the remedy otherwise: `fewer`
+ * says how the tool sets fewer threads ("-j 1 or OPENBLAS_NUM_THREADS=1";
+ * NULL: OPENBLAS_NUM_THREADS=1).  A worker thread may then be stuck, so
+ * the caller must end with _exit, not exit (cli_abandon). */
+int dl_blas_reserve(long threads, const char *fewer, dl_err *e);
 
 /* What BLAS runs the products, as one line into buf (size > 0): OpenBLAS's
  * version, the kernels it chose for this CPU and its thread count, e.g.
@@ -55,6 +61,8 @@ int dl_blas_set_threads(int threads);
  * QR folds) does not use, taken from the other tools of the pipeline.
  * Nothing with another BLAS or OpenBLAS's OpenMP build. */
 int dl_blas_park(void);
+/* Whether dl_blas_park can end the workers (OpenBLAS's pthread build). */
+int dl_blas_can_park(void);
 
 /* Runs fn(arg + i * stride) for i < parts and returns when every part is
  * done: part 0 on the calling thread, the others on OpenBLAS's workers.  A

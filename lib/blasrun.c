@@ -48,6 +48,8 @@ int dl_blas_set_threads(int threads)
     return was;
 }
 
+int dl_blas_can_park(void) { return blas_thread_shutdown_ && openblas_get_num_threads; }
+
 int dl_blas_park(void)
 {
     if (!blas_thread_shutdown_ || !openblas_get_num_threads || openblas_get_num_threads() != 1)

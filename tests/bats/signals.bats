@@ -413,6 +413,39 @@ sigtemp() {
     [ ! -e "$TMP/l.ckpt" ]
 }
 
+# dl-train -j 1 needs the room of one BLAS buffer, as OPENBLAS_NUM_THREADS=1
+# does, although OpenBLAS started its worker for two threads at load: the
+# limit is that of two buffers less 64 MiB (from the address space in use
+# before any buffer, read from the message of a limit far too small).
+@test "dl-train -j 1 needs BLAS's buffer of one thread under a memory limit, as OPENBLAS_NUM_THREADS=1 does" {
+    [ -z "${DL_SAN:-}" ] || skip "the sanitizers reserve more address space than these limits"
+    export OPENBLAS_NUM_THREADS=2
+    local train="dl-train -q $TMP/net.yaml $TMP/d.dlt"
+    run bash -c "ulimit -v 100000 && exec timeout -s KILL 60 $train -o $TMP/c.ckpt"
+    [[ $output =~ ^dl-train:\ the\ memory\ limit\ .*:\ 2\ threads\ need\ ([0-9]+)\ MiB\ more\ than\ the\ ([0-9]+)\ MiB ]] ||
+        { echo "status $status: $output"; return 1; }
+    local v=$(((BASH_REMATCH[1] + BASH_REMATCH[2] - 64) * 1024))
+    run bash -c "ulimit -v $v && exec timeout -s KILL 60 $train -o $TMP/c.ckpt"
+    [ "$status" -eq 4 ]
+    [[ $output == *"2 threads need"*"raise the limit or use fewer threads (-j 1 or OPENBLAS_NUM_THREADS=1)" ]]
+    [ ! -e "$TMP/c.ckpt" ]
+    run bash -c "ulimit -v $v && OPENBLAS_NUM_THREADS=1 exec timeout -s KILL 60 $train -o $TMP/one.ckpt"
+    [ "$status" -eq 0 ]
+    run bash -c "ulimit -v $v && exec timeout -s KILL 60 $train -j 1 -o $TMP/j1.ckpt"
+    [ "$status" -eq 0 ]
+    cmp "$TMP/one.ckpt" "$TMP/j1.ckpt"
+    # no room for the buffer of the worker OpenBLAS started when loaded: -j 1
+    # cannot help, OPENBLAS_NUM_THREADS=1 can
+    run bash -c "ulimit -v 100000 && exec timeout -s KILL 60 $train -j 1 -o $TMP/c.ckpt"
+    [ "$status" -eq 4 ]
+    [[ $output =~ ^dl-train:\ the\ memory\ limit\ \(ulimit\ -v\ 100000\ KiB\)\ is\ too\ small\ for\ BLAS:\ the\ 1\ worker\ thread\ OpenBLAS\ started\ when\ loaded\ needs\ [0-9]+\ MiB\ more\ than\ the\ [0-9]+\ MiB\ in\ use,\ which\ one\ thread\ set\ later\ cannot\ give\ back\;\ raise\ the\ limit\ or\ have\ OpenBLAS\ start\ none\ \(OPENBLAS_NUM_THREADS=1\)$ ]]
+    # one thread alone: no fewer to use
+    run bash -c "ulimit -v 100000 && OPENBLAS_NUM_THREADS=1 exec timeout -s KILL 60 $train -o $TMP/c.ckpt"
+    [ "$status" -eq 4 ]
+    [[ $output =~ ^dl-train:\ the\ memory\ limit\ \(ulimit\ -v\ 100000\ KiB\)\ is\ too\ small\ for\ BLAS:\ 1\ thread\ needs\ [0-9]+\ MiB\ more\ than\ the\ [0-9]+\ MiB\ in\ use\;\ raise\ the\ limit$ ]]
+    [ ! -e "$TMP/c.ckpt" ]
+}
+
 # A limit with room for BLAS's buffers at start but not for them and the
 # network together: the calling thread's buffer, left to the network's
 # first product, once found the room taken by the network's own buffers,

@@ -61,7 +61,7 @@ static long blas_buffers(void)
 static void test_reserve_maps_every_threads_buffer(void)
 {
     dl_err e;
-    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_reserve(2, NULL, &e) == 0);
     long have = blas_buffers();
     if (have < 0) {
         fprintf(stderr, "test_blasmem: no /proc/self/maps\n");
@@ -75,7 +75,7 @@ static void test_reserve_maps_every_threads_buffer(void)
 static void test_park_ends_the_workers_until_threads_are_set(void)
 {
     dl_err e;
-    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_reserve(2, NULL, &e) == 0);
     CHECK(dl_blas_threads() == 2);
     long with_workers = unit_threads();
     CHECK(dl_blas_park() == 0); /* two threads set: nothing to park */
@@ -114,7 +114,7 @@ static void count_run(void *arg)
 static void test_run_runs_every_part_once(void)
 {
     dl_err e;
-    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_reserve(2, NULL, &e) == 0);
     dl_blas_set_threads(1);
     int pthread_build = dl_blas_park();
     for (int threads = 1; threads <= 2; threads++) {
@@ -136,7 +136,7 @@ static void test_run_runs_every_part_once(void)
 static void test_parts(void)
 {
     dl_err e;
-    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_reserve(2, NULL, &e) == 0);
     CHECK(dl_blas_parts(99, 100) == 1);
     CHECK(dl_blas_parts(100, 100) == 2);
     dl_blas_set_threads(1);

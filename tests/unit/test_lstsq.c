@@ -208,7 +208,7 @@ static void test_qr_folds(void)
     ls_qr q;
     dl_err e;
     ls_opts_defaults(&o);
-    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_reserve(2, NULL, &e) == 0);
     long with_workers = unit_threads();
     dl_blas_set_threads(1);
     int can_park = dl_blas_park();

@@ -511,7 +511,7 @@ static void test_init_parts_keep_bits(void)
         dl_rng rng, ref;
         dl_rng_seed(&rng, 77);
         dl_rng_seed(&ref, 77);
-        CHECK(dl_blas_reserve(threads, &e) == 0);
+        CHECK(dl_blas_reserve(threads, NULL, &e) == 0);
         dl_blas_set_threads(threads);
         CHECK(nn_create(&net, 100, s, 2, 1, &e) == 0);
         CHECK(nn_init_params(&net, NN_INIT_XAVIER_NORMAL, 0, &rng, &e) == 0);
@@ -682,7 +682,7 @@ static void test_activations_in_parts(void)
     double loss[2];
     static float x[ROWS * IN], y[ROWS];
     int was = dl_blas_set_threads(1);
-    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_reserve(2, NULL, &e) == 0);
     dl_rng_seed(&rng, 8);
     for (size_t i = 0; i < ROWS * IN; i++)
         x[i] = (float)dl_rng_normal(&rng);

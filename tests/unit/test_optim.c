@@ -237,7 +237,7 @@ static void test_adam_split_keeps_bits(void)
     opt_state o[RUNS];
     dl_err e;
     float *w = malloc(7 * N * sizeof *w), *g = w + 3 * N, *given = w + 6 * N;
-    CHECK(w != NULL && dl_blas_reserve(2, &e) == 0);
+    CHECK(w != NULL && dl_blas_reserve(2, NULL, &e) == 0);
     if (!w)
         return;
     opt_opts_defaults(&c, OPT_ADAMW);

@@ -233,7 +233,7 @@ static int read_pieces(const unsigned char *buf, size_t len, uint64_t piece_rows
 static void test_shared_reads(void)
 {
     dl_err e;
-    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_reserve(2, NULL, &e) == 0);
     dl_blas_set_threads(2);
     dl_tensor x, y;
     CHECK(dl_tensor_alloc2(&x, "x", DL_F32, 3 << 19, 3, &e) == 0); /* 18 MiB */
@@ -282,7 +282,7 @@ static void test_shared_reads(void)
 static void test_shared_reads_deflated(void)
 {
     dl_err e;
-    CHECK(dl_blas_reserve(2, &e) == 0);
+    CHECK(dl_blas_reserve(2, NULL, &e) == 0);
     dl_blas_set_threads(2);
     dl_tensor x;
     CHECK(dl_tensor_alloc2(&x, "x", DL_F64, 1 << 17, 4, &e) == 0); /* 4 MiB */
