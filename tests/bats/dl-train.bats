@@ -587,6 +587,31 @@ EOF2
     dl-predict "$TMP/nan.ckpt" < "$TMP/p.dlt" | dl-eval > /dev/null
 }
 
+@test "without validation data an epoch is scored by its training loss, measured before each step: with full batches that of the weights an epoch before those kept" {
+    awk 'BEGIN { for (i = 0; i < 200; i++) { a = (i * 7) % 13 / 13; b = (i * 5) % 11 / 11; printf "%g,%g,%g\n", a, b, 3 * a - 2 * b + 0.5 } }' |
+        dl-tensor import -t 1 > "$TMP/l.dlt"
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\noptimizer: {name: sgd, lr: 0.1}\ntraining: {epochs: 3, batch_size: full, validation: 0, seed: 1}\n' > "$TMP/lin.yaml"
+    dl-train -q "$TMP/lin.yaml" "$TMP/l.dlt" --log "$TMP/curve.tsv" -o /dev/null
+    dl-train -q "$TMP/lin.yaml" -s training.epochs=2 "$TMP/l.dlt" -o "$TMP/two.ckpt"
+    dl-tensor show "$TMP/two.ckpt" | grep -qx "  best_epoch: 2"
+    mse=$(dl-predict "$TMP/two.ckpt" "$TMP/l.dlt" | dl-eval -f tsv --no-header | cut -f3)
+    # epoch 3's training loss is the loss of epoch 2's weights, which the
+    # checkpoint of 2 epochs keeps; its best_train_loss is epoch 2's, that of
+    # epoch 1's weights
+    awk -v a="$(sed -n 4p "$TMP/curve.tsv" | cut -f2)" -v b="$mse" 'BEGIN { exit !(a - b < 1e-6 * b && b - a < 1e-6 * b) }'
+    best=$(dl-tensor show "$TMP/two.ckpt" | awk '$1 == "best_train_loss:" { print $2 }')
+    awk -v a="$best" -v b="$(sed -n 3p "$TMP/curve.tsv" | cut -f2)" 'BEGIN { exit !(a - b < 1e-6 * b && b - a < 1e-6 * b) }'
+    awk -v a="$best" -v b="$mse" 'BEGIN { exit !(a > b * 1.1) }'
+    # a run that diverges keeps weights on their way out, which its
+    # best_train_loss does not score
+    run dl-train -q "$TMP/lin.yaml" -s optimizer.lr=5 -s training.epochs=100 "$TMP/l.dlt" -o "$TMP/div.ckpt"
+    [ "$status" -eq 5 ]
+    dl-tensor show "$TMP/div.ckpt" | grep -qx "  best_epoch: 1"
+    best=$(dl-tensor show "$TMP/div.ckpt" | awk '$1 == "best_train_loss:" { print $2 }')
+    mse=$(dl-predict "$TMP/div.ckpt" "$TMP/l.dlt" | dl-eval -f tsv --no-header | cut -f3)
+    awk -v a="$best" -v b="$mse" 'BEGIN { exit !(b > 10 * a) }'
+}
+
 @test "an Inf gradient of a finite loss is named as such, not as a NaN loss" {
     # lq with q = 0.01 at a residual of 1e-44: loss 0.36, gradient
     # 0.01 * (1e-44)^-0.99, beyond float32's range
