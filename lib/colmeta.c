@@ -450,6 +450,81 @@ int cm_categories_make(const cm_column *cols, size_t count, uint64_t tcols,
     return text_record(&b, rec_name, out, e);
 }
 
+/* ------------------------ metadata beside its tensor ----------------------- */
+
+uint64_t cm_columns(int rank, const uint64_t *shape)
+{
+    return rank >= 2 ? shape[1] : 1;
+}
+
+/* The record of tensor's metadata of this suffix that s holds, or NULL (a
+ * name with no room for the suffix has none). */
+static const dl_tensor *meta_of(dl_tensor_set *s, const char *tensor, const char *suffix)
+{
+    char name[DL_NAME_MAX + 1];
+    dl_err too_long;
+    return cm_meta_name(name, tensor, suffix, &too_long) ? NULL : dl_set_find(s, name);
+}
+
+int cm_meta_fits(dl_tensor_set *s, const dl_tensor *t, dl_err *e)
+{
+    uint64_t cols = cm_columns(t->rank, t->shape);
+    const dl_tensor *names = meta_of(s, t->name, CM_NAMES_SUFFIX);
+    const dl_tensor *cats = meta_of(s, t->name, CM_CATEGORIES_SUFFIX);
+    cm_names n;
+    cm_categories c;
+    cm_names_init(&n);
+    cm_categories_init(&c);
+    int rc = (names && cm_names_parse(&n, names, cols, e)) ||
+             (cats && cm_categories_parse(&c, cats, cols, e)) ? e->code : 0;
+    cm_names_free(&n);
+    cm_categories_free(&c);
+    return rc;
+}
+
+int cm_set_meta_fits(dl_tensor_set *s, dl_err *e)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (!cm_is_meta_name(s->items[i].name) && cm_meta_fits(s, &s->items[i], e))
+            return e->code;
+    return 0;
+}
+
+/* The name of the tensor that the metadata record `meta` describes. */
+static void meta_tensor(const char *meta, char out[DL_NAME_MAX + 1])
+{
+    size_t len = strlen(meta);
+    size_t suffix = ends_with(meta, CM_NAMES_SUFFIX) ? strlen(CM_NAMES_SUFFIX)
+                                                     : strlen(CM_CATEGORIES_SUFFIX);
+    memcpy(out, meta, len - suffix);
+    out[len - suffix] = '\0';
+}
+
+void cm_passthrough_init(cm_passthrough *p) { dl_set_init(&p->seen); }
+
+void cm_passthrough_free(cm_passthrough *p) { dl_set_free(&p->seen); }
+
+int cm_passthrough_meta(cm_passthrough *p, const dl_tensor *rec, dl_err *e)
+{
+    const dl_tensor *have = dl_set_find(&p->seen, rec->name);
+    if (have)
+        return cm_meta_repeat(have, rec, e);
+    dl_tensor copy;
+    if (dl_tensor_copy(&copy, rec, e) || dl_set_add(&p->seen, &copy, e))
+        return e->code;
+    char tensor[DL_NAME_MAX + 1];
+    meta_tensor(rec->name, tensor);
+    const dl_tensor *t = dl_set_find(&p->seen, tensor);
+    return t && !cm_is_meta_name(t->name) ? cm_meta_fits(&p->seen, t, e) : 0;
+}
+
+int cm_passthrough_chunk(cm_passthrough *p, const dl_tensor *t, dl_err *e)
+{
+    if (dl_set_find(&p->seen, t->name))
+        return 0;
+    return dl_set_add_shape(&p->seen, t, e) || cm_meta_fits(&p->seen, t, e) ? e->code : 0;
+}
+
 /* ----------------------------- missing cells ---------------------------- */
 
 cm_named_col cm_col_name(const cm_names *names, uint64_t col)

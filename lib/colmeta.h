@@ -45,6 +45,39 @@ int cm_meta_name(char out[DL_NAME_MAX + 1], const char *tensor, const char *suff
  * else DL_EDATA "'x.names' differs between chunks". */
 int cm_meta_repeat(const dl_tensor *have, const dl_tensor *t, dl_err *e);
 
+/* The columns of a tensor T of this rank and shape, which T.names and
+ * T.categories describe: shape[1], or 1 for rank 0 and 1. */
+uint64_t cm_columns(int rank, const uint64_t *shape);
+/* The T.names and T.categories records that s holds of t (T: t's name; t
+ * need not be in s, and its data is unused), checked against t's columns
+ * by cm_names_parse and cm_categories_parse, whose errors these are ("'y.names'
+ * has 2 names for 1 column").  0 when s holds neither. */
+int cm_meta_fits(dl_tensor_set *s, const dl_tensor *t, dl_err *e);
+/* cm_meta_fits of every tensor in s but the metadata: a whole stream's
+ * metadata checked before a tool writes any of it on (dl-tensor head,
+ * shuffle, split). */
+int cm_set_meta_fits(dl_tensor_set *s, dl_err *e);
+
+/* What a tool that copies records as they come (dl-design, dl-predict)
+ * keeps to hold their metadata to the rules a reader of its output holds
+ * them to: a copy of each metadata record, and the description of each
+ * other tensor's first chunk. */
+typedef struct cm_passthrough {
+    dl_tensor_set seen;
+} cm_passthrough;
+
+void cm_passthrough_init(cm_passthrough *p);
+void cm_passthrough_free(cm_passthrough *p);
+/* A metadata record about to be copied (rec is not taken): a repeat must
+ * be the first copy's bytes (cm_meta_repeat); a first copy that comes
+ * after its tensor's first chunk must fit that chunk's columns
+ * (cm_meta_fits). */
+int cm_passthrough_meta(cm_passthrough *p, const dl_tensor *rec, dl_err *e);
+/* A chunk of a tensor about to be copied, by its description (t->data
+ * unused, as of a record's header): at its first chunk the metadata that
+ * came of it must fit its columns (cm_meta_fits). */
+int cm_passthrough_chunk(cm_passthrough *p, const dl_tensor *t, dl_err *e);
+
 /* What is wrong with a column name (len bytes) or a category level, or NULL
  * when it is valid. */
 const char *cm_colname_fault(const char *s, size_t len);

@@ -587,7 +587,8 @@ static int write_part(const dl_tensor_set *set, const uint64_t *idx, uint64_t n,
 /* The commands' outputs out[0..n) opened (a temporary beside each, or
  * standard output checked) before the stream `in` is read whole into set:
  * one that cannot be written fails at once, leaving a pipe's bytes unread,
- * rather than after the whole input. */
+ * rather than after the whole input.  The set's column metadata must fit
+ * its tensors (cm_set_meta_fits): the commands pass it on. */
 static int open_then_read(const char *in, const char *const *out, st_writer **w, size_t n,
                           int flags, dl_tensor_set *set, dl_err *e)
 {
@@ -597,6 +598,8 @@ static int open_then_read(const char *in, const char *const *out, st_writer **w,
         rc = st_writer_open(&w[i], out[i], flags, e);
     if (!rc)
         rc = st_read_set_from(r, set, e);
+    if (!rc && cm_set_meta_fits(set, e))
+        rc = dl_err_wrap(e, "%s", dl_err_label(in));
     st_reader_close(r);
     return rc;
 }

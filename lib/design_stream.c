@@ -219,15 +219,17 @@ static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_d
     held_x held;
     bf_design *own = NULL;
     pp_meta m;
+    cm_passthrough pass;
     memset(&held, 0, sizeof held);
     pp_meta_init(&m);
+    cm_passthrough_init(&pass);
     while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "design") == 0) {
             rc = refuse_design(r, &h, e);
         } else if (pp_meta_is(h.name)) {
             rc = meta_take(&m, r, &h, seen_x, e);
         } else if (strcmp(h.name, "x") != 0) {
-            rc = st_copy_record(r, &h, w, e);
+            rc = flt_pass_record(r, &h, w, &pass, e);
         } else {
             uint64_t cols;
             if (!seen_x++ && (x_columns(r, &h, &cols, e) ||
@@ -243,6 +245,7 @@ static int stream_records(st_reader *r, st_writer *w, const design_opts *o, bf_d
     dl_tensor_free(&held.x);
     bf_free(own);
     pp_meta_free(&m);
+    cm_passthrough_free(&pass);
     return flt_loop_end(r, rc, seen_x, e);
 }
 
@@ -298,21 +301,23 @@ static int x_matrix(st_reader *r, const st_header *h, dl_tensor *x, dl_err *e)
     return 0;
 }
 
-/* The first pass: the input copied to the spool, its metadata taken, the
- * stage's statistics started. */
+/* The first pass: the input copied to the spool, its metadata taken (x's)
+ * or checked (what passes on), the stage's statistics started. */
 static int first_pass(st_reader *r, spool *s, const design_opts *o, pp_meta *m, pp_fitter **f,
                       dl_err *e)
 {
     st_header h;
     int found = 0, rc = 0;
     uint64_t row = 0, cols = 0;
+    cm_passthrough pass;
+    cm_passthrough_init(&pass);
     while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found) {
         if (strcmp(h.name, "design") == 0) {
             rc = refuse_design(r, &h, e);
         } else if (pp_meta_is(h.name)) {
             rc = meta_take(m, r, &h, *f != NULL, e);
         } else if (strcmp(h.name, "x") != 0) {
-            rc = st_copy_record(r, &h, s->w, e);
+            rc = flt_pass_record(r, &h, s->w, &pass, e);
         } else {
             dl_tensor x;
             if (!*f && !(rc = x_columns(r, &h, &cols, e)) &&
@@ -333,6 +338,7 @@ static int first_pass(st_reader *r, spool *s, const design_opts *o, pp_meta *m, 
             }
         }
     }
+    cm_passthrough_free(&pass);
     if (!rc && st_reader_records(r) == 0)
         return st_fail_empty(st_reader_label(r), e);
     if (!rc && !*f)

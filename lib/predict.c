@@ -290,8 +290,10 @@ typedef struct targets {
     uint64_t y_rows; /* y's rows in the chunks before: messages count from y's first */
 } targets;
 
-static int input_target_meta(const mdl_model *m, targets *tg, st_reader *r, const st_header *h,
-                             st_writer *w, dl_err *e)
+/* y.names and y.categories: the input's checked as every record passed on
+ * (pass), then written, y.categories as the checkpoint's when it has them. */
+static int input_target_meta(const mdl_model *m, targets *tg, cm_passthrough *pass,
+                             st_reader *r, const st_header *h, st_writer *w, dl_err *e)
 {
     dl_tensor t;
     if (st_read_payload(r, h, &t, e))
@@ -300,7 +302,8 @@ static int input_target_meta(const mdl_model *m, targets *tg, st_reader *r, cons
     int cats = strcmp(h->name, "y" CM_CATEGORIES_SUFFIX) == 0;
     if (cats && ckpt)
         out = ckpt;
-    int rc = st_write(w, out, e) || pp_meta_take(&tg->meta, &t, tg->seen_y, e) ? e->code : 0;
+    int rc = cm_passthrough_meta(pass, &t, e) || st_write(w, out, e) ||
+                     pp_meta_take(&tg->meta, &t, tg->seen_y, e) ? e->code : 0;
     dl_tensor_free(&t);
     return rc ? flt_record_error(r, h, e) : 0;
 }
@@ -439,6 +442,8 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
         return e->code;
     pp_meta meta;
     pp_meta_init(&meta);
+    cm_passthrough pass; /* what goes on as it came, y's records included */
+    cm_passthrough_init(&pass);
     targets tg;
     memset(&tg, 0, sizeof tg);
     pp_meta_init(&tg.meta);
@@ -468,9 +473,11 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
                      : 0;
         } else if (strcmp(h.name, "y" CM_NAMES_SUFFIX) == 0 ||
                    strcmp(h.name, "y" CM_CATEGORIES_SUFFIX) == 0) {
-            rc = input_target_meta(m, &tg, r, &h, w, e);
+            rc = input_target_meta(m, &tg, &pass, r, &h, w, e);
         } else if (strcmp(h.name, "y") == 0) {
-            rc = input_targets(m, o, om, &tg, r, &h, w, e);
+            rc = flt_pass_chunk(r, &h, &pass, e) || input_targets(m, o, om, &tg, r, &h, w, e)
+                     ? e->code
+                     : 0;
         } else if (strcmp(h.name, "design") == 0) {
             rc = seen_x && !mdl_design_upstream(m)
                      ? dl_fail(e, DL_EDATA, "%s: record %llu: a design record after raw x",
@@ -482,12 +489,13 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
             rc = dl_fail(e, DL_EDATA, "%s: record %llu: the input already has '%s'",
                          st_reader_label(r), (unsigned long long)h.index, h.name);
         } else {
-            rc = st_copy_record(r, &h, w, e) ? e->code : 0;
+            rc = flt_pass_record(r, &h, w, &pass, e);
         }
     }
     st_ahead_stop(ahead);
     gathered_free(&g);
     pp_meta_free(&meta);
+    cm_passthrough_free(&pass);
     pp_meta_free(&tg.meta);
     pp_free(tg.map);
     return flt_loop_end(r, rc, seen_x, e);

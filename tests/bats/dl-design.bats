@@ -66,6 +66,49 @@ load linear_helpers
     [[ $output == *"design"* ]]
 }
 
+@test "metadata passed through is held to dl-stream(5): differing copies, names not one a column" {
+    printf 't,v\n0,1\n1,3\n2,5\n' | dl-tensor import -t 1 > "$TMP/a.dlt"
+    printf 't,speed\n3,7\n4,9\n' | dl-tensor import -t 1 > "$TMP/b.dlt"
+    cat "$TMP/a.dlt" "$TMP/b.dlt" > "$TMP/ab.dlt"
+    # two names for y's one column, before y or after it
+    printf '1,2\n2,4\n3,6\n' | dl-tensor import -t 1 > "$TMP/xy.dlt"
+    printf 'a\nb\n' | dl-tensor import --format text --name y.names > "$TMP/yn.dlt"
+    cat "$TMP/yn.dlt" "$TMP/xy.dlt" > "$TMP/before.dlt"
+    cat "$TMP/xy.dlt" "$TMP/yn.dlt" > "$TMP/after.dlt"
+    # a column of categories that y does not have, of any tensor passed on
+    printf '3\ta\tb\n' | dl-tensor import --format text --name y.categories > "$TMP/yc.dlt"
+    cat "$TMP/yc.dlt" "$TMP/xy.dlt" > "$TMP/cats.dlt"
+    printf '1\n2\n3\n' | dl-tensor import --name id > "$TMP/id.dlt"
+    printf 'a\nb\n' | dl-tensor import --format text --name id.names > "$TMP/idn.dlt"
+    cat "$TMP/idn.dlt" "$TMP/xy.dlt" "$TMP/id.dlt" > "$TMP/id2.dlt"
+    # streamed (--poly) and fitted on the rows (--standardize)
+    for opts in "--poly 1" "--standardize"; do
+        run dl-design $opts -o "$TMP/out.dlt" "$TMP/ab.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == "dl-design: $TMP/ab.dlt: record 6 ('y.names'): 'y.names' differs between chunks" ]]
+        [ ! -e "$TMP/out.dlt" ]
+        run dl-design $opts -o "$TMP/out.dlt" "$TMP/before.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == "dl-design: $TMP/before.dlt: record 3 ('y'): 'y.names' has 2 names for 1 column" ]]
+        [ ! -e "$TMP/out.dlt" ]
+        run dl-design $opts -o "$TMP/out.dlt" "$TMP/after.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == "dl-design: $TMP/after.dlt: record 3 ('y.names'): 'y.names' has 2 names for 1 column" ]]
+        [ ! -e "$TMP/out.dlt" ]
+        run dl-design $opts -o "$TMP/out.dlt" "$TMP/cats.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == "dl-design: $TMP/cats.dlt: record 3 ('y'): 'y.categories': line 1: column index 3, but the tensor has 1 column" ]]
+        [ ! -e "$TMP/out.dlt" ]
+        run dl-design $opts -o "$TMP/out.dlt" "$TMP/id2.dlt"
+        [ "$status" -eq 1 ]
+        [[ $output == "dl-design: $TMP/id2.dlt: record 4 ('id'): 'id.names' has 2 names for 1 column" ]]
+        [ ! -e "$TMP/out.dlt" ]
+    done
+    # copies that agree, and names that fit, pass as before
+    cat "$TMP/a.dlt" "$TMP/a.dlt" | dl-design --poly 1 -q > "$TMP/aa.dlt"
+    dl-lstsq -q "$TMP/aa.dlt" > /dev/null
+}
+
 @test "--apply on the training data reproduces the fitted design bit for bit" {
     import_csv train.csv 1 > "$TMP/t.dlt"
     dl-design --rbf 5 --centers kmeans --seed 3 --standardize --poly 2 -q < "$TMP/t.dlt" > "$TMP/fit.dlt"

@@ -36,6 +36,39 @@ cubic() {
     [[ $output == *"r2"*"0.99"* ]]
 }
 
+@test "metadata passed through is held to dl-stream(5): differing copies, names not one a column" {
+    printf 't,v\n1,2\n2,4\n3,6\n' | dl-tensor import -t 1 > "$TMP/p.dlt"
+    dl-lstsq -q "$TMP/p.dlt" > "$TMP/m.ckpt"
+    printf 't,speed\n3,7\n4,9\n' | dl-tensor import -t 1 > "$TMP/b.dlt"
+    cat "$TMP/p.dlt" "$TMP/b.dlt" > "$TMP/ab.dlt"
+    printf '1,2\n2,4\n3,6\n' | dl-tensor import -t 1 > "$TMP/xy.dlt"
+    printf 'a\nb\n' | dl-tensor import --format text --name y.names > "$TMP/yn.dlt"
+    cat "$TMP/yn.dlt" "$TMP/xy.dlt" > "$TMP/before.dlt"
+    cat "$TMP/xy.dlt" "$TMP/yn.dlt" > "$TMP/after.dlt"
+    printf '1\n2\n3\n' | dl-tensor import --name id > "$TMP/id.dlt"
+    printf 'a\nb\n' | dl-tensor import --format text --name id.names > "$TMP/idn.dlt"
+    cat "$TMP/idn.dlt" "$TMP/xy.dlt" "$TMP/id.dlt" > "$TMP/id2.dlt"
+    run dl-predict -o "$TMP/out.dlt" "$TMP/m.ckpt" "$TMP/ab.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/ab.dlt: record 6 ('y.names'): 'y.names' differs between chunks" ]
+    [ ! -e "$TMP/out.dlt" ]
+    run dl-predict -o "$TMP/out.dlt" "$TMP/m.ckpt" "$TMP/before.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/before.dlt: record 3 ('y'): 'y.names' has 2 names for 1 column" ]
+    [ ! -e "$TMP/out.dlt" ]
+    run dl-predict -o "$TMP/out.dlt" "$TMP/m.ckpt" "$TMP/after.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/after.dlt: record 3 ('y.names'): 'y.names' has 2 names for 1 column" ]
+    [ ! -e "$TMP/out.dlt" ]
+    run dl-predict -o "$TMP/out.dlt" "$TMP/m.ckpt" "$TMP/id2.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $TMP/id2.dlt: record 4 ('id'): 'id.names' has 2 names for 1 column" ]
+    [ ! -e "$TMP/out.dlt" ]
+    # copies that agree pass as before
+    cat "$TMP/p.dlt" "$TMP/p.dlt" | dl-predict "$TMP/m.ckpt" > "$TMP/pp.dlt"
+    dl-eval "$TMP/pp.dlt" > /dev/null
+}
+
 @test "a chunked input gives the same yhat, chunk by chunk" {
     cubic
     dl-tensor import -t 1 --chunk-rows 16 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/chunks.dlt"

@@ -221,6 +221,30 @@ npy_of() {
     fails 1 "13.dlt: record 3: 'x.names' differs between chunks" dl-tensor info "$TMP/13.dlt"
 }
 
+@test "tables: head, shuffle and split refuse names or categories that are not their tensor's columns" {
+    printf '1,2\n2,4\n3,6\n' | dl-tensor import -t 1 > "$TMP/xy.dlt"
+    printf 'a\nb\n' | dl-tensor import --format text --name y.names > "$TMP/yn.dlt"
+    printf '3\ta\tb\n' | dl-tensor import --format text --name x.categories > "$TMP/xc.dlt"
+    cat "$TMP/yn.dlt" "$TMP/xy.dlt" > "$TMP/names.dlt"
+    cat "$TMP/xc.dlt" "$TMP/xy.dlt" > "$TMP/cats.dlt"
+    for cmd in "head -n 2" shuffle; do
+        fails 1 "dl-tensor: $TMP/names.dlt: 'y.names' has 2 names for 1 column" \
+            dl-tensor $cmd -o "$TMP/out.dlt" "$TMP/names.dlt"
+        [ ! -e "$TMP/out.dlt" ]
+        fails 1 "dl-tensor: $TMP/cats.dlt: 'x.categories': line 1: column index 3, but the tensor has 1 column" \
+            dl-tensor $cmd -o "$TMP/out.dlt" "$TMP/cats.dlt"
+        [ ! -e "$TMP/out.dlt" ]
+    done
+    fails 1 "dl-tensor: $TMP/names.dlt: 'y.names' has 2 names for 1 column" \
+        dl-tensor split "$TMP/names.dlt" "$TMP/a.dlt" "$TMP/b.dlt"
+    [ ! -e "$TMP/a.dlt" ]
+    [ ! -e "$TMP/b.dlt" ]
+    # names that fit pass as before
+    printf 'v\n' | dl-tensor import --format text --name y.names > "$TMP/yv.dlt"
+    cat "$TMP/yv.dlt" "$TMP/xy.dlt" | dl-tensor head -n 2 | dl-tensor export --name y.names > "$TMP/v.txt"
+    [ "$(cat "$TMP/v.txt")" = v ]
+}
+
 @test "tables: svmlight indices as scikit-learn writes and reads them" {
     dl-tensor import "$F/zero.svm" > "$TMP/z.dlt"
     npy_of "$TMP/z.dlt" x | cmp - "$F/zero_x.npy"

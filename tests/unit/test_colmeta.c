@@ -280,6 +280,77 @@ static void test_set_keeps_one_copy_of_metadata(void)
     dl_set_free(&s);
 }
 
+/* A description of a chunk of `cols` columns (no data), as of a header. */
+static dl_tensor chunk(const char *name, uint64_t cols)
+{
+    dl_tensor t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.name, sizeof t.name, "%s", name);
+    t.dtype = DL_F64;
+    t.rank = 2;
+    t.shape[0] = 3;
+    t.shape[1] = cols;
+    return t;
+}
+
+/* Records passed on: repeats are the first's bytes, and names and
+ * categories fit their tensor's columns, whichever of the two comes first. */
+static void test_passthrough(void)
+{
+    cm_passthrough p;
+    cm_passthrough_init(&p);
+    dl_err e = {0};
+    dl_tensor yn = text("y.names", "a\nb\n"), same = text("y.names", "a\nb\n");
+    dl_tensor other = text("y.names", "a\nc\n"), y = chunk("y", 1), y2 = chunk("y", 2);
+    CHECK(cm_passthrough_meta(&p, &yn, &e) == 0);
+    CHECK(cm_passthrough_meta(&p, &same, &e) == 0);
+    CHECK(cm_passthrough_meta(&p, &other, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "'y.names' differs between chunks");
+    CHECK(cm_passthrough_chunk(&p, &y, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "'y.names' has 2 names for 1 column");
+    cm_passthrough_free(&p);
+    cm_passthrough_init(&p);
+    CHECK(cm_passthrough_meta(&p, &yn, &e) == 0);
+    CHECK(cm_passthrough_chunk(&p, &y2, &e) == 0);
+    CHECK(cm_passthrough_chunk(&p, &y, &e) == 0); /* the first chunk's width is checked */
+    dl_tensor w = chunk("w", 1), wc = text("w.categories", "1\ta\n");
+    CHECK(cm_passthrough_chunk(&p, &w, &e) == 0);
+    CHECK(cm_passthrough_meta(&p, &wc, &e) == DL_EDATA); /* after w: w's width */
+    CHECK_STR(e.msg, "'w.categories': line 1: column index 1, but the tensor has 1 column");
+    cm_passthrough_free(&p);
+    dl_tensor_free(&yn);
+    dl_tensor_free(&same);
+    dl_tensor_free(&other);
+    dl_tensor_free(&wc);
+}
+
+/* A set's metadata against its tensors; metadata of no tensor in it, and
+ * a tensor whose name leaves no room for a suffix, pass. */
+static void test_set_meta_fits(void)
+{
+    dl_tensor_set s;
+    dl_set_init(&s);
+    dl_err e = {0};
+    dl_tensor xn = text("x.names", "a\nb\n"), yn = text("y.names", "v\n");
+    dl_tensor x;
+    CHECK(dl_tensor_alloc2(&x, "x", DL_F64, 2, 2, &e) == 0);
+    CHECK(dl_set_add(&s, &xn, &e) == 0 && dl_set_add(&s, &yn, &e) == 0);
+    CHECK(dl_set_add(&s, &x, &e) == 0);
+    char longest[DL_NAME_MAX + 1];
+    memset(longest, 'a', DL_NAME_MAX);
+    longest[DL_NAME_MAX] = '\0';
+    dl_tensor l;
+    CHECK(dl_tensor_alloc2(&l, longest, DL_F64, 1, 1, &e) == 0);
+    CHECK(dl_set_add(&s, &l, &e) == 0);
+    CHECK(cm_set_meta_fits(&s, &e) == 0);
+    dl_tensor y;
+    CHECK(dl_tensor_alloc2(&y, "y", DL_F64, 2, 3, &e) == 0);
+    CHECK(dl_set_add(&s, &y, &e) == 0);
+    CHECK(cm_set_meta_fits(&s, &e) == DL_EDATA);
+    CHECK_STR(e.msg, "'y.names' has 1 name for 3 columns");
+    dl_set_free(&s);
+}
+
 static void test_missing_cells(void)
 {
     dl_tensor x;
@@ -349,6 +420,8 @@ int main(void)
     UNIT_RUN(test_categories_faults);
     UNIT_RUN(test_categories_make_round_trip);
     UNIT_RUN(test_set_keeps_one_copy_of_metadata);
+    UNIT_RUN(test_passthrough);
+    UNIT_RUN(test_set_meta_fits);
     UNIT_RUN(test_missing_cells);
     UNIT_RUN(test_weights);
     return UNIT_DONE();
