@@ -552,24 +552,25 @@ static int fail_codes(const cm_names *names, uint64_t col, dl_err *e)
                    (unsigned long long)col + 1, named.text);
 }
 
-int cm_refuse_codes(const dl_tensor *rec, const cm_names *names, dl_err *e)
+int cm_refuse_codes(const dl_tensor *rec, uint64_t cols, const cm_names *names, dl_err *e)
 {
     if (!rec)
         return 0;
     cm_categories c;
-    if (cm_categories_parse(&c, rec, UINT64_MAX, e))
+    if (cm_categories_parse(&c, rec, cols, e))
         return e->code;
     int rc = c.count ? fail_codes(names, c.column[0].col, e) : 0;
     cm_categories_free(&c);
     return rc;
 }
 
-int cm_refuse_class_regression(const dl_tensor *rec, const cm_names *names, dl_err *e)
+int cm_refuse_class_regression(const dl_tensor *rec, uint64_t cols, const cm_names *names,
+                               dl_err *e)
 {
     if (!rec)
         return 0;
     cm_categories c;
-    if (cm_categories_parse(&c, rec, UINT64_MAX, e))
+    if (cm_categories_parse(&c, rec, cols, e))
         return e->code;
     int rc = 0;
     for (size_t i = 0; i < c.count && !rc; i++) {

@@ -175,14 +175,18 @@ cm_named_col cm_col_name(const cm_names *names, uint64_t col);
 /* DL_EDATA naming the first categorical column that the x.categories
  * record rec (NULL: none) lists, in data fitted without a design: a model
  * of its codes keeps no levels, so a prediction could not match another
- * file's codes to them by name.  0 when it lists none. */
-int cm_refuse_codes(const dl_tensor *rec, const cm_names *names, dl_err *e);
+ * file's codes to them by name.  0 when it lists none.  rec is parsed for
+ * an x of `cols` columns first: a column beyond them is the parse's error,
+ * a malformed record, not a column named. */
+int cm_refuse_codes(const dl_tensor *rec, uint64_t cols, const cm_names *names, dl_err *e);
 /* DL_EDATA naming the first column that the y.categories record rec
  * (NULL: none) lists with more than two classes: a regression (least
  * squares; a network's mse, l1, lq or huber) would fit their codes, an
  * order of the levels by bytes, as numbers.  Two classes pass: their codes
- * 0 and 1 are a least-squares classifier's targets.  0 when none has more. */
-int cm_refuse_class_regression(const dl_tensor *rec, const cm_names *names, dl_err *e);
+ * 0 and 1 are a least-squares classifier's targets.  0 when none has more.
+ * rec is parsed for a y of `cols` columns first, as cm_refuse_codes. */
+int cm_refuse_class_regression(const dl_tensor *rec, uint64_t cols, const cm_names *names,
+                               dl_err *e);
 /* cm_fail_cell's "V is not a category code (0..count-1)", of a cell that
  * is no code of its column's `count` categories. */
 int cm_fail_code(const cm_names *names, uint64_t row, uint64_t col, double v, uint64_t count,

@@ -218,7 +218,8 @@ static int x_names(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
     if (first == 0 && in->meta[0].data && !in->xnames.count &&
         cm_names_parse(&in->xnames, &in->meta[0], cols, e))
         return e->code;
-    return first == 0 ? cm_refuse_codes(in->xcats.data ? &in->xcats : NULL, &in->xnames, e) : 0;
+    return first == 0 ? cm_refuse_codes(in->xcats.data ? &in->xcats : NULL, cols, &in->xnames, e)
+                      : 0;
 }
 
 /* y's string classes, more than two in a column, refused at y's first
@@ -231,8 +232,8 @@ static int y_classes(xy_input *in, uint64_t cols, dl_err *e)
         return e->code;
     if (!in->meta[2].data || in->ycats_parsed)
         return 0;
-    if (cm_refuse_class_regression(&in->meta[2], &in->ynames, e) ||
-        cm_categories_parse(&in->ycats, &in->meta[2], UINT64_MAX, e))
+    if (cm_refuse_class_regression(&in->meta[2], cols, &in->ynames, e) ||
+        cm_categories_parse(&in->ycats, &in->meta[2], cols, e))
         return e->code;
     in->ycats_parsed = 1;
     return 0;
@@ -293,7 +294,8 @@ static int y_codes(xy_input *in, const dl_tensor *t, uint64_t first, dl_err *e)
 }
 
 /* x.names, y.names, y.categories: the first copy is kept, a repeat must be
- * the same bytes, and x.names must come before x. */
+ * the same bytes, x.names must come before x, and y's after y's first rows
+ * must fit y's columns. */
 static int take_meta(xy_input *in, const st_header *h, dl_tensor *t, int which, dl_err *e)
 {
     int rc = 0;
@@ -303,20 +305,27 @@ static int take_meta(xy_input *in, const st_header *h, dl_tensor *t, int which, 
         rc = dl_fail(e, DL_EDATA, "it comes after 'x': column metadata goes before the data");
     else
         in->meta[which] = *t, memset(t, 0, sizeof *t);
-    if (!rc && which == 2 && in->yrows > 0)
-        rc = y_classes(in, in->y.cols, e) || check_early_codes(in, e) ? e->code : 0;
+    if (!rc && which > 0 && in->yrows > 0)
+        rc = y_classes(in, in->y.cols, e) || (which == 2 && check_early_codes(in, e)) ? e->code
+                                                                                        : 0;
     return rc ? flt_record_error(in->r, h, e) : 0;
 }
 
-/* x.categories: kept for x_names, or refused at once after x's first rows. */
+/* x.categories: kept for x_names (a repeat must be the same bytes), or
+ * refused at once after x's first rows, against x's width. */
 static int take_xcats(xy_input *in, const st_header *h, dl_tensor *t, dl_err *e)
 {
-    if (in->xrows == 0 && !in->xcats.data) {
+    int rc;
+    if (in->xcats.data) {
+        rc = cm_meta_repeat(&in->xcats, t, e);
+    } else if (in->xrows == 0) {
         in->xcats = *t;
         memset(t, 0, sizeof *t);
         return 0;
+    } else {
+        rc = cm_refuse_codes(t, in->x.cols, &in->xnames, e);
     }
-    return cm_refuse_codes(t, &in->xnames, e) ? flt_record_error(in->r, h, e) : 0;
+    return rc ? flt_record_error(in->r, h, e) : 0;
 }
 
 /* A chunk of x, y or w (t, emptied when taken).  Rows are folded when the

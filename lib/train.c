@@ -181,7 +181,8 @@ static int take_matrix(dl_tensor_set *set, const char *name, const char *label, 
         cm_names names;
         cm_names_init(&names);
         int rc = cm_names_load(&names, set, "x", t->shape[1], e) ||
-                 cm_refuse_codes(dl_set_find(set, "x" CM_CATEGORIES_SUFFIX), &names, e) ||
+                 cm_refuse_codes(dl_set_find(set, "x" CM_CATEGORIES_SUFFIX), t->shape[1], &names,
+                                 e) ||
                  (row && cm_check_missing(t, &names, first, e)) ? e->code : 0;
         cm_names_free(&names);
         if (rc)
@@ -1237,11 +1238,11 @@ static int class_targets(const trainer *t, dl_tensor_set *data, const dl_tensor 
     int rc = cm_names_load(&names, data, "y", t->k, e) ||
                      (!classifier &&
                       cm_refuse_class_regression(dl_set_find(data, "y" CM_CATEGORIES_SUFFIX),
-                                                 &names, e))
+                                                 t->k, &names, e))
                  ? dl_err_wrap(e, "%s: loss %s", c->data_label, nn_loss_name(kind))
                  : 0;
-    if (!rc)
-        rc = cm_categories_load(&cats, data, "y", t->k, e);
+    if (!rc && cm_categories_load(&cats, data, "y", t->k, e))
+        rc = dl_err_wrap(e, "%s", c->data_label);
     if (!rc && cats.count &&
         cm_check_codes(y, &cats, &names, c->data_share ? c->data_share->first : 0, e))
         rc = dl_err_wrap(e, "%s: record 'y'", c->data_label);

@@ -1127,3 +1127,36 @@ cond_near() {
     dl-design -q --onehot c "$TMP/c.dlt" | dl-lstsq -q -o "$TMP/m.ckpt"
     dl-design -q "$TMP/c.dlt" | dl-lstsq -q -o "$TMP/m.ckpt"
 }
+
+@test "categories or names of a column x or y does not have are refused as malformed, not as a column they name" {
+    printf '0,1,1\n1,0,2\n0,1,3\n' | dl-tensor import -t 1 > "$TMP/xy.dlt"
+    printf '5\ta\tb\n' | dl-tensor import --format text --name x.categories > "$TMP/xc.dlt"
+    printf '3\ta\tb\n' | dl-tensor import --format text --name y.categories > "$TMP/yc.dlt"
+    printf 'a\nb\n' | dl-tensor import --format text --name y.names > "$TMP/yn.dlt"
+    cat "$TMP/xc.dlt" "$TMP/xy.dlt" > "$TMP/x.dlt"
+    cat "$TMP/yc.dlt" "$TMP/xy.dlt" > "$TMP/y.dlt"
+    for opt in -q --partial; do
+        run dl-lstsq $opt -o "$TMP/m.ckpt" "$TMP/x.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-lstsq: $TMP/x.dlt: record 2 ('x'): 'x.categories': line 1: column index 5, but the tensor has 2 columns" ]
+        [ ! -e "$TMP/m.ckpt" ]
+        run dl-lstsq $opt -o "$TMP/m.ckpt" "$TMP/y.dlt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-lstsq: $TMP/y.dlt: record 3 ('y'): 'y.categories': line 1: column index 3, but the tensor has 1 column" ]
+        [ ! -e "$TMP/m.ckpt" ]
+    done
+    # after the rows they describe, at their own record
+    cat "$TMP/xy.dlt" "$TMP/xc.dlt" > "$TMP/xlate.dlt"
+    run dl-lstsq -q -o "$TMP/m.ckpt" "$TMP/xlate.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/xlate.dlt: record 3 ('x.categories'): 'x.categories': line 1: column index 5, but the tensor has 2 columns" ]
+    cat "$TMP/xy.dlt" "$TMP/yc.dlt" > "$TMP/ylate.dlt"
+    run dl-lstsq -q -o "$TMP/m.ckpt" "$TMP/ylate.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/ylate.dlt: record 3 ('y.categories'): 'y.categories': line 1: column index 3, but the tensor has 1 column" ]
+    cat "$TMP/xy.dlt" "$TMP/yn.dlt" > "$TMP/nlate.dlt"
+    run dl-lstsq -q -o "$TMP/m.ckpt" "$TMP/nlate.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-lstsq: $TMP/nlate.dlt: record 3 ('y.names'): 'y.names' has 2 names for 1 column" ]
+    [ ! -e "$TMP/m.ckpt" ]
+}

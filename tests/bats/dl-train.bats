@@ -1433,6 +1433,29 @@ string_classes() {
     dl-design -q --onehot c "$TMP/c.dlt" | dl-train -q "$TMP/lin.yaml" -o "$TMP/m.ckpt"
 }
 
+@test "categories of a column x or y does not have are refused as malformed, not as a column they name" {
+    printf '0,1,1\n1,0,2\n0,1,3\n' | dl-tensor import -t 1 > "$TMP/xy.dlt"
+    printf '5\ta\tb\n' | dl-tensor import --format text --name x.categories > "$TMP/xc.dlt"
+    printf '3\ta\tb\tc\n' | dl-tensor import --format text --name y.categories > "$TMP/yc.dlt"
+    cat "$TMP/xc.dlt" "$TMP/xy.dlt" > "$TMP/x.dlt"
+    cat "$TMP/yc.dlt" "$TMP/xy.dlt" > "$TMP/y.dlt"
+    printf 'model:\n  layers:\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 1}\n' > "$TMP/lin.yaml"
+    run dl-train -q "$TMP/lin.yaml" "$TMP/x.dlt" -o "$TMP/m.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/x.dlt: record 'x': 'x.categories': line 1: column index 5, but the tensor has 2 columns" ]
+    [ ! -e "$TMP/m.ckpt" ]
+    run dl-train -q "$TMP/lin.yaml" "$TMP/y.dlt" -o "$TMP/m.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/y.dlt: loss mse: 'y.categories': line 1: column index 3, but the tensor has 1 column" ]
+    [ ! -e "$TMP/m.ckpt" ]
+    # a classifier's loss reads them too, and names the file as well
+    printf 'model:\n  layers:\n    - {units: 1, activation: sigmoid}\nloss: bce\ntraining: {epochs: 1}\n' > "$TMP/bce.yaml"
+    run dl-train -q "$TMP/bce.yaml" "$TMP/y.dlt" -o "$TMP/m.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-train: $TMP/y.dlt: 'y.categories': line 1: column index 3, but the tensor has 1 column" ]
+    [ ! -e "$TMP/m.ckpt" ]
+}
+
 @test "a regression loss on three string classes is refused, naming the column; ce trains on them, mse on two" {
     string_classes
     for loss in mse mae huber "lq, q: 3"; do
