@@ -192,46 +192,43 @@ void bf_moments_init(bf_moments *m)
     m->hi = -INFINITY;
 }
 
-#define MOMENTS_SHIFT 64 /* n values up to DBL_MAX sum to a finite double in 2^64 units */
-
 void bf_moments_add(bf_moments *m, double v)
 {
-    m->n++;
-    m->sum += v;
-    m->small += ldexp(v, -MOMENTS_SHIFT);
+    pp_mean_add(&m->values, v);
     m->lo = v < m->lo ? v : m->lo;
     m->hi = v > m->hi ? v : m->hi;
 }
 
-/* The mean of the values, kept within their range: rounding can put sum / n
- * just outside it (three times 0.1 make a mean of 0.10000000000000002). */
+/* The mean of the values, kept within their range, which a last place off
+ * could leave. */
 void bf_moments_mean(bf_moments *m)
 {
-    if (m->n == 0) {
+    if (m->values.n == 0) {
         m->mean = 0;
         m->unit = 1;
         return;
     }
-    double n = (double)m->n, mean = m->sum / n;
-    if (!isfinite(mean))
-        mean = ldexp(m->small / n, MOMENTS_SHIFT);
+    double mean = pp_mean_value(&m->values);
     m->mean = mean < m->lo ? m->lo : mean > m->hi ? m->hi : mean;
     double big = fmax(fabs(m->lo), fabs(m->hi));
     m->unit = big > 0 ? ldexp(1.0, ilogb(big)) : 1.0; /* big / unit in [1, 2) */
 }
 
-/* In units, each deviation is below 4 and its square below 16: no overflow;
- * dividing by a power of 2 is exact, so without underflow the sum is that of
- * the plain squares divided by unit^2, to the bit. */
+/* In units, each deviation is below 4 and its square below 16: no
+ * overflow. */
 void bf_moments_add_dev(bf_moments *m, double v)
 {
     double t = v / m->unit - m->mean / m->unit;
-    m->ss += t * t;
+    pp_mean_add(&m->dev, t);
+    pp_mean_add(&m->square, t * t);
 }
 
+/* The mean square of the deviations from the exact mean: theirs from
+ * m->mean less the square of their mean, m->mean's distance from it. */
 double bf_moments_sd(const bf_moments *m)
 {
-    double sd = m->n ? m->unit * sqrt(m->ss / (double)m->n) : 0;
+    double shift = pp_mean_value(&m->dev), var = pp_mean_value(&m->square) - shift * shift;
+    double sd = var > 0 ? m->unit * sqrt(var) : 0;
     return sd > DBL_MAX ? DBL_MAX : sd; /* at most max |value|, but for rounding */
 }
 
@@ -241,7 +238,7 @@ double bf_moments_sd(const bf_moments *m)
  * (n eps mean)^2, compared as standard deviations. */
 static int moments_constant(const bf_moments *m)
 {
-    double sd = bf_moments_sd(m), neps = (double)m->n * DBL_EPSILON;
+    double sd = bf_moments_sd(m), neps = (double)m->values.n * DBL_EPSILON;
     return m->lo == m->hi || neps >= 1 || sd * sqrt(1 - neps) <= neps * fabs(m->mean);
 }
 
@@ -636,7 +633,7 @@ fail:
 int bf_fit_moments(bf_design **out, const bf_opts *o, pp_prep *prep, const bf_moments *m,
                    dl_err *e)
 {
-    size_t n = pp_output_dim(prep) ? (size_t)m[0].n : 0;
+    size_t n = pp_output_dim(prep) ? (size_t)m[0].values.n : 0;
     bf_opts plain = *o;
     plain.standardize = 0;
     if (bf_opts_need_rows(o)) {

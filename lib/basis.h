@@ -79,19 +79,19 @@ int bf_fit_prep(bf_design **d, const bf_opts *o, pp_prep *prep, const double *z,
 /* The moments of one input for standardizing: two passes over its values
  * in the same order, the values (bf_moments_add), then, after
  * bf_moments_mean, their deviations from the mean (bf_moments_add_dev).
- * The mean lies within the values' range (a constant input's mean is its
- * value); the standard deviation is that of the population.  Neither
- * overflows for finite values: a sum that would is taken in units of 2^64,
- * and the deviations are taken in units of a power of 2 near the largest
- * value (the same bits as without units when nothing overflows or
- * underflows).  The fit in
- * memory and dl-design's streamed one both use it, so they agree bit for
- * bit. */
+ * The mean is --impute mean's (pp_mean: the exact mean rounded once but
+ * for a rare last place), kept within the values' range (a constant
+ * input's mean is its value); the standard deviation is that of the
+ * population, from the deviations' squares less their own mean squared
+ * (what the mean's last place leaves in them), both summed as pp_mean
+ * sums.  Neither overflows for finite values: the deviations are taken in
+ * units of a power of 2 near the largest value.  The fit in memory and
+ * dl-design's streamed one both use it, so they agree bit for bit. */
 typedef struct bf_moments {
-    uint64_t n;
-    double sum, small, lo, hi; /* the first pass; small: the sum in units of 2^64 */
-    double mean, unit;         /* unit: a power of 2 near the largest |value| */
-    double ss;                 /* the second pass: squared deviations in units */
+    pp_mean values;      /* the first pass */
+    double lo, hi;       /* the values' range */
+    double mean, unit;   /* unit: a power of 2 near the largest |value| */
+    pp_mean dev, square; /* the second pass: deviations in units, and their squares */
 } bf_moments;
 void bf_moments_init(bf_moments *m);
 void bf_moments_add(bf_moments *m, double v);

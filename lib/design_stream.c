@@ -437,7 +437,7 @@ static int fit_moments(spool *s, const design_opts *o, pp_prep *p, const char *l
     for (size_t k = 0; !rc && k < cols; k++)
         bf_moments_mean(&m.m[k]);
     m.pass = 1;
-    if (!rc && cols > 0 && m.m[0].n > 0)
+    if (!rc && cols > 0 && m.m[0].values.n > 0)
         rc = each_x(s, label, visit_moments, &m, e);
     if (rc)
         pp_free(p);

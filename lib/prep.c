@@ -285,15 +285,48 @@ typedef struct radix_select {
 
 /* n values up to DBL_MAX sum to a finite double in units of 2^64: the mean
  * of values near the largest double is finite, though their sum is not. */
-#define MEAN_SHIFT 64
+#define MEAN_UNIT 0x1p-64
+
+/* Neumaier's step: comp gathers what each addition rounded off. */
+static void sum_add(pp_sum *s, double v)
+{
+    double t = s->sum + v;
+    s->comp += fabs(s->sum) >= fabs(v) ? (s->sum - t) + v : (v - t) + s->sum;
+    s->sum = t;
+}
+
+/* sum + comp holds the sum to about n eps^2 of the sum of |values|; q, its
+ * quotient by n rounded, leaves sum - q n exactly (an fma; n < 2^53), and
+ * that remainder's quotient is the last place q missed. */
+static double sum_quotient(const pp_sum *s, double n)
+{
+    double q = (s->sum + s->comp) / n;
+    return q + (fma(-q, n, s->sum) + s->comp) / n;
+}
+
+void pp_mean_add(pp_mean *m, double v)
+{
+    sum_add(&m->plain, v);
+    sum_add(&m->scaled, v * MEAN_UNIT); /* exact but for underflow, as ldexp */
+    m->n++;
+}
+
+double pp_mean_value(const pp_mean *m)
+{
+    if (m->n == 0)
+        return 0;
+    double n = (double)m->n, mean = sum_quotient(&m->plain, n);
+    if (isfinite(m->plain.sum) && isfinite(m->plain.comp) && isfinite(mean))
+        return mean;
+    return sum_quotient(&m->scaled, n) / MEAN_UNIT;
+}
 
 struct pp_fitter {
     pp_prep *p;             /* NULL once handed out */
     size_t inputs;
     int pass;
     uint64_t *count, *nmissing;  /* [inputs] */
-    double *sum, *comp;          /* Neumaier sums, for the mean */
-    double *small;               /* the plain sums in units of 2^64, where sum overflows */
+    pp_mean *mean;               /* numeric columns' means */
     uint64_t **level_count;      /* categorical columns */
     value_count *values;         /* numeric most_frequent */
     radix_select *median;        /* numeric median */
@@ -325,9 +358,7 @@ void pp_fitter_free(pp_fitter *f)
     }
     free(f->count);
     free(f->nmissing);
-    free(f->sum);
-    free(f->comp);
-    free(f->small);
+    free(f->mean);
     free(f->level_count);
     free(f->values);
     free(f->median);
@@ -400,9 +431,7 @@ static int fitter_alloc(pp_fitter *f, dl_err *e)
     size_t n = f->inputs;
     if (dl_mem_array(&f->count, n, sizeof *f->count, "design", e) ||
         dl_mem_array(&f->nmissing, n, sizeof *f->nmissing, "design", e) ||
-        dl_mem_array(&f->sum, n, sizeof *f->sum, "design", e) ||
-        dl_mem_array(&f->comp, n, sizeof *f->comp, "design", e) ||
-        dl_mem_array(&f->small, n, sizeof *f->small, "design", e) ||
+        dl_mem_array(&f->mean, n, sizeof *f->mean, "design", e) ||
         dl_mem_array(&f->level_count, n, sizeof *f->level_count, "design", e) ||
         dl_mem_array(&f->values, n, sizeof *f->values, "design", e) ||
         dl_mem_array(&f->median, n, sizeof *f->median, "design", e))
@@ -544,10 +573,7 @@ static int fit_cell(pp_fitter *f, size_t j, double v, uint64_t row, dl_err *e)
             return fail_code(p, row, j, v, p->nlevels[j], e);
         f->level_count[j][code]++;
     } else if (p->impute == PP_IMPUTE_MEAN) {
-        double t = f->sum[j] + v; /* Neumaier's compensated sum */
-        f->comp[j] += fabs(f->sum[j]) >= fabs(v) ? (f->sum[j] - t) + v : (v - t) + f->sum[j];
-        f->sum[j] = t;
-        f->small[j] += ldexp(v, -MEAN_SHIFT);
+        pp_mean_add(&f->mean[j], v);
     } else if (p->impute == PP_IMPUTE_MOST_FREQUENT) {
         return value_count_add(&f->values[j], v, e);
     } else if (p->impute == PP_IMPUTE_MEDIAN) {
@@ -663,8 +689,7 @@ static int finish_fill(pp_fitter *f, size_t j, dl_err *e)
     if (f->count[j] == 0)
         return fail_empty_column(p, j, e);
     if (p->impute == PP_IMPUTE_MEAN) {
-        double n = (double)f->count[j], mean = (f->sum[j] + f->comp[j]) / n;
-        p->fill[j] = isfinite(mean) ? mean : ldexp(f->small[j] / n, MEAN_SHIFT);
+        p->fill[j] = pp_mean_value(&f->mean[j]);
     } else if (p->impute == PP_IMPUTE_MOST_FREQUENT) {
         p->fill[j] = most_frequent_value(&f->values[j]);
     } else {

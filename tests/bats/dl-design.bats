@@ -388,6 +388,31 @@ zscores() {
     done
 }
 
+@test "--standardize: inputs far from 0 have the exact mean, rounded once, as --impute mean's, and the std about it" {
+    # x = 1.7e9 + m / 2^22 for integers m < 2^20: each x is a double, and the
+    # sums of the m and of their squared deviations from q are exact in awk
+    awk 'BEGIN { print "a"; for (i = 0; i < 8000; i++)
+        printf "%.17g\n", 1700000000 + (i * i * 7919 + i * 104729) % 1048576 / 4194304 }' > "$TMP/far.csv"
+    dl-tensor import "$TMP/far.csv" > "$TMP/far.dlt"
+    # mean = 1.7e9 + (q + r/n) / 2^22, whose last place is 1 / 2^22: the sum
+    # rounds it once; std = sqrt(sum (m - q)^2 / n - (r/n)^2) / 2^22
+    awk 'BEGIN { n = 8000; for (i = 0; i < n; i++) { m[i] = (i * i * 7919 + i * 104729) % 1048576; s += m[i] }
+        q = int(s / n); r = s - q * n; for (i = 0; i < n; i++) ss += (m[i] - q)^2
+        printf "%.17g\n", 1700000000 + (q + r / n) / 4194304 > "'"$TMP/mean.txt"'"
+        printf "%.17g\n", sqrt(ss / n - (r / n)^2) / 4194304 > "'"$TMP/scale.txt"'" }'
+    # the moments streamed (--standardize alone) and of the rows in memory (with a block)
+    for block in "" "--legendre 1"; do
+        dl-design -q --standardize $block -o "$TMP/far.phi" "$TMP/far.dlt"
+        grep -a '^mean: ' "$TMP/far.phi" | sed 's/^mean: //' > "$TMP/got_mean.txt"
+        grep -a '^scale: ' "$TMP/far.phi" | sed 's/^scale: //' > "$TMP/got_scale.txt"
+        numbers_near "$TMP/got_mean.txt" "$TMP/mean.txt" 0
+        NEAR_REL=1 numbers_near "$TMP/got_scale.txt" "$TMP/scale.txt" 1e-15
+    done
+    dl-design -q --impute mean -o "$TMP/far.phi" "$TMP/far.dlt"
+    grep -a '^fill: ' "$TMP/far.phi" | sed 's/^fill: //' > "$TMP/got_fill.txt"
+    numbers_near "$TMP/got_fill.txt" "$TMP/mean.txt" 0
+}
+
 @test "a fitted value that would overflow is exit 1, and no design record holds it" {
     printf 'a\n-1.7e308\n1.7e308\n' | dl-tensor import > "$TMP/far.dlt"
     run dl-design -q --rbf 2 --alpha 1 -o "$TMP/out.dlt" "$TMP/far.dlt"

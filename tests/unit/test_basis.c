@@ -231,8 +231,7 @@ static void test_standardize_constant(void)
 }
 
 /* Inputs near the largest double standardize as the same inputs scaled
- * down, and the design record holds finite numbers; for ordinary inputs the
- * moments are the plain two-pass ones, bit for bit. */
+ * down, and the design record holds finite numbers. */
 static void test_standardize_large(void)
 {
     const double small[3][4] = {{1, 1.5, 3, 0}, {1.7, 1.7, 1.7, 1.0}, {1.7, 1.7, -1.7, 0}};
@@ -265,16 +264,49 @@ static void test_standardize_large(void)
         bf_free(ds);
         bf_free(db);
     }
-    const double v[5] = {0.3, -1.25, 7.5, 2.0 / 3, 1e-3};
-    double sum = 0, ss = 0;
-    bf_moments m;
-    bf_moments_init(&m);
-    for (int i = 0; i < 5; i++)
-        bf_moments_add(&m, v[i]), sum += v[i];
-    bf_moments_mean(&m);
-    for (int i = 0; i < 5; i++)
-        bf_moments_add_dev(&m, v[i]), ss += (v[i] - sum / 5) * (v[i] - sum / 5);
-    CHECK(m.mean == sum / 5 && bf_moments_sd(&m) == sqrt(ss / 5));
+}
+
+/* Inputs far from 0: x = (B + m) / 2^22 for integers m < 2^22 and B =
+ * 1.7e9 * 2^22, whose last place is 1 / 2^22.  The exact mean, (B + S/n)
+ * / 2^22 for S the sum of the m, rounded once, is the integer B + S/n
+ * rounded (to even at a tie); the population variance is sum (m - q)^2 / n
+ * - (r/n)^2 in units of 2^-44, for S = q n + r.  A plain sum of the x was
+ * tens of places off the mean, and the deviations from that mean took its
+ * error squared into the variance. */
+static void test_standardize_offset(void)
+{
+    enum { N = 200000 };
+    const uint64_t base = (uint64_t)1700000000 << 22;
+    uint64_t *m = malloc(N * sizeof *m), s = 0, ss = 0, r = 88172645463325252ULL;
+    CHECK(m != NULL);
+    if (!m)
+        return;
+    for (size_t i = 0; i < N; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        m[i] = r % ((uint64_t)1 << 22);
+        s += m[i];
+    }
+    uint64_t q = s / N, rem = s % N;
+    for (size_t i = 0; i < N; i++) {
+        uint64_t d = m[i] > q ? m[i] - q : q - m[i];
+        ss += d * d;
+    }
+    uint64_t round_up = 2 * rem > N || (2 * rem == N && q % 2);
+    double mean = ldexp((double)(base + q + round_up), -22);
+    double sd = ldexp(sqrt((double)ss / N - ((double)rem / N) * ((double)rem / N)), -22);
+    /* and the same values times 2^991, near the largest double: their sum overflows */
+    for (int scale = -22; scale <= 969; scale += 991) {
+        bf_moments mo;
+        bf_moments_init(&mo);
+        for (size_t i = 0; i < N; i++)
+            bf_moments_add(&mo, ldexp((double)(base + m[i]), scale));
+        bf_moments_mean(&mo);
+        for (size_t i = 0; i < N; i++)
+            bf_moments_add_dev(&mo, ldexp((double)(base + m[i]), scale));
+        CHECK(mo.mean == ldexp(mean, scale + 22));
+        CHECK_NEAR(bf_moments_sd(&mo) / ldexp(sd, scale + 22), 1, 1e-15);
+    }
+    free(m);
 }
 
 /* Every block, fitted, written, read back: the same columns bit for bit. */
@@ -391,6 +423,7 @@ int main(void)
     UNIT_RUN(test_fourier_legendre_standardize);
     UNIT_RUN(test_standardize_constant);
     UNIT_RUN(test_standardize_large);
+    UNIT_RUN(test_standardize_offset);
     UNIT_RUN(test_record_round_trip);
     UNIT_RUN(test_design_equal);
     UNIT_RUN(test_bad_records);
