@@ -324,6 +324,8 @@ static double fit_grid_centers(bf_design *d, int per_axis)
             size_t idx = rest % (size_t)per_axis;
             rest /= (size_t)per_axis;
             double mid = 0.5 * (d->lo[k] + d->hi[k]);
+            if (isinf(mid)) /* lo + hi overflows near the largest double: in halves */
+                mid = 0.5 * d->lo[k] + 0.5 * d->hi[k];
             d->centers[c * d->inputs + k] =
                 per_axis > 1 ? d->lo[k] + (double)idx * grid_spacing(d, k, per_axis) : mid;
         }
@@ -677,10 +679,35 @@ static double *apply_rbf(const bf_design *d, const double *z, double *out)
     return out + d->nrbf;
 }
 
+/* Input k's place in its training range: 0 at lo, 1 at hi.  z - lo
+ * overflows for an input far out beyond one end of a wide range, where
+ * the place itself is finite (2 for 1e308 over [-1e308, 0]): then in
+ * halves, which only that case takes, so other inputs keep their bits. */
+static double range_place(const bf_design *d, const double *z, size_t k)
+{
+    double u = (z[k] - d->lo[k]) / (d->hi[k] - d->lo[k]);
+    if (isfinite(u))
+        return u;
+    return (0.5 * z[k] - 0.5 * d->lo[k]) / (0.5 * (d->hi[k] - d->lo[k]));
+}
+
+/* Input k mapped to [-1, 1] over its training range.  2 (z - lo)
+ * overflows far out of the range where t itself is finite (1e308 - 2 for
+ * 1e308 over [1, 3]): then from the middle of the range, in halves, which
+ * only that case takes, so other inputs keep their bits. */
+static double range_t(const bf_design *d, const double *z, size_t k)
+{
+    double t = 2.0 * (z[k] - d->lo[k]) / (d->hi[k] - d->lo[k]) - 1.0;
+    if (isfinite(t))
+        return t;
+    double mid = 0.5 * d->lo[k] + 0.5 * d->hi[k], half = 0.5 * (d->hi[k] - d->lo[k]);
+    return (0.5 * z[k] - 0.5 * mid) / (0.5 * half);
+}
+
 static double *apply_fourier(const bf_design *d, const double *z, double *out)
 {
     for (size_t k = 0; k < d->inputs; k++) {
-        double u = (z[k] - d->lo[k]) / (d->hi[k] - d->lo[k]);
+        double u = range_place(d, z, k);
         for (int f = 1; f <= d->fourier; f++) {
             *out++ = sin(TWO_PI * f * u);
             *out++ = cos(TWO_PI * f * u);
@@ -689,15 +716,20 @@ static double *apply_fourier(const bf_design *d, const double *z, double *out)
     return out;
 }
 
-/* Bonnet's recurrence: (k+1) P_{k+1} = (2k+1) t P_k - k P_{k-1}. */
+/* Bonnet's recurrence: (k+1) P_{k+1} = (2k+1) t P_k - k P_{k-1}.  Its
+ * (2k+1) t P_k is up to k+1 times P_{k+1}, and overflows where P_{k+1}
+ * does not (P2(1e154) = 1.5e308): then divided first, which only that
+ * case takes, so other values keep their bits. */
 static double *apply_legendre(const bf_design *d, const double *z, double *out)
 {
     for (size_t k = 0; k < d->inputs; k++) {
-        double t = 2.0 * (z[k] - d->lo[k]) / (d->hi[k] - d->lo[k]) - 1.0;
+        double t = range_t(d, z, k);
         double prev = 1.0, cur = t;
         *out++ = cur;
         for (int m = 1; m < d->legendre; m++) {
             double next = ((2.0 * m + 1.0) * t * cur - m * prev) / (m + 1.0);
+            if (!isfinite(next))
+                next = (2.0 * m + 1.0) / (m + 1.0) * (t * cur) - m / (m + 1.0) * prev;
             prev = cur;
             cur = next;
             *out++ = cur;

@@ -421,6 +421,14 @@ zscores() {
     [ ! -e "$TMP/out.dlt" ]
 }
 
+@test "--rbf 1: the grid's one center is the middle of the range, near the largest double too" {
+    printf 'a\n1e308\n1.7e308\n' | dl-tensor import > "$TMP/high.dlt"
+    dl-design -q --rbf 1 --alpha 1 -o "$TMP/out.dlt" "$TMP/high.dlt"
+    grep -a '^rbf_centers: ' "$TMP/out.dlt" | sed 's/^rbf_centers: //' > "$TMP/got.txt"
+    echo 1.35e308 > "$TMP/want.txt"
+    numbers_near "$TMP/got.txt" "$TMP/want.txt" 1e-15
+}
+
 @test "--fourier, --legendre: an input wider than a double holds is named, exit 1; standardized it fits" {
     printf 'a\n-1.7e308\n1.7e308\n0\n' | dl-tensor import > "$TMP/far.dlt"
     for block in fourier legendre; do
@@ -451,6 +459,29 @@ zscores() {
     run dl-design -q --apply "$TMP/four.dlt" "$TMP/farther.dlt"
     [ "$status" -eq 1 ]
     [ "$output" = "dl-design: $TMP/farther.dlt: record 2 ('x'): design row 2 column 2 ('sin1(a)') overflows to infinity (the input is too far out for this basis: scale x, --standardize)" ]
+}
+
+@test "--apply: --legendre and --fourier map an input far out of the training range when the value is finite" {
+    # P1(1e308) over [1, 3] is 1e308 - 2, though 2 (x - 1) is not finite
+    printf 'a\n1\n2\n3\n' | dl-tensor import > "$TMP/tr.dlt"
+    printf 'a\n1e308\n' | dl-tensor import > "$TMP/far.dlt"
+    dl-design -q --legendre 1 --no-bias -o "$TMP/leg.dlt" "$TMP/tr.dlt"
+    dl-design -q --apply "$TMP/leg.dlt" "$TMP/far.dlt" | dl-tensor export --name x > "$TMP/got.csv"
+    echo 1e308 > "$TMP/want.csv"
+    numbers_near "$TMP/got.csv" "$TMP/want.csv" 1e-15
+    # P2(1e154) over [-1, 1] is 1.5e308 - 0.5, though 3 t P1(t) is not finite
+    printf 'a\n-1\n1\n' | dl-tensor import > "$TMP/unit.dlt"
+    printf 'a\n1e154\n' | dl-tensor import > "$TMP/tall.dlt"
+    dl-design -q --legendre 2 --no-bias -o "$TMP/leg2.dlt" "$TMP/unit.dlt"
+    dl-design -q --apply "$TMP/leg2.dlt" "$TMP/tall.dlt" | dl-tensor export --name x > "$TMP/got.csv"
+    echo 1e154,1.5e308 > "$TMP/want.csv"
+    numbers_near "$TMP/got.csv" "$TMP/want.csv" 1e-15
+    # u(1e308) over [-1e308, 0] is 2, though x + 1e308 is not finite: sin(4 pi), cos(4 pi)
+    printf 'a\n-1e308\n0\n' | dl-tensor import > "$TMP/wide.dlt"
+    dl-design -q --fourier 1 --no-bias -o "$TMP/four.dlt" "$TMP/wide.dlt"
+    dl-design -q --apply "$TMP/four.dlt" "$TMP/far.dlt" | dl-tensor export --name x > "$TMP/got.csv"
+    awk 'BEGIN { printf "%.17g,%.17g\n", sin(8 * atan2(0, -1)), cos(8 * atan2(0, -1)) }' > "$TMP/want.csv"
+    numbers_near "$TMP/got.csv" "$TMP/want.csv" 1e-15
 }
 
 @test "--apply of a standardized design: an overflow does not suggest --standardize" {
