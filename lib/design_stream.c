@@ -115,32 +115,6 @@ static int write_design(st_writer *w, const bf_design *d, const design_opts *o,
     return rc;
 }
 
-/* Output chunks of at most this many bytes keep the pipeline's memory bounded
- * however wide the design makes a chunk of x. */
-#define OUT_CHUNK_BYTES ((uint64_t)256 << 10)
-
-/* Designs a chunk of x whose first row is row `first_row` of the whole x. */
-static int write_designed(st_writer *w, const bf_design *d, const dl_tensor *x,
-                          uint64_t first_row, dl_err *e)
-{
-    uint64_t rows = dl_tensor_rows(x), step = OUT_CHUNK_BYTES / 8 / bf_output_dim(d);
-    uint64_t row_bytes = dl_tensor_row_size(x) * dl_dtype_size(x->dtype);
-    dl_tensor part = *x; /* a view of some rows of x: never freed */
-    step = step ? step : 1;
-    for (uint64_t first = 0; first < rows || first == 0; first += step) {
-        dl_tensor phi;
-        part.shape[0] = rows - first < step ? rows - first : step;
-        part.data = (char *)x->data + first * row_bytes;
-        if (bf_apply_tensor(d, &part, first_row + first, "x", &phi, e))
-            return e->code;
-        int rc = st_write(w, &phi, e);
-        dl_tensor_free(&phi);
-        if (rc || rows == 0)
-            return rc ? e->code : 0;
-    }
-    return 0;
-}
-
 static int refuse_design(st_reader *r, const st_header *h, dl_err *e)
 {
     return dl_fail(e, DL_EDATA, "%s: record %llu ('design'): the input already went through "
@@ -177,16 +151,50 @@ typedef struct held_x {
     int full;     /* x holds a chunk */
 } held_x;
 
-/* Designs and writes the held chunk, if any; errors name its record in r,
- * or only x when r is the spool (whose record numbers are not the input's). */
+/* An error of the held chunk's rows, named by its record in r, or only x
+ * when r is the spool (whose record numbers are not the input's). */
+static int held_error(const st_reader *r, const held_x *held, int spooled, dl_err *e)
+{
+    return spooled ? dl_err_wrap(e, "%s: 'x'", st_reader_label(r))
+                   : flt_record_error(r, &held->h, e);
+}
+
+/* Output chunks of at most this many bytes keep the pipeline's memory bounded
+ * however wide the design makes a chunk of x. */
+#define OUT_CHUNK_BYTES ((uint64_t)256 << 10)
+
+/* Designs the held chunk and writes it.  An error of its rows names its
+ * record; one of writing names the output alone, as the writer does: the
+ * input has nothing to do with it. */
+static int write_designed(const st_reader *r, st_writer *w, const bf_design *d,
+                          const held_x *held, int spooled, dl_err *e)
+{
+    const dl_tensor *x = &held->x;
+    uint64_t rows = dl_tensor_rows(x), step = OUT_CHUNK_BYTES / 8 / bf_output_dim(d);
+    uint64_t row_bytes = dl_tensor_row_size(x) * dl_dtype_size(x->dtype);
+    dl_tensor part = *x; /* a view of some rows of x: never freed */
+    step = step ? step : 1;
+    for (uint64_t first = 0; first < rows || first == 0; first += step) {
+        dl_tensor phi;
+        part.shape[0] = rows - first < step ? rows - first : step;
+        part.data = (char *)x->data + first * row_bytes;
+        if (bf_apply_tensor(d, &part, held->row + first, "x", &phi, e))
+            return held_error(r, held, spooled, e);
+        int rc = st_write(w, &phi, e);
+        dl_tensor_free(&phi);
+        if (rc || rows == 0)
+            return rc ? e->code : 0;
+    }
+    return 0;
+}
+
+/* Designs and writes the held chunk, if any. */
 static int flush_held(st_reader *r, st_writer *w, const bf_design *d, held_x *held,
                       int spooled, dl_err *e)
 {
     if (!held->full)
         return 0;
-    int rc = !write_designed(w, d, &held->x, held->row, e) ? 0
-             : spooled ? dl_err_wrap(e, "%s: 'x'", st_reader_label(r))
-                       : flt_record_error(r, &held->h, e);
+    int rc = write_designed(r, w, d, held, spooled, e);
     held->row += dl_tensor_rows(&held->x);
     dl_tensor_free(&held->x);
     held->full = 0;
@@ -330,9 +338,11 @@ static int first_pass(st_reader *r, spool *s, const design_opts *o, pp_meta *m, 
                          ? e->code
                          : 0;
             if (!rc && !(rc = x_matrix(r, &h, &x, e))) {
-                /* as wide as the first chunk: the reader checks that chunks agree */
-                rc = pp_fit_rows(*f, x.data, (size_t)x.shape[0], row, e) ||
-                             st_write(s->w, &x, e) ? flt_record_error(r, &h, e) : 0;
+                /* as wide as the first chunk: the reader checks that chunks agree;
+                 * the spool's writer names itself */
+                rc = pp_fit_rows(*f, x.data, (size_t)x.shape[0], row, e)
+                         ? flt_record_error(r, &h, e)
+                         : st_write(s->w, &x, e);
                 row += x.shape[0];
                 dl_tensor_free(&x);
             }

@@ -527,6 +527,33 @@ zscores() {
     [[ $output == "dl-design: the temporary copy of the input in $TMP/tmpdir: write failed: "* ]]
 }
 
+@test "dl-design: an output that cannot be written is named alone, not under the input's record" {
+    # x of 200000 rows (3.2 MB, its design 9.6 MB) is past a limit of 50 KiB
+    # before the writers' buffers hold it, whether designed as it streams or
+    # copied for a fit first
+    awk 'BEGIN { print "a,b,y"; for (i = 0; i < 200000; i++) print i "," i % 7 "," 2 * i }' > "$TMP/big.csv"
+    dl-tensor import --target y "$TMP/big.csv" -o "$TMP/big.dlt"
+    mkdir "$TMP/tmpdir"
+    local fit
+    for fit in "" "--impute mean"; do
+        run bash -c 'trap "" XFSZ; ulimit -f 50; TMPDIR="$3" dl-design -q --poly 2 $1 -o "$2/o.dlt" "$2/big.dlt"' \
+            - "$fit" "$TMP" "$TMP/tmpdir"
+        [ "$status" -eq 3 ]
+        if [ -z "$fit" ]; then
+            [ "$output" = "dl-design: $TMP/o.dlt: write failed: File too large" ]
+        else
+            [ "$output" = "dl-design: the temporary copy of the input in $TMP/tmpdir: write failed: File too large" ]
+        fi
+        [ -w /dev/full ] || continue
+        run bash -c 'dl-design -q --poly 2 $1 "$2" > /dev/full' - "$fit" "$TMP/big.dlt"
+        [ "$status" -eq 3 ]
+        [ "$output" = "dl-design: standard output: write failed: No space left on device" ]
+        run dl-design -q --poly 2 $fit -o /dev/full "$TMP/big.dlt"
+        [ "$status" -eq 3 ]
+        [ "$output" = "dl-design: /dev/full: write failed: No space left on device" ]
+    done
+}
+
 @test "--poly: a monomial of degree above 64 is named by its degree (a^70), not cut short" {
     printf 'a\n0.5\n' | dl-tensor import > "$TMP/a.dlt"
     run bash -c "dl-design -q --no-bias --poly 70 '$TMP/a.dlt' | dl-tensor export --header --name x | head -1"
