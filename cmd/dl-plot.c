@@ -193,6 +193,15 @@ static int check_grid(plot_args *a, dl_err *e)
     return 0;
 }
 
+/* What the figure's input i is, as its messages name it. */
+static const char *input_what(const plot_args *a, int i)
+{
+    unsigned figure = cli_command_bit(a->command, FIGURES, FIG_COUNT);
+    if (figure & (FIG_FIT | FIG_REGIONS))
+        return i ? "DATA" : "MODEL";
+    return figure & FIG_CURVES ? "LOG" : figure & FIG_LAYERS ? "DIAG" : "PRED";
+}
+
 /* Standard input is read once: by one input (MODEL or DATA, one LOG, one
  * PRED), or for --truth's y, which is read again for each PRED. */
 static int check_stdin(const plot_args *a, dl_err *e)
@@ -201,7 +210,7 @@ static int check_stdin(const plot_args *a, dl_err *e)
     if (figure & (FIG_FIT | FIG_REGIONS))
         return cli_stdin_once("MODEL", a->inputs[0], "DATA", a->ninputs > 1 ? a->inputs[1] : NULL,
                               e);
-    const char *input = figure & FIG_CURVES ? "LOG" : "PRED";
+    const char *input = input_what(a, 0);
     if (cli_stdin_once_each(input, a->inputs, (size_t)a->ninputs, e))
         return e->code;
     if (!a->opt.truth)
@@ -215,19 +224,35 @@ static int check_stdin(const plot_args *a, dl_err *e)
     return 0;
 }
 
-/* The image may not be a file the figure reads. */
-static int output_not_input(const plot_args *a, dl_err *e)
+/* How many inputs the figure reads: those given, and standard input for a
+ * DATA or PRED not given. */
+static int inputs_read(const plot_args *a)
 {
     unsigned figure = cli_command_bit(a->command, FIGURES, FIG_COUNT);
-    int model_data = (figure & (FIG_FIT | FIG_REGIONS)) != 0;
-    for (int i = 0; i < a->ninputs; i++) {
-        const char *what = model_data ? i ? "DATA" : "MODEL" : figure & FIG_CURVES ? "LOG" : "PRED";
-        if (dl_outfile_not_input("-o", a->output, what, a->inputs[i], e))
+    if (figure & (FIG_FIT | FIG_REGIONS))
+        return 2;
+    return a->ninputs ? a->ninputs : 1;
+}
+
+/* The output (NULL: standard output) may not be a file the figure reads. */
+static int output_not_read(const plot_args *a, const char *out_what, const char *output,
+                           dl_err *e)
+{
+    for (int i = 0; i < inputs_read(a); i++)
+        if (dl_outfile_not_input(out_what, output, input_what(a, i),
+                                 i < a->ninputs ? a->inputs[i] : NULL, e))
             return e->code;
-    }
-    if (a->ninputs == 0 && dl_outfile_not_input("-o", a->output, "PRED", NULL, e))
-        return e->code;
-    return a->opt.truth ? dl_outfile_not_input("-o", a->output, "--truth", a->opt.truth, e) : 0;
+    return a->opt.truth ? dl_outfile_not_input(out_what, output, "--truth", a->opt.truth, e) : 0;
+}
+
+/* Neither the image nor, under --script, standard output (>> PRED) is a
+ * file the figure reads. */
+static int outputs_not_inputs(const plot_args *a, dl_err *e)
+{
+    return output_not_read(a, "-o", a->output, e) ||
+                   (a->script_only && output_not_read(a, NULL, NULL, e))
+               ? e->code
+               : 0;
 }
 
 /* The refusal of a count of inputs that the command does not take
@@ -279,7 +304,7 @@ static int parse_args(int argc, char **argv, plot_args *a, dl_err *e)
     if (!a->output)
         return dl_fail(e, DL_EUSAGE, "-o FILE.png or -o FILE.svg is required");
     const char *term;
-    return pl_terminal_for(a->output, &term, e) || output_not_input(a, e) ? e->code : 0;
+    return pl_terminal_for(a->output, &term, e) || outputs_not_inputs(a, e) ? e->code : 0;
 }
 
 int main(int argc, char **argv)

@@ -132,6 +132,9 @@ static int parse_args(int argc, char **argv, args *a, dl_err *e)
     a->files.data = optind + 1 < argc ? argv[optind + 1] : NULL;
     if (!a->print_config && cli_stdin_once("SPEC", a->spec, "DATA", a->files.data, e))
         return e->code;
+    /* --print-config writes the spec on standard output: not over it (>> SPEC) */
+    if (a->print_config && dl_outfile_not_input(NULL, NULL, "SPEC", a->spec, e))
+        return e->code;
     if (a->files.resume && a->files.init_from)
         return dl_fail(e, DL_EUSAGE, "--resume and --init-from exclude each other");
     return distinct_outputs(a, e);

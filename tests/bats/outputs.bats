@@ -483,3 +483,45 @@ refused_as_input() {
     dl-train -q net.yaml d.dlt -s training.epochs=3 --resume n.ckpt -o n.ckpt
     dl-tensor show n.ckpt | grep -q 'epoch.*3'
 }
+
+@test "a script or a spec printed on standard output may not be a file the command reads" {
+    cd "$TMP"
+    dl-lstsq -q d.dlt -o m.ckpt 2>/dev/null
+    dl-predict m.ckpt d.dlt > p.pred
+    dl-train -q net.yaml d.dlt -o n.ckpt --log c.tsv --diagnostics g.tsv
+    ln p.pred hard.pred
+    for f in m.ckpt d.dlt p.pred c.tsv g.tsv net.yaml; do cp "$f" "$f.kept"; done
+    ln -s d.dlt d.svg
+    for fig in roc pr confusion parity residuals; do
+        run bash -c "dl-plot $fig p.pred -o x.png --script >> p.pred"
+        refused_as_input "standard output" "PRED 'p.pred'"
+        run bash -c "dl-plot $fig -o x.png --script < p.pred >> hard.pred"
+        refused_as_input "standard output" "standard input"
+        run bash -c "dl-plot $fig p.pred --truth d.dlt -o x.png --script >> d.dlt"
+        refused_as_input "standard output" "--truth 'd.dlt'"
+    done
+    run bash -c 'dl-plot curves c.tsv -o x.png --script >> c.tsv'
+    refused_as_input "standard output" "LOG 'c.tsv'"
+    run bash -c 'dl-plot layers g.tsv -o x.png --script >> g.tsv'
+    refused_as_input "standard output" "DIAG 'g.tsv'"
+    ln -s g.tsv g.svg
+    run dl-plot layers g.tsv -o g.svg
+    refused_as_input "-o 'g.svg'" "DIAG 'g.tsv'"
+    for fig in fit regions; do
+        run bash -c "dl-plot $fig m.ckpt d.dlt -o x.png --script >> m.ckpt"
+        refused_as_input "standard output" "MODEL 'm.ckpt'"
+        run bash -c "dl-plot $fig m.ckpt -o x.png --script < d.dlt >> d.dlt"
+        refused_as_input "standard output" "standard input"
+        run bash -c "dl-plot $fig m.ckpt -o d.svg < d.dlt"
+        refused_as_input "-o 'd.svg'" "standard input"
+    done
+    run bash -c 'dl-train --print-config net.yaml >> net.yaml'
+    refused_as_input "standard output" "SPEC 'net.yaml'"
+    run bash -c 'dl-train --print-config - < net.yaml >> net.yaml'
+    refused_as_input "standard output" "standard input"
+    for f in m.ckpt d.dlt p.pred c.tsv g.tsv net.yaml; do cmp "$f" "$f.kept"; done
+    [ ! -e x.png ]
+    [ -L g.svg ]
+    [ -L d.svg ]
+    no_temporaries "$TMP"
+}
