@@ -7,12 +7,11 @@
 
 #include "cli.h"
 #include "metrics_io.h"
+#include "textio.h"
 
 static const char *const TOOL = "dl-eval";
 
 #define MAX_TAGS 64
-
-#define MAX_BY 64
 
 typedef struct eval_args {
     mio_opts opt;
@@ -21,8 +20,7 @@ typedef struct eval_args {
     int per_run;                /* an option of a single evaluation was given */
     mio_summary_opts sum;
     const char *by_arg;         /* --by as given */
-    char *by_text;              /* a copy of it, cut at commas into by */
-    const char *by[MAX_BY];
+    tx_list by;                 /* its keys */
 } eval_args;
 
 static void usage(void)
@@ -114,6 +112,20 @@ static int parse_option(int c, const char *arg, void *ctx, dl_err *e)
     }
 }
 
+/* --by's keys, a list quoted as every option's is (tx_list): an empty one
+ * (the list '', or a comma too many at either end or in the middle) is a
+ * usage error. */
+static int by_keys(eval_args *a, dl_err *e)
+{
+    if (tx_list_parse(&a->by, "--by", a->by_arg, e))
+        return e->code;
+    for (size_t i = 0; i < a->by.count; i++)
+        if (!*a->by.item[i])
+            return dl_fail(e, DL_EUSAGE, "--by: an empty tag name in '%s' (names are separated "
+                           "by single commas)", a->by_arg);
+    return 0;
+}
+
 /* --summary takes the files of records and --by, --format, --no-header. */
 static int summary_args(int argc, char **argv, eval_args *a, dl_err *e)
 {
@@ -123,15 +135,8 @@ static int summary_args(int argc, char **argv, eval_args *a, dl_err *e)
     if (a->per_run)
         return dl_fail(e, DL_EUSAGE, "%s applies to one evaluation, not to --summary",
                        names[a->per_run]);
-    if (a->by_arg && !(a->by_text = strdup(a->by_arg)))
-        return dl_fail(e, DL_ENOMEM, "--by: out of memory");
-    for (char *key = a->by_text ? strtok(a->by_text, ",") : NULL; key; key = strtok(NULL, ",")) {
-        if (a->sum.nby == MAX_BY)
-            return dl_fail(e, DL_EUSAGE, "--by: at most %d tags", MAX_BY);
-        a->by[a->sum.nby++] = key;
-    }
-    if (a->by_arg && a->sum.nby == 0)
-        return dl_fail(e, DL_EUSAGE, "--by: '%s' names no tag", a->by_arg);
+    if (a->by_arg && by_keys(a, e))
+        return e->code;
     a->sum.files = (const char *const *)argv + optind;
     a->sum.nfiles = (size_t)(argc - optind);
     if (cli_stdin_once_each("FILE", a->sum.files, a->sum.nfiles, e))
@@ -141,7 +146,8 @@ static int summary_args(int argc, char **argv, eval_args *a, dl_err *e)
             return dl_err_wrap(e, "--summary");
     if (a->sum.nfiles == 0 && dl_outfile_not_input(NULL, NULL, "FILE", NULL, e))
         return dl_err_wrap(e, "--summary");
-    a->sum.by = a->by;
+    a->sum.by = (const char *const *)a->by.item;
+    a->sum.nby = a->by.count;
     a->sum.format = a->opt.format;
     a->sum.header = a->opt.header;
     return 0;
@@ -200,6 +206,6 @@ int main(int argc, char **argv)
         rc = mio_run(&a.opt, stderr, TOOL, &e);
     if (rc == 0 && a.summary && (fflush(stdout) != 0 || ferror(stdout)))
         rc = dl_fail_errno(&e, "standard output: write failed");
-    free(a.by_text);
+    tx_list_free(&a.by);
     return rc ? cli_exit(TOOL, &e) : 0;
 }

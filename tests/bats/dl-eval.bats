@@ -189,6 +189,25 @@ named_cases() {
     [ "${lines[0]}" = "dl-eval: --by: 'lr' is given twice" ]
 }
 
+@test "dl-eval --summary --by: an empty KEY is refused wherever the comma too many is; a quoted KEY holds a comma" {
+    mkstream "$T/b.dlt" y "$FIX/bin_ties_01/y.csv" yhat "$FIX/bin_ties_01/yhat.csv"
+    { dl-eval -f tsv --tag 'lr=0.1' --tag 'a,b=1' "$T/b.dlt"
+      dl-eval -f tsv --no-header --tag 'lr=0.1' --tag 'a,b=2' "$T/b.dlt"; } >"$T/runs.tsv"
+    for list in 'lr,' ',lr' 'lr,,a' '' '"",lr'; do
+        run dl-eval --summary --by "$list" "$T/runs.tsv"
+        [ "$status" -eq 2 ]
+        [ "${lines[0]}" = "dl-eval: --by: an empty tag name in '$list' (names are separated by single commas)" ]
+    done
+    run dl-eval --summary --by '"lr' "$T/runs.tsv"
+    [ "$status" -eq 2 ]
+    [[ ${lines[0]} == "dl-eval: --by '\"lr': item 1: unterminated quote"* ]]
+    # the tag a,b, quoted as an item: two groups of one run each
+    run dl-eval --summary --by 'lr,"a,b"' -f tsv "$T/runs.tsv"
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == $'lr\ta,b\tmetric\truns\t'* ]]
+    [ "$(printf '%s\n' "${lines[@]}" | awk -F'\t' 'NR > 1 && $3 == "accuracy"' | cut -f1,2,4 | tr '\t' ' ' | tr '\n' ';')" = "0.1 1 1;0.1 2 1;" ]
+}
+
 @test "dl-eval: json is one object per run, NaN as null with a note" {
     mkstream "$T/o.dlt" y "$FIX/bin_one_class/y.csv" yhat "$FIX/bin_one_class/yhat.csv"
     run dl-eval --format json --tag seed=3 "$T/o.dlt"
