@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -347,23 +348,115 @@ static int keep_previous(const dl_outfile *o, char **backup, dl_err *e)
     return dl_fail_errno(e, "%s: cannot keep the previous file while replacing it", o->final);
 }
 
+/* A directory that a group of outputs is moved into, held locked. */
+typedef struct dir_lock {
+    int fd; /* open on the directory, -1 when not locked */
+    dev_t dev;
+    ino_t ino;
+} dir_lock;
+
+static int dir_lock_order(const void *pa, const void *pb)
+{
+    const dir_lock *a = pa, *b = pb;
+    if (a->dev != b->dev)
+        return a->dev < b->dev ? -1 : 1;
+    return a->ino < b->ino ? -1 : a->ino > b->ino;
+}
+
+/* Whether the count directories of lock hold the one st describes. */
+static int dir_listed(const dir_lock *lock, size_t count, const struct stat *st)
+{
+    for (size_t k = 0; k < count; k++)
+        if (lock[k].dev == st->st_dev && lock[k].ino == st->st_ino)
+            return 1;
+    return 0;
+}
+
+/* Opens each distinct directory of the n entries' targets (room for n in
+ * lock), told apart by device and inode, into lock sorted by them: *count
+ * of them.  One that cannot be opened (writable but not readable) is left
+ * out: its files move unlocked. */
+static void open_target_dirs(dl_outfile *const *o, size_t n, dir_lock *lock, size_t *count)
+{
+    *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        char dir[PATH_MAX];
+        struct stat st;
+        if (!o[i]->final || !dir_of(o[i]->final, dir, sizeof dir))
+            continue;
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        if (fstat(fd, &st) != 0 || dir_listed(lock, *count, &st)) {
+            close(fd);
+            continue;
+        }
+        lock[(*count)++] = (dir_lock){fd, st.st_dev, st.st_ino};
+    }
+    qsort(lock, *count, sizeof *lock, dir_lock_order);
+}
+
+/* Two commands moving groups of outputs into the same directories at once
+ * (two dl-tensor split writing one pair) would interleave their renames,
+ * leaving one file of each: each group is moved with an exclusive flock(2)
+ * held on every directory it goes into, taken in the order of their device
+ * and inode, so that two groups sharing directories cannot each hold one
+ * the other waits for.  It is advisory: it orders dl tools, not other
+ * programs.
+ * Where a file system has no flock (NFS, which emulates it with a byte
+ * range lock that a directory open for reading cannot take: EBADF; ENOLCK
+ * without a lock daemon; Lustre without -o flock), the directory is not
+ * locked and its files move as they would without this: one run's group
+ * is still all in place or all as it was, but two at once may mix.  The
+ * wait is with the signals unblocked, so that a signal ends the process
+ * as it would anywhere else, before anything moved (one that a long job
+ * defers resumes the wait). */
+static void lock_target_dirs(dl_outfile *const *o, size_t n, dir_lock *lock, size_t *count)
+{
+    open_target_dirs(o, n, lock, count);
+    for (size_t k = 0; k < *count; k++) {
+        int rc;
+        while ((rc = flock(lock[k].fd, LOCK_EX)) != 0 && errno == EINTR)
+            continue;
+        if (rc != 0) {
+            close(lock[k].fd);
+            lock[k].fd = -1;
+        }
+    }
+}
+
+static void unlock_target_dirs(dir_lock *lock, size_t count)
+{
+    for (size_t k = 0; k < count; k++)
+        if (lock[k].fd >= 0)
+            close(lock[k].fd); /* the lock goes with the one descriptor that held it */
+}
+
 int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
 {
-    size_t last = n, done = n; /* the entries before done were renamed */
+    size_t last = n, done = n, moved = 0; /* the entries before done were renamed */
     for (size_t i = 0; i < n; i++)
-        if (o[i]->final)
+        if (o[i]->final) {
             last = i;
+            moved++;
+        }
     /* Committing is the last step of a run that succeeded: it allocates
      * nothing for the usual few files, so it cannot fail for memory after an
      * earlier file of the same run is already in place. */
     char *few[8] = {0};
+    dir_lock few_dirs[8];
     char **backup = n <= 8 ? few : calloc(n, sizeof *backup);
+    dir_lock *dirs = n <= 8 ? few_dirs : malloc(n * sizeof *dirs);
+    size_t ndirs = 0;
+    /* One file's rename is atomic itself: only a group needs the lock. */
+    if (moved > 1 && backup && dirs)
+        lock_target_dirs(o, n, dirs, &ndirs);
     /* A signal between two renames would end the process with some files
      * new and the others old: it waits until every file is in place, or
      * every path is as it was. */
     sigset_t unblocked;
     sig_block(&unblocked);
-    int rc = backup ? 0 : dl_fail(e, DL_ENOMEM, "out of memory");
+    int rc = backup && dirs ? 0 : dl_fail(e, DL_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && !rc; i++) {
         if (!o[i]->final)
             continue;
@@ -374,7 +467,7 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
         if (rc)
             done = i;
     }
-    if (!backup)
+    if (!backup || !dirs)
         done = 0;
     for (size_t i = done; rc && i-- > 0;) { /* undo, newest first */
         if (!o[i]->final)
@@ -393,8 +486,11 @@ int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e)
             unlink(o[i]->path); /* not renamed: still the temporary */
         finish(o[i]);
     }
+    unlock_target_dirs(dirs, ndirs);
     if (backup != few)
         free(backup);
+    if (dirs != few_dirs)
+        free(dirs);
     sig_unblock(&unblocked);
     return rc;
 }

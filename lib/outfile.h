@@ -71,8 +71,14 @@ int dl_outfile_commit(dl_outfile *o, dl_err *e);
  * files already renamed get their previous contents back (or are removed
  * again when there was none), so every path is as it was.  Entries written
  * in place, or zeroed, are skipped.  Every entry is finished either way.
- * The handled signals wait, in the calling thread, until the files are all
- * in place or all back: a signal ends the process after, never between. */
+ * Two or more renames are made holding an exclusive flock(2) on each
+ * directory they go into, taken sorted by device and inode, so that two
+ * processes committing groups there at once leave one group's files, not
+ * some of each; a directory that cannot be opened for reading or locked
+ * (NFS, ENOLCK) is renamed into unlocked.  The wait for the locks is with
+ * the signals as they were; then the handled signals wait, in the calling
+ * thread, until the files are all in place or all back: a signal ends the
+ * process after, never between. */
 int dl_outfile_commit_all(dl_outfile *const *o, size_t n, dl_err *e);
 /* After the caller closed the fd: removes the temporary.  Safe on a zeroed o. */
 void dl_outfile_abort(dl_outfile *o);

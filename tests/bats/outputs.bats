@@ -39,6 +39,74 @@ no_temporaries() {
     no_temporaries "$TMP"
 }
 
+# waits_for_lock PID: returns once process PID waits for a flock(2) (its
+# request listed after "->" in /proc/locks); fails when PID ends first, or
+# after 60 s, rather than wait forever.
+waits_for_lock() {
+    local i
+    for ((i = 0; i < 600; i++)); do
+        grep -Eq "^[0-9]+: -> FLOCK +ADVISORY +WRITE $1 " /proc/locks && return 0
+        kill -0 "$1" 2>/dev/null || { echo "process $1 ended without waiting for a lock" >&2; return 1; }
+        sleep 0.1
+    done
+    echo "process $1 did not wait for a lock within 60 s" >&2
+    return 1
+}
+
+@test "a command's several outputs move into place under their directories' locks, one command's group after another's" {
+    cd "$TMP"
+    mkdir out logs
+    dl-tensor split --fraction 0.5 --seed 1 d.dlt a.want b.want
+    # the directory locked, as another command moving its files there holds
+    # it: split writes both files, then waits to move them
+    exec 7< out
+    flock -x 7
+    dl-tensor split --fraction 0.5 --seed 1 d.dlt out/a.dlt out/b.dlt 3>&- 7<&- &
+    local pid=$! status=0
+    waits_for_lock "$pid"
+    [ ! -e out/a.dlt ]
+    [ ! -e out/b.dlt ]
+    [ "$(find out -name '.*.dlt.??????' | wc -l)" -eq 2 ]
+    # one output alone needs no lock: its rename is whole by itself
+    timeout 60 dl-tensor import -t 1 d.csv -o out/one.dlt 7<&-
+    cmp out/one.dlt d.dlt
+    flock -u 7
+    wait "$pid" || status=$?
+    [ "$status" -eq 0 ]
+    cmp out/a.dlt a.want
+    cmp out/b.dlt b.want
+    no_temporaries out
+    # a signal while it waits ends it, nothing moved and its temporaries gone
+    flock -x 7
+    dl-tensor split --fraction 0.5 --seed 2 d.dlt out/a.dlt out/b.dlt 3>&- 7<&- &
+    pid=$!
+    waits_for_lock "$pid"
+    kill -TERM "$pid"
+    status=0
+    wait "$pid" || status=$?
+    exec 7<&-
+    [ "$status" -eq 6 ]
+    cmp out/a.dlt a.want
+    cmp out/b.dlt b.want
+    no_temporaries out
+    # each directory of a group is locked: dl-train's log goes elsewhere
+    exec 7< logs
+    flock -x 7
+    dl-train -q net.yaml d.dlt -o out/n.ckpt --log logs/n.tsv 3>&- 7<&- &
+    pid=$!
+    waits_for_lock "$pid"
+    [ ! -e out/n.ckpt ]
+    [ ! -e logs/n.tsv ]
+    exec 7<&-
+    status=0
+    wait "$pid" || status=$?
+    [ "$status" -eq 0 ]
+    dl-tensor info out/n.ckpt > /dev/null
+    [ "$(wc -l < logs/n.tsv)" -eq 3 ]
+    no_temporaries out
+    no_temporaries logs
+}
+
 @test "split: a FIFO as first output is never unlinked when the second fails" {
     mkfifo "$TMP/fifo"
     timeout 20 cat "$TMP/fifo" > /dev/null &   # the reader the FIFO waits for
