@@ -11,7 +11,7 @@
  *     network  lib/netmodel.h.
  *
  * Use: mdl_load (or mdl_open on a set read elsewhere), then mdl_predict on
- * chunks of raw x as they stream by, mdl_free. */
+ * all of raw x, or mdl_passes on its chunks as they stream by, mdl_free. */
 #ifndef DL_MODEL_H
 #define DL_MODEL_H
 
@@ -55,16 +55,36 @@ int mdl_accept_design(mdl_model *m, const dl_tensor *design_rec, dl_err *e);
 /* 1 once mdl_accept_design has accepted a design. */
 int mdl_design_upstream(const mdl_model *m);
 
-/* Predicts one chunk: x_raw (N x D or N, any float or integer dtype) ->
+/* Predicts all of x: x_raw (N x D or N, any float or integer dtype) ->
  * yhat [N x K] (allocated here, named "yhat") and, when ystd is non-NULL and
  * mdl_has_std, ystd [N x K] ("ystd").  Messages count x_raw's rows from
- * row `first` (0-based) of its record. */
+ * row `first` (0-based) of x.  The rows are predicted in passes of
+ * mdl_rows_per_pass rows from the first, as mdl_passes predicts them. */
 int mdl_predict(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
                 dl_tensor *ystd, dl_err *e);
-/* The rows mdl_predict takes at a time: a chunk cut into pieces of this
- * many rows from its first gets the same predictions, to the bit, as the
- * chunk whole. */
+/* The rows predicted together, in one pass.  A row's last bits depend on
+ * its place in its pass and on the pass's rows (BLAS sums its products in
+ * another order elsewhere in a product); every pass but the last holds
+ * this many rows. */
 uint64_t mdl_rows_per_pass(const mdl_model *m);
+
+/* x predicted chunk by chunk, in the passes of mdl_predict: rows
+ * i*B .. i*B+B-1 of x (B = mdl_rows_per_pass) together, however x is cut
+ * into chunks, so that every row gets the bits it gets from mdl_predict on
+ * all of x.  A pass that a chunk begins and does not complete is held (its
+ * rows checked and designed: at most B - 1 rows of the core's input) until
+ * the next chunk completes it, or mdl_passes_finish. */
+typedef struct mdl_passes mdl_passes;
+int mdl_passes_new(mdl_passes **p, mdl_model *m, dl_err *e);
+/* The next chunk of x, row `first` of x on (0-based, for messages; chunks
+ * in order): checked and designed, the passes it completes predicted into
+ * yhat and ystd (as mdl_predict's, allocated here) from the first row not
+ * predicted before: no rows when it completes none. */
+int mdl_passes_add(mdl_passes *p, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
+                   dl_tensor *ystd, dl_err *e);
+/* The rows held, at the end of x: predicted as its last pass. */
+int mdl_passes_finish(mdl_passes *p, dl_tensor *yhat, dl_tensor *ystd, dl_err *e);
+void mdl_passes_free(mdl_passes *p);
 
 /* The checkpoint's metadata of the training targets (colmeta.h): its
  * "y.names" or "y.categories" record, or NULL when it has none. */

@@ -2,6 +2,7 @@
  * through the checkpoint's design, then the linear or network core. */
 #include "model.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "model_impl.h"
@@ -39,23 +40,6 @@ static int network_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t fir
     return 0;
 }
 
-static int predict_network(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
-                           dl_err *e)
-{
-    dl_tensor x;
-    const dl_tensor *rows;
-    memset(&x, 0, sizeof x);
-    int rc = network_rows(m, x_raw, first, &x, &rows, e);
-    size_t n = rc ? 0 : (size_t)rows->shape[0];
-    if (!rc)
-        rc = dl_tensor_alloc2(yhat, "yhat", DL_F32, n, m->outputs, e);
-    if (!rc && n > 0)
-        rc = nm_predict(m->net, rows->data, n, yhat->data, e);
-    dl_tensor_free(&x);
-    return rc;
-}
-
-/* x already in the weights' space: a checked f64 copy. */
 static int copy_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *phi,
                      dl_err *e)
 {
@@ -91,57 +75,9 @@ static int design_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t firs
     return 0;
 }
 
-/* Rows designed and predicted at a time: bounds phi's memory (and keeps
- * BLAS's int sizes small) however large a chunk of x is. */
+/* Rows designed and predicted at a time by a linear model: bounds phi's
+ * memory (and keeps BLAS's int sizes small) however large a chunk of x is. */
 #define LINEAR_BLOCK_ROWS ((uint64_t)1 << 14)
-
-/* yhat (and ystd, and the workspace t) for a chunk's n rows; allocated
- * once its first block is designed, so that x's columns and cells are
- * checked before a chunk that claims more rows than memory holds asks for
- * room for all of them.  t holds a block: no more rows than the chunk has,
- * which for a wide posterior and a few rows is hundreds of MiB less. */
-static int alloc_outputs(mdl_model *m, uint64_t n, dl_tensor *yhat, dl_tensor *ystd, dl_tensor *t,
-                         dl_err *e)
-{
-    size_t p = lm_input_dim(m->lin);
-    uint64_t block = n < LINEAR_BLOCK_ROWS ? n : LINEAR_BLOCK_ROWS;
-    return dl_tensor_alloc2(yhat, "yhat", DL_F64, n, m->outputs, e) ||
-                   (ystd && (dl_tensor_alloc2(ystd, "ystd", DL_F64, n, m->outputs, e) ||
-                             dl_tensor_alloc2(t, "t", DL_F64, block, p, e)))
-               ? e->code
-               : 0;
-}
-
-static int predict_linear(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
-                          dl_tensor *ystd, dl_err *e)
-{
-    uint64_t n = dl_tensor_rows(x_raw);
-    uint64_t row_bytes = dl_tensor_row_size(x_raw) * dl_dtype_size(x_raw->dtype);
-    size_t k = m->outputs;
-    dl_tensor t, phi, rows = *x_raw; /* rows: a view of a block of x_raw, never freed */
-    memset(&t, 0, sizeof t);
-    ystd = ystd && mdl_has_std(m) ? ystd : NULL;
-    int rc = 0;
-    for (uint64_t at = 0; !rc && (at < n || at == 0); at += LINEAR_BLOCK_ROWS) {
-        if (x_raw->rank > 0)
-            rows.shape[0] = n - at < LINEAR_BLOCK_ROWS ? n - at : LINEAR_BLOCK_ROWS;
-        rows.data = (char *)x_raw->data + at * row_bytes;
-        /* the block designed (its first row is the record's row first + at,
-         * as messages name it), then its rows of yhat and ystd */
-        if ((rc = design_rows(m, &rows, first + at, &phi, e)) != 0)
-            break;
-        if (at == 0)
-            rc = alloc_outputs(m, n, yhat, ystd, &t, e);
-        if (!rc)
-            lm_predict(m->lin, phi.data, (size_t)phi.shape[0], (double *)yhat->data + at * k,
-                       ystd ? (double *)ystd->data + at * k : NULL, t.data);
-        dl_tensor_free(&phi);
-        if (n == 0)
-            break;
-    }
-    dl_tensor_free(&t);
-    return rc ? e->code : 0;
-}
 
 uint64_t mdl_rows_per_pass(const mdl_model *m)
 {
@@ -161,23 +97,192 @@ static int check_overflow(const dl_tensor *t, const char *what, uint64_t first, 
                    (unsigned long long)(first + (uint64_t)bad / (cols ? cols : 1) + 1), what);
 }
 
-int mdl_predict(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
-                dl_tensor *ystd, dl_err *e)
+/* The rows of x in passes of `pass` rows from the first row given: BLAS
+ * sums a row's products in an order that depends on where the row stands in
+ * the product (OpenBLAS's kernels take a product's last few rows, and each
+ * thread's share, otherwise), so a row is predicted in the same place of the
+ * same pass however x is cut into chunks.  The rows of a pass begun and not
+ * yet complete are held, in the core's input space. */
+struct mdl_passes {
+    mdl_model *m;
+    uint64_t pass;  /* rows per pass: mdl_rows_per_pass */
+    dl_tensor held; /* room for the rows held (shape[0] rows), at most a pass */
+    uint64_t count; /* rows held */
+    uint64_t next;  /* the row of x (as messages count it) of the next prediction */
+    int started;
+    dl_tensor t;    /* a posterior's workspace: a pass's rows of phi */
+};
+
+int mdl_passes_new(mdl_passes **p, mdl_model *m, dl_err *e)
 {
+    *p = calloc(1, sizeof **p);
+    if (!*p)
+        return dl_fail(e, DL_ENOMEM, "out of memory");
+    (*p)->m = m;
+    (*p)->pass = mdl_rows_per_pass(m);
+    return 0;
+}
+
+void mdl_passes_free(mdl_passes *p)
+{
+    if (!p)
+        return;
+    dl_tensor_free(&p->held);
+    dl_tensor_free(&p->t);
+    free(p);
+}
+
+/* yhat and ystd for `rows` predictions; allocated once x's first slice is
+ * checked, so that its columns and cells are named before a chunk that
+ * claims more rows than memory holds asks for room for all of them. */
+static int alloc_outputs(const mdl_model *m, uint64_t rows, dl_tensor *yhat, dl_tensor *ystd,
+                         dl_err *e)
+{
+    int dtype = m->kind == MDL_NETWORK ? DL_F32 : DL_F64;
+    return dl_tensor_alloc2(yhat, "yhat", dtype, rows, m->outputs, e) ||
+                   (ystd && dl_tensor_alloc2(ystd, "ystd", dtype, rows, m->outputs, e))
+               ? e->code
+               : 0;
+}
+
+/* rows, x's rows in the core's input space: f32 [N x inputs] for a network
+ * (*rows may be x_raw itself, which *owned then does not hold), f64 [N x P]
+ * for a linear model, checked; messages count x_raw's rows from `first`. */
+static int core_rows(const mdl_model *m, const dl_tensor *x_raw, uint64_t first,
+                     dl_tensor *owned, const dl_tensor **rows, dl_err *e)
+{
+    memset(owned, 0, sizeof *owned);
+    if (m->kind == MDL_NETWORK)
+        return network_rows(m, x_raw, first, owned, rows, e);
+    *rows = owned;
+    return design_rows(m, x_raw, first, owned, e);
+}
+
+/* One pass: n rows of the core's input at `in` to yhat (and ystd) from
+ * their row `at`. */
+static int predict_pass(mdl_passes *p, const void *in, uint64_t n, dl_tensor *yhat,
+                        dl_tensor *ystd, uint64_t at, dl_err *e)
+{
+    mdl_model *m = p->m;
+    size_t k = m->outputs;
+    if (m->kind == MDL_NETWORK)
+        return nm_predict(m->net, in, (size_t)n, (float *)yhat->data + at * k, e);
+    if (ystd && p->t.shape[0] < n) {
+        dl_tensor_free(&p->t);
+        if (dl_tensor_alloc2(&p->t, "t", DL_F64, n, lm_input_dim(m->lin), e))
+            return e->code;
+    }
+    lm_predict(m->lin, in, (size_t)n, (double *)yhat->data + at * k,
+               ystd ? (double *)ystd->data + at * k : NULL, p->t.data);
+    return 0;
+}
+
+/* rows (n of them) after the rows held; the pass they complete predicted.
+ * The room grows with the rows held, never beyond a pass: a wide linear
+ * model's pass of 16384 rows can be hundreds of MiB, where x has a few. */
+static int hold_rows(mdl_passes *p, const dl_tensor *rows, uint64_t n, dl_tensor *yhat,
+                     dl_tensor *ystd, uint64_t *done, dl_err *e)
+{
+    size_t row_bytes = (size_t)dl_tensor_row_size(rows) * dl_dtype_size(rows->dtype);
+    if (!p->held.data && dl_tensor_alloc2(&p->held, "held", rows->dtype, 0, rows->shape[1], e))
+        return e->code;
+    if (p->count + n > p->held.shape[0]) {
+        dl_tensor more = p->held; /* the rows to add, described: its data is not read */
+        more.shape[0] = p->count + n - p->held.shape[0];
+        if (!dl_tensor_grow_rows(&p->held, &more, e))
+            return e->code;
+        p->held.shape[0] += more.shape[0];
+    }
+    memcpy((char *)p->held.data + p->count * row_bytes, rows->data, (size_t)n * row_bytes);
+    p->count += n;
+    if (p->count < p->pass)
+        return 0;
+    int rc = predict_pass(p, p->held.data, p->count, yhat, ystd, *done, e);
+    *done += p->count;
+    p->count = 0;
+    return rc;
+}
+
+/* x_raw's rows (none when NULL) after those given before, in passes: the
+ * passes they complete predicted, and with `last` the rows left too, as a
+ * shorter last pass; yhat and ystd get the predictions, from the first row
+ * not predicted before. */
+static int passes_run(mdl_passes *p, const dl_tensor *x_raw, uint64_t first, int last,
+                      dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
+{
+    mdl_model *m = p->m;
+    uint64_t n = x_raw ? dl_tensor_rows(x_raw) : 0, b = p->pass;
+    uint64_t row_bytes = x_raw ? dl_tensor_row_size(x_raw) * dl_dtype_size(x_raw->dtype) : 0;
+    uint64_t out = last ? p->count + n : (p->count + n) / b * b, done = 0;
+    if (!p->started)
+        p->next = first;
+    p->started = 1;
     memset(yhat, 0, sizeof *yhat);
+    ystd = ystd && mdl_has_std(m) ? ystd : NULL;
     if (ystd)
         memset(ystd, 0, sizeof *ystd);
-    int rc = m->kind == MDL_LINEAR ? predict_linear(m, x_raw, first, yhat, ystd, e)
-                                   : predict_network(m, x_raw, first, yhat, e);
-    if (!rc)
-        rc = check_overflow(yhat, "the prediction", first, e) ||
-                     (ystd && check_overflow(ystd, "its standard deviation", first, e))
+    int rc = x_raw ? 0 : alloc_outputs(m, out, yhat, ystd, e);
+    /* slices of x_raw that fill the pass begun, or are whole passes (or
+     * the last rows); one slice of no rows checks an empty x's columns */
+    for (uint64_t at = 0; !rc && x_raw && (at < n || at == 0);) {
+        uint64_t len = p->count == 0 && n - at >= b ? b : n - at < b - p->count ? n - at
+                                                                                 : b - p->count;
+        dl_tensor slice = *x_raw, owned; /* slice: a view of x_raw's rows, never freed */
+        const dl_tensor *rows;
+        if (x_raw->rank > 0)
+            slice.shape[0] = len;
+        slice.data = (char *)x_raw->data + at * row_bytes;
+        rc = core_rows(m, &slice, first + at, &owned, &rows, e) ||
+                     (at == 0 && alloc_outputs(m, out, yhat, ystd, e))
                  ? e->code
                  : 0;
+        if (!rc && p->count == 0 && (len == b || (last && at + len == n))) {
+            rc = len ? predict_pass(p, rows->data, len, yhat, ystd, done, e) : 0;
+            done += len;
+        } else if (!rc && len) {
+            rc = hold_rows(p, rows, len, yhat, ystd, &done, e);
+        }
+        dl_tensor_free(&owned);
+        at += len;
+        if (n == 0)
+            break;
+    }
+    if (!rc && last && p->count) {
+        rc = predict_pass(p, p->held.data, p->count, yhat, ystd, done, e);
+        p->count = 0;
+    }
+    if (!rc)
+        rc = check_overflow(yhat, "the prediction", p->next, e) ||
+                     (ystd && check_overflow(ystd, "its standard deviation", p->next, e))
+                 ? e->code
+                 : 0;
+    p->next += out;
     if (rc) {
         dl_tensor_free(yhat);
         if (ystd)
             dl_tensor_free(ystd);
     }
+    return rc;
+}
+
+int mdl_passes_add(mdl_passes *p, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
+                   dl_tensor *ystd, dl_err *e)
+{
+    return passes_run(p, x_raw, first, 0, yhat, ystd, e);
+}
+
+int mdl_passes_finish(mdl_passes *p, dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
+{
+    return passes_run(p, NULL, p->next, 1, yhat, ystd, e);
+}
+
+int mdl_predict(mdl_model *m, const dl_tensor *x_raw, uint64_t first, dl_tensor *yhat,
+                dl_tensor *ystd, dl_err *e)
+{
+    mdl_passes *p;
+    if (mdl_passes_new(&p, m, e))
+        return e->code;
+    int rc = passes_run(p, x_raw, first, 1, yhat, ystd, e);
+    mdl_passes_free(p);
     return rc;
 }

@@ -174,27 +174,21 @@ static int check_classes(const out_meta *om, const dl_tensor *yhat, uint64_t fir
     return 0;
 }
 
-/* A chunk's yhat (and ystd) to the output; both are freed. */
-static int write_predictions(st_writer *w, dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
-{
-    int rc = st_write(w, yhat, e) || (ystd && st_write(w, ystd, e)) ? e->code : 0;
-    dl_tensor_free(yhat);
-    if (ystd)
-        dl_tensor_free(ystd);
-    return rc;
-}
-
 /* A chunk of x, whole or in pieces (st_ahead_start's piece_rows): the
- * pieces' predictions gathered in order (a chunk read whole is one piece,
- * its yhat taken as it is), and written once the last piece has come
- * without an error, the chunk's sum checked.  So nothing of a damaged chunk
- * goes out, and a piece that fails is reported only then: a checksum
- * mismatch is named as such, not by what it did to a row. */
+ * predictions of the passes its pieces complete (mdl_passes) gathered in
+ * order, and written once the last piece has come without an error, the
+ * chunk's sum checked.  So nothing of a damaged chunk goes out, and a piece
+ * that fails is reported only then: a checksum mismatch is named as such,
+ * not by what it did to a row.  The rows of a pass the chunk leaves
+ * incomplete go out with the chunk that completes it, or at the end. */
 typedef struct gathered {
+    mdl_passes *passes;
     dl_tensor yhat, ystd;
     int rc; /* of the first piece that failed */
     dl_err err;
     uint64_t x_rows; /* x's rows in the chunks before: messages count rows from x's first */
+    uint64_t predicted; /* rows of yhat made so far (written, or gathered) */
+    int written; /* a yhat went out */
 } gathered;
 
 static void gathered_free(gathered *g)
@@ -214,6 +208,39 @@ static int append_rows(dl_tensor *all, dl_tensor *part, dl_err *e)
     return 0;
 }
 
+/* The predictions of rows from g->predicted on, as labels with --labels,
+ * after those gathered. */
+static int gather(mdl_model *m, const predict_opts *o, const out_meta *om, gathered *g,
+                  dl_tensor *yhat, dl_tensor *ystd, dl_err *e)
+{
+    uint64_t first = g->predicted;
+    g->predicted += yhat->shape[0];
+    /* scores become labels at once: the chunk holds one column a row, not
+     * one per class (10,000 classes) */
+    if (o->labels && (mdl_labels(m, yhat, o->threshold, e) || check_classes(om, yhat, first, e)))
+        return e->code;
+    if (append_rows(&g->yhat, yhat, e) || append_rows(&g->ystd, ystd, e))
+        return e->code == DL_ENOMEM
+                   ? dl_err_wrap(e, "the predictions of a chunk are held until its checksum is "
+                                 "checked (import x in chunks of fewer rows: dl-tensor import "
+                                 "--chunk-rows N)")
+                   : e->code;
+    return 0;
+}
+
+/* The predictions gathered to the output (the last, with `always`, even of
+ * no rows: x of no rows has a yhat of none); both are freed. */
+static int write_gathered(st_writer *w, gathered *g, int want_std, int always, dl_err *e)
+{
+    int rc = 0;
+    if (g->yhat.data && (g->yhat.shape[0] || (always && !g->written))) {
+        rc = st_write(w, &g->yhat, e) || (want_std && st_write(w, &g->ystd, e)) ? e->code : 0;
+        g->written = 1;
+    }
+    gathered_free(g);
+    return rc;
+}
+
 static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const st_piece *p,
                          st_writer *w, const dl_tensor *x, int want_std, const predict_opts *o,
                          const out_meta *om, gathered *g, dl_err *e)
@@ -223,21 +250,11 @@ static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const s
     if (!g->rc) {
         dl_tensor yhat, ystd;
         memset(&ystd, 0, sizeof ystd);
-        uint64_t first = g->x_rows + p->first;
-        g->rc = mdl_predict(m, x, first, &yhat, want_std ? &ystd : NULL, &g->err);
-        /* a piece's scores become its labels at once: the chunk holds one
-         * column a row, not one per class (10,000 classes) */
-        if (!g->rc && o->labels &&
-            (mdl_labels(m, &yhat, o->threshold, &g->err) ||
-             check_classes(om, &yhat, first, &g->err)))
-            g->rc = g->err.code;
-        if (!g->rc && (append_rows(&g->yhat, &yhat, &g->err) ||
-                       append_rows(&g->ystd, &ystd, &g->err)))
-            g->rc = g->err.code == DL_ENOMEM
-                        ? dl_err_wrap(&g->err, "the predictions of a chunk are held until its "
-                                      "checksum is checked (import x in chunks of fewer rows: "
-                                      "dl-tensor import --chunk-rows N)")
-                        : g->err.code;
+        g->rc = mdl_passes_add(g->passes, x, g->x_rows + p->first, &yhat,
+                               want_std ? &ystd : NULL, &g->err) ||
+                        gather(m, o, om, g, &yhat, &ystd, &g->err)
+                    ? g->err.code
+                    : 0;
         dl_tensor_free(&yhat); /* what was not taken */
         dl_tensor_free(&ystd);
     }
@@ -249,7 +266,22 @@ static int predict_piece(mdl_model *m, st_reader *r, const st_header *h, const s
         gathered_free(g);
         return flt_record_error(r, h, e);
     }
-    return write_predictions(w, &g->yhat, want_std ? &g->ystd : NULL, e);
+    return write_gathered(w, g, want_std, 0, e);
+}
+
+/* At the end of the input, the rows of x that no pass completed: named as
+ * the last chunk of x, whose rows they are. */
+static int predict_rest(mdl_model *m, st_reader *r, const st_header *last_x, st_writer *w,
+                        int want_std, const predict_opts *o, const out_meta *om, gathered *g,
+                        dl_err *e)
+{
+    dl_tensor yhat, ystd;
+    memset(&ystd, 0, sizeof ystd);
+    int rc = mdl_passes_finish(g->passes, &yhat, want_std ? &ystd : NULL, e) ||
+             gather(m, o, om, g, &yhat, &ystd, e) ? flt_record_error(r, last_x, e) : 0;
+    dl_tensor_free(&yhat);
+    dl_tensor_free(&ystd);
+    return rc ? rc : write_gathered(w, g, want_std, 1, e);
 }
 
 /* Input that already went through the checkpoint's own design is accepted. */
@@ -447,11 +479,14 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
     targets tg;
     memset(&tg, 0, sizeof tg);
     pp_meta_init(&tg.meta);
-    st_ahead *ahead;
+    st_ahead *ahead = NULL;
     dl_tensor x;
     st_piece piece;
+    st_header last_x;
     gathered g;
     memset(&g, 0, sizeof g);
+    if (mdl_passes_new(&g.passes, m, e))
+        return e->code;
     /* With a core free, the input is read on a thread of its own; else on
      * this one between the products, and then on BLAS's threads too.  A
      * large chunk comes in pieces of the rows the model takes at a time:
@@ -463,6 +498,7 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
         if (strcmp(h.name, "x") == 0) {
             designed_part = 0;
             rc = !seen_x++ && bind_columns(m, &meta, r, &h, e) ? e->code : 0;
+            last_x = h;
             if (!rc)
                 rc = predict_piece(m, r, &h, &piece, w, &x, want_std, o, om, &g, e);
             st_ahead_recycle(ahead, &x);
@@ -492,8 +528,11 @@ static int predict_stream(mdl_model *m, st_reader *r, st_writer *w, int want_std
             rc = flt_pass_record(r, &h, w, &pass, e);
         }
     }
+    if (!rc && seen_x)
+        rc = predict_rest(m, r, &last_x, w, want_std, o, om, &g, e);
     st_ahead_stop(ahead);
     gathered_free(&g);
+    mdl_passes_free(g.passes);
     pp_meta_free(&meta);
     cm_passthrough_free(&pass);
     pp_meta_free(&tg.meta);

@@ -289,7 +289,9 @@ onehot_net() {
             { echo "$f: $file_status '$file_output' against $status '$output'"; return 1; }
     done
     cmp "$TMP/big.file.dlt" "$TMP/big.pipe.dlt"
-    [ "$(dl-tensor info "$TMP/big.file.dlt" | awk '$NF == "yhat" { n++ } END { print n }')" -eq 2 ]
+    # the passes of 16,384 rows the first chunk completes, those the second
+    # completes, and the last 13,568 rows
+    [ "$(dl-tensor info "$TMP/big.file.dlt" | awk '$NF == "yhat" { printf "%s ", $3 }')" = "[589824, [196608, [13568, " ]
     [[ $file_output == *"checksum mismatch"* ]]
     run dl-predict "$TMP/cubic.ckpt" -o "$TMP/cut.file.dlt" < "$TMP/cut.dlt"
     [[ $output == *"record 1 ('x'): truncated: the payload has "*" of its 4800000 bytes" ]]
@@ -336,10 +338,56 @@ wide_net() {
         dl-predict "$TMP/wide.ckpt" -o "$TMP/file$t.dlt" < "$TMP/wide.dlt"
         cat "$TMP/wide.dlt" | dl-predict "$TMP/wide.ckpt" > "$TMP/pipe$t.dlt"
         cmp "$TMP/file$t.dlt" "$TMP/pipe$t.dlt"
-        [ "$(dl-tensor info "$TMP/file$t.dlt" | awk '$NF == "yhat" { print $3 }')" = "[3000," ]
+        [ "$(dl-tensor info "$TMP/file$t.dlt" | awk '$1 == "yhat" { print $3 }')" = "[3000," ]
         cmp <(dl-tensor export --name yhat "$TMP/file$t.dlt") \
             <(dl-predict "$TMP/wide.ckpt" < "$TMP/wide1k.dlt" | dl-tensor export --name yhat)
     done
+}
+
+# The rows of x cut into chunks otherwise, a file of 777 rows and one of
+# the rest joined with cat, as one chunk: BLAS sums a row's products in
+# another order where it stands elsewhere in a product (in a product's last
+# columns, or in another thread's share), so the passes start every 1,024
+# rows (16,384 for a linear model) from x's first, whatever the chunks.
+same_rows_chunked() { # CHECKPOINT FILE.csv TARGETS
+    local f
+    dl-tensor import -t "$3" "$2" > "$TMP/one.dlt"
+    for rows in 777 1000 3000; do
+        dl-tensor import -t "$3" --chunk-rows $rows "$2" > "$TMP/chunks$rows.dlt"
+    done
+    head -n 777 "$2" | dl-tensor import -t "$3" > "$TMP/head.dlt"
+    tail -n +778 "$2" | dl-tensor import -t "$3" > "$TMP/tail.dlt"
+    for t in 1 2; do
+        export OPENBLAS_NUM_THREADS=$t
+        dl-predict "$1" "$TMP/one.dlt" | dl-tensor export --name yhat > "$TMP/want.txt"
+        [ "$(wc -l < "$TMP/want.txt")" -eq 5000 ]
+        for f in chunks777 chunks1000 chunks3000; do
+            dl-predict "$1" "$TMP/$f.dlt" | dl-tensor export --name yhat | cmp - "$TMP/want.txt"
+        done
+        cat "$TMP/head.dlt" "$TMP/tail.dlt" | dl-predict "$1" | dl-tensor export --name yhat |
+            cmp - "$TMP/want.txt"
+    done
+}
+
+@test "dl-predict: a network's predictions are the same bits however x is chunked or joined, at 1 and 2 threads" {
+    awk 'BEGIN { srand(5); for (i = 0; i < 5000; i++) {
+        for (j = 0; j < 20; j++) { v[j] = 2 * rand() - 1; printf "%.6f,", v[j] }
+        printf "%.6f\n", v[0] * v[1] } }' > "$TMP/d.csv"
+    dl-tensor import -t 1 "$TMP/d.csv" > "$TMP/d.dlt"
+    printf 'model:\n  layers:\n    - {units: 64, activation: relu}\n    - {units: 1, activation: identity}\nloss: mse\ntraining: {epochs: 2, seed: 1}\n' > "$TMP/n.yaml"
+    dl-train -q -j1 "$TMP/n.yaml" "$TMP/d.dlt" -o "$TMP/n.ckpt"
+    same_rows_chunked "$TMP/n.ckpt" "$TMP/d.csv" 1
+}
+
+@test "dl-predict: a linear model's predictions of several targets and their ystd are the same bits however x is chunked" {
+    awk 'BEGIN { srand(6); for (i = 0; i < 5000; i++) {
+        for (j = 0; j < 12; j++) { v[j] = 2 * rand() - 1; printf "%.6f,", v[j] }
+        for (k = 0; k < 6; k++) printf (k < 5 ? "%.6f," : "%.6f\n"), v[k] - 2 * v[k + 6] + rand() / 10 } }' > "$TMP/l.csv"
+    dl-tensor import -t 6 "$TMP/l.csv" | dl-design -q | dl-lstsq -q --posterior > "$TMP/l.ckpt"
+    same_rows_chunked "$TMP/l.ckpt" "$TMP/l.csv" 6
+    unset OPENBLAS_NUM_THREADS
+    cmp <(dl-predict "$TMP/l.ckpt" "$TMP/chunks777.dlt" | dl-tensor export --name ystd) \
+        <(dl-predict "$TMP/l.ckpt" "$TMP/one.dlt" | dl-tensor export --name ystd)
 }
 
 @test "dl-predict: a large chunk damaged in its first piece is a checksum mismatch, and none of it goes out" {

@@ -106,6 +106,62 @@ static void test_many_rows(void)
     dl_set_free(&s);
 }
 
+/* x given in chunks of 777 rows gets the bits of x whole: rows in passes
+ * of 16,384 from x's first, however the chunks cut them (BLAS's last few
+ * rows of a product are summed otherwise, for a model of several outputs). */
+static void test_passes_across_chunks(void)
+{
+    enum { N = 40000, P = 10, K = 6, CHUNK = 777 };
+    dl_tensor_set s;
+    mdl_model *m = NULL;
+    mdl_passes *p = NULL;
+    dl_err e;
+    double w[P * K];
+    uint64_t ws[2] = {P, K}, lcg = 1;
+    dl_tensor x, whole, part;
+    memset(&part, 0, sizeof part);
+    for (int i = 0; i < P * K; i++)
+        w[i] = (double)(i % 7) - 3.25;
+    dl_set_init(&s);
+    add_text(&s, "model", "kind: linear\n");
+    add_f64(&s, "w", 2, ws, w);
+    CHECK(mdl_open(&m, &s, &e) == 0);
+    CHECK(dl_tensor_alloc2(&x, "x", DL_F64, N, P, &e) == 0);
+    for (int i = 0; i < N * P; i++) {
+        lcg = lcg * 6364136223846793005u + 1442695040888963407u;
+        ((double *)x.data)[i] = (double)(lcg >> 11) / 9007199254740992.0 - 0.5;
+    }
+    CHECK(m && mdl_predict(m, &x, 0, &whole, NULL, &e) == 0);
+    CHECK(m && mdl_passes_new(&p, m, &e) == 0);
+    uint64_t done = 0, bad = 0;
+    for (uint64_t at = 0; p && at <= N; at += CHUNK) {
+        dl_tensor chunk = x;
+        chunk.shape[0] = N - at < CHUNK ? N - at : CHUNK;
+        chunk.data = (double *)x.data + at * P;
+        CHECK(mdl_passes_add(p, &chunk, at, &part, NULL, &e) == 0);
+        /* only the passes a chunk completes */
+        CHECK(part.shape[0] == (at + chunk.shape[0]) / 16384 * 16384 - done);
+        bad += memcmp(part.data, (double *)whole.data + done * K,
+                      (size_t)part.shape[0] * K * sizeof(double)) != 0;
+        done += part.shape[0];
+        dl_tensor_free(&part);
+    }
+    /* the rest at the end, as the shorter last pass */
+    CHECK(p && mdl_passes_finish(p, &part, NULL, &e) == 0);
+    CHECK(p && part.shape[0] == N - done);
+    if (p)
+        bad += memcmp(part.data, (double *)whole.data + done * K,
+                      (size_t)part.shape[0] * K * sizeof(double)) != 0;
+    done += p ? part.shape[0] : 0;
+    dl_tensor_free(&part);
+    CHECK(done == N && bad == 0);
+    mdl_passes_free(p);
+    dl_tensor_free(&whole);
+    dl_tensor_free(&x);
+    mdl_free(m);
+    dl_set_free(&s);
+}
+
 static void test_linear_without_design(void)
 {
     dl_tensor_set s;
@@ -191,6 +247,7 @@ int main(void)
 {
     UNIT_RUN(test_linear_with_design);
     UNIT_RUN(test_many_rows);
+    UNIT_RUN(test_passes_across_chunks);
     UNIT_RUN(test_linear_without_design);
     UNIT_RUN(test_bad_checkpoints);
     return UNIT_DONE();
