@@ -781,18 +781,15 @@ static void print_summaries(FILE *out, const summaries *all)
 }
 
 /* The payload checked as every reader checks it: its sum, and a deflated
- * one inflated to exactly its raw length (then dropped).  A metadata
- * record's is kept in *meta, to compare its copies with; meta has no data
- * for any other record. */
+ * one inflated to exactly its raw length (st_skip_payload checks both).  A
+ * metadata record's is kept in *meta, to compare its copies with; meta has
+ * no data for any other record. */
 static int check_payload(st_reader *r, const st_header *h, dl_tensor *meta, dl_err *e)
 {
     memset(meta, 0, sizeof *meta);
-    if (h->encoding != ST_DEFLATE && !cm_is_meta_name(h->name))
+    if (!cm_is_meta_name(h->name))
         return st_skip_payload(r, h, e);
-    int rc = st_read_payload(r, h, meta, e);
-    if (rc || !cm_is_meta_name(h->name))
-        dl_tensor_free(meta);
-    return rc;
+    return st_read_payload(r, h, meta, e);
 }
 
 int ds_info(FILE *out, const char *path, dl_err *e)

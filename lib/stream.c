@@ -49,6 +49,9 @@
 #define ST_ZLIB_LEVEL Z_BEST_SPEED
 /* Raw bytes per deflated record: bounds the writer's memory (two at a time). */
 #define DEFLATE_CHUNK (4u << 20)
+/* The scratch buffer a deflated payload that is passed on or skipped is
+ * inflated into (and dropped), to check its length. */
+#define INFLATE_SCRATCH (64u << 10)
 /* Raw bytes of a record worth deflating or inflating on a worker. */
 #define WORKER_BYTES (1u << 20)
 
@@ -696,6 +699,18 @@ static int read_stored(st_reader *r, const st_header *h, unsigned char **out, dl
     return e->code;
 }
 
+/* What an inflate that ended in zrc (exact: it gave exactly the raw
+ * length from every stored byte) means for the record. */
+static int inflate_outcome(const st_reader *r, const st_header *h, int zrc, int exact,
+                           dl_err *e)
+{
+    if (zrc == Z_MEM_ERROR) /* zlib allocates its window on the first inflate */
+        return record_fail(r, h, e, DL_ENOMEM, "out of memory for zlib");
+    if (!exact)
+        return record_error(r, h, e, "compressed payload is corrupt or has the wrong length");
+    return 0;
+}
+
 static int inflate_payload(const st_reader *r, const st_header *h, const unsigned char *in,
                            unsigned char *out, dl_err *e)
 {
@@ -721,11 +736,76 @@ static int inflate_payload(const st_reader *r, const st_header *h, const unsigne
             break; /* no progress */
     }
     inflateEnd(&z);
-    if (zrc == Z_MEM_ERROR) /* zlib allocates its window on the first inflate */
-        return record_fail(r, h, e, DL_ENOMEM, "out of memory for zlib");
-    if (zrc != Z_STREAM_END || in_left || out_left)
-        return record_error(r, h, e, "compressed payload is corrupt or has the wrong length");
-    return 0;
+    return inflate_outcome(r, h, zrc, zrc == Z_STREAM_END && !in_left && !out_left, e);
+}
+
+/* A deflated payload that is passed on or skipped is inflated as its
+ * pieces pass, into a scratch buffer whose bytes are dropped: that it
+ * inflates to exactly its raw length is checked as a read of it checks it,
+ * without memory for that length.  A raw payload needs none of this. */
+typedef struct inflate_check {
+    z_stream z;
+    unsigned char *scratch; /* NULL: a raw payload */
+    uint64_t out;           /* bytes inflated so far */
+    int zrc;                /* Z_OK while bytes may come, Z_STREAM_END at the end */
+    int over;               /* bytes beyond the stream's end, or beyond the raw length */
+} inflate_check;
+
+static int inflate_check_begin(const st_reader *r, const st_header *h, inflate_check *c,
+                               dl_err *e)
+{
+    memset(c, 0, sizeof *c);
+    if (h->encoding != ST_DEFLATE)
+        return 0;
+    c->scratch = malloc(INFLATE_SCRATCH);
+    if (c->scratch && inflateInit(&c->z) == Z_OK)
+        return 0;
+    free(c->scratch);
+    c->scratch = NULL;
+    return record_fail(r, h, e, DL_ENOMEM, "out of memory starting zlib");
+}
+
+/* Releases what inflate_check_begin took. */
+static void inflate_check_drop(inflate_check *c)
+{
+    if (!c->scratch)
+        return;
+    inflateEnd(&c->z);
+    free(c->scratch);
+    c->scratch = NULL;
+}
+
+/* The next n stored bytes inflated; after a failure, or after the end of
+ * the zlib stream, only passed over (bytes after its end are a failure). */
+static void inflate_check_feed(const st_header *h, inflate_check *c, const unsigned char *in,
+                               size_t n)
+{
+    if (!c->scratch || c->over || c->zrc != Z_OK) {
+        c->over |= c->zrc == Z_STREAM_END && n;
+        return;
+    }
+    c->z.next_in = (unsigned char *)in;
+    c->z.avail_in = (uInt)n; /* a piece, far under UINT_MAX */
+    do { /* until the piece is used up and nothing more comes out of it */
+        c->z.next_out = c->scratch;
+        c->z.avail_out = INFLATE_SCRATCH;
+        int zrc = inflate(&c->z, Z_NO_FLUSH);
+        c->out += INFLATE_SCRATCH - c->z.avail_out;
+        c->zrc = zrc == Z_BUF_ERROR && !c->z.avail_in ? Z_OK : zrc; /* it wants more */
+        c->over = c->out > h->raw_bytes || (c->zrc == Z_STREAM_END && c->z.avail_in);
+    } while (c->zrc == Z_OK && !c->over && (c->z.avail_in || !c->z.avail_out));
+}
+
+/* The outcome once every stored byte was fed: 0, or the error a read of
+ * the payload gives. */
+static int inflate_check_end(const st_reader *r, const st_header *h, inflate_check *c,
+                             dl_err *e)
+{
+    if (!c->scratch)
+        return 0;
+    inflate_check_drop(c);
+    return inflate_outcome(r, h, c->zrc,
+                           c->zrc == Z_STREAM_END && !c->over && c->out == h->raw_bytes, e);
 }
 
 /* The header's name, dtype and shape into t (not its data). */
@@ -810,7 +890,8 @@ int st_read_payload_reuse(st_reader *r, const st_header *h, dl_tensor *t, size_t
     return 0;
 }
 
-/* Streams the stored payload through `sink` in buffer-sized pieces, checking the CRC. */
+/* Streams the stored payload through `sink` in buffer-sized pieces, checking
+ * the CRC and, of a deflated one, that it inflates to exactly its raw length. */
 static int pass_payload(st_reader *r, const st_header *h, st_writer *sink, dl_err *e);
 
 int st_skip_payload(st_reader *r, const st_header *h, dl_err *e)
@@ -1411,30 +1492,43 @@ static int pass_payload(st_reader *r, const st_header *h, st_writer *sink, dl_er
 {
     uint32_t crc = 0;
     uint64_t left = h->payload_bytes;
+    inflate_check z;
+    if (inflate_check_begin(r, h, &z, e))
+        return e->code;
     /* What came in with the header is passed where it lies. */
     size_t held = r->len - r->pos < left ? r->len - r->pos : (size_t)left;
     crc = st_crc32(crc, r->buf + r->pos, held);
-    if (sink && held && emit(sink, r->buf + r->pos, held, e))
+    inflate_check_feed(h, &z, r->buf + r->pos, held);
+    if (sink && held && emit(sink, r->buf + r->pos, held, e)) {
+        inflate_check_drop(&z);
         return e->code;
+    }
     r->pos += held;
     r->offset += held;
     left -= held;
     unsigned char *piece = left ? malloc(PASS_PIECE) : NULL;
-    if (left && !piece)
+    if (left && !piece) {
+        inflate_check_drop(&z);
         return dl_fail(e, DL_ENOMEM, "%s: out of memory", r->label);
+    }
     int rc = 0;
     while (left > 0 && !rc) {
         size_t step = left < PASS_PIECE ? (size_t)left : PASS_PIECE;
         rc = read_payload_part(r, h, piece, step, h->payload_bytes - left, e);
         if (!rc) {
             crc = st_crc32(crc, piece, step);
+            inflate_check_feed(h, &z, piece, step);
             if (sink)
                 rc = emit(sink, piece, step, e);
         }
         left -= step;
     }
     free(piece);
-    return rc ? rc : check_payload(r, h, crc, e);
+    if (rc || check_payload(r, h, crc, e)) { /* the sum first, as a read checks it */
+        inflate_check_drop(&z);
+        return e->code;
+    }
+    return inflate_check_end(r, h, &z, e);
 }
 
 int st_copy_record(st_reader *r, const st_header *h, st_writer *w, dl_err *e)

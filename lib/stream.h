@@ -93,8 +93,9 @@ int st_fail_empty(const char *label, dl_err *e);
  * both records. */
 int st_next_header(st_reader *r, st_header *h, int *found, dl_err *e);
 /* After st_next_header: decodes the payload into t (host order, checked CRC
- * and length); or skips it (still checking the CRC); or copies the stored
- * record unchanged to a writer. */
+ * and length); or skips it, or copies the stored record unchanged to a
+ * writer, checking it all the same: its CRC and, deflated, that it inflates
+ * to exactly its raw length (into a small buffer, dropped). */
 int st_read_payload(st_reader *r, const st_header *h, dl_tensor *t, dl_err *e);
 /* st_read_payload into t's buffer of *cap bytes, kept from an earlier call
  * (t empty and *cap 0 the first time; t freed by the caller at the end):

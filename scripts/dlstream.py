@@ -26,13 +26,14 @@ DTYPES = {"u8": 1, "i32": 2, "i64": 3, "f32": 4, "f64": 5}
 
 
 def record(name, dtype, shape, payload, encoding=0, version=1, payload_len=None, rank=None,
-           dtype_code=None):
-    """One record of tensor NAME; encoding 1 deflates the payload.  The
+           dtype_code=None, deflated=False):
+    """One record of tensor NAME; encoding 1 deflates the payload, unless
+    deflated says it is stored as given (a zlib stream made elsewhere).  The
     other arguments break the rules on purpose, for hostile inputs: a
     format version, a declared payload length, rank or dtype code other
     than the true ones."""
     name_b = name if isinstance(name, bytes) else name.encode()
-    stored = zlib.compress(payload) if encoding == 1 else payload
+    stored = zlib.compress(payload) if encoding == 1 and not deflated else payload
     plen = len(stored) if payload_len is None else payload_len
     head = b"\x89DLT" + struct.pack(
         "<BBBBHHQI", version, DTYPES[dtype] if dtype_code is None else dtype_code, encoding,

@@ -155,6 +155,38 @@ setup() {
     [ "$status" -eq 1 ]
 }
 
+@test "stream: a zlib record whose sum is right but that does not inflate to its shape's bytes is refused by every reader, also one that passes it on or skips it" {
+    dl-lstsq -q "$F/small.dlt" -o "$TMP/lin.ckpt"
+    # y deflated, its zlib stream cut: dl-design and dl-predict pass y on
+    want="$F/zlib_cut_y.dlt: record 2 ('y'): compressed payload is corrupt or has the wrong length"
+    for cmd in "dl-tensor info" "dl-design -q --poly 1" "dl-design -q --standardize" \
+        "dl-predict $TMP/lin.ckpt" "dl-lstsq -q" "dl-tensor export --name x"; do
+        run bash -c "$cmd '$F/zlib_cut_y.dlt' > /dev/null"
+        [ "$status" -eq 1 ] || { echo "$cmd: $status $output"; false; }
+        [ "$output" = "${cmd%% *}: $want" ] || { echo "$cmd: $output"; false; }
+    done
+    # a record no tool reads, passed on by dl-design and dl-predict, skipped
+    # by dl-lstsq, dl-eval and dl-design --apply (which reads only the
+    # design after it): its zlib stream cut, or a whole one of 2 or 4
+    # doubles where the shape [3, 1] takes 3
+    dl-design -q --poly 1 "$F/small.dlt" -o "$TMP/d.dlt"
+    for kind in cut short long; do
+        file=$F/zlib_${kind}_note.dlt
+        want="$file: record 3 ('note'): compressed payload is corrupt or has the wrong length"
+        for cmd in "dl-tensor info" "dl-design -q --poly 1" "dl-design -q --standardize" \
+            "dl-predict $TMP/lin.ckpt" "dl-lstsq -q" "dl-eval" "dl-tensor head -n 1" \
+            "dl-tensor export --name x"; do
+            run bash -c "$cmd '$file' > /dev/null"
+            [ "$status" -eq 1 ] || { echo "$cmd: $status $output"; false; }
+            [ "$output" = "${cmd%% *}: $want" ] || { echo "$cmd: $output"; false; }
+        done
+        cat "$file" "$TMP/d.dlt" > "$TMP/note_design.dlt"
+        run bash -c "dl-design -q --apply '$TMP/note_design.dlt' '$F/small.dlt' > /dev/null"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-design: $TMP/note_design.dlt: record 3 ('note'): compressed payload is corrupt or has the wrong length" ]
+    done
+}
+
 @test "stream: a record name with a control character is refused where it is set or read" {
     printf '1,2\n' > "$TMP/a.csv"
     run dl-tensor import --name "$(printf 'a\nb')" "$TMP/a.csv"

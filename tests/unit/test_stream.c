@@ -411,11 +411,12 @@ static uint64_t get_le(const unsigned char *p, int n)
     return v;
 }
 
-/* One more row in the shape of the rank-2 record 'x' at rec (its header
- * checksum made right again): its payload then inflates short. */
-static void claim_one_row_more(unsigned char *rec)
+/* `more` rows more in the shape of the rank-2 record 'x' at rec (its
+ * header checksum made right again): a deflated payload then inflates to
+ * another length than the shape's. */
+static void claim_rows(unsigned char *rec, int more)
 {
-    uint64_t rows = get_le(rec + 24, 8) + 1;
+    uint64_t rows = get_le(rec + 24, 8) + (uint64_t)(int64_t)more;
     for (int i = 0; i < 8; i++)
         rec[24 + i] = (unsigned char)(rows >> (8 * i));
     uint32_t crc = st_crc32(0, rec, 41);
@@ -456,8 +457,8 @@ static void test_deflated_records_read_in_pairs(void)
     dl_set_free(&set);
     /* records 1 and 2 both inflate short: record 1's fault is the one told */
     size_t second = 45 + (size_t)get_le(b2 + 12, 8);
-    claim_one_row_more(b2);
-    claim_one_row_more(b2 + second);
+    claim_rows(b2, 1);
+    claim_rows(b2 + second, 1);
     CHECK(read_bytes(b2, l2, &set, &e) == DL_EDATA && strstr(e.msg, "record 1 ('x')") &&
           strstr(e.msg, "wrong length"));
     dl_set_free(&set);
@@ -688,6 +689,72 @@ static void test_skip_checks_every_byte(void)
     }
     dl_tensor_free(&t[0]);
     dl_tensor_free(&t[1]);
+    free(buf);
+}
+
+/* Copies every record of the stream in buf to a writer, as a tool passes
+ * records through; the copy's bytes in *out (NULL on failure). */
+static int copy_bytes(const unsigned char *buf, size_t len, unsigned char **out, size_t *out_len,
+                      dl_err *e)
+{
+    int fd = fd_holding(buf, len), to = fd_holding((const unsigned char *)"", 0), found = 1;
+    st_reader *r;
+    st_writer *w = NULL;
+    st_header h;
+    int rc = st_reader_from_fd(&r, fd, "mem", e) ||
+                     st_writer_from_fd(&w, to, "copy", ST_ALLOW_TTY, e) ? e->code : 0;
+    while (!rc && !(rc = st_next_header(r, &h, &found, e)) && found)
+        rc = st_copy_record(r, &h, w, e);
+    if (rc)
+        st_writer_abort(w);
+    else
+        rc = st_writer_close(w, e);
+    st_reader_close(r);
+    close(fd);
+    *out = NULL;
+    if (rc)
+        close(to);
+    else
+        *out = fd_bytes(to, out_len);
+    return rc;
+}
+
+/* A deflated payload that is skipped or passed on is inflated as it passes
+ * (its bytes dropped): one of several pieces, beyond the reader's first
+ * buffer, is whole; one whose shape claims a row more or a row fewer than
+ * it holds fails as a read of it would, after its sum is found right. */
+static void test_skip_and_copy_inflate_deflated(void)
+{
+    dl_tensor x;
+    dl_err e;
+    size_t len, copied_len;
+    unsigned char *copied;
+    CHECK(dl_tensor_alloc2(&x, "x", DL_F64, 150000, 3, &e) == 0); /* 3.6 MB */
+    uint64_t s = 88172645463325252u; /* xorshift: bytes that deflate barely shrinks */
+    for (uint64_t i = 0; i < 150000 * 3; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        ((double *)x.data)[i] = (double)(s >> 11) * 0x1p-53;
+    }
+    unsigned char *buf = stream_bytes(&x, 1, ST_ZLIB, &len);
+    CHECK(buf[6] == ST_DEFLATE && len > 3000000 && len < 4000000); /* one record */
+    CHECK(skip_bytes(buf, len, &e) == 0);
+    CHECK(copy_bytes(buf, len, &copied, &copied_len, &e) == 0);
+    CHECK(copied && copied_len == len && memcmp(copied, buf, len) == 0);
+    free(copied);
+    for (int more = 0; more < 2; more++) {
+        claim_rows(buf, more ? 1 : -1);
+        CHECK(skip_bytes(buf, len, &e) == DL_EDATA);
+        CHECK_STR(e.msg, "mem: record 1 ('x'): compressed payload is corrupt or has the wrong "
+                         "length");
+        CHECK(copy_bytes(buf, len, &copied, &copied_len, &e) == DL_EDATA);
+        CHECK_STR(e.msg, "mem: record 1 ('x'): compressed payload is corrupt or has the wrong "
+                         "length");
+        claim_rows(buf, more ? -1 : 1);
+    }
+    CHECK(skip_bytes(buf, len, &e) == 0);
+    buf[len - 100] ^= 1; /* the sum is checked first */
+    CHECK(skip_bytes(buf, len, &e) == DL_EDATA && strstr(e.msg, "checksum mismatch"));
+    dl_tensor_free(&x);
     free(buf);
 }
 
@@ -1511,6 +1578,7 @@ int main(void)
     UNIT_RUN(test_write_spliced);
     UNIT_RUN(test_truncation_raw);
     UNIT_RUN(test_skip_checks_every_byte);
+    UNIT_RUN(test_skip_and_copy_inflate_deflated);
     UNIT_RUN(test_ahead_in_order);
     UNIT_RUN(test_ahead_error_in_turn);
     UNIT_RUN(test_ahead_pieces);
