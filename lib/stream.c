@@ -44,6 +44,14 @@
 #define TRUSTED_ALLOC (64u << 20)
 /* Deflate cannot expand data more than about 1032:1. */
 #define DEFLATE_MAX_RATIO 1032u
+/* The most stored bytes a deflated payload of `raw` bytes may have.  Deflate
+ * holds any data in stored blocks at 5 bytes per 65,535, but a writer's sync
+ * flushes (Z_SYNC_FLUSH, as a streaming writer makes) add 4 or 5 bytes each,
+ * however little data came between them, so no bound is exact: twice the
+ * raw length leaves room for a flush every few bytes, and 1 MiB for the
+ * flushes of a small record.  It refuses an absurd length before it is read
+ * (dl-stream(5) documents it). */
+#define DEFLATED_MOST(raw) (2 * (uint64_t)(raw) + (1u << 20))
 /* Fast deflate: binary floats gain little from the slower levels (measured
  * in bench/stream.sh), and a pipeline should not wait on its compressor. */
 #define ST_ZLIB_LEVEL Z_BEST_SPEED
@@ -551,11 +559,17 @@ static int check_sizes(st_reader *r, st_header *h, dl_err *e)
                  (unsigned long long)h->payload_bytes, (unsigned long long)h->raw_bytes);
         return record_error(r, h, e, what);
     }
-    if (h->encoding == ST_DEFLATE &&
-        (h->payload_bytes > compressBound(h->raw_bytes) + 64 ||
-         h->raw_bytes / DEFLATE_MAX_RATIO > h->payload_bytes)) {
+    if (h->encoding == ST_DEFLATE && h->raw_bytes / DEFLATE_MAX_RATIO > h->payload_bytes) {
         snprintf(what, sizeof what, "compressed payload of %llu bytes cannot hold %llu bytes",
                  (unsigned long long)h->payload_bytes, (unsigned long long)h->raw_bytes);
+        return record_error(r, h, e, what);
+    }
+    uint64_t most = DEFLATED_MOST(h->raw_bytes); /* raw_bytes < 2^46: no overflow */
+    if (h->encoding == ST_DEFLATE && h->payload_bytes > most) {
+        snprintf(what, sizeof what, "compressed payload of %llu bytes is larger than this "
+                 "reader accepts: at most %llu bytes for %llu raw bytes",
+                 (unsigned long long)h->payload_bytes, (unsigned long long)most,
+                 (unsigned long long)h->raw_bytes);
         return record_error(r, h, e, what);
     }
     return 0;

@@ -155,6 +155,24 @@ setup() {
     [ "$status" -eq 1 ]
 }
 
+@test "stream: a zlib payload larger than compressBound (a writer's sync flushes) is read; one over twice the raw length plus 1 MiB is refused saying so" {
+    run dl-tensor info "$F/sync_flush.dlt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"  ok  x"* ]]
+    dl-tensor export "$F/sync_flush.dlt" > "$TMP/synced.csv"
+    dl-tensor export "$F/sync_flush_raw.dlt" > "$TMP/raw.csv"
+    cmp "$TMP/synced.csv" "$TMP/raw.csv"
+    [ "$(wc -l < "$TMP/raw.csv")" -eq 64 ]
+    # 8 raw bytes: at most 2 * 8 + 1048576 stored; the one at the limit is
+    # read (and found cut short), the one over it refused before
+    run dl-tensor info "$F/zlib_at_limit.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 1 ('x'): truncated: the payload has 16 of its 1048592 bytes" ]]
+    run dl-tensor info "$F/zlib_over_limit.dlt"
+    [ "$status" -eq 1 ]
+    [[ $output == *"record 1 ('x'): compressed payload of 1048593 bytes is larger than this reader accepts: at most 1048592 bytes for 8 raw bytes" ]]
+}
+
 @test "stream: a zlib record whose sum is right but that does not inflate to its shape's bytes is refused by every reader, also one that passes it on or skips it" {
     dl-lstsq -q "$F/small.dlt" -o "$TMP/lin.ckpt"
     # y deflated, its zlib stream cut: dl-design and dl-predict pass y on
