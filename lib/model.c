@@ -128,7 +128,7 @@ int mdl_load(mdl_model **m, const char *path, dl_err *e)
 {
     dl_tensor_set set;
     dl_set_init(&set);
-    int rc = st_read_set_only(path, &set, model_record, e);
+    int rc = st_read_checkpoint(path, &set, model_record, e);
     /* named as the checkpoint: dl-predict's data may be empty too */
     if (!rc && set.count == 0)
         rc = dl_fail(e, DL_EDATA, "%s: the checkpoint is empty (did the command that wrote it "

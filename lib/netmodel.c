@@ -337,6 +337,17 @@ void nm_params_fill(const nn_net *net, const float *params, dl_tensor_set *ckpt,
     }
 }
 
+/* What a parameter record is, for a message: "f32 [32]", or "missing". */
+static void found_as(const dl_tensor *t, char *buf, size_t len)
+{
+    if (!t) {
+        snprintf(buf, len, "missing");
+        return;
+    }
+    int used = snprintf(buf, len, "%s ", dl_dtype_name(t->dtype));
+    dl_shape_format(t->rank, t->shape, buf + used, len - (size_t)used);
+}
+
 /* Every layer's weight and bias must be in the checkpoint with the shape the
  * spec gives, and nothing else named like a layer's parameter, checked
  * before the network is allocated: a model record that claims a huge
@@ -349,15 +360,18 @@ static int check_param_shapes(const dl_spec *s, dl_tensor_set *ckpt, dl_err *e)
         snprintf(name, sizeof name, "layer%zu.weight", l + 1);
         const dl_tensor *t = dl_set_find(ckpt, name);
         uint64_t out = s->layers[l].units;
+        char have[128];
+        found_as(t, have, sizeof have);
         if (!t || t->rank != 2 || t->shape[0] != out || t->shape[1] != in)
             return dl_fail(e, DL_EDATA, "checkpoint: '%s' is %s, the model record says "
-                           "[%llu, %llu]", name, t ? "of another shape" : "missing",
-                           (unsigned long long)out, (unsigned long long)in);
+                           "[%llu, %llu]", name, have, (unsigned long long)out,
+                           (unsigned long long)in);
         snprintf(name, sizeof name, "layer%zu.bias", l + 1);
         t = dl_set_find(ckpt, name);
+        found_as(t, have, sizeof have);
         if (!t || t->rank != 1 || t->shape[0] != out)
             return dl_fail(e, DL_EDATA, "checkpoint: '%s' is %s, the model record says [%llu]",
-                           name, t ? "of another shape" : "missing", (unsigned long long)out);
+                           name, have, (unsigned long long)out);
         in = out;
     }
     const char *stray = stray_param(ckpt, "", s->n_layers);

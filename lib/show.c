@@ -495,7 +495,7 @@ int shw_show(const char *path, int format, dl_err *e)
     dl_set_init(&set);
     char *text = NULL;
     size_t len = 0;
-    int rc = st_read_set(path, &set, e);
+    int rc = st_read_checkpoint(path, &set, NULL, e);
     if (!rc && set.count == 0)
         rc = st_fail_empty(label, e);
     if (!rc && shw_describe(&set, format, &text, &len, e))

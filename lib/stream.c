@@ -1685,6 +1685,24 @@ static int settle_pending(wk_worker *w, int *pending, inflate_job *j, dl_tensor_
     return inflate_settle(j, set, e);
 }
 
+/* A checkpoint holds each tensor once: the records of a name follow one
+ * another (the chunks a writer splits a large tensor into), and a name that
+ * comes back after another's record is a second copy, as the concatenation
+ * of two checkpoints makes.  Refused here, naming it, before the set has it
+ * appended to the first (a message about the tensors' shapes would follow). */
+static int check_once(st_reader *r, const st_header *h, const char *prev, dl_err *e)
+{
+    size_t pos = dl_names_find(&r->first_index, h->name, r, first_chunk_name);
+    uint64_t first = r->firsts[pos].index; /* st_next_header remembered every name */
+    if (first == h->index || strcmp(prev, h->name) == 0)
+        return 0;
+    char what[DL_NAME_MAX + 200];
+    snprintf(what, sizeof what, "a second '%s' record (the first is record %llu): a "
+             "checkpoint holds each tensor once, its chunks one after another (two "
+             "checkpoints concatenated?)", h->name, (unsigned long long)first);
+    return record_error(r, h, e, what);
+}
+
 /* Deflated records of a whole stream, inflating being most of reading them:
  * a large one is handed to a worker while the next one is read and
  * inflated here, and both go into the set in order.  The pending one's
@@ -1692,16 +1710,21 @@ static int settle_pending(wk_worker *w, int *pending, inflate_job *j, dl_tensor_
  * shares its reads with BLAS's threads parks them before the worker
  * starts (they spin from the library's load, on the worker's core), and
  * lets them run again at the end. */
-static int read_set(st_reader *r, dl_tensor_set *set, int (*wanted)(const char *name), dl_err *e)
+static int read_set(st_reader *r, dl_tensor_set *set, int (*wanted)(const char *name),
+                    int once, dl_err *e)
 {
     wk_worker *w = NULL;
     int tried = 0, pending = 0, rc = 0, threads = 0;
     inflate_job job[2]; /* job[0] on the worker while pending */
+    char prev[DL_NAME_MAX + 1] = ""; /* the name of the record before */
     for (;;) {
         st_header h;
         int found, done;
         if ((rc = st_next_header(r, &h, &found, e)) != 0 || !found)
             break;
+        if (once && (rc = check_once(r, &h, prev, e)) != 0)
+            break;
+        memcpy(prev, h.name, sizeof prev);
         if (wanted && !wanted(h.name)) {
             if ((rc = st_seek_payload(r, &h, e)) != 0)
                 break;
@@ -1764,17 +1787,18 @@ static int read_set(st_reader *r, dl_tensor_set *set, int (*wanted)(const char *
 
 int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e)
 {
-    return read_set(r, set, NULL, e);
+    return read_set(r, set, NULL, 0, e);
 }
 
 static int open_and_read_set(const char *path, dl_tensor_set *set,
-                             int (*wanted)(const char *name), int shared, dl_err *e)
+                             int (*wanted)(const char *name), int shared, int once,
+                             dl_err *e)
 {
     st_reader *r;
     if (st_reader_open(&r, path, e))
         return e->code;
     st_reader_share_reads(r, shared);
-    int rc = read_set(r, set, wanted, e);
+    int rc = read_set(r, set, wanted, once, e);
     st_reader_close(r);
     return rc;
 }
@@ -1782,12 +1806,18 @@ static int open_and_read_set(const char *path, dl_tensor_set *set,
 int st_read_set_only(const char *path, dl_tensor_set *set, int (*wanted)(const char *name),
                      dl_err *e)
 {
-    return open_and_read_set(path, set, wanted, 0, e);
+    return open_and_read_set(path, set, wanted, 0, 0, e);
+}
+
+int st_read_checkpoint(const char *path, dl_tensor_set *set, int (*wanted)(const char *name),
+                       dl_err *e)
+{
+    return open_and_read_set(path, set, wanted, 0, 1, e);
 }
 
 int st_read_set_shared(const char *path, dl_tensor_set *set, dl_err *e)
 {
-    return open_and_read_set(path, set, NULL, 1, e);
+    return open_and_read_set(path, set, NULL, 1, 0, e);
 }
 
 int st_read_set(const char *path, dl_tensor_set *set, dl_err *e)

@@ -253,6 +253,14 @@ int st_read_set_from(st_reader *r, dl_tensor_set *set, dl_err *e);
  * seeked past: their payloads are neither read nor checked). */
 int st_read_set_only(const char *path, dl_tensor_set *set, int (*wanted)(const char *name),
                      dl_err *e);
+/* st_read_set_only (wanted NULL: every record) of a checkpoint, which holds
+ * each tensor once: the records of a name must follow one another (the
+ * chunks of one tensor), and a name that comes back after another's record
+ * is DL_EDATA naming it, "record 5 ('model'): a second 'model' record (the
+ * first is record 1): ...", as the concatenation of two checkpoints makes;
+ * not a tensor of their rows appended, whose shape or names would be blamed. */
+int st_read_checkpoint(const char *path, dl_tensor_set *set, int (*wanted)(const char *name),
+                       dl_err *e);
 int st_write_set(st_writer *w, const dl_tensor_set *set, dl_err *e);
 /* Opens, writes the set, commits: the common tail of a tool. */
 int st_save_set(const char *path, int flags, const dl_tensor_set *set, dl_err *e);

@@ -109,8 +109,8 @@ int tr_session_run(tr_session *r, const tr_files *f, dl_err *e)
         return e->code;
     if (read_rows(&r->group, f->data, &r->data, &r->data_share, e) ||
         (val_path && read_rows(&r->group, val_path, &r->val, &r->val_share, e)) ||
-        (f->resume && st_read_set(f->resume, &r->resume, e)) ||
-        (f->init_from && st_read_set(f->init_from, &r->init_from, e)) ||
+        (f->resume && st_read_checkpoint(f->resume, &r->resume, NULL, e)) ||
+        (f->init_from && st_read_checkpoint(f->init_from, &r->init_from, NULL, e)) ||
         (writes && (open_text(f->log, &r->log_file, &r->log, e) ||
                     open_text(f->diag, &r->diag_file, &r->diag, e))))
         return e->code;

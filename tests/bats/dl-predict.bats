@@ -123,6 +123,38 @@ cubic() {
     [ "$status" -eq 2 ]
 }
 
+@test "a checkpoint with a tensor twice (two checkpoints concatenated) is refused naming the repeated record, by every reader of checkpoints" {
+    cubic
+    dl-tensor import -t 1 "$DL_TEST_ROOT/data/particle.csv" > "$TMP/p.dlt"
+    n=$(dl-tensor info "$TMP/cubic.ckpt" | grep -c '  ok  ')
+    cat "$TMP/cubic.ckpt" "$TMP/cubic.ckpt" > "$TMP/twice.ckpt"
+    want="$TMP/twice.ckpt: record $((n + 1)) ('model'): a second 'model' record (the first is record 1): a checkpoint holds each tensor once, its chunks one after another (two checkpoints concatenated?)"
+    run dl-predict "$TMP/twice.ckpt" "$TMP/p.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $want" ]
+    run dl-tensor show "$TMP/twice.ckpt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-tensor: $want" ]
+    run dl-plot fit "$TMP/twice.ckpt" "$TMP/p.dlt" -o "$TMP/fit.svg"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-plot: $want" ]
+    # a network's parameter record again, after others, is that rule's too;
+    # right after itself it is a second chunk, and the shape found is named
+    H=$DL_TEST_ROOT/tests/hostile/inputs
+    run dl-predict "$H/net_bias_twice.dlt" "$TMP/p.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $H/net_bias_twice.dlt: record 6 ('layer1.bias'): a second 'layer1.bias' record (the first is record 3): a checkpoint holds each tensor once, its chunks one after another (two checkpoints concatenated?)" ]
+    printf 'model:\n  layers:\n    - {units: 1, activation: sigmoid}\nloss: bce\ntraining: {epochs: 1}\n' > "$TMP/n.yaml"
+    for opt in --init-from --resume; do
+        run dl-train -q $opt "$H/net_bias_twice.dlt" "$TMP/n.yaml" "$H/good.dlt" -o "$TMP/n.ckpt"
+        [ "$status" -eq 1 ]
+        [ "$output" = "dl-train: $H/net_bias_twice.dlt: record 6 ('layer1.bias'): a second 'layer1.bias' record (the first is record 3): a checkpoint holds each tensor once, its chunks one after another (two checkpoints concatenated?)" ]
+    done
+    run dl-predict "$H/net_bias_chunked.dlt" "$TMP/p.dlt"
+    [ "$status" -eq 1 ]
+    [ "$output" = "dl-predict: $H/net_bias_chunked.dlt: checkpoint: 'layer1.bias' is f32 [6], the model record says [3]" ]
+}
+
 @test "a prediction that overflows is refused naming its row, not written as inf" {
     # y = 2.2 + 1.5 x fitted without a design, then x = 1.7e308 (finite):
     # 1.5 x is beyond the largest double

@@ -86,7 +86,7 @@ setup() {
     printf '0.5\n-3\n' | dl-tensor import - > "$TMP/two.dlt"
     run dl-predict "$L/liar.ckpt" "$TMP/two.dlt"
     [ "$status" -eq 1 ]
-    [ "$output" = "dl-predict: $L/liar.ckpt: checkpoint: 'layer1.weight' is of another shape, the model record says [1048576, 1]" ]
+    [ "$output" = "dl-predict: $L/liar.ckpt: checkpoint: 'layer1.weight' is f32 [1, 1], the model record says [1048576, 1]" ]
 }
 
 @test "limits: svmlight whose dense x would dwarf the text is refused unless --features gives the width" {

@@ -120,6 +120,13 @@ put("net_ok.dlt", text("model", NET) + tensor("layer1.weight", "f32", 3, W1) +
     tensor("layer1.bias", "f32", 0, [0, 0, 0]) + tensor("layer2.weight", "f32", 1, [1, 1, 1]) +
     tensor("layer2.bias", "f32", 0, [0]))
 put("linear_ok.dlt", text("model", "kind: linear\n") + tensor("w", "f64", 2, [1, 2]))
+# layer1.bias again, after another record (a second copy) or right after
+# itself (read as a second chunk of it, 6 biases for 3 units)
+NET_LAYER1 = text("model", NET) + tensor("layer1.weight", "f32", 3, W1)
+BIAS1 = tensor("layer1.bias", "f32", 0, [0, 0, 0])
+LAYER2 = tensor("layer2.weight", "f32", 1, [1, 1, 1]) + tensor("layer2.bias", "f32", 0, [0])
+put("net_bias_twice.dlt", NET_LAYER1 + BIAS1 + LAYER2 + BIAS1)
+put("net_bias_chunked.dlt", NET_LAYER1 + BIAS1 + BIAS1 + LAYER2)
 put("net_missing_layer.dlt", text("model", NET) + tensor("layer1.weight", "f32", 3, W1) +
     tensor("layer1.bias", "f32", 0, [0, 0, 0]))
 put("net_wrong_shape.dlt", text("model", NET) + tensor("layer1.weight", "f32", 2, W1) +

@@ -164,6 +164,7 @@ static void test_chunks_reassemble(void)
 }
 
 static int not_state(const char *name) { return strncmp(name, "state.", 6) != 0; }
+static int is_w(const char *name) { return strcmp(name, "w") == 0; }
 
 /* st_read_set_only passes over the records it is told to: in a file, by
  * seeking (a damaged payload there goes unnoticed, where st_read_set
@@ -199,6 +200,52 @@ static void test_read_set_only(void)
     dl_tensor_free(&xy[0]);
     dl_tensor_free(&xy[1]);
     dl_tensor_free(&m);
+}
+
+/* A checkpoint holds each tensor once: a large one deflated in chunks, its
+ * records one after another, is read whole; a name that comes back after
+ * another's record is refused naming it, also one passed over. */
+static void test_read_checkpoint_once(void)
+{
+    dl_tensor m, w;
+    dl_tensor_set set;
+    dl_err e;
+    size_t len;
+    uint64_t one = 1;
+    CHECK(dl_tensor_alloc(&m, "model", DL_U8, 1, &one, &e) == 0);
+    ((unsigned char *)m.data)[0] = 'k';
+    CHECK(dl_tensor_alloc2(&w, "w", DL_F32, 1200000, 1, &e) == 0); /* 4.8 MB: two records */
+    for (uint64_t i = 0; i < 1200000; i++)
+        ((float *)w.data)[i] = (float)(i % 1009);
+    char path[] = "/tmp/dl-test-stream-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    dl_tensor whole[2] = {m, w}, twice[3] = {m, w, m};
+    for (int again = 0; again < 2; again++) {
+        unsigned char *bytes = stream_bytes(again ? twice : whole, again ? 3 : 2, ST_ZLIB, &len);
+        FILE *f = fopen(path, "wb");
+        CHECK(f && fwrite(bytes, 1, len, f) == len && fclose(f) == 0);
+        free(bytes);
+        for (int skip_model = 0; skip_model < 2; skip_model++) {
+            dl_set_init(&set);
+            int rc = st_read_checkpoint(path, &set, skip_model ? is_w : NULL, &e);
+            if (!again) {
+                dl_tensor *got = dl_set_find(&set, "w");
+                CHECK(rc == 0 && got && got->shape[0] == 1200000 &&
+                      memcmp(got->data, w.data, 4800000) == 0);
+            } else {
+                char want[200];
+                snprintf(want, sizeof want, "%s: record 4 ('model'): a second 'model' record "
+                         "(the first is record 1)", path);
+                CHECK(rc == DL_EDATA && strncmp(e.msg, want, strlen(want)) == 0);
+            }
+            dl_set_free(&set);
+        }
+    }
+    unlink(path);
+    dl_tensor_free(&m);
+    dl_tensor_free(&w);
 }
 
 /* The set a file of these bytes reads as, its reads shared or not;
@@ -1568,6 +1615,7 @@ int main(void)
     UNIT_RUN(test_little_endian_layout);
     UNIT_RUN(test_chunks_reassemble);
     UNIT_RUN(test_read_set_only);
+    UNIT_RUN(test_read_checkpoint_once);
     UNIT_RUN(test_shared_reads);
     UNIT_RUN(test_shared_reads_deflated);
     UNIT_RUN(test_large_tensor_deflates_in_chunks);
