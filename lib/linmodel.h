@@ -39,7 +39,11 @@ typedef struct lm_model lm_model;
 
 /* Takes (moves out of ckpt) w, and w_cov and sigma2 when either is present
  * (a posterior is both), checking dtypes, shapes, finiteness and that no
- * noise variance is negative. */
+ * noise variance is negative; and checks the model record ckpt keeps (u8
+ * of rank 1, its kind read): every line a key above given once, each value
+ * of its kind and range (a solver lm_write names, counts, 0 or 1 flags),
+ * columns and outputs w's, a rank of at most its columns.  A key a
+ * checkpoint written before it existed lacks is not required. */
 int lm_open(lm_model **m, dl_tensor_set *ckpt, dl_err *e);
 void lm_free(lm_model *m);
 size_t lm_input_dim(const lm_model *m);  /* P */

@@ -210,6 +210,40 @@ field() { sed -n "s/^ *$1: //p" "$2" | head -n 1; }
     [ "$status" -eq 3 ]
 }
 
+@test "show: a linear model record is checked as a network's is: known keys, each once, values in range; nothing of a bad one is printed, and dl-predict refuses it too" {
+    printf '2\n' | dl-tensor import --name w -o "$TMP/w.dlt"
+    printf '1\n2\n' | dl-tensor import -o "$TMP/x.dlt"
+    good='kind: linear\nsolver: svd\ncolumns: 1\noutputs: 1\nrows: 3\nrank: 1\nridge: 0\nalpha: 0\nl1_ratio: 1\nposterior: 0\ncond: 1\ncond_bound: 0\npenalize_bias: 0\nweighted: 0\n'
+    printf "$good" | dl-tensor import --format text --name model -o "$TMP/m.dlt"
+    cat "$TMP/m.dlt" "$TMP/w.dlt" > "$TMP/good.ckpt"
+    run dl-tensor show "$TMP/good.ckpt"
+    [ "$status" -eq 0 ]
+    [[ $output == *"solver: svd"* ]]
+    # each a line of the good record replaced or added, and what is said of it
+    check() {
+        printf "$1" | dl-tensor import --format text --name model -o "$TMP/m.dlt"
+        cat "$TMP/m.dlt" "$TMP/w.dlt" > "$TMP/bad.ckpt"
+        run bash -c "dl-tensor show '$TMP/bad.ckpt' 2>&1 > '$TMP/show.out'"
+        [ "$status" -eq 1 ] || { echo "$1: $status $output"; return 1; }
+        [ "$output" = "dl-tensor: $TMP/bad.ckpt: checkpoint: $2" ] || { echo "$1: $output"; return 1; }
+        [ ! -s "$TMP/show.out" ]
+        run dl-predict "$TMP/bad.ckpt" "$TMP/x.dlt"
+        [ "$status" -eq 1 ] || { echo "dl-predict $1: $status $output"; return 1; }
+        [ "$output" = "dl-predict: $TMP/bad.ckpt: checkpoint: $2" ] || { echo "$1: $output"; return 1; }
+    }
+    check "${good/solver: svd/solver: svd\\033]0;owned\\007\\033[31m}" "the model record's 'solver' is 'svd?]0;owned??[31m': none of svd, qr, normal, ridge, lasso, elastic-net"
+    check "${good}rank: 1\n" "the model record: key 'rank' given twice"
+    check "${good}colour: blue\n" "the model record: unknown key 'colour'"
+    check "${good}just text\n" "the model record: line 'just text' has no ':'"
+    check "${good/rank: 1/rank: 9}" "the model record's rank 9 is more than its 1 column"
+    check "${good/rank: 1/rank: 0.5}" "the model record's 'rank' is '0.5': not a count"
+    check "${good/columns: 1/columns: 2}" "the model record says 2 columns, w is [1, 1]"
+    check "${good/ridge: 0/ridge: -1}" "the model record's 'ridge' is '-1': not a finite number of at least 0"
+    check "${good/l1_ratio: 1/l1_ratio: 2}" "the model record's 'l1_ratio' is '2': not a number from 0 to 1"
+    check "${good/weighted: 0/weighted: yes}" "the model record's 'weighted' is 'yes': not 0 or 1"
+    check "${good/cond: 1/cond: nan}" "the model record's 'cond' is 'nan': not a condition number (at least 0, or inf)"
+}
+
 @test "show: usage errors" {
     run dl-tensor show --format csv "$TMP/f2.dlt"
     [ "$status" -eq 2 ]
