@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "colmeta.h"
+#include "names.h"
 #include "npy.h"
 #include "numtext.h"
 #include "outfile.h"
@@ -782,8 +783,40 @@ static int refuse_table_options(const tx_export_opts *o, dl_err *e)
                : 0;
 }
 
-static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl_err *e)
+/* NULL when the n bytes of a text record may go to a terminal: UTF-8
+ * without NUL bytes or control characters but tab and newline (a name's
+ * rule, dl_name_fault, between them); else what is wrong with them. */
+static const char *text_fault(const unsigned char *s, size_t n)
 {
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++)
+        if (i == n || s[i] == '\n' || s[i] == '\t') {
+            const char *fault = dl_name_fault((const char *)s + start, i - start);
+            if (fault)
+                return fault;
+            start = i + 1;
+        }
+    return NULL;
+}
+
+/* A text record's bytes are written as they are, but to a terminal only
+ * when they are text: no binary to a terminal (DL_EUSAGE). */
+static int refuse_binary_text(const out_file *out, const dl_tensor *t, dl_err *e)
+{
+    const char *fault;
+    if (!isatty(fileno(out->dest)) ||
+        !(fault = text_fault(t->data, (size_t)dl_tensor_nbytes(t))))
+        return 0;
+    char what[80];
+    snprintf(what, sizeof what, "bytes that are not text (the record %s)", fault);
+    return dl_tty_refuse_output(fileno(out->dest), out->label, what,
+                                "redirect it (> FILE), pipe it, or use -o FILE", e);
+}
+
+static int stream_text(const char *in_path, const out_file *out, const tx_export_opts *o,
+                       dl_err *e)
+{
+    FILE *f = out->f;
     char delim = o->delimiter ? o->delimiter : o->format == TX_TSV ? '\t' : ',';
     part parts[TX_EXPORT_NAMES_MAX] = {{.name = "x"}, {.name = "y"}};
     int named = o->nnames > 0, nparts = named ? (int)o->nnames : 2;
@@ -812,7 +845,7 @@ static int stream_text(const char *in_path, FILE *f, const tx_export_opts *o, dl
         }
         /* a later chunk is text too: the reader checks that chunks agree */
         if (k == 0 && nparts == 1 && (text || (!parts[0].seen && is_text(&t)))) {
-            if (!text && refuse_table_options(o, e)) {
+            if ((!text && refuse_table_options(o, e)) || refuse_binary_text(out, &t, e)) {
                 rc = dl_err_wrap(e, "%s: record %llu ('%s')", label,
                                  (unsigned long long)st_reader_records(r), t.name);
                 dl_tensor_free(&t);
@@ -899,7 +932,7 @@ int tx_export(const char *in_path, const char *out_path, const tx_export_opts *o
     if (o->format != TX_NPY) {
         if (out_open(&out, out_path, 0, e))
             return e->code;
-        if (stream_text(in_path, out.f, o, e)) {
+        if (stream_text(in_path, &out, o, e)) {
             out_abort(&out);
             return e->code;
         }

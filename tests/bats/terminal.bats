@@ -85,6 +85,33 @@ out_at_terminal() { at_terminal "$1" ""; }
     done
 }
 
+@test "dl-tensor export writes a u8 record of rank 1 to a terminal only when it is text" {
+    F=$DL_TEST_ROOT/tests/fixtures/stream
+    cp "$F/u8_bytes.dlt" "$TMP/u8.dlt"
+    for name in nul esc latin1; do
+        case $name in
+        latin1) fault="is not valid UTF-8" ;;
+        nul) fault="contains a NUL byte" ;;
+        *) fault="contains a control character" ;;
+        esac
+        for to in "" "-o /dev/tty"; do
+            run timeout 60 script -qec "cd '$TMP' && dl-tensor export --name $name $to u8.dlt 2> err; echo \"exit \$?\" >> err" /dev/null < /dev/null
+            [ -z "$output" ] || { echo "$name $to: the terminal got: $output"; false; }
+            output=$(cat "$TMP/err")
+            [[ $output == "dl-tensor: u8.dlt: record "?" ('$name'): "*" is a terminal: refusing to write bytes that are not text (the record $fault) there; redirect it (> FILE), pipe it, or use -o FILE"*"exit 2" ]] || { echo "$name $to: $output"; false; }
+        done
+        # to a file or a pipe, the bytes as they are
+        dl-tensor export --name "$name" "$TMP/u8.dlt" > "$TMP/$name.out"
+        [ "$(dl-tensor export --name "$name" "$TMP/u8.dlt" | od -An -tx1)" = "$(od -An -tx1 < "$TMP/$name.out")" ]
+    done
+    printf '\000\033\233\007' | cmp - "$TMP/nul.out"
+    printf 'caf\351\n' | cmp - "$TMP/latin1.out"
+    # text, with a tab, goes to the terminal
+    run timeout 60 script -qec "cd '$TMP' && dl-tensor export --name note u8.dlt" /dev/null < /dev/null
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(printf 'caf\303\251\tb\r')" ]
+}
+
 @test "a PNG image is never written to a terminal, even through a link to it" {
     command -v gnuplot >/dev/null || skip "gnuplot is not installed"
     dl-predict "$TMP/lin.ckpt" "$TMP/f2.dlt" > "$TMP/p.dlt"
